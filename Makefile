@@ -1,0 +1,101 @@
+# Touchstone: a plain GNU Makefile. Objects in build/, the program in
+# ./touchstone. `make run` and `make test` first install what is missing
+# (scripts/setup); `make` alone only builds.
+
+CC ?= gcc
+PKGS = sqlite3 jansson libsodium libmicrohttpd gsl
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
+       -Wno-format-nonliteral
+# Evaluated when a recipe runs, so scripts/setup can install them first.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lcsv -lm -lpthread
+BASE_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen $(PKG_CFLAGS)
+RELEASE_CFLAGS = $(BASE_CFLAGS) -O2 -g
+SANITIZE ?= address,undefined
+TEST_CFLAGS = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
+              -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
+
+SRC := $(sort $(wildcard src/*/*.c))
+CLI_SRC := $(filter src/cli/cmd_%.c,$(SRC))
+LIB_SRC := $(filter-out src/cli/main.c,$(SRC))
+GEN_SRC = build/gen/embedded.c
+RELEASE_OBJ := $(SRC:%.c=build/release/%.o) build/release/gen/embedded.o
+TEST_OBJ := $(SRC:%.c=build/test/%.o) build/test/gen/embedded.o
+TEST_LIB_OBJ := $(LIB_SRC:%.c=build/test/%.o) build/test/gen/embedded.o
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/test/unit/%)
+# Data files embedded in the binary at build time.
+EMBED_FILES := $(sort $(wildcard catalog/*.json catalog/*/*.json \
+                 src/web/assets/*))
+
+.PHONY: all run test unit e2e browser setup clean bench layers
+all: touchstone
+
+touchstone: $(RELEASE_OBJ)
+	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/test/touchstone: $(TEST_OBJ)
+	$(CC) $(TEST_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/release/%.o: %.c build/gen/commands.inc
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/test/%.o: %.c build/gen/commands.inc
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/release/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(RELEASE_CFLAGS) -c -o $@ $<
+
+build/test/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -c -o $@ $<
+
+# The command table: every COMMAND(...) line of src/cli/cmd_*.c, sorted.
+build/gen/commands.inc: $(CLI_SRC)
+	@mkdir -p $(dir $@)
+	grep -h '^COMMAND(' $(CLI_SRC) | sort > $@.tmp && mv $@.tmp $@
+
+build/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 $(WARN) -O2 -o $@ $<
+
+build/gen/embedded.c: build/tools/embed $(EMBED_FILES)
+	@mkdir -p $(dir $@)
+	build/tools/embed $(EMBED_FILES) > $@.tmp && mv $@.tmp $@
+
+build/test/unit/%: tests/unit/%.c $(TEST_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -Itests -o $@ $^ $(PKG_LIBS) -lcriterion
+
+setup:
+	@scripts/setup
+
+run: setup
+	@$(MAKE) --no-print-directory touchstone
+	@scripts/run-demo
+
+test: setup
+	@$(MAKE) --no-print-directory touchstone build/test/touchstone $(UNIT_BIN)
+	@$(MAKE) --no-print-directory layers
+	@tests/run-all
+
+unit: $(UNIT_BIN)
+	@tests/run-all unit
+
+e2e: build/test/touchstone
+	@tests/run-all e2e
+
+bench: setup touchstone
+	@bench/run
+
+# Lower layers never include higher ones (see docs/architecture.md).
+layers:
+	@scripts/check-layers
+
+clean:
+	rm -rf build touchstone
+
+-include $(shell find build -name '*.d' 2>/dev/null)

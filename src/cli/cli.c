@@ -1,0 +1,273 @@
+#include "cli/cli.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void print_usage(struct cli *c, const struct opt *opts,
+                        const char *summary)
+{
+    struct buf line = BUF_INIT;
+    buf_printf(&line, "usage: touchstone %s", c->command);
+    for (const struct opt *o = opts; o->name; o++) {
+        const char *open = o->required ? "" : "[";
+        const char *close = o->required ? "" : "]";
+        if (o->type == OPT_ARG)
+            buf_printf(&line, " %s%s%s", open, o->metavar, close);
+        else if (o->type == OPT_FLAG)
+            buf_printf(&line, " %s--%s%s", open, o->name, close);
+        else
+            buf_printf(&line, " %s--%s %s%s%s", open, o->name,
+                       o->metavar ? o->metavar : "VALUE",
+                       o->type == OPT_LIST ? " ..." : "", close);
+    }
+    printf("%s\n\n%s\n", line.data, summary ? summary : "");
+    buf_release(&line);
+    int any = 0;
+    for (const struct opt *o = opts; o->name; o++) {
+        if (!any++)
+            printf("\n");
+        char left[64];
+        if (o->type == OPT_ARG)
+            snprintf(left, sizeof(left), "%s", o->metavar);
+        else if (o->type == OPT_FLAG)
+            snprintf(left, sizeof(left), "--%s", o->name);
+        else
+            snprintf(left, sizeof(left), "--%s %s", o->name,
+                     o->metavar ? o->metavar : "VALUE");
+        printf("  %-28s %s%s\n", left, o->help ? o->help : "",
+               o->type == OPT_LIST ? " (repeatable)" : "");
+    }
+    printf("\nglobal options: --db PATH (or TOUCHSTONE_DB), --catalog DIR, "
+           "--json\n");
+}
+
+static int set_value(struct cli *c, struct opt *o, const char *v)
+{
+    char *end;
+    switch (o->type) {
+    case OPT_STRING:
+    case OPT_ARG:
+        *(const char **)o->value = v;
+        return 0;
+    case OPT_INT: {
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || errno)
+            return cli_error(c, EXIT_BAD_INPUT, o->name,
+                             "'%s' is not a whole number", v), -1;
+        *(long *)o->value = n;
+        return 0;
+    }
+    case OPT_DOUBLE: {
+        errno = 0;
+        double d = strtod(v, &end);
+        if (!*v || *end || errno || !isfinite(d))
+            return cli_error(c, EXIT_BAD_INPUT, o->name,
+                             "'%s' is not a number", v), -1;
+        *(double *)o->value = d;
+        return 0;
+    }
+    case OPT_LIST: {
+        struct opt_list *l = o->value;
+        if (l->count >= (int)ARRAY_SIZE(l->items))
+            return cli_error(c, EXIT_BAD_INPUT, o->name,
+                             "given more than %d times",
+                             (int)ARRAY_SIZE(l->items)), -1;
+        l->items[l->count++] = v;
+        return 0;
+    }
+    case OPT_FLAG:
+        *(int *)o->value = 1;
+        return 0;
+    }
+    BUG("unknown option type");
+}
+
+int cli_parse(struct cli *c, int argc, const char **argv, struct opt *opts,
+              const char *summary)
+{
+    c->exit_code = EXIT_BAD_INPUT;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            print_usage(c, opts, summary);
+            c->exit_code = EXIT_OK;
+            return -1;
+        }
+        if (a[0] == '-' && a[1] == '-' && a[2]) {
+            const char *name = a + 2;
+            const char *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            struct opt *o = opts;
+            for (; o->name; o++)
+                if (o->type != OPT_ARG && strlen(o->name) == len &&
+                    !strncmp(o->name, name, len))
+                    break;
+            if (!o->name) {
+                cli_error(c, EXIT_BAD_INPUT, "", "unknown option '--%.*s' "
+                          "(see 'touchstone %s --help')",
+                          (int)(len > 64 ? 64 : len), name, c->command);
+                return -1;
+            }
+            if (o->seen && o->type != OPT_LIST) {
+                cli_error(c, EXIT_BAD_INPUT, o->name, "given more than once");
+                return -1;
+            }
+            o->seen = 1;
+            if (o->type == OPT_FLAG) {
+                if (eq) {
+                    cli_error(c, EXIT_BAD_INPUT, o->name, "takes no value");
+                    return -1;
+                }
+                *(int *)o->value = 1;
+                continue;
+            }
+            const char *v = eq ? eq + 1 : NULL;
+            if (!v) {
+                if (i + 1 >= argc) {
+                    cli_error(c, EXIT_BAD_INPUT, o->name, "needs a value");
+                    return -1;
+                }
+                v = argv[++i];
+            }
+            if (set_value(c, o, v) < 0)
+                return -1;
+            continue;
+        }
+        struct opt *o = opts;
+        for (; o->name; o++)
+            if (o->type == OPT_ARG && !o->seen)
+                break;
+        if (!o->name) {
+            cli_error(c, EXIT_BAD_INPUT, "", "unexpected argument '%.64s'",
+                      a);
+            return -1;
+        }
+        o->seen = 1;
+        set_value(c, o, a);
+    }
+    for (struct opt *o = opts; o->name; o++)
+        if (o->required && !o->seen) {
+            cli_error(c, EXIT_BAD_INPUT, o->name, "missing (see 'touchstone "
+                      "%s --help')", c->command);
+            return -1;
+        }
+    c->exit_code = EXIT_OK;
+    return 0;
+}
+
+int cli_dispatch(struct cli *c, int argc, const char **argv,
+                 const struct cli_command *verbs, const char *summary)
+{
+    const char *noun = argv[0];
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        FILE *out = argc < 2 ? stderr : stdout;
+        fprintf(out, "usage: touchstone %s <verb> [options]\n\n%s\n\n", noun,
+                summary);
+        for (const struct cli_command *v = verbs; v->name; v++)
+            fprintf(out, "  %-12s %s\n", v->name, v->summary);
+        fprintf(out, "\n'touchstone %s <verb> --help' tells more.\n", noun);
+        return argc < 2 ? EXIT_BAD_INPUT : EXIT_OK;
+    }
+    for (const struct cli_command *v = verbs; v->name; v++) {
+        if (!strcmp(v->name, argv[1])) {
+            snprintf(c->command, sizeof(c->command), "%s %s", noun, v->name);
+            return v->exec(c, argc - 1, argv + 1);
+        }
+    }
+    return cli_error(c, EXIT_BAD_INPUT, "", "unknown verb '%.64s' (see "
+                     "'touchstone %s --help')", argv[1], noun);
+}
+
+int cli_open_store(struct cli *c, struct err *e)
+{
+    if (c->store)
+        return 0;
+    return store_open(c->db_path, STORE_EXISTING, &c->store, e);
+}
+
+static int status_for(enum err_code code)
+{
+    switch (code) {
+    case ERR_NONE: return EXIT_OK;
+    case ERR_INPUT:
+    case ERR_NOT_FOUND:
+    case ERR_CONFLICT:
+    case ERR_AUTH: return EXIT_BAD_INPUT;
+    case ERR_SCOPE:
+    case ERR_REFUSED: return EXIT_REFUSED;
+    case ERR_FAIL: return EXIT_FAILURE_;
+    }
+    return EXIT_FAILURE_;
+}
+
+static void vreport(struct cli *c, const char *field, const char *fmt,
+                    va_list ap)
+{
+    fprintf(stderr, "touchstone: %s: ", c->command);
+    if (field && *field)
+        fprintf(stderr, "%s: ", field);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+int cli_error(struct cli *c, int status, const char *field, const char *fmt,
+              ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(c, field, fmt, ap);
+    va_end(ap);
+    c->exit_code = status;
+    return status;
+}
+
+int cli_fail(struct cli *c, const struct err *e)
+{
+    fprintf(stderr, "touchstone: %s: ", c->command);
+    if (e->field[0])
+        fprintf(stderr, "%s: ", e->field);
+    fprintf(stderr, "%s\n", e->message[0] ? e->message : "failed");
+    c->exit_code = status_for(e->code);
+    return c->exit_code;
+}
+
+int cli_print_json(struct cli *c, json_t *doc)
+{
+    (void)c;
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                     JSON_REAL_PRECISION(10));
+    json_decref(doc);
+    if (!text)
+        die("out of memory writing JSON");
+    puts(text);
+    free(text);
+    return EXIT_OK;
+}
+
+int cli_print_id(struct cli *c, int64_t id)
+{
+    if (c->json)
+        return cli_print_json(c, json_pack("{s:I}", "id", (json_int_t)id));
+    printf("%lld\n", (long long)id);
+    return EXIT_OK;
+}
+
+int cli_parse_id(const char *text, const char *field, int64_t *id,
+                 struct err *e)
+{
+    char *end;
+    errno = 0;
+    long long v = text ? strtoll(text, &end, 10) : 0;
+    if (!text || !*text || *end || errno || v <= 0)
+        return err_set(e, ERR_INPUT, field, "'%.64s' is not a record id",
+                       text ? text : "");
+    *id = v;
+    return 0;
+}

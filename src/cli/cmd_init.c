@@ -1,0 +1,28 @@
+/* touchstone init: create a clinic's database. */
+#include "cli/cli.h"
+#include "record/clinic.h"
+
+#include <stdio.h>
+
+COMMAND("init", cmd_init, "create a new clinic database (refuses an existing file)")
+
+int cmd_init(struct cli *c, int argc, const char **argv)
+{
+    const char *name = "Touchstone Clinic";
+    struct opt opts[] = {
+        {"clinic", OPT_STRING, &name, "NAME", "the clinic's name", 0, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Creates the database file with the current schema and "
+                  "the clinic's record.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    if (clinic_init(c->db_path, name, &e) < 0)
+        return cli_fail(c, &e);
+    if (c->json)
+        return cli_print_json(c, json_pack("{s:s,s:s}", "db", c->db_path,
+                                           "clinic", name));
+    printf("created '%s' for clinic '%s'\n", c->db_path, name);
+    return EXIT_OK;
+}

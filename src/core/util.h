@@ -1,0 +1,33 @@
+/*
+ * util: allocation that dies on failure, fatal errors, small string helpers.
+ * Out of memory is fatal everywhere (die); broken invariants abort (BUG).
+ */
+#ifndef TS_CORE_UTIL_H
+#define TS_CORE_UTIL_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Allocates a copy of s (NULL stays NULL). */
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Allocates a formatted string. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "touchstone: fatal: <message>" to stderr and exits 1. */
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A broken invariant: prints where, then aborts. */
+_Noreturn void bug_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define BUG(...) bug_at(__FILE__, __LINE__, __VA_ARGS__)
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* 1 when s starts with prefix. */
+int str_starts_with(const char *s, const char *prefix);
+/* 1 when s is NULL or holds only white space. */
+int str_blank(const char *s);
+
+#endif

@@ -1,0 +1,356 @@
+#include "store/store.h"
+#include "core/util.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct store {
+    sqlite3 *db;
+    char *path;
+};
+
+struct stmt {
+    struct store *store;
+    sqlite3_stmt *st;
+};
+
+extern const char *const store_migrations[];
+extern const int store_migration_count;
+
+const char *store_default_path(const char *flag)
+{
+    if (flag && *flag)
+        return flag;
+    const char *env = getenv("TOUCHSTONE_DB");
+    if (env && *env)
+        return env;
+    return "touchstone.db";
+}
+
+int store_schema_version(void)
+{
+    return store_migration_count;
+}
+
+int store_exec(struct store *s, const char *sql, struct err *e)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(e, ERR_FAIL, "", "database '%s': %s", s->path,
+                msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int user_version(struct store *s)
+{
+    return (int)store_query_int(s, "PRAGMA user_version");
+}
+
+/* Applies every migration past the file's user_version, each in its own
+ * transaction with the version bump. */
+static int migrate(struct store *s, struct err *e)
+{
+    int have = user_version(s);
+    if (have > store_migration_count)
+        return err_set(e, ERR_FAIL, "",
+                       "database '%s' has schema version %d, newer than "
+                       "this program's %d: upgrade touchstone",
+                       s->path, have, store_migration_count);
+    for (int v = have; v < store_migration_count; v++) {
+        if (store_begin(s, e) < 0)
+            return -1;
+        char pragma[64];
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+        if (store_exec(s, store_migrations[v], e) < 0 ||
+            store_exec(s, pragma, e) < 0) {
+            store_rollback(s);
+            return -1;
+        }
+        if (store_commit(s, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int store_open(const char *path, enum store_mode mode, struct store **out,
+               struct err *e)
+{
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    *out = NULL;
+    if (mode == STORE_CREATE && exists)
+        return err_set(e, ERR_CONFLICT, "db",
+                       "'%s' already exists; refusing to touch it", path);
+    if (mode == STORE_EXISTING && !exists)
+        return err_set(e, ERR_FAIL, "db",
+                       "no database at '%s' (run 'touchstone init' first)",
+                       path);
+    struct store *s = xcalloc(1, sizeof(*s));
+    s->path = xstrdup(path);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+    if (mode != STORE_EXISTING)
+        flags |= SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        err_set(e, ERR_FAIL, "db", "unable to open '%s': %s", path,
+                s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        store_close(s);
+        return -1;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    if (store_exec(s, "PRAGMA foreign_keys = ON", e) < 0)
+        goto fail;
+    /* A file that is not SQLite fails here with a clear message. */
+    if (store_exec(s, "PRAGMA journal_mode = WAL", e) < 0)
+        goto fail;
+    if (store_exec(s, "PRAGMA synchronous = NORMAL", e) < 0)
+        goto fail;
+    if (migrate(s, e) < 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    store_close(s);
+    if (mode == STORE_CREATE)
+        unlink(path);
+    return -1;
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    if (s->db)
+        sqlite3_close_v2(s->db);
+    free(s->path);
+    free(s);
+}
+
+const char *store_path(const struct store *s)
+{
+    return s->path;
+}
+
+int store_begin(struct store *s, struct err *e)
+{
+    return store_exec(s, "BEGIN IMMEDIATE", e);
+}
+
+int store_commit(struct store *s, struct err *e)
+{
+    if (sqlite3_get_autocommit(s->db))
+        return 0;
+    return store_exec(s, "COMMIT", e);
+}
+
+void store_rollback(struct store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+struct stmt *store_prepare(struct store *s, const char *sql)
+{
+    struct stmt *st = xcalloc(1, sizeof(*st));
+    st->store = s;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL) != SQLITE_OK)
+        BUG("unable to prepare '%s': %s", sql, sqlite3_errmsg(s->db));
+    return st;
+}
+
+static int param(struct stmt *st, const char *name)
+{
+    int i = sqlite3_bind_parameter_index(st->st, name);
+    if (i == 0)
+        BUG("no parameter '%s' in '%s'", name, sqlite3_sql(st->st));
+    return i;
+}
+
+void stmt_bind_int(struct stmt *st, const char *name, int64_t v)
+{
+    sqlite3_bind_int64(st->st, param(st, name), v);
+}
+
+void stmt_bind_double(struct stmt *st, const char *name, double v)
+{
+    sqlite3_bind_double(st->st, param(st, name), v);
+}
+
+void stmt_bind_text(struct stmt *st, const char *name, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st->st, param(st, name), v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st->st, param(st, name));
+}
+
+void stmt_bind_blob(struct stmt *st, const char *name, const void *v,
+                    int len)
+{
+    sqlite3_bind_blob(st->st, param(st, name), v, len, SQLITE_TRANSIENT);
+}
+
+void stmt_bind_null(struct stmt *st, const char *name)
+{
+    sqlite3_bind_null(st->st, param(st, name));
+}
+
+int stmt_step(struct stmt *st, struct err *e)
+{
+    int rc = sqlite3_step(st->st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    int code = (rc & 0xff) == SQLITE_CONSTRAINT ? ERR_CONFLICT : ERR_FAIL;
+    err_set(e, code, "", "database '%s': %s", st->store->path,
+            sqlite3_errmsg(st->store->db));
+    sqlite3_reset(st->st);
+    return -1;
+}
+
+int64_t stmt_int(struct stmt *st, int col)
+{
+    return sqlite3_column_int64(st->st, col);
+}
+
+double stmt_double(struct stmt *st, int col)
+{
+    return sqlite3_column_double(st->st, col);
+}
+
+const char *stmt_text(struct stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(st->st, col);
+}
+
+const void *stmt_blob(struct stmt *st, int col, int *len)
+{
+    const void *p = sqlite3_column_blob(st->st, col);
+    *len = sqlite3_column_bytes(st->st, col);
+    return p;
+}
+
+int stmt_is_null(struct stmt *st, int col)
+{
+    return sqlite3_column_type(st->st, col) == SQLITE_NULL;
+}
+
+int stmt_column_count(struct stmt *st)
+{
+    return sqlite3_column_count(st->st);
+}
+
+const char *stmt_column_name(struct stmt *st, int col)
+{
+    return sqlite3_column_name(st->st, col);
+}
+
+void stmt_reset(struct stmt *st)
+{
+    sqlite3_reset(st->st);
+    sqlite3_clear_bindings(st->st);
+}
+
+void stmt_finalize(struct stmt *st)
+{
+    if (!st)
+        return;
+    sqlite3_finalize(st->st);
+    free(st);
+}
+
+int64_t store_last_id(struct store *s)
+{
+    return sqlite3_last_insert_rowid(s->db);
+}
+
+int store_changes(struct store *s)
+{
+    return sqlite3_changes(s->db);
+}
+
+int64_t store_query_int(struct store *s, const char *sql)
+{
+    struct stmt *st = store_prepare(s, sql);
+    int64_t v = stmt_step(st, NULL) == 1 ? stmt_int(st, 0) : 0;
+    stmt_finalize(st);
+    return v;
+}
+
+int store_backup(struct store *s, const char *dest, struct err *e)
+{
+    struct stat st;
+    if (stat(dest, &st) == 0)
+        return err_set(e, ERR_CONFLICT, "file",
+                       "'%s' already exists; refusing to overwrite it", dest);
+    sqlite3 *out = NULL;
+    if (sqlite3_open_v2(dest, &out,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK) {
+        err_set(e, ERR_FAIL, "file", "unable to create '%s': %s", dest,
+                out ? sqlite3_errmsg(out) : "out of memory");
+        sqlite3_close(out);
+        return -1;
+    }
+    sqlite3_backup *b = sqlite3_backup_init(out, "main", s->db, "main");
+    if (!b) {
+        err_set(e, ERR_FAIL, "file", "unable to back up to '%s': %s", dest,
+                sqlite3_errmsg(out));
+        sqlite3_close(out);
+        unlink(dest);
+        return -1;
+    }
+    int rc;
+    /* Copy in steps so that writers are not locked out for long. */
+    while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK ||
+           rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        sqlite3_sleep(5);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) {
+        err_set(e, ERR_FAIL, "file", "backup to '%s' failed: %s", dest,
+                sqlite3_errstr(rc));
+        sqlite3_close(out);
+        unlink(dest);
+        return -1;
+    }
+    sqlite3_close(out);
+    return 0;
+}
+
+int store_check(struct store *s, struct buf *report, struct err *e)
+{
+    int problems = 0;
+    struct stmt *st = store_prepare(s, "PRAGMA integrity_check");
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        const char *line = stmt_text(st, 0);
+        if (line && strcmp(line, "ok") != 0) {
+            buf_printf(report, "integrity: %s\n", line);
+            problems++;
+        }
+    }
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    st = store_prepare(s, "PRAGMA foreign_key_check");
+    while ((rc = stmt_step(st, e)) == 1) {
+        buf_printf(report,
+                   "foreign key: table '%s' row %lld refers to a missing "
+                   "'%s' row\n",
+                   stmt_text(st, 0), (long long)stmt_int(st, 1),
+                   stmt_text(st, 2));
+        problems++;
+    }
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    return problems;
+}

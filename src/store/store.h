@@ -1,0 +1,84 @@
+/*
+ * store: the SQLite file behind a clinic. The only module that includes
+ * sqlite3.h; everything above speaks through this face.
+ *
+ * A store is opened in WAL mode with foreign keys on and a busy timeout;
+ * migrations (migrations.c) are applied at open, and a database written by
+ * a newer binary is refused. SQL is always prepared with named parameters
+ * (":name") and bound through stmt_bind_*; a statement that fails to prepare
+ * is a bug in the program (BUG), not an input error.
+ *
+ * Ownership: store_open() allocates the store, store_close() frees it.
+ * store_prepare() allocates a statement, stmt_finalize() frees it. Text
+ * returned by stmt_text() belongs to the statement and is valid until the
+ * next step, reset or finalize.
+ */
+#ifndef TS_STORE_STORE_H
+#define TS_STORE_STORE_H
+
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+struct store;
+struct stmt;
+
+enum store_mode {
+    STORE_CREATE,  /* the file must not exist yet */
+    STORE_EXISTING, /* the file must exist */
+    STORE_ANY,     /* create when missing */
+};
+
+/* The database path from an explicit flag, TOUCHSTONE_DB, or the default. */
+const char *store_default_path(const char *flag);
+
+int store_open(const char *path, enum store_mode mode, struct store **out,
+               struct err *e);
+void store_close(struct store *s);
+const char *store_path(const struct store *s);
+/* The schema version this binary writes (the number of migrations). */
+int store_schema_version(void);
+
+/* Transactions: one per user action. store_begin takes the write lock at
+ * once (BEGIN IMMEDIATE). store_rollback is safe when none is open. */
+int store_begin(struct store *s, struct err *e);
+int store_commit(struct store *s, struct err *e);
+void store_rollback(struct store *s);
+/* Runs one or more statements without parameters. */
+int store_exec(struct store *s, const char *sql, struct err *e);
+
+struct stmt *store_prepare(struct store *s, const char *sql);
+void stmt_bind_int(struct stmt *st, const char *name, int64_t v);
+void stmt_bind_double(struct stmt *st, const char *name, double v);
+/* NULL text binds SQL NULL. The text is copied. */
+void stmt_bind_text(struct stmt *st, const char *name, const char *v);
+void stmt_bind_blob(struct stmt *st, const char *name, const void *v,
+                    int len);
+void stmt_bind_null(struct stmt *st, const char *name);
+/* 1 when a row is ready, 0 when done, -1 on failure (e filled). */
+int stmt_step(struct stmt *st, struct err *e);
+int64_t stmt_int(struct stmt *st, int col);
+double stmt_double(struct stmt *st, int col);
+/* NULL for SQL NULL. */
+const char *stmt_text(struct stmt *st, int col);
+const void *stmt_blob(struct stmt *st, int col, int *len);
+int stmt_is_null(struct stmt *st, int col);
+int stmt_column_count(struct stmt *st);
+const char *stmt_column_name(struct stmt *st, int col);
+void stmt_reset(struct stmt *st);
+void stmt_finalize(struct stmt *st);
+
+int64_t store_last_id(struct store *s);
+int store_changes(struct store *s);
+
+/* Runs a query with no parameters that yields one integer (0 if none). */
+int64_t store_query_int(struct store *s, const char *sql);
+
+/* Online backup to dest (which must not exist), safe while in use. */
+int store_backup(struct store *s, const char *dest, struct err *e);
+/* Integrity and foreign-key checks; each problem is a line in report.
+ * Returns the number of problems, or -1 on failure. */
+int store_check(struct store *s, struct buf *report, struct err *e);
+
+#endif

@@ -1,0 +1,65 @@
+# Shared helpers for the end-to-end tests. Each test sources this file, runs
+# the real binary ($TOUCHSTONE) on a database in a fresh temporary folder,
+# and exits non-zero at the first failed expectation.
+set -euo pipefail
+: "${TOUCHSTONE:?set TOUCHSTONE to the binary under test}"
+export TZ=UTC
+# A fixed "now" so that dates in tests stay in the past and stable.
+export TOUCHSTONE_NOW=${TOUCHSTONE_NOW:-2026-06-30T12:00:00Z}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export TOUCHSTONE_DB="$TMP/clinic.db"
+cd "$TMP"
+
+ts() { "$TOUCHSTONE" "$@"; }
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# A digest of every row of the database, to prove a command changed nothing.
+db_digest() {
+  sqlite3 "${1:-$TOUCHSTONE_DB}" .dump | sha256sum | cut -d' ' -f1
+}
+
+# expect_ok CMD...: runs CMD, which must exit 0; its stdout is in $OUT.
+expect_ok() {
+  local rc=0
+  OUT=$("$@" 2>"$TMP/stderr") || rc=$?
+  ERR=$(cat "$TMP/stderr")
+  [ $rc -eq 0 ] || fail "expected success from '$*', got exit $rc: $ERR"
+}
+
+# expect_refused STATUS PATTERN CMD...: CMD must exit STATUS, print an error
+# matching PATTERN (grep -E) on stderr, and leave the database unchanged.
+expect_refused() {
+  local status=$1 pattern=$2; shift 2
+  local before="" after rc=0
+  [ -f "$TOUCHSTONE_DB" ] && before=$(db_digest)
+  OUT=$("$@" 2>"$TMP/stderr") || rc=$?
+  ERR=$(cat "$TMP/stderr")
+  [ $rc -eq "$status" ] || fail "expected exit $status from '$*', got $rc: $ERR"
+  grep -qE -- "$pattern" <<<"$ERR" || fail "stderr of '$*' lacks /$pattern/: $ERR"
+  if [ -n "$before" ]; then
+    after=$(db_digest)
+    [ "$before" = "$after" ] || fail "'$*' changed the database"
+  fi
+}
+
+# assert_eq ACTUAL EXPECTED [WHAT]
+assert_eq() {
+  [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"
+}
+
+# assert_contains TEXT PATTERN: grep -E on TEXT.
+assert_contains() {
+  grep -qE -- "$2" <<<"$1" || fail "expected /$2/ in: $1"
+}
+
+# json FIELD-EXPRESSION: reads $OUT as JSON and prints a value (node).
+json() {
+  node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));
+           const v=(function(){return eval(process.argv[1]);}).call(d);
+           console.log(typeof v==="object"?JSON.stringify(v):String(v));' "$1" <<<"$OUT"
+}
+
+# sql QUERY: one value from the database.
+sql() { sqlite3 "$TOUCHSTONE_DB" "$1"; }
