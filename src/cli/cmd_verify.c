@@ -181,8 +181,8 @@ int cmd_verify(struct cli *c, int argc, const char **argv)
         if (rc < 0)
             return cli_fail(c, &e);
     }
-    char *text;
-    size_t len;
+    char *text = NULL;
+    size_t len = 0;
     if (read_input(file, &text, &len, CERTIFICATE_MAX_BYTES, &e) < 0)
         return cli_fail(c, &e);
     json_t *claims = NULL;
