@@ -90,3 +90,8 @@ expect_ok ts key --help
 assert_contains "$OUT" "export-public"
 expect_refused 2 "unknown verb 'rotate'" ts key rotate
 expect_refused 2 "unknown option '--force'" ts key export-public --force
+
+# init --json names the key file.
+expect_ok ts --db "$TMP/json.db" --json init
+assert_eq "$(json 'this.key')" "$TMP/json.db.key"
+assert_eq "$(stat -c %a "$TMP/json.db.key")" "600" "key file mode"
