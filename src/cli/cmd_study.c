@@ -65,6 +65,7 @@ struct table {
     int fields;     /* fields of the current row so far */
     int extra;      /* fields beyond STUDY_MAX_COLUMNS in this row */
     long line;      /* the line being fed to the parser (1-based) */
+    long last_text; /* the last line with something on it */
     int failed;     /* stop at the first problem */
     struct err *e;
 };
@@ -226,8 +227,8 @@ static int parse_row(struct table *t)
                           t->fields + t->extra, t->columns);
     if (t->fields < t->columns)
         return table_fail(t, column_at(t, t->fields),
-                          "missing (%d fields, the header has %d)",
-                          t->fields, t->columns);
+                          "missing (the row has %d field%s, the header %d)",
+                          t->fields, t->fields == 1 ? "" : "s", t->columns);
     const char *text[COL_COUNT] = {NULL};
     size_t len[COL_COUNT] = {0};
     for (int i = 0; i < t->columns; i++) {
@@ -346,10 +347,16 @@ static int read_table(FILE *in, const char *path, struct table *t,
         size_t start = 0;
         for (size_t i = 0; i < got && status == 0; i++) {
             if (chunk[i] != '\n') {
-                if (++line_length > STUDY_MAX_LINE)
-                    status = table_fail(t, column_at(t, t->fields),
-                                        "line longer than %d bytes",
-                                        STUDY_MAX_LINE);
+                if (chunk[i] != '\r')
+                    t->last_text = t->line;
+                if (++line_length > STUDY_MAX_LINE) {
+                    /* Parse what came before, to name the column. */
+                    status = feed(&p, t, chunk + start, i - start);
+                    if (status == 0)
+                        status = table_fail(t, column_at(t, t->fields),
+                                            "line longer than %d bytes",
+                                            STUDY_MAX_LINE);
+                }
                 continue;
             }
             status = feed(&p, t, chunk + start, i + 1 - start);
@@ -364,7 +371,8 @@ static int read_table(FILE *in, const char *path, struct table *t,
         status = err_set(e, ERR_INPUT, "file", "cannot read '%s': %s", path,
                          strerror(errno));
     if (status == 0) {
-        /* The last line, when it has no newline, is line t->line. */
+        /* A last row without a newline ends on the last line of text. */
+        t->line = t->last_text ? t->last_text : 1;
         if (csv_fini(&p, on_field, on_row, t) != 0 && !t->failed)
             table_fail(t, column_at(t, t->fields),
                        "unterminated quoted field");
@@ -378,8 +386,10 @@ static int read_table(FILE *in, const char *path, struct table *t,
         t->line = 1;
         return table_fail(t, "header", "the file is empty");
     }
-    if (t->rows == 0)
+    if (t->rows == 0) {
+        t->line = t->last_text + 1;
         return table_fail(t, "row", "no data rows after the header");
+    }
     return 0;
 }
 
