@@ -489,8 +489,9 @@ static void print_text(const char *path, const struct table *t,
     int notes = 0;
     for (size_t k = 0; k < t->timepoints; k++) {
         const struct study_timepoint *r = &tp[k];
-        const char *what[3] = {"change", "t-test", "Wilcoxon"};
-        const char *why[3] = {r->change_note, r->t_note, r->wilcoxon_note};
+        const char *what[4] = {"95% CI", "t-test", "Wilcoxon", "% change"};
+        const char *why[4] = {r->ci_note, r->t_note, r->wilcoxon_note,
+                              r->pct_note};
         if (k == baseline)
             continue;
         if (r->n <= 1) {
@@ -502,7 +503,11 @@ static void print_text(const char *path, const struct table *t,
                         : "no subject has both values");
             continue;
         }
-        for (int i = 0; i < 3; i++) {
+        if (!strcmp(why[0], why[1])) {
+            what[1] = "95% CI and t-test";
+            why[0] = "";
+        }
+        for (int i = 0; i < 4; i++) {
             if (!why[i][0])
                 continue;
             if (!notes++)

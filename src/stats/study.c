@@ -14,7 +14,8 @@ static void timepoint_clear(struct study_timepoint *tp)
     tp->mean = tp->sd = tp->baseline_mean = tp->mean_change = NAN;
     tp->change_ci95.lower = tp->change_ci95.upper = NAN;
     tp->pct_change = tp->t_p = tp->wilcoxon_p = NAN;
-    tp->change_note[0] = tp->t_note[0] = tp->wilcoxon_note[0] = '\0';
+    tp->ci_note[0] = tp->pct_note[0] = '\0';
+    tp->t_note[0] = tp->wilcoxon_note[0] = '\0';
 }
 
 static void note(char *dst, const char *text)
@@ -27,7 +28,8 @@ static void analyze_timepoint(const double *later, const double *base,
 {
     tp->n = n;
     if (n == 0) {
-        note(tp->change_note, "no subject has both values");
+        note(tp->ci_note, "no subject has both values");
+        note(tp->pct_note, "no subject has both values");
         note(tp->t_note, "no subject has both values");
         note(tp->wilcoxon_note, "no subject has both values");
         return;
@@ -41,14 +43,13 @@ static void analyze_timepoint(const double *later, const double *base,
         tp->t_p = t.p;
     } else {
         note(tp->t_note, n < 2 ? "one subject: no test" : e.message);
-        note(tp->change_note, n < 2 ? "one subject: no interval"
-                                    : e.message);
+        note(tp->ci_note, n < 2 ? "one subject: no interval" : e.message);
     }
     tp->mean_change = t.mean_difference;
     if (tp->baseline_mean != 0.0)
         tp->pct_change = tp->mean_change / tp->baseline_mean * 100.0;
     else
-        note(tp->change_note, "baseline mean is zero: no percent change");
+        note(tp->pct_note, "the baseline mean is zero");
     if (n < 2) {
         note(tp->wilcoxon_note, "one subject: no test");
         return;

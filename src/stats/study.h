@@ -26,7 +26,8 @@ struct study_timepoint {
     double pct_change;          /* mean_change / baseline_mean x 100 */
     double t_p;                 /* paired t-test, two-sided */
     double wilcoxon_p;          /* Wilcoxon signed-rank, two-sided */
-    char change_note[STUDY_NOTE_SIZE];   /* why the CI or % is missing */
+    char ci_note[STUDY_NOTE_SIZE];       /* why change_ci95 is missing */
+    char pct_note[STUDY_NOTE_SIZE];      /* why pct_change is missing */
     char t_note[STUDY_NOTE_SIZE];        /* why t_p is missing */
     char wilcoxon_note[STUDY_NOTE_SIZE]; /* why wilcoxon_p is missing */
 };

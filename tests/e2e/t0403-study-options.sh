@@ -63,7 +63,7 @@ assert_eq "$(json 'this.timepoints[1].pct_change')" "0"
 assert_eq "$(json 'this.timepoints[2].n')" "1"
 assert_eq "$(json 'this.timepoints[2].mean_change')" "-1"
 expect_ok ts study analyze "$TMP/flat.csv"
-assert_contains "$OUT" "plus-one: t-test: all differences are equal: no variance"
+assert_contains "$OUT" "plus-one: 95% CI and t-test: all differences are equal: no variance"
 assert_contains "$OUT" "same: Wilcoxon: all differences are zero"
 assert_contains "$OUT" "orphan: one subject: the change alone"
 
@@ -81,3 +81,11 @@ expect_ok ts study --help
 assert_contains "$OUT" "analyze"
 expect_ok ts study analyze --help
 assert_contains "$OUT" "usage: touchstone study analyze FILE.csv \[--baseline LABEL\]"
+
+# A baseline mean of zero: no percent change, with the reason.
+printf 'subject,timepoint,value\na,t0,-1\nb,t0,1\na,t1,1\nb,t1,2\n' > "$TMP/zero.csv"
+expect_ok ts --json study analyze "$TMP/zero.csv"
+assert_eq "$(json 'this.timepoints[0].pct_change')" "null"
+assert_eq "$(json 'this.timepoints[0].mean_change')" "1.5"
+expect_ok ts study analyze "$TMP/zero.csv"
+assert_contains "$OUT" "t1: % change: the baseline mean is zero"

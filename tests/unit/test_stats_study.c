@@ -136,7 +136,7 @@ Test(study, other_baseline_and_degenerate_cases)
     const double zero[] = {-1, 1, 1, 2};
     cr_assert_eq(study_analyze(zero, 2, 2, 0, tp, &e), 0);
     cr_assert(isnan(tp[1].pct_change));
-    cr_assert(strstr(tp[1].change_note, "zero"));
+    cr_assert(strstr(tp[1].pct_note, "zero"));
     /* No overlap. */
     const double apart[] = {1, NA, NA, 2};
     cr_assert_eq(study_analyze(apart, 2, 2, 0, tp, &e), 0);
