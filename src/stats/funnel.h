@@ -10,7 +10,8 @@
  * Health Care 14:347; the R package FunnelPlotR (Mainey), whose
  * proportion method (arcsine-square-root transform, 10% winsorised
  * z-scores, DerSimonian-Laird style tau²) is followed here.
- * Nothing here allocates.
+ * Nothing here returns allocated memory; the overdispersion estimates use
+ * work arrays that they free before returning.
  */
 #ifndef TS_STATS_FUNNEL_H
 #define TS_STATS_FUNNEL_H
@@ -57,7 +58,8 @@ int funnel_limits_proportion(double target, double n,
  * s_i = 1 / (2 sqrt(n_i)), theta = asin(sqrt(p0)), z_i = (Y_i - theta) /
  * s_i; then funnel_overdispersion_estimate() on those. Fails (field "n")
  * when some n_i <= 0, (field "events") when events_i is outside [0, n_i],
- * (field "target") outside (0, 1), (field "k") when k < 2.
+ * (field "target") outside (0, 1), (field "k") when k < 2. Allocates and
+ * frees work arrays.
  */
 int funnel_overdispersion_proportion(const double *events, const double *n,
                                      size_t k, double target,

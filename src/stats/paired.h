@@ -31,7 +31,7 @@ struct stats_t_test {
  * n < 2 or when the differences are constant (R: "data are essentially
  * constant", se < 10 DBL_EPSILON |mean|), (field "conf") when conf is not
  * strictly between 0 and 1; out->n, mean and SD are still filled when they
- * exist. Allocates nothing.
+ * exist. Allocates and frees a work array of n differences.
  */
 int stats_paired_t_test(const double *x, const double *y, size_t n,
                         double conf, struct stats_t_test *out,
