@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-COMMAND("study", cmd_study, "analyse a within-subject experiment (study analyze FILE.csv)")
+COMMAND("study", cmd_study, "analyse a within-subject experiment from CSV")
 
 #define STUDY_MAX_FILE (64u << 20)  /* bytes read at most */
 #define STUDY_MAX_LINE 8192         /* bytes in one line */

@@ -74,6 +74,10 @@ Test(describe, quantile_type_7_matches_r)
     /* quantile(c(1, 2, 3, 4, 10), 0.3) = 2.2 */
     const double y[] = {10, 4, 1, 3, 2};
     assert_close(stats_quantile(y, 5, 0.3), 2.2, TIGHT);
+    const double sorted[] = {1, 2, 3, 4, 10};
+    assert_close(stats_quantile_sorted(sorted, 5, 0.3), 2.2, TIGHT);
+    cr_assert_eq(stats_quantile_sorted(sorted, 5, 1.0), 10.0);
+    cr_assert_eq(stats_quantile_sorted(sorted, 1, 0.7), 1.0);
     cr_assert(isnan(stats_quantile(y, 0, 0.5)));
     cr_assert(isnan(stats_quantile(y, 5, 1.5)));
     cr_assert(isnan(stats_quantile(y, 5, NAN)));
@@ -142,6 +146,11 @@ Test(distributions, student_t_matches_r)
     /* qt(0.9, 2.5) */
     assert_close(stats_t_quantile(0.995, 120), 2.61742114510687, TIGHT);
     /* qt(0.995, 120) */
+    assert_close(stats_t_two_sided_p(2.5, 7), 0.0409922185857529, TIGHT);
+    /* 2 * pt(-2.5, 7) */
+    assert_close(stats_t_two_sided_p(-0.3, 1.5), 0.800472196803585, TIGHT);
+    /* 2 * pt(-0.3, 1.5) */
+    cr_assert_eq(stats_t_two_sided_p(0, 4), 1.0);
     cr_assert(isnan(stats_t_cdf(1, 0)));
     cr_assert(isnan(stats_t_quantile(0.5, -1)));
 }
