@@ -5,6 +5,7 @@
 #ifndef TS_STATS_SURVIVAL_H
 #define TS_STATS_SURVIVAL_H
 
+#include <math.h> /* NAN, for STATS_KM_INIT */
 #include <stddef.h>
 
 #include "core/err.h"
