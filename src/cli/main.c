@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "core/util.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,8 @@ static int take_globals(struct cli *c, int argc, const char **argv)
 int main(int argc, const char **argv)
 {
     struct cli c = {0};
+    if (sodium_init() < 0)
+        die("unable to initialise libsodium");
     argc = take_globals(&c, argc - 1, argv + 1);
     argv++;
     if (argc < 0)

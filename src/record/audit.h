@@ -1,0 +1,44 @@
+/*
+ * audit: the append-only, hash-chained log of every read and write of
+ * patient data (HIPAA 164.312(b)). Each entry stores
+ *   hash = SHA-256(prev_hash_hex || canonical bytes of the entry)
+ * where prev_hash_hex is the previous entry's hash (64 zeros for the first)
+ * and the canonical bytes are each field as "<length>:<bytes>;" in the
+ * order id, at, user_id, actor, action, record_type, record_id, patient_id,
+ * outcome, client (absent ids as empty text). Triggers refuse UPDATE and
+ * DELETE on the table; audit_verify() finds an edit made around them.
+ *
+ * Call audit_append() inside the transaction of the action it records, so
+ * that the entry and the change land together. A refused action is
+ * recorded after its rollback with audit_record_refusal().
+ * No patient data (names, notes) ever goes into an entry: ids only.
+ */
+#ifndef TS_RECORD_AUDIT_H
+#define TS_RECORD_AUDIT_H
+
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "record/actor.h"
+#include "store/store.h"
+
+#define AUDIT_HASH_HEX 65
+
+/* Appends an entry in the caller's open transaction. record_id and
+ * patient_id may be 0 (none). outcome: "ok", "denied", "refused", ... */
+int audit_append(struct store *s, const struct actor *a, const char *action,
+                 const char *record_type, int64_t record_id,
+                 int64_t patient_id, const char *outcome, struct err *e);
+/* The same in a transaction of its own (for refusals after a rollback). */
+int audit_record_refusal(struct store *s, const struct actor *a,
+                         const char *action, const char *record_type,
+                         int64_t record_id, int64_t patient_id,
+                         const char *outcome, struct err *e);
+
+/* Walks the chain from the first entry. Returns the number of entries
+ * checked when the chain is whole; -1 with e naming the first broken entry
+ * (e->field "audit", message "entry N: ...") when not. */
+int64_t audit_verify(struct store *s, struct err *e);
+
+#endif
