@@ -19,8 +19,8 @@
 #include "record/training.h"
 
 json_t *practitioner_to_json(const struct practitioner *p);
-/* {"practitioner": {...}, "training": [...]}: the practitioner's fields
- * with a "training" array. */
+/* The practitioner's fields (all of them only when not limited)
+ * with a "training" array when not limited. */
 json_t *practitioner_detail_to_json(const struct practitioner_detail *d);
 json_t *training_to_json(const struct training *t);
 json_t *patient_to_json(const struct patient *p);
