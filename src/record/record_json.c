@@ -135,7 +135,7 @@ json_t *episode_to_json(const struct episode *ep)
     json_object_set_new(o, "chronicity_weeks",
                         count_or_null(ep->chronicity_weeks));
     json_object_set_new(o, "comorbidities", count_or_null(ep->comorbidities));
-    json_object_set_new(o, "sessions", json_integer(ep->session_count));
+    json_object_set_new(o, "session_count", json_integer(ep->session_count));
     return o;
 }
 
