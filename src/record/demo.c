@@ -342,8 +342,8 @@ static int add_episode(struct demo *d, const struct demo_plan *plan,
     for (int k = 1; k <= sessions; k++) {
         if (k > 1)
             day += prng_range(&d->r, 5, 9);
-        if (day > d->today)
-            break;
+        if (day >= d->today)
+            break; /* sessions up to yesterday: never in the future */
         int minutes = prng_range(&d->r, 0, 3) ? 60 : 45;
         int minute = 600 + 60 * (int)prng_range(&d->r, 0, 6);
         struct session_phase phases[4];
@@ -404,7 +404,7 @@ static int add_episode(struct demo *d, const struct demo_plan *plan,
     if (prng_uniform(&d->r) > t->followup_coverage)
         return 0;
     long follow = day + prng_range(&d->r, 28, 35);
-    if (follow > d->today)
+    if (follow >= d->today)
         return 0;
     int holds = prng_uniform(&d->r) < t->sustain;
     double pain_f = holds ? pain + prng_normal(&d->r, 0.2, 0.5)
