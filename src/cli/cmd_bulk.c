@@ -90,6 +90,19 @@ struct import {
     struct tabular_writer rejects_writer;
     struct cli_progress progress;
     uint64_t size;
+    /* Owned by the reading thread (import_prepare). */
+    int reader_header_seen;
+    int reader_map[TABULAR_COLUMNS_MAX];
+    size_t reader_header_count;
+    struct buf reader_storage;
+};
+
+/* A row prepared in the reading thread (observations only). */
+enum { PREPARED_NONE, PREPARED_READY, PREPARED_BAD };
+struct prepared {
+    int state;
+    struct err err;
+    struct bulk_observation_row row;
 };
 
 /* The bad row: reported on stderr, or written to the rejects file. */
@@ -186,9 +199,62 @@ static int column_is_json(int column, void *ctx)
     return bulk_column_is_json(im->kind, column);
 }
 
+/* In the reading thread: maps and checks an observation row on its own
+ * (bulk_observation_prepare), so that the writing thread only checks it
+ * against the database and writes it. Anything unusual is left to
+ * import_row (state PREPARED_NONE), which then does it all. */
+static void import_prepare(void *ctx, const struct tabular_row *row,
+                           void *slot)
+{
+    struct import *im = ctx;
+    struct prepared *p = slot;
+    p->state = PREPARED_NONE;
+    if (im->kind != BULK_OBSERVATIONS || row->problem)
+        return;
+    const char *values[BULK_MAX_COLUMNS] = {NULL};
+    if (im->format == TABULAR_CSV) {
+        if (!im->reader_header_seen) {
+            im->reader_header_seen = 1;
+            im->reader_header_count = row->count;
+            for (size_t j = 0; j < row->count; j++) {
+                int i = bulk_column_index(im->kind, row->fields[j]);
+                if (i < 0) {
+                    im->reader_header_count = SIZE_MAX; /* refused later */
+                    break;
+                }
+                im->reader_map[j] = i;
+            }
+            return;
+        }
+        if (row->count != im->reader_header_count)
+            return;
+        for (size_t j = 0; j < row->count; j++)
+            values[im->reader_map[j]] = row->fields[j];
+    } else {
+        struct err ignored = ERR_INIT;
+        if (tabular_json_fields(row->object, im->columns, im->ncol,
+                                column_is_json, im, values,
+                                &im->reader_storage, &ignored) < 0)
+            return;
+    }
+    p->err = (struct err)ERR_INIT;
+    p->state = bulk_observation_prepare(values, &p->row, &p->err) == 0
+                   ? PREPARED_READY
+                   : PREPARED_BAD;
+}
+
+static void import_release(void *slot)
+{
+    struct prepared *p = slot;
+    if (p->state == PREPARED_READY)
+        bulk_observation_release(&p->row);
+    p->state = PREPARED_NONE;
+}
+
 static int import_row(void *ctx, const struct tabular_row *row, struct err *e)
 {
     struct import *im = ctx;
+    struct prepared *p = row->prepared;
     if (im->format == TABULAR_CSV && !im->header_seen)
         return import_header(im, row, e) < 0 ? -1 : 0;
     cli_progress_update(&im->progress,
@@ -197,8 +263,23 @@ static int import_row(void *ctx, const struct tabular_row *row, struct err *e)
                         im->imported);
     if (row->problem)
         return import_bad(im, row, "row", row->problem, e);
-    const char *values[BULK_MAX_COLUMNS] = {NULL};
     struct err re = ERR_INIT;
+    if (p && p->state != PREPARED_NONE) {
+        int rc = p->state == PREPARED_READY
+                     ? bulk_observation_add(im->bulk, &p->row, NULL, &re)
+                     : (re = p->err, -1);
+        p->state = PREPARED_NONE;
+        if (rc == 0) {
+            im->imported++;
+            return 0;
+        }
+        if (re.code == ERR_FAIL) {
+            *e = re;
+            return -1;
+        }
+        return import_bad(im, row, re.field, re.message, e);
+    }
+    const char *values[BULK_MAX_COLUMNS] = {NULL};
     if (im->format == TABULAR_CSV) {
         if (row->count != im->header_count) {
             char problem[96];
@@ -299,13 +380,16 @@ int cli_import_records(struct cli *c, int argc, const char **argv)
     }
     buf_init(&im.rejects_writer.line, 0);
     buf_init(&im.storage, 0);
+    buf_init(&im.reader_storage, 0);
     struct bulk_options bo = {.catalog = NULL, .fast = 0};
     int rc = bulk_begin(c->store, &actor_cli, &bo, &im.bulk, &e);
     char what[64];
     snprintf(what, sizeof(what), "importing %s", bulk_kind_name(im.kind));
     cli_progress_start(&im.progress, what);
     if (rc == 0)
-        rc = tabular_read(in, path, im.format, import_row, &im, &e);
+        rc = tabular_read_threaded(in, path, im.format, import_prepare,
+                                   import_release, sizeof(struct prepared),
+                                   import_row, &im, &e);
     if (rc == 0 && im.format == TABULAR_CSV && !im.header_seen)
         rc = err_set(&e, ERR_INPUT, "", "%s: empty (no header row)", path);
     cli_progress_end(&im.progress);
@@ -347,6 +431,7 @@ int cli_import_records(struct cli *c, int argc, const char **argv)
         free((char *)im.header[j]);
     tabular_writer_release(&im.rejects_writer);
     buf_release(&im.storage);
+    buf_release(&im.reader_storage);
     return status;
 }
 
@@ -420,7 +505,7 @@ int cli_export_records(struct cli *c, int argc, const char **argv)
         }
     }
     const char *columns[BULK_MAX_COLUMNS];
-    int ncol = bulk_column_count(kind);
+    int ncol = bulk_export_column_count(kind);
     for (int i = 0; i < ncol; i++)
         columns[i] = bulk_column_name(kind, i);
     struct export ex = {.rows = 0};

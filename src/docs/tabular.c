@@ -3,6 +3,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #define BLOCK_SIZE (1u << 20)
@@ -329,6 +330,248 @@ int tabular_read(FILE *in, const char *name, enum tabular_format format,
     buf_release(&r.bytes);
     free(r.offsets);
     free(r.pointers);
+    return rc;
+}
+
+/* ---- Reading in a second thread ------------------------------------------- */
+
+#define BATCH_ROWS 2048
+#define BATCHES 4
+
+struct batch_row {
+    uint64_t line, offset;
+    size_t first, count; /* CSV: offsets[first .. first + count) */
+    json_t *object;      /* NDJSON: a reference owned by the batch */
+    size_t text;         /* NDJSON without an object: offset of the line */
+    size_t problem;      /* offset of the problem text, or SIZE_MAX */
+};
+
+struct batch {
+    struct batch_row rows[BATCH_ROWS];
+    size_t count;
+    char *slots; /* BATCH_ROWS prepared slots */
+    struct buf bytes;
+    size_t *offsets; /* of fields in bytes; SIZE_MAX for an absent one */
+    size_t noffsets, alloc;
+};
+
+struct pipeline {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct batch batches[BATCHES];
+    struct batch *free[BATCHES];
+    int nfree;
+    struct batch *full[BATCHES]; /* a queue, oldest first */
+    int head, nfull;
+    struct batch *filling; /* the reader's */
+    int stop;              /* the consumer wants no more */
+    int done;              /* the reader has finished */
+    int reader_rc;
+    struct err reader_err;
+    /* The reader's arguments. */
+    FILE *in;
+    const char *name;
+    enum tabular_format format;
+    tabular_prepare_fn prepare;
+    tabular_release_fn release;
+    size_t slot_size;
+    void *ctx;
+};
+
+static size_t batch_text(struct batch *b, const char *text)
+{
+    size_t at = b->bytes.len;
+    buf_puts(&b->bytes, text);
+    buf_putc(&b->bytes, '\0');
+    return at;
+}
+
+static void batch_clear(struct pipeline *p, struct batch *b)
+{
+    for (size_t i = 0; i < b->count; i++) {
+        json_decref(b->rows[i].object);
+        if (p->release)
+            p->release(b->slots + i * p->slot_size);
+    }
+    b->count = 0;
+    b->noffsets = 0;
+    buf_reset(&b->bytes);
+}
+
+/* Hands the reader's batch over (lock held). */
+static void pipeline_push(struct pipeline *p)
+{
+    p->full[(p->head + p->nfull) % BATCHES] = p->filling;
+    p->nfull++;
+    p->filling = NULL;
+    pthread_cond_broadcast(&p->changed);
+}
+
+/* The reader's callback: copies the row into the batch being filled. */
+static int pipeline_collect(void *ctx, const struct tabular_row *row,
+                            struct err *e)
+{
+    (void)e;
+    struct pipeline *p = ctx;
+    if (!p->filling) {
+        pthread_mutex_lock(&p->lock);
+        while (!p->nfree && !p->stop)
+            pthread_cond_wait(&p->changed, &p->lock);
+        if (!p->stop)
+            p->filling = p->free[--p->nfree];
+        int stop = p->stop;
+        pthread_mutex_unlock(&p->lock);
+        if (stop)
+            return 1;
+    }
+    struct batch *b = p->filling;
+    struct batch_row *r = &b->rows[b->count++];
+    r->line = row->line;
+    r->offset = row->offset;
+    r->first = b->noffsets;
+    r->count = row->count;
+    r->object = row->object ? json_incref(row->object) : NULL;
+    r->text = SIZE_MAX;
+    r->problem = row->problem ? batch_text(b, row->problem) : SIZE_MAX;
+    if (row->text && !row->object)
+        r->text = batch_text(b, row->text);
+    if (b->noffsets + row->count > b->alloc) {
+        b->alloc = 2 * (b->noffsets + row->count) + 64;
+        b->offsets = xrealloc(b->offsets, b->alloc * sizeof(*b->offsets));
+    }
+    for (size_t i = 0; i < row->count; i++)
+        b->offsets[b->noffsets++] =
+            row->fields[i] ? batch_text(b, row->fields[i]) : SIZE_MAX;
+    if (p->prepare)
+        p->prepare(p->ctx, row, b->slots + (b->count - 1) * p->slot_size);
+    if (b->count == BATCH_ROWS) {
+        pthread_mutex_lock(&p->lock);
+        pipeline_push(p);
+        pthread_mutex_unlock(&p->lock);
+    }
+    return 0;
+}
+
+static void *pipeline_reader(void *arg)
+{
+    struct pipeline *p = arg;
+    int rc = tabular_read(p->in, p->name, p->format, pipeline_collect, p,
+                          &p->reader_err);
+    pthread_mutex_lock(&p->lock);
+    if (p->filling && p->filling->count)
+        pipeline_push(p);
+    else if (p->filling)
+        p->free[p->nfree++] = p->filling;
+    p->filling = NULL;
+    p->reader_rc = rc;
+    p->done = 1;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* Hands each row of a batch to fn; returns fn's first non-zero value. */
+static int pipeline_deliver(struct pipeline *p, struct batch *b,
+                            tabular_row_fn fn, void *ctx,
+                            const char ***fields, size_t *alloc,
+                            struct err *e)
+{
+    for (size_t i = 0; i < b->count; i++) {
+        struct batch_row *r = &b->rows[i];
+        if (r->count > *alloc) {
+            *alloc = r->count;
+            *fields = xrealloc(*fields, *alloc * sizeof(**fields));
+        }
+        for (size_t k = 0; k < r->count; k++) {
+            size_t at = b->offsets[r->first + k];
+            (*fields)[k] = at == SIZE_MAX ? NULL : b->bytes.data + at;
+        }
+        struct tabular_row row = {
+            .line = r->line,
+            .offset = r->offset,
+            .count = r->count,
+            .fields = *fields,
+            .object = r->object,
+            .text = r->text == SIZE_MAX ? NULL : b->bytes.data + r->text,
+            .problem =
+                r->problem == SIZE_MAX ? NULL : b->bytes.data + r->problem,
+            .prepared = p->prepare ? b->slots + i * p->slot_size : NULL,
+        };
+        int rc = fn(ctx, &row, e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int tabular_read_threaded(FILE *in, const char *name,
+                          enum tabular_format format,
+                          tabular_prepare_fn prepare,
+                          tabular_release_fn release, size_t slot_size,
+                          tabular_row_fn fn, void *ctx, struct err *e)
+{
+    struct pipeline *p = xcalloc(1, sizeof(*p));
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->changed, NULL);
+    for (int i = 0; i < BATCHES; i++) {
+        buf_init(&p->batches[i].bytes, 0);
+        if (prepare)
+            p->batches[i].slots = xcalloc(BATCH_ROWS, slot_size);
+        p->free[p->nfree++] = &p->batches[i];
+    }
+    p->in = in;
+    p->name = name;
+    p->format = format;
+    p->prepare = prepare;
+    p->release = release;
+    p->slot_size = slot_size;
+    p->ctx = ctx;
+    p->reader_err = (struct err)ERR_INIT;
+    pthread_t reader;
+    if (pthread_create(&reader, NULL, pipeline_reader, p) != 0)
+        die("unable to start a thread");
+    const char **fields = NULL;
+    size_t alloc = 0;
+    int rc = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        while (!p->nfull && !p->done)
+            pthread_cond_wait(&p->changed, &p->lock);
+        if (!p->nfull) {
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+        struct batch *b = p->full[p->head];
+        p->head = (p->head + 1) % BATCHES;
+        p->nfull--;
+        pthread_mutex_unlock(&p->lock);
+        rc = pipeline_deliver(p, b, fn, ctx, &fields, &alloc, e);
+        batch_clear(p, b);
+        pthread_mutex_lock(&p->lock);
+        p->free[p->nfree++] = b;
+        if (rc)
+            p->stop = 1;
+        pthread_cond_broadcast(&p->changed);
+        pthread_mutex_unlock(&p->lock);
+        if (rc)
+            break;
+    }
+    pthread_join(reader, NULL);
+    if (!rc && p->reader_rc) {
+        rc = p->reader_rc;
+        *e = p->reader_err;
+    }
+    /* Batches the reader filled after a stop. */
+    for (int i = 0; i < BATCHES; i++) {
+        batch_clear(p, &p->batches[i]);
+        buf_release(&p->batches[i].bytes);
+        free(p->batches[i].offsets);
+        free(p->batches[i].slots);
+    }
+    free(fields);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->changed);
+    free(p);
     return rc;
 }
 

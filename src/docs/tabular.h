@@ -59,6 +59,7 @@ struct tabular_row {
     json_t *object;   /* NDJSON: the row's object (NULL with a problem) */
     const char *text; /* NDJSON: the line as read (without its end) */
     const char *problem; /* NULL, or why the row could not be read */
+    void *prepared;   /* tabular_read_threaded: the row's prepared slot */
 };
 
 /* Called with each row; return 0 to go on, anything else to stop the read
@@ -75,6 +76,28 @@ typedef int (*tabular_row_fn)(void *ctx, const struct tabular_row *row,
  */
 int tabular_read(FILE *in, const char *name, enum tabular_format format,
                  tabular_row_fn fn, void *ctx, struct err *e);
+
+/*
+ * The same, with the reading and parsing (CSV fields split, NDJSON lines
+ * parsed) in a second thread while fn runs in the caller's, on rows handed
+ * over in batches: on two cores, reading overlaps with what fn does. Rows
+ * reach fn in the same order and with the same content; a read error is
+ * returned after every row before it has been handed over.
+ *
+ * prepare (may be NULL) runs in the reading thread for each row, before
+ * fn sees it, and may fill the row's slot of slot_size bytes (fn finds it
+ * as row->prepared): work that needs nothing fn's thread owns. release
+ * (may be NULL) is called on every slot once fn is done with its row, or
+ * when the read stops before fn saw it.
+ */
+typedef void (*tabular_prepare_fn)(void *ctx, const struct tabular_row *row,
+                                   void *slot);
+typedef void (*tabular_release_fn)(void *slot);
+int tabular_read_threaded(FILE *in, const char *name,
+                          enum tabular_format format,
+                          tabular_prepare_fn prepare,
+                          tabular_release_fn release, size_t slot_size,
+                          tabular_row_fn fn, void *ctx, struct err *e);
 
 /*
  * Maps an NDJSON object to text fields by column name: values[i] is the

@@ -1,5 +1,6 @@
 #include "record/bulk.h"
 #include "catalog/catalog.h"
+#include "catalog/instrument.h"
 #include "record/access.h"
 #include "record/audit.h"
 #include "record/internal.h"
@@ -10,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@ enum {
     COL_REQUIRED = 1, /* the file must have the column */
     COL_NUMBER = 2,   /* exported as a JSON number */
     COL_JSON = 4,     /* exported as JSON */
+    COL_INPUT = 8,    /* read by imports, never exported (always last) */
 };
 
 struct column {
@@ -84,9 +87,9 @@ static const struct kind_info kinds[BULK_KIND_COUNT] = {
         {{"id", "id", N}, {"episode_id", "episode", R | N},
          {"session_id", "session", N}, {"instrument", "instrument", R},
          {"timepoint", "timepoint", R}, {"observed_at", "at", R},
-         {"items", "items", COL_JSON}, {"value", "value", N},
-         {"total", "total", N}, {"created_at", "created_at", 0},
-         {NULL, NULL, 0}}},
+         {"items", "items", COL_JSON}, {"total", "total", N},
+         {"created_at", "created_at", 0},
+         {"value", "value", N | COL_INPUT}, {NULL, NULL, 0}}},
 };
 #undef R
 #undef N
@@ -116,6 +119,14 @@ int bulk_column_count(enum bulk_kind k)
     int n = 0;
     while (n < BULK_MAX_COLUMNS && kinds[k].columns[n].name)
         n++;
+    return n;
+}
+
+int bulk_export_column_count(enum bulk_kind k)
+{
+    int n = bulk_column_count(k);
+    while (n > 0 && (kinds[k].columns[n - 1].flags & COL_INPUT))
+        n--;
     return n;
 }
 
@@ -161,6 +172,7 @@ static void field_to_column(enum bulk_kind k, struct err *e)
 /* ---- Caches of the records rows refer to -------------------------------- */
 
 #define CACHE_BITS 12
+#define SCOPE_CACHE_SIZE (1u << 16)
 #define CACHE_SIZE (1u << CACHE_BITS)
 #define CACHE_SLOT(id) ((size_t)((uint64_t)(id) & (CACHE_SIZE - 1)))
 
@@ -194,6 +206,7 @@ struct bulk {
     const struct catalog *catalog;
     char now[CLOCK_INSTANT_LEN];
     int fast;
+    const char *audit_action;
     int broken; /* a write failed halfway: the batch may only roll back */
     /* The settings to restore. */
     int64_t old_foreign_keys, old_synchronous, old_cache_size;
@@ -202,6 +215,7 @@ struct bulk {
     struct stmt *insert[BULK_KIND_COUNT];
     struct stmt *exists[BULK_KIND_COUNT];
     struct stmt *insert_phase, *insert_finding;
+    int observation_params[9];
     struct stmt *load_practitioner, *load_patient, *load_referral,
         *load_episode, *load_session;
     struct ref_practitioner practitioners[CACHE_SIZE];
@@ -209,7 +223,7 @@ struct bulk {
     struct ref_referral referrals[CACHE_SIZE];
     struct episode *episodes; /* CACHE_SIZE */
     struct ref_session *sessions; /* CACHE_SIZE */
-    struct ref_scope scopes[CACHE_SIZE];
+    struct ref_scope *scopes; /* SCOPE_CACHE_SIZE */
 };
 
 static const char *const insert_sql[BULK_KIND_COUNT] = {
@@ -265,15 +279,12 @@ static void restore_settings(struct bulk *b)
 {
     char sql[128];
     struct err ignored = ERR_INIT;
-    snprintf(sql, sizeof(sql), "PRAGMA foreign_keys = %lld",
-             (long long)b->old_foreign_keys);
+    snprintf(sql, sizeof(sql),
+             "PRAGMA foreign_keys = %lld; PRAGMA synchronous = %lld;"
+             " PRAGMA cache_size = %lld",
+             (long long)b->old_foreign_keys, (long long)b->old_synchronous,
+             (long long)b->old_cache_size);
     store_exec(b->s, sql, &ignored);
-    if (b->fast) {
-        snprintf(sql, sizeof(sql),
-                 "PRAGMA synchronous = %lld; PRAGMA cache_size = %lld",
-                 (long long)b->old_synchronous, (long long)b->old_cache_size);
-        store_exec(b->s, sql, &ignored);
-    }
 }
 
 static void bulk_free(struct bulk *b)
@@ -291,6 +302,7 @@ static void bulk_free(struct bulk *b)
     stmt_finalize(b->load_session);
     free(b->episodes);
     free(b->sessions);
+    free(b->scopes);
     free(b);
 }
 
@@ -306,17 +318,21 @@ int bulk_begin(struct store *s, const struct actor *caller,
     b->caller = caller;
     b->catalog = scope_catalog(options ? options->catalog : NULL);
     b->fast = options && options->fast;
+    b->audit_action = options && options->audit_action
+                          ? options->audit_action
+                          : "import";
     b->episodes = xcalloc(CACHE_SIZE, sizeof(*b->episodes));
     b->sessions = xcalloc(CACHE_SIZE, sizeof(*b->sessions));
+    b->scopes = xcalloc(SCOPE_CACHE_SIZE, sizeof(*b->scopes));
     record_now(b->now);
     b->old_foreign_keys = store_query_int(s, "PRAGMA foreign_keys");
     b->old_synchronous = store_query_int(s, "PRAGMA synchronous");
     b->old_cache_size = store_query_int(s, "PRAGMA cache_size");
     /* Every reference is checked by the batch itself, from its caches. */
-    int rc = store_exec(s, "PRAGMA foreign_keys = OFF", e);
-    if (rc == 0 && b->fast)
-        rc = store_exec(s, "PRAGMA synchronous = OFF;"
+    int rc = store_exec(s, "PRAGMA foreign_keys = OFF;"
                            " PRAGMA cache_size = -262144", e);
+    if (rc == 0 && b->fast)
+        rc = store_exec(s, "PRAGMA synchronous = OFF", e);
     if (rc == 0)
         rc = store_begin(s, e);
     if (rc < 0) {
@@ -411,6 +427,20 @@ static int find_referral(struct bulk *b, int64_t id, const char *field,
     return 0;
 }
 
+/* record_copy without printf: the caches copy millions of fields. */
+static void copy_text(char *dst, size_t n, const char *src)
+{
+    size_t len = src ? strlen(src) : 0;
+    if (len >= n)
+        len = n - 1;
+    memcpy(dst, src ? src : "", len);
+    dst[len] = '\0';
+}
+
+/* A miss reads ahead: the rows with the next READ_AHEAD ids come in one
+ * range scan, since files and generators go through ids in order. */
+#define READ_AHEAD 1024
+
 /* The episode's own fields (no names, no session count). */
 static int find_episode(struct bulk *b, int64_t id, const char *field,
                         struct episode **out, struct err *e)
@@ -421,20 +451,27 @@ static int find_episode(struct bulk *b, int64_t id, const char *field,
     if (r->id != id) {
         struct stmt *st = prepared(
             b, &b->load_episode,
-            "SELECT patient_id, practitioner_id, protocol_id, started_on,"
-            " ended_on FROM episode WHERE id = :id");
-        stmt_bind_int(st, ":id", id);
-        int rc = stmt_step(st, e);
+            "SELECT id, patient_id, practitioner_id, protocol_id, started_on,"
+            " ended_on FROM episode WHERE id >= :from AND id < :to");
+        stmt_bind_int(st, ":from", id);
+        stmt_bind_int(st, ":to", id + READ_AHEAD);
+        int rc;
+        while ((rc = stmt_step(st, e)) == 1) {
+            int64_t got = stmt_int(st, 0);
+            struct episode *c = &b->episodes[CACHE_SLOT(got)];
+            c->id = got;
+            c->patient_id = stmt_int(st, 1);
+            c->practitioner_id = stmt_int(st, 2);
+            copy_text(c->protocol_id, sizeof(c->protocol_id),
+                        stmt_text(st, 3));
+            copy_text(c->started_on, sizeof(c->started_on),
+                        stmt_text(st, 4));
+            copy_text(c->ended_on, sizeof(c->ended_on), stmt_text(st, 5));
+        }
         if (rc < 0)
             return -1;
-        if (rc == 0)
+        if (r->id != id)
             return record_not_found(e, field, "episode", id);
-        r->id = id;
-        r->patient_id = stmt_int(st, 0);
-        r->practitioner_id = stmt_int(st, 1);
-        record_copy(r->protocol_id, sizeof(r->protocol_id), stmt_text(st, 2));
-        record_copy(r->started_on, sizeof(r->started_on), stmt_text(st, 3));
-        record_copy(r->ended_on, sizeof(r->ended_on), stmt_text(st, 4));
     }
     *out = r;
     return 0;
@@ -449,16 +486,23 @@ static int find_session(struct bulk *b, int64_t id, const char *field,
     if (r->id != id) {
         struct stmt *st = prepared(
             b, &b->load_session,
-            "SELECT episode_id, started_at FROM session WHERE id = :id");
-        stmt_bind_int(st, ":id", id);
-        int rc = stmt_step(st, e);
+            "SELECT id, episode_id, started_at FROM session"
+            " WHERE id >= :from AND id < :to");
+        stmt_bind_int(st, ":from", id);
+        stmt_bind_int(st, ":to", id + READ_AHEAD);
+        int rc;
+        while ((rc = stmt_step(st, e)) == 1) {
+            int64_t got = stmt_int(st, 0);
+            struct ref_session *c = &b->sessions[CACHE_SLOT(got)];
+            c->id = got;
+            c->episode_id = stmt_int(st, 1);
+            copy_text(c->started_at, sizeof(c->started_at),
+                        stmt_text(st, 2));
+        }
         if (rc < 0)
             return -1;
-        if (rc == 0)
+        if (r->id != id)
             return record_not_found(e, field, "session", id);
-        r->id = id;
-        r->episode_id = stmt_int(st, 0);
-        record_copy(r->started_at, sizeof(r->started_at), stmt_text(st, 1));
     }
     *out = r;
     return 0;
@@ -471,7 +515,7 @@ static int check_scope(struct bulk *b, int64_t practitioner_id,
 {
     uint64_t h = (uint64_t)practitioner_id * 0x9e3779b97f4a7c15u ^
                  (uint64_t)(uintptr_t)p;
-    struct ref_scope *r = &b->scopes[(h >> 20) & (CACHE_SIZE - 1)];
+    struct ref_scope *r = &b->scopes[(h >> 32) & (SCOPE_CACHE_SIZE - 1)];
     if (r->practitioner_id == practitioner_id && r->protocol == p)
         return 0;
     if (scope_check(b->s, b->catalog, practitioner_id, p, NULL, e) < 0)
@@ -816,52 +860,106 @@ int bulk_add_session(struct bulk *b, int64_t id, const struct session_new *in,
     return 0;
 }
 
+/* The fields alone (no database): the scoring rule's total, which must
+ * agree with a total the input carried, and the normalised instants. */
+static int observation_fields(const struct observation_new *in,
+                              const double *total_given,
+                              const char *created_at,
+                              struct bulk_observation_row *row,
+                              struct err *e)
+{
+    if (observation_validate(in, row->observed_at, &row->total, e) < 0)
+        return -1;
+    if (total_given && !(fabs(*total_given - row->total) <=
+                         1e-9 * fmax(1.0, fabs(row->total))))
+        return err_set(e, ERR_INPUT, "total",
+                       "%.17g given, but the scoring rule of %s gives %.17g "
+                       "(totals are computed, never taken from input)",
+                       *total_given, in->instrument, row->total);
+    row->created_at[0] = '\0';
+    if (created_at &&
+        record_past_instant(created_at, "created_at", row->created_at, e) <
+            0)
+        return -1;
+    return 0;
+}
+
+/* The row against the database, then written. */
+static int observation_store(struct bulk *b, int64_t id,
+                             const struct observation_new *in,
+                             const struct bulk_observation_row *row,
+                             const char *items, int64_t *out_id,
+                             struct err *e)
+{
+    struct episode *ep;
+    if (check_id(b, BULK_OBSERVATIONS, id, e) < 0 ||
+        find_episode(b, in->episode_id, "episode", &ep, e) < 0 ||
+        observation_check_episode(in, row->observed_at, ep, 1, e) < 0)
+        return -1;
+    if (in->session_id) {
+        struct ref_session *se = NULL;
+        if (find_session(b, in->session_id, "session", &se, e) < 0 ||
+            observation_check_session(in, row->observed_at, se->episode_id,
+                                      se->started_at, e) < 0)
+            return -1;
+    }
+    /* The hottest statement of all: parameters bound by index, text not
+     * copied (all of it lives until the step). */
+    struct stmt *st = b->insert[BULK_OBSERVATIONS];
+    int *at = b->observation_params;
+    if (!st) {
+        static const char *const names[] = {
+            ":id", ":episode", ":session", ":instrument", ":timepoint",
+            ":at", ":items", ":total", ":created_at",
+        };
+        st = b->insert[BULK_OBSERVATIONS] =
+            store_prepare(b->s, insert_sql[BULK_OBSERVATIONS]);
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+            at[i] = stmt_param_index(st, names[i]);
+    } else {
+        stmt_rewind(st);
+    }
+    if (id > 0)
+        stmt_bind_int_at(st, at[0], id);
+    else
+        stmt_bind_null_at(st, at[0]);
+    stmt_bind_int_at(st, at[1], in->episode_id);
+    if (in->session_id > 0)
+        stmt_bind_int_at(st, at[2], in->session_id);
+    else
+        stmt_bind_null_at(st, at[2]);
+    stmt_bind_text_at(st, at[3], in->instrument);
+    stmt_bind_text_at(st, at[4], in->timepoint);
+    stmt_bind_text_at(st, at[5], row->observed_at);
+    stmt_bind_text_at(st, at[6], items);
+    stmt_bind_double_at(st, at[7], row->total);
+    stmt_bind_text_at(st, at[8],
+                      row->created_at[0] ? row->created_at : b->now);
+    if (stmt_step(st, e) < 0)
+        return -1;
+    int64_t new_id = store_last_id(b->s);
+    if (new_id > b->max_id[BULK_OBSERVATIONS])
+        b->max_id[BULK_OBSERVATIONS] = new_id;
+    b->count[BULK_OBSERVATIONS]++;
+    if (out_id)
+        *out_id = new_id;
+    return 0;
+}
+
 int bulk_add_observation(struct bulk *b, int64_t id,
                          const struct observation_new *in,
                          const double *total_given, const char *created_at,
                          int64_t *out_id, struct err *e)
 {
-    char created[CLOCK_INSTANT_LEN], observed_at[CLOCK_INSTANT_LEN];
-    double total;
-    struct episode *ep;
-    if (observation_validate(in, observed_at, &total, e) < 0)
+    struct bulk_observation_row row;
+    if (observation_fields(in, total_given, created_at, &row, e) < 0)
         return -1;
-    if (total_given &&
-        !(fabs(*total_given - total) <= 1e-9 * fmax(1.0, fabs(total))))
-        return err_set(e, ERR_INPUT, "total",
-                       "%.17g given, but the scoring rule of %s gives %.17g "
-                       "(totals are computed, never taken from input)",
-                       *total_given, in->instrument, total);
-    if (created_at_of(b, created_at, created, e) < 0 ||
-        check_id(b, BULK_OBSERVATIONS, id, e) < 0 ||
-        find_episode(b, in->episode_id, "episode", &ep, e) < 0 ||
-        observation_check_episode(in, observed_at, ep, 1, e) < 0)
-        return -1;
-    if (in->session_id) {
-        struct ref_session *se = NULL;
-        if (find_session(b, in->session_id, "session", &se, e) < 0 ||
-            observation_check_session(in, observed_at, se->episode_id,
-                                      se->started_at, e) < 0)
-            return -1;
-    }
     char *items = in->item_count
                       ? observation_items_json(in->items, in->item_count)
                       : NULL;
-    struct stmt *st = insert_of(b, BULK_OBSERVATIONS, id, created);
-    stmt_bind_int(st, ":episode", in->episode_id);
-    bind_optional_id(st, ":session", in->session_id);
-    stmt_bind_text(st, ":instrument", in->instrument);
-    stmt_bind_text(st, ":timepoint", in->timepoint);
-    stmt_bind_text(st, ":at", observed_at);
-    stmt_bind_text(st, ":items", items);
-    stmt_bind_double(st, ":total", total);
+    int rc = observation_store(b, id, in, &row, items, out_id, e);
     free(items);
-    int64_t new_id;
-    if (insert_row(b, BULK_OBSERVATIONS, st, &new_id, e) < 0)
-        return -1;
-    if (out_id)
-        *out_id = new_id;
-    return 0;
+    return rc;
 }
 
 /* ---- Rows as text -------------------------------------------------------- */
@@ -1119,33 +1217,105 @@ static int row_session(struct bulk *b, const char *const *v, int64_t *out_id,
     return bulk_add_session(b, id, &in, v[10], out_id, e);
 }
 
+int bulk_observation_prepare(const char *const *v,
+                             struct bulk_observation_row *row, struct err *e)
+{
+    memset(row, 0, offsetof(struct bulk_observation_row, items));
+    struct observation_new *in = &row->in;
+    in->items = row->items;
+    double total;
+    if (parse_id(v[0], "id", &row->id, e) < 0 ||
+        parse_id(v[1], "episode_id", &in->episode_id, e) < 0 ||
+        parse_id(v[2], "session_id", &in->session_id, e) < 0)
+        goto fail;
+    /* The text fields are kept in the row, which then stands alone. */
+    if (v[3] && strlen(v[3]) < sizeof(row->instrument)) {
+        memcpy(row->instrument, v[3], strlen(v[3]) + 1);
+        in->instrument = row->instrument;
+    } else {
+        in->instrument = v[3];
+    }
+    if (v[4] && strlen(v[4]) < sizeof(row->timepoint)) {
+        memcpy(row->timepoint, v[4], strlen(v[4]) + 1);
+        in->timepoint = row->timepoint;
+    } else {
+        in->timepoint = v[4];
+    }
+    in->observed_at = v[5];
+    if (v[6] && parse_items(v[6], row->items, OBSERVATION_ITEMS_MAX,
+                            &in->item_count, e) < 0)
+        goto fail;
+    if (v[6] && in->item_count == 0) {
+        err_set(e, ERR_INPUT, "items", "an empty list");
+        goto fail;
+    }
+    if (v[9]) {
+        if (parse_real(v[9], "value", &in->value, e) < 0)
+            goto fail;
+        in->has_value = 1;
+    }
+    if (v[7] && parse_real(v[7], "total", &total, e) < 0)
+        goto fail;
+    if (!v[6] && !v[9] && v[7]) {
+        /* A single-value instrument's total is its value, checked by the
+         * scoring rule like any value; other instruments are scored from
+         * their items only. */
+        const struct instrument *ins = instrument_find(in->instrument);
+        if (ins && !instrument_accepts_value(ins)) {
+            err_set(e, ERR_INPUT, "items",
+                    "missing: %s is scored from its item responses, a total "
+                    "alone is not taken",
+                    ins->code);
+            goto fail;
+        }
+        in->value = total;
+        in->has_value = 1;
+    }
+    if (observation_fields(in, v[7] ? &total : NULL, v[8], row, e) < 0)
+        goto fail;
+    /* What the checks still need of the text: the instant as given, for
+     * messages, now in the row. */
+    in->observed_at = row->observed_at;
+    if (in->instrument != row->instrument || in->timepoint != row->timepoint)
+        BUG("a valid instrument or timepoint did not fit its field");
+    row->items_json = in->item_count
+                          ? observation_items_json(row->items,
+                                                   in->item_count)
+                          : NULL;
+    row->ready = 1;
+    return 0;
+fail:
+    field_to_column(BULK_OBSERVATIONS, e);
+    return -1;
+}
+
+int bulk_observation_add(struct bulk *b, struct bulk_observation_row *row,
+                         int64_t *out_id, struct err *e)
+{
+    if (!row->ready)
+        BUG("an observation row added without being prepared");
+    int rc = observation_store(b, row->id, &row->in, row, row->items_json,
+                               out_id, e);
+    if (rc < 0)
+        field_to_column(BULK_OBSERVATIONS, e);
+    bulk_observation_release(row);
+    return rc;
+}
+
+void bulk_observation_release(struct bulk_observation_row *row)
+{
+    free(row->items_json);
+    row->items_json = NULL;
+    row->ready = 0;
+}
+
 static int row_observation(struct bulk *b, const char *const *v,
                            int64_t *out_id, struct err *e)
 {
-    int64_t id;
-    double items[OBSERVATION_ITEMS_MAX], total;
-    struct observation_new in = {
-        .instrument = v[3], .timepoint = v[4], .observed_at = v[5],
-        .items = items,
-    };
-    if (parse_id(v[0], "id", &id, e) < 0 ||
-        parse_id(v[1], "episode_id", &in.episode_id, e) < 0 ||
-        parse_id(v[2], "session_id", &in.session_id, e) < 0)
+    struct bulk_observation_row row;
+    if (bulk_observation_prepare(v, &row, e) < 0)
         return -1;
-    if (v[6] && parse_items(v[6], items, OBSERVATION_ITEMS_MAX,
-                            &in.item_count, e) < 0)
-        return -1;
-    if (v[6] && in.item_count == 0)
-        return err_set(e, ERR_INPUT, "items", "an empty list");
-    if (v[7]) {
-        if (parse_real(v[7], "value", &in.value, e) < 0)
-            return -1;
-        in.has_value = 1;
-    }
-    if (v[8] && parse_real(v[8], "total", &total, e) < 0)
-        return -1;
-    return bulk_add_observation(b, id, &in, v[8] ? &total : NULL, v[9],
-                                out_id, e);
+    return bulk_observation_add(b, &row, out_id, e);
 }
 
 int bulk_add_row(struct bulk *b, enum bulk_kind k, const char *const *values,
@@ -1177,8 +1347,8 @@ int bulk_commit(struct bulk *b, struct err *e)
         char outcome[64];
         snprintf(outcome, sizeof(outcome), "ok: %lld rows",
                  (long long)b->count[k]);
-        rc = audit_append(b->s, b->caller, "import", kinds[k].table, 0, 0,
-                          outcome, e);
+        rc = audit_append(b->s, b->caller, b->audit_action, kinds[k].table, 0,
+                          0, outcome, e);
     }
     /* Statements are finalized before the commit, so that it can take
      * the write lock's end without a reader still open. */
@@ -1241,11 +1411,9 @@ static const char *const export_sql[BULK_KIND_COUNT] = {
     [BULK_SESSIONS] =
         "SELECT id, episode_id, started_at, minutes, NULL, note, subjective,"
         " objective, assessment, plan, created_at FROM session ORDER BY id",
-    /* value: the total of a single-value observation (no items). */
     [BULK_OBSERVATIONS] =
         "SELECT id, episode_id, session_id, instrument, timepoint,"
-        " observed_at, items, CASE WHEN items IS NULL THEN total END, total,"
-        " created_at FROM observation ORDER BY id",
+        " observed_at, items, total, created_at FROM observation ORDER BY id",
 };
 
 /* The phases of session_id as "NAME:MINUTES;..." into out, reading the
@@ -1284,7 +1452,7 @@ int bulk_export(struct store *s, const struct actor *caller,
                                   " ORDER BY session_id, position");
         phase_row = stmt_step(phases, e);
     }
-    int ncol = bulk_column_count(k);
+    int ncol = bulk_export_column_count(k);
     struct bulk_value values[BULK_MAX_COLUMNS];
     int64_t count = 0;
     int rc = phase_row < 0 ? -1 : 0;

@@ -76,8 +76,10 @@ int bulk_kind_parse(const char *name, enum bulk_kind *out);
 /* The table of a kind ("practitioner", "observation"). */
 const char *bulk_kind_table(enum bulk_kind k);
 
-/* The columns of a kind, in the order exports write them. */
+/* The columns of a kind: first those exports write, in their order, then
+ * any an import also reads (observations: "value", a single score). */
 int bulk_column_count(enum bulk_kind k);
+int bulk_export_column_count(enum bulk_kind k);
 const char *bulk_column_name(enum bulk_kind k, int i);
 /* The index of a column by name, or -1. */
 int bulk_column_index(enum bulk_kind k, const char *name);
@@ -92,16 +94,20 @@ int bulk_column_is_number(enum bulk_kind k, int i);
 
 struct bulk_options {
     const struct catalog *catalog; /* NULL: the shipped catalog */
-    /* 1: tune the database for a long write (synchronous off, a larger
-     * page cache) and restore the settings at the end. */
+    /* 1: no waiting for the disk during the batch (synchronous off): for
+     * a database being generated, which a crash would leave incomplete
+     * anyway. Every batch uses a larger page cache. Settings are restored
+     * at the end. */
     int fast;
+    /* The audit entries' action: NULL is "import". */
+    const char *audit_action;
 };
 
 /*
  * Starts a batch as caller (an admin: ERR_AUTH otherwise): turns off the
  * database's own foreign-key checks (the batch checks every reference
- * itself) and, when options->fast, tunes the database; then begins the
- * transaction. Allocates *out.
+ * itself), enlarges the page cache (256 MiB) and, when options->fast,
+ * turns synchronous off; then begins the transaction. Allocates *out.
  */
 int bulk_begin(struct store *s, const struct actor *caller,
                const struct bulk_options *options, struct bulk **out,
@@ -146,11 +152,41 @@ int bulk_add_observation(struct bulk *b, int64_t id,
  * Adds one row given as text: values[i] is column i of the kind
  * (bulk_column_name), NULL when absent or empty. Numbers are decimal text,
  * booleans 0/1 (or true/false), items a JSON array ("[3,4,null]"), phases
- * "NAME:MINUTES;NAME:MINUTES". Errors name the column ("birth_date", not
- * the command-line option "dob").
+ * "NAME:MINUTES;NAME:MINUTES". An observation without items or value
+ * takes its total as the value when the instrument has a single value
+ * (NPRS); other instruments need their items. Errors name the column
+ * ("birth_date", not the command-line option "dob").
  */
 int bulk_add_row(struct bulk *b, enum bulk_kind k, const char *const *values,
                  int64_t *out_id, struct err *e);
+
+/*
+ * An observation row in two steps, so that the first may run in another
+ * thread while the batch writes: bulk_observation_prepare() parses and
+ * checks the row on its own (its fields, the instrument's scoring rule;
+ * no database, safe in any thread) into *row, which then holds everything
+ * it needs; bulk_observation_add() checks it against the database and
+ * writes it (as bulk_add_row would), and releases it. A prepared row that
+ * is not added is freed by bulk_observation_release(). Errors name the
+ * column.
+ */
+struct bulk_observation_row {
+    int ready;
+    int64_t id;
+    struct observation_new in; /* points into this row */
+    char instrument[RECORD_CODE_MAX + 1];
+    char timepoint[9];
+    char observed_at[CLOCK_INSTANT_LEN]; /* normalised */
+    char created_at[CLOCK_INSTANT_LEN];  /* "": the batch's start */
+    double total;                        /* by the scoring rule */
+    char *items_json;                    /* owned; NULL without items */
+    double items[OBSERVATION_ITEMS_MAX];
+};
+int bulk_observation_prepare(const char *const *values,
+                             struct bulk_observation_row *row, struct err *e);
+int bulk_observation_add(struct bulk *b, struct bulk_observation_row *row,
+                         int64_t *out_id, struct err *e);
+void bulk_observation_release(struct bulk_observation_row *row);
 
 /* Rows written so far of kind k. */
 int64_t bulk_count(const struct bulk *b, enum bulk_kind k);
