@@ -147,6 +147,17 @@ const char *const store_migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     "  BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;",
+    /* 2: failed web logins, counted per account email and per client
+     * address so that every server thread throttles alike. */
+    "CREATE TABLE login_failure ("
+    "  id INTEGER PRIMARY KEY,"
+    "  email TEXT NOT NULL COLLATE NOCASE,"
+    "  client TEXT NOT NULL,"
+    "  at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX login_failure_by_email ON login_failure(email, at);"
+    "CREATE INDEX login_failure_by_client ON login_failure(client, at);"
+    "CREATE INDEX web_session_by_user ON web_session(user_id);",
 };
 
 const int store_migration_count =

@@ -1,0 +1,26 @@
+/*
+ * handlers: every route handler, for the route table in web.c. Each
+ * follows the contract of context.h (0 with a reply, or -1 with w->err).
+ * Internal to web/.
+ */
+#ifndef TS_WEB_HANDLERS_H
+#define TS_WEB_HANDLERS_H
+
+#include "web/context.h"
+
+/* api_session.c: logging in and out. web_login() checks a login and
+ * starts a session (setting the cookie), or fails with 401 or 429. */
+int web_login(struct web_ctx *w, const char *email, const char *password,
+              struct websession *ws);
+int api_session_create(struct web_ctx *w);
+int api_session_show(struct web_ctx *w);
+int api_session_delete(struct web_ctx *w);
+
+/* pages.c: the HTML foundation. */
+int page_home(struct web_ctx *w);
+int page_login_form(struct web_ctx *w);
+int page_login_submit(struct web_ctx *w);
+int page_logout(struct web_ctx *w);
+int page_asset(struct web_ctx *w);
+
+#endif
