@@ -32,18 +32,22 @@ EMBED_FILES := $(sort $(wildcard catalog/*.json catalog/*/*.json \
 all: touchstone
 
 touchstone: $(RELEASE_OBJ)
-	$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(RELEASE_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/test/touchstone: $(TEST_OBJ)
-	$(CC) $(TEST_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(TEST_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/release/%.o: %.c build/gen/commands.inc
 	@mkdir -p $(dir $@)
-	$(CC) $(RELEASE_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(RELEASE_CFLAGS) -MMD -MP -c -o $@ $<
 
 build/test/%.o: %.c build/gen/commands.inc
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $< (sanitized)"
+	@$(CC) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
 
 build/release/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
@@ -68,7 +72,8 @@ build/gen/embedded.c: build/tools/embed $(EMBED_FILES)
 
 build/test/unit/%: tests/unit/%.c $(TEST_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -Itests -o $@ $^ $(PKG_LIBS) -lcriterion
+	@echo "  LINK    $@"
+	@$(CC) $(TEST_CFLAGS) -Itests -o $@ $^ $(PKG_LIBS) -lcriterion
 
 setup:
 	@scripts/setup
