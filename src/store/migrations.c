@@ -147,7 +147,27 @@ const char *const store_migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     "  BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;",
-    /* 2: failed web logins, counted per account email and per client
+    /* 2: the record's clinical refusals (scope of practice, red flags) and
+     * the fidelity findings about a session's phases. */
+    "CREATE TABLE episode_refusal ("
+    "  id INTEGER PRIMARY KEY,"
+    "  patient_id INTEGER NOT NULL REFERENCES patient(id),"
+    "  practitioner_id INTEGER NOT NULL REFERENCES practitioner(id),"
+    "  protocol_id TEXT NOT NULL,"
+    "  reason TEXT NOT NULL CHECK (reason IN ('scope', 'red-flag')),"
+    "  detail TEXT NOT NULL," /* the flag's id, or the missing training */
+    "  note TEXT NOT NULL,"   /* the note given to the patient's file */
+    "  created_at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX episode_refusal_by_patient ON episode_refusal(patient_id);"
+    "CREATE TABLE session_finding ("
+    "  session_id INTEGER NOT NULL REFERENCES session(id),"
+    "  position INTEGER NOT NULL,"
+    "  code TEXT NOT NULL,"
+    "  message TEXT NOT NULL,"
+    "  PRIMARY KEY (session_id, position)"
+    ");",
+    /* 3: failed web logins, counted per account email and per client
      * address so that every server thread throttles alike. */
     "CREATE TABLE login_failure ("
     "  id INTEGER PRIMARY KEY,"
