@@ -43,7 +43,13 @@ int web_error_status(const struct web_ctx *w, const char **code)
     case ERR_CONFLICT: return 409;
     case ERR_SCOPE: return 422;
     case ERR_REFUSED: return 422;
-    case ERR_AUTH: return 401;
+    case ERR_AUTH:
+        /* A logged-in caller refused an action of another role. */
+        if (w->logged_in) {
+            *code = "forbidden";
+            return 403;
+        }
+        return 401;
     case ERR_NONE:
     case ERR_FAIL: break;
     }

@@ -16,6 +16,29 @@ int api_session_create(struct web_ctx *w);
 int api_session_show(struct web_ctx *w);
 int api_session_delete(struct web_ctx *w);
 
+/* api_record.c: the clinical record. */
+int api_practitioners_list(struct web_ctx *w);
+int api_practitioners_create(struct web_ctx *w);
+int api_practitioner_show(struct web_ctx *w);
+int api_training_list(struct web_ctx *w);
+int api_training_create(struct web_ctx *w);
+int api_patients_list(struct web_ctx *w);
+int api_patients_create(struct web_ctx *w);
+int api_patient_show(struct web_ctx *w);
+int api_patient_referrals(struct web_ctx *w);
+int api_patient_referrals_create(struct web_ctx *w);
+int api_referrals_list(struct web_ctx *w);
+int api_referrals_create(struct web_ctx *w);
+int api_referral_show(struct web_ctx *w);
+int api_episodes_list(struct web_ctx *w);
+int api_episodes_create(struct web_ctx *w);
+int api_episode_show(struct web_ctx *w);
+int api_episode_close(struct web_ctx *w);
+int api_sessions_list(struct web_ctx *w);
+int api_sessions_create(struct web_ctx *w);
+int api_observations_list(struct web_ctx *w);
+int api_observations_create(struct web_ctx *w);
+
 /* pages.c: the HTML foundation. */
 int page_home(struct web_ctx *w);
 int page_login_form(struct web_ctx *w);
