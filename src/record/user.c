@@ -354,7 +354,7 @@ static int record_attempt(struct store *s, const struct user *u,
         rc = stmt_step(st, e);
         stmt_finalize(st);
         if (rc >= 0) {
-            st = store_prepare(s, "DELETE FROM login_failure WHERE at <"
+            st = store_prepare(s, "DELETE FROM login_failure WHERE at <="
                                   " :since");
             stmt_bind_text(st, ":since", since);
             rc = stmt_step(st, e);
@@ -395,10 +395,10 @@ int user_authenticate(struct store *s, const char *email,
     int64_t by_email, by_client;
     time_t oldest_email, oldest_client;
     if (count_failures(s, "SELECT count(*), min(at) FROM login_failure"
-                          " WHERE email = :value AND at >= :since",
+                          " WHERE email = :value AND at > :since",
                        email, since, &by_email, &oldest_email, e) < 0 ||
         count_failures(s, "SELECT count(*), min(at) FROM login_failure"
-                          " WHERE client = :value AND at >= :since",
+                          " WHERE client = :value AND at > :since",
                        client, since, &by_client, &oldest_client, e) < 0)
         return -1;
     if (by_email >= USER_LOGIN_MAX_FAILURES ||

@@ -19,12 +19,17 @@ int web_fail(struct web_ctx *w)
 int web_error(struct web_ctx *w, int status, const char *code,
               const char *field, const char *fmt, ...)
 {
+    /* Format first: the arguments may point into w->err itself. */
+    char message[sizeof(w->err.message)];
+    char name[sizeof(w->err.field)];
     va_list ap;
-    w->err.code = status >= 500 ? ERR_FAIL : ERR_INPUT;
-    snprintf(w->err.field, sizeof(w->err.field), "%s", field ? field : "");
     va_start(ap, fmt);
-    vsnprintf(w->err.message, sizeof(w->err.message), fmt, ap);
+    vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
+    snprintf(name, sizeof(name), "%s", field ? field : "");
+    w->err.code = status >= 500 ? ERR_FAIL : ERR_INPUT;
+    memcpy(w->err.field, name, sizeof(name));
+    memcpy(w->err.message, message, sizeof(message));
     w->error_status = status;
     snprintf(w->error_code, sizeof(w->error_code), "%s", code);
     return -1;
