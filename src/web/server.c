@@ -24,7 +24,7 @@ struct server {
     const struct web_serve_options *opts;
     pthread_mutex_t lock;
     pthread_cond_t drained;
-    int in_flight;          /* requests begun and not yet completed */
+    int in_flight;          /* requests with a whole head, not completed */
     struct store **idle;    /* connections free for a request */
     int idle_count;
     struct store **all;     /* every connection opened, to close at the end */
@@ -85,7 +85,7 @@ static void pool_close(struct server *sv)
  * else of the request: the state begins here. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
-    struct server *sv = cls;
+    (void)cls;
     (void)c;
     struct request_state *rs = xcalloc(1, sizeof(*rs));
     http_request_init(&rs->req);
@@ -93,9 +93,6 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     if (http_request_set_target(&rs->req, uri ? uri : "", &rs->target_err) <
         0)
         rs->target_status = 400;
-    pthread_mutex_lock(&sv->lock);
-    sv->in_flight++;
-    pthread_mutex_unlock(&sv->lock);
     return rs;
 }
 
@@ -108,9 +105,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
     struct request_state *rs = *state;
     if (!rs)
         return;
+    int counted = rs->started;
     http_request_release(&rs->req);
     free(rs);
     *state = NULL;
+    if (!counted)
+        return;
     pthread_mutex_lock(&sv->lock);
     sv->in_flight--;
     if (sv->in_flight == 0)
@@ -237,7 +237,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     if (!rs)
         return MHD_NO;
     if (!rs->started) {
+        /* In flight from here (the head is complete) to on_completed: a
+         * client still sending its head does not hold up a stop. */
         rs->started = 1;
+        pthread_mutex_lock(&sv->lock);
+        sv->in_flight++;
+        pthread_mutex_unlock(&sv->lock);
         struct err e = ERR_INIT;
         if (http_request_set_method(&rs->req, method, &e) < 0 &&
             !rs->target_status) {
