@@ -147,7 +147,15 @@ const char *const store_migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     "  BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;",
-    /* 2: the record's clinical refusals (scope of practice, red flags) and
+    /* 2: the clinic's Ed25519 public key, which verifies its certificates
+     * (base64 of 32 bytes). The secret key never enters the database: it
+     * is a file beside it, "<db path>.key" (src/record/clinic_key.h). */
+    "CREATE TABLE clinic_key ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  public_key TEXT NOT NULL CHECK (length(public_key) = 44),"
+    "  created_at TEXT NOT NULL"
+    ");",
+    /* 3: the record's clinical refusals (scope of practice, red flags) and
      * the fidelity findings about a session's phases. */
     "CREATE TABLE episode_refusal ("
     "  id INTEGER PRIMARY KEY,"
@@ -167,7 +175,7 @@ const char *const store_migrations[] = {
     "  message TEXT NOT NULL,"
     "  PRIMARY KEY (session_id, position)"
     ");",
-    /* 3: failed web logins, counted per account email and per client
+    /* 4: failed web logins, counted per account email and per client
      * address so that every server thread throttles alike. */
     "CREATE TABLE login_failure ("
     "  id INTEGER PRIMARY KEY,"

@@ -1,0 +1,274 @@
+/* The clinic's Ed25519 key pair: secret key file beside the database,
+ * public key inside it. See clinic_key.h. */
+#include "record/clinic_key.h"
+#include "core/clock.h"
+#include "core/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void need_sodium(void)
+{
+    if (sodium_init() < 0)
+        die("libsodium failed to initialise");
+}
+
+char *clinic_key_path(const char *db_path)
+{
+    return xasprintf("%s.key", db_path);
+}
+
+char *clinic_key_base64_encode(const unsigned char *bin, size_t len)
+{
+    need_sodium();
+    size_t n = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+    char *out = xmalloc(n);
+    sodium_bin2base64(out, n, bin, len, sodium_base64_VARIANT_ORIGINAL);
+    return out;
+}
+
+void clinic_key_public_base64(const unsigned char pk[CLINIC_KEY_PUBLIC_BYTES],
+                              char out[CLINIC_KEY_PUBLIC_BASE64_LEN])
+{
+    need_sodium();
+    sodium_bin2base64(out, CLINIC_KEY_PUBLIC_BASE64_LEN, pk,
+                      CLINIC_KEY_PUBLIC_BYTES,
+                      sodium_base64_VARIANT_ORIGINAL);
+}
+
+int clinic_key_base64_decode(const char *text, unsigned char *out,
+                             size_t want, const char *field, struct err *e)
+{
+    need_sodium();
+    if (!text || !*text)
+        return err_set(e, ERR_INPUT, field, "missing (expected base64 of "
+                       "%zu bytes)", want);
+    size_t len = strlen(text);
+    unsigned char *bin = xmalloc(len);
+    size_t got = 0;
+    const char *end = NULL;
+    int rc = sodium_base642bin(bin, len, text, len, NULL, &got, &end,
+                               sodium_base64_VARIANT_ORIGINAL);
+    if (rc != 0 || end != text + len) {
+        free(bin);
+        return err_set(e, ERR_INPUT, field, "not valid base64 (standard "
+                       "alphabet with '=' padding)");
+    }
+    if (got != want) {
+        free(bin);
+        return err_set(e, ERR_INPUT, field, "decodes to %zu bytes, not %zu",
+                       got, want);
+    }
+    memcpy(out, bin, want);
+    sodium_memzero(bin, len);
+    free(bin);
+    return 0;
+}
+
+/* Writes all n bytes; 0 or -1 (errno set). */
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int clinic_key_generate(const char *key_path,
+                        unsigned char pk[CLINIC_KEY_PUBLIC_BYTES],
+                        struct err *e)
+{
+    need_sodium();
+    int fd = open(key_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+                                O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return err_set(e, ERR_CONFLICT, "key",
+                           "'%s' already exists; refusing to overwrite a "
+                           "signing key (move it away first)", key_path);
+        return err_set(e, ERR_FAIL, "key", "unable to create '%s': %s",
+                       key_path, strerror(errno));
+    }
+    unsigned char sk[CLINIC_KEY_SECRET_BYTES];
+    crypto_sign_keypair(pk, sk);
+    int rc = 0;
+    if (fchmod(fd, 0600) < 0 || write_all(fd, sk, sizeof(sk)) < 0 ||
+        fsync(fd) < 0)
+        rc = err_set(e, ERR_FAIL, "key", "unable to write '%s': %s",
+                     key_path, strerror(errno));
+    sodium_memzero(sk, sizeof(sk));
+    if (close(fd) < 0 && rc == 0)
+        rc = err_set(e, ERR_FAIL, "key", "unable to write '%s': %s",
+                     key_path, strerror(errno));
+    if (rc < 0)
+        unlink(key_path);
+    return rc;
+}
+
+int clinic_key_save_public(struct store *s,
+                           const unsigned char pk[CLINIC_KEY_PUBLIC_BYTES],
+                           struct err *e)
+{
+    if (store_query_int(s, "SELECT count(*) FROM clinic_key") > 0)
+        return err_set(e, ERR_CONFLICT, "key",
+                       "the database has a key pair already");
+    char text[CLINIC_KEY_PUBLIC_BASE64_LEN];
+    char now[CLOCK_INSTANT_LEN];
+    clinic_key_public_base64(pk, text);
+    clock_format_instant(clock_now(), now);
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO clinic_key (id, public_key, created_at)"
+           " VALUES (1, :public_key, :now)");
+    stmt_bind_text(st, ":public_key", text);
+    stmt_bind_text(st, ":now", now);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int clinic_key_public(struct store *s, unsigned char pk[CLINIC_KEY_PUBLIC_BYTES],
+                      struct err *e)
+{
+    struct stmt *st =
+        store_prepare(s, "SELECT public_key FROM clinic_key WHERE id = 1");
+    int rc = stmt_step(st, e);
+    if (rc == 1) {
+        struct err why = ERR_INIT;
+        if (clinic_key_base64_decode(stmt_text(st, 0), pk,
+                                     CLINIC_KEY_PUBLIC_BYTES, "key",
+                                     &why) < 0)
+            rc = err_set(e, ERR_FAIL, "key",
+                         "the public key stored in the database is damaged: "
+                         "%s", why.message);
+    } else if (rc == 0) {
+        rc = err_set(e, ERR_NOT_FOUND, "key",
+                     "the database has no key pair (it was made before "
+                     "keys existed: run 'touchstone key create')");
+    }
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int clinic_key_read_secret(const char *key_path,
+                           unsigned char sk[CLINIC_KEY_SECRET_BYTES],
+                           struct err *e)
+{
+    need_sodium();
+    int fd = open(key_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            return err_set(e, ERR_FAIL, "key",
+                           "'%s' is a symbolic link; the signing key must "
+                           "be a plain file", key_path);
+        if (errno == ENOENT)
+            return err_set(e, ERR_FAIL, "key",
+                           "no signing key at '%s' (it stays beside the "
+                           "database; restore it from a backup)", key_path);
+        return err_set(e, ERR_FAIL, "key", "unable to read '%s': %s",
+                       key_path, strerror(errno));
+    }
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) < 0) {
+        rc = err_set(e, ERR_FAIL, "key", "unable to read '%s': %s", key_path,
+                     strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        rc = err_set(e, ERR_FAIL, "key", "'%s' is not a regular file",
+                     key_path);
+    } else if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        rc = err_set(e, ERR_FAIL, "key",
+                     "'%s' may be read by group or others (mode %04o); "
+                     "refusing to use it: run 'chmod 600 %s'", key_path,
+                     (unsigned)(st.st_mode & 07777), key_path);
+    } else if (st.st_size != CLINIC_KEY_SECRET_BYTES) {
+        rc = err_set(e, ERR_FAIL, "key",
+                     "'%s' holds %lld bytes, not the %d of a signing key",
+                     key_path, (long long)st.st_size,
+                     CLINIC_KEY_SECRET_BYTES);
+    } else {
+        size_t got = 0;
+        while (got < CLINIC_KEY_SECRET_BYTES) {
+            ssize_t r = read(fd, sk + got, CLINIC_KEY_SECRET_BYTES - got);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+        if (got != CLINIC_KEY_SECRET_BYTES)
+            rc = err_set(e, ERR_FAIL, "key", "unable to read all of '%s'",
+                         key_path);
+    }
+    close(fd);
+    if (rc == 0) {
+        /* The second half must be the public key the seed gives. */
+        unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
+        unsigned char check[CLINIC_KEY_SECRET_BYTES];
+        crypto_sign_seed_keypair(pk, check, sk);
+        if (sodium_memcmp(pk, sk + 32, CLINIC_KEY_PUBLIC_BYTES) != 0)
+            rc = err_set(e, ERR_FAIL, "key",
+                         "'%s' is damaged: its two halves do not belong "
+                         "together", key_path);
+        sodium_memzero(check, sizeof(check));
+    }
+    if (rc < 0)
+        sodium_memzero(sk, CLINIC_KEY_SECRET_BYTES);
+    return rc;
+}
+
+int clinic_key_load_secret(struct store *s,
+                           unsigned char sk[CLINIC_KEY_SECRET_BYTES],
+                           struct err *e)
+{
+    unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
+    if (clinic_key_public(s, pk, e) < 0)
+        return -1;
+    char *path = clinic_key_path(store_path(s));
+    int rc = clinic_key_read_secret(path, sk, e);
+    if (rc == 0 && sodium_memcmp(pk, sk + 32, CLINIC_KEY_PUBLIC_BYTES) != 0) {
+        rc = err_set(e, ERR_FAIL, "key",
+                     "'%s' is not this clinic's key: its public key differs "
+                     "from the one in the database", path);
+        sodium_memzero(sk, CLINIC_KEY_SECRET_BYTES);
+    }
+    free(path);
+    return rc;
+}
+
+int clinic_key_create(struct store *s,
+                      unsigned char pk[CLINIC_KEY_PUBLIC_BYTES],
+                      struct err *e)
+{
+    if (store_query_int(s, "SELECT count(*) FROM clinic_key") > 0)
+        return err_set(e, ERR_CONFLICT, "key",
+                       "the database has a key pair already");
+    char *path = clinic_key_path(store_path(s));
+    if (store_begin(s, e) < 0) {
+        free(path);
+        return -1;
+    }
+    int rc = clinic_key_generate(path, pk, e);
+    if (rc == 0) {
+        if (clinic_key_save_public(s, pk, e) < 0 || store_commit(s, e) < 0) {
+            rc = -1;
+            unlink(path);
+        }
+    }
+    if (rc < 0)
+        store_rollback(s);
+    free(path);
+    return rc;
+}
