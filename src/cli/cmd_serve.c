@@ -1,4 +1,5 @@
 /* touchstone serve: the built-in web server. */
+#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "web/web.h"
 
@@ -42,7 +43,13 @@ int cmd_serve(struct cli *c, int argc, const char **argv)
     };
     web_config_default(&o.config);
     struct err e = ERR_INIT;
-    if (web_serve(&o, &e) < 0)
+    struct catalog *cat;
+    if (catalog_load(c->catalog_dir, &cat, &e) < 0)
+        return cli_fail(c, &e);
+    o.config.catalog = cat;
+    int rc = web_serve(&o, &e);
+    catalog_free(cat);
+    if (rc < 0)
         return cli_fail(c, &e);
     return EXIT_OK;
 }

@@ -1,6 +1,7 @@
 /* touchstone test-http: one raw HTTP request from standard input through
  * the whole web stack, the raw response to standard output (as Fossil's
  * test-http): end-to-end tests without a socket. */
+#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "core/util.h"
 #include "web/web.h"
@@ -53,13 +54,19 @@ int cmd_test_http(struct cli *c, int argc, const char **argv)
     int rc = EXIT_OK;
     if (status) {
         web_reply_unparsed(status, &e, &resp);
-    } else if (cli_open_store(c, &e) < 0) {
-        rc = cli_fail(c, &e);
     } else {
-        struct web_config cfg;
-        web_config_default(&cfg);
-        cfg.tls = tls;
-        web_handle(&cfg, c->store, &req, &resp);
+        struct catalog *cat = NULL;
+        if (cli_open_store(c, &e) < 0 ||
+            catalog_load(c->catalog_dir, &cat, &e) < 0) {
+            rc = cli_fail(c, &e);
+        } else {
+            struct web_config cfg;
+            web_config_default(&cfg);
+            cfg.tls = tls;
+            cfg.catalog = cat;
+            web_handle(&cfg, c->store, &req, &resp);
+        }
+        catalog_free(cat);
     }
     if (rc == EXIT_OK) {
         struct buf out = BUF_INIT;

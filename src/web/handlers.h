@@ -39,6 +39,13 @@ int api_sessions_create(struct web_ctx *w);
 int api_observations_list(struct web_ctx *w);
 int api_observations_create(struct web_ctx *w);
 
+/* api_catalog.c: protocols, plans and instruments. */
+int api_protocols_list(struct web_ctx *w);
+int api_protocol_show(struct web_ctx *w);
+int api_protocol_plan(struct web_ctx *w);
+int api_instruments_list(struct web_ctx *w);
+int api_instrument_show(struct web_ctx *w);
+
 /* pages.c: the HTML foundation. */
 int page_home(struct web_ctx *w);
 int page_login_form(struct web_ctx *w);

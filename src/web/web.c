@@ -42,6 +42,11 @@ static const struct route routes[] = {
     {"GET", "/api/v1/episodes/{id}/observations", api_observations_list, 0},
     {"POST", "/api/v1/episodes/{id}/observations", api_observations_create,
      0},
+    {"GET", "/api/v1/catalog/protocols", api_protocols_list, 0},
+    {"GET", "/api/v1/catalog/protocols/{protocol}", api_protocol_show, 0},
+    {"GET", "/api/v1/catalog/protocols/{protocol}/plan", api_protocol_plan, 0},
+    {"GET", "/api/v1/instruments", api_instruments_list, 0},
+    {"GET", "/api/v1/instruments/{code}", api_instrument_show, 0},
 };
 
 void web_config_default(struct web_config *c)

@@ -18,12 +18,17 @@
 #include "store/store.h"
 #include "web/http.h"
 
+struct catalog;
+
 struct web_config {
     struct websession_limits limits; /* session idle and absolute ends */
     int tls;                         /* cookies get Secure */
+    /* The protocol catalog, loaded by the caller and only read (shared by
+     * every thread); NULL: the catalog endpoints answer 503. */
+    const struct catalog *catalog;
 };
 
-/* Defaults, with session limits from the environment
+/* Defaults (no catalog), with session limits from the environment
  * (websession_limits_default). */
 void web_config_default(struct web_config *c);
 

@@ -76,6 +76,12 @@ expect_all GET /api/v1/episodes/99999 ""                404 404 404 404 401
 expect_all GET /api/v1/referrals/99999 ""               404 404 404 404 401
 expect_all GET /api/v1/practitioners/99999 ""           404 404 404 404 401
 expect_all GET /                                   ""   200 200 200 200 303
+expect_all GET /api/v1/catalog/protocols ""             200 200 200 200 401
+expect_all GET /api/v1/catalog/protocols/low-back-pain "" 200 200 200 200 401
+expect_all GET "/api/v1/catalog/protocols/low-back-pain/plan?minutes=45" "" 200 200 200 200 401
+expect_all GET /api/v1/catalog/protocols/no-such-protocol "" 404 404 404 404 401
+expect_all GET /api/v1/instruments ""                   200 200 200 200 401
+expect_all GET /api/v1/instruments/odi ""               200 200 200 200 401
 
 # What each sees in the lists.
 total() { as "$1" GET "$2"; json 'this.total'; }

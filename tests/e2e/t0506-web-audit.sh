@@ -30,7 +30,13 @@ assert_eq "$(header Location)" "/api/v1/patients/$PD"
 http POST /api/v1/patients/$PD/referrals '{"physician":"Synthetic Physician","specialty":"Family medicine","reason":"Chronic low back pain","icd10":"M54.50,M51.26","date":"2026-06-01"}'
 expect_status 201
 RD=$(json 'this.id')
-ep="{\"patient_id\":$PD,\"practitioner_id\":$P1,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-03\",\"referral_id\":$RD,\"chronicity_weeks\":20,\"comorbidities\":1,\"red_flags\":{\"saddle-anesthesia\":false,\"unexplained-weight-loss\":false}}"
+# The screen's questions come from the catalog; every answer is "no".
+http GET /api/v1/catalog/protocols/low-back-pain
+expect_status 200
+flags=$(json 'JSON.stringify(Object.fromEntries(this.red_flags.map(f => [f.id, false])))')
+first_flag=$(json 'this.red_flags[0].id')
+[ "$flags" != "{}" ] || fail "low-back-pain has no red-flag questions"
+ep="{\"patient_id\":$PD,\"practitioner_id\":$P1,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-03\",\"referral_id\":$RD,\"chronicity_weeks\":20,\"comorbidities\":1,\"red_flags\":$flags}"
 http POST /api/v1/episodes "$ep"
 expect_status 201
 ED=$(json 'this.id')
@@ -46,12 +52,12 @@ expect_status 422
 assert_eq "$(json 'this.error.code')" out_of_scope
 assert_eq "$(json 'this.error.field')" practitioner_id
 assert_contains "$(json 'this.error.note')" 'Outside scope of practice'
-http POST /api/v1/episodes "{\"patient_id\":$PD,\"practitioner_id\":$P1,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-04\",\"red_flags\":{\"saddle-anesthesia\":true}}"
+http POST /api/v1/episodes "{\"patient_id\":$PD,\"practitioner_id\":$P1,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-04\",\"red_flags\":${flags/\"$first_flag\":false/\"$first_flag\":true}}"
 expect_status 422
 assert_eq "$(json 'this.error.code')" refused
 assert_eq "$(json 'this.error.field')" red_flags
 assert_contains "$(json 'this.error.note')" 'Refer the patient to their physician'
-http POST /api/v1/episodes "{\"patient_id\":$PD,\"practitioner_id\":$P1,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-04\",\"red_flags\":{\"saddle-anesthesia\":\"no\"}}"
+http POST /api/v1/episodes "{\"patient_id\":$PD,\"practitioner_id\":$P1,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-04\",\"red_flags\":{\"$first_flag\":\"no\"}}"
 expect_status 422
 assert_eq "$(json 'this.error.field')" red_flags
 assert_eq "$(sql 'SELECT count(*) FROM episode')" "$before" "episodes after refusals"
