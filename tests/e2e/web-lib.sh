@@ -75,7 +75,7 @@ serve_start() {
   SERVER_PID=$!
   local i
   for i in $(seq 1 100); do
-    URL=$(sed -n 's/^listening on //p' "$TMP/serve.out")
+    URL=$(sed -n 's/^listening on //p' "$TMP/serve.out" 2>/dev/null || true)
     [ -n "$URL" ] && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || fail "serve exited: $(cat "$TMP/serve.err")"
     sleep 0.1
