@@ -134,7 +134,8 @@ double training_hours(struct store *s, int64_t practitioner_id,
 {
     struct stmt *st = store_prepare(
         s, "SELECT coalesce(sum(hours), 0) FROM training"
-           " WHERE practitioner_id = :practitioner AND protocol_id = :protocol");
+           " WHERE practitioner_id = :practitioner"
+           " AND protocol_id = :protocol");
     stmt_bind_int(st, ":practitioner", practitioner_id);
     stmt_bind_text(st, ":protocol", protocol_id);
     double hours = stmt_step(st, NULL) == 1 ? stmt_double(st, 0) : 0;
