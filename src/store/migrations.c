@@ -175,7 +175,18 @@ const char *const store_migrations[] = {
     "  message TEXT NOT NULL,"
     "  PRIMARY KEY (session_id, position)"
     ");",
-    /* 4: faster inserts of observations (bulk import, the registry
+    /* 4: failed web logins, counted per account email and per client
+     * address so that every server thread throttles alike. */
+    "CREATE TABLE login_failure ("
+    "  id INTEGER PRIMARY KEY,"
+    "  email TEXT NOT NULL COLLATE NOCASE,"
+    "  client TEXT NOT NULL,"
+    "  at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX login_failure_by_email ON login_failure(email, at);"
+    "CREATE INDEX login_failure_by_client ON login_failure(client, at);"
+    "CREATE INDEX web_session_by_user ON web_session(user_id);",
+    /* 5: faster inserts of observations (bulk import, the registry
      * generator). SQLite evaluates a CHECK with an IN list of more than
      * two values by building a temporary b-tree at every insert; the
      * timepoint check becomes the same test written as comparisons. The
