@@ -1,0 +1,1329 @@
+/* catalog: loading and validating the protocol catalog. See catalog.h. */
+#include "catalog/catalog.h"
+#include "catalog/instrument.h"
+#include "catalog/jsonpos.h"
+#include "catalog/plan.h"
+#include "core/buf.h"
+#include "core/embedded.h"
+#include "core/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#define MAX_FILE_BYTES (4u << 20)
+#define LAYER_SHIPPED 0
+#define LAYER_CLINIC 1
+
+static const char *const kind_names[PHASE_KIND_COUNT] = {
+    [PHASE_INTRODUCTORY] = "introductory",
+    [PHASE_KNEADING] = "kneading",
+    [PHASE_CIRCULATORY] = "circulatory",
+    [PHASE_FRICTION] = "friction",
+    [PHASE_TRIGGER_POINT] = "trigger-point",
+    [PHASE_STRETCHING] = "stretching",
+    [PHASE_VIBRATION] = "vibration",
+    [PHASE_PERCUSSION] = "percussion",
+    [PHASE_PASSIVE_MOVEMENT] = "passive-movement",
+    [PHASE_LYMPHATIC] = "lymphatic",
+    [PHASE_BREATHING] = "breathing",
+    [PHASE_CLOSING] = "closing",
+};
+
+/* The technique families a phase may name (docs/catalog.md). */
+static const char *const technique_families[] = {
+    "stroking",
+    "effleurage",
+    "petrissage",
+    "skin rolling",
+    "muscle squeezing",
+    "circular friction",
+    "cross-fibre friction",
+    "vibration",
+    "shaking",
+    "tapotement",
+    "compression",
+    "ischemic compression",
+    "post-isometric relaxation",
+    "passive stretching",
+    "passive joint movement",
+    "circulatory strokes",
+    "lymphatic drainage strokes",
+    "rocking",
+    "breathing facilitation",
+    "myofascial release",
+    "positional release",
+    "holding",
+};
+
+/* Families that make a phase kneading, and those that are circulatory. */
+static const char *const kneading_families[] = {
+    "petrissage", "skin rolling", "muscle squeezing"};
+static const char *const circulatory_families[] = {
+    "circulatory strokes", "lymphatic drainage strokes"};
+
+struct protocol_entry {
+    struct protocol p; /* first: a struct protocol * is an entry */
+    int layer;
+    int line, column; /* of its id, for duplicate messages */
+};
+
+struct group_entry {
+    struct protocol_group g;
+    int layer;
+    const char *file;
+    int line, column;
+};
+
+struct code_entry {
+    const char *code;
+    const char *title;
+    int layer;
+    const char *file;
+    int line, column;
+};
+
+struct catalog {
+    json_t **roots; /* parsed files: own the strings pointed to */
+    int root_count, root_alloc;
+    char **names; /* file names (display paths) */
+    int name_count, name_alloc;
+    struct protocol_entry **protocols;
+    int protocol_count, protocol_alloc;
+    struct group_entry *groups;
+    int group_count, group_alloc;
+    struct code_entry *codes;
+    int code_count, code_alloc;
+    int clinic_files, added, replaced;
+    int baseline_hours;
+};
+
+/* One catalog file being read. */
+struct source {
+    const char *file; /* display path (owned by the catalog's names) */
+    char *owned;      /* the text when read from disk */
+    const char *text;
+    size_t len;
+    json_t *root; /* owned by the catalog's roots */
+    int layer;
+};
+
+struct loader {
+    struct catalog *cat;
+    const struct source *src;
+    struct err *e;
+};
+
+#define GROW(array, count, alloc)                                             \
+    do {                                                                      \
+        if ((count) >= (alloc)) {                                             \
+            (alloc) = (alloc) ? 2 * (alloc) : 16;                             \
+            (array) = xrealloc((array), sizeof(*(array)) * (size_t)(alloc));  \
+        }                                                                     \
+    } while (0)
+
+static int fail_at(struct loader *ld, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Fills e with "FILE:LINE:COLUMN: PATH: problem" for the value at path. */
+static int fail_at(struct loader *ld, const char *path, const char *fmt, ...)
+{
+    int line, column;
+    jsonpos_locate(ld->src->text, ld->src->len, path, &line, &column);
+    char problem[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(problem, sizeof(problem), fmt, ap);
+    va_end(ap);
+    return err_set(ld->e, ERR_INPUT, "", "%s:%d:%d: %s: %s", ld->src->file,
+                   line, column, *path ? path : "document", problem);
+}
+
+static void locate(const struct loader *ld, const char *path, int *line,
+                   int *column)
+{
+    jsonpos_locate(ld->src->text, ld->src->len, path, line, column);
+}
+
+/* --- small field rules -------------------------------------------------- */
+
+static int is_slug(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > 64 || s[0] == '-' || s[n - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '-' ? s[i + 1] == '-'
+                     : !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return 0;
+    }
+    return 1;
+}
+
+/* ICD-10-CM shape: letter, digit, letter or digit, then optionally a dot
+ * and 1-4 letters or digits (uppercase). */
+static int is_icd10(const char *s)
+{
+    if (!(s[0] >= 'A' && s[0] <= 'Z') || !(s[1] >= '0' && s[1] <= '9'))
+        return 0;
+    if (!((s[2] >= 'A' && s[2] <= 'Z') || (s[2] >= '0' && s[2] <= '9')))
+        return 0;
+    if (!s[3])
+        return 1;
+    if (s[3] != '.')
+        return 0;
+    size_t n = strlen(s + 4);
+    if (n < 1 || n > 4)
+        return 0;
+    for (size_t i = 4; s[i]; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+            return 0;
+    return 1;
+}
+
+static int in_list(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(s, list[i]))
+            return 1;
+    return 0;
+}
+
+static int check_keys(struct loader *ld, json_t *obj, const char *path,
+                      const char *const *allowed, size_t n)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        if (!in_list(key, allowed, n)) {
+            struct buf list = BUF_INIT;
+            for (size_t i = 0; i < n; i++)
+                buf_printf(&list, "%s%s", i ? ", " : "", allowed[i]);
+            char sub[200];
+            snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "",
+                     key);
+            fail_at(ld, sub, "unknown field (known: %s)", list.data);
+            buf_release(&list);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_text(struct loader *ld, const char *path, const char *s,
+                      size_t max)
+{
+    size_t n = strlen(s);
+    if (!s[strspn(s, " \t\r\n")])
+        return fail_at(ld, path, "must not be blank");
+    if (n > max)
+        return fail_at(ld, path, "longer than %zu bytes", max);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return fail_at(ld, path, "holds a control character");
+    return 0;
+}
+
+/* A text member: sets *out (NULL when absent and not required). */
+static int get_text(struct loader *ld, json_t *obj, const char *path,
+                    const char *key, int required, size_t max,
+                    const char **out)
+{
+    char sub[200];
+    snprintf(sub, sizeof(sub), "%s.%s", path, key);
+    json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (!v) {
+        if (required)
+            return fail_at(ld, path, "'%s' is missing", key);
+        return 0;
+    }
+    if (!json_is_string(v))
+        return fail_at(ld, sub, "must be a string");
+    *out = json_string_value(v);
+    return check_text(ld, sub, *out, max);
+}
+
+static int get_int(struct loader *ld, json_t *obj, const char *path,
+                   const char *key, int min, int max, int *out)
+{
+    char sub[200];
+    snprintf(sub, sizeof(sub), "%s.%s", path, key);
+    json_t *v = json_object_get(obj, key);
+    if (!v)
+        return fail_at(ld, path, "'%s' is missing", key);
+    if (!json_is_integer(v))
+        return fail_at(ld, sub, "must be a whole number");
+    json_int_t n = json_integer_value(v);
+    if (n < min || n > max)
+        return fail_at(ld, sub, "%lld is outside %d-%d", (long long)n, min,
+                       max);
+    *out = (int)n;
+    return 0;
+}
+
+/* A share of the session (0-1, at most three decimals) in thousandths. */
+static int get_share(struct loader *ld, json_t *obj, const char *path,
+                     const char *key, int *permille)
+{
+    char sub[200];
+    snprintf(sub, sizeof(sub), "%s.%s", path, key);
+    json_t *v = json_object_get(obj, key);
+    if (!v)
+        return fail_at(ld, path, "'%s' is missing", key);
+    if (!json_is_number(v))
+        return fail_at(ld, sub, "must be a number between 0 and 1");
+    double d = json_number_value(v);
+    if (!(d > 0 && d <= 1))
+        return fail_at(ld, sub, "%g is outside (0, 1]", d);
+    double scaled = d * 1000;
+    if (fabs(scaled - round(scaled)) > 1e-6)
+        return fail_at(ld, sub, "%g has more than three decimals", d);
+    *permille = (int)round(scaled);
+    return 0;
+}
+
+static int get_array(struct loader *ld, json_t *obj, const char *path,
+                     const char *key, int required, size_t min, size_t max,
+                     json_t **out)
+{
+    char sub[200];
+    snprintf(sub, sizeof(sub), "%s.%s", path, key);
+    json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (!v) {
+        if (required)
+            return fail_at(ld, path, "'%s' is missing", key);
+        return 0;
+    }
+    if (!json_is_array(v))
+        return fail_at(ld, sub, "must be an array");
+    if (json_array_size(v) < min)
+        return fail_at(ld, sub, "needs at least %zu entr%s", min,
+                       min == 1 ? "y" : "ies");
+    if (json_array_size(v) > max)
+        return fail_at(ld, sub, "has more than %zu entries", max);
+    *out = v;
+    return 0;
+}
+
+/* --- lookups ------------------------------------------------------------ */
+
+static struct group_entry *find_group(const struct catalog *c, const char *id)
+{
+    for (int i = 0; i < c->group_count; i++)
+        if (!strcmp(c->groups[i].g.id, id))
+            return &c->groups[i];
+    return NULL;
+}
+
+static struct code_entry *find_code(const struct catalog *c, const char *code)
+{
+    for (int i = 0; i < c->code_count; i++)
+        if (!strcmp(c->codes[i].code, code))
+            return &c->codes[i];
+    return NULL;
+}
+
+static int find_protocol_index(const struct catalog *c, const char *id)
+{
+    for (int i = 0; i < c->protocol_count; i++)
+        if (!strcmp(c->protocols[i]->p.id, id))
+            return i;
+    return -1;
+}
+
+/* --- groups and codes --------------------------------------------------- */
+
+static int load_groups(struct loader *ld, json_t *list)
+{
+    static const char *const keys[] = {"id", "name", "description"};
+    struct catalog *c = ld->cat;
+    size_t i;
+    json_t *g;
+    json_array_foreach(list, i, g) {
+        char path[64];
+        snprintf(path, sizeof(path), "groups[%zu]", i);
+        if (!json_is_object(g))
+            return fail_at(ld, path, "must be an object");
+        if (check_keys(ld, g, path, keys, ARRAY_SIZE(keys)) < 0)
+            return -1;
+        const char *id, *name, *description;
+        if (get_text(ld, g, path, "id", 1, 64, &id) < 0 ||
+            get_text(ld, g, path, "name", 1, 80, &name) < 0 ||
+            get_text(ld, g, path, "description", 0, 400, &description) < 0)
+            return -1;
+        char idpath[80];
+        snprintf(idpath, sizeof(idpath), "%s.id", path);
+        if (!is_slug(id))
+            return fail_at(ld, idpath, "'%s' is not an id (lowercase "
+                           "letters, digits and single hyphens, 2-64)", id);
+        struct group_entry *old = find_group(c, id);
+        if (old && old->layer == ld->src->layer)
+            return fail_at(ld, idpath, "duplicate group id '%s' (also at "
+                           "%s:%d:%d)", id, old->file, old->line,
+                           old->column);
+        if (!old) {
+            GROW(c->groups, c->group_count, c->group_alloc);
+            old = &c->groups[c->group_count++];
+        }
+        old->g.id = id;
+        old->g.name = name;
+        old->g.description = description;
+        old->layer = ld->src->layer;
+        old->file = ld->src->file;
+        locate(ld, idpath, &old->line, &old->column);
+    }
+    return 0;
+}
+
+static int load_codes(struct loader *ld, json_t *list)
+{
+    static const char *const keys[] = {"code", "title", "source"};
+    struct catalog *c = ld->cat;
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        char path[64];
+        snprintf(path, sizeof(path), "codes[%zu]", i);
+        if (!json_is_object(v))
+            return fail_at(ld, path, "must be an object");
+        if (check_keys(ld, v, path, keys, ARRAY_SIZE(keys)) < 0)
+            return -1;
+        const char *code, *title, *source;
+        if (get_text(ld, v, path, "code", 1, 16, &code) < 0 ||
+            get_text(ld, v, path, "title", 1, 240, &title) < 0 ||
+            get_text(ld, v, path, "source", 0, 240, &source) < 0)
+            return -1;
+        char cpath[80];
+        snprintf(cpath, sizeof(cpath), "%s.code", path);
+        if (!is_icd10(code))
+            return fail_at(ld, cpath, "'%s' is not an ICD-10-CM code (letter, "
+                           "digit, letter or digit, then optionally a dot "
+                           "and 1-4 more)", code);
+        struct code_entry *old = find_code(c, code);
+        if (old && old->layer == ld->src->layer)
+            return fail_at(ld, cpath, "duplicate code '%s' (also at "
+                           "%s:%d:%d)", code, old->file, old->line,
+                           old->column);
+        if (!old) {
+            GROW(c->codes, c->code_count, c->code_alloc);
+            old = &c->codes[c->code_count++];
+        }
+        old->code = code;
+        old->title = title;
+        old->layer = ld->src->layer;
+        old->file = ld->src->file;
+        locate(ld, cpath, &old->line, &old->column);
+    }
+    return 0;
+}
+
+/* --- protocols ---------------------------------------------------------- */
+
+static void protocol_free(struct protocol_entry *pe)
+{
+    if (!pe)
+        return;
+    struct protocol *p = &pe->p;
+    free(p->indications);
+    free(p->red_flags);
+    for (int i = 0; i < p->phase_count; i++)
+        free(p->phases[i].techniques);
+    free(p->phases);
+    free(p->primary);
+    free(p->secondary);
+    free(p->follow_ups);
+    free(pe);
+}
+
+static int load_indications(struct loader *ld, json_t *obj, const char *path,
+                            struct protocol *p)
+{
+    json_t *list;
+    if (get_array(ld, obj, path, "indications", 1, 1, 32, &list) < 0)
+        return -1;
+    p->indications = xcalloc(json_array_size(list), sizeof(*p->indications));
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        char sub[200];
+        snprintf(sub, sizeof(sub), "%s.indications[%zu]", path, i);
+        const char *code = json_string_value(v);
+        if (!code)
+            return fail_at(ld, sub, "must be an ICD-10-CM code string");
+        struct code_entry *ce = find_code(ld->cat, code);
+        if (!ce)
+            return fail_at(ld, sub, "'%s' is not in the catalog's code list "
+                           "(add it to a \"codes\" array with its title)",
+                           code);
+        for (int k = 0; k < p->indication_count; k++)
+            if (!strcmp(p->indications[k].code, code))
+                return fail_at(ld, sub, "'%s' is listed twice", code);
+        p->indications[p->indication_count].code = ce->code;
+        p->indications[p->indication_count].title = ce->title;
+        p->indication_count++;
+    }
+    return 0;
+}
+
+static int load_red_flags(struct loader *ld, json_t *obj, const char *path,
+                          struct protocol *p)
+{
+    static const char *const keys[] = {"id", "question"};
+    json_t *list;
+    if (get_array(ld, obj, path, "red_flags", 1, 1, 32, &list) < 0)
+        return -1;
+    p->red_flags = xcalloc(json_array_size(list), sizeof(*p->red_flags));
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        char sub[200], idpath[220], qpath[220];
+        snprintf(sub, sizeof(sub), "%s.red_flags[%zu]", path, i);
+        snprintf(idpath, sizeof(idpath), "%s.id", sub);
+        snprintf(qpath, sizeof(qpath), "%s.question", sub);
+        if (!json_is_object(v))
+            return fail_at(ld, sub, "must be an object with id and question");
+        if (check_keys(ld, v, sub, keys, ARRAY_SIZE(keys)) < 0)
+            return -1;
+        struct protocol_red_flag *rf = &p->red_flags[p->red_flag_count];
+        if (get_text(ld, v, sub, "id", 1, 64, &rf->id) < 0 ||
+            get_text(ld, v, sub, "question", 1, 300, &rf->question) < 0)
+            return -1;
+        if (!is_slug(rf->id))
+            return fail_at(ld, idpath, "'%s' is not an id (lowercase "
+                           "letters, digits and single hyphens)", rf->id);
+        if (rf->question[strlen(rf->question) - 1] != '?')
+            return fail_at(ld, qpath, "a screening question must end with "
+                           "'?' (answered yes or no)");
+        for (int k = 0; k < p->red_flag_count; k++)
+            if (!strcmp(p->red_flags[k].id, rf->id))
+                return fail_at(ld, idpath, "duplicate red flag id '%s'",
+                               rf->id);
+        p->red_flag_count++;
+    }
+    return 0;
+}
+
+static int load_phase(struct loader *ld, json_t *v, const char *sub,
+                      struct protocol_phase *ph)
+{
+    static const char *const keys[] = {"name",      "kind",      "techniques",
+                                       "min_share", "max_share", "direction",
+                                       "note"};
+    char kpath[240];
+    if (!json_is_object(v))
+        return fail_at(ld, sub, "must be an object");
+    if (check_keys(ld, v, sub, keys, ARRAY_SIZE(keys)) < 0)
+        return -1;
+    const char *kind;
+    if (get_text(ld, v, sub, "name", 1, 60, &ph->name) < 0 ||
+        get_text(ld, v, sub, "kind", 1, 40, &kind) < 0 ||
+        get_text(ld, v, sub, "direction", 0, 40, &ph->direction) < 0 ||
+        get_text(ld, v, sub, "note", 0, 300, &ph->note) < 0)
+        return -1;
+    snprintf(kpath, sizeof(kpath), "%s.kind", sub);
+    int k = phase_kind_parse(kind);
+    if (k < 0) {
+        struct buf list = BUF_INIT;
+        for (int i = 0; i < PHASE_KIND_COUNT; i++)
+            buf_printf(&list, "%s%s", i ? ", " : "", kind_names[i]);
+        fail_at(ld, kpath, "unknown phase kind '%s' (known: %s)", kind,
+                list.data);
+        buf_release(&list);
+        return -1;
+    }
+    ph->kind = (enum phase_kind)k;
+    json_t *techs;
+    if (get_array(ld, v, sub, "techniques", 1, 1, 12, &techs) < 0)
+        return -1;
+    ph->techniques = xcalloc(json_array_size(techs), sizeof(char *));
+    int kneading = 0, circulatory = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(techs, i, t) {
+        char tpath[260];
+        snprintf(tpath, sizeof(tpath), "%s.techniques[%zu]", sub, i);
+        const char *name = json_string_value(t);
+        if (!name)
+            return fail_at(ld, tpath, "must be a string");
+        if (!in_list(name, technique_families,
+                     ARRAY_SIZE(technique_families)))
+            return fail_at(ld, tpath, "unknown technique family '%.60s' (see "
+                           "docs/catalog.md for the list)", name);
+        for (int j = 0; j < ph->technique_count; j++)
+            if (!strcmp(ph->techniques[j], name))
+                return fail_at(ld, tpath, "'%s' is listed twice", name);
+        kneading |= in_list(name, kneading_families,
+                            ARRAY_SIZE(kneading_families));
+        circulatory |= in_list(name, circulatory_families,
+                               ARRAY_SIZE(circulatory_families));
+        ph->techniques[ph->technique_count++] = name;
+    }
+    if (ph->kind == PHASE_KNEADING && !kneading)
+        return fail_at(ld, sub, "a kneading phase needs a kneading technique "
+                       "(petrissage, skin rolling or muscle squeezing)");
+    char dpath[240];
+    snprintf(dpath, sizeof(dpath), "%s.direction", sub);
+    if (ph->direction && strcmp(ph->direction, CATALOG_TOWARD_HEART))
+        return fail_at(ld, dpath, "circulatory strokes run toward the heart: "
+                       "the direction must be \"%s\", not \"%.40s\"",
+                       CATALOG_TOWARD_HEART, ph->direction);
+    if ((circulatory || ph->kind == PHASE_CIRCULATORY ||
+         ph->kind == PHASE_LYMPHATIC) && !ph->direction)
+        return fail_at(ld, sub, "circulatory strokes run toward the heart: "
+                       "the phase needs \"direction\": \"%s\"",
+                       CATALOG_TOWARD_HEART);
+    if (get_share(ld, v, sub, "min_share", &ph->min_permille) < 0 ||
+        get_share(ld, v, sub, "max_share", &ph->max_permille) < 0)
+        return -1;
+    if (ph->min_permille > ph->max_permille) {
+        char mpath[240];
+        snprintf(mpath, sizeof(mpath), "%s.max_share", sub);
+        return fail_at(ld, mpath, "the maximum share is below the minimum");
+    }
+    return 0;
+}
+
+static int load_phases(struct loader *ld, json_t *obj, const char *path,
+                       struct protocol *p)
+{
+    json_t *list;
+    if (get_array(ld, obj, path, "phases", 1, 2, PROTOCOL_MAX_PHASES,
+                  &list) < 0)
+        return -1;
+    p->phases = xcalloc(json_array_size(list), sizeof(*p->phases));
+    size_t i;
+    json_t *v;
+    int min_sum = 0, max_sum = 0, kneading = 0, first_kneading = -1;
+    json_array_foreach(list, i, v) {
+        char sub[200];
+        snprintf(sub, sizeof(sub), "%s.phases[%zu]", path, i);
+        struct protocol_phase *ph = &p->phases[p->phase_count];
+        if (load_phase(ld, v, sub, ph) < 0) {
+            free(ph->techniques);
+            ph->techniques = NULL;
+            return -1;
+        }
+        p->phase_count++;
+        for (size_t k = 0; k < i; k++)
+            if (!strcasecmp(p->phases[k].name, ph->name)) {
+                char npath[220];
+                snprintf(npath, sizeof(npath), "%s.name", sub);
+                return fail_at(ld, npath, "duplicate phase name '%s'",
+                               ph->name);
+            }
+        char kpath[220];
+        snprintf(kpath, sizeof(kpath), "%s.kind", sub);
+        if (i == 0 && ph->kind != PHASE_INTRODUCTORY)
+            return fail_at(ld, kpath, "the first phase must be introductory "
+                           "(every protocol begins with introductory massage "
+                           "that raises the pain threshold), not %s",
+                           kind_names[ph->kind]);
+        if (i > 0 && ph->kind == PHASE_INTRODUCTORY)
+            return fail_at(ld, kpath, "the introductory phase must be first, "
+                           "not phase %zu", i + 1);
+        if (ph->kind == PHASE_KNEADING) {
+            kneading += ph->min_permille;
+            if (first_kneading < 0)
+                first_kneading = (int)i;
+        }
+        min_sum += ph->min_permille;
+        max_sum += ph->max_permille;
+    }
+    char sub[200];
+    snprintf(sub, sizeof(sub), "%s.phases", path);
+    if (kneading < CATALOG_KNEADING_MIN_PERMILLE) {
+        if (first_kneading >= 0)
+            snprintf(sub, sizeof(sub), "%s.phases[%d].min_share", path,
+                     first_kneading);
+        return fail_at(ld, sub, "kneading must take at least half the "
+                       "procedure time: the kneading minimum share is "
+                       "%d.%03d, under 0.500", kneading / 1000,
+                       kneading % 1000);
+    }
+    if (min_sum > 1000)
+        return fail_at(ld, sub, "the minimum shares add up to %d.%03d, more "
+                       "than the whole session", min_sum / 1000,
+                       min_sum % 1000);
+    if (max_sum < 1000)
+        return fail_at(ld, sub, "the maximum shares add up to %d.%03d, less "
+                       "than the whole session", max_sum / 1000,
+                       max_sum % 1000);
+    return 0;
+}
+
+static int load_minutes(struct loader *ld, json_t *obj, const char *path,
+                        struct protocol *p)
+{
+    static const char *const keys[] = {"min", "max", "default"};
+    char sub[200];
+    snprintf(sub, sizeof(sub), "%s.minutes", path);
+    json_t *m = json_object_get(obj, "minutes");
+    if (!m)
+        return fail_at(ld, path, "'minutes' is missing");
+    if (!json_is_object(m))
+        return fail_at(ld, sub, "must be an object with min, max and default");
+    if (check_keys(ld, m, sub, keys, ARRAY_SIZE(keys)) < 0 ||
+        get_int(ld, m, sub, "min", 5, 180, &p->minutes_min) < 0 ||
+        get_int(ld, m, sub, "max", 5, 180, &p->minutes_max) < 0 ||
+        get_int(ld, m, sub, "default", 5, 180, &p->minutes_default) < 0)
+        return -1;
+    char f[220];
+    if (p->minutes_min > p->minutes_max) {
+        snprintf(f, sizeof(f), "%s.max", sub);
+        return fail_at(ld, f, "the maximum %d is below the minimum %d",
+                       p->minutes_max, p->minutes_min);
+    }
+    if (p->minutes_default < p->minutes_min ||
+        p->minutes_default > p->minutes_max) {
+        snprintf(f, sizeof(f), "%s.default", sub);
+        return fail_at(ld, f, "%d is outside %d-%d", p->minutes_default,
+                       p->minutes_min, p->minutes_max);
+    }
+    if (!strcmp(p->id, CATALOG_CONTRALATERAL_ID)) {
+        if (p->minutes_min < CATALOG_CONTRALATERAL_MIN_MINUTES) {
+            snprintf(f, sizeof(f), "%s.min", sub);
+            return fail_at(ld, f, "%s lasts %d-%d minutes; a minimum of %d is "
+                           "outside", p->id, CATALOG_CONTRALATERAL_MIN_MINUTES,
+                           CATALOG_CONTRALATERAL_MAX_MINUTES, p->minutes_min);
+        }
+        if (p->minutes_max > CATALOG_CONTRALATERAL_MAX_MINUTES) {
+            snprintf(f, sizeof(f), "%s.max", sub);
+            return fail_at(ld, f, "%s lasts %d-%d minutes; a maximum of %d is "
+                           "outside", p->id, CATALOG_CONTRALATERAL_MIN_MINUTES,
+                           CATALOG_CONTRALATERAL_MAX_MINUTES, p->minutes_max);
+        }
+    }
+    for (int minutes = p->minutes_min; minutes <= p->minutes_max; minutes++)
+        if (!plan_fits(p, minutes))
+            return fail_at(ld, sub, "a session of %d minutes cannot be split "
+                           "in whole minutes within the phase shares; narrow "
+                           "the range or widen the shares", minutes);
+    return 0;
+}
+
+static int load_course(struct loader *ld, json_t *obj, const char *path,
+                       struct protocol *p)
+{
+    static const char *const keys[] = {"sessions", "per_week"};
+    char sub[200];
+    snprintf(sub, sizeof(sub), "%s.course", path);
+    json_t *c = json_object_get(obj, "course");
+    if (!c)
+        return fail_at(ld, path, "'course' is missing");
+    if (!json_is_object(c))
+        return fail_at(ld, sub, "must be an object with sessions and "
+                       "per_week");
+    if (check_keys(ld, c, sub, keys, ARRAY_SIZE(keys)) < 0 ||
+        get_int(ld, c, sub, "sessions", 1, 60, &p->course_sessions) < 0 ||
+        get_int(ld, c, sub, "per_week", 1, 7, &p->course_per_week) < 0)
+        return -1;
+    return 0;
+}
+
+static int load_codes_list(struct loader *ld, json_t *list, const char *sub,
+                           const char ***out, int *count, struct protocol *p)
+{
+    *out = xcalloc(json_array_size(list) + 1, sizeof(char *));
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        char ipath[240];
+        snprintf(ipath, sizeof(ipath), "%s[%zu]", sub, i);
+        const char *code = json_string_value(v);
+        if (!code)
+            return fail_at(ld, ipath, "must be an instrument code string");
+        if (!instrument_find(code)) {
+            struct buf list_text = BUF_INIT;
+            for (int k = 0; k < instrument_count(); k++)
+                buf_printf(&list_text, "%s%s", k ? ", " : "",
+                           instrument_at(k)->code);
+            fail_at(ld, ipath, "unknown instrument '%.40s' (known: %s)", code,
+                    list_text.data);
+            buf_release(&list_text);
+            return -1;
+        }
+        if (protocol_instrument_role(p, code) ||
+            in_list(code, *out, (size_t)*count))
+            return fail_at(ld, ipath, "instrument '%s' is listed twice",
+                           code);
+        (*out)[(*count)++] = instrument_find(code)->code;
+    }
+    return 0;
+}
+
+static int load_outcomes(struct loader *ld, json_t *obj, const char *path,
+                         struct protocol *p)
+{
+    static const char *const keys[] = {"primary", "secondary"};
+    char sub[200];
+    snprintf(sub, sizeof(sub), "%s.outcomes", path);
+    json_t *o = json_object_get(obj, "outcomes");
+    if (!o)
+        return fail_at(ld, path, "'outcomes' is missing");
+    if (!json_is_object(o))
+        return fail_at(ld, sub, "must be an object with primary and "
+                       "secondary instrument codes");
+    if (check_keys(ld, o, sub, keys, ARRAY_SIZE(keys)) < 0)
+        return -1;
+    json_t *primary, *secondary;
+    if (get_array(ld, o, sub, "primary", 1, 1, 8, &primary) < 0 ||
+        get_array(ld, o, sub, "secondary", 0, 0, 8, &secondary) < 0)
+        return -1;
+    char lpath[220];
+    snprintf(lpath, sizeof(lpath), "%s.primary", sub);
+    if (load_codes_list(ld, primary, lpath, &p->primary, &p->primary_count,
+                        p) < 0)
+        return -1;
+    snprintf(lpath, sizeof(lpath), "%s.secondary", sub);
+    if (!secondary) {
+        p->secondary = xcalloc(1, sizeof(char *));
+        return 0;
+    }
+    return load_codes_list(ld, secondary, lpath, &p->secondary,
+                           &p->secondary_count, p);
+}
+
+static int load_follow_ups(struct loader *ld, json_t *obj, const char *path,
+                           struct protocol *p)
+{
+    json_t *list;
+    if (get_array(ld, obj, path, "follow_up", 1, 1, 12, &list) < 0)
+        return -1;
+    p->follow_ups = xcalloc(json_array_size(list), sizeof(*p->follow_ups));
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        char sub[220];
+        snprintf(sub, sizeof(sub), "%s.follow_up[%zu]", path, i);
+        const char *text = json_string_value(v);
+        int hours = text ? catalog_parse_delay(text) : -1;
+        if (hours < 0)
+            return fail_at(ld, sub, "must be a delay such as \"2h\", \"24h\", "
+                           "\"3d\", \"4w\" or \"3m\" (months)");
+        if (p->follow_up_count &&
+            hours <= p->follow_ups[p->follow_up_count - 1].hours)
+            return fail_at(ld, sub, "'%s' is not later than '%s': follow-ups "
+                           "go in increasing delay", text,
+                           p->follow_ups[p->follow_up_count - 1].text);
+        p->follow_ups[p->follow_up_count].text = text;
+        p->follow_ups[p->follow_up_count].hours = hours;
+        p->follow_up_count++;
+    }
+    return 0;
+}
+
+static int load_protocol(struct loader *ld, json_t *obj, size_t index,
+                         struct protocol_entry **out)
+{
+    static const char *const keys[] = {
+        "id",        "name",           "group",   "region",   "summary",
+        "indications", "red_flags",    "training_hours", "phases",
+        "minutes",   "course",         "outcomes", "follow_up"};
+    char path[64], idpath[80];
+    snprintf(path, sizeof(path), "protocols[%zu]", index);
+    snprintf(idpath, sizeof(idpath), "%s.id", path);
+    *out = NULL;
+    if (!json_is_object(obj))
+        return fail_at(ld, path, "must be an object");
+    if (check_keys(ld, obj, path, keys, ARRAY_SIZE(keys)) < 0)
+        return -1;
+    struct protocol_entry *pe = xcalloc(1, sizeof(*pe));
+    struct protocol *p = &pe->p;
+    pe->layer = ld->src->layer;
+    p->file = ld->src->file;
+    p->from_clinic = ld->src->layer == LAYER_CLINIC;
+    locate(ld, idpath, &pe->line, &pe->column);
+    const char *group;
+    if (get_text(ld, obj, path, "id", 1, 64, &p->id) < 0)
+        goto fail;
+    if (!is_slug(p->id)) {
+        fail_at(ld, idpath, "'%s' is not an id (lowercase letters, digits "
+                "and single hyphens, 2-64)", p->id);
+        goto fail;
+    }
+    if (get_text(ld, obj, path, "name", 1, 120, &p->name) < 0 ||
+        get_text(ld, obj, path, "group", 1, 64, &group) < 0 ||
+        get_text(ld, obj, path, "region", 1, 120, &p->region) < 0 ||
+        get_text(ld, obj, path, "summary", 0, 1000, &p->summary) < 0)
+        goto fail;
+    const struct group_entry *ge = find_group(ld->cat, group);
+    if (!ge) {
+        char gpath[80];
+        snprintf(gpath, sizeof(gpath), "%s.group", path);
+        fail_at(ld, gpath, "unknown group '%.64s'", group);
+        goto fail;
+    }
+    p->group = ge->g.id;
+    if (load_indications(ld, obj, path, p) < 0 ||
+        load_red_flags(ld, obj, path, p) < 0)
+        goto fail;
+    int max_hours = strcmp(p->id, CATALOG_BASELINE_ID)
+                        ? 2000 : CATALOG_BASELINE_MAX_HOURS;
+    int min_hours = strcmp(p->id, CATALOG_BASELINE_ID)
+                        ? 1 : CATALOG_BASELINE_MIN_HOURS;
+    char hpath[80];
+    snprintf(hpath, sizeof(hpath), "%s.training_hours", path);
+    json_t *hours = json_object_get(obj, "training_hours");
+    if (json_is_integer(hours) && !strcmp(p->id, CATALOG_BASELINE_ID) &&
+        (json_integer_value(hours) < min_hours ||
+         json_integer_value(hours) > max_hours)) {
+        fail_at(ld, hpath, "%s needs %d-%d hours of training; %lld is "
+                "outside", p->id, min_hours, max_hours,
+                (long long)json_integer_value(hours));
+        goto fail;
+    }
+    if (get_int(ld, obj, path, "training_hours", min_hours, max_hours,
+                &p->training_hours) < 0 ||
+        load_phases(ld, obj, path, p) < 0 ||
+        load_minutes(ld, obj, path, p) < 0 ||
+        load_course(ld, obj, path, p) < 0 ||
+        load_outcomes(ld, obj, path, p) < 0 ||
+        load_follow_ups(ld, obj, path, p) < 0)
+        goto fail;
+    *out = pe;
+    return 0;
+fail:
+    protocol_free(pe);
+    return -1;
+}
+
+static int load_protocols(struct loader *ld, json_t *list)
+{
+    struct catalog *c = ld->cat;
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        struct protocol_entry *pe;
+        if (load_protocol(ld, v, i, &pe) < 0)
+            return -1;
+        int at = find_protocol_index(c, pe->p.id);
+        if (at >= 0 && c->protocols[at]->layer == pe->layer) {
+            char idpath[80];
+            snprintf(idpath, sizeof(idpath), "protocols[%zu].id", i);
+            struct protocol_entry *old = c->protocols[at];
+            fail_at(ld, idpath, "duplicate protocol id '%s' (also at "
+                    "%s:%d:%d)", pe->p.id, old->p.file, old->line,
+                    old->column);
+            protocol_free(pe);
+            return -1;
+        }
+        if (at >= 0) {
+            pe->p.replaces = 1;
+            protocol_free(c->protocols[at]);
+            c->protocols[at] = pe;
+            c->replaced++;
+        } else {
+            GROW(c->protocols, c->protocol_count, c->protocol_alloc);
+            c->protocols[c->protocol_count++] = pe;
+            if (pe->layer == LAYER_CLINIC)
+                c->added++;
+        }
+    }
+    return 0;
+}
+
+/* --- files -------------------------------------------------------------- */
+
+static const char *keep_name(struct catalog *c, const char *name)
+{
+    GROW(c->names, c->name_count, c->name_alloc);
+    c->names[c->name_count] = xstrdup(name);
+    return c->names[c->name_count++];
+}
+
+static int parse_source(struct catalog *c, struct source *s, struct err *e)
+{
+    json_error_t je;
+    s->root = json_loadb(s->text, s->len, JSON_REJECT_DUPLICATES, &je);
+    if (!s->root)
+        return err_set(e, ERR_INPUT, "", "%s:%d:%d: syntax: %s", s->file,
+                       je.line, je.column, je.text);
+    GROW(c->roots, c->root_count, c->root_alloc);
+    c->roots[c->root_count++] = s->root;
+    struct loader ld = {c, s, e};
+    if (!json_is_object(s->root))
+        return fail_at(&ld, "", "a catalog file must be a JSON object with "
+                       "\"groups\", \"codes\" or \"protocols\"");
+    if (json_object_get(s->root, "instruments"))
+        return fail_at(&ld, "instruments", "instruments are built into the "
+                       "program and cannot be replaced by a catalog file");
+    static const char *const keys[] = {"about", "groups", "codes",
+                                       "protocols"};
+    if (check_keys(&ld, s->root, "", keys, ARRAY_SIZE(keys)) < 0)
+        return -1;
+    for (size_t k = 1; k < ARRAY_SIZE(keys); k++) {
+        json_t *v = json_object_get(s->root, keys[k]);
+        if (v && !json_is_array(v))
+            return fail_at(&ld, keys[k], "must be an array");
+    }
+    json_t *about = json_object_get(s->root, "about");
+    if (about && !json_is_string(about))
+        return fail_at(&ld, "about", "must be a string");
+    return 0;
+}
+
+static int read_file(const char *path, char **text, size_t *len,
+                     struct err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, ERR_FAIL, "catalog", "cannot open '%s': %s", path,
+                       strerror(errno));
+    struct buf b = BUF_INIT;
+    buf_init(&b, MAX_FILE_BYTES);
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_add(&b, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        buf_release(&b);
+        return err_set(e, ERR_FAIL, "catalog", "cannot read '%s'", path);
+    }
+    if (!buf_ok(&b)) {
+        buf_release(&b);
+        return err_set(e, ERR_INPUT, "catalog", "'%s' is larger than %u "
+                       "bytes", path, MAX_FILE_BYTES);
+    }
+    *text = buf_detach(&b, len);
+    return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends the .json files of DIR/SUB (sorted) to the list; a missing SUB is fine. */
+static int list_json(const char *dir, const char *sub, char ***list,
+                     int *count, int *alloc, int required, struct err *e)
+{
+    char *path = sub ? xasprintf("%s/%s", dir, sub) : xstrdup(dir);
+    DIR *d = opendir(path);
+    if (!d) {
+        int missing = errno == ENOENT;
+        int rc = 0;
+        if (required || !missing)
+            rc = err_set(e, missing ? ERR_INPUT : ERR_FAIL, "catalog",
+                         "cannot open directory '%s': %s", path,
+                         strerror(errno));
+        free(path);
+        return rc;
+    }
+    int start = *count;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (n < 6 || strcmp(de->d_name + n - 5, ".json") ||
+            de->d_name[0] == '.')
+            continue;
+        char *file = xasprintf("%s/%s", path, de->d_name);
+        struct stat st;
+        if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
+            free(file);
+            continue;
+        }
+        GROW(*list, *count, *alloc);
+        (*list)[(*count)++] = file;
+    }
+    closedir(d);
+    free(path);
+    qsort(*list + start, (size_t)(*count - start), sizeof(char *),
+          compare_names);
+    return 0;
+}
+
+static int group_rank(const struct catalog *c, const char *id)
+{
+    for (int i = 0; i < c->group_count; i++)
+        if (!strcmp(c->groups[i].g.id, id))
+            return i;
+    return c->group_count;
+}
+
+static const struct catalog *sort_catalog;
+
+static int compare_protocols(const void *a, const void *b)
+{
+    const struct protocol *x = &(*(struct protocol_entry *const *)a)->p;
+    const struct protocol *y = &(*(struct protocol_entry *const *)b)->p;
+    int rx = group_rank(sort_catalog, x->group);
+    int ry = group_rank(sort_catalog, y->group);
+    if (rx != ry)
+        return rx < ry ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+int catalog_load(const char *dir, struct catalog **out, struct err *e)
+{
+    struct catalog *c = xcalloc(1, sizeof(*c));
+    struct source *sources = NULL;
+    int count = 0, alloc = 0, rc = -1;
+    char **files = NULL;
+    int file_count = 0, file_alloc = 0;
+    *out = NULL;
+
+    for (int i = 0; i < embedded_file_count; i++) {
+        const struct embedded_file *f = &embedded_files[i];
+        size_t n = strlen(f->path);
+        if (!str_starts_with(f->path, "catalog/") || n < 5 ||
+            strcmp(f->path + n - 5, ".json") ||
+            !strcmp(f->path, "catalog/instruments.json"))
+            continue;
+        GROW(sources, count, alloc);
+        sources[count++] = (struct source){keep_name(c, f->path), NULL,
+                                           f->data, f->len, NULL,
+                                           LAYER_SHIPPED};
+    }
+    if (dir) {
+        size_t n = strlen(dir);
+        char *base = xstrndup(dir, n > 1 && dir[n - 1] == '/' ? n - 1 : n);
+        int bad = list_json(base, NULL, &files, &file_count, &file_alloc, 1,
+                            e) < 0 ||
+                  list_json(base, "protocols", &files, &file_count,
+                            &file_alloc, 0, e) < 0;
+        free(base);
+        if (bad)
+            goto done;
+        for (int i = 0; i < file_count; i++) {
+            char *text;
+            size_t len;
+            if (read_file(files[i], &text, &len, e) < 0)
+                goto done;
+            GROW(sources, count, alloc);
+            sources[count++] = (struct source){keep_name(c, files[i]), text,
+                                               text, len, NULL, LAYER_CLINIC};
+            c->clinic_files++;
+        }
+    }
+    for (int i = 0; i < count; i++)
+        if (parse_source(c, &sources[i], e) < 0)
+            goto done;
+    /* Groups and codes of every file first, so that a protocol may use a
+     * code or group defined in any file. */
+    for (int layer = LAYER_SHIPPED; layer <= LAYER_CLINIC; layer++)
+        for (int i = 0; i < count; i++) {
+            if (sources[i].layer != layer)
+                continue;
+            struct loader ld = {c, &sources[i], e};
+            if (load_groups(&ld, json_object_get(sources[i].root,
+                                                 "groups")) < 0 ||
+                load_codes(&ld, json_object_get(sources[i].root, "codes")) < 0)
+                goto done;
+        }
+    for (int i = 0; i < count; i++) {
+        struct loader ld = {c, &sources[i], e};
+        if (load_protocols(&ld, json_object_get(sources[i].root,
+                                                "protocols")) < 0)
+            goto done;
+    }
+    const struct protocol *base = catalog_find(c, CATALOG_BASELINE_ID);
+    if (!base) {
+        err_set(e, ERR_INPUT, "", "catalog: the baseline protocol '%s' is "
+                "missing", CATALOG_BASELINE_ID);
+        goto done;
+    }
+    c->baseline_hours = base->training_hours;
+    sort_catalog = c;
+    qsort(c->protocols, (size_t)c->protocol_count, sizeof(*c->protocols),
+          compare_protocols);
+    sort_catalog = NULL;
+    *out = c;
+    c = NULL;
+    rc = 0;
+done:
+    for (int i = 0; i < count; i++)
+        free(sources[i].owned);
+    free(sources);
+    for (int i = 0; i < file_count; i++)
+        free(files[i]);
+    free(files);
+    catalog_free(c);
+    return rc;
+}
+
+void catalog_free(struct catalog *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < c->protocol_count; i++)
+        protocol_free(c->protocols[i]);
+    free(c->protocols);
+    free(c->groups);
+    free(c->codes);
+    for (int i = 0; i < c->root_count; i++)
+        json_decref(c->roots[i]);
+    free(c->roots);
+    for (int i = 0; i < c->name_count; i++)
+        free(c->names[i]);
+    free(c->names);
+    free(c);
+}
+
+/* --- queries ------------------------------------------------------------ */
+
+int catalog_protocol_count(const struct catalog *c)
+{
+    return c->protocol_count;
+}
+
+const struct protocol *catalog_protocol_at(const struct catalog *c, int i)
+{
+    if (i < 0 || i >= c->protocol_count)
+        BUG("protocol index %d out of range", i);
+    return &c->protocols[i]->p;
+}
+
+const struct protocol *catalog_find(const struct catalog *c, const char *id)
+{
+    if (!id)
+        return NULL;
+    int i = find_protocol_index(c, id);
+    return i < 0 ? NULL : &c->protocols[i]->p;
+}
+
+int catalog_group_count(const struct catalog *c)
+{
+    return c->group_count;
+}
+
+const struct protocol_group *catalog_group_at(const struct catalog *c, int i)
+{
+    if (i < 0 || i >= c->group_count)
+        BUG("group index %d out of range", i);
+    return &c->groups[i].g;
+}
+
+const struct protocol_group *catalog_group_find(const struct catalog *c,
+                                                const char *id)
+{
+    const struct group_entry *g = id ? find_group(c, id) : NULL;
+    return g ? &g->g : NULL;
+}
+
+int catalog_group_protocol_count(const struct catalog *c, const char *group)
+{
+    int n = 0;
+    for (int i = 0; i < c->protocol_count; i++)
+        if (!strcmp(c->protocols[i]->p.group, group))
+            n++;
+    return n;
+}
+
+const char *catalog_code_title(const struct catalog *c, const char *code)
+{
+    const struct code_entry *ce = code ? find_code(c, code) : NULL;
+    return ce ? ce->title : NULL;
+}
+
+void catalog_clinic_summary(const struct catalog *c, int *files, int *added,
+                            int *replaced)
+{
+    *files = c->clinic_files;
+    *added = c->added;
+    *replaced = c->replaced;
+}
+
+int protocol_required_hours(const struct protocol *p)
+{
+    return p->training_hours;
+}
+
+int protocol_requires_baseline(const struct protocol *p)
+{
+    return strcmp(p->id, CATALOG_BASELINE_ID) != 0;
+}
+
+int catalog_baseline_hours(const struct catalog *c)
+{
+    return c->baseline_hours;
+}
+
+int catalog_total_hours(const struct catalog *c, const struct protocol *p)
+{
+    return p->training_hours +
+           (protocol_requires_baseline(p) ? c->baseline_hours : 0);
+}
+
+const struct protocol_phase *protocol_phase_find(const struct protocol *p,
+                                                 const char *name)
+{
+    if (!name)
+        return NULL;
+    for (int i = 0; i < p->phase_count; i++)
+        if (!strcasecmp(p->phases[i].name, name))
+            return &p->phases[i];
+    return NULL;
+}
+
+int protocol_instrument_role(const struct protocol *p, const char *code)
+{
+    for (int i = 0; i < p->primary_count; i++)
+        if (!strcmp(p->primary[i], code))
+            return 1;
+    for (int i = 0; i < p->secondary_count; i++)
+        if (!strcmp(p->secondary[i], code))
+            return 2;
+    return 0;
+}
+
+const struct protocol_red_flag *protocol_red_flag_find(
+    const struct protocol *p, const char *id)
+{
+    for (int i = 0; id && i < p->red_flag_count; i++)
+        if (!strcmp(p->red_flags[i].id, id))
+            return &p->red_flags[i];
+    return NULL;
+}
+
+const char *phase_kind_name(enum phase_kind kind)
+{
+    if ((unsigned)kind >= PHASE_KIND_COUNT)
+        BUG("unknown phase kind %d", (int)kind);
+    return kind_names[kind];
+}
+
+int phase_kind_parse(const char *name)
+{
+    for (int i = 0; name && i < PHASE_KIND_COUNT; i++)
+        if (!strcmp(kind_names[i], name))
+            return i;
+    return -1;
+}
+
+int catalog_parse_delay(const char *text)
+{
+    if (!text || !(text[0] >= '1' && text[0] <= '9'))
+        return -1;
+    long n = 0;
+    const char *s = text;
+    while (*s >= '0' && *s <= '9') {
+        n = n * 10 + (*s - '0');
+        if (n > 100000)
+            return -1;
+        s++;
+    }
+    long unit;
+    switch (*s) {
+    case 'h': unit = 1; break;
+    case 'd': unit = 24; break;
+    case 'w': unit = 168; break;
+    case 'm': unit = 720; break;
+    default: return -1;
+    }
+    if (s[1])
+        return -1;
+    long hours = n * unit;
+    return hours > 5L * 365 * 24 ? -1 : (int)hours;
+}

@@ -1,0 +1,230 @@
+/* touchstone instrument: the outcome instruments (list, show). No database
+ * is needed: the instruments are data built into the program. */
+#include "catalog/instrument.h"
+#include "cli/cli.h"
+#include "core/util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+COMMAND("instrument", cmd_instrument, "the outcome instruments: list, show")
+
+static json_t *mcid_json(const struct instrument *in)
+{
+    json_t *m = json_object();
+    json_object_set_new(m, "absolute", in->has_absolute
+                                           ? json_real(in->mcid_absolute)
+                                           : json_null());
+    json_object_set_new(m, "relative", in->has_relative
+                                           ? json_real(in->mcid_relative)
+                                           : json_null());
+    json_object_set_new(m, "published",
+                        json_boolean(in->has_absolute || in->has_relative));
+    json_object_set_new(m, "source", json_string(in->mcid_source));
+    return m;
+}
+
+static json_t *instrument_json(const struct instrument *in)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "code", json_string(in->code));
+    json_object_set_new(o, "name", json_string(in->name));
+    json_object_set_new(o, "construct", json_string(in->construct));
+    json_object_set_new(o, "loinc",
+                        in->loinc ? json_string(in->loinc) : json_null());
+    json_t *items = json_array();
+    for (int i = 0; i < in->item_count; i++) {
+        json_t *it = json_pack("{s:s,s:f,s:f,s:b}", "label",
+                               in->item_labels[i], "min", in->item_min[i],
+                               "max", in->item_max[i], "reverse",
+                               in->reverse[i]);
+        if (in->item_loinc[i])
+            json_object_set_new(it, "loinc", json_string(in->item_loinc[i]));
+        json_array_append_new(items, it);
+    }
+    json_object_set_new(o, "item_count_min", json_integer(in->item_count_min));
+    json_object_set_new(o, "item_count", json_integer(in->item_count));
+    json_object_set_new(o, "integer_items", json_boolean(in->integer_items));
+    if (in->allowed_count) {
+        json_t *al = json_array();
+        for (int k = 0; k < in->allowed_count; k++)
+            json_array_append_new(al, json_real(in->allowed[k]));
+        json_object_set_new(o, "allowed", al);
+    }
+    json_object_set_new(o, "items", items);
+    json_object_set_new(o, "items_source", json_string(in->items_source));
+    json_object_set_new(o, "method",
+                        json_string(instrument_method_name(in->method)));
+    json_object_set_new(o, "max_missing", json_integer(in->max_missing));
+    json_object_set_new(o, "missing_rule", json_string(in->missing_rule));
+    json_object_set_new(o, "scoring_source", json_string(in->scoring_source));
+    json_object_set_new(o, "total",
+                        json_pack("{s:f,s:f,s:s,s:s,s:s}", "min",
+                                  in->total_min, "max", in->total_max, "unit",
+                                  in->unit, "direction",
+                                  instrument_direction_name(in->direction),
+                                  "source", in->total_source));
+    json_t *bands = json_array();
+    for (int b = 0; b < in->band_count; b++)
+        json_array_append_new(bands, json_pack("{s:f,s:s}", "upto",
+                                               in->bands[b].upto, "label",
+                                               in->bands[b].label));
+    json_object_set_new(o, "bands", bands);
+    json_object_set_new(o, "bands_source", in->bands_source
+                                               ? json_string(in->bands_source)
+                                               : json_null());
+    json_object_set_new(o, "mcid", mcid_json(in));
+    json_object_set_new(o, "accepts_value",
+                        json_boolean(instrument_accepts_value(in)));
+    if (!isnan(in->reliability))
+        json_object_set_new(o, "reliability",
+                            json_pack("{s:f,s:s}", "icc", in->reliability,
+                                      "source", in->reliability_source));
+    return o;
+}
+
+/* "2 points or 30%", or "none published". */
+static void mcid_text(const struct instrument *in, char *out, size_t size)
+{
+    if (in->has_absolute && in->has_relative)
+        snprintf(out, size, "%g or %g%%", in->mcid_absolute,
+                 in->mcid_relative * 100);
+    else if (in->has_absolute)
+        snprintf(out, size, "%g", in->mcid_absolute);
+    else if (in->has_relative)
+        snprintf(out, size, "%g%%", in->mcid_relative * 100);
+    else
+        snprintf(out, size, "none published");
+}
+
+static int instrument_list(struct cli *c, int argc, const char **argv)
+{
+    struct opt opts[] = {OPT_END};
+    if (cli_parse(c, argc, argv, opts,
+                  "Lists the outcome instruments: items, total range, "
+                  "direction and MCID.") < 0)
+        return c->exit_code;
+    if (c->json) {
+        json_t *list = json_array();
+        for (int i = 0; i < instrument_count(); i++)
+            json_array_append_new(list, instrument_json(instrument_at(i)));
+        return cli_print_json(c, json_pack("{s:i,s:o}", "count",
+                                           instrument_count(), "instruments",
+                                           list));
+    }
+    printf("%-14s %-6s %-10s %-14s %-16s %s\n", "CODE", "ITEMS", "TOTAL",
+           "DIRECTION", "MCID", "NAME");
+    for (int i = 0; i < instrument_count(); i++) {
+        const struct instrument *in = instrument_at(i);
+        char items[16], total[32], mcid[64];
+        if (in->item_count_min != in->item_count)
+            snprintf(items, sizeof(items), "%d-%d", in->item_count_min,
+                     in->item_count);
+        else
+            snprintf(items, sizeof(items), "%d", in->item_count);
+        snprintf(total, sizeof(total), "%g-%g", in->total_min, in->total_max);
+        mcid_text(in, mcid, sizeof(mcid));
+        printf("%-14s %-6s %-10s %-14s %-16s %s\n", in->code, items, total,
+               instrument_direction_name(in->direction), mcid, in->name);
+    }
+    return EXIT_OK;
+}
+
+static int unknown_instrument(struct cli *c, const char *code)
+{
+    struct err e = ERR_INIT;
+    struct buf known = BUF_INIT;
+    for (int i = 0; i < instrument_count(); i++)
+        buf_printf(&known, "%s%s", i ? ", " : "", instrument_at(i)->code);
+    err_set(&e, ERR_NOT_FOUND, "code", "unknown instrument '%.40s' (known: "
+            "%s)", code, known.data);
+    buf_release(&known);
+    return cli_fail(c, &e);
+}
+
+static int instrument_show(struct cli *c, int argc, const char **argv)
+{
+    const char *code = NULL;
+    struct opt opts[] = {
+        {"code", OPT_ARG, &code, "CODE", "the instrument's code", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Shows an instrument's structure, scoring, missing-item "
+                  "rule, bands and MCID, each with its source.") < 0)
+        return c->exit_code;
+    const struct instrument *in = instrument_find(code);
+    if (!in)
+        return unknown_instrument(c, code);
+    if (c->json)
+        return cli_print_json(c, instrument_json(in));
+    char mcid[64];
+    mcid_text(in, mcid, sizeof(mcid));
+    printf("%s: %s\n", in->code, in->name);
+    printf("measures: %s\n", in->construct);
+    if (in->loinc)
+        printf("loinc: %s\n", in->loinc);
+    if (in->item_count_min != in->item_count)
+        printf("items: %d to %d", in->item_count_min, in->item_count);
+    else
+        printf("items: %d", in->item_count);
+    printf(", %s\n", in->integer_items ? "whole numbers" : "any number");
+    int uniform = 1, reversed = 0;
+    for (int i = 0; i < in->item_count; i++) {
+        uniform &= in->item_min[i] == in->item_min[0] &&
+                   in->item_max[i] == in->item_max[0];
+        reversed += in->reverse[i];
+    }
+    if (uniform && in->item_count > 2) {
+        printf("  each item %g-%g\n", in->item_min[0], in->item_max[0]);
+    } else {
+        for (int i = 0; i < in->item_count; i++)
+            printf("  %-10s %g-%g\n", in->item_labels[i], in->item_min[i],
+                   in->item_max[i]);
+    }
+    if (reversed) {
+        printf("  reverse-scored:");
+        for (int i = 0, k = 0; i < in->item_count; i++)
+            if (in->reverse[i])
+                printf("%s%s", k++ ? ", " : " ", in->item_labels[i]);
+        printf("\n");
+    }
+    if (in->allowed_count) {
+        printf("  answers worth:");
+        for (int k = 0; k < in->allowed_count; k++)
+            printf(" %g", in->allowed[k]);
+        printf("\n");
+    }
+    printf("  source: %s\n", in->items_source);
+    printf("scoring: %s; %s\n", instrument_method_name(in->method),
+           in->scoring_source);
+    printf("missing items: %s\n", in->missing_rule);
+    printf("total: %g-%g %s, %s\n", in->total_min, in->total_max, in->unit,
+           in->direction == DIRECTION_HIGHER_WORSE ? "higher is worse"
+                                                   : "higher is better");
+    if (in->band_count) {
+        printf("bands:\n");
+        for (int b = 0; b < in->band_count; b++)
+            printf("  up to %-6g %s\n", in->bands[b].upto,
+                   in->bands[b].label);
+    }
+    if (in->bands_source)
+        printf("  source: %s\n", in->bands_source);
+    printf("mcid: %s; %s\n", mcid, in->mcid_source);
+    if (!isnan(in->reliability))
+        printf("test-retest reliability: ICC %g; %s\n", in->reliability,
+               in->reliability_source);
+    return EXIT_OK;
+}
+
+int cmd_instrument(struct cli *c, int argc, const char **argv)
+{
+    static const struct cli_command verbs[] = {
+        {"list", instrument_list, "list the outcome instruments"},
+        {"show", instrument_show, "show one instrument"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch(c, argc, argv, verbs,
+                        "The outcome instruments, built into the program.");
+}
