@@ -1039,8 +1039,9 @@ static int list_json(const char *dir, const char *sub, char ***list,
     }
     closedir(d);
     free(path);
-    qsort(*list + start, (size_t)(*count - start), sizeof(char *),
-          compare_names);
+    if (*count > start)
+        qsort(*list + start, (size_t)(*count - start), sizeof(char *),
+              compare_names);
     return 0;
 }
 
