@@ -141,17 +141,19 @@ int cmd_certify(struct cli *c, int argc, const char **argv)
         json_string_value(json_object_get(claims, "data_sha256"));
     int status;
     if (c->json) {
-        status = cli_print_json(
-            c, json_pack("{sssssssssIssss}", "file", out, "id", id ? id : "",
-                         "designation", level ? level : "", "protocol",
-                         json_string_value(json_object_get(claims,
-                                                           "protocol")),
-                         "instrument",
-                         json_string_value(json_object_get(claims,
-                                                           "instrument")),
-                         "practitioner", (json_int_t)req.practitioner_id,
-                         "data_sha256", sha ? sha : "", "data",
-                         data_out ? data_out : ""));
+        json_t *o = json_object();
+        json_object_set_new(o, "file", json_string(out));
+        json_object_set_new(o, "id", json_string(id ? id : ""));
+        json_object_set_new(o, "designation", json_string(level ? level : ""));
+        json_object_set(o, "protocol", json_object_get(claims, "protocol"));
+        json_object_set(o, "instrument",
+                        json_object_get(claims, "instrument"));
+        json_object_set_new(o, "practitioner",
+                            json_integer(req.practitioner_id));
+        json_object_set_new(o, "data_sha256", json_string(sha ? sha : ""));
+        json_object_set_new(o, "data",
+                            data_out ? json_string(data_out) : json_null());
+        status = cli_print_json(c, o);
     } else {
         printf("certificate %s: practitioner %lld is %s in %s x %s; "
                "written to '%s'\n",

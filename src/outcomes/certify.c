@@ -121,8 +121,9 @@ static int refuse_unmet(const struct bench_group *g,
                  "cannot be computed (%g required)", cr->required);
     else
         snprintf(detail, sizeof(detail), "%.4g, %s %.4g", cr->observed,
-                 cr->observed < cr->required ? "below the required"
-                                             : "not above the limit",
+                 cr == &c->criteria[CRITERION_FUNNEL]
+                     ? "not above the upper limit"
+                     : "below the required",
                  cr->required);
     return err_set(e, ERR_REFUSED, cr->name,
                    "practitioner %lld is not %s in %s x %s: %s: %s",

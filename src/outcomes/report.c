@@ -589,17 +589,23 @@ json_t *report_registry_json(struct store *s, const struct actor *caller,
         json_array_append_new(models, m);
         for (size_t ci = 0; rc == 0 && ci < g->cell_count; ci++) {
             const struct bench_cell *c = &g->cells[ci];
-            json_t *inc = report_incomplete_json(g, c);
-            if (inc)
-                json_array_append_new(incomplete, inc);
-            if (c->n == 0)
-                continue;
             char label[16];
             rc = practitioner_label(s, c->practitioner_id, label, e);
+            if (rc < 0)
+                break;
             int show = access_is_admin(caller) ||
                        (caller->role == ROLE_THERAPIST &&
                         caller->practitioner_id == c->practitioner_id);
-            if (rc == 0)
+            json_t *inc = report_incomplete_json(g, c);
+            if (inc) {
+                json_t *who = json_pack(
+                    "{soss}", "practitioner",
+                    show ? json_integer(c->practitioner_id) : json_null(),
+                    "label", label);
+                json_object_update_new(who, inc);
+                json_array_append_new(incomplete, who);
+            }
+            if (c->n > 0)
                 json_array_append_new(cells,
                                       registry_cell_json(g, c, label, show));
         }

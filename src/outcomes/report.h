@@ -76,7 +76,8 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
  *    "cells": [{"practitioner" (id or null), "label", ...report_cell_json
  *               members..., "n_adjusted", "se", "funnel_limits":
  *               {"lower998", "lower95", "upper95", "upper998"} or null}],
- *    "incomplete": [incomplete]}
+ *    "incomplete": [{"practitioner" (id or null), "label", ...incomplete
+ *                    members...}]}
  * Creates the stable labels ("peer-" and 8 random hex digits, table
  * practitioner_label) of practitioners that have none yet.
  */
