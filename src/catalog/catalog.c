@@ -73,6 +73,7 @@ struct protocol_entry {
     struct protocol p; /* first: a struct protocol * is an entry */
     int layer;
     int line, column; /* of its id, for duplicate messages */
+    int rank;         /* its group's position, for sorting */
 };
 
 struct group_entry {
@@ -1053,17 +1054,13 @@ static int group_rank(const struct catalog *c, const char *id)
     return c->group_count;
 }
 
-static const struct catalog *sort_catalog;
-
 static int compare_protocols(const void *a, const void *b)
 {
-    const struct protocol *x = &(*(struct protocol_entry *const *)a)->p;
-    const struct protocol *y = &(*(struct protocol_entry *const *)b)->p;
-    int rx = group_rank(sort_catalog, x->group);
-    int ry = group_rank(sort_catalog, y->group);
-    if (rx != ry)
-        return rx < ry ? -1 : 1;
-    return strcmp(x->id, y->id);
+    const struct protocol_entry *x = *(struct protocol_entry *const *)a;
+    const struct protocol_entry *y = *(struct protocol_entry *const *)b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return strcmp(x->p.id, y->p.id);
 }
 
 int catalog_load(const char *dir, struct catalog **out, struct err *e)
@@ -1136,10 +1133,10 @@ int catalog_load(const char *dir, struct catalog **out, struct err *e)
         goto done;
     }
     c->baseline_hours = base->training_hours;
-    sort_catalog = c;
+    for (int i = 0; i < c->protocol_count; i++)
+        c->protocols[i]->rank = group_rank(c, c->protocols[i]->p.group);
     qsort(c->protocols, (size_t)c->protocol_count, sizeof(*c->protocols),
           compare_protocols);
-    sort_catalog = NULL;
     *out = c;
     c = NULL;
     rc = 0;

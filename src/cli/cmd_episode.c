@@ -1,10 +1,13 @@
 /* touchstone episode: episodes of care. */
+#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "core/util.h"
 #include "record/episode.h"
 #include "record/record_json.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,11 +42,30 @@ static int screen_parse(const struct opt_list *flags, const char *file,
     }
     if (!file)
         return 0;
+    /* Read at most SCREEN_FILE_MAX bytes: a device or a pipe that never
+     * ends is refused, not followed. */
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return err_set(e, ERR_INPUT, "screen", "unable to read '%.200s': %s",
+                       file, strerror(errno));
+    char *text = xmalloc(SCREEN_FILE_MAX + 1);
+    size_t len = fread(text, 1, SCREEN_FILE_MAX + 1, f);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed || len > SCREEN_FILE_MAX) {
+        free(text);
+        return err_set(e, ERR_INPUT, "screen",
+                       failed ? "unable to read '%.200s'"
+                              : "'%.200s' is larger than 1 MiB",
+                       file);
+    }
     json_error_t jerr;
-    *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+    *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
     if (!*doc)
-        return err_set(e, ERR_INPUT, "screen", "'%.200s': %s (line %d)",
-                       file, jerr.text, jerr.line);
+        return err_set(e, ERR_INPUT, "screen",
+                       "'%.200s': %s (line %d, column %d)", file, jerr.text,
+                       jerr.line, jerr.column);
     if (!json_is_object(*doc))
         return err_set(e, ERR_INPUT, "screen",
                        "'%.200s' is not a JSON object of id: \"yes\"/\"no\"",
@@ -108,7 +130,9 @@ static int episode_open_cmd(struct cli *c, int argc, const char **argv)
         OPT_END,
     };
     if (cli_parse(c, argc, argv, opts,
-                  "Opens an episode of care and prints the new id. Refused "
+                  "Opens an episode of care and prints the new id. Every "
+                  "red-flag question of the protocol must be answered "
+                  "(see 'touchstone catalog show PROTOCOL_ID'). Refused "
                   "with status 3 when the practitioner is not trained in "
                   "the protocol or a red flag is answered yes; the note "
                   "for the patient's file is printed.") < 0)
@@ -135,10 +159,15 @@ static int episode_open_cmd(struct cli *c, int argc, const char **argv)
     in.screen = answers;
     struct buf note = BUF_INIT;
     int64_t id;
-    int rc = cli_open_store(c, &e);
+    struct catalog *cat = NULL;
+    int rc = c->catalog_dir ? catalog_load(c->catalog_dir, &cat, &e) : 0;
+    in.catalog = cat;
+    if (rc == 0)
+        rc = cli_open_store(c, &e);
     if (rc == 0)
         rc = episode_open(c->store, &actor_cli, &in, &id, &note, &e);
     json_decref(screen_doc);
+    catalog_free(cat);
     if (rc < 0) {
         int status = cli_fail(c, &e);
         if (note.len && c->json)

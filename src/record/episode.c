@@ -16,7 +16,7 @@ static int episode_validate(const struct episode_new *in, struct err *e)
         return err_set(e, ERR_INPUT, "patient", "missing");
     if (in->practitioner_id <= 0)
         return err_set(e, ERR_INPUT, "practitioner", "missing");
-    if (validate_slug(in->protocol_id, "protocol", e) < 0)
+    if (!scope_protocol(in->catalog, in->protocol_id, "protocol", e))
         return -1;
     if (!in->icd10)
         return err_set(e, ERR_INPUT, "icd10", "missing");
@@ -173,13 +173,19 @@ int episode_open(struct store *s, const struct actor *caller,
     char flag[RECORD_CODE_MAX + 1];
     const char *reason = NULL;
     char detail[RECORD_CODE_MAX + 1] = "";
-    if (scope_screen(in->protocol_id, in->screen, in->screen_count, flag,
-                     &refusal_note, e) < 0) {
+    const struct protocol *p =
+        scope_protocol(in->catalog, in->protocol_id, "protocol", e);
+    if (!p) {
+        store_rollback(s);
+        return -1;
+    }
+    if (scope_screen(p, in->screen, in->screen_count, flag, &refusal_note,
+                     e) < 0) {
         if (e->code == ERR_REFUSED) {
             reason = "red-flag";
             record_copy(detail, sizeof(detail), flag);
         }
-    } else if (scope_check(s, in->practitioner_id, in->protocol_id,
+    } else if (scope_check(s, in->catalog, in->practitioner_id, p,
                            &refusal_note, e) < 0) {
         if (e->code == ERR_SCOPE) {
             reason = "scope";
@@ -369,10 +375,8 @@ int episode_query(struct store *s, const struct actor *caller,
     size_t alloc = 0;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
-        if (out->count == alloc) {
-            alloc = alloc ? 2 * alloc : 16;
-            out->items = xrealloc(out->items, alloc * sizeof(*out->items));
-        }
+        out->items = record_grow(out->items, out->count, &alloc,
+                                 sizeof(*out->items));
         episode_row(st, &out->items[out->count++]);
     }
     stmt_finalize(st);

@@ -3,7 +3,8 @@
 # a new or empty database, quickly.
 . "$(dirname "$0")/lib.sh"
 
-digest() { sqlite3 "$1" .dump | sha256sum | cut -d' ' -f1; }
+# The clinic's signing key is random by design: left out.
+digest() { sqlite3 "$1" .dump | grep -v '^INSERT INTO clinic_key ' | sha256sum | cut -d' ' -f1; }
 
 start=$(date +%s%N)
 expect_ok ts --db "$TMP/a.db" demo --seed 42
