@@ -4,11 +4,11 @@
 #include "record/access.h"
 #include "record/audit.h"
 #include "record/internal.h"
+#include "record/scope.h"
 #include "core/util.h"
 
 #include <math.h>
 #include <stdio.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,23 +25,12 @@ const char *summary_reason_name(enum summary_reason r)
     BUG("summary reason %d", (int)r);
 }
 
-/* The shipped catalog, loaded once for the whole run (it is read-only and
- * shared by threads); NULL when it cannot be loaded, and then only the
- * measured instruments are summarised. */
-static struct catalog *shipped_catalog;
-static pthread_once_t shipped_once = PTHREAD_ONCE_INIT;
-
-static void shipped_load(void)
-{
-    struct err e = ERR_INIT;
-    if (catalog_load(NULL, &shipped_catalog, &e) < 0)
-        shipped_catalog = NULL;
-}
-
+/* The protocol in the catalog shipped in the binary (the record's shared
+ * copy), or NULL: then only the measured instruments are summarised. */
 static const struct protocol *summary_protocol(const char *id)
 {
-    pthread_once(&shipped_once, shipped_load);
-    return shipped_catalog ? catalog_find(shipped_catalog, id) : NULL;
+    const struct catalog *cat = scope_catalog(NULL);
+    return cat ? catalog_find(cat, id) : NULL;
 }
 
 /* What the summary needs of the episode and its patient. */

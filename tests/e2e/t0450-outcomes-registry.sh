@@ -6,6 +6,9 @@
 # Then: the certificate round trip, tamper detection, and refusals.
 . "$(dirname "$0")/lib.sh"
 
+# The red-flag screen of low-back-pain, every answer "no".
+NO_FLAGS="--red-flag saddle-numbness=no --red-flag progressive-weakness=no --red-flag fever=no --red-flag weight-loss=no --red-flag cancer-history=no --red-flag night-pain=no"
+
 # near ACTUAL EXPECTED [WHAT]: equal to 6 significant digits (relative
 # difference below 5e-7, or absolute below 5e-7 near zero).
 near() {
@@ -37,7 +40,7 @@ course() {
   local patient=$OUT
   expect_ok ts --json episode open --patient "$patient" --practitioner "$pr" --protocol low-back-pain \
     --icd10 M54.50 --start "$start" --chronicity-weeks "$chron" --comorbidities "$com" \
-    --red-flag cauda-equina=no --red-flag fever=no
+    $NO_FLAGS
   local ep; ep=$(json 'this.id')
   [ "$how" = baseline ] || [ "$how" = open ] &&
     expect_ok ts observe --episode "$ep" --instrument nprs --timepoint baseline --at "${start}T09:00Z" --value "$base"

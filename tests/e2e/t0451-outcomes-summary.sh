@@ -5,6 +5,9 @@
 # the record's back does not; 'report refresh' recomputes from them.
 . "$(dirname "$0")/lib.sh"
 
+# The red-flag screen of low-back-pain, every answer "no".
+NO_FLAGS="--red-flag saddle-numbness=no --red-flag progressive-weakness=no --red-flag fever=no --red-flag weight-loss=no --red-flag cancer-history=no --red-flag night-pain=no"
+
 expect_ok ts init --clinic "Synthetic Summary Clinic"
 expect_ok ts practitioner add --name "Ada Synthetic" --license MA-1 --credentials LMT
 expect_ok ts training add --practitioner 1 --protocol stress-management-full-body --hours 150 --completed 2020-01-01
@@ -12,7 +15,7 @@ expect_ok ts training add --practitioner 1 --protocol low-back-pain --hours 32 -
 expect_ok ts patient add --name "Pat Synthetic" --dob 1975-04-12 --sex female --consent-treatment
 expect_ok ts episode open --patient 1 --practitioner 1 --protocol low-back-pain \
   --icd10 M54.50 --start 2026-01-05 --chronicity-weeks 14 --comorbidities 1 \
-  --red-flag cauda-equina=no --red-flag fever=no
+  $NO_FLAGS
 
 # Opening alone makes no rows; the first observation makes one per
 # instrument of the protocol (odi and nprs primary, psfs secondary).
