@@ -243,6 +243,13 @@ static void import_prepare(void *ctx, const struct tabular_row *row,
                    : PREPARED_BAD;
 }
 
+static void summary_progress(void *ctx, double fraction)
+{
+    struct import *im = ctx;
+    im->progress.what = "refreshing outcome summaries";
+    cli_progress_update(&im->progress, fraction, 0);
+}
+
 static void import_release(void *slot)
 {
     struct prepared *p = slot;
@@ -381,7 +388,10 @@ int cli_import_records(struct cli *c, int argc, const char **argv)
     buf_init(&im.rejects_writer.line, 0);
     buf_init(&im.storage, 0);
     buf_init(&im.reader_storage, 0);
-    struct bulk_options bo = {.catalog = NULL, .fast = 0};
+    struct bulk_options bo = {
+        .catalog = NULL, .fast = 0, .progress = summary_progress,
+        .progress_ctx = &im,
+    };
     int rc = bulk_begin(c->store, &actor_cli, &bo, &im.bulk, &e);
     char what[64];
     snprintf(what, sizeof(what), "importing %s", bulk_kind_name(im.kind));
@@ -392,21 +402,24 @@ int cli_import_records(struct cli *c, int argc, const char **argv)
                                    import_row, &im, &e);
     if (rc == 0 && im.format == TABULAR_CSV && !im.header_seen)
         rc = err_set(&e, ERR_INPUT, "", "%s: empty (no header row)", path);
-    cli_progress_end(&im.progress);
     if (!is_stdin)
         fclose(in);
     int status = EXIT_OK;
     if (rc != 0) {
+        cli_progress_end(&im.progress);
         bulk_abort(im.bulk);
         status = cli_fail(c, &e);
     } else if (im.bad && !im.rejects) {
+        cli_progress_end(&im.progress);
         bulk_abort(im.bulk);
         status = cli_error(c, EXIT_BAD_INPUT, "", "%lld bad rows in '%s'; "
                            "nothing was imported",
                            (long long)im.bad, path);
     } else if (bulk_commit(im.bulk, &e) < 0) {
+        cli_progress_end(&im.progress);
         status = cli_fail(c, &e);
     }
+    cli_progress_end(&im.progress);
     if (im.rejects && fclose(im.rejects) != 0 && status == EXIT_OK)
         status = cli_error(c, EXIT_FAILURE_, "skip-bad",
                            "unable to write '%s': %s", rejects,

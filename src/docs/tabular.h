@@ -48,7 +48,7 @@ int tabular_format_choose(const char *flag, const char *path,
 /* A field longer than this is a problem of its row. */
 #define TABULAR_FIELD_MAX (1u << 20)
 /* A row longer than this stops the read (the file is not tabular). */
-#define TABULAR_ROW_MAX (64u << 20)
+#define TABULAR_ROW_MAX (16u << 20)
 #define TABULAR_COLUMNS_MAX 256
 
 struct tabular_row {

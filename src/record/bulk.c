@@ -5,6 +5,7 @@
 #include "record/audit.h"
 #include "record/internal.h"
 #include "record/scope.h"
+#include "record/summary.h"
 #include "record/validate.h"
 #include "core/buf.h"
 #include "core/util.h"
@@ -207,7 +208,12 @@ struct bulk {
     char now[CLOCK_INSTANT_LEN];
     int fast;
     const char *audit_action;
-    int broken; /* a write failed halfway: the batch may only roll back */
+    void (*progress)(void *ctx, double fraction);
+    void *progress_ctx;
+    int broken;
+    /* Episodes whose outcome summary the batch must refresh. */
+    int64_t *touched;
+    size_t ntouched, alloc_touched; /* a write failed halfway: the batch may only roll back */
     /* The settings to restore. */
     int64_t old_foreign_keys, old_synchronous, old_cache_size;
     int64_t count[BULK_KIND_COUNT];
@@ -303,6 +309,7 @@ static void bulk_free(struct bulk *b)
     free(b->episodes);
     free(b->sessions);
     free(b->scopes);
+    free(b->touched);
     free(b);
 }
 
@@ -318,6 +325,10 @@ int bulk_begin(struct store *s, const struct actor *caller,
     b->caller = caller;
     b->catalog = scope_catalog(options ? options->catalog : NULL);
     b->fast = options && options->fast;
+    if (options) {
+        b->progress = options->progress;
+        b->progress_ctx = options->progress_ctx;
+    }
     b->audit_action = options && options->audit_action
                           ? options->audit_action
                           : "import";
@@ -526,6 +537,45 @@ static int check_scope(struct bulk *b, int64_t practitioner_id,
 }
 
 /* ---- Writing ------------------------------------------------------------ */
+
+/* Notes that an episode's summary needs a refresh at commit. */
+static void touch(struct bulk *b, int64_t episode_id)
+{
+    if (b->ntouched && b->touched[b->ntouched - 1] == episode_id)
+        return;
+    if (b->ntouched == b->alloc_touched) {
+        b->alloc_touched = b->alloc_touched ? 2 * b->alloc_touched : 1024;
+        b->touched = xrealloc(b->touched,
+                              b->alloc_touched * sizeof(*b->touched));
+    }
+    b->touched[b->ntouched++] = episode_id;
+}
+
+static int compare_ids(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, c = *(const int64_t *)y;
+    return a < c ? -1 : a > c;
+}
+
+/* Refreshes the outcome summary of every episode the batch touched, in
+ * the batch's transaction (record/summary.h). */
+static int refresh_summaries(struct bulk *b, struct err *e)
+{
+    if (!b->ntouched)
+        return 0;
+    qsort(b->touched, b->ntouched, sizeof(*b->touched), compare_ids);
+    struct summary_batch *sb = summary_batch_new(b->s);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < b->ntouched; i++) {
+        if (i && b->touched[i] == b->touched[i - 1])
+            continue;
+        rc = summary_batch_refresh(sb, b->touched[i], e);
+        if (b->progress && (i & 4095) == 0)
+            b->progress(b->progress_ctx, (double)i / (double)b->ntouched);
+    }
+    summary_batch_free(sb);
+    return rc;
+}
 
 /* Refuses an id already taken; 0 (let the database choose) passes. */
 static int check_id(struct bulk *b, enum bulk_kind k, int64_t id,
@@ -777,6 +827,7 @@ int bulk_add_episode(struct bulk *b, int64_t id, const struct episode_new *in,
     int64_t new_id;
     if (insert_row(b, BULK_EPISODES, st, &new_id, e) < 0)
         return -1;
+    touch(b, new_id);
     struct episode *c = &b->episodes[CACHE_SLOT(new_id)];
     memset(c, 0, sizeof(*c));
     c->id = new_id;
@@ -851,6 +902,7 @@ int bulk_add_session(struct bulk *b, int64_t id, const struct session_new *in,
         b->broken = 1;
         return -1;
     }
+    touch(b, in->episode_id);
     struct ref_session *r = &b->sessions[CACHE_SLOT(new_id)];
     r->id = new_id;
     r->episode_id = in->episode_id;
@@ -941,6 +993,7 @@ static int observation_store(struct bulk *b, int64_t id,
     if (new_id > b->max_id[BULK_OBSERVATIONS])
         b->max_id[BULK_OBSERVATIONS] = new_id;
     b->count[BULK_OBSERVATIONS]++;
+    touch(b, in->episode_id);
     if (out_id)
         *out_id = new_id;
     return 0;
@@ -1341,6 +1394,8 @@ int bulk_commit(struct bulk *b, struct err *e)
     if (b->broken)
         rc = err_set(e, ERR_FAIL, "",
                      "a write failed halfway; nothing was imported");
+    if (rc == 0)
+        rc = refresh_summaries(b, e);
     for (int k = 0; rc == 0 && k < BULK_KIND_COUNT; k++) {
         if (!b->count[k])
             continue;

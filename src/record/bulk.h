@@ -101,6 +101,10 @@ struct bulk_options {
     int fast;
     /* The audit entries' action: NULL is "import". */
     const char *audit_action;
+    /* Called now and then while bulk_commit() refreshes the outcome
+     * summaries, with the share done; may be NULL. */
+    void (*progress)(void *ctx, double fraction);
+    void *progress_ctx;
 };
 
 /*
@@ -192,8 +196,10 @@ void bulk_observation_release(struct bulk_observation_row *row);
 int64_t bulk_count(const struct bulk *b, enum bulk_kind k);
 
 /*
- * Ends the batch: appends the audit entries, commits, restores the
- * database's settings and frees b. On failure everything is rolled back
+ * Ends the batch: refreshes the outcome summary (record/summary.h) of
+ * every episode the batch added or added sessions or observations to,
+ * appends the audit entries, commits, restores the database's settings
+ * and frees b. On failure everything is rolled back
  * (and b freed).
  */
 int bulk_commit(struct bulk *b, struct err *e);

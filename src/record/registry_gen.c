@@ -634,6 +634,13 @@ static int check_options(const struct registry_options *o, struct err *e)
     return 0;
 }
 
+/* The summaries' pass at the end reports on the same progress line. */
+static void summary_progress(void *ctx, double fraction)
+{
+    const struct registry_options *o = ctx;
+    o->progress(o->progress_ctx, fraction, 0);
+}
+
 static void gen_release(struct gen *g)
 {
     for (int i = 0; g->pools && i < g->protocol_count; i++) {
@@ -660,7 +667,11 @@ int registry_generate(struct store *s, const struct actor *caller,
                        "'%s' already holds records; the demo fills only an "
                        "empty clinic",
                        store_path(s));
-    struct bulk_options bo = {.fast = 1, .audit_action = "generate"};
+    struct bulk_options bo = {
+        .fast = 1, .audit_action = "generate",
+        .progress = o->progress ? summary_progress : NULL,
+        .progress_ctx = (void *)o,
+    };
     struct gen g = {
         .cat = scope_catalog(NULL), .today = clock_today(), .o = o,
         .sum = out, .e = e,
