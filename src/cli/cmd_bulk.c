@@ -134,8 +134,20 @@ static int import_bad(struct import *im, const struct tabular_row *row,
                    ? -1
                    : 0;
     }
-    json_t *o = row->object ? json_deep_copy(row->object)
-                            : json_pack("{s:s}", "text", row->text);
+    json_t *o = row->object ? json_deep_copy(row->object) : json_object();
+    if (!row->object) {
+        /* The line as read; bytes that are not ASCII as \xHH, so that a
+         * line of broken UTF-8 comes back too. */
+        struct buf text = BUF_INIT;
+        for (const unsigned char *p = (const unsigned char *)row->text; *p;
+             p++)
+            if (*p < 0x80)
+                buf_putc(&text, (char)*p);
+            else
+                buf_printf(&text, "\\x%02x", *p);
+        json_object_set_new(o, "text", json_string(text.data));
+        buf_release(&text);
+    }
     json_object_set_new(o, "problem", json_string(reason));
     char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);

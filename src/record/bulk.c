@@ -1324,8 +1324,12 @@ int bulk_observation_prepare(const char *const *v,
         in->value = total;
         in->has_value = 1;
     }
-    if (observation_fields(in, v[7] ? &total : NULL, v[8], row, e) < 0)
+    if (observation_fields(in, v[7] ? &total : NULL, v[8], row, e) < 0) {
+        /* The value came from the total column: name that. */
+        if (!v[9] && v[7] && !strcmp(e->field, "value"))
+            snprintf(e->field, sizeof(e->field), "total");
         goto fail;
+    }
     /* What the checks still need of the text: the instant as given, for
      * messages, now in the row. */
     in->observed_at = row->observed_at;
