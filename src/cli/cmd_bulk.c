@@ -408,6 +408,7 @@ int cli_import_records(struct cli *c, int argc, const char **argv)
     char what[64];
     snprintf(what, sizeof(what), "importing %s", bulk_kind_name(im.kind));
     cli_progress_start(&im.progress, what);
+    double started = seconds_now(), read = started, done;
     if (rc == 0)
         rc = tabular_read_threaded(in, path, im.format, import_prepare,
                                    import_release, sizeof(struct prepared),
@@ -416,6 +417,7 @@ int cli_import_records(struct cli *c, int argc, const char **argv)
         rc = err_set(&e, ERR_INPUT, "", "%s: empty (no header row)", path);
     if (!is_stdin)
         fclose(in);
+    read = seconds_now();
     int status = EXIT_OK;
     if (rc != 0) {
         cli_progress_end(&im.progress);
@@ -432,6 +434,7 @@ int cli_import_records(struct cli *c, int argc, const char **argv)
         status = cli_fail(c, &e);
     }
     cli_progress_end(&im.progress);
+    done = seconds_now();
     if (im.rejects && fclose(im.rejects) != 0 && status == EXIT_OK)
         status = cli_error(c, EXIT_FAILURE_, "skip-bad",
                            "unable to write '%s': %s", rejects,
@@ -439,10 +442,12 @@ int cli_import_records(struct cli *c, int argc, const char **argv)
     if (status == EXIT_OK) {
         if (c->json)
             status = cli_print_json(
-                c, json_pack("{s:s,s:I,s:I}", "kind",
+                c, json_pack("{s:s,s:I,s:I,s:{s:f,s:f}}", "kind",
                              bulk_kind_name(im.kind), "imported",
                              (json_int_t)im.imported, "rejected",
-                             (json_int_t)im.bad));
+                             (json_int_t)im.bad, "seconds", "rows",
+                             read - started, "summaries_and_commit",
+                             done - read));
         else if (im.bad)
             printf("imported %lld %s from '%s'; %lld bad rows written to "
                    "'%s'\n",
