@@ -240,12 +240,12 @@ const char *const store_migrations[] = {
     "  practitioner_id INTEGER PRIMARY KEY REFERENCES practitioner(id),"
     "  label TEXT NOT NULL UNIQUE"
     ");",
-    /* 6: faster inserts of observations and outcome summaries (bulk
-     * import, the registry generator, every refresh). SQLite evaluates a
-     * CHECK with an IN list of more than two values by building a
-     * temporary b-tree at every insert; those checks become the same
-     * tests written as comparisons. Both tables are rebuilt with the same
-     * columns, rows and indexes (nothing refers to them). */
+    /* 6: faster inserts of observations (bulk import, the registry
+     * generator). SQLite evaluates a CHECK with an IN list of more than
+     * two values by building a temporary b-tree at every insert; the
+     * timepoint check becomes the same test written as comparisons. The
+     * table is rebuilt with the same columns, rows and index (nothing
+     * refers to it). */
     "CREATE TABLE observation_rebuilt ("
     "  id INTEGER PRIMARY KEY,"
     "  episode_id INTEGER NOT NULL REFERENCES episode(id),"
@@ -266,51 +266,7 @@ const char *const store_migrations[] = {
     "DROP TABLE observation;"
     "ALTER TABLE observation_rebuilt RENAME TO observation;"
     "CREATE INDEX observation_by_episode"
-    "  ON observation(episode_id, instrument, observed_at);"
-    "CREATE TABLE episode_summary_rebuilt ("
-    "  protocol_id TEXT NOT NULL,"
-    "  instrument TEXT NOT NULL,"
-    "  practitioner_id INTEGER NOT NULL REFERENCES practitioner(id),"
-    "  episode_id INTEGER NOT NULL REFERENCES episode(id),"
-    "  role TEXT NOT NULL CHECK (role = 'primary' OR role = 'secondary'"
-    "    OR role = 'other'),"
-    "  started_on TEXT NOT NULL,"
-    "  ended_on TEXT,"
-    "  sessions INTEGER NOT NULL CHECK (sessions >= 0),"
-    "  baseline REAL,"
-    "  discharge REAL,"
-    "  followup REAL,"
-    "  followup_days INTEGER,"
-    "  improvement REAL," /* oriented: positive is better */
-    "  responder INTEGER CHECK (responder IN (0, 1))," /* NULL: no MCID */
-    "  sessions_to_response INTEGER," /* event or censoring time */
-    "  response_event INTEGER CHECK (response_event IN (0, 1)),"
-    "  sustained INTEGER CHECK (sustained IN (0, 1)),"
-    "  has_followup INTEGER NOT NULL CHECK (has_followup IN (0, 1)),"
-    "  complete INTEGER NOT NULL CHECK (complete IN (0, 1)),"
-    "  incomplete_reason TEXT CHECK (incomplete_reason = 'open'"
-    "    OR incomplete_reason = 'no_baseline'"
-    "    OR incomplete_reason = 'no_discharge'"
-    "    OR incomplete_reason = 'unknown_instrument'),"
-    "  age_years INTEGER,"
-    "  sex TEXT NOT NULL,"
-    "  chronicity_weeks INTEGER,"
-    "  comorbidities INTEGER,"
-    "  CHECK ((complete = 1) = (incomplete_reason IS NULL)),"
-    "  PRIMARY KEY (protocol_id, instrument, practitioner_id, episode_id)"
-    ") WITHOUT ROWID;"
-    "INSERT INTO episode_summary_rebuilt SELECT protocol_id, instrument,"
-    "  practitioner_id, episode_id, role, started_on, ended_on, sessions,"
-    "  baseline, discharge, followup, followup_days, improvement, responder,"
-    "  sessions_to_response, response_event, sustained, has_followup,"
-    "  complete, incomplete_reason, age_years, sex, chronicity_weeks,"
-    "  comorbidities FROM episode_summary;"
-    "DROP TABLE episode_summary;"
-    "ALTER TABLE episode_summary_rebuilt RENAME TO episode_summary;"
-    "CREATE UNIQUE INDEX episode_summary_by_episode"
-    "  ON episode_summary(episode_id, instrument);"
-    "CREATE INDEX episode_summary_by_practitioner"
-    "  ON episode_summary(practitioner_id);",
+    "  ON observation(episode_id, instrument, observed_at);",
 };
 
 const int store_migration_count =
