@@ -66,7 +66,8 @@ p(`| One practitioner's report (${r.practitioner_cells} cells), a whole \`touchs
   `process start alone (\`instrument show\`): ${fmt(num("startup_ms"), 1)} ms | – | < 10 ms | ${yes(num("practitioner_ms") < 10)} |`);
 if (Number.isFinite(num("server_rps")))
   p(`| Server: ${r.server_endpoint} (${int(num("server_bytes"))} bytes), wrk 2 threads × 64 connections | ` +
-    `${int(num("server_rps"))} req/s, p99 ${fmt(num("server_p99_ms"), 1)} ms, ${r.server_mb} MB | ` +
+    `${int(num("server_rps"))} req/s, p99 ${fmt(num("server_p99_ms"), 1)} ms` +
+    `${num("server_errors") > 0 ? ` (${int(num("server_errors"))} errors or timeouts)` : ""}, ${r.server_mb} MB | ` +
     `nginx, a static file of the same size: ${int(num("nginx_rps"))} req/s, p99 ${fmt(num("nginx_p99_ms"), 1)} ms | ` +
     `${fmt(num("server_rps") / num("nginx_rps"))}× | ≥ 0.5× nginx, p99 < 20 ms | ${yes(num("server_rps") >= 0.5 * num("nginx_rps") && num("server_p99_ms") < 20)} |`);
 else

@@ -211,11 +211,16 @@ struct bulk {
     void (*progress)(void *ctx, double fraction);
     void *progress_ctx;
     int broken;
-    /* Episodes whose outcome summary the batch must refresh. */
+    /* Outcome summaries: the episode being written now; the episodes
+     * already refreshed (a bitset by id); those to refresh at commit. */
+    struct summary_batch *summaries;
+    int64_t current;
+    unsigned char *refreshed;
+    size_t refreshed_bytes;
     int64_t *touched;
     size_t ntouched, alloc_touched; /* a write failed halfway: the batch may only roll back */
     /* The settings to restore. */
-    int64_t old_foreign_keys, old_synchronous, old_cache_size;
+    int64_t old_foreign_keys, old_synchronous, old_cache_size, old_checks;
     int64_t count[BULK_KIND_COUNT];
     int64_t max_id[BULK_KIND_COUNT]; /* ids above are free */
     struct stmt *insert[BULK_KIND_COUNT];
@@ -283,13 +288,14 @@ static struct stmt *prepared(struct bulk *b, struct stmt **slot,
 /* Restores what bulk_begin changed (outside any transaction). */
 static void restore_settings(struct bulk *b)
 {
-    char sql[128];
+    char sql[256];
     struct err ignored = ERR_INIT;
     snprintf(sql, sizeof(sql),
              "PRAGMA foreign_keys = %lld; PRAGMA synchronous = %lld;"
-             " PRAGMA cache_size = %lld",
+             " PRAGMA cache_size = %lld; PRAGMA ignore_check_constraints ="
+             " %lld",
              (long long)b->old_foreign_keys, (long long)b->old_synchronous,
-             (long long)b->old_cache_size);
+             (long long)b->old_cache_size, (long long)b->old_checks);
     store_exec(b->s, sql, &ignored);
 }
 
@@ -310,6 +316,8 @@ static void bulk_free(struct bulk *b)
     free(b->sessions);
     free(b->scopes);
     free(b->touched);
+    free(b->refreshed);
+    summary_batch_free(b->summaries);
     free(b);
 }
 
@@ -339,9 +347,15 @@ int bulk_begin(struct store *s, const struct actor *caller,
     b->old_foreign_keys = store_query_int(s, "PRAGMA foreign_keys");
     b->old_synchronous = store_query_int(s, "PRAGMA synchronous");
     b->old_cache_size = store_query_int(s, "PRAGMA cache_size");
-    /* Every reference is checked by the batch itself, from its caches. */
+    b->old_checks = store_query_int(s, "PRAGMA ignore_check_constraints");
+    /* Every reference is checked by the batch itself, from its caches,
+     * and every value by the record's rules, which are stricter than the
+     * schema's checks: the database need not check them again (SQLite
+     * evaluates a check on a list of more than two values by building a
+     * temporary b-tree for every row). */
     int rc = store_exec(s, "PRAGMA foreign_keys = OFF;"
-                           " PRAGMA cache_size = -262144", e);
+                           " PRAGMA ignore_check_constraints = ON;"
+                           " PRAGMA cache_size = -1048576", e);
     if (rc == 0 && b->fast)
         rc = store_exec(s, "PRAGMA synchronous = OFF", e);
     if (rc == 0)
@@ -538,11 +552,17 @@ static int check_scope(struct bulk *b, int64_t practitioner_id,
 
 /* ---- Writing ------------------------------------------------------------ */
 
-/* Notes that an episode's summary needs a refresh at commit. */
-static void touch(struct bulk *b, int64_t episode_id)
+/*
+ * Outcome summaries (record/summary.h) follow the rows. Files and the
+ * generator write an episode's rows together, so an episode's summary is
+ * refreshed as soon as the batch moves on to another episode, while its
+ * pages are still in the cache. An episode written again after that (rows
+ * out of order) is refreshed once more at commit.
+ */
+#define REFRESHED_MAX_ID ((int64_t)1 << 27) /* a 16 MiB bitset at most */
+
+static void defer_refresh(struct bulk *b, int64_t episode_id)
 {
-    if (b->ntouched && b->touched[b->ntouched - 1] == episode_id)
-        return;
     if (b->ntouched == b->alloc_touched) {
         b->alloc_touched = b->alloc_touched ? 2 * b->alloc_touched : 1024;
         b->touched = xrealloc(b->touched,
@@ -551,30 +571,73 @@ static void touch(struct bulk *b, int64_t episode_id)
     b->touched[b->ntouched++] = episode_id;
 }
 
+/* The batch is done with episode_id for now. */
+static int leave_episode(struct bulk *b, int64_t episode_id, struct err *e)
+{
+    if (episode_id >= REFRESHED_MAX_ID) {
+        defer_refresh(b, episode_id);
+        return 0;
+    }
+    size_t byte = (size_t)(episode_id >> 3);
+    unsigned char bit = (unsigned char)(1u << (episode_id & 7));
+    if (byte >= b->refreshed_bytes) {
+        size_t n = b->refreshed_bytes ? b->refreshed_bytes : 4096;
+        while (n <= byte)
+            n *= 2;
+        b->refreshed = xrealloc(b->refreshed, n);
+        memset(b->refreshed + b->refreshed_bytes, 0, n - b->refreshed_bytes);
+        b->refreshed_bytes = n;
+    }
+    if (b->refreshed[byte] & bit) {
+        defer_refresh(b, episode_id);
+        return 0;
+    }
+    b->refreshed[byte] |= bit;
+    if (!b->summaries)
+        b->summaries = summary_batch_new(b->s);
+    if (summary_batch_refresh(b->summaries, episode_id, e) < 0) {
+        b->broken = 1;
+        return -1;
+    }
+    return 0;
+}
+
+/* A row of episode_id was written. */
+static int touch(struct bulk *b, int64_t episode_id, struct err *e)
+{
+    if (episode_id == b->current)
+        return 0;
+    int64_t previous = b->current;
+    b->current = episode_id;
+    return previous ? leave_episode(b, previous, e) : 0;
+}
+
 static int compare_ids(const void *x, const void *y)
 {
     int64_t a = *(const int64_t *)x, c = *(const int64_t *)y;
     return a < c ? -1 : a > c;
 }
 
-/* Refreshes the outcome summary of every episode the batch touched, in
- * the batch's transaction (record/summary.h). */
+/* At commit: the episode written last, then those written out of order. */
 static int refresh_summaries(struct bulk *b, struct err *e)
 {
+    if (b->current && leave_episode(b, b->current, e) < 0)
+        return -1;
+    b->current = 0;
     if (!b->ntouched)
         return 0;
     qsort(b->touched, b->ntouched, sizeof(*b->touched), compare_ids);
-    struct summary_batch *sb = summary_batch_new(b->s);
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < b->ntouched; i++) {
+    if (!b->summaries)
+        b->summaries = summary_batch_new(b->s);
+    for (size_t i = 0; i < b->ntouched; i++) {
         if (i && b->touched[i] == b->touched[i - 1])
             continue;
-        rc = summary_batch_refresh(sb, b->touched[i], e);
+        if (summary_batch_refresh(b->summaries, b->touched[i], e) < 0)
+            return -1;
         if (b->progress && (i & 4095) == 0)
             b->progress(b->progress_ctx, (double)i / (double)b->ntouched);
     }
-    summary_batch_free(sb);
-    return rc;
+    return 0;
 }
 
 /* Refuses an id already taken; 0 (let the database choose) passes. */
@@ -827,7 +890,6 @@ int bulk_add_episode(struct bulk *b, int64_t id, const struct episode_new *in,
     int64_t new_id;
     if (insert_row(b, BULK_EPISODES, st, &new_id, e) < 0)
         return -1;
-    touch(b, new_id);
     struct episode *c = &b->episodes[CACHE_SLOT(new_id)];
     memset(c, 0, sizeof(*c));
     c->id = new_id;
@@ -836,6 +898,8 @@ int bulk_add_episode(struct bulk *b, int64_t id, const struct episode_new *in,
     record_copy(c->protocol_id, sizeof(c->protocol_id), in->protocol_id);
     record_copy(c->started_on, sizeof(c->started_on), in->started_on);
     record_copy(c->ended_on, sizeof(c->ended_on), ended_on);
+    if (touch(b, new_id, e) < 0)
+        return -1;
     if (out_id)
         *out_id = new_id;
     return 0;
@@ -902,11 +966,12 @@ int bulk_add_session(struct bulk *b, int64_t id, const struct session_new *in,
         b->broken = 1;
         return -1;
     }
-    touch(b, in->episode_id);
     struct ref_session *r = &b->sessions[CACHE_SLOT(new_id)];
     r->id = new_id;
     r->episode_id = in->episode_id;
     memcpy(r->started_at, started_at, sizeof(r->started_at));
+    if (touch(b, in->episode_id, e) < 0)
+        return -1;
     if (out_id)
         *out_id = new_id;
     return 0;
@@ -993,7 +1058,8 @@ static int observation_store(struct bulk *b, int64_t id,
     if (new_id > b->max_id[BULK_OBSERVATIONS])
         b->max_id[BULK_OBSERVATIONS] = new_id;
     b->count[BULK_OBSERVATIONS]++;
-    touch(b, in->episode_id);
+    if (touch(b, in->episode_id, e) < 0)
+        return -1;
     if (out_id)
         *out_id = new_id;
     return 0;

@@ -109,9 +109,11 @@ struct bulk_options {
 
 /*
  * Starts a batch as caller (an admin: ERR_AUTH otherwise): turns off the
- * database's own foreign-key checks (the batch checks every reference
- * itself), enlarges the page cache (256 MiB) and, when options->fast,
- * turns synchronous off; then begins the transaction. Allocates *out.
+ * database's own foreign-key and CHECK constraints (the batch checks every
+ * reference and value itself, by the record's rules, which are stricter),
+ * enlarges the page cache (1 GiB) and, when options->fast, turns
+ * synchronous off; then begins the transaction. Every setting is restored
+ * at the end. Allocates *out.
  */
 int bulk_begin(struct store *s, const struct actor *caller,
                const struct bulk_options *options, struct bulk **out,
@@ -196,8 +198,10 @@ void bulk_observation_release(struct bulk_observation_row *row);
 int64_t bulk_count(const struct bulk *b, enum bulk_kind k);
 
 /*
- * Ends the batch: refreshes the outcome summary (record/summary.h) of
- * every episode the batch added or added sessions or observations to,
+ * Ends the batch: finishes refreshing the outcome summaries
+ * (record/summary.h) of the episodes the batch added or added sessions or
+ * observations to (each is refreshed when the batch moves on to another
+ * episode; those written to again later, out of order, once more here),
  * appends the audit entries, commits, restores the database's settings
  * and frees b. On failure everything is rolled back
  * (and b freed).
