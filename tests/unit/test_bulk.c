@@ -605,6 +605,7 @@ Test(bulk, rows_are_checked_with_the_records_rules_and_columns_named)
 Test(bulk, an_aborted_batch_changes_nothing_and_restores_settings)
 {
     int64_t fk = store_query_int(s, "PRAGMA foreign_keys");
+    int64_t checks = store_query_int(s, "PRAGMA ignore_check_constraints");
     struct bulk *b = begin();
     struct err e;
     cr_assert_eq(row(b, BULK_PATIENTS, &e, "name", "Pat Bulk", "birth_date",
@@ -616,6 +617,8 @@ Test(bulk, an_aborted_batch_changes_nothing_and_restores_settings)
     cr_assert_eq(count("patient"), 0);
     cr_assert_eq(count("audit"), 0);
     cr_assert_eq(store_query_int(s, "PRAGMA foreign_keys"), fk);
+    cr_assert_eq(store_query_int(s, "PRAGMA ignore_check_constraints"),
+                 checks);
     /* A therapist may not import. */
     struct actor therapist = {.user_id = 5, .role = ROLE_THERAPIST,
                               .practitioner_id = 1, .name = "t@x.invalid",
@@ -629,16 +632,24 @@ Test(bulk, summaries_after_a_batch_equal_a_full_refresh)
     int64_t prac = trained_practitioner("Avery Bulk (synthetic)");
     int64_t pat = patient(&actor_cli, "Pat Bulk");
     int64_t ep = episode(&actor_cli, pat, prac, "2026-01-05");
+    int64_t ep2 = episode(&actor_cli, pat, prac, "2026-02-05");
     int64_t se1 = session(ep, "2026-01-06T10:00:00Z");
     struct bulk *b = begin();
     struct err e;
-    char episode_id[32], session_id[32];
+    char episode_id[32], session_id[32], episode2_id[32];
     snprintf(episode_id, sizeof(episode_id), "%lld", (long long)ep);
+    snprintf(episode2_id, sizeof(episode2_id), "%lld", (long long)ep2);
     snprintf(session_id, sizeof(session_id), "%lld", (long long)se1);
+    /* Rows out of order: episode 1, 2, then 1 again (refreshed twice). */
     cr_assert_eq(row(b, BULK_OBSERVATIONS, &e, "episode_id", episode_id,
                      "instrument", "nprs", "timepoint", "baseline",
                      "observed_at", "2026-01-05T09:00:00Z", "total", "8",
                      NULL),
+                 0, "%s", e.message);
+    cr_assert_eq(row(b, BULK_OBSERVATIONS, &e, "episode_id", episode2_id,
+                     "instrument", "odi", "timepoint", "baseline",
+                     "observed_at", "2026-02-05T09:00:00Z", "items",
+                     "[2,2,2,2,2,2,2,2,2,2]", NULL),
                  0, "%s", e.message);
     cr_assert_eq(row(b, BULK_OBSERVATIONS, &e, "episode_id", episode_id,
                      "session_id", session_id, "instrument", "nprs",
@@ -656,6 +667,7 @@ Test(bulk, summaries_after_a_batch_equal_a_full_refresh)
     char *after_bulk = xstrdup(stmt_text(st, 0));
     stmt_finalize(st);
     cr_assert(strstr(after_bulk, "nprs:8.0:-:0:open"), "%s", after_bulk);
+    cr_assert(strstr(after_bulk, "odi:40.0:-:0:open"), "%s", after_bulk);
     cr_assert_eq(summary_refresh_all(s, &actor_cli, NULL, &e), 0, "%s",
                  e.message);
     st = store_prepare(s, digest_sql);
