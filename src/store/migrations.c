@@ -155,6 +155,37 @@ const char *const store_migrations[] = {
     "  public_key TEXT NOT NULL CHECK (length(public_key) = 44),"
     "  created_at TEXT NOT NULL"
     ");",
+    /* 3: the record's clinical refusals (scope of practice, red flags) and
+     * the fidelity findings about a session's phases. */
+    "CREATE TABLE episode_refusal ("
+    "  id INTEGER PRIMARY KEY,"
+    "  patient_id INTEGER NOT NULL REFERENCES patient(id),"
+    "  practitioner_id INTEGER NOT NULL REFERENCES practitioner(id),"
+    "  protocol_id TEXT NOT NULL,"
+    "  reason TEXT NOT NULL CHECK (reason IN ('scope', 'red-flag')),"
+    "  detail TEXT NOT NULL," /* the flag's id, or the missing training */
+    "  note TEXT NOT NULL,"   /* the note given to the patient's file */
+    "  created_at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX episode_refusal_by_patient ON episode_refusal(patient_id);"
+    "CREATE TABLE session_finding ("
+    "  session_id INTEGER NOT NULL REFERENCES session(id),"
+    "  position INTEGER NOT NULL,"
+    "  code TEXT NOT NULL,"
+    "  message TEXT NOT NULL,"
+    "  PRIMARY KEY (session_id, position)"
+    ");",
+    /* 4: failed web logins, counted per account email and per client
+     * address so that every server thread throttles alike. */
+    "CREATE TABLE login_failure ("
+    "  id INTEGER PRIMARY KEY,"
+    "  email TEXT NOT NULL COLLATE NOCASE,"
+    "  client TEXT NOT NULL,"
+    "  at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX login_failure_by_email ON login_failure(email, at);"
+    "CREATE INDEX login_failure_by_client ON login_failure(client, at);"
+    "CREATE INDEX web_session_by_user ON web_session(user_id);",
 };
 
 const int store_migration_count =

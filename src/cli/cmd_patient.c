@@ -1,0 +1,137 @@
+/* touchstone patient: the people treated. */
+#include "cli/cli.h"
+#include "record/patient.h"
+#include "record/record_json.h"
+
+#include <stdio.h>
+
+COMMAND("patient", cmd_patient, "add, list, search and show patients")
+
+static int patient_add_cmd(struct cli *c, int argc, const char **argv)
+{
+    struct patient_new in = {0};
+    struct opt opts[] = {
+        {"name", OPT_STRING, &in.name, "NAME", "full name", 1, 0},
+        {"dob", OPT_STRING, &in.birth_date, "DATE",
+         "date of birth (YYYY-MM-DD)", 1, 0},
+        {"sex", OPT_STRING, &in.sex, "SEX", "female, male, other or unknown",
+         1, 0},
+        {"zip", OPT_STRING, &in.zip, "ZIP", "12345 or 12345-6789", 0, 0},
+        {"phone", OPT_STRING, &in.phone, "PHONE", "phone number", 0, 0},
+        {"email", OPT_STRING, &in.email, "EMAIL", "email address", 0, 0},
+        {"consent-treatment", OPT_FLAG, &in.consent_treatment, NULL,
+         "consented to treatment", 0, 0},
+        {"consent-research", OPT_FLAG, &in.consent_research, NULL,
+         "consented to research use of de-identified data", 0, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Registers a patient and prints the new id.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    int64_t id;
+    if (cli_open_store(c, &e) < 0 ||
+        patient_add(c->store, &actor_cli, &in, &id, &e) < 0)
+        return cli_fail(c, &e);
+    return cli_print_id(c, id);
+}
+
+static int patient_list_cmd(struct cli *c, int argc, const char **argv)
+{
+    const char *search = NULL;
+    struct opt opts[] = {
+        {"search", OPT_STRING, &search, "TEXT",
+         "only names containing TEXT (any case)", 0, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts, "Lists patients by name.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    struct patient_list l;
+    if (cli_open_store(c, &e) < 0 ||
+        patient_list(c->store, &actor_cli, search, &l, &e) < 0)
+        return cli_fail(c, &e);
+    if (c->json) {
+        json_t *doc = patient_list_to_json(&l);
+        patient_list_release(&l);
+        return cli_print_json(c, doc);
+    }
+    if (l.count == 0)
+        printf("no patients%s\n", search && *search ? " match" : " yet");
+    else
+        printf("%-6s %-36s %-10s %s\n", "ID", "NAME", "DOB", "SEX");
+    for (size_t i = 0; i < l.count; i++) {
+        const struct patient *p = &l.items[i];
+        printf("%-6lld %-36s %-10s %s\n", (long long)p->id, p->name,
+               p->birth_date, p->sex);
+    }
+    patient_list_release(&l);
+    return EXIT_OK;
+}
+
+static int patient_show_cmd(struct cli *c, int argc, const char **argv)
+{
+    const char *id_text = NULL;
+    struct opt opts[] = {
+        {"id", OPT_ARG, &id_text, "ID", "the patient's id", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Shows a patient with referrals and episodes of care.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    int64_t id;
+    struct patient_detail d;
+    if (cli_parse_id(id_text, "id", &id, &e) < 0 ||
+        cli_open_store(c, &e) < 0 ||
+        patient_show(c->store, &actor_cli, id, &d, &e) < 0)
+        return cli_fail(c, &e);
+    if (c->json) {
+        json_t *doc = patient_detail_to_json(&d);
+        patient_detail_release(&d);
+        return cli_print_json(c, doc);
+    }
+    const struct patient *p = &d.patient;
+    printf("patient %lld: %s%s\n", (long long)p->id, p->name,
+           p->synthetic ? " (synthetic)" : "");
+    printf("  born       %s\n", p->birth_date);
+    printf("  sex        %s\n", p->sex);
+    if (p->zip[0])
+        printf("  zip        %s\n", p->zip);
+    if (p->phone[0])
+        printf("  phone      %s\n", p->phone);
+    if (p->email[0])
+        printf("  email      %s\n", p->email);
+    printf("  consent    treatment %s, research %s\n",
+           p->consent_treatment ? "yes" : "no",
+           p->consent_research ? "yes" : "no");
+    printf("referrals:%s\n", d.referrals.count ? "" : " none");
+    for (size_t i = 0; i < d.referrals.count; i++) {
+        const struct referral *r = &d.referrals.items[i];
+        printf("  %-5lld %s  %s (%s)  %s  %s\n", (long long)r->id,
+               r->referred_on, r->physician_name, r->physician_specialty,
+               r->icd10, r->reason);
+    }
+    printf("episodes:%s\n", d.episodes.count ? "" : " none");
+    for (size_t i = 0; i < d.episodes.count; i++) {
+        const struct episode *ep = &d.episodes.items[i];
+        printf("  %-5lld %s..%-10s %-28s %-8s %s, %d session%s\n",
+               (long long)ep->id, ep->started_on,
+               ep->ended_on[0] ? ep->ended_on : "(open)", ep->protocol_id,
+               ep->icd10, ep->practitioner_name, ep->session_count,
+               ep->session_count == 1 ? "" : "s");
+    }
+    patient_detail_release(&d);
+    return EXIT_OK;
+}
+
+int cmd_patient(struct cli *c, int argc, const char **argv)
+{
+    static const struct cli_command verbs[] = {
+        {"add", patient_add_cmd, "register a patient"},
+        {"list", patient_list_cmd, "list or search patients"},
+        {"show", patient_show_cmd, "show one with referrals and episodes"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch(c, argc, argv, verbs, "The clinic's patients.");
+}

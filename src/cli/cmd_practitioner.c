@@ -1,0 +1,121 @@
+/* touchstone practitioner: the clinic's therapists. */
+#include "cli/cli.h"
+#include "record/practitioner.h"
+#include "record/record_json.h"
+
+#include <stdio.h>
+
+COMMAND("practitioner", cmd_practitioner, "add, list and show practitioners and their training")
+
+static int practitioner_add_cmd(struct cli *c, int argc, const char **argv)
+{
+    struct practitioner_new in = {0};
+    struct opt opts[] = {
+        {"name", OPT_STRING, &in.name, "NAME", "full name", 1, 0},
+        {"license", OPT_STRING, &in.license, "LICENSE",
+         "state license number", 1, 0},
+        {"credentials", OPT_STRING, &in.credentials, "TEXT",
+         "credentials, as in LMT", 1, 0},
+        {"email", OPT_STRING, &in.email, "EMAIL", "email address", 0, 0},
+        {"npi", OPT_STRING, &in.npi, "NPI",
+         "National Provider Identifier (10 digits)", 0, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Adds a practitioner and prints the new id.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    int64_t id;
+    if (cli_open_store(c, &e) < 0 ||
+        practitioner_add(c->store, &actor_cli, &in, &id, &e) < 0)
+        return cli_fail(c, &e);
+    return cli_print_id(c, id);
+}
+
+static int practitioner_list_cmd(struct cli *c, int argc, const char **argv)
+{
+    struct opt opts[] = {OPT_END};
+    if (cli_parse(c, argc, argv, opts,
+                  "Lists the practitioners by name.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    struct practitioner_list l;
+    if (cli_open_store(c, &e) < 0 ||
+        practitioner_list(c->store, &actor_cli, &l, &e) < 0)
+        return cli_fail(c, &e);
+    if (c->json) {
+        json_t *doc = practitioner_list_to_json(&l);
+        practitioner_list_release(&l);
+        return cli_print_json(c, doc);
+    }
+    if (l.count == 0)
+        printf("no practitioners yet (add one with 'touchstone practitioner "
+               "add')\n");
+    else
+        printf("%-6s %-32s %-12s %-16s %s\n", "ID", "NAME", "CREDENTIALS",
+               "LICENSE", "ACTIVE");
+    for (size_t i = 0; i < l.count; i++) {
+        const struct practitioner *p = &l.items[i];
+        printf("%-6lld %-32s %-12s %-16s %s\n", (long long)p->id, p->name,
+               p->credentials, p->license, p->active ? "yes" : "no");
+    }
+    practitioner_list_release(&l);
+    return EXIT_OK;
+}
+
+static int practitioner_show_cmd(struct cli *c, int argc, const char **argv)
+{
+    const char *id_text = NULL;
+    struct opt opts[] = {
+        {"id", OPT_ARG, &id_text, "ID", "the practitioner's id", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Shows a practitioner with their training records.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    int64_t id;
+    struct practitioner_detail d;
+    if (cli_parse_id(id_text, "id", &id, &e) < 0 ||
+        cli_open_store(c, &e) < 0 ||
+        practitioner_show(c->store, &actor_cli, id, &d, &e) < 0)
+        return cli_fail(c, &e);
+    if (c->json) {
+        json_t *doc = practitioner_detail_to_json(&d);
+        practitioner_detail_release(&d);
+        return cli_print_json(c, doc);
+    }
+    const struct practitioner *p = &d.practitioner;
+    printf("practitioner %lld: %s\n", (long long)p->id, p->name);
+    printf("  credentials  %s\n", p->credentials);
+    printf("  license      %s\n", p->license);
+    if (p->email[0])
+        printf("  email        %s\n", p->email);
+    if (p->npi[0])
+        printf("  npi          %s\n", p->npi);
+    printf("  active       %s%s\n", p->active ? "yes" : "no",
+           p->synthetic ? " (synthetic)" : "");
+    if (d.training.count == 0)
+        printf("  training     none recorded\n");
+    else
+        printf("  training:\n");
+    for (size_t i = 0; i < d.training.count; i++) {
+        const struct training *t = &d.training.items[i];
+        printf("    %-32s %6g h  %s%s%s\n", t->protocol_id, t->hours,
+               t->completed_on, t->provider[0] ? "  " : "", t->provider);
+    }
+    practitioner_detail_release(&d);
+    return EXIT_OK;
+}
+
+int cmd_practitioner(struct cli *c, int argc, const char **argv)
+{
+    static const struct cli_command verbs[] = {
+        {"add", practitioner_add_cmd, "add a practitioner"},
+        {"list", practitioner_list_cmd, "list the practitioners"},
+        {"show", practitioner_show_cmd, "show one with training records"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch(c, argc, argv, verbs,
+                        "The clinic's practitioners (therapists).");
+}

@@ -1,0 +1,422 @@
+#include "record/episode.h"
+#include "record/access.h"
+#include "record/audit.h"
+#include "record/internal.h"
+#include "record/scope.h"
+#include "record/validate.h"
+#include "core/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int episode_validate(const struct episode_new *in, struct err *e)
+{
+    if (in->patient_id <= 0)
+        return err_set(e, ERR_INPUT, "patient", "missing");
+    if (in->practitioner_id <= 0)
+        return err_set(e, ERR_INPUT, "practitioner", "missing");
+    if (validate_slug(in->protocol_id, "protocol", e) < 0)
+        return -1;
+    if (!in->icd10)
+        return err_set(e, ERR_INPUT, "icd10", "missing");
+    if (validate_icd10(in->icd10, "icd10", e) < 0 ||
+        validate_past_date(in->started_on, "start", NULL, e) < 0)
+        return -1;
+    if (in->referral_id < 0)
+        return err_set(e, ERR_INPUT, "referral", "'%lld' is not a record id",
+                       (long long)in->referral_id);
+    if (in->chronicity_weeks < -1 ||
+        in->chronicity_weeks > EPISODE_CHRONICITY_MAX)
+        return err_set(e, ERR_INPUT, "chronicity-weeks",
+                       "%ld is out of range (0 to %d)", in->chronicity_weeks,
+                       EPISODE_CHRONICITY_MAX);
+    if (in->comorbidities < -1 || in->comorbidities > EPISODE_COMORBIDITIES_MAX)
+        return err_set(e, ERR_INPUT, "comorbidities",
+                       "%ld is out of range (0 to %d)", in->comorbidities,
+                       EPISODE_COMORBIDITIES_MAX);
+    return 0;
+}
+
+/* The checks against the database that need no access rule. */
+static int episode_check(struct store *s, const struct episode_new *in,
+                         struct err *e)
+{
+    struct patient p;
+    struct practitioner pr;
+    if (patient_load(s, in->patient_id, "patient", &p, e) < 0 ||
+        practitioner_load(s, in->practitioner_id, 0, "practitioner", &pr,
+                          e) < 0)
+        return -1;
+    if (!pr.active)
+        return err_set(e, ERR_CONFLICT, "practitioner",
+                       "practitioner %lld is not active",
+                       (long long)in->practitioner_id);
+    if (strcmp(in->started_on, p.birth_date) < 0)
+        return err_set(e, ERR_INPUT, "start",
+                       "'%s' is before the patient's birth (%s)",
+                       in->started_on, p.birth_date);
+    if (in->referral_id > 0) {
+        struct referral r;
+        if (referral_load(s, in->referral_id, "referral", &r, e) < 0)
+            return -1;
+        if (r.patient_id != in->patient_id)
+            return err_set(e, ERR_INPUT, "referral",
+                           "referral %lld is for another patient",
+                           (long long)in->referral_id);
+        if (strcmp(r.referred_on, in->started_on) > 0)
+            return err_set(e, ERR_INPUT, "start",
+                           "'%s' is before the referral (%s)", in->started_on,
+                           r.referred_on);
+    }
+    return 0;
+}
+
+int episode_insert(struct store *s, const struct episode_new *in,
+                   int64_t *id, struct err *e)
+{
+    if (episode_validate(in, e) < 0 || episode_check(s, in, e) < 0)
+        return -1;
+    char now[CLOCK_INSTANT_LEN];
+    record_now(now);
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO episode (patient_id, practitioner_id, protocol_id,"
+           " icd10, referral_id, started_on, chronicity_weeks, comorbidities,"
+           " created_at) VALUES (:patient, :practitioner, :protocol, :icd10,"
+           " :referral, :start, :chronicity, :comorbidities, :now)");
+    stmt_bind_int(st, ":patient", in->patient_id);
+    stmt_bind_int(st, ":practitioner", in->practitioner_id);
+    stmt_bind_text(st, ":protocol", in->protocol_id);
+    stmt_bind_text(st, ":icd10", in->icd10);
+    if (in->referral_id > 0)
+        stmt_bind_int(st, ":referral", in->referral_id);
+    else
+        stmt_bind_null(st, ":referral");
+    stmt_bind_text(st, ":start", in->started_on);
+    if (in->chronicity_weeks >= 0)
+        stmt_bind_int(st, ":chronicity", in->chronicity_weeks);
+    else
+        stmt_bind_null(st, ":chronicity");
+    if (in->comorbidities >= 0)
+        stmt_bind_int(st, ":comorbidities", in->comorbidities);
+    else
+        stmt_bind_null(st, ":comorbidities");
+    stmt_bind_text(st, ":now", now);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    *id = store_last_id(s);
+    return 0;
+}
+
+/* Keeps a clinical refusal (after the rollback of the attempt): the
+ * episode_refusal row and the audit entry, in a transaction of their own.
+ * Leaves e (the refusal) as it was. */
+static void episode_record_refusal(struct store *s,
+                                   const struct actor *caller,
+                                   const struct episode_new *in,
+                                   const char *reason, const char *detail,
+                                   const char *note)
+{
+    struct err ignored = ERR_INIT;
+    char now[CLOCK_INSTANT_LEN];
+    record_now(now);
+    if (store_begin(s, &ignored) < 0)
+        return;
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO episode_refusal (patient_id, practitioner_id,"
+           " protocol_id, reason, detail, note, created_at) VALUES (:patient,"
+           " :practitioner, :protocol, :reason, :detail, :note, :now)");
+    stmt_bind_int(st, ":patient", in->patient_id);
+    stmt_bind_int(st, ":practitioner", in->practitioner_id);
+    stmt_bind_text(st, ":protocol", in->protocol_id);
+    stmt_bind_text(st, ":reason", reason);
+    stmt_bind_text(st, ":detail", detail);
+    stmt_bind_text(st, ":note", note);
+    stmt_bind_text(st, ":now", now);
+    int rc = stmt_step(st, &ignored);
+    int64_t refusal = store_last_id(s);
+    stmt_finalize(st);
+    if (rc == 0)
+        rc = audit_append(s, caller, "create", "episode_refusal", refusal,
+                          in->patient_id, "refused", &ignored);
+    record_finish(s, rc, &ignored);
+}
+
+int episode_open(struct store *s, const struct actor *caller,
+                 const struct episode_new *in, int64_t *id, struct buf *note,
+                 struct err *e)
+{
+    if (caller->role == ROLE_RESEARCHER)
+        return err_set(e, ERR_AUTH, "", "a researcher may not open episodes");
+    if (episode_validate(in, e) < 0)
+        return -1;
+    if (caller->role == ROLE_THERAPIST &&
+        in->practitioner_id != caller->practitioner_id)
+        return err_set(e, ERR_AUTH, "practitioner",
+                       "a therapist opens episodes only in their own name "
+                       "(practitioner %lld)",
+                       (long long)caller->practitioner_id);
+    if (store_begin(s, e) < 0)
+        return -1;
+    if (access_patient(s, caller, in->patient_id, 1, "patient", e) < 0)
+        return record_refuse(s, caller, "create", "episode", 0,
+                             in->patient_id, e);
+    if (episode_check(s, in, e) < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    /* The clinical rules: red flags first (no massage at all), then the
+     * practitioner's scope of practice. */
+    struct buf refusal_note = BUF_INIT;
+    char flag[RECORD_CODE_MAX + 1];
+    const char *reason = NULL;
+    char detail[RECORD_CODE_MAX + 1] = "";
+    if (scope_screen(in->protocol_id, in->screen, in->screen_count, flag,
+                     &refusal_note, e) < 0) {
+        if (e->code == ERR_REFUSED) {
+            reason = "red-flag";
+            record_copy(detail, sizeof(detail), flag);
+        }
+    } else if (scope_check(s, in->practitioner_id, in->protocol_id,
+                           &refusal_note, e) < 0) {
+        if (e->code == ERR_SCOPE) {
+            reason = "scope";
+            record_copy(detail, sizeof(detail), "training");
+        }
+    } else {
+        int rc = episode_insert(s, in, id, e);
+        if (rc == 0)
+            rc = audit_append(s, caller, "create", "episode", *id,
+                              in->patient_id, "ok", e);
+        buf_release(&refusal_note);
+        return record_finish(s, rc, e);
+    }
+    store_rollback(s);
+    if (reason) {
+        episode_record_refusal(s, caller, in, reason, detail,
+                               refusal_note.data);
+        if (note)
+            buf_puts(note, refusal_note.data);
+    }
+    buf_release(&refusal_note);
+    return -1;
+}
+
+int episode_close_locked(struct store *s, int64_t id, const char *ended_on,
+                         struct err *e)
+{
+    struct episode ep;
+    long end_days;
+    if (validate_past_date(ended_on, "end", &end_days, e) < 0 ||
+        episode_load(s, id, "id", &ep, e) < 0)
+        return -1;
+    if (ep.ended_on[0])
+        return err_set(e, ERR_CONFLICT, "id",
+                       "episode %lld was already closed on %s",
+                       (long long)id, ep.ended_on);
+    if (strcmp(ended_on, ep.started_on) < 0)
+        return err_set(e, ERR_INPUT, "end",
+                       "'%s' is before the episode's start (%s)", ended_on,
+                       ep.started_on);
+    struct stmt *st = store_prepare(
+        s, "SELECT max(d) FROM (SELECT substr(started_at, 1, 10) AS d"
+           " FROM session WHERE episode_id = :id UNION ALL"
+           " SELECT substr(observed_at, 1, 10) FROM observation"
+           " WHERE episode_id = :id AND timepoint <> 'followup')");
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    char last[CLOCK_DATE_LEN] = "";
+    if (rc == 1)
+        record_copy(last, sizeof(last), stmt_text(st, 0));
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    if (last[0] && strcmp(ended_on, last) < 0)
+        return err_set(e, ERR_INPUT, "end",
+                       "'%s' is before the episode's last session or "
+                       "measure (%s)",
+                       ended_on, last);
+    st = store_prepare(s, "UPDATE episode SET ended_on = :end WHERE id = :id");
+    stmt_bind_text(st, ":end", ended_on);
+    stmt_bind_int(st, ":id", id);
+    rc = stmt_step(st, e);
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int episode_close(struct store *s, const struct actor *caller, int64_t id,
+                  const char *ended_on, struct err *e)
+{
+    if (validate_past_date(ended_on, "end", NULL, e) < 0)
+        return -1;
+    if (store_begin(s, e) < 0)
+        return -1;
+    int64_t patient = 0;
+    if (access_episode(s, caller, id, 1, "id", &patient, e) < 0)
+        return record_refuse(s, caller, "update", "episode", id, 0, e);
+    int rc = episode_close_locked(s, id, ended_on, e);
+    if (rc == 0)
+        rc = audit_append(s, caller, "update", "episode", id, patient, "ok",
+                          e);
+    return record_finish(s, rc, e);
+}
+
+#define EPISODE_SELECT                                                       \
+    "SELECT e.id, e.patient_id, e.practitioner_id, e.referral_id,"           \
+    " e.protocol_id, e.icd10, e.started_on, e.ended_on, e.chronicity_weeks," \
+    " e.comorbidities, p.name, pr.name,"                                     \
+    " (SELECT count(*) FROM session se WHERE se.episode_id = e.id),"         \
+    " e.created_at FROM episode e JOIN patient p ON p.id = e.patient_id"     \
+    " JOIN practitioner pr ON pr.id = e.practitioner_id"
+
+static void episode_row(struct stmt *st, struct episode *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = stmt_int(st, 0);
+    out->patient_id = stmt_int(st, 1);
+    out->practitioner_id = stmt_int(st, 2);
+    out->referral_id = stmt_int(st, 3);
+    record_copy(out->protocol_id, sizeof(out->protocol_id), stmt_text(st, 4));
+    record_copy(out->icd10, sizeof(out->icd10), stmt_text(st, 5));
+    record_copy(out->started_on, sizeof(out->started_on), stmt_text(st, 6));
+    record_copy(out->ended_on, sizeof(out->ended_on), stmt_text(st, 7));
+    out->chronicity_weeks = stmt_is_null(st, 8) ? -1 : (long)stmt_int(st, 8);
+    out->comorbidities = stmt_is_null(st, 9) ? -1 : (long)stmt_int(st, 9);
+    record_copy(out->patient_name, sizeof(out->patient_name),
+                stmt_text(st, 10));
+    record_copy(out->practitioner_name, sizeof(out->practitioner_name),
+                stmt_text(st, 11));
+    out->session_count = (int)stmt_int(st, 12);
+    record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 13));
+}
+
+int episode_load(struct store *s, int64_t id, const char *field,
+                 struct episode *out, struct err *e)
+{
+    struct stmt *st = store_prepare(s, EPISODE_SELECT " WHERE e.id = :id");
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    if (rc == 1)
+        episode_row(st, out);
+    stmt_finalize(st);
+    if (rc == 0)
+        return record_not_found(e, field, "episode", id);
+    return rc < 0 ? -1 : 0;
+}
+
+int episode_get(struct store *s, const struct actor *caller, int64_t id,
+                const char *field, struct episode *out, struct err *e)
+{
+    if (store_begin(s, e) < 0)
+        return -1;
+    int64_t patient = 0;
+    if (access_episode(s, caller, id, 0, field, &patient, e) < 0)
+        return record_refuse(s, caller, "read", "episode", id, 0, e);
+    int rc = episode_load(s, id, field, out, e);
+    if (rc == 0)
+        rc = audit_append(s, caller, "read", "episode", id, patient, "ok", e);
+    return record_finish(s, rc, e);
+}
+
+int episode_show(struct store *s, const struct actor *caller, int64_t id,
+                 struct episode_detail *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (store_begin(s, e) < 0)
+        return -1;
+    int64_t patient = 0;
+    if (access_episode(s, caller, id, 0, "id", &patient, e) < 0)
+        return record_refuse(s, caller, "read", "episode", id, 0, e);
+    int rc = episode_load(s, id, "id", &out->episode, e);
+    if (rc == 0)
+        rc = session_query(s, id, &out->sessions, e);
+    if (rc == 0)
+        rc = observation_query(s, id, &out->observations, e);
+    if (rc == 0)
+        rc = audit_append(s, caller, "read", "episode", id, patient, "ok", e);
+    if (record_finish(s, rc, e) < 0) {
+        episode_detail_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+void episode_detail_release(struct episode_detail *d)
+{
+    session_list_release(&d->sessions);
+    observation_list_release(&d->observations);
+    memset(d, 0, sizeof(*d));
+}
+
+int episode_query(struct store *s, const struct actor *caller,
+                  const struct episode_filter *f, struct episode_list *out,
+                  struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    struct stmt *st = store_prepare(
+        s, EPISODE_SELECT
+        " WHERE (:patient = 0 OR e.patient_id = :patient)"
+        " AND (:practitioner = 0 OR e.practitioner_id = :practitioner)"
+        " AND (:open = 0 OR e.ended_on IS NULL) AND "
+        ACCESS_EPISODE_VISIBLE("e") " ORDER BY e.started_on, e.id");
+    stmt_bind_int(st, ":patient", f->patient_id);
+    stmt_bind_int(st, ":practitioner", f->practitioner_id);
+    stmt_bind_int(st, ":open", f->open_only != 0);
+    access_bind(st, caller);
+    size_t alloc = 0;
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        if (out->count == alloc) {
+            alloc = alloc ? 2 * alloc : 16;
+            out->items = xrealloc(out->items, alloc * sizeof(*out->items));
+        }
+        episode_row(st, &out->items[out->count++]);
+    }
+    stmt_finalize(st);
+    if (rc < 0) {
+        episode_list_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+int episode_list(struct store *s, const struct actor *caller,
+                 const struct episode_filter *filter,
+                 struct episode_list *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (filter->patient_id < 0)
+        return record_not_found(e, "patient", "patient", filter->patient_id);
+    if (filter->practitioner_id < 0)
+        return record_not_found(e, "practitioner", "practitioner",
+                                filter->practitioner_id);
+    if (store_begin(s, e) < 0)
+        return -1;
+    if (filter->patient_id > 0 &&
+        access_patient(s, caller, filter->patient_id, 0, "patient", e) < 0)
+        return record_refuse(s, caller, "list", "episode", 0,
+                             filter->patient_id, e);
+    struct practitioner pr;
+    int rc = 0;
+    if (filter->practitioner_id > 0)
+        rc = practitioner_load(s, filter->practitioner_id, 0, "practitioner",
+                               &pr, e);
+    if (rc == 0)
+        rc = episode_query(s, caller, filter, out, e);
+    if (rc == 0)
+        rc = audit_append(s, caller, "list", "episode", 0, filter->patient_id,
+                          "ok", e);
+    if (record_finish(s, rc, e) < 0) {
+        episode_list_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+void episode_list_release(struct episode_list *l)
+{
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}

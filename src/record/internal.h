@@ -1,0 +1,94 @@
+/*
+ * internal: helpers shared by the record's modules, and the unlocked
+ * building blocks (validate + check + insert inside an open transaction,
+ * without access checks or audit) that the public functions wrap and the
+ * demo generator reuses. Not a public face: only src/record/ includes it.
+ */
+#ifndef TS_RECORD_INTERNAL_H
+#define TS_RECORD_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "record/actor.h"
+#include "record/episode.h"
+#include "record/observation.h"
+#include "record/patient.h"
+#include "record/practitioner.h"
+#include "record/referral.h"
+#include "record/session.h"
+#include "record/training.h"
+#include "store/store.h"
+
+/* Copies src (NULL: "") into dst of size n, truncating. */
+void record_copy(char *dst, size_t n, const char *src);
+/* The current instant as stored. */
+void record_now(char out[CLOCK_INSTANT_LEN]);
+/* Commits when rc is 0 (returning the commit's status), else rolls back
+ * and returns -1. */
+int record_finish(struct store *s, int rc, struct err *e);
+/* Rolls back, then, when e is ERR_NOT_FOUND and the caller is not an
+ * admin, records the refusal ("denied") in the audit log. Returns -1. */
+int record_refuse(struct store *s, const struct actor *caller,
+                  const char *action, const char *record_type,
+                  int64_t record_id, int64_t patient_id, struct err *e);
+/* "no <what> <id>", ERR_NOT_FOUND with field. Returns -1. */
+int record_not_found(struct err *e, const char *field, const char *what,
+                     int64_t id);
+/* Validates optional text (NULL passes) and a phone number / ZIP code. */
+int record_validate_phone(const char *s, const char *field, struct err *e);
+int record_validate_zip(const char *s, const char *field, struct err *e);
+/* Validates an instant not in the future; writes it normalised (UTC). */
+int record_past_instant(const char *s, const char *field,
+                        char out[CLOCK_INSTANT_LEN], struct err *e);
+
+/* Loaders: fill *out from the row with that id, or ERR_NOT_FOUND (field)
+ * when there is none. No access check, no audit. */
+int practitioner_load(struct store *s, int64_t id, int full,
+                      const char *field, struct practitioner *out,
+                      struct err *e);
+int patient_load(struct store *s, int64_t id, const char *field,
+                 struct patient *out, struct err *e);
+int referral_load(struct store *s, int64_t id, const char *field,
+                  struct referral *out, struct err *e);
+int episode_load(struct store *s, int64_t id, const char *field,
+                 struct episode *out, struct err *e);
+int session_load(struct store *s, int64_t id, const char *field,
+                 struct session *out, struct err *e);
+int observation_load(struct store *s, int64_t id, const char *field,
+                     struct observation *out, struct err *e);
+int training_query(struct store *s, int64_t practitioner_id,
+                   struct training_list *out, struct err *e);
+int referral_query(struct store *s, int64_t patient_id,
+                   struct referral_list *out, struct err *e);
+int episode_query(struct store *s, const struct actor *caller,
+                  const struct episode_filter *f, struct episode_list *out,
+                  struct err *e);
+int session_query(struct store *s, int64_t episode_id,
+                  struct session_list *out, struct err *e);
+int observation_query(struct store *s, int64_t episode_id,
+                      struct observation_list *out, struct err *e);
+
+/* Inserts: validate every field, check it against the database, insert.
+ * Inside an open transaction; no access check, no audit. */
+int practitioner_insert(struct store *s, const struct practitioner_new *in,
+                        int64_t *id, struct err *e);
+int training_insert(struct store *s, const struct training_new *in,
+                    int64_t *id, struct err *e);
+int patient_insert(struct store *s, const struct patient_new *in,
+                   int64_t created_by, int64_t *id, struct err *e);
+int referral_insert(struct store *s, const struct referral_new *in,
+                    int64_t *id, struct err *e);
+/* Without the scope and red-flag rules (episode_open applies them). */
+int episode_insert(struct store *s, const struct episode_new *in,
+                   int64_t *id, struct err *e);
+int episode_close_locked(struct store *s, int64_t id, const char *ended_on,
+                         struct err *e);
+/* Without the scope rule (session_add applies it). */
+int session_insert(struct store *s, const struct session_new *in,
+                   int64_t *id, struct err *e);
+int observation_insert(struct store *s, const struct observation_new *in,
+                       int64_t *id, struct err *e);
+
+#endif

@@ -1,0 +1,381 @@
+#include "record/observation.h"
+#include "record/access.h"
+#include "record/audit.h"
+#include "record/episode.h"
+#include "record/internal.h"
+#include "record/validate.h"
+#include "core/util.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OBSERVATION_VALUE_MAX 1e6
+
+int observation_timepoint_valid(const char *timepoint)
+{
+    static const char *const points[] = {"baseline", "pre", "post",
+                                         "followup"};
+    for (size_t i = 0; timepoint && i < ARRAY_SIZE(points); i++)
+        if (!strcmp(timepoint, points[i]))
+            return 1;
+    return 0;
+}
+
+int observation_compute_total(const char *instrument, const double *items,
+                              size_t n, const double *value, double *total,
+                              struct err *e)
+{
+    (void)instrument;
+    if ((n > 0) == (value != NULL))
+        return err_set(e, ERR_INPUT, "items",
+                       "give either item responses or a single value");
+    if (value) {
+        if (!isfinite(*value) || fabs(*value) > OBSERVATION_VALUE_MAX)
+            return err_set(e, ERR_INPUT, "value",
+                           "%g is out of range (at most %g in size)", *value,
+                           OBSERVATION_VALUE_MAX);
+        *total = *value;
+        return 0;
+    }
+    /* Items: the sum of the answered responses. */
+    double sum = 0;
+    size_t answered = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(items[i]))
+            continue;
+        if (!isfinite(items[i]) || fabs(items[i]) > OBSERVATION_VALUE_MAX)
+            return err_set(e, ERR_INPUT, "items",
+                           "item %zu: %g is out of range", i + 1, items[i]);
+        sum += items[i];
+        answered++;
+    }
+    if (!answered)
+        return err_set(e, ERR_INPUT, "items", "no item is answered");
+    *total = sum;
+    return 0;
+}
+
+/* Field checks; *total is the score. */
+static int observation_validate(const struct observation_new *in,
+                                char observed_at[CLOCK_INSTANT_LEN],
+                                double *total, struct err *e)
+{
+    if (in->episode_id <= 0)
+        return err_set(e, ERR_INPUT, "episode", "missing");
+    if (in->session_id < 0)
+        return err_set(e, ERR_INPUT, "session", "'%lld' is not a record id",
+                       (long long)in->session_id);
+    if (validate_slug(in->instrument, "instrument", e) < 0)
+        return -1;
+    if (!in->timepoint)
+        return err_set(e, ERR_INPUT, "timepoint", "missing");
+    if (!observation_timepoint_valid(in->timepoint))
+        return err_set(e, ERR_INPUT, "timepoint",
+                       "'%.32s' is not one of baseline, pre, post, followup",
+                       in->timepoint);
+    int around_session =
+        !strcmp(in->timepoint, "pre") || !strcmp(in->timepoint, "post");
+    if (around_session && in->session_id == 0)
+        return err_set(e, ERR_INPUT, "session",
+                       "a %s measure names its session", in->timepoint);
+    if (!strcmp(in->timepoint, "followup") && in->session_id)
+        return err_set(e, ERR_INPUT, "session",
+                       "a follow-up comes after discharge, not at a session");
+    if (record_past_instant(in->observed_at, "at", observed_at, e) < 0)
+        return -1;
+    if (in->item_count > OBSERVATION_ITEMS_MAX)
+        return err_set(e, ERR_INPUT, "items", "more than %d items",
+                       OBSERVATION_ITEMS_MAX);
+    if (in->item_count > 0 && in->has_value)
+        return err_set(e, ERR_INPUT, "value",
+                       "give either --items or --value, not both");
+    if (in->item_count == 0 && !in->has_value)
+        return err_set(e, ERR_INPUT, "value",
+                       "missing (give --items or --value)");
+    return observation_compute_total(in->instrument, in->items,
+                                     in->item_count,
+                                     in->has_value ? &in->value : NULL, total,
+                                     e);
+}
+
+static int observation_check(struct store *s, const struct observation_new *in,
+                             const char *observed_at, struct err *e)
+{
+    struct episode ep;
+    if (episode_load(s, in->episode_id, "episode", &ep, e) < 0)
+        return -1;
+    if (strncmp(observed_at, ep.started_on, 10) < 0)
+        return err_set(e, ERR_INPUT, "at",
+                       "'%s' is before the episode's start (%s)",
+                       in->observed_at, ep.started_on);
+    if (!strcmp(in->timepoint, "followup")) {
+        if (!ep.ended_on[0])
+            return err_set(e, ERR_CONFLICT, "timepoint",
+                           "episode %lld is still open; a follow-up comes "
+                           "after discharge",
+                           (long long)ep.id);
+        if (strncmp(observed_at, ep.ended_on, 10) < 0)
+            return err_set(e, ERR_INPUT, "at",
+                           "'%s' is before the episode's end (%s)",
+                           in->observed_at, ep.ended_on);
+    } else if (ep.ended_on[0]) {
+        return err_set(e, ERR_CONFLICT, "timepoint",
+                       "episode %lld was closed on %s; after discharge only "
+                       "a followup is recorded",
+                       (long long)ep.id, ep.ended_on);
+    }
+    if (in->session_id) {
+        struct stmt *st = store_prepare(
+            s, "SELECT episode_id, started_at FROM session WHERE id = :id");
+        stmt_bind_int(st, ":id", in->session_id);
+        int rc = stmt_step(st, e);
+        int64_t episode = rc == 1 ? stmt_int(st, 0) : 0;
+        char start[CLOCK_INSTANT_LEN] = "";
+        if (rc == 1)
+            record_copy(start, sizeof(start), stmt_text(st, 1));
+        stmt_finalize(st);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            return record_not_found(e, "session", "session", in->session_id);
+        if (episode != in->episode_id)
+            return err_set(e, ERR_INPUT, "session",
+                           "session %lld belongs to another episode",
+                           (long long)in->session_id);
+        if (!strcmp(in->timepoint, "post") && strcmp(observed_at, start) < 0)
+            return err_set(e, ERR_INPUT, "at",
+                           "'%s' is before the session began (%s)",
+                           in->observed_at, start);
+    }
+    return 0;
+}
+
+/* The items as a JSON array (whole numbers as integers, missing as null);
+ * allocates. */
+static char *items_json(const double *items, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        double v = items[i];
+        if (isnan(v))
+            json_array_append_new(a, json_null());
+        else if (v == floor(v) && fabs(v) < 1e15)
+            json_array_append_new(a, json_integer((json_int_t)v));
+        else
+            json_array_append_new(a, json_real(v));
+    }
+    char *text = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    if (!text)
+        die("out of memory writing JSON");
+    return text;
+}
+
+static int observation_write(struct store *s, const struct observation_new *in,
+                             const char *observed_at, double total,
+                             int64_t *id, struct err *e)
+{
+    char now[CLOCK_INSTANT_LEN];
+    record_now(now);
+    char *items = in->item_count ? items_json(in->items, in->item_count)
+                                 : NULL;
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO observation (episode_id, session_id, instrument,"
+           " timepoint, observed_at, items, total, created_at) VALUES"
+           " (:episode, :session, :instrument, :timepoint, :at, :items,"
+           " :total, :now)");
+    stmt_bind_int(st, ":episode", in->episode_id);
+    if (in->session_id)
+        stmt_bind_int(st, ":session", in->session_id);
+    else
+        stmt_bind_null(st, ":session");
+    stmt_bind_text(st, ":instrument", in->instrument);
+    stmt_bind_text(st, ":timepoint", in->timepoint);
+    stmt_bind_text(st, ":at", observed_at);
+    stmt_bind_text(st, ":items", items);
+    stmt_bind_double(st, ":total", total);
+    stmt_bind_text(st, ":now", now);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    free(items);
+    if (rc < 0)
+        return -1;
+    *id = store_last_id(s);
+    return 0;
+}
+
+int observation_insert(struct store *s, const struct observation_new *in,
+                       int64_t *id, struct err *e)
+{
+    char observed_at[CLOCK_INSTANT_LEN];
+    double total;
+    if (observation_validate(in, observed_at, &total, e) < 0 ||
+        observation_check(s, in, observed_at, e) < 0)
+        return -1;
+    return observation_write(s, in, observed_at, total, id, e);
+}
+
+int observation_add(struct store *s, const struct actor *caller,
+                    const struct observation_new *in, int64_t *id,
+                    struct err *e)
+{
+    char observed_at[CLOCK_INSTANT_LEN];
+    double total;
+    if (observation_validate(in, observed_at, &total, e) < 0)
+        return -1;
+    if (store_begin(s, e) < 0)
+        return -1;
+    int64_t patient = 0;
+    if (access_episode(s, caller, in->episode_id, 1, "episode", &patient,
+                       e) < 0)
+        return record_refuse(s, caller, "create", "observation", 0, 0, e);
+    int rc = observation_check(s, in, observed_at, e);
+    if (rc == 0)
+        rc = observation_write(s, in, observed_at, total, id, e);
+    if (rc == 0)
+        rc = audit_append(s, caller, "create", "observation", *id, patient,
+                          "ok", e);
+    return record_finish(s, rc, e);
+}
+
+#define OBSERVATION_SELECT                                                   \
+    "SELECT o.id, o.episode_id, o.session_id, o.instrument, o.timepoint,"    \
+    " o.observed_at, o.items, o.total, CASE WHEN o.timepoint = 'followup'"   \
+    " AND e.ended_on IS NOT NULL THEN CAST(julianday(substr(o.observed_at,"  \
+    " 1, 10)) - julianday(e.ended_on) AS INTEGER) ELSE -1 END, o.created_at" \
+    " FROM observation o JOIN episode e ON e.id = o.episode_id"
+
+/* Parses the stored items (a JSON array written by items_json). */
+static void items_parse(const char *text, struct observation *out)
+{
+    if (!text)
+        return;
+    json_t *a = json_loads(text, 0, NULL);
+    if (json_is_array(a) && json_array_size(a) > 0) {
+        out->item_count = json_array_size(a);
+        out->items = xcalloc(out->item_count, sizeof(*out->items));
+        for (size_t i = 0; i < out->item_count; i++) {
+            json_t *v = json_array_get(a, i);
+            out->items[i] = json_is_number(v) ? json_number_value(v) : NAN;
+        }
+    }
+    json_decref(a);
+}
+
+static void observation_row(struct stmt *st, struct observation *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = stmt_int(st, 0);
+    out->episode_id = stmt_int(st, 1);
+    out->session_id = stmt_int(st, 2);
+    record_copy(out->instrument, sizeof(out->instrument), stmt_text(st, 3));
+    record_copy(out->timepoint, sizeof(out->timepoint), stmt_text(st, 4));
+    record_copy(out->observed_at, sizeof(out->observed_at), stmt_text(st, 5));
+    items_parse(stmt_text(st, 6), out);
+    out->total = stmt_double(st, 7);
+    out->followup_days = (long)stmt_int(st, 8);
+    record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 9));
+}
+
+int observation_load(struct store *s, int64_t id, const char *field,
+                     struct observation *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    struct stmt *st =
+        store_prepare(s, OBSERVATION_SELECT " WHERE o.id = :id");
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    if (rc == 1)
+        observation_row(st, out);
+    stmt_finalize(st);
+    if (rc == 0)
+        return record_not_found(e, field, "observation", id);
+    return rc < 0 ? -1 : 0;
+}
+
+int observation_get(struct store *s, const struct actor *caller, int64_t id,
+                    const char *field, struct observation *out,
+                    struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (store_begin(s, e) < 0)
+        return -1;
+    int rc = observation_load(s, id, field, out, e);
+    int64_t patient = 0;
+    if (rc == 0 && access_episode(s, caller, out->episode_id, 0, field,
+                                  &patient, e) < 0) {
+        observation_release(out);
+        rc = record_not_found(e, field, "observation", id);
+    }
+    if (rc < 0)
+        return record_refuse(s, caller, "read", "observation", id, 0, e);
+    rc = audit_append(s, caller, "read", "observation", id, patient, "ok", e);
+    if (record_finish(s, rc, e) < 0) {
+        observation_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+void observation_release(struct observation *o)
+{
+    free(o->items);
+    memset(o, 0, sizeof(*o));
+}
+
+int observation_query(struct store *s, int64_t episode_id,
+                      struct observation_list *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    struct stmt *st = store_prepare(
+        s, OBSERVATION_SELECT " WHERE o.episode_id = :episode"
+                              " ORDER BY o.observed_at, o.id");
+    stmt_bind_int(st, ":episode", episode_id);
+    size_t alloc = 0;
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        if (out->count == alloc) {
+            alloc = alloc ? 2 * alloc : 16;
+            out->items = xrealloc(out->items, alloc * sizeof(*out->items));
+        }
+        observation_row(st, &out->items[out->count++]);
+    }
+    stmt_finalize(st);
+    if (rc < 0) {
+        observation_list_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+int observation_list(struct store *s, const struct actor *caller,
+                     int64_t episode_id, struct observation_list *out,
+                     struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (store_begin(s, e) < 0)
+        return -1;
+    int64_t patient = 0;
+    if (access_episode(s, caller, episode_id, 0, "episode", &patient, e) < 0)
+        return record_refuse(s, caller, "list", "observation", 0, 0, e);
+    int rc = observation_query(s, episode_id, out, e);
+    if (rc == 0)
+        rc = audit_append(s, caller, "list", "observation", 0, patient, "ok",
+                          e);
+    if (record_finish(s, rc, e) < 0) {
+        observation_list_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+void observation_list_release(struct observation_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        observation_release(&l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}

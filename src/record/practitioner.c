@@ -1,0 +1,172 @@
+#include "record/practitioner.h"
+#include "record/access.h"
+#include "record/audit.h"
+#include "record/internal.h"
+#include "record/validate.h"
+#include "core/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int practitioner_validate(const struct practitioner_new *in,
+                                 struct err *e)
+{
+    if (validate_text(in->name, "name", 1, RECORD_NAME_MAX, e) < 0 ||
+        validate_text(in->license, "license", 1, RECORD_CODE_MAX, e) < 0 ||
+        validate_text(in->credentials, "credentials", 1, RECORD_CODE_MAX,
+                      e) < 0 ||
+        validate_email(in->email, "email", e) < 0 ||
+        validate_npi(in->npi, "npi", e) < 0)
+        return -1;
+    return 0;
+}
+
+int practitioner_insert(struct store *s, const struct practitioner_new *in,
+                        int64_t *id, struct err *e)
+{
+    if (practitioner_validate(in, e) < 0)
+        return -1;
+    char now[CLOCK_INSTANT_LEN];
+    record_now(now);
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO practitioner (name, license, credentials, email, npi,"
+           " synthetic, created_at) VALUES (:name, :license, :credentials,"
+           " :email, :npi, :synthetic, :now)");
+    stmt_bind_text(st, ":name", in->name);
+    stmt_bind_text(st, ":license", in->license);
+    stmt_bind_text(st, ":credentials", in->credentials);
+    stmt_bind_text(st, ":email", in->email);
+    stmt_bind_text(st, ":npi", in->npi);
+    stmt_bind_int(st, ":synthetic", in->synthetic != 0);
+    stmt_bind_text(st, ":now", now);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    *id = store_last_id(s);
+    return 0;
+}
+
+int practitioner_add(struct store *s, const struct actor *caller,
+                     const struct practitioner_new *in, int64_t *id,
+                     struct err *e)
+{
+    if (access_manage(caller, "add a practitioner", e) < 0 ||
+        practitioner_validate(in, e) < 0)
+        return -1;
+    if (store_begin(s, e) < 0)
+        return -1;
+    int rc = practitioner_insert(s, in, id, e);
+    if (rc == 0)
+        rc = audit_append(s, caller, "create", "practitioner", *id, 0, "ok",
+                          e);
+    return record_finish(s, rc, e);
+}
+
+#define PRACTITIONER_COLUMNS                                                 \
+    "id, name, license, credentials, email, npi, active, synthetic,"         \
+    " created_at"
+
+static void practitioner_row(struct stmt *st, int full,
+                             struct practitioner *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = stmt_int(st, 0);
+    record_copy(out->name, sizeof(out->name), stmt_text(st, 1));
+    out->active = (int)stmt_int(st, 6);
+    out->limited = !full;
+    if (!full)
+        return;
+    record_copy(out->license, sizeof(out->license), stmt_text(st, 2));
+    record_copy(out->credentials, sizeof(out->credentials), stmt_text(st, 3));
+    record_copy(out->email, sizeof(out->email), stmt_text(st, 4));
+    record_copy(out->npi, sizeof(out->npi), stmt_text(st, 5));
+    out->synthetic = (int)stmt_int(st, 7);
+    record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 8));
+}
+
+int practitioner_load(struct store *s, int64_t id, int full,
+                      const char *field, struct practitioner *out,
+                      struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "SELECT " PRACTITIONER_COLUMNS " FROM practitioner WHERE id = :id");
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    if (rc == 1)
+        practitioner_row(st, full, out);
+    stmt_finalize(st);
+    if (rc == 0)
+        return record_not_found(e, field, "practitioner", id);
+    return rc < 0 ? -1 : 0;
+}
+
+int practitioner_get(struct store *s, const struct actor *caller, int64_t id,
+                     const char *field, struct practitioner *out,
+                     struct err *e)
+{
+    if (store_begin(s, e) < 0)
+        return -1;
+    int rc = practitioner_load(s, id, access_practitioner_full(caller, id),
+                               field, out, e);
+    return record_finish(s, rc, e);
+}
+
+int practitioner_show(struct store *s, const struct actor *caller,
+                      int64_t id, struct practitioner_detail *out,
+                      struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (store_begin(s, e) < 0)
+        return -1;
+    int full = access_practitioner_full(caller, id);
+    int rc = practitioner_load(s, id, full, "id", &out->practitioner, e);
+    if (rc == 0 && full)
+        rc = training_query(s, id, &out->training, e);
+    if (record_finish(s, rc, e) < 0) {
+        practitioner_detail_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+void practitioner_detail_release(struct practitioner_detail *d)
+{
+    training_list_release(&d->training);
+    memset(d, 0, sizeof(*d));
+}
+
+int practitioner_list(struct store *s, const struct actor *caller,
+                      struct practitioner_list *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (store_begin(s, e) < 0)
+        return -1;
+    struct stmt *st = store_prepare(
+        s, "SELECT " PRACTITIONER_COLUMNS
+           " FROM practitioner ORDER BY name, id");
+    size_t alloc = 0;
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        if (out->count == alloc) {
+            alloc = alloc ? 2 * alloc : 16;
+            out->items = xrealloc(out->items, alloc * sizeof(*out->items));
+        }
+        int64_t pid = stmt_int(st, 0);
+        practitioner_row(st, access_practitioner_full(caller, pid),
+                         &out->items[out->count++]);
+    }
+    stmt_finalize(st);
+    if (record_finish(s, rc, e) < 0) {
+        practitioner_list_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+void practitioner_list_release(struct practitioner_list *l)
+{
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}

@@ -1,0 +1,187 @@
+#include "record/referral.h"
+#include "record/access.h"
+#include "record/audit.h"
+#include "record/internal.h"
+#include "record/patient.h"
+#include "record/validate.h"
+#include "core/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int referral_validate(const struct referral_new *in, struct err *e)
+{
+    if (in->patient_id <= 0)
+        return err_set(e, ERR_INPUT, "patient", "missing");
+    if (validate_text(in->physician_name, "physician", 1, RECORD_NAME_MAX,
+                      e) < 0 ||
+        validate_text(in->physician_specialty, "specialty", 1,
+                      RECORD_NAME_MAX, e) < 0 ||
+        validate_npi(in->physician_npi, "npi", e) < 0 ||
+        validate_text(in->reason, "reason", 1, RECORD_TEXT_MAX, e) < 0 ||
+        validate_icd10_list(in->icd10, "icd10", e) < 0 ||
+        validate_past_date(in->referred_on, "date", NULL, e) < 0)
+        return -1;
+    return 0;
+}
+
+int referral_insert(struct store *s, const struct referral_new *in,
+                    int64_t *id, struct err *e)
+{
+    struct patient p;
+    if (referral_validate(in, e) < 0 ||
+        patient_load(s, in->patient_id, "patient", &p, e) < 0)
+        return -1;
+    if (strcmp(in->referred_on, p.birth_date) < 0)
+        return err_set(e, ERR_INPUT, "date",
+                       "'%s' is before the patient's birth (%s)",
+                       in->referred_on, p.birth_date);
+    char now[CLOCK_INSTANT_LEN];
+    record_now(now);
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO referral (patient_id, physician_name,"
+           " physician_specialty, physician_npi, reason, icd10, referred_on,"
+           " created_at) VALUES (:patient, :physician, :specialty, :npi,"
+           " :reason, :icd10, :date, :now)");
+    stmt_bind_int(st, ":patient", in->patient_id);
+    stmt_bind_text(st, ":physician", in->physician_name);
+    stmt_bind_text(st, ":specialty", in->physician_specialty);
+    stmt_bind_text(st, ":npi", in->physician_npi);
+    stmt_bind_text(st, ":reason", in->reason);
+    stmt_bind_text(st, ":icd10", in->icd10);
+    stmt_bind_text(st, ":date", in->referred_on);
+    stmt_bind_text(st, ":now", now);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    *id = store_last_id(s);
+    return 0;
+}
+
+int referral_add(struct store *s, const struct actor *caller,
+                 const struct referral_new *in, int64_t *id, struct err *e)
+{
+    if (referral_validate(in, e) < 0)
+        return -1;
+    if (store_begin(s, e) < 0)
+        return -1;
+    if (access_patient(s, caller, in->patient_id, 1, "patient", e) < 0)
+        return record_refuse(s, caller, "create", "referral", 0,
+                             in->patient_id, e);
+    int rc = referral_insert(s, in, id, e);
+    if (rc == 0)
+        rc = audit_append(s, caller, "create", "referral", *id,
+                          in->patient_id, "ok", e);
+    return record_finish(s, rc, e);
+}
+
+#define REFERRAL_COLUMNS                                                     \
+    "id, patient_id, physician_name, physician_specialty, physician_npi,"    \
+    " reason, icd10, referred_on, created_at"
+
+static void referral_row(struct stmt *st, struct referral *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = stmt_int(st, 0);
+    out->patient_id = stmt_int(st, 1);
+    record_copy(out->physician_name, sizeof(out->physician_name),
+                stmt_text(st, 2));
+    record_copy(out->physician_specialty, sizeof(out->physician_specialty),
+                stmt_text(st, 3));
+    record_copy(out->physician_npi, sizeof(out->physician_npi),
+                stmt_text(st, 4));
+    record_copy(out->reason, sizeof(out->reason), stmt_text(st, 5));
+    record_copy(out->icd10, sizeof(out->icd10), stmt_text(st, 6));
+    record_copy(out->referred_on, sizeof(out->referred_on), stmt_text(st, 7));
+    record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 8));
+}
+
+int referral_load(struct store *s, int64_t id, const char *field,
+                  struct referral *out, struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "SELECT " REFERRAL_COLUMNS " FROM referral WHERE id = :id");
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    if (rc == 1)
+        referral_row(st, out);
+    stmt_finalize(st);
+    if (rc == 0)
+        return record_not_found(e, field, "referral", id);
+    return rc < 0 ? -1 : 0;
+}
+
+int referral_get(struct store *s, const struct actor *caller, int64_t id,
+                 const char *field, struct referral *out, struct err *e)
+{
+    if (store_begin(s, e) < 0)
+        return -1;
+    int rc = referral_load(s, id, field, out, e);
+    if (rc == 0 &&
+        access_patient(s, caller, out->patient_id, 0, field, e) < 0) {
+        /* Not the caller's: the same answer as a missing referral. */
+        memset(out, 0, sizeof(*out));
+        rc = record_not_found(e, field, "referral", id);
+    }
+    if (rc < 0)
+        return record_refuse(s, caller, "read", "referral", id, 0, e);
+    rc = audit_append(s, caller, "read", "referral", id, out->patient_id,
+                      "ok", e);
+    if (rc < 0)
+        memset(out, 0, sizeof(*out));
+    return record_finish(s, rc, e);
+}
+
+int referral_query(struct store *s, int64_t patient_id,
+                   struct referral_list *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    struct stmt *st = store_prepare(
+        s, "SELECT " REFERRAL_COLUMNS " FROM referral"
+           " WHERE patient_id = :patient ORDER BY referred_on, id");
+    stmt_bind_int(st, ":patient", patient_id);
+    size_t alloc = 0;
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        if (out->count == alloc) {
+            alloc = alloc ? 2 * alloc : 4;
+            out->items = xrealloc(out->items, alloc * sizeof(*out->items));
+        }
+        referral_row(st, &out->items[out->count++]);
+    }
+    stmt_finalize(st);
+    if (rc < 0) {
+        referral_list_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+int referral_list(struct store *s, const struct actor *caller,
+                  int64_t patient_id, struct referral_list *out,
+                  struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (store_begin(s, e) < 0)
+        return -1;
+    if (access_patient(s, caller, patient_id, 0, "patient", e) < 0)
+        return record_refuse(s, caller, "list", "referral", 0, patient_id,
+                             e);
+    int rc = referral_query(s, patient_id, out, e);
+    if (rc == 0)
+        rc = audit_append(s, caller, "list", "referral", 0, patient_id, "ok",
+                          e);
+    if (record_finish(s, rc, e) < 0) {
+        referral_list_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+void referral_list_release(struct referral_list *l)
+{
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}

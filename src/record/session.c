@@ -1,0 +1,370 @@
+#include "record/session.h"
+#include "record/access.h"
+#include "record/audit.h"
+#include "record/episode.h"
+#include "record/internal.h"
+#include "record/scope.h"
+#include "record/validate.h"
+#include "core/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int session_phase_parse(const char *text, struct session_phase *out,
+                        struct err *e)
+{
+    const char *colon = text ? strrchr(text, ':') : NULL;
+    if (!colon)
+        return err_set(e, ERR_INPUT, "phase",
+                       "'%.64s' is not NAME:MINUTES (as in kneading:20)",
+                       text ? text : "");
+    size_t len = (size_t)(colon - text);
+    char name[RECORD_CODE_MAX + 2];
+    if (len >= sizeof(name))
+        len = sizeof(name) - 1; /* too long: the slug check refuses it */
+    memcpy(name, text, len);
+    name[len] = '\0';
+    if (validate_slug(name, "phase", e) < 0)
+        return -1;
+    char *end;
+    errno = 0;
+    long minutes = strtol(colon + 1, &end, 10);
+    if (!(isdigit((unsigned char)colon[1]) || colon[1] == '-') || *end ||
+        errno)
+        return err_set(e, ERR_INPUT, "phase",
+                       "'%.64s' is not NAME:MINUTES (as in kneading:20)",
+                       text);
+    if (minutes < 0 || minutes > SESSION_MINUTES_MAX)
+        return err_set(e, ERR_INPUT, "phase",
+                       "%s: %ld minutes is out of range (0 to %d)", name,
+                       minutes, SESSION_MINUTES_MAX);
+    record_copy(out->name, sizeof(out->name), name);
+    out->minutes = (int)minutes;
+    return 0;
+}
+
+static int session_validate(const struct session_new *in,
+                            char started_at[CLOCK_INSTANT_LEN], struct err *e)
+{
+    if (in->episode_id <= 0)
+        return err_set(e, ERR_INPUT, "episode", "missing");
+    if (record_past_instant(in->started_at, "start", started_at, e) < 0)
+        return -1;
+    if (in->minutes < 1 || in->minutes > SESSION_MINUTES_MAX)
+        return err_set(e, ERR_INPUT, "minutes",
+                       "%ld is out of range (1 to %d)", in->minutes,
+                       SESSION_MINUTES_MAX);
+    if (in->phase_count > SESSION_PHASES_MAX)
+        return err_set(e, ERR_INPUT, "phase", "more than %d phases",
+                       SESSION_PHASES_MAX);
+    long sum = 0;
+    for (size_t i = 0; i < in->phase_count; i++) {
+        const struct session_phase *ph = &in->phases[i];
+        if (validate_slug(ph->name, "phase", e) < 0)
+            return -1;
+        if (ph->minutes < 0 || ph->minutes > SESSION_MINUTES_MAX)
+            return err_set(e, ERR_INPUT, "phase",
+                           "%s: %d minutes is out of range (0 to %d)",
+                           ph->name, ph->minutes, SESSION_MINUTES_MAX);
+        sum += ph->minutes;
+    }
+    if (sum > in->minutes)
+        return err_set(e, ERR_INPUT, "phase",
+                       "the phases add up to %ld minutes, more than the "
+                       "session's %ld",
+                       sum, in->minutes);
+    if (validate_multiline(in->note, "note", RECORD_NOTE_MAX, e) < 0 ||
+        validate_multiline(in->subjective, "subjective", RECORD_NOTE_MAX,
+                           e) < 0 ||
+        validate_multiline(in->objective, "objective", RECORD_NOTE_MAX, e) <
+            0 ||
+        validate_multiline(in->assessment, "assessment", RECORD_NOTE_MAX,
+                           e) < 0 ||
+        validate_multiline(in->plan, "plan", RECORD_NOTE_MAX, e) < 0)
+        return -1;
+    return 0;
+}
+
+/* Checks the session against its episode: open, started, in scope when
+ * check_scope. Fills *ep. */
+static int session_check(struct store *s, const struct session_new *in,
+                         const char *started_at, int check_scope,
+                         struct episode *ep, struct err *e)
+{
+    if (episode_load(s, in->episode_id, "episode", ep, e) < 0)
+        return -1;
+    if (ep->ended_on[0])
+        return err_set(e, ERR_CONFLICT, "episode",
+                       "episode %lld was closed on %s; a session needs an "
+                       "open episode",
+                       (long long)ep->id, ep->ended_on);
+    if (strncmp(started_at, ep->started_on, 10) < 0)
+        return err_set(e, ERR_INPUT, "start",
+                       "'%s' is before the episode's start (%s)",
+                       in->started_at, ep->started_on);
+    if (check_scope &&
+        scope_check(s, ep->practitioner_id, ep->protocol_id, NULL, e) < 0)
+        return -1;
+    return 0;
+}
+
+static int session_write(struct store *s, const struct session_new *in,
+                         const char *started_at, const struct episode *ep,
+                         int64_t *id, struct err *e)
+{
+    char now[CLOCK_INSTANT_LEN];
+    record_now(now);
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO session (episode_id, started_at, minutes, note,"
+           " subjective, objective, assessment, plan, created_at) VALUES"
+           " (:episode, :start, :minutes, :note, :subjective, :objective,"
+           " :assessment, :plan, :now)");
+    stmt_bind_int(st, ":episode", in->episode_id);
+    stmt_bind_text(st, ":start", started_at);
+    stmt_bind_int(st, ":minutes", in->minutes);
+    stmt_bind_text(st, ":note", in->note);
+    stmt_bind_text(st, ":subjective", in->subjective);
+    stmt_bind_text(st, ":objective", in->objective);
+    stmt_bind_text(st, ":assessment", in->assessment);
+    stmt_bind_text(st, ":plan", in->plan);
+    stmt_bind_text(st, ":now", now);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    *id = store_last_id(s);
+    st = store_prepare(s, "INSERT INTO session_phase (session_id, position,"
+                          " name, minutes) VALUES (:session, :position,"
+                          " :name, :minutes)");
+    for (size_t i = 0; rc == 0 && i < in->phase_count; i++) {
+        stmt_reset(st);
+        stmt_bind_int(st, ":session", *id);
+        stmt_bind_int(st, ":position", (int64_t)i + 1);
+        stmt_bind_text(st, ":name", in->phases[i].name);
+        stmt_bind_int(st, ":minutes", in->phases[i].minutes);
+        rc = stmt_step(st, e);
+    }
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    struct session_finding *findings;
+    size_t count;
+    scope_fidelity(ep->protocol_id, (int)in->minutes, in->phases,
+                   in->phase_count, &findings, &count);
+    st = store_prepare(s, "INSERT INTO session_finding (session_id, position,"
+                          " code, message) VALUES (:session, :position,"
+                          " :code, :message)");
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        stmt_reset(st);
+        stmt_bind_int(st, ":session", *id);
+        stmt_bind_int(st, ":position", (int64_t)i + 1);
+        stmt_bind_text(st, ":code", findings[i].code);
+        stmt_bind_text(st, ":message", findings[i].message);
+        rc = stmt_step(st, e);
+    }
+    stmt_finalize(st);
+    free(findings);
+    return rc < 0 ? -1 : 0;
+}
+
+int session_insert(struct store *s, const struct session_new *in,
+                   int64_t *id, struct err *e)
+{
+    char started_at[CLOCK_INSTANT_LEN];
+    struct episode ep;
+    if (session_validate(in, started_at, e) < 0 ||
+        session_check(s, in, started_at, 0, &ep, e) < 0)
+        return -1;
+    return session_write(s, in, started_at, &ep, id, e);
+}
+
+int session_add(struct store *s, const struct actor *caller,
+                const struct session_new *in, int64_t *id, struct err *e)
+{
+    char started_at[CLOCK_INSTANT_LEN];
+    if (session_validate(in, started_at, e) < 0)
+        return -1;
+    if (store_begin(s, e) < 0)
+        return -1;
+    int64_t patient = 0;
+    if (access_episode(s, caller, in->episode_id, 1, "episode", &patient,
+                       e) < 0)
+        return record_refuse(s, caller, "create", "session", 0, 0, e);
+    struct episode ep;
+    int rc = session_check(s, in, started_at, 1, &ep, e);
+    if (rc == 0)
+        rc = session_write(s, in, started_at, &ep, id, e);
+    if (rc == 0)
+        rc = audit_append(s, caller, "create", "session", *id, patient, "ok",
+                          e);
+    return record_finish(s, rc, e);
+}
+
+#define SESSION_COLUMNS                                                      \
+    "id, episode_id, started_at, minutes, note, subjective, objective,"      \
+    " assessment, plan, created_at"
+
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void session_row(struct stmt *st, struct session *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = stmt_int(st, 0);
+    out->episode_id = stmt_int(st, 1);
+    record_copy(out->started_at, sizeof(out->started_at), stmt_text(st, 2));
+    out->minutes = (int)stmt_int(st, 3);
+    out->note = dup_or_null(stmt_text(st, 4));
+    out->subjective = dup_or_null(stmt_text(st, 5));
+    out->objective = dup_or_null(stmt_text(st, 6));
+    out->assessment = dup_or_null(stmt_text(st, 7));
+    out->plan = dup_or_null(stmt_text(st, 8));
+    record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 9));
+}
+
+/* Loads the phases and findings of a session already read. */
+static int session_parts(struct store *s, struct session *se, struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "SELECT name, minutes FROM session_phase WHERE session_id = :id"
+           " ORDER BY position");
+    stmt_bind_int(st, ":id", se->id);
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        se->phases = xrealloc(se->phases,
+                              (se->phase_count + 1) * sizeof(*se->phases));
+        struct session_phase *ph = &se->phases[se->phase_count++];
+        record_copy(ph->name, sizeof(ph->name), stmt_text(st, 0));
+        ph->minutes = (int)stmt_int(st, 1);
+    }
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    st = store_prepare(s, "SELECT code, message FROM session_finding"
+                          " WHERE session_id = :id ORDER BY position");
+    stmt_bind_int(st, ":id", se->id);
+    while ((rc = stmt_step(st, e)) == 1) {
+        se->findings = xrealloc(
+            se->findings, (se->finding_count + 1) * sizeof(*se->findings));
+        struct session_finding *f = &se->findings[se->finding_count++];
+        record_copy(f->code, sizeof(f->code), stmt_text(st, 0));
+        record_copy(f->message, sizeof(f->message), stmt_text(st, 1));
+    }
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int session_load(struct store *s, int64_t id, const char *field,
+                 struct session *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    struct stmt *st = store_prepare(
+        s, "SELECT " SESSION_COLUMNS " FROM session WHERE id = :id");
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    if (rc == 1)
+        session_row(st, out);
+    stmt_finalize(st);
+    if (rc == 0)
+        return record_not_found(e, field, "session", id);
+    if (rc < 0 || session_parts(s, out, e) < 0) {
+        session_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+int session_get(struct store *s, const struct actor *caller, int64_t id,
+                const char *field, struct session *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (store_begin(s, e) < 0)
+        return -1;
+    int rc = session_load(s, id, field, out, e);
+    int64_t patient = 0;
+    if (rc == 0 && access_episode(s, caller, out->episode_id, 0, field,
+                                  &patient, e) < 0) {
+        session_release(out);
+        rc = record_not_found(e, field, "session", id);
+    }
+    if (rc < 0)
+        return record_refuse(s, caller, "read", "session", id, 0, e);
+    rc = audit_append(s, caller, "read", "session", id, patient, "ok", e);
+    if (record_finish(s, rc, e) < 0) {
+        session_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+void session_release(struct session *se)
+{
+    free(se->note);
+    free(se->subjective);
+    free(se->objective);
+    free(se->assessment);
+    free(se->plan);
+    free(se->phases);
+    free(se->findings);
+    memset(se, 0, sizeof(*se));
+}
+
+int session_query(struct store *s, int64_t episode_id,
+                  struct session_list *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    struct stmt *st = store_prepare(
+        s, "SELECT " SESSION_COLUMNS " FROM session"
+           " WHERE episode_id = :episode ORDER BY started_at, id");
+    stmt_bind_int(st, ":episode", episode_id);
+    size_t alloc = 0;
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        if (out->count == alloc) {
+            alloc = alloc ? 2 * alloc : 8;
+            out->items = xrealloc(out->items, alloc * sizeof(*out->items));
+        }
+        session_row(st, &out->items[out->count++]);
+    }
+    stmt_finalize(st);
+    for (size_t i = 0; rc == 0 && i < out->count; i++)
+        rc = session_parts(s, &out->items[i], e);
+    if (rc < 0) {
+        session_list_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+int session_list(struct store *s, const struct actor *caller,
+                 int64_t episode_id, struct session_list *out,
+                 struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (store_begin(s, e) < 0)
+        return -1;
+    int64_t patient = 0;
+    if (access_episode(s, caller, episode_id, 0, "episode", &patient, e) < 0)
+        return record_refuse(s, caller, "list", "session", 0, 0, e);
+    int rc = session_query(s, episode_id, out, e);
+    if (rc == 0)
+        rc = audit_append(s, caller, "list", "session", 0, patient, "ok", e);
+    if (record_finish(s, rc, e) < 0) {
+        session_list_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+void session_list_release(struct session_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        session_release(&l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}

@@ -1,0 +1,142 @@
+#include "record/training.h"
+#include "record/access.h"
+#include "record/audit.h"
+#include "record/internal.h"
+#include "record/validate.h"
+#include "core/util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TRAINING_HOURS_MAX 10000.0
+
+static int training_validate(const struct training_new *in, struct err *e)
+{
+    if (in->practitioner_id <= 0)
+        return err_set(e, ERR_INPUT, "practitioner", "missing");
+    if (validate_slug(in->protocol_id, "protocol", e) < 0)
+        return -1;
+    if (!isfinite(in->hours) || in->hours <= 0 ||
+        in->hours > TRAINING_HOURS_MAX)
+        return err_set(e, ERR_INPUT, "hours",
+                       "%g is out of range (more than 0, at most %g)",
+                       in->hours, TRAINING_HOURS_MAX);
+    if (validate_past_date(in->completed_on, "completed", NULL, e) < 0 ||
+        validate_text(in->provider, "provider", 0, RECORD_NAME_MAX, e) < 0)
+        return -1;
+    return 0;
+}
+
+int training_insert(struct store *s, const struct training_new *in,
+                    int64_t *id, struct err *e)
+{
+    struct practitioner p;
+    if (training_validate(in, e) < 0 ||
+        practitioner_load(s, in->practitioner_id, 0, "practitioner", &p,
+                          e) < 0)
+        return -1;
+    char now[CLOCK_INSTANT_LEN];
+    record_now(now);
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO training (practitioner_id, protocol_id, hours,"
+           " completed_on, provider, created_at) VALUES (:practitioner,"
+           " :protocol, :hours, :completed, :provider, :now)");
+    stmt_bind_int(st, ":practitioner", in->practitioner_id);
+    stmt_bind_text(st, ":protocol", in->protocol_id);
+    stmt_bind_double(st, ":hours", in->hours);
+    stmt_bind_text(st, ":completed", in->completed_on);
+    stmt_bind_text(st, ":provider", in->provider);
+    stmt_bind_text(st, ":now", now);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    *id = store_last_id(s);
+    return 0;
+}
+
+int training_add(struct store *s, const struct actor *caller,
+                 const struct training_new *in, int64_t *id, struct err *e)
+{
+    if (access_manage(caller, "add a training record", e) < 0 ||
+        training_validate(in, e) < 0)
+        return -1;
+    if (store_begin(s, e) < 0)
+        return -1;
+    int rc = training_insert(s, in, id, e);
+    if (rc == 0)
+        rc = audit_append(s, caller, "create", "training", *id, 0, "ok", e);
+    return record_finish(s, rc, e);
+}
+
+int training_query(struct store *s, int64_t practitioner_id,
+                   struct training_list *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    struct stmt *st = store_prepare(
+        s, "SELECT id, practitioner_id, protocol_id, hours, completed_on,"
+           " provider, created_at FROM training"
+           " WHERE practitioner_id = :practitioner ORDER BY completed_on, id");
+    stmt_bind_int(st, ":practitioner", practitioner_id);
+    size_t alloc = 0;
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        if (out->count == alloc) {
+            alloc = alloc ? 2 * alloc : 8;
+            out->items = xrealloc(out->items, alloc * sizeof(*out->items));
+        }
+        struct training *t = &out->items[out->count++];
+        memset(t, 0, sizeof(*t));
+        t->id = stmt_int(st, 0);
+        t->practitioner_id = stmt_int(st, 1);
+        record_copy(t->protocol_id, sizeof(t->protocol_id), stmt_text(st, 2));
+        t->hours = stmt_double(st, 3);
+        record_copy(t->completed_on, sizeof(t->completed_on),
+                    stmt_text(st, 4));
+        record_copy(t->provider, sizeof(t->provider), stmt_text(st, 5));
+        record_copy(t->created_at, sizeof(t->created_at), stmt_text(st, 6));
+    }
+    stmt_finalize(st);
+    if (rc < 0) {
+        training_list_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+int training_list(struct store *s, const struct actor *caller,
+                  int64_t practitioner_id, struct training_list *out,
+                  struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (!access_practitioner_full(caller, practitioner_id))
+        return 0;
+    if (store_begin(s, e) < 0)
+        return -1;
+    struct practitioner p;
+    int rc = practitioner_load(s, practitioner_id, 0, "practitioner", &p, e);
+    if (rc == 0)
+        rc = training_query(s, practitioner_id, out, e);
+    return record_finish(s, rc, e);
+}
+
+void training_list_release(struct training_list *l)
+{
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}
+
+double training_hours(struct store *s, int64_t practitioner_id,
+                      const char *protocol_id)
+{
+    struct stmt *st = store_prepare(
+        s, "SELECT coalesce(sum(hours), 0) FROM training"
+           " WHERE practitioner_id = :practitioner AND protocol_id = :protocol");
+    stmt_bind_int(st, ":practitioner", practitioner_id);
+    stmt_bind_text(st, ":protocol", protocol_id);
+    double hours = stmt_step(st, NULL) == 1 ? stmt_double(st, 0) : 0;
+    stmt_finalize(st);
+    return hours;
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Every read and write of patient data leaves an entry in the hash-chained
+# audit log, with ids only (never a name), in the same transaction.
+. "$(dirname "$0")/lib.sh"
+
+expect_ok ts init --clinic "Synthetic Test Clinic"
+expect_ok ts practitioner add --name "Ada Synthetic" --license MA-1 --credentials LMT
+expect_ok ts training add --practitioner 1 --protocol stress-management-full-body --hours 150 --completed 2020-01-01
+expect_ok ts training add --practitioner 1 --protocol low-back-pain --hours 32 --completed 2021-01-01
+expect_ok ts patient add --name "Pat Synthetic" --dob 1975-04-12 --sex female
+expect_ok ts referral add --patient 1 --physician "Dr Fictive" --specialty X --reason pain --icd10 M54.50 --date 2026-01-02
+expect_ok ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05 --referral 1
+expect_ok ts session add --episode 1 --start 2026-01-05T10:00Z --minutes 60
+expect_ok ts observe --episode 1 --session 1 --instrument nprs --timepoint pre --at 2026-01-05T09:55Z --value 6
+expect_ok ts episode close 1 --end 2026-01-05
+
+entries() { sql "SELECT action || ' ' || record_type || ' ' || coalesce(record_id, '-') || ' ' || coalesce(patient_id, '-') || ' ' || outcome FROM audit WHERE record_type NOT IN ('practitioner', 'training') ORDER BY id"; }
+assert_eq "$(entries)" "create patient 1 1 ok
+create referral 1 1 ok
+create episode 1 1 ok
+create session 1 1 ok
+create observation 1 1 ok
+update episode 1 1 ok"
+
+n=$(sql 'SELECT count(*) FROM audit')
+expect_ok ts patient show 1
+expect_ok ts episode show 1
+expect_ok ts patient list
+expect_ok ts episode list
+expect_ok ts referral show 1
+expect_ok ts session show 1
+assert_eq "$(sql "SELECT count(*) FROM audit WHERE id > $n")" "6"
+assert_eq "$(sql "SELECT group_concat(action || ' ' || record_type, ', ') FROM audit WHERE id > $n")" \
+  "read patient, read episode, list patient, list episode, read referral, read session"
+assert_eq "$(sql "SELECT count(*) FROM audit WHERE actor = 'cli' AND client = 'local'")" "$(sql 'SELECT count(*) FROM audit')"
+
+# A refused write leaves nothing but, for a clinical refusal, its record.
+n=$(sql 'SELECT count(*) FROM audit')
+expect_refused 2 "dob" ts patient add --name X --dob 2030-01-01 --sex male
+assert_eq "$(sql 'SELECT count(*) FROM audit')" "$n"
+
+# No names in the log; the chain is whole, and an edit is found.
+! sqlite3 "$TOUCHSTONE_DB" .dump | grep '^INSERT INTO audit' | grep -q 'Synthetic' || fail "a name reached the audit log"
+first_hash=$(sql 'SELECT hash FROM audit WHERE id = 1')
+[ ${#first_hash} -eq 64 ] || fail "audit hash is not SHA-256 hex"
+assert_eq "$(sql 'SELECT count(*) FROM audit a JOIN audit b ON b.id = a.id + 1 WHERE b.prev_hash <> a.hash')" "0"
+! sql "UPDATE audit SET outcome = 'x' WHERE id = 1" 2>/dev/null || fail "the audit log accepted an update"

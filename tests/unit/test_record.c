@@ -1,0 +1,739 @@
+/* Unit tests for record/: field rules, clinical rules, access rules and the
+ * audit trail, each against a real SQLite file in a temporary folder. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "record/access.h"
+#include "record/audit.h"
+#include "record/clinic.h"
+#include "record/demo.h"
+#include "record/episode.h"
+#include "record/observation.h"
+#include "record/patient.h"
+#include "record/practitioner.h"
+#include "record/random.h"
+#include "record/referral.h"
+#include "record/scope.h"
+#include "record/session.h"
+#include "record/training.h"
+
+static char dir[64];
+static char path[128];
+static struct store *s;
+
+static void setup(void)
+{
+    setenv("TOUCHSTONE_NOW", "2026-06-30T12:00:00Z", 1);
+    setenv("TZ", "UTC", 1);
+    snprintf(dir, sizeof(dir), "/tmp/ts-record-XXXXXX");
+    cr_assert(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/clinic.db", dir);
+    struct err e = ERR_INIT;
+    cr_assert_eq(clinic_init(path, "Synthetic Test Clinic", &e), 0, "%s",
+                 e.message);
+    cr_assert_eq(store_open(path, STORE_EXISTING, &s, &e), 0, "%s",
+                 e.message);
+}
+
+static void teardown(void)
+{
+    store_close(s);
+    char cmd[192];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(record, .init = setup, .fini = teardown);
+TestSuite(access, .init = setup, .fini = teardown);
+TestSuite(demo, .init = setup, .fini = teardown);
+
+static int64_t count(const char *table)
+{
+    char sql[128];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+    return store_query_int(s, sql);
+}
+
+/* A practitioner trained (baseline and protocol) in low-back-pain. */
+static int64_t trained_practitioner(const char *name)
+{
+    struct err e = ERR_INIT;
+    struct practitioner_new p = {.name = name, .license = "SYN-1",
+                                 .credentials = "LMT"};
+    int64_t id, t;
+    cr_assert_eq(practitioner_add(s, &actor_cli, &p, &id, &e), 0, "%s",
+                 e.message);
+    struct training_new base = {id, SCOPE_FULL_BODY_PROTOCOL, 150,
+                                "2020-01-01", NULL};
+    struct training_new lbp = {id, "low-back-pain", 40, "2021-01-01",
+                               "Synthetic Institute"};
+    cr_assert_eq(training_add(s, &actor_cli, &base, &t, &e), 0, "%s",
+                 e.message);
+    cr_assert_eq(training_add(s, &actor_cli, &lbp, &t, &e), 0, "%s",
+                 e.message);
+    return id;
+}
+
+static int64_t patient(const struct actor *who, const char *name)
+{
+    struct err e = ERR_INIT;
+    struct patient_new p = {.name = name, .birth_date = "1970-05-06",
+                            .sex = "female"};
+    int64_t id;
+    cr_assert_eq(patient_add(s, who, &p, &id, &e), 0, "%s", e.message);
+    return id;
+}
+
+static int64_t episode(const struct actor *who, int64_t pat, int64_t prac,
+                       const char *start)
+{
+    struct err e = ERR_INIT;
+    struct episode_new in = {.patient_id = pat, .practitioner_id = prac,
+                             .protocol_id = "low-back-pain",
+                             .icd10 = "M54.50", .started_on = start,
+                             .chronicity_weeks = -1, .comorbidities = -1};
+    int64_t id;
+    cr_assert_eq(episode_open(s, who, &in, &id, NULL, &e), 0, "%s",
+                 e.message);
+    return id;
+}
+
+static int64_t session(int64_t ep, const char *start)
+{
+    struct err e = ERR_INIT;
+    struct session_phase phases[] = {{"introductory", 10}, {"kneading", 30}};
+    struct session_new in = {.episode_id = ep, .started_at = start,
+                             .minutes = 50, .phases = phases,
+                             .phase_count = 2};
+    int64_t id;
+    cr_assert_eq(session_add(s, &actor_cli, &in, &id, &e), 0, "%s",
+                 e.message);
+    return id;
+}
+
+/* Expects patient_add to refuse the input on field, changing nothing. */
+static void refuse_patient(struct patient_new in, const char *field,
+                           const char *message)
+{
+    struct err e = ERR_INIT;
+    int64_t before = count("patient"), id = 0;
+    cr_assert_eq(patient_add(s, &actor_cli, &in, &id, &e), -1);
+    cr_assert_eq(e.code, ERR_INPUT);
+    cr_assert_str_eq(e.field, field);
+    cr_assert(strstr(e.message, message), "'%s' lacks '%s'", e.message,
+              message);
+    cr_assert_eq(count("patient"), before);
+}
+
+Test(record, patient_fields_are_validated)
+{
+    struct patient_new ok = {.name = "Pat Synthetic", .birth_date = "1980-02-29",
+                             .sex = "female"};
+    struct patient_new in = ok;
+    in.birth_date = "2026-07-01";
+    refuse_patient(in, "dob", "in the future");
+    in.birth_date = "2023-02-29";
+    refuse_patient(in, "dob", "not a real calendar date");
+    in.birth_date = "1880-01-01";
+    refuse_patient(in, "dob", "more than 130 years ago");
+    in = ok;
+    in.sex = "f";
+    refuse_patient(in, "sex", "not one of");
+    in.sex = NULL;
+    refuse_patient(in, "sex", "missing");
+    in = ok;
+    in.name = "";
+    refuse_patient(in, "name", "must not be empty");
+    in.name = "Pat\x01";
+    refuse_patient(in, "name", "control character");
+    char long_name[202];
+    memset(long_name, 'a', 201);
+    long_name[201] = '\0';
+    in.name = long_name;
+    refuse_patient(in, "name", "too long");
+    in = ok;
+    in.zip = "1234";
+    refuse_patient(in, "zip", "not a ZIP code");
+    in.zip = "12345-678";
+    refuse_patient(in, "zip", "not a ZIP code");
+    in = ok;
+    in.phone = "555 CALL ME";
+    refuse_patient(in, "phone", "not a phone number");
+    in.phone = "+() -.";
+    refuse_patient(in, "phone", "no digits");
+    in = ok;
+    in.email = "nobody";
+    refuse_patient(in, "email", "not an email address");
+
+    in = ok;
+    in.zip = "12345-6789";
+    in.phone = "+1 (555) 010-0199";
+    in.email = "pat@example.invalid";
+    struct err e = ERR_INIT;
+    int64_t id;
+    cr_assert_eq(patient_add(s, &actor_cli, &in, &id, &e), 0, "%s",
+                 e.message);
+    struct patient p;
+    cr_assert_eq(patient_get(s, &actor_cli, id, "id", &p, &e), 0);
+    cr_assert_str_eq(p.birth_date, "1980-02-29");
+    cr_assert_str_eq(p.zip, "12345-6789");
+}
+
+Test(record, practitioner_npi_and_training_are_checked)
+{
+    struct err e = ERR_INIT;
+    int64_t id;
+    /* 1234567893 is the CMS example NPI; changing its check digit breaks
+     * the Luhn sum. */
+    struct practitioner_new p = {.name = "Ada Synthetic", .license = "L-1",
+                                 .credentials = "LMT", .npi = "1234567890"};
+    cr_assert_eq(practitioner_add(s, &actor_cli, &p, &id, &e), -1);
+    cr_assert_str_eq(e.field, "npi");
+    p.npi = "1234567893";
+    cr_assert_eq(practitioner_add(s, &actor_cli, &p, &id, &e), 0);
+    struct training_new t = {id, "Low Back", 10, "2020-01-01", NULL};
+    int64_t tid;
+    cr_assert_eq(training_add(s, &actor_cli, &t, &tid, &e), -1);
+    cr_assert_str_eq(e.field, "protocol");
+    t.protocol_id = "low-back-pain";
+    t.hours = 0;
+    cr_assert_eq(training_add(s, &actor_cli, &t, &tid, &e), -1);
+    cr_assert_str_eq(e.field, "hours");
+    t.hours = NAN;
+    cr_assert_eq(training_add(s, &actor_cli, &t, &tid, &e), -1);
+    t.hours = 12;
+    t.practitioner_id = 99;
+    cr_assert_eq(training_add(s, &actor_cli, &t, &tid, &e), -1);
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+    cr_assert_str_eq(e.field, "practitioner");
+    cr_assert_eq(count("training"), 0);
+}
+
+Test(record, referral_must_match_the_episode_patient)
+{
+    struct err e = ERR_INIT;
+    int64_t pr = trained_practitioner("Ada Synthetic");
+    int64_t p1 = patient(&actor_cli, "One Synthetic");
+    int64_t p2 = patient(&actor_cli, "Two Synthetic");
+    struct referral_new r = {.patient_id = p1, .physician_name = "Dr Fictive",
+                             .physician_specialty = "Neurology",
+                             .reason = "back pain", .icd10 = "M54.50,M54.9x",
+                             .referred_on = "2026-01-02"};
+    int64_t ref;
+    cr_assert_eq(referral_add(s, &actor_cli, &r, &ref, &e), -1);
+    cr_assert_str_eq(e.field, "icd10");
+    r.icd10 = "M54.50,M54.59";
+    r.referred_on = "1969-01-01";
+    cr_assert_eq(referral_add(s, &actor_cli, &r, &ref, &e), -1);
+    cr_assert_str_eq(e.field, "date");
+    r.referred_on = "2026-01-02";
+    cr_assert_eq(referral_add(s, &actor_cli, &r, &ref, &e), 0, "%s",
+                 e.message);
+    struct episode_new in = {.patient_id = p2, .practitioner_id = pr,
+                             .protocol_id = "low-back-pain",
+                             .icd10 = "M54.50", .started_on = "2026-01-05",
+                             .referral_id = ref, .chronicity_weeks = -1,
+                             .comorbidities = -1};
+    int64_t id;
+    cr_assert_eq(episode_open(s, &actor_cli, &in, &id, NULL, &e), -1);
+    cr_assert_str_eq(e.field, "referral");
+    cr_assert(strstr(e.message, "another patient"));
+    in.patient_id = p1;
+    in.started_on = "2026-01-01";
+    cr_assert_eq(episode_open(s, &actor_cli, &in, &id, NULL, &e), -1);
+    cr_assert_str_eq(e.field, "start");
+    in.started_on = "2026-01-05";
+    cr_assert_eq(episode_open(s, &actor_cli, &in, &id, NULL, &e), 0, "%s",
+                 e.message);
+    cr_assert_eq(count("episode"), 1);
+}
+
+Test(record, scope_of_practice_refuses_and_names_trained_colleagues)
+{
+    struct err e = ERR_INIT;
+    int64_t trained = trained_practitioner("Trained Synthetic");
+    struct practitioner_new p = {.name = "Novice Synthetic", .license = "L-2",
+                                 .credentials = "LMT"};
+    int64_t novice, t;
+    cr_assert_eq(practitioner_add(s, &actor_cli, &p, &novice, &e), 0);
+    struct training_new base = {novice, SCOPE_FULL_BODY_PROTOCOL, 60,
+                                "2020-01-01", NULL};
+    cr_assert_eq(training_add(s, &actor_cli, &base, &t, &e), 0);
+    int64_t pat = patient(&actor_cli, "Pat Synthetic");
+    struct episode_new in = {.patient_id = pat, .practitioner_id = novice,
+                             .protocol_id = "low-back-pain",
+                             .icd10 = "M54.50", .started_on = "2026-01-05",
+                             .chronicity_weeks = -1, .comorbidities = -1};
+    struct buf note = BUF_INIT;
+    int64_t id;
+    cr_assert_eq(episode_open(s, &actor_cli, &in, &id, &note, &e), -1);
+    cr_assert_eq(e.code, ERR_SCOPE);
+    cr_assert(strstr(e.message, "60 of the 120 hours"), "%s", e.message);
+    cr_assert(strstr(note.data, "Trained Synthetic"), "%s", note.data);
+    cr_assert_eq(count("episode"), 0);
+    cr_assert_eq(count("episode_refusal"), 1);
+    buf_release(&note);
+    in.practitioner_id = trained;
+    cr_assert_eq(episode_open(s, &actor_cli, &in, &id, NULL, &e), 0, "%s",
+                 e.message);
+    (void)t;
+}
+
+Test(record, red_flag_yes_refuses_and_is_recorded)
+{
+    struct err e = ERR_INIT;
+    int64_t pr = trained_practitioner("Ada Synthetic");
+    int64_t pat = patient(&actor_cli, "Pat Synthetic");
+    struct screen_answer answers[] = {{"saddle-anaesthesia", 0},
+                                      {"unexplained-weight-loss", 1}};
+    struct episode_new in = {.patient_id = pat, .practitioner_id = pr,
+                             .protocol_id = "low-back-pain",
+                             .icd10 = "M54.50", .started_on = "2026-01-05",
+                             .chronicity_weeks = -1, .comorbidities = -1,
+                             .screen = answers, .screen_count = 2};
+    struct buf note = BUF_INIT;
+    int64_t id;
+    cr_assert_eq(episode_open(s, &actor_cli, &in, &id, &note, &e), -1);
+    cr_assert_eq(e.code, ERR_REFUSED);
+    cr_assert_str_eq(e.field, "red-flag");
+    cr_assert(strstr(note.data, "unexplained-weight-loss"));
+    cr_assert_eq(count("episode"), 0);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM episode_refusal"
+                                    " WHERE reason = 'red-flag' AND detail ="
+                                    " 'unexplained-weight-loss'"),
+                 1);
+    buf_release(&note);
+    answers[1].question_id = "saddle-anaesthesia";
+    answers[1].yes = 0;
+    cr_assert_eq(episode_open(s, &actor_cli, &in, &id, NULL, &e), -1);
+    cr_assert_eq(e.code, ERR_INPUT);
+    cr_assert(strstr(e.message, "more than once"));
+}
+
+Test(record, sessions_need_an_open_started_episode)
+{
+    struct err e = ERR_INIT;
+    int64_t pr = trained_practitioner("Ada Synthetic");
+    int64_t pat = patient(&actor_cli, "Pat Synthetic");
+    int64_t ep = episode(&actor_cli, pat, pr, "2026-01-05");
+    struct session_phase phases[] = {{"introductory", 10}, {"kneading", 45}};
+    struct session_new in = {.episode_id = ep,
+                             .started_at = "2026-01-04T10:00Z",
+                             .minutes = 50, .phases = phases,
+                             .phase_count = 2};
+    int64_t id;
+    cr_assert_eq(session_add(s, &actor_cli, &in, &id, &e), -1);
+    cr_assert_str_eq(e.field, "phase");
+    cr_assert(strstr(e.message, "55 minutes"));
+    phases[1].minutes = 20;
+    cr_assert_eq(session_add(s, &actor_cli, &in, &id, &e), -1);
+    cr_assert_str_eq(e.field, "start");
+    in.started_at = "2026-07-01T10:00Z";
+    cr_assert_eq(session_add(s, &actor_cli, &in, &id, &e), -1);
+    cr_assert(strstr(e.message, "in the future"));
+    in.started_at = "2026-01-05T10:00Z";
+    in.minutes = 601;
+    cr_assert_eq(session_add(s, &actor_cli, &in, &id, &e), -1);
+    cr_assert_str_eq(e.field, "minutes");
+    in.minutes = 50;
+    cr_assert_eq(session_add(s, &actor_cli, &in, &id, &e), 0, "%s",
+                 e.message);
+    /* Kneading 20 of 30 minutes is more than half: no finding. Kneading
+     * first and under half: two findings. */
+    cr_assert_eq(count("session_finding"), 0);
+    struct session_phase bad[] = {{"kneading", 10}, {"introductory", 10},
+                                  {"stretching", 20}};
+    in.phases = bad;
+    in.phase_count = 3;
+    in.started_at = "2026-01-12T10:00Z";
+    cr_assert_eq(session_add(s, &actor_cli, &in, &id, &e), 0);
+    struct session se;
+    cr_assert_eq(session_get(s, &actor_cli, id, "id", &se, &e), 0);
+    cr_assert_eq(se.phase_count, 3);
+    cr_assert_eq(se.finding_count, 2);
+    cr_assert_str_eq(se.findings[0].code, "introductory-not-first");
+    cr_assert_str_eq(se.findings[1].code, "kneading-under-half");
+    session_release(&se);
+
+    cr_assert_eq(episode_close(s, &actor_cli, ep, "2026-01-10", &e), -1);
+    cr_assert_str_eq(e.field, "end");
+    cr_assert(strstr(e.message, "last session"));
+    cr_assert_eq(episode_close(s, &actor_cli, ep, "2026-01-04", &e), -1);
+    cr_assert(strstr(e.message, "before the episode's start"));
+    cr_assert_eq(episode_close(s, &actor_cli, ep, "2026-01-12", &e), 0);
+    cr_assert_eq(episode_close(s, &actor_cli, ep, "2026-01-13", &e), -1);
+    cr_assert_eq(e.code, ERR_CONFLICT);
+    in.started_at = "2026-01-20T10:00Z";
+    cr_assert_eq(session_add(s, &actor_cli, &in, &id, &e), -1);
+    cr_assert_eq(e.code, ERR_CONFLICT);
+    cr_assert_eq(count("session"), 2);
+}
+
+Test(record, session_phase_text_is_parsed_strictly)
+{
+    struct err e = ERR_INIT;
+    struct session_phase ph;
+    cr_assert_eq(session_phase_parse("kneading:20", &ph, &e), 0);
+    cr_assert_str_eq(ph.name, "kneading");
+    cr_assert_eq(ph.minutes, 20);
+    const char *bad[] = {"kneading", "kneading:", ":20", "Kneading:20",
+                         "kneading:-1", "kneading:2x", "kneading: 20",
+                         "kneading:601", "kneading:99999999999999999999"};
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        cr_assert_eq(session_phase_parse(bad[i], &ph, &e), -1, "%s", bad[i]);
+        cr_assert_str_eq(e.field, "phase");
+    }
+}
+
+Test(record, observation_timepoints_follow_the_episode)
+{
+    struct err e = ERR_INIT;
+    int64_t pr = trained_practitioner("Ada Synthetic");
+    int64_t pat = patient(&actor_cli, "Pat Synthetic");
+    int64_t ep = episode(&actor_cli, pat, pr, "2026-01-05");
+    int64_t other = episode(&actor_cli, pat, pr, "2026-01-05");
+    int64_t se = session(ep, "2026-01-05T10:00Z");
+    int64_t se_other = session(other, "2026-01-05T12:00Z");
+    struct observation_new in = {.episode_id = ep, .instrument = "nprs",
+                                 .timepoint = "followup",
+                                 .observed_at = "2026-01-05T09:00Z",
+                                 .has_value = 1, .value = 7};
+    int64_t id;
+    cr_assert_eq(observation_add(s, &actor_cli, &in, &id, &e), -1);
+    cr_assert_str_eq(e.field, "timepoint");
+    in.timepoint = "pre";
+    cr_assert_eq(observation_add(s, &actor_cli, &in, &id, &e), -1);
+    cr_assert_str_eq(e.field, "session");
+    in.session_id = se_other;
+    cr_assert_eq(observation_add(s, &actor_cli, &in, &id, &e), -1);
+    cr_assert(strstr(e.message, "another episode"));
+    in.session_id = se;
+    in.timepoint = "during";
+    cr_assert_eq(observation_add(s, &actor_cli, &in, &id, &e), -1);
+    cr_assert_str_eq(e.field, "timepoint");
+    in.timepoint = "pre";
+    cr_assert_eq(observation_add(s, &actor_cli, &in, &id, &e), 0, "%s",
+                 e.message);
+    double items[] = {3, 2, NAN, 1};
+    in.items = items;
+    in.item_count = 4;
+    cr_assert_eq(observation_add(s, &actor_cli, &in, &id, &e), -1);
+    cr_assert_eq(e.code, ERR_INPUT);
+    in.has_value = 0;
+    in.timepoint = "post";
+    in.instrument = "odi";
+    in.observed_at = "2026-01-05T11:00Z";
+    cr_assert_eq(observation_add(s, &actor_cli, &in, &id, &e), 0, "%s",
+                 e.message);
+    struct observation o;
+    cr_assert_eq(observation_get(s, &actor_cli, id, "id", &o, &e), 0);
+    cr_assert_eq(o.item_count, 4);
+    cr_assert(isnan(o.items[2]));
+    cr_assert_eq(o.items[3], 1);
+    observation_release(&o);
+
+    cr_assert_eq(episode_close(s, &actor_cli, ep, "2026-02-01", &e), 0, "%s",
+                 e.message);
+    struct observation_new late = {.episode_id = ep, .instrument = "nprs",
+                                   .timepoint = "baseline",
+                                   .observed_at = "2026-03-01T10:00Z",
+                                   .has_value = 1, .value = 2};
+    cr_assert_eq(observation_add(s, &actor_cli, &late, &id, &e), -1);
+    cr_assert_eq(e.code, ERR_CONFLICT);
+    late.timepoint = "followup";
+    late.observed_at = "2026-01-31T10:00Z";
+    cr_assert_eq(observation_add(s, &actor_cli, &late, &id, &e), -1);
+    cr_assert_str_eq(e.field, "at");
+    late.observed_at = "2026-03-01T10:00Z";
+    cr_assert_eq(observation_add(s, &actor_cli, &late, &id, &e), 0);
+    cr_assert_eq(observation_get(s, &actor_cli, id, "id", &o, &e), 0);
+    cr_assert_eq(o.followup_days, 28);
+    observation_release(&o);
+}
+
+Test(record, compute_total_takes_one_kind_of_input)
+{
+    struct err e = ERR_INIT;
+    double total, value = 4, items[] = {1, 2, 3};
+    cr_assert_eq(observation_compute_total("nprs", NULL, 0, &value, &total,
+                                           &e),
+                 0);
+    cr_assert_eq(total, 4);
+    cr_assert_eq(observation_compute_total("nprs", items, 3, &value, &total,
+                                           &e),
+                 -1);
+    cr_assert_eq(observation_compute_total("nprs", NULL, 0, NULL, &total, &e),
+                 -1);
+    value = INFINITY;
+    cr_assert_eq(observation_compute_total("nprs", NULL, 0, &value, &total,
+                                           &e),
+                 -1);
+}
+
+Test(record, patient_search_escapes_like_wildcards)
+{
+    struct err e = ERR_INIT;
+    patient(&actor_cli, "Ann 100% Synthetic");
+    patient(&actor_cli, "Bob Synthetic_Two");
+    patient(&actor_cli, "Cy Synthetic");
+    struct patient_list l;
+    cr_assert_eq(patient_list(s, &actor_cli, "%", &l, &e), 0);
+    cr_assert_eq(l.count, 1);
+    cr_assert_str_eq(l.items[0].name, "Ann 100% Synthetic");
+    patient_list_release(&l);
+    cr_assert_eq(patient_list(s, &actor_cli, "_", &l, &e), 0);
+    cr_assert_eq(l.count, 1);
+    patient_list_release(&l);
+    cr_assert_eq(patient_list(s, &actor_cli, "SYNTHETIC", &l, &e), 0);
+    cr_assert_eq(l.count, 3);
+    patient_list_release(&l);
+    cr_assert_eq(patient_list(s, &actor_cli, NULL, &l, &e), 0);
+    cr_assert_eq(l.count, 3);
+    cr_assert_str_eq(l.items[0].name, "Ann 100% Synthetic");
+    patient_list_release(&l);
+    cr_assert_eq(patient_list(s, &actor_cli, "a\nb", &l, &e), -1);
+    cr_assert_str_eq(e.field, "search");
+}
+
+Test(record, reads_and_writes_are_audited_in_a_whole_chain)
+{
+    struct err e = ERR_INIT;
+    int64_t pr = trained_practitioner("Ada Synthetic");
+    int64_t pat = patient(&actor_cli, "Pat Synthetic");
+    int64_t ep = episode(&actor_cli, pat, pr, "2026-01-05");
+    struct patient p;
+    cr_assert_eq(patient_get(s, &actor_cli, pat, "id", &p, &e), 0);
+    struct episode_detail d;
+    cr_assert_eq(episode_show(s, &actor_cli, ep, &d, &e), 0);
+    episode_detail_release(&d);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM audit WHERE action"
+                                    " = 'read' AND record_type = 'patient'"),
+                 1);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM audit WHERE action"
+                                    " = 'create' AND record_type = 'episode'"
+                                    " AND outcome = 'ok'"),
+                 1);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM audit WHERE action"
+                                    " = 'read' AND record_type = 'episode'"),
+                 1);
+    cr_assert_eq(audit_verify(s, &e), count("audit"), "%s", e.message);
+}
+
+/* Access rules. */
+
+static struct actor therapist(int64_t practitioner, const char *email)
+{
+    struct actor a = {.user_id = practitioner + 100, .role = ROLE_THERAPIST,
+                      .practitioner_id = practitioner, .name = email,
+                      .client = "127.0.0.1"};
+    return a;
+}
+
+Test(access, therapists_see_only_their_own_patients)
+{
+    struct err e = ERR_INIT;
+    int64_t a_id = trained_practitioner("A Synthetic");
+    int64_t b_id = trained_practitioner("B Synthetic");
+    struct actor a = therapist(a_id, "a@example.invalid");
+    struct actor b = therapist(b_id, "b@example.invalid");
+    int64_t pa = patient(&actor_cli, "Patient Of A");
+    int64_t pb = patient(&actor_cli, "Patient Of B");
+    int64_t ea = episode(&actor_cli, pa, a_id, "2026-01-05");
+    episode(&actor_cli, pb, b_id, "2026-01-06");
+
+    struct patient p;
+    cr_assert_eq(patient_get(s, &a, pa, "id", &p, &e), 0, "%s", e.message);
+    cr_assert_eq(patient_get(s, &a, pb, "id", &p, &e), -1);
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+    char denied[64];
+    snprintf(denied, sizeof(denied), "no patient %lld", (long long)pb);
+    cr_assert_str_eq(e.message, denied);
+    /* The same answer as an id of nothing. */
+    cr_assert_eq(patient_get(s, &a, 9999, "id", &p, &e), -1);
+    cr_assert_str_eq(e.message, "no patient 9999");
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM audit WHERE outcome"
+                                    " = 'denied' AND actor ="
+                                    " 'a@example.invalid'"),
+                 2);
+
+    struct patient_list pl;
+    cr_assert_eq(patient_list(s, &a, NULL, &pl, &e), 0);
+    cr_assert_eq(pl.count, 1);
+    cr_assert_str_eq(pl.items[0].name, "Patient Of A");
+    patient_list_release(&pl);
+    struct episode_list el;
+    struct episode_filter all = {0};
+    cr_assert_eq(episode_list(s, &b, &all, &el, &e), 0);
+    cr_assert_eq(el.count, 1);
+    cr_assert_eq(el.items[0].patient_id, pb);
+    episode_list_release(&el);
+    struct episode_filter of_a = {.patient_id = pa};
+    cr_assert_eq(episode_list(s, &b, &of_a, &el, &e), -1);
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+
+    struct episode_detail d;
+    cr_assert_eq(episode_show(s, &b, ea, &d, &e), -1);
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+    cr_assert_eq(episode_close(s, &b, ea, "2026-02-01", &e), -1);
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+    struct session_phase ph[] = {{"introductory", 10}};
+    struct session_new sn = {.episode_id = ea,
+                             .started_at = "2026-01-06T10:00Z",
+                             .minutes = 30, .phases = ph, .phase_count = 1};
+    int64_t id;
+    cr_assert_eq(session_add(s, &b, &sn, &id, &e), -1);
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+    cr_assert_eq(session_add(s, &a, &sn, &id, &e), 0, "%s", e.message);
+    struct session se;
+    cr_assert_eq(session_get(s, &b, id, "id", &se, &e), -1);
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+    struct observation_new on = {.episode_id = ea, .instrument = "nprs",
+                                 .timepoint = "baseline",
+                                 .observed_at = "2026-01-05T09:00Z",
+                                 .has_value = 1, .value = 6};
+    cr_assert_eq(observation_add(s, &b, &on, &id, &e), -1);
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+    struct referral_new rn = {.patient_id = pa, .physician_name = "Dr Fictive",
+                              .physician_specialty = "Neurology",
+                              .reason = "pain", .icd10 = "M54.50",
+                              .referred_on = "2026-01-02"};
+    cr_assert_eq(referral_add(s, &b, &rn, &id, &e), -1);
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+    cr_assert_eq(referral_add(s, &a, &rn, &id, &e), 0);
+    struct referral r;
+    cr_assert_eq(referral_get(s, &b, id, "id", &r, &e), -1);
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+}
+
+Test(access, a_therapist_registers_a_patient_and_opens_the_first_episode)
+{
+    struct err e = ERR_INIT;
+    int64_t a_id = trained_practitioner("A Synthetic");
+    int64_t b_id = trained_practitioner("B Synthetic");
+    struct actor a = therapist(a_id, "a@example.invalid");
+    struct actor b = therapist(b_id, "b@example.invalid");
+    int64_t pat = patient(&a, "New Synthetic");
+    struct patient p;
+    cr_assert_eq(patient_get(s, &a, pat, "id", &p, &e), 0);
+    cr_assert_eq(p.created_by_practitioner, a_id);
+    cr_assert_eq(patient_get(s, &b, pat, "id", &p, &e), -1);
+    /* Not in another practitioner's name. */
+    struct episode_new in = {.patient_id = pat, .practitioner_id = b_id,
+                             .protocol_id = "low-back-pain",
+                             .icd10 = "M54.50", .started_on = "2026-01-05",
+                             .chronicity_weeks = -1, .comorbidities = -1};
+    int64_t id;
+    cr_assert_eq(episode_open(s, &a, &in, &id, NULL, &e), -1);
+    cr_assert_eq(e.code, ERR_AUTH);
+    cr_assert_eq(episode_open(s, &b, &in, &id, NULL, &e), -1);
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+    in.practitioner_id = a_id;
+    cr_assert_eq(episode_open(s, &a, &in, &id, NULL, &e), 0, "%s", e.message);
+    /* Practitioners: names only, training only one's own. */
+    struct practitioner_list pl;
+    cr_assert_eq(practitioner_list(s, &a, &pl, &e), 0);
+    cr_assert_eq(pl.count, 2);
+    for (size_t i = 0; i < pl.count; i++)
+        cr_assert_eq(pl.items[i].limited, pl.items[i].id != a_id);
+    cr_assert_str_eq(pl.items[1].license, "");
+    practitioner_list_release(&pl);
+    struct training_list tl;
+    cr_assert_eq(training_list(s, &a, b_id, &tl, &e), 0);
+    cr_assert_eq(tl.count, 0);
+    cr_assert_eq(training_list(s, &a, a_id, &tl, &e), 0);
+    cr_assert_eq(tl.count, 2);
+    training_list_release(&tl);
+    struct practitioner_new np = {.name = "X", .license = "L",
+                                  .credentials = "LMT"};
+    cr_assert_eq(practitioner_add(s, &a, &np, &id, &e), -1);
+    cr_assert_eq(e.code, ERR_AUTH);
+    struct training_new tn = {a_id, "migraine", 10, "2020-01-01", NULL};
+    cr_assert_eq(training_add(s, &a, &tn, &id, &e), -1);
+    cr_assert_eq(e.code, ERR_AUTH);
+}
+
+Test(access, researchers_get_no_patient_level_record)
+{
+    struct err e = ERR_INIT;
+    int64_t a_id = trained_practitioner("A Synthetic");
+    int64_t pat = patient(&actor_cli, "Pat Synthetic");
+    int64_t ep = episode(&actor_cli, pat, a_id, "2026-01-05");
+    struct actor r = {.user_id = 7, .role = ROLE_RESEARCHER,
+                      .name = "r@example.invalid", .client = "127.0.0.1"};
+    struct patient p;
+    cr_assert_eq(patient_get(s, &r, pat, "id", &p, &e), -1);
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+    struct patient_list pl;
+    cr_assert_eq(patient_list(s, &r, NULL, &pl, &e), 0);
+    cr_assert_eq(pl.count, 0);
+    patient_list_release(&pl);
+    struct episode_detail d;
+    cr_assert_eq(episode_show(s, &r, ep, &d, &e), -1);
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+    struct episode_list el;
+    struct episode_filter all = {0};
+    cr_assert_eq(episode_list(s, &r, &all, &el, &e), 0);
+    cr_assert_eq(el.count, 0);
+    struct patient_new np = {.name = "X", .birth_date = "1970-01-01",
+                             .sex = "male"};
+    int64_t id;
+    cr_assert_eq(patient_add(s, &r, &np, &id, &e), -1);
+    struct practitioner_detail pd;
+    cr_assert_eq(practitioner_show(s, &r, a_id, &pd, &e), 0);
+    cr_assert(pd.practitioner.limited);
+    cr_assert_eq(pd.training.count, 0);
+    practitioner_detail_release(&pd);
+}
+
+/* The demo and its generator. */
+
+Test(demo, splitmix64_matches_the_reference_sequence)
+{
+    /* Vigna's splitmix64.c from state 0; the same three values from an
+     * independent Python transcription of the algorithm. */
+    struct prng r;
+    prng_seed(&r, 0);
+    cr_assert_eq(prng_next(&r), 0xe220a8397b1dcdafULL);
+    cr_assert_eq(prng_next(&r), 0x6e789e6aa1b965f4ULL);
+    cr_assert_eq(prng_next(&r), 0x06c45d188009454fULL);
+    for (int i = 0; i < 1000; i++) {
+        double u = prng_uniform(&r);
+        cr_assert(u >= 0 && u < 1);
+        long v = prng_range(&r, 3, 5);
+        cr_assert(v >= 3 && v <= 5);
+    }
+}
+
+Test(demo, fills_an_empty_clinic_once_with_a_rich_history)
+{
+    struct err e = ERR_INIT;
+    struct demo_summary sum;
+    cr_assert_eq(demo_fill(s, &actor_cli, 7, &sum, &e), 0, "%s", e.message);
+    cr_assert_eq(sum.patients, count("patient"));
+    cr_assert_eq(sum.observations, count("observation"));
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM patient WHERE"
+                                    " synthetic = 0"),
+                 0);
+    /* One therapist with at least 25 complete low-back-pain episodes. */
+    cr_assert_geq(store_query_int(
+                      s, "SELECT max(n) FROM (SELECT count(*) AS n FROM"
+                         " episode WHERE protocol_id = 'low-back-pain' AND"
+                         " ended_on IS NOT NULL GROUP BY practitioner_id)"),
+                  25);
+    /* Sessions: introductory first; each has phases. */
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM session_phase WHERE"
+                                    " position = 1 AND name <>"
+                                    " 'introductory'"),
+                 0);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM observation WHERE"
+                                    " timepoint = 'followup'") > 0,
+                 1);
+    cr_assert_eq(demo_fill(s, &actor_cli, 7, &sum, &e), -1);
+    cr_assert_eq(e.code, ERR_CONFLICT);
+    cr_assert_eq(audit_verify(s, &e), count("audit"));
+}
