@@ -1,6 +1,7 @@
 /* touchstone demo: a synthetic clinic to explore. */
 #include "cli/cli.h"
 #include "record/clinic.h"
+#include "record/clinic_key.h"
 #include "record/demo.h"
 #include "record/practitioner.h"
 #include "record/user.h"
@@ -54,6 +55,9 @@ int cmd_demo(struct cli *c, int argc, const char **argv)
             store_close(c->store);
             c->store = NULL;
             unlink(c->db_path);
+            char *key = clinic_key_path(c->db_path);
+            unlink(key);
+            free(key);
         }
         return cli_fail(c, &e);
     }

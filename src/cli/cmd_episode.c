@@ -1,4 +1,5 @@
 /* touchstone episode: episodes of care. */
+#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "core/util.h"
 #include "record/episode.h"
@@ -108,7 +109,9 @@ static int episode_open_cmd(struct cli *c, int argc, const char **argv)
         OPT_END,
     };
     if (cli_parse(c, argc, argv, opts,
-                  "Opens an episode of care and prints the new id. Refused "
+                  "Opens an episode of care and prints the new id. Every "
+                  "red-flag question of the protocol must be answered "
+                  "(see 'touchstone catalog show PROTOCOL_ID'). Refused "
                   "with status 3 when the practitioner is not trained in "
                   "the protocol or a red flag is answered yes; the note "
                   "for the patient's file is printed.") < 0)
@@ -135,10 +138,15 @@ static int episode_open_cmd(struct cli *c, int argc, const char **argv)
     in.screen = answers;
     struct buf note = BUF_INIT;
     int64_t id;
-    int rc = cli_open_store(c, &e);
+    struct catalog *cat = NULL;
+    int rc = c->catalog_dir ? catalog_load(c->catalog_dir, &cat, &e) : 0;
+    in.catalog = cat;
+    if (rc == 0)
+        rc = cli_open_store(c, &e);
     if (rc == 0)
         rc = episode_open(c->store, &actor_cli, &in, &id, &note, &e);
     json_decref(screen_doc);
+    catalog_free(cat);
     if (rc < 0) {
         int status = cli_fail(c, &e);
         if (note.len && c->json)

@@ -1,4 +1,5 @@
 /* touchstone session: treatment sessions. */
+#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "core/util.h"
 #include "record/record_json.h"
@@ -47,9 +48,17 @@ static int session_add_cmd(struct cli *c, int argc, const char **argv)
         if (session_phase_parse(phase_texts.items[i], &phases[i], &e) < 0)
             return cli_fail(c, &e);
     int64_t id;
-    if (cli_parse_id(episode, "episode", &in.episode_id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        session_add(c->store, &actor_cli, &in, &id, &e) < 0)
+    struct catalog *cat = NULL;
+    int rc = cli_parse_id(episode, "episode", &in.episode_id, &e);
+    if (rc == 0 && c->catalog_dir)
+        rc = catalog_load(c->catalog_dir, &cat, &e);
+    in.catalog = cat;
+    if (rc == 0)
+        rc = cli_open_store(c, &e);
+    if (rc == 0)
+        rc = session_add(c->store, &actor_cli, &in, &id, &e);
+    catalog_free(cat);
+    if (rc < 0)
         return cli_fail(c, &e);
     return cli_print_id(c, id);
 }

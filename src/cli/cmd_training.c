@@ -1,4 +1,5 @@
 /* touchstone training: a practitioner's training records. */
+#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "record/record_json.h"
 #include "record/training.h"
@@ -30,10 +31,18 @@ static int training_add_cmd(struct cli *c, int argc, const char **argv)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
-    if (cli_parse_id(practitioner, "practitioner", &in.practitioner_id,
-                     &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        training_add(c->store, &actor_cli, &in, &id, &e) < 0)
+    struct catalog *cat = NULL;
+    int rc = cli_parse_id(practitioner, "practitioner", &in.practitioner_id,
+                          &e);
+    if (rc == 0 && c->catalog_dir)
+        rc = catalog_load(c->catalog_dir, &cat, &e);
+    in.catalog = cat;
+    if (rc == 0)
+        rc = cli_open_store(c, &e);
+    if (rc == 0)
+        rc = training_add(c->store, &actor_cli, &in, &id, &e);
+    catalog_free(cat);
+    if (rc < 0)
         return cli_fail(c, &e);
     return cli_print_id(c, id);
 }

@@ -1,8 +1,11 @@
 #include "record/demo.h"
 #include "record/access.h"
+#include "catalog/catalog.h"
 #include "record/audit.h"
+#include "record/fidelity.h"
 #include "record/internal.h"
 #include "record/random.h"
+#include "record/scope.h"
 #include "core/util.h"
 
 #include <math.h>
@@ -67,20 +70,17 @@ struct demo_protocol {
     const char *reason;
     const char *primary;   /* instrument measured pre and post */
     const char *secondary; /* at baseline, discharge and follow-up */
-    const char *phases[2]; /* after introductory and kneading */
 };
 
 static const struct demo_protocol protocols[] = {
-    {"low-back-pain", {"M54.50", "M54.59"}, "low back pain", "nprs", "odi",
-     {"trigger-point", "stretching"}},
-    {"sciatica", {"M54.31", "M54.32"}, "sciatica", "nprs", "odi",
-     {"trigger-point", "stretching"}},
+    {"low-back-pain", {"M54.50", "M54.59"}, "low back pain", "nprs", "odi"},
+    {"sciatica", {"M54.31", "M54.32"}, "sciatica", "nprs", "odi"},
     {"tension-headache", {"G44.209", "G44.229"}, "tension-type headache",
-     "nprs", "hit-6", {"trigger-point", "friction"}},
+     "nprs", "hit6"},
     {"migraine", {"G43.909", "G43.009"}, "migraine without aura", "nprs",
-     "hit-6", {"circulatory", "friction"}},
+     "hit6"},
     {"stress-management-full-body", {"F43.9", "Z73.3"}, "stress", "nprs",
-     "pss-10", {"circulatory", "closing"}},
+     "pss10"},
 };
 
 static const char *const first_names[] = {
@@ -161,10 +161,16 @@ static int add_practitioners(struct demo *d)
             return -1;
         for (int k = 0; k < 4 && t->protocols[k]; k++) {
             date_text(d->today - 760 - prng_range(&d->r, 0, 300), completed);
+            const struct protocol *cp =
+                catalog_find(scope_catalog(NULL), t->protocols[k]);
+            if (!cp)
+                BUG("demo protocol '%s' is not in the catalog",
+                    t->protocols[k]);
             struct training_new tr = {
                 .practitioner_id = d->practitioner_ids[i],
                 .protocol_id = t->protocols[k],
-                .hours = (double)(24 + 8 * prng_range(&d->r, 0, 3)),
+                .hours = (double)(protocol_required_hours(cp) +
+                                  8 * prng_range(&d->r, 0, 3)),
                 .completed_on = completed,
                 .provider = "Demo Institute (synthetic)",
             };
@@ -220,7 +226,7 @@ static size_t instrument_items(struct demo *d, const char *instrument,
         }
         return 10;
     }
-    if (!strcmp(instrument, "hit-6")) {
+    if (!strcmp(instrument, "hit6")) {
         /* 6 answers worth 6, 8, 10, 11 or 13; total 36-78. */
         static const double worth[] = {6, 8, 10, 11, 13};
         double level = clamp((total - 36.0) / 42.0 * 4.0, 0, 4);
@@ -230,7 +236,7 @@ static size_t instrument_items(struct demo *d, const char *instrument,
         }
         return 6;
     }
-    if (!strcmp(instrument, "pss-10")) {
+    if (!strcmp(instrument, "pss10")) {
         /* 10 items 0-4; items 4, 5, 7 and 8 are reverse-scored. */
         double level = clamp(total / 10.0, 0, 4);
         for (int i = 0; i < 10; i++) {
@@ -241,6 +247,34 @@ static size_t instrument_items(struct demo *d, const char *instrument,
         return 10;
     }
     return 0;
+}
+
+/* The phases of a session as the protocol plans them; with probability
+ * 1 - fidelity, a session that skimps on kneading. */
+static size_t demo_phases(struct demo *d, const struct protocol *p,
+                          int minutes, double fidelity,
+                          struct session_phase *phases)
+{
+    const char *names[PROTOCOL_MAX_PHASES];
+    int mins[PROTOCOL_MAX_PHASES];
+    int n = fidelity_plan(p, minutes, names, mins, PROTOCOL_MAX_PHASES);
+    if (n < 0)
+        BUG("no plan of %d minutes for %s", minutes, p->id);
+    if (prng_uniform(&d->r) > fidelity && n > 2) {
+        /* Kneading cut short; the time goes to the last phase. */
+        int cut = minutes / 4;
+        for (int i = 0; i < n; i++)
+            if (!strcmp(names[i], "kneading") && mins[i] > cut) {
+                mins[i] -= cut;
+                mins[n - 1] += cut;
+                break;
+            }
+    }
+    for (int i = 0; i < n; i++) {
+        record_copy(phases[i].name, sizeof(phases[i].name), names[i]);
+        phases[i].minutes = mins[i];
+    }
+    return (size_t)n;
 }
 
 static int observe(struct demo *d, int64_t episode, int64_t session,
@@ -271,10 +305,10 @@ static int observe(struct demo *d, int64_t episode, int64_t session,
 static void secondary_scale(const char *instrument, double *best,
                             double *worst)
 {
-    if (!strcmp(instrument, "hit-6")) {
+    if (!strcmp(instrument, "hit6")) {
         *best = 36;
         *worst = 78;
-    } else if (!strcmp(instrument, "pss-10")) {
+    } else if (!strcmp(instrument, "pss10")) {
         *best = 0;
         *worst = 40;
     } else {
@@ -288,6 +322,9 @@ static int add_episode(struct demo *d, const struct demo_plan *plan,
 {
     const struct demo_therapist *t = &therapists[plan->therapist];
     const struct demo_protocol *p = protocol_find(plan->protocol);
+    const struct protocol *cp = catalog_find(scope_catalog(NULL), p->id);
+    if (!cp)
+        BUG("demo protocol '%s' is not in the catalog", p->id);
     int sessions = (int)prng_range(&d->r, 4, 9);
     long start = complete ? d->today - prng_range(&d->r, 120, 720)
                           : d->today - prng_range(&d->r, 8, 30);
@@ -344,27 +381,19 @@ static int add_episode(struct demo *d, const struct demo_plan *plan,
             day += prng_range(&d->r, 5, 9);
         if (day >= d->today)
             break; /* sessions up to yesterday: never in the future */
-        int minutes = prng_range(&d->r, 0, 3) ? 60 : 45;
+        int minutes = k == 1 ? cp->minutes_max
+                             : cp->minutes_default +
+                                   5 * (int)prng_range(&d->r, 0, 2);
+        if (minutes > cp->minutes_max)
+            minutes = cp->minutes_max;
         int minute = 600 + 60 * (int)prng_range(&d->r, 0, 6);
-        struct session_phase phases[4];
-        int intro = minutes / 6;
-        int kneading = minutes / 2 + (int)prng_range(&d->r, 2, 8);
-        if (prng_uniform(&d->r) > t->fidelity)
-            kneading = minutes / 2 - (int)prng_range(&d->r, 5, 10);
-        int rest = minutes - intro - kneading - (int)prng_range(&d->r, 0, 4);
-        snprintf(phases[0].name, sizeof(phases[0].name), "introductory");
-        phases[0].minutes = intro;
-        snprintf(phases[1].name, sizeof(phases[1].name), "kneading");
-        phases[1].minutes = kneading;
-        snprintf(phases[2].name, sizeof(phases[2].name), "%s", p->phases[0]);
-        phases[2].minutes = rest / 2;
-        snprintf(phases[3].name, sizeof(phases[3].name), "%s", p->phases[1]);
-        phases[3].minutes = rest - rest / 2;
+        struct session_phase phases[PROTOCOL_MAX_PHASES];
+        size_t phase_count = demo_phases(d, cp, minutes, t->fidelity, phases);
         char at[CLOCK_INSTANT_LEN];
         instant_text(day, minute, at);
         struct session_new sn = {
             .episode_id = episode, .started_at = at, .minutes = minutes,
-            .phases = phases, .phase_count = 4,
+            .phases = phases, .phase_count = phase_count,
             .note = k == 1 ? "Synthetic demo session: intake and first "
                              "treatment."
                            : NULL,

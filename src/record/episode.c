@@ -15,7 +15,7 @@ static int episode_validate(const struct episode_new *in, struct err *e)
         return err_set(e, ERR_INPUT, "patient", "missing");
     if (in->practitioner_id <= 0)
         return err_set(e, ERR_INPUT, "practitioner", "missing");
-    if (validate_slug(in->protocol_id, "protocol", e) < 0)
+    if (!scope_protocol(in->catalog, in->protocol_id, "protocol", e))
         return -1;
     if (!in->icd10)
         return err_set(e, ERR_INPUT, "icd10", "missing");
@@ -172,13 +172,19 @@ int episode_open(struct store *s, const struct actor *caller,
     char flag[RECORD_CODE_MAX + 1];
     const char *reason = NULL;
     char detail[RECORD_CODE_MAX + 1] = "";
-    if (scope_screen(in->protocol_id, in->screen, in->screen_count, flag,
-                     &refusal_note, e) < 0) {
+    const struct protocol *p =
+        scope_protocol(in->catalog, in->protocol_id, "protocol", e);
+    if (!p) {
+        store_rollback(s);
+        return -1;
+    }
+    if (scope_screen(p, in->screen, in->screen_count, flag, &refusal_note,
+                     e) < 0) {
         if (e->code == ERR_REFUSED) {
             reason = "red-flag";
             record_copy(detail, sizeof(detail), flag);
         }
-    } else if (scope_check(s, in->practitioner_id, in->protocol_id,
+    } else if (scope_check(s, in->catalog, in->practitioner_id, p,
                            &refusal_note, e) < 0) {
         if (e->code == ERR_SCOPE) {
             reason = "scope";

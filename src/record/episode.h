@@ -24,6 +24,8 @@
 #include "record/session.h"
 #include "store/store.h"
 
+struct catalog;
+
 #define EPISODE_CHRONICITY_MAX 5200 /* weeks (100 years) */
 #define EPISODE_COMORBIDITIES_MAX 50
 
@@ -49,6 +51,9 @@ struct episode_new {
     const struct screen_answer *screen; /* "red-flag" answers */
     size_t screen_count;
     int synthetic; /* unused by the record (episodes carry no flag) */
+    /* The catalog of protocols (training, red flags); NULL: the shipped
+     * catalog. */
+    const struct catalog *catalog;
 };
 
 /* No owned memory. */

@@ -1,4 +1,5 @@
 #include "record/observation.h"
+#include "catalog/instrument.h"
 #include "record/access.h"
 #include "record/audit.h"
 #include "record/episode.h"
@@ -10,8 +11,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define OBSERVATION_VALUE_MAX 1e6
 
 int observation_timepoint_valid(const char *timepoint)
 {
@@ -27,33 +26,46 @@ int observation_compute_total(const char *instrument, const double *items,
                               size_t n, const double *value, double *total,
                               struct err *e)
 {
-    (void)instrument;
     if ((n > 0) == (value != NULL))
         return err_set(e, ERR_INPUT, "items",
                        "give either item responses or a single value");
+    const struct instrument *in = instrument_find(instrument);
+    if (!in)
+        return err_set(e, ERR_INPUT, "instrument",
+                       "'%.64s' is not an instrument of the catalog (see "
+                       "'touchstone instrument list')",
+                       instrument ? instrument : "");
+    struct score score;
+    struct err inner = ERR_INIT;
+    int rc;
     if (value) {
-        if (!isfinite(*value) || fabs(*value) > OBSERVATION_VALUE_MAX)
+        if (!instrument_accepts_value(in))
             return err_set(e, ERR_INPUT, "value",
-                           "%g is out of range (at most %g in size)", *value,
-                           OBSERVATION_VALUE_MAX);
-        *total = *value;
-        return 0;
-    }
-    /* Items: the sum of the answered responses. */
-    double sum = 0;
-    size_t answered = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(items[i]))
-            continue;
-        if (!isfinite(items[i]) || fabs(items[i]) > OBSERVATION_VALUE_MAX)
+                           "%s takes item responses (--items), not a single "
+                           "value",
+                           in->code);
+        rc = instrument_score(in, value, NULL, 1, &score, &inner);
+    } else {
+        if (n > INSTRUMENT_MAX_ITEMS)
             return err_set(e, ERR_INPUT, "items",
-                           "item %zu: %g is out of range", i + 1, items[i]);
-        sum += items[i];
-        answered++;
+                           "%s needs at most %d items, got %zu", in->code,
+                           in->item_count, n);
+        int present[INSTRUMENT_MAX_ITEMS];
+        for (size_t i = 0; i < n; i++)
+            present[i] = !isnan(items[i]);
+        rc = instrument_score(in, items, present, (int)n, &score, &inner);
     }
-    if (!answered)
-        return err_set(e, ERR_INPUT, "items", "no item is answered");
-    *total = sum;
+    if (rc < 0) {
+        /* The scoring rule names the item ("item 4", "systolic"); the
+         * field is the option that carried it. */
+        const char *field = value ? "value" : "items";
+        if (!strcmp(inner.field, "items") || !strcmp(inner.field, "value") ||
+            !inner.field[0] || value)
+            return err_set(e, ERR_INPUT, field, "%s", inner.message);
+        return err_set(e, ERR_INPUT, field, "%s: %s", inner.field,
+                       inner.message);
+    }
+    *total = score.total;
     return 0;
 }
 

@@ -1,60 +1,102 @@
 #include "record/scope.h"
+#include "catalog/catalog.h"
+#include "record/fidelity.h"
 #include "record/internal.h"
 #include "record/validate.h"
 #include "core/util.h"
 
-#include <stdarg.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Hours of training protocol_id needs of its own, beyond the full-body
- * baseline: any completed training (more than 0 hours). */
-static double protocol_required_hours(const char *protocol_id)
+static struct catalog *shipped;
+static pthread_once_t shipped_once = PTHREAD_ONCE_INIT;
+
+static void load_shipped(void)
 {
-    if (!strcmp(protocol_id, SCOPE_FULL_BODY_PROTOCOL))
-        return SCOPE_FULL_BODY_HOURS;
-    return 0.0;
+    struct err e = ERR_INIT;
+    if (catalog_load(NULL, &shipped, &e) < 0)
+        BUG("the shipped catalog does not load: %s", e.message);
 }
 
-/* 1 when the practitioner's training covers the protocol; fills the hours
- * they have (baseline and protocol-specific). */
-static int trained(struct store *s, int64_t practitioner_id,
-                   const char *protocol_id, double *baseline, double *own)
+const struct catalog *scope_catalog(const struct catalog *given)
 {
-    double need = protocol_required_hours(protocol_id);
-    *baseline = training_hours(s, practitioner_id, SCOPE_FULL_BODY_PROTOCOL);
-    *own = training_hours(s, practitioner_id, protocol_id);
-    if (*baseline < SCOPE_FULL_BODY_HOURS)
-        return 0;
-    return need > 0 ? *own >= need : *own > 0;
+    if (given)
+        return given;
+    pthread_once(&shipped_once, load_shipped);
+    return shipped;
 }
 
-int scope_check(struct store *s, int64_t practitioner_id,
-                const char *protocol_id, struct buf *note, struct err *e)
+const struct protocol *scope_protocol(const struct catalog *cat,
+                                      const char *protocol_id,
+                                      const char *field, struct err *e)
 {
-    double baseline, own;
-    if (trained(s, practitioner_id, protocol_id, &baseline, &own))
+    if (validate_slug(protocol_id, field, e) < 0)
+        return NULL;
+    const struct protocol *p = catalog_find(scope_catalog(cat), protocol_id);
+    if (!p)
+        err_set(e, ERR_INPUT, field,
+                "'%s' is not a protocol of the catalog (see 'touchstone "
+                "catalog list')",
+                protocol_id);
+    return p;
+}
+
+/* The hours practitioner_id lacks for p: of the baseline and of p itself
+ * (0 when trained). */
+static void missing_hours(struct store *s, const struct catalog *cat,
+                          int64_t practitioner_id, const struct protocol *p,
+                          double *baseline_have, double *baseline_need,
+                          double *own_have, double *own_need)
+{
+    *own_need = protocol_required_hours(p);
+    *own_have = training_hours(s, practitioner_id, p->id);
+    *baseline_need =
+        protocol_requires_baseline(p) ? catalog_baseline_hours(cat) : 0;
+    *baseline_have = *baseline_need > 0
+                         ? training_hours(s, practitioner_id,
+                                          CATALOG_BASELINE_ID)
+                         : 0;
+}
+
+static int trained(struct store *s, const struct catalog *cat,
+                   int64_t practitioner_id, const struct protocol *p)
+{
+    double bh, bn, oh, on;
+    missing_hours(s, cat, practitioner_id, p, &bh, &bn, &oh, &on);
+    return bh >= bn && oh >= on && oh > 0;
+}
+
+int scope_check(struct store *s, const struct catalog *cat,
+                int64_t practitioner_id, const struct protocol *p,
+                struct buf *note, struct err *e)
+{
+    cat = scope_catalog(cat);
+    if (trained(s, cat, practitioner_id, p))
         return 0;
-    char missing[256];
-    int full_body = !strcmp(protocol_id, SCOPE_FULL_BODY_PROTOCOL);
-    if (baseline < SCOPE_FULL_BODY_HOURS)
-        snprintf(missing, sizeof(missing),
-                 "%g of the %g hours of %s training%s", baseline,
-                 SCOPE_FULL_BODY_HOURS, SCOPE_FULL_BODY_PROTOCOL,
-                 full_body || own > 0 ? "" : ", and no training in the "
-                                             "protocol");
-    else
-        snprintf(missing, sizeof(missing), "no training in %.64s",
-                 protocol_id);
+    double bh, bn, oh, on;
+    missing_hours(s, cat, practitioner_id, p, &bh, &bn, &oh, &on);
+    char missing[256] = "";
+    size_t len = 0;
+    if (bh < bn)
+        len += (size_t)snprintf(missing, sizeof(missing),
+                                "%g of the %g hours of %s training", bh, bn,
+                                CATALOG_BASELINE_ID);
+    if (oh < on || oh <= 0)
+        snprintf(missing + len, sizeof(missing) - len,
+                 "%s%g of the %g hours of %s training", len ? " and " : "",
+                 oh, on, p->id);
     err_set(e, ERR_SCOPE, "practitioner",
-            "practitioner %lld is not trained in %.64s (has %s): refer the "
+            "practitioner %lld is not trained in %s (has %s): refer the "
             "patient to a trained colleague",
-            (long long)practitioner_id, protocol_id, missing);
+            (long long)practitioner_id, p->id, missing);
     if (!note)
         return -1;
-    buf_printf(note, "Outside scope of practice: practitioner %lld has %s "
-                     "for the %s protocol.\n",
-               (long long)practitioner_id, missing, protocol_id);
+    buf_printf(note,
+               "Outside scope of practice: practitioner %lld has %s for "
+               "the %s protocol (%s).\n",
+               (long long)practitioner_id, missing, p->id, p->name);
     struct stmt *st = store_prepare(
         s, "SELECT id, name FROM practitioner WHERE active = 1 AND id <> :id"
            " ORDER BY name, id");
@@ -62,9 +104,8 @@ int scope_check(struct store *s, int64_t practitioner_id,
     int any = 0;
     struct err ignored = ERR_INIT;
     while (stmt_step(st, &ignored) == 1) {
-        double b, o;
         int64_t other = stmt_int(st, 0);
-        if (!trained(s, other, protocol_id, &b, &o))
+        if (!trained(s, cat, other, p))
             continue;
         if (!any++)
             buf_puts(note, "Trained colleagues to refer to:\n");
@@ -77,7 +118,7 @@ int scope_check(struct store *s, int64_t practitioner_id,
     return -1;
 }
 
-int scope_screen(const char *protocol_id, const struct screen_answer *answers,
+int scope_screen(const struct protocol *p, const struct screen_answer *answers,
                  size_t count, char flag[RECORD_CODE_MAX + 1],
                  struct buf *note, struct err *e)
 {
@@ -85,6 +126,16 @@ int scope_screen(const char *protocol_id, const struct screen_answer *answers,
     for (size_t i = 0; i < count; i++) {
         if (validate_slug(answers[i].question_id, "red-flag", e) < 0)
             return -1;
+        if (!protocol_red_flag_find(p, answers[i].question_id)) {
+            struct buf ids = BUF_INIT;
+            for (int k = 0; k < p->red_flag_count; k++)
+                buf_printf(&ids, "%s%s", k ? ", " : "", p->red_flags[k].id);
+            err_set(e, ERR_INPUT, "red-flag",
+                    "'%s' is not a red flag of %s (its flags: %s)",
+                    answers[i].question_id, p->id, ids.data);
+            buf_release(&ids);
+            return -1;
+        }
         for (size_t j = 0; j < i; j++)
             if (!strcmp(answers[i].question_id, answers[j].question_id))
                 return err_set(e, ERR_INPUT, "red-flag",
@@ -94,62 +145,81 @@ int scope_screen(const char *protocol_id, const struct screen_answer *answers,
     for (size_t i = 0; i < count; i++) {
         if (!answers[i].yes)
             continue;
-        record_copy(flag, RECORD_CODE_MAX + 1, answers[i].question_id);
+        const struct protocol_red_flag *rf =
+            protocol_red_flag_find(p, answers[i].question_id);
+        record_copy(flag, RECORD_CODE_MAX + 1, rf->id);
         err_set(e, ERR_REFUSED, "red-flag",
-                "'%s' answered yes: do not start %.64s; refer the patient "
-                "to a physician first",
-                flag, protocol_id);
+                "'%s' answered yes: do not start %s; refer the patient to a "
+                "physician first",
+                flag, p->id);
         if (note)
             buf_printf(note,
-                       "Red flag '%s' answered yes at screening for the %s "
-                       "protocol. Massage is not started. Refer the patient "
-                       "to their physician for assessment; treatment may "
-                       "begin once the physician clears it.\n",
-                       flag, protocol_id);
+                       "Referral note: at screening for %s (%s), the patient "
+                       "answered yes to red flag '%s': \"%s\" Massage is not "
+                       "started. Please assess the patient; treatment may "
+                       "begin once a physician clears it.\n",
+                       p->name, p->id, rf->id, rf->question);
         return -1;
     }
+    struct buf unanswered = BUF_INIT;
+    for (int k = 0; k < p->red_flag_count; k++) {
+        int answered = 0;
+        for (size_t i = 0; i < count && !answered; i++)
+            answered = !strcmp(answers[i].question_id, p->red_flags[k].id);
+        if (!answered)
+            buf_printf(&unanswered, "%s%s", unanswered.len ? ", " : "",
+                       p->red_flags[k].id);
+    }
+    if (unanswered.len) {
+        err_set(e, ERR_INPUT, "red-flag",
+                "not answered: %.300s (answer each with --red-flag ID=yes|no "
+                "or --screen FILE)",
+                unanswered.data);
+        buf_release(&unanswered);
+        return -1;
+    }
+    buf_release(&unanswered);
     return 0;
 }
 
-static void finding_add(struct session_finding **findings, size_t *count,
-                        const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void finding_add(struct session_finding **findings, size_t *count,
-                        const char *code, const char *fmt, ...)
-{
-    *findings = xrealloc(*findings, (*count + 1) * sizeof(**findings));
-    struct session_finding *f = &(*findings)[(*count)++];
-    record_copy(f->code, sizeof(f->code), code);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(f->message, sizeof(f->message), fmt, ap);
-    va_end(ap);
-}
-
-void scope_fidelity(const char *protocol_id, int minutes,
+void scope_fidelity(const struct protocol *p, int minutes,
                     const struct session_phase *phases, size_t phase_count,
                     struct session_finding **findings, size_t *count)
 {
-    (void)protocol_id;
-    (void)minutes;
     *findings = NULL;
     *count = 0;
-    if (phase_count == 0)
+    if (phase_count == 0) {
+        *findings = xcalloc(1, sizeof(**findings));
+        record_copy((*findings)[0].code, sizeof((*findings)[0].code),
+                    "phases-not-recorded");
+        snprintf((*findings)[0].message, sizeof((*findings)[0].message),
+                 "no phases were recorded, so fidelity to %s cannot be "
+                 "checked",
+                 p->id);
+        *count = 1;
         return;
-    if (strcmp(phases[0].name, "introductory") != 0)
-        finding_add(findings, count, "introductory-not-first",
-                    "the session begins with %s, not introductory massage",
-                    phases[0].name);
-    long total = 0, kneading = 0;
-    for (size_t i = 0; i < phase_count; i++) {
-        total += phases[i].minutes;
-        if (!strcmp(phases[i].name, "kneading"))
-            kneading += phases[i].minutes;
     }
-    if (total > 0 && 2 * kneading < total)
-        finding_add(findings, count, "kneading-under-half",
-                    "kneading took %ld of %ld minutes of the procedure, "
-                    "less than half",
-                    kneading, total);
+    const char **names = xcalloc(phase_count, sizeof(*names));
+    int *mins = xcalloc(phase_count, sizeof(*mins));
+    for (size_t i = 0; i < phase_count; i++) {
+        names[i] = phases[i].name;
+        mins[i] = phases[i].minutes;
+    }
+    enum { MAX = 24 };
+    char codes[MAX][FIDELITY_CODE_MAX + 1];
+    char messages[MAX][FIDELITY_MESSAGE_MAX];
+    size_t n = fidelity_check(p, names, mins, phase_count, minutes, codes,
+                              messages, MAX);
+    free(names);
+    free(mins);
+    if (!n)
+        return;
+    *findings = xcalloc(n, sizeof(**findings));
+    for (size_t i = 0; i < n; i++) {
+        record_copy((*findings)[i].code, sizeof((*findings)[i].code),
+                    codes[i]);
+        record_copy((*findings)[i].message, sizeof((*findings)[i].message),
+                    messages[i]);
+    }
+    *count = n;
 }

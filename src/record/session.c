@@ -1,4 +1,5 @@
 #include "record/session.h"
+#include "catalog/catalog.h"
 #include "record/access.h"
 #include "record/audit.h"
 #include "record/episode.h"
@@ -88,13 +89,20 @@ static int session_validate(const struct session_new *in,
 }
 
 /* Checks the session against its episode: open, started, in scope when
- * check_scope. Fills *ep. */
+ * check_scope. Fills *ep and *p (the episode's protocol). */
 static int session_check(struct store *s, const struct session_new *in,
                          const char *started_at, int check_scope,
-                         struct episode *ep, struct err *e)
+                         struct episode *ep, const struct protocol **p,
+                         struct err *e)
 {
     if (episode_load(s, in->episode_id, "episode", ep, e) < 0)
         return -1;
+    *p = catalog_find(scope_catalog(in->catalog), ep->protocol_id);
+    if (!*p)
+        return err_set(e, ERR_CONFLICT, "episode",
+                       "the protocol of episode %lld, '%s', is not in the "
+                       "catalog",
+                       (long long)ep->id, ep->protocol_id);
     if (ep->ended_on[0])
         return err_set(e, ERR_CONFLICT, "episode",
                        "episode %lld was closed on %s; a session needs an "
@@ -105,13 +113,13 @@ static int session_check(struct store *s, const struct session_new *in,
                        "'%s' is before the episode's start (%s)",
                        in->started_at, ep->started_on);
     if (check_scope &&
-        scope_check(s, ep->practitioner_id, ep->protocol_id, NULL, e) < 0)
+        scope_check(s, in->catalog, ep->practitioner_id, *p, NULL, e) < 0)
         return -1;
     return 0;
 }
 
 static int session_write(struct store *s, const struct session_new *in,
-                         const char *started_at, const struct episode *ep,
+                         const char *started_at, const struct protocol *p,
                          int64_t *id, struct err *e)
 {
     char now[CLOCK_INSTANT_LEN];
@@ -151,8 +159,8 @@ static int session_write(struct store *s, const struct session_new *in,
         return -1;
     struct session_finding *findings;
     size_t count;
-    scope_fidelity(ep->protocol_id, (int)in->minutes, in->phases,
-                   in->phase_count, &findings, &count);
+    scope_fidelity(p, (int)in->minutes, in->phases, in->phase_count,
+                   &findings, &count);
     st = store_prepare(s, "INSERT INTO session_finding (session_id, position,"
                           " code, message) VALUES (:session, :position,"
                           " :code, :message)");
@@ -174,10 +182,11 @@ int session_insert(struct store *s, const struct session_new *in,
 {
     char started_at[CLOCK_INSTANT_LEN];
     struct episode ep;
+    const struct protocol *p;
     if (session_validate(in, started_at, e) < 0 ||
-        session_check(s, in, started_at, 0, &ep, e) < 0)
+        session_check(s, in, started_at, 0, &ep, &p, e) < 0)
         return -1;
-    return session_write(s, in, started_at, &ep, id, e);
+    return session_write(s, in, started_at, p, id, e);
 }
 
 int session_add(struct store *s, const struct actor *caller,
@@ -193,9 +202,10 @@ int session_add(struct store *s, const struct actor *caller,
                        e) < 0)
         return record_refuse(s, caller, "create", "session", 0, 0, e);
     struct episode ep;
-    int rc = session_check(s, in, started_at, 1, &ep, e);
+    const struct protocol *p = NULL;
+    int rc = session_check(s, in, started_at, 1, &ep, &p, e);
     if (rc == 0)
-        rc = session_write(s, in, started_at, &ep, id, e);
+        rc = session_write(s, in, started_at, p, id, e);
     if (rc == 0)
         rc = audit_append(s, caller, "create", "session", *id, patient, "ok",
                           e);

@@ -20,6 +20,8 @@
 #include "record/record.h"
 #include "store/store.h"
 
+struct catalog;
+
 #define SESSION_MINUTES_MAX 600
 #define SESSION_PHASES_MAX 64
 
@@ -48,6 +50,9 @@ struct session_new {
     const char *objective;  /* multi-line text of at most 20000 bytes */
     const char *assessment;
     const char *plan;
+    /* The catalog of protocols (scope, fidelity); NULL: the shipped
+     * catalog. */
+    const struct catalog *catalog;
 };
 
 /* Owned: the text fields (NULL when absent), phases and findings; freed

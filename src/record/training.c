@@ -2,6 +2,7 @@
 #include "record/access.h"
 #include "record/audit.h"
 #include "record/internal.h"
+#include "record/scope.h"
 #include "record/validate.h"
 #include "core/util.h"
 
@@ -15,7 +16,7 @@ static int training_validate(const struct training_new *in, struct err *e)
 {
     if (in->practitioner_id <= 0)
         return err_set(e, ERR_INPUT, "practitioner", "missing");
-    if (validate_slug(in->protocol_id, "protocol", e) < 0)
+    if (!scope_protocol(in->catalog, in->protocol_id, "protocol", e))
         return -1;
     if (!isfinite(in->hours) || in->hours <= 0 ||
         in->hours > TRAINING_HOURS_MAX)

@@ -14,6 +14,8 @@
 #include "record/record.h"
 #include "store/store.h"
 
+struct catalog;
+
 /* Input of training_add; borrowed strings. */
 struct training_new {
     int64_t practitioner_id; /* "practitioner": must exist */
@@ -21,6 +23,8 @@ struct training_new {
     double hours;            /* "hours": > 0 and <= 10000 */
     const char *completed_on; /* "completed": a date, not in the future */
     const char *provider;    /* "provider": optional text <= 200 bytes */
+    /* The catalog the protocol must be in; NULL: the shipped catalog. */
+    const struct catalog *catalog;
 };
 
 /* No owned memory. */

@@ -5,6 +5,11 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_ok ts init --clinic "Synthetic Test Clinic"
+# The red-flag screen of low-back-pain, all "no" but fever (given apart).
+cat > screen.json <<'JSON'
+{"saddle-numbness": "no", "progressive-weakness": "no",
+ "weight-loss": "no", "cancer-history": "no", "night-pain": "no"}
+JSON
 expect_ok ts practitioner add --name "Ada Synthetic" --license MA-1 --credentials LMT
 expect_ok ts training add --practitioner 1 --protocol stress-management-full-body --hours 150 --completed 2020-01-01
 expect_ok ts training add --practitioner 1 --protocol low-back-pain --hours 32 --completed 2021-01-01
@@ -16,7 +21,7 @@ expect_ok ts referral add --patient "$patient" --physician "Dr Orla Fictive" \
 referral=$OUT
 expect_ok ts --json episode open --patient "$patient" --practitioner 1 --protocol low-back-pain \
   --icd10 M54.50 --start 2026-01-05 --referral "$referral" --chronicity-weeks 14 \
-  --comorbidities 1 --red-flag cauda-equina=no --red-flag fever=no
+  --comorbidities 1 --screen screen.json --red-flag fever=no
 episode=$(json 'this.id')
 assert_eq "$episode" "1"
 
@@ -25,13 +30,14 @@ expect_ok ts observe --episode 1 --instrument odi --timepoint baseline --at 2026
 for week in 0 1 2 3; do
   day=$(printf '2026-01-%02d' $((5 + 7 * week)))
   expect_ok ts session add --episode 1 --start "${day}T10:00Z" --minutes 60 \
-    --phase introductory:10 --phase kneading:35 --phase trigger-point:10 --phase stretching:5 \
+    --phase introductory:10 --phase kneading:35 --phase friction:5 --phase trigger-point:5 \
+    --phase stretching:3 --phase circulatory:2 \
     --subjective "pain $((7 - week))/10" --plan "continue"
   s=$OUT
   expect_ok ts observe --episode 1 --session "$s" --instrument nprs --timepoint pre --at "${day}T09:58Z" --value $((7 - week))
   expect_ok ts observe --episode 1 --session "$s" --instrument nprs --timepoint post --at "${day}T11:02Z" --value $((6 - week))
 done
-expect_ok ts observe --episode 1 --session 4 --instrument odi --timepoint post --at 2026-01-26T11:05Z --items 1,1,1,0,1,0,1,1,0,,
+expect_ok ts observe --episode 1 --session 4 --instrument odi --timepoint post --at 2026-01-26T11:05Z --items 1,1,1,0,1,0,1,1,0,
 expect_ok ts episode close 1 --end 2026-01-26
 expect_ok ts observe --episode 1 --instrument nprs --timepoint followup --at 2026-02-23T10:00Z --value 2
 expect_ok ts observe --episode 1 --instrument odi --timepoint followup --at 2026-02-23T10:05Z --items 1,1,0,0,1,0,1,0,0,0
@@ -40,7 +46,7 @@ expect_ok ts episode show 1
 assert_contains "$OUT" "episode 1: Pat Synthetic \(patient 1\)"
 assert_contains "$OUT" "period +2026-01-05 \.\. 2026-01-26"
 assert_contains "$OUT" "session 4 \(id 4\): 2026-01-26T10:00:00Z, 60 min"
-assert_contains "$OUT" "phases +introductory 10, kneading 35, trigger-point 10, stretching 5"
+assert_contains "$OUT" "phases +introductory 10, kneading 35, friction 5, trigger-point 5, stretching 3, circulatory 2"
 assert_contains "$OUT" "followup nprs +2 +at 2026-02-23T10:00:00Z \(28 days after discharge\)"
 assert_contains "$OUT" "subjective +pain 4/10"
 # In order: baseline, then sessions, then follow-ups.
@@ -53,7 +59,7 @@ assert_eq "$(json 'this.sessions.length')" "4"
 assert_eq "$(json 'this.sessions[0].phases[1].name')" "kneading"
 assert_eq "$(json 'this.sessions[0].observations.length')" "2"
 assert_eq "$(json 'this.sessions[3].observations[2].instrument')" "odi"
-assert_eq "$(json 'JSON.stringify(this.sessions[3].observations[2].items)')" "[1,1,1,0,1,0,1,1,0,null,null]"
+assert_eq "$(json 'JSON.stringify(this.sessions[3].observations[2].items)')" "[1,1,1,0,1,0,1,1,0,null]"
 assert_eq "$(json 'this.observations.map(o=>o.timepoint).join()')" "baseline,baseline,followup,followup"
 assert_eq "$(json 'this.observations[2].followup_days')" "28"
 assert_eq "$(json 'this.open')" "false"
@@ -82,7 +88,12 @@ assert_eq "$(json 'this.length')" "1"
 
 # The totals are the scoring rule's, never the input's.
 assert_eq "$(sql "SELECT total FROM observation WHERE instrument = 'nprs' AND timepoint = 'baseline'")" "7.0"
-assert_eq "$(sql "SELECT count(*) FROM session_phase")" "16"
+# ODI 2.1a (catalog/instruments.json): sum / (5 x answered) x 100; the
+# baseline's 25 points over 10 sections is 50, the discharge's 6 points over
+# 9 answered sections is 6 / 45 x 100 = 13.33.
+assert_eq "$(sql "SELECT total FROM observation WHERE instrument = 'odi' AND timepoint = 'baseline'")" "50.0"
+assert_eq "$(sql "SELECT round(total, 2) FROM observation WHERE instrument = 'odi' AND timepoint = 'post'")" "13.33"
+assert_eq "$(sql "SELECT count(*) FROM session_phase")" "24"
 
 expect_ok ts backup "$TMP/copy.db"
 assert_eq "$(sqlite3 "$TMP/copy.db" 'SELECT count(*) FROM observation')" "13"

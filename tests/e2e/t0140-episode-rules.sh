@@ -5,6 +5,10 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_ok ts init --clinic "Synthetic Test Clinic"
+cat > clear.json <<'JSON'
+{"saddle-numbness": "no", "progressive-weakness": "no", "fever": "no",
+ "weight-loss": "no", "cancer-history": "no", "night-pain": "no"}
+JSON
 expect_ok ts practitioner add --name "Ada Synthetic" --license MA-1 --credentials LMT
 expect_ok ts practitioner add --name "Bo Synthetic" --license MA-2 --credentials LMT
 expect_ok ts practitioner add --name "Cy Synthetic" --license MA-3 --credentials LMT
@@ -16,6 +20,10 @@ expect_ok ts patient add --name "Other Synthetic" --dob 1960-01-01 --sex male
 expect_ok ts referral add --patient 2 --physician "Dr Fictive" --specialty Neurology --reason pain --icd10 M54.50 --date 2026-01-02
 
 open_ep() { ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05 "$@"; }
+expect_refused 2 "episode open: red-flag: not answered: saddle-numbness, progressive-weakness, fever, weight-loss, cancer-history, night-pain" open_ep
+expect_refused 2 "episode open: red-flag: not answered: night-pain" open_ep --red-flag saddle-numbness=no --red-flag progressive-weakness=no --red-flag fever=no --red-flag weight-loss=no --red-flag cancer-history=no
+expect_refused 2 "episode open: red-flag: 'thunderclap' is not a red flag of low-back-pain \(its flags: saddle-numbness," open_ep --screen clear.json --red-flag thunderclap=no
+expect_refused 2 "episode open: protocol: 'low-back' is not a protocol of the catalog" ts episode open --patient 1 --practitioner 1 --protocol low-back --icd10 M54.50 --start 2026-01-05 --screen clear.json
 expect_refused 2 "episode open: icd10: 'M5450' is not an ICD-10-CM code" ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M5450 --start 2026-01-05
 expect_refused 2 "episode open: icd10: .*not an ICD-10-CM code" ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 m54.50 --start 2026-01-05
 expect_refused 2 "episode open: protocol: .*not an id" ts episode open --patient 1 --practitioner 1 --protocol "Low Back" --icd10 M54.50 --start 2026-01-05
@@ -33,6 +41,7 @@ expect_refused 2 "episode open: red-flag: 'fever' is not ID=yes or ID=no" open_e
 expect_refused 2 "episode open: red-flag: 'fever=maybe' is not ID=yes or ID=no" open_ep --red-flag fever=maybe
 expect_refused 2 "episode open: red-flag: 'fever' is answered more than once" open_ep --red-flag fever=no --red-flag fever=no
 echo '{"fever": "no", "night-pain": true}' > screen.json
+flags=()
 expect_refused 2 "episode open: screen: 'night-pain': the answer must be" open_ep --screen screen.json
 echo '{"fever": "no",' > broken.json
 expect_refused 2 "episode open: screen: .*broken.json" open_ep --screen broken.json
@@ -40,23 +49,26 @@ expect_refused 2 "episode open: screen: .*" open_ep --screen "$TMP/none.json"
 
 # Scope of practice: exit 3, with the trained colleague named.
 before=$(sql 'SELECT count(*) FROM episode')
-rc=0; OUT=$(ts episode open --patient 1 --practitioner 2 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05 2>"$TMP/err") || rc=$?
+rc=0; OUT=$(ts episode open --patient 1 --practitioner 2 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05 --screen clear.json 2>"$TMP/err") || rc=$?
 assert_eq "$rc" "3" "scope exit status"
 assert_contains "$(cat "$TMP/err")" "episode open: practitioner: practitioner 2 is not trained in low-back-pain \(has 80 of the 120 hours"
 assert_contains "$OUT" "Trained colleagues to refer to:"
 assert_contains "$OUT" "1 +Ada Synthetic"
 assert_eq "$(sql 'SELECT count(*) FROM episode')" "$before"
 assert_eq "$(sql "SELECT reason || ':' || practitioner_id FROM episode_refusal")" "scope:2"
-rc=0; ts episode open --patient 1 --practitioner 3 --protocol migraine --icd10 G43.909 --start 2026-01-05 >"$TMP/out" 2>&1 || rc=$?
+for f in thunderclap neuro-deficit fever-stiff-neck new-headache-over-50 headache-after-head-injury worsening-headache; do
+  flags+=(--red-flag "$f=no")
+done
+rc=0; ts episode open --patient 1 --practitioner 3 --protocol migraine --icd10 G43.909 --start 2026-01-05 "${flags[@]}" >"$TMP/out" 2>&1 || rc=$?
 assert_eq "$rc" "3"
 assert_contains "$(cat "$TMP/out")" "No practitioner of the clinic is trained in it"
 
 # A red flag: exit 3 and a referral note naming it.
-echo '{"fever": "no", "unexplained-weight-loss": "yes"}' > screen.json
+sed 's/"weight-loss": "no"/"weight-loss": "yes"/' clear.json > screen.json
 rc=0; OUT=$(open_ep --screen screen.json 2>"$TMP/err") || rc=$?
 assert_eq "$rc" "3" "red flag exit status"
-assert_contains "$(cat "$TMP/err")" "red-flag: 'unexplained-weight-loss' answered yes"
-assert_contains "$OUT" "Red flag 'unexplained-weight-loss' answered yes"
+assert_contains "$(cat "$TMP/err")" "red-flag: 'weight-loss' answered yes"
+assert_contains "$OUT" "answered yes to red flag 'weight-loss': \"Has the patient lost weight"
 assert_contains "$OUT" "physician"
 rc=0; OUT=$(ts --json episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05 --red-flag fever=yes 2>/dev/null) || rc=$?
 assert_eq "$rc" "3"
@@ -65,7 +77,7 @@ assert_eq "$(sql 'SELECT count(*) FROM episode')" "$before"
 assert_eq "$(sql "SELECT count(*) FROM episode_refusal WHERE reason = 'red-flag'")" "2"
 assert_eq "$(sql "SELECT count(*) FROM audit WHERE outcome = 'refused'")" "4"
 
-expect_ok open_ep --red-flag fever=no
+expect_ok open_ep --screen clear.json
 assert_eq "$OUT" "1"
 
 # Sessions.
@@ -89,7 +101,9 @@ expect_ok add_s --start 2026-01-05T10:00Z --minutes 60 --phase kneading:10 --pha
 assert_eq "$OUT" "1"
 expect_ok ts episode show 1
 assert_contains "$OUT" "finding +introductory-not-first"
-assert_contains "$OUT" "finding +kneading-under-half: kneading took 10 of 40 minutes"
+assert_contains "$OUT" "finding +kneading-under-half: kneading took 10 of 60 minutes"
+assert_contains "$OUT" "finding +phase-missing: phase 'friction' of low-back-pain"
+assert_contains "$OUT" "finding +minutes-mismatch"
 assert_contains "$OUT" "note +line one"
 expect_ok add_s --start 2026-01-12T10:00+02:00 --minutes 45
 assert_eq "$(sql 'SELECT started_at FROM session WHERE id = 2')" "2026-01-12T08:00:00Z"
@@ -103,7 +117,14 @@ expect_refused 2 "observe: items: give either --items or --value" obs --instrume
 expect_refused 2 "observe: value: missing" obs --instrument nprs --timepoint baseline --at 2026-01-05T09:00Z
 expect_refused 2 "observe: items: item 2: 'x' is not a number" obs --instrument odi --timepoint baseline --at 2026-01-05T09:00Z --items 1,x,3
 expect_refused 2 "observe: items: item 1: 'inf' is not a number" obs --instrument odi --timepoint baseline --at 2026-01-05T09:00Z --items inf
-expect_refused 2 "observe: items: no item is answered" obs --instrument odi --timepoint baseline --at 2026-01-05T09:00Z --items ,,
+expect_refused 2 "observe: items: no item of odi is answered" obs --instrument odi --timepoint baseline --at 2026-01-05T09:00Z --items ,,,,,,,,,
+expect_refused 2 "observe: items: odi needs 10 items, got 3" obs --instrument odi --timepoint baseline --at 2026-01-05T09:00Z --items 1,2,3
+expect_refused 2 "observe: items: item 4: 6 is outside 0-5 for odi" obs --instrument odi --timepoint baseline --at 2026-01-05T09:00Z --items 1,2,3,6,0,0,0,0,0,0
+expect_refused 2 "observe: items: item 2: 1.5 is not a whole number" obs --instrument odi --timepoint baseline --at 2026-01-05T09:00Z --items 1,1.5,3,4,0,0,0,0,0,0
+expect_refused 2 "observe: items: item 1: 7 is not an answer of hit6" obs --instrument hit6 --timepoint baseline --at 2026-01-05T09:00Z --items 7,8,10,11,13,6
+expect_refused 2 "observe: value: odi takes item responses" obs --instrument odi --timepoint baseline --at 2026-01-05T09:00Z --value 40
+expect_refused 2 "observe: value: 11 is outside 0-10 for nprs" obs --instrument nprs --timepoint baseline --at 2026-01-05T09:00Z --value 11
+expect_refused 2 "observe: instrument: 'vas' is not an instrument of the catalog" obs --instrument vas --timepoint baseline --at 2026-01-05T09:00Z --value 5
 expect_refused 2 "observe: items: more than 64 items" obs --instrument odi --timepoint baseline --at 2026-01-05T09:00Z --items "$(seq -s, 1 65)"
 expect_refused 2 "observe: value: 'nan' is not a number" obs --instrument nprs --timepoint baseline --at 2026-01-05T09:00Z --value nan
 expect_refused 2 "observe: at: .*before the episode's start" obs --instrument nprs --timepoint baseline --at 2026-01-04T09:00Z --value 5

@@ -5,11 +5,15 @@
 . "$(dirname "$0")/lib.sh"
 
 expect_ok ts init --clinic "Synthetic Test Clinic"
+cat > clear.json <<'JSON'
+{"saddle-numbness": "no", "progressive-weakness": "no", "fever": "no",
+ "weight-loss": "no", "cancer-history": "no", "night-pain": "no"}
+JSON
 expect_ok ts practitioner add --name "Ada Synthetic" --license MA-1 --credentials LMT
 expect_ok ts training add --practitioner 1 --protocol stress-management-full-body --hours 150 --completed 2020-01-01
 expect_ok ts training add --practitioner 1 --protocol low-back-pain --hours 32 --completed 2021-01-01
 expect_ok ts patient add --name "Pat Synthetic" --dob 1975-04-12 --sex female
-expect_ok ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05
+expect_ok ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05 --screen clear.json
 expect_ok ts session add --episode 1 --start 2026-01-05T10:00Z --minutes 60
 
 big=$(head -c 102400 /dev/zero | tr '\0' x)
@@ -29,7 +33,7 @@ expect_refused 2 "referral add: icd10: more than 12 codes" ts referral add --pat
 expect_refused 2 "referral add: icd10: " ts referral add --patient 1 --physician "Dr Fictive" --specialty X --reason pain --icd10 "M54.50,,M54.59" --date 2026-01-01
 expect_refused 2 "referral add: patient: no patient 2" ts referral add --patient 2 --physician "Dr Fictive" --specialty X --reason pain --icd10 M54.50 --date 2026-01-01
 expect_refused 2 "episode open: protocol: " ts episode open --patient 1 --practitioner 1 --protocol "$big" --icd10 M54.50 --start 2026-01-05
-expect_refused 2 "episode open: red-flag: " ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05 --red-flag "$big=no"
+expect_refused 2 "episode open: red-flag: " ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05 --screen clear.json --red-flag "$big=no"
 expect_refused 2 "session add: note: too long" ts session add --episode 1 --start 2026-01-06T10:00Z --minutes 60 --note "$big"
 expect_refused 2 "session add: phase: " ts session add --episode 1 --start 2026-01-06T10:00Z --minutes 60 --phase "$big:5"
 expect_refused 2 "session add: phase: " ts session add --episode 1 --start 2026-01-06T10:00Z --minutes 60 --phase "kneading:$big"
@@ -43,7 +47,7 @@ expect_refused 2 "session add: episode: '9223372036854775808' is not a record id
 expect_refused 2 "session add: episode: no episode 9223372036854775807" ts session add --episode 9223372036854775807 --start 2026-01-06T10:00Z --minutes 60
 expect_refused 2 "observe: items: " ts observe --episode 1 --instrument odi --timepoint baseline --at 2026-01-05T09:00Z --items "$big"
 expect_refused 2 "observe: items: " ts observe --episode 1 --instrument odi --timepoint baseline --at 2026-01-05T09:00Z --items "$odd"
-expect_refused 2 "observe: value: .* out of range" ts observe --episode 1 --instrument nprs --timepoint baseline --at 2026-01-05T09:00Z --value 1e300
+expect_refused 2 "observe: value: .*outside 0-10 for nprs" ts observe --episode 1 --instrument nprs --timepoint baseline --at 2026-01-05T09:00Z --value 1e300
 expect_refused 2 "observe: instrument: " ts observe --episode 1 --instrument "$big" --timepoint baseline --at 2026-01-05T09:00Z --value 1
 expect_refused 2 "observe: episode: no episode 2" ts observe --episode 2 --instrument nprs --timepoint baseline --at 2026-01-05T09:00Z --value 1
 expect_refused 2 "episode show: id: no episode 0|episode show: id: '0' is not a record id" ts episode show 0

@@ -1,0 +1,31 @@
+/*
+ * fidelity: the record's bridge to the catalog's session plans
+ * (catalog/plan.h). It lives in a file of its own because catalog/plan.h
+ * and record/session.h both declare a `struct session_phase`; this header
+ * includes neither, and speaks in plain arrays.
+ */
+#ifndef TS_RECORD_FIDELITY_H
+#define TS_RECORD_FIDELITY_H
+
+#include <stddef.h>
+
+struct protocol;
+
+#define FIDELITY_CODE_MAX 64
+#define FIDELITY_MESSAGE_MAX 256
+
+/* Checks delivered phases (names[i], minutes[i], i < n) of a session of
+ * session_minutes against protocol p, writing up to max findings into
+ * codes and messages. Returns the number written. */
+size_t fidelity_check(const struct protocol *p, const char *const *names,
+                      const int *minutes, size_t n, int session_minutes,
+                      char (*codes)[FIDELITY_CODE_MAX + 1],
+                      char (*messages)[FIDELITY_MESSAGE_MAX], size_t max);
+
+/* The planned phases of a session of `minutes` with protocol p: names
+ * (pointing into the catalog) and minutes, at most max. Returns the count,
+ * or -1 when p cannot be planned at that length. */
+int fidelity_plan(const struct protocol *p, int minutes, const char **names,
+                  int *phase_minutes, size_t max);
+
+#endif
