@@ -4,33 +4,14 @@
 #include "core/util.h"
 #include "record/websession.h"
 #include "web/handlers.h"
+#include "web/pages.h"
 
 #include <stdio.h>
 #include <string.h>
 
 void page_begin(struct web_ctx *w, const char *title)
 {
-    struct buf *b = &w->resp->body;
-    http_response_set_header(w->resp, "Content-Type",
-                             "text/html; charset=utf-8");
-    html_raw(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-                "<meta charset=\"utf-8\">\n"
-                "<meta name=\"viewport\" content=\"width=device-width, "
-                "initial-scale=1\">\n");
-    html_printf(b, "<title>%s &middot; Touchstone</title>\n", title);
-    html_raw(b, "<link rel=\"stylesheet\" href=\"/assets/style.css\">\n"
-                "</head>\n<body>\n<header class=\"site\">\n"
-                "<a class=\"brand\" href=\"/\">Touchstone</a>\n");
-    if (w->logged_in) {
-        html_printf(b, "<span class=\"who\">%s (%s)</span>\n",
-                    w->session.user.email, role_name(w->session.user.role));
-        html_raw(b, "<form class=\"logout\" method=\"post\" "
-                    "action=\"/logout\">");
-        html_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
-                    w->session.csrf_token);
-        html_raw(b, "<button type=\"submit\">Log out</button></form>\n");
-    }
-    html_raw(b, "</header>\n<main>\n");
+    page_open(w, title, SECTION_NONE, 0);
 }
 
 void page_end(struct web_ctx *w)
@@ -97,8 +78,10 @@ static void role_summary(struct buf *b, enum role role)
 int page_home(struct web_ctx *w)
 {
     struct buf *b = &w->resp->body;
-    page_begin(w, "Start");
+    page_open(w, "Start", SECTION_HOME, PAGE_WIDE);
     html_printf(b, "<h1>Welcome, %s</h1>\n", w->session.user.email);
+    if (w->session.user.role != ROLE_RESEARCHER)
+        page_home_worklist(w);
     html_printf(b, "<p>You are logged in as a %s. You can:</p>\n",
                 role_name(w->session.user.role));
     role_summary(b, w->session.user.role);

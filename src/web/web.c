@@ -1,6 +1,7 @@
 #include "web/web.h"
 #include "core/util.h"
 #include "web/handlers.h"
+#include "web/pages.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,26 @@ static const struct route routes[] = {
     {"POST", "/logout", page_logout, ROUTE_PAGE},
     {"GET", "/assets/{file}", page_asset,
      ROUTE_PAGE | ROUTE_PUBLIC | ROUTE_STATIC},
+    /* The clinic's pages (pages.h), one group per page_*.c. */
+    {"GET", "/patients", page_patients, ROUTE_PAGE},
+    {"POST", "/patients", page_patient_create, ROUTE_PAGE},
+    {"GET", "/patients/new", page_patient_new, ROUTE_PAGE},
+    {"GET", "/patients/{id}", page_patient, ROUTE_PAGE},
+    {"GET", "/patients/{id}/referrals/new", page_referral_new, ROUTE_PAGE},
+    {"POST", "/patients/{id}/referrals", page_referral_create, ROUTE_PAGE},
+    {"GET", "/patients/{id}/episodes/new", page_episode_protocols,
+     ROUTE_PAGE},
+    {"GET", "/patients/{id}/episodes/new/{protocol}", page_episode_screen,
+     ROUTE_PAGE},
+    {"POST", "/patients/{id}/episodes", page_episode_create, ROUTE_PAGE},
+    {"GET", "/episodes/{id}", page_episode, ROUTE_PAGE},
+    {"POST", "/episodes/{id}/close", page_episode_close, ROUTE_PAGE},
+    {"GET", "/episodes/{id}/sessions/new", page_session_new, ROUTE_PAGE},
+    {"POST", "/episodes/{id}/sessions", page_session_create, ROUTE_PAGE},
+    {"GET", "/episodes/{id}/scores/new", page_observation_new, ROUTE_PAGE},
+    {"POST", "/episodes/{id}/scores", page_observation_create, ROUTE_PAGE},
+    {"GET", "/instruments/{code}/total", page_instrument_total, ROUTE_PAGE},
+    {"GET", "/followups", page_followups, ROUTE_PAGE},
     /* The JSON API. */
     {"POST", "/api/v1/session", api_session_create, ROUTE_PUBLIC},
     {"GET", "/api/v1/session", api_session_show, 0},
