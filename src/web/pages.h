@@ -212,6 +212,7 @@ int page_verify_submit(struct web_ctx *w);
 int page_admin(struct web_ctx *w);
 int page_admin_user_create(struct web_ctx *w);
 int page_admin_user_disable(struct web_ctx *w);
+int page_admin_practitioners(struct web_ctx *w);
 int page_admin_practitioner_create(struct web_ctx *w);
 int page_admin_practitioner(struct web_ctx *w);
 int page_admin_training_create(struct web_ctx *w);

@@ -36,6 +36,20 @@ static const struct route routes[] = {
     {"POST", "/episodes/{id}/scores", page_observation_create, ROUTE_PAGE},
     {"GET", "/instruments/{code}/total", page_instrument_total, ROUTE_PAGE},
     {"GET", "/followups", page_followups, ROUTE_PAGE},
+    {"GET", "/protocols", page_protocols, ROUTE_PAGE},
+    {"GET", "/protocols/{protocol}", page_protocol, ROUTE_PAGE},
+    {"GET", "/verify", page_verify_form, ROUTE_PAGE | ROUTE_PUBLIC},
+    {"POST", "/verify", page_verify_submit, ROUTE_PAGE | ROUTE_PUBLIC},
+    {"GET", "/admin", page_admin, ROUTE_PAGE},
+    {"POST", "/admin/users", page_admin_user_create, ROUTE_PAGE},
+    {"POST", "/admin/users/{id}/disable", page_admin_user_disable,
+     ROUTE_PAGE},
+    {"GET", "/admin/practitioners", page_admin_practitioners, ROUTE_PAGE},
+    {"POST", "/admin/practitioners", page_admin_practitioner_create,
+     ROUTE_PAGE},
+    {"GET", "/admin/practitioners/{id}", page_admin_practitioner, ROUTE_PAGE},
+    {"POST", "/admin/practitioners/{id}/training", page_admin_training_create,
+     ROUTE_PAGE},
     /* The JSON API. */
     {"POST", "/api/v1/session", api_session_create, ROUTE_PUBLIC},
     {"GET", "/api/v1/session", api_session_show, 0},
@@ -182,6 +196,10 @@ static int parse_body(struct web_ctx *w, int page)
         return 0;
     }
     if (page) {
+        /* An upload: the page reads the raw body itself (page_verify.c);
+         * its form stays empty, so a CSRF-checked route refuses it. */
+        if (!strcmp(media, "multipart/form-data"))
+            return 0;
         if (strcmp(media, "application/x-www-form-urlencoded"))
             return web_error(w, 415, "unsupported_media_type",
                              "Content-Type",
