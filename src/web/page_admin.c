@@ -24,9 +24,12 @@ static void admin_tabs(struct buf *b, int current)
         {"/admin/practitioners", "Practitioners and training"},
     };
     html_raw(b, "<nav class=\"tabs\" aria-label=\"Administration\"><ul>\n");
-    for (int i = 0; i < (int)ARRAY_SIZE(tabs); i++)
-        html_printf(b, "<li><a href=\"%s\"%s>%s</a></li>\n", tabs[i][0],
-                    i == current ? " aria-current=\"page\"" : "", tabs[i][1]);
+    for (int i = 0; i < (int)ARRAY_SIZE(tabs); i++) {
+        html_printf(b, "<li><a href=\"%s\"", tabs[i][0]);
+        if (i == current)
+            html_raw(b, " aria-current=\"page\"");
+        html_printf(b, ">%s</a></li>\n", tabs[i][1]);
+    }
     html_raw(b, "</ul></nav>\n");
 }
 

@@ -42,7 +42,7 @@ static int items_read(const struct http_pairs *pairs,
     memset(out, 0, sizeof(*out));
     int last = 0;
     for (int i = 0; i < in->item_count; i++) {
-        char name[16];
+        char name[24];
         snprintf(name, sizeof(name), "item-%d", i + 1);
         const char *v = http_pairs_get(pairs, name, 0);
         while (v && (*v == ' ' || *v == '\t'))
@@ -163,7 +163,7 @@ static void item_fields(struct buf *b, const struct form_view *f,
                     in->max_missing, in->missing_rule);
     html_raw(b, "<div class=\"items\">\n");
     for (int i = 0; i < in->item_count; i++) {
-        char name[16], hint[64];
+        char name[24], hint[64];
         snprintf(name, sizeof(name), "item-%d", i + 1);
         if (in->allowed_count) {
             snprintf(hint, sizeof(hint), "one of the scale's points");
