@@ -11,6 +11,7 @@ int cmd_serve(struct cli *c, int argc, const char **argv)
 {
     const char *listen = "127.0.0.1:8080";
     long threads = 4, timeout = 30;
+    int secure_cookies = 0;
     struct opt opts[] = {
         {"listen", OPT_STRING, &listen, "HOST:PORT",
          "address to listen on (default 127.0.0.1:8080; port 0: any free "
@@ -20,6 +21,8 @@ int cmd_serve(struct cli *c, int argc, const char **argv)
          0},
         {"timeout", OPT_INT, &timeout, "SECONDS",
          "close idle or slow connections after SECONDS (default 30)", 0, 0},
+        {"secure-cookies", OPT_FLAG, &secure_cookies, NULL,
+         "mark cookies Secure (when a TLS proxy serves the clients)", 0, 0},
         OPT_END,
     };
     if (cli_parse(c, argc, argv, opts,
@@ -42,6 +45,7 @@ int cmd_serve(struct cli *c, int argc, const char **argv)
         .timeout_seconds = (int)timeout,
     };
     web_config_default(&o.config);
+    o.config.tls = secure_cookies;
     struct err e = ERR_INIT;
     struct catalog *cat;
     if (catalog_load(c->catalog_dir, &cat, &e) < 0)

@@ -280,6 +280,8 @@ static int referral_create(struct web_ctx *w, int64_t patient_id)
         {"reason", API_STRING, 1, &in.reason, NULL},
         {"icd10", API_STRING, 1, &in.icd10, NULL},
         {"date", API_STRING, 1, &in.referred_on, NULL},
+        /* The patient comes from the body only when the path has none: a
+         * NULL name here ends the table early. */
         {patient_id ? NULL : "patient_id", API_INT, 1, &in.patient_id, NULL},
         API_FIELDS_END,
     };

@@ -101,3 +101,11 @@ assert_contains "$reply" '^HTTP/1.1 422'
 rc=0; wait "$SERVER_PID" || rc=$?
 assert_eq "$rc" 0 "exit status after SIGTERM with a request in flight"
 grep -q 'serve: stopped' "$TMP/serve.err" || fail "did not stop cleanly"
+
+# Behind a TLS proxy: --secure-cookies marks the session cookie Secure.
+serve_start --secure-cookies
+curl -sS -D "$TMP/headers" -o /dev/null -H 'Content-Type: application/json' \
+  -d "{\"email\":\"admin@clinic.example\",\"password\":\"$PASSWORD\"}" "${URL}api/v1/session"
+grep -qi '^Set-Cookie: ts_session=[0-9a-f]*; Path=/; HttpOnly; SameSite=Strict; Secure' "$TMP/headers" ||
+  fail "no Secure cookie with --secure-cookies: $(cat "$TMP/headers")"
+serve_stop

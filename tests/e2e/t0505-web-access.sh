@@ -18,8 +18,10 @@ expect_ok ts patient add --name "Synthetic Patient Alpha" --dob 1970-02-03 --sex
 expect_ok ts patient add --name "Synthetic Patient Beta" --dob 1982-07-08 --sex male; PB=$OUT
 expect_ok ts referral add --patient "$PA" --physician "Synthetic Physician" --specialty "Family medicine" --reason "Low back pain" --icd10 M54.50 --date 2026-05-20; RA=$OUT
 expect_ok ts referral add --patient "$PB" --physician "Synthetic Physician" --specialty "Family medicine" --reason "Low back pain" --icd10 M54.50 --date 2026-05-21; RB=$OUT
-expect_ok ts episode open --patient "$PA" --practitioner "$P1" --protocol low-back-pain --icd10 M54.50 --start 2026-06-01 --referral "$RA"; EA=$OUT
-expect_ok ts episode open --patient "$PB" --practitioner "$P2" --protocol low-back-pain --icd10 M54.50 --start 2026-06-02 --referral "$RB"; EB=$OUT
+screen_file low-back-pain "$TMP/screen.json"
+flags=$(no_flags low-back-pain)
+expect_ok ts episode open --patient "$PA" --practitioner "$P1" --protocol low-back-pain --icd10 M54.50 --start 2026-06-01 --referral "$RA" --screen "$TMP/screen.json"; EA=$OUT
+expect_ok ts episode open --patient "$PB" --practitioner "$P2" --protocol low-back-pain --icd10 M54.50 --start 2026-06-02 --referral "$RB" --screen "$TMP/screen.json"; EB=$OUT
 expect_ok ts session add --episode "$EA" --start 2026-06-01T10:00:00Z --minutes 60 --phase introductory:10 --phase kneading:40
 expect_ok ts observe --episode "$EA" --instrument nprs --timepoint baseline --at 2026-06-01T09:50:00Z --value 7
 
@@ -133,14 +135,14 @@ expect_all POST /api/v1/episodes/$EA/observations "$obs" 201 201 404 404 401
 # patients; a researcher never.
 as therapist-a POST /api/v1/patients '{"name":"Synthetic Patient Gamma","dob":"1965-04-04","sex":"female"}'
 PC=$(json 'this.id')
-ep="{\"patient_id\":$PC,\"practitioner_id\":$P1,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-15\"}"
-check therapist-b 404 POST /api/v1/episodes "{\"patient_id\":$PC,\"practitioner_id\":$P2,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-15\"}"
+ep="{\"patient_id\":$PC,\"practitioner_id\":$P1,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-15\",\"red_flags\":$flags}"
+check therapist-b 404 POST /api/v1/episodes "{\"patient_id\":$PC,\"practitioner_id\":$P2,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-15\",\"red_flags\":$flags}"
 check researcher 403 POST /api/v1/episodes "$ep"
 check anonymous 401 POST /api/v1/episodes "$ep"
-check therapist-b 403 POST /api/v1/episodes "{\"patient_id\":$PB,\"practitioner_id\":$P1,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-15\"}"
+check therapist-b 403 POST /api/v1/episodes "{\"patient_id\":$PB,\"practitioner_id\":$P1,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-15\",\"red_flags\":$flags}"
 check therapist-a 201 POST /api/v1/episodes "$ep"
 assert_eq "$(json 'this.practitioner_id')" "$P1"
-check admin 201 POST /api/v1/episodes "{\"patient_id\":$PB,\"practitioner_id\":$P2,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-16\"}"
+check admin 201 POST /api/v1/episodes "{\"patient_id\":$PB,\"practitioner_id\":$P2,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-16\",\"red_flags\":$flags}"
 # Closing.
 expect_all POST /api/v1/episodes/$EA/close '{"end":"2026-06-20"}' 200 409 404 404 401
 check therapist-b 200 POST /api/v1/episodes/$EB/close '{"end":"2026-06-20"}'

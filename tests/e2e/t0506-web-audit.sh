@@ -47,7 +47,7 @@ assert_eq "$(json 'this.chronicity_weeks')" 20
 # missing; a red flag answered yes: refused with a referral note. Neither
 # opens an episode.
 before=$(sql 'SELECT count(*) FROM episode')
-http POST /api/v1/episodes "{\"patient_id\":$PD,\"practitioner_id\":$P1,\"protocol\":\"tension-headache\",\"icd10\":\"G44.209\",\"start\":\"2026-06-03\"}"
+http POST /api/v1/episodes "{\"patient_id\":$PD,\"practitioner_id\":$P1,\"protocol\":\"tension-headache\",\"icd10\":\"G44.209\",\"start\":\"2026-06-03\",\"red_flags\":$(no_flags tension-headache)}"
 expect_status 422
 assert_eq "$(json 'this.error.code')" out_of_scope
 assert_eq "$(json 'this.error.field')" practitioner_id
@@ -56,7 +56,7 @@ http POST /api/v1/episodes "{\"patient_id\":$PD,\"practitioner_id\":$P1,\"protoc
 expect_status 422
 assert_eq "$(json 'this.error.code')" refused
 assert_eq "$(json 'this.error.field')" red_flags
-assert_contains "$(json 'this.error.note')" 'Refer the patient to their physician'
+assert_contains "$(json 'this.error.note')" 'Massage is not started'
 http POST /api/v1/episodes "{\"patient_id\":$PD,\"practitioner_id\":$P1,\"protocol\":\"low-back-pain\",\"icd10\":\"M54.50\",\"start\":\"2026-06-04\",\"red_flags\":{\"$first_flag\":\"no\"}}"
 expect_status 422
 assert_eq "$(json 'this.error.field')" red_flags
@@ -67,7 +67,11 @@ assert_eq "$(sql 'SELECT count(*) FROM episode')" "$before" "episodes after refu
 http POST /api/v1/episodes/$ED/observations '{"instrument":"nprs","timepoint":"baseline","at":"2026-06-03T09:00:00Z","value":7}'
 expect_status 201
 assert_eq "$(json 'this.total')" 7
-http POST /api/v1/episodes/$ED/sessions '{"start":"2026-06-03T09:10:00Z","minutes":50,"phases":[{"name":"introductory","minutes":10},{"name":"kneading","minutes":30},{"name":"stretching","minutes":10}],"subjective":"Pain 7/10 in the morning.","plan":"Twice a week."}'
+# A session delivered as the catalog plans it has no fidelity findings.
+http GET '/api/v1/catalog/protocols/low-back-pain/plan?minutes=50'
+expect_status 200
+phases=$(json 'JSON.stringify(this.phases.map(p => ({name: p.name, minutes: p.minutes})))')
+http POST /api/v1/episodes/$ED/sessions "{\"start\":\"2026-06-03T09:10:00Z\",\"minutes\":50,\"phases\":$phases,\"subjective\":\"Pain 7/10 in the morning.\",\"plan\":\"Twice a week.\"}"
 expect_status 201
 SD=$(json 'this.id')
 assert_eq "$(json 'this.findings.length')" 0
@@ -79,7 +83,9 @@ expect_status 422
 assert_eq "$(json 'this.error.field')" phases
 http POST /api/v1/episodes/$ED/observations "{\"instrument\":\"odi\",\"timepoint\":\"pre\",\"session_id\":$SD,\"at\":\"2026-06-03T09:05:00Z\",\"items\":[3,2,null,4,1,2,3,2,1,3]}"
 expect_status 201
-assert_eq "$(json 'this.total')" 21
+# ODI 2.1a: sum / (5 x answered items) x 100 (Fairbank and Pynsent 2000):
+# 21 points over 9 answered items = 2100 / 45.
+assert_eq "$(json 'Math.abs(this.total - 2100 / 45) < 1e-6')" true
 http POST /api/v1/episodes/$ED/observations "{\"instrument\":\"odi\",\"timepoint\":\"post\",\"session_id\":$SD,\"at\":\"2026-06-03T10:05:00Z\",\"items\":[3,2,\"x\"]}"
 expect_status 422
 assert_eq "$(json 'this.error.field')" items

@@ -75,7 +75,7 @@ serve_start() {
   SERVER_PID=$!
   local i
   for i in $(seq 1 100); do
-    URL=$(sed -n 's/^listening on //p' "$TMP/serve.out")
+    URL=$(sed -n 's/^listening on //p' "$TMP/serve.out" 2>/dev/null || true)
     [ -n "$URL" ] && return 0
     kill -0 "$SERVER_PID" 2>/dev/null || fail "serve exited: $(cat "$TMP/serve.err")"
     sleep 0.1
@@ -90,3 +90,13 @@ serve_stop() {
   [ $rc -eq 0 ] || fail "serve exited $rc after SIGTERM: $(tail -5 "$TMP/serve.err")"
   grep -q 'serve: stopped' "$TMP/serve.err" || fail "serve did not stop cleanly"
 }
+
+# no_flags PROTOCOL [ANSWER]: the protocol's red-flag screen as a JSON
+# object with every question answered ANSWER (default false), from the
+# catalog. screen_file PROTOCOL FILE: the same as a --screen file ("no").
+no_flags() {
+  local answer=${2:-false}
+  OUT=$("$TOUCHSTONE" catalog show "$1" --json) || fail "no protocol $1"
+  json "JSON.stringify(Object.fromEntries(this.red_flags.map(f => [f.id, $answer])))"
+}
+screen_file() { no_flags "$1" '"no"' > "$2"; }
