@@ -1,6 +1,6 @@
 /* The catalog's session plans and fidelity checks for the session pages,
- * in plain arrays: catalog/plan.h and record/session.h both declare a
- * struct session_phase, so no page includes both. */
+ * in plain arrays, so the session pages need not mix the catalog's
+ * delivered phases with the record's session phases. */
 #include "catalog/plan.h"
 #include "core/util.h"
 #include "web/pages.h"
@@ -27,7 +27,7 @@ int page_fidelity(const struct protocol *p, const char *const *names,
                   char (*messages)[PAGE_FINDING_MAX], int max,
                   struct err *e)
 {
-    struct session_phase phases[PROTOCOL_MAX_PHASES * 2];
+    struct delivered_phase phases[PROTOCOL_MAX_PHASES * 2];
     if (n > (int)ARRAY_SIZE(phases))
         return err_set(e, ERR_INPUT, "phase", "at most %zu phases",
                        ARRAY_SIZE(phases));
