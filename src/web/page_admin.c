@@ -4,6 +4,7 @@
 #include "catalog/catalog.h"
 #include "core/clock.h"
 #include "core/util.h"
+#include "outcomes/thresholds.h"
 #include "record/access.h"
 #include "record/practitioner.h"
 #include "record/scope.h"
@@ -22,6 +23,7 @@ static void admin_tabs(struct buf *b, int current)
     static const char *const tabs[][2] = {
         {"/admin", "Users"},
         {"/admin/practitioners", "Practitioners and training"},
+        {"/admin/thresholds", "Designation thresholds"},
     };
     html_raw(b, "<nav class=\"tabs\" aria-label=\"Administration\"><ul>\n");
     for (int i = 0; i < (int)ARRAY_SIZE(tabs); i++) {
@@ -38,6 +40,7 @@ static const char *const admin_notices[][2] = {
     {"disabled", "The account is disabled and its sessions ended."},
     {"practitioner", "The practitioner is added."},
     {"training", "The training record is added."},
+    {"threshold", "The threshold is changed; reports use it from now on."},
     {NULL, NULL},
 };
 
@@ -430,4 +433,116 @@ int page_admin_training_create(struct web_ctx *w)
     }
     return page_redirect(w, "/admin/practitioners/%lld?done=training",
                          (long long)in.practitioner_id);
+}
+
+/* ---- designation thresholds ---- */
+
+static int thresholds_page(struct web_ctx *w, int status)
+{
+    struct thresholds t;
+    struct err e = ERR_INIT;
+    if (thresholds_load(w->store, &t, &e) < 0) {
+        w->err = e;
+        return web_fail(w);
+    }
+    json_t *values = thresholds_to_json(&t);
+    struct thresholds d;
+    thresholds_default(&d);
+    json_t *defaults = thresholds_to_json(&d);
+    struct buf *b = &w->resp->body;
+    const char *posted = status != 200 ? page_form(w, "name") : NULL;
+    buf_reset(b);
+    w->resp->status = status;
+    page_open(w, "Designation thresholds", SECTION_ADMIN, PAGE_WIDE);
+    html_raw(b, "<h1>Administration</h1>\n");
+    admin_tabs(b, 2);
+    page_notice(w, admin_notices);
+    html_raw(b, "<h2>Designation thresholds</h2>\n<p>The bars a cell must "
+                "clear to be designated reproducible (and, with the risk "
+                "model, advanced). The reasons for each default are in "
+                "<code>docs/outcomes.md</code>.</p>\n");
+    if (posted) {
+        struct form_view f = {&w->form, &w->err};
+        form_errors(b, &f);
+    }
+    html_raw(b, "<table class=\"list thresholds\">\n<thead><tr>"
+                "<th scope=\"col\">Threshold</th><th scope=\"col\" "
+                "class=\"num\">Default</th><th scope=\"col\">Value</th>"
+                "</tr></thead>\n<tbody>\n");
+    for (int i = 0; i < thresholds_count(); i++) {
+        const char *name = thresholds_name(i);
+        double lo, hi;
+        int whole;
+        thresholds_range(i, &lo, &hi, &whole);
+        int bad = posted && !strcmp(posted, name);
+        html_printf(b, "<tr><td><strong>%s</strong><br><span "
+                       "class=\"hint\">%s</span></td><td class=\"num\">",
+                    name, thresholds_description(i));
+        page_number(b, json_number_value(json_object_get(defaults, name)), 4);
+        html_raw(b, "</td><td><form method=\"post\" "
+                    "action=\"/admin/thresholds\" class=\"inline\">");
+        form_csrf(w);
+        html_printf(b, "<input type=\"hidden\" name=\"name\" value=\"%s\">"
+                       "<label class=\"visually-hidden\" "
+                       "for=\"f-value-%s\">%s</label>",
+                    name, name, name);
+        if (bad)
+            html_printf(b, "<span class=\"field-error\" id=\"e-value-%s\">"
+                           "%s</span>",
+                        name, w->err.message);
+        html_printf(b, "<input type=\"number\" name=\"value\" "
+                       "id=\"f-value-%s\" min=\"%g\" max=\"%g\" "
+                       "step=\"%s\"",
+                    name, lo, hi, whole ? "1" : "any");
+        if (bad)
+            html_printf(b, " aria-invalid=\"true\" "
+                           "aria-describedby=\"e-value-%s\" value=\"%s\"",
+                        name, form_value(&(struct form_view){&w->form, NULL},
+                                         "value", ""));
+        else {
+            html_raw(b, " value=\"");
+            page_number(b, json_number_value(json_object_get(values, name)),
+                        6);
+            html_raw(b, "\"");
+        }
+        html_printf(b, "><button type=\"submit\" class=\"secondary\" "
+                       "aria-label=\"Set %s\">Set</button></form></td>"
+                       "</tr>\n",
+                    name);
+    }
+    html_raw(b, "</tbody>\n</table>\n");
+    page_end(w);
+    json_decref(values);
+    json_decref(defaults);
+    return 0;
+}
+
+int page_admin_thresholds(struct web_ctx *w)
+{
+    if (page_require_admin(w, "change the designation thresholds") < 0)
+        return -1;
+    return thresholds_page(w, 200);
+}
+
+int page_admin_threshold_set(struct web_ctx *w)
+{
+    if (page_require_admin(w, "change the designation thresholds") < 0)
+        return -1;
+    const char *name = page_form_given(w, "name");
+    const char *value = page_form_given(w, "value");
+    if (thresholds_set(w->store, &w->actor, name ? name : "",
+                       value ? value : "", &w->err) < 0) {
+        if (w->err.code != ERR_INPUT)
+            return web_fail(w);
+        int known = 0;
+        for (int i = 0; name && i < thresholds_count(); i++)
+            known |= !strcmp(name, thresholds_name(i));
+        if (known)
+            snprintf(w->err.field, sizeof(w->err.field), "value-%.40s",
+                     name);
+        else
+            w->err.field[0] = '\0';
+        return thresholds_page(w, 422);
+    }
+    return web_redirect(w, "/admin/thresholds?done=threshold");
 }

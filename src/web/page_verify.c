@@ -211,8 +211,8 @@ static void claim_value(struct buf *b, const json_t *v)
     }
 }
 
-static void claims_table(struct web_ctx *w, const json_t *claims,
-                         const unsigned char *signer)
+void page_certificate_claims(struct web_ctx *w, const json_t *claims,
+                             const unsigned char *signer)
 {
     struct buf *b = &w->resp->body;
     const struct catalog *cat = page_catalog(w);
@@ -355,7 +355,7 @@ int page_verify_submit(struct web_ctx *w)
                     "The signature holds.</strong> This certificate was "
                     "signed by the key below and has not been changed "
                     "since.</p></div>\n");
-        claims_table(w, claims, signer);
+        page_certificate_claims(w, claims, signer);
     } else {
         html_raw(b, "<div class=\"verdict invalid\" role=\"alert\"><p>"
                     "<strong>Not a valid certificate.</strong> ");

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/err.h"
 #include "web/context.h"
 
@@ -167,6 +169,31 @@ int page_fidelity(const struct protocol *p, const char *const *names,
                   char (*messages)[PAGE_FINDING_MAX], int max,
                   struct err *e);
 
+/* page_funnel.c: a funnel plot of risk-adjusted performance, as SVG.
+ * Each point is a cell: its episodes (n) and its value (observed minus
+ * expected improvement); the limits are 0 -/+ z sqrt(sigma^2 / n + tau2)
+ * (stats/funnel.h funnel_limits_mean, as the benchmark computes them).
+ * Borrowed strings; id prefixes the SVG's own ids. */
+struct funnel_point {
+    double n;
+    double value;
+    const char *label;
+    int highlight; /* drawn as a filled square with its label */
+};
+
+struct funnel_plot {
+    const char *id, *title, *x_label, *y_label;
+    const char *highlight_label; /* the legend's entry, or NULL */
+    double sigma, tau2;          /* sigma <= 0: no limits drawn */
+    const struct funnel_point *points;
+    size_t count;
+};
+
+void page_funnel_svg(struct buf *b, const struct funnel_plot *f);
+/* A "nice" axis step (1, 2, 2.5 or 5 x 10^k) for about `ticks` intervals
+ * over span. */
+double page_nice_step(double span, int ticks);
+
 /* ---- the page handlers (route table in web.c) ---- */
 
 /* page_patients.c */
@@ -204,7 +231,19 @@ int page_instrument_total(struct web_ctx *w);
 int page_protocols(struct web_ctx *w);
 int page_protocol(struct web_ctx *w);
 
+/* page_outcomes.c */
+int page_outcomes(struct web_ctx *w);
+
+/* page_certificates.c */
+int page_certificates(struct web_ctx *w);
+int page_certificate_issue(struct web_ctx *w);
+
 /* page_verify.c */
+/* What a verified certificate claims, as a sentence, facts, the metrics
+ * and the criteria met; signer is its 32-byte public key (compared with
+ * the clinic's own when the database has one). */
+void page_certificate_claims(struct web_ctx *w, const json_t *claims,
+                             const unsigned char *signer);
 int page_verify_form(struct web_ctx *w);
 int page_verify_submit(struct web_ctx *w);
 
@@ -216,5 +255,7 @@ int page_admin_practitioners(struct web_ctx *w);
 int page_admin_practitioner_create(struct web_ctx *w);
 int page_admin_practitioner(struct web_ctx *w);
 int page_admin_training_create(struct web_ctx *w);
+int page_admin_thresholds(struct web_ctx *w);
+int page_admin_threshold_set(struct web_ctx *w);
 
 #endif

@@ -38,6 +38,9 @@ static const struct route routes[] = {
     {"GET", "/followups", page_followups, ROUTE_PAGE},
     {"GET", "/protocols", page_protocols, ROUTE_PAGE},
     {"GET", "/protocols/{protocol}", page_protocol, ROUTE_PAGE},
+    {"GET", "/outcomes", page_outcomes, ROUTE_PAGE},
+    {"GET", "/certificates", page_certificates, ROUTE_PAGE},
+    {"POST", "/certificates", page_certificate_issue, ROUTE_PAGE},
     {"GET", "/verify", page_verify_form, ROUTE_PAGE | ROUTE_PUBLIC},
     {"POST", "/verify", page_verify_submit, ROUTE_PAGE | ROUTE_PUBLIC},
     {"GET", "/admin", page_admin, ROUTE_PAGE},
@@ -50,6 +53,8 @@ static const struct route routes[] = {
     {"GET", "/admin/practitioners/{id}", page_admin_practitioner, ROUTE_PAGE},
     {"POST", "/admin/practitioners/{id}/training", page_admin_training_create,
      ROUTE_PAGE},
+    {"GET", "/admin/thresholds", page_admin_thresholds, ROUTE_PAGE},
+    {"POST", "/admin/thresholds", page_admin_threshold_set, ROUTE_PAGE},
     /* The JSON API. */
     {"POST", "/api/v1/session", api_session_create, ROUTE_PUBLIC},
     {"GET", "/api/v1/session", api_session_show, 0},
