@@ -11,6 +11,7 @@
 #include "web/handlers.h"
 #include "web/pages.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -153,6 +154,14 @@ static void referral_from_form(struct web_ctx *w, struct referral_new *r)
     r->physician_npi = page_form_given(w, "npi");
     r->reason = page_form_given(w, "reason");
     r->icd10 = page_form_given(w, "icd10");
+    /* "m54.50, g44.209" as typed: the record takes "M54.50,G44.209". */
+    if (r->icd10) {
+        char *c = (char *)r->icd10, *out = c;
+        for (; *c; c++)
+            if (!isspace((unsigned char)*c))
+                *out++ = (char)toupper((unsigned char)*c);
+        *out = '\0';
+    }
     r->referred_on = page_form_given(w, "date");
 }
 
