@@ -62,8 +62,8 @@ static void trained_colleagues(struct web_ctx *w, const struct staff *st,
         const struct practitioner *pr = &st->list.items[i];
         if (!pr->active || pr->id == self || !trained_in(w, pr->id, p))
             continue;
-        html_printf(b, "%s%s", any++ ? ", " : "<strong>Refer to</strong> ",
-                    pr->name);
+        html_raw(b, any++ ? ", " : "<strong>Refer to</strong> ");
+        html_text(b, pr->name);
     }
     if (!any)
         html_raw(b, "<strong>Refer outside the clinic:</strong> no one here "
