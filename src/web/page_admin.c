@@ -462,7 +462,7 @@ static int thresholds_page(struct web_ctx *w, int status)
                 "model, advanced). The reasons for each default are in "
                 "<code>docs/outcomes.md</code>.</p>\n");
     if (posted) {
-        struct form_view f = {&w->form, &w->err};
+        struct form_view f = {&w->form, &w->err, NULL};
         form_errors(b, &f);
     }
     html_raw(b, "<table class=\"list thresholds\">\n<thead><tr>"
@@ -497,7 +497,7 @@ static int thresholds_page(struct web_ctx *w, int status)
         if (bad)
             html_printf(b, " aria-invalid=\"true\" "
                            "aria-describedby=\"e-value-%s\" value=\"%s\"",
-                        name, form_value(&(struct form_view){&w->form, NULL},
+                        name, form_value(&(struct form_view){&w->form, NULL, NULL},
                                          "value", ""));
         else {
             html_raw(b, " value=\"");

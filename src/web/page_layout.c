@@ -196,7 +196,7 @@ void page_notice(struct web_ctx *w, const char *const (*codes)[2])
 
 struct form_view page_form_view(struct web_ctx *w, int with_error)
 {
-    struct form_view f = {&w->form, NULL};
+    struct form_view f = {&w->form, NULL, NULL};
     if (with_error && w->err.code != ERR_NONE)
         f.err = &w->err;
     return f;
@@ -234,8 +234,9 @@ void form_errors(struct buf *b, const struct form_view *f)
 {
     if (!f || !f->err)
         return;
-    html_raw(b, "<div class=\"error-summary\" role=\"alert\">\n"
-                "<p><strong>This was not saved.</strong> ");
+    html_printf(b, "<div class=\"error-summary\" role=\"alert\">\n"
+                   "<p><strong>%s</strong> ",
+                f->lead ? f->lead : "This was not saved.");
     if (f->err->field[0]) {
         html_printf(b, "<a href=\"#f-%s\">", f->err->field);
         error_sentence(b, f->err->message);

@@ -214,7 +214,7 @@ int page_protocol(struct web_ctx *w)
     snprintf(e.field, sizeof(e.field), "length");
     char fallback[16];
     snprintf(fallback, sizeof(fallback), "%d", p->minutes_default);
-    struct form_view f = {&w->query, n < 0 ? &e : NULL};
+    struct form_view f = {&w->query, n < 0 ? &e : NULL, NULL};
     form_input(b, &f, "length", "Session length (minutes)",
                &(struct field_opts){.type = "number", .fallback = fallback,
                                     .attrs = " min=\"1\" max=\"600\""});

@@ -122,8 +122,8 @@ static int session_page(struct web_ctx *w, int status,
         snprintf(planned, sizeof(planned), "%d", v->planned);
         struct err length_err = v->plan_err;
         snprintf(length_err.field, sizeof(length_err.field), "length");
-        struct form_view length = {NULL, v->plan_count < 0 ? &length_err
-                                                           : NULL};
+        struct form_view length = {
+            NULL, v->plan_count < 0 ? &length_err : NULL, NULL};
         char hint[96];
         snprintf(hint, sizeof(hint), "%d to %d minutes for this protocol",
                  v->p->minutes_min, v->p->minutes_max);

@@ -176,7 +176,7 @@ int page_verify_form(struct web_ctx *w)
     struct buf *b = &w->resp->body;
     page_open(w, "Verify a certificate", SECTION_VERIFY, 0);
     verify_intro(b);
-    struct form_view f = {NULL, NULL};
+    struct form_view f = {NULL, NULL, NULL};
     verify_form(w, &f);
     page_end(w);
     return 0;
@@ -337,7 +337,7 @@ int page_verify_submit(struct web_ctx *w)
         w->resp->status = 422;
         page_open(w, "Verify a certificate", SECTION_VERIFY, 0);
         verify_intro(b);
-        struct form_view f = {&fields, &e};
+        struct form_view f = {&fields, &e, "Nothing was checked."};
         form_errors(b, &f);
         verify_form(w, &f);
         page_end(w);
@@ -365,7 +365,7 @@ int page_verify_submit(struct web_ctx *w)
                     e.message);
     }
     html_raw(b, "<h2>Check another</h2>\n");
-    struct form_view f = {NULL, NULL};
+    struct form_view f = {NULL, NULL, NULL};
     verify_form(w, &f);
     page_end(w);
     json_decref(claims);

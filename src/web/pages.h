@@ -97,6 +97,8 @@ void page_notice(struct web_ctx *w, const char *const (*codes)[2]);
 struct form_view {
     const struct http_pairs *values; /* posted values, or NULL */
     const struct err *err;           /* the refusal, or NULL */
+    const char *lead; /* the summary's first words; NULL: "This was not
+                       * saved." */
 };
 
 /* The form_view of the current request: its posted values, and w->err
