@@ -138,7 +138,9 @@ static int users_page(struct web_ctx *w, int status)
     snprintf(hint, sizeof(hint), "At least %d characters; tell it to the "
                                  "user in person.",
              USER_PASSWORD_MIN);
-    form_input(b, &f, "password", "Initial password",
+    /* A password is never written back into a page. */
+    struct form_view no_echo = {NULL, f.err, NULL};
+    form_input(b, &no_echo, "password", "Initial password",
                &(struct field_opts){.type = "password", .hint = hint,
                                     .attrs = " autocomplete=\"new-password\""});
     html_raw(b, "<div class=\"actions\"><button type=\"submit\">Create the "

@@ -110,10 +110,11 @@ static void cells_table(struct web_ctx *w, const json_t *cells,
         const char *instrument = str(c, "instrument");
         int selected = sel_protocol && !strcmp(protocol, sel_protocol) &&
                        sel_instrument && !strcmp(instrument, sel_instrument);
-        html_printf(b, "<tr%s data-protocol=\"%s\" data-instrument=\"%s\">"
-                       "<td>%s</td><td>%s</td><td class=\"num\">",
-                    selected ? " class=\"current\"" : "", protocol,
-                    instrument, protocol_name(w, protocol),
+        html_raw(b, selected ? "<tr class=\"current\"" : "<tr");
+        html_printf(b, " data-protocol=\"%s\" data-instrument=\"%s\">"
+                       "<td>%s</td><td>%s</td><td class=\"num\" "
+                       "data-name=\"n\">",
+                    protocol, instrument, protocol_name(w, protocol),
                     instrument_name(instrument));
         number(b, json_object_get(c, "n"), 0, PLAIN);
         html_raw(b, "</td><td class=\"num\" data-name=\"mean_improvement\">");
