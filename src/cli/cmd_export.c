@@ -86,6 +86,8 @@ static int export_fhir_cmd(struct cli *c, int argc, const char **argv)
         fhir_export_patient(c->store, &actor_cli, id, "collection", &opt,
                             &bundle, &e) < 0) {
         catalog_free((struct catalog *)opt.catalog);
+        if (!strcmp(e.field, "id"))
+            snprintf(e.field, sizeof(e.field), "patient");
         return cli_fail(c, &e);
     }
     catalog_free((struct catalog *)opt.catalog);

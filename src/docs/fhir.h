@@ -127,7 +127,7 @@ struct fhir_import_result {
     int patients_created, patients_matched;
     int practitioners_created, practitioners_matched;
     int training_created;
-    int referrals_created;
+    int referrals_created, referrals_matched;
     int identifiers_added;
 };
 
@@ -152,7 +152,9 @@ struct fhir_import_result {
  *     intent order) of its subject (a Patient of the bundle, or
  *     "Patient/N" already in the record), reasons from reasonCode and the
  *     Conditions of reasonReference (ICD-10-CM codings), authoredOn its
- *     date, note[0].text (or a reason's text) its reason.
+ *     date, note[0].text (or a reason's text) its reason. The same
+ *     referral already in the record (patient, date, physician, NPI,
+ *     codes and reason alike) is matched, not added again.
  * Anything else (another resource type, an element Touchstone does not
  * keep, a modifierExtension, an unresolved reference, an invalid value) is
  * refused: -1 with e filled (ERR_INPUT, ERR_NOT_FOUND, ERR_CONFLICT,
@@ -177,6 +179,17 @@ json_t *fhir_operation_outcome(const struct err *e,
 /* The FHIR issue type for an error code ("invalid" for ERR_INPUT,
  * "not-found", "conflict", "forbidden", "exception"...). */
 const char *fhir_issue_code(enum err_code code);
+
+/*
+ * The identifier system of this clinic's own patient ids: FHIR_SID_PATIENT
+ * + "/" + the first 16 hex digits of SHA-256 of the clinic's public key,
+ * so that each clinic's ids are a system of their own (an import matches
+ * them to the patient only in the clinic that issued them, and keeps them
+ * as an external identifier anywhere else). A database without a key
+ * gets FHIR_SID_PATIENT itself, which an import ignores.
+ */
+#define FHIR_SYSTEM_LEN 96
+void fhir_local_patient_system(struct store *s, char out[FHIR_SYSTEM_LEN]);
 
 /* Writes a fresh random (version 4) UUID, "8-4-4-4-12" lowercase hex. */
 #define FHIR_UUID_LEN 37

@@ -1,5 +1,6 @@
 /* FHIR helpers shared by export, import and the server (fhir.h). */
 #include "docs/fhir.h"
+#include "record/clinic_key.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -84,4 +85,19 @@ json_t *fhir_capability_statement(const char *base, const char *date)
         "TouchstoneFhirServer", "software", "name", "Touchstone",
         "implementation", implementation, "fhirVersion", "4.0.1", "format",
         "application/fhir+json", "rest", rest);
+}
+
+void fhir_local_patient_system(struct store *s, char out[FHIR_SYSTEM_LEN])
+{
+    unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    struct err ignored = ERR_INIT;
+    if (clinic_key_public(s, pk, &ignored) < 0) {
+        snprintf(out, FHIR_SYSTEM_LEN, "%s", FHIR_SID_PATIENT);
+        return;
+    }
+    crypto_hash_sha256(digest, pk, sizeof(pk));
+    snprintf(out, FHIR_SYSTEM_LEN, "%s/%02x%02x%02x%02x%02x%02x%02x%02x",
+             FHIR_SID_PATIENT, digest[0], digest[1], digest[2], digest[3],
+             digest[4], digest[5], digest[6], digest[7]);
 }

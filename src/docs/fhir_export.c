@@ -26,10 +26,13 @@ struct builder {
     json_t *references; /* key -> reference text */
     json_t *added;      /* key -> true once its entry is in */
     const char *search_mode; /* "match" / "include" for a searchset, or NULL */
+    char local_system[FHIR_SYSTEM_LEN]; /* this clinic's patient ids */
 };
 
-static void builder_init(struct builder *b, const struct fhir_options *opt)
+static void builder_init(struct builder *b, struct store *s,
+                         const struct fhir_options *opt)
 {
+    fhir_local_patient_system(s, b->local_system);
     static const struct fhir_options urn = {FHIR_REFS_URN, NULL, NULL};
     b->opt = opt ? opt : &urn;
     b->catalog = scope_catalog(b->opt->catalog);
@@ -182,7 +185,7 @@ static json_t *patient_resource(struct builder *b, const struct patient *p,
     json_t *identifiers = json_array();
     json_array_append_new(identifiers,
                           json_pack("{s:s,s:s,s:s}", "use", "usual",
-                                    "system", FHIR_SID_PATIENT, "value",
+                                    "system", b->local_system, "value",
                                     local));
     for (size_t i = 0; i < id_count; i++)
         json_array_append_new(identifiers,
@@ -658,7 +661,7 @@ int fhir_export_patient(struct store *s, const struct actor *caller,
         return -1;
     }
     struct builder b;
-    builder_init(&b, opt);
+    builder_init(&b, s, opt);
     int searchset = !strcmp(bundle_type, "searchset");
     if (searchset)
         b.search_mode = "match";
@@ -715,7 +718,7 @@ int fhir_patient_resource(struct store *s, const struct actor *caller,
                                     opt ? opt->base : NULL,
                                     opt ? opt->catalog : NULL};
     struct builder b;
-    builder_init(&b, &relative);
+    builder_init(&b, s, &relative);
     json_t *r = patient_resource(&b, &p, ids, id_count);
     free(ids);
     builder_add_int(&b, "Patient", patient_id, r, NULL);
@@ -774,7 +777,7 @@ int fhir_observation_search(struct store *s, const struct actor *caller,
                                     opt ? opt->base : NULL,
                                     opt ? opt->catalog : NULL};
     struct builder b;
-    builder_init(&b, &relative);
+    builder_init(&b, s, &relative);
     b.search_mode = "match";
     int rc = 0;
     size_t matches = 0;
