@@ -171,7 +171,7 @@ static int is_slug(const char *s)
 
 /* ICD-10-CM shape: letter, digit, letter or digit, then optionally a dot
  * and 1-4 letters or digits (uppercase). */
-static int is_icd10(const char *s)
+int catalog_icd10_well_formed(const char *s)
 {
     if (!(s[0] >= 'A' && s[0] <= 'Z') || !(s[1] >= '0' && s[1] <= '9'))
         return 0;
@@ -406,7 +406,7 @@ static int load_codes(struct loader *ld, json_t *list)
             return -1;
         char cpath[80];
         snprintf(cpath, sizeof(cpath), "%s.code", path);
-        if (!is_icd10(code))
+        if (!catalog_icd10_well_formed(code))
             return fail_at(ld, cpath, "'%s' is not an ICD-10-CM code (letter, "
                            "digit, letter or digit, then optionally a dot "
                            "and 1-4 more)", code);

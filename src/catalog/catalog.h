@@ -194,4 +194,10 @@ int phase_kind_parse(const char *name);
  * years. */
 int catalog_parse_delay(const char *text);
 
+/* 1 when s has the shape of an ICD-10-CM code: a capital letter, a digit,
+ * a digit or capital letter, then optionally a dot and 1 to 4 digits or
+ * capital letters ("M54.50", "G44.209", "I10"). The one definition of the
+ * shape; record/validate.h builds its field errors on it. */
+int catalog_icd10_well_formed(const char *s);
+
 #endif

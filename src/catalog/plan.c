@@ -120,7 +120,7 @@ static int phase_index(const struct protocol *p, const char *name)
 }
 
 int plan_check_fidelity(const struct protocol *p,
-                        const struct session_phase *phases, int n,
+                        const struct delivered_phase *phases, int n,
                         int session_minutes, struct fidelity *out,
                         struct err *e)
 {

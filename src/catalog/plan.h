@@ -51,7 +51,7 @@ int plan_make(const struct protocol *p, int minutes, struct plan *out,
 
 /* One phase of a session as delivered: the protocol phase's name (matched
  * case-insensitively) and the minutes spent on it. */
-struct session_phase {
+struct delivered_phase {
     const char *name;
     int minutes;
 };
@@ -99,7 +99,7 @@ struct fidelity {
  * 1440, n below 0 or session_minutes not positive.
  */
 int plan_check_fidelity(const struct protocol *p,
-                        const struct session_phase *phases, int n,
+                        const struct delivered_phase *phases, int n,
                         int session_minutes, struct fidelity *out,
                         struct err *e);
 

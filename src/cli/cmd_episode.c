@@ -5,7 +5,9 @@
 #include "record/episode.h"
 #include "record/record_json.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,11 +42,30 @@ static int screen_parse(const struct opt_list *flags, const char *file,
     }
     if (!file)
         return 0;
+    /* Read at most SCREEN_FILE_MAX bytes: a device or a pipe that never
+     * ends is refused, not followed. */
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return err_set(e, ERR_INPUT, "screen", "unable to read '%.200s': %s",
+                       file, strerror(errno));
+    char *text = xmalloc(SCREEN_FILE_MAX + 1);
+    size_t len = fread(text, 1, SCREEN_FILE_MAX + 1, f);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed || len > SCREEN_FILE_MAX) {
+        free(text);
+        return err_set(e, ERR_INPUT, "screen",
+                       failed ? "unable to read '%.200s'"
+                              : "'%.200s' is larger than 1 MiB",
+                       file);
+    }
     json_error_t jerr;
-    *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+    *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
     if (!*doc)
-        return err_set(e, ERR_INPUT, "screen", "'%.200s': %s (line %d)",
-                       file, jerr.text, jerr.line);
+        return err_set(e, ERR_INPUT, "screen",
+                       "'%.200s': %s (line %d, column %d)", file, jerr.text,
+                       jerr.line, jerr.column);
     if (!json_is_object(*doc))
         return err_set(e, ERR_INPUT, "screen",
                        "'%.200s' is not a JSON object of id: \"yes\"/\"no\"",

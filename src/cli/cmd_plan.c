@@ -16,7 +16,7 @@ COMMAND("plan", cmd_plan, "a timed session plan from a protocol")
 
 /* Parses "name=minutes,name=minutes" into phases (names point into a copy
  * the caller frees). Returns the count, or -1 with e filled. */
-static int parse_delivered(char *text, struct session_phase *phases,
+static int parse_delivered(char *text, struct delivered_phase *phases,
                            struct err *e)
 {
     int n = 0;
@@ -51,7 +51,7 @@ static int check_fidelity(struct cli *c, const struct protocol *p,
                           int minutes, const char *delivered)
 {
     struct err e = ERR_INIT;
-    struct session_phase phases[MAX_DELIVERED];
+    struct delivered_phase phases[MAX_DELIVERED];
     char *copy = xstrdup(delivered);
     struct fidelity fid;
     int n = parse_delivered(copy, phases, &e);

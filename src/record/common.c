@@ -2,6 +2,7 @@
 #include "record/internal.h"
 #include "record/access.h"
 #include "record/audit.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +41,14 @@ int record_refuse(struct store *s, const struct actor *caller,
                              patient_id, "denied", &ignored);
     }
     return -1;
+}
+
+void *record_grow(void *items, size_t count, size_t *alloc, size_t size)
+{
+    if (count < *alloc)
+        return items;
+    *alloc = *alloc ? 2 * *alloc : 8;
+    return xrealloc(items, *alloc * size);
 }
 
 int record_not_found(struct err *e, const char *field, const char *what,

@@ -365,7 +365,8 @@ static int add_episode(struct demo *d, const struct demo_plan *plan,
                           0.95);
     double best, worst;
     secondary_scale(p->secondary, &best, &worst);
-    double second0 = best + (worst - best) * (0.35 + 0.35 * prng_uniform(&d->r));
+    double second0 =
+        best + (worst - best) * (0.35 + 0.35 * prng_uniform(&d->r));
     if (observe(d, episode, 0, p->primary, "baseline", start, 510, pain0) < 0 ||
         observe(d, episode, 0, p->secondary, "baseline", start, 515,
                 second0) < 0)

@@ -10,7 +10,7 @@ size_t fidelity_check(const struct protocol *p, const char *const *names,
                       char (*codes)[FIDELITY_CODE_MAX + 1],
                       char (*messages)[FIDELITY_MESSAGE_MAX], size_t max)
 {
-    struct session_phase *phases = xcalloc(n ? n : 1, sizeof(*phases));
+    struct delivered_phase *phases = xcalloc(n ? n : 1, sizeof(*phases));
     for (size_t i = 0; i < n; i++) {
         phases[i].name = names[i];
         phases[i].minutes = minutes[i];

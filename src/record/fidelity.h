@@ -1,8 +1,8 @@
 /*
  * fidelity: the record's bridge to the catalog's session plans
- * (catalog/plan.h). It lives in a file of its own because catalog/plan.h
- * and record/session.h both declare a `struct session_phase`; this header
- * includes neither, and speaks in plain arrays.
+ * (catalog/plan.h), in plain arrays, so that the record's own phase
+ * structs (record/session.h) and the catalog's delivered phases
+ * (struct delivered_phase) meet in one place.
  */
 #ifndef TS_RECORD_FIDELITY_H
 #define TS_RECORD_FIDELITY_H

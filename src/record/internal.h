@@ -33,6 +33,10 @@ int record_finish(struct store *s, int rc, struct err *e);
 int record_refuse(struct store *s, const struct actor *caller,
                   const char *action, const char *record_type,
                   int64_t record_id, int64_t patient_id, struct err *e);
+/* Makes room for one more element in an array of count elements of size
+ * bytes whose capacity is *alloc, doubling it as needed (out of memory
+ * dies). Returns the array, which may have moved. */
+void *record_grow(void *items, size_t count, size_t *alloc, size_t size);
 /* "no <what> <id>", ERR_NOT_FOUND with field. Returns -1. */
 int record_not_found(struct err *e, const char *field, const char *what,
                      int64_t id);

@@ -348,10 +348,8 @@ int observation_query(struct store *s, int64_t episode_id,
     size_t alloc = 0;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
-        if (out->count == alloc) {
-            alloc = alloc ? 2 * alloc : 16;
-            out->items = xrealloc(out->items, alloc * sizeof(*out->items));
-        }
+        out->items = record_grow(out->items, out->count, &alloc,
+                                 sizeof(*out->items));
         observation_row(st, &out->items[out->count++]);
     }
     stmt_finalize(st);

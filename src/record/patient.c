@@ -207,10 +207,8 @@ int patient_list(struct store *s, const struct actor *caller,
     size_t alloc = 0;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
-        if (out->count == alloc) {
-            alloc = alloc ? 2 * alloc : 16;
-            out->items = xrealloc(out->items, alloc * sizeof(*out->items));
-        }
+        out->items = record_grow(out->items, out->count, &alloc,
+                                 sizeof(*out->items));
         patient_row(st, &out->items[out->count++]);
     }
     stmt_finalize(st);

@@ -148,10 +148,8 @@ int practitioner_list(struct store *s, const struct actor *caller,
     size_t alloc = 0;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
-        if (out->count == alloc) {
-            alloc = alloc ? 2 * alloc : 16;
-            out->items = xrealloc(out->items, alloc * sizeof(*out->items));
-        }
+        out->items = record_grow(out->items, out->count, &alloc,
+                                 sizeof(*out->items));
         int64_t pid = stmt_int(st, 0);
         practitioner_row(st, access_practitioner_full(caller, pid),
                          &out->items[out->count++]);

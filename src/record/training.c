@@ -83,10 +83,8 @@ int training_query(struct store *s, int64_t practitioner_id,
     size_t alloc = 0;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
-        if (out->count == alloc) {
-            alloc = alloc ? 2 * alloc : 8;
-            out->items = xrealloc(out->items, alloc * sizeof(*out->items));
-        }
+        out->items = record_grow(out->items, out->count, &alloc,
+                                 sizeof(*out->items));
         struct training *t = &out->items[out->count++];
         memset(t, 0, sizeof(*t));
         t->id = stmt_int(st, 0);
@@ -134,7 +132,8 @@ double training_hours(struct store *s, int64_t practitioner_id,
 {
     struct stmt *st = store_prepare(
         s, "SELECT coalesce(sum(hours), 0) FROM training"
-           " WHERE practitioner_id = :practitioner AND protocol_id = :protocol");
+           " WHERE practitioner_id = :practitioner"
+           " AND protocol_id = :protocol");
     stmt_bind_int(st, ":practitioner", practitioner_id);
     stmt_bind_text(st, ":protocol", protocol_id);
     double hours = stmt_step(st, NULL) == 1 ? stmt_double(st, 0) : 0;

@@ -1,4 +1,5 @@
 #include "record/validate.h"
+#include "catalog/catalog.h"
 #include "core/clock.h"
 
 #include <ctype.h>
@@ -77,16 +78,7 @@ int validate_multiline(const char *s, const char *field, size_t max,
 int validate_icd10(const char *code, const char *field, struct err *e)
 {
     const char *c = code ? code : "";
-    size_t n = strlen(c);
-    int ok = n >= 3 && n <= 8 && isupper((unsigned char)c[0]) &&
-             isdigit((unsigned char)c[1]) &&
-             (isdigit((unsigned char)c[2]) || isupper((unsigned char)c[2]));
-    if (ok && n > 3) {
-        size_t rest = n - 4;
-        ok = c[3] == '.' && rest >= 1 && rest <= 4;
-        for (size_t i = 4; ok && i < n; i++)
-            ok = isdigit((unsigned char)c[i]) || isupper((unsigned char)c[i]);
-    }
+    int ok = catalog_icd10_well_formed(c);
     if (!ok)
         return err_set(e, ERR_INPUT, field,
                        "'%.32s' is not an ICD-10-CM code (expected a letter, "

@@ -34,6 +34,10 @@ expect_refused 2 "referral add: icd10: " ts referral add --patient 1 --physician
 expect_refused 2 "referral add: patient: no patient 2" ts referral add --patient 2 --physician "Dr Fictive" --specialty X --reason pain --icd10 M54.50 --date 2026-01-01
 expect_refused 2 "episode open: protocol: " ts episode open --patient 1 --practitioner 1 --protocol "$big" --icd10 M54.50 --start 2026-01-05
 expect_refused 2 "episode open: red-flag: " ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05 --screen clear.json --red-flag "$big=no"
+expect_refused 2 "episode open: screen: '/dev/zero' is larger than 1 MiB" ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05 --screen /dev/zero
+expect_refused 2 "episode open: screen: unable to read" ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05 --screen "$TMP"
+printf '{"fever": "no", "fever": "yes"}' > dup.json
+expect_refused 2 "episode open: screen: 'dup.json': duplicate object key" ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05 --screen dup.json
 expect_refused 2 "session add: note: too long" ts session add --episode 1 --start 2026-01-06T10:00Z --minutes 60 --note "$big"
 expect_refused 2 "session add: phase: " ts session add --episode 1 --start 2026-01-06T10:00Z --minutes 60 --phase "$big:5"
 expect_refused 2 "session add: phase: " ts session add --episode 1 --start 2026-01-06T10:00Z --minutes 60 --phase "kneading:$big"

@@ -83,7 +83,7 @@ Test(plan, every_protocol_every_length)
                           kneading);
             cr_assert_eq(plan.phases[0].phase->kind, PHASE_INTRODUCTORY);
             /* A plan is faithful to its own protocol. */
-            struct session_phase delivered[PROTOCOL_MAX_PHASES];
+            struct delivered_phase delivered[PROTOCOL_MAX_PHASES];
             for (int k = 0; k < plan.phase_count; k++) {
                 delivered[k].name = plan.phases[k].phase->name;
                 delivered[k].minutes = plan.phases[k].minutes;
@@ -157,14 +157,14 @@ Test(plan, fidelity_findings)
     struct fidelity f;
     struct err e = ERR_INIT;
 
-    struct session_phase good[] = {
+    struct delivered_phase good[] = {
         {"introductory", 4}, {"kneading", 17}, {"trigger-point", 3},
         {"friction", 2},     {"stretching", 2}, {"circulatory", 2}};
     cr_assert_eq(plan_check_fidelity(p, good, 6, 30, &f, &e), 0,
                  "%s", f.count ? f.findings[0].message : "");
 
     /* Introductory not first. */
-    struct session_phase late[] = {
+    struct delivered_phase late[] = {
         {"kneading", 17}, {"introductory", 4}, {"trigger-point", 3},
         {"friction", 2},  {"stretching", 2},   {"circulatory", 2}};
     cr_assert_gt(plan_check_fidelity(p, late, 6, 30, &f, &e), 0);
@@ -173,7 +173,7 @@ Test(plan, fidelity_findings)
     cr_assert_lt(find(&f, FIDELITY_KNEADING_UNDER_HALF), 0);
 
     /* Kneading under half: 14 of 30. */
-    struct session_phase thin[] = {
+    struct delivered_phase thin[] = {
         {"introductory", 6}, {"kneading", 14}, {"trigger-point", 4},
         {"friction", 2},     {"stretching", 2}, {"circulatory", 2}};
     cr_assert_gt(plan_check_fidelity(p, thin, 6, 30, &f, &e), 0);
@@ -183,7 +183,7 @@ Test(plan, fidelity_findings)
               f.findings[k].message);
 
     /* A phase the protocol lacks (named once even when repeated). */
-    struct session_phase odd[] = {
+    struct delivered_phase odd[] = {
         {"introductory", 4}, {"kneading", 17}, {"cupping", 2},
         {"trigger-point", 3}, {"friction", 1}, {"cupping", 1},
         {"stretching", 1},   {"circulatory", 1}};
@@ -204,14 +204,14 @@ Test(plan, fidelity_findings)
               f.findings[k].message);
 
     /* A phase left out, and a session longer than the protocol allows. */
-    struct session_phase short_[] = {{"introductory", 10}, {"kneading", 50}};
+    struct delivered_phase short_[] = {{"introductory", 10}, {"kneading", 50}};
     cr_assert_gt(plan_check_fidelity(p, short_, 2, 60, &f, &e), 0);
     cr_assert_geq(find(&f, FIDELITY_PHASE_MISSING), 0);
     cr_assert_geq(find(&f, FIDELITY_LENGTH_OUT_OF_RANGE), 0);
     cr_assert_geq(find(&f, FIDELITY_SHARE_OUT_OF_RANGE), 0);
 
     /* Names match case-insensitively. */
-    struct session_phase upper[] = {
+    struct delivered_phase upper[] = {
         {"Introductory", 4}, {"KNEADING", 17}, {"trigger-point", 3},
         {"friction", 2},     {"stretching", 2}, {"circulatory", 2}};
     cr_assert_eq(plan_check_fidelity(p, upper, 6, 30, &f, &e), 0);
@@ -227,12 +227,12 @@ Test(plan, fidelity_refuses_bad_input)
     const struct protocol *p = get("tension-headache");
     struct fidelity f;
     struct err e = ERR_INIT;
-    struct session_phase blank[] = {{"  ", 5}};
+    struct delivered_phase blank[] = {{"  ", 5}};
     cr_assert_eq(plan_check_fidelity(p, blank, 1, 30, &f, &e), -1);
     cr_assert_str_eq(e.field, "phases[0]");
-    struct session_phase none[] = {{NULL, 5}};
+    struct delivered_phase none[] = {{NULL, 5}};
     cr_assert_eq(plan_check_fidelity(p, none, 1, 30, &f, &e), -1);
-    struct session_phase negative[] = {{"kneading", -1}};
+    struct delivered_phase negative[] = {{"kneading", -1}};
     cr_assert_eq(plan_check_fidelity(p, negative, 1, 30, &f, &e), -1);
     cr_assert_eq(plan_check_fidelity(p, negative, 1, 0, &f, &e), -1);
     cr_assert_str_eq(e.field, "minutes");
@@ -242,7 +242,7 @@ Test(plan, fidelity_refuses_bad_input)
 Test(plan, fidelity_keeps_at_most_the_cap)
 {
     const struct protocol *p = get("tension-headache");
-    struct session_phase many[40];
+    struct delivered_phase many[40];
     char names[40][24];
     for (int i = 0; i < 40; i++) {
         snprintf(names[i], sizeof(names[i]), "extra-%d", i);
