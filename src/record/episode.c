@@ -3,6 +3,7 @@
 #include "record/audit.h"
 #include "record/internal.h"
 #include "record/scope.h"
+#include "record/summary.h"
 #include "record/validate.h"
 #include "core/util.h"
 
@@ -248,7 +249,8 @@ int episode_close_locked(struct store *s, int64_t id, const char *ended_on,
     stmt_bind_int(st, ":id", id);
     rc = stmt_step(st, e);
     stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    /* Discharge completes the outcome summary, in this transaction. */
+    return rc < 0 ? -1 : summary_refresh_episode(s, id, e);
 }
 
 int episode_close(struct store *s, const struct actor *caller, int64_t id,

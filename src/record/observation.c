@@ -4,6 +4,7 @@
 #include "record/audit.h"
 #include "record/episode.h"
 #include "record/internal.h"
+#include "record/summary.h"
 #include "record/validate.h"
 #include "core/util.h"
 
@@ -215,7 +216,8 @@ static int observation_write(struct store *s, const struct observation_new *in,
     if (rc < 0)
         return -1;
     *id = store_last_id(s);
-    return 0;
+    /* The episode's outcome summary changes with it, in this transaction. */
+    return summary_refresh_episode(s, in->episode_id, e);
 }
 
 int observation_insert(struct store *s, const struct observation_new *in,

@@ -175,7 +175,61 @@ const char *const store_migrations[] = {
     "  message TEXT NOT NULL,"
     "  PRIMARY KEY (session_id, position)"
     ");",
-    /* 4: patients' identifiers in other systems (an EHR's medical record
+    /* 4: outcomes. One summary row per episode x instrument (the protocol's
+     * primary and secondary instruments and any other measured), kept up
+     * to date by the record layer in the transaction of each observation
+     * and discharge (src/record/summary.h); reports read these rows, never
+     * the observations. Clustered by cell so that a benchmark is one
+     * sequential scan. The designation thresholds with their defaults
+     * (docs/outcomes.md), and the stable anonymous labels of practitioners
+     * in peer reports. */
+    "CREATE TABLE episode_summary ("
+    "  protocol_id TEXT NOT NULL,"
+    "  instrument TEXT NOT NULL,"
+    "  practitioner_id INTEGER NOT NULL REFERENCES practitioner(id),"
+    "  episode_id INTEGER NOT NULL REFERENCES episode(id),"
+    "  role TEXT NOT NULL CHECK (role IN ('primary', 'secondary', 'other')),"
+    "  started_on TEXT NOT NULL,"
+    "  ended_on TEXT,"
+    "  sessions INTEGER NOT NULL CHECK (sessions >= 0),"
+    "  baseline REAL,"
+    "  discharge REAL,"
+    "  followup REAL,"
+    "  followup_days INTEGER,"
+    "  improvement REAL," /* oriented: positive is better */
+    "  responder INTEGER CHECK (responder IN (0, 1))," /* NULL: no MCID */
+    "  sessions_to_response INTEGER," /* event or censoring time */
+    "  response_event INTEGER CHECK (response_event IN (0, 1)),"
+    "  sustained INTEGER CHECK (sustained IN (0, 1)),"
+    "  has_followup INTEGER NOT NULL CHECK (has_followup IN (0, 1)),"
+    "  complete INTEGER NOT NULL CHECK (complete IN (0, 1)),"
+    "  incomplete_reason TEXT CHECK (incomplete_reason IN ('open',"
+    "    'no_baseline', 'no_discharge', 'unknown_instrument')),"
+    "  age_years INTEGER,"
+    "  sex TEXT NOT NULL,"
+    "  chronicity_weeks INTEGER,"
+    "  comorbidities INTEGER,"
+    "  CHECK ((complete = 1) = (incomplete_reason IS NULL)),"
+    "  PRIMARY KEY (protocol_id, instrument, practitioner_id, episode_id)"
+    ") WITHOUT ROWID;"
+    "CREATE UNIQUE INDEX episode_summary_by_episode"
+    "  ON episode_summary(episode_id, instrument);"
+    "CREATE INDEX episode_summary_by_practitioner"
+    "  ON episode_summary(practitioner_id);"
+    "CREATE TABLE designation_threshold ("
+    "  name TEXT PRIMARY KEY,"
+    "  value REAL NOT NULL,"
+    "  updated_at TEXT" /* NULL: the default since the schema */
+    ");"
+    "INSERT INTO designation_threshold (name, value) VALUES"
+    "  ('min_episodes', 20), ('responder_lower_bound', 0.5),"
+    "  ('sustained_rate', 0.7), ('followup_coverage', 0.5),"
+    "  ('model_min_per_predictor', 10);"
+    "CREATE TABLE practitioner_label ("
+    "  practitioner_id INTEGER PRIMARY KEY REFERENCES practitioner(id),"
+    "  label TEXT NOT NULL UNIQUE"
+    ");",
+    /* 5: patients' identifiers in other systems (an EHR's medical record
      * number, ...), by which an imported FHIR Patient is matched to the
      * patient already in the record (src/docs/fhir.h). */
     "CREATE TABLE patient_identifier ("

@@ -1,0 +1,473 @@
+/* touchstone report: episode, practitioner and registry outcome reports. */
+#include "cli/cli.h"
+#include "core/util.h"
+#include "outcomes/report.h"
+#include "record/summary.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+COMMAND("report", cmd_report, "outcome reports: episode, practitioner, registry")
+
+/* The cell columns of text and CSV output, in order. */
+static const char *const cell_columns[] = {
+    "protocol", "instrument", "n", "mean_improvement",
+    "mean_improvement_ci95", "srm", "responder_rate", "responder_ci95",
+    "median_sessions_to_response", "sustained_rate", "followup_coverage",
+    "expected_improvement", "observed_minus_expected", "funnel", "shrunken",
+    "designation",
+};
+
+/* One CSV field: numbers with 17 significant digits, text quoted when it
+ * holds a comma, quote or line break, null empty. */
+static void csv_field(const json_t *v)
+{
+    if (json_is_integer(v)) {
+        printf("%lld", (long long)json_integer_value(v));
+    } else if (json_is_real(v)) {
+        printf("%.17g", json_real_value(v));
+    } else if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (strpbrk(s, ",\"\r\n")) {
+            putchar('"');
+            for (; *s; s++) {
+                if (*s == '"')
+                    putchar('"');
+                putchar(*s);
+            }
+            putchar('"');
+        } else {
+            fputs(s, stdout);
+        }
+    } else if (json_is_boolean(v)) {
+        fputs(json_is_true(v) ? "true" : "false", stdout);
+    }
+}
+
+static void csv_cells(const json_t *cells, int registry)
+{
+    if (registry)
+        fputs("practitioner,label,", stdout);
+    for (size_t i = 0; i < ARRAY_SIZE(cell_columns); i++) {
+        const char *name = cell_columns[i];
+        if (strstr(name, "_ci95"))
+            printf("%s%s_lower,%s_upper", i ? "," : "", name, name);
+        else
+            printf("%s%s", i ? "," : "", name);
+    }
+    putchar('\n');
+    size_t k;
+    json_t *cell;
+    json_array_foreach(cells, k, cell) {
+        if (registry) {
+            csv_field(json_object_get(cell, "practitioner"));
+            putchar(',');
+            csv_field(json_object_get(cell, "label"));
+            putchar(',');
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(cell_columns); i++) {
+            const json_t *v = json_object_get(cell, cell_columns[i]);
+            if (i)
+                putchar(',');
+            if (strstr(cell_columns[i], "_ci95")) {
+                csv_field(json_array_get(v, 0));
+                putchar(',');
+                csv_field(json_array_get(v, 1));
+            } else {
+                csv_field(v);
+            }
+        }
+        putchar('\n');
+    }
+}
+
+/* A number for the text tables, "-" when null. */
+static const char *num(const json_t *v, const char *fmt, char *buf,
+                       size_t size)
+{
+    if (json_is_integer(v))
+        snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(buf, size, fmt, json_real_value(v));
+    else
+        snprintf(buf, size, "-");
+    return buf;
+}
+
+static const char *interval(const json_t *v, const char *fmt, char *buf,
+                            size_t size)
+{
+    if (!json_is_array(v))
+        return snprintf(buf, size, "-"), buf;
+    char lo[32], hi[32];
+    snprintf(buf, size, "[%s, %s]",
+             num(json_array_get(v, 0), fmt, lo, sizeof(lo)),
+             num(json_array_get(v, 1), fmt, hi, sizeof(hi)));
+    return buf;
+}
+
+static const char *text(const json_t *v)
+{
+    return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+static void text_cell_header(int registry)
+{
+    if (registry)
+        printf("%-6s %-14s ", "id", "label");
+    printf("%-28s %-14s %4s %8s %-18s %6s %6s %-16s %6s %6s %6s %8s %8s "
+           "%-10s %8s %s\n",
+           "protocol", "instrument", "n", "mean", "95% CI", "SRM", "resp",
+           "resp 95% CI", "median", "sust", "f/up", "expected", "O-E",
+           "funnel", "shrunken", "designation");
+}
+
+static void text_cell(const json_t *cell, int registry)
+{
+    char a[32], b[64], c2[32], d[32], f[64], g[32], h[32], i[32], j[32];
+    char k[32], l[32], m[32];
+    if (registry) {
+        const json_t *id = json_object_get(cell, "practitioner");
+        printf("%-6s %-14s ", num(id, "%g", a, sizeof(a)),
+               text(json_object_get(cell, "label")));
+    }
+    printf("%-28s %-14s %4s %8s %-18s %6s %6s %-16s %6s %6s %6s %8s %8s "
+           "%-10s %8s %s\n",
+           text(json_object_get(cell, "protocol")),
+           text(json_object_get(cell, "instrument")),
+           num(json_object_get(cell, "n"), "%g", a, sizeof(a)),
+           num(json_object_get(cell, "mean_improvement"), "%.3g", c2,
+               sizeof(c2)),
+           interval(json_object_get(cell, "mean_improvement_ci95"), "%.3g", b,
+                    sizeof(b)),
+           num(json_object_get(cell, "srm"), "%.2f", d, sizeof(d)),
+           num(json_object_get(cell, "responder_rate"), "%.2f", g, sizeof(g)),
+           interval(json_object_get(cell, "responder_ci95"), "%.2f", f,
+                    sizeof(f)),
+           num(json_object_get(cell, "median_sessions_to_response"), "%g", h,
+               sizeof(h)),
+           num(json_object_get(cell, "sustained_rate"), "%.2f", i, sizeof(i)),
+           num(json_object_get(cell, "followup_coverage"), "%.2f", j,
+               sizeof(j)),
+           num(json_object_get(cell, "expected_improvement"), "%.3g", k,
+               sizeof(k)),
+           num(json_object_get(cell, "observed_minus_expected"), "%+.3g", l,
+               sizeof(l)),
+           text(json_object_get(cell, "funnel")),
+           num(json_object_get(cell, "shrunken"), "%+.3g", m, sizeof(m)),
+           text(json_object_get(cell, "designation")));
+}
+
+static void text_incomplete(const json_t *incomplete)
+{
+    if (json_array_size(incomplete) == 0) {
+        printf("\nIncomplete episodes: none.\n");
+        return;
+    }
+    printf("\nIncomplete episodes (counted, not in the cells above):\n");
+    printf("  %-28s %-14s %5s %5s %11s %12s %18s\n", "protocol", "instrument",
+           "total", "open", "no_baseline", "no_discharge",
+           "unknown_instrument");
+    size_t i;
+    json_t *o;
+    json_array_foreach(incomplete, i, o) {
+        printf("  %-28s %-14s %5lld %5lld %11lld %12lld %18lld\n",
+               text(json_object_get(o, "protocol")),
+               text(json_object_get(o, "instrument")),
+               (long long)json_integer_value(json_object_get(o, "total")),
+               (long long)json_integer_value(json_object_get(o, "open")),
+               (long long)json_integer_value(json_object_get(o, "no_baseline")),
+               (long long)json_integer_value(
+                   json_object_get(o, "no_discharge")),
+               (long long)json_integer_value(
+                   json_object_get(o, "unknown_instrument")));
+    }
+}
+
+static void text_notes(const json_t *notes, const char *indent)
+{
+    size_t i;
+    json_t *n;
+    json_array_foreach(notes, i, n)
+        printf("%snote: %s\n", indent, json_string_value(n));
+}
+
+static void text_practitioner(const json_t *doc)
+{
+    const json_t *p = json_object_get(doc, "practitioner");
+    printf("Outcomes of practitioner %lld, %s",
+           (long long)json_integer_value(json_object_get(p, "id")),
+           text(json_object_get(p, "name")));
+    if (json_is_string(json_object_get(doc, "protocol")))
+        printf(" (protocol %s)", text(json_object_get(doc, "protocol")));
+    printf("\n\n");
+    const json_t *cells = json_object_get(doc, "cells");
+    if (json_array_size(cells) == 0) {
+        printf("No cell has a complete episode yet.\n");
+    } else {
+        text_cell_header(0);
+        size_t i;
+        json_t *cell;
+        json_array_foreach(cells, i, cell)
+            text_cell(cell, 0);
+    }
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(doc, "designations"), i, d) {
+        printf("\n%s x %s: %s\n", text(json_object_get(d, "protocol")),
+               text(json_object_get(d, "instrument")),
+               text(json_object_get(d, "designation")));
+        size_t k;
+        json_t *cr;
+        json_array_foreach(json_object_get(d, "criteria"), k, cr) {
+            char req[32], obs[32];
+            printf("  [%s] %-12s %s (required %s, observed %s)\n",
+                   json_is_true(json_object_get(cr, "met")) ? "met" : "no ",
+                   text(json_object_get(cr, "designation")),
+                   text(json_object_get(cr, "criterion")),
+                   num(json_object_get(cr, "required"), "%.4g", req,
+                       sizeof(req)),
+                   num(json_object_get(cr, "observed"), "%.4g", obs,
+                       sizeof(obs)));
+        }
+        text_notes(json_object_get(d, "notes"), "  ");
+    }
+    text_incomplete(json_object_get(doc, "incomplete"));
+}
+
+static void text_registry(const json_t *doc)
+{
+    size_t i;
+    json_t *m;
+    printf("Registry models (improvement ~ baseline + age + sex + "
+           "chronicity_weeks + comorbidities)\n");
+    json_array_foreach(json_object_get(doc, "models"), i, m) {
+        char n[32], r2[32];
+        printf("\n%s x %s: %s, n %s, R² %s\n",
+               text(json_object_get(m, "protocol")),
+               text(json_object_get(m, "instrument")),
+               json_is_true(json_object_get(m, "adjusted")) ? "risk-adjusted"
+                                                            : "unadjusted",
+               num(json_object_get(m, "n"), "%g", n, sizeof(n)),
+               num(json_object_get(m, "r2"), "%.4f", r2, sizeof(r2)));
+        size_t k;
+        json_t *t;
+        json_array_foreach(json_object_get(m, "terms"), k, t) {
+            char est[32], se[32];
+            printf("  %-18s %12s  (SE %s)\n", text(json_object_get(t, "term")),
+                   num(json_object_get(t, "estimate"), "%.6g", est,
+                       sizeof(est)),
+                   num(json_object_get(t, "se"), "%.4g", se, sizeof(se)));
+        }
+        text_notes(json_object_get(m, "notes"), "  ");
+    }
+    const json_t *cells = json_object_get(doc, "cells");
+    printf("\nCells\n");
+    if (json_array_size(cells) == 0) {
+        printf("No cell has a complete episode yet.\n");
+    } else {
+        text_cell_header(1);
+        json_t *cell;
+        json_array_foreach(cells, i, cell)
+            text_cell(cell, 1);
+    }
+    text_incomplete(json_object_get(doc, "incomplete"));
+}
+
+static void text_episode(const json_t *doc)
+{
+    const json_t *ep = json_object_get(doc, "episode");
+    char sessions[32];
+    printf("Episode %lld: %s, practitioner %lld, %s to %s, %s sessions\n",
+           (long long)json_integer_value(json_object_get(ep, "id")),
+           text(json_object_get(ep, "protocol")),
+           (long long)json_integer_value(
+               json_object_get(ep, "practitioner_id")),
+           text(json_object_get(ep, "started_on")),
+           json_is_string(json_object_get(ep, "ended_on"))
+               ? json_string_value(json_object_get(ep, "ended_on"))
+               : "(open)",
+           num(json_object_get(ep, "sessions"), "%g", sessions,
+               sizeof(sessions)));
+    size_t i;
+    json_t *o;
+    json_array_foreach(json_object_get(doc, "outcomes"), i, o) {
+        char b[32], d[32], f[32], im[32], st[32];
+        const json_t *resp = json_object_get(o, "responder");
+        const json_t *event = json_object_get(o, "response_event");
+        const json_t *sus = json_object_get(o, "sustained");
+        printf("\n%s (%s, %s)\n", text(json_object_get(o, "instrument")),
+               text(json_object_get(o, "role")),
+               text(json_object_get(o, "direction")));
+        printf("  baseline %s, discharge %s, follow-up %s, improvement %s\n",
+               num(json_object_get(o, "baseline"), "%g", b, sizeof(b)),
+               num(json_object_get(o, "discharge"), "%g", d, sizeof(d)),
+               num(json_object_get(o, "followup"), "%g", f, sizeof(f)),
+               num(json_object_get(o, "improvement"), "%g", im, sizeof(im)));
+        printf("  responder %s, sessions to response %s%s, sustained %s\n",
+               json_is_null(resp) ? "unknown"
+               : json_is_true(resp) ? "yes"
+                                    : "no",
+               num(json_object_get(o, "sessions_to_response"), "%g", st,
+                   sizeof(st)),
+               json_is_false(event) ? " (censored)" : "",
+               json_is_null(sus) ? "-" : json_is_true(sus) ? "yes" : "no");
+        if (json_is_true(json_object_get(o, "complete")))
+            printf("  complete\n");
+        else
+            printf("  incomplete: %s\n",
+                   text(json_object_get(o, "incomplete_reason")));
+        text_notes(json_object_get(o, "notes"), "  ");
+    }
+}
+
+static int report_episode(struct cli *c, int argc, const char **argv)
+{
+    const char *id_text = NULL;
+    struct opt opts[] = {
+        {"id", OPT_ARG, &id_text, "ID", "the episode", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "The outcome of one episode for each instrument: "
+                  "baseline, discharge and follow-up scores, improvement "
+                  "(positive is better), responder, sessions to response "
+                  "and sustained response, or why it is incomplete.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    int64_t id;
+    if (cli_parse_id(id_text, "id", &id, &e) < 0 ||
+        cli_open_store(c, &e) < 0)
+        return cli_fail(c, &e);
+    json_t *doc = report_episode_json(c->store, &actor_cli, id, &e);
+    if (!doc)
+        return cli_fail(c, &e);
+    if (c->json)
+        return cli_print_json(c, doc);
+    text_episode(doc);
+    json_decref(doc);
+    return EXIT_OK;
+}
+
+static int report_practitioner(struct cli *c, int argc, const char **argv)
+{
+    const char *id_text = NULL, *protocol = NULL;
+    int csv = 0;
+    struct opt opts[] = {
+        {"id", OPT_ARG, &id_text, "ID", "the practitioner", 1, 0},
+        {"protocol", OPT_STRING, &protocol, "PROTOCOL_ID",
+         "only this protocol", 0, 0},
+        {"csv", OPT_FLAG, &csv, NULL, "the cells as CSV", 0, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "A practitioner's cells (protocol x instrument) against "
+                  "the registry: n, mean improvement with 95% CI, SRM, "
+                  "responder rate with Wilson 95% CI, median sessions to "
+                  "response, sustained rate, follow-up coverage, "
+                  "risk-adjusted performance with its funnel position and "
+                  "shrunken estimate, and the designation with each "
+                  "criterion. Incomplete episodes are counted by reason.") <
+        0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    int64_t id;
+    if (cli_parse_id(id_text, "id", &id, &e) < 0)
+        return cli_fail(c, &e);
+    if (csv && c->json)
+        return cli_error(c, EXIT_BAD_INPUT, "csv",
+                         "give either --csv or --json, not both");
+    if (cli_open_store(c, &e) < 0)
+        return cli_fail(c, &e);
+    json_t *doc = report_practitioner_json(c->store, &actor_cli, id,
+                                           protocol, &e);
+    if (!doc)
+        return cli_fail(c, &e);
+    if (c->json)
+        return cli_print_json(c, doc);
+    if (csv)
+        csv_cells(json_object_get(doc, "cells"), 0);
+    else
+        text_practitioner(doc);
+    json_decref(doc);
+    return EXIT_OK;
+}
+
+static int report_registry(struct cli *c, int argc, const char **argv)
+{
+    const char *protocol = NULL, *instrument = NULL;
+    int csv = 0;
+    struct opt opts[] = {
+        {"protocol", OPT_STRING, &protocol, "PROTOCOL_ID",
+         "only this protocol", 0, 0},
+        {"instrument", OPT_STRING, &instrument, "CODE",
+         "only this instrument", 0, 0},
+        {"csv", OPT_FLAG, &csv, NULL, "the cells as CSV", 0, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "The registry: for each protocol x instrument, the risk "
+                  "model (coefficients with SEs, n, R²) and every "
+                  "practitioner's cell with its funnel position, shrunken "
+                  "estimate and designation.") < 0)
+        return c->exit_code;
+    if (csv && c->json)
+        return cli_error(c, EXIT_BAD_INPUT, "csv",
+                         "give either --csv or --json, not both");
+    struct err e = ERR_INIT;
+    if (cli_open_store(c, &e) < 0)
+        return cli_fail(c, &e);
+    json_t *doc = report_registry_json(c->store, &actor_cli, protocol,
+                                       instrument, &e);
+    if (!doc)
+        return cli_fail(c, &e);
+    if (c->json)
+        return cli_print_json(c, doc);
+    if (csv)
+        csv_cells(json_object_get(doc, "cells"), 1);
+    else
+        text_registry(doc);
+    json_decref(doc);
+    return EXIT_OK;
+}
+
+static int report_refresh(struct cli *c, int argc, const char **argv)
+{
+    struct opt opts[] = {OPT_END};
+    if (cli_parse(c, argc, argv, opts,
+                  "Recomputes every episode's outcome summary from its "
+                  "observations (needed once for a database that held "
+                  "episodes before the summaries existed; the record keeps "
+                  "them up to date afterwards).") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    int64_t n = 0;
+    if (cli_open_store(c, &e) < 0 ||
+        summary_refresh_all(c->store, &actor_cli, &n, &e) < 0)
+        return cli_fail(c, &e);
+    if (c->json)
+        return cli_print_json(c, json_pack("{sI}", "episodes",
+                                           (json_int_t)n));
+    printf("refreshed the outcome summaries of %lld episodes\n",
+           (long long)n);
+    return EXIT_OK;
+}
+
+int cmd_report(struct cli *c, int argc, const char **argv)
+{
+    static const struct cli_command verbs[] = {
+        {"episode", report_episode, "the outcome of one episode"},
+        {"practitioner", report_practitioner,
+         "a practitioner's cells, benchmarks and designations"},
+        {"registry", report_registry,
+         "risk models and every cell of the registry"},
+        {"refresh", report_refresh,
+         "recompute every episode's outcome summary"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch(c, argc, argv, verbs,
+                        "Outcome reports, read from the per-episode "
+                        "summaries: definitions and thresholds in "
+                        "docs/outcomes.md.");
+}

@@ -1,0 +1,76 @@
+/* touchstone thresholds: the designation thresholds (admin). */
+#include "cli/cli.h"
+#include "core/util.h"
+#include "outcomes/thresholds.h"
+
+#include <stdio.h>
+
+COMMAND("thresholds", cmd_thresholds, "show or set the designation thresholds")
+
+static int thresholds_show(struct cli *c, int argc, const char **argv)
+{
+    struct opt opts[] = {OPT_END};
+    if (cli_parse(c, argc, argv, opts,
+                  "Prints the thresholds of the designations and of the "
+                  "registry model (docs/outcomes.md says why each default "
+                  "is what it is).") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    struct thresholds t;
+    if (cli_open_store(c, &e) < 0 || thresholds_load(c->store, &t, &e) < 0)
+        return cli_fail(c, &e);
+    json_t *doc = thresholds_to_json(&t);
+    if (c->json)
+        return cli_print_json(c, doc);
+    for (int i = 0; i < thresholds_count(); i++) {
+        double min, max;
+        int whole;
+        thresholds_range(i, &min, &max, &whole);
+        json_t *v = json_object_get(doc, thresholds_name(i));
+        printf("%-24s %8g   %s (%g to %g%s)\n", thresholds_name(i),
+               json_number_value(v), thresholds_description(i), min, max,
+               whole ? ", whole" : "");
+    }
+    json_decref(doc);
+    return EXIT_OK;
+}
+
+static int thresholds_set_cmd(struct cli *c, int argc, const char **argv)
+{
+    const char *name = NULL, *value = NULL;
+    struct opt opts[] = {
+        {"name", OPT_ARG, &name, "NAME", "the threshold", 1, 0},
+        {"value", OPT_ARG, &value, "VALUE", "its new value", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Sets one threshold (names and ranges: 'touchstone "
+                  "thresholds show'). Reports and certificates use it "
+                  "from then on.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    if (cli_open_store(c, &e) < 0 ||
+        thresholds_set(c->store, &actor_cli, name, value, &e) < 0)
+        return cli_fail(c, &e);
+    struct thresholds t;
+    if (thresholds_load(c->store, &t, &e) < 0)
+        return cli_fail(c, &e);
+    json_t *doc = thresholds_to_json(&t);
+    if (c->json)
+        return cli_print_json(c, doc);
+    printf("%s = %g\n", name, json_number_value(json_object_get(doc, name)));
+    json_decref(doc);
+    return EXIT_OK;
+}
+
+int cmd_thresholds(struct cli *c, int argc, const char **argv)
+{
+    static const struct cli_command verbs[] = {
+        {"show", thresholds_show, "print the thresholds"},
+        {"set", thresholds_set_cmd, "set one threshold: NAME VALUE"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch(c, argc, argv, verbs,
+                        "The thresholds of the designations 'reproducible' "
+                        "and 'advanced', kept in the database.");
+}

@@ -1,0 +1,201 @@
+/*
+ * benchmark: cells (practitioner x protocol x instrument), the registry's
+ * risk model, funnel positions, shrinkage and designations, computed from
+ * the episode summaries (record/summary.h) in one sequential pass.
+ *
+ * A group is one protocol x instrument. Within it, every practitioner with
+ * a summary row has a cell. Over the group's complete episodes:
+ *
+ *   cell metrics   n (complete episodes); mean improvement with its
+ *                  t-based 95% CI (mean -/+ t(0.975, n-1) sd / sqrt(n);
+ *                  NAN when n < 2 or sd = 0); SRM = mean / sd; responder
+ *                  rate with its Wilson 95% CI (instrument with an MCID);
+ *                  Kaplan-Meier median sessions to response (non-responders
+ *                  censored at their last session); sustained rate among
+ *                  responders with a follow-up; follow-up coverage (share of
+ *                  complete episodes with a follow-up);
+ *   risk model     improvement ~ baseline + age + sex (indicators; the most
+ *                  frequent sex is the reference; a sex nobody has is left
+ *                  out) + chronicity_weeks + comorbidities, by least
+ *                  squares (outcomes/model.h) over the group's complete
+ *                  episodes with every risk factor recorded. Not fitted
+ *                  (and then "unadjusted": every episode's expected
+ *                  improvement is the group's mean) when those episodes are
+ *                  fewer than model_min_per_predictor per predictor, leave
+ *                  no residual degrees of freedom, or the design is
+ *                  singular; the model's note says which;
+ *   performance    a cell's observed_minus_expected = mean over its episodes
+ *                  of (improvement - expected), expected_improvement = mean
+ *                  expected; with the model, over its episodes with every
+ *                  risk factor (n_adjusted);
+ *   funnel         limits for a mean about 0 with se = sigma / sqrt(n_adj)
+ *                  (sigma: the model's residual standard error, or the SD of
+ *                  improvement when unadjusted) and the overdispersion tau²
+ *                  of stats funnel_overdispersion_mean() over the group's
+ *                  cells (0 with fewer than two cells): limits 0 -/+ z
+ *                  sqrt(se² + tau²), z = 1.959964 and 3.090232;
+ *   shrinkage      empirical-Bayes estimate of observed_minus_expected
+ *                  (stats_eb_shrink, variances se²) over the group's cells;
+ *                  NAN with fewer than two cells;
+ *   designation    reproducible: an instrument with a published MCID, n >=
+ *                  min_episodes, Wilson lower bound >= responder_lower_bound,
+ *                  sustained rate >= sustained_rate, follow-up coverage >=
+ *                  followup_coverage; advanced: reproducible, the risk model
+ *                  fitted, and observed_minus_expected above the upper 95%
+ *                  funnel limit.
+ *
+ * Ownership: benchmark_run() allocates out's groups and cells; free them
+ * with benchmark_release(). Strings in the structs are copies or point to
+ * static text (criteria names and descriptions).
+ */
+#ifndef TS_OUTCOMES_BENCHMARK_H
+#define TS_OUTCOMES_BENCHMARK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog/instrument.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "outcomes/model.h"
+#include "outcomes/thresholds.h"
+#include "record/record.h"
+#include "record/summary.h"
+#include "stats/funnel.h"
+#include "stats/stats.h"
+#include "store/store.h"
+
+/* The predictors of the risk model, in this order. */
+enum bench_predictor {
+    PREDICTOR_BASELINE,
+    PREDICTOR_AGE,
+    PREDICTOR_FEMALE,
+    PREDICTOR_MALE,
+    PREDICTOR_OTHER,
+    PREDICTOR_UNKNOWN,
+    PREDICTOR_CHRONICITY,
+    PREDICTOR_COMORBIDITIES,
+    PREDICTOR_COUNT
+};
+
+/* The model term of a predictor: "baseline", "age", "sex:female", ...,
+ * "chronicity_weeks", "comorbidities". */
+const char *bench_predictor_name(enum bench_predictor p);
+
+enum designation {
+    DESIGNATION_NONE,
+    DESIGNATION_REPRODUCIBLE,
+    DESIGNATION_ADVANCED,
+};
+
+/* "none", "reproducible", "advanced". */
+const char *designation_name(enum designation d);
+
+/* The criteria of the designations, in the order they are checked. */
+enum criterion_id {
+    CRITERION_MCID,              /* reproducible */
+    CRITERION_MIN_EPISODES,
+    CRITERION_RESPONDER_LOWER,
+    CRITERION_SUSTAINED,
+    CRITERION_FOLLOWUP,
+    CRITERION_RISK_MODEL,        /* advanced */
+    CRITERION_FUNNEL,
+    CRITERION_COUNT
+};
+
+struct criterion {
+    const char *name;        /* "mcid", "min_episodes", ... (static) */
+    const char *text;        /* what it asks, in words (static) */
+    enum designation level;  /* the designation it belongs to */
+    double required;         /* the bar (NAN for yes/no criteria) */
+    double observed;         /* the cell's value (NAN: not computable;
+                              * 1/0 for yes/no criteria) */
+    int met;
+};
+
+struct bench_cell {
+    int64_t practitioner_id;
+    long n;                            /* complete episodes */
+    double mean_improvement, sd_improvement, srm;
+    struct stats_interval mean_ci95;
+    long responder_known, responders;  /* with an MCID */
+    double responder_rate;
+    struct stats_interval responder_ci95;
+    double median_sessions;            /* Kaplan-Meier; NAN if not reached */
+    long sustained, sustained_known;   /* responders with a follow-up */
+    double sustained_rate;
+    long followups;
+    double followup_coverage;
+    long n_adjusted;
+    double expected_improvement, observed_minus_expected, se;
+    int has_limits;
+    struct funnel_limits limits;
+    enum funnel_position position;
+    double shrunken;
+    enum designation designation;
+    struct criterion criteria[CRITERION_COUNT];
+    long incomplete[SUMMARY_REASON_COUNT]; /* [0]: unused */
+    char first_start[CLOCK_DATE_LEN];  /* data window of complete episodes */
+    char last_end[CLOCK_DATE_LEN];
+    /* Accumulators of the pass (owned: times, events). */
+    double m2_improvement;
+    double sum_y_adjusted, sum_x_adjusted[PREDICTOR_COUNT];
+    double *times;
+    int *events;
+    size_t km_count, km_alloc;
+};
+
+struct bench_model {
+    long n_complete;        /* complete episodes of the group */
+    long n_risk;            /* of which with every risk factor */
+    int adjusted;           /* 1: the risk model is fitted */
+    struct model_fit fit;   /* when adjusted */
+    enum bench_predictor sex_reference;
+    double mean_improvement, sd_improvement; /* over n_complete */
+    double sigma;           /* the funnel's SD: residual SE, or SD */
+    char note[512];         /* why unadjusted, what was left out */
+    size_t funnel_cells;    /* cells with a funnel position */
+    double phi, tau2;       /* overdispersion (0 with one cell) */
+    double shrink_tau2, shrink_mu; /* DerSimonian-Laird, NAN: none */
+    char funnel_note[256];
+};
+
+struct bench_group {
+    char protocol[RECORD_CODE_MAX + 1];
+    char instrument[RECORD_CODE_MAX + 1];
+    const struct instrument *inst;  /* NULL: not in the catalog */
+    struct bench_model model;
+    struct bench_cell *cells;       /* by practitioner id; owned */
+    size_t cell_count;
+    long incomplete[SUMMARY_REASON_COUNT];
+    struct model_sums sums;         /* the pass's running sums */
+};
+
+struct benchmark {
+    struct thresholds thresholds;
+    struct bench_group *groups;     /* by protocol, then instrument; owned */
+    size_t count;
+};
+
+/*
+ * Runs the benchmark over the summaries of every group matching the
+ * filters (NULL: any protocol, any instrument), in one pass ordered by
+ * protocol, instrument and practitioner, with thresholds t. Reads only;
+ * the caller holds a transaction when it wants a consistent view.
+ * Allocates; see benchmark_release().
+ */
+int benchmark_run(struct store *s, const char *protocol,
+                  const char *instrument, const struct thresholds *t,
+                  struct benchmark *out, struct err *e);
+void benchmark_release(struct benchmark *b);
+
+/* The cell of a practitioner in a group, or NULL. */
+const struct bench_cell *bench_group_cell(const struct bench_group *g,
+                                          int64_t practitioner_id);
+
+/* The first criterion of the cell's target designation (reproducible or
+ * advanced) that is not met, or NULL when all are. */
+const struct criterion *bench_cell_unmet(const struct bench_cell *c,
+                                         enum designation target);
+
+#endif

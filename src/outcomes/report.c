@@ -1,0 +1,624 @@
+#include "outcomes/report.h"
+#include "catalog/instrument.h"
+#include "outcomes/thresholds.h"
+#include "record/access.h"
+#include "record/audit.h"
+#include "record/summary.h"
+#include "core/util.h"
+
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+json_t *report_number(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *interval_json(struct stats_interval ci)
+{
+    if (!isfinite(ci.lower) || !isfinite(ci.upper))
+        return json_null();
+    return json_pack("[ff]", ci.lower, ci.upper);
+}
+
+static json_t *optional_string(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+/* Ends a report's transaction: audits and commits, or rolls back. */
+static int report_finish(struct store *s, const struct actor *caller,
+                         int rc, const char *record_type, int64_t record_id,
+                         int64_t patient_id, struct err *e)
+{
+    if (rc == 0)
+        rc = audit_append(s, caller, "read", record_type, record_id,
+                          patient_id, "ok", e);
+    if (rc == 0)
+        return store_commit(s, e);
+    store_rollback(s);
+    return -1;
+}
+
+/* Rolls back and records a refusal of a named record (non-admins). */
+static void report_refused(struct store *s, const struct actor *caller,
+                           const char *record_type, int64_t record_id)
+{
+    store_rollback(s);
+    if (access_is_admin(caller))
+        return;
+    struct err ignored = ERR_INIT;
+    audit_record_refusal(s, caller, "read", record_type, record_id, 0,
+                         "denied", &ignored);
+}
+
+json_t *report_cell_json(const struct bench_group *g,
+                         const struct bench_cell *c)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "protocol", json_string(g->protocol));
+    json_object_set_new(o, "instrument", json_string(g->instrument));
+    json_object_set_new(o, "n", json_integer(c->n));
+    json_object_set_new(o, "mean_improvement",
+                        report_number(c->mean_improvement));
+    json_object_set_new(o, "mean_improvement_ci95",
+                        interval_json(c->mean_ci95));
+    json_object_set_new(o, "srm", report_number(c->srm));
+    json_object_set_new(o, "responder_rate",
+                        report_number(c->responder_rate));
+    json_object_set_new(o, "responder_ci95",
+                        interval_json(c->responder_ci95));
+    json_object_set_new(o, "median_sessions_to_response",
+                        report_number(c->median_sessions));
+    json_object_set_new(o, "sustained_rate",
+                        report_number(c->sustained_rate));
+    json_object_set_new(o, "followup_coverage",
+                        report_number(c->followup_coverage));
+    json_object_set_new(o, "expected_improvement",
+                        report_number(c->expected_improvement));
+    json_object_set_new(o, "observed_minus_expected",
+                        report_number(c->observed_minus_expected));
+    json_object_set_new(o, "funnel",
+                        c->has_limits
+                            ? json_string(funnel_position_name(c->position))
+                            : json_null());
+    json_object_set_new(o, "shrunken", report_number(c->shrunken));
+    json_object_set_new(o, "designation",
+                        json_string(designation_name(c->designation)));
+    return o;
+}
+
+json_t *report_criteria_json(const struct bench_cell *c)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < CRITERION_COUNT; i++) {
+        const struct criterion *cr = &c->criteria[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", json_string(cr->name));
+        json_object_set_new(o, "criterion", json_string(cr->text));
+        json_object_set_new(o, "designation",
+                            json_string(designation_name(cr->level)));
+        json_object_set_new(o, "required", report_number(cr->required));
+        json_object_set_new(o, "observed", report_number(cr->observed));
+        json_object_set_new(o, "met", json_boolean(cr->met));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+json_t *report_incomplete_json(const struct bench_group *g,
+                               const struct bench_cell *c)
+{
+    long total = 0;
+    for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
+        total += c->incomplete[r];
+    if (total == 0)
+        return NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "protocol", json_string(g->protocol));
+    json_object_set_new(o, "instrument", json_string(g->instrument));
+    json_object_set_new(o, "total", json_integer(total));
+    for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
+        json_object_set_new(o, summary_reason_name((enum summary_reason)r),
+                            json_integer(c->incomplete[r]));
+    return o;
+}
+
+/* Notes on a group that explain missing numbers or designations. */
+static json_t *group_notes(const struct bench_group *g)
+{
+    json_t *a = json_array();
+    if (!g->inst) {
+        json_array_append_new(
+            a, json_sprintf("'%s' is not an instrument of the catalog: no "
+                            "direction or MCID, so no outcome is computed",
+                            g->instrument));
+    } else if (!g->inst->has_absolute && !g->inst->has_relative) {
+        json_array_append_new(
+            a, json_sprintf("%s has no published MCID: no responder label, "
+                            "sessions to response or sustained rate, and "
+                            "the cell is never designated",
+                            g->instrument));
+    }
+    if (g->model.note[0])
+        json_array_append_new(a, json_string(g->model.note));
+    if (g->model.funnel_note[0])
+        json_array_append_new(a, json_string(g->model.funnel_note));
+    return a;
+}
+
+static json_t *model_json(const struct bench_group *g)
+{
+    const struct bench_model *m = &g->model;
+    json_t *o = json_object();
+    json_object_set_new(o, "protocol", json_string(g->protocol));
+    json_object_set_new(o, "instrument", json_string(g->instrument));
+    json_object_set_new(o, "n_complete", json_integer(m->n_complete));
+    json_object_set_new(o, "n", json_integer(m->adjusted ? m->n_risk
+                                                         : m->n_complete));
+    json_object_set_new(o, "adjusted", json_boolean(m->adjusted));
+    json_t *terms = json_array();
+    if (m->adjusted) {
+        json_array_append_new(terms,
+                              json_pack("{sssoso}", "term", "(intercept)",
+                                        "estimate",
+                                        report_number(m->fit.intercept), "se",
+                                        report_number(m->fit.intercept_se)));
+        for (int j = 0; j < PREDICTOR_COUNT; j++)
+            if (m->fit.used[j])
+                json_array_append_new(
+                    terms,
+                    json_pack("{sssoso}", "term",
+                              bench_predictor_name((enum bench_predictor)j),
+                              "estimate", report_number(m->fit.coef[j]), "se",
+                              report_number(m->fit.se[j])));
+    } else if (m->n_complete > 0) {
+        /* Unadjusted: the intercept alone is the mean. */
+        double se = m->n_complete > 1
+                        ? m->sd_improvement / sqrt((double)m->n_complete)
+                        : NAN;
+        json_array_append_new(
+            terms, json_pack("{sssoso}", "term", "(intercept)", "estimate",
+                             report_number(m->mean_improvement), "se",
+                             report_number(se)));
+    }
+    json_object_set_new(o, "terms", terms);
+    json_object_set_new(o, "r2",
+                        m->adjusted ? report_number(m->fit.r2) : json_null());
+    json_object_set_new(o, "adj_r2", m->adjusted
+                                         ? report_number(m->fit.adj_r2)
+                                         : json_null());
+    json_object_set_new(o, "sigma", report_number(m->sigma));
+    json_object_set_new(
+        o, "sex_reference",
+        m->adjusted ? json_string(bench_predictor_name(m->sex_reference) + 4)
+                    : json_null());
+    json_object_set_new(o, "mean_improvement",
+                        report_number(m->mean_improvement));
+    json_object_set_new(o, "sd_improvement",
+                        report_number(m->sd_improvement));
+    json_object_set_new(o, "note", optional_string(m->note));
+    json_object_set_new(
+        o, "funnel",
+        json_pack("{sIsososo}", "cells", (json_int_t)m->funnel_cells, "phi",
+                  report_number(m->funnel_cells > 1 ? m->phi : NAN), "tau2",
+                  report_number(m->funnel_cells > 1 ? m->tau2 : NAN), "note",
+                  optional_string(m->funnel_note)));
+    json_object_set_new(o, "shrinkage",
+                        json_pack("{soso}", "tau2",
+                                  report_number(m->shrink_tau2), "mu",
+                                  report_number(m->shrink_mu)));
+    return o;
+}
+
+/* ---- episode ---------------------------------------------------------- */
+
+static json_t *mcid_json(const struct instrument *in)
+{
+    if (!in)
+        return json_null();
+    return json_pack("{sososbss}", "absolute",
+                     in->has_absolute ? json_real(in->mcid_absolute)
+                                      : json_null(),
+                     "relative",
+                     in->has_relative ? json_real(in->mcid_relative)
+                                      : json_null(),
+                     "published", in->has_absolute || in->has_relative,
+                     "source", in->mcid_source ? in->mcid_source : "");
+}
+
+static json_t *optional_real_column(struct stmt *st, int col)
+{
+    return stmt_is_null(st, col) ? json_null()
+                                 : json_real(stmt_double(st, col));
+}
+
+static json_t *optional_int_column(struct stmt *st, int col)
+{
+    return stmt_is_null(st, col) ? json_null()
+                                 : json_integer(stmt_int(st, col));
+}
+
+static json_t *optional_bool_column(struct stmt *st, int col)
+{
+    return stmt_is_null(st, col) ? json_null()
+                                 : json_boolean(stmt_int(st, col) == 1);
+}
+
+static json_t *episode_outcome_row(struct stmt *st)
+{
+    const char *code = stmt_text(st, 0);
+    const struct instrument *in = instrument_find(code);
+    json_t *o = json_object();
+    json_object_set_new(o, "instrument", json_string(code));
+    json_object_set_new(o, "name", in ? json_string(in->name) : json_null());
+    json_object_set_new(o, "role", json_string(stmt_text(st, 1)));
+    json_object_set_new(
+        o, "direction",
+        in ? json_string(instrument_direction_name(in->direction))
+           : json_null());
+    json_object_set_new(o, "mcid", mcid_json(in));
+    json_object_set_new(o, "baseline", optional_real_column(st, 2));
+    json_object_set_new(o, "discharge", optional_real_column(st, 3));
+    json_object_set_new(o, "followup", optional_real_column(st, 4));
+    json_object_set_new(o, "followup_days", optional_int_column(st, 5));
+    json_object_set_new(o, "improvement", optional_real_column(st, 6));
+    json_object_set_new(o, "responder", optional_bool_column(st, 7));
+    json_object_set_new(o, "sessions_to_response",
+                        optional_int_column(st, 8));
+    json_object_set_new(o, "response_event", optional_bool_column(st, 9));
+    json_object_set_new(o, "sustained", optional_bool_column(st, 10));
+    json_object_set_new(o, "has_followup",
+                        json_boolean(stmt_int(st, 11) == 1));
+    int complete = stmt_int(st, 12) == 1;
+    json_object_set_new(o, "complete", json_boolean(complete));
+    json_object_set_new(o, "incomplete_reason",
+                        optional_string(stmt_text(st, 13)));
+    json_t *notes = json_array();
+    if (!in)
+        json_array_append_new(
+            notes, json_sprintf("'%s' is not an instrument of the catalog: "
+                                "no direction or MCID",
+                                code));
+    else if (!in->has_absolute && !in->has_relative)
+        json_array_append_new(
+            notes, json_sprintf("%s has no published MCID: responder "
+                                "status unknown",
+                                code));
+    if (complete && !stmt_int(st, 11))
+        json_array_append_new(
+            notes, json_sprintf("no follow-up %d days or more after "
+                                "discharge",
+                                SUMMARY_FOLLOWUP_MIN_DAYS));
+    json_object_set_new(o, "notes", notes);
+    return o;
+}
+
+json_t *report_episode_json(struct store *s, const struct actor *caller,
+                            int64_t episode_id, struct err *e)
+{
+    if (store_begin(s, e) < 0)
+        return NULL;
+    int64_t patient = 0;
+    if (access_episode(s, caller, episode_id, 0, "id", &patient, e) < 0) {
+        report_refused(s, caller, "episode_outcome", episode_id);
+        return NULL;
+    }
+    struct stmt *st = store_prepare(
+        s, "SELECT e.patient_id, e.practitioner_id, e.protocol_id, e.icd10,"
+           " e.started_on, e.ended_on, (SELECT count(*) FROM session se"
+           " WHERE se.episode_id = e.id) FROM episode e WHERE e.id = :id");
+    stmt_bind_int(st, ":id", episode_id);
+    json_t *doc = NULL;
+    int rc = stmt_step(st, e);
+    if (rc == 1)
+        doc = json_pack(
+            "{s{sIsIsIsssssssosI}}", "episode", "id", (json_int_t)episode_id,
+            "patient_id", (json_int_t)stmt_int(st, 0), "practitioner_id",
+            (json_int_t)stmt_int(st, 1), "protocol", stmt_text(st, 2),
+            "icd10", stmt_text(st, 3), "started_on", stmt_text(st, 4),
+            "ended_on", optional_string(stmt_text(st, 5)), "sessions",
+            (json_int_t)stmt_int(st, 6));
+    stmt_finalize(st);
+    if (rc == 0)
+        rc = err_set(e, ERR_NOT_FOUND, "id", "no episode %lld",
+                     (long long)episode_id);
+    if (rc == 1) {
+        rc = 0;
+        json_t *outcomes = json_array();
+        json_object_set_new(doc, "outcomes", outcomes);
+        st = store_prepare(
+            s, "SELECT instrument, role, baseline, discharge, followup,"
+               " followup_days, improvement, responder, sessions_to_response,"
+               " response_event, sustained, has_followup, complete,"
+               " incomplete_reason FROM episode_summary"
+               " WHERE episode_id = :id ORDER BY CASE role WHEN 'primary'"
+               " THEN 0 WHEN 'secondary' THEN 1 ELSE 2 END, instrument");
+        stmt_bind_int(st, ":id", episode_id);
+        int step;
+        while ((step = stmt_step(st, e)) == 1)
+            json_array_append_new(outcomes, episode_outcome_row(st));
+        stmt_finalize(st);
+        if (step < 0)
+            rc = -1;
+    }
+    if (report_finish(s, caller, rc, "episode_outcome", episode_id, patient,
+                      e) < 0) {
+        json_decref(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/* ---- practitioner ----------------------------------------------------- */
+
+/* The practitioner's name; ERR_NOT_FOUND when there is none. */
+static int practitioner_name(struct store *s, int64_t id, char *name,
+                             size_t size, char *license, size_t lsize,
+                             struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "SELECT name, license FROM practitioner WHERE id = :id");
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    if (rc == 1) {
+        snprintf(name, size, "%s", stmt_text(st, 0));
+        if (license)
+            snprintf(license, lsize, "%s", stmt_text(st, 1));
+    }
+    stmt_finalize(st);
+    if (rc == 0)
+        return err_set(e, ERR_NOT_FOUND, "id", "no practitioner %lld",
+                       (long long)id);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Runs the benchmark of every group in which the practitioner has a
+ * summary row (protocol NULL: any), each against the whole registry. */
+static int practitioner_benchmarks(struct store *s, int64_t practitioner_id,
+                                   const char *protocol,
+                                   const struct thresholds *t,
+                                   struct benchmark **runs, size_t *count,
+                                   struct err *e)
+{
+    *runs = NULL;
+    *count = 0;
+    struct stmt *st = store_prepare(
+        s, "SELECT DISTINCT protocol_id, instrument FROM episode_summary"
+           " WHERE practitioner_id = :id AND (:protocol IS NULL OR"
+           " protocol_id = :protocol) ORDER BY protocol_id, instrument");
+    stmt_bind_int(st, ":id", practitioner_id);
+    stmt_bind_text(st, ":protocol", protocol);
+    size_t alloc = 0;
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        if (*count == alloc) {
+            alloc = alloc ? 2 * alloc : 8;
+            *runs = xrealloc(*runs, alloc * sizeof(**runs));
+        }
+        char p[RECORD_CODE_MAX + 1], i[RECORD_CODE_MAX + 1];
+        snprintf(p, sizeof(p), "%s", stmt_text(st, 0));
+        snprintf(i, sizeof(i), "%s", stmt_text(st, 1));
+        if (benchmark_run(s, p, i, t, &(*runs)[*count], e) < 0) {
+            rc = -1;
+            break;
+        }
+        (*count)++;
+    }
+    stmt_finalize(st);
+    if (rc < 0) {
+        for (size_t k = 0; k < *count; k++)
+            benchmark_release(&(*runs)[k]);
+        free(*runs);
+        *runs = NULL;
+        *count = 0;
+        return -1;
+    }
+    return 0;
+}
+
+json_t *report_practitioner_json(struct store *s, const struct actor *caller,
+                                 int64_t practitioner_id,
+                                 const char *protocol, struct err *e)
+{
+    if (caller->role == ROLE_RESEARCHER ||
+        (caller->role == ROLE_THERAPIST &&
+         caller->practitioner_id != practitioner_id)) {
+        err_set(e, ERR_AUTH, "id",
+                "a therapist reads only their own outcome report; "
+                "researchers read the anonymised registry");
+        struct err ignored = ERR_INIT;
+        audit_record_refusal(s, caller, "read", "practitioner_outcome",
+                             practitioner_id, 0, "denied", &ignored);
+        return NULL;
+    }
+    if (store_begin(s, e) < 0)
+        return NULL;
+    char name[RECORD_NAME_MAX + 1];
+    struct thresholds t;
+    if (practitioner_name(s, practitioner_id, name, sizeof(name), NULL, 0,
+                          e) < 0 ||
+        thresholds_load(s, &t, e) < 0) {
+        store_rollback(s);
+        return NULL;
+    }
+    struct benchmark *runs;
+    size_t count;
+    if (practitioner_benchmarks(s, practitioner_id, protocol, &t, &runs,
+                                &count, e) < 0) {
+        store_rollback(s);
+        return NULL;
+    }
+    json_t *cells = json_array(), *incomplete = json_array();
+    json_t *designations = json_array(), *models = json_array();
+    for (size_t k = 0; k < count; k++) {
+        for (size_t gi = 0; gi < runs[k].count; gi++) {
+            const struct bench_group *g = &runs[k].groups[gi];
+            const struct bench_cell *c = bench_group_cell(g, practitioner_id);
+            if (!c)
+                continue;
+            json_t *inc = report_incomplete_json(g, c);
+            if (inc)
+                json_array_append_new(incomplete, inc);
+            if (c->n == 0)
+                continue;
+            json_array_append_new(cells, report_cell_json(g, c));
+            json_array_append_new(
+                designations,
+                json_pack("{sssssssoso}", "protocol", g->protocol,
+                          "instrument", g->instrument, "designation",
+                          designation_name(c->designation), "criteria",
+                          report_criteria_json(c), "notes", group_notes(g)));
+            const struct bench_model *m = &g->model;
+            json_array_append_new(
+                models,
+                json_pack("{sssssbsIsoso}", "protocol", g->protocol,
+                          "instrument", g->instrument, "adjusted",
+                          m->adjusted, "n",
+                          (json_int_t)(m->adjusted ? m->n_risk
+                                                   : m->n_complete),
+                          "r2",
+                          m->adjusted ? report_number(m->fit.r2)
+                                      : json_null(),
+                          "note", optional_string(m->note)));
+        }
+        benchmark_release(&runs[k]);
+    }
+    free(runs);
+    json_t *doc = json_pack(
+        "{s{sIss}sosososososo}", "practitioner", "id",
+        (json_int_t)practitioner_id, "name", name, "protocol",
+        optional_string(protocol), "thresholds", thresholds_to_json(&t),
+        "cells", cells, "incomplete", incomplete, "designations",
+        designations, "models", models);
+    if (report_finish(s, caller, 0, "practitioner_outcome", practitioner_id,
+                      0, e) < 0) {
+        json_decref(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/* ---- registry --------------------------------------------------------- */
+
+/* The practitioner's stable anonymous label, created when missing. */
+static int practitioner_label(struct store *s, int64_t id, char out[16],
+                              struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "SELECT label FROM practitioner_label WHERE practitioner_id = :id");
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    if (rc == 1)
+        snprintf(out, 16, "%s", stmt_text(st, 0));
+    stmt_finalize(st);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    if (sodium_init() < 0)
+        die("libsodium failed to initialise");
+    for (;;) {
+        unsigned char raw[4];
+        char hex[9];
+        randombytes_buf(raw, sizeof(raw));
+        sodium_bin2hex(hex, sizeof(hex), raw, sizeof(raw));
+        snprintf(out, 16, "peer-%s", hex);
+        st = store_prepare(s, "SELECT count(*) FROM practitioner_label"
+                              " WHERE label = :label");
+        stmt_bind_text(st, ":label", out);
+        rc = stmt_step(st, e);
+        int64_t taken = rc == 1 ? stmt_int(st, 0) : 0;
+        stmt_finalize(st);
+        if (rc < 0)
+            return -1;
+        if (!taken)
+            break;
+    }
+    st = store_prepare(s, "INSERT INTO practitioner_label (practitioner_id,"
+                          " label) VALUES (:id, :label)");
+    stmt_bind_int(st, ":id", id);
+    stmt_bind_text(st, ":label", out);
+    rc = stmt_step(st, e);
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static json_t *registry_cell_json(const struct bench_group *g,
+                                  const struct bench_cell *c,
+                                  const char *label, int show_id)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "practitioner",
+                        show_id ? json_integer(c->practitioner_id)
+                                : json_null());
+    json_object_set_new(o, "label", json_string(label));
+    json_object_update_new(o, report_cell_json(g, c));
+    json_object_set_new(o, "n_adjusted", json_integer(c->n_adjusted));
+    json_object_set_new(o, "se", report_number(c->se));
+    json_object_set_new(
+        o, "funnel_limits",
+        c->has_limits
+            ? json_pack("{sfsfsfsf}", "lower998", c->limits.lower998,
+                        "lower95", c->limits.lower95, "upper95",
+                        c->limits.upper95, "upper998", c->limits.upper998)
+            : json_null());
+    return o;
+}
+
+json_t *report_registry_json(struct store *s, const struct actor *caller,
+                             const char *protocol, const char *instrument,
+                             struct err *e)
+{
+    if (store_begin(s, e) < 0)
+        return NULL;
+    struct thresholds t;
+    struct benchmark b;
+    if (thresholds_load(s, &t, e) < 0 ||
+        benchmark_run(s, protocol, instrument, &t, &b, e) < 0) {
+        store_rollback(s);
+        return NULL;
+    }
+    json_t *models = json_array(), *cells = json_array();
+    json_t *incomplete = json_array();
+    int rc = 0;
+    for (size_t gi = 0; rc == 0 && gi < b.count; gi++) {
+        const struct bench_group *g = &b.groups[gi];
+        json_t *m = model_json(g);
+        json_object_set_new(m, "notes", group_notes(g));
+        json_array_append_new(models, m);
+        for (size_t ci = 0; rc == 0 && ci < g->cell_count; ci++) {
+            const struct bench_cell *c = &g->cells[ci];
+            char label[16];
+            rc = practitioner_label(s, c->practitioner_id, label, e);
+            if (rc < 0)
+                break;
+            int show = access_is_admin(caller) ||
+                       (caller->role == ROLE_THERAPIST &&
+                        caller->practitioner_id == c->practitioner_id);
+            json_t *inc = report_incomplete_json(g, c);
+            if (inc) {
+                json_t *who = json_pack(
+                    "{soss}", "practitioner",
+                    show ? json_integer(c->practitioner_id) : json_null(),
+                    "label", label);
+                json_object_update_new(who, inc);
+                json_array_append_new(incomplete, who);
+            }
+            if (c->n > 0)
+                json_array_append_new(cells,
+                                      registry_cell_json(g, c, label, show));
+        }
+    }
+    benchmark_release(&b);
+    json_t *doc = json_pack("{sosososososo}", "protocol",
+                            optional_string(protocol), "instrument",
+                            optional_string(instrument), "thresholds",
+                            thresholds_to_json(&t), "models", models, "cells",
+                            cells, "incomplete", incomplete);
+    if (report_finish(s, caller, rc, "registry_outcome", 0, 0, e) < 0) {
+        json_decref(doc);
+        return NULL;
+    }
+    return doc;
+}

@@ -1,0 +1,113 @@
+/*
+ * report: the outcome reports as JSON documents, one shape for the
+ * command line (touchstone report ...), the JSON API and the web pages.
+ * Every function takes the caller and applies the access rules:
+ *
+ *   episode       the caller must see the episode (record/access.h: an
+ *                 admin, or the therapist of the episode; a researcher
+ *                 never): else ERR_NOT_FOUND "no episode N";
+ *   practitioner  an admin for anyone, a therapist for themself only
+ *                 (ERR_AUTH otherwise, researchers included);
+ *   registry      anyone: every cell, with practitioner ids only for an
+ *                 admin (all) and a therapist (their own); every cell
+ *                 carries the practitioner's stable anonymous label.
+ *
+ * Each report is one transaction, audited ("read" of "episode_outcome",
+ * "practitioner_outcome" or "registry_outcome"); a refusal is audited as
+ * "denied" for non-admins. Reports read only the episode summaries
+ * (record/summary.h) and the thresholds (outcomes/thresholds.h).
+ * Numbers that cannot be computed are JSON null. See docs/outcomes.md
+ * for every member.
+ *
+ * Ownership: each function returns a new reference (json_decref() it), or
+ * NULL with e filled.
+ */
+#ifndef TS_OUTCOMES_REPORT_H
+#define TS_OUTCOMES_REPORT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "outcomes/benchmark.h"
+#include "record/actor.h"
+#include "store/store.h"
+
+/*
+ * The outcome of one episode:
+ *   {"episode": {"id", "patient_id", "practitioner_id", "protocol",
+ *                "icd10", "started_on", "ended_on", "sessions"},
+ *    "outcomes": [{"instrument", "name", "role", "direction",
+ *                  "mcid": {"absolute", "relative", "published", "source"},
+ *                  "baseline", "discharge", "followup", "followup_days",
+ *                  "improvement", "responder" (true/false/null),
+ *                  "sessions_to_response", "response_event" (true: reached
+ *                  at that session; false: censored there; null),
+ *                  "sustained", "has_followup", "complete",
+ *                  "incomplete_reason", "notes": [text]}]}
+ */
+json_t *report_episode_json(struct store *s, const struct actor *caller,
+                            int64_t episode_id, struct err *e);
+
+/*
+ * A practitioner's cells (protocol NULL: every protocol):
+ *   {"practitioner": {"id", "name"}, "protocol", "thresholds": {...},
+ *    "cells": [cell], "incomplete": [incomplete], "designations":
+ *    [{"protocol", "instrument", "designation", "criteria": [criterion],
+ *      "notes": [text]}],
+ *    "models": [{"protocol", "instrument", "adjusted", "n", "r2",
+ *                "note"}]}
+ * with cell exactly as report_cell_json() and only cells with at least
+ * one complete episode; incomplete as report_incomplete_json().
+ */
+json_t *report_practitioner_json(struct store *s, const struct actor *caller,
+                                 int64_t practitioner_id,
+                                 const char *protocol, struct err *e);
+
+/*
+ * The registry (filters NULL: any):
+ *   {"protocol", "instrument", "thresholds": {...},
+ *    "models": [{"protocol", "instrument", "n_complete", "n", "adjusted",
+ *                "terms": [{"term", "estimate", "se"}], "r2", "adj_r2",
+ *                "sigma", "sex_reference", "mean_improvement",
+ *                "sd_improvement", "note",
+ *                "funnel": {"cells", "phi", "tau2", "note"},
+ *                "shrinkage": {"tau2", "mu"}}],
+ *    "cells": [{"practitioner" (id or null), "label", ...report_cell_json
+ *               members..., "n_adjusted", "se", "funnel_limits":
+ *               {"lower998", "lower95", "upper95", "upper998"} or null}],
+ *    "incomplete": [{"practitioner" (id or null), "label", ...incomplete
+ *                    members...}]}
+ * Creates the stable labels ("peer-" and 8 random hex digits, table
+ * practitioner_label) of practitioners that have none yet.
+ */
+json_t *report_registry_json(struct store *s, const struct actor *caller,
+                             const char *protocol, const char *instrument,
+                             struct err *e);
+
+/*
+ * One cell, exactly {"protocol", "instrument", "n", "mean_improvement",
+ * "mean_improvement_ci95": [lo, hi], "srm", "responder_rate",
+ * "responder_ci95": [lo, hi], "median_sessions_to_response",
+ * "sustained_rate", "followup_coverage", "expected_improvement",
+ * "observed_minus_expected", "funnel" ("inside", "above_95", ...),
+ * "shrunken", "designation" ("none", "reproducible", "advanced")}; an
+ * interval is null when either bound is not computable.
+ */
+json_t *report_cell_json(const struct bench_group *g,
+                         const struct bench_cell *c);
+
+/* The criteria of a cell: [{"name", "criterion", "designation",
+ * "required", "observed", "met"}]. */
+json_t *report_criteria_json(const struct bench_cell *c);
+
+/* Incomplete episodes of a cell by reason: {"protocol", "instrument",
+ * "total", "open", "no_baseline", "no_discharge", "unknown_instrument"};
+ * NULL when it has none. */
+json_t *report_incomplete_json(const struct bench_group *g,
+                               const struct bench_cell *c);
+
+/* A number, or null when it is not finite. New reference. */
+json_t *report_number(double v);
+
+#endif

@@ -1,0 +1,431 @@
+#include "record/summary.h"
+#include "catalog/catalog.h"
+#include "catalog/instrument.h"
+#include "record/access.h"
+#include "record/audit.h"
+#include "record/internal.h"
+#include "record/scope.h"
+#include "core/util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *summary_reason_name(enum summary_reason r)
+{
+    switch (r) {
+    case SUMMARY_COMPLETE: return NULL;
+    case SUMMARY_UNKNOWN_INSTRUMENT: return "unknown_instrument";
+    case SUMMARY_OPEN: return "open";
+    case SUMMARY_NO_BASELINE: return "no_baseline";
+    case SUMMARY_NO_DISCHARGE: return "no_discharge";
+    case SUMMARY_REASON_COUNT: break;
+    }
+    BUG("summary reason %d", (int)r);
+}
+
+/* The protocol in the catalog shipped in the binary (the record's shared
+ * copy), or NULL: then only the measured instruments are summarised. */
+static const struct protocol *summary_protocol(const char *id)
+{
+    const struct catalog *cat = scope_catalog(NULL);
+    return cat ? catalog_find(cat, id) : NULL;
+}
+
+/* What the summary needs of the episode and its patient. */
+struct summary_episode {
+    int64_t id;
+    int64_t practitioner_id;
+    char protocol[RECORD_CODE_MAX + 1];
+    char started_on[CLOCK_DATE_LEN];
+    char ended_on[CLOCK_DATE_LEN]; /* "" while open */
+    long end_days;
+    int has_chronicity, has_comorbidities;
+    int64_t chronicity, comorbidities;
+    char birth_date[CLOCK_DATE_LEN];
+    char sex[16];
+};
+
+struct summary_observation {
+    char instrument[RECORD_CODE_MAX + 1];
+    char timepoint[9];
+    int session; /* ordinal of its session (1 = first), 0: none */
+    long days;   /* the observation's date, days since the epoch */
+    double total;
+};
+
+struct summary_data {
+    struct summary_episode ep;
+    int sessions;
+    struct summary_observation *obs;
+    size_t obs_count;
+};
+
+static void summary_data_release(struct summary_data *d)
+{
+    free(d->obs);
+    memset(d, 0, sizeof(*d));
+}
+
+static int summary_load_episode(struct store *s, int64_t id,
+                                struct summary_episode *ep, struct err *e)
+{
+    memset(ep, 0, sizeof(*ep));
+    struct stmt *st = store_prepare(
+        s, "SELECT e.practitioner_id, e.protocol_id, e.started_on,"
+           " e.ended_on, e.chronicity_weeks, e.comorbidities, p.birth_date,"
+           " p.sex FROM episode e JOIN patient p ON p.id = e.patient_id"
+           " WHERE e.id = :id");
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    if (rc == 1) {
+        ep->id = id;
+        ep->practitioner_id = stmt_int(st, 0);
+        record_copy(ep->protocol, sizeof(ep->protocol), stmt_text(st, 1));
+        record_copy(ep->started_on, sizeof(ep->started_on), stmt_text(st, 2));
+        record_copy(ep->ended_on, sizeof(ep->ended_on), stmt_text(st, 3));
+        ep->has_chronicity = !stmt_is_null(st, 4);
+        ep->chronicity = stmt_int(st, 4);
+        ep->has_comorbidities = !stmt_is_null(st, 5);
+        ep->comorbidities = stmt_int(st, 5);
+        record_copy(ep->birth_date, sizeof(ep->birth_date), stmt_text(st, 6));
+        record_copy(ep->sex, sizeof(ep->sex), stmt_text(st, 7));
+    }
+    stmt_finalize(st);
+    if (rc == 0)
+        return record_not_found(e, "episode", "episode", id);
+    if (rc < 0)
+        return -1;
+    ep->end_days = -1;
+    if (ep->ended_on[0] &&
+        clock_parse_date(ep->ended_on, &ep->end_days, "end", e) < 0)
+        return -1;
+    return 0;
+}
+
+/* Sessions in order (start, then id) give each observation's ordinal. */
+static int summary_load(struct store *s, int64_t id, struct summary_data *d,
+                        struct err *e)
+{
+    memset(d, 0, sizeof(*d));
+    if (summary_load_episode(s, id, &d->ep, e) < 0)
+        return -1;
+    struct stmt *st = store_prepare(
+        s, "WITH ordered AS (SELECT id, row_number() OVER (ORDER BY"
+           " started_at, id) AS ordinal FROM session WHERE episode_id = :id)"
+           " SELECT o.instrument, o.timepoint, coalesce(q.ordinal, 0),"
+           " substr(o.observed_at, 1, 10), o.total FROM observation o LEFT JOIN ordered q"
+           " ON q.id = o.session_id WHERE o.episode_id = :id"
+           " ORDER BY o.observed_at, o.id");
+    stmt_bind_int(st, ":id", id);
+    size_t alloc = 0;
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        if (d->obs_count == alloc) {
+            alloc = alloc ? 2 * alloc : 16;
+            d->obs = xrealloc(d->obs, alloc * sizeof(*d->obs));
+        }
+        struct summary_observation *o = &d->obs[d->obs_count++];
+        record_copy(o->instrument, sizeof(o->instrument), stmt_text(st, 0));
+        record_copy(o->timepoint, sizeof(o->timepoint), stmt_text(st, 1));
+        o->session = (int)stmt_int(st, 2);
+        if (clock_parse_date(stmt_text(st, 3), &o->days, "at", e) < 0) {
+            rc = -1;
+            break;
+        }
+        o->total = stmt_double(st, 4);
+    }
+    stmt_finalize(st);
+    if (rc < 0) {
+        summary_data_release(d);
+        return -1;
+    }
+    st = store_prepare(s, "SELECT count(*) FROM session"
+                          " WHERE episode_id = :id");
+    stmt_bind_int(st, ":id", id);
+    rc = stmt_step(st, e);
+    d->sessions = rc == 1 ? (int)stmt_int(st, 0) : 0;
+    stmt_finalize(st);
+    if (rc < 0) {
+        summary_data_release(d);
+        return -1;
+    }
+    return 0;
+}
+
+/* Whole years from birth to on, both "YYYY-MM-DD"; -1 when not dates. */
+static long age_years(const char *birth, const char *on)
+{
+    int by, bm, bd, y, m, d;
+    if (sscanf(birth, "%4d-%2d-%2d", &by, &bm, &bd) != 3 ||
+        sscanf(on, "%4d-%2d-%2d", &y, &m, &d) != 3)
+        return -1;
+    long age = y - by;
+    if (m < bm || (m == bm && d < bd))
+        age--;
+    return age < 0 ? -1 : age;
+}
+
+/* One row of the summary. */
+struct summary_row {
+    const char *instrument;
+    const char *role;
+    int has_baseline, has_discharge, has_followup;
+    double baseline, discharge, followup;
+    long followup_days;
+    int has_improvement;
+    double improvement;
+    int responder;  /* -1: NULL */
+    int time;       /* -1: NULL */
+    int event;      /* -1: NULL */
+    int sustained;  /* -1: NULL */
+    enum summary_reason reason;
+};
+
+static int responder_level(const struct instrument *in, double baseline,
+                           double later)
+{
+    return instrument_is_responder(in, baseline, later) == RESPONDER_YES;
+}
+
+static void summary_compute(const struct summary_data *d,
+                            const char *instrument, const char *role,
+                            struct summary_row *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->instrument = instrument;
+    r->role = role;
+    r->responder = r->time = r->event = r->sustained = -1;
+    r->followup_days = -1;
+    const struct instrument *in = instrument_find(instrument);
+    int closed = d->ep.ended_on[0] != '\0';
+
+    /* Baseline: the first `baseline`, else the first `pre` of session 1. */
+    long base = -1;
+    for (size_t i = 0; i < d->obs_count && base < 0; i++)
+        if (!strcmp(d->obs[i].instrument, instrument) &&
+            !strcmp(d->obs[i].timepoint, "baseline"))
+            base = (long)i;
+    for (size_t i = 0; i < d->obs_count && base < 0; i++)
+        if (!strcmp(d->obs[i].instrument, instrument) &&
+            !strcmp(d->obs[i].timepoint, "pre") && d->obs[i].session == 1)
+            base = (long)i;
+    if (base >= 0) {
+        r->has_baseline = 1;
+        r->baseline = d->obs[base].total;
+    }
+    if (!in)
+        r->reason = SUMMARY_UNKNOWN_INSTRUMENT;
+    else if (!closed)
+        r->reason = SUMMARY_OPEN;
+    else if (base < 0)
+        r->reason = SUMMARY_NO_BASELINE;
+    if (r->reason != SUMMARY_COMPLETE)
+        return;
+
+    /* Discharge: the last `post`, else the last `pre` but the baseline. */
+    long last_post = -1, last_pre = -1;
+    for (size_t i = 0; i < d->obs_count; i++) {
+        const struct summary_observation *o = &d->obs[i];
+        if (strcmp(o->instrument, instrument))
+            continue;
+        if (!strcmp(o->timepoint, "post"))
+            last_post = (long)i;
+        else if (!strcmp(o->timepoint, "pre") && (long)i != base)
+            last_pre = (long)i;
+    }
+    long dis = last_post >= 0 ? last_post : last_pre;
+    if (dis < 0) {
+        r->reason = SUMMARY_NO_DISCHARGE;
+        return;
+    }
+    r->has_discharge = 1;
+    r->discharge = d->obs[dis].total;
+    r->has_improvement = 1;
+    r->improvement = instrument_improvement(in, r->baseline, r->discharge);
+
+    /* Follow-up: the first at least SUMMARY_FOLLOWUP_MIN_DAYS after. */
+    for (size_t i = 0; i < d->obs_count; i++) {
+        const struct summary_observation *o = &d->obs[i];
+        if (strcmp(o->instrument, instrument) ||
+            strcmp(o->timepoint, "followup") ||
+            o->days - d->ep.end_days < SUMMARY_FOLLOWUP_MIN_DAYS)
+            continue;
+        r->has_followup = 1;
+        r->followup = o->total;
+        r->followup_days = o->days - d->ep.end_days;
+        break;
+    }
+
+    enum responder resp = instrument_is_responder(in, r->baseline,
+                                                  r->discharge);
+    if (resp == RESPONDER_UNKNOWN)
+        return;
+    r->responder = resp == RESPONDER_YES;
+    /* Sessions to the first responder-level score, in time order. */
+    r->time = d->sessions;
+    r->event = 0;
+    for (size_t i = 0; i < d->obs_count; i++) {
+        const struct summary_observation *o = &d->obs[i];
+        if (strcmp(o->instrument, instrument) || o->session == 0 ||
+            (long)i == base ||
+            (strcmp(o->timepoint, "pre") && strcmp(o->timepoint, "post")))
+            continue;
+        if (responder_level(in, r->baseline, o->total)) {
+            r->time = o->session;
+            r->event = 1;
+            break;
+        }
+    }
+    if (r->responder && r->has_followup)
+        r->sustained = responder_level(in, r->baseline, r->followup);
+}
+
+static void bind_optional_double(struct stmt *st, const char *name, int has,
+                                 double v)
+{
+    if (has)
+        stmt_bind_double(st, name, v);
+    else
+        stmt_bind_null(st, name);
+}
+
+static void bind_optional_int(struct stmt *st, const char *name, long v)
+{
+    if (v >= 0)
+        stmt_bind_int(st, name, v);
+    else
+        stmt_bind_null(st, name);
+}
+
+static int summary_write(struct store *s, const struct summary_data *d,
+                         const struct summary_row *r, struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO episode_summary (protocol_id, instrument,"
+           " practitioner_id, episode_id, role, started_on, ended_on,"
+           " sessions, baseline, discharge, followup, followup_days,"
+           " improvement, responder, sessions_to_response, response_event,"
+           " sustained, has_followup, complete, incomplete_reason,"
+           " age_years, sex, chronicity_weeks, comorbidities) VALUES"
+           " (:protocol, :instrument, :practitioner, :episode, :role,"
+           " :start, :end, :sessions, :baseline, :discharge, :followup,"
+           " :followup_days, :improvement, :responder, :time, :event,"
+           " :sustained, :has_followup, :complete, :reason, :age, :sex,"
+           " :chronicity, :comorbidities)");
+    const struct summary_episode *ep = &d->ep;
+    stmt_bind_text(st, ":protocol", ep->protocol);
+    stmt_bind_text(st, ":instrument", r->instrument);
+    stmt_bind_int(st, ":practitioner", ep->practitioner_id);
+    stmt_bind_int(st, ":episode", ep->id);
+    stmt_bind_text(st, ":role", r->role);
+    stmt_bind_text(st, ":start", ep->started_on);
+    stmt_bind_text(st, ":end", ep->ended_on[0] ? ep->ended_on : NULL);
+    stmt_bind_int(st, ":sessions", d->sessions);
+    bind_optional_double(st, ":baseline", r->has_baseline, r->baseline);
+    bind_optional_double(st, ":discharge", r->has_discharge, r->discharge);
+    bind_optional_double(st, ":followup", r->has_followup, r->followup);
+    bind_optional_int(st, ":followup_days", r->followup_days);
+    bind_optional_double(st, ":improvement", r->has_improvement,
+                         r->improvement);
+    bind_optional_int(st, ":responder", r->responder);
+    bind_optional_int(st, ":time", r->time);
+    bind_optional_int(st, ":event", r->event);
+    bind_optional_int(st, ":sustained", r->sustained);
+    stmt_bind_int(st, ":has_followup", r->has_followup);
+    stmt_bind_int(st, ":complete", r->reason == SUMMARY_COMPLETE);
+    stmt_bind_text(st, ":reason", summary_reason_name(r->reason));
+    bind_optional_int(st, ":age", age_years(ep->birth_date, ep->started_on));
+    stmt_bind_text(st, ":sex", ep->sex);
+    bind_optional_int(st, ":chronicity",
+                      ep->has_chronicity ? (long)ep->chronicity : -1);
+    bind_optional_int(st, ":comorbidities",
+                      ep->has_comorbidities ? (long)ep->comorbidities : -1);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Adds code to the list of instruments (once). */
+static void instrument_list_add(const char **list, const char **roles,
+                                size_t *count, size_t max, const char *code,
+                                const char *role)
+{
+    for (size_t i = 0; i < *count; i++)
+        if (!strcmp(list[i], code))
+            return;
+    if (*count >= max)
+        return;
+    list[*count] = code;
+    roles[*count] = role;
+    (*count)++;
+}
+
+#define SUMMARY_MAX_INSTRUMENTS 64
+
+int summary_refresh_episode(struct store *s, int64_t episode_id,
+                            struct err *e)
+{
+    struct summary_data d;
+    if (summary_load(s, episode_id, &d, e) < 0)
+        return -1;
+    const char *list[SUMMARY_MAX_INSTRUMENTS];
+    const char *roles[SUMMARY_MAX_INSTRUMENTS];
+    size_t count = 0;
+    const struct protocol *p = summary_protocol(d.ep.protocol);
+    for (int i = 0; p && i < p->primary_count; i++)
+        instrument_list_add(list, roles, &count, ARRAY_SIZE(list),
+                            p->primary[i], "primary");
+    for (int i = 0; p && i < p->secondary_count; i++)
+        instrument_list_add(list, roles, &count, ARRAY_SIZE(list),
+                            p->secondary[i], "secondary");
+    for (size_t i = 0; i < d.obs_count; i++)
+        instrument_list_add(list, roles, &count, ARRAY_SIZE(list),
+                            d.obs[i].instrument, "other");
+
+    struct stmt *st = store_prepare(
+        s, "DELETE FROM episode_summary WHERE episode_id = :id");
+    stmt_bind_int(st, ":id", episode_id);
+    int rc = stmt_step(st, e) < 0 ? -1 : 0;
+    stmt_finalize(st);
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        struct summary_row r;
+        summary_compute(&d, list[i], roles[i], &r);
+        rc = summary_write(s, &d, &r, e);
+    }
+    summary_data_release(&d);
+    return rc;
+}
+
+int summary_refresh_all(struct store *s, const struct actor *caller,
+                        int64_t *episodes, struct err *e)
+{
+    if (episodes)
+        *episodes = 0;
+    if (access_manage(caller, "refresh the outcome summaries", e) < 0)
+        return -1;
+    if (store_begin(s, e) < 0)
+        return -1;
+    int rc = store_exec(s, "DELETE FROM episode_summary", e);
+    struct stmt *st = store_prepare(s, "SELECT id FROM episode ORDER BY id");
+    int64_t n = 0;
+    while (rc == 0) {
+        int step = stmt_step(st, e);
+        if (step <= 0) {
+            rc = step;
+            break;
+        }
+        rc = summary_refresh_episode(s, stmt_int(st, 0), e);
+        n++;
+    }
+    stmt_finalize(st);
+    if (rc == 0)
+        rc = audit_append(s, caller, "update", "episode_summary", 0, 0, "ok",
+                          e);
+    if (record_finish(s, rc, e) < 0)
+        return -1;
+    if (episodes)
+        *episodes = n;
+    return 0;
+}

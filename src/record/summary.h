@@ -1,0 +1,83 @@
+/*
+ * summary: the per-episode outcome summary (table episode_summary), one row
+ * per episode x instrument, kept up to date in the same transaction as
+ * every observation recorded and every discharge. Reports and benchmarks
+ * (src/outcomes/) read these rows and never the observations, which is
+ * what keeps a registry report a single sequential scan.
+ *
+ * The instruments of an episode are its protocol's primary and secondary
+ * instruments (from the shipped catalog, when it knows the protocol) and
+ * every other instrument measured in it. For each (docs/outcomes.md):
+ *
+ *   baseline   the first `baseline` observation; else the first `pre` of
+ *              the first session (sessions in order of start, then id);
+ *   discharge  the last `post` observation; else the last `pre` that is
+ *              not the baseline (only for a closed episode);
+ *   follow-up  the first `followup` observation at least
+ *              SUMMARY_FOLLOWUP_MIN_DAYS days after the episode's end;
+ *   improvement  discharge against baseline, oriented so that positive is
+ *              better (the instrument's direction, instrument_improvement);
+ *   responder  instrument_is_responder(baseline, discharge): 1/0, or NULL
+ *              when the instrument has no published MCID;
+ *   sessions_to_response, response_event  the ordinal of the session of
+ *              the first responder-level score (pre or post, in time
+ *              order) with event 1; else the number of sessions of the
+ *              episode (censored) with event 0; NULL without an MCID;
+ *   sustained  for a responder at discharge with a follow-up: 1 when still
+ *              a responder at the follow-up (against the baseline), else
+ *              0; NULL otherwise;
+ *   complete   1 when the instrument is known, the episode is closed and
+ *              both a baseline and a discharge score exist; otherwise the
+ *              first reason that applies, in the order unknown_instrument,
+ *              open, no_baseline, no_discharge;
+ *   risk factors  age in whole years at the start, sex, chronicity in
+ *              weeks and comorbidity count (NULL when not recorded).
+ */
+#ifndef TS_RECORD_SUMMARY_H
+#define TS_RECORD_SUMMARY_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+#include "record/actor.h"
+#include "store/store.h"
+
+/* A follow-up counts when taken at least this many days after discharge
+ * (DESIGN.md: "the follow-up (default >= 4 weeks after discharge)"). */
+#define SUMMARY_FOLLOWUP_MIN_DAYS 28
+
+enum summary_reason {
+    SUMMARY_COMPLETE = 0,
+    SUMMARY_UNKNOWN_INSTRUMENT, /* not in the catalog: no direction, MCID */
+    SUMMARY_OPEN,               /* not discharged yet */
+    SUMMARY_NO_BASELINE,
+    SUMMARY_NO_DISCHARGE,
+    SUMMARY_REASON_COUNT
+};
+
+/* The stored names: NULL for complete, then "unknown_instrument", "open",
+ * "no_baseline", "no_discharge". */
+const char *summary_reason_name(enum summary_reason r);
+
+/*
+ * Recomputes the summary rows of one episode from its episode, patient,
+ * sessions and observations, replacing the rows it had. Runs inside the
+ * caller's open transaction (no access check, no audit: the record's
+ * public functions call it where they already hold both). ERR_NOT_FOUND
+ * (field "episode") when there is no such episode. Allocates nothing that
+ * outlives the call.
+ */
+int summary_refresh_episode(struct store *s, int64_t episode_id,
+                            struct err *e);
+
+/*
+ * Recomputes the rows of every episode in one transaction (for a database
+ * that held episodes before the summary existed, or after the definitions
+ * changed). Admins only (ERR_AUTH otherwise); audited as one "update" of
+ * "episode_summary". *episodes (may be NULL) receives the number of
+ * episodes refreshed.
+ */
+int summary_refresh_all(struct store *s, const struct actor *caller,
+                        int64_t *episodes, struct err *e);
+
+#endif

@@ -1,0 +1,623 @@
+/* Unit tests for outcomes/ (and record/summary): the streaming least
+ * squares against GSL's, properties of cells and designations on a
+ * registry built through the record's public functions in a real SQLite
+ * file, access rules and audit of the reports, thresholds, certificates. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "outcomes/benchmark.h"
+#include "outcomes/certificate.h"
+#include "outcomes/certify.h"
+#include "outcomes/model.h"
+#include "outcomes/report.h"
+#include "outcomes/thresholds.h"
+#include "record/clinic.h"
+#include "record/clinic_key.h"
+#include "record/episode.h"
+#include "record/observation.h"
+#include "record/patient.h"
+#include "record/practitioner.h"
+#include "record/session.h"
+#include "record/summary.h"
+#include "record/training.h"
+#include "stats/regression.h"
+
+static char dir[64];
+static char path[128];
+static struct store *s;
+
+static void setup(void)
+{
+    setenv("TOUCHSTONE_NOW", "2026-06-30T12:00:00Z", 1);
+    setenv("TZ", "UTC", 1);
+    snprintf(dir, sizeof(dir), "/tmp/ts-outcomes-XXXXXX");
+    cr_assert(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/clinic.db", dir);
+    struct err e = ERR_INIT;
+    cr_assert_eq(clinic_init(path, "Synthetic Outcomes Clinic", &e), 0, "%s",
+                 e.message);
+    cr_assert_eq(store_open(path, STORE_EXISTING, &s, &e), 0, "%s",
+                 e.message);
+}
+
+static void teardown(void)
+{
+    store_close(s);
+    char cmd[192];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(model);
+TestSuite(outcomes, .init = setup, .fini = teardown);
+
+/* ---- the model against GSL ------------------------------------------- */
+
+/* A deterministic pseudo-random sequence (a 64-bit LCG, Knuth's MMIX
+ * constants) in [0, 1). */
+static double uniform(uint64_t *state)
+{
+    *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*state >> 11) / 9007199254740992.0;
+}
+
+static void close_rel(double a, double b, double tol, const char *what)
+{
+    cr_assert(fabs(a - b) <= tol * fmax(1.0, fabs(b)),
+              "%s: %.17g differs from %.17g", what, a, b);
+}
+
+Test(model, matches_gsl_least_squares)
+{
+    /* y = 1.5 + 0.8 x0 - 0.05 x1 + 2 x2 - 0.01 x3 + noise, x2 a 0/1
+     * indicator, predictors on different scales (as baseline, age, sex,
+     * chronicity): the running-sums fit must equal stats_least_squares
+     * (GSL's SVD) to 1e-9. */
+    enum { N = 60, K = 4 };
+    double x[N * K], y[N];
+    uint64_t st = 42;
+    struct model_sums m;
+    model_sums_init(&m, K);
+    for (int i = 0; i < N; i++) {
+        double *row = &x[i * K];
+        row[0] = 3 + 6 * uniform(&st);
+        row[1] = 20 + 60 * uniform(&st);
+        row[2] = uniform(&st) < 0.5;
+        row[3] = 400 * uniform(&st);
+        y[i] = 1.5 + 0.8 * row[0] - 0.05 * row[1] + 2 * row[2] -
+               0.01 * row[3] + (uniform(&st) - 0.5) * 3;
+        model_sums_add(&m, row, y[i]);
+    }
+    struct err e = ERR_INIT;
+    struct stats_fit ref = STATS_FIT_INIT;
+    cr_assert_eq(stats_least_squares(x, N, K, y, &ref, &e), 0, "%s",
+                 e.message);
+    struct model_fit fit;
+    cr_assert_eq(model_fit(&m, NULL, &fit, &e), 0, "%s", e.message);
+    cr_assert_eq(fit.n, N);
+    cr_assert_eq(fit.p, K + 1);
+    close_rel(fit.intercept, ref.coef[0], 1e-9, "intercept");
+    close_rel(fit.intercept_se, ref.se[0], 1e-9, "intercept se");
+    for (int j = 0; j < K; j++) {
+        close_rel(fit.coef[j], ref.coef[j + 1], 1e-9, "coefficient");
+        close_rel(fit.se[j], ref.se[j + 1], 1e-9, "se");
+    }
+    close_rel(fit.rss, ref.rss, 1e-9, "rss");
+    close_rel(fit.sigma, ref.sigma, 1e-9, "sigma");
+    close_rel(fit.r2, ref.r2, 1e-9, "r2");
+    close_rel(fit.adj_r2, ref.adj_r2, 1e-9, "adj r2");
+    double pred = model_predict(&fit, &x[7 * K]);
+    close_rel(pred, stats_fit_predict(&ref, &x[7 * K]), 1e-9, "predict");
+
+    /* A subset of predictors equals GSL on those columns alone. */
+    int use[K] = {1, 0, 1, 0};
+    double sub[N * 2];
+    for (int i = 0; i < N; i++) {
+        sub[2 * i] = x[i * K];
+        sub[2 * i + 1] = x[i * K + 2];
+    }
+    struct stats_fit ref2 = STATS_FIT_INIT;
+    cr_assert_eq(stats_least_squares(sub, N, 2, y, &ref2, &e), 0);
+    cr_assert_eq(model_fit(&m, use, &fit, &e), 0);
+    cr_assert_eq(fit.p, 3);
+    close_rel(fit.coef[0], ref2.coef[1], 1e-9, "subset x0");
+    close_rel(fit.coef[2], ref2.coef[2], 1e-9, "subset x2");
+    cr_assert(isnan(fit.se[1]));
+    cr_assert_eq(fit.coef[1], 0);
+    close_rel(fit.r2, ref2.r2, 1e-9, "subset r2");
+    stats_fit_release(&ref);
+    stats_fit_release(&ref2);
+}
+
+Test(model, shifted_sums_keep_precision_far_from_zero)
+{
+    /* y = 2 + 3 x exactly, x = 1e9 + i: raw sums of squares would lose
+     * every digit of the spread; shifted ones keep the slope exact. */
+    struct model_sums m;
+    model_sums_init(&m, 1);
+    for (int i = 0; i < 10; i++) {
+        double x = 1e9 + i, y = 2 + 3 * (double)i;
+        model_sums_add(&m, &x, y + 3e9);
+    }
+    struct model_fit fit;
+    struct err e = ERR_INIT;
+    cr_assert_eq(model_fit(&m, NULL, &fit, &e), 0, "%s", e.message);
+    close_rel(fit.coef[0], 3.0, 1e-12, "slope");
+    cr_assert(fit.rss < 1e-6);
+    close_rel(fit.r2, 1.0, 1e-12, "r2");
+}
+
+Test(model, refuses_singular_and_short_designs)
+{
+    struct model_sums m;
+    struct model_fit fit;
+    struct err e = ERR_INIT;
+    /* A constant predictor. */
+    model_sums_init(&m, 2);
+    for (int i = 0; i < 8; i++) {
+        double x[2] = {i, 4};
+        model_sums_add(&m, x, i * 0.5 + (i % 3));
+    }
+    cr_assert_eq(model_fit(&m, NULL, &fit, &e), -1);
+    cr_assert_str_eq(e.field, "x");
+    cr_assert_eq(fit.singular, 1);
+    int only0[2] = {1, 0};
+    cr_assert_eq(model_fit(&m, only0, &fit, &e), 0, "%s", e.message);
+    /* A linear combination of the others. */
+    model_sums_init(&m, 3);
+    for (int i = 0; i < 8; i++) {
+        double x[3] = {i, (i * 7) % 5, i + 2.0 * ((i * 7) % 5)};
+        model_sums_add(&m, x, (i * 3) % 4);
+    }
+    cr_assert_eq(model_fit(&m, NULL, &fit, &e), -1);
+    cr_assert(strstr(e.message, "linear combination"), "%s", e.message);
+    cr_assert_eq(fit.singular, 2);
+    /* No residual degrees of freedom. */
+    model_sums_init(&m, 2);
+    double a[2] = {1, 2}, b[2] = {2, 1}, c[2] = {3, 5};
+    model_sums_add(&m, a, 1);
+    model_sums_add(&m, b, 2);
+    model_sums_add(&m, c, 4);
+    cr_assert_eq(model_fit(&m, NULL, &fit, &e), -1);
+    cr_assert_str_eq(e.field, "n");
+}
+
+/* ---- a registry through the record's public functions ---------------- */
+
+static const struct screen_answer lbp_clear[] = {
+    {"saddle-numbness", 0}, {"progressive-weakness", 0}, {"fever", 0},
+    {"weight-loss", 0},     {"cancer-history", 0},       {"night-pain", 0},
+};
+
+static int64_t practitioner(const char *name)
+{
+    struct err e = ERR_INIT;
+    struct practitioner_new p = {.name = name, .license = "SYN-1",
+                                 .credentials = "LMT"};
+    int64_t id, t;
+    cr_assert_eq(practitioner_add(s, &actor_cli, &p, &id, &e), 0, "%s",
+                 e.message);
+    struct training_new base = {id, "stress-management-full-body", 150,
+                                "2020-01-01", NULL, NULL};
+    struct training_new lbp = {id, "low-back-pain", 60, "2021-01-01", NULL,
+                               NULL};
+    cr_assert_eq(training_add(s, &actor_cli, &base, &t, &e), 0, "%s",
+                 e.message);
+    cr_assert_eq(training_add(s, &actor_cli, &lbp, &t, &e), 0, "%s",
+                 e.message);
+    return id;
+}
+
+static void observe(int64_t ep, int64_t session, const char *instrument,
+                    const char *timepoint, const char *at, double value)
+{
+    struct err e = ERR_INIT;
+    double items[10];
+    struct observation_new o = {.episode_id = ep, .session_id = session,
+                                .instrument = instrument,
+                                .timepoint = timepoint, .observed_at = at};
+    if (!strcmp(instrument, "pss10")) {
+        /* Ten items of 0-4 summing to about value (none reverse-scored
+         * answers here matter: the scoring rule is the catalog's). */
+        for (int i = 0; i < 10; i++)
+            items[i] = (double)((int)value / 10 + (i < (int)value % 10));
+        o.items = items;
+        o.item_count = 10;
+    } else {
+        o.has_value = 1;
+        o.value = value;
+    }
+    int64_t id;
+    cr_assert_eq(observation_add(s, &actor_cli, &o, &id, &e), 0, "%s: %s",
+                 e.field, e.message);
+}
+
+/* One complete episode: baseline, two sessions (posts halfway and at
+ * the end), discharge, and a follow-up 30 days later holding the result. */
+static int64_t course(int64_t pr, int n, int baseline, int gain, int pss)
+{
+    struct err e = ERR_INIT;
+    char name[64], dob[16], start[16], at[32], end[16], follow[32];
+    snprintf(name, sizeof(name), "Patient%d Synthetic", n);
+    snprintf(dob, sizeof(dob), "%d-03-01", 1940 + (n * 7) % 45);
+    struct patient_new p = {.name = name, .birth_date = dob,
+                            .sex = n % 2 ? "male" : "female"};
+    int64_t pat, ep, s1, s2;
+    cr_assert_eq(patient_add(s, &actor_cli, &p, &pat, &e), 0, "%s",
+                 e.message);
+    int month = 1 + n % 9, day = 1 + n % 20;
+    snprintf(start, sizeof(start), "2025-%02d-%02d", month, day);
+    struct episode_new in = {.patient_id = pat, .practitioner_id = pr,
+                             .protocol_id = "low-back-pain",
+                             .icd10 = "M54.50", .started_on = start,
+                             .chronicity_weeks = 1 + (n * 13) % 60,
+                             .comorbidities = (n * 5) % 4,
+                             .screen = lbp_clear, .screen_count = 6};
+    cr_assert_eq(episode_open(s, &actor_cli, &in, &ep, NULL, &e), 0, "%s",
+                 e.message);
+    snprintf(at, sizeof(at), "%sT09:00:00Z", start);
+    observe(ep, 0, "nprs", "baseline", at, baseline);
+    if (pss)
+        observe(ep, 0, "pss10", "baseline", at, 25);
+    struct session_phase phases[] = {{"introductory", 10}, {"kneading", 30}};
+    snprintf(at, sizeof(at), "%sT10:00:00Z", start);
+    struct session_new sn = {.episode_id = ep, .started_at = at,
+                             .minutes = 50, .phases = phases,
+                             .phase_count = 2};
+    cr_assert_eq(session_add(s, &actor_cli, &sn, &s1, &e), 0, "%s",
+                 e.message);
+    snprintf(at, sizeof(at), "%sT11:00:00Z", start);
+    observe(ep, s1, "nprs", "post", at, baseline - gain / 2);
+    snprintf(end, sizeof(end), "2025-%02d-%02d", month, day + 7);
+    snprintf(at, sizeof(at), "%sT10:00:00Z", end);
+    sn.started_at = at;
+    cr_assert_eq(session_add(s, &actor_cli, &sn, &s2, &e), 0, "%s",
+                 e.message);
+    snprintf(at, sizeof(at), "%sT11:00:00Z", end);
+    observe(ep, s2, "nprs", "post", at, baseline - gain);
+    if (pss)
+        observe(ep, s2, "pss10", "post", at, 15);
+    cr_assert_eq(episode_close(s, &actor_cli, ep, end, &e), 0, "%s",
+                 e.message);
+    snprintf(follow, sizeof(follow), "2025-%02d-%02dT10:00:00Z", month + 1,
+             day + 9);
+    observe(ep, 0, "nprs", "followup", follow, baseline - gain);
+    return ep;
+}
+
+#define PRACTITIONERS 8
+#define PER 10
+
+/* Practitioner 1 improves NPRS by 5-6 points in every episode; the seven
+ * others by 1-3. Every episode of practitioner 1 also measures PSS-10,
+ * which has no published MCID. */
+static void registry(int64_t ids[PRACTITIONERS])
+{
+    int n = 0;
+    for (int i = 0; i < PRACTITIONERS; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "Therapist%d Synthetic", i + 1);
+        ids[i] = practitioner(name);
+        for (int j = 0; j < PER; j++, n++) {
+            int baseline = 6 + (i + 2 * j) % 4;
+            int gain = i == 0 ? 5 + j % 2 : 1 + (i + j) % 3;
+            course(ids[i], n, baseline, gain, i == 0);
+        }
+    }
+}
+
+static const struct bench_group *group(const struct benchmark *b,
+                                       const char *instrument)
+{
+    for (size_t i = 0; i < b->count; i++)
+        if (!strcmp(b->groups[i].instrument, instrument))
+            return &b->groups[i];
+    cr_assert_fail("no group for %s", instrument);
+    return NULL;
+}
+
+Test(outcomes, designations_and_cell_properties)
+{
+    int64_t ids[PRACTITIONERS];
+    registry(ids);
+    struct err e = ERR_INIT;
+    cr_assert_eq(thresholds_set(s, &actor_cli, "min_episodes", "10", &e), 0,
+                 "%s", e.message);
+    struct thresholds t;
+    cr_assert_eq(thresholds_load(s, &t, &e), 0);
+    cr_assert_eq(t.min_episodes, 10);
+    struct benchmark b;
+    cr_assert_eq(benchmark_run(s, "low-back-pain", NULL, &t, &b, &e), 0,
+                 "%s", e.message);
+    const struct bench_group *g = group(&b, "nprs");
+    cr_assert_eq(g->cell_count, PRACTITIONERS);
+    cr_assert(g->model.adjusted, "%s", g->model.note);
+    cr_assert_eq(g->model.n_risk, PRACTITIONERS * PER);
+
+    const struct bench_cell *best = bench_group_cell(g, ids[0]);
+    cr_assert_eq(best->n, PER);
+    cr_assert_eq(best->responders, PER);
+    cr_assert_eq(best->sustained_rate, 1.0);
+    cr_assert_eq(best->followup_coverage, 1.0);
+    cr_assert_eq(best->designation, DESIGNATION_ADVANCED,
+                 "O-E %g, upper95 %g, %s", best->observed_minus_expected,
+                 best->limits.upper95, g->model.note);
+    cr_assert_null(bench_cell_unmet(best, DESIGNATION_ADVANCED));
+
+    for (size_t i = 0; i < g->cell_count; i++) {
+        const struct bench_cell *c = &g->cells[i];
+        /* A Wilson interval contains its estimate. */
+        cr_assert(c->responder_ci95.lower <= c->responder_rate &&
+                  c->responder_rate <= c->responder_ci95.upper);
+        /* Shrinkage lies between the raw estimate and the mean. */
+        double lo = fmin(c->observed_minus_expected, g->model.shrink_mu);
+        double hi = fmax(c->observed_minus_expected, g->model.shrink_mu);
+        cr_assert(c->shrunken >= lo - 1e-12 && c->shrunken <= hi + 1e-12,
+                  "shrunken %g outside [%g, %g]", c->shrunken, lo, hi);
+        /* Advanced only above the upper 95% limit; designated only when
+         * every criterion of the designation holds. */
+        if (c->designation == DESIGNATION_ADVANCED)
+            cr_assert(c->observed_minus_expected > c->limits.upper95);
+        cr_assert_eq(c->designation != DESIGNATION_NONE,
+                     bench_cell_unmet(c, DESIGNATION_REPRODUCIBLE) == NULL);
+        if (c != best)
+            cr_assert_eq(c->designation, DESIGNATION_NONE);
+        cr_assert(c->limits.lower95 < 0 && c->limits.upper95 > 0);
+        cr_assert(c->limits.upper998 > c->limits.upper95);
+    }
+
+    /* PSS-10 has no MCID: no responder numbers, never designated. */
+    const struct bench_group *pss = group(&b, "pss10");
+    const struct bench_cell *c = bench_group_cell(pss, ids[0]);
+    cr_assert_eq(c->n, PER);
+    cr_assert(isnan(c->responder_rate));
+    cr_assert(isnan(c->median_sessions));
+    cr_assert(isnan(c->sustained_rate));
+    cr_assert_eq(c->designation, DESIGNATION_NONE);
+    cr_assert_str_eq(bench_cell_unmet(c, DESIGNATION_REPRODUCIBLE)->name,
+                     "mcid");
+    benchmark_release(&b);
+
+    json_t *doc = report_practitioner_json(s, &actor_cli, ids[0], NULL, &e);
+    cr_assert_not_null(doc, "%s", e.message);
+    json_t *cells = json_object_get(doc, "cells");
+    cr_assert_eq(json_array_size(cells), 2);
+    cr_assert_eq(json_object_size(json_array_get(cells, 0)), 16);
+    char *text = json_dumps(doc, 0);
+    cr_assert(strstr(text, "pss10 has no published MCID"), "%s", text);
+    cr_assert(strstr(text, "\"designation\": \"advanced\""));
+    free(text);
+    json_decref(doc);
+
+    /* A cell with fewer than the minimum of episodes is never designated,
+     * however good. */
+    cr_assert_eq(thresholds_set(s, &actor_cli, "min_episodes", "11", &e), 0);
+    cr_assert_eq(thresholds_load(s, &t, &e), 0);
+    cr_assert_eq(benchmark_run(s, "low-back-pain", "nprs", &t, &b, &e), 0);
+    best = bench_group_cell(&b.groups[0], ids[0]);
+    cr_assert_eq(best->designation, DESIGNATION_NONE);
+    cr_assert_str_eq(bench_cell_unmet(best, DESIGNATION_REPRODUCIBLE)->name,
+                     "min_episodes");
+    benchmark_release(&b);
+}
+
+Test(outcomes, certificates_follow_the_designation)
+{
+    int64_t ids[PRACTITIONERS];
+    registry(ids);
+    struct err e = ERR_INIT;
+    cr_assert_eq(thresholds_set(s, &actor_cli, "min_episodes", "10", &e), 0);
+    struct certify_request req = {.practitioner_id = ids[0],
+                                  .protocol = "low-back-pain"};
+    json_t *data = NULL;
+    /* Without an instrument: the one qualifying cell (nprs). */
+    char *doc = certify_issue(s, &actor_cli, &req, &data, &e);
+    cr_assert_not_null(doc, "%s: %s", e.field, e.message);
+    json_t *claims = NULL;
+    unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
+    cr_assert_eq(clinic_key_public(s, pk, &e), 0);
+    cr_assert_eq(certificate_verify(doc, strlen(doc), pk, &claims, NULL, &e),
+                 0, "%s", e.message);
+    cr_assert_str_eq(json_string_value(json_object_get(claims,
+                                                       "designation")),
+                     "advanced");
+    cr_assert_str_eq(json_string_value(json_object_get(claims,
+                                                       "instrument")),
+                     "nprs");
+    cr_assert_eq(json_array_size(json_object_get(claims, "thresholds")), 7);
+    char sha[SIGNING_SHA256_HEX_LEN];
+    cr_assert_eq(signing_sha256_hex_json(data, sha), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(claims,
+                                                       "data_sha256")),
+                     sha);
+    cr_assert_eq(json_array_size(data), PER);
+    char *bytes = json_dumps(data, 0);
+    cr_assert_null(strstr(bytes, "Synthetic"));
+    cr_assert_null(strstr(bytes, "2025-"));
+    free(bytes);
+    json_decref(claims);
+    json_decref(data);
+    free(doc);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM audit WHERE"
+                                    " record_type = 'certificate' AND"
+                                    " action = 'create'"),
+                 1);
+
+    /* PSS-10 has no MCID: refused, naming it. */
+    req.instrument = "pss10";
+    cr_assert_null(certify_issue(s, &actor_cli, &req, NULL, &e));
+    cr_assert_eq(e.code, ERR_REFUSED);
+    cr_assert_str_eq(e.field, "mcid");
+    /* Another practitioner is refused; a therapist may not certify. */
+    req.instrument = "nprs";
+    req.practitioner_id = ids[3];
+    cr_assert_null(certify_issue(s, &actor_cli, &req, NULL, &e));
+    cr_assert_eq(e.code, ERR_REFUSED);
+    struct actor th = {.user_id = 7, .role = ROLE_THERAPIST,
+                       .practitioner_id = ids[0], .name = "t@example.invalid",
+                       .client = "test"};
+    req.practitioner_id = ids[0];
+    cr_assert_null(certify_issue(s, &th, &req, NULL, &e));
+    cr_assert_eq(e.code, ERR_AUTH);
+}
+
+Test(outcomes, reports_follow_the_access_rules)
+{
+    int64_t ids[PRACTITIONERS];
+    registry(ids);
+    struct err e = ERR_INIT;
+    struct actor a = {.user_id = 7, .role = ROLE_THERAPIST,
+                      .practitioner_id = ids[0], .name = "a@example.invalid",
+                      .client = "test"};
+    struct actor r = {.user_id = 8, .role = ROLE_RESEARCHER,
+                      .name = "r@example.invalid", .client = "test"};
+
+    /* A therapist reads their own report, not a colleague's. */
+    json_t *doc = report_practitioner_json(s, &a, ids[0], NULL, &e);
+    cr_assert_not_null(doc, "%s", e.message);
+    json_decref(doc);
+    cr_assert_null(report_practitioner_json(s, &a, ids[1], NULL, &e));
+    cr_assert_eq(e.code, ERR_AUTH);
+    cr_assert_null(report_practitioner_json(s, &r, ids[0], NULL, &e));
+    cr_assert_eq(e.code, ERR_AUTH);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM audit WHERE"
+                                    " record_type = 'practitioner_outcome'"
+                                    " AND outcome = 'denied'"),
+                 2);
+
+    /* Episodes: the therapist's own only; a researcher none. */
+    int64_t own = store_query_int(s, "SELECT min(id) FROM episode WHERE"
+                                     " practitioner_id = 1");
+    int64_t other = store_query_int(s, "SELECT min(id) FROM episode WHERE"
+                                       " practitioner_id = 2");
+    doc = report_episode_json(s, &a, own, &e);
+    cr_assert_not_null(doc, "%s", e.message);
+    json_decref(doc);
+    cr_assert_null(report_episode_json(s, &a, other, &e));
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+    cr_assert_null(report_episode_json(s, &r, own, &e));
+    cr_assert_eq(e.code, ERR_NOT_FOUND);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM audit WHERE"
+                                    " record_type = 'episode_outcome' AND"
+                                    " outcome = 'ok' AND patient_id > 0"),
+                 1);
+
+    /* The registry: ids for the admin, the therapist's own id, none for a
+     * researcher; the same stable label for each practitioner. */
+    json_t *admin = report_registry_json(s, &actor_cli, NULL, "nprs", &e);
+    json_t *mine = report_registry_json(s, &a, NULL, "nprs", &e);
+    json_t *research = report_registry_json(s, &r, NULL, "nprs", &e);
+    cr_assert(admin && mine && research, "%s", e.message);
+    json_t *ca = json_object_get(admin, "cells");
+    json_t *cm = json_object_get(mine, "cells");
+    json_t *cr_ = json_object_get(research, "cells");
+    cr_assert_eq(json_array_size(ca), PRACTITIONERS);
+    for (size_t i = 0; i < json_array_size(ca); i++) {
+        json_t *x = json_array_get(ca, i), *y = json_array_get(cm, i);
+        json_t *z = json_array_get(cr_, i);
+        cr_assert_eq(json_integer_value(json_object_get(x, "practitioner")),
+                     ids[i]);
+        cr_assert(i == 0 ? json_is_integer(json_object_get(y, "practitioner"))
+                         : json_is_null(json_object_get(y, "practitioner")));
+        cr_assert(json_is_null(json_object_get(z, "practitioner")));
+        const char *label = json_string_value(json_object_get(x, "label"));
+        cr_assert_str_eq(label,
+                         json_string_value(json_object_get(z, "label")));
+        cr_assert_eq(strlen(label), 13);
+    }
+    char *text = json_dumps(research, 0);
+    cr_assert_null(strstr(text, "Synthetic"));
+    free(text);
+    json_decref(admin);
+    json_decref(mine);
+    json_decref(research);
+
+    /* Admin actions stay the admin's. */
+    cr_assert_eq(thresholds_set(s, &a, "min_episodes", "5", &e), -1);
+    cr_assert_eq(e.code, ERR_AUTH);
+    int64_t n;
+    cr_assert_eq(summary_refresh_all(s, &r, &n, &e), -1);
+    cr_assert_eq(e.code, ERR_AUTH);
+    cr_assert_eq(summary_refresh_all(s, &actor_cli, &n, &e), 0);
+    cr_assert_eq(n, PRACTITIONERS * PER);
+}
+
+Test(outcomes, thresholds_are_validated)
+{
+    struct err e = ERR_INIT;
+    struct thresholds t, d;
+    thresholds_default(&d);
+    cr_assert_eq(thresholds_load(s, &t, &e), 0);
+    cr_assert_eq(memcmp(&t, &d, sizeof(t)), 0);
+    cr_assert_eq(thresholds_set(s, &actor_cli, "min_patients", "3", &e), -1);
+    cr_assert_str_eq(e.field, "name");
+    cr_assert_eq(thresholds_set(s, &actor_cli, "sustained_rate", "1.01", &e),
+                 -1);
+    cr_assert_str_eq(e.field, "value");
+    cr_assert_eq(thresholds_set(s, &actor_cli, "min_episodes", "3.5", &e),
+                 -1);
+    cr_assert_eq(thresholds_set(s, &actor_cli, "min_episodes", "1e3x", &e),
+                 -1);
+    cr_assert_eq(thresholds_set(s, &actor_cli, "followup_coverage", "inf",
+                                &e),
+                 -1);
+    cr_assert_eq(thresholds_load(s, &t, &e), 0);
+    cr_assert_eq(memcmp(&t, &d, sizeof(t)), 0);
+    cr_assert_eq(thresholds_set(s, &actor_cli, "followup_coverage", "0.25",
+                                &e),
+                 0);
+    cr_assert_eq(thresholds_load(s, &t, &e), 0);
+    cr_assert_eq(t.followup_coverage, 0.25);
+    for (int i = 0; i < thresholds_count(); i++) {
+        double lo, hi;
+        int whole;
+        thresholds_range(i, &lo, &hi, &whole);
+        cr_assert(lo < hi);
+        cr_assert(strlen(thresholds_description(i)) > 10);
+    }
+}
+
+Test(outcomes, summary_rows_follow_the_definitions)
+{
+    int64_t pr = practitioner("Ada Synthetic");
+    int64_t ep = course(pr, 3, 8, 4, 0);
+    /* Baseline 8, posts 6 and 4: responder (4 >= 2) at session 1 (6 is
+     * 2 better), discharge 4, follow-up 4 after 32 days, sustained. */
+    struct err e = ERR_INIT;
+    json_t *doc = report_episode_json(s, &actor_cli, ep, &e);
+    cr_assert_not_null(doc, "%s", e.message);
+    json_t *o = NULL;
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(doc, "outcomes"), i, x)
+        if (!strcmp(json_string_value(json_object_get(x, "instrument")),
+                    "nprs"))
+            o = x;
+    cr_assert_not_null(o);
+    cr_assert_eq(json_real_value(json_object_get(o, "baseline")), 8);
+    cr_assert_eq(json_real_value(json_object_get(o, "discharge")), 4);
+    cr_assert_eq(json_real_value(json_object_get(o, "improvement")), 4);
+    cr_assert(json_is_true(json_object_get(o, "responder")));
+    cr_assert_eq(json_integer_value(json_object_get(o,
+                                                    "sessions_to_response")),
+                 1);
+    cr_assert(json_is_true(json_object_get(o, "sustained")));
+    cr_assert(json_is_true(json_object_get(o, "complete")));
+    cr_assert_str_eq(json_string_value(json_object_get(o, "role")),
+                     "primary");
+    json_decref(doc);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM episode_summary"),
+                 3); /* odi, nprs (primary), psfs (secondary) */
+    cr_assert_eq(store_query_int(s, "SELECT followup_days FROM"
+                                    " episode_summary WHERE instrument ="
+                                    " 'nprs'"),
+                 32); /* 2025-04-11 to 2025-05-13 */
+    cr_assert_str_eq(summary_reason_name(SUMMARY_NO_DISCHARGE),
+                     "no_discharge");
+    cr_assert_null(summary_reason_name(SUMMARY_COMPLETE));
+}
