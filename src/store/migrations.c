@@ -240,6 +240,19 @@ const char *const store_migrations[] = {
     "  practitioner_id INTEGER PRIMARY KEY REFERENCES practitioner(id),"
     "  label TEXT NOT NULL UNIQUE"
     ");",
+    /* 5: patients' identifiers in other systems (an EHR's medical record
+     * number, ...), by which an imported FHIR Patient is matched to the
+     * patient already in the record (src/docs/fhir.h). */
+    "CREATE TABLE patient_identifier ("
+    "  id INTEGER PRIMARY KEY,"
+    "  patient_id INTEGER NOT NULL REFERENCES patient(id),"
+    "  system TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  UNIQUE (system, value)"
+    ");"
+    "CREATE INDEX patient_identifier_by_patient"
+    "  ON patient_identifier(patient_id);",
 };
 
 const int store_migration_count =
