@@ -240,7 +240,7 @@ const char *const store_migrations[] = {
     "  practitioner_id INTEGER PRIMARY KEY REFERENCES practitioner(id),"
     "  label TEXT NOT NULL UNIQUE"
     ");",
-    /* 5: patients' identifiers in other systems (an EHR's medical record
+    /* 6: patients' identifiers in other systems (an EHR's medical record
      * number, ...), by which an imported FHIR Patient is matched to the
      * patient already in the record (src/docs/fhir.h). */
     "CREATE TABLE patient_identifier ("
