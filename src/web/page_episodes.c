@@ -849,8 +849,12 @@ static int episode_page(struct web_ctx *w, const struct err *close_err)
                        "new\">Start a session</a>\n",
                     (long long)e->id);
     html_printf(b, "<a class=\"button secondary\" href=\"/episodes/%lld/"
-                   "scores/new\">Record scores</a>\n",
-                (long long)e->id);
+                   "scores/new\">Record scores</a>\n"
+                   "<a class=\"button secondary\" href=\"/episodes/%lld/"
+                   "chart\">Progress chart</a>\n"
+                   "<a class=\"button secondary\" href=\"/episodes/%lld/"
+                   "report\">Report for the physician</a>\n",
+                (long long)e->id, (long long)e->id, (long long)e->id);
     html_raw(b, "</div>\n");
 
     html_raw(b, "<section><h2>Scores</h2>\n");

@@ -233,6 +233,11 @@ int page_instrument_total(struct web_ctx *w);
 int page_protocols(struct web_ctx *w);
 int page_protocol(struct web_ctx *w);
 
+/* page_report.c */
+int page_chart(struct web_ctx *w);
+int page_report(struct web_ctx *w);
+int page_report_download(struct web_ctx *w);
+
 /* page_outcomes.c */
 int page_outcomes(struct web_ctx *w);
 

@@ -69,18 +69,25 @@ therapist_pages=(
   "/episodes/$closed/scores/new?timepoint=followup"
   /followups /protocols "/protocols?q=M54" /protocols/low-back-pain
   "/protocols/contralateral-circulation?length=40" /verify
+  "/episodes/$open/chart" "/episodes/$closed/chart?instrument=odi"
+  "/episodes/$closed/report" /outcomes "/outcomes?protocol=low-back-pain&instrument=odi"
+  /certificates "/certificates?protocol=sciatica&instrument=nprs"
 )
 page_login therapist@demo.example touchstone-demo
 for p in "${therapist_pages[@]}"; do page "$p"; done
 # The therapist's navigation; no admin.
 page /
-for link in / /patients /followups /protocols /verify; do
+for link in / /patients /followups /outcomes /certificates /protocols /verify; do
   assert_contains "$OUT" "<li><a href=\"$link\""
 done
 grep -q 'href="/admin"' <<<"$OUT" && fail "admin offered to a therapist"
 # A colleague's records are "not found", as pages too.
 page "/episodes/$other" 404
 page "/patients/$other_patient" 404
+page "/episodes/$other/chart" 404
+page "/episodes/$other/report" 404
+http GET "/episodes/$other/report.html"
+expect_status 404
 page /admin 403
 page /no/such/page 404
 assert_contains "$OUT" '<h1>404 Not Found</h1>'
@@ -88,7 +95,9 @@ page "/episodes/$open/sessions/new" 200
 page /protocols/no-such-protocol 404
 
 admin_pages=(
-  / /patients "/patients/$other_patient" "/episodes/$other"
+  / /patients "/patients/$other_patient" "/episodes/$other" "/episodes/$other/chart"
+  "/episodes/$other/report" "/outcomes?practitioner=2" /admin/thresholds
+  "/certificates?practitioner=1&protocol=low-back-pain&instrument=nprs"
   "/patients/$patient/episodes/new/low-back-pain" /followups
   /admin /admin/practitioners /admin/practitioners/1 /protocols
 )
@@ -106,5 +115,10 @@ for p in /patients /patients/new "/patients/$patient" "/episodes/$open" \
   assert_contains "$OUT" 'never a patient'
 done
 page /admin 403
+page "/episodes/$open/chart" 403
+page "/episodes/$open/report" 403
+page /outcomes
+assert_contains "$OUT" '<h1>Registry outcomes</h1>'
+page /certificates 403
 page /protocols
 page /verify
