@@ -306,6 +306,7 @@ static int practitioner_page(struct web_ctx *w, int status)
     buf_reset(b);
     w->resp->status = status;
     page_open(w, p->name, SECTION_ADMIN, PAGE_WIDE);
+    admin_tabs(b, 1);
     html_raw(b, "<p class=\"crumbs\"><a href=\"/admin/practitioners\">"
                 "Practitioners</a></p>\n");
     html_printf(b, "<h1>%s <span class=\"muted\">%s</span></h1>\n", p->name,

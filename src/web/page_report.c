@@ -48,8 +48,8 @@ static void outcome_table(struct web_ctx *w, const json_t *outcomes,
                           const char *current, int64_t episode_id)
 {
     struct buf *b = &w->resp->body;
-    html_raw(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
-                "Instrument</th><th scope=\"col\">Role</th>"
+    html_raw(b, "<div class=\"scroll\"><table class=\"list\">\n<thead><tr>"
+                "<th scope=\"col\">Instrument</th><th scope=\"col\">Role</th>"
                 "<th scope=\"col\" class=\"num\">Baseline</th>"
                 "<th scope=\"col\" class=\"num\">Discharge or latest</th>"
                 "<th scope=\"col\" class=\"num\">Improvement</th>"
@@ -75,7 +75,7 @@ static void outcome_table(struct web_ctx *w, const json_t *outcomes,
         html_printf(b, "<td>%s</td></tr>\n",
                     yes_no(json_object_get(o, "sustained")));
     }
-    html_raw(b, "</tbody>\n</table>\n");
+    html_raw(b, "</tbody>\n</table></div>\n");
 }
 
 int page_chart(struct web_ctx *w)

@@ -204,10 +204,27 @@ static void claim_value(struct buf *b, const json_t *v)
         html_raw(b, "no");
     } else if (json_is_null(v)) {
         html_raw(b, "&ndash;");
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        html_raw(b, "[");
+        json_array_foreach(v, i, item)
+        {
+            if (i)
+                html_raw(b, ", ");
+            claim_value(b, item);
+        }
+        html_raw(b, "]");
     } else {
-        char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-        html_printf(b, "<code>%s</code>", text ? text : "");
-        free(text);
+        const char *key;
+        json_t *item;
+        int first = 1;
+        json_object_foreach((json_t *)v, key, item)
+        {
+            html_printf(b, "%s%s ", first ? "" : "; ", key);
+            claim_value(b, item);
+            first = 0;
+        }
     }
 }
 

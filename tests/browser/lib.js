@@ -63,8 +63,9 @@ function serve(db, env) {
   });
 }
 
-// Launches chromium headless with a fresh profile.
-async function browser() {
+// Launches chromium headless with a fresh profile (options: extra
+// context options, e.g. javaScriptEnabled).
+async function browser(options) {
   const profile = tempDir('ts-chromium-');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -72,16 +73,25 @@ async function browser() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1180, height: 820 },
+    timezoneId: 'UTC',
+    locale: 'en-US',
+    acceptDownloads: true,
+    ...(options || {}),
   });
   return context;
 }
 
 // A page that records console errors, page errors and failed requests;
-// check() throws when there were any.
+// check() throws when there were any. allow(regex) lets console errors
+// matching it pass (a page that answers 4xx on purpose).
 async function watchedPage(context) {
   const page = context.pages()[0] || await context.newPage();
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
+  const allowed = [];
+  page.allow = (re) => allowed.push(re);
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !allowed.some((re) => re.test(m.text()))) problems.push('console: ' + m.text());
+  });
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
   page.on('requestfailed', (r) => {
     // A download ends its request on purpose.
