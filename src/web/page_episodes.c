@@ -533,7 +533,11 @@ int page_episode_create(struct web_ctx *w)
         if (page_form_long(w, "practitioner", 1, 999999999999999L, 0,
                            &practitioner) < 0)
             goto input;
-        if (!practitioner) {
+        int known = 0;
+        for (size_t i = 0; i < st.list.count; i++)
+            known |= st.list.items[i].id == practitioner &&
+                     st.list.items[i].active;
+        if (!known) {
             err_set(&w->err, ERR_INPUT, "practitioner",
                     "choose the treating therapist");
             goto input;
@@ -550,6 +554,21 @@ int page_episode_create(struct web_ctx *w)
                        &in.comorbidities) < 0)
         goto input;
     in.referral_id = referral;
+    /* Outside the practitioner's training: refer before any question (as
+     * the screen page does); the record would refuse it too. */
+    {
+        struct buf note = BUF_INIT;
+        if (scope_check(w->store, page_catalog(w), practitioner, p, &note,
+                        &w->err) < 0) {
+            if (w->err.code == ERR_SCOPE)
+                rc = refusal_page(w, &d.patient, p, note.data);
+            else
+                rc = web_fail(w);
+            buf_release(&note);
+            goto done;
+        }
+        buf_release(&note);
+    }
     /* Every red flag answered yes or no. */
     for (int i = 0; i < p->red_flag_count && i < 64; i++) {
         snprintf(names[i], sizeof(names[i]), "rf-%s", p->red_flags[i].id);

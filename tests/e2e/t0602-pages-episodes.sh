@@ -37,7 +37,7 @@ assert_contains "$OUT" "href=\"/patients/$P/episodes/new/low-back-pain\">Screen 
 grep -q "href=\"/patients/$P/episodes/new/migraine\"" <<<"$OUT" && fail "an untrained protocol can be opened"
 migraine_row=$(grep -A3 'href="/protocols/migraine"' <<<"$OUT" | tr '\n' ' ')
 assert_contains "$migraine_row" 'Not trained. <strong>Refer to</strong> Synthetic Therapist B'
-tmj_row=$(grep -A3 'href="/protocols/tmj-myofascial-pain"' <<<"$OUT" | tr '\n' ' ')
+tmj_row=$(grep -A3 'href="/protocols/tmj-disorder"' <<<"$OUT" | tr '\n' ' ')
 assert_contains "$tmj_row" 'Refer outside the clinic'
 page "/patients/$P/episodes/new?q=migraine"
 assert_contains "$OUT" 'Migraine'
@@ -67,7 +67,7 @@ post "/patients/$P/episodes" "$base${answers_no/&$first=no/}"
 expect_status 422
 valid_html "screen with a question unanswered"
 assert_contains "$OUT" 'id="e-red-flag"'
-assert_contains "$OUT" "answer every red-flag question \\($((nflags - 1)) of $nflags answered\\)"
+assert_contains "$OUT" "Answer every red-flag question \\($((nflags - 1)) of $nflags answered\\)"
 second=$(sed -n 2p <<<"$flags")
 assert_contains "$OUT" "name=\"$second\" value=\"no\" checked"
 # A field the record refuses: beside it.
@@ -80,7 +80,7 @@ assert_contains "$OUT" 'id="e-chronicity-weeks"'
 assert_eq "$(db_digest)" "$before" "database after refused screens"
 
 # A yes refers to a physician: nothing opens; the refusal is on file.
-post "/patients/$P/episodes" "$base${answers_no/&$first=no/&$first=yes}"
+post "/patients/$P/episodes" "$base${answers_no/$first=no/$first=yes}"
 expect_status 422
 valid_html "red-flag refusal"
 assert_contains "$OUT" '<h1>Refer to a physician first</h1>'
