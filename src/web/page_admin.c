@@ -78,22 +78,26 @@ static int users_page(struct web_ctx *w, int status)
         for (size_t k = 0; k < pl.count; k++)
             if (pl.items[k].id == u->practitioner_id)
                 prac = pl.items[k].name;
-        html_printf(b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-                       "<td>",
+        html_printf(b,
+                    "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                    "<td>",
                     u->email, role_name(u->role), prac,
                     u->disabled ? "disabled" : "active");
         page_instant(b, u->created_at);
         html_raw(b, "</td><td>");
         if (!u->disabled && u->id != w->session.user.id) {
-            html_printf(b, "<form method=\"post\" action=\"/admin/users/%lld/"
-                           "disable\" class=\"row-action\">",
+            html_printf(b,
+                        "<form method=\"post\" action=\"/admin/users/%lld/"
+                        "disable\" class=\"row-action\">",
                         (long long)u->id);
-            html_printf(b, "<input type=\"hidden\" name=\"csrf\" "
-                           "value=\"%s\">",
+            html_printf(b,
+                        "<input type=\"hidden\" name=\"csrf\" "
+                        "value=\"%s\">",
                         w->session.csrf_token);
-            html_printf(b, "<button type=\"submit\" class=\"secondary\" "
-                           "aria-label=\"Disable %s\">Disable</button>"
-                           "</form>",
+            html_printf(b,
+                        "<button type=\"submit\" class=\"secondary\" "
+                        "aria-label=\"Disable %s\">Disable</button>"
+                        "</form>",
                         u->email);
         }
         html_raw(b, "</td></tr>\n");
@@ -135,13 +139,15 @@ static int users_page(struct web_ctx *w, int status)
     free(opts);
     free(ids);
     char hint[64];
-    snprintf(hint, sizeof(hint), "At least %d characters; tell it to the "
-                                 "user in person.",
+    snprintf(hint, sizeof(hint),
+             "At least %d characters; tell it to the "
+             "user in person.",
              USER_PASSWORD_MIN);
     /* A password is never written back into a page. */
     struct form_view no_echo = {NULL, f.err, NULL};
     form_input(b, &no_echo, "password", "Initial password",
-               &(struct field_opts){.type = "password", .hint = hint,
+               &(struct field_opts){.type = "password",
+                                    .hint = hint,
                                     .attrs = " autocomplete=\"new-password\""});
     html_raw(b, "<div class=\"actions\"><button type=\"submit\">Create the "
                 "account</button></div>\n</form>\n");
@@ -235,11 +241,11 @@ static int practitioners_page(struct web_ctx *w, int status)
         int trained = 0;
         for (int k = 0; k < catalog_protocol_count(cat); k++)
             trained += scope_check(w->store, cat, p->id,
-                                   catalog_protocol_at(cat, k), NULL,
-                                   &e) == 0;
-        html_printf(b, "<tr><td><a href=\"/admin/practitioners/%lld\">%s</a>"
-                       "</td><td>%s</td><td>%s</td><td class=\"num\">%d</td>"
-                       "<td>%s</td></tr>\n",
+                                   catalog_protocol_at(cat, k), NULL, &e) == 0;
+        html_printf(b,
+                    "<tr><td><a href=\"/admin/practitioners/%lld\">%s</a>"
+                    "</td><td>%s</td><td>%s</td><td class=\"num\">%d</td>"
+                    "<td>%s</td></tr>\n",
                     (long long)p->id, p->name, p->credentials, p->license,
                     trained, p->active ? "yes" : "no");
     }
@@ -341,8 +347,9 @@ static int practitioner_page(struct web_ctx *w, int status)
 
     html_raw(b, "<h2>Add a training record</h2>\n");
     form_errors(b, &f);
-    html_printf(b, "<form method=\"post\" action=\"/admin/practitioners/%lld/"
-                   "training\" class=\"stacked\" novalidate>\n",
+    html_printf(b,
+                "<form method=\"post\" action=\"/admin/practitioners/%lld/"
+                "training\" class=\"stacked\" novalidate>\n",
                 (long long)p->id);
     form_csrf(w);
     int np = catalog_protocol_count(cat);
@@ -374,9 +381,10 @@ static int practitioner_page(struct web_ctx *w, int status)
                 "training</button></div>\n</form>\n");
 
     /* Every protocol: the hours it needs and what this practitioner has. */
-    html_printf(b, "<h2>Scope of practice</h2>\n<p>Each protocol needs its "
-                   "own hours and, except the baseline itself, the %d-hour "
-                   "full-body stress-management baseline.</p>\n",
+    html_printf(b,
+                "<h2>Scope of practice</h2>\n<p>Each protocol needs its "
+                "own hours and, except the baseline itself, the %d-hour "
+                "full-body stress-management baseline.</p>\n",
                 catalog_baseline_hours(cat));
     html_raw(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
                 "Protocol</th><th scope=\"col\" class=\"num\">Needs (own)"
@@ -386,13 +394,14 @@ static int practitioner_page(struct web_ctx *w, int status)
         const struct protocol *pr = catalog_protocol_at(cat, k);
         double has = training_hours(w->store, p->id, pr->id);
         int ok = scope_check(w->store, cat, p->id, pr, NULL, &e) == 0;
-        html_printf(b, "<tr><td>%s</td><td class=\"num\">%d</td>"
-                       "<td class=\"num\">",
+        html_printf(b,
+                    "<tr><td>%s</td><td class=\"num\">%d</td>"
+                    "<td class=\"num\">",
                     pr->name, protocol_required_hours(pr));
         page_number(b, has, 1);
         html_raw(b, ok ? "</td><td><span class=\"badge yes\">yes</span>"
-                       "</td></tr>\n"
-                     : "</td><td>no</td></tr>\n");
+                         "</td></tr>\n"
+                       : "</td><td>no</td></tr>\n");
     }
     html_raw(b, "</tbody>\n</table>\n");
     page_end(w);
@@ -478,39 +487,45 @@ static int thresholds_page(struct web_ctx *w, int status)
         int whole;
         thresholds_range(i, &lo, &hi, &whole);
         int bad = posted && !strcmp(posted, name);
-        html_printf(b, "<tr><td><strong>%s</strong><br><span "
-                       "class=\"hint\">%s</span></td><td class=\"num\">",
+        html_printf(b,
+                    "<tr><td><strong>%s</strong><br><span "
+                    "class=\"hint\">%s</span></td><td class=\"num\">",
                     name, thresholds_description(i));
         page_number(b, json_number_value(json_object_get(defaults, name)), 4);
         html_raw(b, "</td><td><form method=\"post\" "
                     "action=\"/admin/thresholds\" class=\"inline\">");
         form_csrf(w);
-        html_printf(b, "<input type=\"hidden\" name=\"name\" value=\"%s\">"
-                       "<label class=\"visually-hidden\" "
-                       "for=\"f-value-%s\">%s</label>",
+        html_printf(b,
+                    "<input type=\"hidden\" name=\"name\" value=\"%s\">"
+                    "<label class=\"visually-hidden\" "
+                    "for=\"f-value-%s\">%s</label>",
                     name, name, name);
         if (bad)
-            html_printf(b, "<span class=\"field-error\" id=\"e-value-%s\">"
-                           "%s</span>",
+            html_printf(b,
+                        "<span class=\"field-error\" id=\"e-value-%s\">"
+                        "%s</span>",
                         name, w->err.message);
-        html_printf(b, "<input type=\"number\" name=\"value\" "
-                       "id=\"f-value-%s\" min=\"%g\" max=\"%g\" "
-                       "step=\"%s\"",
+        html_printf(b,
+                    "<input type=\"number\" name=\"value\" "
+                    "id=\"f-value-%s\" min=\"%g\" max=\"%g\" "
+                    "step=\"%s\"",
                     name, lo, hi, whole ? "1" : "any");
         if (bad)
-            html_printf(b, " aria-invalid=\"true\" "
-                           "aria-describedby=\"e-value-%s\" value=\"%s\"",
-                        name, form_value(&(struct form_view){&w->form, NULL, NULL},
-                                         "value", ""));
+            html_printf(b,
+                        " aria-invalid=\"true\" "
+                        "aria-describedby=\"e-value-%s\" value=\"%s\"",
+                        name,
+                        form_value(&(struct form_view){&w->form, NULL, NULL},
+                                   "value", ""));
         else {
             html_raw(b, " value=\"");
-            page_number(b, json_number_value(json_object_get(values, name)),
-                        6);
+            page_number(b, json_number_value(json_object_get(values, name)), 6);
             html_raw(b, "\"");
         }
-        html_printf(b, "><button type=\"submit\" class=\"secondary\" "
-                       "aria-label=\"Set %s\">Set</button></form></td>"
-                       "</tr>\n",
+        html_printf(b,
+                    "><button type=\"submit\" class=\"secondary\" "
+                    "aria-label=\"Set %s\">Set</button></form></td>"
+                    "</tr>\n",
                     name);
     }
     html_raw(b, "</tbody>\n</table>\n");
@@ -541,8 +556,7 @@ int page_admin_threshold_set(struct web_ctx *w)
         for (int i = 0; name && i < thresholds_count(); i++)
             known |= !strcmp(name, thresholds_name(i));
         if (known)
-            snprintf(w->err.field, sizeof(w->err.field), "value-%.40s",
-                     name);
+            snprintf(w->err.field, sizeof(w->err.field), "value-%.40s", name);
         else
             w->err.field[0] = '\0';
         return thresholds_page(w, 422);

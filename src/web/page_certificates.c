@@ -87,16 +87,17 @@ int page_certificates(struct web_ctx *w)
         return -1;
     const char *protocol = page_query(w, "protocol");
     const char *instrument = page_query(w, "instrument");
-    json_t *rep = report_practitioner_json(w->store, &w->actor, pid, NULL,
-                                           &w->err);
+    json_t *rep =
+        report_practitioner_json(w->store, &w->actor, pid, NULL, &w->err);
     if (!rep)
         return web_fail(w);
     const struct catalog *cat = page_catalog(w);
     struct buf *b = &w->resp->body;
     const json_t *prac = json_object_get(rep, "practitioner");
     page_open(w, "Certificates", SECTION_CERTIFICATES, PAGE_WIDE);
-    html_printf(b, "<h1>Certificates <span class=\"muted\">of %s</span>"
-                   "</h1>\n",
+    html_printf(b,
+                "<h1>Certificates <span class=\"muted\">of %s</span>"
+                "</h1>\n",
                 str(prac, "name"));
     html_raw(b, "<p>A certificate states a designation in one protocol and "
                 "instrument, with the metrics and criteria behind it, "
@@ -118,8 +119,9 @@ int page_certificates(struct web_ctx *w)
         shown++;
         const struct protocol *pr = catalog_find(cat, p);
         const struct instrument *inst = instrument_find(in);
-        html_printf(b, "<section class=\"cert\"><h2>%s, %s: ",
-                    pr ? pr->name : p, inst ? inst->name : in);
+        html_printf(b,
+                    "<section class=\"cert\"><h2>%s, %s: ", pr ? pr->name : p,
+                    inst ? inst->name : in);
         if (strcmp(des, "none"))
             html_printf(b, "<span class=\"badge yes\">%s</span>", des);
         else
@@ -133,15 +135,17 @@ int page_certificates(struct web_ctx *w)
             html_raw(b, "<form method=\"post\" action=\"/certificates\" "
                         "class=\"inline\">\n");
             form_csrf(w);
-            html_printf(b, "<input type=\"hidden\" name=\"practitioner\" "
-                           "value=\"%lld\">\n<input type=\"hidden\" "
-                           "name=\"protocol\" value=\"%s\">\n<input "
-                           "type=\"hidden\" name=\"instrument\" value=\"%s\">"
-                           "\n<input type=\"hidden\" name=\"designation\" "
-                           "value=\"%s\">\n",
+            html_printf(b,
+                        "<input type=\"hidden\" name=\"practitioner\" "
+                        "value=\"%lld\">\n<input type=\"hidden\" "
+                        "name=\"protocol\" value=\"%s\">\n<input "
+                        "type=\"hidden\" name=\"instrument\" value=\"%s\">"
+                        "\n<input type=\"hidden\" name=\"designation\" "
+                        "value=\"%s\">\n",
                         (long long)pid, p, in, des);
-            html_printf(b, "<button type=\"submit\">Issue the %s "
-                           "certificate</button>\n</form>\n",
+            html_printf(b,
+                        "<button type=\"submit\">Issue the %s "
+                        "certificate</button>\n</form>\n",
                         des);
         } else {
             html_raw(b, "<p class=\"notice\">Earned. The clinic's admin "
@@ -195,16 +199,17 @@ int page_certificate_issue(struct web_ctx *w)
                 "</strong> Download it now: the clinic does not keep a "
                 "copy (issuing again makes a new certificate).</p></div>\n");
     page_certificate_claims(w, claims, signer);
-    size_t b64_len = sodium_base64_encoded_len(len,
-                                               sodium_base64_VARIANT_ORIGINAL);
+    size_t b64_len =
+        sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
     char *b64 = xmalloc(b64_len);
     sodium_bin2base64(b64, b64_len, (const unsigned char *)doc, len,
                       sodium_base64_VARIANT_ORIGINAL);
-    html_printf(b, "<div class=\"actions\"><a class=\"button\" "
-                   "href=\"data:application/json;base64,%s\" "
-                   "download=\"certificate-%s.json\">Download the "
-                   "certificate (JSON)</a> <a href=\"/verify\">Verify a "
-                   "certificate</a></div>\n",
+    html_printf(b,
+                "<div class=\"actions\"><a class=\"button\" "
+                "href=\"data:application/json;base64,%s\" "
+                "download=\"certificate-%s.json\">Download the "
+                "certificate (JSON)</a> <a href=\"/verify\">Verify a "
+                "certificate</a></div>\n",
                 b64, str(claims, "id"));
     html_raw(b, "<details><summary>The certificate's text</summary>\n"
                 "<pre class=\"note\" id=\"certificate-text\">");

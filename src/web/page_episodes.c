@@ -122,17 +122,18 @@ static void protocol_row(struct web_ctx *w, const struct staff *st,
     int64_t self = w->actor.practitioner_id;
     int therapist = w->session.user.role == ROLE_THERAPIST;
     int ok = !therapist || trained_in(w, self, p);
-    html_printf(b, "<li class=\"protocol%s\">\n<div class=\"what\">"
-                   "<a href=\"/protocols/%s\">%s</a>"
-                   "<span class=\"muted\"> &middot; %s &middot; %d&ndash;%d "
-                   "min &middot; %d h training</span>",
-                ok ? "" : " refer", p->id, p->name, p->region,
-                p->minutes_min, p->minutes_max,
-                catalog_total_hours(cat, p));
+    html_printf(b,
+                "<li class=\"protocol%s\">\n<div class=\"what\">"
+                "<a href=\"/protocols/%s\">%s</a>"
+                "<span class=\"muted\"> &middot; %s &middot; %d&ndash;%d "
+                "min &middot; %d h training</span>",
+                ok ? "" : " refer", p->id, p->name, p->region, p->minutes_min,
+                p->minutes_max, catalog_total_hours(cat, p));
     html_raw(b, "</div>\n<div class=\"act\">");
     if (ok) {
-        html_printf(b, "<a class=\"button\" href=\"/patients/%lld/episodes/"
-                       "new/%s\">Screen and open</a>",
+        html_printf(b,
+                    "<a class=\"button\" href=\"/patients/%lld/episodes/"
+                    "new/%s\">Screen and open</a>",
                     (long long)patient_id, p->id);
     } else {
         html_raw(b, "<span class=\"refer-to\">Not trained. ");
@@ -159,17 +160,19 @@ int page_episode_protocols(struct web_ctx *w)
     struct buf *b = &w->resp->body;
     int64_t pid = d.patient.id;
     page_open(w, "Choose a protocol", SECTION_PATIENTS, PAGE_WIDE);
-    html_printf(b, "<p class=\"crumbs\"><a href=\"/patients\">Patients</a> "
-                   "&rsaquo; <a href=\"/patients/%lld\">%s</a></p>\n",
+    html_printf(b,
+                "<p class=\"crumbs\"><a href=\"/patients\">Patients</a> "
+                "&rsaquo; <a href=\"/patients/%lld\">%s</a></p>\n",
                 (long long)pid, d.patient.name);
     html_printf(b, "<h1>Open an episode for %s</h1>\n", d.patient.name);
     html_raw(b, "<p>Choose the protocol. Those you are not trained in show "
                 "the colleagues to refer the patient to.</p>\n");
-    html_printf(b, "<form class=\"search\" method=\"get\" "
-                   "action=\"/patients/%lld/episodes/new\" role=\"search\">\n"
-                   "<label for=\"q\">Search protocols</label>\n"
-                   "<input type=\"search\" id=\"q\" name=\"q\" "
-                   "placeholder=\"name, region or ICD-10 code\"",
+    html_printf(b,
+                "<form class=\"search\" method=\"get\" "
+                "action=\"/patients/%lld/episodes/new\" role=\"search\">\n"
+                "<label for=\"q\">Search protocols</label>\n"
+                "<input type=\"search\" id=\"q\" name=\"q\" "
+                "placeholder=\"name, region or ICD-10 code\"",
                 (long long)pid);
     if (q)
         html_printf(b, " value=\"%s\"", q);
@@ -188,9 +191,10 @@ int page_episode_protocols(struct web_ctx *w)
             if (!indicated_by(p, codes.data))
                 continue;
             if (!any++)
-                html_printf(b, "<section class=\"group suggested\">"
-                               "<h2>Indicated by the referral (%s)</h2>\n"
-                               "<ul class=\"protocols\">\n",
+                html_printf(b,
+                            "<section class=\"group suggested\">"
+                            "<h2>Indicated by the referral (%s)</h2>\n"
+                            "<ul class=\"protocols\">\n",
                             codes.data);
             protocol_row(w, &st, pid, p);
         }
@@ -226,9 +230,10 @@ int page_episode_protocols(struct web_ctx *w)
             if (strcmp(p->group, grp->id) || !protocol_matches(p, q))
                 continue;
             if (!any++)
-                html_printf(b, "<details class=\"group\"%s><summary>%s "
-                               "<span class=\"muted\">(%d)</span></summary>"
-                               "\n<ul class=\"protocols\">\n",
+                html_printf(b,
+                            "<details class=\"group\"%s><summary>%s "
+                            "<span class=\"muted\">(%d)</span></summary>"
+                            "\n<ul class=\"protocols\">\n",
                             q && *q ? " open" : "", grp->name,
                             catalog_group_protocol_count(cat, grp->id));
             protocol_row(w, &st, pid, p);
@@ -238,8 +243,9 @@ int page_episode_protocols(struct web_ctx *w)
             html_raw(b, "</ul></details>\n");
     }
     if (!shown)
-        html_printf(b, "<p class=\"empty\">No protocol matches "
-                       "&ldquo;%s&rdquo;.</p>\n",
+        html_printf(b,
+                    "<p class=\"empty\">No protocol matches "
+                    "&ldquo;%s&rdquo;.</p>\n",
                     q ? q : "");
     page_end(w);
     staff_release(&st);
@@ -261,13 +267,16 @@ static int refusal_page(struct web_ctx *w, const struct patient *pt,
     w->resp->status = 422;
     page_open(w, red_flag ? "Refer to a physician" : "Refer to a colleague",
               SECTION_PATIENTS, 0);
-    html_printf(b, "<p class=\"crumbs\"><a href=\"/patients\">Patients</a> "
-                   "&rsaquo; <a href=\"/patients/%lld\">%s</a></p>\n",
+    html_printf(b,
+                "<p class=\"crumbs\"><a href=\"/patients\">Patients</a> "
+                "&rsaquo; <a href=\"/patients/%lld\">%s</a></p>\n",
                 (long long)pt->id, pt->name);
-    html_printf(b, "<h1>%s</h1>\n", red_flag ? "Refer to a physician first"
-                                             : "Refer to a trained colleague");
-    html_printf(b, "<div class=\"refusal\" role=\"alert\"><p><strong>The "
-                   "episode was not opened.</strong> %s.</p></div>\n",
+    html_printf(b, "<h1>%s</h1>\n",
+                red_flag ? "Refer to a physician first"
+                         : "Refer to a trained colleague");
+    html_printf(b,
+                "<div class=\"refusal\" role=\"alert\"><p><strong>The "
+                "episode was not opened.</strong> %s.</p></div>\n",
                 message);
     if (note && *note) {
         html_raw(b, "<h2>Note for the patient's file</h2>\n"
@@ -275,12 +284,12 @@ static int refusal_page(struct web_ctx *w, const struct patient *pt,
         html_text(b, note);
         html_raw(b, "</pre>\n");
     }
-    html_printf(b, "<p><a href=\"/patients/%lld\">Back to %s</a> &middot; "
-                   "<a href=\"/patients/%lld/episodes/new\">Choose another "
-                   "protocol</a> &middot; <a href=\"/protocols/%s\">About "
-                   "%s</a></p>\n",
-                (long long)pt->id, pt->name, (long long)pt->id, p->id,
-                p->name);
+    html_printf(b,
+                "<p><a href=\"/patients/%lld\">Back to %s</a> &middot; "
+                "<a href=\"/patients/%lld/episodes/new\">Choose another "
+                "protocol</a> &middot; <a href=\"/protocols/%s\">About "
+                "%s</a></p>\n",
+                (long long)pt->id, pt->name, (long long)pt->id, p->id, p->name);
     page_end(w);
     return 0;
 }
@@ -288,8 +297,8 @@ static int refusal_page(struct web_ctx *w, const struct patient *pt,
 /* The screen form for protocol p (status 200, or 422 with w->err beside
  * its field). */
 static int screen_page(struct web_ctx *w, int status,
-                       const struct patient_detail *d,
-                       const struct protocol *p, const struct staff *st)
+                       const struct patient_detail *d, const struct protocol *p,
+                       const struct staff *st)
 {
     struct buf *b = &w->resp->body;
     struct form_view f = page_form_view(w, status != 200);
@@ -298,17 +307,19 @@ static int screen_page(struct web_ctx *w, int status,
     buf_reset(b);
     w->resp->status = status;
     page_open(w, "Screen and open", SECTION_PATIENTS, 0);
-    html_printf(b, "<p class=\"crumbs\"><a href=\"/patients\">Patients</a> "
-                   "&rsaquo; <a href=\"/patients/%lld\">%s</a> &rsaquo; "
-                   "<a href=\"/patients/%lld/episodes/new\">Protocol</a></p>"
-                   "\n",
+    html_printf(b,
+                "<p class=\"crumbs\"><a href=\"/patients\">Patients</a> "
+                "&rsaquo; <a href=\"/patients/%lld\">%s</a> &rsaquo; "
+                "<a href=\"/patients/%lld/episodes/new\">Protocol</a></p>"
+                "\n",
                 (long long)pid, d->patient.name, (long long)pid);
     html_printf(b, "<h1>%s for %s</h1>\n", p->name, d->patient.name);
     if (p->summary)
         html_printf(b, "<p class=\"lead\">%s</p>\n", p->summary);
     form_errors(b, &f);
-    html_printf(b, "<form method=\"post\" action=\"/patients/%lld/episodes\" "
-                   "class=\"stacked\" novalidate>\n",
+    html_printf(b,
+                "<form method=\"post\" action=\"/patients/%lld/episodes\" "
+                "class=\"stacked\" novalidate>\n",
                 (long long)pid);
     form_csrf(w);
     html_printf(b, "<input type=\"hidden\" name=\"protocol\" value=\"%s\">\n",
@@ -328,14 +339,15 @@ static int screen_page(struct web_ctx *w, int status,
         char name[RECORD_CODE_MAX + 8];
         snprintf(name, sizeof(name), "rf-%s", rf->id);
         const char *v = form_value(&f, name, NULL);
-        html_printf(b, "<li><fieldset class=\"yesno\"><legend>%d. %s"
-                       "</legend>\n",
+        html_printf(b,
+                    "<li><fieldset class=\"yesno\"><legend>%d. %s"
+                    "</legend>\n",
                     i + 1, rf->question);
-        static const char *const answers[][2] = {{"no", "No"},
-                                                  {"yes", "Yes"}};
+        static const char *const answers[][2] = {{"no", "No"}, {"yes", "Yes"}};
         for (size_t k = 0; k < ARRAY_SIZE(answers); k++)
-            html_printf(b, "<label><input type=\"radio\" name=\"%s\" "
-                           "value=\"%s\"%s required> %s</label>\n",
+            html_printf(b,
+                        "<label><input type=\"radio\" name=\"%s\" "
+                        "value=\"%s\"%s required> %s</label>\n",
                         name, answers[k][0],
                         v && !strcmp(v, answers[k][0]) ? " checked" : "",
                         answers[k][1]);
@@ -385,8 +397,7 @@ static int screen_page(struct web_ctx *w, int status,
         opts[0][1] = "No referral (self-referred)";
         for (size_t i = 0; i < n; i++) {
             const struct referral *r = &d->referrals.items[n - 1 - i];
-            snprintf(ids[i + 1], sizeof(ids[i + 1]), "%lld",
-                     (long long)r->id);
+            snprintf(ids[i + 1], sizeof(ids[i + 1]), "%lld", (long long)r->id);
             snprintf(labels[i + 1], sizeof(labels[i + 1]), "%s, %s (%s)",
                      r->referred_on, r->physician_name, r->icd10);
             opts[i + 1][0] = ids[i + 1];
@@ -444,8 +455,9 @@ static int screen_page(struct web_ctx *w, int status,
                                              "inputmode=\"numeric\""});
     html_raw(b, "</fieldset>\n<div class=\"actions\"><button type=\"submit\">"
                 "Open the episode</button> ");
-    html_printf(b, "<a href=\"/patients/%lld/episodes/new\">Cancel</a></div>"
-                   "\n</form>\n",
+    html_printf(b,
+                "<a href=\"/patients/%lld/episodes/new\">Cancel</a></div>"
+                "\n</form>\n",
                 (long long)pid);
     page_end(w);
     return 0;
@@ -475,8 +487,8 @@ int page_episode_screen(struct web_ctx *w)
         return -1;
     struct patient_detail d = {0};
     const struct protocol *p;
-    if (load_patient_protocol(w, route_param(&w->match, "protocol"), &d,
-                              &p) < 0)
+    if (load_patient_protocol(w, route_param(&w->match, "protocol"), &d, &p) <
+        0)
         return -1;
     struct staff st;
     if (staff_load(w, &st) < 0) {
@@ -535,8 +547,8 @@ int page_episode_create(struct web_ctx *w)
             goto input;
         int known = 0;
         for (size_t i = 0; i < st.list.count; i++)
-            known |= st.list.items[i].id == practitioner &&
-                     st.list.items[i].active;
+            known |=
+                st.list.items[i].id == practitioner && st.list.items[i].active;
         if (!known) {
             err_set(&w->err, ERR_INPUT, "practitioner",
                     "choose the treating therapist");
@@ -546,8 +558,7 @@ int page_episode_create(struct web_ctx *w)
         practitioner = w->actor.practitioner_id;
     }
     in.practitioner_id = practitioner;
-    if (page_form_long(w, "referral", 1, 999999999999999L, 0, &referral) <
-            0 ||
+    if (page_form_long(w, "referral", 1, 999999999999999L, 0, &referral) < 0 ||
         page_form_long(w, "chronicity-weeks", 0, EPISODE_CHRONICITY_MAX, -1,
                        &in.chronicity_weeks) < 0 ||
         page_form_long(w, "comorbidities", 0, EPISODE_COMORBIDITIES_MAX, -1,
@@ -659,8 +670,9 @@ static void sessions_table(struct web_ctx *w, const struct episode_detail *d)
     html_raw(b, "<ol class=\"sessions\">\n");
     for (size_t i = 0; i < d->sessions.count; i++) {
         const struct session *s = &d->sessions.items[i];
-        html_printf(b, "<li id=\"session-%lld\"><div class=\"session-head\">"
-                       "<strong>Session %zu</strong> &middot; ",
+        html_printf(b,
+                    "<li id=\"session-%lld\"><div class=\"session-head\">"
+                    "<strong>Session %zu</strong> &middot; ",
                     (long long)s->id, i + 1);
         page_instant(b, s->started_at);
         html_printf(b, " &middot; %d min</div>\n", s->minutes);
@@ -726,7 +738,9 @@ static void scores_tables(struct web_ctx *w, const struct episode_detail *d,
         int role = p ? protocol_instrument_role(p, seen[k]) : 0;
         html_printf(b, "<h3>%s <span class=\"muted\">(%s%s)</span></h3>\n",
                     in ? in->name : seen[k], seen[k],
-                    role == 1 ? ", primary" : role == 2 ? ", secondary" : "");
+                    role == 1   ? ", primary"
+                    : role == 2 ? ", secondary"
+                                : "");
         if (in) {
             html_printf(b, "<p class=\"muted\">%s; ",
                         in->direction == DIRECTION_HIGHER_WORSE
@@ -765,8 +779,7 @@ static void scores_tables(struct web_ctx *w, const struct episode_detail *d,
             if (n)
                 html_printf(b, " session %d", n);
             if (o->followup_days >= 0)
-                html_printf(b, ", %ld days after discharge",
-                            o->followup_days);
+                html_printf(b, ", %ld days after discharge", o->followup_days);
             html_raw(b, "</td><td class=\"num\">");
             page_number(b, o->total, 2);
             html_raw(b, "</td><td class=\"num\">");
@@ -780,7 +793,7 @@ static void scores_tables(struct web_ctx *w, const struct episode_detail *d,
                 enum responder r =
                     instrument_is_responder(in, baseline, o->total);
                 html_printf(b, "%s",
-                            r == RESPONDER_YES   ? "yes"
+                            r == RESPONDER_YES  ? "yes"
                             : r == RESPONDER_NO ? "not yet"
                                                 : "no MCID");
             } else {
@@ -832,47 +845,51 @@ static int episode_page(struct web_ctx *w, const struct err *close_err)
     char title[RECORD_NAME_MAX + 64];
     snprintf(title, sizeof(title), "Episode %lld", (long long)e->id);
     page_open(w, title, SECTION_PATIENTS, PAGE_WIDE);
-    html_printf(b, "<p class=\"crumbs\"><a href=\"/patients\">Patients</a> "
-                   "&rsaquo; <a href=\"/patients/%lld\">%s</a></p>\n",
+    html_printf(b,
+                "<p class=\"crumbs\"><a href=\"/patients\">Patients</a> "
+                "&rsaquo; <a href=\"/patients/%lld\">%s</a></p>\n",
                 (long long)e->patient_id, e->patient_name);
     html_printf(b, "<h1>%s <span class=\"muted\">for %s</span></h1>\n",
                 p ? p->name : e->protocol_id, e->patient_name);
     page_notice(w, episode_notices);
     html_raw(b, "<dl class=\"facts\">\n");
     const char *title_code = catalog_code_title(cat, e->icd10);
-    html_printf(b, "<dt>Condition</dt><dd><code>%s</code>%s%s</dd>\n",
-                e->icd10, title_code ? " " : "",
-                title_code ? title_code : "");
+    html_printf(b, "<dt>Condition</dt><dd><code>%s</code>%s%s</dd>\n", e->icd10,
+                title_code ? " " : "", title_code ? title_code : "");
     html_printf(b, "<dt>Therapist</dt><dd>%s</dd>\n", e->practitioner_name);
     html_printf(b, "<dt>Started</dt><dd>%s</dd>\n", e->started_on);
     html_printf(b, "<dt>Discharged</dt><dd>%s</dd>\n",
                 e->ended_on[0] ? e->ended_on : "not yet (open)");
     if (e->chronicity_weeks >= 0)
-        html_printf(b, "<dt>Condition lasted</dt><dd>%ld weeks at "
-                       "intake</dd>\n",
+        html_printf(b,
+                    "<dt>Condition lasted</dt><dd>%ld weeks at "
+                    "intake</dd>\n",
                     e->chronicity_weeks);
     if (e->comorbidities >= 0)
         html_printf(b, "<dt>Comorbidities</dt><dd>%ld</dd>\n",
                     e->comorbidities);
     if (p)
-        html_printf(b, "<dt>Course</dt><dd>%zu of %d sessions (%d a week), "
-                       "%d&ndash;%d minutes each</dd>\n",
-                    d.sessions.count, p->course_sessions,
-                    p->course_per_week, p->minutes_min, p->minutes_max);
+        html_printf(b,
+                    "<dt>Course</dt><dd>%zu of %d sessions (%d a week), "
+                    "%d&ndash;%d minutes each</dd>\n",
+                    d.sessions.count, p->course_sessions, p->course_per_week,
+                    p->minutes_min, p->minutes_max);
     html_raw(b, "</dl>\n");
     followup_schedule(b, e, p);
 
     html_raw(b, "<div class=\"actions bar\">\n");
     if (!e->ended_on[0])
-        html_printf(b, "<a class=\"button\" href=\"/episodes/%lld/sessions/"
-                       "new\">Start a session</a>\n",
+        html_printf(b,
+                    "<a class=\"button\" href=\"/episodes/%lld/sessions/"
+                    "new\">Start a session</a>\n",
                     (long long)e->id);
-    html_printf(b, "<a class=\"button secondary\" href=\"/episodes/%lld/"
-                   "scores/new\">Record scores</a>\n"
-                   "<a class=\"button secondary\" href=\"/episodes/%lld/"
-                   "chart\">Progress chart</a>\n"
-                   "<a class=\"button secondary\" href=\"/episodes/%lld/"
-                   "report\">Report for the physician</a>\n",
+    html_printf(b,
+                "<a class=\"button secondary\" href=\"/episodes/%lld/"
+                "scores/new\">Record scores</a>\n"
+                "<a class=\"button secondary\" href=\"/episodes/%lld/"
+                "chart\">Progress chart</a>\n"
+                "<a class=\"button secondary\" href=\"/episodes/%lld/"
+                "report\">Report for the physician</a>\n",
                 (long long)e->id, (long long)e->id, (long long)e->id);
     html_raw(b, "</div>\n");
 
@@ -886,8 +903,9 @@ static int episode_page(struct web_ctx *w, const struct err *close_err)
         clock_format_date(clock_today(), today);
         struct form_view f = page_form_view(w, close_err != NULL);
         html_raw(b, "<section><h2>Discharge</h2>\n");
-        html_printf(b, "<form method=\"post\" action=\"/episodes/%lld/close\" "
-                       "class=\"inline\" novalidate>\n",
+        html_printf(b,
+                    "<form method=\"post\" action=\"/episodes/%lld/close\" "
+                    "class=\"inline\" novalidate>\n",
                     (long long)e->id);
         form_csrf(w);
         form_input(b, &f, "end", "Discharged on",
@@ -950,9 +968,10 @@ void page_home_worklist(struct web_ctx *w)
         for (size_t i = l.count; i-- > 0;) {
             const struct episode *ep = &l.items[i];
             const struct protocol *p = catalog_find(cat, ep->protocol_id);
-            html_printf(b, "<tr><td><a href=\"/episodes/%lld\">%s</a></td>"
-                           "<td>%s</td><td>%s</td><td>%s</td>"
-                           "<td class=\"num\">%d</td></tr>\n",
+            html_printf(b,
+                        "<tr><td><a href=\"/episodes/%lld\">%s</a></td>"
+                        "<td>%s</td><td>%s</td><td>%s</td>"
+                        "<td class=\"num\">%d</td></tr>\n",
                         (long long)ep->id, ep->patient_name,
                         p ? p->name : ep->protocol_id, ep->practitioner_name,
                         ep->started_on, ep->session_count);

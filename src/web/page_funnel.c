@@ -75,8 +75,8 @@ static int limits_at(const struct funnel_plot *f, double n,
 /* A limit curve as a polyline of `which` (0 lower998, 1 lower95, 2
  * upper95, 3 upper998). */
 static void limit_curve(struct buf *b, const struct funnel_plot *f,
-                        const struct scale *x, const struct scale *y,
-                        int which, const char *dash)
+                        const struct scale *x, const struct scale *y, int which,
+                        const char *dash)
 {
     double n0 = x->hi / 100 > 1 ? x->hi / 100 : 1;
     html_raw(b, "<polyline fill=\"none\" stroke=\"#000\" "
@@ -124,19 +124,22 @@ void page_funnel_svg(struct buf *b, const struct funnel_plot *f)
     struct scale y = {.px_lo = BOTTOM, .px_hi = TOP};
     scale_fit(&y, ylo, yhi, 6);
 
-    html_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "
-                   "%.0f %.0f\" role=\"img\" aria-labelledby=\"%s-title\" "
-                   "font-family=\"sans-serif\" font-size=\"12\">\n",
+    html_printf(b,
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "
+                "%.0f %.0f\" role=\"img\" aria-labelledby=\"%s-title\" "
+                "font-family=\"sans-serif\" font-size=\"12\">\n",
                 W, H, f->id);
     html_printf(b, "<title id=\"%s-title\">%s</title>\n", f->id, f->title);
-    html_printf(b, "<clipPath id=\"%s-clip\"><rect x=\"%.1f\" y=\"%.1f\" "
-                   "width=\"%.1f\" height=\"%.1f\"/></clipPath>\n",
+    html_printf(b,
+                "<clipPath id=\"%s-clip\"><rect x=\"%.1f\" y=\"%.1f\" "
+                "width=\"%.1f\" height=\"%.1f\"/></clipPath>\n",
                 f->id, LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
     /* Grid and ticks. */
     for (double v = y.lo; v <= y.hi + y.step / 2; v += y.step) {
         double py = place(&y, v);
-        html_printf(b, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
-                       "y2=\"%.1f\" stroke=\"#ddd\"/>\n",
+        html_printf(b,
+                    "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                    "y2=\"%.1f\" stroke=\"#ddd\"/>\n",
                     LEFT, RIGHT, py, py);
         html_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
                     LEFT - 6, py + 4);
@@ -145,28 +148,32 @@ void page_funnel_svg(struct buf *b, const struct funnel_plot *f)
     }
     for (double v = x.lo; v <= x.hi + x.step / 2; v += x.step) {
         double px = place(&x, v);
-        html_printf(b, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
-                       "y2=\"%.1f\" stroke=\"#000\"/>\n",
+        html_printf(b,
+                    "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                    "y2=\"%.1f\" stroke=\"#000\"/>\n",
                     px, px, BOTTOM, BOTTOM + 5);
         html_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
                     px, BOTTOM + 19);
         tick_label(b, v, x.step);
         html_raw(b, "</text>\n");
     }
-    html_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                   "height=\"%.1f\" fill=\"none\" stroke=\"#000\"/>\n",
+    html_printf(b,
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                "height=\"%.1f\" fill=\"none\" stroke=\"#000\"/>\n",
                 LEFT, TOP, RIGHT - LEFT, BOTTOM - TOP);
-    html_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s"
-                   "</text>\n",
+    html_printf(b,
+                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s"
+                "</text>\n",
                 (LEFT + RIGHT) / 2, BOTTOM + 40, f->x_label);
-    html_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                   "transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n",
-                18.0, (TOP + BOTTOM) / 2, 18.0, (TOP + BOTTOM) / 2,
-                f->y_label);
+    html_printf(b,
+                "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+                "transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n",
+                18.0, (TOP + BOTTOM) / 2, 18.0, (TOP + BOTTOM) / 2, f->y_label);
     /* Target and limits, clipped to the plot. */
     html_printf(b, "<g clip-path=\"url(#%s-clip)\">\n", f->id);
-    html_printf(b, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-                   "stroke=\"#000\" stroke-width=\"1.5\"/>\n",
+    html_printf(b,
+                "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+                "stroke=\"#000\" stroke-width=\"1.5\"/>\n",
                 LEFT, RIGHT, place(&y, 0), place(&y, 0));
     if (f->sigma > 0) {
         limit_curve(b, f, &x, &y, 1, "6 4");
@@ -184,18 +191,21 @@ void page_funnel_svg(struct buf *b, const struct funnel_plot *f)
                 continue;
             double px = place(&x, p->n), py = place(&y, p->value);
             if (p->highlight) {
-                html_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" "
-                               "height=\"10\" fill=\"#000\"><title>%s: n %g, "
-                               "%.3g</title></rect>\n",
+                html_printf(b,
+                            "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" "
+                            "height=\"10\" fill=\"#000\"><title>%s: n %g, "
+                            "%.3g</title></rect>\n",
                             px - 5, py - 5, p->label, p->n, p->value);
-                html_printf(b, "<text x=\"%.1f\" y=\"%.1f\" "
-                               "font-weight=\"bold\">%s</text>\n",
+                html_printf(b,
+                            "<text x=\"%.1f\" y=\"%.1f\" "
+                            "font-weight=\"bold\">%s</text>\n",
                             px + 9, py - 7, p->label);
             } else {
-                html_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" "
-                               "fill=\"#fff\" stroke=\"#000\" "
-                               "stroke-width=\"1.3\"><title>%s: n %g, %.3g"
-                               "</title></circle>\n",
+                html_printf(b,
+                            "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" "
+                            "fill=\"#fff\" stroke=\"#000\" "
+                            "stroke-width=\"1.3\"><title>%s: n %g, %.3g"
+                            "</title></circle>\n",
                             px, py, p->label, p->n, p->value);
             }
         }
@@ -215,8 +225,9 @@ void page_funnel_svg(struct buf *b, const struct funnel_plot *f)
                 "stroke=\"#000\" stroke-width=\"1.3\"/><text x=\"36\" "
                 "y=\"70\">a peer (anonymous)</text>\n");
     if (f->highlight_label)
-        html_printf(b, "<rect x=\"9\" y=\"83\" width=\"10\" height=\"10\" "
-                       "fill=\"#000\"/><text x=\"36\" y=\"92\">%s</text>\n",
+        html_printf(b,
+                    "<rect x=\"9\" y=\"83\" width=\"10\" height=\"10\" "
+                    "fill=\"#000\"/><text x=\"36\" y=\"92\">%s</text>\n",
                     f->highlight_label);
     html_raw(b, "</g>\n</svg>\n");
 }

@@ -58,8 +58,8 @@ static void nav(struct web_ctx *w, enum page_section current)
     html_raw(b, "</ul></nav>\n");
 }
 
-void page_open(struct web_ctx *w, const char *title,
-               enum page_section section, unsigned flags)
+void page_open(struct web_ctx *w, const char *title, enum page_section section,
+               unsigned flags)
 {
     struct buf *b = &w->resp->body;
     http_response_set_header(w->resp, "Content-Type",
@@ -146,8 +146,7 @@ int page_form_long(struct web_ctx *w, const char *field, long min, long max,
     long n = strtol(v, &end, 10);
     if (*end || errno || n < min || n > max) {
         err_set(&w->err, ERR_INPUT, field,
-                "'%.32s' is not a whole number from %ld to %ld", v, min,
-                max);
+                "'%.32s' is not a whole number from %ld to %ld", v, min, max);
         return -1;
     }
     *out = n;
@@ -234,8 +233,9 @@ void form_errors(struct buf *b, const struct form_view *f)
 {
     if (!f || !f->err)
         return;
-    html_printf(b, "<div class=\"error-summary\" role=\"alert\">\n"
-                   "<p><strong>%s</strong> ",
+    html_printf(b,
+                "<div class=\"error-summary\" role=\"alert\">\n"
+                "<p><strong>%s</strong> ",
                 f->lead ? f->lead : "This was not saved.");
     if (f->err->field[0]) {
         html_printf(b, "<a href=\"#f-%s\">", f->err->field);
@@ -254,8 +254,7 @@ void form_csrf(struct web_ctx *w)
                 w->session.csrf_token);
 }
 
-int form_field_error(struct buf *b, const struct form_view *f,
-                     const char *name)
+int form_field_error(struct buf *b, const struct form_view *f, const char *name)
 {
     if (!names_field(f, name))
         return 0;
@@ -311,9 +310,8 @@ void form_input(struct buf *b, const struct form_view *f, const char *name,
     html_raw(b, ">\n</div>\n");
 }
 
-void form_textarea(struct buf *b, const struct form_view *f,
-                   const char *name, const char *label,
-                   const struct field_opts *o)
+void form_textarea(struct buf *b, const struct form_view *f, const char *name,
+                   const char *label, const struct field_opts *o)
 {
     field_head(b, f, name, label, o);
     html_printf(b, "<textarea rows=\"%d\"", o && o->rows ? o->rows : 4);
@@ -328,8 +326,8 @@ void form_textarea(struct buf *b, const struct form_view *f,
 }
 
 void form_select(struct buf *b, const struct form_view *f, const char *name,
-                 const char *label, const char *const (*options)[2],
-                 size_t n, const struct field_opts *o)
+                 const char *label, const char *const (*options)[2], size_t n,
+                 const struct field_opts *o)
 {
     field_head(b, f, name, label, o);
     html_raw(b, "<select");
@@ -345,13 +343,12 @@ void form_select(struct buf *b, const struct form_view *f, const char *name,
     html_raw(b, "</select>\n</div>\n");
 }
 
-void form_checkbox(struct buf *b, const struct form_view *f,
-                   const char *name, const char *label,
-                   const struct field_opts *o)
+void form_checkbox(struct buf *b, const struct form_view *f, const char *name,
+                   const char *label, const struct field_opts *o)
 {
     int posted = f && f->values && f->values->count;
-    const char *v = posted ? http_pairs_get(f->values, name, 0)
-                           : (o ? o->fallback : NULL);
+    const char *v =
+        posted ? http_pairs_get(f->values, name, 0) : (o ? o->fallback : NULL);
     int bad = names_field(f, name);
     html_printf(b, "<div class=\"field check%s\">\n", bad ? " invalid" : "");
     form_field_error(b, f, name);

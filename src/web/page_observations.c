@@ -113,8 +113,9 @@ static void chooser(struct web_ctx *w, const struct score_view *v)
 {
     struct buf *b = &w->resp->body;
     const struct episode_detail *d = v->d;
-    html_printf(b, "<form method=\"get\" action=\"/episodes/%lld/scores/new\""
-                   " class=\"inline chooser\">\n",
+    html_printf(b,
+                "<form method=\"get\" action=\"/episodes/%lld/scores/new\""
+                " class=\"inline chooser\">\n",
                 (long long)d->episode.id);
     html_raw(b, "<div class=\"field\"><label for=\"c-instrument\">Instrument"
                 "</label>\n<select name=\"instrument\" id=\"c-instrument\">"
@@ -124,10 +125,8 @@ static void chooser(struct web_ctx *w, const struct score_view *v)
                 "for=\"c-timepoint\">When</label>\n<select name=\"timepoint\" "
                 "id=\"c-timepoint\">\n");
     for (size_t i = 0; i < ARRAY_SIZE(timepoints); i++)
-        html_printf(b, "<option value=\"%s\"%s>%s</option>\n",
-                    timepoints[i][0],
-                    !strcmp(v->timepoint, timepoints[i][0]) ? " selected"
-                                                            : "",
+        html_printf(b, "<option value=\"%s\"%s>%s</option>\n", timepoints[i][0],
+                    !strcmp(v->timepoint, timepoints[i][0]) ? " selected" : "",
                     timepoints[i][1]);
     html_raw(b, "</select></div>\n<div class=\"field\"><label "
                 "for=\"c-session\">Session</label>\n<select name=\"session\" "
@@ -148,18 +147,21 @@ static void chooser(struct web_ctx *w, const struct score_view *v)
 static void item_fields(struct buf *b, const struct form_view *f,
                         const struct instrument *in)
 {
-    html_printf(b, "<fieldset id=\"f-items\" data-instrument=\"%s\">\n"
-                   "<legend>Items</legend>\n",
+    html_printf(b,
+                "<fieldset id=\"f-items\" data-instrument=\"%s\">\n"
+                "<legend>Items</legend>\n",
                 in->code);
     form_field_error(b, f, "items");
     form_field_error(b, f, "value");
     if (in->item_count_min < in->item_count)
-        html_printf(b, "<p class=\"hint\">%d to %d items; leave the rest "
-                       "empty.</p>\n",
+        html_printf(b,
+                    "<p class=\"hint\">%d to %d items; leave the rest "
+                    "empty.</p>\n",
                     in->item_count_min, in->item_count);
     if (in->max_missing > 0 && in->missing_rule)
-        html_printf(b, "<p class=\"hint\">Up to %d may be left unanswered: "
-                       "%s</p>\n",
+        html_printf(b,
+                    "<p class=\"hint\">Up to %d may be left unanswered: "
+                    "%s</p>\n",
                     in->max_missing, in->missing_rule);
     html_raw(b, "<div class=\"items\">\n");
     for (int i = 0; i < in->item_count; i++) {
@@ -167,8 +169,8 @@ static void item_fields(struct buf *b, const struct form_view *f,
         snprintf(name, sizeof(name), "item-%d", i + 1);
         if (in->allowed_count) {
             snprintf(hint, sizeof(hint), "one of the scale's points");
-            const char *(*opts)[2] = xcalloc((size_t)in->allowed_count + 1,
-                                             sizeof(*opts));
+            const char *(*opts)[2] =
+                xcalloc((size_t)in->allowed_count + 1, sizeof(*opts));
             char(*texts)[16] =
                 xcalloc((size_t)in->allowed_count + 1, sizeof(*texts));
             opts[0][0] = "";
@@ -195,8 +197,8 @@ static void item_fields(struct buf *b, const struct form_view *f,
                  in->integer_items ? "1" : "any",
                  in->integer_items ? "numeric" : "decimal");
         form_input(b, f, name, in->item_labels[i],
-                   &(struct field_opts){.type = "number", .hint = hint,
-                                        .attrs = attrs});
+                   &(struct field_opts){
+                       .type = "number", .hint = hint, .attrs = attrs});
     }
     html_raw(b, "</div>\n</fieldset>\n");
 }
@@ -227,13 +229,11 @@ static void score_summary(struct buf *b, const struct score_view *v)
     if (v->score.items_missing)
         html_printf(b, "<p class=\"muted\">%d item%s unanswered: %s</p>\n",
                     v->score.items_missing,
-                    v->score.items_missing == 1 ? "" : "s",
-                    v->score.missing);
+                    v->score.items_missing == 1 ? "" : "s", v->score.missing);
     if (strcmp(v->timepoint, "baseline") && isfinite(v->baseline)) {
-        double change = instrument_improvement(in, v->baseline,
-                                               v->score.total);
-        enum responder r = instrument_is_responder(in, v->baseline,
-                                                   v->score.total);
+        double change = instrument_improvement(in, v->baseline, v->score.total);
+        enum responder r =
+            instrument_is_responder(in, v->baseline, v->score.total);
         html_raw(b, "<p>Change from the baseline (");
         page_number(b, v->baseline, 2);
         html_raw(b, "): ");
@@ -249,8 +249,7 @@ static void score_summary(struct buf *b, const struct score_view *v)
     html_raw(b, "</div>\n");
 }
 
-static int score_page(struct web_ctx *w, int status,
-                      const struct score_view *v)
+static int score_page(struct web_ctx *w, int status, const struct score_view *v)
 {
     struct buf *b = &w->resp->body;
     const struct episode *e = &v->d->episode;
@@ -258,8 +257,9 @@ static int score_page(struct web_ctx *w, int status,
     buf_reset(b);
     w->resp->status = status;
     page_open(w, "Record scores", SECTION_PATIENTS, PAGE_SCRIPT | PAGE_WIDE);
-    html_printf(b, "<p class=\"crumbs\"><a href=\"/patients/%lld\">%s</a> "
-                   "&rsaquo; <a href=\"/episodes/%lld\">%s</a></p>\n",
+    html_printf(b,
+                "<p class=\"crumbs\"><a href=\"/patients/%lld\">%s</a> "
+                "&rsaquo; <a href=\"/episodes/%lld\">%s</a></p>\n",
                 (long long)e->patient_id, e->patient_name, (long long)e->id,
                 v->p ? v->p->name : e->protocol_id);
     html_printf(b, "<h1>%s <span class=\"muted\">for %s</span></h1>\n",
@@ -277,23 +277,27 @@ static int score_page(struct web_ctx *w, int status,
     page_number(b, v->in->total_min, 2);
     html_raw(b, "&ndash;");
     page_number(b, v->in->total_max, 2);
-    html_printf(b, ", %s.</p>\n", v->in->direction == DIRECTION_HIGHER_WORSE
-                                      ? "lower is better"
-                                      : "higher is better");
+    html_printf(b, ", %s.</p>\n",
+                v->in->direction == DIRECTION_HIGHER_WORSE
+                    ? "lower is better"
+                    : "higher is better");
     form_errors(b, &f);
     if (v->preview)
         score_summary(b, v);
-    html_printf(b, "<form method=\"post\" action=\"/episodes/%lld/scores\" "
-                   "class=\"scores\" novalidate>\n",
+    html_printf(b,
+                "<form method=\"post\" action=\"/episodes/%lld/scores\" "
+                "class=\"scores\" novalidate>\n",
                 (long long)e->id);
     form_csrf(w);
-    html_printf(b, "<input type=\"hidden\" name=\"instrument\" "
-                   "value=\"%s\">\n<input type=\"hidden\" name=\"timepoint\" "
-                   "value=\"%s\">\n",
+    html_printf(b,
+                "<input type=\"hidden\" name=\"instrument\" "
+                "value=\"%s\">\n<input type=\"hidden\" name=\"timepoint\" "
+                "value=\"%s\">\n",
                 v->in->code, v->timepoint);
     if (v->session_id)
-        html_printf(b, "<input type=\"hidden\" name=\"session\" "
-                       "value=\"%lld\">\n",
+        html_printf(b,
+                    "<input type=\"hidden\" name=\"session\" "
+                    "value=\"%lld\">\n",
                     (long long)v->session_id);
     form_field_error(b, &f, "session");
     form_field_error(b, &f, "timepoint");
@@ -309,8 +313,7 @@ static int score_page(struct web_ctx *w, int status,
     localtime_r(&t, &tm);
     strftime(now, sizeof(now), "%Y-%m-%dT%H:%M", &tm);
     form_input(b, &f, "at", "Taken at",
-               &(struct field_opts){.type = "datetime-local",
-                                    .fallback = now});
+               &(struct field_opts){.type = "datetime-local", .fallback = now});
     html_raw(b, "<div class=\"actions\">\n");
     if (v->preview)
         html_raw(b, "<button type=\"submit\" name=\"action\" value=\"save\">"
@@ -355,9 +358,8 @@ static int view_load(struct web_ctx *w, struct episode_detail *d,
             return web_error(w, 404, "not_found", "instrument",
                              "no instrument '%s'", code);
     } else {
-        v->in = instrument_find(v->p && v->p->primary_count
-                                    ? v->p->primary[0]
-                                    : "nprs");
+        v->in = instrument_find(v->p && v->p->primary_count ? v->p->primary[0]
+                                                            : "nprs");
         if (!v->in)
             v->in = instrument_at(0);
     }
@@ -369,10 +371,9 @@ static int view_load(struct web_ctx *w, struct episode_detail *d,
             v->timepoint = timepoints[i][0];
     if (tp && *tp && !v->timepoint)
         return web_error(w, 422, "invalid", "timepoint",
-                         "'%.32s' is not baseline, pre, post or followup",
-                         tp);
+                         "'%.32s' is not baseline, pre, post or followup", tp);
     if (!v->timepoint)
-        v->timepoint = d->episode.ended_on[0]            ? "followup"
+        v->timepoint = d->episode.ended_on[0]                   ? "followup"
                        : !isfinite(baseline_of(d, v->in->code)) ? "baseline"
                        : d->sessions.count                      ? "post"
                                                                 : "baseline";
@@ -421,8 +422,8 @@ int page_observation_create(struct web_ctx *w)
         rc = score_page(w, 422, &v);
         goto done;
     }
-    if (instrument_score(v.in, items.values, items.present, items.n,
-                         &v.score, &w->err) < 0) {
+    if (instrument_score(v.in, items.values, items.present, items.n, &v.score,
+                         &w->err) < 0) {
         item_field(&w->err);
         rc = score_page(w, 422, &v);
         goto done;
@@ -441,8 +442,9 @@ int page_observation_create(struct web_ctx *w)
     in.items = items.values;
     in.item_count = (size_t)items.n;
     if (!in.observed_at) {
-        err_set(&w->err, ERR_INPUT, "at", "give the time the score was "
-                                          "taken");
+        err_set(&w->err, ERR_INPUT, "at",
+                "give the time the score was "
+                "taken");
         v.preview = 1;
         rc = score_page(w, 422, &v);
         goto done;
@@ -458,8 +460,8 @@ int page_observation_create(struct web_ctx *w)
         rc = score_page(w, 422, &v);
         goto done;
     }
-    rc = page_redirect(w, "/episodes/%lld?done=scores",
-                       (long long)d.episode.id);
+    rc =
+        page_redirect(w, "/episodes/%lld?done=scores", (long long)d.episode.id);
 done:
     episode_detail_release(&d);
     return rc;
@@ -484,8 +486,7 @@ int page_instrument_total(struct web_ctx *w)
         doc = json_pack("{s:s,s:s}", "error", e.message, "field", e.field);
     } else {
         doc = json_pack("{s:f,s:i,s:i}", "total", score.total, "answered",
-                        score.items_answered, "missing",
-                        score.items_missing);
+                        score.items_answered, "missing", score.items_missing);
         if (score.band)
             json_object_set_new(doc, "band", json_string(score.band));
     }
@@ -549,8 +550,7 @@ int page_followups(struct web_ctx *w)
         if (k < 0)
             continue;
         struct observation_list obs = {0};
-        if (observation_list(w->store, &w->actor, e->id, &obs, &w->err) <
-            0) {
+        if (observation_list(w->store, &w->actor, e->id, &obs, &w->err) < 0) {
             free(due);
             episode_list_release(&l);
             return web_fail(w);
@@ -593,19 +593,19 @@ int page_followups(struct web_ctx *w)
             char from[CLOCK_DATE_LEN], until[CLOCK_DATE_LEN];
             clock_format_date(due[i].from, from);
             clock_format_date(due[i].until - 1, until);
-            const char *primary = due[i].p->primary_count
-                                      ? due[i].p->primary[0]
-                                      : "nprs";
-            html_printf(b, "<tr><td><a href=\"/episodes/%lld\">%s</a></td>"
-                           "<td>%s</td><td>%s</td><td>%s after discharge"
-                           "</td><td>%s</td><td>%s</td><td><a "
-                           "href=\"/episodes/%lld/scores/new?timepoint="
-                           "followup&amp;instrument=%s\">Record the "
-                           "follow-up</a></td>"
-                           "</tr>\n",
+            const char *primary =
+                due[i].p->primary_count ? due[i].p->primary[0] : "nprs";
+            html_printf(b,
+                        "<tr><td><a href=\"/episodes/%lld\">%s</a></td>"
+                        "<td>%s</td><td>%s</td><td>%s after discharge"
+                        "</td><td>%s</td><td>%s</td><td><a "
+                        "href=\"/episodes/%lld/scores/new?timepoint="
+                        "followup&amp;instrument=%s\">Record the "
+                        "follow-up</a></td>"
+                        "</tr>\n",
                         (long long)due[i].e->id, due[i].e->patient_name,
-                        due[i].p->name, due[i].e->ended_on, due[i].delay,
-                        from, until, (long long)due[i].e->id, primary);
+                        due[i].p->name, due[i].e->ended_on, due[i].delay, from,
+                        until, (long long)due[i].e->id, primary);
         }
         html_raw(b, "</tbody>\n</table>\n");
     }

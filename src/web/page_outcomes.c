@@ -26,8 +26,7 @@ enum shown { PLAIN, PERCENT, SIGNED };
 
 /* A number of a report: its exact value in <data>, shown with `decimals`
  * (as a percentage, or with a + when positive); a dash when null. */
-static void number(struct buf *b, const json_t *v, int decimals,
-                   enum shown how)
+static void number(struct buf *b, const json_t *v, int decimals, enum shown how)
 {
     if (!json_is_number(v)) {
         html_raw(b, "&ndash;");
@@ -111,9 +110,10 @@ static void cells_table(struct web_ctx *w, const json_t *cells,
         int selected = sel_protocol && !strcmp(protocol, sel_protocol) &&
                        sel_instrument && !strcmp(instrument, sel_instrument);
         html_raw(b, selected ? "<tr class=\"current\"" : "<tr");
-        html_printf(b, " data-protocol=\"%s\" data-instrument=\"%s\">"
-                       "<td>%s</td><td>%s</td><td class=\"num\" "
-                       "data-name=\"n\">",
+        html_printf(b,
+                    " data-protocol=\"%s\" data-instrument=\"%s\">"
+                    "<td>%s</td><td>%s</td><td class=\"num\" "
+                    "data-name=\"n\">",
                     protocol, instrument, protocol_name(w, protocol),
                     instrument_name(instrument));
         number(b, json_object_get(c, "n"), 0, PLAIN);
@@ -131,16 +131,18 @@ static void cells_table(struct web_ctx *w, const json_t *cells,
         html_raw(b, "</td><td class=\"num\" "
                     "data-name=\"observed_minus_expected\">");
         number(b, json_object_get(c, "observed_minus_expected"), 2, SIGNED);
-        html_printf(b, "</td><td><a href=\"/outcomes?practitioner=%lld&amp;"
-                       "protocol=%s&amp;instrument=%s#funnel\">%s</a></td>"
-                       "<td>",
+        html_printf(b,
+                    "</td><td><a href=\"/outcomes?practitioner=%lld&amp;"
+                    "protocol=%s&amp;instrument=%s#funnel\">%s</a></td>"
+                    "<td>",
                     (long long)practitioner_id, protocol, instrument,
                     str(c, "funnel"));
         const char *d = str(c, "designation");
         designation_badge(b, d);
         if (strcmp(d, "none"))
-            html_printf(b, " <a href=\"/certificates?practitioner=%lld&amp;"
-                           "protocol=%s&amp;instrument=%s\">Certificate</a>",
+            html_printf(b,
+                        " <a href=\"/certificates?practitioner=%lld&amp;"
+                        "protocol=%s&amp;instrument=%s\">Certificate</a>",
                         (long long)practitioner_id, protocol, instrument);
         html_raw(b, "</td></tr>\n");
     }
@@ -182,9 +184,8 @@ static void criteria_list(struct web_ctx *w, const json_t *designations,
         }
         html_raw(b, "</tbody>\n</table>\n");
         json_t *note;
-        json_array_foreach(json_object_get(d, "notes"), k, note)
-            html_printf(b, "<p class=\"hint\">%s</p>\n",
-                        json_string_value(note));
+        json_array_foreach(json_object_get(d, "notes"), k, note) html_printf(
+            b, "<p class=\"hint\">%s</p>\n", json_string_value(note));
     }
 }
 
@@ -215,9 +216,8 @@ static int funnel_section(struct web_ctx *w, const char *protocol,
             continue;
         points[count].n = json_number_value(nadj);
         points[count].value = json_number_value(value);
-        points[count].highlight =
-            highlight && json_is_integer(pid) &&
-            json_integer_value(pid) == highlight;
+        points[count].highlight = highlight && json_is_integer(pid) &&
+                                  json_integer_value(pid) == highlight;
         points[count].label =
             points[count].highlight ? "this therapist" : str(c, "label");
         count++;
@@ -242,8 +242,9 @@ static int funnel_section(struct web_ctx *w, const char *protocol,
         .points = points,
         .count = count,
     };
-    html_printf(b, "<section id=\"funnel\"><h2>Against the peers: %s, %s"
-                   "</h2>\n",
+    html_printf(b,
+                "<section id=\"funnel\"><h2>Against the peers: %s, %s"
+                "</h2>\n",
                 protocol_name(w, protocol), instrument_name(instrument));
     html_raw(b, "<p class=\"hint\">Each mark is one therapist's cell. Above "
                 "the line is better than the registry expects for such "
@@ -310,8 +311,8 @@ static int practitioner_chooser(struct web_ctx *w, int64_t current)
 static int registry_page(struct web_ctx *w)
 {
     struct buf *b = &w->resp->body;
-    json_t *all = report_registry_json(w->store, &w->actor, NULL, NULL,
-                                       &w->err);
+    json_t *all =
+        report_registry_json(w->store, &w->actor, NULL, NULL, &w->err);
     if (!all)
         return web_fail(w);
     const char *protocol = page_query(w, "protocol");
@@ -334,9 +335,10 @@ static int registry_page(struct web_ctx *w)
             protocol = p;
             instrument = in;
         }
-        html_printf(b, "<tr><td><a href=\"/outcomes?protocol=%s&amp;"
-                       "instrument=%s#funnel\">%s</a></td><td>%s</td>"
-                       "<td class=\"num\">",
+        html_printf(b,
+                    "<tr><td><a href=\"/outcomes?protocol=%s&amp;"
+                    "instrument=%s#funnel\">%s</a></td><td>%s</td>"
+                    "<td class=\"num\">",
                     p, in, protocol_name(w, p), instrument_name(in));
         number(b, json_object_get(m, "n_complete"), 0, PLAIN);
         html_printf(b, "</td><td>%s</td></tr>\n",
@@ -365,8 +367,8 @@ int page_outcomes(struct web_ctx *w)
         if (!pid)
             pid = 1;
     }
-    json_t *rep = report_practitioner_json(w->store, &w->actor, pid, NULL,
-                                           &w->err);
+    json_t *rep =
+        report_practitioner_json(w->store, &w->actor, pid, NULL, &w->err);
     if (!rep)
         return web_fail(w);
     struct buf *b = &w->resp->body;

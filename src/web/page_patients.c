@@ -16,7 +16,7 @@
 #include <string.h>
 
 static const char *const sex_options[][2] = {
-    {"", "Choose\xe2\x80\xa6"}, {"female", "Female"}, {"male", "Male"},
+    {"", "Choose\xe2\x80\xa6"}, {"female", "Female"},   {"male", "Male"},
     {"other", "Other"},         {"unknown", "Unknown"},
 };
 
@@ -40,8 +40,9 @@ int page_patients(struct web_ctx *w)
         html_printf(b, " value=\"%s\"", q);
     html_raw(b, ">\n<button type=\"submit\">Search</button>\n</form>\n");
     if (q && *q)
-        html_printf(b, "<p>%zu patient%s matching &ldquo;%s&rdquo;. "
-                       "<a href=\"/patients\">Show all</a></p>\n",
+        html_printf(b,
+                    "<p>%zu patient%s matching &ldquo;%s&rdquo;. "
+                    "<a href=\"/patients\">Show all</a></p>\n",
                     l.count, l.count == 1 ? "" : "s", q);
     if (!l.count) {
         html_raw(b, "<p class=\"empty\">No patients yet.</p>\n");
@@ -52,9 +53,10 @@ int page_patients(struct web_ctx *w)
                     "Consent</th></tr></thead>\n<tbody>\n");
         for (size_t i = 0; i < l.count; i++) {
             const struct patient *p = &l.items[i];
-            html_printf(b, "<tr><td><a href=\"/patients/%lld\">%s</a></td>"
-                           "<td>%s</td><td>%d</td><td>%s</td><td>%s%s</td>"
-                           "</tr>\n",
+            html_printf(b,
+                        "<tr><td><a href=\"/patients/%lld\">%s</a></td>"
+                        "<td>%s</td><td>%d</td><td>%s</td><td>%s%s</td>"
+                        "</tr>\n",
                         (long long)p->id, p->name, p->birth_date,
                         page_age(p->birth_date), p->sex,
                         p->consent_treatment ? "treatment" : "none",
@@ -172,10 +174,10 @@ static int referral_precheck(const struct referral_new *r, const char *dob,
                              struct err *e)
 {
     long rd, bd;
-    if (validate_text(r->physician_name, "physician", 1, RECORD_NAME_MAX,
+    if (validate_text(r->physician_name, "physician", 1, RECORD_NAME_MAX, e) <
+            0 ||
+        validate_text(r->physician_specialty, "specialty", 1, RECORD_TEXT_MAX,
                       e) < 0 ||
-        validate_text(r->physician_specialty, "specialty", 1,
-                      RECORD_TEXT_MAX, e) < 0 ||
         validate_npi(r->physician_npi, "npi", e) < 0 ||
         validate_icd10_list(r->icd10, "icd10", e) < 0 ||
         validate_text(r->reason, "reason", 1, RECORD_TEXT_MAX, e) < 0)
@@ -266,8 +268,7 @@ static void referral_table(struct web_ctx *w, const struct referral_list *l)
     for (size_t i = 0; i < l->count; i++) {
         const struct referral *r = &l->items[i];
         html_printf(b, "<tr><td>%s</td><td>%s<br><span class=\"muted\">%s",
-                    r->referred_on, r->physician_name,
-                    r->physician_specialty);
+                    r->referred_on, r->physician_name, r->physician_specialty);
         if (r->physician_npi[0])
             html_printf(b, ", NPI %s", r->physician_npi);
         html_raw(b, "</span></td><td>");
@@ -329,9 +330,10 @@ int page_patient(struct web_ctx *w)
                 p->consent_research ? "yes (de-identified)" : "no");
     html_raw(b, "</dl>\n");
 
-    html_printf(b, "<div class=\"title-row\"><h2>Episodes of care</h2>"
-                   "<a class=\"button\" href=\"/patients/%lld/episodes/new\">"
-                   "Open an episode</a></div>\n",
+    html_printf(b,
+                "<div class=\"title-row\"><h2>Episodes of care</h2>"
+                "<a class=\"button\" href=\"/patients/%lld/episodes/new\">"
+                "Open an episode</a></div>\n",
                 (long long)p->id);
     if (!d.episodes.count) {
         html_raw(b, "<p class=\"empty\">No episode yet.</p>\n");
@@ -344,9 +346,10 @@ int page_patient(struct web_ctx *w)
         for (size_t i = 0; i < d.episodes.count; i++) {
             const struct episode *e = &d.episodes.items[i];
             const struct protocol *pr = catalog_find(cat, e->protocol_id);
-            html_printf(b, "<tr><td><a href=\"/episodes/%lld\">%s</a></td>"
-                           "<td><code>%s</code></td><td>%s</td><td>%s</td>"
-                           "<td>%s</td><td>%d</td></tr>\n",
+            html_printf(b,
+                        "<tr><td><a href=\"/episodes/%lld\">%s</a></td>"
+                        "<td><code>%s</code></td><td>%s</td><td>%s</td>"
+                        "<td>%s</td><td>%d</td></tr>\n",
                         (long long)e->id, pr ? pr->name : e->protocol_id,
                         e->icd10, e->practitioner_name, e->started_on,
                         e->ended_on[0] ? e->ended_on : "open",
@@ -354,10 +357,11 @@ int page_patient(struct web_ctx *w)
         }
         html_raw(b, "</tbody>\n</table>\n");
     }
-    html_printf(b, "<div class=\"title-row\"><h2>Referrals</h2>"
-                   "<a class=\"button secondary\" "
-                   "href=\"/patients/%lld/referrals/new\">Add a referral</a>"
-                   "</div>\n",
+    html_printf(b,
+                "<div class=\"title-row\"><h2>Referrals</h2>"
+                "<a class=\"button secondary\" "
+                "href=\"/patients/%lld/referrals/new\">Add a referral</a>"
+                "</div>\n",
                 (long long)p->id);
     referral_table(w, &d.referrals);
     page_end(w);
@@ -365,27 +369,29 @@ int page_patient(struct web_ctx *w)
     return 0;
 }
 
-static int referral_page(struct web_ctx *w, int status,
-                         const struct patient *p)
+static int referral_page(struct web_ctx *w, int status, const struct patient *p)
 {
     struct buf *b = &w->resp->body;
     struct form_view f = page_form_view(w, status != 200);
     buf_reset(b);
     w->resp->status = status;
     page_open(w, "New referral", SECTION_PATIENTS, 0);
-    html_printf(b, "<p class=\"crumbs\"><a href=\"/patients\">Patients</a> "
-                   "&rsaquo; <a href=\"/patients/%lld\">%s</a></p>\n",
+    html_printf(b,
+                "<p class=\"crumbs\"><a href=\"/patients\">Patients</a> "
+                "&rsaquo; <a href=\"/patients/%lld\">%s</a></p>\n",
                 (long long)p->id, p->name);
     html_printf(b, "<h1>New referral for %s</h1>\n", p->name);
     form_errors(b, &f);
-    html_printf(b, "<form method=\"post\" action=\"/patients/%lld/referrals\""
-                   " class=\"stacked\" novalidate>\n",
+    html_printf(b,
+                "<form method=\"post\" action=\"/patients/%lld/referrals\""
+                " class=\"stacked\" novalidate>\n",
                 (long long)p->id);
     form_csrf(w);
     referral_fields(b, &f);
-    html_printf(b, "<div class=\"actions\"><button type=\"submit\">Save the "
-                   "referral</button> <a href=\"/patients/%lld\">Cancel</a>"
-                   "</div>\n</form>\n",
+    html_printf(b,
+                "<div class=\"actions\"><button type=\"submit\">Save the "
+                "referral</button> <a href=\"/patients/%lld\">Cancel</a>"
+                "</div>\n</form>\n",
                 (long long)p->id);
     page_end(w);
     return 0;

@@ -24,8 +24,7 @@ int page_plan(const struct protocol *p, int minutes, const char **names,
 
 int page_fidelity(const struct protocol *p, const char *const *names,
                   const int *minutes, int n, int session_minutes,
-                  char (*messages)[PAGE_FINDING_MAX], int max,
-                  struct err *e)
+                  char (*messages)[PAGE_FINDING_MAX], int max, struct err *e)
 {
     struct delivered_phase phases[PROTOCOL_MAX_PHASES * 2];
     if (n > (int)ARRAY_SIZE(phases))

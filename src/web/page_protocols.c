@@ -35,10 +35,11 @@ int page_protocols(struct web_ctx *w)
     const char *q = page_query(w, "q");
     struct buf *b = &w->resp->body;
     page_open(w, "Protocols", SECTION_PROTOCOLS, PAGE_WIDE);
-    html_printf(b, "<h1>Protocols</h1>\n<p>The clinic's protocol system: "
-                   "%d protocols in %d groups. Every protocol begins with "
-                   "introductory massage and gives at least half of the "
-                   "time to kneading.</p>\n",
+    html_printf(b,
+                "<h1>Protocols</h1>\n<p>The clinic's protocol system: "
+                "%d protocols in %d groups. Every protocol begins with "
+                "introductory massage and gives at least half of the "
+                "time to kneading.</p>\n",
                 catalog_protocol_count(cat), catalog_group_count(cat));
     html_raw(b, "<form class=\"search\" method=\"get\" action=\"/protocols\" "
                 "role=\"search\">\n<label for=\"q\">Search</label>\n"
@@ -69,9 +70,10 @@ int page_protocols(struct web_ctx *w)
                             "Primary outcome</th></tr></thead>\n<tbody>\n");
             }
             shown++;
-            html_printf(b, "<tr><td><a href=\"/protocols/%s\">%s</a></td>"
-                           "<td>%s</td><td class=\"num\">%d&ndash;%d</td>"
-                           "<td class=\"num\">%d h</td><td>",
+            html_printf(b,
+                        "<tr><td><a href=\"/protocols/%s\">%s</a></td>"
+                        "<td>%s</td><td class=\"num\">%d&ndash;%d</td>"
+                        "<td class=\"num\">%d h</td><td>",
                         p->id, p->name, p->region, p->minutes_min,
                         p->minutes_max, catalog_total_hours(cat, p));
             for (int k = 0; k < p->primary_count; k++)
@@ -82,8 +84,9 @@ int page_protocols(struct web_ctx *w)
             html_raw(b, "</tbody>\n</table>\n</section>\n");
     }
     if (!shown)
-        html_printf(b, "<p class=\"empty\">No protocol matches "
-                       "&ldquo;%s&rdquo;.</p>\n",
+        html_printf(b,
+                    "<p class=\"empty\">No protocol matches "
+                    "&ldquo;%s&rdquo;.</p>\n",
                     q ? q : "");
     page_end(w);
     return 0;
@@ -122,21 +125,22 @@ int page_protocol(struct web_ctx *w)
         html_printf(b, "<p class=\"lead\">%s</p>\n", p->summary);
     html_raw(b, "<dl class=\"facts\">\n");
     html_printf(b, "<dt>Region</dt><dd>%s</dd>\n", p->region);
-    html_printf(b, "<dt>Session</dt><dd>%d&ndash;%d minutes (usually %d)"
-                   "</dd>\n",
+    html_printf(b,
+                "<dt>Session</dt><dd>%d&ndash;%d minutes (usually %d)"
+                "</dd>\n",
                 p->minutes_min, p->minutes_max, p->minutes_default);
     html_printf(b, "<dt>Course</dt><dd>%d sessions, %d a week</dd>\n",
                 p->course_sessions, p->course_per_week);
     html_printf(b, "<dt>Training</dt><dd>%d hours of its own",
                 protocol_required_hours(p));
     if (protocol_requires_baseline(p))
-        html_printf(b, " on top of the %d-hour full-body baseline (%d in "
-                       "all)",
+        html_printf(b,
+                    " on top of the %d-hour full-body baseline (%d in "
+                    "all)",
                     catalog_baseline_hours(cat), catalog_total_hours(cat, p));
     html_raw(b, "</dd>\n");
     instruments_list(b, "Primary outcome", p->primary, p->primary_count);
-    instruments_list(b, "Secondary outcomes", p->secondary,
-                     p->secondary_count);
+    instruments_list(b, "Secondary outcomes", p->secondary, p->secondary_count);
     if (p->follow_up_count) {
         html_raw(b, "<dt>Follow-ups</dt><dd>");
         for (int i = 0; i < p->follow_up_count; i++)
@@ -147,20 +151,20 @@ int page_protocol(struct web_ctx *w)
 
     if (w->logged_in && w->session.user.role == ROLE_THERAPIST) {
         struct err e = ERR_INIT;
-        if (scope_check(w->store, cat, w->actor.practitioner_id, p, NULL,
-                        &e) == 0)
+        if (scope_check(w->store, cat, w->actor.practitioner_id, p, NULL, &e) ==
+            0)
             html_raw(b, "<p class=\"notice\">You are trained in this "
                         "protocol.</p>\n");
         else
-            html_printf(b, "<p class=\"refusal\">Outside your training: %s."
-                           "</p>\n",
+            html_printf(b,
+                        "<p class=\"refusal\">Outside your training: %s."
+                        "</p>\n",
                         e.message);
     }
 
     html_raw(b, "<h2>Indications</h2>\n<ul>\n");
     for (int i = 0; i < p->indication_count; i++)
-        html_printf(b, "<li><code>%s</code> %s</li>\n",
-                    p->indications[i].code,
+        html_printf(b, "<li><code>%s</code> %s</li>\n", p->indications[i].code,
                     p->indications[i].title ? p->indications[i].title : "");
     html_raw(b, "</ul>\n");
     if (p->red_flag_count) {
@@ -181,8 +185,7 @@ int page_protocol(struct web_ctx *w)
         const struct protocol_phase *ph = &p->phases[i];
         html_printf(b, "<tr><td>%s", ph->name);
         if (ph->direction)
-            html_printf(b, "<br><span class=\"hint\">%s</span>",
-                        ph->direction);
+            html_printf(b, "<br><span class=\"hint\">%s</span>", ph->direction);
         html_printf(b, "</td><td>%s</td><td>", phase_kind_name(ph->kind));
         for (int k = 0; k < ph->technique_count; k++)
             html_printf(b, "%s%s", k ? ", " : "", ph->techniques[k]);
@@ -200,23 +203,25 @@ int page_protocol(struct web_ctx *w)
         if (!*asked || *end)
             length = -1;
     }
-    html_printf(b, "<h2 id=\"plan\">Timed plan</h2>\n<form method=\"get\" "
-                   "action=\"/protocols/%s#plan\" class=\"inline\">\n",
+    html_printf(b,
+                "<h2 id=\"plan\">Timed plan</h2>\n<form method=\"get\" "
+                "action=\"/protocols/%s#plan\" class=\"inline\">\n",
                 p->id);
     const char *names[PROTOCOL_MAX_PHASES];
     int minutes[PROTOCOL_MAX_PHASES];
     struct err e = ERR_INIT;
-    int n = length > 0 && length <= 600
-                ? page_plan(p, (int)length, names, minutes,
-                            PROTOCOL_MAX_PHASES, &e)
-                : err_set(&e, ERR_INPUT, "length",
-                          "give the length as minutes from 1 to 600");
+    int n =
+        length > 0 && length <= 600
+            ? page_plan(p, (int)length, names, minutes, PROTOCOL_MAX_PHASES, &e)
+            : err_set(&e, ERR_INPUT, "length",
+                      "give the length as minutes from 1 to 600");
     snprintf(e.field, sizeof(e.field), "length");
     char fallback[16];
     snprintf(fallback, sizeof(fallback), "%d", p->minutes_default);
     struct form_view f = {&w->query, n < 0 ? &e : NULL, NULL};
     form_input(b, &f, "length", "Session length (minutes)",
-               &(struct field_opts){.type = "number", .fallback = fallback,
+               &(struct field_opts){.type = "number",
+                                    .fallback = fallback,
                                     .attrs = " min=\"1\" max=\"600\""});
     html_raw(b, "<button type=\"submit\" class=\"secondary\">Plan</button>\n"
                 "</form>\n");

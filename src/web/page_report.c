@@ -63,8 +63,9 @@ static void outcome_table(struct web_ctx *w, const json_t *outcomes,
         const char *code = str(o, "instrument");
         int here = current && !strcmp(code, current);
         html_raw(b, here ? "<tr class=\"current\"><td>" : "<tr><td>");
-        html_printf(b, "<a href=\"/episodes/%lld/chart?instrument=%s\">%s"
-                       "</a></td><td>%s</td>",
+        html_printf(b,
+                    "<a href=\"/episodes/%lld/chart?instrument=%s\">%s"
+                    "</a></td><td>%s</td>",
                     (long long)episode_id, code, str(o, "name"),
                     str(o, "role"));
         value_cell(b, json_object_get(o, "baseline"), 0);
@@ -85,8 +86,8 @@ int page_chart(struct web_ctx *w)
     struct episode_detail d = {0};
     if (episode_show(w->store, &w->actor, page_id(w), &d, &w->err) < 0)
         return web_fail(w);
-    json_t *rep = report_episode_json(w->store, &w->actor, d.episode.id,
-                                      &w->err);
+    json_t *rep =
+        report_episode_json(w->store, &w->actor, d.episode.id, &w->err);
     if (!rep) {
         episode_detail_release(&d);
         return web_fail(w);
@@ -116,29 +117,29 @@ int page_chart(struct web_ctx *w)
     }
     const struct protocol *p =
         catalog_find(page_catalog(w), d.episode.protocol_id);
-    const struct instrument *in = instrument ? instrument_find(instrument)
-                                             : NULL;
+    const struct instrument *in =
+        instrument ? instrument_find(instrument) : NULL;
     struct buf *b = &w->resp->body;
     page_open(w, "Progress chart", SECTION_PATIENTS, PAGE_WIDE);
-    html_printf(b, "<p class=\"crumbs\"><a href=\"/patients/%lld\">%s</a> "
-                   "&rsaquo; <a href=\"/episodes/%lld\">%s</a></p>\n",
+    html_printf(b,
+                "<p class=\"crumbs\"><a href=\"/patients/%lld\">%s</a> "
+                "&rsaquo; <a href=\"/episodes/%lld\">%s</a></p>\n",
                 (long long)d.episode.patient_id, d.episode.patient_name,
-                (long long)d.episode.id,
-                p ? p->name : d.episode.protocol_id);
+                (long long)d.episode.id, p ? p->name : d.episode.protocol_id);
     html_printf(b, "<h1>Progress <span class=\"muted\">of %s</span></h1>\n",
                 d.episode.patient_name);
     /* The instruments with scores, to choose from. */
-    html_printf(b, "<form method=\"get\" action=\"/episodes/%lld/chart\" "
-                   "class=\"inline chooser\">\n<div class=\"field\"><label "
-                   "for=\"c-instrument\">Instrument</label>\n<select "
-                   "name=\"instrument\" id=\"c-instrument\">\n",
+    html_printf(b,
+                "<form method=\"get\" action=\"/episodes/%lld/chart\" "
+                "class=\"inline chooser\">\n<div class=\"field\"><label "
+                "for=\"c-instrument\">Instrument</label>\n<select "
+                "name=\"instrument\" id=\"c-instrument\">\n",
                 (long long)d.episode.id);
     json_array_foreach(outcomes, i, o)
     {
         const char *code = str(o, "instrument");
         html_printf(b, "<option value=\"%s\"%s>%s (%s)</option>\n", code,
-                    instrument && !strcmp(code, instrument) ? " selected"
-                                                            : "",
+                    instrument && !strcmp(code, instrument) ? " selected" : "",
                     str(o, "name"), str(o, "role"));
     }
     html_raw(b, "</select></div>\n<button type=\"submit\" "
@@ -175,8 +176,9 @@ int page_chart(struct web_ctx *w)
     }
     html_raw(b, "<h2>Outcome by instrument</h2>\n");
     outcome_table(w, outcomes, instrument, d.episode.id);
-    html_printf(b, "<p><a href=\"/episodes/%lld/report\">Progress report "
-                   "for the physician</a></p>\n",
+    html_printf(b,
+                "<p><a href=\"/episodes/%lld/report\">Progress report "
+                "for the physician</a></p>\n",
                 (long long)d.episode.id);
     page_end(w);
     json_decref(rep);
@@ -211,17 +213,17 @@ int page_report(struct web_ctx *w)
     size_t len;
     if (report_body(doc.data, &body, &len) < 0) {
         buf_release(&doc);
-        return web_error(w, 500, "internal", "",
-                         "the report has no body");
+        return web_error(w, 500, "internal", "", "the report has no body");
     }
     struct buf *b = &w->resp->body;
     page_open(w, "Progress report", SECTION_PATIENTS, 0);
-    html_printf(b, "<div class=\"actions no-print\"><a href=\"/episodes/%lld"
-                   "\">Back to the episode</a> <a class=\"button "
-                   "secondary\" href=\"/episodes/%lld/report.html\" "
-                   "download>Download for the physician (HTML)</a> "
-                   "<span class=\"hint\">Print this page (Ctrl+P) for a "
-                   "clean report.</span></div>\n",
+    html_printf(b,
+                "<div class=\"actions no-print\"><a href=\"/episodes/%lld"
+                "\">Back to the episode</a> <a class=\"button "
+                "secondary\" href=\"/episodes/%lld/report.html\" "
+                "download>Download for the physician (HTML)</a> "
+                "<span class=\"hint\">Print this page (Ctrl+P) for a "
+                "clean report.</span></div>\n",
                 (long long)id, (long long)id);
     html_raw(b, "<article class=\"report\">\n");
     /* The report escaped every value it holds (docs/physician_report.h). */

@@ -20,12 +20,12 @@
 struct session_view {
     const struct episode_detail *d;
     const struct protocol *p;
-    int planned;      /* the length the plan was made for */
-    int plan_count;   /* phases of the plan; -1: no plan at that length */
+    int planned;    /* the length the plan was made for */
+    int plan_count; /* phases of the plan; -1: no plan at that length */
     const char *names[PROTOCOL_MAX_PHASES];
     int minutes[PROTOCOL_MAX_PHASES];
     struct err plan_err; /* why there is no plan */
-    int preview;      /* 1: the fidelity preview of the posted session */
+    int preview;         /* 1: the fidelity preview of the posted session */
     int finding_count;
     char findings[24][PAGE_FINDING_MAX];
 };
@@ -69,21 +69,22 @@ static void plan_table(struct buf *b, const struct form_view *f,
             protocol_phase_find(v->p, v->names[i]);
         char field[RECORD_CODE_MAX + 8];
         snprintf(field, sizeof(field), "phase-%s", v->names[i]);
-        html_printf(b, "<tr data-phase=\"%s\" data-planned=\"%d\"><td>"
-                       "<label for=\"f-%s\">%s</label>",
+        html_printf(b,
+                    "<tr data-phase=\"%s\" data-planned=\"%d\"><td>"
+                    "<label for=\"f-%s\">%s</label>",
                     v->names[i], v->minutes[i], field, v->names[i]);
         if (ph && ph->direction)
-            html_printf(b, "<br><span class=\"hint\">%s</span>",
-                        ph->direction);
+            html_printf(b, "<br><span class=\"hint\">%s</span>", ph->direction);
         if (ph && ph->note)
             html_printf(b, "<br><span class=\"hint\">%s</span>", ph->note);
         html_raw(b, "</td><td>");
         for (int k = 0; ph && k < ph->technique_count; k++)
             html_printf(b, "%s%s", k ? ", " : "", ph->techniques[k]);
-        html_printf(b, "</td><td class=\"num\">%d min</td><td "
-                       "class=\"minutes\"><input type=\"number\" "
-                       "name=\"%s\" id=\"f-%s\" min=\"0\" max=\"600\" "
-                       "step=\"1\" inputmode=\"numeric\" placeholder=\"%d\"",
+        html_printf(b,
+                    "</td><td class=\"num\">%d min</td><td "
+                    "class=\"minutes\"><input type=\"number\" "
+                    "name=\"%s\" id=\"f-%s\" min=\"0\" max=\"600\" "
+                    "step=\"1\" inputmode=\"numeric\" placeholder=\"%d\"",
                     v->minutes[i], field, field, v->minutes[i]);
         const char *val = form_value(f, field, NULL);
         if (val)
@@ -103,8 +104,9 @@ static int session_page(struct web_ctx *w, int status,
     w->resp->status = status;
     page_open(w, v->preview ? "Review the session" : "New session",
               SECTION_PATIENTS, PAGE_SCRIPT | PAGE_WIDE);
-    html_printf(b, "<p class=\"crumbs\"><a href=\"/patients/%lld\">%s</a> "
-                   "&rsaquo; <a href=\"/episodes/%lld\">%s</a></p>\n",
+    html_printf(b,
+                "<p class=\"crumbs\"><a href=\"/patients/%lld\">%s</a> "
+                "&rsaquo; <a href=\"/episodes/%lld\">%s</a></p>\n",
                 (long long)e->patient_id, e->patient_name, (long long)e->id,
                 v->p->name);
     html_printf(b, "<h1>%s %zu of %d <span class=\"muted\">%s</span></h1>\n",
@@ -115,15 +117,16 @@ static int session_page(struct web_ctx *w, int status,
 
     /* Choosing the length remakes the plan (a plain GET form). */
     if (!v->preview) {
-        html_printf(b, "<form method=\"get\" action=\"/episodes/%lld/"
-                       "sessions/new\" class=\"inline\">\n",
+        html_printf(b,
+                    "<form method=\"get\" action=\"/episodes/%lld/"
+                    "sessions/new\" class=\"inline\">\n",
                     (long long)e->id);
         char planned[16];
         snprintf(planned, sizeof(planned), "%d", v->planned);
         struct err length_err = v->plan_err;
         snprintf(length_err.field, sizeof(length_err.field), "length");
-        struct form_view length = {
-            NULL, v->plan_count < 0 ? &length_err : NULL, NULL};
+        struct form_view length = {NULL, v->plan_count < 0 ? &length_err : NULL,
+                                   NULL};
         char hint[96];
         snprintf(hint, sizeof(hint), "%d to %d minutes for this protocol",
                  v->p->minutes_min, v->p->minutes_max);
@@ -154,8 +157,9 @@ static int session_page(struct web_ctx *w, int status,
         }
     }
 
-    html_printf(b, "<form method=\"post\" action=\"/episodes/%lld/sessions\""
-                   " class=\"session\" novalidate>\n",
+    html_printf(b,
+                "<form method=\"post\" action=\"/episodes/%lld/sessions\""
+                " class=\"session\" novalidate>\n",
                 (long long)e->id);
     form_csrf(w);
     html_printf(b, "<input type=\"hidden\" name=\"planned\" value=\"%d\">\n",
@@ -171,11 +175,12 @@ static int session_page(struct web_ctx *w, int status,
     snprintf(planned, sizeof(planned), "%d", v->planned);
     now_local(start);
     html_raw(b, "<div class=\"two\">\n");
-    form_input(b, &f, "start", "Started at",
-               &(struct field_opts){.type = "datetime-local",
-                                    .fallback = start});
+    form_input(
+        b, &f, "start", "Started at",
+        &(struct field_opts){.type = "datetime-local", .fallback = start});
     form_input(b, &f, "minutes", "Length of the session (minutes)",
-               &(struct field_opts){.type = "number", .fallback = planned,
+               &(struct field_opts){.type = "number",
+                                    .fallback = planned,
                                     .attrs = " min=\"1\" max=\"600\""});
     html_raw(b, "</div>\n<h2>SOAP note</h2>\n");
     form_textarea(b, &f, "subjective", "Subjective",
@@ -195,8 +200,9 @@ static int session_page(struct web_ctx *w, int status,
     else
         html_raw(b, "<button type=\"submit\" name=\"action\" "
                     "value=\"preview\">Review before saving</button>\n");
-    html_printf(b, "<a href=\"/episodes/%lld\">Cancel</a>\n</div>\n"
-                   "</form>\n",
+    html_printf(b,
+                "<a href=\"/episodes/%lld\">Cancel</a>\n</div>\n"
+                "</form>\n",
                 (long long)e->id);
     page_end(w);
     return 0;
@@ -278,8 +284,8 @@ int page_session_create(struct web_ctx *w)
     long planned, minutes;
     const char *action = page_form(w, "action");
     int save = action && !strcmp(action, "save");
-    if (page_form_long(w, "planned", 1, SESSION_MINUTES_MAX,
-                       p->minutes_default, &planned) < 0)
+    if (page_form_long(w, "planned", 1, SESSION_MINUTES_MAX, p->minutes_default,
+                       &planned) < 0)
         planned = p->minutes_default;
     err_clear(&w->err);
     make_plan(v, (int)planned);
@@ -311,8 +317,7 @@ int page_session_create(struct web_ctx *w)
         mins[n] = (int)m;
         n++;
     }
-    if (page_form_long(w, "minutes", 1, SESSION_MINUTES_MAX, 0, &minutes) <
-        0) {
+    if (page_form_long(w, "minutes", 1, SESSION_MINUTES_MAX, 0, &minutes) < 0) {
         rc = session_page(w, 422, v);
         goto done;
     }
@@ -361,12 +366,12 @@ int page_session_create(struct web_ctx *w)
     }
     int64_t id;
     if (session_add(w->store, &w->actor, &in, &id, &w->err) < 0) {
-        rc = w->err.code == ERR_INPUT ? session_page(w, 422, v)
-                                      : web_fail(w);
+        rc = w->err.code == ERR_INPUT ? session_page(w, 422, v) : web_fail(w);
         goto done;
     }
-    rc = page_redirect(w, "/episodes/%lld/scores/new?session=%lld&"
-                          "timepoint=post&done=session",
+    rc = page_redirect(w,
+                       "/episodes/%lld/scores/new?session=%lld&"
+                       "timepoint=post&done=session",
                        (long long)d.episode.id, (long long)id);
 done:
     free(v);

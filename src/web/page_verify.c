@@ -56,8 +56,8 @@ static int multipart_boundary(const char *type, char *out, size_t n)
 }
 
 /* A parameter (name="value") of a Content-Disposition header line. */
-static int disposition_param(const char *line, size_t line_len,
-                             const char *key, char *out, size_t n)
+static int disposition_param(const char *line, size_t line_len, const char *key,
+                             char *out, size_t n)
 {
     size_t klen = strlen(key);
     for (size_t i = 0; i + klen + 2 <= line_len; i++) {
@@ -107,15 +107,14 @@ static int multipart_parse(const char *body, size_t len, const char *type,
         memset(part, 0, sizeof(*part));
         int named = 0;
         for (const char *line = p; line < head_end;) {
-            const char *eol = memmem(line, (size_t)(head_end - line) + 2,
-                                     "\r\n", 2);
+            const char *eol =
+                memmem(line, (size_t)(head_end - line) + 2, "\r\n", 2);
             size_t n = (size_t)(eol - line);
             if (n > 20 && !strncasecmp(line, "Content-Disposition:", 20)) {
                 char filename[256];
                 named = disposition_param(line, n, "name", part->name,
                                           sizeof(part->name)) == 0;
-                part->is_file = disposition_param(line, n, "filename",
-                                                  filename,
+                part->is_file = disposition_param(line, n, "filename", filename,
                                                   sizeof(filename)) == 0;
             }
             line = eol + 2;
@@ -154,9 +153,9 @@ static void verify_form(struct web_ctx *w, const struct form_view *f)
     form_field_error(b, f, "file");
     html_raw(b, "<input type=\"file\" name=\"file\" id=\"f-file\" "
                 "accept=\".json,application/json\">\n</div>\n");
-    form_textarea(b, f, "certificate", "Or paste the certificate",
-                  &(struct field_opts){.rows = 6,
-                                       .attrs = " spellcheck=\"false\""});
+    form_textarea(
+        b, f, "certificate", "Or paste the certificate",
+        &(struct field_opts){.rows = 6, .attrs = " spellcheck=\"false\""});
     html_raw(b, "<div class=\"actions\"><button type=\"submit\">Verify"
                 "</button></div>\n</form>\n");
 }
@@ -239,9 +238,10 @@ void page_certificate_claims(struct web_ctx *w, const json_t *claims,
     const char *instrument = member(claims, "instrument");
     const struct protocol *p = catalog_find(cat, protocol);
     const struct instrument *in = instrument_find(instrument);
-    html_printf(b, "<p class=\"lead\"><strong>%s</strong> (license %s) of "
-                   "%s is <strong>%s</strong> in %s, measured by %s, on "
-                   "data from %s to %s.</p>\n",
+    html_printf(b,
+                "<p class=\"lead\"><strong>%s</strong> (license %s) of "
+                "%s is <strong>%s</strong> in %s, measured by %s, on "
+                "data from %s to %s.</p>\n",
                 member(prac, "name"), member(prac, "license"),
                 member(json_object_get(claims, "clinic"), "name"),
                 member(claims, "designation"), p ? p->name : protocol,
@@ -250,13 +250,12 @@ void page_certificate_claims(struct web_ctx *w, const json_t *claims,
     html_raw(b, "<dl class=\"facts\">\n");
     html_printf(b, "<dt>Certificate</dt><dd><code>%s</code></dd>\n",
                 member(claims, "id"));
-    html_printf(b, "<dt>Issued</dt><dd>%s</dd>\n",
-                member(claims, "issued_at"));
+    html_printf(b, "<dt>Issued</dt><dd>%s</dd>\n", member(claims, "issued_at"));
     html_printf(b, "<dt>Protocol</dt><dd><code>%s</code></dd>\n", protocol);
-    html_printf(b, "<dt>Instrument</dt><dd><code>%s</code></dd>\n",
-                instrument);
-    html_printf(b, "<dt>Data (SHA-256)</dt><dd><code class=\"hash\">%s"
-                   "</code></dd>\n",
+    html_printf(b, "<dt>Instrument</dt><dd><code>%s</code></dd>\n", instrument);
+    html_printf(b,
+                "<dt>Data (SHA-256)</dt><dd><code class=\"hash\">%s"
+                "</code></dd>\n",
                 member(claims, "data_sha256"));
     char pk64[CLINIC_KEY_PUBLIC_BASE64_LEN];
     sodium_bin2base64(pk64, sizeof(pk64), signer, CLINIC_KEY_PUBLIC_BYTES,
@@ -312,15 +311,15 @@ int page_verify_submit(struct web_ctx *w)
         struct part parts[MULTIPART_MAX_PARTS];
         int n;
         if (multipart_parse(req->body.data, req->body.len,
-                            http_request_header(req, "Content-Type"), parts,
-                            &n, &e) == 0) {
+                            http_request_header(req, "Content-Type"), parts, &n,
+                            &e) == 0) {
             for (int i = 0; i < n; i++) {
                 if (!strcmp(parts[i].name, "file") && parts[i].len) {
                     text = parts[i].data;
                     len = parts[i].len;
                 } else if (!strcmp(parts[i].name, "certificate") &&
-                           parts[i].len && !memchr(parts[i].data, 0,
-                                                   parts[i].len)) {
+                           parts[i].len &&
+                           !memchr(parts[i].data, 0, parts[i].len)) {
                     char *copy = xmalloc(parts[i].len + 1);
                     memcpy(copy, parts[i].data, parts[i].len);
                     copy[parts[i].len] = '\0';

@@ -48,8 +48,8 @@ enum page_flag {
  * navigation of the caller's role with `section` marked current, then
  * <main>. Sets Content-Type. page_begin() is page_open(w, title,
  * SECTION_NONE, 0). */
-void page_open(struct web_ctx *w, const char *title,
-               enum page_section section, unsigned flags);
+void page_open(struct web_ctx *w, const char *title, enum page_section section,
+               unsigned flags);
 
 /* The catalog the server loaded, or the shipped one. */
 const struct catalog *page_catalog(const struct web_ctx *w);
@@ -131,18 +131,16 @@ struct field_opts {
 void form_input(struct buf *b, const struct form_view *f, const char *name,
                 const char *label, const struct field_opts *o);
 /* A labelled textarea. */
-void form_textarea(struct buf *b, const struct form_view *f,
-                   const char *name, const char *label,
-                   const struct field_opts *o);
+void form_textarea(struct buf *b, const struct form_view *f, const char *name,
+                   const char *label, const struct field_opts *o);
 /* A labelled select of options[i] = {value, text}, n of them. */
 void form_select(struct buf *b, const struct form_view *f, const char *name,
-                 const char *label, const char *const (*options)[2],
-                 size_t n, const struct field_opts *o);
+                 const char *label, const char *const (*options)[2], size_t n,
+                 const struct field_opts *o);
 /* A checkbox with its label after it (value "1"); checked when posted
  * (or, with no posted values, when fallback is "1"). */
-void form_checkbox(struct buf *b, const struct form_view *f,
-                   const char *name, const char *label,
-                   const struct field_opts *o);
+void form_checkbox(struct buf *b, const struct form_view *f, const char *name,
+                   const char *label, const struct field_opts *o);
 /* The error beside a field when the form's error names it (for fields a
  * page writes itself). Returns 1 when it wrote one. */
 int form_field_error(struct buf *b, const struct form_view *f,
@@ -168,8 +166,7 @@ int page_plan(const struct protocol *p, int minutes, const char **names,
               int *phase_minutes, int max, struct err *e);
 int page_fidelity(const struct protocol *p, const char *const *names,
                   const int *minutes, int n, int session_minutes,
-                  char (*messages)[PAGE_FINDING_MAX], int max,
-                  struct err *e);
+                  char (*messages)[PAGE_FINDING_MAX], int max, struct err *e);
 
 /* page_funnel.c: a funnel plot of risk-adjusted performance, as SVG.
  * Each point is a cell: its episodes (n) and its value (observed minus

@@ -37,6 +37,11 @@ function serve(db, env) {
       env: { ...process.env, ...(env || {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Never left behind: killed when this process ends, however it ends.
+    const reap = () => { if (child.exitCode === null) child.kill('SIGKILL'); };
+    process.on('exit', reap);
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE'])
+      process.once(sig, () => { reap(); process.exit(1); });
     let out = '', err = '';
     const timer = setTimeout(() => reject(new Error('serve did not start: ' + err)), 10000);
     child.stdout.on('data', (d) => {
