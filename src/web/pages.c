@@ -32,9 +32,14 @@ void page_error(struct web_ctx *w, int status, const char *message)
              http_status_reason(status));
     page_begin(w, title);
     html_printf(b, "<h1>%s</h1>\n", title);
-    html_printf(b, "<p class=\"error\">%s.</p>\n",
-                message && *message ? message : http_status_reason(status));
-    if (status == 401 || status == 403)
+    const char *text =
+        message && *message ? message : http_status_reason(status);
+    char first[2] = {text[0], '\0'};
+    if (first[0] >= 'a' && first[0] <= 'z')
+        first[0] = (char)(first[0] - 'a' + 'A');
+    html_printf(b, "<p class=\"error\">%s%s.</p>\n", first,
+                text[0] ? text + 1 : "");
+    if (status == 401 || (status == 403 && !w->logged_in))
         html_raw(b, "<p><a href=\"/login\">Log in</a></p>\n");
     else
         html_raw(b, "<p><a href=\"/\">Back to the start page</a></p>\n");
