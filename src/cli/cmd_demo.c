@@ -3,6 +3,8 @@
 #include "record/clinic.h"
 #include "record/clinic_key.h"
 #include "record/demo.h"
+#include "record/practitioner.h"
+#include "record/user.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -59,18 +61,37 @@ int cmd_demo(struct cli *c, int argc, const char **argv)
         }
         return cli_fail(c, &e);
     }
+    /* One web login per role; the therapist is the first practitioner. */
+    struct practitioner_list pl = {0};
+    int64_t therapist = 0;
+    if (practitioner_list(c->store, &actor_cli, &pl, &e) < 0)
+        return cli_fail(c, &e);
+    for (size_t i = 0; i < pl.count; i++)
+        if (!therapist || pl.items[i].id < therapist)
+            therapist = pl.items[i].id;
+    practitioner_list_release(&pl);
+    if (user_create_demo_logins(c->store, therapist, &e) < 0)
+        return cli_fail(c, &e);
     if (c->json)
         return cli_print_json(
-            c, json_pack("{s:s,s:I,s:i,s:i,s:i,s:i,s:i,s:i}", "db",
+            c, json_pack("{s:s,s:I,s:i,s:i,s:i,s:i,s:i,s:i,s:{s:[sss],s:s}}",
+                         "db",
                          c->db_path, "seed", (json_int_t)seed,
                          "practitioners", sum.practitioners, "patients",
                          sum.patients, "referrals", sum.referrals, "episodes",
                          sum.episodes, "sessions", sum.sessions,
-                         "observations", sum.observations));
+                         "observations", sum.observations, "logins",
+                         "emails", "admin@demo.example",
+                         "therapist@demo.example", "researcher@demo.example",
+                         "password", USER_DEMO_PASSWORD));
     printf("filled '%s' with a synthetic clinic (seed %llu): %d "
            "practitioners, %d patients, %d referrals, %d episodes, %d "
            "sessions, %d observations\n",
            c->db_path, seed, sum.practitioners, sum.patients, sum.referrals,
            sum.episodes, sum.sessions, sum.observations);
+    printf("web logins (password '%s'): admin@demo.example, "
+           "therapist@demo.example (practitioner %lld), "
+           "researcher@demo.example\n",
+           USER_DEMO_PASSWORD, (long long)therapist);
     return EXIT_OK;
 }

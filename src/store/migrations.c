@@ -175,7 +175,18 @@ const char *const store_migrations[] = {
     "  message TEXT NOT NULL,"
     "  PRIMARY KEY (session_id, position)"
     ");",
-    /* 4: outcomes. One summary row per episode x instrument (the protocol's
+    /* 4: failed web logins, counted per account email and per client
+     * address so that every server thread throttles alike. */
+    "CREATE TABLE login_failure ("
+    "  id INTEGER PRIMARY KEY,"
+    "  email TEXT NOT NULL COLLATE NOCASE,"
+    "  client TEXT NOT NULL,"
+    "  at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX login_failure_by_email ON login_failure(email, at);"
+    "CREATE INDEX login_failure_by_client ON login_failure(client, at);"
+    "CREATE INDEX web_session_by_user ON web_session(user_id);",
+    /* 5: outcomes. One summary row per episode x instrument (the protocol's
      * primary and secondary instruments and any other measured), kept up
      * to date by the record layer in the transaction of each observation
      * and discharge (src/record/summary.h); reports read these rows, never
@@ -229,7 +240,7 @@ const char *const store_migrations[] = {
     "  practitioner_id INTEGER PRIMARY KEY REFERENCES practitioner(id),"
     "  label TEXT NOT NULL UNIQUE"
     ");",
-    /* 5: patients' identifiers in other systems (an EHR's medical record
+    /* 6: patients' identifiers in other systems (an EHR's medical record
      * number, ...), by which an imported FHIR Patient is matched to the
      * patient already in the record (src/docs/fhir.h). */
     "CREATE TABLE patient_identifier ("

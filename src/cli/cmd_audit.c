@@ -1,0 +1,137 @@
+/* touchstone audit: the hash-chained log of every read and write of
+ * patient data. */
+#include "cli/cli.h"
+#include "core/clock.h"
+#include "record/audit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+COMMAND("audit", cmd_audit, "verify or list the audit log (append-only, hash-chained)")
+
+static int audit_verify_cmd(struct cli *c, int argc, const char **argv)
+{
+    struct opt opts[] = {OPT_END};
+    if (cli_parse(c, argc, argv, opts,
+                  "Walks the audit chain from its first entry. Exits 0 "
+                  "with the number of entries when every link and hash "
+                  "holds; exits 1 naming the first broken entry.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    if (cli_open_store(c, &e) < 0)
+        return cli_fail(c, &e);
+    int64_t n = audit_verify(c->store, &e);
+    if (n < 0) {
+        if (c->json && e.code != ERR_NONE) {
+            cli_print_json(c, json_pack("{s:b,s:s}", "ok", 0, "problem",
+                                        e.message));
+        }
+        return cli_fail(c, &e);
+    }
+    if (c->json)
+        return cli_print_json(c, json_pack("{s:b,s:I}", "ok", 1, "entries",
+                                           (json_int_t)n));
+    printf("ok: %lld audit entries, the chain is whole\n", (long long)n);
+    return EXIT_OK;
+}
+
+static int audit_list_cmd(struct cli *c, int argc, const char **argv)
+{
+    const char *patient_text = NULL, *user_text = NULL, *since = NULL;
+    long limit = 0;
+    struct opt opts[] = {
+        {"patient", OPT_STRING, &patient_text, "ID",
+         "only entries about this patient", 0, 0},
+        {"user", OPT_STRING, &user_text, "ID",
+         "only entries by this account", 0, 0},
+        {"since", OPT_STRING, &since, "DATE",
+         "only entries at or after DATE (or an instant)", 0, 0},
+        {"limit", OPT_INT, &limit, "N", "at most N entries, the latest", 0,
+         0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Lists audit entries, oldest first. Entries hold ids "
+                  "only, never names or notes.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    int64_t patient = 0, user = 0;
+    time_t since_t = 0;
+    if ((patient_text &&
+         cli_parse_id(patient_text, "patient", &patient, &e) < 0) ||
+        (user_text && cli_parse_id(user_text, "user", &user, &e) < 0) ||
+        (since && clock_parse_instant(since, &since_t, "since", &e) < 0))
+        return cli_fail(c, &e);
+    if (limit < 0)
+        return cli_error(c, EXIT_BAD_INPUT, "limit",
+                         "'%ld' is not a positive number", limit);
+    if (cli_open_store(c, &e) < 0)
+        return cli_fail(c, &e);
+    char since_at[CLOCK_INSTANT_LEN] = "";
+    if (since)
+        clock_format_instant(since_t, since_at);
+    struct stmt *st = store_prepare(
+        c->store,
+        "SELECT * FROM (SELECT id, at, user_id, actor, action, record_type,"
+        " record_id, patient_id, outcome, client FROM audit"
+        " WHERE (:patient = 0 OR patient_id = :patient)"
+        " AND (:user = 0 OR user_id = :user)"
+        " AND (:since = '' OR at >= :since)"
+        " ORDER BY id DESC LIMIT :limit) ORDER BY id");
+    stmt_bind_int(st, ":patient", patient);
+    stmt_bind_int(st, ":user", user);
+    stmt_bind_text(st, ":since", since_at);
+    stmt_bind_int(st, ":limit", limit > 0 ? limit : -1);
+    json_t *list = c->json ? json_array() : NULL;
+    if (!c->json)
+        printf("%-6s %-20s %-24s %-8s %-12s %-8s %-8s %-9s %s\n", "ID", "AT",
+               "ACTOR", "ACTION", "RECORD", "ID", "PATIENT", "OUTCOME",
+               "CLIENT");
+    int rc;
+    while ((rc = stmt_step(st, &e)) == 1) {
+        if (list) {
+            json_t *o = json_object();
+            for (int i = 0; i < stmt_column_count(st); i++) {
+                const char *name = stmt_column_name(st, i);
+                json_t *v;
+                if (stmt_is_null(st, i))
+                    v = json_null();
+                else if (i == 0 || i == 2 || i == 6 || i == 7)
+                    v = json_integer(stmt_int(st, i));
+                else
+                    v = json_string(stmt_text(st, i));
+                json_object_set_new(o, name, v);
+            }
+            json_array_append_new(list, o);
+            continue;
+        }
+        char rid[24] = "-", pid[24] = "-";
+        if (!stmt_is_null(st, 6))
+            snprintf(rid, sizeof(rid), "%lld", (long long)stmt_int(st, 6));
+        if (!stmt_is_null(st, 7))
+            snprintf(pid, sizeof(pid), "%lld", (long long)stmt_int(st, 7));
+        printf("%-6lld %-20s %-24s %-8s %-12s %-8s %-8s %-9s %s\n",
+               (long long)stmt_int(st, 0), stmt_text(st, 1),
+               stmt_text(st, 3), stmt_text(st, 4), stmt_text(st, 5), rid, pid,
+               stmt_text(st, 8), stmt_text(st, 9));
+    }
+    stmt_finalize(st);
+    if (rc < 0) {
+        json_decref(list);
+        return cli_fail(c, &e);
+    }
+    return list ? cli_print_json(c, list) : EXIT_OK;
+}
+
+int cmd_audit(struct cli *c, int argc, const char **argv)
+{
+    static const struct cli_command verbs[] = {
+        {"verify", audit_verify_cmd, "check every link of the hash chain"},
+        {"list", audit_list_cmd, "list entries (--patient, --user, --since)"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch(c, argc, argv, verbs,
+                        "The append-only audit log: every read and write of "
+                        "patient data, hash-chained. No command edits or "
+                        "deletes entries.");
+}

@@ -1,0 +1,56 @@
+/*
+ * handlers: every route handler, for the route table in web.c. Each
+ * follows the contract of context.h (0 with a reply, or -1 with w->err).
+ * Internal to web/.
+ */
+#ifndef TS_WEB_HANDLERS_H
+#define TS_WEB_HANDLERS_H
+
+#include "web/context.h"
+
+/* api_session.c: logging in and out. web_login() checks a login and
+ * starts a session (setting the cookie), or fails with 401 or 429. */
+int web_login(struct web_ctx *w, const char *email, const char *password,
+              struct websession *ws);
+int api_session_create(struct web_ctx *w);
+int api_session_show(struct web_ctx *w);
+int api_session_delete(struct web_ctx *w);
+
+/* api_record.c: the clinical record. */
+int api_practitioners_list(struct web_ctx *w);
+int api_practitioners_create(struct web_ctx *w);
+int api_practitioner_show(struct web_ctx *w);
+int api_training_list(struct web_ctx *w);
+int api_training_create(struct web_ctx *w);
+int api_patients_list(struct web_ctx *w);
+int api_patients_create(struct web_ctx *w);
+int api_patient_show(struct web_ctx *w);
+int api_patient_referrals(struct web_ctx *w);
+int api_patient_referrals_create(struct web_ctx *w);
+int api_referrals_list(struct web_ctx *w);
+int api_referrals_create(struct web_ctx *w);
+int api_referral_show(struct web_ctx *w);
+int api_episodes_list(struct web_ctx *w);
+int api_episodes_create(struct web_ctx *w);
+int api_episode_show(struct web_ctx *w);
+int api_episode_close(struct web_ctx *w);
+int api_sessions_list(struct web_ctx *w);
+int api_sessions_create(struct web_ctx *w);
+int api_observations_list(struct web_ctx *w);
+int api_observations_create(struct web_ctx *w);
+
+/* api_catalog.c: protocols, plans and instruments. */
+int api_protocols_list(struct web_ctx *w);
+int api_protocol_show(struct web_ctx *w);
+int api_protocol_plan(struct web_ctx *w);
+int api_instruments_list(struct web_ctx *w);
+int api_instrument_show(struct web_ctx *w);
+
+/* pages.c: the HTML foundation. */
+int page_home(struct web_ctx *w);
+int page_login_form(struct web_ctx *w);
+int page_login_submit(struct web_ctx *w);
+int page_logout(struct web_ctx *w);
+int page_asset(struct web_ctx *w);
+
+#endif

@@ -1,0 +1,296 @@
+#include "web/web.h"
+#include "core/util.h"
+#include "web/handlers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Every endpoint, one line each. Order matters only between patterns that
+ * could match the same path (none today). */
+static const struct route routes[] = {
+    /* Pages and assets. */
+    {"GET", "/", page_home, ROUTE_PAGE},
+    {"GET", "/login", page_login_form, ROUTE_PAGE | ROUTE_PUBLIC},
+    {"POST", "/login", page_login_submit, ROUTE_PAGE | ROUTE_PUBLIC},
+    {"POST", "/logout", page_logout, ROUTE_PAGE},
+    {"GET", "/assets/{file}", page_asset,
+     ROUTE_PAGE | ROUTE_PUBLIC | ROUTE_STATIC},
+    /* The JSON API. */
+    {"POST", "/api/v1/session", api_session_create, ROUTE_PUBLIC},
+    {"GET", "/api/v1/session", api_session_show, 0},
+    {"DELETE", "/api/v1/session", api_session_delete, 0},
+    {"GET", "/api/v1/practitioners", api_practitioners_list, 0},
+    {"POST", "/api/v1/practitioners", api_practitioners_create, 0},
+    {"GET", "/api/v1/practitioners/{id}", api_practitioner_show, 0},
+    {"GET", "/api/v1/practitioners/{id}/training", api_training_list, 0},
+    {"POST", "/api/v1/practitioners/{id}/training", api_training_create, 0},
+    {"GET", "/api/v1/patients", api_patients_list, 0},
+    {"POST", "/api/v1/patients", api_patients_create, 0},
+    {"GET", "/api/v1/patients/{id}", api_patient_show, 0},
+    {"GET", "/api/v1/patients/{id}/referrals", api_patient_referrals, 0},
+    {"POST", "/api/v1/patients/{id}/referrals", api_patient_referrals_create,
+     0},
+    {"GET", "/api/v1/referrals", api_referrals_list, 0},
+    {"POST", "/api/v1/referrals", api_referrals_create, 0},
+    {"GET", "/api/v1/referrals/{id}", api_referral_show, 0},
+    {"GET", "/api/v1/episodes", api_episodes_list, 0},
+    {"POST", "/api/v1/episodes", api_episodes_create, 0},
+    {"GET", "/api/v1/episodes/{id}", api_episode_show, 0},
+    {"POST", "/api/v1/episodes/{id}/close", api_episode_close, 0},
+    {"GET", "/api/v1/episodes/{id}/sessions", api_sessions_list, 0},
+    {"POST", "/api/v1/episodes/{id}/sessions", api_sessions_create, 0},
+    {"GET", "/api/v1/episodes/{id}/observations", api_observations_list, 0},
+    {"POST", "/api/v1/episodes/{id}/observations", api_observations_create,
+     0},
+    {"GET", "/api/v1/catalog/protocols", api_protocols_list, 0},
+    {"GET", "/api/v1/catalog/protocols/{protocol}", api_protocol_show, 0},
+    {"GET", "/api/v1/catalog/protocols/{protocol}/plan", api_protocol_plan, 0},
+    {"GET", "/api/v1/instruments", api_instruments_list, 0},
+    {"GET", "/api/v1/instruments/{code}", api_instrument_show, 0},
+};
+
+void web_config_default(struct web_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    websession_limits_default(&c->limits);
+}
+
+static const char content_security_policy[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'";
+
+/* The headers every response carries; cacheable only for assets. */
+static void security_headers(struct web_ctx *w, int cacheable)
+{
+    struct http_response *r = w->resp;
+    http_response_set_header(r, "Content-Security-Policy",
+                             content_security_policy);
+    http_response_set_header(r, "X-Content-Type-Options", "nosniff");
+    http_response_set_header(r, "Referrer-Policy", "no-referrer");
+    http_response_set_header(r, "X-Frame-Options", "DENY");
+    http_response_set_header(r, "Cache-Control",
+                             cacheable ? "public, max-age=3600" : "no-store");
+}
+
+static int is_api(const struct http_request *req)
+{
+    return str_starts_with(req->path, "/api/");
+}
+
+/* Replaces whatever the handler wrote with the error reply for w->err. */
+static void reply_error(struct web_ctx *w, int page)
+{
+    const char *code;
+    int status = web_error_status(w, &code);
+    /* Keep cookies being cleared: they are part of the answer. */
+    struct http_pairs keep = HTTP_PAIRS_INIT;
+    for (size_t i = 0; i < w->resp->headers.count; i++)
+        if (!strcmp(w->resp->headers.items[i].name, "Set-Cookie") ||
+            !strcmp(w->resp->headers.items[i].name, "Allow"))
+            http_pairs_add(&keep, w->resp->headers.items[i].name,
+                           w->resp->headers.items[i].value);
+    http_response_reset(w->resp);
+    for (size_t i = 0; i < keep.count; i++)
+        http_response_add_header(w->resp, keep.items[i].name,
+                                 keep.items[i].value);
+    http_pairs_release(&keep);
+    if (status == 429 && w->retry_after > 0) {
+        char secs[24];
+        snprintf(secs, sizeof(secs), "%ld", w->retry_after);
+        http_response_set_header(w->resp, "Retry-After", secs);
+    }
+    if (status == 401 && w->req && is_api(w->req))
+        http_response_set_header(w->resp, "WWW-Authenticate",
+                                 "Cookie realm=\"touchstone\"");
+    if (page) {
+        page_error(w, status, w->err.message);
+        return;
+    }
+    json_t *detail = json_pack("{s:s,s:s}", "code", code, "message",
+                               w->err.message[0] ? w->err.message
+                                                 : http_status_reason(status));
+    json_object_set_new(detail, "field",
+                        w->err.field[0] ? json_string(w->err.field)
+                                        : json_null());
+    web_reply_json(w, status, json_pack("{s:o}", "error", detail));
+}
+
+/* Looks up the session cookie; fills the login on success. -1 only when
+ * the database fails. */
+static int load_session(struct web_ctx *w)
+{
+    char token[WEBSESSION_TOKEN_HEX + 1];
+    if (http_request_cookie(w->req, WEB_SESSION_COOKIE, token,
+                            sizeof(token)) < 0)
+        return 0;
+    struct err e = ERR_INIT;
+    if (websession_lookup(w->store, token, &w->config->limits, &w->session,
+                          &e) < 0) {
+        if (e.code != ERR_AUTH) {
+            w->err = e;
+            return -1;
+        }
+        w->session_expired = !strcmp(e.message, "session expired");
+        web_set_cookie(w, WEB_SESSION_COOKIE, "", 0);
+        return 0;
+    }
+    w->logged_in = 1;
+    memcpy(w->session_token, token, sizeof(w->session_token));
+    w->actor = user_actor(&w->session.user, w->req->client);
+    return 0;
+}
+
+static int is_write(const char *method)
+{
+    return strcmp(method, "GET") && strcmp(method, "HEAD") &&
+           strcmp(method, "OPTIONS");
+}
+
+/* Parses the body by route kind: JSON for the API, a form for pages. */
+static int parse_body(struct web_ctx *w, int page)
+{
+    struct http_request *req = w->req;
+    char media[64];
+    http_request_media_type(req, media, sizeof(media));
+    if (strcmp(req->method, "POST") && strcmp(req->method, "PUT") &&
+        strcmp(req->method, "PATCH")) {
+        if (req->body.len)
+            return web_error(w, 415, "unsupported_media_type", "",
+                             "a %s request takes no body", req->method);
+        return 0;
+    }
+    if (page) {
+        if (strcmp(media, "application/x-www-form-urlencoded"))
+            return web_error(w, 415, "unsupported_media_type",
+                             "Content-Type",
+                             "forms must be "
+                             "application/x-www-form-urlencoded");
+        if (http_form_parse(req->body.data, req->body.len, &w->form,
+                            &w->err) < 0)
+            return web_error(w, 400, "malformed_form", "",
+                             "the form data is malformed");
+        return 0;
+    }
+    if (strcmp(media, "application/json"))
+        return web_error(w, 415, "unsupported_media_type", "Content-Type",
+                         "the body must be application/json");
+    json_error_t je;
+    w->json = json_loadb(req->body.data, req->body.len,
+                         JSON_REJECT_DUPLICATES, &je);
+    if (!w->json)
+        return web_error(w, 400, "malformed_json", "",
+                         "malformed JSON at line %d, column %d: %s",
+                         je.line, je.column, je.text);
+    if (!json_is_object(w->json))
+        return web_error(w, 400, "malformed_json", "",
+                         "the body must be a JSON object");
+    return 0;
+}
+
+/* A write by a logged-in caller must echo the session's CSRF token. */
+static int check_csrf(struct web_ctx *w, int page)
+{
+    const char *sent = http_request_header(w->req, "X-CSRF-Token");
+    if (!sent && page)
+        sent = http_pairs_get(&w->form, "csrf", 0);
+    if (!web_token_equal(sent, w->session.csrf_token))
+        return web_error(w, 403, "csrf", "csrf",
+                         "missing or wrong CSRF token (send the token of "
+                         "GET /api/v1/session as X-CSRF-Token)");
+    return 0;
+}
+
+static int dispatch(struct web_ctx *w)
+{
+    struct http_request *req = w->req;
+    int page = !is_api(req);
+    if (req->body_too_large)
+        return web_error(w, 413, "payload_too_large", "",
+                         "the request body is larger than %d bytes",
+                         HTTP_BODY_CAP);
+    enum route_result found = router_match(routes, ARRAY_SIZE(routes),
+                                           req->method, req->path, &w->match);
+    if (found == ROUTE_NO_PATH)
+        return web_error(w, 404, "not_found", "", "no such page or record");
+    if (found == ROUTE_NO_METHOD) {
+        http_response_set_header(w->resp, "Allow", w->match.allow);
+        return web_error(w, 405, "method_not_allowed", "",
+                         "%s is not allowed here (allowed: %s)", req->method,
+                         w->match.allow);
+    }
+    unsigned flags = w->match.route->flags;
+    page = (flags & ROUTE_PAGE) != 0;
+    if (http_form_parse(req->query, strlen(req->query), &w->query, &w->err) <
+        0)
+        return web_error(w, 400, "malformed_query", "query", "%s",
+                         w->err.message);
+    if (load_session(w) < 0)
+        return web_fail(w);
+    if (!(flags & ROUTE_PUBLIC) && !w->logged_in) {
+        if (page)
+            return web_redirect(w, w->session_expired ? "/login?expired=1"
+                                                      : "/login");
+        return web_error(w, 401, "unauthorized", "session",
+                         w->session_expired
+                             ? "session expired; log in again"
+                             : "not logged in");
+    }
+    if (parse_body(w, page) < 0)
+        return -1;
+    if (!(flags & ROUTE_PUBLIC) && is_write(req->method) &&
+        check_csrf(w, page) < 0)
+        return -1;
+    return w->match.route->handler(w);
+}
+
+void web_handle(const struct web_config *cfg, struct store *s,
+                struct http_request *req, struct http_response *resp)
+{
+    struct web_ctx w;
+    memset(&w, 0, sizeof(w));
+    w.config = cfg;
+    w.store = s;
+    w.req = req;
+    w.resp = resp;
+    int rc = dispatch(&w);
+    /* A handler never leaves a transaction open; if one did, nothing of
+     * it is kept. */
+    store_rollback(s);
+    if (rc < 0) {
+        int page = w.match.route ? (w.match.route->flags & ROUTE_PAGE) != 0
+                                 : !is_api(req);
+        reply_error(&w, page);
+    }
+    int cacheable = w.match.route &&
+                    (w.match.route->flags & ROUTE_STATIC) &&
+                    resp->status == 200;
+    security_headers(&w, cacheable);
+    http_pairs_release(&w.query);
+    http_pairs_release(&w.form);
+    json_decref(w.json);
+}
+
+void web_reply_unparsed(int status, const struct err *e,
+                        struct http_response *resp)
+{
+    struct web_config cfg;
+    web_config_default(&cfg);
+    struct web_ctx w;
+    memset(&w, 0, sizeof(w));
+    w.config = &cfg;
+    w.resp = resp;
+    w.err = *e;
+    w.error_status = status;
+    const char *code = "bad_request";
+    switch (status) {
+    case 411: code = "length_required"; break;
+    case 413: code = "payload_too_large"; break;
+    case 431: code = "headers_too_large"; break;
+    case 501: code = "not_implemented"; break;
+    case 503: code = "unavailable"; break;
+    }
+    snprintf(w.error_code, sizeof(w.error_code), "%s", code);
+    reply_error(&w, 0);
+    security_headers(&w, 0);
+}

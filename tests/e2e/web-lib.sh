@@ -1,0 +1,102 @@
+# Helpers for the web tests (t05xx), sourced after lib.sh. Requests go
+# through `touchstone test-http` (one raw request on stdin, the raw
+# response on stdout) or, with serve_start, to a real server by curl.
+#
+# http METHOD PATH [BODY] [HEADER...]: sends one request as the current
+# login ($COOKIE, $CSRF_HEADER) and sets STATUS, HEADERS and OUT (the body).
+# A BODY is sent as application/json unless a Content-Type header is given.
+COOKIE=""
+CSRF=""
+CLIENT=127.0.0.1
+
+http() {
+  local method=$1 path=$2 body=${3-} ; shift 2; [ $# -gt 0 ] && shift
+  local req="$TMP/request" type_given=0 h
+  for h in "$@"; do case "${h,,}" in content-type:*) type_given=1 ;; esac; done
+  {
+    printf '%s %s HTTP/1.1\r\nHost: test\r\n' "$method" "$path"
+    [ -n "$COOKIE" ] && printf 'Cookie: %s\r\n' "$COOKIE"
+    [ -n "$CSRF" ] && printf 'X-CSRF-Token: %s\r\n' "$CSRF"
+    for h in "$@"; do printf '%s\r\n' "$h"; done
+    if [ -n "$body" ]; then
+      [ $type_given = 1 ] || printf 'Content-Type: application/json\r\n'
+      printf 'Content-Length: %s\r\n' "$(printf '%s' "$body" | wc -c)"
+    fi
+    printf '\r\n'
+    printf '%s' "$body"
+  } > "$req"
+  http_raw "$req"
+}
+
+# http_raw FILE: sends a raw request file as it is.
+http_raw() {
+  "$TOUCHSTONE" test-http --client "$CLIENT" < "$1" > "$TMP/response" ||
+    fail "test-http failed on $(head -1 "$1")"
+  STATUS=$(head -1 "$TMP/response" | cut -d' ' -f2)
+  HEADERS=$(sed -n '1,/^\r$/p' "$TMP/response" | tr -d '\r')
+  OUT=$(sed '1,/^\r$/d' "$TMP/response")
+}
+
+# expect_status CODE: the last response had this status.
+expect_status() {
+  [ "$STATUS" = "$1" ] || fail "expected HTTP $1, got $STATUS: $OUT"
+}
+
+# header NAME: a header of the last response (first one, name case ignored).
+header() {
+  grep -i "^$1:" <<<"$HEADERS" | head -1 | sed -E 's/^[^:]*: ?//'
+}
+
+# login EMAIL PASSWORD: logs in through the API; sets COOKIE and CSRF.
+login() {
+  COOKIE=""; CSRF=""
+  http POST /api/v1/session "{\"email\":\"$1\",\"password\":\"$2\"}"
+  expect_status 201
+  COOKIE=$(header Set-Cookie | sed -E 's/;.*//')
+  CSRF=$(json 'this.csrf_token')
+}
+
+logout_local() { COOKIE=""; CSRF=""; }
+
+# add_user EMAIL ROLE [PRACTITIONER]: a login with the password "$PASSWORD".
+PASSWORD="correct horse battery"
+add_user() {
+  printf '%s\n' "$PASSWORD" > "$TMP/pw"
+  local extra=()
+  [ -n "${3-}" ] && extra=(--practitioner "$3")
+  expect_ok ts user add --email "$1" --role "$2" --password-file "$TMP/pw" "${extra[@]}"
+}
+
+# serve_start: starts `touchstone serve` on a free loopback port in the
+# background; sets URL and SERVER_PID. serve_stop sends SIGTERM and
+# checks a clean exit.
+serve_start() {
+  "$TOUCHSTONE" serve --listen 127.0.0.1:0 "$@" > "$TMP/serve.out" 2> "$TMP/serve.err" &
+  SERVER_PID=$!
+  local i
+  for i in $(seq 1 100); do
+    URL=$(sed -n 's/^listening on //p' "$TMP/serve.out" 2>/dev/null || true)
+    [ -n "$URL" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || fail "serve exited: $(cat "$TMP/serve.err")"
+    sleep 0.1
+  done
+  fail "serve did not start: $(cat "$TMP/serve.err")"
+}
+
+serve_stop() {
+  kill -TERM "$SERVER_PID"
+  local rc=0
+  wait "$SERVER_PID" || rc=$?
+  [ $rc -eq 0 ] || fail "serve exited $rc after SIGTERM: $(tail -5 "$TMP/serve.err")"
+  grep -q 'serve: stopped' "$TMP/serve.err" || fail "serve did not stop cleanly"
+}
+
+# no_flags PROTOCOL [ANSWER]: the protocol's red-flag screen as a JSON
+# object with every question answered ANSWER (default false), from the
+# catalog. screen_file PROTOCOL FILE: the same as a --screen file ("no").
+no_flags() {
+  local answer=${2:-false}
+  OUT=$("$TOUCHSTONE" catalog show "$1" --json) || fail "no protocol $1"
+  json "JSON.stringify(Object.fromEntries(this.red_flags.map(f => [f.id, $answer])))"
+}
+screen_file() { no_flags "$1" '"no"' > "$2"; }
