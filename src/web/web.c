@@ -47,6 +47,16 @@ static const struct route routes[] = {
     {"GET", "/api/v1/catalog/protocols/{protocol}/plan", api_protocol_plan, 0},
     {"GET", "/api/v1/instruments", api_instruments_list, 0},
     {"GET", "/api/v1/instruments/{code}", api_instrument_show, 0},
+    /* Outcome reports, certificates and thresholds (api_report.c). */
+    {"GET", "/api/v1/episodes/{id}/report", api_episode_report, 0},
+    {"GET", "/api/v1/practitioners/{id}/report", api_practitioner_report, 0},
+    {"GET", "/api/v1/registry/report", api_registry_report, 0},
+    {"POST", "/api/v1/certificates", api_certificates_create, 0},
+    {"POST", "/api/v1/certificates/verify", api_certificates_verify,
+     ROUTE_PUBLIC},
+    {"GET", "/api/v1/clinic/public-key", api_clinic_public_key, ROUTE_PUBLIC},
+    {"GET", "/api/v1/thresholds", api_thresholds_show, 0},
+    {"PUT", "/api/v1/thresholds/{name}", api_threshold_update, 0},
     /* FHIR R4 (api_fhir.c): application/fhir+json, OperationOutcome
      * errors. */
     {"GET", "/fhir/r4/metadata", api_fhir_metadata, ROUTE_PUBLIC},
