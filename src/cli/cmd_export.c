@@ -13,6 +13,7 @@
 #include "core/util.h"
 #include "catalog/catalog.h"
 #include "docs/fhir.h"
+#include "docs/registry_export.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -103,9 +104,60 @@ static int export_fhir_cmd(struct cli *c, int argc, const char **argv)
     return rc;
 }
 
+static int export_registry_cmd(struct cli *c, int argc, const char **argv)
+{
+    int deidentified = 0;
+    const char *format_name = "csv", *out = NULL;
+    struct opt opts[] = {
+        {"deidentified", OPT_FLAG, &deidentified, NULL,
+         "required: the export is de-identified (HIPAA Safe Harbor)", 0, 0},
+        {"format", OPT_STRING, &format_name, "csv|ndjson",
+         "the file format (default csv)", 0, 0},
+        {"out", OPT_STRING, &out, "FILE", "write to FILE (default stdout)",
+         0, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Exports the registry de-identified by HIPAA Safe Harbor: "
+                  "one row per episode summary (episode x instrument) and "
+                  "per observation, of the patients who consented to "
+                  "research use only; random pseudonyms drawn afresh for "
+                  "each export; no name, contact, record number, licence, "
+                  "NPI or free text; the start year and day offsets instead "
+                  "of dates; ages over 89 as 90+; ZIP to 3 digits. "
+                  "docs/exports.md lists the columns.") < 0)
+        return c->exit_code;
+    if (!deidentified)
+        return cli_error(c, EXIT_BAD_INPUT, "deidentified",
+                         "the registry is exported de-identified only: give "
+                         "--deidentified");
+    struct err e = ERR_INIT;
+    enum registry_format format;
+    struct registry_export_result result;
+    struct buf text = BUF_INIT;
+    if (registry_format_parse(format_name, &format, &e) < 0 ||
+        cli_open_store(c, &e) < 0 ||
+        registry_export_deidentified(c->store, &actor_cli, format, &text,
+                                     &result, &e) < 0) {
+        buf_release(&text);
+        return cli_fail(c, &e);
+    }
+    int rc = write_output(c, out, text.data, text.len);
+    buf_release(&text);
+    if (rc == EXIT_OK && out && strcmp(out, "-"))
+        fprintf(stderr, "exported %zu patient(s) who consented to research "
+                "(%zu left out), %zu episode(s): %zu summary and %zu "
+                "observation row(s)\n", result.patients,
+                result.patients_left_out, result.episodes, result.summaries,
+                result.observations);
+    return rc;
+}
+
 /* The verbs of the verb form, NULL-terminated. */
 static const struct cli_command export_verbs[] = {
     {"fhir", export_fhir_cmd, "one patient as a FHIR R4 Bundle"},
+    {"registry", export_registry_cmd,
+     "the de-identified registry (episode summaries, observations)"},
     {NULL, NULL, NULL},
 };
 

@@ -90,7 +90,11 @@ static const char *num(const json_t *v, const char *fmt, char *buf,
     if (json_is_integer(v))
         snprintf(buf, size, "%lld", (long long)json_integer_value(v));
     else if (json_is_real(v))
-        snprintf(buf, size, fmt, json_real_value(v));
+        /* Rounding noise around zero (a shrunken estimate equal to the
+         * mean of 0) reads as 0. */
+        snprintf(buf, size, fmt,
+                 fabs(json_real_value(v)) < 1e-12 ? 0.0
+                                                  : json_real_value(v));
     else
         snprintf(buf, size, "-");
     return buf;

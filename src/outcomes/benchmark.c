@@ -35,8 +35,7 @@ const char *designation_name(enum designation d)
 /* One summary row as the pass reads it. */
 struct bench_row {
     int64_t practitioner_id;
-    int complete;
-    enum summary_reason reason;
+    enum summary_reason reason; /* SUMMARY_COMPLETE when complete */
     double improvement;
     int responder;   /* -1: NULL */
     int time, event; /* -1: NULL */
@@ -44,60 +43,50 @@ struct bench_row {
     int has_followup;
     int has_risk;
     double x[PREDICTOR_COUNT];
-    const char *started_on, *ended_on;
 };
 
-static enum summary_reason reason_parse(const char *text)
-{
-    for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
-        if (text && !strcmp(text, summary_reason_name((enum summary_reason)r)))
-            return (enum summary_reason)r;
-    return SUMMARY_NO_BASELINE;
-}
-
-static int optional_int(struct stmt *st, int col)
-{
-    return stmt_is_null(st, col) ? -1 : (int)stmt_int(st, col);
-}
-
+/* Every column numeric, NULL folded into -1 and text into codes in SQL:
+ * the pass makes one cheap call per column and no text comparison. */
 #define BENCH_COLUMNS                                                        \
-    "SELECT protocol_id, instrument, practitioner_id, complete,"             \
-    " incomplete_reason, improvement, responder, sessions_to_response,"      \
-    " response_event, sustained, has_followup, baseline, age_years, sex,"    \
-    " chronicity_weeks, comorbidities, started_on, ended_on"                 \
-    " FROM episode_summary"
-#define BENCH_ORDER " ORDER BY protocol_id, instrument, practitioner_id"
+    "SELECT practitioner_id, CASE WHEN complete = 1 THEN 0"                  \
+    " WHEN incomplete_reason = 'unknown_instrument' THEN 1"                  \
+    " WHEN incomplete_reason = 'open' THEN 2"                                \
+    " WHEN incomplete_reason = 'no_baseline' THEN 3 ELSE 4 END,"             \
+    " coalesce(improvement, 0), coalesce(responder, -1),"                    \
+    " coalesce(sessions_to_response, -1), coalesce(response_event, -1),"     \
+    " coalesce(sustained, -1), has_followup, baseline IS NOT NULL AND"       \
+    " age_years IS NOT NULL AND chronicity_weeks IS NOT NULL AND"            \
+    " comorbidities IS NOT NULL, coalesce(baseline, 0),"                     \
+    " coalesce(age_years, 0), CASE sex WHEN 'female' THEN 0 WHEN 'male'"     \
+    " THEN 1 WHEN 'other' THEN 2 ELSE 3 END, coalesce(chronicity_weeks, 0),"  \
+    " coalesce(comorbidities, 0) FROM episode_summary"                       \
+    " WHERE protocol_id = :protocol AND instrument = :instrument"            \
+    " ORDER BY practitioner_id"
 
 static void row_read(struct stmt *st, struct bench_row *r)
 {
-    memset(r, 0, sizeof(*r));
-    r->practitioner_id = stmt_int(st, 2);
-    r->complete = stmt_int(st, 3) == 1;
-    r->reason = r->complete ? SUMMARY_COMPLETE : reason_parse(stmt_text(st, 4));
-    r->improvement = stmt_double(st, 5);
-    r->responder = optional_int(st, 6);
-    r->time = optional_int(st, 7);
-    r->event = optional_int(st, 8);
-    r->sustained = optional_int(st, 9);
-    r->has_followup = stmt_int(st, 10) == 1;
-    const char *sex = stmt_text(st, 13);
-    r->has_risk = !stmt_is_null(st, 11) && !stmt_is_null(st, 12) &&
-                  !stmt_is_null(st, 14) && !stmt_is_null(st, 15) && sex;
-    if (r->has_risk) {
-        r->x[PREDICTOR_BASELINE] = stmt_double(st, 11);
-        r->x[PREDICTOR_AGE] = stmt_double(st, 12);
-        r->x[PREDICTOR_FEMALE] = !strcmp(sex, "female");
-        r->x[PREDICTOR_MALE] = !strcmp(sex, "male");
-        r->x[PREDICTOR_OTHER] = !strcmp(sex, "other");
-        r->x[PREDICTOR_UNKNOWN] = !strcmp(sex, "unknown");
-        r->x[PREDICTOR_CHRONICITY] = stmt_double(st, 14);
-        r->x[PREDICTOR_COMORBIDITIES] = stmt_double(st, 15);
-        if (r->x[PREDICTOR_FEMALE] + r->x[PREDICTOR_MALE] +
-                r->x[PREDICTOR_OTHER] + r->x[PREDICTOR_UNKNOWN] != 1)
-            r->has_risk = 0;
-    }
-    r->started_on = stmt_text(st, 16);
-    r->ended_on = stmt_text(st, 17);
+    r->practitioner_id = stmt_int(st, 0);
+    r->reason = (enum summary_reason)stmt_int(st, 1);
+    if (r->reason < SUMMARY_COMPLETE || r->reason >= SUMMARY_REASON_COUNT)
+        BUG("summary reason %d", (int)r->reason);
+    if (r->reason != SUMMARY_COMPLETE)
+        return;
+    r->improvement = stmt_double(st, 2);
+    r->responder = (int)stmt_int(st, 3);
+    r->time = (int)stmt_int(st, 4);
+    r->event = (int)stmt_int(st, 5);
+    r->sustained = (int)stmt_int(st, 6);
+    r->has_followup = stmt_int(st, 7) == 1;
+    r->has_risk = stmt_int(st, 8) == 1;
+    if (!r->has_risk)
+        return;
+    r->x[PREDICTOR_BASELINE] = stmt_double(st, 9);
+    r->x[PREDICTOR_AGE] = stmt_double(st, 10);
+    int sex = (int)stmt_int(st, 11);
+    for (int j = 0; j < 4; j++)
+        r->x[PREDICTOR_FEMALE + j] = sex == j;
+    r->x[PREDICTOR_CHRONICITY] = stmt_double(st, 12);
+    r->x[PREDICTOR_COMORBIDITIES] = stmt_double(st, 13);
 }
 
 static void cell_init(struct bench_cell *c, int64_t practitioner_id)
@@ -117,7 +106,7 @@ static void cell_init(struct bench_cell *c, int64_t practitioner_id)
 static void cell_add(struct bench_group *g, struct bench_cell *c,
                      const struct bench_row *r)
 {
-    if (!r->complete) {
+    if (r->reason != SUMMARY_COMPLETE) {
         c->incomplete[r->reason]++;
         g->incomplete[r->reason]++;
         return;
@@ -145,11 +134,6 @@ static void cell_add(struct bench_group *g, struct bench_cell *c,
         c->sustained += r->sustained;
     }
     c->followups += r->has_followup;
-    if (r->started_on &&
-        (!c->first_start[0] || strcmp(r->started_on, c->first_start) < 0))
-        snprintf(c->first_start, sizeof(c->first_start), "%s", r->started_on);
-    if (r->ended_on && strcmp(r->ended_on, c->last_end) > 0)
-        snprintf(c->last_end, sizeof(c->last_end), "%s", r->ended_on);
     if (r->has_risk) {
         c->n_adjusted++;
         c->sum_y_adjusted += r->improvement;
@@ -470,39 +454,18 @@ static struct bench_cell *cell_new(struct bench_group *g, size_t *alloc,
     return c;
 }
 
-int benchmark_run(struct store *s, const char *protocol,
-                  const char *instrument, const struct thresholds *t,
-                  struct benchmark *out, struct err *e)
+/* Runs one group: its rows in practitioner order (a range of the
+ * clustered primary key). */
+static int group_run(struct store *s, struct bench_group *g,
+                     const struct thresholds *t, struct err *e)
 {
-    memset(out, 0, sizeof(*out));
-    out->thresholds = *t;
-    const char *sql =
-        protocol && instrument
-            ? BENCH_COLUMNS " WHERE protocol_id = :protocol AND"
-                            " instrument = :instrument" BENCH_ORDER
-        : protocol   ? BENCH_COLUMNS " WHERE protocol_id = :protocol"
-                                     BENCH_ORDER
-        : instrument ? BENCH_COLUMNS " WHERE instrument = :instrument"
-                                     BENCH_ORDER
-                     : BENCH_COLUMNS BENCH_ORDER;
-    struct stmt *st = store_prepare(s, sql);
-    if (protocol)
-        stmt_bind_text(st, ":protocol", protocol);
-    if (instrument)
-        stmt_bind_text(st, ":instrument", instrument);
-    size_t group_alloc = 0, cell_alloc = 0;
-    struct bench_group *g = NULL;
+    struct stmt *st = store_prepare(s, BENCH_COLUMNS);
+    stmt_bind_text(st, ":protocol", g->protocol);
+    stmt_bind_text(st, ":instrument", g->instrument);
+    size_t cell_alloc = 0;
     struct bench_cell *c = NULL;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
-        const char *p = stmt_text(st, 0), *i = stmt_text(st, 1);
-        if (!g || strcmp(g->protocol, p) || strcmp(g->instrument, i)) {
-            if (g)
-                group_finish(g, t);
-            g = group_new(out, &group_alloc, p, i);
-            cell_alloc = 0;
-            c = NULL;
-        }
         struct bench_row r;
         row_read(st, &r);
         if (!c || c->practitioner_id != r.practitioner_id)
@@ -510,12 +473,37 @@ int benchmark_run(struct store *s, const char *protocol,
         cell_add(g, c, &r);
     }
     stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    group_finish(g, t);
+    return 0;
+}
+
+int benchmark_run(struct store *s, const char *protocol,
+                  const char *instrument, const struct thresholds *t,
+                  struct benchmark *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    out->thresholds = *t;
+    /* The groups first (few rows), then each group's range in turn. */
+    struct stmt *st = store_prepare(
+        s, "SELECT DISTINCT protocol_id, instrument FROM episode_summary"
+           " WHERE (:protocol IS NULL OR protocol_id = :protocol) AND"
+           " (:instrument IS NULL OR instrument = :instrument)"
+           " ORDER BY protocol_id, instrument");
+    stmt_bind_text(st, ":protocol", protocol);
+    stmt_bind_text(st, ":instrument", instrument);
+    size_t group_alloc = 0;
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1)
+        group_new(out, &group_alloc, stmt_text(st, 0), stmt_text(st, 1));
+    stmt_finalize(st);
+    for (size_t i = 0; rc == 0 && i < out->count; i++)
+        rc = group_run(s, &out->groups[i], t, e);
     if (rc < 0) {
         benchmark_release(out);
         return -1;
     }
-    if (g)
-        group_finish(g, t);
     return 0;
 }
 

@@ -135,8 +135,6 @@ struct bench_cell {
     enum designation designation;
     struct criterion criteria[CRITERION_COUNT];
     long incomplete[SUMMARY_REASON_COUNT]; /* [0]: unused */
-    char first_start[CLOCK_DATE_LEN];  /* data window of complete episodes */
-    char last_end[CLOCK_DATE_LEN];
     /* Accumulators of the pass (owned: times, events). */
     double m2_improvement;
     double sum_y_adjusted, sum_x_adjusted[PREDICTOR_COUNT];
@@ -179,8 +177,10 @@ struct benchmark {
 
 /*
  * Runs the benchmark over the summaries of every group matching the
- * filters (NULL: any protocol, any instrument), in one pass ordered by
- * protocol, instrument and practitioner, with thresholds t. Reads only;
+ * filters (NULL: any protocol, any instrument), with thresholds t: the
+ * groups are listed first, then each group's rows are read in one
+ * sequential pass in practitioner order (a range of the table's clustered
+ * key), keeping only running sums per cell and group. Reads only;
  * the caller holds a transaction when it wants a consistent view.
  * Allocates; see benchmark_release().
  */

@@ -179,11 +179,36 @@ static int choose_cell(const struct benchmark *b,
     return 0;
 }
 
+/* The data window: the earliest start and the latest end of the cell's
+ * complete episodes. */
+static int data_window(struct store *s, const struct bench_group *g,
+                       int64_t practitioner_id, char from[CLOCK_DATE_LEN],
+                       char to[CLOCK_DATE_LEN], struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "SELECT min(started_on), max(ended_on) FROM episode_summary"
+           " WHERE protocol_id = :protocol AND instrument = :instrument AND"
+           " practitioner_id = :practitioner AND complete = 1");
+    stmt_bind_text(st, ":protocol", g->protocol);
+    stmt_bind_text(st, ":instrument", g->instrument);
+    stmt_bind_int(st, ":practitioner", practitioner_id);
+    int rc = stmt_step(st, e);
+    if (rc == 1) {
+        snprintf(from, CLOCK_DATE_LEN, "%s",
+                 stmt_text(st, 0) ? stmt_text(st, 0) : "");
+        snprintf(to, CLOCK_DATE_LEN, "%s",
+                 stmt_text(st, 1) ? stmt_text(st, 1) : "");
+    }
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
 static json_t *claims_build(const struct bench_group *g,
                             const struct bench_cell *c,
                             enum designation target, const char *clinic,
                             int64_t practitioner_id, const char *name,
-                            const char *license, const char *sha256)
+                            const char *license, const char *from,
+                            const char *to, const char *sha256)
 {
     json_t *metrics = report_cell_json(g, c);
     json_object_del(metrics, "protocol");
@@ -224,7 +249,7 @@ static json_t *claims_build(const struct bench_group *g,
         "license", license, "protocol", g->protocol, "instrument",
         g->instrument, "designation", designation_name(target), "metrics",
         metrics, "thresholds", thresholds, "data_window", "from",
-        c->first_start, "to", c->last_end, "data_sha256", sha256, "registry",
+        from, "to", to, "data_sha256", sha256, "registry",
         registry, "definitions", CERTIFY_DEFINITIONS);
 }
 
@@ -285,8 +310,11 @@ static char *certify_locked(struct store *s, const struct certify_request *req,
         err_set(e, ERR_FAIL, "data", "the summaries cannot be encoded");
         goto done;
     }
+    char from[CLOCK_DATE_LEN], to[CLOCK_DATE_LEN];
+    if (data_window(s, g, req->practitioner_id, from, to, e) < 0)
+        goto done;
     claims = claims_build(g, c, target, clinic, req->practitioner_id, name,
-                          license, sha);
+                          license, from, to, sha);
     if (!claims) {
         err_set(e, ERR_FAIL, "certificate", "the claims cannot be built");
         goto done;
@@ -312,8 +340,18 @@ char *certify_issue(struct store *s, const struct actor *caller,
 {
     if (data)
         *data = NULL;
-    if (access_manage(caller, "issue certificates", e) < 0)
+    /* An admin certifies anyone; a therapist only their own cells. */
+    if (!access_is_admin(caller) &&
+        !(caller->role == ROLE_THERAPIST && caller->practitioner_id > 0 &&
+          caller->practitioner_id == req->practitioner_id)) {
+        err_set(e, ERR_AUTH, "practitioner",
+                "only an admin, or a therapist for their own cells, may "
+                "issue certificates");
+        struct err ignored = ERR_INIT;
+        audit_record_refusal(s, caller, "create", "certificate",
+                             req->practitioner_id, 0, "denied", &ignored);
         return NULL;
+    }
     if (req->practitioner_id <= 0)
         return err_set(e, ERR_INPUT, "practitioner", "missing"), NULL;
     if (validate_slug(req->protocol, "protocol", e) < 0 ||

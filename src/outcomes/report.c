@@ -4,6 +4,7 @@
 #include "record/access.h"
 #include "record/audit.h"
 #include "record/summary.h"
+#include "record/validate.h"
 #include "core/util.h"
 
 #include <math.h>
@@ -423,6 +424,8 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
                                  int64_t practitioner_id,
                                  const char *protocol, struct err *e)
 {
+    if (protocol && validate_slug(protocol, "protocol", e) < 0)
+        return NULL;
     if (caller->role == ROLE_RESEARCHER ||
         (caller->role == ROLE_THERAPIST &&
          caller->practitioner_id != practitioner_id)) {
@@ -570,6 +573,9 @@ json_t *report_registry_json(struct store *s, const struct actor *caller,
                              const char *protocol, const char *instrument,
                              struct err *e)
 {
+    if ((protocol && validate_slug(protocol, "protocol", e) < 0) ||
+        (instrument && validate_slug(instrument, "instrument", e) < 0))
+        return NULL;
     if (store_begin(s, e) < 0)
         return NULL;
     struct thresholds t;

@@ -39,3 +39,18 @@ expect_refused 2 "thresholds set: value: '' is not a number" ts thresholds set s
 expect_refused 2 "value" ts thresholds set sustained_rate
 expect_ok ts --json thresholds show
 assert_eq "$(json 'this.min_episodes')" "30"
+
+# Reports refuse malformed input with the field named, changing nothing.
+expect_refused 2 "report practitioner: id: 'x' is not a record id" ts report practitioner x
+expect_refused 2 "report practitioner: id: no practitioner 4" ts report practitioner 4
+expect_refused 2 "report practitioner: protocol: " ts report practitioner 1 --protocol "Low Back"
+expect_refused 2 "report registry: instrument: " ts report registry --instrument "NPRS;"
+expect_refused 2 "report registry: csv: give either --csv or --json" ts --json report registry --csv
+expect_refused 2 "report episode: id: '0' is not a record id" ts report episode 0
+expect_refused 2 "report: " ts report nonsense
+expect_ok ts --json report registry --protocol no-such-protocol
+assert_eq "$(json 'this.cells.length + this.models.length')" "0"
+expect_refused 2 "certify: out" ts certify --practitioner 1 --protocol low-back-pain
+expect_refused 2 "certify: practitioner: 'one' is not a record id" ts certify --practitioner one --protocol low-back-pain --out x.json
+expect_refused 2 "certify: protocol: " ts certify --practitioner 1 --protocol "Low Back" --out x.json
+[ ! -e x.json ] || fail "a refused certify left a file"

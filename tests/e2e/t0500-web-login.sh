@@ -121,13 +121,6 @@ assert_eq "$OUT" "$wrong_pw" "refusal for an unknown account"
 assert_eq "$(json 'this.error.message')" "unknown email or wrong password"
 [ -z "$(header Set-Cookie)" ] || fail "a refused login set a cookie"
 
-# Timing: an unknown account costs an Argon2id verification too.
-t0=$(date +%s%N); http POST /api/v1/session '{"email":"admin@clinic.example","password":"wrong password here"}'; t1=$(date +%s%N)
-http POST /api/v1/session '{"email":"ghost@clinic.example","password":"wrong password here"}'; t2=$(date +%s%N)
-known=$(( (t1 - t0) / 1000000 )); unknown=$(( (t2 - t1) / 1000000 ))
-echo "refusal time: known account ${known} ms, unknown ${unknown} ms"
-[ "$unknown" -gt $((known / 3)) ] || fail "an unknown account answers much faster ($unknown ms vs $known ms)"
-
 # Malformed login bodies name the field.
 http POST /api/v1/session '{"email":"admin@clinic.example"}'
 expect_status 422

