@@ -8,6 +8,11 @@
  * (":name") and bound through stmt_bind_*; a statement that fails to prepare
  * is a bug in the program (BUG), not an input error.
  *
+ * A store (a connection and its statements) is used by one thread at a
+ * time; threads that share a database each take their own store, or pass
+ * one from thread to thread as the web server's pool does (SQLite's
+ * multi-thread mode, SQLITE_OPEN_NOMUTEX).
+ *
  * Ownership: store_open() allocates the store, store_close() frees it.
  * store_prepare() allocates a statement, stmt_finalize() frees it. Text
  * returned by stmt_text() belongs to the statement and is valid until the
@@ -37,6 +42,11 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
                struct err *e);
 void store_close(struct store *s);
 const char *store_path(const struct store *s);
+/* Tunes the connection for long sequential reads (the outcome reports'
+ * passes over every summary): the file is read through a memory map (up
+ * to 1 GiB; the rest as usual) and the page cache grows to 64 MiB. Only
+ * speed changes; once per store, later calls do nothing. */
+void store_prefer_scans(struct store *s);
 /* The schema version this binary writes (the number of migrations). */
 int store_schema_version(void);
 
