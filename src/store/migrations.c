@@ -8,42 +8,38 @@
  */
 
 /* Parts of migration 6 (never change them: append a migration instead).
- * The compact row of summary row r (see migration 6). */
+ * The compact row of summary row r (see migration 6); the reason relies
+ * on the table's checks (incomplete_reason NULL exactly when complete).
+ * In SQL, << and | share one precedence: every shift is parenthesised. */
 #define OUTCOME_ROW_CODE(r)                                                  \
-    " ((CASE WHEN " r ".complete = 1 THEN 0"                                 \
-    " WHEN " r ".incomplete_reason = 'unknown_instrument' THEN 1"            \
-    " WHEN " r ".incomplete_reason = 'open' THEN 2"                          \
-    " WHEN " r ".incomplete_reason = 'no_baseline' THEN 3 ELSE 4 END)"       \
-    " | (coalesce(" r ".responder + 1, 0) << 3)"                             \
+    " (CASE " r ".incomplete_reason WHEN 'unknown_instrument' THEN 1"        \
+    " WHEN 'open' THEN 2 WHEN 'no_baseline' THEN 3 WHEN 'no_discharge'"      \
+    " THEN 4 ELSE 0 END | (coalesce(" r ".responder + 1, 0) << 3)"           \
     " | (coalesce(" r ".response_event + 1, 0) << 5)"                        \
-    " | (coalesce(" r ".sustained + 1, 0) << 7)"                             \
-    " | (" r ".has_followup << 9)"                                           \
-    " | ((CASE " r ".sex WHEN 'female' THEN 0 WHEN 'male' THEN 1"            \
-    " WHEN 'other' THEN 2 ELSE 3 END) << 10)"                                \
-    " | ((" r ".baseline IS NOT NULL AND " r ".age_years IS NOT NULL AND "   \
-    r ".chronicity_weeks IS NOT NULL AND " r ".comorbidities IS NOT NULL)"   \
-    " << 12)"                                                                \
+    " | (coalesce(" r ".sustained + 1, 0) << 7) | (" r ".has_followup << 9)" \
+    " | (CASE " r ".sex WHEN 'female' THEN 0 WHEN 'male' THEN 1"             \
+    " WHEN 'other' THEN 2 ELSE 3 END << 10)"                                 \
+    " | ((" r ".baseline + " r ".age_years + " r ".chronicity_weeks + " r    \
+    ".comorbidities IS NOT NULL) << 12)"                                     \
     " | (CASE WHEN " r ".sessions_to_response >= 0 THEN ("                   \
     r ".sessions_to_response + 1) << 16 ELSE 0 END)) "
+/* NULL when a factor is missing (NULL propagates through | and <<). */
 #define OUTCOME_ROW_RISK(r)                                                  \
-    " (CASE WHEN " r ".baseline IS NOT NULL AND " r ".age_years IS NOT NULL" \
-    " AND " r ".chronicity_weeks IS NOT NULL AND " r ".comorbidities IS NOT" \
-    " NULL THEN " r ".age_years | (" r ".chronicity_weeks << 21) | ("        \
-    r ".comorbidities << 42) END) "
+    " (" r ".age_years | (" r ".chronicity_weeks << 21) | (" r               \
+    ".comorbidities << 42)) "
 /* Trigger bodies: add the compact row of r (refusing values out of its
- * ranges) and raise its group's generation; remove it and raise it. */
+ * ranges: the bitwise or of the factors is out of 0 to 2^21 - 1 exactly
+ * when one of them is, and the factors matter only when all are
+ * recorded) and raise its group's generation; remove it and raise it. */
 #define OUTCOME_ROW_ADD(r)                                                   \
-    "SELECT RAISE(ABORT, 'episode_summary: a value is out of the range of"  \
-    " the compact outcome row (ages, chronicity and comorbidities 0 to"     \
-    " 2097151, sessions to response at most 2^40)') WHERE " r ".age_years"  \
-    " NOT BETWEEN 0 AND 2097151 OR " r ".chronicity_weeks NOT BETWEEN 0"    \
-    " AND 2097151 OR " r ".comorbidities NOT BETWEEN 0 AND 2097151 OR "     \
-    r ".sessions_to_response > 1099511627776;"                              \
+    "SELECT RAISE(ABORT, 'episode_summary: a risk factor or the sessions"   \
+    " to response is out of range') WHERE (" r ".age_years | " r            \
+    ".chronicity_weeks | " r ".comorbidities) NOT BETWEEN 0 AND 2097151"    \
+    " OR " r ".sessions_to_response > 1099511627776;"                       \
     "INSERT INTO outcome_group (protocol_id, instrument) VALUES ("           \
     r ".protocol_id, " r ".instrument) ON CONFLICT (protocol_id,"            \
     " instrument) DO UPDATE SET generation = generation + 1;"                \
-    "INSERT INTO outcome_row (group_id, practitioner_id, episode_id, code,"  \
-    " improvement, baseline, risk) VALUES ((SELECT id FROM outcome_group"    \
+    "INSERT INTO outcome_row VALUES ((SELECT id FROM outcome_group"          \
     " WHERE protocol_id = " r ".protocol_id AND instrument = " r             \
     ".instrument), " r ".practitioner_id, " r ".episode_id,"                 \
     OUTCOME_ROW_CODE(r) ", " r ".improvement, " r ".baseline,"               \
@@ -301,9 +297,10 @@ const char *const store_migrations[] = {
      * female, 1 male, 2 other, 3 anything else; 12 every risk factor
      * recorded; 16 and up sessions_to_response + 1, 0 when NULL), and the
      * risk factors in one integer `risk` (age_years | chronicity_weeks <<
-     * 21 | comorbidities << 42, NULL unless every factor is recorded).
+     * 21 | comorbidities << 42, NULL when one is missing).
      * Triggers keep both in step with episode_summary, whoever writes it,
-     * and refuse a value out of those ranges. outcome_model caches each
+     * and refuse a value out of those ranges; summary rows are replaced
+     * (deleted and inserted), never updated. outcome_model caches each
      * group's fitted registry model (docs/outcomes.md), valid while its
      * generation, version and min_per_predictor match. */
     "CREATE TABLE outcome_group ("
@@ -345,8 +342,9 @@ const char *const store_migrations[] = {
     " BEGIN " OUTCOME_ROW_ADD("new") " END;"
     "CREATE TRIGGER episode_summary_delete AFTER DELETE ON episode_summary"
     " BEGIN " OUTCOME_ROW_REMOVE("old") " END;"
-    "CREATE TRIGGER episode_summary_update AFTER UPDATE ON episode_summary"
-    " BEGIN " OUTCOME_ROW_REMOVE("old") OUTCOME_ROW_ADD("new") " END;",
+    "CREATE TRIGGER episode_summary_update BEFORE UPDATE ON episode_summary"
+    " BEGIN SELECT RAISE(ABORT, 'episode_summary rows are replaced, not"
+    " updated'); END;",
 };
 
 const int store_migration_count =
