@@ -8,10 +8,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Statements given back by stmt_finalize() are kept, reset and unbound,
+ * and handed out again by store_prepare() for the same SQL: compiling a
+ * statement (with the triggers it fires) costs far more than running it.
+ * At most this many; the oldest goes first. */
+#define STORE_CACHED_STATEMENTS 64
+
 struct store {
     sqlite3 *db;
     char *path;
     int scans; /* store_prefer_scans() applied */
+    sqlite3_stmt *cached[STORE_CACHED_STATEMENTS]; /* ring, oldest first */
+    size_t cached_first, cached_count;
 };
 
 /* store_prefer_scans(): memory-map up to 1 GiB of the file and keep up to
@@ -147,6 +155,9 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; i < s->cached_count; i++)
+        sqlite3_finalize(
+            s->cached[(s->cached_first + i) % STORE_CACHED_STATEMENTS]);
     if (s->db)
         sqlite3_close_v2(s->db);
     free(s->path);
@@ -176,10 +187,47 @@ void store_rollback(struct store *s)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* Takes a kept statement of this SQL out of the cache, or NULL. */
+static sqlite3_stmt *cache_take(struct store *s, const char *sql)
+{
+    for (size_t i = s->cached_count; i-- > 0;) {
+        size_t at = (s->cached_first + i) % STORE_CACHED_STATEMENTS;
+        sqlite3_stmt *st = s->cached[at];
+        if (strcmp(sqlite3_sql(st), sql) != 0)
+            continue;
+        /* Close the gap: later entries move one place back. */
+        for (size_t j = i + 1; j < s->cached_count; j++) {
+            size_t from = (s->cached_first + j) % STORE_CACHED_STATEMENTS;
+            size_t to = (s->cached_first + j - 1) % STORE_CACHED_STATEMENTS;
+            s->cached[to] = s->cached[from];
+        }
+        s->cached_count--;
+        return st;
+    }
+    return NULL;
+}
+
+/* Keeps a statement (reset, unbound) for a later store_prepare(). */
+static void cache_put(struct store *s, sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (s->cached_count == STORE_CACHED_STATEMENTS) {
+        sqlite3_finalize(s->cached[s->cached_first]);
+        s->cached_first = (s->cached_first + 1) % STORE_CACHED_STATEMENTS;
+        s->cached_count--;
+    }
+    s->cached[(s->cached_first + s->cached_count++) %
+              STORE_CACHED_STATEMENTS] = st;
+}
+
 struct stmt *store_prepare(struct store *s, const char *sql)
 {
     struct stmt *st = xcalloc(1, sizeof(*st));
     st->store = s;
+    st->st = cache_take(s, sql);
+    if (st->st)
+        return st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL) != SQLITE_OK)
         BUG("unable to prepare '%s': %s", sql, sqlite3_errmsg(s->db));
     return st;
@@ -283,7 +331,8 @@ void stmt_finalize(struct stmt *st)
 {
     if (!st)
         return;
-    sqlite3_finalize(st->st);
+    if (st->st)
+        cache_put(st->store, st->st);
     free(st);
 }
 

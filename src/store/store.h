@@ -14,7 +14,9 @@
  * multi-thread mode, SQLITE_OPEN_NOMUTEX).
  *
  * Ownership: store_open() allocates the store, store_close() frees it.
- * store_prepare() allocates a statement, stmt_finalize() frees it. Text
+ * store_prepare() allocates a statement, stmt_finalize() frees it (the
+ * compiled statement, reset and unbound, is kept by the store for the
+ * next store_prepare() of the same SQL text; up to 64 of them). Text
  * returned by stmt_text() belongs to the statement and is valid until the
  * next step, reset or finalize.
  */
