@@ -47,7 +47,7 @@ struct bench_row {
     double x[PREDICTOR_COUNT];
 };
 
-/* The compact rows (outcome_row, migration 6): every flag in `code`, the
+/* The compact rows (outcome_row, migration 7): every flag in `code`, the
  * risk factors in `risk`; the pass makes one cheap call per column it
  * needs and no text comparison. */
 #define ROW_COLUMNS                                                          \

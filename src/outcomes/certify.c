@@ -343,8 +343,18 @@ char *certify_issue(struct store *s, const struct actor *caller,
 {
     if (data)
         *data = NULL;
-    if (access_manage(caller, "issue certificates", e) < 0)
+    /* An admin certifies anyone; a therapist only their own cells. */
+    if (!access_is_admin(caller) &&
+        !(caller->role == ROLE_THERAPIST && caller->practitioner_id > 0 &&
+          caller->practitioner_id == req->practitioner_id)) {
+        err_set(e, ERR_AUTH, "practitioner",
+                "only an admin, or a therapist for their own cells, may "
+                "issue certificates");
+        struct err ignored = ERR_INIT;
+        audit_record_refusal(s, caller, "create", "certificate",
+                             req->practitioner_id, 0, "denied", &ignored);
         return NULL;
+    }
     if (req->practitioner_id <= 0)
         return err_set(e, ERR_INPUT, "practitioner", "missing"), NULL;
     if (validate_slug(req->protocol, "protocol", e) < 0 ||

@@ -43,8 +43,9 @@ struct certify_request {
 
 /*
  * Checks the request and the cell, builds the claims and signs them with
- * the clinic's key (clinic_key_load_secret, certificate_sign). Admins
- * only (ERR_AUTH). Refuses with ERR_REFUSED, field the first unmet
+ * the clinic's key (clinic_key_load_secret, certificate_sign). An admin
+ * certifies any practitioner, a therapist only themself (anyone else gets
+ * ERR_AUTH, field "practitioner", audited as "denied"). Refuses with ERR_REFUSED, field the first unmet
  * criterion's name ("min_episodes", "responder_lower_bound", "mcid", ...)
  * and a message with the required and observed values, when the cell does
  * not meet the designation; ERR_NOT_FOUND (field "practitioner") for an

@@ -7,8 +7,8 @@
  * generator carry synthetic = 1.
  */
 
-/* Parts of migration 6 (never change them: append a migration instead).
- * The compact row of summary row r (see migration 6); the reason relies
+/* Parts of migration 7 (never change them: append a migration instead).
+ * The compact row of summary row r (see migration 7); the reason relies
  * on the table's checks (incomplete_reason NULL exactly when complete).
  * In SQL, << and | share one precedence: every shift is parenthesised. */
 #define OUTCOME_ROW_CODE(r)                                                  \
@@ -285,7 +285,20 @@ const char *const store_migrations[] = {
     "  practitioner_id INTEGER PRIMARY KEY REFERENCES practitioner(id),"
     "  label TEXT NOT NULL UNIQUE"
     ");",
-    /* 6: outcome reports at registry scale (docs/outcomes.md, "Speed").
+    /* 6: patients' identifiers in other systems (an EHR's medical record
+     * number, ...), by which an imported FHIR Patient is matched to the
+     * patient already in the record (src/docs/fhir.h). */
+    "CREATE TABLE patient_identifier ("
+    "  id INTEGER PRIMARY KEY,"
+    "  patient_id INTEGER NOT NULL REFERENCES patient(id),"
+    "  system TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  UNIQUE (system, value)"
+    ");"
+    "CREATE INDEX patient_identifier_by_patient"
+    "  ON patient_identifier(patient_id);",
+    /* 7: outcome reports at registry scale (docs/outcomes.md, "Speed").
      * outcome_group interns each protocol x instrument to a small id and
      * carries a generation, raised by every change of its summaries.
      * outcome_row is the compact copy of each summary row that the

@@ -17,6 +17,7 @@
 struct store {
     sqlite3 *db;
     char *path;
+    int depth; /* open store_begin()s: 1 the transaction, more savepoints */
     int scans; /* store_prefer_scans() applied */
     sqlite3_stmt *cached[STORE_CACHED_STATEMENTS]; /* ring, oldest first */
     size_t cached_first, cached_count;
@@ -169,22 +170,68 @@ const char *store_path(const struct store *s)
     return s->path;
 }
 
+/* SQLite ends a transaction by itself after some errors (a full disk, an
+ * interrupt): then no level is open any more. */
+static void sync_depth(struct store *s)
+{
+    if (sqlite3_get_autocommit(s->db))
+        s->depth = 0;
+}
+
 int store_begin(struct store *s, struct err *e)
 {
-    return store_exec(s, "BEGIN IMMEDIATE", e);
+    sync_depth(s);
+    if (s->depth == 0) {
+        if (store_exec(s, "BEGIN IMMEDIATE", e) < 0)
+            return -1;
+    } else {
+        char sql[48];
+        snprintf(sql, sizeof(sql), "SAVEPOINT store_level_%d", s->depth);
+        if (store_exec(s, sql, e) < 0)
+            return -1;
+    }
+    s->depth++;
+    return 0;
 }
 
 int store_commit(struct store *s, struct err *e)
 {
-    if (sqlite3_get_autocommit(s->db))
+    sync_depth(s);
+    if (s->depth == 0)
         return 0;
-    return store_exec(s, "COMMIT", e);
+    if (s->depth == 1) {
+        if (store_exec(s, "COMMIT", e) < 0)
+            return -1;
+        s->depth = 0;
+        return 0;
+    }
+    char sql[48];
+    snprintf(sql, sizeof(sql), "RELEASE store_level_%d", s->depth - 1);
+    if (store_exec(s, sql, e) < 0)
+        return -1;
+    s->depth--;
+    return 0;
 }
 
 void store_rollback(struct store *s)
 {
-    if (!sqlite3_get_autocommit(s->db))
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    sync_depth(s);
+    if (s->depth <= 1) {
+        if (!sqlite3_get_autocommit(s->db))
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        s->depth = 0;
+        return;
+    }
+    char sql[96];
+    snprintf(sql, sizeof(sql), "ROLLBACK TO store_level_%d; "
+             "RELEASE store_level_%d", s->depth - 1, s->depth - 1);
+    sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    s->depth--;
+}
+
+int store_depth(const struct store *s)
+{
+    return sqlite3_get_autocommit(s->db) ? 0 : s->depth;
 }
 
 /* Takes a kept statement of this SQL out of the cache, or NULL. */

@@ -53,10 +53,17 @@ void store_prefer_scans(struct store *s);
 int store_schema_version(void);
 
 /* Transactions: one per user action. store_begin takes the write lock at
- * once (BEGIN IMMEDIATE). store_rollback is safe when none is open. */
+ * once (BEGIN IMMEDIATE). store_rollback is safe when none is open.
+ * They nest: a store_begin inside an open transaction opens a savepoint,
+ * whose store_commit releases it (the work lands only with the outermost
+ * commit) and whose store_rollback undoes only the inner level. So an
+ * action made of several record calls (importing a bundle) wraps them in
+ * one transaction of its own, and one failure undoes them all. */
 int store_begin(struct store *s, struct err *e);
 int store_commit(struct store *s, struct err *e);
 void store_rollback(struct store *s);
+/* Levels open: 0 outside a transaction, 1 in one, more in savepoints. */
+int store_depth(const struct store *s);
 /* Runs one or more statements without parameters. */
 int store_exec(struct store *s, const char *sql, struct err *e);
 

@@ -47,6 +47,24 @@ static const struct route routes[] = {
     {"GET", "/api/v1/catalog/protocols/{protocol}/plan", api_protocol_plan, 0},
     {"GET", "/api/v1/instruments", api_instruments_list, 0},
     {"GET", "/api/v1/instruments/{code}", api_instrument_show, 0},
+    /* Outcome reports, certificates and thresholds (api_report.c). */
+    {"GET", "/api/v1/episodes/{id}/report", api_episode_report, 0},
+    {"GET", "/api/v1/practitioners/{id}/report", api_practitioner_report, 0},
+    {"GET", "/api/v1/registry/report", api_registry_report, 0},
+    {"POST", "/api/v1/certificates", api_certificates_create, 0},
+    {"POST", "/api/v1/certificates/verify", api_certificates_verify,
+     ROUTE_PUBLIC},
+    {"GET", "/api/v1/clinic/public-key", api_clinic_public_key, ROUTE_PUBLIC},
+    {"GET", "/api/v1/thresholds", api_thresholds_show, 0},
+    {"PUT", "/api/v1/thresholds/{name}", api_threshold_update, 0},
+    /* FHIR R4 (api_fhir.c): application/fhir+json, OperationOutcome
+     * errors. */
+    {"GET", "/fhir/r4/metadata", api_fhir_metadata, ROUTE_PUBLIC},
+    {"GET", "/fhir/r4/Patient/{id}", api_fhir_patient_read, 0},
+    {"GET", "/fhir/r4/Patient/{id}/$everything", api_fhir_patient_everything,
+     0},
+    {"GET", "/fhir/r4/Observation", api_fhir_observation_search, 0},
+    {"POST", "/fhir/r4", api_fhir_transaction, 0},
 };
 
 void web_config_default(struct web_config *c)
@@ -73,9 +91,14 @@ static void security_headers(struct web_ctx *w, int cacheable)
                              cacheable ? "public, max-age=3600" : "no-store");
 }
 
+static int is_fhir(const struct http_request *req)
+{
+    return str_starts_with(req->path, "/fhir/");
+}
+
 static int is_api(const struct http_request *req)
 {
-    return str_starts_with(req->path, "/api/");
+    return str_starts_with(req->path, "/api/") || is_fhir(req);
 }
 
 /* Replaces whatever the handler wrote with the error reply for w->err. */
@@ -103,6 +126,10 @@ static void reply_error(struct web_ctx *w, int page)
     if (status == 401 && w->req && is_api(w->req))
         http_response_set_header(w->resp, "WWW-Authenticate",
                                  "Cookie realm=\"touchstone\"");
+    if (w->req && is_fhir(w->req)) {
+        api_fhir_reply_error(w, status);
+        return;
+    }
     if (page) {
         page_error(w, status, w->err.message);
         return;
@@ -172,9 +199,11 @@ static int parse_body(struct web_ctx *w, int page)
                              "the form data is malformed");
         return 0;
     }
-    if (strcmp(media, "application/json"))
+    if (strcmp(media, "application/json") &&
+        !(is_fhir(req) && !strcmp(media, "application/fhir+json")))
         return web_error(w, 415, "unsupported_media_type", "Content-Type",
-                         "the body must be application/json");
+                         "the body must be application/json%s",
+                         is_fhir(req) ? " or application/fhir+json" : "");
     json_error_t je;
     w->json = json_loadb(req->body.data, req->body.len,
                          JSON_REJECT_DUPLICATES, &je);

@@ -85,6 +85,25 @@ expect_all GET /api/v1/catalog/protocols/no-such-protocol "" 404 404 404 404 401
 expect_all GET /api/v1/instruments ""                   200 200 200 200 401
 expect_all GET /api/v1/instruments/odi ""               200 200 200 200 401
 
+# Outcome reports: an episode's like the episode; a practitioner's report
+# only to an admin and the practitioner themself (others: as if missing);
+# the registry to every role (anonymised). Thresholds: any login reads
+# them. The clinic's public key and the verification of a certificate
+# need no login.
+expect_all GET /api/v1/episodes/$EA/report ""           200 200 404 404 401
+expect_all GET /api/v1/episodes/99999/report ""         404 404 404 404 401
+expect_all GET /api/v1/practitioners/$P1/report ""      200 200 404 404 401
+expect_all GET "/api/v1/practitioners/$P1/report?protocol=low-back-pain" "" 200 200 404 404 401
+expect_all GET /api/v1/practitioners/99999/report ""    404 404 404 404 401
+expect_all GET /api/v1/registry/report ""               200 200 200 200 401
+expect_all GET "/api/v1/registry/report?protocol=low-back-pain&instrument=nprs" "" 200 200 200 200 401
+expect_all GET /api/v1/thresholds ""                    200 200 200 200 401
+expect_all GET /api/v1/clinic/public-key ""             200 200 200 200 200
+expect_all POST /api/v1/certificates/verify '{"certificate":{},"signature":{}}' 200 200 200 200 200
+as therapist-b GET /api/v1/practitioners/$P1/report; foreign=$OUT
+as therapist-b GET /api/v1/practitioners/99999/report; missing=$OUT
+assert_eq "$(sed "s/$P1/N/" <<<"$foreign")" "$(sed "s/99999/N/" <<<"$missing")" "foreign vs missing report"
+
 # What each sees in the lists.
 total() { as "$1" GET "$2"; json 'this.total'; }
 assert_eq "$(total admin /api/v1/patients)" 2
@@ -131,6 +150,11 @@ sess='{"start":"2026-06-08T10:00:00Z","minutes":45,"phases":[{"name":"introducto
 expect_all POST /api/v1/episodes/$EA/sessions "$sess"  201 201 404 404 401
 obs='{"instrument":"nprs","timepoint":"baseline","at":"2026-06-01T09:55:00Z","value":6}'
 expect_all POST /api/v1/episodes/$EA/observations "$obs" 201 201 404 404 401
+# Certificates: an admin for anyone, a therapist for their own cells
+# (here refused, 422: no complete episode yet); thresholds: admins only.
+cert="{\"practitioner_id\":$P1,\"protocol\":\"low-back-pain\",\"instrument\":\"nprs\"}"
+expect_all POST /api/v1/certificates "$cert"           422 422 403 403 401
+expect_all PUT /api/v1/thresholds/min_episodes '{"value":20}' 200 403 403 403 401
 # Opening episodes: a therapist only in their own name and for their own
 # patients; a researcher never.
 as therapist-a POST /api/v1/patients '{"name":"Synthetic Patient Gamma","dob":"1965-04-04","sex":"female"}'

@@ -453,7 +453,8 @@ Test(outcomes, certificates_follow_the_designation)
     cr_assert_null(certify_issue(s, &actor_cli, &req, NULL, &e));
     cr_assert_eq(e.code, ERR_REFUSED);
     cr_assert_str_eq(e.field, "mcid");
-    /* Another practitioner is refused; a therapist may not certify. */
+    /* Another practitioner is refused; a therapist certifies their own
+     * cell only, and a researcher nobody. */
     req.instrument = "nprs";
     req.practitioner_id = ids[3];
     cr_assert_null(certify_issue(s, &actor_cli, &req, NULL, &e));
@@ -462,8 +463,22 @@ Test(outcomes, certificates_follow_the_designation)
                        .practitioner_id = ids[0], .name = "t@example.invalid",
                        .client = "test"};
     req.practitioner_id = ids[0];
+    doc = certify_issue(s, &th, &req, NULL, &e);
+    cr_assert_not_null(doc, "%s: %s", e.field, e.message);
+    free(doc);
+    req.practitioner_id = ids[3];
+    e = (struct err)ERR_INIT;
     cr_assert_null(certify_issue(s, &th, &req, NULL, &e));
     cr_assert_eq(e.code, ERR_AUTH);
+    struct actor re = {.user_id = 8, .role = ROLE_RESEARCHER,
+                       .name = "r@example.invalid", .client = "test"};
+    req.practitioner_id = ids[0];
+    cr_assert_null(certify_issue(s, &re, &req, NULL, &e));
+    cr_assert_eq(e.code, ERR_AUTH);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM audit WHERE"
+                                    " record_type = 'certificate' AND"
+                                    " outcome = 'denied'"),
+                 2);
 }
 
 Test(outcomes, reports_follow_the_access_rules)
