@@ -775,6 +775,7 @@ static int model_load(struct store *s, struct bench_group *g,
 static int group_run(struct store *s, struct bench_group *g,
                      const struct thresholds *t, struct err *e)
 {
+    store_prefer_scans(s);
     struct stmt *st = store_prepare(
         s, ROW_COLUMNS " WHERE group_id = :group"
                        " ORDER BY practitioner_id, episode_id");
@@ -805,7 +806,6 @@ int benchmark_run(struct store *s, const char *protocol,
 {
     memset(out, 0, sizeof(*out));
     out->thresholds = *t;
-    store_prefer_scans(s);
     int rc = groups_list(s, protocol, instrument, out, e);
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = group_run(s, &out->groups[i], t, e);
