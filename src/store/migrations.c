@@ -358,6 +358,33 @@ const char *const store_migrations[] = {
     "CREATE TRIGGER episode_summary_update BEFORE UPDATE ON episode_summary"
     " BEGIN SELECT RAISE(ABORT, 'episode_summary rows are replaced, not"
     " updated'); END;",
+    /* 8: faster inserts of observations (bulk import, the registry
+     * generator). SQLite evaluates a CHECK with an IN list of more than
+     * two values by building a temporary b-tree at every insert; the
+     * timepoint check becomes the same test written as comparisons. The
+     * table is rebuilt with the same columns, rows and index (nothing
+     * refers to it). */
+    "CREATE TABLE observation_rebuilt ("
+    "  id INTEGER PRIMARY KEY,"
+    "  episode_id INTEGER NOT NULL REFERENCES episode(id),"
+    "  session_id INTEGER REFERENCES session(id),"
+    "  instrument TEXT NOT NULL,"
+    "  timepoint TEXT NOT NULL"
+    "    CHECK (timepoint = 'baseline' OR timepoint = 'pre'"
+    "      OR timepoint = 'post' OR timepoint = 'followup'),"
+    "  observed_at TEXT NOT NULL,"
+    "  items TEXT," /* JSON array of item responses (null: not answered) */
+    "  total REAL NOT NULL," /* computed by the instrument's scoring rule */
+    "  created_at TEXT NOT NULL"
+    ");"
+    "INSERT INTO observation_rebuilt (id, episode_id, session_id, instrument,"
+    "  timepoint, observed_at, items, total, created_at)"
+    "  SELECT id, episode_id, session_id, instrument, timepoint, observed_at,"
+    "  items, total, created_at FROM observation;"
+    "DROP TABLE observation;"
+    "ALTER TABLE observation_rebuilt RENAME TO observation;"
+    "CREATE INDEX observation_by_episode"
+    "  ON observation(episode_id, instrument, observed_at);",
 };
 
 const int store_migration_count =

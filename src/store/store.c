@@ -317,6 +317,39 @@ void stmt_bind_null(struct stmt *st, const char *name)
     sqlite3_bind_null(st->st, param(st, name));
 }
 
+int stmt_param_index(struct stmt *st, const char *name)
+{
+    return param(st, name);
+}
+
+void stmt_bind_int_at(struct stmt *st, int index, int64_t v)
+{
+    sqlite3_bind_int64(st->st, index, v);
+}
+
+void stmt_bind_double_at(struct stmt *st, int index, double v)
+{
+    sqlite3_bind_double(st->st, index, v);
+}
+
+void stmt_bind_text_at(struct stmt *st, int index, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st->st, index, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st->st, index);
+}
+
+void stmt_bind_null_at(struct stmt *st, int index)
+{
+    sqlite3_bind_null(st->st, index);
+}
+
+void stmt_rewind(struct stmt *st)
+{
+    sqlite3_reset(st->st);
+}
+
 int stmt_step(struct stmt *st, struct err *e)
 {
     int rc = sqlite3_step(st->st);

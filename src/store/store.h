@@ -75,6 +75,19 @@ void stmt_bind_text(struct stmt *st, const char *name, const char *v);
 void stmt_bind_blob(struct stmt *st, const char *name, const void *v,
                     int len);
 void stmt_bind_null(struct stmt *st, const char *name);
+/*
+ * For statements run millions of times (bulk import): the index of a named
+ * parameter, looked up once (BUG when the statement has none), and binders
+ * by that index. stmt_bind_text_at does not copy: the text must stay valid
+ * until the statement has been stepped (every bulk row rebinds all its
+ * parameters). stmt_rewind resets the statement keeping its bindings.
+ */
+int stmt_param_index(struct stmt *st, const char *name);
+void stmt_bind_int_at(struct stmt *st, int index, int64_t v);
+void stmt_bind_double_at(struct stmt *st, int index, double v);
+void stmt_bind_text_at(struct stmt *st, int index, const char *v);
+void stmt_bind_null_at(struct stmt *st, int index);
+void stmt_rewind(struct stmt *st);
 /* 1 when a row is ready, 0 when done, -1 on failure (e filled). */
 int stmt_step(struct stmt *st, struct err *e);
 int64_t stmt_int(struct stmt *st, int col);
