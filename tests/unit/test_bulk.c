@@ -553,7 +553,7 @@ Test(bulk, rows_are_checked_with_the_records_rules_and_columns_named)
     rc = row(b, BULK_OBSERVATIONS, &e, "episode_id", "20", "instrument",
              "nprs", "timepoint", "post", "session_id", "30", "observed_at",
              "2026-01-05T11:00:00Z", "total", "11", NULL);
-    refused(rc, &e, "value", "outside 0-10");
+    refused(rc, &e, "total", "outside 0-10");
     rc = row(b, BULK_OBSERVATIONS, &e, "episode_id", "20", "instrument",
              "nprs", "timepoint", "post", "session_id", "30", "observed_at",
              "2026-01-05T09:59:00Z", "total", "4", NULL);
