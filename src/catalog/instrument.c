@@ -310,31 +310,37 @@ static int check_item(const struct instrument *in, int i, double v,
     const char *field = in->item_labels[i];
     if (!isfinite(v))
         return err_set(e, ERR_INPUT, field, "not a finite number");
-    format_number(val, sizeof(val), v);
-    format_number(a, sizeof(a), in->item_min[i]);
-    format_number(b, sizeof(b), in->item_max[i]);
-    if (v < in->item_min[i] || v > in->item_max[i])
+    /* Numbers are formatted only for a message: scoring runs for every
+     * row of a bulk import. */
+    if (v < in->item_min[i] || v > in->item_max[i]) {
+        format_number(val, sizeof(val), v);
+        format_number(a, sizeof(a), in->item_min[i]);
+        format_number(b, sizeof(b), in->item_max[i]);
         return err_set(e, ERR_INPUT, field, "%s is outside %s-%s for %s", val,
                        a, b, in->code);
-    if (in->integer_items && v != floor(v))
+    }
+    if (in->integer_items && v != floor(v)) {
+        format_number(val, sizeof(val), v);
         return err_set(e, ERR_INPUT, field, "%s is not a whole number", val);
+    }
     if (in->allowed_count) {
         int ok = 0;
-        struct buf list = BUF_INIT;
-        for (int k = 0; k < in->allowed_count; k++) {
+        for (int k = 0; k < in->allowed_count; k++)
             if (v == in->allowed[k])
                 ok = 1;
-            char num[32];
-            format_number(num, sizeof(num), in->allowed[k]);
-            buf_printf(&list, "%s%s", k ? ", " : "", num);
-        }
         if (!ok) {
+            struct buf list = BUF_INIT;
+            for (int k = 0; k < in->allowed_count; k++) {
+                char num[32];
+                format_number(num, sizeof(num), in->allowed[k]);
+                buf_printf(&list, "%s%s", k ? ", " : "", num);
+            }
+            format_number(val, sizeof(val), v);
             err_set(e, ERR_INPUT, field, "%s is not an answer of %s (one of %s)",
                     val, in->code, list.data);
             buf_release(&list);
             return -1;
         }
-        buf_release(&list);
     }
     return 0;
 }

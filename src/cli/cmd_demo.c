@@ -1,9 +1,11 @@
 /* touchstone demo: a synthetic clinic to explore. */
+#include "cli/bulk.h"
 #include "cli/cli.h"
 #include "record/clinic.h"
 #include "record/clinic_key.h"
 #include "record/demo.h"
 #include "record/practitioner.h"
+#include "record/registry_gen.h"
 #include "record/user.h"
 
 #include <errno.h>
@@ -14,12 +16,26 @@
 
 COMMAND("demo", cmd_demo, "fill a new or empty database with a synthetic clinic")
 
+static void show_progress(void *ctx, double fraction, int64_t rows)
+{
+    cli_progress_update(ctx, fraction, rows);
+}
+
 int cmd_demo(struct cli *c, int argc, const char **argv)
 {
     const char *seed_text = "1";
+    long practitioners = 0, patients = 0, episodes_per_patient = 2;
     struct opt opts[] = {
         {"seed", OPT_STRING, &seed_text, "S",
          "seed of the synthetic history (a whole number; default 1)", 0, 0},
+        {"practitioners", OPT_INT, &practitioners, "N",
+         "a synthetic registry of N practitioners (default 20 when "
+         "--patients is given)", 0, 0},
+        {"patients", OPT_INT, &patients, "M",
+         "... and M patients (default 1000 when --practitioners is given)",
+         0, 0},
+        {"episodes-per-patient", OPT_INT, &episodes_per_patient, "K",
+         "... each in K episodes of care (default 2)", 0, 0},
         OPT_END,
     };
     if (cli_parse(c, argc, argv, opts,
@@ -29,8 +45,19 @@ int cmd_demo(struct cli *c, int argc, const char **argv)
                   "and outcome scores. Every name is invented and every row "
                   "marked synthetic. The same seed (and TOUCHSTONE_NOW) "
                   "gives the same database. Refuses a database that already "
-                  "holds practitioners or patients.") < 0)
+                  "holds practitioners or patients. With --practitioners "
+                  "or --patients it generates a registry at scale instead "
+                  "(a million episodes and more; see "
+                  "docs/synthetic-data.md), with a progress bar when "
+                  "stderr is a terminal.") < 0)
         return c->exit_code;
+    int registry = opts[1].seen || opts[2].seen || opts[3].seen;
+    if (registry) {
+        if (!opts[1].seen)
+            practitioners = 20;
+        if (!opts[2].seen)
+            patients = 1000;
+    }
     struct err e = ERR_INIT;
     char *end;
     errno = 0;
@@ -48,9 +75,22 @@ int cmd_demo(struct cli *c, int argc, const char **argv)
             return cli_fail(c, &e);
         created = 1;
     }
-    struct demo_summary sum;
-    if (cli_open_store(c, &e) < 0 ||
-        demo_fill(c->store, &actor_cli, (uint64_t)seed, &sum, &e) < 0) {
+    struct demo_summary sum = {0};
+    struct registry_summary big = {0};
+    struct cli_progress progress;
+    cli_progress_start(&progress, "generating the registry");
+    struct registry_options ro = {
+        .practitioners = practitioners, .patients = patients,
+        .episodes_per_patient = episodes_per_patient, .seed = seed,
+        .progress = show_progress, .progress_ctx = &progress,
+    };
+    int rc = cli_open_store(c, &e);
+    if (rc == 0 && registry)
+        rc = registry_generate(c->store, &actor_cli, &ro, &big, &e);
+    else if (rc == 0)
+        rc = demo_fill(c->store, &actor_cli, (uint64_t)seed, &sum, &e);
+    cli_progress_end(&progress);
+    if (rc < 0) {
         if (created) {
             store_close(c->store);
             c->store = NULL;
@@ -72,6 +112,27 @@ int cmd_demo(struct cli *c, int argc, const char **argv)
     practitioner_list_release(&pl);
     if (user_create_demo_logins(c->store, therapist, &e) < 0)
         return cli_fail(c, &e);
+    if (registry) {
+        if (c->json)
+            return cli_print_json(c, json_pack(
+                "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "db", c->db_path,
+                "seed", (json_int_t)seed, "practitioners",
+                (json_int_t)big.practitioners, "training",
+                (json_int_t)big.training, "patients",
+                (json_int_t)big.patients, "referrals",
+                (json_int_t)big.referrals, "episodes",
+                (json_int_t)big.episodes, "sessions",
+                (json_int_t)big.sessions, "observations",
+                (json_int_t)big.observations));
+        printf("filled '%s' with a synthetic registry (seed %llu): %lld "
+               "practitioners, %lld patients, %lld referrals, %lld "
+               "episodes, %lld sessions, %lld observations\n",
+               c->db_path, seed, (long long)big.practitioners,
+               (long long)big.patients, (long long)big.referrals,
+               (long long)big.episodes, (long long)big.sessions,
+               (long long)big.observations);
+        return EXIT_OK;
+    }
     if (c->json)
         return cli_print_json(
             c, json_pack("{s:s,s:I,s:i,s:i,s:i,s:i,s:i,s:i,s:{s:[sss],s:s}}",

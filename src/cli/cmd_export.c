@@ -9,6 +9,7 @@
  * To add a verb, add a row to export_verbs; to give the options form,
  * point export_options_form at its function.
  */
+#include "cli/bulk.h"
 #include "cli/cli.h"
 #include "core/util.h"
 #include "catalog/catalog.h"
@@ -162,7 +163,7 @@ static const struct cli_command export_verbs[] = {
 };
 
 /* The options form (first argument "--..."), or NULL when there is none. */
-static const cli_fn export_options_form = NULL;
+static const cli_fn export_options_form = cli_export_records;
 
 int cmd_export(struct cli *c, int argc, const char **argv)
 {

@@ -9,6 +9,7 @@
  * To add a verb, add a row to import_verbs; to give the options form,
  * point import_options_form at its function.
  */
+#include "cli/bulk.h"
 #include "cli/cli.h"
 #include "docs/fhir.h"
 
@@ -101,7 +102,7 @@ static const struct cli_command import_verbs[] = {
 };
 
 /* The options form (first argument "--..."), or NULL when there is none. */
-static const cli_fn import_options_form = NULL;
+static const cli_fn import_options_form = cli_import_records;
 
 int cmd_import(struct cli *c, int argc, const char **argv)
 {

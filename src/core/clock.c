@@ -151,25 +151,46 @@ bad:
                    s ? s : "");
 }
 
-void clock_format_date(long days, char out[CLOCK_DATE_LEN])
+/* Writes n decimal digits of v (0 <= v < 10^n) at out. */
+static void put_digits(char *out, int n, int v)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        out[i] = (char)('0' + v % 10);
+}
+
+/* "YYYY-MM-DD" at out (10 bytes, no NUL); years outside 0-9999 are
+ * clamped, as the formats cannot show them. Written by hand: bulk imports
+ * format millions of these. */
+static void put_date(char *out, long days)
 {
     int y, m, d;
     clock_civil_from_days(days, &y, &m, &d);
-    char tmp[48];
-    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y, m, d);
-    snprintf(out, CLOCK_DATE_LEN, "%.10s", tmp);
+    put_digits(out, 4, y < 0 ? 0 : y > 9999 ? 9999 : y);
+    out[4] = '-';
+    put_digits(out + 5, 2, m);
+    out[7] = '-';
+    put_digits(out + 8, 2, d);
+}
+
+void clock_format_date(long days, char out[CLOCK_DATE_LEN])
+{
+    put_date(out, days);
+    out[10] = '\0';
 }
 
 void clock_format_instant(time_t t, char out[CLOCK_INSTANT_LEN])
 {
     long days = (long)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
     long secs = (long)(t - (time_t)days * 86400);
-    int y, m, d;
-    clock_civil_from_days(days, &y, &m, &d);
-    char tmp[64];
-    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
-             (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
-    snprintf(out, CLOCK_INSTANT_LEN, "%.20s", tmp);
+    put_date(out, days);
+    out[10] = 'T';
+    put_digits(out + 11, 2, (int)(secs / 3600));
+    out[13] = ':';
+    put_digits(out + 14, 2, (int)(secs / 60 % 60));
+    out[16] = ':';
+    put_digits(out + 17, 2, (int)(secs % 60));
+    out[19] = 'Z';
+    out[20] = '\0';
 }
 
 time_t clock_now(void)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int episode_validate(const struct episode_new *in, struct err *e)
+int episode_validate(const struct episode_new *in, struct err *e)
 {
     if (in->patient_id <= 0)
         return err_set(e, ERR_INPUT, "patient", "missing");
@@ -38,38 +38,49 @@ static int episode_validate(const struct episode_new *in, struct err *e)
     return 0;
 }
 
+int episode_check_records(const struct episode_new *in,
+                          const char *birth_date, int practitioner_active,
+                          int64_t referral_patient_id,
+                          const char *referred_on, struct err *e)
+{
+    if (!practitioner_active)
+        return err_set(e, ERR_CONFLICT, "practitioner",
+                       "practitioner %lld is not active",
+                       (long long)in->practitioner_id);
+    if (strcmp(in->started_on, birth_date) < 0)
+        return err_set(e, ERR_INPUT, "start",
+                       "'%s' is before the patient's birth (%s)",
+                       in->started_on, birth_date);
+    if (in->referral_id > 0) {
+        if (referral_patient_id != in->patient_id)
+            return err_set(e, ERR_INPUT, "referral",
+                           "referral %lld is for another patient",
+                           (long long)in->referral_id);
+        if (strcmp(referred_on, in->started_on) > 0)
+            return err_set(e, ERR_INPUT, "start",
+                           "'%s' is before the referral (%s)", in->started_on,
+                           referred_on);
+    }
+    return 0;
+}
+
 /* The checks against the database that need no access rule. */
 static int episode_check(struct store *s, const struct episode_new *in,
                          struct err *e)
 {
     struct patient p;
     struct practitioner pr;
+    struct referral r = {0};
     if (patient_load(s, in->patient_id, "patient", &p, e) < 0 ||
         practitioner_load(s, in->practitioner_id, 0, "practitioner", &pr,
                           e) < 0)
         return -1;
-    if (!pr.active)
-        return err_set(e, ERR_CONFLICT, "practitioner",
-                       "practitioner %lld is not active",
-                       (long long)in->practitioner_id);
-    if (strcmp(in->started_on, p.birth_date) < 0)
-        return err_set(e, ERR_INPUT, "start",
-                       "'%s' is before the patient's birth (%s)",
-                       in->started_on, p.birth_date);
-    if (in->referral_id > 0) {
-        struct referral r;
-        if (referral_load(s, in->referral_id, "referral", &r, e) < 0)
-            return -1;
-        if (r.patient_id != in->patient_id)
-            return err_set(e, ERR_INPUT, "referral",
-                           "referral %lld is for another patient",
-                           (long long)in->referral_id);
-        if (strcmp(r.referred_on, in->started_on) > 0)
-            return err_set(e, ERR_INPUT, "start",
-                           "'%s' is before the referral (%s)", in->started_on,
-                           r.referred_on);
-    }
-    return 0;
+    if (in->referral_id > 0 && pr.active &&
+        strcmp(in->started_on, p.birth_date) >= 0 &&
+        referral_load(s, in->referral_id, "referral", &r, e) < 0)
+        return -1;
+    return episode_check_records(in, p.birth_date, pr.active, r.patient_id,
+                                 r.referred_on, e);
 }
 
 int episode_insert(struct store *s, const struct episode_new *in,
@@ -210,22 +221,31 @@ int episode_open(struct store *s, const struct actor *caller,
     return -1;
 }
 
+int episode_end_validate(const char *ended_on, const char *started_on,
+                         struct err *e)
+{
+    if (validate_past_date(ended_on, "end", NULL, e) < 0)
+        return -1;
+    if (strcmp(ended_on, started_on) < 0)
+        return err_set(e, ERR_INPUT, "end",
+                       "'%s' is before the episode's start (%s)", ended_on,
+                       started_on);
+    return 0;
+}
+
 int episode_close_locked(struct store *s, int64_t id, const char *ended_on,
                          struct err *e)
 {
     struct episode ep;
-    long end_days;
-    if (validate_past_date(ended_on, "end", &end_days, e) < 0 ||
+    if (validate_past_date(ended_on, "end", NULL, e) < 0 ||
         episode_load(s, id, "id", &ep, e) < 0)
         return -1;
     if (ep.ended_on[0])
         return err_set(e, ERR_CONFLICT, "id",
                        "episode %lld was already closed on %s",
                        (long long)id, ep.ended_on);
-    if (strcmp(ended_on, ep.started_on) < 0)
-        return err_set(e, ERR_INPUT, "end",
-                       "'%s' is before the episode's start (%s)", ended_on,
-                       ep.started_on);
+    if (episode_end_validate(ended_on, ep.started_on, e) < 0)
+        return -1;
     struct stmt *st = store_prepare(
         s, "SELECT max(d) FROM (SELECT substr(started_at, 1, 10) AS d"
            " FROM session WHERE episode_id = :id UNION ALL"

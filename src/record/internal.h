@@ -74,6 +74,66 @@ int session_query(struct store *s, int64_t episode_id,
 int observation_query(struct store *s, int64_t episode_id,
                       struct observation_list *out, struct err *e);
 
+/*
+ * The rules, callable on their own (the inserts below and bulk.h apply
+ * them): *_validate checks the fields alone; *_check_* checks a record
+ * against the records it refers to, given as values the caller loaded.
+ * Each returns 0, or -1 with e naming the field (the command-line
+ * option's name) and the problem.
+ *
+ * `historical` (bulk import of past courses of care): an episode that is
+ * already closed accepts sessions and in-course measures dated on or
+ * before its end; otherwise a closed episode accepts only follow-ups.
+ */
+struct protocol;
+int practitioner_validate(const struct practitioner_new *in, struct err *e);
+int training_validate(const struct training_new *in, struct err *e);
+int patient_validate(const struct patient_new *in, struct err *e);
+int referral_validate(const struct referral_new *in, struct err *e);
+/* Not before the patient's birth. */
+int referral_check_patient(const struct referral_new *in,
+                           const char *birth_date, struct err *e);
+int episode_validate(const struct episode_new *in, struct err *e);
+/* The practitioner active, the start not before the patient's birth, and
+ * a referral (when in->referral_id > 0) of the same patient, not after the
+ * start. */
+int episode_check_records(const struct episode_new *in,
+                          const char *birth_date, int practitioner_active,
+                          int64_t referral_patient_id,
+                          const char *referred_on, struct err *e);
+/* An end date ("end"): real, not in the future, not before the start. */
+int episode_end_validate(const char *ended_on, const char *started_on,
+                         struct err *e);
+/* Fills started_at (normalised UTC) from in->started_at. */
+int session_validate(const struct session_new *in,
+                     char started_at[CLOCK_INSTANT_LEN], struct err *e);
+/* The episode's protocol in the catalog (*p), the episode open (or see
+ * historical), the session not before its start nor after its end. */
+int session_check_episode(const struct session_new *in,
+                          const char *started_at, const struct episode *ep,
+                          int historical, const struct protocol **p,
+                          struct err *e);
+/* Fills observed_at (normalised UTC) and *total (the scoring rule). */
+int observation_validate(const struct observation_new *in,
+                         char observed_at[CLOCK_INSTANT_LEN], double *total,
+                         struct err *e);
+/* Not before the episode's start; a follow-up only after discharge, other
+ * timepoints only while open (or see historical). */
+int observation_check_episode(const struct observation_new *in,
+                              const char *observed_at,
+                              const struct episode *ep, int historical,
+                              struct err *e);
+/* The named session is of the same episode; a post measure not before the
+ * session began. */
+int observation_check_session(const struct observation_new *in,
+                              const char *observed_at,
+                              int64_t session_episode_id,
+                              const char *session_started_at, struct err *e);
+
+/* The stored form of item responses: a compact JSON array, whole numbers
+ * as integers, missing responses (NAN) as null. Allocates (free()). */
+char *observation_items_json(const double *items, size_t n);
+
 /* Inserts: validate every field, check it against the database, insert.
  * Inside an open transaction; no access check, no audit. */
 int practitioner_insert(struct store *s, const struct practitioner_new *in,

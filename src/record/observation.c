@@ -6,6 +6,7 @@
 #include "record/internal.h"
 #include "record/summary.h"
 #include "record/validate.h"
+#include "core/buf.h"
 #include "core/util.h"
 
 #include <jansson.h>
@@ -71,9 +72,9 @@ int observation_compute_total(const char *instrument, const double *items,
 }
 
 /* Field checks; *total is the score. */
-static int observation_validate(const struct observation_new *in,
-                                char observed_at[CLOCK_INSTANT_LEN],
-                                double *total, struct err *e)
+int observation_validate(const struct observation_new *in,
+                         char observed_at[CLOCK_INSTANT_LEN], double *total,
+                         struct err *e)
 {
     if (in->episode_id <= 0)
         return err_set(e, ERR_INPUT, "episode", "missing");
@@ -113,32 +114,64 @@ static int observation_validate(const struct observation_new *in,
                                      e);
 }
 
+int observation_check_episode(const struct observation_new *in,
+                              const char *observed_at,
+                              const struct episode *ep, int historical,
+                              struct err *e)
+{
+    if (strncmp(observed_at, ep->started_on, 10) < 0)
+        return err_set(e, ERR_INPUT, "at",
+                       "'%s' is before the episode's start (%s)",
+                       in->observed_at, ep->started_on);
+    if (!strcmp(in->timepoint, "followup")) {
+        if (!ep->ended_on[0])
+            return err_set(e, ERR_CONFLICT, "timepoint",
+                           "episode %lld is still open; a follow-up comes "
+                           "after discharge",
+                           (long long)ep->id);
+        if (strncmp(observed_at, ep->ended_on, 10) < 0)
+            return err_set(e, ERR_INPUT, "at",
+                           "'%s' is before the episode's end (%s)",
+                           in->observed_at, ep->ended_on);
+    } else if (ep->ended_on[0] && !historical) {
+        return err_set(e, ERR_CONFLICT, "timepoint",
+                       "episode %lld was closed on %s; after discharge only "
+                       "a followup is recorded",
+                       (long long)ep->id, ep->ended_on);
+    } else if (ep->ended_on[0] &&
+               strncmp(observed_at, ep->ended_on, 10) > 0) {
+        return err_set(e, ERR_INPUT, "at",
+                       "'%s' is after the episode's end (%s); after "
+                       "discharge only a followup is recorded",
+                       in->observed_at, ep->ended_on);
+    }
+    return 0;
+}
+
+int observation_check_session(const struct observation_new *in,
+                              const char *observed_at,
+                              int64_t session_episode_id,
+                              const char *session_started_at, struct err *e)
+{
+    if (session_episode_id != in->episode_id)
+        return err_set(e, ERR_INPUT, "session",
+                       "session %lld belongs to another episode",
+                       (long long)in->session_id);
+    if (!strcmp(in->timepoint, "post") &&
+        strcmp(observed_at, session_started_at) < 0)
+        return err_set(e, ERR_INPUT, "at",
+                       "'%s' is before the session began (%s)",
+                       in->observed_at, session_started_at);
+    return 0;
+}
+
 static int observation_check(struct store *s, const struct observation_new *in,
                              const char *observed_at, struct err *e)
 {
     struct episode ep;
-    if (episode_load(s, in->episode_id, "episode", &ep, e) < 0)
+    if (episode_load(s, in->episode_id, "episode", &ep, e) < 0 ||
+        observation_check_episode(in, observed_at, &ep, 0, e) < 0)
         return -1;
-    if (strncmp(observed_at, ep.started_on, 10) < 0)
-        return err_set(e, ERR_INPUT, "at",
-                       "'%s' is before the episode's start (%s)",
-                       in->observed_at, ep.started_on);
-    if (!strcmp(in->timepoint, "followup")) {
-        if (!ep.ended_on[0])
-            return err_set(e, ERR_CONFLICT, "timepoint",
-                           "episode %lld is still open; a follow-up comes "
-                           "after discharge",
-                           (long long)ep.id);
-        if (strncmp(observed_at, ep.ended_on, 10) < 0)
-            return err_set(e, ERR_INPUT, "at",
-                           "'%s' is before the episode's end (%s)",
-                           in->observed_at, ep.ended_on);
-    } else if (ep.ended_on[0]) {
-        return err_set(e, ERR_CONFLICT, "timepoint",
-                       "episode %lld was closed on %s; after discharge only "
-                       "a followup is recorded",
-                       (long long)ep.id, ep.ended_on);
-    }
     if (in->session_id) {
         struct stmt *st = store_prepare(
             s, "SELECT episode_id, started_at FROM session WHERE id = :id");
@@ -153,24 +186,51 @@ static int observation_check(struct store *s, const struct observation_new *in,
             return -1;
         if (rc == 0)
             return record_not_found(e, "session", "session", in->session_id);
-        if (episode != in->episode_id)
-            return err_set(e, ERR_INPUT, "session",
-                           "session %lld belongs to another episode",
-                           (long long)in->session_id);
-        if (!strcmp(in->timepoint, "post") && strcmp(observed_at, start) < 0)
-            return err_set(e, ERR_INPUT, "at",
-                           "'%s' is before the session began (%s)",
-                           in->observed_at, start);
+        if (observation_check_session(in, observed_at, episode, start, e) <
+            0)
+            return -1;
     }
     return 0;
 }
 
-/* The items as a JSON array (whole numbers as integers, missing as null);
- * allocates. */
-static char *items_json(const double *items, size_t n)
+char *observation_items_json(const double *items, size_t n)
 {
+    /* Whole numbers and gaps only (nearly every instrument): written
+     * directly, as jansson would write them. */
+    struct buf b = BUF_INIT;
+    buf_putc(&b, '[');
+    size_t i;
+    for (i = 0; i < n; i++) {
+        double v = items[i];
+        if (!isnan(v) && !(v == floor(v) && fabs(v) < 1e15))
+            break;
+        if (i)
+            buf_putc(&b, ',');
+        if (isnan(v)) {
+            buf_puts(&b, "null");
+        } else {
+            /* "%lld", by hand: millions of these in a bulk import. */
+            char digits[24];
+            long long w = (long long)v;
+            unsigned long long u = w < 0 ? 0ULL - (unsigned long long)w
+                                         : (unsigned long long)w;
+            int k = (int)sizeof(digits);
+            do {
+                digits[--k] = (char)('0' + u % 10);
+                u /= 10;
+            } while (u);
+            if (w < 0)
+                digits[--k] = '-';
+            buf_add(&b, digits + k, sizeof(digits) - (size_t)k);
+        }
+    }
+    if (i == n) {
+        buf_putc(&b, ']');
+        return buf_detach(&b, NULL);
+    }
+    buf_release(&b);
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) {
+    for (i = 0; i < n; i++) {
         double v = items[i];
         if (isnan(v))
             json_array_append_new(a, json_null());
@@ -192,8 +252,9 @@ static int observation_write(struct store *s, const struct observation_new *in,
 {
     char now[CLOCK_INSTANT_LEN];
     record_now(now);
-    char *items = in->item_count ? items_json(in->items, in->item_count)
-                                 : NULL;
+    char *items = in->item_count
+                      ? observation_items_json(in->items, in->item_count)
+                      : NULL;
     struct stmt *st = store_prepare(
         s, "INSERT INTO observation (episode_id, session_id, instrument,"
            " timepoint, observed_at, items, total, created_at) VALUES"

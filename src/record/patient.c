@@ -21,7 +21,7 @@ int patient_sex_valid(const char *sex)
     return 0;
 }
 
-static int patient_validate(const struct patient_new *in, struct err *e)
+int patient_validate(const struct patient_new *in, struct err *e)
 {
     long dob;
     if (validate_text(in->name, "name", 1, RECORD_NAME_MAX, e) < 0 ||

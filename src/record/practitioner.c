@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int practitioner_validate(const struct practitioner_new *in,
-                                 struct err *e)
+int practitioner_validate(const struct practitioner_new *in, struct err *e)
 {
     if (validate_text(in->name, "name", 1, RECORD_NAME_MAX, e) < 0 ||
         validate_text(in->license, "license", 1, RECORD_CODE_MAX, e) < 0 ||

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int referral_validate(const struct referral_new *in, struct err *e)
+int referral_validate(const struct referral_new *in, struct err *e)
 {
     if (in->patient_id <= 0)
         return err_set(e, ERR_INPUT, "patient", "missing");
@@ -25,17 +25,24 @@ static int referral_validate(const struct referral_new *in, struct err *e)
     return 0;
 }
 
+int referral_check_patient(const struct referral_new *in,
+                           const char *birth_date, struct err *e)
+{
+    if (strcmp(in->referred_on, birth_date) < 0)
+        return err_set(e, ERR_INPUT, "date",
+                       "'%s' is before the patient's birth (%s)",
+                       in->referred_on, birth_date);
+    return 0;
+}
+
 int referral_insert(struct store *s, const struct referral_new *in,
                     int64_t *id, struct err *e)
 {
     struct patient p;
     if (referral_validate(in, e) < 0 ||
-        patient_load(s, in->patient_id, "patient", &p, e) < 0)
+        patient_load(s, in->patient_id, "patient", &p, e) < 0 ||
+        referral_check_patient(in, p.birth_date, e) < 0)
         return -1;
-    if (strcmp(in->referred_on, p.birth_date) < 0)
-        return err_set(e, ERR_INPUT, "date",
-                       "'%s' is before the patient's birth (%s)",
-                       in->referred_on, p.birth_date);
     char now[CLOCK_INSTANT_LEN];
     record_now(now);
     struct stmt *st = store_prepare(

@@ -46,8 +46,8 @@ int session_phase_parse(const char *text, struct session_phase *out,
     return 0;
 }
 
-static int session_validate(const struct session_new *in,
-                            char started_at[CLOCK_INSTANT_LEN], struct err *e)
+int session_validate(const struct session_new *in,
+                     char started_at[CLOCK_INSTANT_LEN], struct err *e)
 {
     if (in->episode_id <= 0)
         return err_set(e, ERR_INPUT, "episode", "missing");
@@ -88,22 +88,18 @@ static int session_validate(const struct session_new *in,
     return 0;
 }
 
-/* Checks the session against its episode: open, started, in scope when
- * check_scope. Fills *ep and *p (the episode's protocol). */
-static int session_check(struct store *s, const struct session_new *in,
-                         const char *started_at, int check_scope,
-                         struct episode *ep, const struct protocol **p,
-                         struct err *e)
+int session_check_episode(const struct session_new *in,
+                          const char *started_at, const struct episode *ep,
+                          int historical, const struct protocol **p,
+                          struct err *e)
 {
-    if (episode_load(s, in->episode_id, "episode", ep, e) < 0)
-        return -1;
     *p = catalog_find(scope_catalog(in->catalog), ep->protocol_id);
     if (!*p)
         return err_set(e, ERR_CONFLICT, "episode",
                        "the protocol of episode %lld, '%s', is not in the "
                        "catalog",
                        (long long)ep->id, ep->protocol_id);
-    if (ep->ended_on[0])
+    if (ep->ended_on[0] && !historical)
         return err_set(e, ERR_CONFLICT, "episode",
                        "episode %lld was closed on %s; a session needs an "
                        "open episode",
@@ -112,6 +108,23 @@ static int session_check(struct store *s, const struct session_new *in,
         return err_set(e, ERR_INPUT, "start",
                        "'%s' is before the episode's start (%s)",
                        in->started_at, ep->started_on);
+    if (ep->ended_on[0] && strncmp(started_at, ep->ended_on, 10) > 0)
+        return err_set(e, ERR_INPUT, "start",
+                       "'%s' is after the episode's end (%s)",
+                       in->started_at, ep->ended_on);
+    return 0;
+}
+
+/* Checks the session against its episode: open, started, in scope when
+ * check_scope. Fills *ep and *p (the episode's protocol). */
+static int session_check(struct store *s, const struct session_new *in,
+                         const char *started_at, int check_scope,
+                         struct episode *ep, const struct protocol **p,
+                         struct err *e)
+{
+    if (episode_load(s, in->episode_id, "episode", ep, e) < 0 ||
+        session_check_episode(in, started_at, ep, 0, p, e) < 0)
+        return -1;
     if (check_scope &&
         scope_check(s, in->catalog, ep->practitioner_id, *p, NULL, e) < 0)
         return -1;

@@ -53,6 +53,8 @@ struct summary_observation {
     int session; /* ordinal of its session (1 = first), 0: none */
     long days;   /* the observation's date, days since the epoch */
     double total;
+    char observed_at[CLOCK_INSTANT_LEN]; /* for the order: time, then id */
+    int64_t id;
 };
 
 struct summary_data {
@@ -68,12 +70,28 @@ static void summary_data_release(struct summary_data *d)
     memset(d, 0, sizeof(*d));
 }
 
-static int summary_load_episode(struct store *s, int64_t id,
+/* The statements of a refresh, prepared once for many episodes. */
+struct summary_batch {
+    struct store *s;
+    struct stmt *episode, *observations, *sessions, *remove, *insert;
+};
+
+static struct stmt *batch_stmt(struct summary_batch *b, struct stmt **slot,
+                               const char *sql)
+{
+    if (!*slot)
+        *slot = store_prepare(b->s, sql);
+    else
+        stmt_reset(*slot);
+    return *slot;
+}
+
+static int summary_load_episode(struct summary_batch *b, int64_t id,
                                 struct summary_episode *ep, struct err *e)
 {
     memset(ep, 0, sizeof(*ep));
-    struct stmt *st = store_prepare(
-        s, "SELECT e.practitioner_id, e.protocol_id, e.started_on,"
+    struct stmt *st = batch_stmt(
+        b, &b->episode, "SELECT e.practitioner_id, e.protocol_id, e.started_on,"
            " e.ended_on, e.chronicity_weeks, e.comorbidities, p.birth_date,"
            " p.sex FROM episode e JOIN patient p ON p.id = e.patient_id"
            " WHERE e.id = :id");
@@ -92,7 +110,6 @@ static int summary_load_episode(struct store *s, int64_t id,
         record_copy(ep->birth_date, sizeof(ep->birth_date), stmt_text(st, 6));
         record_copy(ep->sex, sizeof(ep->sex), stmt_text(st, 7));
     }
-    stmt_finalize(st);
     if (rc == 0)
         return record_not_found(e, "episode", "episode", id);
     if (rc < 0)
@@ -104,23 +121,47 @@ static int summary_load_episode(struct store *s, int64_t id,
     return 0;
 }
 
-/* Sessions in order (start, then id) give each observation's ordinal. */
-static int summary_load(struct store *s, int64_t id, struct summary_data *d,
-                        struct err *e)
+static int compare_observations(const void *x, const void *y)
+{
+    const struct summary_observation *a = x, *c = y;
+    int order = strcmp(a->observed_at, c->observed_at);
+    return order ? order : (a->id > c->id) - (a->id < c->id);
+}
+
+/* Sessions in order (start, then id) give each observation's ordinal;
+ * observations come in time order, then id. Two range scans of the
+ * episode's indexes, ordered here: a refresh runs for every observation
+ * recorded and for every episode of a bulk import. */
+static int summary_load(struct summary_batch *b, int64_t id,
+                        struct summary_data *d, struct err *e)
 {
     memset(d, 0, sizeof(*d));
-    if (summary_load_episode(s, id, &d->ep, e) < 0)
+    if (summary_load_episode(b, id, &d->ep, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "WITH ordered AS (SELECT id, row_number() OVER (ORDER BY"
-           " started_at, id) AS ordinal FROM session WHERE episode_id = :id)"
-           " SELECT o.instrument, o.timepoint, coalesce(q.ordinal, 0),"
-           " substr(o.observed_at, 1, 10), o.total FROM observation o LEFT JOIN ordered q"
-           " ON q.id = o.session_id WHERE o.episode_id = :id"
-           " ORDER BY o.observed_at, o.id");
+    struct stmt *st = batch_stmt(b, &b->sessions,
+                                 "SELECT id FROM session WHERE episode_id ="
+                                 " :id ORDER BY started_at, id");
     stmt_bind_int(st, ":id", id);
+    int64_t *sessions = NULL;
     size_t alloc = 0;
     int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        if ((size_t)d->sessions == alloc) {
+            alloc = alloc ? 2 * alloc : 16;
+            sessions = xrealloc(sessions, alloc * sizeof(*sessions));
+        }
+        sessions[d->sessions++] = stmt_int(st, 0);
+    }
+    if (rc < 0) {
+        free(sessions);
+        summary_data_release(d);
+        return -1;
+    }
+    st = batch_stmt(b, &b->observations,
+                    "SELECT instrument, timepoint, session_id, observed_at,"
+                    " total, id FROM observation WHERE episode_id = :id");
+    stmt_bind_int(st, ":id", id);
+    alloc = 0;
     while ((rc = stmt_step(st, e)) == 1) {
         if (d->obs_count == alloc) {
             alloc = alloc ? 2 * alloc : 16;
@@ -129,28 +170,31 @@ static int summary_load(struct store *s, int64_t id, struct summary_data *d,
         struct summary_observation *o = &d->obs[d->obs_count++];
         record_copy(o->instrument, sizeof(o->instrument), stmt_text(st, 0));
         record_copy(o->timepoint, sizeof(o->timepoint), stmt_text(st, 1));
-        o->session = (int)stmt_int(st, 2);
-        if (clock_parse_date(stmt_text(st, 3), &o->days, "at", e) < 0) {
+        int64_t session = stmt_is_null(st, 2) ? 0 : stmt_int(st, 2);
+        o->session = 0;
+        for (int k = 0; session && k < d->sessions; k++)
+            if (sessions[k] == session) {
+                o->session = k + 1;
+                break;
+            }
+        record_copy(o->observed_at, sizeof(o->observed_at),
+                    stmt_text(st, 3));
+        char date[CLOCK_DATE_LEN];
+        record_copy(date, sizeof(date), o->observed_at);
+        if (clock_parse_date(date, &o->days, "at", e) < 0) {
             rc = -1;
             break;
         }
         o->total = stmt_double(st, 4);
+        o->id = stmt_int(st, 5);
     }
-    stmt_finalize(st);
+    free(sessions);
     if (rc < 0) {
         summary_data_release(d);
         return -1;
     }
-    st = store_prepare(s, "SELECT count(*) FROM session"
-                          " WHERE episode_id = :id");
-    stmt_bind_int(st, ":id", id);
-    rc = stmt_step(st, e);
-    d->sessions = rc == 1 ? (int)stmt_int(st, 0) : 0;
-    stmt_finalize(st);
-    if (rc < 0) {
-        summary_data_release(d);
-        return -1;
-    }
+    if (d->obs_count > 1)
+        qsort(d->obs, d->obs_count, sizeof(*d->obs), compare_observations);
     return 0;
 }
 
@@ -299,11 +343,12 @@ static void bind_optional_int(struct stmt *st, const char *name, long v)
         stmt_bind_null(st, name);
 }
 
-static int summary_write(struct store *s, const struct summary_data *d,
+static int summary_write(struct summary_batch *b,
+                         const struct summary_data *d,
                          const struct summary_row *r, struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO episode_summary (protocol_id, instrument,"
+    struct stmt *st = batch_stmt(
+        b, &b->insert, "INSERT INTO episode_summary (protocol_id, instrument,"
            " practitioner_id, episode_id, role, started_on, ended_on,"
            " sessions, baseline, discharge, followup, followup_days,"
            " improvement, responder, sessions_to_response, response_event,"
@@ -342,9 +387,7 @@ static int summary_write(struct store *s, const struct summary_data *d,
                       ep->has_chronicity ? (long)ep->chronicity : -1);
     bind_optional_int(st, ":comorbidities",
                       ep->has_comorbidities ? (long)ep->comorbidities : -1);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return stmt_step(st, e) < 0 ? -1 : 0;
 }
 
 /* Adds code to the list of instruments (once). */
@@ -364,11 +407,39 @@ static void instrument_list_add(const char **list, const char **roles,
 
 #define SUMMARY_MAX_INSTRUMENTS 64
 
+struct summary_batch *summary_batch_new(struct store *s)
+{
+    struct summary_batch *b = xcalloc(1, sizeof(*b));
+    b->s = s;
+    return b;
+}
+
+void summary_batch_free(struct summary_batch *b)
+{
+    if (!b)
+        return;
+    stmt_finalize(b->episode);
+    stmt_finalize(b->observations);
+    stmt_finalize(b->sessions);
+    stmt_finalize(b->remove);
+    stmt_finalize(b->insert);
+    free(b);
+}
+
 int summary_refresh_episode(struct store *s, int64_t episode_id,
                             struct err *e)
 {
+    struct summary_batch *b = summary_batch_new(s);
+    int rc = summary_batch_refresh(b, episode_id, e);
+    summary_batch_free(b);
+    return rc;
+}
+
+int summary_batch_refresh(struct summary_batch *b, int64_t episode_id,
+                          struct err *e)
+{
     struct summary_data d;
-    if (summary_load(s, episode_id, &d, e) < 0)
+    if (summary_load(b, episode_id, &d, e) < 0)
         return -1;
     const char *list[SUMMARY_MAX_INSTRUMENTS];
     const char *roles[SUMMARY_MAX_INSTRUMENTS];
@@ -384,15 +455,14 @@ int summary_refresh_episode(struct store *s, int64_t episode_id,
         instrument_list_add(list, roles, &count, ARRAY_SIZE(list),
                             d.obs[i].instrument, "other");
 
-    struct stmt *st = store_prepare(
-        s, "DELETE FROM episode_summary WHERE episode_id = :id");
+    struct stmt *st = batch_stmt(
+        b, &b->remove, "DELETE FROM episode_summary WHERE episode_id = :id");
     stmt_bind_int(st, ":id", episode_id);
     int rc = stmt_step(st, e) < 0 ? -1 : 0;
-    stmt_finalize(st);
     for (size_t i = 0; rc == 0 && i < count; i++) {
         struct summary_row r;
         summary_compute(&d, list[i], roles[i], &r);
-        rc = summary_write(s, &d, &r, e);
+        rc = summary_write(b, &d, &r, e);
     }
     summary_data_release(&d);
     return rc;
@@ -409,6 +479,7 @@ int summary_refresh_all(struct store *s, const struct actor *caller,
         return -1;
     int rc = store_exec(s, "DELETE FROM episode_summary", e);
     struct stmt *st = store_prepare(s, "SELECT id FROM episode ORDER BY id");
+    struct summary_batch *b = summary_batch_new(s);
     int64_t n = 0;
     while (rc == 0) {
         int step = stmt_step(st, e);
@@ -416,9 +487,10 @@ int summary_refresh_all(struct store *s, const struct actor *caller,
             rc = step;
             break;
         }
-        rc = summary_refresh_episode(s, stmt_int(st, 0), e);
+        rc = summary_batch_refresh(b, stmt_int(st, 0), e);
         n++;
     }
+    summary_batch_free(b);
     stmt_finalize(st);
     if (rc == 0)
         rc = audit_append(s, caller, "update", "episode_summary", 0, 0, "ok",

@@ -71,6 +71,19 @@ int summary_refresh_episode(struct store *s, int64_t episode_id,
                             struct err *e);
 
 /*
+ * The same for many episodes in one transaction (bulk import, the registry
+ * generator, summary_refresh_all), with the statements prepared once:
+ * summary_batch_new() allocates a batch for s, summary_batch_refresh()
+ * refreshes one episode exactly as summary_refresh_episode() does, and
+ * summary_batch_free() releases the batch (NULL is fine).
+ */
+struct summary_batch;
+struct summary_batch *summary_batch_new(struct store *s);
+int summary_batch_refresh(struct summary_batch *b, int64_t episode_id,
+                          struct err *e);
+void summary_batch_free(struct summary_batch *b);
+
+/*
  * Recomputes the rows of every episode in one transaction (for a database
  * that held episodes before the summary existed, or after the definitions
  * changed). Admins only (ERR_AUTH otherwise); audited as one "update" of

@@ -12,7 +12,7 @@
 
 #define TRAINING_HOURS_MAX 10000.0
 
-static int training_validate(const struct training_new *in, struct err *e)
+int training_validate(const struct training_new *in, struct err *e)
 {
     if (in->practitioner_id <= 0)
         return err_set(e, ERR_INPUT, "practitioner", "missing");

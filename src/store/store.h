@@ -8,8 +8,15 @@
  * (":name") and bound through stmt_bind_*; a statement that fails to prepare
  * is a bug in the program (BUG), not an input error.
  *
+ * A store (a connection and its statements) is used by one thread at a
+ * time; threads that share a database each take their own store, or pass
+ * one from thread to thread as the web server's pool does (SQLite's
+ * multi-thread mode, SQLITE_OPEN_NOMUTEX).
+ *
  * Ownership: store_open() allocates the store, store_close() frees it.
- * store_prepare() allocates a statement, stmt_finalize() frees it. Text
+ * store_prepare() allocates a statement, stmt_finalize() frees it (the
+ * compiled statement, reset and unbound, is kept by the store for the
+ * next store_prepare() of the same SQL text; up to 64 of them). Text
  * returned by stmt_text() belongs to the statement and is valid until the
  * next step, reset or finalize.
  */
@@ -37,6 +44,11 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
                struct err *e);
 void store_close(struct store *s);
 const char *store_path(const struct store *s);
+/* Tunes the connection for long sequential reads (the outcome reports'
+ * passes over every summary): the file is read through a memory map (up
+ * to 1 GiB; the rest as usual) and the page cache grows to 64 MiB. Only
+ * speed changes; once per store, later calls do nothing. */
+void store_prefer_scans(struct store *s);
 /* The schema version this binary writes (the number of migrations). */
 int store_schema_version(void);
 
@@ -63,6 +75,19 @@ void stmt_bind_text(struct stmt *st, const char *name, const char *v);
 void stmt_bind_blob(struct stmt *st, const char *name, const void *v,
                     int len);
 void stmt_bind_null(struct stmt *st, const char *name);
+/*
+ * For statements run millions of times (bulk import): the index of a named
+ * parameter, looked up once (BUG when the statement has none), and binders
+ * by that index. stmt_bind_text_at does not copy: the text must stay valid
+ * until the statement has been stepped (every bulk row rebinds all its
+ * parameters). stmt_rewind resets the statement keeping its bindings.
+ */
+int stmt_param_index(struct stmt *st, const char *name);
+void stmt_bind_int_at(struct stmt *st, int index, int64_t v);
+void stmt_bind_double_at(struct stmt *st, int index, double v);
+void stmt_bind_text_at(struct stmt *st, int index, const char *v);
+void stmt_bind_null_at(struct stmt *st, int index);
+void stmt_rewind(struct stmt *st);
 /* 1 when a row is ready, 0 when done, -1 on failure (e filled). */
 int stmt_step(struct stmt *st, struct err *e);
 int64_t stmt_int(struct stmt *st, int col);
