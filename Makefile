@@ -28,7 +28,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/test/unit/%)
 EMBED_FILES := $(sort $(wildcard catalog/*.json catalog/*/*.json \
                  src/web/assets/*))
 
-.PHONY: all run test unit e2e browser setup clean layers
+.PHONY: all run test unit e2e browser setup clean bench layers
 all: touchstone
 
 touchstone: $(RELEASE_OBJ)
@@ -92,6 +92,9 @@ unit: $(UNIT_BIN)
 
 e2e: build/test/touchstone
 	@tests/run-all e2e
+
+bench: setup touchstone
+	@bench/run
 
 # Lower layers never include higher ones (see docs/architecture.md).
 layers:
