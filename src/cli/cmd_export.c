@@ -11,6 +11,10 @@
  */
 #include "cli/bulk.h"
 #include "cli/cli.h"
+#include "core/util.h"
+#include "catalog/catalog.h"
+#include "docs/fhir.h"
+#include "docs/registry_export.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,8 +24,141 @@ COMMAND("export", cmd_export, "export records (FHIR R4, de-identified registry)"
 static const char export_summary[] =
     "Exports records: 'export <verb> ...' for a document format.";
 
+/* Writes text to path ("-" or NULL: stdout), whole or not at all: a
+ * file is written beside the target and renamed over it. */
+static int write_output(struct cli *c, const char *path, const char *text,
+                        size_t len)
+{
+    if (!path || !strcmp(path, "-")) {
+        if (fwrite(text, 1, len, stdout) != len)
+            return cli_error(c, EXIT_FAILURE_, "out", "unable to write "
+                             "stdout");
+        return EXIT_OK;
+    }
+    char *tmp = xasprintf("%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    int ok = f && fwrite(text, 1, len, f) == len;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        free(tmp);
+        return cli_error(c, EXIT_FAILURE_, "out", "unable to write '%s'",
+                         path);
+    }
+    free(tmp);
+    return EXIT_OK;
+}
+
+/* The --catalog directory over the shipped catalog, or NULL (shipped). */
+static int load_catalog(struct cli *c, const struct catalog **out,
+                        struct err *e)
+{
+    struct catalog *cat = NULL;
+    *out = NULL;
+    if (c->catalog_dir && catalog_load(c->catalog_dir, &cat, e) < 0)
+        return -1;
+    *out = cat;
+    return 0;
+}
+
+static int export_fhir_cmd(struct cli *c, int argc, const char **argv)
+{
+    const char *patient = NULL, *out = NULL;
+    struct opt opts[] = {
+        {"patient", OPT_STRING, &patient, "ID", "the patient's id", 1, 0},
+        {"out", OPT_STRING, &out, "FILE",
+         "write the Bundle to FILE (default: stdout)", 0, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Exports everything about one patient as a FHIR R4 "
+                  "Bundle (type collection, JSON): Patient, Practitioner, "
+                  "Condition, ServiceRequest, EpisodeOfCare, Encounter, "
+                  "Procedure, Observation and QuestionnaireResponse. "
+                  "docs/fhir.md maps each resource.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    int64_t id;
+    json_t *bundle = NULL;
+    struct fhir_options opt = {FHIR_REFS_URN, NULL, NULL};
+    if (cli_parse_id(patient, "patient", &id, &e) < 0 ||
+        cli_open_store(c, &e) < 0 ||
+        load_catalog(c, &opt.catalog, &e) < 0 ||
+        fhir_export_patient(c->store, &actor_cli, id, "collection", &opt,
+                            &bundle, &e) < 0) {
+        catalog_free((struct catalog *)opt.catalog);
+        if (!strcmp(e.field, "id"))
+            snprintf(e.field, sizeof(e.field), "patient");
+        return cli_fail(c, &e);
+    }
+    catalog_free((struct catalog *)opt.catalog);
+    char *text = json_dumps(bundle, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                        JSON_REAL_PRECISION(10));
+    json_decref(bundle);
+    if (!text)
+        die("out of memory writing JSON");
+    size_t len = strlen(text);
+    text[len] = '\n';
+    int rc = write_output(c, out, text, len + 1);
+    free(text);
+    return rc;
+}
+
+static int export_registry_cmd(struct cli *c, int argc, const char **argv)
+{
+    int deidentified = 0;
+    const char *format_name = "csv", *out = NULL;
+    struct opt opts[] = {
+        {"deidentified", OPT_FLAG, &deidentified, NULL,
+         "required: the export is de-identified (HIPAA Safe Harbor)", 0, 0},
+        {"format", OPT_STRING, &format_name, "csv|ndjson",
+         "the file format (default csv)", 0, 0},
+        {"out", OPT_STRING, &out, "FILE", "write to FILE (default stdout)",
+         0, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Exports the registry de-identified by HIPAA Safe Harbor: "
+                  "one row per episode summary (episode x instrument) and "
+                  "per observation, of the patients who consented to "
+                  "research use only; random pseudonyms drawn afresh for "
+                  "each export; no name, contact, record number, licence, "
+                  "NPI or free text; the start year and day offsets instead "
+                  "of dates; ages over 89 as 90+; ZIP to 3 digits. "
+                  "docs/exports.md lists the columns.") < 0)
+        return c->exit_code;
+    if (!deidentified)
+        return cli_error(c, EXIT_BAD_INPUT, "deidentified",
+                         "the registry is exported de-identified only: give "
+                         "--deidentified");
+    struct err e = ERR_INIT;
+    enum registry_format format;
+    struct registry_export_result result;
+    struct buf text = BUF_INIT;
+    if (registry_format_parse(format_name, &format, &e) < 0 ||
+        cli_open_store(c, &e) < 0 ||
+        registry_export_deidentified(c->store, &actor_cli, format, &text,
+                                     &result, &e) < 0) {
+        buf_release(&text);
+        return cli_fail(c, &e);
+    }
+    int rc = write_output(c, out, text.data, text.len);
+    buf_release(&text);
+    if (rc == EXIT_OK && out && strcmp(out, "-"))
+        fprintf(stderr, "exported %zu patient(s) who consented to research "
+                "(%zu left out), %zu episode(s): %zu summary and %zu "
+                "observation row(s)\n", result.patients,
+                result.patients_left_out, result.episodes, result.summaries,
+                result.observations);
+    return rc;
+}
+
 /* The verbs of the verb form, NULL-terminated. */
 static const struct cli_command export_verbs[] = {
+    {"fhir", export_fhir_cmd, "one patient as a FHIR R4 Bundle"},
+    {"registry", export_registry_cmd,
+     "the de-identified registry (episode summaries, observations)"},
     {NULL, NULL, NULL},
 };
 

@@ -11,8 +11,10 @@
  */
 #include "cli/bulk.h"
 #include "cli/cli.h"
+#include "docs/fhir.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 COMMAND("import", cmd_import, "import records (FHIR R4 bundles)")
@@ -20,8 +22,82 @@ COMMAND("import", cmd_import, "import records (FHIR R4 bundles)")
 static const char import_summary[] =
     "Imports records: 'import <verb> FILE' for a document format.";
 
+/* Prints an OperationOutcome for the refusal on stdout (as FHIR clients
+ * expect it) and the usual one-line error on stderr. */
+static int fhir_refused(struct cli *c, const struct err *e,
+                        const struct fhir_issue *issue)
+{
+    json_t *outcome = fhir_operation_outcome(e, issue);
+    char *text = json_dumps(outcome, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(outcome);
+    if (text) {
+        puts(text);
+        free(text);
+    }
+    return cli_fail(c, e);
+}
+
+static int import_fhir_cmd(struct cli *c, int argc, const char **argv)
+{
+    const char *file = NULL;
+    struct opt opts[] = {
+        {"file", OPT_ARG, &file, "FILE", "a FHIR R4 Bundle (JSON; - for "
+         "stdin)", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Imports a FHIR R4 Bundle (transaction or collection) of "
+                  "Patient, Practitioner and ServiceRequest (a physician's "
+                  "referral) in one transaction. Patients are matched by "
+                  "identifier. Anything Touchstone does not keep is "
+                  "refused with an OperationOutcome naming the element "
+                  "(exit 2), and nothing is written.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    struct fhir_issue issue = {"", ""};
+    json_error_t jerr;
+    json_t *bundle = !strcmp(file, "-")
+                         ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &jerr)
+                         : json_load_file(file, JSON_REJECT_DUPLICATES,
+                                          &jerr);
+    if (!bundle) {
+        if (jerr.line > 0)
+            err_set(&e, ERR_INPUT, "file", "'%s' line %d column %d: %s",
+                    file, jerr.line, jerr.column, jerr.text);
+        else
+            err_set(&e, ERR_INPUT, "file", "%s", jerr.text);
+        snprintf(issue.code, sizeof(issue.code), "structure");
+        snprintf(issue.expression, sizeof(issue.expression), "Bundle");
+        return fhir_refused(c, &e, &issue);
+    }
+    struct fhir_import_result result;
+    json_t *response = NULL;
+    if (cli_open_store(c, &e) < 0) {
+        json_decref(bundle);
+        return cli_fail(c, &e);
+    }
+    int rc = fhir_import_bundle(c->store, &actor_cli, bundle, &result,
+                                &response, &issue, &e);
+    json_decref(bundle);
+    if (rc < 0)
+        return fhir_refused(c, &e, &issue);
+    if (c->json)
+        return cli_print_json(c, response);
+    json_decref(response);
+    printf("imported: %d patient(s) added, %d matched; %d practitioner(s) "
+           "added, %d matched, %d training record(s); %d referral(s) added, "
+           "%d matched; %d identifier(s) added\n",
+           result.patients_created, result.patients_matched,
+           result.practitioners_created, result.practitioners_matched,
+           result.training_created, result.referrals_created,
+           result.referrals_matched,
+           result.identifiers_added);
+    return EXIT_OK;
+}
+
 /* The verbs of the verb form, NULL-terminated. */
 static const struct cli_command import_verbs[] = {
+    {"fhir", import_fhir_cmd, "a FHIR R4 Bundle (referrals from an EHR)"},
     {NULL, NULL, NULL},
 };
 

@@ -1,5 +1,6 @@
 /* touchstone report: episode, practitioner and registry outcome reports. */
 #include "cli/cli.h"
+#include "cli/report_physician.h"
 #include "core/util.h"
 #include "outcomes/report.h"
 #include "record/summary.h"
@@ -468,6 +469,8 @@ int cmd_report(struct cli *c, int argc, const char **argv)
          "risk models and every cell of the registry"},
         {"refresh", report_refresh,
          "recompute every episode's outcome summary"},
+        {"physician", cli_report_physician,
+         "the progress report to the referring physician (HTML, PDF)"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, argc, argv, verbs,

@@ -2,9 +2,10 @@
 #include "stats/distributions.h"
 #include "stats/proportion.h"
 #include "stats/shrinkage.h"
-#include "stats/survival.h"
 #include "core/util.h"
 
+#include <float.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,55 +39,48 @@ struct bench_row {
     enum summary_reason reason; /* SUMMARY_COMPLETE when complete */
     double improvement;
     int responder;   /* -1: NULL */
-    int time, event; /* -1: NULL */
+    int event;       /* -1: NULL */
+    long time;       /* -1: NULL */
     int sustained;   /* -1: NULL */
     int has_followup;
     int has_risk;
     double x[PREDICTOR_COUNT];
 };
 
-/* Every column numeric, NULL folded into -1 and text into codes in SQL:
- * the pass makes one cheap call per column and no text comparison. */
-#define BENCH_COLUMNS                                                        \
-    "SELECT practitioner_id, CASE WHEN complete = 1 THEN 0"                  \
-    " WHEN incomplete_reason = 'unknown_instrument' THEN 1"                  \
-    " WHEN incomplete_reason = 'open' THEN 2"                                \
-    " WHEN incomplete_reason = 'no_baseline' THEN 3 ELSE 4 END,"             \
-    " coalesce(improvement, 0), coalesce(responder, -1),"                    \
-    " coalesce(sessions_to_response, -1), coalesce(response_event, -1),"     \
-    " coalesce(sustained, -1), has_followup, baseline IS NOT NULL AND"       \
-    " age_years IS NOT NULL AND chronicity_weeks IS NOT NULL AND"            \
-    " comorbidities IS NOT NULL, coalesce(baseline, 0),"                     \
-    " coalesce(age_years, 0), CASE sex WHEN 'female' THEN 0 WHEN 'male'"     \
-    " THEN 1 WHEN 'other' THEN 2 ELSE 3 END, coalesce(chronicity_weeks, 0),"  \
-    " coalesce(comorbidities, 0) FROM episode_summary"                       \
-    " WHERE protocol_id = :protocol AND instrument = :instrument"            \
-    " ORDER BY practitioner_id"
+/* The compact rows (outcome_row, migration 7): every flag in `code`, the
+ * risk factors in `risk`; the pass makes one cheap call per column it
+ * needs and no text comparison. */
+#define ROW_COLUMNS                                                          \
+    "SELECT practitioner_id, code, improvement, baseline, risk"              \
+    " FROM outcome_row"
+#define ROW_RISK_MASK ((INT64_C(1) << 21) - 1)
 
 static void row_read(struct stmt *st, struct bench_row *r)
 {
     r->practitioner_id = stmt_int(st, 0);
-    r->reason = (enum summary_reason)stmt_int(st, 1);
-    if (r->reason < SUMMARY_COMPLETE || r->reason >= SUMMARY_REASON_COUNT)
+    int64_t code = stmt_int(st, 1);
+    r->reason = (enum summary_reason)(code & 7);
+    if (r->reason >= SUMMARY_REASON_COUNT)
         BUG("summary reason %d", (int)r->reason);
     if (r->reason != SUMMARY_COMPLETE)
         return;
     r->improvement = stmt_double(st, 2);
-    r->responder = (int)stmt_int(st, 3);
-    r->time = (int)stmt_int(st, 4);
-    r->event = (int)stmt_int(st, 5);
-    r->sustained = (int)stmt_int(st, 6);
-    r->has_followup = stmt_int(st, 7) == 1;
-    r->has_risk = stmt_int(st, 8) == 1;
+    r->responder = (int)((code >> 3) & 3) - 1;
+    r->event = (int)((code >> 5) & 3) - 1;
+    r->sustained = (int)((code >> 7) & 3) - 1;
+    r->has_followup = (int)((code >> 9) & 1);
+    r->has_risk = (int)((code >> 12) & 1);
+    r->time = (long)(code >> 16) - 1;
     if (!r->has_risk)
         return;
-    r->x[PREDICTOR_BASELINE] = stmt_double(st, 9);
-    r->x[PREDICTOR_AGE] = stmt_double(st, 10);
-    int sex = (int)stmt_int(st, 11);
+    int64_t risk = stmt_int(st, 4);
+    r->x[PREDICTOR_BASELINE] = stmt_double(st, 3);
+    r->x[PREDICTOR_AGE] = (double)(risk & ROW_RISK_MASK);
+    int sex = (int)((code >> 10) & 3);
     for (int j = 0; j < 4; j++)
         r->x[PREDICTOR_FEMALE + j] = sex == j;
-    r->x[PREDICTOR_CHRONICITY] = stmt_double(st, 12);
-    r->x[PREDICTOR_COMORBIDITIES] = stmt_double(st, 13);
+    r->x[PREDICTOR_CHRONICITY] = (double)((risk >> 21) & ROW_RISK_MASK);
+    r->x[PREDICTOR_COMORBIDITIES] = (double)((risk >> 42) & ROW_RISK_MASK);
 }
 
 static void cell_init(struct bench_cell *c, int64_t practitioner_id)
@@ -103,12 +97,11 @@ static void cell_init(struct bench_cell *c, int64_t practitioner_id)
     c->mean_improvement = 0;
 }
 
-static void cell_add(struct bench_group *g, struct bench_cell *c,
-                     const struct bench_row *r)
+/* Adds a row to its cell (everything but the group's model sums). */
+static void cell_add(struct bench_cell *c, const struct bench_row *r)
 {
     if (r->reason != SUMMARY_COMPLETE) {
         c->incomplete[r->reason]++;
-        g->incomplete[r->reason]++;
         return;
     }
     /* Welford's running mean and sum of squares of improvement. */
@@ -121,13 +114,21 @@ static void cell_add(struct bench_group *g, struct bench_cell *c,
         c->responders += r->responder;
     }
     if (r->time >= 0 && r->event >= 0) {
-        if (c->km_count == c->km_alloc) {
-            c->km_alloc = c->km_alloc ? 2 * c->km_alloc : 16;
-            c->times = xrealloc(c->times, c->km_alloc * sizeof(*c->times));
-            c->events = xrealloc(c->events, c->km_alloc * sizeof(*c->events));
+        if ((size_t)r->time >= c->km_size) {
+            size_t size = c->km_size ? c->km_size : 16;
+            while (size <= (size_t)r->time)
+                size *= 2;
+            c->km_at = xrealloc(c->km_at, size * sizeof(*c->km_at));
+            c->km_events =
+                xrealloc(c->km_events, size * sizeof(*c->km_events));
+            memset(c->km_at + c->km_size, 0,
+                   (size - c->km_size) * sizeof(*c->km_at));
+            memset(c->km_events + c->km_size, 0,
+                   (size - c->km_size) * sizeof(*c->km_events));
+            c->km_size = size;
         }
-        c->times[c->km_count] = r->time;
-        c->events[c->km_count++] = r->event;
+        c->km_at[r->time]++;
+        c->km_events[r->time] += r->event;
     }
     if (r->sustained >= 0) {
         c->sustained_known++;
@@ -139,8 +140,45 @@ static void cell_add(struct bench_group *g, struct bench_cell *c,
         c->sum_y_adjusted += r->improvement;
         for (int j = 0; j < PREDICTOR_COUNT; j++)
             c->sum_x_adjusted[j] += r->x[j];
-        model_sums_add(&g->sums, r->x, r->improvement);
     }
+}
+
+/* Adds a row to the group's counts and model sums. */
+static void group_add(struct bench_group *g, const struct bench_row *r)
+{
+    g->rows++;
+    if (r->reason != SUMMARY_COMPLETE)
+        g->incomplete[r->reason]++;
+    else if (r->has_risk)
+        model_sums_add(&g->sums, r->x, r->improvement);
+}
+
+/*
+ * The Kaplan-Meier median from the counts by time: exactly the product
+ * limit of stats_kaplan_meier() (stats/survival.h) on the same
+ * observations, step by step in ascending time: S *= 1 - d / n at each
+ * time with events, n falling by every observation at the time; the
+ * median is the first event time with S < 0.5 + sqrt(DBL_EPSILON).
+ */
+static double km_median(const struct bench_cell *c)
+{
+    long at_risk = 0;
+    for (size_t t = 0; t < c->km_size; t++)
+        at_risk += c->km_at[t];
+    double survival = 1.0;
+    const double tolerance = sqrt(DBL_EPSILON);
+    for (size_t t = 0; t < c->km_size; t++) {
+        if (c->km_at[t] == 0)
+            continue;
+        long events = c->km_events[t];
+        if (events) {
+            survival *= 1.0 - (double)events / (double)at_risk;
+            if (survival < 0.5 + tolerance)
+                return (double)t;
+        }
+        at_risk -= c->km_at[t];
+    }
+    return NAN;
 }
 
 /* The metrics of a cell that need only the cell. */
@@ -165,17 +203,8 @@ static void cell_metrics(struct bench_cell *c)
                                   &c->responder_ci95, &ignored) < 0)
             c->responder_rate = NAN;
     }
-    if (c->km_count > 0) {
-        double *t = xmalloc(c->km_count * sizeof(*t));
-        for (size_t i = 0; i < c->km_count; i++)
-            t[i] = c->times[i];
-        struct stats_km km = STATS_KM_INIT;
-        struct err ignored = ERR_INIT;
-        if (stats_kaplan_meier(t, c->events, c->km_count, &km, &ignored) == 0)
-            c->median_sessions = km.median;
-        stats_km_release(&km);
-        free(t);
-    }
+    if (c->km_size > 0)
+        c->median_sessions = km_median(c);
     if (c->sustained_known > 0)
         c->sustained_rate = (double)c->sustained / (double)c->sustained_known;
     if (c->n > 0)
@@ -267,40 +296,71 @@ static void group_model(struct bench_group *g, const struct thresholds *t)
              predictor_names[ref] + 4, left_out);
 }
 
+/* A cell's expected improvement, observed minus expected and standard
+ * error under the group's model; 1 when the cell takes part in the funnel
+ * (its standard error is known). */
+static int cell_performance(const struct bench_model *m, struct bench_cell *c)
+{
+    if (m->adjusted) {
+        if (c->n_adjusted == 0)
+            return 0;
+        double xbar[PREDICTOR_COUNT];
+        double nadj = (double)c->n_adjusted;
+        for (int j = 0; j < PREDICTOR_COUNT; j++)
+            xbar[j] = c->sum_x_adjusted[j] / nadj;
+        c->expected_improvement = model_predict(&m->fit, xbar);
+        c->observed_minus_expected =
+            c->sum_y_adjusted / nadj - c->expected_improvement;
+    } else {
+        c->n_adjusted = c->n;
+        if (c->n == 0)
+            return 0;
+        c->expected_improvement = m->mean_improvement;
+        c->observed_minus_expected = c->mean_improvement - m->mean_improvement;
+    }
+    if (!(m->sigma > 0) || !isfinite(m->sigma))
+        return 0;
+    c->se = m->sigma / sqrt((double)c->n_adjusted);
+    return 1;
+}
+
+/*
+ * A funnel cell's shrunken estimate and funnel position from the group's
+ * parameters: theta = (1 - B) y + B mu, B = se² / (tau² + se²), as
+ * stats_eb_shrink() computes it (tau² and mu its DerSimonian-Laird
+ * estimates over the group's funnel cells; none with fewer than two), and
+ * the limits 0 -/+ z sqrt(se² + tau²) with the funnel's tau².
+ */
+static void cell_funnel(const struct bench_model *m, struct bench_cell *c)
+{
+    if (!isnan(m->shrink_mu)) {
+        double v = c->se * c->se;
+        double b = v / (m->shrink_tau2 + v);
+        c->shrunken = (1.0 - b) * c->observed_minus_expected +
+                      b * m->shrink_mu;
+    }
+    struct err e = ERR_INIT;
+    if (funnel_limits_mean(0.0, c->se, m->tau2, &c->limits, &e) == 0) {
+        c->has_limits = 1;
+        c->position = funnel_classify(c->observed_minus_expected, &c->limits);
+    }
+}
+
 /* Expected improvement, performance, funnel and shrinkage of each cell. */
 static void group_performance(struct bench_group *g)
 {
     struct bench_model *m = &g->model;
     m->shrink_tau2 = m->shrink_mu = NAN;
     double *y = xcalloc(g->cell_count + 1, sizeof(*y));
-    double *se = xcalloc(g->cell_count + 1, sizeof(*se));
+    double *v = xcalloc(g->cell_count + 1, sizeof(*v));
     size_t *which = xcalloc(g->cell_count + 1, sizeof(*which));
     size_t k = 0;
     for (size_t i = 0; i < g->cell_count; i++) {
         struct bench_cell *c = &g->cells[i];
-        if (m->adjusted) {
-            if (c->n_adjusted == 0)
-                continue;
-            double xbar[PREDICTOR_COUNT];
-            double nadj = (double)c->n_adjusted;
-            for (int j = 0; j < PREDICTOR_COUNT; j++)
-                xbar[j] = c->sum_x_adjusted[j] / nadj;
-            c->expected_improvement = model_predict(&m->fit, xbar);
-            c->observed_minus_expected =
-                c->sum_y_adjusted / nadj - c->expected_improvement;
-        } else {
-            c->n_adjusted = c->n;
-            if (c->n == 0)
-                continue;
-            c->expected_improvement = m->mean_improvement;
-            c->observed_minus_expected =
-                c->mean_improvement - m->mean_improvement;
-        }
-        if (!(m->sigma > 0) || !isfinite(m->sigma))
+        if (!cell_performance(m, c))
             continue;
-        c->se = m->sigma / sqrt((double)c->n_adjusted);
         y[k] = c->observed_minus_expected;
-        se[k] = c->se;
+        v[k] = c->se;
         which[k++] = i;
     }
     m->funnel_cells = k;
@@ -314,34 +374,24 @@ static void group_performance(struct bench_group *g)
                  "one cell: no overdispersion or shrinkage estimate");
     } else {
         struct funnel_overdispersion od;
-        if (funnel_overdispersion_mean(y, se, k, 0.0, &od, &e) == 0) {
+        if (funnel_overdispersion_mean(y, v, k, 0.0, &od, &e) == 0) {
             m->phi = od.phi;
             m->tau2 = od.tau2;
         }
-        double *theta = xcalloc(k, sizeof(*theta));
-        double *v = xcalloc(k, sizeof(*v));
         for (size_t i = 0; i < k; i++)
-            v[i] = se[i] * se[i];
+            v[i] = v[i] * v[i];
+        double *theta = xcalloc(k, sizeof(*theta));
         struct stats_shrinkage sh;
         if (stats_eb_shrink(y, v, k, &sh, theta, NULL, &e) == 0) {
             m->shrink_tau2 = sh.tau2;
             m->shrink_mu = sh.mu;
-            for (size_t i = 0; i < k; i++)
-                g->cells[which[i]].shrunken = theta[i];
         }
         free(theta);
-        free(v);
     }
-    for (size_t i = 0; i < k; i++) {
-        struct bench_cell *c = &g->cells[which[i]];
-        if (funnel_limits_mean(0.0, c->se, m->tau2, &c->limits, &e) == 0) {
-            c->has_limits = 1;
-            c->position = funnel_classify(c->observed_minus_expected,
-                                          &c->limits);
-        }
-    }
+    for (size_t i = 0; i < k; i++)
+        cell_funnel(m, &g->cells[which[i]]);
     free(y);
-    free(se);
+    free(v);
     free(which);
 }
 
@@ -425,21 +475,21 @@ static void group_finish(struct bench_group *g, const struct thresholds *t)
         cell_designate(g, &g->cells[i], t);
 }
 
-static struct bench_group *group_new(struct benchmark *b, size_t *alloc,
-                                     const char *protocol,
-                                     const char *instrument)
+static void cell_release(struct bench_cell *c)
 {
-    if (b->count == *alloc) {
-        *alloc = *alloc ? 2 * *alloc : 8;
-        b->groups = xrealloc(b->groups, *alloc * sizeof(*b->groups));
-    }
-    struct bench_group *g = &b->groups[b->count++];
-    memset(g, 0, sizeof(*g));
-    snprintf(g->protocol, sizeof(g->protocol), "%s", protocol);
-    snprintf(g->instrument, sizeof(g->instrument), "%s", instrument);
-    g->inst = instrument_find(instrument);
-    model_sums_init(&g->sums, PREDICTOR_COUNT);
-    return g;
+    free(c->km_at);
+    free(c->km_events);
+    c->km_at = c->km_events = NULL;
+    c->km_size = 0;
+}
+
+static void group_release(struct bench_group *g)
+{
+    for (size_t k = 0; k < g->cell_count; k++)
+        cell_release(&g->cells[k]);
+    free(g->cells);
+    g->cells = NULL;
+    g->cell_count = 0;
 }
 
 static struct bench_cell *cell_new(struct bench_group *g, size_t *alloc,
@@ -454,14 +504,282 @@ static struct bench_cell *cell_new(struct bench_group *g, size_t *alloc,
     return c;
 }
 
+/* Lists the groups matching the filters (NULL: any), by protocol then
+ * instrument, into b. */
+static int groups_list(struct store *s, const char *protocol,
+                       const char *instrument, struct benchmark *b,
+                       struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "SELECT id, generation, protocol_id, instrument FROM outcome_group"
+           " WHERE (:protocol IS NULL OR protocol_id = :protocol) AND"
+           " (:instrument IS NULL OR instrument = :instrument)"
+           " ORDER BY protocol_id, instrument");
+    stmt_bind_text(st, ":protocol", protocol);
+    stmt_bind_text(st, ":instrument", instrument);
+    size_t alloc = 0;
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        if (b->count == alloc) {
+            alloc = alloc ? 2 * alloc : 8;
+            b->groups = xrealloc(b->groups, alloc * sizeof(*b->groups));
+        }
+        struct bench_group *g = &b->groups[b->count++];
+        memset(g, 0, sizeof(*g));
+        g->id = stmt_int(st, 0);
+        g->generation = stmt_int(st, 1);
+        snprintf(g->protocol, sizeof(g->protocol), "%s", stmt_text(st, 2));
+        snprintf(g->instrument, sizeof(g->instrument), "%s",
+                 stmt_text(st, 3));
+        g->inst = instrument_find(g->instrument);
+        model_sums_init(&g->sums, PREDICTOR_COUNT);
+    }
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Keeps the groups that have rows (a group whose summaries were all
+ * deleted keeps its id and generation, but is no group of a report). */
+static void groups_drop_empty(struct benchmark *b)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < b->count; i++) {
+        if (b->groups[i].rows == 0) {
+            group_release(&b->groups[i]);
+            continue;
+        }
+        if (kept != i)
+            b->groups[kept] = b->groups[i];
+        kept++;
+    }
+    b->count = kept;
+}
+
+/* ---- the model cache -------------------------------------------------- */
+
+/* A double in the cache's JSON: exact (17 significant digits), NAN as
+ * null, infinities as strings. */
+static json_t *cache_number(double v)
+{
+    if (isnan(v))
+        return json_null();
+    if (isinf(v))
+        return json_string(v > 0 ? "inf" : "-inf");
+    return json_real(v);
+}
+
+static double cache_value(const json_t *v, int *ok)
+{
+    if (json_is_null(v))
+        return NAN;
+    if (json_is_real(v))
+        return json_real_value(v);
+    if (json_is_string(v) && !strcmp(json_string_value(v), "inf"))
+        return INFINITY;
+    if (json_is_string(v) && !strcmp(json_string_value(v), "-inf"))
+        return -INFINITY;
+    *ok = 0;
+    return NAN;
+}
+
+static double cache_double(const json_t *o, const char *key, int *ok)
+{
+    return cache_value(json_object_get(o, key), ok);
+}
+
+static long cache_long(const json_t *o, const char *key, int *ok)
+{
+    const json_t *v = json_object_get(o, key);
+    if (!json_is_integer(v)) {
+        *ok = 0;
+        return 0;
+    }
+    return (long)json_integer_value(v);
+}
+
+static json_t *cache_array(const double *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, cache_number(v[i]));
+    return a;
+}
+
+static void cache_read_array(const json_t *o, const char *key, double *v,
+                             size_t n, int *ok)
+{
+    const json_t *a = json_object_get(o, key);
+    if (!json_is_array(a) || json_array_size(a) != n) {
+        *ok = 0;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = cache_value(json_array_get(a, i), ok);
+}
+
+/* The whole of a group's model as JSON text (allocated; free()). */
+static char *model_encode(const struct bench_model *m)
+{
+    const struct model_fit *f = &m->fit;
+    json_t *used = json_array();
+    for (size_t j = 0; j < MODEL_MAX_PREDICTORS; j++)
+        json_array_append_new(used, json_integer(f->used[j]));
+    json_t *fit = json_object();
+    json_object_set_new(fit, "n", json_integer((json_int_t)f->n));
+    json_object_set_new(fit, "p", json_integer((json_int_t)f->p));
+    json_object_set_new(fit, "used", used);
+    json_object_set_new(fit, "intercept", cache_number(f->intercept));
+    json_object_set_new(fit, "intercept_se", cache_number(f->intercept_se));
+    json_object_set_new(fit, "coef", cache_array(f->coef, MODEL_MAX_PREDICTORS));
+    json_object_set_new(fit, "se", cache_array(f->se, MODEL_MAX_PREDICTORS));
+    json_object_set_new(fit, "mean_x",
+                        cache_array(f->mean_x, MODEL_MAX_PREDICTORS));
+    json_object_set_new(fit, "mean_y", cache_number(f->mean_y));
+    json_object_set_new(fit, "rss", cache_number(f->rss));
+    json_object_set_new(fit, "sigma", cache_number(f->sigma));
+    json_object_set_new(fit, "df_residual", cache_number(f->df_residual));
+    json_object_set_new(fit, "r2", cache_number(f->r2));
+    json_object_set_new(fit, "adj_r2", cache_number(f->adj_r2));
+    json_object_set_new(fit, "singular", json_integer(f->singular));
+    json_t *o = json_object();
+    json_object_set_new(o, "n_complete", json_integer(m->n_complete));
+    json_object_set_new(o, "n_risk", json_integer(m->n_risk));
+    json_object_set_new(o, "adjusted", json_integer(m->adjusted));
+    json_object_set_new(o, "fit", fit);
+    json_object_set_new(o, "sex_reference", json_integer(m->sex_reference));
+    json_object_set_new(o, "mean_improvement",
+                        cache_number(m->mean_improvement));
+    json_object_set_new(o, "sd_improvement", cache_number(m->sd_improvement));
+    json_object_set_new(o, "sigma", cache_number(m->sigma));
+    json_object_set_new(o, "note", json_string(m->note));
+    json_object_set_new(o, "funnel_cells",
+                        json_integer((json_int_t)m->funnel_cells));
+    json_object_set_new(o, "phi", cache_number(m->phi));
+    json_object_set_new(o, "tau2", cache_number(m->tau2));
+    json_object_set_new(o, "shrink_tau2", cache_number(m->shrink_tau2));
+    json_object_set_new(o, "shrink_mu", cache_number(m->shrink_mu));
+    json_object_set_new(o, "funnel_note", json_string(m->funnel_note));
+    char *text = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(o);
+    if (!text)
+        die("out of memory");
+    return text;
+}
+
+/* Reads a model written by model_encode(); -1 when the text is not one
+ * (then the cache entry is ignored and the group fitted again). */
+static int model_decode(const char *text, struct bench_model *m)
+{
+    memset(m, 0, sizeof(*m));
+    json_t *o = json_loads(text, JSON_DECODE_ANY, NULL);
+    const json_t *fit = json_object_get(o, "fit");
+    const json_t *used = json_object_get(fit, "used");
+    const char *note = json_string_value(json_object_get(o, "note"));
+    const char *funnel_note =
+        json_string_value(json_object_get(o, "funnel_note"));
+    int ok = json_is_object(o) && json_is_object(fit) &&
+             json_array_size(used) == MODEL_MAX_PREDICTORS && note &&
+             funnel_note;
+    if (!ok) {
+        json_decref(o);
+        return -1;
+    }
+    struct model_fit *f = &m->fit;
+    f->n = (size_t)cache_long(fit, "n", &ok);
+    f->p = (size_t)cache_long(fit, "p", &ok);
+    for (size_t j = 0; j < MODEL_MAX_PREDICTORS; j++)
+        f->used[j] = (int)json_integer_value(json_array_get(used, j));
+    f->intercept = cache_double(fit, "intercept", &ok);
+    f->intercept_se = cache_double(fit, "intercept_se", &ok);
+    cache_read_array(fit, "coef", f->coef, MODEL_MAX_PREDICTORS, &ok);
+    cache_read_array(fit, "se", f->se, MODEL_MAX_PREDICTORS, &ok);
+    cache_read_array(fit, "mean_x", f->mean_x, MODEL_MAX_PREDICTORS, &ok);
+    f->mean_y = cache_double(fit, "mean_y", &ok);
+    f->rss = cache_double(fit, "rss", &ok);
+    f->sigma = cache_double(fit, "sigma", &ok);
+    f->df_residual = cache_double(fit, "df_residual", &ok);
+    f->r2 = cache_double(fit, "r2", &ok);
+    f->adj_r2 = cache_double(fit, "adj_r2", &ok);
+    f->singular = (int)cache_long(fit, "singular", &ok);
+    m->n_complete = cache_long(o, "n_complete", &ok);
+    m->n_risk = cache_long(o, "n_risk", &ok);
+    m->adjusted = (int)cache_long(o, "adjusted", &ok);
+    long ref = cache_long(o, "sex_reference", &ok);
+    if (ref < PREDICTOR_FEMALE || ref > PREDICTOR_UNKNOWN)
+        ok = 0;
+    m->sex_reference = (enum bench_predictor)ref;
+    m->mean_improvement = cache_double(o, "mean_improvement", &ok);
+    m->sd_improvement = cache_double(o, "sd_improvement", &ok);
+    m->sigma = cache_double(o, "sigma", &ok);
+    snprintf(m->note, sizeof(m->note), "%s", note);
+    m->funnel_cells = (size_t)cache_long(o, "funnel_cells", &ok);
+    m->phi = cache_double(o, "phi", &ok);
+    m->tau2 = cache_double(o, "tau2", &ok);
+    m->shrink_tau2 = cache_double(o, "shrink_tau2", &ok);
+    m->shrink_mu = cache_double(o, "shrink_mu", &ok);
+    snprintf(m->funnel_note, sizeof(m->funnel_note), "%s", funnel_note);
+    json_decref(o);
+    return ok ? 0 : -1;
+}
+
+/* Stores the group's model, stamped with the generation read with it. */
+static int model_store(struct store *s, const struct bench_group *g,
+                       const struct thresholds *t, struct err *e)
+{
+    char *text = model_encode(&g->model);
+    char now[CLOCK_INSTANT_LEN];
+    clock_format_instant(clock_now(), now);
+    struct stmt *st = store_prepare(
+        s, "INSERT OR REPLACE INTO outcome_model (group_id, generation,"
+           " version, min_per_predictor, fitted_at, model) VALUES (:group,"
+           " :generation, :version, :min, :now, :model)");
+    stmt_bind_int(st, ":group", g->id);
+    stmt_bind_int(st, ":generation", g->generation);
+    stmt_bind_int(st, ":version", BENCH_MODEL_VERSION);
+    stmt_bind_double(st, ":min", t->model_min_per_predictor);
+    stmt_bind_text(st, ":now", now);
+    stmt_bind_text(st, ":model", text);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    free(text);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Reads the group's cached model into g->model when it is still valid;
+ * 1 when it was, 0 when the group must be run again. */
+static int model_load(struct store *s, struct bench_group *g,
+                      const struct thresholds *t, struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "SELECT model FROM outcome_model WHERE group_id = :group AND"
+           " generation = :generation AND version = :version AND"
+           " min_per_predictor = :min");
+    stmt_bind_int(st, ":group", g->id);
+    stmt_bind_int(st, ":generation", g->generation);
+    stmt_bind_int(st, ":version", BENCH_MODEL_VERSION);
+    stmt_bind_double(st, ":min", t->model_min_per_predictor);
+    int rc = stmt_step(st, e);
+    int found = rc == 1 && model_decode(stmt_text(st, 0), &g->model) == 0;
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    if (!found)
+        memset(&g->model, 0, sizeof(g->model));
+    return found;
+}
+
+/* ---- the passes ------------------------------------------------------- */
+
 /* Runs one group: its rows in practitioner order (a range of the
- * clustered primary key). */
+ * clustered key), then every cell; stores the model. */
 static int group_run(struct store *s, struct bench_group *g,
                      const struct thresholds *t, struct err *e)
 {
-    struct stmt *st = store_prepare(s, BENCH_COLUMNS);
-    stmt_bind_text(st, ":protocol", g->protocol);
-    stmt_bind_text(st, ":instrument", g->instrument);
+    store_prefer_scans(s);
+    struct stmt *st = store_prepare(
+        s, ROW_COLUMNS " WHERE group_id = :group"
+                       " ORDER BY practitioner_id, episode_id");
+    stmt_bind_int(st, ":group", g->id);
     size_t cell_alloc = 0;
     struct bench_cell *c = NULL;
     int rc;
@@ -470,13 +788,16 @@ static int group_run(struct store *s, struct bench_group *g,
         row_read(st, &r);
         if (!c || c->practitioner_id != r.practitioner_id)
             c = cell_new(g, &cell_alloc, r.practitioner_id);
-        cell_add(g, c, &r);
+        cell_add(c, &r);
+        group_add(g, &r);
     }
     stmt_finalize(st);
     if (rc < 0)
         return -1;
+    if (g->rows == 0)
+        return 0;
     group_finish(g, t);
-    return 0;
+    return model_store(s, g, t, e);
 }
 
 int benchmark_run(struct store *s, const char *protocol,
@@ -485,38 +806,118 @@ int benchmark_run(struct store *s, const char *protocol,
 {
     memset(out, 0, sizeof(*out));
     out->thresholds = *t;
-    /* The groups first (few rows), then each group's range in turn. */
-    struct stmt *st = store_prepare(
-        s, "SELECT DISTINCT protocol_id, instrument FROM episode_summary"
-           " WHERE (:protocol IS NULL OR protocol_id = :protocol) AND"
-           " (:instrument IS NULL OR instrument = :instrument)"
-           " ORDER BY protocol_id, instrument");
-    stmt_bind_text(st, ":protocol", protocol);
-    stmt_bind_text(st, ":instrument", instrument);
-    size_t group_alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1)
-        group_new(out, &group_alloc, stmt_text(st, 0), stmt_text(st, 1));
-    stmt_finalize(st);
+    int rc = groups_list(s, protocol, instrument, out, e);
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = group_run(s, &out->groups[i], t, e);
     if (rc < 0) {
         benchmark_release(out);
         return -1;
     }
+    groups_drop_empty(out);
+    return 0;
+}
+
+/* Reads the practitioner's rows of the group into its one cell. */
+static int practitioner_rows(struct store *s, struct bench_group *g,
+                             int64_t practitioner_id, struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, ROW_COLUMNS " WHERE group_id = :group AND"
+                       " practitioner_id = :practitioner ORDER BY episode_id");
+    stmt_bind_int(st, ":group", g->id);
+    stmt_bind_int(st, ":practitioner", practitioner_id);
+    size_t alloc = 0;
+    struct bench_cell *c = NULL;
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        struct bench_row r;
+        row_read(st, &r);
+        if (!c)
+            c = cell_new(g, &alloc, practitioner_id);
+        cell_add(c, &r);
+        g->rows++;
+        if (r.reason != SUMMARY_COMPLETE)
+            g->incomplete[r.reason]++;
+    }
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Keeps only the practitioner's cell of a group run in full. */
+static void group_keep_cell(struct bench_group *g, int64_t practitioner_id)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < g->cell_count; i++) {
+        if (g->cells[i].practitioner_id == practitioner_id && kept == 0) {
+            g->cells[kept++] = g->cells[i];
+            continue;
+        }
+        cell_release(&g->cells[i]);
+    }
+    g->cell_count = kept;
+}
+
+/* One group of a practitioner's report: the cell from the practitioner's
+ * rows against the cached model, or the whole group run again. */
+static int group_practitioner(struct store *s, struct bench_group *g,
+                              int64_t practitioner_id,
+                              const struct thresholds *t, struct err *e)
+{
+    if (practitioner_rows(s, g, practitioner_id, e) < 0)
+        return -1;
+    if (g->rows == 0)
+        return 0;
+    int cached = model_load(s, g, t, e);
+    if (cached < 0)
+        return -1;
+    if (cached) {
+        struct bench_cell *c = &g->cells[0];
+        g->model_cached = 1;
+        cell_metrics(c);
+        if (cell_performance(&g->model, c))
+            cell_funnel(&g->model, c);
+        cell_designate(g, c, t);
+        return 0;
+    }
+    /* Stale or missing: the whole group, then only this cell (the same
+     * rows, read again in the same order). */
+    long rows = g->rows, incomplete[SUMMARY_REASON_COUNT];
+    memcpy(incomplete, g->incomplete, sizeof(incomplete));
+    group_release(g);
+    g->rows = 0;
+    memset(g->incomplete, 0, sizeof(g->incomplete));
+    if (group_run(s, g, t, e) < 0)
+        return -1;
+    group_keep_cell(g, practitioner_id);
+    if (g->cell_count != 1)
+        BUG("practitioner %lld has rows but no cell in group %lld",
+            (long long)practitioner_id, (long long)g->id);
+    g->rows = rows;
+    memcpy(g->incomplete, incomplete, sizeof(incomplete));
+    return 0;
+}
+
+int benchmark_practitioner(struct store *s, int64_t practitioner_id,
+                           const char *protocol, const struct thresholds *t,
+                           struct benchmark *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    out->thresholds = *t;
+    int rc = groups_list(s, protocol, NULL, out, e);
+    for (size_t i = 0; rc == 0 && i < out->count; i++)
+        rc = group_practitioner(s, &out->groups[i], practitioner_id, t, e);
+    if (rc < 0) {
+        benchmark_release(out);
+        return -1;
+    }
+    groups_drop_empty(out);
     return 0;
 }
 
 void benchmark_release(struct benchmark *b)
 {
-    for (size_t i = 0; i < b->count; i++) {
-        struct bench_group *g = &b->groups[i];
-        for (size_t k = 0; k < g->cell_count; k++) {
-            free(g->cells[k].times);
-            free(g->cells[k].events);
-        }
-        free(g->cells);
-    }
+    for (size_t i = 0; i < b->count; i++)
+        group_release(&b->groups[i]);
     free(b->groups);
     memset(b, 0, sizeof(*b));
 }

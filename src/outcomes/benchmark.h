@@ -44,9 +44,27 @@
  *                  fitted, and observed_minus_expected above the upper 95%
  *                  funnel limit.
  *
- * Ownership: benchmark_run() allocates out's groups and cells; free them
- * with benchmark_release(). Strings in the structs are copies or point to
- * static text (criteria names and descriptions).
+ * The pass reads the compact copy of the summaries (table outcome_row,
+ * kept in step with episode_summary by the schema's triggers; each
+ * protocol x instrument interned as a group id in outcome_group), one
+ * range of its clustered key per group, in practitioner then episode
+ * order, keeping only running sums per cell and group.
+ *
+ * The registry model cache: what a group's cells are compared with (the
+ * struct bench_model below: the fit, mean and SD, funnel overdispersion,
+ * shrinkage parameters) depends on every row of the group, so each run
+ * stores it in table outcome_model with the group's generation (raised
+ * by the triggers at every insert, update or delete of one of its
+ * summaries), BENCH_MODEL_VERSION and the model_min_per_predictor used.
+ * benchmark_practitioner() reads only one practitioner's rows and takes
+ * the model from the cache when all three still match; otherwise it runs
+ * the group's whole pass (and stores the model again). Either way the
+ * numbers are the same, to the last bit.
+ *
+ * Ownership: benchmark_run() and benchmark_practitioner() allocate out's
+ * groups and cells; free them with benchmark_release(). Strings in the
+ * structs are copies or point to static text (criteria names and
+ * descriptions).
  */
 #ifndef TS_OUTCOMES_BENCHMARK_H
 #define TS_OUTCOMES_BENCHMARK_H
@@ -135,12 +153,14 @@ struct bench_cell {
     enum designation designation;
     struct criterion criteria[CRITERION_COUNT];
     long incomplete[SUMMARY_REASON_COUNT]; /* [0]: unused */
-    /* Accumulators of the pass (owned: times, events). */
+    /* Accumulators of the pass: Welford's sum of squares, the sums of the
+     * episodes with every risk factor, and the Kaplan-Meier counts by
+     * sessions to response (km_at[t]: observations with time t,
+     * km_events[t]: events among them, t < km_size; owned). */
     double m2_improvement;
     double sum_y_adjusted, sum_x_adjusted[PREDICTOR_COUNT];
-    double *times;
-    int *events;
-    size_t km_count, km_alloc;
+    long *km_at, *km_events;
+    size_t km_size;
 };
 
 struct bench_model {
@@ -159,12 +179,18 @@ struct bench_model {
 };
 
 struct bench_group {
+    int64_t id;                     /* outcome_group.id */
+    int64_t generation;             /* outcome_group.generation, as read */
     char protocol[RECORD_CODE_MAX + 1];
     char instrument[RECORD_CODE_MAX + 1];
     const struct instrument *inst;  /* NULL: not in the catalog */
     struct bench_model model;
+    int model_cached;               /* 1: model read from outcome_model */
     struct bench_cell *cells;       /* by practitioner id; owned */
     size_t cell_count;
+    /* Summary rows and incomplete ones by reason: the group's, or with
+     * benchmark_practitioner() the practitioner's. */
+    long rows;
     long incomplete[SUMMARY_REASON_COUNT];
     struct model_sums sums;         /* the pass's running sums */
 };
@@ -175,18 +201,40 @@ struct benchmark {
     size_t count;
 };
 
+/* The version of the definitions behind a cached model: raise it with any
+ * change to what struct bench_model holds or how it is computed, so that
+ * models cached by an older program are fitted again. */
+#define BENCH_MODEL_VERSION 1
+
 /*
  * Runs the benchmark over the summaries of every group matching the
  * filters (NULL: any protocol, any instrument), with thresholds t: the
- * groups are listed first, then each group's rows are read in one
- * sequential pass in practitioner order (a range of the table's clustered
- * key), keeping only running sums per cell and group. Reads only;
- * the caller holds a transaction when it wants a consistent view.
- * Allocates; see benchmark_release().
+ * groups (with at least one summary row) are listed first, by protocol
+ * then instrument, then each group's rows are read in one sequential
+ * pass, and every cell of the group is computed. Stores each group's
+ * model in the cache (outcome_model); the caller holds a transaction
+ * when it wants a consistent view (without one, a model can only be
+ * stamped older than its rows, and is then fitted again when next
+ * needed). Allocates; see benchmark_release().
  */
 int benchmark_run(struct store *s, const char *protocol,
                   const char *instrument, const struct thresholds *t,
                   struct benchmark *out, struct err *e);
+
+/*
+ * The groups in which the practitioner has at least one summary row
+ * (protocol NULL: every protocol), by protocol then instrument, each with
+ * the group's registry model and exactly one cell, the practitioner's,
+ * equal to the one benchmark_run() computes. Reads the practitioner's
+ * rows of each group and the group's cached model; a group whose cache
+ * is missing or stale gets its whole pass (and the cache is stored
+ * again). The caller holds a transaction. Allocates; see
+ * benchmark_release().
+ */
+int benchmark_practitioner(struct store *s, int64_t practitioner_id,
+                           const char *protocol, const struct thresholds *t,
+                           struct benchmark *out, struct err *e);
+
 void benchmark_release(struct benchmark *b);
 
 /* The cell of a practitioner in a group, or NULL. */

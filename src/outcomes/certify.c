@@ -147,7 +147,8 @@ static int choose_cell(const struct benchmark *b,
     for (size_t i = 0; i < b->count; i++) {
         const struct bench_group *g = &b->groups[i];
         const struct bench_cell *c = bench_group_cell(g, req->practitioner_id);
-        if (!c || c->n == 0)
+        if (!c || c->n == 0 ||
+            (req->instrument && strcmp(g->instrument, req->instrument)))
             continue;
         if (!best_c || c->n > best_c->n) {
             best_g = g;
@@ -285,7 +286,9 @@ static char *certify_locked(struct store *s, const struct certify_request *req,
         thresholds_load(s, &t, e) < 0)
         return NULL;
     struct benchmark b;
-    if (benchmark_run(s, req->protocol, req->instrument, &t, &b, e) < 0)
+    /* The practitioner's cells against the (cached) registry models. */
+    if (benchmark_practitioner(s, req->practitioner_id, req->protocol, &t,
+                               &b, e) < 0)
         return NULL;
     char *doc = NULL;
     json_t *data = NULL, *claims = NULL;

@@ -14,6 +14,22 @@ void model_sums_init(struct model_sums *m, size_t k)
     m->k = k;
 }
 
+/* The sums of one observation's shifted values d (k of them) and dy.
+ * Inlined with k a constant, the loops unroll: the same additions, in
+ * the same order for each sum, without the loop overhead. */
+static inline void sums_add(struct model_sums *m, const double *d, double dy,
+                            size_t k)
+{
+    for (size_t j = 0; j < k; j++) {
+        m->sx[j] += d[j];
+        m->sxy[j] += d[j] * dy;
+        for (size_t l = 0; l <= j; l++)
+            m->sxx[j][l] += d[j] * d[l];
+    }
+    m->sy += dy;
+    m->syy += dy * dy;
+}
+
 void model_sums_add(struct model_sums *m, const double *x, double y)
 {
     if (m->n == 0) {
@@ -25,14 +41,10 @@ void model_sums_add(struct model_sums *m, const double *x, double y)
     double dy = y - m->shift_y;
     for (size_t j = 0; j < m->k; j++)
         d[j] = x[j] - m->shift_x[j];
-    for (size_t j = 0; j < m->k; j++) {
-        m->sx[j] += d[j];
-        m->sxy[j] += d[j] * dy;
-        for (size_t l = 0; l <= j; l++)
-            m->sxx[j][l] += d[j] * d[l];
-    }
-    m->sy += dy;
-    m->syy += dy * dy;
+    if (m->k == MODEL_MAX_PREDICTORS)
+        sums_add(m, d, dy, MODEL_MAX_PREDICTORS);
+    else
+        sums_add(m, d, dy, m->k);
     m->n++;
 }
 

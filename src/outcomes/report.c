@@ -376,50 +376,6 @@ static int practitioner_name(struct store *s, int64_t id, char *name,
     return rc < 0 ? -1 : 0;
 }
 
-/* Runs the benchmark of every group in which the practitioner has a
- * summary row (protocol NULL: any), each against the whole registry. */
-static int practitioner_benchmarks(struct store *s, int64_t practitioner_id,
-                                   const char *protocol,
-                                   const struct thresholds *t,
-                                   struct benchmark **runs, size_t *count,
-                                   struct err *e)
-{
-    *runs = NULL;
-    *count = 0;
-    struct stmt *st = store_prepare(
-        s, "SELECT DISTINCT protocol_id, instrument FROM episode_summary"
-           " WHERE practitioner_id = :id AND (:protocol IS NULL OR"
-           " protocol_id = :protocol) ORDER BY protocol_id, instrument");
-    stmt_bind_int(st, ":id", practitioner_id);
-    stmt_bind_text(st, ":protocol", protocol);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        if (*count == alloc) {
-            alloc = alloc ? 2 * alloc : 8;
-            *runs = xrealloc(*runs, alloc * sizeof(**runs));
-        }
-        char p[RECORD_CODE_MAX + 1], i[RECORD_CODE_MAX + 1];
-        snprintf(p, sizeof(p), "%s", stmt_text(st, 0));
-        snprintf(i, sizeof(i), "%s", stmt_text(st, 1));
-        if (benchmark_run(s, p, i, t, &(*runs)[*count], e) < 0) {
-            rc = -1;
-            break;
-        }
-        (*count)++;
-    }
-    stmt_finalize(st);
-    if (rc < 0) {
-        for (size_t k = 0; k < *count; k++)
-            benchmark_release(&(*runs)[k]);
-        free(*runs);
-        *runs = NULL;
-        *count = 0;
-        return -1;
-    }
-    return 0;
-}
-
 json_t *report_practitioner_json(struct store *s, const struct actor *caller,
                                  int64_t practitioner_id,
                                  const char *protocol, struct err *e)
@@ -447,49 +403,43 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
         store_rollback(s);
         return NULL;
     }
-    struct benchmark *runs;
-    size_t count;
-    if (practitioner_benchmarks(s, practitioner_id, protocol, &t, &runs,
-                                &count, e) < 0) {
+    struct benchmark b;
+    if (benchmark_practitioner(s, practitioner_id, protocol, &t, &b, e) <
+        0) {
         store_rollback(s);
         return NULL;
     }
     json_t *cells = json_array(), *incomplete = json_array();
     json_t *designations = json_array(), *models = json_array();
-    for (size_t k = 0; k < count; k++) {
-        for (size_t gi = 0; gi < runs[k].count; gi++) {
-            const struct bench_group *g = &runs[k].groups[gi];
-            const struct bench_cell *c = bench_group_cell(g, practitioner_id);
-            if (!c)
-                continue;
-            json_t *inc = report_incomplete_json(g, c);
-            if (inc)
-                json_array_append_new(incomplete, inc);
-            if (c->n == 0)
-                continue;
-            json_array_append_new(cells, report_cell_json(g, c));
-            json_array_append_new(
-                designations,
-                json_pack("{sssssssoso}", "protocol", g->protocol,
-                          "instrument", g->instrument, "designation",
-                          designation_name(c->designation), "criteria",
-                          report_criteria_json(c), "notes", group_notes(g)));
-            const struct bench_model *m = &g->model;
-            json_array_append_new(
-                models,
-                json_pack("{sssssbsIsoso}", "protocol", g->protocol,
-                          "instrument", g->instrument, "adjusted",
-                          m->adjusted, "n",
-                          (json_int_t)(m->adjusted ? m->n_risk
-                                                   : m->n_complete),
-                          "r2",
-                          m->adjusted ? report_number(m->fit.r2)
-                                      : json_null(),
-                          "note", optional_string(m->note)));
-        }
-        benchmark_release(&runs[k]);
+    for (size_t gi = 0; gi < b.count; gi++) {
+        const struct bench_group *g = &b.groups[gi];
+        const struct bench_cell *c = bench_group_cell(g, practitioner_id);
+        if (!c)
+            continue;
+        json_t *inc = report_incomplete_json(g, c);
+        if (inc)
+            json_array_append_new(incomplete, inc);
+        if (c->n == 0)
+            continue;
+        json_array_append_new(cells, report_cell_json(g, c));
+        json_array_append_new(
+            designations,
+            json_pack("{sssssssoso}", "protocol", g->protocol, "instrument",
+                      g->instrument, "designation",
+                      designation_name(c->designation), "criteria",
+                      report_criteria_json(c), "notes", group_notes(g)));
+        const struct bench_model *m = &g->model;
+        json_array_append_new(
+            models,
+            json_pack("{sssssbsIsoso}", "protocol", g->protocol,
+                      "instrument", g->instrument, "adjusted", m->adjusted,
+                      "n",
+                      (json_int_t)(m->adjusted ? m->n_risk : m->n_complete),
+                      "r2",
+                      m->adjusted ? report_number(m->fit.r2) : json_null(),
+                      "note", optional_string(m->note)));
     }
-    free(runs);
+    benchmark_release(&b);
     json_t *doc = json_pack(
         "{s{sIss}sosososososo}", "practitioner", "id",
         (json_int_t)practitioner_id, "name", name, "protocol",
@@ -506,10 +456,67 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
 
 /* ---- registry --------------------------------------------------------- */
 
-/* The practitioner's stable anonymous label, created when missing. */
-static int practitioner_label(struct store *s, int64_t id, char out[16],
-                              struct err *e)
+/* The stable anonymous labels (table practitioner_label), read once for
+ * a report. */
+struct labels {
+    int64_t *ids;   /* ascending */
+    char (*text)[16];
+    size_t count, alloc;
+};
+
+static int labels_load(struct store *s, struct labels *l, struct err *e)
 {
+    memset(l, 0, sizeof(*l));
+    struct stmt *st = store_prepare(
+        s, "SELECT practitioner_id, label FROM practitioner_label"
+           " ORDER BY practitioner_id");
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        if (l->count == l->alloc) {
+            l->alloc = l->alloc ? 2 * l->alloc : 64;
+            l->ids = xrealloc(l->ids, l->alloc * sizeof(*l->ids));
+            l->text = xrealloc(l->text, l->alloc * sizeof(*l->text));
+        }
+        l->ids[l->count] = stmt_int(st, 0);
+        snprintf(l->text[l->count], sizeof(l->text[0]), "%s",
+                 stmt_text(st, 1));
+        l->count++;
+    }
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+static void labels_release(struct labels *l)
+{
+    free(l->ids);
+    free(l->text);
+    memset(l, 0, sizeof(*l));
+}
+
+static const char *labels_find(const struct labels *l, int64_t id)
+{
+    size_t lo = 0, hi = l->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->ids[mid] < id)
+            lo = mid + 1;
+        else if (l->ids[mid] > id)
+            hi = mid;
+        else
+            return l->text[mid];
+    }
+    return NULL;
+}
+
+/* The practitioner's stable anonymous label, created when missing. */
+static int practitioner_label(struct store *s, const struct labels *known,
+                              int64_t id, char out[16], struct err *e)
+{
+    const char *have = labels_find(known, id);
+    if (have) {
+        snprintf(out, 16, "%s", have);
+        return 0;
+    }
     struct stmt *st = store_prepare(
         s, "SELECT label FROM practitioner_label WHERE practitioner_id = :id");
     stmt_bind_int(st, ":id", id);
@@ -580,8 +587,14 @@ json_t *report_registry_json(struct store *s, const struct actor *caller,
         return NULL;
     struct thresholds t;
     struct benchmark b;
+    struct labels known;
     if (thresholds_load(s, &t, e) < 0 ||
         benchmark_run(s, protocol, instrument, &t, &b, e) < 0) {
+        store_rollback(s);
+        return NULL;
+    }
+    if (labels_load(s, &known, e) < 0) {
+        benchmark_release(&b);
         store_rollback(s);
         return NULL;
     }
@@ -596,7 +609,7 @@ json_t *report_registry_json(struct store *s, const struct actor *caller,
         for (size_t ci = 0; rc == 0 && ci < g->cell_count; ci++) {
             const struct bench_cell *c = &g->cells[ci];
             char label[16];
-            rc = practitioner_label(s, c->practitioner_id, label, e);
+            rc = practitioner_label(s, &known, c->practitioner_id, label, e);
             if (rc < 0)
                 break;
             int show = access_is_admin(caller) ||
@@ -617,6 +630,7 @@ json_t *report_registry_json(struct store *s, const struct actor *caller,
         }
     }
     benchmark_release(&b);
+    labels_release(&known);
     json_t *doc = json_pack("{sosososososo}", "protocol",
                             optional_string(protocol), "instrument",
                             optional_string(instrument), "thresholds",

@@ -15,7 +15,9 @@
  * Each report is one transaction, audited ("read" of "episode_outcome",
  * "practitioner_outcome" or "registry_outcome"); a refusal is audited as
  * "denied" for non-admins. Reports read only the episode summaries
- * (record/summary.h) and the thresholds (outcomes/thresholds.h).
+ * (record/summary.h, and their compact copy) and the thresholds
+ * (outcomes/thresholds.h); they write the registry model cache
+ * (outcomes/benchmark.h) and missing anonymous labels.
  * Numbers that cannot be computed are JSON null. See docs/outcomes.md
  * for every member.
  *
@@ -58,7 +60,10 @@ json_t *report_episode_json(struct store *s, const struct actor *caller,
  *    "models": [{"protocol", "instrument", "adjusted", "n", "r2",
  *                "note"}]}
  * with cell exactly as report_cell_json() and only cells with at least
- * one complete episode; incomplete as report_incomplete_json().
+ * one complete episode; incomplete as report_incomplete_json(). Reads
+ * the practitioner's rows and the cached registry models
+ * (benchmark_practitioner()): a group changed since its model was cached
+ * is run in full first.
  */
 json_t *report_practitioner_json(struct store *s, const struct actor *caller,
                                  int64_t practitioner_id,

@@ -7,6 +7,51 @@
  * generator carry synthetic = 1.
  */
 
+/* Parts of migration 7 (never change them: append a migration instead).
+ * The compact row of summary row r (see migration 7); the reason relies
+ * on the table's checks (incomplete_reason NULL exactly when complete).
+ * In SQL, << and | share one precedence: every shift is parenthesised. */
+#define OUTCOME_ROW_CODE(r)                                                  \
+    " (CASE " r ".incomplete_reason WHEN 'unknown_instrument' THEN 1"        \
+    " WHEN 'open' THEN 2 WHEN 'no_baseline' THEN 3 WHEN 'no_discharge'"      \
+    " THEN 4 ELSE 0 END | (coalesce(" r ".responder + 1, 0) << 3)"           \
+    " | (coalesce(" r ".response_event + 1, 0) << 5)"                        \
+    " | (coalesce(" r ".sustained + 1, 0) << 7) | (" r ".has_followup << 9)" \
+    " | (CASE " r ".sex WHEN 'female' THEN 0 WHEN 'male' THEN 1"             \
+    " WHEN 'other' THEN 2 ELSE 3 END << 10)"                                 \
+    " | ((" r ".baseline + " r ".age_years + " r ".chronicity_weeks + " r    \
+    ".comorbidities IS NOT NULL) << 12)"                                     \
+    " | (CASE WHEN " r ".sessions_to_response >= 0 THEN ("                   \
+    r ".sessions_to_response + 1) << 16 ELSE 0 END)) "
+/* NULL when a factor is missing (NULL propagates through | and <<). */
+#define OUTCOME_ROW_RISK(r)                                                  \
+    " (" r ".age_years | (" r ".chronicity_weeks << 21) | (" r               \
+    ".comorbidities << 42)) "
+/* Trigger bodies: add the compact row of r (refusing values out of its
+ * ranges: the bitwise or of the factors is out of 0 to 2^21 - 1 exactly
+ * when one of them is, and the factors matter only when all are
+ * recorded) and raise its group's generation; remove it and raise it. */
+#define OUTCOME_ROW_ADD(r)                                                   \
+    "SELECT RAISE(ABORT, 'episode_summary: a risk factor or the sessions"   \
+    " to response is out of range') WHERE (" r ".age_years | " r            \
+    ".chronicity_weeks | " r ".comorbidities) NOT BETWEEN 0 AND 2097151"    \
+    " OR " r ".sessions_to_response > 1099511627776;"                       \
+    "INSERT INTO outcome_group (protocol_id, instrument) VALUES ("           \
+    r ".protocol_id, " r ".instrument) ON CONFLICT (protocol_id,"            \
+    " instrument) DO UPDATE SET generation = generation + 1;"                \
+    "INSERT INTO outcome_row VALUES ((SELECT id FROM outcome_group"          \
+    " WHERE protocol_id = " r ".protocol_id AND instrument = " r             \
+    ".instrument), " r ".practitioner_id, " r ".episode_id,"                 \
+    OUTCOME_ROW_CODE(r) ", " r ".improvement, " r ".baseline,"               \
+    OUTCOME_ROW_RISK(r) ");"
+#define OUTCOME_ROW_REMOVE(r)                                                \
+    "UPDATE outcome_group SET generation = generation + 1 WHERE"             \
+    " protocol_id = " r ".protocol_id AND instrument = " r ".instrument;"    \
+    "DELETE FROM outcome_row WHERE group_id = (SELECT id FROM outcome_group" \
+    " WHERE protocol_id = " r ".protocol_id AND instrument = " r             \
+    ".instrument) AND practitioner_id = " r ".practitioner_id AND"           \
+    " episode_id = " r ".episode_id;"
+
 const char *const store_migrations[] = {
     /* 1: the clinical record, users, sessions and the audit log. */
     "CREATE TABLE clinic ("
@@ -240,7 +285,80 @@ const char *const store_migrations[] = {
     "  practitioner_id INTEGER PRIMARY KEY REFERENCES practitioner(id),"
     "  label TEXT NOT NULL UNIQUE"
     ");",
-    /* 6: faster inserts of observations (bulk import, the registry
+    /* 6: patients' identifiers in other systems (an EHR's medical record
+     * number, ...), by which an imported FHIR Patient is matched to the
+     * patient already in the record (src/docs/fhir.h). */
+    "CREATE TABLE patient_identifier ("
+    "  id INTEGER PRIMARY KEY,"
+    "  patient_id INTEGER NOT NULL REFERENCES patient(id),"
+    "  system TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  UNIQUE (system, value)"
+    ");"
+    "CREATE INDEX patient_identifier_by_patient"
+    "  ON patient_identifier(patient_id);",
+    /* 7: outcome reports at registry scale (docs/outcomes.md, "Speed").
+     * outcome_group interns each protocol x instrument to a small id and
+     * carries a generation, raised by every change of its summaries.
+     * outcome_row is the compact copy of each summary row that the
+     * benchmark pass reads: clustered by (group, practitioner, episode)
+     * like the summary, with every flag in one integer `code` (bits 0-2
+     * the reason: 0 complete, 1 unknown_instrument, 2 open, 3 no_baseline,
+     * 4 no_discharge; 3-4 responder + 1, 5-6 response_event + 1, 7-8
+     * sustained + 1, each 0 when NULL; 9 has_followup; 10-11 sex: 0
+     * female, 1 male, 2 other, 3 anything else; 12 every risk factor
+     * recorded; 16 and up sessions_to_response + 1, 0 when NULL), and the
+     * risk factors in one integer `risk` (age_years | chronicity_weeks <<
+     * 21 | comorbidities << 42, NULL when one is missing).
+     * Triggers keep both in step with episode_summary, whoever writes it,
+     * and refuse a value out of those ranges; summary rows are replaced
+     * (deleted and inserted), never updated. outcome_model caches each
+     * group's fitted registry model (docs/outcomes.md), valid while its
+     * generation, version and min_per_predictor match. */
+    "CREATE TABLE outcome_group ("
+    "  id INTEGER PRIMARY KEY,"
+    "  protocol_id TEXT NOT NULL,"
+    "  instrument TEXT NOT NULL,"
+    "  generation INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (protocol_id, instrument)"
+    ");"
+    "CREATE TABLE outcome_row ("
+    "  group_id INTEGER NOT NULL,"
+    "  practitioner_id INTEGER NOT NULL,"
+    "  episode_id INTEGER NOT NULL,"
+    "  code INTEGER NOT NULL,"
+    "  improvement REAL,"
+    "  baseline REAL,"
+    "  risk INTEGER,"
+    "  PRIMARY KEY (group_id, practitioner_id, episode_id)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE outcome_model ("
+    "  group_id INTEGER PRIMARY KEY REFERENCES outcome_group(id),"
+    "  generation INTEGER NOT NULL," /* the group's, when fitted */
+    "  version INTEGER NOT NULL,"    /* of the program's definitions */
+    "  min_per_predictor REAL NOT NULL,"
+    "  fitted_at TEXT NOT NULL,"
+    "  model TEXT NOT NULL"          /* JSON: every number of the model */
+    ");"
+    "INSERT INTO outcome_group (protocol_id, instrument)"
+    "  SELECT DISTINCT protocol_id, instrument FROM episode_summary"
+    "  ORDER BY protocol_id, instrument;"
+    "INSERT INTO outcome_row (group_id, practitioner_id, episode_id, code,"
+    "  improvement, baseline, risk)"
+    "  SELECT g.id, s.practitioner_id, s.episode_id,"
+    OUTCOME_ROW_CODE("s") ", s.improvement, s.baseline, "
+    OUTCOME_ROW_RISK("s")
+    "  FROM episode_summary s JOIN outcome_group g"
+    "  ON g.protocol_id = s.protocol_id AND g.instrument = s.instrument;"
+    "CREATE TRIGGER episode_summary_insert AFTER INSERT ON episode_summary"
+    " BEGIN " OUTCOME_ROW_ADD("new") " END;"
+    "CREATE TRIGGER episode_summary_delete AFTER DELETE ON episode_summary"
+    " BEGIN " OUTCOME_ROW_REMOVE("old") " END;"
+    "CREATE TRIGGER episode_summary_update BEFORE UPDATE ON episode_summary"
+    " BEGIN SELECT RAISE(ABORT, 'episode_summary rows are replaced, not"
+    " updated'); END;",
+    /* 8: faster inserts of observations (bulk import, the registry
      * generator). SQLite evaluates a CHECK with an IN list of more than
      * two values by building a temporary b-tree at every insert; the
      * timepoint check becomes the same test written as comparisons. The

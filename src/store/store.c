@@ -8,10 +8,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Statements given back by stmt_finalize() are kept, reset and unbound,
+ * and handed out again by store_prepare() for the same SQL: compiling a
+ * statement (with the triggers it fires) costs far more than running it.
+ * At most this many; the oldest goes first. */
+#define STORE_CACHED_STATEMENTS 64
+
 struct store {
     sqlite3 *db;
     char *path;
+    int depth; /* open store_begin()s: 1 the transaction, more savepoints */
+    int scans; /* store_prefer_scans() applied */
+    sqlite3_stmt *cached[STORE_CACHED_STATEMENTS]; /* ring, oldest first */
+    size_t cached_first, cached_count;
 };
+
+/* store_prefer_scans(): memory-map up to 1 GiB of the file and keep up to
+ * 64 MiB of pages in the cache. */
+#define STORE_SCAN_MMAP_BYTES "1073741824"
+#define STORE_SCAN_CACHE_KIB "65536"
 
 struct stmt {
     struct store *store;
@@ -94,7 +109,9 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
                        path);
     struct store *s = xcalloc(1, sizeof(*s));
     s->path = xstrdup(path);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+    /* One thread at a time per connection (store.h): SQLite's own
+     * per-call mutex would only cost time on every column read. */
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
     if (mode != STORE_EXISTING)
         flags |= SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
@@ -123,10 +140,25 @@ fail:
     return -1;
 }
 
+void store_prefer_scans(struct store *s)
+{
+    if (s->scans)
+        return;
+    /* Errors are ignored: these only change speed. */
+    sqlite3_exec(s->db, "PRAGMA mmap_size = " STORE_SCAN_MMAP_BYTES,
+                 NULL, NULL, NULL);
+    sqlite3_exec(s->db, "PRAGMA cache_size = -" STORE_SCAN_CACHE_KIB, NULL,
+                 NULL, NULL);
+    s->scans = 1;
+}
+
 void store_close(struct store *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; i < s->cached_count; i++)
+        sqlite3_finalize(
+            s->cached[(s->cached_first + i) % STORE_CACHED_STATEMENTS]);
     if (s->db)
         sqlite3_close_v2(s->db);
     free(s->path);
@@ -138,28 +170,111 @@ const char *store_path(const struct store *s)
     return s->path;
 }
 
+/* SQLite ends a transaction by itself after some errors (a full disk, an
+ * interrupt): then no level is open any more. */
+static void sync_depth(struct store *s)
+{
+    if (sqlite3_get_autocommit(s->db))
+        s->depth = 0;
+}
+
 int store_begin(struct store *s, struct err *e)
 {
-    return store_exec(s, "BEGIN IMMEDIATE", e);
+    sync_depth(s);
+    if (s->depth == 0) {
+        if (store_exec(s, "BEGIN IMMEDIATE", e) < 0)
+            return -1;
+    } else {
+        char sql[48];
+        snprintf(sql, sizeof(sql), "SAVEPOINT store_level_%d", s->depth);
+        if (store_exec(s, sql, e) < 0)
+            return -1;
+    }
+    s->depth++;
+    return 0;
 }
 
 int store_commit(struct store *s, struct err *e)
 {
-    if (sqlite3_get_autocommit(s->db))
+    sync_depth(s);
+    if (s->depth == 0)
         return 0;
-    return store_exec(s, "COMMIT", e);
+    if (s->depth == 1) {
+        if (store_exec(s, "COMMIT", e) < 0)
+            return -1;
+        s->depth = 0;
+        return 0;
+    }
+    char sql[48];
+    snprintf(sql, sizeof(sql), "RELEASE store_level_%d", s->depth - 1);
+    if (store_exec(s, sql, e) < 0)
+        return -1;
+    s->depth--;
+    return 0;
 }
 
 void store_rollback(struct store *s)
 {
-    if (!sqlite3_get_autocommit(s->db))
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    sync_depth(s);
+    if (s->depth <= 1) {
+        if (!sqlite3_get_autocommit(s->db))
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        s->depth = 0;
+        return;
+    }
+    char sql[96];
+    snprintf(sql, sizeof(sql), "ROLLBACK TO store_level_%d; "
+             "RELEASE store_level_%d", s->depth - 1, s->depth - 1);
+    sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    s->depth--;
+}
+
+int store_depth(const struct store *s)
+{
+    return sqlite3_get_autocommit(s->db) ? 0 : s->depth;
+}
+
+/* Takes a kept statement of this SQL out of the cache, or NULL. */
+static sqlite3_stmt *cache_take(struct store *s, const char *sql)
+{
+    for (size_t i = s->cached_count; i-- > 0;) {
+        size_t at = (s->cached_first + i) % STORE_CACHED_STATEMENTS;
+        sqlite3_stmt *st = s->cached[at];
+        if (strcmp(sqlite3_sql(st), sql) != 0)
+            continue;
+        /* Close the gap: later entries move one place back. */
+        for (size_t j = i + 1; j < s->cached_count; j++) {
+            size_t from = (s->cached_first + j) % STORE_CACHED_STATEMENTS;
+            size_t to = (s->cached_first + j - 1) % STORE_CACHED_STATEMENTS;
+            s->cached[to] = s->cached[from];
+        }
+        s->cached_count--;
+        return st;
+    }
+    return NULL;
+}
+
+/* Keeps a statement (reset, unbound) for a later store_prepare(). */
+static void cache_put(struct store *s, sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (s->cached_count == STORE_CACHED_STATEMENTS) {
+        sqlite3_finalize(s->cached[s->cached_first]);
+        s->cached_first = (s->cached_first + 1) % STORE_CACHED_STATEMENTS;
+        s->cached_count--;
+    }
+    s->cached[(s->cached_first + s->cached_count++) %
+              STORE_CACHED_STATEMENTS] = st;
 }
 
 struct stmt *store_prepare(struct store *s, const char *sql)
 {
     struct stmt *st = xcalloc(1, sizeof(*st));
     st->store = s;
+    st->st = cache_take(s, sql);
+    if (st->st)
+        return st;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL) != SQLITE_OK)
         BUG("unable to prepare '%s': %s", sql, sqlite3_errmsg(s->db));
     return st;
@@ -296,7 +411,8 @@ void stmt_finalize(struct stmt *st)
 {
     if (!st)
         return;
-    sqlite3_finalize(st->st);
+    if (st->st)
+        cache_put(st->store, st->st);
     free(st);
 }
 

@@ -8,8 +8,15 @@
  * (":name") and bound through stmt_bind_*; a statement that fails to prepare
  * is a bug in the program (BUG), not an input error.
  *
+ * A store (a connection and its statements) is used by one thread at a
+ * time; threads that share a database each take their own store, or pass
+ * one from thread to thread as the web server's pool does (SQLite's
+ * multi-thread mode, SQLITE_OPEN_NOMUTEX).
+ *
  * Ownership: store_open() allocates the store, store_close() frees it.
- * store_prepare() allocates a statement, stmt_finalize() frees it. Text
+ * store_prepare() allocates a statement, stmt_finalize() frees it (the
+ * compiled statement, reset and unbound, is kept by the store for the
+ * next store_prepare() of the same SQL text; up to 64 of them). Text
  * returned by stmt_text() belongs to the statement and is valid until the
  * next step, reset or finalize.
  */
@@ -37,14 +44,26 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
                struct err *e);
 void store_close(struct store *s);
 const char *store_path(const struct store *s);
+/* Tunes the connection for long sequential reads (the outcome reports'
+ * passes over every summary): the file is read through a memory map (up
+ * to 1 GiB; the rest as usual) and the page cache grows to 64 MiB. Only
+ * speed changes; once per store, later calls do nothing. */
+void store_prefer_scans(struct store *s);
 /* The schema version this binary writes (the number of migrations). */
 int store_schema_version(void);
 
 /* Transactions: one per user action. store_begin takes the write lock at
- * once (BEGIN IMMEDIATE). store_rollback is safe when none is open. */
+ * once (BEGIN IMMEDIATE). store_rollback is safe when none is open.
+ * They nest: a store_begin inside an open transaction opens a savepoint,
+ * whose store_commit releases it (the work lands only with the outermost
+ * commit) and whose store_rollback undoes only the inner level. So an
+ * action made of several record calls (importing a bundle) wraps them in
+ * one transaction of its own, and one failure undoes them all. */
 int store_begin(struct store *s, struct err *e);
 int store_commit(struct store *s, struct err *e);
 void store_rollback(struct store *s);
+/* Levels open: 0 outside a transaction, 1 in one, more in savepoints. */
+int store_depth(const struct store *s);
 /* Runs one or more statements without parameters. */
 int store_exec(struct store *s, const char *sql, struct err *e);
 

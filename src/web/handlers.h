@@ -56,6 +56,14 @@ int api_certificates_verify(struct web_ctx *w);
 int api_clinic_public_key(struct web_ctx *w);
 int api_thresholds_show(struct web_ctx *w);
 int api_threshold_update(struct web_ctx *w);
+/* api_fhir.c: FHIR R4 (docs/fhir.md). api_fhir_reply_error() writes
+ * w->err as an OperationOutcome (application/fhir+json) with the status. */
+int api_fhir_metadata(struct web_ctx *w);
+int api_fhir_patient_read(struct web_ctx *w);
+int api_fhir_patient_everything(struct web_ctx *w);
+int api_fhir_observation_search(struct web_ctx *w);
+int api_fhir_transaction(struct web_ctx *w);
+void api_fhir_reply_error(struct web_ctx *w, int status);
 
 /* pages.c: the HTML foundation. */
 int page_home(struct web_ctx *w);

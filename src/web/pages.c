@@ -4,33 +4,14 @@
 #include "core/util.h"
 #include "record/websession.h"
 #include "web/handlers.h"
+#include "web/pages.h"
 
 #include <stdio.h>
 #include <string.h>
 
 void page_begin(struct web_ctx *w, const char *title)
 {
-    struct buf *b = &w->resp->body;
-    http_response_set_header(w->resp, "Content-Type",
-                             "text/html; charset=utf-8");
-    html_raw(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-                "<meta charset=\"utf-8\">\n"
-                "<meta name=\"viewport\" content=\"width=device-width, "
-                "initial-scale=1\">\n");
-    html_printf(b, "<title>%s &middot; Touchstone</title>\n", title);
-    html_raw(b, "<link rel=\"stylesheet\" href=\"/assets/style.css\">\n"
-                "</head>\n<body>\n<header class=\"site\">\n"
-                "<a class=\"brand\" href=\"/\">Touchstone</a>\n");
-    if (w->logged_in) {
-        html_printf(b, "<span class=\"who\">%s (%s)</span>\n",
-                    w->session.user.email, role_name(w->session.user.role));
-        html_raw(b, "<form class=\"logout\" method=\"post\" "
-                    "action=\"/logout\">");
-        html_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
-                    w->session.csrf_token);
-        html_raw(b, "<button type=\"submit\">Log out</button></form>\n");
-    }
-    html_raw(b, "</header>\n<main>\n");
+    page_open(w, title, SECTION_NONE, 0);
 }
 
 void page_end(struct web_ctx *w)
@@ -51,9 +32,14 @@ void page_error(struct web_ctx *w, int status, const char *message)
              http_status_reason(status));
     page_begin(w, title);
     html_printf(b, "<h1>%s</h1>\n", title);
-    html_printf(b, "<p class=\"error\">%s.</p>\n",
-                message && *message ? message : http_status_reason(status));
-    if (status == 401 || status == 403)
+    const char *text =
+        message && *message ? message : http_status_reason(status);
+    char first[2] = {text[0], '\0'};
+    if (first[0] >= 'a' && first[0] <= 'z')
+        first[0] = (char)(first[0] - 'a' + 'A');
+    html_printf(b, "<p class=\"error\">%s%s.</p>\n", first,
+                text[0] ? text + 1 : "");
+    if (status == 401 || (status == 403 && !w->logged_in))
         html_raw(b, "<p><a href=\"/login\">Log in</a></p>\n");
     else
         html_raw(b, "<p><a href=\"/\">Back to the start page</a></p>\n");
@@ -97,8 +83,10 @@ static void role_summary(struct buf *b, enum role role)
 int page_home(struct web_ctx *w)
 {
     struct buf *b = &w->resp->body;
-    page_begin(w, "Start");
+    page_open(w, "Start", SECTION_HOME, PAGE_WIDE);
     html_printf(b, "<h1>Welcome, %s</h1>\n", w->session.user.email);
+    if (w->session.user.role != ROLE_RESEARCHER)
+        page_home_worklist(w);
     html_printf(b, "<p>You are logged in as a %s. You can:</p>\n",
                 role_name(w->session.user.role));
     role_summary(b, w->session.user.role);

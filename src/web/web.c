@@ -1,6 +1,7 @@
 #include "web/web.h"
 #include "core/util.h"
 #include "web/handlers.h"
+#include "web/pages.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,48 @@ static const struct route routes[] = {
     {"POST", "/logout", page_logout, ROUTE_PAGE},
     {"GET", "/assets/{file}", page_asset,
      ROUTE_PAGE | ROUTE_PUBLIC | ROUTE_STATIC},
+    /* The clinic's pages (pages.h), one group per page_*.c. */
+    {"GET", "/patients", page_patients, ROUTE_PAGE},
+    {"POST", "/patients", page_patient_create, ROUTE_PAGE},
+    {"GET", "/patients/new", page_patient_new, ROUTE_PAGE},
+    {"GET", "/patients/{id}", page_patient, ROUTE_PAGE},
+    {"GET", "/patients/{id}/referrals/new", page_referral_new, ROUTE_PAGE},
+    {"POST", "/patients/{id}/referrals", page_referral_create, ROUTE_PAGE},
+    {"GET", "/patients/{id}/episodes/new", page_episode_protocols,
+     ROUTE_PAGE},
+    {"GET", "/patients/{id}/episodes/new/{protocol}", page_episode_screen,
+     ROUTE_PAGE},
+    {"POST", "/patients/{id}/episodes", page_episode_create, ROUTE_PAGE},
+    {"GET", "/episodes/{id}", page_episode, ROUTE_PAGE},
+    {"POST", "/episodes/{id}/close", page_episode_close, ROUTE_PAGE},
+    {"GET", "/episodes/{id}/sessions/new", page_session_new, ROUTE_PAGE},
+    {"POST", "/episodes/{id}/sessions", page_session_create, ROUTE_PAGE},
+    {"GET", "/episodes/{id}/scores/new", page_observation_new, ROUTE_PAGE},
+    {"GET", "/episodes/{id}/chart", page_chart, ROUTE_PAGE},
+    {"GET", "/episodes/{id}/report", page_report, ROUTE_PAGE},
+    {"GET", "/episodes/{id}/report.html", page_report_download, ROUTE_PAGE},
+    {"POST", "/episodes/{id}/scores", page_observation_create, ROUTE_PAGE},
+    {"GET", "/instruments/{code}/total", page_instrument_total, ROUTE_PAGE},
+    {"GET", "/followups", page_followups, ROUTE_PAGE},
+    {"GET", "/protocols", page_protocols, ROUTE_PAGE},
+    {"GET", "/protocols/{protocol}", page_protocol, ROUTE_PAGE},
+    {"GET", "/outcomes", page_outcomes, ROUTE_PAGE},
+    {"GET", "/certificates", page_certificates, ROUTE_PAGE},
+    {"POST", "/certificates", page_certificate_issue, ROUTE_PAGE},
+    {"GET", "/verify", page_verify_form, ROUTE_PAGE | ROUTE_PUBLIC},
+    {"POST", "/verify", page_verify_submit, ROUTE_PAGE | ROUTE_PUBLIC},
+    {"GET", "/admin", page_admin, ROUTE_PAGE},
+    {"POST", "/admin/users", page_admin_user_create, ROUTE_PAGE},
+    {"POST", "/admin/users/{id}/disable", page_admin_user_disable,
+     ROUTE_PAGE},
+    {"GET", "/admin/practitioners", page_admin_practitioners, ROUTE_PAGE},
+    {"POST", "/admin/practitioners", page_admin_practitioner_create,
+     ROUTE_PAGE},
+    {"GET", "/admin/practitioners/{id}", page_admin_practitioner, ROUTE_PAGE},
+    {"POST", "/admin/practitioners/{id}/training", page_admin_training_create,
+     ROUTE_PAGE},
+    {"GET", "/admin/thresholds", page_admin_thresholds, ROUTE_PAGE},
+    {"POST", "/admin/thresholds", page_admin_threshold_set, ROUTE_PAGE},
     /* The JSON API. */
     {"POST", "/api/v1/session", api_session_create, ROUTE_PUBLIC},
     {"GET", "/api/v1/session", api_session_show, 0},
@@ -57,6 +100,14 @@ static const struct route routes[] = {
     {"GET", "/api/v1/clinic/public-key", api_clinic_public_key, ROUTE_PUBLIC},
     {"GET", "/api/v1/thresholds", api_thresholds_show, 0},
     {"PUT", "/api/v1/thresholds/{name}", api_threshold_update, 0},
+    /* FHIR R4 (api_fhir.c): application/fhir+json, OperationOutcome
+     * errors. */
+    {"GET", "/fhir/r4/metadata", api_fhir_metadata, ROUTE_PUBLIC},
+    {"GET", "/fhir/r4/Patient/{id}", api_fhir_patient_read, 0},
+    {"GET", "/fhir/r4/Patient/{id}/$everything", api_fhir_patient_everything,
+     0},
+    {"GET", "/fhir/r4/Observation", api_fhir_observation_search, 0},
+    {"POST", "/fhir/r4", api_fhir_transaction, 0},
 };
 
 void web_config_default(struct web_config *c)
@@ -83,9 +134,14 @@ static void security_headers(struct web_ctx *w, int cacheable)
                              cacheable ? "public, max-age=3600" : "no-store");
 }
 
+static int is_fhir(const struct http_request *req)
+{
+    return str_starts_with(req->path, "/fhir/");
+}
+
 static int is_api(const struct http_request *req)
 {
-    return str_starts_with(req->path, "/api/");
+    return str_starts_with(req->path, "/api/") || is_fhir(req);
 }
 
 /* Replaces whatever the handler wrote with the error reply for w->err. */
@@ -113,6 +169,10 @@ static void reply_error(struct web_ctx *w, int page)
     if (status == 401 && w->req && is_api(w->req))
         http_response_set_header(w->resp, "WWW-Authenticate",
                                  "Cookie realm=\"touchstone\"");
+    if (w->req && is_fhir(w->req)) {
+        api_fhir_reply_error(w, status);
+        return;
+    }
     if (page) {
         page_error(w, status, w->err.message);
         return;
@@ -171,6 +231,10 @@ static int parse_body(struct web_ctx *w, int page)
         return 0;
     }
     if (page) {
+        /* An upload: the page reads the raw body itself (page_verify.c);
+         * its form stays empty, so a CSRF-checked route refuses it. */
+        if (!strcmp(media, "multipart/form-data"))
+            return 0;
         if (strcmp(media, "application/x-www-form-urlencoded"))
             return web_error(w, 415, "unsupported_media_type",
                              "Content-Type",
@@ -182,9 +246,11 @@ static int parse_body(struct web_ctx *w, int page)
                              "the form data is malformed");
         return 0;
     }
-    if (strcmp(media, "application/json"))
+    if (strcmp(media, "application/json") &&
+        !(is_fhir(req) && !strcmp(media, "application/fhir+json")))
         return web_error(w, 415, "unsupported_media_type", "Content-Type",
-                         "the body must be application/json");
+                         "the body must be application/json%s",
+                         is_fhir(req) ? " or application/fhir+json" : "");
     json_error_t je;
     w->json = json_loadb(req->body.data, req->body.len,
                          JSON_REJECT_DUPLICATES, &je);

@@ -636,3 +636,449 @@ Test(outcomes, summary_rows_follow_the_definitions)
                      "no_discharge");
     cr_assert_null(summary_reason_name(SUMMARY_COMPLETE));
 }
+
+/* ---- speed at registry scale: compact rows and the model cache ------- */
+
+#include "stats/shrinkage.h"
+#include "stats/survival.h"
+
+/* Equal to the last bit (NANs equal). */
+static int same(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+/* Every computed member of two cells is identical. */
+static void assert_same_cell(const struct bench_group *ga,
+                             const struct bench_cell *a,
+                             const struct bench_group *gb,
+                             const struct bench_cell *b)
+{
+    cr_assert_eq(a->practitioner_id, b->practitioner_id);
+    cr_assert_eq(a->n, b->n);
+    cr_assert_eq(a->n_adjusted, b->n_adjusted);
+    const double va[] = {a->mean_improvement, a->sd_improvement, a->srm,
+                         a->mean_ci95.lower, a->mean_ci95.upper,
+                         a->responder_rate, a->responder_ci95.lower,
+                         a->responder_ci95.upper, a->median_sessions,
+                         a->sustained_rate, a->followup_coverage,
+                         a->expected_improvement, a->observed_minus_expected,
+                         a->se, a->shrunken, a->limits.lower998,
+                         a->limits.lower95, a->limits.upper95,
+                         a->limits.upper998};
+    const double vb[] = {b->mean_improvement, b->sd_improvement, b->srm,
+                         b->mean_ci95.lower, b->mean_ci95.upper,
+                         b->responder_rate, b->responder_ci95.lower,
+                         b->responder_ci95.upper, b->median_sessions,
+                         b->sustained_rate, b->followup_coverage,
+                         b->expected_improvement, b->observed_minus_expected,
+                         b->se, b->shrunken, b->limits.lower998,
+                         b->limits.lower95, b->limits.upper95,
+                         b->limits.upper998};
+    for (size_t i = 0; i < ARRAY_SIZE(va); i++)
+        cr_assert(same(va[i], vb[i]), "practitioner %lld, member %zu: %.17g"
+                  " and %.17g", (long long)a->practitioner_id, i, va[i],
+                  vb[i]);
+    cr_assert_eq(a->has_limits, b->has_limits);
+    cr_assert_eq(a->position, b->position);
+    cr_assert_eq(a->designation, b->designation);
+    for (int r = 0; r < SUMMARY_REASON_COUNT; r++)
+        cr_assert_eq(a->incomplete[r], b->incomplete[r]);
+    json_t *ja = report_cell_json(ga, a), *jb = report_cell_json(gb, b);
+    cr_assert(json_equal(ja, jb));
+    json_decref(ja);
+    json_decref(jb);
+    ja = report_criteria_json(a);
+    jb = report_criteria_json(b);
+    cr_assert(json_equal(ja, jb));
+    json_decref(ja);
+    json_decref(jb);
+}
+
+static void assert_same_model(const struct bench_model *a,
+                              const struct bench_model *b)
+{
+    cr_assert_eq(a->n_complete, b->n_complete);
+    cr_assert_eq(a->n_risk, b->n_risk);
+    cr_assert_eq(a->adjusted, b->adjusted);
+    cr_assert_eq(a->sex_reference, b->sex_reference);
+    cr_assert_eq(a->funnel_cells, b->funnel_cells);
+    cr_assert_str_eq(a->note, b->note);
+    cr_assert_str_eq(a->funnel_note, b->funnel_note);
+    const double va[] = {a->mean_improvement, a->sd_improvement, a->sigma,
+                         a->phi, a->tau2, a->shrink_tau2, a->shrink_mu,
+                         a->fit.intercept, a->fit.intercept_se, a->fit.r2,
+                         a->fit.adj_r2, a->fit.sigma, a->fit.rss};
+    const double vb[] = {b->mean_improvement, b->sd_improvement, b->sigma,
+                         b->phi, b->tau2, b->shrink_tau2, b->shrink_mu,
+                         b->fit.intercept, b->fit.intercept_se, b->fit.r2,
+                         b->fit.adj_r2, b->fit.sigma, b->fit.rss};
+    for (size_t i = 0; i < ARRAY_SIZE(va); i++)
+        cr_assert(same(va[i], vb[i]), "model member %zu: %.17g and %.17g", i,
+                  va[i], vb[i]);
+    for (int j = 0; j < MODEL_MAX_PREDICTORS; j++) {
+        cr_assert_eq(a->fit.used[j], b->fit.used[j]);
+        cr_assert(same(a->fit.coef[j], b->fit.coef[j]));
+        cr_assert(same(a->fit.se[j], b->fit.se[j]));
+    }
+}
+
+/* For every practitioner: benchmark_practitioner() gives exactly the
+ * cells and models of benchmark_run(); *cached counts the groups whose
+ * model came from the cache, *groups all of them. */
+static void assert_practitioners_match(const int64_t *ids, size_t count,
+                                       const struct thresholds *t,
+                                       int *cached, int *groups)
+{
+    struct err e = ERR_INIT;
+    struct benchmark full;
+    *cached = *groups = 0;
+    cr_assert_eq(benchmark_run(s, NULL, NULL, t, &full, &e), 0, "%s",
+                 e.message);
+    /* benchmark_run() stored every model: undo that, so that the
+     * practitioner's own pass decides what is fresh. */
+    for (size_t i = 0; i < count; i++) {
+        struct benchmark one;
+        cr_assert_eq(benchmark_practitioner(s, ids[i], NULL, t, &one, &e), 0,
+                     "%s", e.message);
+        size_t seen = 0;
+        for (size_t gi = 0; gi < full.count; gi++) {
+            const struct bench_group *g = &full.groups[gi];
+            const struct bench_cell *c = bench_group_cell(g, ids[i]);
+            if (!c)
+                continue;
+            cr_assert(seen < one.count);
+            const struct bench_group *h = &one.groups[seen++];
+            cr_assert_str_eq(h->protocol, g->protocol);
+            cr_assert_str_eq(h->instrument, g->instrument);
+            cr_assert_eq(h->cell_count, 1);
+            assert_same_model(&g->model, &h->model);
+            assert_same_cell(g, c, h, &h->cells[0]);
+            *cached += h->model_cached;
+            (*groups)++;
+        }
+        cr_assert_eq(seen, one.count);
+        benchmark_release(&one);
+    }
+    benchmark_release(&full);
+}
+
+/* Every summary row has its compact row, decoded here in SQL. */
+static void assert_compact_rows(void)
+{
+    int64_t rows = store_query_int(s, "SELECT count(*) FROM episode_summary");
+    cr_assert_gt(rows, 0);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM outcome_row"), rows);
+    int64_t match = store_query_int(
+        s,
+        "SELECT count(*) FROM episode_summary s JOIN outcome_group g"
+        " ON g.protocol_id = s.protocol_id AND g.instrument = s.instrument"
+        " JOIN outcome_row r ON r.group_id = g.id AND r.practitioner_id ="
+        " s.practitioner_id AND r.episode_id = s.episode_id WHERE"
+        " (r.code & 7) = (CASE WHEN s.complete = 1 THEN 0"
+        " WHEN s.incomplete_reason = 'unknown_instrument' THEN 1"
+        " WHEN s.incomplete_reason = 'open' THEN 2"
+        " WHEN s.incomplete_reason = 'no_baseline' THEN 3"
+        " WHEN s.incomplete_reason = 'no_discharge' THEN 4 END)"
+        " AND (r.code >> 3 & 3) = coalesce(s.responder + 1, 0)"
+        " AND (r.code >> 5 & 3) = coalesce(s.response_event + 1, 0)"
+        " AND (r.code >> 7 & 3) = coalesce(s.sustained + 1, 0)"
+        " AND (r.code >> 9 & 1) = s.has_followup"
+        " AND (r.code >> 10 & 3) = (CASE s.sex WHEN 'female' THEN 0"
+        " WHEN 'male' THEN 1 WHEN 'other' THEN 2 ELSE 3 END)"
+        " AND (r.code >> 12 & 1) = (s.baseline IS NOT NULL AND s.age_years"
+        " IS NOT NULL AND s.chronicity_weeks IS NOT NULL AND"
+        " s.comorbidities IS NOT NULL)"
+        " AND (r.code >> 16) - 1 = coalesce(s.sessions_to_response, -1)"
+        " AND r.improvement IS s.improvement AND r.baseline IS s.baseline"
+        " AND (s.age_years IS NULL OR s.chronicity_weeks IS NULL OR"
+        " s.comorbidities IS NULL OR (r.risk & 2097151 = s.age_years AND"
+        " r.risk >> 21 & 2097151 = s.chronicity_weeks AND r.risk >> 42 ="
+        " s.comorbidities))");
+    cr_assert_eq(match, rows, "%lld of %lld compact rows match",
+                 (long long)match, (long long)rows);
+}
+
+Test(outcomes, compact_rows_follow_the_summaries)
+{
+    int64_t ids[PRACTITIONERS];
+    registry(ids);
+    /* Incomplete episodes, a missing risk factor and the other sexes. */
+    struct err e = ERR_INIT;
+    const char *sexes[] = {"other", "unknown"};
+    for (int i = 0; i < 2; i++) {
+        struct patient_new p = {.name = "Patient Other Synthetic",
+                                .birth_date = "1970-01-01", .sex = sexes[i]};
+        int64_t pat, ep;
+        cr_assert_eq(patient_add(s, &actor_cli, &p, &pat, &e), 0);
+        struct episode_new in = {.patient_id = pat, .practitioner_id = ids[i],
+                                 .protocol_id = "low-back-pain",
+                                 .icd10 = "M54.50", .started_on = "2025-02-01",
+                                 .chronicity_weeks = i ? -1 : 30,
+                                 .comorbidities = -1 + i,
+                                 .screen = lbp_clear, .screen_count = 6};
+        cr_assert_eq(episode_open(s, &actor_cli, &in, &ep, NULL, &e), 0,
+                     "%s", e.message);
+        observe(ep, 0, "nprs", "baseline", "2025-02-01T09:00:00Z", 7);
+    }
+    assert_compact_rows();
+    /* Replacing an episode's rows keeps them in step. */
+    course(ids[2], 900, 8, 7, 1);
+    assert_compact_rows();
+    cr_assert_eq(store_exec(s, "DELETE FROM episode_summary WHERE"
+                               " instrument = 'pss10'", &e), 0);
+    assert_compact_rows();
+    /* Rows are replaced, never updated (an update would bypass them). */
+    cr_assert_eq(store_exec(s, "UPDATE episode_summary SET sessions = 1",
+                            &e), -1);
+    cr_assert(strstr(e.message, "replaced, not updated"), "%s", e.message);
+    /* The groups: one per protocol x instrument ever summarised. */
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM outcome_group"),
+                 store_query_int(s, "SELECT count(*) FROM (SELECT DISTINCT"
+                                    " protocol_id, instrument FROM"
+                                    " episode_summary)") + 1);
+    /* A group left without rows is no group of a report. */
+    struct thresholds t;
+    cr_assert_eq(thresholds_load(s, &t, &e), 0);
+    struct benchmark b;
+    cr_assert_eq(benchmark_run(s, NULL, "pss10", &t, &b, &e), 0);
+    cr_assert_eq(b.count, 0);
+    benchmark_release(&b);
+}
+
+Test(outcomes, practitioner_reports_use_the_cached_model_never_a_stale_one)
+{
+    int64_t ids[PRACTITIONERS];
+    registry(ids);
+    struct err e = ERR_INIT;
+    struct thresholds t;
+    cr_assert_eq(thresholds_load(s, &t, &e), 0);
+    int cached, groups;
+
+    /* Nothing cached yet: every group is run in full, then cached. */
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM outcome_model"), 0);
+    struct benchmark one;
+    cr_assert_eq(benchmark_practitioner(s, ids[1], NULL, &t, &one, &e), 0);
+    cr_assert_eq(one.count, 3); /* nprs, odi and psfs (no baseline) */
+    for (size_t i = 0; i < one.count; i++)
+        cr_assert_eq(one.groups[i].model_cached, 0);
+    benchmark_release(&one);
+    cr_assert_eq(benchmark_practitioner(s, ids[1], NULL, &t, &one, &e), 0);
+    for (size_t i = 0; i < one.count; i++)
+        cr_assert_eq(one.groups[i].model_cached, 1);
+    benchmark_release(&one);
+
+    /* With the cache: the same numbers, to the last bit. */
+    assert_practitioners_match(ids, PRACTITIONERS, &t, &cached, &groups);
+    cr_assert_eq(cached, groups);
+
+    /* The reports too, cached or not. */
+    json_t *warm = report_practitioner_json(s, &actor_cli, ids[0], NULL, &e);
+    cr_assert_not_null(warm, "%s", e.message);
+    cr_assert_eq(store_exec(s, "DELETE FROM outcome_model", &e), 0);
+    json_t *cold = report_practitioner_json(s, &actor_cli, ids[0], NULL, &e);
+    cr_assert_not_null(cold, "%s", e.message);
+    cr_assert(json_equal(warm, cold));
+    json_decref(cold);
+
+    /* Another practitioner's new episode changes the registry model: the
+     * next report of practitioner 1 refits it (its own rows unchanged),
+     * and says what a full run says. */
+    struct benchmark before;
+    cr_assert_eq(benchmark_practitioner(s, ids[0], "low-back-pain", &t,
+                                        &before, &e), 0);
+    int64_t generation = store_query_int(
+        s, "SELECT generation FROM outcome_group WHERE instrument = 'nprs'");
+    course(ids[5], 901, 9, 8, 0);
+    cr_assert_gt(store_query_int(s, "SELECT generation FROM outcome_group"
+                                    " WHERE instrument = 'nprs'"),
+                 generation);
+    cr_assert_eq(benchmark_practitioner(s, ids[0], "low-back-pain", &t, &one,
+                                        &e), 0);
+    const struct bench_group *old_g = group(&before, "nprs");
+    const struct bench_group *new_g = group(&one, "nprs");
+    cr_assert_eq(new_g->model_cached, 0);
+    cr_assert_eq(new_g->model.n_risk, old_g->model.n_risk + 1);
+    cr_assert_eq(new_g->cells[0].n, old_g->cells[0].n);
+    cr_assert(!same(new_g->cells[0].expected_improvement,
+                    old_g->cells[0].expected_improvement));
+    benchmark_release(&before);
+    benchmark_release(&one);
+    json_t *after = report_practitioner_json(s, &actor_cli, ids[0], NULL, &e);
+    cr_assert_not_null(after, "%s", e.message);
+    cr_assert(!json_equal(warm, after));
+    json_decref(warm);
+    json_decref(after);
+    assert_practitioners_match(ids, PRACTITIONERS, &t, &cached, &groups);
+
+    /* A follow-up changes rows without adding any: stale again (the
+     * refresh replaces every row of the episode, so each of its groups,
+     * but not PSS-10, which the episode does not have). */
+    int64_t ep = store_query_int(s, "SELECT max(id) FROM episode");
+    observe(ep, 0, "nprs", "followup", "2026-01-20T10:00:00Z", 2);
+    cr_assert_eq(benchmark_practitioner(s, ids[0], NULL, &t, &one, &e), 0);
+    cr_assert_eq(one.count, 4);
+    for (size_t i = 0; i < one.count; i++)
+        cr_assert_eq(one.groups[i].model_cached,
+                     !strcmp(one.groups[i].instrument, "pss10"));
+    benchmark_release(&one);
+    cr_assert_eq(benchmark_practitioner(s, ids[0], NULL, &t, &one, &e), 0);
+    for (size_t i = 0; i < one.count; i++)
+        cr_assert_eq(one.groups[i].model_cached, 1);
+    benchmark_release(&one);
+
+    /* The threshold the model depends on, and the program's version of
+     * the definitions, invalidate it as well. */
+    cr_assert_eq(thresholds_set(s, &actor_cli, "model_min_per_predictor",
+                                "12", &e), 0, "%s", e.message);
+    cr_assert_eq(thresholds_load(s, &t, &e), 0);
+    cr_assert_eq(benchmark_practitioner(s, ids[0], NULL, &t, &one, &e), 0);
+    for (size_t i = 0; i < one.count; i++)
+        cr_assert_eq(one.groups[i].model_cached, 0);
+    benchmark_release(&one);
+    cr_assert_eq(store_exec(s, "UPDATE outcome_model SET version ="
+                               " version + 1 WHERE group_id = (SELECT id FROM"
+                               " outcome_group WHERE instrument = 'nprs')",
+                            &e), 0);
+    cr_assert_eq(store_exec(s, "UPDATE outcome_model SET model = '{}'"
+                               " WHERE group_id = (SELECT id FROM"
+                               " outcome_group WHERE instrument = 'odi')",
+                            &e), 0);
+    cr_assert_eq(benchmark_practitioner(s, ids[0], NULL, &t, &one, &e), 0);
+    cr_assert_eq(group(&one, "nprs")->model_cached, 0);
+    cr_assert_eq(group(&one, "odi")->model_cached, 0);
+    cr_assert_eq(group(&one, "psfs")->model_cached, 1);
+    benchmark_release(&one);
+    assert_practitioners_match(ids, PRACTITIONERS, &t, &cached, &groups);
+    cr_assert_eq(cached, groups);
+}
+
+/* A registry written straight into the summary table (foreign keys off):
+ * 40 practitioners, 4,000 rows with every reason, every sex, missing
+ * factors and sessions to response from 1 to 30. The cells' medians match
+ * stats_kaplan_meier() and their shrunken estimates stats_eb_shrink(), to
+ * the last bit, and practitioners' passes the full one. */
+Test(outcomes, cells_match_the_stats_functions_on_a_varied_registry)
+{
+    struct err e = ERR_INIT;
+    cr_assert_eq(store_exec(s, "PRAGMA foreign_keys = OFF", &e), 0);
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO episode_summary (protocol_id, instrument,"
+           " practitioner_id, episode_id, role, started_on, sessions,"
+           " baseline, improvement, responder, sessions_to_response,"
+           " response_event, sustained, has_followup, complete,"
+           " incomplete_reason, age_years, sex, chronicity_weeks,"
+           " comorbidities) VALUES ('low-back-pain', 'nprs', :p, :ep,"
+           " 'primary', '2025-01-01', :sessions, :baseline, :improvement,"
+           " :responder, :time, :event, :sustained, :followup, :complete,"
+           " :reason, :age, :sex, :chronicity, :comorbidities)");
+    static const char *const reasons[] = {"unknown_instrument", "open",
+                                          "no_baseline", "no_discharge"};
+    static const char *const sexes[] = {"female", "male", "other",
+                                        "unknown"};
+    uint64_t rng = 7;
+    int64_t ids[40];
+    for (int p = 0; p < 40; p++)
+        ids[p] = p + 1;
+    for (int i = 0; i < 4000; i++) {
+        int p = (int)(uniform(&rng) * 40);
+        int complete = uniform(&rng) < 0.9;
+        double base = floor(uniform(&rng) * 11);
+        /* Practitioners differ by up to 2 points: overdispersion. */
+        double gain = floor(uniform(&rng) * 6) - 1 + (p % 5) * 0.5;
+        int responder = gain >= 2;
+        int sessions = 1 + (int)(uniform(&rng) * 30);
+        stmt_reset(st);
+        stmt_bind_int(st, ":p", ids[p]);
+        stmt_bind_int(st, ":ep", i + 1);
+        stmt_bind_int(st, ":sessions", sessions);
+        stmt_bind_double(st, ":baseline", base);
+        stmt_bind_int(st, ":complete", complete);
+        stmt_bind_text(st, ":reason",
+                       complete ? NULL : reasons[i % 4]);
+        if (complete) {
+            stmt_bind_double(st, ":improvement", gain);
+            stmt_bind_int(st, ":responder", responder);
+            stmt_bind_int(st, ":time",
+                          responder ? 1 + (int)(uniform(&rng) * sessions)
+                                    : sessions);
+            stmt_bind_int(st, ":event", responder);
+            int followup = uniform(&rng) < 0.6;
+            stmt_bind_int(st, ":followup", followup);
+            if (responder && followup)
+                stmt_bind_int(st, ":sustained", uniform(&rng) < 0.8);
+            else
+                stmt_bind_null(st, ":sustained");
+        } else {
+            stmt_bind_null(st, ":improvement");
+            stmt_bind_null(st, ":responder");
+            stmt_bind_null(st, ":time");
+            stmt_bind_null(st, ":event");
+            stmt_bind_null(st, ":sustained");
+            stmt_bind_int(st, ":followup", 0);
+        }
+        stmt_bind_int(st, ":age", 18 + (int)(uniform(&rng) * 70));
+        stmt_bind_text(st, ":sex", sexes[(int)(uniform(&rng) * 4)]);
+        if (uniform(&rng) < 0.05)
+            stmt_bind_null(st, ":chronicity");
+        else
+            stmt_bind_int(st, ":chronicity", (int)(uniform(&rng) * 300));
+        stmt_bind_int(st, ":comorbidities", (int)(uniform(&rng) * 5));
+        cr_assert_eq(stmt_step(st, &e), 0, "%s", e.message);
+    }
+    stmt_finalize(st);
+    assert_compact_rows();
+
+    struct thresholds t;
+    cr_assert_eq(thresholds_load(s, &t, &e), 0);
+    struct benchmark b;
+    cr_assert_eq(benchmark_run(s, NULL, NULL, &t, &b, &e), 0, "%s",
+                 e.message);
+    cr_assert_eq(b.count, 1);
+    const struct bench_group *g = &b.groups[0];
+    cr_assert_eq(g->cell_count, 40);
+    cr_assert(g->model.adjusted, "%s", g->model.note);
+    cr_assert(g->model.shrink_tau2 > 0 && g->model.tau2 > 0);
+
+    double y[40], v[40], theta[40];
+    size_t k = 0;
+    for (size_t i = 0; i < g->cell_count; i++) {
+        const struct bench_cell *c = &g->cells[i];
+        /* Kaplan-Meier over the cell's rows. */
+        st = store_prepare(s, "SELECT sessions_to_response, response_event"
+                              " FROM episode_summary WHERE complete = 1 AND"
+                              " practitioner_id = :p");
+        stmt_bind_int(st, ":p", c->practitioner_id);
+        double time[4000];
+        int event[4000];
+        size_t n = 0;
+        while (stmt_step(st, &e) == 1) {
+            time[n] = (double)stmt_int(st, 0);
+            event[n++] = (int)stmt_int(st, 1);
+        }
+        stmt_finalize(st);
+        struct stats_km km = STATS_KM_INIT;
+        cr_assert_eq(stats_kaplan_meier(time, event, n, &km, &e), 0);
+        cr_assert(same(km.median, c->median_sessions),
+                  "practitioner %lld: median %g, Kaplan-Meier %g",
+                  (long long)c->practitioner_id, c->median_sessions,
+                  km.median);
+        stats_km_release(&km);
+        cr_assert(isfinite(c->se));
+        y[k] = c->observed_minus_expected;
+        v[k++] = c->se * c->se;
+    }
+    struct stats_shrinkage sh;
+    cr_assert_eq(stats_eb_shrink(y, v, k, &sh, theta, NULL, &e), 0);
+    cr_assert(same(sh.tau2, g->model.shrink_tau2));
+    cr_assert(same(sh.mu, g->model.shrink_mu));
+    for (size_t i = 0; i < k; i++)
+        cr_assert(same(theta[i], g->cells[i].shrunken), "cell %zu: %.17g"
+                  " and %.17g", i, theta[i], g->cells[i].shrunken);
+    benchmark_release(&b);
+
+    int cached, groups;
+    assert_practitioners_match(ids, 40, &t, &cached, &groups);
+    cr_assert_eq(groups, 40);
+    cr_assert_eq(cached, 40);
+}

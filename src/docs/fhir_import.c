@@ -1,0 +1,1484 @@
+/* FHIR R4 import of a referral bundle (fhir.h, docs/fhir.md). */
+#include "docs/fhir.h"
+#include "core/util.h"
+#include "record/access.h"
+#include "record/patient.h"
+#include "record/practitioner.h"
+#include "record/referral.h"
+#include "record/training.h"
+#include "record/validate.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PATH_LEN FHIR_PATH_MAX
+#define CODES_MAX 12
+
+enum entry_role {
+    ENTRY_NONE,
+    ENTRY_PATIENT,
+    ENTRY_THERAPIST, /* a Practitioner of the clinic */
+    ENTRY_PHYSICIAN, /* a Practitioner who requests a ServiceRequest */
+    ENTRY_REASON,    /* a Condition named by a reasonReference */
+    ENTRY_REFERRAL,  /* a ServiceRequest */
+};
+
+struct entry {
+    const json_t *resource;
+    const char *type;
+    const char *full_url; /* or NULL */
+    const char *id;       /* resource.id, or NULL */
+    enum entry_role role;
+    int64_t record_id;    /* the patient, practitioner or referral */
+    int created;          /* 1: 201 Created, 0: 200 OK */
+    const char *location_type; /* "Patient", ... or NULL */
+};
+
+struct import {
+    struct store *s;
+    const struct actor *caller;
+    struct fhir_issue *issue;
+    struct err *e;
+    struct fhir_import_result *result;
+    struct entry *entries;
+    size_t count;
+};
+
+/* Refuses with the element path and the FHIR issue type. Returns -1. */
+static int refuse(struct import *im, enum err_code code,
+                  const char *issue_code, const char *path, const char *fmt,
+                  ...) __attribute__((format(printf, 5, 6)));
+static int refuse(struct import *im, enum err_code code,
+                  const char *issue_code, const char *path, const char *fmt,
+                  ...)
+{
+    va_list ap;
+    char message[sizeof(im->e->message)];
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    err_clear(im->e);
+    im->e->code = code;
+    /* The path is the field when it fits, else it leads the message. */
+    if (strlen(path) < sizeof(im->e->field)) {
+        snprintf(im->e->field, sizeof(im->e->field), "%s", path);
+        snprintf(im->e->message, sizeof(im->e->message), "%s", message);
+    } else {
+        snprintf(im->e->message, sizeof(im->e->message), "%.250s: %.250s",
+                 path, message);
+    }
+    snprintf(im->issue->code, sizeof(im->issue->code), "%s", issue_code);
+    snprintf(im->issue->expression, sizeof(im->issue->expression), "%s",
+             path);
+    return -1;
+}
+
+/* Turns an error from a validator or the record into a refusal at path
+ * (keeping its message). */
+static int refuse_err(struct import *im, const char *path)
+{
+    struct err copy = *im->e;
+    const char *issue = fhir_issue_code(copy.code);
+    return refuse(im, copy.code, issue, path, "%s", copy.message);
+}
+
+static void path_join(char out[PATH_LEN], const char *base, const char *fmt,
+                      ...) __attribute__((format(printf, 3, 4)));
+static void path_join(char out[PATH_LEN], const char *base, const char *fmt,
+                      ...)
+{
+    char tail[PATH_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tail, sizeof(tail), fmt, ap);
+    va_end(ap);
+    snprintf(out, PATH_LEN, "%.127s.%.127s", base, tail);
+}
+
+/* Every key of obj must be one of allowed (NULL-terminated). */
+static int check_keys(struct import *im, const json_t *obj, const char *base,
+                      const char *const *allowed)
+{
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)obj, key, v) {
+        int ok = 0;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = !strcmp(*a, key);
+        if (ok)
+            continue;
+        char path[PATH_LEN];
+        path_join(path, base, "%.100s", key);
+        if (!strcmp(key, "modifierExtension"))
+            return refuse(im, ERR_INPUT, "not-supported", path,
+                          "a modifier extension Touchstone does not "
+                          "understand changes the meaning; refused");
+        return refuse(im, ERR_INPUT, "not-supported", path,
+                      "'%.100s' is not an element Touchstone imports here",
+                      key);
+    }
+    return 0;
+}
+
+static int need_object(struct import *im, const json_t *v, const char *path)
+{
+    if (!json_is_object(v))
+        return refuse(im, ERR_INPUT, "structure", path, "must be an object");
+    return 0;
+}
+
+static int need_array(struct import *im, const json_t *v, const char *path)
+{
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return refuse(im, ERR_INPUT, "structure", path,
+                      "must be a non-empty array");
+    return 0;
+}
+
+/* The string member key of obj (NULL when absent); refuses a value that
+ * is not a non-empty string, or an absent one when required. */
+static int get_string(struct import *im, const json_t *obj, const char *key,
+                      const char *base, int required, const char **out)
+{
+    const json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    char path[PATH_LEN];
+    path_join(path, base, "%s", key);
+    if (!v) {
+        if (required)
+            return refuse(im, ERR_INPUT, "required", path, "missing");
+        return 0;
+    }
+    if (!json_is_string(v) || !*json_string_value(v))
+        return refuse(im, ERR_INPUT, "invalid", path,
+                      "must be a non-empty string");
+    *out = json_string_value(v);
+    return 0;
+}
+
+/* ---- references ---- */
+
+/* The entry a reference names (by fullUrl or Type/id), or -1. */
+static long resolve(const struct import *im, const char *reference)
+{
+    for (size_t i = 0; i < im->count; i++) {
+        const struct entry *en = &im->entries[i];
+        if (en->full_url && !strcmp(en->full_url, reference))
+            return (long)i;
+        if (en->id) {
+            size_t tn = strlen(en->type);
+            if (!strncmp(reference, en->type, tn) && reference[tn] == '/' &&
+                !strcmp(reference + tn + 1, en->id))
+                return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* Reads {"reference": "..."} at path into *text. */
+static int reference_text(struct import *im, const json_t *v,
+                          const char *path, const char **text)
+{
+    static const char *const keys[] = {"reference", "display", "type",
+                                       NULL};
+    if (need_object(im, v, path) < 0 || check_keys(im, v, path, keys) < 0)
+        return -1;
+    return get_string(im, v, "reference", path, 1, text);
+}
+
+/* ---- shared element readers ---- */
+
+/* HumanName[0] into out: its text, else given names and family. */
+static int read_name(struct import *im, const json_t *res, const char *base,
+                     char *out, size_t n)
+{
+    static const char *const keys[] = {"use", "text", "family", "given",
+                                       NULL};
+    char path[PATH_LEN], item[PATH_LEN];
+    const json_t *names = json_object_get(res, "name");
+    path_join(path, base, "name");
+    if (!names)
+        return refuse(im, ERR_INPUT, "required", path, "missing");
+    if (need_array(im, names, path) < 0)
+        return -1;
+    size_t i;
+    const json_t *nm;
+    json_array_foreach(names, i, nm) {
+        path_join(item, base, "name[%zu]", i);
+        if (need_object(im, nm, item) < 0 || check_keys(im, nm, item, keys) <
+            0)
+            return -1;
+    }
+    const json_t *first = json_array_get(names, 0);
+    path_join(item, base, "name[0]");
+    const char *text, *family;
+    if (get_string(im, first, "text", item, 0, &text) < 0 ||
+        get_string(im, first, "family", item, 0, &family) < 0)
+        return -1;
+    if (text) {
+        snprintf(out, n, "%s", text);
+    } else {
+        struct buf b = BUF_INIT;
+        const json_t *given = json_object_get(first, "given");
+        if (given) {
+            char gpath[PATH_LEN];
+            path_join(gpath, item, "given");
+            if (need_array(im, given, gpath) < 0)
+                return buf_release(&b), -1;
+            size_t k;
+            const json_t *g;
+            json_array_foreach(given, k, g) {
+                if (!json_is_string(g) || !*json_string_value(g)) {
+                    buf_release(&b);
+                    path_join(gpath, item, "given[%zu]", k);
+                    return refuse(im, ERR_INPUT, "invalid", gpath,
+                                  "must be a non-empty string");
+                }
+                buf_printf(&b, "%s%s", b.len ? " " : "",
+                           json_string_value(g));
+            }
+        }
+        if (family)
+            buf_printf(&b, "%s%s", b.len ? " " : "", family);
+        if (!b.len) {
+            buf_release(&b);
+            return refuse(im, ERR_INPUT, "required", item,
+                          "needs text, or given and family names");
+        }
+        snprintf(out, n, "%s", b.data);
+        buf_release(&b);
+    }
+    if (validate_text(out, "name", 1, RECORD_NAME_MAX, im->e) < 0)
+        return refuse_err(im, item);
+    return 0;
+}
+
+/* ContactPoint[]: the first phone and the first email; other systems are
+ * refused unless allowed_phone (0: a phone is refused too). */
+static int read_telecom(struct import *im, const json_t *res,
+                        const char *base, int allow_phone,
+                        const char **phone, const char **email)
+{
+    static const char *const keys[] = {"system", "value", "use", "rank",
+                                       NULL};
+    *phone = *email = NULL;
+    const json_t *telecom = json_object_get(res, "telecom");
+    if (!telecom)
+        return 0;
+    char path[PATH_LEN];
+    path_join(path, base, "telecom");
+    if (need_array(im, telecom, path) < 0)
+        return -1;
+    size_t i;
+    const json_t *t;
+    json_array_foreach(telecom, i, t) {
+        path_join(path, base, "telecom[%zu]", i);
+        const char *system, *value;
+        if (need_object(im, t, path) < 0 ||
+            check_keys(im, t, path, keys) < 0 ||
+            get_string(im, t, "system", path, 1, &system) < 0 ||
+            get_string(im, t, "value", path, 1, &value) < 0)
+            return -1;
+        char vpath[PATH_LEN];
+        path_join(vpath, path, "value");
+        if (!strcmp(system, "email")) {
+            if (validate_email(value, "email", im->e) < 0)
+                return refuse_err(im, vpath);
+            if (!*email)
+                *email = value;
+        } else if (!strcmp(system, "phone") && allow_phone) {
+            if (!*phone)
+                *phone = value;
+        } else {
+            path_join(vpath, path, "system");
+            return refuse(im, ERR_INPUT, "not-supported", vpath,
+                          "Touchstone keeps no '%.32s' contact here",
+                          system);
+        }
+    }
+    return 0;
+}
+
+/* ---- Patient ---- */
+
+struct patient_in {
+    char name[RECORD_NAME_MAX + 1];
+    const char *birth_date, *sex, *zip, *phone, *email;
+};
+
+static int read_patient(struct import *im, const json_t *res,
+                        const char *base, struct patient_in *p)
+{
+    static const char *const keys[] = {
+        "resourceType", "id", "meta", "text", "identifier", "active", "name",
+        "telecom", "gender", "birthDate", "address", NULL};
+    static const char *const address_keys[] = {"use", "type", "postalCode",
+                                               NULL};
+    char path[PATH_LEN];
+    memset(p, 0, sizeof(*p));
+    if (check_keys(im, res, base, keys) < 0 ||
+        read_name(im, res, base, p->name, sizeof(p->name)) < 0 ||
+        get_string(im, res, "gender", base, 0, &p->sex) < 0 ||
+        get_string(im, res, "birthDate", base, 1, &p->birth_date) < 0 ||
+        read_telecom(im, res, base, 1, &p->phone, &p->email) < 0)
+        return -1;
+    const json_t *active = json_object_get(res, "active");
+    path_join(path, base, "active");
+    if (active && !json_is_boolean(active))
+        return refuse(im, ERR_INPUT, "invalid", path,
+                      "must be true or false");
+    if (active && json_is_false(active))
+        return refuse(im, ERR_INPUT, "business-rule", path,
+                      "an inactive patient record is not imported");
+    if (!p->sex)
+        p->sex = "unknown";
+    path_join(path, base, "gender");
+    if (!patient_sex_valid(p->sex))
+        return refuse(im, ERR_INPUT, "code-invalid", path,
+                      "'%.32s' is not one of male, female, other, unknown",
+                      p->sex);
+    path_join(path, base, "birthDate");
+    long dob;
+    if (strlen(p->birth_date) != 10)
+        return refuse(im, ERR_INPUT, "invalid", path,
+                      "'%.32s' is not a full date (YYYY-MM-DD)",
+                      p->birth_date);
+    if (validate_past_date(p->birth_date, "birthDate", &dob, im->e) < 0)
+        return refuse_err(im, path);
+    if (dob < clock_today() - 130L * 366L)
+        return refuse(im, ERR_INPUT, "invalid", path,
+                      "'%s' is more than 130 years ago", p->birth_date);
+    const json_t *addresses = json_object_get(res, "address");
+    if (addresses) {
+        path_join(path, base, "address");
+        if (need_array(im, addresses, path) < 0)
+            return -1;
+        size_t i;
+        const json_t *a;
+        json_array_foreach(addresses, i, a) {
+            path_join(path, base, "address[%zu]", i);
+            const char *zip;
+            if (need_object(im, a, path) < 0 ||
+                check_keys(im, a, path, address_keys) < 0 ||
+                get_string(im, a, "postalCode", path, 0, &zip) < 0)
+                return -1;
+            char zpath[PATH_LEN];
+            path_join(zpath, path, "postalCode");
+            if (zip) {
+                size_t n = strlen(zip);
+                int ok = n == 5 || (n == 10 && zip[5] == '-');
+                for (size_t k = 0; ok && k < n; k++)
+                    ok = k == 5 ? zip[k] == '-'
+                                : (zip[k] >= '0' && zip[k] <= '9');
+                if (!ok)
+                    return refuse(im, ERR_INPUT, "invalid", zpath,
+                                  "'%.32s' is not a US ZIP code (12345 or "
+                                  "12345-6789)", zip);
+                if (!p->zip)
+                    p->zip = zip;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Reads Patient.identifier[] (system and value each) for matching. */
+static int read_identifiers(struct import *im, const json_t *res,
+                            const char *base)
+{
+    static const char *const keys[] = {"use", "type", "system", "value",
+                                       NULL};
+    const json_t *ids = json_object_get(res, "identifier");
+    if (!ids)
+        return 0;
+    char path[PATH_LEN];
+    path_join(path, base, "identifier");
+    if (need_array(im, ids, path) < 0)
+        return -1;
+    size_t i;
+    const json_t *id;
+    json_array_foreach(ids, i, id) {
+        path_join(path, base, "identifier[%zu]", i);
+        const char *system, *value;
+        if (need_object(im, id, path) < 0 ||
+            check_keys(im, id, path, keys) < 0 ||
+            get_string(im, id, "system", path, 1, &system) < 0 ||
+            get_string(im, id, "value", path, 1, &value) < 0)
+            return -1;
+        char vpath[PATH_LEN];
+        path_join(vpath, path, "system");
+        if (validate_text(system, "system", 1, 200, im->e) < 0)
+            return refuse_err(im, vpath);
+        path_join(vpath, path, "value");
+        if (validate_text(value, "value", 1, 64, im->e) < 0)
+            return refuse_err(im, vpath);
+    }
+    return 0;
+}
+
+static int import_patient(struct import *im, struct entry *en,
+                          const char *base)
+{
+    struct patient_in p;
+    const json_t *res = en->resource;
+    if (read_patient(im, res, base, &p) < 0 ||
+        read_identifiers(im, res, base) < 0)
+        return -1;
+    const json_t *ids = json_object_get(res, "identifier");
+    int64_t match = 0;
+    size_t i;
+    const json_t *id;
+    char path[PATH_LEN], local[FHIR_SYSTEM_LEN];
+    fhir_local_patient_system(im->s, local);
+    json_array_foreach(ids, i, id) {
+        const char *system = json_string_value(json_object_get(id, "system"));
+        const char *value = json_string_value(json_object_get(id, "value"));
+        int64_t holder = 0;
+        path_join(path, base, "identifier[%zu]", i);
+        if (!strcmp(system, FHIR_SID_PATIENT))
+            continue;
+        if (!strcmp(system, local)) {
+            /* One of this clinic's own ids: the patient it names. */
+            char *end;
+            long long n = strtoll(value, &end, 10);
+            if (n <= 0 || *end ||
+                access_patient(im->s, im->caller, n, 1, "patient", im->e) <
+                    0)
+                return refuse(im, ERR_NOT_FOUND, "not-found", path,
+                              "this clinic has no patient %.32s", value);
+            holder = n;
+        } else if (fhir_identifier_find(im->s, system, value, &holder,
+                                        im->e) < 0) {
+            return refuse_err(im, path);
+        }
+        if (holder && match && holder != match)
+            return refuse(im, ERR_CONFLICT, "conflict", path,
+                          "names another patient than the identifiers "
+                          "before it");
+        if (holder)
+            match = holder;
+    }
+    if (match) {
+        if (access_patient(im->s, im->caller, match, 1, "patient", im->e) <
+            0) {
+            path_join(path, base, "identifier");
+            return refuse(im, ERR_CONFLICT, "conflict", path,
+                          "held by a patient of another practitioner");
+        }
+        en->record_id = match;
+        en->created = 0;
+        im->result->patients_matched++;
+    } else {
+        struct patient_new in = {
+            .name = p.name, .birth_date = p.birth_date, .sex = p.sex,
+            .zip = p.zip, .phone = p.phone, .email = p.email};
+        if (patient_add(im->s, im->caller, &in, &en->record_id, im->e) <
+            0) {
+            static const struct {
+                const char *field, *element;
+            } map[] = {{"name", "name[0]"},     {"dob", "birthDate"},
+                       {"sex", "gender"},       {"zip", "address"},
+                       {"phone", "telecom"},    {"email", "telecom"}};
+            const char *element = "";
+            for (size_t k = 0; k < ARRAY_SIZE(map); k++)
+                if (!strcmp(map[k].field, im->e->field))
+                    element = map[k].element;
+            if (*element)
+                path_join(path, base, "%s", element);
+            else
+                snprintf(path, sizeof(path), "%s", base);
+            return refuse_err(im, path);
+        }
+        en->created = 1;
+        im->result->patients_created++;
+    }
+    json_array_foreach(ids, i, id) {
+        const char *system = json_string_value(json_object_get(id, "system"));
+        const char *value = json_string_value(json_object_get(id, "value"));
+        if (!strcmp(system, FHIR_SID_PATIENT) || !strcmp(system, local))
+            continue;
+        int added;
+        path_join(path, base, "identifier[%zu]", i);
+        if (fhir_identifier_add(im->s, im->caller, en->record_id, system,
+                                value, &added, im->e) < 0)
+            return refuse_err(im, path);
+        im->result->identifiers_added += added;
+    }
+    en->location_type = "Patient";
+    return 0;
+}
+
+/* ---- Practitioner ---- */
+
+struct training_in {
+    const char *protocol, *completed, *provider;
+    double hours;
+    char path[PATH_LEN];
+};
+
+struct practitioner_in {
+    char name[RECORD_NAME_MAX + 1];
+    const char *npi, *license, *email, *phone;
+    char credentials[RECORD_CODE_MAX + 1];
+    char specialty[RECORD_NAME_MAX + 1];
+    struct training_in training[64];
+    size_t training_count;
+};
+
+static int read_qualification(struct import *im, const json_t *q,
+                              const char *path, struct practitioner_in *p,
+                              int physician)
+{
+    static const char *const keys[] = {"extension", "identifier", "code",
+                                       "period", "issuer", NULL};
+    static const char *const code_keys[] = {"coding", "text", NULL};
+    static const char *const coding_keys[] = {"system", "code", "display",
+                                              "version", NULL};
+    char sub[PATH_LEN];
+    if (need_object(im, q, path) < 0 || check_keys(im, q, path, keys) < 0)
+        return -1;
+    const json_t *code = json_object_get(q, "code");
+    path_join(sub, path, "code");
+    if (!code)
+        return refuse(im, ERR_INPUT, "required", sub, "missing");
+    if (need_object(im, code, sub) < 0 ||
+        check_keys(im, code, sub, code_keys) < 0)
+        return -1;
+    const char *text, *protocol = NULL;
+    if (get_string(im, code, "text", sub, 0, &text) < 0)
+        return -1;
+    const json_t *codings = json_object_get(code, "coding");
+    const char *first_code = NULL;
+    if (codings) {
+        char cpath[PATH_LEN];
+        path_join(cpath, sub, "coding");
+        if (need_array(im, codings, cpath) < 0)
+            return -1;
+        size_t i;
+        const json_t *c;
+        json_array_foreach(codings, i, c) {
+            path_join(cpath, sub, "coding[%zu]", i);
+            const char *system, *value;
+            if (need_object(im, c, cpath) < 0 ||
+                check_keys(im, c, cpath, coding_keys) < 0 ||
+                get_string(im, c, "system", cpath, 0, &system) < 0 ||
+                get_string(im, c, "code", cpath, 1, &value) < 0)
+                return -1;
+            if (system && !strcmp(system, FHIR_SYSTEM_PROTOCOL))
+                protocol = value;
+            else if (!first_code)
+                first_code = value;
+        }
+    }
+    if (protocol && !physician) {
+        if (p->training_count >= ARRAY_SIZE(p->training))
+            return refuse(im, ERR_INPUT, "too-costly", path,
+                          "more than %zu training records",
+                          ARRAY_SIZE(p->training));
+        struct training_in *t = &p->training[p->training_count++];
+        memset(t, 0, sizeof(*t));
+        t->protocol = protocol;
+        snprintf(t->path, sizeof(t->path), "%s", path);
+        const json_t *period = json_object_get(q, "period");
+        path_join(sub, path, "period");
+        static const char *const period_keys[] = {"start", "end", NULL};
+        if (!period)
+            return refuse(im, ERR_INPUT, "required", sub,
+                          "a training record needs period.start (the date "
+                          "completed)");
+        if (need_object(im, period, sub) < 0 ||
+            check_keys(im, period, sub, period_keys) < 0 ||
+            get_string(im, period, "start", sub, 1, &t->completed) < 0)
+            return -1;
+        const json_t *issuer = json_object_get(q, "issuer");
+        if (issuer) {
+            static const char *const issuer_keys[] = {"display", NULL};
+            path_join(sub, path, "issuer");
+            if (need_object(im, issuer, sub) < 0 ||
+                check_keys(im, issuer, sub, issuer_keys) < 0 ||
+                get_string(im, issuer, "display", sub, 1, &t->provider) < 0)
+                return -1;
+        }
+        const json_t *exts = json_object_get(q, "extension");
+        path_join(sub, path, "extension");
+        if (!exts)
+            return refuse(im, ERR_INPUT, "required", sub,
+                          "a training record needs the training-hours "
+                          "extension (%s)", FHIR_EXT_TRAINING_HOURS);
+        if (need_array(im, exts, sub) < 0)
+            return -1;
+        size_t i;
+        const json_t *x;
+        json_array_foreach(exts, i, x) {
+            static const char *const ext_keys[] = {"url", "valueDecimal",
+                                                   NULL};
+            const char *url;
+            path_join(sub, path, "extension[%zu]", i);
+            if (need_object(im, x, sub) < 0 ||
+                check_keys(im, x, sub, ext_keys) < 0 ||
+                get_string(im, x, "url", sub, 1, &url) < 0)
+                return -1;
+            if (strcmp(url, FHIR_EXT_TRAINING_HOURS))
+                return refuse(im, ERR_INPUT, "not-supported", sub,
+                              "extension '%.120s' is not one Touchstone "
+                              "imports", url);
+            const json_t *v = json_object_get(x, "valueDecimal");
+            path_join(sub, path, "extension[%zu].valueDecimal", i);
+            if (!json_is_number(v))
+                return refuse(im, ERR_INPUT, "invalid", sub,
+                              "the hours must be a number");
+            t->hours = json_number_value(v);
+        }
+        return 0;
+    }
+    if (json_object_get(q, "extension")) {
+        path_join(sub, path, "extension");
+        return refuse(im, ERR_INPUT, "not-supported", sub,
+                      "extensions are imported only on a protocol training "
+                      "qualification");
+    }
+    const char *label = text ? text : first_code;
+    if (!label)
+        return refuse(im, ERR_INPUT, "required", sub,
+                      "needs text or a coding");
+    char *into = physician ? p->specialty : p->credentials;
+    size_t cap = physician ? sizeof(p->specialty) : sizeof(p->credentials);
+    if (!*into) {
+        snprintf(into, cap, "%s", label);
+    } else if (!physician) {
+        size_t used = strlen(into);
+        if (used + 2 + strlen(label) >= cap)
+            return refuse(im, ERR_INPUT, "invalid", sub,
+                          "the credentials are longer than %d bytes",
+                          RECORD_CODE_MAX);
+        snprintf(into + used, cap - used, ", %s", label);
+    }
+    return 0;
+}
+
+static int read_practitioner(struct import *im, const json_t *res,
+                             const char *base, int physician,
+                             struct practitioner_in *p)
+{
+    static const char *const keys[] = {"resourceType", "id", "meta", "text",
+                                       "identifier", "active", "name",
+                                       "telecom", "qualification", NULL};
+    static const char *const id_keys[] = {"use", "type", "system", "value",
+                                          NULL};
+    char path[PATH_LEN];
+    memset(p, 0, sizeof(*p));
+    if (check_keys(im, res, base, keys) < 0 ||
+        read_name(im, res, base, p->name, sizeof(p->name)) < 0 ||
+        read_telecom(im, res, base, 0, &p->phone, &p->email) < 0)
+        return -1;
+    if (physician && p->email) {
+        path_join(path, base, "telecom");
+        return refuse(im, ERR_INPUT, "not-supported", path,
+                      "a referring physician's contact is not kept");
+    }
+    const json_t *active = json_object_get(res, "active");
+    path_join(path, base, "active");
+    if (active && !json_is_boolean(active))
+        return refuse(im, ERR_INPUT, "invalid", path,
+                      "must be true or false");
+    const json_t *ids = json_object_get(res, "identifier");
+    if (ids) {
+        path_join(path, base, "identifier");
+        if (need_array(im, ids, path) < 0)
+            return -1;
+        size_t i;
+        const json_t *id;
+        json_array_foreach(ids, i, id) {
+            const char *system, *value;
+            path_join(path, base, "identifier[%zu]", i);
+            if (need_object(im, id, path) < 0 ||
+                check_keys(im, id, path, id_keys) < 0 ||
+                get_string(im, id, "system", path, 1, &system) < 0 ||
+                get_string(im, id, "value", path, 1, &value) < 0)
+                return -1;
+            char vpath[PATH_LEN];
+            path_join(vpath, path, "value");
+            if (!strcmp(system, FHIR_SID_NPI)) {
+                if (validate_npi(value, "npi", im->e) < 0)
+                    return refuse_err(im, vpath);
+                p->npi = value;
+            } else if (!strcmp(system, FHIR_SID_LICENSE) && !physician) {
+                if (validate_text(value, "license", 1, RECORD_CODE_MAX,
+                                  im->e) < 0)
+                    return refuse_err(im, vpath);
+                p->license = value;
+            } else {
+                path_join(vpath, path, "system");
+                return refuse(im, ERR_INPUT, "not-supported", vpath,
+                              "identifiers of system '%.120s' are not kept "
+                              "for a %s", system,
+                              physician ? "referring physician"
+                                        : "practitioner");
+            }
+        }
+    }
+    const json_t *quals = json_object_get(res, "qualification");
+    if (quals) {
+        path_join(path, base, "qualification");
+        if (need_array(im, quals, path) < 0)
+            return -1;
+        size_t i;
+        const json_t *q;
+        json_array_foreach(quals, i, q) {
+            path_join(path, base, "qualification[%zu]", i);
+            if (read_qualification(im, q, path, p, physician) < 0)
+                return -1;
+        }
+    }
+    if (physician && !p->specialty[0])
+        snprintf(p->specialty, sizeof(p->specialty), "not stated");
+    return 0;
+}
+
+/* The practitioner of the clinic with this NPI or licence, or 0. */
+static int find_practitioner(struct import *im, const struct practitioner_in
+                             *p, int64_t *id)
+{
+    struct practitioner_list l = {0};
+    *id = 0;
+    if (practitioner_list(im->s, im->caller, &l, im->e) < 0)
+        return -1;
+    for (size_t i = 0; i < l.count && !*id; i++) {
+        const struct practitioner *x = &l.items[i];
+        if ((p->npi && !strcmp(x->npi, p->npi)) ||
+            (p->license && !strcmp(x->license, p->license)))
+            *id = x->id;
+    }
+    practitioner_list_release(&l);
+    return 0;
+}
+
+static int import_therapist(struct import *im, struct entry *en,
+                            const char *base)
+{
+    struct practitioner_in *p = xcalloc(1, sizeof(*p));
+    char path[PATH_LEN];
+    int rc = read_practitioner(im, en->resource, base, 0, p);
+    int64_t id = 0;
+    if (rc == 0 && (rc = find_practitioner(im, p, &id)) < 0)
+        refuse_err(im, base);
+    if (rc == 0 && id) {
+        en->record_id = id;
+        en->created = 0;
+        im->result->practitioners_matched++;
+    } else if (rc == 0) {
+        if (!p->license) {
+            path_join(path, base, "identifier");
+            free(p);
+            return refuse(im, ERR_INPUT, "required", path,
+                          "a new practitioner needs a licence identifier "
+                          "(system %s)", FHIR_SID_LICENSE);
+        }
+        if (!p->credentials[0]) {
+            path_join(path, base, "qualification");
+            free(p);
+            return refuse(im, ERR_INPUT, "required", path,
+                          "a new practitioner needs their credentials (a "
+                          "qualification with code.text, e.g. \"LMT\")");
+        }
+        struct practitioner_new in = {.name = p->name, .license = p->license,
+                                      .credentials = p->credentials,
+                                      .email = p->email, .npi = p->npi};
+        rc = practitioner_add(im->s, im->caller, &in, &en->record_id, im->e);
+        if (rc < 0) {
+            if (im->e->code == ERR_AUTH)
+                refuse(im, ERR_AUTH, "forbidden", base, "%s",
+                       im->e->message);
+            else
+                refuse_err(im, base);
+        } else {
+            en->created = 1;
+            im->result->practitioners_created++;
+        }
+    }
+    if (rc == 0) {
+        struct training_list have = {0};
+        rc = training_list(im->s, im->caller, en->record_id, &have, im->e);
+        if (rc < 0)
+            refuse_err(im, base);
+        for (size_t i = 0; rc == 0 && i < p->training_count; i++) {
+            const struct training_in *t = &p->training[i];
+            int known = 0;
+            for (size_t k = 0; k < have.count && !known; k++)
+                known = !strcmp(have.items[k].protocol_id, t->protocol) &&
+                        !strcmp(have.items[k].completed_on, t->completed) &&
+                        fabs(have.items[k].hours - t->hours) < 1e-9;
+            if (known)
+                continue;
+            struct training_new in = {en->record_id, t->protocol, t->hours,
+                                      t->completed, t->provider, NULL};
+            int64_t tid;
+            rc = training_add(im->s, im->caller, &in, &tid, im->e);
+            if (rc < 0) {
+                static const struct {
+                    const char *field, *element;
+                } map[] = {{"protocol", "code"},
+                           {"hours", "extension"},
+                           {"completed", "period.start"},
+                           {"provider", "issuer.display"}};
+                const char *element = "";
+                for (size_t k = 0; k < ARRAY_SIZE(map); k++)
+                    if (!strcmp(map[k].field, im->e->field))
+                        element = map[k].element;
+                if (*element)
+                    path_join(path, t->path, "%s", element);
+                else
+                    snprintf(path, sizeof(path), "%s", t->path);
+                if (im->e->code == ERR_AUTH)
+                    refuse(im, ERR_AUTH, "forbidden", path, "%s",
+                           im->e->message);
+                else
+                    refuse_err(im, path);
+            } else {
+                im->result->training_created++;
+            }
+        }
+        training_list_release(&have);
+    }
+    free(p);
+    en->location_type = "Practitioner";
+    return rc;
+}
+
+/* ---- Condition and ServiceRequest ---- */
+
+struct codes {
+    char list[RECORD_ICD10_LIST_MAX + 1];
+    int count;
+    const char *first_text;
+};
+
+static int add_code(struct import *im, struct codes *c, const char *code,
+                    const char *path)
+{
+    if (validate_icd10(code, "icd10", im->e) < 0)
+        return refuse_err(im, path);
+    if (strstr(c->list, code)) {
+        /* The same code twice (by text search, then exactly). */
+        const char *p = c->list;
+        size_t n = strlen(code);
+        while ((p = strstr(p, code))) {
+            if ((p == c->list || p[-1] == ',') && (p[n] == ',' || !p[n]))
+                return 0;
+            p += n;
+        }
+    }
+    if (c->count >= CODES_MAX)
+        return refuse(im, ERR_INPUT, "invalid", path,
+                      "more than %d diagnosis codes", CODES_MAX);
+    size_t used = strlen(c->list);
+    snprintf(c->list + used, sizeof(c->list) - used, "%s%s",
+             used ? "," : "", code);
+    c->count++;
+    return 0;
+}
+
+/* The ICD-10-CM codings of a CodeableConcept at path into c (other
+ * systems' codings are translations, and are passed over). */
+static int read_concept_codes(struct import *im, const json_t *concept,
+                              const char *path, struct codes *c,
+                              const char **text)
+{
+    static const char *const keys[] = {"coding", "text", NULL};
+    static const char *const coding_keys[] = {"system", "code", "display",
+                                              "version", NULL};
+    if (need_object(im, concept, path) < 0 ||
+        check_keys(im, concept, path, keys) < 0 ||
+        get_string(im, concept, "text", path, 0, text) < 0)
+        return -1;
+    const json_t *codings = json_object_get(concept, "coding");
+    if (!codings)
+        return 0;
+    char cpath[PATH_LEN];
+    path_join(cpath, path, "coding");
+    if (need_array(im, codings, cpath) < 0)
+        return -1;
+    size_t i;
+    const json_t *k;
+    json_array_foreach(codings, i, k) {
+        const char *system, *code, *display;
+        path_join(cpath, path, "coding[%zu]", i);
+        if (need_object(im, k, cpath) < 0 ||
+            check_keys(im, k, cpath, coding_keys) < 0 ||
+            get_string(im, k, "system", cpath, 0, &system) < 0 ||
+            get_string(im, k, "code", cpath, 0, &code) < 0 ||
+            get_string(im, k, "display", cpath, 0, &display) < 0)
+            return -1;
+        if (system && code && !strcmp(system, FHIR_SYSTEM_ICD10CM)) {
+            char code_path[PATH_LEN];
+            path_join(code_path, cpath, "code");
+            if (add_code(im, c, code, code_path) < 0)
+                return -1;
+            if (!*text && display)
+                *text = display;
+        }
+    }
+    return 0;
+}
+
+static int read_condition(struct import *im, const struct entry *en,
+                          const char *base, struct codes *c,
+                          const char **text)
+{
+    static const char *const keys[] = {
+        "resourceType", "id", "meta", "text", "clinicalStatus",
+        "verificationStatus", "category", "code", "subject",
+        "onsetDateTime", "recordedDate", NULL};
+    char path[PATH_LEN];
+    if (check_keys(im, en->resource, base, keys) < 0)
+        return -1;
+    const json_t *code = json_object_get(en->resource, "code");
+    path_join(path, base, "code");
+    if (!code)
+        return refuse(im, ERR_INPUT, "required", path, "missing");
+    if (read_concept_codes(im, code, path, c, text) < 0)
+        return -1;
+    const json_t *codings = json_object_get(code, "coding");
+    size_t i;
+    const json_t *k;
+    int icd = 0;
+    json_array_foreach(codings, i, k) {
+        const char *system = json_string_value(json_object_get(k, "system"));
+        icd |= system && !strcmp(system, FHIR_SYSTEM_ICD10CM);
+    }
+    if (!icd)
+        return refuse(im, ERR_INPUT, "required", path,
+                      "needs an ICD-10-CM coding (system %s)",
+                      FHIR_SYSTEM_ICD10CM);
+    return 0;
+}
+
+/* The Practitioner a requester names: contained ("#id") or an entry. */
+static int requester_of(struct import *im, const json_t *res,
+                        const char *base, const json_t **practitioner,
+                        char ppath[PATH_LEN], long *entry)
+{
+    const char *text;
+    char path[PATH_LEN];
+    *practitioner = NULL;
+    *entry = -1;
+    const json_t *req = json_object_get(res, "requester");
+    path_join(path, base, "requester");
+    if (!req)
+        return refuse(im, ERR_INPUT, "required", path,
+                      "missing: the referring physician");
+    if (reference_text(im, req, path, &text) < 0)
+        return -1;
+    path_join(path, base, "requester.reference");
+    if (text[0] == '#') {
+        const json_t *contained = json_object_get(res, "contained");
+        size_t i;
+        const json_t *r;
+        json_array_foreach(contained, i, r) {
+            const char *id = json_string_value(json_object_get(r, "id"));
+            if (id && !strcmp(id, text + 1)) {
+                *practitioner = r;
+                path_join(ppath, base, "contained[%zu]", i);
+                return 0;
+            }
+        }
+        return refuse(im, ERR_INPUT, "not-found", path,
+                      "'%.64s' names no contained resource", text);
+    }
+    long i = resolve(im, text);
+    if (i < 0)
+        return refuse(im, ERR_INPUT, "not-found", path,
+                      "'%.100s' is not an entry of the bundle", text);
+    if (strcmp(im->entries[i].type, "Practitioner"))
+        return refuse(im, ERR_INPUT, "invalid", path,
+                      "names a %s, not a Practitioner", im->entries[i].type);
+    *practitioner = im->entries[i].resource;
+    *entry = i;
+    snprintf(ppath, PATH_LEN, "Bundle.entry[%ld].resource", i);
+    return 0;
+}
+
+static int check_contained(struct import *im, const json_t *res,
+                           const char *base)
+{
+    const json_t *contained = json_object_get(res, "contained");
+    if (!contained)
+        return 0;
+    char path[PATH_LEN];
+    path_join(path, base, "contained");
+    if (need_array(im, contained, path) < 0)
+        return -1;
+    size_t i;
+    const json_t *r;
+    json_array_foreach(contained, i, r) {
+        path_join(path, base, "contained[%zu]", i);
+        const char *type, *id;
+        if (need_object(im, r, path) < 0 ||
+            get_string(im, r, "resourceType", path, 1, &type) < 0 ||
+            get_string(im, r, "id", path, 1, &id) < 0)
+            return -1;
+        if (strcmp(type, "Practitioner")) {
+            path_join(path, base, "contained[%zu].resourceType", i);
+            return refuse(im, ERR_INPUT, "not-supported", path,
+                          "only a Practitioner (the requester) may be "
+                          "contained");
+        }
+    }
+    return 0;
+}
+
+/* The patient a ServiceRequest's subject names. */
+static int subject_of(struct import *im, const json_t *res, const char *base,
+                      int64_t *patient_id)
+{
+    const char *text;
+    char path[PATH_LEN];
+    const json_t *subject = json_object_get(res, "subject");
+    path_join(path, base, "subject");
+    if (!subject)
+        return refuse(im, ERR_INPUT, "required", path, "missing");
+    if (reference_text(im, subject, path, &text) < 0)
+        return -1;
+    path_join(path, base, "subject.reference");
+    long i = resolve(im, text);
+    if (i >= 0) {
+        if (strcmp(im->entries[i].type, "Patient"))
+            return refuse(im, ERR_INPUT, "invalid", path,
+                          "names a %s, not a Patient", im->entries[i].type);
+        *patient_id = im->entries[i].record_id;
+        return 0;
+    }
+    char *end;
+    if (str_starts_with(text, "Patient/")) {
+        long long id = strtoll(text + 8, &end, 10);
+        if (id > 0 && !*end) {
+            if (access_patient(im->s, im->caller, id, 1, "patient", im->e) <
+                0)
+                return refuse(im, ERR_NOT_FOUND, "not-found", path,
+                              "no patient %lld", id);
+            *patient_id = id;
+            return 0;
+        }
+    }
+    return refuse(im, ERR_INPUT, "not-found", path,
+                  "'%.100s' is neither an entry of the bundle nor "
+                  "Patient/N of the record", text);
+}
+
+static int import_referral(struct import *im, struct entry *en,
+                           const char *base)
+{
+    static const char *const keys[] = {
+        "resourceType", "id", "meta", "text", "contained", "status",
+        "intent", "code", "subject", "requester", "authoredOn",
+        "reasonCode", "reasonReference", "note", NULL};
+    const json_t *res = en->resource;
+    char path[PATH_LEN];
+    const char *status, *intent, *authored;
+    if (check_keys(im, res, base, keys) < 0 ||
+        check_contained(im, res, base) < 0 ||
+        get_string(im, res, "status", base, 1, &status) < 0 ||
+        get_string(im, res, "intent", base, 1, &intent) < 0 ||
+        get_string(im, res, "authoredOn", base, 1, &authored) < 0)
+        return -1;
+    path_join(path, base, "status");
+    if (strcmp(status, "active") && strcmp(status, "on-hold") &&
+        strcmp(status, "completed"))
+        return refuse(im, ERR_INPUT, "not-supported", path,
+                      "a referral of status '%.32s' is not imported (only "
+                      "active, on-hold or completed)", status);
+    path_join(path, base, "intent");
+    if (strcmp(intent, "order") && strcmp(intent, "original-order"))
+        return refuse(im, ERR_INPUT, "not-supported", path,
+                      "'%.32s': a referral is an order (intent order)",
+                      intent);
+    const json_t *code = json_object_get(res, "code");
+    if (code) {
+        struct codes ignored = {0};
+        const char *text;
+        path_join(path, base, "code");
+        if (read_concept_codes(im, code, path, &ignored, &text) < 0)
+            return -1;
+    }
+    char date[CLOCK_DATE_LEN];
+    path_join(path, base, "authoredOn");
+    snprintf(date, sizeof(date), "%.10s", authored);
+    if (strlen(authored) < 10 ||
+        validate_past_date(date, "authoredOn", NULL, im->e) < 0) {
+        if (strlen(authored) < 10)
+            return refuse(im, ERR_INPUT, "invalid", path,
+                          "'%.32s' is not a date (YYYY-MM-DD...)", authored);
+        return refuse_err(im, path);
+    }
+
+    struct codes codes = {0};
+    const char *reason = NULL;
+    const json_t *reasons = json_object_get(res, "reasonCode");
+    if (reasons) {
+        path_join(path, base, "reasonCode");
+        if (need_array(im, reasons, path) < 0)
+            return -1;
+        size_t i;
+        const json_t *r;
+        json_array_foreach(reasons, i, r) {
+            const char *text;
+            path_join(path, base, "reasonCode[%zu]", i);
+            if (read_concept_codes(im, r, path, &codes, &text) < 0)
+                return -1;
+            if (!reason)
+                reason = text;
+        }
+    }
+    const json_t *refs = json_object_get(res, "reasonReference");
+    if (refs) {
+        path_join(path, base, "reasonReference");
+        if (need_array(im, refs, path) < 0)
+            return -1;
+        size_t i;
+        const json_t *r;
+        json_array_foreach(refs, i, r) {
+            const char *text, *ctext = NULL;
+            path_join(path, base, "reasonReference[%zu]", i);
+            if (reference_text(im, r, path, &text) < 0)
+                return -1;
+            long k = resolve(im, text);
+            if (k < 0 || strcmp(im->entries[k].type, "Condition"))
+                return refuse(im, ERR_INPUT, "not-found", path,
+                              "'%.100s' is not a Condition of the bundle",
+                              text);
+            char cbase[PATH_LEN];
+            snprintf(cbase, sizeof(cbase), "Bundle.entry[%ld].resource", k);
+            if (read_condition(im, &im->entries[k], cbase, &codes, &ctext) <
+                0)
+                return -1;
+            if (!reason)
+                reason = ctext;
+        }
+    }
+    if (codes.count == 0) {
+        path_join(path, base, "reasonCode");
+        return refuse(im, ERR_INPUT, "required", path,
+                      "a referral needs at least one ICD-10-CM code (system "
+                      "%s) in reasonCode or a reasonReference Condition",
+                      FHIR_SYSTEM_ICD10CM);
+    }
+    const json_t *notes = json_object_get(res, "note");
+    if (notes) {
+        static const char *const note_keys[] = {"text", "time", NULL};
+        path_join(path, base, "note");
+        if (need_array(im, notes, path) < 0)
+            return -1;
+        path_join(path, base, "note[0]");
+        const json_t *n0 = json_array_get(notes, 0);
+        const char *text;
+        if (need_object(im, n0, path) < 0 ||
+            check_keys(im, n0, path, note_keys) < 0 ||
+            get_string(im, n0, "text", path, 1, &text) < 0)
+            return -1;
+        if (json_array_size(notes) > 1) {
+            path_join(path, base, "note[1]");
+            return refuse(im, ERR_INPUT, "not-supported", path,
+                          "a referral keeps one reason: give one note");
+        }
+        reason = text;
+    }
+    if (!reason) {
+        path_join(path, base, "note");
+        return refuse(im, ERR_INPUT, "required", path,
+                      "the reason for referral: note[0].text, or a text or "
+                      "display on the reason");
+    }
+
+    const json_t *physician;
+    char ppath[PATH_LEN];
+    long pentry;
+    if (requester_of(im, res, base, &physician, ppath, &pentry) < 0)
+        return -1;
+    struct practitioner_in *doc = xcalloc(1, sizeof(*doc));
+    if (read_practitioner(im, physician, ppath, 1, doc) < 0) {
+        free(doc);
+        return -1;
+    }
+    int64_t patient_id = 0;
+    if (subject_of(im, res, base, &patient_id) < 0) {
+        free(doc);
+        return -1;
+    }
+    struct referral_new in = {patient_id,  doc->name, doc->specialty,
+                              doc->npi,    reason,    codes.list,
+                              date};
+    /* The same referral imported again (same patient, date, physician,
+     * codes and reason) is matched, not added twice. */
+    struct referral_list have = {0};
+    if (referral_list(im->s, im->caller, patient_id, &have, im->e) < 0) {
+        free(doc);
+        path_join(path, base, "subject");
+        return refuse_err(im, path);
+    }
+    int64_t same = 0;
+    for (size_t k = 0; k < have.count && !same; k++) {
+        const struct referral *r = &have.items[k];
+        if (!strcmp(r->referred_on, date) &&
+            !strcmp(r->physician_name, doc->name) &&
+            !strcmp(r->physician_npi, doc->npi ? doc->npi : "") &&
+            !strcmp(r->icd10, codes.list) && !strcmp(r->reason, reason))
+            same = r->id;
+    }
+    referral_list_release(&have);
+    if (same) {
+        free(doc);
+        en->record_id = same;
+        en->created = 0;
+        en->location_type = "ServiceRequest";
+        im->result->referrals_matched++;
+        return 0;
+    }
+    int rc = referral_add(im->s, im->caller, &in, &en->record_id, im->e);
+    free(doc);
+    if (rc < 0) {
+        static const struct {
+            const char *field, *element;
+        } map[] = {{"patient", "subject"},    {"physician", "requester"},
+                   {"specialty", "requester"}, {"npi", "requester"},
+                   {"reason", "note"},         {"icd10", "reasonCode"},
+                   {"date", "authoredOn"}};
+        const char *element = "";
+        for (size_t k = 0; k < ARRAY_SIZE(map); k++)
+            if (!strcmp(map[k].field, im->e->field))
+                element = map[k].element;
+        if (*element)
+            path_join(path, base, "%s", element);
+        else
+            snprintf(path, sizeof(path), "%s", base);
+        return refuse_err(im, path);
+    }
+    en->created = 1;
+    en->location_type = "ServiceRequest";
+    im->result->referrals_created++;
+    return 0;
+}
+
+/* ---- the bundle ---- */
+
+static int read_entries(struct import *im, const json_t *bundle,
+                        int transaction)
+{
+    static const char *const bundle_keys[] = {
+        "resourceType", "id", "meta", "identifier", "type", "timestamp",
+        "entry", NULL};
+    static const char *const entry_keys[] = {"fullUrl", "resource",
+                                             "request", NULL};
+    static const char *const request_keys[] = {"method", "url",
+                                               "ifNoneExist", NULL};
+    if (check_keys(im, bundle, "Bundle", bundle_keys) < 0)
+        return -1;
+    const json_t *entries = json_object_get(bundle, "entry");
+    if (!entries)
+        return refuse(im, ERR_INPUT, "required", "Bundle.entry",
+                      "missing: nothing to import");
+    if (need_array(im, entries, "Bundle.entry") < 0)
+        return -1;
+    im->count = json_array_size(entries);
+    im->entries = xcalloc(im->count, sizeof(*im->entries));
+    size_t i;
+    const json_t *en;
+    char path[PATH_LEN], sub[PATH_LEN];
+    json_array_foreach(entries, i, en) {
+        struct entry *x = &im->entries[i];
+        snprintf(path, sizeof(path), "Bundle.entry[%zu]", i);
+        if (need_object(im, en, path) < 0 ||
+            check_keys(im, en, path, entry_keys) < 0 ||
+            get_string(im, en, "fullUrl", path, 0, &x->full_url) < 0)
+            return -1;
+        x->resource = json_object_get(en, "resource");
+        path_join(sub, path, "resource");
+        if (!x->resource)
+            return refuse(im, ERR_INPUT, "required", sub, "missing");
+        if (need_object(im, x->resource, sub) < 0 ||
+            get_string(im, x->resource, "resourceType", sub, 1, &x->type) <
+                0 ||
+            get_string(im, x->resource, "id", sub, 0, &x->id) < 0)
+            return -1;
+        path_join(sub, path, "resource.resourceType");
+        if (strcmp(x->type, "Patient") && strcmp(x->type, "Practitioner") &&
+            strcmp(x->type, "ServiceRequest") &&
+            strcmp(x->type, "Condition"))
+            return refuse(im, ERR_INPUT, "not-supported", sub,
+                          "Touchstone imports Patient, Practitioner, "
+                          "ServiceRequest and the Condition a referral "
+                          "names, not %.64s", x->type);
+        const json_t *req = json_object_get(en, "request");
+        path_join(sub, path, "request");
+        if (transaction && !req)
+            return refuse(im, ERR_INPUT, "required", sub,
+                          "a transaction entry needs a request");
+        if (req) {
+            const char *method, *url, *cond;
+            if (need_object(im, req, sub) < 0 ||
+                check_keys(im, req, sub, request_keys) < 0 ||
+                get_string(im, req, "method", sub, 1, &method) < 0 ||
+                get_string(im, req, "url", sub, 1, &url) < 0 ||
+                get_string(im, req, "ifNoneExist", sub, 0, &cond) < 0)
+                return -1;
+            char mpath[PATH_LEN];
+            path_join(mpath, sub, "method");
+            if (strcmp(method, "POST"))
+                return refuse(im, ERR_INPUT, "not-supported", mpath,
+                              "'%.16s': entries are created (POST); "
+                              "matching is by identifier", method);
+            path_join(mpath, sub, "url");
+            if (strcmp(url, x->type))
+                return refuse(im, ERR_INPUT, "invalid", mpath,
+                              "'%.64s' is not the entry's type (%s)", url,
+                              x->type);
+        }
+        for (size_t k = 0; k < i; k++) {
+            const struct entry *y = &im->entries[k];
+            path_join(sub, path, "fullUrl");
+            if (x->full_url && y->full_url &&
+                !strcmp(x->full_url, y->full_url))
+                return refuse(im, ERR_INPUT, "invalid", sub,
+                              "'%.100s' is also entry %zu's fullUrl",
+                              x->full_url, k);
+        }
+    }
+    return 0;
+}
+
+/* Marks each entry's role from the references between them. */
+static int assign_roles(struct import *im)
+{
+    for (size_t i = 0; i < im->count; i++) {
+        struct entry *x = &im->entries[i];
+        if (!strcmp(x->type, "Patient"))
+            x->role = ENTRY_PATIENT;
+        else if (!strcmp(x->type, "ServiceRequest"))
+            x->role = ENTRY_REFERRAL;
+    }
+    for (size_t i = 0; i < im->count; i++) {
+        struct entry *x = &im->entries[i];
+        if (x->role != ENTRY_REFERRAL)
+            continue;
+        const char *text = json_string_value(json_object_get(
+            json_object_get(x->resource, "requester"), "reference"));
+        long k = text ? resolve(im, text) : -1;
+        if (k >= 0 && !strcmp(im->entries[k].type, "Practitioner"))
+            im->entries[k].role = ENTRY_PHYSICIAN;
+        const json_t *refs = json_object_get(x->resource, "reasonReference");
+        size_t j;
+        const json_t *r;
+        json_array_foreach(refs, j, r) {
+            text = json_string_value(json_object_get(r, "reference"));
+            k = text ? resolve(im, text) : -1;
+            if (k >= 0 && !strcmp(im->entries[k].type, "Condition"))
+                im->entries[k].role = ENTRY_REASON;
+        }
+    }
+    for (size_t i = 0; i < im->count; i++) {
+        struct entry *x = &im->entries[i];
+        char path[PATH_LEN];
+        snprintf(path, sizeof(path), "Bundle.entry[%zu].resource", i);
+        if (!strcmp(x->type, "Practitioner") && x->role == ENTRY_NONE)
+            x->role = ENTRY_THERAPIST;
+        if (!strcmp(x->type, "Condition") && x->role == ENTRY_NONE)
+            return refuse(im, ERR_INPUT, "not-supported", path,
+                          "a Condition is imported only as the reason a "
+                          "ServiceRequest names (reasonReference)");
+    }
+    return 0;
+}
+
+static json_t *response_bundle(const struct import *im, int transaction)
+{
+    json_t *entries = json_array();
+    for (size_t i = 0; i < im->count; i++) {
+        const struct entry *x = &im->entries[i];
+        json_t *response = json_pack("{s:s}", "status",
+                                     x->created ? "201 Created" : "200 OK");
+        if (x->location_type) {
+            char *loc = xasprintf("%s/%lld", x->location_type,
+                                  (long long)x->record_id);
+            json_object_set_new(response, "location", json_string(loc));
+            free(loc);
+        }
+        json_array_append_new(entries,
+                              json_pack("{s:o}", "response", response));
+    }
+    return json_pack("{s:s,s:s,s:o}", "resourceType", "Bundle", "type",
+                     transaction ? "transaction-response" : "batch-response",
+                     "entry", entries);
+}
+
+int fhir_import_bundle(struct store *s, const struct actor *caller,
+                       const json_t *bundle, struct fhir_import_result *result,
+                       json_t **response, struct fhir_issue *issue,
+                       struct err *e)
+{
+    struct fhir_issue scratch;
+    if (!issue)
+        issue = &scratch;
+    memset(issue, 0, sizeof(*issue));
+    memset(result, 0, sizeof(*result));
+    if (response)
+        *response = NULL;
+    struct import im = {s, caller, issue, e, result, NULL, 0};
+    const char *type = NULL, *rtype = NULL;
+    if (need_object(&im, bundle, "Bundle") < 0 ||
+        get_string(&im, bundle, "resourceType", "Bundle", 1, &rtype) < 0)
+        return -1;
+    if (strcmp(rtype, "Bundle"))
+        return refuse(&im, ERR_INPUT, "not-supported", "Bundle.resourceType",
+                      "'%.64s': import takes a Bundle", rtype);
+    if (get_string(&im, bundle, "type", "Bundle", 1, &type) < 0)
+        return -1;
+    int transaction = !strcmp(type, "transaction");
+    if (!transaction && strcmp(type, "collection"))
+        return refuse(&im, ERR_INPUT, "not-supported", "Bundle.type",
+                      "'%.32s': import takes a transaction or a collection",
+                      type);
+    int rc = read_entries(&im, bundle, transaction);
+    if (rc == 0)
+        rc = assign_roles(&im);
+    if (rc == 0 && store_begin(s, e) < 0) {
+        issue->expression[0] = '\0';
+        snprintf(issue->code, sizeof(issue->code), "exception");
+        rc = -1;
+    } else if (rc == 0) {
+        /* Patients first (referrals name them), then practitioners, then
+         * referrals; the response keeps the input's order. */
+        static const enum entry_role order[] = {ENTRY_PATIENT, ENTRY_THERAPIST,
+                                          ENTRY_REFERRAL};
+        for (size_t o = 0; rc == 0 && o < ARRAY_SIZE(order); o++)
+            for (size_t i = 0; rc == 0 && i < im.count; i++) {
+                struct entry *x = &im.entries[i];
+                if (x->role != order[o])
+                    continue;
+                char base[PATH_LEN];
+                snprintf(base, sizeof(base), "Bundle.entry[%zu].resource", i);
+                if (x->role == ENTRY_PATIENT)
+                    rc = import_patient(&im, x, base);
+                else if (x->role == ENTRY_THERAPIST)
+                    rc = import_therapist(&im, x, base);
+                else
+                    rc = import_referral(&im, x, base);
+            }
+        /* The physicians and reasons were read with their referral; an
+         * entry not reached (a physician no referral names) cannot be. */
+        if (rc == 0 && store_commit(s, e) < 0) {
+            issue->expression[0] = '\0';
+            snprintf(issue->code, sizeof(issue->code), "exception");
+            rc = -1;
+        }
+        if (rc < 0)
+            store_rollback(s);
+    }
+    if (rc == 0 && response)
+        *response = response_bundle(&im, transaction);
+    if (rc < 0)
+        memset(result, 0, sizeof(*result));
+    free(im.entries);
+    return rc;
+}

@@ -1,0 +1,53 @@
+/*
+ * physician_report: the progress report a therapist sends to the referring
+ * physician, as one self-contained HTML page (inline CSS and SVG, no
+ * script, no external resource) that prints on one or two pages.
+ *
+ * It holds: the clinic, the patient (name, date of birth, sex), the
+ * referral (physician, date, reason, ICD-10-CM codes), the episode
+ * (protocol, diagnosis, therapist with credentials and NPI, dates,
+ * status), the sessions (date, minutes, phases, the primary instrument
+ * before and after), an SVG chart of the primary instrument (baseline,
+ * per-session scores before and after, follow-ups, the MCID band and the
+ * responder line: svg_chart.h), the change of every instrument against its
+ * MCID (from the outcome report, outcomes/report.h: baseline, discharge or
+ * latest, improvement, responder, follow-up, sustained), and the plan (the
+ * last session's plan, the course and follow-ups the protocol foresees).
+ *
+ * The primary instrument is the first of the protocol's primary
+ * instruments the episode has scores of, else the first instrument
+ * scored. Everything is read through the record and outcome layers with
+ * the caller's access rules and audit entries; ERR_NOT_FOUND (field
+ * "episode") when the caller may not see the episode. Every value from
+ * the record is escaped.
+ */
+#ifndef TS_DOCS_PHYSICIAN_REPORT_H
+#define TS_DOCS_PHYSICIAN_REPORT_H
+
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "record/actor.h"
+#include "record/episode.h"
+#include "store/store.h"
+
+/* Appends the whole HTML document of the episode's report to out. On
+ * failure out may hold part of a page: discard it. */
+int physician_report_html(struct store *s, const struct actor *caller,
+                          int64_t episode_id, struct buf *out,
+                          struct err *e);
+
+/*
+ * Appends the SVG outcome chart of one instrument (NULL: the primary, as
+ * above) of an episode the caller has already read (episode_show), for
+ * pages that show it apart from the report. baseline_override is used as
+ * the baseline when finite (the outcome report's baseline), else the
+ * first "baseline" score is. Returns 0, or -1 when the episode has no
+ * score of that instrument (nothing appended).
+ */
+int physician_report_chart(const struct episode_detail *d,
+                           const char *instrument, double baseline_override,
+                           struct buf *out);
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * The FHIR R4 endpoints under /fhir/r4 (docs/fhir.md): the capability
+ * statement, a Patient read, Patient/$everything, the Observation search
+ * and the transaction. Same login, roles, CSRF and audit as the JSON API;
+ * replies and errors are application/fhir+json (errors as an
+ * OperationOutcome).
+ */
+#include "core/clock.h"
+#include "core/util.h"
+#include "docs/fhir.h"
+#include "web/handlers.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FHIR_MEDIA "application/fhir+json; charset=utf-8"
+
+static int fhir_reply(struct web_ctx *w, int status, json_t *doc)
+{
+    web_reply_json(w, status, doc);
+    http_response_set_header(w->resp, "Content-Type", FHIR_MEDIA);
+    return 0;
+}
+
+void api_fhir_reply_error(struct web_ctx *w, int status)
+{
+    fhir_reply(w, status, fhir_operation_outcome(&w->err, NULL));
+}
+
+/* The server's FHIR base URL from the Host header ("http://host/fhir/r4"),
+ * or NULL when the header is missing or not a plain host[:port]. */
+static char *fhir_base(struct web_ctx *w)
+{
+    const char *host = http_request_header(w->req, "Host");
+    if (!host || !*host || strlen(host) > 255)
+        return NULL;
+    for (const char *p = host; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
+            return NULL;
+    return xasprintf("http://%s/fhir/r4", host);
+}
+
+int api_fhir_metadata(struct web_ctx *w)
+{
+    static const char *const none[] = {NULL};
+    if (api_query_allow(w, none) < 0)
+        return -1;
+    char now[CLOCK_INSTANT_LEN];
+    clock_format_instant(clock_now(), now);
+    char *base = fhir_base(w);
+    json_t *doc = fhir_capability_statement(base, now);
+    free(base);
+    return fhir_reply(w, 200, doc);
+}
+
+int api_fhir_patient_read(struct web_ctx *w)
+{
+    static const char *const none[] = {NULL};
+    if (api_query_allow(w, none) < 0)
+        return -1;
+    char *base = fhir_base(w);
+    struct fhir_options opt = {FHIR_REFS_RELATIVE, base, NULL};
+    json_t *doc = NULL;
+    int rc = fhir_patient_resource(w->store, &w->actor,
+                                   route_param_id(&w->match, "id"), &opt,
+                                   &doc, &w->err);
+    free(base);
+    if (rc < 0)
+        return web_fail(w);
+    return fhir_reply(w, 200, doc);
+}
+
+int api_fhir_patient_everything(struct web_ctx *w)
+{
+    static const char *const none[] = {NULL};
+    if (api_query_allow(w, none) < 0)
+        return -1;
+    char *base = fhir_base(w);
+    struct fhir_options opt = {FHIR_REFS_RELATIVE, base, NULL};
+    json_t *doc = NULL;
+    int rc = fhir_export_patient(w->store, &w->actor,
+                                 route_param_id(&w->match, "id"),
+                                 "searchset", &opt, &doc, &w->err);
+    free(base);
+    if (rc < 0)
+        return web_fail(w);
+    return fhir_reply(w, 200, doc);
+}
+
+int api_fhir_observation_search(struct web_ctx *w)
+{
+    static const char *const allowed[] = {"patient", "code", NULL};
+    if (api_query_allow(w, allowed) < 0)
+        return -1;
+    const char *patient = http_pairs_get(&w->query, "patient", 0);
+    const char *code = http_pairs_get(&w->query, "code", 0);
+    if (!patient || !*patient)
+        return web_error(w, 400, "required", "patient",
+                         "the search needs ?patient=ID");
+    if (str_starts_with(patient, "Patient/"))
+        patient += 8;
+    char *end;
+    long long id = strtoll(patient, &end, 10);
+    if (id <= 0 || *end || !isdigit((unsigned char)patient[0]))
+        return web_error(w, 400, "invalid", "patient",
+                         "'%.32s' is not a patient id", patient);
+    char *base = fhir_base(w);
+    struct fhir_options opt = {FHIR_REFS_RELATIVE, base, NULL};
+    json_t *doc = NULL;
+    int rc = fhir_observation_search(w->store, &w->actor, id, code, &opt,
+                                     &doc, &w->err);
+    free(base);
+    if (rc < 0) {
+        if (w->err.code == ERR_INPUT)
+            w->error_status = 400;
+        return web_fail(w);
+    }
+    return fhir_reply(w, 200, doc);
+}
+
+int api_fhir_transaction(struct web_ctx *w)
+{
+    static const char *const none[] = {NULL};
+    if (api_query_allow(w, none) < 0)
+        return -1;
+    struct fhir_import_result result;
+    struct fhir_issue issue;
+    json_t *response = NULL;
+    if (fhir_import_bundle(w->store, &w->actor, w->json, &result, &response,
+                           &issue, &w->err) < 0) {
+        const char *code;
+        int status = web_error_status(w, &code);
+        /* The bundle is refused whole; the outcome names the element. */
+        return fhir_reply(w, status == 422 ? 400 : status,
+                          fhir_operation_outcome(&w->err, &issue));
+    }
+    return fhir_reply(w, 200, response);
+}

@@ -1,0 +1,223 @@
+/* Certificates: the designations a therapist has earned, the criteria of
+ * one cell, and (an admin) issuing the signed certificate
+ * (outcomes/certify.h) and downloading its JSON. Issued certificates are
+ * not stored: like `touchstone certify`, the page hands the document over
+ * once; /verify checks it at any time. */
+#include "catalog/catalog.h"
+#include "catalog/instrument.h"
+#include "core/util.h"
+#include "outcomes/certificate.h"
+#include "outcomes/certify.h"
+#include "outcomes/report.h"
+#include "record/clinic_key.h"
+#include "web/handlers.h"
+#include "web/pages.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+/* The practitioner the page is about: a therapist always themself. */
+static int which_practitioner(struct web_ctx *w, const char *given,
+                              int64_t *out)
+{
+    *out = w->actor.practitioner_id;
+    if (w->session.user.role == ROLE_THERAPIST)
+        return 0;
+    if (w->session.user.role != ROLE_ADMIN)
+        return web_error(w, 403, "forbidden", "",
+                         "certificates are for therapists and the clinic's "
+                         "admins");
+    char *end = NULL;
+    long long id = given ? strtoll(given, &end, 10) : 0;
+    if (!given || !*given || *end || id <= 0)
+        return web_error(w, 422, "invalid", "practitioner",
+                         "choose the practitioner (from the outcomes page)");
+    *out = id;
+    return 0;
+}
+
+static void criteria_rows(struct buf *b, const json_t *criteria)
+{
+    html_raw(b, "<table class=\"list criteria\">\n<thead><tr>"
+                "<th scope=\"col\">Designation</th><th scope=\"col\">"
+                "Criterion</th><th scope=\"col\" class=\"num\">Required</th>"
+                "<th scope=\"col\" class=\"num\">Observed</th><th "
+                "scope=\"col\">Met</th></tr></thead>\n<tbody>\n");
+    size_t k;
+    json_t *c;
+    json_array_foreach(criteria, k, c)
+    {
+        html_printf(b, "<tr><td>%s</td><td>%s</td><td class=\"num\">",
+                    str(c, "designation"), str(c, "criterion"));
+        const json_t *req = json_object_get(c, "required");
+        const json_t *obs = json_object_get(c, "observed");
+        if (json_is_number(req))
+            page_number(b, json_number_value(req), 3);
+        else
+            html_raw(b, "&ndash;");
+        html_raw(b, "</td><td class=\"num\">");
+        if (json_is_number(obs))
+            page_number(b, json_number_value(obs), 3);
+        else
+            html_raw(b, "&ndash;");
+        html_raw(b, json_is_true(json_object_get(c, "met"))
+                        ? "</td><td><span class=\"badge yes\">met</span>"
+                          "</td></tr>\n"
+                        : "</td><td><span class=\"badge no\">not met</span>"
+                          "</td></tr>\n");
+    }
+    html_raw(b, "</tbody>\n</table>\n");
+}
+
+int page_certificates(struct web_ctx *w)
+{
+    int64_t pid;
+    if (w->session.user.role == ROLE_ADMIN && !page_query(w, "practitioner"))
+        return web_redirect(w, "/outcomes");
+    if (which_practitioner(w, page_query(w, "practitioner"), &pid) < 0)
+        return -1;
+    const char *protocol = page_query(w, "protocol");
+    const char *instrument = page_query(w, "instrument");
+    json_t *rep =
+        report_practitioner_json(w->store, &w->actor, pid, NULL, &w->err);
+    if (!rep)
+        return web_fail(w);
+    const struct catalog *cat = page_catalog(w);
+    struct buf *b = &w->resp->body;
+    const json_t *prac = json_object_get(rep, "practitioner");
+    page_open(w, "Certificates", SECTION_CERTIFICATES, PAGE_WIDE);
+    html_printf(b,
+                "<h1>Certificates <span class=\"muted\">of %s</span>"
+                "</h1>\n",
+                str(prac, "name"));
+    html_raw(b, "<p>A certificate states a designation in one protocol and "
+                "instrument, with the metrics and criteria behind it, "
+                "signed with the clinic's key. Anyone can check it on the "
+                "<a href=\"/verify\">verification page</a>.</p>\n");
+    size_t i;
+    json_t *d;
+    int shown = 0;
+    json_array_foreach(json_object_get(rep, "designations"), i, d)
+    {
+        const char *p = str(d, "protocol"), *in = str(d, "instrument");
+        const char *des = str(d, "designation");
+        int chosen = protocol && instrument && !strcmp(p, protocol) &&
+                     !strcmp(in, instrument);
+        if ((protocol || instrument) && !chosen)
+            continue;
+        if (!chosen && !strcmp(des, "none"))
+            continue;
+        shown++;
+        const struct protocol *pr = catalog_find(cat, p);
+        const struct instrument *inst = instrument_find(in);
+        html_printf(b,
+                    "<section class=\"cert\"><h2>%s, %s: ", pr ? pr->name : p,
+                    inst ? inst->name : in);
+        if (strcmp(des, "none"))
+            html_printf(b, "<span class=\"badge yes\">%s</span>", des);
+        else
+            html_raw(b, "<span class=\"muted\">not earned yet</span>");
+        html_raw(b, "</h2>\n");
+        criteria_rows(b, json_object_get(d, "criteria"));
+        if (!strcmp(des, "none")) {
+            html_raw(b, "<p>No certificate can be issued until every "
+                        "criterion of a designation is met.</p>\n");
+        } else if (w->session.user.role == ROLE_ADMIN) {
+            html_raw(b, "<form method=\"post\" action=\"/certificates\" "
+                        "class=\"inline\">\n");
+            form_csrf(w);
+            html_printf(b,
+                        "<input type=\"hidden\" name=\"practitioner\" "
+                        "value=\"%lld\">\n<input type=\"hidden\" "
+                        "name=\"protocol\" value=\"%s\">\n<input "
+                        "type=\"hidden\" name=\"instrument\" value=\"%s\">"
+                        "\n<input type=\"hidden\" name=\"designation\" "
+                        "value=\"%s\">\n",
+                        (long long)pid, p, in, des);
+            html_printf(b,
+                        "<button type=\"submit\">Issue the %s "
+                        "certificate</button>\n</form>\n",
+                        des);
+        } else {
+            html_raw(b, "<p class=\"notice\">Earned. The clinic's admin "
+                        "issues the certificate, signed with the clinic's "
+                        "key.</p>\n");
+        }
+        html_raw(b, "</section>\n");
+    }
+    if (!shown)
+        html_raw(b, "<p class=\"empty\">No designation earned yet. The "
+                    "<a href=\"/outcomes\">outcomes page</a> shows each "
+                    "cell's criteria.</p>\n");
+    page_end(w);
+    json_decref(rep);
+    return 0;
+}
+
+int page_certificate_issue(struct web_ctx *w)
+{
+    if (page_require_admin(w, "issue a certificate") < 0)
+        return -1;
+    struct certify_request req = {0};
+    long pid;
+    if (page_form_long(w, "practitioner", 1, 999999999999999L, 0, &pid) < 0)
+        return web_fail(w);
+    req.practitioner_id = pid;
+    req.protocol = page_form_given(w, "protocol");
+    req.instrument = page_form_given(w, "instrument");
+    const char *designation = page_form_given(w, "designation");
+    req.wanted = designation && !strcmp(designation, "advanced")
+                     ? DESIGNATION_ADVANCED
+                     : DESIGNATION_REPRODUCIBLE;
+    if (!req.protocol)
+        return web_error(w, 422, "invalid", "protocol", "missing");
+    char *doc = certify_issue(w->store, &w->actor, &req, NULL, &w->err);
+    if (!doc)
+        return web_fail(w);
+    size_t len = strlen(doc);
+    json_t *claims = NULL;
+    unsigned char signer[CLINIC_KEY_PUBLIC_BYTES];
+    struct err e = ERR_INIT;
+    if (certificate_verify(doc, len, NULL, &claims, signer, &e) < 0) {
+        free(doc);
+        w->err = e;
+        return web_fail(w);
+    }
+    struct buf *b = &w->resp->body;
+    page_open(w, "Certificate issued", SECTION_CERTIFICATES, PAGE_WIDE);
+    html_raw(b, "<h1>Certificate issued</h1>\n<div class=\"verdict valid\" "
+                "role=\"status\"><p><strong>Signed with the clinic's key."
+                "</strong> Download it now: the clinic does not keep a "
+                "copy (issuing again makes a new certificate).</p></div>\n");
+    page_certificate_claims(w, claims, signer);
+    size_t b64_len =
+        sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = xmalloc(b64_len);
+    sodium_bin2base64(b64, b64_len, (const unsigned char *)doc, len,
+                      sodium_base64_VARIANT_ORIGINAL);
+    html_printf(b,
+                "<div class=\"actions\"><a class=\"button\" "
+                "href=\"data:application/json;base64,%s\" "
+                "download=\"certificate-%s.json\">Download the "
+                "certificate (JSON)</a> <a href=\"/verify\">Verify a "
+                "certificate</a></div>\n",
+                b64, str(claims, "id"));
+    html_raw(b, "<details><summary>The certificate's text</summary>\n"
+                "<pre class=\"note\" id=\"certificate-text\">");
+    html_text(b, doc);
+    html_raw(b, "</pre>\n</details>\n");
+    page_end(w);
+    free(b64);
+    free(doc);
+    json_decref(claims);
+    return 0;
+}

@@ -1,0 +1,438 @@
+/* The outcomes dashboard: a therapist's cells (protocol x instrument) with
+ * n, improvement and its CI, responder rate and its CI, speed,
+ * sustainability and designation; a funnel plot of risk-adjusted
+ * performance against the registry's peers (this therapist highlighted,
+ * peers anonymous); links to the certificate where one is earned. Every
+ * number comes from the outcomes library's reports (outcomes/report.h),
+ * the same documents `touchstone report` prints; each is written with its
+ * exact value in a <data value> element. A researcher sees the registry,
+ * by anonymous label only. */
+#include "catalog/catalog.h"
+#include "catalog/instrument.h"
+#include "core/util.h"
+#include "outcomes/report.h"
+#include "record/practitioner.h"
+#include "web/handlers.h"
+#include "web/pages.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How a report's number is shown. */
+enum shown { PLAIN, PERCENT, SIGNED };
+
+/* A number of a report: its exact value in <data>, shown with `decimals`
+ * (as a percentage, or with a + when positive); a dash when null. */
+static void number(struct buf *b, const json_t *v, int decimals, enum shown how)
+{
+    if (!json_is_number(v)) {
+        html_raw(b, "&ndash;");
+        return;
+    }
+    double x = json_number_value(v);
+    html_printf(b, "<data value=\"%.10g\">", x);
+    if (how == PERCENT) {
+        page_number(b, x * 100, decimals);
+        html_raw(b, "%");
+    } else {
+        if (how == SIGNED && x > 0)
+            html_raw(b, "+");
+        page_number(b, x, decimals);
+    }
+    html_raw(b, "</data>");
+}
+
+/* "[lo, hi]" of a report's interval, or nothing when null. */
+static void interval(struct buf *b, const json_t *ci, int decimals,
+                     enum shown how)
+{
+    if (!json_is_array(ci))
+        return;
+    html_raw(b, " <span class=\"ci\">[");
+    number(b, json_array_get(ci, 0), decimals, how);
+    html_raw(b, ", ");
+    number(b, json_array_get(ci, 1), decimals, how);
+    html_raw(b, "]</span>");
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+static const char *protocol_name(struct web_ctx *w, const char *id)
+{
+    const struct protocol *p = catalog_find(page_catalog(w), id);
+    return p ? p->name : id;
+}
+
+static const char *instrument_name(const char *code)
+{
+    const struct instrument *in = instrument_find(code);
+    return in ? in->name : code;
+}
+
+static void designation_badge(struct buf *b, const char *d)
+{
+    if (!strcmp(d, "none"))
+        html_raw(b, "<span class=\"muted\">none yet</span>");
+    else
+        html_printf(b, "<span class=\"badge yes\">%s</span>", d);
+}
+
+/* The cells table of a practitioner's report. */
+static void cells_table(struct web_ctx *w, const json_t *cells,
+                        int64_t practitioner_id, const char *sel_protocol,
+                        const char *sel_instrument)
+{
+    struct buf *b = &w->resp->body;
+    html_raw(b, "<div class=\"scroll\"><table class=\"list cells\">\n"
+                "<thead><tr><th scope=\"col\">Protocol</th>"
+                "<th scope=\"col\">Instrument</th>"
+                "<th scope=\"col\" class=\"num\">n</th>"
+                "<th scope=\"col\" class=\"num\">Improvement [95% CI]</th>"
+                "<th scope=\"col\" class=\"num\">Responders [95% CI]</th>"
+                "<th scope=\"col\" class=\"num\">Sessions to response</th>"
+                "<th scope=\"col\" class=\"num\">Sustained</th>"
+                "<th scope=\"col\" class=\"num\">Risk-adjusted (O&minus;E)"
+                "</th><th scope=\"col\">Funnel</th>"
+                "<th scope=\"col\">Designation</th></tr></thead>\n<tbody>\n");
+    size_t i;
+    json_t *c;
+    json_array_foreach(cells, i, c)
+    {
+        const char *protocol = str(c, "protocol");
+        const char *instrument = str(c, "instrument");
+        int selected = sel_protocol && !strcmp(protocol, sel_protocol) &&
+                       sel_instrument && !strcmp(instrument, sel_instrument);
+        html_raw(b, selected ? "<tr class=\"current\"" : "<tr");
+        html_printf(b,
+                    " data-protocol=\"%s\" data-instrument=\"%s\">"
+                    "<td>%s</td><td>%s</td><td class=\"num\" "
+                    "data-name=\"n\">",
+                    protocol, instrument, protocol_name(w, protocol),
+                    instrument_name(instrument));
+        number(b, json_object_get(c, "n"), 0, PLAIN);
+        html_raw(b, "</td><td class=\"num\" data-name=\"mean_improvement\">");
+        number(b, json_object_get(c, "mean_improvement"), 2, SIGNED);
+        interval(b, json_object_get(c, "mean_improvement_ci95"), 2, PLAIN);
+        html_raw(b, "</td><td class=\"num\" data-name=\"responder_rate\">");
+        number(b, json_object_get(c, "responder_rate"), 0, PERCENT);
+        interval(b, json_object_get(c, "responder_ci95"), 0, PERCENT);
+        html_raw(b, "</td><td class=\"num\" "
+                    "data-name=\"median_sessions_to_response\">");
+        number(b, json_object_get(c, "median_sessions_to_response"), 1, PLAIN);
+        html_raw(b, "</td><td class=\"num\" data-name=\"sustained_rate\">");
+        number(b, json_object_get(c, "sustained_rate"), 0, PERCENT);
+        html_raw(b, "</td><td class=\"num\" "
+                    "data-name=\"observed_minus_expected\">");
+        number(b, json_object_get(c, "observed_minus_expected"), 2, SIGNED);
+        html_printf(b,
+                    "</td><td><a href=\"/outcomes?practitioner=%lld&amp;"
+                    "protocol=%s&amp;instrument=%s#funnel\">%s</a></td>"
+                    "<td>",
+                    (long long)practitioner_id, protocol, instrument,
+                    str(c, "funnel"));
+        const char *d = str(c, "designation");
+        designation_badge(b, d);
+        if (strcmp(d, "none"))
+            html_printf(b,
+                        " <a href=\"/certificates?practitioner=%lld&amp;"
+                        "protocol=%s&amp;instrument=%s\">Certificate</a>",
+                        (long long)practitioner_id, protocol, instrument);
+        html_raw(b, "</td></tr>\n");
+    }
+    html_raw(b, "</tbody>\n</table></div>\n");
+}
+
+/* The criteria of the selected cell. */
+static void criteria_list(struct web_ctx *w, const json_t *designations,
+                          const char *protocol, const char *instrument)
+{
+    struct buf *b = &w->resp->body;
+    size_t i;
+    json_t *d;
+    json_array_foreach(designations, i, d)
+    {
+        if (strcmp(str(d, "protocol"), protocol) ||
+            strcmp(str(d, "instrument"), instrument))
+            continue;
+        html_raw(b, "<h3>Criteria of the designations</h3>\n"
+                    "<table class=\"list criteria\">\n<thead><tr>"
+                    "<th scope=\"col\">Designation</th><th scope=\"col\">"
+                    "Criterion</th><th scope=\"col\" class=\"num\">Required"
+                    "</th><th scope=\"col\" class=\"num\">Observed</th>"
+                    "<th scope=\"col\">Met</th></tr></thead>\n<tbody>\n");
+        size_t k;
+        json_t *c;
+        json_array_foreach(json_object_get(d, "criteria"), k, c)
+        {
+            int met = json_is_true(json_object_get(c, "met"));
+            html_printf(b, "<tr><td>%s</td><td>%s</td><td class=\"num\">",
+                        str(c, "designation"), str(c, "criterion"));
+            number(b, json_object_get(c, "required"), 3, PLAIN);
+            html_raw(b, "</td><td class=\"num\">");
+            number(b, json_object_get(c, "observed"), 3, PLAIN);
+            html_raw(b, met ? "</td><td><span class=\"badge yes\">met</span>"
+                            : "</td><td><span class=\"badge no\">not met"
+                              "</span>");
+            html_raw(b, "</td></tr>\n");
+        }
+        html_raw(b, "</tbody>\n</table>\n");
+        json_t *note;
+        json_array_foreach(json_object_get(d, "notes"), k, note) html_printf(
+            b, "<p class=\"hint\">%s</p>\n", json_string_value(note));
+    }
+}
+
+/* The funnel plot of one group from the registry report, with its cells
+ * as a table (the plot's text equivalent). highlight: the practitioner
+ * whose cell is marked, or 0. */
+static int funnel_section(struct web_ctx *w, const char *protocol,
+                          const char *instrument, int64_t highlight)
+{
+    struct buf *b = &w->resp->body;
+    json_t *reg = report_registry_json(w->store, &w->actor, protocol,
+                                       instrument, &w->err);
+    if (!reg)
+        return web_fail(w);
+    json_t *model = json_array_get(json_object_get(reg, "models"), 0);
+    json_t *cells = json_object_get(reg, "cells");
+    size_t n = json_array_size(cells);
+    struct funnel_point *points = xcalloc(n + 1, sizeof(*points));
+    size_t count = 0;
+    size_t i;
+    json_t *c;
+    json_array_foreach(cells, i, c)
+    {
+        json_t *pid = json_object_get(c, "practitioner");
+        json_t *value = json_object_get(c, "observed_minus_expected");
+        json_t *nadj = json_object_get(c, "n_adjusted");
+        if (!json_is_number(value) || !json_is_number(nadj))
+            continue;
+        points[count].n = json_number_value(nadj);
+        points[count].value = json_number_value(value);
+        points[count].highlight = highlight && json_is_integer(pid) &&
+                                  json_integer_value(pid) == highlight;
+        points[count].label =
+            points[count].highlight ? "this therapist" : str(c, "label");
+        count++;
+    }
+    char title[512];
+    snprintf(title, sizeof(title),
+             "Funnel plot: risk-adjusted improvement (observed minus "
+             "expected) of every therapist in %s measured by %s, against "
+             "the number of episodes",
+             protocol_name(w, protocol), instrument_name(instrument));
+    const json_t *funnel = json_object_get(model, "funnel");
+    struct funnel_plot plot = {
+        .id = "funnel",
+        .title = title,
+        .x_label = "complete episodes (n)",
+        .y_label = "observed \xe2\x88\x92 expected improvement",
+        .highlight_label = highlight ? "this therapist" : NULL,
+        .sigma = json_number_value(json_object_get(model, "sigma")),
+        .tau2 = json_is_number(json_object_get(funnel, "tau2"))
+                    ? json_number_value(json_object_get(funnel, "tau2"))
+                    : 0,
+        .points = points,
+        .count = count,
+    };
+    html_printf(b,
+                "<section id=\"funnel\"><h2>Against the peers: %s, %s"
+                "</h2>\n",
+                protocol_name(w, protocol), instrument_name(instrument));
+    html_raw(b, "<p class=\"hint\">Each mark is one therapist's cell. Above "
+                "the line is better than the registry expects for such "
+                "patients; outside the dashed lines is unusual at 95%, "
+                "outside the dotted ones at 99.8%.</p>\n");
+    html_raw(b, "<figure class=\"chart\">\n");
+    page_funnel_svg(b, &plot);
+    html_raw(b, "<figcaption>");
+    html_text(b, title);
+    html_raw(b, ".");
+    const char *note = str(model, "note");
+    if (*note)
+        html_printf(b, " %s.", note);
+    html_raw(b, "</figcaption>\n</figure>\n");
+    html_raw(b, "<details><summary>The plot's data</summary>\n"
+                "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
+                "Therapist</th><th scope=\"col\" class=\"num\">n</th>"
+                "<th scope=\"col\" class=\"num\">O&minus;E</th>"
+                "<th scope=\"col\" class=\"num\">Shrunken</th>"
+                "<th scope=\"col\">Position</th></tr></thead>\n<tbody>\n");
+    json_array_foreach(cells, i, c)
+    {
+        json_t *pid = json_object_get(c, "practitioner");
+        int mine = highlight && json_is_integer(pid) &&
+                   json_integer_value(pid) == highlight;
+        html_printf(b, "<tr><td>%s</td><td class=\"num\">",
+                    mine ? "this therapist" : str(c, "label"));
+        number(b, json_object_get(c, "n_adjusted"), 0, PLAIN);
+        html_raw(b, "</td><td class=\"num\">");
+        number(b, json_object_get(c, "observed_minus_expected"), 2, SIGNED);
+        html_raw(b, "</td><td class=\"num\">");
+        number(b, json_object_get(c, "shrunken"), 2, SIGNED);
+        html_printf(b, "</td><td>%s</td></tr>\n", str(c, "funnel"));
+    }
+    html_raw(b, "</tbody>\n</table>\n</details>\n</section>\n");
+    free(points);
+    json_decref(reg);
+    return 0;
+}
+
+/* The admin's choice of practitioner. */
+static int practitioner_chooser(struct web_ctx *w, int64_t current)
+{
+    struct practitioner_list pl = {0};
+    if (practitioner_list(w->store, &w->actor, &pl, &w->err) < 0)
+        return web_fail(w);
+    struct buf *b = &w->resp->body;
+    html_raw(b, "<form method=\"get\" action=\"/outcomes\" class=\"inline "
+                "chooser\">\n<div class=\"field\"><label "
+                "for=\"c-practitioner\">Therapist</label>\n<select "
+                "name=\"practitioner\" id=\"c-practitioner\">\n");
+    for (size_t i = 0; i < pl.count; i++)
+        html_printf(b, "<option value=\"%lld\"%s>%s</option>\n",
+                    (long long)pl.items[i].id,
+                    pl.items[i].id == current ? " selected" : "",
+                    pl.items[i].name);
+    html_raw(b, "</select></div>\n<button type=\"submit\" "
+                "class=\"secondary\">Show</button>\n</form>\n");
+    practitioner_list_release(&pl);
+    return 0;
+}
+
+/* A researcher: the registry's groups, one at a time, by label only. */
+static int registry_page(struct web_ctx *w)
+{
+    struct buf *b = &w->resp->body;
+    json_t *all =
+        report_registry_json(w->store, &w->actor, NULL, NULL, &w->err);
+    if (!all)
+        return web_fail(w);
+    const char *protocol = page_query(w, "protocol");
+    const char *instrument = page_query(w, "instrument");
+    json_t *models = json_object_get(all, "models");
+    page_open(w, "Registry outcomes", SECTION_OUTCOMES, PAGE_WIDE);
+    html_raw(b, "<h1>Registry outcomes</h1>\n<p>De-identified aggregates: "
+                "every cell by its anonymous label. Choose a protocol and "
+                "instrument.</p>\n<table class=\"list\">\n<thead><tr>"
+                "<th scope=\"col\">Protocol</th><th scope=\"col\">"
+                "Instrument</th><th scope=\"col\" class=\"num\">Complete "
+                "episodes</th><th scope=\"col\">Risk model</th></tr>"
+                "</thead>\n<tbody>\n");
+    size_t i;
+    json_t *m;
+    json_array_foreach(models, i, m)
+    {
+        const char *p = str(m, "protocol"), *in = str(m, "instrument");
+        if (!protocol && !i) {
+            protocol = p;
+            instrument = in;
+        }
+        html_printf(b,
+                    "<tr><td><a href=\"/outcomes?protocol=%s&amp;"
+                    "instrument=%s#funnel\">%s</a></td><td>%s</td>"
+                    "<td class=\"num\">",
+                    p, in, protocol_name(w, p), instrument_name(in));
+        number(b, json_object_get(m, "n_complete"), 0, PLAIN);
+        html_printf(b, "</td><td>%s</td></tr>\n",
+                    json_is_true(json_object_get(m, "adjusted"))
+                        ? "fitted"
+                        : "unadjusted");
+    }
+    html_raw(b, "</tbody>\n</table>\n");
+    int rc = 0;
+    if (protocol && instrument)
+        rc = funnel_section(w, protocol, instrument, 0);
+    if (rc == 0)
+        page_end(w);
+    json_decref(all);
+    return rc;
+}
+
+int page_outcomes(struct web_ctx *w)
+{
+    if (w->session.user.role == ROLE_RESEARCHER)
+        return registry_page(w);
+    int64_t pid = w->actor.practitioner_id;
+    if (w->session.user.role == ROLE_ADMIN) {
+        if (api_query_int(w, "practitioner", &pid) < 0)
+            return -1;
+        if (!pid)
+            pid = 1;
+    }
+    json_t *rep =
+        report_practitioner_json(w->store, &w->actor, pid, NULL, &w->err);
+    if (!rep)
+        return web_fail(w);
+    struct buf *b = &w->resp->body;
+    const json_t *prac = json_object_get(rep, "practitioner");
+    json_t *cells = json_object_get(rep, "cells");
+    const char *protocol = page_query(w, "protocol");
+    const char *instrument = page_query(w, "instrument");
+    /* The default cell: the one with the most episodes. */
+    if (!protocol || !instrument) {
+        long best = -1;
+        size_t i;
+        json_t *c;
+        json_array_foreach(cells, i, c)
+        {
+            long n = (long)json_integer_value(json_object_get(c, "n"));
+            if (n > best) {
+                best = n;
+                protocol = str(c, "protocol");
+                instrument = str(c, "instrument");
+            }
+        }
+    }
+    char title[RECORD_NAME_MAX + 32];
+    snprintf(title, sizeof(title), "Outcomes of %s", str(prac, "name"));
+    page_open(w, title, SECTION_OUTCOMES, PAGE_WIDE);
+    html_printf(b, "<h1>Outcomes <span class=\"muted\">of %s</span></h1>\n",
+                str(prac, "name"));
+    if (w->session.user.role == ROLE_ADMIN &&
+        practitioner_chooser(w, pid) < 0) {
+        json_decref(rep);
+        return -1;
+    }
+    html_raw(b, "<p>Each cell is one protocol measured by one instrument, "
+                "over complete episodes (baseline and discharge scores). "
+                "Improvement is oriented so that more is better; speed is "
+                "the Kaplan&ndash;Meier median of sessions to a clinically "
+                "important change.</p>\n");
+    if (!json_array_size(cells)) {
+        html_raw(b, "<p class=\"empty\">No complete episode yet: the cells "
+                    "appear once episodes are discharged with baseline and "
+                    "discharge scores.</p>\n");
+    } else {
+        cells_table(w, cells, pid, protocol, instrument);
+    }
+    json_t *thresholds = json_object_get(rep, "thresholds");
+    html_raw(b, "<p class=\"hint\">Reproducible: at least ");
+    number(b, json_object_get(thresholds, "min_episodes"), 0, PLAIN);
+    html_raw(b, " complete episodes, the responder rate's lower 95% bound "
+                "at least ");
+    number(b, json_object_get(thresholds, "responder_lower_bound"), 0, PERCENT);
+    html_raw(b, ", sustained at least ");
+    number(b, json_object_get(thresholds, "sustained_rate"), 0, PERCENT);
+    html_raw(b, ", follow-up coverage at least ");
+    number(b, json_object_get(thresholds, "followup_coverage"), 0, PERCENT);
+    html_raw(b, ". Advanced: reproducible and above the peers' upper 95% "
+                "funnel limit under a fitted risk model.</p>\n");
+    int rc = 0;
+    if (protocol && instrument) {
+        criteria_list(w, json_object_get(rep, "designations"), protocol,
+                      instrument);
+        rc = funnel_section(w, protocol, instrument, pid);
+    }
+    if (rc == 0)
+        page_end(w);
+    json_decref(rep);
+    return rc;
+}

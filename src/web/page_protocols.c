@@ -1,0 +1,239 @@
+/* The protocol catalog for every role: the protocols by group with a
+ * search, and one protocol's page (indications, red flags, training, the
+ * structure of the procedure, a timed plan, outcome instruments,
+ * follow-ups). */
+#include "catalog/catalog.h"
+#include "catalog/instrument.h"
+#include "core/util.h"
+#include "record/practitioner.h"
+#include "record/scope.h"
+#include "web/handlers.h"
+#include "web/pages.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int matches(const struct protocol *p, const char *q)
+{
+    if (!q || !*q)
+        return 1;
+    const char *fields[] = {p->name, p->id, p->region, p->summary};
+    for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+        if (fields[i] && strcasestr(fields[i], q))
+            return 1;
+    for (int i = 0; i < p->indication_count; i++)
+        if (strcasestr(p->indications[i].code, q) ||
+            (p->indications[i].title && strcasestr(p->indications[i].title, q)))
+            return 1;
+    return 0;
+}
+
+int page_protocols(struct web_ctx *w)
+{
+    const struct catalog *cat = page_catalog(w);
+    const char *q = page_query(w, "q");
+    struct buf *b = &w->resp->body;
+    page_open(w, "Protocols", SECTION_PROTOCOLS, PAGE_WIDE);
+    html_printf(b,
+                "<h1>Protocols</h1>\n<p>The clinic's protocol system: "
+                "%d protocols in %d groups. Every protocol begins with "
+                "introductory massage and gives at least half of the "
+                "time to kneading.</p>\n",
+                catalog_protocol_count(cat), catalog_group_count(cat));
+    html_raw(b, "<form class=\"search\" method=\"get\" action=\"/protocols\" "
+                "role=\"search\">\n<label for=\"q\">Search</label>\n"
+                "<input type=\"search\" id=\"q\" name=\"q\" "
+                "placeholder=\"name, region or ICD-10 code\"");
+    if (q)
+        html_printf(b, " value=\"%s\"", q);
+    html_raw(b, ">\n<button type=\"submit\">Search</button>\n</form>\n");
+    int shown = 0;
+    for (int g = 0; g < catalog_group_count(cat); g++) {
+        const struct protocol_group *grp = catalog_group_at(cat, g);
+        int any = 0;
+        for (int i = 0; i < catalog_protocol_count(cat); i++) {
+            const struct protocol *p = catalog_protocol_at(cat, i);
+            if (strcmp(p->group, grp->id) || !matches(p, q))
+                continue;
+            if (!any++) {
+                html_printf(b, "<section class=\"group\"><h2>%s</h2>\n",
+                            grp->name);
+                if (grp->description)
+                    html_printf(b, "<p class=\"muted\">%s</p>\n",
+                                grp->description);
+                html_raw(b, "<table class=\"list\">\n<thead><tr>"
+                            "<th scope=\"col\">Protocol</th><th "
+                            "scope=\"col\">Region</th><th scope=\"col\" "
+                            "class=\"num\">Minutes</th><th scope=\"col\" "
+                            "class=\"num\">Training</th><th scope=\"col\">"
+                            "Primary outcome</th></tr></thead>\n<tbody>\n");
+            }
+            shown++;
+            html_printf(b,
+                        "<tr><td><a href=\"/protocols/%s\">%s</a></td>"
+                        "<td>%s</td><td class=\"num\">%d&ndash;%d</td>"
+                        "<td class=\"num\">%d h</td><td>",
+                        p->id, p->name, p->region, p->minutes_min,
+                        p->minutes_max, catalog_total_hours(cat, p));
+            for (int k = 0; k < p->primary_count; k++)
+                html_printf(b, "%s%s", k ? ", " : "", p->primary[k]);
+            html_raw(b, "</td></tr>\n");
+        }
+        if (any)
+            html_raw(b, "</tbody>\n</table>\n</section>\n");
+    }
+    if (!shown)
+        html_printf(b,
+                    "<p class=\"empty\">No protocol matches "
+                    "&ldquo;%s&rdquo;.</p>\n",
+                    q ? q : "");
+    page_end(w);
+    return 0;
+}
+
+static void instruments_list(struct buf *b, const char *label,
+                             const char **codes, int n)
+{
+    if (!n)
+        return;
+    html_printf(b, "<dt>%s</dt><dd>", label);
+    for (int i = 0; i < n; i++) {
+        const struct instrument *in = instrument_find(codes[i]);
+        html_printf(b, "%s%s", i ? "; " : "", in ? in->name : codes[i]);
+    }
+    html_raw(b, "</dd>\n");
+}
+
+int page_protocol(struct web_ctx *w)
+{
+    const struct catalog *cat = page_catalog(w);
+    const char *id = route_param(&w->match, "protocol");
+    const struct protocol *p = catalog_find(cat, id);
+    if (!p)
+        return web_error(w, 404, "not_found", "protocol",
+                         "no protocol '%s' in the catalog", id);
+    const struct protocol_group *grp = catalog_group_find(cat, p->group);
+    struct buf *b = &w->resp->body;
+    page_open(w, p->name, SECTION_PROTOCOLS, PAGE_WIDE);
+    html_raw(b, "<p class=\"crumbs\"><a href=\"/protocols\">Protocols</a>");
+    if (grp)
+        html_printf(b, " &rsaquo; %s", grp->name);
+    html_raw(b, "</p>\n");
+    html_printf(b, "<h1>%s</h1>\n", p->name);
+    if (p->summary)
+        html_printf(b, "<p class=\"lead\">%s</p>\n", p->summary);
+    html_raw(b, "<dl class=\"facts\">\n");
+    html_printf(b, "<dt>Region</dt><dd>%s</dd>\n", p->region);
+    html_printf(b,
+                "<dt>Session</dt><dd>%d&ndash;%d minutes (usually %d)"
+                "</dd>\n",
+                p->minutes_min, p->minutes_max, p->minutes_default);
+    html_printf(b, "<dt>Course</dt><dd>%d sessions, %d a week</dd>\n",
+                p->course_sessions, p->course_per_week);
+    html_printf(b, "<dt>Training</dt><dd>%d hours of its own",
+                protocol_required_hours(p));
+    if (protocol_requires_baseline(p))
+        html_printf(b,
+                    " on top of the %d-hour full-body baseline (%d in "
+                    "all)",
+                    catalog_baseline_hours(cat), catalog_total_hours(cat, p));
+    html_raw(b, "</dd>\n");
+    instruments_list(b, "Primary outcome", p->primary, p->primary_count);
+    instruments_list(b, "Secondary outcomes", p->secondary, p->secondary_count);
+    if (p->follow_up_count) {
+        html_raw(b, "<dt>Follow-ups</dt><dd>");
+        for (int i = 0; i < p->follow_up_count; i++)
+            html_printf(b, "%s%s", i ? ", " : "", p->follow_ups[i].text);
+        html_raw(b, " after discharge</dd>\n");
+    }
+    html_raw(b, "</dl>\n");
+
+    if (w->logged_in && w->session.user.role == ROLE_THERAPIST) {
+        struct err e = ERR_INIT;
+        if (scope_check(w->store, cat, w->actor.practitioner_id, p, NULL, &e) ==
+            0)
+            html_raw(b, "<p class=\"notice\">You are trained in this "
+                        "protocol.</p>\n");
+        else
+            html_printf(b,
+                        "<p class=\"refusal\">Outside your training: %s."
+                        "</p>\n",
+                        e.message);
+    }
+
+    html_raw(b, "<h2>Indications</h2>\n<ul>\n");
+    for (int i = 0; i < p->indication_count; i++)
+        html_printf(b, "<li><code>%s</code> %s</li>\n", p->indications[i].code,
+                    p->indications[i].title ? p->indications[i].title : "");
+    html_raw(b, "</ul>\n");
+    if (p->red_flag_count) {
+        html_raw(b, "<h2>Red-flag screen</h2>\n<p class=\"hint\">Asked "
+                    "before the episode opens; any yes refers the patient "
+                    "to a physician.</p>\n<ol>\n");
+        for (int i = 0; i < p->red_flag_count; i++)
+            html_printf(b, "<li>%s</li>\n", p->red_flags[i].question);
+        html_raw(b, "</ol>\n");
+    }
+
+    html_raw(b, "<h2>Structure of the procedure</h2>\n<table class=\"list\">"
+                "\n<thead><tr><th scope=\"col\">Phase</th><th scope=\"col\">"
+                "Kind</th><th scope=\"col\">Techniques</th><th scope=\"col\" "
+                "class=\"num\">Share of the time</th></tr></thead>\n"
+                "<tbody>\n");
+    for (int i = 0; i < p->phase_count; i++) {
+        const struct protocol_phase *ph = &p->phases[i];
+        html_printf(b, "<tr><td>%s", ph->name);
+        if (ph->direction)
+            html_printf(b, "<br><span class=\"hint\">%s</span>", ph->direction);
+        html_printf(b, "</td><td>%s</td><td>", phase_kind_name(ph->kind));
+        for (int k = 0; k < ph->technique_count; k++)
+            html_printf(b, "%s%s", k ? ", " : "", ph->techniques[k]);
+        html_printf(b, "</td><td class=\"num\">%d&ndash;%d%%</td></tr>\n",
+                    ph->min_permille / 10, ph->max_permille / 10);
+    }
+    html_raw(b, "</tbody>\n</table>\n");
+
+    /* A timed plan for a length the visitor picks. */
+    long length = p->minutes_default;
+    const char *asked = page_query(w, "length");
+    if (asked) {
+        char *end;
+        length = strtol(asked, &end, 10);
+        if (!*asked || *end)
+            length = -1;
+    }
+    html_printf(b,
+                "<h2 id=\"plan\">Timed plan</h2>\n<form method=\"get\" "
+                "action=\"/protocols/%s#plan\" class=\"inline\">\n",
+                p->id);
+    const char *names[PROTOCOL_MAX_PHASES];
+    int minutes[PROTOCOL_MAX_PHASES];
+    struct err e = ERR_INIT;
+    int n =
+        length > 0 && length <= 600
+            ? page_plan(p, (int)length, names, minutes, PROTOCOL_MAX_PHASES, &e)
+            : err_set(&e, ERR_INPUT, "length",
+                      "give the length as minutes from 1 to 600");
+    snprintf(e.field, sizeof(e.field), "length");
+    char fallback[16];
+    snprintf(fallback, sizeof(fallback), "%d", p->minutes_default);
+    struct form_view f = {&w->query, n < 0 ? &e : NULL, NULL};
+    form_input(b, &f, "length", "Session length (minutes)",
+               &(struct field_opts){.type = "number",
+                                    .fallback = fallback,
+                                    .attrs = " min=\"1\" max=\"600\""});
+    html_raw(b, "<button type=\"submit\" class=\"secondary\">Plan</button>\n"
+                "</form>\n");
+    if (n > 0) {
+        html_raw(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
+                    "Phase</th><th scope=\"col\" class=\"num\">Minutes</th>"
+                    "</tr></thead>\n<tbody>\n");
+        for (int i = 0; i < n; i++)
+            html_printf(b, "<tr><td>%s</td><td class=\"num\">%d</td></tr>\n",
+                        names[i], minutes[i]);
+        html_raw(b, "</tbody>\n</table>\n");
+    }
+    page_end(w);
+    return 0;
+}

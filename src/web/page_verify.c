@@ -1,0 +1,390 @@
+/* The public certificate check: anyone (a physician, an insurer), without
+ * an account, uploads (multipart/form-data) or pastes a certificate and
+ * sees whether its signature holds (outcomes/certificate.h,
+ * certificate_verify) and what it claims. Nothing is stored. */
+#include "catalog/catalog.h"
+#include "catalog/instrument.h"
+#include "core/util.h"
+#include "outcomes/certificate.h"
+#include "record/clinic_key.h"
+#include "web/handlers.h"
+#include "web/pages.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- multipart/form-data (RFC 7578), just enough for one form ---- */
+
+#define MULTIPART_MAX_PARTS 8
+
+struct part {
+    char name[64];
+    int is_file;      /* the part had a filename */
+    const char *data; /* into the request body */
+    size_t len;
+};
+
+/* The boundary parameter of a Content-Type, into out (size n): -1 when
+ * missing or malformed (RFC 2046: 1-70 characters). */
+static int multipart_boundary(const char *type, char *out, size_t n)
+{
+    const char *p = type;
+    while ((p = strcasestr(p, "boundary=")) &&
+           !(p == type || p[-1] == ';' || p[-1] == ' '))
+        p++;
+    if (!p)
+        return -1;
+    p += strlen("boundary=");
+    size_t len = 0;
+    if (*p == '"') {
+        p++;
+        while (p[len] && p[len] != '"')
+            len++;
+    } else {
+        while (p[len] && p[len] != ';' && p[len] != ' ')
+            len++;
+    }
+    if (len < 1 || len > 70 || len >= n)
+        return -1;
+    memcpy(out, p, len);
+    out[len] = '\0';
+    return 0;
+}
+
+/* A parameter (name="value") of a Content-Disposition header line. */
+static int disposition_param(const char *line, size_t line_len, const char *key,
+                             char *out, size_t n)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i + klen + 2 <= line_len; i++) {
+        if ((i == 0 || line[i - 1] == ' ' || line[i - 1] == ';') &&
+            !strncasecmp(line + i, key, klen) && line[i + klen] == '=' &&
+            line[i + klen + 1] == '"') {
+            size_t start = i + klen + 2, end = start;
+            while (end < line_len && line[end] != '"')
+                end++;
+            if (end >= line_len)
+                return -1;
+            snprintf(out, n, "%.*s", (int)(end - start), line + start);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Splits a multipart body into parts pointing into it. -1 with e when it
+ * is malformed. */
+static int multipart_parse(const char *body, size_t len, const char *type,
+                           struct part *parts, int *count, struct err *e)
+{
+    char boundary[80], delim[84];
+    *count = 0;
+    if (multipart_boundary(type, boundary, sizeof(boundary)) < 0)
+        return err_set(e, ERR_INPUT, "Content-Type",
+                       "multipart/form-data needs a boundary");
+    int dlen = snprintf(delim, sizeof(delim), "--%s", boundary);
+    const char *end = body + len;
+    const char *p = memmem(body, len, delim, (size_t)dlen);
+    if (!p)
+        return err_set(e, ERR_INPUT, "file", "the form data is malformed");
+    for (;;) {
+        p += dlen;
+        if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+            return 0; /* the closing delimiter */
+        if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
+            break;
+        p += 2;
+        const char *head_end = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+        if (!head_end)
+            break;
+        if (*count == MULTIPART_MAX_PARTS)
+            return err_set(e, ERR_INPUT, "file", "too many form fields");
+        struct part *part = &parts[*count];
+        memset(part, 0, sizeof(*part));
+        int named = 0;
+        for (const char *line = p; line < head_end;) {
+            const char *eol =
+                memmem(line, (size_t)(head_end - line) + 2, "\r\n", 2);
+            size_t n = (size_t)(eol - line);
+            if (n > 20 && !strncasecmp(line, "Content-Disposition:", 20)) {
+                char filename[256];
+                named = disposition_param(line, n, "name", part->name,
+                                          sizeof(part->name)) == 0;
+                part->is_file = disposition_param(line, n, "filename", filename,
+                                                  sizeof(filename)) == 0;
+            }
+            line = eol + 2;
+        }
+        if (!named)
+            break;
+        const char *data = head_end + 4;
+        /* The data ends at CRLF followed by the delimiter. */
+        const char *next = data;
+        for (;;) {
+            next = memmem(next, (size_t)(end - next), delim, (size_t)dlen);
+            if (!next)
+                return err_set(e, ERR_INPUT, "file",
+                               "the form data is malformed");
+            if (next - data >= 2 && next[-2] == '\r' && next[-1] == '\n')
+                break;
+            next++;
+        }
+        part->data = data;
+        part->len = (size_t)(next - 2 - data);
+        (*count)++;
+        p = next;
+    }
+    return err_set(e, ERR_INPUT, "file", "the form data is malformed");
+}
+
+/* ---- the page ---- */
+
+static void verify_form(struct web_ctx *w, const struct form_view *f)
+{
+    struct buf *b = &w->resp->body;
+    html_raw(b, "<form method=\"post\" action=\"/verify\" "
+                "enctype=\"multipart/form-data\" class=\"stacked\">\n");
+    html_raw(b, "<div class=\"field\">\n<label for=\"f-file\">Certificate "
+                "file (.json)</label>\n");
+    form_field_error(b, f, "file");
+    html_raw(b, "<input type=\"file\" name=\"file\" id=\"f-file\" "
+                "accept=\".json,application/json\">\n</div>\n");
+    form_textarea(
+        b, f, "certificate", "Or paste the certificate",
+        &(struct field_opts){.rows = 6, .attrs = " spellcheck=\"false\""});
+    html_raw(b, "<div class=\"actions\"><button type=\"submit\">Verify"
+                "</button></div>\n</form>\n");
+}
+
+static void verify_intro(struct buf *b)
+{
+    html_raw(b, "<h1>Verify a certificate</h1>\n<p>A Touchstone "
+                "certificate states a therapist's designation in one "
+                "protocol and outcome measure, signed with the issuing "
+                "clinic's Ed25519 key. Upload or paste it to check the "
+                "signature and read what it claims. No account is needed, "
+                "and nothing you send is kept.</p>\n");
+}
+
+int page_verify_form(struct web_ctx *w)
+{
+    struct buf *b = &w->resp->body;
+    page_open(w, "Verify a certificate", SECTION_VERIFY, 0);
+    verify_intro(b);
+    struct form_view f = {NULL, NULL, NULL};
+    verify_form(w, &f);
+    page_end(w);
+    return 0;
+}
+
+static const char *member(const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : "";
+}
+
+/* A claim's value in words: strings as they are, numbers plainly, the
+ * rest as compact JSON. */
+static void claim_value(struct buf *b, const json_t *v)
+{
+    if (json_is_string(v)) {
+        html_text(b, json_string_value(v));
+    } else if (json_is_integer(v)) {
+        html_printf(b, "%lld", (long long)json_integer_value(v));
+    } else if (json_is_real(v)) {
+        page_number(b, json_real_value(v), 4);
+    } else if (json_is_true(v)) {
+        html_raw(b, "yes");
+    } else if (json_is_false(v)) {
+        html_raw(b, "no");
+    } else if (json_is_null(v)) {
+        html_raw(b, "&ndash;");
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *item;
+        html_raw(b, "[");
+        json_array_foreach(v, i, item)
+        {
+            if (i)
+                html_raw(b, ", ");
+            claim_value(b, item);
+        }
+        html_raw(b, "]");
+    } else {
+        const char *key;
+        json_t *item;
+        int first = 1;
+        json_object_foreach((json_t *)v, key, item)
+        {
+            html_printf(b, "%s%s ", first ? "" : "; ", key);
+            claim_value(b, item);
+            first = 0;
+        }
+    }
+}
+
+void page_certificate_claims(struct web_ctx *w, const json_t *claims,
+                             const unsigned char *signer)
+{
+    struct buf *b = &w->resp->body;
+    const struct catalog *cat = page_catalog(w);
+    const json_t *prac = json_object_get(claims, "practitioner");
+    const json_t *window = json_object_get(claims, "data_window");
+    const char *protocol = member(claims, "protocol");
+    const char *instrument = member(claims, "instrument");
+    const struct protocol *p = catalog_find(cat, protocol);
+    const struct instrument *in = instrument_find(instrument);
+    html_printf(b,
+                "<p class=\"lead\"><strong>%s</strong> (license %s) of "
+                "%s is <strong>%s</strong> in %s, measured by %s, on "
+                "data from %s to %s.</p>\n",
+                member(prac, "name"), member(prac, "license"),
+                member(json_object_get(claims, "clinic"), "name"),
+                member(claims, "designation"), p ? p->name : protocol,
+                in ? in->name : instrument, member(window, "from"),
+                member(window, "to"));
+    html_raw(b, "<dl class=\"facts\">\n");
+    html_printf(b, "<dt>Certificate</dt><dd><code>%s</code></dd>\n",
+                member(claims, "id"));
+    html_printf(b, "<dt>Issued</dt><dd>%s</dd>\n", member(claims, "issued_at"));
+    html_printf(b, "<dt>Protocol</dt><dd><code>%s</code></dd>\n", protocol);
+    html_printf(b, "<dt>Instrument</dt><dd><code>%s</code></dd>\n", instrument);
+    html_printf(b,
+                "<dt>Data (SHA-256)</dt><dd><code class=\"hash\">%s"
+                "</code></dd>\n",
+                member(claims, "data_sha256"));
+    char pk64[CLINIC_KEY_PUBLIC_BASE64_LEN];
+    sodium_bin2base64(pk64, sizeof(pk64), signer, CLINIC_KEY_PUBLIC_BYTES,
+                      sodium_base64_VARIANT_ORIGINAL);
+    html_printf(b, "<dt>Signed by</dt><dd><code>%s</code>", pk64);
+    unsigned char ours[CLINIC_KEY_PUBLIC_BYTES];
+    struct err e = ERR_INIT;
+    if (clinic_key_public(w->store, ours, &e) == 0)
+        html_raw(b, sodium_memcmp(ours, signer, sizeof(ours)) == 0
+                        ? "<br>this clinic's key"
+                        : "<br>not this clinic's key: compare it with the "
+                          "key the issuing clinic publishes");
+    html_raw(b, "</dd>\n</dl>\n");
+
+    html_raw(b, "<h2>Metrics</h2>\n<table class=\"list\">\n<tbody>\n");
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)json_object_get(claims, "metrics"), key, v)
+    {
+        html_printf(b, "<tr><th scope=\"row\">%s</th><td>", key);
+        claim_value(b, v);
+        html_raw(b, "</td></tr>\n");
+    }
+    html_raw(b, "</tbody>\n</table>\n<h2>Criteria met</h2>\n<ul>\n");
+    size_t i;
+    json_array_foreach(json_object_get(claims, "thresholds"), i, v)
+    {
+        html_printf(b, "<li>%s", member(v, "criterion"));
+        const char *k2;
+        json_t *v2;
+        json_object_foreach(v, k2, v2)
+        {
+            if (!strcmp(k2, "criterion") || !strcmp(k2, "met"))
+                continue;
+            html_printf(b, "; %s ", k2);
+            claim_value(b, v2);
+        }
+        html_raw(b, "</li>\n");
+    }
+    html_raw(b, "</ul>\n");
+}
+
+int page_verify_submit(struct web_ctx *w)
+{
+    struct http_request *req = w->req;
+    char media[64];
+    http_request_media_type(req, media, sizeof(media));
+    const char *text = NULL;
+    size_t len = 0;
+    struct err e = ERR_INIT;
+    struct http_pairs fields = HTTP_PAIRS_INIT;
+    if (!strcmp(media, "multipart/form-data")) {
+        struct part parts[MULTIPART_MAX_PARTS];
+        int n;
+        if (multipart_parse(req->body.data, req->body.len,
+                            http_request_header(req, "Content-Type"), parts, &n,
+                            &e) == 0) {
+            for (int i = 0; i < n; i++) {
+                if (!strcmp(parts[i].name, "file") && parts[i].len) {
+                    text = parts[i].data;
+                    len = parts[i].len;
+                } else if (!strcmp(parts[i].name, "certificate") &&
+                           parts[i].len &&
+                           !memchr(parts[i].data, 0, parts[i].len)) {
+                    char *copy = xmalloc(parts[i].len + 1);
+                    memcpy(copy, parts[i].data, parts[i].len);
+                    copy[parts[i].len] = '\0';
+                    http_pairs_add(&fields, "certificate", copy);
+                    free(copy);
+                }
+            }
+            if (!text) {
+                const char *pasted = http_pairs_get(&fields, "certificate", 0);
+                if (pasted) {
+                    text = pasted;
+                    len = strlen(pasted);
+                }
+            }
+        }
+    } else {
+        text = http_pairs_get(&w->form, "certificate", 0);
+        len = text ? strlen(text) : 0;
+        if (text)
+            http_pairs_add(&fields, "certificate", text);
+    }
+    /* Blank input: ask again. */
+    size_t k = 0;
+    while (text && k < len && isspace((unsigned char)text[k]))
+        k++;
+    struct buf *b = &w->resp->body;
+    if (e.code == ERR_NONE && (!text || k == len))
+        err_set(&e, ERR_INPUT, "file",
+                "choose a certificate file or paste one");
+    if (e.code != ERR_NONE) {
+        w->resp->status = 422;
+        page_open(w, "Verify a certificate", SECTION_VERIFY, 0);
+        verify_intro(b);
+        struct form_view f = {&fields, &e, "Nothing was checked."};
+        form_errors(b, &f);
+        verify_form(w, &f);
+        page_end(w);
+        http_pairs_release(&fields);
+        return 0;
+    }
+    json_t *claims = NULL;
+    unsigned char signer[CLINIC_KEY_PUBLIC_BYTES];
+    int valid = certificate_verify(text, len, NULL, &claims, signer, &e) == 0;
+    page_open(w, valid ? "Certificate valid" : "Certificate not valid",
+              SECTION_VERIFY, 0);
+    html_raw(b, "<h1>Verify a certificate</h1>\n");
+    if (valid) {
+        html_raw(b, "<div class=\"verdict valid\" role=\"status\"><p><strong>"
+                    "The signature holds.</strong> This certificate was "
+                    "signed by the key below and has not been changed "
+                    "since.</p></div>\n");
+        page_certificate_claims(w, claims, signer);
+    } else {
+        html_raw(b, "<div class=\"verdict invalid\" role=\"alert\"><p>"
+                    "<strong>Not a valid certificate.</strong> ");
+        if (e.field[0])
+            html_printf(b, "<code>%s</code>: ", e.field);
+        html_printf(b, "%s.</p><p>Do not rely on what it claims.</p></div>\n",
+                    e.message);
+    }
+    html_raw(b, "<h2>Check another</h2>\n");
+    struct form_view f = {NULL, NULL, NULL};
+    verify_form(w, &f);
+    page_end(w);
+    json_decref(claims);
+    http_pairs_release(&fields);
+    return 0;
+}

@@ -1,0 +1,56 @@
+# Helpers for the tests of the HTML pages (t06xx), sourced after lib.sh and
+# web-lib.sh. Pages are driven as a browser without JavaScript would: the
+# login form, then forms that carry the session's CSRF token in a hidden
+# field (no X-CSRF-Token header).
+FORM='Content-Type: application/x-www-form-urlencoded'
+TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tools" && pwd)
+
+# page_login EMAIL [PASSWORD]: logs in through /login; sets COOKIE and
+# FORM_CSRF (the token of the page's forms), leaves CSRF empty.
+page_login() {
+  COOKIE=""; CSRF=""
+  http GET /login
+  expect_status 200
+  local token; token=$(header Set-Cookie | sed -E 's/^ts_login=([0-9a-f]+);.*/\1/')
+  COOKIE="ts_login=$token"
+  http POST /login "email=$(enc "$1")&password=$(enc "${2:-$PASSWORD}")&csrf=$token" "$FORM"
+  expect_status 303
+  COOKIE=$(grep -i '^Set-Cookie: ts_session=' <<<"$HEADERS" | sed -E 's/^Set-Cookie: (ts_session=[0-9a-f]+);.*/\1/')
+  http GET /
+  expect_status 200
+  FORM_CSRF=$(sed -nE 's/.*name="csrf" value="([0-9a-f]{64})".*/\1/p' <<<"$OUT" | head -1)
+  [ -n "$FORM_CSRF" ] || fail "no CSRF token in the home page"
+}
+
+# enc TEXT: TEXT percent-encoded for a form or query.
+enc() {
+  node -e 'process.stdout.write(encodeURIComponent(process.argv[1]))' -- "$1"
+}
+
+# post PATH BODY: submits a form with the session's token.
+post() {
+  http POST "$1" "csrf=$FORM_CSRF${2:+&$2}" "$FORM"
+}
+
+# valid_html [WHAT]: the last response's body passes tests/tools/htmlcheck.js.
+valid_html() {
+  printf '%s\n' "$OUT" > "$TMP/page.html"
+  local problems
+  problems=$(node "$TOOLS/htmlcheck.js" "$TMP/page.html") ||
+    fail "invalid HTML in ${1:-the page}: $problems"
+}
+
+# page PATH [STATUS]: GET PATH, expect STATUS (200), check the HTML.
+page() {
+  http GET "$1"
+  expect_status "${2:-200}"
+  assert_contains "$(header Content-Type)" '^text/html; charset=utf-8$'
+  valid_html "$1"
+}
+
+# expect_location PATTERN: the last response redirected (303) to a
+# location matching PATTERN.
+expect_location() {
+  expect_status 303
+  assert_contains "$(header Location)" "$1"
+}
