@@ -571,6 +571,20 @@ static void defer_refresh(struct bulk *b, int64_t episode_id)
     b->touched[b->ntouched++] = episode_id;
 }
 
+/* The batch's summary writer, in bulk mode (record/summary.h), made on
+ * first use. */
+static int summaries_of(struct bulk *b, struct err *e)
+{
+    if (b->summaries)
+        return 0;
+    b->summaries = summary_batch_new(b->s);
+    if (summary_batch_begin_bulk(b->summaries, e) < 0) {
+        b->broken = 1;
+        return -1;
+    }
+    return 0;
+}
+
 /* The batch is done with episode_id for now. */
 static int leave_episode(struct bulk *b, int64_t episode_id, struct err *e)
 {
@@ -593,9 +607,8 @@ static int leave_episode(struct bulk *b, int64_t episode_id, struct err *e)
         return 0;
     }
     b->refreshed[byte] |= bit;
-    if (!b->summaries)
-        b->summaries = summary_batch_new(b->s);
-    if (summary_batch_refresh(b->summaries, episode_id, e) < 0) {
+    if (summaries_of(b, e) < 0 ||
+        summary_batch_refresh(b->summaries, episode_id, e) < 0) {
         b->broken = 1;
         return -1;
     }
@@ -627,8 +640,8 @@ static int refresh_summaries(struct bulk *b, struct err *e)
     if (!b->ntouched)
         return 0;
     qsort(b->touched, b->ntouched, sizeof(*b->touched), compare_ids);
-    if (!b->summaries)
-        b->summaries = summary_batch_new(b->s);
+    if (summaries_of(b, e) < 0)
+        return -1;
     for (size_t i = 0; i < b->ntouched; i++) {
         if (i && b->touched[i] == b->touched[i - 1])
             continue;
@@ -1466,6 +1479,8 @@ int bulk_commit(struct bulk *b, struct err *e)
                      "a write failed halfway; nothing was imported");
     if (rc == 0)
         rc = refresh_summaries(b, e);
+    if (rc == 0)
+        rc = summary_batch_finish(b->summaries, e);
     for (int k = 0; rc == 0 && k < BULK_KIND_COUNT; k++) {
         if (!b->count[k])
             continue;

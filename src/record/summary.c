@@ -5,7 +5,9 @@
 #include "record/audit.h"
 #include "record/internal.h"
 #include "record/scope.h"
+#include "core/buf.h"
 #include "core/util.h"
+#include "store/outcome_rows.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -71,9 +73,27 @@ static void summary_data_release(struct summary_data *d)
 }
 
 /* The statements of a refresh, prepared once for many episodes. */
+/* An outcome group (protocol, instrument) as the bulk mode knows it. */
+struct summary_group {
+    char protocol[RECORD_CODE_MAX + 1];
+    char instrument[RECORD_CODE_MAX + 1];
+    int64_t id;
+    int changed;
+};
+
 struct summary_batch {
     struct store *s;
     struct stmt *episode, *observations, *sessions, *remove, *insert;
+    struct stmt *existing;
+    /* Bulk mode (summary_batch_begin_bulk): the triggers that keep
+     * outcome_row are dropped for the transaction and the batch keeps the
+     * rows itself; triggers holds their CREATE statements, restored by
+     * summary_batch_finish(). */
+    int bulk;
+    char *triggers;
+    struct stmt *group_find, *group_add, *row_remove, *row_add;
+    struct summary_group *groups;
+    size_t ngroups, alloc_groups;
 };
 
 static struct stmt *batch_stmt(struct summary_batch *b, struct stmt **slot,
@@ -83,6 +103,20 @@ static struct stmt *batch_stmt(struct summary_batch *b, struct stmt **slot,
         *slot = store_prepare(b->s, sql);
     else
         stmt_reset(*slot);
+    return *slot;
+}
+
+/* batch_stmt() with the SQL made by a format (used on first preparation). */
+static struct stmt *batch_stmtf(struct summary_batch *b, struct stmt **slot,
+                                const char *fmt, const char *arg)
+{
+    if (*slot) {
+        stmt_reset(*slot);
+        return *slot;
+    }
+    char *sql = xasprintf(fmt, arg);
+    *slot = store_prepare(b->s, sql);
+    free(sql);
     return *slot;
 }
 
@@ -343,11 +377,27 @@ static void bind_optional_int(struct stmt *st, const char *name, long v)
         stmt_bind_null(st, name);
 }
 
+#define SUMMARY_UPSERT                                                       \
+    " ON CONFLICT (protocol_id, instrument, practitioner_id, episode_id) DO" \
+    " UPDATE SET role = excluded.role, started_on = excluded.started_on,"    \
+    " ended_on = excluded.ended_on, sessions = excluded.sessions,"           \
+    " baseline = excluded.baseline, discharge = excluded.discharge,"         \
+    " followup = excluded.followup, followup_days = excluded.followup_days," \
+    " improvement = excluded.improvement, responder = excluded.responder,"   \
+    " sessions_to_response = excluded.sessions_to_response,"                 \
+    " response_event = excluded.response_event,"                             \
+    " sustained = excluded.sustained, has_followup = excluded.has_followup," \
+    " complete = excluded.complete,"                                         \
+    " incomplete_reason = excluded.incomplete_reason,"                       \
+    " age_years = excluded.age_years, sex = excluded.sex,"                   \
+    " chronicity_weeks = excluded.chronicity_weeks,"                         \
+    " comorbidities = excluded.comorbidities"
+
 static int summary_write(struct summary_batch *b,
                          const struct summary_data *d,
                          const struct summary_row *r, struct err *e)
 {
-    struct stmt *st = batch_stmt(
+    struct stmt *st = batch_stmtf(
         b, &b->insert, "INSERT INTO episode_summary (protocol_id, instrument,"
            " practitioner_id, episode_id, role, started_on, ended_on,"
            " sessions, baseline, discharge, followup, followup_days,"
@@ -358,7 +408,9 @@ static int summary_write(struct summary_batch *b,
            " :start, :end, :sessions, :baseline, :discharge, :followup,"
            " :followup_days, :improvement, :responder, :time, :event,"
            " :sustained, :has_followup, :complete, :reason, :age, :sex,"
-           " :chronicity, :comorbidities)");
+           " :chronicity, :comorbidities)"
+           /* In bulk mode (no triggers) a row is replaced in place. */
+           "%s", b->bulk ? SUMMARY_UPSERT : "");
     const struct summary_episode *ep = &d->ep;
     stmt_bind_text(st, ":protocol", ep->protocol);
     stmt_bind_text(st, ":instrument", r->instrument);
@@ -423,7 +475,179 @@ void summary_batch_free(struct summary_batch *b)
     stmt_finalize(b->sessions);
     stmt_finalize(b->remove);
     stmt_finalize(b->insert);
+    stmt_finalize(b->existing);
+    stmt_finalize(b->group_find);
+    stmt_finalize(b->group_add);
+    stmt_finalize(b->row_remove);
+    stmt_finalize(b->row_add);
+    free(b->triggers);
+    free(b->groups);
     free(b);
+}
+
+/* ---- Bulk mode: the batch keeps outcome_row itself ------------------------ */
+
+/*
+ * The triggers of migration 7 keep outcome_row in step with
+ * episode_summary, row by row; each fires a sub-program and makes its
+ * statement keep a statement journal. A batch of many episodes does the
+ * same work with plain statements prepared once, and raises each group's
+ * generation once at the end rather than at every row.
+ */
+#define SUMMARY_TRIGGERS                                                     \
+    "type = 'trigger' AND tbl_name = 'episode_summary' AND name IN"         \
+    " ('episode_summary_insert', 'episode_summary_delete',"                \
+    " 'episode_summary_update')"
+
+int summary_batch_begin_bulk(struct summary_batch *b, struct err *e)
+{
+    if (b->bulk)
+        return 0;
+    if (store_depth(b->s) < 1)
+        BUG("summary_batch_begin_bulk outside a transaction");
+    struct buf sql = BUF_INIT;
+    struct stmt *st = store_prepare(
+        b->s, "SELECT sql FROM sqlite_schema WHERE " SUMMARY_TRIGGERS
+              " ORDER BY name");
+    int rc, n = 0;
+    while ((rc = stmt_step(st, e)) == 1) {
+        buf_printf(&sql, "%s;", stmt_text(st, 0));
+        n++;
+    }
+    stmt_finalize(st);
+    if (rc == 0 && n != 3)
+        rc = err_set(e, ERR_FAIL, "",
+                     "the outcome rows' triggers are missing (found %d of 3)",
+                     n);
+    if (rc == 0)
+        rc = store_exec(b->s, "DROP TRIGGER episode_summary_insert;"
+                              " DROP TRIGGER episode_summary_delete;"
+                              " DROP TRIGGER episode_summary_update", e);
+    if (rc < 0) {
+        buf_release(&sql);
+        return -1;
+    }
+    b->triggers = buf_detach(&sql, NULL);
+    b->bulk = 1;
+    return 0;
+}
+
+/* The group of (protocol, instrument), added when new; NULL on error. */
+static struct summary_group *bulk_group(struct summary_batch *b,
+                                        const char *protocol,
+                                        const char *instrument, struct err *e)
+{
+    for (size_t i = b->ngroups; i-- > 0;) {
+        struct summary_group *g = &b->groups[i];
+        if (!strcmp(g->instrument, instrument) &&
+            !strcmp(g->protocol, protocol))
+            return g;
+    }
+    struct stmt *st = batch_stmt(
+        b, &b->group_add, "INSERT INTO outcome_group (protocol_id, instrument)"
+                          " VALUES (:protocol, :instrument) ON CONFLICT"
+                          " (protocol_id, instrument) DO NOTHING");
+    stmt_bind_text(st, ":protocol", protocol);
+    stmt_bind_text(st, ":instrument", instrument);
+    if (stmt_step(st, e) < 0)
+        return NULL;
+    st = batch_stmt(b, &b->group_find,
+                    "SELECT id FROM outcome_group WHERE protocol_id ="
+                    " :protocol AND instrument = :instrument");
+    stmt_bind_text(st, ":protocol", protocol);
+    stmt_bind_text(st, ":instrument", instrument);
+    int rc = stmt_step(st, e);
+    if (rc < 0)
+        return NULL;
+    if (rc == 0)
+        BUG("outcome group %s/%s vanished", protocol, instrument);
+    if (b->ngroups == b->alloc_groups) {
+        b->alloc_groups = b->alloc_groups ? 2 * b->alloc_groups : 64;
+        b->groups = xrealloc(b->groups, b->alloc_groups * sizeof(*b->groups));
+    }
+    struct summary_group *g = &b->groups[b->ngroups++];
+    record_copy(g->protocol, sizeof(g->protocol), protocol);
+    record_copy(g->instrument, sizeof(g->instrument), instrument);
+    g->id = stmt_int(st, 0);
+    g->changed = 0;
+    stmt_reset(st);
+    return g;
+}
+
+/* The summary row removed: its compact row goes too. */
+static int bulk_row_remove(struct summary_batch *b, const char *protocol,
+                           const char *instrument, int64_t practitioner_id,
+                           int64_t episode_id, struct err *e)
+{
+    struct summary_group *g = bulk_group(b, protocol, instrument, e);
+    if (!g)
+        return -1;
+    struct stmt *st = batch_stmt(
+        b, &b->row_remove, "DELETE FROM outcome_row WHERE group_id = :group"
+                           " AND practitioner_id = :practitioner AND"
+                           " episode_id = :episode");
+    stmt_bind_int(st, ":group", g->id);
+    stmt_bind_int(st, ":practitioner", practitioner_id);
+    stmt_bind_int(st, ":episode", episode_id);
+    g->changed = 1;
+    return stmt_step(st, e) < 0 ? -1 : 0;
+}
+
+/* The summary row written: its compact row, by the triggers' own SQL. */
+static int bulk_row_add(struct summary_batch *b, const char *protocol,
+                        const char *instrument, int64_t practitioner_id,
+                        int64_t episode_id, struct err *e)
+{
+    struct summary_group *g = bulk_group(b, protocol, instrument, e);
+    if (!g)
+        return -1;
+    struct stmt *st = batch_stmt(
+        b, &b->row_add,
+        "INSERT OR REPLACE INTO outcome_row SELECT :group, s.practitioner_id,"
+        " s.episode_id," OUTCOME_ROW_CODE("s") ", s.improvement, s.baseline,"
+        OUTCOME_ROW_RISK("s") " FROM episode_summary s WHERE s.protocol_id ="
+        " :protocol AND s.instrument = :instrument AND s.practitioner_id ="
+        " :practitioner AND s.episode_id = :episode AND"
+        " (" OUTCOME_ROW_OUT_OF_RANGE("s") ") IS NOT 1");
+    stmt_bind_int(st, ":group", g->id);
+    stmt_bind_text(st, ":protocol", protocol);
+    stmt_bind_text(st, ":instrument", instrument);
+    stmt_bind_int(st, ":practitioner", practitioner_id);
+    stmt_bind_int(st, ":episode", episode_id);
+    g->changed = 1;
+    if (stmt_step(st, e) < 0)
+        return -1;
+    if (store_changes(b->s) != 1)
+        return err_set(e, ERR_FAIL, "episode", "%s", OUTCOME_ROW_RANGE_MESSAGE);
+    return 0;
+}
+
+int summary_batch_finish(struct summary_batch *b, struct err *e)
+{
+    if (!b || !b->bulk)
+        return 0;
+    struct stmt *st = store_prepare(
+        b->s, "UPDATE outcome_group SET generation = generation + 1"
+              " WHERE id = :id");
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < b->ngroups; i++) {
+        if (!b->groups[i].changed)
+            continue;
+        stmt_reset(st);
+        stmt_bind_int(st, ":id", b->groups[i].id);
+        rc = stmt_step(st, e) < 0 ? -1 : 0;
+    }
+    stmt_finalize(st);
+    if (rc == 0)
+        rc = store_exec(b->s, b->triggers, e);
+    if (rc == 0) {
+        b->bulk = 0;
+        b->ngroups = 0;
+        stmt_finalize(b->remove);
+        stmt_finalize(b->insert);
+        b->remove = b->insert = NULL;
+    }
+    return rc;
 }
 
 int summary_refresh_episode(struct store *s, int64_t episode_id,
@@ -432,6 +656,85 @@ int summary_refresh_episode(struct store *s, int64_t episode_id,
     struct summary_batch *b = summary_batch_new(s);
     int rc = summary_batch_refresh(b, episode_id, e);
     summary_batch_free(b);
+    return rc;
+}
+
+/* Whether the episode's new rows include (protocol, instrument,
+ * practitioner). */
+static int summary_kept(const struct summary_data *d, const char *const *list,
+                        size_t count, const char *protocol,
+                        const char *instrument, int64_t practitioner_id)
+{
+    if (strcmp(protocol, d->ep.protocol) ||
+        practitioner_id != d->ep.practitioner_id)
+        return 0;
+    for (size_t i = 0; i < count; i++)
+        if (!strcmp(list[i], instrument))
+            return 1;
+    return 0;
+}
+
+/*
+ * Makes way for the episode's new rows (list). Row by row (triggers on),
+ * every old row goes, to be inserted again. In bulk mode the rows that
+ * will be written again are replaced in place (summary_write's upsert);
+ * only those that will not are removed, with their compact rows.
+ */
+static int summary_remove(struct summary_batch *b,
+                          const struct summary_data *d,
+                          const char *const *list, size_t count,
+                          struct err *e)
+{
+    int64_t episode_id = d->ep.id;
+    if (!b->bulk) {
+        struct stmt *st = batch_stmt(
+            b, &b->remove,
+            "DELETE FROM episode_summary WHERE episode_id = :id");
+        stmt_bind_int(st, ":id", episode_id);
+        return stmt_step(st, e) < 0 ? -1 : 0;
+    }
+    struct stale {
+        char protocol[RECORD_CODE_MAX + 1];
+        char instrument[RECORD_CODE_MAX + 1];
+        int64_t practitioner_id;
+    } stale[SUMMARY_MAX_INSTRUMENTS];
+    size_t n = 0;
+    struct stmt *st = batch_stmt(
+        b, &b->existing, "SELECT protocol_id, instrument, practitioner_id"
+                         " FROM episode_summary WHERE episode_id = :id");
+    stmt_bind_int(st, ":id", episode_id);
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        const char *protocol = stmt_text(st, 0);
+        const char *instrument = stmt_text(st, 1);
+        int64_t practitioner_id = stmt_int(st, 2);
+        if (summary_kept(d, list, count, protocol, instrument,
+                         practitioner_id))
+            continue;
+        if (n == ARRAY_SIZE(stale))
+            BUG("episode %lld has more than %zu summary rows",
+                (long long)episode_id, ARRAY_SIZE(stale));
+        record_copy(stale[n].protocol, sizeof(stale[n].protocol), protocol);
+        record_copy(stale[n].instrument, sizeof(stale[n].instrument),
+                    instrument);
+        stale[n].practitioner_id = practitioner_id;
+        n++;
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        st = batch_stmt(b, &b->remove,
+                        "DELETE FROM episode_summary WHERE protocol_id ="
+                        " :protocol AND instrument = :instrument AND"
+                        " practitioner_id = :practitioner AND episode_id ="
+                        " :episode");
+        stmt_bind_text(st, ":protocol", stale[i].protocol);
+        stmt_bind_text(st, ":instrument", stale[i].instrument);
+        stmt_bind_int(st, ":practitioner", stale[i].practitioner_id);
+        stmt_bind_int(st, ":episode", episode_id);
+        rc = stmt_step(st, e) < 0 ? -1 : 0;
+        if (rc == 0)
+            rc = bulk_row_remove(b, stale[i].protocol, stale[i].instrument,
+                                 stale[i].practitioner_id, episode_id, e);
+    }
     return rc;
 }
 
@@ -455,14 +758,14 @@ int summary_batch_refresh(struct summary_batch *b, int64_t episode_id,
         instrument_list_add(list, roles, &count, ARRAY_SIZE(list),
                             d.obs[i].instrument, "other");
 
-    struct stmt *st = batch_stmt(
-        b, &b->remove, "DELETE FROM episode_summary WHERE episode_id = :id");
-    stmt_bind_int(st, ":id", episode_id);
-    int rc = stmt_step(st, e) < 0 ? -1 : 0;
+    int rc = summary_remove(b, &d, list, count, e);
     for (size_t i = 0; rc == 0 && i < count; i++) {
         struct summary_row r;
         summary_compute(&d, list[i], roles[i], &r);
         rc = summary_write(b, &d, &r, e);
+        if (rc == 0 && b->bulk)
+            rc = bulk_row_add(b, d.ep.protocol, r.instrument,
+                              d.ep.practitioner_id, episode_id, e);
     }
     summary_data_release(&d);
     return rc;

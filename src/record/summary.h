@@ -84,6 +84,21 @@ int summary_batch_refresh(struct summary_batch *b, int64_t episode_id,
 void summary_batch_free(struct summary_batch *b);
 
 /*
+ * Bulk mode, for batches of many episodes inside one transaction: drops
+ * the triggers that keep the compact outcome rows (migration 7) for the
+ * rest of the transaction; the batch then keeps those rows itself with
+ * statements prepared once, and raises each changed group's generation
+ * once. Must be called inside an open transaction, before the batch
+ * writes; every write to episode_summary in the transaction must then go
+ * through this batch. summary_batch_finish() raises the generations and
+ * restores the triggers: call it before committing. A transaction rolled
+ * back instead restores them by itself. ERR_FAIL when the triggers are not
+ * there. summary_batch_finish() on a batch not in bulk mode does nothing.
+ */
+int summary_batch_begin_bulk(struct summary_batch *b, struct err *e);
+int summary_batch_finish(struct summary_batch *b, struct err *e);
+
+/*
  * Recomputes the rows of every episode in one transaction (for a database
  * that held episodes before the summary existed, or after the definitions
  * changed). Admins only (ERR_AUTH otherwise); audited as one "update" of

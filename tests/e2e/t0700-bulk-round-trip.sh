@@ -26,7 +26,7 @@ for fmt in csv ndjson; do
     expect_ok ts --db "$TMP/b-$fmt.db" export --kind "$k" --format "$fmt" --out "$TMP/b-$k.$fmt"
     cmp "$TMP/a-$k.$fmt" "$TMP/b-$k.$fmt" || fail "$k ($fmt) differs after the round trip"
   done
-  for t in session_phase session_finding episode_summary; do
+  for t in session_phase session_finding episode_summary outcome_row; do
     assert_eq "$(table_digest "$TMP/b-$fmt.db" $t)" "$(table_digest "$TMP/a.db" $t)" "$t after the $fmt round trip"
   done
   # One audit entry per imported kind, with its count.

@@ -117,3 +117,6 @@ expect_refused 2 "import: format: give --format csv or ndjson" ts import --kind 
 expect_refused 2 "import: file: unable to read" ts import --kind patients "$TMP/none.csv"
 expect_refused 2 "export: kind: 'widgets' is not a kind" ts export --kind widgets
 expect_refused 2 "export: format: 'xml' is not a format" ts export --kind patients --format xml
+# The batches that were refused or rolled back left the schema whole: the
+# triggers a batch drops while it keeps the outcome rows itself are there.
+assert_eq "$(sql "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'episode_summary'")" "3" "the outcome triggers after refused imports"

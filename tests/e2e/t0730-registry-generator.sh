@@ -39,10 +39,18 @@ assert_eq "$(sql "SELECT count(*) FROM observation WHERE instrument = 'odi' AND 
 # Some courses end early and some follow-ups are missing, as documented.
 [ "$(sql "SELECT count(*) FROM episode WHERE ended_on IS NULL")" -gt 0 ] || fail "no open episode"
 [ "$(sql "SELECT count(*) FROM episode_summary WHERE incomplete_reason = 'no_discharge'")" -gt 0 ] || fail "no drop-out"
-# The summaries are what a full refresh computes.
+# The summaries are what a full refresh computes, and so are the compact
+# outcome rows the generator's batch kept itself (the refresh goes row by
+# row, through the schema's triggers); the triggers are back after the batch.
+assert_eq "$(sql "SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'episode_summary' ORDER BY name)")" \
+  "episode_summary_delete,episode_summary_insert,episode_summary_update"
+[ "$(sql "SELECT count(*) FROM outcome_row")" -gt 0 ] || fail "no outcome rows"
+assert_eq "$(sql "SELECT count(*) FROM outcome_group WHERE generation = 0")" "0" "every group's generation raised"
 before=$(sqlite3 "$TMP/a.db" "SELECT * FROM episode_summary ORDER BY episode_id, instrument" | sha256sum)
+rows_before=$(sqlite3 "$TMP/a.db" "SELECT * FROM outcome_row ORDER BY group_id, practitioner_id, episode_id" | sha256sum)
 expect_ok ts report refresh
 assert_eq "$(sqlite3 "$TMP/a.db" "SELECT * FROM episode_summary ORDER BY episode_id, instrument" | sha256sum)" "$before" "summaries after a refresh"
+assert_eq "$(sqlite3 "$TMP/a.db" "SELECT * FROM outcome_row ORDER BY group_id, practitioner_id, episode_id" | sha256sum)" "$rows_before" "outcome rows after a refresh"
 
 # Options and refusals.
 expect_refused 2 "demo: db: .*already holds records" ts demo --practitioners 2 --patients 2
