@@ -1,8 +1,8 @@
 #include "cli/cli.h"
+#include "core/number.h"
 #include "core/util.h"
 
-#include <errno.h>
-#include <math.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,27 +48,24 @@ static void print_usage(struct cli *c, const struct opt *opts,
 
 static int set_value(struct cli *c, struct opt *o, const char *v)
 {
-    char *end;
     switch (o->type) {
     case OPT_STRING:
     case OPT_ARG:
         *(const char **)o->value = v;
         return 0;
     case OPT_INT: {
-        errno = 0;
-        long n = strtol(v, &end, 10);
-        if (!*v || *end || errno)
+        long long n;
+        if (parse_integer(v, LONG_MIN, LONG_MAX, &n) < 0)
             return cli_error(c, EXIT_BAD_INPUT, o->name,
-                             "'%s' is not a whole number", v), -1;
-        *(long *)o->value = n;
+                             "'%.64s' is not a whole number", v), -1;
+        *(long *)o->value = (long)n;
         return 0;
     }
     case OPT_DOUBLE: {
-        errno = 0;
-        double d = strtod(v, &end);
-        if (!*v || *end || errno || !isfinite(d))
+        double d;
+        if (parse_decimal(v, &d) < 0)
             return cli_error(c, EXIT_BAD_INPUT, o->name,
-                             "'%s' is not a number", v), -1;
+                             "'%.64s' is not a number", v), -1;
         *(double *)o->value = d;
         return 0;
     }
@@ -262,10 +259,8 @@ int cli_print_id(struct cli *c, int64_t id)
 int cli_parse_id(const char *text, const char *field, int64_t *id,
                  struct err *e)
 {
-    char *end;
-    errno = 0;
-    long long v = text ? strtoll(text, &end, 10) : 0;
-    if (!text || !*text || *end || errno || v <= 0)
+    long long v;
+    if (parse_integer(text, 1, INT64_MAX, &v) < 0)
         return err_set(e, ERR_INPUT, field, "'%.64s' is not a record id",
                        text ? text : "");
     *id = v;

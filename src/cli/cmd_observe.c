@@ -1,9 +1,9 @@
 /* touchstone observe: record an outcome measure. */
 #include "cli/cli.h"
+#include "core/number.h"
 #include "core/util.h"
 #include "record/observation.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,12 +31,8 @@ static int items_parse(const char *text, double *items, size_t max,
                                *count + 1, p);
             memcpy(value, p, len);
             value[len] = '\0';
-            char *end;
-            errno = 0;
-            double v = strtod(value, &end);
-            if (*end || errno || !isfinite(v) ||
-                !(value[0] == '-' || value[0] == '.' ||
-                  (value[0] >= '0' && value[0] <= '9')))
+            double v;
+            if (parse_decimal(value, &v) < 0)
                 return err_set(e, ERR_INPUT, "items",
                                "item %zu: '%s' is not a number", *count + 1,
                                value);

@@ -3,9 +3,9 @@
 #include "catalog/catalog.h"
 #include "catalog/plan.h"
 #include "cli/cli.h"
+#include "core/number.h"
 #include "core/util.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +30,11 @@ static int parse_delivered(char *text, struct delivered_phase *phases,
             return err_set(e, ERR_INPUT, "delivered", "'%.60s' is not "
                            "PHASE=MINUTES", tok);
         *eq = '\0';
-        char *end;
-        errno = 0;
-        long minutes = strtol(eq + 1, &end, 10);
+        long long minutes;
+        int bad = parse_integer(eq + 1, 0, 1440, &minutes) < 0;
         while (*tok == ' ')
             tok++;
-        if (!eq[1] || *end || errno || minutes < 0 || minutes > 1440)
+        if (bad)
             return err_set(e, ERR_INPUT, "delivered", "'%.40s' is not a "
                            "number of minutes for phase '%.60s'", eq + 1, tok);
         phases[n].name = tok;

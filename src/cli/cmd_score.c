@@ -2,9 +2,9 @@
  * database is needed. */
 #include "catalog/instrument.h"
 #include "cli/cli.h"
+#include "core/number.h"
 #include "core/util.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,10 +53,8 @@ static int parse_items(const char *text, double *items, int *present,
             present[n] = 0;
             items[n] = 0;
         } else {
-            char *stop;
-            errno = 0;
-            double v = strtod(buf, &stop);
-            if (*stop || errno || !isfinite(v))
+            double v;
+            if (parse_decimal(buf, &v) < 0)
                 return err_set(e, ERR_INPUT, field, "'%s' is not a number",
                                buf);
             present[n] = 1;

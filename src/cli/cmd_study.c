@@ -10,6 +10,7 @@
  * before anything is printed.
  */
 #include "cli/cli.h"
+#include "core/number.h"
 #include "core/util.h"
 #include "record/validate.h"
 #include "stats/study.h"
@@ -204,21 +205,6 @@ static size_t subject_index(struct table *t, const char *s)
     return i;
 }
 
-/* A plain decimal number: digits with an optional sign, point and
- * exponent; no hex, no inf or nan, no surrounding junk. */
-static int parse_number(const char *s, double *out)
-{
-    if (!*s || strspn(s, "0123456789+-.eE") != strlen(s) ||
-        !strpbrk(s, "0123456789"))
-        return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*end || errno == ERANGE || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
-}
 
 static int parse_row(struct table *t)
 {
@@ -249,7 +235,7 @@ static int parse_row(struct table *t)
     if (!*text[COL_VALUE])
         return table_fail(t, "value",
                           "empty (leave out the row of a missing value)");
-    if (parse_number(text[COL_VALUE], &value) < 0)
+    if (parse_decimal(text[COL_VALUE], &value) < 0)
         return table_fail(t, "value", "'%.40s' is not a number",
                           text[COL_VALUE]);
     size_t tp = 0;

@@ -1,5 +1,6 @@
 /* FHIR R4 import of a referral bundle (fhir.h, docs/fhir.md). */
 #include "docs/fhir.h"
+#include "core/number.h"
 #include "core/util.h"
 #include "record/access.h"
 #include "record/patient.h"
@@ -442,9 +443,8 @@ static int import_patient(struct import *im, struct entry *en,
             continue;
         if (!strcmp(system, local)) {
             /* One of this clinic's own ids: the patient it names. */
-            char *end;
-            long long n = strtoll(value, &end, 10);
-            if (n <= 0 || *end ||
+            long long n;
+            if (parse_integer(value, 1, INT64_MAX, &n) < 0 ||
                 access_patient(im->s, im->caller, n, 1, "patient", im->e) <
                     0)
                 return refuse(im, ERR_NOT_FOUND, "not-found", path,
@@ -1051,10 +1051,9 @@ static int subject_of(struct import *im, const json_t *res, const char *base,
         *patient_id = im->entries[i].record_id;
         return 0;
     }
-    char *end;
+    long long id;
     if (str_starts_with(text, "Patient/")) {
-        long long id = strtoll(text + 8, &end, 10);
-        if (id > 0 && !*end) {
+        if (parse_integer(text + 8, 1, INT64_MAX, &id) == 0) {
             if (access_patient(im->s, im->caller, id, 1, "patient", im->e) <
                 0)
                 return refuse(im, ERR_NOT_FOUND, "not-found", path,

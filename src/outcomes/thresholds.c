@@ -2,9 +2,9 @@
 #include "record/access.h"
 #include "record/audit.h"
 #include "core/clock.h"
+#include "core/number.h"
 #include "core/util.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -119,10 +119,8 @@ int thresholds_set(struct store *s, const struct actor *caller,
                        name ? name : "", names);
     }
     const struct threshold_def *d = &defs[i];
-    char *end = NULL;
-    errno = 0;
-    double v = value_text ? strtod(value_text, &end) : NAN;
-    if (!value_text || !*value_text || *end || errno || !isfinite(v))
+    double v;
+    if (parse_decimal(value_text, &v) < 0)
         return err_set(e, ERR_INPUT, "value", "'%.64s' is not a number",
                        value_text ? value_text : "");
     if (v < d->min || v > d->max)

@@ -8,9 +8,9 @@
 #include "record/summary.h"
 #include "record/validate.h"
 #include "core/buf.h"
+#include "core/number.h"
 #include "core/util.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -1103,10 +1103,8 @@ static int parse_id(const char *text, const char *column, int64_t *out,
     *out = 0;
     if (!text)
         return 0;
-    char *end;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (!(*text >= '0' && *text <= '9') || *end || errno || v <= 0)
+    long long v;
+    if (parse_integer(text, 1, INT64_MAX, &v) < 0)
         return err_set(e, ERR_INPUT, column, "'%.32s' is not a record id",
                        text);
     *out = v;
@@ -1119,17 +1117,15 @@ static int parse_long(const char *text, const char *column, long lo,
 {
     if (!text)
         return 0;
-    char *end;
-    errno = 0;
-    long v = strtol(text, &end, 10);
-    if (!*text || *end || errno || !(text[0] == '-' || (text[0] >= '0' &&
-                                                         text[0] <= '9')))
+    long long v;
+    int rc = parse_integer(text, lo, hi, &v);
+    if (rc == NUMBER_OUT_OF_RANGE)
+        return err_set(e, ERR_INPUT, column,
+                       "%.32s is out of range (%ld to %ld)", text, lo, hi);
+    if (rc < 0)
         return err_set(e, ERR_INPUT, column, "'%.32s' is not a whole number",
                        text);
-    if (v < lo || v > hi)
-        return err_set(e, ERR_INPUT, column, "%ld is out of range (%ld to %ld)",
-                       v, lo, hi);
-    *out = v;
+    *out = (long)v;
     return 0;
 }
 
@@ -1151,12 +1147,8 @@ static int parse_bool(const char *text, const char *column, int *out,
 static int parse_real(const char *text, const char *column, double *out,
                       struct err *e)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (!*text || *end || errno || !isfinite(v) ||
-        !(text[0] == '-' || text[0] == '.' ||
-          (text[0] >= '0' && text[0] <= '9')))
+    double v;
+    if (parse_decimal(text, &v) < 0)
         return err_set(e, ERR_INPUT, column, "'%.32s' is not a number", text);
     *out = v;
     return 0;
@@ -1190,15 +1182,19 @@ static int parse_items(const char *text, double *items, size_t max,
                 items[n++] = NAN;
                 p += 4;
             } else {
-                char *end;
-                errno = 0;
-                if (!(*p == '-' || (*p >= '0' && *p <= '9')))
+                /* The number runs to the next separator; all of it must
+                 * be plain decimal text. */
+                size_t len = strcspn(p, ",] \t\n\r");
+                char number[64];
+                double v;
+                if (len == 0 || len >= sizeof(number))
                     goto bad;
-                double v = strtod(p, &end);
-                if (end == p || errno || !isfinite(v))
+                memcpy(number, p, len);
+                number[len] = '\0';
+                if (parse_decimal(number, &v) < 0)
                     goto bad;
                 items[n++] = v;
-                p = end;
+                p += len;
             }
             p = skip_space(p);
             if (*p == ',') {

@@ -6,10 +6,9 @@
 #include "record/internal.h"
 #include "record/scope.h"
 #include "record/validate.h"
+#include "core/number.h"
 #include "core/util.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,18 +28,16 @@ int session_phase_parse(const char *text, struct session_phase *out,
     name[len] = '\0';
     if (validate_slug(name, "phase", e) < 0)
         return -1;
-    char *end;
-    errno = 0;
-    long minutes = strtol(colon + 1, &end, 10);
-    if (!(isdigit((unsigned char)colon[1]) || colon[1] == '-') || *end ||
-        errno)
+    long long minutes;
+    int rc = parse_integer(colon + 1, 0, SESSION_MINUTES_MAX, &minutes);
+    if (rc == NUMBER_OUT_OF_RANGE)
+        return err_set(e, ERR_INPUT, "phase",
+                       "%s: %.24s minutes is out of range (0 to %d)", name,
+                       colon + 1, SESSION_MINUTES_MAX);
+    if (rc < 0)
         return err_set(e, ERR_INPUT, "phase",
                        "'%.64s' is not NAME:MINUTES (as in kneading:20)",
                        text);
-    if (minutes < 0 || minutes > SESSION_MINUTES_MAX)
-        return err_set(e, ERR_INPUT, "phase",
-                       "%s: %ld minutes is out of range (0 to %d)", name,
-                       minutes, SESSION_MINUTES_MAX);
     record_copy(out->name, sizeof(out->name), name);
     out->minutes = (int)minutes;
     return 0;

@@ -6,11 +6,13 @@
  * OperationOutcome).
  */
 #include "core/clock.h"
+#include "core/number.h"
 #include "core/util.h"
 #include "docs/fhir.h"
 #include "web/handlers.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,9 +103,8 @@ int api_fhir_observation_search(struct web_ctx *w)
                          "the search needs ?patient=ID");
     if (str_starts_with(patient, "Patient/"))
         patient += 8;
-    char *end;
-    long long id = strtoll(patient, &end, 10);
-    if (id <= 0 || *end || !isdigit((unsigned char)patient[0]))
+    long long id;
+    if (parse_integer(patient, 1, INT64_MAX, &id) < 0)
         return web_error(w, 400, "invalid", "patient",
                          "'%.32s' is not a patient id", patient);
     char *base = fhir_base(w);

@@ -1,10 +1,11 @@
 #include "web/context.h"
+#include "core/number.h"
 #include "core/util.h"
 
-#include <errno.h>
 #include <math.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,10 +226,8 @@ int api_query_int(struct web_ctx *w, const char *name, int64_t *out)
     *out = 0;
     if (!v)
         return 0;
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (!*v || *end || errno || n <= 0 || v[0] == '+' || v[0] == ' ')
+    long long n;
+    if (parse_integer(v, 1, INT64_MAX, &n) < 0)
         return web_error(w, 422, "invalid", name,
                          "'%.32s' is not a positive whole number", v);
     *out = n;

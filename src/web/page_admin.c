@@ -3,6 +3,7 @@
  * needs. */
 #include "catalog/catalog.h"
 #include "core/clock.h"
+#include "core/number.h"
 #include "core/util.h"
 #include "outcomes/thresholds.h"
 #include "record/access.h"
@@ -427,13 +428,12 @@ int page_admin_training_create(struct web_ctx *w)
     in.provider = page_form_given(w, "provider");
     in.catalog = page_catalog(w);
     const char *hours = page_form_given(w, "hours");
-    char *end = NULL;
-    in.hours = hours ? strtod(hours, &end) : 0;
+    int hours_bad = parse_decimal(hours, &in.hours) < 0;
     if (!in.protocol_id) {
         err_set(&w->err, ERR_INPUT, "protocol", "choose the protocol");
         return practitioner_page(w, 422);
     }
-    if (!hours || *end) {
+    if (hours_bad) {
         err_set(&w->err, ERR_INPUT, "hours", "give the hours as a number");
         return practitioner_page(w, 422);
     }

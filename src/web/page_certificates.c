@@ -5,6 +5,7 @@
  * once; /verify checks it at any time. */
 #include "catalog/catalog.h"
 #include "catalog/instrument.h"
+#include "core/number.h"
 #include "core/util.h"
 #include "outcomes/certificate.h"
 #include "outcomes/certify.h"
@@ -15,6 +16,7 @@
 
 #include <jansson.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +38,8 @@ static int which_practitioner(struct web_ctx *w, const char *given,
         return web_error(w, 403, "forbidden", "",
                          "certificates are for therapists and the clinic's "
                          "admins");
-    char *end = NULL;
-    long long id = given ? strtoll(given, &end, 10) : 0;
-    if (!given || !*given || *end || id <= 0)
+    long long id;
+    if (parse_integer(given, 1, INT64_MAX, &id) < 0)
         return web_error(w, 422, "invalid", "practitioner",
                          "choose the practitioner (from the outcomes page)");
     *out = id;

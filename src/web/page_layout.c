@@ -2,13 +2,13 @@
  * with their errors, notices after a redirect, small formatters (cgit's
  * ui-shared.c). */
 #include "core/clock.h"
+#include "core/number.h"
 #include "core/util.h"
 #include "record/access.h"
 #include "record/scope.h"
 #include "web/pages.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -141,10 +141,8 @@ int page_form_long(struct web_ctx *w, const char *field, long min, long max,
     *out = fallback;
     if (!v)
         return 0;
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (*end || errno || n < min || n > max) {
+    long long n;
+    if (parse_integer(v, min, max, &n) < 0) {
         err_set(&w->err, ERR_INPUT, field,
                 "'%.32s' is not a whole number from %ld to %ld", v, min, max);
         return -1;

@@ -5,6 +5,7 @@
 #include "catalog/catalog.h"
 #include "catalog/instrument.h"
 #include "core/clock.h"
+#include "core/number.h"
 #include "core/util.h"
 #include "record/episode.h"
 #include "record/observation.h"
@@ -14,6 +15,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,12 +52,19 @@ static int items_read(const struct http_pairs *pairs,
         out->values[i] = NAN;
         if (!v || !*v)
             continue;
-        char *end;
-        double d = strtod(v, &end);
-        while (*end == ' ' || *end == '\t')
-            end++;
-        if (*end || !isfinite(d))
+        /* White space around the number is the form's, not the number's. */
+        size_t len = strlen(v);
+        while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+            len--;
+        char text[64];
+        double d;
+        if (len >= sizeof(text))
             return err_set(e, ERR_INPUT, name, "'%.32s' is not a number", v);
+        memcpy(text, v, len);
+        text[len] = '\0';
+        if (parse_decimal(text, &d) < 0)
+            return err_set(e, ERR_INPUT, name, "'%.32s' is not a number",
+                           text);
         out->values[i] = d;
         out->present[i] = 1;
         last = i + 1;
@@ -379,7 +388,11 @@ static int view_load(struct web_ctx *w, struct episode_detail *d,
                                                                 : "baseline";
     const char *sid = http_pairs_get(from, "session", 0);
     if (sid && *sid) {
-        v->session_id = strtoll(sid, NULL, 10);
+        long long id;
+        if (parse_integer(sid, 1, INT64_MAX, &id) < 0)
+            return web_error(w, 422, "invalid", "session",
+                             "'%.32s' is not a session id", sid);
+        v->session_id = id;
         int found = 0;
         for (size_t i = 0; i < d->sessions.count; i++)
             found |= d->sessions.items[i].id == v->session_id;

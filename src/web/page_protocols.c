@@ -4,6 +4,7 @@
  * follow-ups). */
 #include "catalog/catalog.h"
 #include "catalog/instrument.h"
+#include "core/number.h"
 #include "core/util.h"
 #include "record/practitioner.h"
 #include "record/scope.h"
@@ -198,10 +199,8 @@ int page_protocol(struct web_ctx *w)
     long length = p->minutes_default;
     const char *asked = page_query(w, "length");
     if (asked) {
-        char *end;
-        length = strtol(asked, &end, 10);
-        if (!*asked || *end)
-            length = -1;
+        long long n;
+        length = parse_integer(asked, 1, 600, &n) < 0 ? -1 : (long)n;
     }
     html_printf(b,
                 "<h2 id=\"plan\">Timed plan</h2>\n<form method=\"get\" "

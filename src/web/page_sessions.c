@@ -5,6 +5,7 @@
  * before the session is saved. */
 #include "catalog/catalog.h"
 #include "core/clock.h"
+#include "core/number.h"
 #include "core/util.h"
 #include "record/episode.h"
 #include "record/session.h"
@@ -250,11 +251,11 @@ int page_session_new(struct web_ctx *w)
     v->p = p;
     long minutes = p->minutes_default;
     const char *asked = page_query(w, "length");
-    char *end = NULL;
     if (asked) {
-        minutes = strtol(asked, &end, 10);
-        if (!*asked || *end || minutes < 1 || minutes > SESSION_MINUTES_MAX)
-            minutes = 0;
+        long long n;
+        minutes = parse_integer(asked, 1, SESSION_MINUTES_MAX, &n) < 0
+                      ? 0
+                      : (long)n;
     }
     if (minutes) {
         make_plan(v, (int)minutes);

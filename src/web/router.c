@@ -1,4 +1,5 @@
 #include "web/router.h"
+#include "core/number.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,19 +11,23 @@ static int is_id_name(const char *name, size_t len)
            (len > 3 && !strncmp(name + len - 3, "_id", 3));
 }
 
-/* Checks one path segment against a parameter; fills p when it fits. */
+/* Checks one path segment against a parameter; fills p when it fits. An
+ * id is 1 to 15 digits without a leading zero (so it fits an int64_t). */
 static int match_param(const char *name, size_t name_len, const char *seg,
                        size_t seg_len, struct route_param *p)
 {
     if (seg_len == 0 || seg_len >= ROUTE_PARAM_MAX ||
         name_len >= sizeof(p->name))
         return 0;
+    long long id = 0;
     if (is_id_name(name, name_len)) {
-        if (seg_len > 15 || seg[0] == '0')
+        char digits[16];
+        if (seg_len >= sizeof(digits) || seg[0] == '0')
             return 0;
-        for (size_t i = 0; i < seg_len; i++)
-            if (seg[i] < '0' || seg[i] > '9')
-                return 0;
+        memcpy(digits, seg, seg_len);
+        digits[seg_len] = '\0';
+        if (parse_integer(digits, 1, 999999999999999LL, &id) < 0)
+            return 0;
     } else {
         for (size_t i = 0; i < seg_len; i++) {
             char c = seg[i];
@@ -36,7 +41,7 @@ static int match_param(const char *name, size_t name_len, const char *seg,
     p->name[name_len] = '\0';
     memcpy(p->value, seg, seg_len);
     p->value[seg_len] = '\0';
-    p->id = is_id_name(name, name_len) ? strtoll(p->value, NULL, 10) : 0;
+    p->id = id;
     return 1;
 }
 

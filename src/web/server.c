@@ -1,6 +1,7 @@
 /* The socket side of the web server: libmicrohttpd with a thread pool, a
  * pool of store connections, the access log and a graceful stop. */
 #include "core/clock.h"
+#include "core/number.h"
 #include "core/util.h"
 #include "web/web.h"
 
@@ -291,7 +292,8 @@ static int listen_on(const char *listen_text, int *fd_out, int *ipv6,
         if (*p < '0' || *p > '9' || p - port > 5)
             return err_set(e, ERR_INPUT, "listen", "'%.16s' is not a port",
                            port);
-    if (atoi(port) > 65535)
+    long long port_number;
+    if (parse_integer(port, 0, 65535, &port_number) < 0)
         return err_set(e, ERR_INPUT, "listen", "'%.16s' is not a port",
                        port);
     struct addrinfo hints, *res = NULL;
