@@ -72,7 +72,8 @@ if (Number.isFinite(num("server_rps")))
     `${fmt(num("server_rps") / num("nginx_rps"))}× | ≥ 0.5× nginx, p99 < 20 ms | ${yes(num("server_rps") >= 0.5 * num("nginx_rps") && num("server_p99_ms") < 20)} |`);
 else
   p(`| Server (practitioner dashboard API) | not measured: ${r.server_endpoint || "not run"} | nginx | – | ≥ 0.5× nginx, p99 < 20 ms | – |`);
-const mems = ["generate_mb", "import_touchstone_mb", "report_touchstone_mb", "practitioner_mb", "server_mb"]
+const mems = ["generate_mb", "import_touchstone_mb", "report_touchstone_mb", "practitioner_mb", "server_mb",
+  ...Object.keys(r).filter((k) => /^roundtrip_.*_import_mb$/.test(k))]
   .map((k) => num(k)).filter(Number.isFinite);
 p(`| Peak memory of Touchstone, any of the above | ${Math.max(...mems)} MB | – | – | < 2 GB | ${yes(Math.max(...mems) < 2048)} |`);
 p();
@@ -82,6 +83,26 @@ if (Number.isFinite(num("import_rows_seconds")))
     `every episode touched, then committing (${fmt(num("import_summaries_seconds"))} s); ` +
     `\`.import\` does neither the checks nor the summaries.`);
 p();
+if (r.roundtrip_identical) {
+  p("## Round trip of the whole registry");
+  p();
+  p("Every kind exported as CSV (`touchstone export`), imported in dependency order into a new " +
+    "database (`touchstone import`, every row validated), exported again and compared byte for byte; " +
+    "the derived tables (fidelity findings, outcome summaries, compact outcome rows) compared row for row.");
+  p();
+  p("| Kind | Rows | Import | Peak memory | Identical after the round trip |");
+  p("|---|---|---|---|---|");
+  for (const k of ["practitioners", "training", "patients", "referrals", "episodes", "sessions", "observations"]) {
+    const n = num(`roundtrip_${k}_rows`), t = num(`roundtrip_${k}_import_seconds`);
+    p(`| ${k} | ${int(n)} | ${fmt(t)} s (${int(n / t)} rows/s) | ${r[`roundtrip_${k}_import_mb`]} MB | ${r[`roundtrip_${k}_identical`]} |`);
+  }
+  for (const t of ["session_phase", "session_finding", "episode_summary", "outcome_row"])
+    p(`| (derived) ${t} | | | | ${r[`roundtrip_${t}_identical`]} |`);
+  p();
+  p(`${int(num("roundtrip_rows"))} rows in all; the round trip is ` +
+    (r.roundtrip_identical === "yes" ? "identical." : "**not identical** (see the raw results)."));
+  p();
+}
 p("## Profiles of the missed targets");
 p();
 let any = false;
