@@ -64,6 +64,9 @@ p(`| (same) | | DuckDB on the CSV export: ${fmt(dr)} s per query (+ ${r.report_d
   `${fmt(dr / tr, 2)}× | faster than DuckDB | ${yes(tr < dr)} |`);
 p(`| One practitioner's report (${r.practitioner_cells} cells), a whole \`touchstone\` process | ${fmt(num("practitioner_ms"), 1)} ms, ${r.practitioner_mb} MB | ` +
   `process start alone (\`instrument show\`): ${fmt(num("startup_ms"), 1)} ms | – | < 10 ms | ${yes(num("practitioner_ms") < 10)} |`);
+if (Number.isFinite(num("server_single_ms")))
+  p(`| One practitioner's report (the same), one request at a time to the running server (\`curl\`, loopback) | ` +
+    `${fmt(num("server_single_ms"), 1)} ms | – | – | < 10 ms | ${yes(num("server_single_ms") < 10)} |`);
 if (Number.isFinite(num("server_rps")))
   p(`| Server: ${r.server_endpoint} (${int(num("server_bytes"))} bytes), wrk 2 threads × 64 connections | ` +
     `${int(num("server_rps"))} req/s, p99 ${fmt(num("server_p99_ms"), 1)} ms` +

@@ -84,14 +84,13 @@ struct summary_group {
 struct summary_batch {
     struct store *s;
     struct stmt *episode, *observations, *sessions, *remove, *insert;
-    struct stmt *existing;
     /* Bulk mode (summary_batch_begin_bulk): the triggers that keep
      * outcome_row are dropped for the transaction and the batch keeps the
      * rows itself; triggers holds their CREATE statements, restored by
      * summary_batch_finish(). */
     int bulk;
     char *triggers;
-    struct stmt *group_find, *group_add, *row_remove, *row_add;
+    struct stmt *group_find, *group_add, *row_add;
     struct summary_group *groups;
     size_t ngroups, alloc_groups;
 };
@@ -475,10 +474,8 @@ void summary_batch_free(struct summary_batch *b)
     stmt_finalize(b->sessions);
     stmt_finalize(b->remove);
     stmt_finalize(b->insert);
-    stmt_finalize(b->existing);
     stmt_finalize(b->group_find);
     stmt_finalize(b->group_add);
-    stmt_finalize(b->row_remove);
     stmt_finalize(b->row_add);
     free(b->triggers);
     free(b->groups);
@@ -574,25 +571,6 @@ static struct summary_group *bulk_group(struct summary_batch *b,
     return g;
 }
 
-/* The summary row removed: its compact row goes too. */
-static int bulk_row_remove(struct summary_batch *b, const char *protocol,
-                           const char *instrument, int64_t practitioner_id,
-                           int64_t episode_id, struct err *e)
-{
-    struct summary_group *g = bulk_group(b, protocol, instrument, e);
-    if (!g)
-        return -1;
-    struct stmt *st = batch_stmt(
-        b, &b->row_remove, "DELETE FROM outcome_row WHERE group_id = :group"
-                           " AND practitioner_id = :practitioner AND"
-                           " episode_id = :episode");
-    stmt_bind_int(st, ":group", g->id);
-    stmt_bind_int(st, ":practitioner", practitioner_id);
-    stmt_bind_int(st, ":episode", episode_id);
-    g->changed = 1;
-    return stmt_step(st, e) < 0 ? -1 : 0;
-}
-
 /* The summary row written: its compact row, by the triggers' own SQL. */
 static int bulk_row_add(struct summary_batch *b, const char *protocol,
                         const char *instrument, int64_t practitioner_id,
@@ -659,83 +637,24 @@ int summary_refresh_episode(struct store *s, int64_t episode_id,
     return rc;
 }
 
-/* Whether the episode's new rows include (protocol, instrument,
- * practitioner). */
-static int summary_kept(const struct summary_data *d, const char *const *list,
-                        size_t count, const char *protocol,
-                        const char *instrument, int64_t practitioner_id)
-{
-    if (strcmp(protocol, d->ep.protocol) ||
-        practitioner_id != d->ep.practitioner_id)
-        return 0;
-    for (size_t i = 0; i < count; i++)
-        if (!strcmp(list[i], instrument))
-            return 1;
-    return 0;
-}
-
 /*
- * Makes way for the episode's new rows (list). Row by row (triggers on),
- * every old row goes, to be inserted again. In bulk mode the rows that
- * will be written again are replaced in place (summary_write's upsert);
- * only those that will not are removed, with their compact rows.
+ * Makes way for the episode's new rows. Row by row (triggers on), every
+ * old row goes, to be inserted again. In bulk mode nothing goes: a batch
+ * only adds records, so an episode keeps its protocol and practitioner and
+ * its instruments only grow: every old row is written again, replaced in
+ * place by summary_write's upsert and its compact row by bulk_row_add()
+ * (and a row that broke this rule would break episode_summary's unique
+ * index on episode and instrument, failing the batch).
  */
-static int summary_remove(struct summary_batch *b,
-                          const struct summary_data *d,
-                          const char *const *list, size_t count,
+static int summary_remove(struct summary_batch *b, int64_t episode_id,
                           struct err *e)
 {
-    int64_t episode_id = d->ep.id;
-    if (!b->bulk) {
-        struct stmt *st = batch_stmt(
-            b, &b->remove,
-            "DELETE FROM episode_summary WHERE episode_id = :id");
-        stmt_bind_int(st, ":id", episode_id);
-        return stmt_step(st, e) < 0 ? -1 : 0;
-    }
-    struct stale {
-        char protocol[RECORD_CODE_MAX + 1];
-        char instrument[RECORD_CODE_MAX + 1];
-        int64_t practitioner_id;
-    } stale[SUMMARY_MAX_INSTRUMENTS];
-    size_t n = 0;
+    if (b->bulk)
+        return 0;
     struct stmt *st = batch_stmt(
-        b, &b->existing, "SELECT protocol_id, instrument, practitioner_id"
-                         " FROM episode_summary WHERE episode_id = :id");
+        b, &b->remove, "DELETE FROM episode_summary WHERE episode_id = :id");
     stmt_bind_int(st, ":id", episode_id);
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        const char *protocol = stmt_text(st, 0);
-        const char *instrument = stmt_text(st, 1);
-        int64_t practitioner_id = stmt_int(st, 2);
-        if (summary_kept(d, list, count, protocol, instrument,
-                         practitioner_id))
-            continue;
-        if (n == ARRAY_SIZE(stale))
-            BUG("episode %lld has more than %zu summary rows",
-                (long long)episode_id, ARRAY_SIZE(stale));
-        record_copy(stale[n].protocol, sizeof(stale[n].protocol), protocol);
-        record_copy(stale[n].instrument, sizeof(stale[n].instrument),
-                    instrument);
-        stale[n].practitioner_id = practitioner_id;
-        n++;
-    }
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        st = batch_stmt(b, &b->remove,
-                        "DELETE FROM episode_summary WHERE protocol_id ="
-                        " :protocol AND instrument = :instrument AND"
-                        " practitioner_id = :practitioner AND episode_id ="
-                        " :episode");
-        stmt_bind_text(st, ":protocol", stale[i].protocol);
-        stmt_bind_text(st, ":instrument", stale[i].instrument);
-        stmt_bind_int(st, ":practitioner", stale[i].practitioner_id);
-        stmt_bind_int(st, ":episode", episode_id);
-        rc = stmt_step(st, e) < 0 ? -1 : 0;
-        if (rc == 0)
-            rc = bulk_row_remove(b, stale[i].protocol, stale[i].instrument,
-                                 stale[i].practitioner_id, episode_id, e);
-    }
-    return rc;
+    return stmt_step(st, e) < 0 ? -1 : 0;
 }
 
 int summary_batch_refresh(struct summary_batch *b, int64_t episode_id,
@@ -758,7 +677,7 @@ int summary_batch_refresh(struct summary_batch *b, int64_t episode_id,
         instrument_list_add(list, roles, &count, ARRAY_SIZE(list),
                             d.obs[i].instrument, "other");
 
-    int rc = summary_remove(b, &d, list, count, e);
+    int rc = summary_remove(b, episode_id, e);
     for (size_t i = 0; rc == 0 && i < count; i++) {
         struct summary_row r;
         summary_compute(&d, list[i], roles[i], &r);

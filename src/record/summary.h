@@ -90,7 +90,10 @@ void summary_batch_free(struct summary_batch *b);
  * statements prepared once, and raises each changed group's generation
  * once. Must be called inside an open transaction, before the batch
  * writes; every write to episode_summary in the transaction must then go
- * through this batch. summary_batch_finish() raises the generations and
+ * through this batch, and the transaction must only add records (no
+ * update, no deletion): an episode's summary rows are then only ever
+ * replaced in place or added to. summary_batch_finish() raises the
+ * generations and
  * restores the triggers: call it before committing. A transaction rolled
  * back instead restores them by itself. ERR_FAIL when the triggers are not
  * there. summary_batch_finish() on a batch not in bulk mode does nothing.
