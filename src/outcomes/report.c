@@ -1,5 +1,6 @@
 #include "outcomes/report.h"
 #include "catalog/instrument.h"
+#include "outcomes/disclosure.h"
 #include "outcomes/thresholds.h"
 #include "record/access.h"
 #include "record/audit.h"
@@ -636,6 +637,7 @@ json_t *report_registry_json(struct store *s, const struct actor *caller,
                             optional_string(instrument), "thresholds",
                             thresholds_to_json(&t), "models", models, "cells",
                             cells, "incomplete", incomplete);
+    disclosure_protect_registry(doc);
     if (report_finish(s, caller, rc, "registry_outcome", 0, 0, e) < 0) {
         json_decref(doc);
         return NULL;

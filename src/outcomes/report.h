@@ -77,13 +77,17 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
  *                "sigma", "sex_reference", "mean_improvement",
  *                "sd_improvement", "note",
  *                "funnel": {"cells", "phi", "tau2", "note"},
- *                "shrinkage": {"tau2", "mu"}}],
+ *                "shrinkage": {"tau2", "mu"}, "suppressed"}],
  *    "cells": [{"practitioner" (id or null), "label", ...report_cell_json
  *               members..., "n_adjusted", "se", "funnel_limits":
- *               {"lower998", "lower95", "upper95", "upper998"} or null}],
+ *               {"lower998", "lower95", "upper95", "upper998"} or null,
+ *               "suppressed"}],
  *    "incomplete": [{"practitioner" (id or null), "label", ...incomplete
- *                    members...}]}
- * Creates the stable labels ("peer-" and 8 random hex digits, table
+ *                    members..., "suppressed"}]}
+ * A practitioner's id is shown to admins and to the therapist whose cell
+ * it is; small cells of others are withheld (outcomes/disclosure.h:
+ * "suppressed" true, numbers null), for every caller. Creates the stable
+ * labels ("peer-" and 8 random hex digits, table
  * practitioner_label) of practitioners that have none yet.
  */
 json_t *report_registry_json(struct store *s, const struct actor *caller,

@@ -1,8 +1,8 @@
 /* Outcome reports, certificates, the clinic's public key and the
  * designation thresholds over JSON. The reports are the command line's
  * (outcomes/report.h: the same documents, the same access rules and audit
- * entries); this file maps their refusals to HTTP, withholds small cells
- * from researchers, and passes certificates through byte for byte. */
+ * entries, small cells withheld by the library); this file maps their
+ * refusals to HTTP and passes certificates through byte for byte. */
 #include "core/util.h"
 #include "outcomes/certificate.h"
 #include "outcomes/certify.h"
@@ -15,9 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Researchers see no statistic of fewer than this many episodes. */
-#define SMALL_CELL_MIN 5
 
 static const char *const no_query[] = {NULL};
 
@@ -52,34 +49,6 @@ int api_practitioner_report(struct web_ctx *w)
     return web_fail(w);
 }
 
-/*
- * Small-cell suppression: in each object of array whose member count is
- * below SMALL_CELL_MIN, every member but those of keep becomes null; every
- * object gets "suppressed": true or false.
- */
-static void suppress_small(json_t *array, const char *count,
-                           const char *const *keep)
-{
-    size_t i;
-    json_t *o;
-    json_array_foreach(array, i, o) {
-        json_t *n = json_object_get(o, count);
-        int small = json_is_integer(n) && json_integer_value(n) < SMALL_CELL_MIN;
-        if (small) {
-            const char *key;
-            json_t *v;
-            json_object_foreach(o, key, v) {
-                const char *const *k = keep;
-                while (*k && strcmp(*k, key))
-                    k++;
-                if (!*k)
-                    json_object_set_new(o, key, json_null());
-            }
-        }
-        json_object_set_new(o, "suppressed", json_boolean(small));
-    }
-}
-
 int api_registry_report(struct web_ctx *w)
 {
     static const char *const allowed[] = {"protocol", "instrument", NULL};
@@ -90,14 +59,6 @@ int api_registry_report(struct web_ctx *w)
         http_pairs_get(&w->query, "instrument", 0), &w->err);
     if (!doc)
         return web_fail(w);
-    if (w->actor.role == ROLE_RESEARCHER) {
-        static const char *const who[] = {"practitioner", "label", "protocol",
-                                          "instrument", NULL};
-        static const char *const group[] = {"protocol", "instrument", NULL};
-        suppress_small(json_object_get(doc, "cells"), "n", who);
-        suppress_small(json_object_get(doc, "incomplete"), "total", who);
-        suppress_small(json_object_get(doc, "models"), "n_complete", group);
-    }
     return web_reply_json(w, 200, doc);
 }
 

@@ -85,38 +85,64 @@ as therapist "/api/v1/episodes/$EP2/report"; assert_eq "$STATUS" 404
 assert_eq "$(json 'this.error.message')" "no episode $EP2"
 as therapist /api/v1/practitioners/2/report; assert_eq "$STATUS" 404
 assert_eq "$(json 'this.error.message')" "no practitioner 2"
-# Their registry: the command line's, with every other practitioner's id
-# withheld (labels stay).
-expect_ok ts --json report registry
-node -e '
-  const d = JSON.parse(require("fs").readFileSync(0, "utf8"));
+# Their registry: the command line's (an admin's, where nothing is
+# withheld), with every other practitioner's id withheld (labels stay) and
+# the small cells of others withheld by the rule of docs/api.md, computed
+# here independently by protect() below.
+cat >"$TMP/protect.js" <<'JS'
+// Withholds small cells of entries whose practitioner is hidden (null):
+// primary (count < 5), complementary (a group with exactly one withheld
+// entry loses its smallest other hidden entry, else its model's numbers),
+// and small models of groups with a hidden cell.
+const MIN = 5, who = ["practitioner", "label", "protocol", "instrument"];
+const group = (o) => o.protocol + "/" + o.instrument;
+const hide = (o, keep) => {
+  for (const k of Object.keys(o)) if (!keep.includes(k)) o[k] = null;
+  o.suppressed = true;
+};
+function protect(d, shown) {
   for (const k of ["cells", "incomplete"])
-    for (const c of d[k]) if (c.practitioner !== 1) c.practitioner = null;
-  process.stdout.write(JSON.stringify(d));' <<<"$OUT" > "$TMP/cli.json"
+    for (const c of d[k]) if (c.practitioner !== shown) c.practitioner = null;
+  const hidden = (c) => c.practitioner === null;
+  for (const m of d.models) {
+    const anyHidden = d.cells.some((c) => group(c) === group(m) && hidden(c));
+    if (m.n_complete < MIN && anyHidden) hide(m, ["protocol", "instrument"]);
+  }
+  for (const [k, count] of [["cells", "n"], ["incomplete", "total"]]) {
+    const out = new Set(d[k].filter((c) => hidden(c) && c[count] < MIN));
+    for (const g of new Set(d[k].map(group))) {
+      const mine = d[k].filter((c) => group(c) === g);
+      if (mine.filter((c) => out.has(c)).length !== 1) continue;
+      const rest = mine.filter((c) => !out.has(c) && hidden(c))
+        .sort((a, b) => a[count] - b[count]);
+      if (rest.length) out.add(rest[0]);
+      else hide(d.models.find((m) => group(m) === g), ["protocol", "instrument"]);
+    }
+    for (const c of d[k]) if (out.has(c)) hide(c, who); else c.suppressed = false;
+  }
+  for (const m of d.models) if (m.suppressed !== true) m.suppressed = false;
+  return d;
+}
+const d = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const shown = process.argv[2] === "none" ? undefined : Number(process.argv[2]);
+process.stdout.write(JSON.stringify(protect(d, shown)));
+JS
+expect_ok ts --json report registry
+node "$TMP/protect.js" 1 <<<"$OUT" > "$TMP/cli.json"
 as therapist /api/v1/registry/report; assert_eq "$STATUS" 200
 printf '%s' "$OUT" > "$TMP/api.json"
 same "$TMP/api.json" "$TMP/cli.json"
 assert_eq "$(json '[...new Set(this.cells.map(c=>c.practitioner))].sort().join()')" "1,"
 
 # A researcher: no episode or practitioner report; the registry without
-# any id, and with every statistic of fewer than 5 episodes withheld
-# (computed here independently from the command line's report).
+# any id, and with every statistic of fewer than 5 episodes withheld, and
+# a complementary cell where one alone would be (computed here
+# independently from the command line's report).
 as researcher "/api/v1/episodes/$EP1/report"; assert_eq "$STATUS" 404
 as researcher /api/v1/practitioners/1/report; assert_eq "$STATUS" 404
 assert_eq "$(json 'this.error.code')" not_found
 expect_ok ts --json report registry
-node -e '
-  const d = JSON.parse(require("fs").readFileSync(0, "utf8"));
-  const hide = (o, count, keep) => {
-    const small = o[count] < 5;
-    if (small) for (const k of Object.keys(o)) if (!keep.includes(k)) o[k] = null;
-    o.suppressed = small;
-  };
-  const who = ["practitioner", "label", "protocol", "instrument"];
-  for (const c of d.cells) { c.practitioner = null; hide(c, "n", who); }
-  for (const c of d.incomplete) { c.practitioner = null; hide(c, "total", who); }
-  for (const m of d.models) hide(m, "n_complete", ["protocol", "instrument"]);
-  process.stdout.write(JSON.stringify(d));' <<<"$OUT" > "$TMP/cli.json"
+node "$TMP/protect.js" none <<<"$OUT" > "$TMP/cli.json"
 as researcher /api/v1/registry/report; assert_eq "$STATUS" 200
 printf '%s' "$OUT" > "$TMP/api.json"
 same "$TMP/api.json" "$TMP/cli.json"
@@ -126,9 +152,14 @@ assert_eq "$(json 'this.cells.every(c=>c.practitioner===null)')" true
 [ "$(json 'this.cells.filter(c=>c.suppressed).length')" -gt 0 ] || fail "no small cell in the demo"
 assert_eq "$(json 'this.cells.filter(c=>c.suppressed).every(c=>c.n===null && c.mean_improvement===null && c.responder_rate===null && /^peer-/.test(c.label))')" true
 assert_eq "$(json 'this.cells.filter(c=>!c.suppressed).every(c=>c.n>=5)')" true
-# A therapist's and an admin's reports are not suppressed.
+# A group with a single withheld cell has no other to withhold: its
+# model's numbers are withheld instead.
+assert_eq "$(json '(()=>{const g={}; for (const c of this.cells) {const k=c.protocol+"/"+c.instrument; g[k]=(g[k]||0)+(c.suppressed?1:0)} return Object.entries(g).every(([k,n])=>n!==1 || this.models.find(m=>m.protocol+"/"+m.instrument===k).suppressed)})()')" true
+# An admin sees every number; a therapist sees their own small cells.
+as admin /api/v1/registry/report
+assert_eq "$(json 'this.cells.some(c=>c.n<5) && this.cells.every(c=>c.suppressed===false)')" true
 as therapist /api/v1/registry/report
-assert_eq "$(json 'this.cells.some(c=>c.n<5) && this.cells.every(c=>c.suppressed===undefined)')" true
+assert_eq "$(json 'this.cells.filter(c=>c.practitioner===1).every(c=>c.suppressed===false && c.n!==null)')" true
 
 # Query parameters are strict; ids must be record ids.
 as admin "/api/v1/registry/report?protocol=Low_Back"; assert_eq "$STATUS" 422

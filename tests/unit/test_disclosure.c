@@ -1,0 +1,118 @@
+/* Disclosure control of the registry report (outcomes/disclosure.h), on
+ * hand-made documents whose expected result is worked out in each test. */
+#include "outcomes/disclosure.h"
+
+#include <criterion/criterion.h>
+
+/* A cell of group p/i, of practitioner id (0: hidden), with n episodes. */
+static json_t *cell(const char *p, const char *i, int id, int n)
+{
+    return json_pack("{sosssssssisf}", "practitioner",
+                     id ? json_integer(id) : json_null(), "label", "peer-x",
+                     "protocol", p, "instrument", i, "n", n,
+                     "mean_improvement", 1.5);
+}
+
+static json_t *model(const char *p, const char *i, int n)
+{
+    return json_pack("{sssssisf}", "protocol", p, "instrument", i,
+                     "n_complete", n, "mean_improvement", 2.0);
+}
+
+static int withheld(json_t *o)
+{
+    return json_is_true(json_object_get(o, "suppressed")) &&
+           json_is_null(json_object_get(o, "mean_improvement"));
+}
+
+static json_t *at(json_t *doc, const char *key, size_t i)
+{
+    return json_array_get(json_object_get(doc, key), i);
+}
+
+Test(disclosure, primary_and_complementary)
+{
+    /* Group a/x: cells of 3, 7 and 9 hidden episodes: the 3 is withheld
+     * and, alone, takes the smallest other hidden cell (7) with it. */
+    json_t *doc = json_pack(
+        "{s[o]s[ooo]s[]}", "models", model("a", "x", 19), "cells",
+        cell("a", "x", 0, 3), cell("a", "x", 0, 9), cell("a", "x", 0, 7),
+        "incomplete");
+    cr_assert_eq(disclosure_protect_registry(doc), 2);
+    cr_assert(withheld(at(doc, "cells", 0)));
+    cr_assert(!withheld(at(doc, "cells", 1)));
+    cr_assert(withheld(at(doc, "cells", 2)));
+    cr_assert(json_is_null(json_object_get(at(doc, "cells", 0), "n")));
+    cr_assert_str_eq(json_string_value(json_object_get(at(doc, "cells", 0),
+                                                       "label")),
+                     "peer-x");
+    cr_assert(json_is_false(json_object_get(at(doc, "models", 0),
+                                            "suppressed")));
+    json_decref(doc);
+}
+
+Test(disclosure, two_small_cells_need_no_complement)
+{
+    json_t *doc = json_pack(
+        "{s[o]s[ooo]s[]}", "models", model("a", "x", 12), "cells",
+        cell("a", "x", 0, 3), cell("a", "x", 0, 4), cell("a", "x", 0, 5),
+        "incomplete");
+    cr_assert_eq(disclosure_protect_registry(doc), 2);
+    cr_assert(!withheld(at(doc, "cells", 2)));
+    json_decref(doc);
+}
+
+Test(disclosure, own_and_admin_cells_are_shown)
+{
+    /* A therapist's view: their own cell of 2 is shown; the colleague's 3
+     * is withheld and, with no other hidden cell in the group, the
+     * model's numbers go instead (else 5 - 2 would give it away). */
+    json_t *doc = json_pack(
+        "{s[oo]s[ooo]s[]}", "models", model("a", "x", 5),
+        model("b", "y", 40), "cells", cell("a", "x", 1, 2),
+        cell("a", "x", 0, 3), cell("b", "y", 2, 40), "incomplete");
+    cr_assert_eq(disclosure_protect_registry(doc), 1);
+    cr_assert(!withheld(at(doc, "cells", 0)));
+    cr_assert_eq(json_integer_value(json_object_get(at(doc, "cells", 0), "n")),
+                 2);
+    cr_assert(withheld(at(doc, "cells", 1)));
+    cr_assert(withheld(at(doc, "models", 0)));
+    cr_assert(json_is_null(json_object_get(at(doc, "models", 0), "n_complete")));
+    cr_assert_str_eq(json_string_value(json_object_get(at(doc, "models", 0),
+                                                       "protocol")),
+                     "a");
+    cr_assert(!withheld(at(doc, "models", 1)));
+    json_decref(doc);
+}
+
+Test(disclosure, small_models_and_incomplete_rows)
+{
+    json_t *incomplete = json_pack("[{sosssssssi}{sosssssssi}]",
+                                   "practitioner", json_null(), "label", "p",
+                                   "protocol", "a", "instrument", "x",
+                                   "total", 2, "practitioner", json_null(),
+                                   "label", "q", "protocol", "a",
+                                   "instrument", "x", "total", 6);
+    json_t *doc = json_pack("{s[o]s[oo]so}", "models", model("a", "x", 4),
+                            "cells", cell("a", "x", 0, 2),
+                            cell("a", "x", 0, 2), "incomplete", incomplete);
+    /* The model (4 < 5), both cells, the incomplete row of 2 and, alone,
+     * its complement of 6. */
+    cr_assert_eq(disclosure_protect_registry(doc), 5);
+    cr_assert(withheld(at(doc, "models", 0)));
+    cr_assert(json_is_null(json_object_get(at(doc, "incomplete", 1),
+                                           "total")));
+    json_decref(doc);
+}
+
+Test(disclosure, nothing_hidden_nothing_withheld)
+{
+    json_t *doc = json_pack("{s[o]s[o]s[]}", "models", model("a", "x", 1),
+                            "cells", cell("a", "x", 7, 1), "incomplete");
+    cr_assert_eq(disclosure_protect_registry(doc), 0);
+    cr_assert(json_is_false(json_object_get(at(doc, "cells", 0),
+                                            "suppressed")));
+    cr_assert(json_is_false(json_object_get(at(doc, "models", 0),
+                                            "suppressed")));
+    json_decref(doc);
+}
