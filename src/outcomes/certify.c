@@ -1,5 +1,6 @@
 #include "outcomes/certify.h"
 #include "outcomes/certificate.h"
+#include "outcomes/register.h"
 #include "outcomes/report.h"
 #include "outcomes/signing.h"
 #include "outcomes/thresholds.h"
@@ -327,6 +328,11 @@ static char *certify_locked(struct store *s, const struct certify_request *req,
         goto done;
     doc = certificate_sign(claims, sk, e);
     sodium_memzero(sk, sizeof(sk));
+    /* Kept as issued, in the same transaction (outcomes/register.h). */
+    if (doc && register_add(s, doc, e) < 0) {
+        free(doc);
+        doc = NULL;
+    }
 done:
     benchmark_release(&b);
     json_decref(claims);

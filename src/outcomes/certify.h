@@ -52,7 +52,8 @@ struct certify_request {
  * unknown practitioner, (field "instrument") when the practitioner has no
  * such cell; ERR_INPUT (field "instrument") when no instrument was named
  * and several cells qualify. One transaction, audited ("create",
- * "certificate", the practitioner's id).
+ * "certificate", the practitioner's id); the document is kept in the
+ * register of issued certificates (outcomes/register.h) in it.
  *
  * Returns the certificate document (one line ending in "\n"; free() it)
  * and, when data is not NULL, *data: a new reference to the de-identified

@@ -365,6 +365,36 @@ const char *const store_migrations[] = {
     "ALTER TABLE observation_rebuilt RENAME TO observation;"
     "CREATE INDEX observation_by_episode"
     "  ON observation(episode_id, instrument, observed_at);",
+    /* 9: the register of issued certificates: every signed document as
+     * issued, and its revocation. Rows are never deleted; the only change
+     * a row takes is its revocation, once. */
+    "CREATE TABLE certificate ("
+    "  id TEXT PRIMARY KEY," /* the claims' id */
+    "  practitioner_id INTEGER NOT NULL REFERENCES practitioner(id),"
+    "  protocol_id TEXT NOT NULL,"
+    "  instrument TEXT NOT NULL,"
+    "  designation TEXT NOT NULL"
+    "    CHECK (designation = 'reproducible' OR designation = 'advanced'),"
+    "  issued_at TEXT NOT NULL,"
+    "  document TEXT NOT NULL," /* the signed document, byte for byte */
+    "  revoked_at TEXT,"
+    "  revoked_reason TEXT,"
+    "  CHECK ((revoked_at IS NULL) = (revoked_reason IS NULL))"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX certificate_by_practitioner"
+    "  ON certificate(practitioner_id, issued_at);"
+    "CREATE TRIGGER certificate_update BEFORE UPDATE ON certificate"
+    "  WHEN old.revoked_at IS NOT NULL OR new.revoked_at IS NULL"
+    "    OR new.id IS NOT old.id OR new.practitioner_id IS NOT"
+    "    old.practitioner_id OR new.protocol_id IS NOT old.protocol_id"
+    "    OR new.instrument IS NOT old.instrument OR new.designation IS NOT"
+    "    old.designation OR new.issued_at IS NOT old.issued_at"
+    "    OR new.document IS NOT old.document"
+    " BEGIN SELECT RAISE(ABORT, 'a certificate is kept as issued; only its"
+    " revocation is recorded, once'); END;"
+    "CREATE TRIGGER certificate_delete BEFORE DELETE ON certificate"
+    " BEGIN SELECT RAISE(ABORT, 'issued certificates are never deleted');"
+    " END;",
 };
 
 const int store_migration_count =

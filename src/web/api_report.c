@@ -6,6 +6,7 @@
 #include "core/util.h"
 #include "outcomes/certificate.h"
 #include "outcomes/certify.h"
+#include "outcomes/register.h"
 #include "outcomes/report.h"
 #include "outcomes/thresholds.h"
 #include "record/clinic.h"
@@ -142,6 +143,64 @@ static int clinic_public_key(struct web_ctx *w,
     return -1;
 }
 
+/* ---- the register of issued certificates ---- */
+
+int api_certificates_list(struct web_ctx *w)
+{
+    static const char *const allowed[] = {"practitioner", NULL};
+    int64_t practitioner = 0;
+    if (api_query_allow(w, allowed) < 0 ||
+        api_query_int(w, "practitioner", &practitioner) < 0)
+        return -1;
+    struct issued_list l;
+    if (register_list(w->store, &w->actor, practitioner, &l, &w->err) < 0)
+        return web_fail(w);
+    json_t *items = json_array();
+    for (size_t i = 0; i < l.count; i++)
+        json_array_append_new(items, register_entry_json(&l.items[i]));
+    register_list_release(&l);
+    return web_reply_json(w, 200, json_pack("{so}", "certificates", items));
+}
+
+int api_certificate_show(struct web_ctx *w)
+{
+    if (api_query_allow(w, no_query) < 0)
+        return -1;
+    struct issued_certificate c;
+    char *document = NULL;
+    if (register_get(w->store, &w->actor,
+                     route_param(&w->match, "certificate"), &c, &document,
+                     &w->err) < 0)
+        return web_fail(w);
+    json_t *doc = register_entry_json(&c);
+    json_object_set_new(doc, "document", json_string(document));
+    free(document);
+    return web_reply_json(w, 200, doc);
+}
+
+int api_certificate_revoke(struct web_ctx *w)
+{
+    const char *reason = NULL;
+    if (api_query_allow(w, no_query) < 0)
+        return -1;
+    struct api_field fields[] = {
+        {"reason", API_STRING, 1, &reason, NULL},
+        API_FIELDS_END,
+    };
+    if (api_body(w, fields) < 0)
+        return -1;
+    struct issued_certificate c;
+    if (register_revoke(w->store, &w->actor,
+                        route_param(&w->match, "certificate"),
+                        reason, &c, &w->err) < 0) {
+        if (w->err.code == ERR_REFUSED)
+            return web_error(w, 409, "conflict", w->err.field, "%s",
+                             w->err.message);
+        return web_fail(w);
+    }
+    return web_reply_json(w, 200, register_entry_json(&c));
+}
+
 int api_certificates_verify(struct web_ctx *w)
 {
     if (api_query_allow(w, no_query) < 0)
@@ -174,6 +233,18 @@ int api_certificates_verify(struct web_ctx *w)
          * signature proves only the key inside the document. */
         json_object_set_new(doc, "signer_is_this_clinic",
                             json_boolean(has_key));
+        /* What the clinic's register says of it (revoked or not). */
+        int found = 0;
+        struct issued_certificate issued;
+        const char *id = json_string_value(json_object_get(claims, "id"));
+        if (has_key && id &&
+            register_status(w->store, id, &found, &issued, &w->err) < 0) {
+            json_decref(doc);
+            return web_fail(w);
+        }
+        if (has_key)
+            json_object_set_new(doc, "register",
+                                register_status_json(found, &issued));
     } else {
         json_object_set_new(doc, "reason",
                             json_sprintf("%s: %s", e.field, e.message));

@@ -1,8 +1,8 @@
 /* Certificates: the designations a therapist has earned, the criteria of
  * one cell, and (an admin) issuing the signed certificate
  * (outcomes/certify.h) and downloading its JSON. Issued certificates are
- * not stored: like `touchstone certify`, the page hands the document over
- * once; /verify checks it at any time. */
+ * kept in the clinic's register (outcomes/register.h); /verify checks one
+ * at any time and says whether the clinic revoked it. */
 #include "catalog/catalog.h"
 #include "catalog/instrument.h"
 #include "core/number.h"

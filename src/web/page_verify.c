@@ -6,6 +6,7 @@
 #include "catalog/instrument.h"
 #include "core/util.h"
 #include "outcomes/certificate.h"
+#include "outcomes/register.h"
 #include "record/clinic_key.h"
 #include "web/handlers.h"
 #include "web/pages.h"
@@ -227,6 +228,40 @@ static void claim_value(struct buf *b, const json_t *v)
     }
 }
 
+/* What this clinic's register says of a valid certificate its own key
+ * signed: revoked (with the reason), or kept since it was issued. A
+ * certificate signed by another key is not this clinic's to judge. */
+static void register_verdict(struct web_ctx *w, const json_t *claims,
+                             const unsigned char signer[CLINIC_KEY_PUBLIC_BYTES])
+{
+    struct buf *b = &w->resp->body;
+    unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
+    struct err e = ERR_INIT;
+    const char *id = json_string_value(json_object_get(claims, "id"));
+    int found = 0;
+    struct issued_certificate c;
+    if (!id || clinic_key_public(w->store, pk, &e) < 0 ||
+        memcmp(pk, signer, sizeof(pk)) ||
+        register_status(w->store, id, &found, &c, &e) < 0)
+        return;
+    if (!found)
+        html_raw(b, "<p>This clinic's register of issued certificates has "
+                    "no entry for it (it was issued before the register was "
+                    "kept).</p>\n");
+    else if (c.revoked_at[0])
+        html_printf(b,
+                    "<div class=\"verdict invalid\" role=\"alert\" "
+                    "id=\"revoked\"><p><strong>Revoked.</strong> The clinic "
+                    "withdrew this certificate at %s: %s</p><p>Do not rely "
+                    "on what it claims.</p></div>\n",
+                    c.revoked_at, c.revoked_reason);
+    else
+        html_printf(b,
+                    "<p id=\"registered\">In the clinic's register of issued "
+                    "certificates since %s, and not revoked.</p>\n",
+                    c.issued_at);
+}
+
 void page_certificate_claims(struct web_ctx *w, const json_t *claims,
                              const unsigned char *signer)
 {
@@ -371,6 +406,7 @@ int page_verify_submit(struct web_ctx *w)
                     "The signature holds.</strong> This certificate was "
                     "signed by the key below and has not been changed "
                     "since.</p></div>\n");
+        register_verdict(w, claims, signer);
         page_certificate_claims(w, claims, signer);
     } else {
         html_raw(b, "<div class=\"verdict invalid\" role=\"alert\"><p>"

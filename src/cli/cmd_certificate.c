@@ -1,0 +1,125 @@
+/* touchstone certificate: the register of issued certificates
+ * (outcomes/register.h): list, show, revoke. */
+#include "cli/cli.h"
+#include "core/util.h"
+#include "outcomes/register.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+COMMAND("certificate", cmd_certificate, "the register of issued certificates: list, show, revoke")
+
+static int certificate_list(struct cli *c, int argc, const char **argv)
+{
+    long practitioner = 0;
+    struct opt opts[] = {
+        {"practitioner", OPT_INT, &practitioner, "ID",
+         "only this practitioner's", 0, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Lists the certificates the clinic has issued, newest "
+                  "first, with their status (valid or revoked).") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    if (practitioner < 0)
+        return cli_error(c, EXIT_BAD_INPUT, "practitioner",
+                         "%ld is not a record id", practitioner);
+    struct issued_list l;
+    if (cli_open_store(c, &e) < 0 ||
+        register_list(c->store, &actor_cli, practitioner, &l, &e) < 0)
+        return cli_fail(c, &e);
+    int rc = EXIT_OK;
+    if (c->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < l.count; i++)
+            json_array_append_new(a, register_entry_json(&l.items[i]));
+        rc = cli_print_json(c, json_pack("{so}", "certificates", a));
+    } else {
+        for (size_t i = 0; i < l.count; i++) {
+            const struct issued_certificate *x = &l.items[i];
+            printf("%s  %s  %s (%lld)  %s x %s  %s  %s%s\n", x->id,
+                   x->issued_at, x->practitioner_name,
+                   (long long)x->practitioner_id, x->protocol, x->instrument,
+                   x->designation, x->revoked_at[0] ? "revoked at " : "valid",
+                   x->revoked_at);
+        }
+        if (!l.count)
+            printf("no certificate issued\n");
+    }
+    register_list_release(&l);
+    return rc;
+}
+
+static int certificate_show(struct cli *c, int argc, const char **argv)
+{
+    const char *id = NULL;
+    struct opt opts[] = {
+        {"id", OPT_ARG, &id, "ID", "the certificate's id", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Prints an issued certificate exactly as it was signed "
+                  "(with --json: its register entry and the document).") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    struct issued_certificate x;
+    char *doc = NULL;
+    if (cli_open_store(c, &e) < 0 ||
+        register_get(c->store, &actor_cli, id, &x, &doc, &e) < 0)
+        return cli_fail(c, &e);
+    int rc = EXIT_OK;
+    if (c->json) {
+        json_t *o = register_entry_json(&x);
+        json_object_set_new(o, "document", json_string(doc));
+        rc = cli_print_json(c, o);
+    } else {
+        fputs(doc, stdout);
+        if (x.revoked_at[0])
+            fprintf(stderr, "touchstone: certificate show: this certificate "
+                            "was revoked at %s: %s\n",
+                    x.revoked_at, x.revoked_reason);
+    }
+    free(doc);
+    return rc;
+}
+
+static int certificate_revoke(struct cli *c, int argc, const char **argv)
+{
+    const char *id = NULL, *reason = NULL;
+    struct opt opts[] = {
+        {"id", OPT_ARG, &id, "ID", "the certificate's id", 1, 0},
+        {"reason", OPT_STRING, &reason, "TEXT",
+         "why the clinic withdraws it (shown to whoever verifies it)", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Revokes an issued certificate, once, with a reason. Its "
+                  "signature still holds; the register, which /verify "
+                  "reads, says it was withdrawn.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    struct issued_certificate x;
+    if (cli_open_store(c, &e) < 0 ||
+        register_revoke(c->store, &actor_cli, id, reason, &x, &e) < 0)
+        return cli_fail(c, &e);
+    if (c->json)
+        return cli_print_json(c, register_entry_json(&x));
+    printf("revoked certificate %s at %s\n", x.id, x.revoked_at);
+    return EXIT_OK;
+}
+
+int cmd_certificate(struct cli *c, int argc, const char **argv)
+{
+    static const struct cli_command verbs[] = {
+        {"list", certificate_list, "the certificates issued, newest first"},
+        {"show", certificate_show, "one certificate, as issued"},
+        {"revoke", certificate_revoke, "withdraw a certificate, with a reason"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch(c, argc, argv, verbs,
+                        "Every certificate 'touchstone certify' signs is "
+                        "kept in the clinic's register as issued; a "
+                        "certificate can be revoked once, with a reason.");
+}
