@@ -100,6 +100,11 @@ expect_all GET "/api/v1/registry/report?protocol=low-back-pain&instrument=nprs" 
 expect_all GET /api/v1/thresholds ""                    200 200 200 200 401
 expect_all GET /api/v1/clinic/public-key ""             200 200 200 200 200
 expect_all POST /api/v1/certificates/verify '{"certificate":{},"signature":{}}' 200 200 200 200 200
+# The register of issued certificates: admins all, therapists their own,
+# researchers none; one id nobody has is 404 for all who may look.
+expect_all GET /api/v1/certificates ""                  200 200 200 403 401
+expect_all GET "/api/v1/certificates?practitioner=$P1" "" 200 200 403 403 401
+expect_all GET /api/v1/certificates/f00d ""             404 404 404 404 401
 as therapist-b GET /api/v1/practitioners/$P1/report; foreign=$OUT
 as therapist-b GET /api/v1/practitioners/99999/report; missing=$OUT
 assert_eq "$(sed "s/$P1/N/" <<<"$foreign")" "$(sed "s/99999/N/" <<<"$missing")" "foreign vs missing report"
@@ -155,6 +160,7 @@ expect_all POST /api/v1/episodes/$EA/observations "$obs" 201 201 404 404 401
 cert="{\"practitioner_id\":$P1,\"protocol\":\"low-back-pain\",\"instrument\":\"nprs\"}"
 expect_all POST /api/v1/certificates "$cert"           422 422 403 403 401
 expect_all PUT /api/v1/thresholds/min_episodes '{"value":20}' 200 403 403 403 401
+expect_all POST /api/v1/certificates/f00d/revoke '{"reason":"issued in error"}' 404 403 403 403 401
 # Opening episodes: a therapist only in their own name and for their own
 # patients; a researcher never.
 as therapist-a POST /api/v1/patients '{"name":"Synthetic Patient Gamma","dob":"1965-04-04","sex":"female"}'
