@@ -9,6 +9,7 @@
 #include "core/util.h"
 #include "outcomes/certificate.h"
 #include "outcomes/certify.h"
+#include "outcomes/register.h"
 #include "outcomes/report.h"
 #include "record/clinic_key.h"
 #include "web/handlers.h"
@@ -79,6 +80,14 @@ static void criteria_rows(struct buf *b, const json_t *criteria)
     html_raw(b, "</tbody>\n</table>\n");
 }
 
+static int issued_section(struct web_ctx *w, int64_t pid);
+
+static const char *const certificate_notices[][2] = {
+    {"revoked", "The certificate was revoked. Whoever verifies it now "
+                "sees that, with the reason."},
+    {NULL, NULL},
+};
+
 int page_certificates(struct web_ctx *w)
 {
     int64_t pid;
@@ -96,6 +105,7 @@ int page_certificates(struct web_ctx *w)
     struct buf *b = &w->resp->body;
     const json_t *prac = json_object_get(rep, "practitioner");
     page_open(w, "Certificates", SECTION_CERTIFICATES, PAGE_WIDE);
+    page_notice(w, certificate_notices);
     html_printf(b,
                 "<h1>Certificates <span class=\"muted\">of %s</span>"
                 "</h1>\n",
@@ -159,9 +169,83 @@ int page_certificates(struct web_ctx *w)
         html_raw(b, "<p class=\"empty\">No designation earned yet. The "
                     "<a href=\"/outcomes\">outcomes page</a> shows each "
                     "cell's criteria.</p>\n");
-    page_end(w);
     json_decref(rep);
+    if (issued_section(w, pid) < 0)
+        return -1;
+    page_end(w);
     return 0;
+}
+
+/* The practitioner's certificates in the clinic's register, newest
+ * first; an admin may revoke a valid one, with a reason. */
+static int issued_section(struct web_ctx *w, int64_t pid)
+{
+    struct issued_list l;
+    if (register_list(w->store, &w->actor, pid, &l, &w->err) < 0)
+        return web_fail(w);
+    struct buf *b = &w->resp->body;
+    const struct catalog *cat = page_catalog(w);
+    int admin = w->session.user.role == ROLE_ADMIN;
+    html_raw(b, "<section id=\"issued\"><h2>Issued certificates</h2>\n");
+    if (!l.count) {
+        html_raw(b, "<p class=\"empty\">None issued yet.</p>\n</section>\n");
+        register_list_release(&l);
+        return 0;
+    }
+    html_printf(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
+                   "Issued</th><th scope=\"col\">Protocol</th><th "
+                   "scope=\"col\">Instrument</th><th scope=\"col\">"
+                   "Designation</th><th scope=\"col\">Status</th>%s</tr>"
+                   "</thead>\n<tbody>\n",
+                admin ? "<th scope=\"col\">Revoke</th>" : "");
+    for (size_t i = 0; i < l.count; i++) {
+        const struct issued_certificate *c = &l.items[i];
+        const struct protocol *pr = catalog_find(cat, c->protocol);
+        const struct instrument *in = instrument_find(c->instrument);
+        html_printf(b, "<tr id=\"certificate-%s\"><td>%s</td><td>%s</td>"
+                       "<td>%s</td><td>%s</td><td>",
+                    c->id, c->issued_at, pr ? pr->name : c->protocol,
+                    in ? in->name : c->instrument, c->designation);
+        if (c->revoked_at[0])
+            html_printf(b, "<span class=\"badge no\">revoked</span> %s: %s",
+                        c->revoked_at, c->revoked_reason);
+        else
+            html_raw(b, "<span class=\"badge yes\">valid</span>");
+        html_raw(b, "</td>");
+        if (admin) {
+            html_raw(b, "<td>");
+            if (!c->revoked_at[0]) {
+                html_raw(b, "<form method=\"post\" action=\"/certificates/"
+                            "revoke\" class=\"inline\">\n");
+                form_csrf(w);
+                html_printf(b,
+                            "<input type=\"hidden\" name=\"id\" "
+                            "value=\"%s\">\n<label for=\"reason-%s\">"
+                            "Reason</label>\n<input type=\"text\" "
+                            "name=\"reason\" id=\"reason-%s\" required "
+                            "maxlength=\"500\">\n<button type=\"submit\" "
+                            "class=\"secondary\">Revoke</button>\n</form>",
+                            c->id, c->id, c->id);
+            }
+            html_raw(b, "</td>");
+        }
+        html_raw(b, "</tr>\n");
+    }
+    html_raw(b, "</tbody>\n</table>\n</section>\n");
+    register_list_release(&l);
+    return 0;
+}
+
+int page_certificate_revoke(struct web_ctx *w)
+{
+    if (page_require_admin(w, "revoke a certificate") < 0)
+        return -1;
+    struct issued_certificate c;
+    if (register_revoke(w->store, &w->actor, page_form_given(w, "id"),
+                        page_form_given(w, "reason"), &c, &w->err) < 0)
+        return web_fail(w);
+    return page_redirect(w, "/certificates?practitioner=%lld&done=revoked",
+                         (long long)c.practitioner_id);
 }
 
 int page_certificate_issue(struct web_ctx *w)
@@ -197,8 +281,9 @@ int page_certificate_issue(struct web_ctx *w)
     page_open(w, "Certificate issued", SECTION_CERTIFICATES, PAGE_WIDE);
     html_raw(b, "<h1>Certificate issued</h1>\n<div class=\"verdict valid\" "
                 "role=\"status\"><p><strong>Signed with the clinic's key."
-                "</strong> Download it now: the clinic does not keep a "
-                "copy (issuing again makes a new certificate).</p></div>\n");
+                "</strong> It is kept, as issued, in the clinic's register "
+                "of issued certificates (issuing again makes a new "
+                "certificate).</p></div>\n");
     page_certificate_claims(w, claims, signer);
     size_t b64_len =
         sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);

@@ -241,6 +241,7 @@ int page_outcomes(struct web_ctx *w);
 /* page_certificates.c */
 int page_certificates(struct web_ctx *w);
 int page_certificate_issue(struct web_ctx *w);
+int page_certificate_revoke(struct web_ctx *w);
 
 /* page_verify.c */
 /* What a verified certificate claims, as a sentence, facts, the metrics

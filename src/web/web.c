@@ -44,6 +44,7 @@ static const struct route routes[] = {
     {"GET", "/outcomes", page_outcomes, ROUTE_PAGE},
     {"GET", "/certificates", page_certificates, ROUTE_PAGE},
     {"POST", "/certificates", page_certificate_issue, ROUTE_PAGE},
+    {"POST", "/certificates/revoke", page_certificate_revoke, ROUTE_PAGE},
     {"GET", "/verify", page_verify_form, ROUTE_PAGE | ROUTE_PUBLIC},
     {"POST", "/verify", page_verify_submit, ROUTE_PAGE | ROUTE_PUBLIC},
     {"GET", "/admin", page_admin, ROUTE_PAGE},
