@@ -392,6 +392,9 @@ static void bind_optional_int(struct stmt *st, const char *name, long v)
     " chronicity_weeks = excluded.chronicity_weeks,"                         \
     " comorbidities = excluded.comorbidities"
 
+static void summary_bind(struct stmt *st, const struct summary_data *d,
+                         const struct summary_row *r);
+
 static int summary_write(struct summary_batch *b,
                          const struct summary_data *d,
                          const struct summary_row *r, struct err *e)
@@ -410,6 +413,15 @@ static int summary_write(struct summary_batch *b,
            " :chronicity, :comorbidities)"
            /* In bulk mode (no triggers) a row is replaced in place. */
            "%s", b->bulk ? SUMMARY_UPSERT : "");
+    summary_bind(st, d, r);
+    return stmt_step(st, e) < 0 ? -1 : 0;
+}
+
+/* Binds the values of summary row r of d to st's parameters, named as in
+ * summary_write's statement. */
+static void summary_bind(struct stmt *st, const struct summary_data *d,
+                         const struct summary_row *r)
+{
     const struct summary_episode *ep = &d->ep;
     stmt_bind_text(st, ":protocol", ep->protocol);
     stmt_bind_text(st, ":instrument", r->instrument);
@@ -438,7 +450,6 @@ static int summary_write(struct summary_batch *b,
                       ep->has_chronicity ? (long)ep->chronicity : -1);
     bind_optional_int(st, ":comorbidities",
                       ep->has_comorbidities ? (long)ep->comorbidities : -1);
-    return stmt_step(st, e) < 0 ? -1 : 0;
 }
 
 /* Adds code to the list of instruments (once). */
@@ -571,27 +582,40 @@ static struct summary_group *bulk_group(struct summary_batch *b,
     return g;
 }
 
-/* The summary row written: its compact row, by the triggers' own SQL. */
-static int bulk_row_add(struct summary_batch *b, const char *protocol,
-                        const char *instrument, int64_t practitioner_id,
-                        int64_t episode_id, struct err *e)
+/*
+ * The summary row written: its compact row, by the triggers' own SQL
+ * (store/outcome_rows.h) over the same values summary_write() bound, as
+ * a row of episode_summary (so the table need not be read back), and
+ * replaced in place when the episode had one.
+ */
+static int bulk_row_add(struct summary_batch *b, const struct summary_data *d,
+                        const struct summary_row *r, struct err *e)
 {
-    struct summary_group *g = bulk_group(b, protocol, instrument, e);
+    struct summary_group *g = bulk_group(b, d->ep.protocol, r->instrument, e);
     if (!g)
         return -1;
     struct stmt *st = batch_stmt(
         b, &b->row_add,
-        "INSERT OR REPLACE INTO outcome_row SELECT :group, s.practitioner_id,"
-        " s.episode_id," OUTCOME_ROW_CODE("s") ", s.improvement, s.baseline,"
-        OUTCOME_ROW_RISK("s") " FROM episode_summary s WHERE s.protocol_id ="
-        " :protocol AND s.instrument = :instrument AND s.practitioner_id ="
-        " :practitioner AND s.episode_id = :episode AND"
-        " (" OUTCOME_ROW_OUT_OF_RANGE("s") ") IS NOT 1");
+        "INSERT INTO outcome_row (group_id, practitioner_id, episode_id,"
+        " code, improvement, baseline, risk) SELECT :group,"
+        " s.practitioner_id, s.episode_id," OUTCOME_ROW_CODE("s") ","
+        " s.improvement, s.baseline," OUTCOME_ROW_RISK("s") " FROM (SELECT"
+        " :protocol AS protocol_id, :instrument AS instrument, :practitioner"
+        " AS practitioner_id, :episode AS episode_id, :role AS role, :start"
+        " AS started_on, :end AS ended_on, :sessions AS sessions, :baseline"
+        " AS baseline, :discharge AS discharge, :followup AS followup,"
+        " :followup_days AS followup_days, :improvement AS improvement,"
+        " :responder AS responder, :time AS sessions_to_response, :event AS"
+        " response_event, :sustained AS sustained, :has_followup AS"
+        " has_followup, :complete AS complete, :reason AS incomplete_reason,"
+        " :age AS age_years, :sex AS sex, :chronicity AS chronicity_weeks,"
+        " :comorbidities AS comorbidities) s WHERE"
+        " (" OUTCOME_ROW_OUT_OF_RANGE("s") ") IS NOT 1"
+        " ON CONFLICT (group_id, practitioner_id, episode_id) DO UPDATE SET"
+        " code = excluded.code, improvement = excluded.improvement,"
+        " baseline = excluded.baseline, risk = excluded.risk");
+    summary_bind(st, d, r);
     stmt_bind_int(st, ":group", g->id);
-    stmt_bind_text(st, ":protocol", protocol);
-    stmt_bind_text(st, ":instrument", instrument);
-    stmt_bind_int(st, ":practitioner", practitioner_id);
-    stmt_bind_int(st, ":episode", episode_id);
     g->changed = 1;
     if (stmt_step(st, e) < 0)
         return -1;
@@ -683,8 +707,7 @@ int summary_batch_refresh(struct summary_batch *b, int64_t episode_id,
         summary_compute(&d, list[i], roles[i], &r);
         rc = summary_write(b, &d, &r, e);
         if (rc == 0 && b->bulk)
-            rc = bulk_row_add(b, d.ep.protocol, r.instrument,
-                              d.ep.practitioner_id, episode_id, e);
+            rc = bulk_row_add(b, &d, &r, e);
     }
     summary_data_release(&d);
     return rc;
