@@ -11,16 +11,35 @@ COMMAND("audit", cmd_audit, "verify or list the audit log (append-only, hash-cha
 
 static int audit_verify_cmd(struct cli *c, int argc, const char **argv)
 {
-    struct opt opts[] = {OPT_END};
+    struct opt_list anchors = {0};
+    struct opt opts[] = {
+        {"anchor", OPT_LIST, &anchors, "ID:HASH",
+         "an anchor written down earlier ('audit anchor'): its entry must "
+         "still be there, unchanged (repeatable)", 0, 0},
+        OPT_END,
+    };
     if (cli_parse(c, argc, argv, opts,
                   "Walks the audit chain from its first entry. Exits 0 "
                   "with the number of entries when every link and hash "
-                  "holds; exits 1 naming the first broken entry.") < 0)
+                  "holds, and every anchor given still matches; exits 1 "
+                  "naming the first broken entry or anchor.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
+    int64_t ids[64];
+    char hashes[64][AUDIT_HASH_HEX];
+    for (int i = 0; i < anchors.count; i++)
+        if (audit_parse_anchor(anchors.items[i], &ids[i], hashes[i], &e) < 0)
+            return cli_fail(c, &e);
     if (cli_open_store(c, &e) < 0)
         return cli_fail(c, &e);
     int64_t n = audit_verify(c->store, &e);
+    for (int i = 0; n >= 0 && i < anchors.count; i++)
+        if (audit_check_anchor(c->store, ids[i], hashes[i], &e) < 0)
+            n = -1;
+    int64_t head_id;
+    char head[AUDIT_HASH_HEX];
+    if (n >= 0 && audit_head(c->store, &head_id, head, &e) < 0)
+        n = -1;
     if (n < 0) {
         if (c->json && e.code != ERR_NONE) {
             cli_print_json(c, json_pack("{s:b,s:s}", "ok", 0, "problem",
@@ -29,9 +48,45 @@ static int audit_verify_cmd(struct cli *c, int argc, const char **argv)
         return cli_fail(c, &e);
     }
     if (c->json)
-        return cli_print_json(c, json_pack("{s:b,s:I}", "ok", 1, "entries",
-                                           (json_int_t)n));
-    printf("ok: %lld audit entries, the chain is whole\n", (long long)n);
+        return cli_print_json(
+            c, json_pack("{s:b,s:I,s:I,s:o}", "ok", 1, "entries",
+                         (json_int_t)n, "anchors", (json_int_t)anchors.count,
+                         "head",
+                         head_id ? json_sprintf("%lld:%s", (long long)head_id,
+                                                head)
+                                 : json_null()));
+    printf("ok: %lld audit entries, the chain is whole", (long long)n);
+    if (anchors.count)
+        printf("; %d anchor%s matched", anchors.count,
+               anchors.count == 1 ? "" : "s");
+    printf("\n");
+    return EXIT_OK;
+}
+
+static int audit_anchor_cmd(struct cli *c, int argc, const char **argv)
+{
+    struct opt opts[] = {OPT_END};
+    if (cli_parse(c, argc, argv, opts,
+                  "Prints the head of the audit chain as ID:HASH. Write it "
+                  "down outside the database (another system, paper) now "
+                  "and then; 'audit verify --anchor ID:HASH' later shows "
+                  "whether the log was cut back or rewritten since.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    int64_t id;
+    char hash[AUDIT_HASH_HEX];
+    if (cli_open_store(c, &e) < 0 ||
+        audit_head(c->store, &id, hash, &e) < 0)
+        return cli_fail(c, &e);
+    if (!id)
+        return cli_error(c, EXIT_FAILURE_, "audit", "the audit log is empty");
+    if (c->json)
+        return cli_print_json(c, json_pack("{s:I,s:s,s:o}", "id",
+                                           (json_int_t)id, "hash", hash,
+                                           "anchor",
+                                           json_sprintf("%lld:%s",
+                                                        (long long)id, hash)));
+    printf("%lld:%s\n", (long long)id, hash);
     return EXIT_OK;
 }
 
@@ -127,6 +182,8 @@ int cmd_audit(struct cli *c, int argc, const char **argv)
 {
     static const struct cli_command verbs[] = {
         {"verify", audit_verify_cmd, "check every link of the hash chain"},
+        {"anchor", audit_anchor_cmd,
+         "print the chain's head (ID:HASH) to keep outside the database"},
         {"list", audit_list_cmd, "list entries (--patient, --user, --since)"},
         {NULL, NULL, NULL},
     };

@@ -1,4 +1,5 @@
 #include "record/audit.h"
+#include "core/number.h"
 #include "core/clock.h"
 
 #include <sodium.h>
@@ -184,4 +185,67 @@ int64_t audit_verify(struct store *s, struct err *e)
     }
     stmt_finalize(st);
     return rc < 0 ? -1 : count;
+}
+
+int audit_head(struct store *s, int64_t *id, char hash[AUDIT_HASH_HEX],
+               struct err *e)
+{
+    *id = 0;
+    hash[0] = '\0';
+    struct stmt *st = store_prepare(
+        s, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
+    int rc = stmt_step(st, e);
+    if (rc == 1) {
+        *id = stmt_int(st, 0);
+        snprintf(hash, AUDIT_HASH_HEX, "%s", stmt_text(st, 1));
+    }
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int audit_parse_anchor(const char *text, int64_t *id,
+                       char hash[AUDIT_HASH_HEX], struct err *e)
+{
+    const char *colon = text ? strchr(text, ':') : NULL;
+    long long n;
+    size_t digits = colon ? (size_t)(colon - text) : 0;
+    char number[24];
+    if (!colon || digits == 0 || digits >= sizeof(number) ||
+        strlen(colon + 1) != AUDIT_HASH_HEX - 1 ||
+        strspn(colon + 1, "0123456789abcdef") != AUDIT_HASH_HEX - 1)
+        return err_set(e, ERR_INPUT, "anchor",
+                       "give the anchor as ID:HASH (an entry id, a colon and "
+                       "64 lowercase hex digits), as 'audit anchor' prints it");
+    memcpy(number, text, digits);
+    number[digits] = '\0';
+    if (parse_integer(number, 1, INT64_MAX, &n) < 0)
+        return err_set(e, ERR_INPUT, "anchor",
+                       "'%s' is not an entry id", number);
+    *id = n;
+    memcpy(hash, colon + 1, AUDIT_HASH_HEX);
+    return 0;
+}
+
+int audit_check_anchor(struct store *s, int64_t id,
+                       const char hash[AUDIT_HASH_HEX], struct err *e)
+{
+    struct stmt *st =
+        store_prepare(s, "SELECT hash FROM audit WHERE id = :id");
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    int same = rc == 1 && !strcmp(stmt_text(st, 0), hash);
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        return err_set(e, ERR_FAIL, "anchor",
+                       "entry %lld is gone: the log was cut back below the "
+                       "anchor",
+                       (long long)id);
+    if (!same)
+        return err_set(e, ERR_FAIL, "anchor",
+                       "entry %lld differs from the anchor: the log was "
+                       "rewritten",
+                       (long long)id);
+    return 0;
 }

@@ -41,4 +41,26 @@ int audit_record_refusal(struct store *s, const struct actor *a,
  * (e->field "audit", message "entry N: ...") when not. */
 int64_t audit_verify(struct store *s, struct err *e);
 
+/*
+ * Anchors. The chain shows an edit or a removal inside it, but not the
+ * loss of its newest entries (or a whole chain recomputed by someone who
+ * can write the file): for that, the head of the chain, "ID:HASH", is
+ * written down outside the database now and then (another system, paper),
+ * and checked later.
+ *
+ * audit_head() gives the newest entry's id and hash (*id 0 and an empty
+ * hash for an empty log). audit_check_anchor() checks that entry id still
+ * has the hash: ERR_FAIL, field "anchor", when the entry is gone (the log
+ * was cut back) or differs (rewritten); ERR_INPUT, field "anchor", when
+ * the anchor is not "ID:HASH" (audit_parse_anchor). Run audit_verify()
+ * too: an anchor vouches for its entry and, through the chain, for every
+ * entry before it.
+ */
+int audit_head(struct store *s, int64_t *id, char hash[AUDIT_HASH_HEX],
+               struct err *e);
+int audit_parse_anchor(const char *text, int64_t *id,
+                       char hash[AUDIT_HASH_HEX], struct err *e);
+int audit_check_anchor(struct store *s, int64_t id,
+                       const char hash[AUDIT_HASH_HEX], struct err *e);
+
 #endif

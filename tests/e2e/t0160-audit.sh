@@ -49,3 +49,36 @@ first_hash=$(sql 'SELECT hash FROM audit WHERE id = 1')
 [ ${#first_hash} -eq 64 ] || fail "audit hash is not SHA-256 hex"
 assert_eq "$(sql 'SELECT count(*) FROM audit a JOIN audit b ON b.id = a.id + 1 WHERE b.prev_hash <> a.hash')" "0"
 ! sql "UPDATE audit SET outcome = 'x' WHERE id = 1" 2>/dev/null || fail "the audit log accepted an update"
+
+# Anchors: the head of the chain, written down outside the database,
+# shows later whether the log was cut back or rewritten (which the chain
+# alone cannot show: its tail can be cut around the triggers).
+expect_ok ts audit anchor
+anchor=$OUT
+head_id=$(sql 'SELECT max(id) FROM audit')
+assert_eq "$anchor" "$head_id:$(sql "SELECT hash FROM audit WHERE id = $head_id")"
+expect_ok ts --json audit anchor
+assert_eq "$(json 'this.anchor')" "$anchor"
+expect_ok ts audit verify --anchor "$anchor"
+assert_contains "$OUT" "^ok: [0-9]+ audit entries, the chain is whole; 1 anchor matched$"
+# More entries after the anchor: still fine.
+expect_ok ts patient list
+expect_ok ts --json audit verify --anchor "$anchor" --anchor "1:$first_hash"
+assert_eq "$(json 'this.anchors')" 2
+assert_eq "$(json 'this.head')" "$(sql 'SELECT max(id) FROM audit'):$(sql 'SELECT hash FROM audit ORDER BY id DESC LIMIT 1')"
+# Malformed anchors are refused before anything is read.
+expect_refused 2 "audit verify: anchor: give the anchor as ID:HASH" ts audit verify --anchor "$head_id"
+expect_refused 2 "audit verify: anchor: give the anchor as ID:HASH" ts audit verify --anchor "$head_id:ABC"
+expect_refused 2 "audit verify: anchor: '0x1' is not an entry id" ts audit verify --anchor "0x1:$first_hash"
+# A wrong hash for a present entry: rewritten.
+expect_refused 1 "audit verify: anchor: entry 1 differs from the anchor" \
+  ts audit verify --anchor "1:$(printf '0%.0s' $(seq 64))"
+# The tail cut back around the triggers: the chain still holds, the
+# anchor does not.
+cp "$TOUCHSTONE_DB" "$TMP/cut.db"
+trig=$(sqlite3 "$TMP/cut.db" "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'audit' AND sql LIKE '%DELETE%'")
+name=$(sqlite3 "$TMP/cut.db" "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'audit' AND sql LIKE '%DELETE%'")
+sqlite3 "$TMP/cut.db" "DROP TRIGGER $name; DELETE FROM audit WHERE id >= $head_id; $trig;"
+TOUCHSTONE_DB="$TMP/cut.db" expect_ok ts audit verify
+TOUCHSTONE_DB="$TMP/cut.db" expect_refused 1 "audit verify: anchor: entry $head_id is gone: the log was cut back" \
+  ts audit verify --anchor "$anchor"
