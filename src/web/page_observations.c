@@ -509,13 +509,21 @@ int page_instrument_total(struct web_ctx *w)
 /* ---- follow-ups due ---- */
 
 /* A follow-up whose window is open: from its delay after discharge to the
- * next follow-up's (the last one stays open half its delay again). */
+ * next follow-up's (the last one stays open half its delay again). An
+ * overdue one: every window has closed, within FOLLOWUP_OVERDUE_DAYS of
+ * discharge, with no follow-up score at all; a late score still counts
+ * (sustained response is judged at least four weeks after discharge), so
+ * it is still worth taking. */
+#define FOLLOWUP_OVERDUE_DAYS 365
+
 struct due {
     const struct episode *e;
     const struct protocol *p;
     const char *delay;
     long from, until; /* days since the epoch */
 };
+
+static void due_table(struct web_ctx *w, const struct due *due, size_t n);
 
 static int due_compare(const void *a, const void *b)
 {
@@ -534,7 +542,8 @@ int page_followups(struct web_ctx *w)
     const struct catalog *cat = page_catalog(w);
     long today = clock_today();
     struct due *due = xcalloc(l.count + 1, sizeof(*due));
-    size_t n = 0;
+    struct due *late = xcalloc(l.count + 1, sizeof(*late));
+    size_t n = 0, n_late = 0;
     for (size_t i = 0; i < l.count; i++) {
         const struct episode *e = &l.items[i];
         const struct protocol *p = catalog_find(cat, e->protocol_id);
@@ -543,9 +552,10 @@ int page_followups(struct web_ctx *w)
         if (!e->ended_on[0] || !p ||
             clock_parse_date(e->ended_on, &end, "end", &ignored) < 0)
             continue;
-        /* The follow-up of at least a day whose window holds today. */
-        int k = -1;
-        long from = 0, until = 0;
+        /* The follow-up of at least a day whose window holds today; or,
+         * when every window has closed, the last one. */
+        int k = -1, last = -1;
+        long from = 0, until = 0, last_from = 0, last_until = 0;
         for (int j = 0; j < p->follow_up_count; j++) {
             int hours = p->follow_ups[j].hours;
             if (hours < 24)
@@ -559,8 +569,13 @@ int page_followups(struct web_ctx *w)
                 from = f;
                 until = u;
             }
+            last = j;
+            last_from = f;
+            last_until = u;
         }
-        if (k < 0)
+        int overdue = k < 0 && last >= 0 && today >= last_until &&
+                      today - end <= FOLLOWUP_OVERDUE_DAYS;
+        if (k < 0 && !overdue)
             continue;
         struct observation_list obs = {0};
         if (observation_list(w->store, &w->actor, e->id, &obs, &w->err) < 0) {
@@ -571,14 +586,24 @@ int page_followups(struct web_ctx *w)
         int taken = 0;
         for (size_t j = 0; j < obs.count; j++) {
             const struct observation *o = &obs.items[j];
-            if (!strcmp(o->timepoint, "followup") &&
-                end + o->followup_days >= from &&
-                end + o->followup_days < until)
+            if (strcmp(o->timepoint, "followup"))
+                continue;
+            if (overdue || (end + o->followup_days >= from &&
+                            end + o->followup_days < until))
                 taken = 1;
         }
         observation_list_release(&obs);
         if (taken)
             continue;
+        if (overdue) {
+            late[n_late].e = e;
+            late[n_late].p = p;
+            late[n_late].delay = p->follow_ups[last].text;
+            late[n_late].from = last_from;
+            late[n_late].until = last_until;
+            n_late++;
+            continue;
+        }
         due[n].e = e;
         due[n].p = p;
         due[n].delay = p->follow_ups[k].text;
@@ -587,43 +612,59 @@ int page_followups(struct web_ctx *w)
         n++;
     }
     qsort(due, n, sizeof(*due), due_compare);
+    qsort(late, n_late, sizeof(*late), due_compare);
     struct buf *b = &w->resp->body;
     page_open(w, "Follow-ups due", SECTION_FOLLOWUPS, PAGE_WIDE);
     html_raw(b, "<h1>Follow-ups due</h1>\n<p>Closed episodes whose "
                 "protocol's follow-up has come due and has no follow-up "
                 "score yet. A follow-up counts in its window: from its "
                 "delay after discharge until the next follow-up's.</p>\n");
-    if (!n) {
+    if (!n)
         html_raw(b, "<p class=\"empty\">No follow-up is due.</p>\n");
-    } else {
-        html_raw(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
-                    "Patient</th><th scope=\"col\">Protocol</th>"
-                    "<th scope=\"col\">Discharged</th><th scope=\"col\">"
-                    "Follow-up</th><th scope=\"col\">Due from</th>"
-                    "<th scope=\"col\">Window ends</th><th scope=\"col\">"
-                    "</th></tr></thead>\n<tbody>\n");
-        for (size_t i = 0; i < n; i++) {
-            char from[CLOCK_DATE_LEN], until[CLOCK_DATE_LEN];
-            clock_format_date(due[i].from, from);
-            clock_format_date(due[i].until - 1, until);
-            const char *primary =
-                due[i].p->primary_count ? due[i].p->primary[0] : "nprs";
-            html_printf(b,
-                        "<tr><td><a href=\"/episodes/%lld\">%s</a></td>"
-                        "<td>%s</td><td>%s</td><td>%s after discharge"
-                        "</td><td>%s</td><td>%s</td><td><a "
-                        "href=\"/episodes/%lld/scores/new?timepoint="
-                        "followup&amp;instrument=%s\">Record the "
-                        "follow-up</a></td>"
-                        "</tr>\n",
-                        (long long)due[i].e->id, due[i].e->patient_name,
-                        due[i].p->name, due[i].e->ended_on, due[i].delay, from,
-                        until, (long long)due[i].e->id, primary);
-        }
-        html_raw(b, "</tbody>\n</table>\n");
-    }
+    else
+        due_table(w, due, n);
+    html_raw(b, "<h2 id=\"overdue\">Overdue</h2>\n<p>Episodes discharged in "
+                "the last year whose every follow-up window has closed "
+                "without a follow-up score. A late score still shows "
+                "whether the response lasted.</p>\n");
+    if (!n_late)
+        html_raw(b, "<p class=\"empty\">No follow-up is overdue.</p>\n");
+    else
+        due_table(w, late, n_late);
     page_end(w);
     free(due);
+    free(late);
     episode_list_release(&l);
     return 0;
+}
+
+/* The rows of follow-ups, with the link that records one. */
+static void due_table(struct web_ctx *w, const struct due *due, size_t n)
+{
+    struct buf *b = &w->resp->body;
+    html_raw(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
+                "Patient</th><th scope=\"col\">Protocol</th>"
+                "<th scope=\"col\">Discharged</th><th scope=\"col\">"
+                "Follow-up</th><th scope=\"col\">Due from</th>"
+                "<th scope=\"col\">Window ends</th><th scope=\"col\">"
+                "</th></tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < n; i++) {
+        char from[CLOCK_DATE_LEN], until[CLOCK_DATE_LEN];
+        clock_format_date(due[i].from, from);
+        clock_format_date(due[i].until - 1, until);
+        const char *primary =
+            due[i].p->primary_count ? due[i].p->primary[0] : "nprs";
+        html_printf(b,
+                    "<tr><td><a href=\"/episodes/%lld\">%s</a></td>"
+                    "<td>%s</td><td>%s</td><td>%s after discharge"
+                    "</td><td>%s</td><td>%s</td><td><a "
+                    "href=\"/episodes/%lld/scores/new?timepoint="
+                    "followup&amp;instrument=%s\">Record the "
+                    "follow-up</a></td>"
+                    "</tr>\n",
+                    (long long)due[i].e->id, due[i].e->patient_name,
+                    due[i].p->name, due[i].e->ended_on, due[i].delay, from,
+                    until, (long long)due[i].e->id, primary);
+    }
+    html_raw(b, "</tbody>\n</table>\n");
 }
