@@ -212,9 +212,10 @@ struct bulk {
     void *progress_ctx;
     int broken;
     /* Outcome summaries: the episode being written now; the episodes
-     * already refreshed (a bitset by id); those to refresh at commit. */
+     * written to (a bitset by id, and their list), refreshed at commit. */
     struct summary_batch *summaries;
     int64_t current;
+    int64_t episodes_before; /* in the registry when the batch began */
     unsigned char *refreshed;
     size_t refreshed_bytes;
     int64_t *touched;
@@ -371,6 +372,7 @@ int bulk_begin(struct store *s, const struct actor *caller,
                  kinds[k].table);
         b->max_id[k] = store_query_int(s, sql);
     }
+    b->episodes_before = store_query_int(s, "SELECT count(*) FROM episode");
     *out = b;
     return 0;
 }
@@ -553,16 +555,34 @@ static int check_scope(struct bulk *b, int64_t practitioner_id,
 /* ---- Writing ------------------------------------------------------------ */
 
 /*
- * Outcome summaries (record/summary.h) follow the rows. Files and the
- * generator write an episode's rows together, so an episode's summary is
- * refreshed as soon as the batch moves on to another episode, while its
- * pages are still in the cache. An episode written again after that (rows
- * out of order) is refreshed once more at commit.
+ * Outcome summaries (record/summary.h) follow the rows: the batch notes
+ * every episode it writes to, and its commit brings their summaries up to
+ * date, one episode at a time, or, when the batch touched a large share of
+ * the registry (REBUILD_SHARE_PERCENT), every summary again in three
+ * ordered scans (summary_batch_rebuild), which costs about as much as
+ * REBUILD_SHARE_PERCENT of the episodes one at a time.
  */
-#define REFRESHED_MAX_ID ((int64_t)1 << 27) /* a 16 MiB bitset at most */
+#define REBUILD_SHARE_PERCENT 40
+#define TOUCHED_BITSET_MAX_ID ((int64_t)1 << 27) /* a 16 MiB bitset at most */
 
-static void defer_refresh(struct bulk *b, int64_t episode_id)
+static void note_touched(struct bulk *b, int64_t episode_id)
 {
+    if (episode_id < TOUCHED_BITSET_MAX_ID) {
+        size_t byte = (size_t)(episode_id >> 3);
+        unsigned char bit = (unsigned char)(1u << (episode_id & 7));
+        if (byte >= b->refreshed_bytes) {
+            size_t n = b->refreshed_bytes ? b->refreshed_bytes : 4096;
+            while (n <= byte)
+                n *= 2;
+            b->refreshed = xrealloc(b->refreshed, n);
+            memset(b->refreshed + b->refreshed_bytes, 0,
+                   n - b->refreshed_bytes);
+            b->refreshed_bytes = n;
+        }
+        if (b->refreshed[byte] & bit)
+            return;
+        b->refreshed[byte] |= bit;
+    }
     if (b->ntouched == b->alloc_touched) {
         b->alloc_touched = b->alloc_touched ? 2 * b->alloc_touched : 1024;
         b->touched = xrealloc(b->touched,
@@ -585,44 +605,15 @@ static int summaries_of(struct bulk *b, struct err *e)
     return 0;
 }
 
-/* The batch is done with episode_id for now. */
-static int leave_episode(struct bulk *b, int64_t episode_id, struct err *e)
-{
-    if (episode_id >= REFRESHED_MAX_ID) {
-        defer_refresh(b, episode_id);
-        return 0;
-    }
-    size_t byte = (size_t)(episode_id >> 3);
-    unsigned char bit = (unsigned char)(1u << (episode_id & 7));
-    if (byte >= b->refreshed_bytes) {
-        size_t n = b->refreshed_bytes ? b->refreshed_bytes : 4096;
-        while (n <= byte)
-            n *= 2;
-        b->refreshed = xrealloc(b->refreshed, n);
-        memset(b->refreshed + b->refreshed_bytes, 0, n - b->refreshed_bytes);
-        b->refreshed_bytes = n;
-    }
-    if (b->refreshed[byte] & bit) {
-        defer_refresh(b, episode_id);
-        return 0;
-    }
-    b->refreshed[byte] |= bit;
-    if (summaries_of(b, e) < 0 ||
-        summary_batch_refresh(b->summaries, episode_id, e) < 0) {
-        b->broken = 1;
-        return -1;
-    }
-    return 0;
-}
-
 /* A row of episode_id was written. */
 static int touch(struct bulk *b, int64_t episode_id, struct err *e)
 {
+    (void)e;
     if (episode_id == b->current)
         return 0;
-    int64_t previous = b->current;
     b->current = episode_id;
-    return previous ? leave_episode(b, previous, e) : 0;
+    note_touched(b, episode_id);
+    return 0;
 }
 
 static int compare_ids(const void *x, const void *y)
@@ -634,21 +625,25 @@ static int compare_ids(const void *x, const void *y)
 /* At commit: the episode written last, then those written out of order. */
 static int refresh_summaries(struct bulk *b, struct err *e)
 {
-    if (b->current && leave_episode(b, b->current, e) < 0)
-        return -1;
     b->current = 0;
     if (!b->ntouched)
         return 0;
-    qsort(b->touched, b->ntouched, sizeof(*b->touched), compare_ids);
     if (summaries_of(b, e) < 0)
         return -1;
-    for (size_t i = 0; i < b->ntouched; i++) {
-        if (i && b->touched[i] == b->touched[i - 1])
-            continue;
+    qsort(b->touched, b->ntouched, sizeof(*b->touched), compare_ids);
+    size_t unique = 0;
+    for (size_t i = 0; i < b->ntouched; i++)
+        if (!unique || b->touched[i] != b->touched[unique - 1])
+            b->touched[unique++] = b->touched[i];
+    int64_t episodes = b->episodes_before + b->count[BULK_EPISODES];
+    if ((int64_t)unique * 100 >= episodes * REBUILD_SHARE_PERCENT)
+        return summary_batch_rebuild(b->summaries, b->progress,
+                                     b->progress_ctx, &episodes, e);
+    for (size_t i = 0; i < unique; i++) {
         if (summary_batch_refresh(b->summaries, b->touched[i], e) < 0)
             return -1;
         if (b->progress && (i & 4095) == 0)
-            b->progress(b->progress_ctx, (double)i / (double)b->ntouched);
+            b->progress(b->progress_ctx, (double)i / (double)unique);
     }
     return 0;
 }

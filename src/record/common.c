@@ -9,7 +9,11 @@
 
 void record_copy(char *dst, size_t n, const char *src)
 {
-    snprintf(dst, n, "%s", src ? src : "");
+    if (!n)
+        return;
+    size_t len = src ? strnlen(src, n - 1) : 0;
+    memcpy(dst, src ? src : "", len);
+    dst[len] = '\0';
 }
 
 void record_now(char out[CLOCK_INSTANT_LEN])

@@ -73,6 +73,29 @@ static void summary_data_release(struct summary_data *d)
 }
 
 /* The statements of a refresh, prepared once for many episodes. */
+/* The parameters of a summary row, named as in SUMMARY_INSERT; their
+ * indexes are looked up once per statement. */
+enum summary_param {
+    P_PROTOCOL, P_INSTRUMENT, P_PRACTITIONER, P_EPISODE, P_ROLE, P_START,
+    P_END, P_SESSIONS, P_BASELINE, P_DISCHARGE, P_FOLLOWUP, P_FOLLOWUP_DAYS,
+    P_IMPROVEMENT, P_RESPONDER, P_TIME, P_EVENT, P_SUSTAINED,
+    P_HAS_FOLLOWUP, P_COMPLETE, P_REASON, P_AGE, P_SEX, P_CHRONICITY,
+    P_COMORBIDITIES, SUMMARY_PARAM_COUNT
+};
+
+static const char *const summary_param_names[SUMMARY_PARAM_COUNT] = {
+    ":protocol", ":instrument", ":practitioner", ":episode", ":role",
+    ":start", ":end", ":sessions", ":baseline", ":discharge", ":followup",
+    ":followup_days", ":improvement", ":responder", ":time", ":event",
+    ":sustained", ":has_followup", ":complete", ":reason", ":age", ":sex",
+    ":chronicity", ":comorbidities",
+};
+
+struct summary_params {
+    const struct stmt *st; /* the statement idx is for */
+    int idx[SUMMARY_PARAM_COUNT];
+};
+
 /* An outcome group (protocol, instrument) as the bulk mode knows it. */
 struct summary_group {
     char protocol[RECORD_CODE_MAX + 1];
@@ -89,6 +112,10 @@ struct summary_batch {
      * rows itself; triggers holds their CREATE statements, restored by
      * summary_batch_finish(). */
     int bulk;
+    int all_changed; /* every group's rows were written again */
+    int rebuilding;  /* summary_write() fills temp.summary_rebuilt */
+    struct stmt *rebuild_insert;
+    struct summary_params insert_params, rebuild_params, row_params;
     char *triggers;
     struct stmt *group_find, *group_add, *row_add;
     struct summary_group *groups;
@@ -119,38 +146,95 @@ static struct stmt *batch_stmtf(struct summary_batch *b, struct stmt **slot,
     return *slot;
 }
 
-static int summary_load_episode(struct summary_batch *b, int64_t id,
+/* The episode and patient columns of SUMMARY_EPISODE_COLUMNS, from column
+ * col of st; then the discharge day. */
+#define SUMMARY_EPISODE_COLUMNS                                              \
+    "e.practitioner_id, e.protocol_id, e.started_on, e.ended_on,"           \
+    " e.chronicity_weeks, e.comorbidities, p.birth_date, p.sex"
+
+static int summary_episode_read(struct stmt *st, int col, int64_t id,
                                 struct summary_episode *ep, struct err *e)
 {
     memset(ep, 0, sizeof(*ep));
-    struct stmt *st = batch_stmt(
-        b, &b->episode, "SELECT e.practitioner_id, e.protocol_id, e.started_on,"
-           " e.ended_on, e.chronicity_weeks, e.comorbidities, p.birth_date,"
-           " p.sex FROM episode e JOIN patient p ON p.id = e.patient_id"
-           " WHERE e.id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1) {
-        ep->id = id;
-        ep->practitioner_id = stmt_int(st, 0);
-        record_copy(ep->protocol, sizeof(ep->protocol), stmt_text(st, 1));
-        record_copy(ep->started_on, sizeof(ep->started_on), stmt_text(st, 2));
-        record_copy(ep->ended_on, sizeof(ep->ended_on), stmt_text(st, 3));
-        ep->has_chronicity = !stmt_is_null(st, 4);
-        ep->chronicity = stmt_int(st, 4);
-        ep->has_comorbidities = !stmt_is_null(st, 5);
-        ep->comorbidities = stmt_int(st, 5);
-        record_copy(ep->birth_date, sizeof(ep->birth_date), stmt_text(st, 6));
-        record_copy(ep->sex, sizeof(ep->sex), stmt_text(st, 7));
-    }
-    if (rc == 0)
-        return record_not_found(e, "episode", "episode", id);
-    if (rc < 0)
-        return -1;
+    ep->id = id;
+    ep->practitioner_id = stmt_int(st, col);
+    record_copy(ep->protocol, sizeof(ep->protocol), stmt_text(st, col + 1));
+    record_copy(ep->started_on, sizeof(ep->started_on),
+                stmt_text(st, col + 2));
+    record_copy(ep->ended_on, sizeof(ep->ended_on), stmt_text(st, col + 3));
+    ep->has_chronicity = !stmt_is_null(st, col + 4);
+    ep->chronicity = stmt_int(st, col + 4);
+    ep->has_comorbidities = !stmt_is_null(st, col + 5);
+    ep->comorbidities = stmt_int(st, col + 5);
+    record_copy(ep->birth_date, sizeof(ep->birth_date),
+                stmt_text(st, col + 6));
+    record_copy(ep->sex, sizeof(ep->sex), stmt_text(st, col + 7));
     ep->end_days = -1;
     if (ep->ended_on[0] &&
         clock_parse_date(ep->ended_on, &ep->end_days, "end", e) < 0)
         return -1;
+    return 0;
+}
+
+static int summary_load_episode(struct summary_batch *b, int64_t id,
+                                struct summary_episode *ep, struct err *e)
+{
+    struct stmt *st = batch_stmt(
+        b, &b->episode, "SELECT " SUMMARY_EPISODE_COLUMNS " FROM episode e"
+                        " JOIN patient p ON p.id = e.patient_id WHERE e.id ="
+                        " :id");
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    if (rc == 0)
+        return record_not_found(e, "episode", "episode", id);
+    if (rc < 0)
+        return -1;
+    return summary_episode_read(st, 0, id, ep, e);
+}
+
+/* A session of the episode, in order (start, then id). */
+static void summary_add_session(int64_t **sessions, size_t *alloc,
+                                int *count, int64_t id)
+{
+    if ((size_t)*count == *alloc) {
+        *alloc = *alloc ? 2 * *alloc : 16;
+        *sessions = xrealloc(*sessions, *alloc * sizeof(**sessions));
+    }
+    (*sessions)[(*count)++] = id;
+}
+
+/* An observation of the episode from columns instrument, timepoint,
+ * session_id, observed_at, total, id of st from column col; its session's
+ * ordinal from sessions (d->sessions of them). */
+#define SUMMARY_OBSERVATION_COLUMNS                                          \
+    "instrument, timepoint, session_id, observed_at, total, id"
+
+static int summary_add_observation(struct summary_data *d, size_t *alloc,
+                                   const int64_t *sessions, struct stmt *st,
+                                   int col, struct err *e)
+{
+    if (d->obs_count == *alloc) {
+        *alloc = *alloc ? 2 * *alloc : 16;
+        d->obs = xrealloc(d->obs, *alloc * sizeof(*d->obs));
+    }
+    struct summary_observation *o = &d->obs[d->obs_count++];
+    record_copy(o->instrument, sizeof(o->instrument), stmt_text(st, col));
+    record_copy(o->timepoint, sizeof(o->timepoint), stmt_text(st, col + 1));
+    int64_t session = stmt_is_null(st, col + 2) ? 0 : stmt_int(st, col + 2);
+    o->session = 0;
+    for (int k = 0; session && k < d->sessions; k++)
+        if (sessions[k] == session) {
+            o->session = k + 1;
+            break;
+        }
+    record_copy(o->observed_at, sizeof(o->observed_at),
+                stmt_text(st, col + 3));
+    char date[CLOCK_DATE_LEN];
+    record_copy(date, sizeof(date), o->observed_at);
+    if (clock_parse_date(date, &o->days, "at", e) < 0)
+        return -1;
+    o->total = stmt_double(st, col + 4);
+    o->id = stmt_int(st, col + 5);
     return 0;
 }
 
@@ -178,48 +262,19 @@ static int summary_load(struct summary_batch *b, int64_t id,
     int64_t *sessions = NULL;
     size_t alloc = 0;
     int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        if ((size_t)d->sessions == alloc) {
-            alloc = alloc ? 2 * alloc : 16;
-            sessions = xrealloc(sessions, alloc * sizeof(*sessions));
-        }
-        sessions[d->sessions++] = stmt_int(st, 0);
-    }
-    if (rc < 0) {
-        free(sessions);
-        summary_data_release(d);
-        return -1;
-    }
-    st = batch_stmt(b, &b->observations,
-                    "SELECT instrument, timepoint, session_id, observed_at,"
-                    " total, id FROM observation WHERE episode_id = :id");
-    stmt_bind_int(st, ":id", id);
-    alloc = 0;
-    while ((rc = stmt_step(st, e)) == 1) {
-        if (d->obs_count == alloc) {
-            alloc = alloc ? 2 * alloc : 16;
-            d->obs = xrealloc(d->obs, alloc * sizeof(*d->obs));
-        }
-        struct summary_observation *o = &d->obs[d->obs_count++];
-        record_copy(o->instrument, sizeof(o->instrument), stmt_text(st, 0));
-        record_copy(o->timepoint, sizeof(o->timepoint), stmt_text(st, 1));
-        int64_t session = stmt_is_null(st, 2) ? 0 : stmt_int(st, 2);
-        o->session = 0;
-        for (int k = 0; session && k < d->sessions; k++)
-            if (sessions[k] == session) {
-                o->session = k + 1;
+    while ((rc = stmt_step(st, e)) == 1)
+        summary_add_session(&sessions, &alloc, &d->sessions, stmt_int(st, 0));
+    if (rc == 0) {
+        st = batch_stmt(b, &b->observations,
+                        "SELECT " SUMMARY_OBSERVATION_COLUMNS
+                        " FROM observation WHERE episode_id = :id");
+        stmt_bind_int(st, ":id", id);
+        alloc = 0;
+        while ((rc = stmt_step(st, e)) == 1)
+            if (summary_add_observation(d, &alloc, sessions, st, 0, e) < 0) {
+                rc = -1;
                 break;
             }
-        record_copy(o->observed_at, sizeof(o->observed_at),
-                    stmt_text(st, 3));
-        char date[CLOCK_DATE_LEN];
-        record_copy(date, sizeof(date), o->observed_at);
-        if (clock_parse_date(date, &o->days, "at", e) < 0) {
-            rc = -1;
-            break;
-        }
-        o->total = stmt_double(st, 4);
-        o->id = stmt_int(st, 5);
     }
     free(sessions);
     if (rc < 0) {
@@ -359,21 +414,40 @@ static void summary_compute(const struct summary_data *d,
         r->sustained = responder_level(in, r->baseline, r->followup);
 }
 
-static void bind_optional_double(struct stmt *st, const char *name, int has,
+static void bind_optional_double(struct stmt *st, int index, int has,
                                  double v)
 {
     if (has)
-        stmt_bind_double(st, name, v);
+        stmt_bind_double_at(st, index, v);
     else
-        stmt_bind_null(st, name);
+        stmt_bind_null_at(st, index);
 }
 
-static void bind_optional_int(struct stmt *st, const char *name, long v)
+static void bind_optional_int(struct stmt *st, int index, long v)
 {
     if (v >= 0)
-        stmt_bind_int(st, name, v);
+        stmt_bind_int_at(st, index, v);
     else
-        stmt_bind_null(st, name);
+        stmt_bind_null_at(st, index);
+}
+
+static void bind_text_or_null(struct stmt *st, int index, const char *v)
+{
+    if (v)
+        stmt_bind_text_at(st, index, v);
+    else
+        stmt_bind_null_at(st, index);
+}
+
+static const int *summary_params_of(struct summary_params *p,
+                                    struct stmt *st)
+{
+    if (p->st != st) {
+        for (int i = 0; i < SUMMARY_PARAM_COUNT; i++)
+            p->idx[i] = stmt_param_index(st, summary_param_names[i]);
+        p->st = st;
+    }
+    return p->idx;
 }
 
 #define SUMMARY_UPSERT                                                       \
@@ -392,63 +466,79 @@ static void bind_optional_int(struct stmt *st, const char *name, long v)
     " chronicity_weeks = excluded.chronicity_weeks,"                         \
     " comorbidities = excluded.comorbidities"
 
-static void summary_bind(struct stmt *st, const struct summary_data *d,
+static void summary_bind(struct stmt *st, const int *idx,
+                         const struct summary_data *d,
                          const struct summary_row *r);
+
+#define SUMMARY_INSERT                                                       \
+    " (protocol_id, instrument, practitioner_id, episode_id, role,"         \
+    " started_on, ended_on, sessions, baseline, discharge, followup,"       \
+    " followup_days, improvement, responder, sessions_to_response,"         \
+    " response_event, sustained, has_followup, complete, incomplete_reason," \
+    " age_years, sex, chronicity_weeks, comorbidities) VALUES (:protocol,"  \
+    " :instrument, :practitioner, :episode, :role, :start, :end, :sessions," \
+    " :baseline, :discharge, :followup, :followup_days, :improvement,"      \
+    " :responder, :time, :event, :sustained, :has_followup, :complete,"     \
+    " :reason, :age, :sex, :chronicity, :comorbidities)"
 
 static int summary_write(struct summary_batch *b,
                          const struct summary_data *d,
                          const struct summary_row *r, struct err *e)
 {
-    struct stmt *st = batch_stmtf(
-        b, &b->insert, "INSERT INTO episode_summary (protocol_id, instrument,"
-           " practitioner_id, episode_id, role, started_on, ended_on,"
-           " sessions, baseline, discharge, followup, followup_days,"
-           " improvement, responder, sessions_to_response, response_event,"
-           " sustained, has_followup, complete, incomplete_reason,"
-           " age_years, sex, chronicity_weeks, comorbidities) VALUES"
-           " (:protocol, :instrument, :practitioner, :episode, :role,"
-           " :start, :end, :sessions, :baseline, :discharge, :followup,"
-           " :followup_days, :improvement, :responder, :time, :event,"
-           " :sustained, :has_followup, :complete, :reason, :age, :sex,"
-           " :chronicity, :comorbidities)"
-           /* In bulk mode (no triggers) a row is replaced in place. */
-           "%s", b->bulk ? SUMMARY_UPSERT : "");
-    summary_bind(st, d, r);
+    struct stmt *st =
+        b->rebuilding
+            ? batch_stmt(b, &b->rebuild_insert,
+                         "INSERT INTO temp.summary_rebuilt" SUMMARY_INSERT)
+            : batch_stmtf(b, &b->insert,
+                          "INSERT INTO episode_summary" SUMMARY_INSERT
+                          /* In bulk mode (no triggers) a row is replaced
+                           * in place. */
+                          "%s",
+                          b->bulk ? SUMMARY_UPSERT : "");
+    summary_bind(st,
+                 summary_params_of(b->rebuilding ? &b->rebuild_params
+                                                 : &b->insert_params,
+                                   st),
+                 d, r);
     return stmt_step(st, e) < 0 ? -1 : 0;
 }
 
-/* Binds the values of summary row r of d to st's parameters, named as in
- * summary_write's statement. */
-static void summary_bind(struct stmt *st, const struct summary_data *d,
+/* Binds the values of summary row r of d to st's parameters (idx: their
+ * indexes, summary_params_of()). Texts are not copied: they live in d and
+ * r until the statement has run. */
+static void summary_bind(struct stmt *st, const int *idx,
+                         const struct summary_data *d,
                          const struct summary_row *r)
 {
     const struct summary_episode *ep = &d->ep;
-    stmt_bind_text(st, ":protocol", ep->protocol);
-    stmt_bind_text(st, ":instrument", r->instrument);
-    stmt_bind_int(st, ":practitioner", ep->practitioner_id);
-    stmt_bind_int(st, ":episode", ep->id);
-    stmt_bind_text(st, ":role", r->role);
-    stmt_bind_text(st, ":start", ep->started_on);
-    stmt_bind_text(st, ":end", ep->ended_on[0] ? ep->ended_on : NULL);
-    stmt_bind_int(st, ":sessions", d->sessions);
-    bind_optional_double(st, ":baseline", r->has_baseline, r->baseline);
-    bind_optional_double(st, ":discharge", r->has_discharge, r->discharge);
-    bind_optional_double(st, ":followup", r->has_followup, r->followup);
-    bind_optional_int(st, ":followup_days", r->followup_days);
-    bind_optional_double(st, ":improvement", r->has_improvement,
+    stmt_bind_text_at(st, idx[P_PROTOCOL], ep->protocol);
+    stmt_bind_text_at(st, idx[P_INSTRUMENT], r->instrument);
+    stmt_bind_int_at(st, idx[P_PRACTITIONER], ep->practitioner_id);
+    stmt_bind_int_at(st, idx[P_EPISODE], ep->id);
+    stmt_bind_text_at(st, idx[P_ROLE], r->role);
+    stmt_bind_text_at(st, idx[P_START], ep->started_on);
+    bind_text_or_null(st, idx[P_END], ep->ended_on[0] ? ep->ended_on : NULL);
+    stmt_bind_int_at(st, idx[P_SESSIONS], d->sessions);
+    bind_optional_double(st, idx[P_BASELINE], r->has_baseline, r->baseline);
+    bind_optional_double(st, idx[P_DISCHARGE], r->has_discharge,
+                         r->discharge);
+    bind_optional_double(st, idx[P_FOLLOWUP], r->has_followup, r->followup);
+    bind_optional_int(st, idx[P_FOLLOWUP_DAYS], r->followup_days);
+    bind_optional_double(st, idx[P_IMPROVEMENT], r->has_improvement,
                          r->improvement);
-    bind_optional_int(st, ":responder", r->responder);
-    bind_optional_int(st, ":time", r->time);
-    bind_optional_int(st, ":event", r->event);
-    bind_optional_int(st, ":sustained", r->sustained);
-    stmt_bind_int(st, ":has_followup", r->has_followup);
-    stmt_bind_int(st, ":complete", r->reason == SUMMARY_COMPLETE);
-    stmt_bind_text(st, ":reason", summary_reason_name(r->reason));
-    bind_optional_int(st, ":age", age_years(ep->birth_date, ep->started_on));
-    stmt_bind_text(st, ":sex", ep->sex);
-    bind_optional_int(st, ":chronicity",
+    bind_optional_int(st, idx[P_RESPONDER], r->responder);
+    bind_optional_int(st, idx[P_TIME], r->time);
+    bind_optional_int(st, idx[P_EVENT], r->event);
+    bind_optional_int(st, idx[P_SUSTAINED], r->sustained);
+    stmt_bind_int_at(st, idx[P_HAS_FOLLOWUP], r->has_followup);
+    stmt_bind_int_at(st, idx[P_COMPLETE], r->reason == SUMMARY_COMPLETE);
+    bind_text_or_null(st, idx[P_REASON], summary_reason_name(r->reason));
+    bind_optional_int(st, idx[P_AGE],
+                      age_years(ep->birth_date, ep->started_on));
+    stmt_bind_text_at(st, idx[P_SEX], ep->sex);
+    bind_optional_int(st, idx[P_CHRONICITY],
                       ep->has_chronicity ? (long)ep->chronicity : -1);
-    bind_optional_int(st, ":comorbidities",
+    bind_optional_int(st, idx[P_COMORBIDITIES],
                       ep->has_comorbidities ? (long)ep->comorbidities : -1);
 }
 
@@ -485,6 +575,7 @@ void summary_batch_free(struct summary_batch *b)
     stmt_finalize(b->sessions);
     stmt_finalize(b->remove);
     stmt_finalize(b->insert);
+    stmt_finalize(b->rebuild_insert);
     stmt_finalize(b->group_find);
     stmt_finalize(b->group_add);
     stmt_finalize(b->row_add);
@@ -614,7 +705,7 @@ static int bulk_row_add(struct summary_batch *b, const struct summary_data *d,
         " ON CONFLICT (group_id, practitioner_id, episode_id) DO UPDATE SET"
         " code = excluded.code, improvement = excluded.improvement,"
         " baseline = excluded.baseline, risk = excluded.risk");
-    summary_bind(st, d, r);
+    summary_bind(st, summary_params_of(&b->row_params, st), d, r);
     stmt_bind_int(st, ":group", g->id);
     g->changed = 1;
     if (stmt_step(st, e) < 0)
@@ -628,11 +719,14 @@ int summary_batch_finish(struct summary_batch *b, struct err *e)
 {
     if (!b || !b->bulk)
         return 0;
+    int rc = b->all_changed
+                 ? store_exec(b->s, "UPDATE outcome_group SET generation ="
+                                    " generation + 1", e)
+                 : 0;
     struct stmt *st = store_prepare(
         b->s, "UPDATE outcome_group SET generation = generation + 1"
               " WHERE id = :id");
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < b->ngroups; i++) {
+    for (size_t i = 0; rc == 0 && !b->all_changed && i < b->ngroups; i++) {
         if (!b->groups[i].changed)
             continue;
         stmt_reset(st);
@@ -644,10 +738,12 @@ int summary_batch_finish(struct summary_batch *b, struct err *e)
         rc = store_exec(b->s, b->triggers, e);
     if (rc == 0) {
         b->bulk = 0;
+        b->all_changed = 0;
         b->ngroups = 0;
         stmt_finalize(b->remove);
         stmt_finalize(b->insert);
         b->remove = b->insert = NULL;
+        b->insert_params.st = NULL;
     }
     return rc;
 }
@@ -681,6 +777,25 @@ static int summary_remove(struct summary_batch *b, int64_t episode_id,
     return stmt_step(st, e) < 0 ? -1 : 0;
 }
 
+/* The instruments of an episode's summary rows, with their roles: the
+ * protocol's primary and secondary ones, then any other observed. */
+static size_t summary_instruments(const struct summary_data *d,
+                                  const char **list, const char **roles)
+{
+    size_t count = 0;
+    const struct protocol *p = summary_protocol(d->ep.protocol);
+    for (int i = 0; p && i < p->primary_count; i++)
+        instrument_list_add(list, roles, &count, SUMMARY_MAX_INSTRUMENTS,
+                            p->primary[i], "primary");
+    for (int i = 0; p && i < p->secondary_count; i++)
+        instrument_list_add(list, roles, &count, SUMMARY_MAX_INSTRUMENTS,
+                            p->secondary[i], "secondary");
+    for (size_t i = 0; i < d->obs_count; i++)
+        instrument_list_add(list, roles, &count, SUMMARY_MAX_INSTRUMENTS,
+                            d->obs[i].instrument, "other");
+    return count;
+}
+
 int summary_batch_refresh(struct summary_batch *b, int64_t episode_id,
                           struct err *e)
 {
@@ -689,18 +804,7 @@ int summary_batch_refresh(struct summary_batch *b, int64_t episode_id,
         return -1;
     const char *list[SUMMARY_MAX_INSTRUMENTS];
     const char *roles[SUMMARY_MAX_INSTRUMENTS];
-    size_t count = 0;
-    const struct protocol *p = summary_protocol(d.ep.protocol);
-    for (int i = 0; p && i < p->primary_count; i++)
-        instrument_list_add(list, roles, &count, ARRAY_SIZE(list),
-                            p->primary[i], "primary");
-    for (int i = 0; p && i < p->secondary_count; i++)
-        instrument_list_add(list, roles, &count, ARRAY_SIZE(list),
-                            p->secondary[i], "secondary");
-    for (size_t i = 0; i < d.obs_count; i++)
-        instrument_list_add(list, roles, &count, ARRAY_SIZE(list),
-                            d.obs[i].instrument, "other");
-
+    size_t count = summary_instruments(&d, list, roles);
     int rc = summary_remove(b, episode_id, e);
     for (size_t i = 0; rc == 0 && i < count; i++) {
         struct summary_row r;
@@ -710,6 +814,205 @@ int summary_batch_refresh(struct summary_batch *b, int64_t episode_id,
             rc = bulk_row_add(b, &d, &r, e);
     }
     summary_data_release(&d);
+    return rc;
+}
+
+/* ---- Bulk mode: every summary again, in three streams ----------------- */
+
+/* A read cursor over rows ordered by episode (column 0). */
+struct summary_stream {
+    struct stmt *st;
+    int has;         /* a row is current */
+    int64_t episode; /* its episode */
+};
+
+static int stream_next(struct summary_stream *c, struct err *e)
+{
+    int rc = stmt_step(c->st, e);
+    if (rc < 0)
+        return -1;
+    c->has = rc == 1;
+    c->episode = c->has ? stmt_int(c->st, 0) : 0;
+    return 0;
+}
+
+/* Moves c to the first row of episode id (past rows of episodes before
+ * it); 1 when c is on a row of id. */
+static int stream_seek(struct summary_stream *c, int64_t id, struct err *e)
+{
+    while (c->has && c->episode < id)
+        if (stream_next(c, e) < 0)
+            return -1;
+    return c->has && c->episode == id;
+}
+
+/*
+ * The compact rows of every summary row, and the groups' generations: the
+ * triggers' SQL over the whole table (as migration 7 first filled it),
+ * read in the summary's key order, so that each group's rows go in in
+ * their own key's order. A row out of the compact ranges is left out by
+ * the insert and found by the count.
+ */
+static int rebuild_compact_rows(struct summary_batch *b, struct err *e)
+{
+    if (store_exec(b->s,
+                   "INSERT INTO outcome_group (protocol_id, instrument)"
+                   " SELECT DISTINCT protocol_id, instrument FROM"
+                   " episode_summary WHERE true ORDER BY 1, 2"
+                   " ON CONFLICT (protocol_id, instrument) DO NOTHING",
+                   e) < 0)
+        return -1;
+    if (store_exec(b->s,
+                   "INSERT INTO outcome_row (group_id, practitioner_id,"
+                   " episode_id, code, improvement, baseline, risk)"
+                   " SELECT g.id, s.practitioner_id, s.episode_id,"
+                   OUTCOME_ROW_CODE("s") ", s.improvement, s.baseline, "
+                   OUTCOME_ROW_RISK("s") " FROM episode_summary s JOIN"
+                   " outcome_group g ON g.protocol_id = s.protocol_id AND"
+                   " g.instrument = s.instrument WHERE ("
+                   OUTCOME_ROW_OUT_OF_RANGE("s") ") IS NOT 1",
+                   e) < 0)
+        return -1;
+    if (store_query_int(b->s, "SELECT count(*) FROM outcome_row") !=
+        store_query_int(b->s, "SELECT count(*) FROM episode_summary"))
+        return err_set(e, ERR_FAIL, "episode", "%s",
+                       OUTCOME_ROW_RANGE_MESSAGE);
+    b->all_changed = 1;
+    return 0;
+}
+
+/* Drops episode_summary's indexes; *sql receives the statements that make
+ * them again, as stored (free() it). */
+static int rebuild_drop_indexes(struct summary_batch *b, char **sql,
+                                struct err *e)
+{
+    struct buf make = BUF_INIT, drop = BUF_INIT;
+    store_reset_statements(b->s);
+    struct stmt *st = store_prepare(
+        b->s, "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND"
+              " tbl_name = 'episode_summary' AND sql IS NOT NULL ORDER BY"
+              " name");
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        buf_printf(&make, "%s;", stmt_text(st, 1));
+        buf_printf(&drop, "DROP INDEX \"%s\";", stmt_text(st, 0));
+    }
+    stmt_finalize(st);
+    if (rc == 0)
+        rc = store_exec(b->s, drop.data, e);
+    buf_release(&drop);
+    if (rc < 0) {
+        buf_release(&make);
+        return -1;
+    }
+    *sql = buf_detach(&make, NULL);
+    return 0;
+}
+
+int summary_batch_rebuild(struct summary_batch *b,
+                          void (*progress)(void *ctx, double fraction),
+                          void *progress_ctx, int64_t *episodes,
+                          struct err *e)
+{
+    if (!b->bulk)
+        BUG("summary_batch_rebuild outside bulk mode");
+    *episodes = 0;
+    int64_t total = store_query_int(b->s, "SELECT count(*) FROM episode");
+    /* The rows go to a table of their own first, then into episode_summary
+     * in its key's order, its indexes made again after (sorted builds,
+     * where inserting in episode order would seek at random). */
+    char *indexes = NULL;
+    if (rebuild_drop_indexes(b, &indexes, e) < 0)
+        return -1;
+    if (store_exec(b->s, "DELETE FROM episode_summary;"
+                         " DELETE FROM outcome_row;"
+                         " DROP TABLE IF EXISTS temp.summary_rebuilt;"
+                         " CREATE TEMP TABLE summary_rebuilt AS SELECT *"
+                         " FROM episode_summary WHERE 0", e) < 0) {
+        free(indexes);
+        return -1;
+    }
+    b->rebuilding = 1;
+    struct stmt *ep = store_prepare(
+        b->s, "SELECT e.id, " SUMMARY_EPISODE_COLUMNS " FROM episode e JOIN"
+              " patient p ON p.id = e.patient_id ORDER BY e.id");
+    struct summary_stream sessions = {
+        store_prepare(b->s, "SELECT episode_id, id FROM session ORDER BY"
+                            " episode_id, started_at, id"),
+        0, 0};
+    struct summary_stream obs = {
+        store_prepare(b->s, "SELECT episode_id, " SUMMARY_OBSERVATION_COLUMNS
+                            " FROM observation ORDER BY episode_id"),
+        0, 0};
+    int64_t *ids = NULL;
+    size_t ids_alloc = 0;
+    int rc = stream_next(&sessions, e) < 0 || stream_next(&obs, e) < 0 ? -1
+                                                                        : 0;
+    while (rc == 0) {
+        int step = stmt_step(ep, e);
+        if (step <= 0) {
+            rc = step;
+            break;
+        }
+        int64_t id = stmt_int(ep, 0);
+        struct summary_data d;
+        memset(&d, 0, sizeof(d));
+        rc = summary_episode_read(ep, 1, id, &d.ep, e);
+        int on = rc == 0 ? stream_seek(&sessions, id, e) : -1;
+        while (on == 1) {
+            summary_add_session(&ids, &ids_alloc, &d.sessions,
+                                stmt_int(sessions.st, 1));
+            on = stream_next(&sessions, e) < 0 ? -1
+                                               : sessions.episode == id &&
+                                                     sessions.has;
+        }
+        size_t alloc = 0;
+        on = on < 0 ? -1 : stream_seek(&obs, id, e);
+        while (on == 1) {
+            if (summary_add_observation(&d, &alloc, ids, obs.st, 1, e) < 0) {
+                on = -1;
+                break;
+            }
+            on = stream_next(&obs, e) < 0 ? -1 : obs.episode == id && obs.has;
+        }
+        if (on < 0)
+            rc = -1;
+        if (rc == 0 && d.obs_count > 1)
+            qsort(d.obs, d.obs_count, sizeof(*d.obs), compare_observations);
+        const char *list[SUMMARY_MAX_INSTRUMENTS];
+        const char *roles[SUMMARY_MAX_INSTRUMENTS];
+        size_t count = rc == 0 ? summary_instruments(&d, list, roles) : 0;
+        for (size_t i = 0; rc == 0 && i < count; i++) {
+            struct summary_row r;
+            summary_compute(&d, list[i], roles[i], &r);
+            rc = summary_write(b, &d, &r, e);
+        }
+        summary_data_release(&d);
+        d.sessions = 0;
+        (*episodes)++;
+        if (progress && total > 0 && (*episodes & 4095) == 0)
+            progress(progress_ctx, (double)*episodes / (double)total);
+    }
+    free(ids);
+    stmt_finalize(ep);
+    stmt_finalize(sessions.st);
+    stmt_finalize(obs.st);
+    b->rebuilding = 0;
+    stmt_finalize(b->rebuild_insert);
+    b->rebuild_insert = NULL;
+    b->rebuild_params.st = NULL;
+    if (rc == 0)
+        rc = store_exec(b->s,
+                        "INSERT INTO episode_summary SELECT * FROM"
+                        " temp.summary_rebuilt ORDER BY protocol_id,"
+                        " instrument, practitioner_id, episode_id;"
+                        " DROP TABLE temp.summary_rebuilt",
+                        e);
+    if (rc == 0)
+        rc = store_exec(b->s, indexes, e);
+    free(indexes);
+    if (rc == 0)
+        rc = rebuild_compact_rows(b, e);
     return rc;
 }
 

@@ -102,6 +102,21 @@ int summary_batch_begin_bulk(struct summary_batch *b, struct err *e);
 int summary_batch_finish(struct summary_batch *b, struct err *e);
 
 /*
+ * In bulk mode, the summary rows of every episode computed again, as
+ * summary_batch_refresh() computes them one by one, but reading the
+ * episodes, their sessions and their observations in three ordered scans
+ * and writing the compact outcome rows in one statement, in their key's
+ * order: for a batch that touched a large part of the registry. Every
+ * group's generation is raised at summary_batch_finish(). progress (may be
+ * NULL) gets the fraction done now and then; *episodes the number of
+ * episodes.
+ */
+int summary_batch_rebuild(struct summary_batch *b,
+                          void (*progress)(void *ctx, double fraction),
+                          void *progress_ctx, int64_t *episodes,
+                          struct err *e);
+
+/*
  * Recomputes the rows of every episode in one transaction (for a database
  * that held episodes before the summary existed, or after the definitions
  * changed). Admins only (ERR_AUTH otherwise); audited as one "update" of

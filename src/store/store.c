@@ -140,6 +140,14 @@ fail:
     return -1;
 }
 
+void store_reset_statements(struct store *s)
+{
+    for (sqlite3_stmt *p = sqlite3_next_stmt(s->db, NULL); p;
+         p = sqlite3_next_stmt(s->db, p))
+        if (sqlite3_stmt_busy(p))
+            sqlite3_reset(p);
+}
+
 void store_prefer_scans(struct store *s)
 {
     if (s->scans)

@@ -49,6 +49,12 @@ const char *store_path(const struct store *s);
  * to 1 GiB; the rest as usual) and the page cache grows to 64 MiB. Only
  * speed changes; once per store, later calls do nothing. */
 void store_prefer_scans(struct store *s);
+
+/* Resets every statement of the connection that is part way through its
+ * rows (keeping its bindings), so that the schema may change (SQLite
+ * refuses to drop a table or an index while a read is open). For a batch
+ * at a point where none of its reads is in use. */
+void store_reset_statements(struct store *s);
 /* The schema version this binary writes (the number of migrations). */
 int store_schema_version(void);
 

@@ -117,6 +117,13 @@ expect_refused 2 "import: format: give --format csv or ndjson" ts import --kind 
 expect_refused 2 "import: file: unable to read" ts import --kind patients "$TMP/none.csv"
 expect_refused 2 "export: kind: 'widgets' is not a kind" ts export --kind widgets
 expect_refused 2 "export: format: 'xml' is not a format" ts export --kind patients --format xml
+# The rows imported (a few, for one episode: refreshed one episode at a
+# time, not by the whole-registry rebuild) left the summaries and compact
+# outcome rows that a full refresh through the schema's triggers computes.
+dump() { sqlite3 "$TOUCHSTONE_DB" "SELECT * FROM episode_summary ORDER BY episode_id, instrument; SELECT * FROM outcome_row ORDER BY group_id, practitioner_id, episode_id" | sha256sum; }
+before=$(dump)
+expect_ok ts report refresh
+assert_eq "$(dump)" "$before" "summaries and outcome rows after a refresh"
 # The batches that were refused or rolled back left the schema whole: the
 # triggers a batch drops while it keeps the outcome rows itself are there.
 assert_eq "$(sql "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'episode_summary'")" "3" "the outcome triggers after refused imports"
