@@ -237,14 +237,13 @@ int cli_fail(struct cli *c, const struct err *e)
 
 int cli_print_json(struct cli *c, json_t *doc)
 {
-    (void)c;
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                     JSON_REAL_PRECISION(10));
+    /* Streamed: a registry's report is tens of megabytes. */
+    int rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                         JSON_REAL_PRECISION(10));
     json_decref(doc);
-    if (!text)
-        die("out of memory writing JSON");
-    puts(text);
-    free(text);
+    if (rc < 0 || putchar('\n') == EOF || fflush(stdout) == EOF)
+        return cli_error(c, EXIT_FAILURE_, "output",
+                         "cannot write the JSON to standard output");
     return EXIT_OK;
 }
 

@@ -127,34 +127,47 @@ static int protect_array(json_t *array, const char *count_key,
     return count;
 }
 
-/* Whether any cell of the model's group is protected. */
-static int group_protected(json_t *cells, const json_t *model)
+/* Orders entries by group (protocol, then instrument), as the report
+ * lists both its models and its cells. */
+static int group_order(const json_t *a, const json_t *b)
 {
+    int c = strcmp(text_of(a, "protocol"), text_of(b, "protocol"));
+    return c ? c : strcmp(text_of(a, "instrument"), text_of(b, "instrument"));
+}
+
+/* Withholds each model of fewer than DISCLOSURE_MIN_CELL complete
+ * episodes whose group has a protected cell: one pass over both arrays,
+ * in the order they share. Returns the number withheld. */
+static int protect_small_models(json_t *models, json_t *cells)
+{
+    size_t ncells = json_array_size(cells), ci = 0;
+    int count = 0;
     size_t i;
-    json_t *c;
-    json_array_foreach(cells, i, c)
+    json_t *m;
+    json_array_foreach(models, i, m)
     {
-        if (same_group(c, model) && is_protected(c))
-            return 1;
+        while (ci < ncells && group_order(json_array_get(cells, ci), m) < 0)
+            ci++;
+        int hidden = 0;
+        for (size_t k = ci;
+             k < ncells && same_group(json_array_get(cells, k), m); k++)
+            hidden |= is_protected(json_array_get(cells, k));
+        json_int_t n = count_of(m, "n_complete");
+        if (hidden && n >= 0 && n < DISCLOSURE_MIN_CELL) {
+            withhold(m, model_keep);
+            count++;
+        }
     }
-    return 0;
+    return count;
 }
 
 int disclosure_protect_registry(json_t *doc)
 {
     json_t *models = json_object_get(doc, "models");
     json_t *cells = json_object_get(doc, "cells");
-    int count = 0;
+    int count = protect_small_models(models, cells);
     size_t i;
     json_t *m;
-    json_array_foreach(models, i, m)
-    {
-        json_int_t n = count_of(m, "n_complete");
-        if (n >= 0 && n < DISCLOSURE_MIN_CELL && group_protected(cells, m)) {
-            withhold(m, model_keep);
-            count++;
-        }
-    }
     count += protect_array(cells, "n", models);
     count += protect_array(json_object_get(doc, "incomplete"), "total",
                            models);
