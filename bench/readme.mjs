@@ -58,7 +58,7 @@ p(`| Import ${int(rows)} observations from CSV | ${fmt(ti)} s = ${int(rows / ti)
   `sqlite3 \`.import\` (no validation): ${fmt(si)} s = ${int(rows / si)} rows/s, ${r.import_sqlite3_mb} MB | ` +
   `${fmt(si / ti)}× | ≥ 500,000 rows/s and no slower than \`.import\` | ${yes(rows / ti >= 500000 && ti <= si)} |`);
 const tr = num("report_touchstone_seconds"), sr = num("report_sqlite3_seconds"), dr = num("report_duckdb_seconds");
-p(`| Registry report, ${int(num("report_cells"))} cells (\`report registry --json\`) | ${fmt(tr)} s, ${r.report_touchstone_mb} MB | ` +
+p(`| Registry report, ${int(num("report_cells"))} cells (\`report registry --json\`; the SQL agrees on ${r.report_sql_agree || "?"} cells) | ${fmt(tr)} s, ${r.report_touchstone_mb} MB | ` +
   `the same aggregates in SQL, sqlite3: ${fmt(sr)} s, ${r.report_sqlite3_mb} MB | ${fmt(sr / tr, 1)}× | < 1 s and ≥ 10× | ${yes(tr < 1 && sr / tr >= 10)} |`);
 p(`| (same) | | DuckDB on the CSV export: ${fmt(dr)} s per query (+ ${r.report_duckdb_load_seconds} s to load the CSV), ${r.report_duckdb_mb} MB | ` +
   `${fmt(dr / tr, 2)}× | faster than DuckDB | ${yes(tr < dr)} |`);
