@@ -106,10 +106,13 @@ int summary_batch_finish(struct summary_batch *b, struct err *e);
  * summary_batch_refresh() computes them one by one, but reading the
  * episodes, their sessions and their observations in three ordered scans
  * and writing the compact outcome rows in one statement, in their key's
- * order: for a batch that touched a large part of the registry. Every
- * group's generation is raised at summary_batch_finish(). progress (may be
- * NULL) gets the fraction done now and then; *episodes the number of
- * episodes.
+ * order: for a batch that touched a large part of the registry. It drops
+ * episode_summary's indexes and makes them again (inside the
+ * transaction), so it first resets every statement of the connection that
+ * is part way through its rows (store_reset_statements): call it where no
+ * read of the caller's is in progress. Every group's generation is raised
+ * at summary_batch_finish(). progress (may be NULL) gets the fraction done
+ * now and then; *episodes the number of episodes.
  */
 int summary_batch_rebuild(struct summary_batch *b,
                           void (*progress)(void *ctx, double fraction),
