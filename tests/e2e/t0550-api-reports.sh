@@ -15,15 +15,7 @@ serve_start
 
 # as ROLE METHOD PATH: one request by curl with ROLE's cookie jar; sets
 # STATUS and OUT.
-declare -A jar
-login_as() {
-  jar[$1]="$TMP/jar.$1"
-  local code
-  code=$(curl -sS -o "$TMP/body" -w '%{http_code}' -c "${jar[$1]}" \
-    -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$2\",\"password\":\"$3\"}" "${URL}api/v1/session")
-  assert_eq "$code" 201 "login of $1"
-}
+declare -A jar csrf
 login_as admin admin@demo.example touchstone-demo
 login_as therapist therapist@demo.example touchstone-demo
 login_as therapist-b therapist-b@demo.example "$PASSWORD"

@@ -62,15 +62,6 @@ expect_ok ts verify "$TMP/a.json"
 # Over the server.
 serve_start
 declare -A jar csrf
-login_as() {
-  jar[$1]="$TMP/jar.$1"
-  local code
-  code=$(curl -sS -o "$TMP/body" -w '%{http_code}' -c "${jar[$1]}" \
-    -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$2\",\"password\":\"$3\"}" "${URL}api/v1/session")
-  assert_eq "$code" 201 "login of $1"
-  OUT=$(cat "$TMP/body"); csrf[$1]=$(json 'this.csrf_token')
-}
 login_as admin admin@demo.example touchstone-demo
 login_as therapist therapist@demo.example touchstone-demo
 login_as therapist-b therapist-b@demo.example "$PASSWORD"

@@ -67,6 +67,19 @@ add_user() {
   expect_ok ts user add --email "$1" --role "$2" --password-file "$TMP/pw" "${extra[@]}"
 }
 
+# login_as NAME EMAIL PASSWORD: logs in through the API with a cookie jar
+# of its own, kept in jar[NAME], and its CSRF token in csrf[NAME] (the
+# caller declares: declare -A jar csrf).
+login_as() {
+  jar[$1]="$TMP/jar.$1"
+  local code
+  code=$(curl -sS -o "$TMP/body" -w '%{http_code}' -c "${jar[$1]}" \
+    -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$2\",\"password\":\"$3\"}" "${URL}api/v1/session")
+  assert_eq "$code" 201 "login of $1"
+  OUT=$(cat "$TMP/body"); csrf[$1]=$(json 'this.csrf_token')
+}
+
 # serve_start: starts `touchstone serve` on a free loopback port in the
 # background; sets URL and SERVER_PID. serve_stop sends SIGTERM and
 # checks a clean exit.
