@@ -216,8 +216,8 @@ struct bulk {
     struct summary_batch *summaries;
     int64_t current;
     int64_t episodes_before; /* in the registry when the batch began */
-    unsigned char *refreshed;
-    size_t refreshed_bytes;
+    unsigned char *touched_bits;
+    size_t touched_bytes;
     int64_t *touched;
     size_t ntouched, alloc_touched; /* a write failed halfway: the batch may only roll back */
     /* The settings to restore. */
@@ -317,7 +317,7 @@ static void bulk_free(struct bulk *b)
     free(b->sessions);
     free(b->scopes);
     free(b->touched);
-    free(b->refreshed);
+    free(b->touched_bits);
     summary_batch_free(b->summaries);
     free(b);
 }
@@ -570,18 +570,18 @@ static void note_touched(struct bulk *b, int64_t episode_id)
     if (episode_id < TOUCHED_BITSET_MAX_ID) {
         size_t byte = (size_t)(episode_id >> 3);
         unsigned char bit = (unsigned char)(1u << (episode_id & 7));
-        if (byte >= b->refreshed_bytes) {
-            size_t n = b->refreshed_bytes ? b->refreshed_bytes : 4096;
+        if (byte >= b->touched_bytes) {
+            size_t n = b->touched_bytes ? b->touched_bytes : 4096;
             while (n <= byte)
                 n *= 2;
-            b->refreshed = xrealloc(b->refreshed, n);
-            memset(b->refreshed + b->refreshed_bytes, 0,
-                   n - b->refreshed_bytes);
-            b->refreshed_bytes = n;
+            b->touched_bits = xrealloc(b->touched_bits, n);
+            memset(b->touched_bits + b->touched_bytes, 0,
+                   n - b->touched_bytes);
+            b->touched_bytes = n;
         }
-        if (b->refreshed[byte] & bit)
+        if (b->touched_bits[byte] & bit)
             return;
-        b->refreshed[byte] |= bit;
+        b->touched_bits[byte] |= bit;
     }
     if (b->ntouched == b->alloc_touched) {
         b->alloc_touched = b->alloc_touched ? 2 * b->alloc_touched : 1024;
@@ -606,14 +606,12 @@ static int summaries_of(struct bulk *b, struct err *e)
 }
 
 /* A row of episode_id was written. */
-static int touch(struct bulk *b, int64_t episode_id, struct err *e)
+static void touch(struct bulk *b, int64_t episode_id)
 {
-    (void)e;
     if (episode_id == b->current)
-        return 0;
+        return;
     b->current = episode_id;
     note_touched(b, episode_id);
-    return 0;
 }
 
 static int compare_ids(const void *x, const void *y)
@@ -906,8 +904,7 @@ int bulk_add_episode(struct bulk *b, int64_t id, const struct episode_new *in,
     record_copy(c->protocol_id, sizeof(c->protocol_id), in->protocol_id);
     record_copy(c->started_on, sizeof(c->started_on), in->started_on);
     record_copy(c->ended_on, sizeof(c->ended_on), ended_on);
-    if (touch(b, new_id, e) < 0)
-        return -1;
+    touch(b, new_id);
     if (out_id)
         *out_id = new_id;
     return 0;
@@ -978,8 +975,7 @@ int bulk_add_session(struct bulk *b, int64_t id, const struct session_new *in,
     r->id = new_id;
     r->episode_id = in->episode_id;
     memcpy(r->started_at, started_at, sizeof(r->started_at));
-    if (touch(b, in->episode_id, e) < 0)
-        return -1;
+    touch(b, in->episode_id);
     if (out_id)
         *out_id = new_id;
     return 0;
@@ -1066,8 +1062,7 @@ static int observation_store(struct bulk *b, int64_t id,
     if (new_id > b->max_id[BULK_OBSERVATIONS])
         b->max_id[BULK_OBSERVATIONS] = new_id;
     b->count[BULK_OBSERVATIONS]++;
-    if (touch(b, in->episode_id, e) < 0)
-        return -1;
+    touch(b, in->episode_id);
     if (out_id)
         *out_id = new_id;
     return 0;
