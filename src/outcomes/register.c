@@ -227,12 +227,12 @@ int register_revoke(struct store *s, const struct actor *caller,
                      "certificate '%s' was revoked already, at %s", id,
                      c.revoked_at);
     if (rc == 1) {
-        char now[CLOCK_INSTANT_LEN];
-        clock_format_instant(clock_now(), now);
+        clock_format_instant(clock_now(), c.revoked_at);
+        copy(c.revoked_reason, sizeof(c.revoked_reason), reason);
         struct stmt *st = store_prepare(
             s, "UPDATE certificate SET revoked_at = :at, revoked_reason ="
                " :reason WHERE id = :id");
-        stmt_bind_text(st, ":at", now);
+        stmt_bind_text(st, ":at", c.revoked_at);
         stmt_bind_text(st, ":reason", reason);
         stmt_bind_text(st, ":id", id);
         rc = stmt_step(st, e);
@@ -244,8 +244,6 @@ int register_revoke(struct store *s, const struct actor *caller,
         rc = audit_append(s, caller, "update", "certificate",
                           c.practitioner_id, 0, outcome, e);
     }
-    if (rc == 0)
-        rc = row_by_id(s, id, &c, NULL, e) == 1 ? 0 : -1;
     if (rc < 0 || store_commit(s, e) < 0) {
         store_rollback(s);
         return -1;
