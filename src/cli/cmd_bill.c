@@ -1,7 +1,7 @@
 /* touchstone bill: superbills of a session or an episode. */
 #include "cli/cli.h"
 #include "core/util.h"
-#include "docs/superbill.h"
+#include "documents/superbill.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 /* touchstone demo: a synthetic clinic to explore. */
-#include "cli/bulk.h"
+#include "cli/import_export.h"
 #include "cli/cli.h"
 #include "record/clinic.h"
 #include "record/clinic_key.h"
-#include "record/demo.h"
+#include "synth/demo.h"
 #include "record/practitioner.h"
-#include "record/registry_gen.h"
+#include "synth/registry_gen.h"
 #include "record/user.h"
 
 #include <errno.h>

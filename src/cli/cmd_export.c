@@ -9,12 +9,12 @@
  * To add a verb, add a row to export_verbs; to give the options form,
  * point export_options_form at its function.
  */
-#include "cli/bulk.h"
+#include "cli/import_export.h"
 #include "cli/cli.h"
 #include "core/util.h"
 #include "catalog/catalog.h"
-#include "docs/fhir.h"
-#include "docs/registry_export.h"
+#include "documents/fhir.h"
+#include "documents/registry_export.h"
 
 #include <stdio.h>
 #include <string.h>

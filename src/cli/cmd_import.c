@@ -9,9 +9,9 @@
  * To add a verb, add a row to import_verbs; to give the options form,
  * point import_options_form at its function.
  */
-#include "cli/bulk.h"
+#include "cli/import_export.h"
 #include "cli/cli.h"
-#include "docs/fhir.h"
+#include "documents/fhir.h"
 
 #include <stdio.h>
 #include <stdlib.h>

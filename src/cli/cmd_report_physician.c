@@ -1,7 +1,7 @@
 /* touchstone report physician: the progress report as HTML and PDF. */
 #include "cli/report_physician.h"
 #include "core/util.h"
-#include "docs/physician_report.h"
+#include "documents/physician_report.h"
 
 #include <errno.h>
 #include <fcntl.h>

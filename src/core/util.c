@@ -1,6 +1,7 @@
 #include "core/util.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,27 @@ void *xrealloc(void *p, size_t n)
     if (!q)
         die("out of memory allocating %zu bytes", n);
     return q;
+}
+
+void *xreallocarray(void *p, size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size)
+        die("size overflow allocating %zu x %zu bytes", count, size);
+    return xrealloc(p, count * size);
+}
+
+void *alloc_grow(void *items, size_t need, size_t *alloc, size_t size)
+{
+    if (need <= *alloc)
+        return items;
+    size_t grown = *alloc < 16 ? 16 : *alloc + *alloc / 2;
+    if (grown < *alloc) /* wrapped */
+        grown = SIZE_MAX;
+    if (grown < need)
+        grown = need;
+    items = xreallocarray(items, grown, size);
+    *alloc = grown;
+    return items;
 }
 
 char *xstrdup(const char *s)

@@ -10,6 +10,18 @@
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
+/* Resizes p to count items of size bytes each; dies when count * size
+ * overflows a size_t, or on out of memory. */
+void *xreallocarray(void *p, size_t count, size_t size);
+/*
+ * Makes room for at least need items in items, whose capacity is *alloc:
+ * grows it by half again (at least to 16, and at least to need), updating
+ * *alloc, and returns the array (moved or not). Dies on size overflow or
+ * out of memory. Use ALLOC_GROW, which takes the item size from the array.
+ */
+void *alloc_grow(void *items, size_t need, size_t *alloc, size_t size);
+#define ALLOC_GROW(array, need, alloc)                                        \
+    ((array) = alloc_grow((array), (need), &(alloc), sizeof(*(array))))
 /* Allocates a copy of s (NULL stays NULL). */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);

@@ -267,7 +267,7 @@ const char *const store_migrations[] = {
     ");",
     /* 6: patients' identifiers in other systems (an EHR's medical record
      * number, ...), by which an imported FHIR Patient is matched to the
-     * patient already in the record (src/docs/fhir.h). */
+     * patient already in the record (src/documents/fhir.h). */
     "CREATE TABLE patient_identifier ("
     "  id INTEGER PRIMARY KEY,"
     "  patient_id INTEGER NOT NULL REFERENCES patient(id),"

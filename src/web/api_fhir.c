@@ -8,7 +8,7 @@
 #include "core/clock.h"
 #include "core/number.h"
 #include "core/util.h"
-#include "docs/fhir.h"
+#include "documents/fhir.h"
 #include "web/handlers.h"
 
 #include <ctype.h>

@@ -1,4 +1,4 @@
-/* The patient's progress chart (docs/physician_report.h's chart: the
+/* The patient's progress chart (documents/physician_report.h's chart: the
  * instrument's scores per session and at follow-ups, the baseline, the
  * MCID band and the responder line; other instruments selectable) and the
  * physician's progress report (physician_report_html) shown inside the
@@ -7,7 +7,7 @@
 #include "catalog/catalog.h"
 #include "catalog/instrument.h"
 #include "core/util.h"
-#include "docs/physician_report.h"
+#include "documents/physician_report.h"
 #include "outcomes/report.h"
 #include "record/episode.h"
 #include "web/handlers.h"
@@ -226,7 +226,7 @@ int page_report(struct web_ctx *w)
                 "clean report.</span></div>\n",
                 (long long)id, (long long)id);
     html_raw(b, "<article class=\"report\">\n");
-    /* The report escaped every value it holds (docs/physician_report.h). */
+    /* The report escaped every value it holds (documents/physician_report.h). */
     buf_add(b, body, len);
     html_raw(b, "</article>\n");
     page_end(w);

@@ -19,7 +19,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "docs/bill.h"
+#include "documents/bill.h"
 
 static struct bill_line L(const char *code, int minutes)
 {

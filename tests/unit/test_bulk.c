@@ -6,9 +6,9 @@
 
 #include <stdarg.h>
 
-#include "docs/tabular.h"
+#include "documents/tabular.h"
 #include "record/bulk.h"
-#include "record/registry_gen.h"
+#include "synth/registry_gen.h"
 #include "record/summary.h"
 
 TestSuite(tabular);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "docs/deid.h"
+#include "documents/deid.h"
 
 Test(deid, zip_to_three_digits)
 {

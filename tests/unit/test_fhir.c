@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "docs/fhir.h"
+#include "documents/fhir.h"
 #include "record/actor.h"
 
 TestSuite(fhir, .init = setup, .fini = teardown);

@@ -9,11 +9,11 @@
 
 #include <jansson.h>
 
-#include "docs/html_escape.h"
-#include "docs/physician_report.h"
-#include "docs/registry_export.h"
-#include "docs/superbill.h"
-#include "docs/svg_chart.h"
+#include "documents/html_escape.h"
+#include "documents/physician_report.h"
+#include "documents/registry_export.h"
+#include "documents/superbill.h"
+#include "documents/svg_chart.h"
 
 TestSuite(superbill, .init = setup, .fini = teardown);
 TestSuite(render);

@@ -1,6 +1,6 @@
 /* A server-side SVG line chart (svg_chart.h). */
-#include "docs/svg_chart.h"
-#include "docs/html_escape.h"
+#include "documents/svg_chart.h"
+#include "documents/html_escape.h"
 
 #include <math.h>
 #include <stdatomic.h>

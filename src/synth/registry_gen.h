@@ -19,8 +19,8 @@
  * rules. Generation is one transaction with the database tuned for it
  * (bulk_options.fast).
  */
-#ifndef TS_RECORD_REGISTRY_GEN_H
-#define TS_RECORD_REGISTRY_GEN_H
+#ifndef TS_SYNTH_REGISTRY_GEN_H
+#define TS_SYNTH_REGISTRY_GEN_H
 
 #include <stdint.h>
 

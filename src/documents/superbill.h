@@ -20,8 +20,8 @@
  * Ownership: superbill_for_* fill a struct superbill the caller frees with
  * superbill_release(). The writers append to a struct buf.
  */
-#ifndef TS_DOCS_SUPERBILL_H
-#define TS_DOCS_SUPERBILL_H
+#ifndef TS_DOCUMENTS_SUPERBILL_H
+#define TS_DOCUMENTS_SUPERBILL_H
 
 #include <jansson.h>
 #include <stddef.h>
@@ -29,7 +29,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
-#include "docs/bill.h"
+#include "documents/bill.h"
 #include "record/actor.h"
 #include "record/episode.h"
 #include "record/patient.h"

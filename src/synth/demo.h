@@ -13,8 +13,8 @@
  * complete low-back-pain episodes where most patients improve beyond the
  * MCID and keep it; the others have fewer episodes or weaker courses.
  */
-#ifndef TS_RECORD_DEMO_H
-#define TS_RECORD_DEMO_H
+#ifndef TS_SYNTH_DEMO_H
+#define TS_SYNTH_DEMO_H
 
 #include <stdint.h>
 

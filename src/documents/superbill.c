@@ -1,8 +1,8 @@
 /* Superbills from the record (superbill.h, docs/billing.md). */
-#include "docs/superbill.h"
+#include "documents/superbill.h"
 #include "catalog/catalog.h"
 #include "core/util.h"
-#include "docs/html_escape.h"
+#include "documents/html_escape.h"
 #include "record/clinic.h"
 #include "record/scope.h"
 #include "record/session.h"

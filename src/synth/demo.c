@@ -1,10 +1,10 @@
-#include "record/demo.h"
+#include "synth/demo.h"
 #include "record/access.h"
 #include "catalog/catalog.h"
 #include "record/audit.h"
 #include "record/fidelity.h"
 #include "record/internal.h"
-#include "record/random.h"
+#include "synth/random.h"
 #include "record/scope.h"
 #include "core/util.h"
 

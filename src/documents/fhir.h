@@ -20,8 +20,8 @@
  * Ownership: every json_t * returned is a new reference the caller
  * json_decref()s. Nothing here prints.
  */
-#ifndef TS_DOCS_FHIR_H
-#define TS_DOCS_FHIR_H
+#ifndef TS_DOCUMENTS_FHIR_H
+#define TS_DOCUMENTS_FHIR_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* HIPAA Safe Harbor field transforms (see deid.h and docs/certificates.md
  * for the data the certificates hash). */
-#include "docs/deid.h"
+#include "documents/deid.h"
 #include "core/clock.h"
 #include "core/util.h"
 

@@ -25,8 +25,8 @@
  * Ownership: the export appends to a struct buf; nothing else outlives
  * the call.
  */
-#ifndef TS_DOCS_REGISTRY_EXPORT_H
-#define TS_DOCS_REGISTRY_EXPORT_H
+#ifndef TS_DOCUMENTS_REGISTRY_EXPORT_H
+#define TS_DOCUMENTS_REGISTRY_EXPORT_H
 
 #include <stddef.h>
 

@@ -23,8 +23,8 @@
  *
  * Nothing here allocates: results are plain structs the caller owns.
  */
-#ifndef TS_DOCS_BILL_H
-#define TS_DOCS_BILL_H
+#ifndef TS_DOCUMENTS_BILL_H
+#define TS_DOCUMENTS_BILL_H
 
 #include "core/err.h"
 

@@ -1,10 +1,10 @@
 /* FHIR R4 export of one patient's record (fhir.h, docs/fhir.md). */
-#include "docs/fhir.h"
+#include "documents/fhir.h"
 #include "catalog/catalog.h"
 #include "catalog/instrument.h"
 #include "core/clock.h"
 #include "core/util.h"
-#include "docs/bill.h"
+#include "documents/bill.h"
 #include "record/episode.h"
 #include "record/patient.h"
 #include "record/practitioner.h"

@@ -5,8 +5,8 @@
  * long commands (import, export, demo at registry scale) draw on stderr
  * when it is a terminal.
  */
-#ifndef TS_CLI_BULK_H
-#define TS_CLI_BULK_H
+#ifndef TS_CLI_IMPORT_EXPORT_H
+#define TS_CLI_IMPORT_EXPORT_H
 
 #include <stdint.h>
 

@@ -21,8 +21,8 @@
  * "episode") when the caller may not see the episode. Every value from
  * the record is escaped.
  */
-#ifndef TS_DOCS_PHYSICIAN_REPORT_H
-#define TS_DOCS_PHYSICIAN_REPORT_H
+#ifndef TS_DOCUMENTS_PHYSICIAN_REPORT_H
+#define TS_DOCUMENTS_PHYSICIAN_REPORT_H
 
 #include <stdint.h>
 

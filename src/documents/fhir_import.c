@@ -1,5 +1,5 @@
 /* FHIR R4 import of a referral bundle (fhir.h, docs/fhir.md). */
-#include "docs/fhir.h"
+#include "documents/fhir.h"
 #include "core/number.h"
 #include "core/util.h"
 #include "record/access.h"

@@ -1,4 +1,4 @@
-#include "docs/tabular.h"
+#include "documents/tabular.h"
 #include "core/util.h"
 
 #include <csv.h>

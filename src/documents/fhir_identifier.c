@@ -1,5 +1,5 @@
 /* Patients' identifiers in other systems (fhir.h). */
-#include "docs/fhir.h"
+#include "documents/fhir.h"
 #include "core/clock.h"
 #include "core/util.h"
 #include "record/access.h"

@@ -1,7 +1,7 @@
 /* The options forms of touchstone import and export: whole tables as CSV
  * or NDJSON (docs/import-export.md). */
-#include "cli/bulk.h"
-#include "docs/tabular.h"
+#include "cli/import_export.h"
+#include "documents/tabular.h"
 #include "record/actor.h"
 #include "record/bulk.h"
 #include "core/util.h"

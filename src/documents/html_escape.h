@@ -7,8 +7,8 @@
  *
  * Everything appends to a struct buf and allocates only through it.
  */
-#ifndef TS_DOCS_HTML_ESCAPE_H
-#define TS_DOCS_HTML_ESCAPE_H
+#ifndef TS_DOCUMENTS_HTML_ESCAPE_H
+#define TS_DOCUMENTS_HTML_ESCAPE_H
 
 #include "core/buf.h"
 

@@ -1,11 +1,11 @@
-#include "record/registry_gen.h"
+#include "synth/registry_gen.h"
 #include "catalog/catalog.h"
 #include "catalog/instrument.h"
 #include "record/access.h"
 #include "record/bulk.h"
 #include "record/fidelity.h"
 #include "record/internal.h"
-#include "record/random.h"
+#include "synth/random.h"
 #include "record/scope.h"
 #include "core/util.h"
 

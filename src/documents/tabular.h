@@ -23,8 +23,8 @@
  * Ownership: the pointers in a struct tabular_row belong to the reader and
  * are valid only during the callback.
  */
-#ifndef TS_DOCS_TABULAR_H
-#define TS_DOCS_TABULAR_H
+#ifndef TS_DOCUMENTS_TABULAR_H
+#define TS_DOCUMENTS_TABULAR_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -3,8 +3,8 @@
  * the same seed gives the same sequence on every machine. Not for secrets
  * (use libsodium for those).
  */
-#ifndef TS_RECORD_RANDOM_H
-#define TS_RECORD_RANDOM_H
+#ifndef TS_SYNTH_RANDOM_H
+#define TS_SYNTH_RANDOM_H
 
 #include <stdint.h>
 

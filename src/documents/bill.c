@@ -4,7 +4,7 @@
  * "Counting Minutes for Timed Codes in 15 Minute Units"; the worked
  * examples of /work/shared/domain/codes.md. See docs/billing.md.
  */
-#include "docs/bill.h"
+#include "documents/bill.h"
 #include "core/util.h"
 
 #include <ctype.h>

@@ -1,4 +1,4 @@
-#include "docs/html_escape.h"
+#include "documents/html_escape.h"
 #include "core/util.h"
 
 #include <stdarg.h>

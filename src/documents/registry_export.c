@@ -1,8 +1,8 @@
 /* The de-identified registry export (registry_export.h, docs/exports.md). */
-#include "docs/registry_export.h"
+#include "documents/registry_export.h"
 #include "core/clock.h"
 #include "core/util.h"
-#include "docs/deid.h"
+#include "documents/deid.h"
 #include "outcomes/report.h"
 #include "record/access.h"
 #include "record/audit.h"

@@ -20,8 +20,8 @@
  *
  * Nothing here allocates except through the output buffer.
  */
-#ifndef TS_DOCS_SVG_CHART_H
-#define TS_DOCS_SVG_CHART_H
+#ifndef TS_DOCUMENTS_SVG_CHART_H
+#define TS_DOCUMENTS_SVG_CHART_H
 
 #include <stddef.h>
 

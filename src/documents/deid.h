@@ -17,8 +17,8 @@
  * Names, contact details, free text and the other identifiers are simply
  * never exported: that is the exporter's job, not a transform's.
  */
-#ifndef TS_DOCS_DEID_H
-#define TS_DOCS_DEID_H
+#ifndef TS_DOCUMENTS_DEID_H
+#define TS_DOCUMENTS_DEID_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* FHIR helpers shared by export, import and the server (fhir.h). */
-#include "docs/fhir.h"
+#include "documents/fhir.h"
 #include "record/clinic_key.h"
 
 #include <sodium.h>

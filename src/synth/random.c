@@ -1,4 +1,4 @@
-#include "record/random.h"
+#include "synth/random.h"
 
 #include <math.h>
 
