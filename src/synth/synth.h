@@ -5,7 +5,8 @@
  * drawn from its protocol's plan, and the start of a generated batch.
  *
  * Both write through the validated batch insert (record/bulk.h), so every
- * generated row passes the record's rules. Nothing here allocates.
+ * generated row passes the record's rules. Nothing here allocates but
+ * synth_begin (the batch).
  */
 #ifndef TS_SYNTH_SYNTH_H
 #define TS_SYNTH_SYNTH_H
