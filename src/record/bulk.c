@@ -208,6 +208,7 @@ struct bulk {
     char now[CLOCK_INSTANT_LEN];
     int fast;
     const char *audit_action;
+    const char *audit_record_type; /* NULL: one entry per kind */
     void (*progress)(void *ctx, double fraction);
     void *progress_ctx;
     int broken;
@@ -341,6 +342,7 @@ int bulk_begin(struct store *s, const struct actor *caller,
     b->audit_action = options && options->audit_action
                           ? options->audit_action
                           : "import";
+    b->audit_record_type = options ? options->audit_record_type : NULL;
     b->episodes = xcalloc(CACHE_SIZE, sizeof(*b->episodes));
     b->sessions = xcalloc(CACHE_SIZE, sizeof(*b->sessions));
     b->scopes = xcalloc(SCOPE_CACHE_SIZE, sizeof(*b->scopes));
@@ -1467,7 +1469,11 @@ int bulk_commit(struct bulk *b, struct err *e)
         rc = refresh_summaries(b, e);
     if (rc == 0)
         rc = summary_batch_finish(b->summaries, e);
-    for (int k = 0; rc == 0 && k < BULK_KIND_COUNT; k++) {
+    if (rc == 0 && b->audit_record_type)
+        rc = audit_append(b->s, b->caller, b->audit_action,
+                          b->audit_record_type, 0, 0, "ok", e);
+    for (int k = 0; rc == 0 && !b->audit_record_type && k < BULK_KIND_COUNT;
+         k++) {
         if (!b->count[k])
             continue;
         char outcome[64];

@@ -101,6 +101,10 @@ struct bulk_options {
     int fast;
     /* The audit entries' action: NULL is "import". */
     const char *audit_action;
+    /* Non-NULL: one audit entry for the whole batch instead of one per
+     * kind, with this record type and outcome "ok" (the demo clinic:
+     * "demo"). */
+    const char *audit_record_type;
     /* Called now and then while bulk_commit() refreshes the outcome
      * summaries, with the share done; may be NULL. */
     void (*progress)(void *ctx, double fraction);

@@ -12,6 +12,9 @@
  * follow-ups 4 weeks after discharge. One therapist has more than 25
  * complete low-back-pain episodes where most patients improve beyond the
  * MCID and keep it; the others have fewer episodes or weaker courses.
+ *
+ * Rows go through the validated batch insert (record/bulk.h), so the
+ * record's rules apply to every one of them.
  */
 #ifndef TS_SYNTH_DEMO_H
 #define TS_SYNTH_DEMO_H

@@ -1,13 +1,12 @@
 #include "synth/registry_gen.h"
 #include "catalog/catalog.h"
 #include "catalog/instrument.h"
+#include "core/util.h"
 #include "record/access.h"
 #include "record/bulk.h"
-#include "record/fidelity.h"
-#include "record/internal.h"
-#include "synth/random.h"
 #include "record/scope.h"
-#include "core/util.h"
+#include "synth/random.h"
+#include "synth/synth.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -38,22 +37,6 @@ static const struct {
     {"bronchial-asthma", 0.005}, {"immune-support", 0.005},
     {"hypertension", 0.01},     {"circulation", 0.01},
     {"sports", 0.03},
-};
-
-static const char *const first_names[] = {
-    "Alder", "Briar", "Cove", "Dune", "Ember", "Fern", "Gale", "Heath",
-    "Isle", "Juniper", "Kestrel", "Lark", "Moss", "North", "Onyx", "Pike",
-    "Quill", "Rowan", "Sable", "Tarn", "Umber", "Vale", "Wren", "Yarrow",
-    "Aspen", "Birch", "Cedar", "Delta", "Echo", "Flint", "Grove", "Hollis",
-};
-static const char *const last_names[] = {
-    "Testwell", "Samplesby", "Mockridge", "Fauxley", "Placeholt", "Synthby",
-    "Fictor", "Examplar", "Dummett", "Pretendo", "Notreal", "Madeupton",
-    "Stubworth", "Figmont", "Draftley", "Proxim",
-};
-static const char *const specialties[] = {
-    "Family medicine", "Physical medicine and rehabilitation", "Neurology",
-    "Internal medicine", "Orthopaedics", "Obstetrics",
 };
 
 /* A therapist of the registry and their habits. */
@@ -89,22 +72,6 @@ struct gen {
     struct gen_pool *pools;      /* per protocol */
     int64_t rows;
 };
-
-static double clamp(double v, double lo, double hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
-
-static void date_text(long days, char out[CLOCK_DATE_LEN])
-{
-    clock_format_date(days, out);
-}
-
-static void instant_text(long days, int minute_of_day,
-                         char out[CLOCK_INSTANT_LEN])
-{
-    clock_format_instant((time_t)days * 86400 + minute_of_day * 60, out);
-}
 
 /* The index of the first cumulative weight above a uniform draw. */
 static int draw_cumulative(struct prng *r, const double *cumulative, int n)
@@ -157,14 +124,10 @@ static void plan_protocols(struct gen *g)
 static int add_training(struct gen *g, int t, const struct protocol *p,
                         double hours)
 {
-    char completed[CLOCK_DATE_LEN];
-    date_text(g->today - prng_range(&g->r, 400, 5000), completed);
-    struct training_new tr = {
-        .practitioner_id = g->therapists[t].id, .protocol_id = p->id,
-        .hours = hours, .completed_on = completed,
-        .provider = "Registry School of Medical Massage (synthetic)",
-    };
-    if (bulk_add_training(g->b, 0, &tr, NULL, NULL, g->e) < 0)
+    if (synth_add_training(g->b, g->therapists[t].id, p->id, hours,
+                           g->today - prng_range(&g->r, 400, 5000),
+                           "Registry School of Medical Massage (synthetic)",
+                           g->e) < 0)
         return -1;
     g->sum->training++;
     return 0;
@@ -181,10 +144,10 @@ static int protocol_index(struct gen *g, const struct protocol *p)
 static void pool_add(struct gen *g, int protocol, int t)
 {
     struct gen_pool *pool = &g->pools[protocol];
-    pool->therapist = xrealloc(pool->therapist,
-                               (size_t)(pool->count + 1) * sizeof(int));
-    pool->cumulative = xrealloc(pool->cumulative,
-                                (size_t)(pool->count + 1) * sizeof(double));
+    pool->therapist = xreallocarray(pool->therapist, (size_t)pool->count + 1,
+                                    sizeof(*pool->therapist));
+    pool->cumulative = xreallocarray(
+        pool->cumulative, (size_t)pool->count + 1, sizeof(*pool->cumulative));
     pool->therapist[pool->count] = t;
     pool->cumulative[pool->count] =
         (pool->count ? pool->cumulative[pool->count - 1] : 0) +
@@ -216,9 +179,11 @@ static int add_practitioners(struct gen *g)
     for (long t = 0; t < n; t++) {
         struct gen_therapist *th = &g->therapists[t];
         char name[96], license[32], email[64];
-        snprintf(name, sizeof(name), "%s %s %ld (synthetic)",
-                 first_names[prng_range(&g->r, 0, ARRAY_SIZE(first_names) - 1)],
-                 last_names[prng_range(&g->r, 0, ARRAY_SIZE(last_names) - 1)],
+        const char *last =
+            synth_pick(&g->r, synth_last_names, SYNTH_LAST_NAME_COUNT);
+        const char *first =
+            synth_pick(&g->r, synth_first_names, SYNTH_FIRST_NAME_COUNT);
+        snprintf(name, sizeof(name), "%s %s %ld (synthetic)", first, last,
                  t + 1);
         snprintf(license, sizeof(license), "SYN-LMT-%06ld", t + 1);
         snprintf(email, sizeof(email), "therapist%ld@registry.invalid", t + 1);
@@ -231,8 +196,8 @@ static int add_practitioners(struct gen *g)
         g->sum->practitioners++;
         /* Habits: most therapists near the middle, one in twenty markedly
          * better. */
-        th->effect = prng_normal(&g->r, 0, 0.07) +
-                     (prng_uniform(&g->r) < 0.05 ? 0.15 : 0);
+        th->effect = prng_normal(&g->r, 0, 0.07);
+        th->effect += prng_uniform(&g->r) < 0.05 ? 0.15 : 0;
         th->sustain = 0.6 + 0.35 * prng_uniform(&g->r);
         th->followup = 0.35 + 0.5 * prng_uniform(&g->r);
         th->fidelity = 0.85 + 0.15 * prng_uniform(&g->r);
@@ -280,8 +245,8 @@ static size_t responses(struct gen *g, const struct instrument *in, double s,
     if (in->method == METHOD_BP) {
         double systolic = round(112 + 58 * s + prng_normal(&g->r, 0, 6));
         double diastolic = round(70 + 26 * s + prng_normal(&g->r, 0, 4));
-        items[0] = clamp(systolic, 90, 220);
-        items[1] = clamp(diastolic, 50, items[0] - 20);
+        items[0] = synth_clamp(systolic, 90, 220);
+        items[1] = synth_clamp(diastolic, 50, items[0] - 20);
         return 2;
     }
     int better = in->direction == DIRECTION_HIGHER_BETTER;
@@ -290,14 +255,14 @@ static size_t responses(struct gen *g, const struct instrument *in, double s,
         if (!in->integer_items && hi > 5)
             hi = 3; /* PVR: device units around the seed's 0.8-1.6 */
         double v = better ? hi - s * (hi - lo) : lo + s * (hi - lo);
-        v = clamp(v, lo, hi);
+        v = synth_clamp(v, lo, hi);
         *value = in->integer_items ? round(v) : round(v * 100) / 100;
         return 0;
     }
     int n = in->item_count_min < in->item_count ? in->item_count_min
                                                  : in->item_count;
     for (int i = 0; i < n; i++) {
-        double si = clamp(s + prng_normal(&g->r, 0, 0.12), 0, 1);
+        double si = synth_clamp(s + prng_normal(&g->r, 0, 0.12), 0, 1);
         if (better)
             si = 1 - si;
         if (in->allowed_count > 0) {
@@ -317,17 +282,10 @@ static int observe(struct gen *g, int64_t episode, int64_t session,
                    const struct instrument *in, const char *timepoint,
                    long day, int minute, double severity)
 {
-    char at[CLOCK_INSTANT_LEN];
-    double items[INSTRUMENT_MAX_ITEMS];
-    instant_text(day, minute, at);
-    struct observation_new o = {
-        .episode_id = episode, .session_id = session,
-        .instrument = in->code, .timepoint = timepoint, .observed_at = at,
-        .items = items,
-    };
-    o.item_count = responses(g, in, clamp(severity, 0, 1), items, &o.value);
-    o.has_value = o.item_count == 0;
-    if (bulk_add_observation(g->b, 0, &o, NULL, NULL, NULL, g->e) < 0)
+    double items[INSTRUMENT_MAX_ITEMS], value = 0;
+    size_t n = responses(g, in, synth_clamp(severity, 0, 1), items, &value);
+    if (synth_observe(g->b, episode, session, in->code, timepoint, day,
+                      minute, items, n, value, g->e) < 0)
         return -1;
     g->sum->observations++;
     g->rows++;
@@ -366,33 +324,6 @@ static void plan_measures(const struct protocol *p, int secondary,
     }
 }
 
-/* The phases of a session as planned; with probability 1 - fidelity,
- * kneading cut short. */
-static size_t plan_phases(struct gen *g, const struct protocol *p,
-                          int minutes, double fidelity,
-                          struct session_phase *phases)
-{
-    const char *names[PROTOCOL_MAX_PHASES];
-    int mins[PROTOCOL_MAX_PHASES];
-    int n = fidelity_plan(p, minutes, names, mins, PROTOCOL_MAX_PHASES);
-    if (n < 0)
-        BUG("no plan of %d minutes for %s", minutes, p->id);
-    if (prng_uniform(&g->r) > fidelity && n > 2) {
-        int cut = minutes / 4;
-        for (int i = 0; i < n; i++)
-            if (!strcmp(names[i], "kneading") && mins[i] > cut) {
-                mins[i] -= cut;
-                mins[n - 1] += cut;
-                break;
-            }
-    }
-    for (int i = 0; i < n; i++) {
-        record_copy(phases[i].name, sizeof(phases[i].name), names[i]);
-        phases[i].minutes = mins[i];
-    }
-    return (size_t)n;
-}
-
 static const struct protocol *draw_protocol(struct gen *g, int female,
                                             int *index)
 {
@@ -429,14 +360,17 @@ static int add_episode(struct gen *g, int64_t patient, long birth,
     if (prng_uniform(&g->r) < 0.55) {
         char date[CLOCK_DATE_LEN], physician[96];
         long before = prng_range(&g->r, 2, 21);
-        date_text(start - before < birth ? start : start - before, date);
-        snprintf(physician, sizeof(physician), "Dr. %s %s (synthetic)",
-                 first_names[prng_range(&g->r, 0, ARRAY_SIZE(first_names) - 1)],
-                 last_names[prng_range(&g->r, 0, ARRAY_SIZE(last_names) - 1)]);
+        synth_date(start - before < birth ? start : start - before, date);
+        const char *last =
+            synth_pick(&g->r, synth_last_names, SYNTH_LAST_NAME_COUNT);
+        const char *first =
+            synth_pick(&g->r, synth_first_names, SYNTH_FIRST_NAME_COUNT);
+        snprintf(physician, sizeof(physician), "Dr. %s %s (synthetic)", first,
+                 last);
         struct referral_new rn = {
             .patient_id = patient, .physician_name = physician,
-            .physician_specialty = specialties[prng_range(
-                &g->r, 0, ARRAY_SIZE(specialties) - 1)],
+            .physician_specialty = synth_pick(&g->r, synth_specialties,
+                                              SYNTH_SPECIALTY_COUNT),
             .reason = p->name, .icd10 = icd10, .referred_on = date,
         };
         if (bulk_add_referral(g->b, 0, &rn, NULL, &referral, g->e) < 0)
@@ -445,18 +379,19 @@ static int add_episode(struct gen *g, int64_t patient, long birth,
     }
     /* Risk factors. */
     double age = (double)(start - birth) / 365.25;
-    long chronicity = lround(clamp(exp(prng_normal(&g->r, log(12), 1.1)), 0,
-                                   EPISODE_CHRONICITY_MAX));
+    long chronicity = lround(synth_clamp(
+        exp(prng_normal(&g->r, log(12), 1.1)), 0, EPISODE_CHRONICITY_MAX));
     long comorbidities =
-        lround(clamp(floor(-log(1 - prng_uniform(&g->r)) *
-                           (0.4 + age / 80.0)),
-                     0, 8));
-    double severity0 = clamp(prng_normal(&g->r, 0.55, 0.15), 0.12, 0.97);
+        lround(synth_clamp(floor(-log(1 - prng_uniform(&g->r)) *
+                                 (0.4 + age / 80.0)),
+                           0, 8));
+    double severity0 =
+        synth_clamp(prng_normal(&g->r, 0.55, 0.15), 0.12, 0.97);
     double relief = 0.45 + t->effect - 0.05 * (double)comorbidities -
                     0.07 * log(1 + (double)chronicity / 52.0) -
                     0.002 * (age - 45) + (female ? 0.02 : 0) +
                     0.10 * (severity0 - 0.55);
-    relief = clamp(relief + prng_normal(&g->r, 0, 0.18), -0.25, 0.95);
+    relief = synth_clamp(relief + prng_normal(&g->r, 0, 0.18), -0.25, 0.95);
     /* The course: planned sessions, attended until a drop-out. */
     int planned = p->course_sessions > 0 ? p->course_sessions : 6;
     double gap = 7.0 / (p->course_per_week > 0 ? p->course_per_week : 1);
@@ -467,7 +402,7 @@ static int add_episode(struct gen *g, int64_t patient, long birth,
             break;
         }
     char start_text[CLOCK_DATE_LEN];
-    date_text(start, start_text);
+    synth_date(start, start_text);
     /* The sessions, collected first: the episode arrives closed when the
      * course ended before today. */
     long days[64];
@@ -492,7 +427,7 @@ static int add_episode(struct gen *g, int64_t patient, long birth,
         end = days[attended - 1] + 28; /* discharged by the clinic */
     char end_text[CLOCK_DATE_LEN];
     if (end >= 0)
-        date_text(end, end_text);
+        synth_date(end, end_text);
     struct episode_new en = {
         .patient_id = patient, .practitioner_id = t->id,
         .protocol_id = p->id, .icd10 = icd10, .started_on = start_text,
@@ -523,9 +458,11 @@ static int add_episode(struct gen *g, int64_t patient, long birth,
         int minute = 540 + 30 * (int)prng_range(&g->r, 0, 16);
         struct session_phase phases[PROTOCOL_MAX_PHASES];
         size_t phase_count =
-            t->phases ? plan_phases(g, p, minutes, t->fidelity, phases) : 0;
+            t->phases
+                ? synth_session_phases(&g->r, p, minutes, t->fidelity, phases)
+                : 0;
         char at[CLOCK_INSTANT_LEN];
-        instant_text(days[k - 1], minute, at);
+        synth_instant(days[k - 1], minute, at);
         struct session_new sn = {
             .episode_id = episode, .started_at = at, .minutes = minutes,
             .phases = phases, .phase_count = phase_count,
@@ -544,7 +481,8 @@ static int add_episode(struct gen *g, int64_t patient, long birth,
             (1 - exp(-3.0 * (k - 1) / planned)) / (1 - exp(-3.0));
         double pre = severity0 * (1 - relief * progress) +
                      prng_normal(&g->r, 0, 0.04);
-        double post = pre - clamp(prng_normal(&g->r, 0.06, 0.04), 0, 0.2);
+        double post =
+            pre - synth_clamp(prng_normal(&g->r, 0.06, 0.04), 0, 0.2);
         if (m.session) {
             if (prng_uniform(&g->r) >= 0.05 &&
                 observe(g, episode, session, m.session, "pre", days[k - 1],
@@ -585,14 +523,16 @@ static int add_episode(struct gen *g, int64_t patient, long birth,
 static int add_patient(struct gen *g, long number)
 {
     char name[96], dob[CLOCK_DATE_LEN], zip[8], phone[20];
-    snprintf(name, sizeof(name), "%s %s",
-             first_names[prng_range(&g->r, 0, ARRAY_SIZE(first_names) - 1)],
-             last_names[prng_range(&g->r, 0, ARRAY_SIZE(last_names) - 1)]);
+    const char *last =
+        synth_pick(&g->r, synth_last_names, SYNTH_LAST_NAME_COUNT);
+    const char *first =
+        synth_pick(&g->r, synth_first_names, SYNTH_FIRST_NAME_COUNT);
+    snprintf(name, sizeof(name), "%s %s", first, last);
     /* Age at the registry's middle: mostly 25 to 70. */
-    double age = clamp(prng_normal(&g->r, 46, 14), 18, 92);
+    double age = synth_clamp(prng_normal(&g->r, 46, 14), 18, 92);
     long birth = g->today - 2 * 365 - lround(age * 365.25) -
                  prng_range(&g->r, 0, 364);
-    date_text(birth, dob);
+    synth_date(birth, dob);
     snprintf(zip, sizeof(zip), "%05ld", prng_range(&g->r, 10000, 99999));
     snprintf(phone, sizeof(phone), "555-01%02ld", number % 100);
     long sex = prng_range(&g->r, 0, 99);
@@ -661,12 +601,6 @@ int registry_generate(struct store *s, const struct actor *caller,
     if (access_manage(caller, "generate a registry", e) < 0 ||
         check_options(o, e) < 0)
         return -1;
-    if (store_query_int(s, "SELECT (SELECT count(*) FROM practitioner) +"
-                           " (SELECT count(*) FROM patient)") > 0)
-        return err_set(e, ERR_CONFLICT, "db",
-                       "'%s' already holds records; the demo fills only an "
-                       "empty clinic",
-                       store_path(s));
     struct bulk_options bo = {
         .fast = 1, .audit_action = "generate",
         .progress = o->progress ? summary_progress : NULL,
@@ -677,12 +611,10 @@ int registry_generate(struct store *s, const struct actor *caller,
         .sum = out, .e = e,
     };
     prng_seed(&g.r, o->seed);
-    if (bulk_begin(s, caller, &bo, &g.b, e) < 0)
+    if (synth_begin(s, caller, &bo, &g.b, e) < 0)
         return -1;
-    int rc = store_exec(s, "UPDATE clinic SET synthetic = 1", e);
     plan_protocols(&g);
-    if (rc == 0)
-        rc = add_practitioners(&g);
+    int rc = add_practitioners(&g);
     for (long i = 0; rc == 0 && i < o->patients; i++) {
         rc = add_patient(&g, i + 1);
         if (o->progress && (i & 1023) == 0)
