@@ -28,6 +28,7 @@
 #include "record/scope.h"
 #include "record/session.h"
 #include "record/training.h"
+#include "unit/test_helpers.h"
 
 static char dir[64];
 static char path[128];
@@ -37,24 +38,15 @@ static inline void setup(void)
 {
     setenv("TOUCHSTONE_NOW", "2026-06-30T12:00:00Z", 1);
     setenv("TZ", "UTC", 1);
-    snprintf(dir, sizeof(dir), "/tmp/ts-record-XXXXXX");
-    cr_assert(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/clinic.db", dir);
-    struct err e = ERR_INIT;
-    cr_assert_eq(clinic_init(path, "Synthetic Test Clinic", &e), 0, "%s",
-                 e.message);
-    cr_assert_eq(store_open(path, STORE_EXISTING, &s, &e), 0, "%s",
-                 e.message);
+    test_dir_make(dir, sizeof(dir), "ts-record", path, sizeof(path));
+    test_clinic_open(path, "Synthetic Test Clinic", &s);
 }
 
 static inline void teardown(void)
 {
     store_close(s);
-    char cmd[192];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    test_dir_remove(dir);
 }
-
 
 static inline int64_t count(const char *table)
 {
