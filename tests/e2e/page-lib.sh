@@ -78,3 +78,13 @@ lbp_episode() {
   # shellcheck disable=SC2086
   expect_ok ts episode open --patient "$PT" --practitioner "$PA" --protocol low-back-pain --icd10 M54.50 --start "$1" $screen; E=$OUT
 }
+
+# page_lbp_episode START: page_clinic, PA trained for low-back-pain
+# (baseline 2020-01-10, 24 hours 2021-03-01), patient_alpha and
+# lbp_episode START: sets PA, PT and E.
+page_lbp_episode() {
+  page_clinic
+  train_lbp "$PA" 2020-01-10 24 2021-03-01
+  patient_alpha
+  lbp_episode "$1"
+}

@@ -8,10 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/web-lib.sh"
 . "$here/page-lib.sh"
 
-page_clinic
-train_lbp "$PA" 2020-01-10 24 2021-03-01
-patient_alpha
-lbp_episode 2026-06-01
+page_lbp_episode 2026-06-01
 add_user therapist-a@clinic.example therapist "$PA"
 page_login therapist-a@clinic.example
 

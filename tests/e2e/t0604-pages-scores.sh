@@ -8,10 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/web-lib.sh"
 . "$here/page-lib.sh"
 
-page_clinic
-train_lbp "$PA" 2020-01-10 24 2021-03-01
-patient_alpha
-lbp_episode 2026-04-01
+page_lbp_episode 2026-04-01
 expect_ok ts session add --episode "$E" --start 2026-04-05T10:00:00Z --minutes 30 --phase introductory:4 --phase kneading:17 --phase friction:3 --phase trigger-point:2 --phase stretching:2 --phase circulatory:2; S=$OUT
 add_user therapist-a@clinic.example therapist "$PA"
 page_login therapist-a@clinic.example
