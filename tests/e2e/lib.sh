@@ -66,3 +66,30 @@ json() {
 
 # sql QUERY: one value from the database.
 sql() { sqlite3 "$TOUCHSTONE_DB" "$1"; }
+
+# record_clinic: a new "Synthetic Test Clinic", and in the current folder
+# clear.json: the low-back-pain red-flag screen, every answer "no".
+record_clinic() {
+  expect_ok ts init --clinic "Synthetic Test Clinic"
+  cat > clear.json <<'JSON'
+{"saddle-numbness": "no", "progressive-weakness": "no", "fever": "no",
+ "weight-loss": "no", "cancer-history": "no", "night-pain": "no"}
+JSON
+}
+
+# train_lbp PRACTITIONER BASELINE_DATE LBP_HOURS LBP_DATE: PRACTITIONER
+# trained in the full-body baseline (150 hours, completed BASELINE_DATE),
+# then in low-back-pain (LBP_HOURS, completed LBP_DATE).
+train_lbp() {
+  expect_ok ts training add --practitioner "$1" --protocol stress-management-full-body --hours 150 --completed "$2"
+  expect_ok ts training add --practitioner "$1" --protocol low-back-pain --hours "$3" --completed "$4"
+}
+
+# ada_and_pat: practitioner 1, "Ada Synthetic" (MA-1), trained for
+# low-back-pain (baseline 2020-01-01, 32 hours 2021-01-01), and patient 1,
+# "Pat Synthetic" (born 1975-04-12, female).
+ada_and_pat() {
+  expect_ok ts practitioner add --name "Ada Synthetic" --license MA-1 --credentials LMT
+  train_lbp 1 2020-01-01 32 2021-01-01
+  expect_ok ts patient add --name "Pat Synthetic" --dob 1975-04-12 --sex female
+}

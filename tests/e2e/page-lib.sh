@@ -54,3 +54,37 @@ expect_location() {
   expect_status 303
   assert_contains "$(header Location)" "$1"
 }
+
+# page_clinic: a new "Synthetic Page Clinic" with one practitioner,
+# "Synthetic Therapist A" (LMT-A1), whose id is in PA.
+page_clinic() {
+  expect_ok ts init --clinic "Synthetic Page Clinic"
+  expect_ok ts practitioner add --name "Synthetic Therapist A" --license LMT-A1 --credentials LMT; PA=$OUT
+}
+
+# patient_alpha: adds "Synthetic Patient Alpha" (born 1970-02-03,
+# female); its id in PT.
+patient_alpha() {
+  expect_ok ts patient add --name "Synthetic Patient Alpha" --dob 1970-02-03 --sex female; PT=$OUT
+}
+
+# lbp_episode START: opens a low-back-pain episode (M54.50) of PT with PA
+# from START, every red flag of the catalog's protocol answered "no" by
+# --red-flag options; its id in E.
+lbp_episode() {
+  local screen
+  screen=$(node -e 'const c=require(process.argv[1]);const p=c.protocols.find(p=>p.id==="low-back-pain");
+  console.log(p.red_flags.map(f=>"--red-flag "+f.id+"=no").join(" "))' "$TOOLS/../../catalog/protocols/lower-back.json")
+  # shellcheck disable=SC2086
+  expect_ok ts episode open --patient "$PT" --practitioner "$PA" --protocol low-back-pain --icd10 M54.50 --start "$1" $screen; E=$OUT
+}
+
+# page_lbp_episode START: page_clinic, PA trained for low-back-pain
+# (baseline 2020-01-10, 24 hours 2021-03-01), patient_alpha and
+# lbp_episode START: sets PA, PT and E.
+page_lbp_episode() {
+  page_clinic
+  train_lbp "$PA" 2020-01-10 24 2021-03-01
+  patient_alpha
+  lbp_episode "$1"
+}

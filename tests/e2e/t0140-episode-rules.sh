@@ -4,16 +4,11 @@
 # and changes nothing but the record of the refusal.
 . "$(dirname "$0")/lib.sh"
 
-expect_ok ts init --clinic "Synthetic Test Clinic"
-cat > clear.json <<'JSON'
-{"saddle-numbness": "no", "progressive-weakness": "no", "fever": "no",
- "weight-loss": "no", "cancer-history": "no", "night-pain": "no"}
-JSON
+record_clinic
 expect_ok ts practitioner add --name "Ada Synthetic" --license MA-1 --credentials LMT
 expect_ok ts practitioner add --name "Bo Synthetic" --license MA-2 --credentials LMT
 expect_ok ts practitioner add --name "Cy Synthetic" --license MA-3 --credentials LMT
-expect_ok ts training add --practitioner 1 --protocol stress-management-full-body --hours 150 --completed 2020-01-01
-expect_ok ts training add --practitioner 1 --protocol low-back-pain --hours 32 --completed 2021-01-01
+train_lbp 1 2020-01-01 32 2021-01-01
 expect_ok ts training add --practitioner 2 --protocol stress-management-full-body --hours 80 --completed 2020-01-01
 expect_ok ts patient add --name "Pat Synthetic" --dob 1975-04-12 --sex female
 expect_ok ts patient add --name "Other Synthetic" --dob 1960-01-01 --sex male

@@ -3,15 +3,8 @@
 # audit log, with ids only (never a name), in the same transaction.
 . "$(dirname "$0")/lib.sh"
 
-expect_ok ts init --clinic "Synthetic Test Clinic"
-cat > clear.json <<'JSON'
-{"saddle-numbness": "no", "progressive-weakness": "no", "fever": "no",
- "weight-loss": "no", "cancer-history": "no", "night-pain": "no"}
-JSON
-expect_ok ts practitioner add --name "Ada Synthetic" --license MA-1 --credentials LMT
-expect_ok ts training add --practitioner 1 --protocol stress-management-full-body --hours 150 --completed 2020-01-01
-expect_ok ts training add --practitioner 1 --protocol low-back-pain --hours 32 --completed 2021-01-01
-expect_ok ts patient add --name "Pat Synthetic" --dob 1975-04-12 --sex female
+record_clinic
+ada_and_pat
 expect_ok ts referral add --patient 1 --physician "Dr Fictive" --specialty X --reason pain --icd10 M54.50 --date 2026-01-02
 expect_ok ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05 --referral 1 --screen clear.json
 expect_ok ts session add --episode 1 --start 2026-01-05T10:00Z --minutes 60

@@ -11,8 +11,7 @@ expect_ok ts init --clinic "Synthetic Web Clinic"
 expect_ok ts practitioner add --name "Synthetic Therapist A" --license LMT-A1 --credentials LMT; P1=$OUT
 expect_ok ts practitioner add --name "Synthetic Therapist B" --license LMT-B2 --credentials LMT; P2=$OUT
 for p in $P1 $P2; do
-  expect_ok ts training add --practitioner "$p" --protocol stress-management-full-body --hours 150 --completed 2020-01-10
-  expect_ok ts training add --practitioner "$p" --protocol low-back-pain --hours 24 --completed 2021-03-01
+  train_lbp "$p" 2020-01-10 24 2021-03-01
 done
 expect_ok ts patient add --name "Synthetic Patient Alpha" --dob 1970-02-03 --sex female; PA=$OUT
 expect_ok ts patient add --name "Synthetic Patient Beta" --dob 1982-07-08 --sex male; PB=$OUT

@@ -8,18 +8,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/web-lib.sh"
 
-expect_ok ts init --clinic "Synthetic Report Clinic"
-expect_ok ts demo --seed 42
-add_user therapist-b@demo.example therapist 2
+demo_clinic "Synthetic Report Clinic"
 serve_start
 
 # as ROLE METHOD PATH: one request by curl with ROLE's cookie jar; sets
 # STATUS and OUT.
 declare -A jar csrf
-login_as admin admin@demo.example touchstone-demo
-login_as therapist therapist@demo.example touchstone-demo
-login_as therapist-b therapist-b@demo.example "$PASSWORD"
-login_as researcher researcher@demo.example touchstone-demo
+login_demo_roles
 as() {
   local who=$1 path=$2
   STATUS=$(curl -sS -o "$TMP/body" -w '%{http_code}' -b "${jar[$who]}" "${URL}${path#/}")

@@ -9,18 +9,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/web-lib.sh"
 
-expect_ok ts init --clinic "Synthetic Certificate Clinic"
-expect_ok ts demo --seed 42
-add_user therapist-b@demo.example therapist 2
+demo_clinic "Synthetic Certificate Clinic"
 expect_ok ts key export-public
 PUB=$OUT
 serve_start
 
 declare -A jar csrf
-login_as admin admin@demo.example touchstone-demo
-login_as therapist therapist@demo.example touchstone-demo
-login_as therapist-b therapist-b@demo.example "$PASSWORD"
-login_as researcher researcher@demo.example touchstone-demo
+login_demo_roles
 jar[anonymous]=/dev/null; csrf[anonymous]=""
 
 # post ROLE PATH BODY-FILE [CURL-ARGS...]: POST as ROLE with its CSRF

@@ -9,9 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/web-lib.sh"
 . "$here/page-lib.sh"
 
-expect_ok ts init --clinic "Synthetic Page Clinic"
-expect_ok ts practitioner add --name "Synthetic Therapist A" --license LMT-A1 --credentials LMT; P1=$OUT
-add_user therapist@clinic.example therapist "$P1"
+page_clinic
+add_user therapist@clinic.example therapist "$PA"
 add_user researcher@clinic.example researcher
 page_login therapist@clinic.example
 
@@ -74,7 +73,7 @@ post /patients "$good"
 expect_location '^/patients/[0-9]+\?done=intake$'
 pid=$(header Location | sed -E 's|^/patients/([0-9]+).*|\1|')
 assert_eq "$(sql "SELECT name, birth_date, sex, zip, consent_treatment, consent_research, created_by_practitioner FROM patient WHERE id = $pid")" \
-  "Synthetic <b>Patient</b> Alpha|1970-02-03|female|12345|1|1|$P1"
+  "Synthetic <b>Patient</b> Alpha|1970-02-03|female|12345|1|1|$PA"
 assert_eq "$(sql "SELECT physician_name, physician_npi, icd10, referred_on FROM referral WHERE patient_id = $pid")" \
   "Dr. Synthetic Physician|1234567893|M54.50,G44.209|2026-06-01"
 page "$(header Location)"

@@ -9,15 +9,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/web-lib.sh"
 . "$here/page-lib.sh"
 
-expect_ok ts init --clinic "Synthetic Page Clinic"
-expect_ok ts practitioner add --name "Synthetic Therapist A" --license LMT-A1 --credentials LMT; PA=$OUT
+page_clinic
 expect_ok ts practitioner add --name "Synthetic Therapist B" --license LMT-B2 --credentials LMT; PB=$OUT
 for p in $PA $PB; do
   expect_ok ts training add --practitioner "$p" --protocol stress-management-full-body --hours 150 --completed 2020-01-10
 done
 expect_ok ts training add --practitioner "$PA" --protocol low-back-pain --hours 24 --completed 2021-03-01
 expect_ok ts training add --practitioner "$PB" --protocol migraine --hours 40 --completed 2021-03-01
-expect_ok ts patient add --name "Synthetic Patient Alpha" --dob 1970-02-03 --sex female; PT=$OUT
+patient_alpha
 expect_ok ts referral add --patient "$PT" --physician "Synthetic Physician" --specialty "Family medicine" --reason "Low back pain" --icd10 M54.50 --date 2026-05-20; REF=$OUT
 add_user therapist-a@clinic.example therapist "$PA"
 add_user admin@clinic.example admin

@@ -8,15 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/web-lib.sh"
 . "$here/page-lib.sh"
 
-expect_ok ts init --clinic "Synthetic Page Clinic"
-expect_ok ts practitioner add --name "Synthetic Therapist A" --license LMT-A1 --credentials LMT; PA=$OUT
-expect_ok ts training add --practitioner "$PA" --protocol stress-management-full-body --hours 150 --completed 2020-01-10
-expect_ok ts training add --practitioner "$PA" --protocol low-back-pain --hours 24 --completed 2021-03-01
-expect_ok ts patient add --name "Synthetic Patient Alpha" --dob 1970-02-03 --sex female; PT=$OUT
-screen=$(node -e 'const c=require(process.argv[1]);const p=c.protocols.find(p=>p.id==="low-back-pain");
-  console.log(p.red_flags.map(f=>"--red-flag "+f.id+"=no").join(" "))' "$here/../../catalog/protocols/lower-back.json")
-# shellcheck disable=SC2086
-expect_ok ts episode open --patient "$PT" --practitioner "$PA" --protocol low-back-pain --icd10 M54.50 --start 2026-06-01 $screen; E=$OUT
+page_lbp_episode 2026-06-01
 add_user therapist-a@clinic.example therapist "$PA"
 page_login therapist-a@clinic.example
 

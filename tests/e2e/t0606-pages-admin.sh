@@ -8,8 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/web-lib.sh"
 . "$here/page-lib.sh"
 
-expect_ok ts init --clinic "Synthetic Page Clinic"
-expect_ok ts practitioner add --name "Synthetic Therapist A" --license LMT-A1 --credentials LMT; PA=$OUT
+page_clinic
 add_user admin@clinic.example admin
 add_user therapist-a@clinic.example therapist "$PA"
 page_login admin@clinic.example

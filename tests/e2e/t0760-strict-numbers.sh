@@ -11,8 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 expect_ok ts init --clinic "Synthetic Number Clinic"
 expect_ok ts practitioner add --name "Synthetic Therapist N" --license LMT-N1 --credentials LMT; PA=$OUT
-expect_ok ts training add --practitioner "$PA" --protocol stress-management-full-body --hours 150 --completed 2020-01-10
-expect_ok ts training add --practitioner "$PA" --protocol low-back-pain --hours 24.5 --completed 2021-03-01
+train_lbp "$PA" 2020-01-10 24.5 2021-03-01
 expect_ok ts patient add --name "Synthetic Patient Nu" --dob 1970-02-03 --sex female; PT=$OUT
 screen_file low-back-pain "$TMP/screen.json"
 expect_ok ts episode open --patient "$PT" --practitioner "$PA" --protocol low-back-pain --icd10 M54.50 --start 2026-04-01 --screen "$TMP/screen.json"; E=$OUT

@@ -8,9 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/web-lib.sh"
 
-expect_ok ts init --clinic "Synthetic Register Clinic"
-expect_ok ts demo --seed 42
-add_user therapist-b@demo.example therapist 2
+demo_clinic "Synthetic Register Clinic"
 
 # Nothing issued yet.
 expect_ok ts --json certificate list
@@ -62,10 +60,7 @@ expect_ok ts verify "$TMP/a.json"
 # Over the server.
 serve_start
 declare -A jar csrf
-login_as admin admin@demo.example touchstone-demo
-login_as therapist therapist@demo.example touchstone-demo
-login_as therapist-b therapist-b@demo.example "$PASSWORD"
-login_as researcher researcher@demo.example touchstone-demo
+login_demo_roles
 get() { STATUS=$(curl -sS -o "$TMP/body" -w '%{http_code}' -b "${jar[$1]}" "${URL}${2#/}"); OUT=$(cat "$TMP/body"); }
 post() {
   local who=$1 path=$2; shift 2

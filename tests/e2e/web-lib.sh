@@ -80,6 +80,25 @@ login_as() {
   OUT=$(cat "$TMP/body"); csrf[$1]=$(json 'this.csrf_token')
 }
 
+# demo_clinic NAME: a new clinic NAME with the demo's records (seed 42)
+# and one more therapist login, therapist-b@demo.example ("$PASSWORD"),
+# for practitioner 2.
+demo_clinic() {
+  expect_ok ts init --clinic "$1"
+  expect_ok ts demo --seed 42
+  add_user therapist-b@demo.example therapist 2
+}
+
+# login_demo_roles: admin, therapist, therapist-b and researcher of
+# demo_clinic logged in on the running server by login_as (the caller
+# declares: declare -A jar csrf).
+login_demo_roles() {
+  login_as admin admin@demo.example touchstone-demo
+  login_as therapist therapist@demo.example touchstone-demo
+  login_as therapist-b therapist-b@demo.example "$PASSWORD"
+  login_as researcher researcher@demo.example touchstone-demo
+}
+
 # serve_start: starts `touchstone serve` on a free loopback port in the
 # background; sets URL and SERVER_PID. serve_stop sends SIGTERM and
 # checks a clean exit.

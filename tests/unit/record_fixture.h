@@ -28,6 +28,7 @@
 #include "record/scope.h"
 #include "record/session.h"
 #include "record/training.h"
+#include "unit/test_helpers.h"
 
 static char dir[64];
 static char path[128];
@@ -37,24 +38,15 @@ static inline void setup(void)
 {
     setenv("TOUCHSTONE_NOW", "2026-06-30T12:00:00Z", 1);
     setenv("TZ", "UTC", 1);
-    snprintf(dir, sizeof(dir), "/tmp/ts-record-XXXXXX");
-    cr_assert(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/clinic.db", dir);
-    struct err e = ERR_INIT;
-    cr_assert_eq(clinic_init(path, "Synthetic Test Clinic", &e), 0, "%s",
-                 e.message);
-    cr_assert_eq(store_open(path, STORE_EXISTING, &s, &e), 0, "%s",
-                 e.message);
+    test_dir_make(dir, sizeof(dir), "ts-record", path, sizeof(path));
+    test_clinic_open(path, "Synthetic Test Clinic", &s);
 }
 
 static inline void teardown(void)
 {
     store_close(s);
-    char cmd[192];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    test_dir_remove(dir);
 }
-
 
 static inline int64_t count(const char *table)
 {
@@ -114,6 +106,31 @@ static inline int64_t episode(const struct actor *who, int64_t pat,
     cr_assert_eq(episode_open(s, who, &in, &id, NULL, &e), 0, "%s",
                  e.message);
     return id;
+}
+
+/* Adds a referral of patient pat by "Dr Orla Fictive" (family medicine,
+ * NPI 1245319599, low back pain, dated 2026-01-02) with the ICD-10-CM
+ * codes icd10 (comma-separated), then opens a low-back-pain episode
+ * (M54.50, from 2026-01-05, red flags clear) of pat with prac under it;
+ * returns the episode's id. */
+static inline int64_t referred_episode_open(int64_t pat, int64_t prac,
+                                            const char *icd10)
+{
+    struct err e = ERR_INIT;
+    struct referral_new r = {pat, "Dr Orla Fictive", "Family medicine",
+                             "1245319599", "low back pain", icd10,
+                             "2026-01-02"};
+    int64_t rid, ep;
+    cr_assert_eq(referral_add(s, &actor_cli, &r, &rid, &e), 0, "%s",
+                 e.message);
+    struct episode_new in = {.patient_id = pat, .practitioner_id = prac,
+                             .protocol_id = "low-back-pain",
+                             .icd10 = "M54.50", .started_on = "2026-01-05",
+                             .referral_id = rid, .chronicity_weeks = -1,
+                             .comorbidities = -1, LBP_CLEAR};
+    cr_assert_eq(episode_open(s, &actor_cli, &in, &ep, NULL, &e), 0, "%s",
+                 e.message);
+    return ep;
 }
 
 static inline int64_t session(int64_t ep, const char *start)

@@ -17,6 +17,7 @@
  *        8 minutes or more = 1 unit", by the same table.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "documents/bill.h"
@@ -37,6 +38,38 @@ static int units_of(const struct bill *b, const char *code)
         if (!strcmp(b->items[k].code, code))
             return b->items[k].units;
     return -1;
+}
+
+/* Computes the bill of n lines under rule and checks it: the total units,
+ * the total minutes (unless minutes is -1) and the units of each code
+ * named in per_code, as "CODE=UNITS" words ("97112=2 97110=1"; a code
+ * expected at 0 units must still be on the bill). A failure names the
+ * rule, the lines and the code. */
+static void expect_bill(enum bill_rule rule, const struct bill_line *l,
+                        int n, int minutes, int units, const char *per_code)
+{
+    char what[160];
+    size_t used = (size_t)snprintf(what, sizeof(what), "%s:",
+                                   bill_rule_name(rule));
+    for (int i = 0; i < n && used < sizeof(what); i++)
+        used += (size_t)snprintf(what + used, sizeof(what) - used,
+                                 " %s %d min", l[i].code, l[i].minutes);
+    struct bill b;
+    struct err e = ERR_INIT;
+    cr_assert_eq(bill_compute(rule, l, n, &b, &e), 0, "%s: %s", what,
+                 e.message);
+    if (minutes >= 0)
+        cr_assert_eq(b.total_minutes, minutes, "%s: %d minutes", what,
+                     b.total_minutes);
+    cr_assert_eq(b.total_units, units, "%s: %d units", what, b.total_units);
+    char code[8];
+    int want, read;
+    for (const char *p = per_code; *p; p += read) {
+        cr_assert_eq(sscanf(p, " %7[0-9]=%d%n", code, &want, &read), 2,
+                     "bad per-code words: %s", p);
+        cr_assert_eq(units_of(&b, code), want, "%s: %s has %d units", what,
+                     code, units_of(&b, code));
+    }
 }
 
 /* [CMS] the unit table at every boundary, 7/8 through 127/128. */
@@ -96,17 +129,8 @@ Test(bill, single_code_boundaries_both_rules)
 Test(bill, example_47_minutes)
 {
     struct bill_line l[] = {L("97112", 24), L("97110", 23)};
-    struct bill b;
-    struct err e = ERR_INIT;
-    cr_assert_eq(bill_compute(BILL_RULE_CMS, l, 2, &b, &e), 0);
-    cr_assert_eq(b.total_minutes, 47);
-    cr_assert_eq(b.total_units, 3);
-    cr_assert_eq(units_of(&b, "97112"), 2);
-    cr_assert_eq(units_of(&b, "97110"), 1);
-    cr_assert_eq(bill_compute(BILL_RULE_PER_CODE, l, 2, &b, &e), 0);
-    cr_assert_eq(b.total_units, 4);
-    cr_assert_eq(units_of(&b, "97112"), 2);
-    cr_assert_eq(units_of(&b, "97110"), 2);
+    expect_bill(BILL_RULE_CMS, l, 2, 47, 3, "97112=2 97110=1");
+    expect_bill(BILL_RULE_PER_CODE, l, 2, -1, 4, "97112=2 97110=2");
 }
 
 /* [CMS] and [codes]: 33 min 97110 + 7 min 97140 = 40 min -> 3 units,
@@ -115,17 +139,8 @@ Test(bill, example_47_minutes)
 Test(bill, example_40_minutes_short_code_wins_remainder)
 {
     struct bill_line l[] = {L("97110", 33), L("97140", 7)};
-    struct bill b;
-    struct err e = ERR_INIT;
-    cr_assert_eq(bill_compute(BILL_RULE_CMS, l, 2, &b, &e), 0);
-    cr_assert_eq(b.total_minutes, 40);
-    cr_assert_eq(b.total_units, 3);
-    cr_assert_eq(units_of(&b, "97110"), 2);
-    cr_assert_eq(units_of(&b, "97140"), 1);
-    cr_assert_eq(bill_compute(BILL_RULE_PER_CODE, l, 2, &b, &e), 0);
-    cr_assert_eq(b.total_units, 2);
-    cr_assert_eq(units_of(&b, "97110"), 2);
-    cr_assert_eq(units_of(&b, "97140"), 0);
+    expect_bill(BILL_RULE_CMS, l, 2, 40, 3, "97110=2 97140=1");
+    expect_bill(BILL_RULE_PER_CODE, l, 2, -1, 2, "97110=2 97140=0");
 }
 
 /* [CMS] and [codes]: two services of 7 minutes or less that together reach
@@ -135,15 +150,9 @@ Test(bill, example_two_short_services)
     struct bill_line l[] = {L("97140", 3), L("97124", 5)};
     struct bill b;
     struct err e = ERR_INIT;
-    cr_assert_eq(bill_compute(BILL_RULE_CMS, l, 2, &b, &e), 0);
-    cr_assert_eq(b.total_units, 1);
-    cr_assert_eq(units_of(&b, "97124"), 1);
-    cr_assert_eq(units_of(&b, "97140"), 0);
+    expect_bill(BILL_RULE_CMS, l, 2, -1, 1, "97124=1 97140=0");
     struct bill_line m[] = {L("97124", 7), L("97140", 6)};
-    cr_assert_eq(bill_compute(BILL_RULE_CMS, m, 2, &b, &e), 0);
-    cr_assert_eq(b.total_units, 1);
-    cr_assert_eq(units_of(&b, "97124"), 1);
-    cr_assert_eq(units_of(&b, "97140"), 0);
+    expect_bill(BILL_RULE_CMS, m, 2, -1, 1, "97124=1 97140=0");
     cr_assert_eq(bill_compute(BILL_RULE_PER_CODE, l, 2, &b, &e), -1);
     cr_assert_eq(e.code, ERR_REFUSED);
     /* 4 + 3 = 7 minutes in all: under 8, nothing to bill at all. */
@@ -153,10 +162,7 @@ Test(bill, example_two_short_services)
     cr_assert(strstr(e.message, "under 8 minutes"), "%s", e.message);
     /* 4 + 4 = 8 minutes: one unit; a tie goes to the code listed first. */
     struct bill_line o[] = {L("97124", 4), L("97140", 4)};
-    cr_assert_eq(bill_compute(BILL_RULE_CMS, o, 2, &b, &e), 0);
-    cr_assert_eq(b.total_units, 1);
-    cr_assert_eq(units_of(&b, "97124"), 1);
-    cr_assert_eq(units_of(&b, "97140"), 0);
+    expect_bill(BILL_RULE_CMS, o, 2, -1, 1, "97124=1 97140=0");
 }
 
 /* [CMS] example: 18 min 97110 + 13 min 97140 + 10 min 97116 + 8 min 97035
@@ -167,18 +173,10 @@ Test(bill, example_49_minutes_four_codes)
 {
     struct bill_line l[] = {L("97110", 18), L("97140", 13), L("97116", 10),
                             L("97035", 8)};
-    struct bill b;
-    struct err e = ERR_INIT;
-    cr_assert_eq(bill_compute(BILL_RULE_CMS, l, 4, &b, &e), 0);
-    cr_assert_eq(b.total_minutes, 49);
-    cr_assert_eq(b.total_units, 3);
-    cr_assert_eq(units_of(&b, "97110"), 1);
-    cr_assert_eq(units_of(&b, "97140"), 1);
-    cr_assert_eq(units_of(&b, "97116"), 1);
-    cr_assert_eq(units_of(&b, "97035"), 0);
+    expect_bill(BILL_RULE_CMS, l, 4, 49, 3,
+                "97110=1 97140=1 97116=1 97035=0");
     /* Per code each of the four reaches 8 minutes: 4 units. */
-    cr_assert_eq(bill_compute(BILL_RULE_PER_CODE, l, 4, &b, &e), 0);
-    cr_assert_eq(b.total_units, 4);
+    expect_bill(BILL_RULE_PER_CODE, l, 4, -1, 4, "");
 }
 
 /* [CMS] examples: 20 + 20 minutes = 40 -> 3 units, 2 of one code and 1 of
@@ -187,26 +185,13 @@ Test(bill, example_49_minutes_four_codes)
 Test(bill, examples_ties)
 {
     struct bill_line l[] = {L("97112", 20), L("97110", 20)};
-    struct bill b;
-    struct err e = ERR_INIT;
-    cr_assert_eq(bill_compute(BILL_RULE_CMS, l, 2, &b, &e), 0);
-    cr_assert_eq(b.total_units, 3);
-    cr_assert_eq(units_of(&b, "97112"), 2);
-    cr_assert_eq(units_of(&b, "97110"), 1);
+    expect_bill(BILL_RULE_CMS, l, 2, -1, 3, "97112=2 97110=1");
     struct bill_line m[] = {L("97112", 7), L("97110", 7), L("97140", 7)};
-    cr_assert_eq(bill_compute(BILL_RULE_CMS, m, 3, &b, &e), 0);
-    cr_assert_eq(b.total_minutes, 21);
-    cr_assert_eq(b.total_units, 1);
-    cr_assert_eq(units_of(&b, "97112"), 1);
-    cr_assert_eq(units_of(&b, "97110"), 0);
-    cr_assert_eq(units_of(&b, "97140"), 0);
+    expect_bill(BILL_RULE_CMS, m, 3, 21, 1, "97112=1 97110=0 97140=0");
     /* Equal remainders: more minutes in all wins (38 = 2 x 15 + 8 beats
      * 8), so the 8 minutes of 97140 bill nothing. 46 min -> 3 units. */
     struct bill_line n[] = {L("97140", 8), L("97124", 38)};
-    cr_assert_eq(bill_compute(BILL_RULE_CMS, n, 2, &b, &e), 0);
-    cr_assert_eq(b.total_units, 3);
-    cr_assert_eq(units_of(&b, "97124"), 3);
-    cr_assert_eq(units_of(&b, "97140"), 0);
+    expect_bill(BILL_RULE_CMS, n, 2, -1, 3, "97124=3 97140=0");
 }
 
 /* "If a service ... is performed for at least 15 minutes that service shall
@@ -216,13 +201,7 @@ Test(bill, examples_ties)
 Test(bill, fifteen_minutes_keep_a_unit)
 {
     struct bill_line l[] = {L("97124", 15), L("97140", 5), L("97112", 5)};
-    struct bill b;
-    struct err e = ERR_INIT;
-    cr_assert_eq(bill_compute(BILL_RULE_CMS, l, 3, &b, &e), 0);
-    cr_assert_eq(b.total_units, 2);
-    cr_assert_eq(units_of(&b, "97124"), 1);
-    cr_assert_eq(units_of(&b, "97140"), 1);
-    cr_assert_eq(units_of(&b, "97112"), 0);
+    expect_bill(BILL_RULE_CMS, l, 3, -1, 2, "97124=1 97140=1 97112=0");
 }
 
 /* Lines of one code are added together before any rule applies. */
@@ -326,31 +305,34 @@ Test(bill, rule_names)
 
 Test(bill, phase_table)
 {
-    const char *code;
-    cr_assert_eq(bill_phase_code("kneading", &code), BILL_PHASE_BILLED);
-    cr_assert_str_eq(code, "97124");
-    cr_assert_eq(bill_phase_code("  Introductory ", &code),
-                 BILL_PHASE_BILLED);
-    cr_assert_str_eq(code, "97124");
-    cr_assert_eq(bill_phase_code("Trigger point", &code), BILL_PHASE_BILLED);
-    cr_assert_str_eq(code, "97140");
-    cr_assert_eq(bill_phase_code("joint_mobilization", &code),
-                 BILL_PHASE_BILLED);
-    cr_assert_str_eq(code, "97140");
-    cr_assert_eq(bill_phase_code("lymphatic--drainage", &code),
-                 BILL_PHASE_BILLED);
-    cr_assert_str_eq(code, "97140");
-    cr_assert_eq(bill_phase_code("neuromuscular", &code), BILL_PHASE_BILLED);
-    cr_assert_str_eq(code, "97112");
-    cr_assert_eq(bill_phase_code("neuromuscular-therapy", &code),
-                 BILL_PHASE_BILLED);
-    cr_assert_str_eq(code, "97140");
-    cr_assert_eq(bill_phase_code("rest", &code), BILL_PHASE_NOT_BILLED);
-    cr_assert_null(code);
-    cr_assert_eq(bill_phase_code("reiki", &code), BILL_PHASE_UNKNOWN);
-    cr_assert_eq(bill_phase_code("", &code), BILL_PHASE_UNKNOWN);
-    cr_assert_eq(bill_phase_code("kneading!", &code), BILL_PHASE_UNKNOWN);
-    cr_assert_eq(bill_phase_code(NULL, &code), BILL_PHASE_UNKNOWN);
+    const struct {
+        const char *phase;
+        enum bill_phase_kind result;
+        const char *code; /* NULL: not checked, or checked to be NULL */
+    } cases[] = {
+        {"kneading", BILL_PHASE_BILLED, "97124"},
+        {"  Introductory ", BILL_PHASE_BILLED, "97124"},
+        {"Trigger point", BILL_PHASE_BILLED, "97140"},
+        {"joint_mobilization", BILL_PHASE_BILLED, "97140"},
+        {"lymphatic--drainage", BILL_PHASE_BILLED, "97140"},
+        {"neuromuscular", BILL_PHASE_BILLED, "97112"},
+        {"neuromuscular-therapy", BILL_PHASE_BILLED, "97140"},
+        {"rest", BILL_PHASE_NOT_BILLED, NULL},
+        {"reiki", BILL_PHASE_UNKNOWN, NULL},
+        {"", BILL_PHASE_UNKNOWN, NULL},
+        {"kneading!", BILL_PHASE_UNKNOWN, NULL},
+        {NULL, BILL_PHASE_UNKNOWN, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        const char *code;
+        const char *phase = cases[i].phase ? cases[i].phase : "(null)";
+        cr_assert_eq(bill_phase_code(cases[i].phase, &code), cases[i].result,
+                     "'%s'", phase);
+        if (cases[i].code)
+            cr_assert_str_eq(code, cases[i].code, "'%s': %s", phase, code);
+        else if (cases[i].result == BILL_PHASE_NOT_BILLED)
+            cr_assert_null(code, "'%s': %s", phase, code);
+    }
 }
 
 /* A low-back protocol session: introductory 5, kneading 20, trigger-point
@@ -373,11 +355,7 @@ Test(bill, phases_to_lines_to_units)
     cr_assert_eq(lines[0].minutes, 30);
     cr_assert_str_eq(lines[1].code, "97140");
     cr_assert_eq(lines[1].minutes, 10);
-    struct bill b;
-    cr_assert_eq(bill_compute(BILL_RULE_CMS, lines, n, &b, &e), 0);
-    cr_assert_eq(b.total_units, 3);
-    cr_assert_eq(units_of(&b, "97124"), 2);
-    cr_assert_eq(units_of(&b, "97140"), 1);
+    expect_bill(BILL_RULE_CMS, lines, n, -1, 3, "97124=2 97140=1");
 
     struct bill_phase bad[] = {{"kneading", 10}, {"hot stones", 10}};
     cr_assert_eq(bill_lines_from_phases(bad, 2, lines, BILL_MAX_CODES, &n,

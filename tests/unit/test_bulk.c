@@ -546,26 +546,32 @@ Test(bulk, rows_are_checked_with_the_records_rules_and_columns_named)
                      "observed_at", "2026-01-05T09:00:00Z", "items",
                      "[1,1,1,1,1,1,1,1,1,1]", "total", "20", NULL),
                  0, "%s", e.message);
-    rc = row(b, BULK_OBSERVATIONS, &e, "episode_id", "20", "instrument",
-             "odi", "timepoint", "post", "session_id", "30", "observed_at",
-             "2026-01-05T11:00:00Z", "total", "20", NULL);
-    refused(rc, &e, "items", "scored from its item responses");
-    rc = row(b, BULK_OBSERVATIONS, &e, "episode_id", "20", "instrument",
-             "nprs", "timepoint", "post", "session_id", "30", "observed_at",
-             "2026-01-05T11:00:00Z", "total", "11", NULL);
-    refused(rc, &e, "total", "outside 0-10");
-    rc = row(b, BULK_OBSERVATIONS, &e, "episode_id", "20", "instrument",
-             "nprs", "timepoint", "post", "session_id", "30", "observed_at",
-             "2026-01-05T09:59:00Z", "total", "4", NULL);
-    refused(rc, &e, "observed_at", "before the session began");
-    rc = row(b, BULK_OBSERVATIONS, &e, "episode_id", "20", "instrument",
-             "nprs", "timepoint", "pre", "session_id", "30", "observed_at",
-             "2026-03-05T09:59:00Z", "total", "4", NULL);
-    refused(rc, &e, "observed_at", "after the episode's end");
-    rc = row(b, BULK_OBSERVATIONS, &e, "episode_id", "20", "instrument",
-             "nprs", "timepoint", "followup", "observed_at",
-             "2026-02-10T09:00:00Z", "total", "4", NULL);
-    refused(rc, &e, "observed_at", "before the episode's end");
+    /* Observations by total refused: the field and words of each. */
+    const struct {
+        const char *instrument, *timepoint, *session_id, *observed_at;
+        const char *total, *field, *words;
+    } by_total[] = {
+        {"odi", "post", "30", "2026-01-05T11:00:00Z", "20", "items",
+         "scored from its item responses"},
+        {"nprs", "post", "30", "2026-01-05T11:00:00Z", "11", "total",
+         "outside 0-10"},
+        {"nprs", "post", "30", "2026-01-05T09:59:00Z", "4", "observed_at",
+         "before the session began"},
+        {"nprs", "pre", "30", "2026-03-05T09:59:00Z", "4", "observed_at",
+         "after the episode's end"},
+        {"nprs", "followup", NULL, "2026-02-10T09:00:00Z", "4", "observed_at",
+         "before the episode's end"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(by_total); i++) {
+        /* Without a session the list of columns ends at "session_id". */
+        rc = row(b, BULK_OBSERVATIONS, &e, "episode_id", "20", "instrument",
+                 by_total[i].instrument, "timepoint", by_total[i].timepoint,
+                 "observed_at", by_total[i].observed_at, "total",
+                 by_total[i].total,
+                 by_total[i].session_id ? "session_id" : NULL,
+                 by_total[i].session_id, NULL);
+        refused(rc, &e, by_total[i].field, by_total[i].words);
+    }
     rc = row(b, BULK_OBSERVATIONS, &e, "episode_id", "20", "instrument",
              "odi", "timepoint", "baseline", "observed_at",
              "2026-01-05T09:00:00Z", "items", "[1,1,oops]", NULL);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "catalog/catalog.h"
+#include "core/util.h"
 #include "catalog/instrument.h"
 #include "catalog/jsonpos.h"
 
@@ -141,6 +142,27 @@ static void expect_refused(const char *file, const char *position,
               "expected '%s...', got '%s'", prefix, e.message);
     cr_assert(strstr(e.message, problem), "expected '%s' in '%s'", problem,
               e.message);
+}
+
+/* Writes text as file in dir, frees text, and expects the load refused at
+ * the position of needle in text (after it when at_end), naming path and
+ * problem. */
+static void expect_text_refused(char *text, const char *file,
+                                const char *needle, int at_end,
+                                const char *path, const char *problem)
+{
+    write_file(file, text);
+    char pos[32];
+    expect_position(text, needle, at_end, pos, sizeof(pos));
+    expect_refused(file, pos, path, problem);
+    free(text);
+}
+
+/* An empty catalog folder again (with its protocols/ subfolder). */
+static void empty_dir(void)
+{
+    remove_dir();
+    make_dir();
 }
 
 static struct catalog *load_shipped(void)
@@ -420,13 +442,9 @@ Test(catalog_files, introductory_not_first)
         "         \"direction\": \"toward the heart\"}\n";
     char *text = protocol_file("synthetic-wrong-order", "16", phases,
                                GOOD_MINUTES, "\"ndi\"");
-    write_file("protocols/order.json", text);
-    char pos[32];
-    expect_position(text, "\"kind\": ", 1, pos, sizeof(pos));
-    expect_refused("protocols/order.json", pos,
-                   "protocols[0].phases[0].kind",
-                   "the first phase must be introductory");
-    free(text);
+    expect_text_refused(text, "protocols/order.json", "\"kind\": ", 1,
+                        "protocols[0].phases[0].kind",
+                        "the first phase must be introductory");
 }
 
 Test(catalog_files, circulatory_strokes_away_from_the_heart)
@@ -437,13 +455,9 @@ Test(catalog_files, circulatory_strokes_away_from_the_heart)
     memcpy(at, "away   the heart", 16);
     char *text = protocol_file("synthetic-away", "16", phases, GOOD_MINUTES,
                                "\"ndi\"");
-    write_file("protocols/away.json", text);
-    char pos[32];
-    expect_position(text, "\"direction\": ", 1, pos, sizeof(pos));
-    expect_refused("protocols/away.json", pos,
-                   "protocols[0].phases[2].direction",
-                   "circulatory strokes run toward the heart");
-    free(text);
+    expect_text_refused(text, "protocols/away.json", "\"direction\": ", 1,
+                        "protocols[0].phases[2].direction",
+                        "circulatory strokes run toward the heart");
 }
 
 Test(catalog_files, contralateral_forty_minutes)
@@ -451,39 +465,28 @@ Test(catalog_files, contralateral_forty_minutes)
     char *text = protocol_file("contralateral-circulation", "8", GOOD_PHASES,
                                "{\"min\": 15, \"max\": 40, \"default\": 20}",
                                "\"pvr\"");
-    write_file("protocols/contra.json", text);
-    char pos[32];
-    expect_position(text, "\"max\": ", 1, pos, sizeof(pos));
-    expect_refused("protocols/contra.json", pos,
-                   "protocols[0].minutes.max",
-                   "lasts 15-25 minutes; a maximum of 40 is outside");
-    free(text);
+    expect_text_refused(text, "protocols/contra.json", "\"max\": ", 1,
+                        "protocols[0].minutes.max",
+                        "lasts 15-25 minutes; a maximum of 40 is outside");
 }
 
 Test(catalog_files, full_body_one_hundred_hours)
 {
     char *text = protocol_file("stress-management-full-body", "100",
                                GOOD_PHASES, GOOD_MINUTES, "\"pss10\"");
-    write_file("protocols/fullbody.json", text);
-    char pos[32];
-    expect_position(text, "\"training_hours\": ", 1, pos, sizeof(pos));
-    expect_refused("protocols/fullbody.json", pos,
-                   "protocols[0].training_hours",
-                   "needs 120-200 hours of training; 100 is outside");
-    free(text);
+    expect_text_refused(text, "protocols/fullbody.json",
+                        "\"training_hours\": ", 1,
+                        "protocols[0].training_hours",
+                        "needs 120-200 hours of training; 100 is outside");
 }
 
 Test(catalog_files, unknown_instrument)
 {
     char *text = protocol_file("synthetic-unknown-instrument", "16",
                                GOOD_PHASES, GOOD_MINUTES, "\"vas-pain\"");
-    write_file("protocols/instrument.json", text);
-    char pos[32];
-    expect_position(text, "\"vas-pain\"", 0, pos, sizeof(pos));
-    expect_refused("protocols/instrument.json", pos,
-                   "protocols[0].outcomes.primary[0]",
-                   "unknown instrument 'vas-pain'");
-    free(text);
+    expect_text_refused(text, "protocols/instrument.json", "\"vas-pain\"", 0,
+                        "protocols[0].outcomes.primary[0]",
+                        "unknown instrument 'vas-pain'");
 }
 
 Test(catalog_files, duplicate_id_across_files)
@@ -521,20 +524,16 @@ Test(catalog_files, unknown_and_missing_fields)
                                GOOD_MINUTES, "\"ndi\"");
     char *at = strstr(text, "\"region\"");
     memcpy(at, "\"regoin\"", 8);
-    write_file("protocols/typo.json", text);
-    char pos[32];
-    expect_position(text, "\"regoin\": ", 1, pos, sizeof(pos));
-    expect_refused("protocols/typo.json", pos, "protocols[0].regoin",
-                   "unknown field");
-    free(text);
-    remove_dir();
-    make_dir();
+    expect_text_refused(text, "protocols/typo.json", "\"regoin\": ", 1,
+                        "protocols[0].regoin", "unknown field");
+    empty_dir();
     /* A missing field points at its object. */
     text = protocol_file("synthetic-no-course", "16", GOOD_PHASES,
                          GOOD_MINUTES, "\"ndi\"");
     at = strstr(text, "      \"course\"");
     memset(at, ' ', strchr(at, '\n') - at);
     write_file("protocols/course.json", text);
+    char pos[32];
     expect_position(text, "    {\n      \"id\"", 0, pos, sizeof(pos));
     int line, col;
     sscanf(pos, "%d:%d", &line, &col);
@@ -550,26 +549,25 @@ Test(catalog_files, unknown_code_group_and_top_level)
                                GOOD_MINUTES, "\"ndi\"");
     char *at = strstr(text, "M54.2");
     memcpy(at, "M99.9", 5);
-    write_file("protocols/code.json", text);
-    char pos[32];
-    expect_position(text, "\"M99.9\"", 0, pos, sizeof(pos));
-    expect_refused("protocols/code.json", pos, "protocols[0].indications[0]",
-                   "not in the catalog's code list");
-    free(text);
-    remove_dir();
-    make_dir();
-    write_file("x.json", "{\"instruments\": []}\n");
-    expect_refused("x.json", "1:17", "instruments", "built into the program");
-    remove_dir();
-    make_dir();
-    write_file("x.json", "[1, 2]\n");
-    expect_refused("x.json", "1:1", "document", "must be a JSON object");
-    remove_dir();
-    make_dir();
-    write_file("x.json", "{\"codes\": [{\"code\": \"m54\", \"title\": "
-                         "\"lowercase\"}]}\n");
-    expect_refused("x.json", "1:21", "codes[0].code",
-                   "not an ICD-10-CM code");
+    expect_text_refused(text, "protocols/code.json", "\"M99.9\"", 0,
+                        "protocols[0].indications[0]",
+                        "not in the catalog's code list");
+    /* Each file alone in the folder. */
+    const struct {
+        const char *text, *position, *path, *problem;
+    } alone[] = {
+        {"{\"instruments\": []}\n", "1:17", "instruments",
+         "built into the program"},
+        {"[1, 2]\n", "1:1", "document", "must be a JSON object"},
+        {"{\"codes\": [{\"code\": \"m54\", \"title\": \"lowercase\"}]}\n",
+         "1:21", "codes[0].code", "not an ICD-10-CM code"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(alone); i++) {
+        empty_dir();
+        write_file("x.json", alone[i].text);
+        expect_refused("x.json", alone[i].position, alone[i].path,
+                       alone[i].problem);
+    }
 }
 
 Test(catalog_files, unplannable_range)
@@ -590,10 +588,7 @@ Test(catalog_files, unplannable_range)
     char *text = protocol_file("synthetic-rigid", "16", phases,
                                "{\"min\": 20, \"max\": 24, \"default\": 20}",
                                "\"ndi\"");
-    write_file("protocols/rigid.json", text);
-    char pos[32];
-    expect_position(text, "\"minutes\": ", 1, pos, sizeof(pos));
-    expect_refused("protocols/rigid.json", pos, "protocols[0].minutes",
-                   "a session of 21 minutes cannot be split");
-    free(text);
+    expect_text_refused(text, "protocols/rigid.json", "\"minutes\": ", 1,
+                        "protocols[0].minutes",
+                        "a session of 21 minutes cannot be split");
 }

@@ -28,6 +28,7 @@
 #include "outcomes/signing.h"
 #include "record/clinic.h"
 #include "record/clinic_key.h"
+#include "unit/test_helpers.h"
 
 /* RFC 8032, 7.1, TEST 1. */
 static const char *rfc_seed_hex =
@@ -400,45 +401,42 @@ Test(certificate, malformed_documents_name_what_failed)
 {
     unsigned char pk[32];
     char *doc = signed_fixture(pk);
-    char *d;
     expect_refused("not json at all", "json", "not valid JSON");
     expect_refused("", "json", "not valid JSON");
     expect_refused("[1,2]", "certificate", "must be a JSON object");
     expect_refused("{\"signature\":{}}", "certificate", "missing");
-    d = replaced(doc, "\"signature\":", "\"signatur\":");
-    expect_refused(d, "signature", "missing");
-    free(d);
-    d = replaced(doc, "\"alg\":\"Ed25519\"", "\"alg\":\"RS256\"");
-    expect_refused(d, "signature.alg", "'RS256' is not supported");
-    free(d);
-    d = replaced(doc, "\"alg\":\"Ed25519\",", "");
-    expect_refused(d, "signature.alg", "missing");
-    free(d);
-    d = replaced(doc, "\"value\":\"", "\"value\":\"!");
-    expect_refused(d, "signature.value", "not valid base64");
-    free(d);
-    d = replaced(doc, "\"public_key\":\"", "\"public_key\":\"AAAA");
-    expect_refused(d, "signature.public_key", "decodes to 35 bytes");
-    free(d);
-    d = replaced(doc, "\"value\":", "\"extra\":1,\"value\":");
-    expect_refused(d, "signature", "unexpected member 'extra'");
-    free(d);
-    d = replaced(doc, "{\"certificate\":", "{\"note\":\"x\",\"certificate\":");
-    expect_refused(d, "certificate", "unexpected member 'note'");
-    free(d);
-    /* A duplicated key could show a reader one value and the parser
-     * another: refused outright. */
-    d = replaced(doc, "{\"certificate\":", "{\"signature\":1,\"certificate\":");
-    expect_refused(d, "json", "duplicate object key");
-    free(d);
-    /* A missing claim is named, before the signature is even tried. */
-    d = replaced(doc, "\"license\":\"LMT-000000\",", "");
-    expect_refused(d, "certificate.practitioner.license", "missing");
-    free(d);
-    d = replaced(doc, "\"designation\":\"reproducible\"",
-                 "\"designation\":\"superb\"");
-    expect_refused(d, "certificate.designation", "not a designation");
-    free(d);
+    /* Each case: one edit of the signed document, and the field and the
+     * words of the refusal. */
+    const struct {
+        const char *from, *to, *field, *words;
+    } edits[] = {
+        {"\"signature\":", "\"signatur\":", "signature", "missing"},
+        {"\"alg\":\"Ed25519\"", "\"alg\":\"RS256\"", "signature.alg",
+         "'RS256' is not supported"},
+        {"\"alg\":\"Ed25519\",", "", "signature.alg", "missing"},
+        {"\"value\":\"", "\"value\":\"!", "signature.value",
+         "not valid base64"},
+        {"\"public_key\":\"", "\"public_key\":\"AAAA", "signature.public_key",
+         "decodes to 35 bytes"},
+        {"\"value\":", "\"extra\":1,\"value\":", "signature",
+         "unexpected member 'extra'"},
+        {"{\"certificate\":", "{\"note\":\"x\",\"certificate\":", "certificate",
+         "unexpected member 'note'"},
+        /* A duplicated key could show a reader one value and the parser
+         * another: refused outright. */
+        {"{\"certificate\":", "{\"signature\":1,\"certificate\":", "json",
+         "duplicate object key"},
+        /* A missing claim is named, before the signature is even tried. */
+        {"\"license\":\"LMT-000000\",", "", "certificate.practitioner.license",
+         "missing"},
+        {"\"designation\":\"reproducible\"", "\"designation\":\"superb\"",
+         "certificate.designation", "not a designation"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(edits); i++) {
+        char *d = replaced(doc, edits[i].from, edits[i].to);
+        expect_refused(d, edits[i].field, edits[i].words);
+        free(d);
+    }
     /* The same values, but not as signed (pretty-printed): refused. */
     json_t *v = json_loads(doc, 0, NULL);
     char *pretty = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -574,16 +572,12 @@ static char dir[64];
 
 static void make_dir(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/touchstone-key-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    test_dir_make(dir, sizeof(dir), "touchstone-key", NULL, 0);
 }
 
 static void remove_dir(void)
 {
-    char *cmd = NULL;
-    cr_assert(asprintf(&cmd, "rm -rf '%s'", dir) > 0);
-    cr_assert_eq(system(cmd), 0);
-    free(cmd);
+    test_dir_remove(dir);
 }
 
 static char *in_dir(const char *name)

@@ -14,31 +14,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "documents/deid.h"
+
+/* Each case is one call and its expected result; a failure names the
+ * case's input. */
 
 Test(deid, zip_to_three_digits)
 {
-    char out[DEID_ZIP3_LEN];
-    struct err e = ERR_INIT;
-    cr_assert_eq(deid_zip3("94110", out, &e), 0);
-    cr_assert_str_eq(out, "941");
-    cr_assert_eq(deid_zip3("94110-1234", out, &e), 0);
-    cr_assert_str_eq(out, "941");
-    cr_assert_eq(deid_zip3("10001", out, &e), 0);
-    cr_assert_str_eq(out, "100");
-    /* 036 (New Hampshire) is restricted: 03601 -> 000. */
-    cr_assert_eq(deid_zip3("03601", out, &e), 0);
-    cr_assert_str_eq(out, "000");
-    /* Its neighbours are not. */
-    cr_assert_eq(deid_zip3("03501", out, &e), 0);
-    cr_assert_str_eq(out, "035");
-    cr_assert_eq(deid_zip3("03701", out, &e), 0);
-    cr_assert_str_eq(out, "037");
-    /* Nothing to export is not an error. */
-    cr_assert_eq(deid_zip3(NULL, out, &e), 0);
-    cr_assert_str_eq(out, "");
-    cr_assert_eq(deid_zip3("", out, &e), 0);
-    cr_assert_str_eq(out, "");
+    const struct {
+        const char *zip, *want;
+    } cases[] = {
+        {"94110", "941"}, {"94110-1234", "941"}, {"10001", "100"},
+        /* 036 (New Hampshire) is restricted: 03601 -> 000. */
+        {"03601", "000"},
+        /* Its neighbours are not. */
+        {"03501", "035"}, {"03701", "037"},
+        /* Nothing to export is not an error. */
+        {NULL, ""}, {"", ""},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char out[DEID_ZIP3_LEN];
+        struct err e = ERR_INIT;
+        const char *zip = cases[i].zip ? cases[i].zip : "(null)";
+        cr_assert_eq(deid_zip3(cases[i].zip, out, &e), 0, "%s: %s", zip,
+                     e.message);
+        cr_assert_str_eq(out, cases[i].want, "%s -> %s", zip, out);
+    }
 }
 
 Test(deid, every_restricted_prefix_becomes_000)
@@ -94,71 +96,86 @@ Test(deid, dates_to_year)
     cr_assert_eq(deid_year("2024", &y, "seen_on", &e), -1);
 }
 
+/* deid_age and deid_age_label on one case each: the expected age (-1: the
+ * call refuses, naming field), then the label at episode and export day. */
+struct age_case {
+    const char *birth, *on, *export_on;
+    int age;          /* deid_age(birth, on), or -1 if not checked */
+    const char *label; /* deid_age_label(birth, on, export_on), or NULL */
+};
+
+static void check_age(const struct age_case *c)
+{
+    struct err e = ERR_INIT;
+    if (c->age >= 0) {
+        int age;
+        cr_assert_eq(deid_age(c->birth, c->on, &age, &e), 0, "%s on %s: %s",
+                     c->birth, c->on, e.message);
+        cr_assert_eq(age, c->age, "%s on %s: %d", c->birth, c->on, age);
+    }
+    if (c->label) {
+        char out[DEID_AGE_LABEL_LEN];
+        cr_assert_eq(deid_age_label(c->birth, c->on, c->export_on, out, &e),
+                     0, "%s on %s (%s): %s", c->birth, c->on, c->export_on,
+                     e.message);
+        cr_assert_str_eq(out, c->label, "%s on %s (%s): %s", c->birth, c->on,
+                         c->export_on, out);
+    }
+}
+
 Test(deid, ages_and_the_90_plus_pool)
 {
-    char out[DEID_AGE_LABEL_LEN];
-    int age;
-    struct err e = ERR_INIT;
-    /* Born 1936-07-01: 89 the day before the 90th birthday, 90 on it. */
-    cr_assert_eq(deid_age("1936-07-01", "2026-06-30", &age, &e), 0);
-    cr_assert_eq(age, 89);
-    cr_assert_eq(deid_age_label("1936-07-01", "2026-06-30", "2026-06-30",
-                                out, &e), 0);
-    cr_assert_str_eq(out, "89");
-    cr_assert_eq(deid_age_label("1936-07-01", "2026-07-01", "2026-07-01",
-                                out, &e), 0);
-    cr_assert_str_eq(out, "90+");
-    cr_assert_eq(deid_age_label("1920-01-01", "2026-06-30", "2026-06-30",
-                                out, &e), 0);
-    cr_assert_str_eq(out, "90+");
-    cr_assert_eq(deid_age_label("2026-06-30", "2026-06-30", "2026-06-30",
-                                out, &e), 0);
-    cr_assert_str_eq(out, "0");
-    /* 85 at an episode in 2020, 91 on the export day: the age and the
-     * episode's year together would reveal the birth year, so pool. */
-    cr_assert_eq(deid_age_label("1935-01-01", "2020-06-01", "2026-06-30",
-                                out, &e), 0);
-    cr_assert_str_eq(out, "90+");
-    cr_assert_eq(deid_age_label("1960-01-01", "2020-06-01", "2026-06-30",
-                                out, &e), 0);
-    cr_assert_str_eq(out, "60");
+    static const struct age_case cases[] = {
+        /* Born 1936-07-01: 89 the day before the 90th birthday, 90 on it. */
+        {"1936-07-01", "2026-06-30", "2026-06-30", 89, "89"},
+        {"1936-07-01", "2026-07-01", "2026-07-01", -1, "90+"},
+        {"1920-01-01", "2026-06-30", "2026-06-30", -1, "90+"},
+        {"2026-06-30", "2026-06-30", "2026-06-30", -1, "0"},
+        /* 85 at an episode in 2020, 91 on the export day: the age and the
+         * episode's year together would reveal the birth year, so pool. */
+        {"1935-01-01", "2020-06-01", "2026-06-30", -1, "90+"},
+        {"1960-01-01", "2020-06-01", "2026-06-30", -1, "60"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        check_age(&cases[i]);
 }
 
 Test(deid, leap_day_birthdays)
 {
-    int age;
-    struct err e = ERR_INIT;
-    /* Born 2000-02-29: in a common year the birthday is reached on 1 March,
-     * in a leap year on 29 February. */
-    cr_assert_eq(deid_age("2000-02-29", "2023-02-28", &age, &e), 0);
-    cr_assert_eq(age, 22);
-    cr_assert_eq(deid_age("2000-02-29", "2023-03-01", &age, &e), 0);
-    cr_assert_eq(age, 23);
-    cr_assert_eq(deid_age("2000-02-29", "2024-02-28", &age, &e), 0);
-    cr_assert_eq(age, 23);
-    cr_assert_eq(deid_age("2000-02-29", "2024-02-29", &age, &e), 0);
-    cr_assert_eq(age, 24);
-    /* Born 1936-02-29 turns 90 in 2026 (a common year) on 1 March. */
-    char out[DEID_AGE_LABEL_LEN];
-    cr_assert_eq(deid_age_label("1936-02-29", "2026-02-28", "2026-02-28",
-                                out, &e), 0);
-    cr_assert_str_eq(out, "89");
-    cr_assert_eq(deid_age_label("1936-02-29", "2026-03-01", "2026-03-01",
-                                out, &e), 0);
-    cr_assert_str_eq(out, "90+");
+    static const struct age_case cases[] = {
+        /* Born 2000-02-29: in a common year the birthday is reached on
+         * 1 March, in a leap year on 29 February. */
+        {"2000-02-29", "2023-02-28", NULL, 22, NULL},
+        {"2000-02-29", "2023-03-01", NULL, 23, NULL},
+        {"2000-02-29", "2024-02-28", NULL, 23, NULL},
+        {"2000-02-29", "2024-02-29", NULL, 24, NULL},
+        /* Born 1936-02-29 turns 90 in 2026 (a common year) on 1 March. */
+        {"1936-02-29", "2026-02-28", "2026-02-28", -1, "89"},
+        {"1936-02-29", "2026-03-01", "2026-03-01", -1, "90+"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        check_age(&cases[i]);
 }
 
 Test(deid, bad_ages_refused)
 {
+    const struct {
+        const char *birth, *on, *field;
+    } cases[] = {
+        {"2027-01-01", "2026-06-30", "birth_date"},
+        {"1999-02-29", "2026-06-30", "birth_date"},
+        {"1999-02-28", "2026-13-01", "on"},
+    };
     int age;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct err e = ERR_INIT;
+        cr_assert_eq(deid_age(cases[i].birth, cases[i].on, &age, &e), -1,
+                     "%s on %s", cases[i].birth, cases[i].on);
+        cr_assert_str_eq(e.field, cases[i].field, "%s on %s: %s",
+                         cases[i].birth, cases[i].on, e.field);
+    }
     char out[DEID_AGE_LABEL_LEN];
     struct err e = ERR_INIT;
-    cr_assert_eq(deid_age("2027-01-01", "2026-06-30", &age, &e), -1);
-    cr_assert_str_eq(e.field, "birth_date");
-    cr_assert_eq(deid_age("1999-02-29", "2026-06-30", &age, &e), -1);
-    cr_assert_str_eq(e.field, "birth_date");
-    cr_assert_eq(deid_age("1999-02-28", "2026-13-01", &age, &e), -1);
-    cr_assert_str_eq(e.field, "on");
     cr_assert_eq(deid_age_label("1999-02-28", "2020-01-01", "nope", out, &e),
                  -1);
     cr_assert_str_eq(e.field, "export_on");
@@ -166,32 +183,43 @@ Test(deid, bad_ages_refused)
 
 Test(deid, birth_year_withheld_over_89)
 {
-    int y;
-    struct err e = ERR_INIT;
-    cr_assert_eq(deid_birth_year("1960-05-05", "2026-06-30", &y, &e), 0);
-    cr_assert_eq(y, 1960);
-    cr_assert_eq(deid_birth_year("1936-06-30", "2026-06-30", &y, &e), 0);
-    cr_assert_eq(y, 0);
-    cr_assert_eq(deid_birth_year("1936-07-01", "2026-06-30", &y, &e), 0);
-    cr_assert_eq(y, 1936);
+    const struct {
+        const char *birth;
+        int year;
+    } cases[] = {
+        {"1960-05-05", 1960}, {"1936-06-30", 0}, {"1936-07-01", 1936},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        int y;
+        struct err e = ERR_INIT;
+        cr_assert_eq(deid_birth_year(cases[i].birth, "2026-06-30", &y, &e), 0,
+                     "%s: %s", cases[i].birth, e.message);
+        cr_assert_eq(y, cases[i].year, "%s: %d", cases[i].birth, y);
+    }
 }
 
 Test(deid, day_offsets)
 {
+    const struct {
+        const char *from, *to;
+        long days;
+    } cases[] = {
+        {"2024-02-28", "2024-03-01", 2},
+        {"2023-02-28", "2023-03-01", 1},
+        {"2025-12-31", "2026-01-01", 1},
+        /* python3: (date(2026,6,30) - date(2000,1,1)).days == 9677 */
+        {"2000-01-01", "2026-06-30", 9677},
+        /* python3: (date(1970,1,1) - date(2026,6,30)).days == -20634 */
+        {"2026-06-30", "1970-01-01", -20634},
+    };
     long d;
     struct err e = ERR_INIT;
-    cr_assert_eq(deid_day_offset("2024-02-28", "2024-03-01", &d, &e), 0);
-    cr_assert_eq(d, 2);
-    cr_assert_eq(deid_day_offset("2023-02-28", "2023-03-01", &d, &e), 0);
-    cr_assert_eq(d, 1);
-    cr_assert_eq(deid_day_offset("2025-12-31", "2026-01-01", &d, &e), 0);
-    cr_assert_eq(d, 1);
-    /* python3: (date(2026,6,30) - date(2000,1,1)).days == 9677 */
-    cr_assert_eq(deid_day_offset("2000-01-01", "2026-06-30", &d, &e), 0);
-    cr_assert_eq(d, 9677);
-    /* python3: (date(1970,1,1) - date(2026,6,30)).days == -20634 */
-    cr_assert_eq(deid_day_offset("2026-06-30", "1970-01-01", &d, &e), 0);
-    cr_assert_eq(d, -20634);
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        cr_assert_eq(deid_day_offset(cases[i].from, cases[i].to, &d, &e), 0,
+                     "%s to %s: %s", cases[i].from, cases[i].to, e.message);
+        cr_assert_eq(d, cases[i].days, "%s to %s: %ld", cases[i].from,
+                     cases[i].to, d);
+    }
     cr_assert_eq(deid_day_offset("2026-06-31", "2026-07-01", &d, &e), -1);
     cr_assert_str_eq(e.field, "from");
     cr_assert_eq(deid_day_offset("2026-06-01", "", &d, &e), -1);

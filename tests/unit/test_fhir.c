@@ -22,20 +22,7 @@ static int64_t course(int64_t *prac_out, int64_t *ep_out)
     struct err e = ERR_INIT;
     int64_t prac = trained_practitioner("Ada Synthetic");
     int64_t pat = patient(&actor_cli, "Pat Synthetic");
-    struct referral_new r = {pat, "Dr Orla Fictive", "Family medicine",
-                             "1245319599", "low back pain", "M54.50,M54.59",
-                             "2026-01-02"};
-    int64_t rid;
-    cr_assert_eq(referral_add(s, &actor_cli, &r, &rid, &e), 0, "%s",
-                 e.message);
-    struct episode_new in = {.patient_id = pat, .practitioner_id = prac,
-                             .protocol_id = "low-back-pain",
-                             .icd10 = "M54.50", .started_on = "2026-01-05",
-                             .referral_id = rid, .chronicity_weeks = -1,
-                             .comorbidities = -1, LBP_CLEAR};
-    int64_t ep, obs;
-    cr_assert_eq(episode_open(s, &actor_cli, &in, &ep, NULL, &e), 0, "%s",
-                 e.message);
+    int64_t ep = referred_episode_open(pat, prac, "M54.50,M54.59"), obs;
     int64_t se = session(ep, "2026-01-05T10:00:00Z");
     struct observation_new pre = {.episode_id = ep, .session_id = se,
                                   .instrument = "nprs", .timepoint = "pre",

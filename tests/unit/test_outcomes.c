@@ -26,6 +26,7 @@
 #include "record/summary.h"
 #include "record/training.h"
 #include "stats/regression.h"
+#include "unit/test_helpers.h"
 
 static char dir[64];
 static char path[128];
@@ -35,22 +36,14 @@ static void setup(void)
 {
     setenv("TOUCHSTONE_NOW", "2026-06-30T12:00:00Z", 1);
     setenv("TZ", "UTC", 1);
-    snprintf(dir, sizeof(dir), "/tmp/ts-outcomes-XXXXXX");
-    cr_assert(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/clinic.db", dir);
-    struct err e = ERR_INIT;
-    cr_assert_eq(clinic_init(path, "Synthetic Outcomes Clinic", &e), 0, "%s",
-                 e.message);
-    cr_assert_eq(store_open(path, STORE_EXISTING, &s, &e), 0, "%s",
-                 e.message);
+    test_dir_make(dir, sizeof(dir), "ts-outcomes", path, sizeof(path));
+    test_clinic_open(path, "Synthetic Outcomes Clinic", &s);
 }
 
 static void teardown(void)
 {
     store_close(s);
-    char cmd[192];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    test_dir_remove(dir);
 }
 
 TestSuite(model);
@@ -64,12 +57,6 @@ static double uniform(uint64_t *state)
 {
     *state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
     return (double)(*state >> 11) / 9007199254740992.0;
-}
-
-static void close_rel(double a, double b, double tol, const char *what)
-{
-    cr_assert(fabs(a - b) <= tol * fmax(1.0, fabs(b)),
-              "%s: %.17g differs from %.17g", what, a, b);
 }
 
 Test(model, matches_gsl_least_squares)
@@ -101,18 +88,18 @@ Test(model, matches_gsl_least_squares)
     cr_assert_eq(model_fit(&m, NULL, &fit, &e), 0, "%s", e.message);
     cr_assert_eq(fit.n, N);
     cr_assert_eq(fit.p, K + 1);
-    close_rel(fit.intercept, ref.coef[0], 1e-9, "intercept");
-    close_rel(fit.intercept_se, ref.se[0], 1e-9, "intercept se");
+    assert_close_scaled(fit.intercept, ref.coef[0], 1e-9);
+    assert_close_scaled(fit.intercept_se, ref.se[0], 1e-9);
     for (int j = 0; j < K; j++) {
-        close_rel(fit.coef[j], ref.coef[j + 1], 1e-9, "coefficient");
-        close_rel(fit.se[j], ref.se[j + 1], 1e-9, "se");
+        assert_close_scaled(fit.coef[j], ref.coef[j + 1], 1e-9);
+        assert_close_scaled(fit.se[j], ref.se[j + 1], 1e-9);
     }
-    close_rel(fit.rss, ref.rss, 1e-9, "rss");
-    close_rel(fit.sigma, ref.sigma, 1e-9, "sigma");
-    close_rel(fit.r2, ref.r2, 1e-9, "r2");
-    close_rel(fit.adj_r2, ref.adj_r2, 1e-9, "adj r2");
+    assert_close_scaled(fit.rss, ref.rss, 1e-9);
+    assert_close_scaled(fit.sigma, ref.sigma, 1e-9);
+    assert_close_scaled(fit.r2, ref.r2, 1e-9);
+    assert_close_scaled(fit.adj_r2, ref.adj_r2, 1e-9);
     double pred = model_predict(&fit, &x[7 * K]);
-    close_rel(pred, stats_fit_predict(&ref, &x[7 * K]), 1e-9, "predict");
+    assert_close_scaled(pred, stats_fit_predict(&ref, &x[7 * K]), 1e-9);
 
     /* A subset of predictors equals GSL on those columns alone. */
     int use[K] = {1, 0, 1, 0};
@@ -125,11 +112,11 @@ Test(model, matches_gsl_least_squares)
     cr_assert_eq(stats_least_squares(sub, N, 2, y, &ref2, &e), 0);
     cr_assert_eq(model_fit(&m, use, &fit, &e), 0);
     cr_assert_eq(fit.p, 3);
-    close_rel(fit.coef[0], ref2.coef[1], 1e-9, "subset x0");
-    close_rel(fit.coef[2], ref2.coef[2], 1e-9, "subset x2");
+    assert_close_scaled(fit.coef[0], ref2.coef[1], 1e-9);
+    assert_close_scaled(fit.coef[2], ref2.coef[2], 1e-9);
     cr_assert(isnan(fit.se[1]));
     cr_assert_eq(fit.coef[1], 0);
-    close_rel(fit.r2, ref2.r2, 1e-9, "subset r2");
+    assert_close_scaled(fit.r2, ref2.r2, 1e-9);
     stats_fit_release(&ref);
     stats_fit_release(&ref2);
 }
@@ -147,9 +134,9 @@ Test(model, shifted_sums_keep_precision_far_from_zero)
     struct model_fit fit;
     struct err e = ERR_INIT;
     cr_assert_eq(model_fit(&m, NULL, &fit, &e), 0, "%s", e.message);
-    close_rel(fit.coef[0], 3.0, 1e-12, "slope");
+    assert_close_scaled(fit.coef[0], 3.0, 1e-12);
     cr_assert(fit.rss < 1e-6);
-    close_rel(fit.r2, 1.0, 1e-12, "r2");
+    assert_close_scaled(fit.r2, 1.0, 1e-12);
 }
 
 Test(model, refuses_singular_and_short_designs)

@@ -8,13 +8,7 @@
 #include <string.h>
 
 #include "stats/study.h"
-
-#define assert_close(actual, expected, rel)                                 \
-    do {                                                                    \
-        double a_ = (actual), x_ = (expected);                              \
-        cr_assert(fabs(a_ - x_) <= (rel) * fmax(fabs(x_), 1e-300),          \
-                  "%s = %.17g, expected %.17g", #actual, a_, x_);           \
-    } while (0)
+#include "unit/test_helpers.h"
 
 #define TIGHT 1e-9
 
@@ -32,10 +26,10 @@ Test(study, seed_contralateral_limb)
     /* (1.22 - 0.81) / 0.81 * 100 = 50.617...; (1.63 - 0.81) / 0.81 * 100
      * = 101.234... */
     cr_assert_eq(tp[1].n, 1);
-    assert_close(tp[1].mean_change, 0.41, 1e-12);
-    assert_close(tp[1].pct_change, 0.41 / 0.81 * 100, 1e-12);
+    assert_close_relative(tp[1].mean_change, 0.41, 1e-12);
+    assert_close_relative(tp[1].pct_change, 0.41 / 0.81 * 100, 1e-12);
     cr_assert(fabs(tp[1].pct_change - 50.6) < 0.05);
-    assert_close(tp[2].mean_change, 0.82, 1e-12);
+    assert_close_relative(tp[2].mean_change, 0.82, 1e-12);
     cr_assert(fabs(tp[2].pct_change - 101.2) < 0.05);
     /* n = 1: the change alone; no SD, interval or tests, with reasons. */
     for (int t = 1; t < 3; t++) {
@@ -77,34 +71,34 @@ Test(study, synthetic_example_matches_r)
     cr_assert_eq(study_analyze(synthetic, 10, 3, 0, tp, &e), 0);
     /* baseline: n 10, mean 0.823, sd 0.117478130352467 */
     cr_assert_eq(tp[0].n, 10);
-    assert_close(tp[0].mean, 0.823, TIGHT);
-    assert_close(tp[0].sd, 0.117478130352467, TIGHT);
+    assert_close_relative(tp[0].mean, 0.823, TIGHT);
+    assert_close_relative(tp[0].sd, 0.117478130352467, TIGHT);
     /* 15min: n 10, mean 1.128, sd 0.157748041016186, change 0.305,
      * pct 37.0595382746051, CI 0.225824499302063 0.384175500697937,
      * t p 1.1107976482394e-05, Wilcoxon p 0.00902991076269246 (with
      * continuity correction: a zero change and a tie) */
     cr_assert_eq(tp[1].n, 10);
-    assert_close(tp[1].mean, 1.128, TIGHT);
-    assert_close(tp[1].sd, 0.157748041016186, TIGHT);
-    assert_close(tp[1].mean_change, 0.305, TIGHT);
-    assert_close(tp[1].pct_change, 37.0595382746051, TIGHT);
-    assert_close(tp[1].change_ci95.lower, 0.225824499302063, TIGHT);
-    assert_close(tp[1].change_ci95.upper, 0.384175500697937, TIGHT);
-    assert_close(tp[1].t_p, 1.1107976482394e-05, TIGHT);
-    assert_close(tp[1].wilcoxon_p, 0.00902991076269246, TIGHT);
+    assert_close_relative(tp[1].mean, 1.128, TIGHT);
+    assert_close_relative(tp[1].sd, 0.157748041016186, TIGHT);
+    assert_close_relative(tp[1].mean_change, 0.305, TIGHT);
+    assert_close_relative(tp[1].pct_change, 37.0595382746051, TIGHT);
+    assert_close_relative(tp[1].change_ci95.lower, 0.225824499302063, TIGHT);
+    assert_close_relative(tp[1].change_ci95.upper, 0.384175500697937, TIGHT);
+    assert_close_relative(tp[1].t_p, 1.1107976482394e-05, TIGHT);
+    assert_close_relative(tp[1].wilcoxon_p, 0.00902991076269246, TIGHT);
     /* 2h: n 9, mean 1.50111111111111, sd 0.256536763663829,
      * change 0.674444444444444, pct 81.5860215053763,
      * CI 0.547200793554882 0.801688095334007, t p 1.86322141306267e-06,
      * Wilcoxon p 0.00390625 (exact) */
     cr_assert_eq(tp[2].n, 9);
-    assert_close(tp[2].mean, 1.50111111111111, TIGHT);
-    assert_close(tp[2].sd, 0.256536763663829, TIGHT);
-    assert_close(tp[2].mean_change, 0.674444444444444, TIGHT);
-    assert_close(tp[2].pct_change, 81.5860215053763, TIGHT);
-    assert_close(tp[2].change_ci95.lower, 0.547200793554882, TIGHT);
-    assert_close(tp[2].change_ci95.upper, 0.801688095334007, TIGHT);
-    assert_close(tp[2].t_p, 1.86322141306267e-06, TIGHT);
-    assert_close(tp[2].wilcoxon_p, 0.00390625, TIGHT);
+    assert_close_relative(tp[2].mean, 1.50111111111111, TIGHT);
+    assert_close_relative(tp[2].sd, 0.256536763663829, TIGHT);
+    assert_close_relative(tp[2].mean_change, 0.674444444444444, TIGHT);
+    assert_close_relative(tp[2].pct_change, 81.5860215053763, TIGHT);
+    assert_close_relative(tp[2].change_ci95.lower, 0.547200793554882, TIGHT);
+    assert_close_relative(tp[2].change_ci95.upper, 0.801688095334007, TIGHT);
+    assert_close_relative(tp[2].t_p, 1.86322141306267e-06, TIGHT);
+    assert_close_relative(tp[2].wilcoxon_p, 0.00390625, TIGHT);
     cr_assert_str_eq(tp[2].t_note, "");
 }
 
@@ -117,7 +111,7 @@ Test(study, other_baseline_and_degenerate_cases)
     cr_assert_eq(tp[1].n, 10);
     cr_assert(isnan(tp[1].mean_change));
     cr_assert_eq(tp[0].n, 10);
-    assert_close(tp[0].mean_change, -0.305, TIGHT);
+    assert_close_relative(tp[0].mean_change, -0.305, TIGHT);
     /* Constant changes: no t-test, no CI; Wilcoxon still computable. */
     const double constant[] = {1, 2, 2, 3, 3, 4};
     cr_assert_eq(study_analyze(constant, 3, 2, 0, tp, &e), 0);
@@ -125,7 +119,7 @@ Test(study, other_baseline_and_degenerate_cases)
     cr_assert(strstr(tp[1].t_note, "no variance"), "%s", tp[1].t_note);
     /* wilcox.test(c(2, 3, 4), c(1, 2, 3), paired = TRUE)$p.value =
      * 0.148914673178766 (all tied: normal approximation) */
-    assert_close(tp[1].wilcoxon_p, 0.148914673178766, TIGHT);
+    assert_close_relative(tp[1].wilcoxon_p, 0.148914673178766, TIGHT);
     /* No change at all: neither test. */
     const double still[] = {1, 1, 2, 2, 3, 3};
     cr_assert_eq(study_analyze(still, 3, 2, 0, tp, &e), 0);

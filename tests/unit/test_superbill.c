@@ -34,22 +34,9 @@ static int64_t session_with(int64_t ep, const char *start, int minutes,
 /* An episode with a referral of three codes, one the episode's own. */
 static int64_t referred_episode(int64_t *patient_out)
 {
-    struct err e = ERR_INIT;
     int64_t prac = trained_practitioner("Ada Synthetic");
     int64_t pat = patient(&actor_cli, "Pat, \"Q\" <Synthetic>");
-    struct referral_new r = {pat, "Dr Orla Fictive", "Family medicine",
-                             "1245319599", "low back pain",
-                             "M54.59,M54.50,M54.41", "2026-01-02"};
-    int64_t rid, ep;
-    cr_assert_eq(referral_add(s, &actor_cli, &r, &rid, &e), 0, "%s",
-                 e.message);
-    struct episode_new in = {.patient_id = pat, .practitioner_id = prac,
-                             .protocol_id = "low-back-pain",
-                             .icd10 = "M54.50", .started_on = "2026-01-05",
-                             .referral_id = rid, .chronicity_weeks = -1,
-                             .comorbidities = -1, LBP_CLEAR};
-    cr_assert_eq(episode_open(s, &actor_cli, &in, &ep, NULL, &e), 0, "%s",
-                 e.message);
+    int64_t ep = referred_episode_open(pat, prac, "M54.59,M54.50,M54.41");
     if (patient_out)
         *patient_out = pat;
     return ep;

@@ -12,6 +12,7 @@
 #include "record/user.h"
 #include "record/websession.h"
 #include "store/store.h"
+#include "unit/test_helpers.h"
 
 static char dir[64];
 static char path[128];
@@ -20,23 +21,15 @@ static struct store *db;
 static void open_db(void)
 {
     cr_assert_geq(sodium_init(), 0);
-    snprintf(dir, sizeof(dir), "/tmp/ts-user-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/clinic.db", dir);
-    struct err e = ERR_INIT;
-    cr_assert_eq(clinic_init(path, "Synthetic Unit Clinic", &e), 0, "%s",
-                 e.message);
-    cr_assert_eq(store_open(path, STORE_EXISTING, &db, &e), 0, "%s",
-                 e.message);
+    test_dir_make(dir, sizeof(dir), "ts-user", path, sizeof(path));
+    test_clinic_open(path, "Synthetic Unit Clinic", &db);
     setenv("TOUCHSTONE_NOW", "2026-06-30T12:00:00Z", 1);
 }
 
 static void close_db(void)
 {
     store_close(db);
-    char cmd[256];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    test_dir_remove(dir);
     unsetenv("TOUCHSTONE_NOW");
 }
 
