@@ -73,7 +73,7 @@ build/gen/embedded.c: build/tools/embed $(EMBED_FILES)
 build/test/unit/%: tests/unit/%.c $(TEST_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
-	@$(CC) $(TEST_CFLAGS) -Itests -o $@ $^ $(PKG_LIBS) -lcriterion
+	@$(CC) $(TEST_CFLAGS) -Itests -MMD -MP -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) -lcriterion
 
 setup:
 	@scripts/setup
