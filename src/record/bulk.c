@@ -583,11 +583,7 @@ static void note_touched(struct bulk *b, int64_t episode_id)
             return;
         b->touched_bits[byte] |= bit;
     }
-    if (b->ntouched == b->alloc_touched) {
-        b->alloc_touched = b->alloc_touched ? 2 * b->alloc_touched : 1024;
-        b->touched = xrealloc(b->touched,
-                              b->alloc_touched * sizeof(*b->touched));
-    }
+    ALLOC_GROW(b->touched, b->ntouched + 1, b->alloc_touched);
     b->touched[b->ntouched++] = episode_id;
 }
 

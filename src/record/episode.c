@@ -204,11 +204,9 @@ int episode_open(struct store *s, const struct actor *caller,
         }
     } else {
         int rc = episode_insert(s, in, id, e);
-        if (rc == 0)
-            rc = audit_append(s, caller, "create", "episode", *id,
-                              in->patient_id, "ok", e);
         buf_release(&refusal_note);
-        return record_finish(s, rc, e);
+        return record_finish_audited(s, caller, "create", "episode", *id,
+                                     in->patient_id, rc, e);
     }
     store_rollback(s);
     if (reason) {
@@ -284,10 +282,8 @@ int episode_close(struct store *s, const struct actor *caller, int64_t id,
     if (access_episode(s, caller, id, 1, "id", &patient, e) < 0)
         return record_refuse(s, caller, "update", "episode", id, 0, e);
     int rc = episode_close_locked(s, id, ended_on, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "update", "episode", id, patient, "ok",
-                          e);
-    return record_finish(s, rc, e);
+    return record_finish_audited(s, caller, "update", "episode", id, patient,
+                                 rc, e);
 }
 
 #define EPISODE_SELECT                                                       \
@@ -298,8 +294,9 @@ int episode_close(struct store *s, const struct actor *caller, int64_t id,
     " e.created_at FROM episode e JOIN patient p ON p.id = e.patient_id"     \
     " JOIN practitioner pr ON pr.id = e.practitioner_id"
 
-static void episode_row(struct stmt *st, struct episode *out)
+static void episode_row(struct stmt *st, void *item)
 {
+    struct episode *out = item;
     memset(out, 0, sizeof(*out));
     out->id = stmt_int(st, 0);
     out->patient_id = stmt_int(st, 1);
@@ -338,13 +335,13 @@ int episode_get(struct store *s, const struct actor *caller, int64_t id,
 {
     if (store_begin(s, e) < 0)
         return -1;
-    int64_t patient = 0;
-    if (access_episode(s, caller, id, 0, field, &patient, e) < 0)
-        return record_refuse(s, caller, "read", "episode", id, 0, e);
     int rc = episode_load(s, id, field, out, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "read", "episode", id, patient, "ok", e);
-    return record_finish(s, rc, e);
+    if (record_read_checked(s, caller, "episode", id, field, rc, 0, id, e) <
+        0) {
+        memset(out, 0, sizeof(*out));
+        return -1;
+    }
+    return 0;
 }
 
 int episode_show(struct store *s, const struct actor *caller, int64_t id,
@@ -361,9 +358,8 @@ int episode_show(struct store *s, const struct actor *caller, int64_t id,
         rc = session_query(s, id, &out->sessions, e);
     if (rc == 0)
         rc = observation_query(s, id, &out->observations, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "read", "episode", id, patient, "ok", e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_finish_audited(s, caller, "read", "episode", id, patient, rc,
+                              e) < 0) {
         episode_detail_release(out);
         return -1;
     }
@@ -392,15 +388,7 @@ int episode_query(struct store *s, const struct actor *caller,
     stmt_bind_int(st, ":practitioner", f->practitioner_id);
     stmt_bind_int(st, ":open", f->open_only != 0);
     access_bind(st, caller);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        out->items = record_grow(out->items, out->count, &alloc,
-                                 sizeof(*out->items));
-        episode_row(st, &out->items[out->count++]);
-    }
-    stmt_finalize(st);
-    if (rc < 0) {
+    if (RECORD_ROWS(st, out, episode_row, e) < 0) {
         episode_list_release(out);
         return -1;
     }
@@ -430,10 +418,8 @@ int episode_list(struct store *s, const struct actor *caller,
                                &pr, e);
     if (rc == 0)
         rc = episode_query(s, caller, filter, out, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "list", "episode", 0, filter->patient_id,
-                          "ok", e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_finish_audited(s, caller, "list", "episode", 0,
+                              filter->patient_id, rc, e) < 0) {
         episode_list_release(out);
         return -1;
     }
@@ -442,7 +428,5 @@ int episode_list(struct store *s, const struct actor *caller,
 
 void episode_list_release(struct episode_list *l)
 {
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    record_list_free(&l->items, &l->count);
 }

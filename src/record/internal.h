@@ -33,10 +33,43 @@ int record_finish(struct store *s, int rc, struct err *e);
 int record_refuse(struct store *s, const struct actor *caller,
                   const char *action, const char *record_type,
                   int64_t record_id, int64_t patient_id, struct err *e);
-/* Makes room for one more element in an array of count elements of size
- * bytes whose capacity is *alloc, doubling it as needed (out of memory
- * dies). Returns the array, which may have moved. */
-void *record_grow(void *items, size_t count, size_t *alloc, size_t size);
+/* Commits, after auditing action on record_type record_id (of patient_id)
+ * with outcome "ok", when rc is 0; else rolls back. Returns 0 or -1. */
+int record_finish_audited(struct store *s, const struct actor *caller,
+                          const char *action, const char *record_type,
+                          int64_t record_id, int64_t patient_id, int rc,
+                          struct err *e);
+/*
+ * Ends the access-checked read of record_type id, begun with store_begin()
+ * and loaded by the caller (rc 0, or -1 with e filled): checks that the
+ * caller may see the record's episode (episode_id > 0) or else its patient
+ * (patient_id); a record the caller may not see is, for a record other
+ * than that patient or episode itself, "no <record_type> <id>" (field),
+ * as if missing. Then audits the read and commits, or refuses
+ * (record_refuse; the refusal names the patient only when the record is
+ * the patient). Returns 0 or -1; on -1 the caller releases what it loaded.
+ */
+int record_read_checked(struct store *s, const struct actor *caller,
+                        const char *record_type, int64_t id,
+                        const char *field, int rc, int64_t patient_id,
+                        int64_t episode_id, struct err *e);
+/*
+ * Steps st to its end, appending one item per row to a list's array:
+ * items is the address of the array's pointer (a struct X **), *count its
+ * length, size the size of one item. row fills each new item, zeroed
+ * first, from the current row. Finalizes st. Returns 0, or -1 with e
+ * filled (the rows read so far stay in the list, for its release).
+ * Grows the array (out of memory dies).
+ */
+int record_rows(struct stmt *st, void *items, size_t *count, size_t size,
+                void (*row)(struct stmt *st, void *item), struct err *e);
+#define RECORD_ROWS(st, list, row, e)                                        \
+    record_rows((st), &(list)->items, &(list)->count,                        \
+                sizeof(*(list)->items), (row), (e))
+/* Frees a list's array (items: the address of its pointer, as for
+ * record_rows) and sets it to NULL and *count to 0. The items' own
+ * allocations are the caller's to release first. */
+void record_list_free(void *items, size_t *count);
 /* "no <what> <id>", ERR_NOT_FOUND with field. Returns -1. */
 int record_not_found(struct err *e, const char *field, const char *what,
                      int64_t id);

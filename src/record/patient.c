@@ -92,9 +92,8 @@ int patient_add(struct store *s, const struct actor *caller,
     int64_t created_by =
         caller->role == ROLE_THERAPIST ? caller->practitioner_id : 0;
     int rc = patient_insert(s, in, created_by, id, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "create", "patient", *id, *id, "ok", e);
-    return record_finish(s, rc, e);
+    return record_finish_audited(s, caller, "create", "patient", *id, *id, rc,
+                                 e);
 }
 
 #define PATIENT_COLUMNS                                                      \
@@ -102,8 +101,9 @@ int patient_add(struct store *s, const struct actor *caller,
     " p.consent_treatment, p.consent_research, p.created_by_practitioner,"   \
     " p.synthetic, p.created_at"
 
-static void patient_row(struct stmt *st, struct patient *out)
+static void patient_row(struct stmt *st, void *item)
 {
+    struct patient *out = item;
     memset(out, 0, sizeof(*out));
     out->id = stmt_int(st, 0);
     record_copy(out->name, sizeof(out->name), stmt_text(st, 1));
@@ -139,12 +139,13 @@ int patient_get(struct store *s, const struct actor *caller, int64_t id,
 {
     if (store_begin(s, e) < 0)
         return -1;
-    if (access_patient(s, caller, id, 0, field, e) < 0)
-        return record_refuse(s, caller, "read", "patient", id, id, e);
     int rc = patient_load(s, id, field, out, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "read", "patient", id, id, "ok", e);
-    return record_finish(s, rc, e);
+    if (record_read_checked(s, caller, "patient", id, field, rc, id, 0, e) <
+        0) {
+        memset(out, 0, sizeof(*out));
+        return -1;
+    }
+    return 0;
 }
 
 int patient_show(struct store *s, const struct actor *caller, int64_t id,
@@ -161,9 +162,8 @@ int patient_show(struct store *s, const struct actor *caller, int64_t id,
         rc = referral_query(s, id, &out->referrals, e);
     if (rc == 0)
         rc = episode_query(s, caller, &f, &out->episodes, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "read", "patient", id, id, "ok", e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_finish_audited(s, caller, "read", "patient", id, id, rc, e) <
+        0) {
         patient_detail_release(out);
         return -1;
     }
@@ -204,17 +204,9 @@ int patient_list(struct store *s, const struct actor *caller,
     stmt_bind_text(st, ":pattern", pattern.data);
     access_bind(st, caller);
     buf_release(&pattern);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        out->items = record_grow(out->items, out->count, &alloc,
-                                 sizeof(*out->items));
-        patient_row(st, &out->items[out->count++]);
-    }
-    stmt_finalize(st);
-    if (rc == 0)
-        rc = audit_append(s, caller, "list", "patient", 0, 0, "ok", e);
-    if (record_finish(s, rc, e) < 0) {
+    int rc = RECORD_ROWS(st, out, patient_row, e);
+    if (record_finish_audited(s, caller, "list", "patient", 0, 0, rc, e) <
+        0) {
         patient_list_release(out);
         return -1;
     }
@@ -223,7 +215,5 @@ int patient_list(struct store *s, const struct actor *caller,
 
 void patient_list_release(struct patient_list *l)
 {
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    record_list_free(&l->items, &l->count);
 }

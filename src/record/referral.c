@@ -77,18 +77,17 @@ int referral_add(struct store *s, const struct actor *caller,
         return record_refuse(s, caller, "create", "referral", 0,
                              in->patient_id, e);
     int rc = referral_insert(s, in, id, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "create", "referral", *id,
-                          in->patient_id, "ok", e);
-    return record_finish(s, rc, e);
+    return record_finish_audited(s, caller, "create", "referral", *id,
+                                 in->patient_id, rc, e);
 }
 
 #define REFERRAL_COLUMNS                                                     \
     "id, patient_id, physician_name, physician_specialty, physician_npi,"    \
     " reason, icd10, referred_on, created_at"
 
-static void referral_row(struct stmt *st, struct referral *out)
+static void referral_row(struct stmt *st, void *item)
 {
+    struct referral *out = item;
     memset(out, 0, sizeof(*out));
     out->id = stmt_int(st, 0);
     out->patient_id = stmt_int(st, 1);
@@ -125,19 +124,12 @@ int referral_get(struct store *s, const struct actor *caller, int64_t id,
     if (store_begin(s, e) < 0)
         return -1;
     int rc = referral_load(s, id, field, out, e);
-    if (rc == 0 &&
-        access_patient(s, caller, out->patient_id, 0, field, e) < 0) {
-        /* Not the caller's: the same answer as a missing referral. */
+    if (record_read_checked(s, caller, "referral", id, field, rc,
+                            out->patient_id, 0, e) < 0) {
         memset(out, 0, sizeof(*out));
-        rc = record_not_found(e, field, "referral", id);
+        return -1;
     }
-    if (rc < 0)
-        return record_refuse(s, caller, "read", "referral", id, 0, e);
-    rc = audit_append(s, caller, "read", "referral", id, out->patient_id,
-                      "ok", e);
-    if (rc < 0)
-        memset(out, 0, sizeof(*out));
-    return record_finish(s, rc, e);
+    return 0;
 }
 
 int referral_query(struct store *s, int64_t patient_id,
@@ -148,15 +140,7 @@ int referral_query(struct store *s, int64_t patient_id,
         s, "SELECT " REFERRAL_COLUMNS " FROM referral"
            " WHERE patient_id = :patient ORDER BY referred_on, id");
     stmt_bind_int(st, ":patient", patient_id);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        out->items = record_grow(out->items, out->count, &alloc,
-                                 sizeof(*out->items));
-        referral_row(st, &out->items[out->count++]);
-    }
-    stmt_finalize(st);
-    if (rc < 0) {
+    if (RECORD_ROWS(st, out, referral_row, e) < 0) {
         referral_list_release(out);
         return -1;
     }
@@ -174,10 +158,8 @@ int referral_list(struct store *s, const struct actor *caller,
         return record_refuse(s, caller, "list", "referral", 0, patient_id,
                              e);
     int rc = referral_query(s, patient_id, out, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "list", "referral", 0, patient_id, "ok",
-                          e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_finish_audited(s, caller, "list", "referral", 0, patient_id,
+                              rc, e) < 0) {
         referral_list_release(out);
         return -1;
     }
@@ -186,7 +168,5 @@ int referral_list(struct store *s, const struct actor *caller,
 
 void referral_list_release(struct referral_list *l)
 {
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    record_list_free(&l->items, &l->count);
 }

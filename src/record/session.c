@@ -216,10 +216,8 @@ int session_add(struct store *s, const struct actor *caller,
     int rc = session_check(s, in, started_at, 1, &ep, &p, e);
     if (rc == 0)
         rc = session_write(s, in, started_at, p, id, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "create", "session", *id, patient, "ok",
-                          e);
-    return record_finish(s, rc, e);
+    return record_finish_audited(s, caller, "create", "session", *id,
+                                 patient, rc, e);
 }
 
 #define SESSION_COLUMNS                                                      \
@@ -231,8 +229,9 @@ static char *dup_or_null(const char *s)
     return s ? xstrdup(s) : NULL;
 }
 
-static void session_row(struct stmt *st, struct session *out)
+static void session_row(struct stmt *st, void *item)
 {
+    struct session *out = item;
     memset(out, 0, sizeof(*out));
     out->id = stmt_int(st, 0);
     out->episode_id = stmt_int(st, 1);
@@ -246,6 +245,20 @@ static void session_row(struct stmt *st, struct session *out)
     record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 9));
 }
 
+static void session_phase_row(struct stmt *st, void *item)
+{
+    struct session_phase *ph = item;
+    record_copy(ph->name, sizeof(ph->name), stmt_text(st, 0));
+    ph->minutes = (int)stmt_int(st, 1);
+}
+
+static void session_finding_row(struct stmt *st, void *item)
+{
+    struct session_finding *f = item;
+    record_copy(f->code, sizeof(f->code), stmt_text(st, 0));
+    record_copy(f->message, sizeof(f->message), stmt_text(st, 1));
+}
+
 /* Loads the phases and findings of a session already read. */
 static int session_parts(struct store *s, struct session *se, struct err *e)
 {
@@ -253,29 +266,14 @@ static int session_parts(struct store *s, struct session *se, struct err *e)
         s, "SELECT name, minutes FROM session_phase WHERE session_id = :id"
            " ORDER BY position");
     stmt_bind_int(st, ":id", se->id);
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        se->phases = xrealloc(se->phases,
-                              (se->phase_count + 1) * sizeof(*se->phases));
-        struct session_phase *ph = &se->phases[se->phase_count++];
-        record_copy(ph->name, sizeof(ph->name), stmt_text(st, 0));
-        ph->minutes = (int)stmt_int(st, 1);
-    }
-    stmt_finalize(st);
-    if (rc < 0)
+    if (record_rows(st, &se->phases, &se->phase_count, sizeof(*se->phases),
+                    session_phase_row, e) < 0)
         return -1;
     st = store_prepare(s, "SELECT code, message FROM session_finding"
                           " WHERE session_id = :id ORDER BY position");
     stmt_bind_int(st, ":id", se->id);
-    while ((rc = stmt_step(st, e)) == 1) {
-        se->findings = xrealloc(
-            se->findings, (se->finding_count + 1) * sizeof(*se->findings));
-        struct session_finding *f = &se->findings[se->finding_count++];
-        record_copy(f->code, sizeof(f->code), stmt_text(st, 0));
-        record_copy(f->message, sizeof(f->message), stmt_text(st, 1));
-    }
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return record_rows(st, &se->findings, &se->finding_count,
+                       sizeof(*se->findings), session_finding_row, e);
 }
 
 int session_load(struct store *s, int64_t id, const char *field,
@@ -305,16 +303,8 @@ int session_get(struct store *s, const struct actor *caller, int64_t id,
     if (store_begin(s, e) < 0)
         return -1;
     int rc = session_load(s, id, field, out, e);
-    int64_t patient = 0;
-    if (rc == 0 && access_episode(s, caller, out->episode_id, 0, field,
-                                  &patient, e) < 0) {
-        session_release(out);
-        rc = record_not_found(e, field, "session", id);
-    }
-    if (rc < 0)
-        return record_refuse(s, caller, "read", "session", id, 0, e);
-    rc = audit_append(s, caller, "read", "session", id, patient, "ok", e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_read_checked(s, caller, "session", id, field, rc, 0,
+                            out->episode_id, e) < 0) {
         session_release(out);
         return -1;
     }
@@ -341,14 +331,7 @@ int session_query(struct store *s, int64_t episode_id,
         s, "SELECT " SESSION_COLUMNS " FROM session"
            " WHERE episode_id = :episode ORDER BY started_at, id");
     stmt_bind_int(st, ":episode", episode_id);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        out->items = record_grow(out->items, out->count, &alloc,
-                                 sizeof(*out->items));
-        session_row(st, &out->items[out->count++]);
-    }
-    stmt_finalize(st);
+    int rc = RECORD_ROWS(st, out, session_row, e);
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = session_parts(s, &out->items[i], e);
     if (rc < 0) {
@@ -369,9 +352,8 @@ int session_list(struct store *s, const struct actor *caller,
     if (access_episode(s, caller, episode_id, 0, "episode", &patient, e) < 0)
         return record_refuse(s, caller, "list", "session", 0, 0, e);
     int rc = session_query(s, episode_id, out, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "list", "session", 0, patient, "ok", e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_finish_audited(s, caller, "list", "session", 0, patient, rc,
+                              e) < 0) {
         session_list_release(out);
         return -1;
     }
@@ -382,7 +364,5 @@ void session_list_release(struct session_list *l)
 {
     for (size_t i = 0; i < l->count; i++)
         session_release(&l->items[i]);
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    record_list_free(&l->items, &l->count);
 }
