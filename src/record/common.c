@@ -101,6 +101,22 @@ int record_rows(struct stmt *st, void *items, size_t *count, size_t size,
     return rc < 0 ? -1 : 0;
 }
 
+int record_load(struct store *s, const char *sql, int64_t id,
+                const char *field, const char *record_type,
+                void (*row)(struct stmt *st, void *item), void *out,
+                struct err *e)
+{
+    struct stmt *st = store_prepare(s, sql);
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    if (rc == 1)
+        row(st, out);
+    stmt_finalize(st);
+    if (rc == 0)
+        return record_not_found(e, field, record_type, id);
+    return rc < 0 ? -1 : 0;
+}
+
 void record_list_free(void *items, size_t *count)
 {
     void *array;
@@ -109,6 +125,28 @@ void record_list_free(void *items, size_t *count)
     array = NULL;
     memcpy(items, &array, sizeof(array));
     *count = 0;
+}
+
+void record_bind_id(struct stmt *st, const char *name, int64_t v)
+{
+    if (v > 0)
+        stmt_bind_int(st, name, v);
+    else
+        stmt_bind_null(st, name);
+}
+
+int record_insert(struct store *s, struct stmt *st, int64_t *id,
+                  struct err *e)
+{
+    char now[CLOCK_INSTANT_LEN];
+    record_now(now);
+    stmt_bind_text(st, ":now", now);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    *id = store_last_id(s);
+    return 0;
 }
 
 int record_not_found(struct err *e, const char *field, const char *what,

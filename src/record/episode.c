@@ -83,42 +83,39 @@ static int episode_check(struct store *s, const struct episode_new *in,
                                  r.referred_on, e);
 }
 
+/* A count that is -1 (not known) as NULL. */
+static void bind_count(struct stmt *st, const char *name, long v)
+{
+    if (v >= 0)
+        stmt_bind_int(st, name, v);
+    else
+        stmt_bind_null(st, name);
+}
+
+void episode_bind(struct stmt *st, const struct episode_new *in)
+{
+    stmt_bind_int(st, ":patient", in->patient_id);
+    stmt_bind_int(st, ":practitioner", in->practitioner_id);
+    stmt_bind_text(st, ":protocol", in->protocol_id);
+    stmt_bind_text(st, ":icd10", in->icd10);
+    record_bind_id(st, ":referral", in->referral_id);
+    stmt_bind_text(st, ":start", in->started_on);
+    bind_count(st, ":chronicity", in->chronicity_weeks);
+    bind_count(st, ":comorbidities", in->comorbidities);
+}
+
 int episode_insert(struct store *s, const struct episode_new *in,
                    int64_t *id, struct err *e)
 {
     if (episode_validate(in, e) < 0 || episode_check(s, in, e) < 0)
         return -1;
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
     struct stmt *st = store_prepare(
         s, "INSERT INTO episode (patient_id, practitioner_id, protocol_id,"
            " icd10, referral_id, started_on, chronicity_weeks, comorbidities,"
            " created_at) VALUES (:patient, :practitioner, :protocol, :icd10,"
            " :referral, :start, :chronicity, :comorbidities, :now)");
-    stmt_bind_int(st, ":patient", in->patient_id);
-    stmt_bind_int(st, ":practitioner", in->practitioner_id);
-    stmt_bind_text(st, ":protocol", in->protocol_id);
-    stmt_bind_text(st, ":icd10", in->icd10);
-    if (in->referral_id > 0)
-        stmt_bind_int(st, ":referral", in->referral_id);
-    else
-        stmt_bind_null(st, ":referral");
-    stmt_bind_text(st, ":start", in->started_on);
-    if (in->chronicity_weeks >= 0)
-        stmt_bind_int(st, ":chronicity", in->chronicity_weeks);
-    else
-        stmt_bind_null(st, ":chronicity");
-    if (in->comorbidities >= 0)
-        stmt_bind_int(st, ":comorbidities", in->comorbidities);
-    else
-        stmt_bind_null(st, ":comorbidities");
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
-        return -1;
-    *id = store_last_id(s);
-    return 0;
+    episode_bind(st, in);
+    return record_insert(s, st, id, e);
 }
 
 /* Keeps a clinical refusal (after the rollback of the attempt): the
@@ -319,15 +316,8 @@ static void episode_row(struct stmt *st, void *item)
 int episode_load(struct store *s, int64_t id, const char *field,
                  struct episode *out, struct err *e)
 {
-    struct stmt *st = store_prepare(s, EPISODE_SELECT " WHERE e.id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        episode_row(st, out);
-    stmt_finalize(st);
-    if (rc == 0)
-        return record_not_found(e, field, "episode", id);
-    return rc < 0 ? -1 : 0;
+    return record_load(s, EPISODE_SELECT " WHERE e.id = :id", id, field,
+                       "episode", episode_row, out, e);
 }
 
 int episode_get(struct store *s, const struct actor *caller, int64_t id,

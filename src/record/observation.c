@@ -250,8 +250,6 @@ static int observation_write(struct store *s, const struct observation_new *in,
                              const char *observed_at, double total,
                              int64_t *id, struct err *e)
 {
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
     char *items = in->item_count
                       ? observation_items_json(in->items, in->item_count)
                       : NULL;
@@ -261,22 +259,16 @@ static int observation_write(struct store *s, const struct observation_new *in,
            " (:episode, :session, :instrument, :timepoint, :at, :items,"
            " :total, :now)");
     stmt_bind_int(st, ":episode", in->episode_id);
-    if (in->session_id)
-        stmt_bind_int(st, ":session", in->session_id);
-    else
-        stmt_bind_null(st, ":session");
+    record_bind_id(st, ":session", in->session_id);
     stmt_bind_text(st, ":instrument", in->instrument);
     stmt_bind_text(st, ":timepoint", in->timepoint);
     stmt_bind_text(st, ":at", observed_at);
     stmt_bind_text(st, ":items", items);
     stmt_bind_double(st, ":total", total);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
+    int rc = record_insert(s, st, id, e);
     free(items);
     if (rc < 0)
         return -1;
-    *id = store_last_id(s);
     /* The episode's outcome summary changes with it, in this transaction. */
     return summary_refresh_episode(s, in->episode_id, e);
 }
@@ -357,16 +349,8 @@ int observation_load(struct store *s, int64_t id, const char *field,
                      struct observation *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    struct stmt *st =
-        store_prepare(s, OBSERVATION_SELECT " WHERE o.id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        observation_row(st, out);
-    stmt_finalize(st);
-    if (rc == 0)
-        return record_not_found(e, field, "observation", id);
-    return rc < 0 ? -1 : 0;
+    return record_load(s, OBSERVATION_SELECT " WHERE o.id = :id", id, field,
+                       "observation", observation_row, out, e);
 }
 
 int observation_get(struct store *s, const struct actor *caller, int64_t id,

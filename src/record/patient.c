@@ -43,18 +43,9 @@ int patient_validate(const struct patient_new *in, struct err *e)
     return 0;
 }
 
-int patient_insert(struct store *s, const struct patient_new *in,
-                   int64_t created_by, int64_t *id, struct err *e)
+void patient_bind(struct stmt *st, const struct patient_new *in,
+                  int64_t created_by)
 {
-    if (patient_validate(in, e) < 0)
-        return -1;
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO patient (name, birth_date, sex, zip, phone, email,"
-           " consent_treatment, consent_research, created_by_practitioner,"
-           " synthetic, created_at) VALUES (:name, :dob, :sex, :zip, :phone,"
-           " :email, :treatment, :research, :created_by, :synthetic, :now)");
     stmt_bind_text(st, ":name", in->name);
     stmt_bind_text(st, ":dob", in->birth_date);
     stmt_bind_text(st, ":sex", in->sex);
@@ -63,18 +54,22 @@ int patient_insert(struct store *s, const struct patient_new *in,
     stmt_bind_text(st, ":email", in->email);
     stmt_bind_int(st, ":treatment", in->consent_treatment != 0);
     stmt_bind_int(st, ":research", in->consent_research != 0);
-    if (created_by > 0)
-        stmt_bind_int(st, ":created_by", created_by);
-    else
-        stmt_bind_null(st, ":created_by");
+    record_bind_id(st, ":created_by", created_by);
     stmt_bind_int(st, ":synthetic", in->synthetic != 0);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+}
+
+int patient_insert(struct store *s, const struct patient_new *in,
+                   int64_t created_by, int64_t *id, struct err *e)
+{
+    if (patient_validate(in, e) < 0)
         return -1;
-    *id = store_last_id(s);
-    return 0;
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO patient (name, birth_date, sex, zip, phone, email,"
+           " consent_treatment, consent_research, created_by_practitioner,"
+           " synthetic, created_at) VALUES (:name, :dob, :sex, :zip, :phone,"
+           " :email, :treatment, :research, :created_by, :synthetic, :now)");
+    patient_bind(st, in, created_by);
+    return record_insert(s, st, id, e);
 }
 
 int patient_add(struct store *s, const struct actor *caller,
@@ -122,16 +117,10 @@ static void patient_row(struct stmt *st, void *item)
 int patient_load(struct store *s, int64_t id, const char *field,
                  struct patient *out, struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT " PATIENT_COLUMNS " FROM patient p WHERE p.id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        patient_row(st, out);
-    stmt_finalize(st);
-    if (rc == 0)
-        return record_not_found(e, field, "patient", id);
-    return rc < 0 ? -1 : 0;
+    return record_load(s,
+                       "SELECT " PATIENT_COLUMNS
+                       " FROM patient p WHERE p.id = :id",
+                       id, field, "patient", patient_row, out, e);
 }
 
 int patient_get(struct store *s, const struct actor *caller, int64_t id,

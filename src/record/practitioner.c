@@ -20,30 +20,27 @@ int practitioner_validate(const struct practitioner_new *in, struct err *e)
     return 0;
 }
 
-int practitioner_insert(struct store *s, const struct practitioner_new *in,
-                        int64_t *id, struct err *e)
+void practitioner_bind(struct stmt *st, const struct practitioner_new *in)
 {
-    if (practitioner_validate(in, e) < 0)
-        return -1;
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO practitioner (name, license, credentials, email, npi,"
-           " synthetic, created_at) VALUES (:name, :license, :credentials,"
-           " :email, :npi, :synthetic, :now)");
     stmt_bind_text(st, ":name", in->name);
     stmt_bind_text(st, ":license", in->license);
     stmt_bind_text(st, ":credentials", in->credentials);
     stmt_bind_text(st, ":email", in->email);
     stmt_bind_text(st, ":npi", in->npi);
     stmt_bind_int(st, ":synthetic", in->synthetic != 0);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+}
+
+int practitioner_insert(struct store *s, const struct practitioner_new *in,
+                        int64_t *id, struct err *e)
+{
+    if (practitioner_validate(in, e) < 0)
         return -1;
-    *id = store_last_id(s);
-    return 0;
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO practitioner (name, license, credentials, email, npi,"
+           " synthetic, created_at) VALUES (:name, :license, :credentials,"
+           " :email, :npi, :synthetic, :now)");
+    practitioner_bind(st, in);
+    return record_insert(s, st, id, e);
 }
 
 int practitioner_add(struct store *s, const struct actor *caller,
@@ -97,18 +94,13 @@ int practitioner_load(struct store *s, int64_t id, int full,
                       const char *field, struct practitioner *out,
                       struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT " PRACTITIONER_COLUMNS " FROM practitioner WHERE id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1) {
-        practitioner_row(st, out);
-        practitioner_limit(out, full);
-    }
-    stmt_finalize(st);
-    if (rc == 0)
-        return record_not_found(e, field, "practitioner", id);
-    return rc < 0 ? -1 : 0;
+    if (record_load(s,
+                    "SELECT " PRACTITIONER_COLUMNS
+                    " FROM practitioner WHERE id = :id",
+                    id, field, "practitioner", practitioner_row, out, e) < 0)
+        return -1;
+    practitioner_limit(out, full);
+    return 0;
 }
 
 int practitioner_get(struct store *s, const struct actor *caller, int64_t id,

@@ -35,6 +35,17 @@ int referral_check_patient(const struct referral_new *in,
     return 0;
 }
 
+void referral_bind(struct stmt *st, const struct referral_new *in)
+{
+    stmt_bind_int(st, ":patient", in->patient_id);
+    stmt_bind_text(st, ":physician", in->physician_name);
+    stmt_bind_text(st, ":specialty", in->physician_specialty);
+    stmt_bind_text(st, ":npi", in->physician_npi);
+    stmt_bind_text(st, ":reason", in->reason);
+    stmt_bind_text(st, ":icd10", in->icd10);
+    stmt_bind_text(st, ":date", in->referred_on);
+}
+
 int referral_insert(struct store *s, const struct referral_new *in,
                     int64_t *id, struct err *e)
 {
@@ -43,27 +54,13 @@ int referral_insert(struct store *s, const struct referral_new *in,
         patient_load(s, in->patient_id, "patient", &p, e) < 0 ||
         referral_check_patient(in, p.birth_date, e) < 0)
         return -1;
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
     struct stmt *st = store_prepare(
         s, "INSERT INTO referral (patient_id, physician_name,"
            " physician_specialty, physician_npi, reason, icd10, referred_on,"
            " created_at) VALUES (:patient, :physician, :specialty, :npi,"
            " :reason, :icd10, :date, :now)");
-    stmt_bind_int(st, ":patient", in->patient_id);
-    stmt_bind_text(st, ":physician", in->physician_name);
-    stmt_bind_text(st, ":specialty", in->physician_specialty);
-    stmt_bind_text(st, ":npi", in->physician_npi);
-    stmt_bind_text(st, ":reason", in->reason);
-    stmt_bind_text(st, ":icd10", in->icd10);
-    stmt_bind_text(st, ":date", in->referred_on);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
-        return -1;
-    *id = store_last_id(s);
-    return 0;
+    referral_bind(st, in);
+    return record_insert(s, st, id, e);
 }
 
 int referral_add(struct store *s, const struct actor *caller,
@@ -106,16 +103,10 @@ static void referral_row(struct stmt *st, void *item)
 int referral_load(struct store *s, int64_t id, const char *field,
                   struct referral *out, struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT " REFERRAL_COLUMNS " FROM referral WHERE id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        referral_row(st, out);
-    stmt_finalize(st);
-    if (rc == 0)
-        return record_not_found(e, field, "referral", id);
-    return rc < 0 ? -1 : 0;
+    return record_load(s,
+                       "SELECT " REFERRAL_COLUMNS
+                       " FROM referral WHERE id = :id",
+                       id, field, "referral", referral_row, out, e);
 }
 
 int referral_get(struct store *s, const struct actor *caller, int64_t id,

@@ -128,17 +128,9 @@ static int session_check(struct store *s, const struct session_new *in,
     return 0;
 }
 
-static int session_write(struct store *s, const struct session_new *in,
-                         const char *started_at, const struct protocol *p,
-                         int64_t *id, struct err *e)
+void session_bind(struct stmt *st, const struct session_new *in,
+                  const char *started_at)
 {
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO session (episode_id, started_at, minutes, note,"
-           " subjective, objective, assessment, plan, created_at) VALUES"
-           " (:episode, :start, :minutes, :note, :subjective, :objective,"
-           " :assessment, :plan, :now)");
     stmt_bind_int(st, ":episode", in->episode_id);
     stmt_bind_text(st, ":start", started_at);
     stmt_bind_int(st, ":minutes", in->minutes);
@@ -147,44 +139,57 @@ static int session_write(struct store *s, const struct session_new *in,
     stmt_bind_text(st, ":objective", in->objective);
     stmt_bind_text(st, ":assessment", in->assessment);
     stmt_bind_text(st, ":plan", in->plan);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
-        return -1;
-    *id = store_last_id(s);
-    st = store_prepare(s, "INSERT INTO session_phase (session_id, position,"
-                          " name, minutes) VALUES (:session, :position,"
-                          " :name, :minutes)");
+}
+
+int session_insert_parts(struct stmt *phase, struct stmt *finding,
+                         int64_t session_id, const struct session_new *in,
+                         const struct protocol *p, struct err *e)
+{
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < in->phase_count; i++) {
-        stmt_reset(st);
-        stmt_bind_int(st, ":session", *id);
-        stmt_bind_int(st, ":position", (int64_t)i + 1);
-        stmt_bind_text(st, ":name", in->phases[i].name);
-        stmt_bind_int(st, ":minutes", in->phases[i].minutes);
-        rc = stmt_step(st, e);
+        stmt_reset(phase);
+        stmt_bind_int(phase, ":session", session_id);
+        stmt_bind_int(phase, ":position", (int64_t)i + 1);
+        stmt_bind_text(phase, ":name", in->phases[i].name);
+        stmt_bind_int(phase, ":minutes", in->phases[i].minutes);
+        rc = stmt_step(phase, e);
     }
-    stmt_finalize(st);
     if (rc < 0)
         return -1;
     struct session_finding *findings;
     size_t count;
     scope_fidelity(p, (int)in->minutes, in->phases, in->phase_count,
                    &findings, &count);
-    st = store_prepare(s, "INSERT INTO session_finding (session_id, position,"
-                          " code, message) VALUES (:session, :position,"
-                          " :code, :message)");
     for (size_t i = 0; rc == 0 && i < count; i++) {
-        stmt_reset(st);
-        stmt_bind_int(st, ":session", *id);
-        stmt_bind_int(st, ":position", (int64_t)i + 1);
-        stmt_bind_text(st, ":code", findings[i].code);
-        stmt_bind_text(st, ":message", findings[i].message);
-        rc = stmt_step(st, e);
+        stmt_reset(finding);
+        stmt_bind_int(finding, ":session", session_id);
+        stmt_bind_int(finding, ":position", (int64_t)i + 1);
+        stmt_bind_text(finding, ":code", findings[i].code);
+        stmt_bind_text(finding, ":message", findings[i].message);
+        rc = stmt_step(finding, e);
     }
-    stmt_finalize(st);
     free(findings);
     return rc < 0 ? -1 : 0;
+}
+
+static int session_write(struct store *s, const struct session_new *in,
+                         const char *started_at, const struct protocol *p,
+                         int64_t *id, struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO session (episode_id, started_at, minutes, note,"
+           " subjective, objective, assessment, plan, created_at) VALUES"
+           " (:episode, :start, :minutes, :note, :subjective, :objective,"
+           " :assessment, :plan, :now)");
+    session_bind(st, in, started_at);
+    if (record_insert(s, st, id, e) < 0)
+        return -1;
+    struct stmt *phase = store_prepare(s, SESSION_PHASE_INSERT);
+    struct stmt *finding = store_prepare(s, SESSION_FINDING_INSERT);
+    int rc = session_insert_parts(phase, finding, *id, in, p, e);
+    stmt_finalize(phase);
+    stmt_finalize(finding);
+    return rc;
 }
 
 int session_insert(struct store *s, const struct session_new *in,
@@ -280,16 +285,11 @@ int session_load(struct store *s, int64_t id, const char *field,
                  struct session *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    struct stmt *st = store_prepare(
-        s, "SELECT " SESSION_COLUMNS " FROM session WHERE id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        session_row(st, out);
-    stmt_finalize(st);
-    if (rc == 0)
-        return record_not_found(e, field, "session", id);
-    if (rc < 0 || session_parts(s, out, e) < 0) {
+    if (record_load(s,
+                    "SELECT " SESSION_COLUMNS " FROM session WHERE id = :id",
+                    id, field, "session", session_row, out, e) < 0)
+        return -1;
+    if (session_parts(s, out, e) < 0) {
         session_release(out);
         return -1;
     }

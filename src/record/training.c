@@ -29,6 +29,15 @@ int training_validate(const struct training_new *in, struct err *e)
     return 0;
 }
 
+void training_bind(struct stmt *st, const struct training_new *in)
+{
+    stmt_bind_int(st, ":practitioner", in->practitioner_id);
+    stmt_bind_text(st, ":protocol", in->protocol_id);
+    stmt_bind_double(st, ":hours", in->hours);
+    stmt_bind_text(st, ":completed", in->completed_on);
+    stmt_bind_text(st, ":provider", in->provider);
+}
+
 int training_insert(struct store *s, const struct training_new *in,
                     int64_t *id, struct err *e)
 {
@@ -37,24 +46,12 @@ int training_insert(struct store *s, const struct training_new *in,
         practitioner_load(s, in->practitioner_id, 0, "practitioner", &p,
                           e) < 0)
         return -1;
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
     struct stmt *st = store_prepare(
         s, "INSERT INTO training (practitioner_id, protocol_id, hours,"
            " completed_on, provider, created_at) VALUES (:practitioner,"
            " :protocol, :hours, :completed, :provider, :now)");
-    stmt_bind_int(st, ":practitioner", in->practitioner_id);
-    stmt_bind_text(st, ":protocol", in->protocol_id);
-    stmt_bind_double(st, ":hours", in->hours);
-    stmt_bind_text(st, ":completed", in->completed_on);
-    stmt_bind_text(st, ":provider", in->provider);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
-        return -1;
-    *id = store_last_id(s);
-    return 0;
+    training_bind(st, in);
+    return record_insert(s, st, id, e);
 }
 
 int training_add(struct store *s, const struct actor *caller,
