@@ -59,6 +59,30 @@ int record_finish_audited(struct store *s, const struct actor *caller,
     return record_finish(s, rc, e);
 }
 
+int record_begin_checked(struct store *s, const struct actor *caller,
+                         const char *action, const char *record_type,
+                         int64_t record_id, int64_t patient_id,
+                         int64_t episode_id, const char *field,
+                         int64_t *patient, struct err *e)
+{
+    int want_write = !strcmp(action, "create") || !strcmp(action, "update");
+    if (store_begin(s, e) < 0)
+        return -1;
+    if (episode_id > 0) {
+        if (access_episode(s, caller, episode_id, want_write, field,
+                           patient, e) < 0)
+            return record_refuse(s, caller, action, record_type, record_id,
+                                 0, e);
+        return 0;
+    }
+    if (access_patient(s, caller, patient_id, want_write, field, e) < 0)
+        return record_refuse(s, caller, action, record_type, record_id,
+                             patient_id, e);
+    if (patient)
+        *patient = patient_id;
+    return 0;
+}
+
 int record_read_checked(struct store *s, const struct actor *caller,
                         const char *record_type, int64_t id,
                         const char *field, int rc, int64_t patient_id,

@@ -166,11 +166,9 @@ int episode_open(struct store *s, const struct actor *caller,
                        "a therapist opens episodes only in their own name "
                        "(practitioner %lld)",
                        (long long)caller->practitioner_id);
-    if (store_begin(s, e) < 0)
+    if (record_begin_checked(s, caller, "create", "episode", 0, in->patient_id,
+                             0, "patient", NULL, e) < 0)
         return -1;
-    if (access_patient(s, caller, in->patient_id, 1, "patient", e) < 0)
-        return record_refuse(s, caller, "create", "episode", 0,
-                             in->patient_id, e);
     if (episode_check(s, in, e) < 0) {
         store_rollback(s);
         return -1;
@@ -273,11 +271,10 @@ int episode_close(struct store *s, const struct actor *caller, int64_t id,
 {
     if (validate_past_date(ended_on, "end", NULL, e) < 0)
         return -1;
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient = 0;
-    if (access_episode(s, caller, id, 1, "id", &patient, e) < 0)
-        return record_refuse(s, caller, "update", "episode", id, 0, e);
+    if (record_begin_checked(s, caller, "update", "episode", id, 0, id, "id",
+                             &patient, e) < 0)
+        return -1;
     int rc = episode_close_locked(s, id, ended_on, e);
     return record_finish_audited(s, caller, "update", "episode", id, patient,
                                  rc, e);
@@ -338,11 +335,10 @@ int episode_show(struct store *s, const struct actor *caller, int64_t id,
                  struct episode_detail *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient = 0;
-    if (access_episode(s, caller, id, 0, "id", &patient, e) < 0)
-        return record_refuse(s, caller, "read", "episode", id, 0, e);
+    if (record_begin_checked(s, caller, "read", "episode", id, 0, id, "id",
+                             &patient, e) < 0)
+        return -1;
     int rc = episode_load(s, id, "id", &out->episode, e);
     if (rc == 0)
         rc = session_query(s, id, &out->sessions, e);
@@ -395,12 +391,11 @@ int episode_list(struct store *s, const struct actor *caller,
     if (filter->practitioner_id < 0)
         return record_not_found(e, "practitioner", "practitioner",
                                 filter->practitioner_id);
-    if (store_begin(s, e) < 0)
+    if ((filter->patient_id > 0
+             ? record_begin_checked(s, caller, "list", "episode", 0,
+                                    filter->patient_id, 0, "patient", NULL, e)
+             : store_begin(s, e)) < 0)
         return -1;
-    if (filter->patient_id > 0 &&
-        access_patient(s, caller, filter->patient_id, 0, "patient", e) < 0)
-        return record_refuse(s, caller, "list", "episode", 0,
-                             filter->patient_id, e);
     struct practitioner pr;
     int rc = 0;
     if (filter->practitioner_id > 0)

@@ -40,6 +40,20 @@ int record_finish_audited(struct store *s, const struct actor *caller,
                           int64_t record_id, int64_t patient_id, int rc,
                           struct err *e);
 /*
+ * Begins an action (audited as action on record_type record_id: "list",
+ * "read", "create", "update") on a record of an episode (episode_id > 0)
+ * or else of a patient (patient_id): opens a transaction and checks that
+ * the caller may see that episode or patient (may change it, for "create"
+ * and "update"); *patient (when not NULL) is then its patient. Returns 0,
+ * or -1 with e filled (as access.h), the transaction rolled back and the
+ * refusal recorded (record_refuse).
+ */
+int record_begin_checked(struct store *s, const struct actor *caller,
+                         const char *action, const char *record_type,
+                         int64_t record_id, int64_t patient_id,
+                         int64_t episode_id, const char *field,
+                         int64_t *patient, struct err *e);
+/*
  * Ends the access-checked read of record_type id, begun with store_begin()
  * and loaded by the caller (rc 0, or -1 with e filled): checks that the
  * caller may see the record's episode (episode_id > 0) or else its patient

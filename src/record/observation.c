@@ -292,12 +292,10 @@ int observation_add(struct store *s, const struct actor *caller,
     double total;
     if (observation_validate(in, observed_at, &total, e) < 0)
         return -1;
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient = 0;
-    if (access_episode(s, caller, in->episode_id, 1, "episode", &patient,
-                       e) < 0)
-        return record_refuse(s, caller, "create", "observation", 0, 0, e);
+    if (record_begin_checked(s, caller, "create", "observation", 0, 0,
+                             in->episode_id, "episode", &patient, e) < 0)
+        return -1;
     int rc = observation_check(s, in, observed_at, e);
     if (rc == 0)
         rc = observation_write(s, in, observed_at, total, id, e);
@@ -396,11 +394,10 @@ int observation_list(struct store *s, const struct actor *caller,
                      struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient = 0;
-    if (access_episode(s, caller, episode_id, 0, "episode", &patient, e) < 0)
-        return record_refuse(s, caller, "list", "observation", 0, 0, e);
+    if (record_begin_checked(s, caller, "list", "observation", 0, 0, episode_id,
+                             "episode", &patient, e) < 0)
+        return -1;
     int rc = observation_query(s, episode_id, out, e);
     if (record_finish_audited(s, caller, "list", "observation", 0, patient,
                               rc, e) < 0) {

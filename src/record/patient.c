@@ -141,10 +141,9 @@ int patient_show(struct store *s, const struct actor *caller, int64_t id,
                  struct patient_detail *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
+    if (record_begin_checked(s, caller, "read", "patient", id, id, 0, "id",
+                             NULL, e) < 0)
         return -1;
-    if (access_patient(s, caller, id, 0, "id", e) < 0)
-        return record_refuse(s, caller, "read", "patient", id, id, e);
     struct episode_filter f = {.patient_id = id};
     int rc = patient_load(s, id, "id", &out->patient, e);
     if (rc == 0)

@@ -68,11 +68,9 @@ int referral_add(struct store *s, const struct actor *caller,
 {
     if (referral_validate(in, e) < 0)
         return -1;
-    if (store_begin(s, e) < 0)
+    if (record_begin_checked(s, caller, "create", "referral", 0, in->patient_id,
+                             0, "patient", NULL, e) < 0)
         return -1;
-    if (access_patient(s, caller, in->patient_id, 1, "patient", e) < 0)
-        return record_refuse(s, caller, "create", "referral", 0,
-                             in->patient_id, e);
     int rc = referral_insert(s, in, id, e);
     return record_finish_audited(s, caller, "create", "referral", *id,
                                  in->patient_id, rc, e);
@@ -143,11 +141,9 @@ int referral_list(struct store *s, const struct actor *caller,
                   struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
+    if (record_begin_checked(s, caller, "list", "referral", 0, patient_id, 0,
+                             "patient", NULL, e) < 0)
         return -1;
-    if (access_patient(s, caller, patient_id, 0, "patient", e) < 0)
-        return record_refuse(s, caller, "list", "referral", 0, patient_id,
-                             e);
     int rc = referral_query(s, patient_id, out, e);
     if (record_finish_audited(s, caller, "list", "referral", 0, patient_id,
                               rc, e) < 0) {

@@ -210,12 +210,10 @@ int session_add(struct store *s, const struct actor *caller,
     char started_at[CLOCK_INSTANT_LEN];
     if (session_validate(in, started_at, e) < 0)
         return -1;
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient = 0;
-    if (access_episode(s, caller, in->episode_id, 1, "episode", &patient,
-                       e) < 0)
-        return record_refuse(s, caller, "create", "session", 0, 0, e);
+    if (record_begin_checked(s, caller, "create", "session", 0, 0,
+                             in->episode_id, "episode", &patient, e) < 0)
+        return -1;
     struct episode ep;
     const struct protocol *p = NULL;
     int rc = session_check(s, in, started_at, 1, &ep, &p, e);
@@ -346,11 +344,10 @@ int session_list(struct store *s, const struct actor *caller,
                  struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient = 0;
-    if (access_episode(s, caller, episode_id, 0, "episode", &patient, e) < 0)
-        return record_refuse(s, caller, "list", "session", 0, 0, e);
+    if (record_begin_checked(s, caller, "list", "session", 0, 0, episode_id,
+                             "episode", &patient, e) < 0)
+        return -1;
     int rc = session_query(s, episode_id, out, e);
     if (record_finish_audited(s, caller, "list", "session", 0, patient, rc,
                               e) < 0) {
