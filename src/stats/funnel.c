@@ -91,16 +91,26 @@ static int compare_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int funnel_overdispersion_estimate(const double *y, const double *s,
-                                   size_t k, double target,
-                                   struct funnel_overdispersion *out,
-                                   struct err *e)
+/* Starts an estimate over k units (phi and tau2 not known yet); -1 with e
+ * filled when there are fewer than 2 units. */
+static int overdispersion_start(struct funnel_overdispersion *out, size_t k,
+                                struct err *e)
 {
     out->k = k;
     out->phi = out->tau2 = NAN;
     if (k < 2)
         return err_set(e, ERR_INPUT, "k",
                        "needs at least 2 units to estimate overdispersion");
+    return 0;
+}
+
+int funnel_overdispersion_estimate(const double *y, const double *s,
+                                   size_t k, double target,
+                                   struct funnel_overdispersion *out,
+                                   struct err *e)
+{
+    if (overdispersion_start(out, k, e) < 0)
+        return -1;
     if (!isfinite(target))
         return err_set(e, ERR_INPUT, "target", "must be a finite number");
     for (size_t i = 0; i < k; i++) {
@@ -145,13 +155,12 @@ int funnel_overdispersion_proportion(const double *events, const double *n,
                                      struct funnel_overdispersion *out,
                                      struct err *e)
 {
-    out->k = k;
-    out->phi = out->tau2 = NAN;
-    if (check_proportion_target(target, e) < 0)
+    if (check_proportion_target(target, e) < 0) {
+        overdispersion_start(out, k, NULL);
         return -1;
-    if (k < 2)
-        return err_set(e, ERR_INPUT, "k",
-                       "needs at least 2 units to estimate overdispersion");
+    }
+    if (overdispersion_start(out, k, e) < 0)
+        return -1;
     for (size_t i = 0; i < k; i++) {
         if (!(n[i] > 0.0) || !isfinite(n[i]))
             return err_set(e, ERR_INPUT, "n",
