@@ -118,9 +118,9 @@ static void cell_add(struct bench_cell *c, const struct bench_row *r)
             size_t size = c->km_size ? c->km_size : 16;
             while (size <= (size_t)r->time)
                 size *= 2;
-            c->km_at = xrealloc(c->km_at, size * sizeof(*c->km_at));
+            c->km_at = xreallocarray(c->km_at, size, sizeof(*c->km_at));
             c->km_events =
-                xrealloc(c->km_events, size * sizeof(*c->km_events));
+                xreallocarray(c->km_events, size, sizeof(*c->km_events));
             memset(c->km_at + c->km_size, 0,
                    (size - c->km_size) * sizeof(*c->km_at));
             memset(c->km_events + c->km_size, 0,
@@ -495,10 +495,7 @@ static void group_release(struct bench_group *g)
 static struct bench_cell *cell_new(struct bench_group *g, size_t *alloc,
                                    int64_t practitioner_id)
 {
-    if (g->cell_count == *alloc) {
-        *alloc = *alloc ? 2 * *alloc : 8;
-        g->cells = xrealloc(g->cells, *alloc * sizeof(*g->cells));
-    }
+    ALLOC_GROW(g->cells, g->cell_count + 1, *alloc);
     struct bench_cell *c = &g->cells[g->cell_count++];
     cell_init(c, practitioner_id);
     return c;
@@ -520,10 +517,7 @@ static int groups_list(struct store *s, const char *protocol,
     size_t alloc = 0;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
-        if (b->count == alloc) {
-            alloc = alloc ? 2 * alloc : 8;
-            b->groups = xrealloc(b->groups, alloc * sizeof(*b->groups));
-        }
+        ALLOC_GROW(b->groups, b->count + 1, alloc);
         struct bench_group *g = &b->groups[b->count++];
         memset(g, 0, sizeof(*g));
         g->id = stmt_int(st, 0);

@@ -114,10 +114,7 @@ int register_list(struct store *s, const struct actor *caller,
     size_t alloc = 0;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
-        if (out->count == alloc) {
-            alloc = alloc ? 2 * alloc : 16;
-            out->items = xrealloc(out->items, alloc * sizeof(*out->items));
-        }
+        ALLOC_GROW(out->items, out->count + 1, alloc);
         row_read(st, &out->items[out->count++]);
     }
     stmt_finalize(st);

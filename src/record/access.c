@@ -15,34 +15,16 @@ void access_bind(struct stmt *st, const struct actor *caller)
     stmt_bind_int(st, ":access_practitioner", practitioner);
 }
 
-int access_patient(struct store *s, const struct actor *caller,
-                   int64_t patient_id, int want_write, const char *field,
-                   struct err *e)
+/* Runs sql, which selects the patient of record_type id (:id) when the
+ * caller sees it, into *patient_id (when not NULL). Returns 0, or -1 with
+ * e filled: "no <record_type> <id>" when the caller does not see it. */
+static int access_query(struct store *s, const struct actor *caller,
+                        const char *sql, const char *record_type, int64_t id,
+                        const char *field, int64_t *patient_id,
+                        struct err *e)
 {
-    (void)want_write; /* a therapist changes exactly the patients they see */
-    struct stmt *st = store_prepare(
-        s, "SELECT 1 FROM patient p WHERE p.id = :id AND "
-           ACCESS_PATIENT_VISIBLE("p.id"));
-    stmt_bind_int(st, ":id", patient_id);
-    access_bind(st, caller);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
-        return -1;
-    if (rc == 0)
-        return record_not_found(e, field, "patient", patient_id);
-    return 0;
-}
-
-int access_episode(struct store *s, const struct actor *caller,
-                   int64_t episode_id, int want_write, const char *field,
-                   int64_t *patient_id, struct err *e)
-{
-    (void)want_write; /* a therapist changes exactly the episodes they see */
-    struct stmt *st = store_prepare(
-        s, "SELECT e.patient_id FROM episode e WHERE e.id = :id AND "
-           ACCESS_EPISODE_VISIBLE("e"));
-    stmt_bind_int(st, ":id", episode_id);
+    struct stmt *st = store_prepare(s, sql);
+    stmt_bind_int(st, ":id", id);
     access_bind(st, caller);
     int rc = stmt_step(st, e);
     if (rc == 1 && patient_id)
@@ -51,8 +33,30 @@ int access_episode(struct store *s, const struct actor *caller,
     if (rc < 0)
         return -1;
     if (rc == 0)
-        return record_not_found(e, field, "episode", episode_id);
+        return record_not_found(e, field, record_type, id);
     return 0;
+}
+
+int access_patient(struct store *s, const struct actor *caller,
+                   int64_t patient_id, int want_write, const char *field,
+                   struct err *e)
+{
+    (void)want_write; /* a therapist changes exactly the patients they see */
+    return access_query(s, caller,
+                        "SELECT p.id FROM patient p WHERE p.id = :id AND "
+                        ACCESS_PATIENT_VISIBLE("p.id"),
+                        "patient", patient_id, field, NULL, e);
+}
+
+int access_episode(struct store *s, const struct actor *caller,
+                   int64_t episode_id, int want_write, const char *field,
+                   int64_t *patient_id, struct err *e)
+{
+    (void)want_write; /* a therapist changes exactly the episodes they see */
+    return access_query(s, caller,
+                        "SELECT e.patient_id FROM episode e WHERE e.id = :id"
+                        " AND " ACCESS_EPISODE_VISIBLE("e"),
+                        "episode", episode_id, field, patient_id, e);
 }
 
 int access_manage(const struct actor *caller, const char *action,

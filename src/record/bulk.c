@@ -585,11 +585,7 @@ static void note_touched(struct bulk *b, int64_t episode_id)
             return;
         b->touched_bits[byte] |= bit;
     }
-    if (b->ntouched == b->alloc_touched) {
-        b->alloc_touched = b->alloc_touched ? 2 * b->alloc_touched : 1024;
-        b->touched = xrealloc(b->touched,
-                              b->alloc_touched * sizeof(*b->touched));
-    }
+    ALLOC_GROW(b->touched, b->ntouched + 1, b->alloc_touched);
     b->touched[b->ntouched++] = episode_id;
 }
 
@@ -687,10 +683,7 @@ static struct stmt *insert_of(struct bulk *b, enum bulk_kind k, int64_t id,
                               const char *created_at)
 {
     struct stmt *st = prepared(b, &b->insert[k], insert_sql[k]);
-    if (id > 0)
-        stmt_bind_int(st, ":id", id);
-    else
-        stmt_bind_null(st, ":id");
+    record_bind_id(st, ":id", id);
     stmt_bind_text(st, ":created_at", created_at);
     return st;
 }
@@ -710,14 +703,6 @@ static int insert_row(struct bulk *b, enum bulk_kind k, struct stmt *st,
     return 0;
 }
 
-static void bind_optional_id(struct stmt *st, const char *name, int64_t v)
-{
-    if (v > 0)
-        stmt_bind_int(st, name, v);
-    else
-        stmt_bind_null(st, name);
-}
-
 int bulk_add_practitioner(struct bulk *b, int64_t id,
                           const struct practitioner_new *in, int active,
                           const char *created_at, int64_t *out_id,
@@ -729,13 +714,8 @@ int bulk_add_practitioner(struct bulk *b, int64_t id,
         check_id(b, BULK_PRACTITIONERS, id, e) < 0)
         return -1;
     struct stmt *st = insert_of(b, BULK_PRACTITIONERS, id, created);
-    stmt_bind_text(st, ":name", in->name);
-    stmt_bind_text(st, ":license", in->license);
-    stmt_bind_text(st, ":credentials", in->credentials);
-    stmt_bind_text(st, ":email", in->email);
-    stmt_bind_text(st, ":npi", in->npi);
+    practitioner_bind(st, in);
     stmt_bind_int(st, ":active", active != 0);
-    stmt_bind_int(st, ":synthetic", in->synthetic != 0);
     int64_t new_id;
     if (insert_row(b, BULK_PRACTITIONERS, st, &new_id, e) < 0)
         return -1;
@@ -762,11 +742,7 @@ int bulk_add_training(struct bulk *b, int64_t id,
             0)
         return -1;
     struct stmt *st = insert_of(b, BULK_TRAINING, id, created);
-    stmt_bind_int(st, ":practitioner", in->practitioner_id);
-    stmt_bind_text(st, ":protocol", in->protocol_id);
-    stmt_bind_double(st, ":hours", in->hours);
-    stmt_bind_text(st, ":completed", in->completed_on);
-    stmt_bind_text(st, ":provider", in->provider);
+    training_bind(st, in);
     int64_t new_id;
     if (insert_row(b, BULK_TRAINING, st, &new_id, e) < 0)
         return -1;
@@ -793,16 +769,7 @@ int bulk_add_patient(struct bulk *b, int64_t id, const struct patient_new *in,
             0)
         return -1;
     struct stmt *st = insert_of(b, BULK_PATIENTS, id, created);
-    stmt_bind_text(st, ":name", in->name);
-    stmt_bind_text(st, ":dob", in->birth_date);
-    stmt_bind_text(st, ":sex", in->sex);
-    stmt_bind_text(st, ":zip", in->zip);
-    stmt_bind_text(st, ":phone", in->phone);
-    stmt_bind_text(st, ":email", in->email);
-    stmt_bind_int(st, ":treatment", in->consent_treatment != 0);
-    stmt_bind_int(st, ":research", in->consent_research != 0);
-    bind_optional_id(st, ":created_by", created_by);
-    stmt_bind_int(st, ":synthetic", in->synthetic != 0);
+    patient_bind(st, in, created_by);
     int64_t new_id;
     if (insert_row(b, BULK_PATIENTS, st, &new_id, e) < 0)
         return -1;
@@ -827,13 +794,7 @@ int bulk_add_referral(struct bulk *b, int64_t id,
         referral_check_patient(in, p->birth_date, e) < 0)
         return -1;
     struct stmt *st = insert_of(b, BULK_REFERRALS, id, created);
-    stmt_bind_int(st, ":patient", in->patient_id);
-    stmt_bind_text(st, ":physician", in->physician_name);
-    stmt_bind_text(st, ":specialty", in->physician_specialty);
-    stmt_bind_text(st, ":npi", in->physician_npi);
-    stmt_bind_text(st, ":reason", in->reason);
-    stmt_bind_text(st, ":icd10", in->icd10);
-    stmt_bind_text(st, ":date", in->referred_on);
+    referral_bind(st, in);
     int64_t new_id;
     if (insert_row(b, BULK_REFERRALS, st, &new_id, e) < 0)
         return -1;
@@ -880,21 +841,8 @@ int bulk_add_episode(struct bulk *b, int64_t id, const struct episode_new *in,
     if (!proto || check_scope(b, in->practitioner_id, proto, e) < 0)
         return -1;
     struct stmt *st = insert_of(b, BULK_EPISODES, id, created);
-    stmt_bind_int(st, ":patient", in->patient_id);
-    stmt_bind_int(st, ":practitioner", in->practitioner_id);
-    stmt_bind_text(st, ":protocol", in->protocol_id);
-    stmt_bind_text(st, ":icd10", in->icd10);
-    bind_optional_id(st, ":referral", in->referral_id);
-    stmt_bind_text(st, ":start", in->started_on);
+    episode_bind(st, in);
     stmt_bind_text(st, ":end", ended_on);
-    if (in->chronicity_weeks >= 0)
-        stmt_bind_int(st, ":chronicity", in->chronicity_weeks);
-    else
-        stmt_bind_null(st, ":chronicity");
-    if (in->comorbidities >= 0)
-        stmt_bind_int(st, ":comorbidities", in->comorbidities);
-    else
-        stmt_bind_null(st, ":comorbidities");
     int64_t new_id;
     if (insert_row(b, BULK_EPISODES, st, &new_id, e) < 0)
         return -1;
@@ -928,48 +876,16 @@ int bulk_add_session(struct bulk *b, int64_t id, const struct session_new *in,
         check_scope(b, ep->practitioner_id, p, e) < 0)
         return -1;
     struct stmt *st = insert_of(b, BULK_SESSIONS, id, created);
-    stmt_bind_int(st, ":episode", in->episode_id);
-    stmt_bind_text(st, ":start", started_at);
-    stmt_bind_int(st, ":minutes", in->minutes);
-    stmt_bind_text(st, ":note", in->note);
-    stmt_bind_text(st, ":subjective", in->subjective);
-    stmt_bind_text(st, ":objective", in->objective);
-    stmt_bind_text(st, ":assessment", in->assessment);
-    stmt_bind_text(st, ":plan", in->plan);
+    session_bind(st, in, started_at);
     int64_t new_id;
     if (insert_row(b, BULK_SESSIONS, st, &new_id, e) < 0)
         return -1;
     /* From here a failure cannot be undone row by row. */
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < in->phase_count; i++) {
-        st = prepared(b, &b->insert_phase,
-                      "INSERT INTO session_phase (session_id, position, name,"
-                      " minutes) VALUES (:session, :position, :name,"
-                      " :minutes)");
-        stmt_bind_int(st, ":session", new_id);
-        stmt_bind_int(st, ":position", (int64_t)i + 1);
-        stmt_bind_text(st, ":name", in->phases[i].name);
-        stmt_bind_int(st, ":minutes", in->phases[i].minutes);
-        rc = stmt_step(st, e);
-    }
-    struct session_finding *findings = NULL;
-    size_t count = 0;
-    if (rc == 0)
-        scope_fidelity(p, (int)in->minutes, in->phases, in->phase_count,
-                       &findings, &count);
-    for (size_t i = 0; rc == 0 && i < count; i++) {
-        st = prepared(b, &b->insert_finding,
-                      "INSERT INTO session_finding (session_id, position,"
-                      " code, message) VALUES (:session, :position, :code,"
-                      " :message)");
-        stmt_bind_int(st, ":session", new_id);
-        stmt_bind_int(st, ":position", (int64_t)i + 1);
-        stmt_bind_text(st, ":code", findings[i].code);
-        stmt_bind_text(st, ":message", findings[i].message);
-        rc = stmt_step(st, e);
-    }
-    free(findings);
-    if (rc < 0) {
+    struct stmt *phase =
+        prepared(b, &b->insert_phase, SESSION_PHASE_INSERT);
+    struct stmt *finding =
+        prepared(b, &b->insert_finding, SESSION_FINDING_INSERT);
+    if (session_insert_parts(phase, finding, new_id, &sn, p, e) < 0) {
         b->broken = 1;
         return -1;
     }

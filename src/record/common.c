@@ -5,6 +5,7 @@
 #include "core/util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void record_copy(char *dst, size_t n, const char *src)
@@ -47,12 +48,129 @@ int record_refuse(struct store *s, const struct actor *caller,
     return -1;
 }
 
-void *record_grow(void *items, size_t count, size_t *alloc, size_t size)
+int record_finish_audited(struct store *s, const struct actor *caller,
+                          const char *action, const char *record_type,
+                          int64_t record_id, int64_t patient_id, int rc,
+                          struct err *e)
 {
-    if (count < *alloc)
-        return items;
-    *alloc = *alloc ? 2 * *alloc : 8;
-    return xrealloc(items, *alloc * size);
+    if (rc == 0)
+        rc = audit_append(s, caller, action, record_type, record_id,
+                          patient_id, "ok", e);
+    return record_finish(s, rc, e);
+}
+
+int record_begin_checked(struct store *s, const struct actor *caller,
+                         const char *action, const char *record_type,
+                         int64_t record_id, int64_t patient_id,
+                         int64_t episode_id, const char *field,
+                         int64_t *patient, struct err *e)
+{
+    int want_write = !strcmp(action, "create") || !strcmp(action, "update");
+    if (store_begin(s, e) < 0)
+        return -1;
+    if (episode_id > 0) {
+        if (access_episode(s, caller, episode_id, want_write, field,
+                           patient, e) < 0)
+            return record_refuse(s, caller, action, record_type, record_id,
+                                 0, e);
+        return 0;
+    }
+    if (access_patient(s, caller, patient_id, want_write, field, e) < 0)
+        return record_refuse(s, caller, action, record_type, record_id,
+                             patient_id, e);
+    if (patient)
+        *patient = patient_id;
+    return 0;
+}
+
+int record_read_checked(struct store *s, const struct actor *caller,
+                        const char *record_type, int64_t id,
+                        const char *field, int rc, int64_t patient_id,
+                        int64_t episode_id, struct err *e)
+{
+    const char *owner = episode_id > 0 ? "episode" : "patient";
+    if (rc == 0) {
+        if (episode_id > 0)
+            rc = access_episode(s, caller, episode_id, 0, field, &patient_id,
+                                e);
+        else
+            rc = access_patient(s, caller, patient_id, 0, field, e);
+        /* Not the caller's: the same answer as a missing record. */
+        if (rc < 0 && strcmp(record_type, owner))
+            record_not_found(e, field, record_type, id);
+    }
+    if (rc < 0)
+        return record_refuse(s, caller, "read", record_type, id,
+                             strcmp(record_type, "patient") ? 0 : id, e);
+    return record_finish_audited(s, caller, "read", record_type, id,
+                                 patient_id, 0, e);
+}
+
+int record_rows(struct stmt *st, void *items, size_t *count, size_t size,
+                void (*row)(struct stmt *st, void *item), struct err *e)
+{
+    char *array;
+    memcpy(&array, items, sizeof(array));
+    size_t alloc = *count;
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        array = alloc_grow(array, *count + 1, &alloc, size);
+        char *item = array + *count * size;
+        memset(item, 0, size);
+        row(st, item);
+        ++*count;
+    }
+    stmt_finalize(st);
+    memcpy(items, &array, sizeof(array));
+    return rc < 0 ? -1 : 0;
+}
+
+int record_load(struct store *s, const char *sql, int64_t id,
+                const char *field, const char *record_type,
+                void (*row)(struct stmt *st, void *item), void *out,
+                struct err *e)
+{
+    struct stmt *st = store_prepare(s, sql);
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    if (rc == 1)
+        row(st, out);
+    stmt_finalize(st);
+    if (rc == 0)
+        return record_not_found(e, field, record_type, id);
+    return rc < 0 ? -1 : 0;
+}
+
+void record_list_free(void *items, size_t *count)
+{
+    void *array;
+    memcpy(&array, items, sizeof(array));
+    free(array);
+    array = NULL;
+    memcpy(items, &array, sizeof(array));
+    *count = 0;
+}
+
+void record_bind_id(struct stmt *st, const char *name, int64_t v)
+{
+    if (v > 0)
+        stmt_bind_int(st, name, v);
+    else
+        stmt_bind_null(st, name);
+}
+
+int record_insert(struct store *s, struct stmt *st, int64_t *id,
+                  struct err *e)
+{
+    char now[CLOCK_INSTANT_LEN];
+    record_now(now);
+    stmt_bind_text(st, ":now", now);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    *id = store_last_id(s);
+    return 0;
 }
 
 int record_not_found(struct err *e, const char *field, const char *what,

@@ -83,42 +83,39 @@ static int episode_check(struct store *s, const struct episode_new *in,
                                  r.referred_on, e);
 }
 
+/* A count that is -1 (not known) as NULL. */
+static void bind_count(struct stmt *st, const char *name, long v)
+{
+    if (v >= 0)
+        stmt_bind_int(st, name, v);
+    else
+        stmt_bind_null(st, name);
+}
+
+void episode_bind(struct stmt *st, const struct episode_new *in)
+{
+    stmt_bind_int(st, ":patient", in->patient_id);
+    stmt_bind_int(st, ":practitioner", in->practitioner_id);
+    stmt_bind_text(st, ":protocol", in->protocol_id);
+    stmt_bind_text(st, ":icd10", in->icd10);
+    record_bind_id(st, ":referral", in->referral_id);
+    stmt_bind_text(st, ":start", in->started_on);
+    bind_count(st, ":chronicity", in->chronicity_weeks);
+    bind_count(st, ":comorbidities", in->comorbidities);
+}
+
 int episode_insert(struct store *s, const struct episode_new *in,
                    int64_t *id, struct err *e)
 {
     if (episode_validate(in, e) < 0 || episode_check(s, in, e) < 0)
         return -1;
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
     struct stmt *st = store_prepare(
         s, "INSERT INTO episode (patient_id, practitioner_id, protocol_id,"
            " icd10, referral_id, started_on, chronicity_weeks, comorbidities,"
            " created_at) VALUES (:patient, :practitioner, :protocol, :icd10,"
            " :referral, :start, :chronicity, :comorbidities, :now)");
-    stmt_bind_int(st, ":patient", in->patient_id);
-    stmt_bind_int(st, ":practitioner", in->practitioner_id);
-    stmt_bind_text(st, ":protocol", in->protocol_id);
-    stmt_bind_text(st, ":icd10", in->icd10);
-    if (in->referral_id > 0)
-        stmt_bind_int(st, ":referral", in->referral_id);
-    else
-        stmt_bind_null(st, ":referral");
-    stmt_bind_text(st, ":start", in->started_on);
-    if (in->chronicity_weeks >= 0)
-        stmt_bind_int(st, ":chronicity", in->chronicity_weeks);
-    else
-        stmt_bind_null(st, ":chronicity");
-    if (in->comorbidities >= 0)
-        stmt_bind_int(st, ":comorbidities", in->comorbidities);
-    else
-        stmt_bind_null(st, ":comorbidities");
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
-        return -1;
-    *id = store_last_id(s);
-    return 0;
+    episode_bind(st, in);
+    return record_insert(s, st, id, e);
 }
 
 /* Keeps a clinical refusal (after the rollback of the attempt): the
@@ -169,11 +166,9 @@ int episode_open(struct store *s, const struct actor *caller,
                        "a therapist opens episodes only in their own name "
                        "(practitioner %lld)",
                        (long long)caller->practitioner_id);
-    if (store_begin(s, e) < 0)
+    if (record_begin_checked(s, caller, "create", "episode", 0, in->patient_id,
+                             0, "patient", NULL, e) < 0)
         return -1;
-    if (access_patient(s, caller, in->patient_id, 1, "patient", e) < 0)
-        return record_refuse(s, caller, "create", "episode", 0,
-                             in->patient_id, e);
     if (episode_check(s, in, e) < 0) {
         store_rollback(s);
         return -1;
@@ -204,11 +199,9 @@ int episode_open(struct store *s, const struct actor *caller,
         }
     } else {
         int rc = episode_insert(s, in, id, e);
-        if (rc == 0)
-            rc = audit_append(s, caller, "create", "episode", *id,
-                              in->patient_id, "ok", e);
         buf_release(&refusal_note);
-        return record_finish(s, rc, e);
+        return record_finish_audited(s, caller, "create", "episode", *id,
+                                     in->patient_id, rc, e);
     }
     store_rollback(s);
     if (reason) {
@@ -278,16 +271,13 @@ int episode_close(struct store *s, const struct actor *caller, int64_t id,
 {
     if (validate_past_date(ended_on, "end", NULL, e) < 0)
         return -1;
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient = 0;
-    if (access_episode(s, caller, id, 1, "id", &patient, e) < 0)
-        return record_refuse(s, caller, "update", "episode", id, 0, e);
+    if (record_begin_checked(s, caller, "update", "episode", id, 0, id, "id",
+                             &patient, e) < 0)
+        return -1;
     int rc = episode_close_locked(s, id, ended_on, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "update", "episode", id, patient, "ok",
-                          e);
-    return record_finish(s, rc, e);
+    return record_finish_audited(s, caller, "update", "episode", id, patient,
+                                 rc, e);
 }
 
 #define EPISODE_SELECT                                                       \
@@ -298,8 +288,9 @@ int episode_close(struct store *s, const struct actor *caller, int64_t id,
     " e.created_at FROM episode e JOIN patient p ON p.id = e.patient_id"     \
     " JOIN practitioner pr ON pr.id = e.practitioner_id"
 
-static void episode_row(struct stmt *st, struct episode *out)
+static void episode_row(struct stmt *st, void *item)
 {
+    struct episode *out = item;
     memset(out, 0, sizeof(*out));
     out->id = stmt_int(st, 0);
     out->patient_id = stmt_int(st, 1);
@@ -322,15 +313,8 @@ static void episode_row(struct stmt *st, struct episode *out)
 int episode_load(struct store *s, int64_t id, const char *field,
                  struct episode *out, struct err *e)
 {
-    struct stmt *st = store_prepare(s, EPISODE_SELECT " WHERE e.id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        episode_row(st, out);
-    stmt_finalize(st);
-    if (rc == 0)
-        return record_not_found(e, field, "episode", id);
-    return rc < 0 ? -1 : 0;
+    return record_load(s, EPISODE_SELECT " WHERE e.id = :id", id, field,
+                       "episode", episode_row, out, e);
 }
 
 int episode_get(struct store *s, const struct actor *caller, int64_t id,
@@ -338,32 +322,30 @@ int episode_get(struct store *s, const struct actor *caller, int64_t id,
 {
     if (store_begin(s, e) < 0)
         return -1;
-    int64_t patient = 0;
-    if (access_episode(s, caller, id, 0, field, &patient, e) < 0)
-        return record_refuse(s, caller, "read", "episode", id, 0, e);
     int rc = episode_load(s, id, field, out, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "read", "episode", id, patient, "ok", e);
-    return record_finish(s, rc, e);
+    if (record_read_checked(s, caller, "episode", id, field, rc, 0, id, e) <
+        0) {
+        memset(out, 0, sizeof(*out));
+        return -1;
+    }
+    return 0;
 }
 
 int episode_show(struct store *s, const struct actor *caller, int64_t id,
                  struct episode_detail *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient = 0;
-    if (access_episode(s, caller, id, 0, "id", &patient, e) < 0)
-        return record_refuse(s, caller, "read", "episode", id, 0, e);
+    if (record_begin_checked(s, caller, "read", "episode", id, 0, id, "id",
+                             &patient, e) < 0)
+        return -1;
     int rc = episode_load(s, id, "id", &out->episode, e);
     if (rc == 0)
         rc = session_query(s, id, &out->sessions, e);
     if (rc == 0)
         rc = observation_query(s, id, &out->observations, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "read", "episode", id, patient, "ok", e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_finish_audited(s, caller, "read", "episode", id, patient, rc,
+                              e) < 0) {
         episode_detail_release(out);
         return -1;
     }
@@ -392,15 +374,7 @@ int episode_query(struct store *s, const struct actor *caller,
     stmt_bind_int(st, ":practitioner", f->practitioner_id);
     stmt_bind_int(st, ":open", f->open_only != 0);
     access_bind(st, caller);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        out->items = record_grow(out->items, out->count, &alloc,
-                                 sizeof(*out->items));
-        episode_row(st, &out->items[out->count++]);
-    }
-    stmt_finalize(st);
-    if (rc < 0) {
+    if (RECORD_ROWS(st, out, episode_row, e) < 0) {
         episode_list_release(out);
         return -1;
     }
@@ -417,12 +391,11 @@ int episode_list(struct store *s, const struct actor *caller,
     if (filter->practitioner_id < 0)
         return record_not_found(e, "practitioner", "practitioner",
                                 filter->practitioner_id);
-    if (store_begin(s, e) < 0)
+    if ((filter->patient_id > 0
+             ? record_begin_checked(s, caller, "list", "episode", 0,
+                                    filter->patient_id, 0, "patient", NULL, e)
+             : store_begin(s, e)) < 0)
         return -1;
-    if (filter->patient_id > 0 &&
-        access_patient(s, caller, filter->patient_id, 0, "patient", e) < 0)
-        return record_refuse(s, caller, "list", "episode", 0,
-                             filter->patient_id, e);
     struct practitioner pr;
     int rc = 0;
     if (filter->practitioner_id > 0)
@@ -430,10 +403,8 @@ int episode_list(struct store *s, const struct actor *caller,
                                &pr, e);
     if (rc == 0)
         rc = episode_query(s, caller, filter, out, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "list", "episode", 0, filter->patient_id,
-                          "ok", e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_finish_audited(s, caller, "list", "episode", 0,
+                              filter->patient_id, rc, e) < 0) {
         episode_list_release(out);
         return -1;
     }
@@ -442,7 +413,5 @@ int episode_list(struct store *s, const struct actor *caller,
 
 void episode_list_release(struct episode_list *l)
 {
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    record_list_free(&l->items, &l->count);
 }

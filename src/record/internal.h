@@ -33,10 +33,71 @@ int record_finish(struct store *s, int rc, struct err *e);
 int record_refuse(struct store *s, const struct actor *caller,
                   const char *action, const char *record_type,
                   int64_t record_id, int64_t patient_id, struct err *e);
-/* Makes room for one more element in an array of count elements of size
- * bytes whose capacity is *alloc, doubling it as needed (out of memory
- * dies). Returns the array, which may have moved. */
-void *record_grow(void *items, size_t count, size_t *alloc, size_t size);
+/* Commits, after auditing action on record_type record_id (of patient_id)
+ * with outcome "ok", when rc is 0; else rolls back. Returns 0 or -1. */
+int record_finish_audited(struct store *s, const struct actor *caller,
+                          const char *action, const char *record_type,
+                          int64_t record_id, int64_t patient_id, int rc,
+                          struct err *e);
+/*
+ * Begins an action (audited as action on record_type record_id: "list",
+ * "read", "create", "update") on a record of an episode (episode_id > 0)
+ * or else of a patient (patient_id): opens a transaction and checks that
+ * the caller may see that episode or patient (may change it, for "create"
+ * and "update"); *patient (when not NULL) is then its patient. Returns 0,
+ * or -1 with e filled (as access.h), the transaction rolled back and the
+ * refusal recorded (record_refuse).
+ */
+int record_begin_checked(struct store *s, const struct actor *caller,
+                         const char *action, const char *record_type,
+                         int64_t record_id, int64_t patient_id,
+                         int64_t episode_id, const char *field,
+                         int64_t *patient, struct err *e);
+/*
+ * Ends the access-checked read of record_type id, begun with store_begin()
+ * and loaded by the caller (rc 0, or -1 with e filled): checks that the
+ * caller may see the record's episode (episode_id > 0) or else its patient
+ * (patient_id); a record the caller may not see is, for a record other
+ * than that patient or episode itself, "no <record_type> <id>" (field),
+ * as if missing. Then audits the read and commits, or refuses
+ * (record_refuse; the refusal names the patient only when the record is
+ * the patient). Returns 0 or -1; on -1 the caller releases what it loaded.
+ */
+int record_read_checked(struct store *s, const struct actor *caller,
+                        const char *record_type, int64_t id,
+                        const char *field, int rc, int64_t patient_id,
+                        int64_t episode_id, struct err *e);
+/*
+ * Steps st to its end, appending one item per row to a list's array:
+ * items is the address of the array's pointer (a struct X **), *count its
+ * length, size the size of one item. row fills each new item, zeroed
+ * first, from the current row. Finalizes st. Returns 0, or -1 with e
+ * filled (the rows read so far stay in the list, for its release).
+ * Grows the array (out of memory dies).
+ */
+int record_rows(struct stmt *st, void *items, size_t *count, size_t size,
+                void (*row)(struct stmt *st, void *item), struct err *e);
+#define RECORD_ROWS(st, list, row, e)                                        \
+    record_rows((st), &(list)->items, &(list)->count,                        \
+                sizeof(*(list)->items), (row), (e))
+/* Reads the one row of sql (a SELECT of record_type rows with the
+ * parameter :id) for that id into out, filled by row. Returns 0, or -1
+ * with e filled: "no <record_type> <id>" (ERR_NOT_FOUND, field) when
+ * there is none (out untouched). */
+int record_load(struct store *s, const char *sql, int64_t id,
+                const char *field, const char *record_type,
+                void (*row)(struct stmt *st, void *item), void *out,
+                struct err *e);
+/* Frees a list's array (items: the address of its pointer, as for
+ * record_rows) and sets it to NULL and *count to 0. The items' own
+ * allocations are the caller's to release first. */
+void record_list_free(void *items, size_t *count);
+/* Binds v to the parameter name, or NULL when v is no record id (<= 0). */
+void record_bind_id(struct stmt *st, const char *name, int64_t v);
+/* Binds :now (the current instant) to the INSERT st, steps and finalizes
+ * it; *id is the new row's. Returns 0 or -1. */
+int record_insert(struct store *s, struct stmt *st, int64_t *id,
+                  struct err *e);
 /* "no <what> <id>", ERR_NOT_FOUND with field. Returns -1. */
 int record_not_found(struct err *e, const char *field, const char *what,
                      int64_t id);
@@ -133,6 +194,39 @@ int observation_check_session(const struct observation_new *in,
 /* The stored form of item responses: a compact JSON array, whole numbers
  * as integers, missing responses (NAN) as null. Allocates (free()). */
 char *observation_items_json(const double *items, size_t n);
+
+/*
+ * Binders: the fields of a new record to the named parameters of its
+ * INSERT, as the inserts below and the bulk import write them (the
+ * creation time and, in a bulk import, the id are the caller's).
+ */
+void practitioner_bind(struct stmt *st, const struct practitioner_new *in);
+void training_bind(struct stmt *st, const struct training_new *in);
+/* created_by: the registering practitioner, 0 for none. */
+void patient_bind(struct stmt *st, const struct patient_new *in,
+                  int64_t created_by);
+void referral_bind(struct stmt *st, const struct referral_new *in);
+/* All but the end date (:end, which only the bulk import writes). */
+void episode_bind(struct stmt *st, const struct episode_new *in);
+/* started_at as session_validate normalised it. */
+void session_bind(struct stmt *st, const struct session_new *in,
+                  const char *started_at);
+
+/* The INSERTs of a session's phases and fidelity findings, for
+ * session_insert_parts. */
+#define SESSION_PHASE_INSERT                                                 \
+    "INSERT INTO session_phase (session_id, position, name, minutes)"        \
+    " VALUES (:session, :position, :name, :minutes)"
+#define SESSION_FINDING_INSERT                                               \
+    "INSERT INTO session_finding (session_id, position, code, message)"      \
+    " VALUES (:session, :position, :code, :message)"
+/* Writes the phases of session session_id (in->phases) and the findings
+ * of its fidelity to protocol p, with the two prepared statements given
+ * (SESSION_PHASE_INSERT, SESSION_FINDING_INSERT; each is reset before
+ * every row, and left to the caller). Returns 0 or -1. */
+int session_insert_parts(struct stmt *phase, struct stmt *finding,
+                         int64_t session_id, const struct session_new *in,
+                         const struct protocol *p, struct err *e);
 
 /* Inserts: validate every field, check it against the database, insert.
  * Inside an open transaction; no access check, no audit. */

@@ -250,8 +250,6 @@ static int observation_write(struct store *s, const struct observation_new *in,
                              const char *observed_at, double total,
                              int64_t *id, struct err *e)
 {
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
     char *items = in->item_count
                       ? observation_items_json(in->items, in->item_count)
                       : NULL;
@@ -261,22 +259,16 @@ static int observation_write(struct store *s, const struct observation_new *in,
            " (:episode, :session, :instrument, :timepoint, :at, :items,"
            " :total, :now)");
     stmt_bind_int(st, ":episode", in->episode_id);
-    if (in->session_id)
-        stmt_bind_int(st, ":session", in->session_id);
-    else
-        stmt_bind_null(st, ":session");
+    record_bind_id(st, ":session", in->session_id);
     stmt_bind_text(st, ":instrument", in->instrument);
     stmt_bind_text(st, ":timepoint", in->timepoint);
     stmt_bind_text(st, ":at", observed_at);
     stmt_bind_text(st, ":items", items);
     stmt_bind_double(st, ":total", total);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
+    int rc = record_insert(s, st, id, e);
     free(items);
     if (rc < 0)
         return -1;
-    *id = store_last_id(s);
     /* The episode's outcome summary changes with it, in this transaction. */
     return summary_refresh_episode(s, in->episode_id, e);
 }
@@ -300,19 +292,15 @@ int observation_add(struct store *s, const struct actor *caller,
     double total;
     if (observation_validate(in, observed_at, &total, e) < 0)
         return -1;
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient = 0;
-    if (access_episode(s, caller, in->episode_id, 1, "episode", &patient,
-                       e) < 0)
-        return record_refuse(s, caller, "create", "observation", 0, 0, e);
+    if (record_begin_checked(s, caller, "create", "observation", 0, 0,
+                             in->episode_id, "episode", &patient, e) < 0)
+        return -1;
     int rc = observation_check(s, in, observed_at, e);
     if (rc == 0)
         rc = observation_write(s, in, observed_at, total, id, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "create", "observation", *id, patient,
-                          "ok", e);
-    return record_finish(s, rc, e);
+    return record_finish_audited(s, caller, "create", "observation", *id,
+                                 patient, rc, e);
 }
 
 #define OBSERVATION_SELECT                                                   \
@@ -339,8 +327,9 @@ static void items_parse(const char *text, struct observation *out)
     json_decref(a);
 }
 
-static void observation_row(struct stmt *st, struct observation *out)
+static void observation_row(struct stmt *st, void *item)
 {
+    struct observation *out = item;
     memset(out, 0, sizeof(*out));
     out->id = stmt_int(st, 0);
     out->episode_id = stmt_int(st, 1);
@@ -358,16 +347,8 @@ int observation_load(struct store *s, int64_t id, const char *field,
                      struct observation *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    struct stmt *st =
-        store_prepare(s, OBSERVATION_SELECT " WHERE o.id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        observation_row(st, out);
-    stmt_finalize(st);
-    if (rc == 0)
-        return record_not_found(e, field, "observation", id);
-    return rc < 0 ? -1 : 0;
+    return record_load(s, OBSERVATION_SELECT " WHERE o.id = :id", id, field,
+                       "observation", observation_row, out, e);
 }
 
 int observation_get(struct store *s, const struct actor *caller, int64_t id,
@@ -378,16 +359,8 @@ int observation_get(struct store *s, const struct actor *caller, int64_t id,
     if (store_begin(s, e) < 0)
         return -1;
     int rc = observation_load(s, id, field, out, e);
-    int64_t patient = 0;
-    if (rc == 0 && access_episode(s, caller, out->episode_id, 0, field,
-                                  &patient, e) < 0) {
-        observation_release(out);
-        rc = record_not_found(e, field, "observation", id);
-    }
-    if (rc < 0)
-        return record_refuse(s, caller, "read", "observation", id, 0, e);
-    rc = audit_append(s, caller, "read", "observation", id, patient, "ok", e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_read_checked(s, caller, "observation", id, field, rc, 0,
+                            out->episode_id, e) < 0) {
         observation_release(out);
         return -1;
     }
@@ -408,14 +381,7 @@ int observation_query(struct store *s, int64_t episode_id,
         s, OBSERVATION_SELECT " WHERE o.episode_id = :episode"
                               " ORDER BY o.observed_at, o.id");
     stmt_bind_int(st, ":episode", episode_id);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        out->items = record_grow(out->items, out->count, &alloc,
-                                 sizeof(*out->items));
-        observation_row(st, &out->items[out->count++]);
-    }
-    stmt_finalize(st);
+    int rc = RECORD_ROWS(st, out, observation_row, e);
     if (rc < 0) {
         observation_list_release(out);
         return -1;
@@ -428,16 +394,13 @@ int observation_list(struct store *s, const struct actor *caller,
                      struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient = 0;
-    if (access_episode(s, caller, episode_id, 0, "episode", &patient, e) < 0)
-        return record_refuse(s, caller, "list", "observation", 0, 0, e);
+    if (record_begin_checked(s, caller, "list", "observation", 0, 0, episode_id,
+                             "episode", &patient, e) < 0)
+        return -1;
     int rc = observation_query(s, episode_id, out, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "list", "observation", 0, patient, "ok",
-                          e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_finish_audited(s, caller, "list", "observation", 0, patient,
+                              rc, e) < 0) {
         observation_list_release(out);
         return -1;
     }
@@ -448,7 +411,5 @@ void observation_list_release(struct observation_list *l)
 {
     for (size_t i = 0; i < l->count; i++)
         observation_release(&l->items[i]);
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    record_list_free(&l->items, &l->count);
 }

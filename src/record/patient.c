@@ -43,18 +43,9 @@ int patient_validate(const struct patient_new *in, struct err *e)
     return 0;
 }
 
-int patient_insert(struct store *s, const struct patient_new *in,
-                   int64_t created_by, int64_t *id, struct err *e)
+void patient_bind(struct stmt *st, const struct patient_new *in,
+                  int64_t created_by)
 {
-    if (patient_validate(in, e) < 0)
-        return -1;
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO patient (name, birth_date, sex, zip, phone, email,"
-           " consent_treatment, consent_research, created_by_practitioner,"
-           " synthetic, created_at) VALUES (:name, :dob, :sex, :zip, :phone,"
-           " :email, :treatment, :research, :created_by, :synthetic, :now)");
     stmt_bind_text(st, ":name", in->name);
     stmt_bind_text(st, ":dob", in->birth_date);
     stmt_bind_text(st, ":sex", in->sex);
@@ -63,18 +54,22 @@ int patient_insert(struct store *s, const struct patient_new *in,
     stmt_bind_text(st, ":email", in->email);
     stmt_bind_int(st, ":treatment", in->consent_treatment != 0);
     stmt_bind_int(st, ":research", in->consent_research != 0);
-    if (created_by > 0)
-        stmt_bind_int(st, ":created_by", created_by);
-    else
-        stmt_bind_null(st, ":created_by");
+    record_bind_id(st, ":created_by", created_by);
     stmt_bind_int(st, ":synthetic", in->synthetic != 0);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+}
+
+int patient_insert(struct store *s, const struct patient_new *in,
+                   int64_t created_by, int64_t *id, struct err *e)
+{
+    if (patient_validate(in, e) < 0)
         return -1;
-    *id = store_last_id(s);
-    return 0;
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO patient (name, birth_date, sex, zip, phone, email,"
+           " consent_treatment, consent_research, created_by_practitioner,"
+           " synthetic, created_at) VALUES (:name, :dob, :sex, :zip, :phone,"
+           " :email, :treatment, :research, :created_by, :synthetic, :now)");
+    patient_bind(st, in, created_by);
+    return record_insert(s, st, id, e);
 }
 
 int patient_add(struct store *s, const struct actor *caller,
@@ -92,9 +87,8 @@ int patient_add(struct store *s, const struct actor *caller,
     int64_t created_by =
         caller->role == ROLE_THERAPIST ? caller->practitioner_id : 0;
     int rc = patient_insert(s, in, created_by, id, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "create", "patient", *id, *id, "ok", e);
-    return record_finish(s, rc, e);
+    return record_finish_audited(s, caller, "create", "patient", *id, *id, rc,
+                                 e);
 }
 
 #define PATIENT_COLUMNS                                                      \
@@ -102,8 +96,9 @@ int patient_add(struct store *s, const struct actor *caller,
     " p.consent_treatment, p.consent_research, p.created_by_practitioner,"   \
     " p.synthetic, p.created_at"
 
-static void patient_row(struct stmt *st, struct patient *out)
+static void patient_row(struct stmt *st, void *item)
 {
+    struct patient *out = item;
     memset(out, 0, sizeof(*out));
     out->id = stmt_int(st, 0);
     record_copy(out->name, sizeof(out->name), stmt_text(st, 1));
@@ -122,16 +117,10 @@ static void patient_row(struct stmt *st, struct patient *out)
 int patient_load(struct store *s, int64_t id, const char *field,
                  struct patient *out, struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT " PATIENT_COLUMNS " FROM patient p WHERE p.id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        patient_row(st, out);
-    stmt_finalize(st);
-    if (rc == 0)
-        return record_not_found(e, field, "patient", id);
-    return rc < 0 ? -1 : 0;
+    return record_load(s,
+                       "SELECT " PATIENT_COLUMNS
+                       " FROM patient p WHERE p.id = :id",
+                       id, field, "patient", patient_row, out, e);
 }
 
 int patient_get(struct store *s, const struct actor *caller, int64_t id,
@@ -139,31 +128,30 @@ int patient_get(struct store *s, const struct actor *caller, int64_t id,
 {
     if (store_begin(s, e) < 0)
         return -1;
-    if (access_patient(s, caller, id, 0, field, e) < 0)
-        return record_refuse(s, caller, "read", "patient", id, id, e);
     int rc = patient_load(s, id, field, out, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "read", "patient", id, id, "ok", e);
-    return record_finish(s, rc, e);
+    if (record_read_checked(s, caller, "patient", id, field, rc, id, 0, e) <
+        0) {
+        memset(out, 0, sizeof(*out));
+        return -1;
+    }
+    return 0;
 }
 
 int patient_show(struct store *s, const struct actor *caller, int64_t id,
                  struct patient_detail *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
+    if (record_begin_checked(s, caller, "read", "patient", id, id, 0, "id",
+                             NULL, e) < 0)
         return -1;
-    if (access_patient(s, caller, id, 0, "id", e) < 0)
-        return record_refuse(s, caller, "read", "patient", id, id, e);
     struct episode_filter f = {.patient_id = id};
     int rc = patient_load(s, id, "id", &out->patient, e);
     if (rc == 0)
         rc = referral_query(s, id, &out->referrals, e);
     if (rc == 0)
         rc = episode_query(s, caller, &f, &out->episodes, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "read", "patient", id, id, "ok", e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_finish_audited(s, caller, "read", "patient", id, id, rc, e) <
+        0) {
         patient_detail_release(out);
         return -1;
     }
@@ -204,17 +192,9 @@ int patient_list(struct store *s, const struct actor *caller,
     stmt_bind_text(st, ":pattern", pattern.data);
     access_bind(st, caller);
     buf_release(&pattern);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        out->items = record_grow(out->items, out->count, &alloc,
-                                 sizeof(*out->items));
-        patient_row(st, &out->items[out->count++]);
-    }
-    stmt_finalize(st);
-    if (rc == 0)
-        rc = audit_append(s, caller, "list", "patient", 0, 0, "ok", e);
-    if (record_finish(s, rc, e) < 0) {
+    int rc = RECORD_ROWS(st, out, patient_row, e);
+    if (record_finish_audited(s, caller, "list", "patient", 0, 0, rc, e) <
+        0) {
         patient_list_release(out);
         return -1;
     }
@@ -223,7 +203,5 @@ int patient_list(struct store *s, const struct actor *caller,
 
 void patient_list_release(struct patient_list *l)
 {
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    record_list_free(&l->items, &l->count);
 }

@@ -20,30 +20,27 @@ int practitioner_validate(const struct practitioner_new *in, struct err *e)
     return 0;
 }
 
-int practitioner_insert(struct store *s, const struct practitioner_new *in,
-                        int64_t *id, struct err *e)
+void practitioner_bind(struct stmt *st, const struct practitioner_new *in)
 {
-    if (practitioner_validate(in, e) < 0)
-        return -1;
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO practitioner (name, license, credentials, email, npi,"
-           " synthetic, created_at) VALUES (:name, :license, :credentials,"
-           " :email, :npi, :synthetic, :now)");
     stmt_bind_text(st, ":name", in->name);
     stmt_bind_text(st, ":license", in->license);
     stmt_bind_text(st, ":credentials", in->credentials);
     stmt_bind_text(st, ":email", in->email);
     stmt_bind_text(st, ":npi", in->npi);
     stmt_bind_int(st, ":synthetic", in->synthetic != 0);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+}
+
+int practitioner_insert(struct store *s, const struct practitioner_new *in,
+                        int64_t *id, struct err *e)
+{
+    if (practitioner_validate(in, e) < 0)
         return -1;
-    *id = store_last_id(s);
-    return 0;
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO practitioner (name, license, credentials, email, npi,"
+           " synthetic, created_at) VALUES (:name, :license, :credentials,"
+           " :email, :npi, :synthetic, :now)");
+    practitioner_bind(st, in);
+    return record_insert(s, st, id, e);
 }
 
 int practitioner_add(struct store *s, const struct actor *caller,
@@ -56,48 +53,54 @@ int practitioner_add(struct store *s, const struct actor *caller,
     if (store_begin(s, e) < 0)
         return -1;
     int rc = practitioner_insert(s, in, id, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "create", "practitioner", *id, 0, "ok",
-                          e);
-    return record_finish(s, rc, e);
+    return record_finish_audited(s, caller, "create", "practitioner", *id, 0,
+                                 rc, e);
 }
 
 #define PRACTITIONER_COLUMNS                                                 \
     "id, name, license, credentials, email, npi, active, synthetic,"         \
     " created_at"
 
-static void practitioner_row(struct stmt *st, int full,
-                             struct practitioner *out)
+static void practitioner_row(struct stmt *st, void *item)
 {
+    struct practitioner *out = item;
     memset(out, 0, sizeof(*out));
     out->id = stmt_int(st, 0);
     record_copy(out->name, sizeof(out->name), stmt_text(st, 1));
-    out->active = (int)stmt_int(st, 6);
-    out->limited = !full;
-    if (!full)
-        return;
     record_copy(out->license, sizeof(out->license), stmt_text(st, 2));
     record_copy(out->credentials, sizeof(out->credentials), stmt_text(st, 3));
     record_copy(out->email, sizeof(out->email), stmt_text(st, 4));
     record_copy(out->npi, sizeof(out->npi), stmt_text(st, 5));
+    out->active = (int)stmt_int(st, 6);
     out->synthetic = (int)stmt_int(st, 7);
     record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 8));
+}
+
+/* Keeps what everyone may see of a practitioner (id, name, active) when
+ * not full, marking the record limited. */
+static void practitioner_limit(struct practitioner *p, int full)
+{
+    if (full)
+        return;
+    struct practitioner all = *p;
+    memset(p, 0, sizeof(*p));
+    p->id = all.id;
+    memcpy(p->name, all.name, sizeof(p->name));
+    p->active = all.active;
+    p->limited = 1;
 }
 
 int practitioner_load(struct store *s, int64_t id, int full,
                       const char *field, struct practitioner *out,
                       struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT " PRACTITIONER_COLUMNS " FROM practitioner WHERE id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        practitioner_row(st, full, out);
-    stmt_finalize(st);
-    if (rc == 0)
-        return record_not_found(e, field, "practitioner", id);
-    return rc < 0 ? -1 : 0;
+    if (record_load(s,
+                    "SELECT " PRACTITIONER_COLUMNS
+                    " FROM practitioner WHERE id = :id",
+                    id, field, "practitioner", practitioner_row, out, e) < 0)
+        return -1;
+    practitioner_limit(out, full);
+    return 0;
 }
 
 int practitioner_get(struct store *s, const struct actor *caller, int64_t id,
@@ -144,16 +147,10 @@ int practitioner_list(struct store *s, const struct actor *caller,
     struct stmt *st = store_prepare(
         s, "SELECT " PRACTITIONER_COLUMNS
            " FROM practitioner ORDER BY name, id");
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        out->items = record_grow(out->items, out->count, &alloc,
-                                 sizeof(*out->items));
-        int64_t pid = stmt_int(st, 0);
-        practitioner_row(st, access_practitioner_full(caller, pid),
-                         &out->items[out->count++]);
-    }
-    stmt_finalize(st);
+    int rc = RECORD_ROWS(st, out, practitioner_row, e);
+    for (size_t i = 0; i < out->count; i++)
+        practitioner_limit(&out->items[i],
+                           access_practitioner_full(caller, out->items[i].id));
     if (record_finish(s, rc, e) < 0) {
         practitioner_list_release(out);
         return -1;
@@ -163,7 +160,5 @@ int practitioner_list(struct store *s, const struct actor *caller,
 
 void practitioner_list_release(struct practitioner_list *l)
 {
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    record_list_free(&l->items, &l->count);
 }

@@ -1,5 +1,7 @@
 #include "record/record_json.h"
 
+#include "core/util.h"
+
 #include <math.h>
 
 /* A string, or null when empty. */
@@ -28,34 +30,42 @@ static json_t *number(double v)
     return json_real(v);
 }
 
+/* A new object from json_pack (the keys in the order given); out of
+ * memory dies. */
+static json_t *packed(json_t *o)
+{
+    if (!o)
+        die("out of memory writing JSON");
+    return o;
+}
+
+/* Appends to_json(&items[i]) to array for each of the count items. */
+#define APPEND_EACH(array, items, count, to_json)                            \
+    for (size_t i_ = 0; i_ < (count); i_++)                                  \
+    json_array_append_new((array), to_json(&(items)[i_]))
+
 json_t *practitioner_to_json(const struct practitioner *p)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer((json_int_t)p->id));
-    json_object_set_new(o, "name", json_string(p->name));
-    json_object_set_new(o, "active", json_boolean(p->active));
+    json_t *o = packed(json_pack("{s:I, s:s, s:b}", "id", (json_int_t)p->id,
+                                 "name", p->name, "active", p->active));
     if (p->limited)
         return o;
-    json_object_set_new(o, "license", json_string(p->license));
-    json_object_set_new(o, "credentials", json_string(p->credentials));
-    json_object_set_new(o, "email", text_or_null(p->email));
-    json_object_set_new(o, "npi", text_or_null(p->npi));
-    json_object_set_new(o, "synthetic", json_boolean(p->synthetic));
-    json_object_set_new(o, "created_at", json_string(p->created_at));
+    json_object_update_new(
+        o, packed(json_pack("{s:s, s:s, s:o, s:o, s:b, s:s}", "license",
+                            p->license, "credentials", p->credentials,
+                            "email", text_or_null(p->email), "npi",
+                            text_or_null(p->npi), "synthetic", p->synthetic,
+                            "created_at", p->created_at)));
     return o;
 }
 
 json_t *training_to_json(const struct training *t)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer((json_int_t)t->id));
-    json_object_set_new(o, "practitioner_id",
-                        json_integer((json_int_t)t->practitioner_id));
-    json_object_set_new(o, "protocol", json_string(t->protocol_id));
-    json_object_set_new(o, "hours", number(t->hours));
-    json_object_set_new(o, "completed", json_string(t->completed_on));
-    json_object_set_new(o, "provider", text_or_null(t->provider));
-    return o;
+    return packed(json_pack(
+        "{s:I, s:I, s:s, s:o, s:s, s:o}", "id", (json_int_t)t->id,
+        "practitioner_id", (json_int_t)t->practitioner_id, "protocol",
+        t->protocol_id, "hours", number(t->hours), "completed",
+        t->completed_on, "provider", text_or_null(t->provider)));
 }
 
 json_t *practitioner_detail_to_json(const struct practitioner_detail *d)
@@ -64,45 +74,27 @@ json_t *practitioner_detail_to_json(const struct practitioner_detail *d)
     if (d->practitioner.limited)
         return o;
     json_t *a = json_array();
-    for (size_t i = 0; i < d->training.count; i++)
-        json_array_append_new(a, training_to_json(&d->training.items[i]));
+    APPEND_EACH(a, d->training.items, d->training.count, training_to_json);
     json_object_set_new(o, "training", a);
     return o;
 }
 
 json_t *patient_to_json(const struct patient *p)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer((json_int_t)p->id));
-    json_object_set_new(o, "name", json_string(p->name));
-    json_object_set_new(o, "dob", json_string(p->birth_date));
-    json_object_set_new(o, "sex", json_string(p->sex));
-    json_object_set_new(o, "zip", text_or_null(p->zip));
-    json_object_set_new(o, "phone", text_or_null(p->phone));
-    json_object_set_new(o, "email", text_or_null(p->email));
-    json_object_set_new(o, "consent_treatment",
-                        json_boolean(p->consent_treatment));
-    json_object_set_new(o, "consent_research",
-                        json_boolean(p->consent_research));
-    json_object_set_new(o, "created_by_practitioner",
-                        id_or_null(p->created_by_practitioner));
-    json_object_set_new(o, "synthetic", json_boolean(p->synthetic));
-    json_object_set_new(o, "created_at", json_string(p->created_at));
-    return o;
+    return packed(json_pack(
+        "{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:o, s:b, s:s}", "id",
+        (json_int_t)p->id, "name", p->name, "dob", p->birth_date, "sex",
+        p->sex, "zip", text_or_null(p->zip), "phone", text_or_null(p->phone),
+        "email", text_or_null(p->email), "consent_treatment",
+        p->consent_treatment, "consent_research", p->consent_research,
+        "created_by_practitioner", id_or_null(p->created_by_practitioner),
+        "synthetic", p->synthetic, "created_at", p->created_at));
 }
 
-json_t *referral_to_json(const struct referral *r)
+/* A comma-separated list of codes as an array of strings. */
+static json_t *codes_to_json(const char *p)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer((json_int_t)r->id));
-    json_object_set_new(o, "patient_id",
-                        json_integer((json_int_t)r->patient_id));
-    json_object_set_new(o, "physician", json_string(r->physician_name));
-    json_object_set_new(o, "specialty", json_string(r->physician_specialty));
-    json_object_set_new(o, "npi", text_or_null(r->physician_npi));
-    json_object_set_new(o, "reason", json_string(r->reason));
     json_t *codes = json_array();
-    const char *p = r->icd10;
     while (*p) {
         const char *comma = p;
         while (*comma && *comma != ',')
@@ -110,89 +102,76 @@ json_t *referral_to_json(const struct referral *r)
         json_array_append_new(codes, json_stringn(p, (size_t)(comma - p)));
         p = *comma ? comma + 1 : comma;
     }
-    json_object_set_new(o, "icd10", codes);
-    json_object_set_new(o, "date", json_string(r->referred_on));
-    return o;
+    return codes;
+}
+
+json_t *referral_to_json(const struct referral *r)
+{
+    return packed(json_pack(
+        "{s:I, s:I, s:s, s:s, s:o, s:s, s:o, s:s}", "id", (json_int_t)r->id,
+        "patient_id", (json_int_t)r->patient_id, "physician",
+        r->physician_name, "specialty", r->physician_specialty, "npi",
+        text_or_null(r->physician_npi), "reason", r->reason, "icd10",
+        codes_to_json(r->icd10), "date", r->referred_on));
 }
 
 json_t *episode_to_json(const struct episode *ep)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer((json_int_t)ep->id));
-    json_object_set_new(o, "patient_id",
-                        json_integer((json_int_t)ep->patient_id));
-    json_object_set_new(o, "patient", json_string(ep->patient_name));
-    json_object_set_new(o, "practitioner_id",
-                        json_integer((json_int_t)ep->practitioner_id));
-    json_object_set_new(o, "practitioner",
-                        json_string(ep->practitioner_name));
-    json_object_set_new(o, "protocol", json_string(ep->protocol_id));
-    json_object_set_new(o, "icd10", json_string(ep->icd10));
-    json_object_set_new(o, "referral_id", id_or_null(ep->referral_id));
-    json_object_set_new(o, "start", json_string(ep->started_on));
-    json_object_set_new(o, "end", text_or_null(ep->ended_on));
-    json_object_set_new(o, "open", json_boolean(!ep->ended_on[0]));
-    json_object_set_new(o, "chronicity_weeks",
-                        count_or_null(ep->chronicity_weeks));
-    json_object_set_new(o, "comorbidities", count_or_null(ep->comorbidities));
-    json_object_set_new(o, "session_count", json_integer(ep->session_count));
-    return o;
+    return packed(json_pack(
+        "{s:I, s:I, s:s, s:I, s:s, s:s, s:s, s:o, s:s, s:o, s:b, s:o, s:o,"
+        " s:i}",
+        "id", (json_int_t)ep->id, "patient_id", (json_int_t)ep->patient_id,
+        "patient", ep->patient_name, "practitioner_id",
+        (json_int_t)ep->practitioner_id, "practitioner",
+        ep->practitioner_name, "protocol", ep->protocol_id, "icd10",
+        ep->icd10, "referral_id", id_or_null(ep->referral_id), "start",
+        ep->started_on, "end", text_or_null(ep->ended_on), "open",
+        !ep->ended_on[0], "chronicity_weeks",
+        count_or_null(ep->chronicity_weeks), "comorbidities",
+        count_or_null(ep->comorbidities), "session_count",
+        ep->session_count));
 }
 
 json_t *observation_to_json(const struct observation *ob)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer((json_int_t)ob->id));
-    json_object_set_new(o, "episode_id",
-                        json_integer((json_int_t)ob->episode_id));
-    json_object_set_new(o, "session_id", id_or_null(ob->session_id));
-    json_object_set_new(o, "instrument", json_string(ob->instrument));
-    json_object_set_new(o, "timepoint", json_string(ob->timepoint));
-    json_object_set_new(o, "at", json_string(ob->observed_at));
+    json_t *items = json_null();
     if (ob->items) {
-        json_t *a = json_array();
+        items = json_array();
         for (size_t i = 0; i < ob->item_count; i++)
-            json_array_append_new(a, number(ob->items[i]));
-        json_object_set_new(o, "items", a);
-    } else {
-        json_object_set_new(o, "items", json_null());
+            json_array_append_new(items, number(ob->items[i]));
     }
-    json_object_set_new(o, "total", number(ob->total));
-    json_object_set_new(o, "followup_days",
-                        count_or_null(ob->followup_days));
-    return o;
+    return packed(json_pack(
+        "{s:I, s:I, s:o, s:s, s:s, s:s, s:o, s:o, s:o}", "id",
+        (json_int_t)ob->id, "episode_id", (json_int_t)ob->episode_id,
+        "session_id", id_or_null(ob->session_id), "instrument",
+        ob->instrument, "timepoint", ob->timepoint, "at", ob->observed_at,
+        "items", items, "total", number(ob->total), "followup_days",
+        count_or_null(ob->followup_days)));
 }
 
 json_t *session_to_json(const struct session *se)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer((json_int_t)se->id));
-    json_object_set_new(o, "episode_id",
-                        json_integer((json_int_t)se->episode_id));
-    json_object_set_new(o, "start", json_string(se->started_at));
-    json_object_set_new(o, "minutes", json_integer(se->minutes));
     json_t *phases = json_array();
     for (size_t i = 0; i < se->phase_count; i++)
         json_array_append_new(phases,
                               json_pack("{s:s,s:i}", "name",
                                         se->phases[i].name, "minutes",
                                         se->phases[i].minutes));
-    json_object_set_new(o, "phases", phases);
     json_t *findings = json_array();
     for (size_t i = 0; i < se->finding_count; i++)
         json_array_append_new(findings,
                               json_pack("{s:s,s:s}", "code",
                                         se->findings[i].code, "message",
                                         se->findings[i].message));
-    json_object_set_new(o, "findings", findings);
-    json_object_set_new(o, "note", text_or_null(se->note));
-    json_object_set_new(o, "subjective", text_or_null(se->subjective));
-    json_object_set_new(o, "objective", text_or_null(se->objective));
-    json_object_set_new(o, "assessment", text_or_null(se->assessment));
-    json_object_set_new(o, "plan", text_or_null(se->plan));
-    return o;
+    return packed(json_pack(
+        "{s:I, s:I, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+        (json_int_t)se->id, "episode_id", (json_int_t)se->episode_id,
+        "start", se->started_at, "minutes", se->minutes, "phases", phases,
+        "findings", findings, "note", text_or_null(se->note), "subjective",
+        text_or_null(se->subjective), "objective",
+        text_or_null(se->objective), "assessment",
+        text_or_null(se->assessment), "plan", text_or_null(se->plan)));
 }
-
 json_t *episode_detail_to_json(const struct episode_detail *d)
 {
     json_t *o = episode_to_json(&d->episode);
@@ -222,8 +201,8 @@ json_t *patient_detail_to_json(const struct patient_detail *d)
 {
     json_t *o = patient_to_json(&d->patient);
     json_t *refs = json_array();
-    for (size_t i = 0; i < d->referrals.count; i++)
-        json_array_append_new(refs, referral_to_json(&d->referrals.items[i]));
+    APPEND_EACH(refs, d->referrals.items, d->referrals.count,
+                referral_to_json);
     json_object_set_new(o, "referrals", refs);
     json_object_set_new(o, "episodes", episode_list_to_json(&d->episodes));
     return o;
@@ -232,23 +211,20 @@ json_t *patient_detail_to_json(const struct patient_detail *d)
 json_t *practitioner_list_to_json(const struct practitioner_list *l)
 {
     json_t *a = json_array();
-    for (size_t i = 0; i < l->count; i++)
-        json_array_append_new(a, practitioner_to_json(&l->items[i]));
+    APPEND_EACH(a, l->items, l->count, practitioner_to_json);
     return a;
 }
 
 json_t *patient_list_to_json(const struct patient_list *l)
 {
     json_t *a = json_array();
-    for (size_t i = 0; i < l->count; i++)
-        json_array_append_new(a, patient_to_json(&l->items[i]));
+    APPEND_EACH(a, l->items, l->count, patient_to_json);
     return a;
 }
 
 json_t *episode_list_to_json(const struct episode_list *l)
 {
     json_t *a = json_array();
-    for (size_t i = 0; i < l->count; i++)
-        json_array_append_new(a, episode_to_json(&l->items[i]));
+    APPEND_EACH(a, l->items, l->count, episode_to_json);
     return a;
 }

@@ -35,6 +35,17 @@ int referral_check_patient(const struct referral_new *in,
     return 0;
 }
 
+void referral_bind(struct stmt *st, const struct referral_new *in)
+{
+    stmt_bind_int(st, ":patient", in->patient_id);
+    stmt_bind_text(st, ":physician", in->physician_name);
+    stmt_bind_text(st, ":specialty", in->physician_specialty);
+    stmt_bind_text(st, ":npi", in->physician_npi);
+    stmt_bind_text(st, ":reason", in->reason);
+    stmt_bind_text(st, ":icd10", in->icd10);
+    stmt_bind_text(st, ":date", in->referred_on);
+}
+
 int referral_insert(struct store *s, const struct referral_new *in,
                     int64_t *id, struct err *e)
 {
@@ -43,27 +54,13 @@ int referral_insert(struct store *s, const struct referral_new *in,
         patient_load(s, in->patient_id, "patient", &p, e) < 0 ||
         referral_check_patient(in, p.birth_date, e) < 0)
         return -1;
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
     struct stmt *st = store_prepare(
         s, "INSERT INTO referral (patient_id, physician_name,"
            " physician_specialty, physician_npi, reason, icd10, referred_on,"
            " created_at) VALUES (:patient, :physician, :specialty, :npi,"
            " :reason, :icd10, :date, :now)");
-    stmt_bind_int(st, ":patient", in->patient_id);
-    stmt_bind_text(st, ":physician", in->physician_name);
-    stmt_bind_text(st, ":specialty", in->physician_specialty);
-    stmt_bind_text(st, ":npi", in->physician_npi);
-    stmt_bind_text(st, ":reason", in->reason);
-    stmt_bind_text(st, ":icd10", in->icd10);
-    stmt_bind_text(st, ":date", in->referred_on);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
-        return -1;
-    *id = store_last_id(s);
-    return 0;
+    referral_bind(st, in);
+    return record_insert(s, st, id, e);
 }
 
 int referral_add(struct store *s, const struct actor *caller,
@@ -71,24 +68,21 @@ int referral_add(struct store *s, const struct actor *caller,
 {
     if (referral_validate(in, e) < 0)
         return -1;
-    if (store_begin(s, e) < 0)
+    if (record_begin_checked(s, caller, "create", "referral", 0, in->patient_id,
+                             0, "patient", NULL, e) < 0)
         return -1;
-    if (access_patient(s, caller, in->patient_id, 1, "patient", e) < 0)
-        return record_refuse(s, caller, "create", "referral", 0,
-                             in->patient_id, e);
     int rc = referral_insert(s, in, id, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "create", "referral", *id,
-                          in->patient_id, "ok", e);
-    return record_finish(s, rc, e);
+    return record_finish_audited(s, caller, "create", "referral", *id,
+                                 in->patient_id, rc, e);
 }
 
 #define REFERRAL_COLUMNS                                                     \
     "id, patient_id, physician_name, physician_specialty, physician_npi,"    \
     " reason, icd10, referred_on, created_at"
 
-static void referral_row(struct stmt *st, struct referral *out)
+static void referral_row(struct stmt *st, void *item)
 {
+    struct referral *out = item;
     memset(out, 0, sizeof(*out));
     out->id = stmt_int(st, 0);
     out->patient_id = stmt_int(st, 1);
@@ -107,16 +101,10 @@ static void referral_row(struct stmt *st, struct referral *out)
 int referral_load(struct store *s, int64_t id, const char *field,
                   struct referral *out, struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT " REFERRAL_COLUMNS " FROM referral WHERE id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        referral_row(st, out);
-    stmt_finalize(st);
-    if (rc == 0)
-        return record_not_found(e, field, "referral", id);
-    return rc < 0 ? -1 : 0;
+    return record_load(s,
+                       "SELECT " REFERRAL_COLUMNS
+                       " FROM referral WHERE id = :id",
+                       id, field, "referral", referral_row, out, e);
 }
 
 int referral_get(struct store *s, const struct actor *caller, int64_t id,
@@ -125,19 +113,12 @@ int referral_get(struct store *s, const struct actor *caller, int64_t id,
     if (store_begin(s, e) < 0)
         return -1;
     int rc = referral_load(s, id, field, out, e);
-    if (rc == 0 &&
-        access_patient(s, caller, out->patient_id, 0, field, e) < 0) {
-        /* Not the caller's: the same answer as a missing referral. */
+    if (record_read_checked(s, caller, "referral", id, field, rc,
+                            out->patient_id, 0, e) < 0) {
         memset(out, 0, sizeof(*out));
-        rc = record_not_found(e, field, "referral", id);
+        return -1;
     }
-    if (rc < 0)
-        return record_refuse(s, caller, "read", "referral", id, 0, e);
-    rc = audit_append(s, caller, "read", "referral", id, out->patient_id,
-                      "ok", e);
-    if (rc < 0)
-        memset(out, 0, sizeof(*out));
-    return record_finish(s, rc, e);
+    return 0;
 }
 
 int referral_query(struct store *s, int64_t patient_id,
@@ -148,15 +129,7 @@ int referral_query(struct store *s, int64_t patient_id,
         s, "SELECT " REFERRAL_COLUMNS " FROM referral"
            " WHERE patient_id = :patient ORDER BY referred_on, id");
     stmt_bind_int(st, ":patient", patient_id);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        out->items = record_grow(out->items, out->count, &alloc,
-                                 sizeof(*out->items));
-        referral_row(st, &out->items[out->count++]);
-    }
-    stmt_finalize(st);
-    if (rc < 0) {
+    if (RECORD_ROWS(st, out, referral_row, e) < 0) {
         referral_list_release(out);
         return -1;
     }
@@ -168,16 +141,12 @@ int referral_list(struct store *s, const struct actor *caller,
                   struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
+    if (record_begin_checked(s, caller, "list", "referral", 0, patient_id, 0,
+                             "patient", NULL, e) < 0)
         return -1;
-    if (access_patient(s, caller, patient_id, 0, "patient", e) < 0)
-        return record_refuse(s, caller, "list", "referral", 0, patient_id,
-                             e);
     int rc = referral_query(s, patient_id, out, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "list", "referral", 0, patient_id, "ok",
-                          e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_finish_audited(s, caller, "list", "referral", 0, patient_id,
+                              rc, e) < 0) {
         referral_list_release(out);
         return -1;
     }
@@ -186,7 +155,5 @@ int referral_list(struct store *s, const struct actor *caller,
 
 void referral_list_release(struct referral_list *l)
 {
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    record_list_free(&l->items, &l->count);
 }

@@ -128,17 +128,9 @@ static int session_check(struct store *s, const struct session_new *in,
     return 0;
 }
 
-static int session_write(struct store *s, const struct session_new *in,
-                         const char *started_at, const struct protocol *p,
-                         int64_t *id, struct err *e)
+void session_bind(struct stmt *st, const struct session_new *in,
+                  const char *started_at)
 {
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO session (episode_id, started_at, minutes, note,"
-           " subjective, objective, assessment, plan, created_at) VALUES"
-           " (:episode, :start, :minutes, :note, :subjective, :objective,"
-           " :assessment, :plan, :now)");
     stmt_bind_int(st, ":episode", in->episode_id);
     stmt_bind_text(st, ":start", started_at);
     stmt_bind_int(st, ":minutes", in->minutes);
@@ -147,44 +139,57 @@ static int session_write(struct store *s, const struct session_new *in,
     stmt_bind_text(st, ":objective", in->objective);
     stmt_bind_text(st, ":assessment", in->assessment);
     stmt_bind_text(st, ":plan", in->plan);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
-        return -1;
-    *id = store_last_id(s);
-    st = store_prepare(s, "INSERT INTO session_phase (session_id, position,"
-                          " name, minutes) VALUES (:session, :position,"
-                          " :name, :minutes)");
+}
+
+int session_insert_parts(struct stmt *phase, struct stmt *finding,
+                         int64_t session_id, const struct session_new *in,
+                         const struct protocol *p, struct err *e)
+{
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < in->phase_count; i++) {
-        stmt_reset(st);
-        stmt_bind_int(st, ":session", *id);
-        stmt_bind_int(st, ":position", (int64_t)i + 1);
-        stmt_bind_text(st, ":name", in->phases[i].name);
-        stmt_bind_int(st, ":minutes", in->phases[i].minutes);
-        rc = stmt_step(st, e);
+        stmt_reset(phase);
+        stmt_bind_int(phase, ":session", session_id);
+        stmt_bind_int(phase, ":position", (int64_t)i + 1);
+        stmt_bind_text(phase, ":name", in->phases[i].name);
+        stmt_bind_int(phase, ":minutes", in->phases[i].minutes);
+        rc = stmt_step(phase, e);
     }
-    stmt_finalize(st);
     if (rc < 0)
         return -1;
     struct session_finding *findings;
     size_t count;
     scope_fidelity(p, (int)in->minutes, in->phases, in->phase_count,
                    &findings, &count);
-    st = store_prepare(s, "INSERT INTO session_finding (session_id, position,"
-                          " code, message) VALUES (:session, :position,"
-                          " :code, :message)");
     for (size_t i = 0; rc == 0 && i < count; i++) {
-        stmt_reset(st);
-        stmt_bind_int(st, ":session", *id);
-        stmt_bind_int(st, ":position", (int64_t)i + 1);
-        stmt_bind_text(st, ":code", findings[i].code);
-        stmt_bind_text(st, ":message", findings[i].message);
-        rc = stmt_step(st, e);
+        stmt_reset(finding);
+        stmt_bind_int(finding, ":session", session_id);
+        stmt_bind_int(finding, ":position", (int64_t)i + 1);
+        stmt_bind_text(finding, ":code", findings[i].code);
+        stmt_bind_text(finding, ":message", findings[i].message);
+        rc = stmt_step(finding, e);
     }
-    stmt_finalize(st);
     free(findings);
     return rc < 0 ? -1 : 0;
+}
+
+static int session_write(struct store *s, const struct session_new *in,
+                         const char *started_at, const struct protocol *p,
+                         int64_t *id, struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO session (episode_id, started_at, minutes, note,"
+           " subjective, objective, assessment, plan, created_at) VALUES"
+           " (:episode, :start, :minutes, :note, :subjective, :objective,"
+           " :assessment, :plan, :now)");
+    session_bind(st, in, started_at);
+    if (record_insert(s, st, id, e) < 0)
+        return -1;
+    struct stmt *phase = store_prepare(s, SESSION_PHASE_INSERT);
+    struct stmt *finding = store_prepare(s, SESSION_FINDING_INSERT);
+    int rc = session_insert_parts(phase, finding, *id, in, p, e);
+    stmt_finalize(phase);
+    stmt_finalize(finding);
+    return rc;
 }
 
 int session_insert(struct store *s, const struct session_new *in,
@@ -205,21 +210,17 @@ int session_add(struct store *s, const struct actor *caller,
     char started_at[CLOCK_INSTANT_LEN];
     if (session_validate(in, started_at, e) < 0)
         return -1;
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient = 0;
-    if (access_episode(s, caller, in->episode_id, 1, "episode", &patient,
-                       e) < 0)
-        return record_refuse(s, caller, "create", "session", 0, 0, e);
+    if (record_begin_checked(s, caller, "create", "session", 0, 0,
+                             in->episode_id, "episode", &patient, e) < 0)
+        return -1;
     struct episode ep;
     const struct protocol *p = NULL;
     int rc = session_check(s, in, started_at, 1, &ep, &p, e);
     if (rc == 0)
         rc = session_write(s, in, started_at, p, id, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "create", "session", *id, patient, "ok",
-                          e);
-    return record_finish(s, rc, e);
+    return record_finish_audited(s, caller, "create", "session", *id,
+                                 patient, rc, e);
 }
 
 #define SESSION_COLUMNS                                                      \
@@ -231,8 +232,9 @@ static char *dup_or_null(const char *s)
     return s ? xstrdup(s) : NULL;
 }
 
-static void session_row(struct stmt *st, struct session *out)
+static void session_row(struct stmt *st, void *item)
 {
+    struct session *out = item;
     memset(out, 0, sizeof(*out));
     out->id = stmt_int(st, 0);
     out->episode_id = stmt_int(st, 1);
@@ -246,6 +248,20 @@ static void session_row(struct stmt *st, struct session *out)
     record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 9));
 }
 
+static void session_phase_row(struct stmt *st, void *item)
+{
+    struct session_phase *ph = item;
+    record_copy(ph->name, sizeof(ph->name), stmt_text(st, 0));
+    ph->minutes = (int)stmt_int(st, 1);
+}
+
+static void session_finding_row(struct stmt *st, void *item)
+{
+    struct session_finding *f = item;
+    record_copy(f->code, sizeof(f->code), stmt_text(st, 0));
+    record_copy(f->message, sizeof(f->message), stmt_text(st, 1));
+}
+
 /* Loads the phases and findings of a session already read. */
 static int session_parts(struct store *s, struct session *se, struct err *e)
 {
@@ -253,45 +269,25 @@ static int session_parts(struct store *s, struct session *se, struct err *e)
         s, "SELECT name, minutes FROM session_phase WHERE session_id = :id"
            " ORDER BY position");
     stmt_bind_int(st, ":id", se->id);
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        se->phases = xrealloc(se->phases,
-                              (se->phase_count + 1) * sizeof(*se->phases));
-        struct session_phase *ph = &se->phases[se->phase_count++];
-        record_copy(ph->name, sizeof(ph->name), stmt_text(st, 0));
-        ph->minutes = (int)stmt_int(st, 1);
-    }
-    stmt_finalize(st);
-    if (rc < 0)
+    if (record_rows(st, &se->phases, &se->phase_count, sizeof(*se->phases),
+                    session_phase_row, e) < 0)
         return -1;
     st = store_prepare(s, "SELECT code, message FROM session_finding"
                           " WHERE session_id = :id ORDER BY position");
     stmt_bind_int(st, ":id", se->id);
-    while ((rc = stmt_step(st, e)) == 1) {
-        se->findings = xrealloc(
-            se->findings, (se->finding_count + 1) * sizeof(*se->findings));
-        struct session_finding *f = &se->findings[se->finding_count++];
-        record_copy(f->code, sizeof(f->code), stmt_text(st, 0));
-        record_copy(f->message, sizeof(f->message), stmt_text(st, 1));
-    }
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return record_rows(st, &se->findings, &se->finding_count,
+                       sizeof(*se->findings), session_finding_row, e);
 }
 
 int session_load(struct store *s, int64_t id, const char *field,
                  struct session *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    struct stmt *st = store_prepare(
-        s, "SELECT " SESSION_COLUMNS " FROM session WHERE id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        session_row(st, out);
-    stmt_finalize(st);
-    if (rc == 0)
-        return record_not_found(e, field, "session", id);
-    if (rc < 0 || session_parts(s, out, e) < 0) {
+    if (record_load(s,
+                    "SELECT " SESSION_COLUMNS " FROM session WHERE id = :id",
+                    id, field, "session", session_row, out, e) < 0)
+        return -1;
+    if (session_parts(s, out, e) < 0) {
         session_release(out);
         return -1;
     }
@@ -305,16 +301,8 @@ int session_get(struct store *s, const struct actor *caller, int64_t id,
     if (store_begin(s, e) < 0)
         return -1;
     int rc = session_load(s, id, field, out, e);
-    int64_t patient = 0;
-    if (rc == 0 && access_episode(s, caller, out->episode_id, 0, field,
-                                  &patient, e) < 0) {
-        session_release(out);
-        rc = record_not_found(e, field, "session", id);
-    }
-    if (rc < 0)
-        return record_refuse(s, caller, "read", "session", id, 0, e);
-    rc = audit_append(s, caller, "read", "session", id, patient, "ok", e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_read_checked(s, caller, "session", id, field, rc, 0,
+                            out->episode_id, e) < 0) {
         session_release(out);
         return -1;
     }
@@ -341,14 +329,7 @@ int session_query(struct store *s, int64_t episode_id,
         s, "SELECT " SESSION_COLUMNS " FROM session"
            " WHERE episode_id = :episode ORDER BY started_at, id");
     stmt_bind_int(st, ":episode", episode_id);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        out->items = record_grow(out->items, out->count, &alloc,
-                                 sizeof(*out->items));
-        session_row(st, &out->items[out->count++]);
-    }
-    stmt_finalize(st);
+    int rc = RECORD_ROWS(st, out, session_row, e);
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = session_parts(s, &out->items[i], e);
     if (rc < 0) {
@@ -363,15 +344,13 @@ int session_list(struct store *s, const struct actor *caller,
                  struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient = 0;
-    if (access_episode(s, caller, episode_id, 0, "episode", &patient, e) < 0)
-        return record_refuse(s, caller, "list", "session", 0, 0, e);
+    if (record_begin_checked(s, caller, "list", "session", 0, 0, episode_id,
+                             "episode", &patient, e) < 0)
+        return -1;
     int rc = session_query(s, episode_id, out, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "list", "session", 0, patient, "ok", e);
-    if (record_finish(s, rc, e) < 0) {
+    if (record_finish_audited(s, caller, "list", "session", 0, patient, rc,
+                              e) < 0) {
         session_list_release(out);
         return -1;
     }
@@ -382,7 +361,5 @@ void session_list_release(struct session_list *l)
 {
     for (size_t i = 0; i < l->count; i++)
         session_release(&l->items[i]);
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    record_list_free(&l->items, &l->count);
 }

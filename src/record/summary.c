@@ -196,10 +196,7 @@ static int summary_load_episode(struct summary_batch *b, int64_t id,
 static void summary_add_session(int64_t **sessions, size_t *alloc,
                                 int *count, int64_t id)
 {
-    if ((size_t)*count == *alloc) {
-        *alloc = *alloc ? 2 * *alloc : 16;
-        *sessions = xrealloc(*sessions, *alloc * sizeof(**sessions));
-    }
+    ALLOC_GROW(*sessions, (size_t)*count + 1, *alloc);
     (*sessions)[(*count)++] = id;
 }
 
@@ -213,10 +210,7 @@ static int summary_add_observation(struct summary_data *d, size_t *alloc,
                                    const int64_t *sessions, struct stmt *st,
                                    int col, struct err *e)
 {
-    if (d->obs_count == *alloc) {
-        *alloc = *alloc ? 2 * *alloc : 16;
-        d->obs = xrealloc(d->obs, *alloc * sizeof(*d->obs));
-    }
+    ALLOC_GROW(d->obs, d->obs_count + 1, *alloc);
     struct summary_observation *o = &d->obs[d->obs_count++];
     record_copy(o->instrument, sizeof(o->instrument), stmt_text(st, col));
     record_copy(o->timepoint, sizeof(o->timepoint), stmt_text(st, col + 1));
@@ -660,10 +654,7 @@ static struct summary_group *bulk_group(struct summary_batch *b,
         return NULL;
     if (rc == 0)
         BUG("outcome group %s/%s vanished", protocol, instrument);
-    if (b->ngroups == b->alloc_groups) {
-        b->alloc_groups = b->alloc_groups ? 2 * b->alloc_groups : 64;
-        b->groups = xrealloc(b->groups, b->alloc_groups * sizeof(*b->groups));
-    }
+    ALLOC_GROW(b->groups, b->ngroups + 1, b->alloc_groups);
     struct summary_group *g = &b->groups[b->ngroups++];
     record_copy(g->protocol, sizeof(g->protocol), protocol);
     record_copy(g->instrument, sizeof(g->instrument), instrument);

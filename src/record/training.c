@@ -29,6 +29,15 @@ int training_validate(const struct training_new *in, struct err *e)
     return 0;
 }
 
+void training_bind(struct stmt *st, const struct training_new *in)
+{
+    stmt_bind_int(st, ":practitioner", in->practitioner_id);
+    stmt_bind_text(st, ":protocol", in->protocol_id);
+    stmt_bind_double(st, ":hours", in->hours);
+    stmt_bind_text(st, ":completed", in->completed_on);
+    stmt_bind_text(st, ":provider", in->provider);
+}
+
 int training_insert(struct store *s, const struct training_new *in,
                     int64_t *id, struct err *e)
 {
@@ -37,24 +46,12 @@ int training_insert(struct store *s, const struct training_new *in,
         practitioner_load(s, in->practitioner_id, 0, "practitioner", &p,
                           e) < 0)
         return -1;
-    char now[CLOCK_INSTANT_LEN];
-    record_now(now);
     struct stmt *st = store_prepare(
         s, "INSERT INTO training (practitioner_id, protocol_id, hours,"
            " completed_on, provider, created_at) VALUES (:practitioner,"
            " :protocol, :hours, :completed, :provider, :now)");
-    stmt_bind_int(st, ":practitioner", in->practitioner_id);
-    stmt_bind_text(st, ":protocol", in->protocol_id);
-    stmt_bind_double(st, ":hours", in->hours);
-    stmt_bind_text(st, ":completed", in->completed_on);
-    stmt_bind_text(st, ":provider", in->provider);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
-        return -1;
-    *id = store_last_id(s);
-    return 0;
+    training_bind(st, in);
+    return record_insert(s, st, id, e);
 }
 
 int training_add(struct store *s, const struct actor *caller,
@@ -66,9 +63,20 @@ int training_add(struct store *s, const struct actor *caller,
     if (store_begin(s, e) < 0)
         return -1;
     int rc = training_insert(s, in, id, e);
-    if (rc == 0)
-        rc = audit_append(s, caller, "create", "training", *id, 0, "ok", e);
-    return record_finish(s, rc, e);
+    return record_finish_audited(s, caller, "create", "training", *id, 0, rc,
+                                 e);
+}
+
+static void training_row(struct stmt *st, void *item)
+{
+    struct training *t = item;
+    t->id = stmt_int(st, 0);
+    t->practitioner_id = stmt_int(st, 1);
+    record_copy(t->protocol_id, sizeof(t->protocol_id), stmt_text(st, 2));
+    t->hours = stmt_double(st, 3);
+    record_copy(t->completed_on, sizeof(t->completed_on), stmt_text(st, 4));
+    record_copy(t->provider, sizeof(t->provider), stmt_text(st, 5));
+    record_copy(t->created_at, sizeof(t->created_at), stmt_text(st, 6));
 }
 
 int training_query(struct store *s, int64_t practitioner_id,
@@ -80,24 +88,7 @@ int training_query(struct store *s, int64_t practitioner_id,
            " provider, created_at FROM training"
            " WHERE practitioner_id = :practitioner ORDER BY completed_on, id");
     stmt_bind_int(st, ":practitioner", practitioner_id);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        out->items = record_grow(out->items, out->count, &alloc,
-                                 sizeof(*out->items));
-        struct training *t = &out->items[out->count++];
-        memset(t, 0, sizeof(*t));
-        t->id = stmt_int(st, 0);
-        t->practitioner_id = stmt_int(st, 1);
-        record_copy(t->protocol_id, sizeof(t->protocol_id), stmt_text(st, 2));
-        t->hours = stmt_double(st, 3);
-        record_copy(t->completed_on, sizeof(t->completed_on),
-                    stmt_text(st, 4));
-        record_copy(t->provider, sizeof(t->provider), stmt_text(st, 5));
-        record_copy(t->created_at, sizeof(t->created_at), stmt_text(st, 6));
-    }
-    stmt_finalize(st);
-    if (rc < 0) {
+    if (RECORD_ROWS(st, out, training_row, e) < 0) {
         training_list_release(out);
         return -1;
     }
@@ -122,9 +113,7 @@ int training_list(struct store *s, const struct actor *caller,
 
 void training_list_release(struct training_list *l)
 {
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    record_list_free(&l->items, &l->count);
 }
 
 double training_hours(struct store *s, int64_t practitioner_id,

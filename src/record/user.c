@@ -1,6 +1,7 @@
 #include "record/user.h"
 #include "core/util.h"
 #include "record/audit.h"
+#include "record/internal.h"
 #include "record/validate.h"
 #include "record/websession.h"
 
@@ -11,11 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const user_columns =
-    "SELECT id, email, role, practitioner_id, disabled, created_at FROM user";
+#define USER_SELECT                                                          \
+    "SELECT id, email, role, practitioner_id, disabled, created_at FROM user"
 
-static void read_user(struct stmt *st, struct user *u)
+static void read_user(struct stmt *st, void *item)
 {
+    struct user *u = item;
     memset(u, 0, sizeof(*u));
     u->id = stmt_int(st, 0);
     snprintf(u->email, sizeof(u->email), "%s", stmt_text(st, 1));
@@ -156,17 +158,22 @@ int user_add(struct store *s, const struct actor *a, const char *email,
     return store_commit(s, e);
 }
 
-int user_get(struct store *s, int64_t id, struct user *out, struct err *e)
+/* Steps st (a USER_SELECT, bound) once, filling *out from its row when
+ * there is one, and finalizes it; rc as stmt_step. */
+static int user_step(struct stmt *st, struct user *out, struct err *e)
 {
-    struct buf sql = BUF_INIT;
-    buf_printf(&sql, "%s WHERE id = :id", user_columns);
-    struct stmt *st = store_prepare(s, sql.data);
-    buf_release(&sql);
-    stmt_bind_int(st, ":id", id);
     int rc = stmt_step(st, e);
     if (rc == 1)
         read_user(st, out);
     stmt_finalize(st);
+    return rc;
+}
+
+int user_get(struct store *s, int64_t id, struct user *out, struct err *e)
+{
+    struct stmt *st = store_prepare(s, USER_SELECT " WHERE id = :id");
+    stmt_bind_int(st, ":id", id);
+    int rc = user_step(st, out, e);
     if (rc < 0)
         return -1;
     if (rc == 0)
@@ -179,16 +186,9 @@ int user_get(struct store *s, int64_t id, struct user *out, struct err *e)
 static int find_by_email(struct store *s, const char *email, struct user *out,
                          struct err *e)
 {
-    struct buf sql = BUF_INIT;
-    buf_printf(&sql, "%s WHERE email = :email", user_columns);
-    struct stmt *st = store_prepare(s, sql.data);
-    buf_release(&sql);
+    struct stmt *st = store_prepare(s, USER_SELECT " WHERE email = :email");
     stmt_bind_text(st, ":email", email);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        read_user(st, out);
-    stmt_finalize(st);
-    return rc;
+    return user_step(st, out, e);
 }
 
 int user_find(struct store *s, const char *id_or_email, struct user *out,
@@ -213,26 +213,15 @@ int user_find(struct store *s, const char *id_or_email, struct user *out,
 int user_list(struct store *s, struct user **users, int *count,
               struct err *e)
 {
-    struct buf sql = BUF_INIT;
-    buf_printf(&sql, "%s ORDER BY id", user_columns);
-    struct stmt *st = store_prepare(s, sql.data);
-    buf_release(&sql);
+    struct stmt *st = store_prepare(s, USER_SELECT " ORDER BY id");
     struct user *list = NULL;
-    int n = 0, alloc = 0, rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        if (n == alloc) {
-            alloc = alloc ? alloc * 2 : 16;
-            list = xrealloc(list, (size_t)alloc * sizeof(*list));
-        }
-        read_user(st, &list[n++]);
-    }
-    stmt_finalize(st);
-    if (rc < 0) {
-        free(list);
+    size_t n = 0;
+    if (record_rows(st, &list, &n, sizeof(*list), read_user, e) < 0) {
+        record_list_free(&list, &n);
         return -1;
     }
     *users = list;
-    *count = n;
+    *count = (int)n;
     return 0;
 }
 

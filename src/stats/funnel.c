@@ -20,8 +20,10 @@ static int check_proportion_target(double target, struct err *e)
     return 0;
 }
 
-int funnel_limits_proportion(double target, double n,
-                             struct funnel_limits *out, struct err *e)
+/* Starts the limits of a proportion (none known yet); -1 with e filled
+ * when the target or n is out of range. */
+static int proportion_limits_start(double target, double n,
+                                   struct funnel_limits *out, struct err *e)
 {
     out->target = target;
     out->lower95 = out->upper95 = out->lower998 = out->upper998 = NAN;
@@ -29,6 +31,14 @@ int funnel_limits_proportion(double target, double n,
         return -1;
     if (!(n > 0.0) || !isfinite(n))
         return err_set(e, ERR_INPUT, "n", "must be a positive count");
+    return 0;
+}
+
+int funnel_limits_proportion(double target, double n,
+                             struct funnel_limits *out, struct err *e)
+{
+    if (proportion_limits_start(target, n, out, e) < 0)
+        return -1;
     double se = sqrt(target * (1.0 - target) / n);
     out->lower95 = fmax(0.0, target - STATS_Z95 * se);
     out->upper95 = fmin(1.0, target + STATS_Z95 * se);
@@ -49,12 +59,8 @@ int funnel_limits_proportion_overdispersed(double target, double n,
                                            struct funnel_limits *out,
                                            struct err *e)
 {
-    out->target = target;
-    out->lower95 = out->upper95 = out->lower998 = out->upper998 = NAN;
-    if (check_proportion_target(target, e) < 0)
+    if (proportion_limits_start(target, n, out, e) < 0)
         return -1;
-    if (!(n > 0.0) || !isfinite(n))
-        return err_set(e, ERR_INPUT, "n", "must be a positive count");
     if (!(tau2 >= 0.0) || !isfinite(tau2))
         return err_set(e, ERR_INPUT, "tau2", "must be zero or positive");
     double theta = asin(sqrt(target));
@@ -91,16 +97,26 @@ static int compare_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int funnel_overdispersion_estimate(const double *y, const double *s,
-                                   size_t k, double target,
-                                   struct funnel_overdispersion *out,
-                                   struct err *e)
+/* Starts an estimate over k units (phi and tau2 not known yet); -1 with e
+ * filled when there are fewer than 2 units. */
+static int overdispersion_start(struct funnel_overdispersion *out, size_t k,
+                                struct err *e)
 {
     out->k = k;
     out->phi = out->tau2 = NAN;
     if (k < 2)
         return err_set(e, ERR_INPUT, "k",
                        "needs at least 2 units to estimate overdispersion");
+    return 0;
+}
+
+int funnel_overdispersion_estimate(const double *y, const double *s,
+                                   size_t k, double target,
+                                   struct funnel_overdispersion *out,
+                                   struct err *e)
+{
+    if (overdispersion_start(out, k, e) < 0)
+        return -1;
     if (!isfinite(target))
         return err_set(e, ERR_INPUT, "target", "must be a finite number");
     for (size_t i = 0; i < k; i++) {
@@ -145,13 +161,12 @@ int funnel_overdispersion_proportion(const double *events, const double *n,
                                      struct funnel_overdispersion *out,
                                      struct err *e)
 {
-    out->k = k;
-    out->phi = out->tau2 = NAN;
-    if (check_proportion_target(target, e) < 0)
+    if (check_proportion_target(target, e) < 0) {
+        overdispersion_start(out, k, NULL);
         return -1;
-    if (k < 2)
-        return err_set(e, ERR_INPUT, "k",
-                       "needs at least 2 units to estimate overdispersion");
+    }
+    if (overdispersion_start(out, k, e) < 0)
+        return -1;
     for (size_t i = 0; i < k; i++) {
         if (!(n[i] > 0.0) || !isfinite(n[i]))
             return err_set(e, ERR_INPUT, "n",

@@ -9,6 +9,23 @@
 
 #include "store/outcome_rows.h"
 
+/* The observation table's columns around the timepoint's CHECK (the same
+ * in the first schema and in its rebuild): items is a JSON array of item
+ * responses (null: not answered), total is computed by the instrument's
+ * scoring rule. */
+#define OBSERVATION_COLUMNS_BEFORE_CHECK                                     \
+    "  id INTEGER PRIMARY KEY,"                                              \
+    "  episode_id INTEGER NOT NULL REFERENCES episode(id),"                  \
+    "  session_id INTEGER REFERENCES session(id),"                           \
+    "  instrument TEXT NOT NULL,"                                            \
+    "  timepoint TEXT NOT NULL"
+#define OBSERVATION_COLUMNS_AFTER_CHECK                                      \
+    "  observed_at TEXT NOT NULL,"                                           \
+    "  items TEXT,"                                                          \
+    "  total REAL NOT NULL,"                                                 \
+    "  created_at TEXT NOT NULL"                                             \
+    ");"
+
 /* Trigger bodies: add the compact row of r (refusing values out of its
  * ranges: the bitwise or of the factors is out of 0 to 2^21 - 1 exactly
  * when one of them is, and the factors matter only when all are
@@ -125,17 +142,9 @@ const char *const store_migrations[] = {
     "  PRIMARY KEY (session_id, position)"
     ");"
     "CREATE TABLE observation ("
-    "  id INTEGER PRIMARY KEY,"
-    "  episode_id INTEGER NOT NULL REFERENCES episode(id),"
-    "  session_id INTEGER REFERENCES session(id),"
-    "  instrument TEXT NOT NULL,"
-    "  timepoint TEXT NOT NULL"
+    OBSERVATION_COLUMNS_BEFORE_CHECK
     "    CHECK (timepoint IN ('baseline', 'pre', 'post', 'followup')),"
-    "  observed_at TEXT NOT NULL,"
-    "  items TEXT," /* JSON array of item responses (null: not answered) */
-    "  total REAL NOT NULL," /* computed by the instrument's scoring rule */
-    "  created_at TEXT NOT NULL"
-    ");"
+    OBSERVATION_COLUMNS_AFTER_CHECK
     "CREATE INDEX observation_by_episode"
     "  ON observation(episode_id, instrument, observed_at);"
     "CREATE TABLE user ("
@@ -345,18 +354,10 @@ const char *const store_migrations[] = {
      * table is rebuilt with the same columns, rows and index (nothing
      * refers to it). */
     "CREATE TABLE observation_rebuilt ("
-    "  id INTEGER PRIMARY KEY,"
-    "  episode_id INTEGER NOT NULL REFERENCES episode(id),"
-    "  session_id INTEGER REFERENCES session(id),"
-    "  instrument TEXT NOT NULL,"
-    "  timepoint TEXT NOT NULL"
+    OBSERVATION_COLUMNS_BEFORE_CHECK
     "    CHECK (timepoint = 'baseline' OR timepoint = 'pre'"
     "      OR timepoint = 'post' OR timepoint = 'followup'),"
-    "  observed_at TEXT NOT NULL,"
-    "  items TEXT," /* JSON array of item responses (null: not answered) */
-    "  total REAL NOT NULL," /* computed by the instrument's scoring rule */
-    "  created_at TEXT NOT NULL"
-    ");"
+    OBSERVATION_COLUMNS_AFTER_CHECK
     "INSERT INTO observation_rebuilt (id, episode_id, session_id, instrument,"
     "  timepoint, observed_at, items, total, created_at)"
     "  SELECT id, episode_id, session_id, instrument, timepoint, observed_at,"
