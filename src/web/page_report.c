@@ -48,14 +48,12 @@ static void outcome_table(struct web_ctx *w, const json_t *outcomes,
                           const char *current, int64_t episode_id)
 {
     struct buf *b = &w->resp->body;
-    html_raw(b, "<div class=\"scroll\"><table class=\"list\">\n<thead><tr>"
-                "<th scope=\"col\">Instrument</th><th scope=\"col\">Role</th>"
-                "<th scope=\"col\" class=\"num\">Baseline</th>"
-                "<th scope=\"col\" class=\"num\">Discharge or latest</th>"
-                "<th scope=\"col\" class=\"num\">Improvement</th>"
-                "<th scope=\"col\">Responder</th><th scope=\"col\" "
-                "class=\"num\">Follow-up</th><th scope=\"col\">Sustained"
-                "</th></tr></thead>\n<tbody>\n");
+    html_raw(b, "<div class=\"scroll\">");
+    page_table_open(b, "list",
+                    (const char *const[]){"Instrument", "Role", "#Baseline",
+                                          "#Discharge or latest",
+                                          "#Improvement", "Responder",
+                                          "#Follow-up", "Sustained", NULL});
     size_t i;
     json_t *o;
     json_array_foreach(outcomes, i, o)
