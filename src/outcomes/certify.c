@@ -232,25 +232,6 @@ static json_t *claims_build(const struct bench_group *g,
         registry, "definitions", CERTIFY_DEFINITIONS);
 }
 
-static int practitioner_identity(struct store *s, int64_t id, char *name,
-                                 size_t nsize, char *license, size_t lsize,
-                                 struct err *e)
-{
-    struct stmt *st = store_prepare(
-        s, "SELECT name, license FROM practitioner WHERE id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1) {
-        snprintf(name, nsize, "%s", stmt_text(st, 0));
-        snprintf(license, lsize, "%s", stmt_text(st, 1));
-    }
-    stmt_finalize(st);
-    if (rc == 0)
-        return err_set(e, ERR_NOT_FOUND, "practitioner",
-                       "no practitioner %lld", (long long)id);
-    return rc < 0 ? -1 : 0;
-}
-
 /* Everything inside the transaction; the document or NULL. */
 static char *certify_locked(struct store *s, const struct certify_request *req,
                             json_t **data_out, struct err *e)
@@ -258,8 +239,9 @@ static char *certify_locked(struct store *s, const struct certify_request *req,
     char name[RECORD_NAME_MAX + 1], license[RECORD_CODE_MAX + 1];
     char clinic[CLINIC_NAME_MAX + 1];
     struct thresholds t;
-    if (practitioner_identity(s, req->practitioner_id, name, sizeof(name),
-                              license, sizeof(license), e) < 0 ||
+    if (report_practitioner_identity(s, req->practitioner_id, "practitioner",
+                                     name, sizeof(name), license,
+                                     sizeof(license), e) < 0 ||
         clinic_name(s, clinic, sizeof(clinic), e) < 0 ||
         thresholds_load(s, &t, e) < 0)
         return NULL;

@@ -353,10 +353,9 @@ json_t *report_episode_json(struct store *s, const struct actor *caller,
 
 /* ---- practitioner ----------------------------------------------------- */
 
-/* The practitioner's name; ERR_NOT_FOUND when there is none. */
-static int practitioner_name(struct store *s, int64_t id, char *name,
-                             size_t size, char *license, size_t lsize,
-                             struct err *e)
+int report_practitioner_identity(struct store *s, int64_t id,
+                                 const char *field, char *name, size_t size,
+                                 char *license, size_t lsize, struct err *e)
 {
     struct stmt *st = store_prepare(
         s, "SELECT name, license FROM practitioner WHERE id = :id");
@@ -369,7 +368,7 @@ static int practitioner_name(struct store *s, int64_t id, char *name,
     }
     stmt_finalize(st);
     if (rc == 0)
-        return err_set(e, ERR_NOT_FOUND, "id", "no practitioner %lld",
+        return err_set(e, ERR_NOT_FOUND, field, "no practitioner %lld",
                        (long long)id);
     return rc < 0 ? -1 : 0;
 }
@@ -395,8 +394,8 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
         return NULL;
     char name[RECORD_NAME_MAX + 1];
     struct thresholds t;
-    if (practitioner_name(s, practitioner_id, name, sizeof(name), NULL, 0,
-                          e) < 0 ||
+    if (report_practitioner_identity(s, practitioner_id, "id", name,
+                                     sizeof(name), NULL, 0, e) < 0 ||
         thresholds_load(s, &t, e) < 0) {
         store_rollback(s);
         return NULL;

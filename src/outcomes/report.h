@@ -119,6 +119,13 @@ json_t *report_incomplete_json(const struct bench_group *g,
 /* A number, or null when it is not finite. New reference. */
 json_t *report_number(double v);
 
+/* Copies practitioner id's name (and license, unless license is NULL)
+ * into the caller's arrays, truncated to their sizes; ERR_NOT_FOUND on
+ * field "no practitioner ID" when there is none. */
+int report_practitioner_identity(struct store *s, int64_t id,
+                                 const char *field, char *name, size_t size,
+                                 char *license, size_t lsize, struct err *e);
+
 /* How report_column() reads a column. */
 enum report_column_kind {
     REPORT_COLUMN_REAL,
