@@ -1,7 +1,7 @@
 /* touchstone catalog: the protocol catalog (list, show, groups, check).
  * No database is needed: the catalog is data built into the program, with
  * the clinic's --catalog DIR over it. */
-#include "catalog/catalog.h"
+#include "catalog/catalog_json.h"
 #include "cli/cli.h"
 #include "core/util.h"
 
@@ -18,19 +18,6 @@ static int load(struct cli *c, const char *dir, struct catalog **cat)
     return EXIT_OK;
 }
 
-static json_t *string_array(const char **items, int n)
-{
-    json_t *a = json_array();
-    for (int i = 0; i < n; i++)
-        json_array_append_new(a, json_string(items[i]));
-    return a;
-}
-
-static json_t *share(int permille)
-{
-    return json_real(permille / 1000.0);
-}
-
 /* The whole protocol as JSON (used by show). */
 static json_t *protocol_json(const struct catalog *cat,
                              const struct protocol *p)
@@ -44,62 +31,11 @@ static json_t *protocol_json(const struct catalog *cat,
     json_object_set_new(o, "region", json_string(p->region));
     json_object_set_new(o, "summary",
                         p->summary ? json_string(p->summary) : json_null());
-    json_t *ind = json_array();
-    for (int i = 0; i < p->indication_count; i++)
-        json_array_append_new(ind, json_pack("{s:s,s:s}", "code",
-                                             p->indications[i].code, "title",
-                                             p->indications[i].title));
-    json_object_set_new(o, "indications", ind);
-    json_t *rf = json_array();
-    for (int i = 0; i < p->red_flag_count; i++)
-        json_array_append_new(rf, json_pack("{s:s,s:s}", "id",
-                                            p->red_flags[i].id, "question",
-                                            p->red_flags[i].question));
-    json_object_set_new(o, "red_flags", rf);
-    json_object_set_new(
-        o, "training",
-        json_pack("{s:i,s:b,s:s,s:i,s:i}", "hours",
-                  protocol_required_hours(p), "requires_baseline",
-                  protocol_requires_baseline(p), "baseline",
-                  CATALOG_BASELINE_ID, "baseline_hours",
-                  catalog_baseline_hours(cat), "total_hours",
-                  catalog_total_hours(cat, p)));
-    json_t *phases = json_array();
-    for (int i = 0; i < p->phase_count; i++) {
-        const struct protocol_phase *ph = &p->phases[i];
-        json_t *j = json_object();
-        json_object_set_new(j, "name", json_string(ph->name));
-        json_object_set_new(j, "kind", json_string(phase_kind_name(ph->kind)));
-        json_object_set_new(j, "techniques",
-                            string_array(ph->techniques,
-                                         ph->technique_count));
-        json_object_set_new(j, "min_share", share(ph->min_permille));
-        json_object_set_new(j, "max_share", share(ph->max_permille));
-        if (ph->direction)
-            json_object_set_new(j, "direction", json_string(ph->direction));
-        if (ph->note)
-            json_object_set_new(j, "note", json_string(ph->note));
-        json_array_append_new(phases, j);
-    }
-    json_object_set_new(o, "phases", phases);
-    json_object_set_new(o, "minutes",
-                        json_pack("{s:i,s:i,s:i}", "min", p->minutes_min,
-                                  "max", p->minutes_max, "default",
-                                  p->minutes_default));
-    json_object_set_new(o, "course",
-                        json_pack("{s:i,s:i}", "sessions", p->course_sessions,
-                                  "per_week", p->course_per_week));
-    json_object_set_new(
-        o, "outcomes",
-        json_pack("{s:o,s:o}", "primary",
-                  string_array(p->primary, p->primary_count), "secondary",
-                  string_array(p->secondary, p->secondary_count)));
-    json_t *fu = json_array();
-    for (int i = 0; i < p->follow_up_count; i++)
-        json_array_append_new(fu, json_pack("{s:s,s:i}", "delay",
-                                            p->follow_ups[i].text, "hours",
-                                            p->follow_ups[i].hours));
-    json_object_set_new(o, "follow_up", fu);
+    catalog_json_set_screening(o, p);
+    json_object_set_new(o, "training", catalog_json_training(cat, p, 1));
+    json_object_set_new(o, "phases", catalog_json_phases(p, 0));
+    json_object_set_new(o, "minutes", catalog_json_minutes(p));
+    catalog_json_set_course(o, p);
     json_object_set_new(o, "file", json_string(p->file));
     json_object_set_new(o, "from_clinic", json_boolean(p->from_clinic));
     json_object_set_new(o, "replaces", json_boolean(p->replaces));
@@ -145,16 +81,8 @@ static int catalog_list(struct cli *c, int argc, const char **argv)
             continue;
         shown++;
         if (c->json) {
-            json_array_append_new(
-                list,
-                json_pack("{s:s,s:s,s:s,s:s,s:{s:i,s:i,s:i},s:i,s:i,s:b}",
-                          "id", p->id, "name", p->name, "group", p->group,
-                          "region", p->region, "minutes", "min",
-                          p->minutes_min, "max", p->minutes_max, "default",
-                          p->minutes_default, "training_hours",
-                          p->training_hours, "total_hours",
-                          catalog_total_hours(cat, p), "from_clinic",
-                          p->from_clinic));
+            json_array_append_new(list,
+                                  catalog_json_protocol_summary(cat, p));
             continue;
         }
         char minutes[16];

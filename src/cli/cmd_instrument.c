@@ -1,6 +1,6 @@
 /* touchstone instrument: the outcome instruments (list, show). No database
  * is needed: the instruments are data built into the program. */
-#include "catalog/instrument.h"
+#include "catalog/catalog_json.h"
 #include "cli/cli.h"
 #include "core/util.h"
 
@@ -10,21 +10,6 @@
 
 COMMAND("instrument", cmd_instrument, "the outcome instruments: list, show")
 
-static json_t *mcid_json(const struct instrument *in)
-{
-    json_t *m = json_object();
-    json_object_set_new(m, "absolute", in->has_absolute
-                                           ? json_real(in->mcid_absolute)
-                                           : json_null());
-    json_object_set_new(m, "relative", in->has_relative
-                                           ? json_real(in->mcid_relative)
-                                           : json_null());
-    json_object_set_new(m, "published",
-                        json_boolean(in->has_absolute || in->has_relative));
-    json_object_set_new(m, "source", json_string(in->mcid_source));
-    return m;
-}
-
 static json_t *instrument_json(const struct instrument *in)
 {
     json_t *o = json_object();
@@ -33,16 +18,6 @@ static json_t *instrument_json(const struct instrument *in)
     json_object_set_new(o, "construct", json_string(in->construct));
     json_object_set_new(o, "loinc",
                         in->loinc ? json_string(in->loinc) : json_null());
-    json_t *items = json_array();
-    for (int i = 0; i < in->item_count; i++) {
-        json_t *it = json_pack("{s:s,s:f,s:f,s:b}", "label",
-                               in->item_labels[i], "min", in->item_min[i],
-                               "max", in->item_max[i], "reverse",
-                               in->reverse[i]);
-        if (in->item_loinc[i])
-            json_object_set_new(it, "loinc", json_string(in->item_loinc[i]));
-        json_array_append_new(items, it);
-    }
     json_object_set_new(o, "item_count_min", json_integer(in->item_count_min));
     json_object_set_new(o, "item_count", json_integer(in->item_count));
     json_object_set_new(o, "integer_items", json_boolean(in->integer_items));
@@ -52,7 +27,7 @@ static json_t *instrument_json(const struct instrument *in)
             json_array_append_new(al, json_real(in->allowed[k]));
         json_object_set_new(o, "allowed", al);
     }
-    json_object_set_new(o, "items", items);
+    json_object_set_new(o, "items", catalog_json_instrument_items(in, 1));
     json_object_set_new(o, "items_source", json_string(in->items_source));
     json_object_set_new(o, "method",
                         json_string(instrument_method_name(in->method)));
@@ -65,16 +40,11 @@ static json_t *instrument_json(const struct instrument *in)
                                   in->unit, "direction",
                                   instrument_direction_name(in->direction),
                                   "source", in->total_source));
-    json_t *bands = json_array();
-    for (int b = 0; b < in->band_count; b++)
-        json_array_append_new(bands, json_pack("{s:f,s:s}", "upto",
-                                               in->bands[b].upto, "label",
-                                               in->bands[b].label));
-    json_object_set_new(o, "bands", bands);
+    json_object_set_new(o, "bands", catalog_json_instrument_bands(in));
     json_object_set_new(o, "bands_source", in->bands_source
                                                ? json_string(in->bands_source)
                                                : json_null());
-    json_object_set_new(o, "mcid", mcid_json(in));
+    json_object_set_new(o, "mcid", catalog_json_mcid_sourced(in));
     json_object_set_new(o, "accepts_value",
                         json_boolean(instrument_accepts_value(in)));
     if (!isnan(in->reliability))

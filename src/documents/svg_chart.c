@@ -11,6 +11,19 @@
 #define TOP 34.0
 #define BOTTOM 48.0
 
+double svg_nice_step(double span, int target, int quarters)
+{
+    if (!(span > 0))
+        return 1;
+    double raw = span / target;
+    double mag = pow(10, floor(log10(raw)));
+    double f = raw / mag;
+    double nice = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
+    if (quarters && f > 2 && f <= 2.5)
+        nice = 2.5;
+    return nice * mag;
+}
+
 void svg_nice_ticks(double lo, double hi, int target, double *first,
                     double *step, int *count)
 {
@@ -20,11 +33,7 @@ void svg_nice_ticks(double lo, double hi, int target, double *first,
     }
     if (target < 2)
         target = 2;
-    double raw = (hi - lo) / target;
-    double mag = pow(10, floor(log10(raw)));
-    double f = raw / mag;
-    double nice = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
-    *step = nice * mag;
+    *step = svg_nice_step(hi - lo, target, 0);
     *first = floor(lo / *step + 1e-9) * *step;
     double last = ceil(hi / *step - 1e-9) * *step;
     *count = (int)floor((last - *first) / *step + 0.5) + 1;

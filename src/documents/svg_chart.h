@@ -76,6 +76,13 @@ struct svg_chart {
 void svg_chart_render(const struct svg_chart *c, struct buf *out);
 
 /*
+ * A "nice" step for about `target` intervals over span: 1, 2 or 5 x 10^k,
+ * or also 2.5 x 10^k when quarters is 1. A span that is not positive
+ * gives 1. The axes of every chart take their step from here.
+ */
+double svg_nice_step(double span, int target, int quarters);
+
+/*
  * The "nice" ticks of a range: a step of 1, 2 or 5 x 10^k giving about
  * `target` intervals, *first the first multiple of the step at or below
  * lo, *count the ticks from there up to the first multiple at or above

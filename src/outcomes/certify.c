@@ -19,24 +19,6 @@
 
 #define AGE_POOLED 90 /* HIPAA Safe Harbor: ages from 90 on are "90+" */
 
-static json_t *real_column(struct stmt *st, int col)
-{
-    return stmt_is_null(st, col) ? json_null()
-                                 : json_real(stmt_double(st, col));
-}
-
-static json_t *int_column(struct stmt *st, int col)
-{
-    return stmt_is_null(st, col) ? json_null()
-                                 : json_integer(stmt_int(st, col));
-}
-
-static json_t *bool_column(struct stmt *st, int col)
-{
-    return stmt_is_null(st, col) ? json_null()
-                                 : json_boolean(stmt_int(st, col) == 1);
-}
-
 static int year_of(const char *date)
 {
     return date && strlen(date) >= 4 ? atoi(date) : 0;
@@ -84,18 +66,13 @@ json_t *certify_cell_data(struct store *s, const char *protocol,
         json_object_set_new(o, "age",
                             age_json(st, 2, start_year, this_year));
         json_object_set_new(o, "sex", json_string(stmt_text(st, 3)));
-        json_object_set_new(o, "chronicity_weeks", int_column(st, 4));
-        json_object_set_new(o, "comorbidities", int_column(st, 5));
-        json_object_set_new(o, "sessions", int_column(st, 6));
-        json_object_set_new(o, "baseline", real_column(st, 7));
-        json_object_set_new(o, "discharge", real_column(st, 8));
-        json_object_set_new(o, "followup", real_column(st, 9));
-        json_object_set_new(o, "followup_days", int_column(st, 10));
-        json_object_set_new(o, "improvement", real_column(st, 11));
-        json_object_set_new(o, "responder", bool_column(st, 12));
-        json_object_set_new(o, "sessions_to_response", int_column(st, 13));
-        json_object_set_new(o, "response_event", bool_column(st, 14));
-        json_object_set_new(o, "sustained", bool_column(st, 15));
+        json_object_set_new(o, "chronicity_weeks",
+                            report_column(st, 4, REPORT_COLUMN_INT));
+        json_object_set_new(o, "comorbidities",
+                            report_column(st, 5, REPORT_COLUMN_INT));
+        json_object_set_new(o, "sessions",
+                            report_column(st, 6, REPORT_COLUMN_INT));
+        report_set_outcome_columns(o, st, 7);
         json_array_append_new(a, o);
     }
     stmt_finalize(st);
@@ -255,25 +232,6 @@ static json_t *claims_build(const struct bench_group *g,
         registry, "definitions", CERTIFY_DEFINITIONS);
 }
 
-static int practitioner_identity(struct store *s, int64_t id, char *name,
-                                 size_t nsize, char *license, size_t lsize,
-                                 struct err *e)
-{
-    struct stmt *st = store_prepare(
-        s, "SELECT name, license FROM practitioner WHERE id = :id");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1) {
-        snprintf(name, nsize, "%s", stmt_text(st, 0));
-        snprintf(license, lsize, "%s", stmt_text(st, 1));
-    }
-    stmt_finalize(st);
-    if (rc == 0)
-        return err_set(e, ERR_NOT_FOUND, "practitioner",
-                       "no practitioner %lld", (long long)id);
-    return rc < 0 ? -1 : 0;
-}
-
 /* Everything inside the transaction; the document or NULL. */
 static char *certify_locked(struct store *s, const struct certify_request *req,
                             json_t **data_out, struct err *e)
@@ -281,8 +239,9 @@ static char *certify_locked(struct store *s, const struct certify_request *req,
     char name[RECORD_NAME_MAX + 1], license[RECORD_CODE_MAX + 1];
     char clinic[CLINIC_NAME_MAX + 1];
     struct thresholds t;
-    if (practitioner_identity(s, req->practitioner_id, name, sizeof(name),
-                              license, sizeof(license), e) < 0 ||
+    if (report_practitioner_identity(s, req->practitioner_id, "practitioner",
+                                     name, sizeof(name), license,
+                                     sizeof(license), e) < 0 ||
         clinic_name(s, clinic, sizeof(clinic), e) < 0 ||
         thresholds_load(s, &t, e) < 0)
         return NULL;

@@ -1,5 +1,5 @@
 #include "outcomes/report.h"
-#include "catalog/instrument.h"
+#include "catalog/catalog_json.h"
 #include "outcomes/disclosure.h"
 #include "outcomes/thresholds.h"
 #include "record/access.h"
@@ -217,36 +217,41 @@ static json_t *model_json(const struct bench_group *g)
 
 /* ---- episode ---------------------------------------------------------- */
 
-static json_t *mcid_json(const struct instrument *in)
+json_t *report_column(struct stmt *st, int col, enum report_column_kind kind)
 {
-    if (!in)
+    if (stmt_is_null(st, col))
         return json_null();
-    return json_pack("{sososbss}", "absolute",
-                     in->has_absolute ? json_real(in->mcid_absolute)
-                                      : json_null(),
-                     "relative",
-                     in->has_relative ? json_real(in->mcid_relative)
-                                      : json_null(),
-                     "published", in->has_absolute || in->has_relative,
-                     "source", in->mcid_source ? in->mcid_source : "");
+    switch (kind) {
+    case REPORT_COLUMN_REAL:
+        return json_real(stmt_double(st, col));
+    case REPORT_COLUMN_INT:
+        return json_integer(stmt_int(st, col));
+    case REPORT_COLUMN_BOOL:
+        return json_boolean(stmt_int(st, col) == 1);
+    }
+    BUG("report_column: kind %d", (int)kind);
 }
 
-static json_t *optional_real_column(struct stmt *st, int col)
+void report_set_outcome_columns(json_t *o, struct stmt *st, int first)
 {
-    return stmt_is_null(st, col) ? json_null()
-                                 : json_real(stmt_double(st, col));
-}
-
-static json_t *optional_int_column(struct stmt *st, int col)
-{
-    return stmt_is_null(st, col) ? json_null()
-                                 : json_integer(stmt_int(st, col));
-}
-
-static json_t *optional_bool_column(struct stmt *st, int col)
-{
-    return stmt_is_null(st, col) ? json_null()
-                                 : json_boolean(stmt_int(st, col) == 1);
+    static const struct {
+        const char *name;
+        enum report_column_kind kind;
+    } columns[] = {
+        {"baseline", REPORT_COLUMN_REAL},
+        {"discharge", REPORT_COLUMN_REAL},
+        {"followup", REPORT_COLUMN_REAL},
+        {"followup_days", REPORT_COLUMN_INT},
+        {"improvement", REPORT_COLUMN_REAL},
+        {"responder", REPORT_COLUMN_BOOL},
+        {"sessions_to_response", REPORT_COLUMN_INT},
+        {"response_event", REPORT_COLUMN_BOOL},
+        {"sustained", REPORT_COLUMN_BOOL},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(columns); i++)
+        json_object_set_new(o, columns[i].name,
+                            report_column(st, first + (int)i,
+                                          columns[i].kind));
 }
 
 static json_t *episode_outcome_row(struct stmt *st)
@@ -261,17 +266,9 @@ static json_t *episode_outcome_row(struct stmt *st)
         o, "direction",
         in ? json_string(instrument_direction_name(in->direction))
            : json_null());
-    json_object_set_new(o, "mcid", mcid_json(in));
-    json_object_set_new(o, "baseline", optional_real_column(st, 2));
-    json_object_set_new(o, "discharge", optional_real_column(st, 3));
-    json_object_set_new(o, "followup", optional_real_column(st, 4));
-    json_object_set_new(o, "followup_days", optional_int_column(st, 5));
-    json_object_set_new(o, "improvement", optional_real_column(st, 6));
-    json_object_set_new(o, "responder", optional_bool_column(st, 7));
-    json_object_set_new(o, "sessions_to_response",
-                        optional_int_column(st, 8));
-    json_object_set_new(o, "response_event", optional_bool_column(st, 9));
-    json_object_set_new(o, "sustained", optional_bool_column(st, 10));
+    json_object_set_new(o, "mcid",
+                        in ? catalog_json_mcid_sourced(in) : json_null());
+    report_set_outcome_columns(o, st, 2);
     json_object_set_new(o, "has_followup",
                         json_boolean(stmt_int(st, 11) == 1));
     int complete = stmt_int(st, 12) == 1;
@@ -356,10 +353,9 @@ json_t *report_episode_json(struct store *s, const struct actor *caller,
 
 /* ---- practitioner ----------------------------------------------------- */
 
-/* The practitioner's name; ERR_NOT_FOUND when there is none. */
-static int practitioner_name(struct store *s, int64_t id, char *name,
-                             size_t size, char *license, size_t lsize,
-                             struct err *e)
+int report_practitioner_identity(struct store *s, int64_t id,
+                                 const char *field, char *name, size_t size,
+                                 char *license, size_t lsize, struct err *e)
 {
     struct stmt *st = store_prepare(
         s, "SELECT name, license FROM practitioner WHERE id = :id");
@@ -372,7 +368,7 @@ static int practitioner_name(struct store *s, int64_t id, char *name,
     }
     stmt_finalize(st);
     if (rc == 0)
-        return err_set(e, ERR_NOT_FOUND, "id", "no practitioner %lld",
+        return err_set(e, ERR_NOT_FOUND, field, "no practitioner %lld",
                        (long long)id);
     return rc < 0 ? -1 : 0;
 }
@@ -398,8 +394,8 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
         return NULL;
     char name[RECORD_NAME_MAX + 1];
     struct thresholds t;
-    if (practitioner_name(s, practitioner_id, name, sizeof(name), NULL, 0,
-                          e) < 0 ||
+    if (report_practitioner_identity(s, practitioner_id, "id", name,
+                                     sizeof(name), NULL, 0, e) < 0 ||
         thresholds_load(s, &t, e) < 0) {
         store_rollback(s);
         return NULL;

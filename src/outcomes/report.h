@@ -119,4 +119,29 @@ json_t *report_incomplete_json(const struct bench_group *g,
 /* A number, or null when it is not finite. New reference. */
 json_t *report_number(double v);
 
+/* Copies practitioner id's name (and license, unless license is NULL)
+ * into the caller's arrays, truncated to their sizes; ERR_NOT_FOUND on
+ * field "no practitioner ID" when there is none. */
+int report_practitioner_identity(struct store *s, int64_t id,
+                                 const char *field, char *name, size_t size,
+                                 char *license, size_t lsize, struct err *e);
+
+/* How report_column() reads a column. */
+enum report_column_kind {
+    REPORT_COLUMN_REAL,
+    REPORT_COLUMN_INT,
+    REPORT_COLUMN_BOOL, /* true when the column is 1 */
+};
+
+/* Column col of the current row of st as JSON: null when it is SQL NULL,
+ * else a real, an integer or a boolean by kind. New reference. */
+json_t *report_column(struct stmt *st, int col, enum report_column_kind kind);
+
+/* Sets the outcome members of an episode summary row on o: "baseline",
+ * "discharge", "followup", "followup_days", "improvement", "responder",
+ * "sessions_to_response", "response_event" and "sustained", read from the
+ * nine columns from first on (in that order, as episode_summary names
+ * them), null where NULL. */
+void report_set_outcome_columns(json_t *o, struct stmt *st, int first);
+
 #endif

@@ -1,8 +1,7 @@
 /* The protocol catalog, session plans and outcome instruments over JSON.
  * Not patient data: any logged-in role reads them. The catalog is loaded
  * once by the command that serves (web_config.catalog) and only read. */
-#include "catalog/catalog.h"
-#include "catalog/instrument.h"
+#include "catalog/catalog_json.h"
 #include "catalog/plan.h"
 #include "web/handlers.h"
 
@@ -10,90 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *strings(const char **items, int n)
-{
-    json_t *a = json_array();
-    for (int i = 0; i < n; i++)
-        json_array_append_new(a, json_string(items[i]));
-    return a;
-}
-
-static json_t *minutes_json(const struct protocol *p)
-{
-    return json_pack("{s:i,s:i,s:i}", "min", p->minutes_min, "max",
-                     p->minutes_max, "default", p->minutes_default);
-}
-
-static json_t *protocol_summary(const struct catalog *cat,
-                                const struct protocol *p)
-{
-    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:i,s:i,s:b}", "id", p->id, "name",
-                     p->name, "group", p->group, "region", p->region,
-                     "minutes", minutes_json(p), "training_hours",
-                     p->training_hours, "total_hours",
-                     catalog_total_hours(cat, p), "from_clinic",
-                     p->from_clinic);
-}
-
-static json_t *phase_json(const struct protocol_phase *ph)
-{
-    json_t *j = json_pack("{s:s,s:s,s:o,s:f,s:f}", "name", ph->name, "kind",
-                          phase_kind_name(ph->kind), "techniques",
-                          strings(ph->techniques, ph->technique_count),
-                          "min_share", ph->min_permille / 1000.0, "max_share",
-                          ph->max_permille / 1000.0);
-    json_object_set_new(j, "direction", ph->direction
-                                            ? json_string(ph->direction)
-                                            : json_null());
-    json_object_set_new(j, "note",
-                        ph->note ? json_string(ph->note) : json_null());
-    return j;
-}
-
 static json_t *protocol_detail(const struct catalog *cat,
                                const struct protocol *p)
 {
     const struct protocol_group *g = catalog_group_find(cat, p->group);
-    json_t *o = protocol_summary(cat, p);
+    json_t *o = catalog_json_protocol_summary(cat, p);
     json_object_set_new(o, "group_name", json_string(g ? g->name : ""));
     json_object_set_new(o, "summary",
                         p->summary ? json_string(p->summary) : json_null());
-    json_t *ind = json_array();
-    for (int i = 0; i < p->indication_count; i++)
-        json_array_append_new(ind, json_pack("{s:s,s:s}", "code",
-                                             p->indications[i].code, "title",
-                                             p->indications[i].title));
-    json_object_set_new(o, "indications", ind);
-    json_t *flags = json_array();
-    for (int i = 0; i < p->red_flag_count; i++)
-        json_array_append_new(flags, json_pack("{s:s,s:s}", "id",
-                                               p->red_flags[i].id, "question",
-                                               p->red_flags[i].question));
-    json_object_set_new(o, "red_flags", flags);
-    json_object_set_new(
-        o, "training",
-        json_pack("{s:i,s:b,s:s,s:i}", "hours", protocol_required_hours(p),
-                  "requires_baseline", protocol_requires_baseline(p),
-                  "baseline", CATALOG_BASELINE_ID, "baseline_hours",
-                  catalog_baseline_hours(cat)));
-    json_t *phases = json_array();
-    for (int i = 0; i < p->phase_count; i++)
-        json_array_append_new(phases, phase_json(&p->phases[i]));
-    json_object_set_new(o, "phases", phases);
-    json_object_set_new(o, "course",
-                        json_pack("{s:i,s:i}", "sessions", p->course_sessions,
-                                  "per_week", p->course_per_week));
-    json_object_set_new(
-        o, "outcomes",
-        json_pack("{s:o,s:o}", "primary",
-                  strings(p->primary, p->primary_count), "secondary",
-                  strings(p->secondary, p->secondary_count)));
-    json_t *fu = json_array();
-    for (int i = 0; i < p->follow_up_count; i++)
-        json_array_append_new(fu, json_pack("{s:s,s:i}", "delay",
-                                            p->follow_ups[i].text, "hours",
-                                            p->follow_ups[i].hours));
-    json_object_set_new(o, "follow_up", fu);
+    catalog_json_set_screening(o, p);
+    json_object_set_new(o, "training", catalog_json_training(cat, p, 0));
+    json_object_set_new(o, "phases", catalog_json_phases(p, 1));
+    catalog_json_set_course(o, p);
     return o;
 }
 
@@ -136,7 +63,8 @@ int api_protocols_list(struct web_ctx *w)
         if (group && strcmp(p->group, group))
             continue;
         if (total >= first && total < first + per_page)
-            json_array_append_new(items, protocol_summary(cat, p));
+            json_array_append_new(items,
+                                  catalog_json_protocol_summary(cat, p));
         total++;
     }
     return web_reply_json(w, 200,
@@ -177,7 +105,7 @@ int api_protocol_plan(struct web_ctx *w)
         return web_fail(w);
     json_t *phases = json_array();
     for (int i = 0; i < plan.phase_count; i++) {
-        json_t *j = phase_json(plan.phases[i].phase);
+        json_t *j = catalog_json_phase(plan.phases[i].phase, 1);
         json_object_set_new(j, "minutes",
                             json_integer(plan.phases[i].minutes));
         json_array_append_new(phases, j);
@@ -191,19 +119,12 @@ int api_protocol_plan(struct web_ctx *w)
 
 static json_t *instrument_summary(const struct instrument *in)
 {
-    json_t *mcid = json_object();
-    json_object_set_new(mcid, "absolute", in->has_absolute
-                                              ? json_real(in->mcid_absolute)
-                                              : json_null());
-    json_object_set_new(mcid, "relative", in->has_relative
-                                              ? json_real(in->mcid_relative)
-                                              : json_null());
     return json_pack("{s:s,s:s,s:s,s:i,s:{s:f,s:f,s:s},s:s,s:o}", "code",
                      in->code, "name", in->name, "construct", in->construct,
                      "item_count", in->item_count, "total", "min",
                      in->total_min, "max", in->total_max, "unit", in->unit,
                      "direction", instrument_direction_name(in->direction),
-                     "mcid", mcid);
+                     "mcid", catalog_json_mcid(in));
 }
 
 static json_t *instrument_detail(const struct instrument *in)
@@ -211,13 +132,7 @@ static json_t *instrument_detail(const struct instrument *in)
     json_t *o = instrument_summary(in);
     json_object_set_new(o, "loinc",
                         in->loinc ? json_string(in->loinc) : json_null());
-    json_t *items = json_array();
-    for (int i = 0; i < in->item_count; i++)
-        json_array_append_new(
-            items, json_pack("{s:s,s:f,s:f,s:b}", "label", in->item_labels[i],
-                             "min", in->item_min[i], "max", in->item_max[i],
-                             "reverse", in->reverse[i]));
-    json_object_set_new(o, "items", items);
+    json_object_set_new(o, "items", catalog_json_instrument_items(in, 0));
     json_object_set_new(o, "item_count_min", json_integer(in->item_count_min));
     json_object_set_new(o, "integer_items", json_boolean(in->integer_items));
     json_object_set_new(o, "method",
@@ -226,12 +141,7 @@ static json_t *instrument_detail(const struct instrument *in)
     json_object_set_new(o, "missing_rule", json_string(in->missing_rule));
     json_object_set_new(o, "scoring_source", json_string(in->scoring_source));
     json_object_set_new(o, "mcid_source", json_string(in->mcid_source));
-    json_t *bands = json_array();
-    for (int b = 0; b < in->band_count; b++)
-        json_array_append_new(bands, json_pack("{s:f,s:s}", "upto",
-                                               in->bands[b].upto, "label",
-                                               in->bands[b].label));
-    json_object_set_new(o, "bands", bands);
+    json_object_set_new(o, "bands", catalog_json_instrument_bands(in));
     json_object_set_new(o, "accepts_value",
                         json_boolean(instrument_accepts_value(in)));
     return o;

@@ -6,8 +6,9 @@
  * takes program constants only.
  *
  * All writers append to a struct buf (the buffered reply), so a page that
- * fails halfway is discarded whole. Nothing here allocates except through
- * the buffer.
+ * fails halfway is discarded whole. The escaping itself is the one of
+ * documents/html_escape.h, shared with the documents. Nothing here
+ * allocates except through the buffer.
  */
 #ifndef TS_WEB_HTML_H
 #define TS_WEB_HTML_H

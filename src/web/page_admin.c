@@ -68,11 +68,10 @@ static int users_page(struct web_ctx *w, int status)
     html_raw(b, "<h1>Administration</h1>\n");
     admin_tabs(b, 0);
     page_notice(w, admin_notices);
-    html_raw(b, "<h2>Login accounts</h2>\n<table class=\"list\">\n<thead>"
-                "<tr><th scope=\"col\">Email</th><th scope=\"col\">Role</th>"
-                "<th scope=\"col\">Practitioner</th><th scope=\"col\">Status"
-                "</th><th scope=\"col\">Since</th><th scope=\"col\"></th>"
-                "</tr></thead>\n<tbody>\n");
+    html_raw(b, "<h2>Login accounts</h2>\n");
+    page_table_open(b, "list",
+                    (const char *const[]){"Email", "Role", "Practitioner",
+                                          "Status", "Since", "", NULL});
     for (int i = 0; i < count; i++) {
         const struct user *u = &users[i];
         const char *prac = "";
@@ -91,10 +90,7 @@ static int users_page(struct web_ctx *w, int status)
                         "<form method=\"post\" action=\"/admin/users/%lld/"
                         "disable\" class=\"row-action\">",
                         (long long)u->id);
-            html_printf(b,
-                        "<input type=\"hidden\" name=\"csrf\" "
-                        "value=\"%s\">",
-                        w->session.csrf_token);
+            form_csrf(w);
             html_printf(b,
                         "<button type=\"submit\" class=\"secondary\" "
                         "aria-label=\"Disable %s\">Disable</button>"
@@ -103,7 +99,7 @@ static int users_page(struct web_ctx *w, int status)
         }
         html_raw(b, "</td></tr>\n");
     }
-    html_raw(b, "</tbody>\n</table>\n");
+    page_table_close(b);
 
     html_raw(b, "<h2>New account</h2>\n");
     form_errors(b, &f);
@@ -232,11 +228,11 @@ static int practitioners_page(struct web_ctx *w, int status)
     html_raw(b, "<h1>Administration</h1>\n");
     admin_tabs(b, 1);
     page_notice(w, admin_notices);
-    html_raw(b, "<h2>Practitioners</h2>\n<table class=\"list\">\n<thead><tr>"
-                "<th scope=\"col\">Name</th><th scope=\"col\">Credentials"
-                "</th><th scope=\"col\">License</th><th scope=\"col\" "
-                "class=\"num\">Protocols trained</th><th scope=\"col\">"
-                "Active</th></tr></thead>\n<tbody>\n");
+    html_raw(b, "<h2>Practitioners</h2>\n");
+    page_table_open(b, "list",
+                    (const char *const[]){"Name", "Credentials", "License",
+                                          "#Protocols trained", "Active",
+                                          NULL});
     for (size_t i = 0; i < pl.count; i++) {
         const struct practitioner *p = &pl.items[i];
         int trained = 0;
@@ -250,7 +246,8 @@ static int practitioners_page(struct web_ctx *w, int status)
                     (long long)p->id, p->name, p->credentials, p->license,
                     trained, p->active ? "yes" : "no");
     }
-    html_raw(b, "</tbody>\n</table>\n<h2>New practitioner</h2>\n");
+    page_table_close(b);
+    html_raw(b, "<h2>New practitioner</h2>\n");
     form_errors(b, &f);
     html_raw(b, "<form method=\"post\" action=\"/admin/practitioners\" "
                 "class=\"stacked\" novalidate>\n");
@@ -330,10 +327,9 @@ static int practitioner_page(struct web_ctx *w, int status)
     if (!d.training.count) {
         html_raw(b, "<p class=\"empty\">No training recorded.</p>\n");
     } else {
-        html_raw(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
-                    "Protocol</th><th scope=\"col\" class=\"num\">Hours</th>"
-                    "<th scope=\"col\">Completed</th><th scope=\"col\">"
-                    "Provider</th></tr></thead>\n<tbody>\n");
+        page_table_open(b, "list",
+                        (const char *const[]){"Protocol", "#Hours", "Completed",
+                                              "Provider", NULL});
         for (size_t i = 0; i < d.training.count; i++) {
             const struct training *t = &d.training.items[i];
             const struct protocol *pr = catalog_find(cat, t->protocol_id);
@@ -343,7 +339,7 @@ static int practitioner_page(struct web_ctx *w, int status)
             html_printf(b, "</td><td>%s</td><td>%s</td></tr>\n",
                         t->completed_on, t->provider);
         }
-        html_raw(b, "</tbody>\n</table>\n");
+        page_table_close(b);
     }
 
     html_raw(b, "<h2>Add a training record</h2>\n");
@@ -387,10 +383,9 @@ static int practitioner_page(struct web_ctx *w, int status)
                 "own hours and, except the baseline itself, the %d-hour "
                 "full-body stress-management baseline.</p>\n",
                 catalog_baseline_hours(cat));
-    html_raw(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
-                "Protocol</th><th scope=\"col\" class=\"num\">Needs (own)"
-                "</th><th scope=\"col\" class=\"num\">Has</th><th "
-                "scope=\"col\">Delivers</th></tr></thead>\n<tbody>\n");
+    page_table_open(b, "list",
+                    (const char *const[]){"Protocol", "#Needs (own)", "#Has",
+                                          "Delivers", NULL});
     for (int k = 0; k < np; k++) {
         const struct protocol *pr = catalog_protocol_at(cat, k);
         double has = training_hours(w->store, p->id, pr->id);
@@ -404,7 +399,7 @@ static int practitioner_page(struct web_ctx *w, int status)
                          "</td></tr>\n"
                        : "</td><td>no</td></tr>\n");
     }
-    html_raw(b, "</tbody>\n</table>\n");
+    page_table_close(b);
     page_end(w);
     practitioner_detail_release(&d);
     return 0;
@@ -477,10 +472,9 @@ static int thresholds_page(struct web_ctx *w, int status)
         struct form_view f = {&w->form, &w->err, NULL};
         form_errors(b, &f);
     }
-    html_raw(b, "<table class=\"list thresholds\">\n<thead><tr>"
-                "<th scope=\"col\">Threshold</th><th scope=\"col\" "
-                "class=\"num\">Default</th><th scope=\"col\">Value</th>"
-                "</tr></thead>\n<tbody>\n");
+    page_table_open(b, "list thresholds",
+                    (const char *const[]){"Threshold", "#Default", "Value",
+                                          NULL});
     for (int i = 0; i < thresholds_count(); i++) {
         const char *name = thresholds_name(i);
         double lo, hi;
@@ -528,7 +522,7 @@ static int thresholds_page(struct web_ctx *w, int status)
                     "</tr>\n",
                     name);
     }
-    html_raw(b, "</tbody>\n</table>\n");
+    page_table_close(b);
     page_end(w);
     json_decref(values);
     json_decref(defaults);

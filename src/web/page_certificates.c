@@ -49,11 +49,10 @@ static int which_practitioner(struct web_ctx *w, const char *given,
 
 static void criteria_rows(struct buf *b, const json_t *criteria)
 {
-    html_raw(b, "<table class=\"list criteria\">\n<thead><tr>"
-                "<th scope=\"col\">Designation</th><th scope=\"col\">"
-                "Criterion</th><th scope=\"col\" class=\"num\">Required</th>"
-                "<th scope=\"col\" class=\"num\">Observed</th><th "
-                "scope=\"col\">Met</th></tr></thead>\n<tbody>\n");
+    page_table_open(b, "list criteria",
+                    (const char *const[]){"Designation", "Criterion",
+                                          "#Required", "#Observed", "Met",
+                                          NULL});
     size_t k;
     json_t *c;
     json_array_foreach(criteria, k, c)
@@ -77,7 +76,7 @@ static void criteria_rows(struct buf *b, const json_t *criteria)
                         : "</td><td><span class=\"badge no\">not met</span>"
                           "</td></tr>\n");
     }
-    html_raw(b, "</tbody>\n</table>\n");
+    page_table_close(b);
 }
 
 static int issued_section(struct web_ctx *w, int64_t pid);
@@ -192,12 +191,10 @@ static int issued_section(struct web_ctx *w, int64_t pid)
         register_list_release(&l);
         return 0;
     }
-    html_printf(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
-                   "Issued</th><th scope=\"col\">Protocol</th><th "
-                   "scope=\"col\">Instrument</th><th scope=\"col\">"
-                   "Designation</th><th scope=\"col\">Status</th>%s</tr>"
-                   "</thead>\n<tbody>\n",
-                admin ? "<th scope=\"col\">Revoke</th>" : "");
+    page_table_open(b, "list",
+                    (const char *const[]){"Issued", "Protocol", "Instrument",
+                                          "Designation", "Status",
+                                          admin ? "Revoke" : NULL, NULL});
     for (size_t i = 0; i < l.count; i++) {
         const struct issued_certificate *c = &l.items[i];
         const struct protocol *pr = catalog_find(cat, c->protocol);
@@ -231,7 +228,8 @@ static int issued_section(struct web_ctx *w, int64_t pid)
         }
         html_raw(b, "</tr>\n");
     }
-    html_raw(b, "</tbody>\n</table>\n</section>\n");
+    page_table_close(b);
+    html_raw(b, "</section>\n");
     register_list_release(&l);
     return 0;
 }

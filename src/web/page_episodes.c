@@ -759,12 +759,9 @@ static void scores_tables(struct web_ctx *w, const struct episode_detail *d,
                 html_raw(b, "no MCID published");
             html_raw(b, "</p>\n");
         }
-        html_raw(b, "<table class=\"list scores\">\n<thead><tr>"
-                    "<th scope=\"col\">When</th><th scope=\"col\">"
-                    "Timepoint</th><th scope=\"col\" class=\"num\">Score</th>"
-                    "<th scope=\"col\" class=\"num\">Change</th>"
-                    "<th scope=\"col\">Responder</th></tr></thead>\n"
-                    "<tbody>\n");
+        page_table_open(b, "list scores",
+                        (const char *const[]){"When", "Timepoint", "#Score",
+                                              "#Change", "Responder", NULL});
         double baseline = NAN;
         for (size_t i = 0; i < d->observations.count; i++) {
             const struct observation *o = &d->observations.items[i];
@@ -801,7 +798,7 @@ static void scores_tables(struct web_ctx *w, const struct episode_detail *d,
             }
             html_raw(b, "</td></tr>\n");
         }
-        html_raw(b, "</tbody>\n</table>\n");
+        page_table_close(b);
     }
 }
 
@@ -960,11 +957,10 @@ void page_home_worklist(struct web_ctx *w)
     if (!l.count) {
         html_raw(b, "<p class=\"empty\">No open episode.</p>\n");
     } else {
-        html_raw(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
-                    "Patient</th><th scope=\"col\">Protocol</th>"
-                    "<th scope=\"col\">Therapist</th><th scope=\"col\">"
-                    "Since</th><th scope=\"col\" class=\"num\">Sessions</th>"
-                    "</tr></thead>\n<tbody>\n");
+        page_table_open(b, "list",
+                        (const char *const[]){"Patient", "Protocol",
+                                              "Therapist", "Since", "#Sessions",
+                                              NULL});
         for (size_t i = l.count; i-- > 0;) {
             const struct episode *ep = &l.items[i];
             const struct protocol *p = catalog_find(cat, ep->protocol_id);
@@ -976,7 +972,7 @@ void page_home_worklist(struct web_ctx *w)
                         p ? p->name : ep->protocol_id, ep->practitioner_name,
                         ep->started_on, ep->session_count);
         }
-        html_raw(b, "</tbody>\n</table>\n");
+        page_table_close(b);
     }
     html_raw(b, "</section>\n");
     episode_list_release(&l);

@@ -6,6 +6,7 @@
  * white; presentation attributes only (the CSP forbids style
  * attributes). */
 #include "core/util.h"
+#include "documents/svg_chart.h"
 #include "stats/funnel.h"
 #include "web/pages.h"
 
@@ -19,19 +20,6 @@
 #define RIGHT 560.0
 #define TOP 24.0
 #define BOTTOM 370.0
-
-/* A "nice" step for about `ticks` intervals over span (1, 2, 2.5, 5 x
- * 10^k). */
-double page_nice_step(double span, int ticks)
-{
-    if (!(span > 0))
-        return 1;
-    double raw = span / ticks;
-    double mag = pow(10, floor(log10(raw)));
-    double f = raw / mag;
-    double nice = f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10;
-    return nice * mag;
-}
 
 struct scale {
     double lo, hi, step;
@@ -50,7 +38,7 @@ static void scale_fit(struct scale *s, double lo, double hi, int ticks)
         lo -= 1;
         hi += 1;
     }
-    s->step = page_nice_step(hi - lo, ticks);
+    s->step = svg_nice_step(hi - lo, ticks, 1);
     s->lo = floor(lo / s->step) * s->step;
     s->hi = ceil(hi / s->step) * s->step;
 }

@@ -85,8 +85,7 @@ void page_open(struct web_ctx *w, const char *title, enum page_section section,
                     w->session.user.email, role_name(w->session.user.role));
         html_raw(b, "<form class=\"logout\" method=\"post\" "
                     "action=\"/logout\">");
-        html_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
-                    w->session.csrf_token);
+        form_csrf(w);
         html_raw(b, "<button type=\"submit\">Log out</button></form>\n");
     }
     html_raw(b, "</header>\n");
@@ -359,6 +358,34 @@ void form_checkbox(struct buf *b, const struct form_view *f, const char *name,
         html_printf(b, "<span class=\"hint\" id=\"h-%s\">%s</span>\n", name,
                     o->hint);
     html_raw(b, "</div>\n");
+}
+
+void page_table_open(struct buf *b, const char *class,
+                     const char *const *headings)
+{
+    html_printf(b, "<table class=\"%s\">\n", class);
+    page_table_head(b, headings);
+}
+
+void page_table_head(struct buf *b, const char *const *headings)
+{
+    html_raw(b, "<thead><tr>");
+    for (const char *const *h = headings; *h; h++) {
+        if (**h == '#') {
+            html_raw(b, "<th scope=\"col\" class=\"num\">");
+            html_raw(b, *h + 1);
+        } else {
+            html_raw(b, "<th scope=\"col\">");
+            html_raw(b, *h);
+        }
+        html_raw(b, "</th>");
+    }
+    html_raw(b, "</tr></thead>\n<tbody>\n");
+}
+
+void page_table_close(struct buf *b)
+{
+    html_raw(b, "</tbody>\n</table>\n");
 }
 
 void page_instant(struct buf *b, const char *instant)

@@ -642,12 +642,10 @@ int page_followups(struct web_ctx *w)
 static void due_table(struct web_ctx *w, const struct due *due, size_t n)
 {
     struct buf *b = &w->resp->body;
-    html_raw(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
-                "Patient</th><th scope=\"col\">Protocol</th>"
-                "<th scope=\"col\">Discharged</th><th scope=\"col\">"
-                "Follow-up</th><th scope=\"col\">Due from</th>"
-                "<th scope=\"col\">Window ends</th><th scope=\"col\">"
-                "</th></tr></thead>\n<tbody>\n");
+    page_table_open(b, "list",
+                    (const char *const[]){"Patient", "Protocol", "Discharged",
+                                          "Follow-up", "Due from",
+                                          "Window ends", "", NULL});
     for (size_t i = 0; i < n; i++) {
         char from[CLOCK_DATE_LEN], until[CLOCK_DATE_LEN];
         clock_format_date(due[i].from, from);
@@ -666,5 +664,5 @@ static void due_table(struct web_ctx *w, const struct due *due, size_t n)
                     due[i].p->name, due[i].e->ended_on, due[i].delay, from,
                     until, (long long)due[i].e->id, primary);
     }
-    html_raw(b, "</tbody>\n</table>\n");
+    page_table_close(b);
 }

@@ -90,17 +90,14 @@ static void cells_table(struct web_ctx *w, const json_t *cells,
                         const char *sel_instrument)
 {
     struct buf *b = &w->resp->body;
-    html_raw(b, "<div class=\"scroll\"><table class=\"list cells\">\n"
-                "<thead><tr><th scope=\"col\">Protocol</th>"
-                "<th scope=\"col\">Instrument</th>"
-                "<th scope=\"col\" class=\"num\">n</th>"
-                "<th scope=\"col\" class=\"num\">Improvement [95% CI]</th>"
-                "<th scope=\"col\" class=\"num\">Responders [95% CI]</th>"
-                "<th scope=\"col\" class=\"num\">Sessions to response</th>"
-                "<th scope=\"col\" class=\"num\">Sustained</th>"
-                "<th scope=\"col\" class=\"num\">Risk-adjusted (O&minus;E)"
-                "</th><th scope=\"col\">Funnel</th>"
-                "<th scope=\"col\">Designation</th></tr></thead>\n<tbody>\n");
+    html_raw(b, "<div class=\"scroll\">");
+    page_table_open(b, "list cells",
+                    (const char *const[]){"Protocol", "Instrument", "#n",
+                                          "#Improvement [95% CI]",
+                                          "#Responders [95% CI]",
+                                          "#Sessions to response", "#Sustained",
+                                          "#Risk-adjusted (O&minus;E)",
+                                          "Funnel", "Designation", NULL});
     size_t i;
     json_t *c;
     json_array_foreach(cells, i, c)
@@ -161,12 +158,11 @@ static void criteria_list(struct web_ctx *w, const json_t *designations,
         if (strcmp(str(d, "protocol"), protocol) ||
             strcmp(str(d, "instrument"), instrument))
             continue;
-        html_raw(b, "<h3>Criteria of the designations</h3>\n"
-                    "<table class=\"list criteria\">\n<thead><tr>"
-                    "<th scope=\"col\">Designation</th><th scope=\"col\">"
-                    "Criterion</th><th scope=\"col\" class=\"num\">Required"
-                    "</th><th scope=\"col\" class=\"num\">Observed</th>"
-                    "<th scope=\"col\">Met</th></tr></thead>\n<tbody>\n");
+        html_raw(b, "<h3>Criteria of the designations</h3>\n");
+        page_table_open(b, "list criteria",
+                        (const char *const[]){"Designation", "Criterion",
+                                              "#Required", "#Observed", "Met",
+                                              NULL});
         size_t k;
         json_t *c;
         json_array_foreach(json_object_get(d, "criteria"), k, c)
@@ -182,7 +178,7 @@ static void criteria_list(struct web_ctx *w, const json_t *designations,
                               "</span>");
             html_raw(b, "</td></tr>\n");
         }
-        html_raw(b, "</tbody>\n</table>\n");
+        page_table_close(b);
         json_t *note;
         json_array_foreach(json_object_get(d, "notes"), k, note) html_printf(
             b, "<p class=\"hint\">%s</p>\n", json_string_value(note));
@@ -259,12 +255,10 @@ static int funnel_section(struct web_ctx *w, const char *protocol,
     if (*note)
         html_printf(b, " %s.", note);
     html_raw(b, "</figcaption>\n</figure>\n");
-    html_raw(b, "<details><summary>The plot's data</summary>\n"
-                "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
-                "Therapist</th><th scope=\"col\" class=\"num\">n</th>"
-                "<th scope=\"col\" class=\"num\">O&minus;E</th>"
-                "<th scope=\"col\" class=\"num\">Shrunken</th>"
-                "<th scope=\"col\">Position</th></tr></thead>\n<tbody>\n");
+    html_raw(b, "<details><summary>The plot's data</summary>\n");
+    page_table_open(b, "list",
+                    (const char *const[]){"Therapist", "#n", "#O&minus;E",
+                                          "#Shrunken", "Position", NULL});
     json_array_foreach(cells, i, c)
     {
         json_t *pid = json_object_get(c, "practitioner");
@@ -279,7 +273,8 @@ static int funnel_section(struct web_ctx *w, const char *protocol,
         number(b, json_object_get(c, "shrunken"), 2, SIGNED);
         html_printf(b, "</td><td>%s</td></tr>\n", str(c, "funnel"));
     }
-    html_raw(b, "</tbody>\n</table>\n</details>\n</section>\n");
+    page_table_close(b);
+    html_raw(b, "</details>\n</section>\n");
     free(points);
     json_decref(reg);
     return 0;
@@ -321,11 +316,11 @@ static int registry_page(struct web_ctx *w)
     page_open(w, "Registry outcomes", SECTION_OUTCOMES, PAGE_WIDE);
     html_raw(b, "<h1>Registry outcomes</h1>\n<p>De-identified aggregates: "
                 "every cell by its anonymous label. Choose a protocol and "
-                "instrument.</p>\n<table class=\"list\">\n<thead><tr>"
-                "<th scope=\"col\">Protocol</th><th scope=\"col\">"
-                "Instrument</th><th scope=\"col\" class=\"num\">Complete "
-                "episodes</th><th scope=\"col\">Risk model</th></tr>"
-                "</thead>\n<tbody>\n");
+                "instrument.</p>\n");
+    page_table_open(b, "list",
+                    (const char *const[]){"Protocol", "Instrument",
+                                          "#Complete episodes", "Risk model",
+                                          NULL});
     size_t i;
     json_t *m;
     json_array_foreach(models, i, m)
@@ -346,7 +341,7 @@ static int registry_page(struct web_ctx *w)
                         ? "fitted"
                         : "unadjusted");
     }
-    html_raw(b, "</tbody>\n</table>\n");
+    page_table_close(b);
     int rc = 0;
     if (protocol && instrument)
         rc = funnel_section(w, protocol, instrument, 0);

@@ -47,10 +47,9 @@ int page_patients(struct web_ctx *w)
     if (!l.count) {
         html_raw(b, "<p class=\"empty\">No patients yet.</p>\n");
     } else {
-        html_raw(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
-                    "Name</th><th scope=\"col\">Born</th><th scope=\"col\">"
-                    "Age</th><th scope=\"col\">Sex</th><th scope=\"col\">"
-                    "Consent</th></tr></thead>\n<tbody>\n");
+        page_table_open(b, "list",
+                        (const char *const[]){"Name", "Born", "Age", "Sex",
+                                              "Consent", NULL});
         for (size_t i = 0; i < l.count; i++) {
             const struct patient *p = &l.items[i];
             html_printf(b,
@@ -62,7 +61,7 @@ int page_patients(struct web_ctx *w)
                         p->consent_treatment ? "treatment" : "none",
                         p->consent_research ? ", research" : "");
         }
-        html_raw(b, "</tbody>\n</table>\n");
+        page_table_close(b);
     }
     page_end(w);
     patient_list_release(&l);
@@ -261,10 +260,9 @@ static void referral_table(struct web_ctx *w, const struct referral_list *l)
         html_raw(b, "<p class=\"empty\">No referral on file.</p>\n");
         return;
     }
-    html_raw(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">Date"
-                "</th><th scope=\"col\">Physician</th><th scope=\"col\">"
-                "Diagnosis</th><th scope=\"col\">Reason</th></tr></thead>\n"
-                "<tbody>\n");
+    page_table_open(b, "list",
+                    (const char *const[]){"Date", "Physician", "Diagnosis",
+                                          "Reason", NULL});
     for (size_t i = 0; i < l->count; i++) {
         const struct referral *r = &l->items[i];
         html_printf(b, "<tr><td>%s</td><td>%s<br><span class=\"muted\">%s",
@@ -289,7 +287,7 @@ static void referral_table(struct web_ctx *w, const struct referral_list *l)
         }
         html_printf(b, "</td><td>%s</td></tr>\n", r->reason);
     }
-    html_raw(b, "</tbody>\n</table>\n");
+    page_table_close(b);
 }
 
 static const char *const patient_notices[][2] = {
@@ -338,11 +336,10 @@ int page_patient(struct web_ctx *w)
     if (!d.episodes.count) {
         html_raw(b, "<p class=\"empty\">No episode yet.</p>\n");
     } else {
-        html_raw(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
-                    "Protocol</th><th scope=\"col\">Condition</th>"
-                    "<th scope=\"col\">Therapist</th><th scope=\"col\">"
-                    "Start</th><th scope=\"col\">End</th><th scope=\"col\">"
-                    "Sessions</th></tr></thead>\n<tbody>\n");
+        page_table_open(b, "list",
+                        (const char *const[]){"Protocol", "Condition",
+                                              "Therapist", "Start", "End",
+                                              "Sessions", NULL});
         for (size_t i = 0; i < d.episodes.count; i++) {
             const struct episode *e = &d.episodes.items[i];
             const struct protocol *pr = catalog_find(cat, e->protocol_id);
@@ -355,7 +352,7 @@ int page_patient(struct web_ctx *w)
                         e->ended_on[0] ? e->ended_on : "open",
                         e->session_count);
         }
-        html_raw(b, "</tbody>\n</table>\n");
+        page_table_close(b);
     }
     html_printf(b,
                 "<div class=\"title-row\"><h2>Referrals</h2>"

@@ -63,12 +63,10 @@ int page_protocols(struct web_ctx *w)
                 if (grp->description)
                     html_printf(b, "<p class=\"muted\">%s</p>\n",
                                 grp->description);
-                html_raw(b, "<table class=\"list\">\n<thead><tr>"
-                            "<th scope=\"col\">Protocol</th><th "
-                            "scope=\"col\">Region</th><th scope=\"col\" "
-                            "class=\"num\">Minutes</th><th scope=\"col\" "
-                            "class=\"num\">Training</th><th scope=\"col\">"
-                            "Primary outcome</th></tr></thead>\n<tbody>\n");
+                page_table_open(b, "list",
+                                (const char *const[]){"Protocol", "Region",
+                                                      "#Minutes", "#Training",
+                                                      "Primary outcome", NULL});
             }
             shown++;
             html_printf(b,
@@ -81,8 +79,10 @@ int page_protocols(struct web_ctx *w)
                 html_printf(b, "%s%s", k ? ", " : "", p->primary[k]);
             html_raw(b, "</td></tr>\n");
         }
-        if (any)
-            html_raw(b, "</tbody>\n</table>\n</section>\n");
+        if (any) {
+            page_table_close(b);
+            html_raw(b, "</section>\n");
+        }
     }
     if (!shown)
         html_printf(b,
@@ -177,11 +177,10 @@ int page_protocol(struct web_ctx *w)
         html_raw(b, "</ol>\n");
     }
 
-    html_raw(b, "<h2>Structure of the procedure</h2>\n<table class=\"list\">"
-                "\n<thead><tr><th scope=\"col\">Phase</th><th scope=\"col\">"
-                "Kind</th><th scope=\"col\">Techniques</th><th scope=\"col\" "
-                "class=\"num\">Share of the time</th></tr></thead>\n"
-                "<tbody>\n");
+    html_raw(b, "<h2>Structure of the procedure</h2>\n");
+    page_table_open(b, "list",
+                    (const char *const[]){"Phase", "Kind", "Techniques",
+                                          "#Share of the time", NULL});
     for (int i = 0; i < p->phase_count; i++) {
         const struct protocol_phase *ph = &p->phases[i];
         html_printf(b, "<tr><td>%s", ph->name);
@@ -193,7 +192,7 @@ int page_protocol(struct web_ctx *w)
         html_printf(b, "</td><td class=\"num\">%d&ndash;%d%%</td></tr>\n",
                     ph->min_permille / 10, ph->max_permille / 10);
     }
-    html_raw(b, "</tbody>\n</table>\n");
+    page_table_close(b);
 
     /* A timed plan for a length the visitor picks. */
     long length = p->minutes_default;
@@ -225,13 +224,12 @@ int page_protocol(struct web_ctx *w)
     html_raw(b, "<button type=\"submit\" class=\"secondary\">Plan</button>\n"
                 "</form>\n");
     if (n > 0) {
-        html_raw(b, "<table class=\"list\">\n<thead><tr><th scope=\"col\">"
-                    "Phase</th><th scope=\"col\" class=\"num\">Minutes</th>"
-                    "</tr></thead>\n<tbody>\n");
+        page_table_open(b, "list",
+                        (const char *const[]){"Phase", "#Minutes", NULL});
         for (int i = 0; i < n; i++)
             html_printf(b, "<tr><td>%s</td><td class=\"num\">%d</td></tr>\n",
                         names[i], minutes[i]);
-        html_raw(b, "</tbody>\n</table>\n");
+        page_table_close(b);
     }
     page_end(w);
     return 0;

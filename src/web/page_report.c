@@ -48,14 +48,12 @@ static void outcome_table(struct web_ctx *w, const json_t *outcomes,
                           const char *current, int64_t episode_id)
 {
     struct buf *b = &w->resp->body;
-    html_raw(b, "<div class=\"scroll\"><table class=\"list\">\n<thead><tr>"
-                "<th scope=\"col\">Instrument</th><th scope=\"col\">Role</th>"
-                "<th scope=\"col\" class=\"num\">Baseline</th>"
-                "<th scope=\"col\" class=\"num\">Discharge or latest</th>"
-                "<th scope=\"col\" class=\"num\">Improvement</th>"
-                "<th scope=\"col\">Responder</th><th scope=\"col\" "
-                "class=\"num\">Follow-up</th><th scope=\"col\">Sustained"
-                "</th></tr></thead>\n<tbody>\n");
+    html_raw(b, "<div class=\"scroll\">");
+    page_table_open(b, "list",
+                    (const char *const[]){"Instrument", "Role", "#Baseline",
+                                          "#Discharge or latest",
+                                          "#Improvement", "Responder",
+                                          "#Follow-up", "Sustained", NULL});
     size_t i;
     json_t *o;
     json_array_foreach(outcomes, i, o)
@@ -199,16 +197,26 @@ static int report_body(const char *doc, const char **start, size_t *len)
     return 0;
 }
 
-int page_report(struct web_ctx *w)
+/* The physician report of the route's episode into doc (the caller
+ * releases it), for a caller who may see patient records; -1 with the
+ * reply's error otherwise. */
+static int report_document(struct web_ctx *w, int64_t id, struct buf *doc)
 {
     if (page_require_clinical(w) < 0)
         return -1;
-    int64_t id = page_id(w);
-    struct buf doc = BUF_INIT;
-    if (physician_report_html(w->store, &w->actor, id, &doc, &w->err) < 0) {
-        buf_release(&doc);
+    if (physician_report_html(w->store, &w->actor, id, doc, &w->err) < 0) {
+        buf_release(doc);
         return web_fail(w);
     }
+    return 0;
+}
+
+int page_report(struct web_ctx *w)
+{
+    int64_t id = page_id(w);
+    struct buf doc = BUF_INIT;
+    if (report_document(w, id, &doc) < 0)
+        return -1;
     const char *body;
     size_t len;
     if (report_body(doc.data, &body, &len) < 0) {
@@ -236,14 +244,10 @@ int page_report(struct web_ctx *w)
 
 int page_report_download(struct web_ctx *w)
 {
-    if (page_require_clinical(w) < 0)
-        return -1;
     int64_t id = page_id(w);
     struct buf doc = BUF_INIT;
-    if (physician_report_html(w->store, &w->actor, id, &doc, &w->err) < 0) {
-        buf_release(&doc);
-        return web_fail(w);
-    }
+    if (report_document(w, id, &doc) < 0)
+        return -1;
     char disposition[96];
     snprintf(disposition, sizeof(disposition),
              "attachment; filename=\"progress-report-%lld.html\"",

@@ -60,11 +60,9 @@ static void plan_table(struct buf *b, const struct form_view *f,
 {
     html_raw(b, "<table class=\"list plan\" id=\"f-phase\">\n<caption "
                 "class=\"hint\">Minutes spent: the timer fills them in; "
-                "without it, type them.</caption>\n<thead><tr>"
-                "<th scope=\"col\">Phase</th><th scope=\"col\">Techniques"
-                "</th><th scope=\"col\" class=\"num\">Planned</th>"
-                "<th scope=\"col\">Spent (min)</th></tr></thead>\n"
-                "<tbody>\n");
+                "without it, type them.</caption>\n");
+    page_table_head(b, (const char *const[]){"Phase", "Techniques", "#Planned",
+                                             "Spent (min)", NULL});
     for (int i = 0; i < v->plan_count; i++) {
         const struct protocol_phase *ph =
             protocol_phase_find(v->p, v->names[i]);
@@ -92,7 +90,7 @@ static void plan_table(struct buf *b, const struct form_view *f,
             html_printf(b, " value=\"%s\"", val);
         html_raw(b, "></td></tr>\n");
     }
-    html_raw(b, "</tbody>\n</table>\n");
+    page_table_close(b);
 }
 
 static int session_page(struct web_ctx *w, int status,

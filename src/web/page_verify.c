@@ -314,7 +314,8 @@ void page_certificate_claims(struct web_ctx *w, const json_t *claims,
         claim_value(b, v);
         html_raw(b, "</td></tr>\n");
     }
-    html_raw(b, "</tbody>\n</table>\n<h2>Criteria met</h2>\n<ul>\n");
+    page_table_close(b);
+    html_raw(b, "<h2>Criteria met</h2>\n<ul>\n");
     size_t i;
     json_array_foreach(json_object_get(claims, "thresholds"), i, v)
     {

@@ -146,6 +146,20 @@ void form_checkbox(struct buf *b, const struct form_view *f, const char *name,
 int form_field_error(struct buf *b, const struct form_view *f,
                      const char *name);
 
+/*
+ * Writes the head of a list table: <table class="CLASS">, a header row of
+ * one <th scope="col"> per heading, then <tbody>. headings ends with NULL;
+ * each is a program constant written as markup ("O&minus;E"); one that
+ * starts with '#' heads a number column (class="num"), the '#' not
+ * written. page_table_head() writes the header row and <tbody> only, for a
+ * table whose opening the page writes itself (an id, a caption).
+ */
+void page_table_open(struct buf *b, const char *class,
+                     const char *const *headings);
+void page_table_head(struct buf *b, const char *const *headings);
+/* Closes a list table: </tbody> and </table>. */
+void page_table_close(struct buf *b);
+
 /* Writes "YYYY-MM-DD HH:MM" of an instant "YYYY-MM-DDTHH:MM:SSZ" (as is
  * when it has another shape). */
 void page_instant(struct buf *b, const char *instant);
@@ -189,9 +203,6 @@ struct funnel_plot {
 };
 
 void page_funnel_svg(struct buf *b, const struct funnel_plot *f);
-/* A "nice" axis step (1, 2, 2.5 or 5 x 10^k) for about `ticks` intervals
- * over span. */
-double page_nice_step(double span, int ticks);
 
 /* ---- the page handlers (route table in web.c) ---- */
 
