@@ -62,7 +62,8 @@ struct json_reader {
                                 * member TYPE faults), borrowed, or NULL */
 };
 
-#define JSON_READER_INIT(err) {(err), JSON_FAULT_NONE, JSON_KIND_TEXT, 0, "", 0, NULL}
+#define JSON_READER_INIT(err)                                                 \
+    {(err), JSON_FAULT_NONE, JSON_KIND_TEXT, 0, "", 0, NULL}
 
 /* Resets r to no failure, reporting into e. */
 void json_reader_init(struct json_reader *r, struct err *e);

@@ -89,7 +89,8 @@ static int refuse_err(struct import *im, const char *path)
 }
 
 /* out = base.tail (printf-formatted tail), cut to fit. */
-#define path_join(out, base, ...) json_path((out), PATH_LEN, (base), __VA_ARGS__)
+#define path_join(out, base, ...)                                             \
+    json_path((out), PATH_LEN, (base), __VA_ARGS__)
 
 /* A string member that must not be empty, required or optional. */
 #define TEXT_REQUIRED (JSON_REQUIRED | JSON_NONEMPTY)
