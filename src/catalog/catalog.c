@@ -77,19 +77,23 @@ struct protocol_entry {
     int rank;         /* its group's position, for sorting */
 };
 
-struct group_entry {
-    struct protocol_group g;
+/* Where a group or code is defined: its layer, and the file, line and
+ * column of its key (for duplicate messages). */
+struct place {
     int layer;
     const char *file;
     int line, column;
 };
 
+struct group_entry {
+    struct protocol_group g;
+    struct place at;
+};
+
 struct code_entry {
     const char *code;
     const char *title;
-    int layer;
-    const char *file;
-    int line, column;
+    struct place at;
 };
 
 struct catalog {
@@ -388,42 +392,70 @@ static int find_protocol_index(const struct catalog *c, const char *id)
 
 /* --- groups and codes --------------------------------------------------- */
 
+/* The three text members of a group or code (keys[0] the required key,
+ * keys[1] a required title, keys[2] optional; each at most max bytes)
+ * into text, and the path of the key into keypath. */
+static int read_listed(struct loader *ld, const struct json_each *it,
+                       const char *const *keys, const size_t *max,
+                       const char **text, char keypath[JSON_PATH_MAX])
+{
+    for (int k = 0; k < 3; k++)
+        if (get_text(ld, (json_t *)it->item, it->path, keys[k], k < 2,
+                     max[k], &text[k]) < 0)
+            return -1;
+    json_path(keypath, JSON_PATH_MAX, it->path, "%s", keys[0]);
+    return 0;
+}
+
+/* Refuses a key the file's layer defined already (old: where it was, or
+ * NULL); what names the key ("group id"). */
+static int refuse_twice(struct loader *ld, const char *keypath,
+                        const char *what, const char *key,
+                        const struct place *old)
+{
+    if (old && old->layer == ld->src->layer)
+        return fail_at(ld, keypath, "duplicate %s '%s' (also at %s:%d:%d)",
+                       what, key, old->file, old->line, old->column);
+    return 0;
+}
+
+/* Records that the value at keypath of the file being read defines it. */
+static void place_here(struct loader *ld, const char *keypath,
+                       struct place *at)
+{
+    at->layer = ld->src->layer;
+    at->file = ld->src->file;
+    locate(ld, keypath, &at->line, &at->column);
+}
+
 static int load_groups(struct loader *ld, json_t *list)
 {
     static const char *const keys[] = {"id", "name", "description", NULL};
+    static const size_t max[] = {64, 80, 400};
     struct catalog *c = ld->cat;
     struct json_each it;
     int rc;
     json_each_array(&it, list, "groups");
     while ((rc = next_object(ld, &it, keys, NULL)) > 0) {
-        json_t *g = (json_t *)it.item;
-        const char *path = it.path;
-        const char *id, *name, *description;
-        if (get_text(ld, g, path, "id", 1, 64, &id) < 0 ||
-            get_text(ld, g, path, "name", 1, 80, &name) < 0 ||
-            get_text(ld, g, path, "description", 0, 400, &description) < 0)
-            return -1;
+        const char *text[3];
         char idpath[JSON_PATH_MAX];
-        json_path(idpath, sizeof(idpath), path, "id");
-        if (!is_slug(id))
+        if (read_listed(ld, &it, keys, max, text, idpath) < 0)
+            return -1;
+        if (!is_slug(text[0]))
             return fail_at(ld, idpath, "'%s' is not an id (lowercase "
-                           "letters, digits and single hyphens, 2-64)", id);
-        struct group_entry *old = find_group(c, id);
-        if (old && old->layer == ld->src->layer)
-            return fail_at(ld, idpath, "duplicate group id '%s' (also at "
-                           "%s:%d:%d)", id, old->file, old->line,
-                           old->column);
+                           "letters, digits and single hyphens, 2-64)",
+                           text[0]);
+        struct group_entry *old = find_group(c, text[0]);
+        if (refuse_twice(ld, idpath, "group id", text[0],
+                         old ? &old->at : NULL) < 0)
+            return -1;
         if (!old) {
             ALLOC_GROW(c->groups, (size_t)c->group_count + 1,
                        c->group_alloc);
             old = &c->groups[c->group_count++];
         }
-        old->g.id = id;
-        old->g.name = name;
-        old->g.description = description;
-        old->layer = ld->src->layer;
-        old->file = ld->src->file;
-        locate(ld, idpath, &old->line, &old->column);
+        old->g = (struct protocol_group){text[0], text[1], text[2]};
+        place_here(ld, idpath, &old->at);
     }
     return rc;
 }
@@ -431,38 +463,31 @@ static int load_groups(struct loader *ld, json_t *list)
 static int load_codes(struct loader *ld, json_t *list)
 {
     static const char *const keys[] = {"code", "title", "source", NULL};
+    static const size_t max[] = {16, 240, 240};
     struct catalog *c = ld->cat;
     struct json_each it;
     int rc;
     json_each_array(&it, list, "codes");
     while ((rc = next_object(ld, &it, keys, NULL)) > 0) {
-        json_t *v = (json_t *)it.item;
-        const char *path = it.path;
-        const char *code, *title, *source;
-        if (get_text(ld, v, path, "code", 1, 16, &code) < 0 ||
-            get_text(ld, v, path, "title", 1, 240, &title) < 0 ||
-            get_text(ld, v, path, "source", 0, 240, &source) < 0)
-            return -1;
+        const char *text[3];
         char cpath[JSON_PATH_MAX];
-        json_path(cpath, sizeof(cpath), path, "code");
-        if (!catalog_icd10_well_formed(code))
+        if (read_listed(ld, &it, keys, max, text, cpath) < 0)
+            return -1;
+        if (!catalog_icd10_well_formed(text[0]))
             return fail_at(ld, cpath, "'%s' is not an ICD-10-CM code (letter, "
                            "digit, letter or digit, then optionally a dot "
-                           "and 1-4 more)", code);
-        struct code_entry *old = find_code(c, code);
-        if (old && old->layer == ld->src->layer)
-            return fail_at(ld, cpath, "duplicate code '%s' (also at "
-                           "%s:%d:%d)", code, old->file, old->line,
-                           old->column);
+                           "and 1-4 more)", text[0]);
+        struct code_entry *old = find_code(c, text[0]);
+        if (refuse_twice(ld, cpath, "code", text[0],
+                         old ? &old->at : NULL) < 0)
+            return -1;
         if (!old) {
             ALLOC_GROW(c->codes, (size_t)c->code_count + 1, c->code_alloc);
             old = &c->codes[c->code_count++];
         }
-        old->code = code;
-        old->title = title;
-        old->layer = ld->src->layer;
-        old->file = ld->src->file;
-        locate(ld, cpath, &old->line, &old->column);
+        old->code = text[0];
+        old->title = text[1];
+        place_here(ld, cpath, &old->at);
     }
     return rc;
 }

@@ -131,6 +131,25 @@ static int refuse_read(struct import *im)
     BUG("no reader failure to refuse");
 }
 
+/* A field of the record and the element it is read from. */
+struct element_map {
+    const char *field, *element;
+};
+
+/* The path of the element behind the field im->e names: base.element
+ * when map (n entries) lists the field, else base. */
+static void element_path(const struct import *im, char out[PATH_LEN],
+                         const char *base, const struct element_map *map,
+                         size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!strcmp(map[k].field, im->e->field)) {
+            path_join(out, base, "%s", map[k].element);
+            return;
+        }
+    snprintf(out, PATH_LEN, "%s", base);
+}
+
 /* ---- references ---- */
 
 /* The entry a reference names (by fullUrl or Type/id), or -1. */
@@ -436,19 +455,11 @@ static int import_patient(struct import *im, struct entry *en,
             .zip = p.zip, .phone = p.phone, .email = p.email};
         if (patient_add(im->s, im->caller, &in, &en->record_id, im->e) <
             0) {
-            static const struct {
-                const char *field, *element;
-            } map[] = {{"name", "name[0]"},     {"dob", "birthDate"},
-                       {"sex", "gender"},       {"zip", "address"},
-                       {"phone", "telecom"},    {"email", "telecom"}};
-            const char *element = "";
-            for (size_t k = 0; k < ARRAY_SIZE(map); k++)
-                if (!strcmp(map[k].field, im->e->field))
-                    element = map[k].element;
-            if (*element)
-                path_join(path, base, "%s", element);
-            else
-                snprintf(path, sizeof(path), "%s", base);
+            static const struct element_map map[] = {
+                {"name", "name[0]"}, {"dob", "birthDate"},
+                {"sex", "gender"},   {"zip", "address"},
+                {"phone", "telecom"}, {"email", "telecom"}};
+            element_path(im, path, base, map, ARRAY_SIZE(map));
             return refuse_err(im, path);
         }
         en->created = 1;
@@ -752,20 +763,12 @@ static int import_therapist(struct import *im, struct entry *en,
             int64_t tid;
             rc = training_add(im->s, im->caller, &in, &tid, im->e);
             if (rc < 0) {
-                static const struct {
-                    const char *field, *element;
-                } map[] = {{"protocol", "code"},
-                           {"hours", "extension"},
-                           {"completed", "period.start"},
-                           {"provider", "issuer.display"}};
-                const char *element = "";
-                for (size_t k = 0; k < ARRAY_SIZE(map); k++)
-                    if (!strcmp(map[k].field, im->e->field))
-                        element = map[k].element;
-                if (*element)
-                    path_join(path, t->path, "%s", element);
-                else
-                    snprintf(path, sizeof(path), "%s", t->path);
+                static const struct element_map map[] = {
+                    {"protocol", "code"},
+                    {"hours", "extension"},
+                    {"completed", "period.start"},
+                    {"provider", "issuer.display"}};
+                element_path(im, path, t->path, map, ARRAY_SIZE(map));
                 if (im->e->code == ERR_AUTH)
                     refuse(im, ERR_AUTH, "forbidden", path, "%s",
                            im->e->message);
@@ -1147,20 +1150,12 @@ static int import_referral(struct import *im, struct entry *en,
     rc = referral_add(im->s, im->caller, &in, &en->record_id, im->e);
     free(doc);
     if (rc < 0) {
-        static const struct {
-            const char *field, *element;
-        } map[] = {{"patient", "subject"},    {"physician", "requester"},
-                   {"specialty", "requester"}, {"npi", "requester"},
-                   {"reason", "note"},         {"icd10", "reasonCode"},
-                   {"date", "authoredOn"}};
-        const char *element = "";
-        for (size_t k = 0; k < ARRAY_SIZE(map); k++)
-            if (!strcmp(map[k].field, im->e->field))
-                element = map[k].element;
-        if (*element)
-            path_join(path, base, "%s", element);
-        else
-            snprintf(path, sizeof(path), "%s", base);
+        static const struct element_map map[] = {
+            {"patient", "subject"},     {"physician", "requester"},
+            {"specialty", "requester"}, {"npi", "requester"},
+            {"reason", "note"},         {"icd10", "reasonCode"},
+            {"date", "authoredOn"}};
+        element_path(im, path, base, map, ARRAY_SIZE(map));
         return refuse_err(im, path);
     }
     en->created = 1;
