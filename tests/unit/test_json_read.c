@@ -6,9 +6,16 @@
 
 #include "core/json_read.h"
 
-static json_t *parse(const char *text)
+/* Each test's error and reader, reset by start(). */
+static struct err e;
+static struct json_reader r;
+
+/* Resets e and r (r reporting into e) and parses the fixture text. */
+static json_t *start(const char *text)
 {
     json_error_t je;
+    err_clear(&e);
+    json_reader_init(&r, &e);
     json_t *v = json_loads(text, JSON_REJECT_DUPLICATES, &je);
     cr_assert_not_null(v, "fixture is not JSON: %s", je.text);
     return v;
@@ -19,9 +26,7 @@ static const char *const patient_keys[] = {"name", "identifier", "age",
 
 Test(json_read, unknown_key_named_with_its_path)
 {
-    json_t *doc = parse("{\"name\": \"Ann\", \"nickname\": \"A\"}");
-    struct err e = ERR_INIT;
-    struct json_reader r = JSON_READER_INIT(&e);
+    json_t *doc = start("{\"name\": \"Ann\", \"nickname\": \"A\"}");
     cr_assert_str_eq(json_unknown_key(doc, patient_keys), "nickname");
     cr_assert_eq(json_read_keys(&r, doc, "Patient", patient_keys), -1);
     cr_assert_eq(r.fault, JSON_FAULT_UNKNOWN);
@@ -39,9 +44,7 @@ Test(json_read, unknown_key_named_with_its_path)
 
 Test(json_read, allowed_keys_pass)
 {
-    json_t *doc = parse("{\"name\": \"Ann\", \"age\": 40}");
-    struct err e = ERR_INIT;
-    struct json_reader r = JSON_READER_INIT(&e);
+    json_t *doc = start("{\"name\": \"Ann\", \"age\": 40}");
     cr_assert_null(json_unknown_key(doc, patient_keys));
     cr_assert_eq(json_read_keys(&r, doc, "", patient_keys), 0);
     cr_assert_eq(r.fault, JSON_FAULT_NONE);
@@ -51,10 +54,8 @@ Test(json_read, allowed_keys_pass)
 
 Test(json_read, wrong_kind)
 {
-    json_t *doc = parse("{\"name\": 7, \"age\": \"forty\", \"weight\": true,"
+    json_t *doc = start("{\"name\": 7, \"age\": \"forty\", \"weight\": true,"
                         " \"identifier\": {}}");
-    struct err e = ERR_INIT;
-    struct json_reader r = JSON_READER_INIT(&e);
     const char *text;
     long long n = -1;
     double d = -1;
@@ -82,9 +83,7 @@ Test(json_read, wrong_kind)
 
 Test(json_read, empty_refused_when_nonempty)
 {
-    json_t *doc = parse("{\"name\": \"\", \"identifier\": []}");
-    struct err e = ERR_INIT;
-    struct json_reader r = JSON_READER_INIT(&e);
+    json_t *doc = start("{\"name\": \"\", \"identifier\": []}");
     const char *text;
     const json_t *v;
     cr_assert_eq(json_read_text(&r, doc, "p", "name", 0, &text), 1);
@@ -102,9 +101,7 @@ Test(json_read, empty_refused_when_nonempty)
 
 Test(json_read, missing_and_optional)
 {
-    json_t *doc = parse("{\"name\": \"Ann\", \"age\": 40, \"weight\": 61.5}");
-    struct err e = ERR_INIT;
-    struct json_reader r = JSON_READER_INIT(&e);
+    json_t *doc = start("{\"name\": \"Ann\", \"age\": 40, \"weight\": 61.5}");
     const char *text = "unchanged";
     long long n = 0;
     double d = 0;
@@ -134,9 +131,7 @@ Test(json_read, missing_and_optional)
 
 Test(json_read, null_is_not_absent)
 {
-    json_t *doc = parse("{\"name\": null}");
-    struct err e = ERR_INIT;
-    struct json_reader r = JSON_READER_INIT(&e);
+    json_t *doc = start("{\"name\": null}");
     const char *text;
     cr_assert_eq(json_read_text(&r, doc, "", "name", 0, &text), -1);
     cr_assert_eq(r.fault, JSON_FAULT_TYPE);
@@ -146,10 +141,8 @@ Test(json_read, null_is_not_absent)
 
 Test(json_read, nested_path_text)
 {
-    json_t *doc = parse("{\"identifier\": [{\"system\": \"a\", \"value\":"
+    json_t *doc = start("{\"identifier\": [{\"system\": \"a\", \"value\":"
                         " \"1\"}, {\"system\": \"b\"}, {\"system\": 3}]}");
-    struct err e = ERR_INIT;
-    struct json_reader r = JSON_READER_INIT(&e);
     static const char *const keys[] = {"system", "value", NULL};
     struct json_each it;
     const char *system, *value;
@@ -181,10 +174,8 @@ Test(json_read, nested_path_text)
 
 Test(json_read, walker_checks_each_element)
 {
-    json_t *doc = parse("{\"a\": [{\"x\": 1}, 2], \"b\": [{\"x\": 1, \"y\":"
+    json_t *doc = start("{\"a\": [{\"x\": 1}, 2], \"b\": [{\"x\": 1, \"y\":"
                         " 2}], \"c\": \"no\"}");
-    struct err e = ERR_INIT;
-    struct json_reader r = JSON_READER_INIT(&e);
     static const char *const keys[] = {"x", NULL};
     struct json_each it;
     cr_assert_eq(json_each_begin(&r, &it, doc, "", "a", 0), 0);
@@ -245,10 +236,8 @@ Test(json_read, path_truncation)
     char key[400];
     memset(key, 'k', sizeof(key) - 1);
     key[sizeof(key) - 1] = '\0';
-    json_t *doc = json_object();
+    json_t *doc = start("{}");
     json_object_set_new(doc, key, json_true());
-    struct err e = ERR_INIT;
-    struct json_reader r = JSON_READER_INIT(&e);
     cr_assert_eq(json_read_keys(&r, doc, "root", patient_keys), -1);
     cr_assert_eq(strlen(r.path), JSON_PATH_MAX - 1);
     cr_assert(!strncmp(r.path, "root.kkk", 8));
