@@ -5,6 +5,7 @@
 #include "catalog/plan.h"
 #include "core/buf.h"
 #include "core/embedded.h"
+#include "core/json_read.h"
 #include "core/util.h"
 
 #include <dirent.h>
@@ -76,32 +77,41 @@ struct protocol_entry {
     int rank;         /* its group's position, for sorting */
 };
 
-struct group_entry {
-    struct protocol_group g;
+/* Where a group or code is defined: its layer, and the file, line and
+ * column of its key (for duplicate messages). */
+struct place {
     int layer;
     const char *file;
     int line, column;
+};
+
+struct group_entry {
+    struct protocol_group g;
+    struct place at;
 };
 
 struct code_entry {
     const char *code;
     const char *title;
-    int layer;
-    const char *file;
-    int line, column;
+    struct place at;
 };
 
 struct catalog {
     json_t **roots; /* parsed files: own the strings pointed to */
-    int root_count, root_alloc;
+    int root_count;
+    size_t root_alloc;
     char **names; /* file names (display paths) */
-    int name_count, name_alloc;
+    int name_count;
+    size_t name_alloc;
     struct protocol_entry **protocols;
-    int protocol_count, protocol_alloc;
+    int protocol_count;
+    size_t protocol_alloc;
     struct group_entry *groups;
-    int group_count, group_alloc;
+    int group_count;
+    size_t group_alloc;
     struct code_entry *codes;
-    int code_count, code_alloc;
+    int code_count;
+    size_t code_alloc;
     int clinic_files, added, replaced;
     int baseline_hours;
 };
@@ -121,14 +131,6 @@ struct loader {
     const struct source *src;
     struct err *e;
 };
-
-#define GROW(array, count, alloc)                                             \
-    do {                                                                      \
-        if ((count) >= (alloc)) {                                             \
-            (alloc) = (alloc) ? 2 * (alloc) : 16;                             \
-            (array) = xrealloc((array), sizeof(*(array)) * (size_t)(alloc));  \
-        }                                                                     \
-    } while (0)
 
 static int fail_at(struct loader *ld, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -198,24 +200,66 @@ static int in_list(const char *s, const char *const *list, size_t n)
     return 0;
 }
 
-static int check_keys(struct loader *ld, json_t *obj, const char *path,
-                      const char *const *allowed, size_t n)
+/* The reader's failure in the catalog's words: an unknown member lists the
+ * allowed ones, a missing one is named at its object, a value of the wrong
+ * kind "must be <kind>" unless note words it better. Returns -1. */
+static int fail_read(struct loader *ld, const struct json_reader *r,
+                     const char *const *allowed, const char *note)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v) {
-        if (!in_list(key, allowed, n)) {
-            struct buf list = BUF_INIT;
-            for (size_t i = 0; i < n; i++)
-                buf_printf(&list, "%s%s", i ? ", " : "", allowed[i]);
-            char sub[200];
-            snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "",
-                     key);
-            fail_at(ld, sub, "unknown field (known: %s)", list.data);
-            buf_release(&list);
-            return -1;
-        }
+    char parent[JSON_PATH_MAX];
+    if (r->fault == JSON_FAULT_UNKNOWN) {
+        struct buf list = BUF_INIT;
+        for (size_t i = 0; allowed[i]; i++)
+            buf_printf(&list, "%s%s", i ? ", " : "", allowed[i]);
+        fail_at(ld, r->path, "unknown field (known: %s)", list.data);
+        buf_release(&list);
+        return -1;
     }
+    if (r->fault == JSON_FAULT_MISSING) {
+        snprintf(parent, sizeof(parent), "%.*s", (int)r->parent_len,
+                 r->path);
+        return fail_at(ld, parent, "'%s' is missing", r->key);
+    }
+    if (note)
+        return fail_at(ld, r->path, "%s", note);
+    return fail_at(ld, r->path, "must be %s", json_kind_name(r->want));
+}
+
+static int check_keys(struct loader *ld, json_t *obj, const char *path,
+                      const char *const *allowed)
+{
+    struct json_reader r = JSON_READER_INIT(NULL);
+    if (json_read_keys(&r, obj, path, allowed) < 0)
+        return fail_read(ld, &r, allowed, NULL);
+    return 0;
+}
+
+/* The next object of a walk over a catalog list, its keys checked; note
+ * words an element that is not an object (NULL: "must be an object").
+ * Returns 1, 0 at the end, -1 on a failure. */
+static int next_object(struct loader *ld, struct json_each *it,
+                       const char *const *keys, const char *note)
+{
+    struct json_reader r = JSON_READER_INIT(NULL);
+    int rc = json_each_next(&r, it, keys);
+    return rc < 0 ? fail_read(ld, &r, keys, note) : rc;
+}
+
+/* A required object member with only the allowed keys into *out; note
+ * words a value that is not an object. */
+static int get_object(struct loader *ld, json_t *obj, const char *path,
+                      const char *key, const char *const *allowed,
+                      const char *note, json_t **out)
+{
+    struct json_reader r = JSON_READER_INIT(NULL);
+    char sub[JSON_PATH_MAX];
+    const json_t *v;
+    json_path(sub, sizeof(sub), path, "%s", key);
+    if (json_read_member(&r, obj, path, key, JSON_KIND_OBJECT, JSON_REQUIRED,
+                         &v) < 0 ||
+        json_read_keys(&r, v, sub, allowed) < 0)
+        return fail_read(ld, &r, allowed, note);
+    *out = (json_t *)v;
     return 0;
 }
 
@@ -233,22 +277,31 @@ static int check_text(struct loader *ld, const char *path, const char *s,
     return 0;
 }
 
+/* A member of the kind asked (flags as json_read_member) into *out, NULL
+ * when absent; note words a value of another kind. Returns -1, 0 (absent)
+ * or 1. */
+static int get_member(struct loader *ld, json_t *obj, const char *path,
+                      const char *key, enum json_kind kind, int flags,
+                      const char *note, const json_t **out)
+{
+    struct json_reader r = JSON_READER_INIT(NULL);
+    int rc = json_read_member(&r, obj, path, key, kind, flags, out);
+    return rc < 0 ? fail_read(ld, &r, NULL, note) : rc;
+}
+
 /* A text member: sets *out (NULL when absent and not required). */
 static int get_text(struct loader *ld, json_t *obj, const char *path,
                     const char *key, int required, size_t max,
                     const char **out)
 {
-    char sub[200];
-    snprintf(sub, sizeof(sub), "%s.%s", path, key);
-    json_t *v = json_object_get(obj, key);
+    char sub[JSON_PATH_MAX];
+    const json_t *v;
+    json_path(sub, sizeof(sub), path, "%s", key);
     *out = NULL;
-    if (!v) {
-        if (required)
-            return fail_at(ld, path, "'%s' is missing", key);
-        return 0;
-    }
-    if (!json_is_string(v))
-        return fail_at(ld, sub, "must be a string");
+    int rc = get_member(ld, obj, path, key, JSON_KIND_TEXT,
+                        required ? JSON_REQUIRED : 0, NULL, &v);
+    if (rc <= 0)
+        return rc;
     *out = json_string_value(v);
     return check_text(ld, sub, *out, max);
 }
@@ -256,13 +309,12 @@ static int get_text(struct loader *ld, json_t *obj, const char *path,
 static int get_int(struct loader *ld, json_t *obj, const char *path,
                    const char *key, int min, int max, int *out)
 {
-    char sub[200];
-    snprintf(sub, sizeof(sub), "%s.%s", path, key);
-    json_t *v = json_object_get(obj, key);
-    if (!v)
-        return fail_at(ld, path, "'%s' is missing", key);
-    if (!json_is_integer(v))
-        return fail_at(ld, sub, "must be a whole number");
+    char sub[JSON_PATH_MAX];
+    const json_t *v;
+    json_path(sub, sizeof(sub), path, "%s", key);
+    if (get_member(ld, obj, path, key, JSON_KIND_INTEGER, JSON_REQUIRED, NULL,
+                   &v) < 0)
+        return -1;
     json_int_t n = json_integer_value(v);
     if (n < min || n > max)
         return fail_at(ld, sub, "%lld is outside %d-%d", (long long)n, min,
@@ -275,13 +327,12 @@ static int get_int(struct loader *ld, json_t *obj, const char *path,
 static int get_share(struct loader *ld, json_t *obj, const char *path,
                      const char *key, int *permille)
 {
-    char sub[200];
-    snprintf(sub, sizeof(sub), "%s.%s", path, key);
-    json_t *v = json_object_get(obj, key);
-    if (!v)
-        return fail_at(ld, path, "'%s' is missing", key);
-    if (!json_is_number(v))
-        return fail_at(ld, sub, "must be a number between 0 and 1");
+    char sub[JSON_PATH_MAX];
+    const json_t *v;
+    json_path(sub, sizeof(sub), path, "%s", key);
+    if (get_member(ld, obj, path, key, JSON_KIND_NUMBER, JSON_REQUIRED,
+                   "must be a number between 0 and 1", &v) < 0)
+        return -1;
     double d = json_number_value(v);
     if (!(d > 0 && d <= 1))
         return fail_at(ld, sub, "%g is outside (0, 1]", d);
@@ -296,23 +347,20 @@ static int get_array(struct loader *ld, json_t *obj, const char *path,
                      const char *key, int required, size_t min, size_t max,
                      json_t **out)
 {
-    char sub[200];
-    snprintf(sub, sizeof(sub), "%s.%s", path, key);
-    json_t *v = json_object_get(obj, key);
+    char sub[JSON_PATH_MAX];
+    const json_t *v;
+    json_path(sub, sizeof(sub), path, "%s", key);
     *out = NULL;
-    if (!v) {
-        if (required)
-            return fail_at(ld, path, "'%s' is missing", key);
-        return 0;
-    }
-    if (!json_is_array(v))
-        return fail_at(ld, sub, "must be an array");
+    int rc = get_member(ld, obj, path, key, JSON_KIND_ARRAY,
+                        required ? JSON_REQUIRED : 0, NULL, &v);
+    if (rc <= 0)
+        return rc;
     if (json_array_size(v) < min)
         return fail_at(ld, sub, "needs at least %zu entr%s", min,
                        min == 1 ? "y" : "ies");
     if (json_array_size(v) > max)
         return fail_at(ld, sub, "has more than %zu entries", max);
-    *out = v;
+    *out = (json_t *)v;
     return 0;
 }
 
@@ -344,88 +392,104 @@ static int find_protocol_index(const struct catalog *c, const char *id)
 
 /* --- groups and codes --------------------------------------------------- */
 
+/* The three text members of a group or code (keys[0] the required key,
+ * keys[1] a required title, keys[2] optional; each at most max bytes)
+ * into text, and the path of the key into keypath. */
+static int read_listed(struct loader *ld, const struct json_each *it,
+                       const char *const *keys, const size_t *max,
+                       const char **text, char keypath[JSON_PATH_MAX])
+{
+    for (int k = 0; k < 3; k++)
+        if (get_text(ld, (json_t *)it->item, it->path, keys[k], k < 2,
+                     max[k], &text[k]) < 0)
+            return -1;
+    json_path(keypath, JSON_PATH_MAX, it->path, "%s", keys[0]);
+    return 0;
+}
+
+/* Refuses a key the file's layer defined already (old: where it was, or
+ * NULL); what names the key ("group id"). */
+static int refuse_twice(struct loader *ld, const char *keypath,
+                        const char *what, const char *key,
+                        const struct place *old)
+{
+    if (old && old->layer == ld->src->layer)
+        return fail_at(ld, keypath, "duplicate %s '%s' (also at %s:%d:%d)",
+                       what, key, old->file, old->line, old->column);
+    return 0;
+}
+
+/* Records that the value at keypath of the file being read defines it. */
+static void place_here(struct loader *ld, const char *keypath,
+                       struct place *at)
+{
+    at->layer = ld->src->layer;
+    at->file = ld->src->file;
+    locate(ld, keypath, &at->line, &at->column);
+}
+
 static int load_groups(struct loader *ld, json_t *list)
 {
-    static const char *const keys[] = {"id", "name", "description"};
+    static const char *const keys[] = {"id", "name", "description", NULL};
+    static const size_t max[] = {64, 80, 400};
     struct catalog *c = ld->cat;
-    size_t i;
-    json_t *g;
-    json_array_foreach(list, i, g) {
-        char path[64];
-        snprintf(path, sizeof(path), "groups[%zu]", i);
-        if (!json_is_object(g))
-            return fail_at(ld, path, "must be an object");
-        if (check_keys(ld, g, path, keys, ARRAY_SIZE(keys)) < 0)
+    struct json_each it;
+    int rc;
+    json_each_array(&it, list, "groups");
+    while ((rc = next_object(ld, &it, keys, NULL)) > 0) {
+        const char *text[3];
+        char idpath[JSON_PATH_MAX];
+        if (read_listed(ld, &it, keys, max, text, idpath) < 0)
             return -1;
-        const char *id, *name, *description;
-        if (get_text(ld, g, path, "id", 1, 64, &id) < 0 ||
-            get_text(ld, g, path, "name", 1, 80, &name) < 0 ||
-            get_text(ld, g, path, "description", 0, 400, &description) < 0)
-            return -1;
-        char idpath[80];
-        snprintf(idpath, sizeof(idpath), "%s.id", path);
-        if (!is_slug(id))
+        if (!is_slug(text[0]))
             return fail_at(ld, idpath, "'%s' is not an id (lowercase "
-                           "letters, digits and single hyphens, 2-64)", id);
-        struct group_entry *old = find_group(c, id);
-        if (old && old->layer == ld->src->layer)
-            return fail_at(ld, idpath, "duplicate group id '%s' (also at "
-                           "%s:%d:%d)", id, old->file, old->line,
-                           old->column);
+                           "letters, digits and single hyphens, 2-64)",
+                           text[0]);
+        struct group_entry *old = find_group(c, text[0]);
+        if (refuse_twice(ld, idpath, "group id", text[0],
+                         old ? &old->at : NULL) < 0)
+            return -1;
         if (!old) {
-            GROW(c->groups, c->group_count, c->group_alloc);
+            ALLOC_GROW(c->groups, (size_t)c->group_count + 1,
+                       c->group_alloc);
             old = &c->groups[c->group_count++];
         }
-        old->g.id = id;
-        old->g.name = name;
-        old->g.description = description;
-        old->layer = ld->src->layer;
-        old->file = ld->src->file;
-        locate(ld, idpath, &old->line, &old->column);
+        old->g = (struct protocol_group){text[0], text[1], text[2]};
+        place_here(ld, idpath, &old->at);
     }
-    return 0;
+    return rc;
 }
 
 static int load_codes(struct loader *ld, json_t *list)
 {
-    static const char *const keys[] = {"code", "title", "source"};
+    static const char *const keys[] = {"code", "title", "source", NULL};
+    static const size_t max[] = {16, 240, 240};
     struct catalog *c = ld->cat;
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) {
-        char path[64];
-        snprintf(path, sizeof(path), "codes[%zu]", i);
-        if (!json_is_object(v))
-            return fail_at(ld, path, "must be an object");
-        if (check_keys(ld, v, path, keys, ARRAY_SIZE(keys)) < 0)
+    struct json_each it;
+    int rc;
+    json_each_array(&it, list, "codes");
+    while ((rc = next_object(ld, &it, keys, NULL)) > 0) {
+        const char *text[3];
+        char cpath[JSON_PATH_MAX];
+        if (read_listed(ld, &it, keys, max, text, cpath) < 0)
             return -1;
-        const char *code, *title, *source;
-        if (get_text(ld, v, path, "code", 1, 16, &code) < 0 ||
-            get_text(ld, v, path, "title", 1, 240, &title) < 0 ||
-            get_text(ld, v, path, "source", 0, 240, &source) < 0)
-            return -1;
-        char cpath[80];
-        snprintf(cpath, sizeof(cpath), "%s.code", path);
-        if (!catalog_icd10_well_formed(code))
+        if (!catalog_icd10_well_formed(text[0]))
             return fail_at(ld, cpath, "'%s' is not an ICD-10-CM code (letter, "
                            "digit, letter or digit, then optionally a dot "
-                           "and 1-4 more)", code);
-        struct code_entry *old = find_code(c, code);
-        if (old && old->layer == ld->src->layer)
-            return fail_at(ld, cpath, "duplicate code '%s' (also at "
-                           "%s:%d:%d)", code, old->file, old->line,
-                           old->column);
+                           "and 1-4 more)", text[0]);
+        struct code_entry *old = find_code(c, text[0]);
+        if (refuse_twice(ld, cpath, "code", text[0],
+                         old ? &old->at : NULL) < 0)
+            return -1;
         if (!old) {
-            GROW(c->codes, c->code_count, c->code_alloc);
+            ALLOC_GROW(c->codes, (size_t)c->code_count + 1, c->code_alloc);
             old = &c->codes[c->code_count++];
         }
-        old->code = code;
-        old->title = title;
-        old->layer = ld->src->layer;
-        old->file = ld->src->file;
-        locate(ld, cpath, &old->line, &old->column);
+        old->code = text[0];
+        old->title = text[1];
+        place_here(ld, cpath, &old->at);
     }
-    return 0;
+    return rc;
 }
 
 /* --- protocols ---------------------------------------------------------- */
@@ -456,8 +520,8 @@ static int load_indications(struct loader *ld, json_t *obj, const char *path,
     size_t i;
     json_t *v;
     json_array_foreach(list, i, v) {
-        char sub[200];
-        snprintf(sub, sizeof(sub), "%s.indications[%zu]", path, i);
+        char sub[JSON_PATH_MAX];
+        json_path(sub, sizeof(sub), path, "indications[%zu]", i);
         const char *code = json_string_value(v);
         if (!code)
             return fail_at(ld, sub, "must be an ICD-10-CM code string");
@@ -479,22 +543,23 @@ static int load_indications(struct loader *ld, json_t *obj, const char *path,
 static int load_red_flags(struct loader *ld, json_t *obj, const char *path,
                           struct protocol *p)
 {
-    static const char *const keys[] = {"id", "question"};
+    static const char *const keys[] = {"id", "question", NULL};
     json_t *list;
+    char lpath[JSON_PATH_MAX];
     if (get_array(ld, obj, path, "red_flags", 1, 1, 32, &list) < 0)
         return -1;
     p->red_flags = xcalloc(json_array_size(list), sizeof(*p->red_flags));
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) {
-        char sub[200], idpath[220], qpath[220];
-        snprintf(sub, sizeof(sub), "%s.red_flags[%zu]", path, i);
-        snprintf(idpath, sizeof(idpath), "%s.id", sub);
-        snprintf(qpath, sizeof(qpath), "%s.question", sub);
-        if (!json_is_object(v))
-            return fail_at(ld, sub, "must be an object with id and question");
-        if (check_keys(ld, v, sub, keys, ARRAY_SIZE(keys)) < 0)
-            return -1;
+    struct json_each it;
+    int rc;
+    json_path(lpath, sizeof(lpath), path, "red_flags");
+    json_each_array(&it, list, lpath);
+    while ((rc = next_object(ld, &it, keys, "must be an object with id and "
+                             "question")) > 0) {
+        json_t *v = (json_t *)it.item;
+        const char *sub = it.path;
+        char idpath[JSON_PATH_MAX], qpath[JSON_PATH_MAX];
+        json_path(idpath, sizeof(idpath), sub, "id");
+        json_path(qpath, sizeof(qpath), sub, "question");
         struct protocol_red_flag *rf = &p->red_flags[p->red_flag_count];
         if (get_text(ld, v, sub, "id", 1, 64, &rf->id) < 0 ||
             get_text(ld, v, sub, "question", 1, 300, &rf->question) < 0)
@@ -511,27 +576,21 @@ static int load_red_flags(struct loader *ld, json_t *obj, const char *path,
                                rf->id);
         p->red_flag_count++;
     }
-    return 0;
+    return rc;
 }
 
+/* One phase (an object with the allowed keys already). */
 static int load_phase(struct loader *ld, json_t *v, const char *sub,
                       struct protocol_phase *ph)
 {
-    static const char *const keys[] = {"name",      "kind",      "techniques",
-                                       "min_share", "max_share", "direction",
-                                       "note"};
-    char kpath[240];
-    if (!json_is_object(v))
-        return fail_at(ld, sub, "must be an object");
-    if (check_keys(ld, v, sub, keys, ARRAY_SIZE(keys)) < 0)
-        return -1;
+    char kpath[JSON_PATH_MAX];
     const char *kind;
     if (get_text(ld, v, sub, "name", 1, 60, &ph->name) < 0 ||
         get_text(ld, v, sub, "kind", 1, 40, &kind) < 0 ||
         get_text(ld, v, sub, "direction", 0, 40, &ph->direction) < 0 ||
         get_text(ld, v, sub, "note", 0, 300, &ph->note) < 0)
         return -1;
-    snprintf(kpath, sizeof(kpath), "%s.kind", sub);
+    json_path(kpath, sizeof(kpath), sub, "kind");
     int k = phase_kind_parse(kind);
     if (k < 0) {
         struct buf list = BUF_INIT;
@@ -551,8 +610,8 @@ static int load_phase(struct loader *ld, json_t *v, const char *sub,
     size_t i;
     json_t *t;
     json_array_foreach(techs, i, t) {
-        char tpath[260];
-        snprintf(tpath, sizeof(tpath), "%s.techniques[%zu]", sub, i);
+        char tpath[JSON_PATH_MAX];
+        json_path(tpath, sizeof(tpath), sub, "techniques[%zu]", i);
         const char *name = json_string_value(t);
         if (!name)
             return fail_at(ld, tpath, "must be a string");
@@ -572,8 +631,8 @@ static int load_phase(struct loader *ld, json_t *v, const char *sub,
     if (ph->kind == PHASE_KNEADING && !kneading)
         return fail_at(ld, sub, "a kneading phase needs a kneading technique "
                        "(petrissage, skin rolling or muscle squeezing)");
-    char dpath[240];
-    snprintf(dpath, sizeof(dpath), "%s.direction", sub);
+    char dpath[JSON_PATH_MAX];
+    json_path(dpath, sizeof(dpath), sub, "direction");
     if (ph->direction && strcmp(ph->direction, CATALOG_TOWARD_HEART))
         return fail_at(ld, dpath, "circulatory strokes run toward the heart: "
                        "the direction must be \"%s\", not \"%.40s\"",
@@ -587,8 +646,8 @@ static int load_phase(struct loader *ld, json_t *v, const char *sub,
         get_share(ld, v, sub, "max_share", &ph->max_permille) < 0)
         return -1;
     if (ph->min_permille > ph->max_permille) {
-        char mpath[240];
-        snprintf(mpath, sizeof(mpath), "%s.max_share", sub);
+        char mpath[JSON_PATH_MAX];
+        json_path(mpath, sizeof(mpath), sub, "max_share");
         return fail_at(ld, mpath, "the maximum share is below the minimum");
     }
     return 0;
@@ -601,15 +660,21 @@ static int load_phases(struct loader *ld, json_t *obj, const char *path,
     if (get_array(ld, obj, path, "phases", 1, 2, PROTOCOL_MAX_PHASES,
                   &list) < 0)
         return -1;
+    static const char *const keys[] = {"name",      "kind",      "techniques",
+                                       "min_share", "max_share", "direction",
+                                       "note",      NULL};
     p->phases = xcalloc(json_array_size(list), sizeof(*p->phases));
-    size_t i;
-    json_t *v;
+    struct json_each it;
+    char sub[JSON_PATH_MAX];
+    int rc;
     int min_sum = 0, max_sum = 0, kneading = 0, first_kneading = -1;
-    json_array_foreach(list, i, v) {
-        char sub[200];
-        snprintf(sub, sizeof(sub), "%s.phases[%zu]", path, i);
+    json_path(sub, sizeof(sub), path, "phases");
+    json_each_array(&it, list, sub);
+    while ((rc = next_object(ld, &it, keys, NULL)) > 0) {
+        size_t i = it.index;
         struct protocol_phase *ph = &p->phases[p->phase_count];
-        if (load_phase(ld, v, sub, ph) < 0) {
+        snprintf(sub, sizeof(sub), "%s", it.path);
+        if (load_phase(ld, (json_t *)it.item, sub, ph) < 0) {
             free(ph->techniques);
             ph->techniques = NULL;
             return -1;
@@ -617,13 +682,13 @@ static int load_phases(struct loader *ld, json_t *obj, const char *path,
         p->phase_count++;
         for (size_t k = 0; k < i; k++)
             if (!strcasecmp(p->phases[k].name, ph->name)) {
-                char npath[220];
-                snprintf(npath, sizeof(npath), "%s.name", sub);
+                char npath[JSON_PATH_MAX];
+                json_path(npath, sizeof(npath), sub, "name");
                 return fail_at(ld, npath, "duplicate phase name '%s'",
                                ph->name);
             }
-        char kpath[220];
-        snprintf(kpath, sizeof(kpath), "%s.kind", sub);
+        char kpath[JSON_PATH_MAX];
+        json_path(kpath, sizeof(kpath), sub, "kind");
         if (i == 0 && ph->kind != PHASE_INTRODUCTORY)
             return fail_at(ld, kpath, "the first phase must be introductory "
                            "(every protocol begins with introductory massage "
@@ -640,12 +705,13 @@ static int load_phases(struct loader *ld, json_t *obj, const char *path,
         min_sum += ph->min_permille;
         max_sum += ph->max_permille;
     }
-    char sub[200];
-    snprintf(sub, sizeof(sub), "%s.phases", path);
+    if (rc < 0)
+        return -1;
+    json_path(sub, sizeof(sub), path, "phases");
     if (kneading < CATALOG_KNEADING_MIN_PERMILLE) {
         if (first_kneading >= 0)
-            snprintf(sub, sizeof(sub), "%s.phases[%d].min_share", path,
-                     first_kneading);
+            json_path(sub, sizeof(sub), path, "phases[%d].min_share",
+                      first_kneading);
         return fail_at(ld, sub, "kneading must take at least half the "
                        "procedure time: the kneading minimum share is "
                        "%d.%03d, under 0.500", kneading / 1000,
@@ -665,40 +731,37 @@ static int load_phases(struct loader *ld, json_t *obj, const char *path,
 static int load_minutes(struct loader *ld, json_t *obj, const char *path,
                         struct protocol *p)
 {
-    static const char *const keys[] = {"min", "max", "default"};
-    char sub[200];
-    snprintf(sub, sizeof(sub), "%s.minutes", path);
-    json_t *m = json_object_get(obj, "minutes");
-    if (!m)
-        return fail_at(ld, path, "'minutes' is missing");
-    if (!json_is_object(m))
-        return fail_at(ld, sub, "must be an object with min, max and default");
-    if (check_keys(ld, m, sub, keys, ARRAY_SIZE(keys)) < 0 ||
+    static const char *const keys[] = {"min", "max", "default", NULL};
+    char sub[JSON_PATH_MAX];
+    json_path(sub, sizeof(sub), path, "minutes");
+    json_t *m;
+    if (get_object(ld, obj, path, "minutes", keys, "must be an object with "
+                   "min, max and default", &m) < 0 ||
         get_int(ld, m, sub, "min", 5, 180, &p->minutes_min) < 0 ||
         get_int(ld, m, sub, "max", 5, 180, &p->minutes_max) < 0 ||
         get_int(ld, m, sub, "default", 5, 180, &p->minutes_default) < 0)
         return -1;
-    char f[220];
+    char f[JSON_PATH_MAX];
     if (p->minutes_min > p->minutes_max) {
-        snprintf(f, sizeof(f), "%s.max", sub);
+        json_path(f, sizeof(f), sub, "max");
         return fail_at(ld, f, "the maximum %d is below the minimum %d",
                        p->minutes_max, p->minutes_min);
     }
     if (p->minutes_default < p->minutes_min ||
         p->minutes_default > p->minutes_max) {
-        snprintf(f, sizeof(f), "%s.default", sub);
+        json_path(f, sizeof(f), sub, "default");
         return fail_at(ld, f, "%d is outside %d-%d", p->minutes_default,
                        p->minutes_min, p->minutes_max);
     }
     if (!strcmp(p->id, CATALOG_CONTRALATERAL_ID)) {
         if (p->minutes_min < CATALOG_CONTRALATERAL_MIN_MINUTES) {
-            snprintf(f, sizeof(f), "%s.min", sub);
+            json_path(f, sizeof(f), sub, "min");
             return fail_at(ld, f, "%s lasts %d-%d minutes; a minimum of %d is "
                            "outside", p->id, CATALOG_CONTRALATERAL_MIN_MINUTES,
                            CATALOG_CONTRALATERAL_MAX_MINUTES, p->minutes_min);
         }
         if (p->minutes_max > CATALOG_CONTRALATERAL_MAX_MINUTES) {
-            snprintf(f, sizeof(f), "%s.max", sub);
+            json_path(f, sizeof(f), sub, "max");
             return fail_at(ld, f, "%s lasts %d-%d minutes; a maximum of %d is "
                            "outside", p->id, CATALOG_CONTRALATERAL_MIN_MINUTES,
                            CATALOG_CONTRALATERAL_MAX_MINUTES, p->minutes_max);
@@ -715,16 +778,12 @@ static int load_minutes(struct loader *ld, json_t *obj, const char *path,
 static int load_course(struct loader *ld, json_t *obj, const char *path,
                        struct protocol *p)
 {
-    static const char *const keys[] = {"sessions", "per_week"};
-    char sub[200];
-    snprintf(sub, sizeof(sub), "%s.course", path);
-    json_t *c = json_object_get(obj, "course");
-    if (!c)
-        return fail_at(ld, path, "'course' is missing");
-    if (!json_is_object(c))
-        return fail_at(ld, sub, "must be an object with sessions and "
-                       "per_week");
-    if (check_keys(ld, c, sub, keys, ARRAY_SIZE(keys)) < 0 ||
+    static const char *const keys[] = {"sessions", "per_week", NULL};
+    char sub[JSON_PATH_MAX];
+    json_path(sub, sizeof(sub), path, "course");
+    json_t *c;
+    if (get_object(ld, obj, path, "course", keys, "must be an object with "
+                   "sessions and per_week", &c) < 0 ||
         get_int(ld, c, sub, "sessions", 1, 60, &p->course_sessions) < 0 ||
         get_int(ld, c, sub, "per_week", 1, 7, &p->course_per_week) < 0)
         return -1;
@@ -738,8 +797,8 @@ static int load_codes_list(struct loader *ld, json_t *list, const char *sub,
     size_t i;
     json_t *v;
     json_array_foreach(list, i, v) {
-        char ipath[240];
-        snprintf(ipath, sizeof(ipath), "%s[%zu]", sub, i);
+        char ipath[JSON_PATH_MAX];
+        json_path(ipath, sizeof(ipath), sub, "[%zu]", i);
         const char *code = json_string_value(v);
         if (!code)
             return fail_at(ld, ipath, "must be an instrument code string");
@@ -765,27 +824,23 @@ static int load_codes_list(struct loader *ld, json_t *list, const char *sub,
 static int load_outcomes(struct loader *ld, json_t *obj, const char *path,
                          struct protocol *p)
 {
-    static const char *const keys[] = {"primary", "secondary"};
-    char sub[200];
-    snprintf(sub, sizeof(sub), "%s.outcomes", path);
-    json_t *o = json_object_get(obj, "outcomes");
-    if (!o)
-        return fail_at(ld, path, "'outcomes' is missing");
-    if (!json_is_object(o))
-        return fail_at(ld, sub, "must be an object with primary and "
-                       "secondary instrument codes");
-    if (check_keys(ld, o, sub, keys, ARRAY_SIZE(keys)) < 0)
+    static const char *const keys[] = {"primary", "secondary", NULL};
+    char sub[JSON_PATH_MAX];
+    json_path(sub, sizeof(sub), path, "outcomes");
+    json_t *o;
+    if (get_object(ld, obj, path, "outcomes", keys, "must be an object with "
+                   "primary and secondary instrument codes", &o) < 0)
         return -1;
     json_t *primary, *secondary;
     if (get_array(ld, o, sub, "primary", 1, 1, 8, &primary) < 0 ||
         get_array(ld, o, sub, "secondary", 0, 0, 8, &secondary) < 0)
         return -1;
-    char lpath[220];
-    snprintf(lpath, sizeof(lpath), "%s.primary", sub);
+    char lpath[JSON_PATH_MAX];
+    json_path(lpath, sizeof(lpath), sub, "primary");
     if (load_codes_list(ld, primary, lpath, &p->primary, &p->primary_count,
                         p) < 0)
         return -1;
-    snprintf(lpath, sizeof(lpath), "%s.secondary", sub);
+    json_path(lpath, sizeof(lpath), sub, "secondary");
     if (!secondary) {
         p->secondary = xcalloc(1, sizeof(char *));
         return 0;
@@ -804,8 +859,8 @@ static int load_follow_ups(struct loader *ld, json_t *obj, const char *path,
     size_t i;
     json_t *v;
     json_array_foreach(list, i, v) {
-        char sub[220];
-        snprintf(sub, sizeof(sub), "%s.follow_up[%zu]", path, i);
+        char sub[JSON_PATH_MAX];
+        json_path(sub, sizeof(sub), path, "follow_up[%zu]", i);
         const char *text = json_string_value(v);
         int hours = text ? catalog_parse_delay(text) : -1;
         if (hours < 0)
@@ -823,21 +878,13 @@ static int load_follow_ups(struct loader *ld, json_t *obj, const char *path,
     return 0;
 }
 
-static int load_protocol(struct loader *ld, json_t *obj, size_t index,
+/* One protocol (an object with the allowed keys already) at path. */
+static int load_protocol(struct loader *ld, json_t *obj, const char *path,
                          struct protocol_entry **out)
 {
-    static const char *const keys[] = {
-        "id",        "name",           "group",   "region",   "summary",
-        "indications", "red_flags",    "training_hours", "phases",
-        "minutes",   "course",         "outcomes", "follow_up"};
-    char path[64], idpath[80];
-    snprintf(path, sizeof(path), "protocols[%zu]", index);
-    snprintf(idpath, sizeof(idpath), "%s.id", path);
+    char idpath[JSON_PATH_MAX];
+    json_path(idpath, sizeof(idpath), path, "id");
     *out = NULL;
-    if (!json_is_object(obj))
-        return fail_at(ld, path, "must be an object");
-    if (check_keys(ld, obj, path, keys, ARRAY_SIZE(keys)) < 0)
-        return -1;
     struct protocol_entry *pe = xcalloc(1, sizeof(*pe));
     struct protocol *p = &pe->p;
     pe->layer = ld->src->layer;
@@ -859,8 +906,8 @@ static int load_protocol(struct loader *ld, json_t *obj, size_t index,
         goto fail;
     const struct group_entry *ge = find_group(ld->cat, group);
     if (!ge) {
-        char gpath[80];
-        snprintf(gpath, sizeof(gpath), "%s.group", path);
+        char gpath[JSON_PATH_MAX];
+        json_path(gpath, sizeof(gpath), path, "group");
         fail_at(ld, gpath, "unknown group '%.64s'", group);
         goto fail;
     }
@@ -872,8 +919,8 @@ static int load_protocol(struct loader *ld, json_t *obj, size_t index,
                         ? 2000 : CATALOG_BASELINE_MAX_HOURS;
     int min_hours = strcmp(p->id, CATALOG_BASELINE_ID)
                         ? 1 : CATALOG_BASELINE_MIN_HOURS;
-    char hpath[80];
-    snprintf(hpath, sizeof(hpath), "%s.training_hours", path);
+    char hpath[JSON_PATH_MAX];
+    json_path(hpath, sizeof(hpath), path, "training_hours");
     json_t *hours = json_object_get(obj, "training_hours");
     if (json_is_integer(hours) && !strcmp(p->id, CATALOG_BASELINE_ID) &&
         (json_integer_value(hours) < min_hours ||
@@ -900,17 +947,22 @@ fail:
 
 static int load_protocols(struct loader *ld, json_t *list)
 {
+    static const char *const keys[] = {
+        "id",        "name",           "group",   "region",   "summary",
+        "indications", "red_flags",    "training_hours", "phases",
+        "minutes",   "course",         "outcomes", "follow_up", NULL};
     struct catalog *c = ld->cat;
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) {
+    struct json_each it;
+    int rc;
+    json_each_array(&it, list, "protocols");
+    while ((rc = next_object(ld, &it, keys, NULL)) > 0) {
         struct protocol_entry *pe;
-        if (load_protocol(ld, v, i, &pe) < 0)
+        if (load_protocol(ld, (json_t *)it.item, it.path, &pe) < 0)
             return -1;
         int at = find_protocol_index(c, pe->p.id);
         if (at >= 0 && c->protocols[at]->layer == pe->layer) {
-            char idpath[80];
-            snprintf(idpath, sizeof(idpath), "protocols[%zu].id", i);
+            char idpath[JSON_PATH_MAX];
+            json_path(idpath, sizeof(idpath), it.path, "id");
             struct protocol_entry *old = c->protocols[at];
             fail_at(ld, idpath, "duplicate protocol id '%s' (also at "
                     "%s:%d:%d)", pe->p.id, old->p.file, old->line,
@@ -924,20 +976,21 @@ static int load_protocols(struct loader *ld, json_t *list)
             c->protocols[at] = pe;
             c->replaced++;
         } else {
-            GROW(c->protocols, c->protocol_count, c->protocol_alloc);
+            ALLOC_GROW(c->protocols, (size_t)c->protocol_count + 1,
+                       c->protocol_alloc);
             c->protocols[c->protocol_count++] = pe;
             if (pe->layer == LAYER_CLINIC)
                 c->added++;
         }
     }
-    return 0;
+    return rc;
 }
 
 /* --- files -------------------------------------------------------------- */
 
 static const char *keep_name(struct catalog *c, const char *name)
 {
-    GROW(c->names, c->name_count, c->name_alloc);
+    ALLOC_GROW(c->names, (size_t)c->name_count + 1, c->name_alloc);
     c->names[c->name_count] = xstrdup(name);
     return c->names[c->name_count++];
 }
@@ -949,7 +1002,7 @@ static int parse_source(struct catalog *c, struct source *s, struct err *e)
     if (!s->root)
         return err_set(e, ERR_INPUT, "", "%s:%d:%d: syntax: %s", s->file,
                        je.line, je.column, je.text);
-    GROW(c->roots, c->root_count, c->root_alloc);
+    ALLOC_GROW(c->roots, (size_t)c->root_count + 1, c->root_alloc);
     c->roots[c->root_count++] = s->root;
     struct loader ld = {c, s, e};
     if (!json_is_object(s->root))
@@ -959,10 +1012,10 @@ static int parse_source(struct catalog *c, struct source *s, struct err *e)
         return fail_at(&ld, "instruments", "instruments are built into the "
                        "program and cannot be replaced by a catalog file");
     static const char *const keys[] = {"about", "groups", "codes",
-                                       "protocols"};
-    if (check_keys(&ld, s->root, "", keys, ARRAY_SIZE(keys)) < 0)
+                                       "protocols", NULL};
+    if (check_keys(&ld, s->root, "", keys) < 0)
         return -1;
-    for (size_t k = 1; k < ARRAY_SIZE(keys); k++) {
+    for (size_t k = 1; keys[k]; k++) {
         json_t *v = json_object_get(s->root, keys[k]);
         if (v && !json_is_array(v))
             return fail_at(&ld, keys[k], "must be an array");
@@ -1008,7 +1061,8 @@ static int compare_names(const void *a, const void *b)
 
 /* Appends the .json files of DIR/SUB (sorted) to the list; a missing SUB is fine. */
 static int list_json(const char *dir, const char *sub, char ***list,
-                     int *count, int *alloc, int required, struct err *e)
+                     int *count, size_t *alloc, int required,
+                     struct err *e)
 {
     char *path = sub ? xasprintf("%s/%s", dir, sub) : xstrdup(dir);
     DIR *d = opendir(path);
@@ -1035,7 +1089,7 @@ static int list_json(const char *dir, const char *sub, char ***list,
             free(file);
             continue;
         }
-        GROW(*list, *count, *alloc);
+        ALLOC_GROW(*list, (size_t)*count + 1, *alloc);
         (*list)[(*count)++] = file;
     }
     closedir(d);
@@ -1067,9 +1121,10 @@ int catalog_load(const char *dir, struct catalog **out, struct err *e)
 {
     struct catalog *c = xcalloc(1, sizeof(*c));
     struct source *sources = NULL;
-    int count = 0, alloc = 0, rc = -1;
+    int count = 0, rc = -1;
+    size_t alloc = 0, file_alloc = 0;
     char **files = NULL;
-    int file_count = 0, file_alloc = 0;
+    int file_count = 0;
     *out = NULL;
 
     for (int i = 0; i < embedded_file_count; i++) {
@@ -1079,7 +1134,7 @@ int catalog_load(const char *dir, struct catalog **out, struct err *e)
             strcmp(f->path + n - 5, ".json") ||
             !strcmp(f->path, "catalog/instruments.json"))
             continue;
-        GROW(sources, count, alloc);
+        ALLOC_GROW(sources, (size_t)count + 1, alloc);
         sources[count++] = (struct source){keep_name(c, f->path), NULL,
                                            f->data, f->len, NULL,
                                            LAYER_SHIPPED};
@@ -1099,7 +1154,7 @@ int catalog_load(const char *dir, struct catalog **out, struct err *e)
             size_t len;
             if (read_file(files[i], &text, &len, e) < 0)
                 goto done;
-            GROW(sources, count, alloc);
+            ALLOC_GROW(sources, (size_t)count + 1, alloc);
             sources[count++] = (struct source){keep_name(c, files[i]), text,
                                                text, len, NULL, LAYER_CLINIC};
             c->clinic_files++;

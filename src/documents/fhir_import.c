@@ -1,5 +1,6 @@
 /* FHIR R4 import of a referral bundle (fhir.h, docs/fhir.md). */
 #include "documents/fhir.h"
+#include "core/json_read.h"
 #include "core/number.h"
 #include "core/util.h"
 #include "record/access.h"
@@ -46,6 +47,7 @@ struct import {
     struct fhir_import_result *result;
     struct entry *entries;
     size_t count;
+    struct json_reader r; /* reports into e */
 };
 
 /* Refuses with the element path and the FHIR issue type. Returns -1. */
@@ -86,78 +88,66 @@ static int refuse_err(struct import *im, const char *path)
     return refuse(im, copy.code, issue, path, "%s", copy.message);
 }
 
-static void path_join(char out[PATH_LEN], const char *base, const char *fmt,
-                      ...) __attribute__((format(printf, 3, 4)));
-static void path_join(char out[PATH_LEN], const char *base, const char *fmt,
-                      ...)
-{
-    char tail[PATH_LEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tail, sizeof(tail), fmt, ap);
-    va_end(ap);
-    snprintf(out, PATH_LEN, "%.127s.%.127s", base, tail);
-}
+/* out = base.tail (printf-formatted tail), cut to fit. */
+#define path_join(out, base, ...)                                             \
+    json_path((out), PATH_LEN, (base), __VA_ARGS__)
 
-/* Every key of obj must be one of allowed (NULL-terminated). */
-static int check_keys(struct import *im, const json_t *obj, const char *base,
-                      const char *const *allowed)
+/* A string member that must not be empty, required or optional. */
+#define TEXT_REQUIRED (JSON_REQUIRED | JSON_NONEMPTY)
+#define TEXT_OPTIONAL JSON_NONEMPTY
+
+/* Turns the reader's failure into a refusal with its FHIR issue type: an
+ * element Touchstone does not import is "not-supported", an absent one
+ * "required", an object or array of the wrong shape "structure", a bad
+ * value "invalid". Returns -1. */
+static int refuse_read(struct import *im)
 {
-    const char *key;
-    const json_t *v;
-    json_object_foreach((json_t *)obj, key, v) {
-        int ok = 0;
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = !strcmp(*a, key);
-        if (ok)
-            continue;
-        char path[PATH_LEN];
-        path_join(path, base, "%.100s", key);
-        if (!strcmp(key, "modifierExtension"))
+    const struct json_reader *r = &im->r;
+    char parent[PATH_LEN], path[PATH_LEN];
+    switch (r->fault) {
+    case JSON_FAULT_UNKNOWN:
+        snprintf(parent, sizeof(parent), "%.*s", (int)r->parent_len,
+                 r->path);
+        path_join(path, parent, "%.100s", r->key);
+        if (!strcmp(r->key, "modifierExtension"))
             return refuse(im, ERR_INPUT, "not-supported", path,
                           "a modifier extension Touchstone does not "
                           "understand changes the meaning; refused");
         return refuse(im, ERR_INPUT, "not-supported", path,
                       "'%.100s' is not an element Touchstone imports here",
-                      key);
+                      r->key);
+    case JSON_FAULT_MISSING:
+        return refuse(im, ERR_INPUT, "required", r->path, "missing");
+    case JSON_FAULT_TYPE:
+        return refuse(im, ERR_INPUT,
+                      r->want == JSON_KIND_OBJECT ||
+                              r->want == JSON_KIND_ARRAY
+                          ? "structure"
+                          : "invalid",
+                      r->path, "%s", im->e->message);
+    case JSON_FAULT_NONE:
+        break;
     }
-    return 0;
+    BUG("no reader failure to refuse");
 }
 
-static int need_object(struct import *im, const json_t *v, const char *path)
-{
-    if (!json_is_object(v))
-        return refuse(im, ERR_INPUT, "structure", path, "must be an object");
-    return 0;
-}
+/* A field of the record and the element it is read from. */
+struct element_map {
+    const char *field, *element;
+};
 
-static int need_array(struct import *im, const json_t *v, const char *path)
+/* The path of the element behind the field im->e names: base.element
+ * when map (n entries) lists the field, else base. */
+static void element_path(const struct import *im, char out[PATH_LEN],
+                         const char *base, const struct element_map *map,
+                         size_t n)
 {
-    if (!json_is_array(v) || json_array_size(v) == 0)
-        return refuse(im, ERR_INPUT, "structure", path,
-                      "must be a non-empty array");
-    return 0;
-}
-
-/* The string member key of obj (NULL when absent); refuses a value that
- * is not a non-empty string, or an absent one when required. */
-static int get_string(struct import *im, const json_t *obj, const char *key,
-                      const char *base, int required, const char **out)
-{
-    const json_t *v = json_object_get(obj, key);
-    *out = NULL;
-    char path[PATH_LEN];
-    path_join(path, base, "%s", key);
-    if (!v) {
-        if (required)
-            return refuse(im, ERR_INPUT, "required", path, "missing");
-        return 0;
-    }
-    if (!json_is_string(v) || !*json_string_value(v))
-        return refuse(im, ERR_INPUT, "invalid", path,
-                      "must be a non-empty string");
-    *out = json_string_value(v);
-    return 0;
+    for (size_t k = 0; k < n; k++)
+        if (!strcmp(map[k].field, im->e->field)) {
+            path_join(out, base, "%s", map[k].element);
+            return;
+        }
+    snprintf(out, PATH_LEN, "%s", base);
 }
 
 /* ---- references ---- */
@@ -185,12 +175,31 @@ static int reference_text(struct import *im, const json_t *v,
 {
     static const char *const keys[] = {"reference", "display", "type",
                                        NULL};
-    if (need_object(im, v, path) < 0 || check_keys(im, v, path, keys) < 0)
-        return -1;
-    return get_string(im, v, "reference", path, 1, text);
+    if (json_read_object(&im->r, v, path) < 0 ||
+        json_read_keys(&im->r, v, path, keys) < 0 ||
+        json_read_text(&im->r, v, path, "reference", TEXT_REQUIRED, text) <
+            0)
+        return refuse_read(im);
+    return 0;
 }
 
 /* ---- shared element readers ---- */
+
+/* The next object of a walk (keys allowed), with two required non-empty
+ * text members k1 and k2. Returns 1, 0 at the end, -1 on a failure (in
+ * im->r). */
+static int each_text_pair(struct import *im, struct json_each *it,
+                          const char *const *keys, const char *k1,
+                          const char **v1, const char *k2, const char **v2)
+{
+    int rc = json_each_next(&im->r, it, keys);
+    if (rc > 0 && (json_read_text(&im->r, it->item, it->path, k1,
+                                  TEXT_REQUIRED, v1) < 0 ||
+                   json_read_text(&im->r, it->item, it->path, k2,
+                                  TEXT_REQUIRED, v2) < 0))
+        return -1;
+    return rc;
+}
 
 /* HumanName[0] into out: its text, else given names and family. */
 static int read_name(struct import *im, const json_t *res, const char *base,
@@ -198,49 +207,41 @@ static int read_name(struct import *im, const json_t *res, const char *base,
 {
     static const char *const keys[] = {"use", "text", "family", "given",
                                        NULL};
-    char path[PATH_LEN], item[PATH_LEN];
-    const json_t *names = json_object_get(res, "name");
-    path_join(path, base, "name");
-    if (!names)
-        return refuse(im, ERR_INPUT, "required", path, "missing");
-    if (need_array(im, names, path) < 0)
-        return -1;
-    size_t i;
-    const json_t *nm;
-    json_array_foreach(names, i, nm) {
-        path_join(item, base, "name[%zu]", i);
-        if (need_object(im, nm, item) < 0 || check_keys(im, nm, item, keys) <
-            0)
-            return -1;
-    }
-    const json_t *first = json_array_get(names, 0);
+    char item[PATH_LEN];
+    struct json_each it;
+    int rc = json_each_begin(&im->r, &it, res, base, "name",
+                             JSON_REQUIRED | JSON_NONEMPTY);
+    /* Every name is checked; the first is the one kept. */
+    while (rc >= 0 && (rc = json_each_next(&im->r, &it, keys)) > 0)
+        ;
+    const json_t *first = json_array_get(it.array, 0);
     path_join(item, base, "name[0]");
     const char *text, *family;
-    if (get_string(im, first, "text", item, 0, &text) < 0 ||
-        get_string(im, first, "family", item, 0, &family) < 0)
-        return -1;
+    if (rc < 0 ||
+        json_read_text(&im->r, first, item, "text", TEXT_OPTIONAL, &text) <
+            0 ||
+        json_read_text(&im->r, first, item, "family", TEXT_OPTIONAL,
+                       &family) < 0)
+        return refuse_read(im);
     if (text) {
         snprintf(out, n, "%s", text);
     } else {
         struct buf b = BUF_INIT;
-        const json_t *given = json_object_get(first, "given");
-        if (given) {
-            char gpath[PATH_LEN];
-            path_join(gpath, item, "given");
-            if (need_array(im, given, gpath) < 0)
-                return buf_release(&b), -1;
-            size_t k;
-            const json_t *g;
-            json_array_foreach(given, k, g) {
-                if (!json_is_string(g) || !*json_string_value(g)) {
-                    buf_release(&b);
-                    path_join(gpath, item, "given[%zu]", k);
-                    return refuse(im, ERR_INPUT, "invalid", gpath,
-                                  "must be a non-empty string");
-                }
-                buf_printf(&b, "%s%s", b.len ? " " : "",
-                           json_string_value(g));
+        const json_t *given;
+        if (json_read_member(&im->r, first, item, "given", JSON_KIND_ARRAY,
+                             JSON_NONEMPTY, &given) < 0)
+            return refuse_read(im);
+        size_t k;
+        const json_t *g;
+        json_array_foreach(given, k, g) {
+            if (!json_is_string(g) || !*json_string_value(g)) {
+                char gpath[PATH_LEN];
+                buf_release(&b);
+                path_join(gpath, item, "given[%zu]", k);
+                return refuse(im, ERR_INPUT, "invalid", gpath,
+                              "must be a non-empty string");
             }
+            buf_printf(&b, "%s%s", b.len ? " " : "", json_string_value(g));
         }
         if (family)
             buf_printf(&b, "%s%s", b.len ? " " : "", family);
@@ -266,23 +267,13 @@ static int read_telecom(struct import *im, const json_t *res,
     static const char *const keys[] = {"system", "value", "use", "rank",
                                        NULL};
     *phone = *email = NULL;
-    const json_t *telecom = json_object_get(res, "telecom");
-    if (!telecom)
-        return 0;
-    char path[PATH_LEN];
-    path_join(path, base, "telecom");
-    if (need_array(im, telecom, path) < 0)
-        return -1;
-    size_t i;
-    const json_t *t;
-    json_array_foreach(telecom, i, t) {
-        path_join(path, base, "telecom[%zu]", i);
-        const char *system, *value;
-        if (need_object(im, t, path) < 0 ||
-            check_keys(im, t, path, keys) < 0 ||
-            get_string(im, t, "system", path, 1, &system) < 0 ||
-            get_string(im, t, "value", path, 1, &value) < 0)
-            return -1;
+    struct json_each it;
+    const char *system, *value;
+    int rc = json_each_begin(&im->r, &it, res, base, "telecom",
+                             JSON_NONEMPTY);
+    while (rc >= 0 && (rc = each_text_pair(im, &it, keys, "system", &system,
+                                           "value", &value)) > 0) {
+        const char *path = it.path;
         char vpath[PATH_LEN];
         path_join(vpath, path, "value");
         if (!strcmp(system, "email")) {
@@ -300,7 +291,7 @@ static int read_telecom(struct import *im, const json_t *res,
                           system);
         }
     }
-    return 0;
+    return rc < 0 ? refuse_read(im) : 0;
 }
 
 /* ---- Patient ---- */
@@ -320,11 +311,16 @@ static int read_patient(struct import *im, const json_t *res,
                                                NULL};
     char path[PATH_LEN];
     memset(p, 0, sizeof(*p));
-    if (check_keys(im, res, base, keys) < 0 ||
-        read_name(im, res, base, p->name, sizeof(p->name)) < 0 ||
-        get_string(im, res, "gender", base, 0, &p->sex) < 0 ||
-        get_string(im, res, "birthDate", base, 1, &p->birth_date) < 0 ||
-        read_telecom(im, res, base, 1, &p->phone, &p->email) < 0)
+    if (json_read_keys(&im->r, res, base, keys) < 0)
+        return refuse_read(im);
+    if (read_name(im, res, base, p->name, sizeof(p->name)) < 0)
+        return -1;
+    if (json_read_text(&im->r, res, base, "gender", TEXT_OPTIONAL, &p->sex) <
+            0 ||
+        json_read_text(&im->r, res, base, "birthDate", TEXT_REQUIRED,
+                       &p->birth_date) < 0)
+        return refuse_read(im);
+    if (read_telecom(im, res, base, 1, &p->phone, &p->email) < 0)
         return -1;
     const json_t *active = json_object_get(res, "active");
     path_join(path, base, "active");
@@ -352,38 +348,31 @@ static int read_patient(struct import *im, const json_t *res,
     if (dob < clock_today() - 130L * 366L)
         return refuse(im, ERR_INPUT, "invalid", path,
                       "'%s' is more than 130 years ago", p->birth_date);
-    const json_t *addresses = json_object_get(res, "address");
-    if (addresses) {
-        path_join(path, base, "address");
-        if (need_array(im, addresses, path) < 0)
-            return -1;
-        size_t i;
-        const json_t *a;
-        json_array_foreach(addresses, i, a) {
-            path_join(path, base, "address[%zu]", i);
-            const char *zip;
-            if (need_object(im, a, path) < 0 ||
-                check_keys(im, a, path, address_keys) < 0 ||
-                get_string(im, a, "postalCode", path, 0, &zip) < 0)
-                return -1;
-            char zpath[PATH_LEN];
-            path_join(zpath, path, "postalCode");
-            if (zip) {
-                size_t n = strlen(zip);
-                int ok = n == 5 || (n == 10 && zip[5] == '-');
-                for (size_t k = 0; ok && k < n; k++)
-                    ok = k == 5 ? zip[k] == '-'
-                                : (zip[k] >= '0' && zip[k] <= '9');
-                if (!ok)
-                    return refuse(im, ERR_INPUT, "invalid", zpath,
-                                  "'%.32s' is not a US ZIP code (12345 or "
-                                  "12345-6789)", zip);
-                if (!p->zip)
-                    p->zip = zip;
-            }
+    struct json_each it;
+    int rc = json_each_begin(&im->r, &it, res, base, "address",
+                             JSON_NONEMPTY);
+    while (rc >= 0 && (rc = json_each_next(&im->r, &it, address_keys)) > 0) {
+        const char *zip;
+        if (json_read_text(&im->r, it.item, it.path, "postalCode",
+                           TEXT_OPTIONAL, &zip) < 0)
+            return refuse_read(im);
+        char zpath[PATH_LEN];
+        path_join(zpath, it.path, "postalCode");
+        if (zip) {
+            size_t n = strlen(zip);
+            int ok = n == 5 || (n == 10 && zip[5] == '-');
+            for (size_t k = 0; ok && k < n; k++)
+                ok = k == 5 ? zip[k] == '-'
+                            : (zip[k] >= '0' && zip[k] <= '9');
+            if (!ok)
+                return refuse(im, ERR_INPUT, "invalid", zpath,
+                              "'%.32s' is not a US ZIP code (12345 or "
+                              "12345-6789)", zip);
+            if (!p->zip)
+                p->zip = zip;
         }
     }
-    return 0;
+    return rc < 0 ? refuse_read(im) : 0;
 }
 
 /* Reads Patient.identifier[] (system and value each) for matching. */
@@ -392,32 +381,21 @@ static int read_identifiers(struct import *im, const json_t *res,
 {
     static const char *const keys[] = {"use", "type", "system", "value",
                                        NULL};
-    const json_t *ids = json_object_get(res, "identifier");
-    if (!ids)
-        return 0;
-    char path[PATH_LEN];
-    path_join(path, base, "identifier");
-    if (need_array(im, ids, path) < 0)
-        return -1;
-    size_t i;
-    const json_t *id;
-    json_array_foreach(ids, i, id) {
-        path_join(path, base, "identifier[%zu]", i);
-        const char *system, *value;
-        if (need_object(im, id, path) < 0 ||
-            check_keys(im, id, path, keys) < 0 ||
-            get_string(im, id, "system", path, 1, &system) < 0 ||
-            get_string(im, id, "value", path, 1, &value) < 0)
-            return -1;
+    struct json_each it;
+    const char *system, *value;
+    int rc = json_each_begin(&im->r, &it, res, base, "identifier",
+                             JSON_NONEMPTY);
+    while (rc >= 0 && (rc = each_text_pair(im, &it, keys, "system", &system,
+                                           "value", &value)) > 0) {
         char vpath[PATH_LEN];
-        path_join(vpath, path, "system");
+        path_join(vpath, it.path, "system");
         if (validate_text(system, "system", 1, 200, im->e) < 0)
             return refuse_err(im, vpath);
-        path_join(vpath, path, "value");
+        path_join(vpath, it.path, "value");
         if (validate_text(value, "value", 1, 64, im->e) < 0)
             return refuse_err(im, vpath);
     }
-    return 0;
+    return rc < 0 ? refuse_read(im) : 0;
 }
 
 static int import_patient(struct import *im, struct entry *en,
@@ -477,19 +455,11 @@ static int import_patient(struct import *im, struct entry *en,
             .zip = p.zip, .phone = p.phone, .email = p.email};
         if (patient_add(im->s, im->caller, &in, &en->record_id, im->e) <
             0) {
-            static const struct {
-                const char *field, *element;
-            } map[] = {{"name", "name[0]"},     {"dob", "birthDate"},
-                       {"sex", "gender"},       {"zip", "address"},
-                       {"phone", "telecom"},    {"email", "telecom"}};
-            const char *element = "";
-            for (size_t k = 0; k < ARRAY_SIZE(map); k++)
-                if (!strcmp(map[k].field, im->e->field))
-                    element = map[k].element;
-            if (*element)
-                path_join(path, base, "%s", element);
-            else
-                snprintf(path, sizeof(path), "%s", base);
+            static const struct element_map map[] = {
+                {"name", "name[0]"}, {"dob", "birthDate"},
+                {"sex", "gender"},   {"zip", "address"},
+                {"phone", "telecom"}, {"email", "telecom"}};
+            element_path(im, path, base, map, ARRAY_SIZE(map));
             return refuse_err(im, path);
         }
         en->created = 1;
@@ -528,6 +498,8 @@ struct practitioner_in {
     size_t training_count;
 };
 
+/* One qualification (an object already, at path): a protocol training
+ * record, or credentials (a specialty for a physician). */
 static int read_qualification(struct import *im, const json_t *q,
                               const char *path, struct practitioner_in *p,
                               int physician)
@@ -538,41 +510,32 @@ static int read_qualification(struct import *im, const json_t *q,
     static const char *const coding_keys[] = {"system", "code", "display",
                                               "version", NULL};
     char sub[PATH_LEN];
-    if (need_object(im, q, path) < 0 || check_keys(im, q, path, keys) < 0)
-        return -1;
-    const json_t *code = json_object_get(q, "code");
+    const json_t *code;
+    const char *text, *protocol = NULL, *first_code = NULL;
     path_join(sub, path, "code");
-    if (!code)
-        return refuse(im, ERR_INPUT, "required", sub, "missing");
-    if (need_object(im, code, sub) < 0 ||
-        check_keys(im, code, sub, code_keys) < 0)
-        return -1;
-    const char *text, *protocol = NULL;
-    if (get_string(im, code, "text", sub, 0, &text) < 0)
-        return -1;
-    const json_t *codings = json_object_get(code, "coding");
-    const char *first_code = NULL;
-    if (codings) {
-        char cpath[PATH_LEN];
-        path_join(cpath, sub, "coding");
-        if (need_array(im, codings, cpath) < 0)
-            return -1;
-        size_t i;
-        const json_t *c;
-        json_array_foreach(codings, i, c) {
-            path_join(cpath, sub, "coding[%zu]", i);
-            const char *system, *value;
-            if (need_object(im, c, cpath) < 0 ||
-                check_keys(im, c, cpath, coding_keys) < 0 ||
-                get_string(im, c, "system", cpath, 0, &system) < 0 ||
-                get_string(im, c, "code", cpath, 1, &value) < 0)
-                return -1;
-            if (system && !strcmp(system, FHIR_SYSTEM_PROTOCOL))
-                protocol = value;
-            else if (!first_code)
-                first_code = value;
-        }
+    if (json_read_keys(&im->r, q, path, keys) < 0 ||
+        json_read_member(&im->r, q, path, "code", JSON_KIND_OBJECT,
+                         JSON_REQUIRED, &code) < 0 ||
+        json_read_keys(&im->r, code, sub, code_keys) < 0 ||
+        json_read_text(&im->r, code, sub, "text", TEXT_OPTIONAL, &text) < 0)
+        return refuse_read(im);
+    struct json_each it;
+    int rc = json_each_begin(&im->r, &it, code, sub, "coding",
+                             JSON_NONEMPTY);
+    while (rc >= 0 && (rc = json_each_next(&im->r, &it, coding_keys)) > 0) {
+        const char *system, *value;
+        if (json_read_text(&im->r, it.item, it.path, "system",
+                           TEXT_OPTIONAL, &system) < 0 ||
+            json_read_text(&im->r, it.item, it.path, "code", TEXT_REQUIRED,
+                           &value) < 0)
+            return refuse_read(im);
+        if (system && !strcmp(system, FHIR_SYSTEM_PROTOCOL))
+            protocol = value;
+        else if (!first_code)
+            first_code = value;
     }
+    if (rc < 0)
+        return refuse_read(im);
     if (protocol && !physician) {
         if (p->training_count >= ARRAY_SIZE(p->training))
             return refuse(im, ERR_INPUT, "too-costly", path,
@@ -589,50 +552,46 @@ static int read_qualification(struct import *im, const json_t *q,
             return refuse(im, ERR_INPUT, "required", sub,
                           "a training record needs period.start (the date "
                           "completed)");
-        if (need_object(im, period, sub) < 0 ||
-            check_keys(im, period, sub, period_keys) < 0 ||
-            get_string(im, period, "start", sub, 1, &t->completed) < 0)
-            return -1;
-        const json_t *issuer = json_object_get(q, "issuer");
-        if (issuer) {
-            static const char *const issuer_keys[] = {"display", NULL};
-            path_join(sub, path, "issuer");
-            if (need_object(im, issuer, sub) < 0 ||
-                check_keys(im, issuer, sub, issuer_keys) < 0 ||
-                get_string(im, issuer, "display", sub, 1, &t->provider) < 0)
-                return -1;
-        }
-        const json_t *exts = json_object_get(q, "extension");
+        if (json_read_object(&im->r, period, sub) < 0 ||
+            json_read_keys(&im->r, period, sub, period_keys) < 0 ||
+            json_read_text(&im->r, period, sub, "start", TEXT_REQUIRED,
+                           &t->completed) < 0)
+            return refuse_read(im);
+        static const char *const issuer_keys[] = {"display", NULL};
+        const json_t *issuer;
+        path_join(sub, path, "issuer");
+        if (json_read_member(&im->r, q, path, "issuer", JSON_KIND_OBJECT, 0,
+                             &issuer) < 0 ||
+            (issuer &&
+             (json_read_keys(&im->r, issuer, sub, issuer_keys) < 0 ||
+              json_read_text(&im->r, issuer, sub, "display", TEXT_REQUIRED,
+                             &t->provider) < 0)))
+            return refuse_read(im);
+        static const char *const ext_keys[] = {"url", "valueDecimal", NULL};
         path_join(sub, path, "extension");
-        if (!exts)
+        if (!json_object_get(q, "extension"))
             return refuse(im, ERR_INPUT, "required", sub,
                           "a training record needs the training-hours "
                           "extension (%s)", FHIR_EXT_TRAINING_HOURS);
-        if (need_array(im, exts, sub) < 0)
-            return -1;
-        size_t i;
-        const json_t *x;
-        json_array_foreach(exts, i, x) {
-            static const char *const ext_keys[] = {"url", "valueDecimal",
-                                                   NULL};
+        rc = json_each_begin(&im->r, &it, q, path, "extension",
+                             JSON_NONEMPTY);
+        while (rc >= 0 && (rc = json_each_next(&im->r, &it, ext_keys)) > 0) {
             const char *url;
-            path_join(sub, path, "extension[%zu]", i);
-            if (need_object(im, x, sub) < 0 ||
-                check_keys(im, x, sub, ext_keys) < 0 ||
-                get_string(im, x, "url", sub, 1, &url) < 0)
-                return -1;
+            if (json_read_text(&im->r, it.item, it.path, "url",
+                               TEXT_REQUIRED, &url) < 0)
+                return refuse_read(im);
             if (strcmp(url, FHIR_EXT_TRAINING_HOURS))
-                return refuse(im, ERR_INPUT, "not-supported", sub,
+                return refuse(im, ERR_INPUT, "not-supported", it.path,
                               "extension '%.120s' is not one Touchstone "
                               "imports", url);
-            const json_t *v = json_object_get(x, "valueDecimal");
-            path_join(sub, path, "extension[%zu].valueDecimal", i);
+            const json_t *v = json_object_get(it.item, "valueDecimal");
+            path_join(sub, it.path, "valueDecimal");
             if (!json_is_number(v))
                 return refuse(im, ERR_INPUT, "invalid", sub,
                               "the hours must be a number");
             t->hours = json_number_value(v);
         }
-        return 0;
+        return rc < 0 ? refuse_read(im) : 0;
     }
     if (json_object_get(q, "extension")) {
         path_join(sub, path, "extension");
@@ -670,8 +629,9 @@ static int read_practitioner(struct import *im, const json_t *res,
                                           NULL};
     char path[PATH_LEN];
     memset(p, 0, sizeof(*p));
-    if (check_keys(im, res, base, keys) < 0 ||
-        read_name(im, res, base, p->name, sizeof(p->name)) < 0 ||
+    if (json_read_keys(&im->r, res, base, keys) < 0)
+        return refuse_read(im);
+    if (read_name(im, res, base, p->name, sizeof(p->name)) < 0 ||
         read_telecom(im, res, base, 0, &p->phone, &p->email) < 0)
         return -1;
     if (physician && p->email) {
@@ -684,55 +644,40 @@ static int read_practitioner(struct import *im, const json_t *res,
     if (active && !json_is_boolean(active))
         return refuse(im, ERR_INPUT, "invalid", path,
                       "must be true or false");
-    const json_t *ids = json_object_get(res, "identifier");
-    if (ids) {
-        path_join(path, base, "identifier");
-        if (need_array(im, ids, path) < 0)
-            return -1;
-        size_t i;
-        const json_t *id;
-        json_array_foreach(ids, i, id) {
-            const char *system, *value;
-            path_join(path, base, "identifier[%zu]", i);
-            if (need_object(im, id, path) < 0 ||
-                check_keys(im, id, path, id_keys) < 0 ||
-                get_string(im, id, "system", path, 1, &system) < 0 ||
-                get_string(im, id, "value", path, 1, &value) < 0)
-                return -1;
-            char vpath[PATH_LEN];
-            path_join(vpath, path, "value");
-            if (!strcmp(system, FHIR_SID_NPI)) {
-                if (validate_npi(value, "npi", im->e) < 0)
-                    return refuse_err(im, vpath);
-                p->npi = value;
-            } else if (!strcmp(system, FHIR_SID_LICENSE) && !physician) {
-                if (validate_text(value, "license", 1, RECORD_CODE_MAX,
-                                  im->e) < 0)
-                    return refuse_err(im, vpath);
-                p->license = value;
-            } else {
-                path_join(vpath, path, "system");
-                return refuse(im, ERR_INPUT, "not-supported", vpath,
-                              "identifiers of system '%.120s' are not kept "
-                              "for a %s", system,
-                              physician ? "referring physician"
-                                        : "practitioner");
-            }
+    struct json_each it;
+    const char *system, *value;
+    int rc = json_each_begin(&im->r, &it, res, base, "identifier",
+                             JSON_NONEMPTY);
+    while (rc >= 0 && (rc = each_text_pair(im, &it, id_keys, "system",
+                                           &system, "value", &value)) > 0) {
+        char vpath[PATH_LEN];
+        path_join(vpath, it.path, "value");
+        if (!strcmp(system, FHIR_SID_NPI)) {
+            if (validate_npi(value, "npi", im->e) < 0)
+                return refuse_err(im, vpath);
+            p->npi = value;
+        } else if (!strcmp(system, FHIR_SID_LICENSE) && !physician) {
+            if (validate_text(value, "license", 1, RECORD_CODE_MAX, im->e) <
+                0)
+                return refuse_err(im, vpath);
+            p->license = value;
+        } else {
+            path_join(vpath, it.path, "system");
+            return refuse(im, ERR_INPUT, "not-supported", vpath,
+                          "identifiers of system '%.120s' are not kept for "
+                          "a %s", system,
+                          physician ? "referring physician"
+                                    : "practitioner");
         }
     }
-    const json_t *quals = json_object_get(res, "qualification");
-    if (quals) {
-        path_join(path, base, "qualification");
-        if (need_array(im, quals, path) < 0)
+    if (rc >= 0)
+        rc = json_each_begin(&im->r, &it, res, base, "qualification",
+                             JSON_NONEMPTY);
+    while (rc >= 0 && (rc = json_each_next(&im->r, &it, NULL)) > 0)
+        if (read_qualification(im, it.item, it.path, p, physician) < 0)
             return -1;
-        size_t i;
-        const json_t *q;
-        json_array_foreach(quals, i, q) {
-            path_join(path, base, "qualification[%zu]", i);
-            if (read_qualification(im, q, path, p, physician) < 0)
-                return -1;
-        }
-    }
+    if (rc < 0)
+        return refuse_read(im);
     if (physician && !p->specialty[0])
         snprintf(p->specialty, sizeof(p->specialty), "not stated");
     return 0;
@@ -818,20 +763,12 @@ static int import_therapist(struct import *im, struct entry *en,
             int64_t tid;
             rc = training_add(im->s, im->caller, &in, &tid, im->e);
             if (rc < 0) {
-                static const struct {
-                    const char *field, *element;
-                } map[] = {{"protocol", "code"},
-                           {"hours", "extension"},
-                           {"completed", "period.start"},
-                           {"provider", "issuer.display"}};
-                const char *element = "";
-                for (size_t k = 0; k < ARRAY_SIZE(map); k++)
-                    if (!strcmp(map[k].field, im->e->field))
-                        element = map[k].element;
-                if (*element)
-                    path_join(path, t->path, "%s", element);
-                else
-                    snprintf(path, sizeof(path), "%s", t->path);
+                static const struct element_map map[] = {
+                    {"protocol", "code"},
+                    {"hours", "extension"},
+                    {"completed", "period.start"},
+                    {"provider", "issuer.display"}};
+                element_path(im, path, t->path, map, ARRAY_SIZE(map));
                 if (im->e->code == ERR_AUTH)
                     refuse(im, ERR_AUTH, "forbidden", path, "%s",
                            im->e->message);
@@ -890,38 +827,34 @@ static int read_concept_codes(struct import *im, const json_t *concept,
     static const char *const keys[] = {"coding", "text", NULL};
     static const char *const coding_keys[] = {"system", "code", "display",
                                               "version", NULL};
-    if (need_object(im, concept, path) < 0 ||
-        check_keys(im, concept, path, keys) < 0 ||
-        get_string(im, concept, "text", path, 0, text) < 0)
-        return -1;
-    const json_t *codings = json_object_get(concept, "coding");
-    if (!codings)
-        return 0;
-    char cpath[PATH_LEN];
-    path_join(cpath, path, "coding");
-    if (need_array(im, codings, cpath) < 0)
-        return -1;
-    size_t i;
-    const json_t *k;
-    json_array_foreach(codings, i, k) {
+    struct json_each it;
+    if (json_read_object(&im->r, concept, path) < 0 ||
+        json_read_keys(&im->r, concept, path, keys) < 0 ||
+        json_read_text(&im->r, concept, path, "text", TEXT_OPTIONAL, text) <
+            0 ||
+        json_each_begin(&im->r, &it, concept, path, "coding",
+                        JSON_NONEMPTY) < 0)
+        return refuse_read(im);
+    int rc;
+    while ((rc = json_each_next(&im->r, &it, coding_keys)) > 0) {
         const char *system, *code, *display;
-        path_join(cpath, path, "coding[%zu]", i);
-        if (need_object(im, k, cpath) < 0 ||
-            check_keys(im, k, cpath, coding_keys) < 0 ||
-            get_string(im, k, "system", cpath, 0, &system) < 0 ||
-            get_string(im, k, "code", cpath, 0, &code) < 0 ||
-            get_string(im, k, "display", cpath, 0, &display) < 0)
-            return -1;
+        if (json_read_text(&im->r, it.item, it.path, "system",
+                           TEXT_OPTIONAL, &system) < 0 ||
+            json_read_text(&im->r, it.item, it.path, "code", TEXT_OPTIONAL,
+                           &code) < 0 ||
+            json_read_text(&im->r, it.item, it.path, "display",
+                           TEXT_OPTIONAL, &display) < 0)
+            return refuse_read(im);
         if (system && code && !strcmp(system, FHIR_SYSTEM_ICD10CM)) {
             char code_path[PATH_LEN];
-            path_join(code_path, cpath, "code");
+            path_join(code_path, it.path, "code");
             if (add_code(im, c, code, code_path) < 0)
                 return -1;
             if (!*text && display)
                 *text = display;
         }
     }
-    return 0;
+    return rc < 0 ? refuse_read(im) : 0;
 }
 
 static int read_condition(struct import *im, const struct entry *en,
@@ -933,12 +866,12 @@ static int read_condition(struct import *im, const struct entry *en,
         "verificationStatus", "category", "code", "subject",
         "onsetDateTime", "recordedDate", NULL};
     char path[PATH_LEN];
-    if (check_keys(im, en->resource, base, keys) < 0)
-        return -1;
-    const json_t *code = json_object_get(en->resource, "code");
+    const json_t *code;
     path_join(path, base, "code");
-    if (!code)
-        return refuse(im, ERR_INPUT, "required", path, "missing");
+    if (json_read_keys(&im->r, en->resource, base, keys) < 0 ||
+        json_read_member(&im->r, en->resource, base, "code",
+                         JSON_KIND_OBJECT, JSON_REQUIRED, &code) < 0)
+        return refuse_read(im);
     if (read_concept_codes(im, code, path, c, text) < 0)
         return -1;
     const json_t *codings = json_object_get(code, "coding");
@@ -1004,30 +937,21 @@ static int requester_of(struct import *im, const json_t *res,
 static int check_contained(struct import *im, const json_t *res,
                            const char *base)
 {
-    const json_t *contained = json_object_get(res, "contained");
-    if (!contained)
-        return 0;
-    char path[PATH_LEN];
-    path_join(path, base, "contained");
-    if (need_array(im, contained, path) < 0)
-        return -1;
-    size_t i;
-    const json_t *r;
-    json_array_foreach(contained, i, r) {
-        path_join(path, base, "contained[%zu]", i);
-        const char *type, *id;
-        if (need_object(im, r, path) < 0 ||
-            get_string(im, r, "resourceType", path, 1, &type) < 0 ||
-            get_string(im, r, "id", path, 1, &id) < 0)
-            return -1;
+    struct json_each it;
+    const char *type, *id;
+    int rc = json_each_begin(&im->r, &it, res, base, "contained",
+                             JSON_NONEMPTY);
+    while (rc >= 0 && (rc = each_text_pair(im, &it, NULL, "resourceType",
+                                           &type, "id", &id)) > 0) {
         if (strcmp(type, "Practitioner")) {
-            path_join(path, base, "contained[%zu].resourceType", i);
+            char path[PATH_LEN];
+            path_join(path, it.path, "resourceType");
             return refuse(im, ERR_INPUT, "not-supported", path,
                           "only a Practitioner (the requester) may be "
                           "contained");
         }
     }
-    return 0;
+    return rc < 0 ? refuse_read(im) : 0;
 }
 
 /* The patient a ServiceRequest's subject names. */
@@ -1077,12 +1001,17 @@ static int import_referral(struct import *im, struct entry *en,
     const json_t *res = en->resource;
     char path[PATH_LEN];
     const char *status, *intent, *authored;
-    if (check_keys(im, res, base, keys) < 0 ||
-        check_contained(im, res, base) < 0 ||
-        get_string(im, res, "status", base, 1, &status) < 0 ||
-        get_string(im, res, "intent", base, 1, &intent) < 0 ||
-        get_string(im, res, "authoredOn", base, 1, &authored) < 0)
+    if (json_read_keys(&im->r, res, base, keys) < 0)
+        return refuse_read(im);
+    if (check_contained(im, res, base) < 0)
         return -1;
+    if (json_read_text(&im->r, res, base, "status", TEXT_REQUIRED, &status) <
+            0 ||
+        json_read_text(&im->r, res, base, "intent", TEXT_REQUIRED, &intent) <
+            0 ||
+        json_read_text(&im->r, res, base, "authoredOn", TEXT_REQUIRED,
+                       &authored) < 0)
+        return refuse_read(im);
     path_join(path, base, "status");
     if (strcmp(status, "active") && strcmp(status, "on-hold") &&
         strcmp(status, "completed"))
@@ -1115,47 +1044,34 @@ static int import_referral(struct import *im, struct entry *en,
 
     struct codes codes = {0};
     const char *reason = NULL;
-    const json_t *reasons = json_object_get(res, "reasonCode");
-    if (reasons) {
-        path_join(path, base, "reasonCode");
-        if (need_array(im, reasons, path) < 0)
+    struct json_each it;
+    if (json_each_begin(&im->r, &it, res, base, "reasonCode",
+                        JSON_NONEMPTY) < 0)
+        return refuse_read(im);
+    while (json_each_element(&it)) {
+        const char *text;
+        if (read_concept_codes(im, it.item, it.path, &codes, &text) < 0)
             return -1;
-        size_t i;
-        const json_t *r;
-        json_array_foreach(reasons, i, r) {
-            const char *text;
-            path_join(path, base, "reasonCode[%zu]", i);
-            if (read_concept_codes(im, r, path, &codes, &text) < 0)
-                return -1;
-            if (!reason)
-                reason = text;
-        }
+        if (!reason)
+            reason = text;
     }
-    const json_t *refs = json_object_get(res, "reasonReference");
-    if (refs) {
-        path_join(path, base, "reasonReference");
-        if (need_array(im, refs, path) < 0)
+    if (json_each_begin(&im->r, &it, res, base, "reasonReference",
+                        JSON_NONEMPTY) < 0)
+        return refuse_read(im);
+    while (json_each_element(&it)) {
+        const char *text, *ctext = NULL;
+        if (reference_text(im, it.item, it.path, &text) < 0)
             return -1;
-        size_t i;
-        const json_t *r;
-        json_array_foreach(refs, i, r) {
-            const char *text, *ctext = NULL;
-            path_join(path, base, "reasonReference[%zu]", i);
-            if (reference_text(im, r, path, &text) < 0)
-                return -1;
-            long k = resolve(im, text);
-            if (k < 0 || strcmp(im->entries[k].type, "Condition"))
-                return refuse(im, ERR_INPUT, "not-found", path,
-                              "'%.100s' is not a Condition of the bundle",
-                              text);
-            char cbase[PATH_LEN];
-            snprintf(cbase, sizeof(cbase), "Bundle.entry[%ld].resource", k);
-            if (read_condition(im, &im->entries[k], cbase, &codes, &ctext) <
-                0)
-                return -1;
-            if (!reason)
-                reason = ctext;
-        }
+        long k = resolve(im, text);
+        if (k < 0 || strcmp(im->entries[k].type, "Condition"))
+            return refuse(im, ERR_INPUT, "not-found", it.path,
+                          "'%.100s' is not a Condition of the bundle", text);
+        char cbase[PATH_LEN];
+        snprintf(cbase, sizeof(cbase), "Bundle.entry[%ld].resource", k);
+        if (read_condition(im, &im->entries[k], cbase, &codes, &ctext) < 0)
+            return -1;
+        if (!reason)
+            reason = ctext;
     }
     if (codes.count == 0) {
         path_join(path, base, "reasonCode");
@@ -1164,20 +1080,16 @@ static int import_referral(struct import *im, struct entry *en,
                       "%s) in reasonCode or a reasonReference Condition",
                       FHIR_SYSTEM_ICD10CM);
     }
-    const json_t *notes = json_object_get(res, "note");
-    if (notes) {
-        static const char *const note_keys[] = {"text", "time", NULL};
-        path_join(path, base, "note");
-        if (need_array(im, notes, path) < 0)
-            return -1;
-        path_join(path, base, "note[0]");
-        const json_t *n0 = json_array_get(notes, 0);
-        const char *text;
-        if (need_object(im, n0, path) < 0 ||
-            check_keys(im, n0, path, note_keys) < 0 ||
-            get_string(im, n0, "text", path, 1, &text) < 0)
-            return -1;
-        if (json_array_size(notes) > 1) {
+    static const char *const note_keys[] = {"text", "time", NULL};
+    const char *text;
+    int rc;
+    if (json_each_begin(&im->r, &it, res, base, "note", JSON_NONEMPTY) < 0 ||
+        (rc = json_each_next(&im->r, &it, note_keys)) < 0 ||
+        (rc > 0 && json_read_text(&im->r, it.item, it.path, "text",
+                                  TEXT_REQUIRED, &text) < 0))
+        return refuse_read(im);
+    if (rc > 0) {
+        if (json_array_size(it.array) > 1) {
             path_join(path, base, "note[1]");
             return refuse(im, ERR_INPUT, "not-supported", path,
                           "a referral keeps one reason: give one note");
@@ -1235,23 +1147,15 @@ static int import_referral(struct import *im, struct entry *en,
         im->result->referrals_matched++;
         return 0;
     }
-    int rc = referral_add(im->s, im->caller, &in, &en->record_id, im->e);
+    rc = referral_add(im->s, im->caller, &in, &en->record_id, im->e);
     free(doc);
     if (rc < 0) {
-        static const struct {
-            const char *field, *element;
-        } map[] = {{"patient", "subject"},    {"physician", "requester"},
-                   {"specialty", "requester"}, {"npi", "requester"},
-                   {"reason", "note"},         {"icd10", "reasonCode"},
-                   {"date", "authoredOn"}};
-        const char *element = "";
-        for (size_t k = 0; k < ARRAY_SIZE(map); k++)
-            if (!strcmp(map[k].field, im->e->field))
-                element = map[k].element;
-        if (*element)
-            path_join(path, base, "%s", element);
-        else
-            snprintf(path, sizeof(path), "%s", base);
+        static const struct element_map map[] = {
+            {"patient", "subject"},     {"physician", "requester"},
+            {"specialty", "requester"}, {"npi", "requester"},
+            {"reason", "note"},         {"icd10", "reasonCode"},
+            {"date", "authoredOn"}};
+        element_path(im, path, base, map, ARRAY_SIZE(map));
         return refuse_err(im, path);
     }
     en->created = 1;
@@ -1272,35 +1176,34 @@ static int read_entries(struct import *im, const json_t *bundle,
                                              "request", NULL};
     static const char *const request_keys[] = {"method", "url",
                                                "ifNoneExist", NULL};
-    if (check_keys(im, bundle, "Bundle", bundle_keys) < 0)
-        return -1;
-    const json_t *entries = json_object_get(bundle, "entry");
-    if (!entries)
+    if (json_read_keys(&im->r, bundle, "Bundle", bundle_keys) < 0)
+        return refuse_read(im);
+    if (!json_object_get(bundle, "entry"))
         return refuse(im, ERR_INPUT, "required", "Bundle.entry",
                       "missing: nothing to import");
-    if (need_array(im, entries, "Bundle.entry") < 0)
-        return -1;
-    im->count = json_array_size(entries);
+    struct json_each it;
+    if (json_each_begin(&im->r, &it, bundle, "Bundle", "entry",
+                        JSON_NONEMPTY) < 0)
+        return refuse_read(im);
+    im->count = json_array_size(it.array);
     im->entries = xcalloc(im->count, sizeof(*im->entries));
-    size_t i;
-    const json_t *en;
-    char path[PATH_LEN], sub[PATH_LEN];
-    json_array_foreach(entries, i, en) {
-        struct entry *x = &im->entries[i];
-        snprintf(path, sizeof(path), "Bundle.entry[%zu]", i);
-        if (need_object(im, en, path) < 0 ||
-            check_keys(im, en, path, entry_keys) < 0 ||
-            get_string(im, en, "fullUrl", path, 0, &x->full_url) < 0)
-            return -1;
-        x->resource = json_object_get(en, "resource");
+    char sub[PATH_LEN];
+    int rc;
+    while ((rc = json_each_next(&im->r, &it, entry_keys)) > 0) {
+        struct entry *x = &im->entries[it.index];
+        const json_t *en = it.item;
+        const char *path = it.path;
+        size_t i = it.index;
         path_join(sub, path, "resource");
-        if (!x->resource)
-            return refuse(im, ERR_INPUT, "required", sub, "missing");
-        if (need_object(im, x->resource, sub) < 0 ||
-            get_string(im, x->resource, "resourceType", sub, 1, &x->type) <
-                0 ||
-            get_string(im, x->resource, "id", sub, 0, &x->id) < 0)
-            return -1;
+        if (json_read_text(&im->r, en, path, "fullUrl", TEXT_OPTIONAL,
+                           &x->full_url) < 0 ||
+            json_read_member(&im->r, en, path, "resource", JSON_KIND_OBJECT,
+                             JSON_REQUIRED, &x->resource) < 0 ||
+            json_read_text(&im->r, x->resource, sub, "resourceType",
+                           TEXT_REQUIRED, &x->type) < 0 ||
+            json_read_text(&im->r, x->resource, sub, "id", TEXT_OPTIONAL,
+                           &x->id) < 0)
+            return refuse_read(im);
         path_join(sub, path, "resource.resourceType");
         if (strcmp(x->type, "Patient") && strcmp(x->type, "Practitioner") &&
             strcmp(x->type, "ServiceRequest") &&
@@ -1316,12 +1219,15 @@ static int read_entries(struct import *im, const json_t *bundle,
                           "a transaction entry needs a request");
         if (req) {
             const char *method, *url, *cond;
-            if (need_object(im, req, sub) < 0 ||
-                check_keys(im, req, sub, request_keys) < 0 ||
-                get_string(im, req, "method", sub, 1, &method) < 0 ||
-                get_string(im, req, "url", sub, 1, &url) < 0 ||
-                get_string(im, req, "ifNoneExist", sub, 0, &cond) < 0)
-                return -1;
+            if (json_read_object(&im->r, req, sub) < 0 ||
+                json_read_keys(&im->r, req, sub, request_keys) < 0 ||
+                json_read_text(&im->r, req, sub, "method", TEXT_REQUIRED,
+                               &method) < 0 ||
+                json_read_text(&im->r, req, sub, "url", TEXT_REQUIRED,
+                               &url) < 0 ||
+                json_read_text(&im->r, req, sub, "ifNoneExist",
+                               TEXT_OPTIONAL, &cond) < 0)
+                return refuse_read(im);
             char mpath[PATH_LEN];
             path_join(mpath, sub, "method");
             if (strcmp(method, "POST"))
@@ -1344,7 +1250,7 @@ static int read_entries(struct import *im, const json_t *bundle,
                               x->full_url, k);
         }
     }
-    return 0;
+    return rc < 0 ? refuse_read(im) : 0;
 }
 
 /* Marks each entry's role from the references between them. */
@@ -1423,16 +1329,19 @@ int fhir_import_bundle(struct store *s, const struct actor *caller,
     memset(result, 0, sizeof(*result));
     if (response)
         *response = NULL;
-    struct import im = {s, caller, issue, e, result, NULL, 0};
+    struct import im = {s,    caller, issue, e, result, NULL, 0,
+                        JSON_READER_INIT(e)};
     const char *type = NULL, *rtype = NULL;
-    if (need_object(&im, bundle, "Bundle") < 0 ||
-        get_string(&im, bundle, "resourceType", "Bundle", 1, &rtype) < 0)
-        return -1;
+    if (json_read_object(&im.r, bundle, "Bundle") < 0 ||
+        json_read_text(&im.r, bundle, "Bundle", "resourceType", TEXT_REQUIRED,
+                       &rtype) < 0)
+        return refuse_read(&im);
     if (strcmp(rtype, "Bundle"))
         return refuse(&im, ERR_INPUT, "not-supported", "Bundle.resourceType",
                       "'%.64s': import takes a Bundle", rtype);
-    if (get_string(&im, bundle, "type", "Bundle", 1, &type) < 0)
-        return -1;
+    if (json_read_text(&im.r, bundle, "Bundle", "type", TEXT_REQUIRED,
+                       &type) < 0)
+        return refuse_read(&im);
     int transaction = !strcmp(type, "transaction");
     if (!transaction && strcmp(type, "collection"))
         return refuse(&im, ERR_INPUT, "not-supported", "Bundle.type",

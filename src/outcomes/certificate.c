@@ -2,6 +2,7 @@
  * and docs/certificates.md. */
 #include "outcomes/certificate.h"
 #include "core/clock.h"
+#include "core/json_read.h"
 #include "core/util.h"
 #include "record/clinic_key.h"
 #include "record/validate.h"
@@ -27,31 +28,25 @@ void certificate_new_id(char out[CERTIFICATE_ID_LEN])
 static int text_member(const json_t *obj, const char *where, const char *key,
                        const char **out, struct err *e)
 {
-    char field[64];
-    snprintf(field, sizeof(field), "%s.%s", where, key);
-    json_t *v = json_object_get(obj, key);
-    if (!v)
-        return err_set(e, ERR_INPUT, field, "missing");
-    if (!json_is_string(v))
-        return err_set(e, ERR_INPUT, field, "must be a string");
-    if (validate_text(json_string_value(v), field, 1, TEXT_MAX, e) < 0)
+    struct json_reader r = JSON_READER_INIT(e);
+    const char *text;
+    if (json_read_text(&r, obj, where, key, JSON_REQUIRED, &text) < 0 ||
+        validate_text(text, r.path, 1, TEXT_MAX, e) < 0)
         return -1;
     if (out)
-        *out = json_string_value(v);
+        *out = text;
     return 0;
 }
 
 static int object_member(const json_t *obj, const char *where,
                          const char *key, json_t **out, struct err *e)
 {
-    char field[64];
-    snprintf(field, sizeof(field), "%s.%s", where, key);
-    json_t *v = json_object_get(obj, key);
-    if (!v)
-        return err_set(e, ERR_INPUT, field, "missing");
-    if (!json_is_object(v))
-        return err_set(e, ERR_INPUT, field, "must be an object");
-    *out = v;
+    struct json_reader r = JSON_READER_INIT(e);
+    const json_t *v;
+    if (json_read_member(&r, obj, where, key, JSON_KIND_OBJECT,
+                         JSON_REQUIRED, &v) < 0)
+        return -1;
+    *out = (json_t *)v;
     return 0;
 }
 
@@ -174,22 +169,15 @@ int certificate_check_claims(const json_t *claims, struct err *e)
         return -1;
     if (json_object_size(o) == 0)
         return err_set(e, ERR_INPUT, "certificate.metrics", "is empty");
-    json_t *th = json_object_get(claims, "thresholds");
-    if (!th)
-        return err_set(e, ERR_INPUT, "certificate.thresholds", "missing");
-    if (!json_is_array(th) || json_array_size(th) == 0)
-        return err_set(e, ERR_INPUT, "certificate.thresholds",
-                       "must be a non-empty array");
-    size_t i;
-    json_t *t;
-    json_array_foreach(th, i, t) {
-        char where[64];
-        snprintf(where, sizeof(where), "certificate.thresholds[%zu]", i);
-        if (!json_is_object(t))
-            return err_set(e, ERR_INPUT, where, "must be an object");
-        if (text_member(t, where, "criterion", &s, e) < 0)
+    struct json_reader r = JSON_READER_INIT(e);
+    struct json_each it;
+    int rc = json_each_begin(&r, &it, claims, w, "thresholds",
+                             JSON_REQUIRED | JSON_NONEMPTY);
+    while (rc >= 0 && (rc = json_each_next(&r, &it, NULL)) > 0) {
+        const char *where = it.path;
+        if (text_member(it.item, where, "criterion", &s, e) < 0)
             return -1;
-        json_t *met = json_object_get(t, "met");
+        json_t *met = json_object_get(it.item, "met");
         if (!json_is_boolean(met))
             return err_set(e, ERR_INPUT, where, "'met' must be true or false");
         if (!json_is_true(met))
@@ -197,6 +185,8 @@ int certificate_check_claims(const json_t *claims, struct err *e)
                            "criterion '%.64s' is not met: a certificate "
                            "states only criteria met", s);
     }
+    if (rc < 0)
+        return -1;
     if (object_member(claims, w, "data_window", &o, e) < 0)
         return -1;
     const char *from, *to;
@@ -288,16 +278,10 @@ out:
 static int only_members(const json_t *obj, const char *where,
                         const char *const *allowed, struct err *e)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)obj, key, v) {
-        int ok = 0;
-        for (const char *const *a = allowed; *a; a++)
-            ok |= !strcmp(*a, key);
-        if (!ok)
-            return err_set(e, ERR_INPUT, where, "unexpected member '%.64s'",
-                           key);
-    }
+    const char *key = json_unknown_key(obj, allowed);
+    if (key)
+        return err_set(e, ERR_INPUT, where, "unexpected member '%.64s'",
+                       key);
     return 0;
 }
 
@@ -306,8 +290,10 @@ static int read_signature(const json_t *sig, unsigned char pk[32],
                           unsigned char value[64], struct err *e)
 {
     static const char *const allowed[] = {"alg", "public_key", "value", NULL};
-    if (!json_is_object(sig))
-        return err_set(e, ERR_INPUT, "signature", "must be an object");
+    struct json_reader r = JSON_READER_INIT(e);
+    const char *text;
+    if (json_read_object(&r, sig, "signature") < 0)
+        return -1;
     json_t *alg = json_object_get(sig, "alg");
     if (!alg)
         return err_set(e, ERR_INPUT, "signature.alg", "missing");
@@ -319,24 +305,15 @@ static int read_signature(const json_t *sig, unsigned char pk[32],
                        CERTIFICATE_ALG);
     if (only_members(sig, "signature", allowed, e) < 0)
         return -1;
-    json_t *k = json_object_get(sig, "public_key");
-    if (!k)
-        return err_set(e, ERR_INPUT, "signature.public_key", "missing");
-    if (!json_is_string(k))
-        return err_set(e, ERR_INPUT, "signature.public_key",
-                       "must be a string");
-    if (clinic_key_base64_decode(json_string_value(k), pk,
-                                 SIGNING_PUBLIC_BYTES, "signature.public_key",
-                                 e) < 0)
+    if (json_read_text(&r, sig, "signature", "public_key", JSON_REQUIRED,
+                       &text) < 0 ||
+        clinic_key_base64_decode(text, pk, SIGNING_PUBLIC_BYTES,
+                                 "signature.public_key", e) < 0 ||
+        json_read_text(&r, sig, "signature", "value", JSON_REQUIRED, &text) <
+            0)
         return -1;
-    json_t *v = json_object_get(sig, "value");
-    if (!v)
-        return err_set(e, ERR_INPUT, "signature.value", "missing");
-    if (!json_is_string(v))
-        return err_set(e, ERR_INPUT, "signature.value", "must be a string");
-    return clinic_key_base64_decode(json_string_value(v), value,
-                                    SIGNING_SIGNATURE_BYTES, "signature.value",
-                                    e);
+    return clinic_key_base64_decode(text, value, SIGNING_SIGNATURE_BYTES,
+                                    "signature.value", e);
 }
 
 /* 1 when needle (n bytes) occurs in haystack (h bytes). */

@@ -118,32 +118,6 @@ int web_token_equal(const char *a, const char *b)
     return sodium_memcmp(a, b, n) == 0;
 }
 
-static const char *type_name(enum api_type t)
-{
-    switch (t) {
-    case API_STRING: return "a string";
-    case API_INT: return "a whole number";
-    case API_NUMBER: return "a number";
-    case API_BOOL: return "true or false";
-    case API_ARRAY: return "an array";
-    case API_OBJECT: return "an object";
-    }
-    return "a value";
-}
-
-static int type_fits(enum api_type t, json_t *v)
-{
-    switch (t) {
-    case API_STRING: return json_is_string(v);
-    case API_INT: return json_is_integer(v);
-    case API_NUMBER: return json_is_number(v);
-    case API_BOOL: return json_is_boolean(v);
-    case API_ARRAY: return json_is_array(v);
-    case API_OBJECT: return json_is_object(v);
-    }
-    return 0;
-}
-
 int api_fields(struct web_ctx *w, json_t *obj, const struct api_field *fields)
 {
     if (!json_is_object(obj))
@@ -157,9 +131,10 @@ int api_fields(struct web_ctx *w, json_t *obj, const struct api_field *fields)
             f++;
         if (!f->name)
             return web_error(w, 422, "invalid", key, "unknown field");
-        if (!json_is_null(v) && !type_fits(f->type, v))
+        enum json_kind kind = (enum json_kind)f->type;
+        if (!json_is_null(v) && !json_kind_fits(kind, v))
             return web_error(w, 422, "invalid", key, "must be %s",
-                             type_name(f->type));
+                             json_kind_name(kind));
     }
     for (const struct api_field *f = fields; f->name; f++) {
         v = json_object_get(obj, f->name);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/json_read.h"
 #include "record/actor.h"
 #include "record/websession.h"
 #include "web/html.h"
@@ -87,14 +88,16 @@ int web_token_equal(const char *a, const char *b);
  * API_STRING const char ** (owned by obj), API_INT int64_t *, API_NUMBER
  * double *, API_BOOL int *, API_ARRAY and API_OBJECT json_t ** (borrowed).
  * Absent or null optional fields leave *out untouched and *present 0.
+ * The types are json_read's kinds (core/json_read.h), named as it names
+ * them ("must be a whole number").
  */
 enum api_type {
-    API_STRING,
-    API_INT,
-    API_NUMBER,
-    API_BOOL,
-    API_ARRAY,
-    API_OBJECT,
+    API_STRING = JSON_KIND_TEXT,
+    API_INT = JSON_KIND_INTEGER,
+    API_NUMBER = JSON_KIND_NUMBER,
+    API_BOOL = JSON_KIND_BOOLEAN,
+    API_ARRAY = JSON_KIND_ARRAY,
+    API_OBJECT = JSON_KIND_OBJECT,
 };
 
 struct api_field {
