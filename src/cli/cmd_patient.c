@@ -36,6 +36,23 @@ static int patient_add_cmd(struct cli *c, int argc, const char **argv)
     return cli_print_id(c, id);
 }
 
+static json_t *patient_json(const void *p)
+{
+    return patient_to_json(p);
+}
+
+static void patient_header(void)
+{
+    printf("%-6s %-36s %-10s %s\n", "ID", "NAME", "DOB", "SEX");
+}
+
+static void patient_row(const void *item)
+{
+    const struct patient *p = item;
+    printf("%-6lld %-36s %-10s %s\n", (long long)p->id, p->name,
+           p->birth_date, p->sex);
+}
+
 static int patient_list_cmd(struct cli *c, int argc, const char **argv)
 {
     const char *search = NULL;
@@ -44,47 +61,34 @@ static int patient_list_cmd(struct cli *c, int argc, const char **argv)
          "only names containing TEXT (any case)", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, "Lists patients by name.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, "Lists patients by name.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct patient_list l;
-    if (cli_open_store(c, &e) < 0 ||
-        patient_list(c->store, &actor_cli, search, &l, &e) < 0)
+    if (patient_list(c->store, &actor_cli, search, &l, &e) < 0)
         return cli_fail(c, &e);
-    if (c->json) {
-        json_t *doc = patient_list_to_json(&l);
-        patient_list_release(&l);
-        return cli_print_json(c, doc);
-    }
-    if (l.count == 0)
-        printf("no patients%s\n", search && *search ? " match" : " yet");
-    else
-        printf("%-6s %-36s %-10s %s\n", "ID", "NAME", "DOB", "SEX");
-    for (size_t i = 0; i < l.count; i++) {
-        const struct patient *p = &l.items[i];
-        printf("%-6lld %-36s %-10s %s\n", (long long)p->id, p->name,
-               p->birth_date, p->sex);
-    }
+    struct cli_list_format f = {
+        patient_json, patient_header, patient_row,
+        search && *search ? "no patients match" : "no patients yet"};
+    int rc = cli_print_list(c, &f, l.items, l.count, sizeof(*l.items));
     patient_list_release(&l);
-    return EXIT_OK;
+    return rc;
 }
 
 static int patient_show_cmd(struct cli *c, int argc, const char **argv)
 {
-    const char *id_text = NULL;
+    int64_t id = 0;
     struct opt opts[] = {
-        {"id", OPT_ARG, &id_text, "ID", "the patient's id", 1, 0},
+        {"id", OPT_ARG_ID, &id, "ID", "the patient's id", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Shows a patient with referrals and episodes of care.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Shows a patient with referrals and episodes of "
+                       "care.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    int64_t id;
     struct patient_detail d;
-    if (cli_parse_id(id_text, "id", &id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        patient_show(c->store, &actor_cli, id, &d, &e) < 0)
+    if (patient_show(c->store, &actor_cli, id, &d, &e) < 0)
         return cli_fail(c, &e);
     if (c->json) {
         json_t *doc = patient_detail_to_json(&d);

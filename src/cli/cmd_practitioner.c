@@ -32,53 +32,56 @@ static int practitioner_add_cmd(struct cli *c, int argc, const char **argv)
     return cli_print_id(c, id);
 }
 
+static json_t *practitioner_json(const void *p)
+{
+    return practitioner_to_json(p);
+}
+
+static void practitioner_header(void)
+{
+    printf("%-6s %-32s %-12s %-16s %s\n", "ID", "NAME", "CREDENTIALS",
+           "LICENSE", "ACTIVE");
+}
+
+static void practitioner_row(const void *item)
+{
+    const struct practitioner *p = item;
+    printf("%-6lld %-32s %-12s %-16s %s\n", (long long)p->id, p->name,
+           p->credentials, p->license, p->active ? "yes" : "no");
+}
+
 static int practitioner_list_cmd(struct cli *c, int argc, const char **argv)
 {
+    static const struct cli_list_format format = {
+        practitioner_json, practitioner_header, practitioner_row,
+        "no practitioners yet (add one with 'touchstone practitioner add')"};
     struct opt opts[] = {OPT_END};
-    if (cli_parse(c, argc, argv, opts,
-                  "Lists the practitioners by name.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Lists the practitioners by name.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct practitioner_list l;
-    if (cli_open_store(c, &e) < 0 ||
-        practitioner_list(c->store, &actor_cli, &l, &e) < 0)
+    if (practitioner_list(c->store, &actor_cli, &l, &e) < 0)
         return cli_fail(c, &e);
-    if (c->json) {
-        json_t *doc = practitioner_list_to_json(&l);
-        practitioner_list_release(&l);
-        return cli_print_json(c, doc);
-    }
-    if (l.count == 0)
-        printf("no practitioners yet (add one with 'touchstone practitioner "
-               "add')\n");
-    else
-        printf("%-6s %-32s %-12s %-16s %s\n", "ID", "NAME", "CREDENTIALS",
-               "LICENSE", "ACTIVE");
-    for (size_t i = 0; i < l.count; i++) {
-        const struct practitioner *p = &l.items[i];
-        printf("%-6lld %-32s %-12s %-16s %s\n", (long long)p->id, p->name,
-               p->credentials, p->license, p->active ? "yes" : "no");
-    }
+    int rc = cli_print_list(c, &format, l.items, l.count, sizeof(*l.items));
     practitioner_list_release(&l);
-    return EXIT_OK;
+    return rc;
 }
 
 static int practitioner_show_cmd(struct cli *c, int argc, const char **argv)
 {
-    const char *id_text = NULL;
+    int64_t id = 0;
     struct opt opts[] = {
-        {"id", OPT_ARG, &id_text, "ID", "the practitioner's id", 1, 0},
+        {"id", OPT_ARG_ID, &id, "ID", "the practitioner's id", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Shows a practitioner with their training records.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Shows a practitioner with their training "
+                       "records.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    int64_t id;
     struct practitioner_detail d;
-    if (cli_parse_id(id_text, "id", &id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        practitioner_show(c->store, &actor_cli, id, &d, &e) < 0)
+    if (practitioner_show(c->store, &actor_cli, id, &d, &e) < 0)
         return cli_fail(c, &e);
     if (c->json) {
         json_t *doc = practitioner_detail_to_json(&d);

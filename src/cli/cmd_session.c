@@ -1,5 +1,4 @@
 /* touchstone session: treatment sessions. */
-#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "core/util.h"
 #include "record/record_json.h"
@@ -48,36 +47,26 @@ static int session_add_cmd(struct cli *c, int argc, const char **argv)
         if (session_phase_parse(phase_texts.items[i], &phases[i], &e) < 0)
             return cli_fail(c, &e);
     int64_t id;
-    struct catalog *cat = NULL;
-    int rc = cli_parse_id(episode, "episode", &in.episode_id, &e);
-    if (rc == 0 && c->catalog_dir)
-        rc = catalog_load(c->catalog_dir, &cat, &e);
-    in.catalog = cat;
-    if (rc == 0)
-        rc = cli_open_store(c, &e);
-    if (rc == 0)
-        rc = session_add(c->store, &actor_cli, &in, &id, &e);
-    catalog_free(cat);
-    if (rc < 0)
+    if (cli_parse_id(episode, "episode", &in.episode_id, &e) < 0 ||
+        cli_catalog_override(c, &in.catalog, &e) < 0 ||
+        cli_open_store(c, &e) < 0 ||
+        session_add(c->store, &actor_cli, &in, &id, &e) < 0)
         return cli_fail(c, &e);
     return cli_print_id(c, id);
 }
 
 static int session_show_cmd(struct cli *c, int argc, const char **argv)
 {
-    const char *id_text = NULL;
+    int64_t id = 0;
     struct opt opts[] = {
-        {"id", OPT_ARG, &id_text, "ID", "the session's id", 1, 0},
+        {"id", OPT_ARG_ID, &id, "ID", "the session's id", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, "Shows a session.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, "Shows a session.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    int64_t id;
     struct session se;
-    if (cli_parse_id(id_text, "id", &id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        session_get(c->store, &actor_cli, id, "id", &se, &e) < 0)
+    if (session_get(c->store, &actor_cli, id, "id", &se, &e) < 0)
         return cli_fail(c, &e);
     if (c->json) {
         json_t *doc = session_to_json(&se);
