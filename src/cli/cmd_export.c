@@ -25,9 +25,10 @@ static const char export_summary[] =
 
 static int export_fhir_cmd(struct cli *c, int argc, const char **argv)
 {
-    const char *patient = NULL, *out = NULL;
+    const char *out = NULL;
+    int64_t id = 0;
     struct opt opts[] = {
-        {"patient", OPT_STRING, &patient, "ID", "the patient's id", 1, 0},
+        {"patient", OPT_ID, &id, "ID", "the patient's id", 1, 0},
         {"out", OPT_STRING, &out, "FILE",
          "write the Bundle to FILE (default: stdout)", 0, 0},
         OPT_END,
@@ -40,11 +41,9 @@ static int export_fhir_cmd(struct cli *c, int argc, const char **argv)
                   "docs/fhir.md maps each resource.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    int64_t id;
     json_t *bundle = NULL;
     struct fhir_options opt = {FHIR_REFS_URN, NULL, NULL};
-    if (cli_parse_id(patient, "patient", &id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
+    if (cli_open_store(c, &e) < 0 ||
         cli_catalog_override(c, &opt.catalog, &e) < 0 ||
         fhir_export_patient(c->store, &actor_cli, id, "collection", &opt,
                             &bundle, &e) < 0) {

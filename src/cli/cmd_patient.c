@@ -25,13 +25,12 @@ static int patient_add_cmd(struct cli *c, int argc, const char **argv)
          "consented to research use of de-identified data", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Registers a patient and prints the new id.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Registers a patient and prints the new id.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
-    if (cli_open_store(c, &e) < 0 ||
-        patient_add(c->store, &actor_cli, &in, &id, &e) < 0)
+    if (patient_add(c->store, &actor_cli, &in, &id, &e) < 0)
         return cli_fail(c, &e);
     return cli_print_id(c, id);
 }

@@ -21,13 +21,12 @@ static int practitioner_add_cmd(struct cli *c, int argc, const char **argv)
          "National Provider Identifier (10 digits)", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Adds a practitioner and prints the new id.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Adds a practitioner and prints the new id.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
-    if (cli_open_store(c, &e) < 0 ||
-        practitioner_add(c->store, &actor_cli, &in, &id, &e) < 0)
+    if (practitioner_add(c->store, &actor_cli, &in, &id, &e) < 0)
         return cli_fail(c, &e);
     return cli_print_id(c, id);
 }
