@@ -333,6 +333,16 @@ int cli_print_id(struct cli *c, int64_t id)
     return EXIT_OK;
 }
 
+int cli_print_item(struct cli *c, const void *item,
+                   json_t *(*to_json)(const void *item),
+                   void (*print_text)(const void *item))
+{
+    if (c->json)
+        return cli_print_json(c, to_json(item));
+    print_text(item);
+    return EXIT_OK;
+}
+
 json_t *cli_list_json(const struct cli_list_format *f, const void *items,
                       size_t count, size_t size)
 {

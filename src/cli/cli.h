@@ -128,6 +128,11 @@ int cli_error(struct cli *c, int status, const char *field, const char *fmt,
 int cli_print_json(struct cli *c, json_t *doc);
 /* Prints a new record's id: "N" or {"id": N} with --json. */
 int cli_print_id(struct cli *c, int64_t id);
+/* Prints one record: to_json(item) (a new reference) with --json, else
+ * print_text(item). Returns the exit status. */
+int cli_print_item(struct cli *c, const void *item,
+                   json_t *(*to_json)(const void *item),
+                   void (*print_text)(const void *item));
 /*
  * How cli_print_list() shows one kind of item: with --json each item
  * becomes an element of one JSON array; as text, header() comes first and

@@ -234,8 +234,14 @@ static void print_text(const char *label, const char *text)
     printf("\n");
 }
 
-static void print_episode_detail(const struct episode_detail *d)
+static json_t *episode_detail_json(const void *d)
 {
+    return episode_detail_to_json(d);
+}
+
+static void print_episode_detail(const void *item)
+{
+    const struct episode_detail *d = item;
     const struct episode *ep = &d->episode;
     printf("episode %lld: %s (patient %lld)\n", (long long)ep->id,
            ep->patient_name, (long long)ep->patient_id);
@@ -300,11 +306,7 @@ static int episode_show_cmd(struct cli *c, int argc, const char **argv)
     struct episode_detail d;
     if (episode_show(c->store, &actor_cli, id, &d, &e) < 0)
         return cli_fail(c, &e);
-    int rc = EXIT_OK;
-    if (c->json)
-        rc = cli_print_json(c, episode_detail_to_json(&d));
-    else
-        print_episode_detail(&d);
+    int rc = cli_print_item(c, &d, episode_detail_json, print_episode_detail);
     episode_detail_release(&d);
     return rc;
 }

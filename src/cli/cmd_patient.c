@@ -74,6 +74,46 @@ static int patient_list_cmd(struct cli *c, int argc, const char **argv)
     return rc;
 }
 
+static json_t *patient_detail_json(const void *d)
+{
+    return patient_detail_to_json(d);
+}
+
+static void print_patient_detail(const void *item)
+{
+    const struct patient_detail *d = item;
+    const struct patient *p = &d->patient;
+    printf("patient %lld: %s%s\n", (long long)p->id, p->name,
+           p->synthetic ? " (synthetic)" : "");
+    printf("  born       %s\n", p->birth_date);
+    printf("  sex        %s\n", p->sex);
+    if (p->zip[0])
+        printf("  zip        %s\n", p->zip);
+    if (p->phone[0])
+        printf("  phone      %s\n", p->phone);
+    if (p->email[0])
+        printf("  email      %s\n", p->email);
+    printf("  consent    treatment %s, research %s\n",
+           p->consent_treatment ? "yes" : "no",
+           p->consent_research ? "yes" : "no");
+    printf("referrals:%s\n", d->referrals.count ? "" : " none");
+    for (size_t i = 0; i < d->referrals.count; i++) {
+        const struct referral *r = &d->referrals.items[i];
+        printf("  %-5lld %s  %s (%s)  %s  %s\n", (long long)r->id,
+               r->referred_on, r->physician_name, r->physician_specialty,
+               r->icd10, r->reason);
+    }
+    printf("episodes:%s\n", d->episodes.count ? "" : " none");
+    for (size_t i = 0; i < d->episodes.count; i++) {
+        const struct episode *ep = &d->episodes.items[i];
+        printf("  %-5lld %s..%-10s %-28s %-8s %s, %d session%s\n",
+               (long long)ep->id, ep->started_on,
+               ep->ended_on[0] ? ep->ended_on : "(open)", ep->protocol_id,
+               ep->icd10, ep->practitioner_name, ep->session_count,
+               ep->session_count == 1 ? "" : "s");
+    }
+}
+
 static int patient_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
@@ -89,43 +129,9 @@ static int patient_show_cmd(struct cli *c, int argc, const char **argv)
     struct patient_detail d;
     if (patient_show(c->store, &actor_cli, id, &d, &e) < 0)
         return cli_fail(c, &e);
-    if (c->json) {
-        json_t *doc = patient_detail_to_json(&d);
-        patient_detail_release(&d);
-        return cli_print_json(c, doc);
-    }
-    const struct patient *p = &d.patient;
-    printf("patient %lld: %s%s\n", (long long)p->id, p->name,
-           p->synthetic ? " (synthetic)" : "");
-    printf("  born       %s\n", p->birth_date);
-    printf("  sex        %s\n", p->sex);
-    if (p->zip[0])
-        printf("  zip        %s\n", p->zip);
-    if (p->phone[0])
-        printf("  phone      %s\n", p->phone);
-    if (p->email[0])
-        printf("  email      %s\n", p->email);
-    printf("  consent    treatment %s, research %s\n",
-           p->consent_treatment ? "yes" : "no",
-           p->consent_research ? "yes" : "no");
-    printf("referrals:%s\n", d.referrals.count ? "" : " none");
-    for (size_t i = 0; i < d.referrals.count; i++) {
-        const struct referral *r = &d.referrals.items[i];
-        printf("  %-5lld %s  %s (%s)  %s  %s\n", (long long)r->id,
-               r->referred_on, r->physician_name, r->physician_specialty,
-               r->icd10, r->reason);
-    }
-    printf("episodes:%s\n", d.episodes.count ? "" : " none");
-    for (size_t i = 0; i < d.episodes.count; i++) {
-        const struct episode *ep = &d.episodes.items[i];
-        printf("  %-5lld %s..%-10s %-28s %-8s %s, %d session%s\n",
-               (long long)ep->id, ep->started_on,
-               ep->ended_on[0] ? ep->ended_on : "(open)", ep->protocol_id,
-               ep->icd10, ep->practitioner_name, ep->session_count,
-               ep->session_count == 1 ? "" : "s");
-    }
+    int rc = cli_print_item(c, &d, patient_detail_json, print_patient_detail);
     patient_detail_release(&d);
-    return EXIT_OK;
+    return rc;
 }
 
 int cmd_patient(struct cli *c, int argc, const char **argv)

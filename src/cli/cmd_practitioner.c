@@ -67,6 +67,35 @@ static int practitioner_list_cmd(struct cli *c, int argc, const char **argv)
     return rc;
 }
 
+static json_t *practitioner_detail_json(const void *d)
+{
+    return practitioner_detail_to_json(d);
+}
+
+static void print_practitioner_detail(const void *item)
+{
+    const struct practitioner_detail *d = item;
+    const struct practitioner *p = &d->practitioner;
+    printf("practitioner %lld: %s\n", (long long)p->id, p->name);
+    printf("  credentials  %s\n", p->credentials);
+    printf("  license      %s\n", p->license);
+    if (p->email[0])
+        printf("  email        %s\n", p->email);
+    if (p->npi[0])
+        printf("  npi          %s\n", p->npi);
+    printf("  active       %s%s\n", p->active ? "yes" : "no",
+           p->synthetic ? " (synthetic)" : "");
+    if (d->training.count == 0)
+        printf("  training     none recorded\n");
+    else
+        printf("  training:\n");
+    for (size_t i = 0; i < d->training.count; i++) {
+        const struct training *t = &d->training.items[i];
+        printf("    %-32s %6g h  %s%s%s\n", t->protocol_id, t->hours,
+               t->completed_on, t->provider[0] ? "  " : "", t->provider);
+    }
+}
+
 static int practitioner_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
@@ -82,32 +111,10 @@ static int practitioner_show_cmd(struct cli *c, int argc, const char **argv)
     struct practitioner_detail d;
     if (practitioner_show(c->store, &actor_cli, id, &d, &e) < 0)
         return cli_fail(c, &e);
-    if (c->json) {
-        json_t *doc = practitioner_detail_to_json(&d);
-        practitioner_detail_release(&d);
-        return cli_print_json(c, doc);
-    }
-    const struct practitioner *p = &d.practitioner;
-    printf("practitioner %lld: %s\n", (long long)p->id, p->name);
-    printf("  credentials  %s\n", p->credentials);
-    printf("  license      %s\n", p->license);
-    if (p->email[0])
-        printf("  email        %s\n", p->email);
-    if (p->npi[0])
-        printf("  npi          %s\n", p->npi);
-    printf("  active       %s%s\n", p->active ? "yes" : "no",
-           p->synthetic ? " (synthetic)" : "");
-    if (d.training.count == 0)
-        printf("  training     none recorded\n");
-    else
-        printf("  training:\n");
-    for (size_t i = 0; i < d.training.count; i++) {
-        const struct training *t = &d.training.items[i];
-        printf("    %-32s %6g h  %s%s%s\n", t->protocol_id, t->hours,
-               t->completed_on, t->provider[0] ? "  " : "", t->provider);
-    }
+    int rc = cli_print_item(c, &d, practitioner_detail_json,
+                            print_practitioner_detail);
     practitioner_detail_release(&d);
-    return EXIT_OK;
+    return rc;
 }
 
 int cmd_practitioner(struct cli *c, int argc, const char **argv)

@@ -36,6 +36,24 @@ static int referral_add_cmd(struct cli *c, int argc, const char **argv)
     return cli_print_id(c, id);
 }
 
+static json_t *referral_json(const void *r)
+{
+    return referral_to_json(r);
+}
+
+static void print_referral(const void *item)
+{
+    const struct referral *r = item;
+    printf("referral %lld for patient %lld\n", (long long)r->id,
+           (long long)r->patient_id);
+    printf("  date       %s\n", r->referred_on);
+    printf("  physician  %s (%s)%s%s\n", r->physician_name,
+           r->physician_specialty, r->physician_npi[0] ? ", NPI " : "",
+           r->physician_npi);
+    printf("  icd10      %s\n", r->icd10);
+    printf("  reason     %s\n", r->reason);
+}
+
 static int referral_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
@@ -49,17 +67,7 @@ static int referral_show_cmd(struct cli *c, int argc, const char **argv)
     struct referral r;
     if (referral_get(c->store, &actor_cli, id, "id", &r, &e) < 0)
         return cli_fail(c, &e);
-    if (c->json)
-        return cli_print_json(c, referral_to_json(&r));
-    printf("referral %lld for patient %lld\n", (long long)r.id,
-           (long long)r.patient_id);
-    printf("  date       %s\n", r.referred_on);
-    printf("  physician  %s (%s)%s%s\n", r.physician_name,
-           r.physician_specialty, r.physician_npi[0] ? ", NPI " : "",
-           r.physician_npi);
-    printf("  icd10      %s\n", r.icd10);
-    printf("  reason     %s\n", r.reason);
-    return EXIT_OK;
+    return cli_print_item(c, &r, referral_json, print_referral);
 }
 
 int cmd_referral(struct cli *c, int argc, const char **argv)

@@ -55,6 +55,31 @@ static int session_add_cmd(struct cli *c, int argc, const char **argv)
     return cli_print_id(c, id);
 }
 
+static json_t *session_json(const void *se)
+{
+    return session_to_json(se);
+}
+
+static void print_session(const void *item)
+{
+    const struct session *se = item;
+    printf("session %lld of episode %lld: %s, %d min\n", (long long)se->id,
+           (long long)se->episode_id, se->started_at, se->minutes);
+    for (size_t k = 0; k < se->phase_count; k++)
+        printf("  phase %zu  %-20s %d min\n", k + 1, se->phases[k].name,
+               se->phases[k].minutes);
+    for (size_t k = 0; k < se->finding_count; k++)
+        printf("  finding  %s: %s\n", se->findings[k].code,
+               se->findings[k].message);
+    const char *labels[] = {"note", "subjective", "objective", "assessment",
+                            "plan"};
+    const char *texts[] = {se->note, se->subjective, se->objective,
+                           se->assessment, se->plan};
+    for (size_t k = 0; k < ARRAY_SIZE(labels); k++)
+        if (texts[k])
+            printf("  %-11s %s\n", labels[k], texts[k]);
+}
+
 static int session_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
@@ -68,28 +93,9 @@ static int session_show_cmd(struct cli *c, int argc, const char **argv)
     struct session se;
     if (session_get(c->store, &actor_cli, id, "id", &se, &e) < 0)
         return cli_fail(c, &e);
-    if (c->json) {
-        json_t *doc = session_to_json(&se);
-        session_release(&se);
-        return cli_print_json(c, doc);
-    }
-    printf("session %lld of episode %lld: %s, %d min\n", (long long)se.id,
-           (long long)se.episode_id, se.started_at, se.minutes);
-    for (size_t k = 0; k < se.phase_count; k++)
-        printf("  phase %zu  %-20s %d min\n", k + 1, se.phases[k].name,
-               se.phases[k].minutes);
-    for (size_t k = 0; k < se.finding_count; k++)
-        printf("  finding  %s: %s\n", se.findings[k].code,
-               se.findings[k].message);
-    const char *labels[] = {"note", "subjective", "objective", "assessment",
-                            "plan"};
-    const char *texts[] = {se.note, se.subjective, se.objective,
-                           se.assessment, se.plan};
-    for (size_t k = 0; k < ARRAY_SIZE(labels); k++)
-        if (texts[k])
-            printf("  %-11s %s\n", labels[k], texts[k]);
+    int rc = cli_print_item(c, &se, session_json, print_session);
     session_release(&se);
-    return EXIT_OK;
+    return rc;
 }
 
 int cmd_session(struct cli *c, int argc, const char **argv)
