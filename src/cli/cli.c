@@ -1,12 +1,19 @@
 #include "cli/cli.h"
+#include "catalog/catalog.h"
 #include "core/number.h"
 #include "core/util.h"
 
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int is_positional(const struct opt *o)
+{
+    return o->type == OPT_ARG || o->type == OPT_ARG_ID;
+}
 
 static void print_usage(struct cli *c, const struct opt *opts,
                         const char *summary)
@@ -16,7 +23,7 @@ static void print_usage(struct cli *c, const struct opt *opts,
     for (const struct opt *o = opts; o->name; o++) {
         const char *open = o->required ? "" : "[";
         const char *close = o->required ? "" : "]";
-        if (o->type == OPT_ARG)
+        if (is_positional(o))
             buf_printf(&line, " %s%s%s", open, o->metavar, close);
         else if (o->type == OPT_FLAG)
             buf_printf(&line, " %s--%s%s", open, o->name, close);
@@ -32,7 +39,7 @@ static void print_usage(struct cli *c, const struct opt *opts,
         if (!any++)
             printf("\n");
         char left[64];
-        if (o->type == OPT_ARG)
+        if (is_positional(o))
             snprintf(left, sizeof(left), "%s", o->metavar);
         else if (o->type == OPT_FLAG)
             snprintf(left, sizeof(left), "--%s", o->name);
@@ -81,14 +88,33 @@ static int set_value(struct cli *c, struct opt *o, const char *v)
     case OPT_FLAG:
         *(int *)o->value = 1;
         return 0;
+    case OPT_ID:
+    case OPT_ARG_ID:
+        break; /* cli_parse checks ids at the end */
     }
     BUG("unknown option type");
+}
+
+/* Sets o's value from v: record ids are kept in ids[] (by o's place in
+ * the table) for the end of cli_parse. */
+static int take_value(struct cli *c, struct opt *opts, struct opt *o,
+                      const char *v, const char **ids)
+{
+    if (o->type == OPT_ID || o->type == OPT_ARG_ID) {
+        ids[o - opts] = v;
+        return 0;
+    }
+    return set_value(c, o, v);
 }
 
 int cli_parse(struct cli *c, int argc, const char **argv, struct opt *opts,
               const char *summary)
 {
+    const char *ids[64] = {NULL};
     c->exit_code = EXIT_BAD_INPUT;
+    for (const struct opt *o = opts; o->name; o++)
+        if (o - opts >= (ptrdiff_t)ARRAY_SIZE(ids))
+            BUG("too many options");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -102,7 +128,7 @@ int cli_parse(struct cli *c, int argc, const char **argv, struct opt *opts,
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
             struct opt *o = opts;
             for (; o->name; o++)
-                if (o->type != OPT_ARG && strlen(o->name) == len &&
+                if (!is_positional(o) && strlen(o->name) == len &&
                     !strncmp(o->name, name, len))
                     break;
             if (!o->name) {
@@ -132,13 +158,13 @@ int cli_parse(struct cli *c, int argc, const char **argv, struct opt *opts,
                 }
                 v = argv[++i];
             }
-            if (set_value(c, o, v) < 0)
+            if (take_value(c, opts, o, v, ids) < 0)
                 return -1;
             continue;
         }
         struct opt *o = opts;
         for (; o->name; o++)
-            if (o->type == OPT_ARG && !o->seen)
+            if (is_positional(o) && !o->seen)
                 break;
         if (!o->name) {
             cli_error(c, EXIT_BAD_INPUT, "", "unexpected argument '%.64s'",
@@ -146,7 +172,7 @@ int cli_parse(struct cli *c, int argc, const char **argv, struct opt *opts,
             return -1;
         }
         o->seen = 1;
-        set_value(c, o, a);
+        take_value(c, opts, o, a, ids);
     }
     for (struct opt *o = opts; o->name; o++)
         if (o->required && !o->seen) {
@@ -154,7 +180,28 @@ int cli_parse(struct cli *c, int argc, const char **argv, struct opt *opts,
                       "%s --help')", c->command);
             return -1;
         }
+    for (struct opt *o = opts; o->name; o++) {
+        struct err e = ERR_INIT;
+        if (ids[o - opts] &&
+            cli_parse_id(ids[o - opts], o->name, o->value, &e) < 0) {
+            cli_fail(c, &e);
+            return -1;
+        }
+    }
     c->exit_code = EXIT_OK;
+    return 0;
+}
+
+int cli_parse_open(struct cli *c, int argc, const char **argv,
+                   struct opt *opts, const char *summary)
+{
+    if (cli_parse(c, argc, argv, opts, summary) < 0)
+        return -1;
+    struct err e = ERR_INIT;
+    if (cli_open_store(c, &e) < 0) {
+        cli_fail(c, &e);
+        return -1;
+    }
     return 0;
 }
 
@@ -182,11 +229,42 @@ int cli_dispatch(struct cli *c, int argc, const char **argv,
                      "'touchstone %s --help')", argv[1], noun);
 }
 
+int cli_dispatch_forms(struct cli *c, int argc, const char **argv,
+                       const struct cli_command *verbs, const char *summary,
+                       cli_fn options_form)
+{
+    int options = argc >= 2 && !strncmp(argv[1], "--", 2) &&
+                  strcmp(argv[1], "--help");
+    if (!options)
+        return cli_dispatch(c, argc, argv, verbs, summary);
+    if (!options_form)
+        return cli_error(c, EXIT_BAD_INPUT, "", "'%.64s': name a verb "
+                         "first (see 'touchstone %s --help')", argv[1],
+                         argv[0]);
+    return options_form(c, argc, argv);
+}
+
 int cli_open_store(struct cli *c, struct err *e)
 {
     if (c->store)
         return 0;
     return store_open(c->db_path, STORE_EXISTING, &c->store, e);
+}
+
+int cli_load_catalog(struct cli *c, const struct catalog **out,
+                     struct err *e)
+{
+    if (!c->catalog && catalog_load(c->catalog_dir, &c->catalog, e) < 0)
+        return -1;
+    *out = c->catalog;
+    return 0;
+}
+
+int cli_catalog_override(struct cli *c, const struct catalog **out,
+                         struct err *e)
+{
+    *out = NULL;
+    return c->catalog_dir ? cli_load_catalog(c, out, e) : 0;
 }
 
 static int status_for(enum err_code code)
@@ -252,6 +330,65 @@ int cli_print_id(struct cli *c, int64_t id)
     if (c->json)
         return cli_print_json(c, json_pack("{s:I}", "id", (json_int_t)id));
     printf("%lld\n", (long long)id);
+    return EXIT_OK;
+}
+
+int cli_print_item(struct cli *c, const void *item,
+                   json_t *(*to_json)(const void *item),
+                   void (*print_text)(const void *item))
+{
+    if (c->json)
+        return cli_print_json(c, to_json(item));
+    print_text(item);
+    return EXIT_OK;
+}
+
+json_t *cli_list_json(const struct cli_list_format *f, const void *items,
+                      size_t count, size_t size)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(a, f->to_json((const char *)items + i * size));
+    return a;
+}
+
+int cli_print_list(struct cli *c, const struct cli_list_format *f,
+                   const void *items, size_t count, size_t size)
+{
+    if (c->json)
+        return cli_print_json(c, cli_list_json(f, items, count, size));
+    if (count == 0 && f->empty) {
+        printf("%s\n", f->empty);
+        return EXIT_OK;
+    }
+    if (f->header)
+        f->header();
+    for (size_t i = 0; i < count; i++)
+        f->row((const char *)items + i * size);
+    return EXIT_OK;
+}
+
+int cli_write_output(struct cli *c, const char *path, const char *text,
+                     size_t len)
+{
+    if (!path || !strcmp(path, "-")) {
+        if (fwrite(text, 1, len, stdout) != len)
+            return cli_error(c, EXIT_FAILURE_, "out", "unable to write "
+                             "stdout");
+        return EXIT_OK;
+    }
+    char *tmp = xasprintf("%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    int ok = f && fwrite(text, 1, len, f) == len;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        free(tmp);
+        return cli_error(c, EXIT_FAILURE_, "out", "unable to write '%s'",
+                         path);
+    }
+    free(tmp);
     return EXIT_OK;
 }
 

@@ -19,6 +19,8 @@
 #include "core/err.h"
 #include "store/store.h"
 
+struct catalog;
+
 /* Marker read by the Makefile; expands to nothing in C. */
 #define COMMAND(name, function, summary)
 
@@ -35,6 +37,7 @@ struct cli {
     int json;                /* --json */
     char command[64];        /* "patient add": names the command in errors */
     struct store *store;     /* opened by cli_open_store(), closed by main */
+    struct catalog *catalog; /* loaded by cli_load_catalog(), freed by main */
     int exit_code;           /* set when cli_parse() says stop */
 };
 
@@ -56,6 +59,8 @@ enum opt_type {
     OPT_FLAG,   /* int: --name sets it to 1 */
     OPT_LIST,   /* struct opt_list: repeatable --name VALUE */
     OPT_ARG,    /* const char *: a positional argument, in order */
+    OPT_ID,     /* int64_t: --name ID, a record id (cli_parse_id) */
+    OPT_ARG_ID, /* int64_t: a positional record id, in order */
 };
 
 struct opt_list {
@@ -79,17 +84,38 @@ struct opt {
  * Parses argv (argv[0] is the command or verb name) into opts. --name VALUE
  * and --name=VALUE are accepted; "--help" prints the usage from the table.
  * Returns 0 to go on, or -1 to stop with c->exit_code (0 after --help, 2
- * after bad input, with the error printed).
+ * after bad input, with the error printed). Record ids (OPT_ID, OPT_ARG_ID)
+ * are checked last, in the table's order, once every option is in place.
  */
 int cli_parse(struct cli *c, int argc, const char **argv, struct opt *opts,
               const char *summary);
+/* cli_parse(), then cli_open_store(): 0 to go on, or -1 to stop with
+ * c->exit_code set and the error printed. */
+int cli_parse_open(struct cli *c, int argc, const char **argv,
+                   struct opt *opts, const char *summary);
 
 /* Runs the verb named by argv[1] from a NULL-terminated table. */
 int cli_dispatch(struct cli *c, int argc, const char **argv,
                  const struct cli_command *verbs, const char *summary);
 
+/* Runs a command that has two forms: a verb from the table, or, when the
+ * first argument is an option ("--kind", not "--help"), options_form with
+ * the whole command line. */
+int cli_dispatch_forms(struct cli *c, int argc, const char **argv,
+                       const struct cli_command *verbs, const char *summary,
+                       cli_fn options_form);
+
 /* Opens the store (must exist) unless already open. */
 int cli_open_store(struct cli *c, struct err *e);
+/* Loads the catalog unless already loaded: the shipped one with the
+ * --catalog directory over it, into c->catalog (main frees it); *out
+ * points to it. */
+int cli_load_catalog(struct cli *c, const struct catalog **out,
+                     struct err *e);
+/* The catalog the record's rules are to use: NULL (the shipped one) when
+ * --catalog was not given, else cli_load_catalog()'s. */
+int cli_catalog_override(struct cli *c, const struct catalog **out,
+                         struct err *e);
 
 /* Prints e as "touchstone: <command>: <field>: <problem>" and returns the
  * exit status for its code. */
@@ -102,6 +128,39 @@ int cli_error(struct cli *c, int status, const char *field, const char *fmt,
 int cli_print_json(struct cli *c, json_t *doc);
 /* Prints a new record's id: "N" or {"id": N} with --json. */
 int cli_print_id(struct cli *c, int64_t id);
+/* Prints one record: to_json(item) (a new reference) with --json, else
+ * print_text(item). Returns the exit status. */
+int cli_print_item(struct cli *c, const void *item,
+                   json_t *(*to_json)(const void *item),
+                   void (*print_text)(const void *item));
+/*
+ * How cli_print_list() shows one kind of item: with --json each item
+ * becomes an element of one JSON array; as text, header() comes first and
+ * row() prints each item's line, or the line empty stands alone when there
+ * are no items.
+ */
+struct cli_list_format {
+    json_t *(*to_json)(const void *item); /* a new reference */
+    void (*header)(void);                 /* NULL: no header */
+    void (*row)(const void *item);
+    const char *empty; /* NULL: the header alone when there are no items */
+};
+
+/* The JSON array of f->to_json() of count items, size bytes apart: a new
+ * reference. */
+json_t *cli_list_json(const struct cli_list_format *f, const void *items,
+                      size_t count, size_t size);
+/* Prints count items, size bytes apart, as f says: the JSON array with
+ * --json, else the text lines. Returns the exit status. */
+int cli_print_list(struct cli *c, const struct cli_list_format *f,
+                   const void *items, size_t count, size_t size);
+
+/* Writes len bytes of text to path, whole or not at all (written beside
+ * it, then renamed over it), or to stdout when path is NULL or "-".
+ * Errors name the field "out". Returns the exit status. */
+int cli_write_output(struct cli *c, const char *path, const char *text,
+                     size_t len);
+
 /* Parses a positive record id argument ("id", "patient", ...). */
 int cli_parse_id(const char *text, const char *field, int64_t *id,
                  struct err *e);

@@ -66,17 +66,17 @@ static int audit_verify_cmd(struct cli *c, int argc, const char **argv)
 static int audit_anchor_cmd(struct cli *c, int argc, const char **argv)
 {
     struct opt opts[] = {OPT_END};
-    if (cli_parse(c, argc, argv, opts,
-                  "Prints the head of the audit chain as ID:HASH. Write it "
-                  "down outside the database (another system, paper) now "
-                  "and then; 'audit verify --anchor ID:HASH' later shows "
-                  "whether the log was cut back or rewritten since.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Prints the head of the audit chain as ID:HASH. "
+                       "Write it down outside the database (another "
+                       "system, paper) now and then; 'audit verify --anchor "
+                       "ID:HASH' later shows whether the log was cut back "
+                       "or rewritten since.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
     char hash[AUDIT_HASH_HEX];
-    if (cli_open_store(c, &e) < 0 ||
-        audit_head(c->store, &id, hash, &e) < 0)
+    if (audit_head(c->store, &id, hash, &e) < 0)
         return cli_fail(c, &e);
     if (!id)
         return cli_error(c, EXIT_FAILURE_, "audit", "the audit log is empty");
@@ -92,13 +92,13 @@ static int audit_anchor_cmd(struct cli *c, int argc, const char **argv)
 
 static int audit_list_cmd(struct cli *c, int argc, const char **argv)
 {
-    const char *patient_text = NULL, *user_text = NULL, *since = NULL;
+    const char *since = NULL;
+    int64_t patient = 0, user = 0;
     long limit = 0;
     struct opt opts[] = {
-        {"patient", OPT_STRING, &patient_text, "ID",
+        {"patient", OPT_ID, &patient, "ID",
          "only entries about this patient", 0, 0},
-        {"user", OPT_STRING, &user_text, "ID",
-         "only entries by this account", 0, 0},
+        {"user", OPT_ID, &user, "ID", "only entries by this account", 0, 0},
         {"since", OPT_STRING, &since, "DATE",
          "only entries at or after DATE (or an instant)", 0, 0},
         {"limit", OPT_INT, &limit, "N", "at most N entries, the latest", 0,
@@ -110,12 +110,8 @@ static int audit_list_cmd(struct cli *c, int argc, const char **argv)
                   "only, never names or notes.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    int64_t patient = 0, user = 0;
     time_t since_t = 0;
-    if ((patient_text &&
-         cli_parse_id(patient_text, "patient", &patient, &e) < 0) ||
-        (user_text && cli_parse_id(user_text, "user", &user, &e) < 0) ||
-        (since && clock_parse_instant(since, &since_t, "since", &e) < 0))
+    if (since && clock_parse_instant(since, &since_t, "since", &e) < 0)
         return cli_fail(c, &e);
     if (limit < 0)
         return cli_error(c, EXIT_BAD_INPUT, "limit",

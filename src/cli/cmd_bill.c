@@ -9,22 +9,6 @@
 
 COMMAND("bill", cmd_bill, "a superbill (CPT units, ICD-10-CM) of a session or episode")
 
-/* Writes text to path, or to stdout when path is NULL or "-". */
-static int bill_write(struct cli *c, const char *path, const struct buf *b)
-{
-    FILE *f = !path || !strcmp(path, "-") ? stdout : fopen(path, "wb");
-    if (!f)
-        return cli_error(c, EXIT_FAILURE_, "out", "unable to write '%s'",
-                         path);
-    int ok = fwrite(b->data, 1, b->len, f) == b->len;
-    if (f != stdout && fclose(f) != 0)
-        ok = 0;
-    if (!ok)
-        return cli_error(c, EXIT_FAILURE_, "out", "unable to write '%s'",
-                         path ? path : "stdout");
-    return EXIT_OK;
-}
-
 int cmd_bill(struct cli *c, int argc, const char **argv)
 {
     const char *session = NULL, *episode = NULL, *rule_name = "cms";
@@ -129,7 +113,7 @@ int cmd_bill(struct cli *c, int argc, const char **argv)
                    bill.total_units == 1 ? "" : "s");
     }
     superbill_release(&bill);
-    rc = bill_write(c, out, &b);
+    rc = cli_write_output(c, out, b.data, b.len);
     buf_release(&b);
     return rc;
 }

@@ -10,8 +10,24 @@
 
 COMMAND("certificate", cmd_certificate, "the register of issued certificates: list, show, revoke")
 
+static json_t *certificate_json(const void *x)
+{
+    return register_entry_json(x);
+}
+
+static void certificate_row(const void *item)
+{
+    const struct issued_certificate *x = item;
+    printf("%s  %s  %s (%lld)  %s x %s  %s  %s%s\n", x->id, x->issued_at,
+           x->practitioner_name, (long long)x->practitioner_id, x->protocol,
+           x->instrument, x->designation,
+           x->revoked_at[0] ? "revoked at " : "valid", x->revoked_at);
+}
+
 static int certificate_list(struct cli *c, int argc, const char **argv)
 {
+    static const struct cli_list_format format = {
+        certificate_json, NULL, certificate_row, "no certificate issued"};
     long practitioner = 0;
     struct opt opts[] = {
         {"practitioner", OPT_INT, &practitioner, "ID",
@@ -30,24 +46,13 @@ static int certificate_list(struct cli *c, int argc, const char **argv)
     if (cli_open_store(c, &e) < 0 ||
         register_list(c->store, &actor_cli, practitioner, &l, &e) < 0)
         return cli_fail(c, &e);
-    int rc = EXIT_OK;
-    if (c->json) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < l.count; i++)
-            json_array_append_new(a, register_entry_json(&l.items[i]));
-        rc = cli_print_json(c, json_pack("{so}", "certificates", a));
-    } else {
-        for (size_t i = 0; i < l.count; i++) {
-            const struct issued_certificate *x = &l.items[i];
-            printf("%s  %s  %s (%lld)  %s x %s  %s  %s%s\n", x->id,
-                   x->issued_at, x->practitioner_name,
-                   (long long)x->practitioner_id, x->protocol, x->instrument,
-                   x->designation, x->revoked_at[0] ? "revoked at " : "valid",
-                   x->revoked_at);
-        }
-        if (!l.count)
-            printf("no certificate issued\n");
-    }
+    int rc = c->json ? cli_print_json(
+                           c, json_pack("{so}", "certificates",
+                                        cli_list_json(&format, l.items,
+                                                      l.count,
+                                                      sizeof(*l.items))))
+                     : cli_print_list(c, &format, l.items, l.count,
+                                      sizeof(*l.items));
     register_list_release(&l);
     return rc;
 }
@@ -59,15 +64,15 @@ static int certificate_show(struct cli *c, int argc, const char **argv)
         {"id", OPT_ARG, &id, "ID", "the certificate's id", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Prints an issued certificate exactly as it was signed "
-                  "(with --json: its register entry and the document).") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Prints an issued certificate exactly as it was "
+                       "signed (with --json: its register entry and the "
+                       "document).") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct issued_certificate x;
     char *doc = NULL;
-    if (cli_open_store(c, &e) < 0 ||
-        register_get(c->store, &actor_cli, id, &x, &doc, &e) < 0)
+    if (register_get(c->store, &actor_cli, id, &x, &doc, &e) < 0)
         return cli_fail(c, &e);
     int rc = EXIT_OK;
     if (c->json) {
@@ -94,15 +99,14 @@ static int certificate_revoke(struct cli *c, int argc, const char **argv)
          "why the clinic withdraws it (shown to whoever verifies it)", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Revokes an issued certificate, once, with a reason. Its "
-                  "signature still holds; the register, which /verify "
-                  "reads, says it was withdrawn.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Revokes an issued certificate, once, with a reason. "
+                       "Its signature still holds; the register, which "
+                       "/verify reads, says it was withdrawn.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct issued_certificate x;
-    if (cli_open_store(c, &e) < 0 ||
-        register_revoke(c->store, &actor_cli, id, reason, &x, &e) < 0)
+    if (register_revoke(c->store, &actor_cli, id, reason, &x, &e) < 0)
         return cli_fail(c, &e);
     if (c->json)
         return cli_print_json(c, register_entry_json(&x));

@@ -74,11 +74,11 @@ static int designation_parse(const char *text, enum designation *out,
 
 int cmd_certify(struct cli *c, int argc, const char **argv)
 {
-    const char *practitioner = NULL, *out = NULL, *data_out = NULL;
+    const char *out = NULL, *data_out = NULL;
     const char *designation = NULL;
     struct certify_request req = {0};
     struct opt opts[] = {
-        {"practitioner", OPT_STRING, &practitioner, "ID",
+        {"practitioner", OPT_ID, &req.practitioner_id, "ID",
          "the practitioner", 1, 0},
         {"protocol", OPT_STRING, &req.protocol, "PROTOCOL_ID",
          "the protocol", 1, 0},
@@ -102,9 +102,7 @@ int cmd_certify(struct cli *c, int argc, const char **argv)
                   "designation.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    if (cli_parse_id(practitioner, "practitioner", &req.practitioner_id,
-                     &e) < 0 ||
-        designation_parse(designation, &req.wanted, &e) < 0 ||
+    if (designation_parse(designation, &req.wanted, &e) < 0 ||
         path_free(out, "out", &e) < 0 ||
         (data_out && path_free(data_out, "data", &e) < 0))
         return cli_fail(c, &e);

@@ -1,5 +1,4 @@
 /* touchstone episode: episodes of care. */
-#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "core/util.h"
 #include "record/episode.h"
@@ -159,15 +158,12 @@ static int episode_open_cmd(struct cli *c, int argc, const char **argv)
     in.screen = answers;
     struct buf note = BUF_INIT;
     int64_t id;
-    struct catalog *cat = NULL;
-    int rc = c->catalog_dir ? catalog_load(c->catalog_dir, &cat, &e) : 0;
-    in.catalog = cat;
+    int rc = cli_catalog_override(c, &in.catalog, &e);
     if (rc == 0)
         rc = cli_open_store(c, &e);
     if (rc == 0)
         rc = episode_open(c->store, &actor_cli, &in, &id, &note, &e);
     json_decref(screen_doc);
-    catalog_free(cat);
     if (rc < 0) {
         int status = cli_fail(c, &e);
         if (note.len && c->json)
@@ -185,21 +181,20 @@ static int episode_open_cmd(struct cli *c, int argc, const char **argv)
 
 static int episode_close_cmd(struct cli *c, int argc, const char **argv)
 {
-    const char *id_text = NULL, *end = NULL;
+    const char *end = NULL;
+    int64_t id = 0;
     struct opt opts[] = {
-        {"id", OPT_ARG, &id_text, "ID", "the episode's id", 1, 0},
+        {"id", OPT_ARG_ID, &id, "ID", "the episode's id", 1, 0},
         {"end", OPT_STRING, &end, "DATE", "day of discharge (YYYY-MM-DD)", 1,
          0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Discharges the patient: closes the episode on DATE.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Discharges the patient: closes the episode on "
+                       "DATE.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    int64_t id;
-    if (cli_parse_id(id_text, "id", &id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        episode_close(c->store, &actor_cli, id, end, &e) < 0)
+    if (episode_close(c->store, &actor_cli, id, end, &e) < 0)
         return cli_fail(c, &e);
     if (c->json)
         return cli_print_json(c, json_pack("{s:I,s:s}", "id", (json_int_t)id,
@@ -239,8 +234,14 @@ static void print_text(const char *label, const char *text)
     printf("\n");
 }
 
-static void print_episode_detail(const struct episode_detail *d)
+static json_t *episode_detail_json(const void *d)
 {
+    return episode_detail_to_json(d);
+}
+
+static void print_episode_detail(const void *item)
+{
+    const struct episode_detail *d = item;
     const struct episode *ep = &d->episode;
     printf("episode %lld: %s (patient %lld)\n", (long long)ep->id,
            ep->patient_name, (long long)ep->patient_id);
@@ -291,73 +292,67 @@ static void print_episode_detail(const struct episode_detail *d)
 
 static int episode_show_cmd(struct cli *c, int argc, const char **argv)
 {
-    const char *id_text = NULL;
+    int64_t id = 0;
     struct opt opts[] = {
-        {"id", OPT_ARG, &id_text, "ID", "the episode's id", 1, 0},
+        {"id", OPT_ARG_ID, &id, "ID", "the episode's id", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Shows an episode: its sessions with phases, findings "
-                  "and scores, in order, and its follow-ups.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Shows an episode: its sessions with phases, "
+                       "findings and scores, in order, and its "
+                       "follow-ups.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    int64_t id;
     struct episode_detail d;
-    if (cli_parse_id(id_text, "id", &id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        episode_show(c->store, &actor_cli, id, &d, &e) < 0)
+    if (episode_show(c->store, &actor_cli, id, &d, &e) < 0)
         return cli_fail(c, &e);
-    if (c->json) {
-        json_t *doc = episode_detail_to_json(&d);
-        episode_detail_release(&d);
-        return cli_print_json(c, doc);
-    }
-    print_episode_detail(&d);
+    int rc = cli_print_item(c, &d, episode_detail_json, print_episode_detail);
     episode_detail_release(&d);
-    return EXIT_OK;
+    return rc;
+}
+
+static json_t *episode_json(const void *ep)
+{
+    return episode_to_json(ep);
+}
+
+static void episode_header(void)
+{
+    printf("%-6s %-10s %-10s %-28s %-8s %-24s %s\n", "ID", "START", "END",
+           "PROTOCOL", "ICD10", "PATIENT", "SESSIONS");
+}
+
+static void episode_row(const void *item)
+{
+    const struct episode *ep = item;
+    printf("%-6lld %-10s %-10s %-28s %-8s %-24s %d\n", (long long)ep->id,
+           ep->started_on, ep->ended_on[0] ? ep->ended_on : "(open)",
+           ep->protocol_id, ep->icd10, ep->patient_name, ep->session_count);
 }
 
 static int episode_list_cmd(struct cli *c, int argc, const char **argv)
 {
-    const char *patient = NULL, *practitioner = NULL;
+    static const struct cli_list_format format = {
+        episode_json, episode_header, episode_row, "no episodes"};
     struct episode_filter f = {0};
     struct opt opts[] = {
-        {"patient", OPT_STRING, &patient, "ID", "only this patient's", 0, 0},
-        {"practitioner", OPT_STRING, &practitioner, "ID",
+        {"patient", OPT_ID, &f.patient_id, "ID", "only this patient's", 0,
+         0},
+        {"practitioner", OPT_ID, &f.practitioner_id, "ID",
          "only this practitioner's", 0, 0},
         {"open", OPT_FLAG, &f.open_only, NULL, "only open episodes", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, "Lists episodes by start date.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Lists episodes by start date.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct episode_list l;
-    if ((patient && cli_parse_id(patient, "patient", &f.patient_id, &e) < 0) ||
-        (practitioner &&
-         cli_parse_id(practitioner, "practitioner", &f.practitioner_id,
-                      &e) < 0) ||
-        cli_open_store(c, &e) < 0 ||
-        episode_list(c->store, &actor_cli, &f, &l, &e) < 0)
+    if (episode_list(c->store, &actor_cli, &f, &l, &e) < 0)
         return cli_fail(c, &e);
-    if (c->json) {
-        json_t *doc = episode_list_to_json(&l);
-        episode_list_release(&l);
-        return cli_print_json(c, doc);
-    }
-    if (!l.count)
-        printf("no episodes\n");
-    else
-        printf("%-6s %-10s %-10s %-28s %-8s %-24s %s\n", "ID", "START", "END",
-               "PROTOCOL", "ICD10", "PATIENT", "SESSIONS");
-    for (size_t i = 0; i < l.count; i++) {
-        const struct episode *ep = &l.items[i];
-        printf("%-6lld %-10s %-10s %-28s %-8s %-24s %d\n", (long long)ep->id,
-               ep->started_on, ep->ended_on[0] ? ep->ended_on : "(open)",
-               ep->protocol_id, ep->icd10, ep->patient_name,
-               ep->session_count);
-    }
+    int rc = cli_print_list(c, &format, l.items, l.count, sizeof(*l.items));
     episode_list_release(&l);
-    return EXIT_OK;
+    return rc;
 }
 
 int cmd_episode(struct cli *c, int argc, const char **argv)

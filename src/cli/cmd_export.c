@@ -12,7 +12,6 @@
 #include "cli/import_export.h"
 #include "cli/cli.h"
 #include "core/util.h"
-#include "catalog/catalog.h"
 #include "documents/fhir.h"
 #include "documents/registry_export.h"
 
@@ -24,49 +23,12 @@ COMMAND("export", cmd_export, "export records (FHIR R4, de-identified registry)"
 static const char export_summary[] =
     "Exports records: 'export <verb> ...' for a document format.";
 
-/* Writes text to path ("-" or NULL: stdout), whole or not at all: a
- * file is written beside the target and renamed over it. */
-static int write_output(struct cli *c, const char *path, const char *text,
-                        size_t len)
-{
-    if (!path || !strcmp(path, "-")) {
-        if (fwrite(text, 1, len, stdout) != len)
-            return cli_error(c, EXIT_FAILURE_, "out", "unable to write "
-                             "stdout");
-        return EXIT_OK;
-    }
-    char *tmp = xasprintf("%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(text, 1, len, f) == len;
-    if (f && fclose(f) != 0)
-        ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        free(tmp);
-        return cli_error(c, EXIT_FAILURE_, "out", "unable to write '%s'",
-                         path);
-    }
-    free(tmp);
-    return EXIT_OK;
-}
-
-/* The --catalog directory over the shipped catalog, or NULL (shipped). */
-static int load_catalog(struct cli *c, const struct catalog **out,
-                        struct err *e)
-{
-    struct catalog *cat = NULL;
-    *out = NULL;
-    if (c->catalog_dir && catalog_load(c->catalog_dir, &cat, e) < 0)
-        return -1;
-    *out = cat;
-    return 0;
-}
-
 static int export_fhir_cmd(struct cli *c, int argc, const char **argv)
 {
-    const char *patient = NULL, *out = NULL;
+    const char *out = NULL;
+    int64_t id = 0;
     struct opt opts[] = {
-        {"patient", OPT_STRING, &patient, "ID", "the patient's id", 1, 0},
+        {"patient", OPT_ID, &id, "ID", "the patient's id", 1, 0},
         {"out", OPT_STRING, &out, "FILE",
          "write the Bundle to FILE (default: stdout)", 0, 0},
         OPT_END,
@@ -79,20 +41,16 @@ static int export_fhir_cmd(struct cli *c, int argc, const char **argv)
                   "docs/fhir.md maps each resource.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    int64_t id;
     json_t *bundle = NULL;
     struct fhir_options opt = {FHIR_REFS_URN, NULL, NULL};
-    if (cli_parse_id(patient, "patient", &id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        load_catalog(c, &opt.catalog, &e) < 0 ||
+    if (cli_open_store(c, &e) < 0 ||
+        cli_catalog_override(c, &opt.catalog, &e) < 0 ||
         fhir_export_patient(c->store, &actor_cli, id, "collection", &opt,
                             &bundle, &e) < 0) {
-        catalog_free((struct catalog *)opt.catalog);
         if (!strcmp(e.field, "id"))
             snprintf(e.field, sizeof(e.field), "patient");
         return cli_fail(c, &e);
     }
-    catalog_free((struct catalog *)opt.catalog);
     char *text = json_dumps(bundle, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
                                         JSON_REAL_PRECISION(10));
     json_decref(bundle);
@@ -100,7 +58,7 @@ static int export_fhir_cmd(struct cli *c, int argc, const char **argv)
         die("out of memory writing JSON");
     size_t len = strlen(text);
     text[len] = '\n';
-    int rc = write_output(c, out, text, len + 1);
+    int rc = cli_write_output(c, out, text, len + 1);
     free(text);
     return rc;
 }
@@ -143,7 +101,7 @@ static int export_registry_cmd(struct cli *c, int argc, const char **argv)
         buf_release(&text);
         return cli_fail(c, &e);
     }
-    int rc = write_output(c, out, text.data, text.len);
+    int rc = cli_write_output(c, out, text.data, text.len);
     buf_release(&text);
     if (rc == EXIT_OK && out && strcmp(out, "-"))
         fprintf(stderr, "exported %zu patient(s) who consented to research "
@@ -167,14 +125,6 @@ static const cli_fn export_options_form = cli_export_records;
 
 int cmd_export(struct cli *c, int argc, const char **argv)
 {
-    int options = argc >= 2 && !strncmp(argv[1], "--", 2) &&
-                  strcmp(argv[1], "--help");
-    if (options) {
-        if (!export_options_form)
-            return cli_error(c, EXIT_BAD_INPUT, "", "'%.64s': name a verb "
-                             "first (see 'touchstone export --help')",
-                             argv[1]);
-        return export_options_form(c, argc, argv);
-    }
-    return cli_dispatch(c, argc, argv, export_verbs, export_summary);
+    return cli_dispatch_forms(c, argc, argv, export_verbs, export_summary,
+                              export_options_form);
 }

@@ -106,14 +106,6 @@ static const cli_fn import_options_form = cli_import_records;
 
 int cmd_import(struct cli *c, int argc, const char **argv)
 {
-    int options = argc >= 2 && !strncmp(argv[1], "--", 2) &&
-                  strcmp(argv[1], "--help");
-    if (options) {
-        if (!import_options_form)
-            return cli_error(c, EXIT_BAD_INPUT, "", "'%.64s': name a verb "
-                             "first (see 'touchstone import --help')",
-                             argv[1]);
-        return import_options_form(c, argc, argv);
-    }
-    return cli_dispatch(c, argc, argv, import_verbs, import_summary);
+    return cli_dispatch_forms(c, argc, argv, import_verbs, import_summary,
+                              import_options_form);
 }

@@ -13,12 +13,13 @@ int cmd_backup(struct cli *c, int argc, const char **argv)
         {"file", OPT_ARG, &file, "FILE", "the new backup file", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Copies the database with SQLite's online backup, safe "
-                  "while others use it. Refuses an existing FILE.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Copies the database with SQLite's online backup, "
+                       "safe while others use it. Refuses an existing "
+                       "FILE.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    if (cli_open_store(c, &e) < 0 || store_backup(c->store, file, &e) < 0)
+    if (store_backup(c->store, file, &e) < 0)
         return cli_fail(c, &e);
     if (c->json)
         return cli_print_json(c, json_pack("{s:s}", "backup", file));
@@ -29,14 +30,12 @@ int cmd_backup(struct cli *c, int argc, const char **argv)
 int cmd_check(struct cli *c, int argc, const char **argv)
 {
     struct opt opts[] = {OPT_END};
-    if (cli_parse(c, argc, argv, opts,
-                  "Runs SQLite's integrity check and the foreign-key "
-                  "check; exits 0 only when both are clean.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Runs SQLite's integrity check and the foreign-key "
+                       "check; exits 0 only when both are clean.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct buf report = BUF_INIT;
-    if (cli_open_store(c, &e) < 0)
-        return cli_fail(c, &e);
     int problems = store_check(c->store, &report, &e);
     if (problems < 0) {
         buf_release(&report);

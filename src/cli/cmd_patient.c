@@ -25,15 +25,31 @@ static int patient_add_cmd(struct cli *c, int argc, const char **argv)
          "consented to research use of de-identified data", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Registers a patient and prints the new id.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Registers a patient and prints the new id.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
-    if (cli_open_store(c, &e) < 0 ||
-        patient_add(c->store, &actor_cli, &in, &id, &e) < 0)
+    if (patient_add(c->store, &actor_cli, &in, &id, &e) < 0)
         return cli_fail(c, &e);
     return cli_print_id(c, id);
+}
+
+static json_t *patient_json(const void *p)
+{
+    return patient_to_json(p);
+}
+
+static void patient_header(void)
+{
+    printf("%-6s %-36s %-10s %s\n", "ID", "NAME", "DOB", "SEX");
+}
+
+static void patient_row(const void *item)
+{
+    const struct patient *p = item;
+    printf("%-6lld %-36s %-10s %s\n", (long long)p->id, p->name,
+           p->birth_date, p->sex);
 }
 
 static int patient_list_cmd(struct cli *c, int argc, const char **argv)
@@ -44,54 +60,29 @@ static int patient_list_cmd(struct cli *c, int argc, const char **argv)
          "only names containing TEXT (any case)", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, "Lists patients by name.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, "Lists patients by name.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct patient_list l;
-    if (cli_open_store(c, &e) < 0 ||
-        patient_list(c->store, &actor_cli, search, &l, &e) < 0)
+    if (patient_list(c->store, &actor_cli, search, &l, &e) < 0)
         return cli_fail(c, &e);
-    if (c->json) {
-        json_t *doc = patient_list_to_json(&l);
-        patient_list_release(&l);
-        return cli_print_json(c, doc);
-    }
-    if (l.count == 0)
-        printf("no patients%s\n", search && *search ? " match" : " yet");
-    else
-        printf("%-6s %-36s %-10s %s\n", "ID", "NAME", "DOB", "SEX");
-    for (size_t i = 0; i < l.count; i++) {
-        const struct patient *p = &l.items[i];
-        printf("%-6lld %-36s %-10s %s\n", (long long)p->id, p->name,
-               p->birth_date, p->sex);
-    }
+    struct cli_list_format f = {
+        patient_json, patient_header, patient_row,
+        search && *search ? "no patients match" : "no patients yet"};
+    int rc = cli_print_list(c, &f, l.items, l.count, sizeof(*l.items));
     patient_list_release(&l);
-    return EXIT_OK;
+    return rc;
 }
 
-static int patient_show_cmd(struct cli *c, int argc, const char **argv)
+static json_t *patient_detail_json(const void *d)
 {
-    const char *id_text = NULL;
-    struct opt opts[] = {
-        {"id", OPT_ARG, &id_text, "ID", "the patient's id", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse(c, argc, argv, opts,
-                  "Shows a patient with referrals and episodes of care.") < 0)
-        return c->exit_code;
-    struct err e = ERR_INIT;
-    int64_t id;
-    struct patient_detail d;
-    if (cli_parse_id(id_text, "id", &id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        patient_show(c->store, &actor_cli, id, &d, &e) < 0)
-        return cli_fail(c, &e);
-    if (c->json) {
-        json_t *doc = patient_detail_to_json(&d);
-        patient_detail_release(&d);
-        return cli_print_json(c, doc);
-    }
-    const struct patient *p = &d.patient;
+    return patient_detail_to_json(d);
+}
+
+static void print_patient_detail(const void *item)
+{
+    const struct patient_detail *d = item;
+    const struct patient *p = &d->patient;
     printf("patient %lld: %s%s\n", (long long)p->id, p->name,
            p->synthetic ? " (synthetic)" : "");
     printf("  born       %s\n", p->birth_date);
@@ -105,24 +96,42 @@ static int patient_show_cmd(struct cli *c, int argc, const char **argv)
     printf("  consent    treatment %s, research %s\n",
            p->consent_treatment ? "yes" : "no",
            p->consent_research ? "yes" : "no");
-    printf("referrals:%s\n", d.referrals.count ? "" : " none");
-    for (size_t i = 0; i < d.referrals.count; i++) {
-        const struct referral *r = &d.referrals.items[i];
+    printf("referrals:%s\n", d->referrals.count ? "" : " none");
+    for (size_t i = 0; i < d->referrals.count; i++) {
+        const struct referral *r = &d->referrals.items[i];
         printf("  %-5lld %s  %s (%s)  %s  %s\n", (long long)r->id,
                r->referred_on, r->physician_name, r->physician_specialty,
                r->icd10, r->reason);
     }
-    printf("episodes:%s\n", d.episodes.count ? "" : " none");
-    for (size_t i = 0; i < d.episodes.count; i++) {
-        const struct episode *ep = &d.episodes.items[i];
+    printf("episodes:%s\n", d->episodes.count ? "" : " none");
+    for (size_t i = 0; i < d->episodes.count; i++) {
+        const struct episode *ep = &d->episodes.items[i];
         printf("  %-5lld %s..%-10s %-28s %-8s %s, %d session%s\n",
                (long long)ep->id, ep->started_on,
                ep->ended_on[0] ? ep->ended_on : "(open)", ep->protocol_id,
                ep->icd10, ep->practitioner_name, ep->session_count,
                ep->session_count == 1 ? "" : "s");
     }
+}
+
+static int patient_show_cmd(struct cli *c, int argc, const char **argv)
+{
+    int64_t id = 0;
+    struct opt opts[] = {
+        {"id", OPT_ARG_ID, &id, "ID", "the patient's id", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Shows a patient with referrals and episodes of "
+                       "care.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    struct patient_detail d;
+    if (patient_show(c->store, &actor_cli, id, &d, &e) < 0)
+        return cli_fail(c, &e);
+    int rc = cli_print_item(c, &d, patient_detail_json, print_patient_detail);
     patient_detail_release(&d);
-    return EXIT_OK;
+    return rc;
 }
 
 int cmd_patient(struct cli *c, int argc, const char **argv)

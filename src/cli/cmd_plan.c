@@ -104,35 +104,27 @@ int cmd_plan(struct cli *c, int argc, const char **argv)
                   "from the protocol.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    struct catalog *cat;
-    if (catalog_load(c->catalog_dir, &cat, &e) < 0)
+    const struct catalog *cat;
+    if (cli_load_catalog(c, &cat, &e) < 0)
         return cli_fail(c, &e);
     const struct protocol *p = catalog_find(cat, id);
     if (!p) {
         err_set(&e, ERR_NOT_FOUND, "protocol", "no protocol '%.64s' (see "
                 "'touchstone catalog list')", id);
-        catalog_free(cat);
         return cli_fail(c, &e);
     }
-    int rc;
     if (!opts[1].seen)
         minutes = p->minutes_default;
     if (minutes <= 0 || minutes > 1440) {
         err_set(&e, ERR_INPUT, "minutes", "%ld is not a session length in "
                 "minutes (1-1440)", minutes);
-        catalog_free(cat);
         return cli_fail(c, &e);
     }
-    if (delivered) {
-        rc = check_fidelity(c, p, (int)minutes, delivered);
-        catalog_free(cat);
-        return rc;
-    }
+    if (delivered)
+        return check_fidelity(c, p, (int)minutes, delivered);
     struct plan plan;
-    if (plan_make(p, (int)minutes, &plan, &e) < 0) {
-        catalog_free(cat);
+    if (plan_make(p, (int)minutes, &plan, &e) < 0)
         return cli_fail(c, &e);
-    }
     if (c->json) {
         json_t *list = json_array();
         for (int i = 0; i < plan.phase_count; i++) {
@@ -149,13 +141,11 @@ int cmd_plan(struct cli *c, int argc, const char **argv)
                                     json_string(ph->direction));
             json_array_append_new(list, j);
         }
-        rc = cli_print_json(c, json_pack("{s:s,s:i,s:i,s:o}", "protocol",
-                                         p->id, "minutes", plan.minutes,
-                                         "kneading_minutes",
-                                         plan.kneading_minutes, "phases",
-                                         list));
-        catalog_free(cat);
-        return rc;
+        return cli_print_json(c, json_pack("{s:s,s:i,s:i,s:o}", "protocol",
+                                           p->id, "minutes", plan.minutes,
+                                           "kneading_minutes",
+                                           plan.kneading_minutes, "phases",
+                                           list));
     }
     printf("%s: %d minutes\n", p->id, plan.minutes);
     for (int i = 0; i < plan.phase_count; i++) {
@@ -170,6 +160,5 @@ int cmd_plan(struct cli *c, int argc, const char **argv)
     }
     printf("kneading: %d of %d minutes\n", plan.kneading_minutes,
            plan.minutes);
-    catalog_free(cat);
     return EXIT_OK;
 }

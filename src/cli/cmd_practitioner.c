@@ -21,71 +21,61 @@ static int practitioner_add_cmd(struct cli *c, int argc, const char **argv)
          "National Provider Identifier (10 digits)", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Adds a practitioner and prints the new id.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Adds a practitioner and prints the new id.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
-    if (cli_open_store(c, &e) < 0 ||
-        practitioner_add(c->store, &actor_cli, &in, &id, &e) < 0)
+    if (practitioner_add(c->store, &actor_cli, &in, &id, &e) < 0)
         return cli_fail(c, &e);
     return cli_print_id(c, id);
 }
 
+static json_t *practitioner_json(const void *p)
+{
+    return practitioner_to_json(p);
+}
+
+static void practitioner_header(void)
+{
+    printf("%-6s %-32s %-12s %-16s %s\n", "ID", "NAME", "CREDENTIALS",
+           "LICENSE", "ACTIVE");
+}
+
+static void practitioner_row(const void *item)
+{
+    const struct practitioner *p = item;
+    printf("%-6lld %-32s %-12s %-16s %s\n", (long long)p->id, p->name,
+           p->credentials, p->license, p->active ? "yes" : "no");
+}
+
 static int practitioner_list_cmd(struct cli *c, int argc, const char **argv)
 {
+    static const struct cli_list_format format = {
+        practitioner_json, practitioner_header, practitioner_row,
+        "no practitioners yet (add one with 'touchstone practitioner add')"};
     struct opt opts[] = {OPT_END};
-    if (cli_parse(c, argc, argv, opts,
-                  "Lists the practitioners by name.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Lists the practitioners by name.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct practitioner_list l;
-    if (cli_open_store(c, &e) < 0 ||
-        practitioner_list(c->store, &actor_cli, &l, &e) < 0)
+    if (practitioner_list(c->store, &actor_cli, &l, &e) < 0)
         return cli_fail(c, &e);
-    if (c->json) {
-        json_t *doc = practitioner_list_to_json(&l);
-        practitioner_list_release(&l);
-        return cli_print_json(c, doc);
-    }
-    if (l.count == 0)
-        printf("no practitioners yet (add one with 'touchstone practitioner "
-               "add')\n");
-    else
-        printf("%-6s %-32s %-12s %-16s %s\n", "ID", "NAME", "CREDENTIALS",
-               "LICENSE", "ACTIVE");
-    for (size_t i = 0; i < l.count; i++) {
-        const struct practitioner *p = &l.items[i];
-        printf("%-6lld %-32s %-12s %-16s %s\n", (long long)p->id, p->name,
-               p->credentials, p->license, p->active ? "yes" : "no");
-    }
+    int rc = cli_print_list(c, &format, l.items, l.count, sizeof(*l.items));
     practitioner_list_release(&l);
-    return EXIT_OK;
+    return rc;
 }
 
-static int practitioner_show_cmd(struct cli *c, int argc, const char **argv)
+static json_t *practitioner_detail_json(const void *d)
 {
-    const char *id_text = NULL;
-    struct opt opts[] = {
-        {"id", OPT_ARG, &id_text, "ID", "the practitioner's id", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse(c, argc, argv, opts,
-                  "Shows a practitioner with their training records.") < 0)
-        return c->exit_code;
-    struct err e = ERR_INIT;
-    int64_t id;
-    struct practitioner_detail d;
-    if (cli_parse_id(id_text, "id", &id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        practitioner_show(c->store, &actor_cli, id, &d, &e) < 0)
-        return cli_fail(c, &e);
-    if (c->json) {
-        json_t *doc = practitioner_detail_to_json(&d);
-        practitioner_detail_release(&d);
-        return cli_print_json(c, doc);
-    }
-    const struct practitioner *p = &d.practitioner;
+    return practitioner_detail_to_json(d);
+}
+
+static void print_practitioner_detail(const void *item)
+{
+    const struct practitioner_detail *d = item;
+    const struct practitioner *p = &d->practitioner;
     printf("practitioner %lld: %s\n", (long long)p->id, p->name);
     printf("  credentials  %s\n", p->credentials);
     printf("  license      %s\n", p->license);
@@ -95,17 +85,36 @@ static int practitioner_show_cmd(struct cli *c, int argc, const char **argv)
         printf("  npi          %s\n", p->npi);
     printf("  active       %s%s\n", p->active ? "yes" : "no",
            p->synthetic ? " (synthetic)" : "");
-    if (d.training.count == 0)
+    if (d->training.count == 0)
         printf("  training     none recorded\n");
     else
         printf("  training:\n");
-    for (size_t i = 0; i < d.training.count; i++) {
-        const struct training *t = &d.training.items[i];
+    for (size_t i = 0; i < d->training.count; i++) {
+        const struct training *t = &d->training.items[i];
         printf("    %-32s %6g h  %s%s%s\n", t->protocol_id, t->hours,
                t->completed_on, t->provider[0] ? "  " : "", t->provider);
     }
+}
+
+static int practitioner_show_cmd(struct cli *c, int argc, const char **argv)
+{
+    int64_t id = 0;
+    struct opt opts[] = {
+        {"id", OPT_ARG_ID, &id, "ID", "the practitioner's id", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Shows a practitioner with their training "
+                       "records.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    struct practitioner_detail d;
+    if (practitioner_show(c->store, &actor_cli, id, &d, &e) < 0)
+        return cli_fail(c, &e);
+    int rc = cli_print_item(c, &d, practitioner_detail_json,
+                            print_practitioner_detail);
     practitioner_detail_release(&d);
-    return EXIT_OK;
+    return rc;
 }
 
 int cmd_practitioner(struct cli *c, int argc, const char **argv)

@@ -10,9 +10,8 @@ COMMAND("referral", cmd_referral, "record a physician's referral of a patient")
 static int referral_add_cmd(struct cli *c, int argc, const char **argv)
 {
     struct referral_new in = {0};
-    const char *patient = NULL;
     struct opt opts[] = {
-        {"patient", OPT_STRING, &patient, "ID", "the patient's id", 1, 0},
+        {"patient", OPT_ID, &in.patient_id, "ID", "the patient's id", 1, 0},
         {"physician", OPT_STRING, &in.physician_name, "NAME",
          "the referring physician", 1, 0},
         {"specialty", OPT_STRING, &in.physician_specialty, "TEXT",
@@ -27,45 +26,48 @@ static int referral_add_cmd(struct cli *c, int argc, const char **argv)
          "date of the referral (YYYY-MM-DD)", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Records a referral and prints the new id.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Records a referral and prints the new id.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
-    if (cli_parse_id(patient, "patient", &in.patient_id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        referral_add(c->store, &actor_cli, &in, &id, &e) < 0)
+    if (referral_add(c->store, &actor_cli, &in, &id, &e) < 0)
         return cli_fail(c, &e);
     return cli_print_id(c, id);
 }
 
+static json_t *referral_json(const void *r)
+{
+    return referral_to_json(r);
+}
+
+static void print_referral(const void *item)
+{
+    const struct referral *r = item;
+    printf("referral %lld for patient %lld\n", (long long)r->id,
+           (long long)r->patient_id);
+    printf("  date       %s\n", r->referred_on);
+    printf("  physician  %s (%s)%s%s\n", r->physician_name,
+           r->physician_specialty, r->physician_npi[0] ? ", NPI " : "",
+           r->physician_npi);
+    printf("  icd10      %s\n", r->icd10);
+    printf("  reason     %s\n", r->reason);
+}
+
 static int referral_show_cmd(struct cli *c, int argc, const char **argv)
 {
-    const char *id_text = NULL;
+    int64_t id = 0;
     struct opt opts[] = {
-        {"id", OPT_ARG, &id_text, "ID", "the referral's id", 1, 0},
+        {"id", OPT_ARG_ID, &id, "ID", "the referral's id", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, "Shows a referral.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, "Shows a referral.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    int64_t id;
     struct referral r;
-    if (cli_parse_id(id_text, "id", &id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        referral_get(c->store, &actor_cli, id, "id", &r, &e) < 0)
+    if (referral_get(c->store, &actor_cli, id, "id", &r, &e) < 0)
         return cli_fail(c, &e);
-    if (c->json)
-        return cli_print_json(c, referral_to_json(&r));
-    printf("referral %lld for patient %lld\n", (long long)r.id,
-           (long long)r.patient_id);
-    printf("  date       %s\n", r.referred_on);
-    printf("  physician  %s (%s)%s%s\n", r.physician_name,
-           r.physician_specialty, r.physician_npi[0] ? ", NPI " : "",
-           r.physician_npi);
-    printf("  icd10      %s\n", r.icd10);
-    printf("  reason     %s\n", r.reason);
-    return EXIT_OK;
+    return cli_print_item(c, &r, referral_json, print_referral);
 }
 
 int cmd_referral(struct cli *c, int argc, const char **argv)

@@ -327,40 +327,64 @@ static void text_episode(const json_t *doc)
     }
 }
 
-static int report_episode(struct cli *c, int argc, const char **argv)
+/* Prints a report document (taking the reference; NULL: the error in e):
+ * the JSON with --json, its cells as CSV with csv (with the practitioner
+ * columns for the registry), else print_text(doc). */
+static int print_report(struct cli *c, json_t *doc, const struct err *e,
+                        int csv, int registry,
+                        void (*print_text)(const json_t *))
 {
-    const char *id_text = NULL;
-    struct opt opts[] = {
-        {"id", OPT_ARG, &id_text, "ID", "the episode", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse(c, argc, argv, opts,
-                  "The outcome of one episode for each instrument: "
-                  "baseline, discharge and follow-up scores, improvement "
-                  "(positive is better), responder, sessions to response "
-                  "and sustained response, or why it is incomplete.") < 0)
-        return c->exit_code;
-    struct err e = ERR_INIT;
-    int64_t id;
-    if (cli_parse_id(id_text, "id", &id, &e) < 0 ||
-        cli_open_store(c, &e) < 0)
-        return cli_fail(c, &e);
-    json_t *doc = report_episode_json(c->store, &actor_cli, id, &e);
     if (!doc)
-        return cli_fail(c, &e);
+        return cli_fail(c, e);
     if (c->json)
         return cli_print_json(c, doc);
-    text_episode(doc);
+    if (csv)
+        csv_cells(json_object_get(doc, "cells"), registry);
+    else
+        print_text(doc);
     json_decref(doc);
     return EXIT_OK;
 }
 
+/* Refuses --csv with --json, then opens the store: 0 to go on, or -1 with
+ * c->exit_code set. */
+static int report_open(struct cli *c, int csv)
+{
+    struct err e = ERR_INIT;
+    if (csv && c->json)
+        return cli_error(c, EXIT_BAD_INPUT, "csv",
+                         "give either --csv or --json, not both"), -1;
+    if (cli_open_store(c, &e) < 0)
+        return cli_fail(c, &e), -1;
+    return 0;
+}
+
+static int report_episode(struct cli *c, int argc, const char **argv)
+{
+    int64_t id = 0;
+    struct opt opts[] = {
+        {"id", OPT_ARG_ID, &id, "ID", "the episode", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse_open(c, argc, argv, opts,
+                       "The outcome of one episode for each instrument: "
+                       "baseline, discharge and follow-up scores, "
+                       "improvement (positive is better), responder, "
+                       "sessions to response and sustained response, or "
+                       "why it is incomplete.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    return print_report(c, report_episode_json(c->store, &actor_cli, id, &e),
+                        &e, 0, 0, text_episode);
+}
+
 static int report_practitioner(struct cli *c, int argc, const char **argv)
 {
-    const char *id_text = NULL, *protocol = NULL;
+    const char *protocol = NULL;
+    int64_t id = 0;
     int csv = 0;
     struct opt opts[] = {
-        {"id", OPT_ARG, &id_text, "ID", "the practitioner", 1, 0},
+        {"id", OPT_ARG_ID, &id, "ID", "the practitioner", 1, 0},
         {"protocol", OPT_STRING, &protocol, "PROTOCOL_ID",
          "only this protocol", 0, 0},
         {"csv", OPT_FLAG, &csv, NULL, "the cells as CSV", 0, 0},
@@ -374,29 +398,14 @@ static int report_practitioner(struct cli *c, int argc, const char **argv)
                   "risk-adjusted performance with its funnel position and "
                   "shrunken estimate, and the designation with each "
                   "criterion. Incomplete episodes are counted by reason.") <
-        0)
+            0 ||
+        report_open(c, csv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    int64_t id;
-    if (cli_parse_id(id_text, "id", &id, &e) < 0)
-        return cli_fail(c, &e);
-    if (csv && c->json)
-        return cli_error(c, EXIT_BAD_INPUT, "csv",
-                         "give either --csv or --json, not both");
-    if (cli_open_store(c, &e) < 0)
-        return cli_fail(c, &e);
-    json_t *doc = report_practitioner_json(c->store, &actor_cli, id,
-                                           protocol, &e);
-    if (!doc)
-        return cli_fail(c, &e);
-    if (c->json)
-        return cli_print_json(c, doc);
-    if (csv)
-        csv_cells(json_object_get(doc, "cells"), 0);
-    else
-        text_practitioner(doc);
-    json_decref(doc);
-    return EXIT_OK;
+    return print_report(c,
+                        report_practitioner_json(c->store, &actor_cli, id,
+                                                 protocol, &e),
+                        &e, csv, 0, text_practitioner);
 }
 
 static int report_registry(struct cli *c, int argc, const char **argv)
@@ -415,41 +424,28 @@ static int report_registry(struct cli *c, int argc, const char **argv)
                   "The registry: for each protocol x instrument, the risk "
                   "model (coefficients with SEs, n, R²) and every "
                   "practitioner's cell with its funnel position, shrunken "
-                  "estimate and designation.") < 0)
+                  "estimate and designation.") < 0 ||
+        report_open(c, csv) < 0)
         return c->exit_code;
-    if (csv && c->json)
-        return cli_error(c, EXIT_BAD_INPUT, "csv",
-                         "give either --csv or --json, not both");
     struct err e = ERR_INIT;
-    if (cli_open_store(c, &e) < 0)
-        return cli_fail(c, &e);
-    json_t *doc = report_registry_json(c->store, &actor_cli, protocol,
-                                       instrument, &e);
-    if (!doc)
-        return cli_fail(c, &e);
-    if (c->json)
-        return cli_print_json(c, doc);
-    if (csv)
-        csv_cells(json_object_get(doc, "cells"), 1);
-    else
-        text_registry(doc);
-    json_decref(doc);
-    return EXIT_OK;
+    return print_report(c,
+                        report_registry_json(c->store, &actor_cli, protocol,
+                                             instrument, &e),
+                        &e, csv, 1, text_registry);
 }
 
 static int report_refresh(struct cli *c, int argc, const char **argv)
 {
     struct opt opts[] = {OPT_END};
-    if (cli_parse(c, argc, argv, opts,
-                  "Recomputes every episode's outcome summary from its "
-                  "observations (needed once for a database that held "
-                  "episodes before the summaries existed; the record keeps "
-                  "them up to date afterwards).") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Recomputes every episode's outcome summary from "
+                       "its observations (needed once for a database that "
+                       "held episodes before the summaries existed; the "
+                       "record keeps them up to date afterwards).") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t n = 0;
-    if (cli_open_store(c, &e) < 0 ||
-        summary_refresh_all(c->store, &actor_cli, &n, &e) < 0)
+    if (summary_refresh_all(c->store, &actor_cli, &n, &e) < 0)
         return cli_fail(c, &e);
     if (c->json)
         return cli_print_json(c, json_pack("{sI}", "episodes",

@@ -138,15 +138,8 @@ int cli_report_physician(struct cli *c, int argc, const char **argv)
         return cli_fail(c, &e);
     }
     int rc = EXIT_OK;
-    if (out && strcmp(out, "-")) {
-        if (write_file(out, &html) < 0)
-            rc = cli_error(c, EXIT_FAILURE_, "out", "unable to write '%s'",
-                           out);
-    } else if (!pdf || (out && !strcmp(out, "-"))) {
-        if (fwrite(html.data, 1, html.len, stdout) != html.len)
-            rc = cli_error(c, EXIT_FAILURE_, "out", "unable to write "
-                           "stdout");
-    }
+    if (out || !pdf) /* stdout unless --pdf alone */
+        rc = cli_write_output(c, out, html.data, html.len);
     if (rc == EXIT_OK && pdf) {
         char tmpl[] = "/tmp/touchstone-report-XXXXXX";
         char *tmp = mkdtemp(tmpl);

@@ -1,5 +1,4 @@
 /* touchstone serve: the built-in web server. */
-#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "web/web.h"
 
@@ -47,13 +46,8 @@ int cmd_serve(struct cli *c, int argc, const char **argv)
     web_config_default(&o.config);
     o.config.tls = secure_cookies;
     struct err e = ERR_INIT;
-    struct catalog *cat;
-    if (catalog_load(c->catalog_dir, &cat, &e) < 0)
-        return cli_fail(c, &e);
-    o.config.catalog = cat;
-    int rc = web_serve(&o, &e);
-    catalog_free(cat);
-    if (rc < 0)
+    if (cli_load_catalog(c, &o.config.catalog, &e) < 0 ||
+        web_serve(&o, &e) < 0)
         return cli_fail(c, &e);
     return EXIT_OK;
 }

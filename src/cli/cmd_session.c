@@ -1,5 +1,4 @@
 /* touchstone session: treatment sessions. */
-#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "core/util.h"
 #include "record/record_json.h"
@@ -48,59 +47,55 @@ static int session_add_cmd(struct cli *c, int argc, const char **argv)
         if (session_phase_parse(phase_texts.items[i], &phases[i], &e) < 0)
             return cli_fail(c, &e);
     int64_t id;
-    struct catalog *cat = NULL;
-    int rc = cli_parse_id(episode, "episode", &in.episode_id, &e);
-    if (rc == 0 && c->catalog_dir)
-        rc = catalog_load(c->catalog_dir, &cat, &e);
-    in.catalog = cat;
-    if (rc == 0)
-        rc = cli_open_store(c, &e);
-    if (rc == 0)
-        rc = session_add(c->store, &actor_cli, &in, &id, &e);
-    catalog_free(cat);
-    if (rc < 0)
+    if (cli_parse_id(episode, "episode", &in.episode_id, &e) < 0 ||
+        cli_catalog_override(c, &in.catalog, &e) < 0 ||
+        cli_open_store(c, &e) < 0 ||
+        session_add(c->store, &actor_cli, &in, &id, &e) < 0)
         return cli_fail(c, &e);
     return cli_print_id(c, id);
 }
 
-static int session_show_cmd(struct cli *c, int argc, const char **argv)
+static json_t *session_json(const void *se)
 {
-    const char *id_text = NULL;
-    struct opt opts[] = {
-        {"id", OPT_ARG, &id_text, "ID", "the session's id", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse(c, argc, argv, opts, "Shows a session.") < 0)
-        return c->exit_code;
-    struct err e = ERR_INIT;
-    int64_t id;
-    struct session se;
-    if (cli_parse_id(id_text, "id", &id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        session_get(c->store, &actor_cli, id, "id", &se, &e) < 0)
-        return cli_fail(c, &e);
-    if (c->json) {
-        json_t *doc = session_to_json(&se);
-        session_release(&se);
-        return cli_print_json(c, doc);
-    }
-    printf("session %lld of episode %lld: %s, %d min\n", (long long)se.id,
-           (long long)se.episode_id, se.started_at, se.minutes);
-    for (size_t k = 0; k < se.phase_count; k++)
-        printf("  phase %zu  %-20s %d min\n", k + 1, se.phases[k].name,
-               se.phases[k].minutes);
-    for (size_t k = 0; k < se.finding_count; k++)
-        printf("  finding  %s: %s\n", se.findings[k].code,
-               se.findings[k].message);
+    return session_to_json(se);
+}
+
+static void print_session(const void *item)
+{
+    const struct session *se = item;
+    printf("session %lld of episode %lld: %s, %d min\n", (long long)se->id,
+           (long long)se->episode_id, se->started_at, se->minutes);
+    for (size_t k = 0; k < se->phase_count; k++)
+        printf("  phase %zu  %-20s %d min\n", k + 1, se->phases[k].name,
+               se->phases[k].minutes);
+    for (size_t k = 0; k < se->finding_count; k++)
+        printf("  finding  %s: %s\n", se->findings[k].code,
+               se->findings[k].message);
     const char *labels[] = {"note", "subjective", "objective", "assessment",
                             "plan"};
-    const char *texts[] = {se.note, se.subjective, se.objective,
-                           se.assessment, se.plan};
+    const char *texts[] = {se->note, se->subjective, se->objective,
+                           se->assessment, se->plan};
     for (size_t k = 0; k < ARRAY_SIZE(labels); k++)
         if (texts[k])
             printf("  %-11s %s\n", labels[k], texts[k]);
+}
+
+static int session_show_cmd(struct cli *c, int argc, const char **argv)
+{
+    int64_t id = 0;
+    struct opt opts[] = {
+        {"id", OPT_ARG_ID, &id, "ID", "the session's id", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse_open(c, argc, argv, opts, "Shows a session.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    struct session se;
+    if (session_get(c->store, &actor_cli, id, "id", &se, &e) < 0)
+        return cli_fail(c, &e);
+    int rc = cli_print_item(c, &se, session_json, print_session);
     session_release(&se);
-    return EXIT_OK;
+    return rc;
 }
 
 int cmd_session(struct cli *c, int argc, const char **argv)

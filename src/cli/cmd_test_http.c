@@ -1,7 +1,6 @@
 /* touchstone test-http: one raw HTTP request from standard input through
  * the whole web stack, the raw response to standard output (as Fossil's
  * test-http): end-to-end tests without a socket. */
-#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "core/util.h"
 #include "web/web.h"
@@ -52,22 +51,16 @@ int cmd_test_http(struct cli *c, int argc, const char **argv)
         req.body_too_large = 1;
     buf_release(&raw);
     int rc = EXIT_OK;
-    if (status) {
+    struct web_config cfg;
+    web_config_default(&cfg);
+    cfg.tls = tls;
+    if (status)
         web_reply_unparsed(status, &e, &resp);
-    } else {
-        struct catalog *cat = NULL;
-        if (cli_open_store(c, &e) < 0 ||
-            catalog_load(c->catalog_dir, &cat, &e) < 0) {
-            rc = cli_fail(c, &e);
-        } else {
-            struct web_config cfg;
-            web_config_default(&cfg);
-            cfg.tls = tls;
-            cfg.catalog = cat;
-            web_handle(&cfg, c->store, &req, &resp);
-        }
-        catalog_free(cat);
-    }
+    else if (cli_open_store(c, &e) < 0 ||
+             cli_load_catalog(c, &cfg.catalog, &e) < 0)
+        rc = cli_fail(c, &e);
+    else
+        web_handle(&cfg, c->store, &req, &resp);
     if (rc == EXIT_OK) {
         struct buf out = BUF_INIT;
         http_response_serialize(&resp, !strcmp(req.method, "HEAD"), &out);

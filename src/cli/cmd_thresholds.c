@@ -7,22 +7,21 @@
 
 COMMAND("thresholds", cmd_thresholds, "show or set the designation thresholds")
 
-static int thresholds_show(struct cli *c, int argc, const char **argv)
+/* Prints the thresholds the database holds: the whole JSON document with
+ * --json; else one line each, or only "NAME = VALUE" when name is given. */
+static int print_thresholds(struct cli *c, const char *name)
 {
-    struct opt opts[] = {OPT_END};
-    if (cli_parse(c, argc, argv, opts,
-                  "Prints the thresholds of the designations and of the "
-                  "registry model (docs/outcomes.md says why each default "
-                  "is what it is).") < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct thresholds t;
-    if (cli_open_store(c, &e) < 0 || thresholds_load(c->store, &t, &e) < 0)
+    if (thresholds_load(c->store, &t, &e) < 0)
         return cli_fail(c, &e);
     json_t *doc = thresholds_to_json(&t);
     if (c->json)
         return cli_print_json(c, doc);
-    for (int i = 0; i < thresholds_count(); i++) {
+    if (name)
+        printf("%s = %g\n", name,
+               json_number_value(json_object_get(doc, name)));
+    for (int i = 0; !name && i < thresholds_count(); i++) {
         double min, max;
         int whole;
         thresholds_range(i, &min, &max, &whole);
@@ -35,6 +34,17 @@ static int thresholds_show(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
+static int thresholds_show(struct cli *c, int argc, const char **argv)
+{
+    struct opt opts[] = {OPT_END};
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Prints the thresholds of the designations and of "
+                       "the registry model (docs/outcomes.md says why each "
+                       "default is what it is).") < 0)
+        return c->exit_code;
+    return print_thresholds(c, NULL);
+}
+
 static int thresholds_set_cmd(struct cli *c, int argc, const char **argv)
 {
     const char *name = NULL, *value = NULL;
@@ -43,24 +53,15 @@ static int thresholds_set_cmd(struct cli *c, int argc, const char **argv)
         {"value", OPT_ARG, &value, "VALUE", "its new value", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Sets one threshold (names and ranges: 'touchstone "
-                  "thresholds show'). Reports and certificates use it "
-                  "from then on.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Sets one threshold (names and ranges: 'touchstone "
+                       "thresholds show'). Reports and certificates use it "
+                       "from then on.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    if (cli_open_store(c, &e) < 0 ||
-        thresholds_set(c->store, &actor_cli, name, value, &e) < 0)
+    if (thresholds_set(c->store, &actor_cli, name, value, &e) < 0)
         return cli_fail(c, &e);
-    struct thresholds t;
-    if (thresholds_load(c->store, &t, &e) < 0)
-        return cli_fail(c, &e);
-    json_t *doc = thresholds_to_json(&t);
-    if (c->json)
-        return cli_print_json(c, doc);
-    printf("%s = %g\n", name, json_number_value(json_object_get(doc, name)));
-    json_decref(doc);
-    return EXIT_OK;
+    return print_thresholds(c, name);
 }
 
 int cmd_thresholds(struct cli *c, int argc, const char **argv)

@@ -1,5 +1,4 @@
 /* touchstone training: a practitioner's training records. */
-#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "record/record_json.h"
 #include "record/training.h"
@@ -11,9 +10,8 @@ COMMAND("training", cmd_training, "record a practitioner's training in a protoco
 static int training_add_cmd(struct cli *c, int argc, const char **argv)
 {
     struct training_new in = {0};
-    const char *practitioner = NULL;
     struct opt opts[] = {
-        {"practitioner", OPT_STRING, &practitioner, "ID",
+        {"practitioner", OPT_ID, &in.practitioner_id, "ID",
          "the practitioner's id", 1, 0},
         {"protocol", OPT_STRING, &in.protocol_id, "PROTOCOL_ID",
          "the protocol trained in, as in low-back-pain", 1, 0},
@@ -31,55 +29,45 @@ static int training_add_cmd(struct cli *c, int argc, const char **argv)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
-    struct catalog *cat = NULL;
-    int rc = cli_parse_id(practitioner, "practitioner", &in.practitioner_id,
-                          &e);
-    if (rc == 0 && c->catalog_dir)
-        rc = catalog_load(c->catalog_dir, &cat, &e);
-    in.catalog = cat;
-    if (rc == 0)
-        rc = cli_open_store(c, &e);
-    if (rc == 0)
-        rc = training_add(c->store, &actor_cli, &in, &id, &e);
-    catalog_free(cat);
-    if (rc < 0)
+    if (cli_catalog_override(c, &in.catalog, &e) < 0 ||
+        cli_open_store(c, &e) < 0 ||
+        training_add(c->store, &actor_cli, &in, &id, &e) < 0)
         return cli_fail(c, &e);
     return cli_print_id(c, id);
 }
 
+static json_t *training_json(const void *t)
+{
+    return training_to_json(t);
+}
+
+static void training_row(const void *item)
+{
+    const struct training *t = item;
+    printf("%-6lld %-32s %6g h  %s  %s\n", (long long)t->id, t->protocol_id,
+           t->hours, t->completed_on, t->provider);
+}
+
 static int training_list_cmd(struct cli *c, int argc, const char **argv)
 {
-    const char *practitioner = NULL;
+    static const struct cli_list_format format = {
+        training_json, NULL, training_row, "no training recorded"};
+    int64_t practitioner = 0;
     struct opt opts[] = {
-        {"practitioner", OPT_STRING, &practitioner, "ID",
+        {"practitioner", OPT_ID, &practitioner, "ID",
          "the practitioner's id", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Lists a practitioner's training records.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Lists a practitioner's training records.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    int64_t id;
     struct training_list l;
-    if (cli_parse_id(practitioner, "practitioner", &id, &e) < 0 ||
-        cli_open_store(c, &e) < 0 ||
-        training_list(c->store, &actor_cli, id, &l, &e) < 0)
+    if (training_list(c->store, &actor_cli, practitioner, &l, &e) < 0)
         return cli_fail(c, &e);
-    if (c->json) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < l.count; i++)
-            json_array_append_new(a, training_to_json(&l.items[i]));
-        training_list_release(&l);
-        return cli_print_json(c, a);
-    }
-    for (size_t i = 0; i < l.count; i++)
-        printf("%-6lld %-32s %6g h  %s  %s\n", (long long)l.items[i].id,
-               l.items[i].protocol_id, l.items[i].hours,
-               l.items[i].completed_on, l.items[i].provider);
-    if (!l.count)
-        printf("no training recorded\n");
+    int rc = cli_print_list(c, &format, l.items, l.count, sizeof(*l.items));
     training_list_release(&l);
-    return EXIT_OK;
+    return rc;
 }
 
 int cmd_training(struct cli *c, int argc, const char **argv)

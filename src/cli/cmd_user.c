@@ -140,8 +140,9 @@ static int user_add_cmd(struct cli *c, int argc, const char **argv)
     return cli_print_id(c, id);
 }
 
-static json_t *user_json(const struct user *u)
+static json_t *user_json(const void *item)
 {
+    const struct user *u = item;
     json_t *o = json_pack("{s:I,s:s,s:s,s:b,s:s}", "id", (json_int_t)u->id,
                           "email", u->email, "role", role_name(u->role),
                           "disabled", u->disabled, "created_at",
@@ -153,36 +154,38 @@ static json_t *user_json(const struct user *u)
     return o;
 }
 
+static void user_header(void)
+{
+    printf("%-5s %-32s %-10s %-12s %s\n", "ID", "EMAIL", "ROLE",
+           "PRACTITIONER", "STATUS");
+}
+
+static void user_row(const void *item)
+{
+    const struct user *u = item;
+    char p[24] = "-";
+    if (u->practitioner_id)
+        snprintf(p, sizeof(p), "%lld", (long long)u->practitioner_id);
+    printf("%-5lld %-32s %-10s %-12s %s\n", (long long)u->id, u->email,
+           role_name(u->role), p, u->disabled ? "disabled" : "active");
+}
+
 static int user_list_cmd(struct cli *c, int argc, const char **argv)
 {
+    static const struct cli_list_format format = {user_json, user_header,
+                                                  user_row, NULL};
     struct opt opts[] = {OPT_END};
-    if (cli_parse(c, argc, argv, opts, "Lists the web login accounts.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Lists the web login accounts.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct user *users = NULL;
     int n = 0;
-    if (cli_open_store(c, &e) < 0 || user_list(c->store, &users, &n, &e) < 0)
+    if (user_list(c->store, &users, &n, &e) < 0)
         return cli_fail(c, &e);
-    if (c->json) {
-        json_t *a = json_array();
-        for (int i = 0; i < n; i++)
-            json_array_append_new(a, user_json(&users[i]));
-        free(users);
-        return cli_print_json(c, a);
-    }
-    printf("%-5s %-32s %-10s %-12s %s\n", "ID", "EMAIL", "ROLE",
-           "PRACTITIONER", "STATUS");
-    for (int i = 0; i < n; i++) {
-        char p[24] = "-";
-        if (users[i].practitioner_id)
-            snprintf(p, sizeof(p), "%lld",
-                     (long long)users[i].practitioner_id);
-        printf("%-5lld %-32s %-10s %-12s %s\n", (long long)users[i].id,
-               users[i].email, role_name(users[i].role), p,
-               users[i].disabled ? "disabled" : "active");
-    }
+    int rc = cli_print_list(c, &format, users, (size_t)n, sizeof(*users));
     free(users);
-    return EXIT_OK;
+    return rc;
 }
 
 static int user_disable_cmd(struct cli *c, int argc, const char **argv)
@@ -192,13 +195,13 @@ static int user_disable_cmd(struct cli *c, int argc, const char **argv)
         {"user", OPT_ARG, &who, "ID|EMAIL", "the account", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Disables an account: it can no longer log in, and its "
-                  "sessions end.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Disables an account: it can no longer log in, and "
+                       "its sessions end.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct user u;
-    if (cli_open_store(c, &e) < 0 || user_find(c->store, who, &u, &e) < 0 ||
+    if (user_find(c->store, who, &u, &e) < 0 ||
         user_disable(c->store, &actor_cli, u.id, &e) < 0)
         return cli_fail(c, &e);
     if (c->json)
@@ -217,12 +220,13 @@ static int user_passwd_cmd(struct cli *c, int argc, const char **argv)
          "read the password from FILE ('-': standard input)", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Sets a new password; the account's sessions end.") < 0)
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Sets a new password; the account's sessions "
+                       "end.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct user u;
-    if (cli_open_store(c, &e) < 0 || user_find(c->store, who, &u, &e) < 0)
+    if (user_find(c->store, who, &u, &e) < 0)
         return cli_fail(c, &e);
     char password[PASSWORD_BUF];
     if (get_password(c, file, password, sizeof(password)) != 0)

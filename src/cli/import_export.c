@@ -325,6 +325,17 @@ static int import_row(void *ctx, const struct tabular_row *row, struct err *e)
     return 0;
 }
 
+/* --kind NAME into *kind; -1 with the error printed when it names none. */
+static int parse_kind(struct cli *c, const char *name, enum bulk_kind *kind)
+{
+    if (bulk_kind_parse(name, kind) == 0)
+        return 0;
+    cli_error(c, EXIT_BAD_INPUT, "kind", "'%.32s' is not a kind "
+              "(practitioners, training, patients, referrals, episodes, "
+              "sessions, observations)", name);
+    return -1;
+}
+
 int cli_import_records(struct cli *c, int argc, const char **argv)
 {
     const char *kind_name = NULL, *format_name = NULL, *rejects = NULL;
@@ -362,12 +373,8 @@ int cli_import_records(struct cli *c, int argc, const char **argv)
     struct err e = ERR_INIT;
     struct import im = {.c = c, .path = path, .max_errors = max_errors,
                         .rejects_path = rejects};
-    if (bulk_kind_parse(kind_name, &im.kind) < 0)
-        return cli_error(c, EXIT_BAD_INPUT, "kind",
-                         "'%.32s' is not a kind (practitioners, training, "
-                         "patients, referrals, episodes, sessions, "
-                         "observations)",
-                         kind_name);
+    if (parse_kind(c, kind_name, &im.kind) < 0)
+        return c->exit_code;
     if (max_errors < 1)
         return cli_error(c, EXIT_BAD_INPUT, "max-errors",
                          "%ld is not a positive number", max_errors);
@@ -508,12 +515,8 @@ int cli_export_records(struct cli *c, int argc, const char **argv)
         return c->exit_code;
     struct err e = ERR_INIT;
     enum bulk_kind kind;
-    if (bulk_kind_parse(kind_name, &kind) < 0)
-        return cli_error(c, EXIT_BAD_INPUT, "kind",
-                         "'%.32s' is not a kind (practitioners, training, "
-                         "patients, referrals, episodes, sessions, "
-                         "observations)",
-                         kind_name);
+    if (parse_kind(c, kind_name, &kind) < 0)
+        return c->exit_code;
     enum tabular_format format = TABULAR_CSV;
     if ((format_name || (out_path && (strstr(out_path, ".ndjson") ||
                                       strstr(out_path, ".jsonl")))) &&

@@ -1,4 +1,5 @@
 /* touchstone: the one program. Global options, then the command table. */
+#include "catalog/catalog.h"
 #include "cli/cli.h"
 #include "core/util.h"
 
@@ -93,6 +94,7 @@ int main(int argc, const char **argv)
             snprintf(c.command, sizeof(c.command), "%s", argv[0]);
             int status = cli_commands[i].exec(&c, argc, argv);
             store_close(c.store);
+            catalog_free(c.catalog);
             if (fflush(stdout) != 0 && status == EXIT_OK) {
                 perror("touchstone: stdout");
                 return EXIT_FAILURE_;
