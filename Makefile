@@ -3,7 +3,7 @@
 # (scripts/setup); `make` alone only builds.
 
 CC ?= gcc
-PKGS = sqlite3 jansson libsodium libmicrohttpd gsl
+PKGS = sqlite3 jansson libsodium libmicrohttpd gsl libpq libcurl libqrencode
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
        -Wno-format-nonliteral
 # Evaluated when a recipe runs, so scripts/setup can install them first.
