@@ -1380,3 +1380,11 @@ int catalog_parse_delay(const char *text)
     long hours = n * unit;
     return hours > 5L * 365 * 24 ? -1 : (int)hours;
 }
+
+const struct instrument_wording *catalog_wording(const struct catalog *c,
+                                                 const char *code)
+{
+    (void)c; /* clinics' own wording: read from the override folder */
+    const struct instrument *in = instrument_find(code);
+    return in ? in->wording : NULL;
+}

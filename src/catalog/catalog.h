@@ -139,6 +139,14 @@ struct protocol_group {
  * above; ERR_FAIL when dir cannot be read) and *out NULL.
  */
 int catalog_load(const char *dir, struct catalog **out, struct err *e);
+
+/* The wording a patient reads for an instrument: the clinic's licensed
+ * wording from its override folder when it added some, else the shipped
+ * wording, else NULL (no invitation may then be made for it). c may be
+ * NULL (shipped wording only). Points into the catalog or the instrument
+ * table; nothing to free. */
+const struct instrument_wording *catalog_wording(const struct catalog *c,
+                                                 const char *code);
 /* Releases the catalog and everything reached from it (NULL is fine). */
 void catalog_free(struct catalog *c);
 

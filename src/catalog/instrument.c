@@ -15,6 +15,7 @@
 #define MAX_INSTRUMENTS 64
 
 static struct instrument table[MAX_INSTRUMENTS];
+static struct instrument_wording wordings[MAX_INSTRUMENTS];
 static int table_count;
 static json_t *table_json; /* owns the strings the table points to */
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
@@ -115,6 +116,29 @@ static void load_items(struct instrument *in, json_t *items)
     in->items_source = req_string(items, "source", code);
 }
 
+/* The shipped wording: {"intro"?, "items": [{"text", "low", "high"}],
+ * "licence", "source"}, one item per item of the instrument. */
+static void load_wording(struct instrument *in, json_t *w,
+                         struct instrument_wording *out)
+{
+    const char *code = in->code;
+    json_t *items = json_object_get(w, "items");
+    if (json_array_size(items) != (size_t)in->item_count)
+        BUG("%s: instrument '%s': wording needs %d items", INSTRUMENTS_PATH,
+            code, in->item_count);
+    out->intro = opt_string(w, "intro");
+    out->item_count = in->item_count;
+    for (int i = 0; i < in->item_count; i++) {
+        json_t *item = json_array_get(items, (size_t)i);
+        out->items[i].text = req_string(item, "text", code);
+        out->items[i].low = req_string(item, "low", code);
+        out->items[i].high = req_string(item, "high", code);
+    }
+    out->licence = req_string(w, "licence", code);
+    out->source = req_string(w, "source", code);
+    in->wording = out;
+}
+
 static void load_one(struct instrument *in, json_t *o)
 {
     in->code = json_string_value(json_object_get(o, "code"));
@@ -125,6 +149,9 @@ static void load_one(struct instrument *in, json_t *o)
     in->construct = req_string(o, "construct", code);
     in->loinc = opt_string(o, "loinc");
     load_items(in, json_object_get(o, "items"));
+    json_t *wording = json_object_get(o, "wording");
+    if (wording)
+        load_wording(in, wording, &wordings[in - table]);
 
     json_t *sc = json_object_get(o, "scoring");
     const char *method = req_string(sc, "method", code);

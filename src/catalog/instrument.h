@@ -43,6 +43,26 @@ struct instrument_band {
     const char *label;
 };
 
+/*
+ * The wording a patient reads (docs/patient-reported.md): shipped only for
+ * instruments whose wording may be freely reproduced, with the licence
+ * cited; a clinic adds wording it has licensed in its catalog override
+ * folder (catalog_wording() in catalog.h finds either).
+ */
+struct wording_item {
+    const char *text; /* the question */
+    const char *low;  /* what the item's minimum means ("no pain") */
+    const char *high; /* what its maximum means ("worst pain imaginable") */
+};
+
+struct instrument_wording {
+    const char *intro;   /* shown before the questions, or NULL */
+    int item_count;      /* the instrument's item_count */
+    struct wording_item items[INSTRUMENT_MAX_ITEMS];
+    const char *licence; /* what allows it to be shown (never NULL) */
+    const char *source;  /* where the wording comes from (never NULL) */
+};
+
 struct instrument {
     const char *code;      /* "odi" */
     const char *name;      /* "Oswestry Disability Index 2.1a" */
@@ -82,6 +102,9 @@ struct instrument {
     /* Test-retest reliability (ICC) where published, else a NaN. */
     double reliability;
     const char *reliability_source; /* or NULL */
+    /* The shipped wording (member "wording" of catalog/instruments.json),
+     * or NULL when Touchstone may not ship any. */
+    const struct instrument_wording *wording;
 };
 
 /* A scored observation. Plain data; the strings point into the instrument
