@@ -284,15 +284,17 @@ int registry_rows_read(struct store *s, const struct actor *caller,
         rc = patient_list(s, caller, NULL, &patients, e);
     if (rc == 0)
         rc = episode_list(s, caller, &all, &episodes, e);
-    if (rc == 0)
+    if (rc == 0 && patients.count > 1)
         qsort(patients.items, patients.count, sizeof(*patients.items),
               compare_patient);
     for (size_t i = 0; rc == 0 && i < episodes.count; i++) {
         const struct episode *ep = &episodes.items[i];
         struct patient key = {.id = ep->patient_id};
         const struct patient *p =
-            bsearch(&key, patients.items, patients.count,
-                    sizeof(*patients.items), compare_patient);
+            patients.count ? bsearch(&key, patients.items, patients.count,
+                                     sizeof(*patients.items),
+                                     compare_patient)
+                           : NULL;
         if (!p) {
             rc = err_set(e, ERR_FAIL, "patient",
                          "episode %lld: its patient is not listed",
@@ -326,7 +328,8 @@ int registry_rows_read(struct store *s, const struct actor *caller,
         registry_rows_free(r);
         return -1;
     }
-    qsort(r->items, r->count, sizeof(*r->items), compare_row);
+    if (r->count > 1)
+        qsort(r->items, r->count, sizeof(*r->items), compare_row);
     *out = r;
     return 0;
 }
@@ -475,7 +478,8 @@ static int compare_json_refs(const void *a, const void *b)
 static json_t *sorted_array(json_t **items, size_t n,
                             int (*cmp)(const void *, const void *))
 {
-    qsort(items, n, sizeof(*items), cmp);
+    if (n > 1)
+        qsort(items, n, sizeof(*items), cmp);
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(a, items[i]);
@@ -556,8 +560,8 @@ static int choose(struct store *s, const struct registry_rows *rows,
     while ((step = stmt_step(st, e)) == 1) {
         struct registry_row key = {.episode_id = stmt_int(st, 0)};
         copy_text(key.instrument, sizeof(key.instrument), stmt_text(st, 1));
-        if (bsearch(&key, rows->items, rows->count, sizeof(*rows->items),
-                    compare_row))
+        if (rows->count && bsearch(&key, rows->items, rows->count,
+                                   sizeof(*rows->items), compare_row))
             continue;
         (*due)++;
         if (c->nrows + c->nretract >= max)
