@@ -4,6 +4,7 @@
 #include "record/record_json.h"
 
 #include <stdio.h>
+#include <string.h>
 
 COMMAND("practitioner", cmd_practitioner, "add, list and show practitioners and their training")
 
@@ -85,6 +86,10 @@ static void print_practitioner_detail(const void *item)
         printf("  npi          %s\n", p->npi);
     printf("  active       %s%s\n", p->active ? "yes" : "no",
            p->synthetic ? " (synthetic)" : "");
+    if (!p->limited)
+        printf("  registry     %s\n",
+               p->registry_consent ? "matched by NPI or licence (consented)"
+                                   : "a pseudonym of this clinic");
     if (d->training.count == 0)
         printf("  training     none recorded\n");
     else
@@ -117,12 +122,53 @@ static int practitioner_show_cmd(struct cli *c, int argc, const char **argv)
     return rc;
 }
 
+static int practitioner_consent_cmd(struct cli *c, int argc,
+                                    const char **argv)
+{
+    int64_t id = 0;
+    const char *registry = NULL;
+    struct opt opts[] = {
+        {"id", OPT_ARG_ID, &id, "ID", "the practitioner's id", 1, 0},
+        {"registry", OPT_STRING, &registry, "yes|no",
+         "may the registry match them across clinics by NPI or licence",
+         1, 0},
+        OPT_END,
+    };
+    if (cli_parse(c, argc, argv, opts,
+                  "Records the practitioner's consent to be sent to the "
+                  "registry with their NPI (or licence), so that they are "
+                  "one registry practitioner across every clinic; without "
+                  "it they are a pseudonym of this clinic.") < 0)
+        return c->exit_code;
+    int consent;
+    if (!strcmp(registry, "yes"))
+        consent = 1;
+    else if (!strcmp(registry, "no"))
+        consent = 0;
+    else
+        return cli_error(c, EXIT_BAD_INPUT, "registry",
+                         "'%.32s' is not one of yes, no", registry);
+    struct err e = ERR_INIT;
+    if (cli_open_store(c, &e) < 0 ||
+        practitioner_set_registry_consent(c->store, &actor_cli, id, consent,
+                                          &e) < 0)
+        return cli_fail(c, &e);
+    if (c->json)
+        return cli_print_json(c, json_pack("{sIsb}", "id", (json_int_t)id,
+                                           "registry_consent", consent));
+    printf("practitioner %lld: registry consent %s\n", (long long)id,
+           consent ? "yes" : "no");
+    return EXIT_OK;
+}
+
 int cmd_practitioner(struct cli *c, int argc, const char **argv)
 {
     static const struct cli_command verbs[] = {
         {"add", practitioner_add_cmd, "add a practitioner"},
         {"list", practitioner_list_cmd, "list the practitioners"},
         {"show", practitioner_show_cmd, "show one with training records"},
+        {"consent", practitioner_consent_cmd,
+         "record consent to be matched in the registry"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, argc, argv, verbs,

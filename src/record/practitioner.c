@@ -59,7 +59,7 @@ int practitioner_add(struct store *s, const struct actor *caller,
 
 #define PRACTITIONER_COLUMNS                                                 \
     "id, name, license, credentials, email, npi, active, synthetic,"         \
-    " created_at"
+    " created_at, registry_consent"
 
 static void practitioner_row(struct stmt *st, void *item)
 {
@@ -74,6 +74,7 @@ static void practitioner_row(struct stmt *st, void *item)
     out->active = (int)stmt_int(st, 6);
     out->synthetic = (int)stmt_int(st, 7);
     record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 8));
+    out->registry_consent = (int)stmt_int(st, 9);
 }
 
 /* Keeps what everyone may see of a practitioner (id, name, active) when
@@ -161,4 +162,35 @@ int practitioner_list(struct store *s, const struct actor *caller,
 void practitioner_list_release(struct practitioner_list *l)
 {
     record_list_free(&l->items, &l->count);
+}
+
+int practitioner_set_registry_consent(struct store *s,
+                                      const struct actor *caller, int64_t id,
+                                      int consent, struct err *e)
+{
+    if (access_manage(caller, "record a practitioner's registry consent",
+                      e) < 0)
+        return -1;
+    if (store_begin(s, e) < 0)
+        return -1;
+    struct stmt *st = store_prepare(
+        s, "UPDATE practitioner SET registry_consent = :consent"
+           " WHERE id = :id");
+    stmt_bind_int(st, ":consent", consent != 0);
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e) < 0 ? -1 : 0;
+    stmt_finalize(st);
+    if (rc == 0 && store_changes(s) == 0)
+        rc = err_set(e, ERR_NOT_FOUND, "id", "no practitioner %lld",
+                     (long long)id);
+    return record_finish_audited(s, caller, "update", "practitioner", id, 0,
+                                 rc, e);
+}
+
+int practitioner_consent_synthetic(struct store *s, struct err *e)
+{
+    return store_exec(s,
+                      "UPDATE practitioner SET registry_consent = 1"
+                      " WHERE synthetic = 1",
+                      e);
 }

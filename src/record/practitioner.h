@@ -37,6 +37,8 @@ struct practitioner {
     char npi[11];
     int active;
     int synthetic;
+    int registry_consent; /* 1: may be matched across clinics by NPI or
+                           * licence in the registry (docs/registry.md) */
     int limited; /* 1: the caller sees id and name only */
     char created_at[CLOCK_INSTANT_LEN];
 };
@@ -71,5 +73,21 @@ void practitioner_detail_release(struct practitioner_detail *d);
 int practitioner_list(struct store *s, const struct actor *caller,
                       struct practitioner_list *out, struct err *e);
 void practitioner_list_release(struct practitioner_list *l);
+
+/*
+ * Records the practitioner's consent (1) or its withdrawal (0) to be sent
+ * to the registry with their NPI or licence, so that the registry knows
+ * them as one practitioner across every clinic (docs/registry.md).
+ * Admin only (ERR_AUTH); ERR_NOT_FOUND (field "id") for no such
+ * practitioner; audited as an "update" of the practitioner in the same
+ * transaction. Allocates nothing.
+ */
+int practitioner_set_registry_consent(struct store *s,
+                                      const struct actor *caller, int64_t id,
+                                      int consent, struct err *e);
+
+/* Records registry consent for every synthetic practitioner (the demo's),
+ * inside the caller's open transaction, without a check of its own. */
+int practitioner_consent_synthetic(struct store *s, struct err *e);
 
 #endif

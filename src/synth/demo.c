@@ -458,6 +458,7 @@ int demo_fill(struct store *s, const struct actor *caller, uint64_t seed,
         return -1;
     struct demo_course *course = xcalloc(1, sizeof(*course));
     int rc = add_practitioners(&d);
+    rc = rc == 0 ? practitioner_consent_synthetic(s, e) : rc;
     for (size_t i = 0; rc == 0 && i < ARRAY_SIZE(plans); i++) {
         for (int k = 0; rc == 0 && k < plans[i].complete; k++)
             rc = add_episode(&d, &plans[i], 1, course);
