@@ -212,9 +212,7 @@ int record_insert(struct store *s, struct stmt *st, int64_t *id,
     char now[CLOCK_INSTANT_LEN];
     record_now(now);
     stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+    if (stmt_run(st, e) < 0)
         return -1;
     *id = store_last_id(s);
     return 0;

@@ -260,8 +260,7 @@ int episode_close_locked(struct store *s, int64_t id, const char *ended_on,
     st = store_prepare(s, "UPDATE episode SET ended_on = :end WHERE id = :id");
     stmt_bind_text(st, ":end", ended_on);
     stmt_bind_int(st, ":id", id);
-    rc = stmt_step(st, e);
-    stmt_finalize(st);
+    rc = stmt_run(st, e);
     /* Discharge completes the outcome summary, in this transaction. */
     return rc < 0 ? -1 : summary_refresh_episode(s, id, e);
 }
