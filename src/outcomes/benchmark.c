@@ -716,6 +716,17 @@ static int model_decode(const char *text, struct bench_model *m)
     return ok ? 0 : -1;
 }
 
+/* Binds what a cached model is valid for: the group, its generation, the
+ * model's version and the threshold it was fitted under. */
+static void model_bind_key(struct stmt *st, const struct bench_group *g,
+                           const struct thresholds *t)
+{
+    stmt_bind_int(st, ":group", g->id);
+    stmt_bind_int(st, ":generation", g->generation);
+    stmt_bind_int(st, ":version", BENCH_MODEL_VERSION);
+    stmt_bind_double(st, ":min", t->model_min_per_predictor);
+}
+
 /* Stores the group's model, stamped with the generation read with it. */
 static int model_store(struct store *s, const struct bench_group *g,
                        const struct thresholds *t, struct err *e)
@@ -727,16 +738,12 @@ static int model_store(struct store *s, const struct bench_group *g,
         s, "INSERT OR REPLACE INTO outcome_model (group_id, generation,"
            " version, min_per_predictor, fitted_at, model) VALUES (:group,"
            " :generation, :version, :min, :now, :model)");
-    stmt_bind_int(st, ":group", g->id);
-    stmt_bind_int(st, ":generation", g->generation);
-    stmt_bind_int(st, ":version", BENCH_MODEL_VERSION);
-    stmt_bind_double(st, ":min", t->model_min_per_predictor);
+    model_bind_key(st, g, t);
     stmt_bind_text(st, ":now", now);
     stmt_bind_text(st, ":model", text);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
+    int rc = stmt_run(st, e);
     free(text);
-    return rc < 0 ? -1 : 0;
+    return rc;
 }
 
 /* Reads the group's cached model into g->model when it is still valid;
@@ -748,10 +755,7 @@ static int model_load(struct store *s, struct bench_group *g,
         s, "SELECT model FROM outcome_model WHERE group_id = :group AND"
            " generation = :generation AND version = :version AND"
            " min_per_predictor = :min");
-    stmt_bind_int(st, ":group", g->id);
-    stmt_bind_int(st, ":generation", g->generation);
-    stmt_bind_int(st, ":version", BENCH_MODEL_VERSION);
-    stmt_bind_double(st, ":min", t->model_min_per_predictor);
+    model_bind_key(st, g, t);
     int rc = stmt_step(st, e);
     int found = rc == 1 && model_decode(stmt_text(st, 0), &g->model) == 0;
     stmt_finalize(st);

@@ -38,23 +38,38 @@ static json_t *age_json(struct stmt *st, int col, int start_year,
     return json_sprintf("%ld", age);
 }
 
+/* The complete episodes of a practitioner's cell (protocol, instrument). */
+#define CELL_EPISODES                                                        \
+    " FROM episode_summary WHERE protocol_id = :protocol AND"                \
+    " instrument = :instrument AND practitioner_id = :practitioner AND"      \
+    " complete = 1"
+
+/* Prepares sql (a SELECT ... CELL_EPISODES) for that cell. */
+static struct stmt *cell_prepare(struct store *s, const char *sql,
+                                 const char *protocol, const char *instrument,
+                                 int64_t practitioner_id)
+{
+    struct stmt *st = store_prepare(s, sql);
+    stmt_bind_text(st, ":protocol", protocol);
+    stmt_bind_text(st, ":instrument", instrument);
+    stmt_bind_int(st, ":practitioner", practitioner_id);
+    return st;
+}
+
 json_t *certify_cell_data(struct store *s, const char *protocol,
                           const char *instrument, int64_t practitioner_id,
                           struct err *e)
 {
     int this_year, month, day;
     clock_civil_from_days(clock_today(), &this_year, &month, &day);
-    struct stmt *st = store_prepare(
-        s, "SELECT started_on, ended_on, age_years, sex, chronicity_weeks,"
-           " comorbidities, sessions, baseline, discharge, followup,"
-           " followup_days, improvement, responder, sessions_to_response,"
-           " response_event, sustained FROM episode_summary"
-           " WHERE protocol_id = :protocol AND instrument = :instrument AND"
-           " practitioner_id = :practitioner AND complete = 1"
-           " ORDER BY started_on, episode_id");
-    stmt_bind_text(st, ":protocol", protocol);
-    stmt_bind_text(st, ":instrument", instrument);
-    stmt_bind_int(st, ":practitioner", practitioner_id);
+    struct stmt *st = cell_prepare(
+        s,
+        "SELECT started_on, ended_on, age_years, sex, chronicity_weeks,"
+        " comorbidities, sessions, baseline, discharge, followup,"
+        " followup_days, improvement, responder, sessions_to_response,"
+        " response_event, sustained" CELL_EPISODES
+        " ORDER BY started_on, episode_id",
+        protocol, instrument, practitioner_id);
     json_t *a = json_array();
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
@@ -164,13 +179,9 @@ static int data_window(struct store *s, const struct bench_group *g,
                        int64_t practitioner_id, char from[CLOCK_DATE_LEN],
                        char to[CLOCK_DATE_LEN], struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT min(started_on), max(ended_on) FROM episode_summary"
-           " WHERE protocol_id = :protocol AND instrument = :instrument AND"
-           " practitioner_id = :practitioner AND complete = 1");
-    stmt_bind_text(st, ":protocol", g->protocol);
-    stmt_bind_text(st, ":instrument", g->instrument);
-    stmt_bind_int(st, ":practitioner", practitioner_id);
+    struct stmt *st =
+        cell_prepare(s, "SELECT min(started_on), max(ended_on)" CELL_EPISODES,
+                     g->protocol, g->instrument, practitioner_id);
     int rc = stmt_step(st, e);
     if (rc == 1) {
         snprintf(from, CLOCK_DATE_LEN, "%s",

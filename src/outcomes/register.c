@@ -68,8 +68,7 @@ int register_add(struct store *s, const char *document, struct err *e)
     stmt_bind_text(st, ":designation", text_at(claims, "designation", NULL));
     stmt_bind_text(st, ":issued", text_at(claims, "issued_at", NULL));
     stmt_bind_text(st, ":document", document);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
+    int rc = stmt_run(st, e);
     if (rc >= 0 && store_changes(s) != 1)
         rc = err_set(e, ERR_INPUT, "id",
                      "a certificate with id '%s' was issued already", id);
@@ -232,8 +231,7 @@ int register_revoke(struct store *s, const struct actor *caller,
         stmt_bind_text(st, ":at", c.revoked_at);
         stmt_bind_text(st, ":reason", reason);
         stmt_bind_text(st, ":id", id);
-        rc = stmt_step(st, e);
-        stmt_finalize(st);
+        rc = stmt_run(st, e);
     }
     if (rc == 0) {
         char outcome[REGISTER_ID_MAX + 16];

@@ -107,9 +107,7 @@ int audit_append(struct store *s, const struct actor *a, const char *action,
     stmt_bind_text(st, ":client", a->client);
     stmt_bind_text(st, ":prev", prev);
     stmt_bind_text(st, ":hash", hash);
-    rc = stmt_step(st, e);
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return stmt_run(st, e);
 }
 
 int audit_record_refusal(struct store *s, const struct actor *a,

@@ -386,76 +386,6 @@ int64_t bulk_count(const struct bulk *b, enum bulk_kind k)
 
 /* ---- Lookups ------------------------------------------------------------ */
 
-static int find_practitioner(struct bulk *b, int64_t id, const char *field,
-                             struct ref_practitioner **out, struct err *e)
-{
-    struct ref_practitioner *r = &b->practitioners[CACHE_SLOT(id)];
-    if (id <= 0)
-        return record_not_found(e, field, "practitioner", id);
-    if (r->id != id) {
-        struct stmt *st = prepared(
-            b, &b->load_practitioner,
-            "SELECT active FROM practitioner WHERE id = :id");
-        stmt_bind_int(st, ":id", id);
-        int rc = stmt_step(st, e);
-        if (rc < 0)
-            return -1;
-        if (rc == 0)
-            return record_not_found(e, field, "practitioner", id);
-        r->id = id;
-        r->active = (int)stmt_int(st, 0);
-    }
-    *out = r;
-    return 0;
-}
-
-static int find_patient(struct bulk *b, int64_t id, const char *field,
-                        struct ref_patient **out, struct err *e)
-{
-    struct ref_patient *r = &b->patients[CACHE_SLOT(id)];
-    if (id <= 0)
-        return record_not_found(e, field, "patient", id);
-    if (r->id != id) {
-        struct stmt *st =
-            prepared(b, &b->load_patient,
-                     "SELECT birth_date FROM patient WHERE id = :id");
-        stmt_bind_int(st, ":id", id);
-        int rc = stmt_step(st, e);
-        if (rc < 0)
-            return -1;
-        if (rc == 0)
-            return record_not_found(e, field, "patient", id);
-        r->id = id;
-        record_copy(r->birth_date, sizeof(r->birth_date), stmt_text(st, 0));
-    }
-    *out = r;
-    return 0;
-}
-
-static int find_referral(struct bulk *b, int64_t id, const char *field,
-                         struct ref_referral **out, struct err *e)
-{
-    struct ref_referral *r = &b->referrals[CACHE_SLOT(id)];
-    if (id <= 0)
-        return record_not_found(e, field, "referral", id);
-    if (r->id != id) {
-        struct stmt *st = prepared(
-            b, &b->load_referral,
-            "SELECT patient_id, referred_on FROM referral WHERE id = :id");
-        stmt_bind_int(st, ":id", id);
-        int rc = stmt_step(st, e);
-        if (rc < 0)
-            return -1;
-        if (rc == 0)
-            return record_not_found(e, field, "referral", id);
-        r->id = id;
-        r->patient_id = stmt_int(st, 0);
-        record_copy(r->referred_on, sizeof(r->referred_on), stmt_text(st, 1));
-    }
-    *out = r;
-    return 0;
-}
-
 /* record_copy without printf: the caches copy millions of fields. */
 static void copy_text(char *dst, size_t n, const char *src)
 {
@@ -466,75 +396,136 @@ static void copy_text(char *dst, size_t n, const char *src)
     dst[len] = '\0';
 }
 
-/* A miss reads ahead: the rows with the next READ_AHEAD ids come in one
- * range scan, since files and generators go through ids in order. */
+/* A miss on an episode or a session reads ahead: the rows with the next
+ * READ_AHEAD ids come in one range scan, since files and generators go
+ * through ids in order. */
 #define READ_AHEAD 1024
 
+/*
+ * Makes sure the cache holds the what (a table's singular) with that id,
+ * whose slot's id is *cached: on a miss, reads the rows with ids from id
+ * to id + ahead - 1 with sql (column 0 the id, :from and :to the range),
+ * each one given to fill, which stores it in its own slot. Returns 0, or
+ * -1 with e filled: "no <what> <id>" (field) when there is none.
+ */
+static int cache_read(struct bulk *b, int64_t id, const char *field,
+                      const char *what, const int64_t *cached,
+                      struct stmt **slot, const char *sql, int64_t ahead,
+                      void (*fill)(struct bulk *b, struct stmt *st),
+                      struct err *e)
+{
+    if (id <= 0)
+        return record_not_found(e, field, what, id);
+    if (*cached == id)
+        return 0;
+    struct stmt *st = prepared(b, slot, sql);
+    stmt_bind_int(st, ":from", id);
+    stmt_bind_int(st, ":to", id + ahead);
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1)
+        fill(b, st);
+    if (rc < 0)
+        return -1;
+    if (*cached != id)
+        return record_not_found(e, field, what, id);
+    return 0;
+}
+
+#define BY_RANGE " WHERE id >= :from AND id < :to"
+
+static void fill_practitioner(struct bulk *b, struct stmt *st)
+{
+    int64_t id = stmt_int(st, 0);
+    struct ref_practitioner *c = &b->practitioners[CACHE_SLOT(id)];
+    c->id = id;
+    c->active = (int)stmt_int(st, 1);
+}
+
+static int find_practitioner(struct bulk *b, int64_t id, const char *field,
+                             struct ref_practitioner **out, struct err *e)
+{
+    *out = &b->practitioners[CACHE_SLOT(id)];
+    return cache_read(b, id, field, "practitioner", &(*out)->id,
+                      &b->load_practitioner,
+                      "SELECT id, active FROM practitioner" BY_RANGE, 1,
+                      fill_practitioner, e);
+}
+
+static void fill_patient(struct bulk *b, struct stmt *st)
+{
+    int64_t id = stmt_int(st, 0);
+    struct ref_patient *c = &b->patients[CACHE_SLOT(id)];
+    c->id = id;
+    copy_text(c->birth_date, sizeof(c->birth_date), stmt_text(st, 1));
+}
+
+static int find_patient(struct bulk *b, int64_t id, const char *field,
+                        struct ref_patient **out, struct err *e)
+{
+    *out = &b->patients[CACHE_SLOT(id)];
+    return cache_read(b, id, field, "patient", &(*out)->id, &b->load_patient,
+                      "SELECT id, birth_date FROM patient" BY_RANGE, 1,
+                      fill_patient, e);
+}
+
+static void fill_referral(struct bulk *b, struct stmt *st)
+{
+    int64_t id = stmt_int(st, 0);
+    struct ref_referral *c = &b->referrals[CACHE_SLOT(id)];
+    c->id = id;
+    c->patient_id = stmt_int(st, 1);
+    copy_text(c->referred_on, sizeof(c->referred_on), stmt_text(st, 2));
+}
+
+static int find_referral(struct bulk *b, int64_t id, const char *field,
+                         struct ref_referral **out, struct err *e)
+{
+    *out = &b->referrals[CACHE_SLOT(id)];
+    return cache_read(b, id, field, "referral", &(*out)->id,
+                      &b->load_referral,
+                      "SELECT id, patient_id, referred_on FROM referral"
+                      BY_RANGE, 1, fill_referral, e);
+}
+
 /* The episode's own fields (no names, no session count). */
+static void fill_episode(struct bulk *b, struct stmt *st)
+{
+    int64_t id = stmt_int(st, 0);
+    struct episode *c = &b->episodes[CACHE_SLOT(id)];
+    c->id = id;
+    c->patient_id = stmt_int(st, 1);
+    c->practitioner_id = stmt_int(st, 2);
+    copy_text(c->protocol_id, sizeof(c->protocol_id), stmt_text(st, 3));
+    copy_text(c->started_on, sizeof(c->started_on), stmt_text(st, 4));
+    copy_text(c->ended_on, sizeof(c->ended_on), stmt_text(st, 5));
+}
+
 static int find_episode(struct bulk *b, int64_t id, const char *field,
                         struct episode **out, struct err *e)
 {
-    struct episode *r = &b->episodes[CACHE_SLOT(id)];
-    if (id <= 0)
-        return record_not_found(e, field, "episode", id);
-    if (r->id != id) {
-        struct stmt *st = prepared(
-            b, &b->load_episode,
-            "SELECT id, patient_id, practitioner_id, protocol_id, started_on,"
-            " ended_on FROM episode WHERE id >= :from AND id < :to");
-        stmt_bind_int(st, ":from", id);
-        stmt_bind_int(st, ":to", id + READ_AHEAD);
-        int rc;
-        while ((rc = stmt_step(st, e)) == 1) {
-            int64_t got = stmt_int(st, 0);
-            struct episode *c = &b->episodes[CACHE_SLOT(got)];
-            c->id = got;
-            c->patient_id = stmt_int(st, 1);
-            c->practitioner_id = stmt_int(st, 2);
-            copy_text(c->protocol_id, sizeof(c->protocol_id),
-                        stmt_text(st, 3));
-            copy_text(c->started_on, sizeof(c->started_on),
-                        stmt_text(st, 4));
-            copy_text(c->ended_on, sizeof(c->ended_on), stmt_text(st, 5));
-        }
-        if (rc < 0)
-            return -1;
-        if (r->id != id)
-            return record_not_found(e, field, "episode", id);
-    }
-    *out = r;
-    return 0;
+    *out = &b->episodes[CACHE_SLOT(id)];
+    return cache_read(b, id, field, "episode", &(*out)->id, &b->load_episode,
+                      "SELECT id, patient_id, practitioner_id, protocol_id,"
+                      " started_on, ended_on FROM episode" BY_RANGE,
+                      READ_AHEAD, fill_episode, e);
+}
+
+static void fill_session(struct bulk *b, struct stmt *st)
+{
+    int64_t id = stmt_int(st, 0);
+    struct ref_session *c = &b->sessions[CACHE_SLOT(id)];
+    c->id = id;
+    c->episode_id = stmt_int(st, 1);
+    copy_text(c->started_at, sizeof(c->started_at), stmt_text(st, 2));
 }
 
 static int find_session(struct bulk *b, int64_t id, const char *field,
                         struct ref_session **out, struct err *e)
 {
-    struct ref_session *r = &b->sessions[CACHE_SLOT(id)];
-    if (id <= 0)
-        return record_not_found(e, field, "session", id);
-    if (r->id != id) {
-        struct stmt *st = prepared(
-            b, &b->load_session,
-            "SELECT id, episode_id, started_at FROM session"
-            " WHERE id >= :from AND id < :to");
-        stmt_bind_int(st, ":from", id);
-        stmt_bind_int(st, ":to", id + READ_AHEAD);
-        int rc;
-        while ((rc = stmt_step(st, e)) == 1) {
-            int64_t got = stmt_int(st, 0);
-            struct ref_session *c = &b->sessions[CACHE_SLOT(got)];
-            c->id = got;
-            c->episode_id = stmt_int(st, 1);
-            copy_text(c->started_at, sizeof(c->started_at),
-                        stmt_text(st, 2));
-        }
-        if (rc < 0)
-            return -1;
-        if (r->id != id)
-            return record_not_found(e, field, "session", id);
-    }
-    *out = r;
-    return 0;
+    *out = &b->sessions[CACHE_SLOT(id)];
+    return cache_read(b, id, field, "session", &(*out)->id, &b->load_session,
+                      "SELECT id, episode_id, started_at FROM session"
+                      BY_RANGE, READ_AHEAD, fill_session, e);
 }
 
 /* scope_check, remembering who is within scope of what for the batch

@@ -44,8 +44,7 @@ int clinic_init(const char *path, const char *name, struct err *e)
                " VALUES (1, :name, :now)");
         stmt_bind_text(st, ":name", name);
         stmt_bind_text(st, ":now", now);
-        rc = stmt_step(st, e);
-        stmt_finalize(st);
+        rc = stmt_run(st, e);
         if (rc >= 0)
             rc = clinic_key_save_public(s, pk, e);
         if (rc >= 0)

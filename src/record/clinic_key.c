@@ -134,9 +134,7 @@ int clinic_key_save_public(struct store *s,
            " VALUES (1, :public_key, :now)");
     stmt_bind_text(st, ":public_key", text);
     stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return stmt_run(st, e);
 }
 
 int clinic_key_public(struct store *s, unsigned char pk[CLINIC_KEY_PUBLIC_BYTES],

@@ -141,6 +141,53 @@ int record_load(struct store *s, const char *sql, int64_t id,
     return rc < 0 ? -1 : 0;
 }
 
+int record_rows_plain(struct stmt *st, void *items, size_t *count,
+                      size_t size, void (*row)(struct stmt *st, void *item),
+                      struct err *e)
+{
+    if (record_rows(st, items, count, size, row, e) < 0) {
+        record_list_free(items, count);
+        return -1;
+    }
+    return 0;
+}
+
+int record_kind_load(struct store *s, const struct record_kind *k,
+                     int64_t id, const char *field, void *out,
+                     struct err *e)
+{
+    memset(out, 0, k->size);
+    if (record_load(s, k->select, id, field, k->name, k->row, out, e) < 0)
+        return -1;
+    if (k->parts && k->parts(s, out, e) < 0) {
+        k->release(out);
+        return -1;
+    }
+    return 0;
+}
+
+int record_kind_get(struct store *s, const struct actor *caller,
+                    const struct record_kind *k, int64_t id,
+                    const char *field, void *out, struct err *e)
+{
+    memset(out, 0, k->size);
+    if (store_begin(s, e) < 0)
+        return -1;
+    int rc = record_kind_load(s, k, id, field, out, e);
+    int64_t owner = 0;
+    if (rc == 0)
+        memcpy(&owner, (const char *)out + k->owner_offset, sizeof(owner));
+    if (record_read_checked(s, caller, k->name, id, field, rc,
+                            k->owner_is_episode ? 0 : owner,
+                            k->owner_is_episode ? owner : 0, e) < 0) {
+        if (k->release)
+            k->release(out);
+        memset(out, 0, k->size);
+        return -1;
+    }
+    return 0;
+}
+
 void record_list_free(void *items, size_t *count)
 {
     void *array;
@@ -165,9 +212,7 @@ int record_insert(struct store *s, struct stmt *st, int64_t *id,
     char now[CLOCK_INSTANT_LEN];
     record_now(now);
     stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+    if (stmt_run(st, e) < 0)
         return -1;
     *id = store_last_id(s);
     return 0;

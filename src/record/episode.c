@@ -260,8 +260,7 @@ int episode_close_locked(struct store *s, int64_t id, const char *ended_on,
     st = store_prepare(s, "UPDATE episode SET ended_on = :end WHERE id = :id");
     stmt_bind_text(st, ":end", ended_on);
     stmt_bind_int(st, ":id", id);
-    rc = stmt_step(st, e);
-    stmt_finalize(st);
+    rc = stmt_run(st, e);
     /* Discharge completes the outcome summary, in this transaction. */
     return rc < 0 ? -1 : summary_refresh_episode(s, id, e);
 }
@@ -310,26 +309,9 @@ static void episode_row(struct stmt *st, void *item)
     record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 13));
 }
 
-int episode_load(struct store *s, int64_t id, const char *field,
-                 struct episode *out, struct err *e)
-{
-    return record_load(s, EPISODE_SELECT " WHERE e.id = :id", id, field,
-                       "episode", episode_row, out, e);
-}
-
-int episode_get(struct store *s, const struct actor *caller, int64_t id,
-                const char *field, struct episode *out, struct err *e)
-{
-    if (store_begin(s, e) < 0)
-        return -1;
-    int rc = episode_load(s, id, field, out, e);
-    if (record_read_checked(s, caller, "episode", id, field, rc, 0, id, e) <
-        0) {
-        memset(out, 0, sizeof(*out));
-        return -1;
-    }
-    return 0;
-}
+/* episode_load, episode_get: an episode is under its own access rule. */
+RECORD_KIND_DEFINE(episode, EPISODE_SELECT " WHERE e.id = :id", episode_row,
+                   NULL, NULL, 1, id)
 
 int episode_show(struct store *s, const struct actor *caller, int64_t id,
                  struct episode_detail *out, struct err *e)
@@ -374,11 +356,7 @@ int episode_query(struct store *s, const struct actor *caller,
     stmt_bind_int(st, ":practitioner", f->practitioner_id);
     stmt_bind_int(st, ":open", f->open_only != 0);
     access_bind(st, caller);
-    if (RECORD_ROWS(st, out, episode_row, e) < 0) {
-        episode_list_release(out);
-        return -1;
-    }
-    return 0;
+    return RECORD_ROWS_PLAIN(st, out, episode_row, e);
 }
 
 int episode_list(struct store *s, const struct actor *caller,

@@ -88,6 +88,74 @@ int record_load(struct store *s, const char *sql, int64_t id,
                 const char *field, const char *record_type,
                 void (*row)(struct stmt *st, void *item), void *out,
                 struct err *e);
+/* record_rows, for a list whose items own nothing: on failure the list
+ * is emptied (its array freed). */
+#define RECORD_ROWS_PLAIN(st, list, row, e)                                  \
+    record_rows_plain((st), &(list)->items, &(list)->count,                  \
+                      sizeof(*(list)->items), (row), (e))
+int record_rows_plain(struct stmt *st, void *items, size_t *count,
+                      size_t size, void (*row)(struct stmt *st, void *item),
+                      struct err *e);
+/*
+ * A record type as read one by id (record_kind_load, record_kind_get):
+ * its name (the audited record_type, and "no <name> <id>"), the SELECT of
+ * its one row with the parameter :id, the reader of that row into an item
+ * of size bytes, what more a loaded item needs (parts, NULL for nothing)
+ * and what releases it (release, NULL when it owns nothing). Its access
+ * rule is that of the patient, or (owner_is_episode) the episode, whose
+ * id is the int64_t at owner_offset in the item.
+ */
+struct record_kind {
+    const char *name;
+    const char *select;
+    size_t size;
+    void (*row)(struct stmt *st, void *item);
+    int (*parts)(struct store *s, void *item, struct err *e);
+    void (*release)(void *item);
+    int owner_is_episode;
+    size_t owner_offset;
+};
+/* Loads the record of kind k with that id into out (zeroed first), no
+ * access check, no audit. Returns 0, or -1 with e filled ("no <name>
+ * <id>", ERR_NOT_FOUND, field, when there is none) and nothing left to
+ * release. Allocates what k's row and parts do (k->release frees). */
+int record_kind_load(struct store *s, const struct record_kind *k,
+                     int64_t id, const char *field, void *out,
+                     struct err *e);
+/* The access-checked, audited read of that record (record_read_checked):
+ * in a transaction of its own. Returns 0, or -1 with e filled and out
+ * zeroed. As record_kind_load, k->release frees. */
+int record_kind_get(struct store *s, const struct actor *caller,
+                    const struct record_kind *k, int64_t id,
+                    const char *field, void *out, struct err *e);
+/*
+ * Defines type_load (internal.h) and type_get (type.h) of struct type
+ * through one record_kind: its name #type, the SELECT by :id, the row
+ * reader, parts and release (as record_kind), and its owner: the patient,
+ * or (owner_is_episode) the episode, whose id is the item's field owner.
+ */
+#define RECORD_KIND_DEFINE(type, select_sql, row_fn, parts_fn, release_fn,  \
+                           is_episode, owner)                                \
+    static const struct record_kind type##_kind = {                          \
+        .name = #type,                                                       \
+        .select = (select_sql),                                              \
+        .size = sizeof(struct type),                                         \
+        .row = (row_fn),                                                     \
+        .parts = (parts_fn),                                                 \
+        .release = (release_fn),                                             \
+        .owner_is_episode = (is_episode),                                    \
+        .owner_offset = offsetof(struct type, owner),                        \
+    };                                                                       \
+    int type##_load(struct store *s, int64_t id, const char *field,          \
+                    struct type *out, struct err *e)                         \
+    {                                                                        \
+        return record_kind_load(s, &type##_kind, id, field, out, e);         \
+    }                                                                        \
+    int type##_get(struct store *s, const struct actor *caller, int64_t id,  \
+                   const char *field, struct type *out, struct err *e)       \
+    {                                                                        \
+        return record_kind_get(s, caller, &type##_kind, id, field, out, e);  \
+    }
 /* Frees a list's array (items: the address of its pointer, as for
  * record_rows) and sets it to NULL and *count to 0. The items' own
  * allocations are the caller's to release first. */

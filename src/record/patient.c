@@ -114,28 +114,10 @@ static void patient_row(struct stmt *st, void *item)
     record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 11));
 }
 
-int patient_load(struct store *s, int64_t id, const char *field,
-                 struct patient *out, struct err *e)
-{
-    return record_load(s,
-                       "SELECT " PATIENT_COLUMNS
-                       " FROM patient p WHERE p.id = :id",
-                       id, field, "patient", patient_row, out, e);
-}
-
-int patient_get(struct store *s, const struct actor *caller, int64_t id,
-                const char *field, struct patient *out, struct err *e)
-{
-    if (store_begin(s, e) < 0)
-        return -1;
-    int rc = patient_load(s, id, field, out, e);
-    if (record_read_checked(s, caller, "patient", id, field, rc, id, 0, e) <
-        0) {
-        memset(out, 0, sizeof(*out));
-        return -1;
-    }
-    return 0;
-}
+/* patient_load, patient_get: a patient is under its own access rule. */
+RECORD_KIND_DEFINE(patient,
+                   "SELECT " PATIENT_COLUMNS " FROM patient p WHERE p.id = :id",
+                   patient_row, NULL, NULL, 0, id)
 
 int patient_show(struct store *s, const struct actor *caller, int64_t id,
                  struct patient_detail *out, struct err *e)

@@ -98,28 +98,10 @@ static void referral_row(struct stmt *st, void *item)
     record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 8));
 }
 
-int referral_load(struct store *s, int64_t id, const char *field,
-                  struct referral *out, struct err *e)
-{
-    return record_load(s,
-                       "SELECT " REFERRAL_COLUMNS
-                       " FROM referral WHERE id = :id",
-                       id, field, "referral", referral_row, out, e);
-}
-
-int referral_get(struct store *s, const struct actor *caller, int64_t id,
-                 const char *field, struct referral *out, struct err *e)
-{
-    if (store_begin(s, e) < 0)
-        return -1;
-    int rc = referral_load(s, id, field, out, e);
-    if (record_read_checked(s, caller, "referral", id, field, rc,
-                            out->patient_id, 0, e) < 0) {
-        memset(out, 0, sizeof(*out));
-        return -1;
-    }
-    return 0;
-}
+/* referral_load, referral_get: a referral follows its patient. */
+RECORD_KIND_DEFINE(referral,
+                   "SELECT " REFERRAL_COLUMNS " FROM referral WHERE id = :id",
+                   referral_row, NULL, NULL, 0, patient_id)
 
 int referral_query(struct store *s, int64_t patient_id,
                    struct referral_list *out, struct err *e)
@@ -129,11 +111,7 @@ int referral_query(struct store *s, int64_t patient_id,
         s, "SELECT " REFERRAL_COLUMNS " FROM referral"
            " WHERE patient_id = :patient ORDER BY referred_on, id");
     stmt_bind_int(st, ":patient", patient_id);
-    if (RECORD_ROWS(st, out, referral_row, e) < 0) {
-        referral_list_release(out);
-        return -1;
-    }
-    return 0;
+    return RECORD_ROWS_PLAIN(st, out, referral_row, e);
 }
 
 int referral_list(struct store *s, const struct actor *caller,

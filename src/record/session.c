@@ -263,8 +263,9 @@ static void session_finding_row(struct stmt *st, void *item)
 }
 
 /* Loads the phases and findings of a session already read. */
-static int session_parts(struct store *s, struct session *se, struct err *e)
+static int session_parts(struct store *s, void *item, struct err *e)
 {
+    struct session *se = item;
     struct stmt *st = store_prepare(
         s, "SELECT name, minutes FROM session_phase WHERE session_id = :id"
            " ORDER BY position");
@@ -279,35 +280,17 @@ static int session_parts(struct store *s, struct session *se, struct err *e)
                        sizeof(*se->findings), session_finding_row, e);
 }
 
-int session_load(struct store *s, int64_t id, const char *field,
-                 struct session *out, struct err *e)
+static void session_release_item(void *item)
 {
-    memset(out, 0, sizeof(*out));
-    if (record_load(s,
-                    "SELECT " SESSION_COLUMNS " FROM session WHERE id = :id",
-                    id, field, "session", session_row, out, e) < 0)
-        return -1;
-    if (session_parts(s, out, e) < 0) {
-        session_release(out);
-        return -1;
-    }
-    return 0;
+    session_release(item);
 }
 
-int session_get(struct store *s, const struct actor *caller, int64_t id,
-                const char *field, struct session *out, struct err *e)
-{
-    memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
-        return -1;
-    int rc = session_load(s, id, field, out, e);
-    if (record_read_checked(s, caller, "session", id, field, rc, 0,
-                            out->episode_id, e) < 0) {
-        session_release(out);
-        return -1;
-    }
-    return 0;
-}
+/* session_load, session_get: a session follows its episode; its phases
+ * and findings come with it. */
+RECORD_KIND_DEFINE(session,
+                   "SELECT " SESSION_COLUMNS " FROM session WHERE id = :id",
+                   session_row, session_parts, session_release_item, 1,
+                   episode_id)
 
 void session_release(struct session *se)
 {

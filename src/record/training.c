@@ -88,11 +88,7 @@ int training_query(struct store *s, int64_t practitioner_id,
            " provider, created_at FROM training"
            " WHERE practitioner_id = :practitioner ORDER BY completed_on, id");
     stmt_bind_int(st, ":practitioner", practitioner_id);
-    if (RECORD_ROWS(st, out, training_row, e) < 0) {
-        training_list_release(out);
-        return -1;
-    }
-    return 0;
+    return RECORD_ROWS_PLAIN(st, out, training_row, e);
 }
 
 int training_list(struct store *s, const struct actor *caller,

@@ -91,9 +91,8 @@ int websession_create(struct store *s, int64_t user_id,
            " OR created_at < :max");
     stmt_bind_text(st, ":idle", idle_cut);
     stmt_bind_text(st, ":max", max_cut);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc >= 0) {
+    int rc = stmt_run(st, e);
+    if (rc == 0) {
         st = store_prepare(s, "INSERT INTO web_session (token_hash, user_id,"
                               " csrf_token, created_at, last_seen_at)"
                               " VALUES (:hash, :user, :csrf, :at, :at)");
@@ -101,8 +100,7 @@ int websession_create(struct store *s, int64_t user_id,
         stmt_bind_int(st, ":user", user_id);
         stmt_bind_text(st, ":csrf", ws.csrf_token);
         stmt_bind_text(st, ":at", at);
-        rc = stmt_step(st, e);
-        stmt_finalize(st);
+        rc = stmt_run(st, e);
     }
     if (rc < 0) {
         store_rollback(s);
@@ -122,9 +120,7 @@ static int delete_hash(struct store *s, const char *hash, struct err *e)
     struct stmt *st =
         store_prepare(s, "DELETE FROM web_session WHERE token_hash = :hash");
     stmt_bind_text(st, ":hash", hash);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return stmt_run(st, e);
 }
 
 int websession_lookup(struct store *s, const char *token,
@@ -181,9 +177,7 @@ int websession_lookup(struct store *s, const char *token,
                               " WHERE token_hash = :hash");
         stmt_bind_text(st, ":at", at);
         stmt_bind_text(st, ":hash", hash);
-        rc = stmt_step(st, e);
-        stmt_finalize(st);
-        if (rc < 0)
+        if (stmt_run(st, e) < 0)
             return -1;
         ws.last_seen_at = now;
     }
@@ -206,7 +200,5 @@ int websession_delete_user(struct store *s, int64_t user_id, struct err *e)
     struct stmt *st =
         store_prepare(s, "DELETE FROM web_session WHERE user_id = :user");
     stmt_bind_int(st, ":user", user_id);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return stmt_run(st, e);
 }

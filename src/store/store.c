@@ -424,6 +424,13 @@ void stmt_finalize(struct stmt *st)
     free(st);
 }
 
+int stmt_run(struct stmt *st, struct err *e)
+{
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
 int64_t store_last_id(struct store *s)
 {
     return sqlite3_last_insert_rowid(s->db);

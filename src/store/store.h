@@ -106,6 +106,9 @@ int stmt_column_count(struct stmt *st);
 const char *stmt_column_name(struct stmt *st, int col);
 void stmt_reset(struct stmt *st);
 void stmt_finalize(struct stmt *st);
+/* Steps st once (a change, or a query whose row is not wanted) and
+ * finalizes it. Returns 0, or -1 on failure (e filled). */
+int stmt_run(struct stmt *st, struct err *e);
 
 int64_t store_last_id(struct store *s);
 int store_changes(struct store *s);

@@ -635,6 +635,20 @@ static int same(double a, double b)
     return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof(a)) == 0;
 }
 
+/* The computed numbers of a cell, in a fixed order. */
+#define CELL_NUMBERS 19
+static void cell_numbers(const struct bench_cell *c, double v[CELL_NUMBERS])
+{
+    const double all[CELL_NUMBERS] = {
+        c->mean_improvement, c->sd_improvement, c->srm, c->mean_ci95.lower,
+        c->mean_ci95.upper, c->responder_rate, c->responder_ci95.lower,
+        c->responder_ci95.upper, c->median_sessions, c->sustained_rate,
+        c->followup_coverage, c->expected_improvement,
+        c->observed_minus_expected, c->se, c->shrunken, c->limits.lower998,
+        c->limits.lower95, c->limits.upper95, c->limits.upper998};
+    memcpy(v, all, sizeof(all));
+}
+
 /* Every computed member of two cells is identical. */
 static void assert_same_cell(const struct bench_group *ga,
                              const struct bench_cell *a,
@@ -644,24 +658,9 @@ static void assert_same_cell(const struct bench_group *ga,
     cr_assert_eq(a->practitioner_id, b->practitioner_id);
     cr_assert_eq(a->n, b->n);
     cr_assert_eq(a->n_adjusted, b->n_adjusted);
-    const double va[] = {a->mean_improvement, a->sd_improvement, a->srm,
-                         a->mean_ci95.lower, a->mean_ci95.upper,
-                         a->responder_rate, a->responder_ci95.lower,
-                         a->responder_ci95.upper, a->median_sessions,
-                         a->sustained_rate, a->followup_coverage,
-                         a->expected_improvement, a->observed_minus_expected,
-                         a->se, a->shrunken, a->limits.lower998,
-                         a->limits.lower95, a->limits.upper95,
-                         a->limits.upper998};
-    const double vb[] = {b->mean_improvement, b->sd_improvement, b->srm,
-                         b->mean_ci95.lower, b->mean_ci95.upper,
-                         b->responder_rate, b->responder_ci95.lower,
-                         b->responder_ci95.upper, b->median_sessions,
-                         b->sustained_rate, b->followup_coverage,
-                         b->expected_improvement, b->observed_minus_expected,
-                         b->se, b->shrunken, b->limits.lower998,
-                         b->limits.lower95, b->limits.upper95,
-                         b->limits.upper998};
+    double va[CELL_NUMBERS], vb[CELL_NUMBERS];
+    cell_numbers(a, va);
+    cell_numbers(b, vb);
     for (size_t i = 0; i < ARRAY_SIZE(va); i++)
         cr_assert(same(va[i], vb[i]), "practitioner %lld, member %zu: %.17g"
                   " and %.17g", (long long)a->practitioner_id, i, va[i],

@@ -580,6 +580,23 @@ static const double funnel_n[] = {40, 60, 30, 80, 50, 20,
                                   100, 30, 70, 40, 70, 35};
 #define FUNNEL_P0 0.456 /* sum(ev) / sum(n) = 285 / 625 */
 
+/* The four limits of l against R's, each within TIGHT (relative); label
+ * names the case in a failure. */
+static void assert_limits(const char *label, const struct funnel_limits *l,
+                          double lower95, double upper95, double lower998,
+                          double upper998)
+{
+    static const char *const names[] = {"lower95", "upper95", "lower998",
+                                        "upper998"};
+    const double got[] = {l->lower95, l->upper95, l->lower998, l->upper998};
+    const double want[] = {lower95, upper95, lower998, upper998};
+    for (size_t i = 0; i < 4; i++)
+        cr_assert(fabs(got[i] - want[i]) <=
+                      TIGHT * fmax(fabs(want[i]), 1e-300),
+                  "%s: l.%s = %.17g, expected %.17g (rel %g)", label,
+                  names[i], got[i], want[i], TIGHT);
+}
+
 Test(funnel, plain_proportion_limits)
 {
     struct funnel_limits l;
@@ -588,10 +605,8 @@ Test(funnel, plain_proportion_limits)
     /* p0 + c(-1, 1) * z * sqrt(p0 * (1 - p0) / 50), z = 1.959964 and
      * 3.090232: 0.317947281379191 0.594052718620809
      *           0.238335324134005 0.673664675865995 */
-    assert_close_relative(l.lower95, 0.317947281379191, TIGHT);
-    assert_close_relative(l.upper95, 0.594052718620809, TIGHT);
-    assert_close_relative(l.lower998, 0.238335324134005, TIGHT);
-    assert_close_relative(l.upper998, 0.673664675865995, TIGHT);
+    assert_limits("plain, n 50", &l, 0.317947281379191, 0.594052718620809,
+                  0.238335324134005, 0.673664675865995);
     cr_assert_eq(funnel_limits_proportion(0.0, 50, &l, &e), -1);
     cr_assert_str_eq(e.field, "target");
     cr_assert_eq(funnel_limits_proportion(0.5, 0, &l, &e), -1);
@@ -621,16 +636,14 @@ Test(funnel, overdispersed_proportions_as_funnelplotr)
     struct funnel_limits l;
     cr_assert_eq(funnel_limits_proportion_overdispersed(FUNNEL_P0, 50,
                                                         od.tau2, &l, &e), 0);
-    assert_close_relative(l.lower95, 0.206050604903943, TIGHT);
-    assert_close_relative(l.upper95, 0.71848664036605, TIGHT);
-    assert_close_relative(l.lower998, 0.0962021178223578, TIGHT);
-    assert_close_relative(l.upper998, 0.845848387889961, TIGHT);
+    assert_limits("overdispersed, n 50", &l,
+                  0.206050604903943, 0.71848664036605,
+                  0.0962021178223578, 0.845848387889961);
     cr_assert_eq(funnel_limits_proportion_overdispersed(FUNNEL_P0, 100,
                                                         od.tau2, &l, &e), 0);
-    assert_close_relative(l.lower95, 0.221130427718402, TIGHT);
-    assert_close_relative(l.upper95, 0.701792372657931, TIGHT);
-    assert_close_relative(l.lower998, 0.113980520042567, TIGHT);
-    assert_close_relative(l.upper998, 0.82432717624475, TIGHT);
+    assert_limits("overdispersed, n 100", &l,
+                  0.221130427718402, 0.701792372657931,
+                  0.113980520042567, 0.82432717624475);
     /* In the same R session, unit 6 (3/20 = 0.15) is below the 95% limit
      * and every other unit inside. */
     for (int i = 0; i < 12; i++) {
@@ -665,10 +678,9 @@ Test(funnel, overdispersed_means)
     struct funnel_limits l;
     cr_assert_eq(funnel_limits_mean(11.0, 8.0 / sqrt(30.0), od.tau2, &l, &e),
                  0);
-    assert_close_relative(l.lower95, 6.46520077739692, TIGHT);
-    assert_close_relative(l.upper95, 15.5347992226031, TIGHT);
-    assert_close_relative(l.lower998, 3.8500821080065, TIGHT);
-    assert_close_relative(l.upper998, 18.1499178919935, TIGHT);
+    assert_limits("means, overdispersed", &l,
+                  6.46520077739692, 15.5347992226031,
+                  3.8500821080065, 18.1499178919935);
     /* Without overdispersion: k phi < k - 1 gives tau2 = 0 (R: phi2 =
      * 0.0233075629353323 for these five units). */
     const double y2[] = {11.2, 10.6, 11.5, 10.9, 11.1};

@@ -12,6 +12,41 @@
 
 #define TIGHT 1e-9
 
+/* assert_close_relative within TIGHT, the message led by the timepoint's
+ * label. */
+#define assert_tight_at(label, actual, expected)                             \
+    do {                                                                     \
+        double a_ = (actual), x_ = (expected);                               \
+        cr_assert(fabs(a_ - x_) <= TIGHT * fmax(fabs(x_), 1e-300),           \
+                  "%s: %s = %.17g, expected %.17g (rel %g)", (label),        \
+                  #actual, a_, x_, TIGHT);                                   \
+    } while (0)
+
+/* R's figures for a later timepoint: its label, n, mean, SD, the mean
+ * change, its percentage and 95% interval, the t and Wilcoxon p values. */
+struct later_timepoint {
+    const char *label;
+    size_t n;
+    double mean, sd, mean_change, pct_change, lower, upper, t_p, wilcoxon_p;
+};
+
+/* Checks got against want, each number within TIGHT. */
+static void assert_later_timepoint(const struct study_timepoint *got,
+                                   const struct later_timepoint *want)
+{
+    const char *label = want->label;
+    cr_assert_eq(got->n, want->n, "%s: n %zu, expected %zu", label, got->n,
+                 want->n);
+    assert_tight_at(label, got->mean, want->mean);
+    assert_tight_at(label, got->sd, want->sd);
+    assert_tight_at(label, got->mean_change, want->mean_change);
+    assert_tight_at(label, got->pct_change, want->pct_change);
+    assert_tight_at(label, got->change_ci95.lower, want->lower);
+    assert_tight_at(label, got->change_ci95.upper, want->upper);
+    assert_tight_at(label, got->t_p, want->t_p);
+    assert_tight_at(label, got->wilcoxon_p, want->wilcoxon_p);
+}
+
 Test(study, seed_contralateral_limb)
 {
     /* Prilutsky 2003 (the seed article): PVR 0.81 at baseline, 1.22 after
@@ -77,28 +112,20 @@ Test(study, synthetic_example_matches_r)
      * pct 37.0595382746051, CI 0.225824499302063 0.384175500697937,
      * t p 1.1107976482394e-05, Wilcoxon p 0.00902991076269246 (with
      * continuity correction: a zero change and a tie) */
-    cr_assert_eq(tp[1].n, 10);
-    assert_close_relative(tp[1].mean, 1.128, TIGHT);
-    assert_close_relative(tp[1].sd, 0.157748041016186, TIGHT);
-    assert_close_relative(tp[1].mean_change, 0.305, TIGHT);
-    assert_close_relative(tp[1].pct_change, 37.0595382746051, TIGHT);
-    assert_close_relative(tp[1].change_ci95.lower, 0.225824499302063, TIGHT);
-    assert_close_relative(tp[1].change_ci95.upper, 0.384175500697937, TIGHT);
-    assert_close_relative(tp[1].t_p, 1.1107976482394e-05, TIGHT);
-    assert_close_relative(tp[1].wilcoxon_p, 0.00902991076269246, TIGHT);
+    assert_later_timepoint(
+        &tp[1], &(struct later_timepoint){
+                    "15min", 10, 1.128, 0.157748041016186, 0.305,
+                    37.0595382746051, 0.225824499302063, 0.384175500697937,
+                    1.1107976482394e-05, 0.00902991076269246});
     /* 2h: n 9, mean 1.50111111111111, sd 0.256536763663829,
      * change 0.674444444444444, pct 81.5860215053763,
      * CI 0.547200793554882 0.801688095334007, t p 1.86322141306267e-06,
      * Wilcoxon p 0.00390625 (exact) */
-    cr_assert_eq(tp[2].n, 9);
-    assert_close_relative(tp[2].mean, 1.50111111111111, TIGHT);
-    assert_close_relative(tp[2].sd, 0.256536763663829, TIGHT);
-    assert_close_relative(tp[2].mean_change, 0.674444444444444, TIGHT);
-    assert_close_relative(tp[2].pct_change, 81.5860215053763, TIGHT);
-    assert_close_relative(tp[2].change_ci95.lower, 0.547200793554882, TIGHT);
-    assert_close_relative(tp[2].change_ci95.upper, 0.801688095334007, TIGHT);
-    assert_close_relative(tp[2].t_p, 1.86322141306267e-06, TIGHT);
-    assert_close_relative(tp[2].wilcoxon_p, 0.00390625, TIGHT);
+    assert_later_timepoint(
+        &tp[2], &(struct later_timepoint){
+                    "2h", 9, 1.50111111111111, 0.256536763663829,
+                    0.674444444444444, 81.5860215053763, 0.547200793554882,
+                    0.801688095334007, 1.86322141306267e-06, 0.00390625});
     cr_assert_str_eq(tp[2].t_note, "");
 }
 
