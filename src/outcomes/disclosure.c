@@ -72,14 +72,14 @@ static json_t *model_of(json_t *models, const json_t *o)
  * Returns the number withheld.
  */
 static int protect_array(json_t *array, const char *count_key,
-                         json_t *models)
+                         json_t *models, int min_cell)
 {
     size_t n = json_array_size(array);
     unsigned char *out = xcalloc(n ? n : 1, 1);
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_array_get(array, i);
         json_int_t c = count_of(o, count_key);
-        out[i] = is_protected(o) && c >= 0 && c < DISCLOSURE_MIN_CELL;
+        out[i] = is_protected(o) && c >= 0 && c < min_cell;
     }
     for (size_t start = 0; start < n;) {
         size_t end = start + 1;
@@ -135,10 +135,11 @@ static int group_order(const json_t *a, const json_t *b)
     return c ? c : strcmp(text_of(a, "instrument"), text_of(b, "instrument"));
 }
 
-/* Withholds each model of fewer than DISCLOSURE_MIN_CELL complete
+/* Withholds each model of fewer than min_cell complete
  * episodes whose group has a protected cell: one pass over both arrays,
  * in the order they share. Returns the number withheld. */
-static int protect_small_models(json_t *models, json_t *cells)
+static int protect_small_models(json_t *models, json_t *cells,
+                                int min_cell)
 {
     size_t ncells = json_array_size(cells), ci = 0;
     int count = 0;
@@ -153,7 +154,7 @@ static int protect_small_models(json_t *models, json_t *cells)
              k < ncells && same_group(json_array_get(cells, k), m); k++)
             hidden |= is_protected(json_array_get(cells, k));
         json_int_t n = count_of(m, "n_complete");
-        if (hidden && n >= 0 && n < DISCLOSURE_MIN_CELL) {
+        if (hidden && n >= 0 && n < min_cell) {
             withhold(m, model_keep);
             count++;
         }
@@ -163,14 +164,19 @@ static int protect_small_models(json_t *models, json_t *cells)
 
 int disclosure_protect_registry(json_t *doc)
 {
+    return disclosure_protect_registry_min(doc, DISCLOSURE_MIN_CELL);
+}
+
+int disclosure_protect_registry_min(json_t *doc, int min_cell)
+{
     json_t *models = json_object_get(doc, "models");
     json_t *cells = json_object_get(doc, "cells");
-    int count = protect_small_models(models, cells);
+    int count = protect_small_models(models, cells, min_cell);
     size_t i;
     json_t *m;
-    count += protect_array(cells, "n", models);
+    count += protect_array(cells, "n", models, min_cell);
     count += protect_array(json_object_get(doc, "incomplete"), "total",
-                           models);
+                           models, min_cell);
     /* Models withheld by a complementary step are marked already. */
     json_array_foreach(models, i, m)
     {

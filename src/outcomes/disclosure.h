@@ -35,5 +35,8 @@
  * episodes withheld, and of models withheld for their size.
  */
 int disclosure_protect_registry(json_t *doc);
+/* The same with another threshold in place of DISCLOSURE_MIN_CELL (the
+ * national registry's public outputs withhold cells under 11). */
+int disclosure_protect_registry_min(json_t *doc, int min_cell);
 
 #endif

@@ -1,5 +1,6 @@
 /* The socket side of the web server: libmicrohttpd with a thread pool, a
- * pool of store connections, the access log and a graceful stop. */
+ * pool of connections (the clinic's store, or a backend's), the access log
+ * and a graceful stop. */
 #include "core/clock.h"
 #include "core/number.h"
 #include "core/util.h"
@@ -23,12 +24,13 @@
 
 struct server {
     const struct web_serve_options *opts;
+    struct web_backend backend; /* the options', or the clinic's */
     pthread_mutex_t lock;
     pthread_cond_t drained;
     int in_flight;          /* requests with a whole head, not completed */
-    struct store **idle;    /* connections free for a request */
+    void **idle;            /* connections free for a request */
     int idle_count;
-    struct store **all;     /* every connection opened, to close at the end */
+    void **all;             /* every connection opened, to close at the end */
     int all_count;
     int all_alloc;
 };
@@ -42,16 +44,38 @@ struct request_state {
     struct timespec begun;
 };
 
-static struct store *pool_acquire(struct server *sv, struct err *e)
+/* The clinic's backend: store connections to the database, web_handle. */
+static void *clinic_open(void *ctx, struct err *e)
 {
-    struct store *s = NULL;
+    const struct web_serve_options *o = ctx;
+    struct store *s;
+    return store_open(o->db_path, STORE_EXISTING, &s, e) < 0 ? NULL : s;
+}
+
+static void clinic_close(void *ctx, void *conn)
+{
+    (void)ctx;
+    store_close(conn);
+}
+
+static void clinic_handle(void *ctx, void *conn, struct http_request *req,
+                          struct http_response *resp)
+{
+    const struct web_serve_options *o = ctx;
+    web_handle(&o->config, conn, req, resp);
+}
+
+static void *pool_acquire(struct server *sv, struct err *e)
+{
+    void *s = NULL;
     pthread_mutex_lock(&sv->lock);
     if (sv->idle_count)
         s = sv->idle[--sv->idle_count];
     pthread_mutex_unlock(&sv->lock);
     if (s)
         return s;
-    if (store_open(sv->opts->db_path, STORE_EXISTING, &s, e) < 0)
+    s = sv->backend.open(sv->backend.ctx, e);
+    if (!s)
         return NULL;
     pthread_mutex_lock(&sv->lock);
     if (sv->all_count == sv->all_alloc) {
@@ -65,7 +89,7 @@ static struct store *pool_acquire(struct server *sv, struct err *e)
     return s;
 }
 
-static void pool_release(struct server *sv, struct store *s)
+static void pool_release(struct server *sv, void *s)
 {
     pthread_mutex_lock(&sv->lock);
     sv->idle[sv->idle_count++] = s;
@@ -75,7 +99,7 @@ static void pool_release(struct server *sv, struct store *s)
 static void pool_close(struct server *sv)
 {
     for (int i = 0; i < sv->all_count; i++)
-        store_close(sv->all[i]);
+        sv->backend.close(sv->backend.ctx, sv->all[i]);
     free(sv->all);
     free(sv->idle);
     sv->all = sv->idle = NULL;
@@ -210,13 +234,13 @@ static enum MHD_Result answer(struct server *sv, struct MHD_Connection *c,
         web_reply_unparsed(rs->target_status, &rs->target_err, &resp);
     } else {
         struct err e = ERR_INIT;
-        struct store *s = pool_acquire(sv, &e);
+        void *s = pool_acquire(sv, &e);
         if (!s) {
             fprintf(stderr, "touchstone: serve: %s\n", e.message);
             err_set(&e, ERR_FAIL, "", "the database is unavailable");
             web_reply_unparsed(503, &e, &resp);
         } else {
-            web_handle(&sv->opts->config, s, &rs->req, &resp);
+            sv->backend.handle(sv->backend.ctx, s, &rs->req, &resp);
             pool_release(sv, s);
         }
     }
@@ -345,11 +369,15 @@ int web_serve(const struct web_serve_options *o, struct err *e)
     struct server sv;
     memset(&sv, 0, sizeof(sv));
     sv.opts = o;
+    sv.backend = o->backend ? *o->backend
+                            : (struct web_backend){(void *)o, clinic_open,
+                                                   clinic_close,
+                                                   clinic_handle};
     pthread_mutex_init(&sv.lock, NULL);
     pthread_cond_init(&sv.drained, NULL);
 
     /* The first connection applies migrations before any worker runs. */
-    struct store *first = pool_acquire(&sv, e);
+    void *first = pool_acquire(&sv, e);
     if (!first)
         goto fail;
     pool_release(&sv, first);

@@ -44,12 +44,33 @@ void web_handle(const struct web_config *cfg, struct store *s,
 void web_reply_unparsed(int status, const struct err *e,
                         struct http_response *resp);
 
+/*
+ * What a server other than the clinic's runs (the registry on PostgreSQL):
+ * its own connections, opened as workers need them (one per busy worker,
+ * kept for the next request, closed when the server stops), and its own
+ * handler. ctx is passed back to each function.
+ */
+struct web_backend {
+    void *ctx;
+    /* Opens a connection; NULL with e when it cannot (the request then
+     * gets 503). */
+    void *(*open)(void *ctx, struct err *e);
+    void (*close)(void *ctx, void *conn);
+    /* Answers req into resp using conn, which no other thread uses
+     * meanwhile. Never fails: every problem becomes a response. */
+    void (*handle)(void *ctx, void *conn, struct http_request *req,
+                   struct http_response *resp);
+};
+
 struct web_serve_options {
-    const char *db_path;
+    const char *db_path; /* the clinic's database (without a backend) */
     const char *listen;  /* "127.0.0.1:8080", "[::1]:8080"; port 0: any */
     int threads;         /* worker threads (libmicrohttpd thread pool) */
     int timeout_seconds; /* idle connection timeout */
     struct web_config config;
+    /* NULL: the clinic's pages and API (web_handle) on store connections
+     * to db_path. Otherwise this backend answers every request. */
+    const struct web_backend *backend;
 };
 
 /*
@@ -59,7 +80,9 @@ struct web_serve_options {
  * milliseconds: never a body, a cookie or a query). On a signal it stops
  * accepting, lets requests in flight finish (up to 10 seconds), closes
  * the database connections and returns 0. -1 with e when it cannot start.
- * Requests use a pool of store connections, one per busy worker.
+ * Requests use a pool of connections (store connections, or the
+ * backend's), one per busy worker; the first is opened before listening,
+ * so that a database that cannot be opened stops the start.
  */
 int web_serve(const struct web_serve_options *o, struct err *e);
 

@@ -1,0 +1,34 @@
+/* touchstone registry: the profession's registry (docs/registry.md). */
+#include "cli/cli.h"
+#include "cli/registry.h"
+
+#include <stdio.h>
+#include <string.h>
+
+COMMAND("registry", cmd_registry, "the profession's registry on PostgreSQL: init, serve, clinic, report")
+
+int cmd_registry(struct cli *c, int argc, const char **argv)
+{
+    static const struct cli_command verbs[] = {
+        {"init", registry_init,
+         "create the registry's schema and its key pair"},
+        {"serve", registry_serve, "serve the registry's HTTP API"},
+        {"clinic", registry_clinic,
+         "the clinics: list, approve ID, suspend ID"},
+        {"report", registry_report,
+         "the national benchmarks over every approved clinic"},
+        /* The clinic's side: enroll and pull. */
+        {NULL, NULL, NULL},
+    };
+    /* A test tool, kept out of the list (registry.h). */
+    if (argc >= 2 && !strcmp(argv[1], "test-sign")) {
+        snprintf(c->command, sizeof(c->command), "registry test-sign");
+        return registry_test_sign(c, argc - 1, argv + 1);
+    }
+    return cli_dispatch(c, argc, argv, verbs,
+                        "The profession's registry: clinics push "
+                        "de-identified outcome summaries, signed, and the "
+                        "registry computes national benchmarks. --pg "
+                        "CONNINFO (or TOUCHSTONE_PG) names its PostgreSQL "
+                        "database.");
+}

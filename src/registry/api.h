@@ -1,0 +1,35 @@
+/*
+ * api: the registry's HTTP API (docs/registry.md), answered on the web
+ * server's request and response (web/http.h) with one PostgreSQL
+ * connection of the worker's:
+ *
+ *   POST /registry/v1/enroll    {"name", "public_key"}: 201 a new clinic
+ *                               (pending), 200 a key already enrolled
+ *   POST /registry/v1/push      registry/ingest.h
+ *   GET  /registry/v1/national  the national report signed by the
+ *                               registry (registry/national.h)
+ *
+ * Every error is {"error": {"code", "field" (or null), "message"}}; a 409
+ * of push adds "last_seq" and "last_digest". Nothing here prints: the
+ * server logs one line per request, never a body.
+ */
+#ifndef TS_REGISTRY_API_H
+#define TS_REGISTRY_API_H
+
+#include "outcomes/signing.h"
+#include "registry/pg.h"
+#include "web/http.h"
+
+struct registry_api {
+    unsigned char secret_key[SIGNING_SECRET_BYTES]; /* the registry's */
+    char public_key[48];                            /* base64 */
+    int min_cell; /* small cells withheld from the national report */
+};
+
+/* Answers req into resp (initialised by the caller) using db. Never
+ * fails: every problem becomes an error response. */
+void registry_api_handle(const struct registry_api *api, struct pg *db,
+                         struct http_request *req,
+                         struct http_response *resp);
+
+#endif

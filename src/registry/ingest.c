@@ -1,0 +1,759 @@
+/* A clinic's push, read, checked and merged (registry/ingest.h). */
+#include "registry/ingest.h"
+#include "core/buf.h"
+#include "core/json_read.h"
+#include "core/util.h"
+#include "record/clinic_key.h"
+#include "record/validate.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- reading the body ---- */
+
+/* Fails at path.key with a message. */
+static int field_fail(struct err *e, const char *path, const char *key,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int field_fail(struct err *e, const char *path, const char *key,
+                      const char *fmt, ...)
+{
+    char where[JSON_PATH_MAX];
+    if (key)
+        json_path(where, sizeof(where), path, "%s", key);
+    else
+        snprintf(where, sizeof(where), "%s", path);
+    char message[sizeof(e->message)];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    return err_set(e, ERR_INPUT, where, "%s", message);
+}
+
+/* The member key of obj, which must be present (JSON null counts as
+ * present); *v is it. */
+static int member(struct err *e, const json_t *obj, const char *path,
+                  const char *key, const json_t **v)
+{
+    *v = json_object_get(obj, key);
+    if (!*v)
+        return field_fail(e, path, key, "missing");
+    return 0;
+}
+
+/* "<prefix>-" and 16 lowercase hex digits. */
+static int is_pseudonym(const char *s, char prefix)
+{
+    if (!s || s[0] != prefix || s[1] != '-' || strlen(s) != 18)
+        return 0;
+    for (const char *p = s + 2; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* A text member; with nullable a JSON null gives *out NULL. */
+static int get_text(struct err *e, const json_t *obj, const char *path,
+                    const char *key, int nullable, const char **out)
+{
+    const json_t *v;
+    if (member(e, obj, path, key, &v) < 0)
+        return -1;
+    if (json_is_null(v) && nullable) {
+        *out = NULL;
+        return 0;
+    }
+    if (!json_is_string(v))
+        return field_fail(e, path, key, nullable ? "must be a string or "
+                          "null" : "must be a string");
+    *out = json_string_value(v);
+    return 0;
+}
+
+/* An integer member from lo to hi; with nullable a JSON null gives
+ * *is_null 1. */
+static int get_integer(struct err *e, const json_t *obj, const char *path,
+                       const char *key, int nullable, long long lo,
+                       long long hi, long long *out, int *is_null)
+{
+    const json_t *v;
+    if (member(e, obj, path, key, &v) < 0)
+        return -1;
+    *is_null = 0;
+    if (json_is_null(v) && nullable) {
+        *is_null = 1;
+        return 0;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < lo ||
+        json_integer_value(v) > hi) {
+        if (lo == 0 && hi == 1)
+            return field_fail(e, path, key, "must be 0 or 1%s",
+                              nullable ? " or null" : "");
+        return field_fail(e, path, key, "must be an integer from %lld to "
+                          "%lld%s", lo, hi, nullable ? " or null" : "");
+    }
+    *out = json_integer_value(v);
+    return 0;
+}
+
+/* One of a list of words (NULL-terminated). */
+static int one_of(const char *s, const char *const *words)
+{
+    for (const char *const *w = words; *w; w++)
+        if (!strcmp(*w, s))
+            return 1;
+    return 0;
+}
+
+static const char *const row_keys[] = {
+    "episode", "practitioner", "protocol", "instrument", "role",
+    "icd10_category", "start_year", "sessions", "baseline", "discharge",
+    "followup", "improvement", "followup_days", "responder",
+    "response_event", "sustained", "sessions_to_response", "has_followup",
+    "complete", "incomplete_reason", "age", "sex", "chronicity_weeks",
+    "comorbidities", NULL};
+static const char *const roles[] = {"primary", "secondary", "other", NULL};
+static const char *const reasons[] = {"open", "no_baseline", "no_discharge",
+                                      "unknown_instrument", NULL};
+static const char *const sexes[] = {"female", "male", "other", "unknown",
+                                    NULL};
+
+/* The compact outcome row's ranges (store/outcome_rows.h): risk factors
+ * below 2^21, sessions to response at most 2^40. */
+#define FACTOR_MAX 2097151LL
+#define SESSIONS_TO_RESPONSE_MAX 1099511627776LL
+
+/* Appends an integer field (or \N) and a tab or the row's end. */
+static void copy_integer(struct buf *b, long long v, int is_null)
+{
+    if (is_null)
+        buf_puts(b, "\\N");
+    else
+        buf_printf(b, "%lld", v);
+}
+
+/* Reads one row at path into the COPY text (the staging table's columns
+ * in order). */
+static int read_row(struct registry_push *p, struct json_reader *r,
+                    const json_t *row, const char *path, struct buf *copy,
+                    struct err *e)
+{
+    if (json_read_keys(r, row, path, row_keys) < 0)
+        return -1;
+    const char *episode, *practitioner, *protocol, *instrument, *role,
+        *icd, *reason, *sex;
+    if (get_text(e, row, path, "episode", 0, &episode) < 0)
+        return -1;
+    if (!is_pseudonym(episode, 'e'))
+        return field_fail(e, path, "episode", "must be \"e-\" and 16 "
+                          "lowercase hex digits");
+    if (get_text(e, row, path, "practitioner", 0, &practitioner) < 0)
+        return -1;
+    int known = 0;
+    for (size_t i = 0; i < p->practitioner_count && !known; i++)
+        known = !strcmp(p->practitioners[i].ref, practitioner);
+    if (!known)
+        return field_fail(e, path, "practitioner", "'%.32s' is not a ref "
+                          "of batch.practitioners", practitioner);
+    char where[JSON_PATH_MAX];
+    if (get_text(e, row, path, "protocol", 0, &protocol) < 0)
+        return -1;
+    json_path(where, sizeof(where), path, "protocol");
+    if (validate_slug(protocol, where, e) < 0)
+        return -1;
+    if (get_text(e, row, path, "instrument", 0, &instrument) < 0)
+        return -1;
+    json_path(where, sizeof(where), path, "instrument");
+    if (validate_slug(instrument, where, e) < 0)
+        return -1;
+    if (get_text(e, row, path, "role", 0, &role) < 0)
+        return -1;
+    if (!one_of(role, roles))
+        return field_fail(e, path, "role", "must be primary, secondary or "
+                          "other");
+    if (get_text(e, row, path, "icd10_category", 1, &icd) < 0)
+        return -1;
+    if (icd && !(strlen(icd) == 3 && icd[0] >= 'A' && icd[0] <= 'Z' &&
+                 icd[1] >= '0' && icd[1] <= '9' &&
+                 ((icd[2] >= '0' && icd[2] <= '9') ||
+                  (icd[2] >= 'A' && icd[2] <= 'Z'))))
+        return field_fail(e, path, "icd10_category", "must be the three "
+                          "characters of an ICD-10-CM category (\"M54\") "
+                          "or null");
+    long long start_year, sessions, followup_days, responder, event,
+        sustained, to_response, has_followup, complete, age, chronicity,
+        comorbidities;
+    int n_year, n_sessions, n_fdays, n_resp, n_event, n_sust, n_to, n_hasf,
+        n_complete, n_age, n_chron, n_comorb;
+    if (get_integer(e, row, path, "start_year", 0, 1900, 2200, &start_year,
+                    &n_year) < 0 ||
+        get_integer(e, row, path, "sessions", 0, 0, 100000, &sessions,
+                    &n_sessions) < 0)
+        return -1;
+    static const char *const number_keys[] = {"baseline", "discharge",
+                                              "followup", "improvement"};
+    char numbers[4][32];
+    for (int i = 0; i < 4; i++) {
+        const json_t *v;
+        if (member(e, row, path, number_keys[i], &v) < 0)
+            return -1;
+        if (json_is_null(v))
+            snprintf(numbers[i], sizeof(numbers[i]), "\\N");
+        else if (json_is_number(v))
+            snprintf(numbers[i], sizeof(numbers[i]), "%.17g",
+                     json_number_value(v));
+        else
+            return field_fail(e, path, number_keys[i], "must be a number "
+                              "or null");
+    }
+    if (get_integer(e, row, path, "followup_days", 1, 0, 100000,
+                    &followup_days, &n_fdays) < 0 ||
+        get_integer(e, row, path, "responder", 1, 0, 1, &responder,
+                    &n_resp) < 0 ||
+        get_integer(e, row, path, "response_event", 1, 0, 1, &event,
+                    &n_event) < 0 ||
+        get_integer(e, row, path, "sustained", 1, 0, 1, &sustained,
+                    &n_sust) < 0 ||
+        get_integer(e, row, path, "sessions_to_response", 1, 0,
+                    SESSIONS_TO_RESPONSE_MAX, &to_response, &n_to) < 0 ||
+        get_integer(e, row, path, "has_followup", 0, 0, 1, &has_followup,
+                    &n_hasf) < 0 ||
+        get_integer(e, row, path, "complete", 0, 0, 1, &complete,
+                    &n_complete) < 0)
+        return -1;
+    if (get_text(e, row, path, "incomplete_reason", 1, &reason) < 0)
+        return -1;
+    if (reason && !one_of(reason, reasons))
+        return field_fail(e, path, "incomplete_reason", "must be null, "
+                          "open, no_baseline, no_discharge or "
+                          "unknown_instrument");
+    if ((complete == 1) != (reason == NULL))
+        return field_fail(e, path, "incomplete_reason",
+                          complete ? "must be null when complete is 1"
+                                   : "must be given when complete is 0");
+    if (get_integer(e, row, path, "age", 0, 0, 90, &age, &n_age) < 0)
+        return -1;
+    if (get_text(e, row, path, "sex", 0, &sex) < 0)
+        return -1;
+    if (!one_of(sex, sexes))
+        return field_fail(e, path, "sex", "must be female, male, other or "
+                          "unknown");
+    if (get_integer(e, row, path, "chronicity_weeks", 1, 0, FACTOR_MAX,
+                    &chronicity, &n_chron) < 0 ||
+        get_integer(e, row, path, "comorbidities", 1, 0, FACTOR_MAX,
+                    &comorbidities, &n_comorb) < 0)
+        return -1;
+    /* The staging table's columns, in order (ingest below). */
+    buf_printf(copy, "%s\t%s\t%s\t%s\t%s\t", episode, practitioner,
+               protocol, instrument, role);
+    pg_copy_field(copy, icd);
+    buf_printf(copy, "\t%lld\t%lld\t%s\t%s\t%s\t%s\t", start_year, sessions,
+               numbers[0], numbers[1], numbers[2], numbers[3]);
+    copy_integer(copy, followup_days, n_fdays);
+    buf_putc(copy, '\t');
+    copy_integer(copy, responder, n_resp);
+    buf_putc(copy, '\t');
+    copy_integer(copy, event, n_event);
+    buf_putc(copy, '\t');
+    copy_integer(copy, sustained, n_sust);
+    buf_putc(copy, '\t');
+    copy_integer(copy, to_response, n_to);
+    buf_printf(copy, "\t%lld\t%lld\t", has_followup, complete);
+    pg_copy_field(copy, reason);
+    buf_printf(copy, "\t%lld\t%s\t", age, sex);
+    copy_integer(copy, chronicity, n_chron);
+    buf_putc(copy, '\t');
+    copy_integer(copy, comorbidities, n_comorb);
+    buf_putc(copy, '\n');
+    return 0;
+}
+
+/* A key of a row or a retraction, to find repeats. */
+struct batch_key {
+    const char *episode;
+    const char *instrument;
+    size_t index;
+    int retraction;
+};
+
+static int key_order(const void *a, const void *b)
+{
+    const struct batch_key *x = a, *y = b;
+    int c = strcmp(x->episode, y->episode);
+    if (!c)
+        c = strcmp(x->instrument, y->instrument);
+    if (!c)
+        c = x->retraction - y->retraction;
+    if (!c)
+        c = x->index < y->index ? -1 : x->index > y->index;
+    return c;
+}
+
+/* Refuses an episode x instrument given twice (two rows, two retractions,
+ * or a row and a retraction). */
+static int check_repeats(struct batch_key *keys, size_t n, struct err *e)
+{
+    qsort(keys, n, sizeof(*keys), key_order);
+    for (size_t i = 1; i < n; i++) {
+        const struct batch_key *a = &keys[i - 1], *b = &keys[i];
+        if (strcmp(a->episode, b->episode) ||
+            strcmp(a->instrument, b->instrument))
+            continue;
+        char path[JSON_PATH_MAX];
+        snprintf(path, sizeof(path), "batch.%s[%zu]",
+                 b->retraction ? "retract" : "rows", b->index);
+        return field_fail(e, path, "episode", "the same episode and "
+                          "instrument as batch.%s[%zu]",
+                          a->retraction ? "retract" : "rows", a->index);
+    }
+    return 0;
+}
+
+static const char *const body_keys[] = {"batch", "signature", NULL};
+static const char *const batch_keys[] = {"format", "clinic", "seq",
+                                         "practitioners", "rows", "retract",
+                                         NULL};
+static const char *const practitioner_keys[] = {"ref", "npi", "license",
+                                                NULL};
+static const char *const retract_keys[] = {"episode", "instrument", NULL};
+
+static int read_practitioners(struct registry_push *p, struct json_reader *r,
+                              const json_t *batch, struct err *e)
+{
+    struct json_each it;
+    size_t alloc = 0;
+    int rc = json_each_begin(r, &it, batch, "batch", "practitioners",
+                             JSON_REQUIRED);
+    while (rc >= 0 && (rc = json_each_next(r, &it, practitioner_keys)) > 0) {
+        struct registry_push_practitioner pr;
+        if (get_text(e, it.item, it.path, "ref", 0, &pr.ref) < 0 ||
+            get_text(e, it.item, it.path, "npi", 1, &pr.npi) < 0 ||
+            get_text(e, it.item, it.path, "license", 1, &pr.license) < 0)
+            return -1;
+        char where[JSON_PATH_MAX];
+        if (!is_pseudonym(pr.ref, 'p'))
+            return field_fail(e, it.path, "ref", "must be \"p-\" and 16 "
+                              "lowercase hex digits");
+        for (size_t i = 0; i < p->practitioner_count; i++)
+            if (!strcmp(p->practitioners[i].ref, pr.ref))
+                return field_fail(e, it.path, "ref", "repeats "
+                                  "batch.practitioners[%zu]", i);
+        json_path(where, sizeof(where), it.path, "npi");
+        if (pr.npi && validate_npi(pr.npi, where, e) < 0)
+            return -1;
+        json_path(where, sizeof(where), it.path, "license");
+        if (pr.license && validate_text(pr.license, where, 1, 64, e) < 0)
+            return -1;
+        ALLOC_GROW(p->practitioners, p->practitioner_count + 1, alloc);
+        p->practitioners[p->practitioner_count++] = pr;
+    }
+    return rc;
+}
+
+int registry_push_read(const char *body, size_t len, struct registry_push *p,
+                       struct err *e)
+{
+    memset(p, 0, sizeof(*p));
+    json_error_t jerr;
+    p->body = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!p->body)
+        return err_set(e, ERR_INPUT, "", "not JSON: %s (line %d, column "
+                       "%d)", jerr.text, jerr.line, jerr.column);
+    struct json_reader r = JSON_READER_INIT(e);
+    const json_t *batch;
+    const char *signature;
+    if (json_read_object(&r, p->body, "") < 0 ||
+        json_read_keys(&r, p->body, "", body_keys) < 0 ||
+        json_read_member(&r, p->body, "", "batch", JSON_KIND_OBJECT,
+                         JSON_REQUIRED, &batch) < 0 ||
+        json_read_text(&r, p->body, "", "signature", JSON_REQUIRED,
+                       &signature) < 0 ||
+        json_read_keys(&r, batch, "batch", batch_keys) < 0)
+        return -1;
+    long long format, clinic, seq;
+    int is_null;
+    if (get_integer(e, batch, "batch", "format", 0, 1, 1, &format,
+                    &is_null) < 0)
+        return -1;
+    if (get_integer(e, batch, "batch", "clinic", 0, 1, INT64_MAX, &clinic,
+                    &is_null) < 0 ||
+        get_integer(e, batch, "batch", "seq", 0, 1, INT64_MAX, &seq,
+                    &is_null) < 0)
+        return -1;
+    p->clinic = clinic;
+    p->seq = seq;
+    if (read_practitioners(p, &r, batch, e) < 0)
+        return -1;
+
+    struct batch_key *keys = NULL;
+    size_t nkeys = 0, keys_alloc = 0, retract_alloc = 0;
+    struct buf copy = BUF_INIT;
+    struct json_each it;
+    int rc = json_each_begin(&r, &it, batch, "batch", "rows", JSON_REQUIRED);
+    while (rc >= 0 && (rc = json_each_next(&r, &it, NULL)) > 0) {
+        if (it.index >= REGISTRY_BATCH_MAX_ROWS) {
+            rc = err_set(e, ERR_INPUT, "batch.rows", "more than %d rows: "
+                         "split the batch", REGISTRY_BATCH_MAX_ROWS);
+            break;
+        }
+        if (read_row(p, &r, it.item, it.path, &copy, e) < 0) {
+            rc = -1;
+            break;
+        }
+        ALLOC_GROW(keys, nkeys + 1, keys_alloc);
+        keys[nkeys++] = (struct batch_key){
+            json_string_value(json_object_get(it.item, "episode")),
+            json_string_value(json_object_get(it.item, "instrument")),
+            it.index, 0};
+        p->row_count++;
+    }
+    if (rc >= 0)
+        rc = json_each_begin(&r, &it, batch, "batch", "retract",
+                             JSON_REQUIRED);
+    while (rc >= 0 && (rc = json_each_next(&r, &it, retract_keys)) > 0) {
+        struct registry_push_retraction t;
+        char where[JSON_PATH_MAX];
+        if (it.index >= REGISTRY_BATCH_MAX_ROWS) {
+            rc = err_set(e, ERR_INPUT, "batch.retract", "more than %d "
+                         "retractions: split the batch",
+                         REGISTRY_BATCH_MAX_ROWS);
+            break;
+        }
+        json_path(where, sizeof(where), it.path, "instrument");
+        if (get_text(e, it.item, it.path, "episode", 0, &t.episode) < 0 ||
+            get_text(e, it.item, it.path, "instrument", 0, &t.instrument) <
+                0) {
+            rc = -1;
+            break;
+        }
+        if (!is_pseudonym(t.episode, 'e')) {
+            rc = field_fail(e, it.path, "episode", "must be \"e-\" and 16 "
+                            "lowercase hex digits");
+            break;
+        }
+        if (validate_slug(t.instrument, where, e) < 0) {
+            rc = -1;
+            break;
+        }
+        ALLOC_GROW(p->retractions, p->retraction_count + 1, retract_alloc);
+        p->retractions[p->retraction_count++] = t;
+        ALLOC_GROW(keys, nkeys + 1, keys_alloc);
+        keys[nkeys++] =
+            (struct batch_key){t.episode, t.instrument, it.index, 1};
+    }
+    if (rc >= 0)
+        rc = check_repeats(keys, nkeys, e);
+    free(keys);
+    p->copy = buf_detach(&copy, &p->copy_len);
+    if (rc < 0)
+        return -1;
+    if (clinic_key_base64_decode(signature, p->signature,
+                                 sizeof(p->signature), "signature", e) < 0)
+        return -1;
+    p->canonical = signing_canonical_json(batch, &p->canonical_len);
+    if (!p->canonical)
+        return err_set(e, ERR_INPUT, "batch", "cannot be written as "
+                       "canonical JSON");
+    signing_sha256_hex(p->canonical, p->canonical_len, p->digest);
+    return 0;
+}
+
+void registry_push_release(struct registry_push *p)
+{
+    json_decref(p->body);
+    free(p->practitioners);
+    free(p->retractions);
+    free(p->copy);
+    free(p->canonical);
+    memset(p, 0, sizeof(*p));
+}
+
+/* ---- applying it ---- */
+
+static const struct pg_query clinic_lock = {
+    "ingest_clinic_lock", "SELECT public_key, status, last_seq,"
+    " coalesce(last_digest, '') FROM registry_clinic WHERE id = $1"
+    " FOR UPDATE", 1};
+static const struct pg_query ref_get = {
+    "ingest_ref_get", "SELECT r.practitioner_id, p.match_key"
+    " FROM registry_practitioner_ref r JOIN registry_practitioner p"
+    " ON p.id = r.practitioner_id WHERE r.clinic_id = $1 AND r.ref = $2",
+    2};
+/* A practitioner by match key ($1, NULL for a new pseudonym) with label
+ * $2: no row when the label is taken (then another label is drawn). */
+static const struct pg_query practitioner_matched = {
+    "ingest_practitioner_matched", "INSERT INTO registry_practitioner"
+    " (match_key, label) SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM"
+    " registry_practitioner WHERE label = $2) ON CONFLICT (match_key) DO"
+    " UPDATE SET match_key = EXCLUDED.match_key RETURNING id", 2};
+static const struct pg_query practitioner_find = {
+    "ingest_practitioner_find", "SELECT id FROM registry_practitioner"
+    " WHERE match_key = $1", 1};
+static const struct pg_query ref_insert = {
+    "ingest_ref_insert", "INSERT INTO registry_practitioner_ref"
+    " (clinic_id, ref, practitioner_id) VALUES ($1, $2, $3)", 3};
+static const struct pg_query ref_update = {
+    "ingest_ref_update", "UPDATE registry_practitioner_ref SET"
+    " practitioner_id = $3 WHERE clinic_id = $1 AND ref = $2", 3};
+static const struct pg_query rows_repoint = {
+    "ingest_rows_repoint", "UPDATE registry_outcome SET practitioner_id ="
+    " $3 WHERE clinic_id = $1 AND practitioner_ref = $2", 3};
+
+#define STAGING_COLUMNS                                                      \
+    "episode, practitioner_ref, protocol, instrument, role, icd10_category," \
+    " start_year, sessions, baseline, discharge, followup, improvement,"     \
+    " followup_days, responder, response_event, sustained,"                  \
+    " sessions_to_response, has_followup, complete, incomplete_reason, age," \
+    " sex, chronicity_weeks, comorbidities"
+
+static const char staging_create[] =
+    "CREATE TEMP TABLE IF NOT EXISTS registry_staging ("
+    "  episode text NOT NULL, practitioner_ref text NOT NULL,"
+    "  protocol text NOT NULL, instrument text NOT NULL, role text NOT NULL,"
+    "  icd10_category text, start_year smallint NOT NULL,"
+    "  sessions integer NOT NULL, baseline double precision,"
+    "  discharge double precision, followup double precision,"
+    "  improvement double precision, followup_days integer,"
+    "  responder smallint, response_event smallint, sustained smallint,"
+    "  sessions_to_response bigint, has_followup smallint NOT NULL,"
+    "  complete smallint NOT NULL, incomplete_reason text,"
+    "  age smallint NOT NULL, sex text NOT NULL, chronicity_weeks integer,"
+    "  comorbidities integer) ON COMMIT DELETE ROWS;"
+    "TRUNCATE registry_staging";
+
+static const struct pg_query rows_moved = {
+    "ingest_rows_moved", "DELETE FROM registry_outcome o USING"
+    " registry_staging s WHERE o.clinic_id = $1 AND o.episode = s.episode"
+    " AND o.instrument = s.instrument AND o.protocol <> s.protocol", 1};
+static const struct pg_query rows_merge = {
+    "ingest_rows_merge", "INSERT INTO registry_outcome (clinic_id,"
+    " practitioner_id, batch_seq, " STAGING_COLUMNS ") SELECT $1,"
+    " r.practitioner_id, $2, s.episode, s.practitioner_ref, s.protocol,"
+    " s.instrument, s.role, s.icd10_category, s.start_year, s.sessions,"
+    " s.baseline, s.discharge, s.followup, s.improvement, s.followup_days,"
+    " s.responder, s.response_event, s.sustained, s.sessions_to_response,"
+    " s.has_followup, s.complete, s.incomplete_reason, s.age, s.sex,"
+    " s.chronicity_weeks, s.comorbidities FROM registry_staging s JOIN"
+    " registry_practitioner_ref r ON r.clinic_id = $1 AND r.ref ="
+    " s.practitioner_ref ON CONFLICT (protocol, clinic_id, episode,"
+    " instrument) DO UPDATE SET practitioner_ref ="
+    " EXCLUDED.practitioner_ref, practitioner_id = EXCLUDED.practitioner_id,"
+    " role = EXCLUDED.role, icd10_category = EXCLUDED.icd10_category,"
+    " start_year = EXCLUDED.start_year, sessions = EXCLUDED.sessions,"
+    " baseline = EXCLUDED.baseline, discharge = EXCLUDED.discharge,"
+    " followup = EXCLUDED.followup, improvement = EXCLUDED.improvement,"
+    " followup_days = EXCLUDED.followup_days, responder ="
+    " EXCLUDED.responder, response_event = EXCLUDED.response_event,"
+    " sustained = EXCLUDED.sustained, sessions_to_response ="
+    " EXCLUDED.sessions_to_response, has_followup = EXCLUDED.has_followup,"
+    " complete = EXCLUDED.complete, incomplete_reason ="
+    " EXCLUDED.incomplete_reason, age = EXCLUDED.age, sex = EXCLUDED.sex,"
+    " chronicity_weeks = EXCLUDED.chronicity_weeks, comorbidities ="
+    " EXCLUDED.comorbidities, batch_seq = EXCLUDED.batch_seq", 2};
+static const struct pg_query row_retract = {
+    "ingest_row_retract", "DELETE FROM registry_outcome WHERE clinic_id = $1"
+    " AND episode = $2 AND instrument = $3", 3};
+static const struct pg_query batch_insert = {
+    "ingest_batch_insert", "INSERT INTO registry_batch (clinic_id, seq,"
+    " digest, rows, retracted) VALUES ($1, $2, $3, $4, $5)", 5};
+static const struct pg_query clinic_advance = {
+    "ingest_clinic_advance", "UPDATE registry_clinic SET last_seq = $2,"
+    " last_digest = $3, updated_at = now() WHERE id = $1", 3};
+
+/* The registry practitioner a batch's practitioner stands for: by NPI, else
+ * by licence, else the clinic's own pseudonym (*id). */
+static int practitioner_for(struct pg *db, const char *clinic,
+                            const struct registry_push_practitioner *pr,
+                            struct err *e)
+{
+    char *match = pr->npi       ? xasprintf("npi:%s", pr->npi)
+                  : pr->license ? xasprintf("license:%s", pr->license)
+                                : NULL;
+    const char *get[] = {clinic, pr->ref};
+    struct pg_result *r = NULL;
+    int rc = pg_run(db, &ref_get, get, &r, e);
+    int had = rc == 0 && pg_rows(r) > 0;
+    char current[32] = "";
+    if (had) {
+        snprintf(current, sizeof(current), "%s", pg_text(r, 0, 0));
+        const char *key = pg_text(r, 0, 1);
+        int same = match ? key && !strcmp(key, match) : !key;
+        if (same) {
+            pg_result_free(r);
+            free(match);
+            return 0;
+        }
+    }
+    pg_result_free(r);
+    r = NULL;
+    char id[32] = "";
+    for (int attempt = 0; rc == 0 && !id[0] && attempt < 16; attempt++) {
+        unsigned char random[4];
+        randombytes_buf(random, sizeof(random));
+        char label[16];
+        snprintf(label, sizeof(label), "peer-%02x%02x%02x%02x", random[0],
+                 random[1], random[2], random[3]);
+        const char *params[] = {match, label};
+        rc = pg_run(db, &practitioner_matched, params, &r, e);
+        if (rc == 0 && pg_rows(r) > 0)
+            snprintf(id, sizeof(id), "%s", pg_text(r, 0, 0));
+        pg_result_free(r);
+        r = NULL;
+        if (rc == 0 && !id[0] && match) {
+            /* The key exists and the label drawn was taken: take the
+             * practitioner as it is. */
+            const char *find[] = {match};
+            rc = pg_run(db, &practitioner_find, find, &r, e);
+            if (rc == 0 && pg_rows(r) > 0)
+                snprintf(id, sizeof(id), "%s", pg_text(r, 0, 0));
+            pg_result_free(r);
+            r = NULL;
+        }
+    }
+    free(match);
+    if (rc < 0)
+        return -1;
+    if (!id[0])
+        return err_set(e, ERR_FAIL, "pg", "no free practitioner label");
+    const char *set[] = {clinic, pr->ref, id};
+    if (!had)
+        return pg_run(db, &ref_insert, set, NULL, e);
+    /* The practitioner's consent changed: the clinic's rows of this ref
+     * follow. */
+    if (pg_run(db, &ref_update, set, NULL, e) < 0 ||
+        pg_run(db, &rows_repoint, set, NULL, e) < 0)
+        return -1;
+    return 0;
+}
+
+/* Refuses with status and e. */
+static int refuse(struct registry_push_result *out, int status,
+                  enum err_code code, const char *field, const char *message,
+                  struct err *e)
+{
+    out->status = status;
+    return err_set(e, code, field, "%s", message);
+}
+
+/* The checks and the merge, inside the open transaction. */
+static int apply(struct pg *db, struct registry_push *p,
+                 struct registry_push_result *out, struct err *e)
+{
+    char clinic[32], seq[32];
+    snprintf(clinic, sizeof(clinic), "%" PRId64, p->clinic);
+    snprintf(seq, sizeof(seq), "%" PRId64, p->seq);
+    const char *params[] = {clinic};
+    struct pg_result *r;
+    out->status = 500;
+    if (pg_run(db, &clinic_lock, params, &r, e) < 0)
+        return -1;
+    if (pg_rows(r) == 0) {
+        pg_result_free(r);
+        char message[64];
+        snprintf(message, sizeof(message), "no clinic %" PRId64, p->clinic);
+        return refuse(out, 403, ERR_REFUSED, "clinic", message, e);
+    }
+    unsigned char pk[SIGNING_PUBLIC_BYTES];
+    struct err ignored = ERR_INIT;
+    int key_ok = clinic_key_base64_decode(pg_text(r, 0, 0), pk, sizeof(pk),
+                                          "public_key", &ignored) == 0;
+    char status[16];
+    snprintf(status, sizeof(status), "%s", pg_text(r, 0, 1));
+    out->last_seq = pg_int(r, 0, 2);
+    snprintf(out->last_digest, sizeof(out->last_digest), "%s",
+             pg_text(r, 0, 3));
+    pg_result_free(r);
+    if (!key_ok || !signing_verify(p->canonical, p->canonical_len,
+                                   p->signature, pk))
+        return refuse(out, 401, ERR_AUTH, "signature", "does not verify "
+                      "with the clinic's enrolled key", e);
+    if (strcmp(status, "approved")) {
+        char message[96];
+        snprintf(message, sizeof(message), "clinic %" PRId64 " is %s%s",
+                 p->clinic, status,
+                 !strcmp(status, "pending") ? " (not approved yet)" : "");
+        return refuse(out, 403, ERR_REFUSED, "clinic", message, e);
+    }
+    if (p->seq != out->last_seq + 1) {
+        char message[128];
+        snprintf(message, sizeof(message), "%s: seq %" PRId64 ", the "
+                 "registry expects %" PRId64,
+                 p->seq <= out->last_seq ? "replayed" : "out of order",
+                 p->seq, out->last_seq + 1);
+        return refuse(out, 409, ERR_CONFLICT, "seq", message, e);
+    }
+    for (size_t i = 0; i < p->practitioner_count; i++)
+        if (practitioner_for(db, clinic, &p->practitioners[i], e) < 0)
+            return -1;
+    if (p->row_count > 0) {
+        if (pg_exec(db, staging_create, e) < 0 ||
+            pg_copy_begin(db, "COPY registry_staging (" STAGING_COLUMNS
+                          ") FROM STDIN", e) < 0)
+            return -1;
+        if (pg_copy_put(db, p->copy, p->copy_len, e) < 0) {
+            pg_copy_end(db, 1, e);
+            return -1;
+        }
+        if (pg_copy_end(db, 0, e) < 0)
+            return -1;
+        const char *merge[] = {clinic, seq};
+        if (pg_run(db, &rows_moved, params, NULL, e) < 0 ||
+            pg_run(db, &rows_merge, merge, &r, e) < 0)
+            return -1;
+        long merged = pg_affected(r);
+        pg_result_free(r);
+        if (merged != (long)p->row_count)
+            return err_set(e, ERR_FAIL, "pg", "merged %ld rows of %zu",
+                           merged, p->row_count);
+    }
+    for (size_t i = 0; i < p->retraction_count; i++) {
+        const char *t[] = {clinic, p->retractions[i].episode,
+                           p->retractions[i].instrument};
+        if (pg_run(db, &row_retract, t, NULL, e) < 0)
+            return -1;
+    }
+    char rows[32], retracted[32];
+    snprintf(rows, sizeof(rows), "%zu", p->row_count);
+    snprintf(retracted, sizeof(retracted), "%zu", p->retraction_count);
+    const char *batch[] = {clinic, seq, p->digest, rows, retracted};
+    const char *advance[] = {clinic, seq, p->digest};
+    if (pg_run(db, &batch_insert, batch, NULL, e) < 0 ||
+        pg_run(db, &clinic_advance, advance, NULL, e) < 0)
+        return -1;
+    return 0;
+}
+
+int registry_ingest_push(struct pg *db, const char *body, size_t len,
+                         struct registry_push_result *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    struct registry_push p;
+    if (registry_push_read(body, len, &p, e) < 0) {
+        registry_push_release(&p);
+        out->status = 400;
+        return -1;
+    }
+    out->clinic = p.clinic;
+    out->seq = p.seq;
+    out->status = 500;
+    int rc = pg_begin(db, e);
+    if (rc == 0)
+        rc = apply(db, &p, out, e);
+    if (rc == 0 && pg_commit(db, e) < 0) {
+        out->status = 500;
+        rc = -1;
+    }
+    if (rc < 0) {
+        pg_rollback(db);
+    } else {
+        out->status = 200;
+        out->rows = (long)p.row_count;
+        out->retracted = (long)p.retraction_count;
+    }
+    registry_push_release(&p);
+    return rc;
+}

@@ -1,0 +1,323 @@
+/* The registry's PostgreSQL connection over libpq (registry/pg.h). */
+#include "registry/pg.h"
+#include "core/buf.h"
+#include "core/util.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pg {
+    PGconn *conn;
+    char **prepared; /* names prepared on this connection */
+    size_t prepared_count;
+    size_t prepared_alloc;
+    char sqlstate[6];
+    int in_copy;
+};
+
+struct pg_result {
+    PGresult *res;
+};
+
+/* The server's notices (IF NOT EXISTS, ...) are not ours to print. */
+static void drop_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* The first line of a libpq message, without its trailing newline. */
+static void first_line(const char *text, char *out, size_t n)
+{
+    size_t len = strcspn(text ? text : "", "\n");
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, text ? text : "", len);
+    out[len] = '\0';
+}
+
+int pg_connect(const char *conninfo, struct pg **out, struct err *e)
+{
+    *out = NULL;
+    if (!conninfo || !*conninfo)
+        return err_set(e, ERR_INPUT, "pg", "missing (give --pg CONNINFO or "
+                       "set TOUCHSTONE_PG)");
+    PGconn *conn = PQconnectdb(conninfo);
+    if (!conn)
+        die("out of memory connecting to PostgreSQL");
+    if (PQstatus(conn) != CONNECTION_OK) {
+        char line[400];
+        first_line(PQerrorMessage(conn), line, sizeof(line));
+        PQfinish(conn);
+        return err_set(e, ERR_FAIL, "pg", "unable to connect to PostgreSQL: "
+                       "%s", line);
+    }
+    PQsetNoticeProcessor(conn, drop_notice, NULL);
+    struct pg *db = xcalloc(1, sizeof(*db));
+    db->conn = conn;
+    *out = db;
+    return 0;
+}
+
+void pg_close(struct pg *db)
+{
+    if (!db)
+        return;
+    for (size_t i = 0; i < db->prepared_count; i++)
+        free(db->prepared[i]);
+    free(db->prepared);
+    PQfinish(db->conn);
+    free(db);
+}
+
+int pg_recover(struct pg *db)
+{
+    if (PQstatus(db->conn) == CONNECTION_OK)
+        return 0;
+    PQreset(db->conn);
+    for (size_t i = 0; i < db->prepared_count; i++)
+        free(db->prepared[i]);
+    db->prepared_count = 0;
+    db->in_copy = 0;
+    return PQstatus(db->conn) == CONNECTION_OK ? 0 : -1;
+}
+
+const char *pg_sqlstate(const struct pg *db)
+{
+    return db->sqlstate;
+}
+
+/* Fills e from a failed result (or the connection when res is NULL) and
+ * returns -1; frees res. */
+static int fail_result(struct pg *db, PGresult *res, struct err *e)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+                            : NULL;
+    snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state ? state : "");
+    const char *primary =
+        res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    char line[400];
+    first_line(primary ? primary : PQerrorMessage(db->conn), line,
+               sizeof(line));
+    if (res)
+        PQclear(res);
+    if (PQstatus(db->conn) != CONNECTION_OK)
+        return err_set(e, ERR_FAIL, "pg", "lost the connection to "
+                       "PostgreSQL: %s", line);
+    return err_set(e, ERR_FAIL, "pg", "PostgreSQL refused (SQLSTATE %s): "
+                   "%s", db->sqlstate[0] ? db->sqlstate : "?", line);
+}
+
+static int result_ok(PGresult *res)
+{
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ||
+           st == PGRES_SINGLE_TUPLE;
+}
+
+int pg_exec(struct pg *db, const char *sql, struct err *e)
+{
+    db->sqlstate[0] = '\0';
+    PGresult *res = PQexec(db->conn, sql);
+    if (!result_ok(res))
+        return fail_result(db, res, e);
+    PQclear(res);
+    return 0;
+}
+
+/* Prepares q on this connection unless it is already. */
+static int ensure_prepared(struct pg *db, const struct pg_query *q,
+                           struct err *e)
+{
+    for (size_t i = 0; i < db->prepared_count; i++)
+        if (!strcmp(db->prepared[i], q->name))
+            return 0;
+    PGresult *res = PQprepare(db->conn, q->name, q->sql, q->nparams, NULL);
+    if (!result_ok(res))
+        return fail_result(db, res, e);
+    PQclear(res);
+    ALLOC_GROW(db->prepared, db->prepared_count + 1, db->prepared_alloc);
+    db->prepared[db->prepared_count++] = xstrdup(q->name);
+    return 0;
+}
+
+int pg_run(struct pg *db, const struct pg_query *q,
+           const char *const *params, struct pg_result **out,
+           struct err *e)
+{
+    if (out)
+        *out = NULL;
+    db->sqlstate[0] = '\0';
+    if (ensure_prepared(db, q, e) < 0)
+        return -1;
+    PGresult *res = PQexecPrepared(db->conn, q->name, q->nparams,
+                                   (const char *const *)params, NULL, NULL,
+                                   0);
+    if (!result_ok(res))
+        return fail_result(db, res, e);
+    if (out) {
+        *out = xcalloc(1, sizeof(**out));
+        (*out)->res = res;
+    } else {
+        PQclear(res);
+    }
+    return 0;
+}
+
+int pg_each(struct pg *db, const struct pg_query *q,
+            const char *const *params,
+            int (*row)(void *ctx, const struct pg_result *r, struct err *e),
+            void *ctx, struct err *e)
+{
+    db->sqlstate[0] = '\0';
+    if (ensure_prepared(db, q, e) < 0)
+        return -1;
+    if (!PQsendQueryPrepared(db->conn, q->name, q->nparams,
+                             (const char *const *)params, NULL, NULL, 0))
+        return fail_result(db, NULL, e);
+    PQsetSingleRowMode(db->conn);
+    int rc = 0;
+    PGresult *res;
+    while ((res = PQgetResult(db->conn)) != NULL) {
+        if (rc < 0) {
+            PQclear(res); /* drain what is left after a stop */
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_SINGLE_TUPLE) {
+            struct pg_result r = {res};
+            rc = row(ctx, &r, e);
+            PQclear(res);
+        } else if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+            PQclear(res);
+        } else {
+            rc = fail_result(db, res, e);
+        }
+    }
+    return rc;
+}
+
+int pg_begin(struct pg *db, struct err *e)
+{
+    return pg_exec(db, "BEGIN", e);
+}
+
+int pg_commit(struct pg *db, struct err *e)
+{
+    return pg_exec(db, "COMMIT", e);
+}
+
+void pg_rollback(struct pg *db)
+{
+    if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+        return;
+    PGresult *res = PQexec(db->conn, "ROLLBACK");
+    PQclear(res);
+}
+
+int pg_copy_begin(struct pg *db, const char *sql, struct err *e)
+{
+    db->sqlstate[0] = '\0';
+    PGresult *res = PQexec(db->conn, sql);
+    if (!res || PQresultStatus(res) != PGRES_COPY_IN)
+        return fail_result(db, res, e);
+    PQclear(res);
+    db->in_copy = 1;
+    return 0;
+}
+
+int pg_copy_put(struct pg *db, const char *data, size_t len, struct err *e)
+{
+    while (len > 0) {
+        int chunk = len > (1 << 30) ? (1 << 30) : (int)len;
+        if (PQputCopyData(db->conn, data, chunk) != 1)
+            return fail_result(db, NULL, e);
+        data += chunk;
+        len -= (size_t)chunk;
+    }
+    return 0;
+}
+
+int pg_copy_end(struct pg *db, int failed, struct err *e)
+{
+    if (!db->in_copy)
+        return failed ? -1 : 0;
+    db->in_copy = 0;
+    if (PQputCopyEnd(db->conn, failed ? "refused" : NULL) != 1)
+        return fail_result(db, NULL, e);
+    int rc = 0;
+    PGresult *res;
+    while ((res = PQgetResult(db->conn)) != NULL) {
+        if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) {
+            if (failed) {
+                PQclear(res);
+                rc = -1;
+            } else {
+                rc = fail_result(db, res, e);
+            }
+            continue;
+        }
+        PQclear(res);
+    }
+    return failed ? -1 : rc;
+}
+
+int pg_rows(const struct pg_result *r)
+{
+    return PQntuples(r->res);
+}
+
+int pg_affected(const struct pg_result *r)
+{
+    return atoi(PQcmdTuples(r->res));
+}
+
+const char *pg_text(const struct pg_result *r, int row, int col)
+{
+    if (PQgetisnull(r->res, row, col))
+        return NULL;
+    return PQgetvalue(r->res, row, col);
+}
+
+int pg_is_null(const struct pg_result *r, int row, int col)
+{
+    return PQgetisnull(r->res, row, col);
+}
+
+int64_t pg_int(const struct pg_result *r, int row, int col)
+{
+    const char *t = pg_text(r, row, col);
+    return t ? strtoll(t, NULL, 10) : 0;
+}
+
+double pg_double(const struct pg_result *r, int row, int col)
+{
+    const char *t = pg_text(r, row, col);
+    return t ? strtod(t, NULL) : 0;
+}
+
+void pg_result_free(struct pg_result *r)
+{
+    if (!r)
+        return;
+    PQclear(r->res);
+    free(r);
+}
+
+void pg_copy_field(struct buf *out, const char *text)
+{
+    if (!text) {
+        buf_puts(out, "\\N");
+        return;
+    }
+    for (const char *p = text; *p; p++) {
+        switch (*p) {
+        case '\\': buf_puts(out, "\\\\"); break;
+        case '\t': buf_puts(out, "\\t"); break;
+        case '\n': buf_puts(out, "\\n"); break;
+        case '\r': buf_puts(out, "\\r"); break;
+        default: buf_putc(out, *p);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The national report: three synthetic clinics of different sizes push to
+# one registry; every model and cell equals the clinic's own report run
+# on one clinic database holding the same summaries (written here from
+# the batches, not from the registry), to 1e-9.
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+. "$HERE/t0949-registry-lib.bash"
+
+expect_ok ts registry init --key "$TMP/registry.key"
+registry_start
+n=0
+for spec in A:40:3 B:150:5 C:400:9; do
+  IFS=: read -r name episodes practitioners <<<"$spec"
+  n=$((n + 1))
+  make_clinic "$name"
+  enroll "$name"; expect_http 201
+  expect_ok ts registry clinic approve "$ENROLLED"
+  gen_batch "$ENROLLED" 1 "$((n + 10))" "$episodes" "$practitioners" > "$TMP/$name.json"
+  sign_body "$name" "$TMP/$name.json" "$TMP/push$name.json"
+  post /registry/v1/push "$TMP/push$name.json"; expect_http 200
+done
+# A fourth clinic, enrolled and pushing, then suspended: not in the nation.
+make_clinic D
+enroll D; expect_http 201; D_ID=$ENROLLED
+expect_ok ts registry clinic approve "$D_ID"
+gen_batch "$D_ID" 1 77 30 2 > "$TMP/D.json"; sign_body D "$TMP/D.json" "$TMP/pushD.json"
+post /registry/v1/push "$TMP/pushD.json"; expect_http 200
+expect_ok ts registry clinic suspend "$D_ID"
+registry_stop
+
+expect_ok ts registry report --json --min-cell 1
+echo "$OUT" > "$TMP/national.json"
+assert_eq "$(jq -c .registry "$TMP/national.json")" \
+  '{"clinics":3,"practitioners":15,"summaries":1180,"min_cell":1}' "scope (one NPI shared by three clinics)"
+
+# The independent side: one clinic database holding A, B and C's
+# summaries from the batch files, each practitioner under its registry id
+# and label (read from the registry's practitioner tables).
+psql "$TOUCHSTONE_PG" -XAtq -F $'\t' -c "SELECT r.clinic_id, r.ref, p.id, p.label FROM registry_practitioner_ref r JOIN registry_practitioner p ON p.id = r.practitioner_id" > "$TMP/refs.tsv"
+expect_ok ts init --clinic "Synthetic Union Clinic"
+python3 - "$TOUCHSTONE_DB" "$TMP/refs.tsv" "$TMP/A.json" "$TMP/B.json" "$TMP/C.json" <<'PY'
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+refs = {}
+for line in open(sys.argv[2]):
+    clinic, ref, pid, label = line.rstrip("\n").split("\t")
+    refs[(int(clinic), ref)] = (int(pid), label)
+for pid, label in set(refs.values()):
+    db.execute("INSERT INTO practitioner (id, name, license, credentials, created_at) VALUES (?, ?, ?, 'LMT', '2024-01-01T00:00:00Z')",
+               (pid, "Synthetic %d" % pid, "L-%d" % pid))
+    db.execute("INSERT INTO practitioner_label (practitioner_id, label) VALUES (?, ?)", (pid, label))
+db.execute("INSERT INTO patient (id, name, birth_date, sex, created_at) VALUES (1, 'Synthetic Patient', '1970-01-01', 'female', '2024-01-01T00:00:00Z')")
+episode = 0
+for path in sys.argv[3:]:
+    b = json.load(open(path))
+    for r in b["rows"]:
+        episode += 1
+        pid = refs[(b["clinic"], r["practitioner"])][0]
+        db.execute("INSERT INTO episode (id, patient_id, practitioner_id, protocol_id, icd10, started_on, created_at) VALUES (?, 1, ?, ?, 'M54.50', ?, '2024-01-01T00:00:00Z')",
+                   (episode, pid, r["protocol"], "%d-01-01" % r["start_year"]))
+        db.execute("""INSERT INTO episode_summary (protocol_id, instrument, practitioner_id, episode_id, role, started_on,
+            sessions, baseline, discharge, followup, followup_days, improvement, responder, sessions_to_response,
+            response_event, sustained, has_followup, complete, incomplete_reason, age_years, sex, chronicity_weeks,
+            comorbidities) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            (r["protocol"], r["instrument"], pid, episode, r["role"], "%d-01-01" % r["start_year"], r["sessions"],
+             r["baseline"], r["discharge"], r["followup"], r["followup_days"], r["improvement"], r["responder"],
+             r["sessions_to_response"], r["response_event"], r["sustained"], r["has_followup"], r["complete"],
+             r["incomplete_reason"], r["age"], r["sex"], r["chronicity_weeks"], r["comorbidities"]))
+db.commit()
+PY
+expect_ok ts report registry --json
+echo "$OUT" > "$TMP/union.json"
+
+python3 - "$TMP/national.json" "$TMP/union.json" <<'PY'
+import json, math, sys
+nat, uni = (json.load(open(p)) for p in sys.argv[1:3])
+def same(a, b, where):
+    if isinstance(a, bool) or isinstance(b, bool) or a is None or b is None or isinstance(a, str):
+        assert a == b, "%s: %r != %r" % (where, a, b)
+    elif isinstance(a, (int, float)):
+        assert isinstance(b, (int, float)), "%s: %r != %r" % (where, a, b)
+        assert abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b)), "%s: %r != %r" % (where, a, b)
+    elif isinstance(a, list):
+        assert len(a) == len(b), "%s: lengths %d != %d" % (where, len(a), len(b))
+        for i, (x, y) in enumerate(zip(a, b)):
+            same(x, y, "%s[%d]" % (where, i))
+    else:
+        assert set(a) == set(b), "%s: members %s != %s" % (where, sorted(a), sorted(b))
+        for k in a:
+            same(a[k], b[k], where + "." + k)
+same(nat["thresholds"], uni["thresholds"], "thresholds")
+key = lambda o: (o["protocol"], o["instrument"], o.get("label", ""))
+for part in ("models", "cells", "incomplete"):
+    a, b = sorted(nat[part], key=key), sorted(uni[part], key=key)
+    assert len(a) > 0, part
+    for o in a + b:
+        o.pop("practitioner", None)
+    same(a, b, part)
+cells = len(nat["cells"])
+assert cells >= 15, cells
+assert any(m["adjusted"] for m in nat["models"]), "no risk model fitted"
+print("compared %d models, %d cells" % (len(nat["models"]), cells))
+PY
+
+# The default threshold withholds the small cells, for every practitioner.
+expect_ok ts registry report --json
+echo "$OUT" > "$TMP/public.json"
+assert_eq "$(jq '[.cells[] | select(.suppressed == false and .n < 11)] | length' "$TMP/public.json")" 0 "cells under 11 withheld"
+assert_eq "$(jq '[.cells[] | select(.suppressed)] | length > 0' "$TMP/public.json")" true "some withheld"
+assert_eq "$(jq '[.cells[] | select(.practitioner != null)] | length' "$TMP/public.json")" 0 "no practitioner named"
+expect_ok ts registry report --json --min-cell 30
+assert_eq "$(jq '[.cells[] | select(.suppressed == false and .n < 30)] | length' <<<"$OUT")" 0 "--min-cell 30"
+expect_ok ts registry report --json --protocol neck-pain --instrument nprs --min-cell 1
+assert_eq "$(jq -c '[.models[] | .protocol + "/" + .instrument]' <<<"$OUT")" '["neck-pain/nprs"]' "filters"
+expect_refused 2 "min-cell" ts registry report --min-cell 0
+expect_ok ts registry report
+assert_contains "$OUT" "3 clinics, 15 practitioners"
+echo "ok t0920-registry-national"

@@ -1,0 +1,141 @@
+# Helpers for the registry server's tests (t09xx), sourced after lib.sh:
+# a PostgreSQL of the test's own (scripts/pg-temp, stopped by the trap),
+# the registry server on a free loopback port, synthetic clinics with
+# their real key pairs, and batches built and signed in the test.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+chmod 755 "$TMP"   # the server runs as postgres when the test is root
+PGDIR="$TMP/pg"
+REG_PID=""
+registry_cleanup() {
+  [ -n "$REG_PID" ] && kill -9 "$REG_PID" 2>/dev/null || true
+  "$ROOT/scripts/pg-temp" stop "$PGDIR" >/dev/null 2>&1 || true
+  [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
+}
+trap registry_cleanup EXIT
+export TOUCHSTONE_PG
+TOUCHSTONE_PG=$("$ROOT/scripts/pg-temp" start "$PGDIR" --fast)
+
+# psql_value SQL: one value from the registry.
+psql_value() { psql "$TOUCHSTONE_PG" -XAtq -c "$1"; }
+
+# registry_digest: a digest of the registry's data (pg_dump, data only).
+registry_digest() {
+  pg_dump --data-only --no-owner "$TOUCHSTONE_PG" | grep -v '^--\|^\\restrict\|^\\unrestrict' | sha256sum | cut -d' ' -f1
+}
+
+# outcome_rows: every row of registry_outcome, sorted.
+outcome_rows() {
+  psql "$TOUCHSTONE_PG" -XAtq -c "COPY (SELECT * FROM registry_outcome) TO STDOUT" | sort
+}
+
+# registry_start: `touchstone registry serve` in the background on a free
+# port; sets REG_URL and REG_PID.
+registry_start() {
+  "$TOUCHSTONE" registry serve --key "$TMP/registry.key" --listen 127.0.0.1:0 "$@" \
+    > "$TMP/reg.out" 2> "$TMP/reg.err" &
+  REG_PID=$!
+  local i
+  for i in $(seq 1 100); do
+    REG_URL=$(sed -n 's/^listening on //p' "$TMP/reg.out" 2>/dev/null || true)
+    [ -n "$REG_URL" ] && REG_URL=${REG_URL%/} && return 0
+    kill -0 "$REG_PID" 2>/dev/null || fail "registry serve exited: $(cat "$TMP/reg.err")"
+    sleep 0.1
+  done
+  fail "registry serve did not start"
+}
+
+registry_stop() {
+  kill "$REG_PID"; wait "$REG_PID" || fail "registry serve did not stop cleanly"
+  REG_PID=""
+}
+
+# post PATH FILE: POSTs a JSON file; STATUS and OUT.
+post() {
+  local rc=0
+  STATUS=$(curl -s -o "$TMP/resp" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary @"$2" "$REG_URL$1") || rc=$?
+  OUT=$(cat "$TMP/resp" 2>/dev/null || true)
+  [ $rc -eq 0 ] || STATUS=000
+}
+expect_http() { [ "$STATUS" = "$1" ] || fail "expected HTTP $1, got $STATUS: $OUT"; }
+
+# make_clinic NAME: a clinic database NAME.db with its key pair (NAME.db.key).
+make_clinic() {
+  "$TOUCHSTONE" --db "$TMP/$1.db" init --clinic "Synthetic Clinic $1" >/dev/null
+}
+clinic_public_key() { "$TOUCHSTONE" --db "$TMP/$1.db" key export-public; }
+
+# enroll NAME: enrolls clinic NAME through the API; STATUS, OUT and
+# ENROLLED (its registry id).
+enroll() {
+  printf '{"name": "Synthetic Clinic %s", "public_key": "%s"}' "$1" "$(clinic_public_key "$1")" > "$TMP/enroll.json"
+  post /registry/v1/enroll "$TMP/enroll.json"
+  ENROLLED=$(jq -r .clinic <<<"$OUT")
+}
+
+# gen_batch CLINIC_ID SEQ SEED EPISODES [PRACTITIONERS] > batch.json: a
+# synthetic batch of EPISODES episodes x 2 instruments over two protocols;
+# every number is exactly representable (multiples of 0.25), so that any
+# canonical writer gives the same bytes. Practitioner p-..0 has an NPI (a
+# consenting practitioner, shared by every seed), the others none.
+gen_batch() {
+  python3 - "$@" <<'PY'
+import json, random, sys
+clinic, seq, seed, episodes = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+npract = int(sys.argv[5]) if len(sys.argv) > 5 else 4
+rnd = random.Random(seed)
+refs = ["p-%016x" % (seed * 1000 + i) for i in range(npract)]
+practitioners = [{"ref": r, "npi": "1234567893" if i == 0 else None, "license": None}
+                 for i, r in enumerate(refs)]
+rows = []
+for k in range(episodes):
+    ep = "e-%016x" % (seed * 1000000 + k)
+    prac = refs[k % npract]
+    protocol = ["low-back-pain", "neck-pain"][k % 2]
+    age = rnd.randint(18, 90)
+    sex = rnd.choice(["female", "male", "female", "other"])
+    chron = rnd.choice([None, rnd.randint(0, 200)]) if k % 7 == 0 else rnd.randint(0, 200)
+    comorb = rnd.randint(0, 5)
+    for inst, mcid in (("nprs", 2.0), ("psfs", None)):
+        complete = 0 if k % 9 == 0 else 1
+        reason = None if complete else rnd.choice(["open", "no_baseline", "no_discharge"])
+        base = rnd.randint(8, 40) / 4.0
+        disc = rnd.randint(0, 40) / 4.0 if complete else None
+        imp = (base - disc) if complete else None
+        resp = (1 if imp >= mcid else 0) if (complete and mcid) else None
+        fu = rnd.randint(0, 40) / 4.0 if complete and k % 3 == 0 else None
+        rows.append({
+            "episode": ep, "practitioner": prac, "protocol": protocol,
+            "instrument": inst, "role": "primary" if inst == "nprs" else "secondary",
+            "icd10_category": "M54", "start_year": 2024, "sessions": rnd.randint(1, 12),
+            "baseline": base, "discharge": disc, "followup": fu, "improvement": imp,
+            "followup_days": 42 if fu is not None else None,
+            "responder": resp, "response_event": resp,
+            "sustained": (1 if fu is not None and resp else None) if resp is not None else None,
+            "sessions_to_response": rnd.randint(1, 8) if resp is not None else None,
+            "has_followup": 1 if fu is not None else 0, "complete": complete,
+            "incomplete_reason": reason, "age": age, "sex": sex,
+            "chronicity_weeks": chron, "comorbidities": comorb})
+print(json.dumps({"format": 1, "clinic": clinic, "seq": seq,
+                  "practitioners": practitioners, "rows": rows, "retract": []}))
+PY
+}
+
+# sign_body NAME BATCH_FILE OUT_FILE: {"batch": ..., "signature": ...}
+# signed with clinic NAME's secret key.
+sign_body() {
+  local sig
+  sig=$("$TOUCHSTONE" registry test-sign --key "$TMP/$1.db.key" < "$2") || fail "test-sign failed"
+  python3 -c 'import json,sys; print(json.dumps({"batch": json.load(open(sys.argv[1])), "signature": sys.argv[2]}))' "$2" "$sig" > "$3"
+}
+
+# canonical_digest BATCH_FILE: SHA-256 of the batch's canonical JSON,
+# written by Python (sorted keys, no spaces, UTF-8).
+canonical_digest() {
+  python3 -c 'import json,sys,hashlib; b=json.load(open(sys.argv[1])); print(hashlib.sha256(json.dumps(b,sort_keys=True,separators=(",",":"),ensure_ascii=False).encode()).hexdigest())' "$1"
+}
+
+# edit_batch FILE PYTHON-EXPRESSION-STATEMENTS: changes batch b in place.
+edit_batch() {
+  python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); exec(sys.argv[2]); json.dump(b,open(sys.argv[1],"w"))' "$1" "$2"
+}
