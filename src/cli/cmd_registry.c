@@ -1,11 +1,12 @@
 /* touchstone registry: the profession's registry (docs/registry.md). */
 #include "cli/cli.h"
 #include "cli/registry.h"
+#include "cli/registry_client.h"
 
 #include <stdio.h>
 #include <string.h>
 
-COMMAND("registry", cmd_registry, "the profession's registry on PostgreSQL: init, serve, clinic, report")
+COMMAND("registry", cmd_registry, "the profession's registry on PostgreSQL: init, serve, clinic, report; enroll, pull")
 
 int cmd_registry(struct cli *c, int argc, const char **argv)
 {
@@ -17,7 +18,10 @@ int cmd_registry(struct cli *c, int argc, const char **argv)
          "the clinics: list, approve ID, suspend ID"},
         {"report", registry_report,
          "the national benchmarks over every approved clinic"},
-        /* The clinic's side: enroll and pull. */
+        {"enroll", registry_enroll_cmd,
+         "(at a clinic) join a registry, pinning its key"},
+        {"pull", registry_pull_cmd,
+         "(at a clinic) fetch the signed national document"},
         {NULL, NULL, NULL},
     };
     /* A test tool, kept out of the list (registry.h). */

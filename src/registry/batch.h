@@ -36,7 +36,7 @@
 #define REGISTRY_STATUS_MAX 32
 /* Rows (and retractions) in one batch at most: a big first push goes in
  * several batches, each acknowledged before the next is built. */
-#define REGISTRY_BATCH_ROWS 2000
+#define REGISTRY_BATCH_ROWS 1000
 
 /* The registry the clinic enrolled with. No owned memory. */
 struct registry_link {

@@ -73,19 +73,19 @@ summaries=$(sql "SELECT count(*) FROM episode_summary")
 
 # Before enrolment, and with a bad URL.
 expect_refused 2 "not enrolled with a registry" ts push
-expect_refused 2 "url: 'ftp://x' is not an http" ts registry-client enroll --url ftp://x
+expect_refused 2 "url: 'ftp://x' is not an http" ts registry enroll --url ftp://x
 expect_refused 1 "url: cannot connect to http://127.0.0.1:1/registry/v1/enroll" \
-  ts registry-client enroll --url http://127.0.0.1:1
+  ts registry enroll --url http://127.0.0.1:1
 
 # Enrolment: pending, and the registry's key pinned (from its PEM file).
-expect_ok ts registry-client enroll --url "$REG/" --json
+expect_ok ts registry enroll --url "$REG/" --json
 assert_eq "$(json 'this.clinic')" 1 "clinic"
 assert_eq "$(json 'this.status')" pending "status"
 want_key=$(openssl pkey -in rcv/registry.pem -pubout -outform DER | tail -c 32 | base64)
 assert_eq "$(sql "SELECT registry_public_key FROM registry_link")" "$want_key" "pinned key"
 assert_eq "$(sql "SELECT url FROM registry_link")" "$REG" "url"
 # Enrolling again is idempotent (the receiver answers 200 without its key).
-expect_ok ts registry-client enroll --url "$REG"
+expect_ok ts registry enroll --url "$REG"
 assert_contains "$OUT" "as clinic 1: pending"
 
 # Pending: refused, and the batch waits in registry_outbound.

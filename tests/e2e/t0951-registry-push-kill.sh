@@ -20,7 +20,7 @@ receiver() {
 # enrolled DB DIR: the clinic DB enrolled and approved at receiver DIR.
 enrolled() {
   receiver "$2"
-  TOUCHSTONE_DB=$1 expect_ok ts registry-client enroll --url "$REG"
+  TOUCHSTONE_DB=$1 expect_ok ts registry enroll --url "$REG"
   curl -sf -X POST -d '{"clinic": 1}' "$REG/test/approve" > /dev/null
 }
 # rows DIR: the rows the registry holds, without the pseudonyms (which
