@@ -44,6 +44,10 @@ static int check_authority(const char *p, const char *field, const char **rest,
                            struct err *e)
 {
     const char *h = p;
+    if (memchr(p, '@', strcspn(p, "/?#")))
+        return err_set(e, ERR_INPUT, field,
+                       "must not carry a user or password (use --user "
+                       "and --password-file)");
     if (*p == '[') {
         p++;
         while (*p && *p != ']' &&
@@ -57,10 +61,6 @@ static int check_authority(const char *p, const char *field, const char **rest,
             p++;
         if (p == h)
             return err_set(e, ERR_INPUT, field, "has no host name");
-        if (*p == '@')
-            return err_set(e, ERR_INPUT, field,
-                           "must not carry a user or password (use --user "
-                           "and --password-file)");
     }
     if (*p == ':') {
         p++;
