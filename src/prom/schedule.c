@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,7 +305,17 @@ int schedule_thread_start(const struct schedule_thread_options *o,
     t->db_path = xstrdup(o->db_path);
     pthread_mutex_init(&t->lock, NULL);
     pthread_cond_init(&t->wake, NULL);
+    /* The thread inherits a mask that blocks SIGINT and SIGTERM (the
+     * server takes them with sigwait() in the main thread) and SIGPIPE (a
+     * mail server that hangs up is an error, not the process's end). */
+    sigset_t quiet, old;
+    sigemptyset(&quiet);
+    sigaddset(&quiet, SIGINT);
+    sigaddset(&quiet, SIGTERM);
+    sigaddset(&quiet, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &quiet, &old);
     int rc = pthread_create(&t->thread, NULL, schedule_main, t);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc) {
         pthread_mutex_destroy(&t->lock);
         pthread_cond_destroy(&t->wake);
