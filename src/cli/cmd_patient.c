@@ -1,5 +1,6 @@
 /* touchstone patient: the people treated. */
 #include "cli/cli.h"
+#include "prom/invitation.h"
 #include "record/patient.h"
 #include "record/record_json.h"
 
@@ -134,12 +135,36 @@ static int patient_show_cmd(struct cli *c, int argc, const char **argv)
     return rc;
 }
 
+static int patient_opt_out_cmd(struct cli *c, int argc, const char **argv)
+{
+    int64_t id = 0;
+    struct opt opts[] = {
+        {"id", OPT_ARG_ID, &id, "ID", "the patient's id", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Records that the patient declines invitations and "
+                       "cancels every message to them not sent yet.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    int cancelled = 0;
+    if (invitation_opt_out(c->store, &actor_cli, id, &cancelled, &e) < 0)
+        return cli_fail(c, &e);
+    if (c->json)
+        return cli_print_json(c, json_pack("{s:I,s:i}", "id", (json_int_t)id,
+                                           "cancelled", cancelled));
+    printf("patient %lld: opted out; %d message%s cancelled\n",
+           (long long)id, cancelled, cancelled == 1 ? "" : "s");
+    return EXIT_OK;
+}
+
 int cmd_patient(struct cli *c, int argc, const char **argv)
 {
     static const struct cli_command verbs[] = {
         {"add", patient_add_cmd, "register a patient"},
         {"list", patient_list_cmd, "list or search patients"},
         {"show", patient_show_cmd, "show one with referrals and episodes"},
+        {"opt-out", patient_opt_out_cmd, "record that they decline invitations"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(c, argc, argv, verbs, "The clinic's patients.");

@@ -1,16 +1,24 @@
 /* touchstone serve: the built-in web server. */
 #include "cli/cli.h"
+#include "prom/schedule.h"
 #include "web/web.h"
 
 #include <stdio.h>
 
 COMMAND("serve", cmd_serve, "run the web server (HTML pages and the JSON API)")
 
+/* The scheduler's lines go with the access log, on stderr. */
+static void schedule_log(const char *line)
+{
+    fprintf(stderr, "%s\n", line);
+}
+
 int cmd_serve(struct cli *c, int argc, const char **argv)
 {
     const char *listen = "127.0.0.1:8080";
     long threads = 4, timeout = 30;
     int secure_cookies = 0;
+    long schedule_every = 60;
     struct opt opts[] = {
         {"listen", OPT_STRING, &listen, "HOST:PORT",
          "address to listen on (default 127.0.0.1:8080; port 0: any free "
@@ -22,6 +30,10 @@ int cmd_serve(struct cli *c, int argc, const char **argv)
          "close idle or slow connections after SECONDS (default 30)", 0, 0},
         {"secure-cookies", OPT_FLAG, &secure_cookies, NULL,
          "mark cookies Secure (when a TLS proxy serves the clients)", 0, 0},
+        {"schedule-every", OPT_INT, &schedule_every, "SECONDS",
+         "invite, remind and send the outbox every SECONDS (default 60; "
+         "0: never)",
+         0, 0},
         OPT_END,
     };
     if (cli_parse(c, argc, argv, opts,
@@ -37,6 +49,9 @@ int cmd_serve(struct cli *c, int argc, const char **argv)
     if (timeout < 1 || timeout > 3600)
         return cli_error(c, EXIT_BAD_INPUT, "timeout",
                          "'%ld' is not between 1 and 3600", timeout);
+    if (schedule_every < 0 || schedule_every > 86400)
+        return cli_error(c, EXIT_BAD_INPUT, "schedule-every",
+                         "'%ld' is not between 0 and 86400", schedule_every);
     struct web_serve_options o = {
         .db_path = c->db_path,
         .listen = listen,
@@ -46,8 +61,20 @@ int cmd_serve(struct cli *c, int argc, const char **argv)
     web_config_default(&o.config);
     o.config.tls = secure_cookies;
     struct err e = ERR_INIT;
-    if (cli_load_catalog(c, &o.config.catalog, &e) < 0 ||
-        web_serve(&o, &e) < 0)
+    if (cli_load_catalog(c, &o.config.catalog, &e) < 0)
         return cli_fail(c, &e);
-    return EXIT_OK;
+    struct schedule_thread *scheduler = NULL;
+    if (schedule_every > 0) {
+        struct schedule_thread_options so = {
+            .db_path = c->db_path,
+            .catalog = c->catalog_dir ? o.config.catalog : NULL,
+            .interval_seconds = (int)schedule_every,
+            .log = schedule_log,
+        };
+        if (schedule_thread_start(&so, &scheduler, &e) < 0)
+            return cli_fail(c, &e);
+    }
+    int rc = web_serve(&o, &e);
+    schedule_thread_stop(scheduler);
+    return rc < 0 ? cli_fail(c, &e) : EXIT_OK;
 }

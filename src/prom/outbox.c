@@ -1,9 +1,23 @@
 #include "prom/outbox.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/util.h"
+#include "prom/mail.h"
+#include "prom/smtp.h"
+#include "prom/token.h"
+#include "record/access.h"
+#include "record/audit.h"
+#include "record/clinic.h"
+#include "record/clinic_key.h"
 
 const char *outbox_kind_name(enum outbox_kind k)
 {
@@ -15,25 +29,10 @@ const char *outbox_kind_name(enum outbox_kind k)
     BUG("outbox kind %d", (int)k);
 }
 
-static int plausible_address(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n < 3 || n > 254)
-        return 0;
-    const char *at = strchr(s, '@');
-    if (!at || at == s || !at[1] || strchr(at + 1, '@'))
-        return 0;
-    for (const char *p = s; *p; p++)
-        if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '<' ||
-            *p == '>' || *p == ',' || *p == ';')
-            return 0;
-    return 1;
-}
-
 int outbox_queue(struct store *s, const struct outbox_new *m, int64_t *id,
                  struct err *e)
 {
-    if (!plausible_address(m->recipient))
+    if (!mail_address_ok(m->recipient))
         return err_set(e, ERR_INPUT, "recipient",
                        "'%.64s' is not an email address",
                        m->recipient ? m->recipient : "");
@@ -67,4 +66,437 @@ int outbox_queue(struct store *s, const struct outbox_new *m, int64_t *id,
         return -1;
     *id = store_last_id(s);
     return 0;
+}
+
+int outbox_defer(struct store *s, int64_t id, const char *at, struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "UPDATE outbox SET next_attempt_at = :at WHERE id = :id AND"
+           " status = 'queued' AND next_attempt_at < :at");
+    stmt_bind_text(st, ":at", at);
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+int outbox_cancel_invitation(struct store *s, int64_t invitation_id,
+                             const char *reason, int *count, struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "UPDATE outbox SET status = 'cancelled', last_error = :reason"
+           " WHERE invitation_id = :id AND status = 'queued'");
+    stmt_bind_text(st, ":reason", reason);
+    stmt_bind_int(st, ":id", invitation_id);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    if (count)
+        *count = store_changes(s);
+    return 0;
+}
+
+long outbox_backoff_minutes(int attempts)
+{
+    long minutes = 1;
+    for (int i = 1; i < attempts && minutes < OUTBOX_BACKOFF_MAX_MINUTES; i++)
+        minutes *= 5;
+    return minutes < OUTBOX_BACKOFF_MAX_MINUTES ? minutes
+                                                : OUTBOX_BACKOFF_MAX_MINUTES;
+}
+
+static void copy_text(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+int outbox_list(struct store *s, const struct actor *caller,
+                struct outbox_list *out, struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (access_manage(caller, "see the outbox", e) < 0)
+        return -1;
+    if (store_begin(s, e) < 0)
+        return -1;
+    struct stmt *st = store_prepare(
+        s, "SELECT id, kind, recipient, invitation_id, status, attempts,"
+           " max_attempts, next_attempt_at, last_error, created_at, sent_at"
+           " FROM outbox ORDER BY id DESC");
+    size_t alloc = 0;
+    int rc;
+    while ((rc = stmt_step(st, e)) > 0) {
+        ALLOC_GROW(out->items, out->count + 1, alloc);
+        struct outbox_message *m = &out->items[out->count++];
+        memset(m, 0, sizeof(*m));
+        m->id = stmt_int(st, 0);
+        copy_text(m->kind, sizeof(m->kind), stmt_text(st, 1));
+        copy_text(m->recipient, sizeof(m->recipient), stmt_text(st, 2));
+        m->invitation_id = stmt_int(st, 3);
+        copy_text(m->status, sizeof(m->status), stmt_text(st, 4));
+        m->attempts = (int)stmt_int(st, 5);
+        m->max_attempts = (int)stmt_int(st, 6);
+        copy_text(m->next_attempt_at, sizeof(m->next_attempt_at),
+                  stmt_text(st, 7));
+        copy_text(m->last_error, sizeof(m->last_error), stmt_text(st, 8));
+        copy_text(m->created_at, sizeof(m->created_at), stmt_text(st, 9));
+        copy_text(m->sent_at, sizeof(m->sent_at), stmt_text(st, 10));
+    }
+    stmt_finalize(st);
+    if (rc == 0)
+        rc = audit_append(s, caller, "list", "outbox", 0, 0, "ok", e);
+    if (rc < 0) {
+        store_rollback(s);
+        outbox_list_release(out);
+        return -1;
+    }
+    if (store_commit(s, e) < 0) {
+        outbox_list_release(out);
+        return -1;
+    }
+    return 0;
+}
+
+void outbox_list_release(struct outbox_list *l)
+{
+    free(l->items);
+    l->items = NULL;
+    l->count = 0;
+}
+
+/* ---- sending ---- */
+
+/* What a run keeps from start to end. */
+struct sender {
+    struct store *s;
+    struct mail_config mail;
+    char password[MAIL_PASSWORD_MAX + 1];
+    unsigned char sk[CLINIC_KEY_SECRET_BYTES];
+    char clinic[256];
+};
+
+/* One message as taken from the table. */
+struct pending {
+    int64_t id;
+    char kind[20];
+    char recipient[256];
+    char *subject, *body; /* stored text, or NULL: written now */
+    int64_t invitation_id;
+    int attempts, max_attempts;
+    int resumed;
+};
+
+static void pending_release(struct pending *m)
+{
+    free(m->subject);
+    free(m->body);
+    m->subject = m->body = NULL;
+}
+
+/* Takes the next due message (one a crash left 'sending' first) and marks
+ * it 'sending' with one more attempt, in a transaction of its own.
+ * Returns 1 with *m filled, 0 when none is due, -1 on failure. */
+static int take_next(struct store *s, struct pending *m, struct err *e)
+{
+    memset(m, 0, sizeof(*m));
+    char now[CLOCK_INSTANT_LEN];
+    clock_format_instant(clock_now(), now);
+    if (store_begin(s, e) < 0)
+        return -1;
+    struct stmt *st = store_prepare(
+        s, "SELECT id, kind, recipient, subject, body, invitation_id,"
+           " attempts, max_attempts, status = 'sending' FROM outbox"
+           " WHERE status = 'sending' OR (status = 'queued' AND"
+           " next_attempt_at <= :now) ORDER BY status = 'sending' DESC,"
+           " next_attempt_at, id LIMIT 1");
+    stmt_bind_text(st, ":now", now);
+    int rc = stmt_step(st, e);
+    if (rc > 0) {
+        m->id = stmt_int(st, 0);
+        copy_text(m->kind, sizeof(m->kind), stmt_text(st, 1));
+        copy_text(m->recipient, sizeof(m->recipient), stmt_text(st, 2));
+        m->subject = stmt_text(st, 3) ? xstrdup(stmt_text(st, 3)) : NULL;
+        m->body = stmt_text(st, 4) ? xstrdup(stmt_text(st, 4)) : NULL;
+        m->invitation_id = stmt_int(st, 5);
+        m->attempts = (int)stmt_int(st, 6) + 1;
+        m->max_attempts = (int)stmt_int(st, 7);
+        m->resumed = (int)stmt_int(st, 8);
+    }
+    stmt_finalize(st);
+    if (rc > 0) {
+        st = store_prepare(s, "UPDATE outbox SET status = 'sending',"
+                              " attempts = :attempts WHERE id = :id");
+        stmt_bind_int(st, ":attempts", m->attempts);
+        stmt_bind_int(st, ":id", m->id);
+        if (stmt_step(st, e) < 0)
+            rc = -1;
+        stmt_finalize(st);
+    }
+    if (rc < 0) {
+        store_rollback(s);
+        pending_release(m);
+        return -1;
+    }
+    if (store_commit(s, e) < 0) {
+        pending_release(m);
+        return -1;
+    }
+    return rc;
+}
+
+/* Records how the attempt ended: status with last_error (NULL: cleared)
+ * and, for 'queued', the next attempt's instant; for 'sent', the
+ * invitation's last_sent_at. */
+static int finish(struct store *s, const struct pending *m,
+                  const char *status, const char *last_error,
+                  const char *next_at, struct err *e)
+{
+    char now[CLOCK_INSTANT_LEN];
+    clock_format_instant(clock_now(), now);
+    if (store_begin(s, e) < 0)
+        return -1;
+    struct stmt *st = store_prepare(
+        s, "UPDATE outbox SET status = :status, last_error = :error,"
+           " next_attempt_at = coalesce(:next, next_attempt_at), sent_at ="
+           " CASE WHEN :status = 'sent' THEN :now ELSE sent_at END"
+           " WHERE id = :id");
+    stmt_bind_text(st, ":status", status);
+    stmt_bind_text(st, ":error", last_error);
+    stmt_bind_text(st, ":next", next_at);
+    stmt_bind_text(st, ":now", now);
+    stmt_bind_int(st, ":id", m->id);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    if (rc >= 0 && m->invitation_id && !strcmp(status, "sent")) {
+        st = store_prepare(s, "UPDATE invitation SET last_sent_at = :now"
+                              " WHERE id = :id");
+        stmt_bind_text(st, ":now", now);
+        stmt_bind_int(st, ":id", m->invitation_id);
+        rc = stmt_step(st, e);
+        stmt_finalize(st);
+    }
+    if (rc < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, e);
+}
+
+/* The first word of a name ("Pat" of "Pat Q. Synthetic"). */
+static void first_name(const char *name, char *out, size_t n)
+{
+    while (*name == ' ' || *name == '\t')
+        name++;
+    size_t len = strcspn(name, " \t");
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, name, len);
+    out[len] = '\0';
+}
+
+/*
+ * Writes an invitation's or a reminder's subject and body into subject and
+ * body. Returns 1 when written, 0 when the message is to be cancelled
+ * (*why says why), -1 on failure. The body holds the clinic's name, the
+ * patient's first name, the link, when it expires and how to opt out:
+ * nothing else of the record.
+ */
+static int write_invitation(struct sender *x, const struct pending *m,
+                            struct buf *subject, struct buf *body,
+                            const char **why, struct err *e)
+{
+    char now[CLOCK_INSTANT_LEN];
+    clock_format_instant(clock_now(), now);
+    struct stmt *st = store_prepare(
+        x->s, "SELECT i.nonce, i.expires_at, i.used_at, i.revoked_at,"
+              " p.name, p.contact_opt_out_at FROM invitation i"
+              " JOIN episode e ON e.id = i.episode_id"
+              " JOIN patient p ON p.id = e.patient_id WHERE i.id = :id");
+    stmt_bind_int(st, ":id", m->invitation_id);
+    int rc = stmt_step(st, e);
+    if (rc <= 0) {
+        stmt_finalize(st);
+        if (rc == 0)
+            *why = "the invitation is gone";
+        return rc;
+    }
+    char nonce[TOKEN_NONCE_HEX_LEN], expires[CLOCK_INSTANT_LEN], first[128];
+    copy_text(nonce, sizeof(nonce), stmt_text(st, 0));
+    copy_text(expires, sizeof(expires), stmt_text(st, 1));
+    first_name(stmt_text(st, 4) ? stmt_text(st, 4) : "", first,
+               sizeof(first));
+    if (!stmt_is_null(st, 2))
+        *why = "the invitation was answered";
+    else if (!stmt_is_null(st, 3))
+        *why = "invitation revoked";
+    else if (!stmt_is_null(st, 5))
+        *why = "the patient declined invitations";
+    else if (strcmp(now, expires) >= 0)
+        *why = "the invitation expired";
+    stmt_finalize(st);
+    if (*why)
+        return 0;
+    char token[TOKEN_TEXT_LEN];
+    if (token_derive(x->sk, "invitation", nonce, token, e) < 0)
+        return -1;
+    /* The last day the link works: the day before it expires at 00:00,
+     * or the day it expires during. */
+    time_t until;
+    struct err ignored = ERR_INIT;
+    char last_day[CLOCK_INSTANT_LEN] = "";
+    if (clock_parse_instant(expires, &until, "expires_at", &ignored) == 0)
+        clock_format_instant(until - 1, last_day);
+    last_day[10] = '\0';
+    int reminder = !strcmp(m->kind, "reminder");
+    buf_printf(subject, "%s: a few questions about how you are doing",
+               x->clinic);
+    buf_printf(body, "Hello %s,\n\n", first);
+    if (reminder)
+        buf_printf(body, "A reminder from %s: we would still like to know "
+                         "how you are doing.\n", x->clinic);
+    else
+        buf_printf(body, "%s would like to know how you are doing.\n",
+                   x->clinic);
+    buf_printf(body,
+               "Please answer a few short questions here:\n\n"
+               "%s/r/%s\n\n"
+               "The link is for you alone. It works once, until the end of "
+               "%s (UTC).\n\n"
+               "If you would rather not receive these messages, tell %s "
+               "and we will not write to you again.\n\n"
+               "%s\n",
+               x->mail.base_url, token, last_day, x->clinic, x->clinic);
+    sodium_memzero(token, sizeof(token));
+    return 1;
+}
+
+/* One message: write it, send it, record the outcome. */
+static int send_one(struct sender *x, struct pending *m,
+                    struct outbox_report *r, struct err *e)
+{
+    struct buf subject = BUF_INIT, body = BUF_INIT;
+    const char *why = NULL;
+    int rc;
+    if (m->invitation_id &&
+        (!strcmp(m->kind, "invitation") || !strcmp(m->kind, "reminder"))) {
+        rc = write_invitation(x, m, &subject, &body, &why, e);
+    } else if (m->subject && m->body) {
+        buf_puts(&subject, m->subject);
+        buf_puts(&body, m->body);
+        rc = 1;
+    } else {
+        why = "no text for this message";
+        rc = 0;
+    }
+    if (rc < 0)
+        goto out;
+    if (rc == 0) {
+        rc = finish(x->s, m, "cancelled", why, NULL, e);
+        if (rc == 0)
+            r->cancelled++;
+        goto out;
+    }
+    struct smtp_server srv = {
+        .url = x->mail.smtp_url,
+        .username = x->mail.username,
+        .password = x->password,
+        .timeout_seconds = 60,
+    };
+    struct smtp_message msg = {x->mail.from_address, m->recipient,
+                               subject.data, body.data};
+    struct err sent = ERR_INIT;
+    if (smtp_send(&srv, &msg, &sent) == 0) {
+        rc = finish(x->s, m, "sent", NULL, NULL, e);
+        if (rc == 0)
+            r->sent++;
+    } else if (m->attempts >= m->max_attempts) {
+        rc = finish(x->s, m, "failed", sent.message, NULL, e);
+        if (rc == 0)
+            r->failed++;
+        copy_text(r->last_error, sizeof(r->last_error), sent.message);
+    } else {
+        char next[CLOCK_INSTANT_LEN];
+        clock_format_instant(
+            clock_now() + (time_t)outbox_backoff_minutes(m->attempts) * 60,
+            next);
+        rc = finish(x->s, m, "queued", sent.message, next, e);
+        if (rc == 0)
+            r->retrying++;
+        copy_text(r->last_error, sizeof(r->last_error), sent.message);
+    }
+out:
+    sodium_memzero(body.data, body.len);
+    buf_release(&subject);
+    buf_release(&body);
+    return rc;
+}
+
+/* Takes the sender's lock: 1 taken (*fd open), 0 held by another, -1. */
+static int lock_outbox(struct store *s, int *fd, struct err *e)
+{
+    char *path = xasprintf("%s.outbox-lock", store_path(s));
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (*fd < 0) {
+        err_set(e, ERR_FAIL, "outbox", "unable to open '%s': %s", path,
+                strerror(errno));
+        free(path);
+        return -1;
+    }
+    free(path);
+    if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+        close(*fd);
+        *fd = -1;
+        if (errno == EWOULDBLOCK)
+            return 0;
+        return err_set(e, ERR_FAIL, "outbox", "unable to lock: %s",
+                       strerror(errno));
+    }
+    return 1;
+}
+
+int outbox_send_due(struct store *s, int limit, struct outbox_report *report,
+                    struct err *e)
+{
+    memset(report, 0, sizeof(*report));
+    struct sender *x = xcalloc(1, sizeof(*x));
+    x->s = s;
+    int found = 0, fd = -1, rc = 0;
+    if (mail_config_load(s, &x->mail, &found, e) < 0) {
+        rc = -1;
+    } else if (!found) {
+        rc = err_set(e, ERR_CONFLICT, "mail",
+                     "mail is not configured: run 'touchstone mail "
+                     "configure'");
+    } else if (x->mail.username[0] &&
+               mail_read_password(x->mail.password_file, "password-file",
+                                  x->password, e) < 0) {
+        rc = -1;
+    } else if (clinic_key_load_secret(s, x->sk, e) < 0 ||
+               clinic_name(s, x->clinic, sizeof(x->clinic), e) < 0) {
+        rc = -1;
+    }
+    if (rc == 0) {
+        int locked = lock_outbox(s, &fd, e);
+        if (locked < 0)
+            rc = -1;
+        else if (!locked)
+            report->busy = 1;
+    }
+    for (int n = 0; rc == 0 && fd >= 0 && (limit <= 0 || n < limit); n++) {
+        struct pending m;
+        int got = take_next(s, &m, e);
+        if (got <= 0) {
+            rc = got;
+            break;
+        }
+        if (m.resumed)
+            report->resumed++;
+        rc = send_one(x, &m, report, e);
+        pending_release(&m);
+    }
+    if (fd >= 0)
+        close(fd);
+    sodium_memzero(x, sizeof(*x));
+    free(x);
+    return rc < 0 ? -1 : 0;
 }

@@ -1,0 +1,172 @@
+/* touchstone invite: one-time links through which patients answer. */
+#include "cli/cli.h"
+#include "prom/invitation.h"
+#include "prom/mail.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+COMMAND("invite", cmd_invite, "invite a patient to answer; list, revoke")
+
+static int invite_create_cmd(struct cli *c, int argc, const char **argv)
+{
+    struct invitation_new in = {0};
+    struct opt opts[] = {
+        {"episode", OPT_ID, &in.episode_id, "ID", "the episode", 1, 0},
+        {"timepoint", OPT_STRING, &in.timepoint, "TIMEPOINT",
+         "baseline, followup or pre", 1, 0},
+        {"instrument", OPT_STRING, &in.instrument, "CODE",
+         "one instrument (default: the protocol's, those with wording)", 0,
+         0},
+        {"channel", OPT_STRING, &in.channel, "CHANNEL",
+         "email (default: queued in the outbox) or print (the link is "
+         "printed here)",
+         0, 0},
+        OPT_END,
+    };
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Creates a one-time link for the episode's timepoint "
+                       "and queues its email.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    if (cli_catalog_override(c, &in.catalog, &e) < 0)
+        return cli_fail(c, &e);
+    struct invitation_created out;
+    if (invitation_create(c->store, &actor_cli, &in, &out, &e) < 0)
+        return cli_fail(c, &e);
+    int print = in.channel && !strcmp(in.channel, "print");
+    char link[MAIL_URL_MAX + TOKEN_TEXT_LEN + 8] = "";
+    if (print) {
+        struct mail_config m;
+        int found = 0;
+        if (mail_config_load(c->store, &m, &found, &e) < 0) {
+            sodium_memzero(&out, sizeof(out));
+            return cli_fail(c, &e);
+        }
+        snprintf(link, sizeof(link), "%s/r/%s",
+                 found ? m.base_url : "", out.token);
+    }
+    int rc = EXIT_OK;
+    if (c->json) {
+        json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:o}", "id",
+                              (json_int_t)out.id, "opens_at", out.opens_at,
+                              "expires_at", out.expires_at, "channel",
+                              print ? "print" : "email", "instruments",
+                              json_loads(out.instruments, 0, NULL));
+        json_object_set_new(o, "outbox", out.outbox_id
+                                             ? json_integer(out.outbox_id)
+                                             : json_null());
+        if (out.skipped[0])
+            json_object_set_new(o, "without_wording",
+                                json_string(out.skipped));
+        if (print)
+            json_object_set_new(o, "link", json_string(link));
+        rc = cli_print_json(c, o);
+    } else {
+        printf("invitation %lld: %s, open %s to %s%s%s\n",
+               (long long)out.id, out.instruments, out.opens_at,
+               out.expires_at,
+               out.outbox_id ? ", message queued" : "",
+               print ? "" : "");
+        if (out.skipped[0])
+            printf("not asked (no wording): %s\n", out.skipped);
+        if (print)
+            printf("link: %s\n", link);
+    }
+    sodium_memzero(&out, sizeof(out));
+    sodium_memzero(link, sizeof(link));
+    return rc;
+}
+
+static json_t *invitation_json(const void *item)
+{
+    return invitation_to_json(item);
+}
+
+static void invitation_header(void)
+{
+    printf("%-6s %-7s %-9s %-7s %-8s %-20s %s\n", "ID", "EPISODE",
+           "TIMEPOINT", "CHANNEL", "STATE", "EXPIRES", "INSTRUMENTS");
+}
+
+static void invitation_row(const void *item)
+{
+    const struct invitation *i = item;
+    printf("%-6lld %-7lld %-9s %-7s %-8s %-20s %s\n", (long long)i->id,
+           (long long)i->episode_id, i->timepoint, i->channel, i->state,
+           i->expires_at, i->instruments);
+}
+
+static int invite_list_cmd(struct cli *c, int argc, const char **argv)
+{
+    int64_t episode = 0;
+    struct opt opts[] = {
+        {"episode", OPT_ID, &episode, "ID", "only this episode's", 0, 0},
+        OPT_END,
+    };
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Lists invitations, newest first.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    struct invitation_list l;
+    if (invitation_list(c->store, &actor_cli, episode, &l, &e) < 0)
+        return cli_fail(c, &e);
+    struct cli_list_format f = {invitation_json, invitation_header,
+                                invitation_row, "no invitations"};
+    int rc = cli_print_list(c, &f, l.items, l.count, sizeof(*l.items));
+    invitation_list_release(&l);
+    return rc;
+}
+
+static int invite_revoke_cmd(struct cli *c, int argc, const char **argv)
+{
+    int64_t id = 0;
+    const char *reason = NULL;
+    struct opt opts[] = {
+        {"id", OPT_ARG_ID, &id, "ID", "the invitation", 1, 0},
+        {"reason", OPT_STRING, &reason, "TEXT", "why it is revoked", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Revokes an invitation: its link stops working and "
+                       "its unsent messages are cancelled.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    if (invitation_revoke(c->store, &actor_cli, id, reason, &e) < 0)
+        return cli_fail(c, &e);
+    return cli_print_id(c, id);
+}
+
+static int invite_resend_cmd(struct cli *c, int argc, const char **argv)
+{
+    int64_t id = 0;
+    struct opt opts[] = {
+        {"id", OPT_ARG_ID, &id, "ID", "the invitation", 1, 0},
+        OPT_END,
+    };
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Queues an open email invitation's message again.") <
+        0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    int64_t outbox_id;
+    if (invitation_resend(c->store, &actor_cli, id, &outbox_id, &e) < 0)
+        return cli_fail(c, &e);
+    return cli_print_id(c, outbox_id);
+}
+
+int cmd_invite(struct cli *c, int argc, const char **argv)
+{
+    static const struct cli_command verbs[] = {
+        {"list", invite_list_cmd, "list invitations"},
+        {"revoke", invite_revoke_cmd, "revoke one, with a reason"},
+        {"resend", invite_resend_cmd, "queue its message again"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch_forms(
+        c, argc, argv, verbs,
+        "Invites a patient to answer (touchstone invite --episode ID "
+        "--timepoint baseline|followup|pre), or manages invitations.",
+        invite_create_cmd);
+}

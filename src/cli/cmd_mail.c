@@ -1,0 +1,58 @@
+/* touchstone mail: the mail server that carries patients' invitations. */
+#include "cli/cli.h"
+#include "prom/mail.h"
+
+#include <stdio.h>
+
+COMMAND("mail", cmd_mail, "configure the mail server for invitations")
+
+static int mail_configure_cmd(struct cli *c, int argc, const char **argv)
+{
+    struct mail_config_new in = {0};
+    struct opt opts[] = {
+        {"smtp", OPT_STRING, &in.smtp_url, "URL",
+         "smtp://HOST:PORT (STARTTLS when offered) or smtps://HOST:PORT", 1,
+         0},
+        {"from", OPT_STRING, &in.from_address, "ADDRESS",
+         "the sender's address", 1, 0},
+        {"base-url", OPT_STRING, &in.base_url, "URL",
+         "where patients reach this server (links are URL/r/TOKEN)", 1, 0},
+        {"user", OPT_STRING, &in.username, "USER", "the SMTP login", 0, 0},
+        {"password-file", OPT_STRING, &in.password_file, "FILE",
+         "a file (mode 600) holding the SMTP password", 0, 0},
+        OPT_END,
+    };
+    if (cli_parse_open(c, argc, argv, opts,
+                       "Stores how to reach the mail server. The password "
+                       "stays in its file; the database keeps its path.") <
+        0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    if (mail_configure(c->store, &actor_cli, &in, &e) < 0)
+        return cli_fail(c, &e);
+    struct mail_config m;
+    int found;
+    if (mail_config_load(c->store, &m, &found, &e) < 0)
+        return cli_fail(c, &e);
+    if (c->json)
+        return cli_print_json(
+            c, json_pack("{s:s,s:s,s:s,s:s?,s:s?}", "smtp", m.smtp_url,
+                         "from", m.from_address, "base_url", m.base_url,
+                         "user", m.username[0] ? m.username : NULL,
+                         "password_file",
+                         m.password_file[0] ? m.password_file : NULL));
+    printf("mail: %s from %s, links %s/r/...%s%s\n", m.smtp_url,
+           m.from_address, m.base_url, m.username[0] ? ", login " : "",
+           m.username);
+    return EXIT_OK;
+}
+
+int cmd_mail(struct cli *c, int argc, const char **argv)
+{
+    static const struct cli_command verbs[] = {
+        {"configure", mail_configure_cmd, "set the mail server"},
+        {NULL, NULL, NULL},
+    };
+    return cli_dispatch(c, argc, argv, verbs,
+                        "The mail server that carries invitations.");
+}

@@ -1,0 +1,51 @@
+# A real SMTP server (tests/e2e/smtp-server.py, aiosmtpd) on a free
+# loopback port for the mail tests. Source after lib.sh.
+#
+# smtp_start [--delay SECONDS] [--auth USER:PASSWORD]: starts it, with its
+#   messages in $MAILDIR (one file each); sets SMTP_PORT, SMTP_URL and
+#   SMTP_PID. A trap stops it when the test ends, whatever happens.
+# smtp_stop: stops it (the port is then closed: a sender gets "connection
+#   refused").
+# mail_count: the number of messages received.
+
+SMTP_PYTHON=${SMTP_PYTHON:-}
+if [ -z "$SMTP_PYTHON" ]; then
+  for p in /usr/bin/python3 python3; do
+    if "$p" -c 'import aiosmtpd' 2>/dev/null; then SMTP_PYTHON=$p; break; fi
+  done
+fi
+[ -n "$SMTP_PYTHON" ] || fail "no python3 with aiosmtpd (Debian python3-aiosmtpd)"
+MAILDIR="$TMP/mail"
+mkdir -p "$MAILDIR"
+SMTP_PID=""
+trap 'smtp_stop_quiet; rm -rf "$TMP"' EXIT
+
+smtp_start() {
+  rm -f "$TMP/smtp.port"
+  "$SMTP_PYTHON" "$(dirname "${BASH_SOURCE[0]}")/smtp-server.py" --dir "$MAILDIR" \
+    --port-file "$TMP/smtp.port" "$@" > "$TMP/smtp.log" 2>&1 &
+  SMTP_PID=$!
+  local i
+  for i in $(seq 1 100); do
+    if [ -s "$TMP/smtp.port" ]; then
+      SMTP_PORT=$(cat "$TMP/smtp.port")
+      SMTP_URL="smtp://127.0.0.1:$SMTP_PORT"
+      return 0
+    fi
+    kill -0 "$SMTP_PID" 2>/dev/null || fail "smtp server exited: $(cat "$TMP/smtp.log")"
+    sleep 0.1
+  done
+  fail "smtp server did not start: $(cat "$TMP/smtp.log")"
+}
+
+smtp_stop_quiet() {
+  if [ -n "$SMTP_PID" ]; then
+    kill -TERM "$SMTP_PID" 2>/dev/null || true
+    wait "$SMTP_PID" 2>/dev/null || true
+    SMTP_PID=""
+  fi
+}
+
+smtp_stop() { smtp_stop_quiet; }
+
+mail_count() { find "$MAILDIR" -name '*.eml' | wc -l; }
