@@ -35,21 +35,19 @@ struct item_input {
     int present[INSTRUMENT_MAX_ITEMS];
 };
 
-/* Reads item-1 .. item-N from pairs; -1 with e naming the item when one is
- * not a number. */
-static int items_read(const struct http_pairs *pairs,
-                      const struct instrument *in, struct item_input *out,
-                      struct err *e)
+int page_items_read(const struct http_pairs *pairs,
+                    const struct instrument *in, const char *prefix,
+                    double *values, int *present, int *n, struct err *e)
 {
-    memset(out, 0, sizeof(*out));
     int last = 0;
     for (int i = 0; i < in->item_count; i++) {
-        char name[24];
-        snprintf(name, sizeof(name), "item-%d", i + 1);
+        char name[96];
+        snprintf(name, sizeof(name), "%sitem-%d", prefix, i + 1);
         const char *v = http_pairs_get(pairs, name, 0);
         while (v && (*v == ' ' || *v == '\t'))
             v++;
-        out->values[i] = NAN;
+        values[i] = NAN;
+        present[i] = 0;
         if (!v || !*v)
             continue;
         /* White space around the number is the form's, not the number's. */
@@ -65,12 +63,22 @@ static int items_read(const struct http_pairs *pairs,
         if (parse_decimal(text, &d) < 0)
             return err_set(e, ERR_INPUT, name, "'%.32s' is not a number",
                            text);
-        out->values[i] = d;
-        out->present[i] = 1;
+        values[i] = d;
+        present[i] = 1;
         last = i + 1;
     }
-    out->n = last > in->item_count_min ? last : in->item_count_min;
+    *n = last > in->item_count_min ? last : in->item_count_min;
     return 0;
+}
+
+/* Reads item-1 .. item-N from pairs (page_items_read). */
+static int items_read(const struct http_pairs *pairs,
+                      const struct instrument *in, struct item_input *out,
+                      struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    return page_items_read(pairs, in, "", out->values, out->present, &out->n,
+                           e);
 }
 
 /* The instrument's error names "item 4": the form's field is "item-4". */
