@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/util.h"
 #include "prom/answer.h"
+#include "prom/invitation.h"
 #include "prom/qr.h"
 #include "record/episode.h"
 #include "web/pages.h"
@@ -19,6 +20,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+/* Invitations are made by prom/invitation.c; a build without it still
+ * links, and the buttons then answer 503. */
+#pragma weak invitation_create
+#pragma weak invitation_revoke
 
 /* ---- the throttle of unknown tokens ---- */
 
@@ -377,4 +383,40 @@ int page_invitation_print(struct web_ctx *w)
     page_end(w);
     qr_release(&q);
     return 0;
+}
+
+/* ---- send link, resend, print code (the follow-ups page's buttons) ---- */
+
+int page_invitation_create(struct web_ctx *w)
+{
+    if (page_require_clinical(w) < 0)
+        return -1;
+    const char *channel = page_form_given(w, "channel");
+    const char *timepoint = page_form_given(w, "timepoint");
+    if (!channel || (strcmp(channel, "email") && strcmp(channel, "print")))
+        return web_error(w, 422, "invalid", "channel",
+                         "'%.16s' is not email or print",
+                         channel ? channel : "");
+    if (!timepoint)
+        timepoint = "followup";
+    long resend_of;
+    if (page_form_long(w, "resend", 1, 999999999999L, 0, &resend_of) < 0)
+        return web_fail(w);
+    if (!invitation_create || !invitation_revoke)
+        return web_error(w, 503, "unavailable", "",
+                         "invitations cannot be made by this build");
+    struct invitation_new in = {page_id(w), timepoint, NULL, channel};
+    struct invitation_created out;
+    if (invitation_create(w->store, &w->actor, &in, &out, &w->err) < 0)
+        return web_fail(w);
+    /* A link sent again is a new link: the old one stops working. */
+    if (resend_of &&
+        invitation_revoke(w->store, &w->actor, resend_of, "sent again",
+                          &w->err) < 0)
+        return web_fail(w);
+    if (!strcmp(channel, "print"))
+        return page_redirect(w, "/episodes/%lld/invitations/%lld/print",
+                             (long long)page_id(w), (long long)out.id);
+    return page_redirect(w, "/followups?done=%s",
+                         resend_of ? "resent" : "sent");
 }

@@ -255,6 +255,10 @@ int page_items_read(const struct http_pairs *pairs,
 int page_patient_answer_form(struct web_ctx *w);
 int page_patient_answer_submit(struct web_ctx *w);
 int page_invitation_print(struct web_ctx *w);
+/* POST /episodes/{id}/invitations: channel email (send link; with resend=
+ * IID the old link is revoked once the new one is made) or print (then
+ * the printable sheet). */
+int page_invitation_create(struct web_ctx *w);
 
 /* page_protocols.c */
 int page_protocols(struct web_ctx *w);

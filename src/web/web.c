@@ -39,6 +39,8 @@ static const struct route routes[] = {
     {"POST", "/episodes/{id}/scores", page_observation_create, ROUTE_PAGE},
     {"GET", "/instruments/{code}/total", page_instrument_total, ROUTE_PAGE},
     {"GET", "/followups", page_followups, ROUTE_PAGE},
+    {"POST", "/episodes/{id}/invitations", page_invitation_create,
+     ROUTE_PAGE},
     {"GET", "/episodes/{id}/invitations/{invitation_id}/print",
      page_invitation_print, ROUTE_PAGE},
     /* The patient's page of a link (page_patient.c): the token is the
