@@ -104,6 +104,8 @@ static void patient_open(struct web_ctx *w, int status, const char *title,
                 "<meta name=\"robots\" content=\"noindex\">\n");
     html_printf(b, "<title>%s</title>\n", title);
     html_raw(b, "<link rel=\"stylesheet\" href=\"/assets/patient.css\">\n"
+                "<link rel=\"icon\" href=\"/assets/favicon.svg\" "
+                "type=\"image/svg+xml\">\n"
                 "</head>\n<body class=\"patient\">\n<header>\n");
     if (clinic && *clinic)
         html_printf(b, "<p class=\"clinic\">%s</p>\n", clinic);
