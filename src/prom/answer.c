@@ -127,16 +127,36 @@ int answer_open(struct store *s, const struct catalog *c, const char *token,
 }
 
 /* The instrument's refusal names "item 4", "items" or "value": the page's
- * field is "CODE-item-4", or "CODE". */
-static int answer_refuse(const struct instrument *in, const struct err *inner,
-                         struct err *e)
+ * field is the question's, "CODE-item-4"; a refusal of the instrument as a
+ * whole (items missing) names its first unanswered question, else "CODE".
+ * The message is worded for the patient. */
+static int answer_refuse(const struct instrument *in,
+                         const struct answer_items *items,
+                         const struct err *inner, struct err *e)
 {
     int item;
-    err_set(e, ERR_INPUT, "", "%s", inner->message);
-    if (sscanf(inner->field, "item %d", &item) == 1)
+    if (sscanf(inner->field, "item %d", &item) == 1 && item >= 1 &&
+        item <= in->item_count) {
+        if (in->integer_items)
+            err_set(e, ERR_INPUT, "",
+                    "choose a whole number from %g to %g for this question",
+                    in->item_min[item - 1], in->item_max[item - 1]);
+        else
+            err_set(e, ERR_INPUT, "",
+                    "give a number from %g to %g for this question",
+                    in->item_min[item - 1], in->item_max[item - 1]);
         snprintf(e->field, sizeof(e->field), "%s-item-%d", in->code, item);
-    else
-        snprintf(e->field, sizeof(e->field), "%s", in->code);
+        return -1;
+    }
+    for (int i = 0; i < items->n && i < INSTRUMENT_MAX_ITEMS; i++)
+        if (!items->present[i]) {
+            err_set(e, ERR_INPUT, "", "please answer this question");
+            snprintf(e->field, sizeof(e->field), "%s-item-%d", in->code,
+                     i + 1);
+            return -1;
+        }
+    err_set(e, ERR_INPUT, "", "%s", inner->message);
+    snprintf(e->field, sizeof(e->field), "%s", in->code);
     return -1;
 }
 
@@ -158,7 +178,7 @@ int answer_submit(struct store *s, const struct catalog *c, const char *token,
         struct err inner = ERR_INIT;
         if (instrument_score(in, items[i].values, items[i].present,
                              items[i].n, &score, &inner) < 0)
-            return answer_refuse(in, &inner, e);
+            return answer_refuse(in, &items[i], &inner, e);
     }
     if (store_begin(s, e) < 0)
         return -1;

@@ -117,13 +117,21 @@ static void patient_close(struct web_ctx *w)
     html_raw(&w->resp->body, "</main>\n</body>\n</html>\n");
 }
 
-/* Writes a lower-case message as a paragraph's sentence. */
-static void sentence(struct buf *b, const char *message)
+/* Writes a lower-case message as a sentence: capital, full stop. */
+static void capitalized(struct buf *b, const char *message)
 {
     char first[2] = {message[0], '\0'};
     if (first[0] >= 'a' && first[0] <= 'z')
         first[0] = (char)(first[0] - 'a' + 'A');
-    html_printf(b, "<p>%s%s.</p>\n", first, message[0] ? message + 1 : "");
+    html_printf(b, "%s%s.", first, message[0] ? message + 1 : "");
+}
+
+/* The same as a paragraph. */
+static void sentence(struct buf *b, const char *message)
+{
+    html_raw(b, "<p>");
+    capitalized(b, message);
+    html_raw(b, "</p>\n");
 }
 
 /* The one plain page of a link that cannot be answered. */
@@ -185,9 +193,11 @@ static void question(struct buf *b, const struct instrument *in,
     if (invalid)
         html_printf(b, " aria-describedby=\"e-%s\"", name);
     html_printf(b, ">\n<legend>%s</legend>\n", wi->text);
-    if (invalid)
-        html_printf(b, "<p class=\"field-error\" id=\"e-%s\">%s.</p>\n", name,
-                    bad->message);
+    if (invalid) {
+        html_printf(b, "<p class=\"field-error\" id=\"e-%s\">", name);
+        capitalized(b, bad->message);
+        html_raw(b, "</p>\n");
+    }
     if (choices) {
         html_printf(b,
                     "<p class=\"anchors\" aria-hidden=\"true\"><span>%g: "
@@ -248,11 +258,13 @@ static int patient_form(struct web_ctx *w, int status, const char *token,
     if (bad) {
         html_raw(b, "<div class=\"error-summary\" role=\"alert\">\n<p>Your "
                     "answers were not sent. ");
-        if (bad->field[0])
-            html_printf(b, "<a href=\"#q-%s\">%s.</a>", bad->field,
-                        bad->message);
-        else
-            html_printf(b, "%s.", bad->message);
+        if (bad->field[0]) {
+            html_printf(b, "<a href=\"#q-%s\">", bad->field);
+            capitalized(b, bad->message);
+            html_raw(b, "</a>");
+        } else {
+            capitalized(b, bad->message);
+        }
         html_raw(b, "</p>\n</div>\n");
     }
     html_printf(b, "<form method=\"post\" action=\"/r/%s\" novalidate>\n",

@@ -86,12 +86,13 @@ node -e '
 before=$(db_digest)
 post_form "/r/$GOOD" 'nprs-item-1=11&psfs-item-1=5&psfs-item-2=6&psfs-item-3=7'
 assert_eq "$STATUS" 422 "an out-of-range answer"
-assert_contains "$OUT" 'id="e-nprs-item-1"'
+assert_contains "$OUT" 'id="e-nprs-item-1">Choose a whole number from 0 to 10'
 assert_contains "$OUT" 'Your answers were not sent'
 assert_contains "$OUT" 'value="5" checked'
 post_form "/r/$GOOD" 'nprs-item-1=4&psfs-item-1=5&psfs-item-2=6'
 assert_eq "$STATUS" 422 "an activity left unrated"
-assert_contains "$OUT" 'href="#q-psfs"'
+assert_contains "$OUT" 'href="#q-psfs-item-3">Please answer this question'
+assert_contains "$OUT" 'id="e-psfs-item-3"'
 post_form "/r/$GOOD" 'nprs-item-1=four&psfs-item-1=5&psfs-item-2=6&psfs-item-3=7'
 assert_eq "$STATUS" 422 "an answer that is not a number"
 assert_contains "$OUT" 'id="e-nprs-item-1"'
