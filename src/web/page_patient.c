@@ -365,10 +365,15 @@ int page_invitation_print(struct web_ctx *w)
     if (answer_invitation_of_episode(w->store, ep.id, iid, expires, &used,
                                      &revoked, &w->err) < 0)
         return web_fail(w);
-    if (used || revoked)
+    char now[CLOCK_INSTANT_LEN];
+    clock_format_instant(clock_now(), now);
+    int expired = strcmp(now, expires) >= 0;
+    if (used || revoked || expired)
         return web_error(w, 410, "gone", "invitation",
-                         "invitation %lld has been %s", (long long)iid,
-                         used ? "answered" : "revoked");
+                         "invitation %lld has %s", (long long)iid,
+                         used      ? "been answered"
+                         : revoked ? "been revoked"
+                                   : "expired");
     char link[700];
     if (answer_link(w->store, iid, NULL, link, sizeof(link), &w->err) < 0)
         return web_fail(w);

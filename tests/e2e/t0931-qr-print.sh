@@ -86,7 +86,11 @@ grep -qF "$token" <<<"$OUT" && fail "another therapist saw the link"
 page_login admin@clinic.example
 http GET "/episodes/$E/invitations/99/print"
 expect_status 404
-sql "UPDATE invitation SET used_at = '2026-06-30T10:00:00Z' WHERE id = $I"
+sql "UPDATE invitation SET expires_at = '2026-06-30T11:00:00Z' WHERE id = $I"
+http GET "/episodes/$E/invitations/$I/print"
+expect_status 410
+assert_contains "$OUT" 'has expired'
+sql "UPDATE invitation SET expires_at = '2026-08-01T00:00:00Z', used_at = '2026-06-30T10:00:00Z' WHERE id = $I"
 http GET "/episodes/$E/invitations/$I/print"
 expect_status 410
 grep -qF "$token" <<<"$OUT" && fail "the sheet of a used invitation shows its link"
