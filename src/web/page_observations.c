@@ -713,8 +713,7 @@ static void due_table(struct web_ctx *w, const struct due *due, size_t n)
     page_table_open(b, "list",
                     (const char *const[]){"Patient", "Protocol", "Discharged",
                                           "Follow-up", "Due from",
-                                          "Window ends", "", "Ask the patient",
-                                          NULL});
+                                          "Window ends", "", NULL});
     for (size_t i = 0; i < n; i++) {
         char from[CLOCK_DATE_LEN], until[CLOCK_DATE_LEN];
         clock_format_date(due[i].from, from);
@@ -727,7 +726,7 @@ static void due_table(struct web_ctx *w, const struct due *due, size_t n)
                     "</td><td>%s</td><td>%s</td><td><a "
                     "href=\"/episodes/%lld/scores/new?timepoint="
                     "followup&amp;instrument=%s\">Record the "
-                    "follow-up</a></td><td class=\"actions\">\n",
+                    "follow-up</a>\n",
                     (long long)due[i].e->id, due[i].e->patient_name,
                     due[i].p->name, due[i].e->ended_on, due[i].delay, from,
                     until, (long long)due[i].e->id, primary);
