@@ -1,5 +1,6 @@
 /* touchstone invite: one-time links through which patients answer. */
 #include "cli/cli.h"
+#include "cli/invite_print.h"
 #include "prom/invitation.h"
 #include "prom/mail.h"
 
@@ -162,6 +163,8 @@ int cmd_invite(struct cli *c, int argc, const char **argv)
         {"list", invite_list_cmd, "list invitations"},
         {"revoke", invite_revoke_cmd, "revoke one, with a reason"},
         {"resend", invite_resend_cmd, "queue its message again"},
+        {"print", invite_print_cmd,
+         "write the printed code (QR) of a print invitation"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch_forms(

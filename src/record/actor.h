@@ -25,6 +25,16 @@ struct actor {
 /* The local command line: an admin with no user account. */
 extern const struct actor actor_cli;
 
+/* A patient answering through a link (prom/answer.h) has no account: the
+ * link is the actor. actor_link() fills *out as such an actor: no user,
+ * the rights of no role over the record (role researcher, no
+ * practitioner: every access check refuses it), named "link N" (N the
+ * invitation's id) in the audit log, from client. name is the caller's
+ * buffer, which *out points to. */
+#define ACTOR_LINK_NAME_LEN 32
+void actor_link(struct actor *out, int64_t invitation_id, const char *client,
+                char name[ACTOR_LINK_NAME_LEN]);
+
 /* "admin", "therapist" or "researcher". */
 const char *role_name(enum role r);
 /* Parses a role name; -1 when unknown. */

@@ -99,6 +99,15 @@ int observation_validate(const struct observation_new *in,
                        "a follow-up comes after discharge, not at a session");
     if (record_past_instant(in->observed_at, "at", observed_at, e) < 0)
         return -1;
+    if (in->source && strcmp(in->source, "clinic") &&
+        strcmp(in->source, "patient") && strcmp(in->source, "import"))
+        return err_set(e, ERR_INPUT, "source",
+                       "'%.32s' is not one of clinic, patient, import",
+                       in->source);
+    if (in->invitation_id < 0)
+        return err_set(e, ERR_INPUT, "invitation",
+                       "'%lld' is not a record id",
+                       (long long)in->invitation_id);
     if (in->item_count > OBSERVATION_ITEMS_MAX)
         return err_set(e, ERR_INPUT, "items", "more than %d items",
                        OBSERVATION_ITEMS_MAX);
@@ -255,9 +264,9 @@ static int observation_write(struct store *s, const struct observation_new *in,
                       : NULL;
     struct stmt *st = store_prepare(
         s, "INSERT INTO observation (episode_id, session_id, instrument,"
-           " timepoint, observed_at, items, total, created_at) VALUES"
-           " (:episode, :session, :instrument, :timepoint, :at, :items,"
-           " :total, :now)");
+           " timepoint, observed_at, items, total, source, invitation_id,"
+           " created_at) VALUES (:episode, :session, :instrument,"
+           " :timepoint, :at, :items, :total, :source, :invitation, :now)");
     stmt_bind_int(st, ":episode", in->episode_id);
     record_bind_id(st, ":session", in->session_id);
     stmt_bind_text(st, ":instrument", in->instrument);
@@ -265,6 +274,8 @@ static int observation_write(struct store *s, const struct observation_new *in,
     stmt_bind_text(st, ":at", observed_at);
     stmt_bind_text(st, ":items", items);
     stmt_bind_double(st, ":total", total);
+    stmt_bind_text(st, ":source", in->source ? in->source : "clinic");
+    record_bind_id(st, ":invitation", in->invitation_id);
     int rc = record_insert(s, st, id, e);
     free(items);
     if (rc < 0)
@@ -301,6 +312,16 @@ int observation_add(struct store *s, const struct actor *caller,
         rc = observation_write(s, in, observed_at, total, id, e);
     return record_finish_audited(s, caller, "create", "observation", *id,
                                  patient, rc, e);
+}
+
+int observation_add_within(struct store *s, const struct actor *caller,
+                           const struct observation_new *in,
+                           int64_t patient_id, int64_t *id, struct err *e)
+{
+    if (observation_insert(s, in, id, e) < 0)
+        return -1;
+    return audit_append(s, caller, "create", "observation", *id, patient_id,
+                        "ok", e);
 }
 
 #define OBSERVATION_SELECT                                                   \

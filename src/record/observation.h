@@ -33,6 +33,8 @@ struct observation_new {
     size_t item_count;
     int has_value;           /* "value": a single score */
     double value;
+    const char *source;      /* "source": clinic (NULL), patient, import */
+    int64_t invitation_id;   /* the link a patient answered through, or 0 */
 };
 
 /* Owned: items (NULL when a single value was given; NAN for a missing
@@ -70,6 +72,16 @@ int observation_compute_total(const char *instrument, const double *items,
 int observation_add(struct store *s, const struct actor *caller,
                     const struct observation_new *in, int64_t *id,
                     struct err *e);
+/*
+ * The same inside the caller's open transaction, without an access check:
+ * for a caller whose right to add it comes from elsewhere (a patient's
+ * link, prom/answer.h, which checked the link). Audits "create" by caller
+ * on the observation of patient_id. Returns 0 with *id set, or -1 with e
+ * (the caller rolls back).
+ */
+int observation_add_within(struct store *s, const struct actor *caller,
+                           const struct observation_new *in,
+                           int64_t patient_id, int64_t *id, struct err *e);
 /* Fills *out (audited "read"); allocates, see observation_release(). */
 int observation_get(struct store *s, const struct actor *caller, int64_t id,
                     const char *field, struct observation *out,

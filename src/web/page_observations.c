@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/number.h"
 #include "core/util.h"
+#include "prom/answer.h"
 #include "record/episode.h"
 #include "record/observation.h"
 #include "record/session.h"
@@ -35,21 +36,19 @@ struct item_input {
     int present[INSTRUMENT_MAX_ITEMS];
 };
 
-/* Reads item-1 .. item-N from pairs; -1 with e naming the item when one is
- * not a number. */
-static int items_read(const struct http_pairs *pairs,
-                      const struct instrument *in, struct item_input *out,
-                      struct err *e)
+int page_items_read(const struct http_pairs *pairs,
+                    const struct instrument *in, const char *prefix,
+                    double *values, int *present, int *n, struct err *e)
 {
-    memset(out, 0, sizeof(*out));
     int last = 0;
     for (int i = 0; i < in->item_count; i++) {
-        char name[24];
-        snprintf(name, sizeof(name), "item-%d", i + 1);
+        char name[96];
+        snprintf(name, sizeof(name), "%sitem-%d", prefix, i + 1);
         const char *v = http_pairs_get(pairs, name, 0);
         while (v && (*v == ' ' || *v == '\t'))
             v++;
-        out->values[i] = NAN;
+        values[i] = NAN;
+        present[i] = 0;
         if (!v || !*v)
             continue;
         /* White space around the number is the form's, not the number's. */
@@ -65,12 +64,22 @@ static int items_read(const struct http_pairs *pairs,
         if (parse_decimal(text, &d) < 0)
             return err_set(e, ERR_INPUT, name, "'%.32s' is not a number",
                            text);
-        out->values[i] = d;
-        out->present[i] = 1;
+        values[i] = d;
+        present[i] = 1;
         last = i + 1;
     }
-    out->n = last > in->item_count_min ? last : in->item_count_min;
+    *n = last > in->item_count_min ? last : in->item_count_min;
     return 0;
+}
+
+/* Reads item-1 .. item-N from pairs (page_items_read). */
+static int items_read(const struct http_pairs *pairs,
+                      const struct instrument *in, struct item_input *out,
+                      struct err *e)
+{
+    memset(out, 0, sizeof(*out));
+    return page_items_read(pairs, in, "", out->values, out->present, &out->n,
+                           e);
 }
 
 /* The instrument's error names "item 4": the form's field is "item-4". */
@@ -618,7 +627,17 @@ int page_followups(struct web_ctx *w)
     html_raw(b, "<h1>Follow-ups due</h1>\n<p>Closed episodes whose "
                 "protocol's follow-up has come due and has no follow-up "
                 "score yet. A follow-up counts in its window: from its "
-                "delay after discharge until the next follow-up's.</p>\n");
+                "delay after discharge until the next follow-up's. "
+                "<em>Send link</em> emails the patient a one-time link to "
+                "answer the questions; <em>Print code</em> gives a sheet "
+                "with its QR code.</p>\n");
+    static const char *const notices[][2] = {
+        {"sent", "The link is queued for the patient's email."},
+        {"resent", "A new link is queued for the patient's email; the old "
+                   "one no longer works."},
+        {NULL, NULL},
+    };
+    page_notice(w, notices);
     if (!n)
         html_raw(b, "<p class=\"empty\">No follow-up is due.</p>\n");
     else
@@ -638,7 +657,56 @@ int page_followups(struct web_ctx *w)
     return 0;
 }
 
-/* The rows of follow-ups, with the link that records one. */
+/* The buttons of a due follow-up: send link (or resend, when a link is
+ * live) and print code, as forms with the session's CSRF token. */
+static void due_buttons(struct web_ctx *w, const struct due *d)
+{
+    struct buf *b = &w->resp->body;
+    int64_t live = 0;
+    char channel[8] = "";
+    struct err ignored = ERR_INIT;
+    if (answer_live_invitation(w->store, d->e->id, "followup", &live, channel,
+                               &ignored) < 0)
+        live = 0;
+    html_printf(b,
+                "<form method=\"post\" action=\"/episodes/%lld/invitations\""
+                " class=\"inline\">\n",
+                (long long)d->e->id);
+    form_csrf(w);
+    html_raw(b, "<input type=\"hidden\" name=\"timepoint\" "
+                "value=\"followup\">\n<input type=\"hidden\" "
+                "name=\"channel\" value=\"email\">\n");
+    if (live && !strcmp(channel, "email"))
+        html_printf(b,
+                    "<input type=\"hidden\" name=\"resend\" "
+                    "value=\"%lld\">\n<button type=\"submit\" "
+                    "class=\"secondary\">Resend</button>\n",
+                    (long long)live);
+    else
+        html_raw(b, "<button type=\"submit\" class=\"secondary\">Send "
+                    "link</button>\n");
+    html_raw(b, "</form>\n");
+    if (live && !strcmp(channel, "print")) {
+        html_printf(b,
+                    "<a href=\"/episodes/%lld/invitations/%lld/print\">"
+                    "Print code</a>\n",
+                    (long long)d->e->id, (long long)live);
+        return;
+    }
+    html_printf(b,
+                "<form method=\"post\" action=\"/episodes/%lld/invitations\""
+                " class=\"inline\">\n",
+                (long long)d->e->id);
+    form_csrf(w);
+    html_raw(b, "<input type=\"hidden\" name=\"timepoint\" "
+                "value=\"followup\">\n<input type=\"hidden\" "
+                "name=\"channel\" value=\"print\">\n<button "
+                "type=\"submit\" class=\"secondary\">Print code</button>\n"
+                "</form>\n");
+}
+
+/* The rows of follow-ups, with the link that records one and the
+ * buttons that ask the patient. */
 static void due_table(struct web_ctx *w, const struct due *due, size_t n)
 {
     struct buf *b = &w->resp->body;
@@ -658,11 +726,12 @@ static void due_table(struct web_ctx *w, const struct due *due, size_t n)
                     "</td><td>%s</td><td>%s</td><td><a "
                     "href=\"/episodes/%lld/scores/new?timepoint="
                     "followup&amp;instrument=%s\">Record the "
-                    "follow-up</a></td>"
-                    "</tr>\n",
+                    "follow-up</a>\n",
                     (long long)due[i].e->id, due[i].e->patient_name,
                     due[i].p->name, due[i].e->ended_on, due[i].delay, from,
                     until, (long long)due[i].e->id, primary);
+        due_buttons(w, &due[i]);
+        html_raw(b, "</td></tr>\n");
     }
     page_table_close(b);
 }

@@ -237,6 +237,29 @@ int page_followups(struct web_ctx *w);
  * {"error", "field"}, always 200 (the live total of assets/app.js). */
 int page_instrument_total(struct web_ctx *w);
 
+/*
+ * Reads the item fields "<prefix>item-1" .. "<prefix>item-N" of instrument
+ * in from pairs, as the score form posts them: values[i] and present[i]
+ * (arrays of at least in->item_count) for item i+1, blank meaning not
+ * answered; *n the items given (the last answered one, at least the
+ * instrument's minimum). -1 with e (ERR_INPUT) naming the field when one
+ * is not a number. The scoring rule (instrument_score) checks the rest.
+ */
+struct instrument;
+int page_items_read(const struct http_pairs *pairs,
+                    const struct instrument *in, const char *prefix,
+                    double *values, int *present, int *n, struct err *e);
+
+/* page_patient.c: the patient's page of a link (prom/answer.h), and the
+ * printable sheet of an invitation for the clinic. */
+int page_patient_answer_form(struct web_ctx *w);
+int page_patient_answer_submit(struct web_ctx *w);
+int page_invitation_print(struct web_ctx *w);
+/* POST /episodes/{id}/invitations: channel email (send link; with resend=
+ * IID the old link is revoked once the new one is made) or print (then
+ * the printable sheet). */
+int page_invitation_create(struct web_ctx *w);
+
 /* page_protocols.c */
 int page_protocols(struct web_ctx *w);
 int page_protocol(struct web_ctx *w);

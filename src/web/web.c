@@ -39,6 +39,15 @@ static const struct route routes[] = {
     {"POST", "/episodes/{id}/scores", page_observation_create, ROUTE_PAGE},
     {"GET", "/instruments/{code}/total", page_instrument_total, ROUTE_PAGE},
     {"GET", "/followups", page_followups, ROUTE_PAGE},
+    {"POST", "/episodes/{id}/invitations", page_invitation_create,
+     ROUTE_PAGE},
+    {"GET", "/episodes/{id}/invitations/{invitation_id}/print",
+     page_invitation_print, ROUTE_PAGE},
+    /* The patient's page of a link (page_patient.c): the token is the
+     * right, no login. */
+    {"GET", "/r/{token}", page_patient_answer_form, ROUTE_PAGE | ROUTE_PUBLIC},
+    {"POST", "/r/{token}", page_patient_answer_submit,
+     ROUTE_PAGE | ROUTE_PUBLIC},
     {"GET", "/protocols", page_protocols, ROUTE_PAGE},
     {"GET", "/protocols/{protocol}", page_protocol, ROUTE_PAGE},
     {"GET", "/outcomes", page_outcomes, ROUTE_PAGE},
