@@ -114,6 +114,15 @@ struct catalog {
     size_t code_alloc;
     int clinic_files, added, replaced;
     int baseline_hours;
+    struct wording_entry *wordings; /* the clinic's licensed wording */
+    int wording_count;
+    size_t wording_alloc;
+};
+
+/* The wording a clinic added for one instrument (DIR/wording/CODE.json). */
+struct wording_entry {
+    const char *code;
+    struct instrument_wording w;
 };
 
 /* One catalog file being read. */
@@ -1100,6 +1109,131 @@ static int list_json(const char *dir, const char *sub, char ***list,
     return 0;
 }
 
+/* --- the clinic's licensed wording (DIR/wording/CODE.json) --------------- */
+
+#define WORDING_TEXT_MAX 600
+
+/* The instrument code a wording file names by its file name
+ * ("clinic/wording/odi.json" -> "odi") into out. */
+static void wording_file_code(const char *file, char *out, size_t n)
+{
+    const char *slash = strrchr(file, '/');
+    const char *name = slash ? slash + 1 : file;
+    size_t len = strlen(name);
+    if (len > 5)
+        len -= 5; /* ".json" */
+    snprintf(out, n, "%.*s", (int)len, name);
+}
+
+/* One wording file: {"about"?, "instrument", "intro"?, "items":
+ * [{"text", "low", "high"}] (one per item of the instrument), "licence",
+ * "source"}; its file name is the instrument's code. */
+static int load_wording(struct loader *ld)
+{
+    static const char *const keys[] = {"about", "instrument", "intro",
+                                       "items", "licence", "source", NULL};
+    static const char *const item_keys[] = {"text", "low", "high", NULL};
+    struct catalog *c = ld->cat;
+    json_t *root = ld->src->root;
+    char named[80];
+    const char *code, *about;
+    wording_file_code(ld->src->file, named, sizeof(named));
+    if (!json_is_object(root))
+        return fail_at(ld, "", "a wording file must be a JSON object with "
+                       "\"instrument\", \"items\", \"licence\" and "
+                       "\"source\"");
+    if (check_keys(ld, root, "", keys) < 0 ||
+        get_text(ld, root, "", "about", 0, 2000, &about) < 0 ||
+        get_text(ld, root, "", "instrument", 1, 64, &code) < 0)
+        return -1;
+    const struct instrument *in = instrument_find(code);
+    if (!in)
+        return fail_at(ld, "instrument", "'%s' is not an instrument of the "
+                       "catalog", code);
+    if (strcmp(code, named))
+        return fail_at(ld, "instrument", "'%s' is not the instrument the "
+                       "file is named after ('%s.json')", code, named);
+    for (int i = 0; i < c->wording_count; i++)
+        if (!strcmp(c->wordings[i].code, code))
+            return fail_at(ld, "instrument", "duplicate wording for '%s'",
+                           code);
+    struct instrument_wording w;
+    memset(&w, 0, sizeof(w));
+    json_t *items;
+    if (get_text(ld, root, "", "intro", 0, WORDING_TEXT_MAX, &w.intro) < 0 ||
+        get_text(ld, root, "", "licence", 1, WORDING_TEXT_MAX,
+                 &w.licence) < 0 ||
+        get_text(ld, root, "", "source", 1, WORDING_TEXT_MAX, &w.source) <
+            0 ||
+        get_array(ld, root, "", "items", 1, 1, INSTRUMENT_MAX_ITEMS,
+                  &items) < 0)
+        return -1;
+    if (json_array_size(items) != (size_t)in->item_count)
+        return fail_at(ld, "items", "%s has %d item%s: the wording gives %zu",
+                       code, in->item_count, in->item_count == 1 ? "" : "s",
+                       json_array_size(items));
+    struct json_each it;
+    int rc;
+    json_each_array(&it, items, "items");
+    while ((rc = next_object(ld, &it, item_keys, NULL)) > 0) {
+        struct wording_item *item = &w.items[it.index];
+        if (get_text(ld, (json_t *)it.item, it.path, "text", 1,
+                     WORDING_TEXT_MAX, &item->text) < 0 ||
+            get_text(ld, (json_t *)it.item, it.path, "low", 1,
+                     WORDING_TEXT_MAX, &item->low) < 0 ||
+            get_text(ld, (json_t *)it.item, it.path, "high", 1,
+                     WORDING_TEXT_MAX, &item->high) < 0)
+            return -1;
+    }
+    if (rc < 0)
+        return -1;
+    w.item_count = in->item_count;
+    ALLOC_GROW(c->wordings, (size_t)c->wording_count + 1, c->wording_alloc);
+    c->wordings[c->wording_count].code = in->code;
+    c->wordings[c->wording_count].w = w;
+    c->wording_count++;
+    return 0;
+}
+
+/* Reads and checks every DIR/wording/CODE.json (a missing folder is
+ * fine); the parsed files join the catalog's roots. */
+static int load_wordings(struct catalog *c, const char *base, struct err *e)
+{
+    char **files = NULL;
+    int count = 0, rc = 0;
+    size_t alloc = 0;
+    if (list_json(base, "wording", &files, &count, &alloc, 0, e) < 0)
+        return -1;
+    for (int i = 0; i < count && rc == 0; i++) {
+        struct source src = {keep_name(c, files[i]), NULL, NULL, 0, NULL,
+                             LAYER_CLINIC};
+        size_t len;
+        if (read_file(files[i], &src.owned, &len, e) < 0) {
+            rc = -1;
+            break;
+        }
+        src.text = src.owned;
+        src.len = len;
+        json_error_t je;
+        src.root = json_loadb(src.text, src.len, JSON_REJECT_DUPLICATES, &je);
+        if (!src.root) {
+            rc = err_set(e, ERR_INPUT, "", "%s:%d:%d: syntax: %s", src.file,
+                         je.line, je.column, je.text);
+        } else {
+            ALLOC_GROW(c->roots, (size_t)c->root_count + 1, c->root_alloc);
+            c->roots[c->root_count++] = src.root;
+            struct loader ld = {c, &src, e};
+            rc = load_wording(&ld);
+            c->clinic_files++;
+        }
+        free(src.owned);
+    }
+    for (int i = 0; i < count; i++)
+        free(files[i]);
+    free(files);
+    return rc;
+}
+
 static int group_rank(const struct catalog *c, const char *id)
 {
     for (int i = 0; i < c->group_count; i++)
@@ -1145,7 +1279,8 @@ int catalog_load(const char *dir, struct catalog **out, struct err *e)
         int bad = list_json(base, NULL, &files, &file_count, &file_alloc, 1,
                             e) < 0 ||
                   list_json(base, "protocols", &files, &file_count,
-                            &file_alloc, 0, e) < 0;
+                            &file_alloc, 0, e) < 0 ||
+                  load_wordings(c, base, e) < 0;
         free(base);
         if (bad)
             goto done;
@@ -1215,6 +1350,7 @@ void catalog_free(struct catalog *c)
     free(c->protocols);
     free(c->groups);
     free(c->codes);
+    free(c->wordings);
     for (int i = 0; i < c->root_count; i++)
         json_decref(c->roots[i]);
     free(c->roots);
@@ -1384,7 +1520,9 @@ int catalog_parse_delay(const char *text)
 const struct instrument_wording *catalog_wording(const struct catalog *c,
                                                  const char *code)
 {
-    (void)c; /* clinics' own wording: read from the override folder */
+    for (int i = 0; c && code && i < c->wording_count; i++)
+        if (!strcmp(c->wordings[i].code, code))
+            return &c->wordings[i].w;
     const struct instrument *in = instrument_find(code);
     return in ? in->wording : NULL;
 }

@@ -10,6 +10,12 @@
  * already in the shipped catalog replaces it; a new id adds it. Within one
  * layer (shipped, or DIR) an id may appear only once.
  *
+ * The same directory may hold the wording of instruments the clinic has
+ * licensed: DIR/wording/CODE.json (CODE an instrument's code), one JSON
+ * object {"about"?, "instrument": CODE, "intro"?, "items": [{"text", "low",
+ * "high"}, ...] (exactly as many as the instrument has items), "licence",
+ * "source"}; catalog_wording() prefers it to the shipped wording.
+ *
  * Every file is validated when loaded; the first problem refuses the whole
  * load with e->field "" and e->message
  *     "FILE:LINE:COLUMN: JSON.PATH: problem"

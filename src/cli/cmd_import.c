@@ -41,17 +41,20 @@ static int import_fhir_cmd(struct cli *c, int argc, const char **argv)
 {
     const char *file = NULL;
     struct opt opts[] = {
-        {"file", OPT_ARG, &file, "FILE", "a FHIR R4 Bundle (JSON; - for "
-         "stdin)", 1, 0},
+        {"file", OPT_ARG, &file, "FILE", "a FHIR R4 Bundle or "
+         "QuestionnaireResponse (JSON; - for stdin)", 1, 0},
         OPT_END,
     };
     if (cli_parse(c, argc, argv, opts,
                   "Imports a FHIR R4 Bundle (transaction or collection) of "
                   "Patient, Practitioner and ServiceRequest (a physician's "
-                  "referral) in one transaction. Patients are matched by "
-                  "identifier. Anything Touchstone does not keep is "
-                  "refused with an OperationOutcome naming the element "
-                  "(exit 2), and nothing is written.") < 0)
+                  "referral) and QuestionnaireResponse (a score), or one "
+                  "QuestionnaireResponse, in one transaction. Patients are "
+                  "matched by identifier. Elements Touchstone does not "
+                  "keep are ignored with a warning; a modifier it does "
+                  "not understand or an invalid value is refused with an "
+                  "OperationOutcome naming the element (exit 2), and "
+                  "nothing is written.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct fhir_issue issue = {"", ""};
@@ -83,15 +86,30 @@ static int import_fhir_cmd(struct cli *c, int argc, const char **argv)
         return fhir_refused(c, &e, &issue);
     if (c->json)
         return cli_print_json(c, response);
+    /* Elements ignored: one warning line each on stderr. */
+    size_t i, k;
+    const json_t *entry, *w;
+    json_array_foreach(json_object_get(response, "entry"), i, entry) {
+        const json_t *issues = json_object_get(
+            json_object_get(json_object_get(entry, "response"), "outcome"),
+            "issue");
+        json_array_foreach(issues, k, w)
+            fprintf(stderr, "touchstone: import fhir: warning: %s: %s\n",
+                    json_string_value(json_array_get(
+                        json_object_get(w, "expression"), 0)),
+                    json_string_value(json_object_get(w, "diagnostics")));
+    }
     json_decref(response);
     printf("imported: %d patient(s) added, %d matched; %d practitioner(s) "
            "added, %d matched, %d training record(s); %d referral(s) added, "
-           "%d matched; %d identifier(s) added\n",
+           "%d matched; %d identifier(s) added; %d response(s) scored, %d "
+           "matched; %d element(s) ignored\n",
            result.patients_created, result.patients_matched,
            result.practitioners_created, result.practitioners_matched,
            result.training_created, result.referrals_created,
-           result.referrals_matched,
-           result.identifiers_added);
+           result.referrals_matched, result.identifiers_added,
+           result.responses_created, result.responses_matched,
+           result.warnings);
     return EXIT_OK;
 }
 

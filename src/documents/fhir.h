@@ -38,6 +38,8 @@
 #define FHIR_SYSTEM_TIMEPOINT FHIR_TS_BASE "/CodeSystem/timepoint"
 #define FHIR_SID_PATIENT FHIR_TS_BASE "/sid/patient"
 #define FHIR_SID_LICENSE FHIR_TS_BASE "/sid/massage-therapist-license"
+#define FHIR_SID_EPISODE FHIR_TS_BASE "/sid/episode"
+#define FHIR_EXT_EPISODE FHIR_TS_BASE "/StructureDefinition/episode"
 #define FHIR_EXT_TIMEPOINT FHIR_TS_BASE "/StructureDefinition/timepoint"
 #define FHIR_EXT_TRAINING_HOURS FHIR_TS_BASE \
     "/StructureDefinition/training-hours"
@@ -111,6 +113,26 @@ int fhir_observation_search(struct store *s, const struct actor *caller,
  * is the server's base URL (implementation.url). */
 json_t *fhir_capability_statement(const char *base, const char *date);
 
+/*
+ * The instrument `code` as an R4 Questionnaire (relative style: id the
+ * code, url FHIR_QUESTIONNAIRE + code): title, status active, code (LOINC
+ * where the instrument has one, and the instrument code system),
+ * copyright the wording's licence, and one item per instrument item
+ * (linkId "1", "2", ...; the question with what the ends of its scale
+ * mean; integer, decimal or, for fixed answers, choice; the range as
+ * minValue/maxValue extensions; required unless the instrument's rule
+ * lets the item be missing), after a display item for the intro. The
+ * wording is catalog_wording(cat, code): without it there is no
+ * Questionnaire (ERR_NOT_FOUND, field "instrument", saying why), as for
+ * an unknown code. *out is new (json_decref).
+ */
+int fhir_questionnaire(const struct catalog *cat, const char *code,
+                       json_t **out, struct err *e);
+/* A searchset Bundle of the Questionnaire of every instrument that has
+ * wording (fullUrl base + "/Questionnaire/" + code). New reference. */
+json_t *fhir_questionnaire_bundle(const struct catalog *cat,
+                                  const char *base);
+
 /* An import refusal, for its OperationOutcome. */
 struct fhir_issue {
     char code[32];                  /* FHIR issue type: "invalid",
@@ -129,6 +151,8 @@ struct fhir_import_result {
     int training_created;
     int referrals_created, referrals_matched;
     int identifiers_added;
+    int responses_created, responses_matched; /* QuestionnaireResponses */
+    int warnings; /* elements ignored (see the response's outcomes) */
 };
 
 /*
@@ -190,6 +214,10 @@ const char *fhir_issue_code(enum err_code code);
  */
 #define FHIR_SYSTEM_LEN 96
 void fhir_local_patient_system(struct store *s, char out[FHIR_SYSTEM_LEN]);
+/* The same for this clinic's episode ids (FHIR_SID_EPISODE + "/" + the 16
+ * hex digits): EpisodeOfCare.identifier, and how a QuestionnaireResponse
+ * names its episode. */
+void fhir_local_episode_system(struct store *s, char out[FHIR_SYSTEM_LEN]);
 
 /* Writes a fresh random (version 4) UUID, "8-4-4-4-12" lowercase hex. */
 #define FHIR_UUID_LEN 37

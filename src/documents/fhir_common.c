@@ -87,17 +87,30 @@ json_t *fhir_capability_statement(const char *base, const char *date)
         "application/fhir+json", "rest", rest);
 }
 
-void fhir_local_patient_system(struct store *s, char out[FHIR_SYSTEM_LEN])
+/* base + "/" + the first 16 hex digits of SHA-256 of the clinic's public
+ * key, or base alone without a key. */
+static void local_system(struct store *s, const char *base,
+                         char out[FHIR_SYSTEM_LEN])
 {
     unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
     unsigned char digest[crypto_hash_sha256_BYTES];
     struct err ignored = ERR_INIT;
     if (clinic_key_public(s, pk, &ignored) < 0) {
-        snprintf(out, FHIR_SYSTEM_LEN, "%s", FHIR_SID_PATIENT);
+        snprintf(out, FHIR_SYSTEM_LEN, "%s", base);
         return;
     }
     crypto_hash_sha256(digest, pk, sizeof(pk));
     snprintf(out, FHIR_SYSTEM_LEN, "%s/%02x%02x%02x%02x%02x%02x%02x%02x",
-             FHIR_SID_PATIENT, digest[0], digest[1], digest[2], digest[3],
-             digest[4], digest[5], digest[6], digest[7]);
+             base, digest[0], digest[1], digest[2], digest[3], digest[4],
+             digest[5], digest[6], digest[7]);
+}
+
+void fhir_local_patient_system(struct store *s, char out[FHIR_SYSTEM_LEN])
+{
+    local_system(s, FHIR_SID_PATIENT, out);
+}
+
+void fhir_local_episode_system(struct store *s, char out[FHIR_SYSTEM_LEN])
+{
+    local_system(s, FHIR_SID_EPISODE, out);
 }

@@ -27,12 +27,14 @@ struct builder {
     json_t *added;      /* key -> true once its entry is in */
     const char *search_mode; /* "match" / "include" for a searchset, or NULL */
     char local_system[FHIR_SYSTEM_LEN]; /* this clinic's patient ids */
+    char episode_system[FHIR_SYSTEM_LEN]; /* and its episode ids */
 };
 
 static void builder_init(struct builder *b, struct store *s,
                          const struct fhir_options *opt)
 {
     fhir_local_patient_system(s, b->local_system);
+    fhir_local_episode_system(s, b->episode_system);
     static const struct fhir_options urn = {FHIR_REFS_URN, NULL, NULL};
     b->opt = opt ? opt : &urn;
     b->catalog = scope_catalog(b->opt->catalog);
@@ -412,11 +414,22 @@ static json_t *questionnaire_response(struct builder *b,
                                                link, "answer", answer));
     }
     char *canonical = xasprintf("%s%s", FHIR_QUESTIONNAIRE, o->instrument);
-    json_t *r = json_pack("{s:s,s:s,s:s,s:o,s:s}", "resourceType",
-                          "QuestionnaireResponse", "questionnaire",
-                          canonical, "status", "completed", "subject",
-                          ref_int(b, "Patient", patient_id), "authored",
-                          o->observed_at);
+    char patient[24], episode[24];
+    snprintf(patient, sizeof(patient), "%lld", (long long)patient_id);
+    snprintf(episode, sizeof(episode), "%lld", (long long)o->episode_id);
+    /* The subject and the episode also by this clinic's identifiers, so
+     * that the response alone names them (touchstone import fhir). */
+    json_t *subject = ref_int(b, "Patient", patient_id);
+    json_object_set_new(subject, "identifier",
+                        json_pack("{s:s,s:s}", "system", b->local_system,
+                                  "value", patient));
+    json_t *r = json_pack(
+        "{s:s,s:[{s:s,s:{s:s,s:s}},{s:s,s:s}],s:s,s:s,s:o,s:s}",
+        "resourceType", "QuestionnaireResponse", "extension", "url",
+        FHIR_EXT_EPISODE, "valueIdentifier", "system", b->episode_system,
+        "value", episode, "url", FHIR_EXT_TIMEPOINT, "valueCode",
+        o->timepoint, "questionnaire", canonical, "status", "completed",
+        "subject", subject, "authored", o->observed_at);
     free(canonical);
     if (o->session_id)
         json_object_set_new(r, "encounter",
@@ -574,6 +587,11 @@ static void add_episode(struct builder *b, struct store *s,
         "diagnosis", "condition", ref(b, "Condition", condition), "rank", 1,
         "patient", ref_int(b, "Patient", ep->patient_id), "careManager",
         ref_int(b, "Practitioner", ep->practitioner_id), "period", period);
+    char episode_id[24];
+    snprintf(episode_id, sizeof(episode_id), "%lld", (long long)ep->id);
+    json_object_set_new(eoc, "identifier",
+                        json_pack("[{s:s,s:s}]", "system", b->episode_system,
+                                  "value", episode_id));
     if (ep->referral_id)
         json_object_set_new(eoc, "referralRequest",
                             json_pack("[o]", ref_int(b, "ServiceRequest",

@@ -3,7 +3,12 @@
 #include "core/json_read.h"
 #include "core/number.h"
 #include "core/util.h"
+#include "catalog/instrument.h"
+#include "core/clock.h"
 #include "record/access.h"
+#include "record/episode.h"
+#include "record/observation.h"
+#include "record/session.h"
 #include "record/patient.h"
 #include "record/practitioner.h"
 #include "record/referral.h"
@@ -26,7 +31,12 @@ enum entry_role {
     ENTRY_PHYSICIAN, /* a Practitioner who requests a ServiceRequest */
     ENTRY_REASON,    /* a Condition named by a reasonReference */
     ENTRY_REFERRAL,  /* a ServiceRequest */
+    ENTRY_RESPONSE,  /* a QuestionnaireResponse: a score */
 };
+
+/* Unknown elements that are not modifiers are dropped from the working
+ * copy and the import runs again; at most this many are ignored. */
+#define WARNINGS_MAX 64
 
 struct entry {
     const json_t *resource;
@@ -48,7 +58,97 @@ struct import {
     struct entry *entries;
     size_t count;
     struct json_reader r; /* reports into e */
+    const json_t *root;   /* the working copy being imported */
+    int bare;             /* 1: root is a QuestionnaireResponse alone */
+    json_t *notes;        /* warnings of this pass (issue objects) */
+    /* An unknown element that is not a modifier: the object that holds
+     * it (path) and its name, to drop before the next pass. */
+    int prune;
+    char prune_parent[PATH_LEN];
+    char prune_key[128];
 };
+
+/* The path of entry i's resource ("Bundle.entry[2].resource", or
+ * "QuestionnaireResponse" for a response imported alone). */
+static void entry_base(const struct import *im, size_t i, char out[PATH_LEN])
+{
+    if (im->bare)
+        snprintf(out, PATH_LEN, "QuestionnaireResponse");
+    else
+        snprintf(out, PATH_LEN, "Bundle.entry[%zu].resource", i);
+}
+
+/* The value at path ("Bundle.entry[2].resource.name[0]") in root, or
+ * NULL. The first segment names the root. */
+static json_t *value_at(const json_t *root, const char *path)
+{
+    const char *p = path + strcspn(path, ".[");
+    json_t *v = (json_t *)root;
+    while (v && *p) {
+        if (*p == '[') {
+            char *end;
+            unsigned long k = strtoul(p + 1, &end, 10);
+            if (*end != ']')
+                return NULL;
+            v = json_array_get(v, k);
+            p = end + 1;
+        } else {
+            p++;
+            size_t n = strcspn(p, ".[");
+            char key[PATH_LEN];
+            if (n >= sizeof(key))
+                return NULL;
+            memcpy(key, p, n);
+            key[n] = '\0';
+            v = json_object_get(v, key);
+            p += n;
+        }
+    }
+    return v;
+}
+
+/* FHIR R4 elements whose isModifier is true that Touchstone does not read
+ * (those it reads, such as status, intent, active and use, it checks). */
+static int is_modifier(const struct import *im, const char *parent,
+                       const char *key)
+{
+    static const struct {
+        const char *type, *element;
+    } modifiers[] = {
+        {"Patient", "deceasedBoolean"}, {"Patient", "deceasedDateTime"},
+        {"Patient", "link"},            {"ServiceRequest", "doNotPerform"},
+        {"Condition", "clinicalStatus"},
+        {"Condition", "verificationStatus"},
+    };
+    if (!strcmp(key, "modifierExtension") || !strcmp(key, "comparator") ||
+        !strcmp(key, "use") || !strcmp(key, "status") ||
+        !strcmp(key, "implicitRules"))
+        return 1;
+    const char *type = json_string_value(
+        json_object_get(value_at(im->root, parent), "resourceType"));
+    for (size_t k = 0; type && k < ARRAY_SIZE(modifiers); k++)
+        if (!strcmp(type, modifiers[k].type) &&
+            !strcmp(key, modifiers[k].element))
+            return 1;
+    return 0;
+}
+
+/* Notes a warning of this pass at path. */
+static void warn(struct import *im, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void warn(struct import *im, const char *path, const char *fmt, ...)
+{
+    char message[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    json_array_append_new(im->notes,
+                          json_pack("{s:s,s:s,s:s,s:[s]}", "severity",
+                                    "warning", "code", "informational",
+                                    "diagnostics", message, "expression",
+                                    path));
+}
 
 /* Refuses with the element path and the FHIR issue type. Returns -1. */
 static int refuse(struct import *im, enum err_code code,
@@ -113,6 +213,18 @@ static int refuse_read(struct import *im)
             return refuse(im, ERR_INPUT, "not-supported", path,
                           "a modifier extension Touchstone does not "
                           "understand changes the meaning; refused");
+        if (is_modifier(im, parent, r->key))
+            return refuse(im, ERR_INPUT, "not-supported", path,
+                          "'%.100s' is a modifier element Touchstone does "
+                          "not understand: it may change the meaning of "
+                          "the resource; refused", r->key);
+        if (strlen(r->key) < sizeof(im->prune_key) &&
+            strlen(parent) < sizeof(im->prune_parent) - 1) {
+            im->prune = 1;
+            snprintf(im->prune_parent, sizeof(im->prune_parent), "%s",
+                     parent);
+            snprintf(im->prune_key, sizeof(im->prune_key), "%s", r->key);
+        }
         return refuse(im, ERR_INPUT, "not-supported", path,
                       "'%.100s' is not an element Touchstone imports here",
                       r->key);
@@ -1164,6 +1276,383 @@ static int import_referral(struct import *im, struct entry *en,
     return 0;
 }
 
+/* ---- QuestionnaireResponse: a score ---- */
+
+/* The record id in reference text "Type/N", or 0. */
+static int64_t reference_id(const char *text, const char *type)
+{
+    size_t n = strlen(type);
+    long long id;
+    if (strncmp(text, type, n) || text[n] != '/' ||
+        parse_integer(text + n + 1, 1, INT64_MAX, &id) < 0)
+        return 0;
+    return id;
+}
+
+/* The id in an Identifier {system, value} of this clinic's system, or 0
+ * (refused when the system is another one). */
+static int local_identifier(struct import *im, const json_t *v,
+                            const char *path, const char *system_wanted,
+                            int64_t *id)
+{
+    static const char *const keys[] = {"use", "type", "system", "value",
+                                       NULL};
+    const char *system, *value;
+    char sub[PATH_LEN];
+    *id = 0;
+    if (json_read_object(&im->r, v, path) < 0 ||
+        json_read_keys(&im->r, v, path, keys) < 0 ||
+        json_read_text(&im->r, v, path, "system", TEXT_REQUIRED, &system) <
+            0 ||
+        json_read_text(&im->r, v, path, "value", TEXT_REQUIRED, &value) < 0)
+        return refuse_read(im);
+    long long n;
+    path_join(sub, path, "system");
+    if (strcmp(system, system_wanted))
+        return refuse(im, ERR_INPUT, "not-found", sub,
+                      "'%.120s' is not this clinic's identifier system "
+                      "(%s)", system, system_wanted);
+    path_join(sub, path, "value");
+    if (parse_integer(value, 1, INT64_MAX, &n) < 0)
+        return refuse(im, ERR_INPUT, "invalid", sub,
+                      "'%.32s' is not an id of this clinic", value);
+    *id = n;
+    return 0;
+}
+
+/* The patient a response's subject names: an entry of the bundle,
+ * "Patient/N", or this clinic's patient identifier. */
+static int response_subject(struct import *im, const json_t *res,
+                            const char *base, int64_t *patient_id)
+{
+    static const char *const keys[] = {"reference", "identifier", "display",
+                                       "type", NULL};
+    char path[PATH_LEN], sub[PATH_LEN], system[FHIR_SYSTEM_LEN];
+    const json_t *subject;
+    const char *text;
+    *patient_id = 0;
+    path_join(path, base, "subject");
+    if (json_read_member(&im->r, res, base, "subject", JSON_KIND_OBJECT,
+                         JSON_REQUIRED, &subject) < 0 ||
+        json_read_keys(&im->r, subject, path, keys) < 0 ||
+        json_read_text(&im->r, subject, path, "reference", TEXT_OPTIONAL,
+                       &text) < 0)
+        return refuse_read(im);
+    if (text) {
+        path_join(sub, path, "reference");
+        long i = resolve(im, text);
+        int64_t id = reference_id(text, "Patient");
+        if (i >= 0 && !strcmp(im->entries[i].type, "Patient")) {
+            *patient_id = im->entries[i].record_id;
+            return 0;
+        }
+        if (id) {
+            *patient_id = id;
+            return 0;
+        }
+        if (!json_object_get(subject, "identifier"))
+            return refuse(im, ERR_INPUT, "not-found", sub,
+                          "'%.100s' is neither a Patient of the bundle nor "
+                          "Patient/N of the record", text);
+    }
+    const json_t *identifier = json_object_get(subject, "identifier");
+    path_join(sub, path, "identifier");
+    if (!identifier)
+        return refuse(im, ERR_INPUT, "required", path,
+                      "a reference or this clinic's patient identifier");
+    fhir_local_patient_system(im->s, system);
+    return local_identifier(im, identifier, sub, system, patient_id);
+}
+
+/* The episode a response names (the episode extension: this clinic's
+ * episode identifier, or EpisodeOfCare/N), and its timepoint extension. */
+static int response_extensions(struct import *im, const json_t *res,
+                               const char *base, int64_t *episode_id,
+                               const char **timepoint)
+{
+    static const char *const keys[] = {"url", "valueCode", "valueIdentifier",
+                                       "valueReference", NULL};
+    static const char *const ref_keys[] = {"reference", "display", NULL};
+    char sub[PATH_LEN], system[FHIR_SYSTEM_LEN];
+    struct json_each it;
+    *episode_id = 0;
+    *timepoint = NULL;
+    int rc = json_each_begin(&im->r, &it, res, base, "extension",
+                             JSON_NONEMPTY);
+    while (rc >= 0 && (rc = json_each_next(&im->r, &it, keys)) > 0) {
+        const char *url;
+        if (json_read_text(&im->r, it.item, it.path, "url", TEXT_REQUIRED,
+                           &url) < 0)
+            return refuse_read(im);
+        if (!strcmp(url, FHIR_EXT_TIMEPOINT)) {
+            path_join(sub, it.path, "valueCode");
+            if (json_read_text(&im->r, it.item, it.path, "valueCode",
+                               TEXT_REQUIRED, timepoint) < 0)
+                return refuse_read(im);
+            if (!observation_timepoint_valid(*timepoint))
+                return refuse(im, ERR_INPUT, "code-invalid", sub,
+                              "'%.32s' is not one of baseline, pre, post, "
+                              "followup", *timepoint);
+        } else if (!strcmp(url, FHIR_EXT_EPISODE)) {
+            const json_t *v = json_object_get(it.item, "valueIdentifier");
+            const char *text;
+            if (v) {
+                path_join(sub, it.path, "valueIdentifier");
+                fhir_local_episode_system(im->s, system);
+                if (local_identifier(im, v, sub, system, episode_id) < 0)
+                    return -1;
+                continue;
+            }
+            v = json_object_get(it.item, "valueReference");
+            path_join(sub, it.path, "valueReference");
+            if (!v)
+                return refuse(im, ERR_INPUT, "required", it.path,
+                              "the episode: valueIdentifier or "
+                              "valueReference");
+            if (json_read_object(&im->r, v, sub) < 0 ||
+                json_read_keys(&im->r, v, sub, ref_keys) < 0 ||
+                json_read_text(&im->r, v, sub, "reference", TEXT_REQUIRED,
+                               &text) < 0)
+                return refuse_read(im);
+            *episode_id = reference_id(text, "EpisodeOfCare");
+            if (!*episode_id)
+                return refuse(im, ERR_INPUT, "not-found", sub,
+                              "'%.100s' is not EpisodeOfCare/N", text);
+        } else {
+            warn(im, it.path, "extension '%.200s' is not one Touchstone "
+                 "reads; ignored", url);
+        }
+    }
+    return rc < 0 ? refuse_read(im) : 0;
+}
+
+/* item[]: linkId "1".."n" with one answer (valueInteger or valueDecimal)
+ * each; an item without an answer is a missing response. Fills values
+ * (NAN when missing) and *count (the last answered, at least the
+ * instrument's minimum). */
+static int response_items(struct import *im, const json_t *res,
+                          const char *base, const struct instrument *in,
+                          double *values, size_t *count)
+{
+    static const char *const keys[] = {"linkId", "text", "definition",
+                                       "answer", NULL};
+    static const char *const answer_keys[] = {"valueInteger",
+                                              "valueDecimal", NULL};
+    char sub[PATH_LEN];
+    struct json_each it;
+    int last = 0;
+    for (int i = 0; i < in->item_count; i++)
+        values[i] = NAN;
+    int rc = json_each_begin(&im->r, &it, res, base, "item",
+                             JSON_REQUIRED | JSON_NONEMPTY);
+    while (rc >= 0 && (rc = json_each_next(&im->r, &it, keys)) > 0) {
+        const char *link;
+        if (json_read_text(&im->r, it.item, it.path, "linkId",
+                           TEXT_REQUIRED, &link) < 0)
+            return refuse_read(im);
+        long long k;
+        path_join(sub, it.path, "linkId");
+        if (parse_integer(link, 1, in->item_count, &k) < 0)
+            return refuse(im, ERR_INPUT, "invalid", sub,
+                          "'%.32s' is not an item of %s (1-%d)", link,
+                          in->code, in->item_count);
+        if (!isnan(values[k - 1]))
+            return refuse(im, ERR_INPUT, "invalid", sub,
+                          "item %lld is answered twice", k);
+        const json_t *answers;
+        if (json_read_member(&im->r, it.item, it.path, "answer",
+                             JSON_KIND_ARRAY, 0, &answers) < 0)
+            return refuse_read(im);
+        if (!answers || !json_array_size(answers))
+            continue; /* not answered */
+        path_join(sub, it.path, "answer");
+        if (json_array_size(answers) > 1)
+            return refuse(im, ERR_INPUT, "invalid", sub,
+                          "one answer per item");
+        path_join(sub, it.path, "answer[0]");
+        const json_t *a = json_array_get(answers, 0);
+        if (json_read_object(&im->r, a, sub) < 0 ||
+            json_read_keys(&im->r, a, sub, answer_keys) < 0)
+            return refuse_read(im);
+        const json_t *v = json_object_get(a, "valueInteger");
+        if (!v)
+            v = json_object_get(a, "valueDecimal");
+        if (!json_is_number(v) ||
+            (json_object_get(a, "valueInteger") && !json_is_integer(v)))
+            return refuse(im, ERR_INPUT, "invalid", sub,
+                          "needs a valueInteger or valueDecimal");
+        values[k - 1] = json_number_value(v);
+        if (k > last)
+            last = (int)k;
+    }
+    if (rc < 0)
+        return refuse_read(im);
+    *count = (size_t)(last > in->item_count_min ? last : in->item_count_min);
+    return 0;
+}
+
+/* One QuestionnaireResponse: scored by the instrument's rule and recorded
+ * as an observation of its episode (source 'import'); the same response
+ * again (episode, instrument, timepoint, time and answers) is matched. */
+static int import_response(struct import *im, struct entry *en,
+                           const char *base)
+{
+    static const char *const keys[] = {
+        "resourceType", "id", "meta", "text", "language", "identifier",
+        "extension", "questionnaire", "status", "subject", "encounter",
+        "authored", "author", "source", "item", NULL};
+    const json_t *res = en->resource;
+    char path[PATH_LEN];
+    const char *questionnaire, *status, *authored;
+    if (json_read_keys(&im->r, res, base, keys) < 0 ||
+        json_read_text(&im->r, res, base, "questionnaire", TEXT_REQUIRED,
+                       &questionnaire) < 0 ||
+        json_read_text(&im->r, res, base, "status", TEXT_REQUIRED,
+                       &status) < 0 ||
+        json_read_text(&im->r, res, base, "authored", TEXT_REQUIRED,
+                       &authored) < 0)
+        return refuse_read(im);
+    path_join(path, base, "status");
+    if (strcmp(status, "completed") && strcmp(status, "amended"))
+        return refuse(im, ERR_INPUT, "business-rule", path,
+                      "'%.32s': only a completed response is scored",
+                      status);
+    path_join(path, base, "questionnaire");
+    size_t prefix = strlen(FHIR_QUESTIONNAIRE);
+    char code[RECORD_CODE_MAX + 1];
+    const struct instrument *in = NULL;
+    if (!strncmp(questionnaire, FHIR_QUESTIONNAIRE, prefix)) {
+        snprintf(code, sizeof(code), "%.*s",
+                 (int)strcspn(questionnaire + prefix, "|"),
+                 questionnaire + prefix);
+        in = instrument_find(code);
+    }
+    if (!in)
+        return refuse(im, ERR_INPUT, "not-supported", path,
+                      "'%.120s' is not a Questionnaire of Touchstone (%s "
+                      "and an instrument code)", questionnaire,
+                      FHIR_QUESTIONNAIRE);
+    if (in->method == METHOD_BP)
+        return refuse(im, ERR_INPUT, "not-supported", path,
+                      "blood pressure is a measurement, not a "
+                      "questionnaire: send an Observation");
+
+    int64_t episode_id = 0, session_id = 0, patient_id = 0;
+    const char *timepoint;
+    if (response_extensions(im, res, base, &episode_id, &timepoint) < 0)
+        return -1;
+    const json_t *encounter = json_object_get(res, "encounter");
+    if (encounter) {
+        const char *text;
+        path_join(path, base, "encounter");
+        if (reference_text(im, encounter, path, &text) < 0)
+            return -1;
+        path_join(path, base, "encounter.reference");
+        session_id = reference_id(text, "Encounter");
+        struct session se = {0};
+        if (!session_id ||
+            session_get(im->s, im->caller, session_id, "encounter", &se,
+                        im->e) < 0)
+            return refuse(im, ERR_NOT_FOUND, "not-found", path,
+                          "'%.100s' is not a session (Encounter/N) of this "
+                          "clinic", text);
+        if (episode_id && episode_id != se.episode_id) {
+            session_release(&se);
+            return refuse(im, ERR_INPUT, "invalid", path,
+                          "the session is not of the episode the episode "
+                          "extension names");
+        }
+        episode_id = se.episode_id;
+        session_release(&se);
+    }
+    path_join(path, base, "extension");
+    if (!episode_id)
+        return refuse(im, ERR_INPUT, "required", path,
+                      "a response names its episode: the episode extension "
+                      "(%s) or an encounter (a session)", FHIR_EXT_EPISODE);
+    struct episode ep;
+    if (episode_get(im->s, im->caller, episode_id, "episode", &ep, im->e) <
+        0)
+        return refuse(im, ERR_NOT_FOUND, "not-found", path,
+                      "this clinic has no episode %lld",
+                      (long long)episode_id);
+    if (response_subject(im, res, base, &patient_id) < 0)
+        return -1;
+    path_join(path, base, "subject");
+    if (patient_id != ep.patient_id)
+        return refuse(im, ERR_INPUT, "invalid", path,
+                      "the subject is not the patient of episode %lld",
+                      (long long)episode_id);
+    if (!timepoint) {
+        if (!ep.ended_on[0]) {
+            path_join(path, base, "extension");
+            return refuse(im, ERR_INPUT, "required", path,
+                          "the timepoint extension (%s): the episode is "
+                          "open, so a response may be a baseline, pre or "
+                          "post score", FHIR_EXT_TIMEPOINT);
+        }
+        timepoint = "followup";
+    }
+    double values[INSTRUMENT_MAX_ITEMS];
+    size_t count = 0;
+    if (response_items(im, res, base, in, values, &count) < 0)
+        return -1;
+
+    /* The same response imported again is matched, not added twice. */
+    struct observation_list have = {0};
+    if (observation_list(im->s, im->caller, episode_id, &have, im->e) < 0)
+        return refuse_err(im, base);
+    int64_t same = 0;
+    for (size_t k = 0; k < have.count && !same; k++) {
+        const struct observation *o = &have.items[k];
+        int alike = !strcmp(o->instrument, in->code) &&
+                    !strcmp(o->timepoint, timepoint) &&
+                    !strcmp(o->observed_at, authored) &&
+                    o->session_id == session_id;
+        for (size_t i = 0; alike && i < count; i++) {
+            double was = o->items && i < o->item_count ? o->items[i]
+                         : o->item_count == 0 && i == 0 ? o->total
+                                                        : NAN;
+            alike = isnan(was) ? isnan(values[i]) : was == values[i];
+        }
+        if (alike)
+            same = o->id;
+    }
+    observation_list_release(&have);
+    if (same) {
+        en->record_id = same;
+        en->created = 0;
+        en->location_type = "QuestionnaireResponse";
+        im->result->responses_matched++;
+        return 0;
+    }
+    struct observation_new in_obs = {
+        .episode_id = episode_id, .session_id = session_id,
+        .instrument = in->code, .timepoint = timepoint,
+        .observed_at = authored, .items = values, .item_count = count};
+    if (observation_add(im->s, im->caller, &in_obs, &en->record_id, im->e) <
+        0) {
+        static const struct element_map map[] = {
+            {"at", "authored"},     {"items", "item"},
+            {"item", "item"},       {"value", "item"},
+            {"session", "encounter"}, {"timepoint", "extension"},
+            {"episode", "extension"}};
+        element_path(im, path, base, map, ARRAY_SIZE(map));
+        return refuse_err(im, path);
+    }
+    struct stmt *st = store_prepare(im->s, "UPDATE observation SET source = "
+                                           "'import' WHERE id = :id");
+    stmt_bind_int(st, ":id", en->record_id);
+    int rc = stmt_step(st, im->e);
+    stmt_finalize(st);
+    if (rc < 0)
+        return refuse_err(im, base);
+    en->created = 1;
+    en->location_type = "QuestionnaireResponse";
+    im->result->responses_created++;
+    return 0;
+}
+
 /* ---- the bundle ---- */
 
 static int read_entries(struct import *im, const json_t *bundle,
@@ -1207,11 +1696,12 @@ static int read_entries(struct import *im, const json_t *bundle,
         path_join(sub, path, "resource.resourceType");
         if (strcmp(x->type, "Patient") && strcmp(x->type, "Practitioner") &&
             strcmp(x->type, "ServiceRequest") &&
-            strcmp(x->type, "Condition"))
+            strcmp(x->type, "Condition") &&
+            strcmp(x->type, "QuestionnaireResponse"))
             return refuse(im, ERR_INPUT, "not-supported", sub,
                           "Touchstone imports Patient, Practitioner, "
-                          "ServiceRequest and the Condition a referral "
-                          "names, not %.64s", x->type);
+                          "ServiceRequest, the Condition a referral names "
+                          "and QuestionnaireResponse, not %.64s", x->type);
         const json_t *req = json_object_get(en, "request");
         path_join(sub, path, "request");
         if (transaction && !req)
@@ -1262,6 +1752,8 @@ static int assign_roles(struct import *im)
             x->role = ENTRY_PATIENT;
         else if (!strcmp(x->type, "ServiceRequest"))
             x->role = ENTRY_REFERRAL;
+        else if (!strcmp(x->type, "QuestionnaireResponse"))
+            x->role = ENTRY_RESPONSE;
     }
     for (size_t i = 0; i < im->count; i++) {
         struct entry *x = &im->entries[i];
@@ -1296,7 +1788,20 @@ static int assign_roles(struct import *im)
     return 0;
 }
 
-static json_t *response_bundle(const struct import *im, int transaction)
+/* The entry a warning's expression is in ("Bundle.entry[3]..." -> 3; 0
+ * for the Bundle itself or a response imported alone). */
+static size_t warning_entry(const json_t *issue)
+{
+    const char *x = json_string_value(
+        json_array_get(json_object_get(issue, "expression"), 0));
+    unsigned long k = 0;
+    if (x && sscanf(x, "Bundle.entry[%lu]", &k) == 1)
+        return (size_t)k;
+    return 0;
+}
+
+static json_t *response_bundle(const struct import *im, int transaction,
+                               const json_t *warnings)
 {
     json_t *entries = json_array();
     for (size_t i = 0; i < im->count; i++) {
@@ -1309,12 +1814,111 @@ static json_t *response_bundle(const struct import *im, int transaction)
             json_object_set_new(response, "location", json_string(loc));
             free(loc);
         }
+        json_t *issues = json_array();
+        size_t k;
+        const json_t *w;
+        json_array_foreach(warnings, k, w) {
+            size_t at = warning_entry(w);
+            if (at == i || (i == 0 && at >= im->count))
+                json_array_append(issues, (json_t *)w);
+        }
+        if (json_array_size(issues))
+            json_object_set_new(response, "outcome",
+                                json_pack("{s:s,s:o}", "resourceType",
+                                          "OperationOutcome", "issue",
+                                          issues));
+        else
+            json_decref(issues);
         json_array_append_new(entries,
                               json_pack("{s:o}", "response", response));
     }
     return json_pack("{s:s,s:s,s:o}", "resourceType", "Bundle", "type",
                      transaction ? "transaction-response" : "batch-response",
                      "entry", entries);
+}
+
+/* One pass over the working copy root: reads, checks and writes it in one
+ * transaction (rolled back on a refusal). */
+static int import_pass(struct import *im, json_t **response,
+                       const json_t *warnings)
+{
+    const json_t *root = im->root;
+    struct err *e = im->e;
+    struct fhir_issue *issue = im->issue;
+    const char *type = NULL, *rtype = NULL;
+    int transaction = 0, rc = 0;
+    if (json_read_object(&im->r, root, "Bundle") < 0 ||
+        json_read_text(&im->r, root, "Bundle", "resourceType", TEXT_REQUIRED,
+                       &rtype) < 0)
+        return refuse_read(im);
+    if (!strcmp(rtype, "QuestionnaireResponse")) {
+        /* A response alone: one entry of its own. */
+        im->bare = 1;
+        im->count = 1;
+        im->entries = xcalloc(1, sizeof(*im->entries));
+        im->entries[0] = (struct entry){.resource = root, .type = rtype,
+                                        .role = ENTRY_RESPONSE};
+    } else {
+        if (strcmp(rtype, "Bundle"))
+            return refuse(im, ERR_INPUT, "not-supported",
+                          "Bundle.resourceType",
+                          "'%.64s': import takes a Bundle or a "
+                          "QuestionnaireResponse", rtype);
+        if (json_read_text(&im->r, root, "Bundle", "type", TEXT_REQUIRED,
+                           &type) < 0)
+            return refuse_read(im);
+        transaction = !strcmp(type, "transaction");
+        if (!transaction && strcmp(type, "collection"))
+            return refuse(im, ERR_INPUT, "not-supported", "Bundle.type",
+                          "'%.32s': import takes a transaction or a "
+                          "collection", type);
+        rc = read_entries(im, root, transaction);
+        if (rc == 0)
+            rc = assign_roles(im);
+    }
+    if (rc == 0 && store_begin(im->s, e) < 0) {
+        issue->expression[0] = '\0';
+        snprintf(issue->code, sizeof(issue->code), "exception");
+        rc = -1;
+    } else if (rc == 0) {
+        /* Patients first (referrals and responses name them), then
+         * practitioners, referrals and responses; the response keeps the
+         * input's order. */
+        static const enum entry_role order[] = {
+            ENTRY_PATIENT, ENTRY_THERAPIST, ENTRY_REFERRAL, ENTRY_RESPONSE};
+        for (size_t o = 0; rc == 0 && o < ARRAY_SIZE(order); o++)
+            for (size_t i = 0; rc == 0 && i < im->count; i++) {
+                struct entry *x = &im->entries[i];
+                if (x->role != order[o])
+                    continue;
+                char base[PATH_LEN];
+                entry_base(im, i, base);
+                if (x->role == ENTRY_PATIENT)
+                    rc = import_patient(im, x, base);
+                else if (x->role == ENTRY_THERAPIST)
+                    rc = import_therapist(im, x, base);
+                else if (x->role == ENTRY_REFERRAL)
+                    rc = import_referral(im, x, base);
+                else
+                    rc = import_response(im, x, base);
+            }
+        /* The physicians and reasons were read with their referral; an
+         * entry not reached (a physician no referral names) cannot be. */
+        if (rc == 0 && store_commit(im->s, e) < 0) {
+            issue->expression[0] = '\0';
+            snprintf(issue->code, sizeof(issue->code), "exception");
+            rc = -1;
+        }
+        if (rc < 0)
+            store_rollback(im->s);
+    }
+    if (rc == 0 && response) {
+        json_t *all = json_copy((json_t *)warnings);
+        json_array_extend(all, im->notes);
+        *response = response_bundle(im, transaction || im->bare, all);
+        json_decref(all);
+    }
+    return rc;
 }
 
 int fhir_import_bundle(struct store *s, const struct actor *caller,
@@ -1325,68 +1929,54 @@ int fhir_import_bundle(struct store *s, const struct actor *caller,
     struct fhir_issue scratch;
     if (!issue)
         issue = &scratch;
-    memset(issue, 0, sizeof(*issue));
-    memset(result, 0, sizeof(*result));
     if (response)
         *response = NULL;
-    struct import im = {s,    caller, issue, e, result, NULL, 0,
-                        JSON_READER_INIT(e)};
-    const char *type = NULL, *rtype = NULL;
-    if (json_read_object(&im.r, bundle, "Bundle") < 0 ||
-        json_read_text(&im.r, bundle, "Bundle", "resourceType", TEXT_REQUIRED,
-                       &rtype) < 0)
-        return refuse_read(&im);
-    if (strcmp(rtype, "Bundle"))
-        return refuse(&im, ERR_INPUT, "not-supported", "Bundle.resourceType",
-                      "'%.64s': import takes a Bundle", rtype);
-    if (json_read_text(&im.r, bundle, "Bundle", "type", TEXT_REQUIRED,
-                       &type) < 0)
-        return refuse_read(&im);
-    int transaction = !strcmp(type, "transaction");
-    if (!transaction && strcmp(type, "collection"))
-        return refuse(&im, ERR_INPUT, "not-supported", "Bundle.type",
-                      "'%.32s': import takes a transaction or a collection",
-                      type);
-    int rc = read_entries(&im, bundle, transaction);
-    if (rc == 0)
-        rc = assign_roles(&im);
-    if (rc == 0 && store_begin(s, e) < 0) {
-        issue->expression[0] = '\0';
-        snprintf(issue->code, sizeof(issue->code), "exception");
-        rc = -1;
-    } else if (rc == 0) {
-        /* Patients first (referrals name them), then practitioners, then
-         * referrals; the response keeps the input's order. */
-        static const enum entry_role order[] = {ENTRY_PATIENT, ENTRY_THERAPIST,
-                                          ENTRY_REFERRAL};
-        for (size_t o = 0; rc == 0 && o < ARRAY_SIZE(order); o++)
-            for (size_t i = 0; rc == 0 && i < im.count; i++) {
-                struct entry *x = &im.entries[i];
-                if (x->role != order[o])
-                    continue;
-                char base[PATH_LEN];
-                snprintf(base, sizeof(base), "Bundle.entry[%zu].resource", i);
-                if (x->role == ENTRY_PATIENT)
-                    rc = import_patient(&im, x, base);
-                else if (x->role == ENTRY_THERAPIST)
-                    rc = import_therapist(&im, x, base);
-                else
-                    rc = import_referral(&im, x, base);
-            }
-        /* The physicians and reasons were read with their referral; an
-         * entry not reached (a physician no referral names) cannot be. */
-        if (rc == 0 && store_commit(s, e) < 0) {
-            issue->expression[0] = '\0';
-            snprintf(issue->code, sizeof(issue->code), "exception");
-            rc = -1;
-        }
-        if (rc < 0)
-            store_rollback(s);
-    }
-    if (rc == 0 && response)
-        *response = response_bundle(&im, transaction);
-    if (rc < 0)
+    /* Unknown elements that are not modifiers are ignored: each is
+     * dropped from a working copy, with a warning, and the import runs
+     * again from the start (a refused pass writes nothing). */
+    json_t *work = bundle ? json_deep_copy(bundle) : NULL;
+    json_t *warnings = json_array();
+    int rc;
+    for (;;) {
+        memset(issue, 0, sizeof(*issue));
         memset(result, 0, sizeof(*result));
-    free(im.entries);
+        struct import im = {.s = s, .caller = caller, .issue = issue,
+                            .e = e, .result = result,
+                            .r = JSON_READER_INIT(e), .root = work,
+                            .notes = json_array()};
+        rc = import_pass(&im, response, warnings);
+        free(im.entries);
+        if (rc == 0) {
+            /* The pass's own notes (ignored extensions) count too. */
+            json_array_extend(warnings, im.notes);
+            json_decref(im.notes);
+            break;
+        }
+        json_decref(im.notes);
+        json_t *parent = im.prune ? value_at(work, im.prune_parent) : NULL;
+        if (!parent || !json_object_get(parent, im.prune_key))
+            break;
+        if (json_array_size(warnings) >= WARNINGS_MAX) {
+            refuse(&im, ERR_INPUT, "too-costly", im.prune_parent,
+                   "more than %d elements Touchstone does not import",
+                   WARNINGS_MAX);
+            break;
+        }
+        char path[PATH_LEN];
+        path_join(path, im.prune_parent, "%.100s", im.prune_key);
+        json_array_append_new(
+            warnings,
+            json_pack("{s:s,s:s,s:s,s:[s]}", "severity", "warning", "code",
+                      "informational", "diagnostics",
+                      "not an element Touchstone imports: ignored",
+                      "expression", path));
+        json_object_del(parent, im.prune_key);
+    }
+    if (rc == 0)
+        result->warnings = (int)json_array_size(warnings);
+    else
+        memset(result, 0, sizeof(*result));
+    json_decref(warnings);
+    json_decref(work);
     return rc;
 }

@@ -139,3 +139,74 @@ int api_fhir_transaction(struct web_ctx *w)
     }
     return fhir_reply(w, 200, response);
 }
+
+int api_fhir_questionnaire_search(struct web_ctx *w)
+{
+    static const char *const none[] = {NULL};
+    if (api_query_allow(w, none) < 0)
+        return -1;
+    char *base = fhir_base(w);
+    json_t *doc = fhir_questionnaire_bundle(w->config->catalog, base);
+    free(base);
+    return fhir_reply(w, 200, doc);
+}
+
+int api_fhir_questionnaire_read(struct web_ctx *w)
+{
+    static const char *const none[] = {NULL};
+    if (api_query_allow(w, none) < 0)
+        return -1;
+    json_t *doc = NULL;
+    if (fhir_questionnaire(w->config->catalog,
+                           route_param(&w->match, "code"), &doc,
+                           &w->err) < 0)
+        return web_fail(w);
+    return fhir_reply(w, 200, doc);
+}
+
+int api_fhir_questionnaire_response_create(struct web_ctx *w)
+{
+    static const char *const none[] = {NULL};
+    if (api_query_allow(w, none) < 0)
+        return -1;
+    struct fhir_import_result result;
+    struct fhir_issue issue;
+    json_t *response = NULL;
+    const char *type = json_string_value(json_object_get(w->json,
+                                                         "resourceType"));
+    if (!type || strcmp(type, "QuestionnaireResponse")) {
+        err_set(&w->err, ERR_INPUT, "resourceType",
+                "this endpoint takes a QuestionnaireResponse");
+        snprintf(issue.code, sizeof(issue.code), "not-supported");
+        snprintf(issue.expression, sizeof(issue.expression),
+                 "QuestionnaireResponse.resourceType");
+        return fhir_reply(w, 400, fhir_operation_outcome(&w->err, &issue));
+    }
+    if (fhir_import_bundle(w->store, &w->actor, w->json, &result, &response,
+                           &issue, &w->err) < 0) {
+        const char *code;
+        int status = web_error_status(w, &code);
+        return fhir_reply(w, status == 422 ? 400 : status,
+                          fhir_operation_outcome(&w->err, &issue));
+    }
+    /* The entry's response: its location, and an outcome with the
+     * warnings (elements ignored) or a note of what was recorded. */
+    json_t *entry = json_object_get(
+        json_array_get(json_object_get(response, "entry"), 0), "response");
+    const char *location = json_string_value(json_object_get(entry,
+                                                             "location"));
+    json_t *outcome = json_incref(json_object_get(entry, "outcome"));
+    if (!outcome)
+        outcome = json_pack("{s:s,s:[{s:s,s:s,s:s}]}", "resourceType",
+                            "OperationOutcome", "issue", "severity",
+                            "information", "code", "informational",
+                            "diagnostics",
+                            result.responses_created
+                                ? "scored and recorded"
+                                : "the same response is already recorded");
+    if (location)
+        http_response_set_header(w->resp, "Location", location);
+    int status = result.responses_created ? 201 : 200;
+    json_decref(response);
+    return fhir_reply(w, status, outcome);
+}

@@ -66,6 +66,12 @@ int api_fhir_patient_read(struct web_ctx *w);
 int api_fhir_patient_everything(struct web_ctx *w);
 int api_fhir_observation_search(struct web_ctx *w);
 int api_fhir_transaction(struct web_ctx *w);
+/* The instruments' Questionnaires (those with wording) and one by code. */
+int api_fhir_questionnaire_search(struct web_ctx *w);
+int api_fhir_questionnaire_read(struct web_ctx *w);
+/* POST /fhir/r4/QuestionnaireResponse: one response, scored and recorded
+ * (201, Location QuestionnaireResponse/{observation id}). */
+int api_fhir_questionnaire_response_create(struct web_ctx *w);
 void api_fhir_reply_error(struct web_ctx *w, int status);
 
 /* pages.c: the HTML foundation. */

@@ -121,6 +121,10 @@ static const struct route routes[] = {
      0},
     {"GET", "/fhir/r4/Observation", api_fhir_observation_search, 0},
     {"POST", "/fhir/r4", api_fhir_transaction, 0},
+    {"GET", "/fhir/r4/Questionnaire", api_fhir_questionnaire_search, 0},
+    {"GET", "/fhir/r4/Questionnaire/{code}", api_fhir_questionnaire_read, 0},
+    {"POST", "/fhir/r4/QuestionnaireResponse",
+     api_fhir_questionnaire_response_create, 0},
 };
 
 void web_config_default(struct web_config *c)

@@ -110,8 +110,10 @@ NEWPAT='e[0].resource.identifier[0].value = "MRN-999"'
 refuse future-birth "Bundle.entry[0].resource.birthDate" invalid "$NEWPAT; e[0].resource.birthDate = '2099-01-01'"
 refuse partial-birth "Bundle.entry[0].resource.birthDate" invalid "$NEWPAT; e[0].resource.birthDate = '1968-09'"
 refuse bad-gender "Bundle.entry[0].resource.gender" code-invalid "$NEWPAT; e[0].resource.gender = 'f'"
-refuse photo "Bundle.entry[0].resource.photo" not-supported "$NEWPAT; e[0].resource.photo = [{contentType: 'image/png'}]"
-refuse address-line "Bundle.entry[0].resource.address[0].line" not-supported "$NEWPAT; e[0].resource.address[0].line = ['1 Any St']"
+# Modifier elements Touchstone does not understand are refused (elements
+# that are not modifiers are ignored with a warning: t0941).
+refuse deceased "Bundle.entry[0].resource.deceasedBoolean" not-supported "$NEWPAT; e[0].resource.deceasedBoolean = true"
+refuse do-not-perform "Bundle.entry[2].resource.doNotPerform" not-supported "$NEWPAT; e[2].resource.doNotPerform = true"
 refuse bad-zip "Bundle.entry[0].resource.address[0].postalCode" invalid "$NEWPAT; e[0].resource.address[0].postalCode = 'SW1A 1AA'"
 refuse fax "Bundle.entry[0].resource.telecom[0].system" not-supported "$NEWPAT; e[0].resource.telecom[0].system = 'fax'"
 refuse no-name "Bundle.entry[0].resource.name" required "$NEWPAT; delete e[0].resource.name"
