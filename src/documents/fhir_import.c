@@ -1629,7 +1629,8 @@ static int import_response(struct import *im, struct entry *en,
     struct observation_new in_obs = {
         .episode_id = episode_id, .session_id = session_id,
         .instrument = in->code, .timepoint = timepoint,
-        .observed_at = authored, .items = values, .item_count = count};
+        .observed_at = authored, .items = values, .item_count = count,
+        .source = "import"};
     if (observation_add(im->s, im->caller, &in_obs, &en->record_id, im->e) <
         0) {
         static const struct element_map map[] = {
@@ -1640,13 +1641,6 @@ static int import_response(struct import *im, struct entry *en,
         element_path(im, path, base, map, ARRAY_SIZE(map));
         return refuse_err(im, path);
     }
-    struct stmt *st = store_prepare(im->s, "UPDATE observation SET source = "
-                                           "'import' WHERE id = :id");
-    stmt_bind_int(st, ":id", en->record_id);
-    int rc = stmt_step(st, im->e);
-    stmt_finalize(st);
-    if (rc < 0)
-        return refuse_err(im, base);
     en->created = 1;
     en->location_type = "QuestionnaireResponse";
     im->result->responses_created++;
