@@ -402,3 +402,13 @@ int cli_parse_id(const char *text, const char *field, int64_t *id,
     *id = v;
     return 0;
 }
+
+int cli_check_range(struct cli *c, const char *field, long v, long lo,
+                    long hi)
+{
+    if (v >= lo && v <= hi)
+        return 0;
+    c->exit_code = cli_error(c, EXIT_BAD_INPUT, field,
+                             "'%ld' is not between %ld and %ld", v, lo, hi);
+    return -1;
+}

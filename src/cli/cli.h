@@ -124,6 +124,11 @@ int cli_fail(struct cli *c, const struct err *e);
 int cli_error(struct cli *c, int status, const char *field, const char *fmt,
               ...) __attribute__((format(printf, 4, 5)));
 
+/* 0 when lo <= v <= hi; otherwise prints "<field>: 'V' is not between LO
+ * and HI", sets c->exit_code to EXIT_BAD_INPUT and returns -1. */
+int cli_check_range(struct cli *c, const char *field, long v, long lo,
+                    long hi);
+
 /* Prints the JSON document (and takes the reference) to stdout. */
 int cli_print_json(struct cli *c, json_t *doc);
 /* Prints a new record's id: "N" or {"id": N} with --json. */

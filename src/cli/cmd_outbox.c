@@ -103,9 +103,8 @@ static int outbox_send_cmd(struct cli *c, int argc, const char **argv)
                        "Sends the messages that are due, one at a time.") <
         0)
         return c->exit_code;
-    if (limit < 0 || limit > 1000000)
-        return cli_error(c, EXIT_BAD_INPUT, "limit",
-                         "'%ld' is not between 0 and 1000000", limit);
+    if (cli_check_range(c, "limit", limit, 0, 1000000) < 0)
+        return c->exit_code;
     struct err e = ERR_INIT;
     struct outbox_report r;
     if (outbox_send_due(c->store, (int)limit, &r, &e) < 0)

@@ -127,9 +127,8 @@ int cmd_push(struct cli *c, int argc, const char **argv)
                        "batch not acknowledged yet is sent again first, "
                        "byte for byte.") < 0)
         return c->exit_code;
-    if (batch_rows < 1 || batch_rows > 1000000)
-        return cli_error(c, EXIT_BAD_INPUT, "batch-rows",
-                         "%ld is not between 1 and 1000000", batch_rows);
+    if (cli_check_range(c, "batch-rows", batch_rows, 1, 1000000) < 0)
+        return c->exit_code;
     struct err e = ERR_INIT;
     struct push p = {.c = c, .progress = !c->json && isatty(2),
                      .batch_rows = batch_rows};

@@ -43,15 +43,12 @@ int cmd_serve(struct cli *c, int argc, const char **argv)
                   "per request on stderr. Plain HTTP: keep it on loopback, "
                   "or put a TLS proxy in front (docs/security.md).") < 0)
         return c->exit_code;
-    if (threads < 1 || threads > 64)
-        return cli_error(c, EXIT_BAD_INPUT, "threads",
-                         "'%ld' is not between 1 and 64", threads);
-    if (timeout < 1 || timeout > 3600)
-        return cli_error(c, EXIT_BAD_INPUT, "timeout",
-                         "'%ld' is not between 1 and 3600", timeout);
-    if (schedule_every < 0 || schedule_every > 86400)
-        return cli_error(c, EXIT_BAD_INPUT, "schedule-every",
-                         "'%ld' is not between 0 and 86400", schedule_every);
+    if (cli_check_range(c, "threads", threads, 1, 64) < 0)
+        return c->exit_code;
+    if (cli_check_range(c, "timeout", timeout, 1, 3600) < 0)
+        return c->exit_code;
+    if (cli_check_range(c, "schedule-every", schedule_every, 0, 86400) < 0)
+        return c->exit_code;
     struct web_serve_options o = {
         .db_path = c->db_path,
         .listen = listen,

@@ -51,9 +51,8 @@ int invite_print_cmd(struct cli *c, int argc, const char **argv)
     if (out && !format)
         return cli_error(c, EXIT_BAD_INPUT, "out",
                          "'%.200s' must end in .svg or .png", out);
-    if (scale < 1 || scale > 64)
-        return cli_error(c, EXIT_BAD_INPUT, "scale",
-                         "%ld is not between 1 and 64", scale);
+    if (cli_check_range(c, "scale", scale, 1, 64) < 0)
+        return c->exit_code;
     struct err e = ERR_INIT;
     char link[700];
     /* The link is a right to add to the patient's record: its reading is

@@ -174,15 +174,12 @@ int registry_serve(struct cli *c, int argc, const char **argv)
                   "(never a body). Plain HTTP: put a TLS proxy in "
                   "front.") < 0)
         return c->exit_code;
-    if (threads < 1 || threads > 64)
-        return cli_error(c, EXIT_BAD_INPUT, "threads",
-                         "'%ld' is not between 1 and 64", threads);
-    if (timeout < 1 || timeout > 3600)
-        return cli_error(c, EXIT_BAD_INPUT, "timeout",
-                         "'%ld' is not between 1 and 3600", timeout);
-    if (min_cell < 1 || min_cell > 1000)
-        return cli_error(c, EXIT_BAD_INPUT, "min-cell",
-                         "'%ld' is not between 1 and 1000", min_cell);
+    if (cli_check_range(c, "threads", threads, 1, 64) < 0)
+        return c->exit_code;
+    if (cli_check_range(c, "timeout", timeout, 1, 3600) < 0)
+        return c->exit_code;
+    if (cli_check_range(c, "min-cell", min_cell, 1, 1000) < 0)
+        return c->exit_code;
     struct serve_ctx ctx;
     memset(&ctx, 0, sizeof(ctx));
     ctx.conninfo = conninfo_of(pg);
@@ -421,9 +418,8 @@ int registry_report(struct cli *c, int argc, const char **argv)
                   "--json', with no practitioner named and small cells "
                   "withheld.") < 0)
         return c->exit_code;
-    if (min_cell < 1 || min_cell > 1000)
-        return cli_error(c, EXIT_BAD_INPUT, "min-cell",
-                         "'%ld' is not between 1 and 1000", min_cell);
+    if (cli_check_range(c, "min-cell", min_cell, 1, 1000) < 0)
+        return c->exit_code;
     struct pg *db;
     int rc = connect_registry(c, pg, &db);
     if (rc)

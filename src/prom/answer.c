@@ -2,6 +2,7 @@
 #include "catalog/catalog.h"
 #include "core/clock.h"
 #include "core/util.h"
+#include "prom/invitation.h"
 #include "prom/token.h"
 #include "record/actor.h"
 #include "record/clinic_key.h"
@@ -13,19 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The first word of a name: what a message or the page calls the patient
- * (no surname ever). */
-static void first_word(const char *name, char *out, size_t n)
-{
-    while (*name == ' ' || *name == '\t')
-        name++;
-    size_t len = strcspn(name, " \t");
-    if (len >= n)
-        len = n - 1;
-    memcpy(out, name, len);
-    out[len] = '\0';
-}
 
 /* Fills the instruments of out from the invitation's JSON array of codes. */
 static int instruments_read(const struct catalog *c, const char *codes,
@@ -97,7 +85,7 @@ static int invitation_find(struct store *s, const struct catalog *c,
              stmt_text(st, 6));
     int used = !stmt_is_null(st, 7), revoked = !stmt_is_null(st, 8);
     out->patient_id = stmt_int(st, 9);
-    first_word(stmt_text(st, 10), out->first_name, sizeof(out->first_name));
+    invitation_first_name(stmt_text(st, 10), out->first_name, sizeof(out->first_name));
     stmt_finalize(st);
     rc = 0;
     if (used)

@@ -655,3 +655,14 @@ json_t *invitation_to_json(const struct invitation *inv)
                                              : json_null());
     return o;
 }
+
+void invitation_first_name(const char *name, char *out, size_t n)
+{
+    while (*name == ' ' || *name == '\t')
+        name++;
+    size_t len = strcspn(name, " \t");
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, name, len);
+    out[len] = '\0';
+}

@@ -148,4 +148,9 @@ int invitation_opt_out(struct store *s, const struct actor *caller,
 /* The invitation as a JSON object (a new reference; no token). */
 json_t *invitation_to_json(const struct invitation *inv);
 
+/* The first word of a patient's name ("Pat" of "Pat Q. Synthetic"): all
+ * a message or the patient's page ever calls the patient (never the
+ * surname). Writes at most n - 1 bytes and a NUL. */
+void invitation_first_name(const char *name, char *out, size_t n);
+
 #endif

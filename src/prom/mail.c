@@ -87,7 +87,11 @@ static int has_blank_or_control(const char *s)
     return 0;
 }
 
-int mail_check_smtp_url(const char *url, const char *field, struct err *e)
+/* A URL of one of two schemes ("smtp", "smtps"; "http", "https"): not
+ * empty, not too long, no blank or control character, then the host and
+ * port. Sets *rest to what follows them. */
+static int check_url(const char *url, const char *field, const char *plain,
+                     const char *secure, const char **rest, struct err *e)
 {
     if (!url || !*url)
         return err_set(e, ERR_INPUT, field, "is empty");
@@ -97,16 +101,24 @@ int mail_check_smtp_url(const char *url, const char *field, struct err *e)
     if (has_blank_or_control(url))
         return err_set(e, ERR_INPUT, field,
                        "holds a blank or a control character");
-    const char *p;
-    if (!strncmp(url, "smtp://", 7))
-        p = url + 7;
-    else if (!strncmp(url, "smtps://", 8))
-        p = url + 8;
-    else
+    const char *p = NULL;
+    size_t n = strlen(plain);
+    if (!strncmp(url, plain, n) && !strncmp(url + n, "://", 3))
+        p = url + n + 3;
+    n = strlen(secure);
+    if (!strncmp(url, secure, n) && !strncmp(url + n, "://", 3))
+        p = url + n + 3;
+    if (!p)
         return err_set(e, ERR_INPUT, field,
-                       "'%.64s' is not an smtp:// or smtps:// URL", url);
+                       "'%.64s' is not an %s:// or %s:// URL", url, plain,
+                       secure);
+    return check_authority(p, field, rest, e);
+}
+
+int mail_check_smtp_url(const char *url, const char *field, struct err *e)
+{
     const char *rest;
-    if (check_authority(p, field, &rest, e) < 0)
+    if (check_url(url, field, "smtp", "smtps", &rest, e) < 0)
         return -1;
     if (*rest && strcmp(rest, "/"))
         return err_set(e, ERR_INPUT, field,
@@ -116,24 +128,8 @@ int mail_check_smtp_url(const char *url, const char *field, struct err *e)
 
 int mail_check_base_url(const char *url, const char *field, struct err *e)
 {
-    if (!url || !*url)
-        return err_set(e, ERR_INPUT, field, "is empty");
-    if (strlen(url) > MAIL_URL_MAX)
-        return err_set(e, ERR_INPUT, field, "is longer than %d bytes",
-                       MAIL_URL_MAX);
-    if (has_blank_or_control(url))
-        return err_set(e, ERR_INPUT, field,
-                       "holds a blank or a control character");
-    const char *p;
-    if (!strncmp(url, "http://", 7))
-        p = url + 7;
-    else if (!strncmp(url, "https://", 8))
-        p = url + 8;
-    else
-        return err_set(e, ERR_INPUT, field,
-                       "'%.64s' is not an http:// or https:// URL", url);
     const char *rest;
-    if (check_authority(p, field, &rest, e) < 0)
+    if (check_url(url, field, "http", "https", &rest, e) < 0)
         return -1;
     if (*rest && *rest != '/')
         return err_set(e, ERR_INPUT, field,

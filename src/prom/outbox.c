@@ -1,3 +1,4 @@
+#include "prom/invitation.h"
 #include "prom/outbox.h"
 
 #include <errno.h>
@@ -282,18 +283,6 @@ static int finish(struct store *s, const struct pending *m,
     return store_commit(s, e);
 }
 
-/* The first word of a name ("Pat" of "Pat Q. Synthetic"). */
-static void first_name(const char *name, char *out, size_t n)
-{
-    while (*name == ' ' || *name == '\t')
-        name++;
-    size_t len = strcspn(name, " \t");
-    if (len >= n)
-        len = n - 1;
-    memcpy(out, name, len);
-    out[len] = '\0';
-}
-
 /*
  * Writes an invitation's or a reminder's subject and body into subject and
  * body. Returns 1 when written, 0 when the message is to be cancelled
@@ -323,7 +312,7 @@ static int write_invitation(struct sender *x, const struct pending *m,
     char nonce[TOKEN_NONCE_HEX_LEN], expires[CLOCK_INSTANT_LEN], first[128];
     copy_text(nonce, sizeof(nonce), stmt_text(st, 0));
     copy_text(expires, sizeof(expires), stmt_text(st, 1));
-    first_name(stmt_text(st, 4) ? stmt_text(st, 4) : "", first,
+    invitation_first_name(stmt_text(st, 4) ? stmt_text(st, 4) : "", first,
                sizeof(first));
     if (!stmt_is_null(st, 2))
         *why = "the invitation was answered";
