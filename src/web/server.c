@@ -21,9 +21,9 @@
 
 #define DRAIN_SECONDS 10
 /* A request target past this is answered 414 here, header lines past it
- * 431, with the security headers. libmicrohttpd's own memory for a connection is
- * much larger, so that its answer (without them) is left only for heads
- * past that (docs/security.md). */
+ * 431, with the security headers. libmicrohttpd's own memory for a
+ * connection is much larger, so that its answers (without them) are left
+ * only for heads past that (docs/security.md). */
 #define SERVER_HEAD_MAX (64 * 1024)
 #define SERVER_CONNECTION_MEMORY (1024 * 1024)
 
