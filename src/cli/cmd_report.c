@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/report_physician.h"
 #include "core/util.h"
+#include "documents/tabular.h"
 #include "outcomes/report.h"
 #include "record/summary.h"
 
@@ -20,8 +21,9 @@ static const char *const cell_columns[] = {
     "designation",
 };
 
-/* One CSV field: numbers with 17 significant digits, text quoted when it
- * holds a comma, quote or line break, null empty. */
+/* One CSV field: numbers with 17 significant digits, text by the one CSV
+ * writer (quoted when it must be, guarded against spreadsheet formulas),
+ * null and the empty text empty. */
 static void csv_field(const json_t *v)
 {
     if (json_is_integer(v)) {
@@ -29,18 +31,11 @@ static void csv_field(const json_t *v)
     } else if (json_is_real(v)) {
         printf("%.17g", json_real_value(v));
     } else if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        if (strpbrk(s, ",\"\r\n")) {
-            putchar('"');
-            for (; *s; s++) {
-                if (*s == '"')
-                    putchar('"');
-                putchar(*s);
-            }
-            putchar('"');
-        } else {
-            fputs(s, stdout);
-        }
+        struct buf b = BUF_INIT;
+        tabular_csv_field(&b, json_string_value(v), json_string_length(v));
+        if (b.len)
+            fwrite(b.data, 1, b.len, stdout);
+        buf_release(&b);
     } else if (json_is_boolean(v)) {
         fputs(json_is_true(v) ? "true" : "false", stdout);
     }

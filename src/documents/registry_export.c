@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "core/util.h"
 #include "documents/deid.h"
+#include "documents/tabular.h"
 #include "outcomes/report.h"
 #include "record/access.h"
 #include "record/audit.h"
@@ -56,19 +57,11 @@ static json_t *number(double v)
     return json_real(v);
 }
 
+/* One CSV text field by the one CSV writer (quoted when it must be,
+ * guarded against spreadsheet formulas). */
 static void csv_text(struct buf *out, const char *t)
 {
-    if (strpbrk(t, ",\"\r\n")) {
-        buf_putc(out, '"');
-        for (; *t; t++) {
-            if (*t == '"')
-                buf_putc(out, '"');
-            buf_putc(out, *t);
-        }
-        buf_putc(out, '"');
-    } else {
-        buf_puts(out, t);
-    }
+    tabular_csv_field(out, t, strlen(t));
 }
 
 /* Writes one row: a JSON object of the columns it has (others null). */

@@ -3,6 +3,7 @@
 #include "catalog/catalog.h"
 #include "core/util.h"
 #include "documents/html_escape.h"
+#include "documents/tabular.h"
 #include "record/clinic.h"
 #include "record/scope.h"
 #include "record/session.h"
@@ -319,21 +320,12 @@ json_t *superbill_to_json(const struct superbill *b)
         b->total_units);
 }
 
-/* One CSV field, quoted when it must be (RFC 4180). */
+/* One CSV field by the one CSV writer (quoted when it must be, guarded
+ * against spreadsheet formulas); NULL or the empty text as nothing. */
 static void csv_field(struct buf *out, const char *text, int last)
 {
-    const char *t = text ? text : "";
-    if (strpbrk(t, ",\"\r\n")) {
-        buf_putc(out, '"');
-        for (const char *p = t; *p; p++) {
-            if (*p == '"')
-                buf_putc(out, '"');
-            buf_putc(out, *p);
-        }
-        buf_putc(out, '"');
-    } else {
-        buf_puts(out, t);
-    }
+    if (text && *text)
+        tabular_csv_field(out, text, strlen(text));
     buf_puts(out, last ? "\r\n" : ",");
 }
 

@@ -125,6 +125,12 @@ static void on_field(void *s, size_t len, void *data)
         row_problem(r, "field %zu holds a NUL byte", field + 1);
         len = 0;
     }
+    /* A field the writer guarded against spreadsheet formulas
+     * (tabular_csv_field) loses its one leading quote. */
+    if (len > 0 && *(char *)s == '\'') {
+        s = (char *)s + 1;
+        len--;
+    }
     r->offsets[field] = r->bytes.len;
     buf_add(&r->bytes, s, len);
     buf_putc(&r->bytes, '\0');
@@ -643,20 +649,69 @@ int tabular_json_fields(json_t *object, const char *const *columns,
 
 /* ---- Writers ------------------------------------------------------------- */
 
+/* Whether text is exactly a plain decimal number: an optional leading
+ * minus, digits, an optional fraction and exponent (-3.5, -1e-07). A
+ * spreadsheet reads it as a number, not a formula. */
+static int plain_number(const char *text, size_t len)
+{
+    size_t i = text[0] == '-' ? 1 : 0, digits = 0;
+    for (; i < len && text[i] >= '0' && text[i] <= '9'; i++)
+        digits++;
+    if (i < len && text[i] == '.') {
+        size_t fraction = 0;
+        for (i++; i < len && text[i] >= '0' && text[i] <= '9'; i++)
+            fraction++;
+        if (!fraction)
+            return 0;
+    }
+    if (!digits)
+        return 0;
+    if (i < len && (text[i] == 'e' || text[i] == 'E')) {
+        i++;
+        if (i < len && (text[i] == '+' || text[i] == '-'))
+            i++;
+        size_t exponent = 0;
+        for (; i < len && text[i] >= '0' && text[i] <= '9'; i++)
+            exponent++;
+        if (!exponent)
+            return 0;
+    }
+    return i == len;
+}
+
+int tabular_csv_guarded(const char *text, size_t len)
+{
+    if (!text || len == 0)
+        return 0;
+    switch (text[0]) {
+    case '\'':
+        return 1;
+    case '=': case '+': case '-': case '@': case '\t': case '\r':
+        return !plain_number(text, len);
+    default:
+        return 0;
+    }
+}
+
 void tabular_csv_field(struct buf *b, const char *text, size_t len)
 {
     if (!text)
         return;
+    int guard = tabular_csv_guarded(text, len);
     int quote = len == 0 || text[0] == ' ' || text[0] == '\t' ||
                 text[len - 1] == ' ' || text[len - 1] == '\t';
     for (size_t i = 0; !quote && i < len; i++)
         quote = text[i] == ',' || text[i] == '"' || text[i] == '\n' ||
                 text[i] == '\r';
     if (!quote) {
+        if (guard)
+            buf_putc(b, '\'');
         buf_add(b, text, len);
         return;
     }
     buf_putc(b, '"');
+    if (guard)
+        buf_putc(b, '\'');
     const char *p = text, *end = text + len;
     while (p < end) {
         const char *q = memchr(p, '"', (size_t)(end - p));

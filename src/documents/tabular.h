@@ -17,6 +17,13 @@
  * kept as they are. Writers quote a field only when it needs it (a comma,
  * a quote, a line break, leading or trailing space, or the empty text).
  *
+ * No CSV field written holds a live spreadsheet formula: a text beginning
+ * with =, +, -, @, a tab or a carriage return (OWASP's list), unless it is
+ * exactly a plain number (-3.5), is written with a single quote ' before
+ * it, and so is a text that already begins with a quote. The reader drops
+ * exactly one leading quote from any field that has one, so what was
+ * written reads back as it was (docs/import-export.md).
+ *
  * NDJSON: blank lines are skipped; each other line must be one object.
  * tabular_json_fields() maps an object to text fields by column name.
  *
@@ -137,8 +144,15 @@ int tabular_write_fields(struct tabular_writer *w, const char *const *fields,
                          size_t count, struct err *e);
 void tabular_writer_release(struct tabular_writer *w);
 
-/* Appends text as a CSV field (quoted when needed; NULL as nothing). */
+/* Appends text as a CSV field (quoted when needed; NULL as nothing), with
+ * a leading quote ' when tabular_csv_guarded(): the one CSV field writer
+ * for every CSV that Touchstone writes. */
 void tabular_csv_field(struct buf *b, const char *text, size_t len);
+/* Whether a CSV field of this text is written with a leading quote ': it
+ * begins with =, +, -, @, tab or carriage return and is not exactly a
+ * plain number (-?digits[.digits][e[+-]digits]), or it begins with a
+ * quote. */
+int tabular_csv_guarded(const char *text, size_t len);
 /* Appends text as a JSON string (quoted, escaped). */
 void tabular_json_string(struct buf *b, const char *text, size_t len);
 

@@ -79,6 +79,10 @@ static int episode_check(struct store *s, const struct episode_new *in,
         strcmp(in->started_on, p.birth_date) >= 0 &&
         referral_load(s, in->referral_id, "referral", &r, e) < 0)
         return -1;
+    /* Another patient's referral answers as a missing one: ids cannot be
+     * probed. */
+    if (in->referral_id > 0 && r.id && r.patient_id != in->patient_id)
+        return record_not_found(e, "referral", "referral", in->referral_id);
     return episode_check_records(in, p.birth_date, pr.active, r.patient_id,
                                  r.referred_on, e);
 }

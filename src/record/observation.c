@@ -193,7 +193,9 @@ static int observation_check(struct store *s, const struct observation_new *in,
         stmt_finalize(st);
         if (rc < 0)
             return -1;
-        if (rc == 0)
+        /* A session of another episode (maybe one the caller may not
+         * see) answers as a missing one: ids cannot be probed. */
+        if (rc == 0 || episode != in->episode_id)
             return record_not_found(e, "session", "session", in->session_id);
         if (observation_check_session(in, observed_at, episode, start, e) <
             0)

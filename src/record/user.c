@@ -131,7 +131,9 @@ static int insert_user(struct store *s, const struct actor *a,
         stmt_bind_null(st, ":practitioner");
     stmt_bind_text(st, ":hash", hash);
     stmt_bind_text(st, ":now", now);
-    if (stmt_run(st, e) < 0)
+    rc = stmt_step(st, e);
+    stmt_finalize(st);
+    if (rc < 0)
         return -1;
     *id = store_last_id(s);
     return audit_append(s, a, "create", "user", *id, 0, "ok", e);
@@ -235,7 +237,8 @@ static int change_user(struct store *s, const struct actor *a, int64_t id,
     stmt_bind_int(st, ":id", id);
     if (hash)
         stmt_bind_text(st, ":hash", hash);
-    int rc = stmt_run(st, e);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
     if (rc < 0 || websession_delete_user(s, id, e) < 0 ||
         audit_append(s, a, action, "user", id, 0, "ok", e) < 0) {
         store_rollback(s);
@@ -313,42 +316,26 @@ static int count_failures(struct store *s, const char *sql, const char *value,
 static const struct actor anonymous_base = {0, ROLE_RESEARCHER, 0,
                                             "anonymous", "unknown"};
 
-/* Audits a login outcome in a transaction of its own, with the failure
- * row when failed is set. */
+/* Audits a login outcome in a transaction of its own; a success also
+ * clears the email's failures (the attempt's own reservation with them). */
 static int record_attempt(struct store *s, const struct user *u,
                           const char *email, const char *client,
-                          const char *outcome, int failed, struct err *e)
+                          const char *outcome, struct err *e)
 {
     struct actor a = anonymous_base;
     a.client = client;
-    if (u && !failed)
+    int ok = !strcmp(outcome, "ok");
+    if (u && ok)
         a = user_actor(u, client);
-    char now[CLOCK_INSTANT_LEN], since[CLOCK_INSTANT_LEN];
-    time_t t = clock_now();
-    clock_format_instant(t, now);
-    clock_format_instant(t - USER_LOGIN_WINDOW_SECONDS, since);
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st;
     int rc = 0;
-    if (failed) {
-        st = store_prepare(s, "INSERT INTO login_failure (email, client, at)"
-                              " VALUES (:email, :client, :at)");
+    if (ok) {
+        struct stmt *st = store_prepare(s, "DELETE FROM login_failure WHERE"
+                                           " email = :email");
         stmt_bind_text(st, ":email", email);
-        stmt_bind_text(st, ":client", client);
-        stmt_bind_text(st, ":at", now);
-        rc = stmt_run(st, e);
-        if (rc >= 0) {
-            st = store_prepare(s, "DELETE FROM login_failure WHERE at <="
-                                  " :since");
-            stmt_bind_text(st, ":since", since);
-            rc = stmt_run(st, e);
-        }
-    } else if (!strcmp(outcome, "ok")) {
-        st = store_prepare(s, "DELETE FROM login_failure WHERE email ="
-                              " :email");
-        stmt_bind_text(st, ":email", email);
-        rc = stmt_run(st, e);
+        rc = stmt_step(st, e);
+        stmt_finalize(st);
     }
     if (rc < 0 || audit_append(s, &a, "login", "user", u ? u->id : 0, 0,
                                outcome, e) < 0) {
@@ -356,6 +343,83 @@ static int record_attempt(struct store *s, const struct user *u,
         return -1;
     }
     return store_commit(s, e);
+}
+
+/* Inserts the failure row that reserves one try, and forgets the rows
+ * that left the window, in the open transaction. */
+static int reserve_failure(struct store *s, const char *email,
+                           const char *client, time_t now, struct err *e)
+{
+    char at[CLOCK_INSTANT_LEN], since[CLOCK_INSTANT_LEN];
+    clock_format_instant(now, at);
+    clock_format_instant(now - USER_LOGIN_WINDOW_SECONDS, since);
+    struct stmt *st = store_prepare(s, "INSERT INTO login_failure (email,"
+                                       " client, at) VALUES (:email,"
+                                       " :client, :at)");
+    stmt_bind_text(st, ":email", email);
+    stmt_bind_text(st, ":client", client);
+    stmt_bind_text(st, ":at", at);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    st = store_prepare(s, "DELETE FROM login_failure WHERE at <= :since");
+    stmt_bind_text(st, ":since", since);
+    rc = stmt_step(st, e);
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/*
+ * Counts the failures in the window for the email and the client and, below
+ * both limits, reserves a failure row for this attempt, all in one write
+ * transaction: parallel attempts see each other's reservations, so no more
+ * than the limit ever reach the password check. The reservation stands as
+ * the failure when the password is wrong; a success clears it. Returns 0
+ * with a try reserved, 1 when throttled (audited, *retry_after set), -1 on
+ * a store error.
+ */
+static int reserve_attempt(struct store *s, const char *email,
+                           const char *client, long *retry_after,
+                           struct err *e)
+{
+    time_t now = clock_now();
+    char since[CLOCK_INSTANT_LEN];
+    clock_format_instant(now - USER_LOGIN_WINDOW_SECONDS, since);
+    int64_t by_email, by_client;
+    time_t oldest_email, oldest_client;
+    if (store_begin(s, e) < 0)
+        return -1;
+    if (count_failures(s, "SELECT count(*), min(at) FROM login_failure"
+                          " WHERE email = :value AND at > :since",
+                       email, since, &by_email, &oldest_email, e) < 0 ||
+        count_failures(s, "SELECT count(*), min(at) FROM login_failure"
+                          " WHERE client = :value AND at > :since",
+                       client, since, &by_client, &oldest_client, e) < 0)
+        goto failed;
+    if (by_email < USER_LOGIN_MAX_FAILURES &&
+        by_client < USER_LOGIN_MAX_CLIENT_FAILURES) {
+        if (reserve_failure(s, email, client, now, e) < 0)
+            goto failed;
+        return store_commit(s, e);
+    }
+    time_t oldest = by_email >= USER_LOGIN_MAX_FAILURES ? oldest_email
+                                                        : oldest_client;
+    if (by_email >= USER_LOGIN_MAX_FAILURES &&
+        by_client >= USER_LOGIN_MAX_CLIENT_FAILURES &&
+        oldest_client > oldest)
+        oldest = oldest_client;
+    long wait = (long)(oldest + USER_LOGIN_WINDOW_SECONDS - now);
+    *retry_after = wait > 0 ? wait : 1;
+    struct actor a = anonymous_base;
+    a.client = client;
+    if (audit_append(s, &a, "login", "user", 0, 0, "throttled", e) < 0 ||
+        store_commit(s, e) < 0)
+        goto failed;
+    return 1;
+failed:
+    store_rollback(s);
+    return -1;
 }
 
 int user_authenticate(struct store *s, const char *email,
@@ -372,34 +436,13 @@ int user_authenticate(struct store *s, const char *email,
         client = "unknown";
     pthread_once(&dummy_once, make_dummy_hash);
 
-    time_t now = clock_now();
-    char since[CLOCK_INSTANT_LEN];
-    clock_format_instant(now - USER_LOGIN_WINDOW_SECONDS, since);
-    int64_t by_email, by_client;
-    time_t oldest_email, oldest_client;
-    if (count_failures(s, "SELECT count(*), min(at) FROM login_failure"
-                          " WHERE email = :value AND at > :since",
-                       email, since, &by_email, &oldest_email, e) < 0 ||
-        count_failures(s, "SELECT count(*), min(at) FROM login_failure"
-                          " WHERE client = :value AND at > :since",
-                       client, since, &by_client, &oldest_client, e) < 0)
+    int reserved = reserve_attempt(s, email, client, retry_after, e);
+    if (reserved < 0)
         return -1;
-    if (by_email >= USER_LOGIN_MAX_FAILURES ||
-        by_client >= USER_LOGIN_MAX_CLIENT_FAILURES) {
-        time_t oldest = by_email >= USER_LOGIN_MAX_FAILURES ? oldest_email
-                                                            : oldest_client;
-        if (by_email >= USER_LOGIN_MAX_FAILURES &&
-            by_client >= USER_LOGIN_MAX_CLIENT_FAILURES &&
-            oldest_client > oldest)
-            oldest = oldest_client;
-        long wait = (long)(oldest + USER_LOGIN_WINDOW_SECONDS - now);
-        *retry_after = wait > 0 ? wait : 1;
-        if (record_attempt(s, NULL, email, client, "throttled", 0, e) < 0)
-            return -1;
+    if (reserved == 1)
         return err_set(e, ERR_REFUSED, "login",
                        "too many failed logins; try again in %ld minute(s)",
                        (*retry_after + 59) / 60);
-    }
 
     struct user u;
     int found = 0;
@@ -425,12 +468,12 @@ int user_authenticate(struct store *s, const char *email,
     int ok = found && match && !u.disabled &&
              strlen(password) <= USER_PASSWORD_MAX;
     if (!ok) {
-        if (record_attempt(s, found ? &u : NULL, email, client, "denied", 1,
+        if (record_attempt(s, found ? &u : NULL, email, client, "denied",
                            e) < 0)
             return -1;
         return err_set(e, ERR_AUTH, "login", "%s", denied);
     }
-    if (record_attempt(s, &u, email, client, "ok", 0, e) < 0)
+    if (record_attempt(s, &u, email, client, "ok", e) < 0)
         return -1;
     *out = u;
     return 0;

@@ -11,7 +11,11 @@
  * and per client address, so that every server thread sees them: past
  * USER_LOGIN_MAX_FAILURES for the email (or USER_LOGIN_MAX_CLIENT_FAILURES
  * for the client) within USER_LOGIN_WINDOW_SECONDS, further attempts are
- * refused without checking the password until the window moves on.
+ * refused without checking the password until the window moves on. An
+ * attempt counts the failures and reserves its own failure row in one
+ * write transaction before the password is checked (a success clears the
+ * email's rows), so parallel attempts never check more passwords than the
+ * limit.
  *
  * Account changes and logins are written to the audit log (ids only).
  * Nothing here allocates except user_list() (see there).

@@ -21,6 +21,12 @@
 #include <unistd.h>
 
 #define DRAIN_SECONDS 10
+/* A request target past this is answered 414 here, header lines past it
+ * 431, with the security headers. libmicrohttpd's own memory for a
+ * connection is much larger, so that its answers (without them) are left
+ * only for heads past that (docs/security.md). */
+#define SERVER_HEAD_MAX (64 * 1024)
+#define SERVER_CONNECTION_MEMORY (1024 * 1024)
 
 struct server {
     const struct web_serve_options *opts;
@@ -42,6 +48,8 @@ struct request_state {
     int target_status; /* a status for a target that did not parse, or 0 */
     struct err target_err;
     struct timespec begun;
+    size_t target_bytes; /* the request target's bytes */
+    size_t head_bytes;   /* the header lines' bytes */
 };
 
 /* The clinic's backend: store connections to the database, web_handle. */
@@ -115,6 +123,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     struct request_state *rs = xcalloc(1, sizeof(*rs));
     http_request_init(&rs->req);
     clock_gettime(CLOCK_MONOTONIC, &rs->begun);
+    rs->target_bytes = uri ? strlen(uri) : 0;
     if (http_request_set_target(&rs->req, uri ? uri : "", &rs->target_err) <
         0)
         rs->target_status = 400;
@@ -148,8 +157,11 @@ static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind,
 {
     struct request_state *rs = cls;
     (void)kind;
-    if (name)
+    if (name) {
         http_pairs_add(&rs->req.headers, name, value ? value : "");
+        /* "Name: value\r\n" */
+        rs->head_bytes += strlen(name) + (value ? strlen(value) : 0) + 4;
+    }
     return MHD_YES;
 }
 
@@ -281,6 +293,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         }
         MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, rs);
         client_address(c, rs->req.client, sizeof(rs->req.client));
+        if (rs->target_bytes > SERVER_HEAD_MAX) {
+            rs->target_status = 414;
+            err_set(&rs->target_err, ERR_INPUT, "target",
+                    "the request target is over %d KiB",
+                    SERVER_HEAD_MAX / 1024);
+            return answer(sv, c, rs);
+        }
+        if (rs->head_bytes > SERVER_HEAD_MAX && !rs->target_status) {
+            rs->target_status = 431;
+            err_set(&rs->target_err, ERR_INPUT, "headers",
+                    "the header lines are over %d KiB",
+                    SERVER_HEAD_MAX / 1024);
+            return answer(sv, c, rs);
+        }
         const char *cl = http_request_header(&rs->req, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_CAP) {
             rs->req.body_too_large = 1;
@@ -408,7 +434,7 @@ int web_serve(const struct web_serve_options *o, struct err *e)
         (unsigned)(o->threads > 0 ? o->threads : 4),
         MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)(o->timeout_seconds > 0 ? o->timeout_seconds : 30),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_CONNECTION_MEMORY,
         MHD_OPTION_CONNECTION_LIMIT, 256U, MHD_OPTION_URI_LOG_CALLBACK,
         on_uri, &sv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &sv,
         MHD_OPTION_END);

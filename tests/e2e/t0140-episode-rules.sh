@@ -26,7 +26,7 @@ expect_refused 2 "episode open: start: '2026-07-01' is in the future" ts episode
 expect_refused 2 "episode open: start: .*before the patient's birth" ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 1970-01-01
 expect_refused 2 "episode open: patient: no patient 9" ts episode open --patient 9 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05
 expect_refused 2 "episode open: practitioner: no practitioner 9" ts episode open --patient 1 --practitioner 9 --protocol low-back-pain --icd10 M54.50 --start 2026-01-05
-expect_refused 2 "episode open: referral: referral 1 is for another patient" open_ep --referral 1
+expect_refused 2 "episode open: referral: no referral 1$" open_ep --referral 1
 expect_refused 2 "episode open: referral: no referral 5" open_ep --referral 5
 expect_refused 2 "episode open: chronicity-weeks: -1 is out of range" open_ep --chronicity-weeks -1
 expect_refused 2 "episode open: chronicity-weeks: 5201 is out of range" open_ep --chronicity-weeks 5201
