@@ -2,7 +2,10 @@
 // QR code (as chromium draws it) decodes with zbarimg to the link; a phone
 // (390x844, touch, no JavaScript) opens the link, answers and submits; the
 // thanks show; the observations are the patient's own; the link is dead
-// afterwards. On the way: every input has a label, every target is at
+// afterwards. And the whole loop with no help from the clinic: the
+// follow-up invitation is emailed through a real SMTP server (aiosmtpd),
+// the link is read out of the received message and answered on the phone.
+// On the way: every input has a label, every target is at
 // least 44 CSS pixels, text meets WCAG 2.1 AA contrast (computed here from
 // the computed styles), and the page does not scroll sideways.
 'use strict';
@@ -17,9 +20,9 @@ const PASSWORD = 'a synthetic first-day password';
 
 const sql = (db, q) => execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).trim();
 
-// A closed low-back-pain episode of "Robin Canarysurname" and an
-// invitation at follow-up for NPRS and PSFS; returns { db, id }.
-function clinic() {
+// A closed low-back-pain episode of "Robin Canarysurname" and (printed:
+// true) an invitation at follow-up for NPRS and PSFS; returns { db, id }.
+function clinic(printed = true) {
   const dir = L.tempDir('ts-browser-patient-');
   const db = path.join(dir, 'clinic.db');
   const pw = path.join(dir, 'pw');
@@ -35,6 +38,7 @@ function clinic() {
   L.ts(db, ['episode', 'open', '--patient', '1', '--practitioner', '1', '--protocol', 'low-back-pain', '--icd10', 'M54.50', '--start', '2026-04-01', ...flags], env);
   L.ts(db, ['observe', '--episode', '1', '--instrument', 'nprs', '--timepoint', 'baseline', '--at', '2026-04-01T10:00:00Z', '--value', '7'], env);
   L.ts(db, ['episode', 'close', '1', '--end', '2026-05-20'], env);
+  if (!printed) return { db };
   const nonce = crypto.randomBytes(16).toString('hex');
   sql(db, `INSERT INTO invitation (episode_id, timepoint, instruments, nonce, token_hash, channel, created_at, opens_at, expires_at) VALUES (1, 'followup', '["nprs","psfs"]', '${nonce}', 'unset', 'print', '2026-06-29T08:00:00Z', '2026-06-17T00:00:00Z', '2026-08-01T00:00:00Z')`);
   return { db, id: sql(db, `SELECT id FROM invitation WHERE nonce = '${nonce}'`) };
@@ -173,6 +177,60 @@ async function printedCode(url, link, id) {
   });
 }
 
+// A real SMTP server (tests/e2e/smtp-server.py, aiosmtpd) on a free
+// loopback port; resolves to { port, dir, stop() }.
+function smtpServer() {
+  const dir = L.tempDir('ts-browser-mail-');
+  const portFile = path.join(dir, 'port');
+  const python = ['/usr/bin/python3', 'python3'].find((p) => {
+    try { execFileSync(p, ['-c', 'import aiosmtpd'], { stdio: 'ignore' }); return true; } catch (e) { return false; }
+  });
+  L.assert(python, 'a python3 with aiosmtpd (Debian python3-aiosmtpd)');
+  const child = require('child_process').spawn(python, [path.join(__dirname, '..', 'e2e', 'smtp-server.py'),
+    '--dir', path.join(dir, 'mail'), '--port-file', portFile], { stdio: 'ignore' });
+  process.on('exit', () => child.kill('SIGKILL'));
+  fs.mkdirSync(path.join(dir, 'mail'));
+  return new Promise((resolve, reject) => {
+    let tries = 0;
+    const wait = () => {
+      if (fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').trim())
+        return resolve({ port: fs.readFileSync(portFile, 'utf8').trim(), dir: path.join(dir, 'mail'), stop: () => child.kill('SIGTERM') });
+      if (++tries > 100) return reject(new Error('the SMTP server did not start'));
+      setTimeout(wait, 100);
+    };
+    wait();
+  });
+}
+
+// The whole loop with no help from the clinic: the follow-up invitation
+// goes out by email through a real SMTP server; the link is read out of
+// the received message; a phone opens it, answers and submits; the
+// observations are the patient's own and the link is dead afterwards.
+async function emailedLink() {
+  const { db } = clinic(false);
+  const smtp = await smtpServer();
+  const server = await L.serve(db, env);
+  try {
+    L.ts(db, ['mail', 'configure', '--smtp', `smtp://127.0.0.1:${smtp.port}`, '--from', 'clinic@clinic.example', '--base-url', server.url], env);
+    L.ts(db, ['invite', '--episode', '1', '--timepoint', 'followup'], env);
+    L.ts(db, ['outbox', 'send'], env);
+    const files = fs.readdirSync(smtp.dir).filter((f) => f.endsWith('.eml'));
+    L.assert(files.length === 1, 'one message received, not ' + files.length);
+    const message = fs.readFileSync(path.join(smtp.dir, files[0]), 'utf8');
+    L.assert(/^To: robin@example.org\r?$/m.test(message), 'sent to the patient');
+    L.assert(message.includes('Hello Robin') && !message.includes('Canarysurname'), 'first name only');
+    const escaped = server.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const found = message.match(new RegExp(escaped + '/r/[A-Za-z0-9_-]{43}'));
+    L.assert(found, 'the message holds a link to the clinic\'s server');
+    await phoneAnswers(server.url, found[0], db);
+  } finally {
+    smtp.stop();
+    const code = await server.stop();
+    L.assert(code === 0 && !/AddressSanitizer|LeakSanitizer|runtime error/.test(server.log()),
+      `the server exited ${code}: ${server.log().split('\n').slice(-20).join('\n')}`);
+  }
+}
+
 (async () => {
   const { db, id } = clinic();
   const server = await L.serve(db, env);
@@ -184,6 +242,7 @@ async function printedCode(url, link, id) {
     await L.run([
       ['patient-printed-code', () => printedCode(server.url, link, id)],
       ['patient-phone-answers', () => phoneAnswers(server.url, link, db)],
+      ['patient-emailed-link', () => emailedLink()],
     ]);
   } finally {
     const code = await server.stop();
