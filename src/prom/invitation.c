@@ -340,6 +340,14 @@ int invitation_create(struct store *s, const struct actor *caller,
     if (strcmp(channel, "email") && strcmp(channel, "print"))
         return err_set(e, ERR_INPUT, "channel",
                        "'%.32s' is not email or print", channel);
+    /* A score before a session names its session, and sessions are
+     * recorded when they happen: a patient could not answer yet. */
+    if (!strcmp(in->timepoint, "pre"))
+        return err_set(e, ERR_INPUT, "timepoint",
+                       "a patient cannot answer before a session yet (a "
+                       "score before a session names its session, which is "
+                       "recorded when it happens): invite at baseline or "
+                       "followup");
     if (store_begin(s, e) < 0)
         return -1;
     int64_t patient_id = 0;
