@@ -83,7 +83,7 @@ run: setup
 	@scripts/run-demo
 
 test: setup
-	@$(MAKE) --no-print-directory touchstone build/test/touchstone $(UNIT_BIN)
+	@$(MAKE) --no-print-directory -j$$(nproc) touchstone build/test/touchstone $(UNIT_BIN)
 	@$(MAKE) --no-print-directory layers
 	@tests/run-all
 
