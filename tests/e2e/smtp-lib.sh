@@ -49,3 +49,26 @@ smtp_stop_quiet() {
 smtp_stop() { smtp_stop_quiet; }
 
 mail_count() { find "$MAILDIR" -name '*.eml' | wc -l; }
+
+# mail_clinic: the clinic of the mail tests: one trained therapist (id 1).
+mail_clinic() {
+  record_clinic
+  expect_ok ts practitioner add --name "Ada Synthetic" --license MA-1 --credentials LMT
+  train_lbp 1 2020-01-01 32 2021-01-01
+}
+
+# closed_episode NAME EMAIL [BASELINE]: a patient with a low-back-pain
+# episode of therapist 1 that ended on 2026-06-20 (its 24h follow-up
+# window: 2026-06-21 to 2026-07-18), with an NPRS baseline when given;
+# prints the episode's id.
+closed_episode() {
+  expect_ok ts patient add --name "$1" --dob 1970-02-03 --sex male --email "$2"
+  local pid=$OUT
+  expect_ok ts episode open --patient "$pid" --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-05-01 --screen clear.json
+  local eid=$OUT
+  if [ -n "${3:-}" ]; then
+    expect_ok ts observe --episode "$eid" --instrument nprs --timepoint baseline --at 2026-05-01T09:00:00Z --value "$3"
+  fi
+  expect_ok ts episode close "$eid" --end 2026-06-20
+  echo "$eid"
+}

@@ -12,22 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/smtp-lib.sh"
 
-record_clinic
-expect_ok ts practitioner add --name "Ada Synthetic" --license MA-1 --credentials LMT
-train_lbp 1 2020-01-01 32 2021-01-01
-# patient NAME EMAIL: registers a patient with an LBP episode that ended on
-# 2026-06-20 (its 24h follow-up window: 2026-06-21 to 2026-07-18); prints
-# the episode's id.
-patient() {
-  expect_ok ts patient add --name "$1" --dob 1970-02-03 --sex male --email "$2"
-  local pid=$OUT
-  expect_ok ts episode open --patient "$pid" --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-05-01 --screen clear.json
-  local eid=$OUT
-  expect_ok ts observe --episode "$eid" --instrument nprs --timepoint baseline --at 2026-05-01T09:00:00Z --value 8
-  expect_ok ts episode close "$eid" --end 2026-06-20
-  echo "$eid"
-}
-e1=$(patient "Robin Quarternaxe" robin@example.org)
+mail_clinic
+e1=$(closed_episode "Robin Quarternaxe" robin@example.org 8)
 
 # --- mail configure: refusals change nothing ---
 smtp_start
@@ -110,7 +96,7 @@ expect_ok ts --json outbox send
 assert_eq "$(json this.sent)" 0 "a second send sends nothing"
 
 # --- the server is down: backoff 1, 5, 25, 125 minutes, failed at 5 ---
-e2=$(patient "Sam Oxtercombe" sam@example.org)
+e2=$(closed_episode "Sam Oxtercombe" sam@example.org 8)
 expect_ok ts --json invite --episode "$e2" --timepoint followup
 out2=$(json this.outbox)
 smtp_stop
@@ -141,7 +127,7 @@ smtp_start --auth mailer:s3cret-Pw
 printf 'wrong-Pw-canary\n' > "$TMP/pw"; chmod 600 "$TMP/pw"
 expect_ok ts mail configure --smtp "$SMTP_URL" --from clinic@example.org --base-url https://clinic.example.org --user mailer --password-file "$TMP/pw"
 sql "SELECT * FROM mail_config" | grep -q 'canary' && fail "the password is in the database"
-e3=$(patient "Kim Vellichor" kim@example.org)
+e3=$(closed_episode "Kim Vellichor" kim@example.org 8)
 expect_ok ts --json invite --episode "$e3" --timepoint followup
 out3=$(json this.outbox)
 before=$(mail_count)
@@ -159,7 +145,7 @@ assert_eq "$(mail_count)" "$((before + 1))" "delivered with AUTH"
 grep -l 'Hello Kim,' "$MAILDIR"/*.eml > /dev/null || fail "Kim's message"
 
 # --- opt-out: a queued message is cancelled, new invitations refused ---
-e4=$(patient "Lee Brontavish" lee@example.org)
+e4=$(closed_episode "Lee Brontavish" lee@example.org 8)
 expect_ok ts --json invite --episode "$e4" --timepoint followup
 out4=$(json this.outbox)
 p4=$(sql "SELECT patient_id FROM episode WHERE id = $e4")
@@ -177,7 +163,7 @@ expect_refused 2 'declined invitations' ts invite --episode "$e4" --timepoint fo
 assert_eq "$(sql "SELECT count(*) FROM audit WHERE action = 'opt-out' AND patient_id = $p4")" 1 "opt-out audited"
 
 # --- revoke: its queued message is cancelled ---
-e5=$(patient "Jo Pelmatrix" jo@example.org)
+e5=$(closed_episode "Jo Pelmatrix" jo@example.org 8)
 expect_ok ts --json invite --episode "$e5" --timepoint followup
 inv5=$(json this.id); out5=$(json this.outbox)
 expect_refused 2 'reason' ts invite revoke "$inv5" --reason ''
@@ -192,15 +178,15 @@ expect_ok ts --json outbox send
 assert_eq "$(mail_count)" "$before" "nothing sent for a revoked invitation"
 
 # --- a printed code: no message, the link printed for the sheet ---
-e6=$(patient "Ari Nomail" ari@example.org)
+e6=$(closed_episode "Ari Nomail" ari@example.org 8)
 expect_ok ts --json invite --episode "$e6" --timepoint followup --channel print
 assert_eq "$(json this.outbox)" null "no message for a printed code"
 plink=$(json this.link)
 assert_eq "$(printf %s "${plink##*/}" | sha256sum | cut -d' ' -f1)" "$(sql "SELECT token_hash FROM invitation WHERE id = $(json this.id)")" "printed token"
 
 # --- the scheduler: invites open windows, reminds at most twice ---
-e7=$(patient "Val Scheduleton" val@example.org)
-e8=$(patient "Max Hasscore" max@example.org)
+e7=$(closed_episode "Val Scheduleton" val@example.org 8)
+e8=$(closed_episode "Max Hasscore" max@example.org 8)
 expect_ok ts observe --episode "$e8" --instrument nprs --timepoint followup --at 2026-06-25T09:00:00Z --value 2
 before=$(mail_count)
 expect_ok ts --json outbox run

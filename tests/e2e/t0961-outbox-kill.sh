@@ -9,16 +9,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/smtp-lib.sh"
 
-record_clinic
-expect_ok ts practitioner add --name "Ada Synthetic" --license MA-1 --credentials LMT
-train_lbp 1 2020-01-01 32 2021-01-01
+mail_clinic
 N=24
 for i in $(seq -w 1 $N); do
-  expect_ok ts patient add --name "Pat$i Synthetic" --dob 1970-02-03 --sex male --email "p$i@example.org"
-  pid=$OUT
-  expect_ok ts episode open --patient "$pid" --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-05-01 --screen clear.json
-  eid=$OUT
-  expect_ok ts episode close "$eid" --end 2026-06-20
+  eid=$(closed_episode "Pat$i Synthetic" "p$i@example.org")
   expect_ok ts invite --episode "$eid" --timepoint followup
 done
 assert_eq "$(sql "SELECT count(*) FROM outbox WHERE status = 'queued'")" "$N" "queued"
