@@ -18,8 +18,8 @@ static double ratio(long num, long den)
 
 /* Follow-up coverage per protocol: one row per protocol with at least one
  * complete episode. */
-static int followup_rows(struct store *s, int64_t practitioner_id,
-                         json_t *out, struct err *e)
+static int followup_rows(struct store *s, int64_t practitioner_id, json_t *out,
+                         struct err *e)
 {
     struct stmt *st = store_prepare(
         s, "WITH ep AS (SELECT episode_id, protocol_id,"
@@ -48,8 +48,7 @@ static int followup_rows(struct store *s, int64_t practitioner_id,
         json_object_set_new(o, "coverage",
                             report_number(ratio(followed, complete)));
         json_object_set_new(o, "invited", json_integer(invited));
-        json_object_set_new(o, "not_invited",
-                            json_integer(without - invited));
+        json_object_set_new(o, "not_invited", json_integer(without - invited));
         json_array_append_new(out, o);
     }
     stmt_finalize(st);
@@ -92,9 +91,8 @@ json_t *coverage_practitioner_json(struct store *s, int64_t practitioner_id,
         json_decref(followup);
         return NULL;
     }
-    struct channel_tally tallies[] = {{.channel = "email"},
-                                      {.channel = "print"},
-                                      {.channel = NULL}};
+    struct channel_tally tallies[] = {
+        {.channel = "email"}, {.channel = "print"}, {.channel = NULL}};
     struct stmt *st = store_prepare(
         s, "SELECT i.channel, i.used_at IS NOT NULL,"
            " julianday(i.used_at) - julianday(i.created_at)"
@@ -123,8 +121,7 @@ json_t *coverage_practitioner_json(struct store *s, int64_t practitioner_id,
             tally_set(o, &tallies[i]);
             json_array_append_new(channels, o);
         }
-        doc = json_pack("{soso}", "followup", followup, "channels",
-                        channels);
+        doc = json_pack("{soso}", "followup", followup, "channels", channels);
         followup = NULL;
         tally_set(doc, &tallies[ARRAY_SIZE(tallies) - 1]);
     }
@@ -135,18 +132,17 @@ json_t *coverage_practitioner_json(struct store *s, int64_t practitioner_id,
 }
 
 /* The practitioner's entry of the coverage report. */
-static json_t *practitioner_entry(struct store *s, int64_t id,
-                                  struct err *e)
+static json_t *practitioner_entry(struct store *s, int64_t id, struct err *e)
 {
     char name[RECORD_NAME_MAX + 1];
-    if (report_practitioner_identity(s, id, "practitioner", name,
-                                     sizeof(name), NULL, 0, e) < 0)
+    if (report_practitioner_identity(s, id, "practitioner", name, sizeof(name),
+                                     NULL, 0, e) < 0)
         return NULL;
     json_t *o = coverage_practitioner_json(s, id, e);
     if (!o)
         return NULL;
-    json_t *entry = json_pack("{s{sIss}}", "practitioner", "id",
-                              (json_int_t)id, "name", name);
+    json_t *entry = json_pack("{s{sIss}}", "practitioner", "id", (json_int_t)id,
+                              "name", name);
     json_object_update_new(entry, o);
     return entry;
 }
