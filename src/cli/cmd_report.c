@@ -3,6 +3,7 @@
 #include "cli/report_physician.h"
 #include "core/util.h"
 #include "documents/tabular.h"
+#include "outcomes/coverage.h"
 #include "outcomes/report.h"
 #include "record/summary.h"
 
@@ -10,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-COMMAND("report", cmd_report, "outcome reports: episode, practitioner, registry")
+COMMAND("report", cmd_report, "outcome reports: episode, practitioner, registry, coverage")
 
 /* The cell columns of text and CSV output, in order. */
 static const char *const cell_columns[] = {
@@ -429,6 +430,82 @@ static int report_registry(struct cli *c, int argc, const char **argv)
                         &e, csv, 1, text_registry);
 }
 
+static void text_coverage(const json_t *doc)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(doc, "practitioners"), i, p) {
+        const json_t *who = json_object_get(p, "practitioner");
+        printf("%sCoverage of practitioner %lld, %s\n\n", i ? "\n" : "",
+               (long long)json_integer_value(json_object_get(who, "id")),
+               text(json_object_get(who, "name")));
+        printf("%-28s %8s %8s %8s %8s %8s %11s\n", "protocol", "complete",
+               "f/up", "no f/up", "coverage", "invited", "not invited");
+        size_t k;
+        json_t *r;
+        json_array_foreach(json_object_get(p, "followup"), k, r) {
+            char a[32], b[32], d[32], f[32], g[32], h[32];
+            printf("%-28s %8s %8s %8s %8s %8s %11s\n",
+                   text(json_object_get(r, "protocol")),
+                   num(json_object_get(r, "complete"), "%g", a, sizeof(a)),
+                   num(json_object_get(r, "with_followup"), "%g", b,
+                       sizeof(b)),
+                   num(json_object_get(r, "without_followup"), "%g", d,
+                       sizeof(d)),
+                   num(json_object_get(r, "coverage"), "%.2f", f,
+                       sizeof(f)),
+                   num(json_object_get(r, "invited"), "%g", g, sizeof(g)),
+                   num(json_object_get(r, "not_invited"), "%g", h,
+                       sizeof(h)));
+        }
+        if (json_array_size(json_object_get(p, "followup")) == 0)
+            printf("(no complete episode yet)\n");
+        printf("\n%-8s %6s %8s %13s %14s\n", "channel", "sent", "answered",
+               "response rate", "median days");
+        json_array_foreach(json_object_get(p, "channels"), k, r) {
+            char a[32], b[32], d[32], f[32];
+            printf("%-8s %6s %8s %13s %14s\n",
+                   text(json_object_get(r, "channel")),
+                   num(json_object_get(r, "sent"), "%g", a, sizeof(a)),
+                   num(json_object_get(r, "answered"), "%g", b, sizeof(b)),
+                   num(json_object_get(r, "response_rate"), "%.2f", d,
+                       sizeof(d)),
+                   num(json_object_get(r, "median_days_to_answer"), "%.1f",
+                       f, sizeof(f)));
+        }
+        char a[32], b[32], d[32], f[32];
+        printf("%-8s %6s %8s %13s %14s\n", "all",
+               num(json_object_get(p, "sent"), "%g", a, sizeof(a)),
+               num(json_object_get(p, "answered"), "%g", b, sizeof(b)),
+               num(json_object_get(p, "response_rate"), "%.2f", d,
+                   sizeof(d)),
+               num(json_object_get(p, "median_days_to_answer"), "%.1f", f,
+                   sizeof(f)));
+    }
+}
+
+static int report_coverage(struct cli *c, int argc, const char **argv)
+{
+    int64_t id = 0;
+    struct opt opts[] = {
+        {"practitioner", OPT_ID, &id, "ID",
+         "only this practitioner (default: every one with an episode)", 0,
+         0},
+        OPT_END,
+    };
+    if (cli_parse_open(c, argc, argv, opts,
+                       "How complete the evidence is: follow-up coverage "
+                       "per practitioner and protocol, with how many "
+                       "episodes without a follow-up had the patient "
+                       "invited; the response rate of invitations by "
+                       "channel (email, print) and the median days to "
+                       "answer. Definitions in docs/outcomes.md.") < 0)
+        return c->exit_code;
+    struct err e = ERR_INIT;
+    return print_report(c, coverage_report_json(c->store, &actor_cli, id, &e),
+                        &e, 0, 0, text_coverage);
+}
+
 static int report_refresh(struct cli *c, int argc, const char **argv)
 {
     struct opt opts[] = {OPT_END};
@@ -458,6 +535,8 @@ int cmd_report(struct cli *c, int argc, const char **argv)
          "a practitioner's cells, benchmarks and designations"},
         {"registry", report_registry,
          "risk models and every cell of the registry"},
+        {"coverage", report_coverage,
+         "follow-up coverage and the invitations' response rates"},
         {"refresh", report_refresh,
          "recompute every episode's outcome summary"},
         {"physician", cli_report_physician,

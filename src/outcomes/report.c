@@ -1,5 +1,6 @@
 #include "outcomes/report.h"
 #include "catalog/catalog_json.h"
+#include "outcomes/coverage.h"
 #include "outcomes/disclosure.h"
 #include "outcomes/thresholds.h"
 #include "record/access.h"
@@ -437,14 +438,17 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
                       "note", optional_string(m->note)));
     }
     benchmark_release(&b);
+    json_t *coverage = coverage_practitioner_json(s, practitioner_id, e);
     json_t *doc = json_pack(
         "{s{sIss}sosososososo}", "practitioner", "id",
         (json_int_t)practitioner_id, "name", name, "protocol",
         optional_string(protocol), "thresholds", thresholds_to_json(&t),
         "cells", cells, "incomplete", incomplete, "designations",
         designations, "models", models);
-    if (report_finish(s, caller, 0, "practitioner_outcome", practitioner_id,
-                      0, e) < 0) {
+    if (coverage)
+        json_object_set_new(doc, "coverage", coverage);
+    if (report_finish(s, caller, coverage ? 0 : -1, "practitioner_outcome",
+                      practitioner_id, 0, e) < 0) {
         json_decref(doc);
         return NULL;
     }

@@ -58,7 +58,9 @@ json_t *report_episode_json(struct store *s, const struct actor *caller,
  *    [{"protocol", "instrument", "designation", "criteria": [criterion],
  *      "notes": [text]}],
  *    "models": [{"protocol", "instrument", "adjusted", "n", "r2",
- *                "note"}]}
+ *                "note"}],
+ *    "coverage": coverage_practitioner_json() (outcomes/coverage.h; of
+ *                every protocol, whatever the protocol filter)}
  * with cell exactly as report_cell_json() and only cells with at least
  * one complete episode; incomplete as report_incomplete_json(). Reads
  * the practitioner's rows and the cached registry models

@@ -146,6 +146,78 @@ static void cells_table(struct web_ctx *w, const json_t *cells,
     html_raw(b, "</tbody>\n</table></div>\n");
 }
 
+/* How complete the evidence is (the report's "coverage" member): a row
+ * per protocol, then a line per invitation channel. */
+static void coverage_section(struct web_ctx *w, const json_t *cov)
+{
+    struct buf *b = &w->resp->body;
+    html_raw(b, "<section id=\"coverage\" aria-labelledby=\"coverage-h\">"
+                "<h2 id=\"coverage-h\">Coverage</h2>\n");
+    const json_t *rows = json_object_get(cov, "followup");
+    if (!json_array_size(rows)) {
+        html_raw(b, "<p class=\"empty\">No complete episode yet.</p>\n");
+    } else {
+        html_raw(b, "<div class=\"scroll\">");
+        page_table_open(b, "list coverage",
+                        (const char *const[]){
+                            "Protocol", "#Complete episodes",
+                            "#With a follow-up", "#Coverage",
+                            "#Without: invited", "#Without: not invited",
+                            NULL});
+        size_t i;
+        json_t *r;
+        json_array_foreach(rows, i, r)
+        {
+            const char *protocol = str(r, "protocol");
+            html_printf(b,
+                        "<tr data-protocol=\"%s\"><td>%s</td>"
+                        "<td class=\"num\" data-name=\"complete\">",
+                        protocol, protocol_name(w, protocol));
+            number(b, json_object_get(r, "complete"), 0, PLAIN);
+            html_raw(b, "</td><td class=\"num\" "
+                        "data-name=\"with_followup\">");
+            number(b, json_object_get(r, "with_followup"), 0, PLAIN);
+            html_raw(b, "</td><td class=\"num\" data-name=\"coverage\">");
+            number(b, json_object_get(r, "coverage"), 0, PERCENT);
+            html_raw(b, "</td><td class=\"num\" data-name=\"invited\">");
+            number(b, json_object_get(r, "invited"), 0, PLAIN);
+            html_raw(b, "</td><td class=\"num\" "
+                        "data-name=\"not_invited\">");
+            number(b, json_object_get(r, "not_invited"), 0, PLAIN);
+            html_raw(b, "</td></tr>\n");
+        }
+        html_raw(b, "</tbody>\n</table></div>\n");
+    }
+    html_raw(b, "<ul class=\"channels\">\n");
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(cov, "channels"), i, c)
+    {
+        const char *channel = str(c, "channel");
+        html_printf(b, "<li data-channel=\"%s\">%s: ", channel,
+                    strcmp(channel, "print") ? "Email links"
+                                             : "Printed codes");
+        html_raw(b, "<span data-name=\"answered\">");
+        number(b, json_object_get(c, "answered"), 0, PLAIN);
+        html_raw(b, "</span> answered of <span data-name=\"sent\">");
+        number(b, json_object_get(c, "sent"), 0, PLAIN);
+        html_raw(b, "</span> sent, <span data-name=\"response_rate\">");
+        number(b, json_object_get(c, "response_rate"), 0, PERCENT);
+        html_raw(b, "</span>; median <span "
+                    "data-name=\"median_days_to_answer\">");
+        number(b, json_object_get(c, "median_days_to_answer"), 1, PLAIN);
+        html_raw(b, "</span> days to answer</li>\n");
+    }
+    html_raw(b, "<li data-channel=\"all\">All invitations: median "
+                "<span data-name=\"median_days_to_answer\">");
+    number(b, json_object_get(cov, "median_days_to_answer"), 1, PLAIN);
+    html_raw(b, "</span> days to answer</li>\n</ul>\n");
+    html_raw(b, "<p class=\"hint\">Coverage: complete episodes with a "
+                "follow-up at least four weeks after discharge. An "
+                "invitation counts as sent unless it was revoked before it "
+                "was answered.</p>\n</section>\n");
+}
+
 /* The criteria of the selected cell. */
 static void criteria_list(struct web_ctx *w, const json_t *designations,
                           const char *protocol, const char *instrument)
@@ -420,6 +492,7 @@ int page_outcomes(struct web_ctx *w)
     number(b, json_object_get(thresholds, "followup_coverage"), 0, PERCENT);
     html_raw(b, ". Advanced: reproducible and above the peers' upper 95% "
                 "funnel limit under a fitted risk model.</p>\n");
+    coverage_section(w, json_object_get(rep, "coverage"));
     int rc = 0;
     if (protocol && instrument) {
         criteria_list(w, json_object_get(rep, "designations"), protocol,

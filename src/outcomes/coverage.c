@@ -1,0 +1,210 @@
+#include "outcomes/coverage.h"
+#include "core/util.h"
+#include "outcomes/report.h"
+#include "record/access.h"
+#include "record/audit.h"
+#include "record/record.h"
+#include "stats/describe.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double ratio(long num, long den)
+{
+    return den > 0 ? (double)num / (double)den : NAN;
+}
+
+/* Follow-up coverage per protocol: one row per protocol with at least one
+ * complete episode. */
+static int followup_rows(struct store *s, int64_t practitioner_id, json_t *out,
+                         struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "WITH ep AS (SELECT episode_id, protocol_id,"
+           "   max(complete) AS complete,"
+           "   max(complete = 1 AND has_followup = 1) AS followed"
+           "  FROM episode_summary WHERE practitioner_id = :practitioner"
+           "  GROUP BY episode_id, protocol_id)"
+           " SELECT protocol_id, sum(complete), sum(followed),"
+           "  sum(complete = 1 AND followed = 0 AND EXISTS (SELECT 1 FROM"
+           "   invitation i WHERE i.episode_id = ep.episode_id"
+           "   AND i.timepoint = 'followup'))"
+           " FROM ep GROUP BY protocol_id HAVING sum(complete) > 0"
+           " ORDER BY protocol_id");
+    stmt_bind_int(st, ":practitioner", practitioner_id);
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        long complete = (long)stmt_int(st, 1);
+        long followed = (long)stmt_int(st, 2);
+        long invited = (long)stmt_int(st, 3);
+        long without = complete - followed;
+        json_t *o = json_object();
+        json_object_set_new(o, "protocol", json_string(stmt_text(st, 0)));
+        json_object_set_new(o, "complete", json_integer(complete));
+        json_object_set_new(o, "with_followup", json_integer(followed));
+        json_object_set_new(o, "without_followup", json_integer(without));
+        json_object_set_new(o, "coverage",
+                            report_number(ratio(followed, complete)));
+        json_object_set_new(o, "invited", json_integer(invited));
+        json_object_set_new(o, "not_invited", json_integer(without - invited));
+        json_array_append_new(out, o);
+    }
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The invitations of one channel (or of all, channel NULL). */
+struct channel_tally {
+    const char *channel;
+    long sent, answered;
+    double *days;
+    size_t alloc;
+};
+
+static void tally_add(struct channel_tally *t, int answered, double days)
+{
+    t->sent++;
+    if (!answered)
+        return;
+    ALLOC_GROW(t->days, (size_t)t->answered + 1, t->alloc);
+    t->days[t->answered++] = days;
+}
+
+static void tally_set(json_t *o, const struct channel_tally *t)
+{
+    json_object_set_new(o, "sent", json_integer(t->sent));
+    json_object_set_new(o, "answered", json_integer(t->answered));
+    json_object_set_new(o, "response_rate",
+                        report_number(ratio(t->answered, t->sent)));
+    json_object_set_new(
+        o, "median_days_to_answer",
+        report_number(stats_quantile(t->days, (size_t)t->answered, 0.5)));
+}
+
+json_t *coverage_practitioner_json(struct store *s, int64_t practitioner_id,
+                                   struct err *e)
+{
+    json_t *followup = json_array();
+    if (followup_rows(s, practitioner_id, followup, e) < 0) {
+        json_decref(followup);
+        return NULL;
+    }
+    struct channel_tally tallies[] = {
+        {.channel = "email"}, {.channel = "print"}, {.channel = NULL}};
+    struct stmt *st = store_prepare(
+        s, "SELECT i.channel, i.used_at IS NOT NULL,"
+           " julianday(i.used_at) - julianday(i.created_at)"
+           " FROM invitation i JOIN episode ep ON ep.id = i.episode_id"
+           " WHERE ep.practitioner_id = :practitioner"
+           " AND (i.revoked_at IS NULL OR (i.used_at IS NOT NULL"
+           "  AND i.used_at <= i.revoked_at))"
+           " ORDER BY i.id");
+    stmt_bind_int(st, ":practitioner", practitioner_id);
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        const char *channel = stmt_text(st, 0);
+        int answered = stmt_int(st, 1) == 1;
+        double days = answered ? stmt_double(st, 2) : NAN;
+        for (size_t i = 0; i + 1 < ARRAY_SIZE(tallies); i++)
+            if (!strcmp(tallies[i].channel, channel))
+                tally_add(&tallies[i], answered, days);
+        tally_add(&tallies[ARRAY_SIZE(tallies) - 1], answered, days);
+    }
+    stmt_finalize(st);
+    json_t *doc = NULL;
+    if (rc == 0) {
+        json_t *channels = json_array();
+        for (size_t i = 0; i + 1 < ARRAY_SIZE(tallies); i++) {
+            json_t *o = json_pack("{ss}", "channel", tallies[i].channel);
+            tally_set(o, &tallies[i]);
+            json_array_append_new(channels, o);
+        }
+        doc = json_pack("{soso}", "followup", followup, "channels", channels);
+        followup = NULL;
+        tally_set(doc, &tallies[ARRAY_SIZE(tallies) - 1]);
+    }
+    json_decref(followup);
+    for (size_t i = 0; i < ARRAY_SIZE(tallies); i++)
+        free(tallies[i].days);
+    return doc;
+}
+
+/* The practitioner's entry of the coverage report. */
+static json_t *practitioner_entry(struct store *s, int64_t id, struct err *e)
+{
+    char name[RECORD_NAME_MAX + 1];
+    if (report_practitioner_identity(s, id, "practitioner", name, sizeof(name),
+                                     NULL, 0, e) < 0)
+        return NULL;
+    json_t *o = coverage_practitioner_json(s, id, e);
+    if (!o)
+        return NULL;
+    json_t *entry = json_pack("{s{sIss}}", "practitioner", "id", (json_int_t)id,
+                              "name", name);
+    json_object_update_new(entry, o);
+    return entry;
+}
+
+json_t *coverage_report_json(struct store *s, const struct actor *caller,
+                             int64_t practitioner_id, struct err *e)
+{
+    if (practitioner_id < 0) {
+        err_set(e, ERR_INPUT, "practitioner",
+                "must be a positive practitioner id");
+        return NULL;
+    }
+    if (caller->role == ROLE_RESEARCHER ||
+        (caller->role == ROLE_THERAPIST && practitioner_id &&
+         caller->practitioner_id != practitioner_id)) {
+        err_set(e, ERR_AUTH, "practitioner",
+                "a therapist reads only their own coverage; researchers "
+                "read the anonymised registry");
+        struct err ignored = ERR_INIT;
+        audit_record_refusal(s, caller, "read", "practitioner_coverage",
+                             practitioner_id, 0, "denied", &ignored);
+        return NULL;
+    }
+    if (!practitioner_id && !access_is_admin(caller))
+        practitioner_id = caller->practitioner_id;
+    if (store_begin(s, e) < 0)
+        return NULL;
+    json_t *list = json_array();
+    int rc = 0;
+    if (practitioner_id) {
+        json_t *entry = practitioner_entry(s, practitioner_id, e);
+        if (entry)
+            json_array_append_new(list, entry);
+        else
+            rc = -1;
+    } else {
+        struct stmt *st = store_prepare(
+            s, "SELECT p.id FROM practitioner p WHERE EXISTS (SELECT 1"
+               " FROM episode ep WHERE ep.practitioner_id = p.id)"
+               " ORDER BY p.id");
+        int64_t *ids = NULL;
+        size_t n = 0, alloc = 0;
+        while ((rc = stmt_step(st, e)) == 1) {
+            ALLOC_GROW(ids, n + 1, alloc);
+            ids[n++] = stmt_int(st, 0);
+        }
+        stmt_finalize(st);
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            json_t *entry = practitioner_entry(s, ids[i], e);
+            if (entry)
+                json_array_append_new(list, entry);
+            else
+                rc = -1;
+        }
+        free(ids);
+    }
+    if (rc == 0)
+        rc = audit_append(s, caller, "read", "practitioner_coverage",
+                          practitioner_id, 0, "ok", e);
+    if (rc == 0 && store_commit(s, e) == 0)
+        return json_pack("{so}", "practitioners", list);
+    store_rollback(s);
+    json_decref(list);
+    return NULL;
+}
