@@ -1,0 +1,319 @@
+/* The transparency log's Merkle tree (RFC 9162 section 2.1). See merkle.h. */
+#include "outcomes/merkle.h"
+#include "core/util.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <string.h>
+
+#define H MERKLE_HASH_BYTES
+
+static void need_sodium(void)
+{
+    if (sodium_init() < 0)
+        die("libsodium failed to initialise");
+}
+
+void merkle_leaf_hash(const void *leaf, size_t len, unsigned char out[H])
+{
+    need_sodium();
+    static const unsigned char prefix = 0x00;
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, &prefix, 1);
+    if (len)
+        crypto_hash_sha256_update(&st, leaf, len);
+    crypto_hash_sha256_final(&st, out);
+}
+
+void merkle_node_hash(const unsigned char left[H],
+                      const unsigned char right[H], unsigned char out[H])
+{
+    need_sodium();
+    unsigned char in[1 + 2 * H];
+    in[0] = 0x01;
+    memcpy(in + 1, left, H);
+    memcpy(in + 1 + H, right, H);
+    crypto_hash_sha256(out, in, sizeof(in));
+}
+
+/* The largest power of two smaller than n (n >= 2). */
+static uint64_t split_point(uint64_t n)
+{
+    uint64_t k = 1;
+    while (k < n - k)
+        k <<= 1;
+    return k;
+}
+
+/* MTH of n >= 1 leaf hashes (section 2.1.1); recursion depth <= 64. */
+static void subtree_root(const unsigned char *leaves, uint64_t n,
+                         unsigned char out[H])
+{
+    if (n == 1) {
+        memcpy(out, leaves, H);
+        return;
+    }
+    uint64_t k = split_point(n);
+    unsigned char left[H], right[H];
+    subtree_root(leaves, k, left);
+    subtree_root(leaves + k * H, n - k, right);
+    merkle_node_hash(left, right, out);
+}
+
+void merkle_root(const unsigned char *leaf_hashes, uint64_t n,
+                 unsigned char out[H])
+{
+    if (n == 0) {
+        need_sodium();
+        crypto_hash_sha256(out, (const unsigned char *)"", 0);
+        return;
+    }
+    subtree_root(leaf_hashes, n, out);
+}
+
+size_t merkle_inclusion_length(uint64_t m, uint64_t n)
+{
+    if (m >= n)
+        return 0;
+    size_t len = 0;
+    while (n > 1) {
+        uint64_t k = split_point(n);
+        if (m < k) {
+            n = k;
+        } else {
+            m -= k;
+            n -= k;
+        }
+        len++;
+    }
+    return len;
+}
+
+size_t merkle_consistency_length(uint64_t m, uint64_t n)
+{
+    if (m == 0 || m > n)
+        return 0;
+    size_t len = 0;
+    int whole = 1; /* SUBPROOF's b: still on the tree's left edge */
+    while (m != n) {
+        uint64_t k = split_point(n);
+        if (m <= k) {
+            n = k;
+        } else {
+            m -= k;
+            n -= k;
+            whole = 0;
+        }
+        len++;
+    }
+    return whole ? len : len + 1;
+}
+
+int merkle_inclusion_proof(const unsigned char *leaf_hashes, uint64_t n,
+                           uint64_t m, struct merkle_path *out,
+                           struct err *e)
+{
+    out->count = 0;
+    if (m >= n)
+        return err_set(e, ERR_INPUT, "leaf_index",
+                       "%" PRIu64 " is not below the tree size %" PRIu64, m,
+                       n);
+    /* PATH(m, D[n]) lists the subpath first and the sibling subtree's MTH
+     * after it: walking down from the root, fill the list from its end. */
+    size_t i = merkle_inclusion_length(m, n);
+    out->count = i;
+    const unsigned char *leaves = leaf_hashes;
+    while (n > 1) {
+        uint64_t k = split_point(n);
+        if (m < k) {
+            subtree_root(leaves + k * H, n - k, out->hash[--i]);
+            n = k;
+        } else {
+            subtree_root(leaves, k, out->hash[--i]);
+            leaves += k * H;
+            m -= k;
+            n -= k;
+        }
+    }
+    if (i != 0)
+        BUG("merkle: audit path of the wrong length");
+    return 0;
+}
+
+int merkle_inclusion_root(const unsigned char leaf_hash[H], uint64_t m,
+                          uint64_t n, const unsigned char *path, size_t count,
+                          unsigned char root[H], struct err *e)
+{
+    /* Step 1. */
+    if (m >= n)
+        return err_set(e, ERR_INPUT, "leaf_index",
+                       "%" PRIu64 " is not below the tree size %" PRIu64, m,
+                       n);
+    size_t want = merkle_inclusion_length(m, n);
+    if (count != want)
+        return err_set(e, ERR_INPUT, "audit_path",
+                       "%zu hashes, but leaf %" PRIu64 " of a tree of size "
+                       "%" PRIu64 " has an audit path of %zu",
+                       count, m, n, want);
+    /* Steps 2 and 3. */
+    uint64_t fn = m, sn = n - 1;
+    unsigned char r[H];
+    memcpy(r, leaf_hash, H);
+    /* Step 4. */
+    for (size_t i = 0; i < count; i++) {
+        const unsigned char *p = path + i * H;
+        if (sn == 0)
+            return err_set(e, ERR_INPUT, "audit_path", "too many hashes");
+        if ((fn & 1) || fn == sn) {
+            merkle_node_hash(p, r, r);
+            if (!(fn & 1))
+                while (!(fn & 1) && fn != 0) {
+                    fn >>= 1;
+                    sn >>= 1;
+                }
+        } else {
+            merkle_node_hash(r, p, r);
+        }
+        fn >>= 1;
+        sn >>= 1;
+    }
+    /* Step 5, first half. */
+    if (sn != 0)
+        return err_set(e, ERR_INPUT, "audit_path", "too few hashes");
+    memcpy(root, r, H);
+    return 0;
+}
+
+int merkle_inclusion_verify(const unsigned char leaf_hash[H], uint64_t m,
+                            uint64_t n, const unsigned char *path,
+                            size_t count, const unsigned char root_hash[H],
+                            struct err *e)
+{
+    unsigned char r[H];
+    if (merkle_inclusion_root(leaf_hash, m, n, path, count, r, e) < 0)
+        return -1;
+    if (memcmp(r, root_hash, H) != 0)
+        return err_set(e, ERR_CONFLICT, "root_hash",
+                       "the audit path of leaf %" PRIu64 " does not lead to "
+                       "this root hash of a tree of size %" PRIu64,
+                       m, n);
+    return 0;
+}
+
+int merkle_consistency_proof(const unsigned char *leaf_hashes, uint64_t n,
+                             uint64_t m, struct merkle_path *out,
+                             struct err *e)
+{
+    out->count = 0;
+    if (m == 0)
+        return err_set(e, ERR_INPUT, "first",
+                       "0: an empty tree has no consistency proof");
+    if (m > n)
+        return err_set(e, ERR_INPUT, "first",
+                       "%" PRIu64 " is above the second tree size %" PRIu64,
+                       m, n);
+    /* SUBPROOF(m, D[n], b) lists the subproof first and the other
+     * subtree's MTH after it: fill the list from its end. */
+    size_t i = merkle_consistency_length(m, n);
+    out->count = i;
+    const unsigned char *leaves = leaf_hashes;
+    int whole = 1;
+    while (m != n) {
+        uint64_t k = split_point(n);
+        if (m <= k) {
+            subtree_root(leaves + k * H, n - k, out->hash[--i]);
+            n = k;
+        } else {
+            subtree_root(leaves, k, out->hash[--i]);
+            leaves += k * H;
+            m -= k;
+            n -= k;
+            whole = 0;
+        }
+    }
+    /* SUBPROOF(m, D[m], false) = {MTH(D[m])}. */
+    if (!whole)
+        subtree_root(leaves, n, out->hash[--i]);
+    if (i != 0)
+        BUG("merkle: consistency path of the wrong length");
+    return 0;
+}
+
+int merkle_consistency_verify(uint64_t m, uint64_t n,
+                              const unsigned char first_hash[H],
+                              const unsigned char second_hash[H],
+                              const unsigned char *path, size_t count,
+                              struct err *e)
+{
+    if (m == 0)
+        return err_set(e, ERR_INPUT, "first",
+                       "0: an empty tree has no consistency proof");
+    if (m > n)
+        return err_set(e, ERR_INPUT, "first",
+                       "%" PRIu64 " is above the second tree size %" PRIu64,
+                       m, n);
+    size_t want = merkle_consistency_length(m, n);
+    if (count != want)
+        return err_set(e, ERR_INPUT, "consistency_path",
+                       "%zu hashes, but the proof from size %" PRIu64
+                       " to size %" PRIu64 " has %zu",
+                       count, m, n, want);
+    if (m == n) {
+        if (memcmp(first_hash, second_hash, H) != 0)
+            return err_set(e, ERR_CONFLICT, "second_hash",
+                           "two different root hashes for the same tree "
+                           "size %" PRIu64, n);
+        return 0;
+    }
+    /* Step 1 cannot fail here: m < n gives at least one hash. Step 2:
+     * when m is an exact power of two, the list starts with first_hash. */
+    int lead = (m & (m - 1)) == 0;
+    size_t total = count + (size_t)lead;
+#define ITEM(j) (lead ? ((j) == 0 ? first_hash : path + ((j) - 1) * H) \
+                      : path + (j) * H)
+    /* Step 3. */
+    uint64_t fn = m - 1, sn = n - 1;
+    /* Step 4. */
+    while (fn & 1) {
+        fn >>= 1;
+        sn >>= 1;
+    }
+    /* Step 5. */
+    unsigned char fr[H], sr[H];
+    memcpy(fr, ITEM(0), H);
+    memcpy(sr, ITEM(0), H);
+    /* Step 6. */
+    for (size_t j = 1; j < total; j++) {
+        const unsigned char *c = ITEM(j);
+        if (sn == 0)
+            return err_set(e, ERR_INPUT, "consistency_path",
+                           "too many hashes");
+        if ((fn & 1) || fn == sn) {
+            merkle_node_hash(c, fr, fr);
+            merkle_node_hash(c, sr, sr);
+            if (!(fn & 1))
+                while (!(fn & 1) && fn != 0) {
+                    fn >>= 1;
+                    sn >>= 1;
+                }
+        } else {
+            merkle_node_hash(sr, c, sr);
+        }
+        fn >>= 1;
+        sn >>= 1;
+    }
+#undef ITEM
+    /* Step 7. */
+    if (sn != 0)
+        return err_set(e, ERR_INPUT, "consistency_path", "too few hashes");
+    if (memcmp(fr, first_hash, H) != 0)
+        return err_set(e, ERR_CONFLICT, "first_hash",
+                       "the consistency path does not lead to this root "
+                       "hash of the tree of size %" PRIu64, m);
+    if (memcmp(sr, second_hash, H) != 0)
+        return err_set(e, ERR_CONFLICT, "second_hash",
+                       "the consistency path does not lead to this root "
+                       "hash of the tree of size %" PRIu64, n);
+    return 0;
+}
