@@ -76,9 +76,40 @@ p("|---|---|---|---|---|");
 for (const [key, name] of [["ingest", "Ingest over HTTP"], ["copy", "`\\copy`"],
                             ["report", "National report"], ["sql", "Aggregates in SQL"]]) {
   const f = fit(key);
+  const at = (e) => f.b > 0 ? fmt(f.at(e * perEpisode), 1) + " s" : "no growth measured (noise)";
   p(`| ${name} | ${fmt(f.b * 1000, 3)} s | ${fmt(num(`large_${key}_seconds`))} s | ` +
-    `${fmt(f.at(1e6 * perEpisode), 1)} s | ${fmt(f.at(3e6 * perEpisode), 1)} s |`);
+    `${at(1e6)} | ${at(3e6)} |`);
 }
+p();
+// What the runs not made would take, from the rates measured above.
+const pushRate = num("push_rows") / num("push_seconds");
+const genPerClinic = num("generate_seconds") / num("generate_clinics");   // wall, 2 at a time
+const epClinic = num("large_episodes") / num("large_clinics");
+const bytesRow = num("large_db_mb") * 1048576 / num("large_rows");
+const rep = fit("report"), ing = fit("ingest");
+const h = (sec) => Number.isFinite(sec) ? (sec >= 3600 ? fmt(sec / 3600, 1) + " h" : fmt(sec / 60, 0) + " min") : "not measured";
+p("What a 1,000,000- and a 3,000,000-episode run of this benchmark needs, from the rates above " +
+  `(generation ${fmt(genPerClinic, 1)} s of wall time a clinic of ${int(epClinic)} episodes, two at a time; ` +
+  `end-to-end push ${int(pushRate)} rows/s; the lines of the table; ${fmt(bytesRow, 0)} bytes a summary in ` +
+  "PostgreSQL, indexes included):");
+p();
+p("| | clinics | generate | push end to end | ingest + `\\copy` + 3 reports and 3 SQL, both sizes | registry on disk |");
+p("|---|---|---|---|---|---|");
+for (const e of [1e6, 3e6]) {
+  const c = Math.ceil(e / epClinic), rows = e * perEpisode, small = rows / 3;
+  const rest = ["ingest", "copy"].reduce((t, k) => t + fit(k).at(rows) + fit(k).at(small), 0) +
+    num("runs") * ["report", "sql"].reduce((t, k) => t + fit(k).at(rows) + fit(k).at(small), 0);
+  p(`| ${int(e)} episodes | ${int(c)} | ${h(c * genPerClinic)} | ${h(rows / pushRate)} | ${h(rest)} | ` +
+    `${fmt(rows * bytesRow / 2 ** 30, 1)} GiB |`);
+}
+p();
+const yRows = 20e6 * perEpisode;
+p(`A registry of 20,000,000 episodes a year holds about ${int(yRows)} summaries a year ` +
+  `(${fmt(perEpisode)} per episode, as here), about ${fmt(yRows * bytesRow / 2 ** 30, 0)} GiB a year in ` +
+  `this table with its indexes. At the ingest rate measured here (${int(num("large_rows") / num("large_ingest_seconds"))} ` +
+  `rows/s, one primary, 2 shared cores) a year's summaries take ${h(yRows / (num("large_rows") / num("large_ingest_seconds")))} ` +
+  `of ingest, spread over the year; the national report, extrapolated on the line above, takes ` +
+  `${h(rep.at(yRows))} over one year's summaries and ${h(rep.at(5 * yRows))} over five.`);
 p();
 out.push(readFileSync(new URL("./registry-notes.md", import.meta.url), "utf8").trimEnd());
 p();
