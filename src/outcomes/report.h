@@ -58,7 +58,10 @@ json_t *report_episode_json(struct store *s, const struct actor *caller,
  *    [{"protocol", "instrument", "designation", "criteria": [criterion],
  *      "notes": [text]}],
  *    "models": [{"protocol", "instrument", "adjusted", "n", "r2",
- *                "note"}]}
+ *                "note"}],
+ *    "national": the comparison with the pulled national registry
+ *                (outcomes/national.h national_compare()), or the
+ *                sentence saying the clinic stands alone}
  * with cell exactly as report_cell_json() and only cells with at least
  * one complete episode; incomplete as report_incomplete_json(). Reads
  * the practitioner's rows and the cached registry models
