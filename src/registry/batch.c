@@ -1,4 +1,4 @@
-/* The clinic's side of the registry (batch.h, docs/registry-clinic.md). */
+/* The clinic's side of the registry (batch.h, docs/registry.md). */
 #include "registry/batch.h"
 #include "core/json_read.h"
 #include "core/util.h"

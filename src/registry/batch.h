@@ -1,6 +1,6 @@
 /*
- * batch: the clinic's side of the profession's registry (docs/registry.md,
- * docs/registry-clinic.md), in the clinic's SQLite file (migration 10):
+ * batch: the clinic's side of the profession's registry (docs/registry.md),
+ * in the clinic's SQLite file (migration 10):
  *
  *   - the one registry the clinic enrolled with (registry_link), with the
  *     registry's public key pinned at enrolment;
