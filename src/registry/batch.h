@@ -146,11 +146,6 @@ int registry_national_store(struct store *s, const struct actor *caller,
                             const json_t *answer, const char *pinned_key,
                             struct err *e);
 
-/* The last national document pulled, checked again against the pinned
- * key: a new reference, or NULL when none was pulled (e untouched) or it
- * no longer verifies (e filled). *pulled_at (may be NULL) gets when. */
-json_t *registry_national_load(struct store *s,
-                               char pulled_at[CLOCK_INSTANT_LEN],
-                               struct err *e);
+/* The document is read back by outcomes/national.h national_load(). */
 
 #endif

@@ -73,8 +73,10 @@ pg_dump --no-owner "$TOUCHSTONE_PG" > dump.sql
 [ "$(wc -l < dump.sql)" -gt 50 ] || fail "pg_dump is too short"
 for needle in Quorvalyn Thistlewaite 1934-03-17 1934-3-17 03/17/1934 555-0199 5550199 \
     quorvalyn.canary mail.invalid 94117 QuorvalynNoteText; do
-  ! grep -qiF -- "$needle" pushed.txt || fail "canary '$needle' in the bytes pushed"
-  ! grep -qiF -- "$needle" dump.sql || fail "canary '$needle' in the registry's pg_dump"
+  # As a whole word: the ZIP's digits may well occur inside a number
+  # (5/17 = 0.294117...) or a key's base64.
+  ! grep -qiwF -- "$needle" pushed.txt || fail "canary '$needle' in the bytes pushed"
+  ! grep -qiwF -- "$needle" dump.sql || fail "canary '$needle' in the registry's pg_dump"
 done
 # ... while its episode did cross, de-identified (age pooled, ZIP not sent).
 python3 - pushed.txt <<'PY' || fail "the canary's rows did not cross de-identified"
