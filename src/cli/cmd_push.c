@@ -1,5 +1,5 @@
 /* touchstone push: sends the clinic's new and changed episode summaries
- * to the registry it enrolled with (docs/registry-clinic.md). */
+ * to the registry it enrolled with (docs/registry.md). */
 #include "cli/cli.h"
 #include "registry/batch.h"
 #include "registry/client.h"

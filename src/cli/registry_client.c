@@ -1,5 +1,5 @@
 /* touchstone registry enroll | pull: the clinic's verbs of the registry
- * command (registry_client.h, docs/registry-clinic.md). */
+ * command (registry_client.h, docs/registry.md). */
 #include "cli/registry_client.h"
 #include "core/json_read.h"
 #include "record/clinic.h"

@@ -1,6 +1,6 @@
 /*
  * registry_client: the clinic's verbs of "touchstone registry"
- * (docs/registry-clinic.md): "enroll" joins a registry and pins its key,
+ * (docs/registry.md): "enroll" joins a registry and pins its key,
  * "pull" fetches the national document and checks its signature. Each is
  * a verb function of the registry command's table (cmd_registry.c), with
  * the contract of cli_fn: argv[0] is the verb.

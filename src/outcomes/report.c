@@ -2,6 +2,7 @@
 #include "catalog/catalog_json.h"
 #include "outcomes/coverage.h"
 #include "outcomes/disclosure.h"
+#include "outcomes/national.h"
 #include "outcomes/thresholds.h"
 #include "record/access.h"
 #include "record/audit.h"
@@ -409,11 +410,18 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
     }
     json_t *cells = json_array(), *incomplete = json_array();
     json_t *designations = json_array(), *models = json_array();
+    json_t *clinic = json_array(); /* the clinic's groups, for "national" */
     for (size_t gi = 0; gi < b.count; gi++) {
         const struct bench_group *g = &b.groups[gi];
         const struct bench_cell *c = bench_group_cell(g, practitioner_id);
         if (!c)
             continue;
+        json_array_append_new(
+            clinic,
+            json_pack("{sssssIso}", "protocol", g->protocol, "instrument",
+                      g->instrument, "n_complete",
+                      (json_int_t)g->model.n_complete, "mean_improvement",
+                      report_number(g->model.mean_improvement)));
         json_t *inc = report_incomplete_json(g, c);
         if (inc)
             json_array_append_new(incomplete, inc);
@@ -438,13 +446,15 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
                       "note", optional_string(m->note)));
     }
     benchmark_release(&b);
+    json_t *national = national_compare(s, cells, clinic);
+    json_decref(clinic);
     json_t *coverage = coverage_practitioner_json(s, practitioner_id, e);
     json_t *doc = json_pack(
-        "{s{sIss}sosososososo}", "practitioner", "id",
+        "{s{sIss}sososososososo}", "practitioner", "id",
         (json_int_t)practitioner_id, "name", name, "protocol",
         optional_string(protocol), "thresholds", thresholds_to_json(&t),
         "cells", cells, "incomplete", incomplete, "designations",
-        designations, "models", models);
+        designations, "models", models, "national", national);
     if (coverage)
         json_object_set_new(doc, "coverage", coverage);
     if (report_finish(s, caller, coverage ? 0 : -1, "practitioner_outcome",

@@ -59,6 +59,9 @@ json_t *report_episode_json(struct store *s, const struct actor *caller,
  *      "notes": [text]}],
  *    "models": [{"protocol", "instrument", "adjusted", "n", "r2",
  *                "note"}],
+ *    "national": the comparison with the pulled national registry
+ *                (outcomes/national.h national_compare()), or the
+ *                sentence saying the clinic stands alone,
  *    "coverage": coverage_practitioner_json() (outcomes/coverage.h; of
  *                every protocol, whatever the protocol filter)}
  * with cell exactly as report_cell_json() and only cells with at least

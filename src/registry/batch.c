@@ -1,4 +1,4 @@
-/* The clinic's side of the registry (batch.h, docs/registry-clinic.md). */
+/* The clinic's side of the registry (batch.h, docs/registry.md). */
 #include "registry/batch.h"
 #include "core/json_read.h"
 #include "core/util.h"
@@ -836,30 +836,4 @@ int registry_national_store(struct store *s, const struct actor *caller,
     stmt_finalize(st);
     free(canonical);
     return finish(s, caller, "update", "registry_national", 1, rc, e);
-}
-
-json_t *registry_national_load(struct store *s,
-                               char pulled_at[CLOCK_INSTANT_LEN],
-                               struct err *e)
-{
-    struct stmt *st = store_prepare(
-        s, "SELECT n.document, n.signature, n.pulled_at,"
-           " l.registry_public_key FROM registry_national n"
-           " JOIN registry_link l ON l.id = 1 WHERE n.id = 1");
-    json_t *doc = NULL;
-    if (stmt_step(st, e) == 1) {
-        doc = json_loads(stmt_text(st, 0), 0, NULL);
-        if (pulled_at)
-            copy_text(pulled_at, CLOCK_INSTANT_LEN, stmt_text(st, 2));
-        if (!doc) {
-            err_set(e, ERR_FAIL, "document", "the stored national document "
-                                             "is not JSON");
-        } else if (national_verify(doc, stmt_text(st, 1), stmt_text(st, 3),
-                                   e) < 0) {
-            json_decref(doc);
-            doc = NULL;
-        }
-    }
-    stmt_finalize(st);
-    return doc;
 }

@@ -1,6 +1,6 @@
 /*
- * batch: the clinic's side of the profession's registry (docs/registry.md,
- * docs/registry-clinic.md), in the clinic's SQLite file (migration 10):
+ * batch: the clinic's side of the profession's registry (docs/registry.md),
+ * in the clinic's SQLite file (migration 10):
  *
  *   - the one registry the clinic enrolled with (registry_link), with the
  *     registry's public key pinned at enrolment;
@@ -146,11 +146,6 @@ int registry_national_store(struct store *s, const struct actor *caller,
                             const json_t *answer, const char *pinned_key,
                             struct err *e);
 
-/* The last national document pulled, checked again against the pinned
- * key: a new reference, or NULL when none was pulled (e untouched) or it
- * no longer verifies (e filled). *pulled_at (may be NULL) gets when. */
-json_t *registry_national_load(struct store *s,
-                               char pulled_at[CLOCK_INSTANT_LEN],
-                               struct err *e);
+/* The document is read back by outcomes/national.h national_load(). */
 
 #endif

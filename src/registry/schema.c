@@ -27,7 +27,7 @@ static const char *const migrations[] = {
      * registry_practitioner_ref: each clinic's refs ("p-<hex>") to them.
      * registry_batch: every batch accepted. registry_outcome: one row per
      * clinic x episode x instrument, partitioned by HASH of the protocol
-     * (docs/registry-server.md says why); its primary key carries the
+     * (docs/registry.md says why); its primary key carries the
      * protocol because a partitioned table's unique keys must hold the
      * partition key, and the clinic's index finds a row whatever its
      * protocol (a summary that moved protocol, a retraction). */

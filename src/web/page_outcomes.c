@@ -352,6 +352,79 @@ static int funnel_section(struct web_ctx *w, const char *protocol,
     return 0;
 }
 
+/* The comparison with the national registry (the report's "national"
+ * member, outcomes/national.h): the registry's scope, then per cell the
+ * clinic's and the nation's mean improvement and the therapist's
+ * percentile among the national cells; or the sentence saying the clinic
+ * stands alone when nothing was pulled. */
+static void national_section(struct web_ctx *w, const json_t *national)
+{
+    struct buf *b = &w->resp->body;
+    int pulled = !strcmp(str(national, "source"), "registry");
+    html_raw(b, "<section id=\"national\"><h2>Against the national "
+                "registry</h2>\n<p class=\"national-scope\">");
+    if (!pulled) {
+        html_text(b, str(national, "sentence"));
+        html_raw(b, "</p>\n</section>\n");
+        return;
+    }
+    html_raw(b, "Compared ");
+    html_text(b, str(national, "sentence"));
+    html_raw(b, " of the national registry (");
+    number(b, json_object_get(national, "summaries"), 0, PLAIN);
+    html_raw(b, " episode summaries; pulled ");
+    html_text(b, str(national, "pulled_at"));
+    html_raw(b, ", signature verified). Cells under ");
+    number(b, json_object_get(national, "min_cell"), 0, PLAIN);
+    html_raw(b, " episodes are withheld by the registry.</p>\n");
+    html_raw(b, "<div class=\"scroll\">");
+    page_table_open(b, "list national",
+                    (const char *const[]){"Protocol", "Instrument",
+                                          "#Clinic mean improvement",
+                                          "#National mean improvement",
+                                          "#National complete episodes",
+                                          "#Percentile (risk-adjusted)",
+                                          NULL});
+    size_t i;
+    const json_t *g;
+    json_array_foreach(json_object_get(national, "groups"), i, g)
+    {
+        const char *protocol = str(g, "protocol");
+        const char *instrument = str(g, "instrument");
+        html_printf(b,
+                    "<tr data-protocol=\"%s\" data-instrument=\"%s\">"
+                    "<td>%s</td><td>%s</td><td class=\"num\" "
+                    "data-name=\"clinic_mean_improvement\">",
+                    protocol, instrument, protocol_name(w, protocol),
+                    instrument_name(instrument));
+        number(b, json_object_get(g, "clinic_mean_improvement"), 2, SIGNED);
+        html_raw(b, "</td><td class=\"num\" "
+                    "data-name=\"national_mean_improvement\">");
+        if (json_is_true(json_object_get(g, "national_withheld")))
+            html_raw(b, "withheld");
+        else
+            number(b, json_object_get(g, "national_mean_improvement"), 2,
+                   SIGNED);
+        html_raw(b, "</td><td class=\"num\" "
+                    "data-name=\"national_n_complete\">");
+        number(b, json_object_get(g, "national_n_complete"), 0, PLAIN);
+        html_raw(b, "</td><td class=\"num\" data-name=\"percentile\">");
+        number(b, json_object_get(g, "percentile"), 0, PLAIN);
+        if (json_is_number(json_object_get(g, "percentile"))) {
+            html_raw(b, " <span class=\"muted\">of ");
+            number(b, json_object_get(g, "national_cells"), 0, PLAIN);
+            html_raw(b, "</span>");
+        }
+        html_raw(b, "</td></tr>\n");
+    }
+    html_raw(b, "</tbody>\n</table></div>\n");
+    html_raw(b, "<p class=\"hint\">The percentile places this therapist's "
+                "risk-adjusted improvement (observed minus expected, "
+                "against this clinic's risk model) among the national cells "
+                "of the same protocol and instrument: 50 is the national "
+                "median.</p>\n</section>\n");
+}
+
 /* The admin's choice of practitioner. */
 static int practitioner_chooser(struct web_ctx *w, int64_t current)
 {
@@ -492,6 +565,7 @@ int page_outcomes(struct web_ctx *w)
     number(b, json_object_get(thresholds, "followup_coverage"), 0, PERCENT);
     html_raw(b, ". Advanced: reproducible and above the peers' upper 95% "
                 "funnel limit under a fitted risk model.</p>\n");
+    national_section(w, json_object_get(rep, "national"));
     coverage_section(w, json_object_get(rep, "coverage"));
     int rc = 0;
     if (protocol && instrument) {
