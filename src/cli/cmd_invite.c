@@ -16,7 +16,7 @@ static int invite_create_cmd(struct cli *c, int argc, const char **argv)
     struct opt opts[] = {
         {"episode", OPT_ID, &in.episode_id, "ID", "the episode", 1, 0},
         {"timepoint", OPT_STRING, &in.timepoint, "TIMEPOINT",
-         "baseline, followup or pre", 1, 0},
+         "baseline or followup", 1, 0},
         {"instrument", OPT_STRING, &in.instrument, "CODE",
          "one instrument (default: the protocol's, those with wording)", 0,
          0},
@@ -170,6 +170,6 @@ int cmd_invite(struct cli *c, int argc, const char **argv)
     return cli_dispatch_forms(
         c, argc, argv, verbs,
         "Invites a patient to answer (touchstone invite --episode ID "
-        "--timepoint baseline|followup|pre), or manages invitations.",
+        "--timepoint baseline|followup), or manages invitations.",
         invite_create_cmd);
 }
