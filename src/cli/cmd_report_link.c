@@ -1,6 +1,7 @@
 /* touchstone report-link: links through which a referring physician reads
  * an episode's progress report (prom/report_link.h); list, revoke. */
 #include "cli/cli.h"
+#include "prom/mail.h"
 #include "prom/report_link.h"
 
 #include <sodium.h>
@@ -28,6 +29,9 @@ static int report_link_create_cmd(struct cli *c, int argc, const char **argv)
         return c->exit_code;
     if (cli_check_range(c, "days", days, 1, REPORT_LINK_MAX_DAYS) < 0)
         return c->exit_code;
+    if (!mail_address_ok(to))
+        return cli_error(c, EXIT_BAD_INPUT, "to",
+                         "'%.64s' is not an email address", to);
     struct err e = ERR_INIT;
     if (cli_open_store(c, &e) < 0)
         return cli_fail(c, &e);

@@ -399,13 +399,16 @@ static int write_physician_report(struct sender *x, const struct pending *m,
     char token[TOKEN_TEXT_LEN];
     if (token_derive(x->sk, "report", nonce, token, e) < 0)
         return -1;
+    /* "2026-07-30 12:00" of "2026-07-30T12:00:00Z". */
+    expires[10] = ' ';
+    expires[16] = '\0';
     buf_printf(subject, "%s: a progress report for you", x->clinic);
     buf_printf(body,
                "Hello,\n\n"
                "%s has shared a progress report of a patient you referred. "
                "You can read it here:\n\n"
                "%s/p/%s\n\n"
-               "The link works until %.16s UTC; after that, ask %s for a "
+               "The link works until %s UTC; after that, ask %s for a "
                "new one. Please do not forward this message.\n\n"
                "%s\n",
                x->clinic, x->mail.base_url, token, expires, x->clinic,
