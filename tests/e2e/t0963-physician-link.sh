@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/page-lib.sh"
 # web-lib.sh and page-lib.sh may set their own traps: keep the mail
 # server's and the server's cleanup.
-trap 'smtp_stop_quiet; [ -n "${SERVER_PID-}" ] && kill -TERM "$SERVER_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'smtp_stop_quiet; if [ -n "${SERVER_PID-}" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; fi; rm -rf "$TMP"' EXIT
 
 record_clinic
 expect_ok ts practitioner add --name "Ada Synthetic" --license MA-1 --credentials LMT
