@@ -183,6 +183,7 @@ struct pending {
     char recipient[256];
     char *subject, *body; /* stored text, or NULL: written now */
     int64_t invitation_id;
+    int64_t report_link_id;
     int attempts, max_attempts;
     int resumed;
 };
@@ -206,7 +207,8 @@ static int take_next(struct store *s, struct pending *m, struct err *e)
         return -1;
     struct stmt *st = store_prepare(
         s, "SELECT id, kind, recipient, subject, body, invitation_id,"
-           " attempts, max_attempts, status = 'sending' FROM outbox"
+           " attempts, max_attempts, status = 'sending', report_link_id"
+           " FROM outbox"
            " WHERE status = 'sending' OR (status = 'queued' AND"
            " next_attempt_at <= :now) ORDER BY status = 'sending' DESC,"
            " next_attempt_at, id LIMIT 1");
@@ -222,6 +224,7 @@ static int take_next(struct store *s, struct pending *m, struct err *e)
         m->attempts = (int)stmt_int(st, 6) + 1;
         m->max_attempts = (int)stmt_int(st, 7);
         m->resumed = (int)stmt_int(st, 8);
+        m->report_link_id = stmt_int(st, 9);
     }
     stmt_finalize(st);
     if (rc > 0) {
@@ -359,6 +362,61 @@ static int write_invitation(struct sender *x, const struct pending *m,
     return 1;
 }
 
+/*
+ * Writes a physician's message (a link to a progress report) into subject
+ * and body. Returns 1 when written, 0 when the message is to be cancelled
+ * (*why says why), -1 on failure. The body holds the clinic's name, the
+ * link and when it expires: nothing of the patient (no name, condition,
+ * dates of care or scores), since an email travels in the clear.
+ */
+static int write_physician_report(struct sender *x, const struct pending *m,
+                                  struct buf *subject, struct buf *body,
+                                  const char **why, struct err *e)
+{
+    char now[CLOCK_INSTANT_LEN];
+    clock_format_instant(clock_now(), now);
+    struct stmt *st = store_prepare(
+        x->s, "SELECT nonce, expires_at, revoked_at FROM report_link"
+              " WHERE id = :id");
+    stmt_bind_int(st, ":id", m->report_link_id);
+    int rc = stmt_step(st, e);
+    if (rc <= 0) {
+        stmt_finalize(st);
+        if (rc == 0)
+            *why = "the report link is gone";
+        return rc;
+    }
+    char nonce[TOKEN_NONCE_HEX_LEN], expires[CLOCK_INSTANT_LEN];
+    copy_text(nonce, sizeof(nonce), stmt_text(st, 0));
+    copy_text(expires, sizeof(expires), stmt_text(st, 1));
+    if (!stmt_is_null(st, 2))
+        *why = "report link revoked";
+    else if (strcmp(now, expires) >= 0)
+        *why = "the report link expired";
+    stmt_finalize(st);
+    if (*why)
+        return 0;
+    char token[TOKEN_TEXT_LEN];
+    if (token_derive(x->sk, "report", nonce, token, e) < 0)
+        return -1;
+    /* "2026-07-30 12:00" of "2026-07-30T12:00:00Z". */
+    expires[10] = ' ';
+    expires[16] = '\0';
+    buf_printf(subject, "%s: a progress report for you", x->clinic);
+    buf_printf(body,
+               "Hello,\n\n"
+               "%s has shared a progress report of a patient you referred. "
+               "You can read it here:\n\n"
+               "%s/p/%s\n\n"
+               "The link works until %s UTC; after that, ask %s for a "
+               "new one. Please do not forward this message.\n\n"
+               "%s\n",
+               x->clinic, x->mail.base_url, token, expires, x->clinic,
+               x->clinic);
+    sodium_memzero(token, sizeof(token));
+    return 1;
+}
+
 /* One message: write it, send it, record the outcome. */
 static int send_one(struct sender *x, struct pending *m,
                     struct outbox_report *r, struct err *e)
@@ -369,6 +427,8 @@ static int send_one(struct sender *x, struct pending *m,
     if (m->invitation_id &&
         (!strcmp(m->kind, "invitation") || !strcmp(m->kind, "reminder"))) {
         rc = write_invitation(x, m, &subject, &body, &why, e);
+    } else if (m->report_link_id && !strcmp(m->kind, "physician_report")) {
+        rc = write_physician_report(x, m, &subject, &body, &why, e);
     } else if (m->subject && m->body) {
         buf_puts(&subject, m->subject);
         buf_puts(&body, m->body);

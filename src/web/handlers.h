@@ -81,4 +81,7 @@ int page_login_submit(struct web_ctx *w);
 int page_logout(struct web_ctx *w);
 int page_asset(struct web_ctx *w);
 
+/* page_physician_link.c: the physician's page of a report link. */
+int page_physician_link(struct web_ctx *w);
+
 #endif

@@ -2,9 +2,10 @@
  * phone-first, no account, no cookie, no script; it shows the clinic's
  * name, the patient's first name and the questions, nothing else. A link
  * that cannot be answered gets one plain page: 404 for an unknown token,
- * 410 for one expired, withdrawn or used. Guessing is throttled per client
- * address, in memory. And the printable sheet of an invitation, for the
- * clinic (its QR code, prom/qr.h). */
+ * 410 for one expired, withdrawn or used (the same page serves the
+ * physician's link, page_physician_link.c). Guessing is throttled per
+ * client address (web/link_throttle.h). And the printable sheet of an
+ * invitation, for the clinic (its QR code, prom/qr.h). */
 #include "catalog/catalog.h"
 #include "catalog/instrument.h"
 #include "core/clock.h"
@@ -13,75 +14,14 @@
 #include "prom/invitation.h"
 #include "prom/qr.h"
 #include "record/episode.h"
+#include "web/link_throttle.h"
 #include "web/pages.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-
-/* ---- the throttle of unknown tokens ---- */
-
-/* At most ANSWER_FAILURES_PER_MINUTE unknown tokens a minute from one
- * client address; past that, every request to a link from it is refused
- * (429) until its minute ends. The table keeps ANSWER_THROTTLE_CLIENTS
- * addresses; a new one takes the slot of the least recent. */
-#define ANSWER_FAILURES_PER_MINUTE 10
-#define ANSWER_THROTTLE_CLIENTS 1024
-
-struct throttle_slot {
-    char client[64];
-    time_t window_start; /* 0: the slot is free */
-    int failures;
-};
-
-static struct throttle_slot throttle[ANSWER_THROTTLE_CLIENTS];
-static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* The slot of client (taking the oldest when it has none); lock held. */
-static struct throttle_slot *throttle_slot(const char *client, time_t now)
-{
-    struct throttle_slot *oldest = &throttle[0];
-    for (size_t i = 0; i < ANSWER_THROTTLE_CLIENTS; i++) {
-        struct throttle_slot *t = &throttle[i];
-        if (t->window_start && !strcmp(t->client, client)) {
-            if (now - t->window_start >= 60) {
-                t->window_start = now;
-                t->failures = 0;
-            }
-            return t;
-        }
-        if (t->window_start < oldest->window_start)
-            oldest = t;
-    }
-    snprintf(oldest->client, sizeof(oldest->client), "%s", client);
-    oldest->window_start = now;
-    oldest->failures = 0;
-    return oldest;
-}
-
-/* Seconds the client must wait, or 0 when it may try a link. */
-static long throttle_wait(const char *client)
-{
-    time_t now = clock_now();
-    pthread_mutex_lock(&throttle_lock);
-    struct throttle_slot *t = throttle_slot(client, now);
-    long wait = t->failures >= ANSWER_FAILURES_PER_MINUTE
-                    ? (long)(60 - (now - t->window_start))
-                    : 0;
-    pthread_mutex_unlock(&throttle_lock);
-    return wait > 0 ? wait : 0;
-}
-
-static void throttle_fail(const char *client)
-{
-    time_t now = clock_now();
-    pthread_mutex_lock(&throttle_lock);
-    throttle_slot(client, now)->failures++;
-    pthread_mutex_unlock(&throttle_lock);
-}
 
 /* ---- the page ---- */
 
@@ -131,7 +71,7 @@ static void sentence(struct buf *b, const char *message)
 }
 
 /* The one plain page of a link that cannot be answered. */
-static int patient_refused(struct web_ctx *w, const struct err *e)
+int link_page_refused(struct web_ctx *w, const struct err *e)
 {
     int status = e->code == ERR_NOT_FOUND  ? 404
                  : e->code == ERR_CONFLICT ? 410
@@ -146,13 +86,13 @@ static int patient_refused(struct web_ctx *w, const struct err *e)
                     "copied whole.</p>\n");
     else
         sentence(b, e->message);
-    html_raw(b, "<p>If you were expecting questions from your clinic, "
-                "please contact the clinic.</p>\n");
+    html_raw(b, "<p>If you were expecting this link, please contact the "
+                "clinic that sent it.</p>\n");
     patient_close(w);
     return 0;
 }
 
-static int patient_throttled(struct web_ctx *w, long wait)
+int link_page_throttled(struct web_ctx *w, long wait)
 {
     char secs[24];
     snprintf(secs, sizeof(secs), "%ld", wait);
@@ -288,16 +228,16 @@ static int patient_form(struct web_ctx *w, int status, const char *token,
 static int patient_link(struct web_ctx *w, const char *token,
                         struct answer_form *f)
 {
-    long wait = throttle_wait(w->req->client);
+    long wait = link_throttle_wait(w->req->client);
     if (wait > 0)
-        return patient_throttled(w, wait) < 0 ? -1 : 1;
+        return link_page_throttled(w, wait) < 0 ? -1 : 1;
     struct err e = ERR_INIT;
     if (answer_open(w->store, page_catalog(w), token, f, &e) == 0)
         return 0;
     if (e.code == ERR_NOT_FOUND)
-        throttle_fail(w->req->client);
+        link_throttle_fail(w->req->client);
     w->err = e;
-    return patient_refused(w, &e) < 0 ? -1 : 1;
+    return link_page_refused(w, &e) < 0 ? -1 : 1;
 }
 
 int page_patient_answer_form(struct web_ctx *w)
@@ -334,7 +274,7 @@ int page_patient_answer_submit(struct web_ctx *w)
         if (e.code == ERR_INPUT)
             return patient_form(w, 422, token, &f, &w->form, &e);
         w->err = e;
-        return patient_refused(w, &e);
+        return link_page_refused(w, &e);
     }
     patient_open(w, 200, "Thank you", done.clinic);
     html_printf(&w->resp->body,

@@ -183,13 +183,14 @@ static void client_address(struct MHD_Connection *c, char *out, size_t n)
 
 /* The path for the access log: at most 200 bytes, anything but visible
  * ASCII escaped. The query is never logged, nor the token of a patient's
- * link ("/r/TOKEN" is logged as "/r/..."). */
+ * link ("/r/TOKEN" is logged as "/r/...") or of a physician's report
+ * link ("/p/TOKEN" as "/p/..."). */
 static void log_path(const char *path, char *out, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t o = 0;
-    if (str_starts_with(path, "/r/")) {
-        snprintf(out, n, "/r/...");
+    if (str_starts_with(path, "/r/") || str_starts_with(path, "/p/")) {
+        snprintf(out, n, "%.3s...", path);
         return;
     }
     for (const unsigned char *p = (const unsigned char *)path;

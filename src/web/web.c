@@ -48,6 +48,8 @@ static const struct route routes[] = {
     {"GET", "/r/{token}", page_patient_answer_form, ROUTE_PAGE | ROUTE_PUBLIC},
     {"POST", "/r/{token}", page_patient_answer_submit,
      ROUTE_PAGE | ROUTE_PUBLIC},
+    /* The physician's page of a report link (page_physician_link.c). */
+    {"GET", "/p/{token}", page_physician_link, ROUTE_PAGE | ROUTE_PUBLIC},
     {"GET", "/protocols", page_protocols, ROUTE_PAGE},
     {"GET", "/protocols/{protocol}", page_protocol, ROUTE_PAGE},
     {"GET", "/outcomes", page_outcomes, ROUTE_PAGE},
