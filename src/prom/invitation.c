@@ -1,4 +1,5 @@
 #include "prom/invitation.h"
+#include "prom/links.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -61,13 +62,7 @@ int invitation_followup_window(const struct protocol *p, long ended,
 static int refuse(struct store *s, const struct actor *caller,
                   const char *action, int64_t id, struct err *e)
 {
-    store_rollback(s);
-    if (e->code == ERR_NOT_FOUND && !access_is_admin(caller)) {
-        struct err ignored = ERR_INIT;
-        audit_record_refusal(s, caller, action, "invitation", id, 0,
-                             "denied", &ignored);
-    }
-    return -1;
+    return links_refuse(s, caller, action, "invitation", id, e);
 }
 
 struct episode_facts {
@@ -410,47 +405,26 @@ static void invitation_row(struct stmt *st, struct invitation *inv,
     inv->state = state_of(inv, now);
 }
 
+static void invitation_row_any(struct stmt *st, void *item, const char *now)
+{
+    invitation_row(st, item, now);
+}
+
 int invitation_list(struct store *s, const struct actor *caller,
                     int64_t episode_id, struct invitation_list *out,
                     struct err *e)
 {
-    memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
-        return -1;
-    int64_t patient_id = 0;
-    if (episode_id &&
-        access_episode(s, caller, episode_id, 0, "episode", &patient_id, e) <
-            0)
-        return refuse(s, caller, "list", 0, e);
-    char now[CLOCK_INSTANT_LEN];
-    clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        s, "SELECT " INVITATION_COLUMNS " FROM invitation i"
-           " JOIN episode e ON e.id = i.episode_id"
-           " WHERE (:episode = 0 OR i.episode_id = :episode) AND "
-           ACCESS_EPISODE_VISIBLE("e") " ORDER BY i.id DESC");
-    stmt_bind_int(st, ":episode", episode_id);
-    access_bind(st, caller);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) > 0) {
-        ALLOC_GROW(out->items, out->count + 1, alloc);
-        invitation_row(st, &out->items[out->count++], now);
-    }
-    stmt_finalize(st);
-    if (rc == 0)
-        rc = audit_append(s, caller, "list", "invitation", 0, patient_id,
-                          "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        invitation_list_release(out);
-        return -1;
-    }
-    if (store_commit(s, e) < 0) {
-        invitation_list_release(out);
-        return -1;
-    }
-    return 0;
+    void *items;
+    int rc = links_list(
+        s, caller, episode_id,
+        "SELECT " INVITATION_COLUMNS " FROM invitation i"
+        " JOIN episode e ON e.id = i.episode_id"
+        " WHERE (:episode = 0 OR i.episode_id = :episode) AND "
+        ACCESS_EPISODE_VISIBLE("e") " ORDER BY i.id DESC",
+        "invitation", sizeof(*out->items), invitation_row_any, &items,
+        &out->count, e);
+    out->items = items;
+    return rc;
 }
 
 void invitation_list_release(struct invitation_list *l)

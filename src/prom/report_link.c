@@ -1,4 +1,5 @@
 #include "prom/report_link.h"
+#include "prom/links.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -23,13 +24,7 @@ static void copy_text(char *dst, size_t n, const char *src)
 static int refuse(struct store *s, const struct actor *caller,
                   const char *action, int64_t id, struct err *e)
 {
-    store_rollback(s);
-    if (e->code == ERR_NOT_FOUND && !access_is_admin(caller)) {
-        struct err ignored = ERR_INIT;
-        audit_record_refusal(s, caller, action, "report_link", id, 0,
-                             "denied", &ignored);
-    }
-    return -1;
+    return links_refuse(s, caller, action, "report_link", id, e);
 }
 
 static int create_in_transaction(struct store *s, const struct actor *caller,
@@ -135,47 +130,26 @@ static void link_row(struct stmt *st, struct report_link *l, const char *now)
     l->state = state_of(l, now);
 }
 
+static void link_row_any(struct stmt *st, void *item, const char *now)
+{
+    link_row(st, item, now);
+}
+
 int report_link_list(struct store *s, const struct actor *caller,
                      int64_t episode_id, struct report_link_list *out,
                      struct err *e)
 {
-    memset(out, 0, sizeof(*out));
-    char now[CLOCK_INSTANT_LEN];
-    clock_format_instant(clock_now(), now);
-    if (store_begin(s, e) < 0)
-        return -1;
-    int64_t patient_id = 0;
-    if (episode_id &&
-        access_episode(s, caller, episode_id, 0, "episode", &patient_id, e) <
-            0)
-        return refuse(s, caller, "list", 0, e);
-    struct stmt *st = store_prepare(
-        s, "SELECT " REPORT_LINK_COLUMNS " FROM report_link l"
-           " JOIN episode e ON e.id = l.episode_id"
-           " WHERE (:episode = 0 OR l.episode_id = :episode) AND "
-           ACCESS_EPISODE_VISIBLE("e") " ORDER BY l.id DESC");
-    stmt_bind_int(st, ":episode", episode_id);
-    access_bind(st, caller);
-    size_t alloc = 0;
-    int rc;
-    while ((rc = stmt_step(st, e)) > 0) {
-        ALLOC_GROW(out->items, out->count + 1, alloc);
-        link_row(st, &out->items[out->count++], now);
-    }
-    stmt_finalize(st);
-    if (rc == 0)
-        rc = audit_append(s, caller, "list", "report_link", 0, patient_id,
-                          "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        report_link_list_release(out);
-        return -1;
-    }
-    if (store_commit(s, e) < 0) {
-        report_link_list_release(out);
-        return -1;
-    }
-    return 0;
+    void *items;
+    int rc = links_list(
+        s, caller, episode_id,
+        "SELECT " REPORT_LINK_COLUMNS " FROM report_link l"
+        " JOIN episode e ON e.id = l.episode_id"
+        " WHERE (:episode = 0 OR l.episode_id = :episode) AND "
+        ACCESS_EPISODE_VISIBLE("e") " ORDER BY l.id DESC",
+        "report_link", sizeof(*out->items), link_row_any, &items,
+        &out->count, e);
+    out->items = items;
+    return rc;
 }
 
 void report_link_list_release(struct report_link_list *l)

@@ -1,0 +1,64 @@
+#include "prom/links.h"
+
+#include <stdlib.h>
+
+#include "core/clock.h"
+#include "core/util.h"
+#include "record/access.h"
+#include "record/audit.h"
+
+int links_refuse(struct store *s, const struct actor *caller,
+                 const char *action, const char *record_type, int64_t id,
+                 struct err *e)
+{
+    store_rollback(s);
+    if (e->code == ERR_NOT_FOUND && !access_is_admin(caller)) {
+        struct err ignored = ERR_INIT;
+        audit_record_refusal(s, caller, action, record_type, id, 0,
+                             "denied", &ignored);
+    }
+    return -1;
+}
+
+int links_list(struct store *s, const struct actor *caller,
+               int64_t episode_id, const char *sql, const char *record_type,
+               size_t item_size, links_row_fn row, void **items,
+               size_t *count, struct err *e)
+{
+    *items = NULL;
+    *count = 0;
+    if (store_begin(s, e) < 0)
+        return -1;
+    int64_t patient_id = 0;
+    if (episode_id &&
+        access_episode(s, caller, episode_id, 0, "episode", &patient_id, e) <
+            0)
+        return links_refuse(s, caller, "list", record_type, 0, e);
+    char now[CLOCK_INSTANT_LEN];
+    clock_format_instant(clock_now(), now);
+    struct stmt *st = store_prepare(s, sql);
+    stmt_bind_int(st, ":episode", episode_id);
+    access_bind(st, caller);
+    size_t alloc = 0;
+    int rc;
+    while ((rc = stmt_step(st, e)) > 0) {
+        *items = alloc_grow(*items, *count + 1, &alloc, item_size);
+        row(st, (char *)*items + *count * item_size, now);
+        (*count)++;
+    }
+    stmt_finalize(st);
+    if (rc == 0)
+        rc = audit_append(s, caller, "list", record_type, 0, patient_id,
+                          "ok", e);
+    if (rc < 0)
+        store_rollback(s);
+    else
+        rc = store_commit(s, e);
+    if (rc < 0) {
+        free(*items);
+        *items = NULL;
+        *count = 0;
+        return -1;
+    }
+    return 0;
+}
