@@ -23,9 +23,13 @@ registry_digest() {
   pg_dump --data-only --no-owner "$TOUCHSTONE_PG" | grep -v '^--\|^\\restrict\|^\\unrestrict' | sha256sum | cut -d' ' -f1
 }
 
-# outcome_rows: every row of registry_outcome, sorted.
+# outcome_rows: every summary the registry holds, one line each, sorted;
+# the practitioner by what identifies them (their match key, or the
+# clinic's pseudonym, which the row holds) rather than by the registry's
+# number, which an ingest killed mid-way may have used up (a rolled-back
+# identity value is not given back).
 outcome_rows() {
-  psql "$TOUCHSTONE_PG" -XAtq -c "COPY (SELECT * FROM registry_outcome) TO STDOUT" | sort
+  psql "$TOUCHSTONE_PG" -XAtq -c "COPY (SELECT (to_jsonb(o) - 'practitioner_id')::text || ' ' || coalesce(p.match_key, '-') FROM registry_outcome o JOIN registry_practitioner p ON p.id = o.practitioner_id) TO STDOUT" | sort
 }
 
 # registry_start: `touchstone registry serve` in the background on a free
