@@ -14,7 +14,7 @@ const char *const synth_first_names[SYNTH_FIRST_NAME_COUNT] = {
 const char *const synth_last_names[SYNTH_LAST_NAME_COUNT] = {
     "Testwell", "Samplesby", "Mockridge", "Fauxley", "Placeholt", "Synthby",
     "Fictor", "Examplar", "Dummett", "Pretendo", "Notreal", "Madeupton",
-    "Stubworth", "Figmont", "Draftley", "Proxim",
+    "Shamworth", "Figmont", "Draftley", "Proxim",
 };
 const char *const synth_specialties[SYNTH_SPECIALTY_COUNT] = {
     "Family medicine", "Physical medicine and rehabilitation", "Neurology",
