@@ -382,9 +382,9 @@ static const char *state_of(const struct invitation *inv, const char *now)
     " i.channel, i.created_at, i.opens_at, i.expires_at, i.used_at,"         \
     " i.revoked_at, i.revoked_reason, i.reminders, i.last_sent_at"
 
-static void invitation_row(struct stmt *st, struct invitation *inv,
-                           const char *now)
+static void invitation_row(struct stmt *st, void *item, const char *now)
 {
+    struct invitation *inv = item;
     memset(inv, 0, sizeof(*inv));
     inv->id = stmt_int(st, 0);
     inv->episode_id = stmt_int(st, 1);
@@ -405,11 +405,6 @@ static void invitation_row(struct stmt *st, struct invitation *inv,
     inv->state = state_of(inv, now);
 }
 
-static void invitation_row_any(struct stmt *st, void *item, const char *now)
-{
-    invitation_row(st, item, now);
-}
-
 int invitation_list(struct store *s, const struct actor *caller,
                     int64_t episode_id, struct invitation_list *out,
                     struct err *e)
@@ -421,7 +416,7 @@ int invitation_list(struct store *s, const struct actor *caller,
         " JOIN episode e ON e.id = i.episode_id"
         " WHERE (:episode = 0 OR i.episode_id = :episode) AND "
         ACCESS_EPISODE_VISIBLE("e") " ORDER BY i.id DESC",
-        "invitation", sizeof(*out->items), invitation_row_any, &items,
+        "invitation", sizeof(*out->items), invitation_row, &items,
         &out->count, e);
     out->items = items;
     return rc;

@@ -119,8 +119,9 @@ static const char *state_of(const struct report_link *l, const char *now)
 #define REPORT_LINK_COLUMNS                                                  \
     "l.id, l.episode_id, l.created_at, l.expires_at, l.revoked_at"
 
-static void link_row(struct stmt *st, struct report_link *l, const char *now)
+static void link_row(struct stmt *st, void *item, const char *now)
 {
+    struct report_link *l = item;
     memset(l, 0, sizeof(*l));
     l->id = stmt_int(st, 0);
     l->episode_id = stmt_int(st, 1);
@@ -128,11 +129,6 @@ static void link_row(struct stmt *st, struct report_link *l, const char *now)
     copy_text(l->expires_at, sizeof(l->expires_at), stmt_text(st, 3));
     copy_text(l->revoked_at, sizeof(l->revoked_at), stmt_text(st, 4));
     l->state = state_of(l, now);
-}
-
-static void link_row_any(struct stmt *st, void *item, const char *now)
-{
-    link_row(st, item, now);
 }
 
 int report_link_list(struct store *s, const struct actor *caller,
@@ -146,7 +142,7 @@ int report_link_list(struct store *s, const struct actor *caller,
         " JOIN episode e ON e.id = l.episode_id"
         " WHERE (:episode = 0 OR l.episode_id = :episode) AND "
         ACCESS_EPISODE_VISIBLE("e") " ORDER BY l.id DESC",
-        "report_link", sizeof(*out->items), link_row_any, &items,
+        "report_link", sizeof(*out->items), link_row, &items,
         &out->count, e);
     out->items = items;
     return rc;
