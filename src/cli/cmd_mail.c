@@ -20,6 +20,9 @@ static int mail_configure_cmd(struct cli *c, int argc, const char **argv)
         {"user", OPT_STRING, &in.username, "USER", "the SMTP login", 0, 0},
         {"password-file", OPT_STRING, &in.password_file, "FILE",
          "a file (mode 600) holding the SMTP password", 0, 0},
+        {"ca-file", OPT_STRING, &in.ca_file, "FILE",
+         "PEM certificates the server's must chain to (a private CA); "
+         "TLS is then required", 0, 0},
         OPT_END,
     };
     if (cli_parse_open(c, argc, argv, opts,
@@ -36,14 +39,16 @@ static int mail_configure_cmd(struct cli *c, int argc, const char **argv)
         return cli_fail(c, &e);
     if (c->json)
         return cli_print_json(
-            c, json_pack("{s:s,s:s,s:s,s:s?,s:s?}", "smtp", m.smtp_url,
+            c, json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s?}", "smtp", m.smtp_url,
                          "from", m.from_address, "base_url", m.base_url,
                          "user", m.username[0] ? m.username : NULL,
                          "password_file",
-                         m.password_file[0] ? m.password_file : NULL));
-    printf("mail: %s from %s, links %s/r/...%s%s\n", m.smtp_url,
+                         m.password_file[0] ? m.password_file : NULL,
+                         "ca_file", m.ca_file[0] ? m.ca_file : NULL));
+    printf("mail: %s from %s, links %s/r/...%s%s%s%s\n", m.smtp_url,
            m.from_address, m.base_url, m.username[0] ? ", login " : "",
-           m.username);
+           m.username, m.ca_file[0] ? ", certificates from " : "",
+           m.ca_file);
     return EXIT_OK;
 }
 

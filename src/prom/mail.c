@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/util.h"
 #include "record/access.h"
 #include "record/audit.h"
 
@@ -190,6 +191,36 @@ int mail_read_password(const char *path, const char *field, char *password,
     return rc;
 }
 
+int mail_check_ca_file(const char *path, const char *field, struct err *e)
+{
+    if (!path || !*path)
+        return err_set(e, ERR_INPUT, field, "missing");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, ERR_INPUT, field, "unable to open '%s': %s", path,
+                       strerror(errno));
+    struct stat st;
+    int rc = 0;
+    if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+        rc = err_set(e, ERR_INPUT, field, "'%s' is not a regular file", path);
+    } else if (st.st_size < 1 || st.st_size > (1 << 20)) {
+        rc = err_set(e, ERR_INPUT, field,
+                     "'%s' must hold 1 byte to 1 MiB of PEM certificates",
+                     path);
+    } else {
+        char *text = xcalloc(1, (size_t)st.st_size + 1);
+        size_t got = fread(text, 1, (size_t)st.st_size, f);
+        text[got] = '\0';
+        if (!strstr(text, "-----BEGIN CERTIFICATE-----"))
+            rc = err_set(e, ERR_INPUT, field,
+                         "'%s' holds no PEM certificate (-----BEGIN "
+                         "CERTIFICATE-----)", path);
+        free(text);
+    }
+    fclose(f);
+    return rc;
+}
+
 int mail_configure(struct store *s, const struct actor *caller,
                    const struct mail_config_new *in, struct err *e)
 {
@@ -224,18 +255,31 @@ int mail_configure(struct store *s, const struct actor *caller,
             return err_set(e, ERR_INPUT, "password-file",
                            "its path is longer than %d bytes", MAIL_PATH_MAX);
     }
+    char ca_absolute[PATH_MAX];
+    int has_ca = in->ca_file != NULL;
+    if (has_ca) {
+        if (mail_check_ca_file(in->ca_file, "ca-file", e) < 0)
+            return -1;
+        if (!realpath(in->ca_file, ca_absolute))
+            return err_set(e, ERR_INPUT, "ca-file",
+                           "unable to resolve '%s': %s", in->ca_file,
+                           strerror(errno));
+        if (strlen(ca_absolute) > MAIL_PATH_MAX)
+            return err_set(e, ERR_INPUT, "ca-file",
+                           "its path is longer than %d bytes", MAIL_PATH_MAX);
+    }
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
     if (store_begin(s, e) < 0)
         return -1;
     struct stmt *st = store_prepare(
         s, "INSERT INTO mail_config (id, smtp_url, from_address, base_url,"
-           " username, password_file, updated_at) VALUES (1, :smtp, :from,"
-           " :base, :user, :file, :now) ON CONFLICT (id) DO UPDATE SET"
-           " smtp_url = excluded.smtp_url, from_address ="
+           " username, password_file, ca_file, updated_at) VALUES (1, :smtp,"
+           " :from, :base, :user, :file, :ca, :now) ON CONFLICT (id) DO"
+           " UPDATE SET smtp_url = excluded.smtp_url, from_address ="
            " excluded.from_address, base_url = excluded.base_url, username ="
            " excluded.username, password_file = excluded.password_file,"
-           " updated_at = excluded.updated_at");
+           " ca_file = excluded.ca_file, updated_at = excluded.updated_at");
     stmt_bind_text(st, ":smtp", in->smtp_url);
     stmt_bind_text(st, ":from", in->from_address);
     /* A trailing slash would double in <base_url>/r/<token>. */
@@ -248,6 +292,7 @@ int mail_configure(struct store *s, const struct actor *caller,
     stmt_bind_text(st, ":base", base);
     stmt_bind_text(st, ":user", has_user ? in->username : NULL);
     stmt_bind_text(st, ":file", has_user ? absolute : NULL);
+    stmt_bind_text(st, ":ca", has_ca ? ca_absolute : NULL);
     stmt_bind_text(st, ":now", now);
     int rc = stmt_step(st, e);
     stmt_finalize(st);
@@ -272,7 +317,8 @@ int mail_config_load(struct store *s, struct mail_config *out, int *found,
     *found = 0;
     struct stmt *st = store_prepare(
         s, "SELECT smtp_url, from_address, base_url, username,"
-           " password_file, updated_at FROM mail_config WHERE id = 1");
+           " password_file, updated_at, ca_file FROM mail_config"
+           " WHERE id = 1");
     int rc = stmt_step(st, e);
     if (rc > 0) {
         copy_text(out->smtp_url, sizeof(out->smtp_url), stmt_text(st, 0));
@@ -283,6 +329,7 @@ int mail_config_load(struct store *s, struct mail_config *out, int *found,
         copy_text(out->password_file, sizeof(out->password_file),
                   stmt_text(st, 4));
         copy_text(out->updated_at, sizeof(out->updated_at), stmt_text(st, 5));
+        copy_text(out->ca_file, sizeof(out->ca_file), stmt_text(st, 6));
         *found = 1;
     }
     stmt_finalize(st);

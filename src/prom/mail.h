@@ -10,6 +10,11 @@
  *   username      for AUTH, or none
  *   password_file the file holding the password (never the database): a
  *                 regular file that neither group nor others may access
+ *   ca_file       the certificates (PEM) the server's certificate must
+ *                 chain to, for a clinic whose mail server has a private
+ *                 certificate authority; with it, TLS is required (a
+ *                 server that does not offer STARTTLS is refused). The
+ *                 server's certificate and host name are always checked.
  *
  * Nothing here sends; prom/smtp.h does. Allocates nothing unless said.
  */
@@ -32,6 +37,7 @@ struct mail_config {
     char base_url[MAIL_URL_MAX + 1];
     char username[MAIL_USER_MAX + 1];      /* "" : no AUTH */
     char password_file[MAIL_PATH_MAX + 1]; /* "" : none */
+    char ca_file[MAIL_PATH_MAX + 1];       /* "" : the system's */
     char updated_at[32];
 };
 
@@ -43,6 +49,7 @@ struct mail_config_new {
     const char *base_url;
     const char *username;
     const char *password_file;
+    const char *ca_file; /* NULL: the system's certificate authorities */
 };
 
 /* 1 when s is a plausible email address: one '@' with text on both
@@ -71,7 +78,13 @@ int mail_read_password(const char *path, const char *field, char *password,
                        struct err *e);
 
 /*
- * Validates in, makes the password file's path absolute, and stores the
+ * Checks a CA file: a readable regular file of 1 byte to 1 MiB holding at
+ * least one "-----BEGIN CERTIFICATE-----". ERR_INPUT naming field.
+ */
+int mail_check_ca_file(const char *path, const char *field, struct err *e);
+
+/*
+ * Validates in, makes the password file's and CA file's paths absolute, and stores the
  * configuration (replacing the previous one) in one transaction with an
  * audit entry. Only an admin (the command line is one) may: else ERR_AUTH.
  * Bad input changes nothing.

@@ -449,6 +449,7 @@ static int send_one(struct sender *x, struct pending *m,
         .url = x->mail.smtp_url,
         .username = x->mail.username,
         .password = x->password,
+        .ca_file = x->mail.ca_file,
         .timeout_seconds = 60,
     };
     struct smtp_message msg = {x->mail.from_address, m->recipient,

@@ -136,8 +136,14 @@ int smtp_send(const struct smtp_server *srv, const struct smtp_message *m,
     curl_easy_setopt(curl, CURLOPT_TIMEOUT,
                      srv->timeout_seconds > 0 ? srv->timeout_seconds : 60L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 20L);
+    int has_ca = srv->ca_file && *srv->ca_file;
     if (!strncmp(srv->url, "smtp://", 7))
-        curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+        curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                         has_ca ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (has_ca)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, srv->ca_file);
     if (srv->username && *srv->username) {
         curl_easy_setopt(curl, CURLOPT_USERNAME, srv->username);
         curl_easy_setopt(curl, CURLOPT_PASSWORD,

@@ -1,8 +1,11 @@
 /*
  * smtp: hands one message to a mail server with libcurl (the only file
  * that includes curl). smtp:// upgrades to TLS with STARTTLS when the
- * server offers it (CURLUSESSL_TRY); smtps:// speaks TLS from the first
- * byte. AUTH when a user is given. The message is RFC 5322 with Date,
+ * server offers it (CURLUSESSL_TRY), or always (CURLUSESSL_ALL: a server
+ * without STARTTLS is refused) when a CA file is given; smtps:// speaks
+ * TLS from the first byte. The server's certificate and host name are
+ * always verified (libcurl's default, never turned off), against the CA
+ * file when given. AUTH when a user is given. The message is RFC 5322 with Date,
  * Message-ID, From, To, Subject and a MIME text/plain UTF-8 body.
  *
  * Errors carry curl's message, never the password.
@@ -19,6 +22,8 @@ struct smtp_server {
     const char *url;      /* smtp://host:port or smtps://host:port */
     const char *username; /* NULL or "": no AUTH */
     const char *password; /* with username */
+    const char *ca_file;  /* NULL or "": the system's authorities; else
+                             these, and TLS is required */
     long timeout_seconds; /* the whole exchange; 0: 60 */
 };
 

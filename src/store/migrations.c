@@ -503,6 +503,24 @@ const char *const store_migrations[] = {
     "  sent_at TEXT"
     ");"
     "CREATE INDEX outbox_due ON outbox(status, next_attempt_at);",
+    /* 12: the certificate authority a clinic's mail server is checked
+     * against; answers given before a session (timepoint pre), held with
+     * their invitation until the session of the visit day is recorded
+     * (docs/patient-reported.md). */
+    "ALTER TABLE mail_config ADD COLUMN ca_file TEXT;"
+    "ALTER TABLE invitation ADD COLUMN visit_on TEXT;"
+    "CREATE TABLE held_answer ("
+    "  id INTEGER PRIMARY KEY,"
+    "  invitation_id INTEGER NOT NULL REFERENCES invitation(id),"
+    "  instrument TEXT NOT NULL,"
+    "  items TEXT," /* JSON array, null for a missing answer; or NULL */
+    "  value REAL," /* a single score, when items is NULL */
+    "  answered_at TEXT NOT NULL,"
+    "  observation_id INTEGER REFERENCES observation(id)," /* once bound */
+    "  UNIQUE (invitation_id, instrument)"
+    ");"
+    "CREATE INDEX held_answer_waiting ON held_answer(invitation_id)"
+    "  WHERE observation_id IS NULL;",
 };
 
 const int store_migration_count =

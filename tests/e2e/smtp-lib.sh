@@ -7,6 +7,11 @@
 # smtp_stop: stops it (the port is then closed: a sender gets "connection
 #   refused").
 # mail_count: the number of messages received.
+# make_cert NAME: a self-signed certificate for 127.0.0.1 (CN and SAN, and
+#   DNS localhost) made by openssl: $TMP/NAME.crt and $TMP/NAME.key, to
+#   give smtp_start --tls $TMP/NAME.crt:$TMP/NAME.key and, as the private
+#   authority, mail configure --ca-file $TMP/NAME.crt. With --tls the
+#   server requires STARTTLS and logs each AUTH to $TMP/auth.log.
 
 SMTP_PYTHON=${SMTP_PYTHON:-}
 if [ -z "$SMTP_PYTHON" ]; then
@@ -49,6 +54,14 @@ smtp_stop_quiet() {
 smtp_stop() { smtp_stop_quiet; }
 
 mail_count() { find "$MAILDIR" -name '*.eml' | wc -l; }
+
+make_cert() {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -addext "basicConstraints=critical,CA:TRUE" \
+    -keyout "$TMP/$1.key" -out "$TMP/$1.crt" 2> "$TMP/openssl.log" ||
+    fail "openssl req: $(cat "$TMP/openssl.log")"
+}
 
 # mail_clinic: the clinic of the mail tests: one trained therapist (id 1).
 mail_clinic() {
