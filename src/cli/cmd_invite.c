@@ -16,7 +16,11 @@ static int invite_create_cmd(struct cli *c, int argc, const char **argv)
     struct opt opts[] = {
         {"episode", OPT_ID, &in.episode_id, "ID", "the episode", 1, 0},
         {"timepoint", OPT_STRING, &in.timepoint, "TIMEPOINT",
-         "baseline or followup", 1, 0},
+         "baseline, followup or pre (before a visit)", 1, 0},
+        {"on", OPT_STRING, &in.visit_on, "DATE",
+         "pre: the visit's day, YYYY-MM-DD (default today); the link is "
+         "open that day",
+         0, 0},
         {"instrument", OPT_STRING, &in.instrument, "CODE",
          "one instrument (default: the protocol's, those with wording)", 0,
          0},
@@ -61,6 +65,9 @@ static int invite_create_cmd(struct cli *c, int argc, const char **argv)
         if (out.skipped[0])
             json_object_set_new(o, "without_wording",
                                 json_string(out.skipped));
+        if (!strcmp(in.timepoint, "pre"))
+            json_object_set_new(o, "visit_on",
+                                json_stringn(out.opens_at, 10));
         if (print)
             json_object_set_new(o, "link", json_string(link));
         rc = cli_print_json(c, o);
@@ -94,9 +101,15 @@ static void invitation_header(void)
 static void invitation_row(const void *item)
 {
     const struct invitation *i = item;
-    printf("%-6lld %-7lld %-9s %-7s %-8s %-20s %s\n", (long long)i->id,
+    printf("%-6lld %-7lld %-9s %-7s %-8s %-20s %s", (long long)i->id,
            (long long)i->episode_id, i->timepoint, i->channel, i->state,
            i->expires_at, i->instruments);
+    if (i->held)
+        printf("  %d answer%s held for the session of %s", i->held,
+               i->held == 1 ? "" : "s", i->visit_on);
+    else if (i->visit_on[0])
+        printf("  visit %s", i->visit_on);
+    printf("\n");
 }
 
 static int invite_list_cmd(struct cli *c, int argc, const char **argv)
@@ -170,6 +183,7 @@ int cmd_invite(struct cli *c, int argc, const char **argv)
     return cli_dispatch_forms(
         c, argc, argv, verbs,
         "Invites a patient to answer (touchstone invite --episode ID "
-        "--timepoint baseline|followup), or manages invitations.",
+        "--timepoint baseline|followup|pre [--on DATE]), or manages "
+        "invitations.",
         invite_create_cmd);
 }

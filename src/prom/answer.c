@@ -5,6 +5,7 @@
 #include "prom/invitation.h"
 #include "prom/token.h"
 #include "record/actor.h"
+#include "record/audit.h"
 #include "record/clinic_key.h"
 #include "record/observation.h"
 
@@ -148,6 +149,61 @@ static int answer_refuse(const struct instrument *in,
     return -1;
 }
 
+/* The session a pre invitation's answers belong to: the episode's first
+ * session on the invitation's visit day, or *session_id 0 when none is
+ * recorded yet. */
+static int pre_session(struct store *s, int64_t invitation_id,
+                       int64_t *session_id, struct err *e)
+{
+    *session_id = 0;
+    struct stmt *st = store_prepare(
+        s, "SELECT x.id FROM invitation i JOIN session x"
+           " ON x.episode_id = i.episode_id"
+           " AND substr(x.started_at, 1, 10) = i.visit_on"
+           " WHERE i.id = :id ORDER BY x.started_at, x.id LIMIT 1");
+    stmt_bind_int(st, ":id", invitation_id);
+    int rc = stmt_step(st, e);
+    if (rc > 0)
+        *session_id = stmt_int(st, 0);
+    stmt_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Holds one instrument's answers of a pre invitation until the session of
+ * its visit day is recorded (table held_answer), audited by the link. */
+static int hold_answer(struct store *s, const struct actor *link,
+                       const struct answer_form *form,
+                       const struct observation_new *o, struct err *e)
+{
+    char *items = NULL;
+    if (o->item_count) {
+        json_t *a = json_array();
+        for (size_t k = 0; k < o->item_count; k++)
+            json_array_append_new(a, isnan(o->items[k])
+                                         ? json_null()
+                                         : json_real(o->items[k]));
+        items = json_dumps(a, JSON_COMPACT);
+        json_decref(a);
+    }
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO held_answer (invitation_id, instrument, items,"
+           " value, answered_at) VALUES (:invitation, :instrument, :items,"
+           " :value, :at)");
+    stmt_bind_int(st, ":invitation", form->invitation_id);
+    stmt_bind_text(st, ":instrument", o->instrument);
+    stmt_bind_text(st, ":items", items);
+    if (o->has_value)
+        stmt_bind_double(st, ":value", o->value);
+    stmt_bind_text(st, ":at", o->observed_at);
+    int rc = stmt_step(st, e);
+    stmt_finalize(st);
+    free(items);
+    if (rc < 0)
+        return -1;
+    return audit_append(s, link, "create", "held_answer", store_last_id(s),
+                        form->patient_id, "ok", e);
+}
+
 int answer_submit(struct store *s, const struct catalog *c, const char *token,
                   const struct answer_items *items, int count,
                   const char *client, struct answer_form *form,
@@ -179,6 +235,13 @@ int answer_submit(struct store *s, const struct catalog *c, const char *token,
     actor_link(&link, form->invitation_id, client, name);
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
+    /* Before a visit: the answers name the session of the visit's day, or
+     * wait for it (held) when it has not been recorded yet. */
+    int64_t session_id = 0;
+    int pre = !strcmp(form->timepoint, "pre");
+    if (rc == 0 && pre)
+        rc = pre_session(s, form->invitation_id, &session_id, e);
+    form->held = pre && session_id == 0;
     for (int i = 0; rc == 0 && i < count; i++) {
         const struct instrument *in = form->instruments[i].instrument;
         double values[INSTRUMENT_MAX_ITEMS];
@@ -191,6 +254,7 @@ int answer_submit(struct store *s, const struct catalog *c, const char *token,
         o.observed_at = now;
         o.source = "patient";
         o.invitation_id = form->invitation_id;
+        o.session_id = session_id;
         if (instrument_accepts_value(in) && items[i].n == 1) {
             o.has_value = 1;
             o.value = values[0];
@@ -199,7 +263,11 @@ int answer_submit(struct store *s, const struct catalog *c, const char *token,
             o.item_count = (size_t)items[i].n;
         }
         int64_t id;
-        rc = observation_add_within(s, &link, &o, form->patient_id, &id, e);
+        if (form->held)
+            rc = hold_answer(s, &link, form, &o, e);
+        else
+            rc = observation_add_within(s, &link, &o, form->patient_id, &id,
+                                        e);
     }
     if (rc == 0) {
         struct stmt *st = store_prepare(

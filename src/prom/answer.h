@@ -53,6 +53,8 @@ struct answer_form {
     char expires_at[CLOCK_INSTANT_LEN];
     int instrument_count;
     struct answer_instrument instruments[ANSWER_MAX_INSTRUMENTS];
+    int held; /* after answer_submit of a pre invitation: 1 when the
+                 answers are held for a session not recorded yet */
 };
 
 /* The answers to one instrument, in the form's order: values[i] answers
@@ -85,8 +87,12 @@ int answer_open(struct store *s, const struct catalog *c, const char *token,
  * and records nothing. Then, in one transaction: the invitation checked
  * again (answer_open's refusals), one observation per instrument
  * (observation_add_within, source "patient", observed now, the link as
- * the actor from client), the invitation marked used. *form is filled as
- * by answer_open (for the thank-you page).
+ * the actor from client), the invitation marked used. A pre invitation's
+ * observations name the episode's first session of the visit's day; when
+ * none is recorded yet, the answers are held instead (one held_answer row
+ * per instrument, audited "create" by the link; form->held set), and the
+ * session's insert makes them observations (record/session.h). *form is
+ * filled as by answer_open (for the thank-you page).
  */
 int answer_submit(struct store *s, const struct catalog *c, const char *token,
                   const struct answer_items *items, int count,

@@ -158,6 +158,29 @@ static int pick_instruments(const struct catalog *cat,
     return 0;
 }
 
+/* The visit's day of a pre invitation (days since the epoch): in's
+ * visit_on, or today. */
+static int invitation_visit_day(const struct invitation_new *in, time_t now,
+                                long *day, struct err *e)
+{
+    long today = (long)(now / 86400);
+    if (!in->visit_on) {
+        *day = today;
+        return 0;
+    }
+    if (clock_parse_date(in->visit_on, day, "on", e) < 0)
+        return -1;
+    if (*day < today)
+        return err_set(e, ERR_INPUT, "on",
+                       "%s is past: a patient answers before a visit to "
+                       "come (today or later)", in->visit_on);
+    if (*day > today + INVITATION_PRE_AHEAD_DAYS)
+        return err_set(e, ERR_INPUT, "on",
+                       "%s is more than %d days ahead", in->visit_on,
+                       INVITATION_PRE_AHEAD_DAYS);
+    return 0;
+}
+
 /* The window [opens, expires) of in's timepoint for the episode. */
 static int timepoint_window(const struct invitation_new *in,
                             const struct protocol *p,
@@ -207,8 +230,11 @@ static int timepoint_window(const struct invitation_new *in,
         return err_set(e, ERR_CONFLICT, "timepoint",
                        "episode %lld has ended: no session is ahead",
                        (long long)in->episode_id);
-    clock_format_instant(now, opens);
-    clock_format_instant(now + 86400, expires);
+    long day;
+    if (invitation_visit_day(in, now, &day, e) < 0)
+        return -1;
+    day_instant(day, opens);
+    day_instant(day + 1, expires);
     return 0;
 }
 
@@ -221,7 +247,9 @@ static int check_not_duplicate(struct store *s,
         s, "SELECT id, used_at IS NOT NULL FROM invitation"
            " WHERE episode_id = :episode AND timepoint = :timepoint"
            " AND revoked_at IS NULL AND (opens_at = :opens OR"
-           " (used_at IS NULL AND expires_at > :now)) LIMIT 1");
+           " (:pre = 0 AND used_at IS NULL AND expires_at > :now)) LIMIT 1");
+    /* Before a visit: one invitation per visit day; the days differ. */
+    stmt_bind_int(st, ":pre", !strcmp(in->timepoint, "pre"));
     stmt_bind_int(st, ":episode", in->episode_id);
     stmt_bind_text(st, ":timepoint", in->timepoint);
     stmt_bind_text(st, ":opens", opens);
@@ -289,9 +317,9 @@ static int create_in_transaction(struct store *s, const struct actor *caller,
     token_hash(out->token, hash);
     struct stmt *st = store_prepare(
         s, "INSERT INTO invitation (episode_id, timepoint, instruments,"
-           " nonce, token_hash, channel, created_at, opens_at, expires_at)"
-           " VALUES (:episode, :timepoint, :instruments, :nonce, :hash,"
-           " :channel, :now, :opens, :expires)");
+           " nonce, token_hash, channel, created_at, opens_at, expires_at,"
+           " visit_on) VALUES (:episode, :timepoint, :instruments, :nonce,"
+           " :hash, :channel, :now, :opens, :expires, :visit)");
     stmt_bind_int(st, ":episode", in->episode_id);
     stmt_bind_text(st, ":timepoint", in->timepoint);
     stmt_bind_text(st, ":instruments", out->instruments);
@@ -301,6 +329,10 @@ static int create_in_transaction(struct store *s, const struct actor *caller,
     stmt_bind_text(st, ":now", now_text);
     stmt_bind_text(st, ":opens", out->opens_at);
     stmt_bind_text(st, ":expires", out->expires_at);
+    char visit[CLOCK_DATE_LEN] = "";
+    if (!strcmp(in->timepoint, "pre"))
+        snprintf(visit, sizeof(visit), "%.10s", out->opens_at);
+    stmt_bind_text(st, ":visit", visit[0] ? visit : NULL);
     rc = stmt_step(st, e);
     stmt_finalize(st);
     if (rc < 0)
@@ -335,14 +367,9 @@ int invitation_create(struct store *s, const struct actor *caller,
     if (strcmp(channel, "email") && strcmp(channel, "print"))
         return err_set(e, ERR_INPUT, "channel",
                        "'%.32s' is not email or print", channel);
-    /* A score before a session names its session, and sessions are
-     * recorded when they happen: a patient could not answer yet. */
-    if (!strcmp(in->timepoint, "pre"))
-        return err_set(e, ERR_INPUT, "timepoint",
-                       "a patient cannot answer before a session yet (a "
-                       "score before a session names its session, which is "
-                       "recorded when it happens): invite at baseline or "
-                       "followup");
+    if (in->visit_on && strcmp(in->timepoint, "pre"))
+        return err_set(e, ERR_INPUT, "on",
+                       "a visit's day is given only with timepoint pre");
     if (store_begin(s, e) < 0)
         return -1;
     int64_t patient_id = 0;
@@ -369,7 +396,7 @@ static const char *state_of(const struct invitation *inv, const char *now)
     if (inv->revoked_at[0])
         return "revoked";
     if (inv->used_at[0])
-        return "used";
+        return inv->held ? "held" : "used";
     if (strcmp(now, inv->expires_at) >= 0)
         return "expired";
     if (strcmp(now, inv->opens_at) < 0)
@@ -380,7 +407,9 @@ static const char *state_of(const struct invitation *inv, const char *now)
 #define INVITATION_COLUMNS                                                   \
     "i.id, i.episode_id, e.patient_id, i.timepoint, i.instruments,"          \
     " i.channel, i.created_at, i.opens_at, i.expires_at, i.used_at,"         \
-    " i.revoked_at, i.revoked_reason, i.reminders, i.last_sent_at"
+    " i.revoked_at, i.revoked_reason, i.reminders, i.last_sent_at,"        \
+    " i.visit_on, (SELECT count(*) FROM held_answer h"                       \
+    " WHERE h.invitation_id = i.id AND h.observation_id IS NULL)"
 
 static void invitation_row(struct stmt *st, void *item, const char *now)
 {
@@ -402,6 +431,8 @@ static void invitation_row(struct stmt *st, void *item, const char *now)
     inv->reminders = (int)stmt_int(st, 12);
     copy_text(inv->last_sent_at, sizeof(inv->last_sent_at),
               stmt_text(st, 13));
+    copy_text(inv->visit_on, sizeof(inv->visit_on), stmt_text(st, 14));
+    inv->held = (int)stmt_int(st, 15);
     inv->state = state_of(inv, now);
 }
 
@@ -630,6 +661,10 @@ json_t *invitation_to_json(const struct invitation *inv)
     json_object_set_new(o, "last_sent_at",
                         inv->last_sent_at[0] ? json_string(inv->last_sent_at)
                                              : json_null());
+    json_object_set_new(o, "visit_on", inv->visit_on[0]
+                                           ? json_string(inv->visit_on)
+                                           : json_null());
+    json_object_set_new(o, "held_answers", json_integer(inv->held));
     return o;
 }
 

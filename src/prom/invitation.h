@@ -17,7 +17,15 @@
  *             discharge, a late one open INVITATION_LATE_DAYS from now.
  *   baseline  before the first visit: from now, INVITATION_BASELINE_DAYS;
  *             refused once the episode has a session.
- *   pre       before a session of an open episode: from now, one day.
+ *   pre       before a session of an open episode: the visit's day
+ *             (visit_on, today or up to INVITATION_PRE_AHEAD_DAYS ahead),
+ *             from its midnight to the next (UTC, as every window). The
+ *             answers are held with the invitation (table held_answer)
+ *             until the episode's session of that day is recorded, which
+ *             makes them observations of that session (record/session.c,
+ *             in the session's transaction); when a session of that day
+ *             exists already they become its observations at once
+ *             (prom/answer.h). A held answer stays listed until then.
  *
  * Instruments: one named instrument, or the protocol's primary and
  * secondary instruments that have wording (catalog_wording()). An
@@ -48,6 +56,7 @@ struct protocol;
 #define INVITATION_OVERDUE_DAYS 365
 #define INVITATION_REASON_MAX 200
 #define INVITATION_INSTRUMENTS_MAX 8
+#define INVITATION_PRE_AHEAD_DAYS 90
 
 struct invitation_new {
     const struct catalog *catalog; /* protocols and wording; NULL: shipped */
@@ -55,6 +64,8 @@ struct invitation_new {
     const char *timepoint;  /* "baseline", "followup" or "pre" */
     const char *instrument; /* NULL: the protocol's instruments */
     const char *channel;    /* "email" (NULL) or "print" */
+    const char *visit_on;   /* pre: the visit's day, YYYY-MM-DD (NULL:
+                               today); refused for other timepoints */
 };
 
 struct invitation_created {
@@ -83,7 +94,10 @@ struct invitation {
     char revoked_reason[INVITATION_REASON_MAX + 1];
     int reminders;
     char last_sent_at[CLOCK_INSTANT_LEN]; /* "" : never sent */
-    const char *state; /* "waiting", "open", "used", "revoked", "expired" */
+    char visit_on[CLOCK_DATE_LEN];        /* pre: the visit's day; else "" */
+    int held; /* answers held for the session of visit_on, not yet bound */
+    const char *state; /* "waiting", "open", "used", "revoked", "expired",
+                          or "held" (used, its answers held) */
 };
 
 struct invitation_list {
@@ -110,6 +124,8 @@ int invitation_followup_window(const struct protocol *p, long ended,
  * Refusals (nothing changes): ERR_NOT_FOUND for an episode the caller may
  * not change; ERR_INPUT for a bad timepoint, channel or instrument, or an
  * instrument without wording (field "instrument", saying why);
+ * ERR_INPUT (field "on") for a visit day that is not a date, is past, is
+ * too far ahead, or is given for another timepoint than pre;
  * ERR_CONFLICT when the timepoint does not fit the episode (no discharge
  * for a follow-up, ...), the patient has no email (email channel) or
  * opted out, or an invitation for the same window is still open;

@@ -100,8 +100,10 @@ static int invite_due(struct store *s, const struct catalog *cat,
         }
         if (taken)
             continue;
-        struct invitation_new in = {cat, c[i].episode_id, "followup", NULL,
-                                    "email"};
+        struct invitation_new in = {.catalog = cat,
+                                    .episode_id = c[i].episode_id,
+                                    .timepoint = "followup",
+                                    .channel = "email"};
         struct invitation_created out;
         struct err refused = ERR_INIT;
         if (invitation_create(s, &schedule_actor, &in, &out, &refused) == 0)

@@ -1,14 +1,18 @@
 #include "record/session.h"
 #include "catalog/catalog.h"
+#include "catalog/instrument.h"
 #include "record/access.h"
 #include "record/audit.h"
 #include "record/episode.h"
 #include "record/internal.h"
+#include "record/observation.h"
 #include "record/scope.h"
 #include "record/validate.h"
 #include "core/number.h"
 #include "core/util.h"
 
+#include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,6 +208,110 @@ int session_insert(struct store *s, const struct session_new *in,
     return session_write(s, in, started_at, p, id, e);
 }
 
+/* One answer a patient gave before a visit, held with its invitation
+ * (table held_answer, docs/patient-reported.md). */
+struct held {
+    int64_t id, invitation_id;
+    char instrument[RECORD_CODE_MAX + 1];
+    char answered_at[CLOCK_INSTANT_LEN];
+    double items[INSTRUMENT_MAX_ITEMS];
+    size_t item_count;
+    int has_value;
+    double value;
+};
+
+static void held_row(struct stmt *st, struct held *h)
+{
+    memset(h, 0, sizeof(*h));
+    h->id = stmt_int(st, 0);
+    h->invitation_id = stmt_int(st, 1);
+    record_copy(h->instrument, sizeof(h->instrument), stmt_text(st, 2));
+    record_copy(h->answered_at, sizeof(h->answered_at), stmt_text(st, 5));
+    if (stmt_is_null(st, 3)) {
+        h->has_value = 1;
+        h->value = stmt_double(st, 4);
+        return;
+    }
+    json_t *a = json_loads(stmt_text(st, 3), 0, NULL);
+    for (size_t k = 0; json_is_array(a) && k < json_array_size(a) &&
+                       k < INSTRUMENT_MAX_ITEMS;
+         k++) {
+        json_t *v = json_array_get(a, k);
+        h->items[k] = json_is_number(v) ? json_number_value(v) : NAN;
+        h->item_count = k + 1;
+    }
+    json_decref(a);
+}
+
+/*
+ * The answers a patient gave through a pre invitation for this episode's
+ * visit on the session's day, held until now, become observations of the
+ * session (timepoint pre, source patient, observed when answered, audited
+ * "create" by the link), and each held answer names its observation
+ * (audited "update" by caller): inside the session's transaction.
+ */
+static int session_bind_held(struct store *s, const struct actor *caller,
+                             int64_t episode_id, int64_t session_id,
+                             const char *started_at, int64_t patient_id,
+                             struct err *e)
+{
+    struct held *list = NULL;
+    size_t count = 0, alloc = 0;
+    struct stmt *st = store_prepare(
+        s, "SELECT h.id, h.invitation_id, h.instrument, h.items, h.value,"
+           " h.answered_at FROM held_answer h"
+           " JOIN invitation i ON i.id = h.invitation_id"
+           " WHERE i.episode_id = :episode AND i.visit_on = :day"
+           " AND h.observation_id IS NULL ORDER BY h.id");
+    char day[CLOCK_DATE_LEN];
+    record_copy(day, sizeof(day), started_at);
+    stmt_bind_int(st, ":episode", episode_id);
+    stmt_bind_text(st, ":day", day);
+    int rc;
+    while ((rc = stmt_step(st, e)) > 0) {
+        ALLOC_GROW(list, count + 1, alloc);
+        held_row(st, &list[count++]);
+    }
+    stmt_finalize(st);
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        struct held *h = &list[i];
+        struct observation_new o = {0};
+        o.episode_id = episode_id;
+        o.session_id = session_id;
+        o.instrument = h->instrument;
+        o.timepoint = "pre";
+        o.observed_at = h->answered_at;
+        o.source = "patient";
+        o.invitation_id = h->invitation_id;
+        if (h->has_value) {
+            o.has_value = 1;
+            o.value = h->value;
+        } else {
+            o.items = h->items;
+            o.item_count = h->item_count;
+        }
+        char name[ACTOR_LINK_NAME_LEN];
+        struct actor link;
+        actor_link(&link, h->invitation_id, caller->client, name);
+        int64_t observation_id;
+        rc = observation_add_within(s, &link, &o, patient_id,
+                                    &observation_id, e);
+        if (rc < 0)
+            break;
+        st = store_prepare(s, "UPDATE held_answer SET observation_id = :o"
+                              " WHERE id = :id");
+        stmt_bind_int(st, ":o", observation_id);
+        stmt_bind_int(st, ":id", h->id);
+        rc = stmt_step(st, e) < 0 ? -1 : 0;
+        stmt_finalize(st);
+        if (rc == 0)
+            rc = audit_append(s, caller, "update", "held_answer", h->id,
+                              patient_id, "ok", e);
+    }
+    free(list);
+    return rc < 0 ? -1 : 0;
+}
+
 int session_add(struct store *s, const struct actor *caller,
                 const struct session_new *in, int64_t *id, struct err *e)
 {
@@ -219,6 +327,9 @@ int session_add(struct store *s, const struct actor *caller,
     int rc = session_check(s, in, started_at, 1, &ep, &p, e);
     if (rc == 0)
         rc = session_write(s, in, started_at, p, id, e);
+    if (rc == 0)
+        rc = session_bind_held(s, caller, in->episode_id, *id, started_at,
+                               patient, e);
     return record_finish_audited(s, caller, "create", "session", *id,
                                  patient, rc, e);
 }

@@ -360,7 +360,8 @@ int page_invitation_create(struct web_ctx *w)
     struct invitation_new in = {.catalog = w->config->catalog,
                                 .episode_id = page_id(w),
                                 .timepoint = timepoint,
-                                .channel = channel};
+                                .channel = channel,
+                                .visit_on = page_form_given(w, "on")};
     struct invitation_created out;
     if (invitation_create(w->store, &w->actor, &in, &out, &w->err) < 0)
         return web_fail(w);

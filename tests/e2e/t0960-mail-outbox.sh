@@ -42,7 +42,7 @@ expect_refused 2 "instrument: 'odi' has no wording" ts invite --episode "$e1" --
 # A second open invitation for the same window: refused.
 expect_refused 2 'still open' ts invite --episode "$e1" --timepoint followup
 expect_refused 2 'not baseline, followup or pre' ts invite --episode "$e1" --timepoint later
-expect_refused 2 'cannot answer before a session yet' ts invite --episode "$e1" --timepoint pre
+expect_refused 2 'has ended: no session is ahead' ts invite --episode "$e1" --timepoint pre
 expect_refused 2 'no episode 99' ts invite --episode 99 --timepoint followup
 expect_refused 2 'has had its first visit|baseline' ts invite --episode "$e1" --timepoint baseline
 
