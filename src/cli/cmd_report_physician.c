@@ -2,6 +2,7 @@
 #include "cli/report_physician.h"
 #include "core/util.h"
 #include "documents/physician_report.h"
+#include "outcomes/report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -138,8 +139,31 @@ int cli_report_physician(struct cli *c, int argc, const char **argv)
         return cli_fail(c, &e);
     }
     int rc = EXIT_OK;
-    if (out || !pdf) /* stdout unless --pdf alone */
+    if (c->json) {
+        /* The report's comparison with peers, and its outcomes, as JSON on
+         * stdout (the HTML only into --out). */
+        json_t *doc = physician_report_peers_json(c->store, &actor_cli, id,
+                                                  &e);
+        json_t *detail = doc ? report_episode_json(c->store, &actor_cli, id,
+                                                    &e)
+                              : NULL;
+        if (!detail) {
+            json_decref(doc);
+            buf_release(&html);
+            return cli_fail(c, &e);
+        }
+        json_object_set(doc, "outcomes",
+                        json_object_get(detail, "outcomes"));
+        json_decref(detail);
+        if (out)
+            rc = cli_write_output(c, out, html.data, html.len);
+        if (rc == EXIT_OK)
+            rc = cli_print_json(c, doc);
+        else
+            json_decref(doc);
+    } else if (out || !pdf) { /* stdout unless --pdf alone */
         rc = cli_write_output(c, out, html.data, html.len);
+    }
     if (rc == EXIT_OK && pdf) {
         char tmpl[] = "/tmp/touchstone-report-XXXXXX";
         char *tmp = mkdtemp(tmpl);

@@ -380,6 +380,240 @@ static void session_score(struct buf *out, const struct episode_detail *d,
     buf_puts(out, "</td>");
 }
 
+/* The member of array whose protocol and instrument are those given. */
+static const json_t *group_of(const json_t *array, const char *protocol,
+                              const char *instrument)
+{
+    size_t i;
+    const json_t *o;
+    json_array_foreach(array, i, o)
+    {
+        const char *p = json_string_value(json_object_get(o, "protocol"));
+        const char *in = json_string_value(json_object_get(o, "instrument"));
+        if (p && in && !strcmp(p, protocol) && !strcmp(in, instrument))
+            return o;
+    }
+    return NULL;
+}
+
+/* A copy of o's member key, or null. */
+static json_t *member(const json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return v ? json_incref(v) : json_null();
+}
+
+/* The clinic-alone comparison of cell c (the therapist's): the clinic's
+ * model of the group and the therapist's percentile among the clinic's
+ * published cells, into g. */
+static int clinic_peers(struct store *s, const struct actor *caller,
+                        const char *protocol, const char *instrument,
+                        const json_t *c, json_t *g, struct err *e)
+{
+    json_t *reg = report_registry_json(s, caller, protocol, instrument, e);
+    if (!reg)
+        return -1;
+    const json_t *model = json_array_get(json_object_get(reg, "models"), 0);
+    json_object_set_new(g, "clinic_n_complete", member(model, "n_complete"));
+    json_object_set_new(g, "clinic_mean_improvement",
+                        member(model, "mean_improvement"));
+    const json_t *mine = json_object_get(c, "observed_minus_expected");
+    double below = 0, equal = 0;
+    long ranked = 0;
+    size_t i;
+    const json_t *o;
+    json_array_foreach(json_object_get(reg, "cells"), i, o)
+    {
+        const json_t *oe = json_object_get(o, "observed_minus_expected");
+        if (json_is_true(json_object_get(o, "suppressed")) ||
+            !json_is_number(oe))
+            continue;
+        ranked++;
+        if (!json_is_number(mine))
+            continue;
+        double x = json_number_value(oe), v = json_number_value(mine);
+        if (x < v)
+            below += 1;
+        else if (x == v)
+            equal += 1;
+    }
+    json_object_set_new(g, "clinic_cells", json_integer(ranked));
+    json_object_set_new(g, "percentile",
+                        ranked && json_is_number(mine)
+                            ? json_real(100.0 * (below + equal / 2) /
+                                        (double)ranked)
+                            : json_null());
+    json_decref(reg);
+    return 0;
+}
+
+/* The comparison of practitioner_id's cells of protocol with peers
+ * (physician_report_peers_json's shape without the episode). */
+static json_t *peers_json(struct store *s, const struct actor *caller,
+                          int64_t practitioner_id, const char *protocol,
+                          struct err *e)
+{
+    json_t *rep =
+        report_practitioner_json(s, caller, practitioner_id, protocol, e);
+    if (!rep)
+        return NULL;
+    const json_t *national = json_object_get(rep, "national");
+    const char *source = json_string_value(json_object_get(national,
+                                                           "source"));
+    int pulled = source && !strcmp(source, "registry");
+    json_t *out = json_pack("{sssO}", "source", pulled ? "registry" : "clinic",
+                            "sentence", json_object_get(national, "sentence"));
+    if (pulled) {
+        json_object_set_new(out, "clinics", member(national, "clinics"));
+        json_object_set_new(out, "practitioners",
+                            member(national, "practitioners"));
+        json_object_set_new(out, "pulled_at", member(national, "pulled_at"));
+    }
+    json_t *groups = json_array();
+    json_object_set_new(out, "groups", groups);
+    size_t i;
+    const json_t *c;
+    json_array_foreach(json_object_get(rep, "cells"), i, c)
+    {
+        const char *p = json_string_value(json_object_get(c, "protocol"));
+        const char *in = json_string_value(json_object_get(c, "instrument"));
+        if (!p || !in || strcmp(p, protocol))
+            continue;
+        json_t *g = json_pack("{sssssOsOsO}", "protocol", p, "instrument", in,
+                              "n", json_object_get(c, "n"),
+                              "mean_improvement",
+                              json_object_get(c, "mean_improvement"),
+                              "observed_minus_expected",
+                              json_object_get(c, "observed_minus_expected"));
+        json_array_append_new(groups, g);
+        if (pulled) {
+            const json_t *ng =
+                group_of(json_object_get(national, "groups"), p, in);
+            static const char *const keys[] = {
+                "national_n_complete", "national_mean_improvement",
+                "national_withheld", "national_cells", "percentile"};
+            for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+                json_object_set_new(g, keys[k], member(ng, keys[k]));
+        } else if (clinic_peers(s, caller, p, in, c, g, e) < 0) {
+            json_decref(out);
+            json_decref(rep);
+            return NULL;
+        }
+    }
+    json_decref(rep);
+    return out;
+}
+
+json_t *physician_report_peers_json(struct store *s,
+                                    const struct actor *caller,
+                                    int64_t episode_id, struct err *e)
+{
+    struct episode ep;
+    if (episode_get(s, caller, episode_id, "episode", &ep, e) < 0)
+        return NULL;
+    json_t *peers =
+        peers_json(s, caller, ep.practitioner_id, ep.protocol_id, e);
+    if (!peers)
+        return NULL;
+    json_t *out = json_pack("{sIsIss}", "episode", (json_int_t)episode_id,
+                            "practitioner", (json_int_t)ep.practitioner_id,
+                            "protocol", ep.protocol_id);
+    json_object_update(out, peers);
+    json_decref(peers);
+    return out;
+}
+
+/* A number of the comparison: its exact value in data-value, shown with
+ * decimals; a dash when null. */
+static void peer_cell(struct buf *out, const char *name, const json_t *v,
+                      int decimals)
+{
+    buf_puts(out, "<td class=\"n\" data-name=\"");
+    buf_puts(out, name);
+    buf_puts(out, "\"");
+    if (json_is_number(v))
+        buf_printf(out, " data-value=\"%.17g\">%.*f", json_number_value(v),
+                   decimals, json_number_value(v)); /* numbers: no markup */
+    else
+        buf_puts(out, ">-");
+    buf_puts(out, "</td>");
+}
+
+/* The "Compared with peers" section: the sentence saying against whom,
+ * then per instrument the therapist's complete episodes and mean
+ * improvement beside the nation's (or the clinic's) and the therapist's
+ * percentile. */
+static void peers_section(struct buf *out, const json_t *peers)
+{
+    int pulled = !strcmp(json_string_value(json_object_get(peers, "source")),
+                         "registry");
+    buf_puts(out, "<h2>Compared with peers</h2>\n<p class=\"peers\" "
+                  "data-source=\"");
+    buf_puts(out, pulled ? "registry" : "clinic");
+    buf_puts(out, "\">");
+    if (pulled) {
+        html_escape_text(out, "The therapist's results compared with the "
+                              "national registry, ");
+        html_escape_text(out, json_string_value(json_object_get(peers,
+                                                                "sentence")));
+        html_escape_printf(out, " (pulled %.10s).",
+                           json_string_value(json_object_get(peers,
+                                                             "pulled_at")));
+    } else {
+        html_escape_text(out, json_string_value(json_object_get(peers,
+                                                                "sentence")));
+    }
+    buf_puts(out, "</p>\n");
+    const json_t *groups = json_object_get(peers, "groups");
+    if (!json_array_size(groups)) {
+        buf_puts(out, "<p class=\"muted\">");
+        html_escape_text(out, "The therapist has no complete episode of "
+                              "this protocol yet to compare.");
+        buf_puts(out, "</p>\n");
+        return;
+    }
+    buf_puts(out, "<table class=\"peers\"><tr><th>Instrument</th>"
+                  "<th>Therapist's complete episodes</th>"
+                  "<th>Therapist's mean improvement</th><th>");
+    buf_puts(out, pulled ? "National mean improvement</th><th>National "
+                           "percentile (risk-adjusted)"
+                         : "Clinic mean improvement</th><th>Percentile "
+                           "in this clinic (risk-adjusted)");
+    buf_puts(out, "</th></tr>\n");
+    size_t i;
+    const json_t *g;
+    json_array_foreach(groups, i, g)
+    {
+        buf_puts(out, "<tr data-instrument=\"");
+        html_escape_text(out, json_string_value(json_object_get(g,
+                                                                "instrument")));
+        buf_puts(out, "\"><td>");
+        html_escape_text(out, json_string_value(json_object_get(g,
+                                                                "instrument")));
+        buf_puts(out, "</td>");
+        peer_cell(out, "n", json_object_get(g, "n"), 0);
+        peer_cell(out, "mean_improvement",
+                  json_object_get(g, "mean_improvement"), 2);
+        const char *theirs = pulled ? "national_mean_improvement"
+                                    : "clinic_mean_improvement";
+        if (pulled &&
+            json_is_true(json_object_get(g, "national_withheld")))
+            buf_puts(out, "<td data-name=\"national_mean_improvement\">"
+                          "withheld</td>");
+        else
+            peer_cell(out, theirs, json_object_get(g, theirs), 2);
+        peer_cell(out, "percentile", json_object_get(g, "percentile"), 0);
+        buf_puts(out, "</tr>\n");
+    }
+    buf_puts(out, "</table>\n<p class=\"muted\">");
+    html_escape_printf(out, "The percentile places the therapist's "
+                       "risk-adjusted improvement (observed minus expected) "
+                       "among the %s therapists' cells of the same protocol "
+                       "and instrument: 50 is the median.",
+                       pulled ? "national registry's" : "clinic's");
+    buf_puts(out, "</p>\n");
+}
+
 int physician_report_html(struct store *s, const struct actor *caller,
                           int64_t episode_id, struct buf *out,
                           struct err *e)
@@ -405,7 +639,11 @@ int physician_report_html(struct store *s, const struct actor *caller,
     }
     json_t *report = rc == 0 ? report_episode_json(s, caller, episode_id, e)
                              : NULL;
-    if (rc < 0 || !report) {
+    json_t *peers = report ? peers_json(s, caller, d.episode.practitioner_id,
+                                        d.episode.protocol_id, e)
+                           : NULL;
+    if (rc < 0 || !report || !peers) {
+        json_decref(report);
         episode_detail_release(&d);
         return -1;
     }
@@ -489,6 +727,7 @@ int physician_report_html(struct store *s, const struct actor *caller,
                   "instrument's direction. A responder improved by at "
                   "least the instrument's minimal clinically important "
                   "difference (MCID).</p>\n");
+    peers_section(out, peers);
 
     buf_puts(out, "<h2>Sessions</h2><table><tr><th>#</th><th>Date</th>"
                   "<th>Minutes</th><th>Phases (minutes)</th><th>");
@@ -552,6 +791,7 @@ int physician_report_html(struct store *s, const struct actor *caller,
                        "instrument's published scoring rule; instrument "
                        "wording is not reproduced.", (long long)episode_id);
     buf_puts(out, "</p>\n</body></html>\n");
+    json_decref(peers);
     json_decref(report);
     episode_detail_release(&d);
     return 0;

@@ -10,7 +10,9 @@
  * before and after), an SVG chart of the primary instrument (baseline,
  * per-session scores before and after, follow-ups, the MCID band and the
  * responder line: svg_chart.h), the change of every instrument against its
- * MCID (from the outcome report, outcomes/report.h: baseline, discharge or
+ * MCID, the therapist compared with peers (the national registry when a
+ * document was pulled, else this clinic alone, saying so:
+ * physician_report_peers_json) (from the outcome report, outcomes/report.h: baseline, discharge or
  * latest, improvement, responder, follow-up, sustained), and the plan (the
  * last session's plan, the course and follow-ups the protocol foresees).
  *
@@ -24,6 +26,7 @@
 #ifndef TS_DOCUMENTS_PHYSICIAN_REPORT_H
 #define TS_DOCUMENTS_PHYSICIAN_REPORT_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "core/buf.h"
@@ -37,6 +40,33 @@
 int physician_report_html(struct store *s, const struct actor *caller,
                           int64_t episode_id, struct buf *out,
                           struct err *e);
+
+/*
+ * The therapist of the episode compared with peers, for the episode's
+ * protocol (docs/outcomes.md, "The physician's report"): a new reference
+ * (the caller json_decref()s it), or NULL with e filled.
+ *   {"episode", "practitioner", "protocol",
+ *    "source": "registry" | "clinic",
+ *    "sentence": "against N therapists in M clinics" (registry) or
+ *                "Compared against this clinic alone: <why>." (clinic),
+ *    registry only: "clinics", "practitioners", "pulled_at",
+ *    "groups": [{"protocol", "instrument", "n", "mean_improvement",
+ *                "observed_minus_expected" (the therapist's cell),
+ *                registry: "national_n_complete",
+ *                  "national_mean_improvement", "national_withheld",
+ *                  "national_cells", "percentile" (among the nation's
+ *                  published cells, outcomes/national.h);
+ *                clinic: "clinic_n_complete", "clinic_mean_improvement",
+ *                  "clinic_cells", "percentile" (among this clinic's
+ *                  published cells of the group: 100 x (cells below +
+ *                  half the cells equal) / cells, null when none)}]}
+ * The groups are the therapist's cells (complete episodes) of the
+ * protocol. ERR_NOT_FOUND (field "episode") when the caller may not see
+ * the episode; ERR_AUTH when it may not read the therapist's outcomes.
+ */
+json_t *physician_report_peers_json(struct store *s,
+                                    const struct actor *caller,
+                                    int64_t episode_id, struct err *e);
 
 /*
  * Appends the SVG outcome chart of one instrument (NULL: the primary, as

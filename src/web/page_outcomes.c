@@ -10,7 +10,9 @@
 #include "catalog/catalog.h"
 #include "catalog/instrument.h"
 #include "core/util.h"
+#include "outcomes/national.h"
 #include "outcomes/report.h"
+#include "stats/funnel.h"
 #include "record/practitioner.h"
 #include "web/handlers.h"
 #include "web/pages.h"
@@ -425,6 +427,185 @@ static void national_section(struct web_ctx *w, const json_t *national)
                 "median.</p>\n</section>\n");
 }
 
+/* The member of a document's array whose protocol and instrument are
+ * those given, or NULL. */
+static const json_t *group_of(const json_t *array, const char *protocol,
+                              const char *instrument)
+{
+    size_t i;
+    const json_t *o;
+    json_array_foreach(array, i, o)
+    if (!strcmp(str(o, "protocol"), protocol) &&
+        !strcmp(str(o, "instrument"), instrument))
+        return o;
+    return NULL;
+}
+
+/* The national funnel of one group: the published cells of the pulled
+ * national document (anonymous) and this therapist's cell (its episodes
+ * and observed-minus-expected improvement from the clinic's report)
+ * against the national limits (the document's model: sigma, and the
+ * overdispersion tau2 of its funnel), with the therapist's limits and
+ * position as a table. Without a pulled document, the sentence saying the
+ * clinic stands alone. */
+static void national_funnel_section(struct web_ctx *w, const json_t *rep,
+                                    const char *protocol,
+                                    const char *instrument, int64_t pid)
+{
+    struct buf *b = &w->resp->body;
+    html_raw(b, "<section id=\"national-funnel\"><h2>Against the nation: ");
+    html_text(b, protocol_name(w, protocol));
+    html_raw(b, ", ");
+    html_text(b, instrument_name(instrument));
+    html_raw(b, "</h2>\n");
+    struct err e = ERR_INIT;
+    char pulled_at[CLOCK_INSTANT_LEN] = "";
+    json_t *doc = national_load(w->store, pulled_at, &e);
+    const json_t *model =
+        doc ? group_of(json_object_get(doc, "models"), protocol, instrument)
+            : NULL;
+    /* The therapist's cell as the clinic's funnel has it (its n_adjusted:
+     * the episodes with every risk factor). */
+    struct err re = ERR_INIT;
+    json_t *reg = doc ? report_registry_json(w->store, &w->actor, protocol,
+                                             instrument, &re)
+                      : NULL;
+    const json_t *mine = NULL;
+    size_t k;
+    const json_t *rc_cell;
+    json_array_foreach(json_object_get(reg, "cells"), k, rc_cell)
+    {
+        const json_t *id = json_object_get(rc_cell, "practitioner");
+        if (json_is_integer(id) && json_integer_value(id) == pid)
+            mine = rc_cell;
+    }
+    if (!mine)
+        mine = group_of(json_object_get(rep, "cells"), protocol, instrument);
+    const json_t *sigma = json_object_get(model, "sigma");
+    if (!doc || !model || json_is_true(json_object_get(model, "suppressed")) ||
+        !json_is_number(sigma) || !(json_number_value(sigma) > 0)) {
+        html_raw(b, "<p class=\"national-funnel-none\">");
+        if (!doc)
+            html_text(b, str(json_object_get(rep, "national"), "sentence"));
+        else
+            html_raw(b, "The national registry publishes no funnel for this "
+                        "protocol and instrument (too few episodes, or no "
+                        "model): no national funnel to show.");
+        html_raw(b, "</p>\n</section>\n");
+        json_decref(reg);
+        json_decref(doc);
+        return;
+    }
+    const json_t *tau2 = json_object_get(json_object_get(model, "funnel"),
+                                         "tau2");
+    const json_t *cells = json_object_get(doc, "cells");
+    struct funnel_point *points =
+        xcalloc(json_array_size(cells) + 1, sizeof(*points));
+    size_t count = 0, i;
+    const json_t *c;
+    json_array_foreach(cells, i, c)
+    {
+        const json_t *oe = json_object_get(c, "observed_minus_expected");
+        const json_t *n = json_object_get(c, "n_adjusted");
+        if (strcmp(str(c, "protocol"), protocol) ||
+            strcmp(str(c, "instrument"), instrument) ||
+            json_is_true(json_object_get(c, "suppressed")) ||
+            !json_is_number(oe) || !json_is_number(n))
+            continue;
+        points[count].n = json_number_value(n);
+        points[count].value = json_number_value(oe);
+        points[count].label = "registry therapist";
+        count++;
+    }
+    size_t national_points = count;
+    const json_t *my_oe = json_object_get(mine, "observed_minus_expected");
+    const json_t *my_n = json_object_get(mine, "n_adjusted");
+    if (!json_is_number(my_n))
+        my_n = json_object_get(mine, "n");
+    if (json_is_number(my_oe) && json_is_number(my_n)) {
+        points[count].n = json_number_value(my_n);
+        points[count].value = json_number_value(my_oe);
+        points[count].label = "this therapist";
+        points[count].highlight = 1;
+        count++;
+    }
+    char title[512];
+    snprintf(title, sizeof(title),
+             "National funnel plot: risk-adjusted improvement (observed "
+             "minus expected) of the registry's therapists in %s measured "
+             "by %s, and this therapist's, against the national limits",
+             protocol_name(w, protocol), instrument_name(instrument));
+    struct funnel_plot plot = {
+        .id = "national-funnel-plot",
+        .title = title,
+        .x_label = "complete episodes (n)",
+        .y_label = "observed \xe2\x88\x92 expected improvement",
+        .highlight_label = count > national_points ? "this therapist" : NULL,
+        .sigma = json_number_value(sigma),
+        .tau2 = json_is_number(tau2) ? json_number_value(tau2) : 0,
+        .points = points,
+        .count = count,
+    };
+    html_raw(b, "<p class=\"hint\">Each circle is one therapist's cell in "
+                "the national registry (");
+    html_text(b, str(json_object_get(rep, "national"), "sentence"));
+    html_raw(b, "; pulled ");
+    html_text(b, pulled_at);
+    html_raw(b, "). The lines are the national limits: outside the dashed "
+                "ones is unusual at 95%, outside the dotted ones at 99.8%. "
+                "This therapist's mark is the clinic's risk-adjusted "
+                "improvement placed against them.</p>\n");
+    html_raw(b, "<figure class=\"chart\">\n");
+    page_funnel_svg(b, &plot);
+    html_raw(b, "<figcaption>");
+    html_text(b, title);
+    html_raw(b, ".</figcaption>\n</figure>\n");
+    page_table_open(b, "list national-funnel",
+                    (const char *const[]){"#National cells", "#n",
+                                          "#O&minus;E",
+                                          "#National lower 95%",
+                                          "#National upper 95%",
+                                          "Position", NULL});
+    html_printf(b, "<tr><td class=\"num\" data-name=\"national_points\">"
+                   "<data value=\"%zu\">%zu</data></td>"
+                   "<td class=\"num\" data-name=\"n\">",
+                national_points, national_points);
+    number(b, count > national_points ? my_n : NULL, 0, PLAIN);
+    html_raw(b, "</td><td class=\"num\" data-name=\"observed_minus_"
+                "expected\">");
+    number(b, count > national_points ? my_oe : NULL, 2, SIGNED);
+    struct funnel_limits l;
+    struct err le = ERR_INIT;
+    int have = count > national_points &&
+               funnel_limits_mean(0, plot.sigma / sqrt(points[count - 1].n),
+                                  plot.tau2, &l, &le) == 0;
+    json_t *lo = have ? json_real(l.lower95) : NULL;
+    json_t *hi = have ? json_real(l.upper95) : NULL;
+    html_raw(b, "</td><td class=\"num\" data-name=\"national_lower95\">");
+    number(b, lo, 3, SIGNED);
+    html_raw(b, "</td><td class=\"num\" data-name=\"national_upper95\">");
+    number(b, hi, 3, SIGNED);
+    html_raw(b, "</td><td data-name=\"national_position\">");
+    if (have) {
+        double v = points[count - 1].value;
+        html_raw(b, v > l.upper998   ? "above 99.8%"
+                    : v > l.upper95  ? "above 95%"
+                    : v < l.lower998 ? "below 99.8%"
+                    : v < l.lower95  ? "below 95%"
+                                     : "inside");
+    } else {
+        html_raw(b, "&ndash;");
+    }
+    html_raw(b, "</td></tr>\n");
+    page_table_close(b);
+    html_raw(b, "</section>\n");
+    json_decref(lo);
+    json_decref(hi);
+    free(points);
+    json_decref(reg);
+    json_decref(doc);
+}
+
 /* The admin's choice of practitioner. */
 static int practitioner_chooser(struct web_ctx *w, int64_t current)
 {
@@ -572,6 +753,8 @@ int page_outcomes(struct web_ctx *w)
         criteria_list(w, json_object_get(rep, "designations"), protocol,
                       instrument);
         rc = funnel_section(w, protocol, instrument, pid);
+        if (rc == 0)
+            national_funnel_section(w, rep, protocol, instrument, pid);
     }
     if (rc == 0)
         page_end(w);
