@@ -195,6 +195,7 @@ static const char report_css[] =
     ".grid{display:grid;grid-template-columns:1fr 1fr;gap:0 1.5em}"
     ".chart svg{width:100%;height:auto;max-width:640px}"
     ".muted{color:#444;font-size:9pt}"
+    ".peers{font-size:9pt;margin:.3em 0}ul.peers{padding-left:1.2em}"
     "@media print{body{margin:0;max-width:none}th{background:#fff}"
     "h2,table,.chart{page-break-inside:avoid}}";
 
@@ -525,10 +526,10 @@ json_t *physician_report_peers_json(struct store *s,
 
 /* A number of the comparison: its exact value in data-value, shown with
  * decimals; a dash when null. */
-static void peer_cell(struct buf *out, const char *name, const json_t *v,
-                      int decimals)
+static void peer_number(struct buf *out, const char *name, const json_t *v,
+                        int decimals)
 {
-    buf_puts(out, "<td class=\"n\" data-name=\"");
+    buf_puts(out, "<span data-name=\"");
     buf_puts(out, name);
     buf_puts(out, "\"");
     if (json_is_number(v))
@@ -536,21 +537,21 @@ static void peer_cell(struct buf *out, const char *name, const json_t *v,
                    decimals, json_number_value(v)); /* numbers: no markup */
     else
         buf_puts(out, ">-");
-    buf_puts(out, "</td>");
+    buf_puts(out, "</span>");
 }
 
-/* The "Compared with peers" section: the sentence saying against whom,
- * then per instrument the therapist's complete episodes and mean
- * improvement beside the nation's (or the clinic's) and the therapist's
+/* The "Compared with peers" section, kept short (the report prints on one
+ * or two pages): the sentence saying against whom, then one line per
+ * instrument with the therapist's complete episodes and mean improvement,
+ * the nation's (or the clinic's) mean improvement and the therapist's
  * percentile. */
 static void peers_section(struct buf *out, const json_t *peers)
 {
     int pulled = !strcmp(json_string_value(json_object_get(peers, "source")),
                          "registry");
-    buf_puts(out, "<h2>Compared with peers</h2>\n<p class=\"peers\" "
-                  "data-source=\"");
+    buf_puts(out, "<p class=\"peers\" data-source=\"");
     buf_puts(out, pulled ? "registry" : "clinic");
-    buf_puts(out, "\">");
+    buf_puts(out, "\"><b>Compared with peers.</b> ");
     if (pulled) {
         html_escape_text(out, "The therapist's results compared with the "
                               "national registry, ");
@@ -563,55 +564,47 @@ static void peers_section(struct buf *out, const json_t *peers)
         html_escape_text(out, json_string_value(json_object_get(peers,
                                                                 "sentence")));
     }
-    buf_puts(out, "</p>\n");
     const json_t *groups = json_object_get(peers, "groups");
     if (!json_array_size(groups)) {
-        buf_puts(out, "<p class=\"muted\">");
-        html_escape_text(out, "The therapist has no complete episode of "
+        html_escape_text(out, " The therapist has no complete episode of "
                               "this protocol yet to compare.");
         buf_puts(out, "</p>\n");
         return;
     }
-    buf_puts(out, "<table class=\"peers\"><tr><th>Instrument</th>"
-                  "<th>Therapist's complete episodes</th>"
-                  "<th>Therapist's mean improvement</th><th>");
-    buf_puts(out, pulled ? "National mean improvement</th><th>National "
-                           "percentile (risk-adjusted)"
-                         : "Clinic mean improvement</th><th>Percentile "
-                           "in this clinic (risk-adjusted)");
-    buf_puts(out, "</th></tr>\n");
+    html_escape_printf(out, " The percentile places the therapist's "
+                       "risk-adjusted improvement (observed minus expected) "
+                       "among the %s cells of the same protocol and "
+                       "instrument; 50 is the median.",
+                       pulled ? "national registry's" : "clinic's");
+    buf_puts(out, "</p>\n<ul class=\"peers\">\n");
     size_t i;
     const json_t *g;
     json_array_foreach(groups, i, g)
     {
-        buf_puts(out, "<tr data-instrument=\"");
-        html_escape_text(out, json_string_value(json_object_get(g,
-                                                                "instrument")));
-        buf_puts(out, "\"><td>");
-        html_escape_text(out, json_string_value(json_object_get(g,
-                                                                "instrument")));
-        buf_puts(out, "</td>");
-        peer_cell(out, "n", json_object_get(g, "n"), 0);
-        peer_cell(out, "mean_improvement",
-                  json_object_get(g, "mean_improvement"), 2);
+        const char *instrument =
+            json_string_value(json_object_get(g, "instrument"));
+        buf_puts(out, "<li data-instrument=\"");
+        html_escape_text(out, instrument);
+        buf_puts(out, "\">");
+        html_escape_text(out, instrument);
+        buf_puts(out, ": ");
+        peer_number(out, "n", json_object_get(g, "n"), 0);
+        buf_puts(out, " complete episodes, mean improvement ");
+        peer_number(out, "mean_improvement",
+                    json_object_get(g, "mean_improvement"), 2);
+        buf_puts(out, pulled ? "; national " : "; clinic ");
         const char *theirs = pulled ? "national_mean_improvement"
                                     : "clinic_mean_improvement";
-        if (pulled &&
-            json_is_true(json_object_get(g, "national_withheld")))
-            buf_puts(out, "<td data-name=\"national_mean_improvement\">"
-                          "withheld</td>");
+        if (pulled && json_is_true(json_object_get(g, "national_withheld")))
+            buf_puts(out, "<span data-name=\"national_mean_improvement\">"
+                          "withheld</span>");
         else
-            peer_cell(out, theirs, json_object_get(g, theirs), 2);
-        peer_cell(out, "percentile", json_object_get(g, "percentile"), 0);
-        buf_puts(out, "</tr>\n");
+            peer_number(out, theirs, json_object_get(g, theirs), 2);
+        buf_puts(out, "; percentile ");
+        peer_number(out, "percentile", json_object_get(g, "percentile"), 0);
+        buf_puts(out, "</li>\n");
     }
-    buf_puts(out, "</table>\n<p class=\"muted\">");
-    html_escape_printf(out, "The percentile places the therapist's "
-                       "risk-adjusted improvement (observed minus expected) "
-                       "among the %s therapists' cells of the same protocol "
-                       "and instrument: 50 is the median.",
-                       pulled ? "national registry's" : "clinic's");
-    buf_puts(out, "</p>\n");
+    buf_puts(out, "</ul>\n");
 }
 
 int physician_report_html(struct store *s, const struct actor *caller,

@@ -207,7 +207,7 @@ for g, c in zip(phys["groups"], mine):
     assert g["national_cells"] == len(cells), k
     for page in pages:
         assert "compared with the national registry, " + sentence in page, "sentence"
-        row = re.search(r'<tr data-instrument="%s">(.*?)</tr>' % c["instrument"], page).group(1)
+        row = re.search(r'<li data-instrument="%s">(.*?)</li>' % c["instrument"], page).group(1)
         got = re.search(r'data-name="percentile"(?: data-value="([^"]+)")?>', row).group(1)
         close(None if got is None else float(got), want, "%s percentile in the HTML" % (k,))
     ranked += want is not None
@@ -266,7 +266,7 @@ for g in phys["groups"]:
     got = g["percentile"]
     assert (got is None and want is None) or abs(got - want) <= 1e-9 * max(1, abs(want)), (ins, got, want)
     assert g["clinic_cells"] == len(cells), ins
-    row = re.search(r'<tr data-instrument="%s">(.*?)</tr>' % ins, page).group(1)
+    row = re.search(r'<li data-instrument="%s">(.*?)</li>' % ins, page).group(1)
     m = re.search(r'data-name="clinic_mean_improvement" data-value="([^"]+)"', row)
     assert m and abs(float(m.group(1)) - mean) <= 1e-9 * max(1, abs(mean)), ins
 PY
