@@ -439,11 +439,11 @@ static int clinic_peers(struct store *s, const struct actor *caller,
             equal += 1;
     }
     json_object_set_new(g, "clinic_cells", json_integer(ranked));
-    json_object_set_new(g, "percentile",
-                        ranked && json_is_number(mine)
-                            ? json_real(100.0 * (below + equal / 2) /
-                                        (double)ranked)
-                            : json_null());
+    json_object_set_new(
+        g, "percentile",
+        ranked && json_is_number(mine)
+            ? json_real(100.0 * (below + equal / 2) / (double)ranked)
+            : json_null());
     json_decref(reg);
     return 0;
 }
@@ -459,8 +459,7 @@ static json_t *peers_json(struct store *s, const struct actor *caller,
     if (!rep)
         return NULL;
     const json_t *national = json_object_get(rep, "national");
-    const char *source = json_string_value(json_object_get(national,
-                                                           "source"));
+    const char *source = json_string_value(json_object_get(national, "source"));
     int pulled = source && !strcmp(source, "registry");
     json_t *out = json_pack("{sssO}", "source", pulled ? "registry" : "clinic",
                             "sentence", json_object_get(national, "sentence"));
@@ -481,8 +480,7 @@ static json_t *peers_json(struct store *s, const struct actor *caller,
         if (!p || !in || strcmp(p, protocol))
             continue;
         json_t *g = json_pack("{sssssOsOsO}", "protocol", p, "instrument", in,
-                              "n", json_object_get(c, "n"),
-                              "mean_improvement",
+                              "n", json_object_get(c, "n"), "mean_improvement",
                               json_object_get(c, "mean_improvement"),
                               "observed_minus_expected",
                               json_object_get(c, "observed_minus_expected"));
@@ -505,8 +503,7 @@ static json_t *peers_json(struct store *s, const struct actor *caller,
     return out;
 }
 
-json_t *physician_report_peers_json(struct store *s,
-                                    const struct actor *caller,
+json_t *physician_report_peers_json(struct store *s, const struct actor *caller,
                                     int64_t episode_id, struct err *e)
 {
     struct episode ep;
@@ -516,9 +513,9 @@ json_t *physician_report_peers_json(struct store *s,
         peers_json(s, caller, ep.practitioner_id, ep.protocol_id, e);
     if (!peers)
         return NULL;
-    json_t *out = json_pack("{sIsIss}", "episode", (json_int_t)episode_id,
-                            "practitioner", (json_int_t)ep.practitioner_id,
-                            "protocol", ep.protocol_id);
+    json_t *out =
+        json_pack("{sIsIss}", "episode", (json_int_t)episode_id, "practitioner",
+                  (json_int_t)ep.practitioner_id, "protocol", ep.protocol_id);
     json_object_update(out, peers);
     json_decref(peers);
     return out;
@@ -555,14 +552,14 @@ static void peers_section(struct buf *out, const json_t *peers)
     if (pulled) {
         html_escape_text(out, "The therapist's results compared with the "
                               "national registry, ");
-        html_escape_text(out, json_string_value(json_object_get(peers,
-                                                                "sentence")));
-        html_escape_printf(out, " (pulled %.10s).",
-                           json_string_value(json_object_get(peers,
-                                                             "pulled_at")));
+        html_escape_text(out,
+                         json_string_value(json_object_get(peers, "sentence")));
+        html_escape_printf(
+            out, " (pulled %.10s).",
+            json_string_value(json_object_get(peers, "pulled_at")));
     } else {
-        html_escape_text(out, json_string_value(json_object_get(peers,
-                                                                "sentence")));
+        html_escape_text(out,
+                         json_string_value(json_object_get(peers, "sentence")));
     }
     const json_t *groups = json_object_get(peers, "groups");
     if (!json_array_size(groups)) {
@@ -571,7 +568,8 @@ static void peers_section(struct buf *out, const json_t *peers)
         buf_puts(out, "</p>\n");
         return;
     }
-    html_escape_printf(out, " The percentile places the therapist's "
+    html_escape_printf(out,
+                       " The percentile places the therapist's "
                        "risk-adjusted improvement (observed minus expected) "
                        "among the %s cells of the same protocol and "
                        "instrument; 50 is the median.",
@@ -593,8 +591,8 @@ static void peers_section(struct buf *out, const json_t *peers)
         peer_number(out, "mean_improvement",
                     json_object_get(g, "mean_improvement"), 2);
         buf_puts(out, pulled ? "; national " : "; clinic ");
-        const char *theirs = pulled ? "national_mean_improvement"
-                                    : "clinic_mean_improvement";
+        const char *theirs =
+            pulled ? "national_mean_improvement" : "clinic_mean_improvement";
         if (pulled && json_is_true(json_object_get(g, "national_withheld")))
             buf_puts(out, "<span data-name=\"national_mean_improvement\">"
                           "withheld</span>");

@@ -12,9 +12,10 @@
  * responder line: svg_chart.h), the change of every instrument against its
  * MCID, the therapist compared with peers (the national registry when a
  * document was pulled, else this clinic alone, saying so:
- * physician_report_peers_json) (from the outcome report, outcomes/report.h: baseline, discharge or
- * latest, improvement, responder, follow-up, sustained), and the plan (the
- * last session's plan, the course and follow-ups the protocol foresees).
+ * physician_report_peers_json) (from the outcome report, outcomes/report.h:
+ * baseline, discharge or latest, improvement, responder, follow-up, sustained),
+ * and the plan (the last session's plan, the course and follow-ups the protocol
+ * foresees).
  *
  * The primary instrument is the first of the protocol's primary
  * instruments the episode has scores of, else the first instrument
@@ -64,8 +65,7 @@ int physician_report_html(struct store *s, const struct actor *caller,
  * protocol. ERR_NOT_FOUND (field "episode") when the caller may not see
  * the episode; ERR_AUTH when it may not read the therapist's outcomes.
  */
-json_t *physician_report_peers_json(struct store *s,
-                                    const struct actor *caller,
+json_t *physician_report_peers_json(struct store *s, const struct actor *caller,
                                     int64_t episode_id, struct err *e);
 
 /*

@@ -179,9 +179,8 @@ static int hold_answer(struct store *s, const struct actor *link,
     if (o->item_count) {
         json_t *a = json_array();
         for (size_t k = 0; k < o->item_count; k++)
-            json_array_append_new(a, isnan(o->items[k])
-                                         ? json_null()
-                                         : json_real(o->items[k]));
+            json_array_append_new(
+                a, isnan(o->items[k]) ? json_null() : json_real(o->items[k]));
         items = json_dumps(a, JSON_COMPACT);
         json_decref(a);
     }
@@ -266,8 +265,7 @@ int answer_submit(struct store *s, const struct catalog *c, const char *token,
         if (form->held)
             rc = hold_answer(s, &link, form, &o, e);
         else
-            rc = observation_add_within(s, &link, &o, form->patient_id, &id,
-                                        e);
+            rc = observation_add_within(s, &link, &o, form->patient_id, &id, e);
     }
     if (rc == 0) {
         struct stmt *st = store_prepare(

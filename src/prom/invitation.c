@@ -173,11 +173,11 @@ static int invitation_visit_day(const struct invitation_new *in, time_t now,
     if (*day < today)
         return err_set(e, ERR_INPUT, "on",
                        "%s is past: a patient answers before a visit to "
-                       "come (today or later)", in->visit_on);
+                       "come (today or later)",
+                       in->visit_on);
     if (*day > today + INVITATION_PRE_AHEAD_DAYS)
-        return err_set(e, ERR_INPUT, "on",
-                       "%s is more than %d days ahead", in->visit_on,
-                       INVITATION_PRE_AHEAD_DAYS);
+        return err_set(e, ERR_INPUT, "on", "%s is more than %d days ahead",
+                       in->visit_on, INVITATION_PRE_AHEAD_DAYS);
     return 0;
 }
 
@@ -404,11 +404,11 @@ static const char *state_of(const struct invitation *inv, const char *now)
     return "open";
 }
 
-#define INVITATION_COLUMNS                                                   \
-    "i.id, i.episode_id, e.patient_id, i.timepoint, i.instruments,"          \
-    " i.channel, i.created_at, i.opens_at, i.expires_at, i.used_at,"         \
-    " i.revoked_at, i.revoked_reason, i.reminders, i.last_sent_at,"        \
-    " i.visit_on, (SELECT count(*) FROM held_answer h"                       \
+#define INVITATION_COLUMNS                                                     \
+    "i.id, i.episode_id, e.patient_id, i.timepoint, i.instruments,"            \
+    " i.channel, i.created_at, i.opens_at, i.expires_at, i.used_at,"           \
+    " i.revoked_at, i.revoked_reason, i.reminders, i.last_sent_at,"            \
+    " i.visit_on, (SELECT count(*) FROM held_answer h"                         \
     " WHERE h.invitation_id = i.id AND h.observation_id IS NULL)"
 
 static void invitation_row(struct stmt *st, void *item, const char *now)
@@ -661,9 +661,9 @@ json_t *invitation_to_json(const struct invitation *inv)
     json_object_set_new(o, "last_sent_at",
                         inv->last_sent_at[0] ? json_string(inv->last_sent_at)
                                              : json_null());
-    json_object_set_new(o, "visit_on", inv->visit_on[0]
-                                           ? json_string(inv->visit_on)
-                                           : json_null());
+    json_object_set_new(o, "visit_on",
+                        inv->visit_on[0] ? json_string(inv->visit_on)
+                                         : json_null());
     json_object_set_new(o, "held_answers", json_integer(inv->held));
     return o;
 }

@@ -204,9 +204,9 @@ int mail_check_ca_file(const char *path, const char *field, struct err *e)
     if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
         rc = err_set(e, ERR_INPUT, field, "'%s' is not a regular file", path);
     } else if (st.st_size < 1 || st.st_size > (1 << 20)) {
-        rc = err_set(e, ERR_INPUT, field,
-                     "'%s' must hold 1 byte to 1 MiB of PEM certificates",
-                     path);
+        rc =
+            err_set(e, ERR_INPUT, field,
+                    "'%s' must hold 1 byte to 1 MiB of PEM certificates", path);
     } else {
         char *text = xcalloc(1, (size_t)st.st_size + 1);
         size_t got = fread(text, 1, (size_t)st.st_size, f);
@@ -214,7 +214,8 @@ int mail_check_ca_file(const char *path, const char *field, struct err *e)
         if (!strstr(text, "-----BEGIN CERTIFICATE-----"))
             rc = err_set(e, ERR_INPUT, field,
                          "'%s' holds no PEM certificate (-----BEGIN "
-                         "CERTIFICATE-----)", path);
+                         "CERTIFICATE-----)",
+                         path);
         free(text);
     }
     fclose(f);
@@ -315,10 +316,10 @@ int mail_config_load(struct store *s, struct mail_config *out, int *found,
 {
     memset(out, 0, sizeof(*out));
     *found = 0;
-    struct stmt *st = store_prepare(
-        s, "SELECT smtp_url, from_address, base_url, username,"
-           " password_file, updated_at, ca_file FROM mail_config"
-           " WHERE id = 1");
+    struct stmt *st =
+        store_prepare(s, "SELECT smtp_url, from_address, base_url, username,"
+                         " password_file, updated_at, ca_file FROM mail_config"
+                         " WHERE id = 1");
     int rc = stmt_step(st, e);
     if (rc > 0) {
         copy_text(out->smtp_url, sizeof(out->smtp_url), stmt_text(st, 0));

@@ -84,9 +84,9 @@ int mail_read_password(const char *path, const char *field, char *password,
 int mail_check_ca_file(const char *path, const char *field, struct err *e);
 
 /*
- * Validates in, makes the password file's and CA file's paths absolute, and stores the
- * configuration (replacing the previous one) in one transaction with an
- * audit entry. Only an admin (the command line is one) may: else ERR_AUTH.
+ * Validates in, makes the password file's and CA file's paths absolute, and
+ * stores the configuration (replacing the previous one) in one transaction with
+ * an audit entry. Only an admin (the command line is one) may: else ERR_AUTH.
  * Bad input changes nothing.
  */
 int mail_configure(struct store *s, const struct actor *caller,

@@ -5,8 +5,8 @@
  * without STARTTLS is refused) when a CA file is given; smtps:// speaks
  * TLS from the first byte. The server's certificate and host name are
  * always verified (libcurl's default, never turned off), against the CA
- * file when given. AUTH when a user is given. The message is RFC 5322 with Date,
- * Message-ID, From, To, Subject and a MIME text/plain UTF-8 body.
+ * file when given. AUTH when a user is given. The message is RFC 5322 with
+ * Date, Message-ID, From, To, Subject and a MIME text/plain UTF-8 body.
  *
  * Errors carry curl's message, never the password.
  */

@@ -233,8 +233,8 @@ static void held_row(struct stmt *st, struct held *h)
         return;
     }
     json_t *a = json_loads(stmt_text(st, 3), 0, NULL);
-    for (size_t k = 0; json_is_array(a) && k < json_array_size(a) &&
-                       k < INSTRUMENT_MAX_ITEMS;
+    for (size_t k = 0;
+         json_is_array(a) && k < json_array_size(a) && k < INSTRUMENT_MAX_ITEMS;
          k++) {
         json_t *v = json_array_get(a, k);
         h->items[k] = json_is_number(v) ? json_number_value(v) : NAN;
@@ -294,8 +294,8 @@ static int session_bind_held(struct store *s, const struct actor *caller,
         struct actor link;
         actor_link(&link, h->invitation_id, caller->client, name);
         int64_t observation_id;
-        rc = observation_add_within(s, &link, &o, patient_id,
-                                    &observation_id, e);
+        rc = observation_add_within(s, &link, &o, patient_id, &observation_id,
+                                    e);
         if (rc < 0)
             break;
         st = store_prepare(s, "UPDATE held_answer SET observation_id = :o"

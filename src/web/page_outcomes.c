@@ -12,8 +12,8 @@
 #include "core/util.h"
 #include "outcomes/national.h"
 #include "outcomes/report.h"
-#include "stats/funnel.h"
 #include "record/practitioner.h"
+#include "stats/funnel.h"
 #include "web/handlers.h"
 #include "web/pages.h"
 
@@ -434,10 +434,9 @@ static const json_t *group_of(const json_t *array, const char *protocol,
 {
     size_t i;
     const json_t *o;
-    json_array_foreach(array, i, o)
-    if (!strcmp(str(o, "protocol"), protocol) &&
-        !strcmp(str(o, "instrument"), instrument))
-        return o;
+    json_array_foreach(
+        array, i, o) if (!strcmp(str(o, "protocol"), protocol) &&
+                         !strcmp(str(o, "instrument"), instrument)) return o;
     return NULL;
 }
 
@@ -496,8 +495,8 @@ static void national_funnel_section(struct web_ctx *w, const json_t *rep,
         json_decref(doc);
         return;
     }
-    const json_t *tau2 = json_object_get(json_object_get(model, "funnel"),
-                                         "tau2");
+    const json_t *tau2 =
+        json_object_get(json_object_get(model, "funnel"), "tau2");
     const json_t *cells = json_object_get(doc, "cells");
     struct funnel_point *points =
         xcalloc(json_array_size(cells) + 1, sizeof(*points));
@@ -561,14 +560,14 @@ static void national_funnel_section(struct web_ctx *w, const json_t *rep,
     html_text(b, title);
     html_raw(b, ".</figcaption>\n</figure>\n");
     page_table_open(b, "list national-funnel",
-                    (const char *const[]){"#National cells", "#n",
-                                          "#O&minus;E",
+                    (const char *const[]){"#National cells", "#n", "#O&minus;E",
                                           "#National lower 95%",
-                                          "#National upper 95%",
-                                          "Position", NULL});
-    html_printf(b, "<tr><td class=\"num\" data-name=\"national_points\">"
-                   "<data value=\"%zu\">%zu</data></td>"
-                   "<td class=\"num\" data-name=\"n\">",
+                                          "#National upper 95%", "Position",
+                                          NULL});
+    html_printf(b,
+                "<tr><td class=\"num\" data-name=\"national_points\">"
+                "<data value=\"%zu\">%zu</data></td>"
+                "<td class=\"num\" data-name=\"n\">",
                 national_points, national_points);
     number(b, count > national_points ? my_n : NULL, 0, PLAIN);
     html_raw(b, "</td><td class=\"num\" data-name=\"observed_minus_"
