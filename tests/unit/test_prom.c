@@ -1,9 +1,13 @@
 /* Unit tests for prom/: link tokens (checked against BLAKE2b computed here
  * from the documented formula), the outbox's backoff, address and URL
- * checks, the message's headers and the follow-up windows. */
+ * checks, the CA file check, the message's headers and the follow-up
+ * windows. */
 #include <criterion/criterion.h>
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "catalog/catalog.h"
 #include "core/buf.h"
@@ -147,6 +151,56 @@ Test(mail, urls)
     for (size_t i = 0; i < sizeof(bad_base) / sizeof(*bad_base); i++)
         cr_assert_eq(mail_check_base_url(bad_base[i], "b", &e), -1, "%s",
                      bad_base[i]);
+}
+
+/* Writes text to the file name in dir. */
+static void write_in(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+Test(mail, ca_file)
+{
+    char dir[] = "/tmp/test-prom-ca-XXXXXX";
+    cr_assert(mkdtemp(dir));
+    write_in(dir, "ca.pem",
+             "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    write_in(dir, "junk.pem", "not a certificate\n");
+    write_in(dir, "key.pem", "-----BEGIN PRIVATE KEY-----\n");
+    write_in(dir, "empty.pem", "");
+    struct err e = ERR_INIT;
+    char path[512];
+    snprintf(path, sizeof(path), "%s/ca.pem", dir);
+    cr_assert_eq(mail_check_ca_file(path, "ca-file", &e), 0, "%s", e.message);
+    struct {
+        const char *name, *says;
+    } bad[] = {
+        {"junk.pem", "no PEM"},
+        {"key.pem", "no PEM"},
+        {"empty.pem", "1 byte to 1 MiB"},
+        {"", "not a regular file"}, /* the folder itself */
+        {"none.pem", "unable to open"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, bad[i].name);
+        err_clear(&e);
+        cr_assert_eq(mail_check_ca_file(path, "ca-file", &e), -1, "%s", path);
+        cr_assert_str_eq(e.field, "ca-file");
+        cr_assert(strstr(e.message, bad[i].says), "%s: %s", path, e.message);
+    }
+    err_clear(&e);
+    cr_assert_eq(mail_check_ca_file(NULL, "ca-file", &e), -1);
+    const char *names[] = {"ca.pem", "junk.pem", "key.pem", "empty.pem"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        remove(path);
+    }
+    rmdir(dir);
 }
 
 Test(smtp, message_headers_cannot_be_injected)
