@@ -143,4 +143,17 @@ assert_eq "$(json "this.find(i => i.id == $inv_later).held_answers")" 2 "still l
 # Recorded late, the session of that day still takes them.
 expect_ok ts session add --episode 1 --start 2026-07-02T10:00:00Z --minutes 45
 assert_eq "$(sql "SELECT count(*) FROM observation WHERE invitation_id = $inv_later AND session_id = $OUT AND timepoint = 'pre'")" 2 "bound when recorded late"
+# The clinic's form (POST /episodes/{id}/invitations, as the follow-ups
+# page's buttons send it) makes a pre-visit link for a day too; a past day
+# is refused and changes nothing.
+add_user ada@example.org therapist 1
+page_login ada@example.org
+before=$(db_digest)
+post /episodes/1/invitations "timepoint=pre&channel=print&on=2026-07-19"
+assert_eq "$STATUS" 422 "a past visit day through the form"
+assert_contains "$OUT" 'is past'
+assert_eq "$(db_digest)" "$before" "a refused form changes nothing"
+post /episodes/1/invitations "timepoint=pre&channel=print&on=2026-07-24"
+assert_eq "$STATUS" 303 "a pre-visit link through the form"
+assert_eq "$(sql "SELECT timepoint || '|' || visit_on || '|' || opens_at || '|' || expires_at FROM invitation ORDER BY id DESC LIMIT 1")"   "pre|2026-07-24|2026-07-24T00:00:00Z|2026-07-25T00:00:00Z" "the form's invitation"
 echo "ok t0965-pre-visit"
