@@ -181,19 +181,41 @@ int cmd_backup(struct cli *c, int argc, const char **argv)
             return cli_fail(c, &e);
         }
     }
-    if (store_backup(c->store, file, &e) < 0) {
-        explicit_bzero(sk, sizeof(sk));
-        free(key_dest);
-        return cli_fail(c, &e);
-    }
+    /* The key is written whole under a name of its own first, and takes
+     * its name only once the database is copied: FILE.key, when it
+     * exists, is always a whole key, even if the backup is killed. */
+    char *key_partial = NULL;
     if (has_key) {
-        int rc = backup_write_key(key_dest, sk, &e);
+        key_partial = xasprintf("%s.partial-%ld", key_dest, (long)getpid());
+        int rc = backup_write_key(key_partial, sk, &e);
         explicit_bzero(sk, sizeof(sk));
         if (rc < 0) {
-            unlink(file);
+            free(key_partial);
             free(key_dest);
             return cli_fail(c, &e);
         }
+    }
+    if (store_backup(c->store, file, &e) < 0) {
+        if (key_partial)
+            unlink(key_partial);
+        free(key_partial);
+        free(key_dest);
+        return cli_fail(c, &e);
+    }
+    if (key_partial) {
+        /* link(2) never replaces an existing file, unlike rename(2). */
+        if (link(key_partial, key_dest) < 0) {
+            err_set(&e, errno == EEXIST ? ERR_CONFLICT : ERR_FAIL, "file",
+                    "unable to name the key file '%s': %s", key_dest,
+                    strerror(errno));
+            unlink(key_partial);
+            unlink(file);
+            free(key_partial);
+            free(key_dest);
+            return cli_fail(c, &e);
+        }
+        unlink(key_partial);
+        free(key_partial);
     }
     backup_sync_folder(file);
     int status;

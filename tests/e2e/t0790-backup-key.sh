@@ -105,4 +105,8 @@ expect_refused 2 "" ts backup
 expect_refused 2 "" ts backup "$TMP/safe/b9.db" --with-key
 nothing_left "$TMP/safe/b9.db" "$TMP/safe/b9.db.key"
 
+# No half-written key (FILE.key.partial-PID) is left anywhere.
+leftovers=$(find "$TMP/safe" "$TMP/shared" -name '*.partial-*')
+[ -z "$leftovers" ] || fail "left behind: $leftovers"
+
 echo "ok: backup copies the signing key (0600) or refuses and leaves nothing"
