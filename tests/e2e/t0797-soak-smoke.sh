@@ -18,9 +18,13 @@ assert_contains "$report" "^- errors: 0 \("
 assert_contains "$report" "^- result: ok$"
 # It ran: three windows, each with requests, reads and writes answered.
 assert_eq "$(wc -l < "$TMP/soak/windows")" 3 "windows"
-while read -r w _ _ requests reads writes _; do
-  [ "${requests#requests=}" -gt 0 ] || fail "window $w answered no request"
-  [ "${reads#reads=}" -gt 0 ] || fail "window $w answered no read"
-  [ "${writes#writes=}" -gt 0 ] || fail "window $w answered no write"
+# (Each line: the window's number, its end, then key=value pairs.)
+while read -r line; do
+  w=${line%% *}
+  for key in requests reads writes; do
+    n=$(grep -oE "(^| )$key=[0-9]+" <<<"$line" | cut -d= -f2)
+    [ -n "$n" ] || fail "window $w has no $key: $line"
+    [ "$n" -gt 0 ] || fail "window $w answered no $key"
+  done
 done < "$TMP/soak/windows"
 echo "ok: the soak ran 30 seconds with no error"
