@@ -10,6 +10,10 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/web-lib.sh"
+# A failed expectation must not leave a server running.
+SERVER_PID=""
+trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2> /dev/null; rm -rf "$TMP"' EXIT
+stop() { serve_stop; SERVER_PID=""; }
 
 demo_clinic "Synthetic Restore Clinic"
 expect_ok ts key export-public
@@ -36,7 +40,7 @@ WRITER=$!
 mkdir -m 700 "$TMP/vault"
 expect_ok ts backup "$TMP/vault/clinic-backup.db"
 wait "$WRITER"
-serve_stop
+stop
 assert_eq "$(grep -c '^201$' "$TMP/writes")" 20 "sessions written while the backup ran"
 # What the backup holds (read from it with sqlite3, not by Touchstone).
 SESSIONS_IN_BACKUP=$(sqlite3 "$TMP/vault/clinic-backup.db" 'SELECT count(*) FROM session')
@@ -96,7 +100,7 @@ OUT=$(cat "$TMP/body")
 assert_eq "$(json 'this.valid')" true "verify API: valid"
 assert_eq "$(json 'this.signer_is_this_clinic')" true "verify API: signed by this clinic"
 assert_eq "$(json 'this.register.status')" valid "verify API: the register"
-serve_stop
+stop
 assert_eq "$(sql 'SELECT count(*) FROM session')" "$((SESSIONS_IN_BACKUP + 1))" "sessions after the write"
 expect_ok ts audit verify
 expect_ok ts check
