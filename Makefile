@@ -95,6 +95,7 @@ e2e: build/test/touchstone
 
 bench: setup touchstone
 	@bench/run
+	@bench/soak
 
 # Lower layers never include higher ones (see docs/architecture.md).
 layers:
