@@ -91,11 +91,12 @@ static int is_known_claim(const char *key)
 }
 
 static void print_claims(const json_t *claims, const char *pk64,
-                         int key_checked)
+                         int key_checked, const char *kind)
 {
     const json_t *p = json_object_get(claims, "practitioner");
     const json_t *w = json_object_get(claims, "data_window");
     printf("valid: certificate %s\n", str(claims, "id"));
+    printf("kind          %s\n", kind);
     printf("signed by     %s\n", pk64);
     if (key_checked)
         printf("              (the expected public key)\n");
@@ -316,7 +317,7 @@ static int verify_registry(struct cli *c, const char *text, size_t len,
     if (c->json)
         return cli_print_json(
             c, json_pack("{sssbsssssIsIsbso}", "status", "valid", "valid", 1,
-                         "issuer", "registry", "public_key", pk64,
+                         "kind", "registry certificate", "public_key", pk64,
                          "leaf_index", (json_int_t)f.leaf_index, "tree_size",
                          (json_int_t)f.tree_size, "log_checked", url != NULL,
                          "certificate", f.claims));
@@ -326,7 +327,9 @@ static int verify_registry(struct cli *c, const char *text, size_t len,
            f.tree_size,
            url ? "; the log holds it today and it is not revoked"
                : " (not checked for revocation: give --url)");
-    print_claims(f.claims, pk64, 1);
+    print_claims(f.claims, pk64, 1,
+                 "registry certificate (the registry's designation on the "
+                 "national data)");
     json_decref(f.claims);
     return EXIT_OK;
 }
@@ -408,10 +411,14 @@ int cmd_verify(struct cli *c, int argc, const char **argv)
     clinic_key_public_base64(signer, pk64);
     if (c->json)
         return cli_print_json(
-            c, json_pack("{s:b,s:s,s:b,s:o}", "valid", 1, "public_key", pk64,
+            c, json_pack("{s:b,s:s,s:s,s:b,s:o}", "valid", 1, "kind",
+                         "clinic attestation", "public_key", pk64,
                          "public_key_checked", key_text != NULL,
                          "certificate", claims));
-    print_claims(claims, pk64, key_text != NULL);
+    print_claims(claims, pk64, key_text != NULL,
+                 "clinic attestation (signed by the clinic about its own "
+                 "therapist; registry certificates are checked with "
+                 "--registry-key)");
     json_decref(claims);
     return EXIT_OK;
 }
