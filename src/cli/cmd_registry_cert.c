@@ -4,6 +4,7 @@
  */
 #include "cli/registry_cert.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/util.h"
 #include "outcomes/merkle.h"
 #include "outcomes/report.h"
@@ -22,6 +23,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
