@@ -98,5 +98,19 @@ assert_eq "$(json 'this.certificates')" 2 "certificates"
 other=$(at key export-public)
 expect_refused 1 "between two keys this monitor does not trust" \
   ts registry log verify --url "$REG_URL" --registry-key "$other"
+# Appends are serialised: eight clinics' requests at once make eight
+# leaves, one index each, every certificate's own proof valid, and the log
+# stays consistent for the monitor that followed it.
+pids=""
+for i in $(seq 1 8); do
+  at registry certify --practitioner 1 --protocol low-back-pain --instrument nprs --out "$TMP/par-$i.json" > /dev/null 2>"$TMP/par-$i.err" &
+  pids="$pids $!"
+done
+for p in $pids; do wait "$p" || fail "a concurrent certify failed"; done
+assert_eq "$(psql_value "SELECT count(*) || ' ' || count(DISTINCT leaf_index) || ' ' || max(leaf_index) FROM registry_log_leaf")" "11 11 10" "leaves"
+assert_eq "$(for i in $(seq 1 8); do jq -r .transparency.leaf_index "$TMP/par-$i.json"; done | sort -n | tr '\n' ' ')" "3 4 5 6 7 8 9 10 " "leaf indexes"
+for i in $(seq 1 8); do expect_ok ts verify "$TMP/par-$i.json" --registry-key "$NEW_KEY" --url "$REG_URL"; done
+expect_ok ts --json registry log verify --url "$REG_URL" --state "$TMP/monitor.json"
+assert_eq "$(json 'this.tree_size + " " + this.certificates')" "11 8" "monitor after the concurrent appends"
 registry_stop
 echo "ok t1001-registry-key-rotation"
