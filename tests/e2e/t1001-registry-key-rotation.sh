@@ -58,6 +58,7 @@ registry_stop
 expect_refused 1 "key: .* is not this registry's key" \
   ts registry serve --pg "$TOUCHSTONE_PG" --key "$TMP/registry.key" --listen 127.0.0.1:0
 # The same address as before (the clinic enrolled with it).
+rm -f "$TMP/reg.out"   # read only what the new server writes
 "$TOUCHSTONE" registry serve --pg "$TOUCHSTONE_PG" --key "$TMP/registry2.key" \
   --listen "${REG_URL#http://}" > "$TMP/reg.out" 2> "$TMP/reg.err" &
 REG_PID=$!

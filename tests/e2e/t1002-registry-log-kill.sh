@@ -21,6 +21,7 @@ expect_ok at push
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$REG_URL/log/v1/sth")" 404 "empty log"
 
 restart() {
+  rm -f "$TMP/reg.out"   # read only what the new server writes
   "$TOUCHSTONE" registry serve --pg "$TOUCHSTONE_PG" --key "$TMP/registry.key" \
     --listen "${REG_URL#http://}" > "$TMP/reg.out" 2> "$TMP/reg.err" &
   REG_PID=$!
