@@ -1,12 +1,13 @@
 /* touchstone registry: the profession's registry (docs/registry.md). */
 #include "cli/cli.h"
 #include "cli/registry.h"
+#include "cli/registry_cert.h"
 #include "cli/registry_client.h"
 
 #include <stdio.h>
 #include <string.h>
 
-COMMAND("registry", cmd_registry, "the profession's registry on PostgreSQL: init, serve, clinic, report; enroll, pull")
+COMMAND("registry", cmd_registry, "the profession's registry on PostgreSQL: init, serve, clinic, report, revoke, log, key; enroll, pull, certify")
 
 int cmd_registry(struct cli *c, int argc, const char **argv)
 {
@@ -22,6 +23,11 @@ int cmd_registry(struct cli *c, int argc, const char **argv)
          "(at a clinic) join a registry, pinning its key"},
         {"pull", registry_pull_cmd,
          "(at a clinic) fetch the signed national document"},
+        {"certify", registry_certify_cmd,
+         "(at a clinic) ask for a registry certificate"},
+        {"revoke", registry_revoke_cmd, "revoke a registry certificate"},
+        {"log", registry_log_cmd, "the transparency log: verify (monitor)"},
+        {"key", registry_key_cmd, "the registry's keys: rotate"},
         {NULL, NULL, NULL},
     };
     /* A test tool, kept out of the list (registry.h). */

@@ -8,6 +8,9 @@
  *   POST /registry/v1/push      registry/ingest.h
  *   GET  /registry/v1/national  the national report signed by the
  *                               registry (registry/national.h)
+ *   POST /registry/v1/certify   a registry certificate
+ *   GET  /log/v1/...            the transparency log (both:
+ *                               registry/cert_api.h)
  *
  * Every error is {"error": {"code", "field" (or null), "message"}}; a 409
  * of push adds "last_seq" and "last_digest". Nothing here prints: the
@@ -25,6 +28,14 @@ struct registry_api {
     char public_key[48];                            /* base64 */
     int min_cell; /* small cells withheld from the national report */
 };
+
+/* Replies with doc (takes the reference), or with the error document of
+ * e ({"error": {"code", "field", "message"}}; a 500 shows no detail). For
+ * the routes of other files (registry/cert_api.h). */
+void registry_api_reply_json(struct http_response *resp, int status,
+                             json_t *doc);
+void registry_api_reply_error(struct http_response *resp, int status,
+                              const struct err *e);
 
 /* Answers req into resp (initialised by the caller) using db. Never
  * fails: every problem becomes an error response. */
