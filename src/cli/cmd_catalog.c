@@ -50,9 +50,7 @@ static int catalog_list(struct cli *c, int argc, const char **argv)
          0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Lists the protocols: id, group, session minutes, "
-                  "specialised training hours and name.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct catalog *cat;
     int rc = load(c, c->catalog_dir, &cat);
@@ -117,10 +115,7 @@ static int catalog_show(struct cli *c, int argc, const char **argv)
         {"id", OPT_ARG, &id, "ID", "the protocol's id", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Shows a protocol: indications, red flags, training, "
-                  "phases, session and course length, outcome instruments "
-                  "and follow-ups.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct catalog *cat;
     int rc = load(c, c->catalog_dir, &cat);
@@ -189,9 +184,7 @@ static int catalog_show(struct cli *c, int argc, const char **argv)
 static int catalog_groups(struct cli *c, int argc, const char **argv)
 {
     struct opt opts[] = {OPT_END};
-    if (cli_parse(c, argc, argv, opts,
-                  "Lists the protocol groups and how many protocols each "
-                  "holds.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct catalog *cat;
     int rc = load(c, c->catalog_dir, &cat);
@@ -221,11 +214,7 @@ static int catalog_check(struct cli *c, int argc, const char **argv)
         {"dir", OPT_ARG, &dir, "DIR", "the clinic's catalog directory", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Validates a catalog directory (DIR/*.json and "
-                  "DIR/protocols/*.json) over the shipped catalog, without a "
-                  "database. A bad file is refused with "
-                  "FILE:LINE:COLUMN: FIELD: PROBLEM and exit status 2.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct catalog *cat;
     int rc = load(c, dir, &cat);
@@ -248,14 +237,23 @@ static int catalog_check(struct cli *c, int argc, const char **argv)
 
 int cmd_catalog(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"list", catalog_list, "list the protocols"},
-        {"show", catalog_show, "show one protocol"},
-        {"groups", catalog_groups, "list the protocol groups"},
-        {"check", catalog_check, "validate a clinic's catalog directory"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"list", catalog_list, "list the protocols",
+         "Lists the protocols: id, group, session minutes, specialised "
+         "training hours and name."},
+        {"show", catalog_show, "show one protocol",
+         "Shows a protocol: indications, red flags, training, phases, "
+         "session and course length, outcome instruments and follow-ups."},
+        {"groups", catalog_groups, "list the protocol groups",
+         "Lists the protocol groups and how many protocols each holds."},
+        {"check", catalog_check, "validate a clinic's catalog directory",
+         "Validates a catalog directory (DIR/*.json and "
+         "DIR/protocols/*.json) over the shipped catalog, without a "
+         "database. A bad file is refused with FILE:LINE:COLUMN: FIELD: "
+         "PROBLEM and exit status 2."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "The protocol catalog, built into the program; a "
                         "clinic extends or overrides it with --catalog DIR.");
 }

@@ -10,7 +10,7 @@ int cmd_backup(struct cli *c, int argc, const char **argv)
 {
     const char *file = NULL;
     struct opt opts[] = {
-        {"file", OPT_ARG, &file, "FILE", "the new backup file", 1, 0},
+        OPTION_FILE(&file, "the new backup file"),
         OPT_END,
     };
     if (cli_parse_open(c, argc, argv, opts,

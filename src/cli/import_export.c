@@ -352,8 +352,7 @@ int cli_import_records(struct cli *c, int argc, const char **argv)
          "REJECTS", 0, 0},
         {"max-errors", OPT_INT, &max_errors, "N",
          "without --skip-bad, stop after N bad rows (default 100)", 0, 0},
-        {"file", OPT_ARG, &path, "FILE", "the file to read ('-': stdin)", 1,
-         0},
+        OPTION_FILE(&path, "the file to read ('-': stdin)"),
         OPT_END,
     };
     snprintf(c->command, sizeof(c->command), "import");
@@ -500,8 +499,7 @@ int cli_export_records(struct cli *c, int argc, const char **argv)
          "or observations", 1, 0},
         {"format", OPT_STRING, &format_name, "FORMAT",
          "csv or ndjson (default: from --out's extension, else csv)", 0, 0},
-        {"out", OPT_STRING, &out_path, "FILE",
-         "write to FILE (default: standard output)", 0, 0},
+        OPTION_OUT(&out_path, "write to FILE (default: standard output)"),
         OPT_END,
     };
     snprintf(c->command, sizeof(c->command), "export");
