@@ -205,6 +205,26 @@ int cli_parse_open(struct cli *c, int argc, const char **argv,
     return 0;
 }
 
+int cli_parse_none_open(struct cli *c, int argc, const char **argv)
+{
+    struct opt opts[] = {OPT_END};
+    return cli_parse_open(c, argc, argv, opts, NULL);
+}
+
+int cli_parse_catalog(struct cli *c, int argc, const char **argv,
+                      struct opt *opts, const char *summary,
+                      const struct catalog **cat)
+{
+    if (cli_parse(c, argc, argv, opts, summary) < 0)
+        return -1;
+    struct err e = ERR_INIT;
+    if (cli_load_catalog(c, cat, &e) < 0) {
+        cli_fail(c, &e);
+        return -1;
+    }
+    return 0;
+}
+
 int cli_parse_id_open(struct cli *c, int argc, const char **argv,
                       const char *help, int64_t *id)
 {

@@ -132,6 +132,17 @@ int cli_parse_open(struct cli *c, int argc, const char **argv,
 int cli_parse_id_open(struct cli *c, int argc, const char **argv,
                       const char *help, int64_t *id);
 
+/* Parses a verb that takes no options (its help from its cli_verb table),
+ * then opens the store: 0 to go on, or -1 to stop with c->exit_code set
+ * and the error printed. */
+int cli_parse_none_open(struct cli *c, int argc, const char **argv);
+
+/* cli_parse(), then cli_load_catalog() into *cat (main frees it): 0 to go
+ * on, or -1 to stop with c->exit_code set and the error printed. */
+int cli_parse_catalog(struct cli *c, int argc, const char **argv,
+                      struct opt *opts, const char *summary,
+                      const struct catalog **cat);
+
 /* Runs the verb named by argv[1] from a NULL-terminated table, with
  * c->help set to its help; without a verb, or with --help, prints summary
  * and the verbs' summaries. */

@@ -61,8 +61,7 @@ static int audit_verify_cmd(struct cli *c, int argc, const char **argv)
 
 static int audit_anchor_cmd(struct cli *c, int argc, const char **argv)
 {
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;

@@ -6,8 +6,8 @@
  *   - options ("touchstone export --kind patient --format csv"): when the
  *     first argument starts with "--" (other than --help), the options
  *     form below handles the whole command line.
- * To add a verb, add a row to export_verbs; to give the options form,
- * point export_options_form at its function.
+ * To add a verb, add a row to export_verbs; the options form is the last
+ * argument of cli_run_verb_forms.
  */
 #include "cli/import_export.h"
 #include "cli/cli.h"
@@ -115,11 +115,9 @@ static const struct cli_verb export_verbs[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-/* The options form (first argument "--..."), or NULL when there is none. */
-static const cli_fn export_options_form = cli_export_records;
-
+/* The options form (first argument "--...") is cli_export_records. */
 int cmd_export(struct cli *c, int argc, const char **argv)
 {
     return cli_run_verb_forms(c, argc, argv, export_verbs, export_summary,
-                              export_options_form);
+                              cli_export_records);
 }

@@ -6,8 +6,8 @@
  *   - options ("touchstone import --kind patient FILE"): when the
  *     first argument starts with "--" (other than --help), the options
  *     form below handles the whole command line.
- * To add a verb, add a row to import_verbs; to give the options form,
- * point import_options_form at its function.
+ * To add a verb, add a row to import_verbs; the options form is the last
+ * argument of cli_run_verb_forms.
  */
 #include "cli/import_export.h"
 #include "cli/cli.h"
@@ -118,11 +118,9 @@ static const struct cli_verb import_verbs[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-/* The options form (first argument "--..."), or NULL when there is none. */
-static const cli_fn import_options_form = cli_import_records;
-
+/* The options form (first argument "--...") is cli_import_records. */
 int cmd_import(struct cli *c, int argc, const char **argv)
 {
     return cli_run_verb_forms(c, argc, argv, import_verbs, import_summary,
-                              import_options_form);
+                              cli_import_records);
 }

@@ -33,8 +33,7 @@ static int print_key_file(struct cli *c, const unsigned char *pk, int ok,
 
 static int key_export_public(struct cli *c, int argc, const char **argv)
 {
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
@@ -51,8 +50,7 @@ static int key_export_public(struct cli *c, int argc, const char **argv)
 
 static int key_check(struct cli *c, int argc, const char **argv)
 {
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     unsigned char sk[CLINIC_KEY_SECRET_BYTES];
@@ -66,8 +64,7 @@ static int key_check(struct cli *c, int argc, const char **argv)
 
 static int key_create(struct cli *c, int argc, const char **argv)
 {
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];

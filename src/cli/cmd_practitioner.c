@@ -54,8 +54,7 @@ static int practitioner_list_cmd(struct cli *c, int argc, const char **argv)
     static const struct cli_list_format format = {
         practitioner_json, practitioner_header, practitioner_row,
         "no practitioners yet (add one with 'touchstone practitioner add')"};
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct practitioner_list l;

@@ -476,8 +476,7 @@ static int report_coverage(struct cli *c, int argc, const char **argv)
 
 static int report_refresh(struct cli *c, int argc, const char **argv)
 {
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t n = 0;

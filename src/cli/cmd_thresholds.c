@@ -36,8 +36,7 @@ static int print_thresholds(struct cli *c, const char *name)
 
 static int thresholds_show(struct cli *c, int argc, const char **argv)
 {
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     return print_thresholds(c, NULL);
 }

@@ -172,8 +172,7 @@ static int user_list_cmd(struct cli *c, int argc, const char **argv)
 {
     static const struct cli_list_format format = {user_json, user_header,
                                                   user_row, NULL};
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct user *users = NULL;
