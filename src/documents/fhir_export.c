@@ -178,6 +178,24 @@ static const char *protocol_name(const struct builder *b, const char *id)
     return p ? p->name : id;
 }
 
+/* Appends {"system": system, "value": value} to list unless value is
+ * empty (an identifier or a telecom). */
+static void append_system_value(json_t *list, const char *system,
+                                const char *value)
+{
+    if (value[0])
+        json_array_append_new(list, json_pack("{s:s,s:s}", "system", system,
+                                              "value", value));
+}
+
+/* Sets r's member key to list when list holds anything; takes list. */
+static void set_unless_empty(json_t *r, const char *key, json_t *list)
+{
+    if (json_array_size(list))
+        json_object_set(r, key, list);
+    json_decref(list);
+}
+
 static json_t *patient_resource(struct builder *b, const struct patient *p,
                                 const struct fhir_identifier *ids,
                                 size_t id_count)
@@ -199,17 +217,9 @@ static json_t *patient_resource(struct builder *b, const struct patient *p,
                           "text", p->name, "gender", p->sex, "birthDate",
                           p->birth_date);
     json_t *telecom = json_array();
-    if (p->phone[0])
-        json_array_append_new(telecom, json_pack("{s:s,s:s}", "system",
-                                                 "phone", "value",
-                                                 p->phone));
-    if (p->email[0])
-        json_array_append_new(telecom, json_pack("{s:s,s:s}", "system",
-                                                 "email", "value",
-                                                 p->email));
-    if (json_array_size(telecom))
-        json_object_set(r, "telecom", telecom);
-    json_decref(telecom);
+    append_system_value(telecom, "phone", p->phone);
+    append_system_value(telecom, "email", p->email);
+    set_unless_empty(r, "telecom", telecom);
     if (p->zip[0])
         json_object_set_new(r, "address",
                             json_pack("[{s:s}]", "postalCode", p->zip));
@@ -229,18 +239,9 @@ static json_t *practitioner_resource(struct builder *b,
     if (p->limited)
         return r;
     json_t *identifiers = json_array();
-    if (p->npi[0])
-        json_array_append_new(identifiers,
-                              json_pack("{s:s,s:s}", "system", FHIR_SID_NPI,
-                                        "value", p->npi));
-    if (p->license[0])
-        json_array_append_new(identifiers,
-                              json_pack("{s:s,s:s}", "system",
-                                        FHIR_SID_LICENSE, "value",
-                                        p->license));
-    if (json_array_size(identifiers))
-        json_object_set(r, "identifier", identifiers);
-    json_decref(identifiers);
+    append_system_value(identifiers, FHIR_SID_NPI, p->npi);
+    append_system_value(identifiers, FHIR_SID_LICENSE, p->license);
+    set_unless_empty(r, "identifier", identifiers);
     if (p->email[0])
         json_object_set_new(r, "telecom",
                             json_pack("[{s:s,s:s}]", "system", "email",
@@ -264,9 +265,7 @@ static json_t *practitioner_resource(struct builder *b,
                                                         t->provider));
         json_array_append_new(qualifications, q);
     }
-    if (json_array_size(qualifications))
-        json_object_set(r, "qualification", qualifications);
-    json_decref(qualifications);
+    set_unless_empty(r, "qualification", qualifications);
     return r;
 }
 
@@ -434,9 +433,7 @@ static json_t *questionnaire_response(struct builder *b,
     if (o->session_id)
         json_object_set_new(r, "encounter",
                             ref_int(b, "Encounter", o->session_id));
-    if (json_array_size(items))
-        json_object_set(r, "item", items);
-    json_decref(items);
+    set_unless_empty(r, "item", items);
     (void)in;
     return r;
 }
@@ -555,6 +552,18 @@ static const char *include_mode(const struct builder *b)
     return b->search_mode ? "include" : NULL;
 }
 
+/* Adds a resource of one session (type, id), based on the episode's
+ * referral when it came from one. */
+static void add_session_resource(struct builder *b, const struct episode *ep,
+                                 const char *type, int64_t id, json_t *r)
+{
+    if (ep->referral_id)
+        json_object_set_new(r, "basedOn",
+                            json_pack("[o]", ref_int(b, "ServiceRequest",
+                                                     ep->referral_id)));
+    builder_add_int(b, type, id, r, include_mode(b));
+}
+
 static void add_episode(struct builder *b, struct store *s,
                         const struct actor *caller,
                         const struct episode_detail *d)
@@ -614,12 +623,7 @@ static void add_episode(struct builder *b, struct store *s,
             "code", "min", "reasonReference",
             ref(b, "Condition", condition), "episodeOfCare",
             ref_int(b, "EpisodeOfCare", ep->id));
-        if (ep->referral_id)
-            json_object_set_new(enc, "basedOn",
-                                json_pack("[o]",
-                                          ref_int(b, "ServiceRequest",
-                                                  ep->referral_id)));
-        builder_add_int(b, "Encounter", se->id, enc, include_mode(b));
+        add_session_resource(b, ep, "Encounter", se->id, enc);
         const char *cpt = session_primary_cpt(se);
         json_t *proc = json_pack(
             "{s:s,s:s,s:{s:[o,o],s:s},s:o,s:o,s:{s:s,s:s},s:[{s:o}],"
@@ -632,12 +636,7 @@ static void add_episode(struct builder *b, struct store *s,
             "start", se->started_at, "end", end, "performer", "actor",
             ref_int(b, "Practitioner", ep->practitioner_id),
             "reasonReference", ref(b, "Condition", condition));
-        if (ep->referral_id)
-            json_object_set_new(proc, "basedOn",
-                                json_pack("[o]",
-                                          ref_int(b, "ServiceRequest",
-                                                  ep->referral_id)));
-        builder_add_int(b, "Procedure", se->id, proc, include_mode(b));
+        add_session_resource(b, ep, "Procedure", se->id, proc);
     }
     for (size_t i = 0; i < d->observations.count; i++)
         add_observation(b, &d->observations.items[i], ep->patient_id,
