@@ -28,6 +28,7 @@ struct builder {
     const char *search_mode; /* "match" / "include" for a searchset, or NULL */
     char local_system[FHIR_SYSTEM_LEN]; /* this clinic's patient ids */
     char episode_system[FHIR_SYSTEM_LEN]; /* and its episode ids */
+    struct fhir_options relative; /* opt of builder_init_relative */
 };
 
 static void builder_init(struct builder *b, struct store *s,
@@ -43,6 +44,17 @@ static void builder_init(struct builder *b, struct store *s,
     b->references = json_object();
     b->added = json_object();
     b->search_mode = NULL;
+}
+
+/* builder_init() with references relative to opt's base, as a server
+ * replies, whatever opt's own refs say. */
+static void builder_init_relative(struct builder *b, struct store *s,
+                                  const struct fhir_options *opt)
+{
+    b->relative = (struct fhir_options){FHIR_REFS_RELATIVE,
+                                        opt ? opt->base : NULL,
+                                        opt ? opt->catalog : NULL};
+    builder_init(b, s, &b->relative);
 }
 
 static void builder_release(struct builder *b)
@@ -731,11 +743,8 @@ int fhir_patient_resource(struct store *s, const struct actor *caller,
     if (patient_get(s, caller, patient_id, "patient", &p, e) < 0 ||
         fhir_identifier_list(s, caller, patient_id, &ids, &id_count, e) < 0)
         return -1;
-    struct fhir_options relative = {FHIR_REFS_RELATIVE,
-                                    opt ? opt->base : NULL,
-                                    opt ? opt->catalog : NULL};
     struct builder b;
-    builder_init(&b, s, &relative);
+    builder_init_relative(&b, s, opt);
     json_t *r = patient_resource(&b, &p, ids, id_count);
     free(ids);
     builder_add_int(&b, "Patient", patient_id, r, NULL);
@@ -790,11 +799,8 @@ int fhir_observation_search(struct store *s, const struct actor *caller,
     struct episode_filter filter = {patient_id, 0, 0};
     if (episode_list(s, caller, &filter, &episodes, e) < 0)
         return -1;
-    struct fhir_options relative = {FHIR_REFS_RELATIVE,
-                                    opt ? opt->base : NULL,
-                                    opt ? opt->catalog : NULL};
     struct builder b;
-    builder_init(&b, s, &relative);
+    builder_init_relative(&b, s, opt);
     b.search_mode = "match";
     int rc = 0;
     size_t matches = 0;
