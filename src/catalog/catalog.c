@@ -1382,6 +1382,26 @@ const struct protocol *catalog_find(const struct catalog *c, const char *id)
     return i < 0 ? NULL : &c->protocols[i]->p;
 }
 
+/* 1 when text is not NULL and holds q, in any case. */
+static int holds(const char *text, const char *q)
+{
+    return text && strcasestr(text, q);
+}
+
+int catalog_protocol_matches(const struct protocol *p, const char *q)
+{
+    if (!q || !*q)
+        return 1;
+    if (holds(p->name, q) || holds(p->id, q) || holds(p->region, q) ||
+        holds(p->summary, q))
+        return 1;
+    for (int i = 0; i < p->indication_count; i++)
+        if (holds(p->indications[i].code, q) ||
+            holds(p->indications[i].title, q))
+            return 1;
+    return 0;
+}
+
 int catalog_group_count(const struct catalog *c)
 {
     return c->group_count;

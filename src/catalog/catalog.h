@@ -161,6 +161,9 @@ int catalog_protocol_count(const struct catalog *c);
 const struct protocol *catalog_protocol_at(const struct catalog *c, int i);
 /* The protocol with this id, or NULL. */
 const struct protocol *catalog_find(const struct catalog *c, const char *id);
+/* 1 when q is NULL or empty, or found (any case) in p's name, id, region or
+ * summary or in one of its indications' codes or titles; else 0. */
+int catalog_protocol_matches(const struct protocol *p, const char *q);
 
 /* Groups in the order of the groups files. */
 int catalog_group_count(const struct catalog *c);

@@ -14,6 +14,15 @@ static int peek(const struct scan *sc)
     return sc->pos < sc->len ? (unsigned char)sc->s[sc->pos] : -1;
 }
 
+/* Moves past the character c at pos; -1 when another stands there. */
+static int take(struct scan *sc, int c)
+{
+    if (peek(sc) != c)
+        return -1;
+    sc->pos++;
+    return 0;
+}
+
 static void skip_space(struct scan *sc)
 {
     while (sc->pos < sc->len && strchr(" \t\r\n", sc->s[sc->pos]))
@@ -24,9 +33,8 @@ static void skip_space(struct scan *sc)
  * text between the quotes. */
 static int skip_string(struct scan *sc, size_t *start, size_t *end)
 {
-    if (peek(sc) != '"')
+    if (take(sc, '"') < 0)
         return -1;
-    sc->pos++;
     if (start)
         *start = sc->pos;
     while (sc->pos < sc->len && sc->s[sc->pos] != '"') {
@@ -76,36 +84,32 @@ static int skip_value(struct scan *sc)
 /* Moves into the member named key (length klen) of the object at pos. */
 static int enter_key(struct scan *sc, const char *key, size_t klen)
 {
-    if (peek(sc) != '{')
+    if (take(sc, '{') < 0)
         return -1;
-    sc->pos++;
     for (;;) {
         skip_space(sc);
         size_t a, b;
         if (skip_string(sc, &a, &b) < 0)
             return -1;
         skip_space(sc);
-        if (peek(sc) != ':')
+        if (take(sc, ':') < 0)
             return -1;
-        sc->pos++;
         skip_space(sc);
         if (b - a == klen && !memcmp(sc->s + a, key, klen))
             return 0;
         if (skip_value(sc) < 0)
             return -1;
         skip_space(sc);
-        if (peek(sc) != ',')
+        if (take(sc, ',') < 0)
             return -1;
-        sc->pos++;
     }
 }
 
 /* Moves into element index of the array at pos. */
 static int enter_index(struct scan *sc, long index)
 {
-    if (peek(sc) != '[')
+    if (take(sc, '[') < 0)
         return -1;
-    sc->pos++;
     skip_space(sc);
     if (peek(sc) == ']')
         return -1;
@@ -113,9 +117,8 @@ static int enter_index(struct scan *sc, long index)
         if (skip_value(sc) < 0)
             return -1;
         skip_space(sc);
-        if (peek(sc) != ',')
+        if (take(sc, ',') < 0)
             return -1;
-        sc->pos++;
         skip_space(sc);
     }
     return 0;

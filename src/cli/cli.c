@@ -118,7 +118,7 @@ int cli_parse(struct cli *c, int argc, const char **argv, struct opt *opts,
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            print_usage(c, opts, summary);
+            print_usage(c, opts, summary ? summary : c->help);
             c->exit_code = EXIT_OK;
             return -1;
         }
@@ -205,8 +205,38 @@ int cli_parse_open(struct cli *c, int argc, const char **argv,
     return 0;
 }
 
-int cli_dispatch(struct cli *c, int argc, const char **argv,
-                 const struct cli_command *verbs, const char *summary)
+int cli_parse_none_open(struct cli *c, int argc, const char **argv)
+{
+    struct opt opts[] = {OPT_END};
+    return cli_parse_open(c, argc, argv, opts, NULL);
+}
+
+int cli_parse_catalog(struct cli *c, int argc, const char **argv,
+                      struct opt *opts, const char *summary,
+                      const struct catalog **cat)
+{
+    if (cli_parse(c, argc, argv, opts, summary) < 0)
+        return -1;
+    struct err e = ERR_INIT;
+    if (cli_load_catalog(c, cat, &e) < 0) {
+        cli_fail(c, &e);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_parse_id_open(struct cli *c, int argc, const char **argv,
+                      const char *help, int64_t *id)
+{
+    struct opt opts[] = {
+        OPTION_ID(id, help),
+        OPT_END,
+    };
+    return cli_parse_open(c, argc, argv, opts, NULL);
+}
+
+int cli_run_verb(struct cli *c, int argc, const char **argv,
+                 const struct cli_verb *verbs, const char *summary)
 {
     const char *noun = argv[0];
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
@@ -214,14 +244,15 @@ int cli_dispatch(struct cli *c, int argc, const char **argv,
         FILE *out = argc < 2 ? stderr : stdout;
         fprintf(out, "usage: touchstone %s <verb> [options]\n\n%s\n\n", noun,
                 summary);
-        for (const struct cli_command *v = verbs; v->name; v++)
+        for (const struct cli_verb *v = verbs; v->name; v++)
             fprintf(out, "  %-12s %s\n", v->name, v->summary);
         fprintf(out, "\n'touchstone %s <verb> --help' tells more.\n", noun);
         return argc < 2 ? EXIT_BAD_INPUT : EXIT_OK;
     }
-    for (const struct cli_command *v = verbs; v->name; v++) {
+    for (const struct cli_verb *v = verbs; v->name; v++) {
         if (!strcmp(v->name, argv[1])) {
             snprintf(c->command, sizeof(c->command), "%s %s", noun, v->name);
+            c->help = v->help;
             return v->exec(c, argc - 1, argv + 1);
         }
     }
@@ -229,19 +260,52 @@ int cli_dispatch(struct cli *c, int argc, const char **argv,
                      "'touchstone %s --help')", argv[1], noun);
 }
 
-int cli_dispatch_forms(struct cli *c, int argc, const char **argv,
-                       const struct cli_command *verbs, const char *summary,
+int cli_run_verb_forms(struct cli *c, int argc, const char **argv,
+                       const struct cli_verb *verbs, const char *summary,
                        cli_fn options_form)
 {
     int options = argc >= 2 && !strncmp(argv[1], "--", 2) &&
                   strcmp(argv[1], "--help");
     if (!options)
-        return cli_dispatch(c, argc, argv, verbs, summary);
+        return cli_run_verb(c, argc, argv, verbs, summary);
     if (!options_form)
         return cli_error(c, EXIT_BAD_INPUT, "", "'%.64s': name a verb "
                          "first (see 'touchstone %s --help')", argv[1],
                          argv[0]);
     return options_form(c, argc, argv);
+}
+
+/* The cli_verb table of a cli_command table (help NULL): the caller
+ * frees it. */
+static struct cli_verb *verbs_of(const struct cli_command *commands)
+{
+    size_t n = 0;
+    while (commands[n].name)
+        n++;
+    struct cli_verb *verbs = xcalloc(n + 1, sizeof(*verbs));
+    for (size_t i = 0; i < n; i++)
+        verbs[i] = (struct cli_verb){commands[i].name, commands[i].exec,
+                                     commands[i].summary, NULL};
+    return verbs;
+}
+
+int cli_dispatch(struct cli *c, int argc, const char **argv,
+                 const struct cli_command *verbs, const char *summary)
+{
+    struct cli_verb *v = verbs_of(verbs);
+    int rc = cli_run_verb(c, argc, argv, v, summary);
+    free(v);
+    return rc;
+}
+
+int cli_dispatch_forms(struct cli *c, int argc, const char **argv,
+                       const struct cli_command *verbs, const char *summary,
+                       cli_fn options_form)
+{
+    struct cli_verb *v = verbs_of(verbs);
+    int rc = cli_run_verb_forms(c, argc, argv, v, summary, options_form);
+    free(v);
+    return rc;
 }
 
 int cli_open_store(struct cli *c, struct err *e)

@@ -2,7 +2,7 @@
  * cli: the command line. One file per command (cmd_*.c); each declares
  * itself with a COMMAND(name, function, summary) line at the start of a
  * line, which the build collects into the command table (commands.c).
- * Commands with verbs ("patient add") dispatch through cli_dispatch().
+ * Commands with verbs ("patient add") dispatch through cli_run_verb().
  *
  * This is the only layer (with web/) that prints: errors go to stderr as
  * "touchstone: <command>: <field>: <problem>" and become exit statuses:
@@ -38,6 +38,7 @@ struct cli {
     char command[64];        /* "patient add": names the command in errors */
     struct store *store;     /* opened by cli_open_store(), closed by main */
     struct catalog *catalog; /* loaded by cli_load_catalog(), freed by main */
+    const char *help;        /* the running verb's help (cli_run_verb) */
     int exit_code;           /* set when cli_parse() says stop */
 };
 
@@ -50,6 +51,15 @@ struct cli_command {
 };
 
 extern const struct cli_command cli_commands[];
+
+/* A command's verb: summary is its line in the command's --help, help the
+ * paragraph of its own --help (cli_parse with a NULL summary prints it). */
+struct cli_verb {
+    const char *name;
+    cli_fn exec;
+    const char *summary;
+    const char *help;
+};
 extern const int cli_command_count;
 
 enum opt_type {
@@ -81,8 +91,30 @@ struct opt {
 #define OPT_END {NULL, OPT_FLAG, NULL, NULL, NULL, 0, 0}
 
 /*
+ * The options many commands share, named, typed and shown the same way
+ * everywhere; help says what the option means to this command, required
+ * is 1 or 0. Record ids are checked by cli_parse (OPT_ID, OPT_ARG_ID).
+ */
+#define OPTION_ID(var, help) {"id", OPT_ARG_ID, (var), "ID", (help), 1, 0}
+#define OPTION_PATIENT(var, help, required)                                   \
+    {"patient", OPT_ID, (var), "ID", (help), (required), 0}
+#define OPTION_PRACTITIONER(var, help, required)                              \
+    {"practitioner", OPT_ID, (var), "ID", (help), (required), 0}
+#define OPTION_EPISODE(var, help, required)                                   \
+    {"episode", OPT_ID, (var), "ID", (help), (required), 0}
+#define OPTION_PROTOCOL(var, help, required)                                  \
+    {"protocol", OPT_STRING, (var), "PROTOCOL_ID", (help), (required), 0}
+#define OPTION_INSTRUMENT(var, help, required)                                \
+    {"instrument", OPT_STRING, (var), "CODE", (help), (required), 0}
+/* --out FILE, never required; the command says what stdout gets. */
+#define OPTION_OUT(var, help) {"out", OPT_STRING, (var), "FILE", (help), 0, 0}
+/* The positional FILE a command reads or writes. */
+#define OPTION_FILE(var, help) {"file", OPT_ARG, (var), "FILE", (help), 1, 0}
+
+/*
  * Parses argv (argv[0] is the command or verb name) into opts. --name VALUE
- * and --name=VALUE are accepted; "--help" prints the usage from the table.
+ * and --name=VALUE are accepted; "--help" prints the usage from the table
+ * and summary (NULL: the running verb's help from its cli_verb table).
  * Returns 0 to go on, or -1 to stop with c->exit_code (0 after --help, 2
  * after bad input, with the error printed). Record ids (OPT_ID, OPT_ARG_ID)
  * are checked last, in the table's order, once every option is in place.
@@ -94,13 +126,39 @@ int cli_parse(struct cli *c, int argc, const char **argv, struct opt *opts,
 int cli_parse_open(struct cli *c, int argc, const char **argv,
                    struct opt *opts, const char *summary);
 
-/* Runs the verb named by argv[1] from a NULL-terminated table. */
-int cli_dispatch(struct cli *c, int argc, const char **argv,
-                 const struct cli_command *verbs, const char *summary);
+/* Parses a verb whose one argument is a record's id (help says whose),
+ * into *id, then opens the store: 0 to go on, or -1 to stop with
+ * c->exit_code set and the error printed. */
+int cli_parse_id_open(struct cli *c, int argc, const char **argv,
+                      const char *help, int64_t *id);
 
+/* Parses a verb that takes no options (its help from its cli_verb table),
+ * then opens the store: 0 to go on, or -1 to stop with c->exit_code set
+ * and the error printed. */
+int cli_parse_none_open(struct cli *c, int argc, const char **argv);
+
+/* cli_parse(), then cli_load_catalog() into *cat (main frees it): 0 to go
+ * on, or -1 to stop with c->exit_code set and the error printed. */
+int cli_parse_catalog(struct cli *c, int argc, const char **argv,
+                      struct opt *opts, const char *summary,
+                      const struct catalog **cat);
+
+/* Runs the verb named by argv[1] from a NULL-terminated table, with
+ * c->help set to its help; without a verb, or with --help, prints summary
+ * and the verbs' summaries. */
+int cli_run_verb(struct cli *c, int argc, const char **argv,
+                 const struct cli_verb *verbs, const char *summary);
 /* Runs a command that has two forms: a verb from the table, or, when the
  * first argument is an option ("--kind", not "--help"), options_form with
  * the whole command line. */
+int cli_run_verb_forms(struct cli *c, int argc, const char **argv,
+                       const struct cli_verb *verbs, const char *summary,
+                       cli_fn options_form);
+/* cli_run_verb() and cli_run_verb_forms() for a table of cli_command,
+ * whose verbs carry no help of their own. */
+int cli_dispatch(struct cli *c, int argc, const char **argv,
+                 const struct cli_command *verbs, const char *summary);
+
 int cli_dispatch_forms(struct cli *c, int argc, const char **argv,
                        const struct cli_command *verbs, const char *summary,
                        cli_fn options_form);

@@ -18,11 +18,7 @@ static int audit_verify_cmd(struct cli *c, int argc, const char **argv)
          "still be there, unchanged (repeatable)", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Walks the audit chain from its first entry. Exits 0 "
-                  "with the number of entries when every link and hash "
-                  "holds, and every anchor given still matches; exits 1 "
-                  "naming the first broken entry or anchor.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t ids[64];
@@ -65,13 +61,7 @@ static int audit_verify_cmd(struct cli *c, int argc, const char **argv)
 
 static int audit_anchor_cmd(struct cli *c, int argc, const char **argv)
 {
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Prints the head of the audit chain as ID:HASH. "
-                       "Write it down outside the database (another "
-                       "system, paper) now and then; 'audit verify --anchor "
-                       "ID:HASH' later shows whether the log was cut back "
-                       "or rewritten since.") < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
@@ -96,8 +86,7 @@ static int audit_list_cmd(struct cli *c, int argc, const char **argv)
     int64_t patient = 0, user = 0;
     long limit = 0;
     struct opt opts[] = {
-        {"patient", OPT_ID, &patient, "ID",
-         "only entries about this patient", 0, 0},
+        OPTION_PATIENT(&patient, "only entries about this patient", 0),
         {"user", OPT_ID, &user, "ID", "only entries by this account", 0, 0},
         {"since", OPT_STRING, &since, "DATE",
          "only entries at or after DATE (or an instant)", 0, 0},
@@ -105,9 +94,7 @@ static int audit_list_cmd(struct cli *c, int argc, const char **argv)
          0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Lists audit entries, oldest first. Entries hold ids "
-                  "only, never names or notes.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     time_t since_t = 0;
@@ -176,14 +163,24 @@ static int audit_list_cmd(struct cli *c, int argc, const char **argv)
 
 int cmd_audit(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"verify", audit_verify_cmd, "check every link of the hash chain"},
+    static const struct cli_verb verbs[] = {
+        {"verify", audit_verify_cmd, "check every link of the hash chain",
+         "Walks the audit chain from its first entry. Exits 0 with the "
+         "number of entries when every link and hash holds, and every anchor "
+         "given still matches; exits 1 naming the first broken entry or "
+         "anchor."},
         {"anchor", audit_anchor_cmd,
-         "print the chain's head (ID:HASH) to keep outside the database"},
-        {"list", audit_list_cmd, "list entries (--patient, --user, --since)"},
-        {NULL, NULL, NULL},
+         "print the chain's head (ID:HASH) to keep outside the database",
+         "Prints the head of the audit chain as ID:HASH. Write it down "
+         "outside the database (another system, paper) now and then; 'audit "
+         "verify --anchor ID:HASH' later shows whether the log was cut back "
+         "or rewritten since."},
+        {"list", audit_list_cmd, "list entries (--patient, --user, --since)",
+         "Lists audit entries, oldest first. Entries hold ids only, never "
+         "names or notes."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "The append-only audit log: every read and write of "
                         "patient data, hash-chained. No command edits or "
                         "deletes entries.");

@@ -21,8 +21,7 @@ int cmd_bill(struct cli *c, int argc, const char **argv)
          "the payer's unit rule (default cms: the 8-minute rule)", 0, 0},
         {"format", OPT_STRING, &format, "text|csv|html|json",
          "output format (default text; --json is json)", 0, 0},
-        {"out", OPT_STRING, &out, "FILE", "write to FILE (default stdout)",
-         0, 0},
+        OPTION_OUT(&out, "write to FILE (default stdout)"),
         OPT_END,
     };
     if (cli_parse(c, argc, argv, opts,

@@ -10,14 +10,6 @@
 
 COMMAND("catalog", cmd_catalog, "the protocol catalog: list, show, groups, check")
 
-static int load(struct cli *c, const char *dir, struct catalog **cat)
-{
-    struct err e = ERR_INIT;
-    if (catalog_load(dir, cat, &e) < 0)
-        return cli_fail(c, &e);
-    return EXIT_OK;
-}
-
 /* The whole protocol as JSON (used by show). */
 static json_t *protocol_json(const struct catalog *cat,
                              const struct protocol *p)
@@ -50,14 +42,9 @@ static int catalog_list(struct cli *c, int argc, const char **argv)
          0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Lists the protocols: id, group, session minutes, "
-                  "specialised training hours and name.") < 0)
+    const struct catalog *cat;
+    if (cli_parse_catalog(c, argc, argv, opts, NULL, &cat) < 0)
         return c->exit_code;
-    struct catalog *cat;
-    int rc = load(c, c->catalog_dir, &cat);
-    if (rc)
-        return rc;
     if (group && !catalog_group_find(cat, group)) {
         struct err e = ERR_INIT;
         struct buf known = BUF_INIT;
@@ -67,7 +54,6 @@ static int catalog_list(struct cli *c, int argc, const char **argv)
         err_set(&e, ERR_NOT_FOUND, "group", "unknown group '%.64s' (known: "
                 "%s)", group, known.data);
         buf_release(&known);
-        catalog_free(cat);
         return cli_fail(c, &e);
     }
     json_t *list = c->json ? json_array() : NULL;
@@ -91,13 +77,10 @@ static int catalog_list(struct cli *c, int argc, const char **argv)
         printf("%-34s %-18s %-7s %-5d %s\n", p->id, p->group, minutes,
                p->training_hours, p->name);
     }
-    if (c->json) {
-        catalog_free(cat);
+    if (c->json)
         return cli_print_json(c, json_pack("{s:i,s:o}", "count", shown,
                                            "protocols", list));
-    }
     printf("%d protocol%s\n", shown, shown == 1 ? "" : "s");
-    catalog_free(cat);
     return EXIT_OK;
 }
 
@@ -117,28 +100,18 @@ static int catalog_show(struct cli *c, int argc, const char **argv)
         {"id", OPT_ARG, &id, "ID", "the protocol's id", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Shows a protocol: indications, red flags, training, "
-                  "phases, session and course length, outcome instruments "
-                  "and follow-ups.") < 0)
+    const struct catalog *cat;
+    if (cli_parse_catalog(c, argc, argv, opts, NULL, &cat) < 0)
         return c->exit_code;
-    struct catalog *cat;
-    int rc = load(c, c->catalog_dir, &cat);
-    if (rc)
-        return rc;
     const struct protocol *p = catalog_find(cat, id);
     if (!p) {
         struct err e = ERR_INIT;
         err_set(&e, ERR_NOT_FOUND, "id", "no protocol '%.64s' (see "
                 "'touchstone catalog list')", id);
-        catalog_free(cat);
         return cli_fail(c, &e);
     }
-    if (c->json) {
-        json_t *doc = protocol_json(cat, p);
-        catalog_free(cat);
-        return cli_print_json(c, doc);
-    }
+    if (c->json)
+        return cli_print_json(c, protocol_json(cat, p));
     const struct protocol_group *g = catalog_group_find(cat, p->group);
     printf("%s: %s\n", p->id, p->name);
     printf("group: %s (%s)\n", p->group, g ? g->name : "");
@@ -182,21 +155,15 @@ static int catalog_show(struct cli *c, int argc, const char **argv)
         printf("%s%s", i ? ", " : " ", p->follow_ups[i].text);
     printf("\nfile: %s%s\n", p->file,
            p->replaces ? " (replaces the shipped protocol)" : "");
-    catalog_free(cat);
     return EXIT_OK;
 }
 
 static int catalog_groups(struct cli *c, int argc, const char **argv)
 {
     struct opt opts[] = {OPT_END};
-    if (cli_parse(c, argc, argv, opts,
-                  "Lists the protocol groups and how many protocols each "
-                  "holds.") < 0)
+    const struct catalog *cat;
+    if (cli_parse_catalog(c, argc, argv, opts, NULL, &cat) < 0)
         return c->exit_code;
-    struct catalog *cat;
-    int rc = load(c, c->catalog_dir, &cat);
-    if (rc)
-        return rc;
     json_t *list = c->json ? json_array() : NULL;
     for (int i = 0; i < catalog_group_count(cat); i++) {
         const struct protocol_group *g = catalog_group_at(cat, i);
@@ -208,7 +175,6 @@ static int catalog_groups(struct cli *c, int argc, const char **argv)
         else
             printf("%-20s %3d  %s\n", g->id, n, g->name);
     }
-    catalog_free(cat);
     if (c->json)
         return cli_print_json(c, json_pack("{s:o}", "groups", list));
     return EXIT_OK;
@@ -221,16 +187,12 @@ static int catalog_check(struct cli *c, int argc, const char **argv)
         {"dir", OPT_ARG, &dir, "DIR", "the clinic's catalog directory", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Validates a catalog directory (DIR/*.json and "
-                  "DIR/protocols/*.json) over the shipped catalog, without a "
-                  "database. A bad file is refused with "
-                  "FILE:LINE:COLUMN: FIELD: PROBLEM and exit status 2.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct catalog *cat;
-    int rc = load(c, dir, &cat);
-    if (rc)
-        return rc;
+    struct err e = ERR_INIT;
+    if (catalog_load(dir, &cat, &e) < 0)
+        return cli_fail(c, &e);
     int files, added, replaced;
     catalog_clinic_summary(cat, &files, &added, &replaced);
     int total = catalog_protocol_count(cat);
@@ -248,14 +210,23 @@ static int catalog_check(struct cli *c, int argc, const char **argv)
 
 int cmd_catalog(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"list", catalog_list, "list the protocols"},
-        {"show", catalog_show, "show one protocol"},
-        {"groups", catalog_groups, "list the protocol groups"},
-        {"check", catalog_check, "validate a clinic's catalog directory"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"list", catalog_list, "list the protocols",
+         "Lists the protocols: id, group, session minutes, specialised "
+         "training hours and name."},
+        {"show", catalog_show, "show one protocol",
+         "Shows a protocol: indications, red flags, training, phases, "
+         "session and course length, outcome instruments and follow-ups."},
+        {"groups", catalog_groups, "list the protocol groups",
+         "Lists the protocol groups and how many protocols each holds."},
+        {"check", catalog_check, "validate a clinic's catalog directory",
+         "Validates a catalog directory (DIR/*.json and "
+         "DIR/protocols/*.json) over the shipped catalog, without a "
+         "database. A bad file is refused with FILE:LINE:COLUMN: FIELD: "
+         "PROBLEM and exit status 2."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "The protocol catalog, built into the program; a "
                         "clinic extends or overrides it with --catalog DIR.");
 }

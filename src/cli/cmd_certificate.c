@@ -34,9 +34,7 @@ static int certificate_list(struct cli *c, int argc, const char **argv)
          "only this practitioner's", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Lists the certificates the clinic has issued, newest "
-                  "first, with their status (valid or revoked).") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     if (practitioner < 0)
@@ -64,10 +62,7 @@ static int certificate_show(struct cli *c, int argc, const char **argv)
         {"id", OPT_ARG, &id, "ID", "the certificate's id", 1, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Prints an issued certificate exactly as it was "
-                       "signed (with --json: its register entry and the "
-                       "document).") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct issued_certificate x;
@@ -99,10 +94,7 @@ static int certificate_revoke(struct cli *c, int argc, const char **argv)
          "why the clinic withdraws it (shown to whoever verifies it)", 1, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Revokes an issued certificate, once, with a reason. "
-                       "Its signature still holds; the register, which "
-                       "/verify reads, says it was withdrawn.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct issued_certificate x;
@@ -116,13 +108,20 @@ static int certificate_revoke(struct cli *c, int argc, const char **argv)
 
 int cmd_certificate(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"list", certificate_list, "the certificates issued, newest first"},
-        {"show", certificate_show, "one certificate, as issued"},
-        {"revoke", certificate_revoke, "withdraw a certificate, with a reason"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"list", certificate_list, "the certificates issued, newest first",
+         "Lists the certificates the clinic has issued, newest first, with "
+         "their status (valid or revoked)."},
+        {"show", certificate_show, "one certificate, as issued",
+         "Prints an issued certificate exactly as it was signed (with "
+         "--json: its register entry and the document)."},
+        {"revoke", certificate_revoke, "withdraw a certificate, with a reason",
+         "Revokes an issued certificate, once, with a reason. Its signature "
+         "still holds; the register, which /verify reads, says it was "
+         "withdrawn."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "Every certificate 'touchstone certify' signs is "
                         "kept in the clinic's register as issued; a "
                         "certificate can be revoked once, with a reason.");

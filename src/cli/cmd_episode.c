@@ -110,8 +110,8 @@ static int episode_open_cmd(struct cli *c, int argc, const char **argv)
         {"patient", OPT_STRING, &patient, "ID", "the patient's id", 1, 0},
         {"practitioner", OPT_STRING, &practitioner, "ID",
          "the treating practitioner's id", 1, 0},
-        {"protocol", OPT_STRING, &in.protocol_id, "PROTOCOL_ID",
-         "the protocol, as in low-back-pain", 1, 0},
+        OPTION_PROTOCOL(&in.protocol_id,
+                        "the protocol, as in low-back-pain", 1),
         {"icd10", OPT_STRING, &in.icd10, "CODE", "ICD-10-CM diagnosis code",
          1, 0},
         {"start", OPT_STRING, &in.started_on, "DATE",
@@ -128,13 +128,7 @@ static int episode_open_cmd(struct cli *c, int argc, const char **argv)
          "red-flag answers as a JSON object {\"id\": \"yes\"|\"no\"}", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Opens an episode of care and prints the new id. Every "
-                  "red-flag question of the protocol must be answered "
-                  "(see 'touchstone catalog show PROTOCOL_ID'). Refused "
-                  "with status 3 when the practitioner is not trained in "
-                  "the protocol or a red flag is answered yes; the note "
-                  "for the patient's file is printed.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct screen_answer answers[128];
@@ -184,14 +178,12 @@ static int episode_close_cmd(struct cli *c, int argc, const char **argv)
     const char *end = NULL;
     int64_t id = 0;
     struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the episode's id", 1, 0},
+        OPTION_ID(&id, "the episode's id"),
         {"end", OPT_STRING, &end, "DATE", "day of discharge (YYYY-MM-DD)", 1,
          0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Discharges the patient: closes the episode on "
-                       "DATE.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     if (episode_close(c->store, &actor_cli, id, end, &e) < 0)
@@ -293,14 +285,7 @@ static void print_episode_detail(const void *item)
 static int episode_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the episode's id", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Shows an episode: its sessions with phases, "
-                       "findings and scores, in order, and its "
-                       "follow-ups.") < 0)
+    if (cli_parse_id_open(c, argc, argv, "the episode's id", &id) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct episode_detail d;
@@ -336,15 +321,12 @@ static int episode_list_cmd(struct cli *c, int argc, const char **argv)
         episode_json, episode_header, episode_row, "no episodes"};
     struct episode_filter f = {0};
     struct opt opts[] = {
-        {"patient", OPT_ID, &f.patient_id, "ID", "only this patient's", 0,
-         0},
-        {"practitioner", OPT_ID, &f.practitioner_id, "ID",
-         "only this practitioner's", 0, 0},
+        OPTION_PATIENT(&f.patient_id, "only this patient's", 0),
+        OPTION_PRACTITIONER(&f.practitioner_id, "only this practitioner's", 0),
         {"open", OPT_FLAG, &f.open_only, NULL, "only open episodes", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Lists episodes by start date.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct episode_list l;
@@ -357,14 +339,23 @@ static int episode_list_cmd(struct cli *c, int argc, const char **argv)
 
 int cmd_episode(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"open", episode_open_cmd, "open an episode of care"},
-        {"close", episode_close_cmd, "discharge: close an episode"},
-        {"show", episode_show_cmd, "show sessions and scores in order"},
-        {"list", episode_list_cmd, "list episodes"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"open", episode_open_cmd, "open an episode of care",
+         "Opens an episode of care and prints the new id. Every red-flag "
+         "question of the protocol must be answered (see 'touchstone catalog "
+         "show PROTOCOL_ID'). Refused with status 3 when the practitioner is "
+         "not trained in the protocol or a red flag is answered yes; the "
+         "note for the patient's file is printed."},
+        {"close", episode_close_cmd, "discharge: close an episode",
+         "Discharges the patient: closes the episode on DATE."},
+        {"show", episode_show_cmd, "show sessions and scores in order",
+         "Shows an episode: its sessions with phases, findings and scores, "
+         "in order, and its follow-ups."},
+        {"list", episode_list_cmd, "list episodes",
+         "Lists episodes by start date."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "Episodes of care: one patient, condition, protocol "
                         "and practitioner.");
 }

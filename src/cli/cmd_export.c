@@ -6,8 +6,8 @@
  *   - options ("touchstone export --kind patient --format csv"): when the
  *     first argument starts with "--" (other than --help), the options
  *     form below handles the whole command line.
- * To add a verb, add a row to export_verbs; to give the options form,
- * point export_options_form at its function.
+ * To add a verb, add a row to export_verbs; the options form is the last
+ * argument of cli_run_verb_forms.
  */
 #include "cli/import_export.h"
 #include "cli/cli.h"
@@ -28,17 +28,11 @@ static int export_fhir_cmd(struct cli *c, int argc, const char **argv)
     const char *out = NULL;
     int64_t id = 0;
     struct opt opts[] = {
-        {"patient", OPT_ID, &id, "ID", "the patient's id", 1, 0},
-        {"out", OPT_STRING, &out, "FILE",
-         "write the Bundle to FILE (default: stdout)", 0, 0},
+        OPTION_PATIENT(&id, "the patient's id", 1),
+        OPTION_OUT(&out, "write the Bundle to FILE (default: stdout)"),
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Exports everything about one patient as a FHIR R4 "
-                  "Bundle (type collection, JSON): Patient, Practitioner, "
-                  "Condition, ServiceRequest, EpisodeOfCare, Encounter, "
-                  "Procedure, Observation and QuestionnaireResponse. "
-                  "docs/fhir.md maps each resource.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     json_t *bundle = NULL;
@@ -72,19 +66,10 @@ static int export_registry_cmd(struct cli *c, int argc, const char **argv)
          "required: the export is de-identified (HIPAA Safe Harbor)", 0, 0},
         {"format", OPT_STRING, &format_name, "csv|ndjson",
          "the file format (default csv)", 0, 0},
-        {"out", OPT_STRING, &out, "FILE", "write to FILE (default stdout)",
-         0, 0},
+        OPTION_OUT(&out, "write to FILE (default stdout)"),
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Exports the registry de-identified by HIPAA Safe Harbor: "
-                  "one row per episode summary (episode x instrument) and "
-                  "per observation, of the patients who consented to "
-                  "research use only; random pseudonyms drawn afresh for "
-                  "each export; no name, contact, record number, licence, "
-                  "NPI or free text; the start year and day offsets instead "
-                  "of dates; ages over 89 as 90+; ZIP to 3 digits. "
-                  "docs/exports.md lists the columns.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     if (!deidentified)
         return cli_error(c, EXIT_BAD_INPUT, "deidentified",
@@ -113,18 +98,26 @@ static int export_registry_cmd(struct cli *c, int argc, const char **argv)
 }
 
 /* The verbs of the verb form, NULL-terminated. */
-static const struct cli_command export_verbs[] = {
-    {"fhir", export_fhir_cmd, "one patient as a FHIR R4 Bundle"},
+static const struct cli_verb export_verbs[] = {
+    {"fhir", export_fhir_cmd, "one patient as a FHIR R4 Bundle",
+     "Exports everything about one patient as a FHIR R4 Bundle (type "
+     "collection, JSON): Patient, Practitioner, Condition, ServiceRequest, "
+     "EpisodeOfCare, Encounter, Procedure, Observation and "
+     "QuestionnaireResponse. docs/fhir.md maps each resource."},
     {"registry", export_registry_cmd,
-     "the de-identified registry (episode summaries, observations)"},
-    {NULL, NULL, NULL},
+     "the de-identified registry (episode summaries, observations)",
+     "Exports the registry de-identified by HIPAA Safe Harbor: one row per "
+     "episode summary (episode x instrument) and per observation, of the "
+     "patients who consented to research use only; random pseudonyms drawn "
+     "afresh for each export; no name, contact, record number, licence, NPI "
+     "or free text; the start year and day offsets instead of dates; ages "
+     "over 89 as 90+; ZIP to 3 digits. docs/exports.md lists the columns."},
+    {NULL, NULL, NULL, NULL},
 };
 
-/* The options form (first argument "--..."), or NULL when there is none. */
-static const cli_fn export_options_form = cli_export_records;
-
+/* The options form (first argument "--...") is cli_export_records. */
 int cmd_export(struct cli *c, int argc, const char **argv)
 {
-    return cli_dispatch_forms(c, argc, argv, export_verbs, export_summary,
-                              export_options_form);
+    return cli_run_verb_forms(c, argc, argv, export_verbs, export_summary,
+                              cli_export_records);
 }

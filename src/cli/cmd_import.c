@@ -6,8 +6,8 @@
  *   - options ("touchstone import --kind patient FILE"): when the
  *     first argument starts with "--" (other than --help), the options
  *     form below handles the whole command line.
- * To add a verb, add a row to import_verbs; to give the options form,
- * point import_options_form at its function.
+ * To add a verb, add a row to import_verbs; the options form is the last
+ * argument of cli_run_verb_forms.
  */
 #include "cli/import_export.h"
 #include "cli/cli.h"
@@ -41,20 +41,12 @@ static int import_fhir_cmd(struct cli *c, int argc, const char **argv)
 {
     const char *file = NULL;
     struct opt opts[] = {
-        {"file", OPT_ARG, &file, "FILE", "a FHIR R4 Bundle or "
-         "QuestionnaireResponse (JSON; - for stdin)", 1, 0},
+        OPTION_FILE(&file,
+                    "a FHIR R4 Bundle or QuestionnaireResponse (JSON; - for "
+                    "stdin)"),
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Imports a FHIR R4 Bundle (transaction or collection) of "
-                  "Patient, Practitioner and ServiceRequest (a physician's "
-                  "referral) and QuestionnaireResponse (a score), or one "
-                  "QuestionnaireResponse, in one transaction. Patients are "
-                  "matched by identifier. Elements Touchstone does not "
-                  "keep are ignored with a warning; a modifier it does "
-                  "not understand or an invalid value is refused with an "
-                  "OperationOutcome naming the element (exit 2), and "
-                  "nothing is written.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct fhir_issue issue = {"", ""};
@@ -114,16 +106,21 @@ static int import_fhir_cmd(struct cli *c, int argc, const char **argv)
 }
 
 /* The verbs of the verb form, NULL-terminated. */
-static const struct cli_command import_verbs[] = {
-    {"fhir", import_fhir_cmd, "a FHIR R4 Bundle (referrals from an EHR)"},
-    {NULL, NULL, NULL},
+static const struct cli_verb import_verbs[] = {
+    {"fhir", import_fhir_cmd, "a FHIR R4 Bundle (referrals from an EHR)",
+     "Imports a FHIR R4 Bundle (transaction or collection) of Patient, "
+     "Practitioner and ServiceRequest (a physician's referral) and "
+     "QuestionnaireResponse (a score), or one QuestionnaireResponse, in one "
+     "transaction. Patients are matched by identifier. Elements Touchstone "
+     "does not keep are ignored with a warning; a modifier it does not "
+     "understand or an invalid value is refused with an OperationOutcome "
+     "naming the element (exit 2), and nothing is written."},
+    {NULL, NULL, NULL, NULL},
 };
 
-/* The options form (first argument "--..."), or NULL when there is none. */
-static const cli_fn import_options_form = cli_import_records;
-
+/* The options form (first argument "--...") is cli_import_records. */
 int cmd_import(struct cli *c, int argc, const char **argv)
 {
-    return cli_dispatch_forms(c, argc, argv, import_verbs, import_summary,
-                              import_options_form);
+    return cli_run_verb_forms(c, argc, argv, import_verbs, import_summary,
+                              cli_import_records);
 }

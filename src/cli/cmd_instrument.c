@@ -71,9 +71,7 @@ static void mcid_text(const struct instrument *in, char *out, size_t size)
 static int instrument_list(struct cli *c, int argc, const char **argv)
 {
     struct opt opts[] = {OPT_END};
-    if (cli_parse(c, argc, argv, opts,
-                  "Lists the outcome instruments: items, total range, "
-                  "direction and MCID.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     if (c->json) {
         json_t *list = json_array();
@@ -120,9 +118,7 @@ static int instrument_show(struct cli *c, int argc, const char **argv)
         {"code", OPT_ARG, &code, "CODE", "the instrument's code", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Shows an instrument's structure, scoring, missing-item "
-                  "rule, bands and MCID, each with its source.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     const struct instrument *in = instrument_find(code);
     if (!in)
@@ -190,11 +186,15 @@ static int instrument_show(struct cli *c, int argc, const char **argv)
 
 int cmd_instrument(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"list", instrument_list, "list the outcome instruments"},
-        {"show", instrument_show, "show one instrument"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"list", instrument_list, "list the outcome instruments",
+         "Lists the outcome instruments: items, total range, direction and "
+         "MCID."},
+        {"show", instrument_show, "show one instrument",
+         "Shows an instrument's structure, scoring, missing-item rule, bands "
+         "and MCID, each with its source."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "The outcome instruments, built into the program.");
 }

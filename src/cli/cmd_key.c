@@ -33,12 +33,7 @@ static int print_key_file(struct cli *c, const unsigned char *pk, int ok,
 
 static int key_export_public(struct cli *c, int argc, const char **argv)
 {
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Prints the clinic's Ed25519 public key (base64). "
-                       "Give it to whoever checks the clinic's "
-                       "certificates: 'touchstone verify FILE --public-key "
-                       "KEY'.") < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
@@ -55,13 +50,7 @@ static int key_export_public(struct cli *c, int argc, const char **argv)
 
 static int key_check(struct cli *c, int argc, const char **argv)
 {
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Checks the secret key file beside the database: "
-                       "present, a plain file only its owner may read "
-                       "(mode 600), the right size, whole, and the pair of "
-                       "the public key in the database. Exits 0 only "
-                       "then.") < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     unsigned char sk[CLINIC_KEY_SECRET_BYTES];
@@ -75,12 +64,7 @@ static int key_check(struct cli *c, int argc, const char **argv)
 
 static int key_create(struct cli *c, int argc, const char **argv)
 {
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Gives a database made before keys existed its key "
-                       "pair: the secret key in '<db>.key' (mode 600), the "
-                       "public key in the database. Refuses when it has "
-                       "one.") < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
@@ -93,16 +77,23 @@ static int key_create(struct cli *c, int argc, const char **argv)
 
 int cmd_key(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
+    static const struct cli_verb verbs[] = {
         {"export-public", key_export_public,
-         "print the clinic's public key (base64)"},
-        {"check", key_check,
-         "check the secret key file (mode, size, pair)"},
-        {"create", key_create,
-         "make a key pair for a database that has none"},
-        {NULL, NULL, NULL},
+         "print the clinic's public key (base64)",
+         "Prints the clinic's Ed25519 public key (base64). Give it to "
+         "whoever checks the clinic's certificates: 'touchstone verify FILE "
+         "--public-key KEY'."},
+        {"check", key_check, "check the secret key file (mode, size, pair)",
+         "Checks the secret key file beside the database: present, a plain "
+         "file only its owner may read (mode 600), the right size, whole, "
+         "and the pair of the public key in the database. Exits 0 only then."},
+        {"create", key_create, "make a key pair for a database that has none",
+         "Gives a database made before keys existed its key pair: the secret "
+         "key in '<db>.key' (mode 600), the public key in the database. "
+         "Refuses when it has one."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "The clinic's Ed25519 key pair signs its "
                         "certificates. The secret key is the file "
                         "'<db>.key' beside the database (mode 600); the "

@@ -125,7 +125,7 @@ int cmd_backup(struct cli *c, int argc, const char **argv)
     const char *file = NULL;
     int without_key = 0;
     struct opt opts[] = {
-        {"file", OPT_ARG, &file, "FILE", "the new backup file", 1, 0},
+        OPTION_FILE(&file, "the new backup file"),
         {"without-key", OPT_FLAG, &without_key, NULL,
          "copy the database alone, not the clinic's signing key", 0, 0},
         OPT_END,

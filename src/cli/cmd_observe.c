@@ -52,8 +52,8 @@ int cmd_observe(struct cli *c, int argc, const char **argv)
     double value = 0;
     struct opt opts[] = {
         {"episode", OPT_STRING, &episode, "ID", "the episode's id", 1, 0},
-        {"instrument", OPT_STRING, &in.instrument, "CODE",
-         "the instrument, as in nprs or odi", 1, 0},
+        OPTION_INSTRUMENT(&in.instrument,
+                          "the instrument, as in nprs or odi", 1),
         {"timepoint", OPT_STRING, &in.timepoint, "WHEN",
          "baseline, pre, post or followup", 1, 0},
         {"session", OPT_STRING, &session, "ID",

@@ -26,8 +26,7 @@ static int patient_add_cmd(struct cli *c, int argc, const char **argv)
          "consented to research use of de-identified data", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Registers a patient and prints the new id.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
@@ -61,7 +60,7 @@ static int patient_list_cmd(struct cli *c, int argc, const char **argv)
          "only names containing TEXT (any case)", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, "Lists patients by name.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct patient_list l;
@@ -118,13 +117,7 @@ static void print_patient_detail(const void *item)
 static int patient_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the patient's id", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Shows a patient with referrals and episodes of "
-                       "care.") < 0)
+    if (cli_parse_id_open(c, argc, argv, "the patient's id", &id) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct patient_detail d;
@@ -138,13 +131,7 @@ static int patient_show_cmd(struct cli *c, int argc, const char **argv)
 static int patient_opt_out_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the patient's id", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Records that the patient declines invitations and "
-                       "cancels every message to them not sent yet.") < 0)
+    if (cli_parse_id_open(c, argc, argv, "the patient's id", &id) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int cancelled = 0;
@@ -160,12 +147,17 @@ static int patient_opt_out_cmd(struct cli *c, int argc, const char **argv)
 
 int cmd_patient(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"add", patient_add_cmd, "register a patient"},
-        {"list", patient_list_cmd, "list or search patients"},
-        {"show", patient_show_cmd, "show one with referrals and episodes"},
-        {"opt-out", patient_opt_out_cmd, "record that they decline invitations"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"add", patient_add_cmd, "register a patient",
+         "Registers a patient and prints the new id."},
+        {"list", patient_list_cmd, "list or search patients",
+         "Lists patients by name."},
+        {"show", patient_show_cmd, "show one with referrals and episodes",
+         "Shows a patient with referrals and episodes of care."},
+        {"opt-out", patient_opt_out_cmd, "record that they decline invitations",
+         "Records that the patient declines invitations and cancels every "
+         "message to them not sent yet."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs, "The clinic's patients.");
+    return cli_run_verb(c, argc, argv, verbs, "The clinic's patients.");
 }

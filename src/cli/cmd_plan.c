@@ -95,18 +95,17 @@ int cmd_plan(struct cli *c, int argc, const char **argv)
          0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Plans a session of M minutes: every phase of the protocol "
-                  "in order, in whole minutes that sum to M, within each "
-                  "phase's share, kneading at least half. A length the "
-                  "protocol cannot take is refused with exit status 3. With "
-                  "--delivered, reports how a session as delivered departs "
-                  "from the protocol.") < 0)
+    const struct catalog *cat;
+    if (cli_parse_catalog(c, argc, argv, opts,
+                          "Plans a session of M minutes: every phase of the "
+                          "protocol in order, in whole minutes that sum to M, "
+                          "within each phase's share, kneading at least half. "
+                          "A length the protocol cannot take is refused with "
+                          "exit status 3. With --delivered, reports how a "
+                          "session as delivered departs from the protocol.",
+                          &cat) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
-    const struct catalog *cat;
-    if (cli_load_catalog(c, &cat, &e) < 0)
-        return cli_fail(c, &e);
     const struct protocol *p = catalog_find(cat, id);
     if (!p) {
         err_set(&e, ERR_NOT_FOUND, "protocol", "no protocol '%.64s' (see "

@@ -22,8 +22,7 @@ static int practitioner_add_cmd(struct cli *c, int argc, const char **argv)
          "National Provider Identifier (10 digits)", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Adds a practitioner and prints the new id.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
@@ -55,9 +54,7 @@ static int practitioner_list_cmd(struct cli *c, int argc, const char **argv)
     static const struct cli_list_format format = {
         practitioner_json, practitioner_header, practitioner_row,
         "no practitioners yet (add one with 'touchstone practitioner add')"};
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Lists the practitioners by name.") < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct practitioner_list l;
@@ -104,13 +101,7 @@ static void print_practitioner_detail(const void *item)
 static int practitioner_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the practitioner's id", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Shows a practitioner with their training "
-                       "records.") < 0)
+    if (cli_parse_id_open(c, argc, argv, "the practitioner's id", &id) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct practitioner_detail d;
@@ -128,17 +119,13 @@ static int practitioner_consent_cmd(struct cli *c, int argc,
     int64_t id = 0;
     const char *registry = NULL;
     struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the practitioner's id", 1, 0},
+        OPTION_ID(&id, "the practitioner's id"),
         {"registry", OPT_STRING, &registry, "yes|no",
          "may the registry match them across clinics by NPI or licence",
          1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Records the practitioner's consent to be sent to the "
-                  "registry with their NPI (or licence), so that they are "
-                  "one registry practitioner across every clinic; without "
-                  "it they are a pseudonym of this clinic.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     int consent;
     if (!strcmp(registry, "yes"))
@@ -163,14 +150,21 @@ static int practitioner_consent_cmd(struct cli *c, int argc,
 
 int cmd_practitioner(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"add", practitioner_add_cmd, "add a practitioner"},
-        {"list", practitioner_list_cmd, "list the practitioners"},
-        {"show", practitioner_show_cmd, "show one with training records"},
+    static const struct cli_verb verbs[] = {
+        {"add", practitioner_add_cmd, "add a practitioner",
+         "Adds a practitioner and prints the new id."},
+        {"list", practitioner_list_cmd, "list the practitioners",
+         "Lists the practitioners by name."},
+        {"show", practitioner_show_cmd, "show one with training records",
+         "Shows a practitioner with their training records."},
         {"consent", practitioner_consent_cmd,
-         "record consent to be matched in the registry"},
-        {NULL, NULL, NULL},
+         "record consent to be matched in the registry",
+         "Records the practitioner's consent to be sent to the registry with "
+         "their NPI (or licence), so that they are one registry practitioner "
+         "across every clinic; without it they are a pseudonym of this "
+         "clinic."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "The clinic's practitioners (therapists).");
 }

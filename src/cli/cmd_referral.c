@@ -11,7 +11,7 @@ static int referral_add_cmd(struct cli *c, int argc, const char **argv)
 {
     struct referral_new in = {0};
     struct opt opts[] = {
-        {"patient", OPT_ID, &in.patient_id, "ID", "the patient's id", 1, 0},
+        OPTION_PATIENT(&in.patient_id, "the patient's id", 1),
         {"physician", OPT_STRING, &in.physician_name, "NAME",
          "the referring physician", 1, 0},
         {"specialty", OPT_STRING, &in.physician_specialty, "TEXT",
@@ -26,8 +26,7 @@ static int referral_add_cmd(struct cli *c, int argc, const char **argv)
          "date of the referral (YYYY-MM-DD)", 1, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Records a referral and prints the new id.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
@@ -57,11 +56,7 @@ static void print_referral(const void *item)
 static int referral_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the referral's id", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse_open(c, argc, argv, opts, "Shows a referral.") < 0)
+    if (cli_parse_id_open(c, argc, argv, "the referral's id", &id) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct referral r;
@@ -72,11 +67,13 @@ static int referral_show_cmd(struct cli *c, int argc, const char **argv)
 
 int cmd_referral(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"add", referral_add_cmd, "record a referral"},
-        {"show", referral_show_cmd, "show a referral"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"add", referral_add_cmd, "record a referral",
+         "Records a referral and prints the new id."},
+        {"show", referral_show_cmd, "show a referral",
+         "Shows a referral."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "Physicians' referrals, with ICD-10-CM codes.");
 }

@@ -358,16 +358,7 @@ static int report_open(struct cli *c, int csv)
 static int report_episode(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the episode", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "The outcome of one episode for each instrument: "
-                       "baseline, discharge and follow-up scores, "
-                       "improvement (positive is better), responder, "
-                       "sessions to response and sustained response, or "
-                       "why it is incomplete.") < 0)
+    if (cli_parse_id_open(c, argc, argv, "the episode", &id) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     return print_report(c, report_episode_json(c->store, &actor_cli, id, &e),
@@ -380,22 +371,12 @@ static int report_practitioner(struct cli *c, int argc, const char **argv)
     int64_t id = 0;
     int csv = 0;
     struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the practitioner", 1, 0},
-        {"protocol", OPT_STRING, &protocol, "PROTOCOL_ID",
-         "only this protocol", 0, 0},
+        OPTION_ID(&id, "the practitioner"),
+        OPTION_PROTOCOL(&protocol, "only this protocol", 0),
         {"csv", OPT_FLAG, &csv, NULL, "the cells as CSV", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "A practitioner's cells (protocol x instrument) against "
-                  "the registry: n, mean improvement with 95% CI, SRM, "
-                  "responder rate with Wilson 95% CI, median sessions to "
-                  "response, sustained rate, follow-up coverage, "
-                  "risk-adjusted performance with its funnel position and "
-                  "shrunken estimate, and the designation with each "
-                  "criterion. Incomplete episodes are counted by reason.") <
-            0 ||
-        report_open(c, csv) < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 || report_open(c, csv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     return print_report(c,
@@ -409,19 +390,12 @@ static int report_registry(struct cli *c, int argc, const char **argv)
     const char *protocol = NULL, *instrument = NULL;
     int csv = 0;
     struct opt opts[] = {
-        {"protocol", OPT_STRING, &protocol, "PROTOCOL_ID",
-         "only this protocol", 0, 0},
-        {"instrument", OPT_STRING, &instrument, "CODE",
-         "only this instrument", 0, 0},
+        OPTION_PROTOCOL(&protocol, "only this protocol", 0),
+        OPTION_INSTRUMENT(&instrument, "only this instrument", 0),
         {"csv", OPT_FLAG, &csv, NULL, "the cells as CSV", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "The registry: for each protocol x instrument, the risk "
-                  "model (coefficients with SEs, n, R²) and every "
-                  "practitioner's cell with its funnel position, shrunken "
-                  "estimate and designation.") < 0 ||
-        report_open(c, csv) < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 || report_open(c, csv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     return print_report(c,
@@ -488,18 +462,12 @@ static int report_coverage(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
     struct opt opts[] = {
-        {"practitioner", OPT_ID, &id, "ID",
-         "only this practitioner (default: every one with an episode)", 0,
-         0},
+        OPTION_PRACTITIONER(&id,
+                            "only this practitioner (default: every one with "
+                            "an episode)", 0),
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "How complete the evidence is: follow-up coverage "
-                       "per practitioner and protocol, with how many "
-                       "episodes without a follow-up had the patient "
-                       "invited; the response rate of invitations by "
-                       "channel (email, print) and the median days to "
-                       "answer. Definitions in docs/outcomes.md.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     return print_report(c, coverage_report_json(c->store, &actor_cli, id, &e),
@@ -508,12 +476,7 @@ static int report_coverage(struct cli *c, int argc, const char **argv)
 
 static int report_refresh(struct cli *c, int argc, const char **argv)
 {
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Recomputes every episode's outcome summary from "
-                       "its observations (needed once for a database that "
-                       "held episodes before the summaries existed; the "
-                       "record keeps them up to date afterwards).") < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t n = 0;
@@ -529,21 +492,42 @@ static int report_refresh(struct cli *c, int argc, const char **argv)
 
 int cmd_report(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"episode", report_episode, "the outcome of one episode"},
+    static const struct cli_verb verbs[] = {
+        {"episode", report_episode, "the outcome of one episode",
+         "The outcome of one episode for each instrument: baseline, "
+         "discharge and follow-up scores, improvement (positive is better), "
+         "responder, sessions to response and sustained response, or why it "
+         "is incomplete."},
         {"practitioner", report_practitioner,
-         "a practitioner's cells, benchmarks and designations"},
+         "a practitioner's cells, benchmarks and designations",
+         "A practitioner's cells (protocol x instrument) against the "
+         "registry: n, mean improvement with 95% CI, SRM, responder rate "
+         "with Wilson 95% CI, median sessions to response, sustained rate, "
+         "follow-up coverage, risk-adjusted performance with its funnel "
+         "position and shrunken estimate, and the designation with each "
+         "criterion. Incomplete episodes are counted by reason."},
         {"registry", report_registry,
-         "risk models and every cell of the registry"},
+         "risk models and every cell of the registry",
+         "The registry: for each protocol x instrument, the risk model "
+         "(coefficients with SEs, n, R²) and every practitioner's cell with "
+         "its funnel position, shrunken estimate and designation."},
         {"coverage", report_coverage,
-         "follow-up coverage and the invitations' response rates"},
-        {"refresh", report_refresh,
-         "recompute every episode's outcome summary"},
+         "follow-up coverage and the invitations' response rates",
+         "How complete the evidence is: follow-up coverage per practitioner "
+         "and protocol, with how many episodes without a follow-up had the "
+         "patient invited; the response rate of invitations by channel "
+         "(email, print) and the median days to answer. Definitions in "
+         "docs/outcomes.md."},
+        {"refresh", report_refresh, "recompute every episode's outcome summary",
+         "Recomputes every episode's outcome summary from its observations "
+         "(needed once for a database that held episodes before the "
+         "summaries existed; the record keeps them up to date afterwards)."},
         {"physician", cli_report_physician,
-         "the progress report to the referring physician (HTML, PDF)"},
-        {NULL, NULL, NULL},
+         "the progress report to the referring physician (HTML, PDF)",
+         NULL},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "Outcome reports, read from the per-episode "
                         "summaries: definitions and thresholds in "
                         "docs/outcomes.md.");

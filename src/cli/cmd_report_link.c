@@ -15,7 +15,7 @@ static int report_link_create_cmd(struct cli *c, int argc, const char **argv)
     const char *to = NULL;
     long days = REPORT_LINK_DEFAULT_DAYS;
     struct opt opts[] = {
-        {"episode", OPT_ID, &episode, "ID", "the episode", 1, 0},
+        OPTION_EPISODE(&episode, "the episode", 1),
         {"to", OPT_STRING, &to, "ADDRESS", "the physician's email address",
          1, 0},
         {"days", OPT_INT, &days, "N",
@@ -77,11 +77,10 @@ static int report_link_list_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t episode = 0;
     struct opt opts[] = {
-        {"episode", OPT_ID, &episode, "ID", "only this episode's", 0, 0},
+        OPTION_EPISODE(&episode, "only this episode's", 0),
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Lists report links, newest first.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct report_link_list l;
@@ -97,13 +96,7 @@ static int report_link_list_cmd(struct cli *c, int argc, const char **argv)
 static int report_link_revoke_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the report link", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Revokes a report link: it stops working and its "
-                       "unsent message is cancelled.") < 0)
+    if (cli_parse_id_open(c, argc, argv, "the report link", &id) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     if (report_link_revoke(c->store, &actor_cli, id, &e) < 0)
@@ -113,12 +106,15 @@ static int report_link_revoke_cmd(struct cli *c, int argc, const char **argv)
 
 int cmd_report_link(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"list", report_link_list_cmd, "list report links"},
-        {"revoke", report_link_revoke_cmd, "revoke one"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"list", report_link_list_cmd, "list report links",
+         "Lists report links, newest first."},
+        {"revoke", report_link_revoke_cmd, "revoke one",
+         "Revokes a report link: it stops working and its unsent message is "
+         "cancelled."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch_forms(
+    return cli_run_verb_forms(
         c, argc, argv, verbs,
         "Sends the referring physician a link to an episode's progress "
         "report (touchstone report-link --episode ID --to ADDRESS "

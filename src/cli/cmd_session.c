@@ -32,11 +32,7 @@ static int session_add_cmd(struct cli *c, int argc, const char **argv)
         {"plan", OPT_STRING, &in.plan, "TEXT", "SOAP: plan", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Records a session of an open episode and prints the new "
-                  "id. Phases are checked for fidelity to the protocol "
-                  "(introductory massage first, at least half kneading); "
-                  "findings are kept with the session.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct session_phase phases[ARRAY_SIZE(phase_texts.items)];
@@ -83,11 +79,7 @@ static void print_session(const void *item)
 static int session_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the session's id", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse_open(c, argc, argv, opts, "Shows a session.") < 0)
+    if (cli_parse_id_open(c, argc, argv, "the session's id", &id) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct session se;
@@ -100,11 +92,15 @@ static int session_show_cmd(struct cli *c, int argc, const char **argv)
 
 int cmd_session(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"add", session_add_cmd, "record a session"},
-        {"show", session_show_cmd, "show a session"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"add", session_add_cmd, "record a session",
+         "Records a session of an open episode and prints the new id. Phases "
+         "are checked for fidelity to the protocol (introductory massage "
+         "first, at least half kneading); findings are kept with the session."},
+        {"show", session_show_cmd, "show a session",
+         "Shows a session."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "Treatment sessions of an episode of care.");
 }

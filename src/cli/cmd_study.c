@@ -516,11 +516,7 @@ static int study_analyze_command(struct cli *c, int argc, const char **argv)
          "the timepoint to compare against (default: the first)", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Compares every timepoint with the baseline over the "
-                  "subjects measured at both: n, mean, SD, mean change with "
-                  "its 95% CI, percent change, paired t-test and Wilcoxon "
-                  "signed-rank p-values.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     FILE *in = strcmp(path, "-") ? fopen(path, "rb") : stdin;
@@ -580,12 +576,15 @@ static int study_analyze_command(struct cli *c, int argc, const char **argv)
 
 int cmd_study(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
+    static const struct cli_verb verbs[] = {
         {"analyze", study_analyze_command,
-         "baseline-to-timepoint changes with paired tests, from CSV"},
-        {NULL, NULL, NULL},
+         "baseline-to-timepoint changes with paired tests, from CSV",
+         "Compares every timepoint with the baseline over the subjects "
+         "measured at both: n, mean, SD, mean change with its 95% CI, "
+         "percent change, paired t-test and Wilcoxon signed-rank p-values."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "Small studies in the treatment room: within-subject "
                         "experiments such as the contralateral-limb study.");
 }

@@ -36,11 +36,7 @@ static int print_thresholds(struct cli *c, const char *name)
 
 static int thresholds_show(struct cli *c, int argc, const char **argv)
 {
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Prints the thresholds of the designations and of "
-                       "the registry model (docs/outcomes.md says why each "
-                       "default is what it is).") < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     return print_thresholds(c, NULL);
 }
@@ -53,10 +49,7 @@ static int thresholds_set_cmd(struct cli *c, int argc, const char **argv)
         {"value", OPT_ARG, &value, "VALUE", "its new value", 1, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Sets one threshold (names and ranges: 'touchstone "
-                       "thresholds show'). Reports and certificates use it "
-                       "from then on.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     if (thresholds_set(c->store, &actor_cli, name, value, &e) < 0)
@@ -66,12 +59,16 @@ static int thresholds_set_cmd(struct cli *c, int argc, const char **argv)
 
 int cmd_thresholds(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"show", thresholds_show, "print the thresholds"},
-        {"set", thresholds_set_cmd, "set one threshold: NAME VALUE"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"show", thresholds_show, "print the thresholds",
+         "Prints the thresholds of the designations and of the registry "
+         "model (docs/outcomes.md says why each default is what it is)."},
+        {"set", thresholds_set_cmd, "set one threshold: NAME VALUE",
+         "Sets one threshold (names and ranges: 'touchstone thresholds "
+         "show'). Reports and certificates use it from then on."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "The thresholds of the designations 'reproducible' "
                         "and 'advanced', kept in the database.");
 }

@@ -11,10 +11,9 @@ static int training_add_cmd(struct cli *c, int argc, const char **argv)
 {
     struct training_new in = {0};
     struct opt opts[] = {
-        {"practitioner", OPT_ID, &in.practitioner_id, "ID",
-         "the practitioner's id", 1, 0},
-        {"protocol", OPT_STRING, &in.protocol_id, "PROTOCOL_ID",
-         "the protocol trained in, as in low-back-pain", 1, 0},
+        OPTION_PRACTITIONER(&in.practitioner_id, "the practitioner's id", 1),
+        OPTION_PROTOCOL(&in.protocol_id,
+                        "the protocol trained in, as in low-back-pain", 1),
         {"hours", OPT_DOUBLE, &in.hours, "H", "hours of training", 1, 0},
         {"completed", OPT_STRING, &in.completed_on, "DATE",
          "date completed (YYYY-MM-DD)", 1, 0},
@@ -22,10 +21,7 @@ static int training_add_cmd(struct cli *c, int argc, const char **argv)
          "who gave the training", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Records completed training and prints the new id. A "
-                  "practitioner delivers a protocol only when trained in it "
-                  "(and in the full-body baseline).") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
@@ -54,12 +50,10 @@ static int training_list_cmd(struct cli *c, int argc, const char **argv)
         training_json, NULL, training_row, "no training recorded"};
     int64_t practitioner = 0;
     struct opt opts[] = {
-        {"practitioner", OPT_ID, &practitioner, "ID",
-         "the practitioner's id", 1, 0},
+        OPTION_PRACTITIONER(&practitioner, "the practitioner's id", 1),
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Lists a practitioner's training records.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct training_list l;
@@ -72,12 +66,16 @@ static int training_list_cmd(struct cli *c, int argc, const char **argv)
 
 int cmd_training(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"add", training_add_cmd, "record completed training"},
-        {"list", training_list_cmd, "list a practitioner's training"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"add", training_add_cmd, "record completed training",
+         "Records completed training and prints the new id. A practitioner "
+         "delivers a protocol only when trained in it (and in the full-body "
+         "baseline)."},
+        {"list", training_list_cmd, "list a practitioner's training",
+         "Lists a practitioner's training records."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "Practitioners' training in protocols (scope of "
                         "practice).");
 }

@@ -113,9 +113,7 @@ static int user_add_cmd(struct cli *c, int argc, const char **argv)
          0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Creates a web login. Passwords have at least 12 "
-                  "characters and are stored as Argon2id hashes.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     enum role role;
     if (role_parse(role_text, &role) < 0)
@@ -174,9 +172,7 @@ static int user_list_cmd(struct cli *c, int argc, const char **argv)
 {
     static const struct cli_list_format format = {user_json, user_header,
                                                   user_row, NULL};
-    struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Lists the web login accounts.") < 0)
+    if (cli_parse_none_open(c, argc, argv) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct user *users = NULL;
@@ -195,9 +191,7 @@ static int user_disable_cmd(struct cli *c, int argc, const char **argv)
         {"user", OPT_ARG, &who, "ID|EMAIL", "the account", 1, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Disables an account: it can no longer log in, and "
-                       "its sessions end.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct user u;
@@ -220,9 +214,7 @@ static int user_passwd_cmd(struct cli *c, int argc, const char **argv)
          "read the password from FILE ('-': standard input)", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Sets a new password; the account's sessions "
-                       "end.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct user u;
@@ -244,14 +236,19 @@ static int user_passwd_cmd(struct cli *c, int argc, const char **argv)
 
 int cmd_user(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"add", user_add_cmd, "create a login (admin, therapist, researcher)"},
-        {"list", user_list_cmd, "list the logins"},
-        {"disable", user_disable_cmd, "disable a login and end its sessions"},
-        {"passwd", user_passwd_cmd, "set a new password"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"add", user_add_cmd, "create a login (admin, therapist, researcher)",
+         "Creates a web login. Passwords have at least 12 characters and are "
+         "stored as Argon2id hashes."},
+        {"list", user_list_cmd, "list the logins",
+         "Lists the web login accounts."},
+        {"disable", user_disable_cmd, "disable a login and end its sessions",
+         "Disables an account: it can no longer log in, and its sessions end."},
+        {"passwd", user_passwd_cmd, "set a new password",
+         "Sets a new password; the account's sessions end."},
+        {NULL, NULL, NULL, NULL},
     };
-    return cli_dispatch(c, argc, argv, verbs,
+    return cli_run_verb(c, argc, argv, verbs,
                         "Web login accounts. Therapist accounts are linked "
                         "to their practitioner record.");
 }

@@ -336,15 +336,19 @@ static int parse_kind(struct cli *c, const char *name, enum bulk_kind *kind)
     return -1;
 }
 
+/* --kind KIND, the kind of record a table holds, for both forms. */
+#define OPTION_KIND(var)                                                      \
+    {"kind", OPT_STRING, (var), "KIND",                                       \
+     "practitioners, training, patients, referrals, episodes, sessions or "   \
+     "observations", 1, 0}
+
 int cli_import_records(struct cli *c, int argc, const char **argv)
 {
     const char *kind_name = NULL, *format_name = NULL, *rejects = NULL;
     const char *path = NULL;
     long max_errors = IMPORT_ERRORS_DEFAULT;
     struct opt opts[] = {
-        {"kind", OPT_STRING, &kind_name, "KIND",
-         "practitioners, training, patients, referrals, episodes, sessions "
-         "or observations", 1, 0},
+        OPTION_KIND(&kind_name),
         {"format", OPT_STRING, &format_name, "FORMAT",
          "csv or ndjson (default: from the file name's extension)", 0, 0},
         {"skip-bad", OPT_STRING, &rejects, "REJECTS",
@@ -352,8 +356,7 @@ int cli_import_records(struct cli *c, int argc, const char **argv)
          "REJECTS", 0, 0},
         {"max-errors", OPT_INT, &max_errors, "N",
          "without --skip-bad, stop after N bad rows (default 100)", 0, 0},
-        {"file", OPT_ARG, &path, "FILE", "the file to read ('-': stdin)", 1,
-         0},
+        OPTION_FILE(&path, "the file to read ('-': stdin)"),
         OPT_END,
     };
     snprintf(c->command, sizeof(c->command), "import");
@@ -495,13 +498,10 @@ int cli_export_records(struct cli *c, int argc, const char **argv)
 {
     const char *kind_name = NULL, *format_name = NULL, *out_path = NULL;
     struct opt opts[] = {
-        {"kind", OPT_STRING, &kind_name, "KIND",
-         "practitioners, training, patients, referrals, episodes, sessions "
-         "or observations", 1, 0},
+        OPTION_KIND(&kind_name),
         {"format", OPT_STRING, &format_name, "FORMAT",
          "csv or ndjson (default: from --out's extension, else csv)", 0, 0},
-        {"out", OPT_STRING, &out_path, "FILE",
-         "write to FILE (default: standard output)", 0, 0},
+        OPTION_OUT(&out_path, "write to FILE (default: standard output)"),
         OPT_END,
     };
     snprintf(c->command, sizeof(c->command), "export");

@@ -29,10 +29,10 @@ int invite_print_cmd(struct cli *c, int argc, const char **argv)
     const char *out = NULL, *base_url = NULL;
     long scale = 8;
     struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the invitation", 1, 0},
-        {"out", OPT_STRING, &out, "FILE",
-         "write the QR code of the link to FILE.svg or FILE.png (else the "
-         "link is printed)", 0, 0},
+        OPTION_ID(&id, "the invitation"),
+        OPTION_OUT(&out,
+                   "write the QR code of the link to FILE.svg or FILE.png "
+                   "(else the link is printed)"),
         {"scale", OPT_INT, &scale, "N",
          "pixels per module of a PNG (1-64, default 8)", 0, 0},
         {"base-url", OPT_STRING, &base_url, "URL",

@@ -28,6 +28,7 @@ struct builder {
     const char *search_mode; /* "match" / "include" for a searchset, or NULL */
     char local_system[FHIR_SYSTEM_LEN]; /* this clinic's patient ids */
     char episode_system[FHIR_SYSTEM_LEN]; /* and its episode ids */
+    struct fhir_options relative; /* opt of builder_init_relative */
 };
 
 static void builder_init(struct builder *b, struct store *s,
@@ -43,6 +44,17 @@ static void builder_init(struct builder *b, struct store *s,
     b->references = json_object();
     b->added = json_object();
     b->search_mode = NULL;
+}
+
+/* builder_init() with references relative to opt's base, as a server
+ * replies, whatever opt's own refs say. */
+static void builder_init_relative(struct builder *b, struct store *s,
+                                  const struct fhir_options *opt)
+{
+    b->relative = (struct fhir_options){FHIR_REFS_RELATIVE,
+                                        opt ? opt->base : NULL,
+                                        opt ? opt->catalog : NULL};
+    builder_init(b, s, &b->relative);
 }
 
 static void builder_release(struct builder *b)
@@ -178,6 +190,24 @@ static const char *protocol_name(const struct builder *b, const char *id)
     return p ? p->name : id;
 }
 
+/* Appends {"system": system, "value": value} to list unless value is
+ * empty (an identifier or a telecom). */
+static void append_system_value(json_t *list, const char *system,
+                                const char *value)
+{
+    if (value[0])
+        json_array_append_new(list, json_pack("{s:s,s:s}", "system", system,
+                                              "value", value));
+}
+
+/* Sets r's member key to list when list holds anything; takes list. */
+static void set_unless_empty(json_t *r, const char *key, json_t *list)
+{
+    if (json_array_size(list))
+        json_object_set(r, key, list);
+    json_decref(list);
+}
+
 static json_t *patient_resource(struct builder *b, const struct patient *p,
                                 const struct fhir_identifier *ids,
                                 size_t id_count)
@@ -199,17 +229,9 @@ static json_t *patient_resource(struct builder *b, const struct patient *p,
                           "text", p->name, "gender", p->sex, "birthDate",
                           p->birth_date);
     json_t *telecom = json_array();
-    if (p->phone[0])
-        json_array_append_new(telecom, json_pack("{s:s,s:s}", "system",
-                                                 "phone", "value",
-                                                 p->phone));
-    if (p->email[0])
-        json_array_append_new(telecom, json_pack("{s:s,s:s}", "system",
-                                                 "email", "value",
-                                                 p->email));
-    if (json_array_size(telecom))
-        json_object_set(r, "telecom", telecom);
-    json_decref(telecom);
+    append_system_value(telecom, "phone", p->phone);
+    append_system_value(telecom, "email", p->email);
+    set_unless_empty(r, "telecom", telecom);
     if (p->zip[0])
         json_object_set_new(r, "address",
                             json_pack("[{s:s}]", "postalCode", p->zip));
@@ -229,18 +251,9 @@ static json_t *practitioner_resource(struct builder *b,
     if (p->limited)
         return r;
     json_t *identifiers = json_array();
-    if (p->npi[0])
-        json_array_append_new(identifiers,
-                              json_pack("{s:s,s:s}", "system", FHIR_SID_NPI,
-                                        "value", p->npi));
-    if (p->license[0])
-        json_array_append_new(identifiers,
-                              json_pack("{s:s,s:s}", "system",
-                                        FHIR_SID_LICENSE, "value",
-                                        p->license));
-    if (json_array_size(identifiers))
-        json_object_set(r, "identifier", identifiers);
-    json_decref(identifiers);
+    append_system_value(identifiers, FHIR_SID_NPI, p->npi);
+    append_system_value(identifiers, FHIR_SID_LICENSE, p->license);
+    set_unless_empty(r, "identifier", identifiers);
     if (p->email[0])
         json_object_set_new(r, "telecom",
                             json_pack("[{s:s,s:s}]", "system", "email",
@@ -264,9 +277,7 @@ static json_t *practitioner_resource(struct builder *b,
                                                         t->provider));
         json_array_append_new(qualifications, q);
     }
-    if (json_array_size(qualifications))
-        json_object_set(r, "qualification", qualifications);
-    json_decref(qualifications);
+    set_unless_empty(r, "qualification", qualifications);
     return r;
 }
 
@@ -434,9 +445,7 @@ static json_t *questionnaire_response(struct builder *b,
     if (o->session_id)
         json_object_set_new(r, "encounter",
                             ref_int(b, "Encounter", o->session_id));
-    if (json_array_size(items))
-        json_object_set(r, "item", items);
-    json_decref(items);
+    set_unless_empty(r, "item", items);
     (void)in;
     return r;
 }
@@ -555,6 +564,18 @@ static const char *include_mode(const struct builder *b)
     return b->search_mode ? "include" : NULL;
 }
 
+/* Adds a resource of one session (type, id), based on the episode's
+ * referral when it came from one. */
+static void add_session_resource(struct builder *b, const struct episode *ep,
+                                 const char *type, int64_t id, json_t *r)
+{
+    if (ep->referral_id)
+        json_object_set_new(r, "basedOn",
+                            json_pack("[o]", ref_int(b, "ServiceRequest",
+                                                     ep->referral_id)));
+    builder_add_int(b, type, id, r, include_mode(b));
+}
+
 static void add_episode(struct builder *b, struct store *s,
                         const struct actor *caller,
                         const struct episode_detail *d)
@@ -614,12 +635,7 @@ static void add_episode(struct builder *b, struct store *s,
             "code", "min", "reasonReference",
             ref(b, "Condition", condition), "episodeOfCare",
             ref_int(b, "EpisodeOfCare", ep->id));
-        if (ep->referral_id)
-            json_object_set_new(enc, "basedOn",
-                                json_pack("[o]",
-                                          ref_int(b, "ServiceRequest",
-                                                  ep->referral_id)));
-        builder_add_int(b, "Encounter", se->id, enc, include_mode(b));
+        add_session_resource(b, ep, "Encounter", se->id, enc);
         const char *cpt = session_primary_cpt(se);
         json_t *proc = json_pack(
             "{s:s,s:s,s:{s:[o,o],s:s},s:o,s:o,s:{s:s,s:s},s:[{s:o}],"
@@ -632,12 +648,7 @@ static void add_episode(struct builder *b, struct store *s,
             "start", se->started_at, "end", end, "performer", "actor",
             ref_int(b, "Practitioner", ep->practitioner_id),
             "reasonReference", ref(b, "Condition", condition));
-        if (ep->referral_id)
-            json_object_set_new(proc, "basedOn",
-                                json_pack("[o]",
-                                          ref_int(b, "ServiceRequest",
-                                                  ep->referral_id)));
-        builder_add_int(b, "Procedure", se->id, proc, include_mode(b));
+        add_session_resource(b, ep, "Procedure", se->id, proc);
     }
     for (size_t i = 0; i < d->observations.count; i++)
         add_observation(b, &d->observations.items[i], ep->patient_id,
@@ -732,11 +743,8 @@ int fhir_patient_resource(struct store *s, const struct actor *caller,
     if (patient_get(s, caller, patient_id, "patient", &p, e) < 0 ||
         fhir_identifier_list(s, caller, patient_id, &ids, &id_count, e) < 0)
         return -1;
-    struct fhir_options relative = {FHIR_REFS_RELATIVE,
-                                    opt ? opt->base : NULL,
-                                    opt ? opt->catalog : NULL};
     struct builder b;
-    builder_init(&b, s, &relative);
+    builder_init_relative(&b, s, opt);
     json_t *r = patient_resource(&b, &p, ids, id_count);
     free(ids);
     builder_add_int(&b, "Patient", patient_id, r, NULL);
@@ -791,11 +799,8 @@ int fhir_observation_search(struct store *s, const struct actor *caller,
     struct episode_filter filter = {patient_id, 0, 0};
     if (episode_list(s, caller, &filter, &episodes, e) < 0)
         return -1;
-    struct fhir_options relative = {FHIR_REFS_RELATIVE,
-                                    opt ? opt->base : NULL,
-                                    opt ? opt->catalog : NULL};
     struct builder b;
-    builder_init(&b, s, &relative);
+    builder_init_relative(&b, s, opt);
     b.search_mode = "match";
     int rc = 0;
     size_t matches = 0;

@@ -101,6 +101,21 @@ static void text_at(struct buf *out, double x, double y, const char *anchor,
     buf_puts(out, "</text>\n");
 }
 
+/* A legend entry for a reference rule at (x, y): the rule drawn with this
+ * stroke width and dash pattern, and its label. Returns the next entry's
+ * y. */
+static double legend_rule(struct buf *out, double x, double y,
+                          const char *width, const char *dashes,
+                          const char *label)
+{
+    buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                    "stroke=\"#000\" stroke-width=\"%s\" "
+                    "stroke-dasharray=\"%s\"/>",
+               x, y, x + 26, y, width, dashes);
+    text_at(out, x + 34, y + 4, "start", NULL, label);
+    return y + 20;
+}
+
 /* Widens [*lo, *hi] to take v. */
 static void take(double *lo, double *hi, int *any, double v)
 {
@@ -298,24 +313,13 @@ void svg_chart_render(const struct svg_chart *c, struct buf *out)
         marker(out, s->marker, lx + 13, ly);
         text_at(out, lx + 34, ly + 4, "start", NULL, s->name ? s->name : "");
     }
-    if (c->has_baseline) {
-        buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-                        "y2=\"%.1f\" stroke=\"#000\" stroke-width=\"1.2\" "
-                        "stroke-dasharray=\"10 5\"/>",
-                   lx, ly, lx + 26, ly);
-        text_at(out, lx + 34, ly + 4, "start", NULL,
-                c->baseline_label ? c->baseline_label : "baseline");
-        ly += 20;
-    }
-    if (c->has_responder) {
-        buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-                        "y2=\"%.1f\" stroke=\"#000\" stroke-width=\"1.6\" "
-                        "stroke-dasharray=\"12 4 2 4\"/>",
-                   lx, ly, lx + 26, ly);
-        text_at(out, lx + 34, ly + 4, "start", NULL,
-                c->responder_label ? c->responder_label : "responder");
-        ly += 20;
-    }
+    if (c->has_baseline)
+        ly = legend_rule(out, lx, ly, "1.2", "10 5",
+                         c->baseline_label ? c->baseline_label : "baseline");
+    if (c->has_responder)
+        ly = legend_rule(out, lx, ly, "1.6", "12 4 2 4",
+                         c->responder_label ? c->responder_label
+                                            : "responder");
     if (c->has_band) {
         buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"26\" "
                         "height=\"12\" fill=\"url(#chart%u-hatch)\" "

@@ -73,9 +73,8 @@ int api_protocols_list(struct web_ctx *w)
 
 int api_protocol_show(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
     const struct catalog *cat = catalog_of(w);
-    if (!cat || api_query_allow(w, none) < 0)
+    if (!cat || api_query_none(w) < 0)
         return -1;
     const struct protocol *p = protocol_of(w, cat);
     if (!p)
@@ -164,8 +163,7 @@ int api_instruments_list(struct web_ctx *w)
 
 int api_instrument_show(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     const char *code = route_param(&w->match, "code");
     const struct instrument *in = instrument_find(code);

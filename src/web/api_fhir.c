@@ -46,8 +46,7 @@ static char *fhir_base(struct web_ctx *w)
 
 int api_fhir_metadata(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
@@ -59,8 +58,7 @@ int api_fhir_metadata(struct web_ctx *w)
 
 int api_fhir_patient_read(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     char *base = fhir_base(w);
     struct fhir_options opt = {FHIR_REFS_RELATIVE, base, NULL};
@@ -76,8 +74,7 @@ int api_fhir_patient_read(struct web_ctx *w)
 
 int api_fhir_patient_everything(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     char *base = fhir_base(w);
     struct fhir_options opt = {FHIR_REFS_RELATIVE, base, NULL};
@@ -121,29 +118,33 @@ int api_fhir_observation_search(struct web_ctx *w)
     return fhir_reply(w, 200, doc);
 }
 
+/* Replies to an import refused whole with the OperationOutcome naming the
+ * element (400 for a refused value). */
+static int fhir_import_refused(struct web_ctx *w,
+                               const struct fhir_issue *issue)
+{
+    const char *code;
+    int status = web_error_status(w, &code);
+    return fhir_reply(w, status == 422 ? 400 : status,
+                      fhir_operation_outcome(&w->err, issue));
+}
+
 int api_fhir_transaction(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     struct fhir_import_result result;
     struct fhir_issue issue;
     json_t *response = NULL;
     if (fhir_import_bundle(w->store, &w->actor, w->json, &result, &response,
-                           &issue, &w->err) < 0) {
-        const char *code;
-        int status = web_error_status(w, &code);
-        /* The bundle is refused whole; the outcome names the element. */
-        return fhir_reply(w, status == 422 ? 400 : status,
-                          fhir_operation_outcome(&w->err, &issue));
-    }
+                           &issue, &w->err) < 0)
+        return fhir_import_refused(w, &issue);
     return fhir_reply(w, 200, response);
 }
 
 int api_fhir_questionnaire_search(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     char *base = fhir_base(w);
     json_t *doc = fhir_questionnaire_bundle(w->config->catalog, base);
@@ -153,8 +154,7 @@ int api_fhir_questionnaire_search(struct web_ctx *w)
 
 int api_fhir_questionnaire_read(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     json_t *doc = NULL;
     if (fhir_questionnaire(w->config->catalog,
@@ -166,8 +166,7 @@ int api_fhir_questionnaire_read(struct web_ctx *w)
 
 int api_fhir_questionnaire_response_create(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     struct fhir_import_result result;
     struct fhir_issue issue;
@@ -183,12 +182,8 @@ int api_fhir_questionnaire_response_create(struct web_ctx *w)
         return fhir_reply(w, 400, fhir_operation_outcome(&w->err, &issue));
     }
     if (fhir_import_bundle(w->store, &w->actor, w->json, &result, &response,
-                           &issue, &w->err) < 0) {
-        const char *code;
-        int status = web_error_status(w, &code);
-        return fhir_reply(w, status == 422 ? 400 : status,
-                          fhir_operation_outcome(&w->err, &issue));
-    }
+                           &issue, &w->err) < 0)
+        return fhir_import_refused(w, &issue);
     /* The entry's response: its location, and an outcome with the
      * warnings (elements ignored) or a note of what was recorded. */
     json_t *entry = json_object_get(

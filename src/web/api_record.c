@@ -110,8 +110,7 @@ int api_practitioners_create(struct web_ctx *w)
 
 int api_practitioner_show(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     struct practitioner_detail d = {0};
     if (practitioner_show(w->store, &w->actor, route_param_id(&w->match, "id"),
@@ -124,8 +123,7 @@ int api_practitioner_show(struct web_ctx *w)
 
 int api_training_list(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     int64_t id = route_param_id(&w->match, "id");
     struct practitioner p;
@@ -224,8 +222,7 @@ int api_patients_create(struct web_ctx *w)
 
 int api_patient_show(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     struct patient_detail d = {0};
     if (patient_show(w->store, &w->actor, route_param_id(&w->match, "id"), &d,
@@ -250,8 +247,7 @@ static int referrals_of(struct web_ctx *w, int64_t patient_id)
 
 int api_patient_referrals(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     return referrals_of(w, route_param_id(&w->match, "id"));
 }
@@ -309,8 +305,7 @@ int api_patient_referrals_create(struct web_ctx *w)
 
 int api_referral_show(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     struct referral r;
     if (referral_get(w->store, &w->actor, route_param_id(&w->match, "id"),
@@ -432,8 +427,7 @@ int api_episodes_create(struct web_ctx *w)
 
 int api_episode_show(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     struct episode_detail d = {0};
     if (episode_show(w->store, &w->actor, route_param_id(&w->match, "id"), &d,
@@ -465,8 +459,7 @@ int api_episode_close(struct web_ctx *w)
 
 int api_sessions_list(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     struct session_list l = {0};
     if (session_list(w->store, &w->actor, route_param_id(&w->match, "id"), &l,
@@ -573,8 +566,7 @@ int api_sessions_create(struct web_ctx *w)
 
 int api_observations_list(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     struct observation_list l = {0};
     if (observation_list(w->store, &w->actor, route_param_id(&w->match, "id"),

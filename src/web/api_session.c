@@ -71,8 +71,7 @@ int api_session_create(struct web_ctx *w)
 
 int api_session_show(struct web_ctx *w)
 {
-    static const char *const none[] = {NULL};
-    if (api_query_allow(w, none) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     return web_reply_json(w, 200, session_doc(&w->session));
 }

@@ -195,6 +195,12 @@ int api_query_allow(struct web_ctx *w, const char *const *names)
     return 0;
 }
 
+int api_query_none(struct web_ctx *w)
+{
+    static const char *const none[] = {NULL};
+    return api_query_allow(w, none);
+}
+
 int api_query_int(struct web_ctx *w, const char *name, int64_t *out)
 {
     const char *v = http_pairs_get(&w->query, name, 0);

@@ -117,6 +117,8 @@ int api_body(struct web_ctx *w, const struct api_field *fields);
 /* Refuses query parameters not in names (NULL-terminated) or given twice
  * (422 naming the parameter). */
 int api_query_allow(struct web_ctx *w, const char *const *names);
+/* Refuses every query parameter (422 naming the first). */
+int api_query_none(struct web_ctx *w);
 /* Reads ?page= (from 1) and ?per_page= (1..WEB_PER_PAGE_MAX); 422 naming
  * the parameter when malformed. */
 int api_page(struct web_ctx *w, int *page, int *per_page);

@@ -72,32 +72,6 @@ static void trained_colleagues(struct web_ctx *w, const struct staff *st,
 
 /* ---- the protocol chooser ---- */
 
-/* 1 when text holds needle, ignoring ASCII case. */
-static int contains_nocase(const char *text, const char *needle)
-{
-    if (!text)
-        return 0;
-    size_t n = strlen(needle);
-    for (const char *t = text; *t; t++)
-        if (!strncasecmp(t, needle, n))
-            return 1;
-    return 0;
-}
-
-static int protocol_matches(const struct protocol *p, const char *q)
-{
-    if (!q || !*q)
-        return 1;
-    if (contains_nocase(p->name, q) || contains_nocase(p->id, q) ||
-        contains_nocase(p->region, q) || contains_nocase(p->summary, q))
-        return 1;
-    for (int i = 0; i < p->indication_count; i++)
-        if (contains_nocase(p->indications[i].code, q) ||
-            contains_nocase(p->indications[i].title, q))
-            return 1;
-    return 0;
-}
-
 /* 1 when one of p's indications is among the comma-separated codes. */
 static int indicated_by(const struct protocol *p, const char *codes)
 {
@@ -227,7 +201,7 @@ int page_episode_protocols(struct web_ctx *w)
         int any = 0;
         for (int i = 0; i < catalog_protocol_count(cat); i++) {
             const struct protocol *p = catalog_protocol_at(cat, i);
-            if (strcmp(p->group, grp->id) || !protocol_matches(p, q))
+            if (strcmp(p->group, grp->id) || !catalog_protocol_matches(p, q))
                 continue;
             if (!any++)
                 html_printf(b,

@@ -604,21 +604,12 @@ int page_followups(struct web_ctx *w)
         observation_list_release(&obs);
         if (taken)
             continue;
-        if (overdue) {
-            late[n_late].e = e;
-            late[n_late].p = p;
-            late[n_late].delay = p->follow_ups[last].text;
-            late[n_late].from = last_from;
-            late[n_late].until = last_until;
-            n_late++;
-            continue;
-        }
-        due[n].e = e;
-        due[n].p = p;
-        due[n].delay = p->follow_ups[k].text;
-        due[n].from = from;
-        due[n].until = until;
-        n++;
+        if (overdue)
+            late[n_late++] = (struct due){e, p, p->follow_ups[last].text,
+                                          last_from, last_until};
+        else
+            due[n++] = (struct due){e, p, p->follow_ups[k].text, from,
+                                    until};
     }
     qsort(due, n, sizeof(*due), due_compare);
     qsort(late, n_late, sizeof(*late), due_compare);
@@ -657,6 +648,24 @@ int page_followups(struct web_ctx *w)
     return 0;
 }
 
+/* Opens the form that asks the patient for the episode's follow-up by
+ * channel ("email" or "print"), with the session's CSRF token. */
+static void followup_form_open(struct web_ctx *w, int64_t episode,
+                               const char *channel)
+{
+    struct buf *b = &w->resp->body;
+    html_printf(b,
+                "<form method=\"post\" action=\"/episodes/%lld/invitations\""
+                " class=\"inline\">\n",
+                (long long)episode);
+    form_csrf(w);
+    html_printf(b,
+                "<input type=\"hidden\" name=\"timepoint\" "
+                "value=\"followup\">\n<input type=\"hidden\" "
+                "name=\"channel\" value=\"%s\">\n",
+                channel);
+}
+
 /* The buttons of a due follow-up: send link (or resend, when a link is
  * live) and print code, as forms with the session's CSRF token. */
 static void due_buttons(struct web_ctx *w, const struct due *d)
@@ -668,14 +677,7 @@ static void due_buttons(struct web_ctx *w, const struct due *d)
     if (answer_live_invitation(w->store, d->e->id, "followup", &live, channel,
                                &ignored) < 0)
         live = 0;
-    html_printf(b,
-                "<form method=\"post\" action=\"/episodes/%lld/invitations\""
-                " class=\"inline\">\n",
-                (long long)d->e->id);
-    form_csrf(w);
-    html_raw(b, "<input type=\"hidden\" name=\"timepoint\" "
-                "value=\"followup\">\n<input type=\"hidden\" "
-                "name=\"channel\" value=\"email\">\n");
+    followup_form_open(w, d->e->id, "email");
     if (live && !strcmp(channel, "email"))
         html_printf(b,
                     "<input type=\"hidden\" name=\"resend\" "
@@ -693,16 +695,9 @@ static void due_buttons(struct web_ctx *w, const struct due *d)
                     (long long)d->e->id, (long long)live);
         return;
     }
-    html_printf(b,
-                "<form method=\"post\" action=\"/episodes/%lld/invitations\""
-                " class=\"inline\">\n",
-                (long long)d->e->id);
-    form_csrf(w);
-    html_raw(b, "<input type=\"hidden\" name=\"timepoint\" "
-                "value=\"followup\">\n<input type=\"hidden\" "
-                "name=\"channel\" value=\"print\">\n<button "
-                "type=\"submit\" class=\"secondary\">Print code</button>\n"
-                "</form>\n");
+    followup_form_open(w, d->e->id, "print");
+    html_raw(b, "<button type=\"submit\" class=\"secondary\">Print "
+                "code</button>\n</form>\n");
 }
 
 /* The rows of follow-ups, with the link that records one and the

@@ -15,21 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int matches(const struct protocol *p, const char *q)
-{
-    if (!q || !*q)
-        return 1;
-    const char *fields[] = {p->name, p->id, p->region, p->summary};
-    for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
-        if (fields[i] && strcasestr(fields[i], q))
-            return 1;
-    for (int i = 0; i < p->indication_count; i++)
-        if (strcasestr(p->indications[i].code, q) ||
-            (p->indications[i].title && strcasestr(p->indications[i].title, q)))
-            return 1;
-    return 0;
-}
-
 int page_protocols(struct web_ctx *w)
 {
     const struct catalog *cat = page_catalog(w);
@@ -55,7 +40,7 @@ int page_protocols(struct web_ctx *w)
         int any = 0;
         for (int i = 0; i < catalog_protocol_count(cat); i++) {
             const struct protocol *p = catalog_protocol_at(cat, i);
-            if (strcmp(p->group, grp->id) || !matches(p, q))
+            if (strcmp(p->group, grp->id) || !catalog_protocol_matches(p, q))
                 continue;
             if (!any++) {
                 html_printf(b, "<section class=\"group\"><h2>%s</h2>\n",

@@ -207,28 +207,38 @@ static int session_page(struct web_ctx *w, int status,
     return 0;
 }
 
-/* Loads the episode (open, the caller's) and its protocol. */
-static int load_episode(struct web_ctx *w, struct episode_detail *d,
-                        const struct protocol **p)
+/* Loads the episode (open, the caller's) into d and returns a new view of
+ * it with its protocol (the caller frees it and releases d), or NULL with
+ * the error set. */
+static struct session_view *load_episode(struct web_ctx *w,
+                                         struct episode_detail *d)
 {
     if (page_require_clinical(w) < 0)
-        return -1;
-    if (episode_show(w->store, &w->actor, page_id(w), d, &w->err) < 0)
-        return web_fail(w);
-    *p = catalog_find(page_catalog(w), d->episode.protocol_id);
-    if (!*p) {
+        return NULL;
+    if (episode_show(w->store, &w->actor, page_id(w), d, &w->err) < 0) {
+        web_fail(w);
+        return NULL;
+    }
+    const struct protocol *p =
+        catalog_find(page_catalog(w), d->episode.protocol_id);
+    if (!p) {
+        web_error(w, 409, "conflict", "protocol",
+                  "the protocol '%s' is no longer in the catalog",
+                  d->episode.protocol_id);
         episode_detail_release(d);
-        return web_error(w, 409, "conflict", "protocol",
-                         "the protocol '%s' is no longer in the catalog",
-                         d->episode.protocol_id);
+        return NULL;
     }
     if (d->episode.ended_on[0]) {
+        web_error(w, 409, "conflict", "episode",
+                  "the episode was closed on %s: no more sessions",
+                  d->episode.ended_on);
         episode_detail_release(d);
-        return web_error(w, 409, "conflict", "episode",
-                         "the episode was closed on %s: no more sessions",
-                         d->episode.ended_on);
+        return NULL;
     }
-    return 0;
+    struct session_view *v = xcalloc(1, sizeof(*v));
+    v->d = d;
+    v->p = p;
+    return v;
 }
 
 static void make_plan(struct session_view *v, int minutes)
@@ -241,12 +251,10 @@ static void make_plan(struct session_view *v, int minutes)
 int page_session_new(struct web_ctx *w)
 {
     struct episode_detail d = {0};
-    const struct protocol *p;
-    if (load_episode(w, &d, &p) < 0)
+    struct session_view *v = load_episode(w, &d);
+    if (!v)
         return -1;
-    struct session_view *v = xcalloc(1, sizeof(*v));
-    v->d = &d;
-    v->p = p;
+    const struct protocol *p = v->p;
     long minutes = p->minutes_default;
     const char *asked = page_query(w, "length");
     if (asked) {
@@ -273,12 +281,10 @@ int page_session_new(struct web_ctx *w)
 int page_session_create(struct web_ctx *w)
 {
     struct episode_detail d = {0};
-    const struct protocol *p;
-    if (load_episode(w, &d, &p) < 0)
+    struct session_view *v = load_episode(w, &d);
+    if (!v)
         return -1;
-    struct session_view *v = xcalloc(1, sizeof(*v));
-    v->d = &d;
-    v->p = p;
+    const struct protocol *p = v->p;
     int rc;
     long planned, minutes;
     const char *action = page_form(w, "action");

@@ -5,9 +5,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/web-lib.sh"
 
-expect_ok ts init --clinic "Synthetic Web Clinic"
-add_user admin@clinic.example admin
-add_user researcher@clinic.example researcher
+staff_clinic "Synthetic Web Clinic"
 form='Content-Type: application/x-www-form-urlencoded'
 
 # Not logged in: the home page sends to the login page.

@@ -27,8 +27,7 @@ http GET '/api/v1/catalog/protocols?group=lower-back'
 expect_status 200
 assert_eq "$(json 'this.items.every(p => p.group == "lower-back")')" true
 http GET '/api/v1/catalog/protocols?group=nowhere'
-expect_status 422
-assert_eq "$(json 'this.error.field')" group
+expect_error 422 group
 
 http GET /api/v1/catalog/protocols/low-back-pain
 expect_status 200
@@ -68,5 +67,4 @@ expect_status 200
 assert_eq "$(json 'this.items.length')" 10
 assert_eq "$(json 'this.items[0].label')" "item 1"
 http GET /api/v1/instruments/nothing
-expect_status 404
-assert_eq "$(json 'this.error.field')" code
+expect_error 404 code

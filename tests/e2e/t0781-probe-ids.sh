@@ -7,17 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/web-lib.sh"
 
-expect_ok ts init --clinic "Synthetic Probe Clinic"
-expect_ok ts practitioner add --name "Synthetic Therapist A" --license LMT-A1 --credentials LMT; P1=$OUT
-expect_ok ts practitioner add --name "Synthetic Therapist B" --license LMT-B2 --credentials LMT; P2=$OUT
-for p in $P1 $P2; do
-  train_lbp "$p" 2020-01-10 24 2021-03-01
-done
-expect_ok ts patient add --name "Synthetic Patient Alpha" --dob 1970-02-03 --sex female; PA=$OUT
-expect_ok ts patient add --name "Synthetic Patient Beta" --dob 1982-07-08 --sex male; PB=$OUT
-expect_ok ts referral add --patient "$PA" --physician "Synthetic Physician" --specialty "Family medicine" --reason "Low back pain" --icd10 M54.50 --date 2026-05-20; RA=$OUT
-expect_ok ts referral add --patient "$PB" --physician "Synthetic Physician" --specialty "Family medicine" --reason "Low back pain" --icd10 M54.50 --date 2026-05-21; RB=$OUT
-screen_file low-back-pain "$TMP/screen.json"
+two_therapists_clinic "Synthetic Probe Clinic"
 expect_ok ts episode open --patient "$PA" --practitioner "$P1" --protocol low-back-pain --icd10 M54.50 --start 2026-06-01 --referral "$RA" --screen "$TMP/screen.json"; EA=$OUT
 expect_ok ts episode open --patient "$PB" --practitioner "$P2" --protocol low-back-pain --icd10 M54.50 --start 2026-06-02 --referral "$RB" --screen "$TMP/screen.json"; EB=$OUT
 expect_ok ts session add --episode "$EA" --start 2026-06-03T10:00:00Z --minutes 60 --phase introductory:10 --phase kneading:40 --phase stretching:10; SA=$OUT

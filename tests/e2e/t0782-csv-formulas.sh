@@ -13,41 +13,20 @@ here=$(cd "$(dirname "$0")" && pwd)
 # a formula character and is not a plain number (nothing when safe).
 live_cells() {
   node -e '
-    const text = require("fs").readFileSync(process.argv[1], "utf8");
-    const rows = []; let row = [], field = "", q = false;
-    for (let i = 0; i < text.length; i++) {
-      const c = text[i];
-      if (q) { if (c === "\"") { if (text[i + 1] === "\"") { field += c; i++; } else q = false; } else field += c; }
-      else if (c === "\"") q = true;
-      else if (c === ",") { row.push(field); field = ""; }
-      else if (c === "\r" && text[i + 1] === "\n") {}
-      else if (c === "\n") { row.push(field); rows.push(row); row = []; field = ""; }
-      else field += c;
-    }
-    if (field !== "" || row.length) { row.push(field); rows.push(row); }
+    const rows = require(process.argv[2])(process.argv[1]);
     rows.forEach((r, i) => r.forEach((f, k) => {
       if (/^[=+\-@\t\r]/.test(f) && !/^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$/.test(f))
         console.log(i + 1 + ":" + (k + 1) + ":" + JSON.stringify(f));
-    }));' "$1"
+    }));' "$1" "$here/csv-rows.js"
 }
 # csv_column FILE NAME: the values of one column, one per line (JSON
 # strings), by the same parser.
 csv_column() {
   node -e '
-    const text = require("fs").readFileSync(process.argv[1], "utf8");
-    const rows = []; let row = [], field = "", q = false;
-    for (let i = 0; i < text.length; i++) {
-      const c = text[i];
-      if (q) { if (c === "\"") { if (text[i + 1] === "\"") { field += c; i++; } else q = false; } else field += c; }
-      else if (c === "\"") q = true;
-      else if (c === ",") { row.push(field); field = ""; }
-      else if (c === "\r" && text[i + 1] === "\n") {}
-      else if (c === "\n") { row.push(field); rows.push(row); row = []; field = ""; }
-      else field += c;
-    }
+    const rows = require(process.argv[3])(process.argv[1]);
     const h = rows.shift(), k = h.indexOf(process.argv[2]);
     if (k < 0) throw new Error("no column " + process.argv[2]);
-    rows.forEach(r => console.log(JSON.stringify(r[k])));' "$1" "$2"
+    rows.forEach(r => console.log(JSON.stringify(r[k])));' "$1" "$2" "$here/csv-rows.js"
 }
 expect_safe() {
   local live; live=$(live_cells "$1")

@@ -137,23 +137,13 @@ expect_ok ts bill --episode 1 --format csv --out bill.csv
 head -1 bill.csv | grep -q '^date_of_service,sessions,cpt,description,minutes,units,diagnosis_pointers,diagnosis_codes,rule,rendering_provider,rendering_npi,patient_id,patient_name,patient_dob,referring_physician,referring_npi,basis' ||
   fail "csv header: $(head -1 bill.csv)"
 node -e '
-  const text = require("fs").readFileSync("bill.csv", "utf8");
-  const rows = []; let row = [], field = "", q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (q) { if (c === "\"") { if (text[i + 1] === "\"") { field += c; i++; } else q = false; } else field += c; }
-    else if (c === "\"") q = true;
-    else if (c === ",") { row.push(field); field = ""; }
-    else if (c === "\r") {}
-    else if (c === "\n") { row.push(field); rows.push(row); row = []; field = ""; }
-    else field += c;
-  }
+  const rows = require(process.argv[1])("bill.csv");
   const h = rows.shift();
   if (!rows.every(r => r.length === h.length)) throw new Error("ragged rows");
   const name = rows.map(r => r[h.indexOf("patient_name")]);
   if (!name.every(n => n === "Pat \"Q\" <Synthetic>, Jr & Co")) throw new Error("name: " + name[0]);
   const units = rows.reduce((a, r) => a + Number(r[h.indexOf("units")]), 0);
-  console.log(units);' > csv-units || fail "the CSV does not parse"
+  console.log(units);' "$HERE/csv-rows.js" > csv-units || fail "the CSV does not parse"
 assert_eq "$(cat csv-units)" "$cms_total" "csv units"
 
 # HTML: escaped, self-contained.

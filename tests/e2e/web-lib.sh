@@ -42,6 +42,14 @@ expect_status() {
   [ "$STATUS" = "$1" ] || fail "expected HTTP $1, got $STATUS: $OUT"
 }
 
+# expect_error CODE FIELD [MESSAGE]: the last response had this status and
+# a JSON error naming FIELD (and saying MESSAGE).
+expect_error() {
+  expect_status "$1"
+  assert_eq "$(json 'this.error.field')" "$2" "error field"
+  [ $# -lt 3 ] || assert_eq "$(json 'this.error.message')" "$3" "error message"
+}
+
 # header NAME: a header of the last response (first one, name case ignored).
 header() {
   grep -i "^$1:" <<<"$HEADERS" | head -1 | sed -E 's/^[^:]*: ?//'
@@ -87,6 +95,32 @@ demo_clinic() {
   expect_ok ts init --clinic "$1"
   expect_ok ts demo --seed 42
   add_user therapist-b@demo.example therapist 2
+}
+
+# staff_clinic NAME: a new clinic NAME with two logins ("$PASSWORD"):
+# admin@clinic.example (admin) and researcher@clinic.example (researcher).
+staff_clinic() {
+  expect_ok ts init --clinic "$1"
+  add_user admin@clinic.example admin
+  add_user researcher@clinic.example researcher
+}
+
+# two_therapists_clinic NAME: a new clinic NAME with therapists P1 and P2,
+# each trained in low-back-pain, patients PA and PB referred (RA, RB) for
+# low back pain, and "$TMP/screen.json", a screen without red flags.
+two_therapists_clinic() {
+  expect_ok ts init --clinic "$1"
+  expect_ok ts practitioner add --name "Synthetic Therapist A" --license LMT-A1 --credentials LMT; P1=$OUT
+  expect_ok ts practitioner add --name "Synthetic Therapist B" --license LMT-B2 --credentials LMT; P2=$OUT
+  local p
+  for p in $P1 $P2; do
+    train_lbp "$p" 2020-01-10 24 2021-03-01
+  done
+  expect_ok ts patient add --name "Synthetic Patient Alpha" --dob 1970-02-03 --sex female; PA=$OUT
+  expect_ok ts patient add --name "Synthetic Patient Beta" --dob 1982-07-08 --sex male; PB=$OUT
+  expect_ok ts referral add --patient "$PA" --physician "Synthetic Physician" --specialty "Family medicine" --reason "Low back pain" --icd10 M54.50 --date 2026-05-20; RA=$OUT
+  expect_ok ts referral add --patient "$PB" --physician "Synthetic Physician" --specialty "Family medicine" --reason "Low back pain" --icd10 M54.50 --date 2026-05-21; RB=$OUT
+  screen_file low-back-pain "$TMP/screen.json"
 }
 
 # login_demo_roles: admin, therapist, therapist-b and researcher of

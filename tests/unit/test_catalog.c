@@ -592,3 +592,25 @@ Test(catalog_files, unplannable_range)
                         "protocols[0].minutes",
                         "a session of 21 minutes cannot be split");
 }
+
+/* --- searching protocols -------------------------------------------------- */
+
+Test(catalog, protocol_matches_name_id_region_summary_and_indications)
+{
+    struct protocol_indication ind[] = {{"M54.50", "Low back pain"},
+                                        {"M54.9", NULL}};
+    struct protocol p = {.id = "synthetic-back", .name = "Synthetic Back Care",
+                         .region = "lower back", .summary = NULL,
+                         .indication_count = 2, .indications = ind};
+    cr_assert(catalog_protocol_matches(&p, NULL));
+    cr_assert(catalog_protocol_matches(&p, ""));
+    cr_assert(catalog_protocol_matches(&p, "back care"), "name, any case");
+    cr_assert(catalog_protocol_matches(&p, "SYNTHETIC-B"), "id");
+    cr_assert(catalog_protocol_matches(&p, "lower"), "region");
+    cr_assert(catalog_protocol_matches(&p, "m54.9"), "a code");
+    cr_assert(catalog_protocol_matches(&p, "pain"), "a title");
+    cr_assert(!catalog_protocol_matches(&p, "neck"));
+    cr_assert(!catalog_protocol_matches(&p, "M55"));
+    p.summary = "Relaxes the lumbar muscles";
+    cr_assert(catalog_protocol_matches(&p, "LUMBAR"), "the summary");
+}
