@@ -7,7 +7,8 @@
  *                               (pending), 200 a key already enrolled
  *   POST /registry/v1/push      registry/ingest.h
  *   GET  /registry/v1/national  the national report signed by the
- *                               registry (registry/national.h)
+ *                               registry (registry/national.h), from
+ *                               the cache while nothing has changed
  *
  * Every error is {"error": {"code", "field" (or null), "message"}}; a 409
  * of push adds "last_seq" and "last_digest". Nothing here prints: the
@@ -24,6 +25,9 @@ struct registry_api {
     unsigned char secret_key[SIGNING_SECRET_BYTES]; /* the registry's */
     char public_key[48];                            /* base64 */
     int min_cell; /* small cells withheld from the national report */
+    /* The signed national document between requests (registry/national.h);
+     * NULL: computed at every GET. */
+    struct registry_national_cache *national_cache;
 };
 
 /* Answers req into resp (initialised by the caller) using db. Never
