@@ -26,15 +26,22 @@ enum {
     COL_SUSTAINED, COL_FOLLOWUP, COL_BASELINE, COL_AGE, COL_SEX,
     COL_CHRONICITY, COL_COMORBIDITIES, COL_COUNT
 };
-static const char rows_copy[] =
-    "COPY (SELECT o.protocol, o.instrument, o.clinic_id::int8, o.episode,"
-    " o.practitioner_id::int8, o.incomplete_reason, o.improvement::float8,"
-    " o.responder::int2, o.response_event::int2,"
-    " o.sessions_to_response::int8, o.sustained::int2, o.has_followup::int2,"
-    " o.baseline::float8, o.age::int4, o.sex, o.chronicity_weeks::int4,"
-    " o.comorbidities::int4 FROM registry_outcome o JOIN registry_clinic c"
-    " ON c.id = o.clinic_id WHERE c.status = 'approved')"
-    " TO STDOUT (FORMAT binary)";
+#define ROWS_COPY(filter)                                                    \
+    "COPY (SELECT o.protocol, o.instrument, o.clinic_id::int8, o.episode,"   \
+    " o.practitioner_id::int8, o.incomplete_reason, o.improvement::float8,"  \
+    " o.responder::int2, o.response_event::int2,"                           \
+    " o.sessions_to_response::int8, o.sustained::int2,"                     \
+    " o.has_followup::int2, o.baseline::float8, o.age::int4, o.sex,"         \
+    " o.chronicity_weeks::int4, o.comorbidities::int4 FROM registry_outcome" \
+    " o JOIN registry_clinic c ON c.id = o.clinic_id WHERE c.status ="      \
+    " 'approved'" filter ") TO STDOUT (FORMAT binary)"
+/* Two connections read half the clinics each, in one snapshot; one reads
+ * them all when a second connection cannot be had. */
+static const char *const rows_copy_half[2] = {
+    ROWS_COPY(" AND o.clinic_id % 2 = 0"),
+    ROWS_COPY(" AND o.clinic_id % 2 = 1"),
+};
+static const char rows_copy_all[] = ROWS_COPY("");
 
 /* The order of rows within a practitioner's cell: clinic, then episode
  * (the pseudonym's 64 bits), so that a report over the same rows sums in
@@ -58,7 +65,7 @@ struct loading {
     struct group_in *groups;
     size_t group_count, group_alloc;
     struct group_in *last;             /* the group of the last row */
-    int64_t *clinics;                  /* clinic ids seen (sorted later) */
+    int64_t *clinics;                  /* clinic ids as they came (repeats) */
     size_t clinic_count, clinic_alloc;
     int64_t max_practitioner;
     size_t summaries;
@@ -187,20 +194,146 @@ static int load_row(void *ctx, const char *const *f, const int *n, int count,
     return 0;
 }
 
-static int id_order(const void *a, const void *b)
+/* The registry's practitioner labels, by id ascending. */
+struct given_labels {
+    int64_t *ids;
+    char (*text)[16];
+    size_t count;
+};
+
+static int labels_read(struct pg *db, struct given_labels *out,
+                       struct err *e)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
+    memset(out, 0, sizeof(*out));
+    struct pg_result *r;
+    if (pg_run(db, &labels_query, NULL, &r, e) < 0)
+        return -1;
+    size_t n = (size_t)pg_rows(r);
+    out->ids = xreallocarray(NULL, n ? n : 1, sizeof(*out->ids));
+    out->text = xreallocarray(NULL, n ? n : 1, sizeof(*out->text));
+    for (size_t i = 0; i < n; i++) {
+        out->ids[i] = pg_int(r, (int)i, 0);
+        snprintf(out->text[i], sizeof(out->text[i]), "%s",
+                 pg_text(r, (int)i, 1));
+    }
+    out->count = n;
+    pg_result_free(r);
+    return 0;
 }
 
-/* How many distinct ids of n. Sorts ids. */
-static size_t distinct(int64_t *ids, size_t n)
+/* How many distinct ids of n (all positive). */
+static size_t distinct(const int64_t *ids, size_t n)
 {
-    qsort(ids, n, sizeof(*ids), id_order);
-    size_t count = 0;
+    int64_t max = 0;
     for (size_t i = 0; i < n; i++)
-        count += i == 0 || ids[i] != ids[i - 1];
+        if (ids[i] > max)
+            max = ids[i];
+    unsigned char *seen = xcalloc((size_t)max + 1, 1);
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        count += !seen[ids[i]];
+        seen[ids[i]] = 1;
+    }
+    free(seen);
     return count;
+}
+
+/* Moves what from holds into into (from is left empty). */
+static void loading_merge(struct loading *into, struct loading *from)
+{
+    for (size_t i = 0; i < from->group_count; i++) {
+        struct group_in *f = &from->groups[i];
+        into->last = NULL;
+        struct err ignored = ERR_INIT;
+        struct group_in *g =
+            group_for(into, f->protocol, (int)strlen(f->protocol),
+                      f->instrument, (int)strlen(f->instrument), &ignored);
+        ALLOC_GROW(g->rows, g->count + f->count, g->alloc);
+        ALLOC_GROW(g->keys, g->count + f->count, g->key_alloc);
+        memcpy(g->rows + g->count, f->rows, f->count * sizeof(*f->rows));
+        memcpy(g->keys + g->count, f->keys, f->count * sizeof(*f->keys));
+        g->count += f->count;
+        free(f->rows);
+        free(f->keys);
+    }
+    free(from->groups);
+    ALLOC_GROW(into->clinics, into->clinic_count + from->clinic_count,
+               into->clinic_alloc);
+    memcpy(into->clinics + into->clinic_count, from->clinics,
+           from->clinic_count * sizeof(*from->clinics));
+    into->clinic_count += from->clinic_count;
+    free(from->clinics);
+    if (from->max_practitioner > into->max_practitioner)
+        into->max_practitioner = from->max_practitioner;
+    into->summaries += from->summaries;
+    memset(from, 0, sizeof(*from));
+}
+
+/* One COPY of summaries into its own loading, on its own connection. */
+struct reader {
+    struct pg *db;
+    const char *sql;
+    struct loading l;
+    struct err e;
+    int rc;
+};
+
+static void *reader_run(void *arg)
+{
+    struct reader *r = arg;
+    r->rc = pg_copy_out_binary(r->db, r->sql, COL_COUNT, load_row, &r->l,
+                               &r->e);
+    return NULL;
+}
+
+/* Reads the labels and every summary (filtered) into l, in one snapshot,
+ * over two connections when it can. */
+static int read_all(struct pg *db, struct loading *l,
+                    struct given_labels *labels, struct err *e)
+{
+    char snapshot[64];
+    struct pg *other = NULL;
+    struct err ignored = ERR_INIT;
+    if (pg_snapshot_export(db, snapshot, e) < 0)
+        return -1;
+    if (labels_read(db, labels, e) < 0) {
+        pg_rollback(db);
+        return -1;
+    }
+    if (pg_connect_like(db, &other, &ignored) == 0 &&
+        pg_snapshot_import(other, snapshot, &ignored) < 0) {
+        pg_close(other);
+        other = NULL;
+    }
+    struct reader second;
+    memset(&second, 0, sizeof(second));
+    pthread_t thread;
+    int started = 0;
+    if (other) {
+        second.db = other;
+        second.sql = rows_copy_half[1];
+        second.l.protocol = l->protocol;
+        second.l.instrument = l->instrument;
+        second.e = (struct err)ERR_INIT;
+        started = pthread_create(&thread, NULL, reader_run, &second) == 0;
+    }
+    int rc = pg_copy_out_binary(db, started ? rows_copy_half[0]
+                                            : rows_copy_all,
+                                COL_COUNT, load_row, l, e);
+    pg_rollback(db);
+    if (started) {
+        pthread_join(thread, NULL);
+        if (rc == 0 && second.rc < 0) {
+            *e = second.e;
+            rc = -1;
+        }
+        loading_merge(l, &second.l);
+    }
+    if (other) {
+        pg_rollback(other);
+        pg_close(other);
+    }
+    return rc;
 }
 
 static int group_order(const void *a, const void *b)
@@ -264,33 +397,6 @@ static void group_sort(struct group_in *g, int64_t max_id,
     g->keys = NULL;
 }
 
-/* The registry's practitioner labels, by id ascending. */
-struct given_labels {
-    int64_t *ids;
-    char (*text)[16];
-    size_t count;
-};
-
-static int labels_read(struct pg *db, struct given_labels *out,
-                       struct err *e)
-{
-    memset(out, 0, sizeof(*out));
-    struct pg_result *r;
-    if (pg_run(db, &labels_query, NULL, &r, e) < 0)
-        return -1;
-    size_t n = (size_t)pg_rows(r);
-    out->ids = xreallocarray(NULL, n ? n : 1, sizeof(*out->ids));
-    out->text = xreallocarray(NULL, n ? n : 1, sizeof(*out->text));
-    for (size_t i = 0; i < n; i++) {
-        out->ids[i] = pg_int(r, (int)i, 0);
-        snprintf(out->text[i], sizeof(out->text[i]), "%s",
-                 pg_text(r, (int)i, 1));
-    }
-    out->count = n;
-    pg_result_free(r);
-    return 0;
-}
-
 json_t *registry_national_report(struct pg *db, const char *protocol,
                                  const char *instrument, int min_cell,
                                  struct err *e)
@@ -307,15 +413,8 @@ json_t *registry_national_report(struct pg *db, const char *protocol,
     json_t *doc = NULL;
     unsigned char *seen = NULL;
     struct bench_summaries *in = NULL;
-    /* One snapshot for the labels and the rows. */
-    if (pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", e) < 0)
-        return NULL;
-    if (labels_read(db, &labels, e) < 0 ||
-        pg_copy_out_binary(db, rows_copy, COL_COUNT, load_row, &l, e) < 0) {
-        pg_rollback(db);
+    if (read_all(db, &l, &labels, e) < 0)
         goto done;
-    }
-    pg_rollback(db);
     qsort(l.groups, l.group_count, sizeof(*l.groups), group_order);
     seen = xcalloc((size_t)l.max_practitioner + 1, 1);
     in = xreallocarray(NULL, l.group_count ? l.group_count : 1, sizeof(*in));

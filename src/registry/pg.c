@@ -453,3 +453,77 @@ int pg_copy_out_binary(struct pg *db, const char *sql, int max_fields,
     }
     return rc;
 }
+
+int pg_connect_like(const struct pg *db, struct pg **out, struct err *e)
+{
+    *out = NULL;
+    PQconninfoOption *opts = PQconninfo(db->conn);
+    if (!opts)
+        die("out of memory reading a connection's options");
+    size_t n = 0;
+    while (opts[n].keyword)
+        n++;
+    const char **keys = xcalloc(n + 1, sizeof(*keys));
+    const char **values = xcalloc(n + 1, sizeof(*values));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!opts[i].val)
+            continue;
+        keys[k] = opts[i].keyword;
+        values[k++] = opts[i].val;
+    }
+    PGconn *conn = PQconnectdbParams(keys, values, 0);
+    free(keys);
+    free(values);
+    PQconninfoFree(opts);
+    if (!conn)
+        die("out of memory connecting to PostgreSQL");
+    if (PQstatus(conn) != CONNECTION_OK) {
+        char line[400];
+        first_line(PQerrorMessage(conn), line, sizeof(line));
+        PQfinish(conn);
+        return err_set(e, ERR_FAIL, "pg", "unable to connect to PostgreSQL: "
+                       "%s", line);
+    }
+    PQsetNoticeProcessor(conn, drop_notice, NULL);
+    struct pg *again = xcalloc(1, sizeof(*again));
+    again->conn = conn;
+    *out = again;
+    return 0;
+}
+
+int pg_snapshot_export(struct pg *db, char out[64], struct err *e)
+{
+    static const struct pg_query export = {
+        "snapshot_export", "SELECT pg_export_snapshot()", 0};
+    struct pg_result *r;
+    if (pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", e) < 0)
+        return -1;
+    if (pg_run(db, &export, NULL, &r, e) < 0) {
+        pg_rollback(db);
+        return -1;
+    }
+    const char *id = pg_text(r, 0, 0);
+    snprintf(out, 64, "%s", id ? id : "");
+    pg_result_free(r);
+    return 0;
+}
+
+int pg_snapshot_import(struct pg *db, const char *snapshot, struct err *e)
+{
+    /* SET TRANSACTION SNAPSHOT takes no parameter: the id is checked to be
+     * what the server makes (hex digits and dashes) before it is written
+     * into the statement. */
+    size_t len = strlen(snapshot);
+    if (len == 0 || len > 60 ||
+        strspn(snapshot, "0123456789ABCDEFabcdef-") != len)
+        return err_set(e, ERR_FAIL, "pg", "a snapshot id that is not one");
+    char sql[256];
+    snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL REPEATABLE READ READ"
+             " ONLY; SET TRANSACTION SNAPSHOT '%s'", snapshot);
+    if (pg_exec(db, sql, e) < 0) {
+        pg_rollback(db);
+        return -1;
+    }
+    return 0;
+}
