@@ -287,20 +287,23 @@ static void *reader_run(void *arg)
 }
 
 /* Reads the labels and every summary (filtered) into l, in one snapshot,
- * over two connections when it can. */
+ * over two connections when it can (a snapshot exported and a second
+ * connection had), else over db alone. */
 static int read_all(struct pg *db, struct loading *l,
                     struct given_labels *labels, struct err *e)
 {
     char snapshot[64];
     struct pg *other = NULL;
     struct err ignored = ERR_INIT;
-    if (pg_snapshot_export(db, snapshot, e) < 0)
+    int shared = pg_snapshot_export(db, snapshot, &ignored) == 0;
+    if (!shared && pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ"
+                           " ONLY", e) < 0)
         return -1;
     if (labels_read(db, labels, e) < 0) {
         pg_rollback(db);
         return -1;
     }
-    if (pg_connect_like(db, &other, &ignored) == 0 &&
+    if (shared && pg_connect_like(db, &other, &ignored) == 0 &&
         pg_snapshot_import(other, snapshot, &ignored) < 0) {
         pg_close(other);
         other = NULL;
@@ -343,8 +346,9 @@ static int group_order(const void *a, const void *b)
     return c ? c : strcmp(x->instrument, y->instrument);
 }
 
-/* The rows being ordered within one practitioner: indexes into a group. */
-static const struct row_key *order_keys;
+/* The keys of the group being ordered (qsort has no context argument;
+ * one per thread, as the server may run reports side by side). */
+static _Thread_local const struct row_key *order_keys;
 
 static int key_order(const void *a, const void *b)
 {
