@@ -43,14 +43,6 @@ struct pg_query {
 int pg_connect(const char *conninfo, struct pg **out, struct err *e);
 void pg_close(struct pg *db);
 
-/* Another connection to the same server, database and user as db. */
-int pg_connect_like(const struct pg *db, struct pg **out, struct err *e);
-/* One snapshot read by several connections: pg_snapshot_export() begins a
- * read-only repeatable-read transaction on db and gives its snapshot's id
- * (out); pg_snapshot_import() begins one on another connection that sees
- * exactly the same rows. Each ends with pg_rollback(). */
-int pg_snapshot_export(struct pg *db, char out[64], struct err *e);
-int pg_snapshot_import(struct pg *db, const char *snapshot, struct err *e);
 /* A connection the server lost (restarted, killed) is made again, with
  * nothing prepared: for a long-lived connection before each use. 0 when
  * the connection is good (again). */
