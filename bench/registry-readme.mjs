@@ -107,7 +107,7 @@ if (L) {
     `summaries take ${h(yRows / ingestRate)} of ingest in all, spread over the year. The national report ` +
     `costs ${fmt(cpuPerRow * 1e6, 2)} CPU seconds per million summaries (client and PostgreSQL together, ` +
     `linear in the rows): ${h(cpuPerRow * yRows)} of CPU over one year's summaries, ${h(cpuPerRow * 5 * yRows)} ` +
-    `over five, split over two cores by the two-connection read. The report's memory is about ` +
+    `over five. The report's memory is about ` +
     `${fmt(num(`${L}_report_kb`) / 1024 / num(`${L}_rows`) * 1e6, 0)} MB per million summaries ` +
     `(${fmt(num(`${L}_report_kb`) / 1024 / num(`${L}_rows`) * 5 * yRows / 1024, 1)} GB for five years' ` +
     "summaries in one process): past a few years it wants the per-protocol split described below.");
