@@ -216,7 +216,9 @@ int registry_serve(struct cli *c, int argc, const char **argv)
         .backend = &backend,
     };
     web_config_default(&o.config);
+    ctx.api.national_cache = registry_national_cache_new();
     rc = web_serve(&o, &e);
+    registry_national_cache_free(ctx.api.national_cache);
     sodium_memzero(ctx.api.secret_key, sizeof(ctx.api.secret_key));
     return rc < 0 ? cli_fail(c, &e) : EXIT_OK;
 }

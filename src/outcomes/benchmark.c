@@ -55,32 +55,65 @@ struct bench_row {
     " FROM outcome_row"
 #define ROW_RISK_MASK ((INT64_C(1) << 21) - 1)
 
-static void row_read(struct stmt *st, struct bench_row *r)
+/* Decodes the compact row at the statement's columns into a summary. */
+static void summary_read(struct stmt *st, struct bench_summary *sm)
 {
-    r->practitioner_id = stmt_int(st, 0);
+    memset(sm, 0, sizeof(*sm));
+    sm->practitioner_id = stmt_int(st, 0);
     int64_t code = stmt_int(st, 1);
-    r->reason = (enum summary_reason)(code & 7);
+    sm->reason = (int8_t)(code & 7);
+    if (sm->reason != SUMMARY_COMPLETE)
+        return;
+    sm->improvement = stmt_double(st, 2);
+    sm->responder = (int8_t)(((code >> 3) & 3) - 1);
+    sm->event = (int8_t)(((code >> 5) & 3) - 1);
+    sm->sustained = (int8_t)(((code >> 7) & 3) - 1);
+    sm->has_followup = (int8_t)((code >> 9) & 1);
+    sm->sex = (int8_t)((code >> 10) & 3);
+    sm->has_risk = (int8_t)((code >> 12) & 1);
+    sm->sessions_to_response = (code >> 16) - 1;
+    if (!sm->has_risk)
+        return;
+    int64_t risk = stmt_int(st, 4);
+    sm->baseline = stmt_double(st, 3);
+    sm->age_years = (int32_t)(risk & ROW_RISK_MASK);
+    sm->chronicity_weeks = (int32_t)((risk >> 21) & ROW_RISK_MASK);
+    sm->comorbidities = (int32_t)((risk >> 42) & ROW_RISK_MASK);
+}
+
+/* The pass's row of a summary: the predictors as the model uses them. */
+static void row_of(const struct bench_summary *sm, struct bench_row *r)
+{
+    r->practitioner_id = sm->practitioner_id;
+    r->reason = (enum summary_reason)sm->reason;
     if (r->reason >= SUMMARY_REASON_COUNT)
         BUG("summary reason %d", (int)r->reason);
     if (r->reason != SUMMARY_COMPLETE)
         return;
-    r->improvement = stmt_double(st, 2);
-    r->responder = (int)((code >> 3) & 3) - 1;
-    r->event = (int)((code >> 5) & 3) - 1;
-    r->sustained = (int)((code >> 7) & 3) - 1;
-    r->has_followup = (int)((code >> 9) & 1);
-    r->has_risk = (int)((code >> 12) & 1);
-    r->time = (long)(code >> 16) - 1;
+    r->improvement = sm->improvement;
+    r->responder = sm->responder;
+    r->event = sm->event;
+    r->sustained = sm->sustained;
+    r->has_followup = sm->has_followup;
+    r->has_risk = sm->has_risk;
+    r->time = sm->sessions_to_response >= 0
+                  ? (long)sm->sessions_to_response
+                  : -1;
     if (!r->has_risk)
         return;
-    int64_t risk = stmt_int(st, 4);
-    r->x[PREDICTOR_BASELINE] = stmt_double(st, 3);
-    r->x[PREDICTOR_AGE] = (double)(risk & ROW_RISK_MASK);
-    int sex = (int)((code >> 10) & 3);
+    r->x[PREDICTOR_BASELINE] = sm->baseline;
+    r->x[PREDICTOR_AGE] = (double)sm->age_years;
     for (int j = 0; j < 4; j++)
-        r->x[PREDICTOR_FEMALE + j] = sex == j;
-    r->x[PREDICTOR_CHRONICITY] = (double)((risk >> 21) & ROW_RISK_MASK);
-    r->x[PREDICTOR_COMORBIDITIES] = (double)((risk >> 42) & ROW_RISK_MASK);
+        r->x[PREDICTOR_FEMALE + j] = sm->sex == j;
+    r->x[PREDICTOR_CHRONICITY] = (double)sm->chronicity_weeks;
+    r->x[PREDICTOR_COMORBIDITIES] = (double)sm->comorbidities;
+}
+
+static void row_read(struct stmt *st, struct bench_row *r)
+{
+    struct bench_summary sm;
+    summary_read(st, &sm);
+    row_of(&sm, r);
 }
 
 static void cell_init(struct bench_cell *c, int64_t practitioner_id)
@@ -810,6 +843,42 @@ int benchmark_run(struct store *s, const char *protocol,
     if (rc < 0) {
         benchmark_release(out);
         return -1;
+    }
+    groups_drop_empty(out);
+    return 0;
+}
+
+int benchmark_run_summaries(const struct bench_summaries *groups,
+                            size_t count, const struct thresholds *t,
+                            struct benchmark *out, struct err *e)
+{
+    (void)e;
+    memset(out, 0, sizeof(*out));
+    out->thresholds = *t;
+    out->groups = xreallocarray(NULL, count ? count : 1,
+                                sizeof(*out->groups));
+    for (size_t i = 0; i < count; i++) {
+        const struct bench_summaries *in = &groups[i];
+        struct bench_group *g = &out->groups[out->count++];
+        memset(g, 0, sizeof(*g));
+        g->id = (int64_t)i + 1;
+        snprintf(g->protocol, sizeof(g->protocol), "%s", in->protocol);
+        snprintf(g->instrument, sizeof(g->instrument), "%s",
+                 in->instrument);
+        g->inst = instrument_find(g->instrument);
+        model_sums_init(&g->sums, PREDICTOR_COUNT);
+        size_t cell_alloc = 0;
+        struct bench_cell *c = NULL;
+        for (size_t k = 0; k < in->count; k++) {
+            struct bench_row r;
+            row_of(&in->rows[k], &r);
+            if (!c || c->practitioner_id != r.practitioner_id)
+                c = cell_new(g, &cell_alloc, r.practitioner_id);
+            cell_add(c, &r);
+            group_add(g, &r);
+        }
+        if (g->rows)
+            group_finish(g, t);
     }
     groups_drop_empty(out);
     return 0;

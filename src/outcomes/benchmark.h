@@ -201,6 +201,35 @@ struct benchmark {
     size_t count;
 };
 
+/*
+ * One summary row as the pass reads it, whoever read it: the clinic
+ * decodes its compact outcome_row (benchmark_run), the registry reads
+ * its own columns (registry/national.c, benchmark_run_summaries). Only
+ * what the definitions use; fields past reason matter for complete rows,
+ * the risk factors only with has_risk.
+ */
+struct bench_summary {
+    int64_t practitioner_id;
+    double improvement;
+    double baseline;
+    int64_t sessions_to_response; /* -1: NULL */
+    int32_t age_years, chronicity_weeks, comorbidities;
+    int8_t reason;                /* enum summary_reason */
+    int8_t responder, event, sustained; /* 0 or 1; -1: NULL */
+    int8_t has_followup;
+    int8_t has_risk;  /* baseline, age, chronicity and comorbidities known */
+    int8_t sex;       /* 0 female, 1 male, 2 other, 3 anything else */
+};
+
+/* One group's summaries for benchmark_run_summaries(): rows in
+ * practitioner order (ties in any order the caller keeps stable). */
+struct bench_summaries {
+    const char *protocol;
+    const char *instrument;
+    const struct bench_summary *rows;
+    size_t count;
+};
+
 /* The version of the definitions behind a cached model: raise it with any
  * change to what struct bench_model holds or how it is computed, so that
  * models cached by an older program are fitted again. */
@@ -234,6 +263,18 @@ int benchmark_run(struct store *s, const char *protocol,
 int benchmark_practitioner(struct store *s, int64_t practitioner_id,
                            const char *protocol, const struct thresholds *t,
                            struct benchmark *out, struct err *e);
+
+/*
+ * The same as benchmark_run() over summaries already in memory: groups
+ * (count of them, by protocol then instrument, each with at least one
+ * row) hold every row of each protocol x instrument. Every cell and
+ * model is computed by the same pass, row for row, as benchmark_run()
+ * computes it from a clinic's store; nothing is cached. Group ids are
+ * 1, 2, ... in the order given. Allocates; see benchmark_release().
+ */
+int benchmark_run_summaries(const struct bench_summaries *groups,
+                            size_t count, const struct thresholds *t,
+                            struct benchmark *out, struct err *e);
 
 void benchmark_release(struct benchmark *b);
 

@@ -587,6 +587,86 @@ static json_t *registry_cell_json(const struct bench_group *g,
     return o;
 }
 
+/* How a registry document names each cell: its label (into out), and
+ * whether its practitioner id is shown. */
+struct registry_naming {
+    int (*label)(void *ctx, int64_t id, char out[16], struct err *e);
+    int (*show)(void *ctx, int64_t id);
+    void *ctx;
+};
+
+/* The registry document of benchmark b, before disclosure control; NULL
+ * with e when a cell cannot be named. */
+static json_t *registry_document(const struct benchmark *b,
+                                 const struct thresholds *t,
+                                 const char *protocol,
+                                 const char *instrument,
+                                 const struct registry_naming *naming,
+                                 struct err *e)
+{
+    json_t *models = json_array(), *cells = json_array();
+    json_t *incomplete = json_array();
+    int rc = 0;
+    for (size_t gi = 0; rc == 0 && gi < b->count; gi++) {
+        const struct bench_group *g = &b->groups[gi];
+        json_t *m = model_json(g);
+        json_object_set_new(m, "notes", group_notes(g));
+        json_array_append_new(models, m);
+        for (size_t ci = 0; rc == 0 && ci < g->cell_count; ci++) {
+            const struct bench_cell *c = &g->cells[ci];
+            char label[16];
+            rc = naming->label(naming->ctx, c->practitioner_id, label, e);
+            if (rc < 0)
+                break;
+            int show = naming->show(naming->ctx, c->practitioner_id);
+            json_t *inc = report_incomplete_json(g, c);
+            if (inc) {
+                json_t *who = json_pack(
+                    "{soss}", "practitioner",
+                    show ? json_integer(c->practitioner_id) : json_null(),
+                    "label", label);
+                json_object_update_new(who, inc);
+                json_array_append_new(incomplete, who);
+            }
+            if (c->n > 0)
+                json_array_append_new(cells,
+                                      registry_cell_json(g, c, label, show));
+        }
+    }
+    json_t *doc = json_pack("{sosososososo}", "protocol",
+                            optional_string(protocol), "instrument",
+                            optional_string(instrument), "thresholds",
+                            thresholds_to_json(t), "models", models, "cells",
+                            cells, "incomplete", incomplete);
+    if (rc < 0) {
+        json_decref(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/* The clinic's naming: stable labels from the store, ids to admins and
+ * to the therapist whose cell it is. */
+struct clinic_naming {
+    struct store *s;
+    const struct labels *known;
+    const struct actor *caller;
+};
+
+static int clinic_label(void *ctx, int64_t id, char out[16], struct err *e)
+{
+    struct clinic_naming *n = ctx;
+    return practitioner_label(n->s, n->known, id, out, e);
+}
+
+static int clinic_show(void *ctx, int64_t id)
+{
+    struct clinic_naming *n = ctx;
+    return access_is_admin(n->caller) ||
+           (n->caller->role == ROLE_THERAPIST &&
+            n->caller->practitioner_id == id);
+}
+
 json_t *report_registry_json(struct store *s, const struct actor *caller,
                              const char *protocol, const char *instrument,
                              struct err *e)
@@ -609,48 +689,58 @@ json_t *report_registry_json(struct store *s, const struct actor *caller,
         store_rollback(s);
         return NULL;
     }
-    json_t *models = json_array(), *cells = json_array();
-    json_t *incomplete = json_array();
-    int rc = 0;
-    for (size_t gi = 0; rc == 0 && gi < b.count; gi++) {
-        const struct bench_group *g = &b.groups[gi];
-        json_t *m = model_json(g);
-        json_object_set_new(m, "notes", group_notes(g));
-        json_array_append_new(models, m);
-        for (size_t ci = 0; rc == 0 && ci < g->cell_count; ci++) {
-            const struct bench_cell *c = &g->cells[ci];
-            char label[16];
-            rc = practitioner_label(s, &known, c->practitioner_id, label, e);
-            if (rc < 0)
-                break;
-            int show = access_is_admin(caller) ||
-                       (caller->role == ROLE_THERAPIST &&
-                        caller->practitioner_id == c->practitioner_id);
-            json_t *inc = report_incomplete_json(g, c);
-            if (inc) {
-                json_t *who = json_pack(
-                    "{soss}", "practitioner",
-                    show ? json_integer(c->practitioner_id) : json_null(),
-                    "label", label);
-                json_object_update_new(who, inc);
-                json_array_append_new(incomplete, who);
-            }
-            if (c->n > 0)
-                json_array_append_new(cells,
-                                      registry_cell_json(g, c, label, show));
-        }
-    }
+    struct clinic_naming cn = {s, &known, caller};
+    struct registry_naming naming = {clinic_label, clinic_show, &cn};
+    json_t *doc = registry_document(&b, &t, protocol, instrument, &naming, e);
     benchmark_release(&b);
     labels_release(&known);
-    json_t *doc = json_pack("{sosososososo}", "protocol",
-                            optional_string(protocol), "instrument",
-                            optional_string(instrument), "thresholds",
-                            thresholds_to_json(&t), "models", models, "cells",
-                            cells, "incomplete", incomplete);
-    disclosure_protect_registry(doc);
-    if (report_finish(s, caller, rc, "registry_outcome", 0, 0, e) < 0) {
+    if (doc)
+        disclosure_protect_registry(doc);
+    if (report_finish(s, caller, doc ? 0 : -1, "registry_outcome", 0, 0,
+                      e) < 0) {
         json_decref(doc);
         return NULL;
     }
+    return doc;
+}
+
+/* The registry's naming: labels given, no id shown. */
+static int given_label(void *ctx, int64_t id, char out[16], struct err *e)
+{
+    const char *have = labels_find(ctx, id);
+    if (!have) {
+        err_set(e, ERR_FAIL, "practitioner", "practitioner %lld has no "
+                "label", (long long)id);
+        return -1;
+    }
+    snprintf(out, 16, "%s", have);
+    return 0;
+}
+
+static int show_none(void *ctx, int64_t id)
+{
+    (void)ctx;
+    (void)id;
+    return 0;
+}
+
+json_t *report_registry_summaries_json(const struct bench_summaries *groups,
+                                       size_t count,
+                                       const struct thresholds *t,
+                                       const int64_t *label_ids,
+                                       const char (*labels)[16],
+                                       size_t label_count,
+                                       const char *protocol,
+                                       const char *instrument,
+                                       struct err *e)
+{
+    struct benchmark b;
+    if (benchmark_run_summaries(groups, count, t, &b, e) < 0)
+        return NULL;
+    struct labels given = {(int64_t *)label_ids, (char (*)[16])labels,
+                           label_count, label_count};
+    struct registry_naming naming = {given_label, show_none, &given};
+    json_t *doc = registry_document(&b, t, protocol, instrument, &naming, e);
+    benchmark_release(&b);
     return doc;
 }

@@ -13,14 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Replies with doc (takes the reference). */
-static void reply_json(struct http_response *resp, int status, json_t *doc)
+/* Replies with JSON text already written. */
+static void reply_text(struct http_response *resp, int status,
+                       const char *text)
 {
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                                     JSON_REAL_PRECISION(17));
-    json_decref(doc);
-    if (!text)
-        die("out of memory writing JSON");
     resp->status = status;
     http_response_set_header(resp, "Content-Type",
                              "application/json; charset=utf-8");
@@ -29,6 +25,17 @@ static void reply_json(struct http_response *resp, int status, json_t *doc)
     buf_reset(&resp->body);
     buf_puts(&resp->body, text);
     buf_putc(&resp->body, '\n');
+}
+
+/* Replies with doc (takes the reference). */
+static void reply_json(struct http_response *resp, int status, json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                     JSON_REAL_PRECISION(17));
+    json_decref(doc);
+    if (!text)
+        die("out of memory writing JSON");
+    reply_text(resp, status, text);
     free(text);
 }
 
@@ -169,13 +176,25 @@ static void national(const struct registry_api *api, struct pg *db,
         return;
     }
     struct err e = ERR_INIT;
-    json_t *doc = registry_national_signed(db, api->secret_key,
-                                           api->min_cell, &e);
-    if (!doc) {
+    if (!api->national_cache) {
+        json_t *doc = registry_national_signed(db, api->secret_key,
+                                               api->min_cell, &e);
+        if (!doc) {
+            reply_error(resp, 500, &e, NULL);
+            return;
+        }
+        reply_json(resp, 200, doc);
+        return;
+    }
+    int cached;
+    char *text = registry_national_signed_text(
+        api->national_cache, db, api->secret_key, api->min_cell, &cached, &e);
+    if (!text) {
         reply_error(resp, 500, &e, NULL);
         return;
     }
-    reply_json(resp, 200, doc);
+    reply_text(resp, 200, text);
+    free(text);
 }
 
 void registry_api_reply_json(struct http_response *resp, int status,

@@ -7,7 +7,8 @@
  *                               (pending), 200 a key already enrolled
  *   POST /registry/v1/push      registry/ingest.h
  *   GET  /registry/v1/national  the national report signed by the
- *                               registry (registry/national.h)
+ *                               registry (registry/national.h), from
+ *                               the cache while nothing has changed
  *   POST /registry/v1/certify   a registry certificate
  *   GET  /log/v1/...            the transparency log (both:
  *                               registry/cert_api.h)
@@ -27,6 +28,9 @@ struct registry_api {
     unsigned char secret_key[SIGNING_SECRET_BYTES]; /* the registry's */
     char public_key[48];                            /* base64 */
     int min_cell; /* small cells withheld from the national report */
+    /* The signed national document between requests (registry/national.h);
+     * NULL: computed at every GET. */
+    struct registry_national_cache *national_cache;
 };
 
 /* Replies with doc (takes the reference), or with the error document of

@@ -4,12 +4,13 @@
  * of it.
  *
  * The summaries of every approved clinic are read from registry_outcome
- * (one pass, row by row) into a scratch clinic store in memory
- * (store/store.h; the schema's triggers build its compact outcome rows as
- * in any clinic), with each registry practitioner under its registry id
- * and stable label, and every summary as an episode of its own. Then
- * report_registry_json() runs on it, exactly as `touchstone report
- * registry` does on a clinic. The public document names no practitioner
+ * in one COPY in PostgreSQL's binary format (one snapshot with the
+ * practitioners' labels), the report's filters applied as rows arrive,
+ * into an array per protocol x instrument of struct bench_summary
+ * (outcomes/benchmark.h), ordered by registry practitioner, clinic and
+ * episode. report_registry_summaries_json() then runs on them the pass
+ * that `touchstone report registry` runs on a clinic's store: the same
+ * code, row for row. The public document names no practitioner
  * ("practitioner" null, the registry's "peer-..." label kept), and small
  * cells are withheld with their complements (disclosure_protect_registry
  * with min_cell, 11 by default as CMS does). The document adds
@@ -36,10 +37,12 @@ struct registry_national_counts {
 };
 
 struct store;
-/* The scratch clinic store the national report is computed on (see
- * above), with the summaries of protocol x instrument (NULL for any) and
- * the counts: for other computations with the clinic's outcome code
- * (registry/cert.h). Allocates; the caller store_close()s it. */
+/* A scratch clinic store holding the national summaries of protocol x
+ * instrument (NULL for any) and their practitioners' labels, with the
+ * counts: for computations that need the clinic's store-based outcome
+ * code, such as a registry certificate's checks (registry/cert.h). The
+ * national report itself does not use it (see above). Allocates; the
+ * caller store_close()s it. Defined in registry/national_store.c. */
 struct store *registry_national_load(struct pg *db, const char *protocol,
                                      const char *instrument,
                                      struct registry_national_counts *counts,
@@ -55,5 +58,30 @@ json_t *registry_national_report(struct pg *db, const char *protocol,
 json_t *registry_national_signed(struct pg *db,
                                  const unsigned char sk[SIGNING_SECRET_BYTES],
                                  int min_cell, struct err *e);
+
+/*
+ * The signed national document of a running registry server, kept
+ * between requests: computed again only when the registry's generation
+ * has moved, a fingerprint of registry_clinic that every accepted batch
+ * (last_seq, updated_at) and every change of a clinic's status
+ * (updated_at) changes, read before the document so that a cached
+ * document is never older than its fingerprint. Safe to share between
+ * threads (a mutex; one computation at a time, the others wait for it).
+ * registry_national_cache_new() allocates, _free() frees (NULL is fine).
+ */
+struct registry_national_cache;
+
+struct registry_national_cache *registry_national_cache_new(void);
+void registry_national_cache_free(struct registry_national_cache *c);
+
+/* The signed national document as compact JSON text (a new string, free()
+ * it), from c when the registry's generation is unchanged; *cached says
+ * which. NULL with e on failure. */
+char *registry_national_signed_text(struct registry_national_cache *c,
+                                    struct pg *db,
+                                    const unsigned char
+                                        sk[SIGNING_SECRET_BYTES],
+                                    int min_cell, int *cached,
+                                    struct err *e);
 
 #endif

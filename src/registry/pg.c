@@ -321,3 +321,135 @@ void pg_copy_field(struct buf *out, const char *text)
         }
     }
 }
+
+/* A big-endian unsigned integer of n bytes. */
+static uint64_t big_endian(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+int64_t pg_binary_int(const char *field, int len)
+{
+    uint64_t v = big_endian((const unsigned char *)field, len);
+    switch (len) {
+    case 2: return (int16_t)(uint16_t)v;
+    case 4: return (int32_t)(uint32_t)v;
+    case 8: return (int64_t)v;
+    }
+    BUG("binary integer of %d bytes", len);
+}
+
+double pg_binary_double(const char *field, int len)
+{
+    if (len != 8)
+        BUG("binary float8 of %d bytes", len);
+    uint64_t bits = big_endian((const unsigned char *)field, 8);
+    double d;
+    memcpy(&d, &bits, sizeof(d));
+    return d;
+}
+
+#define COPY_SIGNATURE "PGCOPY\n\377\r\n"
+#define COPY_SIGNATURE_LEN 11
+
+/* Walks the tuples of one CopyData message of the binary format: 1 after
+ * the trailer, 0 for more, -1 with e (malformed, or row failed). */
+static int copy_message(const char *data, int len, int *header_seen,
+                        const char **fields, int *lens, int max_fields,
+                        int (*row)(void *, const char *const *, const int *,
+                                   int, struct err *),
+                        void *ctx, struct err *e)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    const unsigned char *end = p + len;
+    if (!*header_seen) {
+        if (len < COPY_SIGNATURE_LEN + 8 ||
+            memcmp(p, COPY_SIGNATURE, COPY_SIGNATURE_LEN))
+            return err_set(e, ERR_FAIL, "pg", "COPY sent no binary header");
+        p += COPY_SIGNATURE_LEN + 4;
+        uint64_t ext = big_endian(p, 4);
+        p += 4;
+        if ((uint64_t)(end - p) < ext)
+            return err_set(e, ERR_FAIL, "pg", "COPY's header is cut short");
+        p += ext;
+        *header_seen = 1;
+    }
+    while (p < end) {
+        if (end - p < 2)
+            return err_set(e, ERR_FAIL, "pg", "COPY's tuple is cut short");
+        int count = (int16_t)(uint16_t)big_endian(p, 2);
+        p += 2;
+        if (count == -1)
+            return 1;
+        if (count < 0 || count > max_fields)
+            return err_set(e, ERR_FAIL, "pg", "COPY sent %d columns, more "
+                           "than %d", count, max_fields);
+        for (int i = 0; i < count; i++) {
+            if (end - p < 4)
+                return err_set(e, ERR_FAIL, "pg", "COPY's tuple is cut "
+                               "short");
+            int32_t n = (int32_t)(uint32_t)big_endian(p, 4);
+            p += 4;
+            if (n < 0) {
+                fields[i] = NULL;
+                lens[i] = 0;
+                continue;
+            }
+            if (end - p < n)
+                return err_set(e, ERR_FAIL, "pg", "COPY's field is cut "
+                               "short");
+            fields[i] = (const char *)p;
+            lens[i] = n;
+            p += n;
+        }
+        if (row(ctx, fields, lens, count, e) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int pg_copy_out_binary(struct pg *db, const char *sql, int max_fields,
+                       int (*row)(void *ctx, const char *const *fields,
+                                  const int *lens, int count, struct err *e),
+                       void *ctx, struct err *e)
+{
+    db->sqlstate[0] = '\0';
+    PGresult *res = PQexec(db->conn, sql);
+    if (!res || PQresultStatus(res) != PGRES_COPY_OUT)
+        return fail_result(db, res, e);
+    PQclear(res);
+    const char **fields = xreallocarray(NULL, (size_t)max_fields,
+                                        sizeof(*fields));
+    int *lens = xreallocarray(NULL, (size_t)max_fields, sizeof(*lens));
+    int header_seen = 0, rc = 0, done = 0;
+    char *data;
+    int len;
+    /* Every message is read to the end, even after a failure, so that the
+     * connection is left ready for the next statement. */
+    while ((len = PQgetCopyData(db->conn, &data, 0)) > 0) {
+        if (rc == 0 && !done) {
+            int r = copy_message(data, len, &header_seen, fields, lens,
+                                 max_fields, row, ctx, e);
+            if (r < 0)
+                rc = -1;
+            else if (r == 1)
+                done = 1;
+        }
+        PQfreemem(data);
+    }
+    free(fields);
+    free(lens);
+    if (len == -2 && rc == 0)
+        rc = fail_result(db, NULL, e);
+    while ((res = PQgetResult(db->conn)) != NULL) {
+        if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) {
+            rc = fail_result(db, res, e);
+            continue;
+        }
+        PQclear(res);
+    }
+    return rc;
+}

@@ -81,6 +81,20 @@ int pg_copy_begin(struct pg *db, const char *sql, struct err *e);
 int pg_copy_put(struct pg *db, const char *data, size_t len, struct err *e);
 int pg_copy_end(struct pg *db, int failed, struct err *e);
 
+/* COPY out in the binary format: runs sql (a fixed "COPY (...) TO STDOUT
+ * (FORMAT binary)") and calls row(ctx, fields, lens, count, e) for each
+ * tuple as it arrives: fields[i] points at column i's bytes (NULL for SQL
+ * NULL), lens[i] their length; both live for the call only. Past
+ * max_fields columns is an error. A row function returning -1 (with e)
+ * stops the walk (the rest is read and dropped), which returns -1. */
+int pg_copy_out_binary(struct pg *db, const char *sql, int max_fields,
+                       int (*row)(void *ctx, const char *const *fields,
+                                  const int *lens, int count, struct err *e),
+                       void *ctx, struct err *e);
+/* A binary field as sent: a smallint, integer or bigint (len 2, 4 or 8),
+ * a float8 (len 8). */
+int64_t pg_binary_int(const char *field, int len);
+double pg_binary_double(const char *field, int len);
 /* The SQLSTATE of the last failed statement, or "". */
 const char *pg_sqlstate(const struct pg *db);
 
