@@ -22,6 +22,8 @@ int cmd_registry(struct cli *c, int argc, const char **argv)
          "(at a clinic) join a registry, pinning its key"},
         {"pull", registry_pull_cmd,
          "(at a clinic) fetch the signed national document"},
+        {"directory", registry_directory_cmd,
+         "(at a clinic) send the listing of the public directory"},
         {NULL, NULL, NULL},
     };
     /* A test tool, kept out of the list (registry.h). */
