@@ -3,6 +3,7 @@
  * registry's own side, on PostgreSQL (registry/).
  */
 #include "cli/registry.h"
+#include "catalog/catalog.h"
 #include "core/buf.h"
 #include "core/util.h"
 #include "outcomes/signing.h"
@@ -206,6 +207,12 @@ int registry_serve(struct cli *c, int argc, const char **argv)
                          "registry's key (its public key is %s)", key,
                          ctx.api.public_key);
     }
+    struct catalog *catalog = NULL;
+    if (catalog_load(NULL, &catalog, &e) < 0) {
+        sodium_memzero(ctx.api.secret_key, sizeof(ctx.api.secret_key));
+        return cli_fail(c, &e);
+    }
+    ctx.api.catalog = catalog;
     struct web_backend backend = {&ctx, serve_open, serve_close,
                                   serve_handle};
     struct web_serve_options o = {
@@ -217,6 +224,7 @@ int registry_serve(struct cli *c, int argc, const char **argv)
     web_config_default(&o.config);
     rc = web_serve(&o, &e);
     sodium_memzero(ctx.api.secret_key, sizeof(ctx.api.secret_key));
+    catalog_free(catalog);
     return rc < 0 ? cli_fail(c, &e) : EXIT_OK;
 }
 

@@ -20,10 +20,13 @@
 #include "registry/pg.h"
 #include "web/http.h"
 
+struct catalog;
+
 struct registry_api {
     unsigned char secret_key[SIGNING_SECRET_BYTES]; /* the registry's */
     char public_key[48];                            /* base64 */
     int min_cell; /* small cells withheld from the national report */
+    const struct catalog *catalog; /* protocols' names (directory pages) */
 };
 
 /* Answers req into resp (initialised by the caller) using db. Never
