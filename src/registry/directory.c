@@ -54,8 +54,8 @@ int directory_query_set(struct directory_query *q, const char *which,
 /* Every condition of being shown, checked when asked: an approved clinic
  * lists the practitioner, the practitioner is matched across clinics
  * (match_key: their consent to the registry), and holds a certificate
- * that is not revoked and not expired; the latest one per protocol and
- * instrument. */
+ * obtained by that clinic that is not revoked and not expired; the latest
+ * one per protocol and instrument. */
 #define SHOWN_FROM                                                           \
     " FROM registry_listing l"                                               \
     " JOIN registry_clinic c ON c.id = l.clinic_id"                          \
@@ -65,6 +65,7 @@ int directory_query_set(struct directory_query *q, const char *which,
     " JOIN registry_practitioner p ON p.id = r.practitioner_id"              \
     "   AND p.match_key IS NOT NULL"                                         \
     " JOIN registry_certificate rc ON rc.practitioner_id = p.id"             \
+    "   AND rc.clinic_id = l.clinic_id"                                      \
     " WHERE rc.revoked_at IS NULL AND rc.expires_at > now()"
 
 #define INSTANT(col)                                                         \
@@ -167,16 +168,20 @@ json_t *directory_to_json(const struct directory_list *l,
                                  "leaf_index", (json_int_t)d->leaf_index,
                                  "url",
                                  certificate_url(base_url, d->certificate));
-        json_array_append_new(
-            list, json_pack("{sssssssssssssssssssssso}", "name", d->name,
-                            "clinic", d->clinic, "state", d->state, "zip3",
-                            d->zip3, "protocol", d->protocol, "instrument",
-                            d->instrument, "designation", d->designation,
-                            "issued_at", d->issued_at, "expires_at",
-                            d->expires_at, "location",
-                            d->zip3[0] ? d->zip3 : d->state,
-                            "certificate_status", "current", "certificate",
-                            cert));
+        json_t *item = json_pack(
+            "{ssssssssssssss}", "name", d->name, "clinic", d->clinic,
+            "protocol", d->protocol, "instrument", d->instrument,
+            "designation", d->designation, "issued_at", d->issued_at,
+            "expires_at", d->expires_at);
+        if (!item)
+            die("out of memory writing the directory");
+        json_object_set_new(item, "state", d->state[0]
+                                               ? json_string(d->state)
+                                               : json_null());
+        json_object_set_new(item, "zip3", d->zip3[0] ? json_string(d->zip3)
+                                                     : json_null());
+        json_object_set_new(item, "certificate", cert);
+        json_array_append_new(list, item);
     }
     json_t *query = json_object();
     json_object_set_new(query, "protocol", q->protocol[0]
