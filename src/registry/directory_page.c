@@ -281,7 +281,7 @@ static void results(struct buf *b, const struct catalog *cat,
                     d->certificate, d->name);
         html_raw(b, "</p>\n</li>\n");
     }
-    html_raw(b, "</ul>\n<p class=\"small\">The same answer as <a href=\""
+    html_raw(b, "</ul>\n<p class=\"small links\">The same answer as <a href=\""
                 "/directory.json");
     query_link(b, q, page_names);
     html_raw(b, "\">JSON</a> and as <a href=\"/fhir/r4/PractitionerRole");
