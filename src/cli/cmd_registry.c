@@ -1,6 +1,7 @@
 /* touchstone registry: the profession's registry (docs/registry.md). */
 #include "cli/cli.h"
 #include "cli/registry.h"
+#include "cli/registry_cert.h"
 #include "cli/registry_client.h"
 
 #include <stdio.h>
@@ -24,6 +25,11 @@ int cmd_registry(struct cli *c, int argc, const char **argv)
          "(at a clinic) fetch the signed national document"},
         {"directory", registry_directory_cmd,
          "(at a clinic) send the listing of the public directory"},
+        {"certify", registry_certify_cmd,
+         "(at a clinic) ask for a registry certificate"},
+        {"revoke", registry_revoke_cmd, "revoke a registry certificate"},
+        {"log", registry_log_cmd, "the transparency log: verify (monitor)"},
+        {"key", registry_key_cmd, "the registry's keys: rotate"},
         {NULL, NULL, NULL},
     };
     /* A test tool, kept out of the list (registry.h). */

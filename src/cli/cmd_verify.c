@@ -1,8 +1,16 @@
 /* touchstone verify: check a signed certificate, without a database. */
 #include "cli/cli.h"
+#include "cli/registry_cert.h"
 #include "core/util.h"
 #include "outcomes/certificate.h"
 #include "record/clinic_key.h"
+#include "registry/batch.h"
+#include "registry/cert_verify.h"
+#include "registry/log.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <unistd.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-COMMAND("verify", cmd_verify, "check a signed certificate (no database needed)")
+COMMAND("verify", cmd_verify, "check a signed certificate: a registry certificate and its log proof, or a clinic attestation")
 
 /* Reads at most max + 1 bytes of path ("-" for stdin) into a new buffer,
  * so that a file over max shows as such. -1 with e when unreadable. */
@@ -148,22 +156,282 @@ static void print_claims(const json_t *claims, const char *pk64,
     }
 }
 
+
+/* ---- registry certificates ---- */
+
+#define TRUSTED_MAX 32
+struct trusted {
+    unsigned char keys[TRUSTED_MAX][32];
+    size_t count;
+};
+
+static int trusted_has(const struct trusted *t, const unsigned char pk[32])
+{
+    for (size_t i = 0; i < t->count; i++)
+        if (!memcmp(t->keys[i], pk, 32))
+            return 1;
+    return 0;
+}
+
+static void trusted_add(struct trusted *t, const unsigned char pk[32])
+{
+    if (!trusted_has(t, pk) && t->count < TRUSTED_MAX)
+        memcpy(t->keys[t->count++], pk, 32);
+}
+
+/* The registry's key history (/log/v1/keys): a key joins the trusted ones
+ * when the log's key-change leaf between it and a trusted key is signed by
+ * both. */
+static int trust_history(const char *url, struct trusted *t, struct err *e)
+{
+    json_t *keys;
+    if (registry_cert_fetch(url, "/log/v1/keys", &keys, e) < 0)
+        return -1;
+    int grew = 1;
+    while (grew) {
+        grew = 0;
+        size_t i;
+        json_t *k;
+        json_array_foreach(json_object_get(keys, "keys"), i, k) {
+            json_t *leaf_index = json_object_get(k, "log_leaf");
+            if (!json_is_integer(leaf_index))
+                continue;
+            char path[96];
+            snprintf(path, sizeof(path), "/log/v1/entries?start=%" JSON_INTEGER_FORMAT "&end=%" JSON_INTEGER_FORMAT,
+                     json_integer_value(leaf_index),
+                     json_integer_value(leaf_index) + 1);
+            json_t *doc;
+            if (registry_cert_fetch(url, path, &doc, e) < 0) {
+                json_decref(keys);
+                return -1;
+            }
+            json_t *entry = json_array_get(json_object_get(doc, "entries"),
+                                           0);
+            const char *leaf64 = json_string_value(json_object_get(entry,
+                                                                   "leaf"));
+            size_t l64 = leaf64 ? strlen(leaf64) : 0, len = 0;
+            char *leaf = xmalloc(l64 + 1);
+            unsigned char old_pk[32], new_pk[32];
+            if (leaf64 &&
+                sodium_base642bin((unsigned char *)leaf, l64 + 1, leaf64, l64,
+                                  NULL, &len, NULL,
+                                  sodium_base64_VARIANT_ORIGINAL) == 0 &&
+                registry_key_change_check(leaf, len, old_pk, new_pk) == 0 &&
+                trusted_has(t, old_pk) != trusted_has(t, new_pk)) {
+                trusted_add(t, old_pk);
+                trusted_add(t, new_pk);
+                grew = 1;
+            }
+            free(leaf);
+            json_decref(doc);
+        }
+    }
+    json_decref(keys);
+    return 0;
+}
+
+/* With the log at hand: the certificate's leaf is the log's leaf at its
+ * index, the log's latest tree head verifies and extends the
+ * certificate's tree (consistency proof), and the certificate is not
+ * revoked. 0, 1 when revoked (*status filled), -1 with e when the log
+ * does not hold it. */
+static int check_online(const char *url, const struct trusted *t,
+                        const struct registry_cert_facts *f,
+                        const char *text, size_t len, json_t **status,
+                        struct err *e)
+{
+    (void)text;
+    (void)len;
+    json_t *sth, *doc;
+    if (registry_cert_fetch(url, "/log/v1/sth", &sth, e) < 0)
+        return -1;
+    const char *kid = json_string_value(json_object_get(sth, "key_id"));
+    const unsigned char *pk = NULL;
+    for (size_t i = 0; i < t->count; i++) {
+        char id[REGISTRY_KEY_ID_LEN];
+        registry_key_id(t->keys[i], id);
+        if (kid && !strcmp(id, kid))
+            pk = t->keys[i];
+    }
+    uint64_t size;
+    unsigned char root[MERKLE_HASH_BYTES];
+    int rc = pk ? registry_sth_verify(sth, pk, &size, root, e)
+                : err_set(e, ERR_REFUSED, "sth.key_id", "the log's tree "
+                          "head is signed by a key not trusted here");
+    json_decref(sth);
+    if (rc < 0)
+        return -1;
+    if (size < f->tree_size)
+        return err_set(e, ERR_REFUSED, "transparency.tree_size", "the log "
+                       "has %" PRIu64 " leaves, fewer than the certificate's "
+                       "tree of %" PRIu64 ": it is not in this log", size,
+                       f->tree_size);
+    char path[160];
+    snprintf(path, sizeof(path), "/log/v1/consistency?first=%" PRIu64
+             "&second=%" PRIu64, f->tree_size, size);
+    if (registry_cert_fetch(url, path, &doc, e) < 0)
+        return -1;
+    static struct merkle_path p;
+    json_t *list = json_object_get(doc, "consistency_path");
+    p.count = json_array_size(list);
+    rc = p.count <= MERKLE_PATH_MAX ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < p.count; i++)
+        rc = clinic_key_base64_decode(json_string_value(json_array_get(list,
+                                                                       i)),
+                                      p.hash[i], MERKLE_HASH_BYTES,
+                                      "consistency_path", e);
+    json_decref(doc);
+    if (rc < 0 || merkle_consistency_verify(f->tree_size, size, f->root, root,
+                                            &p.hash[0][0], p.count, e) < 0)
+        return err_set(e, ERR_REFUSED, "transparency", "the log's history "
+                       "does not contain the certificate's tree of size %"
+                       PRIu64 ": the certificate is not in this log",
+                       f->tree_size);
+    const char *id = json_string_value(json_object_get(f->claims, "id"));
+    snprintf(path, sizeof(path), "/log/v1/certificate?id=%s", id ? id : "");
+    if (registry_cert_fetch(url, path, &doc, e) < 0)
+        return -1;
+    json_t *leaf = json_object_get(doc, "leaf_index");
+    if (!json_is_integer(leaf) ||
+        (uint64_t)json_integer_value(leaf) != f->leaf_index) {
+        json_decref(doc);
+        return err_set(e, ERR_REFUSED, "transparency.leaf_index", "the log "
+                       "holds certificate %s at another leaf", id);
+    }
+    if (json_is_true(json_object_get(doc, "revoked"))) {
+        *status = doc;
+        return 1;
+    }
+    json_decref(doc);
+    return 0;
+}
+
+static int verify_registry(struct cli *c, const char *text, size_t len,
+                           const char *key_text, const char *url)
+{
+    struct err e = ERR_INIT;
+    static struct trusted t;
+    memset(&t, 0, sizeof(t));
+    const char *source = NULL;
+    unsigned char pk[32];
+    if (key_text) {
+        if (registry_cert_read_key(key_text, "registry-key", pk, &e) < 0)
+            return cli_fail(c, &e);
+        trusted_add(&t, pk);
+        source = "the key given";
+    } else if (c->db_path && access(c->db_path, F_OK) == 0) {
+        struct registry_link link;
+        struct err none = ERR_INIT;
+        if (cli_open_store(c, &none) == 0 &&
+            registry_link_get(c->store, &link, &none) == 0 &&
+            clinic_key_base64_decode(link.public_key, pk, 32, "pinned",
+                                     &none) == 0) {
+            trusted_add(&t, pk);
+            source = "the registry key pinned at enrolment";
+        }
+    }
+    if (!t.count)
+        return cli_error(c, EXIT_BAD_INPUT, "registry-key", "a registry "
+                         "certificate is checked against the registry's "
+                         "public key: give --registry-key KEY|FILE (or run "
+                         "where the clinic enrolled)");
+    if (url && trust_history(url, &t, &e) < 0)
+        return cli_fail(c, &e);
+    struct registry_cert_facts f;
+    enum registry_cert_verdict v = registry_cert_verify(text, len,
+                                                        &t.keys[0][0],
+                                                        t.count, &f, &e);
+    json_t *revoked = NULL;
+    if (v == REGISTRY_CERT_VALID && url) {
+        int rc = check_online(url, &t, &f, text, len, &revoked, &e);
+        if (rc < 0 && e.code == ERR_FAIL) {
+            json_decref(f.claims);
+            return cli_fail(c, &e);
+        }
+        if (rc < 0)
+            v = REGISTRY_CERT_TAMPERED;
+    }
+    const char *status = revoked ? "revoked" : registry_cert_verdict_name(v);
+    if (v != REGISTRY_CERT_VALID || revoked) {
+        if (c->json) {
+            json_t *o = json_pack("{sssb}", "status", status, "valid", 0);
+            if (revoked) {
+                json_object_set(o, "revoked_at",
+                                json_object_get(revoked, "revoked_at"));
+                json_object_set(o, "reason",
+                                json_object_get(revoked, "reason"));
+            } else {
+                json_object_set_new(o, "field", json_string(e.field));
+                json_object_set_new(o, "error", json_string(e.message));
+            }
+            cli_print_json(c, o);
+        } else if (revoked) {
+            printf("revoked: certificate %s was revoked at %s: ",
+                   str(f.claims, "id"), str(revoked, "revoked_at"));
+            print_clean(str(revoked, "reason"));
+            printf("\n");
+        } else {
+            printf("%s: ", status);
+            print_clean(e.field);
+            printf(": ");
+            print_clean(e.message);
+            printf("\n");
+        }
+        json_decref(revoked);
+        json_decref(f.claims);
+        c->exit_code = EXIT_FAILURE_;
+        return EXIT_FAILURE_;
+    }
+    char pk64[CLINIC_KEY_PUBLIC_BASE64_LEN];
+    clinic_key_public_base64(f.signer, pk64);
+    if (c->json)
+        return cli_print_json(
+            c, json_pack("{sssbsssssIsIsbso}", "status", "valid", "valid", 1,
+                         "issuer", "registry", "public_key", pk64,
+                         "leaf_index", (json_int_t)f.leaf_index, "tree_size",
+                         (json_int_t)f.tree_size, "log_checked", url != NULL,
+                         "certificate", f.claims));
+    printf("valid: registry certificate %s, signed by the registry's key "
+           "%s (%s), in the registry's log as leaf %" PRIu64 " of %" PRIu64
+           "%s\n", str(f.claims, "id"), pk64, source, f.leaf_index,
+           f.tree_size,
+           url ? "; the log holds it today and it is not revoked"
+               : " (not checked for revocation: give --url)");
+    print_claims(f.claims, pk64, 1);
+    json_decref(f.claims);
+    return EXIT_OK;
+}
+
 int cmd_verify(struct cli *c, int argc, const char **argv)
 {
-    const char *file = NULL, *key_text = NULL;
+    const char *file = NULL, *key_text = NULL, *registry_key = NULL;
+    const char *url = NULL;
     struct opt opts[] = {
         {"file", OPT_ARG, &file, "FILE", "the certificate ('-' for stdin)",
          1, 0},
         {"public-key", OPT_STRING, &key_text, "KEY",
          "the clinic's public key (base64, from 'touchstone key "
          "export-public'); the certificate must be signed by it", 0, 0},
+        {"registry-key", OPT_STRING, &registry_key, "KEY|FILE",
+         "a registry certificate: the registry's public key (base64, or a "
+         "file holding it; default: the key pinned at enrolment)", 0, 0},
+        {"url", OPT_STRING, &url, "URL",
+         "a registry certificate: also check it against the registry's "
+         "log (still there, not revoked; old keys through the log's key "
+         "history)", 0, 0},
         OPT_END,
     };
     if (cli_parse(c, argc, argv, opts,
                   "Checks a certificate's Ed25519 signature and claims and "
-                  "prints them. Exits 0 when valid, 1 when not (naming what "
-                  "failed), 2 when the file cannot be read. Needs no "
-                  "database.") < 0)
+                  "prints them. A registry certificate is checked against "
+                  "the registry's key with its proof of inclusion in the "
+                  "registry's transparency log, offline, and with --url "
+                  "against the log itself; it is 'valid', 'tampered', "
+                  "'revoked' or of an 'unknown issuer'. A clinic "
+                  "attestation (signed by a clinic about its own "
+                  "therapist) is checked against --public-key. Exits 0 "
+                  "when valid, 1 when not (naming what failed), 2 when the "
+                  "file cannot be read.") < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     unsigned char expected[CLINIC_KEY_PUBLIC_BYTES];
@@ -185,6 +453,15 @@ int cmd_verify(struct cli *c, int argc, const char **argv)
     size_t len = 0;
     if (read_input(file, &text, &len, CERTIFICATE_MAX_BYTES, &e) < 0)
         return cli_fail(c, &e);
+    json_t *probe = json_loadb(text, len, 0, NULL);
+    int registry = json_object_get(probe, "transparency") != NULL ||
+                   (!key_text && (registry_key || url));
+    json_decref(probe);
+    if (registry) {
+        int rc = verify_registry(c, text, len, registry_key, url);
+        free(text);
+        return rc;
+    }
     json_t *claims = NULL;
     unsigned char signer[CLINIC_KEY_PUBLIC_BYTES];
     int rc = certificate_verify(text, len, key_text ? expected : NULL,

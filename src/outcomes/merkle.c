@@ -317,3 +317,156 @@ int merkle_consistency_verify(uint64_t m, uint64_t n,
                        "hash of the tree of size %" PRIu64, n);
     return 0;
 }
+
+/* Trees read through a node callback. */
+
+int merkle_nodes_range(merkle_node_fn node, void *ctx, uint64_t start,
+                       uint64_t size, unsigned char out[H], struct err *e)
+{
+    if (size == 0)
+        BUG("merkle: an empty range");
+    if ((size & (size - 1)) == 0 && start % size == 0) {
+        unsigned level = 0;
+        while ((UINT64_C(1) << level) < size)
+            level++;
+        return node(ctx, level, start >> level, out, e);
+    }
+    uint64_t k = split_point(size);
+    unsigned char left[H], right[H];
+    if (merkle_nodes_range(node, ctx, start, k, left, e) < 0 ||
+        merkle_nodes_range(node, ctx, start + k, size - k, right, e) < 0)
+        return -1;
+    merkle_node_hash(left, right, out);
+    return 0;
+}
+
+int merkle_nodes_root(merkle_node_fn node, void *ctx, uint64_t n,
+                      unsigned char out[H], struct err *e)
+{
+    if (n == 0) {
+        merkle_root(NULL, 0, out);
+        return 0;
+    }
+    return merkle_nodes_range(node, ctx, 0, n, out, e);
+}
+
+int merkle_nodes_inclusion(merkle_node_fn node, void *ctx, uint64_t n,
+                           uint64_t m, struct merkle_path *out,
+                           struct err *e)
+{
+    out->count = 0;
+    if (m >= n)
+        return err_set(e, ERR_INPUT, "leaf_index",
+                       "%" PRIu64 " is not below the tree size %" PRIu64, m,
+                       n);
+    size_t i = merkle_inclusion_length(m, n);
+    out->count = i;
+    uint64_t start = 0;
+    while (n > 1) {
+        uint64_t k = split_point(n);
+        int rc;
+        if (m < k) {
+            rc = merkle_nodes_range(node, ctx, start + k, n - k,
+                                    out->hash[--i], e);
+            n = k;
+        } else {
+            rc = merkle_nodes_range(node, ctx, start, k, out->hash[--i], e);
+            start += k;
+            m -= k;
+            n -= k;
+        }
+        if (rc < 0) {
+            out->count = 0;
+            return -1;
+        }
+    }
+    if (i != 0)
+        BUG("merkle: audit path of the wrong length");
+    return 0;
+}
+
+int merkle_nodes_consistency(merkle_node_fn node, void *ctx, uint64_t n,
+                             uint64_t m, struct merkle_path *out,
+                             struct err *e)
+{
+    out->count = 0;
+    if (m == 0)
+        return err_set(e, ERR_INPUT, "first",
+                       "0: an empty tree has no consistency proof");
+    if (m > n)
+        return err_set(e, ERR_INPUT, "first",
+                       "%" PRIu64 " is above the second tree size %" PRIu64,
+                       m, n);
+    size_t i = merkle_consistency_length(m, n);
+    out->count = i;
+    uint64_t start = 0;
+    int whole = 1, rc = 0;
+    while (rc == 0 && m != n) {
+        uint64_t k = split_point(n);
+        if (m <= k) {
+            rc = merkle_nodes_range(node, ctx, start + k, n - k,
+                                    out->hash[--i], e);
+            n = k;
+        } else {
+            rc = merkle_nodes_range(node, ctx, start, k, out->hash[--i], e);
+            start += k;
+            m -= k;
+            n -= k;
+            whole = 0;
+        }
+    }
+    if (rc == 0 && !whole)
+        rc = merkle_nodes_range(node, ctx, start, n, out->hash[--i], e);
+    if (rc < 0) {
+        out->count = 0;
+        return -1;
+    }
+    if (i != 0)
+        BUG("merkle: consistency path of the wrong length");
+    return 0;
+}
+
+unsigned merkle_frontier_append(struct merkle_frontier *f,
+                                const unsigned char leaf_hash[H],
+                                unsigned char (*made)[H])
+{
+    if (f->size == UINT64_MAX)
+        BUG("merkle: the frontier is full");
+    unsigned char h[H];
+    memcpy(h, leaf_hash, H);
+    unsigned level = 0;
+    if (made)
+        memcpy(made[0], h, H);
+    while (f->size & (UINT64_C(1) << level)) {
+        merkle_node_hash(f->hash[level], h, h);
+        level++;
+        if (made)
+            memcpy(made[level], h, H);
+    }
+    memcpy(f->hash[level], h, H);
+    f->size++;
+    return level + 1;
+}
+
+void merkle_frontier_root(const struct merkle_frontier *f,
+                          unsigned char out[H])
+{
+    if (f->size == 0) {
+        merkle_root(NULL, 0, out);
+        return;
+    }
+    /* MTH of 2^a + 2^b + ... (a > b > ...) leaves is H(T_a, H(T_b, ...)):
+     * fold the right edge from its smallest subtree up. */
+    int have = 0;
+    unsigned char r[H];
+    for (unsigned l = 0; l < 64; l++) {
+        if (!(f->size & (UINT64_C(1) << l)))
+            continue;
+        if (!have)
+            memcpy(r, f->hash[l], H);
+        else
+            merkle_node_hash(f->hash[l], r, r);
+        have = 1;
+    }
+    memcpy(out, r, H);
+}

@@ -115,4 +115,59 @@ int merkle_consistency_verify(uint64_t m, uint64_t n,
                               const unsigned char *path, size_t count,
                               struct err *e);
 
+/*
+ * Trees too large to hold in memory (the registry's log): the same root
+ * and proofs computed from the hashes of the tree's complete subtrees,
+ * read through a callback. The subtree at level l and index i covers the
+ * leaves i * 2^l .. (i + 1) * 2^l - 1 (level 0: the leaf hashes). Every
+ * subtree the computations ask for is complete and lies inside the tree,
+ * and each asks O(log² n) of them at most (usually O(log n)).
+ *
+ * node(ctx, level, index, out, e) writes that subtree's hash into out and
+ * returns 0, or -1 with e filled (its error is passed on).
+ */
+typedef int (*merkle_node_fn)(void *ctx, unsigned level, uint64_t index,
+                              unsigned char out[MERKLE_HASH_BYTES],
+                              struct err *e);
+
+/* The MTH of the leaves start .. start + size - 1 (size >= 1), into out. */
+int merkle_nodes_range(merkle_node_fn node, void *ctx, uint64_t start,
+                       uint64_t size, unsigned char out[MERKLE_HASH_BYTES],
+                       struct err *e);
+
+/* merkle_root, merkle_inclusion_proof and merkle_consistency_proof for a
+ * tree of size n whose subtrees node gives; the same answers and errors. */
+int merkle_nodes_root(merkle_node_fn node, void *ctx, uint64_t n,
+                      unsigned char out[MERKLE_HASH_BYTES], struct err *e);
+int merkle_nodes_inclusion(merkle_node_fn node, void *ctx, uint64_t n,
+                           uint64_t m, struct merkle_path *out,
+                           struct err *e);
+int merkle_nodes_consistency(merkle_node_fn node, void *ctx, uint64_t n,
+                             uint64_t m, struct merkle_path *out,
+                             struct err *e);
+
+/*
+ * The right edge of a tree ("frontier"): for each bit l set in size, the
+ * hash of the complete subtree of 2^l leaves that the bit stands for
+ * (hash[l]). Enough to append leaves and give the root without the
+ * leaves: a monitor keeps it between runs. Plain data; zero it to start
+ * an empty tree.
+ */
+struct merkle_frontier {
+    uint64_t size;
+    unsigned char hash[64][MERKLE_HASH_BYTES];
+};
+
+/* Appends a leaf by its leaf hash. When made is not NULL, it receives the
+ * complete subtrees the leaf completes, from level 0 up: made[l] is the
+ * subtree at level l and index (old size >> l); returns how many (1 +
+ * the number of trailing 1 bits of the old size). */
+unsigned merkle_frontier_append(struct merkle_frontier *f,
+                                const unsigned char leaf_hash[MERKLE_HASH_BYTES],
+                                unsigned char (*made)[MERKLE_HASH_BYTES]);
+
+/* The root hash (MTH) of the frontier's tree, into out. */
+void merkle_frontier_root(const struct merkle_frontier *f,
+                          unsigned char out[MERKLE_HASH_BYTES]);
+
 #endif

@@ -5,6 +5,7 @@
 #include "core/util.h"
 #include "record/clinic_key.h"
 #include "record/validate.h"
+#include "registry/cert_api.h"
 #include "registry/ingest.h"
 #include "registry/national.h"
 
@@ -43,6 +44,7 @@ static const char *status_code(int status)
     case 409: return "conflict";
     case 413: return "payload_too_large";
     case 415: return "unsupported_media_type";
+    case 422: return "refused";
     }
     return "internal";
 }
@@ -177,10 +179,26 @@ static void national(const struct registry_api *api, struct pg *db,
     reply_json(resp, 200, doc);
 }
 
+void registry_api_reply_json(struct http_response *resp, int status,
+                             json_t *doc)
+{
+    reply_json(resp, status, doc);
+}
+
+void registry_api_reply_error(struct http_response *resp, int status,
+                              const struct err *e)
+{
+    reply_error(resp, status, e, NULL);
+}
+
 void registry_api_handle(const struct registry_api *api, struct pg *db,
                          struct http_request *req,
                          struct http_response *resp)
 {
+    if (!strncmp(req->path, "/log/v1/", 8)) {
+        registry_log_api_handle(api, db, req, resp);
+        return;
+    }
     static const struct {
         const char *path;
         const char *method;
@@ -188,6 +206,7 @@ void registry_api_handle(const struct registry_api *api, struct pg *db,
         {"/registry/v1/enroll", "POST"},
         {"/registry/v1/push", "POST"},
         {"/registry/v1/national", "GET"},
+        {"/registry/v1/certify", "POST"},
     };
     if (registry_directory_route(api, db, req, resp))
         return;
@@ -221,6 +240,8 @@ void registry_api_handle(const struct registry_api *api, struct pg *db,
         enroll(api, db, req, resp);
     else if (i == 1)
         push(db, req, resp);
+    else if (i == 3)
+        registry_cert_api_certify(api, db, req, resp);
     else
         national(api, db, req, resp);
 }

@@ -29,6 +29,14 @@ struct registry_api {
     const struct catalog *catalog; /* protocols' names (directory pages) */
 };
 
+/* Replies with doc (takes the reference), or with the error document of
+ * e ({"error": {"code", "field", "message"}}; a 500 shows no detail). For
+ * the routes of other files (registry/cert_api.h). */
+void registry_api_reply_json(struct http_response *resp, int status,
+                             json_t *doc);
+void registry_api_reply_error(struct http_response *resp, int status,
+                              const struct err *e);
+
 /* Answers req into resp (initialised by the caller) using db. Never
  * fails: every problem becomes an error response. */
 void registry_api_handle(const struct registry_api *api, struct pg *db,

@@ -155,9 +155,10 @@ static void hide_practitioners(json_t *doc, const char *key)
         json_object_set_new(o, "practitioner", json_null());
 }
 
-json_t *registry_national_report(struct pg *db, const char *protocol,
-                                 const char *instrument, int min_cell,
-                                 struct err *e)
+struct store *registry_national_load(struct pg *db, const char *protocol,
+                                     const char *instrument,
+                                     struct registry_national_counts *counts,
+                                     struct err *e)
 {
     struct store *s;
     if (store_open(":memory:", STORE_CREATE, &s, e) < 0)
@@ -167,21 +168,45 @@ json_t *registry_national_report(struct pg *db, const char *protocol,
     struct loading l;
     memset(&l, 0, sizeof(l));
     l.s = s;
-    json_t *doc = NULL;
     const char *params[] = {protocol, instrument};
+    int rc = -1;
     if (store_exec(s, "PRAGMA foreign_keys = OFF", e) < 0 ||
         store_begin(s, e) < 0)
         goto done;
     l.insert = store_prepare(s, summary_insert);
-    int rc = load_labels(db, s, e);
+    rc = load_labels(db, s, e);
     if (rc == 0)
         rc = pg_each(db, &rows_query, params, load_row, &l, e);
     stmt_finalize(l.insert);
     if (rc < 0 || store_commit(s, e) < 0) {
         store_rollback(s);
+        rc = -1;
         goto done;
     }
-    doc = report_registry_json(s, &actor_cli, protocol, instrument, e);
+    counts->clinics = (int64_t)distinct(l.clinics, l.clinic_count);
+    counts->practitioners =
+        (int64_t)distinct(l.practitioners, l.practitioner_count);
+    counts->summaries = l.episode;
+done:
+    free(l.clinics);
+    free(l.practitioners);
+    if (rc < 0) {
+        store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+json_t *registry_national_report(struct pg *db, const char *protocol,
+                                 const char *instrument, int min_cell,
+                                 struct err *e)
+{
+    struct registry_national_counts counts;
+    struct store *s = registry_national_load(db, protocol, instrument,
+                                             &counts, e);
+    if (!s)
+        return NULL;
+    json_t *doc = report_registry_json(s, &actor_cli, protocol, instrument, e);
     if (!doc)
         goto done;
     hide_practitioners(doc, "cells");
@@ -189,15 +214,11 @@ json_t *registry_national_report(struct pg *db, const char *protocol,
     disclosure_protect_registry_min(doc, min_cell);
     json_object_set_new(
         doc, "registry",
-        json_pack("{sIsIsIsi}", "clinics",
-                  (json_int_t)distinct(l.clinics, l.clinic_count),
-                  "practitioners",
-                  (json_int_t)distinct(l.practitioners,
-                                       l.practitioner_count),
-                  "summaries", (json_int_t)l.episode, "min_cell", min_cell));
+        json_pack("{sIsIsIsi}", "clinics", (json_int_t)counts.clinics,
+                  "practitioners", (json_int_t)counts.practitioners,
+                  "summaries", (json_int_t)counts.summaries, "min_cell",
+                  min_cell));
 done:
-    free(l.clinics);
-    free(l.practitioners);
     store_close(s);
     return doc;
 }

@@ -22,12 +22,28 @@
 #define TS_REGISTRY_NATIONAL_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "core/err.h"
 #include "outcomes/signing.h"
 #include "registry/pg.h"
 
 #define REGISTRY_MIN_CELL_DEFAULT 11
+
+/* The counts of what the national report rests on. */
+struct registry_national_counts {
+    int64_t clinics, practitioners, summaries;
+};
+
+struct store;
+/* The scratch clinic store the national report is computed on (see
+ * above), with the summaries of protocol x instrument (NULL for any) and
+ * the counts: for other computations with the clinic's outcome code
+ * (registry/cert.h). Allocates; the caller store_close()s it. */
+struct store *registry_national_load(struct pg *db, const char *protocol,
+                                     const char *instrument,
+                                     struct registry_national_counts *counts,
+                                     struct err *e);
 
 /* The national report (protocol, instrument: NULL for any). */
 json_t *registry_national_report(struct pg *db, const char *protocol,

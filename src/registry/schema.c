@@ -111,7 +111,8 @@ static const char *const migrations[] = {
     /* 2: registry certificates and their transparency log (RFC 9162;
      * docs/certificates.md). registry_key: every signing key the registry
      * has had, by its id (the first 16 hex digits of SHA-256 of the
-     * public key); the current one has retired_at NULL.
+     * public key); the current one has retired_at NULL; log_leaf is the
+     * key-change leaf that brought a later key in.
      * registry_log_leaf: the log's leaves in order, each with its leaf
      * hash (SHA-256(0x00 || leaf)). registry_log_node: the hash of every
      * complete subtree the log holds (level l, index i covers leaves
@@ -123,7 +124,8 @@ static const char *const migrations[] = {
     "  id text PRIMARY KEY CHECK (length(id) = 16),"
     "  public_key text NOT NULL UNIQUE CHECK (length(public_key) = 44),"
     "  created_at timestamptz NOT NULL DEFAULT now(),"
-    "  retired_at timestamptz"
+    "  retired_at timestamptz,"
+    "  log_leaf bigint" /* the key-change leaf that brought it in */
     ");"
     "CREATE UNIQUE INDEX registry_key_current ON registry_key ((1))"
     "  WHERE retired_at IS NULL;"
