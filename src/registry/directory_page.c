@@ -171,11 +171,10 @@ static const char *designation_words(const char *designation)
     static const struct {
         const char *code, *words;
     } known[] = {
-        {"above", "results above the national expectation"},
-        {"exceeds", "results above the national expectation"},
-        {"expected", "results as nationally expected"},
-        {"as_expected", "results as nationally expected"},
-        {"meets", "results as nationally expected"},
+        {"reproducible", "Reproducible: results as good as the national "
+                         "standard, on enough patients to be sure"},
+        {"advanced", "Advanced: results above the national standard, on "
+                     "enough patients to be sure"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(known); i++)
         if (!strcmp(designation, known[i].code))
