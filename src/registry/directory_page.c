@@ -89,7 +89,7 @@ static void base_url(const struct http_request *req, char *out, size_t n)
 void registry_page_open(struct buf *b, const char *title,
                         enum registry_section section)
 {
-    html_raw(b, "<!doctype html>\n<html lang=\"en\">\n<head>\n"
+    html_raw(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
                 "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
                 "content=\"width=device-width, initial-scale=1\">\n");
     html_printf(b, "<title>%s - Touchstone registry</title>\n", title);
@@ -219,19 +219,20 @@ static void search_form(struct buf *b, const struct catalog *cat,
     html_raw(b, "<button type=\"submit\">Search</button>\n</form>\n");
 }
 
-/* "?protocol=..&state=..&zip3=.." of q, with the names given. */
+/* "?protocol=..&state=..&zip3=.." of q, with the names given; amp joins
+ * the parameters ("&amp;" in an HTML attribute, "&" in JSON). */
 static void query_link(struct buf *b, const struct directory_query *q,
-                       const char *const names[3])
+                       const char *const names[3], const char *amp)
 {
     const char *values[3] = {q->protocol, q->state, q->zip3};
-    char sep = '?';
+    const char *sep = "?";
     for (int i = 0; i < 3; i++)
         if (values[i][0]) {
-            buf_putc(b, sep);
+            buf_puts(b, sep);
             html_url_arg(b, names[i]);
             buf_putc(b, '=');
             html_url_arg(b, values[i]);
-            sep = '&';
+            sep = amp;
         }
 }
 
@@ -282,10 +283,10 @@ static void results(struct buf *b, const struct catalog *cat,
     }
     html_raw(b, "</ul>\n<p class=\"small links\">The same answer as <a href=\""
                 "/directory.json");
-    query_link(b, q, page_names);
+    query_link(b, q, page_names, "&amp;");
     html_raw(b, "\">JSON</a> and as <a href=\"/fhir/r4/PractitionerRole");
     struct directory_query fq = *q;
-    query_link(b, &fq, fhir_names);
+    query_link(b, &fq, fhir_names, "&amp;");
     html_raw(b, "\">FHIR PractitionerRole</a>.</p>\n");
 }
 
@@ -373,7 +374,7 @@ static void directory_fhir(struct pg *db, struct http_request *req,
     struct buf self = BUF_INIT;
     buf_puts(&self, base);
     buf_puts(&self, "/fhir/r4/PractitionerRole");
-    query_link(&self, &q, fhir_names);
+    query_link(&self, &q, fhir_names, "&");
     json_t *doc = directory_to_fhir(&l, base, self.data);
     buf_release(&self);
     directory_list_release(&l);

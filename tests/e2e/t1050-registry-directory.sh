@@ -157,6 +157,7 @@ grep -qF "$(jq -rn --arg s "$a1_name" '$s | @html')" page.html || fail "A1 not o
 grep -q "href=\"/directory/certificate/$A1.json\"" page.html || fail "no download link"
 grep -q '<label for="protocol">' page.html || fail "the protocol has no label"
 ! grep -qi "<script" page.html || fail "the page has script"
+node "$ROOT/tests/tools/htmlcheck.js" page.html || fail "the directory's page is not valid HTML"
 grep -q "1 therapist designation found" page.html || fail "no count"
 get "/directory/certificate/$A1.json" cert.json
 assert_eq "$STATUS" 200 "download"
@@ -186,9 +187,11 @@ assert_eq "$(jq -r .error.field bad.json)" zip "an unknown parameter"
 get "/directory?zip3=97" bad.html
 assert_eq "$STATUS" 400 "the page refuses a bad ZIP"
 grep -q 'role="alert"' bad.html || fail "the page shows no error"
+node "$ROOT/tests/tools/htmlcheck.js" bad.html || fail "the refusal page is not valid HTML"
 
 # Nothing of any patient: the canary, and every patient of both clinics.
 get "/directory" empty.html
+node "$ROOT/tests/tools/htmlcheck.js" empty.html || fail "the empty search is not valid HTML"
 for needle in Quorvalyn Thistlewaite 1934-03-17 555-0199 quorvalyn.canary mail.invalid 97214 QuorvalynNoteText; do
   for f in all.json page.html fhir-all.json cert.json; do
     ! grep -qiwF -- "$needle" "$f" || fail "canary '$needle' in $f"

@@ -37,6 +37,7 @@ has "$name" "the practitioner named"
 has "Chronic low back pain" "the protocol named"
 has "Log entry</dt><dd>0<" "the log entry"
 has "holds it at that entry today" "the log today"
+node "$ROOT/tests/tools/htmlcheck.js" page.html || fail "the verdict page is not valid HTML"
 verify -F "certificate=<cert.json"
 has 'id="verdict-valid"' "pasted, multipart"
 verify --data-urlencode "certificate@cert.json"
@@ -48,6 +49,7 @@ verify --data-urlencode "certificate@tampered.json"
 assert_eq "$STATUS" 200 "a tampered certificate is an answer, not an error"
 has 'id="verdict-tampered"' "tampered"
 has 'id="why"' "what failed"
+node "$ROOT/tests/tools/htmlcheck.js" page.html || fail "the tampered verdict is not valid HTML"
 hasnt 'verdict-valid' "tampered"
 # The transparency proof changed: tampered too.
 jq -c '.transparency.leaf_index = 5' cert.json > moved.json
@@ -67,6 +69,7 @@ verify -F "file=@/dev/null"
 assert_eq "$STATUS" 400 "an empty form"
 has 'role="alert"' "the empty form"
 has '<form method="post" action="/verify"' "the form again"
+node "$ROOT/tests/tools/htmlcheck.js" page.html || fail "the refusal page is not valid HTML"
 verify -H 'Content-Type: multipart/form-data; boundary=xyz' --data-binary 'garbage'
 assert_eq "$STATUS" 400 "a malformed multipart body"
 verify -H 'Content-Type: text/plain' --data-binary @cert.json
