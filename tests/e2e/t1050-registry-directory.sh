@@ -87,6 +87,9 @@ expect_ok at A registry directory --json
 assert_eq "$(json 'this.listed')" 1 "A lists one practitioner"
 expect_ok at B registry directory --json
 assert_eq "$(json 'this.listed')" 1 "B lists one practitioner"
+# Each consent and each listing is in the clinic's audit log.
+assert_eq "$(sqlite3 A.db "SELECT count(*) FROM audit WHERE record_type = 'registry_directory' AND action = 'update'")" 1 "A's listing audited"
+assert_eq "$(sqlite3 A.db "SELECT count(*) FROM audit WHERE record_type = 'clinic' AND action = 'update'")" 1 "A's place audited"
 assert_eq "$(psql_value "SELECT state || zip3 FROM registry_clinic WHERE id = ${CLINIC[A]}")" "OR972" "A's place at the registry"
 assert_eq "$(psql_value "SELECT string_agg(display_name, '|' ORDER BY display_name) FROM registry_listing")" \
   "$a1_name|$b1_name" "the registry's listings"
