@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-COMMAND("registry", cmd_registry, "the profession's registry on PostgreSQL: init, serve, clinic, report; enroll, pull")
+COMMAND("registry", cmd_registry, "the profession's registry on PostgreSQL: init, serve, clinic, report, revoke, log, key; enroll, pull, certify")
 
 int cmd_registry(struct cli *c, int argc, const char **argv)
 {

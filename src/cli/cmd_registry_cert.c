@@ -4,6 +4,7 @@
  */
 #include "cli/registry_cert.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/util.h"
 #include "outcomes/merkle.h"
 #include "outcomes/report.h"
@@ -22,6 +23,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +73,71 @@ static int open_registry(const char *pg, const char *key, struct pg **db,
         return -1;
     }
     registry_signer_init(signer);
+    return 0;
+}
+
+
+static int trusted_has(const struct registry_trusted *t, const unsigned char pk[32])
+{
+    for (size_t i = 0; i < t->count; i++)
+        if (!memcmp(t->keys[i], pk, 32))
+            return 1;
+    return 0;
+}
+
+void registry_trusted_add(struct registry_trusted *t,
+                          const unsigned char pk[32])
+{
+    if (!trusted_has(t, pk) && t->count < REGISTRY_TRUSTED_MAX)
+        memcpy(t->keys[t->count++], pk, 32);
+}
+
+int registry_trusted_history(const char *url, struct registry_trusted *t,
+                             struct err *e)
+{
+    json_t *keys;
+    if (registry_cert_fetch(url, "/log/v1/keys", &keys, e) < 0)
+        return -1;
+    int grew = 1;
+    while (grew) {
+        grew = 0;
+        size_t i;
+        json_t *k;
+        json_array_foreach(json_object_get(keys, "keys"), i, k) {
+            json_t *leaf_index = json_object_get(k, "log_leaf");
+            if (!json_is_integer(leaf_index))
+                continue;
+            char path[96];
+            snprintf(path, sizeof(path), "/log/v1/entries?start=%" JSON_INTEGER_FORMAT "&end=%" JSON_INTEGER_FORMAT,
+                     json_integer_value(leaf_index),
+                     json_integer_value(leaf_index) + 1);
+            json_t *doc;
+            if (registry_cert_fetch(url, path, &doc, e) < 0) {
+                json_decref(keys);
+                return -1;
+            }
+            json_t *entry = json_array_get(json_object_get(doc, "entries"),
+                                           0);
+            const char *leaf64 = json_string_value(json_object_get(entry,
+                                                                   "leaf"));
+            size_t l64 = leaf64 ? strlen(leaf64) : 0, len = 0;
+            char *leaf = xmalloc(l64 + 1);
+            unsigned char old_pk[32], new_pk[32];
+            if (leaf64 &&
+                sodium_base642bin((unsigned char *)leaf, l64 + 1, leaf64, l64,
+                                  NULL, &len, NULL,
+                                  sodium_base64_VARIANT_ORIGINAL) == 0 &&
+                registry_key_change_check(leaf, len, old_pk, new_pk) == 0 &&
+                trusted_has(t, old_pk) != trusted_has(t, new_pk)) {
+                registry_trusted_add(t, old_pk);
+                registry_trusted_add(t, new_pk);
+                grew = 1;
+            }
+            free(leaf);
+            json_decref(doc);
+        }
+    }
+    json_decref(keys);
     return 0;
 }
 
@@ -178,9 +245,20 @@ int registry_certify_cmd(struct cli *c, int argc, const char **argv)
     unsigned char pinned[32];
     struct registry_cert_facts facts;
     enum registry_cert_verdict v = REGISTRY_CERT_TAMPERED;
+    static struct registry_trusted t;
+    t.count = 0;
     if (clinic_key_base64_decode(link.public_key, pinned, sizeof(pinned),
-                                 "registry_public_key", &e) == 0)
-        v = registry_cert_verify(text, len, pinned, 1, &facts, &e);
+                                 "registry_public_key", &e) == 0) {
+        registry_trusted_add(&t, pinned);
+        v = registry_cert_verify(text, len, &t.keys[0][0], t.count, &facts,
+                                 &e);
+        /* A registry that changed its key since the clinic enrolled: the
+         * new key through the log's key history. */
+        if (v == REGISTRY_CERT_UNKNOWN_ISSUER &&
+            registry_trusted_history(link.url, &t, &e) == 0)
+            v = registry_cert_verify(text, len, &t.keys[0][0], t.count,
+                                     &facts, &e);
+    }
     if (v != REGISTRY_CERT_VALID) {
         free(text);
         err_set(&e, ERR_FAIL, "certificate", "the registry's certificate "
@@ -465,8 +543,8 @@ int registry_key_change_check(const char *leaf, size_t len,
     return ok ? 0 : -1;
 }
 
-/* A key-change leaf: both signatures over the change; the old key must be
- * trusted already. Adds the new key. */
+/* A key-change leaf: both signatures over the change, one of its keys
+ * trusted already. Trusts both. */
 static int key_change(struct monitor *m, const char *leaf, size_t len,
                       uint64_t index, struct err *e)
 {
@@ -474,14 +552,18 @@ static int key_change(struct monitor *m, const char *leaf, size_t len,
     if (registry_key_change_check(leaf, len, old_pk, new_pk) < 0)
         return err_set(e, ERR_CONFLICT, "entries", "the key change at leaf "
                        "%" PRIu64 " is not signed by both its keys", index);
+    /* Signed by both keys: either one, trusted, vouches for the other
+     * (a monitor may start from the key the registry uses today). */
     int trusted = 0;
     for (size_t i = 0; i < m->key_count; i++)
-        trusted |= !memcmp(m->keys[i], old_pk, 32);
+        trusted |= !memcmp(m->keys[i], old_pk, 32) ||
+                   !memcmp(m->keys[i], new_pk, 32);
     if (!trusted)
         return err_set(e, ERR_CONFLICT, "entries", "the key change at leaf "
-                       "%" PRIu64 " comes from a key this monitor does not "
-                       "trust", index);
-    trust_key(m, new_pk);
+                       "%" PRIu64 " is between two keys this monitor does "
+                       "not trust", index);
+    if (trust_key(m, old_pk) < 0 || trust_key(m, new_pk) < 0)
+        return err_set(e, ERR_FAIL, "entries", "too many key changes");
     return 0;
 }
 
@@ -750,7 +832,8 @@ static int key_rotate(struct cli *c, int argc, const char **argv)
     if (open_registry(pg, key, &db, &old, &e) < 0)
         return cli_fail(c, &e);
     unsigned char pk[32];
-    if (clinic_key_generate(new_key, pk, &e) < 0 ||
+    if (registry_signer_check(db, &old, &e) < 0 ||
+        clinic_key_generate(new_key, pk, &e) < 0 ||
         clinic_key_read_secret(new_key, fresh.sk, &e) < 0) {
         sodium_memzero(old.sk, sizeof(old.sk));
         pg_close(db);
@@ -771,7 +854,7 @@ static int key_rotate(struct cli *c, int argc, const char **argv)
     free(bytes);
     char *a = clinic_key_base64_encode(s1, 64);
     char *b = clinic_key_base64_encode(s2, 64);
-    json_t *doc = json_pack("{sosssss}", "change", change, "old_signature",
+    json_t *doc = json_pack("{sossss}", "change", change, "old_signature",
                             a, "new_signature", b);
     free(a);
     free(b);

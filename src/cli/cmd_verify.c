@@ -91,11 +91,12 @@ static int is_known_claim(const char *key)
 }
 
 static void print_claims(const json_t *claims, const char *pk64,
-                         int key_checked)
+                         int key_checked, const char *kind)
 {
     const json_t *p = json_object_get(claims, "practitioner");
     const json_t *w = json_object_get(claims, "data_window");
     printf("valid: certificate %s\n", str(claims, "id"));
+    printf("kind          %s\n", kind);
     printf("signed by     %s\n", pk64);
     if (key_checked)
         printf("              (the expected public key)\n");
@@ -159,83 +160,12 @@ static void print_claims(const json_t *claims, const char *pk64,
 
 /* ---- registry certificates ---- */
 
-#define TRUSTED_MAX 32
-struct trusted {
-    unsigned char keys[TRUSTED_MAX][32];
-    size_t count;
-};
-
-static int trusted_has(const struct trusted *t, const unsigned char pk[32])
-{
-    for (size_t i = 0; i < t->count; i++)
-        if (!memcmp(t->keys[i], pk, 32))
-            return 1;
-    return 0;
-}
-
-static void trusted_add(struct trusted *t, const unsigned char pk[32])
-{
-    if (!trusted_has(t, pk) && t->count < TRUSTED_MAX)
-        memcpy(t->keys[t->count++], pk, 32);
-}
-
-/* The registry's key history (/log/v1/keys): a key joins the trusted ones
- * when the log's key-change leaf between it and a trusted key is signed by
- * both. */
-static int trust_history(const char *url, struct trusted *t, struct err *e)
-{
-    json_t *keys;
-    if (registry_cert_fetch(url, "/log/v1/keys", &keys, e) < 0)
-        return -1;
-    int grew = 1;
-    while (grew) {
-        grew = 0;
-        size_t i;
-        json_t *k;
-        json_array_foreach(json_object_get(keys, "keys"), i, k) {
-            json_t *leaf_index = json_object_get(k, "log_leaf");
-            if (!json_is_integer(leaf_index))
-                continue;
-            char path[96];
-            snprintf(path, sizeof(path), "/log/v1/entries?start=%" JSON_INTEGER_FORMAT "&end=%" JSON_INTEGER_FORMAT,
-                     json_integer_value(leaf_index),
-                     json_integer_value(leaf_index) + 1);
-            json_t *doc;
-            if (registry_cert_fetch(url, path, &doc, e) < 0) {
-                json_decref(keys);
-                return -1;
-            }
-            json_t *entry = json_array_get(json_object_get(doc, "entries"),
-                                           0);
-            const char *leaf64 = json_string_value(json_object_get(entry,
-                                                                   "leaf"));
-            size_t l64 = leaf64 ? strlen(leaf64) : 0, len = 0;
-            char *leaf = xmalloc(l64 + 1);
-            unsigned char old_pk[32], new_pk[32];
-            if (leaf64 &&
-                sodium_base642bin((unsigned char *)leaf, l64 + 1, leaf64, l64,
-                                  NULL, &len, NULL,
-                                  sodium_base64_VARIANT_ORIGINAL) == 0 &&
-                registry_key_change_check(leaf, len, old_pk, new_pk) == 0 &&
-                trusted_has(t, old_pk) != trusted_has(t, new_pk)) {
-                trusted_add(t, old_pk);
-                trusted_add(t, new_pk);
-                grew = 1;
-            }
-            free(leaf);
-            json_decref(doc);
-        }
-    }
-    json_decref(keys);
-    return 0;
-}
-
 /* With the log at hand: the certificate's leaf is the log's leaf at its
  * index, the log's latest tree head verifies and extends the
  * certificate's tree (consistency proof), and the certificate is not
  * revoked. 0, 1 when revoked (*status filled), -1 with e when the log
  * does not hold it. */
-static int check_online(const char *url, const struct trusted *t,
+static int check_online(const char *url, const struct registry_trusted *t,
                         const struct registry_cert_facts *f,
                         const char *text, size_t len, json_t **status,
                         struct err *e)
@@ -310,14 +240,14 @@ static int verify_registry(struct cli *c, const char *text, size_t len,
                            const char *key_text, const char *url)
 {
     struct err e = ERR_INIT;
-    static struct trusted t;
+    static struct registry_trusted t;
     memset(&t, 0, sizeof(t));
     const char *source = NULL;
     unsigned char pk[32];
     if (key_text) {
         if (registry_cert_read_key(key_text, "registry-key", pk, &e) < 0)
             return cli_fail(c, &e);
-        trusted_add(&t, pk);
+        registry_trusted_add(&t, pk);
         source = "the key given";
     } else if (c->db_path && access(c->db_path, F_OK) == 0) {
         struct registry_link link;
@@ -326,7 +256,7 @@ static int verify_registry(struct cli *c, const char *text, size_t len,
             registry_link_get(c->store, &link, &none) == 0 &&
             clinic_key_base64_decode(link.public_key, pk, 32, "pinned",
                                      &none) == 0) {
-            trusted_add(&t, pk);
+            registry_trusted_add(&t, pk);
             source = "the registry key pinned at enrolment";
         }
     }
@@ -335,7 +265,7 @@ static int verify_registry(struct cli *c, const char *text, size_t len,
                          "certificate is checked against the registry's "
                          "public key: give --registry-key KEY|FILE (or run "
                          "where the clinic enrolled)");
-    if (url && trust_history(url, &t, &e) < 0)
+    if (url && registry_trusted_history(url, &t, &e) < 0)
         return cli_fail(c, &e);
     struct registry_cert_facts f;
     enum registry_cert_verdict v = registry_cert_verify(text, len,
@@ -387,7 +317,7 @@ static int verify_registry(struct cli *c, const char *text, size_t len,
     if (c->json)
         return cli_print_json(
             c, json_pack("{sssbsssssIsIsbso}", "status", "valid", "valid", 1,
-                         "issuer", "registry", "public_key", pk64,
+                         "kind", "registry certificate", "public_key", pk64,
                          "leaf_index", (json_int_t)f.leaf_index, "tree_size",
                          (json_int_t)f.tree_size, "log_checked", url != NULL,
                          "certificate", f.claims));
@@ -397,7 +327,9 @@ static int verify_registry(struct cli *c, const char *text, size_t len,
            f.tree_size,
            url ? "; the log holds it today and it is not revoked"
                : " (not checked for revocation: give --url)");
-    print_claims(f.claims, pk64, 1);
+    print_claims(f.claims, pk64, 1,
+                 "registry certificate (the registry's designation on the "
+                 "national data)");
     json_decref(f.claims);
     return EXIT_OK;
 }
@@ -479,10 +411,14 @@ int cmd_verify(struct cli *c, int argc, const char **argv)
     clinic_key_public_base64(signer, pk64);
     if (c->json)
         return cli_print_json(
-            c, json_pack("{s:b,s:s,s:b,s:o}", "valid", 1, "public_key", pk64,
+            c, json_pack("{s:b,s:s,s:s,s:b,s:o}", "valid", 1, "kind",
+                         "clinic attestation", "public_key", pk64,
                          "public_key_checked", key_text != NULL,
                          "certificate", claims));
-    print_claims(claims, pk64, key_text != NULL);
+    print_claims(claims, pk64, key_text != NULL,
+                 "clinic attestation (signed by the clinic about its own "
+                 "therapist; registry certificates are checked with "
+                 "--registry-key)");
     json_decref(claims);
     return EXIT_OK;
 }

@@ -40,4 +40,22 @@ int registry_key_change_check(const char *leaf, size_t len,
                               unsigned char old_pk[32],
                               unsigned char new_pk[32]);
 
+/* Registry public keys trusted by a check. */
+#define REGISTRY_TRUSTED_MAX 32
+struct registry_trusted {
+    unsigned char keys[REGISTRY_TRUSTED_MAX][32];
+    size_t count;
+};
+
+/* Adds pk (once; beyond REGISTRY_TRUSTED_MAX keys, nothing). */
+void registry_trusted_add(struct registry_trusted *t,
+                          const unsigned char pk[32]);
+
+/* The registry's key history (GET url/log/v1/keys and the key-change
+ * leaves it names): a key joins the trusted ones when the log's key-change
+ * leaf between it and a trusted key is signed by both. -1 with e when the
+ * log cannot be read. */
+int registry_trusted_history(const char *url, struct registry_trusted *t,
+                             struct err *e);
+
 #endif

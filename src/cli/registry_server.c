@@ -170,7 +170,8 @@ int registry_serve(struct cli *c, int argc, const char **argv)
     };
     if (cli_parse(c, argc, argv, opts,
                   "Serves the registry's HTTP API (/registry/v1/enroll, "
-                  "/push, /national, /directory) and its public pages "
+                  "/push, /national, /certify, /directory; the "
+                  "transparency log under /log/v1/) and its public pages "
                   "(/directory, /verify) until SIGINT or SIGTERM. Prints the "
                   "URL, then one access-log line per request on stderr "
                   "(never a body). Plain HTTP: put a TLS proxy in "

@@ -234,7 +234,8 @@ static json_t *claims_build(const struct bench_group *g,
         m->adjusted ? report_number(m->fit.r2) : json_null(), "note",
         m->note);
     return json_pack(
-        "{s{ss}s{sIssss}sssssssosos{ssss}sssoss}", "clinic", "name", clinic,
+        "{sss{ss}s{sIssss}sssssssosos{ssss}sssoss}", "kind",
+        "clinic-attestation", "clinic", "name", clinic,
         "practitioner", "id", (json_int_t)practitioner_id, "name", name,
         "license", license, "protocol", g->protocol, "instrument",
         g->instrument, "designation", designation_name(target), "metrics",

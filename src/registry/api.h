@@ -8,6 +8,9 @@
  *   POST /registry/v1/push      registry/ingest.h
  *   GET  /registry/v1/national  the national report signed by the
  *                               registry (registry/national.h)
+ *   POST /registry/v1/certify   a registry certificate
+ *   GET  /log/v1/...            the transparency log (both:
+ *                               registry/cert_api.h)
  *
  * Every error is {"error": {"code", "field" (or null), "message"}}; a 409
  * of push adds "last_seq" and "last_digest". Nothing here prints: the

@@ -162,6 +162,12 @@ void page_certificate_claims(struct web_ctx *w, const json_t *claims,
     html_raw(b, "<dl class=\"facts\">\n");
     html_printf(b, "<dt>Certificate</dt><dd><code>%s</code></dd>\n",
                 member(claims, "id"));
+    html_raw(b, strcmp(member(claims, "kind"), "registry-certificate")
+                    ? "<dt>Kind</dt><dd>Clinic attestation: signed by the "
+                      "clinic about its own therapist, against its own "
+                      "colleagues</dd>\n"
+                    : "<dt>Kind</dt><dd>Registry certificate: the registry's "
+                      "designation on the national data</dd>\n");
     html_printf(b, "<dt>Issued</dt><dd>%s</dd>\n", member(claims, "issued_at"));
     html_printf(b, "<dt>Protocol</dt><dd><code>%s</code></dd>\n", protocol);
     html_printf(b, "<dt>Instrument</dt><dd><code>%s</code></dd>\n", instrument);

@@ -69,6 +69,15 @@ assert_eq "$(json 'this.status')" valid "status"
 expect_ok at verify "$TMP/cert.json" --url "$REG_URL"
 assert_contains "$OUT" "pinned at enrolment.*the log holds it today and it is not revoked"
 
+# The clinic's own certificate of the same cell is a clinic attestation,
+# and not a registry certificate.
+expect_ok at certify --practitioner 1 --protocol low-back-pain --instrument nprs --out "$TMP/clinic.json"
+assert_eq "$(jq -r .certificate.kind "$TMP/clinic.json")" clinic-attestation "clinic claims' kind"
+expect_ok ts --json verify "$TMP/clinic.json" --public-key "$(at key export-public)"
+assert_eq "$(json 'this.kind')" "clinic attestation" "clinic certificate"
+expect_refused 1 "" ts --json verify "$TMP/clinic.json" --registry-key "$REG_KEY"
+assert_eq "$(json 'this.status')" "not a registry certificate" "clinic certificate against the registry's key"
+
 # More leaves: certificates of the other designated cell, then the proofs
 # against the Python reference.
 for i in $(seq 1 70); do
