@@ -1,5 +1,6 @@
 /* touchstone practitioner: the clinic's therapists. */
 #include "cli/cli.h"
+#include "record/listing.h"
 #include "record/practitioner.h"
 #include "record/record_json.h"
 
@@ -113,38 +114,94 @@ static int practitioner_show_cmd(struct cli *c, int argc, const char **argv)
     return rc;
 }
 
+/* "yes" 1, "no" 0, else -1 (the error printed). */
+static int yes_no(struct cli *c, const char *flag, const char *value)
+{
+    if (!strcmp(value, "yes"))
+        return 1;
+    if (!strcmp(value, "no"))
+        return 0;
+    cli_error(c, EXIT_BAD_INPUT, flag, "'%.32s' is not one of yes, no",
+              value);
+    return -1;
+}
+
 static int practitioner_consent_cmd(struct cli *c, int argc,
                                     const char **argv)
 {
     int64_t id = 0;
-    const char *registry = NULL;
+    const char *registry = NULL, *directory = NULL, *name = NULL;
     struct opt opts[] = {
         OPTION_ID(&id, "the practitioner's id"),
         {"registry", OPT_STRING, &registry, "yes|no",
          "may the registry match them across clinics by NPI or licence",
-         1, 0},
+         0, 0},
+        {"directory", OPT_STRING, &directory, "yes|no",
+         "may the registry's public directory list them (needs the "
+         "registry consent)",
+         0, 0},
+        {"display-name", OPT_STRING, &name, "NAME",
+         "the name the directory shows (default: \"NAME, CREDENTIALS\")", 0,
+         0},
         OPT_END,
     };
     if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
-    int consent;
-    if (!strcmp(registry, "yes"))
-        consent = 1;
-    else if (!strcmp(registry, "no"))
-        consent = 0;
-    else
-        return cli_error(c, EXIT_BAD_INPUT, "registry",
-                         "'%.32s' is not one of yes, no", registry);
+    if (!registry && !directory)
+        return cli_error(c, EXIT_BAD_INPUT, "registry", "give --registry "
+                         "yes|no, --directory yes|no, or both");
+    if (name && !directory)
+        return cli_error(c, EXIT_BAD_INPUT, "display-name", "goes with "
+                         "--directory yes");
+    int consent = -1, listed = -1;
+    if ((registry && (consent = yes_no(c, "registry", registry)) < 0) ||
+        (directory && (listed = yes_no(c, "directory", directory)) < 0))
+        return c->exit_code;
     struct err e = ERR_INIT;
-    if (cli_open_store(c, &e) < 0 ||
+    if (cli_open_store(c, &e) < 0)
+        return cli_fail(c, &e);
+    /* Withdrawing the registry's consent withdraws the listing's, and
+     * giving both records the registry's first. */
+    if (consent == 0 && listed < 0)
+        listed = 0;
+    if (consent >= 0 && listed == 0 &&
+        listing_set_consent(c->store, &actor_cli, id, 0, name, &e) < 0)
+        return cli_fail(c, &e);
+    if (consent >= 0 &&
         practitioner_set_registry_consent(c->store, &actor_cli, id, consent,
                                           &e) < 0)
         return cli_fail(c, &e);
-    if (c->json)
-        return cli_print_json(c, json_pack("{sIsb}", "id", (json_int_t)id,
-                                           "registry_consent", consent));
-    printf("practitioner %lld: registry consent %s\n", (long long)id,
-           consent ? "yes" : "no");
+    if (listed == 1 || (listed == 0 && consent < 0))
+        if (listing_set_consent(c->store, &actor_cli, id, listed, name,
+                                &e) < 0)
+            return cli_fail(c, &e);
+    int now_listed;
+    char shown[LISTING_NAME_MAX + 1];
+    if (listing_consent(c->store, id, &now_listed, shown, sizeof(shown),
+                        &e) < 0)
+        return cli_fail(c, &e);
+    if (c->json) {
+        json_t *doc = json_pack("{sI}", "id", (json_int_t)id);
+        if (consent >= 0)
+            json_object_set_new(doc, "registry_consent",
+                                json_boolean(consent));
+        json_object_set_new(doc, "directory_consent",
+                            json_boolean(now_listed));
+        if (now_listed)
+            json_object_set_new(doc, "display_name", json_string(shown));
+        return cli_print_json(c, doc);
+    }
+    if (consent >= 0)
+        printf("practitioner %lld: registry consent %s\n", (long long)id,
+               consent ? "yes" : "no");
+    if (listed >= 0) {
+        if (now_listed)
+            printf("practitioner %lld: directory consent yes, listed as "
+                   "'%s'\n", (long long)id, shown);
+        else
+            printf("practitioner %lld: directory consent no\n",
+                   (long long)id);
+    }
     return EXIT_OK;
 }
 
@@ -158,11 +215,14 @@ int cmd_practitioner(struct cli *c, int argc, const char **argv)
         {"show", practitioner_show_cmd, "show one with training records",
          "Shows a practitioner with their training records."},
         {"consent", practitioner_consent_cmd,
-         "record consent to be matched in the registry",
-         "Records the practitioner's consent to be sent to the registry with "
-         "their NPI (or licence), so that they are one registry practitioner "
-         "across every clinic; without it they are a pseudonym of this "
-         "clinic."},
+         "record consent to the registry and its directory",
+         "Records the practitioner's consents. --registry: to be sent to the "
+         "registry with their NPI (or licence), so that they are one registry "
+         "practitioner across every clinic; without it they are a pseudonym "
+         "of this clinic. --directory: to be listed, under the display name, "
+         "in the registry's public directory while they hold a current "
+         "registry certificate ('touchstone registry directory' sends the "
+         "listing)."},
         {NULL, NULL, NULL, NULL},
     };
     return cli_run_verb(c, argc, argv, verbs,

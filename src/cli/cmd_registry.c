@@ -23,6 +23,8 @@ int cmd_registry(struct cli *c, int argc, const char **argv)
          "(at a clinic) join a registry, pinning its key"},
         {"pull", registry_pull_cmd,
          "(at a clinic) fetch the signed national document"},
+        {"directory", registry_directory_cmd,
+         "(at a clinic) send the listing of the public directory"},
         {"certify", registry_certify_cmd,
          "(at a clinic) ask for a registry certificate"},
         {"revoke", registry_revoke_cmd, "revoke a registry certificate"},

@@ -14,6 +14,9 @@ int registry_init(struct cli *c, int argc, const char **argv);
 int registry_serve(struct cli *c, int argc, const char **argv);
 int registry_clinic(struct cli *c, int argc, const char **argv);
 int registry_report(struct cli *c, int argc, const char **argv);
+/* (at a clinic) sends the signed listing of the registry's directory
+ * (cmd_registry_directory.c). */
+int registry_directory_cmd(struct cli *c, int argc, const char **argv);
 /* A test tool, not listed: prints the base64 Ed25519 signature of the
  * canonical JSON of the JSON value on standard input, signed with a
  * secret key file (a clinic's "<db>.key"). Tests sign their hand-made

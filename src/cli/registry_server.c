@@ -3,6 +3,7 @@
  * registry's own side, on PostgreSQL (registry/).
  */
 #include "cli/registry.h"
+#include "catalog/catalog.h"
 #include "core/buf.h"
 #include "core/util.h"
 #include "outcomes/signing.h"
@@ -169,8 +170,9 @@ int registry_serve(struct cli *c, int argc, const char **argv)
     };
     if (cli_parse(c, argc, argv, opts,
                   "Serves the registry's HTTP API (/registry/v1/enroll, "
-                  "/push, /national, /certify; the transparency log under "
-                  "/log/v1/) until SIGINT or SIGTERM. Prints the "
+                  "/push, /national, /certify, /directory; the "
+                  "transparency log under /log/v1/) and its public pages "
+                  "(/directory, /verify) until SIGINT or SIGTERM. Prints the "
                   "URL, then one access-log line per request on stderr "
                   "(never a body). Plain HTTP: put a TLS proxy in "
                   "front.") < 0)
@@ -207,6 +209,12 @@ int registry_serve(struct cli *c, int argc, const char **argv)
                          "registry's key (its public key is %s)", key,
                          ctx.api.public_key);
     }
+    struct catalog *catalog = NULL;
+    if (catalog_load(NULL, &catalog, &e) < 0) {
+        sodium_memzero(ctx.api.secret_key, sizeof(ctx.api.secret_key));
+        return cli_fail(c, &e);
+    }
+    ctx.api.catalog = catalog;
     struct web_backend backend = {&ctx, serve_open, serve_close,
                                   serve_handle};
     struct web_serve_options o = {
@@ -220,6 +228,7 @@ int registry_serve(struct cli *c, int argc, const char **argv)
     rc = web_serve(&o, &e);
     registry_national_cache_free(ctx.api.national_cache);
     sodium_memzero(ctx.api.secret_key, sizeof(ctx.api.secret_key));
+    catalog_free(catalog);
     return rc < 0 ? cli_fail(c, &e) : EXIT_OK;
 }
 

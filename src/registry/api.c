@@ -1,5 +1,6 @@
 /* The registry's HTTP API (registry/api.h). */
 #include "registry/api.h"
+#include "registry/directory_page.h"
 #include "core/json_read.h"
 #include "core/util.h"
 #include "record/clinic_key.h"
@@ -226,6 +227,8 @@ void registry_api_handle(const struct registry_api *api, struct pg *db,
         {"/registry/v1/national", "GET"},
         {"/registry/v1/certify", "POST"},
     };
+    if (registry_directory_route(api, db, req, resp))
+        return;
     size_t i = 0;
     while (i < ARRAY_SIZE(routes) && strcmp(routes[i].path, req->path))
         i++;

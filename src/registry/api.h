@@ -24,6 +24,8 @@
 #include "registry/pg.h"
 #include "web/http.h"
 
+struct catalog;
+
 struct registry_api {
     unsigned char secret_key[SIGNING_SECRET_BYTES]; /* the registry's */
     char public_key[48];                            /* base64 */
@@ -31,6 +33,7 @@ struct registry_api {
     /* The signed national document between requests (registry/national.h);
      * NULL: computed at every GET. */
     struct registry_national_cache *national_cache;
+    const struct catalog *catalog; /* protocols' names (directory pages) */
 };
 
 /* Replies with doc (takes the reference), or with the error document of

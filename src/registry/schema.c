@@ -174,6 +174,30 @@ static const char *const migrations[] = {
     "INSERT INTO registry_key (id, public_key)"
     "  SELECT substr(encode(sha256(decode(public_key, 'base64')), 'hex'),"
     "    1, 16), public_key FROM registry_meta;",
+    /* 3: the public directory (docs/registry.md, Directory). Each
+     * clinic's public place (state, 3-digit ZIP) and the last signed
+     * listing it sent (directory_seq); registry_listing: the
+     * practitioners a clinic lists, by the clinic's reference to them
+     * (registry_practitioner_ref), each under the name the clinic gives
+     * for the directory. Whether one shows is decided when asked: a
+     * current certificate, an approved clinic, a practitioner matched by
+     * consent. */
+    "ALTER TABLE registry_clinic"
+    "  ADD COLUMN state text CHECK (state ~ '^[A-Z]{2}$'),"
+    "  ADD COLUMN zip3 text CHECK (zip3 ~ '^[0-9]{3}$'),"
+    "  ADD COLUMN directory_seq bigint NOT NULL DEFAULT 0"
+    "    CHECK (directory_seq >= 0);"
+    "CREATE INDEX registry_clinic_by_place ON registry_clinic (state, zip3);"
+    "CREATE TABLE registry_listing ("
+    "  clinic_id bigint NOT NULL REFERENCES registry_clinic(id),"
+    "  ref text NOT NULL,"
+    "  display_name text NOT NULL"
+    "    CHECK (length(display_name) BETWEEN 1 AND 200),"
+    "  listed_at timestamptz NOT NULL DEFAULT now(),"
+    "  PRIMARY KEY (clinic_id, ref)"
+    ");"
+    "CREATE INDEX registry_certificate_current ON registry_certificate"
+    "  (protocol, practitioner_id) WHERE revoked_at IS NULL;",
 };
 
 int registry_schema_version(void)

@@ -521,6 +521,19 @@ const char *const store_migrations[] = {
     ");"
     "CREATE INDEX held_answer_waiting ON held_answer(invitation_id)"
     "  WHERE observation_id IS NULL;",
+    /* 13: the registry's public directory (docs/registry.md, Directory):
+     * the clinic's public place (state, 3-digit ZIP), each practitioner's
+     * consent to be listed with the name the directory shows, and the
+     * number of the last listing sent to the registry. */
+    "ALTER TABLE clinic ADD COLUMN state TEXT"
+    "  CHECK (state IS NULL OR (length(state) = 2 AND state GLOB '[A-Z][A-Z]'));"
+    "ALTER TABLE clinic ADD COLUMN zip3 TEXT"
+    "  CHECK (zip3 IS NULL OR (length(zip3) = 3 AND zip3 GLOB '[0-9][0-9][0-9]'));"
+    "ALTER TABLE practitioner ADD COLUMN directory_consent INTEGER NOT NULL"
+    "  DEFAULT 0 CHECK (directory_consent IN (0, 1));"
+    "ALTER TABLE practitioner ADD COLUMN directory_name TEXT;"
+    "ALTER TABLE registry_link ADD COLUMN directory_seq INTEGER NOT NULL"
+    "  DEFAULT 0;",
 };
 
 const int store_migration_count =
