@@ -94,6 +94,18 @@ static int migrate(struct store *s, struct err *e)
     return 0;
 }
 
+/* Removes a database file that a failed creation left, with its WAL and
+ * shared-memory files, so that the next `init` starts clean. */
+static void remove_created(const char *path)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        char *name = xasprintf("%s%s", path, suffixes[i]);
+        unlink(name);
+        free(name);
+    }
+}
+
 int store_open(const char *path, enum store_mode mode, struct store **out,
                struct err *e)
 {
@@ -118,6 +130,8 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
         err_set(e, ERR_FAIL, "db", "unable to open '%s': %s", path,
                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
         store_close(s);
+        if (mode == STORE_CREATE)
+            remove_created(path);
         return -1;
     }
     sqlite3_extended_result_codes(s->db, 1);
@@ -136,7 +150,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
 fail:
     store_close(s);
     if (mode == STORE_CREATE)
-        unlink(path);
+        remove_created(path);
     return -1;
 }
 
