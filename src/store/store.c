@@ -297,9 +297,16 @@ struct stmt *store_prepare(struct store *s, const char *sql)
     st->st = cache_take(s, sql);
     if (st->st)
         return st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL) != SQLITE_OK)
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL);
+    if (rc == SQLITE_OK)
+        return st;
+    /* Bad SQL is a bug; out of memory, and a disk that fails while the
+     * schema is read, are fatal like any other allocation failure: the
+     * open transaction is never committed, so nothing is half-written. */
+    if ((rc & 0xff) == SQLITE_ERROR || (rc & 0xff) == SQLITE_MISUSE ||
+        (rc & 0xff) == SQLITE_RANGE)
         BUG("unable to prepare '%s': %s", sql, sqlite3_errmsg(s->db));
-    return st;
+    die("database '%s': %s", s->path, sqlite3_errmsg(s->db));
 }
 
 static int param(struct stmt *st, const char *name)

@@ -73,6 +73,9 @@ int store_depth(const struct store *s);
 /* Runs one or more statements without parameters. */
 int store_exec(struct store *s, const char *sql, struct err *e);
 
+/* A statement of sql (allocates; stmt_finalize frees). Bad SQL is a BUG;
+ * out of memory or a failing disk while compiling it dies with the
+ * database's message (exit 1), like any failed allocation. */
 struct stmt *store_prepare(struct store *s, const char *sql);
 void stmt_bind_int(struct stmt *st, const char *name, int64_t v);
 void stmt_bind_double(struct stmt *st, const char *name, double v);
