@@ -84,7 +84,7 @@ def copy_db(src, dest):
         if os.path.exists(d):
             os.unlink(d)
         if os.path.exists(s):
-            shutil.copyfile(s, d)
+            shutil.copy(s, d)  # with its mode: the key is 600
 
 
 def dump(db):
@@ -400,13 +400,24 @@ def scenario_import(sw):
     sw.step(["import", "--kind", "patients", path])
 
 
+def smtp_python():
+    """A python3 with aiosmtpd (Debian's python3-aiosmtpd), as smtp-lib.sh
+    looks for it."""
+    for p in (os.environ.get("SMTP_PYTHON"), "/usr/bin/python3",
+              sys.executable):
+        if p and subprocess.run([p, "-c", "import aiosmtpd"],
+                                capture_output=True).returncode == 0:
+            return p
+    raise Failure("no python3 with aiosmtpd (Debian python3-aiosmtpd)")
+
+
 def scenario_outbox(sw):
     course(sw, sweep_all=False)
     maildir = os.path.join(sw.work, "mail")
     os.mkdir(maildir)
     portfile = os.path.join(sw.work, "smtp.port")
     server = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "tests", "e2e",
+        [smtp_python(), os.path.join(ROOT, "tests", "e2e",
                                       "smtp-server.py"),
          "--dir", maildir, "--port-file", portfile],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
