@@ -1,6 +1,8 @@
 #include "store/store.h"
 #include "core/util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -470,30 +472,60 @@ int64_t store_query_int(struct store *s, const char *sql)
     return v;
 }
 
+/* Syncs the folder holding path, so that a name just made there lasts
+ * through a crash; errors are ignored (the data itself is synced). */
+static void sync_folder_of(const char *path)
+{
+    char *folder = xstrdup(path);
+    char *slash = strrchr(folder, '/');
+    if (!slash)
+        strcpy(folder, ".");
+    else if (slash == folder)
+        folder[1] = 0;
+    else
+        *slash = 0;
+    int fd = open(folder, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(folder);
+}
+
+/* Removes the partial copy tmp of a failed backup, with its journal. */
+static void remove_partial(const char *tmp)
+{
+    char *journal = xasprintf("%s-journal", tmp);
+    unlink(journal);
+    free(journal);
+    unlink(tmp);
+}
+
 int store_backup(struct store *s, const char *dest, struct err *e)
 {
     struct stat st;
     if (stat(dest, &st) == 0)
         return err_set(e, ERR_CONFLICT, "file",
                        "'%s' already exists; refusing to overwrite it", dest);
+    /* The copy is made under a name of its own beside dest and takes
+     * dest's name only once whole and synced: a backup killed half way
+     * leaves no file at dest, only '<dest>.partial-<pid>'. */
+    char *tmp = xasprintf("%s.partial-%ld", dest, (long)getpid());
+    remove_partial(tmp);
     sqlite3 *out = NULL;
-    if (sqlite3_open_v2(dest, &out,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                        NULL) != SQLITE_OK) {
+    int rc = sqlite3_open_v2(tmp, &out,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
         err_set(e, ERR_FAIL, "file", "unable to create '%s': %s", dest,
                 out ? sqlite3_errmsg(out) : "out of memory");
-        sqlite3_close(out);
-        return -1;
+        goto fail;
     }
     sqlite3_backup *b = sqlite3_backup_init(out, "main", s->db, "main");
     if (!b) {
         err_set(e, ERR_FAIL, "file", "unable to back up to '%s': %s", dest,
                 sqlite3_errmsg(out));
-        sqlite3_close(out);
-        unlink(dest);
-        return -1;
+        goto fail;
     }
-    int rc;
     /* Copy in steps so that writers are not locked out for long. */
     while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK ||
            rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
@@ -502,12 +534,31 @@ int store_backup(struct store *s, const char *dest, struct err *e)
     if (rc != SQLITE_DONE) {
         err_set(e, ERR_FAIL, "file", "backup to '%s' failed: %s", dest,
                 sqlite3_errstr(rc));
-        sqlite3_close(out);
-        unlink(dest);
-        return -1;
+        goto fail;
     }
-    sqlite3_close(out);
+    rc = sqlite3_close(out);
+    out = NULL;
+    if (rc != SQLITE_OK) {
+        err_set(e, ERR_FAIL, "file", "backup to '%s' failed: %s", dest,
+                sqlite3_errstr(rc));
+        goto fail;
+    }
+    /* link() refuses a dest made meanwhile, where rename() would replace
+     * it; the folder is synced so that the new name lasts. */
+    if (link(tmp, dest) != 0) {
+        err_set(e, ERR_FAIL, "file", "unable to create '%s': %s", dest,
+                strerror(errno));
+        goto fail;
+    }
+    unlink(tmp);
+    sync_folder_of(dest);
+    free(tmp);
     return 0;
+fail:
+    sqlite3_close(out);
+    remove_partial(tmp);
+    free(tmp);
+    return -1;
 }
 
 int store_check(struct store *s, struct buf *report, struct err *e)
