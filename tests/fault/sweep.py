@@ -2,14 +2,15 @@
 """I/O and memory fault injection over whole workflows of the command line.
 
 usage: sweep.py [--stride K] [--max-n M] [--kinds read,write,...]
-                [--persistent] SCENARIO...
+                [--persistent] [--only TEXT] SCENARIO...
 
 SCENARIO is course (a whole course of care, each command in turn), import
 (a bulk import of a small CSV) or outbox (`outbox send` to a real SMTP
 server). For each command of a scenario, the command is first run once in
 counting mode (TOUCHSTONE_FAULT=count) from the database as the scenario
 left it; then, for every kind and every N from 1 to the count of that kind
-(every Kth N with --stride K, and the last one; at most M with --max-n), it
+(every Kth N with --stride K, and the last one; at most M with --max-n;
+only the commands holding TEXT with --only), it
 is run again from a copy of the same database with TOUCHSTONE_FAULT=KIND:N
 (KIND:N+ with --persistent: that operation and all after it fail).
 
@@ -195,6 +196,12 @@ class Sweep:
                 for path in files_of(os.path.join(self.work, f)):
                     if os.path.exists(path):
                         os.unlink(path)
+        if self.opts.only and self.opts.only not in " ".join(args):
+            copy_db(self.db, self.before)
+            clean()
+            out = self.setup(args)
+            clean()
+            return out
         name = " ".join(args)[:60]
         copy_db(self.db, self.before)
         before_dump = dump(self.before)
@@ -499,6 +506,8 @@ def main():
     ap.add_argument("--max-n", type=int, default=0)
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--persistent", action="store_true")
+    ap.add_argument("--only", help="sweep only the commands whose words "
+                    "hold this text (the others just run)")
     ap.add_argument("scenarios", nargs="+", choices=sorted(SCENARIOS))
     opts = ap.parse_args()
     opts.kinds = opts.kinds.split(",")
