@@ -31,15 +31,16 @@ expect_ok ts user add --email admin@clinic.example --role admin --password-file 
 PHASES='[{"name":"introductory","minutes":3},{"name":"kneading","minutes":5},{"name":"stretching","minutes":2}]'
 
 # client ROUND N: posts a session, then a "pre" score naming it, again and
-# again until the server is gone; logs "session ID" and "observation ID"
-# for each 201 in $TMP/acked.ROUND.N. Start times never repeat: minute
-# slots of ten minutes from 2026-01-05, unique per round, client and try.
+# again until the server is gone (at most 100 times); logs "session ID"
+# and "observation ID" for each 201 in $TMP/acked.ROUND.N. Start times
+# never repeat: slots of ten minutes from 2026-01-05, unique per round,
+# client and try (up to 50 rounds stay before the fixed "now").
 client() {
   local round=$1 n=$2 i=0 slot at code body sid
   local log="$TMP/acked.$round.$n"
   : > "$log"
-  while :; do
-    slot=$(( (round * CLIENTS + n) * 400 + i ))
+  while [ $i -lt 100 ]; do
+    slot=$(( (round * CLIENTS + n) * 100 + i ))
     at=$(date -u -d "2026-01-05T00:00:00Z + $((slot * 10)) minutes" +%Y-%m-%dT%H:%M:%SZ)
     body=$(curl -sS -m 10 -b "$TMP/jar" -H 'Content-Type: application/json' \
       -H "X-CSRF-Token: $CSRF_TOKEN" -w '\n%{http_code}' \
