@@ -20,6 +20,7 @@ struct store {
     sqlite3 *db;
     char *path;
     int depth; /* open store_begin()s: 1 the transaction, more savepoints */
+    int lost;  /* SQLite rolled the transaction back by itself (lost()) */
     int scans; /* store_prefer_scans() applied */
     sqlite3_stmt *cached[STORE_CACHED_STATEMENTS]; /* ring, oldest first */
     size_t cached_first, cached_count;
@@ -53,8 +54,13 @@ int store_schema_version(void)
     return store_migration_count;
 }
 
+static int lost(struct store *s);
+static int lost_error(struct store *s, struct err *e);
+
 int store_exec(struct store *s, const char *sql, struct err *e)
 {
+    if (lost(s))
+        return lost_error(s, e);
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         err_set(e, ERR_FAIL, "", "database '%s': %s", s->path,
@@ -194,17 +200,32 @@ const char *store_path(const struct store *s)
     return s->path;
 }
 
-/* SQLite ends a transaction by itself after some errors (a full disk, an
- * interrupt): then no level is open any more. */
-static void sync_depth(struct store *s)
+/* SQLite ends a transaction by itself after some errors (an I/O error, a
+ * full disk, out of memory, an interrupt) while the program still counts
+ * itself inside it. Until the program has rolled back every level it
+ * opened, nothing more runs on the connection: else each statement after
+ * would commit on its own (half of a user action saved, without its audit
+ * entry), and the commit would report success for a transaction that is
+ * gone. */
+static int lost(struct store *s)
 {
-    if (sqlite3_get_autocommit(s->db))
-        s->depth = 0;
+    if (s->depth > 0 && sqlite3_get_autocommit(s->db))
+        s->lost = 1;
+    return s->lost;
+}
+
+static int lost_error(struct store *s, struct err *e)
+{
+    return err_set(e, ERR_FAIL, "",
+                   "database '%s': the transaction was rolled back after "
+                   "an error; nothing of it was saved",
+                   s->path);
 }
 
 int store_begin(struct store *s, struct err *e)
 {
-    sync_depth(s);
+    if (lost(s))
+        return lost_error(s, e);
     if (s->depth == 0) {
         if (store_exec(s, "BEGIN IMMEDIATE", e) < 0)
             return -1;
@@ -220,7 +241,8 @@ int store_begin(struct store *s, struct err *e)
 
 int store_commit(struct store *s, struct err *e)
 {
-    sync_depth(s);
+    if (lost(s))
+        return lost_error(s, e);
     if (s->depth == 0)
         return 0;
     if (s->depth == 1) {
@@ -239,7 +261,14 @@ int store_commit(struct store *s, struct err *e)
 
 void store_rollback(struct store *s)
 {
-    sync_depth(s);
+    if (lost(s)) {
+        /* Nothing is left to roll back in SQLite: one level less. */
+        if (--s->depth <= 0) {
+            s->depth = 0;
+            s->lost = 0;
+        }
+        return;
+    }
     if (s->depth <= 1) {
         if (!sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -383,6 +412,8 @@ void stmt_rewind(struct stmt *st)
 
 int stmt_step(struct stmt *st, struct err *e)
 {
+    if (lost(st->store))
+        return lost_error(st->store, e);
     int rc = sqlite3_step(st->st);
     if (rc == SQLITE_ROW)
         return 1;
