@@ -28,7 +28,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/test/unit/%)
 EMBED_FILES := $(sort $(wildcard catalog/*.json catalog/*/*.json \
                  src/web/assets/*))
 
-.PHONY: all run test unit e2e browser setup clean bench layers
+.PHONY: all run test test-long unit e2e browser setup clean bench layers
 all: touchstone
 
 touchstone: $(RELEASE_OBJ)
@@ -48,6 +48,9 @@ build/test/%.o: %.c build/gen/commands.inc
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (sanitized)"
 	@$(CC) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Fault injection (src/store/fault.c, tests/fault/) in the test build only.
+build/test/src/store/fault.o: TEST_CFLAGS += -DTOUCHSTONE_FAULT
 
 build/release/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
@@ -86,6 +89,12 @@ test: setup
 	@$(MAKE) --no-print-directory -j$$(nproc) touchstone build/test/touchstone $(UNIT_BIN)
 	@$(MAKE) --no-print-directory layers
 	@tests/run-all
+	@tests/fault/run smoke
+
+# The long sweeps: every fault at every N, and 50 kills of each kind.
+test-long: setup
+	@$(MAKE) --no-print-directory -j$$(nproc) build/test/touchstone
+	@tests/fault/run long
 
 unit: $(UNIT_BIN)
 	@tests/run-all unit

@@ -43,12 +43,12 @@ const struct protocol *scope_protocol(const struct catalog *cat,
     return p;
 }
 
-/* The hours practitioner_id lacks for p: of the baseline and of p itself
- * (0 when trained). */
-static void missing_hours(struct store *s, const struct catalog *cat,
-                          int64_t practitioner_id, const struct protocol *p,
-                          double *baseline_have, double *baseline_need,
-                          double *own_have, double *own_need)
+/* The hours practitioner_id has and needs for p: of the baseline and of
+ * p itself. -1 when the database could not be read, else 0. */
+static int missing_hours(struct store *s, const struct catalog *cat,
+                         int64_t practitioner_id, const struct protocol *p,
+                         double *baseline_have, double *baseline_need,
+                         double *own_have, double *own_need)
 {
     *own_need = protocol_required_hours(p);
     *own_have = training_hours(s, practitioner_id, p->id);
@@ -58,14 +58,27 @@ static void missing_hours(struct store *s, const struct catalog *cat,
                          ? training_hours(s, practitioner_id,
                                           CATALOG_BASELINE_ID)
                          : 0;
+    return *own_have < 0 || *baseline_have < 0 ? -1 : 0;
 }
 
+/* 1 when practitioner_id is trained for p, 0 when not, -1 when the
+ * database could not be read. */
 static int trained(struct store *s, const struct catalog *cat,
                    int64_t practitioner_id, const struct protocol *p)
 {
     double bh, bn, oh, on;
-    missing_hours(s, cat, practitioner_id, p, &bh, &bn, &oh, &on);
+    if (missing_hours(s, cat, practitioner_id, p, &bh, &bn, &oh, &on) < 0)
+        return -1;
     return bh >= bn && oh >= on && oh > 0;
+}
+
+/* A failed read of the training is a failure, never a refusal: nobody is
+ * told a therapist lacks training because a disk failed. */
+static int unreadable(int64_t practitioner_id, struct err *e)
+{
+    return err_set(e, ERR_FAIL, "practitioner",
+                   "unable to read the training of practitioner %lld",
+                   (long long)practitioner_id);
 }
 
 int scope_check(struct store *s, const struct catalog *cat,
@@ -73,10 +86,13 @@ int scope_check(struct store *s, const struct catalog *cat,
                 struct buf *note, struct err *e)
 {
     cat = scope_catalog(cat);
-    if (trained(s, cat, practitioner_id, p))
+    int is_trained = trained(s, cat, practitioner_id, p);
+    if (is_trained > 0)
         return 0;
     double bh, bn, oh, on;
-    missing_hours(s, cat, practitioner_id, p, &bh, &bn, &oh, &on);
+    if (is_trained < 0 ||
+        missing_hours(s, cat, practitioner_id, p, &bh, &bn, &oh, &on) < 0)
+        return unreadable(practitioner_id, e);
     char missing[256] = "";
     size_t len = 0;
     if (bh < bn)
@@ -101,17 +117,24 @@ int scope_check(struct store *s, const struct catalog *cat,
         s, "SELECT id, name FROM practitioner WHERE active = 1 AND id <> :id"
            " ORDER BY name, id");
     stmt_bind_int(st, ":id", practitioner_id);
-    int any = 0;
+    int any = 0, rc;
     struct err ignored = ERR_INIT;
-    while (stmt_step(st, &ignored) == 1) {
+    while ((rc = stmt_step(st, &ignored)) == 1) {
         int64_t other = stmt_int(st, 0);
-        if (!trained(s, cat, other, p))
+        int other_trained = trained(s, cat, other, p);
+        if (other_trained < 0) {
+            rc = -1;
+            break;
+        }
+        if (!other_trained)
             continue;
         if (!any++)
             buf_puts(note, "Trained colleagues to refer to:\n");
         buf_printf(note, "  %lld  %s\n", (long long)other, stmt_text(st, 1));
     }
     stmt_finalize(st);
+    if (rc < 0)
+        return unreadable(practitioner_id, e);
     if (!any)
         buf_puts(note, "No practitioner of the clinic is trained in it: "
                        "refer the patient outside the clinic.\n");

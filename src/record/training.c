@@ -121,7 +121,8 @@ double training_hours(struct store *s, int64_t practitioner_id,
            " AND protocol_id = :protocol");
     stmt_bind_int(st, ":practitioner", practitioner_id);
     stmt_bind_text(st, ":protocol", protocol_id);
-    double hours = stmt_step(st, NULL) == 1 ? stmt_double(st, 0) : 0;
+    int rc = stmt_step(st, NULL);
+    double hours = rc == 1 ? stmt_double(st, 0) : rc < 0 ? -1 : 0;
     stmt_finalize(st);
     return hours;
 }

@@ -53,7 +53,8 @@ int training_list(struct store *s, const struct actor *caller,
                   struct err *e);
 void training_list_release(struct training_list *l);
 /* Total hours of practitioner_id's training in protocol_id (no access
- * check, no transaction: for scope rules inside a record transaction). */
+ * check, no transaction: for scope rules inside a record transaction);
+ * -1 when the database cannot be read. */
 double training_hours(struct store *s, int64_t practitioner_id,
                       const char *protocol_id);
 

@@ -1,6 +1,8 @@
 #include "store/store.h"
 #include "core/util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@ struct store {
     sqlite3 *db;
     char *path;
     int depth; /* open store_begin()s: 1 the transaction, more savepoints */
+    int lost;  /* SQLite rolled the transaction back by itself (lost()) */
     int scans; /* store_prefer_scans() applied */
     sqlite3_stmt *cached[STORE_CACHED_STATEMENTS]; /* ring, oldest first */
     size_t cached_first, cached_count;
@@ -51,8 +54,13 @@ int store_schema_version(void)
     return store_migration_count;
 }
 
+static int lost(struct store *s);
+static int lost_error(struct store *s, struct err *e);
+
 int store_exec(struct store *s, const char *sql, struct err *e)
 {
+    if (lost(s))
+        return lost_error(s, e);
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         err_set(e, ERR_FAIL, "", "database '%s': %s", s->path,
@@ -94,6 +102,18 @@ static int migrate(struct store *s, struct err *e)
     return 0;
 }
 
+/* Removes a database file that a failed creation left, with its WAL and
+ * shared-memory files, so that the next `init` starts clean. */
+static void remove_created(const char *path)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        char *name = xasprintf("%s%s", path, suffixes[i]);
+        unlink(name);
+        free(name);
+    }
+}
+
 int store_open(const char *path, enum store_mode mode, struct store **out,
                struct err *e)
 {
@@ -118,6 +138,8 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
         err_set(e, ERR_FAIL, "db", "unable to open '%s': %s", path,
                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
         store_close(s);
+        if (mode == STORE_CREATE)
+            remove_created(path);
         return -1;
     }
     sqlite3_extended_result_codes(s->db, 1);
@@ -136,7 +158,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
 fail:
     store_close(s);
     if (mode == STORE_CREATE)
-        unlink(path);
+        remove_created(path);
     return -1;
 }
 
@@ -178,17 +200,32 @@ const char *store_path(const struct store *s)
     return s->path;
 }
 
-/* SQLite ends a transaction by itself after some errors (a full disk, an
- * interrupt): then no level is open any more. */
-static void sync_depth(struct store *s)
+/* SQLite ends a transaction by itself after some errors (an I/O error, a
+ * full disk, out of memory, an interrupt) while the program still counts
+ * itself inside it. Until the program has rolled back every level it
+ * opened, nothing more runs on the connection: else each statement after
+ * would commit on its own (half of a user action saved, without its audit
+ * entry), and the commit would report success for a transaction that is
+ * gone. */
+static int lost(struct store *s)
 {
-    if (sqlite3_get_autocommit(s->db))
-        s->depth = 0;
+    if (s->depth > 0 && sqlite3_get_autocommit(s->db))
+        s->lost = 1;
+    return s->lost;
+}
+
+static int lost_error(struct store *s, struct err *e)
+{
+    return err_set(e, ERR_FAIL, "",
+                   "database '%s': the transaction was rolled back after "
+                   "an error; nothing of it was saved",
+                   s->path);
 }
 
 int store_begin(struct store *s, struct err *e)
 {
-    sync_depth(s);
+    if (lost(s))
+        return lost_error(s, e);
     if (s->depth == 0) {
         if (store_exec(s, "BEGIN IMMEDIATE", e) < 0)
             return -1;
@@ -204,7 +241,8 @@ int store_begin(struct store *s, struct err *e)
 
 int store_commit(struct store *s, struct err *e)
 {
-    sync_depth(s);
+    if (lost(s))
+        return lost_error(s, e);
     if (s->depth == 0)
         return 0;
     if (s->depth == 1) {
@@ -223,7 +261,14 @@ int store_commit(struct store *s, struct err *e)
 
 void store_rollback(struct store *s)
 {
-    sync_depth(s);
+    if (lost(s)) {
+        /* Nothing is left to roll back in SQLite: one level less. */
+        if (--s->depth <= 0) {
+            s->depth = 0;
+            s->lost = 0;
+        }
+        return;
+    }
     if (s->depth <= 1) {
         if (!sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -283,9 +328,16 @@ struct stmt *store_prepare(struct store *s, const char *sql)
     st->st = cache_take(s, sql);
     if (st->st)
         return st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL) != SQLITE_OK)
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st->st, NULL);
+    if (rc == SQLITE_OK)
+        return st;
+    /* Bad SQL is a bug; out of memory, and a disk that fails while the
+     * schema is read, are fatal like any other allocation failure: the
+     * open transaction is never committed, so nothing is half-written. */
+    if ((rc & 0xff) == SQLITE_ERROR || (rc & 0xff) == SQLITE_MISUSE ||
+        (rc & 0xff) == SQLITE_RANGE)
         BUG("unable to prepare '%s': %s", sql, sqlite3_errmsg(s->db));
-    return st;
+    die("database '%s': %s", s->path, sqlite3_errmsg(s->db));
 }
 
 static int param(struct stmt *st, const char *name)
@@ -360,6 +412,8 @@ void stmt_rewind(struct stmt *st)
 
 int stmt_step(struct stmt *st, struct err *e)
 {
+    if (lost(st->store))
+        return lost_error(st->store, e);
     int rc = sqlite3_step(st->st);
     if (rc == SQLITE_ROW)
         return 1;
@@ -449,30 +503,60 @@ int64_t store_query_int(struct store *s, const char *sql)
     return v;
 }
 
+/* Syncs the folder holding path, so that a name just made there lasts
+ * through a crash; errors are ignored (the data itself is synced). */
+static void sync_folder_of(const char *path)
+{
+    char *folder = xstrdup(path);
+    char *slash = strrchr(folder, '/');
+    if (!slash)
+        strcpy(folder, ".");
+    else if (slash == folder)
+        folder[1] = 0;
+    else
+        *slash = 0;
+    int fd = open(folder, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(folder);
+}
+
+/* Removes the partial copy tmp of a failed backup, with its journal. */
+static void remove_partial(const char *tmp)
+{
+    char *journal = xasprintf("%s-journal", tmp);
+    unlink(journal);
+    free(journal);
+    unlink(tmp);
+}
+
 int store_backup(struct store *s, const char *dest, struct err *e)
 {
     struct stat st;
     if (stat(dest, &st) == 0)
         return err_set(e, ERR_CONFLICT, "file",
                        "'%s' already exists; refusing to overwrite it", dest);
+    /* The copy is made under a name of its own beside dest and takes
+     * dest's name only once whole and synced: a backup killed half way
+     * leaves no file at dest, only '<dest>.partial-<pid>'. */
+    char *tmp = xasprintf("%s.partial-%ld", dest, (long)getpid());
+    remove_partial(tmp);
     sqlite3 *out = NULL;
-    if (sqlite3_open_v2(dest, &out,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                        NULL) != SQLITE_OK) {
+    int rc = sqlite3_open_v2(tmp, &out,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
         err_set(e, ERR_FAIL, "file", "unable to create '%s': %s", dest,
                 out ? sqlite3_errmsg(out) : "out of memory");
-        sqlite3_close(out);
-        return -1;
+        goto fail;
     }
     sqlite3_backup *b = sqlite3_backup_init(out, "main", s->db, "main");
     if (!b) {
         err_set(e, ERR_FAIL, "file", "unable to back up to '%s': %s", dest,
                 sqlite3_errmsg(out));
-        sqlite3_close(out);
-        unlink(dest);
-        return -1;
+        goto fail;
     }
-    int rc;
     /* Copy in steps so that writers are not locked out for long. */
     while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK ||
            rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
@@ -481,12 +565,31 @@ int store_backup(struct store *s, const char *dest, struct err *e)
     if (rc != SQLITE_DONE) {
         err_set(e, ERR_FAIL, "file", "backup to '%s' failed: %s", dest,
                 sqlite3_errstr(rc));
-        sqlite3_close(out);
-        unlink(dest);
-        return -1;
+        goto fail;
     }
-    sqlite3_close(out);
+    rc = sqlite3_close(out);
+    out = NULL;
+    if (rc != SQLITE_OK) {
+        err_set(e, ERR_FAIL, "file", "backup to '%s' failed: %s", dest,
+                sqlite3_errstr(rc));
+        goto fail;
+    }
+    /* link() refuses a dest made meanwhile, where rename() would replace
+     * it; the folder is synced so that the new name lasts. */
+    if (link(tmp, dest) != 0) {
+        err_set(e, ERR_FAIL, "file", "unable to create '%s': %s", dest,
+                strerror(errno));
+        goto fail;
+    }
+    unlink(tmp);
+    sync_folder_of(dest);
+    free(tmp);
     return 0;
+fail:
+    sqlite3_close(out);
+    remove_partial(tmp);
+    free(tmp);
+    return -1;
 }
 
 int store_check(struct store *s, struct buf *report, struct err *e)

@@ -64,7 +64,10 @@ int store_schema_version(void);
  * whose store_commit releases it (the work lands only with the outermost
  * commit) and whose store_rollback undoes only the inner level. So an
  * action made of several record calls (importing a bundle) wraps them in
- * one transaction of its own, and one failure undoes them all. */
+ * one transaction of its own, and one failure undoes them all.
+ * When SQLite ends the transaction by itself after an error (I/O, a full
+ * disk, out of memory), every store_begin, store_commit, store_exec and
+ * stmt_step fails until each open level has had its store_rollback. */
 int store_begin(struct store *s, struct err *e);
 int store_commit(struct store *s, struct err *e);
 void store_rollback(struct store *s);
@@ -73,6 +76,9 @@ int store_depth(const struct store *s);
 /* Runs one or more statements without parameters. */
 int store_exec(struct store *s, const char *sql, struct err *e);
 
+/* A statement of sql (allocates; stmt_finalize frees). Bad SQL is a BUG;
+ * out of memory or a failing disk while compiling it dies with the
+ * database's message (exit 1), like any failed allocation. */
 struct stmt *store_prepare(struct store *s, const char *sql);
 void stmt_bind_int(struct stmt *st, const char *name, int64_t v);
 void stmt_bind_double(struct stmt *st, const char *name, double v);

@@ -53,7 +53,7 @@ assert_eq "$(json 'this.rows')" "$summaries" "clean rows"
 
 # The killed pushes.
 enrolled "$TOUCHSTONE_DB" killed
-for i in $(seq 1 20); do
+for i in $(seq 1 "${TOUCHSTONE_KILLS:-20}"); do # 50 in make test-long
   "$TOUCHSTONE" push --batch-rows 9 > /dev/null 2>&1 &
   pid=$!
   sleep "0.$(printf '%03d' $((RANDOM % 400)))"

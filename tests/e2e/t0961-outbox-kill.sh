@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The outbox's crash rule: `outbox send` killed with SIGKILL mid-batch,
-# twenty times at random moments, against a real SMTP server slowed down
+# twenty times (TOUCHSTONE_KILLS) at random moments, against a real SMTP server slowed down
 # so that kills land while a message is in flight. Never more than one
 # message is 'sending'; at the end every message was delivered at least
 # once, and the deliveries beyond one per message are at most the number
@@ -10,7 +10,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/smtp-lib.sh"
 
 mail_clinic
-N=24
+KILLS=${TOUCHSTONE_KILLS:-20} # 50 in make test-long
+N=$((KILLS + 4))
 for i in $(seq -w 1 $N); do
   eid=$(closed_episode "Pat$i Synthetic" "p$i@example.org")
   expect_ok ts invite --episode "$eid" --timepoint followup
@@ -19,7 +20,6 @@ assert_eq "$(sql "SELECT count(*) FROM outbox WHERE status = 'queued'")" "$N" "q
 
 smtp_start --delay 0.5
 expect_ok ts mail configure --smtp "$SMTP_URL" --from clinic@example.org --base-url https://clinic.example.org
-KILLS=20
 cut_short=0
 for k in $(seq 1 $KILLS); do
   "$TOUCHSTONE" outbox send > /dev/null 2>&1 &
