@@ -1,4 +1,5 @@
 #include "core/util.h"
+#include "core/buf.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -67,17 +68,12 @@ char *xstrndup(const char *s, size_t n)
 
 char *xasprintf(const char *fmt, ...)
 {
+    struct buf b = BUF_INIT; /* no cap: never refuses */
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        die("invalid format string '%s'", fmt);
-    char *p = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return p;
+    return buf_detach(&b, NULL);
 }
 
 void die(const char *fmt, ...)
