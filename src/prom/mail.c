@@ -222,6 +222,20 @@ int mail_check_ca_file(const char *path, const char *field, struct err *e)
     return rc;
 }
 
+/* Resolves path (of the flag field) to the absolute path kept in the
+ * settings, which must fit MAIL_PATH_MAX. */
+static int absolute_path(const char *path, const char *field,
+                         char absolute[PATH_MAX], struct err *e)
+{
+    if (!realpath(path, absolute))
+        return err_set(e, ERR_INPUT, field, "unable to resolve '%s': %s", path,
+                       strerror(errno));
+    if (strlen(absolute) > MAIL_PATH_MAX)
+        return err_set(e, ERR_INPUT, field, "its path is longer than %d bytes",
+                       MAIL_PATH_MAX);
+    return 0;
+}
+
 int mail_configure(struct store *s, const struct actor *caller,
                    const struct mail_config_new *in, struct err *e)
 {
@@ -245,29 +259,17 @@ int mail_configure(struct store *s, const struct actor *caller,
             return err_set(e, ERR_INPUT, "user",
                            "must be 1 to %d bytes with no blank or control "
                            "character", MAIL_USER_MAX);
-        if (mail_read_password(in->password_file, "password-file", NULL, e) <
-            0)
+        if (mail_read_password(in->password_file, "password-file", NULL,
+                               e) < 0 ||
+            absolute_path(in->password_file, "password-file", absolute, e) < 0)
             return -1;
-        if (!realpath(in->password_file, absolute))
-            return err_set(e, ERR_INPUT, "password-file",
-                           "unable to resolve '%s': %s", in->password_file,
-                           strerror(errno));
-        if (strlen(absolute) > MAIL_PATH_MAX)
-            return err_set(e, ERR_INPUT, "password-file",
-                           "its path is longer than %d bytes", MAIL_PATH_MAX);
     }
     char ca_absolute[PATH_MAX];
     int has_ca = in->ca_file != NULL;
     if (has_ca) {
-        if (mail_check_ca_file(in->ca_file, "ca-file", e) < 0)
+        if (mail_check_ca_file(in->ca_file, "ca-file", e) < 0 ||
+            absolute_path(in->ca_file, "ca-file", ca_absolute, e) < 0)
             return -1;
-        if (!realpath(in->ca_file, ca_absolute))
-            return err_set(e, ERR_INPUT, "ca-file",
-                           "unable to resolve '%s': %s", in->ca_file,
-                           strerror(errno));
-        if (strlen(ca_absolute) > MAIL_PATH_MAX)
-            return err_set(e, ERR_INPUT, "ca-file",
-                           "its path is longer than %d bytes", MAIL_PATH_MAX);
     }
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
