@@ -1,7 +1,6 @@
 #include "prom/invitation.h"
 #include "prom/links.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +12,6 @@
 #include "prom/outbox.h"
 #include "record/access.h"
 #include "record/audit.h"
-#include "record/clinic_key.h"
 #include "record/scope.h"
 
 static void copy_text(char *dst, size_t n, const char *src)
@@ -305,16 +303,9 @@ static int create_in_transaction(struct store *s, const struct actor *caller,
             0 ||
         check_not_duplicate(s, in, out->opens_at, now_text, e) < 0)
         return -1;
-    unsigned char sk[CLINIC_KEY_SECRET_BYTES];
-    if (clinic_key_load_secret(s, sk, e) < 0)
-        return -1;
     char nonce[TOKEN_NONCE_HEX_LEN], hash[TOKEN_HASH_HEX_LEN];
-    token_nonce_new(nonce);
-    int rc = token_derive(sk, "invitation", nonce, out->token, e);
-    sodium_memzero(sk, sizeof(sk));
-    if (rc < 0)
+    if (links_token_new(s, "invitation", nonce, out->token, hash, e) < 0)
         return -1;
-    token_hash(out->token, hash);
     struct stmt *st = store_prepare(
         s, "INSERT INTO invitation (episode_id, timepoint, instruments,"
            " nonce, token_hash, channel, created_at, opens_at, expires_at,"
@@ -333,7 +324,7 @@ static int create_in_transaction(struct store *s, const struct actor *caller,
     if (!strcmp(in->timepoint, "pre"))
         snprintf(visit, sizeof(visit), "%.10s", out->opens_at);
     stmt_bind_text(st, ":visit", visit[0] ? visit : NULL);
-    rc = stmt_step(st, e);
+    int rc = stmt_step(st, e);
     stmt_finalize(st);
     if (rc < 0)
         return -1;
@@ -370,23 +361,13 @@ int invitation_create(struct store *s, const struct actor *caller,
     if (in->visit_on && strcmp(in->timepoint, "pre"))
         return err_set(e, ERR_INPUT, "on",
                        "a visit's day is given only with timepoint pre");
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient_id = 0;
-    if (access_episode(s, caller, in->episode_id, 1, "episode", &patient_id,
-                       e) < 0)
-        return refuse(s, caller, "create", 0, e);
-    if (create_in_transaction(s, caller, in, channel, patient_id, out, e) <
-        0) {
-        sodium_memzero(out->token, sizeof(out->token));
-        store_rollback(s);
+    if (links_create_begin(s, caller, in->episode_id, "invitation",
+                           &patient_id, e) < 0)
         return -1;
-    }
-    if (store_commit(s, e) < 0) {
-        sodium_memzero(out->token, sizeof(out->token));
-        return -1;
-    }
-    return 0;
+    int rc =
+        create_in_transaction(s, caller, in, channel, patient_id, out, e);
+    return links_create_end(s, rc, out->token, sizeof(out->token), e);
 }
 
 /* ---- list ---- */
@@ -441,14 +422,10 @@ int invitation_list(struct store *s, const struct actor *caller,
                     struct err *e)
 {
     void *items;
-    int rc = links_list(
-        s, caller, episode_id,
-        "SELECT " INVITATION_COLUMNS " FROM invitation i"
-        " JOIN episode e ON e.id = i.episode_id"
-        " WHERE (:episode = 0 OR i.episode_id = :episode) AND "
-        ACCESS_EPISODE_VISIBLE("e") " ORDER BY i.id DESC",
-        "invitation", sizeof(*out->items), invitation_row, &items,
-        &out->count, e);
+    int rc = links_list(s, caller, episode_id,
+                        LINKS_LIST_SQL(INVITATION_COLUMNS, "invitation", "i"),
+                        "invitation", sizeof(*out->items), invitation_row,
+                        &items, &out->count, e);
     out->items = items;
     return rc;
 }
