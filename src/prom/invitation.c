@@ -500,11 +500,7 @@ int invitation_revoke(struct store *s, const struct actor *caller,
     if (rc >= 0)
         rc = audit_append(s, caller, "revoke", "invitation", id,
                           inv.patient_id, "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    return links_end(s, rc, e);
 }
 
 int invitation_resend(struct store *s, const struct actor *caller,
@@ -561,11 +557,7 @@ int invitation_resend(struct store *s, const struct actor *caller,
     if (rc >= 0)
         rc = audit_append(s, caller, "resend", "invitation", id,
                           inv.patient_id, "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    return links_end(s, rc, e);
 }
 
 int invitation_opt_out(struct store *s, const struct actor *caller,
@@ -608,11 +600,7 @@ int invitation_opt_out(struct store *s, const struct actor *caller,
     if (rc >= 0)
         rc = audit_append(s, caller, "opt-out", "patient", patient_id,
                           patient_id, "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    return links_end(s, rc, e);
 }
 
 json_t *invitation_to_json(const struct invitation *inv)

@@ -51,14 +51,19 @@ int links_create_begin(struct store *s, const struct actor *caller,
     return 0;
 }
 
+int links_end(struct store *s, int rc, struct err *e)
+{
+    if (rc < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, e);
+}
+
 int links_create_end(struct store *s, int rc, char *token, size_t token_size,
                      struct err *e)
 {
-    if (rc < 0)
-        store_rollback(s);
-    else
-        rc = store_commit(s, e);
-    if (rc < 0) {
+    if (links_end(s, rc, e) < 0) {
         sodium_memzero(token, token_size);
         return -1;
     }

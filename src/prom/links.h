@@ -31,6 +31,10 @@ int links_token_new(struct store *s, const char *purpose,
                     char token[TOKEN_TEXT_LEN],
                     char hash[TOKEN_HASH_HEX_LEN], struct err *e);
 
+/* Ends the open transaction of a change to links: commits it when rc (how
+ * the change went) is not negative, else rolls it back. 0 or -1. */
+int links_end(struct store *s, int rc, struct err *e);
+
 /* Opens the transaction that creates a link of record_type for episode
  * episode_id: the caller must be allowed to change the episode, whose
  * patient goes to *patient_id. -1 with e (a refusal audited as by

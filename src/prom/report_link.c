@@ -183,11 +183,7 @@ int report_link_revoke(struct store *s, const struct actor *caller,
     if (rc >= 0)
         rc = audit_append(s, caller, "revoke", "report_link", id, patient_id,
                           "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    return links_end(s, rc, e);
 }
 
 json_t *report_link_to_json(const struct report_link *l)
