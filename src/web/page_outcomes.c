@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "catalog/instrument.h"
 #include "core/util.h"
+#include "outcomes/group.h"
 #include "outcomes/national.h"
 #include "outcomes/report.h"
 #include "record/practitioner.h"
@@ -444,19 +445,6 @@ static void national_section(struct web_ctx *w, const json_t *national)
                 "median.</p>\n</section>\n");
 }
 
-/* The member of a document's array whose protocol and instrument are
- * those given, or NULL. */
-static const json_t *group_of(const json_t *array, const char *protocol,
-                              const char *instrument)
-{
-    size_t i;
-    const json_t *o;
-    json_array_foreach(
-        array, i, o) if (!strcmp(str(o, "protocol"), protocol) &&
-                         !strcmp(str(o, "instrument"), instrument)) return o;
-    return NULL;
-}
-
 /* The national funnel of one group: the published cells of the pulled
  * national document (anonymous) and this therapist's cell (its episodes
  * and observed-minus-expected improvement from the clinic's report)
@@ -478,7 +466,7 @@ static void national_funnel_section(struct web_ctx *w, const json_t *rep,
     char pulled_at[CLOCK_INSTANT_LEN] = "";
     json_t *doc = national_load(w->store, pulled_at, &e);
     const json_t *model =
-        doc ? group_of(json_object_get(doc, "models"), protocol, instrument)
+        doc ? group_find(json_object_get(doc, "models"), protocol, instrument)
             : NULL;
     /* The therapist's cell as the clinic's funnel has it (its n_adjusted:
      * the episodes with every risk factor). */
@@ -496,7 +484,7 @@ static void national_funnel_section(struct web_ctx *w, const json_t *rep,
             mine = rc_cell;
     }
     if (!mine)
-        mine = group_of(json_object_get(rep, "cells"), protocol, instrument);
+        mine = group_find(json_object_get(rep, "cells"), protocol, instrument);
     const json_t *sigma = json_object_get(model, "sigma");
     if (!doc || !model || json_is_true(json_object_get(model, "suppressed")) ||
         !json_is_number(sigma) || !(json_number_value(sigma) > 0)) {
