@@ -14,11 +14,6 @@
 #include "record/audit.h"
 #include "record/scope.h"
 
-static void copy_text(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
-
 static void day_instant(long day, char out[CLOCK_INSTANT_LEN])
 {
     clock_format_instant((time_t)day * 86400, out);
@@ -83,10 +78,10 @@ static int episode_facts_load(struct store *s, int64_t episode_id,
     stmt_bind_int(st, ":id", episode_id);
     int rc = stmt_step(st, e);
     if (rc > 0) {
-        copy_text(f->protocol_id, sizeof(f->protocol_id), stmt_text(st, 0));
-        copy_text(f->ended_on, sizeof(f->ended_on), stmt_text(st, 1));
-        copy_text(f->email, sizeof(f->email), stmt_text(st, 2));
-        copy_text(f->opted_out_at, sizeof(f->opted_out_at), stmt_text(st, 3));
+        str_copy(f->protocol_id, sizeof(f->protocol_id), stmt_text(st, 0));
+        str_copy(f->ended_on, sizeof(f->ended_on), stmt_text(st, 1));
+        str_copy(f->email, sizeof(f->email), stmt_text(st, 2));
+        str_copy(f->opted_out_at, sizeof(f->opted_out_at), stmt_text(st, 3));
         f->sessions = stmt_int(st, 4);
     } else if (rc == 0) {
         rc = err_set(e, ERR_NOT_FOUND, "episode", "no episode %lld",
@@ -148,8 +143,8 @@ static int pick_instruments(const struct catalog *cat,
         }
     }
     char *text = json_dumps(codes, JSON_COMPACT);
-    copy_text(out->instruments, sizeof(out->instruments), text);
-    copy_text(out->skipped, sizeof(out->skipped), skipped.data);
+    str_copy(out->instruments, sizeof(out->instruments), text);
+    str_copy(out->skipped, sizeof(out->skipped), skipped.data);
     free(text);
     json_decref(codes);
     buf_release(&skipped);
@@ -399,20 +394,20 @@ static void invitation_row(struct stmt *st, void *item, const char *now)
     inv->id = stmt_int(st, 0);
     inv->episode_id = stmt_int(st, 1);
     inv->patient_id = stmt_int(st, 2);
-    copy_text(inv->timepoint, sizeof(inv->timepoint), stmt_text(st, 3));
-    copy_text(inv->instruments, sizeof(inv->instruments), stmt_text(st, 4));
-    copy_text(inv->channel, sizeof(inv->channel), stmt_text(st, 5));
-    copy_text(inv->created_at, sizeof(inv->created_at), stmt_text(st, 6));
-    copy_text(inv->opens_at, sizeof(inv->opens_at), stmt_text(st, 7));
-    copy_text(inv->expires_at, sizeof(inv->expires_at), stmt_text(st, 8));
-    copy_text(inv->used_at, sizeof(inv->used_at), stmt_text(st, 9));
-    copy_text(inv->revoked_at, sizeof(inv->revoked_at), stmt_text(st, 10));
-    copy_text(inv->revoked_reason, sizeof(inv->revoked_reason),
+    str_copy(inv->timepoint, sizeof(inv->timepoint), stmt_text(st, 3));
+    str_copy(inv->instruments, sizeof(inv->instruments), stmt_text(st, 4));
+    str_copy(inv->channel, sizeof(inv->channel), stmt_text(st, 5));
+    str_copy(inv->created_at, sizeof(inv->created_at), stmt_text(st, 6));
+    str_copy(inv->opens_at, sizeof(inv->opens_at), stmt_text(st, 7));
+    str_copy(inv->expires_at, sizeof(inv->expires_at), stmt_text(st, 8));
+    str_copy(inv->used_at, sizeof(inv->used_at), stmt_text(st, 9));
+    str_copy(inv->revoked_at, sizeof(inv->revoked_at), stmt_text(st, 10));
+    str_copy(inv->revoked_reason, sizeof(inv->revoked_reason),
               stmt_text(st, 11));
     inv->reminders = (int)stmt_int(st, 12);
-    copy_text(inv->last_sent_at, sizeof(inv->last_sent_at),
+    str_copy(inv->last_sent_at, sizeof(inv->last_sent_at),
               stmt_text(st, 13));
-    copy_text(inv->visit_on, sizeof(inv->visit_on), stmt_text(st, 14));
+    str_copy(inv->visit_on, sizeof(inv->visit_on), stmt_text(st, 14));
     inv->held = (int)stmt_int(st, 15);
     inv->state = state_of(inv, now);
 }

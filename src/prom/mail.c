@@ -308,11 +308,6 @@ int mail_configure(struct store *s, const struct actor *caller,
     return store_commit(s, e);
 }
 
-static void copy_text(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
-
 int mail_config_load(struct store *s, struct mail_config *out, int *found,
                      struct err *e)
 {
@@ -324,15 +319,15 @@ int mail_config_load(struct store *s, struct mail_config *out, int *found,
                          " WHERE id = 1");
     int rc = stmt_step(st, e);
     if (rc > 0) {
-        copy_text(out->smtp_url, sizeof(out->smtp_url), stmt_text(st, 0));
-        copy_text(out->from_address, sizeof(out->from_address),
+        str_copy(out->smtp_url, sizeof(out->smtp_url), stmt_text(st, 0));
+        str_copy(out->from_address, sizeof(out->from_address),
                   stmt_text(st, 1));
-        copy_text(out->base_url, sizeof(out->base_url), stmt_text(st, 2));
-        copy_text(out->username, sizeof(out->username), stmt_text(st, 3));
-        copy_text(out->password_file, sizeof(out->password_file),
+        str_copy(out->base_url, sizeof(out->base_url), stmt_text(st, 2));
+        str_copy(out->username, sizeof(out->username), stmt_text(st, 3));
+        str_copy(out->password_file, sizeof(out->password_file),
                   stmt_text(st, 4));
-        copy_text(out->updated_at, sizeof(out->updated_at), stmt_text(st, 5));
-        copy_text(out->ca_file, sizeof(out->ca_file), stmt_text(st, 6));
+        str_copy(out->updated_at, sizeof(out->updated_at), stmt_text(st, 5));
+        str_copy(out->ca_file, sizeof(out->ca_file), stmt_text(st, 6));
         *found = 1;
     }
     stmt_finalize(st);

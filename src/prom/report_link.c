@@ -12,11 +12,6 @@
 #include "record/access.h"
 #include "record/audit.h"
 
-static void copy_text(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
-
 /* Rolls back and records a refusal of a named record (not for an admin,
  * who is refused only what does not exist). */
 static int refuse(struct store *s, const struct actor *caller,
@@ -106,9 +101,9 @@ static void link_row(struct stmt *st, void *item, const char *now)
     memset(l, 0, sizeof(*l));
     l->id = stmt_int(st, 0);
     l->episode_id = stmt_int(st, 1);
-    copy_text(l->created_at, sizeof(l->created_at), stmt_text(st, 2));
-    copy_text(l->expires_at, sizeof(l->expires_at), stmt_text(st, 3));
-    copy_text(l->revoked_at, sizeof(l->revoked_at), stmt_text(st, 4));
+    str_copy(l->created_at, sizeof(l->created_at), stmt_text(st, 2));
+    str_copy(l->expires_at, sizeof(l->expires_at), stmt_text(st, 3));
+    str_copy(l->revoked_at, sizeof(l->revoked_at), stmt_text(st, 4));
     l->state = state_of(l, now);
 }
 
@@ -220,7 +215,7 @@ int report_link_view(struct store *s, const char *token, const char *client,
     if (rc > 0) {
         id = stmt_int(st, 0);
         episode_id = stmt_int(st, 1);
-        copy_text(expires, sizeof(expires), stmt_text(st, 2));
+        str_copy(expires, sizeof(expires), stmt_text(st, 2));
         revoked = (int)stmt_int(st, 3);
         patient_id = stmt_int(st, 4);
     }
