@@ -1,4 +1,5 @@
 #include "core/util.h"
+#include "core/buf.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -67,17 +68,12 @@ char *xstrndup(const char *s, size_t n)
 
 char *xasprintf(const char *fmt, ...)
 {
+    struct buf b = BUF_INIT; /* no cap: never refuses */
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        die("invalid format string '%s'", fmt);
-    char *p = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return p;
+    return buf_detach(&b, NULL);
 }
 
 void die(const char *fmt, ...)
@@ -105,6 +101,11 @@ void bug_at(const char *file, int line, const char *fmt, ...)
 int str_starts_with(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+void str_copy(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
 }
 
 int str_blank(const char *s)

@@ -41,5 +41,8 @@ _Noreturn void bug_at(const char *file, int line, const char *fmt, ...)
 int str_starts_with(const char *s, const char *prefix);
 /* 1 when s is NULL or holds only white space. */
 int str_blank(const char *s);
+/* Copies src (NULL: the empty string) into dst of n bytes, cut to fit and
+ * always terminated; as for a text column read into a fixed field. */
+void str_copy(char *dst, size_t n, const char *src);
 
 #endif

@@ -6,6 +6,7 @@
 #include "core/util.h"
 #include "documents/html_escape.h"
 #include "documents/svg_chart.h"
+#include "outcomes/group.h"
 #include "outcomes/report.h"
 #include "record/clinic.h"
 #include "record/patient.h"
@@ -381,29 +382,6 @@ static void session_score(struct buf *out, const struct episode_detail *d,
     buf_puts(out, "</td>");
 }
 
-/* The member of array whose protocol and instrument are those given. */
-static const json_t *group_of(const json_t *array, const char *protocol,
-                              const char *instrument)
-{
-    size_t i;
-    const json_t *o;
-    json_array_foreach(array, i, o)
-    {
-        const char *p = json_string_value(json_object_get(o, "protocol"));
-        const char *in = json_string_value(json_object_get(o, "instrument"));
-        if (p && in && !strcmp(p, protocol) && !strcmp(in, instrument))
-            return o;
-    }
-    return NULL;
-}
-
-/* A copy of o's member key, or null. */
-static json_t *member(const json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return v ? json_incref(v) : json_null();
-}
-
 /* The clinic-alone comparison of cell c (the therapist's): the clinic's
  * model of the group and the therapist's percentile among the clinic's
  * published cells, into g. */
@@ -415,9 +393,10 @@ static int clinic_peers(struct store *s, const struct actor *caller,
     if (!reg)
         return -1;
     const json_t *model = json_array_get(json_object_get(reg, "models"), 0);
-    json_object_set_new(g, "clinic_n_complete", member(model, "n_complete"));
+    json_object_set_new(g, "clinic_n_complete",
+                        group_member(model, "n_complete"));
     json_object_set_new(g, "clinic_mean_improvement",
-                        member(model, "mean_improvement"));
+                        group_member(model, "mean_improvement"));
     const json_t *mine = json_object_get(c, "observed_minus_expected");
     double below = 0, equal = 0;
     long ranked = 0;
@@ -464,10 +443,11 @@ static json_t *peers_json(struct store *s, const struct actor *caller,
     json_t *out = json_pack("{sssO}", "source", pulled ? "registry" : "clinic",
                             "sentence", json_object_get(national, "sentence"));
     if (pulled) {
-        json_object_set_new(out, "clinics", member(national, "clinics"));
+        json_object_set_new(out, "clinics", group_member(national, "clinics"));
         json_object_set_new(out, "practitioners",
-                            member(national, "practitioners"));
-        json_object_set_new(out, "pulled_at", member(national, "pulled_at"));
+                            group_member(national, "practitioners"));
+        json_object_set_new(out, "pulled_at",
+                            group_member(national, "pulled_at"));
     }
     json_t *groups = json_array();
     json_object_set_new(out, "groups", groups);
@@ -487,12 +467,12 @@ static json_t *peers_json(struct store *s, const struct actor *caller,
         json_array_append_new(groups, g);
         if (pulled) {
             const json_t *ng =
-                group_of(json_object_get(national, "groups"), p, in);
+                group_find(json_object_get(national, "groups"), p, in);
             static const char *const keys[] = {
                 "national_n_complete", "national_mean_improvement",
                 "national_withheld", "national_cells", "percentile"};
             for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-                json_object_set_new(g, keys[k], member(ng, keys[k]));
+                json_object_set_new(g, keys[k], group_member(ng, keys[k]));
         } else if (clinic_peers(s, caller, p, in, c, g, e) < 0) {
             json_decref(out);
             json_decref(rep);

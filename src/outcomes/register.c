@@ -20,23 +20,19 @@
     " FROM certificate c LEFT JOIN practitioner p ON p.id ="                 \
     " c.practitioner_id"
 
-static void copy(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
-
 static void row_read(struct stmt *st, struct issued_certificate *c)
 {
     memset(c, 0, sizeof(*c));
-    copy(c->id, sizeof(c->id), stmt_text(st, 0));
+    str_copy(c->id, sizeof(c->id), stmt_text(st, 0));
     c->practitioner_id = stmt_int(st, 1);
-    copy(c->practitioner_name, sizeof(c->practitioner_name), stmt_text(st, 2));
-    copy(c->protocol, sizeof(c->protocol), stmt_text(st, 3));
-    copy(c->instrument, sizeof(c->instrument), stmt_text(st, 4));
-    copy(c->designation, sizeof(c->designation), stmt_text(st, 5));
-    copy(c->issued_at, sizeof(c->issued_at), stmt_text(st, 6));
-    copy(c->revoked_at, sizeof(c->revoked_at), stmt_text(st, 7));
-    copy(c->revoked_reason, sizeof(c->revoked_reason), stmt_text(st, 8));
+    str_copy(c->practitioner_name, sizeof(c->practitioner_name),
+             stmt_text(st, 2));
+    str_copy(c->protocol, sizeof(c->protocol), stmt_text(st, 3));
+    str_copy(c->instrument, sizeof(c->instrument), stmt_text(st, 4));
+    str_copy(c->designation, sizeof(c->designation), stmt_text(st, 5));
+    str_copy(c->issued_at, sizeof(c->issued_at), stmt_text(st, 6));
+    str_copy(c->revoked_at, sizeof(c->revoked_at), stmt_text(st, 7));
+    str_copy(c->revoked_reason, sizeof(c->revoked_reason), stmt_text(st, 8));
 }
 
 static const char *text_at(const json_t *o, const char *a, const char *b)
@@ -224,7 +220,7 @@ int register_revoke(struct store *s, const struct actor *caller,
                      c.revoked_at);
     if (rc == 1) {
         clock_format_instant(clock_now(), c.revoked_at);
-        copy(c.revoked_reason, sizeof(c.revoked_reason), reason);
+        str_copy(c.revoked_reason, sizeof(c.revoked_reason), reason);
         struct stmt *st = store_prepare(
             s, "UPDATE certificate SET revoked_at = :at, revoked_reason ="
                " :reason WHERE id = :id");

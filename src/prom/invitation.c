@@ -1,7 +1,6 @@
 #include "prom/invitation.h"
 #include "prom/links.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +12,7 @@
 #include "prom/outbox.h"
 #include "record/access.h"
 #include "record/audit.h"
-#include "record/clinic_key.h"
 #include "record/scope.h"
-
-static void copy_text(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
 
 static void day_instant(long day, char out[CLOCK_INSTANT_LEN])
 {
@@ -85,10 +78,10 @@ static int episode_facts_load(struct store *s, int64_t episode_id,
     stmt_bind_int(st, ":id", episode_id);
     int rc = stmt_step(st, e);
     if (rc > 0) {
-        copy_text(f->protocol_id, sizeof(f->protocol_id), stmt_text(st, 0));
-        copy_text(f->ended_on, sizeof(f->ended_on), stmt_text(st, 1));
-        copy_text(f->email, sizeof(f->email), stmt_text(st, 2));
-        copy_text(f->opted_out_at, sizeof(f->opted_out_at), stmt_text(st, 3));
+        str_copy(f->protocol_id, sizeof(f->protocol_id), stmt_text(st, 0));
+        str_copy(f->ended_on, sizeof(f->ended_on), stmt_text(st, 1));
+        str_copy(f->email, sizeof(f->email), stmt_text(st, 2));
+        str_copy(f->opted_out_at, sizeof(f->opted_out_at), stmt_text(st, 3));
         f->sessions = stmt_int(st, 4);
     } else if (rc == 0) {
         rc = err_set(e, ERR_NOT_FOUND, "episode", "no episode %lld",
@@ -150,8 +143,8 @@ static int pick_instruments(const struct catalog *cat,
         }
     }
     char *text = json_dumps(codes, JSON_COMPACT);
-    copy_text(out->instruments, sizeof(out->instruments), text);
-    copy_text(out->skipped, sizeof(out->skipped), skipped.data);
+    str_copy(out->instruments, sizeof(out->instruments), text);
+    str_copy(out->skipped, sizeof(out->skipped), skipped.data);
     free(text);
     json_decref(codes);
     buf_release(&skipped);
@@ -305,16 +298,9 @@ static int create_in_transaction(struct store *s, const struct actor *caller,
             0 ||
         check_not_duplicate(s, in, out->opens_at, now_text, e) < 0)
         return -1;
-    unsigned char sk[CLINIC_KEY_SECRET_BYTES];
-    if (clinic_key_load_secret(s, sk, e) < 0)
-        return -1;
     char nonce[TOKEN_NONCE_HEX_LEN], hash[TOKEN_HASH_HEX_LEN];
-    token_nonce_new(nonce);
-    int rc = token_derive(sk, "invitation", nonce, out->token, e);
-    sodium_memzero(sk, sizeof(sk));
-    if (rc < 0)
+    if (links_token_new(s, "invitation", nonce, out->token, hash, e) < 0)
         return -1;
-    token_hash(out->token, hash);
     struct stmt *st = store_prepare(
         s, "INSERT INTO invitation (episode_id, timepoint, instruments,"
            " nonce, token_hash, channel, created_at, opens_at, expires_at,"
@@ -333,7 +319,7 @@ static int create_in_transaction(struct store *s, const struct actor *caller,
     if (!strcmp(in->timepoint, "pre"))
         snprintf(visit, sizeof(visit), "%.10s", out->opens_at);
     stmt_bind_text(st, ":visit", visit[0] ? visit : NULL);
-    rc = stmt_step(st, e);
+    int rc = stmt_step(st, e);
     stmt_finalize(st);
     if (rc < 0)
         return -1;
@@ -370,23 +356,13 @@ int invitation_create(struct store *s, const struct actor *caller,
     if (in->visit_on && strcmp(in->timepoint, "pre"))
         return err_set(e, ERR_INPUT, "on",
                        "a visit's day is given only with timepoint pre");
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient_id = 0;
-    if (access_episode(s, caller, in->episode_id, 1, "episode", &patient_id,
-                       e) < 0)
-        return refuse(s, caller, "create", 0, e);
-    if (create_in_transaction(s, caller, in, channel, patient_id, out, e) <
-        0) {
-        sodium_memzero(out->token, sizeof(out->token));
-        store_rollback(s);
+    if (links_create_begin(s, caller, in->episode_id, "invitation",
+                           &patient_id, e) < 0)
         return -1;
-    }
-    if (store_commit(s, e) < 0) {
-        sodium_memzero(out->token, sizeof(out->token));
-        return -1;
-    }
-    return 0;
+    int rc =
+        create_in_transaction(s, caller, in, channel, patient_id, out, e);
+    return links_create_end(s, rc, out->token, sizeof(out->token), e);
 }
 
 /* ---- list ---- */
@@ -418,20 +394,20 @@ static void invitation_row(struct stmt *st, void *item, const char *now)
     inv->id = stmt_int(st, 0);
     inv->episode_id = stmt_int(st, 1);
     inv->patient_id = stmt_int(st, 2);
-    copy_text(inv->timepoint, sizeof(inv->timepoint), stmt_text(st, 3));
-    copy_text(inv->instruments, sizeof(inv->instruments), stmt_text(st, 4));
-    copy_text(inv->channel, sizeof(inv->channel), stmt_text(st, 5));
-    copy_text(inv->created_at, sizeof(inv->created_at), stmt_text(st, 6));
-    copy_text(inv->opens_at, sizeof(inv->opens_at), stmt_text(st, 7));
-    copy_text(inv->expires_at, sizeof(inv->expires_at), stmt_text(st, 8));
-    copy_text(inv->used_at, sizeof(inv->used_at), stmt_text(st, 9));
-    copy_text(inv->revoked_at, sizeof(inv->revoked_at), stmt_text(st, 10));
-    copy_text(inv->revoked_reason, sizeof(inv->revoked_reason),
+    str_copy(inv->timepoint, sizeof(inv->timepoint), stmt_text(st, 3));
+    str_copy(inv->instruments, sizeof(inv->instruments), stmt_text(st, 4));
+    str_copy(inv->channel, sizeof(inv->channel), stmt_text(st, 5));
+    str_copy(inv->created_at, sizeof(inv->created_at), stmt_text(st, 6));
+    str_copy(inv->opens_at, sizeof(inv->opens_at), stmt_text(st, 7));
+    str_copy(inv->expires_at, sizeof(inv->expires_at), stmt_text(st, 8));
+    str_copy(inv->used_at, sizeof(inv->used_at), stmt_text(st, 9));
+    str_copy(inv->revoked_at, sizeof(inv->revoked_at), stmt_text(st, 10));
+    str_copy(inv->revoked_reason, sizeof(inv->revoked_reason),
               stmt_text(st, 11));
     inv->reminders = (int)stmt_int(st, 12);
-    copy_text(inv->last_sent_at, sizeof(inv->last_sent_at),
+    str_copy(inv->last_sent_at, sizeof(inv->last_sent_at),
               stmt_text(st, 13));
-    copy_text(inv->visit_on, sizeof(inv->visit_on), stmt_text(st, 14));
+    str_copy(inv->visit_on, sizeof(inv->visit_on), stmt_text(st, 14));
     inv->held = (int)stmt_int(st, 15);
     inv->state = state_of(inv, now);
 }
@@ -441,14 +417,10 @@ int invitation_list(struct store *s, const struct actor *caller,
                     struct err *e)
 {
     void *items;
-    int rc = links_list(
-        s, caller, episode_id,
-        "SELECT " INVITATION_COLUMNS " FROM invitation i"
-        " JOIN episode e ON e.id = i.episode_id"
-        " WHERE (:episode = 0 OR i.episode_id = :episode) AND "
-        ACCESS_EPISODE_VISIBLE("e") " ORDER BY i.id DESC",
-        "invitation", sizeof(*out->items), invitation_row, &items,
-        &out->count, e);
+    int rc = links_list(s, caller, episode_id,
+                        LINKS_LIST_SQL(INVITATION_COLUMNS, "invitation", "i"),
+                        "invitation", sizeof(*out->items), invitation_row,
+                        &items, &out->count, e);
     out->items = items;
     return rc;
 }
@@ -523,11 +495,7 @@ int invitation_revoke(struct store *s, const struct actor *caller,
     if (rc >= 0)
         rc = audit_append(s, caller, "revoke", "invitation", id,
                           inv.patient_id, "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    return links_end(s, rc, e);
 }
 
 int invitation_resend(struct store *s, const struct actor *caller,
@@ -584,11 +552,7 @@ int invitation_resend(struct store *s, const struct actor *caller,
     if (rc >= 0)
         rc = audit_append(s, caller, "resend", "invitation", id,
                           inv.patient_id, "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    return links_end(s, rc, e);
 }
 
 int invitation_opt_out(struct store *s, const struct actor *caller,
@@ -631,11 +595,7 @@ int invitation_opt_out(struct store *s, const struct actor *caller,
     if (rc >= 0)
         rc = audit_append(s, caller, "opt-out", "patient", patient_id,
                           patient_id, "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    return links_end(s, rc, e);
 }
 
 json_t *invitation_to_json(const struct invitation *inv)

@@ -1,11 +1,13 @@
 #include "prom/links.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 
 #include "core/clock.h"
 #include "core/util.h"
 #include "record/access.h"
 #include "record/audit.h"
+#include "record/clinic_key.h"
 
 int links_refuse(struct store *s, const struct actor *caller,
                  const char *action, const char *record_type, int64_t id,
@@ -18,6 +20,54 @@ int links_refuse(struct store *s, const struct actor *caller,
                              "denied", &ignored);
     }
     return -1;
+}
+
+int links_token_new(struct store *s, const char *purpose,
+                    char nonce[TOKEN_NONCE_HEX_LEN],
+                    char token[TOKEN_TEXT_LEN],
+                    char hash[TOKEN_HASH_HEX_LEN], struct err *e)
+{
+    unsigned char sk[CLINIC_KEY_SECRET_BYTES];
+    if (clinic_key_load_secret(s, sk, e) < 0)
+        return -1;
+    token_nonce_new(nonce);
+    int rc = token_derive(sk, purpose, nonce, token, e);
+    sodium_memzero(sk, sizeof(sk));
+    if (rc < 0)
+        return -1;
+    token_hash(token, hash);
+    return 0;
+}
+
+int links_create_begin(struct store *s, const struct actor *caller,
+                       int64_t episode_id, const char *record_type,
+                       int64_t *patient_id, struct err *e)
+{
+    if (store_begin(s, e) < 0)
+        return -1;
+    if (access_episode(s, caller, episode_id, 1, "episode", patient_id, e) <
+        0)
+        return links_refuse(s, caller, "create", record_type, 0, e);
+    return 0;
+}
+
+int links_end(struct store *s, int rc, struct err *e)
+{
+    if (rc < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return store_commit(s, e);
+}
+
+int links_create_end(struct store *s, int rc, char *token, size_t token_size,
+                     struct err *e)
+{
+    if (links_end(s, rc, e) < 0) {
+        sodium_memzero(token, token_size);
+        return -1;
+    }
+    return 0;
 }
 
 int links_list(struct store *s, const struct actor *caller,

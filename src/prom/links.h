@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "prom/token.h"
+#include "record/access.h"
 #include "record/actor.h"
 #include "store/store.h"
 
@@ -21,9 +23,43 @@ int links_refuse(struct store *s, const struct actor *caller,
                  const char *action, const char *record_type, int64_t id,
                  struct err *e);
 
+/* A new link's secrets, from the clinic's key: a fresh nonce, the token
+ * derived from it for purpose ("invitation", "report"), and the token's
+ * hash, which is what the database keeps. The key is wiped after use. */
+int links_token_new(struct store *s, const char *purpose,
+                    char nonce[TOKEN_NONCE_HEX_LEN],
+                    char token[TOKEN_TEXT_LEN],
+                    char hash[TOKEN_HASH_HEX_LEN], struct err *e);
+
+/* Ends the open transaction of a change to links: commits it when rc (how
+ * the change went) is not negative, else rolls it back. 0 or -1. */
+int links_end(struct store *s, int rc, struct err *e);
+
+/* Opens the transaction that creates a link of record_type for episode
+ * episode_id: the caller must be allowed to change the episode, whose
+ * patient goes to *patient_id. -1 with e (a refusal audited as by
+ * links_refuse, nothing left open) when not. */
+int links_create_begin(struct store *s, const struct actor *caller,
+                       int64_t episode_id, const char *record_type,
+                       int64_t *patient_id, struct err *e);
+
+/* Ends the transaction links_create_begin opened: commits it when rc (what
+ * creating the link in it returned) is 0, else rolls it back. On failure
+ * the new link's token (token_size bytes) is wiped and -1 returned. */
+int links_create_end(struct store *s, int rc, char *token, size_t token_size,
+                     struct err *e);
+
 /* Fills item (of the list's item type) from the row at hand; now is the
  * current instant, for states that depend on it. */
 typedef void (*links_row_fn)(struct stmt *st, void *item, const char *now);
+
+/* The query links_list takes: columns of table (under alias) joined with
+ * its episode, of one episode or every visible one, newest first. */
+#define LINKS_LIST_SQL(columns, table, alias)                                 \
+    "SELECT " columns " FROM " table " " alias                                \
+    " JOIN episode e ON e.id = " alias ".episode_id"                          \
+    " WHERE (:episode = 0 OR " alias ".episode_id = :episode) AND "           \
+    ACCESS_EPISODE_VISIBLE("e") " ORDER BY " alias ".id DESC"
 
 /*
  * The rows of a table of links that the caller may see, of one episode

@@ -222,6 +222,20 @@ int mail_check_ca_file(const char *path, const char *field, struct err *e)
     return rc;
 }
 
+/* Resolves path (of the flag field) to the absolute path kept in the
+ * settings, which must fit MAIL_PATH_MAX. */
+static int absolute_path(const char *path, const char *field,
+                         char absolute[PATH_MAX], struct err *e)
+{
+    if (!realpath(path, absolute))
+        return err_set(e, ERR_INPUT, field, "unable to resolve '%s': %s", path,
+                       strerror(errno));
+    if (strlen(absolute) > MAIL_PATH_MAX)
+        return err_set(e, ERR_INPUT, field, "its path is longer than %d bytes",
+                       MAIL_PATH_MAX);
+    return 0;
+}
+
 int mail_configure(struct store *s, const struct actor *caller,
                    const struct mail_config_new *in, struct err *e)
 {
@@ -245,29 +259,17 @@ int mail_configure(struct store *s, const struct actor *caller,
             return err_set(e, ERR_INPUT, "user",
                            "must be 1 to %d bytes with no blank or control "
                            "character", MAIL_USER_MAX);
-        if (mail_read_password(in->password_file, "password-file", NULL, e) <
-            0)
+        if (mail_read_password(in->password_file, "password-file", NULL,
+                               e) < 0 ||
+            absolute_path(in->password_file, "password-file", absolute, e) < 0)
             return -1;
-        if (!realpath(in->password_file, absolute))
-            return err_set(e, ERR_INPUT, "password-file",
-                           "unable to resolve '%s': %s", in->password_file,
-                           strerror(errno));
-        if (strlen(absolute) > MAIL_PATH_MAX)
-            return err_set(e, ERR_INPUT, "password-file",
-                           "its path is longer than %d bytes", MAIL_PATH_MAX);
     }
     char ca_absolute[PATH_MAX];
     int has_ca = in->ca_file != NULL;
     if (has_ca) {
-        if (mail_check_ca_file(in->ca_file, "ca-file", e) < 0)
+        if (mail_check_ca_file(in->ca_file, "ca-file", e) < 0 ||
+            absolute_path(in->ca_file, "ca-file", ca_absolute, e) < 0)
             return -1;
-        if (!realpath(in->ca_file, ca_absolute))
-            return err_set(e, ERR_INPUT, "ca-file",
-                           "unable to resolve '%s': %s", in->ca_file,
-                           strerror(errno));
-        if (strlen(ca_absolute) > MAIL_PATH_MAX)
-            return err_set(e, ERR_INPUT, "ca-file",
-                           "its path is longer than %d bytes", MAIL_PATH_MAX);
     }
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
@@ -306,11 +308,6 @@ int mail_configure(struct store *s, const struct actor *caller,
     return store_commit(s, e);
 }
 
-static void copy_text(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
-
 int mail_config_load(struct store *s, struct mail_config *out, int *found,
                      struct err *e)
 {
@@ -322,15 +319,15 @@ int mail_config_load(struct store *s, struct mail_config *out, int *found,
                          " WHERE id = 1");
     int rc = stmt_step(st, e);
     if (rc > 0) {
-        copy_text(out->smtp_url, sizeof(out->smtp_url), stmt_text(st, 0));
-        copy_text(out->from_address, sizeof(out->from_address),
+        str_copy(out->smtp_url, sizeof(out->smtp_url), stmt_text(st, 0));
+        str_copy(out->from_address, sizeof(out->from_address),
                   stmt_text(st, 1));
-        copy_text(out->base_url, sizeof(out->base_url), stmt_text(st, 2));
-        copy_text(out->username, sizeof(out->username), stmt_text(st, 3));
-        copy_text(out->password_file, sizeof(out->password_file),
+        str_copy(out->base_url, sizeof(out->base_url), stmt_text(st, 2));
+        str_copy(out->username, sizeof(out->username), stmt_text(st, 3));
+        str_copy(out->password_file, sizeof(out->password_file),
                   stmt_text(st, 4));
-        copy_text(out->updated_at, sizeof(out->updated_at), stmt_text(st, 5));
-        copy_text(out->ca_file, sizeof(out->ca_file), stmt_text(st, 6));
+        str_copy(out->updated_at, sizeof(out->updated_at), stmt_text(st, 5));
+        str_copy(out->ca_file, sizeof(out->ca_file), stmt_text(st, 6));
         *found = 1;
     }
     stmt_finalize(st);

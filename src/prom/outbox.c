@@ -107,11 +107,6 @@ long outbox_backoff_minutes(int attempts)
                                                 : OUTBOX_BACKOFF_MAX_MINUTES;
 }
 
-static void copy_text(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
-
 int outbox_list(struct store *s, const struct actor *caller,
                 struct outbox_list *out, struct err *e)
 {
@@ -131,17 +126,17 @@ int outbox_list(struct store *s, const struct actor *caller,
         struct outbox_message *m = &out->items[out->count++];
         memset(m, 0, sizeof(*m));
         m->id = stmt_int(st, 0);
-        copy_text(m->kind, sizeof(m->kind), stmt_text(st, 1));
-        copy_text(m->recipient, sizeof(m->recipient), stmt_text(st, 2));
+        str_copy(m->kind, sizeof(m->kind), stmt_text(st, 1));
+        str_copy(m->recipient, sizeof(m->recipient), stmt_text(st, 2));
         m->invitation_id = stmt_int(st, 3);
-        copy_text(m->status, sizeof(m->status), stmt_text(st, 4));
+        str_copy(m->status, sizeof(m->status), stmt_text(st, 4));
         m->attempts = (int)stmt_int(st, 5);
         m->max_attempts = (int)stmt_int(st, 6);
-        copy_text(m->next_attempt_at, sizeof(m->next_attempt_at),
+        str_copy(m->next_attempt_at, sizeof(m->next_attempt_at),
                   stmt_text(st, 7));
-        copy_text(m->last_error, sizeof(m->last_error), stmt_text(st, 8));
-        copy_text(m->created_at, sizeof(m->created_at), stmt_text(st, 9));
-        copy_text(m->sent_at, sizeof(m->sent_at), stmt_text(st, 10));
+        str_copy(m->last_error, sizeof(m->last_error), stmt_text(st, 8));
+        str_copy(m->created_at, sizeof(m->created_at), stmt_text(st, 9));
+        str_copy(m->sent_at, sizeof(m->sent_at), stmt_text(st, 10));
     }
     stmt_finalize(st);
     if (rc == 0)
@@ -216,8 +211,8 @@ static int take_next(struct store *s, struct pending *m, struct err *e)
     int rc = stmt_step(st, e);
     if (rc > 0) {
         m->id = stmt_int(st, 0);
-        copy_text(m->kind, sizeof(m->kind), stmt_text(st, 1));
-        copy_text(m->recipient, sizeof(m->recipient), stmt_text(st, 2));
+        str_copy(m->kind, sizeof(m->kind), stmt_text(st, 1));
+        str_copy(m->recipient, sizeof(m->recipient), stmt_text(st, 2));
         m->subject = stmt_text(st, 3) ? xstrdup(stmt_text(st, 3)) : NULL;
         m->body = stmt_text(st, 4) ? xstrdup(stmt_text(st, 4)) : NULL;
         m->invitation_id = stmt_int(st, 5);
@@ -313,8 +308,8 @@ static int write_invitation(struct sender *x, const struct pending *m,
         return rc;
     }
     char nonce[TOKEN_NONCE_HEX_LEN], expires[CLOCK_INSTANT_LEN], first[128];
-    copy_text(nonce, sizeof(nonce), stmt_text(st, 0));
-    copy_text(expires, sizeof(expires), stmt_text(st, 1));
+    str_copy(nonce, sizeof(nonce), stmt_text(st, 0));
+    str_copy(expires, sizeof(expires), stmt_text(st, 1));
     invitation_first_name(stmt_text(st, 4) ? stmt_text(st, 4) : "", first,
                sizeof(first));
     if (!stmt_is_null(st, 2))
@@ -387,8 +382,8 @@ static int write_physician_report(struct sender *x, const struct pending *m,
         return rc;
     }
     char nonce[TOKEN_NONCE_HEX_LEN], expires[CLOCK_INSTANT_LEN];
-    copy_text(nonce, sizeof(nonce), stmt_text(st, 0));
-    copy_text(expires, sizeof(expires), stmt_text(st, 1));
+    str_copy(nonce, sizeof(nonce), stmt_text(st, 0));
+    str_copy(expires, sizeof(expires), stmt_text(st, 1));
     if (!stmt_is_null(st, 2))
         *why = "report link revoked";
     else if (strcmp(now, expires) >= 0)
@@ -463,7 +458,7 @@ static int send_one(struct sender *x, struct pending *m,
         rc = finish(x->s, m, "failed", sent.message, NULL, e);
         if (rc == 0)
             r->failed++;
-        copy_text(r->last_error, sizeof(r->last_error), sent.message);
+        str_copy(r->last_error, sizeof(r->last_error), sent.message);
     } else {
         char next[CLOCK_INSTANT_LEN];
         clock_format_instant(
@@ -472,7 +467,7 @@ static int send_one(struct sender *x, struct pending *m,
         rc = finish(x->s, m, "queued", sent.message, next, e);
         if (rc == 0)
             r->retrying++;
-        copy_text(r->last_error, sizeof(r->last_error), sent.message);
+        str_copy(r->last_error, sizeof(r->last_error), sent.message);
     }
 out:
     sodium_memzero(body.data, body.len);

@@ -1,7 +1,6 @@
 #include "prom/report_link.h"
 #include "prom/links.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +11,6 @@
 #include "prom/outbox.h"
 #include "record/access.h"
 #include "record/audit.h"
-#include "record/clinic_key.h"
-
-static void copy_text(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
 
 /* Rolls back and records a refusal of a named record (not for an admin,
  * who is refused only what does not exist). */
@@ -37,16 +30,9 @@ static int create_in_transaction(struct store *s, const struct actor *caller,
     char now_text[CLOCK_INSTANT_LEN];
     clock_format_instant(now, now_text);
     clock_format_instant(now + (time_t)days * 86400, out->expires_at);
-    unsigned char sk[CLINIC_KEY_SECRET_BYTES];
-    if (clinic_key_load_secret(s, sk, e) < 0)
-        return -1;
     char nonce[TOKEN_NONCE_HEX_LEN], hash[TOKEN_HASH_HEX_LEN];
-    token_nonce_new(nonce);
-    int rc = token_derive(sk, "report", nonce, out->token, e);
-    sodium_memzero(sk, sizeof(sk));
-    if (rc < 0)
+    if (links_token_new(s, "report", nonce, out->token, hash, e) < 0)
         return -1;
-    token_hash(out->token, hash);
     struct stmt *st = store_prepare(
         s, "INSERT INTO report_link (episode_id, nonce, token_hash,"
            " created_at, expires_at) VALUES (:episode, :nonce, :hash, :now,"
@@ -56,7 +42,7 @@ static int create_in_transaction(struct store *s, const struct actor *caller,
     stmt_bind_text(st, ":hash", hash);
     stmt_bind_text(st, ":now", now_text);
     stmt_bind_text(st, ":expires", out->expires_at);
-    rc = stmt_step(st, e);
+    int rc = stmt_step(st, e);
     stmt_finalize(st);
     if (rc < 0)
         return -1;
@@ -86,23 +72,13 @@ int report_link_create(struct store *s, const struct actor *caller,
         return err_set(e, ERR_INPUT, "recipient",
                        "'%.64s' is not an email address",
                        recipient ? recipient : "");
-    if (store_begin(s, e) < 0)
-        return -1;
     int64_t patient_id = 0;
-    if (access_episode(s, caller, episode_id, 1, "episode", &patient_id, e) <
-        0)
-        return refuse(s, caller, "create", 0, e);
-    if (create_in_transaction(s, caller, episode_id, days, recipient,
-                              patient_id, out, e) < 0) {
-        sodium_memzero(out->token, sizeof(out->token));
-        store_rollback(s);
+    if (links_create_begin(s, caller, episode_id, "report_link", &patient_id,
+                           e) < 0)
         return -1;
-    }
-    if (store_commit(s, e) < 0) {
-        sodium_memzero(out->token, sizeof(out->token));
-        return -1;
-    }
-    return 0;
+    int rc = create_in_transaction(s, caller, episode_id, days, recipient,
+                                   patient_id, out, e);
+    return links_create_end(s, rc, out->token, sizeof(out->token), e);
 }
 
 /* ---- list and revoke ---- */
@@ -125,9 +101,9 @@ static void link_row(struct stmt *st, void *item, const char *now)
     memset(l, 0, sizeof(*l));
     l->id = stmt_int(st, 0);
     l->episode_id = stmt_int(st, 1);
-    copy_text(l->created_at, sizeof(l->created_at), stmt_text(st, 2));
-    copy_text(l->expires_at, sizeof(l->expires_at), stmt_text(st, 3));
-    copy_text(l->revoked_at, sizeof(l->revoked_at), stmt_text(st, 4));
+    str_copy(l->created_at, sizeof(l->created_at), stmt_text(st, 2));
+    str_copy(l->expires_at, sizeof(l->expires_at), stmt_text(st, 3));
+    str_copy(l->revoked_at, sizeof(l->revoked_at), stmt_text(st, 4));
     l->state = state_of(l, now);
 }
 
@@ -136,14 +112,10 @@ int report_link_list(struct store *s, const struct actor *caller,
                      struct err *e)
 {
     void *items;
-    int rc = links_list(
-        s, caller, episode_id,
-        "SELECT " REPORT_LINK_COLUMNS " FROM report_link l"
-        " JOIN episode e ON e.id = l.episode_id"
-        " WHERE (:episode = 0 OR l.episode_id = :episode) AND "
-        ACCESS_EPISODE_VISIBLE("e") " ORDER BY l.id DESC",
-        "report_link", sizeof(*out->items), link_row, &items,
-        &out->count, e);
+    int rc = links_list(s, caller, episode_id,
+                        LINKS_LIST_SQL(REPORT_LINK_COLUMNS, "report_link", "l"),
+                        "report_link", sizeof(*out->items), link_row, &items,
+                        &out->count, e);
     out->items = items;
     return rc;
 }
@@ -206,11 +178,7 @@ int report_link_revoke(struct store *s, const struct actor *caller,
     if (rc >= 0)
         rc = audit_append(s, caller, "revoke", "report_link", id, patient_id,
                           "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    return links_end(s, rc, e);
 }
 
 json_t *report_link_to_json(const struct report_link *l)
@@ -247,7 +215,7 @@ int report_link_view(struct store *s, const char *token, const char *client,
     if (rc > 0) {
         id = stmt_int(st, 0);
         episode_id = stmt_int(st, 1);
-        copy_text(expires, sizeof(expires), stmt_text(st, 2));
+        str_copy(expires, sizeof(expires), stmt_text(st, 2));
         revoked = (int)stmt_int(st, 3);
         patient_id = stmt_int(st, 4);
     }

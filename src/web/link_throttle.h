@@ -32,6 +32,12 @@ void link_throttle_fail(const char *client);
  * 410 with e's message for ERR_CONFLICT, else the server's failure. */
 int link_page_refused(struct web_ctx *w, const struct err *e);
 
+/* Starts the response of a link's plain page: status, an HTML type, and
+ * the document up to its </head>: title (text, escaped by the caller) and
+ * the stylesheet at /assets/{stylesheet}, never indexed. */
+void link_page_open(struct web_ctx *w, int status, const char *title,
+                    const char *stylesheet);
+
 /* The 429 page with Retry-After: wait seconds. */
 int link_page_throttled(struct web_ctx *w, long wait);
 

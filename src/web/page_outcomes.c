@@ -10,6 +10,7 @@
 #include "catalog/catalog.h"
 #include "catalog/instrument.h"
 #include "core/util.h"
+#include "outcomes/group.h"
 #include "outcomes/national.h"
 #include "outcomes/report.h"
 #include "record/practitioner.h"
@@ -45,6 +46,37 @@ static void number(struct buf *b, const json_t *v, int decimals, enum shown how)
         page_number(b, x, decimals);
     }
     html_raw(b, "</data>");
+}
+
+/* The number under member key of object o, as number() shows it. */
+static void member(struct buf *b, const json_t *o, const char *key,
+                   int decimals, enum shown how)
+{
+    number(b, json_object_get(o, key), decimals, how);
+}
+
+/* Opens a numeric table cell named after the report's member it shows. */
+static void cell_open(struct buf *b, const char *name)
+{
+    html_printf(b, "<td class=\"num\" data-name=\"%s\">", name);
+}
+
+/* A numeric table cell holding member key of object o. */
+static void cell(struct buf *b, const json_t *o, const char *key,
+                 int decimals, enum shown how)
+{
+    cell_open(b, key);
+    member(b, o, key, decimals, how);
+    html_raw(b, "</td>");
+}
+
+/* A span holding member key of object o, named after it. */
+static void span(struct buf *b, const json_t *o, const char *key,
+                 int decimals, enum shown how)
+{
+    html_printf(b, "<span data-name=\"%s\">", key);
+    member(b, o, key, decimals, how);
+    html_raw(b, "</span>");
 }
 
 /* "[lo, hi]" of a report's interval, or nothing when null. */
@@ -86,6 +118,21 @@ static void designation_badge(struct buf *b, const char *d)
         html_printf(b, "<span class=\"badge yes\">%s</span>", d);
 }
 
+/* Opens the row of a cell (protocol, instrument): its identifiers as data
+ * attributes and its names as the first two columns; current marks the
+ * selected one. */
+static void cell_row_open(struct web_ctx *w, const char *protocol,
+                          const char *instrument, int current)
+{
+    struct buf *b = &w->resp->body;
+    html_raw(b, current ? "<tr class=\"current\"" : "<tr");
+    html_printf(b,
+                " data-protocol=\"%s\" data-instrument=\"%s\">"
+                "<td>%s</td><td>%s</td>",
+                protocol, instrument, protocol_name(w, protocol),
+                instrument_name(instrument));
+}
+
 /* The cells table of a practitioner's report. */
 static void cells_table(struct web_ctx *w, const json_t *cells,
                         int64_t practitioner_id, const char *sel_protocol,
@@ -108,30 +155,21 @@ static void cells_table(struct web_ctx *w, const json_t *cells,
         const char *instrument = str(c, "instrument");
         int selected = sel_protocol && !strcmp(protocol, sel_protocol) &&
                        sel_instrument && !strcmp(instrument, sel_instrument);
-        html_raw(b, selected ? "<tr class=\"current\"" : "<tr");
-        html_printf(b,
-                    " data-protocol=\"%s\" data-instrument=\"%s\">"
-                    "<td>%s</td><td>%s</td><td class=\"num\" "
-                    "data-name=\"n\">",
-                    protocol, instrument, protocol_name(w, protocol),
-                    instrument_name(instrument));
-        number(b, json_object_get(c, "n"), 0, PLAIN);
-        html_raw(b, "</td><td class=\"num\" data-name=\"mean_improvement\">");
-        number(b, json_object_get(c, "mean_improvement"), 2, SIGNED);
+        cell_row_open(w, protocol, instrument, selected);
+        cell(b, c, "n", 0, PLAIN);
+        cell_open(b, "mean_improvement");
+        member(b, c, "mean_improvement", 2, SIGNED);
         interval(b, json_object_get(c, "mean_improvement_ci95"), 2, PLAIN);
-        html_raw(b, "</td><td class=\"num\" data-name=\"responder_rate\">");
-        number(b, json_object_get(c, "responder_rate"), 0, PERCENT);
+        html_raw(b, "</td>");
+        cell_open(b, "responder_rate");
+        member(b, c, "responder_rate", 0, PERCENT);
         interval(b, json_object_get(c, "responder_ci95"), 0, PERCENT);
-        html_raw(b, "</td><td class=\"num\" "
-                    "data-name=\"median_sessions_to_response\">");
-        number(b, json_object_get(c, "median_sessions_to_response"), 1, PLAIN);
-        html_raw(b, "</td><td class=\"num\" data-name=\"sustained_rate\">");
-        number(b, json_object_get(c, "sustained_rate"), 0, PERCENT);
-        html_raw(b, "</td><td class=\"num\" "
-                    "data-name=\"observed_minus_expected\">");
-        number(b, json_object_get(c, "observed_minus_expected"), 2, SIGNED);
+        html_raw(b, "</td>");
+        cell(b, c, "median_sessions_to_response", 1, PLAIN);
+        cell(b, c, "sustained_rate", 0, PERCENT);
+        cell(b, c, "observed_minus_expected", 2, SIGNED);
         html_printf(b,
-                    "</td><td><a href=\"/outcomes?practitioner=%lld&amp;"
+                    "<td><a href=\"/outcomes?practitioner=%lld&amp;"
                     "protocol=%s&amp;instrument=%s#funnel\">%s</a></td>"
                     "<td>",
                     (long long)practitioner_id, protocol, instrument,
@@ -172,21 +210,14 @@ static void coverage_section(struct web_ctx *w, const json_t *cov)
         {
             const char *protocol = str(r, "protocol");
             html_printf(b,
-                        "<tr data-protocol=\"%s\"><td>%s</td>"
-                        "<td class=\"num\" data-name=\"complete\">",
+                        "<tr data-protocol=\"%s\"><td>%s</td>",
                         protocol, protocol_name(w, protocol));
-            number(b, json_object_get(r, "complete"), 0, PLAIN);
-            html_raw(b, "</td><td class=\"num\" "
-                        "data-name=\"with_followup\">");
-            number(b, json_object_get(r, "with_followup"), 0, PLAIN);
-            html_raw(b, "</td><td class=\"num\" data-name=\"coverage\">");
-            number(b, json_object_get(r, "coverage"), 0, PERCENT);
-            html_raw(b, "</td><td class=\"num\" data-name=\"invited\">");
-            number(b, json_object_get(r, "invited"), 0, PLAIN);
-            html_raw(b, "</td><td class=\"num\" "
-                        "data-name=\"not_invited\">");
-            number(b, json_object_get(r, "not_invited"), 0, PLAIN);
-            html_raw(b, "</td></tr>\n");
+            cell(b, r, "complete", 0, PLAIN);
+            cell(b, r, "with_followup", 0, PLAIN);
+            cell(b, r, "coverage", 0, PERCENT);
+            cell(b, r, "invited", 0, PLAIN);
+            cell(b, r, "not_invited", 0, PLAIN);
+            html_raw(b, "</tr>\n");
         }
         html_raw(b, "</tbody>\n</table></div>\n");
     }
@@ -199,21 +230,18 @@ static void coverage_section(struct web_ctx *w, const json_t *cov)
         html_printf(b, "<li data-channel=\"%s\">%s: ", channel,
                     strcmp(channel, "print") ? "Email links"
                                              : "Printed codes");
-        html_raw(b, "<span data-name=\"answered\">");
-        number(b, json_object_get(c, "answered"), 0, PLAIN);
-        html_raw(b, "</span> answered of <span data-name=\"sent\">");
-        number(b, json_object_get(c, "sent"), 0, PLAIN);
-        html_raw(b, "</span> sent, <span data-name=\"response_rate\">");
-        number(b, json_object_get(c, "response_rate"), 0, PERCENT);
-        html_raw(b, "</span>; median <span "
-                    "data-name=\"median_days_to_answer\">");
-        number(b, json_object_get(c, "median_days_to_answer"), 1, PLAIN);
-        html_raw(b, "</span> days to answer</li>\n");
+        span(b, c, "answered", 0, PLAIN);
+        html_raw(b, " answered of ");
+        span(b, c, "sent", 0, PLAIN);
+        html_raw(b, " sent, ");
+        span(b, c, "response_rate", 0, PERCENT);
+        html_raw(b, "; median ");
+        span(b, c, "median_days_to_answer", 1, PLAIN);
+        html_raw(b, " days to answer</li>\n");
     }
-    html_raw(b, "<li data-channel=\"all\">All invitations: median "
-                "<span data-name=\"median_days_to_answer\">");
-    number(b, json_object_get(cov, "median_days_to_answer"), 1, PLAIN);
-    html_raw(b, "</span> days to answer</li>\n</ul>\n");
+    html_raw(b, "<li data-channel=\"all\">All invitations: median ");
+    span(b, cov, "median_days_to_answer", 1, PLAIN);
+    html_raw(b, " days to answer</li>\n</ul>\n");
     html_raw(b, "<p class=\"hint\">Coverage: complete episodes with a "
                 "follow-up at least four weeks after discharge. An "
                 "invitation counts as sent unless it was revoked before it "
@@ -244,9 +272,9 @@ static void criteria_list(struct web_ctx *w, const json_t *designations,
             int met = json_is_true(json_object_get(c, "met"));
             html_printf(b, "<tr><td>%s</td><td>%s</td><td class=\"num\">",
                         str(c, "designation"), str(c, "criterion"));
-            number(b, json_object_get(c, "required"), 3, PLAIN);
+            member(b, c, "required", 3, PLAIN);
             html_raw(b, "</td><td class=\"num\">");
-            number(b, json_object_get(c, "observed"), 3, PLAIN);
+            member(b, c, "observed", 3, PLAIN);
             html_raw(b, met ? "</td><td><span class=\"badge yes\">met</span>"
                             : "</td><td><span class=\"badge no\">not met"
                               "</span>");
@@ -340,11 +368,11 @@ static int funnel_section(struct web_ctx *w, const char *protocol,
                    json_integer_value(pid) == highlight;
         html_printf(b, "<tr><td>%s</td><td class=\"num\">",
                     mine ? "this therapist" : str(c, "label"));
-        number(b, json_object_get(c, "n_adjusted"), 0, PLAIN);
+        member(b, c, "n_adjusted", 0, PLAIN);
         html_raw(b, "</td><td class=\"num\">");
-        number(b, json_object_get(c, "observed_minus_expected"), 2, SIGNED);
+        member(b, c, "observed_minus_expected", 2, SIGNED);
         html_raw(b, "</td><td class=\"num\">");
-        number(b, json_object_get(c, "shrunken"), 2, SIGNED);
+        member(b, c, "shrunken", 2, SIGNED);
         html_printf(b, "</td><td>%s</td></tr>\n", str(c, "funnel"));
     }
     page_table_close(b);
@@ -373,11 +401,11 @@ static void national_section(struct web_ctx *w, const json_t *national)
     html_raw(b, "Compared ");
     html_text(b, str(national, "sentence"));
     html_raw(b, " of the national registry (");
-    number(b, json_object_get(national, "summaries"), 0, PLAIN);
+    member(b, national, "summaries", 0, PLAIN);
     html_raw(b, " episode summaries; pulled ");
     html_text(b, str(national, "pulled_at"));
     html_raw(b, ", signature verified). Cells under ");
-    number(b, json_object_get(national, "min_cell"), 0, PLAIN);
+    member(b, national, "min_cell", 0, PLAIN);
     html_raw(b, " episodes are withheld by the registry.</p>\n");
     html_raw(b, "<div class=\"scroll\">");
     page_table_open(b, "list national",
@@ -391,30 +419,20 @@ static void national_section(struct web_ctx *w, const json_t *national)
     const json_t *g;
     json_array_foreach(json_object_get(national, "groups"), i, g)
     {
-        const char *protocol = str(g, "protocol");
-        const char *instrument = str(g, "instrument");
-        html_printf(b,
-                    "<tr data-protocol=\"%s\" data-instrument=\"%s\">"
-                    "<td>%s</td><td>%s</td><td class=\"num\" "
-                    "data-name=\"clinic_mean_improvement\">",
-                    protocol, instrument, protocol_name(w, protocol),
-                    instrument_name(instrument));
-        number(b, json_object_get(g, "clinic_mean_improvement"), 2, SIGNED);
-        html_raw(b, "</td><td class=\"num\" "
-                    "data-name=\"national_mean_improvement\">");
+        cell_row_open(w, str(g, "protocol"), str(g, "instrument"), 0);
+        cell(b, g, "clinic_mean_improvement", 2, SIGNED);
+        cell_open(b, "national_mean_improvement");
         if (json_is_true(json_object_get(g, "national_withheld")))
             html_raw(b, "withheld");
         else
-            number(b, json_object_get(g, "national_mean_improvement"), 2,
-                   SIGNED);
-        html_raw(b, "</td><td class=\"num\" "
-                    "data-name=\"national_n_complete\">");
-        number(b, json_object_get(g, "national_n_complete"), 0, PLAIN);
-        html_raw(b, "</td><td class=\"num\" data-name=\"percentile\">");
-        number(b, json_object_get(g, "percentile"), 0, PLAIN);
+            member(b, g, "national_mean_improvement", 2, SIGNED);
+        html_raw(b, "</td>");
+        cell(b, g, "national_n_complete", 0, PLAIN);
+        cell_open(b, "percentile");
+        member(b, g, "percentile", 0, PLAIN);
         if (json_is_number(json_object_get(g, "percentile"))) {
             html_raw(b, " <span class=\"muted\">of ");
-            number(b, json_object_get(g, "national_cells"), 0, PLAIN);
+            member(b, g, "national_cells", 0, PLAIN);
             html_raw(b, "</span>");
         }
         html_raw(b, "</td></tr>\n");
@@ -425,19 +443,6 @@ static void national_section(struct web_ctx *w, const json_t *national)
                 "against this clinic's risk model) among the national cells "
                 "of the same protocol and instrument: 50 is the national "
                 "median.</p>\n</section>\n");
-}
-
-/* The member of a document's array whose protocol and instrument are
- * those given, or NULL. */
-static const json_t *group_of(const json_t *array, const char *protocol,
-                              const char *instrument)
-{
-    size_t i;
-    const json_t *o;
-    json_array_foreach(
-        array, i, o) if (!strcmp(str(o, "protocol"), protocol) &&
-                         !strcmp(str(o, "instrument"), instrument)) return o;
-    return NULL;
 }
 
 /* The national funnel of one group: the published cells of the pulled
@@ -461,7 +466,7 @@ static void national_funnel_section(struct web_ctx *w, const json_t *rep,
     char pulled_at[CLOCK_INSTANT_LEN] = "";
     json_t *doc = national_load(w->store, pulled_at, &e);
     const json_t *model =
-        doc ? group_of(json_object_get(doc, "models"), protocol, instrument)
+        doc ? group_find(json_object_get(doc, "models"), protocol, instrument)
             : NULL;
     /* The therapist's cell as the clinic's funnel has it (its n_adjusted:
      * the episodes with every risk factor). */
@@ -479,7 +484,7 @@ static void national_funnel_section(struct web_ctx *w, const json_t *rep,
             mine = rc_cell;
     }
     if (!mine)
-        mine = group_of(json_object_get(rep, "cells"), protocol, instrument);
+        mine = group_find(json_object_get(rep, "cells"), protocol, instrument);
     const json_t *sigma = json_object_get(model, "sigma");
     if (!doc || !model || json_is_true(json_object_get(model, "suppressed")) ||
         !json_is_number(sigma) || !(json_number_value(sigma) > 0)) {
@@ -570,8 +575,8 @@ static void national_funnel_section(struct web_ctx *w, const json_t *rep,
                 "<td class=\"num\" data-name=\"n\">",
                 national_points, national_points);
     number(b, count > national_points ? my_n : NULL, 0, PLAIN);
-    html_raw(b, "</td><td class=\"num\" data-name=\"observed_minus_"
-                "expected\">");
+    html_raw(b, "</td>");
+    cell_open(b, "observed_minus_expected");
     number(b, count > national_points ? my_oe : NULL, 2, SIGNED);
     struct funnel_limits l;
     struct err le = ERR_INIT;
@@ -580,9 +585,11 @@ static void national_funnel_section(struct web_ctx *w, const json_t *rep,
                                   plot.tau2, &l, &le) == 0;
     json_t *lo = have ? json_real(l.lower95) : NULL;
     json_t *hi = have ? json_real(l.upper95) : NULL;
-    html_raw(b, "</td><td class=\"num\" data-name=\"national_lower95\">");
+    html_raw(b, "</td>");
+    cell_open(b, "national_lower95");
     number(b, lo, 3, SIGNED);
-    html_raw(b, "</td><td class=\"num\" data-name=\"national_upper95\">");
+    html_raw(b, "</td>");
+    cell_open(b, "national_upper95");
     number(b, hi, 3, SIGNED);
     html_raw(b, "</td><td data-name=\"national_position\">");
     if (have) {
@@ -660,7 +667,7 @@ static int registry_page(struct web_ctx *w)
                     "instrument=%s#funnel\">%s</a></td><td>%s</td>"
                     "<td class=\"num\">",
                     p, in, protocol_name(w, p), instrument_name(in));
-        number(b, json_object_get(m, "n_complete"), 0, PLAIN);
+        member(b, m, "n_complete", 0, PLAIN);
         html_printf(b, "</td><td>%s</td></tr>\n",
                     json_is_true(json_object_get(m, "adjusted"))
                         ? "fitted"
@@ -735,14 +742,14 @@ int page_outcomes(struct web_ctx *w)
     }
     json_t *thresholds = json_object_get(rep, "thresholds");
     html_raw(b, "<p class=\"hint\">Reproducible: at least ");
-    number(b, json_object_get(thresholds, "min_episodes"), 0, PLAIN);
+    member(b, thresholds, "min_episodes", 0, PLAIN);
     html_raw(b, " complete episodes, the responder rate's lower 95% bound "
                 "at least ");
-    number(b, json_object_get(thresholds, "responder_lower_bound"), 0, PERCENT);
+    member(b, thresholds, "responder_lower_bound", 0, PERCENT);
     html_raw(b, ", sustained at least ");
-    number(b, json_object_get(thresholds, "sustained_rate"), 0, PERCENT);
+    member(b, thresholds, "sustained_rate", 0, PERCENT);
     html_raw(b, ", follow-up coverage at least ");
-    number(b, json_object_get(thresholds, "followup_coverage"), 0, PERCENT);
+    member(b, thresholds, "followup_coverage", 0, PERCENT);
     html_raw(b, ". Advanced: reproducible and above the peers' upper 95% "
                 "funnel limit under a fitted risk model.</p>\n");
     national_section(w, json_object_get(rep, "national"));

@@ -25,8 +25,8 @@
 
 /* ---- the page ---- */
 
-static void patient_open(struct web_ctx *w, int status, const char *title,
-                         const char *clinic)
+void link_page_open(struct web_ctx *w, int status, const char *title,
+                    const char *stylesheet)
 {
     struct buf *b = &w->resp->body;
     buf_reset(b);
@@ -39,10 +39,19 @@ static void patient_open(struct web_ctx *w, int status, const char *title,
                 "initial-scale=1\">\n"
                 "<meta name=\"robots\" content=\"noindex\">\n");
     html_printf(b, "<title>%s</title>\n", title);
-    html_raw(b, "<link rel=\"stylesheet\" href=\"/assets/patient.css\">\n"
-                "<link rel=\"icon\" href=\"/assets/favicon.svg\" "
+    html_printf(b, "<link rel=\"stylesheet\" href=\"/assets/%s\">\n",
+                stylesheet);
+    html_raw(b, "<link rel=\"icon\" href=\"/assets/favicon.svg\" "
                 "type=\"image/svg+xml\">\n"
-                "</head>\n<body class=\"patient\">\n<header>\n");
+                "</head>\n");
+}
+
+static void patient_open(struct web_ctx *w, int status, const char *title,
+                         const char *clinic)
+{
+    struct buf *b = &w->resp->body;
+    link_page_open(w, status, title, "patient.css");
+    html_raw(b, "<body class=\"patient\">\n<header>\n");
     if (clinic && *clinic)
         html_printf(b, "<p class=\"clinic\">%s</p>\n", clinic);
     html_raw(b, "</header>\n<main id=\"main\">\n");

@@ -37,21 +37,8 @@ int page_physician_link(struct web_ctx *w)
     }
     open += strlen("<body>");
     struct buf *b = &w->resp->body;
-    buf_reset(b);
-    w->resp->status = 200;
-    http_response_set_header(w->resp, "Content-Type",
-                             "text/html; charset=utf-8");
-    html_raw(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-                "<meta charset=\"utf-8\">\n"
-                "<meta name=\"viewport\" content=\"width=device-width, "
-                "initial-scale=1\">\n"
-                "<meta name=\"robots\" content=\"noindex\">\n"
-                "<title>Progress report</title>\n"
-                "<link rel=\"stylesheet\" href=\"/assets/style.css\">\n"
-                "<link rel=\"icon\" href=\"/assets/favicon.svg\" "
-                "type=\"image/svg+xml\">\n"
-                "</head>\n<body>\n<main id=\"main\">\n"
-                "<article class=\"report\">\n");
+    link_page_open(w, 200, "Progress report", "style.css");
+    html_raw(b, "<body>\n<main id=\"main\">\n<article class=\"report\">\n");
     /* The report escaped every value it holds. */
     buf_add(b, open, (size_t)(close - open));
     html_raw(b, "</article>\n</main>\n</body>\n</html>\n");

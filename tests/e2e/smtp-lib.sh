@@ -12,6 +12,10 @@
 #   give smtp_start --tls $TMP/NAME.crt:$TMP/NAME.key and, as the private
 #   authority, mail configure --ca-file $TMP/NAME.crt. With --tls the
 #   server requires STARTTLS and logs each AUTH to $TMP/auth.log.
+# link_token PURPOSE NONCE: the token of a link by the documented formula
+#   (docs/patient-reported.md), computed here: BLAKE2b-256 keyed with the
+#   seed of the clinic's key ($TOUCHSTONE_DB.key) over "touchstone-link-v1"
+#   0 PURPOSE 0 nonce, in unpadded base64url.
 
 SMTP_PYTHON=${SMTP_PYTHON:-}
 if [ -z "$SMTP_PYTHON" ]; then
@@ -52,6 +56,15 @@ smtp_stop_quiet() {
 }
 
 smtp_stop() { smtp_stop_quiet; }
+
+link_token() {
+  "$SMTP_PYTHON" - "$TOUCHSTONE_DB.key" "$1" "$2" <<'PY'
+import base64, hashlib, sys
+seed = open(sys.argv[1], "rb").read()[:32]
+h = hashlib.blake2b(b"touchstone-link-v1\0" + sys.argv[2].encode() + b"\0" + bytes.fromhex(sys.argv[3]), key=seed, digest_size=32)
+print(base64.urlsafe_b64encode(h.digest()).decode().rstrip("="))
+PY
+}
 
 mail_count() { find "$MAILDIR" -name '*.eml' | wc -l; }
 

@@ -78,13 +78,7 @@ assert_eq "$(printf %s "$token" | sha256sum | cut -d' ' -f1)" "$(sql "SELECT tok
 # The token is BLAKE2b-256 keyed with the clinic key's seed over
 # "touchstone-link-v1" 0 "invitation" 0 nonce (docs/patient-reported.md).
 nonce=$(sql "SELECT nonce FROM invitation WHERE id = $inv1")
-expected=$("$SMTP_PYTHON" - "$TOUCHSTONE_DB.key" "$nonce" <<'PY'
-import base64, hashlib, sys
-seed = open(sys.argv[1], "rb").read()[:32]
-h = hashlib.blake2b(b"touchstone-link-v1\0invitation\0" + bytes.fromhex(sys.argv[2]), key=seed, digest_size=32)
-print(base64.urlsafe_b64encode(h.digest()).decode().rstrip("="))
-PY
-)
+expected=$(link_token invitation "$nonce")
 assert_eq "$token" "$expected" "the token from the documented formula"
 sqlite3 "$TOUCHSTONE_DB" .dump | grep -qF -- "$token" && fail "the token is in the database"
 grep -qF -- "$token" "$TOUCHSTONE_DB" "$TOUCHSTONE_DB-wal" 2>/dev/null && fail "the token is in the database file"

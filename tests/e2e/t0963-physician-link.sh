@@ -73,13 +73,7 @@ token=${link##*/}
 assert_eq "${#token}" 43 "token length"
 nonce=$(sql "SELECT nonce FROM report_link WHERE id = $link1")
 # The token by the documented formula, purpose "report", computed here.
-expected=$("$SMTP_PYTHON" - "$TOUCHSTONE_DB.key" "$nonce" <<'PY'
-import base64, hashlib, sys
-seed = open(sys.argv[1], "rb").read()[:32]
-h = hashlib.blake2b(b"touchstone-link-v1\0report\0" + bytes.fromhex(sys.argv[2]), key=seed, digest_size=32)
-print(base64.urlsafe_b64encode(h.digest()).decode().rstrip("="))
-PY
-)
+expected=$(link_token report "$nonce")
 assert_eq "$token" "$expected" "the token from the documented formula"
 assert_eq "$(printf %s "$token" | sha256sum | cut -d' ' -f1)" "$(sql "SELECT token_hash FROM report_link WHERE id = $link1")" "token_hash"
 sqlite3 "$TOUCHSTONE_DB" .dump | grep -qF -- "$token" && fail "the token is in the database"
