@@ -4,7 +4,9 @@
 # backup's file is either absent or a whole database: SQLite's integrity
 # check, `check` and `audit verify` pass on it and it holds exactly the
 # rows of the clinic's file; the clinic's file is untouched. A killed
-# copy leaves only '<file>.partial-<pid>' (and its journal) beside it.
+# copy leaves only '<file>.partial-<pid>' (and its journal) and the
+# clinic's key ('<file>.key', or '<file>.key.partial-<pid>', mode 600)
+# beside it.
 . "$(dirname "$0")/lib.sh"
 
 KILLS=${TOUCHSTONE_KILLS:-8}
@@ -34,6 +36,8 @@ for k in $(seq 1 "$KILLS"); do
   for f in "$TMP"/backups/*; do
     case $f in
       "$TMP"/backups/copy-*.db|"$TMP"/backups/copy-*.db.partial-*) ;;
+      "$TMP"/backups/copy-*.db.key|"$TMP"/backups/copy-*.db.key.partial-*)
+        assert_eq "$(stat -c %a "$f")" "600" "mode of key file $f" ;;
       *) fail "unexpected file after kill $k: $f" ;;
     esac
   done
