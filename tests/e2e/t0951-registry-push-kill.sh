@@ -48,7 +48,11 @@ cp "$TOUCHSTONE_DB.key" clean.db.key
 
 # The clean push, in one go.
 enrolled clean.db clean
+started=$(date +%s%N)
 TOUCHSTONE_DB=clean.db expect_ok ts push --batch-rows 9 --json
+# The kills land at random moments of a whole push, as long as the clean
+# one took on this machine (a loaded machine is slower to start).
+span_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 assert_eq "$(json 'this.rows')" "$summaries" "clean rows"
 
 # The killed pushes.
@@ -56,7 +60,7 @@ enrolled "$TOUCHSTONE_DB" killed
 for i in $(seq 1 "${TOUCHSTONE_KILLS:-20}"); do # 50 in make test-long
   "$TOUCHSTONE" push --batch-rows 9 > /dev/null 2>&1 &
   pid=$!
-  sleep "0.$(printf '%03d' $((RANDOM % 400)))"
+  sleep "$(awk -v r=$RANDOM -v s="$span_ms" 'BEGIN { printf "%.3f", r / 32767 * s / 1000 }')"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 done
