@@ -5,6 +5,7 @@
 #include "record/clinic_key.h"
 #include "record/validate.h"
 #include "registry/cert_api.h"
+#include "registry/clinic_key_change.h"
 #include "registry/ingest.h"
 #include "registry/national.h"
 
@@ -206,6 +207,7 @@ void registry_api_handle(const struct registry_api *api, struct pg *db,
         {"/registry/v1/push", "POST"},
         {"/registry/v1/national", "GET"},
         {"/registry/v1/certify", "POST"},
+        {"/registry/v1/clinics/key", "POST"},
     };
     size_t i = 0;
     while (i < ARRAY_SIZE(routes) && strcmp(routes[i].path, req->path))
@@ -239,6 +241,8 @@ void registry_api_handle(const struct registry_api *api, struct pg *db,
         push(db, req, resp);
     else if (i == 3)
         registry_cert_api_certify(api, db, req, resp);
+    else if (i == 4)
+        clinic_key_change_api(api, db, req, resp);
     else
         national(api, db, req, resp);
 }

@@ -9,6 +9,8 @@
  *   GET  /registry/v1/national  the national report signed by the
  *                               registry (registry/national.h)
  *   POST /registry/v1/certify   a registry certificate
+ *   POST /registry/v1/clinics/key  a clinic's key change
+ *                               (registry/clinic_key_change.h)
  *   GET  /log/v1/...            the transparency log (both:
  *                               registry/cert_api.h)
  *
