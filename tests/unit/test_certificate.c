@@ -87,6 +87,9 @@ static const char *NODE_SIGNATURE =
 /* Node.js: the TEST 1 public key, base64. */
 static const char *NODE_PUBLIC_KEY =
     "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+/* Its key id: the first 16 hex digits of SHA-256 of the key's 32 bytes
+ * (Python's hashlib over the base64-decoded key). */
+static const char *NODE_KEY_ID = "21fe31dfa154a261";
 
 static void rfc_keys(unsigned char sk[64], unsigned char pk[32])
 {
@@ -194,9 +197,10 @@ Test(certificate, signature_matches_an_independent_implementation)
     char *expect = NULL;
     cr_assert(asprintf(&expect,
                        "{\"certificate\":%s,\"signature\":{\"alg\":"
-                       "\"Ed25519\",\"public_key\":\"%s\",\"value\":\"%s\"}}"
-                       "\n",
-                       CANONICAL, NODE_PUBLIC_KEY, NODE_SIGNATURE) > 0);
+                       "\"Ed25519\",\"key_id\":\"%s\",\"public_key\":"
+                       "\"%s\",\"value\":\"%s\"}}\n",
+                       CANONICAL, NODE_KEY_ID, NODE_PUBLIC_KEY,
+                       NODE_SIGNATURE) > 0);
     cr_assert_str_eq(doc, expect);
     free(expect);
     /* The caller's claims are untouched. */
@@ -322,6 +326,16 @@ Test(certificate, swapped_or_unexpected_public_key_fails)
     char *swapped = strdup(doc);
     memcpy(swapped + (p - doc), other64, strlen(other64));
     struct err e = ERR_INIT;
+    /* The key id still names the signer's key. */
+    cr_assert_eq(certificate_verify(swapped, strlen(swapped), NULL, NULL,
+                                    NULL, &e), -1);
+    cr_assert_str_eq(e.field, "signature.key_id");
+    /* With the key id swapped too, the signature fails. */
+    char other_id[CLINIC_KEY_ID_LEN];
+    clinic_key_id(other_pk, other_id);
+    char *q = strstr(swapped, NODE_KEY_ID);
+    cr_assert_not_null(q);
+    memcpy(q, other_id, 16);
     cr_assert_eq(certificate_verify(swapped, strlen(swapped), NULL, NULL,
                                     NULL, &e), -1);
     cr_assert_str_eq(e.field, "signature");
