@@ -149,6 +149,35 @@ expect_refused 1 "" ts verify "$TMP/new.json" --public-key "$OLD"
 expect_refused 1 "not in the clinic's key history" ts verify "$TMP/new.json" --key-history <(echo '{"keys": []}')
 jq -c '.signature.key_id = "0123456789abcdef"' "$TMP/old.json" > "$TMP/badid.json"
 expect_refused 1 "signature.key_id" ts verify "$TMP/badid.json"
+# The clinic's server: its verify API and page take the old key as the
+# clinic's earlier key.
+WEB_PID=""
+trap '[ -n "$WEB_PID" ] && kill "$WEB_PID" 2>/dev/null; registry_cleanup' EXIT
+"$TOUCHSTONE" --db "$TMP/C.db" serve --listen 127.0.0.1:0 > "$TMP/web.out" 2> "$TMP/web.err" &
+WEB_PID=$!
+for i in $(seq 1 100); do
+  WEB=$(sed -n 's/^listening on //p' "$TMP/web.out" 2>/dev/null || true)
+  [ -n "$WEB" ] && break
+  kill -0 "$WEB_PID" 2>/dev/null || fail "serve exited: $(cat "$TMP/web.err")"
+  sleep 0.1
+done
+[ -n "$WEB" ] || fail "serve did not start"
+WEB=${WEB%/}
+api_verify() {
+  curl -s -H 'Content-Type: application/json' --data-binary @"$1" "$WEB/api/v1/certificates/verify"
+}
+assert_eq "$(api_verify "$TMP/old.json" | jq -r '[.valid, .signer_is_this_clinic, .signer_key] | join(" ")')"   "true true retired" "the API, old certificate"
+assert_eq "$(api_verify "$TMP/new.json" | jq -r '[.valid, .signer_key, .clinic_public_key == "'"$NEW"'"] | join(" ")')"   "true current true" "the API, new certificate"
+# Soundly signed by another clinic's key: not this clinic's.
+expect_ok "$TOUCHSTONE" --db "$TMP/Z.db" demo
+expect_ok "$TOUCHSTONE" --db "$TMP/Z.db" certify --practitioner 1 --protocol low-back-pain --instrument nprs --out "$TMP/foreign.json"
+expect_ok ts verify "$TMP/foreign.json"
+assert_eq "$(api_verify "$TMP/foreign.json" | jq -r '[.valid, .field, .signer_is_this_clinic] | join(" ")')"   "false public_key false" "the API, another clinic's key"
+page=$(curl -s -F "file=@$TMP/old.json;type=application/json" -F "certificate=" "$WEB/verify")
+grep -q "this clinic's earlier key, retired" <<<"$page" || fail "the verify page does not name the earlier key"
+grep -q "In the clinic's register of issued" <<<"$page" || fail "the verify page does not read the register for the old key"
+kill "$WEB_PID"; wait "$WEB_PID" || true; WEB_PID=""
+
 # The registry certificate from before the change is untouched.
 expect_ok ts verify "$TMP/reg-old.json" --registry-key "$REG_KEY" --url "$REG_URL"
 
