@@ -8,6 +8,7 @@
 #include "registry/client.h"
 #include "registry/clinic_key_change.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,10 +85,12 @@ static int key_create(struct cli *c, int argc, const char **argv)
 
 /* Announces the change from old_sk to new_sk to the registry the clinic
  * is enrolled with (none: 0 and *announced 0), signed by both keys. Any
- * refusal or failure is -1 with e: the rotation then does not happen. */
+ * refusal or failure is -1 with e: the rotation then does not happen;
+ * *unknown is 1 when no answer came (the registry may have taken it: the
+ * new key is kept for the next run). */
 static int announce(struct cli *c, const unsigned char *old_sk,
                     const unsigned char *new_sk, int *announced,
-                    int64_t *leaf, struct err *e)
+                    int *unknown, int64_t *leaf, struct err *e)
 {
     struct registry_link link;
     struct err none = ERR_INIT;
@@ -107,8 +110,10 @@ static int announce(struct cli *c, const unsigned char *old_sk,
     int rc = registry_client_post(link.url, "/registry/v1/clinics/key", body,
                                   len, &a, e);
     free(body);
-    if (rc < 0)
+    if (rc < 0) {
+        *unknown = 1;
         return -1;
+    }
     if (a.status != 200) {
         rc = registry_client_refusal(&a, e);
     } else {
@@ -120,6 +125,31 @@ static int announce(struct cli *c, const unsigned char *old_sk,
     return rc;
 }
 
+/* Finishes a rotation stopped after the database took the new key but
+ * before the key file was replaced: renames new_path over the key file. */
+static int finish_rotation(struct cli *c, const char *new_path,
+                           const unsigned char *new_pk)
+{
+    char *path = clinic_key_path(c->db_path);
+    int rc = rename(new_path, path);
+    int saved = errno;
+    char id[CLINIC_KEY_ID_LEN];
+    clinic_key_id(new_pk, id);
+    if (rc < 0) {
+        cli_error(c, EXIT_FAILURE_, "key", "unable to move '%s' over '%s': "
+                  "%s", new_path, path, strerror(saved));
+        free(path);
+        return c->exit_code;
+    }
+    free(path);
+    if (c->json)
+        return cli_print_json(c, json_pack("{s:s,s:b}", "new_key_id", id,
+                                           "finished", 1));
+    printf("finished an interrupted rotation: the key file is now key %s\n",
+           id);
+    return EXIT_OK;
+}
+
 static int key_rotate(struct cli *c, int argc, const char **argv)
 {
     if (cli_parse_none_open(c, argc, argv) < 0)
@@ -128,26 +158,45 @@ static int key_rotate(struct cli *c, int argc, const char **argv)
     unsigned char old_sk[CLINIC_KEY_SECRET_BYTES];
     unsigned char new_sk[CLINIC_KEY_SECRET_BYTES];
     unsigned char new_pk[CLINIC_KEY_PUBLIC_BYTES];
-    if (clinic_key_load_secret(c->store, old_sk, &e) < 0)
-        return cli_fail(c, &e);
+    unsigned char current[CLINIC_KEY_PUBLIC_BYTES];
     char *new_path = clinic_key_new_path(c->db_path);
-    int rc = clinic_key_generate(new_path, new_pk, &e);
-    if (rc < 0 && e.code == ERR_CONFLICT)
-        err_set(&e, ERR_CONFLICT, "key", "'%s' exists: an earlier rotation "
-                "was interrupted; remove it (or, if the database already "
-                "names it, move it over the key file) and try again",
-                new_path);
-    int made = rc == 0;
-    if (rc == 0)
+    /* A new key left by an interrupted rotation: the database's key already
+     * (finish the rename), or a key the registry may hold (use it again). */
+    struct err probe = ERR_INIT;
+    int reuse = access(new_path, F_OK) == 0;
+    if (reuse && (clinic_key_read_secret(new_path, new_sk, &probe) < 0 ||
+                  clinic_key_public(c->store, current, &probe) < 0)) {
+        free(new_path);
+        return cli_fail(c, &probe);
+    }
+    if (reuse && sodium_memcmp(current, new_sk + 32, sizeof(current)) == 0) {
+        memcpy(new_pk, new_sk + 32, sizeof(new_pk));
+        sodium_memzero(new_sk, sizeof(new_sk));
+        int rc = finish_rotation(c, new_path, new_pk);
+        free(new_path);
+        return rc;
+    }
+    if (clinic_key_load_secret(c->store, old_sk, &e) < 0) {
+        sodium_memzero(new_sk, sizeof(new_sk));
+        free(new_path);
+        return cli_fail(c, &e);
+    }
+    int rc = 0;
+    if (reuse)
+        memcpy(new_pk, new_sk + 32, sizeof(new_pk));
+    else
+        rc = clinic_key_generate(new_path, new_pk, &e);
+    int made = !reuse && rc == 0;
+    if (made)
         rc = clinic_key_read_secret(new_path, new_sk, &e);
-    int announced = 0;
+    int announced = 0, unknown = 0;
     int64_t leaf = -1;
     if (rc == 0)
-        rc = announce(c, old_sk, new_sk, &announced, &leaf, &e);
+        rc = announce(c, old_sk, new_sk, &announced, &unknown, &leaf, &e);
     if (rc == 0)
         rc = clinic_key_rotate_commit(c->store, &actor_cli, old_sk + 32,
                                       new_pk, new_path, &e);
-    else if (made)
+    else if (made && !unknown)
         unlink(new_path);
     char old_id[CLINIC_KEY_ID_LEN], new_id[CLINIC_KEY_ID_LEN];
     clinic_key_id(old_sk + 32, old_id);

@@ -182,6 +182,9 @@ static const struct pg_query key_used = {
 static const struct pg_query key_retire = {
     "ckc_key_retire", "INSERT INTO registry_clinic_key (public_key,"
     " clinic_id, log_leaf) VALUES ($1, $2, $3)", 3};
+static const struct pg_query key_done = {
+    "ckc_key_done", "SELECT log_leaf FROM registry_clinic_key WHERE"
+    " public_key = $1 AND clinic_id = $2", 2};
 static const struct pg_query key_set = {
     "ckc_key_set", "UPDATE registry_clinic SET public_key = $1 WHERE id = $2",
     2};
@@ -189,8 +192,10 @@ static const struct pg_query key_set = {
 int clinic_key_change_apply(struct pg *db,
                             const struct registry_signer *signer,
                             const struct clinic_key_change *c,
-                            uint64_t *index, int *status, struct err *e)
+                            uint64_t *index, int *already, int *status,
+                            struct err *e)
 {
+    *already = 0;
     char clinic[32], leaf_index[32];
     snprintf(clinic, sizeof(clinic), "%" PRId64, c->clinic);
     *status = 500;
@@ -204,6 +209,27 @@ int clinic_key_change_apply(struct pg *db,
         *status = 403;
         rc = err_set(e, ERR_REFUSED, "change.clinic", "no clinic %s",
                      clinic);
+    } else if (rc == 0 && !strcmp(pg_text(r, 0, 0), c->new_public_key)) {
+        /* Made already (an answer the clinic did not get): the same
+         * answer again, changing nothing. */
+        pg_result_free(r);
+        r = NULL;
+        const char *p_done[] = {c->old_public_key, clinic};
+        rc = pg_run(db, &key_done, p_done, &r, e);
+        if (rc == 0 && pg_rows(r) == 1) {
+            *index = (uint64_t)pg_int(r, 0, 0);
+            *already = 1;
+            pg_result_free(r);
+            pg_rollback(db);
+            *status = 200;
+            return 0;
+        }
+        if (rc == 0) {
+            *status = 401;
+            rc = err_set(e, ERR_AUTH, "change.old_public_key",
+                         "is not clinic %s's enrolled key; nothing changed",
+                         clinic);
+        }
     } else if (rc == 0 && strcmp(pg_text(r, 0, 0), c->old_public_key)) {
         *status = 401;
         rc = err_set(e, ERR_AUTH, "change.old_public_key",
@@ -258,8 +284,9 @@ void clinic_key_change_api(const struct registry_api *api, struct pg *db,
     memcpy(signer.sk, api->secret_key, sizeof(signer.sk));
     registry_signer_init(&signer);
     uint64_t index = 0;
-    int status = 500;
-    int rc = clinic_key_change_apply(db, &signer, &c, &index, &status, &e);
+    int status = 500, already = 0;
+    int rc = clinic_key_change_apply(db, &signer, &c, &index, &already,
+                                     &status, &e);
     sodium_memzero(signer.sk, sizeof(signer.sk));
     char id[CLINIC_KEY_ID_LEN];
     clinic_key_id(c.new_pk, id);
@@ -270,7 +297,8 @@ void clinic_key_change_api(const struct registry_api *api, struct pg *db,
         return;
     }
     registry_api_reply_json(resp, 200,
-                            json_pack("{s:I,s:s,s:I}", "clinic",
+                            json_pack("{s:I,s:s,s:I,s:b}", "clinic",
                                       (json_int_t)clinic, "key_id", id,
-                                      "leaf_index", (json_int_t)index));
+                                      "leaf_index", (json_int_t)index,
+                                      "already", already));
 }

@@ -62,19 +62,23 @@ void clinic_key_change_release(struct clinic_key_change *c);
 
 /*
  * Applies a checked change in one transaction: the clinic's enrolled key
- * must be the old key (else ERR_AUTH: a replay or a request not signed by
- * the clinic's key; *status 401), the new key no clinic's, past or present
- * (ERR_CONFLICT, 409); then appends the leaf, keeps the old key in
- * registry_clinic_key, makes the new key the clinic's and signs a new tree
- * head with signer. Gives the leaf's index. Nothing changes on a refusal.
+ * must be the old key (else ERR_AUTH: an old change replayed, or a request
+ * not signed by the clinic's key; *status 401), the new key no clinic's,
+ * past or present (ERR_CONFLICT, 409); then appends the leaf, keeps the
+ * old key in registry_clinic_key, makes the new key the clinic's and signs
+ * a new tree head with signer. Gives the leaf's index. A change made
+ * already (the clinic's key is its new key, its old key retired by this
+ * clinic) gives the same index with *already 1 and changes nothing, so a
+ * clinic that lost the answer may ask again. Nothing changes on a refusal.
  */
 int clinic_key_change_apply(struct pg *db,
                             const struct registry_signer *signer,
                             const struct clinic_key_change *c,
-                            uint64_t *index, int *status, struct err *e);
+                            uint64_t *index, int *already, int *status,
+                            struct err *e);
 
-/* POST /registry/v1/clinics/key: 200 {"clinic", "key_id", "leaf_index"}
- * or an error document. */
+/* POST /registry/v1/clinics/key: 200 {"clinic", "key_id", "leaf_index",
+ * "already"} or an error document. */
 void clinic_key_change_api(const struct registry_api *api, struct pg *db,
                            struct http_request *req,
                            struct http_response *resp);

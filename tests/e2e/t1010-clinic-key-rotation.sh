@@ -116,13 +116,14 @@ assert verify(sys.argv[2], leaf["old_signature"]), "old signature"
 assert verify(sys.argv[3], leaf["new_signature"]), "new signature"
 assert not verify(sys.argv[3], leaf["old_signature"]), "the old signature checks with the new key"
 PY
-# A replay of the same request changes nothing.
+# The same request again (a clinic that lost the answer) gets the same
+# answer and changes nothing.
 base64 -d <<<"$leaf" > "$TMP/replay.json"
 before=$(registry_digest)
 post /registry/v1/clinics/key "$TMP/replay.json"
-expect_http 401
-assert_eq "$(jq -r .error.field <<<"$OUT")" change.old_public_key "replay: field"
-assert_eq "$(registry_digest)" "$before" "the registry after a replay"
+expect_http 200
+assert_eq "$(jq -r '[.already, .leaf_index] | join(" ")' <<<"$OUT")" "true $LEAF" "the same change again"
+assert_eq "$(registry_digest)" "$before" "the registry after the same change again"
 # The monitor reads the clinic-key leaf and finds the log consistent.
 expect_ok ts --json registry log verify --url "$REG_URL" --registry-key "$REG_KEY"
 assert_eq "$(json 'this.tree_size')" "$((LEAF + 1))" "log size"
@@ -202,6 +203,37 @@ before=$(registry_digest)
 expect_refused 2 "signature: the registry refused .401.: does not verify with the clinic.s enrolled key" old_at registry certify --practitioner 1 --protocol low-back-pain --instrument odi --out "$TMP/x.json"
 [ ! -e "$TMP/x.json" ] || fail "a refused certify wrote a file"
 assert_eq "$(registry_digest)" "$before" "the registry after the old key's requests"
+
+# A rotation whose answer was lost: the registry took the new key, the
+# clinic kept <db>.key.new. The next run uses that key again.
+"$TOUCHSTONE" --db "$TMP/W.db" init --clinic "Synthetic Clinic W" > /dev/null
+cp "$TMP/W.db.key" "$TMP/C.db.key.new"; chmod 600 "$TMP/C.db.key.new"
+W_KEY=$("$TOUCHSTONE" --db "$TMP/W.db" key export-public)
+change "$CLINIC" "$TMP/C.db.key" "$TMP/C.db.key.new" > "$TMP/lost.json"
+post /registry/v1/clinics/key "$TMP/lost.json"
+expect_http 200
+LOST_LEAF=$(jq -r .leaf_index <<<"$OUT")
+leaves=$(psql_value "SELECT count(*) FROM registry_log_leaf")
+expect_ok at --json key rotate
+assert_eq "$(json 'this.new_key_id + " " + this.leaf_index')" "$(kid "$W_KEY") $LOST_LEAF" "the lost rotation finished"
+assert_eq "$(psql_value "SELECT count(*) FROM registry_log_leaf")" "$leaves" "no second leaf"
+assert_eq "$(at key export-public)" "$W_KEY" "the clinic's key"
+expect_ok at key check
+# The first change replayed now: its old key is long gone.
+before=$(registry_digest)
+post /registry/v1/clinics/key "$TMP/replay.json"
+expect_http 401
+assert_eq "$(jq -r .error.field <<<"$OUT")" change.old_public_key "an old change replayed: field"
+assert_eq "$(registry_digest)" "$before" "the registry after an old change replayed"
+# Stopped after the database took the new key, before the file moved:
+# the next run moves it.
+cp "$TMP/C.db.key" "$TMP/C.db.key.new"; cp "$TMP/C0.db.key" "$TMP/C.db.key"
+expect_refused 1 "not this clinic's key" at key check
+expect_ok at --json key rotate
+assert_eq "$(json 'this.finished')" true "finished"
+expect_ok at key check
+assert_eq "$(at key export-public)" "$W_KEY" "the clinic's key, finished"
+[ ! -e "$TMP/C.db.key.new" ] || fail "the new key file was left"
 
 # A clinic not enrolled rotates alone.
 expect_ok "$TOUCHSTONE" --db "$TMP/X.db" --json key rotate
