@@ -198,6 +198,12 @@ static int key_rotate(struct cli *c, int argc, const char **argv)
                                       new_pk, new_path, &e);
     else if (made && !unknown)
         unlink(new_path);
+    else if (reuse && !unknown) {
+        struct err was = e;
+        err_set(&e, was.code, was.field, "%.300s (with the new key '%.120s' "
+                "an earlier rotation left: remove it to start afresh)",
+                was.message, new_path);
+    }
     char old_id[CLINIC_KEY_ID_LEN], new_id[CLINIC_KEY_ID_LEN];
     clinic_key_id(old_sk + 32, old_id);
     clinic_key_id(new_pk, new_id);
