@@ -16,7 +16,8 @@ char *clinic_key_change_build(int64_t clinic,
                               const char *at, size_t *len)
 {
     const unsigned char *old_pk = old_sk + 32, *new_pk = new_sk + 32;
-    char old64[CLINIC_KEY_PUBLIC_BASE64_LEN], new64[CLINIC_KEY_PUBLIC_BASE64_LEN];
+    char old64[CLINIC_KEY_PUBLIC_BASE64_LEN],
+        new64[CLINIC_KEY_PUBLIC_BASE64_LEN];
     char old_id[CLINIC_KEY_ID_LEN], new_id[CLINIC_KEY_ID_LEN];
     clinic_key_public_base64(old_pk, old64);
     clinic_key_public_base64(new_pk, new64);
@@ -34,8 +35,8 @@ char *clinic_key_change_build(int64_t clinic,
     free(bytes);
     char *a = clinic_key_base64_encode(s1, sizeof(s1));
     char *b = clinic_key_base64_encode(s2, sizeof(s2));
-    json_t *doc = json_pack("{s:o,s:s,s:s}", "change", change,
-                            "old_signature", a, "new_signature", b);
+    json_t *doc = json_pack("{s:o,s:s,s:s}", "change", change, "old_signature",
+                            a, "new_signature", b);
     free(a);
     free(b);
     char *out = signing_canonical_json(doc, len);
@@ -66,13 +67,16 @@ static int read_key(struct json_reader *r, const json_t *change,
         return -1;
     clinic_key_public_base64(pk, text);
     if (strcmp(text, k))
-        return err_set(e, ERR_INPUT, path, "is not written as canonical "
+        return err_set(e, ERR_INPUT, path,
+                       "is not written as canonical "
                        "base64");
     clinic_key_id(pk, want);
     if (strcmp(id, want)) {
         snprintf(path, sizeof(path), "change.%s", id_name);
-        return err_set(e, ERR_INPUT, path, "'%.32s' is not the id of its "
-                       "key (%s)", id, want);
+        return err_set(e, ERR_INPUT, path,
+                       "'%.32s' is not the id of its "
+                       "key (%s)",
+                       id, want);
     }
     return 0;
 }
@@ -89,8 +93,10 @@ static int check_signature(struct json_reader *r, const json_t *doc,
         clinic_key_base64_decode(text, sig, sizeof(sig), name, e) < 0)
         return -1;
     if (!signing_verify(bytes, n, sig, pk))
-        return err_set(e, ERR_AUTH, name, "does not verify with the %s key "
-                       "of the change", whose);
+        return err_set(e, ERR_AUTH, name,
+                       "does not verify with the %s key "
+                       "of the change",
+                       whose);
     return 0;
 }
 
@@ -100,8 +106,8 @@ int clinic_key_change_read(const char *text, size_t len,
     static const char *const top[] = {"change", "old_signature",
                                       "new_signature", NULL};
     static const char *const members[] = {
-        "format", "clinic", "old_key_id", "old_public_key", "new_key_id",
-        "new_public_key", "at", NULL};
+        "format",     "clinic",         "old_key_id", "old_public_key",
+        "new_key_id", "new_public_key", "at",         NULL};
     memset(out, 0, sizeof(*out));
     json_error_t jerr;
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -117,11 +123,11 @@ int clinic_key_change_read(const char *text, size_t len,
     size_t n = 0;
     if (json_read_object(&r, doc, "") < 0 ||
         json_read_keys(&r, doc, "", top) < 0 ||
-        json_read_member(&r, doc, "", "change", JSON_KIND_OBJECT,
-                         JSON_REQUIRED, &change) < 0 ||
+        json_read_member(&r, doc, "", "change", JSON_KIND_OBJECT, JSON_REQUIRED,
+                         &change) < 0 ||
         json_read_keys(&r, change, "change", members) < 0 ||
-        json_read_text(&r, change, "change", "format", JSON_REQUIRED,
-                       &format) < 0 ||
+        json_read_text(&r, change, "change", "format", JSON_REQUIRED, &format) <
+            0 ||
         json_read_integer(&r, change, "change", "clinic", JSON_REQUIRED,
                           &clinic) < 0 ||
         json_read_text(&r, change, "change", "at", JSON_REQUIRED, &at) < 0)
@@ -136,7 +142,8 @@ int clinic_key_change_read(const char *text, size_t len,
         goto out;
     }
     if (strlen(at) != 20) {
-        err_set(e, ERR_INPUT, "change.at", "must be an instant "
+        err_set(e, ERR_INPUT, "change.at",
+                "must be an instant "
                 "YYYY-MM-DDTHH:MM:SSZ");
         goto out;
     }
@@ -154,10 +161,10 @@ int clinic_key_change_read(const char *text, size_t len,
         err_set(e, ERR_INPUT, "change", "cannot be written as JSON");
         goto out;
     }
-    if (check_signature(&r, doc, "old_signature", bytes, n, out->old_pk,
-                        "old", e) < 0 ||
-        check_signature(&r, doc, "new_signature", bytes, n, out->new_pk,
-                        "new", e) < 0)
+    if (check_signature(&r, doc, "old_signature", bytes, n, out->old_pk, "old",
+                        e) < 0 ||
+        check_signature(&r, doc, "new_signature", bytes, n, out->new_pk, "new",
+                        e) < 0)
         goto out;
     out->clinic = clinic;
     out->leaf = signing_canonical_json(doc, &out->leaf_len);
@@ -173,27 +180,33 @@ out:
 }
 
 static const struct pg_query clinic_lock = {
-    "ckc_clinic_lock", "SELECT public_key FROM registry_clinic WHERE id = $1"
-    " FOR UPDATE", 1};
+    "ckc_clinic_lock",
+    "SELECT public_key FROM registry_clinic WHERE id = $1"
+    " FOR UPDATE",
+    1};
 static const struct pg_query key_used = {
-    "ckc_key_used", "SELECT (SELECT count(*) FROM registry_clinic WHERE"
+    "ckc_key_used",
+    "SELECT (SELECT count(*) FROM registry_clinic WHERE"
     " public_key = $1) + (SELECT count(*) FROM registry_clinic_key WHERE"
-    " public_key = $1)", 1};
+    " public_key = $1)",
+    1};
 static const struct pg_query key_retire = {
-    "ckc_key_retire", "INSERT INTO registry_clinic_key (public_key,"
-    " clinic_id, log_leaf) VALUES ($1, $2, $3)", 3};
+    "ckc_key_retire",
+    "INSERT INTO registry_clinic_key (public_key,"
+    " clinic_id, log_leaf) VALUES ($1, $2, $3)",
+    3};
 static const struct pg_query key_done = {
-    "ckc_key_done", "SELECT log_leaf FROM registry_clinic_key WHERE"
-    " public_key = $1 AND clinic_id = $2", 2};
+    "ckc_key_done",
+    "SELECT log_leaf FROM registry_clinic_key WHERE"
+    " public_key = $1 AND clinic_id = $2",
+    2};
 static const struct pg_query key_set = {
     "ckc_key_set", "UPDATE registry_clinic SET public_key = $1 WHERE id = $2",
     2};
 
-int clinic_key_change_apply(struct pg *db,
-                            const struct registry_signer *signer,
-                            const struct clinic_key_change *c,
-                            uint64_t *index, int *already, int *status,
-                            struct err *e)
+int clinic_key_change_apply(struct pg *db, const struct registry_signer *signer,
+                            const struct clinic_key_change *c, uint64_t *index,
+                            int *already, int *status, struct err *e)
 {
     *already = 0;
     char clinic[32], leaf_index[32];
@@ -207,8 +220,7 @@ int clinic_key_change_apply(struct pg *db,
     int rc = pg_run(db, &clinic_lock, p_clinic, &r, e);
     if (rc == 0 && pg_rows(r) == 0) {
         *status = 403;
-        rc = err_set(e, ERR_REFUSED, "change.clinic", "no clinic %s",
-                     clinic);
+        rc = err_set(e, ERR_REFUSED, "change.clinic", "no clinic %s", clinic);
     } else if (rc == 0 && !strcmp(pg_text(r, 0, 0), c->new_public_key)) {
         /* Made already (an answer the clinic did not get): the same
          * answer again, changing nothing. */
@@ -235,7 +247,8 @@ int clinic_key_change_apply(struct pg *db,
         rc = err_set(e, ERR_AUTH, "change.old_public_key",
                      "is not clinic %s's enrolled key (a change already "
                      "made, or not signed by the clinic's key); nothing "
-                     "changed", clinic);
+                     "changed",
+                     clinic);
     }
     pg_result_free(r);
     r = NULL;
@@ -249,8 +262,8 @@ int clinic_key_change_apply(struct pg *db,
     pg_result_free(r);
     json_t *sth = NULL;
     if (rc == 0)
-        rc = registry_log_append(db, "clinic-key", c->leaf, c->leaf_len,
-                                 index, e);
+        rc = registry_log_append(db, "clinic-key", c->leaf, c->leaf_len, index,
+                                 e);
     snprintf(leaf_index, sizeof(leaf_index), "%" PRIu64, *index);
     const char *p_retire[] = {c->old_public_key, clinic, leaf_index};
     const char *p_set[] = {c->new_public_key, clinic};
@@ -271,8 +284,7 @@ int clinic_key_change_apply(struct pg *db,
 }
 
 void clinic_key_change_api(const struct registry_api *api, struct pg *db,
-                           struct http_request *req,
-                           struct http_response *resp)
+                           struct http_request *req, struct http_response *resp)
 {
     struct err e = ERR_INIT;
     struct clinic_key_change c;
@@ -285,8 +297,8 @@ void clinic_key_change_api(const struct registry_api *api, struct pg *db,
     registry_signer_init(&signer);
     uint64_t index = 0;
     int status = 500, already = 0;
-    int rc = clinic_key_change_apply(db, &signer, &c, &index, &already,
-                                     &status, &e);
+    int rc =
+        clinic_key_change_apply(db, &signer, &c, &index, &already, &status, &e);
     sodium_memzero(signer.sk, sizeof(signer.sk));
     char id[CLINIC_KEY_ID_LEN];
     clinic_key_id(c.new_pk, id);
@@ -296,9 +308,8 @@ void clinic_key_change_api(const struct registry_api *api, struct pg *db,
         registry_api_reply_error(resp, status, &e);
         return;
     }
-    registry_api_reply_json(resp, 200,
-                            json_pack("{s:I,s:s,s:I,s:b}", "clinic",
-                                      (json_int_t)clinic, "key_id", id,
-                                      "leaf_index", (json_int_t)index,
-                                      "already", already));
+    registry_api_reply_json(
+        resp, 200,
+        json_pack("{s:I,s:s,s:I,s:b}", "clinic", (json_int_t)clinic, "key_id",
+                  id, "leaf_index", (json_int_t)index, "already", already));
 }

@@ -71,11 +71,9 @@ void clinic_key_change_release(struct clinic_key_change *c);
  * clinic) gives the same index with *already 1 and changes nothing, so a
  * clinic that lost the answer may ask again. Nothing changes on a refusal.
  */
-int clinic_key_change_apply(struct pg *db,
-                            const struct registry_signer *signer,
-                            const struct clinic_key_change *c,
-                            uint64_t *index, int *already, int *status,
-                            struct err *e);
+int clinic_key_change_apply(struct pg *db, const struct registry_signer *signer,
+                            const struct clinic_key_change *c, uint64_t *index,
+                            int *already, int *status, struct err *e);
 
 /* POST /registry/v1/clinics/key: 200 {"clinic", "key_id", "leaf_index",
  * "already"} or an error document. */
