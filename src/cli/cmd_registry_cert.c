@@ -14,6 +14,7 @@
 #include "registry/batch.h"
 #include "registry/cert.h"
 #include "registry/cert_verify.h"
+#include "registry/clinic_key_change.h"
 #include "registry/client.h"
 #include "registry/log.h"
 #include "registry/pg.h"
@@ -621,6 +622,12 @@ static int read_entries(struct monitor *m, uint64_t from, uint64_t to,
                     json_decref(doc);
                     return -1;
                 }
+            } else if (!bad && !strcmp(kind, "clinic-key")) {
+                /* A clinic's key change: both its signatures hold. */
+                struct clinic_key_change ck;
+                struct err why = ERR_INIT;
+                bad = clinic_key_change_read(leaf, len, &ck, &why) < 0;
+                clinic_key_change_release(&ck);
             } else {
                 bad = 1;
             }

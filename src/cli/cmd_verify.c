@@ -334,16 +334,72 @@ static int verify_registry(struct cli *c, const char *text, size_t len,
     return EXIT_OK;
 }
 
+/* A clinic attestation's signer against the clinic's key history (the
+ * JSON of 'touchstone key history --json'): the signer must be one of its
+ * keys, and a retired key must not have signed after it was retired.
+ * Gives the key's id and "current" / "retired" in state. */
+static int check_history(const char *path, const json_t *claims,
+                         const unsigned char signer[CLINIC_KEY_PUBLIC_BYTES],
+                         char id[CLINIC_KEY_ID_LEN], const char **state,
+                         struct err *e)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (read_input(path, &text, &len, 1 << 20, e) < 0)
+        return -1;
+    json_error_t jerr;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
+    json_t *keys = json_object_get(doc, "keys");
+    if (!json_is_array(keys)) {
+        json_decref(doc);
+        return err_set(e, ERR_INPUT, "key-history", "'%s' is not a key "
+                       "history ({\"keys\": [...]}, from 'touchstone key "
+                       "history --json')", path);
+    }
+    char signer64[CLINIC_KEY_PUBLIC_BASE64_LEN];
+    clinic_key_public_base64(signer, signer64);
+    clinic_key_id(signer, id);
+    const char *issued = json_string_value(json_object_get(claims,
+                                                           "issued_at"));
+    size_t i;
+    json_t *k;
+    int rc = err_set(e, ERR_REFUSED, "public_key", "the certificate was "
+                     "signed by key %s, which is not in the clinic's key "
+                     "history", id);
+    json_array_foreach(keys, i, k) {
+        const char *pk = json_string_value(json_object_get(k, "public_key"));
+        if (!pk || strcmp(pk, signer64))
+            continue;
+        const char *retired =
+            json_string_value(json_object_get(k, "retired_at"));
+        *state = retired ? "retired" : "current";
+        if (retired && issued && strcmp(issued, retired) > 0)
+            rc = err_set(e, ERR_REFUSED, "public_key", "key %s was retired "
+                         "at %s, before the certificate's issued_at %s", id,
+                         retired, issued);
+        else
+            rc = 0;
+        break;
+    }
+    json_decref(doc);
+    return rc;
+}
+
 int cmd_verify(struct cli *c, int argc, const char **argv)
 {
     const char *file = NULL, *key_text = NULL, *registry_key = NULL;
-    const char *url = NULL;
+    const char *url = NULL, *history = NULL;
     struct opt opts[] = {
         {"file", OPT_ARG, &file, "FILE", "the certificate ('-' for stdin)",
          1, 0},
         {"public-key", OPT_STRING, &key_text, "KEY",
          "the clinic's public key (base64, from 'touchstone key "
          "export-public'); the certificate must be signed by it", 0, 0},
+        {"key-history", OPT_STRING, &history, "FILE",
+         "a clinic attestation: the clinic's key history ('touchstone key "
+         "history --json'); the certificate must be signed by one of its "
+         "keys, a retired key before it was retired", 0, 0},
         {"registry-key", OPT_STRING, &registry_key, "KEY|FILE",
          "a registry certificate: the registry's public key (base64, or a "
          "file holding it; default: the key pinned at enrolment)", 0, 0},
@@ -396,9 +452,18 @@ int cmd_verify(struct cli *c, int argc, const char **argv)
     }
     json_t *claims = NULL;
     unsigned char signer[CLINIC_KEY_PUBLIC_BYTES];
-    int rc = certificate_verify(text, len, key_text ? expected : NULL,
+    int rc = certificate_verify(text, len,
+                                key_text && !history ? expected : NULL,
                                 &claims, signer, &e);
     free(text);
+    char key_id[CLINIC_KEY_ID_LEN];
+    const char *key_state = NULL;
+    if (rc == 0 && history &&
+        check_history(history, claims, signer, key_id, &key_state, &e) < 0) {
+        json_decref(claims);
+        claims = NULL;
+        rc = -1;
+    }
     if (rc < 0) {
         if (c->json)
             cli_print_json(c, json_pack("{s:b,s:s,s:s}", "valid", 0, "field",
@@ -409,13 +474,22 @@ int cmd_verify(struct cli *c, int argc, const char **argv)
     }
     char pk64[CLINIC_KEY_PUBLIC_BASE64_LEN];
     clinic_key_public_base64(signer, pk64);
-    if (c->json)
-        return cli_print_json(
-            c, json_pack("{s:b,s:s,s:s,s:b,s:o}", "valid", 1, "kind",
-                         "clinic attestation", "public_key", pk64,
-                         "public_key_checked", key_text != NULL,
-                         "certificate", claims));
-    print_claims(claims, pk64, key_text != NULL,
+    int checked = key_text != NULL || history != NULL;
+    if (c->json) {
+        json_t *doc = json_pack("{s:b,s:s,s:s,s:b,s:o}", "valid", 1, "kind",
+                                "clinic attestation", "public_key", pk64,
+                                "public_key_checked", checked,
+                                "certificate", claims);
+        if (key_state) {
+            json_object_set_new(doc, "key_id", json_string(key_id));
+            json_object_set_new(doc, "key_state", json_string(key_state));
+        }
+        return cli_print_json(c, doc);
+    }
+    if (key_state)
+        printf("signed by the clinic's %s key %s (key history)\n",
+               key_state, key_id);
+    print_claims(claims, pk64, checked,
                  "clinic attestation (signed by the clinic about its own "
                  "therapist; registry certificates are checked with "
                  "--registry-key)");

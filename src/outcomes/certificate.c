@@ -253,9 +253,11 @@ char *certificate_sign(const json_t *claims,
     }
     char *pk64 = clinic_key_base64_encode(pk, SIGNING_PUBLIC_BYTES);
     char *sig64 = clinic_key_base64_encode(sig, sizeof(sig));
-    json_t *doc = json_pack("{s:O,s:{s:s,s:s,s:s}}", "certificate", c,
-                            "signature", "alg", CERTIFICATE_ALG,
-                            "public_key", pk64, "value", sig64);
+    char key_id[CLINIC_KEY_ID_LEN];
+    clinic_key_id(pk, key_id);
+    json_t *doc = json_pack("{s:O,s:{s:s,s:s,s:s,s:s}}", "certificate", c,
+                            "signature", "alg", CERTIFICATE_ALG, "key_id",
+                            key_id, "public_key", pk64, "value", sig64);
     free(pk64);
     free(sig64);
     if (!doc)
@@ -289,7 +291,8 @@ static int only_members(const json_t *obj, const char *where,
 static int read_signature(const json_t *sig, unsigned char pk[32],
                           unsigned char value[64], struct err *e)
 {
-    static const char *const allowed[] = {"alg", "public_key", "value", NULL};
+    static const char *const allowed[] = {"alg", "key_id", "public_key",
+                                          "value", NULL};
     struct json_reader r = JSON_READER_INIT(e);
     const char *text;
     if (json_read_object(&r, sig, "signature") < 0)
@@ -312,8 +315,23 @@ static int read_signature(const json_t *sig, unsigned char pk[32],
         json_read_text(&r, sig, "signature", "value", JSON_REQUIRED, &text) <
             0)
         return -1;
-    return clinic_key_base64_decode(text, value, SIGNING_SIGNATURE_BYTES,
-                                    "signature.value", e);
+    if (clinic_key_base64_decode(text, value, SIGNING_SIGNATURE_BYTES,
+                                 "signature.value", e) < 0)
+        return -1;
+    /* The key id, which certificates signed since keys could change carry
+     * (older ones have none): it must name public_key. */
+    const char *kid = NULL;
+    if (json_read_text(&r, sig, "signature", "key_id", 0, &kid) < 0)
+        return -1;
+    if (kid) {
+        char id[CLINIC_KEY_ID_LEN];
+        clinic_key_id(pk, id);
+        if (strcmp(kid, id))
+            return err_set(e, ERR_INPUT, "signature.key_id",
+                           "'%.32s' is not the id of signature.public_key "
+                           "(%s)", kid, id);
+    }
+    return 0;
 }
 
 /* 1 when needle (n bytes) occurs in haystack (h bytes). */

@@ -3,6 +3,7 @@
 #include "record/clinic_key.h"
 #include "core/clock.h"
 #include "core/util.h"
+#include "record/audit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -267,6 +268,159 @@ int clinic_key_create(struct store *s,
     }
     if (rc < 0)
         store_rollback(s);
+    free(path);
+    return rc;
+}
+
+void clinic_key_id(const unsigned char pk[CLINIC_KEY_PUBLIC_BYTES],
+                   char out[CLINIC_KEY_ID_LEN])
+{
+    need_sodium();
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, pk, CLINIC_KEY_PUBLIC_BYTES);
+    sodium_bin2hex(out, CLINIC_KEY_ID_LEN, h, 8);
+}
+
+int clinic_key_known(struct store *s,
+                     const unsigned char pk[CLINIC_KEY_PUBLIC_BYTES],
+                     const char **state, char *retired_at, size_t cap,
+                     struct err *e)
+{
+    unsigned char current[CLINIC_KEY_PUBLIC_BYTES];
+    struct err none = ERR_INIT;
+    *state = NULL;
+    if (retired_at && cap)
+        retired_at[0] = '\0';
+    if (clinic_key_public(s, current, &none) == 0 &&
+        sodium_memcmp(current, pk, CLINIC_KEY_PUBLIC_BYTES) == 0) {
+        *state = "current";
+        return 1;
+    }
+    if (none.code == ERR_FAIL)
+        return err_set(e, ERR_FAIL, none.field, "%s", none.message);
+    char text[CLINIC_KEY_PUBLIC_BASE64_LEN];
+    clinic_key_public_base64(pk, text);
+    struct stmt *st = store_prepare(
+        s, "SELECT retired_at FROM clinic_key_history"
+           " WHERE public_key = :public_key");
+    stmt_bind_text(st, ":public_key", text);
+    int rc = stmt_step(st, e);
+    if (rc == 1) {
+        *state = "retired";
+        if (retired_at && cap)
+            snprintf(retired_at, cap, "%s", stmt_text(st, 0));
+    }
+    stmt_finalize(st);
+    return rc;
+}
+
+json_t *clinic_key_history_json(struct store *s, struct err *e)
+{
+    json_t *list = json_array();
+    struct stmt *st = store_prepare(
+        s, "SELECT public_key, created_at, NULL, NULL, 0 FROM clinic_key"
+           " UNION ALL SELECT public_key, created_at, retired_at,"
+           " replaced_by, 1 FROM clinic_key_history"
+           " ORDER BY 5, 3 DESC");
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
+        char id[CLINIC_KEY_ID_LEN];
+        struct err why = ERR_INIT;
+        if (clinic_key_base64_decode(stmt_text(st, 0), pk, sizeof(pk), "key",
+                                     &why) < 0) {
+            rc = err_set(e, ERR_FAIL, "key", "a public key stored in the "
+                         "database is damaged: %s", why.message);
+            break;
+        }
+        clinic_key_id(pk, id);
+        const char *retired = stmt_text(st, 2), *by = stmt_text(st, 3);
+        json_array_append_new(
+            list, json_pack("{s:s,s:s,s:s,s:o,s:o}", "key_id", id,
+                            "public_key", stmt_text(st, 0), "created_at",
+                            stmt_text(st, 1), "retired_at",
+                            retired ? json_string(retired) : json_null(),
+                            "replaced_by",
+                            by ? json_string(by) : json_null()));
+    }
+    stmt_finalize(st);
+    if (rc < 0) {
+        json_decref(list);
+        return NULL;
+    }
+    return list;
+}
+
+char *clinic_key_new_path(const char *db_path)
+{
+    return xasprintf("%s.key.new", db_path);
+}
+
+/* fsyncs the folder holding path, so a rename in it lasts. */
+static void sync_folder(const char *path)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+int clinic_key_rotate_commit(struct store *s, const struct actor *a,
+                             const unsigned char old_pk[CLINIC_KEY_PUBLIC_BYTES],
+                             const unsigned char new_pk[CLINIC_KEY_PUBLIC_BYTES],
+                             const char *new_path, struct err *e)
+{
+    char old_text[CLINIC_KEY_PUBLIC_BASE64_LEN], new_text[CLINIC_KEY_PUBLIC_BASE64_LEN];
+    char old_id[CLINIC_KEY_ID_LEN], new_id[CLINIC_KEY_ID_LEN];
+    char now[CLOCK_INSTANT_LEN];
+    clinic_key_public_base64(old_pk, old_text);
+    clinic_key_public_base64(new_pk, new_text);
+    clinic_key_id(old_pk, old_id);
+    clinic_key_id(new_pk, new_id);
+    clock_format_instant(clock_now(), now);
+    if (store_begin(s, e) < 0)
+        return -1;
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO clinic_key_history (key_id, public_key, created_at,"
+           " retired_at, replaced_by) SELECT :old_id, public_key, created_at,"
+           " :now, :new_id FROM clinic_key WHERE id = 1 AND"
+           " public_key = :old");
+    stmt_bind_text(st, ":old_id", old_id);
+    stmt_bind_text(st, ":now", now);
+    stmt_bind_text(st, ":new_id", new_id);
+    stmt_bind_text(st, ":old", old_text);
+    int rc = stmt_run(st, e);
+    if (rc == 0 && store_changes(s) != 1)
+        rc = err_set(e, ERR_CONFLICT, "key", "the clinic's key changed "
+                     "meanwhile; nothing was rotated");
+    if (rc == 0) {
+        st = store_prepare(s, "UPDATE clinic_key SET public_key = :new,"
+                              " created_at = :now WHERE id = 1");
+        stmt_bind_text(st, ":new", new_text);
+        stmt_bind_text(st, ":now", now);
+        rc = stmt_run(st, e);
+    }
+    if (rc == 0)
+        rc = audit_append(s, a, "rotate", "clinic_key", 0, 0, "ok", e);
+    if (rc == 0)
+        rc = store_commit(s, e);
+    if (rc < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    char *path = clinic_key_path(store_path(s));
+    if (rename(new_path, path) < 0)
+        rc = err_set(e, ERR_FAIL, "key", "the database has the new key but "
+                     "'%s' could not replace '%s' (%s): move it there by "
+                     "hand", new_path, path, strerror(errno));
+    else
+        sync_folder(path);
     free(path);
     return rc;
 }

@@ -18,7 +18,10 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "core/err.h"
+#include "record/actor.h"
 #include "store/store.h"
 
 #define CLINIC_KEY_PUBLIC_BYTES 32     /* crypto_sign_PUBLICKEYBYTES */
@@ -81,6 +84,51 @@ int clinic_key_load_secret(struct store *s,
 int clinic_key_create(struct store *s,
                       unsigned char pk[CLINIC_KEY_PUBLIC_BYTES],
                       struct err *e);
+
+#define CLINIC_KEY_ID_LEN 17 /* 16 hex digits + NUL */
+
+/* A key id: the first 16 hex digits of SHA-256 of the public key (as the
+ * registry names its keys). */
+void clinic_key_id(const unsigned char pk[CLINIC_KEY_PUBLIC_BYTES],
+                   char out[CLINIC_KEY_ID_LEN]);
+
+/*
+ * Whether pk is one of the clinic's keys: 1 and "current" in *state for the
+ * current key, 1 and "retired" for a key of the history (clinic_key_history,
+ * touchstone key rotate), 0 for neither. When retired_at is not NULL it
+ * gets the instant the key was retired ("" for the current key). -1 with e
+ * on a database error or a damaged current key.
+ */
+int clinic_key_known(struct store *s,
+                     const unsigned char pk[CLINIC_KEY_PUBLIC_BYTES],
+                     const char **state, char *retired_at, size_t cap,
+                     struct err *e);
+
+/* The clinic's keys, current first then retired ones newest first:
+ * [{"key_id", "public_key", "created_at", "retired_at" (null for the
+ * current key), "replaced_by" (null)}]. NULL with e on failure. New
+ * reference. */
+json_t *clinic_key_history_json(struct store *s, struct err *e);
+
+/* The path where a rotation writes the new secret key before it replaces
+ * the old one: "<db_path>.key.new". Allocates; the caller frees. */
+char *clinic_key_new_path(const char *db_path);
+
+/*
+ * Replaces the clinic's key pair, once a new pair was written at new_path
+ * (clinic_key_generate) and, for an enrolled clinic, announced: in one
+ * transaction moves the current public key to clinic_key_history (retired
+ * now, replaced by new_pk's id), makes new_pk the current key and appends
+ * an audit entry ("rotate", "clinic_key") by actor a; then renames
+ * new_path over "<db>.key" (rename(2): the key file is the old or the new
+ * key, never half of one) and syncs the folder. The old secret key is gone
+ * after the rename: nothing signs with it again. On failure before the
+ * commit nothing changes (new_path is left for the caller to remove).
+ */
+int clinic_key_rotate_commit(struct store *s, const struct actor *a,
+                             const unsigned char old_pk[CLINIC_KEY_PUBLIC_BYTES],
+                             const unsigned char new_pk[CLINIC_KEY_PUBLIC_BYTES],
+                             const char *new_path, struct err *e);
 
 /* Writes the base64 text of a public key (44 characters) into out. */
 void clinic_key_public_base64(const unsigned char pk[CLINIC_KEY_PUBLIC_BYTES],

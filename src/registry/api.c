@@ -6,6 +6,7 @@
 #include "record/clinic_key.h"
 #include "record/validate.h"
 #include "registry/cert_api.h"
+#include "registry/clinic_key_change.h"
 #include "registry/ingest.h"
 #include "registry/national.h"
 
@@ -226,6 +227,7 @@ void registry_api_handle(const struct registry_api *api, struct pg *db,
         {"/registry/v1/push", "POST"},
         {"/registry/v1/national", "GET"},
         {"/registry/v1/certify", "POST"},
+        {"/registry/v1/clinics/key", "POST"},
     };
     if (registry_directory_route(api, db, req, resp))
         return;
@@ -261,6 +263,8 @@ void registry_api_handle(const struct registry_api *api, struct pg *db,
         push(db, req, resp);
     else if (i == 3)
         registry_cert_api_certify(api, db, req, resp);
+    else if (i == 4)
+        clinic_key_change_api(api, db, req, resp);
     else
         national(api, db, req, resp);
 }

@@ -10,6 +10,8 @@
  *                               registry (registry/national.h), from
  *                               the cache while nothing has changed
  *   POST /registry/v1/certify   a registry certificate
+ *   POST /registry/v1/clinics/key  a clinic's key change
+ *                               (registry/clinic_key_change.h)
  *   GET  /log/v1/...            the transparency log (both:
  *                               registry/cert_api.h)
  *

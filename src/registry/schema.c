@@ -198,6 +198,18 @@ static const char *const migrations[] = {
     ");"
     "CREATE INDEX registry_certificate_current ON registry_certificate"
     "  (protocol, practitioner_id) WHERE revoked_at IS NULL;",
+    /* 4: a clinic's key change (touchstone key rotate) is a leaf of the
+     * log of its own kind, 'clinic-key'; registry_clinic_key keeps each
+     * key a clinic retired, with the leaf that retired it. */
+    "ALTER TABLE registry_log_leaf DROP CONSTRAINT registry_log_leaf_kind_check;"
+    "ALTER TABLE registry_log_leaf ADD CONSTRAINT registry_log_leaf_kind_check"
+    "  CHECK (kind IN ('certificate', 'revocation', 'key', 'clinic-key'));"
+    "CREATE TABLE registry_clinic_key ("
+    "  public_key text PRIMARY KEY CHECK (length(public_key) = 44),"
+    "  clinic_id bigint NOT NULL REFERENCES registry_clinic(id),"
+    "  retired_at timestamptz NOT NULL DEFAULT now(),"
+    "  log_leaf bigint NOT NULL REFERENCES registry_log_leaf(leaf_index)"
+    ");",
 };
 
 int registry_schema_version(void)

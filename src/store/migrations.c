@@ -534,6 +534,19 @@ const char *const store_migrations[] = {
     "ALTER TABLE practitioner ADD COLUMN directory_name TEXT;"
     "ALTER TABLE registry_link ADD COLUMN directory_seq INTEGER NOT NULL"
     "  DEFAULT 0;",
+    /* 14: the clinic's retired signing keys (touchstone key rotate): each
+     * public key with its id (the first 16 hex digits of SHA-256 of the
+     * key), when it was made and retired, and the key that replaced it.
+     * The current key stays in clinic_key; certificates signed with a
+     * retired key still verify against this history
+     * (docs/certificates.md). */
+    "CREATE TABLE clinic_key_history ("
+    "  key_id TEXT PRIMARY KEY CHECK (length(key_id) = 16),"
+    "  public_key TEXT NOT NULL UNIQUE CHECK (length(public_key) = 44),"
+    "  created_at TEXT NOT NULL,"
+    "  retired_at TEXT NOT NULL,"
+    "  replaced_by TEXT NOT NULL CHECK (length(replaced_by) = 16)"
+    ");",
 };
 
 const int store_migration_count =

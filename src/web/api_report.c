@@ -218,9 +218,26 @@ int api_certificates_verify(struct web_ctx *w)
     json_t *claims = NULL;
     unsigned char signer[CLINIC_KEY_PUBLIC_BYTES];
     struct err e = ERR_INIT;
-    int rc = certificate_verify(w->req->body.data, w->req->body.len,
-                                has_key ? clinic_pk : NULL, &claims, signer,
-                                &e);
+    int rc = certificate_verify(w->req->body.data, w->req->body.len, NULL,
+                                &claims, signer, &e);
+    /* Signed by this clinic: by its current key or one it retired
+     * (touchstone key rotate), whose certificates stay valid. */
+    const char *key_state = NULL;
+    if (rc == 0 && has_key) {
+        int known = clinic_key_known(w->store, signer, &key_state, NULL, 0,
+                                     &w->err);
+        if (known < 0) {
+            json_decref(claims);
+            return web_fail(w);
+        }
+        if (!known) {
+            json_decref(claims);
+            claims = NULL;
+            rc = err_set(&e, ERR_REFUSED, "public_key",
+                         "the certificate was signed by another key than "
+                         "the one expected");
+        }
+    }
     json_t *doc = json_object();
     json_object_set_new(doc, "valid", json_boolean(rc == 0));
     if (rc == 0) {
@@ -233,6 +250,8 @@ int api_certificates_verify(struct web_ctx *w)
          * signature proves only the key inside the document. */
         json_object_set_new(doc, "signer_is_this_clinic",
                             json_boolean(has_key));
+        if (key_state)
+            json_object_set_new(doc, "signer_key", json_string(key_state));
         /* What the clinic's register says of it (revoked or not). */
         int found = 0;
         struct issued_certificate issued;

@@ -4,6 +4,7 @@
  * certificate_verify) and what it claims. Nothing is stored. */
 #include "catalog/catalog.h"
 #include "catalog/instrument.h"
+#include "core/clock.h"
 #include "core/util.h"
 #include "outcomes/certificate.h"
 #include "outcomes/register.h"
@@ -112,13 +113,12 @@ static void register_verdict(struct web_ctx *w, const json_t *claims,
                              const unsigned char signer[CLINIC_KEY_PUBLIC_BYTES])
 {
     struct buf *b = &w->resp->body;
-    unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
     struct err e = ERR_INIT;
     const char *id = json_string_value(json_object_get(claims, "id"));
+    const char *state;
     int found = 0;
     struct issued_certificate c;
-    if (!id || clinic_key_public(w->store, pk, &e) < 0 ||
-        memcmp(pk, signer, sizeof(pk)) ||
+    if (!id || clinic_key_known(w->store, signer, &state, NULL, 0, &e) != 1 ||
         register_status(w->store, id, &found, &c, &e) < 0)
         return;
     if (!found)
@@ -181,11 +181,21 @@ void page_certificate_claims(struct web_ctx *w, const json_t *claims,
     html_printf(b, "<dt>Signed by</dt><dd><code>%s</code>", pk64);
     unsigned char ours[CLINIC_KEY_PUBLIC_BYTES];
     struct err e = ERR_INIT;
-    if (clinic_key_public(w->store, ours, &e) == 0)
-        html_raw(b, sodium_memcmp(ours, signer, sizeof(ours)) == 0
-                        ? "<br>this clinic's key"
-                        : "<br>not this clinic's key: compare it with the "
-                          "key the issuing clinic publishes");
+    const char *state = NULL;
+    char retired[CLOCK_INSTANT_LEN];
+    if (clinic_key_public(w->store, ours, &e) == 0) {
+        int known = clinic_key_known(w->store, signer, &state, retired,
+                                     sizeof(retired), &e);
+        if (known == 1 && !strcmp(state, "current"))
+            html_raw(b, "<br>this clinic's key");
+        else if (known == 1)
+            html_printf(b, "<br>this clinic's earlier key, retired %s: "
+                           "certificates it signed before stay valid",
+                        retired);
+        else
+            html_raw(b, "<br>not this clinic's key: compare it with the "
+                        "key the issuing clinic publishes");
+    }
     html_raw(b, "</dd>\n</dl>\n");
 
     html_raw(b, "<h2>Metrics</h2>\n<table class=\"list\">\n<tbody>\n");

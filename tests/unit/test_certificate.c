@@ -26,6 +26,7 @@
 #include "core/util.h"
 #include "outcomes/certificate.h"
 #include "outcomes/signing.h"
+#include "record/audit.h"
 #include "record/clinic.h"
 #include "record/clinic_key.h"
 #include "unit/test_helpers.h"
@@ -87,6 +88,9 @@ static const char *NODE_SIGNATURE =
 /* Node.js: the TEST 1 public key, base64. */
 static const char *NODE_PUBLIC_KEY =
     "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+/* Its key id: the first 16 hex digits of SHA-256 of the key's 32 bytes
+ * (Python's hashlib over the base64-decoded key). */
+static const char *NODE_KEY_ID = "21fe31dfa154a261";
 
 static void rfc_keys(unsigned char sk[64], unsigned char pk[32])
 {
@@ -194,9 +198,10 @@ Test(certificate, signature_matches_an_independent_implementation)
     char *expect = NULL;
     cr_assert(asprintf(&expect,
                        "{\"certificate\":%s,\"signature\":{\"alg\":"
-                       "\"Ed25519\",\"public_key\":\"%s\",\"value\":\"%s\"}}"
-                       "\n",
-                       CANONICAL, NODE_PUBLIC_KEY, NODE_SIGNATURE) > 0);
+                       "\"Ed25519\",\"key_id\":\"%s\",\"public_key\":"
+                       "\"%s\",\"value\":\"%s\"}}\n",
+                       CANONICAL, NODE_KEY_ID, NODE_PUBLIC_KEY,
+                       NODE_SIGNATURE) > 0);
     cr_assert_str_eq(doc, expect);
     free(expect);
     /* The caller's claims are untouched. */
@@ -322,6 +327,16 @@ Test(certificate, swapped_or_unexpected_public_key_fails)
     char *swapped = strdup(doc);
     memcpy(swapped + (p - doc), other64, strlen(other64));
     struct err e = ERR_INIT;
+    /* The key id still names the signer's key. */
+    cr_assert_eq(certificate_verify(swapped, strlen(swapped), NULL, NULL,
+                                    NULL, &e), -1);
+    cr_assert_str_eq(e.field, "signature.key_id");
+    /* With the key id swapped too, the signature fails. */
+    char other_id[CLINIC_KEY_ID_LEN];
+    clinic_key_id(other_pk, other_id);
+    char *q = strstr(swapped, NODE_KEY_ID);
+    cr_assert_not_null(q);
+    memcpy(q, other_id, 16);
     cr_assert_eq(certificate_verify(swapped, strlen(swapped), NULL, NULL,
                                     NULL, &e), -1);
     cr_assert_str_eq(e.field, "signature");
@@ -758,4 +773,90 @@ Test(clinic_key, base64_is_strict)
         cr_assert_str_eq(e.field, "k");
     }
     cr_assert_eq(clinic_key_base64_decode(NULL, out, 32, "k", &e), -1);
+}
+
+/* Rotation: the old public key moves to the history, the new one is the
+ * current key and the key file's pair, old certificates still count as
+ * the clinic's; a rotation from a key that is not the current one changes
+ * nothing. */
+Test(clinic_key, rotation_keeps_the_old_public_key, .init = make_dir,
+     .fini = remove_dir)
+{
+    char *db = in_dir("clinic.db");
+    char *key = clinic_key_path(db);
+    char *fresh = clinic_key_new_path(db);
+    struct err e = ERR_INIT;
+    cr_assert_eq(clinic_init(db, "Synthetic Test Clinic", &e), 0);
+    struct store *s;
+    cr_assert_eq(store_open(db, STORE_EXISTING, &s, &e), 0);
+    unsigned char old_sk[64], new_pk[32], sk[64], pk[32];
+    cr_assert_eq(clinic_key_load_secret(s, old_sk, &e), 0);
+    json_t *claims = load(CLAIMS);
+    char *old_doc = certificate_sign(claims, old_sk, &e);
+    cr_assert_not_null(old_doc);
+
+    /* From a key that is not the current one: refused, nothing changed. */
+    unsigned char other_pk[32], other_sk[64];
+    crypto_sign_keypair(other_pk, other_sk);
+    cr_assert_eq(clinic_key_generate(fresh, new_pk, &e), 0);
+    cr_assert_eq(clinic_key_rotate_commit(s, &actor_cli, other_pk, new_pk,
+                                          fresh, &e), -1);
+    cr_assert_eq(e.code, ERR_CONFLICT);
+    cr_assert_eq(clinic_key_public(s, pk, &e), 0);
+    cr_assert_eq(memcmp(pk, old_sk + 32, 32), 0);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM clinic_key_history"),
+                 0);
+    cr_assert_eq(access(fresh, F_OK), 0);
+
+    cr_assert_eq(clinic_key_rotate_commit(s, &actor_cli, old_sk + 32, new_pk,
+                                          fresh, &e), 0, "%s", e.message);
+    cr_assert_eq(access(fresh, F_OK), -1, "the new key file stayed beside");
+    cr_assert_eq(clinic_key_load_secret(s, sk, &e), 0, "%s", e.message);
+    cr_assert_eq(memcmp(sk + 32, new_pk, 32), 0);
+    struct stat st;
+    cr_assert_eq(lstat(key, &st), 0);
+    cr_assert_eq(st.st_mode & 07777, 0600);
+
+    const char *state;
+    char retired[32];
+    cr_assert_eq(clinic_key_known(s, new_pk, &state, retired,
+                                  sizeof(retired), &e), 1);
+    cr_assert_str_eq(state, "current");
+    cr_assert_eq(clinic_key_known(s, old_sk + 32, &state, retired,
+                                  sizeof(retired), &e), 1);
+    cr_assert_str_eq(state, "retired");
+    cr_assert_eq(strlen(retired), 20, "%s", retired);
+    cr_assert_eq(clinic_key_known(s, other_pk, &state, NULL, 0, &e), 0);
+
+    json_t *h = clinic_key_history_json(s, &e);
+    cr_assert_eq(json_array_size(h), 2);
+    char new_id[CLINIC_KEY_ID_LEN], old_id[CLINIC_KEY_ID_LEN];
+    clinic_key_id(new_pk, new_id);
+    clinic_key_id(old_sk + 32, old_id);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 0),
+                                                       "key_id")), new_id);
+    cr_assert(json_is_null(json_object_get(json_array_get(h, 0),
+                                           "retired_at")));
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 1),
+                                                       "key_id")), old_id);
+    cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 1),
+                                                       "replaced_by")), new_id);
+    json_decref(h);
+
+    /* The old certificate still verifies with the old key it names. */
+    unsigned char signer[32];
+    cr_assert_eq(certificate_verify(old_doc, strlen(old_doc), NULL, NULL,
+                                    signer, &e), 0);
+    cr_assert_eq(memcmp(signer, old_sk + 32, 32), 0);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM audit WHERE "
+                                    "action = 'rotate'"), 1);
+    cr_assert_gt(audit_verify(s, &e), 0, "%s", e.message);
+    sodium_memzero(old_sk, sizeof(old_sk));
+    sodium_memzero(sk, sizeof(sk));
+    free(old_doc);
+    json_decref(claims);
+    store_close(s);
+    free(fresh);
+    free(key);
+    free(db);
 }
