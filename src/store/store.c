@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Statements given back by stmt_finalize() are kept, reset and unbound,
@@ -21,7 +22,25 @@ struct store {
     int scans; /* store_prefer_scans() applied */
     sqlite3_stmt *cached[STORE_CACHED_STATEMENTS]; /* ring, oldest first */
     size_t cached_first, cached_count;
+    /* Read mode (store_read_mode_set): deferred transactions, rows held
+     * for a writer elsewhere, and the writes that need the request again
+     * with the lock. */
+    struct timespec busy_since; /* the first try of the current wait */
+    int read_mode;
+    int wants_write;
+    struct store_deferred *deferred;
+    size_t deferred_count, deferred_alloc;
+    size_t *marks; /* deferred_count when each level began */
+    size_t marks_alloc;
 };
+
+struct store_deferred {
+    void *item;
+    void (*drop)(void *item);
+};
+
+/* How long a statement waits for another connection's write lock. */
+#define STORE_BUSY_MS 5000
 
 /* store_prefer_scans(): memory-map up to 1 GiB of the file and keep up to
  * 64 MiB of pages in the cache. */
@@ -94,6 +113,27 @@ static int migrate(struct store *s, struct err *e)
     return 0;
 }
 
+/* SQLite's own busy handler sleeps 1, 2, 5, 10, ... up to 100 ms between
+ * tries, so a wait for a lock held a millisecond can last 100 ms. This
+ * one tries again after 50 us, doubling up to 1 ms, until STORE_BUSY_MS
+ * have passed. */
+static int busy_wait(void *ctx, int tries)
+{
+    struct timespec *first = ctx;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (tries == 0)
+        *first = now;
+    long waited = (now.tv_sec - first->tv_sec) * 1000 +
+                  (now.tv_nsec - first->tv_nsec) / 1000000;
+    if (waited >= STORE_BUSY_MS)
+        return 0;
+    long us = tries < 5 ? 50L << tries : 1000;
+    struct timespec pause = {0, us * 1000};
+    nanosleep(&pause, NULL);
+    return 1;
+}
+
 int store_open(const char *path, enum store_mode mode, struct store **out,
                struct err *e)
 {
@@ -121,7 +161,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
         return -1;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_handler(s->db, busy_wait, &s->busy_since);
     if (store_exec(s, "PRAGMA foreign_keys = ON", e) < 0)
         goto fail;
     /* A file that is not SQLite fails here with a clear message. */
@@ -169,6 +209,9 @@ void store_close(struct store *s)
             s->cached[(s->cached_first + i) % STORE_CACHED_STATEMENTS]);
     if (s->db)
         sqlite3_close_v2(s->db);
+    store_drop_deferred(s, 0);
+    free(s->deferred);
+    free(s->marks);
     free(s->path);
     free(s);
 }
@@ -189,8 +232,10 @@ static void sync_depth(struct store *s)
 int store_begin(struct store *s, struct err *e)
 {
     sync_depth(s);
+    ALLOC_GROW(s->marks, (size_t)s->depth + 1, s->marks_alloc);
+    s->marks[s->depth] = s->deferred_count;
     if (s->depth == 0) {
-        if (store_exec(s, "BEGIN IMMEDIATE", e) < 0)
+        if (store_exec(s, s->read_mode ? "BEGIN" : "BEGIN IMMEDIATE", e) < 0)
             return -1;
     } else {
         char sql[48];
@@ -223,7 +268,10 @@ int store_commit(struct store *s, struct err *e)
 
 void store_rollback(struct store *s)
 {
+    int open = s->depth;
     sync_depth(s);
+    if (open > 0)
+        store_drop_deferred(s, s->marks[s->depth > 0 ? s->depth - 1 : 0]);
     if (s->depth <= 1) {
         if (!sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -360,6 +408,19 @@ void stmt_rewind(struct stmt *st)
 
 int stmt_step(struct stmt *st, struct err *e)
 {
+    struct store *s = st->store;
+    if (s->read_mode && !sqlite3_get_autocommit(s->db) &&
+        sqlite3_txn_state(s->db, "main") == SQLITE_TXN_READ &&
+        !sqlite3_stmt_readonly(st->st)) {
+        /* A write after reads in a deferred transaction: another
+         * connection may have committed since its snapshot, and then
+         * SQLite refuses it. The caller does it again in a transaction
+         * that takes the lock first. */
+        s->wants_write = 1;
+        sqlite3_reset(st->st);
+        return err_set(e, ERR_FAIL, "", "database '%s': a write in a read",
+                       s->path);
+    }
     int rc = sqlite3_step(st->st);
     if (rc == SQLITE_ROW)
         return 1;
@@ -517,4 +578,45 @@ int store_check(struct store *s, struct buf *report, struct err *e)
     if (rc < 0)
         return -1;
     return problems;
+}
+
+void store_read_mode_set(struct store *s, int on)
+{
+    s->read_mode = on;
+    s->wants_write = 0;
+}
+
+int store_read_mode(const struct store *s)
+{
+    return s->read_mode;
+}
+
+int store_wants_write(const struct store *s)
+{
+    return s->wants_write;
+}
+
+void store_defer(struct store *s, void *item, void (*drop)(void *item))
+{
+    ALLOC_GROW(s->deferred, s->deferred_count + 1, s->deferred_alloc);
+    s->deferred[s->deferred_count++] = (struct store_deferred){item, drop};
+}
+
+size_t store_deferred_count(const struct store *s)
+{
+    return s->deferred_count;
+}
+
+void *store_deferred_at(const struct store *s, size_t i)
+{
+    return i < s->deferred_count ? s->deferred[i].item : NULL;
+}
+
+void store_drop_deferred(struct store *s, size_t keep)
+{
+    while (s->deferred_count > keep) {
+        struct store_deferred *d = &s->deferred[--s->deferred_count];
+        if (d->drop)
+            d->drop(d->item);
+    }
 }

@@ -59,7 +59,7 @@ void store_reset_statements(struct store *s);
 int store_schema_version(void);
 
 /* Transactions: one per user action. store_begin takes the write lock at
- * once (BEGIN IMMEDIATE). store_rollback is safe when none is open.
+ * once (BEGIN IMMEDIATE; in read mode, below, it does not). store_rollback is safe when none is open.
  * They nest: a store_begin inside an open transaction opens a savepoint,
  * whose store_commit releases it (the work lands only with the outermost
  * commit) and whose store_rollback undoes only the inner level. So an
@@ -72,6 +72,31 @@ void store_rollback(struct store *s);
 int store_depth(const struct store *s);
 /* Runs one or more statements without parameters. */
 int store_exec(struct store *s, const char *sql, struct err *e);
+
+/*
+ * Read mode, for a connection answering a request that reads (a GET of
+ * the server). store_begin() then opens a deferred transaction (BEGIN: a
+ * snapshot, no write lock while it reads), and a layer above may hold
+ * rows for a writer elsewhere (store_defer: the audit entries of reads,
+ * which a group-commit writer appends). A deferred item belongs to the
+ * level open when it was added: store_rollback() of that level drops it
+ * (its drop function is called); a commit keeps it. A statement that
+ * would write after the transaction has read fails instead (ERR_FAIL)
+ * and store_wants_write() turns 1: the caller answers the request again
+ * without read mode. Setting the mode clears that flag; deferred items
+ * stay until taken with store_drop_deferred().
+ */
+void store_read_mode_set(struct store *s, int on);
+int store_read_mode(const struct store *s);
+int store_wants_write(const struct store *s);
+/* Holds item (owned by the store until dropped; drop may be NULL). */
+void store_defer(struct store *s, void *item, void (*drop)(void *item));
+size_t store_deferred_count(const struct store *s);
+/* The i-th item held, oldest first (NULL past the end); still held. */
+void *store_deferred_at(const struct store *s, size_t i);
+/* Drops (and frees with their drop function) every item after the first
+ * keep. */
+void store_drop_deferred(struct store *s, size_t keep);
 
 struct stmt *store_prepare(struct store *s, const char *sql);
 void stmt_bind_int(struct stmt *st, const char *name, int64_t v);
