@@ -4,7 +4,9 @@
 # entry is in the database, concurrent reads, refusals and writes each
 # leave exactly one entry, the chain verifies, and a read that has to
 # write (the first report, which stores its fitted models) is answered
-# once and audited once.
+# once and audited once. The rendered report the server keeps is always
+# the current one: after changes made over the API and by another
+# process, it equals the command line's.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/web-lib.sh"
@@ -63,6 +65,43 @@ assert_eq "$(sql "SELECT count(*) FROM audit WHERE record_type = 'practitioner' 
 # before it.
 assert_eq "$(sql 'SELECT max(id) - min(id) + 1 - count(*) FROM audit')" 0 "gaps in the ids"
 assert_eq "$(sql 'SELECT count(*) FROM audit a JOIN audit b ON b.id = a.id - 1 WHERE a.prev_hash <> b.hash')" 0 "broken links"
+# The server keeps the rendered report; it is served again only while
+# what it is computed from is unchanged. Each answer equals the command
+# line's document for the database as it is at that moment (the CLI's
+# read is audited too: the counts above are done).
+same_as_cli() {
+  curl -sS -o "$TMP/served.json" -b "${jar[therapist]}" "$report"
+  "$TOUCHSTONE" --json report practitioner "$P" >"$TMP/cli.json"
+  node -e 'const fs = require("fs");
+    const [a, b] = [1, 2].map(i => JSON.stringify(JSON.parse(fs.readFileSync(process.argv[i], "utf8"))));
+    if (a !== b) { console.log("served and computed differ"); process.exit(1); }' \
+    "$TMP/served.json" "$TMP/cli.json" || fail "$1: the served report is not the current one"
+}
+same_as_cli "warm"
+# A threshold changed through the API, then one changed by another
+# process behind the server's back.
+http_put() {
+  curl -sS -o /dev/null -w '%{http_code}' -X PUT -b "${jar[admin]}" -H "X-CSRF-Token: ${csrf[admin]}" \
+    -H 'Content-Type: application/json' -d "$2" "${URL}api/v1/thresholds/$1"
+}
+before=$(node -e 'console.log(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).thresholds))' "$TMP/served.json")
+assert_eq "$(http_put min_episodes '{"value":3}')" 200 "threshold changed"
+same_as_cli "after a threshold changed over the API"
+after=$(node -e 'console.log(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).thresholds))' "$TMP/served.json")
+[ "$before" != "$after" ] || fail "the threshold change is not in the served report"
+sql "UPDATE designation_threshold SET value = 2, updated_at = '2026-06-30T12:00:01Z' WHERE name = 'min_episodes'" >/dev/null
+same_as_cli "after a threshold changed by another process"
+# The practitioner renamed by another process.
+sql "UPDATE practitioner SET name = 'Synthetic Renamed Therapist' WHERE id = $P" >/dev/null
+same_as_cli "after a rename"
+assert_contains "$(cat "$TMP/served.json")" "Synthetic Renamed Therapist"
+# A complete episode's summary removed by another process (its group's
+# generation rises): the cells change.
+cells_before=$(node -e 'console.log(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).cells))' "$TMP/served.json")
+sql "DELETE FROM episode_summary WHERE practitioner_id = $P AND complete = 1 AND episode_id = (SELECT min(episode_id) FROM episode_summary WHERE practitioner_id = $P AND complete = 1)" >/dev/null
+same_as_cli "after a summary removed"
+cells_after=$(node -e 'console.log(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).cells))' "$TMP/served.json")
+[ "$cells_before" != "$cells_after" ] || fail "the removed summary is not in the served report"
 serve_stop
 expect_ok ts audit verify
 assert_contains "$OUT" "the chain is whole"
