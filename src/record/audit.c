@@ -4,6 +4,7 @@
 #include "core/util.h"
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,8 +185,9 @@ int audit_append(struct store *s, const struct actor *a, const char *action,
 /* One connection's entries, waiting for the writer. */
 struct batch {
     struct store *from; /* whose deferred entries */
-    int done, rc;
+    int rc;
     struct err err;
+    sem_t done; /* posted by the writer: each waiter wakes alone */
     struct batch *next;
 };
 
@@ -193,7 +195,7 @@ struct audit_writer {
     struct store *store; /* the writer's own connection */
     pthread_t thread;
     pthread_mutex_t lock;
-    pthread_cond_t work, finished;
+    pthread_cond_t work;
     struct batch *head, *tail; /* waiting, oldest first */
     int stopping;
 };
@@ -254,14 +256,13 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&w->lock);
         struct err e = ERR_INIT;
         int rc = write_batches(w, list, &e);
-        pthread_mutex_lock(&w->lock);
         for (struct batch *b = list, *next; b; b = next) {
             next = b->next;
             b->rc = rc;
             b->err = e;
-            b->done = 1;
+            sem_post(&b->done);
         }
-        pthread_cond_broadcast(&w->finished);
+        pthread_mutex_lock(&w->lock);
     }
     pthread_mutex_unlock(&w->lock);
     return NULL;
@@ -284,9 +285,7 @@ int audit_writer_start(const char *db_path, struct audit_writer **out,
     }
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->work, NULL);
-    pthread_cond_init(&w->finished, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-        pthread_cond_destroy(&w->finished);
         pthread_cond_destroy(&w->work);
         pthread_mutex_destroy(&w->lock);
         store_close(w->store);
@@ -304,6 +303,7 @@ int audit_writer_flush(struct audit_writer *w, struct store *s,
     if (store_deferred_count(s) == 0)
         return 0;
     struct batch b = {.from = s, .err = ERR_INIT};
+    sem_init(&b.done, 0, 0);
     pthread_mutex_lock(&w->lock);
     if (w->tail)
         w->tail->next = &b;
@@ -311,9 +311,10 @@ int audit_writer_flush(struct audit_writer *w, struct store *s,
         w->head = &b;
     w->tail = &b;
     pthread_cond_signal(&w->work);
-    while (!b.done)
-        pthread_cond_wait(&w->finished, &w->lock);
     pthread_mutex_unlock(&w->lock);
+    while (sem_wait(&b.done) < 0)
+        ; /* EINTR */
+    sem_destroy(&b.done);
     store_drop_deferred(s, 0);
     if (b.rc < 0) {
         *e = b.err;
@@ -331,7 +332,6 @@ void audit_writer_stop(struct audit_writer *w)
     pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->lock);
     pthread_join(w->thread, NULL);
-    pthread_cond_destroy(&w->finished);
     pthread_cond_destroy(&w->work);
     pthread_mutex_destroy(&w->lock);
     store_close(w->store);

@@ -1,6 +1,7 @@
 #include "store/store.h"
 #include "core/util.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,9 +135,19 @@ static int busy_wait(void *ctx, int tries)
     return 1;
 }
 
+/* SQLite counts the memory it allocates under one global mutex unless
+ * told not to, before its first use: with many threads each on its own
+ * connection (the server) that mutex is taken on every allocation. */
+static void configure_once(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, enum store_mode mode, struct store **out,
                struct err *e)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, configure_once);
     struct stat st;
     int exists = stat(path, &st) == 0;
     *out = NULL;
