@@ -27,9 +27,7 @@
  * connection is much larger, so that its answers (without them) are left
  * only for heads past that (docs/security.md). */
 #define SERVER_HEAD_MAX (64 * 1024)
-/* Twice the head limit and some: libmicrohttpd clears a connection's
- * memory after each request, so more than this costs every request. */
-#define SERVER_CONNECTION_MEMORY (256 * 1024)
+#define SERVER_CONNECTION_MEMORY (1024 * 1024)
 
 struct server {
     const struct web_serve_options *opts;
