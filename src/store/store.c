@@ -20,7 +20,7 @@ struct store {
     sqlite3 *db;
     char *path;
     int depth; /* open store_begin()s: 1 the transaction, more savepoints */
-    int scans; /* store_prefer_scans() applied */
+    int scans; /* store_prefer_scans() applied, or refused (keep small) */
     sqlite3_stmt *cached[STORE_CACHED_STATEMENTS]; /* ring, oldest first */
     size_t cached_first, cached_count;
     /* Read mode (store_read_mode_set): deferred transactions, rows held
@@ -208,6 +208,11 @@ void store_prefer_scans(struct store *s)
                  NULL, NULL, NULL);
     sqlite3_exec(s->db, "PRAGMA cache_size = -" STORE_SCAN_CACHE_KIB, NULL,
                  NULL, NULL);
+    s->scans = 1;
+}
+
+void store_keep_small(struct store *s)
+{
     s->scans = 1;
 }
 

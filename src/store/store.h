@@ -49,6 +49,10 @@ const char *store_path(const struct store *s);
  * to 1 GiB; the rest as usual) and the page cache grows to 64 MiB. Only
  * speed changes; once per store, later calls do nothing. */
 void store_prefer_scans(struct store *s);
+/* Makes later store_prefer_scans() calls do nothing: the connection keeps
+ * SQLite's default page cache and no memory map. For the server, whose
+ * many connections would each grow to 64 MiB and map the file. */
+void store_keep_small(struct store *s);
 
 /* Resets every statement of the connection that is part way through its
  * rows (keeping its bindings), so that the schema may change (SQLite

@@ -59,8 +59,12 @@ static void *clinic_open(void *ctx, struct err *e)
 {
     const struct server *sv = ctx;
     struct store *s;
-    return store_open(sv->opts->db_path, STORE_EXISTING, &s, e) < 0 ? NULL
-                                                                    : s;
+    if (store_open(sv->opts->db_path, STORE_EXISTING, &s, e) < 0)
+        return NULL;
+    /* One connection a worker: memory stays flat however many there are
+     * (docs/architecture.md). */
+    store_keep_small(s);
+    return s;
 }
 
 static void clinic_close(void *ctx, void *conn)
