@@ -7,7 +7,9 @@
  * pulled national document and its key, and the practitioner's
  * invitations. That fingerprint (a SHA-256 of those rows) is the key, so
  * a change made by any connection or process is seen at once. Every read
- * served from the cache is audited like a computed one.
+ * served from the cache is audited like a computed one. A new input of
+ * report_practitioner_json() (outcomes/report.c) must join the
+ * fingerprint here, or its changes would not be seen.
  */
 #ifndef TS_WEB_REPORT_CACHE_H
 #define TS_WEB_REPORT_CACHE_H
