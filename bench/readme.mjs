@@ -62,18 +62,24 @@ p(`| Registry report, ${int(num("report_cells"))} cells (\`report registry --jso
   `the same aggregates in SQL, sqlite3: ${fmt(sr)} s, ${r.report_sqlite3_mb} MB | ${fmt(sr / tr, 1)}× | < 1 s and ≥ 10× | ${yes(tr < 1 && sr / tr >= 10)} |`);
 p(`| (same) | | DuckDB on the CSV export: ${fmt(dr)} s per query (+ ${r.report_duckdb_load_seconds} s to load the CSV), ${r.report_duckdb_mb} MB | ` +
   `${fmt(dr / tr, 2)}× | faster than DuckDB | ${yes(tr < dr)} |`);
-p(`| One practitioner's report (${r.practitioner_cells} cells), a whole \`touchstone\` process | ${fmt(num("practitioner_ms"), 1)} ms, ${r.practitioner_mb} MB | ` +
-  `process start alone (\`instrument show\`): ${fmt(num("startup_ms"), 1)} ms | – | < 10 ms | ${yes(num("practitioner_ms") < 10)} |`);
+const size = (k) => (Number.isFinite(num(k)) ? `, ${int(num(k))}-episode registry` : "");
+p(`| One practitioner's report (${r.practitioner_cells} cells${size("practitioner_registry_episodes")}), a whole \`touchstone\` process | ${fmt(num("practitioner_ms"), 1)} ms, ${r.practitioner_mb} MB | ` +
+  `process start alone (\`instrument show\`): ${fmt(num("startup_ms"), 1)} ms` +
+  `${Number.isFinite(num("practitioner_cpu_ms")) ? ` (CPU time, \`perf stat\`: the report ${fmt(num("practitioner_cpu_ms"), 1)} ms, the start ${fmt(num("startup_cpu_ms"), 1)} ms)` : ""} | – | < 10 ms | ${yes(num("practitioner_ms") < 10)} |`);
 if (Number.isFinite(num("server_single_ms")))
   p(`| One practitioner's report (the same), one request at a time to the running server (\`curl\`, loopback) | ` +
     `${fmt(num("server_single_ms"), 1)} ms | – | – | < 10 ms | ${yes(num("server_single_ms") < 10)} |`);
 if (Number.isFinite(num("server_rps")))
-  p(`| Server: ${r.server_endpoint} (${int(num("server_bytes"))} bytes), wrk 2 threads × 64 connections | ` +
+  p(`| Server: ${r.server_endpoint} (${int(num("server_bytes"))} bytes${size("server_registry_episodes")}), wrk 2 threads × 64 connections | ` +
     `${int(num("server_rps"))} req/s, p99 ${fmt(num("server_p99_ms"), 1)} ms` +
     `${num("server_errors") > 0 ? ` (${int(num("server_errors"))} errors or timeouts)` : ""}, ${r.server_mb} MB | ` +
     `nginx, a static file of the same size: ${int(num("nginx_rps"))} req/s, p99 ${fmt(num("nginx_p99_ms"), 1)} ms | ` +
     `${fmt(num("server_rps") / num("nginx_rps"))}× | ≥ 0.5× nginx, p99 < 20 ms | ${yes(num("server_rps") >= 0.5 * num("nginx_rps") && num("server_p99_ms") < 20)} |`);
-else
+if (Number.isFinite(num("server_mix_rps")))
+  p(`| Server: 80% reads of the same report, 20% writes (a score each), wrk 2 threads × 64 connections${size("server_registry_episodes")} | ` +
+    `${int(num("server_mix_rps"))} req/s, p99 ${fmt(num("server_mix_p99_ms"), 1)} ms` +
+    `${num("server_mix_errors") > 0 ? ` (${int(num("server_mix_errors"))} errors or timeouts)` : ", no errors"}; after the load: ${r.server_audit_verify || "?"} | – | – | p99 < 50 ms | ${yes(num("server_mix_p99_ms") < 50)} |`);
+if (!Number.isFinite(num("server_rps")))
   p(`| Server (practitioner dashboard API) | not measured: ${r.server_endpoint || "not run"} | nginx | – | ≥ 0.5× nginx, p99 < 20 ms | – |`);
 const mems = ["generate_mb", "import_touchstone_mb", "report_touchstone_mb", "practitioner_mb", "server_mb",
   ...Object.keys(r).filter((k) => /^roundtrip_.*_import_mb$/.test(k))]
@@ -110,7 +116,9 @@ p("## Profiles of the missed targets");
 p();
 let any = false;
 for (const [name, what] of [["import", "touchstone import"], ["import-sqlite3", "sqlite3 .import"],
-                            ["report", "touchstone report registry"]]) {
+                            ["report", "touchstone report registry"],
+                            ["server", "touchstone serve under wrk (CPU)"],
+                            ["server-offcpu", "touchstone serve under wrk (off-CPU: where threads wait, sched_switch)"]]) {
   const f = `${out}/${name}.profile`;
   if (!existsSync(f)) continue;
   any = true;

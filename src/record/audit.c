@@ -1,9 +1,13 @@
 #include "record/audit.h"
 #include "core/number.h"
 #include "core/clock.h"
+#include "core/util.h"
 
+#include <pthread.h>
+#include <semaphore.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char genesis[AUDIT_HASH_HEX] =
@@ -50,28 +54,115 @@ static void entry_hash(const char *prev, const struct entry *en,
     buf_release(&b);
 }
 
-int audit_append(struct store *s, const struct actor *a, const char *action,
-                 const char *record_type, int64_t record_id,
-                 int64_t patient_id, const char *outcome, struct err *e)
+/* An entry of a read held by its connection (store_defer) until a writer
+ * appends it: every field but the id and the link, which the writer
+ * gives. */
+struct pending {
+    int64_t user_id, record_id, patient_id;
+    char at[CLOCK_INSTANT_LEN];
+    char *actor, *action, *record_type, *outcome, *client;
+};
+
+static void pending_free(void *item)
 {
-    char prev[AUDIT_HASH_HEX];
-    int64_t next_id = 1;
+    struct pending *p = item;
+    if (!p)
+        return;
+    free(p->actor);
+    free(p->action);
+    free(p->record_type);
+    free(p->outcome);
+    free(p->client);
+    free(p);
+}
+
+static char *dup_text(const char *v)
+{
+    return v ? xstrdup(v) : NULL;
+}
+
+static void defer_entry(struct store *s, const struct actor *a,
+                        const char *action, const char *record_type,
+                        int64_t record_id, int64_t patient_id,
+                        const char *outcome)
+{
+    struct pending *p = xcalloc(1, sizeof(*p));
+    clock_format_instant(clock_now(), p->at);
+    p->user_id = a->user_id;
+    p->record_id = record_id;
+    p->patient_id = patient_id;
+    p->actor = dup_text(a->name);
+    p->action = dup_text(action);
+    p->record_type = dup_text(record_type);
+    p->outcome = dup_text(outcome);
+    p->client = dup_text(a->client);
+    store_defer(s, p, pending_free);
+}
+
+/* Reads the newest entry's id and hash (the genesis for an empty log). */
+static int chain_head(struct store *s, int64_t *last_id,
+                      char prev[AUDIT_HASH_HEX], struct err *e)
+{
+    *last_id = 0;
     struct stmt *st =
         store_prepare(s, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1");
     int rc = stmt_step(st, e);
     if (rc == 1) {
-        next_id = stmt_int(st, 0) + 1;
-        snprintf(prev, sizeof(prev), "%s", stmt_text(st, 1));
+        *last_id = stmt_int(st, 0);
+        snprintf(prev, AUDIT_HASH_HEX, "%s", stmt_text(st, 1));
     } else {
-        memcpy(prev, genesis, sizeof(prev));
+        memcpy(prev, genesis, AUDIT_HASH_HEX);
     }
     stmt_finalize(st);
-    if (rc < 0)
+    return rc < 0 ? -1 : 0;
+}
+
+/* Inserts en (its id set) linked to prev; its hash goes to hash_out. */
+static int chain_insert(struct store *s, const struct entry *en,
+                        const char prev[AUDIT_HASH_HEX],
+                        char hash_out[AUDIT_HASH_HEX], struct err *e)
+{
+    entry_hash(prev, en, hash_out);
+    struct stmt *st = store_prepare(
+        s, "INSERT INTO audit (id, at, user_id, actor, action, record_type,"
+           " record_id, patient_id, outcome, client, prev_hash, hash)"
+           " VALUES (:id, :at, :user, :actor, :action, :type, :record,"
+           " :patient, :outcome, :client, :prev, :hash)");
+    stmt_bind_int(st, ":id", en->id);
+    stmt_bind_text(st, ":at", en->at);
+    if (en->has_user)
+        stmt_bind_int(st, ":user", en->user_id);
+    stmt_bind_text(st, ":actor", en->actor);
+    stmt_bind_text(st, ":action", en->action);
+    stmt_bind_text(st, ":type", en->record_type);
+    if (en->has_record)
+        stmt_bind_int(st, ":record", en->record_id);
+    if (en->has_patient)
+        stmt_bind_int(st, ":patient", en->patient_id);
+    stmt_bind_text(st, ":outcome", en->outcome);
+    stmt_bind_text(st, ":client", en->client);
+    stmt_bind_text(st, ":prev", prev);
+    stmt_bind_text(st, ":hash", hash_out);
+    return stmt_run(st, e);
+}
+
+int audit_append(struct store *s, const struct actor *a, const char *action,
+                 const char *record_type, int64_t record_id,
+                 int64_t patient_id, const char *outcome, struct err *e)
+{
+    if (store_read_mode(s)) {
+        defer_entry(s, a, action, record_type, record_id, patient_id,
+                    outcome);
+        return 0;
+    }
+    char prev[AUDIT_HASH_HEX];
+    int64_t last_id;
+    if (chain_head(s, &last_id, prev, e) < 0)
         return -1;
     char at[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), at);
     struct entry en = {
-        .id = next_id,
+        .id = last_id + 1,
         .user_id = a->user_id,
         .record_id = record_id,
         .patient_id = patient_id,
@@ -86,28 +177,165 @@ int audit_append(struct store *s, const struct actor *a, const char *action,
         .client = a->client,
     };
     char hash[AUDIT_HASH_HEX];
-    entry_hash(prev, &en, hash);
-    st = store_prepare(
-        s, "INSERT INTO audit (id, at, user_id, actor, action, record_type,"
-           " record_id, patient_id, outcome, client, prev_hash, hash)"
-           " VALUES (:id, :at, :user, :actor, :action, :type, :record,"
-           " :patient, :outcome, :client, :prev, :hash)");
-    stmt_bind_int(st, ":id", next_id);
-    stmt_bind_text(st, ":at", at);
-    if (en.has_user)
-        stmt_bind_int(st, ":user", a->user_id);
-    stmt_bind_text(st, ":actor", a->name);
-    stmt_bind_text(st, ":action", action);
-    stmt_bind_text(st, ":type", record_type);
-    if (record_id)
-        stmt_bind_int(st, ":record", record_id);
-    if (patient_id)
-        stmt_bind_int(st, ":patient", patient_id);
-    stmt_bind_text(st, ":outcome", outcome);
-    stmt_bind_text(st, ":client", a->client);
-    stmt_bind_text(st, ":prev", prev);
-    stmt_bind_text(st, ":hash", hash);
-    return stmt_run(st, e);
+    return chain_insert(s, &en, prev, hash, e);
+}
+
+/* ---- the group-commit writer ---- */
+
+/* One connection's entries, waiting for the writer. */
+struct batch {
+    struct store *from; /* whose deferred entries */
+    int rc;
+    struct err err;
+    sem_t done; /* posted by the writer: each waiter wakes alone */
+    struct batch *next;
+};
+
+struct audit_writer {
+    struct store *store; /* the writer's own connection */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t work;
+    struct batch *head, *tail; /* waiting, oldest first */
+    int stopping;
+};
+
+/* Appends every batch of the list in one transaction, in order. */
+static int write_batches(struct audit_writer *w, struct batch *list,
+                         struct err *e)
+{
+    struct store *s = w->store;
+    if (store_begin(s, e) < 0)
+        return -1;
+    char prev[AUDIT_HASH_HEX];
+    int64_t last_id;
+    if (chain_head(s, &last_id, prev, e) < 0)
+        goto fail;
+    for (struct batch *b = list; b; b = b->next) {
+        size_t n = store_deferred_count(b->from);
+        for (size_t i = 0; i < n; i++) {
+            const struct pending *p = store_deferred_at(b->from, i);
+            struct entry en = {
+                .id = ++last_id,
+                .user_id = p->user_id,
+                .record_id = p->record_id,
+                .patient_id = p->patient_id,
+                .has_user = p->user_id != 0,
+                .has_record = p->record_id != 0,
+                .has_patient = p->patient_id != 0,
+                .at = p->at,
+                .actor = p->actor,
+                .action = p->action,
+                .record_type = p->record_type,
+                .outcome = p->outcome,
+                .client = p->client,
+            };
+            char hash[AUDIT_HASH_HEX];
+            if (chain_insert(s, &en, prev, hash, e) < 0)
+                goto fail;
+            memcpy(prev, hash, sizeof(prev));
+        }
+    }
+    return store_commit(s, e) < 0 ? (store_rollback(s), -1) : 0;
+fail:
+    store_rollback(s);
+    return -1;
+}
+
+static void *writer_main(void *arg)
+{
+    struct audit_writer *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->head && !w->stopping)
+            pthread_cond_wait(&w->work, &w->lock);
+        if (!w->head)
+            break;
+        struct batch *list = w->head;
+        w->head = w->tail = NULL;
+        pthread_mutex_unlock(&w->lock);
+        struct err e = ERR_INIT;
+        int rc = write_batches(w, list, &e);
+        for (struct batch *b = list, *next; b; b = next) {
+            next = b->next;
+            b->rc = rc;
+            b->err = e;
+            sem_post(&b->done);
+        }
+        pthread_mutex_lock(&w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+int audit_writer_start(const char *db_path, struct audit_writer **out,
+                       struct err *e)
+{
+    *out = NULL;
+    struct audit_writer *w = xcalloc(1, sizeof(*w));
+    if (store_open(db_path, STORE_EXISTING, &w->store, e) < 0) {
+        free(w);
+        return -1;
+    }
+    /* Durable at each commit: the WAL is synced before the answers go. */
+    if (store_exec(w->store, "PRAGMA synchronous = FULL", e) < 0) {
+        store_close(w->store);
+        free(w);
+        return -1;
+    }
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->work, NULL);
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        pthread_cond_destroy(&w->work);
+        pthread_mutex_destroy(&w->lock);
+        store_close(w->store);
+        free(w);
+        return err_set(e, ERR_FAIL, "audit",
+                       "unable to start the audit writer");
+    }
+    *out = w;
+    return 0;
+}
+
+int audit_writer_flush(struct audit_writer *w, struct store *s,
+                       struct err *e)
+{
+    if (store_deferred_count(s) == 0)
+        return 0;
+    struct batch b = {.from = s, .err = ERR_INIT};
+    sem_init(&b.done, 0, 0);
+    pthread_mutex_lock(&w->lock);
+    if (w->tail)
+        w->tail->next = &b;
+    else
+        w->head = &b;
+    w->tail = &b;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->lock);
+    while (sem_wait(&b.done) < 0)
+        ; /* EINTR */
+    sem_destroy(&b.done);
+    store_drop_deferred(s, 0);
+    if (b.rc < 0) {
+        *e = b.err;
+        return -1;
+    }
+    return 0;
+}
+
+void audit_writer_stop(struct audit_writer *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->stopping = 1;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->work);
+    pthread_mutex_destroy(&w->lock);
+    store_close(w->store);
+    free(w);
 }
 
 int audit_record_refusal(struct store *s, const struct actor *a,

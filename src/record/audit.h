@@ -30,6 +30,31 @@
 int audit_append(struct store *s, const struct actor *a, const char *action,
                  const char *record_type, int64_t record_id,
                  int64_t patient_id, const char *outcome, struct err *e);
+/*
+ * In read mode (store_read_mode_set: a server's GET), audit_append() does
+ * not write: it holds the entry on the connection (store_defer), dropped
+ * with a rollback of its level like a row, for a group-commit writer.
+ * The writer has a connection of its own and a thread; each
+ * audit_writer_flush() queues a connection's held entries and returns
+ * once they are committed (with the entries of every other connection
+ * waiting meanwhile, in one transaction, synced to disk: synchronous
+ * FULL), so an answer that waits for it is sent only after its entries
+ * are durable. The chain is the same as with audit_append(): ids and
+ * links follow the order the writer appends them in.
+ */
+struct audit_writer;
+/* Opens the writer's connection to db_path and starts its thread; *out
+ * is freed by audit_writer_stop(). -1 with e when it cannot. */
+int audit_writer_start(const char *db_path, struct audit_writer **out,
+                       struct err *e);
+/* Writes s's held entries (none: returns at once) and drops them; -1
+ * with e when the transaction failed (none of them was written). */
+int audit_writer_flush(struct audit_writer *w, struct store *s,
+                       struct err *e);
+/* Writes what is queued, stops the thread, closes and frees w (NULL: no
+ * effect). */
+void audit_writer_stop(struct audit_writer *w);
+
 /* The same in a transaction of its own (for refusals after a rollback). */
 int audit_record_refusal(struct store *s, const struct actor *a,
                          const char *action, const char *record_type,

@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Statements given back by stmt_finalize() are kept, reset and unbound,
@@ -21,10 +23,28 @@ struct store {
     char *path;
     int depth; /* open store_begin()s: 1 the transaction, more savepoints */
     int lost;  /* SQLite rolled the transaction back by itself (lost()) */
-    int scans; /* store_prefer_scans() applied */
+    int scans; /* store_prefer_scans() applied, or refused (keep small) */
     sqlite3_stmt *cached[STORE_CACHED_STATEMENTS]; /* ring, oldest first */
     size_t cached_first, cached_count;
+    /* Read mode (store_read_mode_set): deferred transactions, rows held
+     * for a writer elsewhere, and the writes that need the request again
+     * with the lock. */
+    struct timespec busy_since; /* the first try of the current wait */
+    int read_mode;
+    int wants_write;
+    struct store_deferred *deferred;
+    size_t deferred_count, deferred_alloc;
+    size_t *marks; /* deferred_count when each level began */
+    size_t marks_alloc;
 };
+
+struct store_deferred {
+    void *item;
+    void (*drop)(void *item);
+};
+
+/* How long a statement waits for another connection's write lock. */
+#define STORE_BUSY_MS 5000
 
 /* store_prefer_scans(): memory-map up to 1 GiB of the file and keep up to
  * 64 MiB of pages in the cache. */
@@ -114,9 +134,40 @@ static void remove_created(const char *path)
     }
 }
 
+/* SQLite's own busy handler sleeps 1, 2, 5, 10, ... up to 100 ms between
+ * tries, so a wait for a lock held a millisecond can last 100 ms. This
+ * one tries again after 50 us, doubling up to 1 ms, until STORE_BUSY_MS
+ * have passed. */
+static int busy_wait(void *ctx, int tries)
+{
+    struct timespec *first = ctx;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (tries == 0)
+        *first = now;
+    long waited = (now.tv_sec - first->tv_sec) * 1000 +
+                  (now.tv_nsec - first->tv_nsec) / 1000000;
+    if (waited >= STORE_BUSY_MS)
+        return 0;
+    long us = tries < 5 ? 50L << tries : 1000;
+    struct timespec pause = {0, us * 1000};
+    nanosleep(&pause, NULL);
+    return 1;
+}
+
+/* SQLite counts the memory it allocates under one global mutex unless
+ * told not to, before its first use: with many threads each on its own
+ * connection (the server) that mutex is taken on every allocation. */
+static void configure_once(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, enum store_mode mode, struct store **out,
                struct err *e)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, configure_once);
     struct stat st;
     int exists = stat(path, &st) == 0;
     *out = NULL;
@@ -143,7 +194,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
         return -1;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_handler(s->db, busy_wait, &s->busy_since);
     if (store_exec(s, "PRAGMA foreign_keys = ON", e) < 0)
         goto fail;
     /* A file that is not SQLite fails here with a clear message. */
@@ -182,6 +233,11 @@ void store_prefer_scans(struct store *s)
     s->scans = 1;
 }
 
+void store_keep_small(struct store *s)
+{
+    s->scans = 1;
+}
+
 void store_close(struct store *s)
 {
     if (!s)
@@ -191,6 +247,9 @@ void store_close(struct store *s)
             s->cached[(s->cached_first + i) % STORE_CACHED_STATEMENTS]);
     if (s->db)
         sqlite3_close_v2(s->db);
+    store_drop_deferred(s, 0);
+    free(s->deferred);
+    free(s->marks);
     free(s->path);
     free(s);
 }
@@ -226,8 +285,10 @@ int store_begin(struct store *s, struct err *e)
 {
     if (lost(s))
         return lost_error(s, e);
+    ALLOC_GROW(s->marks, (size_t)s->depth + 1, s->marks_alloc);
+    s->marks[s->depth] = s->deferred_count;
     if (s->depth == 0) {
-        if (store_exec(s, "BEGIN IMMEDIATE", e) < 0)
+        if (store_exec(s, s->read_mode ? "BEGIN" : "BEGIN IMMEDIATE", e) < 0)
             return -1;
     } else {
         char sql[48];
@@ -261,6 +322,9 @@ int store_commit(struct store *s, struct err *e)
 
 void store_rollback(struct store *s)
 {
+    /* The items deferred since this level began go with it. */
+    if (s->depth > 0)
+        store_drop_deferred(s, s->marks[s->depth - 1]);
     if (lost(s)) {
         /* Nothing is left to roll back in SQLite: one level less. */
         if (--s->depth <= 0) {
@@ -414,6 +478,19 @@ int stmt_step(struct stmt *st, struct err *e)
 {
     if (lost(st->store))
         return lost_error(st->store, e);
+    struct store *s = st->store;
+    if (s->read_mode && !sqlite3_get_autocommit(s->db) &&
+        sqlite3_txn_state(s->db, "main") == SQLITE_TXN_READ &&
+        !sqlite3_stmt_readonly(st->st)) {
+        /* A write after reads in a deferred transaction: another
+         * connection may have committed since its snapshot, and then
+         * SQLite refuses it. The caller does it again in a transaction
+         * that takes the lock first. */
+        s->wants_write = 1;
+        sqlite3_reset(st->st);
+        return err_set(e, ERR_FAIL, "", "database '%s': a write in a read",
+                       s->path);
+    }
     int rc = sqlite3_step(st->st);
     if (rc == SQLITE_ROW)
         return 1;
@@ -620,4 +697,45 @@ int store_check(struct store *s, struct buf *report, struct err *e)
     if (rc < 0)
         return -1;
     return problems;
+}
+
+void store_read_mode_set(struct store *s, int on)
+{
+    s->read_mode = on;
+    s->wants_write = 0;
+}
+
+int store_read_mode(const struct store *s)
+{
+    return s->read_mode;
+}
+
+int store_wants_write(const struct store *s)
+{
+    return s->wants_write;
+}
+
+void store_defer(struct store *s, void *item, void (*drop)(void *item))
+{
+    ALLOC_GROW(s->deferred, s->deferred_count + 1, s->deferred_alloc);
+    s->deferred[s->deferred_count++] = (struct store_deferred){item, drop};
+}
+
+size_t store_deferred_count(const struct store *s)
+{
+    return s->deferred_count;
+}
+
+void *store_deferred_at(const struct store *s, size_t i)
+{
+    return i < s->deferred_count ? s->deferred[i].item : NULL;
+}
+
+void store_drop_deferred(struct store *s, size_t keep)
+{
+    while (s->deferred_count > keep) {
+        struct store_deferred *d = &s->deferred[--s->deferred_count];
+        if (d->drop)
+            d->drop(d->item);
+    }
 }

@@ -49,6 +49,10 @@ const char *store_path(const struct store *s);
  * to 1 GiB; the rest as usual) and the page cache grows to 64 MiB. Only
  * speed changes; once per store, later calls do nothing. */
 void store_prefer_scans(struct store *s);
+/* Makes later store_prefer_scans() calls do nothing: the connection keeps
+ * SQLite's default page cache and no memory map. For the server, whose
+ * many connections would each grow to 64 MiB and map the file. */
+void store_keep_small(struct store *s);
 
 /* Resets every statement of the connection that is part way through its
  * rows (keeping its bindings), so that the schema may change (SQLite
@@ -59,7 +63,7 @@ void store_reset_statements(struct store *s);
 int store_schema_version(void);
 
 /* Transactions: one per user action. store_begin takes the write lock at
- * once (BEGIN IMMEDIATE). store_rollback is safe when none is open.
+ * once (BEGIN IMMEDIATE; in read mode, below, it does not). store_rollback is safe when none is open.
  * They nest: a store_begin inside an open transaction opens a savepoint,
  * whose store_commit releases it (the work lands only with the outermost
  * commit) and whose store_rollback undoes only the inner level. So an
@@ -75,6 +79,31 @@ void store_rollback(struct store *s);
 int store_depth(const struct store *s);
 /* Runs one or more statements without parameters. */
 int store_exec(struct store *s, const char *sql, struct err *e);
+
+/*
+ * Read mode, for a connection answering a request that reads (a GET of
+ * the server). store_begin() then opens a deferred transaction (BEGIN: a
+ * snapshot, no write lock while it reads), and a layer above may hold
+ * rows for a writer elsewhere (store_defer: the audit entries of reads,
+ * which a group-commit writer appends). A deferred item belongs to the
+ * level open when it was added: store_rollback() of that level drops it
+ * (its drop function is called); a commit keeps it. A statement that
+ * would write after the transaction has read fails instead (ERR_FAIL)
+ * and store_wants_write() turns 1: the caller answers the request again
+ * without read mode. Setting the mode clears that flag; deferred items
+ * stay until taken with store_drop_deferred().
+ */
+void store_read_mode_set(struct store *s, int on);
+int store_read_mode(const struct store *s);
+int store_wants_write(const struct store *s);
+/* Holds item (owned by the store until dropped; drop may be NULL). */
+void store_defer(struct store *s, void *item, void (*drop)(void *item));
+size_t store_deferred_count(const struct store *s);
+/* The i-th item held, oldest first (NULL past the end); still held. */
+void *store_deferred_at(const struct store *s, size_t i);
+/* Drops (and frees with their drop function) every item after the first
+ * keep. */
+void store_drop_deferred(struct store *s, size_t keep);
 
 /* A statement of sql (allocates; stmt_finalize frees). Bad SQL is a BUG;
  * out of memory or a failing disk while compiling it dies with the

@@ -12,6 +12,7 @@
 #include "record/clinic.h"
 #include "record/clinic_key.h"
 #include "web/handlers.h"
+#include "web/report_cache.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,9 +38,15 @@ int api_practitioner_report(struct web_ctx *w)
     if (api_query_allow(w, allowed) < 0)
         return -1;
     int64_t id = route_param_id(&w->match, "id");
-    json_t *doc = report_practitioner_json(
-        w->store, &w->actor, id, http_pairs_get(&w->query, "protocol", 0),
-        &w->err);
+    const char *protocol = http_pairs_get(&w->query, "protocol", 0);
+    /* A running server keeps rendered reports (web/report_cache.h). */
+    int rc = w->config->audit ? report_cache_practitioner(w, id, protocol)
+                              : 1;
+    if (rc == 0)
+        return 0;
+    json_t *doc = rc > 0 ? report_practitioner_json(w->store, &w->actor, id,
+                                                    protocol, &w->err)
+                         : NULL;
     if (doc)
         return web_reply_json(w, 200, doc);
     /* Another practitioner's report reads exactly like a missing one

@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/number.h"
 #include "core/util.h"
+#include "record/audit.h"
 #include "web/web.h"
 
 #include <arpa/inet.h>
@@ -31,6 +32,7 @@
 struct server {
     const struct web_serve_options *opts;
     struct web_backend backend; /* the options', or the clinic's */
+    struct web_config config;   /* the options', with the audit writer */
     pthread_mutex_t lock;
     pthread_cond_t drained;
     int in_flight;          /* requests with a whole head, not completed */
@@ -55,9 +57,14 @@ struct request_state {
 /* The clinic's backend: store connections to the database, web_handle. */
 static void *clinic_open(void *ctx, struct err *e)
 {
-    const struct web_serve_options *o = ctx;
+    const struct server *sv = ctx;
     struct store *s;
-    return store_open(o->db_path, STORE_EXISTING, &s, e) < 0 ? NULL : s;
+    if (store_open(sv->opts->db_path, STORE_EXISTING, &s, e) < 0)
+        return NULL;
+    /* One connection a worker: memory stays flat however many there are
+     * (docs/architecture.md). */
+    store_keep_small(s);
+    return s;
 }
 
 static void clinic_close(void *ctx, void *conn)
@@ -69,8 +76,8 @@ static void clinic_close(void *ctx, void *conn)
 static void clinic_handle(void *ctx, void *conn, struct http_request *req,
                           struct http_response *resp)
 {
-    const struct web_serve_options *o = ctx;
-    web_handle(&o->config, conn, req, resp);
+    const struct server *sv = ctx;
+    web_handle(&sv->config, conn, req, resp);
 }
 
 static void *pool_acquire(struct server *sv, struct err *e)
@@ -401,8 +408,9 @@ int web_serve(const struct web_serve_options *o, struct err *e)
     struct server sv;
     memset(&sv, 0, sizeof(sv));
     sv.opts = o;
+    sv.config = o->config;
     sv.backend = o->backend ? *o->backend
-                            : (struct web_backend){(void *)o, clinic_open,
+                            : (struct web_backend){&sv, clinic_open,
                                                    clinic_close,
                                                    clinic_handle};
     pthread_mutex_init(&sv.lock, NULL);
@@ -413,6 +421,11 @@ int web_serve(const struct web_serve_options *o, struct err *e)
     if (!first)
         goto fail;
     pool_release(&sv, first);
+    /* The clinic's reads append their audit entries through one writer,
+     * many requests' entries a transaction (group commit). */
+    if (!o->backend &&
+        audit_writer_start(o->db_path, &sv.config.audit, e) < 0)
+        goto fail;
 
     int fd = -1, ipv6 = 0;
     char shown[128];
@@ -472,12 +485,14 @@ int web_serve(const struct web_serve_options *o, struct err *e)
                 "after %d s; closing them\n", left, DRAIN_SECONDS);
     MHD_stop_daemon(d);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    audit_writer_stop(sv.config.audit);
     pool_close(&sv);
     pthread_cond_destroy(&sv.drained);
     pthread_mutex_destroy(&sv.lock);
     fprintf(stderr, "touchstone: serve: stopped\n");
     return 0;
 fail:
+    audit_writer_stop(sv.config.audit);
     pool_close(&sv);
     pthread_cond_destroy(&sv.drained);
     pthread_mutex_destroy(&sv.lock);

@@ -1,5 +1,6 @@
 #include "web/web.h"
 #include "core/util.h"
+#include "record/audit.h"
 #include "web/handlers.h"
 #include "web/pages.h"
 
@@ -343,15 +344,41 @@ void web_handle(const struct web_config *cfg, struct store *s,
                 struct http_request *req, struct http_response *resp)
 {
     struct web_ctx w;
-    memset(&w, 0, sizeof(w));
-    w.config = cfg;
-    w.store = s;
-    w.req = req;
-    w.resp = resp;
-    int rc = dispatch(&w);
-    /* A handler never leaves a transaction open; if one did, nothing of
-     * it is kept. */
-    store_rollback(s);
+    int rc;
+    int read = cfg->audit && (!strcmp(req->method, "GET") ||
+                              !strcmp(req->method, "HEAD"));
+    for (;;) {
+        memset(&w, 0, sizeof(w));
+        w.config = cfg;
+        w.store = s;
+        w.req = req;
+        w.resp = resp;
+        store_read_mode_set(s, read);
+        rc = dispatch(&w);
+        /* A handler never leaves a transaction open; if one did, nothing
+         * of it is kept. */
+        store_rollback(s);
+        int again = read && store_wants_write(s);
+        store_read_mode_set(s, 0);
+        if (!again) {
+            if (read && store_deferred_count(s) &&
+                audit_writer_flush(cfg->audit, s, &w.err) < 0) {
+                /* Not answered before its audit entry is written. */
+                rc = web_error(&w, 500, "internal", "",
+                               "the audit log cannot be written");
+            }
+            store_drop_deferred(s, 0);
+            break;
+        }
+        /* The read wanted to write too (a cache it refreshes): once more,
+         * taking the lock first, with nothing of the first try kept. */
+        store_drop_deferred(s, 0);
+        http_pairs_release(&w.query);
+        http_pairs_release(&w.form);
+        json_decref(w.json);
+        http_response_reset(resp);
+        read = 0;
+    }
     if (rc < 0) {
         int page = w.match.route ? (w.match.route->flags & ROUTE_PAGE) != 0
                                  : !is_api(req);

@@ -18,6 +18,7 @@
 #include "store/store.h"
 #include "web/http.h"
 
+struct audit_writer;
 struct catalog;
 
 struct web_config {
@@ -26,6 +27,11 @@ struct web_config {
     /* The protocol catalog, loaded by the caller and only read (shared by
      * every thread); NULL: the catalog endpoints answer 503. */
     const struct catalog *catalog;
+    /* The group-commit writer of the audit entries of reads (record/
+     * audit.h), or NULL: each read then appends its own in its
+     * transaction. With one, a GET or HEAD runs in read mode (store.h)
+     * and its answer waits until its entries are durable. */
+    struct audit_writer *audit;
 };
 
 /* Defaults (no catalog), with session limits from the environment

@@ -1,0 +1,173 @@
+#include "web/report_cache.h"
+#include "core/util.h"
+#include "outcomes/report.h"
+#include "record/audit.h"
+#include "record/validate.h"
+#include "web/handlers.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Documents kept: one per practitioner and protocol filter, at most this
+ * many (about 35 KB each at registry scale); a full table replaces the
+ * slot of the same hash. */
+#define CACHE_SLOTS 256
+#define FINGERPRINT_BYTES crypto_hash_sha256_BYTES
+
+struct slot {
+    int used;
+    int64_t practitioner_id;
+    char *protocol; /* NULL: every protocol */
+    unsigned char fingerprint[FINGERPRINT_BYTES];
+    char *body; /* the JSON answer, as web_reply_json writes it */
+    size_t len;
+};
+
+static struct slot slots[CACHE_SLOTS];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Everything the document is computed from, in the open transaction. */
+static int fingerprint(struct store *s, int64_t id,
+                       unsigned char out[FINGERPRINT_BYTES], struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "SELECT (SELECT group_concat(id || ':' || generation, ',')"
+           "  FROM outcome_group),"
+           " (SELECT group_concat(name || '=' || value || '@' || updated_at,"
+           "  ',') FROM designation_threshold),"
+           " (SELECT name || '|' || coalesce(license, '') FROM practitioner"
+           "  WHERE id = :id),"
+           " (SELECT group_concat(pulled_at || ':' || signature || ':' ||"
+           "  length(document)) FROM registry_national),"
+           " (SELECT group_concat(registry_public_key) FROM registry_link),"
+           " (SELECT group_concat(i.id || '/' || i.channel || '/' ||"
+           "  coalesce(i.used_at, '') || '/' || coalesce(i.revoked_at, '')"
+           "  || '/' || i.created_at || '/' || i.episode_id, ',')"
+           "  FROM invitation i JOIN episode ep ON ep.id = i.episode_id"
+           "  WHERE ep.practitioner_id = :id)");
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    if (rc == 1) {
+        crypto_hash_sha256_state h;
+        crypto_hash_sha256_init(&h);
+        for (int c = 0; c < 6; c++) {
+            const char *v = stmt_text(st, c);
+            /* Each column as "<length>:<text>;", NULL as "-;". */
+            char head[32];
+            int n = v ? snprintf(head, sizeof(head), "%zu:", strlen(v))
+                      : snprintf(head, sizeof(head), "-");
+            crypto_hash_sha256_update(&h, (const unsigned char *)head,
+                                      (unsigned long long)n);
+            if (v)
+                crypto_hash_sha256_update(&h, (const unsigned char *)v,
+                                          strlen(v));
+            crypto_hash_sha256_update(&h, (const unsigned char *)";", 1);
+        }
+        crypto_hash_sha256_final(&h, out);
+    }
+    stmt_finalize(st);
+    if (rc == 0)
+        return err_set(e, ERR_FAIL, "", "the report's fingerprint is empty");
+    return rc < 0 ? -1 : 0;
+}
+
+static size_t slot_of(int64_t id, const char *protocol)
+{
+    uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ULL;
+    for (const char *p = protocol; p && *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001B3ULL;
+    return (size_t)(h % CACHE_SLOTS);
+}
+
+static int same_protocol(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* Copies the kept answer into the response when the key matches. */
+static int cache_get(struct web_ctx *w, int64_t id, const char *protocol,
+                     const unsigned char fp[FINGERPRINT_BYTES])
+{
+    int hit = 0;
+    pthread_mutex_lock(&cache_lock);
+    struct slot *sl = &slots[slot_of(id, protocol)];
+    if (sl->used && sl->practitioner_id == id &&
+        same_protocol(sl->protocol, protocol) &&
+        !memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES)) {
+        buf_reset(&w->resp->body);
+        buf_add(&w->resp->body, sl->body, sl->len);
+        hit = 1;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return hit;
+}
+
+static void cache_put(int64_t id, const char *protocol,
+                      const unsigned char fp[FINGERPRINT_BYTES],
+                      const char *body, size_t len)
+{
+    char *copy = xmalloc(len ? len : 1);
+    memcpy(copy, body, len);
+    char *proto = protocol ? xstrdup(protocol) : NULL;
+    pthread_mutex_lock(&cache_lock);
+    struct slot *sl = &slots[slot_of(id, protocol)];
+    char *old_body = sl->body, *old_proto = sl->protocol;
+    sl->used = 1;
+    sl->practitioner_id = id;
+    sl->protocol = proto;
+    memcpy(sl->fingerprint, fp, FINGERPRINT_BYTES);
+    sl->body = copy;
+    sl->len = len;
+    pthread_mutex_unlock(&cache_lock);
+    free(old_body);
+    free(old_proto);
+}
+
+int report_cache_practitioner(struct web_ctx *w, int64_t id,
+                              const char *protocol)
+{
+    const struct actor *a = &w->actor;
+    struct err ignored = ERR_INIT;
+    /* Refusals (and their audit entries) stay with the library. */
+    if (a->role == ROLE_RESEARCHER ||
+        (a->role == ROLE_THERAPIST && a->practitioner_id != id) ||
+        (protocol && validate_slug(protocol, "protocol", &ignored) < 0))
+        return 1;
+    struct store *s = w->store;
+    unsigned char fp[FINGERPRINT_BYTES];
+    /* One snapshot for the fingerprint and the document. */
+    if (store_begin(s, &w->err) < 0)
+        return -1;
+    if (fingerprint(s, id, fp, &w->err) < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    if (cache_get(w, id, protocol, fp)) {
+        if (audit_append(s, a, "read", "practitioner_outcome", id, 0, "ok",
+                         &w->err) < 0 ||
+            store_commit(s, &w->err) < 0) {
+            store_rollback(s);
+            buf_reset(&w->resp->body);
+            return -1;
+        }
+        w->resp->status = 200;
+        http_response_set_header(w->resp, "Content-Type",
+                                 "application/json; charset=utf-8");
+        return 0;
+    }
+    json_t *doc = report_practitioner_json(s, a, id, protocol, &w->err);
+    if (!doc) {
+        store_rollback(s);
+        return -1;
+    }
+    if (store_commit(s, &w->err) < 0) {
+        store_rollback(s);
+        json_decref(doc);
+        return -1;
+    }
+    web_reply_json(w, 200, doc);
+    cache_put(id, protocol, fp, w->resp->body.data, w->resp->body.len);
+    return 0;
+}

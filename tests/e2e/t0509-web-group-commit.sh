@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The audit entries of reads on a running server go through one writer,
+# many requests' entries a transaction: each answer comes only after its
+# entry is in the database, concurrent reads, refusals and writes each
+# leave exactly one entry, the chain verifies, and a read that has to
+# write (the first report, which stores its fitted models) is answered
+# once and audited once. The rendered report the server keeps is always
+# the current one: after changes made over the API and by another
+# process, it equals the command line's.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/web-lib.sh"
+
+demo_clinic "Synthetic Group Commit Clinic"
+P=$(sql "SELECT practitioner_id FROM user WHERE email = 'therapist@demo.example'")
+[ -n "$P" ] && [ "$P" != 2 ] || fail "the demo therapist is not practitioner 1 ($P)"
+serve_start
+declare -A jar csrf
+login_demo_roles
+report="${URL}api/v1/practitioners/$P/report"
+reads() { # reads ACTION TYPE ID OUTCOME: audit entries of that read
+  sql "SELECT count(*) FROM audit WHERE action = '$1' AND record_type = '$2' AND record_id = $3 AND outcome = '$4'"
+}
+
+# The first report fits the risk models and stores them: a write inside a
+# read. It is answered 200 and leaves one entry, not two.
+sql "DELETE FROM outcome_model" >/dev/null
+code=$(curl -sS -o "$TMP/first.json" -w '%{http_code}' -b "${jar[therapist]}" "$report")
+assert_eq "$code" 200 "the first report"
+[ "$(sql 'SELECT count(*) FROM outcome_model')" -gt 0 ] || fail "the first report stored no model"
+assert_eq "$(reads read practitioner_outcome "$P" ok)" 1 "entries after the first report"
+
+# Each answer is sent after its entry is written: counted right after
+# each one, with the server still running.
+for i in 1 2 3 4 5; do
+  code=$(curl -sS -o /dev/null -w '%{http_code}' -b "${jar[therapist]}" "$report")
+  assert_eq "$code" 200
+  assert_eq "$(reads read practitioner_outcome "$P" ok)" $((1 + i)) "entries after report $((1 + i))"
+done
+
+# 40 reads, 10 refused reads (another therapist's report) and 10 writes at
+# once.
+sessions_before=$(sql "SELECT count(*) FROM web_session")
+: >"$TMP/codes"
+pids=()
+for i in $(seq 40); do
+  curl -sS -o /dev/null -w 'read %{http_code}\n' -b "${jar[therapist]}" "$report" >>"$TMP/codes" & pids+=($!)
+  if [ $((i % 4)) = 0 ]; then
+    curl -sS -o /dev/null -w 'denied %{http_code}\n' -b "${jar[therapist-b]}" "$report" >>"$TMP/codes" & pids+=($!)
+    curl -sS -o /dev/null -w 'write %{http_code}\n' -b "${jar[admin]}" \
+      -H "X-CSRF-Token: ${csrf[admin]}" -H 'Content-Type: application/json' \
+      -d "{\"name\":\"Synthetic Practitioner $i\",\"license\":\"LMT-GC$i\",\"credentials\":\"LMT\"}" \
+      "${URL}api/v1/practitioners" >>"$TMP/codes" & pids+=($!)
+  fi
+done
+for p in "${pids[@]}"; do wait "$p"; done
+assert_eq "$(grep -c '^read 200$' "$TMP/codes")" 40 "reads answered"
+assert_eq "$(grep -c '^denied 404$' "$TMP/codes")" 10 "refusals answered"
+assert_eq "$(grep -c '^write 201$' "$TMP/codes")" 10 "writes answered"
+assert_eq "$(reads read practitioner_outcome "$P" ok)" 46 "read entries"
+assert_eq "$(reads read practitioner_outcome "$P" denied)" 10 "refusal entries"
+assert_eq "$(sql "SELECT count(*) FROM practitioner WHERE license LIKE 'LMT-GC%'")" 10
+assert_eq "$(sql "SELECT count(*) FROM audit WHERE record_type = 'practitioner' AND action = 'create' AND actor = 'admin@demo.example'")" 10 "creations audited"
+# Ids follow each other with no gap, and every entry links to the one
+# before it.
+assert_eq "$(sql 'SELECT max(id) - min(id) + 1 - count(*) FROM audit')" 0 "gaps in the ids"
+assert_eq "$(sql 'SELECT count(*) FROM audit a JOIN audit b ON b.id = a.id - 1 WHERE a.prev_hash <> b.hash')" 0 "broken links"
+# The server keeps the rendered report; it is served again only while
+# what it is computed from is unchanged. Each answer equals the command
+# line's document for the database as it is at that moment (the CLI's
+# read is audited too: the counts above are done).
+same_as_cli() {
+  curl -sS -o "$TMP/served.json" -b "${jar[therapist]}" "$report"
+  "$TOUCHSTONE" --json report practitioner "$P" >"$TMP/cli.json"
+  node -e 'const fs = require("fs");
+    const [a, b] = [1, 2].map(i => JSON.stringify(JSON.parse(fs.readFileSync(process.argv[i], "utf8"))));
+    if (a !== b) { console.log("served and computed differ"); process.exit(1); }' \
+    "$TMP/served.json" "$TMP/cli.json" || fail "$1: the served report is not the current one"
+}
+same_as_cli "warm"
+# A threshold changed through the API, then one changed by another
+# process behind the server's back.
+http_put() {
+  curl -sS -o /dev/null -w '%{http_code}' -X PUT -b "${jar[admin]}" -H "X-CSRF-Token: ${csrf[admin]}" \
+    -H 'Content-Type: application/json' -d "$2" "${URL}api/v1/thresholds/$1"
+}
+before=$(node -e 'console.log(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).thresholds))' "$TMP/served.json")
+assert_eq "$(http_put min_episodes '{"value":3}')" 200 "threshold changed"
+same_as_cli "after a threshold changed over the API"
+after=$(node -e 'console.log(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).thresholds))' "$TMP/served.json")
+[ "$before" != "$after" ] || fail "the threshold change is not in the served report"
+sql "UPDATE designation_threshold SET value = 2, updated_at = '2026-06-30T12:00:01Z' WHERE name = 'min_episodes'" >/dev/null
+same_as_cli "after a threshold changed by another process"
+# The practitioner renamed by another process.
+sql "UPDATE practitioner SET name = 'Synthetic Renamed Therapist' WHERE id = $P" >/dev/null
+same_as_cli "after a rename"
+assert_contains "$(cat "$TMP/served.json")" "Synthetic Renamed Therapist"
+# A complete episode's summary removed by another process (its group's
+# generation rises): the cells change.
+cells_before=$(node -e 'console.log(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).cells))' "$TMP/served.json")
+sql "DELETE FROM episode_summary WHERE practitioner_id = $P AND complete = 1 AND episode_id = (SELECT min(episode_id) FROM episode_summary WHERE practitioner_id = $P AND complete = 1)" >/dev/null
+same_as_cli "after a summary removed"
+cells_after=$(node -e 'console.log(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).cells))' "$TMP/served.json")
+[ "$cells_before" != "$cells_after" ] || fail "the removed summary is not in the served report"
+serve_stop
+expect_ok ts audit verify
+assert_contains "$OUT" "the chain is whole"
+[ "$(sql "SELECT count(*) FROM web_session")" -ge "$sessions_before" ] || fail "sessions lost"
+echo "ok"
