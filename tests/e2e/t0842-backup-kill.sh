@@ -13,14 +13,19 @@ KILLS=${TOUCHSTONE_KILLS:-8}
 expect_ok ts demo --practitioners 4 --patients 600 --seed 11
 digest() { sqlite3 "$1" .dump | sha256sum | cut -d' ' -f1; }
 source_digest=$(digest "$TOUCHSTONE_DB")
-mkdir "$TMP/backups"
+mkdir "$TMP/backups" "$TMP/timing"
+# The kills land at random moments of a whole backup, as long as one takes
+# on this machine (a loaded machine is slower).
+started=$(date +%s%N)
+expect_ok ts backup "$TMP/timing/copy.db"
+span_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 
 whole=0 absent=0
 for k in $(seq 1 "$KILLS"); do
   copy="$TMP/backups/copy-$k.db"
   "$TOUCHSTONE" backup "$copy" > /dev/null 2>&1 &
   pid=$!
-  sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.3f", 0.01 + r / 32767 * 0.8 }')"
+  sleep "$(awk -v r=$RANDOM -v s="$span_ms" 'BEGIN { printf "%.3f", r / 32767 * s / 1000 }')"
   kill -9 "$pid" 2>/dev/null || true
   rc=0; wait "$pid" 2>/dev/null || rc=$?
   if [ -e "$copy" ]; then
