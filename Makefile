@@ -126,7 +126,7 @@ build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests -MMD -MP -o $@ \
-	    $(filter %.c %.o,$^) $(PKG_LIBS)
+	    $< $(FUZZ_LIB_OBJ) $(PKG_LIBS)
 
 fuzz-build: $(FUZZ_BIN)
 

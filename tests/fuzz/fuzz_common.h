@@ -361,6 +361,10 @@ static inline int fuzz_request(const char *line, size_t line_len,
     struct http_response resp;
     fuzz_http(&fuzz_clinic.cfg, s, b.data, b.len, &resp);
     int status = resp.status;
+    if (getenv("FUZZ_VERBOSE")) /* to check a seed reaches its handler */
+        fprintf(stderr, "fuzz: %.*s -> %d %.*s\n", (int)t.len, t.data,
+                status, (int)(resp.body.len < 300 ? resp.body.len : 300),
+                resp.body.data ? resp.body.data : "");
     http_response_release(&resp);
     store_close(s);
     buf_release(&b);
