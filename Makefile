@@ -108,7 +108,7 @@ FUZZ_CC = clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
               -fsanitize=fuzzer-no-link,address,undefined \
-              -fno-sanitize-recover=all -DTS_FUZZING
+              -fno-sanitize-recover=all
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/embedded.o
@@ -134,7 +134,7 @@ fuzz: fuzz-build
 	@tests/fuzz/run --seconds $(FUZZ_SECONDS)
 
 # The smoke that `make test` runs: every regression input, then each
-# target a few seconds over its corpus.
+# target a few seconds from its seed corpus.
 fuzz-smoke: fuzz-build
 	@tests/fuzz/run --smoke
 
