@@ -45,6 +45,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static char fuzz_dir_path[64];
 
+/* Removes the scratch folder (at exit). */
 static void fuzz_dir_remove(void)
 {
     if (!fuzz_dir_path[0])
