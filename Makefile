@@ -28,7 +28,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/test/unit/%)
 EMBED_FILES := $(sort $(wildcard catalog/*.json catalog/*/*.json \
                  src/web/assets/*))
 
-.PHONY: all run test test-long unit e2e browser setup clean bench layers
+.PHONY: all run test test-long unit e2e browser setup clean bench layers fuzz fuzz-build fuzz-smoke
 all: touchstone
 
 touchstone: $(RELEASE_OBJ)
@@ -90,6 +90,7 @@ test: setup
 	@$(MAKE) --no-print-directory layers
 	@tests/run-all
 	@tests/fault/run smoke
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 # The long sweeps: every fault at every N, and 50 kills of each kind.
 test-long: setup
@@ -109,6 +110,43 @@ bench: setup touchstone
 # Lower layers never include higher ones (see docs/architecture.md).
 layers:
 	@scripts/check-layers
+
+# Coverage-guided fuzzing (libFuzzer, clang): tests/fuzz/fuzz_NAME.c, each
+# linked with the project's objects built by clang into build/fuzz/.
+# `make fuzz [FUZZ_SECONDS=N]` runs every target N seconds (docs/testing.md).
+FUZZ_CC = clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
+              -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=all
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/embedded.o
+
+build/fuzz/obj/%.o: %.c build/gen/commands.inc
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (fuzz)"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/fuzz/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(dir $@)
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LINK    $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests -MMD -MP -o $@ \
+	    $< $(FUZZ_LIB_OBJ) $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@tests/fuzz/run --seconds $(FUZZ_SECONDS)
+
+# The smoke that `make test` runs: every regression input, then each
+# target a few seconds from its seed corpus.
+fuzz-smoke: fuzz-build
+	@tests/fuzz/run --smoke
 
 clean:
 	rm -rf build touchstone

@@ -164,10 +164,27 @@ static int is_api(const struct http_request *req)
     return str_starts_with(req->path, "/api/") || is_fhir(req);
 }
 
+/* Makes text (a message or field that may echo a request's bytes) valid
+ * UTF-8 in place, so that a JSON answer can always carry it: when it is
+ * not, every byte past ASCII becomes '?'. */
+static void text_make_utf8(char *text)
+{
+    json_t *probe = json_string(text);
+    if (probe) {
+        json_decref(probe);
+        return;
+    }
+    for (unsigned char *p = (unsigned char *)text; *p; p++)
+        if (*p >= 0x80)
+            *p = '?';
+}
+
 /* Replaces whatever the handler wrote with the error reply for w->err. */
 static void reply_error(struct web_ctx *w, int page)
 {
     const char *code;
+    text_make_utf8(w->err.message);
+    text_make_utf8(w->err.field);
     int status = web_error_status(w, &code);
     /* Keep cookies being cleared: they are part of the answer. */
     struct http_pairs keep = HTTP_PAIRS_INIT;

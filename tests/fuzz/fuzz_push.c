@@ -1,0 +1,24 @@
+/* The registry's push format (registry/ingest.h): registry_push_read() on
+ * the input as a push body, the parse that every POST /v1/push goes
+ * through before anything touches PostgreSQL. */
+#include "fuzz_common.h"
+#include "registry/ingest.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    if (sodium_init() < 0)
+        die("fuzz: libsodium");
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct registry_push p;
+    memset(&p, 0, sizeof(p));
+    struct err e = ERR_INIT;
+    (void)registry_push_read((const char *)data, size, &p, &e);
+    registry_push_release(&p);
+    return 0;
+}
