@@ -1,5 +1,6 @@
 /* The clinic's reader of the pulled national document (outcomes/national.h). */
 #include "outcomes/national.h"
+#include "outcomes/group.h"
 #include "outcomes/signing.h"
 #include "record/clinic_key.h"
 
@@ -11,10 +12,10 @@
 json_t *national_load(struct store *s, char pulled_at[CLOCK_INSTANT_LEN],
                       struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT n.document, n.signature, n.pulled_at,"
-           " l.registry_public_key FROM registry_national n"
-           " JOIN registry_link l ON l.id = 1 WHERE n.id = 1");
+    struct stmt *st =
+        store_prepare(s, "SELECT n.document, n.signature, n.pulled_at,"
+                         " l.registry_public_key FROM registry_national n"
+                         " JOIN registry_link l ON l.id = 1 WHERE n.id = 1");
     json_t *doc = NULL;
     if (stmt_step(st, e) == 1) {
         const char *text = stmt_text(st, 0);
@@ -37,28 +38,6 @@ json_t *national_load(struct store *s, char pulled_at[CLOCK_INSTANT_LEN],
     }
     stmt_finalize(st);
     return doc;
-}
-
-/* The member of array whose protocol and instrument are those given. */
-static const json_t *find_group(const json_t *array, const char *protocol,
-                                const char *instrument)
-{
-    size_t i;
-    const json_t *o;
-    json_array_foreach(array, i, o)
-    {
-        const char *p = json_string_value(json_object_get(o, "protocol"));
-        const char *in = json_string_value(json_object_get(o, "instrument"));
-        if (p && in && !strcmp(p, protocol) && !strcmp(in, instrument))
-            return o;
-    }
-    return NULL;
-}
-
-static json_t *member(const json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    return v ? json_incref(v) : json_null();
 }
 
 /* The percentile of value among the published national cells of the
@@ -135,35 +114,33 @@ json_t *national_compare(struct store *s, const json_t *cells,
             json_string_value(json_object_get(c, "instrument"));
         if (!protocol || !instrument)
             continue;
-        const json_t *mine = find_group(clinic, protocol, instrument);
-        const json_t *nation = find_group(models, protocol, instrument);
+        const json_t *mine = group_find(clinic, protocol, instrument);
+        const json_t *nation = group_find(models, protocol, instrument);
         const json_t *oe = json_object_get(c, "observed_minus_expected");
         long ranked;
         json_t *pct =
             percentile(national_cells, protocol, instrument, oe, &ranked);
         json_array_append_new(
             groups,
-            json_pack("{sssssosososososbsIsoso}", "protocol", protocol,
-                      "instrument", instrument, "clinic_n_complete",
-                      member(mine, "n_complete"), "clinic_mean_improvement",
-                      member(mine, "mean_improvement"),
-                      "national_n_complete", member(nation, "n_complete"),
-                      "national_mean_improvement",
-                      member(nation, "mean_improvement"),
-                      "national_sd_improvement",
-                      member(nation, "sd_improvement"), "national_withheld",
-                      !nation || json_is_true(json_object_get(nation,
-                                                              "suppressed")),
-                      "national_cells", (json_int_t)ranked,
-                      "observed_minus_expected",
-                      json_is_number(oe) ? json_incref((json_t *)oe)
-                                         : json_null(),
-                      "percentile", pct));
+            json_pack(
+                "{sssssosososososbsIsoso}", "protocol", protocol, "instrument",
+                instrument, "clinic_n_complete",
+                group_member(mine, "n_complete"), "clinic_mean_improvement",
+                group_member(mine, "mean_improvement"), "national_n_complete",
+                group_member(nation, "n_complete"), "national_mean_improvement",
+                group_member(nation, "mean_improvement"),
+                "national_sd_improvement",
+                group_member(nation, "sd_improvement"), "national_withheld",
+                !nation || json_is_true(json_object_get(nation, "suppressed")),
+                "national_cells", (json_int_t)ranked, "observed_minus_expected",
+                json_is_number(oe) ? json_incref((json_t *)oe) : json_null(),
+                "percentile", pct));
     }
-    json_t *out = json_pack(
-        "{sssssIsIsoso}", "source", "registry", "sentence", sentence,
-        "clinics", clinics, "practitioners", practitioners, "summaries",
-        member(scope, "summaries"), "min_cell", member(scope, "min_cell"));
+    json_t *out =
+        json_pack("{sssssIsIsoso}", "source", "registry", "sentence", sentence,
+                  "clinics", clinics, "practitioners", practitioners,
+                  "summaries", group_member(scope, "summaries"), "min_cell",
+                  group_member(scope, "min_cell"));
     json_object_set_new(out, "pulled_at", json_string(pulled_at));
     json_object_set_new(out, "groups", groups);
     json_decref(doc);
