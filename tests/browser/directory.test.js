@@ -197,4 +197,8 @@ async function main() {
   }
 }
 
-main().catch((e) => { console.log('browser: FAIL directory setup'); console.log(e.stack || e); process.exitCode = 1; });
+// process.exit runs the exit handlers that stop the registry server and
+// its PostgreSQL; without it their open pipes would keep node waiting.
+main()
+  .catch((e) => { console.log('browser: FAIL directory setup'); console.log(e.stack || e); process.exitCode = 1; })
+  .finally(() => process.exit());
