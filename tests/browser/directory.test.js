@@ -24,7 +24,8 @@ function postgres(dir) {
   fs.chmodSync(dir, 0o755); // the server runs as postgres when we are root
   const pgdir = path.join(dir, 'pg');
   const conn = execFileSync(path.join(L.root, 'scripts', 'pg-temp'), ['start', pgdir, '--fast'], { encoding: 'utf8' }).trim();
-  process.on('exit', () => {
+  // Before the folder is removed (its handler was added first).
+  process.prependListener('exit', () => {
     try { execFileSync(path.join(L.root, 'scripts', 'pg-temp'), ['stop', pgdir], { stdio: 'ignore' }); } catch (e) { /* stopped */ }
   });
   return conn;
@@ -35,7 +36,8 @@ function registryServe(conn, key) {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, ['registry', 'serve', '--pg', conn, '--key', key, '--listen', '127.0.0.1:0'],
       { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    process.on('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
+    // Before PostgreSQL stops and the folder goes.
+    process.prependListener('exit', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
     let out = '', err = '';
     const timer = setTimeout(() => reject(new Error('registry serve did not start: ' + err)), 15000);
     child.stdout.on('data', (d) => {
