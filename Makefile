@@ -122,6 +122,8 @@ FUZZ_CFLAGS = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/embedded.o
+# Kept between runs: the pattern rule's objects are not intermediates.
+.SECONDARY: $(FUZZ_LIB_OBJ)
 
 build/fuzz/obj/%.o: %.c build/gen/commands.inc
 	@mkdir -p $(dir $@)
