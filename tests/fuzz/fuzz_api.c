@@ -6,13 +6,7 @@
  * for each input (fuzz_request: "@CSRF@" and "@TOKEN@" are filled in). */
 #include "fuzz_common.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_clinic_build();
-    return 0;
-}
+FUZZ_INITIALIZE_CLINIC
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -314,6 +314,17 @@ static inline struct store *fuzz_clinic_open(void)
     return s;
 }
 
+/* The LLVMFuzzerInitialize of a target that runs on the synthetic clinic:
+ * the clinic is built once, before the first input. */
+#define FUZZ_INITIALIZE_CLINIC                                               \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)                        \
+    {                                                                        \
+        (void)argc;                                                          \
+        (void)argv;                                                          \
+        fuzz_clinic_build();                                                 \
+        return 0;                                                            \
+    }
+
 /*
  * One request to the clinic (reset first): "METHOD TARGET" and the body,
  * with Content-Type ctype (NULL: none) and, when auth, the admin's session

@@ -12,13 +12,7 @@
 #define FUZZ_FORCE_TYPE NULL
 #endif
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_clinic_build();
-    return 0;
-}
+FUZZ_INITIALIZE_CLINIC
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

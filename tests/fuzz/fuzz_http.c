@@ -4,13 +4,7 @@
  * the input carries a cookie). */
 #include "fuzz_common.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_clinic_build();
-    return 0;
-}
+FUZZ_INITIALIZE_CLINIC
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
