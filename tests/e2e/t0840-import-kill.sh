@@ -42,9 +42,16 @@ obs_tables="observation episode_summary outcome_row"
 before_obs=$(state $obs_tables)
 before_pat=$(state patient)
 # What a finished import leaves, by an import nobody kills.
+# Each is timed: the kills land at random moments of a whole import as
+# long as one takes on this machine (a loaded machine is slower).
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+started=$(date +%s%N)
 expect_ok ts import --kind observations "$TMP/observations.csv"
+obs_ms=$(ms_since "$started")
 after_obs=$(state $obs_tables)
+started=$(date +%s%N)
 expect_ok ts import --kind patients "$TMP/more-patients.csv"
+pat_ms=$(ms_since "$started")
 after_pat=$(state patient)
 restore() { rm -f "$TOUCHSTONE_DB-wal" "$TOUCHSTONE_DB-shm"; cp "$TMP/base.db" "$TOUCHSTONE_DB"; }
 restore
@@ -53,14 +60,14 @@ cut=0 done_=0
 for k in $(seq 1 "$KILLS"); do
   if [ $((k % 2)) -eq 1 ]; then
     kind=observations file="$TMP/observations.csv" tables=$obs_tables
-    before=$before_obs after=$after_obs
+    before=$before_obs after=$after_obs span_ms=$obs_ms
   else
     kind=patients file="$TMP/more-patients.csv" tables=patient
-    before=$before_pat after=$after_pat
+    before=$before_pat after=$after_pat span_ms=$pat_ms
   fi
   "$TOUCHSTONE" import --kind "$kind" "$file" > /dev/null 2>&1 &
   pid=$!
-  sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.3f", 0.02 + r / 32767 * 1.6 }')"
+  sleep "$(awk -v r=$RANDOM -v s="$span_ms" 'BEGIN { printf "%.3f", r / 32767 * s / 1000 }')"
   kill -9 "$pid" 2>/dev/null || true
   rc=0; wait "$pid" 2>/dev/null || rc=$?
   expect_ok ts check
