@@ -110,35 +110,24 @@ size_t merkle_consistency_length(uint64_t m, uint64_t n)
     return whole ? len : len + 1;
 }
 
+/* The subtree hashes of a tree held in memory (ctx: its leaf hashes), as
+ * a merkle_node_fn gives them: the proofs below are those of the
+ * node-callback trees, over an array. */
+static int array_node(void *ctx, unsigned level, uint64_t index,
+                      unsigned char out[H], struct err *e)
+{
+    (void)e;
+    uint64_t size = UINT64_C(1) << level;
+    subtree_root((const unsigned char *)ctx + index * size * H, size, out);
+    return 0;
+}
+
 int merkle_inclusion_proof(const unsigned char *leaf_hashes, uint64_t n,
                            uint64_t m, struct merkle_path *out,
                            struct err *e)
 {
-    out->count = 0;
-    if (m >= n)
-        return err_set(e, ERR_INPUT, "leaf_index",
-                       "%" PRIu64 " is not below the tree size %" PRIu64, m,
-                       n);
-    /* PATH(m, D[n]) lists the subpath first and the sibling subtree's MTH
-     * after it: walking down from the root, fill the list from its end. */
-    size_t i = merkle_inclusion_length(m, n);
-    out->count = i;
-    const unsigned char *leaves = leaf_hashes;
-    while (n > 1) {
-        uint64_t k = split_point(n);
-        if (m < k) {
-            subtree_root(leaves + k * H, n - k, out->hash[--i]);
-            n = k;
-        } else {
-            subtree_root(leaves, k, out->hash[--i]);
-            leaves += k * H;
-            m -= k;
-            n -= k;
-        }
-    }
-    if (i != 0)
-        BUG("merkle: audit path of the wrong length");
-    return 0;
+    return merkle_nodes_inclusion(array_node, (void *)leaf_hashes, n, m, out,
+                                  e);
 }
 
 int merkle_inclusion_root(const unsigned char leaf_hash[H], uint64_t m,
@@ -205,39 +194,8 @@ int merkle_consistency_proof(const unsigned char *leaf_hashes, uint64_t n,
                              uint64_t m, struct merkle_path *out,
                              struct err *e)
 {
-    out->count = 0;
-    if (m == 0)
-        return err_set(e, ERR_INPUT, "first",
-                       "0: an empty tree has no consistency proof");
-    if (m > n)
-        return err_set(e, ERR_INPUT, "first",
-                       "%" PRIu64 " is above the second tree size %" PRIu64,
-                       m, n);
-    /* SUBPROOF(m, D[n], b) lists the subproof first and the other
-     * subtree's MTH after it: fill the list from its end. */
-    size_t i = merkle_consistency_length(m, n);
-    out->count = i;
-    const unsigned char *leaves = leaf_hashes;
-    int whole = 1;
-    while (m != n) {
-        uint64_t k = split_point(n);
-        if (m <= k) {
-            subtree_root(leaves + k * H, n - k, out->hash[--i]);
-            n = k;
-        } else {
-            subtree_root(leaves, k, out->hash[--i]);
-            leaves += k * H;
-            m -= k;
-            n -= k;
-            whole = 0;
-        }
-    }
-    /* SUBPROOF(m, D[m], false) = {MTH(D[m])}. */
-    if (!whole)
-        subtree_root(leaves, n, out->hash[--i]);
-    if (i != 0)
-        BUG("merkle: consistency path of the wrong length");
-    return 0;
+    return merkle_nodes_consistency(array_node, (void *)leaf_hashes, n, m,
+                                    out, e);
 }
 
 int merkle_consistency_verify(uint64_t m, uint64_t n,
