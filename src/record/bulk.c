@@ -222,7 +222,8 @@ struct bulk {
     int64_t *touched;
     size_t ntouched, alloc_touched; /* a write failed halfway: the batch may only roll back */
     /* The settings to restore. */
-    int64_t old_foreign_keys, old_synchronous, old_cache_size, old_checks;
+    int64_t old_foreign_keys, old_synchronous, old_cache_size, old_checks,
+        old_threads;
     int64_t count[BULK_KIND_COUNT];
     int64_t max_id[BULK_KIND_COUNT]; /* ids above are free */
     struct stmt *insert[BULK_KIND_COUNT];
@@ -295,9 +296,10 @@ static void restore_settings(struct bulk *b)
     snprintf(sql, sizeof(sql),
              "PRAGMA foreign_keys = %lld; PRAGMA synchronous = %lld;"
              " PRAGMA cache_size = %lld; PRAGMA ignore_check_constraints ="
-             " %lld",
+             " %lld; PRAGMA threads = %lld",
              (long long)b->old_foreign_keys, (long long)b->old_synchronous,
-             (long long)b->old_cache_size, (long long)b->old_checks);
+             (long long)b->old_cache_size, (long long)b->old_checks,
+             (long long)b->old_threads);
     store_exec(b->s, sql, &ignored);
 }
 
@@ -351,14 +353,18 @@ int bulk_begin(struct store *s, const struct actor *caller,
     b->old_synchronous = store_query_int(s, "PRAGMA synchronous");
     b->old_cache_size = store_query_int(s, "PRAGMA cache_size");
     b->old_checks = store_query_int(s, "PRAGMA ignore_check_constraints");
+    b->old_threads = store_query_int(s, "PRAGMA threads");
     /* Every reference is checked by the batch itself, from its caches,
      * and every value by the record's rules, which are stricter than the
      * schema's checks: the database need not check them again (SQLite
      * evaluates a check on a list of more than two values by building a
-     * temporary b-tree for every row). */
+     * temporary b-tree for every row). SQLite's sorts (the rebuild of
+     * the outcome summaries: their ORDER BY and index builds) may use a
+     * second thread. */
     int rc = store_exec(s, "PRAGMA foreign_keys = OFF;"
                            " PRAGMA ignore_check_constraints = ON;"
-                           " PRAGMA cache_size = -1048576", e);
+                           " PRAGMA cache_size = -1048576;"
+                           " PRAGMA threads = 2", e);
     if (rc == 0 && b->fast)
         rc = store_exec(s, "PRAGMA synchronous = OFF", e);
     if (rc == 0)

@@ -444,6 +444,9 @@ static const int *summary_params_of(struct summary_params *p,
     return p->idx;
 }
 
+/* In bulk mode a row is replaced in place, and only when one of its
+ * values changed: an unchanged row is not written at all (no page made
+ * dirty, sqlite3_changes() 0), and then neither is its compact row. */
 #define SUMMARY_UPSERT                                                       \
     " ON CONFLICT (protocol_id, instrument, practitioner_id, episode_id) DO" \
     " UPDATE SET role = excluded.role, started_on = excluded.started_on,"    \
@@ -458,7 +461,19 @@ static const int *summary_params_of(struct summary_params *p,
     " incomplete_reason = excluded.incomplete_reason,"                       \
     " age_years = excluded.age_years, sex = excluded.sex,"                   \
     " chronicity_weeks = excluded.chronicity_weeks,"                         \
-    " comorbidities = excluded.comorbidities"
+    " comorbidities = excluded.comorbidities"                                \
+    " WHERE (role, started_on, ended_on, sessions, baseline, discharge,"     \
+    " followup, followup_days, improvement, responder,"                      \
+    " sessions_to_response, response_event, sustained, has_followup,"        \
+    " complete, incomplete_reason, age_years, sex, chronicity_weeks,"        \
+    " comorbidities) IS NOT (excluded.role, excluded.started_on,"            \
+    " excluded.ended_on, excluded.sessions, excluded.baseline,"              \
+    " excluded.discharge, excluded.followup, excluded.followup_days,"        \
+    " excluded.improvement, excluded.responder,"                             \
+    " excluded.sessions_to_response, excluded.response_event,"               \
+    " excluded.sustained, excluded.has_followup, excluded.complete,"         \
+    " excluded.incomplete_reason, excluded.age_years, excluded.sex,"         \
+    " excluded.chronicity_weeks, excluded.comorbidities)"
 
 static void summary_bind(struct stmt *st, const int *idx,
                          const struct summary_data *d,
@@ -671,11 +686,17 @@ static struct summary_group *bulk_group(struct summary_batch *b,
  * replaced in place when the episode had one.
  */
 static int bulk_row_add(struct summary_batch *b, const struct summary_data *d,
-                        const struct summary_row *r, struct err *e)
+                        const struct summary_row *r, int written,
+                        struct err *e)
 {
     struct summary_group *g = bulk_group(b, d->ep.protocol, r->instrument, e);
     if (!g)
         return -1;
+    /* The group's generation is raised as the triggers would, but a
+     * summary row left as it was keeps its compact row as it is. */
+    g->changed = 1;
+    if (!written)
+        return 0;
     struct stmt *st = batch_stmt(
         b, &b->row_add,
         "INSERT INTO outcome_row (group_id, practitioner_id, episode_id,"
@@ -698,7 +719,6 @@ static int bulk_row_add(struct summary_batch *b, const struct summary_data *d,
         " baseline = excluded.baseline, risk = excluded.risk");
     summary_bind(st, summary_params_of(&b->row_params, st), d, r);
     stmt_bind_int(st, ":group", g->id);
-    g->changed = 1;
     if (stmt_step(st, e) < 0)
         return -1;
     if (store_changes(b->s) != 1)
@@ -802,7 +822,7 @@ int summary_batch_refresh(struct summary_batch *b, int64_t episode_id,
         summary_compute(&d, list[i], roles[i], &r);
         rc = summary_write(b, &d, &r, e);
         if (rc == 0 && b->bulk)
-            rc = bulk_row_add(b, &d, &r, e);
+            rc = bulk_row_add(b, &d, &r, store_changes(b->s) > 0, e);
     }
     summary_data_release(&d);
     return rc;

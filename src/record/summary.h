@@ -92,7 +92,9 @@ void summary_batch_free(struct summary_batch *b);
  * writes; every write to episode_summary in the transaction must then go
  * through this batch, and the transaction must only add records (no
  * update, no deletion): an episode's summary rows are then only ever
- * replaced in place or added to. summary_batch_finish() raises the
+ * replaced in place or added to; a row whose values are all unchanged is
+ * not written again, nor is its compact row (its group's generation is
+ * still raised, as the triggers would). summary_batch_finish() raises the
  * generations and
  * restores the triggers: call it before committing. A transaction rolled
  * back instead restores them by itself. ERR_FAIL when the triggers are not
