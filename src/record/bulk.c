@@ -221,6 +221,11 @@ struct bulk {
     size_t touched_bytes;
     int64_t *touched;
     size_t ntouched, alloc_touched; /* a write failed halfway: the batch may only roll back */
+    /* 1 while the observation table's rows, in id order, are in episode
+     * order: it was empty at the start and the batch has written rows of
+     * rising ids and never an episode before the last one's. */
+    int observations_by_id;
+    int64_t last_observation_id, last_observation_episode;
     /* The settings to restore. */
     int64_t old_foreign_keys, old_synchronous, old_cache_size, old_checks,
         old_threads;
@@ -381,6 +386,7 @@ int bulk_begin(struct store *s, const struct actor *caller,
         b->max_id[k] = store_query_int(s, sql);
     }
     b->episodes_before = store_query_int(s, "SELECT count(*) FROM episode");
+    b->observations_by_id = b->max_id[BULK_OBSERVATIONS] == 0;
     *out = b;
     return 0;
 }
@@ -630,8 +636,9 @@ static int refresh_summaries(struct bulk *b, struct err *e)
             b->touched[unique++] = b->touched[i];
     int64_t episodes = b->episodes_before + b->count[BULK_EPISODES];
     if ((int64_t)unique * 100 >= episodes * REBUILD_SHARE_PERCENT)
-        return summary_batch_rebuild(b->summaries, b->progress,
-                                     b->progress_ctx, &episodes, e);
+        return summary_batch_rebuild(b->summaries, b->observations_by_id,
+                                     b->progress, b->progress_ctx, &episodes,
+                                     e);
     for (size_t i = 0; i < unique; i++) {
         if (summary_batch_refresh(b->summaries, b->touched[i], e) < 0)
             return -1;
@@ -977,6 +984,11 @@ static int observation_store(struct bulk *b, int64_t id,
     if (new_id > b->max_id[BULK_OBSERVATIONS])
         b->max_id[BULK_OBSERVATIONS] = new_id;
     b->count[BULK_OBSERVATIONS]++;
+    if (new_id <= b->last_observation_id ||
+        in->episode_id < b->last_observation_episode)
+        b->observations_by_id = 0;
+    b->last_observation_id = new_id;
+    b->last_observation_episode = in->episode_id;
     touch(b, in->episode_id);
     if (out_id)
         *out_id = new_id;

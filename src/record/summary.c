@@ -837,13 +837,22 @@ struct summary_stream {
     int64_t episode; /* its episode */
 };
 
+/* The next row; a stream whose episodes go back (one read in id order
+ * that was not in episode order after all) is an error, not a summary
+ * made from part of an episode's rows. */
 static int stream_next(struct summary_stream *c, struct err *e)
 {
     int rc = stmt_step(c->st, e);
     if (rc < 0)
         return -1;
+    int64_t before = c->episode;
     c->has = rc == 1;
     c->episode = c->has ? stmt_int(c->st, 0) : 0;
+    if (c->has && c->episode < before)
+        return err_set(e, ERR_FAIL, "episode",
+                       "the rows read for the summaries are not in episode "
+                       "order (episode %lld after %lld)",
+                       (long long)c->episode, (long long)before);
     return 0;
 }
 
@@ -920,7 +929,7 @@ static int rebuild_drop_indexes(struct summary_batch *b, char **sql,
     return 0;
 }
 
-int summary_batch_rebuild(struct summary_batch *b,
+int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
                           void (*progress)(void *ctx, double fraction),
                           void *progress_ctx, int64_t *episodes,
                           struct err *e)
@@ -951,9 +960,16 @@ int summary_batch_rebuild(struct summary_batch *b,
         store_prepare(b->s, "SELECT episode_id, id FROM session ORDER BY"
                             " episode_id, started_at, id"),
         0, 0};
+    /* In id order: one pass over the table, rather than the episode
+     * index and a seek into the table for every row. */
     struct summary_stream obs = {
-        store_prepare(b->s, "SELECT episode_id, " SUMMARY_OBSERVATION_COLUMNS
-                            " FROM observation ORDER BY episode_id"),
+        store_prepare(b->s, observations_by_id
+                                ? "SELECT episode_id, "
+                                  SUMMARY_OBSERVATION_COLUMNS
+                                  " FROM observation ORDER BY id"
+                                : "SELECT episode_id, "
+                                  SUMMARY_OBSERVATION_COLUMNS
+                                  " FROM observation ORDER BY episode_id"),
         0, 0};
     int64_t *ids = NULL;
     size_t ids_alloc = 0;
