@@ -871,9 +871,11 @@ static int stream_seek(struct summary_stream *c, int64_t id, struct err *e)
  * triggers' SQL over the whole table (as migration 7 first filled it),
  * read in the summary's key order, so that each group's rows go in in
  * their own key's order. A row out of the compact ranges is left out by
- * the insert and found by the count.
+ * the insert and found by its count against rows, the summary rows the
+ * rebuild wrote.
  */
-static int rebuild_compact_rows(struct summary_batch *b, struct err *e)
+static int rebuild_compact_rows(struct summary_batch *b, int64_t rows,
+                                struct err *e)
 {
     if (store_exec(b->s,
                    "INSERT INTO outcome_group (protocol_id, instrument)"
@@ -893,8 +895,7 @@ static int rebuild_compact_rows(struct summary_batch *b, struct err *e)
                    OUTCOME_ROW_OUT_OF_RANGE("s") ") IS NOT 1",
                    e) < 0)
         return -1;
-    if (store_query_int(b->s, "SELECT count(*) FROM outcome_row") !=
-        store_query_int(b->s, "SELECT count(*) FROM episode_summary"))
+    if (store_changes(b->s) != rows)
         return err_set(e, ERR_FAIL, "episode", "%s",
                        OUTCOME_ROW_RANGE_MESSAGE);
     b->all_changed = 1;
@@ -971,7 +972,7 @@ int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
                                   SUMMARY_OBSERVATION_COLUMNS
                                   " FROM observation ORDER BY episode_id"),
         0, 0};
-    int64_t *ids = NULL;
+    int64_t *ids = NULL, rows = 0; /* summary rows written */
     size_t ids_alloc = 0;
     int rc = stream_next(&sessions, e) < 0 || stream_next(&obs, e) < 0 ? -1
                                                                         : 0;
@@ -1013,6 +1014,7 @@ int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
             struct summary_row r;
             summary_compute(&d, list[i], roles[i], &r);
             rc = summary_write(b, &d, &r, e);
+            rows++;
         }
         summary_data_release(&d);
         d.sessions = 0;
@@ -1039,7 +1041,7 @@ int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
         rc = store_exec(b->s, indexes, e);
     free(indexes);
     if (rc == 0)
-        rc = rebuild_compact_rows(b, e);
+        rc = rebuild_compact_rows(b, rows, e);
     return rc;
 }
 
