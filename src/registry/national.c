@@ -311,7 +311,8 @@ json_t *registry_national_report(struct pg *db, const char *protocol,
     /* The groups' ranks in protocol, instrument order. */
     struct group_in *sorted = xreallocarray(
         NULL, l.group_count ? l.group_count : 1, sizeof(*sorted));
-    memcpy(sorted, l.groups, l.group_count * sizeof(*sorted));
+    if (l.group_count)
+        memcpy(sorted, l.groups, l.group_count * sizeof(*sorted));
     qsort(sorted, l.group_count, sizeof(*sorted), group_order);
     rank = xcalloc(l.group_count ? l.group_count : 1, sizeof(*rank));
     by_rank = xcalloc(l.group_count ? l.group_count : 1, sizeof(*by_rank));
@@ -323,7 +324,8 @@ json_t *registry_national_report(struct pg *db, const char *protocol,
             }
     free(sorted);
     order_rank = rank;
-    qsort(l.states, l.state_count, sizeof(*l.states), state_order);
+    if (l.state_count > 1)
+        qsort(l.states, l.state_count, sizeof(*l.states), state_order);
     struct thresholds t;
     thresholds_default(&t);
     struct benchmark b;
