@@ -19,6 +19,8 @@ int cmd_registry(struct cli *c, int argc, const char **argv)
          "the clinics: list, approve ID, suspend ID"},
         {"report", registry_report,
          "the national benchmarks over every approved clinic"},
+        {"rebuild-partials", registry_rebuild_partials,
+         "build the national report's partial states again"},
         {"enroll", registry_enroll_cmd,
          "(at a clinic) join a registry, pinning its key"},
         {"pull", registry_pull_cmd,

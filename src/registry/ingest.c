@@ -1,5 +1,6 @@
 /* A clinic's push, read, checked and merged (registry/ingest.h). */
 #include "registry/ingest.h"
+#include "registry/partial.h"
 #include "core/buf.h"
 #include "core/json_read.h"
 #include "core/util.h"
@@ -743,6 +744,8 @@ int registry_ingest_push(struct pg *db, const char *body, size_t len,
     int rc = pg_begin(db, e);
     if (rc == 0)
         rc = apply(db, &p, out, e);
+    if (rc == 0)
+        rc = registry_partial_refresh_clinic(db, p.clinic, e);
     if (rc == 0 && pg_commit(db, e) < 0) {
         out->status = 500;
         rc = -1;
