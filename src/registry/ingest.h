@@ -55,16 +55,17 @@ struct registry_push_result {
  * frees it.
  */
 struct registry_push_practitioner {
-    const char *ref;     /* borrowed from body */
+    const char *ref;     /* borrowed from body or text */
     const char *npi;     /* or NULL */
     const char *license; /* or NULL */
 };
 struct registry_push_retraction {
-    const char *episode; /* borrowed from body */
+    const char *episode; /* borrowed from body or text */
     const char *instrument;
 };
 struct registry_push {
-    json_t *body; /* owned */
+    json_t *body; /* owned; NULL when the body was read as canonical JSON */
+    char *text;   /* owned: then, the batch's bytes, its strings cut in place */
     int64_t clinic;
     int64_t seq;
     struct registry_push_practitioner *practitioners;

@@ -98,12 +98,51 @@ assert_eq "$(psql_value 'SELECT count(*) FROM registry_outcome')" 12000 "rows af
 EP10=$(jq -r '.rows[10].episode' "$TMP/b1.json"); IN10=$(jq -r '.rows[10].instrument' "$TMP/b1.json")
 assert_eq "$(psql_value "SELECT sessions FROM registry_outcome WHERE episode = '$EP10' AND instrument = '$IN10'")" "$(jq -r '.rows[10].sessions + 1' "$TMP/b1.json")" "the changed row"
 
+# Batch 3, canonical but for one number written otherwise ("7.50" where
+# the canonical JSON has 7.5): the bytes sent do not verify, their
+# canonical JSON does; accepted, with the canonical digest.
+python3 - "$TMP/b2.json" "$TMP/b3.json" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))
+b["seq"] = 3
+b["rows"][0]["baseline"] = 7.5
+json.dump(b, open(sys.argv[2], "w"))
+PY
+canonical_body A "$TMP/b3.json" "$TMP/push3.json"
+grep -q '"baseline":7.5,' "$TMP/push3.json" || fail "no 7.5 in the canonical body"
+sed -i '0,/"baseline":7.5,/s//"baseline":7.50,/' "$TMP/push3.json"
+post /registry/v1/push "$TMP/push3.json"; expect_http 200
+assert_eq "$(psql_value "SELECT digest FROM registry_batch WHERE seq = 3")" "$(canonical_digest "$TMP/b3.json")" "digest of batch 3 (a number written otherwise)"
+assert_eq "$(psql_value "SELECT baseline FROM registry_outcome WHERE episode = '$EP0' AND instrument = 'nprs'")" 7.5 "the number as sent"
+
+# Canonical bodies with a fault: refused, the member at fault named, and
+# nothing changes.
+BEFORE=$(registry_digest)
+bad() { # bad PYTHON-EDIT FIELD: batch 4 with the edit, canonical, refused 400
+  python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); b["seq"]=4; exec(sys.argv[2]); json.dump(b,open(sys.argv[3],"w"))' "$TMP/b3.json" "$1" "$TMP/bad.json"
+  canonical_body A "$TMP/bad.json" "$TMP/badpush.json"
+  post /registry/v1/push "$TMP/badpush.json"; expect_http 400
+  assert_eq "$(jq -r .error.field <<<"$OUT")" "$2" "canonical body with $1"
+}
+bad 'b["rows"][1]["age"]=91' 'batch.rows[1].age'
+bad 'b["rows"][1]["sessions"]=-1' 'batch.rows[1].sessions'
+bad 'b["rows"][2]["start_year"]=2020.0' 'batch.rows[2].start_year'
+bad 'b["rows"][0]["protocol"]="Low Back"' 'batch.rows[0].protocol'
+bad 'b["rows"][0]["practitioner"]="p-00000000000000ff"' 'batch.rows[0].practitioner'
+bad 'b["rows"][0]["complete"]=1; b["rows"][0]["incomplete_reason"]="open"' 'batch.rows[0].incomplete_reason'
+bad 'b["rows"][1]["name"]="Pat"' 'batch.rows[1].name'
+bad 'b["rows"][2]["episode"]=b["rows"][1]["episode"]; b["rows"][2]["instrument"]=b["rows"][1]["instrument"]' 'batch.rows[2].episode'
+bad 'b["practitioners"][0]["npi"]="123"' 'batch.practitioners[0].npi'
+bad 'b["retract"]=[{"episode":"e-1","instrument":"nprs"}]' 'batch.retract[0].episode'
+bad 'b["format"]=2' 'batch.format'
+assert_eq "$(registry_digest)" "$BEFORE" "refused canonical bodies changed the registry"
+
 # Caps: past 32 MiB on the push, past 1 MiB on enrolment: 413, nothing
 # read into the registry.
 head -c $((32 * 1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' > "$TMP/huge.json"
 post /registry/v1/push "$TMP/huge.json"; expect_http 413
 head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' > "$TMP/big.json"
 post /registry/v1/enroll "$TMP/big.json"; expect_http 413
-assert_eq "$(psql_value 'SELECT count(*) FROM registry_batch')" 2 "batches after the refusals"
+assert_eq "$(psql_value 'SELECT count(*) FROM registry_batch')" 3 "batches after the refusals"
 registry_stop
 echo "ok t0912-registry-push-bytes"
