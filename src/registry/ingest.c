@@ -1004,26 +1004,34 @@ static const struct pg_query rows_moved = {
     " registry_staging s WHERE o.clinic_id = $1 AND o.episode = s.episode"
     " AND o.instrument = s.instrument AND o.protocol <> s.protocol", 1};
 /* A row of the clinic with an episode from the batch's least to its
- * greatest (the column's own order): without one, no row of the batch can
- * have moved protocol, and rows_moved is skipped (16 index probes in all
- * instead of 16 a row). */
+ * greatest (the column's own order): without one, no row of the batch is
+ * in the registry under any protocol, so rows_moved is skipped (16 index
+ * probes in all instead of 16 a row) and the rows are inserted, not
+ * upserted. The clinic's row is locked: no other push of the clinic runs
+ * meanwhile. */
 static const struct pg_query rows_near = {
     "ingest_rows_near", "SELECT 1 FROM registry_outcome WHERE clinic_id = $1"
     " AND episode >= (SELECT min(episode) FROM registry_staging)"
     " AND episode <= (SELECT max(episode) FROM registry_staging) LIMIT 1",
     1};
+#define ROWS_INSERT                                                          \
+    "INSERT INTO registry_outcome (clinic_id, practitioner_id, batch_seq, "  \
+    STAGING_COLUMNS ") SELECT $1, r.practitioner_id, $2, s.episode,"        \
+    " s.practitioner_ref, s.protocol, s.instrument, s.role,"                \
+    " s.icd10_category, s.start_year, s.sessions, s.baseline, s.discharge," \
+    " s.followup, s.improvement, s.followup_days, s.responder,"             \
+    " s.response_event, s.sustained, s.sessions_to_response,"               \
+    " s.has_followup, s.complete, s.incomplete_reason, s.age, s.sex,"       \
+    " s.chronicity_weeks, s.comorbidities FROM registry_staging s JOIN"     \
+    " registry_practitioner_ref r ON r.clinic_id = $1 AND r.ref ="          \
+    " s.practitioner_ref"
+/* The rows when the clinic holds none in the batch's episode range (no
+ * conflict can arise): a plain insert, a third cheaper than the upsert. */
+static const struct pg_query rows_insert = {"ingest_rows_insert",
+                                            ROWS_INSERT, 2};
 static const struct pg_query rows_merge = {
-    "ingest_rows_merge", "INSERT INTO registry_outcome (clinic_id,"
-    " practitioner_id, batch_seq, " STAGING_COLUMNS ") SELECT $1,"
-    " r.practitioner_id, $2, s.episode, s.practitioner_ref, s.protocol,"
-    " s.instrument, s.role, s.icd10_category, s.start_year, s.sessions,"
-    " s.baseline, s.discharge, s.followup, s.improvement, s.followup_days,"
-    " s.responder, s.response_event, s.sustained, s.sessions_to_response,"
-    " s.has_followup, s.complete, s.incomplete_reason, s.age, s.sex,"
-    " s.chronicity_weeks, s.comorbidities FROM registry_staging s JOIN"
-    " registry_practitioner_ref r ON r.clinic_id = $1 AND r.ref ="
-    " s.practitioner_ref ON CONFLICT (protocol, clinic_id, episode,"
-    " instrument) DO UPDATE SET practitioner_ref ="
+    "ingest_rows_merge", ROWS_INSERT " ON CONFLICT (protocol, clinic_id,"
+    " episode, instrument) DO UPDATE SET practitioner_ref ="
     " EXCLUDED.practitioner_ref, practitioner_id = EXCLUDED.practitioner_id,"
     " role = EXCLUDED.role, icd10_category = EXCLUDED.icd10_category,"
     " start_year = EXCLUDED.start_year, sessions = EXCLUDED.sessions,"
@@ -1216,7 +1224,7 @@ static int apply(struct pg *db, struct registry_push *p,
         int near = pg_rows(r) > 0;
         pg_result_free(r);
         if ((near && pg_run(db, &rows_moved, params, NULL, e) < 0) ||
-            pg_run(db, &rows_merge, merge, &r, e) < 0)
+            pg_run(db, near ? &rows_merge : &rows_insert, merge, &r, e) < 0)
             return -1;
         long merged = pg_affected(r);
         pg_result_free(r);

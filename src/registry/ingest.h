@@ -65,7 +65,7 @@ struct registry_push_retraction {
 };
 struct registry_push {
     json_t *body; /* owned; NULL when the body was read as canonical JSON */
-    char *text;   /* owned: then, the batch's bytes, its strings cut in place */
+    char *text;   /* owned: then the batch's bytes, strings cut in place */
     int64_t clinic;
     int64_t seq;
     struct registry_push_practitioner *practitioners;
