@@ -68,6 +68,9 @@ static void *clinic_open(void *ctx, struct err *e)
     /* One connection a worker: memory stays flat however many there are
      * (docs/architecture.md). */
     store_keep_small(s);
+    /* Workers' writes and the audit writer's queue for one lock, never
+     * in SQLite's sleep-and-retry busy handler (docs/architecture.md). */
+    store_serialize_writes(s, 0);
     return s;
 }
 

@@ -364,6 +364,7 @@ void web_handle(const struct web_config *cfg, struct store *s,
     int rc;
     int read = cfg->audit && (!strcmp(req->method, "GET") ||
                               !strcmp(req->method, "HEAD"));
+    int64_t changes = store_total_changes(s);
     for (;;) {
         memset(&w, 0, sizeof(w));
         w.config = cfg;
@@ -395,6 +396,15 @@ void web_handle(const struct web_config *cfg, struct store *s,
         json_decref(w.json);
         http_response_reset(resp);
         read = 0;
+    }
+    /* A request that wrote (its rows and their audit entries, committed
+     * without a sync) is answered once they are durable: one sync of the
+     * audit writer, shared with every request waiting meanwhile. */
+    if (cfg->audit && store_total_changes(s) != changes &&
+        audit_writer_sync(cfg->audit, &w.err) < 0) {
+        http_response_reset(resp);
+        rc = web_error(&w, 500, "internal", "",
+                       "the database cannot be synced to disk");
     }
     if (rc < 0) {
         int page = w.match.route ? (w.match.route->flags & ROUTE_PAGE) != 0
