@@ -23,10 +23,18 @@ struct slot {
     unsigned char fingerprint[FINGERPRINT_BYTES];
     char *body; /* the JSON answer, as web_reply_json writes it */
     size_t len;
+    /* A request computing a document for this slot now: the others that
+     * miss on the same key wait for it (cache_done) instead of each
+     * computing the same document (after a write, every read misses). */
+    int computing;
+    int64_t computing_id;
+    char *computing_protocol;
+    unsigned char computing_fingerprint[FINGERPRINT_BYTES];
 };
 
 static struct slot slots[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cache_done = PTHREAD_COND_INITIALIZER;
 
 /* Everything the document is computed from, in the open transaction. */
 static int fingerprint(struct store *s, int64_t id,
@@ -86,22 +94,57 @@ static int same_protocol(const char *a, const char *b)
     return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-/* Copies the kept answer into the response when the key matches. */
-static int cache_get(struct web_ctx *w, int64_t id, const char *protocol,
-                     const unsigned char fp[FINGERPRINT_BYTES])
+enum lookup { CACHE_HIT, CACHE_CLAIMED, CACHE_MISS };
+
+/* Copies the kept answer into the response when the key matches
+ * (CACHE_HIT). On a miss, waits while another request computes the same
+ * document (then looks again); otherwise claims the slot's computing
+ * (CACHE_CLAIMED: the caller computes and calls cache_unclaim) or, when
+ * another document is being computed for the slot, CACHE_MISS. */
+static enum lookup cache_get(struct web_ctx *w, int64_t id,
+                             const char *protocol,
+                             const unsigned char fp[FINGERPRINT_BYTES])
 {
-    int hit = 0;
+    enum lookup found = CACHE_MISS;
     pthread_mutex_lock(&cache_lock);
     struct slot *sl = &slots[slot_of(id, protocol)];
-    if (sl->used && sl->practitioner_id == id &&
-        same_protocol(sl->protocol, protocol) &&
-        !memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES)) {
-        buf_reset(&w->resp->body);
-        buf_add(&w->resp->body, sl->body, sl->len);
-        hit = 1;
+    for (;;) {
+        if (sl->used && sl->practitioner_id == id &&
+            same_protocol(sl->protocol, protocol) &&
+            !memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES)) {
+            buf_reset(&w->resp->body);
+            buf_add(&w->resp->body, sl->body, sl->len);
+            found = CACHE_HIT;
+            break;
+        }
+        if (!sl->computing) {
+            sl->computing = 1;
+            sl->computing_id = id;
+            sl->computing_protocol = protocol ? xstrdup(protocol) : NULL;
+            memcpy(sl->computing_fingerprint, fp, FINGERPRINT_BYTES);
+            found = CACHE_CLAIMED;
+            break;
+        }
+        if (sl->computing_id != id ||
+            !same_protocol(sl->computing_protocol, protocol) ||
+            memcmp(sl->computing_fingerprint, fp, FINGERPRINT_BYTES))
+            break;
+        pthread_cond_wait(&cache_done, &cache_lock);
     }
     pthread_mutex_unlock(&cache_lock);
-    return hit;
+    return found;
+}
+
+/* Ends a CACHE_CLAIMED computing (kept or failed) and wakes its waiters. */
+static void cache_unclaim(int64_t id, const char *protocol)
+{
+    pthread_mutex_lock(&cache_lock);
+    struct slot *sl = &slots[slot_of(id, protocol)];
+    sl->computing = 0;
+    free(sl->computing_protocol);
+    sl->computing_protocol = NULL;
+    pthread_cond_broadcast(&cache_done);
+    pthread_mutex_unlock(&cache_lock);
 }
 
 static void cache_put(int64_t id, const char *protocol,
@@ -144,7 +187,8 @@ int report_cache_practitioner(struct web_ctx *w, int64_t id,
         store_rollback(s);
         return -1;
     }
-    if (cache_get(w, id, protocol, fp)) {
+    enum lookup found = cache_get(w, id, protocol, fp);
+    if (found == CACHE_HIT) {
         if (audit_append(s, a, "read", "practitioner_outcome", id, 0, "ok",
                          &w->err) < 0 ||
             store_commit(s, &w->err) < 0) {
@@ -160,14 +204,20 @@ int report_cache_practitioner(struct web_ctx *w, int64_t id,
     json_t *doc = report_practitioner_json(s, a, id, protocol, &w->err);
     if (!doc) {
         store_rollback(s);
+        if (found == CACHE_CLAIMED)
+            cache_unclaim(id, protocol);
         return -1;
     }
     if (store_commit(s, &w->err) < 0) {
         store_rollback(s);
         json_decref(doc);
+        if (found == CACHE_CLAIMED)
+            cache_unclaim(id, protocol);
         return -1;
     }
     web_reply_json(w, 200, doc);
     cache_put(id, protocol, fp, w->resp->body.data, w->resp->body.len);
+    if (found == CACHE_CLAIMED)
+        cache_unclaim(id, protocol);
     return 0;
 }
