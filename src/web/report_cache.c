@@ -27,10 +27,18 @@ struct slot {
      * miss on the same key wait for it (cache_done) instead of each
      * computing the same document (after a write, every read misses). */
     int computing;
+    uint64_t computing_serial; /* which computing: raised by each claim */
     int64_t computing_id;
     char *computing_protocol;
     unsigned char computing_fingerprint[FINGERPRINT_BYTES];
 };
+
+/* How many times a request that misses while another document of the
+ * same practitioner is being computed waits for it and looks again with a
+ * new snapshot, before it computes its own. Under writes, the reads that
+ * miss then share one computing of the newest document at a time instead
+ * of each computing the one of its own snapshot, all at once. */
+#define CACHE_WAITS 3
 
 static struct slot slots[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -94,16 +102,22 @@ static int same_protocol(const char *a, const char *b)
     return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-enum lookup { CACHE_HIT, CACHE_CLAIMED, CACHE_MISS };
+enum lookup { CACHE_HIT, CACHE_CLAIMED, CACHE_MISS, CACHE_NEWER };
 
 /* Copies the kept answer into the response when the key matches
  * (CACHE_HIT). On a miss, waits while another request computes the same
  * document (then looks again); otherwise claims the slot's computing
- * (CACHE_CLAIMED: the caller computes and calls cache_unclaim) or, when
- * another document is being computed for the slot, CACHE_MISS. */
+ * (CACHE_CLAIMED: the caller computes and calls cache_unclaim). When
+ * another document is being computed for the slot (the caller's snapshot
+ * is older or newer than that request's: a write came between them), with
+ * may_wait it waits for that computing to end and returns CACHE_NEWER: the
+ * caller takes a new snapshot, which is at least as new as the one just
+ * computed and kept, and looks again. Without, CACHE_MISS: the caller
+ * computes its own document, unshared. */
 static enum lookup cache_get(struct web_ctx *w, int64_t id,
                              const char *protocol,
-                             const unsigned char fp[FINGERPRINT_BYTES])
+                             const unsigned char fp[FINGERPRINT_BYTES],
+                             int may_wait)
 {
     enum lookup found = CACHE_MISS;
     pthread_mutex_lock(&cache_lock);
@@ -119,6 +133,7 @@ static enum lookup cache_get(struct web_ctx *w, int64_t id,
         }
         if (!sl->computing) {
             sl->computing = 1;
+            sl->computing_serial++;
             sl->computing_id = id;
             sl->computing_protocol = protocol ? xstrdup(protocol) : NULL;
             memcpy(sl->computing_fingerprint, fp, FINGERPRINT_BYTES);
@@ -127,8 +142,16 @@ static enum lookup cache_get(struct web_ctx *w, int64_t id,
         }
         if (sl->computing_id != id ||
             !same_protocol(sl->computing_protocol, protocol) ||
-            memcmp(sl->computing_fingerprint, fp, FINGERPRINT_BYTES))
+            memcmp(sl->computing_fingerprint, fp, FINGERPRINT_BYTES)) {
+            if (!may_wait || sl->computing_id != id ||
+                !same_protocol(sl->computing_protocol, protocol))
+                break;
+            uint64_t serial = sl->computing_serial;
+            while (sl->computing && sl->computing_serial == serial)
+                pthread_cond_wait(&cache_done, &cache_lock);
+            found = CACHE_NEWER;
             break;
+        }
         pthread_cond_wait(&cache_done, &cache_lock);
     }
     pthread_mutex_unlock(&cache_lock);
@@ -180,14 +203,24 @@ int report_cache_practitioner(struct web_ctx *w, int64_t id,
         return 1;
     struct store *s = w->store;
     unsigned char fp[FINGERPRINT_BYTES];
-    /* One snapshot for the fingerprint and the document. */
-    if (store_begin(s, &w->err) < 0)
-        return -1;
-    if (fingerprint(s, id, fp, &w->err) < 0) {
+    /* A new snapshot needs a transaction of our own (none open around). */
+    int waits = store_depth(s) == 0 ? CACHE_WAITS : 0;
+    enum lookup found;
+    for (;;) {
+        /* One snapshot for the fingerprint and the document. */
+        if (store_begin(s, &w->err) < 0)
+            return -1;
+        if (fingerprint(s, id, fp, &w->err) < 0) {
+            store_rollback(s);
+            return -1;
+        }
+        found = cache_get(w, id, protocol, fp, waits > 0);
+        if (found != CACHE_NEWER)
+            break;
+        /* Nothing read or written in it yet but the fingerprint. */
         store_rollback(s);
-        return -1;
+        waits--;
     }
-    enum lookup found = cache_get(w, id, protocol, fp);
     if (found == CACHE_HIT) {
         if (audit_append(s, a, "read", "practitioner_outcome", id, 0, "ok",
                          &w->err) < 0 ||
