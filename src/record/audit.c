@@ -184,7 +184,7 @@ int audit_append(struct store *s, const struct actor *a, const char *action,
 
 /* One connection's entries, waiting for the writer. */
 struct batch {
-    struct store *from; /* whose deferred entries */
+    struct store *from; /* whose deferred entries; NULL: a sync only */
     int rc;
     struct err err;
     sem_t done; /* posted by the writer: each waiter wakes alone */
@@ -212,7 +212,7 @@ static int write_batches(struct audit_writer *w, struct batch *list,
     if (chain_head(s, &last_id, prev, e) < 0)
         goto fail;
     for (struct batch *b = list; b; b = b->next) {
-        size_t n = store_deferred_count(b->from);
+        size_t n = b->from ? store_deferred_count(b->from) : 0;
         for (size_t i = 0; i < n; i++) {
             const struct pending *p = store_deferred_at(b->from, i);
             struct entry en = {
@@ -255,7 +255,14 @@ static void *writer_main(void *arg)
         w->head = w->tail = NULL;
         pthread_mutex_unlock(&w->lock);
         struct err e = ERR_INIT;
-        int rc = write_batches(w, list, &e);
+        int entries = 0;
+        for (struct batch *b = list; b; b = b->next)
+            entries |= b->from != NULL;
+        /* The entries committed (without a sync: the lock is given back
+         * sooner), then one sync for them and every commit before. */
+        int rc = entries ? write_batches(w, list, &e) : 0;
+        if (rc == 0)
+            rc = store_sync(w->store, &e);
         for (struct batch *b = list, *next; b; b = next) {
             next = b->next;
             b->rc = rc;
@@ -277,12 +284,8 @@ int audit_writer_start(const char *db_path, struct audit_writer **out,
         free(w);
         return -1;
     }
-    /* Durable at each commit: the WAL is synced before the answers go. */
-    if (store_exec(w->store, "PRAGMA synchronous = FULL", e) < 0) {
-        store_close(w->store);
-        free(w);
-        return -1;
-    }
+    /* Durable by store_sync() after each commit, before the answers go. */
+    store_serialize_writes(w->store, 1);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->work, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
@@ -297,11 +300,11 @@ int audit_writer_start(const char *db_path, struct audit_writer **out,
     return 0;
 }
 
-int audit_writer_flush(struct audit_writer *w, struct store *s,
+/* Queues a batch of s's held entries (s NULL: a sync only) and waits for
+ * the writer. */
+static int writer_wait(struct audit_writer *w, struct store *s,
                        struct err *e)
 {
-    if (store_deferred_count(s) == 0)
-        return 0;
     struct batch b = {.from = s, .err = ERR_INIT};
     sem_init(&b.done, 0, 0);
     pthread_mutex_lock(&w->lock);
@@ -315,12 +318,26 @@ int audit_writer_flush(struct audit_writer *w, struct store *s,
     while (sem_wait(&b.done) < 0)
         ; /* EINTR */
     sem_destroy(&b.done);
-    store_drop_deferred(s, 0);
+    if (s)
+        store_drop_deferred(s, 0);
     if (b.rc < 0) {
         *e = b.err;
         return -1;
     }
     return 0;
+}
+
+int audit_writer_flush(struct audit_writer *w, struct store *s,
+                       struct err *e)
+{
+    if (store_deferred_count(s) == 0)
+        return 0;
+    return writer_wait(w, s, e);
+}
+
+int audit_writer_sync(struct audit_writer *w, struct err *e)
+{
+    return writer_wait(w, NULL, e);
 }
 
 void audit_writer_stop(struct audit_writer *w)

@@ -36,7 +36,46 @@ struct store {
     size_t deferred_count, deferred_alloc;
     size_t *marks; /* deferred_count when each level began */
     size_t marks_alloc;
+    int serialize_writes; /* store_serialize_writes(): 1, or 2 first */
+    int holds_write_lock; /* ... and holds write_lock now */
 };
+
+/* The lock of store_serialize_writes(): one per process. A connection
+ * marked first (the audit writer) goes before every other one waiting. */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t write_lock_free = PTHREAD_COND_INITIALIZER;
+static int write_lock_held;
+static int write_lock_first_waiting;
+
+static void write_lock_take(struct store *s)
+{
+    if (!s->serialize_writes || s->holds_write_lock)
+        return;
+    pthread_mutex_lock(&write_lock);
+    if (s->serialize_writes > 1) {
+        write_lock_first_waiting++;
+        while (write_lock_held)
+            pthread_cond_wait(&write_lock_free, &write_lock);
+        write_lock_first_waiting--;
+    } else {
+        while (write_lock_held || write_lock_first_waiting)
+            pthread_cond_wait(&write_lock_free, &write_lock);
+    }
+    write_lock_held = 1;
+    pthread_mutex_unlock(&write_lock);
+    s->holds_write_lock = 1;
+}
+
+static void write_lock_give(struct store *s)
+{
+    if (!s->holds_write_lock)
+        return;
+    s->holds_write_lock = 0;
+    pthread_mutex_lock(&write_lock);
+    write_lock_held = 0;
+    pthread_cond_broadcast(&write_lock_free);
+    pthread_mutex_unlock(&write_lock);
+}
 
 struct store_deferred {
     void *item;
@@ -238,6 +277,46 @@ void store_keep_small(struct store *s)
     s->scans = 1;
 }
 
+void store_serialize_writes(struct store *s, int first)
+{
+    s->serialize_writes = first ? 2 : 1;
+}
+
+int store_sync(struct store *s, struct err *e)
+{
+    /* The WAL file as SQLite holds it open for this connection. */
+    sqlite3_file *wal = NULL;
+    if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+                             &wal) == SQLITE_OK &&
+        wal && wal->pMethods) {
+        if (wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) != SQLITE_OK)
+            return err_set(e, ERR_FAIL, "", "database '%s': unable to "
+                           "sync its write-ahead log", s->path);
+        return 0;
+    }
+    /* Not opened by this connection yet: the file itself, if any. */
+    char *name = xasprintf("%s-wal", s->path);
+    int fd = open(name, O_RDONLY | O_CLOEXEC);
+    free(name);
+    if (fd < 0)
+        return errno == ENOENT ? 0
+                               : err_set(e, ERR_FAIL, "", "database '%s': "
+                                         "unable to open its write-ahead "
+                                         "log: %s", s->path, strerror(errno));
+    int rc = fdatasync(fd);
+    int saved = errno;
+    close(fd);
+    if (rc < 0)
+        return err_set(e, ERR_FAIL, "", "database '%s': unable to sync its "
+                       "write-ahead log: %s", s->path, strerror(saved));
+    return 0;
+}
+
+int64_t store_total_changes(struct store *s)
+{
+    return sqlite3_total_changes64(s->db);
+}
+
 void store_close(struct store *s)
 {
     if (!s)
@@ -247,6 +326,7 @@ void store_close(struct store *s)
             s->cached[(s->cached_first + i) % STORE_CACHED_STATEMENTS]);
     if (s->db)
         sqlite3_close_v2(s->db);
+    write_lock_give(s);
     store_drop_deferred(s, 0);
     free(s->deferred);
     free(s->marks);
@@ -288,8 +368,13 @@ int store_begin(struct store *s, struct err *e)
     ALLOC_GROW(s->marks, (size_t)s->depth + 1, s->marks_alloc);
     s->marks[s->depth] = s->deferred_count;
     if (s->depth == 0) {
-        if (store_exec(s, s->read_mode ? "BEGIN" : "BEGIN IMMEDIATE", e) < 0)
+        if (!s->read_mode)
+            write_lock_take(s);
+        if (store_exec(s, s->read_mode ? "BEGIN" : "BEGIN IMMEDIATE", e) <
+            0) {
+            write_lock_give(s);
             return -1;
+        }
     } else {
         char sql[48];
         snprintf(sql, sizeof(sql), "SAVEPOINT store_level_%d", s->depth);
@@ -310,6 +395,7 @@ int store_commit(struct store *s, struct err *e)
         if (store_exec(s, "COMMIT", e) < 0)
             return -1;
         s->depth = 0;
+        write_lock_give(s);
         return 0;
     }
     char sql[48];
@@ -330,6 +416,7 @@ void store_rollback(struct store *s)
         if (--s->depth <= 0) {
             s->depth = 0;
             s->lost = 0;
+            write_lock_give(s);
         }
         return;
     }
@@ -337,6 +424,7 @@ void store_rollback(struct store *s)
         if (!sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         s->depth = 0;
+        write_lock_give(s);
         return;
     }
     char sql[96];
@@ -491,7 +579,15 @@ int stmt_step(struct stmt *st, struct err *e)
         return err_set(e, ERR_FAIL, "", "database '%s': a write in a read",
                        s->path);
     }
+    /* A write on its own (no transaction open) queues like one. */
+    int alone = s->serialize_writes && !s->holds_write_lock &&
+                sqlite3_get_autocommit(s->db) &&
+                !sqlite3_stmt_readonly(st->st);
+    if (alone)
+        write_lock_take(s);
     int rc = sqlite3_step(st->st);
+    if (alone)
+        write_lock_give(s);
     if (rc == SQLITE_ROW)
         return 1;
     if (rc == SQLITE_DONE)

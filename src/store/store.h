@@ -81,6 +81,32 @@ int store_depth(const struct store *s);
 int store_exec(struct store *s, const char *sql, struct err *e);
 
 /*
+ * Writes queued in the process: a connection so marked takes one lock
+ * shared by every such connection of the process before its write
+ * transaction (store_begin outside read mode, or a write statement run on
+ * its own) and gives it back when the transaction ends. Its writes then
+ * wait for one another in a queue, each woken the moment the one before
+ * commits, instead of in SQLite's busy handler, which sleeps and tries
+ * again. With first, the connection's writes go before those of every
+ * connection waiting without it (the audit writer, whose one commit many
+ * answers wait for). Only for connections of which no thread ever holds
+ * two in a write transaction at once (the server's workers and audit
+ * writer).
+ */
+void store_serialize_writes(struct store *s, int first);
+/* Makes every commit written to the database's WAL so far durable (one
+ * fdatasync of the WAL file), whichever connection of the process wrote
+ * it. With synchronous = NORMAL a commit is not synced; a caller that
+ * must not answer before its commit is on disk calls this after it, and
+ * many commits share one call (group commit). -1 with e when the sync
+ * fails. */
+int store_sync(struct store *s, struct err *e);
+/* Rows changed by the connection's statements since it opened (SQLite's
+ * total_changes): a caller compares two readings to see whether a piece
+ * of work wrote. */
+int64_t store_total_changes(struct store *s);
+
+/*
  * Read mode, for a connection answering a request that reads (a GET of
  * the server). store_begin() then opens a deferred transaction (BEGIN: a
  * snapshot, no write lock while it reads), and a layer above may hold
