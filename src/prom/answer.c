@@ -162,11 +162,7 @@ static int pre_session(struct store *s, int64_t invitation_id,
            " AND substr(x.started_at, 1, 10) = i.visit_on"
            " WHERE i.id = :id ORDER BY x.started_at, x.id LIMIT 1");
     stmt_bind_int(st, ":id", invitation_id);
-    int rc = stmt_step(st, e);
-    if (rc > 0)
-        *session_id = stmt_int(st, 0);
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return stmt_one_int(st, session_id, e) < 0 ? -1 : 0;
 }
 
 /* Holds one instrument's answers of a pre invitation until the session of
@@ -194,8 +190,7 @@ static int hold_answer(struct store *s, const struct actor *link,
     if (o->has_value)
         stmt_bind_double(st, ":value", o->value);
     stmt_bind_text(st, ":at", o->observed_at);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
+    int rc = stmt_run(st, e);
     free(items);
     if (rc < 0)
         return -1;
@@ -342,10 +337,7 @@ int answer_link(struct store *s, int64_t invitation_id,
     struct stmt *st =
         store_prepare(s, "SELECT nonce FROM invitation WHERE id = :id");
     stmt_bind_int(st, ":id", invitation_id);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        snprintf(nonce, sizeof(nonce), "%s", stmt_text(st, 0));
-    stmt_finalize(st);
+    int rc = stmt_one_text(st, nonce, sizeof(nonce), e);
     if (rc < 0)
         return -1;
     if (rc == 0)
@@ -356,11 +348,7 @@ int answer_link(struct store *s, int64_t invitation_id,
         snprintf(base, sizeof(base), "%s", base_url_override);
     } else {
         st = store_prepare(s, "SELECT base_url FROM mail_config WHERE id = 1");
-        rc = stmt_step(st, e);
-        if (rc == 1)
-            snprintf(base, sizeof(base), "%s", stmt_text(st, 0));
-        stmt_finalize(st);
-        if (rc < 0)
+        if (stmt_one_text(st, base, sizeof(base), e) < 0)
             return -1;
     }
     size_t len = strlen(base);

@@ -297,8 +297,7 @@ int mail_configure(struct store *s, const struct actor *caller,
     stmt_bind_text(st, ":file", has_user ? absolute : NULL);
     stmt_bind_text(st, ":ca", has_ca ? ca_absolute : NULL);
     stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
+    int rc = stmt_run(st, e);
     if (rc >= 0)
         rc = audit_append(s, caller, "update", "mail_config", 1, 0, "ok", e);
     if (rc < 0) {

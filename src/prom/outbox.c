@@ -39,59 +39,39 @@ int outbox_queue(struct store *s, const struct outbox_new *m, int64_t *id,
                        m->recipient ? m->recipient : "");
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO outbox (kind, recipient, subject, body,"
-           " invitation_id, report_link_id, status, attempts, max_attempts,"
-           " next_attempt_at, created_at)"
-           " VALUES (:kind, :recipient, :subject, :body, :invitation,"
-           " :report_link, 'queued', 0, :max, :now, :now)");
-    stmt_bind_text(st, ":kind", outbox_kind_name(m->kind));
-    stmt_bind_text(st, ":recipient", m->recipient);
-    stmt_bind_text(st, ":subject", m->subject);
-    stmt_bind_text(st, ":body", m->body);
-    if (m->invitation_id)
-        stmt_bind_int(st, ":invitation", m->invitation_id);
-    else
-        stmt_bind_null(st, ":invitation");
-    if (m->report_link_id)
-        stmt_bind_int(st, ":report_link", m->report_link_id);
-    else
-        stmt_bind_null(st, ":report_link");
-    stmt_bind_int(st, ":max", m->max_attempts > 0
-                                  ? m->max_attempts
-                                  : OUTBOX_DEFAULT_MAX_ATTEMPTS);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
-        return -1;
-    *id = store_last_id(s);
-    return 0;
+    struct stmt *st = STORE_QUERY(
+        s,
+        "INSERT INTO outbox (kind, recipient, subject, body, invitation_id,"
+        " report_link_id, status, attempts, max_attempts, next_attempt_at,"
+        " created_at) VALUES (:kind, :recipient, :subject, :body,"
+        " :invitation, :report_link, 'queued', 0, :max, :now, :now)",
+        STORE_TEXT(":kind", outbox_kind_name(m->kind)),
+        STORE_TEXT(":recipient", m->recipient),
+        STORE_TEXT(":subject", m->subject), STORE_TEXT(":body", m->body),
+        STORE_ID(":invitation", m->invitation_id),
+        STORE_ID(":report_link", m->report_link_id),
+        STORE_INT(":max", m->max_attempts > 0 ? m->max_attempts
+                                              : OUTBOX_DEFAULT_MAX_ATTEMPTS),
+        STORE_TEXT(":now", now));
+    return stmt_insert(st, id, e);
 }
 
 int outbox_defer(struct store *s, int64_t id, const char *at, struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "UPDATE outbox SET next_attempt_at = :at WHERE id = :id AND"
-           " status = 'queued' AND next_attempt_at < :at");
-    stmt_bind_text(st, ":at", at);
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return STORE_RUN(s, e,
+                     "UPDATE outbox SET next_attempt_at = :at WHERE id = :id"
+                     " AND status = 'queued' AND next_attempt_at < :at",
+                     STORE_TEXT(":at", at), STORE_INT(":id", id));
 }
 
 int outbox_cancel_invitation(struct store *s, int64_t invitation_id,
                              const char *reason, int *count, struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "UPDATE outbox SET status = 'cancelled', last_error = :reason"
-           " WHERE invitation_id = :id AND status = 'queued'");
-    stmt_bind_text(st, ":reason", reason);
-    stmt_bind_int(st, ":id", invitation_id);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+    if (STORE_RUN(s, e,
+                  "UPDATE outbox SET status = 'cancelled', last_error ="
+                  " :reason WHERE invitation_id = :id AND status = 'queued'",
+                  STORE_TEXT(":reason", reason),
+                  STORE_INT(":id", invitation_id)) < 0)
         return -1;
     if (count)
         *count = store_changes(s);
@@ -141,12 +121,7 @@ int outbox_list(struct store *s, const struct actor *caller,
     stmt_finalize(st);
     if (rc == 0)
         rc = audit_append(s, caller, "list", "outbox", 0, 0, "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        outbox_list_release(out);
-        return -1;
-    }
-    if (store_commit(s, e) < 0) {
+    if (store_end(s, rc, e) < 0) {
         outbox_list_release(out);
         return -1;
     }
@@ -222,21 +197,13 @@ static int take_next(struct store *s, struct pending *m, struct err *e)
         m->report_link_id = stmt_int(st, 9);
     }
     stmt_finalize(st);
-    if (rc > 0) {
-        st = store_prepare(s, "UPDATE outbox SET status = 'sending',"
-                              " attempts = :attempts WHERE id = :id");
-        stmt_bind_int(st, ":attempts", m->attempts);
-        stmt_bind_int(st, ":id", m->id);
-        if (stmt_step(st, e) < 0)
-            rc = -1;
-        stmt_finalize(st);
-    }
-    if (rc < 0) {
-        store_rollback(s);
-        pending_release(m);
-        return -1;
-    }
-    if (store_commit(s, e) < 0) {
+    if (rc > 0 &&
+        STORE_RUN(s, e, "UPDATE outbox SET status = 'sending', attempts ="
+                        " :attempts WHERE id = :id",
+                  STORE_INT(":attempts", m->attempts),
+                  STORE_INT(":id", m->id)) < 0)
+        rc = -1;
+    if (store_end(s, rc, e) < 0) {
         pending_release(m);
         return -1;
     }
@@ -254,31 +221,22 @@ static int finish(struct store *s, const struct pending *m,
     clock_format_instant(clock_now(), now);
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "UPDATE outbox SET status = :status, last_error = :error,"
-           " next_attempt_at = coalesce(:next, next_attempt_at), sent_at ="
-           " CASE WHEN :status = 'sent' THEN :now ELSE sent_at END"
-           " WHERE id = :id");
-    stmt_bind_text(st, ":status", status);
-    stmt_bind_text(st, ":error", last_error);
-    stmt_bind_text(st, ":next", next_at);
-    stmt_bind_text(st, ":now", now);
-    stmt_bind_int(st, ":id", m->id);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc >= 0 && m->invitation_id && !strcmp(status, "sent")) {
-        st = store_prepare(s, "UPDATE invitation SET last_sent_at = :now"
-                              " WHERE id = :id");
-        stmt_bind_text(st, ":now", now);
-        stmt_bind_int(st, ":id", m->invitation_id);
-        rc = stmt_step(st, e);
-        stmt_finalize(st);
-    }
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    int rc = STORE_RUN(
+        s, e,
+        "UPDATE outbox SET status = :status, last_error = :error,"
+        " next_attempt_at = coalesce(:next, next_attempt_at), sent_at ="
+        " CASE WHEN :status = 'sent' THEN :now ELSE sent_at END"
+        " WHERE id = :id",
+        STORE_TEXT(":status", status), STORE_TEXT(":error", last_error),
+        STORE_TEXT(":next", next_at), STORE_TEXT(":now", now),
+        STORE_INT(":id", m->id));
+    if (rc >= 0 && m->invitation_id && !strcmp(status, "sent"))
+        rc = STORE_RUN(s, e,
+                       "UPDATE invitation SET last_sent_at = :now"
+                       " WHERE id = :id",
+                       STORE_TEXT(":now", now),
+                       STORE_INT(":id", m->invitation_id));
+    return store_end(s, rc, e);
 }
 
 /*

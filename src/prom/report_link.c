@@ -17,7 +17,7 @@
 static int refuse(struct store *s, const struct actor *caller,
                   const char *action, int64_t id, struct err *e)
 {
-    return links_refuse(s, caller, action, "report_link", id, e);
+    return audit_refuse(s, caller, action, "report_link", id, 0, e);
 }
 
 static int create_in_transaction(struct store *s, const struct actor *caller,
@@ -42,11 +42,8 @@ static int create_in_transaction(struct store *s, const struct actor *caller,
     stmt_bind_text(st, ":hash", hash);
     stmt_bind_text(st, ":now", now_text);
     stmt_bind_text(st, ":expires", out->expires_at);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+    if (stmt_insert(st, &out->id, e) < 0)
         return -1;
-    out->id = store_last_id(s);
     struct outbox_new m = {
         .kind = OUTBOX_PHYSICIAN_REPORT,
         .recipient = recipient,
@@ -164,21 +161,19 @@ int report_link_revoke(struct store *s, const struct actor *caller,
                           " WHERE id = :id");
     stmt_bind_text(st, ":now", now);
     stmt_bind_int(st, ":id", id);
-    rc = stmt_step(st, e);
-    stmt_finalize(st);
+    rc = stmt_run(st, e);
     if (rc >= 0) {
         st = store_prepare(
             s, "UPDATE outbox SET status = 'cancelled', last_error ="
                " 'report link revoked' WHERE report_link_id = :id AND"
                " status = 'queued'");
         stmt_bind_int(st, ":id", id);
-        rc = stmt_step(st, e);
-        stmt_finalize(st);
+        rc = stmt_run(st, e);
     }
     if (rc >= 0)
         rc = audit_append(s, caller, "revoke", "report_link", id, patient_id,
                           "ok", e);
-    return links_end(s, rc, e);
+    return store_end(s, rc, e);
 }
 
 json_t *report_link_to_json(const struct report_link *l)

@@ -42,10 +42,8 @@ static int window_taken(struct store *s, int64_t episode_id,
     stmt_bind_text(st, ":opens", opens);
     stmt_bind_text(st, ":from", from_date);
     stmt_bind_text(st, ":until", until_date);
-    int rc = stmt_step(st, e);
-    int taken = rc > 0 ? (int)stmt_int(st, 0) : 0;
-    stmt_finalize(st);
-    return rc < 0 ? -1 : taken;
+    int64_t taken = 0;
+    return stmt_one_int(st, &taken, e) < 0 ? -1 : (int)taken;
 }
 
 static int invite_due(struct store *s, const struct catalog *cat,

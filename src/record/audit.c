@@ -1,4 +1,5 @@
 #include "record/audit.h"
+#include "record/access.h"
 #include "core/number.h"
 #include "core/clock.h"
 #include "core/util.h"
@@ -345,12 +346,23 @@ int audit_record_refusal(struct store *s, const struct actor *a,
 {
     if (store_begin(s, e) < 0)
         return -1;
-    if (audit_append(s, a, action, record_type, record_id, patient_id,
-                     outcome, e) < 0) {
-        store_rollback(s);
-        return -1;
+    return store_end(s,
+                     audit_append(s, a, action, record_type, record_id,
+                                  patient_id, outcome, e),
+                     e);
+}
+
+int audit_refuse(struct store *s, const struct actor *caller,
+                 const char *action, const char *record_type,
+                 int64_t record_id, int64_t patient_id, struct err *e)
+{
+    store_rollback(s);
+    if (e->code == ERR_NOT_FOUND && !access_is_admin(caller)) {
+        struct err ignored = ERR_INIT;
+        audit_record_refusal(s, caller, action, record_type, record_id,
+                             patient_id, "denied", &ignored);
     }
-    return store_commit(s, e);
+    return -1;
 }
 
 int64_t audit_verify(struct store *s, struct err *e)

@@ -64,10 +64,7 @@ int clinic_init(const char *path, const char *name, struct err *e)
 int clinic_name(struct store *s, char *out, size_t n, struct err *e)
 {
     struct stmt *st = store_prepare(s, "SELECT name FROM clinic WHERE id = 1");
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        snprintf(out, n, "%s", stmt_text(st, 0));
-    stmt_finalize(st);
+    int rc = stmt_one_text(st, out, n, e);
     if (rc == 0)
         return err_set(e, ERR_FAIL, "", "the database holds no clinic");
     return rc < 0 ? -1 : 0;

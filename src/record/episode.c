@@ -119,7 +119,7 @@ int episode_insert(struct store *s, const struct episode_new *in,
            " created_at) VALUES (:patient, :practitioner, :protocol, :icd10,"
            " :referral, :start, :chronicity, :comorbidities, :now)");
     episode_bind(st, in);
-    return record_insert(s, st, id, e);
+    return record_insert(st, id, e);
 }
 
 /* Keeps a clinical refusal (after the rollback of the attempt): the
@@ -153,7 +153,7 @@ static void episode_record_refusal(struct store *s,
     if (rc == 0)
         rc = audit_append(s, caller, "create", "episode_refusal", refusal,
                           in->patient_id, "refused", &ignored);
-    record_finish(s, rc, &ignored);
+    store_end(s, rc, &ignored);
 }
 
 int episode_open(struct store *s, const struct actor *caller,
@@ -249,12 +249,8 @@ int episode_close_locked(struct store *s, int64_t id, const char *ended_on,
            " SELECT substr(observed_at, 1, 10) FROM observation"
            " WHERE episode_id = :id AND timepoint <> 'followup')");
     stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
     char last[CLOCK_DATE_LEN] = "";
-    if (rc == 1)
-        record_copy(last, sizeof(last), stmt_text(st, 0));
-    stmt_finalize(st);
-    if (rc < 0)
+    if (stmt_one_text(st, last, sizeof(last), e) < 0)
         return -1;
     if (last[0] && strcmp(ended_on, last) < 0)
         return err_set(e, ERR_INPUT, "end",
@@ -264,9 +260,10 @@ int episode_close_locked(struct store *s, int64_t id, const char *ended_on,
     st = store_prepare(s, "UPDATE episode SET ended_on = :end WHERE id = :id");
     stmt_bind_text(st, ":end", ended_on);
     stmt_bind_int(st, ":id", id);
-    rc = stmt_run(st, e);
     /* Discharge completes the outcome summary, in this transaction. */
-    return rc < 0 ? -1 : summary_refresh_episode(s, id, e);
+    if (stmt_run(st, e) < 0)
+        return -1;
+    return summary_refresh_episode(s, id, e);
 }
 
 int episode_close(struct store *s, const struct actor *caller, int64_t id,

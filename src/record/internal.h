@@ -25,14 +25,8 @@
 void record_copy(char *dst, size_t n, const char *src);
 /* The current instant as stored. */
 void record_now(char out[CLOCK_INSTANT_LEN]);
-/* Commits when rc is 0 (returning the commit's status), else rolls back
- * and returns -1. */
+/* store_end, by the name the bulk import and the summaries call it. */
 int record_finish(struct store *s, int rc, struct err *e);
-/* Rolls back, then, when e is ERR_NOT_FOUND and the caller is not an
- * admin, records the refusal ("denied") in the audit log. Returns -1. */
-int record_refuse(struct store *s, const struct actor *caller,
-                  const char *action, const char *record_type,
-                  int64_t record_id, int64_t patient_id, struct err *e);
 /* Commits, after auditing action on record_type record_id (of patient_id)
  * with outcome "ok", when rc is 0; else rolls back. Returns 0 or -1. */
 int record_finish_audited(struct store *s, const struct actor *caller,
@@ -46,7 +40,7 @@ int record_finish_audited(struct store *s, const struct actor *caller,
  * the caller may see that episode or patient (may change it, for "create"
  * and "update"); *patient (when not NULL) is then its patient. Returns 0,
  * or -1 with e filled (as access.h), the transaction rolled back and the
- * refusal recorded (record_refuse).
+ * refusal recorded (audit_refuse).
  */
 int record_begin_checked(struct store *s, const struct actor *caller,
                          const char *action, const char *record_type,
@@ -60,7 +54,7 @@ int record_begin_checked(struct store *s, const struct actor *caller,
  * (patient_id); a record the caller may not see is, for a record other
  * than that patient or episode itself, "no <record_type> <id>" (field),
  * as if missing. Then audits the read and commits, or refuses
- * (record_refuse; the refusal names the patient only when the record is
+ * (audit_refuse; the refusal names the patient only when the record is
  * the patient). Returns 0 or -1; on -1 the caller releases what it loaded.
  */
 int record_read_checked(struct store *s, const struct actor *caller,
@@ -164,8 +158,7 @@ void record_list_free(void *items, size_t *count);
 void record_bind_id(struct stmt *st, const char *name, int64_t v);
 /* Binds :now (the current instant) to the INSERT st, steps and finalizes
  * it; *id is the new row's. Returns 0 or -1. */
-int record_insert(struct store *s, struct stmt *st, int64_t *id,
-                  struct err *e);
+int record_insert(struct stmt *st, int64_t *id, struct err *e);
 /* "no <what> <id>", ERR_NOT_FOUND with field. Returns -1. */
 int record_not_found(struct err *e, const char *field, const char *what,
                      int64_t id);

@@ -43,7 +43,7 @@ int listing_set_consent(struct store *s, const struct actor *caller,
                      "practitioner consent %lld --registry yes'",
                      (long long)id, (long long)id);
     if (rc < 0)
-        return record_finish(s, -1, e);
+        return store_end(s, -1, e);
     if (strlen(shown) > LISTING_NAME_MAX)
         shown[LISTING_NAME_MAX] = '\0';
     st = store_prepare(

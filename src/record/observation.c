@@ -278,7 +278,7 @@ static int observation_write(struct store *s, const struct observation_new *in,
     stmt_bind_double(st, ":total", total);
     stmt_bind_text(st, ":source", in->source ? in->source : "clinic");
     record_bind_id(st, ":invitation", in->invitation_id);
-    int rc = record_insert(s, st, id, e);
+    int rc = record_insert(st, id, e);
     free(items);
     if (rc < 0)
         return -1;

@@ -69,7 +69,7 @@ int patient_insert(struct store *s, const struct patient_new *in,
            " synthetic, created_at) VALUES (:name, :dob, :sex, :zip, :phone,"
            " :email, :treatment, :research, :created_by, :synthetic, :now)");
     patient_bind(st, in, created_by);
-    return record_insert(s, st, id, e);
+    return record_insert(st, id, e);
 }
 
 int patient_add(struct store *s, const struct actor *caller,

@@ -40,7 +40,7 @@ int practitioner_insert(struct store *s, const struct practitioner_new *in,
            " synthetic, created_at) VALUES (:name, :license, :credentials,"
            " :email, :npi, :synthetic, :now)");
     practitioner_bind(st, in);
-    return record_insert(s, st, id, e);
+    return record_insert(st, id, e);
 }
 
 int practitioner_add(struct store *s, const struct actor *caller,
@@ -112,7 +112,7 @@ int practitioner_get(struct store *s, const struct actor *caller, int64_t id,
         return -1;
     int rc = practitioner_load(s, id, access_practitioner_full(caller, id),
                                field, out, e);
-    return record_finish(s, rc, e);
+    return store_end(s, rc, e);
 }
 
 int practitioner_show(struct store *s, const struct actor *caller,
@@ -126,7 +126,7 @@ int practitioner_show(struct store *s, const struct actor *caller,
     int rc = practitioner_load(s, id, full, "id", &out->practitioner, e);
     if (rc == 0 && full)
         rc = training_query(s, id, &out->training, e);
-    if (record_finish(s, rc, e) < 0) {
+    if (store_end(s, rc, e) < 0) {
         practitioner_detail_release(out);
         return -1;
     }
@@ -152,7 +152,7 @@ int practitioner_list(struct store *s, const struct actor *caller,
     for (size_t i = 0; i < out->count; i++)
         practitioner_limit(&out->items[i],
                            access_practitioner_full(caller, out->items[i].id));
-    if (record_finish(s, rc, e) < 0) {
+    if (store_end(s, rc, e) < 0) {
         practitioner_list_release(out);
         return -1;
     }

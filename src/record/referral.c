@@ -60,7 +60,7 @@ int referral_insert(struct store *s, const struct referral_new *in,
            " created_at) VALUES (:patient, :physician, :specialty, :npi,"
            " :reason, :icd10, :date, :now)");
     referral_bind(st, in);
-    return record_insert(s, st, id, e);
+    return record_insert(st, id, e);
 }
 
 int referral_add(struct store *s, const struct actor *caller,

@@ -186,7 +186,7 @@ static int session_write(struct store *s, const struct session_new *in,
            " (:episode, :start, :minutes, :note, :subjective, :objective,"
            " :assessment, :plan, :now)");
     session_bind(st, in, started_at);
-    if (record_insert(s, st, id, e) < 0)
+    if (record_insert(st, id, e) < 0)
         return -1;
     struct stmt *phase = store_prepare(s, SESSION_PHASE_INSERT);
     struct stmt *finding = store_prepare(s, SESSION_FINDING_INSERT);

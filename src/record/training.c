@@ -51,7 +51,7 @@ int training_insert(struct store *s, const struct training_new *in,
            " completed_on, provider, created_at) VALUES (:practitioner,"
            " :protocol, :hours, :completed, :provider, :now)");
     training_bind(st, in);
-    return record_insert(s, st, id, e);
+    return record_insert(st, id, e);
 }
 
 int training_add(struct store *s, const struct actor *caller,
@@ -104,7 +104,7 @@ int training_list(struct store *s, const struct actor *caller,
     int rc = practitioner_load(s, practitioner_id, 0, "practitioner", &p, e);
     if (rc == 0)
         rc = training_query(s, practitioner_id, out, e);
-    return record_finish(s, rc, e);
+    return store_end(s, rc, e);
 }
 
 void training_list_release(struct training_list *l)

@@ -131,11 +131,8 @@ static int insert_user(struct store *s, const struct actor *a,
         stmt_bind_null(st, ":practitioner");
     stmt_bind_text(st, ":hash", hash);
     stmt_bind_text(st, ":now", now);
-    rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+    if (stmt_insert(st, id, e) < 0)
         return -1;
-    *id = store_last_id(s);
     return audit_append(s, a, "create", "user", *id, 0, "ok", e);
 }
 
@@ -237,8 +234,7 @@ static int change_user(struct store *s, const struct actor *a, int64_t id,
     stmt_bind_int(st, ":id", id);
     if (hash)
         stmt_bind_text(st, ":hash", hash);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
+    int rc = stmt_run(st, e);
     if (rc < 0 || websession_delete_user(s, id, e) < 0 ||
         audit_append(s, a, action, "user", id, 0, "ok", e) < 0) {
         store_rollback(s);
@@ -334,8 +330,7 @@ static int record_attempt(struct store *s, const struct user *u,
         struct stmt *st = store_prepare(s, "DELETE FROM login_failure WHERE"
                                            " email = :email");
         stmt_bind_text(st, ":email", email);
-        rc = stmt_step(st, e);
-        stmt_finalize(st);
+        rc = stmt_run(st, e);
     }
     if (rc < 0 || audit_append(s, &a, "login", "user", u ? u->id : 0, 0,
                                outcome, e) < 0) {
@@ -359,15 +354,12 @@ static int reserve_failure(struct store *s, const char *email,
     stmt_bind_text(st, ":email", email);
     stmt_bind_text(st, ":client", client);
     stmt_bind_text(st, ":at", at);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
+    int rc = stmt_run(st, e);
     if (rc < 0)
         return -1;
     st = store_prepare(s, "DELETE FROM login_failure WHERE at <= :since");
     stmt_bind_text(st, ":since", since);
-    rc = stmt_step(st, e);
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return stmt_run(st, e);
 }
 
 /*
