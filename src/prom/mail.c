@@ -300,11 +300,7 @@ int mail_configure(struct store *s, const struct actor *caller,
     int rc = stmt_run(st, e);
     if (rc >= 0)
         rc = audit_append(s, caller, "update", "mail_config", 1, 0, "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    return store_end(s, rc, e);
 }
 
 int mail_config_load(struct store *s, struct mail_config *out, int *found,

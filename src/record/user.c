@@ -148,11 +148,8 @@ int user_add(struct store *s, const struct actor *a, const char *email,
         return -1;
     if (store_begin(s, e) < 0)
         return -1;
-    if (insert_user(s, a, email, role, practitioner_id, hash, id, e) < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    return store_end(
+        s, insert_user(s, a, email, role, practitioner_id, hash, id, e), e);
 }
 
 /* Steps st (a USER_SELECT, bound) once, filling *out from its row when
@@ -234,13 +231,9 @@ static int change_user(struct store *s, const struct actor *a, int64_t id,
     stmt_bind_int(st, ":id", id);
     if (hash)
         stmt_bind_text(st, ":hash", hash);
-    int rc = stmt_run(st, e);
-    if (rc < 0 || websession_delete_user(s, id, e) < 0 ||
-        audit_append(s, a, action, "user", id, 0, "ok", e) < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    int failed = stmt_run(st, e) < 0 || websession_delete_user(s, id, e) < 0 ||
+                 audit_append(s, a, action, "user", id, 0, "ok", e) < 0;
+    return store_end(s, failed ? -1 : 0, e);
 }
 
 int user_disable(struct store *s, const struct actor *a, int64_t id,
@@ -332,12 +325,10 @@ static int record_attempt(struct store *s, const struct user *u,
         stmt_bind_text(st, ":email", email);
         rc = stmt_run(st, e);
     }
-    if (rc < 0 || audit_append(s, &a, "login", "user", u ? u->id : 0, 0,
-                               outcome, e) < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    if (rc == 0)
+        rc = audit_append(s, &a, "login", "user", u ? u->id : 0, 0, outcome,
+                          e);
+    return store_end(s, rc, e);
 }
 
 /* Inserts the failure row that reserves one try, and forgets the rows

@@ -460,21 +460,15 @@ void stmt_bind_id(struct stmt *st, const char *name, int64_t v)
 void stmt_bind_params(struct stmt *st, const struct store_param *p,
                       size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        switch (p[i].type) {
-        case STORE_PARAM_INT:
-            stmt_bind_int(st, p[i].name, p[i].i);
-            break;
-        case STORE_PARAM_ID:
-            stmt_bind_id(st, p[i].name, p[i].i);
-            break;
-        case STORE_PARAM_DOUBLE:
-            stmt_bind_double(st, p[i].name, p[i].d);
-            break;
-        case STORE_PARAM_TEXT:
-            stmt_bind_text(st, p[i].name, p[i].text);
-            break;
-        }
+    for (const struct store_param *q = p; q < p + n; q++) {
+        if (q->type == STORE_PARAM_TEXT)
+            stmt_bind_text(st, q->name, q->text);
+        else if (q->type == STORE_PARAM_DOUBLE)
+            stmt_bind_double(st, q->name, q->d);
+        else if (q->type == STORE_PARAM_ID)
+            stmt_bind_id(st, q->name, q->i);
+        else
+            stmt_bind_int(st, q->name, q->i);
     }
 }
 
