@@ -64,8 +64,7 @@ int links_list(struct store *s, const struct actor *caller,
         return audit_refuse(s, caller, "list", record_type, 0, 0, e);
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(s, sql);
-    stmt_bind_int(st, ":episode", episode_id);
+    struct stmt *st = STORE_QUERY(s, sql, STORE_INT(":episode", episode_id));
     access_bind(st, caller);
     size_t alloc = 0;
     int rc;

@@ -175,14 +175,15 @@ static int take_next(struct store *s, struct pending *m, struct err *e)
     clock_format_instant(clock_now(), now);
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "SELECT id, kind, recipient, subject, body, invitation_id,"
-           " attempts, max_attempts, status = 'sending', report_link_id"
-           " FROM outbox"
-           " WHERE status = 'sending' OR (status = 'queued' AND"
-           " next_attempt_at <= :now) ORDER BY status = 'sending' DESC,"
-           " next_attempt_at, id LIMIT 1");
-    stmt_bind_text(st, ":now", now);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT id, kind, recipient, subject, body, invitation_id,"
+        " attempts, max_attempts, status = 'sending', report_link_id"
+        " FROM outbox"
+        " WHERE status = 'sending' OR (status = 'queued' AND"
+        " next_attempt_at <= :now) ORDER BY status = 'sending' DESC,"
+        " next_attempt_at, id LIMIT 1",
+        STORE_TEXT(":now", now));
     int rc = stmt_step(st, e);
     if (rc > 0) {
         m->id = stmt_int(st, 0);
@@ -252,12 +253,13 @@ static int write_invitation(struct sender *x, const struct pending *m,
 {
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        x->s, "SELECT i.nonce, i.expires_at, i.used_at, i.revoked_at,"
-              " p.name, p.contact_opt_out_at FROM invitation i"
-              " JOIN episode e ON e.id = i.episode_id"
-              " JOIN patient p ON p.id = e.patient_id WHERE i.id = :id");
-    stmt_bind_int(st, ":id", m->invitation_id);
+    struct stmt *st =
+        STORE_QUERY(x->s,
+                    "SELECT i.nonce, i.expires_at, i.used_at, i.revoked_at,"
+                    " p.name, p.contact_opt_out_at FROM invitation i"
+                    " JOIN episode e ON e.id = i.episode_id"
+                    " JOIN patient p ON p.id = e.patient_id WHERE i.id = :id",
+                    STORE_INT(":id", m->invitation_id));
     int rc = stmt_step(st, e);
     if (rc <= 0) {
         stmt_finalize(st);
@@ -328,10 +330,11 @@ static int write_physician_report(struct sender *x, const struct pending *m,
 {
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        x->s, "SELECT nonce, expires_at, revoked_at FROM report_link"
-              " WHERE id = :id");
-    stmt_bind_int(st, ":id", m->report_link_id);
+    struct stmt *st =
+        STORE_QUERY(x->s,
+                    "SELECT nonce, expires_at, revoked_at FROM report_link"
+                    " WHERE id = :id",
+                    STORE_INT(":id", m->report_link_id));
     int rc = stmt_step(st, e);
     if (rc <= 0) {
         stmt_finalize(st);

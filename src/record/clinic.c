@@ -39,12 +39,10 @@ int clinic_init(const char *path, const char *name, struct err *e)
     clock_format_instant(clock_now(), now);
     int rc = store_begin(s, e);
     if (rc == 0) {
-        struct stmt *st = store_prepare(
-            s, "INSERT INTO clinic (id, name, created_at)"
-               " VALUES (1, :name, :now)");
-        stmt_bind_text(st, ":name", name);
-        stmt_bind_text(st, ":now", now);
-        rc = stmt_run(st, e);
+        rc = STORE_RUN(s, e,
+                       "INSERT INTO clinic (id, name, created_at)"
+                       " VALUES (1, :name, :now)",
+                       STORE_TEXT(":name", name), STORE_TEXT(":now", now));
         if (rc >= 0)
             rc = clinic_key_save_public(s, pk, e);
         if (rc >= 0)

@@ -109,8 +109,7 @@ int record_load(struct store *s, const char *sql, int64_t id,
                 void (*row)(struct stmt *st, void *item), void *out,
                 struct err *e)
 {
-    struct stmt *st = store_prepare(s, sql);
-    stmt_bind_int(st, ":id", id);
+    struct stmt *st = STORE_QUERY(s, sql, STORE_INT(":id", id));
     int rc = stmt_step(st, e);
     if (rc == 1)
         row(st, out);

@@ -136,17 +136,16 @@ static void episode_record_refusal(struct store *s,
     record_now(now);
     if (store_begin(s, &ignored) < 0)
         return;
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO episode_refusal (patient_id, practitioner_id,"
-           " protocol_id, reason, detail, note, created_at) VALUES (:patient,"
-           " :practitioner, :protocol, :reason, :detail, :note, :now)");
-    stmt_bind_int(st, ":patient", in->patient_id);
-    stmt_bind_int(st, ":practitioner", in->practitioner_id);
-    stmt_bind_text(st, ":protocol", in->protocol_id);
-    stmt_bind_text(st, ":reason", reason);
-    stmt_bind_text(st, ":detail", detail);
-    stmt_bind_text(st, ":note", note);
-    stmt_bind_text(st, ":now", now);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "INSERT INTO episode_refusal (patient_id, practitioner_id,"
+        " protocol_id, reason, detail, note, created_at) VALUES (:patient,"
+        " :practitioner, :protocol, :reason, :detail, :note, :now)",
+        STORE_INT(":patient", in->patient_id),
+        STORE_INT(":practitioner", in->practitioner_id),
+        STORE_TEXT(":protocol", in->protocol_id), STORE_TEXT(":reason", reason),
+        STORE_TEXT(":detail", detail), STORE_TEXT(":note", note),
+        STORE_TEXT(":now", now));
     int rc = stmt_step(st, &ignored);
     int64_t refusal = store_last_id(s);
     stmt_finalize(st);
@@ -243,12 +242,13 @@ int episode_close_locked(struct store *s, int64_t id, const char *ended_on,
                        (long long)id, ep.ended_on);
     if (episode_end_validate(ended_on, ep.started_on, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "SELECT max(d) FROM (SELECT substr(started_at, 1, 10) AS d"
-           " FROM session WHERE episode_id = :id UNION ALL"
-           " SELECT substr(observed_at, 1, 10) FROM observation"
-           " WHERE episode_id = :id AND timepoint <> 'followup')");
-    stmt_bind_int(st, ":id", id);
+    struct stmt *st =
+        STORE_QUERY(s,
+                    "SELECT max(d) FROM (SELECT substr(started_at, 1, 10) AS d"
+                    " FROM session WHERE episode_id = :id UNION ALL"
+                    " SELECT substr(observed_at, 1, 10) FROM observation"
+                    " WHERE episode_id = :id AND timepoint <> 'followup')",
+                    STORE_INT(":id", id));
     char last[CLOCK_DATE_LEN] = "";
     if (stmt_one_text(st, last, sizeof(last), e) < 0)
         return -1;
@@ -257,9 +257,8 @@ int episode_close_locked(struct store *s, int64_t id, const char *ended_on,
                        "'%s' is before the episode's last session or "
                        "measure (%s)",
                        ended_on, last);
-    st = store_prepare(s, "UPDATE episode SET ended_on = :end WHERE id = :id");
-    stmt_bind_text(st, ":end", ended_on);
-    stmt_bind_int(st, ":id", id);
+    st = STORE_QUERY(s, "UPDATE episode SET ended_on = :end WHERE id = :id",
+                     STORE_TEXT(":end", ended_on), STORE_INT(":id", id));
     /* Discharge completes the outcome summary, in this transaction. */
     if (stmt_run(st, e) < 0)
         return -1;
@@ -347,15 +346,16 @@ int episode_query(struct store *s, const struct actor *caller,
                   struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    struct stmt *st = store_prepare(
-        s, EPISODE_SELECT
+    struct stmt *st = STORE_QUERY(
+        s,
+        EPISODE_SELECT
         " WHERE (:patient = 0 OR e.patient_id = :patient)"
         " AND (:practitioner = 0 OR e.practitioner_id = :practitioner)"
-        " AND (:open = 0 OR e.ended_on IS NULL) AND "
-        ACCESS_EPISODE_VISIBLE("e") " ORDER BY e.started_on, e.id");
-    stmt_bind_int(st, ":patient", f->patient_id);
-    stmt_bind_int(st, ":practitioner", f->practitioner_id);
-    stmt_bind_int(st, ":open", f->open_only != 0);
+        " AND (:open = 0 OR e.ended_on IS NULL) AND " ACCESS_EPISODE_VISIBLE(
+            "e") " ORDER BY e.started_on, e.id",
+        STORE_INT(":patient", f->patient_id),
+        STORE_INT(":practitioner", f->practitioner_id),
+        STORE_INT(":open", f->open_only != 0));
     access_bind(st, caller);
     return RECORD_ROWS_PLAIN(st, out, episode_row, e);
 }

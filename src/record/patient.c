@@ -167,11 +167,12 @@ int patient_list(struct store *s, const struct actor *caller,
         buf_release(&pattern);
         return -1;
     }
-    struct stmt *st = store_prepare(
-        s, "SELECT " PATIENT_COLUMNS " FROM patient p"
-           " WHERE p.name LIKE :pattern ESCAPE '\\' AND "
-           ACCESS_PATIENT_VISIBLE("p.id") " ORDER BY p.name, p.id");
-    stmt_bind_text(st, ":pattern", pattern.data);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT " PATIENT_COLUMNS " FROM patient p"
+        " WHERE p.name LIKE :pattern ESCAPE '\\' AND " ACCESS_PATIENT_VISIBLE(
+            "p.id") " ORDER BY p.name, p.id",
+        STORE_TEXT(":pattern", pattern.data));
     access_bind(st, caller);
     buf_release(&pattern);
     int rc = RECORD_ROWS(st, out, patient_row, e);

@@ -173,11 +173,11 @@ int practitioner_set_registry_consent(struct store *s,
         return -1;
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "UPDATE practitioner SET registry_consent = :consent"
-           " WHERE id = :id");
-    stmt_bind_int(st, ":consent", consent != 0);
-    stmt_bind_int(st, ":id", id);
+    struct stmt *st =
+        STORE_QUERY(s,
+                    "UPDATE practitioner SET registry_consent = :consent"
+                    " WHERE id = :id",
+                    STORE_INT(":consent", consent != 0), STORE_INT(":id", id));
     int rc = stmt_step(st, e) < 0 ? -1 : 0;
     stmt_finalize(st);
     if (rc == 0 && store_changes(s) == 0)

@@ -107,10 +107,11 @@ int referral_query(struct store *s, int64_t patient_id,
                    struct referral_list *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    struct stmt *st = store_prepare(
-        s, "SELECT " REFERRAL_COLUMNS " FROM referral"
-           " WHERE patient_id = :patient ORDER BY referred_on, id");
-    stmt_bind_int(st, ":patient", patient_id);
+    struct stmt *st =
+        STORE_QUERY(s,
+                    "SELECT " REFERRAL_COLUMNS " FROM referral"
+                    " WHERE patient_id = :patient ORDER BY referred_on, id",
+                    STORE_INT(":patient", patient_id));
     return RECORD_ROWS_PLAIN(st, out, referral_row, e);
 }
 

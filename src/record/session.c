@@ -298,10 +298,11 @@ static int session_bind_held(struct store *s, const struct actor *caller,
                                     e);
         if (rc < 0)
             break;
-        st = store_prepare(s, "UPDATE held_answer SET observation_id = :o"
-                              " WHERE id = :id");
-        stmt_bind_int(st, ":o", observation_id);
-        stmt_bind_int(st, ":id", h->id);
+        st = STORE_QUERY(s,
+                         "UPDATE held_answer SET observation_id = :o"
+                         " WHERE id = :id",
+                         STORE_INT(":o", observation_id),
+                         STORE_INT(":id", h->id));
         rc = stmt_step(st, e) < 0 ? -1 : 0;
         stmt_finalize(st);
         if (rc == 0)
@@ -377,16 +378,18 @@ static void session_finding_row(struct stmt *st, void *item)
 static int session_parts(struct store *s, void *item, struct err *e)
 {
     struct session *se = item;
-    struct stmt *st = store_prepare(
-        s, "SELECT name, minutes FROM session_phase WHERE session_id = :id"
-           " ORDER BY position");
-    stmt_bind_int(st, ":id", se->id);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT name, minutes FROM session_phase WHERE session_id = :id"
+        " ORDER BY position",
+        STORE_INT(":id", se->id));
     if (record_rows(st, &se->phases, &se->phase_count, sizeof(*se->phases),
                     session_phase_row, e) < 0)
         return -1;
-    st = store_prepare(s, "SELECT code, message FROM session_finding"
-                          " WHERE session_id = :id ORDER BY position");
-    stmt_bind_int(st, ":id", se->id);
+    st = STORE_QUERY(s,
+                     "SELECT code, message FROM session_finding"
+                     " WHERE session_id = :id ORDER BY position",
+                     STORE_INT(":id", se->id));
     return record_rows(st, &se->findings, &se->finding_count,
                        sizeof(*se->findings), session_finding_row, e);
 }
@@ -419,10 +422,11 @@ int session_query(struct store *s, int64_t episode_id,
                   struct session_list *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    struct stmt *st = store_prepare(
-        s, "SELECT " SESSION_COLUMNS " FROM session"
-           " WHERE episode_id = :episode ORDER BY started_at, id");
-    stmt_bind_int(st, ":episode", episode_id);
+    struct stmt *st =
+        STORE_QUERY(s,
+                    "SELECT " SESSION_COLUMNS " FROM session"
+                    " WHERE episode_id = :episode ORDER BY started_at, id",
+                    STORE_INT(":episode", episode_id));
     int rc = RECORD_ROWS(st, out, session_row, e);
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = session_parts(s, &out->items[i], e);

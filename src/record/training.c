@@ -83,11 +83,12 @@ int training_query(struct store *s, int64_t practitioner_id,
                    struct training_list *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    struct stmt *st = store_prepare(
-        s, "SELECT id, practitioner_id, protocol_id, hours, completed_on,"
-           " provider, created_at FROM training"
-           " WHERE practitioner_id = :practitioner ORDER BY completed_on, id");
-    stmt_bind_int(st, ":practitioner", practitioner_id);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT id, practitioner_id, protocol_id, hours, completed_on,"
+        " provider, created_at FROM training"
+        " WHERE practitioner_id = :practitioner ORDER BY completed_on, id",
+        STORE_INT(":practitioner", practitioner_id));
     return RECORD_ROWS_PLAIN(st, out, training_row, e);
 }
 
@@ -115,12 +116,12 @@ void training_list_release(struct training_list *l)
 double training_hours(struct store *s, int64_t practitioner_id,
                       const char *protocol_id)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT coalesce(sum(hours), 0) FROM training"
-           " WHERE practitioner_id = :practitioner"
-           " AND protocol_id = :protocol");
-    stmt_bind_int(st, ":practitioner", practitioner_id);
-    stmt_bind_text(st, ":protocol", protocol_id);
+    struct stmt *st = STORE_QUERY(s,
+                                  "SELECT coalesce(sum(hours), 0) FROM training"
+                                  " WHERE practitioner_id = :practitioner"
+                                  " AND protocol_id = :protocol",
+                                  STORE_INT(":practitioner", practitioner_id),
+                                  STORE_TEXT(":protocol", protocol_id));
     int rc = stmt_step(st, NULL);
     double hours = rc == 1 ? stmt_double(st, 0) : rc < 0 ? -1 : 0;
     stmt_finalize(st);
