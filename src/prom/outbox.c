@@ -241,6 +241,37 @@ static int finish(struct store *s, const struct pending *m,
 }
 
 /*
+ * Reads the link a message carries: the row of sql (a SELECT by :id whose
+ * columns 0 and 1 are the link's nonce and expiry instant) into nonce and
+ * expires, *expired 1 when that instant has passed. The statement stays on
+ * the row in *out for the caller's other columns (the caller finalizes
+ * it). Returns 1, 0 when there is no row (*why = gone, nothing left open),
+ * or -1.
+ */
+static int link_read(struct sender *x, const char *sql, int64_t id,
+                     const char *gone, struct stmt **out,
+                     char nonce[TOKEN_NONCE_HEX_LEN],
+                     char expires[CLOCK_INSTANT_LEN], int *expired,
+                     const char **why, struct err *e)
+{
+    char now[CLOCK_INSTANT_LEN];
+    clock_format_instant(clock_now(), now);
+    struct stmt *st = STORE_QUERY(x->s, sql, STORE_INT(":id", id));
+    int rc = stmt_step(st, e);
+    if (rc <= 0) {
+        stmt_finalize(st);
+        if (rc == 0)
+            *why = gone;
+        return rc;
+    }
+    str_copy(nonce, TOKEN_NONCE_HEX_LEN, stmt_text(st, 0));
+    str_copy(expires, CLOCK_INSTANT_LEN, stmt_text(st, 1));
+    *expired = strcmp(now, expires) >= 0;
+    *out = st;
+    return 1;
+}
+
+/*
  * Writes an invitation's or a reminder's subject and body into subject and
  * body. Returns 1 when written, 0 when the message is to be cancelled
  * (*why says why), -1 on failure. The body holds the clinic's name, the
@@ -251,25 +282,19 @@ static int write_invitation(struct sender *x, const struct pending *m,
                             struct buf *subject, struct buf *body,
                             const char **why, struct err *e)
 {
-    char now[CLOCK_INSTANT_LEN];
-    clock_format_instant(clock_now(), now);
-    struct stmt *st =
-        STORE_QUERY(x->s,
-                    "SELECT i.nonce, i.expires_at, i.used_at, i.revoked_at,"
-                    " p.name, p.contact_opt_out_at FROM invitation i"
-                    " JOIN episode e ON e.id = i.episode_id"
-                    " JOIN patient p ON p.id = e.patient_id WHERE i.id = :id",
-                    STORE_INT(":id", m->invitation_id));
-    int rc = stmt_step(st, e);
-    if (rc <= 0) {
-        stmt_finalize(st);
-        if (rc == 0)
-            *why = "the invitation is gone";
-        return rc;
-    }
+    struct stmt *st;
     char nonce[TOKEN_NONCE_HEX_LEN], expires[CLOCK_INSTANT_LEN], first[128];
-    str_copy(nonce, sizeof(nonce), stmt_text(st, 0));
-    str_copy(expires, sizeof(expires), stmt_text(st, 1));
+    int expired;
+    int rc = link_read(x,
+                       "SELECT i.nonce, i.expires_at, i.used_at, i.revoked_at,"
+                       " p.name, p.contact_opt_out_at FROM invitation i"
+                       " JOIN episode e ON e.id = i.episode_id"
+                       " JOIN patient p ON p.id = e.patient_id"
+                       " WHERE i.id = :id",
+                       m->invitation_id, "the invitation is gone", &st, nonce,
+                       expires, &expired, why, e);
+    if (rc <= 0)
+        return rc;
     invitation_first_name(stmt_text(st, 4) ? stmt_text(st, 4) : "", first,
                sizeof(first));
     if (!stmt_is_null(st, 2))
@@ -278,7 +303,7 @@ static int write_invitation(struct sender *x, const struct pending *m,
         *why = "invitation revoked";
     else if (!stmt_is_null(st, 5))
         *why = "the patient declined invitations";
-    else if (strcmp(now, expires) >= 0)
+    else if (expired)
         *why = "the invitation expired";
     stmt_finalize(st);
     if (*why)
@@ -328,26 +353,19 @@ static int write_physician_report(struct sender *x, const struct pending *m,
                                   struct buf *subject, struct buf *body,
                                   const char **why, struct err *e)
 {
-    char now[CLOCK_INSTANT_LEN];
-    clock_format_instant(clock_now(), now);
-    struct stmt *st =
-        STORE_QUERY(x->s,
-                    "SELECT nonce, expires_at, revoked_at FROM report_link"
-                    " WHERE id = :id",
-                    STORE_INT(":id", m->report_link_id));
-    int rc = stmt_step(st, e);
-    if (rc <= 0) {
-        stmt_finalize(st);
-        if (rc == 0)
-            *why = "the report link is gone";
-        return rc;
-    }
+    struct stmt *st;
     char nonce[TOKEN_NONCE_HEX_LEN], expires[CLOCK_INSTANT_LEN];
-    str_copy(nonce, sizeof(nonce), stmt_text(st, 0));
-    str_copy(expires, sizeof(expires), stmt_text(st, 1));
+    int expired;
+    int rc = link_read(x,
+                       "SELECT nonce, expires_at, revoked_at FROM report_link"
+                       " WHERE id = :id",
+                       m->report_link_id, "the report link is gone", &st,
+                       nonce, expires, &expired, why, e);
+    if (rc <= 0)
+        return rc;
     if (!stmt_is_null(st, 2))
         *why = "report link revoked";
-    else if (strcmp(now, expires) >= 0)
+    else if (expired)
         *why = "the report link expired";
     stmt_finalize(st);
     if (*why)

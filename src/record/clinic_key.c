@@ -386,33 +386,27 @@ int clinic_key_rotate_commit(struct store *s, const struct actor *a,
     clock_format_instant(clock_now(), now);
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = STORE_QUERY(
-        s,
-        "INSERT INTO clinic_key_history (key_id, public_key, created_at,"
-        " retired_at, replaced_by) SELECT :old_id, public_key, created_at,"
-        " :now, :new_id FROM clinic_key WHERE id = 1 AND"
-        " public_key = :old",
-        STORE_TEXT(":old_id", old_id), STORE_TEXT(":now", now),
-        STORE_TEXT(":new_id", new_id), STORE_TEXT(":old", old_text));
-    int rc = stmt_run(st, e);
+    /* The old key joins the history only while it is still current. */
+    int rc = STORE_RUN(s, e,
+                       "INSERT INTO clinic_key_history (key_id, public_key,"
+                       " created_at, retired_at, replaced_by) SELECT :old_id,"
+                       " public_key, created_at, :now, :new_id FROM"
+                       " clinic_key WHERE id = 1 AND public_key = :old",
+                       STORE_TEXT(":old_id", old_id), STORE_TEXT(":now", now),
+                       STORE_TEXT(":new_id", new_id),
+                       STORE_TEXT(":old", old_text));
     if (rc == 0 && store_changes(s) != 1)
         rc = err_set(e, ERR_CONFLICT, "key", "the clinic's key changed "
                      "meanwhile; nothing was rotated");
-    if (rc == 0) {
-        st = STORE_QUERY(s,
-                         "UPDATE clinic_key SET public_key = :new,"
-                         " created_at = :now WHERE id = 1",
-                         STORE_TEXT(":new", new_text), STORE_TEXT(":now", now));
-        rc = stmt_run(st, e);
-    }
+    if (rc == 0)
+        rc = STORE_RUN(s, e,
+                       "UPDATE clinic_key SET public_key = :new,"
+                       " created_at = :now WHERE id = 1",
+                       STORE_TEXT(":new", new_text), STORE_TEXT(":now", now));
     if (rc == 0)
         rc = audit_append(s, a, "rotate", "clinic_key", 0, 0, "ok", e);
-    if (rc == 0)
-        rc = store_commit(s, e);
-    if (rc < 0) {
-        store_rollback(s);
+    if (store_end(s, rc, e) < 0)
         return -1;
-    }
     char *path = clinic_key_path(store_path(s));
     if (rename(new_path, path) < 0)
         rc = err_set(e, ERR_FAIL, "key", "the database has the new key but "

@@ -150,6 +150,33 @@ int record_kind_get(struct store *s, const struct actor *caller,
     {                                                                        \
         return record_kind_get(s, caller, &type##_kind, id, field, out, e);  \
     }
+/*
+ * Defines type_list (type.h): the records of one patient or (is_episode)
+ * one episode, read by type_query (internal.h) under the access rule of
+ * that patient or episode (field names it in a refusal), audited "list"
+ * of #type in a transaction of its own. On failure the list is released
+ * (type_list_release) and -1 returned with e filled.
+ */
+#define RECORD_LIST_DEFINE(type, is_episode, field)                          \
+    int type##_list(struct store *s, const struct actor *caller,             \
+                    int64_t owner_id, struct type##_list *out,               \
+                    struct err *e)                                           \
+    {                                                                        \
+        memset(out, 0, sizeof(*out));                                        \
+        int64_t patient = 0;                                                 \
+        if (record_begin_checked(s, caller, "list", #type, 0,                \
+                                 (is_episode) ? 0 : owner_id,                \
+                                 (is_episode) ? owner_id : 0, (field),       \
+                                 &patient, e) < 0)                           \
+            return -1;                                                       \
+        int rc = type##_query(s, owner_id, out, e);                          \
+        if (record_finish_audited(s, caller, "list", #type, 0, patient, rc,  \
+                                  e) < 0) {                                  \
+            type##_list_release(out);                                        \
+            return -1;                                                       \
+        }                                                                    \
+        return 0;                                                            \
+    }
 /* Frees a list's array (items: the address of its pointer, as for
  * record_rows) and sets it to NULL and *count to 0. The items' own
  * allocations are the caller's to release first. */

@@ -412,23 +412,8 @@ int observation_query(struct store *s, int64_t episode_id,
     return 0;
 }
 
-int observation_list(struct store *s, const struct actor *caller,
-                     int64_t episode_id, struct observation_list *out,
-                     struct err *e)
-{
-    memset(out, 0, sizeof(*out));
-    int64_t patient = 0;
-    if (record_begin_checked(s, caller, "list", "observation", 0, 0, episode_id,
-                             "episode", &patient, e) < 0)
-        return -1;
-    int rc = observation_query(s, episode_id, out, e);
-    if (record_finish_audited(s, caller, "list", "observation", 0, patient,
-                              rc, e) < 0) {
-        observation_list_release(out);
-        return -1;
-    }
-    return 0;
-}
+/* observation_list: an episode's observations. */
+RECORD_LIST_DEFINE(observation, 1, "episode")
 
 void observation_list_release(struct observation_list *l)
 {

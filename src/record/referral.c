@@ -115,22 +115,8 @@ int referral_query(struct store *s, int64_t patient_id,
     return RECORD_ROWS_PLAIN(st, out, referral_row, e);
 }
 
-int referral_list(struct store *s, const struct actor *caller,
-                  int64_t patient_id, struct referral_list *out,
-                  struct err *e)
-{
-    memset(out, 0, sizeof(*out));
-    if (record_begin_checked(s, caller, "list", "referral", 0, patient_id, 0,
-                             "patient", NULL, e) < 0)
-        return -1;
-    int rc = referral_query(s, patient_id, out, e);
-    if (record_finish_audited(s, caller, "list", "referral", 0, patient_id,
-                              rc, e) < 0) {
-        referral_list_release(out);
-        return -1;
-    }
-    return 0;
-}
+/* referral_list: a patient's referrals. */
+RECORD_LIST_DEFINE(referral, 0, "patient")
 
 void referral_list_release(struct referral_list *l)
 {

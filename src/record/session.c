@@ -437,23 +437,8 @@ int session_query(struct store *s, int64_t episode_id,
     return 0;
 }
 
-int session_list(struct store *s, const struct actor *caller,
-                 int64_t episode_id, struct session_list *out,
-                 struct err *e)
-{
-    memset(out, 0, sizeof(*out));
-    int64_t patient = 0;
-    if (record_begin_checked(s, caller, "list", "session", 0, 0, episode_id,
-                             "episode", &patient, e) < 0)
-        return -1;
-    int rc = session_query(s, episode_id, out, e);
-    if (record_finish_audited(s, caller, "list", "session", 0, patient, rc,
-                              e) < 0) {
-        session_list_release(out);
-        return -1;
-    }
-    return 0;
-}
+/* session_list: an episode's sessions. */
+RECORD_LIST_DEFINE(session, 1, "episode")
 
 void session_list_release(struct session_list *l)
 {

@@ -333,19 +333,14 @@ static int reserve_failure(struct store *s, const char *email,
     char at[CLOCK_INSTANT_LEN], since[CLOCK_INSTANT_LEN];
     clock_format_instant(now, at);
     clock_format_instant(now - USER_LOGIN_WINDOW_SECONDS, since);
-    struct stmt *st =
-        STORE_QUERY(s,
-                    "INSERT INTO login_failure (email,"
-                    " client, at) VALUES (:email,"
-                    " :client, :at)",
-                    STORE_TEXT(":email", email), STORE_TEXT(":client", client),
-                    STORE_TEXT(":at", at));
-    int rc = stmt_run(st, e);
-    if (rc < 0)
+    if (STORE_RUN(s, e,
+                  "INSERT INTO login_failure (email, client, at)"
+                  " VALUES (:email, :client, :at)",
+                  STORE_TEXT(":email", email), STORE_TEXT(":client", client),
+                  STORE_TEXT(":at", at)) < 0)
         return -1;
-    st = STORE_QUERY(s, "DELETE FROM login_failure WHERE at <= :since",
+    return STORE_RUN(s, e, "DELETE FROM login_failure WHERE at <= :since",
                      STORE_TEXT(":since", since));
-    return stmt_run(st, e);
 }
 
 /*
