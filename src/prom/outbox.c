@@ -19,6 +19,7 @@
 #include "record/audit.h"
 #include "record/clinic.h"
 #include "record/clinic_key.h"
+#include "record/record.h"
 
 const char *outbox_kind_name(enum outbox_kind k)
 {
@@ -241,34 +242,81 @@ static int finish(struct store *s, const struct pending *m,
 }
 
 /*
- * Reads the link a message carries: the row of sql (a SELECT by :id whose
- * columns 0 and 1 are the link's nonce and expiry instant) into nonce and
- * expires, *expired 1 when that instant has passed. The statement stays on
- * the row in *out for the caller's other columns (the caller finalizes
- * it). Returns 1, 0 when there is no row (*why = gone, nothing left open),
- * or -1.
+ * A link a message carries: sql selects it by :id (column 0 its nonce,
+ * column 1 when it expires, then the columns stops names, and name_col, when
+ * not 0, the patient's name); purpose is token_derive's.
  */
-static int link_read(struct sender *x, const char *sql, int64_t id,
-                     const char *gone, struct stmt **out,
-                     char nonce[TOKEN_NONCE_HEX_LEN],
-                     char expires[CLOCK_INSTANT_LEN], int *expired,
-                     const char **why, struct err *e)
+struct link_kind {
+    const char *sql;
+    const char *purpose;
+    const char *gone;    /* why, when the link's row is gone */
+    const char *expired; /* why, when it has expired */
+    struct {
+        int col;
+        const char *why; /* when column col is not NULL */
+    } stops[3];          /* in order; a NULL why ends them */
+    int name_col;
+};
+
+static const struct link_kind invitation_kind = {
+    "SELECT i.nonce, i.expires_at, i.used_at, i.revoked_at, p.name,"
+    " p.contact_opt_out_at FROM invitation i"
+    " JOIN episode e ON e.id = i.episode_id"
+    " JOIN patient p ON p.id = e.patient_id WHERE i.id = :id",
+    "invitation",
+    "the invitation is gone",
+    "the invitation expired",
+    {{2, "the invitation was answered"},
+     {3, "invitation revoked"},
+     {5, "the patient declined invitations"}},
+    4,
+};
+
+static const struct link_kind report_kind = {
+    "SELECT nonce, expires_at, revoked_at FROM report_link WHERE id = :id",
+    "report",
+    "the report link is gone",
+    "the report link expired",
+    {{2, "report link revoked"}, {0, NULL}, {0, NULL}},
+    0,
+};
+
+/*
+ * Reads the link id of kind k: its token (wipe it after use) and when it
+ * expires into token and expires, the patient's name (k->name_col, "" when
+ * none) into name (name_size bytes). Returns 1, 0 when the message is to
+ * be cancelled (*why says why: the link is gone, used, revoked or expired,
+ * or the patient declined), or -1.
+ */
+static int link_read(struct sender *x, const struct link_kind *k, int64_t id,
+                     char token[TOKEN_TEXT_LEN],
+                     char expires[CLOCK_INSTANT_LEN], char *name,
+                     size_t name_size, const char **why, struct err *e)
 {
-    char now[CLOCK_INSTANT_LEN];
+    char now[CLOCK_INSTANT_LEN], nonce[TOKEN_NONCE_HEX_LEN];
     clock_format_instant(clock_now(), now);
-    struct stmt *st = STORE_QUERY(x->s, sql, STORE_INT(":id", id));
+    struct stmt *st = STORE_QUERY(x->s, k->sql, STORE_INT(":id", id));
     int rc = stmt_step(st, e);
     if (rc <= 0) {
         stmt_finalize(st);
         if (rc == 0)
-            *why = gone;
+            *why = k->gone;
         return rc;
     }
-    str_copy(nonce, TOKEN_NONCE_HEX_LEN, stmt_text(st, 0));
+    str_copy(nonce, sizeof(nonce), stmt_text(st, 0));
     str_copy(expires, CLOCK_INSTANT_LEN, stmt_text(st, 1));
-    *expired = strcmp(now, expires) >= 0;
-    *out = st;
-    return 1;
+    if (name_size)
+        str_copy(name, name_size, k->name_col ? stmt_text(st, k->name_col)
+                                              : NULL);
+    for (int i = 0; i < 3 && k->stops[i].why && !*why; i++)
+        if (!stmt_is_null(st, k->stops[i].col))
+            *why = k->stops[i].why;
+    if (!*why && strcmp(now, expires) >= 0)
+        *why = k->expired;
+    stmt_finalize(st);
+    if (*why)
+        return 0;
+    return token_derive(x->sk, k->purpose, nonce, token, e) < 0 ? -1 : 1;
 }
 
 /*
@@ -282,35 +330,13 @@ static int write_invitation(struct sender *x, const struct pending *m,
                             struct buf *subject, struct buf *body,
                             const char **why, struct err *e)
 {
-    struct stmt *st;
-    char nonce[TOKEN_NONCE_HEX_LEN], expires[CLOCK_INSTANT_LEN], first[128];
-    int expired;
-    int rc = link_read(x,
-                       "SELECT i.nonce, i.expires_at, i.used_at, i.revoked_at,"
-                       " p.name, p.contact_opt_out_at FROM invitation i"
-                       " JOIN episode e ON e.id = i.episode_id"
-                       " JOIN patient p ON p.id = e.patient_id"
-                       " WHERE i.id = :id",
-                       m->invitation_id, "the invitation is gone", &st, nonce,
-                       expires, &expired, why, e);
+    char token[TOKEN_TEXT_LEN], expires[CLOCK_INSTANT_LEN];
+    char name[RECORD_NAME_MAX + 1], first[128];
+    int rc = link_read(x, &invitation_kind, m->invitation_id, token, expires,
+                       name, sizeof(name), why, e);
     if (rc <= 0)
         return rc;
-    invitation_first_name(stmt_text(st, 4) ? stmt_text(st, 4) : "", first,
-               sizeof(first));
-    if (!stmt_is_null(st, 2))
-        *why = "the invitation was answered";
-    else if (!stmt_is_null(st, 3))
-        *why = "invitation revoked";
-    else if (!stmt_is_null(st, 5))
-        *why = "the patient declined invitations";
-    else if (expired)
-        *why = "the invitation expired";
-    stmt_finalize(st);
-    if (*why)
-        return 0;
-    char token[TOKEN_TEXT_LEN];
-    if (token_derive(x->sk, "invitation", nonce, token, e) < 0)
-        return -1;
+    invitation_first_name(name, first, sizeof(first));
     /* The last day the link works: the day before it expires at 00:00,
      * or the day it expires during. */
     time_t until;
@@ -353,26 +379,11 @@ static int write_physician_report(struct sender *x, const struct pending *m,
                                   struct buf *subject, struct buf *body,
                                   const char **why, struct err *e)
 {
-    struct stmt *st;
-    char nonce[TOKEN_NONCE_HEX_LEN], expires[CLOCK_INSTANT_LEN];
-    int expired;
-    int rc = link_read(x,
-                       "SELECT nonce, expires_at, revoked_at FROM report_link"
-                       " WHERE id = :id",
-                       m->report_link_id, "the report link is gone", &st,
-                       nonce, expires, &expired, why, e);
+    char token[TOKEN_TEXT_LEN], expires[CLOCK_INSTANT_LEN];
+    int rc = link_read(x, &report_kind, m->report_link_id, token, expires,
+                       NULL, 0, why, e);
     if (rc <= 0)
         return rc;
-    if (!stmt_is_null(st, 2))
-        *why = "report link revoked";
-    else if (expired)
-        *why = "the report link expired";
-    stmt_finalize(st);
-    if (*why)
-        return 0;
-    char token[TOKEN_TEXT_LEN];
-    if (token_derive(x->sk, "report", nonce, token, e) < 0)
-        return -1;
     /* "2026-07-30 12:00" of "2026-07-30T12:00:00Z". */
     expires[10] = ' ';
     expires[16] = '\0';
