@@ -487,10 +487,8 @@ int invitation_revoke(struct store *s, const struct actor *caller,
                        STORE_INT(":id", id));
     if (rc >= 0)
         rc = outbox_cancel_invitation(s, id, "invitation revoked", NULL, e);
-    if (rc >= 0)
-        rc = audit_append(s, caller, "revoke", "invitation", id,
-                          inv.patient_id, "ok", e);
-    return store_end(s, rc, e);
+    return audit_end(s, caller, "revoke", "invitation", id, inv.patient_id, rc,
+                     e);
 }
 
 int invitation_resend(struct store *s, const struct actor *caller,
@@ -542,10 +540,8 @@ int invitation_resend(struct store *s, const struct actor *caller,
         if (rc >= 0)
             rc = outbox_defer(s, *outbox_id, inv.opens_at, e);
     }
-    if (rc >= 0)
-        rc = audit_append(s, caller, "resend", "invitation", id,
-                          inv.patient_id, "ok", e);
-    return store_end(s, rc, e);
+    return audit_end(s, caller, "resend", "invitation", id, inv.patient_id, rc,
+                     e);
 }
 
 int invitation_opt_out(struct store *s, const struct actor *caller,
@@ -575,10 +571,8 @@ int invitation_opt_out(struct store *s, const struct actor *caller,
         if (rc >= 0 && cancelled)
             *cancelled = store_changes(s);
     }
-    if (rc >= 0)
-        rc = audit_append(s, caller, "opt-out", "patient", patient_id,
-                          patient_id, "ok", e);
-    return store_end(s, rc, e);
+    return audit_end(s, caller, "opt-out", "patient", patient_id, patient_id,
+                     rc, e);
 }
 
 json_t *invitation_to_json(const struct invitation *inv)

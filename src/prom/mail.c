@@ -297,9 +297,7 @@ int mail_configure(struct store *s, const struct actor *caller,
         STORE_TEXT(":file", has_user ? absolute : NULL),
         STORE_TEXT(":ca", has_ca ? ca_absolute : NULL),
         STORE_TEXT(":now", now));
-    if (rc >= 0)
-        rc = audit_append(s, caller, "update", "mail_config", 1, 0, "ok", e);
-    return store_end(s, rc, e);
+    return audit_end(s, caller, "update", "mail_config", 1, 0, rc, e);
 }
 
 int mail_config_load(struct store *s, struct mail_config *out, int *found,

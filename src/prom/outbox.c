@@ -120,9 +120,7 @@ int outbox_list(struct store *s, const struct actor *caller,
         str_copy(m->sent_at, sizeof(m->sent_at), stmt_text(st, 10));
     }
     stmt_finalize(st);
-    if (rc == 0)
-        rc = audit_append(s, caller, "list", "outbox", 0, 0, "ok", e);
-    if (store_end(s, rc, e) < 0) {
+    if (audit_end(s, caller, "list", "outbox", 0, 0, rc, e) < 0) {
         outbox_list_release(out);
         return -1;
     }

@@ -164,10 +164,7 @@ int report_link_revoke(struct store *s, const struct actor *caller,
                        " 'report link revoked' WHERE report_link_id = :id"
                        " AND status = 'queued'",
                        STORE_INT(":id", id));
-    if (rc >= 0)
-        rc = audit_append(s, caller, "revoke", "report_link", id, patient_id,
-                          "ok", e);
-    return store_end(s, rc, e);
+    return audit_end(s, caller, "revoke", "report_link", id, patient_id, rc, e);
 }
 
 json_t *report_link_to_json(const struct report_link *l)

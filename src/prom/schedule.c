@@ -142,10 +142,8 @@ static int remind_one(struct store *s, const struct open_invitation *inv,
                        " WHERE id = :id",
                        STORE_INT(":id", inv->id));
     }
-    if (rc == 0)
-        rc = audit_append(s, &schedule_actor, "remind", "invitation", inv->id,
-                          inv->patient_id, "ok", e);
-    return store_end(s, rc, e);
+    return audit_end(s, &schedule_actor, "remind", "invitation", inv->id,
+                     inv->patient_id, rc, e);
 }
 
 static int remind_due(struct store *s, struct schedule_report *r,

@@ -350,6 +350,16 @@ int audit_record_refusal(struct store *s, const struct actor *a,
                      e);
 }
 
+int audit_end(struct store *s, const struct actor *caller, const char *action,
+              const char *record_type, int64_t record_id, int64_t patient_id,
+              int rc, struct err *e)
+{
+    if (rc >= 0)
+        rc = audit_append(s, caller, action, record_type, record_id, patient_id,
+                          "ok", e);
+    return store_end(s, rc, e);
+}
+
 int audit_refuse(struct store *s, const struct actor *caller,
                  const char *action, const char *record_type,
                  int64_t record_id, int64_t patient_id, struct err *e)

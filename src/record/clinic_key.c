@@ -403,9 +403,7 @@ int clinic_key_rotate_commit(struct store *s, const struct actor *a,
                        "UPDATE clinic_key SET public_key = :new,"
                        " created_at = :now WHERE id = 1",
                        STORE_TEXT(":new", new_text), STORE_TEXT(":now", now));
-    if (rc == 0)
-        rc = audit_append(s, a, "rotate", "clinic_key", 0, 0, "ok", e);
-    if (store_end(s, rc, e) < 0)
+    if (audit_end(s, a, "rotate", "clinic_key", 0, 0, rc, e) < 0)
         return -1;
     char *path = clinic_key_path(store_path(s));
     if (rename(new_path, path) < 0)

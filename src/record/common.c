@@ -27,17 +27,6 @@ int record_finish(struct store *s, int rc, struct err *e)
     return store_end(s, rc, e);
 }
 
-int record_finish_audited(struct store *s, const struct actor *caller,
-                          const char *action, const char *record_type,
-                          int64_t record_id, int64_t patient_id, int rc,
-                          struct err *e)
-{
-    if (rc == 0)
-        rc = audit_append(s, caller, action, record_type, record_id,
-                          patient_id, "ok", e);
-    return store_end(s, rc, e);
-}
-
 int record_begin_checked(struct store *s, const struct actor *caller,
                          const char *action, const char *record_type,
                          int64_t record_id, int64_t patient_id,
@@ -81,8 +70,7 @@ int record_read_checked(struct store *s, const struct actor *caller,
     if (rc < 0)
         return audit_refuse(s, caller, "read", record_type, id,
                              strcmp(record_type, "patient") ? 0 : id, e);
-    return record_finish_audited(s, caller, "read", record_type, id,
-                                 patient_id, 0, e);
+    return audit_end(s, caller, "read", record_type, id, patient_id, 0, e);
 }
 
 int record_rows(struct stmt *st, void *items, size_t *count, size_t size,

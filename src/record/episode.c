@@ -203,8 +203,8 @@ int episode_open(struct store *s, const struct actor *caller,
     } else {
         int rc = episode_insert(s, in, id, e);
         buf_release(&refusal_note);
-        return record_finish_audited(s, caller, "create", "episode", *id,
-                                     in->patient_id, rc, e);
+        return audit_end(s, caller, "create", "episode", *id, in->patient_id,
+                         rc, e);
     }
     store_rollback(s);
     if (reason) {
@@ -275,8 +275,7 @@ int episode_close(struct store *s, const struct actor *caller, int64_t id,
                              &patient, e) < 0)
         return -1;
     int rc = episode_close_locked(s, id, ended_on, e);
-    return record_finish_audited(s, caller, "update", "episode", id, patient,
-                                 rc, e);
+    return audit_end(s, caller, "update", "episode", id, patient, rc, e);
 }
 
 #define EPISODE_SELECT                                                       \
@@ -326,8 +325,7 @@ int episode_show(struct store *s, const struct actor *caller, int64_t id,
         rc = session_query(s, id, &out->sessions, e);
     if (rc == 0)
         rc = observation_query(s, id, &out->observations, e);
-    if (record_finish_audited(s, caller, "read", "episode", id, patient, rc,
-                              e) < 0) {
+    if (audit_end(s, caller, "read", "episode", id, patient, rc, e) < 0) {
         episode_detail_release(out);
         return -1;
     }
@@ -382,8 +380,8 @@ int episode_list(struct store *s, const struct actor *caller,
                                &pr, e);
     if (rc == 0)
         rc = episode_query(s, caller, filter, out, e);
-    if (record_finish_audited(s, caller, "list", "episode", 0,
-                              filter->patient_id, rc, e) < 0) {
+    if (audit_end(s, caller, "list", "episode", 0, filter->patient_id, rc,
+                  e) < 0) {
         episode_list_release(out);
         return -1;
     }

@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "record/actor.h"
+#include "record/audit.h"
 #include "record/episode.h"
 #include "record/observation.h"
 #include "record/patient.h"
@@ -27,12 +28,6 @@ void record_copy(char *dst, size_t n, const char *src);
 void record_now(char out[CLOCK_INSTANT_LEN]);
 /* store_end, by the name the bulk import and the summaries call it. */
 int record_finish(struct store *s, int rc, struct err *e);
-/* Commits, after auditing action on record_type record_id (of patient_id)
- * with outcome "ok", when rc is 0; else rolls back. Returns 0 or -1. */
-int record_finish_audited(struct store *s, const struct actor *caller,
-                          const char *action, const char *record_type,
-                          int64_t record_id, int64_t patient_id, int rc,
-                          struct err *e);
 /*
  * Begins an action (audited as action on record_type record_id: "list",
  * "read", "create", "update") on a record of an episode (episode_id > 0)
@@ -157,25 +152,22 @@ int record_kind_get(struct store *s, const struct actor *caller,
  * of #type in a transaction of its own. On failure the list is released
  * (type_list_release) and -1 returned with e filled.
  */
-#define RECORD_LIST_DEFINE(type, is_episode, field)                          \
-    int type##_list(struct store *s, const struct actor *caller,             \
-                    int64_t owner_id, struct type##_list *out,               \
-                    struct err *e)                                           \
-    {                                                                        \
-        memset(out, 0, sizeof(*out));                                        \
-        int64_t patient = 0;                                                 \
-        if (record_begin_checked(s, caller, "list", #type, 0,                \
-                                 (is_episode) ? 0 : owner_id,                \
-                                 (is_episode) ? owner_id : 0, (field),       \
-                                 &patient, e) < 0)                           \
-            return -1;                                                       \
-        int rc = type##_query(s, owner_id, out, e);                          \
-        if (record_finish_audited(s, caller, "list", #type, 0, patient, rc,  \
-                                  e) < 0) {                                  \
-            type##_list_release(out);                                        \
-            return -1;                                                       \
-        }                                                                    \
-        return 0;                                                            \
+#define RECORD_LIST_DEFINE(type, is_episode, field)                            \
+    int type##_list(struct store *s, const struct actor *caller,               \
+                    int64_t owner_id, struct type##_list *out, struct err *e)  \
+    {                                                                          \
+        memset(out, 0, sizeof(*out));                                          \
+        int64_t patient = 0;                                                   \
+        if (record_begin_checked(                                              \
+                s, caller, "list", #type, 0, (is_episode) ? 0 : owner_id,      \
+                (is_episode) ? owner_id : 0, (field), &patient, e) < 0)        \
+            return -1;                                                         \
+        int rc = type##_query(s, owner_id, out, e);                            \
+        if (audit_end(s, caller, "list", #type, 0, patient, rc, e) < 0) {      \
+            type##_list_release(out);                                          \
+            return -1;                                                         \
+        }                                                                      \
+        return 0;                                                              \
     }
 /* Frees a list's array (items: the address of its pointer, as for
  * record_rows) and sets it to NULL and *count to 0. The items' own

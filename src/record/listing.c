@@ -56,8 +56,7 @@ int listing_set_consent(struct store *s, const struct actor *caller,
                      STORE_INT(":id", id));
     rc = stmt_step(st, e) < 0 ? -1 : 0;
     stmt_finalize(st);
-    return record_finish_audited(s, caller, "update", "practitioner", id, 0,
-                                 rc, e);
+    return audit_end(s, caller, "update", "practitioner", id, 0, rc, e);
 }
 
 int listing_consent(struct store *s, int64_t id, int *consent, char *name,
@@ -125,7 +124,7 @@ int listing_set_place(struct store *s, const struct actor *caller,
     stmt_finalize(st);
     if (rc == 0 && store_changes(s) == 0)
         rc = err_set(e, ERR_FAIL, "", "the database holds no clinic");
-    return record_finish_audited(s, caller, "update", "clinic", 1, 0, rc, e);
+    return audit_end(s, caller, "update", "clinic", 1, 0, rc, e);
 }
 
 int listing_place(struct store *s, char state[3], char zip3[4],

@@ -311,8 +311,7 @@ int observation_add(struct store *s, const struct actor *caller,
     int rc = observation_check(s, in, observed_at, e);
     if (rc == 0)
         rc = observation_write(s, in, observed_at, total, id, e);
-    return record_finish_audited(s, caller, "create", "observation", *id,
-                                 patient, rc, e);
+    return audit_end(s, caller, "create", "observation", *id, patient, rc, e);
 }
 
 int observation_add_within(struct store *s, const struct actor *caller,

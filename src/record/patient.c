@@ -87,8 +87,7 @@ int patient_add(struct store *s, const struct actor *caller,
     int64_t created_by =
         caller->role == ROLE_THERAPIST ? caller->practitioner_id : 0;
     int rc = patient_insert(s, in, created_by, id, e);
-    return record_finish_audited(s, caller, "create", "patient", *id, *id, rc,
-                                 e);
+    return audit_end(s, caller, "create", "patient", *id, *id, rc, e);
 }
 
 #define PATIENT_COLUMNS                                                      \
@@ -132,8 +131,7 @@ int patient_show(struct store *s, const struct actor *caller, int64_t id,
         rc = referral_query(s, id, &out->referrals, e);
     if (rc == 0)
         rc = episode_query(s, caller, &f, &out->episodes, e);
-    if (record_finish_audited(s, caller, "read", "patient", id, id, rc, e) <
-        0) {
+    if (audit_end(s, caller, "read", "patient", id, id, rc, e) < 0) {
         patient_detail_release(out);
         return -1;
     }
@@ -176,8 +174,7 @@ int patient_list(struct store *s, const struct actor *caller,
     access_bind(st, caller);
     buf_release(&pattern);
     int rc = RECORD_ROWS(st, out, patient_row, e);
-    if (record_finish_audited(s, caller, "list", "patient", 0, 0, rc, e) <
-        0) {
+    if (audit_end(s, caller, "list", "patient", 0, 0, rc, e) < 0) {
         patient_list_release(out);
         return -1;
     }

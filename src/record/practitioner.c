@@ -53,8 +53,7 @@ int practitioner_add(struct store *s, const struct actor *caller,
     if (store_begin(s, e) < 0)
         return -1;
     int rc = practitioner_insert(s, in, id, e);
-    return record_finish_audited(s, caller, "create", "practitioner", *id, 0,
-                                 rc, e);
+    return audit_end(s, caller, "create", "practitioner", *id, 0, rc, e);
 }
 
 #define PRACTITIONER_COLUMNS                                                 \
@@ -183,8 +182,7 @@ int practitioner_set_registry_consent(struct store *s,
     if (rc == 0 && store_changes(s) == 0)
         rc = err_set(e, ERR_NOT_FOUND, "id", "no practitioner %lld",
                      (long long)id);
-    return record_finish_audited(s, caller, "update", "practitioner", id, 0,
-                                 rc, e);
+    return audit_end(s, caller, "update", "practitioner", id, 0, rc, e);
 }
 
 int practitioner_consent_synthetic(struct store *s, struct err *e)

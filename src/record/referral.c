@@ -72,8 +72,8 @@ int referral_add(struct store *s, const struct actor *caller,
                              0, "patient", NULL, e) < 0)
         return -1;
     int rc = referral_insert(s, in, id, e);
-    return record_finish_audited(s, caller, "create", "referral", *id,
-                                 in->patient_id, rc, e);
+    return audit_end(s, caller, "create", "referral", *id, in->patient_id, rc,
+                     e);
 }
 
 #define REFERRAL_COLUMNS                                                     \

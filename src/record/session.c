@@ -331,8 +331,7 @@ int session_add(struct store *s, const struct actor *caller,
     if (rc == 0)
         rc = session_bind_held(s, caller, in->episode_id, *id, started_at,
                                patient, e);
-    return record_finish_audited(s, caller, "create", "session", *id,
-                                 patient, rc, e);
+    return audit_end(s, caller, "create", "session", *id, patient, rc, e);
 }
 
 #define SESSION_COLUMNS                                                      \

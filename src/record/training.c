@@ -63,8 +63,7 @@ int training_add(struct store *s, const struct actor *caller,
     if (store_begin(s, e) < 0)
         return -1;
     int rc = training_insert(s, in, id, e);
-    return record_finish_audited(s, caller, "create", "training", *id, 0, rc,
-                                 e);
+    return audit_end(s, caller, "create", "training", *id, 0, rc, e);
 }
 
 static void training_row(struct stmt *st, void *item)
