@@ -1,4 +1,5 @@
 #include "record/audit.h"
+#include "record/access.h"
 #include "core/number.h"
 #include "core/clock.h"
 #include "core/util.h"
@@ -123,26 +124,24 @@ static int chain_insert(struct store *s, const struct entry *en,
                         char hash_out[AUDIT_HASH_HEX], struct err *e)
 {
     entry_hash(prev, en, hash_out);
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO audit (id, at, user_id, actor, action, record_type,"
-           " record_id, patient_id, outcome, client, prev_hash, hash)"
-           " VALUES (:id, :at, :user, :actor, :action, :type, :record,"
-           " :patient, :outcome, :client, :prev, :hash)");
-    stmt_bind_int(st, ":id", en->id);
-    stmt_bind_text(st, ":at", en->at);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "INSERT INTO audit (id, at, user_id, actor, action, record_type,"
+        " record_id, patient_id, outcome, client, prev_hash, hash)"
+        " VALUES (:id, :at, :user, :actor, :action, :type, :record,"
+        " :patient, :outcome, :client, :prev, :hash)",
+        STORE_INT(":id", en->id), STORE_TEXT(":at", en->at),
+        STORE_TEXT(":actor", en->actor), STORE_TEXT(":action", en->action),
+        STORE_TEXT(":type", en->record_type),
+        STORE_TEXT(":outcome", en->outcome), STORE_TEXT(":client", en->client),
+        STORE_TEXT(":prev", prev), STORE_TEXT(":hash", hash_out));
+    /* The ids an entry lacks stay NULL. */
     if (en->has_user)
         stmt_bind_int(st, ":user", en->user_id);
-    stmt_bind_text(st, ":actor", en->actor);
-    stmt_bind_text(st, ":action", en->action);
-    stmt_bind_text(st, ":type", en->record_type);
     if (en->has_record)
         stmt_bind_int(st, ":record", en->record_id);
     if (en->has_patient)
         stmt_bind_int(st, ":patient", en->patient_id);
-    stmt_bind_text(st, ":outcome", en->outcome);
-    stmt_bind_text(st, ":client", en->client);
-    stmt_bind_text(st, ":prev", prev);
-    stmt_bind_text(st, ":hash", hash_out);
     return stmt_run(st, e);
 }
 
@@ -362,12 +361,33 @@ int audit_record_refusal(struct store *s, const struct actor *a,
 {
     if (store_begin(s, e) < 0)
         return -1;
-    if (audit_append(s, a, action, record_type, record_id, patient_id,
-                     outcome, e) < 0) {
-        store_rollback(s);
-        return -1;
+    return store_end(s,
+                     audit_append(s, a, action, record_type, record_id,
+                                  patient_id, outcome, e),
+                     e);
+}
+
+int audit_end(struct store *s, const struct actor *caller, const char *action,
+              const char *record_type, int64_t record_id, int64_t patient_id,
+              int rc, struct err *e)
+{
+    if (rc >= 0)
+        rc = audit_append(s, caller, action, record_type, record_id, patient_id,
+                          "ok", e);
+    return store_end(s, rc, e);
+}
+
+int audit_refuse(struct store *s, const struct actor *caller,
+                 const char *action, const char *record_type,
+                 int64_t record_id, int64_t patient_id, struct err *e)
+{
+    store_rollback(s);
+    if (e->code == ERR_NOT_FOUND && !access_is_admin(caller)) {
+        struct err ignored = ERR_INIT;
+        audit_record_refusal(s, caller, action, record_type, record_id,
+                             patient_id, "denied", &ignored);
     }
-    return store_commit(s, e);
+    return -1;
 }
 
 int64_t audit_verify(struct store *s, struct err *e)

@@ -67,6 +67,21 @@ int audit_record_refusal(struct store *s, const struct actor *a,
                          const char *action, const char *record_type,
                          int64_t record_id, int64_t patient_id,
                          const char *outcome, struct err *e);
+/* Ends the open transaction of an action: when rc >= 0, appends "ok" for
+ * action on record_type record_id (of patient_id, 0 for none) and
+ * commits; else (or when that fails) rolls back (store_end). Returns 0 or
+ * -1. */
+int audit_end(struct store *s, const struct actor *caller, const char *action,
+              const char *record_type, int64_t record_id, int64_t patient_id,
+              int rc, struct err *e);
+/* Refuses an action after its failure (e): rolls the open transaction
+ * back, then, when e is ERR_NOT_FOUND and the caller is not an admin,
+ * records the refusal ("denied") of action on record_type record_id (of
+ * patient_id, 0 for none) with audit_record_refusal(). Leaves e as it
+ * was. Returns -1. */
+int audit_refuse(struct store *s, const struct actor *caller,
+                 const char *action, const char *record_type,
+                 int64_t record_id, int64_t patient_id, struct err *e);
 
 /* Walks the chain from the first entry. Returns the number of entries
  * checked when the chain is whole; -1 with e naming the first broken entry

@@ -406,6 +406,14 @@ int store_commit(struct store *s, struct err *e)
     return 0;
 }
 
+int store_end(struct store *s, int rc, struct err *e)
+{
+    if (rc >= 0 && store_commit(s, e) == 0)
+        return 0;
+    store_rollback(s);
+    return -1;
+}
+
 void store_rollback(struct store *s)
 {
     /* The items deferred since this level began go with it. */
@@ -527,6 +535,43 @@ void stmt_bind_blob(struct stmt *st, const char *name, const void *v,
 void stmt_bind_null(struct stmt *st, const char *name)
 {
     sqlite3_bind_null(st->st, param(st, name));
+}
+
+void stmt_bind_id(struct stmt *st, const char *name, int64_t v)
+{
+    if (v > 0)
+        stmt_bind_int(st, name, v);
+    else
+        stmt_bind_null(st, name);
+}
+
+void stmt_bind_params(struct stmt *st, const struct store_param *p,
+                      size_t n)
+{
+    for (const struct store_param *q = p; q < p + n; q++) {
+        if (q->type == STORE_PARAM_TEXT)
+            stmt_bind_text(st, q->name, q->text);
+        else if (q->type == STORE_PARAM_DOUBLE)
+            stmt_bind_double(st, q->name, q->d);
+        else if (q->type == STORE_PARAM_ID)
+            stmt_bind_id(st, q->name, q->i);
+        else
+            stmt_bind_int(st, q->name, q->i);
+    }
+}
+
+struct stmt *store_query(struct store *s, const char *sql,
+                         const struct store_param *p, size_t n)
+{
+    struct stmt *st = store_prepare(s, sql);
+    stmt_bind_params(st, p, n);
+    return st;
+}
+
+int store_run(struct store *s, const char *sql, const struct store_param *p,
+              size_t n, struct err *e)
+{
+    return stmt_run(store_query(s, sql, p, n), e);
 }
 
 int stmt_param_index(struct stmt *st, const char *name)
@@ -656,6 +701,35 @@ int stmt_run(struct stmt *st, struct err *e)
     int rc = stmt_step(st, e);
     stmt_finalize(st);
     return rc < 0 ? -1 : 0;
+}
+
+int stmt_insert(struct stmt *st, int64_t *id, struct err *e)
+{
+    struct store *s = st->store;
+    if (stmt_run(st, e) < 0)
+        return -1;
+    *id = store_last_id(s);
+    return 0;
+}
+
+int stmt_one_text(struct stmt *st, char *out, size_t n, struct err *e)
+{
+    int rc = stmt_step(st, e);
+    if (rc == 1 && n) {
+        const char *text = stmt_text(st, 0);
+        snprintf(out, n, "%s", text ? text : "");
+    }
+    stmt_finalize(st);
+    return rc;
+}
+
+int stmt_one_int(struct stmt *st, int64_t *out, struct err *e)
+{
+    int rc = stmt_step(st, e);
+    if (rc == 1)
+        *out = stmt_int(st, 0);
+    stmt_finalize(st);
+    return rc;
 }
 
 int64_t store_last_id(struct store *s)
