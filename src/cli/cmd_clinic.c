@@ -65,12 +65,7 @@ static int clinic_set_cmd(struct cli *c, int argc, const char **argv)
     return clinic_print(c);
 }
 
-int cmd_clinic(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_command verbs[] = {
-        {"show", clinic_show_cmd, "the clinic's name and public place"},
-        {"set", clinic_set_cmd, "set the clinic's state and 3-digit ZIP"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch(c, argc, argv, verbs, "The clinic's settings.");
-}
+CLI_VERB_COMMAND(cmd_clinic,
+    "The clinic's settings.",
+    {"show", clinic_show_cmd, "the clinic's name and public place", NULL},
+    {"set", clinic_set_cmd, "set the clinic's state and 3-digit ZIP", NULL})

@@ -52,12 +52,6 @@ static int mail_configure_cmd(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-int cmd_mail(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_command verbs[] = {
-        {"configure", mail_configure_cmd, "set the mail server"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch(c, argc, argv, verbs,
-                        "The mail server that carries invitations.");
-}
+CLI_VERB_COMMAND(cmd_mail,
+    "The mail server that carries invitations.",
+    {"configure", mail_configure_cmd, "set the mail server", NULL})

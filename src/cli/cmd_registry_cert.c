@@ -791,16 +791,10 @@ static int log_verify(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-int registry_log_cmd(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_command verbs[] = {
-        {"verify", log_verify,
-         "monitor the log: signature, new leaves, consistency"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch(c, argc, argv, verbs,
-                        "The registry's transparency log (RFC 9162).");
-}
+CLI_VERB_COMMAND(registry_log_cmd,
+    "The registry's transparency log (RFC 9162).",
+    {"verify", log_verify,
+     "monitor the log: signature, new leaves, consistency", NULL})
 
 /* ---- registry key rotate ---- */
 
@@ -825,19 +819,18 @@ static int key_rotate(struct cli *c, int argc, const char **argv)
          "where the new secret key goes (created, mode 600)", 1, 0},
         OPT_END,
     };
+    struct err e = ERR_INIT;
+    struct pg *db;
+    struct registry_signer old, fresh;
     if (cli_parse(c, argc, argv, opts,
                   "Replaces the registry's signing key: a new key pair (the "
                   "secret key in the new file), a key-change leaf in the "
                   "log signed by the old key and by the new one, and the "
                   "key history published at /log/v1/keys. Certificates "
                   "signed with the old key still verify with it. Restart "
-                  "the server with the new key file.") < 0)
-        return c->exit_code;
-    struct err e = ERR_INIT;
-    struct pg *db;
-    struct registry_signer old, fresh;
-    if (open_registry(pg, key, &db, &old, &e) < 0)
-        return cli_fail(c, &e);
+                  "the server with the new key file.") < 0 ||
+        open_registry(pg, key, &db, &old, &e) < 0)
+        return cli_stop(c, &e);
     unsigned char pk[32];
     if (registry_signer_check(db, &old, &e) < 0 ||
         clinic_key_generate(new_key, pk, &e) < 0 ||
@@ -911,12 +904,6 @@ static int key_rotate(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-int registry_key_cmd(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_command verbs[] = {
-        {"rotate", key_rotate, "replace the registry's signing key"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch(c, argc, argv, verbs,
-                        "The registry's signing keys.");
-}
+CLI_VERB_COMMAND(registry_key_cmd,
+    "The registry's signing keys.",
+    {"rotate", key_rotate, "replace the registry's signing key", NULL})

@@ -14,6 +14,8 @@
 int registry_directory_cmd(struct cli *c, int argc, const char **argv)
 {
     struct opt opts[] = {OPT_END};
+    struct err e = ERR_INIT;
+    unsigned char sk[CLINIC_KEY_SECRET_BYTES];
     if (cli_parse_open(c, argc, argv, opts,
                        "Sends the registry the clinic's listing for its "
                        "public directory, signed with the clinic's key: "
@@ -25,12 +27,9 @@ int registry_directory_cmd(struct cli *c, int argc, const char **argv)
                        "replaces the listing sent before: a withdrawn "
                        "consent leaves the directory. The directory shows "
                        "a listed practitioner only while they hold a "
-                       "current registry certificate.") < 0)
-        return c->exit_code;
-    struct err e = ERR_INIT;
-    unsigned char sk[CLINIC_KEY_SECRET_BYTES];
-    if (clinic_key_load_secret(c->store, sk, &e) < 0)
-        return cli_fail(c, &e);
+                       "current registry certificate.") < 0 ||
+        clinic_key_load_secret(c->store, sk, &e) < 0)
+        return cli_stop(c, &e);
     char *body, *url;
     int listed;
     int rc = directory_listing_build(c->store, &actor_cli, sk, &body,

@@ -352,11 +352,11 @@ static int clinic_suspend(struct cli *c, int argc, const char **argv)
 
 int registry_clinic(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"list", clinic_list_verb, "the enrolled clinics"},
-        {"approve", clinic_approve, "accept a clinic's pushes"},
-        {"suspend", clinic_suspend, "refuse a clinic's pushes"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"list", clinic_list_verb, "the enrolled clinics", NULL},
+        {"approve", clinic_approve, "accept a clinic's pushes", NULL},
+        {"suspend", clinic_suspend, "refuse a clinic's pushes", NULL},
+        VERB_END,
     };
     /* "registry clinic approve" names itself in errors and usage. */
     const char *args[64];
@@ -365,7 +365,7 @@ int registry_clinic(struct cli *c, int argc, const char **argv)
     for (int i = 0; i < argc; i++)
         args[i] = argv[i];
     args[0] = "registry clinic";
-    return cli_dispatch(c, argc, args, verbs,
+    return cli_run_verb(c, argc, args, verbs,
                         "The clinics enrolled with the registry.");
 }
 
