@@ -120,8 +120,7 @@ static int invite_list_cmd(struct cli *c, int argc, const char **argv)
     };
     struct err e = ERR_INIT;
     struct invitation_list l;
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Lists invitations, newest first.") < 0 ||
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
         invitation_list(c->store, &actor_cli, episode, &l, &e) < 0)
         return cli_stop(c, &e);
     struct cli_list_format f = {invitation_json, invitation_header,
@@ -136,14 +135,12 @@ static int invite_revoke_cmd(struct cli *c, int argc, const char **argv)
     int64_t id = 0;
     const char *reason = NULL;
     struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the invitation", 1, 0},
+        OPTION_ID(&id, "the invitation"),
         {"reason", OPT_STRING, &reason, "TEXT", "why it is revoked", 1, 0},
         OPT_END,
     };
     struct err e = ERR_INIT;
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Revokes an invitation: its link stops working and "
-                       "its unsent messages are cancelled.") < 0 ||
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
         invitation_revoke(c->store, &actor_cli, id, reason, &e) < 0)
         return cli_stop(c, &e);
     return cli_print_id(c, id);
@@ -151,19 +148,11 @@ static int invite_revoke_cmd(struct cli *c, int argc, const char **argv)
 
 static int invite_resend_cmd(struct cli *c, int argc, const char **argv)
 {
-    int64_t id = 0;
-    struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the invitation", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Queues an open email invitation's message again.") <
-        0)
-        return c->exit_code;
+    int64_t id = 0, outbox_id;
     struct err e = ERR_INIT;
-    int64_t outbox_id;
-    if (invitation_resend(c->store, &actor_cli, id, &outbox_id, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_id_open(c, argc, argv, "the invitation", &id) < 0 ||
+        invitation_resend(c->store, &actor_cli, id, &outbox_id, &e) < 0)
+        return cli_stop(c, &e);
     return cli_print_id(c, outbox_id);
 }
 
@@ -172,8 +161,17 @@ CLI_VERB_FORMS_COMMAND(cmd_invite,
     "--timepoint baseline|followup|pre [--on DATE]), or manages "
     "invitations.",
     invite_create_cmd,
-    {"list", invite_list_cmd, "list invitations", NULL},
-    {"revoke", invite_revoke_cmd, "revoke one, with a reason", NULL},
-    {"resend", invite_resend_cmd, "queue its message again", NULL},
+    {"list", invite_list_cmd, "list invitations",
+     "Lists invitations, newest first."},
+    {"revoke", invite_revoke_cmd, "revoke one, with a reason",
+     "Revokes an invitation: its link stops working and "
+     "its unsent messages are cancelled."},
+    {"resend", invite_resend_cmd, "queue its message again",
+     "Queues an open email invitation's message again."},
     {"print", invite_print_cmd,
-     "write the printed code (QR) of a print invitation", NULL})
+     "write the printed code (QR) of a print invitation",
+     "Prints an invitation's link for a patient without "
+     "email: as a QR code the patient scans with a phone "
+     "(--out FILE.svg or FILE.png), or as text. The link "
+     "is derived from the clinic's key; it is never "
+     "stored."})

@@ -524,4 +524,8 @@ CLI_VERB_COMMAND(cmd_report,
      "summaries existed; the record keeps them up to date afterwards)."},
     {"physician", cli_report_physician,
      "the progress report to the referring physician (HTML, PDF)",
-     NULL})
+     "Writes the progress report to the referring physician: a "
+     "self-contained HTML page (patient, referral, protocol, sessions, an "
+     "SVG chart of the primary instrument with its MCID band and responder "
+     "line, the change against the MCID, the plan) that prints on one or "
+     "two pages."})
