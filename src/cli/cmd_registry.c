@@ -37,6 +37,8 @@ int cmd_registry(struct cli *c, int argc, const char **argv)
          "the same document as 'touchstone report registry "
          "--json', with no practitioner named and small cells "
          "withheld."},
+        {"rebuild-partials", registry_rebuild_partials,
+         "build the national report's partial states again", NULL},
         {"enroll", registry_enroll_cmd,
          "(at a clinic) join a registry, pinning its key", NULL},
         {"pull", registry_pull_cmd,
