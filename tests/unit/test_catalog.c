@@ -106,15 +106,14 @@ static char *protocol_file(const char *id, const char *hours,
     return text;
 }
 
-/* "LINE:COLUMN" of the first character after `needle` (or of needle itself
- * when at_end is 0) in text, counted independently of jsonpos. */
-static void expect_position(const char *text, const char *needle, int at_end,
-                            char *out, size_t size)
+/* "LINE:COLUMN" of the character `skip` bytes after the start of `needle`
+ * in text, counted independently of jsonpos. */
+static void expect_position_at(const char *text, const char *needle,
+                               size_t skip, char *out, size_t size)
 {
     const char *hit = strstr(text, needle);
     cr_assert_not_null(hit, "fixture lacks '%s'", needle);
-    if (at_end)
-        hit += strlen(needle);
+    hit += skip;
     int line = 1;
     const char *line_start = text;
     for (const char *p = text; p < hit; p++)
@@ -123,6 +122,14 @@ static void expect_position(const char *text, const char *needle, int at_end,
             line_start = p + 1;
         }
     snprintf(out, size, "%d:%d", line, (int)(hit - line_start) + 1);
+}
+
+/* The same, of the first character after `needle` (or of needle itself
+ * when at_end is 0). */
+static void expect_position(const char *text, const char *needle, int at_end,
+                            char *out, size_t size)
+{
+    expect_position_at(text, needle, at_end ? strlen(needle) : 0, out, size);
 }
 
 /* Loads dir, expects a refusal whose message begins with
@@ -319,24 +326,29 @@ Test(catalog, icd10_titles_and_delays)
 Test(catalog, jsonpos_finds_values)
 {
     const char *t = "{\n  \"a\": [1, {\"b\": \"x,]\"}, 3],\n  \"c\": {\"d\": true}\n}";
+    /* Each path: the segments matched, and where its value starts (line
+     * 0: where not checked). */
+    static const struct {
+        const char *path;
+        int matched, line, col;
+    } want[] = {
+        {"a[1].b", 3, 2, 18},
+        {"a[2]", 2, 2, 26},
+        {"c.d", 2, 3, 14},
+        /* missing: the nearest ancestor */
+        {"c.zz", 1, 3, 8},
+        {"a[9]", 1, 0, 0},
+        {"", 0, 1, 1},
+    };
     int line, col;
-    cr_assert_eq(jsonpos_locate(t, strlen(t), "a[1].b", &line, &col), 3);
-    cr_assert_eq(line, 2);
-    cr_assert_eq(col, 18);
-    cr_assert_eq(jsonpos_locate(t, strlen(t), "a[2]", &line, &col), 2);
-    cr_assert_eq(line, 2);
-    cr_assert_eq(col, 26);
-    cr_assert_eq(jsonpos_locate(t, strlen(t), "c.d", &line, &col), 2);
-    cr_assert_eq(line, 3);
-    cr_assert_eq(col, 14);
-    /* missing: the nearest ancestor */
-    cr_assert_eq(jsonpos_locate(t, strlen(t), "c.zz", &line, &col), 1);
-    cr_assert_eq(line, 3);
-    cr_assert_eq(col, 8);
-    cr_assert_eq(jsonpos_locate(t, strlen(t), "a[9]", &line, &col), 1);
-    cr_assert_eq(jsonpos_locate(t, strlen(t), "", &line, &col), 0);
-    cr_assert_eq(line, 1);
-    cr_assert_eq(col, 1);
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+        cr_assert_eq(jsonpos_locate(t, strlen(t), want[i].path, &line, &col),
+                     want[i].matched, "path \"%s\"", want[i].path);
+        if (want[i].line) {
+            cr_assert_eq(line, want[i].line, "line of \"%s\"", want[i].path);
+            cr_assert_eq(col, want[i].col, "column of \"%s\"", want[i].path);
+        }
+    }
     /* columns count characters, not bytes */
     const char *u = "{\"é\": 1, \"k\": 2}";
     cr_assert_eq(jsonpos_locate(u, strlen(u), "k", &line, &col), 1);
@@ -416,11 +428,8 @@ Test(catalog_files, kneading_share_under_half)
                                GOOD_MINUTES, "\"ndi\"");
     write_file("protocols/kneading.json", text);
     char pos[32];
-    expect_position(text, "\"min_share\": 0.4", 0, pos, sizeof(pos));
     /* the value, not the key: 13 characters after the key's quote */
-    int line, col;
-    sscanf(pos, "%d:%d", &line, &col);
-    snprintf(pos, sizeof(pos), "%d:%d", line, col + 13);
+    expect_position_at(text, "\"min_share\": 0.4", 13, pos, sizeof(pos));
     expect_refused("protocols/kneading.json", pos,
                    "protocols[0].phases[1].min_share",
                    "kneading must take at least half");
@@ -534,10 +543,7 @@ Test(catalog_files, unknown_and_missing_fields)
     memset(at, ' ', strchr(at, '\n') - at);
     write_file("protocols/course.json", text);
     char pos[32];
-    expect_position(text, "    {\n      \"id\"", 0, pos, sizeof(pos));
-    int line, col;
-    sscanf(pos, "%d:%d", &line, &col);
-    snprintf(pos, sizeof(pos), "%d:%d", line, col + 4);
+    expect_position_at(text, "    {\n      \"id\"", 4, pos, sizeof(pos));
     expect_refused("protocols/course.json", pos, "protocols[0]",
                    "'course' is missing");
     free(text);
