@@ -12,8 +12,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/t0949-registry-lib.bash"
 
-expect_ok ts registry init --pg "$TOUCHSTONE_PG" --key "$TMP/registry.key"
-registry_start --pg "$TOUCHSTONE_PG"
+registry_on_pg
 
 at() { local name=$1; shift; "$TOUCHSTONE" --db "$TMP/$name.db" "$@"; }
 
@@ -67,9 +66,8 @@ grep -q "registry enroll" err.txt || fail "$(cat err.txt)"
 # Enrol, approve, push.
 declare -A CLINIC
 for name in A B; do
-  expect_ok at "$name" registry enroll --url "$REG_URL" --json
-  CLINIC[$name]=$(json 'this.clinic')
-  expect_ok ts registry clinic approve "${CLINIC[$name]}" --pg "$TOUCHSTONE_PG"
+  enroll_approved at "$name"
+  CLINIC[$name]=$CLINIC_ID
   expect_ok at "$name" push --json
 done
 
