@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "catalog/instrument.h"
 #include "catalog/jsonpos.h"
+#include "unit/test_helpers.h"
 
 /* --- fixtures ------------------------------------------------------------ */
 
@@ -49,12 +50,7 @@ TestSuite(catalog_files, .init = make_dir, .fini = remove_dir);
 
 static void write_file(const char *name, const char *text)
 {
-    char path[256];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "cannot write %s", path);
-    fputs(text, f);
-    fclose(f);
+    test_write_file(dir, name, text);
 }
 
 static const char *const GOOD_PHASES =
