@@ -154,6 +154,20 @@ print(json.dumps({"format": 1, "clinic": clinic, "seq": seq,
 PY
 }
 
+# canary_episode ZIP: in clinic A (`at A`), the canary patient (92 years
+# old, every identifier filled in, ZIP code ZIP; its id in canary) with an
+# open low-back-pain episode (ep) and a baseline NPRS of 7.
+canary_episode() {
+  lbp_screen screen.json
+  expect_ok at A patient add --name "Quorvalyn Thistlewaite" --dob 1934-03-17 --sex female \
+    --zip "$1" --phone 555-0199 --email quorvalyn.canary@mail.invalid --consent-treatment
+  canary=$OUT
+  expect_ok at A episode open --patient "$canary" --practitioner 1 --protocol low-back-pain \
+    --icd10 M54.50 --start 2026-01-05 --screen screen.json --chronicity-weeks 12 --comorbidities 2
+  ep=$OUT
+  expect_ok at A observe --episode "$ep" --instrument nprs --timepoint baseline --at 2026-01-05T09:00Z --value 7
+}
+
 # union_clinic DB [--episode-per-row] BATCH_FILE...: a new clinic database
 # DB holding the summaries of the batches, each practitioner under the
 # registry's id and label (t0949-union-clinic.py).

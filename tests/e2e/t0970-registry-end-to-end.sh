@@ -26,17 +26,7 @@ done
 
 # The canary, in clinic A: 92 years old, every identifier filled in, one
 # complete episode with two instruments.
-cat > screen.json <<'JSON'
-{"saddle-numbness": "no", "progressive-weakness": "no", "weight-loss": "no",
- "cancer-history": "no", "night-pain": "no", "fever": "no"}
-JSON
-expect_ok at A patient add --name "Quorvalyn Thistlewaite" --dob 1934-03-17 --sex female \
-  --zip 94117 --phone 555-0199 --email quorvalyn.canary@mail.invalid --consent-treatment
-canary=$OUT
-expect_ok at A episode open --patient "$canary" --practitioner 1 --protocol low-back-pain \
-  --icd10 M54.50 --start 2026-01-05 --screen screen.json --chronicity-weeks 12 --comorbidities 2
-ep=$OUT
-expect_ok at A observe --episode "$ep" --instrument nprs --timepoint baseline --at 2026-01-05T09:00Z --value 7
+canary_episode 94117
 expect_ok at A observe --episode "$ep" --instrument odi --timepoint baseline --at 2026-01-05T09:05Z \
   --items 4,3,3,2,3,2,2,3,1,2
 expect_ok at A session add --episode "$ep" --start 2026-01-12T10:00Z --minutes 60 \

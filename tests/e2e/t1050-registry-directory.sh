@@ -20,17 +20,7 @@ expect_ok at A demo --seed 3 --practitioners 3 --patients 40
 expect_ok at B demo --seed 5 --practitioners 2 --patients 30
 
 # The canary, in clinic A, treated by practitioner 1 (who will be listed).
-cat > screen.json <<'JSON'
-{"saddle-numbness": "no", "progressive-weakness": "no", "weight-loss": "no",
- "cancer-history": "no", "night-pain": "no", "fever": "no"}
-JSON
-expect_ok at A patient add --name "Quorvalyn Thistlewaite" --dob 1934-03-17 --sex female \
-  --zip 97214 --phone 555-0199 --email quorvalyn.canary@mail.invalid --consent-treatment
-canary=$OUT
-expect_ok at A episode open --patient "$canary" --practitioner 1 --protocol low-back-pain \
-  --icd10 M54.50 --start 2026-01-05 --screen screen.json --chronicity-weeks 12 --comorbidities 2
-ep=$OUT
-expect_ok at A observe --episode "$ep" --instrument nprs --timepoint baseline --at 2026-01-05T09:00Z --value 7
+canary_episode 97214
 expect_ok at A session add --episode "$ep" --start 2026-01-12T10:00Z --minutes 60 \
   --phase introductory:10 --phase kneading:40 --phase circulatory:10 --note "QuorvalynNoteText"
 session=$OUT
