@@ -4,8 +4,22 @@
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p clinic/protocols
+# phases TECHNIQUE: the three phases both protocols below share, the
+# introductory one done with TECHNIQUE.
+phases() {
+  cat <<JSON
+[
+        {"name": "introductory", "kind": "introductory", "techniques": ["$1"],
+         "min_share": 0.1, "max_share": 0.2},
+        {"name": "kneading", "kind": "kneading", "techniques": ["petrissage"],
+         "min_share": 0.5, "max_share": 0.7},
+        {"name": "circulatory", "kind": "circulatory", "techniques": ["circulatory strokes"],
+         "min_share": 0.1, "max_share": 0.3, "direction": "toward the heart"}
+      ]
+JSON
+}
 # A clinic's own protocol, a replacement of a shipped one, a group and a code.
-cat > clinic/protocols/ours.json <<'JSON'
+cat > clinic/protocols/ours.json <<JSON
 {
   "about": "synthetic clinic protocols",
   "protocols": [
@@ -17,14 +31,7 @@ cat > clinic/protocols/ours.json <<'JSON'
       "indications": ["M54.2", "M54.9"],
       "red_flags": [{"id": "arm-weakness", "question": "New weakness in an arm?"}],
       "training_hours": 12,
-      "phases": [
-        {"name": "introductory", "kind": "introductory", "techniques": ["stroking"],
-         "min_share": 0.1, "max_share": 0.2},
-        {"name": "kneading", "kind": "kneading", "techniques": ["petrissage"],
-         "min_share": 0.5, "max_share": 0.7},
-        {"name": "circulatory", "kind": "circulatory", "techniques": ["circulatory strokes"],
-         "min_share": 0.1, "max_share": 0.3, "direction": "toward the heart"}
-      ],
+      "phases": $(phases stroking),
       "minutes": {"min": 20, "max": 40, "default": 30},
       "course": {"sessions": 6, "per_week": 2},
       "outcomes": {"primary": ["ndi"], "secondary": ["nprs"]},
@@ -38,14 +45,7 @@ cat > clinic/protocols/ours.json <<'JSON'
       "indications": ["M62.838"],
       "red_flags": [{"id": "acute-injury", "question": "A fresh injury?"}],
       "training_hours": 20,
-      "phases": [
-        {"name": "introductory", "kind": "introductory", "techniques": ["effleurage"],
-         "min_share": 0.1, "max_share": 0.2},
-        {"name": "kneading", "kind": "kneading", "techniques": ["petrissage"],
-         "min_share": 0.5, "max_share": 0.7},
-        {"name": "circulatory", "kind": "circulatory", "techniques": ["circulatory strokes"],
-         "min_share": 0.1, "max_share": 0.3, "direction": "toward the heart"}
-      ],
+      "phases": $(phases effleurage),
       "minutes": {"min": 10, "max": 20, "default": 12},
       "course": {"sessions": 1, "per_week": 1},
       "outcomes": {"primary": ["nprs"]},

@@ -256,25 +256,20 @@ sign_listing A listing.json body.json
 jq -c '.listing.state = "WA"' body.json > tampered.json
 post /registry/v1/directory tampered.json
 expect_http 401
-jq -c '.listing.seq = 1 | .listing' body.json > l.json; sign_listing A l.json replay.json
-post /registry/v1/directory replay.json
-expect_http 409
-assert_eq "$(jq -r .error.field <<<"$OUT")" listing.seq "a replayed listing"
-jq -c '.listing.practitioners[0].name = "" | .listing' body.json > l.json; sign_listing A l.json empty.json
-post /registry/v1/directory empty.json
-expect_http 400
-assert_eq "$(jq -r .error.field <<<"$OUT")" "listing.practitioners[0].name" "an empty name"
-jq -c '.listing.zip3 = "97" | .listing' body.json > l.json; sign_listing A l.json badzip.json
-post /registry/v1/directory badzip.json
-expect_http 400
-assert_eq "$(jq -r .error.field <<<"$OUT")" listing.zip3 "a bad zip3"
-jq -c '.listing.extra = 1 | .listing' body.json > l.json; sign_listing A l.json extra.json
-post /registry/v1/directory extra.json
-expect_http 400
-assert_eq "$(jq -r .error.field <<<"$OUT")" listing.extra "an unknown member"
-jq -c '.listing.clinic = 999 | .listing' body.json > l.json; sign_listing A l.json unknown.json
-post /registry/v1/directory unknown.json
-expect_http 403
+# resigned_refused EDIT NAME STATUS [FIELD WHAT]: the listing of body.json
+# edited by the jq filter EDIT and signed again with A's key (NAME.json) is
+# refused with STATUS, naming FIELD.
+resigned_refused() {
+  jq -c "$1 | .listing" body.json > l.json; sign_listing A l.json "$2.json"
+  post /registry/v1/directory "$2.json"
+  expect_http "$3"
+  [ $# -lt 4 ] || assert_eq "$(jq -r .error.field <<<"$OUT")" "$4" "$5"
+}
+resigned_refused '.listing.seq = 1' replay 409 listing.seq "a replayed listing"
+resigned_refused '.listing.practitioners[0].name = ""' empty 400 "listing.practitioners[0].name" "an empty name"
+resigned_refused '.listing.zip3 = "97"' badzip 400 listing.zip3 "a bad zip3"
+resigned_refused '.listing.extra = 1' extra 400 listing.extra "an unknown member"
+resigned_refused '.listing.clinic = 999' unknown 403
 printf 'not json' > junk.json
 post /registry/v1/directory junk.json
 expect_http 400
