@@ -102,6 +102,21 @@ static char *protocol_file(const char *id, const char *hours,
     return text;
 }
 
+/* protocol_file of a good protocol id (16 hours, the good phases and
+ * minutes, NDI primary) with its first from replaced by to, of the same
+ * length (none when from is NULL). Malloc'ed. */
+static char *good_protocol(const char *id, const char *from, const char *to)
+{
+    char *text = protocol_file(id, "16", GOOD_PHASES, GOOD_MINUTES,
+                               "\"ndi\"");
+    if (from) {
+        char *at = strstr(text, from);
+        cr_assert(at && strlen(from) == strlen(to), "no '%s'", from);
+        memcpy(at, to, strlen(to));
+    }
+    return text;
+}
+
 /* "LINE:COLUMN" of the character `skip` bytes after the start of `needle`
  * in text, counted independently of jsonpos. */
 static void expect_position_at(const char *text, const char *needle,
@@ -355,8 +370,7 @@ Test(catalog, jsonpos_finds_values)
 
 Test(catalog_files, clinic_adds_and_replaces)
 {
-    char *added = protocol_file("synthetic-neck-routine", "16", GOOD_PHASES,
-                                GOOD_MINUTES, "\"ndi\"");
+    char *added = good_protocol("synthetic-neck-routine", NULL, NULL);
     write_file("protocols/added.json", added);
     char *replaced = protocol_file("neck-pain", "30", GOOD_PHASES,
                                    GOOD_MINUTES, "\"ndi\", \"nprs\"");
@@ -416,12 +430,9 @@ Test(catalog_files, syntax_error)
 
 Test(catalog_files, kneading_share_under_half)
 {
-    char phases[2048];
-    snprintf(phases, sizeof(phases), "%s", GOOD_PHASES);
-    char *at = strstr(phases, "0.5, \"max_share\": 0.7");
-    memcpy(at, "0.4", 3);
-    char *text = protocol_file("synthetic-weak-kneading", "16", phases,
-                               GOOD_MINUTES, "\"ndi\"");
+    char *text = good_protocol("synthetic-weak-kneading",
+                               "0.5, \"max_share\": 0.7",
+                               "0.4, \"max_share\": 0.7");
     write_file("protocols/kneading.json", text);
     char pos[32];
     /* the value, not the key: 13 characters after the key's quote */
@@ -454,12 +465,8 @@ Test(catalog_files, introductory_not_first)
 
 Test(catalog_files, circulatory_strokes_away_from_the_heart)
 {
-    char phases[2048];
-    snprintf(phases, sizeof(phases), "%s", GOOD_PHASES);
-    char *at = strstr(phases, "toward the heart");
-    memcpy(at, "away   the heart", 16);
-    char *text = protocol_file("synthetic-away", "16", phases, GOOD_MINUTES,
-                               "\"ndi\"");
+    char *text = good_protocol("synthetic-away", "toward the heart",
+                               "away   the heart");
     expect_text_refused(text, "protocols/away.json", "\"direction\": ", 1,
                         "protocols[0].phases[2].direction",
                         "circulatory strokes run toward the heart");
@@ -496,8 +503,7 @@ Test(catalog_files, unknown_instrument)
 
 Test(catalog_files, duplicate_id_across_files)
 {
-    char *one = protocol_file("synthetic-twice", "16", GOOD_PHASES,
-                              GOOD_MINUTES, "\"ndi\"");
+    char *one = good_protocol("synthetic-twice", NULL, NULL);
     write_file("protocols/a.json", one);
     write_file("protocols/b.json", one);
     char pos[32], first[128];
@@ -525,17 +531,13 @@ Test(catalog_files, duplicate_key_is_a_syntax_error)
 
 Test(catalog_files, unknown_and_missing_fields)
 {
-    char *text = protocol_file("synthetic-typo", "16", GOOD_PHASES,
-                               GOOD_MINUTES, "\"ndi\"");
-    char *at = strstr(text, "\"region\"");
-    memcpy(at, "\"regoin\"", 8);
+    char *text = good_protocol("synthetic-typo", "\"region\"", "\"regoin\"");
     expect_text_refused(text, "protocols/typo.json", "\"regoin\": ", 1,
                         "protocols[0].regoin", "unknown field");
     empty_dir();
     /* A missing field points at its object. */
-    text = protocol_file("synthetic-no-course", "16", GOOD_PHASES,
-                         GOOD_MINUTES, "\"ndi\"");
-    at = strstr(text, "      \"course\"");
+    text = good_protocol("synthetic-no-course", NULL, NULL);
+    char *at = strstr(text, "      \"course\"");
     memset(at, ' ', strchr(at, '\n') - at);
     write_file("protocols/course.json", text);
     char pos[32];
@@ -547,10 +549,7 @@ Test(catalog_files, unknown_and_missing_fields)
 
 Test(catalog_files, unknown_code_group_and_top_level)
 {
-    char *text = protocol_file("synthetic-bad-code", "16", GOOD_PHASES,
-                               GOOD_MINUTES, "\"ndi\"");
-    char *at = strstr(text, "M54.2");
-    memcpy(at, "M99.9", 5);
+    char *text = good_protocol("synthetic-bad-code", "M54.2", "M99.9");
     expect_text_refused(text, "protocols/code.json", "\"M99.9\"", 0,
                         "protocols[0].indications[0]",
                         "not in the catalog's code list");
