@@ -62,9 +62,7 @@ int fhir_identifier_add(struct store *s, const struct actor *caller,
     stmt_bind_text(st, ":system", system);
     stmt_bind_text(st, ":value", value);
     stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+    if (stmt_run(st, e) < 0)
         return -1;
     *added = 1;
     return audit_append(s, caller, "create", "patient_identifier",
@@ -96,10 +94,7 @@ int fhir_identifier_list(struct store *s, const struct actor *caller,
     struct fhir_identifier *items = NULL;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
-        if (n == alloc) {
-            alloc = alloc ? 2 * alloc : 4;
-            items = xrealloc(items, alloc * sizeof(*items));
-        }
+        ALLOC_GROW(items, n + 1, alloc);
         snprintf(items[n].system, sizeof(items[n].system), "%s",
                  stmt_text(st, 0));
         snprintf(items[n].value, sizeof(items[n].value), "%s",

@@ -79,7 +79,8 @@ static double day_of(const struct episode *ep, const char *instant)
     return ((double)t - (double)start * 86400.0) / 86400.0;
 }
 
-static double baseline_of(const struct episode_detail *d, const char *code)
+double physician_report_baseline(const struct episode_detail *d,
+                                 const char *code)
 {
     for (size_t i = 0; i < d->observations.count; i++) {
         const struct observation *o = &d->observations.items[i];
@@ -132,7 +133,7 @@ int physician_report_chart(const struct episode_detail *d,
         series[count++] = (struct svg_series){"follow-up", follow, nfollow,
                                               SVG_MARKER_TRIANGLE, 2, 0};
     double baseline = isfinite(baseline_override) ? baseline_override
-                                                  : baseline_of(d, code);
+                                                  : physician_report_baseline(d, code);
     double threshold = 0;
     int has_threshold = in && isfinite(baseline) &&
                         responder_threshold(in, baseline, &threshold);

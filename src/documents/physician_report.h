@@ -80,4 +80,9 @@ int physician_report_chart(const struct episode_detail *d,
                            const char *instrument, double baseline_override,
                            struct buf *out);
 
+/* The total of an episode's first "baseline" score of the instrument
+ * code, or NAN when it has none. Allocates nothing. */
+double physician_report_baseline(const struct episode_detail *d,
+                                 const char *code);
+
 #endif

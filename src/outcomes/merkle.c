@@ -113,6 +113,30 @@ size_t merkle_consistency_length(uint64_t m, uint64_t n)
 /* The subtree hashes of a tree held in memory (ctx: its leaf hashes), as
  * a merkle_node_fn gives them: the proofs below are those of the
  * node-callback trees, over an array. */
+/* 0 when m names a leaf of a tree of size n; else -1 with e (leaf_index). */
+static int check_leaf_index(uint64_t m, uint64_t n, struct err *e)
+{
+    if (m >= n)
+        return err_set(e, ERR_INPUT, "leaf_index",
+                       "%" PRIu64 " is not below the tree size %" PRIu64, m,
+                       n);
+    return 0;
+}
+
+/* 0 when a consistency proof from size m to size n exists (0 < m <= n);
+ * else -1 with e (first). */
+static int check_consistency_sizes(uint64_t m, uint64_t n, struct err *e)
+{
+    if (m == 0)
+        return err_set(e, ERR_INPUT, "first",
+                       "0: an empty tree has no consistency proof");
+    if (m > n)
+        return err_set(e, ERR_INPUT, "first",
+                       "%" PRIu64 " is above the second tree size %" PRIu64,
+                       m, n);
+    return 0;
+}
+
 static int array_node(void *ctx, unsigned level, uint64_t index,
                       unsigned char out[H], struct err *e)
 {
@@ -130,15 +154,31 @@ int merkle_inclusion_proof(const unsigned char *leaf_hashes, uint64_t n,
                                   e);
 }
 
+/* One step of the walk that checks an audit or consistency path (RFC 9162
+ * 2.1.3.2 step 4, 2.1.4.2 step 6), on the node numbers fn and sn: returns 1
+ * when the path's next hash stands to the left of the running hash (fn odd
+ * or fn == sn; then fn and sn go up until fn is odd or 0), 0 when it stands
+ * to the right; fn and sn then go up one level either way. */
+static int path_step(uint64_t *fn, uint64_t *sn)
+{
+    int left = (*fn & 1) || *fn == *sn;
+    if (left)
+        while (!(*fn & 1) && *fn != 0) {
+            *fn >>= 1;
+            *sn >>= 1;
+        }
+    *fn >>= 1;
+    *sn >>= 1;
+    return left;
+}
+
 int merkle_inclusion_root(const unsigned char leaf_hash[H], uint64_t m,
                           uint64_t n, const unsigned char *path, size_t count,
                           unsigned char root[H], struct err *e)
 {
     /* Step 1. */
-    if (m >= n)
-        return err_set(e, ERR_INPUT, "leaf_index",
-                       "%" PRIu64 " is not below the tree size %" PRIu64, m,
-                       n);
+    if (check_leaf_index(m, n, e) < 0)
+        return -1;
     size_t want = merkle_inclusion_length(m, n);
     if (count != want)
         return err_set(e, ERR_INPUT, "audit_path",
@@ -154,18 +194,10 @@ int merkle_inclusion_root(const unsigned char leaf_hash[H], uint64_t m,
         const unsigned char *p = path + i * H;
         if (sn == 0)
             return err_set(e, ERR_INPUT, "audit_path", "too many hashes");
-        if ((fn & 1) || fn == sn) {
+        if (path_step(&fn, &sn))
             merkle_node_hash(p, r, r);
-            if (!(fn & 1))
-                while (!(fn & 1) && fn != 0) {
-                    fn >>= 1;
-                    sn >>= 1;
-                }
-        } else {
+        else
             merkle_node_hash(r, p, r);
-        }
-        fn >>= 1;
-        sn >>= 1;
     }
     /* Step 5, first half. */
     if (sn != 0)
@@ -204,13 +236,8 @@ int merkle_consistency_verify(uint64_t m, uint64_t n,
                               const unsigned char *path, size_t count,
                               struct err *e)
 {
-    if (m == 0)
-        return err_set(e, ERR_INPUT, "first",
-                       "0: an empty tree has no consistency proof");
-    if (m > n)
-        return err_set(e, ERR_INPUT, "first",
-                       "%" PRIu64 " is above the second tree size %" PRIu64,
-                       m, n);
+    if (check_consistency_sizes(m, n, e) < 0)
+        return -1;
     size_t want = merkle_consistency_length(m, n);
     if (count != want)
         return err_set(e, ERR_INPUT, "consistency_path",
@@ -247,19 +274,12 @@ int merkle_consistency_verify(uint64_t m, uint64_t n,
         if (sn == 0)
             return err_set(e, ERR_INPUT, "consistency_path",
                            "too many hashes");
-        if ((fn & 1) || fn == sn) {
+        if (path_step(&fn, &sn)) {
             merkle_node_hash(c, fr, fr);
             merkle_node_hash(c, sr, sr);
-            if (!(fn & 1))
-                while (!(fn & 1) && fn != 0) {
-                    fn >>= 1;
-                    sn >>= 1;
-                }
         } else {
             merkle_node_hash(sr, c, sr);
         }
-        fn >>= 1;
-        sn >>= 1;
     }
 #undef ITEM
     /* Step 7. */
@@ -313,10 +333,8 @@ int merkle_nodes_inclusion(merkle_node_fn node, void *ctx, uint64_t n,
                            struct err *e)
 {
     out->count = 0;
-    if (m >= n)
-        return err_set(e, ERR_INPUT, "leaf_index",
-                       "%" PRIu64 " is not below the tree size %" PRIu64, m,
-                       n);
+    if (check_leaf_index(m, n, e) < 0)
+        return -1;
     size_t i = merkle_inclusion_length(m, n);
     out->count = i;
     uint64_t start = 0;
@@ -348,13 +366,8 @@ int merkle_nodes_consistency(merkle_node_fn node, void *ctx, uint64_t n,
                              struct err *e)
 {
     out->count = 0;
-    if (m == 0)
-        return err_set(e, ERR_INPUT, "first",
-                       "0: an empty tree has no consistency proof");
-    if (m > n)
-        return err_set(e, ERR_INPUT, "first",
-                       "%" PRIu64 " is above the second tree size %" PRIu64,
-                       m, n);
+    if (check_consistency_sizes(m, n, e) < 0)
+        return -1;
     size_t i = merkle_consistency_length(m, n);
     out->count = i;
     uint64_t start = 0;

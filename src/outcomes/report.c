@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,6 +59,28 @@ static void report_refused(struct store *s, const struct actor *caller,
                          "denied", &ignored);
 }
 
+/* The measures of a cell, in the order its JSON lists them: each a number
+ * (NULL when not finite) or, with interval set, a 95% interval. */
+static const struct {
+    const char *key;
+    size_t offset;
+    int interval;
+} CELL_MEASURES[] = {
+    {"mean_improvement", offsetof(struct bench_cell, mean_improvement), 0},
+    {"mean_improvement_ci95", offsetof(struct bench_cell, mean_ci95), 1},
+    {"srm", offsetof(struct bench_cell, srm), 0},
+    {"responder_rate", offsetof(struct bench_cell, responder_rate), 0},
+    {"responder_ci95", offsetof(struct bench_cell, responder_ci95), 1},
+    {"median_sessions_to_response",
+     offsetof(struct bench_cell, median_sessions), 0},
+    {"sustained_rate", offsetof(struct bench_cell, sustained_rate), 0},
+    {"followup_coverage", offsetof(struct bench_cell, followup_coverage), 0},
+    {"expected_improvement",
+     offsetof(struct bench_cell, expected_improvement), 0},
+    {"observed_minus_expected",
+     offsetof(struct bench_cell, observed_minus_expected), 0},
+};
+
 json_t *report_cell_json(const struct bench_group *g,
                          const struct bench_cell *c)
 {
@@ -65,25 +88,14 @@ json_t *report_cell_json(const struct bench_group *g,
     json_object_set_new(o, "protocol", json_string(g->protocol));
     json_object_set_new(o, "instrument", json_string(g->instrument));
     json_object_set_new(o, "n", json_integer(c->n));
-    json_object_set_new(o, "mean_improvement",
-                        report_number(c->mean_improvement));
-    json_object_set_new(o, "mean_improvement_ci95",
-                        interval_json(c->mean_ci95));
-    json_object_set_new(o, "srm", report_number(c->srm));
-    json_object_set_new(o, "responder_rate",
-                        report_number(c->responder_rate));
-    json_object_set_new(o, "responder_ci95",
-                        interval_json(c->responder_ci95));
-    json_object_set_new(o, "median_sessions_to_response",
-                        report_number(c->median_sessions));
-    json_object_set_new(o, "sustained_rate",
-                        report_number(c->sustained_rate));
-    json_object_set_new(o, "followup_coverage",
-                        report_number(c->followup_coverage));
-    json_object_set_new(o, "expected_improvement",
-                        report_number(c->expected_improvement));
-    json_object_set_new(o, "observed_minus_expected",
-                        report_number(c->observed_minus_expected));
+    for (size_t i = 0; i < ARRAY_SIZE(CELL_MEASURES); i++) {
+        const char *at = (const char *)c + CELL_MEASURES[i].offset;
+        json_object_set_new(
+            o, CELL_MEASURES[i].key,
+            CELL_MEASURES[i].interval
+                ? interval_json(*(const struct stats_interval *)at)
+                : report_number(*(const double *)at));
+    }
     json_object_set_new(o, "funnel",
                         c->has_limits
                             ? json_string(funnel_position_name(c->position))

@@ -47,38 +47,6 @@ static int which_practitioner(struct web_ctx *w, const char *given,
     return 0;
 }
 
-static void criteria_rows(struct buf *b, const json_t *criteria)
-{
-    page_table_open(b, "list criteria",
-                    (const char *const[]){"Designation", "Criterion",
-                                          "#Required", "#Observed", "Met",
-                                          NULL});
-    size_t k;
-    json_t *c;
-    json_array_foreach(criteria, k, c)
-    {
-        html_printf(b, "<tr><td>%s</td><td>%s</td><td class=\"num\">",
-                    str(c, "designation"), str(c, "criterion"));
-        const json_t *req = json_object_get(c, "required");
-        const json_t *obs = json_object_get(c, "observed");
-        if (json_is_number(req))
-            page_number(b, json_number_value(req), 3);
-        else
-            html_raw(b, "&ndash;");
-        html_raw(b, "</td><td class=\"num\">");
-        if (json_is_number(obs))
-            page_number(b, json_number_value(obs), 3);
-        else
-            html_raw(b, "&ndash;");
-        html_raw(b, json_is_true(json_object_get(c, "met"))
-                        ? "</td><td><span class=\"badge yes\">met</span>"
-                          "</td></tr>\n"
-                        : "</td><td><span class=\"badge no\">not met</span>"
-                          "</td></tr>\n");
-    }
-    page_table_close(b);
-}
-
 static int issued_section(struct web_ctx *w, int64_t pid);
 
 static const char *const certificate_notices[][2] = {
@@ -137,7 +105,7 @@ int page_certificates(struct web_ctx *w)
         else
             html_raw(b, "<span class=\"muted\">not earned yet</span>");
         html_raw(b, "</h2>\n");
-        criteria_rows(b, json_object_get(d, "criteria"));
+        page_criteria_table(b, json_object_get(d, "criteria"));
         if (!strcmp(des, "none")) {
             html_raw(b, "<p>No certificate can be issued until every "
                         "criterion of a designation is met.</p>\n");

@@ -396,6 +396,37 @@ void page_instant(struct buf *b, const char *instant)
         html_text(b, instant);
 }
 
+void page_criteria_table(struct buf *b, const json_t *criteria)
+{
+    page_table_open(b, "list criteria",
+                    (const char *const[]){"Designation", "Criterion",
+                                          "#Required", "#Observed", "Met",
+                                          NULL});
+    size_t k;
+    json_t *c;
+    json_array_foreach(criteria, k, c)
+    {
+        const char *designation =
+            json_string_value(json_object_get(c, "designation"));
+        const char *criterion =
+            json_string_value(json_object_get(c, "criterion"));
+        const json_t *req = json_object_get(c, "required");
+        const json_t *obs = json_object_get(c, "observed");
+        html_printf(b, "<tr><td>%s</td><td>%s</td><td class=\"num\">",
+                    designation ? designation : "",
+                    criterion ? criterion : "");
+        page_number(b, json_is_number(req) ? json_number_value(req) : NAN, 3);
+        html_raw(b, "</td><td class=\"num\">");
+        page_number(b, json_is_number(obs) ? json_number_value(obs) : NAN, 3);
+        html_raw(b, json_is_true(json_object_get(c, "met"))
+                        ? "</td><td><span class=\"badge yes\">met</span>"
+                          "</td></tr>\n"
+                        : "</td><td><span class=\"badge no\">not met</span>"
+                          "</td></tr>\n");
+    }
+    page_table_close(b);
+}
+
 void page_number(struct buf *b, double v, int decimals)
 {
     if (!isfinite(v)) {

@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/number.h"
 #include "core/util.h"
+#include "documents/physician_report.h"
 #include "prom/answer.h"
 #include "record/episode.h"
 #include "record/observation.h"
@@ -347,17 +348,6 @@ static int score_page(struct web_ctx *w, int status, const struct score_view *v)
     return 0;
 }
 
-/* The episode's baseline of an instrument, or NAN. */
-static double baseline_of(const struct episode_detail *d, const char *code)
-{
-    for (size_t i = 0; i < d->observations.count; i++) {
-        const struct observation *o = &d->observations.items[i];
-        if (!strcmp(o->instrument, code) && !strcmp(o->timepoint, "baseline"))
-            return o->total;
-    }
-    return NAN;
-}
-
 /* Fills the view from the query (GET) or the form (POST). */
 static int view_load(struct web_ctx *w, struct episode_detail *d,
                      struct score_view *v, const struct http_pairs *from)
@@ -392,7 +382,7 @@ static int view_load(struct web_ctx *w, struct episode_detail *d,
                          "'%.32s' is not baseline, pre, post or followup", tp);
     if (!v->timepoint)
         v->timepoint = d->episode.ended_on[0]                   ? "followup"
-                       : !isfinite(baseline_of(d, v->in->code)) ? "baseline"
+                       : !isfinite(physician_report_baseline(d, v->in->code)) ? "baseline"
                        : d->sessions.count                      ? "post"
                                                                 : "baseline";
     const char *sid = http_pairs_get(from, "session", 0);
@@ -416,7 +406,7 @@ static int view_load(struct web_ctx *w, struct episode_detail *d,
     if (strcmp(v->timepoint, "pre") && strcmp(v->timepoint, "post") &&
         !(sid && *sid))
         v->session_id = 0;
-    v->baseline = baseline_of(d, v->in->code);
+    v->baseline = physician_report_baseline(d, v->in->code);
     return 0;
 }
 

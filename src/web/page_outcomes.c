@@ -261,26 +261,8 @@ static void criteria_list(struct web_ctx *w, const json_t *designations,
             strcmp(str(d, "instrument"), instrument))
             continue;
         html_raw(b, "<h3>Criteria of the designations</h3>\n");
-        page_table_open(b, "list criteria",
-                        (const char *const[]){"Designation", "Criterion",
-                                              "#Required", "#Observed", "Met",
-                                              NULL});
+        page_criteria_table(b, json_object_get(d, "criteria"));
         size_t k;
-        json_t *c;
-        json_array_foreach(json_object_get(d, "criteria"), k, c)
-        {
-            int met = json_is_true(json_object_get(c, "met"));
-            html_printf(b, "<tr><td>%s</td><td>%s</td><td class=\"num\">",
-                        str(c, "designation"), str(c, "criterion"));
-            member(b, c, "required", 3, PLAIN);
-            html_raw(b, "</td><td class=\"num\">");
-            member(b, c, "observed", 3, PLAIN);
-            html_raw(b, met ? "</td><td><span class=\"badge yes\">met</span>"
-                            : "</td><td><span class=\"badge no\">not met"
-                              "</span>");
-            html_raw(b, "</td></tr>\n");
-        }
-        page_table_close(b);
         json_t *note;
         json_array_foreach(json_object_get(d, "notes"), k, note) html_printf(
             b, "<p class=\"hint\">%s</p>\n", json_string_value(note));

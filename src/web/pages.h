@@ -159,6 +159,10 @@ void page_table_open(struct buf *b, const char *class,
 void page_table_head(struct buf *b, const char *const *headings);
 /* Closes a list table: </tbody> and </table>. */
 void page_table_close(struct buf *b);
+/* Writes the table of a designation's criteria (an array of objects with
+ * "designation", "criterion", "required", "observed" and "met"): numbers
+ * with up to 3 decimals, a dash where one is missing. */
+void page_criteria_table(struct buf *b, const json_t *criteria);
 
 /* Writes "YYYY-MM-DD HH:MM" of an instant "YYYY-MM-DDTHH:MM:SSZ" (as is
  * when it has another shape). */

@@ -79,15 +79,6 @@ async function setup() {
   return { url, conn, dir, certs, issued, issuedText, revoke };
 }
 
-function luminance([r, g, b]) {
-  const lin = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
-  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-}
-function contrast(a, b) {
-  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
-  return (x + 0.05) / (y + 0.05);
-}
-
 // Labels, target sizes, contrast and width of the page as it is.
 async function accessible(page, what) {
   const fields = await page.locator('input:not([type=hidden]), select, textarea').all();
@@ -125,7 +116,7 @@ async function accessible(page, what) {
   L.assert(samples.length > 5, `${what}: text found`);
   for (const s of samples) {
     const large = s.size >= 24 || (s.size >= 18.66 && s.weight >= 700);
-    const ratio = contrast(s.color, s.bg);
+    const ratio = L.contrast(s.color, s.bg);
     L.assert(ratio >= (large ? 3 : 4.5), `${what}: contrast ${ratio.toFixed(2)} of '${s.text}'`);
   }
   L.assert(await page.evaluate(() => document.documentElement.scrollWidth) <= 390, `${what}: no sideways scroll at 390px`);

@@ -149,4 +149,14 @@ async function run(tests) {
   process.exitCode = failed ? 1 : 0;
 }
 
-module.exports = { ts, serve, browser, watchedPage, shot, login, logout, assert, run, tempDir, outDir, DEMO_PASSWORD, root };
+// WCAG 2.1 relative luminance and contrast ratio of two [r, g, b] colours.
+function luminance([r, g, b]) {
+  const lin = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+function contrast(a, b) {
+  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+  return (x + 0.05) / (y + 0.05);
+}
+
+module.exports = { ts, contrast, serve, browser, watchedPage, shot, login, logout, assert, run, tempDir, outDir, DEMO_PASSWORD, root };

@@ -44,16 +44,6 @@ function clinic(printed = true) {
   return { db, id: sql(db, `SELECT id FROM invitation WHERE nonce = '${nonce}'`) };
 }
 
-// WCAG 2.1 relative luminance and contrast ratio of two "rgb(a)" colours.
-function luminance([r, g, b]) {
-  const lin = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
-  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
-}
-function contrast(a, b) {
-  const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
-  return (x + 0.05) / (y + 0.05);
-}
-
 async function phoneAnswers(url, link, db) {
   await withContext({
     viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
@@ -110,7 +100,7 @@ async function phoneAnswers(url, link, db) {
     L.assert(samples.length > 20, 'text found: ' + samples.length);
     for (const s of samples) {
       const large = s.size >= 24 || (s.size >= 18.66 && s.weight >= 700);
-      const ratio = contrast(s.color, s.bg);
+      const ratio = L.contrast(s.color, s.bg);
       L.assert(ratio >= (large ? 3 : 4.5), `contrast ${ratio.toFixed(2)} of '${s.text}'`);
     }
 

@@ -6,6 +6,8 @@ set -euo pipefail
 export TZ=UTC
 # A fixed "now" so that dates in tests stay in the past and stable.
 export TOUCHSTONE_NOW=${TOUCHSTONE_NOW:-2026-06-30T12:00:00Z}
+# The folder of these helpers (before the test moves into its own folder).
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 export TOUCHSTONE_DB="$TMP/clinic.db"
@@ -74,6 +76,32 @@ record_clinic() {
   cat > clear.json <<'JSON'
 {"saddle-numbness": "no", "progressive-weakness": "no", "fever": "no",
  "weight-loss": "no", "cancer-history": "no", "night-pain": "no"}
+JSON
+}
+
+# fhir_validator: sets VALIDATE, the FHIR validators' script
+# (tests/fhir/validate.js); fails when they are not installed.
+fhir_validator() {
+  VALIDATE="$E2E_DIR/../fhir/validate.js"
+  [ -d "$E2E_DIR/../fhir/node_modules/fhir" ] ||
+    fail "the FHIR validators are not installed (run scripts/setup)"
+}
+
+# import_refused KIND NAME TEXT PATTERN: `import --kind KIND` of the file
+# $TMP/NAME holding TEXT (a printf format) exits 2 with PATTERN on stderr
+# and changes nothing (expect_refused).
+import_refused() {
+  # shellcheck disable=SC2059
+  printf "$3" >"$TMP/$2"
+  expect_refused 2 "$4" ts import --kind "$1" "$TMP/$2"
+}
+
+# lbp_screen FILE: the low-back-pain red-flag screen, every answer "no",
+# as a --screen file.
+lbp_screen() {
+  cat > "$1" <<'JSON'
+{"saddle-numbness": "no", "progressive-weakness": "no", "weight-loss": "no",
+ "cancer-history": "no", "night-pain": "no", "fever": "no"}
 JSON
 }
 

@@ -88,3 +88,11 @@ page_lbp_episode() {
   patient_alpha
   lbp_episode "$1"
 }
+
+# demo_certified FILE: the demo clinic, and a certificate of its
+# practitioner 1 (low-back-pain, NPRS) issued into FILE; its id in CERT_ID.
+demo_certified() {
+  expect_ok ts demo
+  expect_ok ts certify --practitioner 1 --protocol low-back-pain --instrument nprs --out "$1"
+  CERT_ID=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).certificate.id)' "$1")
+}

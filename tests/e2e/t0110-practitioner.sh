@@ -43,24 +43,21 @@ expect_refused 2 "practitioner add: name: must not be blank" \
   ts practitioner add --name "  " --license L --credentials LMT
 expect_refused 2 "practitioner add: license: too long" \
   ts practitioner add --name X --license "$(head -c 65 /dev/zero | tr '\0' L)" --credentials LMT
-expect_refused 2 "training add: hours: .*out of range" \
-  ts training add --practitioner 1 --protocol migraine --hours 0 --completed 2020-01-01
-expect_refused 2 "training add: hours: .*out of range" \
-  ts training add --practitioner 1 --protocol migraine --hours -3 --completed 2020-01-01
-expect_refused 2 "training add: hours: 'nan' is not a number" \
-  ts training add --practitioner 1 --protocol migraine --hours nan --completed 2020-01-01
-expect_refused 2 "training add: hours: .*out of range" \
-  ts training add --practitioner 1 --protocol migraine --hours 1e300 --completed 2020-01-01
-expect_refused 2 "training add: protocol: 'Migraine' is not an id" \
-  ts training add --practitioner 1 --protocol Migraine --hours 8 --completed 2020-01-01
-expect_refused 2 "training add: completed: '2026-07-01' is in the future" \
-  ts training add --practitioner 1 --protocol migraine --hours 8 --completed 2026-07-01
-expect_refused 2 "training add: completed: .*not a real calendar date" \
-  ts training add --practitioner 1 --protocol migraine --hours 8 --completed 2021-02-29
-expect_refused 2 "training add: practitioner: no practitioner 9" \
-  ts training add --practitioner 9 --protocol migraine --hours 8 --completed 2020-01-01
-expect_refused 2 "training add: practitioner: '0' is not a record id" \
-  ts training add --practitioner 0 --protocol migraine --hours 8 --completed 2020-01-01
+# training_refused PATTERN PRACTITIONER PROTOCOL HOURS COMPLETED: `training
+# add` with these options exits 2 with "training add: PATTERN".
+training_refused() {
+  expect_refused 2 "training add: $1" \
+    ts training add --practitioner "$2" --protocol "$3" --hours "$4" --completed "$5"
+}
+training_refused "hours: .*out of range" 1 migraine 0 2020-01-01
+training_refused "hours: .*out of range" 1 migraine -3 2020-01-01
+training_refused "hours: 'nan' is not a number" 1 migraine nan 2020-01-01
+training_refused "hours: .*out of range" 1 migraine 1e300 2020-01-01
+training_refused "protocol: 'Migraine' is not an id" 1 Migraine 8 2020-01-01
+training_refused "completed: '2026-07-01' is in the future" 1 migraine 8 2026-07-01
+training_refused "completed: .*not a real calendar date" 1 migraine 8 2021-02-29
+training_refused "practitioner: no practitioner 9" 9 migraine 8 2020-01-01
+training_refused "practitioner: '0' is not a record id" 0 migraine 8 2020-01-01
 expect_refused 2 "practitioner show: id: no practitioner 42" ts practitioner show 42
 expect_refused 2 "practitioner show: id: 'x' is not a record id" ts practitioner show x
 expect_refused 2 "practitioner: unknown verb 'remove'" ts practitioner remove 1

@@ -4,8 +4,22 @@
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p clinic/protocols
+# phases TECHNIQUE: the three phases both protocols below share, the
+# introductory one done with TECHNIQUE.
+phases() {
+  cat <<JSON
+[
+        {"name": "introductory", "kind": "introductory", "techniques": ["$1"],
+         "min_share": 0.1, "max_share": 0.2},
+        {"name": "kneading", "kind": "kneading", "techniques": ["petrissage"],
+         "min_share": 0.5, "max_share": 0.7},
+        {"name": "circulatory", "kind": "circulatory", "techniques": ["circulatory strokes"],
+         "min_share": 0.1, "max_share": 0.3, "direction": "toward the heart"}
+      ]
+JSON
+}
 # A clinic's own protocol, a replacement of a shipped one, a group and a code.
-cat > clinic/protocols/ours.json <<'JSON'
+cat > clinic/protocols/ours.json <<JSON
 {
   "about": "synthetic clinic protocols",
   "protocols": [
@@ -17,14 +31,7 @@ cat > clinic/protocols/ours.json <<'JSON'
       "indications": ["M54.2", "M54.9"],
       "red_flags": [{"id": "arm-weakness", "question": "New weakness in an arm?"}],
       "training_hours": 12,
-      "phases": [
-        {"name": "introductory", "kind": "introductory", "techniques": ["stroking"],
-         "min_share": 0.1, "max_share": 0.2},
-        {"name": "kneading", "kind": "kneading", "techniques": ["petrissage"],
-         "min_share": 0.5, "max_share": 0.7},
-        {"name": "circulatory", "kind": "circulatory", "techniques": ["circulatory strokes"],
-         "min_share": 0.1, "max_share": 0.3, "direction": "toward the heart"}
-      ],
+      "phases": $(phases stroking),
       "minutes": {"min": 20, "max": 40, "default": 30},
       "course": {"sessions": 6, "per_week": 2},
       "outcomes": {"primary": ["ndi"], "secondary": ["nprs"]},
@@ -38,14 +45,7 @@ cat > clinic/protocols/ours.json <<'JSON'
       "indications": ["M62.838"],
       "red_flags": [{"id": "acute-injury", "question": "A fresh injury?"}],
       "training_hours": 20,
-      "phases": [
-        {"name": "introductory", "kind": "introductory", "techniques": ["effleurage"],
-         "min_share": 0.1, "max_share": 0.2},
-        {"name": "kneading", "kind": "kneading", "techniques": ["petrissage"],
-         "min_share": 0.5, "max_share": 0.7},
-        {"name": "circulatory", "kind": "circulatory", "techniques": ["circulatory strokes"],
-         "min_share": 0.1, "max_share": 0.3, "direction": "toward the heart"}
-      ],
+      "phases": $(phases effleurage),
       "minutes": {"min": 10, "max": 20, "default": 12},
       "course": {"sessions": 1, "per_week": 1},
       "outcomes": {"primary": ["nprs"]},
@@ -90,6 +90,21 @@ expect_refused 2 "catalog list: catalog: cannot open directory 'nowhere'" \
 
 # Broken files: each refused with file:line:column: field: problem.
 bad() { rm -rf broken; mkdir -p broken/protocols; cat > broken/protocols/p.json; }
+# derived INDEX JS: protocol INDEX of ours.json as p, changed by the
+# JavaScript JS, alone in broken/protocols/p.json.
+derived() {
+  node -e "
+    const d = JSON.parse(require('fs').readFileSync('clinic/protocols/ours.json'));
+    const p = d.protocols[$1];
+    $2;
+    console.log(JSON.stringify({protocols: [p]}, null, 2));" | bad
+}
+# at FILE PATTERN TEXT: line and col, where TEXT starts on the line of FILE
+# that PATTERN (grep) finds.
+at() {
+  line=$(grep -n "$2" "$1" | cut -d: -f1)
+  col=$(sed -n "${line}p" "$1" | awk -v text="$3" '{print index($0, text)}')
+}
 
 # 1. syntax error (line 3: four spaces and {"id": "x", are 15 characters)
 printf '{\n  "protocols": [\n    {"id": "x",, }\n  ]\n}\n' | bad
@@ -97,13 +112,8 @@ expect_refused 2 "^touchstone: catalog check: broken/protocols/p.json:3:16: synt
   ts catalog check broken
 
 # 2. kneading share 0.4
-node -e '
-  const d = JSON.parse(require("fs").readFileSync("clinic/protocols/ours.json"));
-  const p = d.protocols[1];
-  p.phases[1].min_share = 0.4;
-  console.log(JSON.stringify({protocols: [p]}, null, 2));' | bad
-line=$(grep -n '"min_share": 0.4' broken/protocols/p.json | cut -d: -f1)
-col=$(( $(sed -n "${line}p" broken/protocols/p.json | awk '{print index($0, "0.4")}') ))
+derived 1 'p.phases[1].min_share = 0.4'
+at broken/protocols/p.json '"min_share": 0.4' '0.4'
 expect_refused 2 "^touchstone: catalog check: broken/protocols/p.json:$line:$col: protocols\[0\]\.phases\[1\]\.min_share: kneading must take at least half the procedure time" \
   ts catalog check broken
 # The same error through the global option, for any command.
@@ -111,27 +121,14 @@ expect_refused 2 "broken/protocols/p.json:$line:$col: protocols\[0\]\.phases\[1\
   ts --catalog broken catalog list
 
 # 3. contralateral-circulation at 40 minutes
-node -e '
-  const d = JSON.parse(require("fs").readFileSync("clinic/protocols/ours.json"));
-  const p = d.protocols[0];
-  p.id = "contralateral-circulation"; p.group = "circulation";
-  p.indications = ["I73.9"]; p.outcomes = {primary: ["pvr"]};
-  p.minutes = {min: 15, max: 40, default: 20};
-  console.log(JSON.stringify({protocols: [p]}, null, 2));' | bad
-line=$(grep -n '"max": 40' broken/protocols/p.json | cut -d: -f1)
-col=$(sed -n "${line}p" broken/protocols/p.json | awk '{print index($0, "40")}')
+derived 0 'p.id = "contralateral-circulation"; p.group = "circulation"; p.indications = ["I73.9"]; p.outcomes = {primary: ["pvr"]}; p.minutes = {min: 15, max: 40, default: 20}'
+at broken/protocols/p.json '"max": 40' '40'
 expect_refused 2 "broken/protocols/p.json:$line:$col: protocols\[0\]\.minutes\.max: contralateral-circulation lasts 15-25 minutes" \
   ts catalog check broken
 
 # 4. full-body stress management with 100 hours
-node -e '
-  const d = JSON.parse(require("fs").readFileSync("clinic/protocols/ours.json"));
-  const p = d.protocols[0];
-  p.id = "stress-management-full-body"; p.group = "stress-management";
-  p.indications = ["Z73.3"]; p.training_hours = 100;
-  console.log(JSON.stringify({protocols: [p]}, null, 2));' | bad
-line=$(grep -n '"training_hours": 100' broken/protocols/p.json | cut -d: -f1)
-col=$(sed -n "${line}p" broken/protocols/p.json | awk '{print index($0, "100")}')
+derived 0 'p.id = "stress-management-full-body"; p.group = "stress-management"; p.indications = ["Z73.3"]; p.training_hours = 100'
+at broken/protocols/p.json '"training_hours": 100' '100'
 expect_refused 2 "broken/protocols/p.json:$line:$col: protocols\[0\]\.training_hours: stress-management-full-body needs 120-200 hours" \
   ts catalog check broken
 
@@ -139,8 +136,7 @@ expect_refused 2 "broken/protocols/p.json:$line:$col: protocols\[0\]\.training_h
 sed -e 's/"primary": \["ndi"\]/"primary": ["womac"]/' clinic/protocols/ours.json \
   | sed -e 's/"group": "clinic-extras"/"group": "neck-upper-back"/' \
         -e 's/"M54.2", "M54.9"/"M54.2"/' | bad
-line=$(grep -n '"womac"' broken/protocols/p.json | cut -d: -f1)
-col=$(sed -n "${line}p" broken/protocols/p.json | awk '{print index($0, "\"womac\"")}')
+at broken/protocols/p.json '"womac"' '"womac"'
 expect_refused 2 "broken/protocols/p.json:$line:$col: protocols\[0\]\.outcomes\.primary\[0\]: unknown instrument 'womac'" \
   ts catalog check broken
 
@@ -148,17 +144,12 @@ expect_refused 2 "broken/protocols/p.json:$line:$col: protocols\[0\]\.outcomes\.
 sed -e 's/"group": "clinic-extras"/"group": "neck-upper-back"/' \
     -e 's/"M54.2", "M54.9"/"M54.2"/' clinic/protocols/ours.json | bad
 cp broken/protocols/p.json broken/protocols/q.json
-line=$(grep -n '"id": "synthetic-desk-neck"' broken/protocols/q.json | cut -d: -f1)
-col=$(sed -n "${line}p" broken/protocols/q.json | awk '{print index($0, "\"synthetic-desk-neck\"")}')
+at broken/protocols/q.json '"id": "synthetic-desk-neck"' '"synthetic-desk-neck"'
 expect_refused 2 "broken/protocols/q.json:$line:$col: protocols\[0\]\.id: duplicate protocol id 'synthetic-desk-neck' \(also at broken/protocols/p.json:$line:$col\)" \
   ts catalog check broken
 
 # 7. introductory not first
-node -e '
-  const d = JSON.parse(require("fs").readFileSync("clinic/protocols/ours.json"));
-  const p = d.protocols[1];
-  p.phases.reverse();
-  console.log(JSON.stringify({protocols: [p]}, null, 2));' | bad
+derived 1 'p.phases.reverse()'
 expect_refused 2 "broken/protocols/p.json:[0-9]+:[0-9]+: protocols\[0\]\.phases\[0\]\.kind: the first phase must be introductory" \
   ts catalog check broken
 

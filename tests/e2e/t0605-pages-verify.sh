@@ -8,9 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/web-lib.sh"
 . "$here/page-lib.sh"
 
-expect_ok ts demo
-expect_ok ts certify --practitioner 1 --protocol low-back-pain --instrument nprs --out "$TMP/cert.json"
-id=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).certificate.id)' "$TMP/cert.json")
+demo_certified "$TMP/cert.json"
 cert=$(cat "$TMP/cert.json")
 
 # multipart BOUNDARY NAME=VALUE... -> a multipart/form-data body; a name
@@ -43,7 +41,7 @@ expect_status 200
 valid_html "a valid certificate"
 assert_contains "$OUT" '<strong>The signature holds.</strong>'
 assert_contains "$OUT" '<strong>Avery Demo \(synthetic\)</strong> \(license DEMO-LMT-1001\) of Demo Clinic \(synthetic\) is <strong>reproducible</strong> in Chronic low back pain, measured by Numeric pain rating scale'
-assert_contains "$OUT" "<dt>Certificate</dt><dd><code>$id</code></dd>"
+assert_contains "$OUT" "<dt>Certificate</dt><dd><code>$CERT_ID</code></dd>"
 assert_contains "$OUT" "this clinic's key|this clinic&#39;s key"
 assert_contains "$OUT" '<th scope="row">responder_rate</th>'
 assert_contains "$OUT" '<li>complete episodes'

@@ -95,12 +95,9 @@ assert_contains "$ERR" "episodes.csv:3: protocol_id: 'no-such-protocol' is not a
 assert_contains "$ERR" "episodes.csv:4: icd10: 'M5' is not an ICD-10-CM code"
 
 # Header problems stop the import at line 1.
-printf 'episode_id,colour\n1,red\n' >"$TMP/h1.csv"
-expect_refused 2 "h1.csv:1: column 'colour': not a column of observations" ts import --kind observations "$TMP/h1.csv"
-printf 'episode_id,instrument,timepoint\n1,nprs,pre\n' >"$TMP/h2.csv"
-expect_refused 2 "h2.csv:1: column 'observed_at': missing" ts import --kind observations "$TMP/h2.csv"
-printf 'episode_id,episode_id\n' >"$TMP/h3.csv"
-expect_refused 2 "h3.csv:1: column 'episode_id': given twice" ts import --kind observations "$TMP/h3.csv"
+import_refused observations h1.csv 'episode_id,colour\n1,red\n' "h1.csv:1: column 'colour': not a column of observations"
+import_refused observations h2.csv 'episode_id,instrument,timepoint\n1,nprs,pre\n' "h2.csv:1: column 'observed_at': missing"
+import_refused observations h3.csv 'episode_id,episode_id\n' "h3.csv:1: column 'episode_id': given twice"
 : >"$TMP/empty.csv"
 expect_refused 2 "empty.csv: empty \(no header row\)" ts import --kind observations "$TMP/empty.csv"
 

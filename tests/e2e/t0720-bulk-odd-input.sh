@@ -40,15 +40,11 @@ assert_eq "$(sql "SELECT count(*) FROM session")" "2"
 
 # Missing and extra fields in a row; a required column missing; unknown
 # columns.
-printf 'name,birth_date,sex\nShort Row,1980-01-01\nLong Row,1980-01-01,male,extra\n' >"$TMP/m.csv"
-expect_refused 2 "m.csv:2: row: 2 fields, but the header has 3" ts import --kind patients "$TMP/m.csv"
+import_refused patients m.csv 'name,birth_date,sex\nShort Row,1980-01-01\nLong Row,1980-01-01,male,extra\n' "m.csv:2: row: 2 fields, but the header has 3"
 assert_contains "$ERR" "m.csv:3: row: 4 fields, but the header has 3"
-printf 'name,sex\nNo Birth,male\n' >"$TMP/r.csv"
-expect_refused 2 "r.csv:1: column 'birth_date': missing" ts import --kind patients "$TMP/r.csv"
-printf 'name,birth_date,sex\n,1980-01-01,male\n' >"$TMP/n.csv"
-expect_refused 2 "n.csv:2: name: missing" ts import --kind patients "$TMP/n.csv"
-printf 'name,birth_date,sex\n"",1980-01-01,male\n' >"$TMP/e.csv"
-expect_refused 2 "e.csv:2: name: must not be empty" ts import --kind patients "$TMP/e.csv"
+import_refused patients r.csv 'name,sex\nNo Birth,male\n' "r.csv:1: column 'birth_date': missing"
+import_refused patients n.csv 'name,birth_date,sex\n,1980-01-01,male\n' "n.csv:2: name: missing"
+import_refused patients e.csv 'name,birth_date,sex\n"",1980-01-01,male\n' "e.csv:2: name: must not be empty"
 
 # Huge fields: over the record's limit, and over the reader's 1 MiB.
 { printf 'name,birth_date,sex\n'; head -c 300 /dev/zero | tr '\0' a; printf ',1980-01-01,male\n'
@@ -62,8 +58,7 @@ assert_contains "$ERR" "2 bad rows"
 expect_refused 2 "endless.csv:2: a row longer than 16 MiB" ts import --kind patients "$TMP/endless.csv"
 
 # Bad UTF-8, NUL bytes, control characters, malformed quoting.
-printf 'name,birth_date,sex\nBad \xff\xfe Name,1980-01-01,male\nNul\0Byte,1980-01-01,male\nBell\aName,1980-01-01,male\nun"quoted,1980-01-01,male\n"closed"late,1980-01-01,male\nGood After,1980-01-01,male\n' >"$TMP/u.csv"
-expect_refused 2 "5 bad rows" ts import --kind patients "$TMP/u.csv"
+import_refused patients u.csv 'name,birth_date,sex\nBad \xff\xfe Name,1980-01-01,male\nNul\0Byte,1980-01-01,male\nBell\aName,1980-01-01,male\nun"quoted,1980-01-01,male\n"closed"late,1980-01-01,male\nGood After,1980-01-01,male\n' "5 bad rows"
 assert_contains "$ERR" "u.csv:2: name: is not valid UTF-8 text"
 assert_contains "$ERR" "u.csv:3: row: field 1 holds a NUL byte"
 assert_contains "$ERR" "u.csv:4: name: contains a control character"
@@ -74,8 +69,7 @@ assert_eq "$(sql "SELECT count(*) FROM patient WHERE name = 'Good After'")" "1"
 assert_eq "$(tail -n +2 "$TMP/u-rejects.csv" | grep -c 'problem\|: ')" "5"
 
 # A quoted field left open at the end of the file.
-printf 'name,birth_date,sex\n"Open Quote,1980-01-01,male\n' >"$TMP/o.csv"
-expect_refused 2 "o.csv:2: row: a quoted field is not closed at the end of the file" ts import --kind patients "$TMP/o.csv"
+import_refused patients o.csv 'name,birth_date,sex\n"Open Quote,1980-01-01,male\n' "o.csv:2: row: a quoted field is not closed at the end of the file"
 
 # NDJSON: a byte-order mark, CRLF, blank lines, bad UTF-8, duplicate keys.
 printf '\xef\xbb\xbf{"name":"Nd One","birth_date":"1980-01-01","sex":"female"}\r\n\r\n{"name":"Nd \xff","birth_date":"1980-01-01","sex":"female"}\n{"name":"A","name":"B","birth_date":"1980-01-01","sex":"male"}\n' >"$TMP/p.ndjson"

@@ -44,10 +44,7 @@ for n in "${names[@]}"; do
 done
 expect_ok ts referral add --patient 1 --physician "-2+3 Synthetic" --specialty "Family medicine" \
   --npi 1245319599 --reason "+low back pain" --icd10 M54.50 --date 2026-01-02
-cat > screen.json <<'JSON'
-{"saddle-numbness": "no", "progressive-weakness": "no", "weight-loss": "no",
- "cancer-history": "no", "night-pain": "no", "fever": "no"}
-JSON
+lbp_screen screen.json
 expect_ok ts episode open --patient 1 --practitioner 1 --protocol low-back-pain \
   --icd10 M54.50 --start 2026-01-05 --referral 1 --screen screen.json
 ep=$OUT

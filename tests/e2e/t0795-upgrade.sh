@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Upgrades: each fixture in tests/upgrade/fixtures is the SQL dump of a
+# Upgrades: each fixture in tests/upgrade/fixtures is the SQL dump (gzip) of a
 # clinic made by the release before a schema change (its README names the
 # commits). Loaded into a new SQLite file and opened by today's binary, it
 # must migrate to today's schema (the same tables, columns, indexes and
@@ -16,12 +16,12 @@ cmp_py() { python3 "$UP/compare.py" "$@"; }
 NOW_VERSION=$(sqlite3 "$TMP/fresh.db" 'PRAGMA user_version')
 
 found=0
-for sql_file in "$UP"/fixtures/v*.sql; do
+for sql_file in "$UP"/fixtures/v*.sql.gz; do
   found=$((found + 1))
-  name=$(basename "$sql_file" .sql)
+  name=$(basename "$sql_file" .sql.gz)
   k=${name#v}
   db="$TMP/$name.db"
-  sqlite3 "$db" < "$sql_file"
+  zcat "$sql_file" | sqlite3 "$db"
   assert_eq "$(sqlite3 "$db" 'PRAGMA user_version')" "$k" "$name: user_version of the fixture"
   cmp_py snapshot "$db" "$TMP/$name.before.json"
 

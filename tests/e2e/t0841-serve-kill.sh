@@ -30,6 +30,17 @@ printf '%s\n' "$PASSWORD" > "$TMP/pw"
 expect_ok ts user add --email admin@clinic.example --role admin --password-file "$TMP/pw"
 PHASES='[{"name":"introductory","minutes":3},{"name":"kneading","minutes":5},{"name":"stretching","minutes":2}]'
 
+# api_post WHAT PATH JSON: POSTs JSON to the API at PATH as the logged-in
+# user; the answer's body in body. Fails (noting an answer other than 201
+# under WHAT in $TMP/unexpected) when the server does not create it.
+api_post() {
+  body=$(curl -sS -m 10 -b "$TMP/jar" -H 'Content-Type: application/json' \
+    -H "X-CSRF-Token: $CSRF_TOKEN" -w '\n%{http_code}' \
+    -d "$3" "${URL}api/v1/$2" 2>/dev/null) || return 1
+  code=${body##*$'\n'}; body=${body%$'\n'*}
+  [ "$code" = 201 ] || { echo "$1 answer $code: $body" >> "$TMP/unexpected"; return 1; }
+}
+
 # client ROUND N: posts a session, then a "pre" score naming it, again and
 # again until the server is gone (at most 100 times); logs "session ID"
 # and "observation ID" for each 201 in $TMP/acked.ROUND.N. Start times
@@ -42,20 +53,12 @@ client() {
   while [ $i -lt 100 ]; do
     slot=$(( (round * CLIENTS + n) * 100 + i ))
     at=$(date -u -d "2026-01-05T00:00:00Z + $((slot * 10)) minutes" +%Y-%m-%dT%H:%M:%SZ)
-    body=$(curl -sS -m 10 -b "$TMP/jar" -H 'Content-Type: application/json' \
-      -H "X-CSRF-Token: $CSRF_TOKEN" -w '\n%{http_code}' \
-      -d "{\"start\":\"$at\",\"minutes\":10,\"phases\":$PHASES,\"subjective\":\"synthetic $round.$n.$i\"}" \
-      "${URL}api/v1/episodes/$episode/sessions" 2>/dev/null) || return 0
-    code=${body##*$'\n'}; body=${body%$'\n'*}
-    [ "$code" = 201 ] || { echo "session answer $code: $body" >> "$TMP/unexpected"; return 0; }
+    api_post session "episodes/$episode/sessions" \
+      "{\"start\":\"$at\",\"minutes\":10,\"phases\":$PHASES,\"subjective\":\"synthetic $round.$n.$i\"}" || return 0
     sid=$(jq -r .id <<<"$body")
     echo "session $sid" >> "$log"
-    body=$(curl -sS -m 10 -b "$TMP/jar" -H 'Content-Type: application/json' \
-      -H "X-CSRF-Token: $CSRF_TOKEN" -w '\n%{http_code}' \
-      -d "{\"instrument\":\"nprs\",\"timepoint\":\"pre\",\"session_id\":$sid,\"at\":\"$at\",\"value\":$(( i % 11 ))}" \
-      "${URL}api/v1/episodes/$episode/observations" 2>/dev/null) || return 0
-    code=${body##*$'\n'}; body=${body%$'\n'*}
-    [ "$code" = 201 ] || { echo "score answer $code: $body" >> "$TMP/unexpected"; return 0; }
+    api_post score "episodes/$episode/observations" \
+      "{\"instrument\":\"nprs\",\"timepoint\":\"pre\",\"session_id\":$sid,\"at\":\"$at\",\"value\":$(( i % 11 ))}" || return 0
     echo "observation $(jq -r .id <<<"$body")" >> "$log"
     i=$((i + 1))
   done

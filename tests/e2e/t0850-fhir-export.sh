@@ -6,9 +6,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/docs-course.inc"
-VALIDATE="$HERE/../fhir/validate.js"
-[ -d "$(dirname "$VALIDATE")/node_modules/fhir" ] ||
-  fail "the FHIR validators are not installed (run scripts/setup)"
+fhir_validator
 
 reads_before=$(sql "SELECT count(*) FROM audit WHERE action = 'read'")
 expect_ok ts export fhir --patient "$patient" --out bundle.json

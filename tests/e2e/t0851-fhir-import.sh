@@ -4,7 +4,7 @@
 # refusals that name the element and write nothing.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-VALIDATE="$HERE/../fhir/validate.js"
+fhir_validator
 
 expect_ok ts init --clinic "Synthetic Referral Clinic"
 # A referral as an EHR sends it: a transaction, the requester contained,

@@ -17,10 +17,7 @@ expect_ok ts training add --practitioner 1 --protocol low-back-pain --hours 32 \
 expect_ok ts patient add --name 'Pat "Q" <Synthetic>, Jr & Co' --dob 1975-04-12 --sex female
 expect_ok ts referral add --patient 1 --physician "Dr Orla Fictive" --specialty "Family medicine" \
   --npi 1245319599 --reason "low back pain" --icd10 M54.50,M54.59,M54.41 --date 2026-01-02
-cat > screen.json <<'JSON'
-{"saddle-numbness": "no", "progressive-weakness": "no", "weight-loss": "no",
- "cancer-history": "no", "night-pain": "no", "fever": "no"}
-JSON
+lbp_screen screen.json
 expect_ok ts episode open --patient 1 --practitioner 1 --protocol low-back-pain \
   --icd10 M54.59 --start 2026-01-05 --referral 1 --screen screen.json
 

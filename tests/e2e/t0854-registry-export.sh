@@ -9,10 +9,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
 expect_ok ts init --clinic "Canaryclinic Synthetic"
-cat > screen.json <<'JSON'
-{"saddle-numbness": "no", "progressive-weakness": "no", "weight-loss": "no",
- "cancer-history": "no", "night-pain": "no", "fever": "no"}
-JSON
+lbp_screen screen.json
 expect_ok ts practitioner add --name "Canaryprac Quillon" --license LIC-CANARY-7731 \
   --credentials LMT --npi 1234567893 --email canary.prac@mail.invalid
 expect_ok ts training add --practitioner 1 --protocol stress-management-full-body \

@@ -8,7 +8,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/web-lib.sh"
 . "$HERE/docs-course.inc"
-VALIDATE="$HERE/../fhir/validate.js"
+fhir_validator
 expect_ok ts practitioner add --name "Bea Synthetic" --license MA-LMT-5151 --credentials LMT
 other=$OUT
 add_user admin@clinic.example admin

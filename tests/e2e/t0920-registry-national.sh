@@ -37,38 +37,7 @@ assert_eq "$(jq -c .registry "$TMP/national.json")" \
 # The independent side: one clinic database holding A, B and C's
 # summaries from the batch files, each practitioner under its registry id
 # and label (read from the registry's practitioner tables).
-psql "$TOUCHSTONE_PG" -XAtq -F $'\t' -c "SELECT r.clinic_id, r.ref, p.id, p.label FROM registry_practitioner_ref r JOIN registry_practitioner p ON p.id = r.practitioner_id" > "$TMP/refs.tsv"
-expect_ok ts init --clinic "Synthetic Union Clinic"
-python3 - "$TOUCHSTONE_DB" "$TMP/refs.tsv" "$TMP/A.json" "$TMP/B.json" "$TMP/C.json" <<'PY'
-import json, sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-refs = {}
-for line in open(sys.argv[2]):
-    clinic, ref, pid, label = line.rstrip("\n").split("\t")
-    refs[(int(clinic), ref)] = (int(pid), label)
-for pid, label in set(refs.values()):
-    db.execute("INSERT INTO practitioner (id, name, license, credentials, created_at) VALUES (?, ?, ?, 'LMT', '2024-01-01T00:00:00Z')",
-               (pid, "Synthetic %d" % pid, "L-%d" % pid))
-    db.execute("INSERT INTO practitioner_label (practitioner_id, label) VALUES (?, ?)", (pid, label))
-db.execute("INSERT INTO patient (id, name, birth_date, sex, created_at) VALUES (1, 'Synthetic Patient', '1970-01-01', 'female', '2024-01-01T00:00:00Z')")
-episode = 0
-for path in sys.argv[3:]:
-    b = json.load(open(path))
-    for r in b["rows"]:
-        episode += 1
-        pid = refs[(b["clinic"], r["practitioner"])][0]
-        db.execute("INSERT INTO episode (id, patient_id, practitioner_id, protocol_id, icd10, started_on, created_at) VALUES (?, 1, ?, ?, 'M54.50', ?, '2024-01-01T00:00:00Z')",
-                   (episode, pid, r["protocol"], "%d-01-01" % r["start_year"]))
-        db.execute("""INSERT INTO episode_summary (protocol_id, instrument, practitioner_id, episode_id, role, started_on,
-            sessions, baseline, discharge, followup, followup_days, improvement, responder, sessions_to_response,
-            response_event, sustained, has_followup, complete, incomplete_reason, age_years, sex, chronicity_weeks,
-            comorbidities) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-            (r["protocol"], r["instrument"], pid, episode, r["role"], "%d-01-01" % r["start_year"], r["sessions"],
-             r["baseline"], r["discharge"], r["followup"], r["followup_days"], r["improvement"], r["responder"],
-             r["sessions_to_response"], r["response_event"], r["sustained"], r["has_followup"], r["complete"],
-             r["incomplete_reason"], r["age"], r["sex"], r["chronicity_weeks"], r["comorbidities"]))
-db.commit()
-PY
+union_clinic "$TOUCHSTONE_DB" --episode-per-row "$TMP/A.json" "$TMP/B.json" "$TMP/C.json"
 expect_ok ts report registry --json
 echo "$OUT" > "$TMP/union.json"
 

@@ -11,11 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/web-lib.sh"
 . "$here/page-lib.sh"
 
-expect_ok ts init --clinic "Synthetic Answer Clinic"
-expect_ok ts practitioner add --name "Ada Canarytherapist" --license MA-1 --credentials LMT
-train_lbp 1 2020-01-01 32 2021-01-01
+answer_clinic "Synthetic Answer Clinic"
 expect_ok ts patient add --name "Robin Canarysurname" --dob 1975-04-12 --sex female --email robin@example.org
-screen_file low-back-pain "$TMP/clear.json"
 expect_ok ts episode open --patient 1 --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-04-01 --screen "$TMP/clear.json"
 expect_ok ts observe --episode 1 --instrument nprs --timepoint baseline --at 2026-04-01T10:00:00Z --value 7
 expect_ok ts episode close 1 --end 2026-05-20

@@ -9,9 +9,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/web-lib.sh"
-VALIDATE="$HERE/../fhir/validate.js"
-[ -d "$(dirname "$VALIDATE")/node_modules/fhir" ] ||
-  fail "the FHIR validators are not installed (run scripts/setup)"
+fhir_validator
 
 # Requests through test-http with the clinic's catalog folder when $CATALOG
 # is set.

@@ -14,9 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/web-lib.sh"
 . "$HERE/docs-course.inc"
-VALIDATE="$HERE/../fhir/validate.js"
-[ -d "$(dirname "$VALIDATE")/node_modules/fhir" ] ||
-  fail "the FHIR validators are not installed (run scripts/setup)"
+fhir_validator
 validate() { node "$VALIDATE" "$@" >/dev/null || fail "invalid FHIR: $(node "$VALIDATE" "$@" | head -5)"; }
 
 # This clinic's identifier systems, from its own export.

@@ -48,6 +48,35 @@ registry_start() {
   fail "registry serve did not start"
 }
 
+# registry_on_pg [SERVE-ARGS...]: a new registry in the test's PostgreSQL
+# (its key in $TMP/registry.key), served by registry_start with SERVE-ARGS;
+# its public key in REG_KEY.
+registry_on_pg() {
+  expect_ok ts registry init --pg "$TOUCHSTONE_PG" --key "$TMP/registry.key"
+  registry_start --pg "$TOUCHSTONE_PG" "$@"
+  REG_KEY=$(psql_value "SELECT public_key FROM registry_meta")
+}
+
+# enroll_approved RUN...: the clinic of RUN (a command that runs touchstone
+# on that clinic's database) enrols with the registry at REG_URL, which
+# approves it; the registry's id of the clinic in CLINIC_ID.
+enroll_approved() {
+  expect_ok "$@" registry enroll --url "$REG_URL" --json
+  CLINIC_ID=$(json 'this.clinic')
+  expect_ok ts registry clinic approve "$CLINIC_ID" --pg "$TOUCHSTONE_PG"
+}
+
+# registry_with_demo_clinic: registry_on_pg, and the clinic C ($TMP/C.db,
+# run with `at`) with the demo's data, enrolled, approved (CLINIC_ID) and
+# pushed.
+at() { "$TOUCHSTONE" --db "$TMP/C.db" "$@"; }
+registry_with_demo_clinic() {
+  registry_on_pg
+  expect_ok at demo
+  enroll_approved at
+  expect_ok at push
+}
+
 registry_stop() {
   kill "$REG_PID"; wait "$REG_PID" || fail "registry serve did not stop cleanly"
   REG_PID=""
@@ -123,6 +152,30 @@ for k in range(episodes):
 print(json.dumps({"format": 1, "clinic": clinic, "seq": seq,
                   "practitioners": practitioners, "rows": rows, "retract": []}))
 PY
+}
+
+# canary_episode ZIP: in clinic A (`at A`), the canary patient (92 years
+# old, every identifier filled in, ZIP code ZIP; its id in canary) with an
+# open low-back-pain episode (ep) and a baseline NPRS of 7.
+canary_episode() {
+  lbp_screen screen.json
+  expect_ok at A patient add --name "Quorvalyn Thistlewaite" --dob 1934-03-17 --sex female \
+    --zip "$1" --phone 555-0199 --email quorvalyn.canary@mail.invalid --consent-treatment
+  canary=$OUT
+  expect_ok at A episode open --patient "$canary" --practitioner 1 --protocol low-back-pain \
+    --icd10 M54.50 --start 2026-01-05 --screen screen.json --chronicity-weeks 12 --comorbidities 2
+  ep=$OUT
+  expect_ok at A observe --episode "$ep" --instrument nprs --timepoint baseline --at 2026-01-05T09:00Z --value 7
+}
+
+# union_clinic DB [--episode-per-row] BATCH_FILE...: a new clinic database
+# DB holding the summaries of the batches, each practitioner under the
+# registry's id and label (t0949-union-clinic.py).
+union_clinic() {
+  local db=$1; shift
+  psql "$TOUCHSTONE_PG" -XAtq -F $'\t' -c "SELECT r.clinic_id, r.ref, p.id, p.label FROM registry_practitioner_ref r JOIN registry_practitioner p ON p.id = r.practitioner_id" > "$TMP/refs.tsv"
+  expect_ok ts --db "$db" init --clinic "Synthetic Union Clinic"
+  python3 "$ROOT/tests/e2e/t0949-union-clinic.py" "$db" "$TMP/refs.tsv" "$@"
 }
 
 # sign_body NAME BATCH_FILE OUT_FILE: {"batch": ..., "signature": ...}

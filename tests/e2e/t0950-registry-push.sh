@@ -36,10 +36,7 @@ expect_fail() {
 pyjson() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 expect_ok ts init --clinic "Canaryclinic Synthetic"
-cat > screen.json <<'JSON'
-{"saddle-numbness": "no", "progressive-weakness": "no", "weight-loss": "no",
- "cancer-history": "no", "night-pain": "no", "fever": "no"}
-JSON
+lbp_screen screen.json
 expect_ok ts practitioner add --name "Canaryprac Quillon" --license LIC-CANARY-7731 \
   --credentials LMT --npi 1234567893 --email canary.prac@mail.invalid
 expect_ok ts practitioner add --name "Canarytwo Practen" --license LIC-CANARY-8842 \

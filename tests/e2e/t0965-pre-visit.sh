@@ -13,10 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/web-lib.sh"
 . "$here/page-lib.sh"
 
-expect_ok ts init --clinic "Synthetic Previsit Clinic"
-expect_ok ts practitioner add --name "Ada Canarytherapist" --license MA-1 --credentials LMT
-train_lbp 1 2020-01-01 32 2021-01-01
-screen_file low-back-pain "$TMP/clear.json"
+answer_clinic "Synthetic Previsit Clinic"
 for who in "Robin Canarysurname" "Kim Vellichor" "Lee Brontavish"; do
   expect_ok ts patient add --name "$who" --dob 1975-04-12 --sex female
   expect_ok ts episode open --patient "$OUT" --practitioner 1 --protocol low-back-pain --icd10 M54.50 --start 2026-06-01 --screen "$TMP/clear.json"

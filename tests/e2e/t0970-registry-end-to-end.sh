@@ -14,8 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PY_PID=""
 trap '[ -n "$PY_PID" ] && kill "$PY_PID" 2>/dev/null; registry_cleanup' EXIT
 
-expect_ok ts registry init --pg "$TOUCHSTONE_PG" --key "$TMP/registry.key"
-registry_start --pg "$TOUCHSTONE_PG"
+registry_on_pg
 
 # at NAME CMD...: a touchstone command on clinic NAME's database.
 at() { local name=$1; shift; "$TOUCHSTONE" --db "$TMP/$name.db" "$@"; }
@@ -27,17 +26,7 @@ done
 
 # The canary, in clinic A: 92 years old, every identifier filled in, one
 # complete episode with two instruments.
-cat > screen.json <<'JSON'
-{"saddle-numbness": "no", "progressive-weakness": "no", "weight-loss": "no",
- "cancer-history": "no", "night-pain": "no", "fever": "no"}
-JSON
-expect_ok at A patient add --name "Quorvalyn Thistlewaite" --dob 1934-03-17 --sex female \
-  --zip 94117 --phone 555-0199 --email quorvalyn.canary@mail.invalid --consent-treatment
-canary=$OUT
-expect_ok at A episode open --patient "$canary" --practitioner 1 --protocol low-back-pain \
-  --icd10 M54.50 --start 2026-01-05 --screen screen.json --chronicity-weeks 12 --comorbidities 2
-ep=$OUT
-expect_ok at A observe --episode "$ep" --instrument nprs --timepoint baseline --at 2026-01-05T09:00Z --value 7
+canary_episode 94117
 expect_ok at A observe --episode "$ep" --instrument odi --timepoint baseline --at 2026-01-05T09:05Z \
   --items 4,3,3,2,3,2,2,3,1,2
 expect_ok at A session add --episode "$ep" --start 2026-01-12T10:00Z --minutes 60 \
@@ -95,44 +84,7 @@ expect_ok ts registry report --pg "$TOUCHSTONE_PG" --json
 echo "$OUT" > national-public.json
 assert_eq "$(jq -c '.registry | [.clinics, .summaries]' national.json)" "[3,$total]" "scope"
 for name in A B C; do sqlite3 "$name.db" "SELECT body FROM registry_outbound ORDER BY seq"; done > batches.txt
-psql "$TOUCHSTONE_PG" -XAtq -F $'\t' -c "SELECT r.clinic_id, r.ref, p.id, p.label FROM registry_practitioner_ref r JOIN registry_practitioner p ON p.id = r.practitioner_id" > refs.tsv
-expect_ok ts --db union.db init --clinic "Synthetic Union Clinic"
-python3 - union.db refs.tsv batches.txt <<'PY'
-import json, sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-refs = {}
-for line in open(sys.argv[2]):
-    clinic, ref, pid, label = line.rstrip("\n").split("\t")
-    refs[(int(clinic), ref)] = (int(pid), label)
-for pid, label in set(refs.values()):
-    db.execute("INSERT INTO practitioner (id, name, license, credentials, created_at) VALUES (?, ?, ?, 'LMT', '2024-01-01T00:00:00Z')",
-               (pid, "Synthetic %d" % pid, "L-%d" % pid))
-    db.execute("INSERT INTO practitioner_label (practitioner_id, label) VALUES (?, ?)", (pid, label))
-db.execute("INSERT INTO patient (id, name, birth_date, sex, created_at) VALUES (1, 'Synthetic Patient', '1970-01-01', 'female', '2024-01-01T00:00:00Z')")
-episodes = {}
-for line in open(sys.argv[3]):
-    if not line.strip():
-        continue
-    b = json.loads(line)["batch"]
-    assert not b["retract"], "a first push retracts nothing"
-    for r in b["rows"]:
-        key = (b["clinic"], r["episode"])
-        if key not in episodes:
-            episodes[key] = len(episodes) + 1
-        episode = episodes[key]
-        pid = refs[(b["clinic"], r["practitioner"])][0]
-        db.execute("INSERT OR IGNORE INTO episode (id, patient_id, practitioner_id, protocol_id, icd10, started_on, created_at) VALUES (?, 1, ?, ?, 'M54.50', ?, '2024-01-01T00:00:00Z')",
-                   (episode, pid, r["protocol"], "%d-01-01" % r["start_year"]))
-        db.execute("""INSERT INTO episode_summary (protocol_id, instrument, practitioner_id, episode_id, role, started_on,
-            sessions, baseline, discharge, followup, followup_days, improvement, responder, sessions_to_response,
-            response_event, sustained, has_followup, complete, incomplete_reason, age_years, sex, chronicity_weeks,
-            comorbidities) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-            (r["protocol"], r["instrument"], pid, episode, r["role"], "%d-01-01" % r["start_year"], r["sessions"],
-             r["baseline"], r["discharge"], r["followup"], r["followup_days"], r["improvement"], r["responder"],
-             r["sessions_to_response"], r["response_event"], r["sustained"], r["has_followup"], r["complete"],
-             r["incomplete_reason"], r["age"], r["sex"], r["chronicity_weeks"], r["comorbidities"]))
-db.commit()
-PY
+union_clinic union.db batches.txt
 expect_ok ts --db union.db report registry --json
 echo "$OUT" > union.json
 python3 "$HERE/t0949-reports-agree.py" national.json union.json 10

@@ -13,14 +13,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/web-lib.sh"
 . "$HERE/page-lib.sh"
 
-expect_ok ts registry init --pg "$TOUCHSTONE_PG" --key "$TMP/registry.key"
-registry_start --pg "$TOUCHSTONE_PG" --min-cell 3   # small synthetic clinics: cells of 3 published
+registry_on_pg --min-cell 3   # small synthetic clinics: cells of 3 published
 at() { local name=$1; shift; "$TOUCHSTONE" --db "$TMP/$name.db" "$@"; }
 for spec in A:11:3:150 B:12:5:120; do
   IFS=: read -r name seed practitioners patients <<<"$spec"
   expect_ok at "$name" demo --seed "$seed" --practitioners "$practitioners" --patients "$patients"
-  expect_ok at "$name" registry enroll --url "$REG_URL" --json
-  expect_ok ts registry clinic approve "$(json 'this.clinic')" --pg "$TOUCHSTONE_PG"
+  enroll_approved at "$name"
   expect_ok at "$name" push
 done
 

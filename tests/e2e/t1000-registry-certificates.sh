@@ -11,15 +11,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/t0949-registry-lib.bash"
 
-expect_ok ts registry init --pg "$TOUCHSTONE_PG" --key "$TMP/registry.key"
-registry_start --pg "$TOUCHSTONE_PG"
-REG_KEY=$(psql_value "SELECT public_key FROM registry_meta")
-at() { "$TOUCHSTONE" --db "$TMP/C.db" "$@"; }
-expect_ok at demo
-expect_ok at --json registry enroll --url "$REG_URL"
-clinic=$(json 'this.clinic')
-expect_ok ts registry clinic approve "$clinic" --pg "$TOUCHSTONE_PG"
-expect_ok at push
+registry_with_demo_clinic
+clinic=$CLINIC_ID
 
 # A refusal names the criterion and changes nothing in the log.
 expect_refused 3 "min_episodes: not designated on the national data: complete episodes \(required 20, observed [0-9]+\)" \

@@ -9,14 +9,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/t0949-registry-lib.bash"
 
-expect_ok ts registry init --pg "$TOUCHSTONE_PG" --key "$TMP/registry.key"
-registry_start --pg "$TOUCHSTONE_PG"
-OLD_KEY=$(psql_value "SELECT public_key FROM registry_meta")
-at() { "$TOUCHSTONE" --db "$TMP/C.db" "$@"; }
-expect_ok at demo
-expect_ok at --json registry enroll --url "$REG_URL"
-expect_ok ts registry clinic approve "$(json 'this.clinic')" --pg "$TOUCHSTONE_PG"
-expect_ok at push
+registry_with_demo_clinic
+OLD_KEY=$REG_KEY
 expect_ok at registry certify --practitioner 1 --protocol low-back-pain --instrument nprs --out "$TMP/old.json"
 expect_ok ts registry log verify --url "$REG_URL" --registry-key "$OLD_KEY" --state "$TMP/monitor.json"
 

@@ -9,14 +9,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/t0949-registry-lib.bash"
 
-expect_ok ts registry init --pg "$TOUCHSTONE_PG" --key "$TMP/registry.key"
-registry_start --pg "$TOUCHSTONE_PG"
-REG_KEY=$(psql_value "SELECT public_key FROM registry_meta")
-at() { "$TOUCHSTONE" --db "$TMP/C.db" "$@"; }
-expect_ok at demo
-expect_ok at --json registry enroll --url "$REG_URL"
-expect_ok ts registry clinic approve "$(json 'this.clinic')" --pg "$TOUCHSTONE_PG"
-expect_ok at push
+registry_with_demo_clinic
 # An empty log has no tree head yet.
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$REG_URL/log/v1/sth")" 404 "empty log"
 

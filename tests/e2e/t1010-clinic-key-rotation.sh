@@ -11,17 +11,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/t0949-registry-lib.bash"
 
-expect_ok ts registry init --pg "$TOUCHSTONE_PG" --key "$TMP/registry.key"
-registry_start --pg "$TOUCHSTONE_PG"
-REG_KEY=$(psql_value "SELECT public_key FROM registry_meta")
-at() { "$TOUCHSTONE" --db "$TMP/C.db" "$@"; }
 old_at() { "$TOUCHSTONE" --db "$TMP/C0.db" "$@"; }
 kid() { base64 -d <<<"$1" | sha256sum | cut -c1-16; }
-expect_ok at demo
-expect_ok at --json registry enroll --url "$REG_URL"
-CLINIC=$(json 'this.clinic')
-expect_ok ts registry clinic approve "$CLINIC" --pg "$TOUCHSTONE_PG"
-expect_ok at push
+registry_with_demo_clinic
+CLINIC=$CLINIC_ID
 expect_ok at certify --practitioner 1 --protocol low-back-pain --instrument nprs --out "$TMP/old.json"
 expect_ok at registry certify --practitioner 1 --protocol low-back-pain --instrument nprs --out "$TMP/reg-old.json"
 OLD=$(at key export-public)

@@ -12,8 +12,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/t0949-registry-lib.bash"
 
-expect_ok ts registry init --pg "$TOUCHSTONE_PG" --key "$TMP/registry.key"
-registry_start --pg "$TOUCHSTONE_PG"
+registry_on_pg
 
 at() { local name=$1; shift; "$TOUCHSTONE" --db "$TMP/$name.db" "$@"; }
 
@@ -21,17 +20,7 @@ expect_ok at A demo --seed 3 --practitioners 3 --patients 40
 expect_ok at B demo --seed 5 --practitioners 2 --patients 30
 
 # The canary, in clinic A, treated by practitioner 1 (who will be listed).
-cat > screen.json <<'JSON'
-{"saddle-numbness": "no", "progressive-weakness": "no", "weight-loss": "no",
- "cancer-history": "no", "night-pain": "no", "fever": "no"}
-JSON
-expect_ok at A patient add --name "Quorvalyn Thistlewaite" --dob 1934-03-17 --sex female \
-  --zip 97214 --phone 555-0199 --email quorvalyn.canary@mail.invalid --consent-treatment
-canary=$OUT
-expect_ok at A episode open --patient "$canary" --practitioner 1 --protocol low-back-pain \
-  --icd10 M54.50 --start 2026-01-05 --screen screen.json --chronicity-weeks 12 --comorbidities 2
-ep=$OUT
-expect_ok at A observe --episode "$ep" --instrument nprs --timepoint baseline --at 2026-01-05T09:00Z --value 7
+canary_episode 97214
 expect_ok at A session add --episode "$ep" --start 2026-01-12T10:00Z --minutes 60 \
   --phase introductory:10 --phase kneading:40 --phase circulatory:10 --note "QuorvalynNoteText"
 session=$OUT
@@ -67,9 +56,8 @@ grep -q "registry enroll" err.txt || fail "$(cat err.txt)"
 # Enrol, approve, push.
 declare -A CLINIC
 for name in A B; do
-  expect_ok at "$name" registry enroll --url "$REG_URL" --json
-  CLINIC[$name]=$(json 'this.clinic')
-  expect_ok ts registry clinic approve "${CLINIC[$name]}" --pg "$TOUCHSTONE_PG"
+  enroll_approved at "$name"
+  CLINIC[$name]=$CLINIC_ID
   expect_ok at "$name" push --json
 done
 
@@ -268,25 +256,20 @@ sign_listing A listing.json body.json
 jq -c '.listing.state = "WA"' body.json > tampered.json
 post /registry/v1/directory tampered.json
 expect_http 401
-jq -c '.listing.seq = 1 | .listing' body.json > l.json; sign_listing A l.json replay.json
-post /registry/v1/directory replay.json
-expect_http 409
-assert_eq "$(jq -r .error.field <<<"$OUT")" listing.seq "a replayed listing"
-jq -c '.listing.practitioners[0].name = "" | .listing' body.json > l.json; sign_listing A l.json empty.json
-post /registry/v1/directory empty.json
-expect_http 400
-assert_eq "$(jq -r .error.field <<<"$OUT")" "listing.practitioners[0].name" "an empty name"
-jq -c '.listing.zip3 = "97" | .listing' body.json > l.json; sign_listing A l.json badzip.json
-post /registry/v1/directory badzip.json
-expect_http 400
-assert_eq "$(jq -r .error.field <<<"$OUT")" listing.zip3 "a bad zip3"
-jq -c '.listing.extra = 1 | .listing' body.json > l.json; sign_listing A l.json extra.json
-post /registry/v1/directory extra.json
-expect_http 400
-assert_eq "$(jq -r .error.field <<<"$OUT")" listing.extra "an unknown member"
-jq -c '.listing.clinic = 999 | .listing' body.json > l.json; sign_listing A l.json unknown.json
-post /registry/v1/directory unknown.json
-expect_http 403
+# resigned_refused EDIT NAME STATUS [FIELD WHAT]: the listing of body.json
+# edited by the jq filter EDIT and signed again with A's key (NAME.json) is
+# refused with STATUS, naming FIELD.
+resigned_refused() {
+  jq -c "$1 | .listing" body.json > l.json; sign_listing A l.json "$2.json"
+  post /registry/v1/directory "$2.json"
+  expect_http "$3"
+  [ $# -lt 4 ] || assert_eq "$(jq -r .error.field <<<"$OUT")" "$4" "$5"
+}
+resigned_refused '.listing.seq = 1' replay 409 listing.seq "a replayed listing"
+resigned_refused '.listing.practitioners[0].name = ""' empty 400 "listing.practitioners[0].name" "an empty name"
+resigned_refused '.listing.zip3 = "97"' badzip 400 listing.zip3 "a bad zip3"
+resigned_refused '.listing.extra = 1' extra 400 listing.extra "an unknown member"
+resigned_refused '.listing.clinic = 999' unknown 403
 printf 'not json' > junk.json
 post /registry/v1/directory junk.json
 expect_http 400

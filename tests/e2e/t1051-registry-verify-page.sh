@@ -11,14 +11,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/t0949-registry-lib.bash"
 
-expect_ok ts registry init --pg "$TOUCHSTONE_PG" --key "$TMP/registry.key"
-registry_start --pg "$TOUCHSTONE_PG"
-at() { "$TOUCHSTONE" --db "$TMP/C.db" "$@"; }
+registry_on_pg
 expect_ok at demo
 expect_ok at practitioner consent 1 --registry yes
-expect_ok at --json registry enroll --url "$REG_URL"
-clinic=$(json 'this.clinic')
-expect_ok ts registry clinic approve "$clinic" --pg "$TOUCHSTONE_PG"
+enroll_approved at
+clinic=$CLINIC_ID
 expect_ok at push
 expect_ok at registry certify --practitioner 1 --protocol low-back-pain --instrument nprs --out "$TMP/cert.json"
 cert_id=$(jq -r .certificate.id cert.json)

@@ -166,3 +166,13 @@ no_flags() {
   json "JSON.stringify(Object.fromEntries(this.red_flags.map(f => [f.id, $answer])))"
 }
 screen_file() { no_flags "$1" '"no"' > "$2"; }
+
+# answer_clinic NAME: a new clinic NAME with practitioner 1, "Ada
+# Canarytherapist" (MA-1), trained for low-back-pain (train_lbp), and in
+# $TMP/clear.json the low-back-pain screen with every answer "no".
+answer_clinic() {
+  expect_ok ts init --clinic "$1"
+  expect_ok ts practitioner add --name "Ada Canarytherapist" --license MA-1 --credentials LMT
+  train_lbp 1 2020-01-01 32 2021-01-01
+  screen_file low-back-pain "$TMP/clear.json"
+}

@@ -5,14 +5,7 @@
 #include "outcomes/certificate.h"
 #include "outcomes/signing.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    if (sodium_init() < 0)
-        die("fuzz: libsodium");
-    return 0;
-}
+FUZZ_INITIALIZE_SODIUM
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

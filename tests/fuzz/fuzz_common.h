@@ -325,6 +325,18 @@ static inline struct store *fuzz_clinic_open(void)
         return 0;                                                            \
     }
 
+/* The LLVMFuzzerInitialize of a target that needs only libsodium (to
+ * verify signatures), not the clinic. */
+#define FUZZ_INITIALIZE_SODIUM                                               \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)                        \
+    {                                                                        \
+        (void)argc;                                                          \
+        (void)argv;                                                          \
+        if (sodium_init() < 0)                                               \
+            die("fuzz: libsodium");                                          \
+        return 0;                                                            \
+    }
+
 /*
  * One request to the clinic (reset first): "METHOD TARGET" and the body,
  * with Content-Type ctype (NULL: none) and, when auth, the admin's session

@@ -4,14 +4,7 @@
 #include "fuzz_common.h"
 #include "registry/ingest.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    if (sodium_init() < 0)
-        die("fuzz: libsodium");
-    return 0;
-}
+FUZZ_INITIALIZE_SODIUM
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

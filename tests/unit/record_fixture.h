@@ -58,21 +58,7 @@ static inline int64_t count(const char *table)
 /* A practitioner trained (baseline and protocol) in low-back-pain. */
 static inline int64_t trained_practitioner(const char *name)
 {
-    struct err e = ERR_INIT;
-    struct practitioner_new p = {.name = name, .license = "SYN-1",
-                                 .credentials = "LMT"};
-    int64_t id, t;
-    cr_assert_eq(practitioner_add(s, &actor_cli, &p, &id, &e), 0, "%s",
-                 e.message);
-    struct training_new base = {id, CATALOG_BASELINE_ID, 150,
-                                "2020-01-01", NULL, NULL};
-    struct training_new lbp = {id, "low-back-pain", 40, "2021-01-01",
-                               "Synthetic Institute", NULL};
-    cr_assert_eq(training_add(s, &actor_cli, &base, &t, &e), 0, "%s",
-                 e.message);
-    cr_assert_eq(training_add(s, &actor_cli, &lbp, &t, &e), 0, "%s",
-                 e.message);
-    return id;
+    return test_practitioner_lbp(s, name, 40, "Synthetic Institute");
 }
 
 static inline int64_t patient(const struct actor *who, const char *name)

@@ -6,21 +6,28 @@ TestSuite(access, .init = setup, .fini = teardown);
 
 /* Access rules. */
 
-static struct actor therapist(int64_t practitioner, const char *email)
+/* Two trained practitioners, "A Synthetic" and "B Synthetic", as the
+ * therapists a (a@example.invalid) and b (b@example.invalid). */
+static void two_therapists(struct actor *a, struct actor *b)
 {
-    struct actor a = {.user_id = practitioner + 100, .role = ROLE_THERAPIST,
-                      .practitioner_id = practitioner, .name = email,
-                      .client = "127.0.0.1"};
-    return a;
+    static const char *const name[] = {"A Synthetic", "B Synthetic"};
+    static const char *const email[] = {"a@example.invalid",
+                                        "b@example.invalid"};
+    struct actor *who[] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        int64_t id = trained_practitioner(name[i]);
+        *who[i] = (struct actor){.user_id = id + 100, .role = ROLE_THERAPIST,
+                                 .practitioner_id = id, .name = email[i],
+                                 .client = "127.0.0.1"};
+    }
 }
 
 Test(access, therapists_see_only_their_own_patients)
 {
     struct err e = ERR_INIT;
-    int64_t a_id = trained_practitioner("A Synthetic");
-    int64_t b_id = trained_practitioner("B Synthetic");
-    struct actor a = therapist(a_id, "a@example.invalid");
-    struct actor b = therapist(b_id, "b@example.invalid");
+    struct actor a, b;
+    two_therapists(&a, &b);
+    int64_t a_id = a.practitioner_id, b_id = b.practitioner_id;
     int64_t pa = patient(&actor_cli, "Patient Of A");
     int64_t pb = patient(&actor_cli, "Patient Of B");
     int64_t ea = episode(&actor_cli, pa, a_id, "2026-01-05");
@@ -93,10 +100,9 @@ Test(access, therapists_see_only_their_own_patients)
 Test(access, a_therapist_registers_a_patient_and_opens_the_first_episode)
 {
     struct err e = ERR_INIT;
-    int64_t a_id = trained_practitioner("A Synthetic");
-    int64_t b_id = trained_practitioner("B Synthetic");
-    struct actor a = therapist(a_id, "a@example.invalid");
-    struct actor b = therapist(b_id, "b@example.invalid");
+    struct actor a, b;
+    two_therapists(&a, &b);
+    int64_t a_id = a.practitioner_id, b_id = b.practitioner_id;
     int64_t pat = patient(&a, "New Synthetic");
     struct patient p;
     cr_assert_eq(patient_get(s, &a, pat, "id", &p, &e), 0);

@@ -123,14 +123,25 @@ Test(tabular, csv_problems_are_rows_and_reading_goes_on)
     cr_assert_eq(r.line[5], 6);
 }
 
+/* head, then run bytes c, then tail, in a new buffer (freed by the
+ * caller) of *len bytes. */
+static char *with_run(const char *head, char c, size_t run, const char *tail,
+                      size_t *len)
+{
+    size_t h = strlen(head), t = strlen(tail);
+    char *text = xmalloc(h + run + t);
+    memcpy(text, head, h);
+    memset(text + h, c, run);
+    memcpy(text + h + run, tail, t);
+    *len = h + run + t;
+    return text;
+}
+
 Test(tabular, csv_huge_fields_and_cr_line_ends)
 {
-    size_t big = TABULAR_FIELD_MAX + 10;
-    char *csv = xmalloc(big + 64);
-    size_t n = (size_t)sprintf(csv, "a,b\n1,");
-    memset(csv + n, 'x', big);
-    n += big;
-    n += (size_t)sprintf(csv + n, "\n2,small\n");
+    size_t n;
+    char *csv = with_run("a,b\n1,", 'x', TABULAR_FIELD_MAX + 10,
+                         "\n2,small\n", &n);
     struct seen r;
     read_bytes(csv, n, TABULAR_CSV, &r, 0);
     free(csv);
@@ -147,11 +158,8 @@ Test(tabular, csv_huge_fields_and_cr_line_ends)
 
 Test(tabular, csv_row_over_the_limit_stops_the_read)
 {
-    size_t big = TABULAR_ROW_MAX + 16;
-    char *csv = xmalloc(big + 16);
-    size_t n = (size_t)sprintf(csv, "a\n\"");
-    memset(csv + n, 'y', big);
-    n += big;
+    size_t n;
+    char *csv = with_run("a\n\"", 'y', TABULAR_ROW_MAX + 16, "", &n);
     struct seen r;
     memset(&r, 0, sizeof(r));
     FILE *f = fmemopen(csv, n, "rb");
@@ -218,25 +226,28 @@ Test(tabular, json_fields_by_column_name)
     cr_assert_null(v[4]);
     json_decref(o);
 
-    o = json_loads("{\"id\":1,\"extra\":2}", 0, &je);
-    cr_assert_eq(tabular_json_fields(o, columns, 5, json_column, NULL, v,
-                                     &storage, &e),
-                 -1);
-    cr_assert_str_eq(e.field, "extra");
-    cr_assert(strstr(e.message, "not a column"));
-    json_decref(o);
-    o = json_loads("{\"name\":[1]}", 0, &je);
-    cr_assert_eq(tabular_json_fields(o, columns, 5, json_column, NULL, v,
-                                     &storage, &e),
-                 -1);
-    cr_assert_str_eq(e.field, "name");
-    json_decref(o);
-    o = json_loads("{\"name\":\"a\\u0000b\"}", JSON_ALLOW_NUL, &je);
-    cr_assert_eq(tabular_json_fields(o, columns, 5, json_column, NULL, v,
-                                     &storage, &e),
-                 -1);
-    cr_assert(strstr(e.message, "NUL"));
-    json_decref(o);
+    /* Refused: the field named (NULL: not checked), a part of the message. */
+    static const struct {
+        const char *json;
+        size_t flags;
+        const char *field, *message;
+    } refused[] = {
+        {"{\"id\":1,\"extra\":2}", 0, "extra", "not a column"},
+        {"{\"name\":[1]}", 0, "name", ""},
+        {"{\"name\":\"a\\u0000b\"}", JSON_ALLOW_NUL, NULL, "NUL"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+        o = json_loads(refused[i].json, refused[i].flags, &je);
+        cr_assert(o, "%s", refused[i].json);
+        cr_assert_eq(tabular_json_fields(o, columns, 5, json_column, NULL, v,
+                                         &storage, &e),
+                     -1, "%s", refused[i].json);
+        if (refused[i].field)
+            cr_assert_str_eq(e.field, refused[i].field);
+        cr_assert(strstr(e.message, refused[i].message), "%s: %s",
+                  refused[i].json, e.message);
+        json_decref(o);
+    }
     buf_release(&storage);
 }
 

@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "catalog/instrument.h"
 #include "catalog/jsonpos.h"
+#include "unit/test_helpers.h"
 
 /* --- fixtures ------------------------------------------------------------ */
 
@@ -49,12 +50,7 @@ TestSuite(catalog_files, .init = make_dir, .fini = remove_dir);
 
 static void write_file(const char *name, const char *text)
 {
-    char path[256];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f, "cannot write %s", path);
-    fputs(text, f);
-    fclose(f);
+    test_write_file(dir, name, text);
 }
 
 static const char *const GOOD_PHASES =
@@ -106,15 +102,29 @@ static char *protocol_file(const char *id, const char *hours,
     return text;
 }
 
-/* "LINE:COLUMN" of the first character after `needle` (or of needle itself
- * when at_end is 0) in text, counted independently of jsonpos. */
-static void expect_position(const char *text, const char *needle, int at_end,
-                            char *out, size_t size)
+/* protocol_file of a good protocol id (16 hours, the good phases and
+ * minutes, NDI primary) with its first from replaced by to, of the same
+ * length (none when from is NULL). Malloc'ed. */
+static char *good_protocol(const char *id, const char *from, const char *to)
+{
+    char *text = protocol_file(id, "16", GOOD_PHASES, GOOD_MINUTES,
+                               "\"ndi\"");
+    if (from) {
+        char *at = strstr(text, from);
+        cr_assert(at && strlen(from) == strlen(to), "no '%s'", from);
+        memcpy(at, to, strlen(to));
+    }
+    return text;
+}
+
+/* "LINE:COLUMN" of the character `skip` bytes after the start of `needle`
+ * in text, counted independently of jsonpos. */
+static void expect_position_at(const char *text, const char *needle,
+                               size_t skip, char *out, size_t size)
 {
     const char *hit = strstr(text, needle);
     cr_assert_not_null(hit, "fixture lacks '%s'", needle);
-    if (at_end)
-        hit += strlen(needle);
+    hit += skip;
     int line = 1;
     const char *line_start = text;
     for (const char *p = text; p < hit; p++)
@@ -123,6 +133,14 @@ static void expect_position(const char *text, const char *needle, int at_end,
             line_start = p + 1;
         }
     snprintf(out, size, "%d:%d", line, (int)(hit - line_start) + 1);
+}
+
+/* The same, of the first character after `needle` (or of needle itself
+ * when at_end is 0). */
+static void expect_position(const char *text, const char *needle, int at_end,
+                            char *out, size_t size)
+{
+    expect_position_at(text, needle, at_end ? strlen(needle) : 0, out, size);
 }
 
 /* Loads dir, expects a refusal whose message begins with
@@ -319,24 +337,29 @@ Test(catalog, icd10_titles_and_delays)
 Test(catalog, jsonpos_finds_values)
 {
     const char *t = "{\n  \"a\": [1, {\"b\": \"x,]\"}, 3],\n  \"c\": {\"d\": true}\n}";
+    /* Each path: the segments matched, and where its value starts (line
+     * 0: where not checked). */
+    static const struct {
+        const char *path;
+        int matched, line, col;
+    } want[] = {
+        {"a[1].b", 3, 2, 18},
+        {"a[2]", 2, 2, 26},
+        {"c.d", 2, 3, 14},
+        /* missing: the nearest ancestor */
+        {"c.zz", 1, 3, 8},
+        {"a[9]", 1, 0, 0},
+        {"", 0, 1, 1},
+    };
     int line, col;
-    cr_assert_eq(jsonpos_locate(t, strlen(t), "a[1].b", &line, &col), 3);
-    cr_assert_eq(line, 2);
-    cr_assert_eq(col, 18);
-    cr_assert_eq(jsonpos_locate(t, strlen(t), "a[2]", &line, &col), 2);
-    cr_assert_eq(line, 2);
-    cr_assert_eq(col, 26);
-    cr_assert_eq(jsonpos_locate(t, strlen(t), "c.d", &line, &col), 2);
-    cr_assert_eq(line, 3);
-    cr_assert_eq(col, 14);
-    /* missing: the nearest ancestor */
-    cr_assert_eq(jsonpos_locate(t, strlen(t), "c.zz", &line, &col), 1);
-    cr_assert_eq(line, 3);
-    cr_assert_eq(col, 8);
-    cr_assert_eq(jsonpos_locate(t, strlen(t), "a[9]", &line, &col), 1);
-    cr_assert_eq(jsonpos_locate(t, strlen(t), "", &line, &col), 0);
-    cr_assert_eq(line, 1);
-    cr_assert_eq(col, 1);
+    for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+        cr_assert_eq(jsonpos_locate(t, strlen(t), want[i].path, &line, &col),
+                     want[i].matched, "path \"%s\"", want[i].path);
+        if (want[i].line) {
+            cr_assert_eq(line, want[i].line, "line of \"%s\"", want[i].path);
+            cr_assert_eq(col, want[i].col, "column of \"%s\"", want[i].path);
+        }
+    }
     /* columns count characters, not bytes */
     const char *u = "{\"é\": 1, \"k\": 2}";
     cr_assert_eq(jsonpos_locate(u, strlen(u), "k", &line, &col), 1);
@@ -347,8 +370,7 @@ Test(catalog, jsonpos_finds_values)
 
 Test(catalog_files, clinic_adds_and_replaces)
 {
-    char *added = protocol_file("synthetic-neck-routine", "16", GOOD_PHASES,
-                                GOOD_MINUTES, "\"ndi\"");
+    char *added = good_protocol("synthetic-neck-routine", NULL, NULL);
     write_file("protocols/added.json", added);
     char *replaced = protocol_file("neck-pain", "30", GOOD_PHASES,
                                    GOOD_MINUTES, "\"ndi\", \"nprs\"");
@@ -408,19 +430,13 @@ Test(catalog_files, syntax_error)
 
 Test(catalog_files, kneading_share_under_half)
 {
-    char phases[2048];
-    snprintf(phases, sizeof(phases), "%s", GOOD_PHASES);
-    char *at = strstr(phases, "0.5, \"max_share\": 0.7");
-    memcpy(at, "0.4", 3);
-    char *text = protocol_file("synthetic-weak-kneading", "16", phases,
-                               GOOD_MINUTES, "\"ndi\"");
+    char *text = good_protocol("synthetic-weak-kneading",
+                               "0.5, \"max_share\": 0.7",
+                               "0.4, \"max_share\": 0.7");
     write_file("protocols/kneading.json", text);
     char pos[32];
-    expect_position(text, "\"min_share\": 0.4", 0, pos, sizeof(pos));
     /* the value, not the key: 13 characters after the key's quote */
-    int line, col;
-    sscanf(pos, "%d:%d", &line, &col);
-    snprintf(pos, sizeof(pos), "%d:%d", line, col + 13);
+    expect_position_at(text, "\"min_share\": 0.4", 13, pos, sizeof(pos));
     expect_refused("protocols/kneading.json", pos,
                    "protocols[0].phases[1].min_share",
                    "kneading must take at least half");
@@ -449,12 +465,8 @@ Test(catalog_files, introductory_not_first)
 
 Test(catalog_files, circulatory_strokes_away_from_the_heart)
 {
-    char phases[2048];
-    snprintf(phases, sizeof(phases), "%s", GOOD_PHASES);
-    char *at = strstr(phases, "toward the heart");
-    memcpy(at, "away   the heart", 16);
-    char *text = protocol_file("synthetic-away", "16", phases, GOOD_MINUTES,
-                               "\"ndi\"");
+    char *text = good_protocol("synthetic-away", "toward the heart",
+                               "away   the heart");
     expect_text_refused(text, "protocols/away.json", "\"direction\": ", 1,
                         "protocols[0].phases[2].direction",
                         "circulatory strokes run toward the heart");
@@ -491,8 +503,7 @@ Test(catalog_files, unknown_instrument)
 
 Test(catalog_files, duplicate_id_across_files)
 {
-    char *one = protocol_file("synthetic-twice", "16", GOOD_PHASES,
-                              GOOD_MINUTES, "\"ndi\"");
+    char *one = good_protocol("synthetic-twice", NULL, NULL);
     write_file("protocols/a.json", one);
     write_file("protocols/b.json", one);
     char pos[32], first[128];
@@ -520,24 +531,17 @@ Test(catalog_files, duplicate_key_is_a_syntax_error)
 
 Test(catalog_files, unknown_and_missing_fields)
 {
-    char *text = protocol_file("synthetic-typo", "16", GOOD_PHASES,
-                               GOOD_MINUTES, "\"ndi\"");
-    char *at = strstr(text, "\"region\"");
-    memcpy(at, "\"regoin\"", 8);
+    char *text = good_protocol("synthetic-typo", "\"region\"", "\"regoin\"");
     expect_text_refused(text, "protocols/typo.json", "\"regoin\": ", 1,
                         "protocols[0].regoin", "unknown field");
     empty_dir();
     /* A missing field points at its object. */
-    text = protocol_file("synthetic-no-course", "16", GOOD_PHASES,
-                         GOOD_MINUTES, "\"ndi\"");
-    at = strstr(text, "      \"course\"");
+    text = good_protocol("synthetic-no-course", NULL, NULL);
+    char *at = strstr(text, "      \"course\"");
     memset(at, ' ', strchr(at, '\n') - at);
     write_file("protocols/course.json", text);
     char pos[32];
-    expect_position(text, "    {\n      \"id\"", 0, pos, sizeof(pos));
-    int line, col;
-    sscanf(pos, "%d:%d", &line, &col);
-    snprintf(pos, sizeof(pos), "%d:%d", line, col + 4);
+    expect_position_at(text, "    {\n      \"id\"", 4, pos, sizeof(pos));
     expect_refused("protocols/course.json", pos, "protocols[0]",
                    "'course' is missing");
     free(text);
@@ -545,10 +549,7 @@ Test(catalog_files, unknown_and_missing_fields)
 
 Test(catalog_files, unknown_code_group_and_top_level)
 {
-    char *text = protocol_file("synthetic-bad-code", "16", GOOD_PHASES,
-                               GOOD_MINUTES, "\"ndi\"");
-    char *at = strstr(text, "M54.2");
-    memcpy(at, "M99.9", 5);
+    char *text = good_protocol("synthetic-bad-code", "M54.2", "M99.9");
     expect_text_refused(text, "protocols/code.json", "\"M99.9\"", 0,
                         "protocols[0].indications[0]",
                         "not in the catalog's code list");

@@ -10,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "catalog/catalog.h"
+#include "record/actor.h"
 #include "record/clinic.h"
+#include "record/practitioner.h"
+#include "record/training.h"
 #include "store/store.h"
 
 /* Relative closeness: passes when |actual - expected| <= rel *
@@ -71,6 +75,46 @@ static inline void test_clinic_open(const char *path, const char *name,
     cr_assert_eq(clinic_init(path, name, &e), 0, "%s", e.message);
     cr_assert_eq(store_open(path, STORE_EXISTING, s, &e), 0, "%s",
                  e.message);
+}
+
+/* Writes text into the file "<dir>/<name>" (made or emptied), asserting
+ * that it could. */
+static inline void test_write_file(const char *dir, const char *name,
+                                   const char *text)
+{
+    char path[512];
+    cr_assert_lt((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name),
+                 sizeof(path));
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Adds practitioner name (licence SYN-1, LMT) to s, trained in the
+ * catalog's baseline (150 hours, completed 2020-01-01) and in
+ * low-back-pain (lbp_hours, completed 2021-01-01, from provider or NULL);
+ * returns its id. */
+static inline int64_t test_practitioner_lbp(struct store *s,
+                                            const char *name,
+                                            double lbp_hours,
+                                            const char *provider)
+{
+    struct err e = ERR_INIT;
+    struct practitioner_new p = {.name = name, .license = "SYN-1",
+                                 .credentials = "LMT"};
+    int64_t id, t;
+    cr_assert_eq(practitioner_add(s, &actor_cli, &p, &id, &e), 0, "%s",
+                 e.message);
+    struct training_new base = {id, CATALOG_BASELINE_ID, 150, "2020-01-01",
+                                NULL, NULL};
+    struct training_new lbp = {id, "low-back-pain", lbp_hours, "2021-01-01",
+                               provider, NULL};
+    cr_assert_eq(training_add(s, &actor_cli, &base, &t, &e), 0, "%s",
+                 e.message);
+    cr_assert_eq(training_add(s, &actor_cli, &lbp, &t, &e), 0, "%s",
+                 e.message);
+    return id;
 }
 
 #endif

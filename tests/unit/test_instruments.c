@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "catalog/instrument.h"
+#include "core/util.h"
 
 static const struct instrument *get(const char *code)
 {
@@ -29,6 +30,17 @@ static struct score score_all(const char *code, const double *items, int n)
     int rc = instrument_score(get(code), items, NULL, n, &s, &e);
     cr_assert_eq(rc, 0, "%s: %s: %s", code, e.field, e.message);
     return s;
+}
+
+/* Scores n items (at most 32), every one answered value; asserts
+ * success. */
+static struct score score_same(const char *code, double value, int n)
+{
+    double items[32];
+    cr_assert_leq(n, 32);
+    for (int i = 0; i < n; i++)
+        items[i] = value;
+    return score_all(code, items, n);
 }
 
 /* Scores expecting a refusal; returns the error. */
@@ -147,27 +159,25 @@ Test(instruments, odi_bands_and_edges)
     /* [3] bands: 0-20 minimal, 21-40 moderate, 41-60 severe, 61-80
      * crippled, 81-100 bed-bound. Sums of 10, 11, 30, 31, 50 give 20%,
      * 22%, 60%, 62%, 100% (sum x 2). */
-    double items[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-    struct score s = score_all("odi", items, 10);
-    cr_assert_float_eq(s.total, 20.0, 1e-9);
-    cr_assert_str_eq(s.band, "minimal disability");
-    items[0] = 2;
-    s = score_all("odi", items, 10);
-    cr_assert_float_eq(s.total, 22.0, 1e-9);
-    cr_assert_str_eq(s.band, "moderate disability");
-    for (int i = 0; i < 10; i++)
-        items[i] = 3;
-    cr_assert_str_eq(score_all("odi", items, 10).band, "severe disability");
-    items[0] = 4;
-    cr_assert_str_eq(score_all("odi", items, 10).band, "crippled");
-    for (int i = 0; i < 10; i++)
-        items[i] = 5;
-    s = score_all("odi", items, 10);
-    cr_assert_float_eq(s.total, 100.0, 1e-9);
-    cr_assert_str_eq(s.band, "bed-bound");
-    for (int i = 0; i < 10; i++)
-        items[i] = 0;
-    cr_assert_float_eq(score_all("odi", items, 10).total, 0.0, 1e-9);
+    static const struct {
+        double first, rest; /* item 1, and each of the other nine */
+        const char *band;
+    } cases[] = {
+        {1, 1, "minimal disability"}, {2, 1, "moderate disability"},
+        {3, 3, "severe disability"},  {4, 3, "crippled"},
+        {5, 5, "bed-bound"},          {0, 0, NULL},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        double items[10];
+        for (int k = 0; k < 10; k++)
+            items[k] = k ? cases[i].rest : cases[i].first;
+        struct score s = score_all("odi", items, 10);
+        cr_assert_float_eq(s.total,
+                           2 * (cases[i].first + 9 * cases[i].rest), 1e-9,
+                           "case %zu", i);
+        if (cases[i].band)
+            cr_assert_str_eq(s.band, cases[i].band);
+    }
 }
 
 Test(instruments, odi_refusals_name_the_item)
@@ -246,33 +256,30 @@ Test(instruments, ndi_band_edges)
 
 Test(instruments, hit6_answers_and_bands)
 {
-    /* [9]: answers are worth 6, 8, 10, 11, 13; range 36-78. */
+    /* [9]: answers are worth 6, 8, 10, 11, 13; range 36-78; the total is
+     * their sum. 60-78 severe, 56-59 substantial, 50-55 some, 36-49
+     * little or no impact. */
+    static const struct {
+        double answers[6];
+        const char *band;
+    } cases[] = {
+        {{6, 6, 6, 6, 6, 6}, "little or no impact"},
+        {{13, 13, 13, 13, 13, 13}, "severe impact"},
+        {{10, 10, 10, 11, 11, 8}, "severe impact"},     /* 60 */
+        {{10, 10, 10, 10, 8, 8}, "substantial impact"}, /* 56 */
+        {{8, 8, 8, 8, 11, 11}, "some impact"},          /* 54 */
+        {{8, 8, 8, 8, 8, 10}, "some impact"},           /* 50 */
+        {{8, 8, 8, 8, 8, 8}, "little or no impact"},    /* 48 */
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        double sum = 0;
+        for (int k = 0; k < 6; k++)
+            sum += cases[i].answers[k];
+        struct score s = score_all("hit6", cases[i].answers, 6);
+        cr_assert_eq(s.total, sum, "case %zu", i);
+        cr_assert_str_eq(s.band, cases[i].band, "sum %g", sum);
+    }
     double low[6] = {6, 6, 6, 6, 6, 6};
-    struct score s = score_all("hit6", low, 6);
-    cr_assert_eq(s.total, 36);
-    cr_assert_str_eq(s.band, "little or no impact");
-    double high[6] = {13, 13, 13, 13, 13, 13};
-    s = score_all("hit6", high, 6);
-    cr_assert_eq(s.total, 78);
-    cr_assert_str_eq(s.band, "severe impact");
-    /* 10+10+10+11+11+8 = 60: >= 60 severe [9]. */
-    double a[6] = {10, 10, 10, 11, 11, 8};
-    s = score_all("hit6", a, 6);
-    cr_assert_eq(s.total, 60);
-    cr_assert_str_eq(s.band, "severe impact");
-    /* 10+10+10+10+8+8 = 56: 56-59 substantial [9]. */
-    double b[6] = {10, 10, 10, 10, 8, 8};
-    cr_assert_str_eq(score_all("hit6", b, 6).band, "substantial impact");
-    /* 8+8+8+8+11+11 = 54: 50-55 some [9]. */
-    double c[6] = {8, 8, 8, 8, 11, 11};
-    s = score_all("hit6", c, 6);
-    cr_assert_eq(s.total, 54);
-    cr_assert_str_eq(s.band, "some impact");
-    /* 8+8+8+8+8+8 = 48... and 8x5 + 10 = 50 is "some". */
-    double d[6] = {8, 8, 8, 8, 8, 10};
-    cr_assert_str_eq(score_all("hit6", d, 6).band, "some impact");
-    double e6[6] = {8, 8, 8, 8, 8, 8};
-    cr_assert_str_eq(score_all("hit6", e6, 6).band, "little or no impact");
     /* 7 is within 6-13 but not an answer. */
     double bad[6] = {6, 6, 7, 6, 6, 6};
     struct err e = score_refused("hit6", bad, NULL, 6);
@@ -313,12 +320,10 @@ Test(instruments, fiqr_domains_and_weighting)
 {
     /* [15]: function sum / 3 + overall sum + symptoms sum / 2. All 10:
      * 90 / 3 + 20 + 100 / 2 = 100. */
-    double items[21];
-    for (int i = 0; i < 21; i++)
-        items[i] = 10;
-    cr_assert_float_eq(score_all("fiqr", items, 21).total, 100.0, 1e-9);
+    cr_assert_float_eq(score_same("fiqr", 10, 21).total, 100.0, 1e-9);
     /* Function all 3 (27 / 3 = 9), overall 5 and 5 (10), symptoms all 4
      * (40 / 2 = 20): 39. */
+    double items[21];
     for (int i = 0; i < 9; i++)
         items[i] = 3;
     items[9] = items[10] = 5;
@@ -421,14 +426,8 @@ Test(instruments, rpq_one_counts_as_zero)
     cr_assert_eq(s.subscores[0].value, 0);
     cr_assert_str_eq(s.subscores[1].name, "RPQ-13");
     cr_assert_eq(s.subscores[1].value, 19);
-    double ones[16];
-    for (int i = 0; i < 16; i++)
-        ones[i] = 1;
-    cr_assert_eq(score_all("rpq", ones, 16).total, 0);
-    double fours[16];
-    for (int i = 0; i < 16; i++)
-        fours[i] = 4;
-    cr_assert_eq(score_all("rpq", fours, 16).total, 64);
+    cr_assert_eq(score_same("rpq", 1, 16).total, 0);
+    cr_assert_eq(score_same("rpq", 4, 16).total, 64);
     cr_assert_eq(instrument_is_responder(get("rpq"), 40, 10),
                  RESPONDER_UNKNOWN);
 }
@@ -436,10 +435,8 @@ Test(instruments, rpq_one_counts_as_zero)
 Test(instruments, pcss_sum)
 {
     /* [21]: 22 items 0-6 summed, 0-132. 22 x 6 = 132. */
+    cr_assert_eq(score_same("pcss", 6, 22).total, 132);
     double items[22];
-    for (int i = 0; i < 22; i++)
-        items[i] = 6;
-    cr_assert_eq(score_all("pcss", items, 22).total, 132);
     for (int i = 0; i < 22; i++)
         items[i] = i % 3; /* 0,1,2 repeated: 7 x (0+1+2) + 0 = 21 */
     cr_assert_eq(score_all("pcss", items, 22).total, 21);
@@ -525,13 +522,8 @@ Test(instruments, pvr_seed_study)
 Test(instruments, lefs_and_psfs)
 {
     /* [25] LEFS: 20 items 0-4, 0-80, MCID 9. */
-    double items[20];
-    for (int i = 0; i < 20; i++)
-        items[i] = 4;
-    cr_assert_eq(score_all("lefs", items, 20).total, 80);
-    for (int i = 0; i < 20; i++)
-        items[i] = 2;
-    cr_assert_eq(score_all("lefs", items, 20).total, 40);
+    cr_assert_eq(score_same("lefs", 4, 20).total, 80);
+    cr_assert_eq(score_same("lefs", 2, 20).total, 40);
     const struct instrument *lefs = get("lefs");
     cr_assert_eq(instrument_is_responder(lefs, 40, 49), RESPONDER_YES);
     cr_assert_eq(instrument_is_responder(lefs, 40, 48), RESPONDER_NO);

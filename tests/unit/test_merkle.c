@@ -5,10 +5,10 @@
  * Independent sources of expected values:
  *  - SHA-256("") and SHA-256(0x00): FIPS 180-2 / Python 3 hashlib.
  *  - The roots, audit paths and consistency paths of the eight leaves
- *    LEAVES_HEX below, and the proof lengths for a tree of 2^64 - 1
- *    leaves: Python 3 hashlib with the RFC's recursive definitions, as
- *    written in tests/e2e/t0990-merkle-reference.py (Tree.mth,
- *    Tree.inclusion, Tree.consistency, inclusion_length,
+ *    LEAVES_HEX (merkle_vectors.h), and the proof lengths for a tree of
+ *    2^64 - 1 leaves: Python 3 hashlib with the RFC's recursive
+ *    definitions, as written in tests/e2e/t0990-merkle-reference.py
+ *    (Tree.mth, Tree.inclusion, Tree.consistency, inclusion_length,
  *    consistency_length).
  * The exhaustive tests (every size to 64) check that each proof verifies
  * and each tampered one does not; tests/e2e/t0990-merkle.sh compares every
@@ -17,35 +17,15 @@
 #include <criterion/criterion.h>
 #include <sodium.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "outcomes/merkle.h"
+#include "merkle_vectors.h"
 
 #define HB MERKLE_HASH_BYTES
-
-static const char *LEAVES_HEX[] = {
-    "",
-    "00",
-    "10",
-    "2021",
-    "3031",
-    "40414243",
-    "5051525354555657",
-    "606162636465666768696a6b6c6d6e6f",
-};
-
-/* MTH of the first n of LEAVES_HEX, n = 1..8. */
-static const char *ROOTS_HEX[] = {
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-};
 
 static void from_hex(const char *hex, unsigned char *out, size_t max,
                      size_t *len)
@@ -129,43 +109,54 @@ Test(merkle, vector_proofs)
 {
     unsigned char leaves[8 * HB];
     vector_leaf_hashes(leaves);
-    struct merkle_path p;
-    struct err e = ERR_INIT;
-
-    cr_assert_eq(merkle_inclusion_proof(leaves, 8, 5, &p, &e), 0);
-    cr_assert_eq(p.count, 3);
-    assert_hash(p.hash[0], "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c"
-                           "283e1f4d88599e6b", "path 5/8 [0]");
-    assert_hash(p.hash[1], "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596"
-                           "ece6b9d5975a0ae0", "path 5/8 [1]");
-    assert_hash(p.hash[2], ROOTS_HEX[3], "path 5/8 [2]");
-
-    cr_assert_eq(merkle_inclusion_proof(leaves, 3, 2, &p, &e), 0);
-    cr_assert_eq(p.count, 1);
-    assert_hash(p.hash[0], ROOTS_HEX[1], "path 2/3");
-
-    cr_assert_eq(merkle_consistency_proof(leaves, 7, 3, &p, &e), 0);
-    cr_assert_eq(p.count, 4);
-    assert_hash(p.hash[0], "0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb"
-                           "27b791b4127a7fe7", "consistency 3/7 [0]");
-    assert_hash(p.hash[1], "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a6291"
-                           "7033d4a9624487e7", "consistency 3/7 [1]");
-    assert_hash(p.hash[2], ROOTS_HEX[1], "consistency 3/7 [2]");
-    assert_hash(p.hash[3], "837dbb152e9b079010717e84e865da4ebc0fa198a806d59d"
-                           "31bf15accef22d0e", "consistency 3/7 [3]");
-
-    cr_assert_eq(merkle_consistency_proof(leaves, 8, 4, &p, &e), 0);
-    cr_assert_eq(p.count, 1);
-    assert_hash(p.hash[0], "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd"
-                           "6aab035ca39bf6e4", "consistency 4/8");
-
-    cr_assert_eq(merkle_consistency_proof(leaves, 8, 6, &p, &e), 0);
-    cr_assert_eq(p.count, 3);
-    assert_hash(p.hash[0], "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f"
-                           "8dededebc558ef6a", "consistency 6/8 [0]");
-
-    cr_assert_eq(merkle_consistency_proof(leaves, 5, 5, &p, &e), 0);
-    cr_assert_eq(p.count, 0, "no hashes between a tree and itself");
+    /* Inclusion of leaf m in the tree of n leaves, or consistency of the
+     * tree of m leaves with that of n: the path's length and its first
+     * hashes, from RFC 9162's test vectors. */
+    const struct {
+        int consistency;
+        uint64_t n, m;
+        size_t count;
+        const char *hash[4];
+        const char *what;
+    } cases[] = {
+        {0, 8, 5, 3,
+         {"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+          "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+          ROOTS_HEX[3]},
+         "path 5/8"},
+        {0, 3, 2, 1, {ROOTS_HEX[1]}, "path 2/3"},
+        {1, 7, 3, 4,
+         {"0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7",
+          "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7",
+          ROOTS_HEX[1],
+          "837dbb152e9b079010717e84e865da4ebc0fa198a806d59d31bf15accef22d0e"},
+         "consistency 3/7"},
+        {1, 8, 4, 1,
+         {"6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"},
+         "consistency 4/8"},
+        {1, 8, 6, 3,
+         {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"},
+         "consistency 6/8"},
+        {1, 5, 5, 0, {NULL}, "consistency 5/5: no hashes between a tree and "
+                             "itself"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        struct merkle_path p;
+        struct err e = ERR_INIT;
+        int rc = cases[i].consistency
+                     ? merkle_consistency_proof(leaves, cases[i].n,
+                                                cases[i].m, &p, &e)
+                     : merkle_inclusion_proof(leaves, cases[i].n, cases[i].m,
+                                              &p, &e);
+        cr_assert_eq(rc, 0, "%s: %s", cases[i].what, e.message);
+        cr_assert_eq(p.count, cases[i].count, "%s", cases[i].what);
+        for (size_t k = 0; k < ARRAY_SIZE(cases[i].hash) && cases[i].hash[k];
+             k++) {
+            char what[96];
+            snprintf(what, sizeof(what), "%s [%zu]", cases[i].what, k);
+            assert_hash(p.hash[k], cases[i].hash[k], what);
+        }
+    }
 }
 
 Test(merkle, every_inclusion_to_64)

@@ -183,21 +183,7 @@ static const struct screen_answer lbp_clear[] = {
 
 static int64_t practitioner(const char *name)
 {
-    struct err e = ERR_INIT;
-    struct practitioner_new p = {.name = name, .license = "SYN-1",
-                                 .credentials = "LMT"};
-    int64_t id, t;
-    cr_assert_eq(practitioner_add(s, &actor_cli, &p, &id, &e), 0, "%s",
-                 e.message);
-    struct training_new base = {id, "stress-management-full-body", 150,
-                                "2020-01-01", NULL, NULL};
-    struct training_new lbp = {id, "low-back-pain", 60, "2021-01-01", NULL,
-                               NULL};
-    cr_assert_eq(training_add(s, &actor_cli, &base, &t, &e), 0, "%s",
-                 e.message);
-    cr_assert_eq(training_add(s, &actor_cli, &lbp, &t, &e), 0, "%s",
-                 e.message);
-    return id;
+    return test_practitioner_lbp(s, name, 60, NULL);
 }
 
 static void observe(int64_t ep, int64_t session, const char *instrument,

@@ -16,6 +16,7 @@
 #include "prom/outbox.h"
 #include "prom/smtp.h"
 #include "prom/token.h"
+#include "unit/test_helpers.h"
 
 /* The formula of docs/patient-reported.md, written out in one buffer:
  * base64url(BLAKE2b-256(key = sk[0..32), "touchstone-link-v1" 0 purpose
@@ -154,25 +155,16 @@ Test(mail, urls)
 }
 
 /* Writes text to the file name in dir. */
-static void write_in(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert(f);
-    fputs(text, f);
-    fclose(f);
-}
 
 Test(mail, ca_file)
 {
     char dir[] = "/tmp/test-prom-ca-XXXXXX";
     cr_assert(mkdtemp(dir));
-    write_in(dir, "ca.pem",
+    test_write_file(dir, "ca.pem",
              "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
-    write_in(dir, "junk.pem", "not a certificate\n");
-    write_in(dir, "key.pem", "-----BEGIN PRIVATE KEY-----\n");
-    write_in(dir, "empty.pem", "");
+    test_write_file(dir, "junk.pem", "not a certificate\n");
+    test_write_file(dir, "key.pem", "-----BEGIN PRIVATE KEY-----\n");
+    test_write_file(dir, "empty.pem", "");
     struct err e = ERR_INIT;
     char path[512];
     snprintf(path, sizeof(path), "%s/ca.pem", dir);

@@ -36,6 +36,32 @@ static void close_db(void)
 TestSuite(user, .init = open_db, .fini = close_db);
 TestSuite(websession, .init = open_db, .fini = close_db);
 
+/* Adds a user (no practitioner, password "a good long password") and
+ * returns its id, asserting that it worked. */
+static int64_t add_user(const char *email, enum role role)
+{
+    struct err e = ERR_INIT;
+    int64_t id;
+    cr_assert_eq(user_add(db, &actor_cli, email, role, 0,
+                          "a good long password", &id, &e),
+                 0, "%s: %s", email, e.message);
+    return id;
+}
+
+/* An admin added with add_user() and logged in: its session's token in
+ * token and the session in ws (limits l); returns the user's id. */
+static int64_t add_user_with_session(const char *email,
+                                     const struct websession_limits *l,
+                                     char token[WEBSESSION_TOKEN_HEX],
+                                     struct websession *ws)
+{
+    struct err e = ERR_INIT;
+    int64_t id = add_user(email, ROLE_ADMIN);
+    cr_assert_eq(websession_create(db, id, l, token, ws, &e), 0, "%s",
+                 e.message);
+    return id;
+}
+
 Test(password, rules)
 {
     struct err e = ERR_INIT;
@@ -113,10 +139,7 @@ Test(websession, limits_from_the_environment)
 Test(user, add_hash_and_authenticate)
 {
     struct err e = ERR_INIT;
-    int64_t id;
-    cr_assert_eq(user_add(db, &actor_cli, "Ann@Example.org", ROLE_ADMIN, 0,
-                          "a good long password", &id, &e),
-                 0, "%s", e.message);
+    int64_t id = add_user("Ann@Example.org", ROLE_ADMIN);
     struct user u;
     cr_assert_eq(user_find(db, "ann@example.ORG", &u, &e), 0);
     cr_assert_eq(u.id, id);
@@ -158,10 +181,7 @@ Test(user, add_hash_and_authenticate)
 Test(user, throttle_after_five_failures)
 {
     struct err e = ERR_INIT;
-    int64_t id;
-    cr_assert_eq(user_add(db, &actor_cli, "cat@example.org", ROLE_RESEARCHER,
-                          0, "a good long password", &id, &e),
-                 0);
+    add_user("cat@example.org", ROLE_RESEARCHER);
     struct user who;
     long retry;
     for (int i = 0; i < USER_LOGIN_MAX_FAILURES; i++) {
@@ -191,38 +211,43 @@ Test(user, throttle_after_five_failures)
 
 Test(user, field_rules)
 {
-    struct err e = ERR_INIT;
-    int64_t id;
-    cr_assert_eq(user_add(db, &actor_cli, "t@example.org", ROLE_THERAPIST, 0,
-                          "a good long password", &id, &e),
-                 -1);
-    cr_assert_str_eq(e.field, "practitioner");
-    cr_assert_eq(user_add(db, &actor_cli, "t@example.org", ROLE_THERAPIST, 5,
-                          "a good long password", &id, &e),
-                 -1);
-    cr_assert_eq(e.code, ERR_NOT_FOUND);
-    cr_assert_eq(user_add(db, &actor_cli, "nope", ROLE_ADMIN, 0,
-                          "a good long password", &id, &e),
-                 -1);
-    cr_assert_str_eq(e.field, "email");
-    cr_assert_eq(user_add(db, &actor_cli, "ok@example.org", ROLE_ADMIN, 0,
-                          "short", &id, &e),
-                 -1);
-    cr_assert_str_eq(e.field, "password");
+    /* Each refused: the field named, or (field NULL) the error's code. */
+    static const struct {
+        const char *email;
+        enum role role;
+        int64_t practitioner;
+        const char *password, *field;
+        int code;
+    } refused[] = {
+        {"t@example.org", ROLE_THERAPIST, 0, "a good long password",
+         "practitioner", 0},
+        {"t@example.org", ROLE_THERAPIST, 5, "a good long password", NULL,
+         ERR_NOT_FOUND},
+        {"nope", ROLE_ADMIN, 0, "a good long password", "email", 0},
+        {"ok@example.org", ROLE_ADMIN, 0, "short", "password", 0},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+        struct err e = ERR_INIT;
+        int64_t id;
+        cr_assert_eq(user_add(db, &actor_cli, refused[i].email,
+                              refused[i].role, refused[i].practitioner,
+                              refused[i].password, &id, &e),
+                     -1, "refusal %zu", i);
+        if (refused[i].field)
+            cr_assert_str_eq(e.field, refused[i].field);
+        else
+            cr_assert_eq(e.code, refused[i].code);
+    }
     cr_assert_eq(store_query_int(db, "SELECT count(*) FROM user"), 0);
 }
 
 Test(websession, create_lookup_expire)
 {
     struct err e = ERR_INIT;
-    int64_t id;
-    cr_assert_eq(user_add(db, &actor_cli, "dan@example.org", ROLE_ADMIN, 0,
-                          "a good long password", &id, &e),
-                 0);
     struct websession_limits l = {60, 300};
     char token[WEBSESSION_TOKEN_HEX], hash[WEBSESSION_TOKEN_HEX];
     struct websession ws;
-    cr_assert_eq(websession_create(db, id, &l, token, &ws, &e), 0);
+    int64_t id = add_user_with_session("dan@example.org", &l, token, &ws);
     cr_assert(websession_token_well_formed(token));
     cr_assert(websession_token_well_formed(ws.csrf_token));
     cr_assert_str_neq(token, ws.csrf_token);
@@ -259,14 +284,10 @@ Test(websession, create_lookup_expire)
 Test(websession, delete_and_disable)
 {
     struct err e = ERR_INIT;
-    int64_t id;
-    cr_assert_eq(user_add(db, &actor_cli, "eve@example.org", ROLE_ADMIN, 0,
-                          "a good long password", &id, &e),
-                 0);
     struct websession_limits l = {600, 3600};
     char t1[WEBSESSION_TOKEN_HEX], t2[WEBSESSION_TOKEN_HEX];
     struct websession ws;
-    cr_assert_eq(websession_create(db, id, &l, t1, &ws, &e), 0);
+    int64_t id = add_user_with_session("eve@example.org", &l, t1, &ws);
     cr_assert_eq(websession_create(db, id, &l, t2, &ws, &e), 0);
     cr_assert_eq(websession_delete(db, t1, &e), 0);
     cr_assert_eq(websession_lookup(db, t1, &l, &ws, &e), -1);

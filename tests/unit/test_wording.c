@@ -29,12 +29,9 @@ static void teardown(void)
 
 static void write_wording(const char *name, const char *text)
 {
-    char path[128];
-    snprintf(path, sizeof(path), "%s/wording/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
+    char wording[128];
+    snprintf(wording, sizeof(wording), "%s/wording", dir);
+    test_write_file(wording, name, text);
 }
 
 /* A wording file of `items` items for `instrument`, with example text (not
