@@ -208,8 +208,10 @@ int report_cache_practitioner(struct web_ctx *w, int64_t id,
         return 1;
     struct store *s = w->store;
     unsigned char fp[FINGERPRINT_BYTES];
-    /* A new snapshot needs a transaction of our own (none open around). */
-    int waits = store_depth(s) == 0 ? CACHE_WAITS : 0;
+    /* A new snapshot needs a transaction of our own (none open around);
+     * outside read mode the transaction holds the write lock, which the
+     * audit writer and every answer waiting for it would wait for. */
+    int waits = store_depth(s) == 0 && store_read_mode(s) ? CACHE_WAITS : 0;
     enum lookup found;
     for (;;) {
         /* One snapshot for the fingerprint and the document. */

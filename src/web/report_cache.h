@@ -2,8 +2,9 @@
  * report_cache: the server's rendered practitioner reports, kept between
  * requests. A document is served again only while everything it was
  * computed from is unchanged, read in the same snapshot as the request:
- * each outcome group's generation (raised by every change of its
- * summaries), the designation thresholds, the practitioner's name, the
+ * the outcome groups' generations (raised by every change of a group's
+ * summaries, never lowered: taken as their sum, with the groups' count
+ * and largest id), the designation thresholds, the practitioner's name, the
  * pulled national document and its key, and the practitioner's
  * invitations. That fingerprint (a SHA-256 of those rows) is the key, so
  * a change made by any connection or process is seen at once. Every read
