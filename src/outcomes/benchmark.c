@@ -1,4 +1,5 @@
 #include "outcomes/benchmark.h"
+#include "record/audit.h"
 #include "stats/distributions.h"
 #include "stats/proportion.h"
 #include "stats/shrinkage.h"
@@ -1068,23 +1069,53 @@ static void model_bind_key(struct stmt *st, const struct bench_group *g,
     stmt_bind_double(st, ":min", t->model_min_per_predictor);
 }
 
-/* Stores the group's model, stamped with the generation read with it. */
+/* A fitted model's row of outcome_model, ready to be written. */
+struct model_row {
+    int64_t group, generation;
+    double min_per_predictor;
+    char fitted_at[CLOCK_INSTANT_LEN];
+    char *text;
+};
+
+static void model_row_free(void *arg)
+{
+    struct model_row *m = arg;
+    free(m->text);
+    free(m);
+}
+
+/* Writes the row while its group is still at the generation it was
+ * fitted at (a read's model is written later, by the audit writer). */
+static int model_row_write(struct store *s, void *arg, struct err *e)
+{
+    const struct model_row *m = arg;
+    struct stmt *st = store_prepare(
+        s, "INSERT OR REPLACE INTO outcome_model (group_id, generation,"
+           " version, min_per_predictor, fitted_at, model) SELECT :group,"
+           " :generation, :version, :min, :now, :model WHERE (SELECT"
+           " generation FROM outcome_group WHERE id = :group) = :generation");
+    stmt_bind_int(st, ":group", m->group);
+    stmt_bind_int(st, ":generation", m->generation);
+    stmt_bind_int(st, ":version", BENCH_MODEL_VERSION);
+    stmt_bind_double(st, ":min", m->min_per_predictor);
+    stmt_bind_text(st, ":now", m->fitted_at);
+    stmt_bind_text(st, ":model", m->text);
+    return stmt_run(st, e);
+}
+
+/* Stores the group's model, stamped with the generation read with it: at
+ * once, or, in a server's read, in the audit writer's next transaction
+ * (audit_cache_write), so that a read never needs the write lock. */
 static int model_store(struct store *s, const struct bench_group *g,
                        const struct thresholds *t, struct err *e)
 {
-    char *text = model_encode(&g->model);
-    char now[CLOCK_INSTANT_LEN];
-    clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        s, "INSERT OR REPLACE INTO outcome_model (group_id, generation,"
-           " version, min_per_predictor, fitted_at, model) VALUES (:group,"
-           " :generation, :version, :min, :now, :model)");
-    model_bind_key(st, g, t);
-    stmt_bind_text(st, ":now", now);
-    stmt_bind_text(st, ":model", text);
-    int rc = stmt_run(st, e);
-    free(text);
-    return rc;
+    struct model_row *m = xcalloc(1, sizeof(*m));
+    m->group = g->id;
+    m->generation = g->generation;
+    m->min_per_predictor = t->model_min_per_predictor;
+    clock_format_instant(clock_now(), m->fitted_at);
+    m->text = model_encode(&g->model);
+    return audit_cache_write(s, model_row_write, m, model_row_free, e);
 }
 
 /* Reads the group's cached model into g->model when it is still valid;

@@ -16,42 +16,115 @@ static double ratio(long num, long den)
     return den > 0 ? (double)num / (double)den : NAN;
 }
 
+/* An episode of one protocol: complete when one of its instruments is,
+ * followed up when a complete one has a follow-up. */
+struct followup_episode {
+    int64_t id;
+    int complete, followed;
+};
+
+static int episode_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const struct followup_episode *)a)->id;
+    int64_t y = ((const struct followup_episode *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* Appends the row of one protocol (its episodes, one row an instrument,
+ * sorted and merged here) unless none is complete. */
+static int followup_protocol(struct stmt *invited, const char *protocol,
+                             struct followup_episode *eps, size_t n,
+                             json_t *out, struct err *e)
+{
+    qsort(eps, n, sizeof(*eps), episode_cmp);
+    long complete = 0, followed = 0, invited_count = 0;
+    for (size_t i = 0; i < n;) {
+        struct followup_episode ep = eps[i++];
+        for (; i < n && eps[i].id == ep.id; i++) {
+            ep.complete |= eps[i].complete;
+            ep.followed |= eps[i].followed;
+        }
+        complete += ep.complete;
+        followed += ep.followed;
+        if (!ep.complete || ep.followed)
+            continue;
+        stmt_rewind(invited);
+        stmt_bind_int(invited, ":episode", ep.id);
+        int rc = stmt_step(invited, e);
+        if (rc < 0)
+            return -1;
+        invited_count += rc;
+    }
+    if (complete == 0)
+        return 0;
+    long without = complete - followed;
+    json_t *o = json_object();
+    json_object_set_new(o, "protocol", json_string(protocol));
+    json_object_set_new(o, "complete", json_integer(complete));
+    json_object_set_new(o, "with_followup", json_integer(followed));
+    json_object_set_new(o, "without_followup", json_integer(without));
+    json_object_set_new(o, "coverage",
+                        report_number(ratio(followed, complete)));
+    json_object_set_new(o, "invited", json_integer(invited_count));
+    json_object_set_new(o, "not_invited",
+                        json_integer(without - invited_count));
+    json_array_append_new(out, o);
+    return 0;
+}
+
 /* Follow-up coverage per protocol: one row per protocol with at least one
- * complete episode. */
+ * complete episode, in protocol order. An episode counts once per
+ * protocol, complete when one of its instruments is, followed up when a
+ * complete one has a follow-up; invited when it is complete without a
+ * follow-up and has a follow-up invitation. Read from the compact outcome
+ * rows (store/outcome_rows.h: the reason in code's low 3 bits, 0 when
+ * complete; has_followup in bit 9): one seek of the practitioner's range
+ * in each group, the groups in (protocol, instrument) order (CROSS JOIN
+ * keeps them outside), and the episodes of a protocol merged here, not
+ * grouped by SQL in temporary b-trees nor read from the summary table
+ * through its practitioner index: the same counts for a fraction of the
+ * work (t0946 compares them with the summary table's). */
 static int followup_rows(struct store *s, int64_t practitioner_id, json_t *out,
                          struct err *e)
 {
     struct stmt *st = store_prepare(
-        s, "WITH ep AS (SELECT episode_id, protocol_id,"
-           "   max(complete) AS complete,"
-           "   max(complete = 1 AND has_followup = 1) AS followed"
-           "  FROM episode_summary WHERE practitioner_id = :practitioner"
-           "  GROUP BY episode_id, protocol_id)"
-           " SELECT protocol_id, sum(complete), sum(followed),"
-           "  sum(complete = 1 AND followed = 0 AND EXISTS (SELECT 1 FROM"
-           "   invitation i WHERE i.episode_id = ep.episode_id"
-           "   AND i.timepoint = 'followup'))"
-           " FROM ep GROUP BY protocol_id HAVING sum(complete) > 0"
-           " ORDER BY protocol_id");
+        s, "SELECT g.protocol_id, r.episode_id, r.code"
+           " FROM outcome_group g CROSS JOIN outcome_row r"
+           " ON r.group_id = g.id AND r.practitioner_id = :practitioner"
+           " ORDER BY g.protocol_id, g.instrument");
+    struct stmt *invited = store_prepare(
+        s, "SELECT 1 FROM invitation WHERE episode_id = :episode"
+           " AND timepoint = 'followup' LIMIT 1");
     stmt_bind_int(st, ":practitioner", practitioner_id);
+    struct followup_episode *eps = NULL;
+    size_t n = 0, alloc = 0;
+    char *protocol = NULL;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
-        long complete = (long)stmt_int(st, 1);
-        long followed = (long)stmt_int(st, 2);
-        long invited = (long)stmt_int(st, 3);
-        long without = complete - followed;
-        json_t *o = json_object();
-        json_object_set_new(o, "protocol", json_string(stmt_text(st, 0)));
-        json_object_set_new(o, "complete", json_integer(complete));
-        json_object_set_new(o, "with_followup", json_integer(followed));
-        json_object_set_new(o, "without_followup", json_integer(without));
-        json_object_set_new(o, "coverage",
-                            report_number(ratio(followed, complete)));
-        json_object_set_new(o, "invited", json_integer(invited));
-        json_object_set_new(o, "not_invited", json_integer(without - invited));
-        json_array_append_new(out, o);
+        const char *p = stmt_text(st, 0);
+        if (protocol && strcmp(protocol, p)) {
+            if (followup_protocol(invited, protocol, eps, n, out, e) < 0) {
+                rc = -1;
+                break;
+            }
+            n = 0;
+        }
+        if (!protocol || n == 0) {
+            free(protocol);
+            protocol = xstrdup(p);
+        }
+        int64_t code = stmt_int(st, 2);
+        int complete = (code & 7) == 0;
+        ALLOC_GROW(eps, n + 1, alloc);
+        eps[n++] = (struct followup_episode){
+            stmt_int(st, 1), complete, complete && ((code >> 9) & 1)};
     }
+    if (rc == 0 && protocol)
+        rc = followup_protocol(invited, protocol, eps, n, out, e);
     stmt_finalize(st);
+    stmt_finalize(invited);
+    free(protocol);
+    free(eps);
     return rc < 0 ? -1 : 0;
 }
 

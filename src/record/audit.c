@@ -58,7 +58,9 @@ static void entry_hash(const char *prev, const struct entry *en,
 /* An entry of a read held by its connection (store_defer) until a writer
  * appends it: every field but the id and the link, which the writer
  * gives. */
+enum held_kind { HELD_ENTRY, HELD_CACHE_WRITE };
 struct pending {
+    enum held_kind kind; /* HELD_ENTRY; first, as in struct held_write */
     int64_t user_id, record_id, patient_id;
     char at[CLOCK_INSTANT_LEN];
     char *actor, *action, *record_type, *outcome, *client;
@@ -88,6 +90,7 @@ static void defer_entry(struct store *s, const struct actor *a,
                         const char *outcome)
 {
     struct pending *p = xcalloc(1, sizeof(*p));
+    p->kind = HELD_ENTRY;
     clock_format_instant(clock_now(), p->at);
     p->user_id = a->user_id;
     p->record_id = record_id;
@@ -98,6 +101,51 @@ static void defer_entry(struct store *s, const struct actor *a,
     p->outcome = dup_text(outcome);
     p->client = dup_text(a->client);
     store_defer(s, p, pending_free);
+}
+
+/* A cache's write held by a read's connection (audit_cache_write). */
+struct held_write {
+    enum held_kind kind; /* HELD_CACHE_WRITE */
+    int (*write)(struct store *s, void *arg, struct err *e);
+    void *arg;
+    void (*drop)(void *arg);
+};
+
+static void held_write_free(void *item)
+{
+    struct held_write *h = item;
+    if (!h)
+        return;
+    if (h->drop)
+        h->drop(h->arg);
+    free(h);
+}
+
+int audit_cache_write(struct store *s,
+                      int (*write)(struct store *s, void *arg, struct err *e),
+                      void *arg, void (*drop)(void *arg), struct err *e)
+{
+    if (store_read_mode(s)) {
+        struct held_write *h = xcalloc(1, sizeof(*h));
+        *h = (struct held_write){HELD_CACHE_WRITE, write, arg, drop};
+        store_defer(s, h, held_write_free);
+        return 0;
+    }
+    int rc = write(s, arg, e);
+    if (drop)
+        drop(arg);
+    return rc;
+}
+
+/* Does a held cache write in a savepoint of the writer's transaction; a
+ * failure is left out (it is a cache: the next read computes it again). */
+static void held_write_run(struct store *s, const struct held_write *h)
+{
+    struct err ignored = ERR_INIT;
+    if (store_begin(s, &ignored) < 0)
+        return;
+    if (h->write(s, h->arg, &ignored) < 0 || store_commit(s, &ignored) < 0)
+        store_rollback(s);
 }
 
 /* Reads the newest entry's id and hash (the genesis for an empty log). */
@@ -214,6 +262,10 @@ static int write_batches(struct audit_writer *w, struct batch *list,
         size_t n = b->from ? store_deferred_count(b->from) : 0;
         for (size_t i = 0; i < n; i++) {
             const struct pending *p = store_deferred_at(b->from, i);
+            if (p->kind == HELD_CACHE_WRITE) {
+                held_write_run(s, (const struct held_write *)(const void *)p);
+                continue;
+            }
             struct entry en = {
                 .id = ++last_id,
                 .user_id = p->user_id,

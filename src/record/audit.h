@@ -62,6 +62,23 @@ int audit_writer_sync(struct audit_writer *w, struct err *e);
  * effect). */
 void audit_writer_stop(struct audit_writer *w);
 
+/* A write of derived data that can always be computed again (a cache, as
+ * a fitted model of the outcome benchmark), found missing by a read. In
+ * read mode it is not done on s (a read never takes the write lock): it
+ * is held with the connection's audit entries and done by the writer in
+ * the transaction of its next group commit, in a savepoint of its own (a
+ * failure leaves it out and the entries are written all the same; the
+ * reader never waits for more than its entries). Outside read mode it is
+ * done at once on s, in the caller's transaction. write(store, arg, e)
+ * does it (on the writer's connection or on s) and must be right for the
+ * database as the writer finds it (a model checks that its group's
+ * generation is still the one it was fitted at); drop(arg) frees arg,
+ * once, after the write or when the read's level is rolled back. Returns
+ * 0, or write's -1 with e outside read mode. */
+int audit_cache_write(struct store *s,
+                      int (*write)(struct store *s, void *arg, struct err *e),
+                      void *arg, void (*drop)(void *arg), struct err *e);
+
 /* The same in a transaction of its own (for refusals after a rollback). */
 int audit_record_refusal(struct store *s, const struct actor *a,
                          const char *action, const char *record_type,

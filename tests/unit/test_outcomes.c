@@ -16,6 +16,7 @@
 #include "outcomes/model.h"
 #include "outcomes/report.h"
 #include "outcomes/thresholds.h"
+#include "record/audit.h"
 #include "record/clinic.h"
 #include "record/clinic_key.h"
 #include "record/episode.h"
@@ -1053,4 +1054,75 @@ Test(outcomes, cells_match_the_stats_functions_on_a_varied_registry)
     assert_practitioners_match(ids, 40, &t, &cached, &groups);
     cr_assert_eq(groups, 40);
     cr_assert_eq(cached, 40);
+}
+
+/* A read (read mode, as a server's GET) that fits a model writes nothing
+ * itself: the model goes with its audit entries to the audit writer,
+ * which stores it at the generation it was fitted at, or leaves it out
+ * when its group has changed meanwhile. */
+static size_t read_practitioner(int64_t id, const struct thresholds *t,
+                                int expect_cached)
+{
+    struct err e = ERR_INIT;
+    struct benchmark b;
+    store_read_mode_set(s, 1);
+    cr_assert_eq(store_begin(s, &e), 0, "%s", e.message);
+    cr_assert_eq(benchmark_practitioner(s, id, NULL, t, &b, &e), 0, "%s",
+                 e.message);
+    cr_assert_eq(store_wants_write(s), 0, "the read tried to write");
+    cr_assert_eq(store_commit(s, &e), 0, "%s", e.message);
+    store_read_mode_set(s, 0);
+    for (size_t i = 0; i < b.count; i++)
+        cr_assert_eq(b.groups[i].model_cached, expect_cached);
+    size_t groups = b.count;
+    benchmark_release(&b);
+    return groups;
+}
+
+Test(outcomes, a_reads_model_is_stored_by_the_audit_writer_if_still_current)
+{
+    int64_t ids[PRACTITIONERS];
+    registry(ids);
+    struct err e = ERR_INIT;
+    struct thresholds t;
+    cr_assert_eq(thresholds_load(s, &t, &e), 0);
+    struct audit_writer *w;
+    cr_assert_eq(audit_writer_start(path, &w, &e), 0, "%s", e.message);
+
+    size_t groups = read_practitioner(ids[1], &t, 0);
+    cr_assert_eq(groups, 3);
+    cr_assert_eq(store_deferred_count(s), groups, "one held write a model");
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM outcome_model"), 0);
+    cr_assert_eq(audit_writer_flush(w, s, &e), 0, "%s", e.message);
+    cr_assert_eq(store_deferred_count(s), 0);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM outcome_model m"
+                                    " JOIN outcome_group g ON g.id ="
+                                    " m.group_id AND g.generation ="
+                                    " m.generation"),
+                 (int64_t)groups);
+    /* The next read uses them and holds nothing. */
+    read_practitioner(ids[1], &t, 1);
+    cr_assert_eq(store_deferred_count(s), 0);
+    /* Every number the same as a fresh fit, cached or not. */
+    int cached, all;
+    assert_practitioners_match(ids, PRACTITIONERS, &t, &cached, &all);
+
+    /* Fitted, then a group changes before the writer's commit: that
+     * group's model is left out, the others are stored. */
+    cr_assert_eq(store_exec(s, "DELETE FROM outcome_model", &e), 0);
+    read_practitioner(ids[1], &t, 0);
+    struct stmt *st = store_prepare(
+        s, "UPDATE outcome_group SET generation = generation + 1 WHERE id ="
+           " (SELECT min(group_id) FROM outcome_row WHERE practitioner_id ="
+           " :practitioner)");
+    stmt_bind_int(st, ":practitioner", ids[1]);
+    cr_assert_eq(stmt_run(st, &e), 0, "%s", e.message);
+    cr_assert_eq(audit_writer_flush(w, s, &e), 0, "%s", e.message);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM outcome_model"),
+                 (int64_t)groups - 1);
+    cr_assert_eq(store_query_int(s, "SELECT count(*) FROM outcome_model m"
+                                    " JOIN outcome_group g ON g.id ="
+                                    " m.group_id AND g.generation <>"
+                                    " m.generation"), 0);
+    audit_writer_stop(w);
 }
