@@ -984,6 +984,10 @@ static const struct pg_query rows_repoint = {
     " sessions_to_response, has_followup, complete, incomplete_reason, age," \
     " sex, chronicity_weeks, comorbidities"
 
+/* The staging table, made once a connection. No TRUNCATE: it would give
+ * the table a new file at every batch (a file created and one unlinked a
+ * push); at each commit ON COMMIT DELETE ROWS empties it in place, and the
+ * rows of a push rolled back are invisible to the next. */
 static const char staging_create[] =
     "CREATE TEMP TABLE IF NOT EXISTS registry_staging ("
     "  episode text NOT NULL, practitioner_ref text NOT NULL,"
@@ -996,8 +1000,7 @@ static const char staging_create[] =
     "  sessions_to_response bigint, has_followup smallint NOT NULL,"
     "  complete smallint NOT NULL, incomplete_reason text,"
     "  age smallint NOT NULL, sex text NOT NULL, chronicity_weeks integer,"
-    "  comorbidities integer) ON COMMIT DELETE ROWS;"
-    "TRUNCATE registry_staging";
+    "  comorbidities integer) ON COMMIT DELETE ROWS";
 
 static const struct pg_query rows_moved = {
     "ingest_rows_moved", "DELETE FROM registry_outcome o USING"
