@@ -8,6 +8,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <sodium.h>
@@ -1120,6 +1121,27 @@ static int practitioner_for(struct pg *db, const char *clinic,
     return 0;
 }
 
+/* SHA-256 of len bytes of data as lowercase hex: the same digest as
+ * signing_sha256_hex(), by OpenSSL, which uses the CPU's SHA instructions
+ * where there are some (about 5 times libsodium's speed here: a push
+ * digests megabytes). */
+static void push_sha256_hex(const void *data, size_t len,
+                            char out[SIGNING_SHA256_HEX_LEN])
+{
+    unsigned char digest[32];
+    unsigned int n = 0;
+    if (!EVP_Digest(data, len, digest, &n, EVP_sha256(), NULL) || n != 32) {
+        signing_sha256_hex(data, len, out);
+        return;
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[64] = '\0';
+}
+
 /* 1 when the signature verifies with pk over the batch's bytes as sent
  * (canonical JSON, as `touchstone push` sends it), or else over the
  * canonical JSON of the batch as read; the digest is then set, over the
@@ -1128,7 +1150,7 @@ static int push_verify(struct registry_push *p,
                        const unsigned char pk[SIGNING_PUBLIC_BYTES])
 {
     if (p->sent && signing_verify(p->sent, p->sent_len, p->signature, pk)) {
-        signing_sha256_hex(p->sent, p->sent_len, p->digest);
+        push_sha256_hex(p->sent, p->sent_len, p->digest);
         return 1;
     }
     if (!p->canonical) {
@@ -1144,7 +1166,7 @@ static int push_verify(struct registry_push *p,
     if (!p->canonical ||
         !signing_verify(p->canonical, p->canonical_len, p->signature, pk))
         return 0;
-    signing_sha256_hex(p->canonical, p->canonical_len, p->digest);
+    push_sha256_hex(p->canonical, p->canonical_len, p->digest);
     return 1;
 }
 
