@@ -3,7 +3,8 @@
 # (scripts/setup); `make` alone only builds.
 
 CC ?= gcc
-PKGS = sqlite3 jansson libsodium libmicrohttpd gsl libpq libcurl libqrencode
+PKGS = sqlite3 jansson libsodium libmicrohttpd gsl libpq libcurl libqrencode \
+       libcrypto
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
        -Wno-format-nonliteral
 # Evaluated when a recipe runs, so scripts/setup can install them first.

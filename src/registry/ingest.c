@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <sodium.h>
@@ -204,12 +205,19 @@ struct row_values {
     int n_numbers[4];
 };
 
-/* Appends the row to the COPY data: the staging table's columns, in order
- * (ingest below). */
+/* The COPY data's fields of a row: 3 set at apply (clinic, practitioner
+ * and seq, bigints written as 0 when read, copy_patch below), then the
+ * row's 24 values. */
+#define COPY_FIELDS 27
+
+/* Appends the row to the COPY data: registry_outcome's columns as ingest
+ * copies them (COPY_COLUMNS below), in order. */
 static void emit_row(struct buf *copy, const struct row_values *v)
 {
     struct copy_row out = {.len = 0};
-    put_be(&out, 24, 2);
+    put_be(&out, COPY_FIELDS, 2);
+    for (int i = 0; i < 3; i++)
+        field_integer(&out, 0, 8, 0);
     field_text(&out, v->episode);
     field_text(&out, v->practitioner);
     field_text(&out, v->protocol);
@@ -235,8 +243,7 @@ static void emit_row(struct buf *copy, const struct row_values *v)
     buf_add(copy, out.bytes, out.len);
 }
 
-/* Reads one row at path into the COPY data (binary; the staging table's
- * columns in order). */
+/* Reads one row at path into the COPY data (binary, emit_row). */
 static int read_row(struct registry_push *p, struct json_reader *r,
                     const json_t *row, const char *path, struct buf *copy,
                     struct err *e)
@@ -978,16 +985,21 @@ static const struct pg_query rows_repoint = {
     "ingest_rows_repoint", "UPDATE registry_outcome SET practitioner_id ="
     " $3 WHERE clinic_id = $1 AND practitioner_ref = $2", 3};
 
-#define STAGING_COLUMNS                                                      \
-    "episode, practitioner_ref, protocol, instrument, role, icd10_category," \
+#define COPY_COLUMNS                                                         \
+    "clinic_id, practitioner_id, batch_seq, episode, practitioner_ref, protocol, instrument, role, icd10_category," \
     " start_year, sessions, baseline, discharge, followup, improvement,"     \
     " followup_days, responder, response_event, sustained,"                  \
     " sessions_to_response, has_followup, complete, incomplete_reason, age," \
     " sex, chronicity_weeks, comorbidities"
 
+/* The staging table, made once a connection. No TRUNCATE: it would give
+ * the table a new file at every batch (a file created and one unlinked a
+ * push); at each commit ON COMMIT DELETE ROWS empties it in place, and the
+ * rows of a push rolled back are invisible to the next. */
 static const char staging_create[] =
     "CREATE TEMP TABLE IF NOT EXISTS registry_staging ("
-    "  episode text NOT NULL, practitioner_ref text NOT NULL,"
+    "  clinic_id bigint NOT NULL, practitioner_id bigint NOT NULL,"
+    "  batch_seq bigint NOT NULL, episode text NOT NULL, practitioner_ref text NOT NULL,"
     "  protocol text NOT NULL, instrument text NOT NULL, role text NOT NULL,"
     "  icd10_category text, start_year smallint NOT NULL,"
     "  sessions integer NOT NULL, baseline double precision,"
@@ -997,42 +1009,28 @@ static const char staging_create[] =
     "  sessions_to_response bigint, has_followup smallint NOT NULL,"
     "  complete smallint NOT NULL, incomplete_reason text,"
     "  age smallint NOT NULL, sex text NOT NULL, chronicity_weeks integer,"
-    "  comorbidities integer) ON COMMIT DELETE ROWS;"
-    "TRUNCATE registry_staging";
+    "  comorbidities integer) ON COMMIT DELETE ROWS";
 
 static const struct pg_query rows_moved = {
     "ingest_rows_moved", "DELETE FROM registry_outcome o USING"
     " registry_staging s WHERE o.clinic_id = $1 AND o.episode = s.episode"
     " AND o.instrument = s.instrument AND o.protocol <> s.protocol", 1};
 /* A row of the clinic with an episode from the batch's least to its
- * greatest (the column's own order): without one, no row of the batch is
- * in the registry under any protocol, so rows_moved is skipped (16 index
- * probes in all instead of 16 a row) and the rows are inserted, not
- * upserted. The clinic's row is locked: no other push of the clinic runs
- * meanwhile. */
+ * greatest ($2, the batch's episodes as a text[]; least and greatest in
+ * the column's own order): without one, no row of the batch is in the
+ * registry under any protocol, so the rows are copied straight into
+ * registry_outcome (no staging, no upsert, no moved-protocol delete:
+ * 16 index probes in all). The clinic's row is locked: no other push of
+ * the clinic runs meanwhile. */
 static const struct pg_query rows_near = {
     "ingest_rows_near", "SELECT 1 FROM registry_outcome WHERE clinic_id = $1"
-    " AND episode >= (SELECT min(episode) FROM registry_staging)"
-    " AND episode <= (SELECT max(episode) FROM registry_staging) LIMIT 1",
-    1};
-#define ROWS_INSERT                                                          \
-    "INSERT INTO registry_outcome (clinic_id, practitioner_id, batch_seq, "  \
-    STAGING_COLUMNS ") SELECT $1, r.practitioner_id, $2, s.episode,"        \
-    " s.practitioner_ref, s.protocol, s.instrument, s.role,"                \
-    " s.icd10_category, s.start_year, s.sessions, s.baseline, s.discharge," \
-    " s.followup, s.improvement, s.followup_days, s.responder,"             \
-    " s.response_event, s.sustained, s.sessions_to_response,"               \
-    " s.has_followup, s.complete, s.incomplete_reason, s.age, s.sex,"       \
-    " s.chronicity_weeks, s.comorbidities FROM registry_staging s JOIN"     \
-    " registry_practitioner_ref r ON r.clinic_id = $1 AND r.ref ="          \
-    " s.practitioner_ref"
-/* The rows when the clinic holds none in the batch's episode range (no
- * conflict can arise): a plain insert, a third cheaper than the upsert. */
-static const struct pg_query rows_insert = {"ingest_rows_insert",
-                                            ROWS_INSERT, 2};
+    " AND episode >= (SELECT min(x) FROM unnest($2::text[]) x)"
+    " AND episode <= (SELECT max(x) FROM unnest($2::text[]) x) LIMIT 1",
+    2};
 static const struct pg_query rows_merge = {
-    "ingest_rows_merge", ROWS_INSERT " ON CONFLICT (protocol, clinic_id,"
-    " episode, instrument) DO UPDATE SET practitioner_ref ="
+    "ingest_rows_merge", "INSERT INTO registry_outcome (" COPY_COLUMNS ")"
+    " SELECT " COPY_COLUMNS " FROM registry_staging ON CONFLICT (protocol,"
+    " clinic_id, episode, instrument) DO UPDATE SET practitioner_ref ="
     " EXCLUDED.practitioner_ref, practitioner_id = EXCLUDED.practitioner_id,"
     " role = EXCLUDED.role, icd10_category = EXCLUDED.icd10_category,"
     " start_year = EXCLUDED.start_year, sessions = EXCLUDED.sessions,"
@@ -1045,7 +1043,7 @@ static const struct pg_query rows_merge = {
     " complete = EXCLUDED.complete, incomplete_reason ="
     " EXCLUDED.incomplete_reason, age = EXCLUDED.age, sex = EXCLUDED.sex,"
     " chronicity_weeks = EXCLUDED.chronicity_weeks, comorbidities ="
-    " EXCLUDED.comorbidities, batch_seq = EXCLUDED.batch_seq", 2};
+    " EXCLUDED.comorbidities, batch_seq = EXCLUDED.batch_seq", 0};
 static const struct pg_query row_retract = {
     "ingest_row_retract", "DELETE FROM registry_outcome WHERE clinic_id = $1"
     " AND episode = $2 AND instrument = $3", 3};
@@ -1057,10 +1055,10 @@ static const struct pg_query clinic_advance = {
     " last_digest = $3, updated_at = now() WHERE id = $1", 3};
 
 /* The registry practitioner a batch's practitioner stands for: by NPI, else
- * by licence, else the clinic's own pseudonym (*id). */
+ * by licence, else the clinic's own pseudonym; its id in *out. */
 static int practitioner_for(struct pg *db, const char *clinic,
                             const struct registry_push_practitioner *pr,
-                            struct err *e)
+                            int64_t *out, struct err *e)
 {
     char *match = pr->npi       ? xasprintf("npi:%s", pr->npi)
                   : pr->license ? xasprintf("license:%s", pr->license)
@@ -1075,6 +1073,7 @@ static int practitioner_for(struct pg *db, const char *clinic,
         const char *key = pg_text(r, 0, 1);
         int same = match ? key && !strcmp(key, match) : !key;
         if (same) {
+            *out = pg_int(r, 0, 0);
             pg_result_free(r);
             free(match);
             return 0;
@@ -1111,6 +1110,7 @@ static int practitioner_for(struct pg *db, const char *clinic,
         return -1;
     if (!id[0])
         return err_set(e, ERR_FAIL, "pg", "no free practitioner label");
+    *out = strtoll(id, NULL, 10);
     const char *set[] = {clinic, pr->ref, id};
     if (!had)
         return pg_run(db, &ref_insert, set, NULL, e);
@@ -1122,6 +1122,27 @@ static int practitioner_for(struct pg *db, const char *clinic,
     return 0;
 }
 
+/* SHA-256 of len bytes of data as lowercase hex: the same digest as
+ * signing_sha256_hex(), by OpenSSL, which uses the CPU's SHA instructions
+ * where there are some (about 5 times libsodium's speed here: a push
+ * digests megabytes). */
+static void push_sha256_hex(const void *data, size_t len,
+                            char out[SIGNING_SHA256_HEX_LEN])
+{
+    unsigned char digest[32];
+    unsigned int n = 0;
+    if (!EVP_Digest(data, len, digest, &n, EVP_sha256(), NULL) || n != 32) {
+        signing_sha256_hex(data, len, out);
+        return;
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[64] = '\0';
+}
+
 /* 1 when the signature verifies with pk over the batch's bytes as sent
  * (canonical JSON, as `touchstone push` sends it), or else over the
  * canonical JSON of the batch as read; the digest is then set, over the
@@ -1130,7 +1151,7 @@ static int push_verify(struct registry_push *p,
                        const unsigned char pk[SIGNING_PUBLIC_BYTES])
 {
     if (p->sent && signing_verify(p->sent, p->sent_len, p->signature, pk)) {
-        signing_sha256_hex(p->sent, p->sent_len, p->digest);
+        push_sha256_hex(p->sent, p->sent_len, p->digest);
         return 1;
     }
     if (!p->canonical) {
@@ -1146,8 +1167,51 @@ static int push_verify(struct registry_push *p,
     if (!p->canonical ||
         !signing_verify(p->canonical, p->canonical_len, p->signature, pk))
         return 0;
-    signing_sha256_hex(p->canonical, p->canonical_len, p->digest);
+    push_sha256_hex(p->canonical, p->canonical_len, p->digest);
     return 1;
+}
+
+/* Sets each row's clinic, practitioner (ids[i] the id of
+ * p->practitioners[i], found by the row's ref) and seq in p's COPY data,
+ * and appends the rows' episodes to episodes as a text[] literal
+ * ("{e-...,e-...}": a pseudonym needs no quoting). */
+static void copy_patch(struct registry_push *p, const int64_t *ids,
+                       struct buf *episodes)
+{
+    unsigned char *d = (unsigned char *)p->copy;
+    size_t at = sizeof(copy_header);
+    buf_add(episodes, "{", 1);
+    for (size_t k = 0; k < p->row_count; k++) {
+        size_t value[5], len[5];
+        at += 2; /* the field count, COPY_FIELDS */
+        for (int f = 0; f < COPY_FIELDS; f++) {
+            uint32_t n = (uint32_t)d[at] << 24 | (uint32_t)d[at + 1] << 16 |
+                         (uint32_t)d[at + 2] << 8 | d[at + 3];
+            at += 4;
+            if (f < 5) {
+                value[f] = at;
+                len[f] = n;
+            }
+            if (n != UINT32_MAX)
+                at += n;
+        }
+        int64_t id = 0;
+        for (size_t i = 0; i < p->practitioner_count; i++)
+            if (strlen(p->practitioners[i].ref) == len[4] &&
+                !memcmp(p->practitioners[i].ref, d + value[4], len[4])) {
+                id = ids[i];
+                break;
+            }
+        const int64_t set[3] = {p->clinic, id, p->seq};
+        for (int f = 0; f < 3; f++)
+            for (int b = 0; b < 8; b++)
+                d[value[f] + b] = (unsigned char)((uint64_t)set[f] >>
+                                                  (8 * (7 - b)));
+        if (k)
+            buf_add(episodes, ",", 1);
+        buf_add(episodes, d + value[3], len[3]);
+    }
+    buf_add(episodes, "}", 1);
 }
 
 /* Refuses with status and e. */
@@ -1205,34 +1269,46 @@ static int apply(struct pg *db, struct registry_push *p,
                  p->seq, out->last_seq + 1);
         return refuse(out, 409, ERR_CONFLICT, "seq", message, e);
     }
-    for (size_t i = 0; i < p->practitioner_count; i++)
-        if (practitioner_for(db, clinic, &p->practitioners[i], e) < 0)
-            return -1;
-    if (p->row_count > 0) {
-        if (pg_exec(db, staging_create, e) < 0 ||
-            pg_copy_begin(db, "COPY registry_staging (" STAGING_COLUMNS
-                          ") FROM STDIN (FORMAT binary)", e) < 0)
-            return -1;
-        if (pg_copy_put(db, p->copy, p->copy_len, e) < 0) {
+    int64_t *ids = xcalloc(p->practitioner_count + 1, sizeof(*ids));
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < p->practitioner_count; i++)
+        rc = practitioner_for(db, clinic, &p->practitioners[i], &ids[i], e);
+    if (rc == 0 && p->row_count > 0) {
+        struct buf episodes = BUF_INIT;
+        copy_patch(p, ids, &episodes);
+        const char *range[] = {clinic, episodes.data};
+        rc = pg_run(db, &rows_near, range, &r, e);
+        buf_release(&episodes);
+        int near = rc == 0 && pg_rows(r) > 0;
+        if (rc == 0)
+            pg_result_free(r);
+        /* Near: into the staging table, then merged. */
+        if (rc == 0 && near)
+            rc = pg_exec(db, staging_create, e);
+        if (rc == 0)
+            rc = pg_copy_begin(db, near ? "COPY registry_staging ("
+                               COPY_COLUMNS ") FROM STDIN (FORMAT binary)"
+                               : "COPY registry_outcome (" COPY_COLUMNS ")"
+                               " FROM STDIN (FORMAT binary)", e);
+        if (rc == 0 && pg_copy_put(db, p->copy, p->copy_len, e) < 0) {
             pg_copy_end(db, 1, e);
-            return -1;
+            rc = -1;
         }
-        if (pg_copy_end(db, 0, e) < 0)
-            return -1;
-        const char *merge[] = {clinic, seq};
-        if (pg_run(db, &rows_near, params, &r, e) < 0)
-            return -1;
-        int near = pg_rows(r) > 0;
-        pg_result_free(r);
-        if ((near && pg_run(db, &rows_moved, params, NULL, e) < 0) ||
-            pg_run(db, near ? &rows_merge : &rows_insert, merge, &r, e) < 0)
-            return -1;
-        long merged = pg_affected(r);
-        pg_result_free(r);
-        if (merged != (long)p->row_count)
-            return err_set(e, ERR_FAIL, "pg", "merged %ld rows of %zu",
-                           merged, p->row_count);
+        if (rc == 0)
+            rc = pg_copy_end(db, 0, e);
+        if (rc == 0 && near &&
+            (rc = pg_run(db, &rows_moved, params, NULL, e)) == 0 &&
+            (rc = pg_run(db, &rows_merge, NULL, &r, e)) == 0) {
+            long merged = pg_affected(r);
+            pg_result_free(r);
+            if (merged != (long)p->row_count)
+                rc = err_set(e, ERR_FAIL, "pg", "merged %ld rows of %zu",
+                             merged, p->row_count);
+        }
     }
+    free(ids);
+    if (rc < 0)
+        return -1;
     for (size_t i = 0; i < p->retraction_count; i++) {
         const char *t[] = {clinic, p->retractions[i].episode,
                            p->retractions[i].instrument};

@@ -10,13 +10,14 @@
  * key, over the canonical JSON of BATCH: outcomes/signing.h; when the
  * body arrives as canonical JSON, as `touchstone push` sends it, over
  * BATCH's bytes as received, with no second encoding), the clinic
- * is approved, and seq is last_seq + 1. The rows are copied (COPY) into a
- * temporary staging table, and merged: upserted by clinic, episode and
- * instrument (a row that moved protocol replaces the old one; that delete
- * is skipped when the clinic holds no row between the batch's least and
- * greatest episode, as on a first push),
- * practitioner refs mapped to registry practitioners (by NPI or licence
- * when given, else a pseudonym of the clinic), retractions deleted, the
+ * is approved, and seq is last_seq + 1. Practitioner refs are mapped to
+ * registry practitioners (by NPI or licence when given, else a pseudonym
+ * of the clinic). When the clinic holds no row between the batch's least
+ * and greatest episode (as on a first push), no row can conflict and the
+ * rows are copied (COPY, binary) straight into registry_outcome; else
+ * they are copied into a temporary staging table and merged: upserted by
+ * clinic, episode and instrument (a row that moved protocol replaces the
+ * old one). Then retractions are deleted, the
  * batch recorded and the clinic's seq and digest advanced. Any refusal or
  * failure rolls everything back: the registry is unchanged.
  */
@@ -49,7 +50,8 @@ struct registry_push_result {
 
 /*
  * A push body, read and checked (no database): the fields of BATCH, the
- * COPY data of its rows (binary, the staging table's columns in order), its
+ * COPY data of its rows (binary: clinic, practitioner and seq left 0 for
+ * the push to set, then the row's values), its
  * practitioners and retractions, and the signature's bytes. Ownership:
  * registry_push_read() fills it (allocating); registry_push_release()
  * frees it.
