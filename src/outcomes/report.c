@@ -58,10 +58,10 @@ static void report_refused(struct store *s, const struct actor *caller,
                          "denied", &ignored);
 }
 
-json_t *report_cell_json(const struct bench_group *g,
+/* Sets the members of cell c (of group g) in o, in the report's order. */
+static void cell_members(json_t *o, const struct bench_group *g,
                          const struct bench_cell *c)
 {
-    json_t *o = json_object();
     json_object_set_new(o, "protocol", json_string(g->protocol));
     json_object_set_new(o, "instrument", json_string(g->instrument));
     json_object_set_new(o, "n", json_integer(c->n));
@@ -91,6 +91,13 @@ json_t *report_cell_json(const struct bench_group *g,
     json_object_set_new(o, "shrunken", report_number(c->shrunken));
     json_object_set_new(o, "designation",
                         json_string(designation_name(c->designation)));
+}
+
+json_t *report_cell_json(const struct bench_group *g,
+                         const struct bench_cell *c)
+{
+    json_t *o = json_object();
+    cell_members(o, g, c);
     return o;
 }
 
@@ -574,7 +581,7 @@ static json_t *registry_cell_json(const struct bench_group *g,
                         show_id ? json_integer(c->practitioner_id)
                                 : json_null());
     json_object_set_new(o, "label", json_string(label));
-    json_object_update_new(o, report_cell_json(g, c));
+    cell_members(o, g, c);
     json_object_set_new(o, "n_adjusted", json_integer(c->n_adjusted));
     json_object_set_new(o, "se", report_number(c->se));
     json_object_set_new(

@@ -1,5 +1,6 @@
 /* The national report on the clinic's outcome code (registry/national.h). */
 #include "registry/national.h"
+#include "core/json_write.h"
 #include "core/util.h"
 #include "outcomes/benchmark.h"
 #include "outcomes/disclosure.h"
@@ -333,6 +334,13 @@ json_t *registry_national_report(struct pg *db, const char *protocol,
     order_rank = NULL;
     if (rc < 0)
         goto done;
+    /* The states' memory goes before the document is built, which can
+     * reuse it. */
+    json_int_t clinics = (json_int_t)distinct_ids(l.states, l.state_count, 1);
+    json_int_t practitioners =
+        (json_int_t)distinct_ids(l.states, l.state_count, 0);
+    json_int_t summaries = (json_int_t)l.summaries;
+    loading_release(&l);
     doc = report_registry_benchmark_json(
         &b, labels.ids, (const char (*)[16])labels.text, labels.count,
         protocol, instrument, e);
@@ -342,11 +350,8 @@ json_t *registry_national_report(struct pg *db, const char *protocol,
     disclosure_protect_registry_min(doc, min_cell);
     json_object_set_new(
         doc, "registry",
-        json_pack("{sIsIsIsi}", "clinics",
-                  (json_int_t)distinct_ids(l.states, l.state_count, 1),
-                  "practitioners",
-                  (json_int_t)distinct_ids(l.states, l.state_count, 0),
-                  "summaries", (json_int_t)l.summaries, "min_cell",
+        json_pack("{sIsIsIsi}", "clinics", clinics, "practitioners",
+                  practitioners, "summaries", summaries, "min_cell",
                   min_cell));
 done:
     loading_release(&l);
@@ -431,11 +436,14 @@ char *registry_national_signed_text(struct registry_national_cache *c,
     } else {
         json_t *doc = registry_national_signed(db, sk, min_cell, e);
         if (doc) {
-            text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                                       JSON_REAL_PRECISION(17));
+            struct buf out;
+            buf_init(&out, 0);
+            if (json_write_buf(doc, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                        JSON_REAL_PRECISION(17),
+                               &out) < 0)
+                die("cannot write the national document as JSON");
             json_decref(doc);
-            if (!text)
-                die("out of memory writing JSON");
+            text = buf_detach(&out, NULL);
             free(c->generation);
             free(c->text);
             c->generation = generation;
