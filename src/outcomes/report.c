@@ -119,21 +119,33 @@ json_t *report_criteria_json(const struct bench_cell *c)
     return a;
 }
 
-json_t *report_incomplete_json(const struct bench_group *g,
-                               const struct bench_cell *c)
+/* Sets the members of cell c's incomplete episodes in o, in the report's
+ * order; 0 when it has none (o unchanged). */
+static int incomplete_members(json_t *o, const struct bench_group *g,
+                              const struct bench_cell *c)
 {
     long total = 0;
     for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
         total += c->incomplete[r];
     if (total == 0)
-        return NULL;
-    json_t *o = json_object();
+        return 0;
     json_object_set_new(o, "protocol", json_string(g->protocol));
     json_object_set_new(o, "instrument", json_string(g->instrument));
     json_object_set_new(o, "total", json_integer(total));
     for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
         json_object_set_new(o, summary_reason_name((enum summary_reason)r),
                             json_integer(c->incomplete[r]));
+    return 1;
+}
+
+json_t *report_incomplete_json(const struct bench_group *g,
+                               const struct bench_cell *c)
+{
+    json_t *o = json_object();
+    if (!incomplete_members(o, g, c)) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -626,15 +638,15 @@ static json_t *registry_document(const struct benchmark *b,
             if (rc < 0)
                 break;
             int show = naming->show(naming->ctx, c->practitioner_id);
-            json_t *inc = report_incomplete_json(g, c);
-            if (inc) {
-                json_t *who = json_pack(
-                    "{soss}", "practitioner",
-                    show ? json_integer(c->practitioner_id) : json_null(),
-                    "label", label);
-                json_object_update_new(who, inc);
+            json_t *who = json_object();
+            json_object_set_new(who, "practitioner",
+                                show ? json_integer(c->practitioner_id)
+                                     : json_null());
+            json_object_set_new(who, "label", json_string(label));
+            if (incomplete_members(who, g, c))
                 json_array_append_new(incomplete, who);
-            }
+            else
+                json_decref(who);
             if (c->n > 0)
                 json_array_append_new(cells,
                                       registry_cell_json(g, c, label, show));
