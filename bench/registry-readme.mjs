@@ -50,11 +50,15 @@ for (const k of done) {
   const tr = num(`${k}_report_seconds`), ts = num(`${k}_sql_seconds`);
   const rc = num(`${k}_report_cpu_seconds`) + num(`${k}_report_pg_cpu_seconds`);
   const sc = num(`${k}_sql_pg_cpu_seconds`);
+  const ic = num(`${k}_server_cpu_seconds`) + num(`${k}_ingest_pg_cpu_seconds`);
+  const cc = num(`${k}_copy_pg_cpu_seconds`);
   p(`| ${eps} episodes | Ingest of ${int(nr)} rows from ${r[k + "_new_clinics"]} clinics ` +
-    `(signed batches of 1,000 rows over HTTP, 4 clinics at a time, onto ${int(num(k + "_rows") - nr)} rows) | ` +
-    `${fmt(ti)} s = ${int(nr / ti)} rows/s (server CPU ${fmt(num(k + "_server_cpu_seconds"), 1)} s) | ` +
-    `\`\\copy\` of the same rows: ${fmt(tc)} s = ${int(nr / tc)} rows/s | ` +
-    `${fmt(tc / ti)}× COPY | ≥ 0.5× COPY | ${yes(tc / ti >= 0.5)} |`);
+    `(signed batches of at most ${int(num("batch_rows") || 1000)} rows over HTTP, ` +
+    `4 clinics at a time, onto ${int(num(k + "_rows") - nr)} rows) | ` +
+    `${fmt(ti)} s = ${int(nr / ti)} rows/s; CPU ${fmt(num(k + "_server_cpu_seconds"), 1)} s server + ` +
+    `${fmt(num(k + "_ingest_pg_cpu_seconds"), 1)} s PostgreSQL | ` +
+    `\`\\copy\` of the same rows: ${fmt(tc)} s = ${int(nr / tc)} rows/s; CPU ${fmt(cc, 1)} s PostgreSQL | ` +
+    `${fmt(tc / ti)}× COPY wall, ${fmt(cc / ic)}× CPU | ≥ 0.5× COPY | ${yes(tc / ti >= 0.5)} |`);
   p(`| ${eps} episodes | National report, \`registry report --json\`, whole process ` +
     `(${int(num(k + "_report_bytes"))} bytes, peak ${int(num(k + "_report_kb") / 1024)} MB; ` +
     `${r[k + "_agree"]} with the SQL) | ${fmt(tr)} s wall; CPU ${fmt(num(k + "_report_cpu_seconds"))} s ` +

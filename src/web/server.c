@@ -316,7 +316,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             return answer(sv, c, rs);
         }
         const char *cl = http_request_header(&rs->req, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_CAP) {
+        if (cl && strtoull(cl, NULL, 10) > rs->req.body.cap) {
             rs->req.body_too_large = 1;
             return answer(sv, c, rs);
         }
