@@ -437,13 +437,25 @@ int registry_report(struct cli *c, int argc, const char **argv)
     if (rc)
         return rc;
     struct err e = ERR_INIT;
+    if (c->json) {
+        /* Written group by group: tens of megabytes, never one value. */
+        rc = registry_national_write(db, protocol, instrument, (int)min_cell,
+                                     JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                         JSON_REAL_PRECISION(10),
+                                     stdout, &e);
+        pg_close(db);
+        if (rc < 0)
+            return cli_fail(c, &e);
+        if (putchar('\n') == EOF || fflush(stdout) == EOF)
+            return cli_error(c, EXIT_FAILURE_, "output",
+                             "cannot write the JSON to standard output");
+        return EXIT_OK;
+    }
     json_t *doc = registry_national_report(db, protocol, instrument,
                                            (int)min_cell, &e);
     pg_close(db);
     if (!doc)
         return cli_fail(c, &e);
-    if (c->json)
-        return cli_print_json(c, doc);
     print_report_text(doc);
     json_decref(doc);
     return EXIT_OK;

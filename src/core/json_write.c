@@ -207,7 +207,8 @@ static void write_value(struct writer *w, const json_t *v, int depth)
         flush_some(w);
 }
 
-static int write_top(const json_t *v, size_t flags, struct buf *b, FILE *f)
+static int write_top(const json_t *v, size_t flags, int depth,
+                     struct buf *b, FILE *f)
 {
     if (!v || (flags & ~(size_t)SUPPORTED) ||
         (!(flags & JSON_ENCODE_ANY) && !json_is_object(v) &&
@@ -217,20 +218,33 @@ static int write_top(const json_t *v, size_t flags, struct buf *b, FILE *f)
                        0};
     if (w.precision == 0)
         w.precision = 17;
-    write_value(&w, v, 0);
+    write_value(&w, v, depth);
     return w.failed ? -1 : 0;
 }
 
 int json_write_buf(const json_t *v, size_t flags, struct buf *out)
 {
-    return write_top(v, flags, out, NULL);
+    return write_top(v, flags, 0, out, NULL);
+}
+
+int json_write_buf_at(const json_t *v, size_t flags, int depth,
+                      struct buf *out)
+{
+    return write_top(v, flags | JSON_ENCODE_ANY, depth < 0 ? 0 : depth, out,
+                     NULL);
+}
+
+void json_write_newline(struct buf *out, size_t flags, int depth, int space)
+{
+    struct writer w = {out, flags, INDENT_OF(flags), 17, NULL, 0};
+    newline(&w, depth, space);
 }
 
 int json_write_file(const json_t *v, size_t flags, FILE *f)
 {
     struct buf b;
     buf_init(&b, 0);
-    int rc = write_top(v, flags, &b, f);
+    int rc = write_top(v, flags, 0, &b, f);
     if (rc == 0 && b.len && fwrite(b.data, 1, b.len, f) != b.len)
         rc = -1;
     buf_release(&b);

@@ -26,6 +26,18 @@
  * out's growth. */
 int json_write_buf(const json_t *v, size_t flags, struct buf *out);
 
+/* As json_write_buf(), the text of v as jansson writes it nested depth
+ * levels deep (its inner lines indented for that depth), to write a
+ * document piece by piece. */
+int json_write_buf_at(const json_t *v, size_t flags, int depth,
+                      struct buf *out);
+
+/* Appends what jansson writes before an item at depth (after a ',' when
+ * space is 1): a new line and the indentation with JSON_INDENT, else a
+ * space unless JSON_COMPACT (space 1) or nothing. */
+void json_write_newline(struct buf *out, size_t flags, int depth,
+                        int space);
+
 /* Writes the text of v to f, in pieces of about 64 KiB (the text is never
  * whole in memory). Returns 0, or -1 as json_write_buf() does or when f
  * refused a write. */
