@@ -66,6 +66,21 @@ for (const k of done) {
     `the aggregates in SQL: ${fmt(ts)} s wall; CPU ${fmt(sc)} s PostgreSQL | ` +
     `${fmt(ts / tr, 1)}× wall, ${fmt(sc / rc, 1)}× CPU | < 2 s and ≥ 10× SQL | ` +
     `${tr < 2 ? "under 2 s" : "**not** under 2 s"}; ${ts / tr >= 10 ? "≥ 10×" : "**not** ≥ 10×"} |`);
+  if (r[`${k}_final_report_seconds`] !== undefined) {
+    // Measured after the run with the final build (bench/registry-final).
+    const fr = num(`${k}_final_report_seconds`);
+    const fc = num(`${k}_final_report_cpu_seconds`) + num(`${k}_final_report_pg_cpu_seconds`);
+    p(`| ${eps} episodes | The same national report with the final build (written group by group), measured ` +
+      `after the run on the largest registry with every clinic beyond these ${r[k + "_clinics"]} suspended, so ` +
+      `that it merges the same ${int(num(k + "_final_states"))} states (peak ` +
+      `${int(num(k + "_final_report_kb") / 1024)} MB; ${r[k + "_final_agree"]} with the SQL; the output ` +
+      `${r[k + "_final_same"]}; load average ${r[k + "_final_load"]}) | ${fmt(fr)} s wall; CPU ` +
+      `${fmt(num(k + "_final_report_cpu_seconds"))} s client + ${fmt(num(k + "_final_report_pg_cpu_seconds"))} s ` +
+      `PostgreSQL | the aggregates in SQL above: ${fmt(ts)} s wall; CPU ${fmt(sc)} s PostgreSQL | ` +
+      `${fmt(ts / fr, 1)}× wall, ${fmt(sc / fc, 1)}× CPU | < 2 s and ≥ 10× SQL | ` +
+      `${fr < 2 ? "under 2 s" : "**not** under 2 s"}; ${ts / fr >= 10 ? "≥ 10×" : "**not** ≥ 10×"} wall, ` +
+      `${sc / fc >= 10 ? "≥ 10×" : "**not** ≥ 10×"} CPU |`);
+  }
   p(`| ${eps} episodes | \`GET /registry/v1/national\` (signed) | first ${fmt(num(k + "_get_first_seconds"))} s, ` +
     `then from the server's cache ${fmt(num(k + "_get_cached_seconds"), 3)} s | | | | |`);
   const st = num(`${k}_states`);
