@@ -66,6 +66,21 @@ for (const k of done) {
     `the aggregates in SQL: ${fmt(ts)} s wall; CPU ${fmt(sc)} s PostgreSQL | ` +
     `${fmt(ts / tr, 1)}× wall, ${fmt(sc / rc, 1)}× CPU | < 2 s and ≥ 10× SQL | ` +
     `${tr < 2 ? "under 2 s" : "**not** under 2 s"}; ${ts / tr >= 10 ? "≥ 10×" : "**not** ≥ 10×"} |`);
+  if (r[`${k}_final_report_seconds`] !== undefined) {
+    // Measured after the run with the final build (bench/registry-final).
+    const fr = num(`${k}_final_report_seconds`);
+    const fc = num(`${k}_final_report_cpu_seconds`) + num(`${k}_final_report_pg_cpu_seconds`);
+    p(`| ${eps} episodes | The same national report with the final build (written group by group), measured ` +
+      `after the run on the largest registry with every clinic beyond these ${r[k + "_clinics"]} suspended, so ` +
+      `that it merges the same ${int(num(k + "_final_states"))} states (peak ` +
+      `${int(num(k + "_final_report_kb") / 1024)} MB; ${r[k + "_final_agree"]} with the SQL; the output ` +
+      `${r[k + "_final_same"]}; load average ${r[k + "_final_load"]}) | ${fmt(fr)} s wall; CPU ` +
+      `${fmt(num(k + "_final_report_cpu_seconds"))} s client + ${fmt(num(k + "_final_report_pg_cpu_seconds"))} s ` +
+      `PostgreSQL | the aggregates in SQL above: ${fmt(ts)} s wall; CPU ${fmt(sc)} s PostgreSQL | ` +
+      `${fmt(ts / fr, 1)}× wall, ${fmt(sc / fc, 1)}× CPU | < 2 s and ≥ 10× SQL | ` +
+      `${fr < 2 ? "under 2 s" : "**not** under 2 s"}; ${ts / fr >= 10 ? "≥ 10×" : "**not** ≥ 10×"} wall, ` +
+      `${sc / fc >= 10 ? "≥ 10×" : "**not** ≥ 10×"} CPU |`);
+  }
   p(`| ${eps} episodes | \`GET /registry/v1/national\` (signed) | first ${fmt(num(k + "_get_first_seconds"))} s, ` +
     `then from the server's cache ${fmt(num(k + "_get_cached_seconds"), 3)} s | | | | |`);
   const st = num(`${k}_states`);
@@ -99,9 +114,17 @@ if (done.length >= 2) {
                                    ["report_cpu_seconds", "rows", "National report, client CPU s"],
                                    ["report_pg_cpu_seconds", "rows", "National report, PostgreSQL CPU s"],
                                    ["sql_seconds", "rows", "Aggregates in SQL, wall s"],
-                                   ["sql_pg_cpu_seconds", "rows", "Aggregates in SQL, PostgreSQL CPU s"]])
+                                   ["sql_pg_cpu_seconds", "rows", "Aggregates in SQL, PostgreSQL CPU s"],
+                                   ["rebuild_seconds", "rows", "Every partial state rebuilt, wall s"],
+                                   ["rebuild_pg_cpu_seconds", "rows", "Every partial state rebuilt, PostgreSQL CPU s"]])
     p(`| ${name} | ${fmt(per(a, key, rows))} | ${fmt(per(b, key, rows))} |`);
   p(`| Registry table with its indexes, MB | ${r[a + "_db_mb"]} | ${r[b + "_db_mb"]} |`);
+  p(`| Partial states (the national report reads these, not the summaries) | ` +
+    `${int(num(a + "_states"))} | ${int(num(b + "_states"))} |`);
+  const perState = (k) => (num(`${k}_report_cpu_seconds`) + num(`${k}_report_pg_cpu_seconds`)) /
+    num(`${k}_states`) * 1e6;
+  p(`| National report, CPU (client and PostgreSQL) µs per state | ${fmt(perState(a), 1)} | ` +
+    `${fmt(perState(b), 1)} |`);
   p();
 }
 
@@ -137,7 +160,8 @@ if (L) {
     "mostly land in states that exist. About 300,000 therapists with states in about 10 groups each " +
     `make ${int(nationStates)} states: about ${h(cpuPerState * nationStates)} of CPU and ` +
     `${fmt(mbPerState * nationStates / 1024, 1)} GB a report, whatever the number of years kept ` +
-    `(the summaries' way cost 1.81 CPU s per million summaries: ${h(1.81e-6 * yRows * 5)} over five years). ` +
+    `(the report that read every summary, measured on 2026-12-07 before the states, cost 1.81 CPU s ` +
+    `per million summaries: ${h(1.81e-6 * yRows * 5)} over five years). ` +
     `Keeping the states costs a batch the reading of its clinic's touched summaries: ` +
     `${fmt(perRowRefresh * 1e6, 1)} CPU µs a summary read (one clinic of ` +
     `${int(num(`${L}_rows`) / num(`${L}_clinics`))} summaries: ${fmt(perClinic * 1000, 1)} ms).`);

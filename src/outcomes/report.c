@@ -81,10 +81,10 @@ static const struct {
      offsetof(struct bench_cell, observed_minus_expected), 0},
 };
 
-json_t *report_cell_json(const struct bench_group *g,
+/* Sets the members of cell c (of group g) in o, in the report's order. */
+static void cell_members(json_t *o, const struct bench_group *g,
                          const struct bench_cell *c)
 {
-    json_t *o = json_object();
     json_object_set_new(o, "protocol", json_string(g->protocol));
     json_object_set_new(o, "instrument", json_string(g->instrument));
     json_object_set_new(o, "n", json_integer(c->n));
@@ -103,6 +103,13 @@ json_t *report_cell_json(const struct bench_group *g,
     json_object_set_new(o, "shrunken", report_number(c->shrunken));
     json_object_set_new(o, "designation",
                         json_string(designation_name(c->designation)));
+}
+
+json_t *report_cell_json(const struct bench_group *g,
+                         const struct bench_cell *c)
+{
+    json_t *o = json_object();
+    cell_members(o, g, c);
     return o;
 }
 
@@ -124,21 +131,33 @@ json_t *report_criteria_json(const struct bench_cell *c)
     return a;
 }
 
-json_t *report_incomplete_json(const struct bench_group *g,
-                               const struct bench_cell *c)
+/* Sets the members of cell c's incomplete episodes in o, in the report's
+ * order; 0 when it has none (o unchanged). */
+static int incomplete_members(json_t *o, const struct bench_group *g,
+                              const struct bench_cell *c)
 {
     long total = 0;
     for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
         total += c->incomplete[r];
     if (total == 0)
-        return NULL;
-    json_t *o = json_object();
+        return 0;
     json_object_set_new(o, "protocol", json_string(g->protocol));
     json_object_set_new(o, "instrument", json_string(g->instrument));
     json_object_set_new(o, "total", json_integer(total));
     for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
         json_object_set_new(o, summary_reason_name((enum summary_reason)r),
                             json_integer(c->incomplete[r]));
+    return 1;
+}
+
+json_t *report_incomplete_json(const struct bench_group *g,
+                               const struct bench_cell *c)
+{
+    json_t *o = json_object();
+    if (!incomplete_members(o, g, c)) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -586,7 +605,7 @@ static json_t *registry_cell_json(const struct bench_group *g,
                         show_id ? json_integer(c->practitioner_id)
                                 : json_null());
     json_object_set_new(o, "label", json_string(label));
-    json_object_update_new(o, report_cell_json(g, c));
+    cell_members(o, g, c);
     json_object_set_new(o, "n_adjusted", json_integer(c->n_adjusted));
     json_object_set_new(o, "se", report_number(c->se));
     json_object_set_new(
@@ -631,15 +650,15 @@ static json_t *registry_document(const struct benchmark *b,
             if (rc < 0)
                 break;
             int show = naming->show(naming->ctx, c->practitioner_id);
-            json_t *inc = report_incomplete_json(g, c);
-            if (inc) {
-                json_t *who = json_pack(
-                    "{soss}", "practitioner",
-                    show ? json_integer(c->practitioner_id) : json_null(),
-                    "label", label);
-                json_object_update_new(who, inc);
+            json_t *who = json_object();
+            json_object_set_new(who, "practitioner",
+                                show ? json_integer(c->practitioner_id)
+                                     : json_null());
+            json_object_set_new(who, "label", json_string(label));
+            if (incomplete_members(who, g, c))
                 json_array_append_new(incomplete, who);
-            }
+            else
+                json_decref(who);
             if (c->n > 0)
                 json_array_append_new(cells,
                                       registry_cell_json(g, c, label, show));

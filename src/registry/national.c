@@ -1,5 +1,7 @@
 /* The national report on the clinic's outcome code (registry/national.h). */
 #include "registry/national.h"
+#include "core/buf.h"
+#include "core/json_write.h"
 #include "core/util.h"
 #include "outcomes/benchmark.h"
 #include "outcomes/disclosure.h"
@@ -155,6 +157,13 @@ struct given_labels {
     size_t count;
 };
 
+static void labels_release(struct given_labels *l)
+{
+    free(l->ids);
+    free(l->text);
+    memset(l, 0, sizeof(*l));
+}
+
 static int labels_read(struct pg *db, struct given_labels *out,
                        struct err *e)
 {
@@ -291,22 +300,27 @@ static int merge_states(struct loading *l, const size_t *by_rank,
     return rc;
 }
 
-json_t *registry_national_report(struct pg *db, const char *protocol,
-                                 const char *instrument, int min_cell,
-                                 struct err *e)
+/* The merged and finished groups of the report (b, to release with
+ * benchmark_release), the practitioners' labels (to release with
+ * labels_release) and the counts: steps (b) and (c) over every approved
+ * clinic's states. */
+static int national_compute(struct pg *db, const char *protocol,
+                            const char *instrument, struct benchmark *b,
+                            struct given_labels *labels,
+                            struct registry_national_counts *counts,
+                            struct err *e)
 {
+    memset(labels, 0, sizeof(*labels));
     if ((protocol && validate_slug(protocol, "protocol", e) < 0) ||
         (instrument && validate_slug(instrument, "instrument", e) < 0))
-        return NULL;
+        return -1;
     struct loading l;
     memset(&l, 0, sizeof(l));
     l.protocol = protocol;
     l.instrument = instrument;
-    struct given_labels labels;
-    memset(&labels, 0, sizeof(labels));
-    json_t *doc = NULL;
     size_t *rank = NULL, *by_rank = NULL;
-    if (read_all(db, &l, &labels, e) < 0)
+    int rc = read_all(db, &l, labels, e);
+    if (rc < 0)
         goto done;
     /* The groups' ranks in protocol, instrument order. */
     struct group_in *sorted = xreallocarray(
@@ -328,33 +342,185 @@ json_t *registry_national_report(struct pg *db, const char *protocol,
         qsort(l.states, l.state_count, sizeof(*l.states), state_order);
     struct thresholds t;
     thresholds_default(&t);
-    struct benchmark b;
-    int rc = merge_states(&l, by_rank, &t, &b, e);
+    rc = merge_states(&l, by_rank, &t, b, e);
     order_rank = NULL;
     if (rc < 0)
         goto done;
-    doc = report_registry_benchmark_json(
-        &b, labels.ids, (const char (*)[16])labels.text, labels.count,
-        protocol, instrument, e);
-    benchmark_release(&b);
-    if (!doc)
-        goto done;
-    disclosure_protect_registry_min(doc, min_cell);
-    json_object_set_new(
-        doc, "registry",
-        json_pack("{sIsIsIsi}", "clinics",
-                  (json_int_t)distinct_ids(l.states, l.state_count, 1),
-                  "practitioners",
-                  (json_int_t)distinct_ids(l.states, l.state_count, 0),
-                  "summaries", (json_int_t)l.summaries, "min_cell",
-                  min_cell));
+    counts->clinics = (int64_t)distinct_ids(l.states, l.state_count, 1);
+    counts->practitioners = (int64_t)distinct_ids(l.states, l.state_count, 0);
+    counts->summaries = l.summaries;
 done:
     loading_release(&l);
-    free(labels.ids);
-    free(labels.text);
     free(rank);
     free(by_rank);
+    if (rc < 0)
+        labels_release(labels);
+    return rc;
+}
+
+static json_t *registry_member(const struct registry_national_counts *n,
+                               int min_cell)
+{
+    return json_pack("{sIsIsIsi}", "clinics", (json_int_t)n->clinics,
+                     "practitioners", (json_int_t)n->practitioners,
+                     "summaries", (json_int_t)n->summaries, "min_cell",
+                     min_cell);
+}
+
+/* The document of b's groups from first to first + count (all of b's
+ * thresholds), small cells withheld; NULL with e. */
+static json_t *groups_document(const struct benchmark *b, size_t first,
+                               size_t count,
+                               const struct given_labels *labels,
+                               const char *protocol, const char *instrument,
+                               int min_cell, struct err *e)
+{
+    struct benchmark part = *b;
+    part.groups = count ? &b->groups[first] : NULL;
+    part.count = count;
+    json_t *doc = report_registry_benchmark_json(
+        &part, labels->ids, (const char (*)[16])labels->text, labels->count,
+        protocol, instrument, e);
+    if (doc)
+        disclosure_protect_registry_min(doc, min_cell);
     return doc;
+}
+
+json_t *registry_national_report(struct pg *db, const char *protocol,
+                                 const char *instrument, int min_cell,
+                                 struct err *e)
+{
+    struct benchmark b;
+    struct given_labels labels;
+    struct registry_national_counts counts;
+    if (national_compute(db, protocol, instrument, &b, &labels, &counts,
+                         e) < 0)
+        return NULL;
+    json_t *doc = groups_document(&b, 0, b.count, &labels, protocol,
+                                  instrument, min_cell, e);
+    benchmark_release(&b);
+    labels_release(&labels);
+    if (doc)
+        json_object_set_new(doc, "registry",
+                            registry_member(&counts, min_cell));
+    return doc;
+}
+
+/* Appends the items of array a (at depth 2) to out, after those already
+ * there (*items of them). */
+static int append_items(struct buf *out, const json_t *a, size_t flags,
+                        size_t *items)
+{
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        if ((*items)++) {
+            buf_putc(out, ',');
+            json_write_newline(out, flags, 2, 1);
+        }
+        if (json_write_buf_at(json_array_get(a, i), flags, 2, out) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Appends the member name: value of the document's top level (depth 1)
+ * to out; an array of item_count items whose text is items is written to
+ * f after out, with out emptied. */
+static int top_member(struct buf *out, FILE *f, size_t flags,
+                      const char *name, int first, const json_t *value,
+                      const struct buf *items, size_t item_count)
+{
+    if (!first) {
+        buf_putc(out, ',');
+        json_write_newline(out, flags, 1, 1);
+    }
+    buf_printf(out, "\"%s\"%s", name, flags & JSON_COMPACT ? ":" : ": ");
+    if (value)
+        return json_write_buf_at(value, flags, 1, out);
+    if (!item_count)
+        return buf_puts(out, "[]");
+    buf_putc(out, '[');
+    json_write_newline(out, flags, 2, 0);
+    if (fwrite(out->data, 1, out->len, f) != out->len ||
+        fwrite(items->data, 1, items->len, f) != items->len)
+        return -1;
+    buf_reset(out);
+    json_write_newline(out, flags, 1, 0);
+    return buf_putc(out, ']');
+}
+
+int registry_national_write(struct pg *db, const char *protocol,
+                            const char *instrument, int min_cell,
+                            size_t flags, FILE *out, struct err *e)
+{
+    struct benchmark b;
+    struct given_labels labels;
+    struct registry_national_counts counts;
+    if (national_compute(db, protocol, instrument, &b, &labels, &counts,
+                         e) < 0)
+        return -1;
+    /* The document's head (filters, thresholds), then each group's
+     * document on its own: its model kept, its cells and incomplete
+     * entries written out, its memory freed for the next. Disclosure
+     * control decides within a group, so group by group it withholds
+     * what it withholds in the whole document. */
+    json_t *head = groups_document(&b, 0, 0, &labels, protocol, instrument,
+                                   min_cell, e);
+    json_t *models = json_array();
+    struct buf cells, incomplete;
+    buf_init(&cells, 0);
+    buf_init(&incomplete, 0);
+    size_t cell_count = 0, incomplete_count = 0;
+    int rc = head ? 0 : -1;
+    for (size_t g = 0; rc == 0 && g < b.count; g++) {
+        json_t *doc = groups_document(&b, g, 1, &labels, protocol,
+                                      instrument, min_cell, e);
+        if (!doc) {
+            rc = -1;
+            break;
+        }
+        json_array_extend(models, json_object_get(doc, "models"));
+        if (append_items(&cells, json_object_get(doc, "cells"), flags,
+                         &cell_count) < 0 ||
+            append_items(&incomplete, json_object_get(doc, "incomplete"),
+                         flags, &incomplete_count) < 0)
+            rc = err_set(e, ERR_FAIL, "document", "cannot be written as "
+                         "JSON");
+        json_decref(doc);
+    }
+    benchmark_release(&b);
+    labels_release(&labels);
+    json_t *registry = registry_member(&counts, min_cell);
+    struct buf text;
+    buf_init(&text, 0);
+    if (rc == 0) {
+        buf_putc(&text, '{');
+        json_write_newline(&text, flags, 1, 0);
+        if (top_member(&text, out, flags, "protocol", 1,
+                       json_object_get(head, "protocol"), NULL, 0) < 0 ||
+            top_member(&text, out, flags, "instrument", 0,
+                       json_object_get(head, "instrument"), NULL, 0) < 0 ||
+            top_member(&text, out, flags, "thresholds", 0,
+                       json_object_get(head, "thresholds"), NULL, 0) < 0 ||
+            top_member(&text, out, flags, "models", 0, models, NULL, 0) < 0 ||
+            top_member(&text, out, flags, "cells", 0, NULL, &cells,
+                       cell_count) < 0 ||
+            top_member(&text, out, flags, "incomplete", 0, NULL, &incomplete,
+                       incomplete_count) < 0 ||
+            top_member(&text, out, flags, "registry", 0, registry, NULL, 0) < 0)
+            rc = err_set(e, ERR_FAIL, "output", "cannot write the "
+                         "report");
+        json_write_newline(&text, flags, 0, 0);
+        buf_putc(&text, '}');
+    }
+    if (rc == 0 && fwrite(text.data, 1, text.len, out) != text.len)
+        rc = err_set(e, ERR_FAIL, "output", "cannot write the report");
+    buf_release(&text);
+    buf_release(&cells);
+    buf_release(&incomplete);
+    json_decref(registry);
+    json_decref(models);
+    json_decref(head);
+    return rc;
 }
 
 json_t *registry_national_signed(struct pg *db,
@@ -381,10 +547,18 @@ json_t *registry_national_signed(struct pg *db,
     return out;
 }
 
+/* The registry's generation: its clinics (every accepted batch and change
+ * of status), and its partial states, which every write of summaries
+ * changes, whoever made it (SQL too): marked ones waiting, and the states
+ * rebuilt (new row versions: the newest transaction id among them) or
+ * deleted (their count). */
 static const struct pg_query generation_query = {
-    "national_generation", "SELECT count(*) || ':' || coalesce(sum(last_seq),"
-    " 0) || ':' || coalesce(max(updated_at)::text, '') || ':' ||"
-    " coalesce(sum(hashtext(status) # id), 0) FROM registry_clinic", 0};
+    "national_generation", "SELECT (SELECT count(*) || ':' ||"
+    " coalesce(sum(last_seq), 0) || ':' || coalesce(max(updated_at)::text,"
+    " '') || ':' || coalesce(sum(hashtext(status) # id), 0) FROM"
+    " registry_clinic) || ':' || (SELECT count(*) || ':' ||"
+    " coalesce(max(xmin::text::int8), 0) FROM registry_partial) || ':' ||"
+    " (SELECT count(*) FROM registry_partial_dirty)", 0};
 
 struct registry_national_cache {
     pthread_mutex_t lock;
@@ -431,11 +605,14 @@ char *registry_national_signed_text(struct registry_national_cache *c,
     } else {
         json_t *doc = registry_national_signed(db, sk, min_cell, e);
         if (doc) {
-            text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                                       JSON_REAL_PRECISION(17));
+            struct buf out;
+            buf_init(&out, 0);
+            if (json_write_buf(doc, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                        JSON_REAL_PRECISION(17),
+                               &out) < 0)
+                die("cannot write the national document as JSON");
             json_decref(doc);
-            if (!text)
-                die("out of memory writing JSON");
+            text = buf_detach(&out, NULL);
             free(c->generation);
             free(c->text);
             c->generation = generation;

@@ -3,27 +3,29 @@
  * outcome code (outcomes/report.h, benchmark.h, disclosure.h), not a copy
  * of it.
  *
- * The summaries of every approved clinic are read from registry_outcome
- * in one COPY in PostgreSQL's binary format (one snapshot with the
- * practitioners' labels), the report's filters applied as rows arrive,
- * into an array per protocol x instrument of struct bench_summary
- * (outcomes/benchmark.h), ordered by registry practitioner, clinic and
- * episode. report_registry_summaries_json() then runs on them the pass
- * that `touchstone report registry` runs on a clinic's store: the same
- * code, row for row. The public document names no practitioner
- * ("practitioner" null, the registry's "peer-..." label kept), and small
- * cells are withheld with their complements (disclosure_protect_registry
- * with min_cell, 11 by default as CMS does). The document adds
- * "registry": {"clinics", "practitioners", "summaries", "min_cell"}.
+ * The report merges the partial states of every approved clinic
+ * (registry/partial.h: one per clinic x practitioner x protocol x
+ * instrument, kept current by the batches), read in one COPY in
+ * PostgreSQL's binary format with the practitioners' labels in one
+ * snapshot, the report's filters applied as they arrive; the states are
+ * merged in a fixed order (group, registry practitioner, clinic) and each
+ * group finished by the benchmark's own code (outcomes/benchmark.h, steps
+ * (b) and (c)); report_registry_benchmark_json() writes the document.
+ * The public document names no practitioner ("practitioner" null, the
+ * registry's "peer-..." label kept), and small cells are withheld with
+ * their complements (disclosure_protect_registry_min, 11 by default as
+ * CMS does). The document adds "registry": {"clinics", "practitioners",
+ * "summaries", "min_cell"}.
  *
- * Ownership: both functions return a new reference (json_decref() it), or
- * NULL with e filled.
+ * Ownership: the functions returning a json_t * return a new reference
+ * (json_decref() it), or NULL with e filled.
  */
 #ifndef TS_REGISTRY_NATIONAL_H
 #define TS_REGISTRY_NATIONAL_H
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/err.h"
 #include "outcomes/signing.h"
@@ -53,6 +55,16 @@ json_t *registry_national_report(struct pg *db, const char *protocol,
                                  const char *instrument, int min_cell,
                                  struct err *e);
 
+/* Writes the national report to out as JSON text, as json_dumps() would
+ * write registry_national_report()'s document with flags (jansson's), one
+ * protocol x instrument group's document built at a time (the whole is
+ * never a jansson value: at a million episodes it is 21 MB of text and
+ * several times that as a value). Returns 0, or -1 with e (out may then
+ * hold part of the text). Allocates nothing for the caller. */
+int registry_national_write(struct pg *db, const char *protocol,
+                            const char *instrument, int min_cell,
+                            size_t flags, FILE *out, struct err *e);
+
 /* {"document": REPORT, "signature": BASE64}: the report signed with the
  * registry's secret key (Ed25519 over its canonical JSON). */
 json_t *registry_national_signed(struct pg *db,
@@ -64,7 +76,10 @@ json_t *registry_national_signed(struct pg *db,
  * between requests: computed again only when the registry's generation
  * has moved, a fingerprint of registry_clinic that every accepted batch
  * (last_seq, updated_at) and every change of a clinic's status
- * (updated_at) changes, read before the document so that a cached
+ * (updated_at) changes, and of the partial states, which every other
+ * write of summaries (in SQL) changes: marks waiting, states rebuilt
+ * (their newest row version) or deleted (their count). It is read
+ * before the document so that a cached
  * document is never older than its fingerprint. Safe to share between
  * threads (a mutex; one computation at a time, the others wait for it).
  * registry_national_cache_new() allocates, _free() frees (NULL is fine).

@@ -93,6 +93,31 @@ PY
   python3 "$HERE/t0949-reports-agree.py" "$TMP/national.json" "$TMP/union.json" 10 --adjusted ||
     fail "$1: the national report differs from the union's"
   assert_eq "$(jq -c .registry "$TMP/national.json")" "$(cat "$TMP/scope.json")" "$1: scope"
+  # The command line writes its document group by group; the server builds
+  # the whole as one value: the same document (the same members in the
+  # same order, small cells withheld alike, numbers to 1e-9).
+  expect_ok ts registry report --json
+  echo "$OUT" > "$TMP/written.json"
+  curl -sf "$REG_URL/registry/v1/national" > "$TMP/served.json" || fail "$1: GET /registry/v1/national"
+  python3 - "$TMP/written.json" "$TMP/served.json" <<'PY' || fail "$1: the written document differs from the served one"
+import json, sys
+a = json.load(open(sys.argv[1]))
+b = json.load(open(sys.argv[2]))["document"]
+def same(x, y, path):
+    if isinstance(x, dict):
+        assert isinstance(y, dict) and list(x) == list(y), (path, x, y)
+        for k in x:
+            same(x[k], y[k], path + "." + k)
+    elif isinstance(x, list):
+        assert isinstance(y, list) and len(x) == len(y), (path, x, y)
+        for i, (u, v) in enumerate(zip(x, y)):
+            same(u, v, "%s[%d]" % (path, i))
+    elif isinstance(x, float):
+        assert isinstance(y, float) and abs(x - y) <= 1e-9 * max(abs(y), 1e-300), (path, x, y)
+    else:
+        assert type(x) == type(y) and x == y, (path, x, y)
+same(a, b, "")
+PY
 }
 
 # The states of every clinic x practitioner x protocol x instrument that

@@ -1,0 +1,252 @@
+/* Writing a jansson value as jansson's json_dumps() does (core/json_write.h). */
+#include "core/json_write.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* The flags of jansson's that are written as jansson writes them. */
+#define SUPPORTED                                                            \
+    (JSON_MAX_INDENT | JSON_COMPACT | JSON_REAL_PRECISION(31) |              \
+     JSON_ENCODE_ANY | JSON_PRESERVE_ORDER)
+#define INDENT_OF(f) ((int)((f) & JSON_MAX_INDENT))
+#define PRECISION_OF(f) ((int)(((f) >> 11) & 0x1F))
+/* Pieces written to a file at a time. */
+#define FLUSH_AT 65536
+
+struct writer {
+    struct buf *b;
+    size_t flags;
+    int indent;      /* spaces a level */
+    int precision;   /* of reals: 17 when the flags give none */
+    FILE *f;         /* NULL: everything stays in b */
+    int failed;
+};
+
+static void put(struct writer *w, const char *s, size_t len)
+{
+    if (buf_add(w->b, s, len) < 0)
+        w->failed = 1;
+}
+
+static void put_char(struct writer *w, char c)
+{
+    struct buf *b = w->b;
+    if (b->len + 1 < b->alloc && (!b->cap || b->len + 1 <= b->cap)) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return;
+    }
+    if (buf_putc(b, c) < 0)
+        w->failed = 1;
+}
+
+/* A new line at depth, or a space between items when not compact. */
+static void newline(struct writer *w, int depth, int space)
+{
+    static const char spaces[] = "                                ";
+    if (w->indent > 0) {
+        put_char(w, '\n');
+        size_t n = (size_t)depth * (size_t)w->indent;
+        while (n > 0) {
+            size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+            put(w, spaces, k);
+            n -= k;
+        }
+    } else if (space && !(w->flags & JSON_COMPACT)) {
+        put_char(w, ' ');
+    }
+}
+
+static void write_string(struct writer *w, const char *s, size_t len)
+{
+    put_char(w, '"');
+    size_t from = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        put(w, s + from, i - from);
+        char seq[8];
+        const char *text = seq;
+        switch (c) {
+        case '"': text = "\\\""; break;
+        case '\\': text = "\\\\"; break;
+        case '\b': text = "\\b"; break;
+        case '\f': text = "\\f"; break;
+        case '\n': text = "\\n"; break;
+        case '\r': text = "\\r"; break;
+        case '\t': text = "\\t"; break;
+        default:
+            snprintf(seq, sizeof(seq), "\\u%04X", (unsigned)c);
+            break;
+        }
+        put(w, text, strlen(text));
+        from = i + 1;
+    }
+    put(w, s + from, len - from);
+    put_char(w, '"');
+}
+
+/* A real as jansson writes it: "%.*g", with ".0" when it would read back
+ * as an integer, and the exponent without '+' or leading zeros. */
+static void write_real(struct writer *w, double v)
+{
+    char text[64];
+    int n = snprintf(text, sizeof(text), "%.*g", w->precision, v);
+    if (n < 0 || (size_t)n >= sizeof(text) - 3) {
+        w->failed = 1;
+        return;
+    }
+    size_t len = (size_t)n;
+    char *e = memchr(text, 'e', len);
+    if (!e && !memchr(text, '.', len)) {
+        text[len++] = '.';
+        text[len++] = '0';
+        text[len] = '\0';
+    }
+    if (e) {
+        char *start = e + 1, *end = e + 2;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, len - (size_t)(end - text) + 1);
+            len -= (size_t)(end - start);
+        }
+    }
+    put(w, text, len);
+}
+
+static void flush_some(struct writer *w)
+{
+    if (!w->f || w->b->len < FLUSH_AT)
+        return;
+    if (fwrite(w->b->data, 1, w->b->len, w->f) != w->b->len)
+        w->failed = 1;
+    buf_reset(w->b);
+}
+
+static void write_value(struct writer *w, const json_t *v, int depth)
+{
+    char text[32];
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        put_char(w, '{');
+        void *it = json_object_iter((json_t *)v);
+        if (!it) {
+            put_char(w, '}');
+            return;
+        }
+        newline(w, depth + 1, 0);
+        while (it && !w->failed) {
+            void *next = json_object_iter_next((json_t *)v, it);
+            write_string(w, json_object_iter_key(it),
+                         json_object_iter_key_len(it));
+            if (w->flags & JSON_COMPACT)
+                put_char(w, ':');
+            else
+                put(w, ": ", 2);
+            write_value(w, json_object_iter_value(it), depth + 1);
+            if (next) {
+                put_char(w, ',');
+                newline(w, depth + 1, 1);
+            } else {
+                newline(w, depth, 0);
+            }
+            it = next;
+        }
+        put_char(w, '}');
+        break;
+    }
+    case JSON_ARRAY: {
+        size_t n = json_array_size(v);
+        put_char(w, '[');
+        if (n == 0) {
+            put_char(w, ']');
+            return;
+        }
+        newline(w, depth + 1, 0);
+        for (size_t i = 0; i < n && !w->failed; i++) {
+            write_value(w, json_array_get(v, i), depth + 1);
+            if (i + 1 < n) {
+                put_char(w, ',');
+                newline(w, depth + 1, 1);
+            } else {
+                newline(w, depth, 0);
+            }
+            if (depth == 0)
+                flush_some(w);
+        }
+        put_char(w, ']');
+        break;
+    }
+    case JSON_STRING:
+        write_string(w, json_string_value(v), json_string_length(v));
+        break;
+    case JSON_INTEGER: {
+        int n = snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT,
+                         json_integer_value(v));
+        put(w, text, (size_t)n);
+        break;
+    }
+    case JSON_REAL:
+        write_real(w, json_real_value(v));
+        break;
+    case JSON_TRUE:
+        put(w, "true", 4);
+        break;
+    case JSON_FALSE:
+        put(w, "false", 5);
+        break;
+    case JSON_NULL:
+        put(w, "null", 4);
+        break;
+    }
+    if (depth <= 1)
+        flush_some(w);
+}
+
+static int write_top(const json_t *v, size_t flags, int depth,
+                     struct buf *b, FILE *f)
+{
+    if (!v || (flags & ~(size_t)SUPPORTED) ||
+        (!(flags & JSON_ENCODE_ANY) && !json_is_object(v) &&
+         !json_is_array(v)))
+        return -1;
+    struct writer w = {b, flags, INDENT_OF(flags), PRECISION_OF(flags), f,
+                       0};
+    if (w.precision == 0)
+        w.precision = 17;
+    write_value(&w, v, depth);
+    return w.failed ? -1 : 0;
+}
+
+int json_write_buf(const json_t *v, size_t flags, struct buf *out)
+{
+    return write_top(v, flags, 0, out, NULL);
+}
+
+int json_write_buf_at(const json_t *v, size_t flags, int depth,
+                      struct buf *out)
+{
+    return write_top(v, flags | JSON_ENCODE_ANY, depth < 0 ? 0 : depth, out,
+                     NULL);
+}
+
+void json_write_newline(struct buf *out, size_t flags, int depth, int space)
+{
+    struct writer w = {out, flags, INDENT_OF(flags), 17, NULL, 0};
+    newline(&w, depth, space);
+}
+
+int json_write_file(const json_t *v, size_t flags, FILE *f)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    int rc = write_top(v, flags, 0, &b, f);
+    if (rc == 0 && b.len && fwrite(b.data, 1, b.len, f) != b.len)
+        rc = -1;
+    buf_release(&b);
+    return rc;
+}

@@ -1,0 +1,246 @@
+/* Unit tests for core/json_write: the text equals jansson's json_dumps()
+ * byte for byte, for literal values chosen for their edges (reals' forms
+ * and exponents, escapes, empty containers, nesting) and for random
+ * documents, under every supported flag; refused flags and values; the
+ * file writer in pieces; a buffer's cap. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json_write.h"
+
+/* Asserts that json_write_buf and json_write_file give exactly what
+ * json_dumps gives for v under flags. */
+static void same_as_jansson(const json_t *v, size_t flags)
+{
+    char *want = json_dumps(v, flags);
+    cr_assert_not_null(want, "jansson refused flags %zx", flags);
+    struct buf b;
+    buf_init(&b, 0);
+    cr_assert_eq(json_write_buf(v, flags, &b), 0, "flags %zx", flags);
+    cr_assert_eq(b.len, strlen(want), "flags %zx: %zu bytes, jansson %zu",
+                 flags, b.len, strlen(want));
+    cr_assert(!memcmp(b.data, want, b.len), "flags %zx:\n%s\njansson:\n%s",
+              flags, b.data, want);
+    FILE *f = tmpfile();
+    cr_assert_not_null(f);
+    cr_assert_eq(json_write_file(v, flags, f), 0);
+    long size = ftell(f);
+    cr_assert_eq((size_t)size, strlen(want));
+    rewind(f);
+    char *back = malloc((size_t)size + 1);
+    cr_assert_eq(fread(back, 1, (size_t)size, f), (size_t)size);
+    cr_assert(!memcmp(back, want, (size_t)size));
+    free(back);
+    fclose(f);
+    buf_release(&b);
+    free(want);
+}
+
+/* Every supported flag combination worth telling apart. */
+static void under_all_flags(const json_t *v)
+{
+    static const size_t layout[] = {
+        0, JSON_COMPACT, JSON_INDENT(1), JSON_INDENT(2), JSON_INDENT(4),
+        JSON_INDENT(31), JSON_INDENT(2) | JSON_COMPACT};
+    static const int precision[] = {0, 1, 4, 10, 16, 17, 31};
+    for (size_t i = 0; i < sizeof(layout) / sizeof(*layout); i++)
+        for (size_t k = 0; k < sizeof(precision) / sizeof(*precision); k++) {
+            size_t flags = layout[i] | JSON_REAL_PRECISION(precision[k]);
+            same_as_jansson(v, flags);
+            same_as_jansson(v, flags | JSON_PRESERVE_ORDER);
+        }
+}
+
+Test(json_write, edges_equal_jansson)
+{
+    json_t *reals = json_array();
+    static const double values[] = {
+        0.0, -0.0, 1.0, -1.0, 0.1, 1.0 / 3.0, 2.0 / 3.0, 100000.0, 1e5,
+        1e-5, 1e21, 1e22, 1.5e-7, 123456789012.0, 1234567890123456789.0,
+        2.5e300, -2.5e-300, 5e-324, 1.7976931348623157e308, 0.5, 1e100,
+        1e-100, 9.999999999e9, 3.14159, -4.961628603, 1.008037901e-5};
+    for (size_t i = 0; i < sizeof(values) / sizeof(*values); i++)
+        json_array_append_new(reals, json_real(values[i]));
+    json_t *doc = json_pack(
+        "{s:o, s:[I,I,I,I], s:s, s:s, s:s, s:s, s:{}, s:[], s:[[],{},[[]]],"
+        " s:b, s:b, s:n, s:{s:{s:[i,{s:i}]}}}",
+        "reals", reals, "integers", (json_int_t)0, (json_int_t)-7,
+        (json_int_t)INT64_MAX, (json_int_t)INT64_MIN, "escapes",
+        "quote \" backslash \\ slash / tab \t nl \n cr \r bs \b ff \f",
+        "control", "\x01\x02\x1f\x7f end", "utf8",
+        "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "", "empty key",
+        "empty object", "empty array", "nested empties", "yes", 1, "no", 0,
+        "none", "deep", "a", "b", 1, "c", 2);
+    cr_assert_not_null(doc);
+    json_object_set_new(doc, "k\"ey\n\x01", json_string("odd key"));
+    under_all_flags(doc);
+    /* Top-level scalars with JSON_ENCODE_ANY. */
+    json_t *one = json_real(1e5);
+    same_as_jansson(one, JSON_ENCODE_ANY);
+    same_as_jansson(one, JSON_ENCODE_ANY | JSON_REAL_PRECISION(3));
+    json_decref(one);
+    json_t *text = json_string("a\tb");
+    same_as_jansson(text, JSON_ENCODE_ANY | JSON_INDENT(2));
+    json_decref(text);
+    json_decref(doc);
+}
+
+/* A small generator, the same sequence on every run. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static json_t *random_value(int depth)
+{
+    int kind = (int)(rng() % (depth > 4 ? 6 : 8));
+    switch (kind) {
+    case 0: return json_null();
+    case 1: return json_boolean(rng() & 1);
+    case 2: return json_integer((json_int_t)(rng() % 2000001) - 1000000);
+    case 3: {
+        double mant = (double)(rng() % 1000000007) / 1000000007.0;
+        int exp10 = (int)(rng() % 41) - 20;
+        return json_real((rng() & 1 ? -1 : 1) * mant * pow(10.0, exp10));
+    }
+    case 4: return json_real((double)(rng() % 100000));
+    case 5: {
+        char s[24];
+        size_t n = rng() % sizeof(s);
+        for (size_t i = 0; i < n; i++)
+            s[i] = (char)(1 + rng() % 126);
+        return json_stringn(s, n);
+    }
+    case 6: {
+        json_t *a = json_array();
+        size_t n = rng() % 5;
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(a, random_value(depth + 1));
+        return a;
+    }
+    default: {
+        json_t *o = json_object();
+        size_t n = rng() % 5;
+        for (size_t i = 0; i < n; i++) {
+            char key[16];
+            snprintf(key, sizeof(key), "k%u", (unsigned)(rng() % 50));
+            json_object_set_new(o, key, random_value(depth + 1));
+        }
+        return o;
+    }
+    }
+}
+
+Test(json_write, random_documents_equal_jansson)
+{
+    for (int round = 0; round < 200; round++) {
+        json_t *doc = json_array();
+        size_t n = 1 + rng() % 6;
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(doc, random_value(0));
+        under_all_flags(doc);
+        json_decref(doc);
+    }
+}
+
+Test(json_write, large_document_to_a_file_in_pieces)
+{
+    /* Several hundred kilobytes: written out in many pieces. */
+    json_t *doc = json_object(), *cells = json_array();
+    for (int i = 0; i < 5000; i++)
+        json_array_append_new(
+            cells, json_pack("{s:i, s:f, s:s, s:[f,f], s:n}", "n", i,
+                             "mean", i / 7.0, "label", "P-0001", "ci",
+                             i / 9.0, i / 11.0, "funnel"));
+    json_object_set_new(doc, "cells", cells);
+    same_as_jansson(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                             JSON_REAL_PRECISION(10));
+    same_as_jansson(cells, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(doc);
+}
+
+Test(json_write, refuses_what_it_does_not_write_as_jansson)
+{
+    json_t *doc = json_pack("{s:i}", "a", 1);
+    struct buf b;
+    buf_init(&b, 0);
+    cr_assert_eq(json_write_buf(doc, JSON_SORT_KEYS, &b), -1);
+    cr_assert_eq(json_write_buf(doc, JSON_ENSURE_ASCII, &b), -1);
+    cr_assert_eq(json_write_buf(doc, JSON_ESCAPE_SLASH, &b), -1);
+    cr_assert_eq(json_write_buf(doc, JSON_EMBED, &b), -1);
+    cr_assert_eq(json_write_buf(NULL, 0, &b), -1);
+    json_t *scalar = json_integer(3);
+    cr_assert_eq(json_write_buf(scalar, 0, &b), -1);
+    cr_assert_eq(b.len, 0, "nothing written when refused");
+    json_decref(scalar);
+    /* A cap too small: refused, and the buffer says so. */
+    struct buf small;
+    buf_init(&small, 4);
+    cr_assert_eq(json_write_buf(doc, 0, &small), -1);
+    cr_assert(!buf_ok(&small));
+    buf_release(&small);
+    buf_release(&b);
+    json_decref(doc);
+}
+
+/* An object written member by member, its array item by item, with
+ * json_write_newline and json_write_buf_at, equals the whole written at
+ * once, under each layout. */
+Test(json_write, piece_by_piece_equals_the_whole)
+{
+    static const size_t layouts[] = {0, JSON_COMPACT, JSON_INDENT(2),
+                                     JSON_INDENT(3) | JSON_REAL_PRECISION(10)};
+    json_t *items = json_array();
+    for (int i = 0; i < 4; i++)
+        json_array_append_new(items, json_pack("{s:i, s:[f, {s:s}], s:{}}",
+                                               "n", i, "x", i / 3.0, "y",
+                                               "z", "e"));
+    json_t *doc = json_pack("{s:n, s:{s:i, s:[]}, s:O}", "a", "b", "c", 1,
+                            "d", "items", items);
+    for (size_t k = 0; k < sizeof(layouts) / sizeof(*layouts); k++) {
+        size_t flags = layouts[k];
+        char *want = json_dumps(doc, flags);
+        struct buf b;
+        buf_init(&b, 0);
+        const char *sep = flags & JSON_COMPACT ? ":" : ": ";
+        buf_putc(&b, '{');
+        json_write_newline(&b, flags, 1, 0);
+        buf_printf(&b, "\"a\"%s", sep);
+        cr_assert_eq(json_write_buf_at(json_object_get(doc, "a"), flags, 1,
+                                       &b), 0);
+        buf_putc(&b, ',');
+        json_write_newline(&b, flags, 1, 1);
+        buf_printf(&b, "\"b\"%s", sep);
+        cr_assert_eq(json_write_buf_at(json_object_get(doc, "b"), flags, 1,
+                                       &b), 0);
+        buf_putc(&b, ',');
+        json_write_newline(&b, flags, 1, 1);
+        buf_printf(&b, "\"items\"%s[", sep);
+        json_write_newline(&b, flags, 2, 0);
+        for (size_t i = 0; i < json_array_size(items); i++) {
+            if (i) {
+                buf_putc(&b, ',');
+                json_write_newline(&b, flags, 2, 1);
+            }
+            cr_assert_eq(json_write_buf_at(json_array_get(items, i), flags,
+                                           2, &b), 0);
+        }
+        json_write_newline(&b, flags, 1, 0);
+        buf_putc(&b, ']');
+        json_write_newline(&b, flags, 0, 0);
+        buf_putc(&b, '}');
+        cr_assert_str_eq(b.data, want, "flags %zx", flags);
+        buf_release(&b);
+        free(want);
+    }
+    json_decref(items);
+    json_decref(doc);
+}
