@@ -279,10 +279,27 @@ static int summary_load(struct summary_batch *b, int64_t id,
 }
 
 /* Whole years from birth to on, both "YYYY-MM-DD"; -1 when not dates. */
+/* Reads "YYYY-MM-DD" written with exactly those digits, as sscanf's
+ * "%4d-%2d-%2d" reads it; 0 for any other text (left to sscanf). */
+static int ymd_digits(const char *s, int *y, int *m, int *d)
+{
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+            return 0;
+    *y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+         (s[3] - '0');
+    *m = (s[5] - '0') * 10 + (s[6] - '0');
+    *d = (s[8] - '0') * 10 + (s[9] - '0');
+    return 1;
+}
+
 static long age_years(const char *birth, const char *on)
 {
     int by, bm, bd, y, m, d;
-    if (sscanf(birth, "%4d-%2d-%2d", &by, &bm, &bd) != 3 ||
+    if (!ymd_digits(birth, &by, &bm, &bd) &&
+        sscanf(birth, "%4d-%2d-%2d", &by, &bm, &bd) != 3)
+        return -1;
+    if (!ymd_digits(on, &y, &m, &d) &&
         sscanf(on, "%4d-%2d-%2d", &y, &m, &d) != 3)
         return -1;
     long age = y - by;
@@ -1059,11 +1076,14 @@ static void rebuilt_add_row(struct rebuilt *rb, const struct summary_data *d,
             x->role = (signed char)i;
 }
 
-/* Key order: the group's rank (its protocol, then instrument), the
- * practitioner, then the episode (indexes follow ids: read in id order). */
-static int compare_rebuilt(const void *x, const void *y)
+/* Key order of rows ctx[x] and ctx[y]: the group's rank (its protocol,
+ * then instrument), the practitioner, then the episode (indexes follow
+ * ids: read in id order). */
+static int compare_rebuilt(const void *x, const void *y, void *ctx)
 {
-    const struct rebuilt_row *a = x, *c = y;
+    const struct rebuilt_row *rows = ctx;
+    const struct rebuilt_row *a = &rows[*(const uint32_t *)x];
+    const struct rebuilt_row *c = &rows[*(const uint32_t *)y];
     if (a->group != c->group)
         return a->group < c->group ? -1 : 1;
     if (a->practitioner_id != c->practitioner_id)
@@ -1071,18 +1091,18 @@ static int compare_rebuilt(const void *x, const void *y)
     return (a->episode > c->episode) - (a->episode < c->episode);
 }
 
-static const struct summary_group *rank_groups;
-
-static int compare_group_ranks(const void *x, const void *y)
+static int compare_group_ranks(const void *x, const void *y, void *ctx)
 {
-    const struct summary_group *a = &rank_groups[*(const uint32_t *)x];
-    const struct summary_group *c = &rank_groups[*(const uint32_t *)y];
+    const struct summary_group *groups = ctx;
+    const struct summary_group *a = &groups[*(const uint32_t *)x];
+    const struct summary_group *c = &groups[*(const uint32_t *)y];
     int order = strcmp(a->protocol, c->protocol);
     return order ? order : strcmp(a->instrument, c->instrument);
 }
 
 /* Sorts the rows into key order and writes them to episode_summary, each
- * as summary_write() would have bound it. */
+ * as summary_write() would have bound it. The sort moves 4-byte indexes,
+ * not the rows (its scratch space is as large as what it sorts). */
 static int rebuilt_write(struct summary_batch *b, struct rebuilt *rb,
                          struct err *e)
 {
@@ -1090,20 +1110,22 @@ static int rebuilt_write(struct summary_batch *b, struct rebuilt *rb,
     uint32_t *rank = xcalloc(rb->ngroups + 1, sizeof(*rank));
     for (size_t g = 0; g < rb->ngroups; g++)
         by_rank[g] = (uint32_t)g;
-    rank_groups = rb->groups;
-    qsort(by_rank, rb->ngroups, sizeof(*by_rank), compare_group_ranks);
-    rank_groups = NULL;
+    qsort_r(by_rank, rb->ngroups, sizeof(*by_rank), compare_group_ranks,
+            rb->groups);
     for (size_t k = 0; k < rb->ngroups; k++)
         rank[by_rank[k]] = (uint32_t)k;
-    for (size_t i = 0; i < rb->nrows; i++)
+    uint32_t *order = xreallocarray(NULL, rb->nrows + 1, sizeof(*order));
+    for (size_t i = 0; i < rb->nrows; i++) {
         rb->rows[i].group = rank[rb->rows[i].group];
-    qsort(rb->rows, rb->nrows, sizeof(*rb->rows), compare_rebuilt);
+        order[i] = (uint32_t)i;
+    }
+    qsort_r(order, rb->nrows, sizeof(*order), compare_rebuilt, rb->rows);
     struct stmt *st =
         store_prepare(b->s, "INSERT INTO episode_summary" SUMMARY_INSERT);
     const int *idx = summary_params_of(&b->rebuild_params, st);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < rb->nrows; i++) {
-        const struct rebuilt_row *x = &rb->rows[i];
+        const struct rebuilt_row *x = &rb->rows[order[i]];
         const struct rebuilt_episode *ep = &rb->episodes[x->episode];
         const struct summary_group *g = &rb->groups[by_rank[x->group]];
         struct summary_data d;
@@ -1146,6 +1168,7 @@ static int rebuilt_write(struct summary_batch *b, struct rebuilt *rb,
     }
     stmt_finalize(st);
     b->rebuild_params.st = NULL;
+    free(order);
     free(by_rank);
     free(rank);
     return rc;
@@ -1175,13 +1198,20 @@ int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
     char *indexes = NULL;
     if (rebuild_drop_indexes(b, &indexes, e) < 0)
         return -1;
+    int64_t old_rows =
+        store_query_int(b->s, "SELECT count(*) FROM episode_summary");
     if (store_exec(b->s, "DELETE FROM episode_summary;"
                          " DELETE FROM outcome_row", e) < 0) {
         free(indexes);
         return -1;
     }
+    /* Room for every episode and, for a start, as many rows as the
+     * summary held: growing arrays of this size would copy them. */
     struct rebuilt rb;
     memset(&rb, 0, sizeof(rb));
+    ALLOC_GROW(rb.episodes, (size_t)(total > 0 ? total : 1),
+               rb.alloc_episodes);
+    ALLOC_GROW(rb.rows, (size_t)(old_rows > 0 ? old_rows : 1), rb.alloc_rows);
     struct stmt *ep = store_prepare(
         b->s, "SELECT e.id, " SUMMARY_EPISODE_COLUMNS " FROM episode e JOIN"
               " patient p ON p.id = e.patient_id ORDER BY e.id");
