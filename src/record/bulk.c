@@ -229,6 +229,7 @@ struct bulk {
     /* The settings to restore. */
     int64_t old_foreign_keys, old_synchronous, old_cache_size, old_checks,
         old_threads;
+    int left_wal; /* the batch runs with a rollback journal (leave_wal()) */
     int64_t count[BULK_KIND_COUNT];
     int64_t max_id[BULK_KIND_COUNT]; /* ids above are free */
     struct stmt *insert[BULK_KIND_COUNT];
@@ -293,11 +294,57 @@ static struct stmt *prepared(struct bulk *b, struct stmt **slot,
     return *slot;
 }
 
+/*
+ * A batch writes most of its pages once, not twice, with a rollback
+ * journal: SQLite writes a page that lies past the file's end at the
+ * start straight to the file (there is nothing to save of it) and saves
+ * the old content of any other page it changes in the journal, once;
+ * in WAL mode every page it changes goes to the log and is copied into
+ * the file again by the checkpoint after the commit. The batch is still
+ * one transaction (a hot journal is rolled back by the next connection,
+ * as an uncommitted log is ignored). SQLite leaves WAL mode only for a
+ * connection that is the database's only one: when another has it open
+ * (the server) the batch runs in WAL mode, and readers go on reading
+ * during it. A connection opened during the batch waits for it. The
+ * journal is synced at every step (synchronous FULL) unless the batch
+ * is fast; it is deleted at the commit (DELETE mode: its removal is the
+ * commit, with nothing after it that can fail, where TRUNCATE and
+ * PERSIST sync the journal once more after their commit point and could
+ * report a committed batch as failed). The database is back in WAL mode
+ * after the batch, or at the next store_open() when that fails.
+ */
+static int leave_wal(struct bulk *b, struct err *e)
+{
+    struct stmt *st = store_prepare(b->s, "PRAGMA journal_mode");
+    int rc = stmt_step(st, e);
+    int wal = rc == 1 && !strcmp(stmt_text(st, 0), "wal");
+    stmt_finalize(st);
+    if (rc < 0)
+        return -1;
+    if (!wal)
+        return 0;
+    st = store_prepare(b->s, "PRAGMA journal_mode = DELETE");
+    rc = stmt_step(st, e);
+    b->left_wal = rc == 1 && !strcmp(stmt_text(st, 0), "delete");
+    stmt_finalize(st);
+    if (rc < 0) {
+        /* Busy: another connection has the database open. */
+        err_clear(e);
+        return 0;
+    }
+    if (b->left_wal && !b->fast)
+        return store_exec(b->s, "PRAGMA synchronous = FULL", e);
+    return 0;
+}
+
 /* Restores what bulk_begin changed (outside any transaction). */
 static void restore_settings(struct bulk *b)
 {
     char sql[256];
     struct err ignored = ERR_INIT;
+    if (b->left_wal)
+        store_exec(b->s, "PRAGMA journal_mode = WAL", &ignored);
+    err_clear(&ignored);
     snprintf(sql, sizeof(sql),
              "PRAGMA foreign_keys = %lld; PRAGMA synchronous = %lld;"
              " PRAGMA cache_size = %lld; PRAGMA ignore_check_constraints ="
@@ -372,6 +419,8 @@ int bulk_begin(struct store *s, const struct actor *caller,
                            " PRAGMA threads = 2", e);
     if (rc == 0 && b->fast)
         rc = store_exec(s, "PRAGMA synchronous = OFF", e);
+    if (rc == 0 && store_depth(s) == 0)
+        rc = leave_wal(b, e);
     if (rc == 0)
         rc = store_begin(s, e);
     if (rc < 0) {

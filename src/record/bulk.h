@@ -117,8 +117,11 @@ struct bulk_options {
  * reference and value itself, by the record's rules, which are stricter),
  * enlarges the page cache (1 GiB), lets SQLite sort with two threads
  * and, when options->fast, turns
- * synchronous off; then begins the transaction. Every setting is restored
- * at the end. Allocates *out.
+ * synchronous off; outside a transaction, on a database no other
+ * connection has open, it leaves WAL mode for a rollback journal (synced
+ * at every step unless fast) so that the batch's pages are written once;
+ * then begins the transaction. Every setting is restored at the end (WAL
+ * mode, or at the next store_open() if that fails). Allocates *out.
  */
 int bulk_begin(struct store *s, const struct actor *caller,
                const struct bulk_options *options, struct bulk **out,

@@ -113,8 +113,6 @@ struct summary_batch {
      * summary_batch_finish(). */
     int bulk;
     int all_changed; /* every group's rows were written again */
-    int rebuilding;  /* summary_write() fills temp.summary_rebuilt */
-    struct stmt *rebuild_insert;
     struct summary_params insert_params, rebuild_params, row_params;
     char *triggers;
     struct stmt *group_find, *group_add, *row_add;
@@ -281,10 +279,27 @@ static int summary_load(struct summary_batch *b, int64_t id,
 }
 
 /* Whole years from birth to on, both "YYYY-MM-DD"; -1 when not dates. */
+/* Reads "YYYY-MM-DD" written with exactly those digits, as sscanf's
+ * "%4d-%2d-%2d" reads it; 0 for any other text (left to sscanf). */
+static int ymd_digits(const char *s, int *y, int *m, int *d)
+{
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+            return 0;
+    *y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+         (s[3] - '0');
+    *m = (s[5] - '0') * 10 + (s[6] - '0');
+    *d = (s[8] - '0') * 10 + (s[9] - '0');
+    return 1;
+}
+
 static long age_years(const char *birth, const char *on)
 {
     int by, bm, bd, y, m, d;
-    if (sscanf(birth, "%4d-%2d-%2d", &by, &bm, &bd) != 3 ||
+    if (!ymd_digits(birth, &by, &bm, &bd) &&
+        sscanf(birth, "%4d-%2d-%2d", &by, &bm, &bd) != 3)
+        return -1;
+    if (!ymd_digits(on, &y, &m, &d) &&
         sscanf(on, "%4d-%2d-%2d", &y, &m, &d) != 3)
         return -1;
     long age = y - by;
@@ -494,21 +509,13 @@ static int summary_write(struct summary_batch *b,
                          const struct summary_data *d,
                          const struct summary_row *r, struct err *e)
 {
-    struct stmt *st =
-        b->rebuilding
-            ? batch_stmt(b, &b->rebuild_insert,
-                         "INSERT INTO temp.summary_rebuilt" SUMMARY_INSERT)
-            : batch_stmtf(b, &b->insert,
-                          "INSERT INTO episode_summary" SUMMARY_INSERT
-                          /* In bulk mode (no triggers) a row is replaced
-                           * in place. */
-                          "%s",
-                          b->bulk ? SUMMARY_UPSERT : "");
-    summary_bind(st,
-                 summary_params_of(b->rebuilding ? &b->rebuild_params
-                                                 : &b->insert_params,
-                                   st),
-                 d, r);
+    struct stmt *st = batch_stmtf(b, &b->insert,
+                                  "INSERT INTO episode_summary" SUMMARY_INSERT
+                                  /* In bulk mode (no triggers) a row is
+                                   * replaced in place. */
+                                  "%s",
+                                  b->bulk ? SUMMARY_UPSERT : "");
+    summary_bind(st, summary_params_of(&b->insert_params, st), d, r);
     return stmt_step(st, e) < 0 ? -1 : 0;
 }
 
@@ -584,7 +591,6 @@ void summary_batch_free(struct summary_batch *b)
     stmt_finalize(b->sessions);
     stmt_finalize(b->remove);
     stmt_finalize(b->insert);
-    stmt_finalize(b->rebuild_insert);
     stmt_finalize(b->group_find);
     stmt_finalize(b->group_add);
     stmt_finalize(b->row_add);
@@ -930,6 +936,253 @@ static int rebuild_drop_indexes(struct summary_batch *b, char **sql,
     return 0;
 }
 
+/*
+ * The rows of a rebuild, kept in memory until every episode has been read,
+ * then sorted into episode_summary's key order (protocol, instrument,
+ * practitioner, episode) and written in that order: each is an append to
+ * the table, with no temporary table and no sort by SQLite. An episode's
+ * values are kept once, each row's own beside its episode's index and its
+ * group's (the interned protocol and instrument).
+ */
+struct rebuilt_episode {
+    int64_t id, practitioner_id, chronicity, comorbidities;
+    int sessions;
+    char has_chronicity, has_comorbidities;
+    char started_on[CLOCK_DATE_LEN], ended_on[CLOCK_DATE_LEN];
+    char birth_date[CLOCK_DATE_LEN];
+    char sex[sizeof(((struct summary_episode *)0)->sex)];
+};
+
+struct rebuilt_row {
+    double baseline, discharge, followup, improvement;
+    int64_t practitioner_id; /* the episode's: part of the order */
+    uint32_t episode;        /* index in rebuilt.episodes */
+    uint32_t group;          /* index in rebuilt.groups, then its rank */
+    int32_t followup_days, time;
+    signed char responder, event, sustained, reason, role;
+    unsigned char has; /* REBUILT_HAS_* */
+};
+
+#define REBUILT_HAS_BASELINE 1
+#define REBUILT_HAS_DISCHARGE 2
+#define REBUILT_HAS_FOLLOWUP 4
+#define REBUILT_HAS_IMPROVEMENT 8
+
+static const char *const rebuilt_roles[] = {"primary", "secondary", "other"};
+
+struct rebuilt {
+    struct rebuilt_episode *episodes;
+    size_t nepisodes, alloc_episodes;
+    struct rebuilt_row *rows;
+    size_t nrows, alloc_rows;
+    struct summary_group *groups; /* protocol and instrument only */
+    size_t ngroups, alloc_groups;
+    uint32_t *slots; /* open addressing over groups: index + 1, 0 empty */
+    size_t nslots;
+};
+
+static uint64_t rebuilt_hash(const char *protocol, const char *instrument)
+{
+    uint64_t h = 1469598103934665603u;
+    for (const char *p = protocol; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211u;
+    h = (h ^ 0xff) * 1099511628211u;
+    for (const char *p = instrument; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211u;
+    return h;
+}
+
+/* The index of group (protocol, instrument), added when new. */
+static uint32_t rebuilt_group(struct rebuilt *rb, const char *protocol,
+                              const char *instrument)
+{
+    if (2 * (rb->ngroups + 1) > rb->nslots) {
+        size_t n = rb->nslots ? 2 * rb->nslots : 64;
+        free(rb->slots);
+        rb->slots = xcalloc(n, sizeof(*rb->slots));
+        rb->nslots = n;
+        for (size_t g = 0; g < rb->ngroups; g++) {
+            size_t i = rebuilt_hash(rb->groups[g].protocol,
+                                    rb->groups[g].instrument) & (n - 1);
+            while (rb->slots[i])
+                i = (i + 1) & (n - 1);
+            rb->slots[i] = (uint32_t)g + 1;
+        }
+    }
+    size_t mask = rb->nslots - 1;
+    size_t i = rebuilt_hash(protocol, instrument) & mask;
+    for (; rb->slots[i]; i = (i + 1) & mask) {
+        const struct summary_group *g = &rb->groups[rb->slots[i] - 1];
+        if (!strcmp(g->instrument, instrument) &&
+            !strcmp(g->protocol, protocol))
+            return rb->slots[i] - 1;
+    }
+    ALLOC_GROW(rb->groups, rb->ngroups + 1, rb->alloc_groups);
+    struct summary_group *g = &rb->groups[rb->ngroups];
+    memset(g, 0, sizeof(*g));
+    record_copy(g->protocol, sizeof(g->protocol), protocol);
+    record_copy(g->instrument, sizeof(g->instrument), instrument);
+    rb->slots[i] = (uint32_t)++rb->ngroups;
+    return (uint32_t)(rb->ngroups - 1);
+}
+
+static void rebuilt_add_episode(struct rebuilt *rb,
+                                const struct summary_data *d)
+{
+    ALLOC_GROW(rb->episodes, rb->nepisodes + 1, rb->alloc_episodes);
+    struct rebuilt_episode *x = &rb->episodes[rb->nepisodes++];
+    const struct summary_episode *ep = &d->ep;
+    x->id = ep->id;
+    x->practitioner_id = ep->practitioner_id;
+    x->chronicity = ep->chronicity;
+    x->comorbidities = ep->comorbidities;
+    x->has_chronicity = (char)ep->has_chronicity;
+    x->has_comorbidities = (char)ep->has_comorbidities;
+    x->sessions = d->sessions;
+    memcpy(x->started_on, ep->started_on, sizeof(x->started_on));
+    memcpy(x->ended_on, ep->ended_on, sizeof(x->ended_on));
+    memcpy(x->birth_date, ep->birth_date, sizeof(x->birth_date));
+    memcpy(x->sex, ep->sex, sizeof(x->sex));
+}
+
+/* Row r of the episode added last. */
+static void rebuilt_add_row(struct rebuilt *rb, const struct summary_data *d,
+                            const struct summary_row *r)
+{
+    ALLOC_GROW(rb->rows, rb->nrows + 1, rb->alloc_rows);
+    struct rebuilt_row *x = &rb->rows[rb->nrows++];
+    memset(x, 0, sizeof(*x));
+    x->practitioner_id = d->ep.practitioner_id;
+    x->episode = (uint32_t)(rb->nepisodes - 1);
+    x->group = rebuilt_group(rb, d->ep.protocol, r->instrument);
+    x->baseline = r->baseline;
+    x->discharge = r->discharge;
+    x->followup = r->followup;
+    x->improvement = r->improvement;
+    x->has = (unsigned char)((r->has_baseline ? REBUILT_HAS_BASELINE : 0) |
+                             (r->has_discharge ? REBUILT_HAS_DISCHARGE : 0) |
+                             (r->has_followup ? REBUILT_HAS_FOLLOWUP : 0) |
+                             (r->has_improvement ? REBUILT_HAS_IMPROVEMENT
+                                                 : 0));
+    x->followup_days = (int32_t)r->followup_days;
+    x->time = r->time;
+    x->responder = (signed char)r->responder;
+    x->event = (signed char)r->event;
+    x->sustained = (signed char)r->sustained;
+    x->reason = (signed char)r->reason;
+    x->role = 0;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(r->role, rebuilt_roles[i]))
+            x->role = (signed char)i;
+}
+
+/* Key order of rows ctx[x] and ctx[y]: the group's rank (its protocol,
+ * then instrument), the practitioner, then the episode (indexes follow
+ * ids: read in id order). */
+static int compare_rebuilt(const void *x, const void *y, void *ctx)
+{
+    const struct rebuilt_row *rows = ctx;
+    const struct rebuilt_row *a = &rows[*(const uint32_t *)x];
+    const struct rebuilt_row *c = &rows[*(const uint32_t *)y];
+    if (a->group != c->group)
+        return a->group < c->group ? -1 : 1;
+    if (a->practitioner_id != c->practitioner_id)
+        return a->practitioner_id < c->practitioner_id ? -1 : 1;
+    return (a->episode > c->episode) - (a->episode < c->episode);
+}
+
+static int compare_group_ranks(const void *x, const void *y, void *ctx)
+{
+    const struct summary_group *groups = ctx;
+    const struct summary_group *a = &groups[*(const uint32_t *)x];
+    const struct summary_group *c = &groups[*(const uint32_t *)y];
+    int order = strcmp(a->protocol, c->protocol);
+    return order ? order : strcmp(a->instrument, c->instrument);
+}
+
+/* Sorts the rows into key order and writes them to episode_summary, each
+ * as summary_write() would have bound it. The sort moves 4-byte indexes,
+ * not the rows (its scratch space is as large as what it sorts). */
+static int rebuilt_write(struct summary_batch *b, struct rebuilt *rb,
+                         struct err *e)
+{
+    uint32_t *by_rank = xcalloc(rb->ngroups + 1, sizeof(*by_rank));
+    uint32_t *rank = xcalloc(rb->ngroups + 1, sizeof(*rank));
+    for (size_t g = 0; g < rb->ngroups; g++)
+        by_rank[g] = (uint32_t)g;
+    qsort_r(by_rank, rb->ngroups, sizeof(*by_rank), compare_group_ranks,
+            rb->groups);
+    for (size_t k = 0; k < rb->ngroups; k++)
+        rank[by_rank[k]] = (uint32_t)k;
+    uint32_t *order = xreallocarray(NULL, rb->nrows + 1, sizeof(*order));
+    for (size_t i = 0; i < rb->nrows; i++) {
+        rb->rows[i].group = rank[rb->rows[i].group];
+        order[i] = (uint32_t)i;
+    }
+    qsort_r(order, rb->nrows, sizeof(*order), compare_rebuilt, rb->rows);
+    struct stmt *st =
+        store_prepare(b->s, "INSERT INTO episode_summary" SUMMARY_INSERT);
+    const int *idx = summary_params_of(&b->rebuild_params, st);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < rb->nrows; i++) {
+        const struct rebuilt_row *x = &rb->rows[order[i]];
+        const struct rebuilt_episode *ep = &rb->episodes[x->episode];
+        const struct summary_group *g = &rb->groups[by_rank[x->group]];
+        struct summary_data d;
+        memset(&d.ep, 0, sizeof(d.ep));
+        d.ep.id = ep->id;
+        d.ep.practitioner_id = ep->practitioner_id;
+        memcpy(d.ep.protocol, g->protocol, sizeof(d.ep.protocol));
+        memcpy(d.ep.started_on, ep->started_on, sizeof(d.ep.started_on));
+        memcpy(d.ep.ended_on, ep->ended_on, sizeof(d.ep.ended_on));
+        memcpy(d.ep.birth_date, ep->birth_date, sizeof(d.ep.birth_date));
+        memcpy(d.ep.sex, ep->sex, sizeof(d.ep.sex));
+        d.ep.has_chronicity = ep->has_chronicity;
+        d.ep.chronicity = ep->chronicity;
+        d.ep.has_comorbidities = ep->has_comorbidities;
+        d.ep.comorbidities = ep->comorbidities;
+        d.sessions = ep->sessions;
+        d.obs = NULL;
+        d.obs_count = 0;
+        struct summary_row r = {
+            .instrument = g->instrument,
+            .role = rebuilt_roles[x->role],
+            .has_baseline = (x->has & REBUILT_HAS_BASELINE) != 0,
+            .has_discharge = (x->has & REBUILT_HAS_DISCHARGE) != 0,
+            .has_followup = (x->has & REBUILT_HAS_FOLLOWUP) != 0,
+            .has_improvement = (x->has & REBUILT_HAS_IMPROVEMENT) != 0,
+            .baseline = x->baseline,
+            .discharge = x->discharge,
+            .followup = x->followup,
+            .improvement = x->improvement,
+            .followup_days = x->followup_days,
+            .responder = x->responder,
+            .time = x->time,
+            .event = x->event,
+            .sustained = x->sustained,
+            .reason = (enum summary_reason)x->reason,
+        };
+        stmt_reset(st);
+        summary_bind(st, idx, &d, &r);
+        rc = stmt_step(st, e) < 0 ? -1 : 0;
+    }
+    stmt_finalize(st);
+    b->rebuild_params.st = NULL;
+    free(order);
+    free(by_rank);
+    free(rank);
+    return rc;
+}
+
+static void rebuilt_release(struct rebuilt *rb)
+{
+    free(rb->episodes);
+    free(rb->rows);
+    free(rb->groups);
+    free(rb->slots);
+    memset(rb, 0, sizeof(*rb));
+}
+
 int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
                           void (*progress)(void *ctx, double fraction),
                           void *progress_ctx, int64_t *episodes,
@@ -939,21 +1192,26 @@ int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
         BUG("summary_batch_rebuild outside bulk mode");
     *episodes = 0;
     int64_t total = store_query_int(b->s, "SELECT count(*) FROM episode");
-    /* The rows go to a table of their own first, then into episode_summary
-     * in its key's order, its indexes made again after (sorted builds,
-     * where inserting in episode order would seek at random). */
+    /* The rows are kept in memory, then written into episode_summary in
+     * its key's order, its indexes made again after (sorted builds, where
+     * inserting in episode order would seek at random). */
     char *indexes = NULL;
     if (rebuild_drop_indexes(b, &indexes, e) < 0)
         return -1;
+    int64_t old_rows =
+        store_query_int(b->s, "SELECT count(*) FROM episode_summary");
     if (store_exec(b->s, "DELETE FROM episode_summary;"
-                         " DELETE FROM outcome_row;"
-                         " DROP TABLE IF EXISTS temp.summary_rebuilt;"
-                         " CREATE TEMP TABLE summary_rebuilt AS SELECT *"
-                         " FROM episode_summary WHERE 0", e) < 0) {
+                         " DELETE FROM outcome_row", e) < 0) {
         free(indexes);
         return -1;
     }
-    b->rebuilding = 1;
+    /* Room for every episode and, for a start, as many rows as the
+     * summary held: growing arrays of this size would copy them. */
+    struct rebuilt rb;
+    memset(&rb, 0, sizeof(rb));
+    ALLOC_GROW(rb.episodes, (size_t)(total > 0 ? total : 1),
+               rb.alloc_episodes);
+    ALLOC_GROW(rb.rows, (size_t)(old_rows > 0 ? old_rows : 1), rb.alloc_rows);
     struct stmt *ep = store_prepare(
         b->s, "SELECT e.id, " SUMMARY_EPISODE_COLUMNS " FROM episode e JOIN"
               " patient p ON p.id = e.patient_id ORDER BY e.id");
@@ -1010,10 +1268,12 @@ int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
         const char *list[SUMMARY_MAX_INSTRUMENTS];
         const char *roles[SUMMARY_MAX_INSTRUMENTS];
         size_t count = rc == 0 ? summary_instruments(&d, list, roles) : 0;
+        if (rc == 0)
+            rebuilt_add_episode(&rb, &d);
         for (size_t i = 0; rc == 0 && i < count; i++) {
             struct summary_row r;
             summary_compute(&d, list[i], roles[i], &r);
-            rc = summary_write(b, &d, &r, e);
+            rebuilt_add_row(&rb, &d, &r);
             rows++;
         }
         summary_data_release(&d);
@@ -1026,17 +1286,9 @@ int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
     stmt_finalize(ep);
     stmt_finalize(sessions.st);
     stmt_finalize(obs.st);
-    b->rebuilding = 0;
-    stmt_finalize(b->rebuild_insert);
-    b->rebuild_insert = NULL;
-    b->rebuild_params.st = NULL;
     if (rc == 0)
-        rc = store_exec(b->s,
-                        "INSERT INTO episode_summary SELECT * FROM"
-                        " temp.summary_rebuilt ORDER BY protocol_id,"
-                        " instrument, practitioner_id, episode_id;"
-                        " DROP TABLE temp.summary_rebuilt",
-                        e);
+        rc = rebuilt_write(b, &rb, e);
+    rebuilt_release(&rb);
     if (rc == 0)
         rc = store_exec(b->s, indexes, e);
     free(indexes);

@@ -108,7 +108,10 @@ int summary_batch_finish(struct summary_batch *b, struct err *e);
  * summary_batch_refresh() computes them one by one, but reading the
  * episodes, their sessions and their observations in three ordered scans
  * and writing the compact outcome rows in one statement, in their key's
- * order: for a batch that touched a large part of the registry. It drops
+ * order: for a batch that touched a large part of the registry. The rows
+ * are kept in memory (about 64 bytes each, and 88 per episode) until every
+ * episode is read, then sorted and written in episode_summary's key
+ * order. It drops
  * episode_summary's indexes and makes them again (inside the
  * transaction), so it first resets every statement of the connection that
  * is part way through its rows (store_reset_statements): call it where no

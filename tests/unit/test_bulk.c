@@ -860,6 +860,54 @@ static int write_row(void *ctx, const struct bulk_value *values, int count,
     return tabular_write_values(ctx, values, e);
 }
 
+/* A batch on a database nobody else has open writes with a rollback
+ * journal and puts WAL mode back after its commit or its abort; with a
+ * second connection open it stays in WAL mode. Either way it imports. */
+Test(bulk, a_batch_alone_leaves_wal_mode_for_its_transaction_only)
+{
+    struct err e;
+    char *mode = query_text("PRAGMA journal_mode");
+    cr_assert_str_eq(mode, "wal");
+    free(mode);
+    struct bulk *b = begin();
+    mode = query_text("PRAGMA journal_mode");
+    cr_assert_str_eq(mode, "delete");
+    free(mode);
+    cr_assert_eq(row(b, BULK_PATIENTS, &e, "name", "Pat Alone",
+                     "birth_date", "1980-01-01", "sex", "male", NULL),
+                 0, "%s", e.message);
+    cr_assert_eq(bulk_commit(b, &e), 0, "%s", e.message);
+    mode = query_text("PRAGMA journal_mode");
+    cr_assert_str_eq(mode, "wal");
+    free(mode);
+    cr_assert_eq(count("patient"), 1);
+
+    b = begin();
+    bulk_abort(b);
+    mode = query_text("PRAGMA journal_mode");
+    cr_assert_str_eq(mode, "wal");
+    free(mode);
+
+    struct store *other;
+    cr_assert_eq(store_open(path, STORE_EXISTING, &other, &e), 0, "%s",
+                 e.message);
+    cr_assert_eq(store_query_int(other, "SELECT count(*) FROM patient"), 1);
+    b = begin();
+    mode = query_text("PRAGMA journal_mode");
+    cr_assert_str_eq(mode, "wal");
+    free(mode);
+    cr_assert_eq(row(b, BULK_PATIENTS, &e, "name", "Pat Shared",
+                     "birth_date", "1981-02-03", "sex", "female", NULL),
+                 0, "%s", e.message);
+    cr_assert_eq(bulk_commit(b, &e), 0, "%s", e.message);
+    /* The other connection reads the batch's rows. */
+    cr_assert_eq(store_query_int(other, "SELECT count(*) FROM patient"), 2);
+    store_close(other);
+    mode = query_text("PRAGMA journal_mode");
+    cr_assert_str_eq(mode, "wal");
+    free(mode);
+}
+
 Test(bulk, export_gives_every_row_in_column_order)
 {
     int64_t prac = trained_practitioner("Avery Bulk (synthetic)");
