@@ -135,14 +135,13 @@ static int session_check(struct store *s, const struct session_new *in,
 void session_bind(struct stmt *st, const struct session_new *in,
                   const char *started_at)
 {
-    stmt_bind_int(st, ":episode", in->episode_id);
-    stmt_bind_text(st, ":start", started_at);
-    stmt_bind_int(st, ":minutes", in->minutes);
-    stmt_bind_text(st, ":note", in->note);
-    stmt_bind_text(st, ":subjective", in->subjective);
-    stmt_bind_text(st, ":objective", in->objective);
-    stmt_bind_text(st, ":assessment", in->assessment);
-    stmt_bind_text(st, ":plan", in->plan);
+    STMT_BIND(st, STORE_INT(":episode", in->episode_id),
+              STORE_TEXT(":start", started_at),
+              STORE_INT(":minutes", in->minutes), STORE_TEXT(":note", in->note),
+              STORE_TEXT(":subjective", in->subjective),
+              STORE_TEXT(":objective", in->objective),
+              STORE_TEXT(":assessment", in->assessment),
+              STORE_TEXT(":plan", in->plan));
 }
 
 int session_insert_parts(struct stmt *phase, struct stmt *finding,

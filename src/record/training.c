@@ -31,11 +31,11 @@ int training_validate(const struct training_new *in, struct err *e)
 
 void training_bind(struct stmt *st, const struct training_new *in)
 {
-    stmt_bind_int(st, ":practitioner", in->practitioner_id);
-    stmt_bind_text(st, ":protocol", in->protocol_id);
-    stmt_bind_double(st, ":hours", in->hours);
-    stmt_bind_text(st, ":completed", in->completed_on);
-    stmt_bind_text(st, ":provider", in->provider);
+    STMT_BIND(st, STORE_INT(":practitioner", in->practitioner_id),
+              STORE_TEXT(":protocol", in->protocol_id),
+              STORE_DOUBLE(":hours", in->hours),
+              STORE_TEXT(":completed", in->completed_on),
+              STORE_TEXT(":provider", in->provider));
 }
 
 int training_insert(struct store *s, const struct training_new *in,
