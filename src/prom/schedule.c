@@ -11,6 +11,7 @@
 #include "catalog/catalog.h"
 #include "core/clock.h"
 #include "core/util.h"
+#include "core/worker.h"
 #include "prom/invitation.h"
 #include "prom/mail.h"
 #include "prom/outbox.h"
@@ -224,10 +225,7 @@ int schedule_run(struct store *s, const struct catalog *cat,
 struct schedule_thread {
     struct schedule_thread_options o;
     char *db_path;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    int stop;
+    struct worker worker;
 };
 
 static void run_once(struct schedule_thread *t)
@@ -270,20 +268,20 @@ static void run_once(struct schedule_thread *t)
 static void *schedule_main(void *arg)
 {
     struct schedule_thread *t = arg;
-    pthread_mutex_lock(&t->lock);
-    while (!t->stop) {
-        pthread_mutex_unlock(&t->lock);
+    pthread_mutex_lock(&t->worker.lock);
+    while (!t->worker.stop) {
+        pthread_mutex_unlock(&t->worker.lock);
         run_once(t);
-        pthread_mutex_lock(&t->lock);
+        pthread_mutex_lock(&t->worker.lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += t->o.interval_seconds;
-        while (!t->stop &&
-               pthread_cond_timedwait(&t->wake, &t->lock, &until) !=
-                   ETIMEDOUT) {
+        while (!t->worker.stop &&
+               pthread_cond_timedwait(&t->worker.wake, &t->worker.lock,
+                                      &until) != ETIMEDOUT) {
         }
     }
-    pthread_mutex_unlock(&t->lock);
+    pthread_mutex_unlock(&t->worker.lock);
     return NULL;
 }
 
@@ -295,8 +293,6 @@ int schedule_thread_start(const struct schedule_thread_options *o,
     if (t->o.interval_seconds < 1)
         t->o.interval_seconds = 60;
     t->db_path = xstrdup(o->db_path);
-    pthread_mutex_init(&t->lock, NULL);
-    pthread_cond_init(&t->wake, NULL);
     /* The thread inherits a mask that blocks SIGINT and SIGTERM (the
      * server takes them with sigwait() in the main thread) and SIGPIPE (a
      * mail server that hangs up is an error, not the process's end). */
@@ -306,11 +302,9 @@ int schedule_thread_start(const struct schedule_thread_options *o,
     sigaddset(&quiet, SIGTERM);
     sigaddset(&quiet, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &quiet, &old);
-    int rc = pthread_create(&t->thread, NULL, schedule_main, t);
+    int rc = worker_start(&t->worker, schedule_main, t);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc) {
-        pthread_mutex_destroy(&t->lock);
-        pthread_cond_destroy(&t->wake);
         free(t->db_path);
         free(t);
         return err_set(e, ERR_FAIL, "scheduler", "unable to start: %s",
@@ -324,13 +318,7 @@ void schedule_thread_stop(struct schedule_thread *t)
 {
     if (!t)
         return;
-    pthread_mutex_lock(&t->lock);
-    t->stop = 1;
-    pthread_cond_signal(&t->wake);
-    pthread_mutex_unlock(&t->lock);
-    pthread_join(t->thread, NULL);
-    pthread_mutex_destroy(&t->lock);
-    pthread_cond_destroy(&t->wake);
+    worker_stop(&t->worker);
     free(t->db_path);
     free(t);
 }
