@@ -106,13 +106,11 @@ RECORD_KIND_DEFINE(referral,
 int referral_query(struct store *s, int64_t patient_id,
                    struct referral_list *out, struct err *e)
 {
-    memset(out, 0, sizeof(*out));
-    struct stmt *st =
-        STORE_QUERY(s,
-                    "SELECT " REFERRAL_COLUMNS " FROM referral"
-                    " WHERE patient_id = :patient ORDER BY referred_on, id",
-                    STORE_INT(":patient", patient_id));
-    return RECORD_ROWS_PLAIN(st, out, referral_row, e);
+    return RECORD_SELECT_PLAIN(
+        s, out, referral_row, e,
+        "SELECT " REFERRAL_COLUMNS " FROM referral"
+        " WHERE patient_id = :patient ORDER BY referred_on, id",
+        STORE_INT(":patient", patient_id));
 }
 
 /* referral_list: a patient's referrals. */

@@ -419,13 +419,11 @@ void session_release(struct session *se)
 int session_query(struct store *s, int64_t episode_id,
                   struct session_list *out, struct err *e)
 {
-    memset(out, 0, sizeof(*out));
-    struct stmt *st =
-        STORE_QUERY(s,
-                    "SELECT " SESSION_COLUMNS " FROM session"
-                    " WHERE episode_id = :episode ORDER BY started_at, id",
-                    STORE_INT(":episode", episode_id));
-    int rc = RECORD_ROWS(st, out, session_row, e);
+    int rc = RECORD_SELECT(
+        s, out, session_row, e,
+        "SELECT " SESSION_COLUMNS " FROM session"
+        " WHERE episode_id = :episode ORDER BY started_at, id",
+        STORE_INT(":episode", episode_id));
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = session_parts(s, &out->items[i], e);
     if (rc < 0) {

@@ -81,14 +81,12 @@ static void training_row(struct stmt *st, void *item)
 int training_query(struct store *s, int64_t practitioner_id,
                    struct training_list *out, struct err *e)
 {
-    memset(out, 0, sizeof(*out));
-    struct stmt *st = STORE_QUERY(
-        s,
+    return RECORD_SELECT_PLAIN(
+        s, out, training_row, e,
         "SELECT id, practitioner_id, protocol_id, hours, completed_on,"
         " provider, created_at FROM training"
         " WHERE practitioner_id = :practitioner ORDER BY completed_on, id",
         STORE_INT(":practitioner", practitioner_id));
-    return RECORD_ROWS_PLAIN(st, out, training_row, e);
 }
 
 int training_list(struct store *s, const struct actor *caller,
