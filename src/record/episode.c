@@ -381,5 +381,5 @@ int episode_list(struct store *s, const struct actor *caller,
 
 void episode_list_release(struct episode_list *l)
 {
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }

@@ -179,10 +179,6 @@ int record_kind_get(struct store *s, const struct actor *caller,
         }                                                                      \
         return 0;                                                              \
     }
-/* Frees a list's array (items: the address of its pointer, as for
- * record_rows) and sets it to NULL and *count to 0. The items' own
- * allocations are the caller's to release first. */
-void record_list_free(void *items, size_t *count);
 /* Binds v to the parameter name, or NULL when v is no record id (<= 0). */
 void record_bind_id(struct stmt *st, const char *name, int64_t v);
 /* Binds :now (the current instant) to the INSERT st, steps and finalizes

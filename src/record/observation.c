@@ -415,5 +415,5 @@ void observation_list_release(struct observation_list *l)
 {
     for (size_t i = 0; i < l->count; i++)
         observation_release(&l->items[i]);
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }

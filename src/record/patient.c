@@ -181,5 +181,5 @@ int patient_list(struct store *s, const struct actor *caller,
 
 void patient_list_release(struct patient_list *l)
 {
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }

@@ -159,7 +159,7 @@ int practitioner_list(struct store *s, const struct actor *caller,
 
 void practitioner_list_release(struct practitioner_list *l)
 {
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }
 
 int practitioner_set_registry_consent(struct store *s,

@@ -118,5 +118,5 @@ RECORD_LIST_DEFINE(referral, 0, "patient")
 
 void referral_list_release(struct referral_list *l)
 {
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }

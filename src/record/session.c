@@ -440,5 +440,5 @@ void session_list_release(struct session_list *l)
 {
     for (size_t i = 0; i < l->count; i++)
         session_release(&l->items[i]);
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }

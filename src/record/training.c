@@ -107,7 +107,7 @@ int training_list(struct store *s, const struct actor *caller,
 
 void training_list_release(struct training_list *l)
 {
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }
 
 double training_hours(struct store *s, int64_t practitioner_id,
