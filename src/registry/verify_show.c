@@ -11,6 +11,7 @@
 #include "web/html.h"
 
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,8 +115,7 @@ static void proof_facts(struct buf *b, const struct registry_cert_facts *f,
                         int in_log, int64_t log_size)
 {
     char root[MERKLE_HASH_BYTES * 2 + 1];
-    for (size_t i = 0; i < MERKLE_HASH_BYTES; i++)
-        snprintf(root + 2 * i, 3, "%02x", f->root[i]);
+    sodium_bin2hex(root, sizeof(root), f->root, MERKLE_HASH_BYTES);
     html_raw(b, "<h2>The proof that the public log holds it</h2>\n"
                 "<dl class=\"facts\">\n");
     html_printf(b, "<dt>Log entry</dt><dd>%" PRIu64 "</dd>\n", f->leaf_index);
@@ -182,8 +182,7 @@ void registry_verify_show(const struct registry_api *api, struct pg *db,
     /* Valid offline: what the log says today. */
     char index[24], hash[MERKLE_HASH_BYTES * 2 + 1];
     snprintf(index, sizeof(index), "%" PRIu64, facts.leaf_index);
-    for (size_t i = 0; i < MERKLE_HASH_BYTES; i++)
-        snprintf(hash + 2 * i, 3, "%02x", facts.leaf_hash[i]);
+    sodium_bin2hex(hash, sizeof(hash), facts.leaf_hash, MERKLE_HASH_BYTES);
     const char *params[] = {index, hash};
     struct pg_result *r = NULL;
     int in_log = 0, revoked = 0, expired = 0;
