@@ -11,7 +11,6 @@
 #include "catalog/catalog.h"
 #include "core/clock.h"
 #include "core/util.h"
-#include "core/worker.h"
 #include "prom/invitation.h"
 #include "prom/mail.h"
 #include "prom/outbox.h"
@@ -225,7 +224,10 @@ int schedule_run(struct store *s, const struct catalog *cat,
 struct schedule_thread {
     struct schedule_thread_options o;
     char *db_path;
-    struct worker worker;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int stop;
 };
 
 static void run_once(struct schedule_thread *t)
@@ -268,20 +270,20 @@ static void run_once(struct schedule_thread *t)
 static void *schedule_main(void *arg)
 {
     struct schedule_thread *t = arg;
-    pthread_mutex_lock(&t->worker.lock);
-    while (!t->worker.stop) {
-        pthread_mutex_unlock(&t->worker.lock);
+    pthread_mutex_lock(&t->lock);
+    while (!t->stop) {
+        pthread_mutex_unlock(&t->lock);
         run_once(t);
-        pthread_mutex_lock(&t->worker.lock);
+        pthread_mutex_lock(&t->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += t->o.interval_seconds;
-        while (!t->worker.stop &&
-               pthread_cond_timedwait(&t->worker.wake, &t->worker.lock,
-                                      &until) != ETIMEDOUT) {
+        while (!t->stop &&
+               pthread_cond_timedwait(&t->wake, &t->lock, &until) !=
+                   ETIMEDOUT) {
         }
     }
-    pthread_mutex_unlock(&t->worker.lock);
+    pthread_mutex_unlock(&t->lock);
     return NULL;
 }
 
@@ -293,6 +295,8 @@ int schedule_thread_start(const struct schedule_thread_options *o,
     if (t->o.interval_seconds < 1)
         t->o.interval_seconds = 60;
     t->db_path = xstrdup(o->db_path);
+    pthread_mutex_init(&t->lock, NULL);
+    pthread_cond_init(&t->wake, NULL);
     /* The thread inherits a mask that blocks SIGINT and SIGTERM (the
      * server takes them with sigwait() in the main thread) and SIGPIPE (a
      * mail server that hangs up is an error, not the process's end). */
@@ -302,9 +306,11 @@ int schedule_thread_start(const struct schedule_thread_options *o,
     sigaddset(&quiet, SIGTERM);
     sigaddset(&quiet, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &quiet, &old);
-    int rc = worker_start(&t->worker, schedule_main, t);
+    int rc = pthread_create(&t->thread, NULL, schedule_main, t);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc) {
+        pthread_mutex_destroy(&t->lock);
+        pthread_cond_destroy(&t->wake);
         free(t->db_path);
         free(t);
         return err_set(e, ERR_FAIL, "scheduler", "unable to start: %s",
@@ -318,7 +324,13 @@ void schedule_thread_stop(struct schedule_thread *t)
 {
     if (!t)
         return;
-    worker_stop(&t->worker);
+    pthread_mutex_lock(&t->lock);
+    t->stop = 1;
+    pthread_cond_signal(&t->wake);
+    pthread_mutex_unlock(&t->lock);
+    pthread_join(t->thread, NULL);
+    pthread_mutex_destroy(&t->lock);
+    pthread_cond_destroy(&t->wake);
     free(t->db_path);
     free(t);
 }

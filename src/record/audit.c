@@ -3,7 +3,6 @@
 #include "core/number.h"
 #include "core/clock.h"
 #include "core/util.h"
-#include "core/worker.h"
 
 #include <pthread.h>
 #include <semaphore.h>
@@ -193,8 +192,11 @@ struct batch {
 
 struct audit_writer {
     struct store *store; /* the writer's own connection */
-    struct worker worker;      /* head and tail are under its lock */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t work;
     struct batch *head, *tail; /* waiting, oldest first */
+    int stopping;
 };
 
 /* Appends every batch of the list in one transaction, in order. */
@@ -242,15 +244,15 @@ fail:
 static void *writer_main(void *arg)
 {
     struct audit_writer *w = arg;
-    pthread_mutex_lock(&w->worker.lock);
+    pthread_mutex_lock(&w->lock);
     for (;;) {
-        while (!w->head && !w->worker.stop)
-            pthread_cond_wait(&w->worker.wake, &w->worker.lock);
+        while (!w->head && !w->stopping)
+            pthread_cond_wait(&w->work, &w->lock);
         if (!w->head)
             break;
         struct batch *list = w->head;
         w->head = w->tail = NULL;
-        pthread_mutex_unlock(&w->worker.lock);
+        pthread_mutex_unlock(&w->lock);
         struct err e = ERR_INIT;
         int rc = write_batches(w, list, &e);
         for (struct batch *b = list, *next; b; b = next) {
@@ -259,9 +261,9 @@ static void *writer_main(void *arg)
             b->err = e;
             sem_post(&b->done);
         }
-        pthread_mutex_lock(&w->worker.lock);
+        pthread_mutex_lock(&w->lock);
     }
-    pthread_mutex_unlock(&w->worker.lock);
+    pthread_mutex_unlock(&w->lock);
     return NULL;
 }
 
@@ -280,7 +282,11 @@ int audit_writer_start(const char *db_path, struct audit_writer **out,
         free(w);
         return -1;
     }
-    if (worker_start(&w->worker, writer_main, w) != 0) {
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->work, NULL);
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        pthread_cond_destroy(&w->work);
+        pthread_mutex_destroy(&w->lock);
         store_close(w->store);
         free(w);
         return err_set(e, ERR_FAIL, "audit",
@@ -297,14 +303,14 @@ int audit_writer_flush(struct audit_writer *w, struct store *s,
         return 0;
     struct batch b = {.from = s, .err = ERR_INIT};
     sem_init(&b.done, 0, 0);
-    pthread_mutex_lock(&w->worker.lock);
+    pthread_mutex_lock(&w->lock);
     if (w->tail)
         w->tail->next = &b;
     else
         w->head = &b;
     w->tail = &b;
-    pthread_cond_signal(&w->worker.wake);
-    pthread_mutex_unlock(&w->worker.lock);
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->lock);
     while (sem_wait(&b.done) < 0)
         ; /* EINTR */
     sem_destroy(&b.done);
@@ -320,7 +326,13 @@ void audit_writer_stop(struct audit_writer *w)
 {
     if (!w)
         return;
-    worker_stop(&w->worker);
+    pthread_mutex_lock(&w->lock);
+    w->stopping = 1;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->work);
+    pthread_mutex_destroy(&w->lock);
     store_close(w->store);
     free(w);
 }
