@@ -53,6 +53,16 @@ void *alloc_grow(void *items, size_t need, size_t *alloc, size_t size)
     return items;
 }
 
+void array_free(void *items, size_t *count)
+{
+    void *array;
+    memcpy(&array, items, sizeof(array));
+    free(array);
+    array = NULL;
+    memcpy(items, &array, sizeof(array));
+    *count = 0;
+}
+
 char *xstrdup(const char *s)
 {
     return s ? xstrndup(s, strlen(s)) : NULL;

@@ -22,6 +22,10 @@ void *xreallocarray(void *p, size_t count, size_t size);
 void *alloc_grow(void *items, size_t need, size_t *alloc, size_t size);
 #define ALLOC_GROW(array, need, alloc)                                        \
     ((array) = alloc_grow((array), (need), &(alloc), sizeof(*(array))))
+/* Frees a list's array (items: the address of its pointer) and sets it to
+ * NULL and *count to 0. The items' own allocations are the caller's to
+ * release first. */
+void array_free(void *items, size_t *count);
 /* Allocates a copy of s (NULL stays NULL). */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);

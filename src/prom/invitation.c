@@ -424,9 +424,7 @@ int invitation_list(struct store *s, const struct actor *caller,
 
 void invitation_list_release(struct invitation_list *l)
 {
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    array_free(&l->items, &l->count);
 }
 
 /* Loads invitation id and checks that the caller may change its episode

@@ -129,9 +129,7 @@ int outbox_list(struct store *s, const struct actor *caller,
 
 void outbox_list_release(struct outbox_list *l)
 {
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    array_free(&l->items, &l->count);
 }
 
 /* ---- sending ---- */

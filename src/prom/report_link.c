@@ -117,9 +117,7 @@ int report_link_list(struct store *s, const struct actor *caller,
 
 void report_link_list_release(struct report_link_list *l)
 {
-    free(l->items);
-    l->items = NULL;
-    l->count = 0;
+    array_free(&l->items, &l->count);
 }
 
 int report_link_revoke(struct store *s, const struct actor *caller,

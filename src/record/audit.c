@@ -472,27 +472,23 @@ int64_t audit_verify(struct store *s, struct err *e)
         const char *stored = stmt_text(st, 11);
         char hash[AUDIT_HASH_HEX];
         int64_t id = en.id;
+        char why[96];
+        const char *broken = NULL;
         if (id != expect_id) {
-            stmt_finalize(st);
-            return err_set(e, ERR_FAIL, "audit",
-                           "entry %lld: expected entry %lld here (an entry "
-                           "was removed or renumbered)",
-                           (long long)id, (long long)expect_id);
+            snprintf(why, sizeof(why), "expected entry %lld here (an entry "
+                     "was removed or renumbered)", (long long)expect_id);
+            broken = why;
+        } else if (!stored_prev || strcmp(stored_prev, prev) != 0) {
+            broken = "its link to the previous entry is broken";
+        } else {
+            entry_hash(prev, &en, hash);
+            if (!stored || strcmp(stored, hash) != 0)
+                broken = "its content does not match its hash (edited)";
         }
-        if (!stored_prev || strcmp(stored_prev, prev) != 0) {
+        if (broken) {
             stmt_finalize(st);
-            return err_set(e, ERR_FAIL, "audit",
-                           "entry %lld: its link to the previous entry is "
-                           "broken",
-                           (long long)id);
-        }
-        entry_hash(prev, &en, hash);
-        if (!stored || strcmp(stored, hash) != 0) {
-            stmt_finalize(st);
-            return err_set(e, ERR_FAIL, "audit",
-                           "entry %lld: its content does not match its hash "
-                           "(edited)",
-                           (long long)id);
+            return err_set(e, ERR_FAIL, "audit", "entry %lld: %s",
+                           (long long)id, broken);
         }
         memcpy(prev, hash, sizeof(prev));
         count++;

@@ -112,7 +112,7 @@ int record_rows_plain(struct stmt *st, void *items, size_t *count,
                       struct err *e)
 {
     if (record_rows(st, items, count, size, row, e) < 0) {
-        record_list_free(items, count);
+        array_free(items, count);
         return -1;
     }
     return 0;
@@ -152,16 +152,6 @@ int record_kind_get(struct store *s, const struct actor *caller,
         return -1;
     }
     return 0;
-}
-
-void record_list_free(void *items, size_t *count)
-{
-    void *array;
-    memcpy(&array, items, sizeof(array));
-    free(array);
-    array = NULL;
-    memcpy(items, &array, sizeof(array));
-    *count = 0;
 }
 
 void record_bind_id(struct stmt *st, const char *name, int64_t v)

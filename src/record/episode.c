@@ -87,25 +87,16 @@ static int episode_check(struct store *s, const struct episode_new *in,
                                  r.referred_on, e);
 }
 
-/* A count that is -1 (not known) as NULL. */
-static void bind_count(struct stmt *st, const char *name, long v)
-{
-    if (v >= 0)
-        stmt_bind_int(st, name, v);
-    else
-        stmt_bind_null(st, name);
-}
-
 void episode_bind(struct stmt *st, const struct episode_new *in)
 {
-    stmt_bind_int(st, ":patient", in->patient_id);
-    stmt_bind_int(st, ":practitioner", in->practitioner_id);
-    stmt_bind_text(st, ":protocol", in->protocol_id);
-    stmt_bind_text(st, ":icd10", in->icd10);
-    record_bind_id(st, ":referral", in->referral_id);
-    stmt_bind_text(st, ":start", in->started_on);
-    bind_count(st, ":chronicity", in->chronicity_weeks);
-    bind_count(st, ":comorbidities", in->comorbidities);
+    STMT_BIND(st, STORE_INT(":patient", in->patient_id),
+              STORE_INT(":practitioner", in->practitioner_id),
+              STORE_TEXT(":protocol", in->protocol_id),
+              STORE_TEXT(":icd10", in->icd10),
+              STORE_ID(":referral", in->referral_id),
+              STORE_TEXT(":start", in->started_on),
+              STORE_COUNT(":chronicity", in->chronicity_weeks),
+              STORE_COUNT(":comorbidities", in->comorbidities));
 }
 
 int episode_insert(struct store *s, const struct episode_new *in,
@@ -390,5 +381,5 @@ int episode_list(struct store *s, const struct actor *caller,
 
 void episode_list_release(struct episode_list *l)
 {
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }

@@ -69,6 +69,16 @@ int record_rows(struct stmt *st, void *items, size_t *count, size_t size,
 #define RECORD_ROWS(st, list, row, e)                                        \
     record_rows((st), &(list)->items, &(list)->count,                        \
                 sizeof(*(list)->items), (row), (e))
+/* Empties the list, then reads into it (RECORD_ROWS, or RECORD_ROWS_PLAIN
+ * for RECORD_SELECT_PLAIN) the rows of sql with the parameters given
+ * (STORE_INT, STORE_TEXT, ...), each filled by row. */
+#define RECORD_SELECT(s, list, row, e, sql, ...)                             \
+    (memset((list), 0, sizeof(*(list))),                                     \
+     RECORD_ROWS(STORE_QUERY((s), (sql), __VA_ARGS__), (list), (row), (e)))
+#define RECORD_SELECT_PLAIN(s, list, row, e, sql, ...)                       \
+    (memset((list), 0, sizeof(*(list))),                                     \
+     RECORD_ROWS_PLAIN(STORE_QUERY((s), (sql), __VA_ARGS__), (list), (row),  \
+                       (e)))
 /* Reads the one row of sql (a SELECT of record_type rows with the
  * parameter :id) for that id into out, filled by row. Returns 0, or -1
  * with e filled: "no <record_type> <id>" (ERR_NOT_FOUND, field) when
@@ -169,10 +179,6 @@ int record_kind_get(struct store *s, const struct actor *caller,
         }                                                                      \
         return 0;                                                              \
     }
-/* Frees a list's array (items: the address of its pointer, as for
- * record_rows) and sets it to NULL and *count to 0. The items' own
- * allocations are the caller's to release first. */
-void record_list_free(void *items, size_t *count);
 /* Binds v to the parameter name, or NULL when v is no record id (<= 0). */
 void record_bind_id(struct stmt *st, const char *name, int64_t v);
 /* Binds :now (the current instant) to the INSERT st, steps and finalizes

@@ -397,13 +397,10 @@ void observation_release(struct observation *o)
 int observation_query(struct store *s, int64_t episode_id,
                       struct observation_list *out, struct err *e)
 {
-    memset(out, 0, sizeof(*out));
-    struct stmt *st =
-        STORE_QUERY(s,
-                    OBSERVATION_SELECT " WHERE o.episode_id = :episode"
-                                       " ORDER BY o.observed_at, o.id",
-                    STORE_INT(":episode", episode_id));
-    int rc = RECORD_ROWS(st, out, observation_row, e);
+    int rc = RECORD_SELECT(s, out, observation_row, e,
+                           OBSERVATION_SELECT " WHERE o.episode_id = :episode"
+                                              " ORDER BY o.observed_at, o.id",
+                           STORE_INT(":episode", episode_id));
     if (rc < 0) {
         observation_list_release(out);
         return -1;
@@ -418,5 +415,5 @@ void observation_list_release(struct observation_list *l)
 {
     for (size_t i = 0; i < l->count; i++)
         observation_release(&l->items[i]);
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }

@@ -46,16 +46,14 @@ int patient_validate(const struct patient_new *in, struct err *e)
 void patient_bind(struct stmt *st, const struct patient_new *in,
                   int64_t created_by)
 {
-    stmt_bind_text(st, ":name", in->name);
-    stmt_bind_text(st, ":dob", in->birth_date);
-    stmt_bind_text(st, ":sex", in->sex);
-    stmt_bind_text(st, ":zip", in->zip);
-    stmt_bind_text(st, ":phone", in->phone);
-    stmt_bind_text(st, ":email", in->email);
-    stmt_bind_int(st, ":treatment", in->consent_treatment != 0);
-    stmt_bind_int(st, ":research", in->consent_research != 0);
-    record_bind_id(st, ":created_by", created_by);
-    stmt_bind_int(st, ":synthetic", in->synthetic != 0);
+    STMT_BIND(st, STORE_TEXT(":name", in->name),
+              STORE_TEXT(":dob", in->birth_date), STORE_TEXT(":sex", in->sex),
+              STORE_TEXT(":zip", in->zip), STORE_TEXT(":phone", in->phone),
+              STORE_TEXT(":email", in->email),
+              STORE_INT(":treatment", in->consent_treatment != 0),
+              STORE_INT(":research", in->consent_research != 0),
+              STORE_ID(":created_by", created_by),
+              STORE_INT(":synthetic", in->synthetic != 0));
 }
 
 int patient_insert(struct store *s, const struct patient_new *in,
@@ -183,5 +181,5 @@ int patient_list(struct store *s, const struct actor *caller,
 
 void patient_list_release(struct patient_list *l)
 {
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }

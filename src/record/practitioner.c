@@ -22,12 +22,11 @@ int practitioner_validate(const struct practitioner_new *in, struct err *e)
 
 void practitioner_bind(struct stmt *st, const struct practitioner_new *in)
 {
-    stmt_bind_text(st, ":name", in->name);
-    stmt_bind_text(st, ":license", in->license);
-    stmt_bind_text(st, ":credentials", in->credentials);
-    stmt_bind_text(st, ":email", in->email);
-    stmt_bind_text(st, ":npi", in->npi);
-    stmt_bind_int(st, ":synthetic", in->synthetic != 0);
+    STMT_BIND(st, STORE_TEXT(":name", in->name),
+              STORE_TEXT(":license", in->license),
+              STORE_TEXT(":credentials", in->credentials),
+              STORE_TEXT(":email", in->email), STORE_TEXT(":npi", in->npi),
+              STORE_INT(":synthetic", in->synthetic != 0));
 }
 
 int practitioner_insert(struct store *s, const struct practitioner_new *in,
@@ -160,7 +159,7 @@ int practitioner_list(struct store *s, const struct actor *caller,
 
 void practitioner_list_release(struct practitioner_list *l)
 {
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }
 
 int practitioner_set_registry_consent(struct store *s,

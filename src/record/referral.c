@@ -37,13 +37,13 @@ int referral_check_patient(const struct referral_new *in,
 
 void referral_bind(struct stmt *st, const struct referral_new *in)
 {
-    stmt_bind_int(st, ":patient", in->patient_id);
-    stmt_bind_text(st, ":physician", in->physician_name);
-    stmt_bind_text(st, ":specialty", in->physician_specialty);
-    stmt_bind_text(st, ":npi", in->physician_npi);
-    stmt_bind_text(st, ":reason", in->reason);
-    stmt_bind_text(st, ":icd10", in->icd10);
-    stmt_bind_text(st, ":date", in->referred_on);
+    STMT_BIND(st, STORE_INT(":patient", in->patient_id),
+              STORE_TEXT(":physician", in->physician_name),
+              STORE_TEXT(":specialty", in->physician_specialty),
+              STORE_TEXT(":npi", in->physician_npi),
+              STORE_TEXT(":reason", in->reason),
+              STORE_TEXT(":icd10", in->icd10),
+              STORE_TEXT(":date", in->referred_on));
 }
 
 int referral_insert(struct store *s, const struct referral_new *in,
@@ -106,13 +106,11 @@ RECORD_KIND_DEFINE(referral,
 int referral_query(struct store *s, int64_t patient_id,
                    struct referral_list *out, struct err *e)
 {
-    memset(out, 0, sizeof(*out));
-    struct stmt *st =
-        STORE_QUERY(s,
-                    "SELECT " REFERRAL_COLUMNS " FROM referral"
-                    " WHERE patient_id = :patient ORDER BY referred_on, id",
-                    STORE_INT(":patient", patient_id));
-    return RECORD_ROWS_PLAIN(st, out, referral_row, e);
+    return RECORD_SELECT_PLAIN(
+        s, out, referral_row, e,
+        "SELECT " REFERRAL_COLUMNS " FROM referral"
+        " WHERE patient_id = :patient ORDER BY referred_on, id",
+        STORE_INT(":patient", patient_id));
 }
 
 /* referral_list: a patient's referrals. */
@@ -120,5 +118,5 @@ RECORD_LIST_DEFINE(referral, 0, "patient")
 
 void referral_list_release(struct referral_list *l)
 {
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }

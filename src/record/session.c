@@ -135,14 +135,13 @@ static int session_check(struct store *s, const struct session_new *in,
 void session_bind(struct stmt *st, const struct session_new *in,
                   const char *started_at)
 {
-    stmt_bind_int(st, ":episode", in->episode_id);
-    stmt_bind_text(st, ":start", started_at);
-    stmt_bind_int(st, ":minutes", in->minutes);
-    stmt_bind_text(st, ":note", in->note);
-    stmt_bind_text(st, ":subjective", in->subjective);
-    stmt_bind_text(st, ":objective", in->objective);
-    stmt_bind_text(st, ":assessment", in->assessment);
-    stmt_bind_text(st, ":plan", in->plan);
+    STMT_BIND(st, STORE_INT(":episode", in->episode_id),
+              STORE_TEXT(":start", started_at),
+              STORE_INT(":minutes", in->minutes), STORE_TEXT(":note", in->note),
+              STORE_TEXT(":subjective", in->subjective),
+              STORE_TEXT(":objective", in->objective),
+              STORE_TEXT(":assessment", in->assessment),
+              STORE_TEXT(":plan", in->plan));
 }
 
 int session_insert_parts(struct stmt *phase, struct stmt *finding,
@@ -420,13 +419,11 @@ void session_release(struct session *se)
 int session_query(struct store *s, int64_t episode_id,
                   struct session_list *out, struct err *e)
 {
-    memset(out, 0, sizeof(*out));
-    struct stmt *st =
-        STORE_QUERY(s,
-                    "SELECT " SESSION_COLUMNS " FROM session"
-                    " WHERE episode_id = :episode ORDER BY started_at, id",
-                    STORE_INT(":episode", episode_id));
-    int rc = RECORD_ROWS(st, out, session_row, e);
+    int rc = RECORD_SELECT(
+        s, out, session_row, e,
+        "SELECT " SESSION_COLUMNS " FROM session"
+        " WHERE episode_id = :episode ORDER BY started_at, id",
+        STORE_INT(":episode", episode_id));
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = session_parts(s, &out->items[i], e);
     if (rc < 0) {
@@ -443,5 +440,5 @@ void session_list_release(struct session_list *l)
 {
     for (size_t i = 0; i < l->count; i++)
         session_release(&l->items[i]);
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }

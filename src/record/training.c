@@ -31,11 +31,11 @@ int training_validate(const struct training_new *in, struct err *e)
 
 void training_bind(struct stmt *st, const struct training_new *in)
 {
-    stmt_bind_int(st, ":practitioner", in->practitioner_id);
-    stmt_bind_text(st, ":protocol", in->protocol_id);
-    stmt_bind_double(st, ":hours", in->hours);
-    stmt_bind_text(st, ":completed", in->completed_on);
-    stmt_bind_text(st, ":provider", in->provider);
+    STMT_BIND(st, STORE_INT(":practitioner", in->practitioner_id),
+              STORE_TEXT(":protocol", in->protocol_id),
+              STORE_DOUBLE(":hours", in->hours),
+              STORE_TEXT(":completed", in->completed_on),
+              STORE_TEXT(":provider", in->provider));
 }
 
 int training_insert(struct store *s, const struct training_new *in,
@@ -81,14 +81,12 @@ static void training_row(struct stmt *st, void *item)
 int training_query(struct store *s, int64_t practitioner_id,
                    struct training_list *out, struct err *e)
 {
-    memset(out, 0, sizeof(*out));
-    struct stmt *st = STORE_QUERY(
-        s,
+    return RECORD_SELECT_PLAIN(
+        s, out, training_row, e,
         "SELECT id, practitioner_id, protocol_id, hours, completed_on,"
         " provider, created_at FROM training"
         " WHERE practitioner_id = :practitioner ORDER BY completed_on, id",
         STORE_INT(":practitioner", practitioner_id));
-    return RECORD_ROWS_PLAIN(st, out, training_row, e);
 }
 
 int training_list(struct store *s, const struct actor *caller,
@@ -109,7 +107,7 @@ int training_list(struct store *s, const struct actor *caller,
 
 void training_list_release(struct training_list *l)
 {
-    record_list_free(&l->items, &l->count);
+    array_free(&l->items, &l->count);
 }
 
 double training_hours(struct store *s, int64_t practitioner_id,

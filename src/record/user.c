@@ -207,7 +207,7 @@ int user_list(struct store *s, struct user **users, int *count,
     struct user *list = NULL;
     size_t n = 0;
     if (record_rows(st, &list, &n, sizeof(*list), read_user, e) < 0) {
-        record_list_free(&list, &n);
+        array_free(&list, &n);
         return -1;
     }
     *users = list;

@@ -143,9 +143,10 @@ static void enroll(const struct registry_api *api, struct pg *db,
     reply_json(resp, created ? 201 : 200, doc);
 }
 
-static void push(struct pg *db, struct http_request *req,
-                 struct http_response *resp)
+static void push(const struct registry_api *api, struct pg *db,
+                 struct http_request *req, struct http_response *resp)
 {
+    (void)api;
     struct err e = ERR_INIT;
     struct registry_push_result out;
     if (registry_ingest_push(db, req->body.data, req->body.len, &out, &e) ==
@@ -218,12 +219,13 @@ void registry_api_handle(const struct registry_api *api, struct pg *db,
     static const struct {
         const char *path;
         const char *method;
+        registry_route *answer;
     } routes[] = {
-        {"/registry/v1/enroll", "POST"},
-        {"/registry/v1/push", "POST"},
-        {"/registry/v1/national", "GET"},
-        {"/registry/v1/certify", "POST"},
-        {"/registry/v1/clinics/key", "POST"},
+        {"/registry/v1/enroll", "POST", enroll},
+        {"/registry/v1/push", "POST", push},
+        {"/registry/v1/national", "GET", national},
+        {"/registry/v1/certify", "POST", registry_cert_api_certify},
+        {"/registry/v1/clinics/key", "POST", clinic_key_change_api},
     };
     if (registry_directory_route(api, db, req, resp))
         return;
@@ -253,14 +255,5 @@ void registry_api_handle(const struct registry_api *api, struct pg *db,
             return;
         }
     }
-    if (i == 0)
-        enroll(api, db, req, resp);
-    else if (i == 1)
-        push(db, req, resp);
-    else if (i == 3)
-        registry_cert_api_certify(api, db, req, resp);
-    else if (i == 4)
-        clinic_key_change_api(api, db, req, resp);
-    else
-        national(api, db, req, resp);
+    routes[i].answer(api, db, req, resp);
 }

@@ -38,6 +38,13 @@ struct registry_api {
     const struct catalog *catalog; /* protocols' names (directory pages) */
 };
 
+/* One route of the registry's server: answers req into resp (initialised
+ * by the caller) using db, never failing (every problem becomes an error
+ * response). */
+typedef void registry_route(const struct registry_api *api, struct pg *db,
+                            struct http_request *req,
+                            struct http_response *resp);
+
 /* Replies with doc (takes the reference), or with the error document of
  * e ({"error": {"code", "field", "message"}}; a 500 shows no detail). For
  * the routes of other files (registry/cert_api.h). */
@@ -46,10 +53,7 @@ void registry_api_reply_json(struct http_response *resp, int status,
 void registry_api_reply_error(struct http_response *resp, int status,
                               const struct err *e);
 
-/* Answers req into resp (initialised by the caller) using db. Never
- * fails: every problem becomes an error response. */
-void registry_api_handle(const struct registry_api *api, struct pg *db,
-                         struct http_request *req,
-                         struct http_response *resp);
+/* Every route of the registry's server: the one the path names. */
+registry_route registry_api_handle;
 
 #endif

@@ -89,11 +89,8 @@ void registry_cert_api_certify(const struct registry_api *api, struct pg *db,
     }
     cr.clinic = (int64_t)clinic;
     /* The clinic's enrolled key signs the canonical bytes of request. */
-    char clinic_text[32];
-    snprintf(clinic_text, sizeof(clinic_text), "%" PRId64, cr.clinic);
-    const char *params[] = {clinic_text};
     struct pg_result *res;
-    if (pg_run(db, &clinic_key, params, &res, &e) < 0) {
+    if (pg_run_int(db, &clinic_key, cr.clinic, &res, &e) < 0) {
         json_decref(body);
         registry_api_reply_error(resp, 500, &e);
         return;
@@ -110,8 +107,8 @@ void registry_cert_api_certify(const struct registry_api *api, struct pg *db,
     free(bytes);
     if (!known) {
         json_decref(body);
-        err_set(&e, ERR_REFUSED, "request.clinic", "no clinic %s",
-                clinic_text);
+        err_set(&e, ERR_REFUSED, "request.clinic", "no clinic %" PRId64,
+                cr.clinic);
         registry_api_reply_error(resp, 403, &e);
         return;
     }

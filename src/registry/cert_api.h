@@ -23,13 +23,9 @@
 #include "registry/api.h"
 
 /* Answers a POST /registry/v1/certify. */
-void registry_cert_api_certify(const struct registry_api *api, struct pg *db,
-                               struct http_request *req,
-                               struct http_response *resp);
+registry_route registry_cert_api_certify;
 
 /* Answers a request whose path starts with "/log/v1/". */
-void registry_log_api_handle(const struct registry_api *api, struct pg *db,
-                             struct http_request *req,
-                             struct http_response *resp);
+registry_route registry_log_api_handle;
 
 #endif

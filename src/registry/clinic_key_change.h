@@ -77,8 +77,6 @@ int clinic_key_change_apply(struct pg *db, const struct registry_signer *signer,
 
 /* POST /registry/v1/clinics/key: 200 {"clinic", "key_id", "leaf_index",
  * "already"} or an error document. */
-void clinic_key_change_api(const struct registry_api *api, struct pg *db,
-                           struct http_request *req,
-                           struct http_response *resp);
+registry_route clinic_key_change_api;
 
 #endif

@@ -135,11 +135,8 @@ int directory_certificate(struct pg *db, int64_t id, char **document,
                           struct err *e)
 {
     *document = NULL;
-    char text[24];
-    snprintf(text, sizeof(text), "%" PRId64, id);
-    const char *params[] = {text};
     struct pg_result *r;
-    if (pg_run(db, &certificate_query, params, &r, e) < 0)
+    if (pg_run_int(db, &certificate_query, id, &r, e) < 0)
         return -1;
     int found = pg_rows(r) > 0;
     if (found)

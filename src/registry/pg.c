@@ -4,7 +4,9 @@
 #include "core/dynlib.h"
 #include "core/util.h"
 
+#include <inttypes.h>
 #include <libpq-fe.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,6 +286,15 @@ int pg_run(struct pg *db, const struct pg_query *q,
         PQclear(res);
     }
     return 0;
+}
+
+int pg_run_int(struct pg *db, const struct pg_query *q, int64_t v,
+               struct pg_result **out, struct err *e)
+{
+    char text[24];
+    snprintf(text, sizeof(text), "%" PRId64, v);
+    const char *params[] = {text};
+    return pg_run(db, q, params, out, e);
 }
 
 int pg_each(struct pg *db, const struct pg_query *q,

@@ -57,6 +57,9 @@ int pg_exec(struct pg *db, const char *sql, struct err *e);
 int pg_run(struct pg *db, const struct pg_query *q,
            const char *const *params, struct pg_result **out,
            struct err *e);
+/* pg_run of a query whose one parameter is the integer v. */
+int pg_run_int(struct pg *db, const struct pg_query *q, int64_t v,
+               struct pg_result **out, struct err *e);
 
 /* Runs q and calls row(ctx, r, e) for each row as it arrives (libpq's
  * single-row mode, so that millions of rows never sit in memory at once):

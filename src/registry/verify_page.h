@@ -13,9 +13,7 @@
 #include "registry/api.h"
 
 /* Answers GET (the form) and POST (the check) of /verify. */
-void registry_verify_page(const struct registry_api *api, struct pg *db,
-                          struct http_request *req,
-                          struct http_response *resp);
+registry_route registry_verify_page;
 
 /* Writes the check of the certificate text (as pasted or uploaded) into
  * b: the verdict in words, what the certificate states, the registry's

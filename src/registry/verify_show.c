@@ -2,8 +2,7 @@
  * (registry/verify_page.h, registry_verify_show): the offline check of
  * 'touchstone verify' (registry/cert_verify.h) with every key this
  * registry has had, then what the registry's log says of it today. */
-#include "catalog/catalog.h"
-#include "catalog/instrument.h"
+#include "catalog/claims.h"
 #include "core/util.h"
 #include "record/clinic_key.h"
 #include "registry/cert_verify.h"
@@ -12,6 +11,7 @@
 #include "web/html.h"
 
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,13 +71,8 @@ static const char *text_of(const json_t *obj, const char *key)
 static void claims_facts(const struct registry_api *api, struct buf *b,
                          const json_t *claims)
 {
-    const char *protocol = text_of(claims, "protocol");
-    const char *instrument = text_of(claims, "instrument");
-    const struct protocol *p =
-        api->catalog ? catalog_find(api->catalog, protocol) : NULL;
-    const struct instrument *in = instrument_find(instrument);
-    const json_t *prac = json_object_get(claims, "practitioner");
-    const json_t *window = json_object_get(claims, "data_window");
+    struct catalog_claims c;
+    catalog_claims_read(api->catalog, claims, &c);
     const json_t *national = json_object_get(claims, "national");
     const json_t *metrics = json_object_get(claims, "metrics");
     html_raw(b, "<h2>What the certificate states</h2>\n");
@@ -85,11 +80,8 @@ static void claims_facts(const struct registry_api *api, struct buf *b,
                 "<p><strong>%s</strong> (licence %s) of %s holds the "
                 "registry's <strong>%s</strong> designation in %s, measured "
                 "by %s, on data from %s to %s.</p>\n",
-                text_of(prac, "name"), text_of(prac, "license"),
-                text_of(json_object_get(claims, "clinic"), "name"),
-                text_of(claims, "designation"), p ? p->name : protocol,
-                in ? in->name : instrument, text_of(window, "from"),
-                text_of(window, "to"));
+                c.practitioner, c.license, c.clinic, c.designation,
+                c.protocol_name, c.instrument_name, c.from, c.to);
     html_raw(b, "<dl class=\"facts\">\n");
     html_printf(b, "<dt>Issued</dt><dd>%.10s</dd>\n",
                 text_of(claims, "issued_at"));
@@ -123,8 +115,7 @@ static void proof_facts(struct buf *b, const struct registry_cert_facts *f,
                         int in_log, int64_t log_size)
 {
     char root[MERKLE_HASH_BYTES * 2 + 1];
-    for (size_t i = 0; i < MERKLE_HASH_BYTES; i++)
-        snprintf(root + 2 * i, 3, "%02x", f->root[i]);
+    sodium_bin2hex(root, sizeof(root), f->root, MERKLE_HASH_BYTES);
     html_raw(b, "<h2>The proof that the public log holds it</h2>\n"
                 "<dl class=\"facts\">\n");
     html_printf(b, "<dt>Log entry</dt><dd>%" PRIu64 "</dd>\n", f->leaf_index);
@@ -191,8 +182,7 @@ void registry_verify_show(const struct registry_api *api, struct pg *db,
     /* Valid offline: what the log says today. */
     char index[24], hash[MERKLE_HASH_BYTES * 2 + 1];
     snprintf(index, sizeof(index), "%" PRIu64, facts.leaf_index);
-    for (size_t i = 0; i < MERKLE_HASH_BYTES; i++)
-        snprintf(hash + 2 * i, 3, "%02x", facts.leaf_hash[i]);
+    sodium_bin2hex(hash, sizeof(hash), facts.leaf_hash, MERKLE_HASH_BYTES);
     const char *params[] = {index, hash};
     struct pg_result *r = NULL;
     int in_log = 0, revoked = 0, expired = 0;

@@ -555,6 +555,8 @@ void stmt_bind_params(struct stmt *st, const struct store_param *p,
             stmt_bind_double(st, q->name, q->d);
         else if (q->type == STORE_PARAM_ID)
             stmt_bind_id(st, q->name, q->i);
+        else if (q->type == STORE_PARAM_COUNT && q->i < 0)
+            stmt_bind_null(st, q->name);
         else
             stmt_bind_int(st, q->name, q->i);
     }

@@ -155,14 +155,17 @@ void stmt_bind_id(struct stmt *st, const char *name, int64_t v);
  * prepares sql and binds each parameter (store_prepare, stmt_bind_*);
  * STORE_RUN(s, e, sql, ...) also steps it once and finalizes it
  * (stmt_run). Each parameter's macro names its type: STORE_INT,
- * STORE_DOUBLE, STORE_TEXT (NULL binds SQL NULL; the text is copied) and
- * STORE_ID (stmt_bind_id).
+ * STORE_DOUBLE, STORE_TEXT (NULL binds SQL NULL; the text is copied),
+ * STORE_ID (stmt_bind_id) and STORE_COUNT (a count, NULL when negative:
+ * not known). STMT_BIND(st, ...) binds them to a statement prepared
+ * before (stmt_bind_params), as a statement run many times is.
  */
 enum store_param_type {
     STORE_PARAM_INT,
     STORE_PARAM_ID,
     STORE_PARAM_DOUBLE,
     STORE_PARAM_TEXT,
+    STORE_PARAM_COUNT,
 };
 struct store_param {
     const char *name;
@@ -179,6 +182,8 @@ struct store_param {
     ((struct store_param){.name = (n), .type = STORE_PARAM_DOUBLE, .d = (v)})
 #define STORE_TEXT(n, v)                                                     \
     ((struct store_param){.name = (n), .type = STORE_PARAM_TEXT, .text = (v)})
+#define STORE_COUNT(n, v)                                                    \
+    ((struct store_param){.name = (n), .type = STORE_PARAM_COUNT, .i = (v)})
 /* The parameters written in a call, as an array and its length. */
 #define STORE_PARAMS(...)                                                    \
     ((const struct store_param[]){__VA_ARGS__}),                             \
@@ -192,6 +197,7 @@ struct stmt *store_query(struct store *s, const char *sql,
 /* store_query and stmt_run: 0, or -1 on failure (e filled). */
 int store_run(struct store *s, const char *sql, const struct store_param *p,
               size_t n, struct err *e);
+#define STMT_BIND(st, ...) stmt_bind_params((st), STORE_PARAMS(__VA_ARGS__))
 #define STORE_QUERY(s, sql, ...)                                             \
     store_query((s), (sql), STORE_PARAMS(__VA_ARGS__))
 #define STORE_RUN(s, e, sql, ...)                                            \

@@ -2,8 +2,7 @@
  * an account, uploads (multipart/form-data) or pastes a certificate and
  * sees whether its signature holds (outcomes/certificate.h,
  * certificate_verify) and what it claims. Nothing is stored. */
-#include "catalog/catalog.h"
-#include "catalog/instrument.h"
+#include "catalog/claims.h"
 #include "core/clock.h"
 #include "core/util.h"
 #include "outcomes/certificate.h"
@@ -144,21 +143,14 @@ void page_certificate_claims(struct web_ctx *w, const json_t *claims,
 {
     struct buf *b = &w->resp->body;
     const struct catalog *cat = page_catalog(w);
-    const json_t *prac = json_object_get(claims, "practitioner");
-    const json_t *window = json_object_get(claims, "data_window");
-    const char *protocol = member(claims, "protocol");
-    const char *instrument = member(claims, "instrument");
-    const struct protocol *p = catalog_find(cat, protocol);
-    const struct instrument *in = instrument_find(instrument);
+    struct catalog_claims c;
+    catalog_claims_read(cat, claims, &c);
     html_printf(b,
                 "<p class=\"lead\"><strong>%s</strong> (license %s) of "
                 "%s is <strong>%s</strong> in %s, measured by %s, on "
                 "data from %s to %s.</p>\n",
-                member(prac, "name"), member(prac, "license"),
-                member(json_object_get(claims, "clinic"), "name"),
-                member(claims, "designation"), p ? p->name : protocol,
-                in ? in->name : instrument, member(window, "from"),
-                member(window, "to"));
+                c.practitioner, c.license, c.clinic, c.designation,
+                c.protocol_name, c.instrument_name, c.from, c.to);
     html_raw(b, "<dl class=\"facts\">\n");
     html_printf(b, "<dt>Certificate</dt><dd><code>%s</code></dd>\n",
                 member(claims, "id"));
@@ -169,8 +161,9 @@ void page_certificate_claims(struct web_ctx *w, const json_t *claims,
                     : "<dt>Kind</dt><dd>Registry certificate: the registry's "
                       "designation on the national data</dd>\n");
     html_printf(b, "<dt>Issued</dt><dd>%s</dd>\n", member(claims, "issued_at"));
-    html_printf(b, "<dt>Protocol</dt><dd><code>%s</code></dd>\n", protocol);
-    html_printf(b, "<dt>Instrument</dt><dd><code>%s</code></dd>\n", instrument);
+    html_printf(b, "<dt>Protocol</dt><dd><code>%s</code></dd>\n", c.protocol);
+    html_printf(b, "<dt>Instrument</dt><dd><code>%s</code></dd>\n",
+                c.instrument);
     html_printf(b,
                 "<dt>Data (SHA-256)</dt><dd><code class=\"hash\">%s"
                 "</code></dd>\n",
