@@ -293,6 +293,17 @@ const struct instrument *cli_find_instrument(struct cli *c,
     return NULL;
 }
 
+const struct protocol *cli_find_protocol(struct cli *c,
+                                         const struct catalog *cat,
+                                         const char *field, const char *id)
+{
+    const struct protocol *p = catalog_find(cat, id);
+    if (!p)
+        cli_error(c, EXIT_BAD_INPUT, field, "no protocol '%.64s' (see "
+                  "'touchstone catalog list')", id);
+    return p;
+}
+
 int cli_open_store(struct cli *c, struct err *e)
 {
     if (c->store)

@@ -21,6 +21,7 @@
 
 struct catalog;
 struct instrument;
+struct protocol;
 
 /* Marker read by the Makefile; expands to nothing in C. */
 #define COMMAND(name, function, summary)
@@ -191,6 +192,11 @@ int cli_run_verb_forms(struct cli *c, int argc, const char **argv,
  * set. */
 const struct instrument *cli_find_instrument(struct cli *c,
                                              const char *code);
+/* The protocol id of cat, or NULL with "<field>: no protocol 'ID' (see
+ * 'touchstone catalog list')" printed and c->exit_code set. */
+const struct protocol *cli_find_protocol(struct cli *c,
+                                         const struct catalog *cat,
+                                         const char *field, const char *id);
 /* Opens the store (must exist) unless already open. */
 int cli_open_store(struct cli *c, struct err *e);
 /* Loads the catalog unless already loaded: the shipped one with the

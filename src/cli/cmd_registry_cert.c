@@ -648,14 +648,13 @@ static int log_verify(struct cli *c, int argc, const char **argv)
          "use)", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     static struct monitor m;
     memset(&m, 0, sizeof(m));
-    if (registry_client_url(url, m.url, sizeof(m.url) - 1, &e) < 0 ||
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+        registry_client_url(url, m.url, sizeof(m.url) - 1, &e) < 0 ||
         (state && state_load(&m, state, &e) < 0))
-        return cli_fail(c, &e);
+        return cli_stop(c, &e);
     int tofu = 0;
     if (key) {
         unsigned char pk[32];
