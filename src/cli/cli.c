@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 #include "catalog/catalog.h"
+#include "catalog/instrument.h"
 #include "core/json_write.h"
 #include "core/number.h"
 #include "core/util.h"
@@ -276,6 +277,34 @@ int cli_run_verb_forms(struct cli *c, int argc, const char **argv,
     return options_form(c, argc, argv);
 }
 
+const struct instrument *cli_find_instrument(struct cli *c,
+                                             const char *code)
+{
+    const struct instrument *in = instrument_find(code);
+    if (in)
+        return in;
+    struct err e = ERR_INIT;
+    struct buf known = BUF_INIT;
+    for (int i = 0; i < instrument_count(); i++)
+        buf_printf(&known, "%s%s", i ? ", " : "", instrument_at(i)->code);
+    err_set(&e, ERR_NOT_FOUND, "code", "unknown instrument '%.40s' (known: "
+            "%s)", code, known.data);
+    buf_release(&known);
+    cli_fail(c, &e);
+    return NULL;
+}
+
+const struct protocol *cli_find_protocol(struct cli *c,
+                                         const struct catalog *cat,
+                                         const char *field, const char *id)
+{
+    const struct protocol *p = catalog_find(cat, id);
+    if (!p)
+        cli_error(c, EXIT_BAD_INPUT, field, "no protocol '%.64s' (see "
+                  "'touchstone catalog list')", id);
+    return p;
+}
+
 int cli_open_store(struct cli *c, struct err *e)
 {
     if (c->store)
@@ -448,4 +477,11 @@ int cli_check_range(struct cli *c, const char *field, long v, long lo,
     c->exit_code = cli_error(c, EXIT_BAD_INPUT, field,
                              "'%ld' is not between %ld and %ld", v, lo, hi);
     return -1;
+}
+
+int cli_check_server(struct cli *c, long threads, long timeout)
+{
+    if (cli_check_range(c, "threads", threads, 1, 64) < 0)
+        return -1;
+    return cli_check_range(c, "timeout", timeout, 1, 3600);
 }

@@ -20,6 +20,8 @@
 #include "store/store.h"
 
 struct catalog;
+struct instrument;
+struct protocol;
 
 /* Marker read by the Makefile; expands to nothing in C. */
 #define COMMAND(name, function, summary)
@@ -134,6 +136,13 @@ struct opt {
 #define OPTION_OUT(var, help) {"out", OPT_STRING, (var), "FILE", (help), 0, 0}
 /* The positional FILE a command reads or writes. */
 #define OPTION_FILE(var, help) {"file", OPT_ARG, (var), "FILE", (help), 1, 0}
+/* A web server's --threads N and --timeout SECONDS ('serve', 'registry
+ * serve'); cli_check_server() checks their ranges. */
+#define OPTION_THREADS(var)                                                   \
+    {"threads", OPT_INT, (var), "N", "worker threads (default 4)", 0, 0}
+#define OPTION_TIMEOUT(var)                                                   \
+    {"timeout", OPT_INT, (var), "SECONDS",                                   \
+     "close idle or slow connections after SECONDS (default 30)", 0, 0}
 
 /*
  * Parses argv (argv[0] is the command or verb name) into opts. --name VALUE
@@ -178,6 +187,16 @@ int cli_run_verb(struct cli *c, int argc, const char **argv,
 int cli_run_verb_forms(struct cli *c, int argc, const char **argv,
                        const struct cli_verb *verbs, const char *summary,
                        cli_fn options_form);
+/* The instrument whose code is code (catalog/instrument.h), or NULL with
+ * "code: unknown instrument 'X' (known: ...)" printed and c->exit_code
+ * set. */
+const struct instrument *cli_find_instrument(struct cli *c,
+                                             const char *code);
+/* The protocol id of cat, or NULL with "<field>: no protocol 'ID' (see
+ * 'touchstone catalog list')" printed and c->exit_code set. */
+const struct protocol *cli_find_protocol(struct cli *c,
+                                         const struct catalog *cat,
+                                         const char *field, const char *id);
 /* Opens the store (must exist) unless already open. */
 int cli_open_store(struct cli *c, struct err *e);
 /* Loads the catalog unless already loaded: the shipped one with the
@@ -207,6 +226,10 @@ int cli_error(struct cli *c, int status, const char *field, const char *fmt,
 int cli_check_range(struct cli *c, const char *field, long v, long lo,
                     long hi);
 
+/* cli_check_range() of a web server's threads (1 to 64), then of its
+ * timeout (1 to 3600 seconds). */
+int cli_check_server(struct cli *c, long threads, long timeout);
+
 /* Prints the JSON document (and takes the reference) to stdout. */
 int cli_print_json(struct cli *c, json_t *doc);
 /* Prints a new record's id: "N" or {"id": N} with --json. */
@@ -228,6 +251,12 @@ struct cli_list_format {
     void (*row)(const void *item);
     const char *empty; /* NULL: the header alone when there are no items */
 };
+
+/* Defines name, a to_json of cli_print_item() or a cli_list_format, as
+ * json_of (a new reference) of the item, which json_of takes by its own
+ * type (a record_json.h function). */
+#define CLI_TO_JSON(name, json_of)                                            \
+    static json_t *name(const void *item) { return json_of(item); }
 
 /* The JSON array of f->to_json() of count items, size bytes apart: a new
  * reference. */

@@ -101,15 +101,10 @@ static int catalog_show(struct cli *c, int argc, const char **argv)
         OPT_END,
     };
     const struct catalog *cat;
-    if (cli_parse_catalog(c, argc, argv, opts, NULL, &cat) < 0)
+    const struct protocol *p;
+    if (cli_parse_catalog(c, argc, argv, opts, NULL, &cat) < 0 ||
+        !(p = cli_find_protocol(c, cat, "id", id)))
         return c->exit_code;
-    const struct protocol *p = catalog_find(cat, id);
-    if (!p) {
-        struct err e = ERR_INIT;
-        err_set(&e, ERR_NOT_FOUND, "id", "no protocol '%.64s' (see "
-                "'touchstone catalog list')", id);
-        return cli_fail(c, &e);
-    }
     if (c->json)
         return cli_print_json(c, protocol_json(cat, p));
     const struct protocol_group *g = catalog_group_find(cat, p->group);
@@ -187,12 +182,11 @@ static int catalog_check(struct cli *c, int argc, const char **argv)
         {"dir", OPT_ARG, &dir, "DIR", "the clinic's catalog directory", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct catalog *cat;
     struct err e = ERR_INIT;
-    if (catalog_load(dir, &cat, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+        catalog_load(dir, &cat, &e) < 0)
+        return cli_stop(c, &e);
     int files, added, replaced;
     catalog_clinic_summary(cat, &files, &added, &replaced);
     int total = catalog_protocol_count(cat);

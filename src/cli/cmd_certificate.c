@@ -10,10 +10,7 @@
 
 COMMAND("certificate", cmd_certificate, "the register of issued certificates: list, show, revoke")
 
-static json_t *certificate_json(const void *x)
-{
-    return register_entry_json(x);
-}
+CLI_TO_JSON(certificate_json, register_entry_json)
 
 static void certificate_row(const void *item)
 {

@@ -78,13 +78,11 @@ int cmd_certify(struct cli *c, int argc, const char **argv)
     const char *designation = NULL;
     struct certify_request req = {0};
     struct opt opts[] = {
-        {"practitioner", OPT_ID, &req.practitioner_id, "ID",
-         "the practitioner", 1, 0},
-        {"protocol", OPT_STRING, &req.protocol, "PROTOCOL_ID",
-         "the protocol", 1, 0},
-        {"instrument", OPT_STRING, &req.instrument, "CODE",
-         "the instrument (default: the protocol's one qualifying cell)", 0,
-         0},
+        OPTION_PRACTITIONER(&req.practitioner_id, "the practitioner", 1),
+        OPTION_PROTOCOL(&req.protocol, "the protocol", 1),
+        OPTION_INSTRUMENT(
+            &req.instrument,
+            "the instrument (default: the protocol's one qualifying cell)", 0),
         {"designation", OPT_STRING, &designation, "NAME",
          "reproducible or advanced (default: the highest met)", 0, 0},
         {"out", OPT_STRING, &out, "FILE",

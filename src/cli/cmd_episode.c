@@ -225,10 +225,7 @@ static void print_text(const char *label, const char *text)
     printf("\n");
 }
 
-static json_t *episode_detail_json(const void *d)
-{
-    return episode_detail_to_json(d);
-}
+CLI_TO_JSON(episode_detail_json, episode_detail_to_json)
 
 static void print_episode_detail(const void *item)
 {
@@ -294,10 +291,7 @@ static int episode_show_cmd(struct cli *c, int argc, const char **argv)
     return rc;
 }
 
-static json_t *episode_json(const void *ep)
-{
-    return episode_to_json(ep);
-}
+CLI_TO_JSON(episode_json, episode_to_json)
 
 static void episode_header(void)
 {

@@ -99,18 +99,6 @@ static int instrument_list(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-static int unknown_instrument(struct cli *c, const char *code)
-{
-    struct err e = ERR_INIT;
-    struct buf known = BUF_INIT;
-    for (int i = 0; i < instrument_count(); i++)
-        buf_printf(&known, "%s%s", i ? ", " : "", instrument_at(i)->code);
-    err_set(&e, ERR_NOT_FOUND, "code", "unknown instrument '%.40s' (known: "
-            "%s)", code, known.data);
-    buf_release(&known);
-    return cli_fail(c, &e);
-}
-
 static int instrument_show(struct cli *c, int argc, const char **argv)
 {
     const char *code = NULL;
@@ -118,11 +106,10 @@ static int instrument_show(struct cli *c, int argc, const char **argv)
         {"code", OPT_ARG, &code, "CODE", "the instrument's code", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, NULL) < 0)
+    const struct instrument *in;
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+        !(in = cli_find_instrument(c, code)))
         return c->exit_code;
-    const struct instrument *in = instrument_find(code);
-    if (!in)
-        return unknown_instrument(c, code);
     if (c->json)
         return cli_print_json(c, instrument_json(in));
     char mcid[64];

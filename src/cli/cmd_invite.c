@@ -14,16 +14,16 @@ static int invite_create_cmd(struct cli *c, int argc, const char **argv)
 {
     struct invitation_new in = {0};
     struct opt opts[] = {
-        {"episode", OPT_ID, &in.episode_id, "ID", "the episode", 1, 0},
+        OPTION_EPISODE(&in.episode_id, "the episode", 1),
         {"timepoint", OPT_STRING, &in.timepoint, "TIMEPOINT",
          "baseline, followup or pre (before a visit)", 1, 0},
         {"on", OPT_STRING, &in.visit_on, "DATE",
          "pre: the visit's day, YYYY-MM-DD (default today); the link is "
          "open that day",
          0, 0},
-        {"instrument", OPT_STRING, &in.instrument, "CODE",
-         "one instrument (default: the protocol's, those with wording)", 0,
-         0},
+        OPTION_INSTRUMENT(
+            &in.instrument,
+            "one instrument (default: the protocol's, those with wording)", 0),
         {"channel", OPT_STRING, &in.channel, "CHANNEL",
          "email (default: queued in the outbox) or print (the link is "
          "printed here)",
@@ -86,10 +86,7 @@ static int invite_create_cmd(struct cli *c, int argc, const char **argv)
     return rc;
 }
 
-static json_t *invitation_json(const void *item)
-{
-    return invitation_to_json(item);
-}
+CLI_TO_JSON(invitation_json, invitation_to_json)
 
 static void invitation_header(void)
 {
@@ -115,7 +112,7 @@ static int invite_list_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t episode = 0;
     struct opt opts[] = {
-        {"episode", OPT_ID, &episode, "ID", "only this episode's", 0, 0},
+        OPTION_EPISODE(&episode, "only this episode's", 0),
         OPT_END,
     };
     struct err e = ERR_INIT;

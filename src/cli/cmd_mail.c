@@ -25,11 +25,10 @@ static int mail_configure_cmd(struct cli *c, int argc, const char **argv)
          "TLS is then required", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
-    if (mail_configure(c->store, &actor_cli, &in, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        mail_configure(c->store, &actor_cli, &in, &e) < 0)
+        return cli_stop(c, &e);
     struct mail_config m;
     int found;
     if (mail_config_load(c->store, &m, &found, &e) < 0)

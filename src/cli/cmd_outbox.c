@@ -97,9 +97,8 @@ static int outbox_send_cmd(struct cli *c, int argc, const char **argv)
         {"limit", OPT_INT, &limit, "N", "send at most N messages", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
-    if (cli_check_range(c, "limit", limit, 0, 1000000) < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        cli_check_range(c, "limit", limit, 0, 1000000) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct outbox_report r;

@@ -34,10 +34,7 @@ static int patient_add_cmd(struct cli *c, int argc, const char **argv)
     return cli_print_id(c, id);
 }
 
-static json_t *patient_json(const void *p)
-{
-    return patient_to_json(p);
-}
+CLI_TO_JSON(patient_json, patient_to_json)
 
 static void patient_header(void)
 {
@@ -72,10 +69,7 @@ static int patient_list_cmd(struct cli *c, int argc, const char **argv)
     return rc;
 }
 
-static json_t *patient_detail_json(const void *d)
-{
-    return patient_detail_to_json(d);
-}
+CLI_TO_JSON(patient_detail_json, patient_detail_to_json)
 
 static void print_patient_detail(const void *item)
 {

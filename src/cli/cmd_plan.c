@@ -96,6 +96,7 @@ int cmd_plan(struct cli *c, int argc, const char **argv)
         OPT_END,
     };
     const struct catalog *cat;
+    const struct protocol *p;
     if (cli_parse_catalog(c, argc, argv, opts,
                           "Plans a session of M minutes: every phase of the "
                           "protocol in order, in whole minutes that sum to M, "
@@ -103,15 +104,10 @@ int cmd_plan(struct cli *c, int argc, const char **argv)
                           "A length the protocol cannot take is refused with "
                           "exit status 3. With --delivered, reports how a "
                           "session as delivered departs from the protocol.",
-                          &cat) < 0)
+                          &cat) < 0 ||
+        !(p = cli_find_protocol(c, cat, "protocol", id)))
         return c->exit_code;
     struct err e = ERR_INIT;
-    const struct protocol *p = catalog_find(cat, id);
-    if (!p) {
-        err_set(&e, ERR_NOT_FOUND, "protocol", "no protocol '%.64s' (see "
-                "'touchstone catalog list')", id);
-        return cli_fail(c, &e);
-    }
     if (!opts[1].seen)
         minutes = p->minutes_default;
     if (minutes <= 0 || minutes > 1440) {

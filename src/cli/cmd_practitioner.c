@@ -31,10 +31,7 @@ static int practitioner_add_cmd(struct cli *c, int argc, const char **argv)
     return cli_print_id(c, id);
 }
 
-static json_t *practitioner_json(const void *p)
-{
-    return practitioner_to_json(p);
-}
+CLI_TO_JSON(practitioner_json, practitioner_to_json)
 
 static void practitioner_header(void)
 {
@@ -64,10 +61,7 @@ static int practitioner_list_cmd(struct cli *c, int argc, const char **argv)
     return rc;
 }
 
-static json_t *practitioner_detail_json(const void *d)
-{
-    return practitioner_detail_to_json(d);
-}
+CLI_TO_JSON(practitioner_detail_json, practitioner_detail_to_json)
 
 static void print_practitioner_detail(const void *item)
 {

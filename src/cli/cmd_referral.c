@@ -34,10 +34,7 @@ static int referral_add_cmd(struct cli *c, int argc, const char **argv)
     return cli_print_id(c, id);
 }
 
-static json_t *referral_json(const void *r)
-{
-    return referral_to_json(r);
-}
+CLI_TO_JSON(referral_json, referral_to_json)
 
 static void print_referral(const void *item)
 {

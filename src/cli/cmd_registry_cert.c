@@ -2,6 +2,7 @@
  * touchstone registry certify | revoke | log verify | key rotate: the
  * registry's certificates and its transparency log (docs/certificates.md).
  */
+#include "cli/registry.h"
 #include "cli/registry_cert.h"
 #include "core/buf.h"
 #include "core/clock.h"
@@ -32,7 +33,6 @@
 #include <unistd.h>
 
 #define H MERKLE_HASH_BYTES
-#define PG_HELP "PostgreSQL conninfo (default: $TOUCHSTONE_PG)"
 
 int registry_cert_read_key(const char *key, const char *field,
                            unsigned char pk[32], struct err *e)
@@ -64,11 +64,9 @@ int registry_cert_read_key(const char *key, const char *field,
 static int open_registry(const char *pg, const char *key, struct pg **db,
                          struct registry_signer *signer, struct err *e)
 {
-    *db = NULL;
-    const char *conninfo = pg ? pg : getenv("TOUCHSTONE_PG");
-    if (pg_connect(conninfo, db, e) < 0 ||
-        registry_schema_check(*db, e) < 0 ||
-        clinic_key_read_secret(key, signer->sk, e) < 0) {
+    if (registry_connect(pg, db, e) < 0)
+        return -1;
+    if (clinic_key_read_secret(key, signer->sk, e) < 0) {
         pg_close(*db);
         *db = NULL;
         return -1;
@@ -168,12 +166,11 @@ int registry_certify_cmd(struct cli *c, int argc, const char **argv)
     int64_t practitioner = 0;
     const char *protocol = NULL, *instrument = NULL, *out = NULL;
     struct opt opts[] = {
-        {"practitioner", OPT_ID, &practitioner, "ID",
-         "the practitioner to certify", 1, 0},
+        OPTION_PRACTITIONER(&practitioner, "the practitioner to certify", 1),
         {"protocol", OPT_STRING, &protocol, "P", "the protocol", 1, 0},
         {"instrument", OPT_STRING, &instrument, "I", "the instrument", 1, 0},
-        {"out", OPT_STRING, &out, "FILE",
-         "write the certificate to FILE (default: standard output)", 0, 0},
+        OPTION_OUT(&out,
+                   "write the certificate to FILE (default: standard output)"),
         OPT_END,
     };
     if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
@@ -301,7 +298,7 @@ int registry_revoke_cmd(struct cli *c, int argc, const char **argv)
     const char *pg = NULL, *key = NULL, *reason = NULL;
     long id = 0;
     struct opt opts[] = {
-        {"pg", OPT_STRING, &pg, "CONNINFO", PG_HELP, 0, 0},
+        OPTION_PG(&pg),
         {"key", OPT_STRING, &key, "FILE", "the registry's secret key file",
          1, 0},
         {"certificate", OPT_INT, &id, "ID", "the certificate's id", 1, 0},
@@ -309,9 +306,8 @@ int registry_revoke_cmd(struct cli *c, int argc, const char **argv)
          1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
-    if (cli_check_range(c, "certificate", id, 1, LONG_MAX) < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+        cli_check_range(c, "certificate", id, 1, LONG_MAX) < 0)
         return c->exit_code;
     size_t rlen = strlen(reason);
     int blank = 1;
@@ -652,14 +648,13 @@ static int log_verify(struct cli *c, int argc, const char **argv)
          "use)", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     static struct monitor m;
     memset(&m, 0, sizeof(m));
-    if (registry_client_url(url, m.url, sizeof(m.url) - 1, &e) < 0 ||
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+        registry_client_url(url, m.url, sizeof(m.url) - 1, &e) < 0 ||
         (state && state_load(&m, state, &e) < 0))
-        return cli_fail(c, &e);
+        return cli_stop(c, &e);
     int tofu = 0;
     if (key) {
         unsigned char pk[32];
@@ -800,7 +795,7 @@ static int key_rotate(struct cli *c, int argc, const char **argv)
 {
     const char *pg = NULL, *key = NULL, *new_key = NULL;
     struct opt opts[] = {
-        {"pg", OPT_STRING, &pg, "CONNINFO", PG_HELP, 0, 0},
+        OPTION_PG(&pg),
         {"key", OPT_STRING, &key, "FILE", "the registry's current secret key",
          1, 0},
         {"new-key", OPT_STRING, &new_key, "FILE",

@@ -25,9 +25,8 @@ static int report_link_create_cmd(struct cli *c, int argc, const char **argv)
     if (cli_parse(c, argc, argv, opts,
                   "Creates a link to the episode's progress report and "
                   "queues its email to the physician (no patient data in "
-                  "it).") < 0)
-        return c->exit_code;
-    if (cli_check_range(c, "days", days, 1, REPORT_LINK_MAX_DAYS) < 0)
+                  "it).") < 0 ||
+        cli_check_range(c, "days", days, 1, REPORT_LINK_MAX_DAYS) < 0)
         return c->exit_code;
     if (!mail_address_ok(to))
         return cli_error(c, EXIT_BAD_INPUT, "to",
@@ -55,10 +54,7 @@ static int report_link_create_cmd(struct cli *c, int argc, const char **argv)
     return rc;
 }
 
-static json_t *link_json(const void *item)
-{
-    return report_link_to_json(item);
-}
+CLI_TO_JSON(link_json, report_link_to_json)
 
 static void link_header(void)
 {

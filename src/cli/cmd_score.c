@@ -79,22 +79,14 @@ int cmd_score(struct cli *c, int argc, const char **argv)
          1, 0},
         OPT_END,
     };
+    const struct instrument *in;
     if (cli_parse(c, argc, argv, opts,
                   "Scores item responses by the instrument's rule and prints "
                   "the total, how missing items were handled and the band. "
-                  "Blood pressure is --items SYSTOLIC,DIASTOLIC.") < 0)
+                  "Blood pressure is --items SYSTOLIC,DIASTOLIC.") < 0 ||
+        !(in = cli_find_instrument(c, code)))
         return c->exit_code;
     struct err e = ERR_INIT;
-    const struct instrument *in = instrument_find(code);
-    if (!in) {
-        struct buf known = BUF_INIT;
-        for (int i = 0; i < instrument_count(); i++)
-            buf_printf(&known, "%s%s", i ? ", " : "", instrument_at(i)->code);
-        err_set(&e, ERR_NOT_FOUND, "code", "unknown instrument '%.40s' "
-                "(known: %s)", code, known.data);
-        buf_release(&known);
-        return cli_fail(c, &e);
-    }
     double items[INSTRUMENT_MAX_ITEMS];
     int present[INSTRUMENT_MAX_ITEMS];
     int n = parse_items(items_text, items, present, INSTRUMENT_MAX_ITEMS, &e);

@@ -24,10 +24,8 @@ int cmd_serve(struct cli *c, int argc, const char **argv)
          "address to listen on (default 127.0.0.1:8080; port 0: any free "
          "port)",
          0, 0},
-        {"threads", OPT_INT, &threads, "N", "worker threads (default 4)", 0,
-         0},
-        {"timeout", OPT_INT, &timeout, "SECONDS",
-         "close idle or slow connections after SECONDS (default 30)", 0, 0},
+        OPTION_THREADS(&threads),
+        OPTION_TIMEOUT(&timeout),
         {"secure-cookies", OPT_FLAG, &secure_cookies, NULL,
          "mark cookies Secure (when a TLS proxy serves the clients)", 0, 0},
         {"schedule-every", OPT_INT, &schedule_every, "SECONDS",
@@ -41,13 +39,9 @@ int cmd_serve(struct cli *c, int argc, const char **argv)
                   "SIGTERM, then finishes the requests in flight and closes "
                   "the database. Prints the URL, then one access-log line "
                   "per request on stderr. Plain HTTP: keep it on loopback, "
-                  "or put a TLS proxy in front (docs/security.md).") < 0)
-        return c->exit_code;
-    if (cli_check_range(c, "threads", threads, 1, 64) < 0)
-        return c->exit_code;
-    if (cli_check_range(c, "timeout", timeout, 1, 3600) < 0)
-        return c->exit_code;
-    if (cli_check_range(c, "schedule-every", schedule_every, 0, 86400) < 0)
+                  "or put a TLS proxy in front (docs/security.md).") < 0 ||
+        cli_check_server(c, threads, timeout) < 0 ||
+        cli_check_range(c, "schedule-every", schedule_every, 0, 86400) < 0)
         return c->exit_code;
     struct web_serve_options o = {
         .db_path = c->db_path,

@@ -51,10 +51,7 @@ static int session_add_cmd(struct cli *c, int argc, const char **argv)
     return cli_print_id(c, id);
 }
 
-static json_t *session_json(const void *se)
-{
-    return session_to_json(se);
-}
+CLI_TO_JSON(session_json, session_to_json)
 
 static void print_session(const void *item)
 {

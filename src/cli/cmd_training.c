@@ -31,10 +31,7 @@ static int training_add_cmd(struct cli *c, int argc, const char **argv)
     return cli_print_id(c, id);
 }
 
-static json_t *training_json(const void *t)
-{
-    return training_to_json(t);
-}
+CLI_TO_JSON(training_json, training_to_json)
 
 static void training_row(const void *item)
 {

@@ -10,6 +10,18 @@
 
 #include "cli/cli.h"
 
+struct pg;
+
+/* --pg CONNINFO, which every verb on the registry's database takes. */
+#define OPTION_PG(var)                                                        \
+    {"pg", OPT_STRING, (var), "CONNINFO",                                     \
+     "PostgreSQL conninfo (default: $TOUCHSTONE_PG)", 0, 0}
+
+/* Connects to the registry's database (conninfo pg, NULL: $TOUCHSTONE_PG)
+ * and checks its schema: 0 with *db open (pg_close it), or -1 with e set
+ * and *db NULL (registry_server.c). */
+int registry_connect(const char *pg, struct pg **db, struct err *e);
+
 int registry_init(struct cli *c, int argc, const char **argv);
 int registry_serve(struct cli *c, int argc, const char **argv);
 int registry_clinic(struct cli *c, int argc, const char **argv);

@@ -4,17 +4,14 @@
 #include "cli/registry.h"
 #include "registry/partial.h"
 #include "registry/pg.h"
-#include "registry/schema.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 
 int registry_rebuild_partials(struct cli *c, int argc, const char **argv)
 {
     const char *pg = NULL;
     struct opt opts[] = {
-        {"pg", OPT_STRING, &pg, "CONNINFO",
-         "PostgreSQL conninfo (default: $TOUCHSTONE_PG)", 0, 0},
+        OPTION_PG(&pg),
         OPT_END,
     };
     if (cli_parse(c, argc, argv, opts,
@@ -27,8 +24,7 @@ int registry_rebuild_partials(struct cli *c, int argc, const char **argv)
     struct err e = ERR_INIT;
     struct pg *db = NULL;
     long states = 0;
-    if (pg_connect(pg ? pg : getenv("TOUCHSTONE_PG"), &db, &e) < 0 ||
-        registry_schema_check(db, &e) < 0 ||
+    if (registry_connect(pg, &db, &e) < 0 ||
         registry_partial_rebuild(db, &states, &e) < 0) {
         pg_close(db);
         return cli_fail(c, &e);

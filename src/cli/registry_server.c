@@ -21,23 +21,20 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PG_HELP "PostgreSQL conninfo (default: $TOUCHSTONE_PG)"
-
 /* --pg, else TOUCHSTONE_PG. */
 static const char *conninfo_of(const char *flag)
 {
     return flag ? flag : getenv("TOUCHSTONE_PG");
 }
 
-/* Connects and checks the schema: 0, or the exit status printed. */
-static int connect_registry(struct cli *c, const char *pg, struct pg **db)
+int registry_connect(const char *pg, struct pg **db, struct err *e)
 {
-    struct err e = ERR_INIT;
-    if (pg_connect(conninfo_of(pg), db, &e) < 0 ||
-        registry_schema_check(*db, &e) < 0) {
+    *db = NULL;
+    if (pg_connect(conninfo_of(pg), db, e) < 0 ||
+        registry_schema_check(*db, e) < 0) {
         pg_close(*db);
         *db = NULL;
-        return cli_fail(c, &e);
+        return -1;
     }
     return 0;
 }
@@ -66,7 +63,7 @@ int registry_init(struct cli *c, int argc, const char **argv)
 {
     const char *pg = NULL, *key = NULL;
     struct opt opts[] = {
-        {"pg", OPT_STRING, &pg, "CONNINFO", PG_HELP, 0, 0},
+        OPTION_PG(&pg),
         {"key", OPT_STRING, &key, "FILE",
          "where the registry's secret key goes (created, mode 600)", 1, 0},
         OPT_END,
@@ -147,40 +144,33 @@ int registry_serve(struct cli *c, int argc, const char **argv)
     const char *pg = NULL, *key = NULL, *listen = "127.0.0.1:8090";
     long threads = 4, timeout = 30, min_cell = REGISTRY_MIN_CELL_DEFAULT;
     struct opt opts[] = {
-        {"pg", OPT_STRING, &pg, "CONNINFO", PG_HELP, 0, 0},
+        OPTION_PG(&pg),
         {"key", OPT_STRING, &key, "FILE", "the registry's secret key file",
          1, 0},
         {"listen", OPT_STRING, &listen, "HOST:PORT",
          "address to listen on (default 127.0.0.1:8090; port 0: any)", 0,
          0},
-        {"threads", OPT_INT, &threads, "N", "worker threads (default 4)", 0,
-         0},
-        {"timeout", OPT_INT, &timeout, "SECONDS",
-         "close idle or slow connections after SECONDS (default 30)", 0, 0},
+        OPTION_THREADS(&threads),
+        OPTION_TIMEOUT(&timeout),
         {"min-cell", OPT_INT, &min_cell, "N",
          "withhold cells of fewer than N episodes from the national report "
          "(default 11)",
          0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
-    if (cli_check_range(c, "threads", threads, 1, 64) < 0)
-        return c->exit_code;
-    if (cli_check_range(c, "timeout", timeout, 1, 3600) < 0)
-        return c->exit_code;
-    if (cli_check_range(c, "min-cell", min_cell, 1, 1000) < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+        cli_check_server(c, threads, timeout) < 0 ||
+        cli_check_range(c, "min-cell", min_cell, 1, 1000) < 0)
         return c->exit_code;
     struct serve_ctx ctx;
     memset(&ctx, 0, sizeof(ctx));
     ctx.conninfo = conninfo_of(pg);
     ctx.api.min_cell = (int)min_cell;
     struct err e = ERR_INIT;
-    struct pg *db = NULL;
-    int rc = connect_registry(c, pg, &db);
-    if (rc)
-        return rc;
-    int has = registry_public_key(db, ctx.api.public_key, &e);
+    struct pg *db;
+    int has = registry_connect(pg, &db, &e) < 0
+                  ? -1
+                  : registry_public_key(db, ctx.api.public_key, &e);
     pg_close(db);
     if (has < 0)
         return cli_fail(c, &e);
@@ -213,7 +203,7 @@ int registry_serve(struct cli *c, int argc, const char **argv)
     };
     web_config_default(&o.config);
     ctx.api.national_cache = registry_national_cache_new();
-    rc = web_serve(&o, &e);
+    int rc = web_serve(&o, &e);
     registry_national_cache_free(ctx.api.national_cache);
     sodium_memzero(ctx.api.secret_key, sizeof(ctx.api.secret_key));
     catalog_free(catalog);
@@ -234,20 +224,17 @@ static int clinic_list_verb(struct cli *c, int argc, const char **argv)
 {
     const char *pg = NULL;
     struct opt opts[] = {
-        {"pg", OPT_STRING, &pg, "CONNINFO", PG_HELP, 0, 0},
+        OPTION_PG(&pg),
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
-    struct pg *db;
-    int rc = connect_registry(c, pg, &db);
-    if (rc)
-        return rc;
     struct err e = ERR_INIT;
+    struct pg *db = NULL;
     struct pg_result *r;
-    if (pg_run(db, &clinic_list, NULL, &r, &e) < 0) {
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+        registry_connect(pg, &db, &e) < 0 ||
+        pg_run(db, &clinic_list, NULL, &r, &e) < 0) {
         pg_close(db);
-        return cli_fail(c, &e);
+        return cli_stop(c, &e);
     }
     if (c->json) {
         json_t *list = json_array();
@@ -287,16 +274,14 @@ static int clinic_set(struct cli *c, int argc, const char **argv,
     int64_t id = 0;
     struct opt opts[] = {
         {"id", OPT_ARG_ID, &id, "ID", "the clinic's registry id", 1, 0},
-        {"pg", OPT_STRING, &pg, "CONNINFO", PG_HELP, 0, 0},
+        OPTION_PG(&pg),
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
-    struct pg *db;
-    int rc = connect_registry(c, pg, &db);
-    if (rc)
-        return rc;
     struct err e = ERR_INIT;
+    struct pg *db;
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+        registry_connect(pg, &db, &e) < 0)
+        return cli_stop(c, &e);
     char text[32];
     snprintf(text, sizeof(text), "%lld", (long long)id);
     const char *params[] = {text, status};
@@ -400,7 +385,7 @@ int registry_report(struct cli *c, int argc, const char **argv)
     const char *pg = NULL, *protocol = NULL, *instrument = NULL;
     long min_cell = REGISTRY_MIN_CELL_DEFAULT;
     struct opt opts[] = {
-        {"pg", OPT_STRING, &pg, "CONNINFO", PG_HELP, 0, 0},
+        OPTION_PG(&pg),
         {"protocol", OPT_STRING, &protocol, "ID", "one protocol only", 0, 0},
         {"instrument", OPT_STRING, &instrument, "CODE",
          "one instrument only", 0, 0},
@@ -410,15 +395,12 @@ int registry_report(struct cli *c, int argc, const char **argv)
          0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
-    if (cli_check_range(c, "min-cell", min_cell, 1, 1000) < 0)
-        return c->exit_code;
-    struct pg *db;
-    int rc = connect_registry(c, pg, &db);
-    if (rc)
-        return rc;
     struct err e = ERR_INIT;
+    struct pg *db;
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+        cli_check_range(c, "min-cell", min_cell, 1, 1000) < 0 ||
+        registry_connect(pg, &db, &e) < 0)
+        return cli_stop(c, &e);
     if (c->json) {
         /* Written group by group: tens of megabytes, never one value.
          * Each group's document is millions of small blocks freed at
@@ -426,10 +408,10 @@ int registry_report(struct cli *c, int argc, const char **argv)
          * large free, a third of the report's CPU (measured), so this
          * process keeps none. */
         mallopt(M_MXFAST, 0);
-        rc = registry_national_write(db, protocol, instrument, (int)min_cell,
-                                     JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                         JSON_REAL_PRECISION(10),
-                                     stdout, &e);
+        int rc = registry_national_write(
+            db, protocol, instrument, (int)min_cell,
+            JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10),
+            stdout, &e);
         pg_close(db);
         if (rc < 0)
             return cli_fail(c, &e);
