@@ -161,9 +161,8 @@ json_t *coverage_report_json(struct store *s, const struct actor *caller,
         err_set(e, ERR_AUTH, "practitioner",
                 "a therapist reads only their own coverage; researchers "
                 "read the anonymised registry");
-        struct err ignored = ERR_INIT;
-        audit_record_refusal(s, caller, "read", "practitioner_coverage",
-                             practitioner_id, 0, "denied", &ignored);
+        report_deny(s, caller, "read", "practitioner_coverage",
+                    practitioner_id);
         return NULL;
     }
     if (!practitioner_id && !access_is_admin(caller))

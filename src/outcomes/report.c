@@ -47,16 +47,23 @@ static int report_finish(struct store *s, const struct actor *caller,
     return -1;
 }
 
+int report_deny(struct store *s, const struct actor *caller,
+                const char *action, const char *record_type,
+                int64_t record_id)
+{
+    struct err ignored = ERR_INIT;
+    audit_record_refusal(s, caller, action, record_type, record_id, 0,
+                         "denied", &ignored);
+    return -1;
+}
+
 /* Rolls back and records a refusal of a named record (non-admins). */
 static void report_refused(struct store *s, const struct actor *caller,
                            const char *record_type, int64_t record_id)
 {
     store_rollback(s);
-    if (access_is_admin(caller))
-        return;
-    struct err ignored = ERR_INIT;
-    audit_record_refusal(s, caller, "read", record_type, record_id, 0,
-                         "denied", &ignored);
+    if (!access_is_admin(caller))
+        report_deny(s, caller, "read", record_type, record_id);
 }
 
 /* The measures of a cell, in the order its JSON lists them: each a number
@@ -399,9 +406,8 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
         err_set(e, ERR_AUTH, "id",
                 "a therapist reads only their own outcome report; "
                 "researchers read the anonymised registry");
-        struct err ignored = ERR_INIT;
-        audit_record_refusal(s, caller, "read", "practitioner_outcome",
-                             practitioner_id, 0, "denied", &ignored);
+        report_deny(s, caller, "read", "practitioner_outcome",
+                    practitioner_id);
         return NULL;
     }
     if (store_begin(s, e) < 0)
@@ -572,9 +578,7 @@ static int practitioner_label(struct store *s, const struct labels *known,
                           " label) VALUES (:id, :label)");
     stmt_bind_int(st, ":id", id);
     stmt_bind_text(st, ":label", out);
-    rc = stmt_step(st, e);
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return stmt_run(st, e);
 }
 
 static json_t *registry_cell_json(const struct bench_group *g,

@@ -35,6 +35,13 @@
 #include "record/actor.h"
 #include "store/store.h"
 
+/* Records in the audit log that caller was denied action on record_type
+ * record_id (e, already set by the caller, says why; a failure to record
+ * is not reported). Returns -1, for the caller to return. */
+int report_deny(struct store *s, const struct actor *caller,
+                const char *action, const char *record_type,
+                int64_t record_id);
+
 /*
  * The outcome of one episode:
  *   {"episode": {"id", "patient_id", "practitioner_id", "protocol",
