@@ -57,6 +57,22 @@ int report_deny(struct store *s, const struct actor *caller,
     return -1;
 }
 
+int report_may_read(struct store *s, const struct actor *caller,
+                    int64_t practitioner_id, const char *field,
+                    const char *record_type, const char *what,
+                    struct err *e)
+{
+    if (caller->role != ROLE_RESEARCHER &&
+        (caller->role != ROLE_THERAPIST ||
+         caller->practitioner_id == practitioner_id))
+        return 0;
+    err_set(e, ERR_AUTH, field,
+            "a therapist reads only their own %s; researchers read the "
+            "anonymised registry",
+            what);
+    return report_deny(s, caller, "read", record_type, practitioner_id);
+}
+
 /* Rolls back and records a refusal of a named record (non-admins). */
 static void report_refused(struct store *s, const struct actor *caller,
                            const char *record_type, int64_t record_id)
@@ -400,16 +416,9 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
 {
     if (protocol && validate_slug(protocol, "protocol", e) < 0)
         return NULL;
-    if (caller->role == ROLE_RESEARCHER ||
-        (caller->role == ROLE_THERAPIST &&
-         caller->practitioner_id != practitioner_id)) {
-        err_set(e, ERR_AUTH, "id",
-                "a therapist reads only their own outcome report; "
-                "researchers read the anonymised registry");
-        report_deny(s, caller, "read", "practitioner_outcome",
-                    practitioner_id);
+    if (report_may_read(s, caller, practitioner_id, "id",
+                        "practitioner_outcome", "outcome report", e) < 0)
         return NULL;
-    }
     if (store_begin(s, e) < 0)
         return NULL;
     char name[RECORD_NAME_MAX + 1];
