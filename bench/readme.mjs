@@ -72,13 +72,19 @@ if (Number.isFinite(num("server_single_ms")))
 if (Number.isFinite(num("server_rps")))
   p(`| Server: ${r.server_endpoint} (${int(num("server_bytes"))} bytes${size("server_registry_episodes")}), wrk 2 threads × 64 connections | ` +
     `${int(num("server_rps"))} req/s, p99 ${fmt(num("server_p99_ms"), 1)} ms` +
-    `${num("server_errors") > 0 ? ` (${int(num("server_errors"))} errors or timeouts)` : ""}, ${r.server_mb} MB | ` +
-    `nginx, a static file of the same size: ${int(num("nginx_rps"))} req/s, p99 ${fmt(num("nginx_p99_ms"), 1)} ms | ` +
+    `${num("server_errors") > 0 ? ` (${int(num("server_errors"))} errors or timeouts)` : ", no errors"}, ${r.server_mb} MB` +
+    `${Number.isFinite(num("server_cpu_ms")) ? `; CPU ${fmt(num("server_cpu_ms"), 3)} ms a request` : ""} | ` +
+    `nginx, a static file of the same size: ${int(num("nginx_rps"))} req/s, p99 ${fmt(num("nginx_p99_ms"), 1)} ms` +
+    `${Number.isFinite(num("nginx_cpu_ms")) ? `; CPU ${fmt(num("nginx_cpu_ms"), 3)} ms a request` : ""} | ` +
     `${fmt(num("server_rps") / num("nginx_rps"))}× | ≥ 0.5× nginx, p99 < 20 ms | ${yes(num("server_rps") >= 0.5 * num("nginx_rps") && num("server_p99_ms") < 20)} |`);
 if (Number.isFinite(num("server_mix_rps")))
   p(`| Server: 80% reads of the same report, 20% writes (a score each), wrk 2 threads × 64 connections${size("server_registry_episodes")} | ` +
     `${int(num("server_mix_rps"))} req/s, p99 ${fmt(num("server_mix_p99_ms"), 1)} ms` +
-    `${num("server_mix_errors") > 0 ? ` (${int(num("server_mix_errors"))} errors or timeouts)` : ", no errors"}; after the load: ${r.server_audit_verify || "?"} | – | – | p99 < 50 ms | ${yes(num("server_mix_p99_ms") < 50)} |`);
+    `${num("server_mix_errors") > 0 ? ` (${int(num("server_mix_errors"))} errors or timeouts)` : ", no errors"}` +
+    `${Number.isFinite(num("server_mix_cpu_ms")) ? `, CPU ${fmt(num("server_mix_cpu_ms"), 3)} ms a request` : ""}` +
+    `; after the load: ${r.server_audit_verify || "?"} | – | – | p99 < 50 ms | ${yes(num("server_mix_p99_ms") < 50)} |`);
+if (r.server_load)
+  p(`| (server rows) load average of the machine before and after the server's runs | ${r.server_load} | | | | |`);
 if (!Number.isFinite(num("server_rps")))
   p(`| Server (practitioner dashboard API) | not measured: ${r.server_endpoint || "not run"} | nginx | – | ≥ 0.5× nginx, p99 < 20 ms | – |`);
 const mems = ["generate_mb", "import_touchstone_mb", "report_touchstone_mb", "practitioner_mb", "server_mb",

@@ -73,7 +73,7 @@ def rows_of(clinic, episodes, rnd):
                 "chronicity_weeks": chron, "comorbidities": comorb}
 
 
-def generate(out, first, clinics, episodes, batch_rows=1000):
+def generate(out, first, clinics, episodes, batch_rows=int(os.environ.get("BATCH_ROWS", "10000"))):
     os.makedirs(out + "/keys", exist_ok=True)
     os.makedirs(out + "/enroll", exist_ok=True)
     for c in range(first, clinics + 1):
@@ -126,7 +126,7 @@ def sign(out):
             b["clinic"] = int(rid)
             sig = base64.b64encode(key.sign(canonical(b))).decode()
             with open(os.path.join(d, name[:-6] + ".json"), "w") as f:
-                f.write(json.dumps({"batch": b, "signature": sig}, separators=(",", ":")))
+                f.write(canonical({"batch": b, "signature": sig}).decode())
 
 
 if __name__ == "__main__":

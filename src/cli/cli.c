@@ -275,39 +275,6 @@ int cli_run_verb_forms(struct cli *c, int argc, const char **argv,
     return options_form(c, argc, argv);
 }
 
-/* The cli_verb table of a cli_command table (help NULL): the caller
- * frees it. */
-static struct cli_verb *verbs_of(const struct cli_command *commands)
-{
-    size_t n = 0;
-    while (commands[n].name)
-        n++;
-    struct cli_verb *verbs = xcalloc(n + 1, sizeof(*verbs));
-    for (size_t i = 0; i < n; i++)
-        verbs[i] = (struct cli_verb){commands[i].name, commands[i].exec,
-                                     commands[i].summary, NULL};
-    return verbs;
-}
-
-int cli_dispatch(struct cli *c, int argc, const char **argv,
-                 const struct cli_command *verbs, const char *summary)
-{
-    struct cli_verb *v = verbs_of(verbs);
-    int rc = cli_run_verb(c, argc, argv, v, summary);
-    free(v);
-    return rc;
-}
-
-int cli_dispatch_forms(struct cli *c, int argc, const char **argv,
-                       const struct cli_command *verbs, const char *summary,
-                       cli_fn options_form)
-{
-    struct cli_verb *v = verbs_of(verbs);
-    int rc = cli_run_verb_forms(c, argc, argv, v, summary, options_form);
-    free(v);
-    return rc;
-}
-
 int cli_open_store(struct cli *c, struct err *e)
 {
     if (c->store)
@@ -375,6 +342,11 @@ int cli_fail(struct cli *c, const struct err *e)
     fprintf(stderr, "%s\n", e->message[0] ? e->message : "failed");
     c->exit_code = status_for(e->code);
     return c->exit_code;
+}
+
+int cli_stop(struct cli *c, const struct err *e)
+{
+    return e->code == ERR_NONE ? c->exit_code : cli_fail(c, e);
 }
 
 int cli_print_json(struct cli *c, json_t *doc)

@@ -62,6 +62,30 @@ struct cli_verb {
 };
 extern const int cli_command_count;
 
+/* The end of a verb table, as OPT_END is of an option table. */
+#define VERB_END {NULL, NULL, NULL, NULL}
+
+/*
+ * Defines the command function `function`, which runs the verbs given (the
+ * rows of its struct cli_verb table, VERB_END added) with cli_run_verb and
+ * the command's summary.
+ */
+#define CLI_VERB_COMMAND(function, summary, ...)                              \
+    int function(struct cli *c, int argc, const char **argv)                  \
+    {                                                                         \
+        static const struct cli_verb verbs[] = {__VA_ARGS__, VERB_END};       \
+        return cli_run_verb(c, argc, argv, verbs, summary);                   \
+    }
+/* The same for a command with two forms (cli_run_verb_forms): a verb, or
+ * options_form when the first argument is an option. */
+#define CLI_VERB_FORMS_COMMAND(function, summary, options_form, ...)          \
+    int function(struct cli *c, int argc, const char **argv)                  \
+    {                                                                         \
+        static const struct cli_verb verbs[] = {__VA_ARGS__, VERB_END};       \
+        return cli_run_verb_forms(c, argc, argv, verbs, summary,              \
+                                  options_form);                              \
+    }
+
 enum opt_type {
     OPT_STRING, /* const char *: --name VALUE */
     OPT_INT,    /* long: a whole number */
@@ -154,15 +178,6 @@ int cli_run_verb(struct cli *c, int argc, const char **argv,
 int cli_run_verb_forms(struct cli *c, int argc, const char **argv,
                        const struct cli_verb *verbs, const char *summary,
                        cli_fn options_form);
-/* cli_run_verb() and cli_run_verb_forms() for a table of cli_command,
- * whose verbs carry no help of their own. */
-int cli_dispatch(struct cli *c, int argc, const char **argv,
-                 const struct cli_command *verbs, const char *summary);
-
-int cli_dispatch_forms(struct cli *c, int argc, const char **argv,
-                       const struct cli_command *verbs, const char *summary,
-                       cli_fn options_form);
-
 /* Opens the store (must exist) unless already open. */
 int cli_open_store(struct cli *c, struct err *e);
 /* Loads the catalog unless already loaded: the shipped one with the
@@ -178,6 +193,11 @@ int cli_catalog_override(struct cli *c, const struct catalog **out,
 /* Prints e as "touchstone: <command>: <field>: <problem>" and returns the
  * exit status for its code. */
 int cli_fail(struct cli *c, const struct err *e);
+/* The exit status of a verb stopped by a failed step: cli_fail(e) when e
+ * holds an error, else c->exit_code, set (and the problem printed) by the
+ * cli_parse*() that stopped. For verbs that write
+ * "if (cli_parse_open(...) < 0 || action(..., &e) < 0)". */
+int cli_stop(struct cli *c, const struct err *e);
 /* The same for a problem found in the CLI itself. */
 int cli_error(struct cli *c, int status, const char *field, const char *fmt,
               ...) __attribute__((format(printf, 4, 5)));

@@ -61,13 +61,12 @@ static int audit_verify_cmd(struct cli *c, int argc, const char **argv)
 
 static int audit_anchor_cmd(struct cli *c, int argc, const char **argv)
 {
-    if (cli_parse_none_open(c, argc, argv) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
     char hash[AUDIT_HASH_HEX];
-    if (audit_head(c->store, &id, hash, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_none_open(c, argc, argv) < 0 ||
+        audit_head(c->store, &id, hash, &e) < 0)
+        return cli_stop(c, &e);
     if (!id)
         return cli_error(c, EXIT_FAILURE_, "audit", "the audit log is empty");
     if (c->json)
@@ -94,12 +93,11 @@ static int audit_list_cmd(struct cli *c, int argc, const char **argv)
          0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     time_t since_t = 0;
-    if (since && clock_parse_instant(since, &since_t, "since", &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+        (since && clock_parse_instant(since, &since_t, "since", &e) < 0))
+        return cli_stop(c, &e);
     if (limit < 0)
         return cli_error(c, EXIT_BAD_INPUT, "limit",
                          "'%ld' is not a positive number", limit);
@@ -161,27 +159,21 @@ static int audit_list_cmd(struct cli *c, int argc, const char **argv)
     return list ? cli_print_json(c, list) : EXIT_OK;
 }
 
-int cmd_audit(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"verify", audit_verify_cmd, "check every link of the hash chain",
-         "Walks the audit chain from its first entry. Exits 0 with the "
-         "number of entries when every link and hash holds, and every anchor "
-         "given still matches; exits 1 naming the first broken entry or "
-         "anchor."},
-        {"anchor", audit_anchor_cmd,
-         "print the chain's head (ID:HASH) to keep outside the database",
-         "Prints the head of the audit chain as ID:HASH. Write it down "
-         "outside the database (another system, paper) now and then; 'audit "
-         "verify --anchor ID:HASH' later shows whether the log was cut back "
-         "or rewritten since."},
-        {"list", audit_list_cmd, "list entries (--patient, --user, --since)",
-         "Lists audit entries, oldest first. Entries hold ids only, never "
-         "names or notes."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "The append-only audit log: every read and write of "
-                        "patient data, hash-chained. No command edits or "
-                        "deletes entries.");
-}
+CLI_VERB_COMMAND(cmd_audit,
+    "The append-only audit log: every read and write of "
+    "patient data, hash-chained. No command edits or "
+    "deletes entries.",
+    {"verify", audit_verify_cmd, "check every link of the hash chain",
+     "Walks the audit chain from its first entry. Exits 0 with the "
+     "number of entries when every link and hash holds, and every anchor "
+     "given still matches; exits 1 naming the first broken entry or "
+     "anchor."},
+    {"anchor", audit_anchor_cmd,
+     "print the chain's head (ID:HASH) to keep outside the database",
+     "Prints the head of the audit chain as ID:HASH. Write it down "
+     "outside the database (another system, paper) now and then; 'audit "
+     "verify --anchor ID:HASH' later shows whether the log was cut back "
+     "or rewritten since."},
+    {"list", audit_list_cmd, "list entries (--patient, --user, --since)",
+     "Lists audit entries, oldest first. Entries hold ids only, never "
+     "names or notes."})

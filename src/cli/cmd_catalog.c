@@ -208,25 +208,19 @@ static int catalog_check(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-int cmd_catalog(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"list", catalog_list, "list the protocols",
-         "Lists the protocols: id, group, session minutes, specialised "
-         "training hours and name."},
-        {"show", catalog_show, "show one protocol",
-         "Shows a protocol: indications, red flags, training, phases, "
-         "session and course length, outcome instruments and follow-ups."},
-        {"groups", catalog_groups, "list the protocol groups",
-         "Lists the protocol groups and how many protocols each holds."},
-        {"check", catalog_check, "validate a clinic's catalog directory",
-         "Validates a catalog directory (DIR/*.json and "
-         "DIR/protocols/*.json) over the shipped catalog, without a "
-         "database. A bad file is refused with FILE:LINE:COLUMN: FIELD: "
-         "PROBLEM and exit status 2."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "The protocol catalog, built into the program; a "
-                        "clinic extends or overrides it with --catalog DIR.");
-}
+CLI_VERB_COMMAND(cmd_catalog,
+    "The protocol catalog, built into the program; a "
+    "clinic extends or overrides it with --catalog DIR.",
+    {"list", catalog_list, "list the protocols",
+     "Lists the protocols: id, group, session minutes, specialised "
+     "training hours and name."},
+    {"show", catalog_show, "show one protocol",
+     "Shows a protocol: indications, red flags, training, phases, "
+     "session and course length, outcome instruments and follow-ups."},
+    {"groups", catalog_groups, "list the protocol groups",
+     "Lists the protocol groups and how many protocols each holds."},
+    {"check", catalog_check, "validate a clinic's catalog directory",
+     "Validates a catalog directory (DIR/*.json and "
+     "DIR/protocols/*.json) over the shipped catalog, without a "
+     "database. A bad file is refused with FILE:LINE:COLUMN: FIELD: "
+     "PROBLEM and exit status 2."})

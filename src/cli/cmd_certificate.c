@@ -62,13 +62,12 @@ static int certificate_show(struct cli *c, int argc, const char **argv)
         {"id", OPT_ARG, &id, "ID", "the certificate's id", 1, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct issued_certificate x;
     char *doc = NULL;
-    if (register_get(c->store, &actor_cli, id, &x, &doc, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        register_get(c->store, &actor_cli, id, &x, &doc, &e) < 0)
+        return cli_stop(c, &e);
     int rc = EXIT_OK;
     if (c->json) {
         json_t *o = register_entry_json(&x);
@@ -94,35 +93,28 @@ static int certificate_revoke(struct cli *c, int argc, const char **argv)
          "why the clinic withdraws it (shown to whoever verifies it)", 1, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct issued_certificate x;
-    if (register_revoke(c->store, &actor_cli, id, reason, &x, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        register_revoke(c->store, &actor_cli, id, reason, &x, &e) < 0)
+        return cli_stop(c, &e);
     if (c->json)
         return cli_print_json(c, register_entry_json(&x));
     printf("revoked certificate %s at %s\n", x.id, x.revoked_at);
     return EXIT_OK;
 }
 
-int cmd_certificate(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"list", certificate_list, "the certificates issued, newest first",
-         "Lists the certificates the clinic has issued, newest first, with "
-         "their status (valid or revoked)."},
-        {"show", certificate_show, "one certificate, as issued",
-         "Prints an issued certificate exactly as it was signed (with "
-         "--json: its register entry and the document)."},
-        {"revoke", certificate_revoke, "withdraw a certificate, with a reason",
-         "Revokes an issued certificate, once, with a reason. Its signature "
-         "still holds; the register, which /verify reads, says it was "
-         "withdrawn."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "Every certificate 'touchstone certify' signs is "
-                        "kept in the clinic's register as issued; a "
-                        "certificate can be revoked once, with a reason.");
-}
+CLI_VERB_COMMAND(cmd_certificate,
+    "Every certificate 'touchstone certify' signs is "
+    "kept in the clinic's register as issued; a "
+    "certificate can be revoked once, with a reason.",
+    {"list", certificate_list, "the certificates issued, newest first",
+     "Lists the certificates the clinic has issued, newest first, with "
+     "their status (valid or revoked)."},
+    {"show", certificate_show, "one certificate, as issued",
+     "Prints an issued certificate exactly as it was signed (with "
+     "--json: its register entry and the document)."},
+    {"revoke", certificate_revoke, "withdraw a certificate, with a reason",
+     "Revokes an issued certificate, once, with a reason. Its signature "
+     "still holds; the register, which /verify reads, says it was "
+     "withdrawn."})

@@ -31,9 +31,7 @@ static int clinic_print(struct cli *c)
 static int clinic_show_cmd(struct cli *c, int argc, const char **argv)
 {
     struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Shows the clinic's name and its public place (state "
-                       "and the first three digits of its ZIP code).") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     return clinic_print(c);
 }
@@ -49,12 +47,7 @@ static int clinic_set_cmd(struct cli *c, int argc, const char **argv)
          0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Sets the clinic's public place, which the "
-                       "registry's directory shows with the practitioners "
-                       "the clinic lists (sent by 'touchstone registry "
-                       "directory'). Only the state and three digits of "
-                       "the clinic's ZIP code: never a street.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     if (!state && !zip3)
         return cli_error(c, EXIT_BAD_INPUT, "state", "give --state, --zip3 "
@@ -65,12 +58,14 @@ static int clinic_set_cmd(struct cli *c, int argc, const char **argv)
     return clinic_print(c);
 }
 
-int cmd_clinic(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_command verbs[] = {
-        {"show", clinic_show_cmd, "the clinic's name and public place"},
-        {"set", clinic_set_cmd, "set the clinic's state and 3-digit ZIP"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch(c, argc, argv, verbs, "The clinic's settings.");
-}
+CLI_VERB_COMMAND(cmd_clinic,
+    "The clinic's settings.",
+    {"show", clinic_show_cmd, "the clinic's name and public place",
+     "Shows the clinic's name and its public place (state "
+     "and the first three digits of its ZIP code)."},
+    {"set", clinic_set_cmd, "set the clinic's state and 3-digit ZIP",
+     "Sets the clinic's public place, which the "
+     "registry's directory shows with the practitioners "
+     "the clinic lists (sent by 'touchstone registry "
+     "directory'). Only the state and three digits of "
+     "the clinic's ZIP code: never a street."})

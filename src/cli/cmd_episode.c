@@ -183,11 +183,10 @@ static int episode_close_cmd(struct cli *c, int argc, const char **argv)
          0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
-    if (episode_close(c->store, &actor_cli, id, end, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        episode_close(c->store, &actor_cli, id, end, &e) < 0)
+        return cli_stop(c, &e);
     if (c->json)
         return cli_print_json(c, json_pack("{s:I,s:s}", "id", (json_int_t)id,
                                            "end", end));
@@ -285,12 +284,11 @@ static void print_episode_detail(const void *item)
 static int episode_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    if (cli_parse_id_open(c, argc, argv, "the episode's id", &id) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct episode_detail d;
-    if (episode_show(c->store, &actor_cli, id, &d, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_id_open(c, argc, argv, "the episode's id", &id) < 0 ||
+        episode_show(c->store, &actor_cli, id, &d, &e) < 0)
+        return cli_stop(c, &e);
     int rc = cli_print_item(c, &d, episode_detail_json, print_episode_detail);
     episode_detail_release(&d);
     return rc;
@@ -326,36 +324,29 @@ static int episode_list_cmd(struct cli *c, int argc, const char **argv)
         {"open", OPT_FLAG, &f.open_only, NULL, "only open episodes", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct episode_list l;
-    if (episode_list(c->store, &actor_cli, &f, &l, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        episode_list(c->store, &actor_cli, &f, &l, &e) < 0)
+        return cli_stop(c, &e);
     int rc = cli_print_list(c, &format, l.items, l.count, sizeof(*l.items));
     episode_list_release(&l);
     return rc;
 }
 
-int cmd_episode(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"open", episode_open_cmd, "open an episode of care",
-         "Opens an episode of care and prints the new id. Every red-flag "
-         "question of the protocol must be answered (see 'touchstone catalog "
-         "show PROTOCOL_ID'). Refused with status 3 when the practitioner is "
-         "not trained in the protocol or a red flag is answered yes; the "
-         "note for the patient's file is printed."},
-        {"close", episode_close_cmd, "discharge: close an episode",
-         "Discharges the patient: closes the episode on DATE."},
-        {"show", episode_show_cmd, "show sessions and scores in order",
-         "Shows an episode: its sessions with phases, findings and scores, "
-         "in order, and its follow-ups."},
-        {"list", episode_list_cmd, "list episodes",
-         "Lists episodes by start date."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "Episodes of care: one patient, condition, protocol "
-                        "and practitioner.");
-}
+CLI_VERB_COMMAND(cmd_episode,
+    "Episodes of care: one patient, condition, protocol "
+    "and practitioner.",
+    {"open", episode_open_cmd, "open an episode of care",
+     "Opens an episode of care and prints the new id. Every red-flag "
+     "question of the protocol must be answered (see 'touchstone catalog "
+     "show PROTOCOL_ID'). Refused with status 3 when the practitioner is "
+     "not trained in the protocol or a red flag is answered yes; the "
+     "note for the patient's file is printed."},
+    {"close", episode_close_cmd, "discharge: close an episode",
+     "Discharges the patient: closes the episode on DATE."},
+    {"show", episode_show_cmd, "show sessions and scores in order",
+     "Shows an episode: its sessions with phases, findings and scores, "
+     "in order, and its follow-ups."},
+    {"list", episode_list_cmd, "list episodes",
+     "Lists episodes by start date."})

@@ -6,8 +6,8 @@
  *   - options ("touchstone export --kind patient --format csv"): when the
  *     first argument starts with "--" (other than --help), the options
  *     form below handles the whole command line.
- * To add a verb, add a row to export_verbs; the options form is the last
- * argument of cli_run_verb_forms.
+ * To add a verb, add a row to the CLI_VERB_FORMS_COMMAND at the end; the
+ * options form is its third argument.
  */
 #include "cli/import_export.h"
 #include "cli/cli.h"
@@ -19,9 +19,6 @@
 #include <string.h>
 
 COMMAND("export", cmd_export, "export records (FHIR R4, de-identified registry)")
-
-static const char export_summary[] =
-    "Exports records: 'export <verb> ...' for a document format.";
 
 static int export_fhir_cmd(struct cli *c, int argc, const char **argv)
 {
@@ -97,8 +94,11 @@ static int export_registry_cmd(struct cli *c, int argc, const char **argv)
     return rc;
 }
 
-/* The verbs of the verb form, NULL-terminated. */
-static const struct cli_verb export_verbs[] = {
+/* The verbs of the verb form; the options form (first argument "--...")
+ * is cli_export_records. */
+CLI_VERB_FORMS_COMMAND(cmd_export,
+    "Exports records: 'export <verb> ...' for a document format.",
+    cli_export_records,
     {"fhir", export_fhir_cmd, "one patient as a FHIR R4 Bundle",
      "Exports everything about one patient as a FHIR R4 Bundle (type "
      "collection, JSON): Patient, Practitioner, Condition, ServiceRequest, "
@@ -111,13 +111,4 @@ static const struct cli_verb export_verbs[] = {
      "patients who consented to research use only; random pseudonyms drawn "
      "afresh for each export; no name, contact, record number, licence, NPI "
      "or free text; the start year and day offsets instead of dates; ages "
-     "over 89 as 90+; ZIP to 3 digits. docs/exports.md lists the columns."},
-    {NULL, NULL, NULL, NULL},
-};
-
-/* The options form (first argument "--...") is cli_export_records. */
-int cmd_export(struct cli *c, int argc, const char **argv)
-{
-    return cli_run_verb_forms(c, argc, argv, export_verbs, export_summary,
-                              cli_export_records);
-}
+     "over 89 as 90+; ZIP to 3 digits. docs/exports.md lists the columns."})

@@ -6,8 +6,8 @@
  *   - options ("touchstone import --kind patient FILE"): when the
  *     first argument starts with "--" (other than --help), the options
  *     form below handles the whole command line.
- * To add a verb, add a row to import_verbs; the options form is the last
- * argument of cli_run_verb_forms.
+ * To add a verb, add a row to the CLI_VERB_FORMS_COMMAND at the end; the
+ * options form is its third argument.
  */
 #include "cli/import_export.h"
 #include "cli/cli.h"
@@ -18,9 +18,6 @@
 #include <string.h>
 
 COMMAND("import", cmd_import, "import records (FHIR R4 bundles)")
-
-static const char import_summary[] =
-    "Imports records: 'import <verb> FILE' for a document format.";
 
 /* Prints an OperationOutcome for the refusal on stdout (as FHIR clients
  * expect it) and the usual one-line error on stderr. */
@@ -105,8 +102,11 @@ static int import_fhir_cmd(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-/* The verbs of the verb form, NULL-terminated. */
-static const struct cli_verb import_verbs[] = {
+/* The verbs of the verb form; the options form (first argument "--...")
+ * is cli_import_records. */
+CLI_VERB_FORMS_COMMAND(cmd_import,
+    "Imports records: 'import <verb> FILE' for a document format.",
+    cli_import_records,
     {"fhir", import_fhir_cmd, "a FHIR R4 Bundle (referrals from an EHR)",
      "Imports a FHIR R4 Bundle (transaction or collection) of Patient, "
      "Practitioner and ServiceRequest (a physician's referral) and "
@@ -114,13 +114,4 @@ static const struct cli_verb import_verbs[] = {
      "transaction. Patients are matched by identifier. Elements Touchstone "
      "does not keep are ignored with a warning; a modifier it does not "
      "understand or an invalid value is refused with an OperationOutcome "
-     "naming the element (exit 2), and nothing is written."},
-    {NULL, NULL, NULL, NULL},
-};
-
-/* The options form (first argument "--...") is cli_import_records. */
-int cmd_import(struct cli *c, int argc, const char **argv)
-{
-    return cli_run_verb_forms(c, argc, argv, import_verbs, import_summary,
-                              cli_import_records);
-}
+     "naming the element (exit 2), and nothing is written."})

@@ -15,14 +15,13 @@ int cmd_init(struct cli *c, int argc, const char **argv)
         {"clinic", OPT_STRING, &name, "NAME", "the clinic's name", 0, 0},
         OPT_END,
     };
+    struct err e = ERR_INIT;
     if (cli_parse(c, argc, argv, opts,
                   "Creates the database file with the current schema and "
                   "the clinic's record, and the clinic's signing key pair "
-                  "(the secret key in '<db>.key', mode 600).") < 0)
-        return c->exit_code;
-    struct err e = ERR_INIT;
-    if (clinic_init(c->db_path, name, &e) < 0)
-        return cli_fail(c, &e);
+                  "(the secret key in '<db>.key', mode 600).") < 0 ||
+        clinic_init(c->db_path, name, &e) < 0)
+        return cli_stop(c, &e);
     char *key = clinic_key_path(c->db_path);
     if (c->json) {
         cli_print_json(c, json_pack("{s:s,s:s,s:s}", "db", c->db_path,

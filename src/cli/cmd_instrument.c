@@ -184,17 +184,11 @@ static int instrument_show(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-int cmd_instrument(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"list", instrument_list, "list the outcome instruments",
-         "Lists the outcome instruments: items, total range, direction and "
-         "MCID."},
-        {"show", instrument_show, "show one instrument",
-         "Shows an instrument's structure, scoring, missing-item rule, bands "
-         "and MCID, each with its source."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "The outcome instruments, built into the program.");
-}
+CLI_VERB_COMMAND(cmd_instrument,
+    "The outcome instruments, built into the program.",
+    {"list", instrument_list, "list the outcome instruments",
+     "Lists the outcome instruments: items, total range, direction and "
+     "MCID."},
+    {"show", instrument_show, "show one instrument",
+     "Shows an instrument's structure, scoring, missing-item rule, bands "
+     "and MCID, each with its source."})

@@ -30,13 +30,12 @@ static int invite_create_cmd(struct cli *c, int argc, const char **argv)
          0, 0},
         OPT_END,
     };
+    struct err e = ERR_INIT;
     if (cli_parse_open(c, argc, argv, opts,
                        "Creates a one-time link for the episode's timepoint "
-                       "and queues its email.") < 0)
-        return c->exit_code;
-    struct err e = ERR_INIT;
-    if (cli_catalog_override(c, &in.catalog, &e) < 0)
-        return cli_fail(c, &e);
+                       "and queues its email.") < 0 ||
+        cli_catalog_override(c, &in.catalog, &e) < 0)
+        return cli_stop(c, &e);
     struct invitation_created out;
     if (invitation_create(c->store, &actor_cli, &in, &out, &e) < 0)
         return cli_fail(c, &e);
@@ -119,13 +118,11 @@ static int invite_list_cmd(struct cli *c, int argc, const char **argv)
         {"episode", OPT_ID, &episode, "ID", "only this episode's", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Lists invitations, newest first.") < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct invitation_list l;
-    if (invitation_list(c->store, &actor_cli, episode, &l, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        invitation_list(c->store, &actor_cli, episode, &l, &e) < 0)
+        return cli_stop(c, &e);
     struct cli_list_format f = {invitation_json, invitation_header,
                                 invitation_row, "no invitations"};
     int rc = cli_print_list(c, &f, l.items, l.count, sizeof(*l.items));
@@ -138,52 +135,43 @@ static int invite_revoke_cmd(struct cli *c, int argc, const char **argv)
     int64_t id = 0;
     const char *reason = NULL;
     struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the invitation", 1, 0},
+        OPTION_ID(&id, "the invitation"),
         {"reason", OPT_STRING, &reason, "TEXT", "why it is revoked", 1, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Revokes an invitation: its link stops working and "
-                       "its unsent messages are cancelled.") < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
-    if (invitation_revoke(c->store, &actor_cli, id, reason, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        invitation_revoke(c->store, &actor_cli, id, reason, &e) < 0)
+        return cli_stop(c, &e);
     return cli_print_id(c, id);
 }
 
 static int invite_resend_cmd(struct cli *c, int argc, const char **argv)
 {
-    int64_t id = 0;
-    struct opt opts[] = {
-        {"id", OPT_ARG_ID, &id, "ID", "the invitation", 1, 0},
-        OPT_END,
-    };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Queues an open email invitation's message again.") <
-        0)
-        return c->exit_code;
+    int64_t id = 0, outbox_id;
     struct err e = ERR_INIT;
-    int64_t outbox_id;
-    if (invitation_resend(c->store, &actor_cli, id, &outbox_id, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_id_open(c, argc, argv, "the invitation", &id) < 0 ||
+        invitation_resend(c->store, &actor_cli, id, &outbox_id, &e) < 0)
+        return cli_stop(c, &e);
     return cli_print_id(c, outbox_id);
 }
 
-int cmd_invite(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_command verbs[] = {
-        {"list", invite_list_cmd, "list invitations"},
-        {"revoke", invite_revoke_cmd, "revoke one, with a reason"},
-        {"resend", invite_resend_cmd, "queue its message again"},
-        {"print", invite_print_cmd,
-         "write the printed code (QR) of a print invitation"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch_forms(
-        c, argc, argv, verbs,
-        "Invites a patient to answer (touchstone invite --episode ID "
-        "--timepoint baseline|followup|pre [--on DATE]), or manages "
-        "invitations.",
-        invite_create_cmd);
-}
+CLI_VERB_FORMS_COMMAND(cmd_invite,
+    "Invites a patient to answer (touchstone invite --episode ID "
+    "--timepoint baseline|followup|pre [--on DATE]), or manages "
+    "invitations.",
+    invite_create_cmd,
+    {"list", invite_list_cmd, "list invitations",
+     "Lists invitations, newest first."},
+    {"revoke", invite_revoke_cmd, "revoke one, with a reason",
+     "Revokes an invitation: its link stops working and "
+     "its unsent messages are cancelled."},
+    {"resend", invite_resend_cmd, "queue its message again",
+     "Queues an open email invitation's message again."},
+    {"print", invite_print_cmd,
+     "write the printed code (QR) of a print invitation",
+     "Prints an invitation's link for a patient without "
+     "email: as a QR code the patient scans with a phone "
+     "(--out FILE.svg or FILE.png), or as text. The link "
+     "is derived from the clinic's key; it is never "
+     "stored."})

@@ -41,12 +41,11 @@ static int print_key_file(struct cli *c, const unsigned char *pk, int ok,
 
 static int key_export_public(struct cli *c, int argc, const char **argv)
 {
-    if (cli_parse_none_open(c, argc, argv) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
-    if (clinic_key_public(c->store, pk, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_none_open(c, argc, argv) < 0 ||
+        clinic_key_public(c->store, pk, &e) < 0)
+        return cli_stop(c, &e);
     char text[CLINIC_KEY_PUBLIC_BASE64_LEN];
     clinic_key_public_base64(pk, text);
     if (c->json)
@@ -58,12 +57,11 @@ static int key_export_public(struct cli *c, int argc, const char **argv)
 
 static int key_check(struct cli *c, int argc, const char **argv)
 {
-    if (cli_parse_none_open(c, argc, argv) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     unsigned char sk[CLINIC_KEY_SECRET_BYTES];
-    if (clinic_key_load_secret(c->store, sk, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_none_open(c, argc, argv) < 0 ||
+        clinic_key_load_secret(c->store, sk, &e) < 0)
+        return cli_stop(c, &e);
     int rc = print_key_file(c, sk + 32, 1, "ok: '%s' is the clinic's "
                             "signing key (public key %s)\n");
     sodium_memzero(sk, sizeof(sk));
@@ -72,12 +70,11 @@ static int key_check(struct cli *c, int argc, const char **argv)
 
 static int key_create(struct cli *c, int argc, const char **argv)
 {
-    if (cli_parse_none_open(c, argc, argv) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
-    if (clinic_key_create(c->store, pk, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_none_open(c, argc, argv) < 0 ||
+        clinic_key_create(c->store, pk, &e) < 0)
+        return cli_stop(c, &e);
     return print_key_file(c, pk, 0, "created signing key '%s' (public key "
                           "%s); keep it secret and back it up apart from "
                           "the database\n");
@@ -260,40 +257,34 @@ static int key_history(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-int cmd_key(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"export-public", key_export_public,
-         "print the clinic's public key (base64)",
-         "Prints the clinic's Ed25519 public key (base64). Give it to "
-         "whoever checks the clinic's certificates: 'touchstone verify FILE "
-         "--public-key KEY'."},
-        {"check", key_check, "check the secret key file (mode, size, pair)",
-         "Checks the secret key file beside the database: present, a plain "
-         "file only its owner may read (mode 600), the right size, whole, "
-         "and the pair of the public key in the database. Exits 0 only then."},
-        {"create", key_create, "make a key pair for a database that has none",
-         "Gives a database made before keys existed its key pair: the secret "
-         "key in '<db>.key' (mode 600), the public key in the database. "
-         "Refuses when it has one."},
-        {"rotate", key_rotate, "replace the key pair; old certificates "
-         "stay valid",
-         "Makes a new key pair and retires the old one: the old public key "
-         "goes to the key history (certificates it signed still verify), "
-         "the new secret key replaces '<db>.key' (mode 600; the old secret "
-         "key is gone). A clinic enrolled with a registry first announces "
-         "the change, signed by both keys; if the registry refuses, nothing "
-         "changes."},
-        {"history", key_history, "list the clinic's keys, current and "
-         "retired",
-         "Lists every key the clinic has had: id, public key, created, "
-         "retired. With --json, the file 'touchstone verify --key-history' "
-         "reads."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "The clinic's Ed25519 key pair signs its "
-                        "certificates. The secret key is the file "
-                        "'<db>.key' beside the database (mode 600); the "
-                        "public key is in the database.");
-}
+CLI_VERB_COMMAND(cmd_key,
+    "The clinic's Ed25519 key pair signs its "
+    "certificates. The secret key is the file "
+    "'<db>.key' beside the database (mode 600); the "
+    "public key is in the database.",
+    {"export-public", key_export_public,
+     "print the clinic's public key (base64)",
+     "Prints the clinic's Ed25519 public key (base64). Give it to "
+     "whoever checks the clinic's certificates: 'touchstone verify FILE "
+     "--public-key KEY'."},
+    {"check", key_check, "check the secret key file (mode, size, pair)",
+     "Checks the secret key file beside the database: present, a plain "
+     "file only its owner may read (mode 600), the right size, whole, "
+     "and the pair of the public key in the database. Exits 0 only then."},
+    {"create", key_create, "make a key pair for a database that has none",
+     "Gives a database made before keys existed its key pair: the secret "
+     "key in '<db>.key' (mode 600), the public key in the database. "
+     "Refuses when it has one."},
+    {"rotate", key_rotate, "replace the key pair; old certificates "
+     "stay valid",
+     "Makes a new key pair and retires the old one: the old public key "
+     "goes to the key history (certificates it signed still verify), "
+     "the new secret key replaces '<db>.key' (mode 600; the old secret "
+     "key is gone). A clinic enrolled with a registry first announces "
+     "the change, signed by both keys; if the registry refuses, nothing "
+     "changes."},
+    {"history", key_history, "list the clinic's keys, current and "
+     "retired",
+     "Lists every key the clinic has had: id, public key, created, "
+     "retired. With --json, the file 'touchstone verify --key-history' "
+     "reads."})

@@ -25,10 +25,7 @@ static int mail_configure_cmd(struct cli *c, int argc, const char **argv)
          "TLS is then required", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Stores how to reach the mail server. The password "
-                       "stays in its file; the database keeps its path.") <
-        0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     if (mail_configure(c->store, &actor_cli, &in, &e) < 0)
@@ -52,12 +49,8 @@ static int mail_configure_cmd(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-int cmd_mail(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_command verbs[] = {
-        {"configure", mail_configure_cmd, "set the mail server"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch(c, argc, argv, verbs,
-                        "The mail server that carries invitations.");
-}
+CLI_VERB_COMMAND(cmd_mail,
+    "The mail server that carries invitations.",
+    {"configure", mail_configure_cmd, "set the mail server",
+     "Stores how to reach the mail server. The password "
+     "stays in its file; the database keeps its path."})

@@ -46,13 +46,11 @@ static void message_row(const void *item)
 static int outbox_list_cmd(struct cli *c, int argc, const char **argv)
 {
     struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Lists the outbox, newest first.") < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct outbox_list l;
-    if (outbox_list(c->store, &actor_cli, &l, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        outbox_list(c->store, &actor_cli, &l, &e) < 0)
+        return cli_stop(c, &e);
     struct cli_list_format f = {message_json, message_header, message_row,
                                 "the outbox is empty"};
     int rc = cli_print_list(c, &f, l.items, l.count, sizeof(*l.items));
@@ -99,9 +97,7 @@ static int outbox_send_cmd(struct cli *c, int argc, const char **argv)
         {"limit", OPT_INT, &limit, "N", "send at most N messages", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Sends the messages that are due, one at a time.") <
-        0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     if (cli_check_range(c, "limit", limit, 0, 1000000) < 0)
         return c->exit_code;
@@ -115,29 +111,24 @@ static int outbox_send_cmd(struct cli *c, int argc, const char **argv)
 static int outbox_run_cmd(struct cli *c, int argc, const char **argv)
 {
     struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Invites the follow-ups whose windows opened, queues "
-                       "the reminders due, then sends (for cron).") < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     const struct catalog *cat;
     struct schedule_report sr;
     struct outbox_report r;
-    if (cli_catalog_override(c, &cat, &e) < 0 ||
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        cli_catalog_override(c, &cat, &e) < 0 ||
         schedule_run(c->store, cat, &sr, &e) < 0 ||
         outbox_send_due(c->store, 0, &r, &e) < 0)
-        return cli_fail(c, &e);
+        return cli_stop(c, &e);
     return print_report(c, &sr, &r);
 }
 
-int cmd_outbox(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_command verbs[] = {
-        {"list", outbox_list_cmd, "list the messages"},
-        {"send", outbox_send_cmd, "send the messages that are due"},
-        {"run", outbox_run_cmd, "invite, remind, then send (for cron)"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch(c, argc, argv, verbs,
-                        "The durable queue of messages to patients.");
-}
+CLI_VERB_COMMAND(cmd_outbox,
+    "The durable queue of messages to patients.",
+    {"list", outbox_list_cmd, "list the messages",
+     "Lists the outbox, newest first."},
+    {"send", outbox_send_cmd, "send the messages that are due",
+     "Sends the messages that are due, one at a time."},
+    {"run", outbox_run_cmd, "invite, remind, then send (for cron)",
+     "Invites the follow-ups whose windows opened, queues "
+     "the reminders due, then sends (for cron)."})

@@ -26,12 +26,11 @@ static int patient_add_cmd(struct cli *c, int argc, const char **argv)
          "consented to research use of de-identified data", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
-    if (patient_add(c->store, &actor_cli, &in, &id, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        patient_add(c->store, &actor_cli, &in, &id, &e) < 0)
+        return cli_stop(c, &e);
     return cli_print_id(c, id);
 }
 
@@ -60,12 +59,11 @@ static int patient_list_cmd(struct cli *c, int argc, const char **argv)
          "only names containing TEXT (any case)", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct patient_list l;
-    if (patient_list(c->store, &actor_cli, search, &l, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        patient_list(c->store, &actor_cli, search, &l, &e) < 0)
+        return cli_stop(c, &e);
     struct cli_list_format f = {
         patient_json, patient_header, patient_row,
         search && *search ? "no patients match" : "no patients yet"};
@@ -117,12 +115,11 @@ static void print_patient_detail(const void *item)
 static int patient_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    if (cli_parse_id_open(c, argc, argv, "the patient's id", &id) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct patient_detail d;
-    if (patient_show(c->store, &actor_cli, id, &d, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_id_open(c, argc, argv, "the patient's id", &id) < 0 ||
+        patient_show(c->store, &actor_cli, id, &d, &e) < 0)
+        return cli_stop(c, &e);
     int rc = cli_print_item(c, &d, patient_detail_json, print_patient_detail);
     patient_detail_release(&d);
     return rc;
@@ -131,12 +128,11 @@ static int patient_show_cmd(struct cli *c, int argc, const char **argv)
 static int patient_opt_out_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    if (cli_parse_id_open(c, argc, argv, "the patient's id", &id) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     int cancelled = 0;
-    if (invitation_opt_out(c->store, &actor_cli, id, &cancelled, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_id_open(c, argc, argv, "the patient's id", &id) < 0 ||
+        invitation_opt_out(c->store, &actor_cli, id, &cancelled, &e) < 0)
+        return cli_stop(c, &e);
     if (c->json)
         return cli_print_json(c, json_pack("{s:I,s:i}", "id", (json_int_t)id,
                                            "cancelled", cancelled));
@@ -145,19 +141,14 @@ static int patient_opt_out_cmd(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-int cmd_patient(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"add", patient_add_cmd, "register a patient",
-         "Registers a patient and prints the new id."},
-        {"list", patient_list_cmd, "list or search patients",
-         "Lists patients by name."},
-        {"show", patient_show_cmd, "show one with referrals and episodes",
-         "Shows a patient with referrals and episodes of care."},
-        {"opt-out", patient_opt_out_cmd, "record that they decline invitations",
-         "Records that the patient declines invitations and cancels every "
-         "message to them not sent yet."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs, "The clinic's patients.");
-}
+CLI_VERB_COMMAND(cmd_patient,
+    "The clinic's patients.",
+    {"add", patient_add_cmd, "register a patient",
+     "Registers a patient and prints the new id."},
+    {"list", patient_list_cmd, "list or search patients",
+     "Lists patients by name."},
+    {"show", patient_show_cmd, "show one with referrals and episodes",
+     "Shows a patient with referrals and episodes of care."},
+    {"opt-out", patient_opt_out_cmd, "record that they decline invitations",
+     "Records that the patient declines invitations and cancels every "
+     "message to them not sent yet."})

@@ -23,12 +23,11 @@ static int practitioner_add_cmd(struct cli *c, int argc, const char **argv)
          "National Provider Identifier (10 digits)", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
-    if (practitioner_add(c->store, &actor_cli, &in, &id, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        practitioner_add(c->store, &actor_cli, &in, &id, &e) < 0)
+        return cli_stop(c, &e);
     return cli_print_id(c, id);
 }
 
@@ -55,12 +54,11 @@ static int practitioner_list_cmd(struct cli *c, int argc, const char **argv)
     static const struct cli_list_format format = {
         practitioner_json, practitioner_header, practitioner_row,
         "no practitioners yet (add one with 'touchstone practitioner add')"};
-    if (cli_parse_none_open(c, argc, argv) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct practitioner_list l;
-    if (practitioner_list(c->store, &actor_cli, &l, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_none_open(c, argc, argv) < 0 ||
+        practitioner_list(c->store, &actor_cli, &l, &e) < 0)
+        return cli_stop(c, &e);
     int rc = cli_print_list(c, &format, l.items, l.count, sizeof(*l.items));
     practitioner_list_release(&l);
     return rc;
@@ -102,12 +100,11 @@ static void print_practitioner_detail(const void *item)
 static int practitioner_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    if (cli_parse_id_open(c, argc, argv, "the practitioner's id", &id) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct practitioner_detail d;
-    if (practitioner_show(c->store, &actor_cli, id, &d, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_id_open(c, argc, argv, "the practitioner's id", &id) < 0 ||
+        practitioner_show(c->store, &actor_cli, id, &d, &e) < 0)
+        return cli_stop(c, &e);
     int rc = cli_print_item(c, &d, practitioner_detail_json,
                             print_practitioner_detail);
     practitioner_detail_release(&d);
@@ -205,26 +202,20 @@ static int practitioner_consent_cmd(struct cli *c, int argc,
     return EXIT_OK;
 }
 
-int cmd_practitioner(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"add", practitioner_add_cmd, "add a practitioner",
-         "Adds a practitioner and prints the new id."},
-        {"list", practitioner_list_cmd, "list the practitioners",
-         "Lists the practitioners by name."},
-        {"show", practitioner_show_cmd, "show one with training records",
-         "Shows a practitioner with their training records."},
-        {"consent", practitioner_consent_cmd,
-         "record consent to the registry and its directory",
-         "Records the practitioner's consents. --registry: to be sent to the "
-         "registry with their NPI (or licence), so that they are one registry "
-         "practitioner across every clinic; without it they are a pseudonym "
-         "of this clinic. --directory: to be listed, under the display name, "
-         "in the registry's public directory while they hold a current "
-         "registry certificate ('touchstone registry directory' sends the "
-         "listing)."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "The clinic's practitioners (therapists).");
-}
+CLI_VERB_COMMAND(cmd_practitioner,
+    "The clinic's practitioners (therapists).",
+    {"add", practitioner_add_cmd, "add a practitioner",
+     "Adds a practitioner and prints the new id."},
+    {"list", practitioner_list_cmd, "list the practitioners",
+     "Lists the practitioners by name."},
+    {"show", practitioner_show_cmd, "show one with training records",
+     "Shows a practitioner with their training records."},
+    {"consent", practitioner_consent_cmd,
+     "record consent to the registry and its directory",
+     "Records the practitioner's consents. --registry: to be sent to the "
+     "registry with their NPI (or licence), so that they are one registry "
+     "practitioner across every clinic; without it they are a pseudonym "
+     "of this clinic. --directory: to be listed, under the display name, "
+     "in the registry's public directory while they hold a current "
+     "registry certificate ('touchstone registry directory' sends the "
+     "listing)."})

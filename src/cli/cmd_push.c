@@ -117,7 +117,7 @@ int cmd_push(struct cli *c, int argc, const char **argv)
     long batch_rows = REGISTRY_BATCH_ROWS;
     struct opt opts[] = {
         {"batch-rows", OPT_INT, &batch_rows, "N",
-         "rows and retractions per batch at most (default 1000)", 0, 0},
+         "rows and retractions per batch at most (default 10000)", 0, 0},
         OPT_END,
     };
     if (cli_parse(c, argc, argv, opts,

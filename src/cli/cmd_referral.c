@@ -26,12 +26,11 @@ static int referral_add_cmd(struct cli *c, int argc, const char **argv)
          "date of the referral (YYYY-MM-DD)", 1, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
-    if (referral_add(c->store, &actor_cli, &in, &id, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        referral_add(c->store, &actor_cli, &in, &id, &e) < 0)
+        return cli_stop(c, &e);
     return cli_print_id(c, id);
 }
 
@@ -56,24 +55,17 @@ static void print_referral(const void *item)
 static int referral_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    if (cli_parse_id_open(c, argc, argv, "the referral's id", &id) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct referral r;
-    if (referral_get(c->store, &actor_cli, id, "id", &r, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_id_open(c, argc, argv, "the referral's id", &id) < 0 ||
+        referral_get(c->store, &actor_cli, id, "id", &r, &e) < 0)
+        return cli_stop(c, &e);
     return cli_print_item(c, &r, referral_json, print_referral);
 }
 
-int cmd_referral(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"add", referral_add_cmd, "record a referral",
-         "Records a referral and prints the new id."},
-        {"show", referral_show_cmd, "show a referral",
-         "Shows a referral."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "Physicians' referrals, with ICD-10-CM codes.");
-}
+CLI_VERB_COMMAND(cmd_referral,
+    "Physicians' referrals, with ICD-10-CM codes.",
+    {"add", referral_add_cmd, "record a referral",
+     "Records a referral and prints the new id."},
+    {"show", referral_show_cmd, "show a referral",
+     "Shows a referral."})

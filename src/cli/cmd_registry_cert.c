@@ -176,15 +176,7 @@ int registry_certify_cmd(struct cli *c, int argc, const char **argv)
          "write the certificate to FILE (default: standard output)", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Asks the registry the clinic enrolled with for a "
-                       "certificate of the practitioner's designation in "
-                       "one protocol x instrument, checked on the national "
-                       "data. The request is signed with the clinic's key; "
-                       "the certificate that comes back is checked with "
-                       "the registry key pinned at enrolment, with its "
-                       "proof of inclusion in the registry's log. A "
-                       "refusal names the criterion not met.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct registry_link link;
@@ -317,11 +309,7 @@ int registry_revoke_cmd(struct cli *c, int argc, const char **argv)
          1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Revokes a registry certificate: appends a revocation "
-                  "leaf to the transparency log and signs a new tree "
-                  "head. Anyone checking the certificate against the log "
-                  "then sees it revoked.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     if (cli_check_range(c, "certificate", id, 1, LONG_MAX) < 0)
         return c->exit_code;
@@ -664,14 +652,7 @@ static int log_verify(struct cli *c, int argc, const char **argv)
          "use)", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Monitors a registry's transparency log: fetches its "
-                  "signed tree head, checks the signature, fetches the new "
-                  "leaves and checks that they extend the tree seen last "
-                  "(the state file) into exactly the signed root, with the "
-                  "log's consistency proof between the two sizes. Exits 1 "
-                  "naming the problem when the log forks, rewrites or "
-                  "hides its history.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     static struct monitor m;
@@ -791,16 +772,17 @@ static int log_verify(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-int registry_log_cmd(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_command verbs[] = {
-        {"verify", log_verify,
-         "monitor the log: signature, new leaves, consistency"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch(c, argc, argv, verbs,
-                        "The registry's transparency log (RFC 9162).");
-}
+CLI_VERB_COMMAND(registry_log_cmd,
+    "The registry's transparency log (RFC 9162).",
+    {"verify", log_verify,
+     "monitor the log: signature, new leaves, consistency",
+     "Monitors a registry's transparency log: fetches its "
+     "signed tree head, checks the signature, fetches the new "
+     "leaves and checks that they extend the tree seen last "
+     "(the state file) into exactly the signed root, with the "
+     "log's consistency proof between the two sizes. Exits 1 "
+     "naming the problem when the log forks, rewrites or "
+     "hides its history."})
 
 /* ---- registry key rotate ---- */
 
@@ -825,19 +807,12 @@ static int key_rotate(struct cli *c, int argc, const char **argv)
          "where the new secret key goes (created, mode 600)", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Replaces the registry's signing key: a new key pair (the "
-                  "secret key in the new file), a key-change leaf in the "
-                  "log signed by the old key and by the new one, and the "
-                  "key history published at /log/v1/keys. Certificates "
-                  "signed with the old key still verify with it. Restart "
-                  "the server with the new key file.") < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct pg *db;
     struct registry_signer old, fresh;
-    if (open_registry(pg, key, &db, &old, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+        open_registry(pg, key, &db, &old, &e) < 0)
+        return cli_stop(c, &e);
     unsigned char pk[32];
     if (registry_signer_check(db, &old, &e) < 0 ||
         clinic_key_generate(new_key, pk, &e) < 0 ||
@@ -911,12 +886,12 @@ static int key_rotate(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-int registry_key_cmd(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_command verbs[] = {
-        {"rotate", key_rotate, "replace the registry's signing key"},
-        {NULL, NULL, NULL},
-    };
-    return cli_dispatch(c, argc, argv, verbs,
-                        "The registry's signing keys.");
-}
+CLI_VERB_COMMAND(registry_key_cmd,
+    "The registry's signing keys.",
+    {"rotate", key_rotate, "replace the registry's signing key",
+     "Replaces the registry's signing key: a new key pair (the "
+     "secret key in the new file), a key-change leaf in the "
+     "log signed by the old key and by the new one, and the "
+     "key history published at /log/v1/keys. Certificates "
+     "signed with the old key still verify with it. Restart "
+     "the server with the new key file."})

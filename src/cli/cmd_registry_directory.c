@@ -14,23 +14,11 @@
 int registry_directory_cmd(struct cli *c, int argc, const char **argv)
 {
     struct opt opts[] = {OPT_END};
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Sends the registry the clinic's listing for its "
-                       "public directory, signed with the clinic's key: "
-                       "the clinic's state and 3-digit ZIP ('touchstone "
-                       "clinic set') and every practitioner who consented "
-                       "to the registry and to the directory ('touchstone "
-                       "practitioner consent ID --directory yes') and has "
-                       "been pushed, under the name the clinic gives. It "
-                       "replaces the listing sent before: a withdrawn "
-                       "consent leaves the directory. The directory shows "
-                       "a listed practitioner only while they hold a "
-                       "current registry certificate.") < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     unsigned char sk[CLINIC_KEY_SECRET_BYTES];
-    if (clinic_key_load_secret(c->store, sk, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        clinic_key_load_secret(c->store, sk, &e) < 0)
+        return cli_stop(c, &e);
     char *body, *url;
     int listed;
     int rc = directory_listing_build(c->store, &actor_cli, sk, &body,

@@ -476,12 +476,11 @@ static int report_coverage(struct cli *c, int argc, const char **argv)
 
 static int report_refresh(struct cli *c, int argc, const char **argv)
 {
-    if (cli_parse_none_open(c, argc, argv) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     int64_t n = 0;
-    if (summary_refresh_all(c->store, &actor_cli, &n, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_none_open(c, argc, argv) < 0 ||
+        summary_refresh_all(c->store, &actor_cli, &n, &e) < 0)
+        return cli_stop(c, &e);
     if (c->json)
         return cli_print_json(c, json_pack("{sI}", "episodes",
                                            (json_int_t)n));
@@ -490,45 +489,43 @@ static int report_refresh(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-int cmd_report(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"episode", report_episode, "the outcome of one episode",
-         "The outcome of one episode for each instrument: baseline, "
-         "discharge and follow-up scores, improvement (positive is better), "
-         "responder, sessions to response and sustained response, or why it "
-         "is incomplete."},
-        {"practitioner", report_practitioner,
-         "a practitioner's cells, benchmarks and designations",
-         "A practitioner's cells (protocol x instrument) against the "
-         "registry: n, mean improvement with 95% CI, SRM, responder rate "
-         "with Wilson 95% CI, median sessions to response, sustained rate, "
-         "follow-up coverage, risk-adjusted performance with its funnel "
-         "position and shrunken estimate, and the designation with each "
-         "criterion. Incomplete episodes are counted by reason."},
-        {"registry", report_registry,
-         "risk models and every cell of the registry",
-         "The registry: for each protocol x instrument, the risk model "
-         "(coefficients with SEs, n, R²) and every practitioner's cell with "
-         "its funnel position, shrunken estimate and designation."},
-        {"coverage", report_coverage,
-         "follow-up coverage and the invitations' response rates",
-         "How complete the evidence is: follow-up coverage per practitioner "
-         "and protocol, with how many episodes without a follow-up had the "
-         "patient invited; the response rate of invitations by channel "
-         "(email, print) and the median days to answer. Definitions in "
-         "docs/outcomes.md."},
-        {"refresh", report_refresh, "recompute every episode's outcome summary",
-         "Recomputes every episode's outcome summary from its observations "
-         "(needed once for a database that held episodes before the "
-         "summaries existed; the record keeps them up to date afterwards)."},
-        {"physician", cli_report_physician,
-         "the progress report to the referring physician (HTML, PDF)",
-         NULL},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "Outcome reports, read from the per-episode "
-                        "summaries: definitions and thresholds in "
-                        "docs/outcomes.md.");
-}
+CLI_VERB_COMMAND(cmd_report,
+    "Outcome reports, read from the per-episode "
+    "summaries: definitions and thresholds in "
+    "docs/outcomes.md.",
+    {"episode", report_episode, "the outcome of one episode",
+     "The outcome of one episode for each instrument: baseline, "
+     "discharge and follow-up scores, improvement (positive is better), "
+     "responder, sessions to response and sustained response, or why it "
+     "is incomplete."},
+    {"practitioner", report_practitioner,
+     "a practitioner's cells, benchmarks and designations",
+     "A practitioner's cells (protocol x instrument) against the "
+     "registry: n, mean improvement with 95% CI, SRM, responder rate "
+     "with Wilson 95% CI, median sessions to response, sustained rate, "
+     "follow-up coverage, risk-adjusted performance with its funnel "
+     "position and shrunken estimate, and the designation with each "
+     "criterion. Incomplete episodes are counted by reason."},
+    {"registry", report_registry,
+     "risk models and every cell of the registry",
+     "The registry: for each protocol x instrument, the risk model "
+     "(coefficients with SEs, n, R²) and every practitioner's cell with "
+     "its funnel position, shrunken estimate and designation."},
+    {"coverage", report_coverage,
+     "follow-up coverage and the invitations' response rates",
+     "How complete the evidence is: follow-up coverage per practitioner "
+     "and protocol, with how many episodes without a follow-up had the "
+     "patient invited; the response rate of invitations by channel "
+     "(email, print) and the median days to answer. Definitions in "
+     "docs/outcomes.md."},
+    {"refresh", report_refresh, "recompute every episode's outcome summary",
+     "Recomputes every episode's outcome summary from its observations "
+     "(needed once for a database that held episodes before the "
+     "summaries existed; the record keeps them up to date afterwards)."},
+    {"physician", cli_report_physician,
+     "the progress report to the referring physician (HTML, PDF)",
+     "Writes the progress report to the referring physician: a "
+     "self-contained HTML page (patient, referral, protocol, sessions, an "
+     "SVG chart of the primary instrument with its MCID band and responder "
+     "line, the change against the MCID, the plan) that prints on one or "
+     "two pages."})

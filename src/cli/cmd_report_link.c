@@ -80,12 +80,11 @@ static int report_link_list_cmd(struct cli *c, int argc, const char **argv)
         OPTION_EPISODE(&episode, "only this episode's", 0),
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct report_link_list l;
-    if (report_link_list(c->store, &actor_cli, episode, &l, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        report_link_list(c->store, &actor_cli, episode, &l, &e) < 0)
+        return cli_stop(c, &e);
     struct cli_list_format f = {link_json, link_header, link_row,
                                 "no report links"};
     int rc = cli_print_list(c, &f, l.items, l.count, sizeof(*l.items));
@@ -96,28 +95,20 @@ static int report_link_list_cmd(struct cli *c, int argc, const char **argv)
 static int report_link_revoke_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    if (cli_parse_id_open(c, argc, argv, "the report link", &id) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
-    if (report_link_revoke(c->store, &actor_cli, id, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_id_open(c, argc, argv, "the report link", &id) < 0 ||
+        report_link_revoke(c->store, &actor_cli, id, &e) < 0)
+        return cli_stop(c, &e);
     return cli_print_id(c, id);
 }
 
-int cmd_report_link(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"list", report_link_list_cmd, "list report links",
-         "Lists report links, newest first."},
-        {"revoke", report_link_revoke_cmd, "revoke one",
-         "Revokes a report link: it stops working and its unsent message is "
-         "cancelled."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb_forms(
-        c, argc, argv, verbs,
-        "Sends the referring physician a link to an episode's progress "
-        "report (touchstone report-link --episode ID --to ADDRESS "
-        "[--days N]), or manages the links.",
-        report_link_create_cmd);
-}
+CLI_VERB_FORMS_COMMAND(cmd_report_link,
+    "Sends the referring physician a link to an episode's progress "
+    "report (touchstone report-link --episode ID --to ADDRESS "
+    "[--days N]), or manages the links.",
+    report_link_create_cmd,
+    {"list", report_link_list_cmd, "list report links",
+     "Lists report links, newest first."},
+    {"revoke", report_link_revoke_cmd, "revoke one",
+     "Revokes a report link: it stops working and its unsent message is "
+     "cancelled."})

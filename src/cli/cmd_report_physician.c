@@ -110,13 +110,7 @@ int cli_report_physician(struct cli *c, int argc, const char **argv)
          "or " CHROMIUM_DEFAULT ")", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Writes the progress report to the referring physician: "
-                  "a self-contained HTML page (patient, referral, protocol, "
-                  "sessions, an SVG chart of the primary instrument with "
-                  "its MCID band and responder line, the change against "
-                  "the MCID, the plan) that prints on one or two pages.") <
-        0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     const char *chromium = getenv("TOUCHSTONE_CHROMIUM");
     if (!chromium || !*chromium)

@@ -79,28 +79,21 @@ static void print_session(const void *item)
 static int session_show_cmd(struct cli *c, int argc, const char **argv)
 {
     int64_t id = 0;
-    if (cli_parse_id_open(c, argc, argv, "the session's id", &id) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct session se;
-    if (session_get(c->store, &actor_cli, id, "id", &se, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_id_open(c, argc, argv, "the session's id", &id) < 0 ||
+        session_get(c->store, &actor_cli, id, "id", &se, &e) < 0)
+        return cli_stop(c, &e);
     int rc = cli_print_item(c, &se, session_json, print_session);
     session_release(&se);
     return rc;
 }
 
-int cmd_session(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"add", session_add_cmd, "record a session",
-         "Records a session of an open episode and prints the new id. Phases "
-         "are checked for fidelity to the protocol (introductory massage "
-         "first, at least half kneading); findings are kept with the session."},
-        {"show", session_show_cmd, "show a session",
-         "Shows a session."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "Treatment sessions of an episode of care.");
-}
+CLI_VERB_COMMAND(cmd_session,
+    "Treatment sessions of an episode of care.",
+    {"add", session_add_cmd, "record a session",
+     "Records a session of an open episode and prints the new id. Phases "
+     "are checked for fidelity to the protocol (introductory massage "
+     "first, at least half kneading); findings are kept with the session."},
+    {"show", session_show_cmd, "show a session",
+     "Shows a session."})

@@ -574,17 +574,11 @@ static int study_analyze_command(struct cli *c, int argc, const char **argv)
     return status == 0 ? EXIT_OK : cli_fail(c, &e);
 }
 
-int cmd_study(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"analyze", study_analyze_command,
-         "baseline-to-timepoint changes with paired tests, from CSV",
-         "Compares every timepoint with the baseline over the subjects "
-         "measured at both: n, mean, SD, mean change with its 95% CI, "
-         "percent change, paired t-test and Wilcoxon signed-rank p-values."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "Small studies in the treatment room: within-subject "
-                        "experiments such as the contralateral-limb study.");
-}
+CLI_VERB_COMMAND(cmd_study,
+    "Small studies in the treatment room: within-subject "
+    "experiments such as the contralateral-limb study.",
+    {"analyze", study_analyze_command,
+     "baseline-to-timepoint changes with paired tests, from CSV",
+     "Compares every timepoint with the baseline over the subjects "
+     "measured at both: n, mean, SD, mean change with its 95% CI, "
+     "percent change, paired t-test and Wilcoxon signed-rank p-values."})

@@ -49,26 +49,19 @@ static int thresholds_set_cmd(struct cli *c, int argc, const char **argv)
         {"value", OPT_ARG, &value, "VALUE", "its new value", 1, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
-    if (thresholds_set(c->store, &actor_cli, name, value, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        thresholds_set(c->store, &actor_cli, name, value, &e) < 0)
+        return cli_stop(c, &e);
     return print_thresholds(c, name);
 }
 
-int cmd_thresholds(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"show", thresholds_show, "print the thresholds",
-         "Prints the thresholds of the designations and of the registry "
-         "model (docs/outcomes.md says why each default is what it is)."},
-        {"set", thresholds_set_cmd, "set one threshold: NAME VALUE",
-         "Sets one threshold (names and ranges: 'touchstone thresholds "
-         "show'). Reports and certificates use it from then on."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "The thresholds of the designations 'reproducible' "
-                        "and 'advanced', kept in the database.");
-}
+CLI_VERB_COMMAND(cmd_thresholds,
+    "The thresholds of the designations 'reproducible' "
+    "and 'advanced', kept in the database.",
+    {"show", thresholds_show, "print the thresholds",
+     "Prints the thresholds of the designations and of the registry "
+     "model (docs/outcomes.md says why each default is what it is)."},
+    {"set", thresholds_set_cmd, "set one threshold: NAME VALUE",
+     "Sets one threshold (names and ranges: 'touchstone thresholds "
+     "show'). Reports and certificates use it from then on."})

@@ -21,14 +21,13 @@ static int training_add_cmd(struct cli *c, int argc, const char **argv)
          "who gave the training", 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     int64_t id;
-    if (cli_catalog_override(c, &in.catalog, &e) < 0 ||
+    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+        cli_catalog_override(c, &in.catalog, &e) < 0 ||
         cli_open_store(c, &e) < 0 ||
         training_add(c->store, &actor_cli, &in, &id, &e) < 0)
-        return cli_fail(c, &e);
+        return cli_stop(c, &e);
     return cli_print_id(c, id);
 }
 
@@ -53,29 +52,22 @@ static int training_list_cmd(struct cli *c, int argc, const char **argv)
         OPTION_PRACTITIONER(&practitioner, "the practitioner's id", 1),
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct training_list l;
-    if (training_list(c->store, &actor_cli, practitioner, &l, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        training_list(c->store, &actor_cli, practitioner, &l, &e) < 0)
+        return cli_stop(c, &e);
     int rc = cli_print_list(c, &format, l.items, l.count, sizeof(*l.items));
     training_list_release(&l);
     return rc;
 }
 
-int cmd_training(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"add", training_add_cmd, "record completed training",
-         "Records completed training and prints the new id. A practitioner "
-         "delivers a protocol only when trained in it (and in the full-body "
-         "baseline)."},
-        {"list", training_list_cmd, "list a practitioner's training",
-         "Lists a practitioner's training records."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "Practitioners' training in protocols (scope of "
-                        "practice).");
-}
+CLI_VERB_COMMAND(cmd_training,
+    "Practitioners' training in protocols (scope of "
+    "practice).",
+    {"add", training_add_cmd, "record completed training",
+     "Records completed training and prints the new id. A practitioner "
+     "delivers a protocol only when trained in it (and in the full-body "
+     "baseline)."},
+    {"list", training_list_cmd, "list a practitioner's training",
+     "Lists a practitioner's training records."})

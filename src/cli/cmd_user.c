@@ -172,13 +172,12 @@ static int user_list_cmd(struct cli *c, int argc, const char **argv)
 {
     static const struct cli_list_format format = {user_json, user_header,
                                                   user_row, NULL};
-    if (cli_parse_none_open(c, argc, argv) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct user *users = NULL;
     int n = 0;
-    if (user_list(c->store, &users, &n, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_none_open(c, argc, argv) < 0 ||
+        user_list(c->store, &users, &n, &e) < 0)
+        return cli_stop(c, &e);
     int rc = cli_print_list(c, &format, users, (size_t)n, sizeof(*users));
     free(users);
     return rc;
@@ -191,13 +190,12 @@ static int user_disable_cmd(struct cli *c, int argc, const char **argv)
         {"user", OPT_ARG, &who, "ID|EMAIL", "the account", 1, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct user u;
-    if (user_find(c->store, who, &u, &e) < 0 ||
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        user_find(c->store, who, &u, &e) < 0 ||
         user_disable(c->store, &actor_cli, u.id, &e) < 0)
-        return cli_fail(c, &e);
+        return cli_stop(c, &e);
     if (c->json)
         return cli_print_json(c, json_pack("{s:I,s:b}", "id",
                                            (json_int_t)u.id, "disabled", 1));
@@ -214,12 +212,11 @@ static int user_passwd_cmd(struct cli *c, int argc, const char **argv)
          "read the password from FILE ('-': standard input)", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
-        return c->exit_code;
     struct err e = ERR_INIT;
     struct user u;
-    if (user_find(c->store, who, &u, &e) < 0)
-        return cli_fail(c, &e);
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+        user_find(c->store, who, &u, &e) < 0)
+        return cli_stop(c, &e);
     char password[PASSWORD_BUF];
     if (get_password(c, file, password, sizeof(password)) != 0)
         return c->exit_code;
@@ -234,21 +231,15 @@ static int user_passwd_cmd(struct cli *c, int argc, const char **argv)
     return EXIT_OK;
 }
 
-int cmd_user(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_verb verbs[] = {
-        {"add", user_add_cmd, "create a login (admin, therapist, researcher)",
-         "Creates a web login. Passwords have at least 12 characters and are "
-         "stored as Argon2id hashes."},
-        {"list", user_list_cmd, "list the logins",
-         "Lists the web login accounts."},
-        {"disable", user_disable_cmd, "disable a login and end its sessions",
-         "Disables an account: it can no longer log in, and its sessions end."},
-        {"passwd", user_passwd_cmd, "set a new password",
-         "Sets a new password; the account's sessions end."},
-        {NULL, NULL, NULL, NULL},
-    };
-    return cli_run_verb(c, argc, argv, verbs,
-                        "Web login accounts. Therapist accounts are linked "
-                        "to their practitioner record.");
-}
+CLI_VERB_COMMAND(cmd_user,
+    "Web login accounts. Therapist accounts are linked "
+    "to their practitioner record.",
+    {"add", user_add_cmd, "create a login (admin, therapist, researcher)",
+     "Creates a web login. Passwords have at least 12 characters and are "
+     "stored as Argon2id hashes."},
+    {"list", user_list_cmd, "list the logins",
+     "Lists the web login accounts."},
+    {"disable", user_disable_cmd, "disable a login and end its sessions",
+     "Disables an account: it can no longer log in, and its sessions end."},
+    {"passwd", user_passwd_cmd, "set a new password",
+     "Sets a new password; the account's sessions end."})

@@ -40,12 +40,7 @@ int invite_print_cmd(struct cli *c, int argc, const char **argv)
          "configuration's)", 0, 0},
         OPT_END,
     };
-    if (cli_parse_open(c, argc, argv, opts,
-                       "Prints an invitation's link for a patient without "
-                       "email: as a QR code the patient scans with a phone "
-                       "(--out FILE.svg or FILE.png), or as text. The link "
-                       "is derived from the clinic's key; it is never "
-                       "stored.") < 0)
+    if (cli_parse_open(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     int format = out ? out_format(out) : 0;
     if (out && !format)

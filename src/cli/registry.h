@@ -14,6 +14,8 @@ int registry_init(struct cli *c, int argc, const char **argv);
 int registry_serve(struct cli *c, int argc, const char **argv);
 int registry_clinic(struct cli *c, int argc, const char **argv);
 int registry_report(struct cli *c, int argc, const char **argv);
+/* Builds the national report's partial states again (registry_partials.c). */
+int registry_rebuild_partials(struct cli *c, int argc, const char **argv);
 /* (at a clinic) sends the signed listing of the registry's directory
  * (cmd_registry_directory.c). */
 int registry_directory_cmd(struct cli *c, int argc, const char **argv);

@@ -70,13 +70,7 @@ int registry_init(struct cli *c, int argc, const char **argv)
          "where the registry's secret key goes (created, mode 600)", 1, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Creates the registry's schema in the PostgreSQL database "
-                  "(or brings it to this program's version) and the "
-                  "registry's Ed25519 key pair: the secret key in FILE "
-                  "(created, mode 600; an existing file is refused), the "
-                  "public key in the database. A registry that has its key "
-                  "already is refused.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct err e = ERR_INIT;
     struct pg *db = NULL;
@@ -168,14 +162,7 @@ int registry_serve(struct cli *c, int argc, const char **argv)
          0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Serves the registry's HTTP API (/registry/v1/enroll, "
-                  "/push, /national, /certify, /directory; the "
-                  "transparency log under /log/v1/) and its public pages "
-                  "(/directory, /verify) until SIGINT or SIGTERM. Prints the "
-                  "URL, then one access-log line per request on stderr "
-                  "(never a body). Plain HTTP: put a TLS proxy in "
-                  "front.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     if (cli_check_range(c, "threads", threads, 1, 64) < 0)
         return c->exit_code;
@@ -249,10 +236,7 @@ static int clinic_list_verb(struct cli *c, int argc, const char **argv)
         {"pg", OPT_STRING, &pg, "CONNINFO", PG_HELP, 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "Lists the enrolled clinics: id, status (pending, "
-                  "approved, suspended), the last batch accepted and the "
-                  "name.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct pg *db;
     int rc = connect_registry(c, pg, &db);
@@ -296,7 +280,7 @@ static int clinic_list_verb(struct cli *c, int argc, const char **argv)
 
 /* approve / suspend: sets the status of clinic ID. */
 static int clinic_set(struct cli *c, int argc, const char **argv,
-                      const char *status, const char *summary)
+                      const char *status)
 {
     const char *pg = NULL;
     int64_t id = 0;
@@ -305,7 +289,7 @@ static int clinic_set(struct cli *c, int argc, const char **argv,
         {"pg", OPT_STRING, &pg, "CONNINFO", PG_HELP, 0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts, summary) < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     struct pg *db;
     int rc = connect_registry(c, pg, &db);
@@ -336,27 +320,29 @@ static int clinic_set(struct cli *c, int argc, const char **argv,
 
 static int clinic_approve(struct cli *c, int argc, const char **argv)
 {
-    return clinic_set(c, argc, argv, "approved",
-                      "Approves clinic ID: its pushes are accepted from "
-                      "now on, and its summaries count in the national "
-                      "report.");
+    return clinic_set(c, argc, argv, "approved");
 }
 
 static int clinic_suspend(struct cli *c, int argc, const char **argv)
 {
-    return clinic_set(c, argc, argv, "suspended",
-                      "Suspends clinic ID: its pushes are refused and its "
-                      "summaries leave the national report (they are kept; "
-                      "approving it again brings them back).");
+    return clinic_set(c, argc, argv, "suspended");
 }
 
 int registry_clinic(struct cli *c, int argc, const char **argv)
 {
-    static const struct cli_command verbs[] = {
-        {"list", clinic_list_verb, "the enrolled clinics"},
-        {"approve", clinic_approve, "accept a clinic's pushes"},
-        {"suspend", clinic_suspend, "refuse a clinic's pushes"},
-        {NULL, NULL, NULL},
+    static const struct cli_verb verbs[] = {
+        {"list", clinic_list_verb, "the enrolled clinics",
+         "Lists the enrolled clinics: id, status (pending, "
+         "approved, suspended), the last batch accepted and the "
+         "name."},
+        {"approve", clinic_approve, "accept a clinic's pushes",
+         "Approves clinic ID: its pushes are accepted from now on, and its "
+         "summaries count in the national report."},
+        {"suspend", clinic_suspend, "refuse a clinic's pushes",
+         "Suspends clinic ID: its pushes are refused and its summaries "
+         "leave the national report (they are kept; approving it again "
+         "brings them back)."},
+        VERB_END,
     };
     /* "registry clinic approve" names itself in errors and usage. */
     const char *args[64];
@@ -365,7 +351,7 @@ int registry_clinic(struct cli *c, int argc, const char **argv)
     for (int i = 0; i < argc; i++)
         args[i] = argv[i];
     args[0] = "registry clinic";
-    return cli_dispatch(c, argc, args, verbs,
+    return cli_run_verb(c, argc, args, verbs,
                         "The clinics enrolled with the registry.");
 }
 
@@ -423,12 +409,7 @@ int registry_report(struct cli *c, int argc, const char **argv)
          0, 0},
         OPT_END,
     };
-    if (cli_parse(c, argc, argv, opts,
-                  "The national benchmarks over every approved clinic's "
-                  "summaries, computed by the clinic's own outcome code: "
-                  "the same document as 'touchstone report registry "
-                  "--json', with no practitioner named and small cells "
-                  "withheld.") < 0)
+    if (cli_parse(c, argc, argv, opts, NULL) < 0)
         return c->exit_code;
     if (cli_check_range(c, "min-cell", min_cell, 1, 1000) < 0)
         return c->exit_code;

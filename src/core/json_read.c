@@ -10,6 +10,16 @@ void json_reader_init(struct json_reader *r, struct err *e)
     *r = (struct json_reader)JSON_READER_INIT(e);
 }
 
+json_t *json_read_load(const char *text, size_t len, struct err *e)
+{
+    json_error_t jerr;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc)
+        err_set(e, ERR_INPUT, "", "not JSON: %s (line %d, column %d)",
+                jerr.text, jerr.line, jerr.column);
+    return doc;
+}
+
 const char *json_kind_name(enum json_kind kind)
 {
     switch (kind) {

@@ -68,6 +68,11 @@ struct json_reader {
 /* Resets r to no failure, reporting into e. */
 void json_reader_init(struct json_reader *r, struct err *e);
 
+/* Parses text (len bytes; a member named twice is refused) into a new
+ * JSON value (allocates; json_decref frees). Text that is not JSON:
+ * NULL with e ERR_INPUT, field "", "not JSON: WHAT (line L, column C)". */
+json_t *json_read_load(const char *text, size_t len, struct err *e);
+
 /* "a string", "a whole number", "a number", "true or false", "an array",
  * "an object". */
 const char *json_kind_name(enum json_kind kind);

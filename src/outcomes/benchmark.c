@@ -5,6 +5,7 @@
 #include "core/util.h"
 
 #include <float.h>
+#include <limits.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -130,6 +131,20 @@ static void cell_init(struct bench_cell *c, int64_t practitioner_id)
     c->mean_improvement = 0;
 }
 
+/* Makes the cell's Kaplan-Meier counts reach time (new counts 0). */
+static void km_grow(struct bench_cell *c, size_t time)
+{
+    size_t size = c->km_size ? c->km_size : 16;
+    while (size <= time)
+        size *= 2;
+    c->km_at = xreallocarray(c->km_at, size, sizeof(*c->km_at));
+    c->km_events = xreallocarray(c->km_events, size, sizeof(*c->km_events));
+    memset(c->km_at + c->km_size, 0, (size - c->km_size) * sizeof(*c->km_at));
+    memset(c->km_events + c->km_size, 0,
+           (size - c->km_size) * sizeof(*c->km_events));
+    c->km_size = size;
+}
+
 /* Adds a row to its cell (everything but the group's model sums). */
 static void cell_add(struct bench_cell *c, const struct bench_row *r)
 {
@@ -147,19 +162,8 @@ static void cell_add(struct bench_cell *c, const struct bench_row *r)
         c->responders += r->responder;
     }
     if (r->time >= 0 && r->event >= 0) {
-        if ((size_t)r->time >= c->km_size) {
-            size_t size = c->km_size ? c->km_size : 16;
-            while (size <= (size_t)r->time)
-                size *= 2;
-            c->km_at = xreallocarray(c->km_at, size, sizeof(*c->km_at));
-            c->km_events =
-                xreallocarray(c->km_events, size, sizeof(*c->km_events));
-            memset(c->km_at + c->km_size, 0,
-                   (size - c->km_size) * sizeof(*c->km_at));
-            memset(c->km_events + c->km_size, 0,
-                   (size - c->km_size) * sizeof(*c->km_events));
-            c->km_size = size;
-        }
+        if ((size_t)r->time >= c->km_size)
+            km_grow(c, (size_t)r->time);
         c->km_at[r->time]++;
         c->km_events[r->time] += r->event;
     }
@@ -498,7 +502,7 @@ const struct criterion *bench_cell_unmet(const struct bench_cell *c,
     return NULL;
 }
 
-static void group_finish(struct bench_group *g, const struct thresholds *t)
+void bench_group_finish(struct bench_group *g, const struct thresholds *t)
 {
     for (size_t i = 0; i < g->cell_count; i++)
         cell_metrics(&g->cells[i]);
@@ -516,22 +520,326 @@ static void cell_release(struct bench_cell *c)
     c->km_size = 0;
 }
 
-static void group_release(struct bench_group *g)
+void bench_group_release(struct bench_group *g)
 {
     for (size_t k = 0; k < g->cell_count; k++)
         cell_release(&g->cells[k]);
     free(g->cells);
     g->cells = NULL;
     g->cell_count = 0;
+    g->cell_alloc = 0;
 }
 
-static struct bench_cell *cell_new(struct bench_group *g, size_t *alloc,
+static struct bench_cell *cell_new(struct bench_group *g,
                                    int64_t practitioner_id)
 {
-    ALLOC_GROW(g->cells, g->cell_count + 1, *alloc);
+    ALLOC_GROW(g->cells, g->cell_count + 1, g->cell_alloc);
     struct bench_cell *c = &g->cells[g->cell_count++];
     cell_init(c, practitioner_id);
     return c;
+}
+
+/* ---- partial states: accumulate, merge, encode ------------------------ */
+
+void bench_group_init(struct bench_group *g, const char *protocol,
+                      const char *instrument)
+{
+    memset(g, 0, sizeof(*g));
+    snprintf(g->protocol, sizeof(g->protocol), "%s", protocol);
+    snprintf(g->instrument, sizeof(g->instrument), "%s", instrument);
+    g->inst = instrument_find(g->instrument);
+    model_sums_init(&g->sums, PREDICTOR_COUNT);
+}
+
+void bench_group_add(struct bench_group *g, const struct bench_summary *sm)
+{
+    struct bench_row r;
+    row_of(sm, &r);
+    struct bench_cell *c = g->cell_count ? &g->cells[g->cell_count - 1]
+                                         : NULL;
+    if (!c || c->practitioner_id != r.practitioner_id)
+        c = cell_new(g, r.practitioner_id);
+    cell_add(c, &r);
+    group_add(g, &r);
+}
+
+/* Adds cell from's accumulators to into's (the same practitioner). */
+static void cell_merge(struct bench_cell *into, const struct bench_cell *from)
+{
+    if (from->n > 0) {
+        if (into->n == 0) {
+            into->mean_improvement = from->mean_improvement;
+            into->m2_improvement = from->m2_improvement;
+        } else {
+            /* Chan, Golub & LeVeque 1983: the pair (mean, M2) of the
+             * union of two sets. */
+            double na = (double)into->n, nb = (double)from->n;
+            double total = na + nb;
+            double delta = from->mean_improvement - into->mean_improvement;
+            into->mean_improvement += delta * nb / total;
+            into->m2_improvement +=
+                from->m2_improvement + delta * delta * na * nb / total;
+        }
+        into->n += from->n;
+    }
+    into->responder_known += from->responder_known;
+    into->responders += from->responders;
+    into->sustained_known += from->sustained_known;
+    into->sustained += from->sustained;
+    into->followups += from->followups;
+    into->n_adjusted += from->n_adjusted;
+    into->sum_y_adjusted += from->sum_y_adjusted;
+    for (int j = 0; j < PREDICTOR_COUNT; j++)
+        into->sum_x_adjusted[j] += from->sum_x_adjusted[j];
+    if (from->km_size > into->km_size)
+        km_grow(into, from->km_size - 1);
+    for (size_t t = 0; t < from->km_size; t++) {
+        into->km_at[t] += from->km_at[t];
+        into->km_events[t] += from->km_events[t];
+    }
+    for (int r = 0; r < SUMMARY_REASON_COUNT; r++)
+        into->incomplete[r] += from->incomplete[r];
+}
+
+void bench_group_merge(struct bench_group *into,
+                       const struct bench_group *from)
+{
+    into->rows += from->rows;
+    for (int r = 0; r < SUMMARY_REASON_COUNT; r++)
+        into->incomplete[r] += from->incomplete[r];
+    model_sums_merge(&into->sums, &from->sums);
+    for (size_t i = 0; i < from->cell_count; i++) {
+        const struct bench_cell *fc = &from->cells[i];
+        /* The first cell of into not below fc's practitioner. */
+        size_t lo = 0, hi = into->cell_count;
+        if (hi && into->cells[hi - 1].practitioner_id < fc->practitioner_id)
+            lo = hi;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (into->cells[mid].practitioner_id < fc->practitioner_id)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == into->cell_count ||
+            into->cells[lo].practitioner_id != fc->practitioner_id) {
+            ALLOC_GROW(into->cells, into->cell_count + 1, into->cell_alloc);
+            memmove(into->cells + lo + 1, into->cells + lo,
+                    (into->cell_count - lo) * sizeof(*into->cells));
+            into->cell_count++;
+            cell_init(&into->cells[lo], fc->practitioner_id);
+        }
+        cell_merge(&into->cells[lo], fc);
+    }
+}
+
+/* The bytes of a partial state: a growing array. */
+struct state_writer {
+    unsigned char *data;
+    size_t len, alloc;
+};
+
+static void put_u64(struct state_writer *w, uint64_t v)
+{
+    ALLOC_GROW(w->data, w->len + 8, w->alloc);
+    for (int i = 0; i < 8; i++)
+        w->data[w->len++] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_i64(struct state_writer *w, int64_t v)
+{
+    put_u64(w, (uint64_t)v);
+}
+
+static void put_double(struct state_writer *w, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof(bits));
+    put_u64(w, bits);
+}
+
+struct state_reader {
+    const unsigned char *data;
+    size_t len, at;
+    int ok;
+};
+
+static uint64_t get_u64(struct state_reader *r)
+{
+    if (r->len - r->at < 8) {
+        r->ok = 0;
+        r->at = r->len;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)r->data[r->at + (size_t)i] << (8 * i);
+    r->at += 8;
+    return v;
+}
+
+static int64_t get_i64(struct state_reader *r)
+{
+    return (int64_t)get_u64(r);
+}
+
+static double get_double(struct state_reader *r)
+{
+    uint64_t bits = get_u64(r);
+    double v;
+    memcpy(&v, &bits, sizeof(v));
+    return v;
+}
+
+/* A count read: not negative, else the bytes are refused. */
+static long get_count(struct state_reader *r)
+{
+    int64_t v = get_i64(r);
+    if (v < 0 || v > LONG_MAX) {
+        r->ok = 0;
+        return 0;
+    }
+    return (long)v;
+}
+
+#define STATE_FORMAT 1
+
+size_t bench_group_encode(const struct bench_group *g, unsigned char **out)
+{
+    struct state_writer w = {0};
+    ALLOC_GROW(w.data, 1, w.alloc);
+    w.data[w.len++] = STATE_FORMAT;
+    put_i64(&w, g->rows);
+    for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
+        put_i64(&w, g->incomplete[r]);
+    const struct model_sums *m = &g->sums;
+    put_u64(&w, m->k);
+    put_u64(&w, m->n);
+    if (m->n > 0) {
+        for (size_t j = 0; j < m->k; j++)
+            put_double(&w, m->shift_x[j]);
+        put_double(&w, m->shift_y);
+        for (size_t j = 0; j < m->k; j++)
+            put_double(&w, m->sx[j]);
+        put_double(&w, m->sy);
+        for (size_t j = 0; j < m->k; j++)
+            for (size_t l = 0; l <= j; l++)
+                put_double(&w, m->sxx[j][l]);
+        for (size_t j = 0; j < m->k; j++)
+            put_double(&w, m->sxy[j]);
+        put_double(&w, m->syy);
+    }
+    put_u64(&w, g->cell_count);
+    for (size_t i = 0; i < g->cell_count; i++) {
+        const struct bench_cell *c = &g->cells[i];
+        put_i64(&w, c->practitioner_id);
+        put_i64(&w, c->n);
+        put_double(&w, c->mean_improvement);
+        put_double(&w, c->m2_improvement);
+        put_i64(&w, c->responder_known);
+        put_i64(&w, c->responders);
+        put_i64(&w, c->sustained_known);
+        put_i64(&w, c->sustained);
+        put_i64(&w, c->followups);
+        put_i64(&w, c->n_adjusted);
+        put_double(&w, c->sum_y_adjusted);
+        for (int j = 0; j < PREDICTOR_COUNT; j++)
+            put_double(&w, c->sum_x_adjusted[j]);
+        for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
+            put_i64(&w, c->incomplete[r]);
+        size_t used = c->km_size;
+        while (used > 0 && c->km_at[used - 1] == 0)
+            used--;
+        put_u64(&w, used);
+        for (size_t t = 0; t < used; t++) {
+            put_i64(&w, c->km_at[t]);
+            put_i64(&w, c->km_events[t]);
+        }
+    }
+    *out = w.data;
+    return w.len;
+}
+
+int bench_group_decode(const unsigned char *data, size_t len,
+                       struct bench_group *g, struct err *e)
+{
+    bench_group_release(g);
+    g->rows = 0;
+    memset(g->incomplete, 0, sizeof(g->incomplete));
+    model_sums_init(&g->sums, PREDICTOR_COUNT);
+    struct state_reader r = {data, len, 0, 1};
+    if (len < 1 || data[0] != STATE_FORMAT)
+        r.ok = 0;
+    else
+        r.at = 1;
+    g->rows = get_count(&r);
+    for (int k = 1; k < SUMMARY_REASON_COUNT; k++)
+        g->incomplete[k] = get_count(&r);
+    struct model_sums *m = &g->sums;
+    if (get_u64(&r) != PREDICTOR_COUNT)
+        r.ok = 0;
+    m->n = (size_t)get_u64(&r);
+    if (r.ok && m->n > 0) {
+        for (size_t j = 0; j < m->k; j++)
+            m->shift_x[j] = get_double(&r);
+        m->shift_y = get_double(&r);
+        for (size_t j = 0; j < m->k; j++)
+            m->sx[j] = get_double(&r);
+        m->sy = get_double(&r);
+        for (size_t j = 0; j < m->k; j++)
+            for (size_t l = 0; l <= j; l++)
+                m->sxx[j][l] = get_double(&r);
+        for (size_t j = 0; j < m->k; j++)
+            m->sxy[j] = get_double(&r);
+        m->syy = get_double(&r);
+    }
+    uint64_t cells = get_u64(&r);
+    /* Each cell takes at least 24 numbers of 8 bytes. */
+    if (cells > (len - r.at) / (24 * 8))
+        r.ok = 0;
+    for (uint64_t i = 0; r.ok && i < cells; i++) {
+        int64_t id = get_i64(&r);
+        if (g->cell_count && id <= g->cells[g->cell_count - 1].practitioner_id)
+            r.ok = 0;
+        struct bench_cell *c = cell_new(g, id);
+        c->n = get_count(&r);
+        c->mean_improvement = get_double(&r);
+        c->m2_improvement = get_double(&r);
+        c->responder_known = get_count(&r);
+        c->responders = get_count(&r);
+        c->sustained_known = get_count(&r);
+        c->sustained = get_count(&r);
+        c->followups = get_count(&r);
+        c->n_adjusted = get_count(&r);
+        c->sum_y_adjusted = get_double(&r);
+        for (int j = 0; j < PREDICTOR_COUNT; j++)
+            c->sum_x_adjusted[j] = get_double(&r);
+        for (int k = 1; k < SUMMARY_REASON_COUNT; k++)
+            c->incomplete[k] = get_count(&r);
+        uint64_t used = get_u64(&r);
+        if (used > (len - r.at) / 16) {
+            r.ok = 0;
+            break;
+        }
+        if (used > 0) {
+            km_grow(c, (size_t)used - 1);
+            for (size_t t = 0; t < used; t++) {
+                c->km_at[t] = get_count(&r);
+                c->km_events[t] = get_count(&r);
+            }
+        }
+    }
+    if (r.ok && r.at != len)
+        r.ok = 0;
+    if (!r.ok) {
+        bench_group_release(g);
+        g->rows = 0;
+        memset(g->incomplete, 0, sizeof(g->incomplete));
+        model_sums_init(&g->sums, PREDICTOR_COUNT);
+        return err_set(e, ERR_INPUT, "state", "not a partial state of "
+                       "the benchmark (%zu bytes)", len);
+    }
+    return 0;
 }
 
 /* Lists the groups matching the filters (NULL: any), by protocol then
@@ -572,7 +880,7 @@ static void groups_drop_empty(struct benchmark *b)
     size_t kept = 0;
     for (size_t i = 0; i < b->count; i++) {
         if (b->groups[i].rows == 0) {
-            group_release(&b->groups[i]);
+            bench_group_release(&b->groups[i]);
             continue;
         }
         if (kept != i)
@@ -811,23 +1119,18 @@ static int group_run(struct store *s, struct bench_group *g,
         s, ROW_COLUMNS " WHERE group_id = :group"
                        " ORDER BY practitioner_id, episode_id");
     stmt_bind_int(st, ":group", g->id);
-    size_t cell_alloc = 0;
-    struct bench_cell *c = NULL;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
-        struct bench_row r;
-        row_read(st, &r);
-        if (!c || c->practitioner_id != r.practitioner_id)
-            c = cell_new(g, &cell_alloc, r.practitioner_id);
-        cell_add(c, &r);
-        group_add(g, &r);
+        struct bench_summary sm;
+        summary_read(st, &sm);
+        bench_group_add(g, &sm);
     }
     stmt_finalize(st);
     if (rc < 0)
         return -1;
     if (g->rows == 0)
         return 0;
-    group_finish(g, t);
+    bench_group_finish(g, t);
     return model_store(s, g, t, e);
 }
 
@@ -860,25 +1163,12 @@ int benchmark_run_summaries(const struct bench_summaries *groups,
     for (size_t i = 0; i < count; i++) {
         const struct bench_summaries *in = &groups[i];
         struct bench_group *g = &out->groups[out->count++];
-        memset(g, 0, sizeof(*g));
+        bench_group_init(g, in->protocol, in->instrument);
         g->id = (int64_t)i + 1;
-        snprintf(g->protocol, sizeof(g->protocol), "%s", in->protocol);
-        snprintf(g->instrument, sizeof(g->instrument), "%s",
-                 in->instrument);
-        g->inst = instrument_find(g->instrument);
-        model_sums_init(&g->sums, PREDICTOR_COUNT);
-        size_t cell_alloc = 0;
-        struct bench_cell *c = NULL;
-        for (size_t k = 0; k < in->count; k++) {
-            struct bench_row r;
-            row_of(&in->rows[k], &r);
-            if (!c || c->practitioner_id != r.practitioner_id)
-                c = cell_new(g, &cell_alloc, r.practitioner_id);
-            cell_add(c, &r);
-            group_add(g, &r);
-        }
+        for (size_t k = 0; k < in->count; k++)
+            bench_group_add(g, &in->rows[k]);
         if (g->rows)
-            group_finish(g, t);
+            bench_group_finish(g, t);
     }
     groups_drop_empty(out);
     return 0;
@@ -893,14 +1183,13 @@ static int practitioner_rows(struct store *s, struct bench_group *g,
                        " practitioner_id = :practitioner ORDER BY episode_id");
     stmt_bind_int(st, ":group", g->id);
     stmt_bind_int(st, ":practitioner", practitioner_id);
-    size_t alloc = 0;
     struct bench_cell *c = NULL;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
         struct bench_row r;
         row_read(st, &r);
         if (!c)
-            c = cell_new(g, &alloc, practitioner_id);
+            c = cell_new(g, practitioner_id);
         cell_add(c, &r);
         g->rows++;
         if (r.reason != SUMMARY_COMPLETE)
@@ -950,7 +1239,7 @@ static int group_practitioner(struct store *s, struct bench_group *g,
      * rows, read again in the same order). */
     long rows = g->rows, incomplete[SUMMARY_REASON_COUNT];
     memcpy(incomplete, g->incomplete, sizeof(incomplete));
-    group_release(g);
+    bench_group_release(g);
     g->rows = 0;
     memset(g->incomplete, 0, sizeof(g->incomplete));
     if (group_run(s, g, t, e) < 0)
@@ -984,7 +1273,7 @@ int benchmark_practitioner(struct store *s, int64_t practitioner_id,
 void benchmark_release(struct benchmark *b)
 {
     for (size_t i = 0; i < b->count; i++)
-        group_release(&b->groups[i]);
+        bench_group_release(&b->groups[i]);
     free(b->groups);
     memset(b, 0, sizeof(*b));
 }

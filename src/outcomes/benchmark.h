@@ -193,6 +193,7 @@ struct bench_group {
     long rows;
     long incomplete[SUMMARY_REASON_COUNT];
     struct model_sums sums;         /* the pass's running sums */
+    size_t cell_alloc;              /* cells allocated */
 };
 
 struct benchmark {
@@ -277,6 +278,67 @@ int benchmark_run_summaries(const struct bench_summaries *groups,
                             struct benchmark *out, struct err *e);
 
 void benchmark_release(struct benchmark *b);
+
+/*
+ * The pass in three steps, for a caller that keeps partial states (the
+ * registry keeps one per clinic x practitioner x group, registry/partial.h):
+ *
+ *   (a) bench_group_init(), then bench_group_add() for each row: a
+ *       partial state, the accumulators of those rows (cells by
+ *       practitioner: counts, Welford's mean and sum of squares, the
+ *       Kaplan-Meier counts by session, the risk factors' sums; the
+ *       group's counts and model sums), before any metric;
+ *   (b) bench_group_merge(): two partial states as one, every sum added,
+ *       Welford's pairs and the model's shifted sums merged by Chan's
+ *       formula (equal to one state over all the rows to rounding, not to
+ *       the bit);
+ *   (c) bench_group_finish(): every cell's metrics, the model, funnel,
+ *       shrinkage and designations, from the merged state.
+ *
+ * benchmark_run() and benchmark_run_summaries() are (a) over every row of
+ * a group in order, then (c). Cells are kept in ascending practitioner id
+ * when rows come in practitioner order and by bench_group_merge().
+ */
+
+/* Empties g as a group protocol x instrument (copied; the catalog's
+ * instrument looked up) with no rows. */
+void bench_group_init(struct bench_group *g, const char *protocol,
+                      const char *instrument);
+
+/* Adds one summary row to g: to the cell of its practitioner (the last
+ * cell, or a new one after it: rows come in practitioner order) and to
+ * the group's counts and model sums. May allocate cells. */
+void bench_group_add(struct bench_group *g, const struct bench_summary *sm);
+
+/* Adds the partial state from (not changed) to into: rows and counts,
+ * cells by practitioner id (a cell new to into is inserted in order),
+ * model sums (model_sums_merge). The same protocol and instrument are the
+ * caller's concern. May allocate. */
+void bench_group_merge(struct bench_group *into,
+                       const struct bench_group *from);
+
+/* Step (c) on a group with rows, under thresholds t. */
+void bench_group_finish(struct bench_group *g, const struct thresholds *t);
+
+/* Frees g's cells (g is empty after, protocol and instrument kept). */
+void bench_group_release(struct bench_group *g);
+
+/*
+ * A partial state (before bench_group_finish) as compact bytes: a format
+ * byte, then 64-bit little-endian integers and IEEE doubles: rows, the
+ * incomplete counts, the model sums (k, n and, when n > 0, the shifts and
+ * the lower triangle of the cross-products), then each cell's
+ * accumulators with its Kaplan-Meier counts up to the last time used.
+ * Exact: decoding gives back every bit. Returns the length; *out is
+ * allocated (free()).
+ */
+size_t bench_group_encode(const struct bench_group *g, unsigned char **out);
+
+/* Reads bytes written by bench_group_encode() into g (initialised with
+ * bench_group_init; its rows and cells are replaced). -1 with e (field
+ * "state") when they are not such bytes; g is then empty. */
+int bench_group_decode(const unsigned char *data, size_t len,
+                       struct bench_group *g, struct err *e);
 
 /* The cell of a practitioner in a group, or NULL. */
 const struct bench_cell *bench_group_cell(const struct bench_group *g,

@@ -48,6 +48,36 @@ void model_sums_add(struct model_sums *m, const double *x, double y)
     m->n++;
 }
 
+void model_sums_merge(struct model_sums *into, const struct model_sums *from)
+{
+    if (into->k != from->k)
+        BUG("merging sums of %zu and %zu predictors", into->k, from->k);
+    if (from->n == 0)
+        return;
+    if (into->n == 0) {
+        *into = *from;
+        return;
+    }
+    size_t k = into->k;
+    double nf = (double)from->n;
+    double d[MODEL_MAX_PREDICTORS];
+    double dy = from->shift_y - into->shift_y;
+    for (size_t j = 0; j < k; j++)
+        d[j] = from->shift_x[j] - into->shift_x[j];
+    for (size_t j = 0; j < k; j++) {
+        for (size_t l = 0; l <= j; l++)
+            into->sxx[j][l] += from->sxx[j][l] + d[j] * from->sx[l] +
+                               d[l] * from->sx[j] + nf * d[j] * d[l];
+        into->sxy[j] += from->sxy[j] + d[j] * from->sy + dy * from->sx[j] +
+                        nf * d[j] * dy;
+    }
+    into->syy += from->syy + 2.0 * dy * from->sy + nf * dy * dy;
+    for (size_t j = 0; j < k; j++)
+        into->sx[j] += from->sx[j] + nf * d[j];
+    into->sy += from->sy + nf * dy;
+    into->n += from->n;
+}
+
 double model_sums_total(const struct model_sums *m, size_t j)
 {
     if (j >= m->k)

@@ -58,6 +58,18 @@ struct model_fit {
 void model_sums_init(struct model_sums *m, size_t k);
 /* Adds one observation: x[0..k-1] and y, all finite. */
 void model_sums_add(struct model_sums *m, const double *x, double y);
+/*
+ * Adds the observations summed in from to those of into (both with the
+ * same k, else BUG), as if each had been added to into one by one: from's
+ * sums, about its own shift, are moved to into's shift (for d = x - a,
+ * e = x - b and delta = b - a: sum d = sum e + n delta, sum d d' = sum e
+ * e' + delta (sum e)' + (sum e) delta' + n delta delta', and so on),
+ * which is Chan, Golub & LeVeque's pairwise update for shifted data. An
+ * empty into takes from as it is. Equal to one pass over all the
+ * observations up to rounding (about 1e-15 relative for data of one
+ * scale), not to the bit.
+ */
+void model_sums_merge(struct model_sums *into, const struct model_sums *from);
 /* The number of observations with predictor j not equal to 0 cannot be
  * known from sums in general; for 0/1 indicators it is sum x_j: this
  * returns the (unshifted) sum of predictor j. */

@@ -769,3 +769,18 @@ json_t *report_registry_summaries_json(const struct bench_summaries *groups,
     benchmark_release(&b);
     return doc;
 }
+
+json_t *report_registry_benchmark_json(const struct benchmark *b,
+                                       const int64_t *label_ids,
+                                       const char (*labels)[16],
+                                       size_t label_count,
+                                       const char *protocol,
+                                       const char *instrument,
+                                       struct err *e)
+{
+    struct labels given = {(int64_t *)label_ids, (char (*)[16])labels,
+                           label_count, label_count};
+    struct registry_naming naming = {given_label, show_none, &given};
+    return registry_document(b, &b->thresholds, protocol, instrument,
+                             &naming, e);
+}

@@ -137,6 +137,20 @@ json_t *report_registry_summaries_json(const struct bench_summaries *groups,
                                        struct err *e);
 
 /*
+ * The same document from a benchmark already computed (b: every group
+ * finished, as from partial states merged, registry/national.c), the
+ * cells named as report_registry_summaries_json() names them. New
+ * reference, or NULL with e.
+ */
+json_t *report_registry_benchmark_json(const struct benchmark *b,
+                                       const int64_t *label_ids,
+                                       const char (*labels)[16],
+                                       size_t label_count,
+                                       const char *protocol,
+                                       const char *instrument,
+                                       struct err *e);
+
+/*
  * One cell, exactly {"protocol", "instrument", "n", "mean_improvement",
  * "mean_improvement_ci95": [lo, hi], "srm", "responder_rate",
  * "responder_ci95": [lo, hi], "median_sessions_to_response",

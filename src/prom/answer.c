@@ -60,16 +60,15 @@ static int invitation_find(struct store *s, const struct catalog *c,
         return err_set(e, ERR_NOT_FOUND, "token", "no such link");
     char hash[TOKEN_HASH_HEX_LEN];
     token_hash(token, hash);
-    struct stmt *st = store_prepare(
-        s, "SELECT i.id, i.episode_id, i.timepoint, i.channel,"
-           " i.instruments, i.opens_at, i.expires_at, i.used_at,"
-           " i.revoked_at, e.patient_id, p.name FROM invitation i"
-           " JOIN episode e ON e.id = i.episode_id"
-           " JOIN patient p ON p.id = e.patient_id"
-           " WHERE i.token_hash = :hash");
-    stmt_bind_text(st, ":hash", hash);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT i.id, i.episode_id, i.timepoint, i.channel, i.instruments,"
+        " i.opens_at, i.expires_at, i.used_at, i.revoked_at, e.patient_id,"
+        " p.name FROM invitation i JOIN episode e ON e.id = i.episode_id"
+        " JOIN patient p ON p.id = e.patient_id WHERE i.token_hash = :hash",
+        STORE_TEXT(":hash", hash));
     int rc = stmt_step(st, e);
-    if (rc < 0 || rc == 0) {
+    if (rc <= 0) {
         stmt_finalize(st);
         return rc < 0 ? -1
                       : err_set(e, ERR_NOT_FOUND, "token", "no such link");
@@ -156,17 +155,14 @@ static int pre_session(struct store *s, int64_t invitation_id,
                        int64_t *session_id, struct err *e)
 {
     *session_id = 0;
-    struct stmt *st = store_prepare(
-        s, "SELECT x.id FROM invitation i JOIN session x"
-           " ON x.episode_id = i.episode_id"
-           " AND substr(x.started_at, 1, 10) = i.visit_on"
-           " WHERE i.id = :id ORDER BY x.started_at, x.id LIMIT 1");
-    stmt_bind_int(st, ":id", invitation_id);
-    int rc = stmt_step(st, e);
-    if (rc > 0)
-        *session_id = stmt_int(st, 0);
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT x.id FROM invitation i JOIN session x"
+        " ON x.episode_id = i.episode_id"
+        " AND substr(x.started_at, 1, 10) = i.visit_on"
+        " WHERE i.id = :id ORDER BY x.started_at, x.id LIMIT 1",
+        STORE_INT(":id", invitation_id));
+    return stmt_one_int(st, session_id, e) < 0 ? -1 : 0;
 }
 
 /* Holds one instrument's answers of a pre invitation until the session of
@@ -184,22 +180,22 @@ static int hold_answer(struct store *s, const struct actor *link,
         items = json_dumps(a, JSON_COMPACT);
         json_decref(a);
     }
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO held_answer (invitation_id, instrument, items,"
-           " value, answered_at) VALUES (:invitation, :instrument, :items,"
-           " :value, :at)");
-    stmt_bind_int(st, ":invitation", form->invitation_id);
-    stmt_bind_text(st, ":instrument", o->instrument);
-    stmt_bind_text(st, ":items", items);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "INSERT INTO held_answer (invitation_id, instrument, items, value,"
+        " answered_at) VALUES (:invitation, :instrument, :items, :value,"
+        " :at)",
+        STORE_INT(":invitation", form->invitation_id),
+        STORE_TEXT(":instrument", o->instrument), STORE_TEXT(":items", items),
+        STORE_TEXT(":at", o->observed_at));
     if (o->has_value)
         stmt_bind_double(st, ":value", o->value);
-    stmt_bind_text(st, ":at", o->observed_at);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
+    int64_t id;
+    int rc = stmt_insert(st, &id, e);
     free(items);
     if (rc < 0)
         return -1;
-    return audit_append(s, link, "create", "held_answer", store_last_id(s),
+    return audit_append(s, link, "create", "held_answer", id,
                         form->patient_id, "ok", e);
 }
 
@@ -268,22 +264,17 @@ int answer_submit(struct store *s, const struct catalog *c, const char *token,
             rc = observation_add_within(s, &link, &o, form->patient_id, &id, e);
     }
     if (rc == 0) {
-        struct stmt *st = store_prepare(
-            s, "UPDATE invitation SET used_at = :now WHERE id = :id"
-               " AND used_at IS NULL");
-        stmt_bind_text(st, ":now", now);
-        stmt_bind_int(st, ":id", form->invitation_id);
-        rc = stmt_step(st, e) < 0 ? -1 : 0;
-        stmt_finalize(st);
+        rc = STORE_RUN(s, e,
+                       "UPDATE invitation SET used_at = :now WHERE id = :id"
+                       " AND used_at IS NULL",
+                       STORE_TEXT(":now", now),
+                       STORE_INT(":id", form->invitation_id));
         if (rc == 0 && store_changes(s) != 1)
             rc = err_set(e, ERR_CONFLICT, "token",
                          "this link has been used: the questions were "
                          "already answered");
     }
-    if (rc == 0)
-        return store_commit(s, e);
-    store_rollback(s);
-    return -1;
+    return store_end(s, rc, e);
 }
 
 int answer_live_invitation(struct store *s, int64_t episode_id,
@@ -294,14 +285,14 @@ int answer_live_invitation(struct store *s, int64_t episode_id,
     channel[0] = '\0';
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        s, "SELECT id, channel FROM invitation WHERE episode_id = :episode"
-           " AND timepoint = :timepoint AND used_at IS NULL"
-           " AND revoked_at IS NULL AND expires_at > :now"
-           " ORDER BY id DESC LIMIT 1");
-    stmt_bind_int(st, ":episode", episode_id);
-    stmt_bind_text(st, ":timepoint", timepoint);
-    stmt_bind_text(st, ":now", now);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT id, channel FROM invitation WHERE episode_id = :episode"
+        " AND timepoint = :timepoint AND used_at IS NULL"
+        " AND revoked_at IS NULL AND expires_at > :now"
+        " ORDER BY id DESC LIMIT 1",
+        STORE_INT(":episode", episode_id),
+        STORE_TEXT(":timepoint", timepoint), STORE_TEXT(":now", now));
     int rc = stmt_step(st, e);
     if (rc == 1) {
         *id = stmt_int(st, 0);
@@ -315,11 +306,11 @@ int answer_invitation_of_episode(struct store *s, int64_t episode_id,
                                  int64_t id, char expires_at[CLOCK_INSTANT_LEN],
                                  int *used, int *revoked, struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT expires_at, used_at IS NOT NULL, revoked_at IS NOT NULL"
-           " FROM invitation WHERE id = :id AND episode_id = :episode");
-    stmt_bind_int(st, ":id", id);
-    stmt_bind_int(st, ":episode", episode_id);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT expires_at, used_at IS NOT NULL, revoked_at IS NOT NULL"
+        " FROM invitation WHERE id = :id AND episode_id = :episode",
+        STORE_INT(":id", id), STORE_INT(":episode", episode_id));
     int rc = stmt_step(st, e);
     if (rc == 1) {
         snprintf(expires_at, CLOCK_INSTANT_LEN, "%s", stmt_text(st, 0));
@@ -339,13 +330,11 @@ int answer_link(struct store *s, int64_t invitation_id,
                 struct err *e)
 {
     char nonce[TOKEN_NONCE_HEX_LEN] = "";
-    struct stmt *st =
-        store_prepare(s, "SELECT nonce FROM invitation WHERE id = :id");
-    stmt_bind_int(st, ":id", invitation_id);
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        snprintf(nonce, sizeof(nonce), "%s", stmt_text(st, 0));
-    stmt_finalize(st);
+    int rc = stmt_one_text(STORE_QUERY(s,
+                                       "SELECT nonce FROM invitation"
+                                       " WHERE id = :id",
+                                       STORE_INT(":id", invitation_id)),
+                           nonce, sizeof(nonce), e);
     if (rc < 0)
         return -1;
     if (rc == 0)
@@ -355,12 +344,9 @@ int answer_link(struct store *s, int64_t invitation_id,
     if (base_url_override) {
         snprintf(base, sizeof(base), "%s", base_url_override);
     } else {
-        st = store_prepare(s, "SELECT base_url FROM mail_config WHERE id = 1");
-        rc = stmt_step(st, e);
-        if (rc == 1)
-            snprintf(base, sizeof(base), "%s", stmt_text(st, 0));
-        stmt_finalize(st);
-        if (rc < 0)
+        struct stmt *st =
+            store_prepare(s, "SELECT base_url FROM mail_config WHERE id = 1");
+        if (stmt_one_text(st, base, sizeof(base), e) < 0)
             return -1;
     }
     size_t len = strlen(base);

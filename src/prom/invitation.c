@@ -55,7 +55,7 @@ int invitation_followup_window(const struct protocol *p, long ended,
 static int refuse(struct store *s, const struct actor *caller,
                   const char *action, int64_t id, struct err *e)
 {
-    return links_refuse(s, caller, action, "invitation", id, e);
+    return audit_refuse(s, caller, action, "invitation", id, 0, e);
 }
 
 struct episode_facts {
@@ -70,12 +70,13 @@ static int episode_facts_load(struct store *s, int64_t episode_id,
                               struct episode_facts *f, struct err *e)
 {
     memset(f, 0, sizeof(*f));
-    struct stmt *st = store_prepare(
-        s, "SELECT e.protocol_id, e.ended_on, p.email, p.contact_opt_out_at,"
-           " (SELECT count(*) FROM session x WHERE x.episode_id = e.id)"
-           " FROM episode e JOIN patient p ON p.id = e.patient_id"
-           " WHERE e.id = :id");
-    stmt_bind_int(st, ":id", episode_id);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT e.protocol_id, e.ended_on, p.email, p.contact_opt_out_at,"
+        " (SELECT count(*) FROM session x WHERE x.episode_id = e.id)"
+        " FROM episode e JOIN patient p ON p.id = e.patient_id"
+        " WHERE e.id = :id",
+        STORE_INT(":id", episode_id));
     int rc = stmt_step(st, e);
     if (rc > 0) {
         str_copy(f->protocol_id, sizeof(f->protocol_id), stmt_text(st, 0));
@@ -236,17 +237,17 @@ static int check_not_duplicate(struct store *s,
                                const char *opens, const char *now,
                                struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT id, used_at IS NOT NULL FROM invitation"
-           " WHERE episode_id = :episode AND timepoint = :timepoint"
-           " AND revoked_at IS NULL AND (opens_at = :opens OR"
-           " (:pre = 0 AND used_at IS NULL AND expires_at > :now)) LIMIT 1");
     /* Before a visit: one invitation per visit day; the days differ. */
-    stmt_bind_int(st, ":pre", !strcmp(in->timepoint, "pre"));
-    stmt_bind_int(st, ":episode", in->episode_id);
-    stmt_bind_text(st, ":timepoint", in->timepoint);
-    stmt_bind_text(st, ":opens", opens);
-    stmt_bind_text(st, ":now", now);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT id, used_at IS NOT NULL FROM invitation"
+        " WHERE episode_id = :episode AND timepoint = :timepoint"
+        " AND revoked_at IS NULL AND (opens_at = :opens OR"
+        " (:pre = 0 AND used_at IS NULL AND expires_at > :now)) LIMIT 1",
+        STORE_INT(":pre", !strcmp(in->timepoint, "pre")),
+        STORE_INT(":episode", in->episode_id),
+        STORE_TEXT(":timepoint", in->timepoint), STORE_TEXT(":opens", opens),
+        STORE_TEXT(":now", now));
     int rc = stmt_step(st, e);
     if (rc > 0) {
         int64_t id = stmt_int(st, 0);
@@ -301,29 +302,25 @@ static int create_in_transaction(struct store *s, const struct actor *caller,
     char nonce[TOKEN_NONCE_HEX_LEN], hash[TOKEN_HASH_HEX_LEN];
     if (links_token_new(s, "invitation", nonce, out->token, hash, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO invitation (episode_id, timepoint, instruments,"
-           " nonce, token_hash, channel, created_at, opens_at, expires_at,"
-           " visit_on) VALUES (:episode, :timepoint, :instruments, :nonce,"
-           " :hash, :channel, :now, :opens, :expires, :visit)");
-    stmt_bind_int(st, ":episode", in->episode_id);
-    stmt_bind_text(st, ":timepoint", in->timepoint);
-    stmt_bind_text(st, ":instruments", out->instruments);
-    stmt_bind_text(st, ":nonce", nonce);
-    stmt_bind_text(st, ":hash", hash);
-    stmt_bind_text(st, ":channel", channel);
-    stmt_bind_text(st, ":now", now_text);
-    stmt_bind_text(st, ":opens", out->opens_at);
-    stmt_bind_text(st, ":expires", out->expires_at);
     char visit[CLOCK_DATE_LEN] = "";
     if (!strcmp(in->timepoint, "pre"))
         snprintf(visit, sizeof(visit), "%.10s", out->opens_at);
-    stmt_bind_text(st, ":visit", visit[0] ? visit : NULL);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+    struct stmt *st = STORE_QUERY(
+        s,
+        "INSERT INTO invitation (episode_id, timepoint, instruments, nonce,"
+        " token_hash, channel, created_at, opens_at, expires_at, visit_on)"
+        " VALUES (:episode, :timepoint, :instruments, :nonce, :hash,"
+        " :channel, :now, :opens, :expires, :visit)",
+        STORE_INT(":episode", in->episode_id),
+        STORE_TEXT(":timepoint", in->timepoint),
+        STORE_TEXT(":instruments", out->instruments),
+        STORE_TEXT(":nonce", nonce), STORE_TEXT(":hash", hash),
+        STORE_TEXT(":channel", channel), STORE_TEXT(":now", now_text),
+        STORE_TEXT(":opens", out->opens_at),
+        STORE_TEXT(":expires", out->expires_at),
+        STORE_TEXT(":visit", visit[0] ? visit : NULL));
+    if (stmt_insert(st, &out->id, e) < 0)
         return -1;
-    out->id = store_last_id(s);
     if (!strcmp(channel, "email")) {
         struct outbox_new m = {
             .kind = OUTBOX_INVITATION,
@@ -440,10 +437,11 @@ static int load_for_change(struct store *s, const struct actor *caller,
 {
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        s, "SELECT " INVITATION_COLUMNS " FROM invitation i"
-           " JOIN episode e ON e.id = i.episode_id WHERE i.id = :id");
-    stmt_bind_int(st, ":id", id);
+    struct stmt *st = STORE_QUERY(s,
+                                  "SELECT " INVITATION_COLUMNS
+                                  " FROM invitation i JOIN episode e"
+                                  " ON e.id = i.episode_id WHERE i.id = :id",
+                                  STORE_INT(":id", id));
     int rc = stmt_step(st, e);
     if (rc > 0)
         invitation_row(st, inv, now);
@@ -482,20 +480,15 @@ int invitation_revoke(struct store *s, const struct actor *caller,
     }
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        s, "UPDATE invitation SET revoked_at = :now, revoked_reason = :reason"
-           " WHERE id = :id");
-    stmt_bind_text(st, ":now", now);
-    stmt_bind_text(st, ":reason", reason);
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
+    int rc = STORE_RUN(s, e,
+                       "UPDATE invitation SET revoked_at = :now,"
+                       " revoked_reason = :reason WHERE id = :id",
+                       STORE_TEXT(":now", now), STORE_TEXT(":reason", reason),
+                       STORE_INT(":id", id));
     if (rc >= 0)
         rc = outbox_cancel_invitation(s, id, "invitation revoked", NULL, e);
-    if (rc >= 0)
-        rc = audit_append(s, caller, "revoke", "invitation", id,
-                          inv.patient_id, "ok", e);
-    return links_end(s, rc, e);
+    return audit_end(s, caller, "revoke", "invitation", id, inv.patient_id, rc,
+                     e);
 }
 
 int invitation_resend(struct store *s, const struct actor *caller,
@@ -526,14 +519,12 @@ int invitation_resend(struct store *s, const struct actor *caller,
                      "the patient has no usable email address");
     if (rc == 0) {
         int64_t pending = 0;
-        struct stmt *st = store_prepare(
-            s, "SELECT count(*) FROM outbox WHERE invitation_id = :id AND"
-               " status IN ('queued', 'sending')");
-        stmt_bind_int(st, ":id", id);
-        rc = stmt_step(st, e);
-        if (rc > 0)
-            pending = stmt_int(st, 0);
-        stmt_finalize(st);
+        rc = stmt_one_int(STORE_QUERY(s,
+                                      "SELECT count(*) FROM outbox WHERE"
+                                      " invitation_id = :id AND status IN"
+                                      " ('queued', 'sending')",
+                                      STORE_INT(":id", id)),
+                          &pending, e);
         if (rc >= 0 && pending)
             rc = err_set(e, ERR_CONFLICT, "id",
                          "a message of invitation %lld is waiting to be "
@@ -549,10 +540,8 @@ int invitation_resend(struct store *s, const struct actor *caller,
         if (rc >= 0)
             rc = outbox_defer(s, *outbox_id, inv.opens_at, e);
     }
-    if (rc >= 0)
-        rc = audit_append(s, caller, "resend", "invitation", id,
-                          inv.patient_id, "ok", e);
-    return links_end(s, rc, e);
+    return audit_end(s, caller, "resend", "invitation", id, inv.patient_id, rc,
+                     e);
 }
 
 int invitation_opt_out(struct store *s, const struct actor *caller,
@@ -562,40 +551,28 @@ int invitation_opt_out(struct store *s, const struct actor *caller,
         *cancelled = 0;
     if (store_begin(s, e) < 0)
         return -1;
-    if (access_patient(s, caller, patient_id, 1, "id", e) < 0) {
-        store_rollback(s);
-        if (e->code == ERR_NOT_FOUND && !access_is_admin(caller)) {
-            struct err ignored = ERR_INIT;
-            audit_record_refusal(s, caller, "opt-out", "patient", patient_id,
-                                 patient_id, "denied", &ignored);
-        }
-        return -1;
-    }
+    if (access_patient(s, caller, patient_id, 1, "id", e) < 0)
+        return audit_refuse(s, caller, "opt-out", "patient", patient_id,
+                            patient_id, e);
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        s, "UPDATE patient SET contact_opt_out_at = :now WHERE id = :id AND"
-           " contact_opt_out_at IS NULL");
-    stmt_bind_text(st, ":now", now);
-    stmt_bind_int(st, ":id", patient_id);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
+    int rc = STORE_RUN(s, e,
+                       "UPDATE patient SET contact_opt_out_at = :now"
+                       " WHERE id = :id AND contact_opt_out_at IS NULL",
+                       STORE_TEXT(":now", now), STORE_INT(":id", patient_id));
     if (rc >= 0) {
-        st = store_prepare(
-            s, "UPDATE outbox SET status = 'cancelled', last_error ="
-               " 'the patient declined invitations' WHERE status = 'queued'"
-               " AND invitation_id IN (SELECT i.id FROM invitation i JOIN"
-               " episode e ON e.id = i.episode_id WHERE e.patient_id = :id)");
-        stmt_bind_int(st, ":id", patient_id);
-        rc = stmt_step(st, e);
-        stmt_finalize(st);
+        rc = STORE_RUN(
+            s, e,
+            "UPDATE outbox SET status = 'cancelled', last_error ="
+            " 'the patient declined invitations' WHERE status = 'queued'"
+            " AND invitation_id IN (SELECT i.id FROM invitation i JOIN"
+            " episode e ON e.id = i.episode_id WHERE e.patient_id = :id)",
+            STORE_INT(":id", patient_id));
         if (rc >= 0 && cancelled)
             *cancelled = store_changes(s);
     }
-    if (rc >= 0)
-        rc = audit_append(s, caller, "opt-out", "patient", patient_id,
-                          patient_id, "ok", e);
-    return links_end(s, rc, e);
+    return audit_end(s, caller, "opt-out", "patient", patient_id, patient_id,
+                     rc, e);
 }
 
 json_t *invitation_to_json(const struct invitation *inv)

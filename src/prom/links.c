@@ -9,19 +9,6 @@
 #include "record/audit.h"
 #include "record/clinic_key.h"
 
-int links_refuse(struct store *s, const struct actor *caller,
-                 const char *action, const char *record_type, int64_t id,
-                 struct err *e)
-{
-    store_rollback(s);
-    if (e->code == ERR_NOT_FOUND && !access_is_admin(caller)) {
-        struct err ignored = ERR_INIT;
-        audit_record_refusal(s, caller, action, record_type, id, 0,
-                             "denied", &ignored);
-    }
-    return -1;
-}
-
 int links_token_new(struct store *s, const char *purpose,
                     char nonce[TOKEN_NONCE_HEX_LEN],
                     char token[TOKEN_TEXT_LEN],
@@ -47,23 +34,14 @@ int links_create_begin(struct store *s, const struct actor *caller,
         return -1;
     if (access_episode(s, caller, episode_id, 1, "episode", patient_id, e) <
         0)
-        return links_refuse(s, caller, "create", record_type, 0, e);
+        return audit_refuse(s, caller, "create", record_type, 0, 0, e);
     return 0;
-}
-
-int links_end(struct store *s, int rc, struct err *e)
-{
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
 }
 
 int links_create_end(struct store *s, int rc, char *token, size_t token_size,
                      struct err *e)
 {
-    if (links_end(s, rc, e) < 0) {
+    if (store_end(s, rc, e) < 0) {
         sodium_memzero(token, token_size);
         return -1;
     }
@@ -83,11 +61,10 @@ int links_list(struct store *s, const struct actor *caller,
     if (episode_id &&
         access_episode(s, caller, episode_id, 0, "episode", &patient_id, e) <
             0)
-        return links_refuse(s, caller, "list", record_type, 0, e);
+        return audit_refuse(s, caller, "list", record_type, 0, 0, e);
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(s, sql);
-    stmt_bind_int(st, ":episode", episode_id);
+    struct stmt *st = STORE_QUERY(s, sql, STORE_INT(":episode", episode_id));
     access_bind(st, caller);
     size_t alloc = 0;
     int rc;

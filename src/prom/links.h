@@ -16,13 +16,6 @@
 #include "record/actor.h"
 #include "store/store.h"
 
-/* Rolls back the open transaction, then, when e is ERR_NOT_FOUND and the
- * caller is not an admin, records the refusal ("denied") of action on
- * record_type id in the audit log. Returns -1. */
-int links_refuse(struct store *s, const struct actor *caller,
-                 const char *action, const char *record_type, int64_t id,
-                 struct err *e);
-
 /* A new link's secrets, from the clinic's key: a fresh nonce, the token
  * derived from it for purpose ("invitation", "report"), and the token's
  * hash, which is what the database keeps. The key is wiped after use. */
@@ -31,14 +24,10 @@ int links_token_new(struct store *s, const char *purpose,
                     char token[TOKEN_TEXT_LEN],
                     char hash[TOKEN_HASH_HEX_LEN], struct err *e);
 
-/* Ends the open transaction of a change to links: commits it when rc (how
- * the change went) is not negative, else rolls it back. 0 or -1. */
-int links_end(struct store *s, int rc, struct err *e);
-
 /* Opens the transaction that creates a link of record_type for episode
  * episode_id: the caller must be allowed to change the episode, whose
  * patient goes to *patient_id. -1 with e (a refusal audited as by
- * links_refuse, nothing left open) when not. */
+ * audit_refuse, nothing left open) when not. */
 int links_create_begin(struct store *s, const struct actor *caller,
                        int64_t episode_id, const char *record_type,
                        int64_t *patient_id, struct err *e);

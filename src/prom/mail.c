@@ -275,16 +275,6 @@ int mail_configure(struct store *s, const struct actor *caller,
     clock_format_instant(clock_now(), now);
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO mail_config (id, smtp_url, from_address, base_url,"
-           " username, password_file, ca_file, updated_at) VALUES (1, :smtp,"
-           " :from, :base, :user, :file, :ca, :now) ON CONFLICT (id) DO"
-           " UPDATE SET smtp_url = excluded.smtp_url, from_address ="
-           " excluded.from_address, base_url = excluded.base_url, username ="
-           " excluded.username, password_file = excluded.password_file,"
-           " ca_file = excluded.ca_file, updated_at = excluded.updated_at");
-    stmt_bind_text(st, ":smtp", in->smtp_url);
-    stmt_bind_text(st, ":from", in->from_address);
     /* A trailing slash would double in <base_url>/r/<token>. */
     size_t blen = strlen(in->base_url);
     while (blen > 0 && in->base_url[blen - 1] == '/')
@@ -292,20 +282,22 @@ int mail_configure(struct store *s, const struct actor *caller,
     char base[MAIL_URL_MAX + 1];
     memcpy(base, in->base_url, blen);
     base[blen] = '\0';
-    stmt_bind_text(st, ":base", base);
-    stmt_bind_text(st, ":user", has_user ? in->username : NULL);
-    stmt_bind_text(st, ":file", has_user ? absolute : NULL);
-    stmt_bind_text(st, ":ca", has_ca ? ca_absolute : NULL);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc >= 0)
-        rc = audit_append(s, caller, "update", "mail_config", 1, 0, "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    int rc = STORE_RUN(
+        s, e,
+        "INSERT INTO mail_config (id, smtp_url, from_address, base_url,"
+        " username, password_file, ca_file, updated_at) VALUES (1, :smtp,"
+        " :from, :base, :user, :file, :ca, :now) ON CONFLICT (id) DO"
+        " UPDATE SET smtp_url = excluded.smtp_url, from_address ="
+        " excluded.from_address, base_url = excluded.base_url, username ="
+        " excluded.username, password_file = excluded.password_file,"
+        " ca_file = excluded.ca_file, updated_at = excluded.updated_at",
+        STORE_TEXT(":smtp", in->smtp_url),
+        STORE_TEXT(":from", in->from_address), STORE_TEXT(":base", base),
+        STORE_TEXT(":user", has_user ? in->username : NULL),
+        STORE_TEXT(":file", has_user ? absolute : NULL),
+        STORE_TEXT(":ca", has_ca ? ca_absolute : NULL),
+        STORE_TEXT(":now", now));
+    return audit_end(s, caller, "update", "mail_config", 1, 0, rc, e);
 }
 
 int mail_config_load(struct store *s, struct mail_config *out, int *found,

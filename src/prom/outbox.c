@@ -19,6 +19,7 @@
 #include "record/audit.h"
 #include "record/clinic.h"
 #include "record/clinic_key.h"
+#include "record/record.h"
 
 const char *outbox_kind_name(enum outbox_kind k)
 {
@@ -39,59 +40,39 @@ int outbox_queue(struct store *s, const struct outbox_new *m, int64_t *id,
                        m->recipient ? m->recipient : "");
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO outbox (kind, recipient, subject, body,"
-           " invitation_id, report_link_id, status, attempts, max_attempts,"
-           " next_attempt_at, created_at)"
-           " VALUES (:kind, :recipient, :subject, :body, :invitation,"
-           " :report_link, 'queued', 0, :max, :now, :now)");
-    stmt_bind_text(st, ":kind", outbox_kind_name(m->kind));
-    stmt_bind_text(st, ":recipient", m->recipient);
-    stmt_bind_text(st, ":subject", m->subject);
-    stmt_bind_text(st, ":body", m->body);
-    if (m->invitation_id)
-        stmt_bind_int(st, ":invitation", m->invitation_id);
-    else
-        stmt_bind_null(st, ":invitation");
-    if (m->report_link_id)
-        stmt_bind_int(st, ":report_link", m->report_link_id);
-    else
-        stmt_bind_null(st, ":report_link");
-    stmt_bind_int(st, ":max", m->max_attempts > 0
-                                  ? m->max_attempts
-                                  : OUTBOX_DEFAULT_MAX_ATTEMPTS);
-    stmt_bind_text(st, ":now", now);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
-        return -1;
-    *id = store_last_id(s);
-    return 0;
+    struct stmt *st = STORE_QUERY(
+        s,
+        "INSERT INTO outbox (kind, recipient, subject, body, invitation_id,"
+        " report_link_id, status, attempts, max_attempts, next_attempt_at,"
+        " created_at) VALUES (:kind, :recipient, :subject, :body,"
+        " :invitation, :report_link, 'queued', 0, :max, :now, :now)",
+        STORE_TEXT(":kind", outbox_kind_name(m->kind)),
+        STORE_TEXT(":recipient", m->recipient),
+        STORE_TEXT(":subject", m->subject), STORE_TEXT(":body", m->body),
+        STORE_ID(":invitation", m->invitation_id),
+        STORE_ID(":report_link", m->report_link_id),
+        STORE_INT(":max", m->max_attempts > 0 ? m->max_attempts
+                                              : OUTBOX_DEFAULT_MAX_ATTEMPTS),
+        STORE_TEXT(":now", now));
+    return stmt_insert(st, id, e);
 }
 
 int outbox_defer(struct store *s, int64_t id, const char *at, struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "UPDATE outbox SET next_attempt_at = :at WHERE id = :id AND"
-           " status = 'queued' AND next_attempt_at < :at");
-    stmt_bind_text(st, ":at", at);
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return STORE_RUN(s, e,
+                     "UPDATE outbox SET next_attempt_at = :at WHERE id = :id"
+                     " AND status = 'queued' AND next_attempt_at < :at",
+                     STORE_TEXT(":at", at), STORE_INT(":id", id));
 }
 
 int outbox_cancel_invitation(struct store *s, int64_t invitation_id,
                              const char *reason, int *count, struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "UPDATE outbox SET status = 'cancelled', last_error = :reason"
-           " WHERE invitation_id = :id AND status = 'queued'");
-    stmt_bind_text(st, ":reason", reason);
-    stmt_bind_int(st, ":id", invitation_id);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+    if (STORE_RUN(s, e,
+                  "UPDATE outbox SET status = 'cancelled', last_error ="
+                  " :reason WHERE invitation_id = :id AND status = 'queued'",
+                  STORE_TEXT(":reason", reason),
+                  STORE_INT(":id", invitation_id)) < 0)
         return -1;
     if (count)
         *count = store_changes(s);
@@ -139,14 +120,7 @@ int outbox_list(struct store *s, const struct actor *caller,
         str_copy(m->sent_at, sizeof(m->sent_at), stmt_text(st, 10));
     }
     stmt_finalize(st);
-    if (rc == 0)
-        rc = audit_append(s, caller, "list", "outbox", 0, 0, "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        outbox_list_release(out);
-        return -1;
-    }
-    if (store_commit(s, e) < 0) {
+    if (audit_end(s, caller, "list", "outbox", 0, 0, rc, e) < 0) {
         outbox_list_release(out);
         return -1;
     }
@@ -200,14 +174,15 @@ static int take_next(struct store *s, struct pending *m, struct err *e)
     clock_format_instant(clock_now(), now);
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "SELECT id, kind, recipient, subject, body, invitation_id,"
-           " attempts, max_attempts, status = 'sending', report_link_id"
-           " FROM outbox"
-           " WHERE status = 'sending' OR (status = 'queued' AND"
-           " next_attempt_at <= :now) ORDER BY status = 'sending' DESC,"
-           " next_attempt_at, id LIMIT 1");
-    stmt_bind_text(st, ":now", now);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT id, kind, recipient, subject, body, invitation_id,"
+        " attempts, max_attempts, status = 'sending', report_link_id"
+        " FROM outbox"
+        " WHERE status = 'sending' OR (status = 'queued' AND"
+        " next_attempt_at <= :now) ORDER BY status = 'sending' DESC,"
+        " next_attempt_at, id LIMIT 1",
+        STORE_TEXT(":now", now));
     int rc = stmt_step(st, e);
     if (rc > 0) {
         m->id = stmt_int(st, 0);
@@ -222,21 +197,13 @@ static int take_next(struct store *s, struct pending *m, struct err *e)
         m->report_link_id = stmt_int(st, 9);
     }
     stmt_finalize(st);
-    if (rc > 0) {
-        st = store_prepare(s, "UPDATE outbox SET status = 'sending',"
-                              " attempts = :attempts WHERE id = :id");
-        stmt_bind_int(st, ":attempts", m->attempts);
-        stmt_bind_int(st, ":id", m->id);
-        if (stmt_step(st, e) < 0)
-            rc = -1;
-        stmt_finalize(st);
-    }
-    if (rc < 0) {
-        store_rollback(s);
-        pending_release(m);
-        return -1;
-    }
-    if (store_commit(s, e) < 0) {
+    if (rc > 0 &&
+        STORE_RUN(s, e, "UPDATE outbox SET status = 'sending', attempts ="
+                        " :attempts WHERE id = :id",
+                  STORE_INT(":attempts", m->attempts),
+                  STORE_INT(":id", m->id)) < 0)
+        rc = -1;
+    if (store_end(s, rc, e) < 0) {
         pending_release(m);
         return -1;
     }
@@ -254,31 +221,100 @@ static int finish(struct store *s, const struct pending *m,
     clock_format_instant(clock_now(), now);
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "UPDATE outbox SET status = :status, last_error = :error,"
-           " next_attempt_at = coalesce(:next, next_attempt_at), sent_at ="
-           " CASE WHEN :status = 'sent' THEN :now ELSE sent_at END"
-           " WHERE id = :id");
-    stmt_bind_text(st, ":status", status);
-    stmt_bind_text(st, ":error", last_error);
-    stmt_bind_text(st, ":next", next_at);
-    stmt_bind_text(st, ":now", now);
-    stmt_bind_int(st, ":id", m->id);
+    int rc = STORE_RUN(
+        s, e,
+        "UPDATE outbox SET status = :status, last_error = :error,"
+        " next_attempt_at = coalesce(:next, next_attempt_at), sent_at ="
+        " CASE WHEN :status = 'sent' THEN :now ELSE sent_at END"
+        " WHERE id = :id",
+        STORE_TEXT(":status", status), STORE_TEXT(":error", last_error),
+        STORE_TEXT(":next", next_at), STORE_TEXT(":now", now),
+        STORE_INT(":id", m->id));
+    if (rc >= 0 && m->invitation_id && !strcmp(status, "sent"))
+        rc = STORE_RUN(s, e,
+                       "UPDATE invitation SET last_sent_at = :now"
+                       " WHERE id = :id",
+                       STORE_TEXT(":now", now),
+                       STORE_INT(":id", m->invitation_id));
+    return store_end(s, rc, e);
+}
+
+/*
+ * A link a message carries: sql selects it by :id (column 0 its nonce,
+ * column 1 when it expires, then the columns stops names, and name_col, when
+ * not 0, the patient's name); purpose is token_derive's.
+ */
+struct link_kind {
+    const char *sql;
+    const char *purpose;
+    const char *gone;    /* why, when the link's row is gone */
+    const char *expired; /* why, when it has expired */
+    struct {
+        int col;
+        const char *why; /* when column col is not NULL */
+    } stops[3];          /* in order; a NULL why ends them */
+    int name_col;
+};
+
+static const struct link_kind invitation_kind = {
+    "SELECT i.nonce, i.expires_at, i.used_at, i.revoked_at, p.name,"
+    " p.contact_opt_out_at FROM invitation i"
+    " JOIN episode e ON e.id = i.episode_id"
+    " JOIN patient p ON p.id = e.patient_id WHERE i.id = :id",
+    "invitation",
+    "the invitation is gone",
+    "the invitation expired",
+    {{2, "the invitation was answered"},
+     {3, "invitation revoked"},
+     {5, "the patient declined invitations"}},
+    4,
+};
+
+static const struct link_kind report_kind = {
+    "SELECT nonce, expires_at, revoked_at FROM report_link WHERE id = :id",
+    "report",
+    "the report link is gone",
+    "the report link expired",
+    {{2, "report link revoked"}, {0, NULL}, {0, NULL}},
+    0,
+};
+
+/*
+ * Reads the link id of kind k: its token (wipe it after use) and when it
+ * expires into token and expires, the patient's name (k->name_col, "" when
+ * none) into name (name_size bytes). Returns 1, 0 when the message is to
+ * be cancelled (*why says why: the link is gone, used, revoked or expired,
+ * or the patient declined), or -1.
+ */
+static int link_read(struct sender *x, const struct link_kind *k, int64_t id,
+                     char token[TOKEN_TEXT_LEN],
+                     char expires[CLOCK_INSTANT_LEN], char *name,
+                     size_t name_size, const char **why, struct err *e)
+{
+    char now[CLOCK_INSTANT_LEN], nonce[TOKEN_NONCE_HEX_LEN];
+    clock_format_instant(clock_now(), now);
+    struct stmt *st = STORE_QUERY(x->s, k->sql, STORE_INT(":id", id));
     int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc >= 0 && m->invitation_id && !strcmp(status, "sent")) {
-        st = store_prepare(s, "UPDATE invitation SET last_sent_at = :now"
-                              " WHERE id = :id");
-        stmt_bind_text(st, ":now", now);
-        stmt_bind_int(st, ":id", m->invitation_id);
-        rc = stmt_step(st, e);
+    if (rc <= 0) {
         stmt_finalize(st);
+        if (rc == 0)
+            *why = k->gone;
+        return rc;
     }
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    str_copy(nonce, sizeof(nonce), stmt_text(st, 0));
+    str_copy(expires, CLOCK_INSTANT_LEN, stmt_text(st, 1));
+    if (name_size)
+        str_copy(name, name_size, k->name_col ? stmt_text(st, k->name_col)
+                                              : NULL);
+    for (int i = 0; i < 3 && k->stops[i].why && !*why; i++)
+        if (!stmt_is_null(st, k->stops[i].col))
+            *why = k->stops[i].why;
+    if (!*why && strcmp(now, expires) >= 0)
+        *why = k->expired;
+    stmt_finalize(st);
+    if (*why)
+        return 0;
+    return token_derive(x->sk, k->purpose, nonce, token, e) < 0 ? -1 : 1;
 }
 
 /*
@@ -292,40 +328,13 @@ static int write_invitation(struct sender *x, const struct pending *m,
                             struct buf *subject, struct buf *body,
                             const char **why, struct err *e)
 {
-    char now[CLOCK_INSTANT_LEN];
-    clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        x->s, "SELECT i.nonce, i.expires_at, i.used_at, i.revoked_at,"
-              " p.name, p.contact_opt_out_at FROM invitation i"
-              " JOIN episode e ON e.id = i.episode_id"
-              " JOIN patient p ON p.id = e.patient_id WHERE i.id = :id");
-    stmt_bind_int(st, ":id", m->invitation_id);
-    int rc = stmt_step(st, e);
-    if (rc <= 0) {
-        stmt_finalize(st);
-        if (rc == 0)
-            *why = "the invitation is gone";
+    char token[TOKEN_TEXT_LEN], expires[CLOCK_INSTANT_LEN];
+    char name[RECORD_NAME_MAX + 1], first[128];
+    int rc = link_read(x, &invitation_kind, m->invitation_id, token, expires,
+                       name, sizeof(name), why, e);
+    if (rc <= 0)
         return rc;
-    }
-    char nonce[TOKEN_NONCE_HEX_LEN], expires[CLOCK_INSTANT_LEN], first[128];
-    str_copy(nonce, sizeof(nonce), stmt_text(st, 0));
-    str_copy(expires, sizeof(expires), stmt_text(st, 1));
-    invitation_first_name(stmt_text(st, 4) ? stmt_text(st, 4) : "", first,
-               sizeof(first));
-    if (!stmt_is_null(st, 2))
-        *why = "the invitation was answered";
-    else if (!stmt_is_null(st, 3))
-        *why = "invitation revoked";
-    else if (!stmt_is_null(st, 5))
-        *why = "the patient declined invitations";
-    else if (strcmp(now, expires) >= 0)
-        *why = "the invitation expired";
-    stmt_finalize(st);
-    if (*why)
-        return 0;
-    char token[TOKEN_TEXT_LEN];
-    if (token_derive(x->sk, "invitation", nonce, token, e) < 0)
-        return -1;
+    invitation_first_name(name, first, sizeof(first));
     /* The last day the link works: the day before it expires at 00:00,
      * or the day it expires during. */
     time_t until;
@@ -368,32 +377,11 @@ static int write_physician_report(struct sender *x, const struct pending *m,
                                   struct buf *subject, struct buf *body,
                                   const char **why, struct err *e)
 {
-    char now[CLOCK_INSTANT_LEN];
-    clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        x->s, "SELECT nonce, expires_at, revoked_at FROM report_link"
-              " WHERE id = :id");
-    stmt_bind_int(st, ":id", m->report_link_id);
-    int rc = stmt_step(st, e);
-    if (rc <= 0) {
-        stmt_finalize(st);
-        if (rc == 0)
-            *why = "the report link is gone";
+    char token[TOKEN_TEXT_LEN], expires[CLOCK_INSTANT_LEN];
+    int rc = link_read(x, &report_kind, m->report_link_id, token, expires,
+                       NULL, 0, why, e);
+    if (rc <= 0)
         return rc;
-    }
-    char nonce[TOKEN_NONCE_HEX_LEN], expires[CLOCK_INSTANT_LEN];
-    str_copy(nonce, sizeof(nonce), stmt_text(st, 0));
-    str_copy(expires, sizeof(expires), stmt_text(st, 1));
-    if (!stmt_is_null(st, 2))
-        *why = "report link revoked";
-    else if (strcmp(now, expires) >= 0)
-        *why = "the report link expired";
-    stmt_finalize(st);
-    if (*why)
-        return 0;
-    char token[TOKEN_TEXT_LEN];
-    if (token_derive(x->sk, "report", nonce, token, e) < 0)
-        return -1;
     /* "2026-07-30 12:00" of "2026-07-30T12:00:00Z". */
     expires[10] = ' ';
     expires[16] = '\0';

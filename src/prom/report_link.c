@@ -17,7 +17,7 @@
 static int refuse(struct store *s, const struct actor *caller,
                   const char *action, int64_t id, struct err *e)
 {
-    return links_refuse(s, caller, action, "report_link", id, e);
+    return audit_refuse(s, caller, action, "report_link", id, 0, e);
 }
 
 static int create_in_transaction(struct store *s, const struct actor *caller,
@@ -33,20 +33,15 @@ static int create_in_transaction(struct store *s, const struct actor *caller,
     char nonce[TOKEN_NONCE_HEX_LEN], hash[TOKEN_HASH_HEX_LEN];
     if (links_token_new(s, "report", nonce, out->token, hash, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO report_link (episode_id, nonce, token_hash,"
-           " created_at, expires_at) VALUES (:episode, :nonce, :hash, :now,"
-           " :expires)");
-    stmt_bind_int(st, ":episode", episode_id);
-    stmt_bind_text(st, ":nonce", nonce);
-    stmt_bind_text(st, ":hash", hash);
-    stmt_bind_text(st, ":now", now_text);
-    stmt_bind_text(st, ":expires", out->expires_at);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+    struct stmt *st = STORE_QUERY(
+        s,
+        "INSERT INTO report_link (episode_id, nonce, token_hash, created_at,"
+        " expires_at) VALUES (:episode, :nonce, :hash, :now, :expires)",
+        STORE_INT(":episode", episode_id), STORE_TEXT(":nonce", nonce),
+        STORE_TEXT(":hash", hash), STORE_TEXT(":now", now_text),
+        STORE_TEXT(":expires", out->expires_at));
+    if (stmt_insert(st, &out->id, e) < 0)
         return -1;
-    out->id = store_last_id(s);
     struct outbox_new m = {
         .kind = OUTBOX_PHYSICIAN_REPORT,
         .recipient = recipient,
@@ -134,10 +129,10 @@ int report_link_revoke(struct store *s, const struct actor *caller,
     clock_format_instant(clock_now(), now);
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "SELECT " REPORT_LINK_COLUMNS " FROM report_link l"
-           " WHERE l.id = :id");
-    stmt_bind_int(st, ":id", id);
+    struct stmt *st = STORE_QUERY(s,
+                                  "SELECT " REPORT_LINK_COLUMNS
+                                  " FROM report_link l WHERE l.id = :id",
+                                  STORE_INT(":id", id));
     struct report_link l;
     int rc = stmt_step(st, e);
     if (rc > 0)
@@ -160,25 +155,16 @@ int report_link_revoke(struct store *s, const struct actor *caller,
         store_rollback(s);
         return -1;
     }
-    st = store_prepare(s, "UPDATE report_link SET revoked_at = :now"
-                          " WHERE id = :id");
-    stmt_bind_text(st, ":now", now);
-    stmt_bind_int(st, ":id", id);
-    rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc >= 0) {
-        st = store_prepare(
-            s, "UPDATE outbox SET status = 'cancelled', last_error ="
-               " 'report link revoked' WHERE report_link_id = :id AND"
-               " status = 'queued'");
-        stmt_bind_int(st, ":id", id);
-        rc = stmt_step(st, e);
-        stmt_finalize(st);
-    }
+    rc = STORE_RUN(s, e,
+                   "UPDATE report_link SET revoked_at = :now WHERE id = :id",
+                   STORE_TEXT(":now", now), STORE_INT(":id", id));
     if (rc >= 0)
-        rc = audit_append(s, caller, "revoke", "report_link", id, patient_id,
-                          "ok", e);
-    return links_end(s, rc, e);
+        rc = STORE_RUN(s, e,
+                       "UPDATE outbox SET status = 'cancelled', last_error ="
+                       " 'report link revoked' WHERE report_link_id = :id"
+                       " AND status = 'queued'",
+                       STORE_INT(":id", id));
+    return audit_end(s, caller, "revoke", "report_link", id, patient_id, rc, e);
 }
 
 json_t *report_link_to_json(const struct report_link *l)
@@ -203,11 +189,12 @@ int report_link_view(struct store *s, const char *token, const char *client,
     char hash[TOKEN_HASH_HEX_LEN], now[CLOCK_INSTANT_LEN];
     token_hash(token, hash);
     clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        s, "SELECT l.id, l.episode_id, l.expires_at, l.revoked_at IS NOT NULL,"
-           " e.patient_id FROM report_link l JOIN episode e ON e.id ="
-           " l.episode_id WHERE l.token_hash = :hash");
-    stmt_bind_text(st, ":hash", hash);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT l.id, l.episode_id, l.expires_at, l.revoked_at IS NOT NULL,"
+        " e.patient_id FROM report_link l JOIN episode e"
+        " ON e.id = l.episode_id WHERE l.token_hash = :hash",
+        STORE_TEXT(":hash", hash));
     int rc = stmt_step(st, e);
     int64_t id = 0, episode_id = 0, patient_id = 0;
     char expires[CLOCK_INSTANT_LEN] = "";
@@ -241,12 +228,10 @@ int report_link_view(struct store *s, const char *token, const char *client,
     }
     if (store_begin(s, e) < 0)
         return -1;
-    if (audit_append(s, &reader, "view", "report_link", id, patient_id, "ok",
-                     e) < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    if (store_commit(s, e) < 0)
+    if (store_end(s,
+                  audit_append(s, &reader, "view", "report_link", id,
+                               patient_id, "ok", e),
+                  e) < 0)
         return -1;
     return physician_report_html(s, &reader, episode_id, out, e);
 }

@@ -32,20 +32,17 @@ static int window_taken(struct store *s, int64_t episode_id,
                         const char *opens, const char *from_date,
                         const char *until_date, struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT EXISTS (SELECT 1 FROM invitation WHERE episode_id ="
-           " :episode AND timepoint = 'followup' AND opens_at = :opens) OR"
-           " EXISTS (SELECT 1 FROM observation WHERE episode_id = :episode"
-           " AND timepoint = 'followup' AND substr(observed_at, 1, 10) >="
-           " :from AND substr(observed_at, 1, 10) < :until)");
-    stmt_bind_int(st, ":episode", episode_id);
-    stmt_bind_text(st, ":opens", opens);
-    stmt_bind_text(st, ":from", from_date);
-    stmt_bind_text(st, ":until", until_date);
-    int rc = stmt_step(st, e);
-    int taken = rc > 0 ? (int)stmt_int(st, 0) : 0;
-    stmt_finalize(st);
-    return rc < 0 ? -1 : taken;
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT EXISTS (SELECT 1 FROM invitation WHERE episode_id ="
+        " :episode AND timepoint = 'followup' AND opens_at = :opens) OR"
+        " EXISTS (SELECT 1 FROM observation WHERE episode_id = :episode"
+        " AND timepoint = 'followup' AND substr(observed_at, 1, 10) >="
+        " :from AND substr(observed_at, 1, 10) < :until)",
+        STORE_INT(":episode", episode_id), STORE_TEXT(":opens", opens),
+        STORE_TEXT(":from", from_date), STORE_TEXT(":until", until_date));
+    int64_t taken = 0;
+    return stmt_one_int(st, &taken, e) < 0 ? -1 : (int)taken;
 }
 
 static int invite_due(struct store *s, const struct catalog *cat,
@@ -54,13 +51,14 @@ static int invite_due(struct store *s, const struct catalog *cat,
     long today = clock_today();
     char oldest[CLOCK_DATE_LEN];
     clock_format_date(today - INVITATION_OVERDUE_DAYS, oldest);
-    struct stmt *st = store_prepare(
-        s, "SELECT e.id, e.protocol_id, e.ended_on FROM episode e"
-           " JOIN patient p ON p.id = e.patient_id"
-           " WHERE e.ended_on IS NOT NULL AND e.ended_on >= :oldest"
-           " AND p.email IS NOT NULL AND p.email <> ''"
-           " AND p.contact_opt_out_at IS NULL ORDER BY e.id");
-    stmt_bind_text(st, ":oldest", oldest);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT e.id, e.protocol_id, e.ended_on FROM episode e"
+        " JOIN patient p ON p.id = e.patient_id"
+        " WHERE e.ended_on IS NOT NULL AND e.ended_on >= :oldest"
+        " AND p.email IS NOT NULL AND p.email <> ''"
+        " AND p.contact_opt_out_at IS NULL ORDER BY e.id",
+        STORE_TEXT(":oldest", oldest));
     struct candidate *c = NULL;
     size_t n = 0, alloc = 0;
     int rc;
@@ -139,21 +137,13 @@ static int remind_one(struct store *s, const struct open_invitation *inv,
     int64_t outbox_id;
     int rc = outbox_queue(s, &m, &outbox_id, e);
     if (rc == 0) {
-        struct stmt *st = store_prepare(
-            s, "UPDATE invitation SET reminders = reminders + 1 WHERE id ="
-               " :id");
-        stmt_bind_int(st, ":id", inv->id);
-        rc = stmt_step(st, e) < 0 ? -1 : 0;
-        stmt_finalize(st);
+        rc = STORE_RUN(s, e,
+                       "UPDATE invitation SET reminders = reminders + 1"
+                       " WHERE id = :id",
+                       STORE_INT(":id", inv->id));
     }
-    if (rc == 0)
-        rc = audit_append(s, &schedule_actor, "remind", "invitation", inv->id,
-                          inv->patient_id, "ok", e);
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    return audit_end(s, &schedule_actor, "remind", "invitation", inv->id,
+                     inv->patient_id, rc, e);
 }
 
 static int remind_due(struct store *s, struct schedule_report *r,
@@ -175,8 +165,8 @@ static int remind_due(struct store *s, struct schedule_report *r,
            " AND p.email IS NOT NULL AND p.email <> ''"
            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.invitation_id ="
            " i.id AND o.status IN ('queued', 'sending')) ORDER BY i.id");
-    stmt_bind_int(st, ":max", SCHEDULE_MAX_REMINDERS);
-    stmt_bind_text(st, ":now", now_text);
+    stmt_bind_params(st, STORE_PARAMS(STORE_INT(":max", SCHEDULE_MAX_REMINDERS),
+                                      STORE_TEXT(":now", now_text)));
     struct open_invitation *due = NULL;
     size_t n = 0, alloc = 0;
     int rc;

@@ -1,6 +1,6 @@
 #include "prom/smtp.h"
 
-#include <curl/curl.h>
+#include "core/curl_dl.h"
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -120,7 +120,8 @@ int smtp_send(const struct smtp_server *srv, const struct smtp_message *m,
     pthread_once(&curl_once, curl_start);
     CURL *curl = curl_easy_init();
     if (!curl)
-        return err_set(e, ERR_FAIL, "smtp", "unable to start libcurl");
+        return err_set(e, ERR_FAIL, "smtp", "unable to start libcurl%s%s",
+                       *curl_dl_error() ? ": " : "", curl_dl_error());
     struct buf text = BUF_INIT;
     smtp_format_message(m, time(NULL), &text);
     struct upload u = {text.data, text.len, 0};

@@ -23,8 +23,7 @@ static int access_query(struct store *s, const struct actor *caller,
                         const char *field, int64_t *patient_id,
                         struct err *e)
 {
-    struct stmt *st = store_prepare(s, sql);
-    stmt_bind_int(st, ":id", id);
+    struct stmt *st = STORE_QUERY(s, sql, STORE_INT(":id", id));
     access_bind(st, caller);
     int rc = stmt_step(st, e);
     if (rc == 1 && patient_id)

@@ -1,4 +1,5 @@
 #include "record/audit.h"
+#include "record/access.h"
 #include "core/number.h"
 #include "core/clock.h"
 #include "core/util.h"
@@ -123,26 +124,24 @@ static int chain_insert(struct store *s, const struct entry *en,
                         char hash_out[AUDIT_HASH_HEX], struct err *e)
 {
     entry_hash(prev, en, hash_out);
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO audit (id, at, user_id, actor, action, record_type,"
-           " record_id, patient_id, outcome, client, prev_hash, hash)"
-           " VALUES (:id, :at, :user, :actor, :action, :type, :record,"
-           " :patient, :outcome, :client, :prev, :hash)");
-    stmt_bind_int(st, ":id", en->id);
-    stmt_bind_text(st, ":at", en->at);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "INSERT INTO audit (id, at, user_id, actor, action, record_type,"
+        " record_id, patient_id, outcome, client, prev_hash, hash)"
+        " VALUES (:id, :at, :user, :actor, :action, :type, :record,"
+        " :patient, :outcome, :client, :prev, :hash)",
+        STORE_INT(":id", en->id), STORE_TEXT(":at", en->at),
+        STORE_TEXT(":actor", en->actor), STORE_TEXT(":action", en->action),
+        STORE_TEXT(":type", en->record_type),
+        STORE_TEXT(":outcome", en->outcome), STORE_TEXT(":client", en->client),
+        STORE_TEXT(":prev", prev), STORE_TEXT(":hash", hash_out));
+    /* The ids an entry lacks stay NULL. */
     if (en->has_user)
         stmt_bind_int(st, ":user", en->user_id);
-    stmt_bind_text(st, ":actor", en->actor);
-    stmt_bind_text(st, ":action", en->action);
-    stmt_bind_text(st, ":type", en->record_type);
     if (en->has_record)
         stmt_bind_int(st, ":record", en->record_id);
     if (en->has_patient)
         stmt_bind_int(st, ":patient", en->patient_id);
-    stmt_bind_text(st, ":outcome", en->outcome);
-    stmt_bind_text(st, ":client", en->client);
-    stmt_bind_text(st, ":prev", prev);
-    stmt_bind_text(st, ":hash", hash_out);
     return stmt_run(st, e);
 }
 
@@ -184,7 +183,7 @@ int audit_append(struct store *s, const struct actor *a, const char *action,
 
 /* One connection's entries, waiting for the writer. */
 struct batch {
-    struct store *from; /* whose deferred entries */
+    struct store *from; /* whose deferred entries; NULL: a sync only */
     int rc;
     struct err err;
     sem_t done; /* posted by the writer: each waiter wakes alone */
@@ -212,7 +211,7 @@ static int write_batches(struct audit_writer *w, struct batch *list,
     if (chain_head(s, &last_id, prev, e) < 0)
         goto fail;
     for (struct batch *b = list; b; b = b->next) {
-        size_t n = store_deferred_count(b->from);
+        size_t n = b->from ? store_deferred_count(b->from) : 0;
         for (size_t i = 0; i < n; i++) {
             const struct pending *p = store_deferred_at(b->from, i);
             struct entry en = {
@@ -255,7 +254,14 @@ static void *writer_main(void *arg)
         w->head = w->tail = NULL;
         pthread_mutex_unlock(&w->lock);
         struct err e = ERR_INIT;
-        int rc = write_batches(w, list, &e);
+        int entries = 0;
+        for (struct batch *b = list; b; b = b->next)
+            entries |= b->from != NULL;
+        /* The entries committed (without a sync: the lock is given back
+         * sooner), then one sync for them and every commit before. */
+        int rc = entries ? write_batches(w, list, &e) : 0;
+        if (rc == 0)
+            rc = store_sync(w->store, &e);
         for (struct batch *b = list, *next; b; b = next) {
             next = b->next;
             b->rc = rc;
@@ -277,12 +283,8 @@ int audit_writer_start(const char *db_path, struct audit_writer **out,
         free(w);
         return -1;
     }
-    /* Durable at each commit: the WAL is synced before the answers go. */
-    if (store_exec(w->store, "PRAGMA synchronous = FULL", e) < 0) {
-        store_close(w->store);
-        free(w);
-        return -1;
-    }
+    /* Durable by store_sync() after each commit, before the answers go. */
+    store_serialize_writes(w->store, 1);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->work, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
@@ -297,11 +299,11 @@ int audit_writer_start(const char *db_path, struct audit_writer **out,
     return 0;
 }
 
-int audit_writer_flush(struct audit_writer *w, struct store *s,
+/* Queues a batch of s's held entries (s NULL: a sync only) and waits for
+ * the writer. */
+static int writer_wait(struct audit_writer *w, struct store *s,
                        struct err *e)
 {
-    if (store_deferred_count(s) == 0)
-        return 0;
     struct batch b = {.from = s, .err = ERR_INIT};
     sem_init(&b.done, 0, 0);
     pthread_mutex_lock(&w->lock);
@@ -315,12 +317,26 @@ int audit_writer_flush(struct audit_writer *w, struct store *s,
     while (sem_wait(&b.done) < 0)
         ; /* EINTR */
     sem_destroy(&b.done);
-    store_drop_deferred(s, 0);
+    if (s)
+        store_drop_deferred(s, 0);
     if (b.rc < 0) {
         *e = b.err;
         return -1;
     }
     return 0;
+}
+
+int audit_writer_flush(struct audit_writer *w, struct store *s,
+                       struct err *e)
+{
+    if (store_deferred_count(s) == 0)
+        return 0;
+    return writer_wait(w, s, e);
+}
+
+int audit_writer_sync(struct audit_writer *w, struct err *e)
+{
+    return writer_wait(w, NULL, e);
 }
 
 void audit_writer_stop(struct audit_writer *w)
@@ -345,12 +361,33 @@ int audit_record_refusal(struct store *s, const struct actor *a,
 {
     if (store_begin(s, e) < 0)
         return -1;
-    if (audit_append(s, a, action, record_type, record_id, patient_id,
-                     outcome, e) < 0) {
-        store_rollback(s);
-        return -1;
+    return store_end(s,
+                     audit_append(s, a, action, record_type, record_id,
+                                  patient_id, outcome, e),
+                     e);
+}
+
+int audit_end(struct store *s, const struct actor *caller, const char *action,
+              const char *record_type, int64_t record_id, int64_t patient_id,
+              int rc, struct err *e)
+{
+    if (rc >= 0)
+        rc = audit_append(s, caller, action, record_type, record_id, patient_id,
+                          "ok", e);
+    return store_end(s, rc, e);
+}
+
+int audit_refuse(struct store *s, const struct actor *caller,
+                 const char *action, const char *record_type,
+                 int64_t record_id, int64_t patient_id, struct err *e)
+{
+    store_rollback(s);
+    if (e->code == ERR_NOT_FOUND && !access_is_admin(caller)) {
+        struct err ignored = ERR_INIT;
+        audit_record_refusal(s, caller, action, record_type, record_id,
+                             patient_id, "denied", &ignored);
     }
-    return store_commit(s, e);
+    return -1;
 }
 
 int64_t audit_verify(struct store *s, struct err *e)

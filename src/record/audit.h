@@ -37,10 +37,12 @@ int audit_append(struct store *s, const struct actor *a, const char *action,
  * The writer has a connection of its own and a thread; each
  * audit_writer_flush() queues a connection's held entries and returns
  * once they are committed (with the entries of every other connection
- * waiting meanwhile, in one transaction, synced to disk: synchronous
- * FULL), so an answer that waits for it is sent only after its entries
- * are durable. The chain is the same as with audit_append(): ids and
- * links follow the order the writer appends them in.
+ * waiting meanwhile, in one transaction) and synced to disk (one
+ * fdatasync of the WAL after the commit, outside the write lock, store_sync),
+ * so an answer that waits for it is sent only after its entries are
+ * durable. The chain is the same as with audit_append(): ids and links
+ * follow the order the writer appends them in. The writer's connection
+ * queues for the write lock with the server's (store_serialize_writes).
  */
 struct audit_writer;
 /* Opens the writer's connection to db_path and starts its thread; *out
@@ -51,6 +53,11 @@ int audit_writer_start(const char *db_path, struct audit_writer **out,
  * with e when the transaction failed (none of them was written). */
 int audit_writer_flush(struct audit_writer *w, struct store *s,
                        struct err *e);
+/* Returns once every commit made so far by any connection of the process
+ * (a write request's, with its audit entries) is durable: the writer's
+ * next sync, shared with every flush and sync waiting meanwhile. -1 with
+ * e when the sync failed. */
+int audit_writer_sync(struct audit_writer *w, struct err *e);
 /* Writes what is queued, stops the thread, closes and frees w (NULL: no
  * effect). */
 void audit_writer_stop(struct audit_writer *w);
@@ -60,6 +67,21 @@ int audit_record_refusal(struct store *s, const struct actor *a,
                          const char *action, const char *record_type,
                          int64_t record_id, int64_t patient_id,
                          const char *outcome, struct err *e);
+/* Ends the open transaction of an action: when rc >= 0, appends "ok" for
+ * action on record_type record_id (of patient_id, 0 for none) and
+ * commits; else (or when that fails) rolls back (store_end). Returns 0 or
+ * -1. */
+int audit_end(struct store *s, const struct actor *caller, const char *action,
+              const char *record_type, int64_t record_id, int64_t patient_id,
+              int rc, struct err *e);
+/* Refuses an action after its failure (e): rolls the open transaction
+ * back, then, when e is ERR_NOT_FOUND and the caller is not an admin,
+ * records the refusal ("denied") of action on record_type record_id (of
+ * patient_id, 0 for none) with audit_record_refusal(). Leaves e as it
+ * was. Returns -1. */
+int audit_refuse(struct store *s, const struct actor *caller,
+                 const char *action, const char *record_type,
+                 int64_t record_id, int64_t patient_id, struct err *e);
 
 /* Walks the chain from the first entry. Returns the number of entries
  * checked when the chain is whole; -1 with e naming the first broken entry

@@ -221,8 +221,14 @@ struct bulk {
     size_t touched_bytes;
     int64_t *touched;
     size_t ntouched, alloc_touched; /* a write failed halfway: the batch may only roll back */
+    /* 1 while the observation table's rows, in id order, are in episode
+     * order: it was empty at the start and the batch has written rows of
+     * rising ids and never an episode before the last one's. */
+    int observations_by_id;
+    int64_t last_observation_id, last_observation_episode;
     /* The settings to restore. */
-    int64_t old_foreign_keys, old_synchronous, old_cache_size, old_checks;
+    int64_t old_foreign_keys, old_synchronous, old_cache_size, old_checks,
+        old_threads;
     int64_t count[BULK_KIND_COUNT];
     int64_t max_id[BULK_KIND_COUNT]; /* ids above are free */
     struct stmt *insert[BULK_KIND_COUNT];
@@ -295,9 +301,10 @@ static void restore_settings(struct bulk *b)
     snprintf(sql, sizeof(sql),
              "PRAGMA foreign_keys = %lld; PRAGMA synchronous = %lld;"
              " PRAGMA cache_size = %lld; PRAGMA ignore_check_constraints ="
-             " %lld",
+             " %lld; PRAGMA threads = %lld",
              (long long)b->old_foreign_keys, (long long)b->old_synchronous,
-             (long long)b->old_cache_size, (long long)b->old_checks);
+             (long long)b->old_cache_size, (long long)b->old_checks,
+             (long long)b->old_threads);
     store_exec(b->s, sql, &ignored);
 }
 
@@ -351,14 +358,18 @@ int bulk_begin(struct store *s, const struct actor *caller,
     b->old_synchronous = store_query_int(s, "PRAGMA synchronous");
     b->old_cache_size = store_query_int(s, "PRAGMA cache_size");
     b->old_checks = store_query_int(s, "PRAGMA ignore_check_constraints");
+    b->old_threads = store_query_int(s, "PRAGMA threads");
     /* Every reference is checked by the batch itself, from its caches,
      * and every value by the record's rules, which are stricter than the
      * schema's checks: the database need not check them again (SQLite
      * evaluates a check on a list of more than two values by building a
-     * temporary b-tree for every row). */
+     * temporary b-tree for every row). SQLite's sorts (the rebuild of
+     * the outcome summaries: their ORDER BY and index builds) may use a
+     * second thread. */
     int rc = store_exec(s, "PRAGMA foreign_keys = OFF;"
                            " PRAGMA ignore_check_constraints = ON;"
-                           " PRAGMA cache_size = -1048576", e);
+                           " PRAGMA cache_size = -1048576;"
+                           " PRAGMA threads = 2", e);
     if (rc == 0 && b->fast)
         rc = store_exec(s, "PRAGMA synchronous = OFF", e);
     if (rc == 0)
@@ -375,6 +386,7 @@ int bulk_begin(struct store *s, const struct actor *caller,
         b->max_id[k] = store_query_int(s, sql);
     }
     b->episodes_before = store_query_int(s, "SELECT count(*) FROM episode");
+    b->observations_by_id = b->max_id[BULK_OBSERVATIONS] == 0;
     *out = b;
     return 0;
 }
@@ -624,8 +636,9 @@ static int refresh_summaries(struct bulk *b, struct err *e)
             b->touched[unique++] = b->touched[i];
     int64_t episodes = b->episodes_before + b->count[BULK_EPISODES];
     if ((int64_t)unique * 100 >= episodes * REBUILD_SHARE_PERCENT)
-        return summary_batch_rebuild(b->summaries, b->progress,
-                                     b->progress_ctx, &episodes, e);
+        return summary_batch_rebuild(b->summaries, b->observations_by_id,
+                                     b->progress, b->progress_ctx, &episodes,
+                                     e);
     for (size_t i = 0; i < unique; i++) {
         if (summary_batch_refresh(b->summaries, b->touched[i], e) < 0)
             return -1;
@@ -971,6 +984,11 @@ static int observation_store(struct bulk *b, int64_t id,
     if (new_id > b->max_id[BULK_OBSERVATIONS])
         b->max_id[BULK_OBSERVATIONS] = new_id;
     b->count[BULK_OBSERVATIONS]++;
+    if (new_id <= b->last_observation_id ||
+        in->episode_id < b->last_observation_episode)
+        b->observations_by_id = 0;
+    b->last_observation_id = new_id;
+    b->last_observation_episode = in->episode_id;
     touch(b, in->episode_id);
     if (out_id)
         *out_id = new_id;

@@ -115,7 +115,8 @@ struct bulk_options {
  * Starts a batch as caller (an admin: ERR_AUTH otherwise): turns off the
  * database's own foreign-key and CHECK constraints (the batch checks every
  * reference and value itself, by the record's rules, which are stricter),
- * enlarges the page cache (1 GiB) and, when options->fast, turns
+ * enlarges the page cache (1 GiB), lets SQLite sort with two threads
+ * and, when options->fast, turns
  * synchronous off; then begins the transaction. Every setting is restored
  * at the end. Allocates *out.
  */

@@ -39,12 +39,10 @@ int clinic_init(const char *path, const char *name, struct err *e)
     clock_format_instant(clock_now(), now);
     int rc = store_begin(s, e);
     if (rc == 0) {
-        struct stmt *st = store_prepare(
-            s, "INSERT INTO clinic (id, name, created_at)"
-               " VALUES (1, :name, :now)");
-        stmt_bind_text(st, ":name", name);
-        stmt_bind_text(st, ":now", now);
-        rc = stmt_run(st, e);
+        rc = STORE_RUN(s, e,
+                       "INSERT INTO clinic (id, name, created_at)"
+                       " VALUES (1, :name, :now)",
+                       STORE_TEXT(":name", name), STORE_TEXT(":now", now));
         if (rc >= 0)
             rc = clinic_key_save_public(s, pk, e);
         if (rc >= 0)
@@ -64,10 +62,7 @@ int clinic_init(const char *path, const char *name, struct err *e)
 int clinic_name(struct store *s, char *out, size_t n, struct err *e)
 {
     struct stmt *st = store_prepare(s, "SELECT name FROM clinic WHERE id = 1");
-    int rc = stmt_step(st, e);
-    if (rc == 1)
-        snprintf(out, n, "%s", stmt_text(st, 0));
-    stmt_finalize(st);
+    int rc = stmt_one_text(st, out, n, e);
     if (rc == 0)
         return err_set(e, ERR_FAIL, "", "the database holds no clinic");
     return rc < 0 ? -1 : 0;

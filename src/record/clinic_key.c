@@ -130,11 +130,11 @@ int clinic_key_save_public(struct store *s,
     char now[CLOCK_INSTANT_LEN];
     clinic_key_public_base64(pk, text);
     clock_format_instant(clock_now(), now);
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO clinic_key (id, public_key, created_at)"
-           " VALUES (1, :public_key, :now)");
-    stmt_bind_text(st, ":public_key", text);
-    stmt_bind_text(st, ":now", now);
+    struct stmt *st =
+        STORE_QUERY(s,
+                    "INSERT INTO clinic_key (id, public_key, created_at)"
+                    " VALUES (1, :public_key, :now)",
+                    STORE_TEXT(":public_key", text), STORE_TEXT(":now", now));
     return stmt_run(st, e);
 }
 
@@ -300,10 +300,10 @@ int clinic_key_known(struct store *s,
         return err_set(e, ERR_FAIL, none.field, "%s", none.message);
     char text[CLINIC_KEY_PUBLIC_BASE64_LEN];
     clinic_key_public_base64(pk, text);
-    struct stmt *st = store_prepare(
-        s, "SELECT retired_at FROM clinic_key_history"
-           " WHERE public_key = :public_key");
-    stmt_bind_text(st, ":public_key", text);
+    struct stmt *st = STORE_QUERY(s,
+                                  "SELECT retired_at FROM clinic_key_history"
+                                  " WHERE public_key = :public_key",
+                                  STORE_TEXT(":public_key", text));
     int rc = stmt_step(st, e);
     if (rc == 1) {
         *state = "retired";
@@ -386,34 +386,25 @@ int clinic_key_rotate_commit(struct store *s, const struct actor *a,
     clock_format_instant(clock_now(), now);
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO clinic_key_history (key_id, public_key, created_at,"
-           " retired_at, replaced_by) SELECT :old_id, public_key, created_at,"
-           " :now, :new_id FROM clinic_key WHERE id = 1 AND"
-           " public_key = :old");
-    stmt_bind_text(st, ":old_id", old_id);
-    stmt_bind_text(st, ":now", now);
-    stmt_bind_text(st, ":new_id", new_id);
-    stmt_bind_text(st, ":old", old_text);
-    int rc = stmt_run(st, e);
+    /* The old key joins the history only while it is still current. */
+    int rc = STORE_RUN(s, e,
+                       "INSERT INTO clinic_key_history (key_id, public_key,"
+                       " created_at, retired_at, replaced_by) SELECT :old_id,"
+                       " public_key, created_at, :now, :new_id FROM"
+                       " clinic_key WHERE id = 1 AND public_key = :old",
+                       STORE_TEXT(":old_id", old_id), STORE_TEXT(":now", now),
+                       STORE_TEXT(":new_id", new_id),
+                       STORE_TEXT(":old", old_text));
     if (rc == 0 && store_changes(s) != 1)
         rc = err_set(e, ERR_CONFLICT, "key", "the clinic's key changed "
                      "meanwhile; nothing was rotated");
-    if (rc == 0) {
-        st = store_prepare(s, "UPDATE clinic_key SET public_key = :new,"
-                              " created_at = :now WHERE id = 1");
-        stmt_bind_text(st, ":new", new_text);
-        stmt_bind_text(st, ":now", now);
-        rc = stmt_run(st, e);
-    }
     if (rc == 0)
-        rc = audit_append(s, a, "rotate", "clinic_key", 0, 0, "ok", e);
-    if (rc == 0)
-        rc = store_commit(s, e);
-    if (rc < 0) {
-        store_rollback(s);
+        rc = STORE_RUN(s, e,
+                       "UPDATE clinic_key SET public_key = :new,"
+                       " created_at = :now WHERE id = 1",
+                       STORE_TEXT(":new", new_text), STORE_TEXT(":now", now));
+    if (audit_end(s, a, "rotate", "clinic_key", 0, 0, rc, e) < 0)
         return -1;
-    }
     char *path = clinic_key_path(store_path(s));
     if (rename(new_path, path) < 0)
         rc = err_set(e, ERR_FAIL, "key", "the database has the new key but "

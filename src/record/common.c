@@ -24,39 +24,7 @@ void record_now(char out[CLOCK_INSTANT_LEN])
 
 int record_finish(struct store *s, int rc, struct err *e)
 {
-    if (rc < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    if (store_commit(s, e) < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return 0;
-}
-
-int record_refuse(struct store *s, const struct actor *caller,
-                  const char *action, const char *record_type,
-                  int64_t record_id, int64_t patient_id, struct err *e)
-{
-    store_rollback(s);
-    if (e->code == ERR_NOT_FOUND && !access_is_admin(caller)) {
-        struct err ignored = ERR_INIT;
-        audit_record_refusal(s, caller, action, record_type, record_id,
-                             patient_id, "denied", &ignored);
-    }
-    return -1;
-}
-
-int record_finish_audited(struct store *s, const struct actor *caller,
-                          const char *action, const char *record_type,
-                          int64_t record_id, int64_t patient_id, int rc,
-                          struct err *e)
-{
-    if (rc == 0)
-        rc = audit_append(s, caller, action, record_type, record_id,
-                          patient_id, "ok", e);
-    return record_finish(s, rc, e);
+    return store_end(s, rc, e);
 }
 
 int record_begin_checked(struct store *s, const struct actor *caller,
@@ -71,12 +39,12 @@ int record_begin_checked(struct store *s, const struct actor *caller,
     if (episode_id > 0) {
         if (access_episode(s, caller, episode_id, want_write, field,
                            patient, e) < 0)
-            return record_refuse(s, caller, action, record_type, record_id,
+            return audit_refuse(s, caller, action, record_type, record_id,
                                  0, e);
         return 0;
     }
     if (access_patient(s, caller, patient_id, want_write, field, e) < 0)
-        return record_refuse(s, caller, action, record_type, record_id,
+        return audit_refuse(s, caller, action, record_type, record_id,
                              patient_id, e);
     if (patient)
         *patient = patient_id;
@@ -100,10 +68,9 @@ int record_read_checked(struct store *s, const struct actor *caller,
             record_not_found(e, field, record_type, id);
     }
     if (rc < 0)
-        return record_refuse(s, caller, "read", record_type, id,
+        return audit_refuse(s, caller, "read", record_type, id,
                              strcmp(record_type, "patient") ? 0 : id, e);
-    return record_finish_audited(s, caller, "read", record_type, id,
-                                 patient_id, 0, e);
+    return audit_end(s, caller, "read", record_type, id, patient_id, 0, e);
 }
 
 int record_rows(struct stmt *st, void *items, size_t *count, size_t size,
@@ -130,8 +97,7 @@ int record_load(struct store *s, const char *sql, int64_t id,
                 void (*row)(struct stmt *st, void *item), void *out,
                 struct err *e)
 {
-    struct stmt *st = store_prepare(s, sql);
-    stmt_bind_int(st, ":id", id);
+    struct stmt *st = STORE_QUERY(s, sql, STORE_INT(":id", id));
     int rc = stmt_step(st, e);
     if (rc == 1)
         row(st, out);
@@ -200,22 +166,15 @@ void record_list_free(void *items, size_t *count)
 
 void record_bind_id(struct stmt *st, const char *name, int64_t v)
 {
-    if (v > 0)
-        stmt_bind_int(st, name, v);
-    else
-        stmt_bind_null(st, name);
+    stmt_bind_id(st, name, v);
 }
 
-int record_insert(struct store *s, struct stmt *st, int64_t *id,
-                  struct err *e)
+int record_insert(struct stmt *st, int64_t *id, struct err *e)
 {
     char now[CLOCK_INSTANT_LEN];
     record_now(now);
     stmt_bind_text(st, ":now", now);
-    if (stmt_run(st, e) < 0)
-        return -1;
-    *id = store_last_id(s);
-    return 0;
+    return stmt_insert(st, id, e);
 }
 
 int record_not_found(struct err *e, const char *field, const char *what,

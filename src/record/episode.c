@@ -119,7 +119,7 @@ int episode_insert(struct store *s, const struct episode_new *in,
            " created_at) VALUES (:patient, :practitioner, :protocol, :icd10,"
            " :referral, :start, :chronicity, :comorbidities, :now)");
     episode_bind(st, in);
-    return record_insert(s, st, id, e);
+    return record_insert(st, id, e);
 }
 
 /* Keeps a clinical refusal (after the rollback of the attempt): the
@@ -136,24 +136,23 @@ static void episode_record_refusal(struct store *s,
     record_now(now);
     if (store_begin(s, &ignored) < 0)
         return;
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO episode_refusal (patient_id, practitioner_id,"
-           " protocol_id, reason, detail, note, created_at) VALUES (:patient,"
-           " :practitioner, :protocol, :reason, :detail, :note, :now)");
-    stmt_bind_int(st, ":patient", in->patient_id);
-    stmt_bind_int(st, ":practitioner", in->practitioner_id);
-    stmt_bind_text(st, ":protocol", in->protocol_id);
-    stmt_bind_text(st, ":reason", reason);
-    stmt_bind_text(st, ":detail", detail);
-    stmt_bind_text(st, ":note", note);
-    stmt_bind_text(st, ":now", now);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "INSERT INTO episode_refusal (patient_id, practitioner_id,"
+        " protocol_id, reason, detail, note, created_at) VALUES (:patient,"
+        " :practitioner, :protocol, :reason, :detail, :note, :now)",
+        STORE_INT(":patient", in->patient_id),
+        STORE_INT(":practitioner", in->practitioner_id),
+        STORE_TEXT(":protocol", in->protocol_id), STORE_TEXT(":reason", reason),
+        STORE_TEXT(":detail", detail), STORE_TEXT(":note", note),
+        STORE_TEXT(":now", now));
     int rc = stmt_step(st, &ignored);
     int64_t refusal = store_last_id(s);
     stmt_finalize(st);
     if (rc == 0)
         rc = audit_append(s, caller, "create", "episode_refusal", refusal,
                           in->patient_id, "refused", &ignored);
-    record_finish(s, rc, &ignored);
+    store_end(s, rc, &ignored);
 }
 
 int episode_open(struct store *s, const struct actor *caller,
@@ -204,8 +203,8 @@ int episode_open(struct store *s, const struct actor *caller,
     } else {
         int rc = episode_insert(s, in, id, e);
         buf_release(&refusal_note);
-        return record_finish_audited(s, caller, "create", "episode", *id,
-                                     in->patient_id, rc, e);
+        return audit_end(s, caller, "create", "episode", *id, in->patient_id,
+                         rc, e);
     }
     store_rollback(s);
     if (reason) {
@@ -243,30 +242,27 @@ int episode_close_locked(struct store *s, int64_t id, const char *ended_on,
                        (long long)id, ep.ended_on);
     if (episode_end_validate(ended_on, ep.started_on, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "SELECT max(d) FROM (SELECT substr(started_at, 1, 10) AS d"
-           " FROM session WHERE episode_id = :id UNION ALL"
-           " SELECT substr(observed_at, 1, 10) FROM observation"
-           " WHERE episode_id = :id AND timepoint <> 'followup')");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
+    struct stmt *st =
+        STORE_QUERY(s,
+                    "SELECT max(d) FROM (SELECT substr(started_at, 1, 10) AS d"
+                    " FROM session WHERE episode_id = :id UNION ALL"
+                    " SELECT substr(observed_at, 1, 10) FROM observation"
+                    " WHERE episode_id = :id AND timepoint <> 'followup')",
+                    STORE_INT(":id", id));
     char last[CLOCK_DATE_LEN] = "";
-    if (rc == 1)
-        record_copy(last, sizeof(last), stmt_text(st, 0));
-    stmt_finalize(st);
-    if (rc < 0)
+    if (stmt_one_text(st, last, sizeof(last), e) < 0)
         return -1;
     if (last[0] && strcmp(ended_on, last) < 0)
         return err_set(e, ERR_INPUT, "end",
                        "'%s' is before the episode's last session or "
                        "measure (%s)",
                        ended_on, last);
-    st = store_prepare(s, "UPDATE episode SET ended_on = :end WHERE id = :id");
-    stmt_bind_text(st, ":end", ended_on);
-    stmt_bind_int(st, ":id", id);
-    rc = stmt_run(st, e);
+    st = STORE_QUERY(s, "UPDATE episode SET ended_on = :end WHERE id = :id",
+                     STORE_TEXT(":end", ended_on), STORE_INT(":id", id));
     /* Discharge completes the outcome summary, in this transaction. */
-    return rc < 0 ? -1 : summary_refresh_episode(s, id, e);
+    if (stmt_run(st, e) < 0)
+        return -1;
+    return summary_refresh_episode(s, id, e);
 }
 
 int episode_close(struct store *s, const struct actor *caller, int64_t id,
@@ -279,8 +275,7 @@ int episode_close(struct store *s, const struct actor *caller, int64_t id,
                              &patient, e) < 0)
         return -1;
     int rc = episode_close_locked(s, id, ended_on, e);
-    return record_finish_audited(s, caller, "update", "episode", id, patient,
-                                 rc, e);
+    return audit_end(s, caller, "update", "episode", id, patient, rc, e);
 }
 
 #define EPISODE_SELECT                                                       \
@@ -330,8 +325,7 @@ int episode_show(struct store *s, const struct actor *caller, int64_t id,
         rc = session_query(s, id, &out->sessions, e);
     if (rc == 0)
         rc = observation_query(s, id, &out->observations, e);
-    if (record_finish_audited(s, caller, "read", "episode", id, patient, rc,
-                              e) < 0) {
+    if (audit_end(s, caller, "read", "episode", id, patient, rc, e) < 0) {
         episode_detail_release(out);
         return -1;
     }
@@ -350,15 +344,16 @@ int episode_query(struct store *s, const struct actor *caller,
                   struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    struct stmt *st = store_prepare(
-        s, EPISODE_SELECT
+    struct stmt *st = STORE_QUERY(
+        s,
+        EPISODE_SELECT
         " WHERE (:patient = 0 OR e.patient_id = :patient)"
         " AND (:practitioner = 0 OR e.practitioner_id = :practitioner)"
-        " AND (:open = 0 OR e.ended_on IS NULL) AND "
-        ACCESS_EPISODE_VISIBLE("e") " ORDER BY e.started_on, e.id");
-    stmt_bind_int(st, ":patient", f->patient_id);
-    stmt_bind_int(st, ":practitioner", f->practitioner_id);
-    stmt_bind_int(st, ":open", f->open_only != 0);
+        " AND (:open = 0 OR e.ended_on IS NULL) AND " ACCESS_EPISODE_VISIBLE(
+            "e") " ORDER BY e.started_on, e.id",
+        STORE_INT(":patient", f->patient_id),
+        STORE_INT(":practitioner", f->practitioner_id),
+        STORE_INT(":open", f->open_only != 0));
     access_bind(st, caller);
     return RECORD_ROWS_PLAIN(st, out, episode_row, e);
 }
@@ -385,8 +380,8 @@ int episode_list(struct store *s, const struct actor *caller,
                                &pr, e);
     if (rc == 0)
         rc = episode_query(s, caller, filter, out, e);
-    if (record_finish_audited(s, caller, "list", "episode", 0,
-                              filter->patient_id, rc, e) < 0) {
+    if (audit_end(s, caller, "list", "episode", 0, filter->patient_id, rc,
+                  e) < 0) {
         episode_list_release(out);
         return -1;
     }

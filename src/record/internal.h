@@ -12,6 +12,7 @@
 
 #include "core/err.h"
 #include "record/actor.h"
+#include "record/audit.h"
 #include "record/episode.h"
 #include "record/observation.h"
 #include "record/patient.h"
@@ -25,20 +26,8 @@
 void record_copy(char *dst, size_t n, const char *src);
 /* The current instant as stored. */
 void record_now(char out[CLOCK_INSTANT_LEN]);
-/* Commits when rc is 0 (returning the commit's status), else rolls back
- * and returns -1. */
+/* store_end, by the name the bulk import and the summaries call it. */
 int record_finish(struct store *s, int rc, struct err *e);
-/* Rolls back, then, when e is ERR_NOT_FOUND and the caller is not an
- * admin, records the refusal ("denied") in the audit log. Returns -1. */
-int record_refuse(struct store *s, const struct actor *caller,
-                  const char *action, const char *record_type,
-                  int64_t record_id, int64_t patient_id, struct err *e);
-/* Commits, after auditing action on record_type record_id (of patient_id)
- * with outcome "ok", when rc is 0; else rolls back. Returns 0 or -1. */
-int record_finish_audited(struct store *s, const struct actor *caller,
-                          const char *action, const char *record_type,
-                          int64_t record_id, int64_t patient_id, int rc,
-                          struct err *e);
 /*
  * Begins an action (audited as action on record_type record_id: "list",
  * "read", "create", "update") on a record of an episode (episode_id > 0)
@@ -46,7 +35,7 @@ int record_finish_audited(struct store *s, const struct actor *caller,
  * the caller may see that episode or patient (may change it, for "create"
  * and "update"); *patient (when not NULL) is then its patient. Returns 0,
  * or -1 with e filled (as access.h), the transaction rolled back and the
- * refusal recorded (record_refuse).
+ * refusal recorded (audit_refuse).
  */
 int record_begin_checked(struct store *s, const struct actor *caller,
                          const char *action, const char *record_type,
@@ -60,7 +49,7 @@ int record_begin_checked(struct store *s, const struct actor *caller,
  * (patient_id); a record the caller may not see is, for a record other
  * than that patient or episode itself, "no <record_type> <id>" (field),
  * as if missing. Then audits the read and commits, or refuses
- * (record_refuse; the refusal names the patient only when the record is
+ * (audit_refuse; the refusal names the patient only when the record is
  * the patient). Returns 0 or -1; on -1 the caller releases what it loaded.
  */
 int record_read_checked(struct store *s, const struct actor *caller,
@@ -156,6 +145,30 @@ int record_kind_get(struct store *s, const struct actor *caller,
     {                                                                        \
         return record_kind_get(s, caller, &type##_kind, id, field, out, e);  \
     }
+/*
+ * Defines type_list (type.h): the records of one patient or (is_episode)
+ * one episode, read by type_query (internal.h) under the access rule of
+ * that patient or episode (field names it in a refusal), audited "list"
+ * of #type in a transaction of its own. On failure the list is released
+ * (type_list_release) and -1 returned with e filled.
+ */
+#define RECORD_LIST_DEFINE(type, is_episode, field)                            \
+    int type##_list(struct store *s, const struct actor *caller,               \
+                    int64_t owner_id, struct type##_list *out, struct err *e)  \
+    {                                                                          \
+        memset(out, 0, sizeof(*out));                                          \
+        int64_t patient = 0;                                                   \
+        if (record_begin_checked(                                              \
+                s, caller, "list", #type, 0, (is_episode) ? 0 : owner_id,      \
+                (is_episode) ? owner_id : 0, (field), &patient, e) < 0)        \
+            return -1;                                                         \
+        int rc = type##_query(s, owner_id, out, e);                            \
+        if (audit_end(s, caller, "list", #type, 0, patient, rc, e) < 0) {      \
+            type##_list_release(out);                                          \
+            return -1;                                                         \
+        }                                                                      \
+        return 0;                                                              \
+    }
 /* Frees a list's array (items: the address of its pointer, as for
  * record_rows) and sets it to NULL and *count to 0. The items' own
  * allocations are the caller's to release first. */
@@ -164,8 +177,7 @@ void record_list_free(void *items, size_t *count);
 void record_bind_id(struct stmt *st, const char *name, int64_t v);
 /* Binds :now (the current instant) to the INSERT st, steps and finalizes
  * it; *id is the new row's. Returns 0 or -1. */
-int record_insert(struct store *s, struct stmt *st, int64_t *id,
-                  struct err *e);
+int record_insert(struct stmt *st, int64_t *id, struct err *e);
 /* "no <what> <id>", ERR_NOT_FOUND with field. Returns -1. */
 int record_not_found(struct err *e, const char *field, const char *what,
                      int64_t id);

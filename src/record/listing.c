@@ -20,10 +20,11 @@ int listing_set_consent(struct store *s, const struct actor *caller,
         return -1;
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "SELECT registry_consent, name, credentials FROM practitioner"
-           " WHERE id = :id");
-    stmt_bind_int(st, ":id", id);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT registry_consent, name, credentials FROM practitioner"
+        " WHERE id = :id",
+        STORE_INT(":id", id));
     int rc = stmt_step(st, e);
     int registry = 0;
     char shown[LISTING_NAME_MAX * 2 + 8] = "";
@@ -43,30 +44,29 @@ int listing_set_consent(struct store *s, const struct actor *caller,
                      "practitioner consent %lld --registry yes'",
                      (long long)id, (long long)id);
     if (rc < 0)
-        return record_finish(s, -1, e);
+        return store_end(s, -1, e);
     if (strlen(shown) > LISTING_NAME_MAX)
         shown[LISTING_NAME_MAX] = '\0';
-    st = store_prepare(
-        s, "UPDATE practitioner SET directory_consent = :consent,"
-           " directory_name = coalesce(:name, directory_name, :shown)"
-           " WHERE id = :id");
-    stmt_bind_int(st, ":consent", consent != 0);
-    stmt_bind_text(st, ":name", name);
-    stmt_bind_text(st, ":shown", shown);
-    stmt_bind_int(st, ":id", id);
+    st = STORE_QUERY(s,
+                     "UPDATE practitioner SET directory_consent = :consent,"
+                     " directory_name = coalesce(:name, directory_name, :shown)"
+                     " WHERE id = :id",
+                     STORE_INT(":consent", consent != 0),
+                     STORE_TEXT(":name", name), STORE_TEXT(":shown", shown),
+                     STORE_INT(":id", id));
     rc = stmt_step(st, e) < 0 ? -1 : 0;
     stmt_finalize(st);
-    return record_finish_audited(s, caller, "update", "practitioner", id, 0,
-                                 rc, e);
+    return audit_end(s, caller, "update", "practitioner", id, 0, rc, e);
 }
 
 int listing_consent(struct store *s, int64_t id, int *consent, char *name,
                     size_t n, struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT directory_consent, coalesce(directory_name, '')"
-           " FROM practitioner WHERE id = :id");
-    stmt_bind_int(st, ":id", id);
+    struct stmt *st =
+        STORE_QUERY(s,
+                    "SELECT directory_consent, coalesce(directory_name, '')"
+                    " FROM practitioner WHERE id = :id",
+                    STORE_INT(":id", id));
     int rc = stmt_step(st, e);
     if (rc == 1) {
         *consent = (int)stmt_int(st, 0);
@@ -109,22 +109,22 @@ int listing_set_place(struct store *s, const struct actor *caller,
         return -1;
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "UPDATE clinic SET"
-           " state = CASE WHEN :set_state THEN nullif(:state, '')"
-           "   ELSE state END,"
-           " zip3 = CASE WHEN :set_zip3 THEN nullif(:zip3, '')"
-           "   ELSE zip3 END"
-           " WHERE id = 1");
-    stmt_bind_int(st, ":set_state", state != NULL);
-    stmt_bind_text(st, ":state", upper);
-    stmt_bind_int(st, ":set_zip3", zip3 != NULL);
-    stmt_bind_text(st, ":zip3", zip3 ? zip3 : "");
+    struct stmt *st = STORE_QUERY(
+        s,
+        "UPDATE clinic SET"
+        " state = CASE WHEN :set_state THEN nullif(:state, '')"
+        "   ELSE state END,"
+        " zip3 = CASE WHEN :set_zip3 THEN nullif(:zip3, '')"
+        "   ELSE zip3 END"
+        " WHERE id = 1",
+        STORE_INT(":set_state", state != NULL), STORE_TEXT(":state", upper),
+        STORE_INT(":set_zip3", zip3 != NULL),
+        STORE_TEXT(":zip3", zip3 ? zip3 : ""));
     int rc = stmt_step(st, e) < 0 ? -1 : 0;
     stmt_finalize(st);
     if (rc == 0 && store_changes(s) == 0)
         rc = err_set(e, ERR_FAIL, "", "the database holds no clinic");
-    return record_finish_audited(s, caller, "update", "clinic", 1, 0, rc, e);
+    return audit_end(s, caller, "update", "clinic", 1, 0, rc, e);
 }
 
 int listing_place(struct store *s, char state[3], char zip3[4],

@@ -182,9 +182,9 @@ static int observation_check(struct store *s, const struct observation_new *in,
         observation_check_episode(in, observed_at, &ep, 0, e) < 0)
         return -1;
     if (in->session_id) {
-        struct stmt *st = store_prepare(
-            s, "SELECT episode_id, started_at FROM session WHERE id = :id");
-        stmt_bind_int(st, ":id", in->session_id);
+        struct stmt *st = STORE_QUERY(
+            s, "SELECT episode_id, started_at FROM session WHERE id = :id",
+            STORE_INT(":id", in->session_id));
         int rc = stmt_step(st, e);
         int64_t episode = rc == 1 ? stmt_int(st, 0) : 0;
         char start[CLOCK_INSTANT_LEN] = "";
@@ -264,21 +264,20 @@ static int observation_write(struct store *s, const struct observation_new *in,
     char *items = in->item_count
                       ? observation_items_json(in->items, in->item_count)
                       : NULL;
-    struct stmt *st = store_prepare(
-        s, "INSERT INTO observation (episode_id, session_id, instrument,"
-           " timepoint, observed_at, items, total, source, invitation_id,"
-           " created_at) VALUES (:episode, :session, :instrument,"
-           " :timepoint, :at, :items, :total, :source, :invitation, :now)");
-    stmt_bind_int(st, ":episode", in->episode_id);
-    record_bind_id(st, ":session", in->session_id);
-    stmt_bind_text(st, ":instrument", in->instrument);
-    stmt_bind_text(st, ":timepoint", in->timepoint);
-    stmt_bind_text(st, ":at", observed_at);
-    stmt_bind_text(st, ":items", items);
-    stmt_bind_double(st, ":total", total);
-    stmt_bind_text(st, ":source", in->source ? in->source : "clinic");
-    record_bind_id(st, ":invitation", in->invitation_id);
-    int rc = record_insert(s, st, id, e);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "INSERT INTO observation (episode_id, session_id, instrument,"
+        " timepoint, observed_at, items, total, source, invitation_id,"
+        " created_at) VALUES (:episode, :session, :instrument,"
+        " :timepoint, :at, :items, :total, :source, :invitation, :now)",
+        STORE_INT(":episode", in->episode_id),
+        STORE_ID(":session", in->session_id),
+        STORE_TEXT(":instrument", in->instrument),
+        STORE_TEXT(":timepoint", in->timepoint), STORE_TEXT(":at", observed_at),
+        STORE_TEXT(":items", items), STORE_DOUBLE(":total", total),
+        STORE_TEXT(":source", in->source ? in->source : "clinic"),
+        STORE_ID(":invitation", in->invitation_id));
+    int rc = record_insert(st, id, e);
     free(items);
     if (rc < 0)
         return -1;
@@ -312,8 +311,7 @@ int observation_add(struct store *s, const struct actor *caller,
     int rc = observation_check(s, in, observed_at, e);
     if (rc == 0)
         rc = observation_write(s, in, observed_at, total, id, e);
-    return record_finish_audited(s, caller, "create", "observation", *id,
-                                 patient, rc, e);
+    return audit_end(s, caller, "create", "observation", *id, patient, rc, e);
 }
 
 int observation_add_within(struct store *s, const struct actor *caller,
@@ -400,10 +398,11 @@ int observation_query(struct store *s, int64_t episode_id,
                       struct observation_list *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    struct stmt *st = store_prepare(
-        s, OBSERVATION_SELECT " WHERE o.episode_id = :episode"
-                              " ORDER BY o.observed_at, o.id");
-    stmt_bind_int(st, ":episode", episode_id);
+    struct stmt *st =
+        STORE_QUERY(s,
+                    OBSERVATION_SELECT " WHERE o.episode_id = :episode"
+                                       " ORDER BY o.observed_at, o.id",
+                    STORE_INT(":episode", episode_id));
     int rc = RECORD_ROWS(st, out, observation_row, e);
     if (rc < 0) {
         observation_list_release(out);
@@ -412,23 +411,8 @@ int observation_query(struct store *s, int64_t episode_id,
     return 0;
 }
 
-int observation_list(struct store *s, const struct actor *caller,
-                     int64_t episode_id, struct observation_list *out,
-                     struct err *e)
-{
-    memset(out, 0, sizeof(*out));
-    int64_t patient = 0;
-    if (record_begin_checked(s, caller, "list", "observation", 0, 0, episode_id,
-                             "episode", &patient, e) < 0)
-        return -1;
-    int rc = observation_query(s, episode_id, out, e);
-    if (record_finish_audited(s, caller, "list", "observation", 0, patient,
-                              rc, e) < 0) {
-        observation_list_release(out);
-        return -1;
-    }
-    return 0;
-}
+/* observation_list: an episode's observations. */
+RECORD_LIST_DEFINE(observation, 1, "episode")
 
 void observation_list_release(struct observation_list *l)
 {

@@ -69,7 +69,7 @@ int patient_insert(struct store *s, const struct patient_new *in,
            " synthetic, created_at) VALUES (:name, :dob, :sex, :zip, :phone,"
            " :email, :treatment, :research, :created_by, :synthetic, :now)");
     patient_bind(st, in, created_by);
-    return record_insert(s, st, id, e);
+    return record_insert(st, id, e);
 }
 
 int patient_add(struct store *s, const struct actor *caller,
@@ -87,8 +87,7 @@ int patient_add(struct store *s, const struct actor *caller,
     int64_t created_by =
         caller->role == ROLE_THERAPIST ? caller->practitioner_id : 0;
     int rc = patient_insert(s, in, created_by, id, e);
-    return record_finish_audited(s, caller, "create", "patient", *id, *id, rc,
-                                 e);
+    return audit_end(s, caller, "create", "patient", *id, *id, rc, e);
 }
 
 #define PATIENT_COLUMNS                                                      \
@@ -132,8 +131,7 @@ int patient_show(struct store *s, const struct actor *caller, int64_t id,
         rc = referral_query(s, id, &out->referrals, e);
     if (rc == 0)
         rc = episode_query(s, caller, &f, &out->episodes, e);
-    if (record_finish_audited(s, caller, "read", "patient", id, id, rc, e) <
-        0) {
+    if (audit_end(s, caller, "read", "patient", id, id, rc, e) < 0) {
         patient_detail_release(out);
         return -1;
     }
@@ -167,16 +165,16 @@ int patient_list(struct store *s, const struct actor *caller,
         buf_release(&pattern);
         return -1;
     }
-    struct stmt *st = store_prepare(
-        s, "SELECT " PATIENT_COLUMNS " FROM patient p"
-           " WHERE p.name LIKE :pattern ESCAPE '\\' AND "
-           ACCESS_PATIENT_VISIBLE("p.id") " ORDER BY p.name, p.id");
-    stmt_bind_text(st, ":pattern", pattern.data);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT " PATIENT_COLUMNS " FROM patient p"
+        " WHERE p.name LIKE :pattern ESCAPE '\\' AND " ACCESS_PATIENT_VISIBLE(
+            "p.id") " ORDER BY p.name, p.id",
+        STORE_TEXT(":pattern", pattern.data));
     access_bind(st, caller);
     buf_release(&pattern);
     int rc = RECORD_ROWS(st, out, patient_row, e);
-    if (record_finish_audited(s, caller, "list", "patient", 0, 0, rc, e) <
-        0) {
+    if (audit_end(s, caller, "list", "patient", 0, 0, rc, e) < 0) {
         patient_list_release(out);
         return -1;
     }

@@ -40,7 +40,7 @@ int practitioner_insert(struct store *s, const struct practitioner_new *in,
            " synthetic, created_at) VALUES (:name, :license, :credentials,"
            " :email, :npi, :synthetic, :now)");
     practitioner_bind(st, in);
-    return record_insert(s, st, id, e);
+    return record_insert(st, id, e);
 }
 
 int practitioner_add(struct store *s, const struct actor *caller,
@@ -53,8 +53,7 @@ int practitioner_add(struct store *s, const struct actor *caller,
     if (store_begin(s, e) < 0)
         return -1;
     int rc = practitioner_insert(s, in, id, e);
-    return record_finish_audited(s, caller, "create", "practitioner", *id, 0,
-                                 rc, e);
+    return audit_end(s, caller, "create", "practitioner", *id, 0, rc, e);
 }
 
 #define PRACTITIONER_COLUMNS                                                 \
@@ -112,7 +111,7 @@ int practitioner_get(struct store *s, const struct actor *caller, int64_t id,
         return -1;
     int rc = practitioner_load(s, id, access_practitioner_full(caller, id),
                                field, out, e);
-    return record_finish(s, rc, e);
+    return store_end(s, rc, e);
 }
 
 int practitioner_show(struct store *s, const struct actor *caller,
@@ -126,7 +125,7 @@ int practitioner_show(struct store *s, const struct actor *caller,
     int rc = practitioner_load(s, id, full, "id", &out->practitioner, e);
     if (rc == 0 && full)
         rc = training_query(s, id, &out->training, e);
-    if (record_finish(s, rc, e) < 0) {
+    if (store_end(s, rc, e) < 0) {
         practitioner_detail_release(out);
         return -1;
     }
@@ -152,7 +151,7 @@ int practitioner_list(struct store *s, const struct actor *caller,
     for (size_t i = 0; i < out->count; i++)
         practitioner_limit(&out->items[i],
                            access_practitioner_full(caller, out->items[i].id));
-    if (record_finish(s, rc, e) < 0) {
+    if (store_end(s, rc, e) < 0) {
         practitioner_list_release(out);
         return -1;
     }
@@ -173,18 +172,17 @@ int practitioner_set_registry_consent(struct store *s,
         return -1;
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "UPDATE practitioner SET registry_consent = :consent"
-           " WHERE id = :id");
-    stmt_bind_int(st, ":consent", consent != 0);
-    stmt_bind_int(st, ":id", id);
+    struct stmt *st =
+        STORE_QUERY(s,
+                    "UPDATE practitioner SET registry_consent = :consent"
+                    " WHERE id = :id",
+                    STORE_INT(":consent", consent != 0), STORE_INT(":id", id));
     int rc = stmt_step(st, e) < 0 ? -1 : 0;
     stmt_finalize(st);
     if (rc == 0 && store_changes(s) == 0)
         rc = err_set(e, ERR_NOT_FOUND, "id", "no practitioner %lld",
                      (long long)id);
-    return record_finish_audited(s, caller, "update", "practitioner", id, 0,
-                                 rc, e);
+    return audit_end(s, caller, "update", "practitioner", id, 0, rc, e);
 }
 
 int practitioner_consent_synthetic(struct store *s, struct err *e)

@@ -60,7 +60,7 @@ int referral_insert(struct store *s, const struct referral_new *in,
            " created_at) VALUES (:patient, :physician, :specialty, :npi,"
            " :reason, :icd10, :date, :now)");
     referral_bind(st, in);
-    return record_insert(s, st, id, e);
+    return record_insert(st, id, e);
 }
 
 int referral_add(struct store *s, const struct actor *caller,
@@ -72,8 +72,8 @@ int referral_add(struct store *s, const struct actor *caller,
                              0, "patient", NULL, e) < 0)
         return -1;
     int rc = referral_insert(s, in, id, e);
-    return record_finish_audited(s, caller, "create", "referral", *id,
-                                 in->patient_id, rc, e);
+    return audit_end(s, caller, "create", "referral", *id, in->patient_id, rc,
+                     e);
 }
 
 #define REFERRAL_COLUMNS                                                     \
@@ -107,29 +107,16 @@ int referral_query(struct store *s, int64_t patient_id,
                    struct referral_list *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    struct stmt *st = store_prepare(
-        s, "SELECT " REFERRAL_COLUMNS " FROM referral"
-           " WHERE patient_id = :patient ORDER BY referred_on, id");
-    stmt_bind_int(st, ":patient", patient_id);
+    struct stmt *st =
+        STORE_QUERY(s,
+                    "SELECT " REFERRAL_COLUMNS " FROM referral"
+                    " WHERE patient_id = :patient ORDER BY referred_on, id",
+                    STORE_INT(":patient", patient_id));
     return RECORD_ROWS_PLAIN(st, out, referral_row, e);
 }
 
-int referral_list(struct store *s, const struct actor *caller,
-                  int64_t patient_id, struct referral_list *out,
-                  struct err *e)
-{
-    memset(out, 0, sizeof(*out));
-    if (record_begin_checked(s, caller, "list", "referral", 0, patient_id, 0,
-                             "patient", NULL, e) < 0)
-        return -1;
-    int rc = referral_query(s, patient_id, out, e);
-    if (record_finish_audited(s, caller, "list", "referral", 0, patient_id,
-                              rc, e) < 0) {
-        referral_list_release(out);
-        return -1;
-    }
-    return 0;
-}
+/* referral_list: a patient's referrals. */
+RECORD_LIST_DEFINE(referral, 0, "patient")
 
 void referral_list_release(struct referral_list *l)
 {

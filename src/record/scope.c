@@ -113,10 +113,11 @@ int scope_check(struct store *s, const struct catalog *cat,
                "Outside scope of practice: practitioner %lld has %s for "
                "the %s protocol (%s).\n",
                (long long)practitioner_id, missing, p->id, p->name);
-    struct stmt *st = store_prepare(
-        s, "SELECT id, name FROM practitioner WHERE active = 1 AND id <> :id"
-           " ORDER BY name, id");
-    stmt_bind_int(st, ":id", practitioner_id);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT id, name FROM practitioner WHERE active = 1 AND id <> :id"
+        " ORDER BY name, id",
+        STORE_INT(":id", practitioner_id));
     int any = 0, rc;
     struct err ignored = ERR_INIT;
     while ((rc = stmt_step(st, &ignored)) == 1) {

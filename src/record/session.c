@@ -186,7 +186,7 @@ static int session_write(struct store *s, const struct session_new *in,
            " (:episode, :start, :minutes, :note, :subjective, :objective,"
            " :assessment, :plan, :now)");
     session_bind(st, in, started_at);
-    if (record_insert(s, st, id, e) < 0)
+    if (record_insert(st, id, e) < 0)
         return -1;
     struct stmt *phase = store_prepare(s, SESSION_PHASE_INSERT);
     struct stmt *finding = store_prepare(s, SESSION_FINDING_INSERT);
@@ -298,10 +298,11 @@ static int session_bind_held(struct store *s, const struct actor *caller,
                                     e);
         if (rc < 0)
             break;
-        st = store_prepare(s, "UPDATE held_answer SET observation_id = :o"
-                              " WHERE id = :id");
-        stmt_bind_int(st, ":o", observation_id);
-        stmt_bind_int(st, ":id", h->id);
+        st = STORE_QUERY(s,
+                         "UPDATE held_answer SET observation_id = :o"
+                         " WHERE id = :id",
+                         STORE_INT(":o", observation_id),
+                         STORE_INT(":id", h->id));
         rc = stmt_step(st, e) < 0 ? -1 : 0;
         stmt_finalize(st);
         if (rc == 0)
@@ -330,8 +331,7 @@ int session_add(struct store *s, const struct actor *caller,
     if (rc == 0)
         rc = session_bind_held(s, caller, in->episode_id, *id, started_at,
                                patient, e);
-    return record_finish_audited(s, caller, "create", "session", *id,
-                                 patient, rc, e);
+    return audit_end(s, caller, "create", "session", *id, patient, rc, e);
 }
 
 #define SESSION_COLUMNS                                                      \
@@ -377,16 +377,18 @@ static void session_finding_row(struct stmt *st, void *item)
 static int session_parts(struct store *s, void *item, struct err *e)
 {
     struct session *se = item;
-    struct stmt *st = store_prepare(
-        s, "SELECT name, minutes FROM session_phase WHERE session_id = :id"
-           " ORDER BY position");
-    stmt_bind_int(st, ":id", se->id);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT name, minutes FROM session_phase WHERE session_id = :id"
+        " ORDER BY position",
+        STORE_INT(":id", se->id));
     if (record_rows(st, &se->phases, &se->phase_count, sizeof(*se->phases),
                     session_phase_row, e) < 0)
         return -1;
-    st = store_prepare(s, "SELECT code, message FROM session_finding"
-                          " WHERE session_id = :id ORDER BY position");
-    stmt_bind_int(st, ":id", se->id);
+    st = STORE_QUERY(s,
+                     "SELECT code, message FROM session_finding"
+                     " WHERE session_id = :id ORDER BY position",
+                     STORE_INT(":id", se->id));
     return record_rows(st, &se->findings, &se->finding_count,
                        sizeof(*se->findings), session_finding_row, e);
 }
@@ -419,10 +421,11 @@ int session_query(struct store *s, int64_t episode_id,
                   struct session_list *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    struct stmt *st = store_prepare(
-        s, "SELECT " SESSION_COLUMNS " FROM session"
-           " WHERE episode_id = :episode ORDER BY started_at, id");
-    stmt_bind_int(st, ":episode", episode_id);
+    struct stmt *st =
+        STORE_QUERY(s,
+                    "SELECT " SESSION_COLUMNS " FROM session"
+                    " WHERE episode_id = :episode ORDER BY started_at, id",
+                    STORE_INT(":episode", episode_id));
     int rc = RECORD_ROWS(st, out, session_row, e);
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = session_parts(s, &out->items[i], e);
@@ -433,23 +436,8 @@ int session_query(struct store *s, int64_t episode_id,
     return 0;
 }
 
-int session_list(struct store *s, const struct actor *caller,
-                 int64_t episode_id, struct session_list *out,
-                 struct err *e)
-{
-    memset(out, 0, sizeof(*out));
-    int64_t patient = 0;
-    if (record_begin_checked(s, caller, "list", "session", 0, 0, episode_id,
-                             "episode", &patient, e) < 0)
-        return -1;
-    int rc = session_query(s, episode_id, out, e);
-    if (record_finish_audited(s, caller, "list", "session", 0, patient, rc,
-                              e) < 0) {
-        session_list_release(out);
-        return -1;
-    }
-    return 0;
-}
+/* session_list: an episode's sessions. */
+RECORD_LIST_DEFINE(session, 1, "episode")
 
 void session_list_release(struct session_list *l)
 {

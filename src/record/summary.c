@@ -444,6 +444,9 @@ static const int *summary_params_of(struct summary_params *p,
     return p->idx;
 }
 
+/* In bulk mode a row is replaced in place, and only when one of its
+ * values changed: an unchanged row is not written at all (no page made
+ * dirty, sqlite3_changes() 0), and then neither is its compact row. */
 #define SUMMARY_UPSERT                                                       \
     " ON CONFLICT (protocol_id, instrument, practitioner_id, episode_id) DO" \
     " UPDATE SET role = excluded.role, started_on = excluded.started_on,"    \
@@ -458,7 +461,19 @@ static const int *summary_params_of(struct summary_params *p,
     " incomplete_reason = excluded.incomplete_reason,"                       \
     " age_years = excluded.age_years, sex = excluded.sex,"                   \
     " chronicity_weeks = excluded.chronicity_weeks,"                         \
-    " comorbidities = excluded.comorbidities"
+    " comorbidities = excluded.comorbidities"                                \
+    " WHERE (role, started_on, ended_on, sessions, baseline, discharge,"     \
+    " followup, followup_days, improvement, responder,"                      \
+    " sessions_to_response, response_event, sustained, has_followup,"        \
+    " complete, incomplete_reason, age_years, sex, chronicity_weeks,"        \
+    " comorbidities) IS NOT (excluded.role, excluded.started_on,"            \
+    " excluded.ended_on, excluded.sessions, excluded.baseline,"              \
+    " excluded.discharge, excluded.followup, excluded.followup_days,"        \
+    " excluded.improvement, excluded.responder,"                             \
+    " excluded.sessions_to_response, excluded.response_event,"               \
+    " excluded.sustained, excluded.has_followup, excluded.complete,"         \
+    " excluded.incomplete_reason, excluded.age_years, excluded.sex,"         \
+    " excluded.chronicity_weeks, excluded.comorbidities)"
 
 static void summary_bind(struct stmt *st, const int *idx,
                          const struct summary_data *d,
@@ -671,11 +686,17 @@ static struct summary_group *bulk_group(struct summary_batch *b,
  * replaced in place when the episode had one.
  */
 static int bulk_row_add(struct summary_batch *b, const struct summary_data *d,
-                        const struct summary_row *r, struct err *e)
+                        const struct summary_row *r, int written,
+                        struct err *e)
 {
     struct summary_group *g = bulk_group(b, d->ep.protocol, r->instrument, e);
     if (!g)
         return -1;
+    /* The group's generation is raised as the triggers would, but a
+     * summary row left as it was keeps its compact row as it is. */
+    g->changed = 1;
+    if (!written)
+        return 0;
     struct stmt *st = batch_stmt(
         b, &b->row_add,
         "INSERT INTO outcome_row (group_id, practitioner_id, episode_id,"
@@ -698,7 +719,6 @@ static int bulk_row_add(struct summary_batch *b, const struct summary_data *d,
         " baseline = excluded.baseline, risk = excluded.risk");
     summary_bind(st, summary_params_of(&b->row_params, st), d, r);
     stmt_bind_int(st, ":group", g->id);
-    g->changed = 1;
     if (stmt_step(st, e) < 0)
         return -1;
     if (store_changes(b->s) != 1)
@@ -802,7 +822,7 @@ int summary_batch_refresh(struct summary_batch *b, int64_t episode_id,
         summary_compute(&d, list[i], roles[i], &r);
         rc = summary_write(b, &d, &r, e);
         if (rc == 0 && b->bulk)
-            rc = bulk_row_add(b, &d, &r, e);
+            rc = bulk_row_add(b, &d, &r, store_changes(b->s) > 0, e);
     }
     summary_data_release(&d);
     return rc;
@@ -817,13 +837,22 @@ struct summary_stream {
     int64_t episode; /* its episode */
 };
 
+/* The next row; a stream whose episodes go back (one read in id order
+ * that was not in episode order after all) is an error, not a summary
+ * made from part of an episode's rows. */
 static int stream_next(struct summary_stream *c, struct err *e)
 {
     int rc = stmt_step(c->st, e);
     if (rc < 0)
         return -1;
+    int64_t before = c->episode;
     c->has = rc == 1;
     c->episode = c->has ? stmt_int(c->st, 0) : 0;
+    if (c->has && c->episode < before)
+        return err_set(e, ERR_FAIL, "episode",
+                       "the rows read for the summaries are not in episode "
+                       "order (episode %lld after %lld)",
+                       (long long)c->episode, (long long)before);
     return 0;
 }
 
@@ -842,9 +871,11 @@ static int stream_seek(struct summary_stream *c, int64_t id, struct err *e)
  * triggers' SQL over the whole table (as migration 7 first filled it),
  * read in the summary's key order, so that each group's rows go in in
  * their own key's order. A row out of the compact ranges is left out by
- * the insert and found by the count.
+ * the insert and found by its count against rows, the summary rows the
+ * rebuild wrote.
  */
-static int rebuild_compact_rows(struct summary_batch *b, struct err *e)
+static int rebuild_compact_rows(struct summary_batch *b, int64_t rows,
+                                struct err *e)
 {
     if (store_exec(b->s,
                    "INSERT INTO outcome_group (protocol_id, instrument)"
@@ -864,8 +895,7 @@ static int rebuild_compact_rows(struct summary_batch *b, struct err *e)
                    OUTCOME_ROW_OUT_OF_RANGE("s") ") IS NOT 1",
                    e) < 0)
         return -1;
-    if (store_query_int(b->s, "SELECT count(*) FROM outcome_row") !=
-        store_query_int(b->s, "SELECT count(*) FROM episode_summary"))
+    if (store_changes(b->s) != rows)
         return err_set(e, ERR_FAIL, "episode", "%s",
                        OUTCOME_ROW_RANGE_MESSAGE);
     b->all_changed = 1;
@@ -900,7 +930,7 @@ static int rebuild_drop_indexes(struct summary_batch *b, char **sql,
     return 0;
 }
 
-int summary_batch_rebuild(struct summary_batch *b,
+int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
                           void (*progress)(void *ctx, double fraction),
                           void *progress_ctx, int64_t *episodes,
                           struct err *e)
@@ -931,11 +961,18 @@ int summary_batch_rebuild(struct summary_batch *b,
         store_prepare(b->s, "SELECT episode_id, id FROM session ORDER BY"
                             " episode_id, started_at, id"),
         0, 0};
+    /* In id order: one pass over the table, rather than the episode
+     * index and a seek into the table for every row. */
     struct summary_stream obs = {
-        store_prepare(b->s, "SELECT episode_id, " SUMMARY_OBSERVATION_COLUMNS
-                            " FROM observation ORDER BY episode_id"),
+        store_prepare(b->s, observations_by_id
+                                ? "SELECT episode_id, "
+                                  SUMMARY_OBSERVATION_COLUMNS
+                                  " FROM observation ORDER BY id"
+                                : "SELECT episode_id, "
+                                  SUMMARY_OBSERVATION_COLUMNS
+                                  " FROM observation ORDER BY episode_id"),
         0, 0};
-    int64_t *ids = NULL;
+    int64_t *ids = NULL, rows = 0; /* summary rows written */
     size_t ids_alloc = 0;
     int rc = stream_next(&sessions, e) < 0 || stream_next(&obs, e) < 0 ? -1
                                                                         : 0;
@@ -977,6 +1014,7 @@ int summary_batch_rebuild(struct summary_batch *b,
             struct summary_row r;
             summary_compute(&d, list[i], roles[i], &r);
             rc = summary_write(b, &d, &r, e);
+            rows++;
         }
         summary_data_release(&d);
         d.sessions = 0;
@@ -1003,7 +1041,7 @@ int summary_batch_rebuild(struct summary_batch *b,
         rc = store_exec(b->s, indexes, e);
     free(indexes);
     if (rc == 0)
-        rc = rebuild_compact_rows(b, e);
+        rc = rebuild_compact_rows(b, rows, e);
     return rc;
 }
 

@@ -92,7 +92,9 @@ void summary_batch_free(struct summary_batch *b);
  * writes; every write to episode_summary in the transaction must then go
  * through this batch, and the transaction must only add records (no
  * update, no deletion): an episode's summary rows are then only ever
- * replaced in place or added to. summary_batch_finish() raises the
+ * replaced in place or added to; a row whose values are all unchanged is
+ * not written again, nor is its compact row (its group's generation is
+ * still raised, as the triggers would). summary_batch_finish() raises the
  * generations and
  * restores the triggers: call it before committing. A transaction rolled
  * back instead restores them by itself. ERR_FAIL when the triggers are not
@@ -111,10 +113,15 @@ int summary_batch_finish(struct summary_batch *b, struct err *e);
  * transaction), so it first resets every statement of the connection that
  * is part way through its rows (store_reset_statements): call it where no
  * read of the caller's is in progress. Every group's generation is raised
- * at summary_batch_finish(). progress (may be NULL) gets the fraction done
+ * at summary_batch_finish(). observations_by_id: 1 when the caller knows
+ * that the observation table's rows, in id order, are in episode order
+ * (a batch that wrote every row of the table, in that order): they are
+ * then read in one pass over the table instead of through the episode
+ * index; rows that turn out not to be fail the rebuild (ERR_FAIL), never
+ * give a wrong summary. progress (may be NULL) gets the fraction done
  * now and then; *episodes the number of episodes.
  */
-int summary_batch_rebuild(struct summary_batch *b,
+int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
                           void (*progress)(void *ctx, double fraction),
                           void *progress_ctx, int64_t *episodes,
                           struct err *e);

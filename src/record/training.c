@@ -51,7 +51,7 @@ int training_insert(struct store *s, const struct training_new *in,
            " completed_on, provider, created_at) VALUES (:practitioner,"
            " :protocol, :hours, :completed, :provider, :now)");
     training_bind(st, in);
-    return record_insert(s, st, id, e);
+    return record_insert(st, id, e);
 }
 
 int training_add(struct store *s, const struct actor *caller,
@@ -63,8 +63,7 @@ int training_add(struct store *s, const struct actor *caller,
     if (store_begin(s, e) < 0)
         return -1;
     int rc = training_insert(s, in, id, e);
-    return record_finish_audited(s, caller, "create", "training", *id, 0, rc,
-                                 e);
+    return audit_end(s, caller, "create", "training", *id, 0, rc, e);
 }
 
 static void training_row(struct stmt *st, void *item)
@@ -83,11 +82,12 @@ int training_query(struct store *s, int64_t practitioner_id,
                    struct training_list *out, struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    struct stmt *st = store_prepare(
-        s, "SELECT id, practitioner_id, protocol_id, hours, completed_on,"
-           " provider, created_at FROM training"
-           " WHERE practitioner_id = :practitioner ORDER BY completed_on, id");
-    stmt_bind_int(st, ":practitioner", practitioner_id);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT id, practitioner_id, protocol_id, hours, completed_on,"
+        " provider, created_at FROM training"
+        " WHERE practitioner_id = :practitioner ORDER BY completed_on, id",
+        STORE_INT(":practitioner", practitioner_id));
     return RECORD_ROWS_PLAIN(st, out, training_row, e);
 }
 
@@ -104,7 +104,7 @@ int training_list(struct store *s, const struct actor *caller,
     int rc = practitioner_load(s, practitioner_id, 0, "practitioner", &p, e);
     if (rc == 0)
         rc = training_query(s, practitioner_id, out, e);
-    return record_finish(s, rc, e);
+    return store_end(s, rc, e);
 }
 
 void training_list_release(struct training_list *l)
@@ -115,12 +115,12 @@ void training_list_release(struct training_list *l)
 double training_hours(struct store *s, int64_t practitioner_id,
                       const char *protocol_id)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT coalesce(sum(hours), 0) FROM training"
-           " WHERE practitioner_id = :practitioner"
-           " AND protocol_id = :protocol");
-    stmt_bind_int(st, ":practitioner", practitioner_id);
-    stmt_bind_text(st, ":protocol", protocol_id);
+    struct stmt *st = STORE_QUERY(s,
+                                  "SELECT coalesce(sum(hours), 0) FROM training"
+                                  " WHERE practitioner_id = :practitioner"
+                                  " AND protocol_id = :protocol",
+                                  STORE_INT(":practitioner", practitioner_id),
+                                  STORE_TEXT(":protocol", protocol_id));
     int rc = stmt_step(st, NULL);
     double hours = rc == 1 ? stmt_double(st, 0) : rc < 0 ? -1 : 0;
     stmt_finalize(st);

@@ -108,9 +108,8 @@ static int insert_user(struct store *s, const struct actor *a,
                            "no practitioner %lld",
                            (long long)practitioner_id);
     }
-    struct stmt *st = store_prepare(s, "SELECT 1 FROM user WHERE email = "
-                                       ":email");
-    stmt_bind_text(st, ":email", email);
+    struct stmt *st = STORE_QUERY(s, "SELECT 1 FROM user WHERE email = :email",
+                                  STORE_TEXT(":email", email));
     int rc = stmt_step(st, e);
     stmt_finalize(st);
     if (rc < 0)
@@ -120,22 +119,16 @@ static int insert_user(struct store *s, const struct actor *a,
                        "an account for '%s' exists already", email);
     char now[CLOCK_INSTANT_LEN];
     clock_format_instant(clock_now(), now);
-    st = store_prepare(s, "INSERT INTO user (email, role, practitioner_id,"
-                          " password_hash, created_at) VALUES (:email,"
-                          " :role, :practitioner, :hash, :now)");
-    stmt_bind_text(st, ":email", email);
-    stmt_bind_text(st, ":role", role_name(role));
-    if (practitioner_id)
-        stmt_bind_int(st, ":practitioner", practitioner_id);
-    else
-        stmt_bind_null(st, ":practitioner");
-    stmt_bind_text(st, ":hash", hash);
-    stmt_bind_text(st, ":now", now);
-    rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+    st = STORE_QUERY(s,
+                     "INSERT INTO user (email, role, practitioner_id,"
+                     " password_hash, created_at) VALUES (:email, :role,"
+                     " :practitioner, :hash, :now)",
+                     STORE_TEXT(":email", email),
+                     STORE_TEXT(":role", role_name(role)),
+                     STORE_ID(":practitioner", practitioner_id),
+                     STORE_TEXT(":hash", hash), STORE_TEXT(":now", now));
+    if (stmt_insert(st, id, e) < 0)
         return -1;
-    *id = store_last_id(s);
     return audit_append(s, a, "create", "user", *id, 0, "ok", e);
 }
 
@@ -151,11 +144,8 @@ int user_add(struct store *s, const struct actor *a, const char *email,
         return -1;
     if (store_begin(s, e) < 0)
         return -1;
-    if (insert_user(s, a, email, role, practitioner_id, hash, id, e) < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    return store_end(
+        s, insert_user(s, a, email, role, practitioner_id, hash, id, e), e);
 }
 
 /* Steps st (a USER_SELECT, bound) once, filling *out from its row when
@@ -171,8 +161,8 @@ static int user_step(struct stmt *st, struct user *out, struct err *e)
 
 int user_get(struct store *s, int64_t id, struct user *out, struct err *e)
 {
-    struct stmt *st = store_prepare(s, USER_SELECT " WHERE id = :id");
-    stmt_bind_int(st, ":id", id);
+    struct stmt *st =
+        STORE_QUERY(s, USER_SELECT " WHERE id = :id", STORE_INT(":id", id));
     int rc = user_step(st, out, e);
     if (rc < 0)
         return -1;
@@ -186,8 +176,8 @@ int user_get(struct store *s, int64_t id, struct user *out, struct err *e)
 static int find_by_email(struct store *s, const char *email, struct user *out,
                          struct err *e)
 {
-    struct stmt *st = store_prepare(s, USER_SELECT " WHERE email = :email");
-    stmt_bind_text(st, ":email", email);
+    struct stmt *st = STORE_QUERY(s, USER_SELECT " WHERE email = :email",
+                                  STORE_TEXT(":email", email));
     return user_step(st, out, e);
 }
 
@@ -233,18 +223,12 @@ static int change_user(struct store *s, const struct actor *a, int64_t id,
 {
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(s, sql);
-    stmt_bind_int(st, ":id", id);
+    struct stmt *st = STORE_QUERY(s, sql, STORE_INT(":id", id));
     if (hash)
         stmt_bind_text(st, ":hash", hash);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0 || websession_delete_user(s, id, e) < 0 ||
-        audit_append(s, a, action, "user", id, 0, "ok", e) < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    int failed = stmt_run(st, e) < 0 || websession_delete_user(s, id, e) < 0 ||
+                 audit_append(s, a, action, "user", id, 0, "ok", e) < 0;
+    return store_end(s, failed ? -1 : 0, e);
 }
 
 int user_disable(struct store *s, const struct actor *a, int64_t id,
@@ -297,9 +281,8 @@ static int count_failures(struct store *s, const char *sql, const char *value,
                           const char *since, int64_t *count, time_t *oldest,
                           struct err *e)
 {
-    struct stmt *st = store_prepare(s, sql);
-    stmt_bind_text(st, ":value", value);
-    stmt_bind_text(st, ":since", since);
+    struct stmt *st = STORE_QUERY(s, sql, STORE_TEXT(":value", value),
+                                  STORE_TEXT(":since", since));
     int rc = stmt_step(st, e);
     *count = 0;
     *oldest = 0;
@@ -331,18 +314,15 @@ static int record_attempt(struct store *s, const struct user *u,
         return -1;
     int rc = 0;
     if (ok) {
-        struct stmt *st = store_prepare(s, "DELETE FROM login_failure WHERE"
-                                           " email = :email");
-        stmt_bind_text(st, ":email", email);
-        rc = stmt_step(st, e);
-        stmt_finalize(st);
+        rc = STORE_RUN(s, e,
+                       "DELETE FROM login_failure WHERE"
+                       " email = :email",
+                       STORE_TEXT(":email", email));
     }
-    if (rc < 0 || audit_append(s, &a, "login", "user", u ? u->id : 0, 0,
-                               outcome, e) < 0) {
-        store_rollback(s);
-        return -1;
-    }
-    return store_commit(s, e);
+    if (rc == 0)
+        rc = audit_append(s, &a, "login", "user", u ? u->id : 0, 0, outcome,
+                          e);
+    return store_end(s, rc, e);
 }
 
 /* Inserts the failure row that reserves one try, and forgets the rows
@@ -353,21 +333,14 @@ static int reserve_failure(struct store *s, const char *email,
     char at[CLOCK_INSTANT_LEN], since[CLOCK_INSTANT_LEN];
     clock_format_instant(now, at);
     clock_format_instant(now - USER_LOGIN_WINDOW_SECONDS, since);
-    struct stmt *st = store_prepare(s, "INSERT INTO login_failure (email,"
-                                       " client, at) VALUES (:email,"
-                                       " :client, :at)");
-    stmt_bind_text(st, ":email", email);
-    stmt_bind_text(st, ":client", client);
-    stmt_bind_text(st, ":at", at);
-    int rc = stmt_step(st, e);
-    stmt_finalize(st);
-    if (rc < 0)
+    if (STORE_RUN(s, e,
+                  "INSERT INTO login_failure (email, client, at)"
+                  " VALUES (:email, :client, :at)",
+                  STORE_TEXT(":email", email), STORE_TEXT(":client", client),
+                  STORE_TEXT(":at", at)) < 0)
         return -1;
-    st = store_prepare(s, "DELETE FROM login_failure WHERE at <= :since");
-    stmt_bind_text(st, ":since", since);
-    rc = stmt_step(st, e);
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return STORE_RUN(s, e, "DELETE FROM login_failure WHERE at <= :since",
+                     STORE_TEXT(":since", since));
 }
 
 /*
@@ -453,9 +426,10 @@ int user_authenticate(struct store *s, const char *email,
     }
     char hash[crypto_pwhash_STRBYTES] = "";
     if (found) {
-        struct stmt *st = store_prepare(s, "SELECT password_hash FROM user"
-                                           " WHERE id = :id");
-        stmt_bind_int(st, ":id", u.id);
+        struct stmt *st = STORE_QUERY(s,
+                                      "SELECT password_hash FROM user"
+                                      " WHERE id = :id",
+                                      STORE_INT(":id", u.id));
         if (stmt_step(st, e) == 1)
             snprintf(hash, sizeof(hash), "%s", stmt_text(st, 0));
         stmt_finalize(st);

@@ -86,22 +86,19 @@ int websession_create(struct store *s, int64_t user_id,
     clock_format_instant(now - limits->max_seconds, max_cut);
     if (store_begin(s, e) < 0)
         return -1;
-    struct stmt *st = store_prepare(
-        s, "DELETE FROM web_session WHERE last_seen_at < :idle"
-           " OR created_at < :max");
-    stmt_bind_text(st, ":idle", idle_cut);
-    stmt_bind_text(st, ":max", max_cut);
-    int rc = stmt_run(st, e);
-    if (rc == 0) {
-        st = store_prepare(s, "INSERT INTO web_session (token_hash, user_id,"
-                              " csrf_token, created_at, last_seen_at)"
-                              " VALUES (:hash, :user, :csrf, :at, :at)");
-        stmt_bind_text(st, ":hash", hash);
-        stmt_bind_int(st, ":user", user_id);
-        stmt_bind_text(st, ":csrf", ws.csrf_token);
-        stmt_bind_text(st, ":at", at);
-        rc = stmt_run(st, e);
-    }
+    int rc = STORE_RUN(s, e,
+                       "DELETE FROM web_session WHERE last_seen_at < :idle"
+                       " OR created_at < :max",
+                       STORE_TEXT(":idle", idle_cut),
+                       STORE_TEXT(":max", max_cut));
+    if (rc == 0)
+        rc = STORE_RUN(s, e,
+                       "INSERT INTO web_session (token_hash, user_id,"
+                       " csrf_token, created_at, last_seen_at)"
+                       " VALUES (:hash, :user, :csrf, :at, :at)",
+                       STORE_TEXT(":hash", hash), STORE_INT(":user", user_id),
+                       STORE_TEXT(":csrf", ws.csrf_token),
+                       STORE_TEXT(":at", at));
     if (rc < 0) {
         store_rollback(s);
         sodium_memzero(token_out, WEBSESSION_TOKEN_HEX);
@@ -131,10 +128,11 @@ int websession_lookup(struct store *s, const char *token,
         return err_set(e, ERR_AUTH, "session", "not logged in");
     char hash[WEBSESSION_TOKEN_HEX];
     websession_hash_token(token, hash);
-    struct stmt *st = store_prepare(
-        s, "SELECT user_id, csrf_token, created_at, last_seen_at"
-           " FROM web_session WHERE token_hash = :hash");
-    stmt_bind_text(st, ":hash", hash);
+    struct stmt *st =
+        STORE_QUERY(s,
+                    "SELECT user_id, csrf_token, created_at, last_seen_at"
+                    " FROM web_session WHERE token_hash = :hash",
+                    STORE_TEXT(":hash", hash));
     struct websession ws;
     memset(&ws, 0, sizeof(ws));
     int64_t user_id = 0;
@@ -173,10 +171,10 @@ int websession_lookup(struct store *s, const char *token,
     if (now > ws.last_seen_at) {
         char at[CLOCK_INSTANT_LEN];
         clock_format_instant(now, at);
-        st = store_prepare(s, "UPDATE web_session SET last_seen_at = :at"
-                              " WHERE token_hash = :hash");
-        stmt_bind_text(st, ":at", at);
-        stmt_bind_text(st, ":hash", hash);
+        st = STORE_QUERY(s,
+                         "UPDATE web_session SET last_seen_at = :at"
+                         " WHERE token_hash = :hash",
+                         STORE_TEXT(":at", at), STORE_TEXT(":hash", hash));
         if (stmt_run(st, e) < 0)
             return -1;
         ws.last_seen_at = now;

@@ -96,12 +96,8 @@ static void enroll(const struct registry_api *api, struct pg *db,
                    struct http_request *req, struct http_response *resp)
 {
     struct err e = ERR_INIT;
-    json_error_t jerr;
-    json_t *body = json_loadb(req->body.data, req->body.len,
-                              JSON_REJECT_DUPLICATES, &jerr);
+    json_t *body = json_read_load(req->body.data, req->body.len, &e);
     if (!body) {
-        err_set(&e, ERR_INPUT, "", "not JSON: %s (line %d, column %d)",
-                jerr.text, jerr.line, jerr.column);
         reply_error(resp, 400, &e, NULL);
         return;
     }

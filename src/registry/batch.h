@@ -35,8 +35,10 @@
 #define REGISTRY_URL_MAX 512
 #define REGISTRY_STATUS_MAX 32
 /* Rows (and retractions) in one batch at most: a big first push goes in
- * several batches, each acknowledged before the next is built. */
-#define REGISTRY_BATCH_ROWS 1000
+ * several batches, each acknowledged before the next is built. 10,000
+ * rows are about 6 MiB of JSON, under the push's body cap
+ * (HTTP_PUSH_BODY_CAP, 32 MiB). */
+#define REGISTRY_BATCH_ROWS 10000
 
 /* The registry the clinic enrolled with. No owned memory. */
 struct registry_link {

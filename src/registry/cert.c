@@ -61,14 +61,14 @@ static int data_window(struct store *s, int64_t practitioner,
                        const char *protocol, const char *instrument,
                        json_t **out, struct err *e)
 {
-    struct stmt *st = store_prepare(
-        s, "SELECT substr(min(started_on), 1, 4), substr(max(started_on), 1,"
-           " 4) FROM episode_summary WHERE practitioner_id = :p AND"
-           " protocol_id = :protocol AND instrument = :instrument AND"
-           " complete = 1");
-    stmt_bind_int(st, ":p", practitioner);
-    stmt_bind_text(st, ":protocol", protocol);
-    stmt_bind_text(st, ":instrument", instrument);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT substr(min(started_on), 1, 4), substr(max(started_on), 1,"
+        " 4) FROM episode_summary WHERE practitioner_id = :p AND"
+        " protocol_id = :protocol AND instrument = :instrument AND"
+        " complete = 1",
+        STORE_INT(":p", practitioner), STORE_TEXT(":protocol", protocol),
+        STORE_TEXT(":instrument", instrument));
     int rc = stmt_step(st, e);
     if (rc == 1 && !stmt_is_null(st, 0)) {
         char from[16], to[16];

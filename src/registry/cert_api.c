@@ -39,12 +39,8 @@ void registry_cert_api_certify(const struct registry_api *api, struct pg *db,
                                struct http_response *resp)
 {
     struct err e = ERR_INIT;
-    json_error_t jerr;
-    json_t *body = json_loadb(req->body.data, req->body.len,
-                              JSON_REJECT_DUPLICATES, &jerr);
+    json_t *body = json_read_load(req->body.data, req->body.len, &e);
     if (!body) {
-        err_set(&e, ERR_INPUT, "", "not JSON: %s (line %d, column %d)",
-                jerr.text, jerr.line, jerr.column);
         registry_api_reply_error(resp, 400, &e);
         return;
     }
@@ -208,6 +204,18 @@ static json_t *keys_json(struct pg *db, struct err *e)
     return json_pack("{so}", "keys", a);
 }
 
+/* The log's two proofs, by their query's names (from, to) and the answer's
+ * path member: a leaf in a tree of to entries, and a tree of from entries
+ * in one of to. */
+static const struct log_proof {
+    const char *from, *to, *path;
+    int (*prove)(struct pg *db, uint64_t n, uint64_t m,
+                 struct merkle_path *out, struct err *e);
+} log_proofs[] = {
+    {"leaf_index", "tree_size", "audit_path", registry_log_inclusion},
+    {"first", "second", "consistency_path", registry_log_consistency},
+};
+
 void registry_log_api_handle(const struct registry_api *api, struct pg *db,
                              struct http_request *req,
                              struct http_response *resp)
@@ -256,23 +264,16 @@ void registry_log_api_handle(const struct registry_api *api, struct pg *db,
         doc = registry_log_head(db, a, &e);
         break;
     case 1:
-        if (query_u64(&q, "leaf_index", &a, &e) < 0 ||
-            query_u64(&q, "tree_size", &b, &e) < 0 ||
-            registry_log_inclusion(db, b, a, &path, &e) < 0)
+    case 2: {
+        const struct log_proof *p = &log_proofs[which - 1];
+        if (query_u64(&q, p->from, &a, &e) < 0 ||
+            query_u64(&q, p->to, &b, &e) < 0 ||
+            p->prove(db, b, a, &path, &e) < 0)
             break;
-        doc = json_pack("{sIsIso}", "leaf_index", (json_int_t)a, "tree_size",
-                        (json_int_t)b, "audit_path",
-                        registry_log_path_json(&path));
+        doc = json_pack("{sIsIso}", p->from, (json_int_t)a, p->to,
+                        (json_int_t)b, p->path, registry_log_path_json(&path));
         break;
-    case 2:
-        if (query_u64(&q, "first", &a, &e) < 0 ||
-            query_u64(&q, "second", &b, &e) < 0 ||
-            registry_log_consistency(db, b, a, &path, &e) < 0)
-            break;
-        doc = json_pack("{sIsIso}", "first", (json_int_t)a, "second",
-                        (json_int_t)b, "consistency_path",
-                        registry_log_path_json(&path));
-        break;
+    }
     case 3: {
         if (query_u64(&q, "start", &a, &e) < 0 ||
             query_u64(&q, "end", &b, &e) < 0)

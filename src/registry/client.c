@@ -2,7 +2,7 @@
 #include "registry/client.h"
 #include "core/buf.h"
 
-#include <curl/curl.h>
+#include "core/curl_dl.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,7 +62,8 @@ static int request(const char *base_url, const char *path, const char *body,
     CURL *curl = curl_easy_init();
     if (!curl) {
         buf_release(&url);
-        return err_set(e, ERR_FAIL, "url", "libcurl cannot start");
+        return err_set(e, ERR_FAIL, "url", "libcurl cannot start%s%s",
+                       *curl_dl_error() ? ": " : "", curl_dl_error());
     }
     char message[CURL_ERROR_SIZE] = "";
     struct curl_slist *headers = NULL;

@@ -109,11 +109,9 @@ int clinic_key_change_read(const char *text, size_t len,
         "format",     "clinic",         "old_key_id", "old_public_key",
         "new_key_id", "new_public_key", "at",         NULL};
     memset(out, 0, sizeof(*out));
-    json_error_t jerr;
-    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = json_read_load(text, len, e);
     if (!doc)
-        return err_set(e, ERR_INPUT, "", "not JSON: %s (line %d, column %d)",
-                       jerr.text, jerr.line, jerr.column);
+        return -1;
     struct json_reader r = JSON_READER_INIT(e);
     const json_t *change;
     const char *format, *at;

@@ -306,11 +306,9 @@ int directory_update(struct pg *db, const char *body, size_t len,
 {
     memset(out, 0, sizeof(*out));
     out->status = 400;
-    json_error_t jerr;
-    json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = json_read_load(body, len, e);
     if (!doc)
-        return err_set(e, ERR_INPUT, "", "not JSON: %s (line %d, column %d)",
-                       jerr.text, jerr.line, jerr.column);
+        return -1;
     struct json_reader r = JSON_READER_INIT(e);
     const json_t *listing = NULL;
     const char *signature = NULL;

@@ -56,9 +56,8 @@ int directory_listing_build(struct store *s, const struct actor *caller,
     struct stmt *st = store_prepare(
         s, "UPDATE registry_link SET directory_seq = directory_seq + 1"
            " WHERE id = 1 RETURNING directory_seq");
-    int rc = stmt_step(st, e);
-    int64_t seq = rc == 1 ? stmt_int(st, 0) : 0;
-    stmt_finalize(st);
+    int64_t seq = 0;
+    int rc = stmt_one_int(st, &seq, e);
     json_t *practitioners = json_array();
     if (rc == 1)
         rc = add_practitioners(s, practitioners, listed, e);

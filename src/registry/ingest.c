@@ -1,5 +1,6 @@
 /* A clinic's push, read, checked and merged (registry/ingest.h). */
 #include "registry/ingest.h"
+#include "registry/partial.h"
 #include "core/buf.h"
 #include "core/json_read.h"
 #include "core/util.h"
@@ -7,6 +8,8 @@
 #include "record/validate.h"
 
 #include <inttypes.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -127,17 +130,113 @@ static const char *const sexes[] = {"female", "male", "other", "unknown",
 #define FACTOR_MAX 2097151LL
 #define SESSIONS_TO_RESPONSE_MAX 1099511627776LL
 
-/* Appends an integer field (or \N) and a tab or the row's end. */
-static void copy_integer(struct buf *b, long long v, int is_null)
+/* ---- COPY's binary format ----
+ * PostgreSQL's binary COPY: a signature, a flags word and a header
+ * extension length; per row a 16-bit field count, then per field a 32-bit
+ * length (-1 for NULL) and the value in network byte order (text as its
+ * bytes, smallint, integer and bigint as 2, 4 and 8 bytes, double
+ * precision as the 8 bytes of IEEE 754); a 16-bit -1 at the end. No
+ * number is formatted or parsed on either side. */
+
+static const char copy_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+
+/* One row of COPY data: every field is bounded (text members are checked
+ * to at most 64 bytes before they get here). */
+struct copy_row {
+    unsigned char bytes[1024];
+    size_t len;
+};
+
+static void put_be(struct copy_row *r, uint64_t v, int size)
 {
-    if (is_null)
-        buf_puts(b, "\\N");
-    else
-        buf_printf(b, "%lld", v);
+    for (int i = size - 1; i >= 0; i--)
+        r->bytes[r->len++] = (unsigned char)(v >> (8 * i));
 }
 
-/* Reads one row at path into the COPY text (the staging table's columns
- * in order). */
+static void field_null(struct copy_row *r)
+{
+    put_be(r, UINT32_MAX, 4);
+}
+
+/* A text field, or NULL for a null s. */
+static void field_text(struct copy_row *r, const char *s)
+{
+    if (!s)
+        return field_null(r);
+    size_t n = strlen(s);
+    put_be(r, n, 4);
+    memcpy(r->bytes + r->len, s, n);
+    r->len += n;
+}
+
+/* An integer field of size bytes (2, 4 or 8), or NULL. */
+static void field_integer(struct copy_row *r, long long v, int size,
+                          int is_null)
+{
+    if (is_null)
+        return field_null(r);
+    put_be(r, (uint64_t)size, 4);
+    put_be(r, (uint64_t)v, size);
+}
+
+/* A double precision field, or NULL. */
+static void field_double(struct copy_row *r, double d, int is_null)
+{
+    if (is_null)
+        return field_null(r);
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof(bits));
+    put_be(r, 8, 4);
+    put_be(r, bits, 8);
+}
+
+/* One row's values, read and checked (by read_row from the parsed body, or
+ * by the canonical reader below from its bytes). Text is NUL-terminated;
+ * a NULL text or a set is_null flag is SQL NULL. */
+struct row_values {
+    const char *episode, *practitioner, *protocol, *instrument, *role, *icd,
+        *reason, *sex;
+    long long start_year, sessions, followup_days, responder, event,
+        sustained, to_response, has_followup, complete, age, chronicity,
+        comorbidities;
+    int n_fdays, n_resp, n_event, n_sust, n_to, n_chron, n_comorb;
+    double numbers[4]; /* baseline, discharge, followup, improvement */
+    int n_numbers[4];
+};
+
+/* Appends the row to the COPY data: the staging table's columns, in order
+ * (ingest below). */
+static void emit_row(struct buf *copy, const struct row_values *v)
+{
+    struct copy_row out = {.len = 0};
+    put_be(&out, 24, 2);
+    field_text(&out, v->episode);
+    field_text(&out, v->practitioner);
+    field_text(&out, v->protocol);
+    field_text(&out, v->instrument);
+    field_text(&out, v->role);
+    field_text(&out, v->icd);
+    field_integer(&out, v->start_year, 2, 0);
+    field_integer(&out, v->sessions, 4, 0);
+    for (int i = 0; i < 4; i++)
+        field_double(&out, v->numbers[i], v->n_numbers[i]);
+    field_integer(&out, v->followup_days, 4, v->n_fdays);
+    field_integer(&out, v->responder, 2, v->n_resp);
+    field_integer(&out, v->event, 2, v->n_event);
+    field_integer(&out, v->sustained, 2, v->n_sust);
+    field_integer(&out, v->to_response, 8, v->n_to);
+    field_integer(&out, v->has_followup, 2, 0);
+    field_integer(&out, v->complete, 2, 0);
+    field_text(&out, v->reason);
+    field_integer(&out, v->age, 2, 0);
+    field_text(&out, v->sex);
+    field_integer(&out, v->chronicity, 4, v->n_chron);
+    field_integer(&out, v->comorbidities, 4, v->n_comorb);
+    buf_add(copy, out.bytes, out.len);
+}
+
+/* Reads one row at path into the COPY data (binary; the staging table's
+ * columns in order). */
 static int read_row(struct registry_push *p, struct json_reader *r,
                     const json_t *row, const char *path, struct buf *copy,
                     struct err *e)
@@ -196,17 +295,11 @@ static int read_row(struct registry_push *p, struct json_reader *r,
         return -1;
     static const char *const number_keys[] = {"baseline", "discharge",
                                               "followup", "improvement"};
-    char numbers[4][32];
+    const json_t *numbers[4];
     for (int i = 0; i < 4; i++) {
-        const json_t *v;
-        if (member(e, row, path, number_keys[i], &v) < 0)
+        if (member(e, row, path, number_keys[i], &numbers[i]) < 0)
             return -1;
-        if (json_is_null(v))
-            snprintf(numbers[i], sizeof(numbers[i]), "\\N");
-        else if (json_is_number(v))
-            snprintf(numbers[i], sizeof(numbers[i]), "%.17g",
-                     json_number_value(v));
-        else
+        if (!json_is_null(numbers[i]) && !json_is_number(numbers[i]))
             return field_fail(e, path, number_keys[i], "must be a number "
                               "or null");
     }
@@ -247,28 +340,17 @@ static int read_row(struct registry_push *p, struct json_reader *r,
         get_integer(e, row, path, "comorbidities", 1, 0, FACTOR_MAX,
                     &comorbidities, &n_comorb) < 0)
         return -1;
-    /* The staging table's columns, in order (ingest below). */
-    buf_printf(copy, "%s\t%s\t%s\t%s\t%s\t", episode, practitioner,
-               protocol, instrument, role);
-    pg_copy_field(copy, icd);
-    buf_printf(copy, "\t%lld\t%lld\t%s\t%s\t%s\t%s\t", start_year, sessions,
-               numbers[0], numbers[1], numbers[2], numbers[3]);
-    copy_integer(copy, followup_days, n_fdays);
-    buf_putc(copy, '\t');
-    copy_integer(copy, responder, n_resp);
-    buf_putc(copy, '\t');
-    copy_integer(copy, event, n_event);
-    buf_putc(copy, '\t');
-    copy_integer(copy, sustained, n_sust);
-    buf_putc(copy, '\t');
-    copy_integer(copy, to_response, n_to);
-    buf_printf(copy, "\t%lld\t%lld\t", has_followup, complete);
-    pg_copy_field(copy, reason);
-    buf_printf(copy, "\t%lld\t%s\t", age, sex);
-    copy_integer(copy, chronicity, n_chron);
-    buf_putc(copy, '\t');
-    copy_integer(copy, comorbidities, n_comorb);
-    buf_putc(copy, '\n');
+    struct row_values v = {
+        episode, practitioner, protocol, instrument, role, icd, reason, sex,
+        start_year, sessions, followup_days, responder, event, sustained,
+        to_response, has_followup, complete, age, chronicity, comorbidities,
+        n_fdays, n_resp, n_event, n_sust, n_to, n_chron, n_comorb,
+        {0}, {0}};
+    for (int i = 0; i < 4; i++) {
+        v.n_numbers[i] = json_is_null(numbers[i]);
+        v.numbers[i] = v.n_numbers[i] ? 0 : json_number_value(numbers[i]);
+    }
+    emit_row(copy, &v);
     return 0;
 }
 
@@ -354,10 +436,398 @@ static int read_practitioners(struct registry_push *p, struct json_reader *r,
     return rc;
 }
 
+/* ---- the canonical body, read from its bytes ----
+ * A body in canonical JSON (sorted keys, no space: what `touchstone push`
+ * sends) is read straight from its bytes, with no tree: each member is
+ * expected in its place, every value of its kind, and the values checked
+ * as read_row and read_practitioners check them. Strings are taken as
+ * they are, so any escape, control or non-ASCII byte, any member out of
+ * place, or any value that fails a check gives up (0), and the body is
+ * read again through jansson (registry_push_read below), which names the
+ * member at fault. So this reader accepts only bodies that the other
+ * reader accepts, with the same rows. */
+
+struct canon {
+    char *s, *end; /* a copy of the body: strings are cut in place */
+};
+
+/* Consumes the literal text. */
+static int canon_lit(struct canon *c, const char *text, size_t n)
+{
+    if ((size_t)(c->end - c->s) < n || memcmp(c->s, text, n))
+        return 0;
+    c->s += n;
+    return 1;
+}
+#define LIT(c, text) canon_lit((c), (text), sizeof(text) - 1)
+
+/* A string of printable ASCII without escapes, cut in place (*out). */
+static int canon_string(struct canon *c, const char **out)
+{
+    if (c->s >= c->end || *c->s != '"')
+        return 0;
+    char *start = ++c->s;
+    while (c->s < c->end && *c->s != '"') {
+        unsigned char ch = (unsigned char)*c->s;
+        if (ch < 0x20 || ch >= 0x7f || ch == '\\')
+            return 0;
+        c->s++;
+    }
+    if (c->s >= c->end)
+        return 0;
+    *c->s++ = '\0';
+    *out = start;
+    return 1;
+}
+
+/* A string or null (*out NULL). */
+static int canon_string_or_null(struct canon *c, const char **out)
+{
+    if (LIT(c, "null")) {
+        *out = NULL;
+        return 1;
+    }
+    return canon_string(c, out);
+}
+
+/* A JSON number's token (RFC 8259): *is_real when it has a fraction or an
+ * exponent. */
+static int canon_number_token(struct canon *c, char **start, size_t *n,
+                              int *is_real)
+{
+    char *p = c->s;
+    *start = p;
+    *is_real = 0;
+    if (p < c->end && *p == '-')
+        p++;
+    if (p >= c->end || *p < '0' || *p > '9')
+        return 0;
+    if (*p == '0')
+        p++;
+    else
+        while (p < c->end && *p >= '0' && *p <= '9')
+            p++;
+    if (p < c->end && *p == '.') {
+        *is_real = 1;
+        if (++p >= c->end || *p < '0' || *p > '9')
+            return 0;
+        while (p < c->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < c->end && (*p == 'e' || *p == 'E')) {
+        *is_real = 1;
+        p++;
+        if (p < c->end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= c->end || *p < '0' || *p > '9')
+            return 0;
+        while (p < c->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    *n = (size_t)(p - *start);
+    c->s = p;
+    return 1;
+}
+
+/* An integer from lo to hi (at most 18 digits), or with nullable a null
+ * (*is_null 1). */
+static int canon_integer(struct canon *c, int nullable, long long lo,
+                         long long hi, long long *out, int *is_null)
+{
+    *is_null = 0;
+    *out = 0;
+    if (nullable && LIT(c, "null")) {
+        *is_null = 1;
+        return 1;
+    }
+    char *start;
+    size_t n;
+    int is_real;
+    if (!canon_number_token(c, &start, &n, &is_real) || is_real)
+        return 0;
+    int negative = *start == '-';
+    if (n - (size_t)negative > 18)
+        return 0;
+    long long v = 0;
+    for (size_t i = (size_t)negative; i < n; i++)
+        v = v * 10 + (start[i] - '0');
+    v = negative ? -v : v;
+    *out = v;
+    return v >= lo && v <= hi;
+}
+
+/* A number or null, as jansson reads it (an integer token as its integer,
+ * a real one with strtod, refused when it overflows). */
+static int canon_double(struct canon *c, double *out, int *is_null)
+{
+    *is_null = 0;
+    *out = 0;
+    if (LIT(c, "null")) {
+        *is_null = 1;
+        return 1;
+    }
+    char *start;
+    size_t n;
+    int is_real;
+    if (!canon_number_token(c, &start, &n, &is_real) || n > 64)
+        return 0;
+    char token[65];
+    memcpy(token, start, n);
+    token[n] = '\0';
+    if (!is_real) {
+        if (n - (token[0] == '-') > 18)
+            return 0;
+        *out = (double)strtoll(token, NULL, 10);
+        return 1;
+    }
+    *out = strtod(token, NULL);
+    return isfinite(*out);
+}
+
+/* The three characters of an ICD-10-CM category. */
+static int is_icd_category(const char *icd)
+{
+    return strlen(icd) == 3 && icd[0] >= 'A' && icd[0] <= 'Z' &&
+           icd[1] >= '0' && icd[1] <= '9' &&
+           ((icd[2] >= '0' && icd[2] <= '9') ||
+            (icd[2] >= 'A' && icd[2] <= 'Z'));
+}
+
+/* One row, its members in canonical (sorted) order, read and checked. */
+static int canon_row(struct canon *c, const struct registry_push *p,
+                     struct row_values *v)
+{
+    struct err scratch = ERR_INIT;
+    int unused;
+    if (!(LIT(c, "{\"age\":") &&
+          canon_integer(c, 0, 0, 90, &v->age, &unused) &&
+          LIT(c, ",\"baseline\":") &&
+          canon_double(c, &v->numbers[0], &v->n_numbers[0]) &&
+          LIT(c, ",\"chronicity_weeks\":") &&
+          canon_integer(c, 1, 0, FACTOR_MAX, &v->chronicity, &v->n_chron) &&
+          LIT(c, ",\"comorbidities\":") &&
+          canon_integer(c, 1, 0, FACTOR_MAX, &v->comorbidities,
+                        &v->n_comorb) &&
+          LIT(c, ",\"complete\":") &&
+          canon_integer(c, 0, 0, 1, &v->complete, &unused) &&
+          LIT(c, ",\"discharge\":") &&
+          canon_double(c, &v->numbers[1], &v->n_numbers[1]) &&
+          LIT(c, ",\"episode\":") && canon_string(c, &v->episode) &&
+          LIT(c, ",\"followup\":") &&
+          canon_double(c, &v->numbers[2], &v->n_numbers[2]) &&
+          LIT(c, ",\"followup_days\":") &&
+          canon_integer(c, 1, 0, 100000, &v->followup_days, &v->n_fdays) &&
+          LIT(c, ",\"has_followup\":") &&
+          canon_integer(c, 0, 0, 1, &v->has_followup, &unused) &&
+          LIT(c, ",\"icd10_category\":") &&
+          canon_string_or_null(c, &v->icd) &&
+          LIT(c, ",\"improvement\":") &&
+          canon_double(c, &v->numbers[3], &v->n_numbers[3]) &&
+          LIT(c, ",\"incomplete_reason\":") &&
+          canon_string_or_null(c, &v->reason) &&
+          LIT(c, ",\"instrument\":") && canon_string(c, &v->instrument) &&
+          LIT(c, ",\"practitioner\":") &&
+          canon_string(c, &v->practitioner) &&
+          LIT(c, ",\"protocol\":") && canon_string(c, &v->protocol) &&
+          LIT(c, ",\"responder\":") &&
+          canon_integer(c, 1, 0, 1, &v->responder, &v->n_resp) &&
+          LIT(c, ",\"response_event\":") &&
+          canon_integer(c, 1, 0, 1, &v->event, &v->n_event) &&
+          LIT(c, ",\"role\":") && canon_string(c, &v->role) &&
+          LIT(c, ",\"sessions\":") &&
+          canon_integer(c, 0, 0, 100000, &v->sessions, &unused) &&
+          LIT(c, ",\"sessions_to_response\":") &&
+          canon_integer(c, 1, 0, SESSIONS_TO_RESPONSE_MAX, &v->to_response,
+                        &v->n_to) &&
+          LIT(c, ",\"sex\":") && canon_string(c, &v->sex) &&
+          LIT(c, ",\"start_year\":") &&
+          canon_integer(c, 0, 1900, 2200, &v->start_year, &unused) &&
+          LIT(c, ",\"sustained\":") &&
+          canon_integer(c, 1, 0, 1, &v->sustained, &v->n_sust) &&
+          LIT(c, "}")))
+        return 0;
+    int known = 0;
+    for (size_t i = 0; i < p->practitioner_count && !known; i++)
+        known = !strcmp(p->practitioners[i].ref, v->practitioner);
+    return is_pseudonym(v->episode, 'e') && known &&
+           validate_slug(v->protocol, "protocol", &scratch) == 0 &&
+           validate_slug(v->instrument, "instrument", &scratch) == 0 &&
+           one_of(v->role, roles) &&
+           (!v->icd || is_icd_category(v->icd)) &&
+           (!v->reason || one_of(v->reason, reasons)) &&
+           (v->complete == 1) == (v->reason == NULL) &&
+           one_of(v->sex, sexes);
+}
+
+/* batch.practitioners, in canonical order, read and checked. */
+static int canon_practitioners(struct canon *c, struct registry_push *p)
+{
+    struct err scratch = ERR_INIT;
+    size_t alloc = 0;
+    if (!LIT(c, "["))
+        return 0;
+    if (LIT(c, "]"))
+        return 1;
+    do {
+        struct registry_push_practitioner pr;
+        if (!(LIT(c, "{\"license\":") &&
+              canon_string_or_null(c, &pr.license) && LIT(c, ",\"npi\":") &&
+              canon_string_or_null(c, &pr.npi) && LIT(c, ",\"ref\":") &&
+              canon_string(c, &pr.ref) && LIT(c, "}")))
+            return 0;
+        if (!is_pseudonym(pr.ref, 'p') ||
+            (pr.npi && validate_npi(pr.npi, "npi", &scratch) < 0) ||
+            (pr.license &&
+             validate_text(pr.license, "license", 1, 64, &scratch) < 0))
+            return 0;
+        for (size_t i = 0; i < p->practitioner_count; i++)
+            if (!strcmp(p->practitioners[i].ref, pr.ref))
+                return 0;
+        ALLOC_GROW(p->practitioners, p->practitioner_count + 1, alloc);
+        p->practitioners[p->practitioner_count++] = pr;
+    } while (LIT(c, ","));
+    return LIT(c, "]");
+}
+
+/* batch.retract, in canonical order, read and checked; their keys join
+ * keys. */
+static int canon_retractions(struct canon *c, struct registry_push *p,
+                             struct batch_key **keys, size_t *nkeys,
+                             size_t *keys_alloc)
+{
+    struct err scratch = ERR_INIT;
+    size_t alloc = 0;
+    if (!LIT(c, "["))
+        return 0;
+    if (LIT(c, "]"))
+        return 1;
+    do {
+        struct registry_push_retraction t;
+        if (p->retraction_count >= REGISTRY_BATCH_MAX_ROWS ||
+            !(LIT(c, "{\"episode\":") && canon_string(c, &t.episode) &&
+              LIT(c, ",\"instrument\":") && canon_string(c, &t.instrument) &&
+              LIT(c, "}")) ||
+            !is_pseudonym(t.episode, 'e') ||
+            validate_slug(t.instrument, "instrument", &scratch) < 0)
+            return 0;
+        ALLOC_GROW(p->retractions, p->retraction_count + 1, alloc);
+        ALLOC_GROW(*keys, *nkeys + 1, *keys_alloc);
+        (*keys)[(*nkeys)++] = (struct batch_key){
+            t.episode, t.instrument, p->retraction_count, 1};
+        p->retractions[p->retraction_count++] = t;
+    } while (LIT(c, ","));
+    return LIT(c, "]");
+}
+
+/* Reads a canonical body into p: 1 when read and every check passed; 0
+ * otherwise (p is then released, for the reader through jansson). */
+static int canon_read(const char *body, size_t len, struct registry_push *p)
+{
+    static const char head[] = "{\"batch\":", tail[] = ",\"signature\":\"";
+    size_t nh = sizeof(head) - 1, nt = sizeof(tail) - 1;
+    if (len < nh + nt + 2 || memcmp(body, head, nh) ||
+        memcmp(body + len - 2, "\"}", 2))
+        return 0;
+    /* The signature: base64's alphabet back from the closing quote. */
+    const char *sig_end = body + len - 2, *sig = sig_end;
+    while (sig > body + nh && sig_end - sig <= 128 &&
+           ((sig[-1] >= 'A' && sig[-1] <= 'Z') ||
+            (sig[-1] >= 'a' && sig[-1] <= 'z') ||
+            (sig[-1] >= '0' && sig[-1] <= '9') || sig[-1] == '+' ||
+            sig[-1] == '/' || sig[-1] == '='))
+        sig--;
+    if (sig - body < (ptrdiff_t)(nh + nt) || sig_end - sig > 128 ||
+        memcmp(sig - nt, tail, nt))
+        return 0;
+    char sig64[129];
+    memcpy(sig64, sig, (size_t)(sig_end - sig));
+    sig64[sig_end - sig] = '\0';
+    struct err scratch = ERR_INIT;
+    if (clinic_key_base64_decode(sig64, p->signature, sizeof(p->signature),
+                                 "signature", &scratch) < 0)
+        return 0;
+    p->sent = body + nh;
+    p->sent_len = (size_t)(sig - nt - p->sent);
+    p->text = xmalloc(p->sent_len + 1);
+    memcpy(p->text, p->sent, p->sent_len);
+    p->text[p->sent_len] = '\0';
+    struct canon c = {p->text, p->text + p->sent_len};
+    long long format, clinic, seq;
+    int unused;
+    if (!(LIT(&c, "{\"clinic\":") &&
+          canon_integer(&c, 0, 1, INT64_MAX, &clinic, &unused) &&
+          LIT(&c, ",\"format\":") &&
+          canon_integer(&c, 0, 1, 1, &format, &unused) &&
+          LIT(&c, ",\"practitioners\":") && canon_practitioners(&c, p)))
+        return 0;
+    p->clinic = clinic;
+    p->seq = 0;
+    struct batch_key *keys = NULL;
+    size_t nkeys = 0, keys_alloc = 0;
+    struct buf copy = BUF_INIT;
+    buf_add(&copy, copy_header, sizeof(copy_header));
+    int ok = LIT(&c, ",\"retract\":") &&
+             canon_retractions(&c, p, &keys, &nkeys, &keys_alloc) &&
+             LIT(&c, ",\"rows\":[");
+    if (ok && !LIT(&c, "]")) {
+        do {
+            struct row_values v;
+            ok = p->row_count < REGISTRY_BATCH_MAX_ROWS &&
+                 canon_row(&c, p, &v);
+            if (ok) {
+                emit_row(&copy, &v);
+                ALLOC_GROW(keys, nkeys + 1, keys_alloc);
+                keys[nkeys++] = (struct batch_key){v.episode, v.instrument,
+                                                   p->row_count, 0};
+                p->row_count++;
+            }
+        } while (ok && LIT(&c, ","));
+        ok = ok && LIT(&c, "]");
+    }
+    ok = ok && LIT(&c, ",\"seq\":") &&
+         canon_integer(&c, 0, 1, INT64_MAX, &seq, &unused) &&
+         LIT(&c, "}") && c.s == c.end &&
+         check_repeats(keys, nkeys, &scratch) == 0;
+    free(keys);
+    buf_add(&copy, "\377\377", 2);
+    p->copy = buf_detach(&copy, &p->copy_len);
+    p->seq = ok ? seq : 0;
+    return ok;
+}
+
+/* The batch member's bytes as sent, when the body is exactly
+ * {"batch":BATCH,"signature":"SIGNATURE"} with no space and SIGNATURE in
+ * base64's alphabet (the canonical form `touchstone push` sends): the
+ * body being JSON of these two members, the bytes between the two fixed
+ * ends are then BATCH's text and nothing else. NULL otherwise. */
+static const char *sent_batch(const char *body, size_t len,
+                              const char *signature, size_t *sent_len)
+{
+    static const char head[] = "{\"batch\":", tail[] = ",\"signature\":\"";
+    size_t nh = sizeof(head) - 1, nt = sizeof(tail) - 1;
+    size_t nsig = strlen(signature);
+    if (len < nh + nt + nsig + 2 || memcmp(body, head, nh))
+        return NULL;
+    const char *end = body + len - (nt + nsig + 2);
+    if (memcmp(end, tail, nt) || memcmp(end + nt, signature, nsig) ||
+        memcmp(body + len - 2, "\"}", 2))
+        return NULL;
+    for (const char *c = signature; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+              (*c >= '0' && *c <= '9') || *c == '+' || *c == '/' ||
+              *c == '='))
+            return NULL;
+    *sent_len = (size_t)(end - (body + nh));
+    return body + nh;
+}
+
 int registry_push_read(const char *body, size_t len, struct registry_push *p,
                        struct err *e)
 {
     memset(p, 0, sizeof(*p));
+    if (canon_read(body, len, p))
+        return 0;
+    registry_push_release(p);
     json_error_t jerr;
     p->body = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!p->body)
@@ -392,6 +862,7 @@ int registry_push_read(const char *body, size_t len, struct registry_push *p,
     struct batch_key *keys = NULL;
     size_t nkeys = 0, keys_alloc = 0, retract_alloc = 0;
     struct buf copy = BUF_INIT;
+    buf_add(&copy, copy_header, sizeof(copy_header));
     struct json_each it;
     int rc = json_each_begin(&r, &it, batch, "batch", "rows", JSON_REQUIRED);
     while (rc >= 0 && (rc = json_each_next(&r, &it, NULL)) > 0) {
@@ -448,23 +919,27 @@ int registry_push_read(const char *body, size_t len, struct registry_push *p,
     if (rc >= 0)
         rc = check_repeats(keys, nkeys, e);
     free(keys);
+    buf_add(&copy, "\377\377", 2); /* COPY's end: a field count of -1 */
     p->copy = buf_detach(&copy, &p->copy_len);
     if (rc < 0)
         return -1;
     if (clinic_key_base64_decode(signature, p->signature,
                                  sizeof(p->signature), "signature", e) < 0)
         return -1;
-    p->canonical = signing_canonical_json(batch, &p->canonical_len);
-    if (!p->canonical)
-        return err_set(e, ERR_INPUT, "batch", "cannot be written as "
-                       "canonical JSON");
-    signing_sha256_hex(p->canonical, p->canonical_len, p->digest);
+    p->sent = sent_batch(body, len, signature, &p->sent_len);
+    if (!p->sent) {
+        p->canonical = signing_canonical_json(batch, &p->canonical_len);
+        if (!p->canonical)
+            return err_set(e, ERR_INPUT, "batch", "cannot be written as "
+                           "canonical JSON");
+    }
     return 0;
 }
 
 void registry_push_release(struct registry_push *p)
 {
     json_decref(p->body);
+    free(p->text);
     free(p->practitioners);
     free(p->retractions);
     free(p->copy);
@@ -529,18 +1004,35 @@ static const struct pg_query rows_moved = {
     "ingest_rows_moved", "DELETE FROM registry_outcome o USING"
     " registry_staging s WHERE o.clinic_id = $1 AND o.episode = s.episode"
     " AND o.instrument = s.instrument AND o.protocol <> s.protocol", 1};
+/* A row of the clinic with an episode from the batch's least to its
+ * greatest (the column's own order): without one, no row of the batch is
+ * in the registry under any protocol, so rows_moved is skipped (16 index
+ * probes in all instead of 16 a row) and the rows are inserted, not
+ * upserted. The clinic's row is locked: no other push of the clinic runs
+ * meanwhile. */
+static const struct pg_query rows_near = {
+    "ingest_rows_near", "SELECT 1 FROM registry_outcome WHERE clinic_id = $1"
+    " AND episode >= (SELECT min(episode) FROM registry_staging)"
+    " AND episode <= (SELECT max(episode) FROM registry_staging) LIMIT 1",
+    1};
+#define ROWS_INSERT                                                          \
+    "INSERT INTO registry_outcome (clinic_id, practitioner_id, batch_seq, "  \
+    STAGING_COLUMNS ") SELECT $1, r.practitioner_id, $2, s.episode,"        \
+    " s.practitioner_ref, s.protocol, s.instrument, s.role,"                \
+    " s.icd10_category, s.start_year, s.sessions, s.baseline, s.discharge," \
+    " s.followup, s.improvement, s.followup_days, s.responder,"             \
+    " s.response_event, s.sustained, s.sessions_to_response,"               \
+    " s.has_followup, s.complete, s.incomplete_reason, s.age, s.sex,"       \
+    " s.chronicity_weeks, s.comorbidities FROM registry_staging s JOIN"     \
+    " registry_practitioner_ref r ON r.clinic_id = $1 AND r.ref ="          \
+    " s.practitioner_ref"
+/* The rows when the clinic holds none in the batch's episode range (no
+ * conflict can arise): a plain insert, a third cheaper than the upsert. */
+static const struct pg_query rows_insert = {"ingest_rows_insert",
+                                            ROWS_INSERT, 2};
 static const struct pg_query rows_merge = {
-    "ingest_rows_merge", "INSERT INTO registry_outcome (clinic_id,"
-    " practitioner_id, batch_seq, " STAGING_COLUMNS ") SELECT $1,"
-    " r.practitioner_id, $2, s.episode, s.practitioner_ref, s.protocol,"
-    " s.instrument, s.role, s.icd10_category, s.start_year, s.sessions,"
-    " s.baseline, s.discharge, s.followup, s.improvement, s.followup_days,"
-    " s.responder, s.response_event, s.sustained, s.sessions_to_response,"
-    " s.has_followup, s.complete, s.incomplete_reason, s.age, s.sex,"
-    " s.chronicity_weeks, s.comorbidities FROM registry_staging s JOIN"
-    " registry_practitioner_ref r ON r.clinic_id = $1 AND r.ref ="
-    " s.practitioner_ref ON CONFLICT (protocol, clinic_id, episode,"
-    " instrument) DO UPDATE SET practitioner_ref ="
+    "ingest_rows_merge", ROWS_INSERT " ON CONFLICT (protocol, clinic_id,"
+    " episode, instrument) DO UPDATE SET practitioner_ref ="
     " EXCLUDED.practitioner_ref, practitioner_id = EXCLUDED.practitioner_id,"
     " role = EXCLUDED.role, icd10_category = EXCLUDED.icd10_category,"
     " start_year = EXCLUDED.start_year, sessions = EXCLUDED.sessions,"
@@ -630,6 +1122,34 @@ static int practitioner_for(struct pg *db, const char *clinic,
     return 0;
 }
 
+/* 1 when the signature verifies with pk over the batch's bytes as sent
+ * (canonical JSON, as `touchstone push` sends it), or else over the
+ * canonical JSON of the batch as read; the digest is then set, over the
+ * bytes verified. 0 otherwise. */
+static int push_verify(struct registry_push *p,
+                       const unsigned char pk[SIGNING_PUBLIC_BYTES])
+{
+    if (p->sent && signing_verify(p->sent, p->sent_len, p->signature, pk)) {
+        signing_sha256_hex(p->sent, p->sent_len, p->digest);
+        return 1;
+    }
+    if (!p->canonical) {
+        /* Read as canonical but not verified over its bytes: the batch's
+         * canonical JSON, as a clinic writing numbers otherwise signed it. */
+        json_t *batch =
+            p->body ? json_incref(json_object_get(p->body, "batch"))
+                    : json_loadb(p->sent, p->sent_len, JSON_REJECT_DUPLICATES,
+                                 NULL);
+        p->canonical = signing_canonical_json(batch, &p->canonical_len);
+        json_decref(batch);
+    }
+    if (!p->canonical ||
+        !signing_verify(p->canonical, p->canonical_len, p->signature, pk))
+        return 0;
+    signing_sha256_hex(p->canonical, p->canonical_len, p->digest);
+    return 1;
+}
+
 /* Refuses with status and e. */
 static int refuse(struct registry_push_result *out, int status,
                   enum err_code code, const char *field, const char *message,
@@ -667,8 +1187,7 @@ static int apply(struct pg *db, struct registry_push *p,
     snprintf(out->last_digest, sizeof(out->last_digest), "%s",
              pg_text(r, 0, 3));
     pg_result_free(r);
-    if (!key_ok || !signing_verify(p->canonical, p->canonical_len,
-                                   p->signature, pk))
+    if (!key_ok || !push_verify(p, pk))
         return refuse(out, 401, ERR_AUTH, "signature", "does not verify "
                       "with the clinic's enrolled key", e);
     if (strcmp(status, "approved")) {
@@ -692,7 +1211,7 @@ static int apply(struct pg *db, struct registry_push *p,
     if (p->row_count > 0) {
         if (pg_exec(db, staging_create, e) < 0 ||
             pg_copy_begin(db, "COPY registry_staging (" STAGING_COLUMNS
-                          ") FROM STDIN", e) < 0)
+                          ") FROM STDIN (FORMAT binary)", e) < 0)
             return -1;
         if (pg_copy_put(db, p->copy, p->copy_len, e) < 0) {
             pg_copy_end(db, 1, e);
@@ -701,8 +1220,12 @@ static int apply(struct pg *db, struct registry_push *p,
         if (pg_copy_end(db, 0, e) < 0)
             return -1;
         const char *merge[] = {clinic, seq};
-        if (pg_run(db, &rows_moved, params, NULL, e) < 0 ||
-            pg_run(db, &rows_merge, merge, &r, e) < 0)
+        if (pg_run(db, &rows_near, params, &r, e) < 0)
+            return -1;
+        int near = pg_rows(r) > 0;
+        pg_result_free(r);
+        if ((near && pg_run(db, &rows_moved, params, NULL, e) < 0) ||
+            pg_run(db, near ? &rows_merge : &rows_insert, merge, &r, e) < 0)
             return -1;
         long merged = pg_affected(r);
         pg_result_free(r);
@@ -743,6 +1266,8 @@ int registry_ingest_push(struct pg *db, const char *body, size_t len,
     int rc = pg_begin(db, e);
     if (rc == 0)
         rc = apply(db, &p, out, e);
+    if (rc == 0)
+        rc = registry_partial_refresh_clinic(db, p.clinic, e);
     if (rc == 0 && pg_commit(db, e) < 0) {
         out->status = 500;
         rc = -1;

@@ -7,10 +7,14 @@
  * names the member: "batch.rows[3].age: must be an integer from 0 to
  * 90"). Then, in one transaction holding the clinic's row locked: the
  * clinic is known, the signature verifies (Ed25519, the clinic's enrolled
- * key, over the canonical JSON of BATCH: outcomes/signing.h), the clinic
+ * key, over the canonical JSON of BATCH: outcomes/signing.h; when the
+ * body arrives as canonical JSON, as `touchstone push` sends it, over
+ * BATCH's bytes as received, with no second encoding), the clinic
  * is approved, and seq is last_seq + 1. The rows are copied (COPY) into a
  * temporary staging table, and merged: upserted by clinic, episode and
- * instrument (a row that moved protocol replaces the old one),
+ * instrument (a row that moved protocol replaces the old one; that delete
+ * is skipped when the clinic holds no row between the batch's least and
+ * greatest episode, as on a first push),
  * practitioner refs mapped to registry practitioners (by NPI or licence
  * when given, else a pseudonym of the clinic), retractions deleted, the
  * batch recorded and the clinic's seq and digest advanced. Any refusal or
@@ -45,22 +49,23 @@ struct registry_push_result {
 
 /*
  * A push body, read and checked (no database): the fields of BATCH, the
- * COPY text of its rows (the staging table's columns, in order), its
+ * COPY data of its rows (binary, the staging table's columns in order), its
  * practitioners and retractions, and the signature's bytes. Ownership:
  * registry_push_read() fills it (allocating); registry_push_release()
  * frees it.
  */
 struct registry_push_practitioner {
-    const char *ref;     /* borrowed from body */
+    const char *ref;     /* borrowed from body or text */
     const char *npi;     /* or NULL */
     const char *license; /* or NULL */
 };
 struct registry_push_retraction {
-    const char *episode; /* borrowed from body */
+    const char *episode; /* borrowed from body or text */
     const char *instrument;
 };
 struct registry_push {
-    json_t *body; /* owned */
+    json_t *body; /* owned; NULL when the body was read as canonical JSON */
+    char *text;   /* owned: then the batch's bytes, strings cut in place */
     int64_t clinic;
     int64_t seq;
     struct registry_push_practitioner *practitioners;
@@ -68,10 +73,15 @@ struct registry_push {
     struct registry_push_retraction *retractions;
     size_t retraction_count;
     size_t row_count;
-    char *copy;    /* the rows in COPY's text format */
+    char *copy;    /* the rows in COPY's binary format */
     size_t copy_len;
-    char digest[SIGNING_SHA256_HEX_LEN]; /* of BATCH's canonical JSON */
-    char *canonical; /* BATCH's canonical JSON */
+    /* BATCH's bytes as sent, borrowed from the body read, when the body is
+     * canonical JSON (the signature is verified over them); else NULL. */
+    const char *sent;
+    size_t sent_len;
+    /* Of the bytes the signature verified over, once verified. */
+    char digest[SIGNING_SHA256_HEX_LEN];
+    char *canonical; /* BATCH's canonical JSON when not sent as such */
     size_t canonical_len;
     unsigned char signature[SIGNING_SIGNATURE_BYTES];
 };

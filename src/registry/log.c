@@ -264,27 +264,33 @@ json_t *registry_log_head(struct pg *db, uint64_t tree_size, struct err *e)
     return o;
 }
 
-int registry_log_inclusion(struct pg *db, uint64_t n, uint64_t m,
-                           struct merkle_path *out, struct err *e)
+/* 0 when a tree of n entries is within the log (of at most its size),
+ * else -1 with e naming field. */
+static int within_log(struct pg *db, uint64_t n, const char *field,
+                      struct err *e)
 {
     uint64_t size;
     if (registry_log_size(db, &size, e) < 0)
         return -1;
     if (n > size)
-        return err_set(e, ERR_INPUT, "tree_size", "%" PRIu64 " is above the "
+        return err_set(e, ERR_INPUT, field, "%" PRIu64 " is above the "
                        "log's size %" PRIu64, n, size);
+    return 0;
+}
+
+int registry_log_inclusion(struct pg *db, uint64_t n, uint64_t m,
+                           struct merkle_path *out, struct err *e)
+{
+    if (within_log(db, n, "tree_size", e) < 0)
+        return -1;
     return merkle_nodes_inclusion(node_read, db, n, m, out, e);
 }
 
 int registry_log_consistency(struct pg *db, uint64_t n, uint64_t m,
                              struct merkle_path *out, struct err *e)
 {
-    uint64_t size;
-    if (registry_log_size(db, &size, e) < 0)
+    if (within_log(db, n, "second", e) < 0)
         return -1;
-    if (n > size)
-        return err_set(e, ERR_INPUT, "second", "%" PRIu64 " is above the "
-                       "log's size %" PRIu64, n, size);
     return merkle_nodes_consistency(node_read, db, n, m, out, e);
 }
 

@@ -7,6 +7,7 @@
 #include "outcomes/thresholds.h"
 #include "record/clinic_key.h"
 #include "record/validate.h"
+#include "registry/partial.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -17,51 +18,45 @@ static const struct pg_query labels_query = {
     "national_labels", "SELECT id, label FROM registry_practitioner"
     " ORDER BY id", 0};
 
-/* Every summary of an approved clinic, the columns the definitions use,
- * in PostgreSQL's binary format (exact doubles, no text to parse). COPY
- * takes no parameters: the report's filters apply as the rows arrive. */
+/* The partial states of every approved clinic (registry/partial.h), in
+ * PostgreSQL's binary format. COPY takes no parameters: the report's
+ * filters apply as the states arrive. */
 enum {
-    COL_PROTOCOL, COL_INSTRUMENT, COL_CLINIC, COL_EPISODE, COL_PRACTITIONER,
-    COL_REASON, COL_IMPROVEMENT, COL_RESPONDER, COL_EVENT, COL_TIME,
-    COL_SUSTAINED, COL_FOLLOWUP, COL_BASELINE, COL_AGE, COL_SEX,
-    COL_CHRONICITY, COL_COMORBIDITIES, COL_COUNT
+    COL_PROTOCOL, COL_INSTRUMENT, COL_PRACTITIONER, COL_CLINIC, COL_ROWS,
+    COL_STATE, COL_COUNT
 };
-static const char rows_copy[] =
-    "COPY (SELECT o.protocol, o.instrument, o.clinic_id::int8, o.episode,"
-    " o.practitioner_id::int8, o.incomplete_reason, o.improvement::float8,"
-    " o.responder::int2, o.response_event::int2,"
-    " o.sessions_to_response::int8, o.sustained::int2, o.has_followup::int2,"
-    " o.baseline::float8, o.age::int4, o.sex, o.chronicity_weeks::int4,"
-    " o.comorbidities::int4 FROM registry_outcome o JOIN registry_clinic c"
-    " ON c.id = o.clinic_id WHERE c.status = 'approved')"
-    " TO STDOUT (FORMAT binary)";
+static const char states_copy[] =
+    "COPY (SELECT p.protocol, p.instrument, p.practitioner_id::int8,"
+    " p.clinic_id::int8, p.rows::int8, p.state FROM registry_partial p"
+    " JOIN registry_clinic c ON c.id = p.clinic_id"
+    " WHERE c.status = 'approved') TO STDOUT (FORMAT binary)";
+static const struct pg_query marks_query = {
+    "national_marks", "SELECT EXISTS (SELECT 1 FROM registry_partial_dirty)",
+    0};
 
-/* The order of rows within a practitioner's cell: clinic, then episode
- * (the pseudonym's 64 bits), so that a report over the same rows sums in
- * the same order whatever order PostgreSQL sent them in. */
-struct row_key {
-    int64_t clinic;
-    uint64_t episode;
+/* One state as read: its group, key, and where its bytes are. */
+struct state_in {
+    size_t group;
+    int64_t practitioner, clinic;
+    size_t at, len;
 };
 
-/* One protocol x instrument as read: its rows as they arrived. */
+/* One protocol x instrument as read. */
 struct group_in {
     char protocol[RECORD_CODE_MAX + 1];
     char instrument[RECORD_CODE_MAX + 1];
-    struct bench_summary *rows;
-    struct row_key *keys;
-    size_t count, alloc, key_alloc;
 };
 
 struct loading {
     const char *protocol, *instrument; /* filters, NULL: any */
     struct group_in *groups;
-    size_t group_count, group_alloc;
-    struct group_in *last;             /* the group of the last row */
-    int64_t *clinics;                  /* clinic ids as they came (repeats) */
-    size_t clinic_count, clinic_alloc;
+    size_t group_count, group_alloc, last;
+    struct state_in *states;
+    size_t state_count, state_alloc;
+    unsigned char *bytes;              /* every state's bytes */
+    size_t bytes_len, bytes_alloc;
     int64_t max_practitioner;
-    size_t summaries;
+    long summaries;
 };
 
 /* Text field f (len bytes) equals the string s. */
@@ -70,52 +65,37 @@ static int field_is(const char *f, int len, const char *s)
     return f && (size_t)len == strlen(s) && !memcmp(f, s, (size_t)len);
 }
 
-static int64_t int_or(const char *f, int len, int64_t none)
+static int group_for(struct loading *l, const char *protocol, int plen,
+                     const char *instrument, int ilen, size_t *out,
+                     struct err *e)
 {
-    return f ? pg_binary_int(f, len) : none;
-}
-
-/* The 64 bits of an episode pseudonym "e-" and 16 hex digits. */
-static uint64_t episode_bits(const char *f, int len)
-{
-    uint64_t v = 0;
-    for (int i = 2; i < len; i++) {
-        char c = f[i];
-        v = v << 4 | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+    if (l->group_count && field_is(protocol, plen,
+                                   l->groups[l->last].protocol) &&
+        field_is(instrument, ilen, l->groups[l->last].instrument)) {
+        *out = l->last;
+        return 0;
     }
-    return v;
-}
-
-static struct group_in *group_for(struct loading *l, const char *protocol,
-                                  int plen, const char *instrument, int ilen,
-                                  struct err *e)
-{
-    struct group_in *g = l->last;
-    if (g && field_is(protocol, plen, g->protocol) &&
-        field_is(instrument, ilen, g->instrument))
-        return g;
-    for (size_t i = 0; i < l->group_count; i++) {
-        g = &l->groups[i];
-        if (field_is(protocol, plen, g->protocol) &&
-            field_is(instrument, ilen, g->instrument))
-            return l->last = g;
-    }
+    for (size_t i = 0; i < l->group_count; i++)
+        if (field_is(protocol, plen, l->groups[i].protocol) &&
+            field_is(instrument, ilen, l->groups[i].instrument)) {
+            *out = l->last = i;
+            return 0;
+        }
     if (!protocol || !instrument || plen > RECORD_CODE_MAX ||
-        ilen > RECORD_CODE_MAX) {
-        err_set(e, ERR_FAIL, "pg", "a summary's protocol or instrument is "
-                "missing or too long");
-        return NULL;
-    }
+        ilen > RECORD_CODE_MAX)
+        return err_set(e, ERR_FAIL, "pg", "a state's protocol or instrument "
+                       "is missing or too long");
     ALLOC_GROW(l->groups, l->group_count + 1, l->group_alloc);
-    g = &l->groups[l->group_count++];
+    struct group_in *g = &l->groups[l->group_count];
     memset(g, 0, sizeof(*g));
     memcpy(g->protocol, protocol, (size_t)plen);
     memcpy(g->instrument, instrument, (size_t)ilen);
-    return l->last = g;
+    *out = l->last = l->group_count++;
+    return 0;
 }
 
-static int load_row(void *ctx, const char *const *f, const int *n, int count,
-                    struct err *e)
+static int load_state(void *ctx, const char *const *f, const int *n,
+                      int count, struct err *e)
 {
     struct loading *l = ctx;
     if (count != COL_COUNT)
@@ -126,65 +106,46 @@ static int load_row(void *ctx, const char *const *f, const int *n, int count,
         (l->instrument && !field_is(f[COL_INSTRUMENT], n[COL_INSTRUMENT],
                                     l->instrument)))
         return 0;
-    struct group_in *g = group_for(l, f[COL_PROTOCOL], n[COL_PROTOCOL],
-                                   f[COL_INSTRUMENT], n[COL_INSTRUMENT], e);
-    if (!g)
+    size_t group = 0;
+    if (group_for(l, f[COL_PROTOCOL], n[COL_PROTOCOL], f[COL_INSTRUMENT],
+                  n[COL_INSTRUMENT], &group, e) < 0)
         return -1;
-    int64_t clinic = pg_binary_int(f[COL_CLINIC], n[COL_CLINIC]);
-    if (!l->clinic_count || l->clinics[l->clinic_count - 1] != clinic) {
-        ALLOC_GROW(l->clinics, l->clinic_count + 1, l->clinic_alloc);
-        l->clinics[l->clinic_count++] = clinic;
-    }
-    ALLOC_GROW(g->rows, g->count + 1, g->alloc);
-    ALLOC_GROW(g->keys, g->count + 1, g->key_alloc);
-    g->keys[g->count].clinic = clinic;
-    g->keys[g->count].episode = episode_bits(f[COL_EPISODE], n[COL_EPISODE]);
-    struct bench_summary *sm = &g->rows[g->count++];
-    l->summaries++;
-    memset(sm, 0, sizeof(*sm));
-    sm->practitioner_id =
-        pg_binary_int(f[COL_PRACTITIONER], n[COL_PRACTITIONER]);
-    if (sm->practitioner_id < 1)
-        return err_set(e, ERR_FAIL, "pg", "a summary's practitioner id is "
-                       "not positive");
-    if (sm->practitioner_id > l->max_practitioner)
-        l->max_practitioner = sm->practitioner_id;
-    if (f[COL_REASON]) {
-        sm->reason = -1;
-        for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
-            if (field_is(f[COL_REASON], n[COL_REASON],
-                         summary_reason_name((enum summary_reason)r)))
-                sm->reason = (int8_t)r;
-        if (sm->reason < 0)
-            return err_set(e, ERR_FAIL, "pg", "a summary's incomplete "
-                           "reason is unknown");
-        return 0;
-    }
-    sm->reason = SUMMARY_COMPLETE;
-    if (f[COL_IMPROVEMENT])
-        sm->improvement =
-            pg_binary_double(f[COL_IMPROVEMENT], n[COL_IMPROVEMENT]);
-    sm->responder = (int8_t)int_or(f[COL_RESPONDER], n[COL_RESPONDER], -1);
-    sm->event = (int8_t)int_or(f[COL_EVENT], n[COL_EVENT], -1);
-    sm->sustained = (int8_t)int_or(f[COL_SUSTAINED], n[COL_SUSTAINED], -1);
-    sm->has_followup = (int8_t)int_or(f[COL_FOLLOWUP], n[COL_FOLLOWUP], 0);
-    int64_t time = int_or(f[COL_TIME], n[COL_TIME], -1);
-    sm->sessions_to_response = time >= 0 ? time : -1;
-    const char *sex = f[COL_SEX];
-    sm->sex = field_is(sex, n[COL_SEX], "female") ? 0
-              : field_is(sex, n[COL_SEX], "male") ? 1
-              : field_is(sex, n[COL_SEX], "other") ? 2 : 3;
-    sm->has_risk = f[COL_BASELINE] && f[COL_AGE] && f[COL_CHRONICITY] &&
-                   f[COL_COMORBIDITIES];
-    if (sm->has_risk) {
-        sm->baseline = pg_binary_double(f[COL_BASELINE], n[COL_BASELINE]);
-        sm->age_years = (int32_t)pg_binary_int(f[COL_AGE], n[COL_AGE]);
-        sm->chronicity_weeks =
-            (int32_t)pg_binary_int(f[COL_CHRONICITY], n[COL_CHRONICITY]);
-        sm->comorbidities = (int32_t)pg_binary_int(f[COL_COMORBIDITIES],
-                                                   n[COL_COMORBIDITIES]);
-    }
+    if (!f[COL_STATE] || !f[COL_PRACTITIONER] || !f[COL_CLINIC] ||
+        !f[COL_ROWS])
+        return err_set(e, ERR_FAIL, "pg", "a partial state is NULL");
+    ALLOC_GROW(l->states, l->state_count + 1, l->state_alloc);
+    struct state_in *st = &l->states[l->state_count++];
+    st->group = group;
+    st->practitioner = pg_binary_int(f[COL_PRACTITIONER],
+                                     n[COL_PRACTITIONER]);
+    st->clinic = pg_binary_int(f[COL_CLINIC], n[COL_CLINIC]);
+    if (st->practitioner < 1 || st->clinic < 1)
+        return err_set(e, ERR_FAIL, "pg", "a partial state's practitioner "
+                       "or clinic id is not positive");
+    if (st->practitioner > l->max_practitioner)
+        l->max_practitioner = st->practitioner;
+    l->summaries += (long)pg_binary_int(f[COL_ROWS], n[COL_ROWS]);
+    st->len = (size_t)n[COL_STATE];
+    ALLOC_GROW(l->bytes, l->bytes_len + st->len, l->bytes_alloc);
+    st->at = l->bytes_len;
+    memcpy(l->bytes + l->bytes_len, f[COL_STATE], st->len);
+    l->bytes_len += st->len;
     return 0;
+}
+
+static void loading_release(struct loading *l)
+{
+    free(l->groups);
+    free(l->states);
+    free(l->bytes);
+    l->groups = NULL;
+    l->states = NULL;
+    l->bytes = NULL;
+    l->group_count = l->group_alloc = l->state_count = l->state_alloc = 0;
+    l->bytes_len = l->bytes_alloc = 0;
+    l->last = 0;
+    l->max_practitioner = 0;
+    l->summaries = 0;
 }
 
 /* The registry's practitioner labels, by id ascending. */
@@ -214,36 +175,41 @@ static int labels_read(struct pg *db, struct given_labels *out,
     return 0;
 }
 
-/* How many distinct ids of n (all positive). */
-static size_t distinct(const int64_t *ids, size_t n)
-{
-    int64_t max = 0;
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] > max)
-            max = ids[i];
-    unsigned char *seen = xcalloc((size_t)max + 1, 1);
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++) {
-        count += !seen[ids[i]];
-        seen[ids[i]] = 1;
-    }
-    free(seen);
-    return count;
-}
-
-/* Reads the labels and every summary (filtered) into l, in one snapshot.
- * One connection: a second one reading half the clinics (tried) scans
- * the whole table again, about 1.7 times the CPU for a sixth less time. */
+/*
+ * Reads the labels and every approved clinic's state (filtered) into l,
+ * in one snapshot. States marked out of date (written by something other
+ * than a batch, which rebuilds its own) are rebuilt first; should more be
+ * marked before the snapshot is taken, again (at most a few times).
+ */
 static int read_all(struct pg *db, struct loading *l,
                     struct given_labels *labels, struct err *e)
 {
-    if (pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", e) < 0)
-        return -1;
-    int rc = labels_read(db, labels, e);
-    if (rc == 0)
-        rc = pg_copy_out_binary(db, rows_copy, COL_COUNT, load_row, l, e);
-    pg_rollback(db);
-    return rc;
+    for (int attempt = 0;; attempt++) {
+        if (registry_partial_refresh_dirty(db, NULL, e) < 0)
+            return -1;
+        if (pg_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                    e) < 0)
+            return -1;
+        struct pg_result *r = NULL;
+        int rc = labels_read(db, labels, e);
+        if (rc == 0)
+            rc = pg_copy_out_binary(db, states_copy, COL_COUNT, load_state,
+                                    l, e);
+        if (rc == 0)
+            rc = pg_run(db, &marks_query, NULL, &r, e);
+        int marked = rc == 0 && !strcmp(pg_text(r, 0, 0), "t");
+        pg_result_free(r);
+        pg_rollback(db);
+        if (rc < 0 || !marked)
+            return rc;
+        if (attempt == 4)
+            return err_set(e, ERR_FAIL, "pg", "the registry's summaries "
+                           "keep changing outside pushes; try again");
+        loading_release(l);
+        free(labels->ids);
+        free(labels->text);
+        memset(labels, 0, sizeof(*labels));
+    }
 }
 
 static int group_order(const void *a, const void *b)
@@ -253,59 +219,76 @@ static int group_order(const void *a, const void *b)
     return c ? c : strcmp(x->instrument, y->instrument);
 }
 
-/* The keys of the group being ordered (qsort has no context argument;
- * one per thread, as the server may run reports side by side). */
-static _Thread_local const struct row_key *order_keys;
+/* States by group (its rank in protocol, instrument order), practitioner,
+ * clinic: the fixed order in which they are merged. */
+static _Thread_local const size_t *order_rank;
 
-static int key_order(const void *a, const void *b)
+static int state_order(const void *a, const void *b)
 {
-    const struct row_key *x = &order_keys[*(const size_t *)a];
-    const struct row_key *y = &order_keys[*(const size_t *)b];
-    if (x->clinic != y->clinic)
-        return x->clinic < y->clinic ? -1 : 1;
-    return x->episode < y->episode ? -1 : x->episode > y->episode;
+    const struct state_in *x = a, *y = b;
+    size_t gx = order_rank[x->group], gy = order_rank[y->group];
+    if (gx != gy)
+        return gx < gy ? -1 : 1;
+    if (x->practitioner != y->practitioner)
+        return x->practitioner < y->practitioner ? -1 : 1;
+    return x->clinic < y->clinic ? -1 : x->clinic > y->clinic;
 }
 
-/*
- * Orders a group's rows by practitioner (a counting sort over the ids,
- * at most max_id), then clinic and episode; marks each practitioner seen
- * in seen[id]. Replaces g->rows.
- */
-static void group_sort(struct group_in *g, int64_t max_id,
-                       unsigned char *seen)
+/* How many distinct ids of the states' field (all positive). */
+static size_t distinct_ids(const struct state_in *states, size_t n,
+                           int clinics)
 {
-    size_t *start = xcalloc((size_t)max_id + 2, sizeof(*start));
-    for (size_t i = 0; i < g->count; i++)
-        start[g->rows[i].practitioner_id + 1]++;
-    for (int64_t id = 1; id <= max_id + 1; id++)
-        start[id] += start[id - 1];
-    size_t *order = xreallocarray(NULL, g->count ? g->count : 1,
-                                  sizeof(*order));
-    for (size_t i = 0; i < g->count; i++)
-        order[start[g->rows[i].practitioner_id]++] = i;
-    /* start[id] is now the end of id's run, the start of id + 1's. */
-    order_keys = g->keys;
-    size_t from = 0;
-    for (int64_t id = 0; id <= max_id; id++) {
-        size_t to = start[id];
-        if (to > from) {
-            seen[id] = 1;
-            if (to - from > 1)
-                qsort(order + from, to - from, sizeof(*order), key_order);
-        }
-        from = to;
+    int64_t max = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = clinics ? states[i].clinic : states[i].practitioner;
+        if (id > max)
+            max = id;
     }
-    order_keys = NULL;
-    struct bench_summary *sorted =
-        xreallocarray(NULL, g->count ? g->count : 1, sizeof(*sorted));
-    for (size_t i = 0; i < g->count; i++)
-        sorted[i] = g->rows[order[i]];
-    free(g->rows);
-    free(g->keys);
-    free(order);
-    free(start);
-    g->rows = sorted;
-    g->keys = NULL;
+    unsigned char *seen = xcalloc((size_t)max + 1, 1);
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = clinics ? states[i].clinic : states[i].practitioner;
+        count += !seen[id];
+        seen[id] = 1;
+    }
+    free(seen);
+    return count;
+}
+
+/* Merges the states (sorted) into one finished group each: b->groups in
+ * protocol, instrument order. */
+static int merge_states(struct loading *l, const size_t *by_rank,
+                        const struct thresholds *t, struct benchmark *b,
+                        struct err *e)
+{
+    memset(b, 0, sizeof(*b));
+    b->thresholds = *t;
+    b->groups = xcalloc(l->group_count ? l->group_count : 1,
+                        sizeof(*b->groups));
+    struct bench_group one;
+    bench_group_init(&one, "", "");
+    size_t i = 0;
+    int rc = 0;
+    for (size_t rank = 0; rc == 0 && rank < l->group_count; rank++) {
+        const struct group_in *in = &l->groups[by_rank[rank]];
+        struct bench_group *g = &b->groups[b->count++];
+        bench_group_init(g, in->protocol, in->instrument);
+        g->id = (int64_t)rank + 1;
+        for (; i < l->state_count && order_rank[l->states[i].group] == rank;
+             i++) {
+            const struct state_in *st = &l->states[i];
+            rc = bench_group_decode(l->bytes + st->at, st->len, &one, e);
+            if (rc < 0)
+                break;
+            bench_group_merge(g, &one);
+        }
+        if (rc == 0 && g->rows)
+            bench_group_finish(g, t);
+    }
+    bench_group_release(&one);
+    if (rc < 0)
+        benchmark_release(b);
+    return rc;
 }
 
 json_t *registry_national_report(struct pg *db, const char *protocol,
@@ -322,48 +305,55 @@ json_t *registry_national_report(struct pg *db, const char *protocol,
     struct given_labels labels;
     memset(&labels, 0, sizeof(labels));
     json_t *doc = NULL;
-    unsigned char *seen = NULL;
-    struct bench_summaries *in = NULL;
+    size_t *rank = NULL, *by_rank = NULL;
     if (read_all(db, &l, &labels, e) < 0)
         goto done;
-    qsort(l.groups, l.group_count, sizeof(*l.groups), group_order);
-    seen = xcalloc((size_t)l.max_practitioner + 1, 1);
-    in = xreallocarray(NULL, l.group_count ? l.group_count : 1, sizeof(*in));
-    for (size_t i = 0; i < l.group_count; i++) {
-        struct group_in *g = &l.groups[i];
-        group_sort(g, l.max_practitioner, seen);
-        in[i] = (struct bench_summaries){g->protocol, g->instrument, g->rows,
-                                         g->count};
-    }
+    /* The groups' ranks in protocol, instrument order. */
+    struct group_in *sorted = xreallocarray(
+        NULL, l.group_count ? l.group_count : 1, sizeof(*sorted));
+    if (l.group_count)
+        memcpy(sorted, l.groups, l.group_count * sizeof(*sorted));
+    qsort(sorted, l.group_count, sizeof(*sorted), group_order);
+    rank = xcalloc(l.group_count ? l.group_count : 1, sizeof(*rank));
+    by_rank = xcalloc(l.group_count ? l.group_count : 1, sizeof(*by_rank));
+    for (size_t i = 0; i < l.group_count; i++)
+        for (size_t k = 0; k < l.group_count; k++)
+            if (!group_order(&l.groups[i], &sorted[k])) {
+                rank[i] = k;
+                by_rank[k] = i;
+            }
+    free(sorted);
+    order_rank = rank;
+    if (l.state_count > 1)
+        qsort(l.states, l.state_count, sizeof(*l.states), state_order);
     struct thresholds t;
     thresholds_default(&t);
-    doc = report_registry_summaries_json(
-        in, l.group_count, &t, labels.ids, (const char (*)[16])labels.text,
-        labels.count, protocol, instrument, e);
+    struct benchmark b;
+    int rc = merge_states(&l, by_rank, &t, &b, e);
+    order_rank = NULL;
+    if (rc < 0)
+        goto done;
+    doc = report_registry_benchmark_json(
+        &b, labels.ids, (const char (*)[16])labels.text, labels.count,
+        protocol, instrument, e);
+    benchmark_release(&b);
     if (!doc)
         goto done;
     disclosure_protect_registry_min(doc, min_cell);
-    size_t practitioners = 0;
-    for (int64_t id = 0; id <= l.max_practitioner; id++)
-        practitioners += seen[id];
     json_object_set_new(
         doc, "registry",
         json_pack("{sIsIsIsi}", "clinics",
-                  (json_int_t)distinct(l.clinics, l.clinic_count),
-                  "practitioners", (json_int_t)practitioners,
+                  (json_int_t)distinct_ids(l.states, l.state_count, 1),
+                  "practitioners",
+                  (json_int_t)distinct_ids(l.states, l.state_count, 0),
                   "summaries", (json_int_t)l.summaries, "min_cell",
                   min_cell));
 done:
-    for (size_t i = 0; i < l.group_count; i++) {
-        free(l.groups[i].rows);
-        free(l.groups[i].keys);
-    }
-    free(l.groups);
-    free(l.clinics);
+    loading_release(&l);
     free(labels.ids);
     free(labels.text);
-    free(seen);
-    free(in);
+    free(rank);
+    free(by_rank);
     return doc;
 }
 

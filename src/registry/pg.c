@@ -1,11 +1,130 @@
 /* The registry's PostgreSQL connection over libpq (registry/pg.h). */
 #include "registry/pg.h"
 #include "core/buf.h"
+#include "core/dynlib.h"
 #include "core/util.h"
 
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* libpq is loaded when the first connection opens (core/dynlib.h), not
+ * linked: the commands that never speak to PostgreSQL do not pay for
+ * relocating its dependencies at start. Every PQ function this file calls
+ * is named here; a new one joins the list. */
+#define PQ_FUNCTIONS(X) \
+    X(PQclear) \
+    X(PQcmdTuples) \
+    X(PQconnectdb) \
+    X(PQerrorMessage) \
+    X(PQexec) \
+    X(PQexecPrepared) \
+    X(PQexecParams) \
+    X(PQfinish) \
+    X(PQfreemem) \
+    X(PQgetCopyData) \
+    X(PQgetResult) \
+    X(PQgetisnull) \
+    X(PQgetvalue) \
+    X(PQgetlength) \
+    X(PQntuples) \
+    X(PQnfields) \
+    X(PQfname) \
+    X(PQftype) \
+    X(PQprepare) \
+    X(PQputCopyData) \
+    X(PQputCopyEnd) \
+    X(PQreset) \
+    X(PQresultErrorField) \
+    X(PQresultErrorMessage) \
+    X(PQresultStatus) \
+    X(PQresStatus) \
+    X(PQsendQuery) \
+    X(PQsendQueryParams) \
+    X(PQsendQueryPrepared) \
+    X(PQsetNoticeProcessor) \
+    X(PQsetSingleRowMode) \
+    X(PQstatus) \
+    X(PQtransactionStatus) \
+    X(PQescapeLiteral) \
+    X(PQescapeIdentifier) \
+    X(PQconsumeInput) \
+    X(PQisBusy) \
+    X(PQflush) \
+    X(PQsetnonblocking) \
+    X(PQsocket) \
+    X(PQenterPipelineMode) \
+    X(PQexitPipelineMode) \
+    X(PQpipelineSync) \
+    X(PQpipelineStatus) \
+    X(PQserverVersion) \
+    X(PQbinaryTuples) \
+    X(PQfformat)
+
+static struct {
+#define PQ_FIELD(name) __typeof__(name) *name;
+    PQ_FUNCTIONS(PQ_FIELD)
+#undef PQ_FIELD
+} pq;
+
+static const struct dynlib_symbol pq_symbols[] = {
+#define PQ_SYMBOL(name) {#name, (void **)&pq.name},
+    PQ_FUNCTIONS(PQ_SYMBOL)
+#undef PQ_SYMBOL
+};
+
+static struct dynlib libpq = {
+    "libpq.so.5", "libpq5", pq_symbols,
+    sizeof(pq_symbols) / sizeof(pq_symbols[0]), 0, "",
+};
+
+#define PQclear (*pq.PQclear)
+#define PQcmdTuples (*pq.PQcmdTuples)
+#define PQconnectdb (*pq.PQconnectdb)
+#define PQerrorMessage (*pq.PQerrorMessage)
+#define PQexec (*pq.PQexec)
+#define PQexecPrepared (*pq.PQexecPrepared)
+#define PQexecParams (*pq.PQexecParams)
+#define PQfinish (*pq.PQfinish)
+#define PQfreemem (*pq.PQfreemem)
+#define PQgetCopyData (*pq.PQgetCopyData)
+#define PQgetResult (*pq.PQgetResult)
+#define PQgetisnull (*pq.PQgetisnull)
+#define PQgetvalue (*pq.PQgetvalue)
+#define PQgetlength (*pq.PQgetlength)
+#define PQntuples (*pq.PQntuples)
+#define PQnfields (*pq.PQnfields)
+#define PQfname (*pq.PQfname)
+#define PQftype (*pq.PQftype)
+#define PQprepare (*pq.PQprepare)
+#define PQputCopyData (*pq.PQputCopyData)
+#define PQputCopyEnd (*pq.PQputCopyEnd)
+#define PQreset (*pq.PQreset)
+#define PQresultErrorField (*pq.PQresultErrorField)
+#define PQresultErrorMessage (*pq.PQresultErrorMessage)
+#define PQresultStatus (*pq.PQresultStatus)
+#define PQresStatus (*pq.PQresStatus)
+#define PQsendQuery (*pq.PQsendQuery)
+#define PQsendQueryParams (*pq.PQsendQueryParams)
+#define PQsendQueryPrepared (*pq.PQsendQueryPrepared)
+#define PQsetNoticeProcessor (*pq.PQsetNoticeProcessor)
+#define PQsetSingleRowMode (*pq.PQsetSingleRowMode)
+#define PQstatus (*pq.PQstatus)
+#define PQtransactionStatus (*pq.PQtransactionStatus)
+#define PQescapeLiteral (*pq.PQescapeLiteral)
+#define PQescapeIdentifier (*pq.PQescapeIdentifier)
+#define PQconsumeInput (*pq.PQconsumeInput)
+#define PQisBusy (*pq.PQisBusy)
+#define PQflush (*pq.PQflush)
+#define PQsetnonblocking (*pq.PQsetnonblocking)
+#define PQsocket (*pq.PQsocket)
+#define PQenterPipelineMode (*pq.PQenterPipelineMode)
+#define PQexitPipelineMode (*pq.PQexitPipelineMode)
+#define PQpipelineSync (*pq.PQpipelineSync)
+#define PQpipelineStatus (*pq.PQpipelineStatus)
+#define PQserverVersion (*pq.PQserverVersion)
+#define PQbinaryTuples (*pq.PQbinaryTuples)
+#define PQfformat (*pq.PQfformat)
 
 struct pg {
     PGconn *conn;
@@ -43,6 +162,8 @@ int pg_connect(const char *conninfo, struct pg **out, struct err *e)
     if (!conninfo || !*conninfo)
         return err_set(e, ERR_INPUT, "pg", "missing (give --pg CONNINFO or "
                        "set TOUCHSTONE_PG)");
+    if (dynlib_load(&libpq, e) < 0)
+        return -1;
     PGconn *conn = PQconnectdb(conninfo);
     if (!conn)
         die("out of memory connecting to PostgreSQL");

@@ -210,6 +210,71 @@ static const char *const migrations[] = {
     "  retired_at timestamptz NOT NULL DEFAULT now(),"
     "  log_leaf bigint NOT NULL REFERENCES registry_log_leaf(leaf_index)"
     ");",
+    /* 5: the national report's partial states (registry/partial.h): one
+     * per clinic x registry practitioner x protocol x instrument, the
+     * accumulators of the benchmark's pass over those summaries
+     * (bench_group_encode). registry_partial_dirty names the states
+     * whose summaries changed since they were built: statement triggers
+     * on registry_outcome (transition tables, one INSERT a statement,
+     * whatever wrote the rows) fill it; the batch's own transaction
+     * rebuilds its clinic's states (registry_partial_refresh_clinic), and
+     * the report rebuilds any left first. A TRUNCATE empties both. The
+     * summaries already held are marked, so the first report builds
+     * their states. */
+    "CREATE TABLE registry_partial ("
+    "  clinic_id bigint NOT NULL,"
+    "  practitioner_id bigint NOT NULL,"
+    "  protocol text NOT NULL,"
+    "  instrument text NOT NULL,"
+    "  rows integer NOT NULL CHECK (rows > 0),"
+    "  state bytea NOT NULL,"
+    "  PRIMARY KEY (clinic_id, practitioner_id, protocol, instrument)"
+    ");"
+    "CREATE TABLE registry_partial_dirty ("
+    "  clinic_id bigint NOT NULL,"
+    "  practitioner_id bigint NOT NULL,"
+    "  protocol text NOT NULL,"
+    "  instrument text NOT NULL,"
+    "  PRIMARY KEY (clinic_id, practitioner_id, protocol, instrument)"
+    ");"
+    "CREATE FUNCTION registry_partial_mark_new() RETURNS trigger"
+    "  LANGUAGE plpgsql AS $$ BEGIN"
+    "  INSERT INTO registry_partial_dirty SELECT DISTINCT clinic_id,"
+    "    practitioner_id, protocol, instrument FROM new_rows"
+    "    ON CONFLICT DO NOTHING;"
+    "  RETURN NULL; END $$;"
+    "CREATE FUNCTION registry_partial_mark_old() RETURNS trigger"
+    "  LANGUAGE plpgsql AS $$ BEGIN"
+    "  INSERT INTO registry_partial_dirty SELECT DISTINCT clinic_id,"
+    "    practitioner_id, protocol, instrument FROM old_rows"
+    "    ON CONFLICT DO NOTHING;"
+    "  RETURN NULL; END $$;"
+    "CREATE FUNCTION registry_partial_mark_both() RETURNS trigger"
+    "  LANGUAGE plpgsql AS $$ BEGIN"
+    "  INSERT INTO registry_partial_dirty SELECT clinic_id, practitioner_id,"
+    "    protocol, instrument FROM old_rows UNION SELECT clinic_id,"
+    "    practitioner_id, protocol, instrument FROM new_rows"
+    "    ON CONFLICT DO NOTHING;"
+    "  RETURN NULL; END $$;"
+    "CREATE FUNCTION registry_partial_forget() RETURNS trigger"
+    "  LANGUAGE plpgsql AS $$ BEGIN"
+    "  DELETE FROM registry_partial; DELETE FROM registry_partial_dirty;"
+    "  RETURN NULL; END $$;"
+    "CREATE TRIGGER registry_outcome_partial_insert AFTER INSERT ON"
+    "  registry_outcome REFERENCING NEW TABLE AS new_rows"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION registry_partial_mark_new();"
+    "CREATE TRIGGER registry_outcome_partial_update AFTER UPDATE ON"
+    "  registry_outcome REFERENCING OLD TABLE AS old_rows"
+    "  NEW TABLE AS new_rows"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION registry_partial_mark_both();"
+    "CREATE TRIGGER registry_outcome_partial_delete AFTER DELETE ON"
+    "  registry_outcome REFERENCING OLD TABLE AS old_rows"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION registry_partial_mark_old();"
+    "CREATE TRIGGER registry_outcome_partial_truncate AFTER TRUNCATE ON"
+    "  registry_outcome"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION registry_partial_forget();"
+    "INSERT INTO registry_partial_dirty SELECT DISTINCT clinic_id,"
+    "  practitioner_id, protocol, instrument FROM registry_outcome;",
 };
 
 int registry_schema_version(void)

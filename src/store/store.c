@@ -36,7 +36,46 @@ struct store {
     size_t deferred_count, deferred_alloc;
     size_t *marks; /* deferred_count when each level began */
     size_t marks_alloc;
+    int serialize_writes; /* store_serialize_writes(): 1, or 2 first */
+    int holds_write_lock; /* ... and holds write_lock now */
 };
+
+/* The lock of store_serialize_writes(): one per process. A connection
+ * marked first (the audit writer) goes before every other one waiting. */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t write_lock_free = PTHREAD_COND_INITIALIZER;
+static int write_lock_held;
+static int write_lock_first_waiting;
+
+static void write_lock_take(struct store *s)
+{
+    if (!s->serialize_writes || s->holds_write_lock)
+        return;
+    pthread_mutex_lock(&write_lock);
+    if (s->serialize_writes > 1) {
+        write_lock_first_waiting++;
+        while (write_lock_held)
+            pthread_cond_wait(&write_lock_free, &write_lock);
+        write_lock_first_waiting--;
+    } else {
+        while (write_lock_held || write_lock_first_waiting)
+            pthread_cond_wait(&write_lock_free, &write_lock);
+    }
+    write_lock_held = 1;
+    pthread_mutex_unlock(&write_lock);
+    s->holds_write_lock = 1;
+}
+
+static void write_lock_give(struct store *s)
+{
+    if (!s->holds_write_lock)
+        return;
+    s->holds_write_lock = 0;
+    pthread_mutex_lock(&write_lock);
+    write_lock_held = 0;
+    pthread_cond_broadcast(&write_lock_free);
+    pthread_mutex_unlock(&write_lock);
+}
 
 struct store_deferred {
     void *item;
@@ -238,6 +277,46 @@ void store_keep_small(struct store *s)
     s->scans = 1;
 }
 
+void store_serialize_writes(struct store *s, int first)
+{
+    s->serialize_writes = first ? 2 : 1;
+}
+
+int store_sync(struct store *s, struct err *e)
+{
+    /* The WAL file as SQLite holds it open for this connection. */
+    sqlite3_file *wal = NULL;
+    if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+                             &wal) == SQLITE_OK &&
+        wal && wal->pMethods) {
+        if (wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) != SQLITE_OK)
+            return err_set(e, ERR_FAIL, "", "database '%s': unable to "
+                           "sync its write-ahead log", s->path);
+        return 0;
+    }
+    /* Not opened by this connection yet: the file itself, if any. */
+    char *name = xasprintf("%s-wal", s->path);
+    int fd = open(name, O_RDONLY | O_CLOEXEC);
+    free(name);
+    if (fd < 0)
+        return errno == ENOENT ? 0
+                               : err_set(e, ERR_FAIL, "", "database '%s': "
+                                         "unable to open its write-ahead "
+                                         "log: %s", s->path, strerror(errno));
+    int rc = fdatasync(fd);
+    int saved = errno;
+    close(fd);
+    if (rc < 0)
+        return err_set(e, ERR_FAIL, "", "database '%s': unable to sync its "
+                       "write-ahead log: %s", s->path, strerror(saved));
+    return 0;
+}
+
+int64_t store_total_changes(struct store *s)
+{
+    return sqlite3_total_changes64(s->db);
+}
+
 void store_close(struct store *s)
 {
     if (!s)
@@ -247,6 +326,7 @@ void store_close(struct store *s)
             s->cached[(s->cached_first + i) % STORE_CACHED_STATEMENTS]);
     if (s->db)
         sqlite3_close_v2(s->db);
+    write_lock_give(s);
     store_drop_deferred(s, 0);
     free(s->deferred);
     free(s->marks);
@@ -288,8 +368,13 @@ int store_begin(struct store *s, struct err *e)
     ALLOC_GROW(s->marks, (size_t)s->depth + 1, s->marks_alloc);
     s->marks[s->depth] = s->deferred_count;
     if (s->depth == 0) {
-        if (store_exec(s, s->read_mode ? "BEGIN" : "BEGIN IMMEDIATE", e) < 0)
+        if (!s->read_mode)
+            write_lock_take(s);
+        if (store_exec(s, s->read_mode ? "BEGIN" : "BEGIN IMMEDIATE", e) <
+            0) {
+            write_lock_give(s);
             return -1;
+        }
     } else {
         char sql[48];
         snprintf(sql, sizeof(sql), "SAVEPOINT store_level_%d", s->depth);
@@ -310,6 +395,7 @@ int store_commit(struct store *s, struct err *e)
         if (store_exec(s, "COMMIT", e) < 0)
             return -1;
         s->depth = 0;
+        write_lock_give(s);
         return 0;
     }
     char sql[48];
@@ -318,6 +404,14 @@ int store_commit(struct store *s, struct err *e)
         return -1;
     s->depth--;
     return 0;
+}
+
+int store_end(struct store *s, int rc, struct err *e)
+{
+    if (rc >= 0 && store_commit(s, e) == 0)
+        return 0;
+    store_rollback(s);
+    return -1;
 }
 
 void store_rollback(struct store *s)
@@ -330,6 +424,7 @@ void store_rollback(struct store *s)
         if (--s->depth <= 0) {
             s->depth = 0;
             s->lost = 0;
+            write_lock_give(s);
         }
         return;
     }
@@ -337,6 +432,7 @@ void store_rollback(struct store *s)
         if (!sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         s->depth = 0;
+        write_lock_give(s);
         return;
     }
     char sql[96];
@@ -441,6 +537,43 @@ void stmt_bind_null(struct stmt *st, const char *name)
     sqlite3_bind_null(st->st, param(st, name));
 }
 
+void stmt_bind_id(struct stmt *st, const char *name, int64_t v)
+{
+    if (v > 0)
+        stmt_bind_int(st, name, v);
+    else
+        stmt_bind_null(st, name);
+}
+
+void stmt_bind_params(struct stmt *st, const struct store_param *p,
+                      size_t n)
+{
+    for (const struct store_param *q = p; q < p + n; q++) {
+        if (q->type == STORE_PARAM_TEXT)
+            stmt_bind_text(st, q->name, q->text);
+        else if (q->type == STORE_PARAM_DOUBLE)
+            stmt_bind_double(st, q->name, q->d);
+        else if (q->type == STORE_PARAM_ID)
+            stmt_bind_id(st, q->name, q->i);
+        else
+            stmt_bind_int(st, q->name, q->i);
+    }
+}
+
+struct stmt *store_query(struct store *s, const char *sql,
+                         const struct store_param *p, size_t n)
+{
+    struct stmt *st = store_prepare(s, sql);
+    stmt_bind_params(st, p, n);
+    return st;
+}
+
+int store_run(struct store *s, const char *sql, const struct store_param *p,
+              size_t n, struct err *e)
+{
+    return stmt_run(store_query(s, sql, p, n), e);
+}
+
 int stmt_param_index(struct stmt *st, const char *name)
 {
     return param(st, name);
@@ -491,7 +624,15 @@ int stmt_step(struct stmt *st, struct err *e)
         return err_set(e, ERR_FAIL, "", "database '%s': a write in a read",
                        s->path);
     }
+    /* A write on its own (no transaction open) queues like one. */
+    int alone = s->serialize_writes && !s->holds_write_lock &&
+                sqlite3_get_autocommit(s->db) &&
+                !sqlite3_stmt_readonly(st->st);
+    if (alone)
+        write_lock_take(s);
     int rc = sqlite3_step(st->st);
+    if (alone)
+        write_lock_give(s);
     if (rc == SQLITE_ROW)
         return 1;
     if (rc == SQLITE_DONE)
@@ -560,6 +701,35 @@ int stmt_run(struct stmt *st, struct err *e)
     int rc = stmt_step(st, e);
     stmt_finalize(st);
     return rc < 0 ? -1 : 0;
+}
+
+int stmt_insert(struct stmt *st, int64_t *id, struct err *e)
+{
+    struct store *s = st->store;
+    if (stmt_run(st, e) < 0)
+        return -1;
+    *id = store_last_id(s);
+    return 0;
+}
+
+int stmt_one_text(struct stmt *st, char *out, size_t n, struct err *e)
+{
+    int rc = stmt_step(st, e);
+    if (rc == 1 && n) {
+        const char *text = stmt_text(st, 0);
+        snprintf(out, n, "%s", text ? text : "");
+    }
+    stmt_finalize(st);
+    return rc;
+}
+
+int stmt_one_int(struct stmt *st, int64_t *out, struct err *e)
+{
+    int rc = stmt_step(st, e);
+    if (rc == 1)
+        *out = stmt_int(st, 0);
+    stmt_finalize(st);
+    return rc;
 }
 
 int64_t store_last_id(struct store *s)

@@ -23,6 +23,7 @@
 #ifndef TS_STORE_STORE_H
 #define TS_STORE_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/buf.h"
@@ -75,10 +76,40 @@ int store_schema_version(void);
 int store_begin(struct store *s, struct err *e);
 int store_commit(struct store *s, struct err *e);
 void store_rollback(struct store *s);
+/* Ends the open level after an action whose status is rc: commits it when
+ * rc is not negative, else (or when the commit fails) rolls it back.
+ * Returns 0, or -1 (rolled back; e filled by the action or the commit). */
+int store_end(struct store *s, int rc, struct err *e);
 /* Levels open: 0 outside a transaction, 1 in one, more in savepoints. */
 int store_depth(const struct store *s);
 /* Runs one or more statements without parameters. */
 int store_exec(struct store *s, const char *sql, struct err *e);
+
+/*
+ * Writes queued in the process: a connection so marked takes one lock
+ * shared by every such connection of the process before its write
+ * transaction (store_begin outside read mode, or a write statement run on
+ * its own) and gives it back when the transaction ends. Its writes then
+ * wait for one another in a queue, each woken the moment the one before
+ * commits, instead of in SQLite's busy handler, which sleeps and tries
+ * again. With first, the connection's writes go before those of every
+ * connection waiting without it (the audit writer, whose one commit many
+ * answers wait for). Only for connections of which no thread ever holds
+ * two in a write transaction at once (the server's workers and audit
+ * writer).
+ */
+void store_serialize_writes(struct store *s, int first);
+/* Makes every commit written to the database's WAL so far durable (one
+ * fdatasync of the WAL file), whichever connection of the process wrote
+ * it. With synchronous = NORMAL a commit is not synced; a caller that
+ * must not answer before its commit is on disk calls this after it, and
+ * many commits share one call (group commit). -1 with e when the sync
+ * fails. */
+int store_sync(struct store *s, struct err *e);
+/* Rows changed by the connection's statements since it opened (SQLite's
+ * total_changes): a caller compares two readings to see whether a piece
+ * of work wrote. */
+int64_t store_total_changes(struct store *s);
 
 /*
  * Read mode, for a connection answering a request that reads (a GET of
@@ -116,6 +147,55 @@ void stmt_bind_text(struct stmt *st, const char *name, const char *v);
 void stmt_bind_blob(struct stmt *st, const char *name, const void *v,
                     int len);
 void stmt_bind_null(struct stmt *st, const char *name);
+/* Binds a record id, or SQL NULL when v is none (<= 0). */
+void stmt_bind_id(struct stmt *st, const char *name, int64_t v);
+/*
+ * Parameters given with the SQL, for a statement bound once:
+ * STORE_QUERY(s, sql, STORE_INT(":id", id), STORE_TEXT(":now", now))
+ * prepares sql and binds each parameter (store_prepare, stmt_bind_*);
+ * STORE_RUN(s, e, sql, ...) also steps it once and finalizes it
+ * (stmt_run). Each parameter's macro names its type: STORE_INT,
+ * STORE_DOUBLE, STORE_TEXT (NULL binds SQL NULL; the text is copied) and
+ * STORE_ID (stmt_bind_id).
+ */
+enum store_param_type {
+    STORE_PARAM_INT,
+    STORE_PARAM_ID,
+    STORE_PARAM_DOUBLE,
+    STORE_PARAM_TEXT,
+};
+struct store_param {
+    const char *name;
+    enum store_param_type type;
+    int64_t i;
+    double d;
+    const char *text;
+};
+#define STORE_INT(n, v)                                                      \
+    ((struct store_param){.name = (n), .type = STORE_PARAM_INT, .i = (v)})
+#define STORE_ID(n, v)                                                       \
+    ((struct store_param){.name = (n), .type = STORE_PARAM_ID, .i = (v)})
+#define STORE_DOUBLE(n, v)                                                   \
+    ((struct store_param){.name = (n), .type = STORE_PARAM_DOUBLE, .d = (v)})
+#define STORE_TEXT(n, v)                                                     \
+    ((struct store_param){.name = (n), .type = STORE_PARAM_TEXT, .text = (v)})
+/* The parameters written in a call, as an array and its length. */
+#define STORE_PARAMS(...)                                                    \
+    ((const struct store_param[]){__VA_ARGS__}),                             \
+        (sizeof((const struct store_param[]){__VA_ARGS__}) /                 \
+         sizeof(struct store_param))
+void stmt_bind_params(struct stmt *st, const struct store_param *p,
+                      size_t n);
+/* store_prepare and stmt_bind_params (allocates; stmt_finalize frees). */
+struct stmt *store_query(struct store *s, const char *sql,
+                         const struct store_param *p, size_t n);
+/* store_query and stmt_run: 0, or -1 on failure (e filled). */
+int store_run(struct store *s, const char *sql, const struct store_param *p,
+              size_t n, struct err *e);
+#define STORE_QUERY(s, sql, ...)                                             \
+    store_query((s), (sql), STORE_PARAMS(__VA_ARGS__))
+#define STORE_RUN(s, e, sql, ...)                                            \
+    store_run((s), (sql), STORE_PARAMS(__VA_ARGS__), (e))
 /*
  * For statements run millions of times (bulk import): the index of a named
  * parameter, looked up once (BUG when the statement has none), and binders
@@ -144,6 +224,15 @@ void stmt_finalize(struct stmt *st);
 /* Steps st once (a change, or a query whose row is not wanted) and
  * finalizes it. Returns 0, or -1 on failure (e filled). */
 int stmt_run(struct stmt *st, struct err *e);
+/* Runs the INSERT st (as stmt_run) and sets *id to the new row's id.
+ * Returns 0, or -1 on failure (e filled, *id untouched). */
+int stmt_insert(struct stmt *st, int64_t *id, struct err *e);
+/* Steps st once and finalizes it. When a row came, its column 0 is copied
+ * into out (of size n, truncated; SQL NULL as ""), or for stmt_one_int
+ * read into *out. Returns 1 (a row), 0 (none: out untouched) or -1 on
+ * failure (e filled). */
+int stmt_one_text(struct stmt *st, char *out, size_t n, struct err *e);
+int stmt_one_int(struct stmt *st, int64_t *out, struct err *e);
 
 int64_t store_last_id(struct store *s);
 int store_changes(struct store *s);

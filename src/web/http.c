@@ -222,7 +222,13 @@ int http_request_set_target(struct http_request *r, const char *target,
     r->target = xstrdup(target);
     r->path = path;
     r->query = xstrdup(q ? q + 1 : "");
+    r->body.cap = http_body_cap(path);
     return 0;
+}
+
+size_t http_body_cap(const char *path)
+{
+    return strcmp(path, HTTP_PUSH_PATH) ? HTTP_BODY_CAP : HTTP_PUSH_BODY_CAP;
 }
 
 const char *http_request_header(const struct http_request *r,
@@ -425,7 +431,7 @@ int http_request_parse(struct http_request *r, const char *raw, size_t len,
         return err_set(e, ERR_INPUT, "Content-Length",
                        "'%.32s' is not a byte count", cl),
                400;
-    if (n > HTTP_BODY_CAP) {
+    if (n > r->body.cap) {
         r->body_too_large = 1;
         return 0;
     }

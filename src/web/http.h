@@ -19,6 +19,10 @@
 #include "core/err.h"
 
 #define HTTP_BODY_CAP (1024 * 1024)   /* request bodies past this: 413 */
+/* The registry's push (docs/registry.md) carries batches of 10,000 rows
+ * (about 6 MiB of JSON): its path has a cap of its own, still bounded. */
+#define HTTP_PUSH_PATH "/registry/v1/push"
+#define HTTP_PUSH_BODY_CAP (32 * 1024 * 1024)
 #define HTTP_HEADER_CAP (64 * 1024)   /* request line and headers */
 #define HTTP_MAX_HEADERS 100
 
@@ -66,7 +70,7 @@ struct http_request {
     char *path;    /* the decoded path, from '/' up to '?' */
     char *query;   /* the raw query after '?', "" when none */
     struct http_pairs headers;
-    struct buf body; /* capped at HTTP_BODY_CAP */
+    struct buf body; /* capped at http_body_cap(path) */
     char client[64]; /* the peer's address, "local" for test-http */
     int tls;         /* served over TLS (cookies then get Secure) */
     int body_too_large; /* the body went past the cap: answer 413 */
@@ -83,6 +87,9 @@ int http_request_set_method(struct http_request *r, const char *method,
  * holds a bad escape, a NUL or a control character. */
 int http_request_set_target(struct http_request *r, const char *target,
                             struct err *e);
+/* The body cap of a request to the decoded path: HTTP_PUSH_BODY_CAP for
+ * HTTP_PUSH_PATH, HTTP_BODY_CAP otherwise. */
+size_t http_body_cap(const char *path);
 /* A request header (name case ignored), or NULL. */
 const char *http_request_header(const struct http_request *r,
                                 const char *name);

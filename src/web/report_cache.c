@@ -23,18 +23,39 @@ struct slot {
     unsigned char fingerprint[FINGERPRINT_BYTES];
     char *body; /* the JSON answer, as web_reply_json writes it */
     size_t len;
+    /* A request computing a document for this slot now: the others that
+     * miss on the same key wait for it (cache_done) instead of each
+     * computing the same document (after a write, every read misses). */
+    int computing;
+    uint64_t computing_serial; /* which computing: raised by each claim */
+    int64_t computing_id;
+    char *computing_protocol;
+    unsigned char computing_fingerprint[FINGERPRINT_BYTES];
 };
+
+/* How many times a request that misses while another document of the
+ * same practitioner is being computed waits for it and looks again with a
+ * new snapshot, before it computes its own. Under writes, the reads that
+ * miss then share one computing of the newest document at a time instead
+ * of each computing the one of its own snapshot, all at once. */
+#define CACHE_WAITS 3
 
 static struct slot slots[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cache_done = PTHREAD_COND_INITIALIZER;
 
-/* Everything the document is computed from, in the open transaction. */
+/* Everything the document is computed from, in the open transaction.
+ * The outcome groups as their count, their largest id and the sum of
+ * their generations: a group is never deleted and its generation only
+ * ever rises, by one at each change of its summaries, so the sum is
+ * another exactly when a generation is (a third of a cached read's CPU
+ * time went to listing every group's). */
 static int fingerprint(struct store *s, int64_t id,
                        unsigned char out[FINGERPRINT_BYTES], struct err *e)
 {
     struct stmt *st = store_prepare(
-        s, "SELECT (SELECT group_concat(id || ':' || generation, ',')"
-           "  FROM outcome_group),"
+        s, "SELECT (SELECT count(*) || ':' || max(id) || ':' ||"
+           "  sum(generation) FROM outcome_group),"
            " (SELECT group_concat(name || '=' || value || '@' || updated_at,"
            "  ',') FROM designation_threshold),"
            " (SELECT name || '|' || coalesce(license, '') FROM practitioner"
@@ -86,22 +107,72 @@ static int same_protocol(const char *a, const char *b)
     return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-/* Copies the kept answer into the response when the key matches. */
-static int cache_get(struct web_ctx *w, int64_t id, const char *protocol,
-                     const unsigned char fp[FINGERPRINT_BYTES])
+enum lookup { CACHE_HIT, CACHE_CLAIMED, CACHE_MISS, CACHE_NEWER };
+
+/* Copies the kept answer into the response when the key matches
+ * (CACHE_HIT). On a miss, waits while another request computes the same
+ * document (then looks again); otherwise claims the slot's computing
+ * (CACHE_CLAIMED: the caller computes and calls cache_unclaim). When
+ * another document is being computed for the slot (the caller's snapshot
+ * is older or newer than that request's: a write came between them), with
+ * may_wait it waits for that computing to end and returns CACHE_NEWER: the
+ * caller takes a new snapshot, which is at least as new as the one just
+ * computed and kept, and looks again. Without, CACHE_MISS: the caller
+ * computes its own document, unshared. */
+static enum lookup cache_get(struct web_ctx *w, int64_t id,
+                             const char *protocol,
+                             const unsigned char fp[FINGERPRINT_BYTES],
+                             int may_wait)
 {
-    int hit = 0;
+    enum lookup found = CACHE_MISS;
     pthread_mutex_lock(&cache_lock);
     struct slot *sl = &slots[slot_of(id, protocol)];
-    if (sl->used && sl->practitioner_id == id &&
-        same_protocol(sl->protocol, protocol) &&
-        !memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES)) {
-        buf_reset(&w->resp->body);
-        buf_add(&w->resp->body, sl->body, sl->len);
-        hit = 1;
+    for (;;) {
+        if (sl->used && sl->practitioner_id == id &&
+            same_protocol(sl->protocol, protocol) &&
+            !memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES)) {
+            buf_reset(&w->resp->body);
+            buf_add(&w->resp->body, sl->body, sl->len);
+            found = CACHE_HIT;
+            break;
+        }
+        if (!sl->computing) {
+            sl->computing = 1;
+            sl->computing_serial++;
+            sl->computing_id = id;
+            sl->computing_protocol = protocol ? xstrdup(protocol) : NULL;
+            memcpy(sl->computing_fingerprint, fp, FINGERPRINT_BYTES);
+            found = CACHE_CLAIMED;
+            break;
+        }
+        if (sl->computing_id != id ||
+            !same_protocol(sl->computing_protocol, protocol) ||
+            memcmp(sl->computing_fingerprint, fp, FINGERPRINT_BYTES)) {
+            if (!may_wait || sl->computing_id != id ||
+                !same_protocol(sl->computing_protocol, protocol))
+                break;
+            uint64_t serial = sl->computing_serial;
+            while (sl->computing && sl->computing_serial == serial)
+                pthread_cond_wait(&cache_done, &cache_lock);
+            found = CACHE_NEWER;
+            break;
+        }
+        pthread_cond_wait(&cache_done, &cache_lock);
     }
     pthread_mutex_unlock(&cache_lock);
-    return hit;
+    return found;
+}
+
+/* Ends a CACHE_CLAIMED computing (kept or failed) and wakes its waiters. */
+static void cache_unclaim(int64_t id, const char *protocol)
+{
+    pthread_mutex_lock(&cache_lock);
+    struct slot *sl = &slots[slot_of(id, protocol)];
+    sl->computing = 0;
+    free(sl->computing_protocol);
+    sl->computing_protocol = NULL;
+    pthread_cond_broadcast(&cache_done);
+    pthread_mutex_unlock(&cache_lock);
 }
 
 static void cache_put(int64_t id, const char *protocol,
@@ -137,14 +208,25 @@ int report_cache_practitioner(struct web_ctx *w, int64_t id,
         return 1;
     struct store *s = w->store;
     unsigned char fp[FINGERPRINT_BYTES];
-    /* One snapshot for the fingerprint and the document. */
-    if (store_begin(s, &w->err) < 0)
-        return -1;
-    if (fingerprint(s, id, fp, &w->err) < 0) {
+    /* A new snapshot needs a transaction of our own (none open around). */
+    int waits = store_depth(s) == 0 ? CACHE_WAITS : 0;
+    enum lookup found;
+    for (;;) {
+        /* One snapshot for the fingerprint and the document. */
+        if (store_begin(s, &w->err) < 0)
+            return -1;
+        if (fingerprint(s, id, fp, &w->err) < 0) {
+            store_rollback(s);
+            return -1;
+        }
+        found = cache_get(w, id, protocol, fp, waits > 0);
+        if (found != CACHE_NEWER)
+            break;
+        /* Nothing read or written in it yet but the fingerprint. */
         store_rollback(s);
-        return -1;
+        waits--;
     }
-    if (cache_get(w, id, protocol, fp)) {
+    if (found == CACHE_HIT) {
         if (audit_append(s, a, "read", "practitioner_outcome", id, 0, "ok",
                          &w->err) < 0 ||
             store_commit(s, &w->err) < 0) {
@@ -160,14 +242,20 @@ int report_cache_practitioner(struct web_ctx *w, int64_t id,
     json_t *doc = report_practitioner_json(s, a, id, protocol, &w->err);
     if (!doc) {
         store_rollback(s);
+        if (found == CACHE_CLAIMED)
+            cache_unclaim(id, protocol);
         return -1;
     }
     if (store_commit(s, &w->err) < 0) {
         store_rollback(s);
         json_decref(doc);
+        if (found == CACHE_CLAIMED)
+            cache_unclaim(id, protocol);
         return -1;
     }
     web_reply_json(w, 200, doc);
     cache_put(id, protocol, fp, w->resp->body.data, w->resp->body.len);
+    if (found == CACHE_CLAIMED)
+        cache_unclaim(id, protocol);
     return 0;
 }

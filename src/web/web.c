@@ -364,6 +364,8 @@ void web_handle(const struct web_config *cfg, struct store *s,
     int rc;
     int read = cfg->audit && (!strcmp(req->method, "GET") ||
                               !strcmp(req->method, "HEAD"));
+    int64_t changes = store_total_changes(s);
+    int synced = 0; /* an audit flush after every write of the request */
     for (;;) {
         memset(&w, 0, sizeof(w));
         w.config = cfg;
@@ -378,11 +380,13 @@ void web_handle(const struct web_config *cfg, struct store *s,
         int again = read && store_wants_write(s);
         store_read_mode_set(s, 0);
         if (!again) {
-            if (read && store_deferred_count(s) &&
-                audit_writer_flush(cfg->audit, s, &w.err) < 0) {
-                /* Not answered before its audit entry is written. */
-                rc = web_error(&w, 500, "internal", "",
-                               "the audit log cannot be written");
+            if (read && store_deferred_count(s)) {
+                if (audit_writer_flush(cfg->audit, s, &w.err) < 0)
+                    /* Not answered before its audit entry is written. */
+                    rc = web_error(&w, 500, "internal", "",
+                                   "the audit log cannot be written");
+                else
+                    synced = 1;
             }
             store_drop_deferred(s, 0);
             break;
@@ -395,6 +399,16 @@ void web_handle(const struct web_config *cfg, struct store *s,
         json_decref(w.json);
         http_response_reset(resp);
         read = 0;
+    }
+    /* A request that wrote (its rows and their audit entries, committed
+     * without a sync) is answered once they are durable: one sync of the
+     * audit writer, shared with every request waiting meanwhile (a read's
+     * flush, which syncs, covers a row it wrote too: its session seen). */
+    if (cfg->audit && !synced && store_total_changes(s) != changes &&
+        audit_writer_sync(cfg->audit, &w.err) < 0) {
+        http_response_reset(resp);
+        rc = web_error(&w, 500, "internal", "",
+                       "the database cannot be synced to disk");
     }
     if (rc < 0) {
         int page = w.match.route ? (w.match.route->flags & ROUTE_PAGE) != 0

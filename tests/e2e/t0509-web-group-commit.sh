@@ -102,6 +102,31 @@ sql "DELETE FROM episode_summary WHERE practitioner_id = $P AND complete = 1 AND
 same_as_cli "after a summary removed"
 cells_after=$(node -e 'console.log(JSON.stringify(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).cells))' "$TMP/served.json")
 [ "$cells_before" != "$cells_after" ] || fail "the removed summary is not in the served report"
+# Scores written while the report is read, all at once: each write makes
+# the kept report stale, and the reads that miss share the computing of
+# the newest document. Every request is answered, each read is audited
+# once, and the report served afterwards is the current one.
+read -r ep sess at < <(sql "SELECT e.id, s.id, s.started_at FROM episode e JOIN session s ON s.episode_id = e.id WHERE e.practitioner_id = $P AND e.ended_on IS NULL ORDER BY s.id DESC LIMIT 1" | tr '|' ' ')
+[ -n "$sess" ] || fail "no session of an open episode of practitioner $P"
+scores_before=$(sql "SELECT count(*) FROM observation WHERE episode_id = $ep")
+reads_before=$(reads read practitioner_outcome "$P" ok)
+: >"$TMP/codes"
+pids=()
+for i in $(seq 40); do
+  curl -sS -o /dev/null -w 'read %{http_code}\n' -b "${jar[therapist]}" "$report" >>"$TMP/codes" & pids+=($!)
+  if [ $((i % 4)) = 0 ]; then
+    curl -sS -o /dev/null -w 'score %{http_code}\n' -b "${jar[therapist]}" \
+      -H "X-CSRF-Token: ${csrf[therapist]}" -H 'Content-Type: application/json' \
+      -d "{\"instrument\":\"nprs\",\"timepoint\":\"post\",\"session_id\":$sess,\"at\":\"$at\",\"value\":$((i % 11))}" \
+      "${URL}api/v1/episodes/$ep/observations" >>"$TMP/codes" & pids+=($!)
+  fi
+done
+for p in "${pids[@]}"; do wait "$p"; done
+assert_eq "$(grep -c '^read 200$' "$TMP/codes")" 40 "reads answered during the scores"
+assert_eq "$(grep -c '^score 201$' "$TMP/codes")" 10 "scores answered"
+assert_eq "$(sql "SELECT count(*) FROM observation WHERE episode_id = $ep")" $((scores_before + 10)) "scores stored"
+assert_eq "$(reads read practitioner_outcome "$P" ok)" $((reads_before + 40)) "read entries during the scores"
+same_as_cli "after scores written during reads"
 serve_stop
 expect_ok ts audit verify
 assert_contains "$OUT" "the chain is whole"

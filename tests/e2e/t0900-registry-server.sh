@@ -12,7 +12,7 @@ REG_PUB=$(jq -r .public_key <<<"$OUT")
 assert_eq "$(stat -c %a "$TMP/registry.key")" 600 "key file mode"
 assert_eq "$(stat -c %s "$TMP/registry.key")" 64 "key file size"
 assert_eq "$(psql_value 'SELECT public_key FROM registry_meta')" "$REG_PUB" "public key stored"
-assert_eq "$(psql_value 'SELECT max(version) FROM registry_schema_version')" 4 "schema version"
+assert_eq "$(psql_value 'SELECT max(version) FROM registry_schema_version')" 5 "schema version"
 assert_eq "$(psql_value "SELECT count(*) FROM pg_inherits WHERE inhparent = 'registry_outcome'::regclass")" 16 "partitions"
 assert_eq "$(psql_value "SELECT partstrat FROM pg_partitioned_table WHERE partrelid = 'registry_outcome'::regclass")" h "hash partitioned"
 expect_refused 2 "has its key pair already" ts registry init --key "$TMP/other.key"

@@ -14,6 +14,9 @@ Writes DIR/port once listening. In DIR it keeps:
 Test controls (not part of the protocol):
   POST /test/approve {"clinic": N}, POST /test/suspend {"clinic": N}
   POST /test/national  the document to serve (JSON), signed on each GET
+  POST /test/reset {"clinic": N}  forgets every row, practitioner and
+      accepted batch, and the clinic's sequence (it stays enrolled and
+      approved), as a registry that never received a push
 """
 import base64
 import hashlib
@@ -116,6 +119,15 @@ class Handler(BaseHTTPRequestHandler):
         if self.path in ("/test/approve", "/test/suspend"):
             clinics[doc["clinic"]]["status"] = (
                 "approved" if self.path == "/test/approve" else "suspended")
+            return self.answer(200, {"ok": True})
+        if self.path == "/test/reset":
+            c = clinics[doc["clinic"]]
+            c["last_seq"], c["last_digest"] = 0, None
+            state.clear()
+            practitioners.clear()
+            for name in ("state.json", "accepted.log"):
+                if os.path.exists(os.path.join(DIR, name)):
+                    os.unlink(os.path.join(DIR, name))
             return self.answer(200, {"ok": True})
         if self.path == "/test/national":
             national.clear()

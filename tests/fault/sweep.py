@@ -5,8 +5,8 @@ usage: sweep.py [--stride K] [--max-n M] [--kinds read,write,...]
                 [--persistent] [--only TEXT] SCENARIO...
 
 SCENARIO is course (a whole course of care, each command in turn), import
-(a bulk import of a small CSV) or outbox (`outbox send` to a real SMTP
-server). For each command of a scenario, the command is first run once in
+(a bulk import of a small CSV), outbox (`outbox send` to a real SMTP
+server) or push (`push` to a loopback registry, tests/e2e/t0959). For each command of a scenario, the command is first run once in
 counting mode (TOUCHSTONE_FAULT=count) from the database as the scenario
 left it; then, for every kind and every N from 1 to the count of that kind
 (every Kth N with --stride K, and the last one; at most M with --max-n;
@@ -26,12 +26,18 @@ The outbox sends each message in transactions of its own, so a failed
 message is 'sending', and a fault-free `outbox send` then delivers every
 message, each recipient getting it once, or twice for the one message a
 fault cut between delivery and its record.
+The push sends each batch in a transaction of its own too, so a failed
+`push` may have had some batches accepted: there, after every run, a
+fault-free `push` must end it, the registry must then hold exactly what
+the fault-free push gave it, every batch accepted once and in order, and
+one more `push` must find nothing to push.
 
 The binary is $TOUCHSTONE (default build/test/touchstone, the test build,
 the only one that reads TOUCHSTONE_FAULT). Prints one line per command and
 kind, and "fault: N runs, N failures" at the end; exits 1 on any failure.
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -40,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -496,8 +503,115 @@ def scenario_outbox(sw):
         server.wait()
 
 
+def scenario_push(sw):
+    course(sw, sweep_all=False)
+    # A second episode, so that the push has rows of two patients and two
+    # protocols' worth of batches.
+    pid = sw.setup(["patient", "add", "--name", "Pat2 Synthetic", "--dob",
+                    "1962-08-09", "--sex", "male"])
+    eid = sw.setup(["episode", "open", "--patient", pid, "--practitioner",
+                    "1", "--protocol", "low-back-pain", "--icd10", "M54.50",
+                    "--start", "2026-03-02", "--chronicity-weeks", "30",
+                    "--comorbidities", "0", "--screen", "clear.json"])
+    sw.setup(["observe", "--episode", eid, "--instrument", "nprs",
+              "--timepoint", "baseline", "--at", "2026-03-02T09:00Z",
+              "--value", "6"])
+    sid = sw.setup(["session", "add", "--episode", eid, "--start",
+                    "2026-03-02T10:00Z", "--minutes", "45", "--phase",
+                    "introductory:10", "--phase", "kneading:35"])
+    sw.setup(["observe", "--episode", eid, "--session", sid, "--instrument",
+              "nprs", "--timepoint", "post", "--at", "2026-03-02T10:50Z",
+              "--value", "3"])
+    sw.setup(["episode", "close", eid, "--end", "2026-03-02"])
+    sw.setup(["practitioner", "consent", "1", "--registry", "yes"])
+    rdir = os.path.join(sw.work, "registry")
+    receiver = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "tests", "e2e",
+                                      "t0959-registry-receiver.py"), rdir],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        portfile = os.path.join(rdir, "port")
+        for _ in range(100):
+            if os.path.exists(portfile):
+                break
+            time.sleep(0.1)
+        url = "http://127.0.0.1:" + open(portfile).read().strip()
+        clinic = json.loads(sw.setup(["--json", "registry", "enroll",
+                                      "--url", url]))["clinic"]
+
+        def control(path):
+            req = urllib.request.Request(
+                url + path, data=json.dumps({"clinic": clinic}).encode(),
+                method="POST")
+            with urllib.request.urlopen(req, timeout=30) as r:
+                r.read()
+
+        control("/test/approve")
+
+        def held():
+            """The rows the registry holds, one canonical line each,
+            sorted, without the episodes' and practitioners' registry
+            references (each database draws its own at its first push)."""
+            path = os.path.join(rdir, "state.json")
+            if not os.path.exists(path):
+                return None
+            with open(path) as f:
+                doc = json.load(f)
+            rows = []
+            for row in doc["rows"].values():
+                p = doc["practitioners"][row.pop("practitioner")]
+                row.pop("episode")
+                row["npi"], row["license"] = p.get("npi"), p.get("license")
+                rows.append(json.dumps(row, sort_keys=True))
+            return sorted(rows)
+
+        def accepted():
+            path = os.path.join(rdir, "accepted.log")
+            if not os.path.exists(path):
+                return []
+            with open(path) as f:
+                return [line.split() for line in f]
+
+        clean = {}
+
+        def check(db, label, rc):
+            try:
+                checked(db, label)
+            finally:
+                control("/test/reset")
+
+        def checked(db, label):
+            rc2, out, err = run(sw.work, db, ["push", "--batch-rows", "1"])
+            sane(label + " then push", rc2, err)
+            if rc2 != 0:
+                raise Failure("%s: then a fault-free push fails (%d): %s"
+                              % (label, rc2, err[-400:]))
+            rc3, out, err = run(sw.work, db, ["push"])
+            if rc3 != 0 or out.strip() != "nothing to push":
+                raise Failure("%s: a last push says (%d): %s %s"
+                              % (label, rc3, out[-200:], err[-200:]))
+            log = accepted()
+            seqs = [int(f[0]) for f in log]
+            if seqs != list(range(1, len(seqs) + 1)):
+                raise Failure("%s: batches accepted %s, not once each in "
+                              "order" % (label, seqs))
+            got = held()
+            if "rows" not in clean:
+                clean["rows"], clean["batches"] = got, len(seqs)
+            elif got != clean["rows"]:
+                raise Failure("%s: the registry holds other rows than after "
+                              "a fault-free push: %s" % (label, differs(
+                                  "\n".join(clean["rows"]),
+                                  "\n".join(got or []))))
+
+        sw.step(["push", "--batch-rows", "1"], check=check, compare=False)
+    finally:
+        receiver.terminate()
+        receiver.wait()
+
+
 SCENARIOS = {"course": lambda sw: course(sw), "import": scenario_import,
-             "outbox": scenario_outbox}
+             "outbox": scenario_outbox, "push": scenario_push}
 
 
 def main():

@@ -694,6 +694,165 @@ Test(bulk, summaries_after_a_batch_equal_a_full_refresh)
     free(after_bulk);
 }
 
+/* The text of a one-row, one-column query (freed by the caller). */
+static char *query_text(const char *sql)
+{
+    struct err e = ERR_INIT;
+    struct stmt *st = store_prepare(s, sql);
+    cr_assert_eq(stmt_step(st, &e), 1, "%s", e.message);
+    char *text = xstrdup(stmt_text(st, 0) ? stmt_text(st, 0) : "");
+    stmt_finalize(st);
+    return text;
+}
+
+/* Every value of the summary rows and of their compact rows, in key
+ * order. */
+#define SUMMARY_DIGEST_SQL                                                   \
+    "SELECT (SELECT group_concat(v, ';') FROM (SELECT"                       \
+    " quote(protocol_id) || ',' || quote(instrument) || ',' ||"              \
+    " quote(practitioner_id) || ',' || quote(episode_id) || ',' ||"          \
+    " quote(role) || ',' || quote(started_on) || ',' || quote(ended_on)"     \
+    " || ',' || quote(sessions) || ',' || quote(baseline) || ',' ||"         \
+    " quote(discharge) || ',' || quote(followup) || ',' ||"                  \
+    " quote(followup_days) || ',' || quote(improvement) || ',' ||"           \
+    " quote(responder) || ',' || quote(sessions_to_response) || ',' ||"      \
+    " quote(response_event) || ',' || quote(sustained) || ',' ||"            \
+    " quote(has_followup) || ',' || quote(complete) || ',' ||"               \
+    " quote(incomplete_reason) || ',' || quote(age_years) || ',' ||"         \
+    " quote(sex) || ',' || quote(chronicity_weeks) || ',' ||"                \
+    " quote(comorbidities) AS v FROM episode_summary ORDER BY"               \
+    " episode_id, instrument)) || ' / ' || (SELECT group_concat(v, ';')"     \
+    " FROM (SELECT quote(g.protocol_id) || ',' || quote(g.instrument)"       \
+    " || ',' || quote(r.practitioner_id) || ',' || quote(r.episode_id)"      \
+    " || ',' || quote(r.code) || ',' || quote(r.improvement) || ',' ||"      \
+    " quote(r.baseline) || ',' || quote(r.risk) AS v FROM outcome_row r"     \
+    " JOIN outcome_group g ON g.id = r.group_id ORDER BY r.episode_id,"      \
+    " g.instrument))"
+
+Test(bulk, a_batch_writes_only_the_summary_rows_it_changes)
+{
+    int64_t prac = trained_practitioner("Avery Bulk (synthetic)");
+    int64_t pat = patient(&actor_cli, "Pat Bulk");
+    int64_t ep = episode(&actor_cli, pat, prac, "2026-01-05");
+    int64_t se1 = session(ep, "2026-01-06T10:00:00Z");
+    /* Two more episodes, untouched: one episode of three is below the
+     * share at which a batch rebuilds every summary, so its rows are
+     * refreshed one episode at a time. */
+    episode(&actor_cli, pat, prac, "2026-02-05");
+    episode(&actor_cli, pat, prac, "2026-03-05");
+    char episode_id[32], session_id[32];
+    snprintf(episode_id, sizeof(episode_id), "%lld", (long long)ep);
+    snprintf(session_id, sizeof(session_id), "%lld", (long long)se1);
+    struct err e = ERR_INIT;
+    /* Every episode has its rows before the batches. */
+    cr_assert_eq(summary_refresh_all(s, &actor_cli, NULL, &e), 0, "%s",
+                 e.message);
+    cr_assert_eq(count("episode_summary"), 9);
+    struct bulk *b = begin();
+    cr_assert_eq(row(b, BULK_OBSERVATIONS, &e, "episode_id", episode_id,
+                     "instrument", "nprs", "timepoint", "baseline",
+                     "observed_at", "2026-01-05T09:00:00Z", "total", "8",
+                     NULL),
+                 0, "%s", e.message);
+    cr_assert_eq(bulk_commit(b, &e), 0, "%s", e.message);
+    const char *generation_sql =
+        "SELECT generation FROM outcome_group WHERE protocol_id ="
+        " 'low-back-pain' AND instrument = 'nprs'";
+    int64_t nprs_generation = store_query_int(s, generation_sql);
+    char *nprs_before = query_text(
+        "SELECT quote(baseline) || ',' || incomplete_reason FROM"
+        " episode_summary WHERE instrument = 'nprs'");
+    cr_assert_str_eq(nprs_before, "8.0,open");
+    /* The episode is open: a later nprs score leaves its nprs row as it
+     * was, while an odi baseline changes the odi row (NULL to 40). */
+    b = begin();
+    cr_assert_eq(row(b, BULK_OBSERVATIONS, &e, "episode_id", episode_id,
+                     "session_id", session_id, "instrument", "nprs",
+                     "timepoint", "post", "observed_at",
+                     "2026-01-06T11:00:00Z", "total", "3", NULL),
+                 0, "%s", e.message);
+    cr_assert_eq(row(b, BULK_OBSERVATIONS, &e, "episode_id", episode_id,
+                     "instrument", "odi", "timepoint", "baseline",
+                     "observed_at", "2026-01-05T09:30:00Z", "items",
+                     "[2,2,2,2,2,2,2,2,2,2]", NULL),
+                 0, "%s", e.message);
+    cr_assert_eq(bulk_commit(b, &e), 0, "%s", e.message);
+    /* The unchanged row's group is still raised, as the triggers do. */
+    cr_assert_gt(store_query_int(s, generation_sql), nprs_generation);
+    char *after_bulk = query_text(SUMMARY_DIGEST_SQL);
+    cr_assert(strstr(after_bulk, "'odi'") &&
+                  strstr(after_bulk, ",40.0,NULL,NULL,"),
+              "%s", after_bulk);
+    /* Every row, summary and compact, as the triggers make them. */
+    cr_assert_eq(summary_refresh_all(s, &actor_cli, NULL, &e), 0, "%s",
+                 e.message);
+    char *after_refresh = query_text(SUMMARY_DIGEST_SQL);
+    cr_assert_str_eq(after_refresh, after_bulk);
+    free(after_refresh);
+    free(after_bulk);
+    free(nprs_before);
+}
+
+/* Adds an nprs score of episode ep, in session se when not 0 (id given
+ * when id is not NULL). */
+static void nprs_row(struct bulk *b, const char *id, int64_t ep, int64_t se,
+                     const char *timepoint, const char *at, const char *total)
+{
+    char episode_id[32], session_id[32];
+    snprintf(episode_id, sizeof(episode_id), "%lld", (long long)ep);
+    snprintf(session_id, sizeof(session_id), "%lld", (long long)se);
+    struct err e = ERR_INIT;
+    cr_assert_eq(row(b, BULK_OBSERVATIONS, &e, "id", id, "episode_id",
+                     episode_id, "session_id", se ? session_id : NULL,
+                     "instrument", "nprs", "timepoint", timepoint,
+                     "observed_at", at, "total", total, NULL),
+                 0, "%s", e.message);
+}
+
+/* A batch that rebuilds every summary (it touches every episode) reads
+ * the observations in id order when they are in episode order, through
+ * the episode index when not (ids given out of order): the same rows as
+ * the triggers make, either way. */
+Test(bulk, a_rebuild_reads_observations_in_either_order_alike)
+{
+    int64_t prac = trained_practitioner("Avery Bulk (synthetic)");
+    int64_t pat = patient(&actor_cli, "Pat Bulk");
+    int64_t ep1 = episode(&actor_cli, pat, prac, "2026-01-05");
+    int64_t ep2 = episode(&actor_cli, pat, prac, "2026-02-05");
+    int64_t se1 = session(ep1, "2026-01-06T10:00:00Z");
+    int64_t se2 = session(ep2, "2026-02-06T10:00:00Z");
+    struct err e = ERR_INIT;
+    for (int pass = 0; pass < 2; pass++) {
+        /* Each pass into an empty observation table. */
+        cr_assert_eq(store_exec(s, "DELETE FROM observation", &e), 0);
+        struct bulk *b = begin();
+        if (pass == 0) {
+            /* The second episode's row has the lower id. */
+            nprs_row(b, "200", ep1, 0, "baseline", "2026-01-05T09:00:00Z",
+                     "8");
+            nprs_row(b, "100", ep2, se2, "pre", "2026-02-06T10:00:00Z", "5");
+        } else {
+            /* Rising ids, episodes in order. */
+            nprs_row(b, NULL, ep1, 0, "baseline", "2026-01-05T09:00:00Z",
+                     "8");
+            nprs_row(b, NULL, ep1, se1, "pre", "2026-01-06T10:00:00Z", "6");
+            nprs_row(b, NULL, ep2, 0, "baseline", "2026-02-05T09:00:00Z",
+                     "7");
+        }
+        cr_assert_eq(bulk_commit(b, &e), 0, "%s", e.message);
+        char *after_bulk = query_text(SUMMARY_DIGEST_SQL);
+        cr_assert(strstr(after_bulk, pass ? ",7.0," : ",5.0,"), "%s",
+                  after_bulk);
+        cr_assert_eq(summary_refresh_all(s, &actor_cli, NULL, &e), 0, "%s",
+                     e.message);
+        char *after_refresh = query_text(SUMMARY_DIGEST_SQL);
+        cr_assert_str_eq(after_refresh, after_bulk);
+        free(after_refresh);
+        free(after_bulk);
+    }
+    cr_assert_eq(count("observation"), 3);
+}
+
 static int write_row(void *ctx, const struct bulk_value *values, int count,
                      struct err *e)
 {
