@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "outcomes/signing.h"
-#include "record/clinic_key.h"
 #include "registry/ingest.h"
 
 /* A synthetic batch: practitioners with an NPI, a licence and neither;
@@ -85,16 +84,7 @@ static char *make_body(int rows, size_t *len)
     unsigned char pk[SIGNING_PUBLIC_BYTES], sk[SIGNING_SECRET_BYTES];
     unsigned char seed[32] = {7};
     crypto_sign_seed_keypair(pk, sk, seed);
-    json_t *batch = make_batch(rows);
-    size_t n;
-    char *canonical = signing_canonical_json(batch, &n);
-    unsigned char sig[SIGNING_SIGNATURE_BYTES];
-    signing_sign(canonical, n, sk, sig);
-    free(canonical);
-    char *sig64 = clinic_key_base64_encode(sig, sizeof(sig));
-    json_t *body = json_pack("{s:o,s:s}", "batch", batch, "signature",
-                             sig64);
-    free(sig64);
+    json_t *body = signing_envelope(make_batch(rows), "batch", sk);
     char *text = signing_canonical_json(body, len);
     json_decref(body);
     return text;
