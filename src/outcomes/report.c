@@ -134,15 +134,12 @@ json_t *report_criteria_json(const struct bench_cell *c)
     json_t *a = json_array();
     for (int i = 0; i < CRITERION_COUNT; i++) {
         const struct criterion *cr = &c->criteria[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "name", json_string(cr->name));
-        json_object_set_new(o, "criterion", json_string(cr->text));
-        json_object_set_new(o, "designation",
-                            json_string(designation_name(cr->level)));
-        json_object_set_new(o, "required", report_number(cr->required));
-        json_object_set_new(o, "observed", report_number(cr->observed));
-        json_object_set_new(o, "met", json_boolean(cr->met));
-        json_array_append_new(a, o);
+        json_array_append_new(
+            a, json_pack("{s:s?,s:s?,s:s,s:o,s:o,s:b}", "name", cr->name,
+                         "criterion", cr->text, "designation",
+                         designation_name(cr->level), "required",
+                         report_number(cr->required), "observed",
+                         report_number(cr->observed), "met", cr->met));
     }
     return a;
 }
