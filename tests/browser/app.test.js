@@ -342,7 +342,7 @@ async function tablet(url) {
   });
 }
 
-(async () => {
+L.main(async () => {
   const fresh = freshClinic();
   const demo = demoClinic();
   const servers = [];
@@ -360,15 +360,6 @@ async function tablet(url) {
       ['tablet', () => tablet(b.url)],
     ]);
   } finally {
-    for (const s of servers) {
-      const code = await s.stop();
-      if (code !== 0 || /AddressSanitizer|LeakSanitizer|runtime error/.test(s.log())) {
-        console.log(`browser: FAIL the server exited ${code}:\n${s.log().split('\n').slice(-30).join('\n')}`);
-        process.exitCode = 1;
-      }
-    }
+    await L.stopServers(servers);
   }
-})().catch((e) => {
-  console.log('browser: FAIL ' + (e && e.stack || e));
-  process.exitCode = 1;
 });

@@ -216,12 +216,12 @@ async function emailedLink() {
   } finally {
     smtp.stop();
     const code = await server.stop();
-    L.assert(code === 0 && !/AddressSanitizer|LeakSanitizer|runtime error/.test(server.log()),
+    L.assert(L.cleanExit(code, server.log()),
       `the server exited ${code}: ${server.log().split('\n').slice(-20).join('\n')}`);
   }
 }
 
-(async () => {
+L.main(async () => {
   const { db, id } = clinic();
   const server = await L.serve(db, env);
   try {
@@ -235,13 +235,6 @@ async function emailedLink() {
       ['patient-emailed-link', () => emailedLink()],
     ]);
   } finally {
-    const code = await server.stop();
-    if (code !== 0 || /AddressSanitizer|LeakSanitizer|runtime error/.test(server.log())) {
-      console.log(`browser: FAIL the server exited ${code}:\n${server.log().split('\n').slice(-30).join('\n')}`);
-      process.exitCode = 1;
-    }
+    await L.stopServers([server]);
   }
-})().catch((e) => {
-  console.log('browser: FAIL ' + (e && e.stack || e));
-  process.exitCode = 1;
 });
