@@ -16,12 +16,7 @@ const PASSWORD = 'a synthetic first-day password';
 // A fresh clinic: one admin login; a colleague trained in tension-type
 // headache (to be referred to); a researcher.
 function freshClinic() {
-  const dir = L.tempDir('ts-browser-');
-  const db = path.join(dir, 'clinic.db');
-  const pw = path.join(dir, 'pw');
-  fs.writeFileSync(pw, PASSWORD + '\n');
-  L.ts(db, ['init', '--clinic', 'Synthetic First-Day Clinic'], env);
-  L.ts(db, ['user', 'add', '--email', 'admin@clinic.example', '--role', 'admin', '--password-file', pw], env);
+  const { db, pw } = L.newClinic('ts-browser-', 'Synthetic First-Day Clinic', PASSWORD, env);
   L.ts(db, ['user', 'add', '--email', 'researcher@clinic.example', '--role', 'researcher', '--password-file', pw], env);
   const morgan = L.ts(db, ['practitioner', 'add', '--name', 'Synthetic Therapist Morgan', '--license', 'LMT-SYN-2',
     '--credentials', 'LMT'], env).trim();

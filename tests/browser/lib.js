@@ -159,6 +159,19 @@ function contrast(a, b) {
   return (x + 0.05) / (y + 0.05);
 }
 
+// A new clinic NAME in a temporary folder (named from prefix) with the
+// login admin@clinic.example, whose password, in the file pw, is password;
+// returns { dir, db, pw }.
+function newClinic(prefix, name, password, env) {
+  const dir = tempDir(prefix);
+  const db = path.join(dir, 'clinic.db');
+  const pw = path.join(dir, 'pw');
+  fs.writeFileSync(pw, password + '\n');
+  ts(db, ['init', '--clinic', name], env);
+  ts(db, ['user', 'add', '--email', 'admin@clinic.example', '--role', 'admin', '--password-file', pw], env);
+  return { dir, db, pw };
+}
+
 // Whether a server stopped cleanly: exit 0, and no sanitizer report in
 // its log.
 function cleanExit(code, log) {
@@ -185,4 +198,4 @@ function main(fn) {
   });
 }
 
-module.exports = { ts, contrast, cleanExit, stopServers, main, serve, browser, watchedPage, shot, login, logout, assert, run, tempDir, outDir, DEMO_PASSWORD, root };
+module.exports = { ts, newClinic, contrast, cleanExit, stopServers, main, serve, browser, watchedPage, shot, login, logout, assert, run, tempDir, outDir, DEMO_PASSWORD, root };
