@@ -759,10 +759,9 @@ json_t *report_registry_summaries_json(const struct bench_summaries *groups,
     struct benchmark b;
     if (benchmark_run_summaries(groups, count, t, &b, e) < 0)
         return NULL;
-    struct labels given = {(int64_t *)label_ids, (char (*)[16])labels,
-                           label_count, label_count};
-    struct registry_naming naming = {given_label, show_none, &given};
-    json_t *doc = registry_document(&b, t, protocol, instrument, &naming, e);
+    /* b's thresholds are a copy of t. */
+    json_t *doc = report_registry_benchmark_json(
+        &b, label_ids, labels, label_count, protocol, instrument, e);
     benchmark_release(&b);
     return doc;
 }
