@@ -133,39 +133,32 @@ void html_escape_vformat(struct buf *b, const char *fmt, va_list ap)
             continue;
         }
         int is_signed = conv == 'd' || conv == 'i';
+/* The next argument as type for a signed conversion, else as utype. */
+#define PRINT_NEXT(type, utype)                                             \
+    (is_signed ? buf_printf(b, spec, va_arg(ap, type))                      \
+               : buf_printf(b, spec, va_arg(ap, utype)))
         switch (len) {
         case L_NONE:
         case L_HH:
         case L_H:
-            if (is_signed)
-                buf_printf(b, spec, va_arg(ap, int));
-            else
-                buf_printf(b, spec, va_arg(ap, unsigned));
+            PRINT_NEXT(int, unsigned);
             break;
         case L_L:
-            if (is_signed)
-                buf_printf(b, spec, va_arg(ap, long));
-            else
-                buf_printf(b, spec, va_arg(ap, unsigned long));
+            PRINT_NEXT(long, unsigned long);
             break;
         case L_LL:
-            if (is_signed)
-                buf_printf(b, spec, va_arg(ap, long long));
-            else
-                buf_printf(b, spec, va_arg(ap, unsigned long long));
+            PRINT_NEXT(long long, unsigned long long);
             break;
         case L_Z:
             buf_printf(b, spec, va_arg(ap, size_t));
             break;
         case L_J:
-            if (is_signed)
-                buf_printf(b, spec, va_arg(ap, intmax_t));
-            else
-                buf_printf(b, spec, va_arg(ap, uintmax_t));
+            PRINT_NEXT(intmax_t, uintmax_t);
             break;
         case L_T:
             buf_printf(b, spec, va_arg(ap, ptrdiff_t));
             break;
         }
+#undef PRINT_NEXT
     }
 }

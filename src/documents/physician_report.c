@@ -118,20 +118,18 @@ int physician_report_chart(const struct episode_detail *d,
         else
             base[nbase++] = p;
     }
-    struct svg_series series[4];
+    /* Every kind of score, and in the chart those that have points. */
+    const struct svg_series kinds[] = {
+        {"baseline score", base, nbase, SVG_MARKER_DIAMOND, 0, 1},
+        {"before session", pre, npre, SVG_MARKER_CIRCLE, 0, 0},
+        {"after session", post, npost, SVG_MARKER_SQUARE, 1, 0},
+        {"follow-up", follow, nfollow, SVG_MARKER_TRIANGLE, 2, 0},
+    };
+    struct svg_series series[ARRAY_SIZE(kinds)];
     size_t count = 0;
-    if (nbase)
-        series[count++] = (struct svg_series){"baseline score", base, nbase,
-                                              SVG_MARKER_DIAMOND, 0, 1};
-    if (npre)
-        series[count++] = (struct svg_series){"before session", pre, npre,
-                                              SVG_MARKER_CIRCLE, 0, 0};
-    if (npost)
-        series[count++] = (struct svg_series){"after session", post, npost,
-                                              SVG_MARKER_SQUARE, 1, 0};
-    if (nfollow)
-        series[count++] = (struct svg_series){"follow-up", follow, nfollow,
-                                              SVG_MARKER_TRIANGLE, 2, 0};
+    for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
+        if (kinds[k].count)
+            series[count++] = kinds[k];
     double baseline = isfinite(baseline_override) ? baseline_override
                                                   : physician_report_baseline(d, code);
     double threshold = 0;

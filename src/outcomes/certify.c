@@ -327,9 +327,8 @@ char *certify_issue(struct store *s, const struct actor *caller,
         err_set(e, ERR_AUTH, "practitioner",
                 "only an admin, or a therapist for their own cells, may "
                 "issue certificates");
-        struct err ignored = ERR_INIT;
-        audit_record_refusal(s, caller, "create", "certificate",
-                             req->practitioner_id, 0, "denied", &ignored);
+        report_deny(s, caller, "create", "certificate",
+                    req->practitioner_id);
         return NULL;
     }
     if (req->practitioner_id <= 0)

@@ -228,17 +228,13 @@ json_t *coverage_report_json(struct store *s, const struct actor *caller,
                 "must be a positive practitioner id");
         return NULL;
     }
-    if (caller->role == ROLE_RESEARCHER ||
-        (caller->role == ROLE_THERAPIST && practitioner_id &&
-         caller->practitioner_id != practitioner_id)) {
-        err_set(e, ERR_AUTH, "practitioner",
-                "a therapist reads only their own coverage; researchers "
-                "read the anonymised registry");
-        struct err ignored = ERR_INIT;
-        audit_record_refusal(s, caller, "read", "practitioner_coverage",
-                             practitioner_id, 0, "denied", &ignored);
+    /* A therapist's own coverage when no practitioner is named. */
+    if (report_may_read(s, caller,
+                        practitioner_id ? practitioner_id
+                                        : caller->practitioner_id,
+                        "practitioner", "practitioner_coverage", "coverage",
+                        e) < 0)
         return NULL;
-    }
     if (!practitioner_id && !access_is_admin(caller))
         practitioner_id = caller->practitioner_id;
     if (store_begin(s, e) < 0)

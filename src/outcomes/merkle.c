@@ -328,6 +328,27 @@ int merkle_nodes_root(merkle_node_fn node, void *ctx, uint64_t n,
     return merkle_nodes_range(node, ctx, 0, n, out, e);
 }
 
+/* One step down the tree of n leaves from start, towards leaf m (or, with
+ * left_when_equal, the end of the subtree of m leaves): the hash of the
+ * subtree on the other side into hash, and start, n and m moved into the
+ * side of m. Returns 0 when it went left, 1 right, or -1 with e. */
+static int nodes_step(merkle_node_fn node, void *ctx, uint64_t *start,
+                      uint64_t *n, uint64_t *m, int left_when_equal,
+                      unsigned char hash[H], struct err *e)
+{
+    uint64_t k = split_point(*n);
+    if (*m < k || (left_when_equal && *m == k)) {
+        int rc = merkle_nodes_range(node, ctx, *start + k, *n - k, hash, e);
+        *n = k;
+        return rc < 0 ? -1 : 0;
+    }
+    int rc = merkle_nodes_range(node, ctx, *start, k, hash, e);
+    *start += k;
+    *m -= k;
+    *n -= k;
+    return rc < 0 ? -1 : 1;
+}
+
 int merkle_nodes_inclusion(merkle_node_fn node, void *ctx, uint64_t n,
                            uint64_t m, struct merkle_path *out,
                            struct err *e)
@@ -338,24 +359,11 @@ int merkle_nodes_inclusion(merkle_node_fn node, void *ctx, uint64_t n,
     size_t i = merkle_inclusion_length(m, n);
     out->count = i;
     uint64_t start = 0;
-    while (n > 1) {
-        uint64_t k = split_point(n);
-        int rc;
-        if (m < k) {
-            rc = merkle_nodes_range(node, ctx, start + k, n - k,
-                                    out->hash[--i], e);
-            n = k;
-        } else {
-            rc = merkle_nodes_range(node, ctx, start, k, out->hash[--i], e);
-            start += k;
-            m -= k;
-            n -= k;
-        }
-        if (rc < 0) {
+    while (n > 1)
+        if (nodes_step(node, ctx, &start, &n, &m, 0, out->hash[--i], e) < 0) {
             out->count = 0;
             return -1;
         }
-    }
     if (i != 0)
         BUG("merkle: audit path of the wrong length");
     return 0;
@@ -372,21 +380,12 @@ int merkle_nodes_consistency(merkle_node_fn node, void *ctx, uint64_t n,
     out->count = i;
     uint64_t start = 0;
     int whole = 1, rc = 0;
-    while (rc == 0 && m != n) {
-        uint64_t k = split_point(n);
-        if (m <= k) {
-            rc = merkle_nodes_range(node, ctx, start + k, n - k,
-                                    out->hash[--i], e);
-            n = k;
-        } else {
-            rc = merkle_nodes_range(node, ctx, start, k, out->hash[--i], e);
-            start += k;
-            m -= k;
-            n -= k;
+    while (rc >= 0 && m != n) {
+        rc = nodes_step(node, ctx, &start, &n, &m, 1, out->hash[--i], e);
+        if (rc == 1)
             whole = 0;
-        }
     }
-    if (rc == 0 && !whole)
+    if (rc >= 0 && !whole)
         rc = merkle_nodes_range(node, ctx, start, n, out->hash[--i], e);
     if (rc < 0) {
         out->count = 0;

@@ -4,6 +4,7 @@
  */
 #include "outcomes/register.h"
 #include "core/util.h"
+#include "outcomes/report.h"
 #include "record/access.h"
 #include "record/audit.h"
 #include "record/validate.h"
@@ -91,12 +92,8 @@ int register_list(struct store *s, const struct actor *caller,
                   struct err *e)
 {
     memset(out, 0, sizeof(*out));
-    if (may_list(caller, practitioner_id, e) < 0) {
-        struct err ignored = ERR_INIT;
-        audit_record_refusal(s, caller, "read", "certificate",
-                             practitioner_id, 0, "denied", &ignored);
-        return -1;
-    }
+    if (may_list(caller, practitioner_id, e) < 0)
+        return report_deny(s, caller, "read", "certificate", practitioner_id);
     if (!access_is_admin(caller))
         practitioner_id = caller->practitioner_id;
     if (store_begin(s, e) < 0)
@@ -199,12 +196,8 @@ int register_revoke(struct store *s, const struct actor *caller,
                     const char *id, const char *reason,
                     struct issued_certificate *out, struct err *e)
 {
-    if (access_manage(caller, "revoke a certificate", e) < 0) {
-        struct err ignored = ERR_INIT;
-        audit_record_refusal(s, caller, "update", "certificate", 0, 0,
-                             "denied", &ignored);
-        return -1;
-    }
+    if (access_manage(caller, "revoke a certificate", e) < 0)
+        return report_deny(s, caller, "update", "certificate", 0);
     if (check_id(id, e) < 0 ||
         validate_text(reason, "reason", 1, REGISTER_REASON_MAX, e) < 0)
         return -1;

@@ -47,16 +47,39 @@ static int report_finish(struct store *s, const struct actor *caller,
     return -1;
 }
 
+int report_deny(struct store *s, const struct actor *caller,
+                const char *action, const char *record_type,
+                int64_t record_id)
+{
+    struct err ignored = ERR_INIT;
+    audit_record_refusal(s, caller, action, record_type, record_id, 0,
+                         "denied", &ignored);
+    return -1;
+}
+
+int report_may_read(struct store *s, const struct actor *caller,
+                    int64_t practitioner_id, const char *field,
+                    const char *record_type, const char *what,
+                    struct err *e)
+{
+    if (caller->role != ROLE_RESEARCHER &&
+        (caller->role != ROLE_THERAPIST ||
+         caller->practitioner_id == practitioner_id))
+        return 0;
+    err_set(e, ERR_AUTH, field,
+            "a therapist reads only their own %s; researchers read the "
+            "anonymised registry",
+            what);
+    return report_deny(s, caller, "read", record_type, practitioner_id);
+}
+
 /* Rolls back and records a refusal of a named record (non-admins). */
 static void report_refused(struct store *s, const struct actor *caller,
                            const char *record_type, int64_t record_id)
 {
     store_rollback(s);
-    if (access_is_admin(caller))
-        return;
-    struct err ignored = ERR_INIT;
-    audit_record_refusal(s, caller, "read", record_type, record_id, 0,
-                         "denied", &ignored);
+    if (!access_is_admin(caller))
+        report_deny(s, caller, "read", record_type, record_id);
 }
 
 /* The measures of a cell, in the order its JSON lists them: each a number
@@ -118,15 +141,12 @@ json_t *report_criteria_json(const struct bench_cell *c)
     json_t *a = json_array();
     for (int i = 0; i < CRITERION_COUNT; i++) {
         const struct criterion *cr = &c->criteria[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "name", json_string(cr->name));
-        json_object_set_new(o, "criterion", json_string(cr->text));
-        json_object_set_new(o, "designation",
-                            json_string(designation_name(cr->level)));
-        json_object_set_new(o, "required", report_number(cr->required));
-        json_object_set_new(o, "observed", report_number(cr->observed));
-        json_object_set_new(o, "met", json_boolean(cr->met));
-        json_array_append_new(a, o);
+        json_array_append_new(
+            a, json_pack("{s:s?,s:s?,s:s,s:o,s:o,s:b}", "name", cr->name,
+                         "criterion", cr->text, "designation",
+                         designation_name(cr->level), "required",
+                         report_number(cr->required), "observed",
+                         report_number(cr->observed), "met", cr->met));
     }
     return a;
 }
@@ -412,17 +432,9 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
 {
     if (protocol && validate_slug(protocol, "protocol", e) < 0)
         return NULL;
-    if (caller->role == ROLE_RESEARCHER ||
-        (caller->role == ROLE_THERAPIST &&
-         caller->practitioner_id != practitioner_id)) {
-        err_set(e, ERR_AUTH, "id",
-                "a therapist reads only their own outcome report; "
-                "researchers read the anonymised registry");
-        struct err ignored = ERR_INIT;
-        audit_record_refusal(s, caller, "read", "practitioner_outcome",
-                             practitioner_id, 0, "denied", &ignored);
+    if (report_may_read(s, caller, practitioner_id, "id",
+                        "practitioner_outcome", "outcome report", e) < 0)
         return NULL;
-    }
     if (store_begin(s, e) < 0)
         return NULL;
     char name[RECORD_NAME_MAX + 1];
@@ -591,9 +603,7 @@ static int practitioner_label(struct store *s, const struct labels *known,
                           " label) VALUES (:id, :label)");
     stmt_bind_int(st, ":id", id);
     stmt_bind_text(st, ":label", out);
-    rc = stmt_step(st, e);
-    stmt_finalize(st);
-    return rc < 0 ? -1 : 0;
+    return stmt_run(st, e);
 }
 
 static json_t *registry_cell_json(const struct bench_group *g,
@@ -768,10 +778,9 @@ json_t *report_registry_summaries_json(const struct bench_summaries *groups,
     struct benchmark b;
     if (benchmark_run_summaries(groups, count, t, &b, e) < 0)
         return NULL;
-    struct labels given = {(int64_t *)label_ids, (char (*)[16])labels,
-                           label_count, label_count};
-    struct registry_naming naming = {given_label, show_none, &given};
-    json_t *doc = registry_document(&b, t, protocol, instrument, &naming, e);
+    /* b's thresholds are a copy of t. */
+    json_t *doc = report_registry_benchmark_json(
+        &b, label_ids, labels, label_count, protocol, instrument, e);
     benchmark_release(&b);
     return doc;
 }

@@ -35,6 +35,22 @@
 #include "record/actor.h"
 #include "store/store.h"
 
+/* Records in the audit log that caller was denied action on record_type
+ * record_id (e, already set by the caller, says why; a failure to record
+ * is not reported). Returns -1, for the caller to return. */
+int report_deny(struct store *s, const struct actor *caller,
+                const char *action, const char *record_type,
+                int64_t record_id);
+
+/* Whether caller may read what (e.g. "coverage") of practitioner_id: an
+ * admin always, a therapist their own only, a researcher never. A refusal
+ * is ERR_AUTH naming field, recorded (report_deny) as a denied read of
+ * record_type. Returns 0, or -1 with e. */
+int report_may_read(struct store *s, const struct actor *caller,
+                    int64_t practitioner_id, const char *field,
+                    const char *record_type, const char *what,
+                    struct err *e);
+
 /*
  * The outcome of one episode:
  *   {"episode": {"id", "patient_id", "practitioner_id", "protocol",

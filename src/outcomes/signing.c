@@ -1,6 +1,7 @@
 /* Canonical JSON, SHA-256 and Ed25519 (libsodium). See signing.h. */
 #include "outcomes/signing.h"
 #include "core/util.h"
+#include "record/clinic_key.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -61,6 +62,24 @@ void signing_sign(const void *msg, size_t len,
 {
     need_sodium();
     crypto_sign_detached(sig, NULL, msg, len, sk);
+}
+
+json_t *signing_envelope(json_t *value, const char *member,
+                         const unsigned char sk[SIGNING_SECRET_BYTES])
+{
+    size_t len;
+    char *canonical = signing_canonical_json(value, &len);
+    if (!canonical) {
+        json_decref(value);
+        return NULL;
+    }
+    unsigned char sig[SIGNING_SIGNATURE_BYTES];
+    signing_sign(canonical, len, sk, sig);
+    free(canonical);
+    char *sig64 = clinic_key_base64_encode(sig, sizeof(sig));
+    json_t *doc = json_pack("{s:o,s:s}", member, value, "signature", sig64);
+    free(sig64);
+    return doc;
 }
 
 int signing_verify(const void *msg, size_t len,

@@ -55,6 +55,13 @@ void signing_sign(const void *msg, size_t len,
                   const unsigned char sk[SIGNING_SECRET_BYTES],
                   unsigned char sig[SIGNING_SIGNATURE_BYTES]);
 
+/* The signed envelope {member: value, "signature": the base64 of the
+ * Ed25519 signature by sk of value's canonical JSON}. Takes value's
+ * reference. New reference, or NULL (value released) when value cannot be
+ * written as canonical JSON. */
+json_t *signing_envelope(json_t *value, const char *member,
+                         const unsigned char sk[SIGNING_SECRET_BYTES]);
+
 /* 1 when sig is a valid Ed25519 signature of the len bytes by pk, else 0
  * (also for a public key that is not a valid point). */
 int signing_verify(const void *msg, size_t len,

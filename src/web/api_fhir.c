@@ -56,36 +56,35 @@ int api_fhir_metadata(struct web_ctx *w)
     return fhir_reply(w, 200, doc);
 }
 
-int api_fhir_patient_read(struct web_ctx *w)
+/* Replies with patient {id}'s FHIR resource or, with everything, all of
+ * its record as a searchset bundle. */
+static int patient_reply(struct web_ctx *w, int everything)
 {
     if (api_query_none(w) < 0)
         return -1;
     char *base = fhir_base(w);
     struct fhir_options opt = {FHIR_REFS_RELATIVE, base, NULL};
+    int64_t id = route_param_id(&w->match, "id");
     json_t *doc = NULL;
-    int rc = fhir_patient_resource(w->store, &w->actor,
-                                   route_param_id(&w->match, "id"), &opt,
-                                   &doc, &w->err);
+    int rc = everything ? fhir_export_patient(w->store, &w->actor, id,
+                                              "searchset", &opt, &doc,
+                                              &w->err)
+                        : fhir_patient_resource(w->store, &w->actor, id,
+                                                &opt, &doc, &w->err);
     free(base);
     if (rc < 0)
         return web_fail(w);
     return fhir_reply(w, 200, doc);
 }
 
+int api_fhir_patient_read(struct web_ctx *w)
+{
+    return patient_reply(w, 0);
+}
+
 int api_fhir_patient_everything(struct web_ctx *w)
 {
-    if (api_query_none(w) < 0)
-        return -1;
-    char *base = fhir_base(w);
-    struct fhir_options opt = {FHIR_REFS_RELATIVE, base, NULL};
-    json_t *doc = NULL;
-    int rc = fhir_export_patient(w->store, &w->actor,
-                                 route_param_id(&w->match, "id"),
-                                 "searchset", &opt, &doc, &w->err);
-    free(base);
-    if (rc < 0)
-        return web_fail(w);
-    return fhir_reply(w, 200, doc);
+    return patient_reply(w, 1);
 }
 
 int api_fhir_observation_search(struct web_ctx *w)

@@ -199,10 +199,8 @@ int page_episode_protocols(struct web_ctx *w)
     for (int g = 0; g < catalog_group_count(cat); g++) {
         const struct protocol_group *grp = catalog_group_at(cat, g);
         int any = 0;
-        for (int i = 0; i < catalog_protocol_count(cat); i++) {
-            const struct protocol *p = catalog_protocol_at(cat, i);
-            if (strcmp(p->group, grp->id) || !catalog_protocol_matches(p, q))
-                continue;
+        const struct protocol *p;
+        for (int i = -1; (p = page_group_next(cat, grp, q, &i));) {
             if (!any++)
                 html_printf(b,
                             "<details class=\"group\"%s><summary>%s "
@@ -217,10 +215,7 @@ int page_episode_protocols(struct web_ctx *w)
             html_raw(b, "</ul></details>\n");
     }
     if (!shown)
-        html_printf(b,
-                    "<p class=\"empty\">No protocol matches "
-                    "&ldquo;%s&rdquo;.</p>\n",
-                    q ? q : "");
+        page_no_protocol_matches(b, q);
     page_end(w);
     staff_release(&st);
     patient_detail_release(&d);

@@ -3,6 +3,7 @@
  * ui-shared.c). */
 #include "core/clock.h"
 #include "core/number.h"
+#include "catalog/catalog.h"
 #include "core/util.h"
 #include "record/access.h"
 #include "record/scope.h"
@@ -394,6 +395,26 @@ void page_instant(struct buf *b, const char *instant)
         html_printf(b, "%.10s %.5s", instant, instant + 11);
     else
         html_text(b, instant);
+}
+
+const struct protocol *page_group_next(const struct catalog *cat,
+                                       const struct protocol_group *grp,
+                                       const char *q, int *i)
+{
+    while (++*i < catalog_protocol_count(cat)) {
+        const struct protocol *p = catalog_protocol_at(cat, *i);
+        if (!strcmp(p->group, grp->id) && catalog_protocol_matches(p, q))
+            return p;
+    }
+    return NULL;
+}
+
+void page_no_protocol_matches(struct buf *b, const char *q)
+{
+    html_printf(b,
+                "<p class=\"empty\">No protocol matches "
+                "&ldquo;%s&rdquo;.</p>\n",
+                q ? q : "");
 }
 
 void page_criteria_table(struct buf *b, const json_t *criteria)

@@ -394,23 +394,30 @@ static int referral_page(struct web_ctx *w, int status, const struct patient *p)
     return 0;
 }
 
-int page_referral_new(struct web_ctx *w)
+/* The patient of the path whom a clinical user refers; -1 when the user
+ * may not (the answer written). */
+static int referred_patient(struct web_ctx *w, struct patient *p)
 {
     if (page_require_clinical(w) < 0)
         return -1;
-    struct patient p;
-    if (patient_get(w->store, &w->actor, page_id(w), "id", &p, &w->err) < 0)
+    if (patient_get(w->store, &w->actor, page_id(w), "id", p, &w->err) < 0)
         return web_fail(w);
+    return 0;
+}
+
+int page_referral_new(struct web_ctx *w)
+{
+    struct patient p;
+    if (referred_patient(w, &p) < 0)
+        return -1;
     return referral_page(w, 200, &p);
 }
 
 int page_referral_create(struct web_ctx *w)
 {
-    if (page_require_clinical(w) < 0)
-        return -1;
     struct patient p;
-    if (patient_get(w->store, &w->actor, page_id(w), "id", &p, &w->err) < 0)
-        return web_fail(w);
+    if (referred_patient(w, &p) < 0)
+        return -1;
     struct referral_new r;
     referral_from_form(w, &r);
     r.patient_id = p.id;

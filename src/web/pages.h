@@ -23,6 +23,7 @@
 
 struct catalog;
 struct protocol;
+struct protocol_group;
 
 /* The sections of the navigation; the current one is marked. */
 enum page_section {
@@ -53,6 +54,14 @@ void page_open(struct web_ctx *w, const char *title, enum page_section section,
 
 /* The catalog the server loaded, or the shipped one. */
 const struct catalog *page_catalog(const struct web_ctx *w);
+/* Walks the protocols of group grp that match the search q
+ * (catalog_protocol_matches), in the catalog's order: start with *i = -1;
+ * each call returns the next one, or NULL after the last. */
+const struct protocol *page_group_next(const struct catalog *cat,
+                                       const struct protocol_group *grp,
+                                       const char *q, int *i);
+/* Writes the paragraph saying that no protocol matches the search q. */
+void page_no_protocol_matches(struct buf *b, const char *q);
 
 /* The route's numeric parameter "id" (the router guarantees it). */
 int64_t page_id(const struct web_ctx *w);

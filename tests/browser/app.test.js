@@ -16,12 +16,7 @@ const PASSWORD = 'a synthetic first-day password';
 // A fresh clinic: one admin login; a colleague trained in tension-type
 // headache (to be referred to); a researcher.
 function freshClinic() {
-  const dir = L.tempDir('ts-browser-');
-  const db = path.join(dir, 'clinic.db');
-  const pw = path.join(dir, 'pw');
-  fs.writeFileSync(pw, PASSWORD + '\n');
-  L.ts(db, ['init', '--clinic', 'Synthetic First-Day Clinic'], env);
-  L.ts(db, ['user', 'add', '--email', 'admin@clinic.example', '--role', 'admin', '--password-file', pw], env);
+  const { db, pw } = L.newClinic('ts-browser-', 'Synthetic First-Day Clinic', PASSWORD, env);
   L.ts(db, ['user', 'add', '--email', 'researcher@clinic.example', '--role', 'researcher', '--password-file', pw], env);
   const morgan = L.ts(db, ['practitioner', 'add', '--name', 'Synthetic Therapist Morgan', '--license', 'LMT-SYN-2',
     '--credentials', 'LMT'], env).trim();
@@ -342,7 +337,7 @@ async function tablet(url) {
   });
 }
 
-(async () => {
+L.main(async () => {
   const fresh = freshClinic();
   const demo = demoClinic();
   const servers = [];
@@ -360,15 +355,6 @@ async function tablet(url) {
       ['tablet', () => tablet(b.url)],
     ]);
   } finally {
-    for (const s of servers) {
-      const code = await s.stop();
-      if (code !== 0 || /AddressSanitizer|LeakSanitizer|runtime error/.test(s.log())) {
-        console.log(`browser: FAIL the server exited ${code}:\n${s.log().split('\n').slice(-30).join('\n')}`);
-        process.exitCode = 1;
-      }
-    }
+    await L.stopServers(servers);
   }
-})().catch((e) => {
-  console.log('browser: FAIL ' + (e && e.stack || e));
-  process.exitCode = 1;
 });

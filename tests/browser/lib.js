@@ -159,4 +159,43 @@ function contrast(a, b) {
   return (x + 0.05) / (y + 0.05);
 }
 
-module.exports = { ts, contrast, serve, browser, watchedPage, shot, login, logout, assert, run, tempDir, outDir, DEMO_PASSWORD, root };
+// A new clinic NAME in a temporary folder (named from prefix) with the
+// login admin@clinic.example, whose password, in the file pw, is password;
+// returns { dir, db, pw }.
+function newClinic(prefix, name, password, env) {
+  const dir = tempDir(prefix);
+  const db = path.join(dir, 'clinic.db');
+  const pw = path.join(dir, 'pw');
+  fs.writeFileSync(pw, password + '\n');
+  ts(db, ['init', '--clinic', name], env);
+  ts(db, ['user', 'add', '--email', 'admin@clinic.example', '--role', 'admin', '--password-file', pw], env);
+  return { dir, db, pw };
+}
+
+// Whether a server stopped cleanly: exit 0, and no sanitizer report in
+// its log.
+function cleanExit(code, log) {
+  return code === 0 && !/AddressSanitizer|LeakSanitizer|runtime error/.test(log);
+}
+
+// Stops the servers; one that does not stop cleanly fails the run, with
+// the end of its log.
+async function stopServers(servers) {
+  for (const s of servers) {
+    const code = await s.stop();
+    if (!cleanExit(code, s.log())) {
+      console.log(`browser: FAIL the server exited ${code}:\n${s.log().split('\n').slice(-30).join('\n')}`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+// Runs a test file's async main; an exception fails the run.
+function main(fn) {
+  fn().catch((e) => {
+    console.log('browser: FAIL ' + (e && e.stack || e));
+    process.exitCode = 1;
+  });
+}
+
+module.exports = { ts, newClinic, contrast, cleanExit, stopServers, main, serve, browser, watchedPage, shot, login, logout, assert, run, tempDir, outDir, DEMO_PASSWORD, root };

@@ -23,12 +23,7 @@ const sql = (db, q) => execFileSync('sqlite3', [db, q], { encoding: 'utf8' }).tr
 // A closed low-back-pain episode of "Robin Canarysurname" and (printed:
 // true) an invitation at follow-up for NPRS and PSFS; returns { db, id }.
 function clinic(printed = true) {
-  const dir = L.tempDir('ts-browser-patient-');
-  const db = path.join(dir, 'clinic.db');
-  const pw = path.join(dir, 'pw');
-  fs.writeFileSync(pw, PASSWORD + '\n');
-  L.ts(db, ['init', '--clinic', 'Synthetic Phone Clinic'], env);
-  L.ts(db, ['user', 'add', '--email', 'admin@clinic.example', '--role', 'admin', '--password-file', pw], env);
+  const { db } = L.newClinic('ts-browser-patient-', 'Synthetic Phone Clinic', PASSWORD, env);
   L.ts(db, ['practitioner', 'add', '--name', 'Synthetic Therapist Lee', '--license', 'LMT-SYN-9', '--credentials', 'LMT'], env);
   L.ts(db, ['training', 'add', '--practitioner', '1', '--protocol', 'stress-management-full-body', '--hours', '150', '--completed', '2024-01-10'], env);
   L.ts(db, ['training', 'add', '--practitioner', '1', '--protocol', 'low-back-pain', '--hours', '32', '--completed', '2024-03-10'], env);
@@ -216,12 +211,12 @@ async function emailedLink() {
   } finally {
     smtp.stop();
     const code = await server.stop();
-    L.assert(code === 0 && !/AddressSanitizer|LeakSanitizer|runtime error/.test(server.log()),
+    L.assert(L.cleanExit(code, server.log()),
       `the server exited ${code}: ${server.log().split('\n').slice(-20).join('\n')}`);
   }
 }
 
-(async () => {
+L.main(async () => {
   const { db, id } = clinic();
   const server = await L.serve(db, env);
   try {
@@ -235,13 +230,6 @@ async function emailedLink() {
       ['patient-emailed-link', () => emailedLink()],
     ]);
   } finally {
-    const code = await server.stop();
-    if (code !== 0 || /AddressSanitizer|LeakSanitizer|runtime error/.test(server.log())) {
-      console.log(`browser: FAIL the server exited ${code}:\n${server.log().split('\n').slice(-30).join('\n')}`);
-      process.exitCode = 1;
-    }
+    await L.stopServers([server]);
   }
-})().catch((e) => {
-  console.log('browser: FAIL ' + (e && e.stack || e));
-  process.exitCode = 1;
 });

@@ -38,19 +38,32 @@ for i in 1 2 3 4 5; do
   assert_eq "$(reads read practitioner_outcome "$P" ok)" $((1 + i)) "entries after report $((1 + i))"
 done
 
+# answer_code WHAT USER CURL_ARGS...: a request as USER, in the
+# background: "WHAT CODE" (the HTTP status) appended to $TMP/codes, its
+# pid to pids. posted_code WHAT USER PATH JSON: the same for JSON posted to
+# the API at PATH with USER's CSRF token.
+answer_code() {
+  local what=$1 who=$2
+  shift 2
+  curl -sS -o /dev/null -w "$what %{http_code}\n" -b "${jar[$who]}" "$@" >>"$TMP/codes" &
+  pids+=($!)
+}
+posted_code() {
+  answer_code "$1" "$2" -H "X-CSRF-Token: ${csrf[$2]}" -H 'Content-Type: application/json' \
+    -d "$4" "${URL}api/v1/$3"
+}
+
 # 40 reads, 10 refused reads (another therapist's report) and 10 writes at
 # once.
 sessions_before=$(sql "SELECT count(*) FROM web_session")
 : >"$TMP/codes"
 pids=()
 for i in $(seq 40); do
-  curl -sS -o /dev/null -w 'read %{http_code}\n' -b "${jar[therapist]}" "$report" >>"$TMP/codes" & pids+=($!)
+  answer_code read therapist "$report"
   if [ $((i % 4)) = 0 ]; then
-    curl -sS -o /dev/null -w 'denied %{http_code}\n' -b "${jar[therapist-b]}" "$report" >>"$TMP/codes" & pids+=($!)
-    curl -sS -o /dev/null -w 'write %{http_code}\n' -b "${jar[admin]}" \
-      -H "X-CSRF-Token: ${csrf[admin]}" -H 'Content-Type: application/json' \
-      -d "{\"name\":\"Synthetic Practitioner $i\",\"license\":\"LMT-GC$i\",\"credentials\":\"LMT\"}" \
-      "${URL}api/v1/practitioners" >>"$TMP/codes" & pids+=($!)
+    answer_code denied therapist-b "$report"
+    posted_code write admin practitioners \
+      "{\"name\":\"Synthetic Practitioner $i\",\"license\":\"LMT-GC$i\",\"credentials\":\"LMT\"}"
   fi
 done
 for p in "${pids[@]}"; do wait "$p"; done
@@ -113,12 +126,10 @@ reads_before=$(reads read practitioner_outcome "$P" ok)
 : >"$TMP/codes"
 pids=()
 for i in $(seq 40); do
-  curl -sS -o /dev/null -w 'read %{http_code}\n' -b "${jar[therapist]}" "$report" >>"$TMP/codes" & pids+=($!)
+  answer_code read therapist "$report"
   if [ $((i % 4)) = 0 ]; then
-    curl -sS -o /dev/null -w 'score %{http_code}\n' -b "${jar[therapist]}" \
-      -H "X-CSRF-Token: ${csrf[therapist]}" -H 'Content-Type: application/json' \
-      -d "{\"instrument\":\"nprs\",\"timepoint\":\"post\",\"session_id\":$sess,\"at\":\"$at\",\"value\":$((i % 11))}" \
-      "${URL}api/v1/episodes/$ep/observations" >>"$TMP/codes" & pids+=($!)
+    posted_code score therapist "episodes/$ep/observations" \
+      "{\"instrument\":\"nprs\",\"timepoint\":\"post\",\"session_id\":$sess,\"at\":\"$at\",\"value\":$((i % 11))}"
   fi
 done
 for p in "${pids[@]}"; do wait "$p"; done

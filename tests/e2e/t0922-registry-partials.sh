@@ -50,44 +50,7 @@ check_nation() {
   expect_ok ts registry report --json --min-cell 1
   echo "$OUT" > "$TMP/national.json"
   assert_eq "$(psql_value 'SELECT count(*) FROM registry_partial_dirty')" 0 "$1: no state marked after the report"
-  psql "$TOUCHSTONE_PG" -XAtq -F $'\t' -c "SELECT r.clinic_id, r.ref, p.id, p.label FROM registry_practitioner_ref r JOIN registry_practitioner p ON p.id = r.practitioner_id" > "$TMP/refs.tsv"
-  "$TOUCHSTONE" --db "$union" init --clinic "Synthetic Union Clinic" >/dev/null
-  python3 - "$union" "$TMP/refs.tsv" "$TRUTH" > "$TMP/scope.json" <<'PY'
-import json, sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-refs = {}
-for line in open(sys.argv[2]):
-    clinic, ref, pid, label = line.rstrip("\n").split("\t")
-    refs[(int(clinic), ref)] = (int(pid), label)
-for pid, label in set(refs.values()):
-    db.execute("INSERT INTO practitioner (id, name, license, credentials, created_at) VALUES (?, ?, ?, 'LMT', '2024-01-01T00:00:00Z')",
-               (pid, "Synthetic %d" % pid, "L-%d" % pid))
-    db.execute("INSERT INTO practitioner_label (practitioner_id, label) VALUES (?, ?)", (pid, label))
-db.execute("INSERT INTO patient (id, name, birth_date, sex, created_at) VALUES (1, 'Synthetic Patient', '1970-01-01', 'female', '2024-01-01T00:00:00Z')")
-t = json.load(open(sys.argv[3]))
-episodes, clinics, practitioners = {}, set(), set()
-for r in t["rows"].values():
-    if r["clinic"] in t["suspended"]:
-        continue
-    pid = refs[(r["clinic"], r["practitioner"])][0]
-    clinics.add(r["clinic"]); practitioners.add(pid)
-    key = (r["clinic"], r["episode"])
-    if key not in episodes:
-        episodes[key] = len(episodes) + 1
-        db.execute("INSERT INTO episode (id, patient_id, practitioner_id, protocol_id, icd10, started_on, created_at) VALUES (?, 1, ?, ?, 'M54.50', ?, '2024-01-01T00:00:00Z')",
-                   (episodes[key], pid, r["protocol"], "%d-01-01" % r["start_year"]))
-    db.execute("""INSERT INTO episode_summary (protocol_id, instrument, practitioner_id, episode_id, role, started_on,
-        sessions, baseline, discharge, followup, followup_days, improvement, responder, sessions_to_response,
-        response_event, sustained, has_followup, complete, incomplete_reason, age_years, sex, chronicity_weeks,
-        comorbidities) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-        (r["protocol"], r["instrument"], pid, episodes[key], r["role"], "%d-01-01" % r["start_year"], r["sessions"],
-         r["baseline"], r["discharge"], r["followup"], r["followup_days"], r["improvement"], r["responder"],
-         r["sessions_to_response"], r["response_event"], r["sustained"], r["has_followup"], r["complete"],
-         r["incomplete_reason"], r["age"], r["sex"], r["chronicity_weeks"], r["comorbidities"]))
-db.commit()
-n = sum(1 for r in t["rows"].values() if r["clinic"] not in t["suspended"])
-print(json.dumps({"clinics": len(clinics), "practitioners": len(practitioners), "summaries": n, "min_cell": 1}, separators=(",", ":")))
-PY
+  union_clinic "$union" --truth "$TRUTH" | jq -c '. + {min_cell: 1}' > "$TMP/scope.json"
   OUT=$("$TOUCHSTONE" --db "$union" report registry --json) || fail "$1: the union's report failed"
   echo "$OUT" > "$TMP/union.json"
   python3 "$HERE/t0949-reports-agree.py" "$TMP/national.json" "$TMP/union.json" 10 --adjusted ||

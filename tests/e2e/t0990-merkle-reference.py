@@ -101,6 +101,17 @@ def consistency_length(m, n, whole=True):
     return 1 + consistency_length(m - k, n - k, False)
 
 
+def path_step(fn, sn):
+    """One level of the path walk of RFC 9162 2.1.3.2 and 2.1.4.2:
+    whether the path's next hash goes on the left, and fn and sn after."""
+    left = bool(fn & 1 or fn == sn)
+    if left:
+        while not fn & 1 and fn != 0:
+            fn >>= 1
+            sn >>= 1
+    return left, fn >> 1, sn >> 1
+
+
 # The verifiers answer None when the proof holds, else the field that the
 # program's error names (src/outcomes/merkle.h states the contract).
 def verify_inclusion(h, m, n, root, path):
@@ -112,15 +123,8 @@ def verify_inclusion(h, m, n, root, path):
     for p in path:
         if sn == 0:
             return "audit_path"
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
+        left, fn, sn = path_step(fn, sn)
+        r = node_hash(p, r) if left else node_hash(r, p)
     if sn != 0:
         return "audit_path"
     return None if r == root else "root_hash"
@@ -144,16 +148,12 @@ def verify_consistency(m, n, first_hash, second_hash, path):
     for c in items[1:]:
         if sn == 0:
             return "consistency_path"
-        if fn & 1 or fn == sn:
+        left, fn, sn = path_step(fn, sn)
+        if left:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
         else:
             sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
     if sn != 0:
         return "consistency_path"
     if fr != first_hash:

@@ -585,16 +585,6 @@ Test(certificate, new_ids_are_random_hex)
 
 static char dir[64];
 
-static void make_dir(void)
-{
-    test_dir_make(dir, sizeof(dir), "touchstone-key", NULL, 0);
-}
-
-static void remove_dir(void)
-{
-    test_dir_remove(dir);
-}
-
 static char *in_dir(const char *name)
 {
     char *p = NULL;
@@ -602,11 +592,27 @@ static char *in_dir(const char *name)
     return p;
 }
 
+/* The clinic database and its key file in the test's folder (made by
+ * make_dir, freed by remove_dir). */
+static char *db, *key;
+
+static void make_dir(void)
+{
+    test_dir_make(dir, sizeof(dir), "touchstone-key", NULL, 0);
+    db = in_dir("clinic.db");
+    key = clinic_key_path(db);
+}
+
+static void remove_dir(void)
+{
+    test_dir_remove(dir);
+    free(key);
+    free(db);
+}
+
 Test(clinic_key, init_creates_a_private_key_file_and_stores_the_public,
      .init = make_dir, .fini = remove_dir)
 {
-    char *db = in_dir("clinic.db");
-    char *key = clinic_key_path(db);
     cr_assert(str_starts_with(key, db) && !strcmp(key + strlen(db), ".key"));
     struct err e = ERR_INIT;
     mode_t old = umask(0);
@@ -639,15 +645,11 @@ Test(clinic_key, init_creates_a_private_key_file_and_stores_the_public,
     cr_assert_eq(clinic_key_create(s, pk, &e), -1);
     cr_assert_eq(e.code, ERR_CONFLICT);
     store_close(s);
-    free(key);
-    free(db);
 }
 
 Test(clinic_key, init_refuses_an_existing_key_file, .init = make_dir,
      .fini = remove_dir)
 {
-    char *db = in_dir("clinic.db");
-    char *key = clinic_key_path(db);
     FILE *f = fopen(key, "w");
     fputs("an old key", f);
     fclose(f);
@@ -665,15 +667,11 @@ Test(clinic_key, init_refuses_an_existing_key_file, .init = make_dir,
     unsigned char pk[32];
     cr_assert_eq(clinic_key_generate(key, pk, &e), -1);
     cr_assert_eq(e.code, ERR_CONFLICT);
-    free(key);
-    free(db);
 }
 
 Test(clinic_key, loading_refuses_bad_files, .init = make_dir,
      .fini = remove_dir)
 {
-    char *db = in_dir("clinic.db");
-    char *key = clinic_key_path(db);
     struct err e = ERR_INIT;
     cr_assert_eq(clinic_init(db, "Synthetic Test Clinic", &e), 0);
     struct store *s;
@@ -744,8 +742,6 @@ Test(clinic_key, loading_refuses_bad_files, .init = make_dir,
     cr_assert_eq(clinic_key_load_secret(s, sk, &e), 0, "%s", e.message);
     store_close(s);
     free(target);
-    free(key);
-    free(db);
 }
 
 Test(clinic_key, base64_is_strict)
@@ -782,8 +778,6 @@ Test(clinic_key, base64_is_strict)
 Test(clinic_key, rotation_keeps_the_old_public_key, .init = make_dir,
      .fini = remove_dir)
 {
-    char *db = in_dir("clinic.db");
-    char *key = clinic_key_path(db);
     char *fresh = clinic_key_new_path(db);
     struct err e = ERR_INIT;
     cr_assert_eq(clinic_init(db, "Synthetic Test Clinic", &e), 0);
@@ -857,6 +851,4 @@ Test(clinic_key, rotation_keeps_the_old_public_key, .init = make_dir,
     json_decref(claims);
     store_close(s);
     free(fresh);
-    free(key);
-    free(db);
 }

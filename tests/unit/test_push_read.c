@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "outcomes/signing.h"
-#include "record/clinic_key.h"
 #include "registry/ingest.h"
 
 /* A synthetic batch: practitioners with an NPI, a licence and neither;
@@ -85,16 +84,7 @@ static char *make_body(int rows, size_t *len)
     unsigned char pk[SIGNING_PUBLIC_BYTES], sk[SIGNING_SECRET_BYTES];
     unsigned char seed[32] = {7};
     crypto_sign_seed_keypair(pk, sk, seed);
-    json_t *batch = make_batch(rows);
-    size_t n;
-    char *canonical = signing_canonical_json(batch, &n);
-    unsigned char sig[SIGNING_SIGNATURE_BYTES];
-    signing_sign(canonical, n, sk, sig);
-    free(canonical);
-    char *sig64 = clinic_key_base64_encode(sig, sizeof(sig));
-    json_t *body = json_pack("{s:o,s:s}", "batch", batch, "signature",
-                             sig64);
-    free(sig64);
+    json_t *body = signing_envelope(make_batch(rows), "batch", sk);
     char *text = signing_canonical_json(body, len);
     json_decref(body);
     return text;
@@ -131,21 +121,19 @@ static int check_same(const char *body, size_t len, int *from_bytes)
         cr_assert_eq(a.copy_len, b.copy_len);
         cr_assert_eq(memcmp(a.copy, b.copy, a.copy_len), 0, "COPY data");
         cr_assert_eq(a.practitioner_count, b.practitioner_count);
+/* The same text, or NULL in both, in member m of a and b. */
+#define SAME_TEXT(m) cr_assert(same_text(a.m, b.m), "%s", #m)
         for (size_t i = 0; i < a.practitioner_count; i++) {
-            cr_assert(same_text(a.practitioners[i].ref,
-                                b.practitioners[i].ref));
-            cr_assert(same_text(a.practitioners[i].npi,
-                                b.practitioners[i].npi));
-            cr_assert(same_text(a.practitioners[i].license,
-                                b.practitioners[i].license));
+            SAME_TEXT(practitioners[i].ref);
+            SAME_TEXT(practitioners[i].npi);
+            SAME_TEXT(practitioners[i].license);
         }
         cr_assert_eq(a.retraction_count, b.retraction_count);
         for (size_t i = 0; i < a.retraction_count; i++) {
-            cr_assert(same_text(a.retractions[i].episode,
-                                b.retractions[i].episode));
-            cr_assert(same_text(a.retractions[i].instrument,
-                                b.retractions[i].instrument));
+            SAME_TEXT(retractions[i].episode);
+            SAME_TEXT(retractions[i].instrument);
         }
+#undef SAME_TEXT
     } else {
         cr_assert_str_eq(ea.field, eb.field, "%s | %s", ea.message,
                          eb.message);
