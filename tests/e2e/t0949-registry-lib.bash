@@ -35,6 +35,10 @@ outcome_rows() {
 # registry_start: `touchstone registry serve` in the background on a free
 # port; sets REG_URL and REG_PID.
 registry_start() {
+  # The last server's address must be gone before this one starts: the
+  # shell truncates the file in the child, which a loaded machine may run
+  # after the loop below has read the old "listening on" line.
+  rm -f "$TMP/reg.out"
   "$TOUCHSTONE" registry serve --key "$TMP/registry.key" --listen 127.0.0.1:0 "$@" \
     > "$TMP/reg.out" 2> "$TMP/reg.err" &
   REG_PID=$!

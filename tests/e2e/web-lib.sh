@@ -137,6 +137,7 @@ login_demo_roles() {
 # background; sets URL and SERVER_PID. serve_stop sends SIGTERM and
 # checks a clean exit.
 serve_start() {
+  rm -f "$TMP/serve.out"   # not the last server's address (see registry_start)
   "$TOUCHSTONE" serve --listen 127.0.0.1:0 "$@" > "$TMP/serve.out" 2> "$TMP/serve.err" &
   SERVER_PID=$!
   local i
