@@ -765,26 +765,6 @@ static int show_none(void *ctx, int64_t id)
     return 0;
 }
 
-json_t *report_registry_summaries_json(const struct bench_summaries *groups,
-                                       size_t count,
-                                       const struct thresholds *t,
-                                       const int64_t *label_ids,
-                                       const char (*labels)[16],
-                                       size_t label_count,
-                                       const char *protocol,
-                                       const char *instrument,
-                                       struct err *e)
-{
-    struct benchmark b;
-    if (benchmark_run_summaries(groups, count, t, &b, e) < 0)
-        return NULL;
-    /* b's thresholds are a copy of t. */
-    json_t *doc = report_registry_benchmark_json(
-        &b, label_ids, labels, label_count, protocol, instrument, e);
-    benchmark_release(&b);
-    return doc;
-}
-
 json_t *report_registry_benchmark_json(const struct benchmark *b,
                                        const int64_t *label_ids,
                                        const char (*labels)[16],

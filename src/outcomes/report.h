@@ -116,30 +116,14 @@ json_t *report_registry_json(struct store *s, const struct actor *caller,
                              struct err *e);
 
 /*
- * The same document over summaries already in memory, with no store
- * (registry/national.c): benchmark_run_summaries() over groups (count of
- * them; see outcomes/benchmark.h) with thresholds t, each cell named by
- * its label: label_ids ascending, labels[i] the label of label_ids[i]
+ * The same document from a benchmark already computed, with no store
+ * (b: every group finished, as from partial states merged,
+ * registry/national.c; its thresholds are b->thresholds), each cell named
+ * by its label: label_ids ascending, labels[i] the label of label_ids[i]
  * (a practitioner without one is an ERR_FAIL). No practitioner id is
  * shown (every "practitioner" null). No disclosure control (the caller
  * applies disclosure_protect_registry_min() with its threshold), no
  * access check and no audit: the caller answers for all three. New
- * reference, or NULL with e.
- */
-json_t *report_registry_summaries_json(const struct bench_summaries *groups,
-                                       size_t count,
-                                       const struct thresholds *t,
-                                       const int64_t *label_ids,
-                                       const char (*labels)[16],
-                                       size_t label_count,
-                                       const char *protocol,
-                                       const char *instrument,
-                                       struct err *e);
-
-/*
- * The same document from a benchmark already computed (b: every group
- * finished, as from partial states merged, registry/national.c), the
- * cells named as report_registry_summaries_json() names them. New
  * reference, or NULL with e.
  */
 json_t *report_registry_benchmark_json(const struct benchmark *b,
