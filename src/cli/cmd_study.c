@@ -189,14 +189,11 @@ static size_t subject_index(struct table *t, const char *s)
             return t->slot[h] - 1;
         h = (h + 1) & (t->slot_count - 1);
     }
-    if (t->subjects == t->subject_alloc) {
-        t->subject_alloc = t->subject_alloc ? 2 * t->subject_alloc : 16;
-        t->subject = xrealloc(t->subject,
-                              t->subject_alloc * sizeof(*t->subject));
-        t->value = xrealloc(t->value, t->subject_alloc *
-                                          STUDY_MAX_TIMEPOINTS *
-                                          sizeof(*t->value));
-    }
+    size_t had = t->subject_alloc;
+    ALLOC_GROW(t->subject, t->subjects + 1, t->subject_alloc);
+    if (t->subject_alloc != had) /* a row of values for every subject */
+        t->value = xreallocarray(t->value, t->subject_alloc,
+                                 STUDY_MAX_TIMEPOINTS * sizeof(*t->value));
     size_t i = t->subjects++;
     t->subject[i] = (struct subject){xstrdup(s), NULL, t->line, 0};
     for (size_t k = 0; k < STUDY_MAX_TIMEPOINTS; k++)

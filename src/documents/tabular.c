@@ -108,11 +108,10 @@ static void on_field(void *s, size_t len, void *data)
         row_problem(r, "more than %zu fields", TABULAR_COLUMNS_MAX);
         return;
     }
-    if (r->count == r->alloc) {
-        r->alloc = r->alloc ? 2 * r->alloc : 32;
-        r->offsets = xrealloc(r->offsets, r->alloc * sizeof(*r->offsets));
-        r->pointers = xrealloc(r->pointers, r->alloc * sizeof(*r->pointers));
-    }
+    size_t had = r->alloc;
+    ALLOC_GROW(r->offsets, r->count + 1, r->alloc);
+    if (r->alloc != had) /* pointers run beside offsets */
+        r->pointers = xreallocarray(r->pointers, r->alloc, sizeof(*r->pointers));
     size_t field = r->count++;
     if (!s) {
         r->offsets[field] = SIZE_MAX;
@@ -444,10 +443,7 @@ static int pipeline_collect(void *ctx, const struct tabular_row *row,
     r->problem = row->problem ? batch_text(b, row->problem) : SIZE_MAX;
     if (row->text && !row->object)
         r->text = batch_text(b, row->text);
-    if (b->noffsets + row->count > b->alloc) {
-        b->alloc = 2 * (b->noffsets + row->count) + 64;
-        b->offsets = xrealloc(b->offsets, b->alloc * sizeof(*b->offsets));
-    }
+    ALLOC_GROW(b->offsets, b->noffsets + row->count, b->alloc);
     for (size_t i = 0; i < row->count; i++)
         b->offsets[b->noffsets++] =
             row->fields[i] ? batch_text(b, row->fields[i]) : SIZE_MAX;
@@ -487,10 +483,7 @@ static int pipeline_deliver(struct pipeline *p, struct batch *b,
 {
     for (size_t i = 0; i < b->count; i++) {
         struct batch_row *r = &b->rows[i];
-        if (r->count > *alloc) {
-            *alloc = r->count;
-            *fields = xrealloc(*fields, *alloc * sizeof(**fields));
-        }
+        ALLOC_GROW(*fields, r->count, *alloc);
         for (size_t k = 0; k < r->count; k++) {
             size_t at = b->offsets[r->first + k];
             (*fields)[k] = at == SIZE_MAX ? NULL : b->bytes.data + at;

@@ -526,11 +526,10 @@ static int labels_load(struct store *s, struct labels *l, struct err *e)
            " ORDER BY practitioner_id");
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
-        if (l->count == l->alloc) {
-            l->alloc = l->alloc ? 2 * l->alloc : 64;
-            l->ids = xrealloc(l->ids, l->alloc * sizeof(*l->ids));
-            l->text = xrealloc(l->text, l->alloc * sizeof(*l->text));
-        }
+        size_t had = l->alloc;
+        ALLOC_GROW(l->ids, l->count + 1, l->alloc);
+        if (l->alloc != had) /* text runs beside ids */
+            l->text = xreallocarray(l->text, l->alloc, sizeof(*l->text));
         l->ids[l->count] = stmt_int(st, 0);
         snprintf(l->text[l->count], sizeof(l->text[0]), "%s",
                  stmt_text(st, 1));

@@ -624,15 +624,9 @@ static void note_touched(struct bulk *b, int64_t episode_id)
     if (episode_id < TOUCHED_BITSET_MAX_ID) {
         size_t byte = (size_t)(episode_id >> 3);
         unsigned char bit = (unsigned char)(1u << (episode_id & 7));
-        if (byte >= b->touched_bytes) {
-            size_t n = b->touched_bytes ? b->touched_bytes : 4096;
-            while (n <= byte)
-                n *= 2;
-            b->touched_bits = xrealloc(b->touched_bits, n);
-            memset(b->touched_bits + b->touched_bytes, 0,
-                   n - b->touched_bytes);
-            b->touched_bytes = n;
-        }
+        size_t had = b->touched_bytes;
+        ALLOC_GROW(b->touched_bits, byte + 1, b->touched_bytes);
+        memset(b->touched_bits + had, 0, b->touched_bytes - had);
         if (b->touched_bits[byte] & bit)
             return;
         b->touched_bits[byte] |= bit;

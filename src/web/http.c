@@ -10,10 +10,7 @@
 
 void http_pairs_add(struct http_pairs *p, const char *name, const char *value)
 {
-    if (p->count == p->alloc) {
-        p->alloc = p->alloc ? p->alloc * 2 : 8;
-        p->items = xrealloc(p->items, p->alloc * sizeof(*p->items));
-    }
+    ALLOC_GROW(p->items, p->count + 1, p->alloc);
     p->items[p->count].name = xstrdup(name);
     p->items[p->count].value = xstrdup(value);
     p->count++;

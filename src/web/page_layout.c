@@ -245,11 +245,15 @@ void form_errors(struct buf *b, const struct form_view *f)
     html_raw(b, "</p>\n</div>\n");
 }
 
+void form_csrf_token(struct buf *b, const char *token)
+{
+    html_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n",
+                token);
+}
+
 void form_csrf(struct web_ctx *w)
 {
-    html_printf(&w->resp->body,
-                "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n",
-                w->session.csrf_token);
+    form_csrf_token(&w->resp->body, w->session.csrf_token);
 }
 
 int form_field_error(struct buf *b, const struct form_view *f, const char *name)

@@ -108,8 +108,7 @@ static int login_page(struct web_ctx *w, int status, const char *token,
     if (message)
         html_printf(b, "<p class=\"error\" role=\"alert\">%s</p>\n", message);
     html_raw(b, "<form class=\"login\" method=\"post\" action=\"/login\">\n");
-    html_printf(b, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n",
-                token);
+    form_csrf_token(b, token);
     html_raw(b, "<label>Email <input type=\"email\" name=\"email\" "
                 "autocomplete=\"username\" required");
     if (email) {

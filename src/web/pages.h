@@ -124,6 +124,8 @@ void form_errors(struct buf *b, const struct form_view *f);
 
 /* The hidden CSRF field of the session. */
 void form_csrf(struct web_ctx *w);
+/* The same field with a given token (the login form's, before a session). */
+void form_csrf_token(struct buf *b, const char *token);
 
 /* Options of a field. */
 struct field_opts {

@@ -86,8 +86,8 @@ struct server {
     void **idle;            /* connections free for a request */
     int idle_count;
     void **all;             /* every connection opened, to close at the end */
-    int all_count;
-    int all_alloc;
+    size_t all_count;
+    size_t all_alloc;
 };
 
 /* One request's state, from its request line to its completion. */
@@ -143,12 +143,10 @@ static void *pool_acquire(struct server *sv, struct err *e)
     if (!s)
         return NULL;
     pthread_mutex_lock(&sv->lock);
-    if (sv->all_count == sv->all_alloc) {
-        sv->all_alloc = sv->all_alloc ? sv->all_alloc * 2 : 8;
-        sv->all = xrealloc(sv->all, (size_t)sv->all_alloc * sizeof(*sv->all));
-        sv->idle =
-            xrealloc(sv->idle, (size_t)sv->all_alloc * sizeof(*sv->idle));
-    }
+    size_t had = sv->all_alloc;
+    ALLOC_GROW(sv->all, sv->all_count + 1, sv->all_alloc);
+    if (sv->all_alloc != had) /* idle has room for every session */
+        sv->idle = xreallocarray(sv->idle, sv->all_alloc, sizeof(*sv->idle));
     sv->all[sv->all_count++] = s;
     pthread_mutex_unlock(&sv->lock);
     return s;
@@ -163,7 +161,7 @@ static void pool_release(struct server *sv, void *s)
 
 static void pool_close(struct server *sv)
 {
-    for (int i = 0; i < sv->all_count; i++)
+    for (size_t i = 0; i < sv->all_count; i++)
         sv->backend.close(sv->backend.ctx, sv->all[i]);
     free(sv->all);
     free(sv->idle);
