@@ -875,12 +875,13 @@ static int groups_list(struct store *s, const char *protocol,
 }
 
 /* Keeps the groups that have rows (a group whose summaries were all
- * deleted keeps its id and generation, but is no group of a report). */
+ * deleted keeps its id and generation, but is no group of a report), and
+ * those a caller skipped. */
 static void groups_drop_empty(struct benchmark *b)
 {
     size_t kept = 0;
     for (size_t i = 0; i < b->count; i++) {
-        if (b->groups[i].rows == 0) {
+        if (b->groups[i].rows == 0 && !b->groups[i].skipped) {
             bench_group_release(&b->groups[i]);
             continue;
         }
@@ -1288,16 +1289,34 @@ int benchmark_practitioner(struct store *s, int64_t practitioner_id,
                            const char *protocol, const struct thresholds *t,
                            struct benchmark *out, struct err *e)
 {
+    return benchmark_practitioner_skip(s, practitioner_id, protocol, t, NULL,
+                                       NULL, out, e);
+}
+
+int benchmark_practitioner_skip(struct store *s, int64_t practitioner_id,
+                                const char *protocol,
+                                const struct thresholds *t,
+                                int (*skip)(void *ctx,
+                                            const struct bench_group *g),
+                                void *ctx, struct benchmark *out,
+                                struct err *e)
+{
     memset(out, 0, sizeof(*out));
     out->thresholds = *t;
     int rc = groups_list(s, protocol, NULL, out, e);
-    for (size_t i = 0; rc == 0 && i < out->count; i++)
-        rc = group_practitioner(s, &out->groups[i], practitioner_id, t, e);
+    for (size_t i = 0; rc == 0 && i < out->count; i++) {
+        struct bench_group *g = &out->groups[i];
+        if (skip && skip(ctx, g))
+            g->skipped = 1;
+        else
+            rc = group_practitioner(s, g, practitioner_id, t, e);
+    }
     if (rc < 0) {
         benchmark_release(out);
         return -1;
     }
-    groups_drop_empty(out);
+    if (!skip)
+        groups_drop_empty(out);
     return 0;
 }
 
