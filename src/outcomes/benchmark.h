@@ -274,13 +274,21 @@ int benchmark_practitioner(struct store *s, int64_t practitioner_id,
  * made of a group at a generation needs none of its rows again). skip
  * NULL: none is. With skip, every group listed stays in out, those in
  * which the practitioner has no rows too (no cell: what the caller keeps
- * of them is that they add nothing). Allocates; see benchmark_release().
+ * of them is that they add nothing). The practitioner's rows of every
+ * listed group, skipped or not, are read in one statement, and each is
+ * also handed to row (when not NULL: its group, episode id and compact
+ * code, in the order of the groups, then of the episodes; a -1 from it
+ * ends the run with its e). Allocates; see benchmark_release().
  */
 int benchmark_practitioner_skip(struct store *s, int64_t practitioner_id,
                                 const char *protocol,
                                 const struct thresholds *t,
                                 int (*skip)(void *ctx,
                                             const struct bench_group *g),
+                                int (*row)(void *ctx,
+                                           const struct bench_group *g,
+                                           int64_t episode_id, int64_t code,
+                                           struct err *e),
                                 void *ctx, struct benchmark *out,
                                 struct err *e);
 

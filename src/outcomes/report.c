@@ -542,9 +542,11 @@ static struct kept_part *kept_slot(struct report_parts *k,
     return &k->slots[(h ^ (h >> 29)) % k->size];
 }
 
-/* The parts a report found kept (skipped groups), by group id. */
+/* The parts a report found kept (skipped groups), by group id, and the
+ * follow-up coverage fed from the rows read for the cells. */
 struct found_parts {
     struct report_parts *kept;
+    struct coverage_followup *followup;
     int64_t practitioner_id;
     const struct thresholds *t;
     int64_t *group_ids;
@@ -594,6 +596,15 @@ static void part_keep(struct found_parts *f, const struct bench_group *g,
     part_release(&old);
 }
 
+/* benchmark_practitioner_skip()'s row: the coverage's too. */
+static int part_row(void *ctx, const struct bench_group *g,
+                    int64_t episode_id, int64_t code, struct err *e)
+{
+    struct found_parts *f = ctx;
+    return coverage_followup_add(f->followup, g->protocol, episode_id, code,
+                                 e);
+}
+
 static struct report_part *part_kept(struct found_parts *f, int64_t group_id)
 {
     for (size_t i = 0; i < f->count; i++)
@@ -633,16 +644,22 @@ json_t *report_practitioner_json_kept(struct store *s,
         return NULL;
     }
     struct benchmark b;
-    struct found_parts found = {.kept = kept,
-                                .practitioner_id = practitioner_id,
-                                .t = &t};
+    /* The coverage is of every protocol: it shares the cells' rows only
+     * when they are every protocol's. */
+    struct found_parts found = {
+        .kept = kept,
+        .followup = protocol ? NULL : coverage_followup_new(s),
+        .practitioner_id = practitioner_id,
+        .t = &t};
     if (benchmark_practitioner_skip(s, practitioner_id, protocol, &t,
-                                    kept ? part_found : NULL, &found, &b,
-                                    e) < 0) {
+                                    kept ? part_found : NULL,
+                                    found.followup ? part_row : NULL, &found,
+                                    &b, e) < 0) {
         for (size_t i = 0; i < found.count; i++)
             part_release(&found.parts[i]);
         free(found.parts);
         free(found.group_ids);
+        coverage_followup_free(found.followup);
         store_rollback(s);
         return NULL;
     }
@@ -673,7 +690,11 @@ json_t *report_practitioner_json_kept(struct store *s,
     free(found.group_ids);
     json_t *national = national_compare(s, lists[2], lists[0]);
     json_decref(lists[0]);
-    json_t *coverage = coverage_practitioner_json(s, practitioner_id, e);
+    json_t *coverage =
+        found.followup ? coverage_practitioner_json_rows(s, practitioner_id,
+                                                         found.followup, e)
+                       : coverage_practitioner_json(s, practitioner_id, e);
+    coverage_followup_free(found.followup);
     json_t *doc = json_pack(
         "{s{sIss}sososososososo}", "practitioner", "id",
         (json_int_t)practitioner_id, "name", name, "protocol",
