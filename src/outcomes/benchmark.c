@@ -1227,10 +1227,7 @@ static void practitioner_row_add(struct bench_group *g,
  * each to row (when given). */
 static int practitioner_pass(struct store *s, struct benchmark *b,
                              int64_t practitioner_id, const char *protocol,
-                             int (*row)(void *ctx, const struct bench_group *g,
-                                        int64_t episode_id, int64_t code,
-                                        struct err *e),
-                             void *ctx, struct err *e)
+                             bench_row_fn *row, void *ctx, struct err *e)
 {
     struct stmt *st = store_prepare(
         s, "SELECT r.practitioner_id, r.code, r.improvement, r.baseline,"
@@ -1328,12 +1325,7 @@ int benchmark_practitioner(struct store *s, int64_t practitioner_id,
 int benchmark_practitioner_skip(struct store *s, int64_t practitioner_id,
                                 const char *protocol,
                                 const struct thresholds *t,
-                                int (*skip)(void *ctx,
-                                            const struct bench_group *g),
-                                int (*row)(void *ctx,
-                                           const struct bench_group *g,
-                                           int64_t episode_id, int64_t code,
-                                           struct err *e),
+                                bench_skip_fn *skip, bench_row_fn *row,
                                 void *ctx, struct benchmark *out,
                                 struct err *e)
 {

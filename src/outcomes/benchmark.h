@@ -280,15 +280,13 @@ int benchmark_practitioner(struct store *s, int64_t practitioner_id,
  * code, in the order of the groups, then of the episodes; a -1 from it
  * ends the run with its e). Allocates; see benchmark_release().
  */
+typedef int bench_skip_fn(void *ctx, const struct bench_group *g);
+typedef int bench_row_fn(void *ctx, const struct bench_group *g,
+                         int64_t episode_id, int64_t code, struct err *e);
 int benchmark_practitioner_skip(struct store *s, int64_t practitioner_id,
                                 const char *protocol,
                                 const struct thresholds *t,
-                                int (*skip)(void *ctx,
-                                            const struct bench_group *g),
-                                int (*row)(void *ctx,
-                                           const struct bench_group *g,
-                                           int64_t episode_id, int64_t code,
-                                           struct err *e),
+                                bench_skip_fn *skip, bench_row_fn *row,
                                 void *ctx, struct benchmark *out,
                                 struct err *e);
 

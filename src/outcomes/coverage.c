@@ -94,12 +94,12 @@ struct coverage_followup *coverage_followup_new(struct store *s)
 
 void coverage_followup_free(struct coverage_followup *f)
 {
-    if (!f)
-        return;
-    stmt_finalize(f->invited);
-    json_decref(f->out);
-    free(f->eps);
-    free(f->protocol);
+    if (f) {
+        stmt_finalize(f->invited);
+        json_decref(f->out);
+        free(f->eps);
+        free(f->protocol);
+    }
     free(f);
 }
 

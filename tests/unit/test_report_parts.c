@@ -3,40 +3,20 @@
  * that change one protocol's groups, a report made with kept parts is the
  * same, byte for byte, as one computed whole, and it computed again only
  * the groups whose generation changed (read from outcome_group here). */
-#include <criterion/criterion.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "outcomes/report.h"
 #include "outcomes/thresholds.h"
-#include "record/episode.h"
-#include "record/observation.h"
-#include "synth/demo.h"
-#include "unit/test_helpers.h"
+#include "unit/record_fixture.h"
 
-static char dir[64];
-static char path[128];
-static struct store *s;
-
-static void setup(void)
+/* The record's fixture, with the demo clinic in it. */
+static void demo_setup(void)
 {
-    setenv("TOUCHSTONE_NOW", "2026-06-30T12:00:00Z", 1);
-    setenv("TZ", "UTC", 1);
-    test_dir_make(dir, sizeof(dir), "ts-parts", path, sizeof(path));
-    test_clinic_open(path, "Synthetic Test Clinic", &s);
+    setup();
     struct err e = ERR_INIT;
     struct demo_summary sum;
     cr_assert_eq(demo_fill(s, &actor_cli, 1, &sum, &e), 0, "%s", e.message);
 }
 
-static void teardown(void)
-{
-    store_close(s);
-    test_dir_remove(dir);
-}
-
-TestSuite(report_parts, .init = setup, .fini = teardown);
+TestSuite(report_parts, .init = demo_setup, .fini = teardown);
 
 /* The document as the server writes it. */
 static char *report_text(int64_t practitioner, struct report_parts *kept)
@@ -79,16 +59,15 @@ static void score(int64_t practitioner, const char *not_protocol,
                   char *protocol, size_t size, double value)
 {
     struct err e = ERR_INIT;
-    struct stmt *st = store_prepare(
-        s, "SELECT ep.id, se.id, se.started_at, ep.protocol_id FROM episode"
-           " ep JOIN session se ON se.episode_id = ep.id WHERE"
-           " ep.practitioner_id = :p AND ep.ended_on IS NULL AND"
-           " (:not IS NULL OR ep.protocol_id <> :not) AND EXISTS (SELECT 1"
-           " FROM observation o WHERE o.episode_id = ep.id AND"
-           " o.instrument = 'nprs' AND o.timepoint = 'baseline')"
-           " ORDER BY se.id DESC LIMIT 1");
-    stmt_bind_int(st, ":p", practitioner);
-    stmt_bind_text(st, ":not", not_protocol);
+    struct stmt *st = STORE_QUERY(
+        s,
+        "SELECT ep.id, se.id, se.started_at, ep.protocol_id FROM episode ep"
+        " JOIN session se ON se.episode_id = ep.id WHERE ep.practitioner_id"
+        " = :p AND ep.ended_on IS NULL AND (:not IS NULL OR ep.protocol_id"
+        " <> :not) AND EXISTS (SELECT 1 FROM observation o WHERE"
+        " o.episode_id = ep.id AND o.instrument = 'nprs' AND o.timepoint ="
+        " 'baseline') ORDER BY se.id DESC LIMIT 1",
+        STORE_INT(":p", practitioner), STORE_TEXT(":not", not_protocol));
     cr_assert_eq(stmt_step(st, &e), 1, "no open episode with NPRS: %s",
                  e.message);
     char at[64];
