@@ -875,12 +875,13 @@ static int groups_list(struct store *s, const char *protocol,
 }
 
 /* Keeps the groups that have rows (a group whose summaries were all
- * deleted keeps its id and generation, but is no group of a report). */
+ * deleted keeps its id and generation, but is no group of a report), and
+ * those a caller skipped. */
 static void groups_drop_empty(struct benchmark *b)
 {
     size_t kept = 0;
     for (size_t i = 0; i < b->count; i++) {
-        if (b->groups[i].rows == 0) {
+        if (b->groups[i].rows == 0 && !b->groups[i].skipped) {
             bench_group_release(&b->groups[i]);
             continue;
         }
@@ -1205,26 +1206,57 @@ int benchmark_run_summaries(const struct bench_summaries *groups,
     return 0;
 }
 
-/* Reads the practitioner's rows of the group into its one cell. */
-static int practitioner_rows(struct store *s, struct bench_group *g,
-                             int64_t practitioner_id, struct err *e)
+/* Adds one of the practitioner's rows (the statement's columns as
+ * ROW_COLUMNS) to the group's one cell. */
+static void practitioner_row_add(struct bench_group *g,
+                                 int64_t practitioner_id, struct stmt *st)
+{
+    struct bench_row r;
+    row_read(st, &r);
+    struct bench_cell *c =
+        g->cell_count ? &g->cells[0] : cell_new(g, practitioner_id);
+    cell_add(c, &r);
+    g->rows++;
+    if (r.reason != SUMMARY_COMPLETE)
+        g->incomplete[r.reason]++;
+}
+
+/* Reads the practitioner's rows of every listed group in one statement
+ * (a seek of the practitioner's range in each group, in the groups'
+ * order, then episode order), into the groups not skipped, and hands
+ * each to row (when given). */
+static int practitioner_pass(struct store *s, struct benchmark *b,
+                             int64_t practitioner_id, const char *protocol,
+                             bench_row_fn *row, void *ctx, struct err *e)
 {
     struct stmt *st = store_prepare(
-        s, ROW_COLUMNS " WHERE group_id = :group AND"
-                       " practitioner_id = :practitioner ORDER BY episode_id");
-    stmt_bind_int(st, ":group", g->id);
+        s, "SELECT r.practitioner_id, r.code, r.improvement, r.baseline,"
+           " r.risk, r.group_id, r.episode_id"
+           " FROM outcome_group g CROSS JOIN outcome_row r"
+           " ON r.group_id = g.id AND r.practitioner_id = :practitioner"
+           " WHERE (:protocol IS NULL OR g.protocol_id = :protocol)"
+           " ORDER BY g.protocol_id, g.instrument, r.episode_id");
     stmt_bind_int(st, ":practitioner", practitioner_id);
-    struct bench_cell *c = NULL;
+    stmt_bind_text(st, ":protocol", protocol);
+    size_t gi = 0;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
-        struct bench_row r;
-        row_read(st, &r);
-        if (!c)
-            c = cell_new(g, practitioner_id);
-        cell_add(c, &r);
-        g->rows++;
-        if (r.reason != SUMMARY_COMPLETE)
-            g->incomplete[r.reason]++;
+        int64_t id = stmt_int(st, 5);
+        while (gi < b->count && b->groups[gi].id != id)
+            gi++;
+        if (gi == b->count) {
+            rc = err_set(e, ERR_FAIL, "", "outcome group %lld is not among "
+                         "the groups listed (the report must run in one "
+                         "transaction)", (long long)id);
+            break;
+        }
+        struct bench_group *g = &b->groups[gi];
+        if (!g->skipped)
+            practitioner_row_add(g, practitioner_id, st);
+        if (row && row(ctx, g, stmt_int(st, 6), stmt_int(st, 1), e) < 0) {
+            rc = -1;
+            break;
+        }
     }
     stmt_finalize(st);
     return rc < 0 ? -1 : 0;
@@ -1244,14 +1276,12 @@ static void group_keep_cell(struct bench_group *g, int64_t practitioner_id)
     g->cell_count = kept;
 }
 
-/* One group of a practitioner's report: the cell from the practitioner's
- * rows against the cached model, or the whole group run again. */
+/* One group of a practitioner's report, its rows read: the cell against
+ * the cached model, or the whole group run again. */
 static int group_practitioner(struct store *s, struct bench_group *g,
                               int64_t practitioner_id,
                               const struct thresholds *t, struct err *e)
 {
-    if (practitioner_rows(s, g, practitioner_id, e) < 0)
-        return -1;
     if (g->rows == 0)
         return 0;
     int cached = model_load(s, g, t, e);
@@ -1288,16 +1318,35 @@ int benchmark_practitioner(struct store *s, int64_t practitioner_id,
                            const char *protocol, const struct thresholds *t,
                            struct benchmark *out, struct err *e)
 {
+    return benchmark_practitioner_skip(s, practitioner_id, protocol, t, NULL,
+                                       NULL, NULL, out, e);
+}
+
+int benchmark_practitioner_skip(struct store *s, int64_t practitioner_id,
+                                const char *protocol,
+                                const struct thresholds *t,
+                                bench_skip_fn *skip, bench_row_fn *row,
+                                void *ctx, struct benchmark *out,
+                                struct err *e)
+{
     memset(out, 0, sizeof(*out));
     out->thresholds = *t;
     int rc = groups_list(s, protocol, NULL, out, e);
+    for (size_t i = 0; rc == 0 && skip && i < out->count; i++)
+        out->groups[i].skipped = skip(ctx, &out->groups[i]);
+    if (rc == 0)
+        rc = practitioner_pass(s, out, practitioner_id, protocol, row, ctx,
+                               e);
     for (size_t i = 0; rc == 0 && i < out->count; i++)
-        rc = group_practitioner(s, &out->groups[i], practitioner_id, t, e);
+        if (!out->groups[i].skipped)
+            rc = group_practitioner(s, &out->groups[i], practitioner_id, t,
+                                    e);
     if (rc < 0) {
         benchmark_release(out);
         return -1;
     }
-    groups_drop_empty(out);
+    if (!skip)
+        groups_drop_empty(out);
     return 0;
 }
 

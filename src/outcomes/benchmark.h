@@ -186,6 +186,7 @@ struct bench_group {
     const struct instrument *inst;  /* NULL: not in the catalog */
     struct bench_model model;
     int model_cached;               /* 1: model read from outcome_model */
+    int skipped;                    /* 1: left out by the caller's skip */
     struct bench_cell *cells;       /* by practitioner id; owned */
     size_t cell_count;
     /* Summary rows and incomplete ones by reason: the group's, or with
@@ -264,6 +265,30 @@ int benchmark_run(struct store *s, const char *protocol,
 int benchmark_practitioner(struct store *s, int64_t practitioner_id,
                            const char *protocol, const struct thresholds *t,
                            struct benchmark *out, struct err *e);
+
+/*
+ * benchmark_practitioner() with some groups left out: a group for which
+ * skip(ctx, g) returns 1 (g as listed: id, generation, protocol and
+ * instrument) is neither read nor run, and stays in out in its place
+ * with skipped = 1, no rows and no cell (a caller that keeps what it
+ * made of a group at a generation needs none of its rows again). skip
+ * NULL: none is. With skip, every group listed stays in out, those in
+ * which the practitioner has no rows too (no cell: what the caller keeps
+ * of them is that they add nothing). The practitioner's rows of every
+ * listed group, skipped or not, are read in one statement, and each is
+ * also handed to row (when not NULL: its group, episode id and compact
+ * code, in the order of the groups, then of the episodes; a -1 from it
+ * ends the run with its e). Allocates; see benchmark_release().
+ */
+typedef int bench_skip_fn(void *ctx, const struct bench_group *g);
+typedef int bench_row_fn(void *ctx, const struct bench_group *g,
+                         int64_t episode_id, int64_t code, struct err *e);
+int benchmark_practitioner_skip(struct store *s, int64_t practitioner_id,
+                                const char *protocol,
+                                const struct thresholds *t,
+                                bench_skip_fn *skip, bench_row_fn *row,
+                                void *ctx, struct benchmark *out,
+                                struct err *e);
 
 /*
  * The same as benchmark_run() over summaries already in memory: groups

@@ -72,6 +72,66 @@ static int followup_protocol(struct stmt *invited, const char *protocol,
     return 0;
 }
 
+/* The practitioner's outcome rows being merged into follow-up rows, one
+ * protocol at a time (struct coverage_followup of coverage.h). */
+struct coverage_followup {
+    struct stmt *invited;
+    json_t *out;
+    struct followup_episode *eps;
+    size_t n, alloc;
+    char *protocol;
+};
+
+struct coverage_followup *coverage_followup_new(struct store *s)
+{
+    struct coverage_followup *f = xcalloc(1, sizeof(*f));
+    f->invited = store_prepare(
+        s, "SELECT 1 FROM invitation WHERE episode_id = :episode"
+           " AND timepoint = 'followup' LIMIT 1");
+    f->out = json_array();
+    return f;
+}
+
+void coverage_followup_free(struct coverage_followup *f)
+{
+    if (f) {
+        stmt_finalize(f->invited);
+        json_decref(f->out);
+        free(f->eps);
+        free(f->protocol);
+    }
+    free(f);
+}
+
+int coverage_followup_add(struct coverage_followup *f, const char *protocol,
+                          int64_t episode_id, int64_t code, struct err *e)
+{
+    if (f->protocol && strcmp(f->protocol, protocol)) {
+        if (followup_protocol(f->invited, f->protocol, f->eps, f->n, f->out,
+                              e) < 0)
+            return -1;
+        f->n = 0;
+    }
+    if (!f->protocol || f->n == 0) {
+        free(f->protocol);
+        f->protocol = xstrdup(protocol);
+    }
+    int complete = (code & 7) == 0;
+    ALLOC_GROW(f->eps, f->n + 1, f->alloc);
+    f->eps[f->n++] = (struct followup_episode){
+        episode_id, complete, complete && ((code >> 9) & 1)};
+    return 0;
+}
+
+/* Ends the last protocol's row: the rows (a new reference), or NULL. */
+static json_t *followup_finish(struct coverage_followup *f, struct err *e)
+{
+    if (f->protocol && followup_protocol(f->invited, f->protocol, f->eps,
+                                         f->n, f->out, e) < 0)
+        return NULL;
+    return json_incref(f->out);
+}
+
 /* Follow-up coverage per protocol: one row per protocol with at least one
  * complete episode, in protocol order. An episode counts once per
  * protocol, complete when one of its instruments is, followed up when a
@@ -83,48 +143,25 @@ static int followup_protocol(struct stmt *invited, const char *protocol,
  * keeps them outside), and the episodes of a protocol merged here, not
  * grouped by SQL in temporary b-trees nor read from the summary table
  * through its practitioner index: the same counts for a fraction of the
- * work (t0946 compares them with the summary table's). */
-static int followup_rows(struct store *s, int64_t practitioner_id, json_t *out,
-                         struct err *e)
+ * work (t0946 compares them with the summary table's). The practitioner's
+ * outcome report hands over the rows it reads for its cells instead. */
+static int followup_rows(struct store *s, int64_t practitioner_id,
+                         struct coverage_followup *f, struct err *e)
 {
     struct stmt *st = store_prepare(
         s, "SELECT g.protocol_id, r.episode_id, r.code"
            " FROM outcome_group g CROSS JOIN outcome_row r"
            " ON r.group_id = g.id AND r.practitioner_id = :practitioner"
            " ORDER BY g.protocol_id, g.instrument");
-    struct stmt *invited = store_prepare(
-        s, "SELECT 1 FROM invitation WHERE episode_id = :episode"
-           " AND timepoint = 'followup' LIMIT 1");
     stmt_bind_int(st, ":practitioner", practitioner_id);
-    struct followup_episode *eps = NULL;
-    size_t n = 0, alloc = 0;
-    char *protocol = NULL;
     int rc;
-    while ((rc = stmt_step(st, e)) == 1) {
-        const char *p = stmt_text(st, 0);
-        if (protocol && strcmp(protocol, p)) {
-            if (followup_protocol(invited, protocol, eps, n, out, e) < 0) {
-                rc = -1;
-                break;
-            }
-            n = 0;
+    while ((rc = stmt_step(st, e)) == 1)
+        if (coverage_followup_add(f, stmt_text(st, 0), stmt_int(st, 1),
+                                  stmt_int(st, 2), e) < 0) {
+            rc = -1;
+            break;
         }
-        if (!protocol || n == 0) {
-            free(protocol);
-            protocol = xstrdup(p);
-        }
-        int64_t code = stmt_int(st, 2);
-        int complete = (code & 7) == 0;
-        ALLOC_GROW(eps, n + 1, alloc);
-        eps[n++] = (struct followup_episode){
-            stmt_int(st, 1), complete, complete && ((code >> 9) & 1)};
-    }
-    if (rc == 0 && protocol)
-        rc = followup_protocol(invited, protocol, eps, n, out, e);
     stmt_finalize(st);
-    stmt_finalize(invited);
-    free(protocol);
-    free(eps);
     return rc < 0 ? -1 : 0;
 }
 
@@ -159,11 +196,22 @@ static void tally_set(json_t *o, const struct channel_tally *t)
 json_t *coverage_practitioner_json(struct store *s, int64_t practitioner_id,
                                    struct err *e)
 {
-    json_t *followup = json_array();
-    if (followup_rows(s, practitioner_id, followup, e) < 0) {
-        json_decref(followup);
+    struct coverage_followup *f = coverage_followup_new(s);
+    json_t *doc = NULL;
+    if (followup_rows(s, practitioner_id, f, e) == 0)
+        doc = coverage_practitioner_json_rows(s, practitioner_id, f, e);
+    coverage_followup_free(f);
+    return doc;
+}
+
+json_t *coverage_practitioner_json_rows(struct store *s,
+                                        int64_t practitioner_id,
+                                        struct coverage_followup *f,
+                                        struct err *e)
+{
+    json_t *followup = followup_finish(f, e);
+    if (!followup)
         return NULL;
-    }
     struct channel_tally tallies[] = {
         {.channel = "email"}, {.channel = "print"}, {.channel = NULL}};
     struct stmt *st = store_prepare(

@@ -47,6 +47,26 @@ json_t *coverage_practitioner_json(struct store *s, int64_t practitioner_id,
                                    struct err *e);
 
 /*
+ * The same from the practitioner's outcome rows read by the caller (the
+ * outcome report reads them for its cells): coverage_followup_new()
+ * (allocates; free with coverage_followup_free()), then
+ * coverage_followup_add() for each of the practitioner's rows of
+ * outcome_row (its group's protocol, episode_id, code) in the order of
+ * the groups' (protocol, instrument), then
+ * coverage_practitioner_json_rows() once, in the same transaction. The
+ * document is the same as coverage_practitioner_json()'s.
+ */
+struct coverage_followup;
+struct coverage_followup *coverage_followup_new(struct store *s);
+int coverage_followup_add(struct coverage_followup *f, const char *protocol,
+                          int64_t episode_id, int64_t code, struct err *e);
+json_t *coverage_practitioner_json_rows(struct store *s,
+                                        int64_t practitioner_id,
+                                        struct coverage_followup *f,
+                                        struct err *e);
+void coverage_followup_free(struct coverage_followup *f);
+
+/*
  * The coverage report of `touchstone report coverage`:
  *   {"practitioners": [{"practitioner": {"id", "name"},
  *                       ...coverage_practitioner_json() members...}]}

@@ -11,6 +11,7 @@
 #include "core/util.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -426,9 +427,206 @@ int report_practitioner_identity(struct store *s, int64_t id,
     return rc < 0 ? -1 : 0;
 }
 
+/* One group's share of a practitioner's document: its entry in each of
+ * the document's lists, NULL where it has none. */
+struct report_part {
+    json_t *clinic, *incomplete, *cell, *designation, *model;
+};
+
+#define PART_MEMBERS 5
+
+static json_t **part_member(struct report_part *p, int i)
+{
+    json_t **m[PART_MEMBERS] = {&p->clinic, &p->incomplete, &p->cell,
+                                &p->designation, &p->model};
+    return m[i];
+}
+
+static void part_release(struct report_part *p)
+{
+    for (int i = 0; i < PART_MEMBERS; i++) {
+        json_decref(*part_member(p, i));
+        *part_member(p, i) = NULL;
+    }
+}
+
+/* A new reference to each member of from, in to. */
+static void part_share(struct report_part *to, struct report_part *from)
+{
+    for (int i = 0; i < PART_MEMBERS; i++)
+        *part_member(to, i) = json_incref(*part_member(from, i));
+}
+
+/* What the practitioner's cell of group g adds to the document. */
+static void part_of(const struct bench_group *g, int64_t practitioner_id,
+                    struct report_part *p)
+{
+    memset(p, 0, sizeof(*p));
+    const struct bench_cell *c = bench_group_cell(g, practitioner_id);
+    if (!c)
+        return;
+    p->clinic = json_pack("{sssssIso}", "protocol", g->protocol,
+                          "instrument", g->instrument, "n_complete",
+                          (json_int_t)g->model.n_complete,
+                          "mean_improvement",
+                          report_number(g->model.mean_improvement));
+    p->incomplete = report_incomplete_json(g, c);
+    if (c->n == 0)
+        return;
+    p->cell = report_cell_json(g, c);
+    p->designation = json_pack(
+        "{sssssssoso}", "protocol", g->protocol, "instrument", g->instrument,
+        "designation", designation_name(c->designation), "criteria",
+        report_criteria_json(c), "notes", group_notes(g));
+    const struct bench_model *m = &g->model;
+    p->model = json_pack(
+        "{sssssbsIsoso}", "protocol", g->protocol, "instrument",
+        g->instrument, "adjusted", m->adjusted, "n",
+        (json_int_t)(m->adjusted ? m->n_risk : m->n_complete), "r2",
+        m->adjusted ? report_number(m->fit.r2) : json_null(), "note",
+        optional_string(m->note));
+}
+
+/* A part kept for a practitioner and a group at a generation, under the
+ * thresholds it was computed with (the group's model is cached by the
+ * same key, record/summary.h raises the generation at every change of
+ * the group's summaries, and the catalog does not change in a process). */
+struct kept_part {
+    int used;
+    int64_t practitioner_id, group_id, generation;
+    struct thresholds t;
+    struct report_part part;
+};
+
+struct report_parts {
+    pthread_mutex_t lock;
+    struct kept_part *slots;
+    size_t size;
+    long reused, computed;
+};
+
+struct report_parts *report_parts_new(size_t slots)
+{
+    struct report_parts *k = xcalloc(1, sizeof(*k));
+    pthread_mutex_init(&k->lock, NULL);
+    k->size = slots ? slots : 1;
+    k->slots = xcalloc(k->size, sizeof(*k->slots));
+    return k;
+}
+
+void report_parts_free(struct report_parts *k)
+{
+    if (!k)
+        return;
+    for (size_t i = 0; i < k->size; i++)
+        part_release(&k->slots[i].part);
+    free(k->slots);
+    pthread_mutex_destroy(&k->lock);
+    free(k);
+}
+
+void report_parts_counts(struct report_parts *k, long *reused,
+                         long *computed)
+{
+    pthread_mutex_lock(&k->lock);
+    *reused = k->reused;
+    *computed = k->computed;
+    pthread_mutex_unlock(&k->lock);
+}
+
+static struct kept_part *kept_slot(struct report_parts *k,
+                                   int64_t practitioner_id, int64_t group_id)
+{
+    uint64_t h = ((uint64_t)practitioner_id * 0x9E3779B97F4A7C15ULL) ^
+                 ((uint64_t)group_id * 0xC2B2AE3D27D4EB4FULL);
+    return &k->slots[(h ^ (h >> 29)) % k->size];
+}
+
+/* The parts a report found kept (skipped groups), by group id, and the
+ * follow-up coverage fed from the rows read for the cells. */
+struct found_parts {
+    struct report_parts *kept;
+    struct coverage_followup *followup;
+    int64_t practitioner_id;
+    const struct thresholds *t;
+    int64_t *group_ids;
+    struct report_part *parts;
+    size_t count, alloc;
+};
+
+/* benchmark_practitioner_skip()'s skip: 1 when the group's part is kept
+ * for its generation (a new reference taken into found). */
+static int part_found(void *ctx, const struct bench_group *g)
+{
+    struct found_parts *f = ctx;
+    struct report_parts *k = f->kept;
+    pthread_mutex_lock(&k->lock);
+    struct kept_part *kp = kept_slot(k, f->practitioner_id, g->id);
+    int hit = kp->used && kp->practitioner_id == f->practitioner_id &&
+              kp->group_id == g->id && kp->generation == g->generation &&
+              !memcmp(&kp->t, f->t, sizeof(kp->t));
+    if (hit) {
+        ALLOC_GROW(f->group_ids, f->count + 1, f->alloc);
+        f->parts = xreallocarray(f->parts, f->alloc, sizeof(*f->parts));
+        f->group_ids[f->count] = g->id;
+        part_share(&f->parts[f->count++], &kp->part);
+        k->reused++;
+    } else {
+        k->computed++;
+    }
+    pthread_mutex_unlock(&k->lock);
+    return hit;
+}
+
+/* Keeps a computed part for the group at its generation. */
+static void part_keep(struct found_parts *f, const struct bench_group *g,
+                      struct report_part *p)
+{
+    struct report_part old;
+    pthread_mutex_lock(&f->kept->lock);
+    struct kept_part *kp = kept_slot(f->kept, f->practitioner_id, g->id);
+    old = kp->part;
+    kp->used = 1;
+    kp->practitioner_id = f->practitioner_id;
+    kp->group_id = g->id;
+    kp->generation = g->generation;
+    kp->t = *f->t;
+    part_share(&kp->part, p);
+    pthread_mutex_unlock(&f->kept->lock);
+    part_release(&old);
+}
+
+/* benchmark_practitioner_skip()'s row: the coverage's too. */
+static int part_row(void *ctx, const struct bench_group *g,
+                    int64_t episode_id, int64_t code, struct err *e)
+{
+    struct found_parts *f = ctx;
+    return coverage_followup_add(f->followup, g->protocol, episode_id, code,
+                                 e);
+}
+
+static struct report_part *part_kept(struct found_parts *f, int64_t group_id)
+{
+    for (size_t i = 0; i < f->count; i++)
+        if (f->group_ids[i] == group_id)
+            return &f->parts[i];
+    BUG("group %lld was skipped but has no kept part", (long long)group_id);
+}
+
 json_t *report_practitioner_json(struct store *s, const struct actor *caller,
                                  int64_t practitioner_id,
                                  const char *protocol, struct err *e)
+{
+    return report_practitioner_json_kept(s, caller, practitioner_id,
+                                         protocol, NULL, e);
+}
+
+json_t *report_practitioner_json_kept(struct store *s,
+                                      const struct actor *caller,
+                                      int64_t practitioner_id,
+                                      const char *protocol,
+                                      struct report_parts *kept,
+                                      struct err *e)
 {
     if (protocol && validate_slug(protocol, "protocol", e) < 0)
         return NULL;
@@ -446,58 +644,63 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
         return NULL;
     }
     struct benchmark b;
-    if (benchmark_practitioner(s, practitioner_id, protocol, &t, &b, e) <
-        0) {
+    /* The coverage is of every protocol: it shares the cells' rows only
+     * when they are every protocol's. */
+    struct found_parts found = {
+        .kept = kept,
+        .followup = protocol ? NULL : coverage_followup_new(s),
+        .practitioner_id = practitioner_id,
+        .t = &t};
+    if (benchmark_practitioner_skip(s, practitioner_id, protocol, &t,
+                                    kept ? part_found : NULL,
+                                    found.followup ? part_row : NULL, &found,
+                                    &b, e) < 0) {
+        for (size_t i = 0; i < found.count; i++)
+            part_release(&found.parts[i]);
+        free(found.parts);
+        free(found.group_ids);
+        coverage_followup_free(found.followup);
         store_rollback(s);
         return NULL;
     }
-    json_t *cells = json_array(), *incomplete = json_array();
-    json_t *designations = json_array(), *models = json_array();
-    json_t *clinic = json_array(); /* the clinic's groups, for "national" */
+    /* Each list of the document, in the order of part members. */
+    json_t *lists[PART_MEMBERS];
+    for (int i = 0; i < PART_MEMBERS; i++)
+        lists[i] = json_array();
     for (size_t gi = 0; gi < b.count; gi++) {
         const struct bench_group *g = &b.groups[gi];
-        const struct bench_cell *c = bench_group_cell(g, practitioner_id);
-        if (!c)
-            continue;
-        json_array_append_new(
-            clinic,
-            json_pack("{sssssIso}", "protocol", g->protocol, "instrument",
-                      g->instrument, "n_complete",
-                      (json_int_t)g->model.n_complete, "mean_improvement",
-                      report_number(g->model.mean_improvement)));
-        json_t *inc = report_incomplete_json(g, c);
-        if (inc)
-            json_array_append_new(incomplete, inc);
-        if (c->n == 0)
-            continue;
-        json_array_append_new(cells, report_cell_json(g, c));
-        json_array_append_new(
-            designations,
-            json_pack("{sssssssoso}", "protocol", g->protocol, "instrument",
-                      g->instrument, "designation",
-                      designation_name(c->designation), "criteria",
-                      report_criteria_json(c), "notes", group_notes(g)));
-        const struct bench_model *m = &g->model;
-        json_array_append_new(
-            models,
-            json_pack("{sssssbsIsoso}", "protocol", g->protocol,
-                      "instrument", g->instrument, "adjusted", m->adjusted,
-                      "n",
-                      (json_int_t)(m->adjusted ? m->n_risk : m->n_complete),
-                      "r2",
-                      m->adjusted ? report_number(m->fit.r2) : json_null(),
-                      "note", optional_string(m->note)));
+        struct report_part computed, *p = &computed;
+        if (g->skipped) {
+            p = part_kept(&found, g->id);
+        } else {
+            part_of(g, practitioner_id, &computed);
+            if (kept)
+                part_keep(&found, g, &computed);
+        }
+        for (int i = 0; i < PART_MEMBERS; i++)
+            if (*part_member(p, i))
+                json_array_append(lists[i], *part_member(p, i));
+        if (p == &computed)
+            part_release(&computed);
     }
     benchmark_release(&b);
-    json_t *national = national_compare(s, cells, clinic);
-    json_decref(clinic);
-    json_t *coverage = coverage_practitioner_json(s, practitioner_id, e);
+    for (size_t i = 0; i < found.count; i++)
+        part_release(&found.parts[i]);
+    free(found.parts);
+    free(found.group_ids);
+    json_t *national = national_compare(s, lists[2], lists[0]);
+    json_decref(lists[0]);
+    json_t *coverage =
+        found.followup ? coverage_practitioner_json_rows(s, practitioner_id,
+                                                         found.followup, e)
+                       : coverage_practitioner_json(s, practitioner_id, e);
+    coverage_followup_free(found.followup);
     json_t *doc = json_pack(
         "{s{sIss}sososososososo}", "practitioner", "id",
         (json_int_t)practitioner_id, "name", name, "protocol",
         optional_string(protocol), "thresholds", thresholds_to_json(&t),
-        "cells", cells, "incomplete", incomplete, "designations",
-        designations, "models", models, "national", national);
+        "cells", lists[2], "incomplete", lists[1], "designations", lists[3],
+        "models", lists[4], "national", national);
     if (coverage)
         json_object_set_new(doc, "coverage", coverage);
     if (report_finish(s, caller, coverage ? 0 : -1, "practitioner_outcome",

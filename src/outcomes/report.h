@@ -91,6 +91,36 @@ json_t *report_practitioner_json(struct store *s, const struct actor *caller,
                                  const char *protocol, struct err *e);
 
 /*
+ * Kept parts of practitioners' documents, for a process that answers the
+ * same reports again (a server): each group's share of a document (its
+ * cell, incomplete counts, designation, model and national entries),
+ * keyed by practitioner, group, the group's generation and the
+ * thresholds, so that after a change of one group's summaries a report
+ * computes that group alone and takes the others' parts as they were.
+ * The document is the same, byte for byte, as one computed whole.
+ * Thread-safe: one set serves every connection.
+ *
+ * report_parts_new() allocates a set of slots parts (a new part replaces
+ * the one in its slot); free it with report_parts_free(), after its last
+ * use. report_parts_counts() says how many groups reports have taken
+ * from it (reused) and computed, since it was made.
+ */
+struct report_parts;
+struct report_parts *report_parts_new(size_t slots);
+void report_parts_free(struct report_parts *k);
+void report_parts_counts(struct report_parts *k, long *reused,
+                         long *computed);
+
+/* report_practitioner_json() with kept parts (kept NULL: none; the
+ * document is the same either way). New reference, or NULL with e. */
+json_t *report_practitioner_json_kept(struct store *s,
+                                      const struct actor *caller,
+                                      int64_t practitioner_id,
+                                      const char *protocol,
+                                      struct report_parts *kept,
+                                      struct err *e);
+
+/*
  * The registry (filters NULL: any):
  *   {"protocol", "instrument", "thresholds": {...},
  *    "models": [{"protocol", "instrument", "n_complete", "n", "adjusted",

@@ -614,9 +614,11 @@ int stmt_step(struct stmt *st, struct err *e)
     if (lost(st->store))
         return lost_error(st->store, e);
     struct store *s = st->store;
-    if (s->read_mode && !sqlite3_get_autocommit(s->db) &&
-        sqlite3_txn_state(s->db, "main") == SQLITE_TXN_READ &&
-        !sqlite3_stmt_readonly(st->st)) {
+    /* The statement's own flag first: most steps in read mode are reads
+     * (the transaction's state costs a lookup of the schema by name). */
+    if (s->read_mode && !sqlite3_stmt_readonly(st->st) &&
+        !sqlite3_get_autocommit(s->db) &&
+        sqlite3_txn_state(s->db, "main") == SQLITE_TXN_READ) {
         /* A write after reads in a deferred transaction: another
          * connection may have committed since its snapshot, and then
          * SQLite refuses it. The caller does it again in a transaction

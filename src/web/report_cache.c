@@ -94,6 +94,26 @@ static int fingerprint(struct store *s, int64_t id,
     return rc < 0 ? -1 : 0;
 }
 
+/* Each group's part of the documents (outcomes/report.h), kept for the
+ * process: after a change of one group's summaries, a document computed
+ * again takes every other group's part as it was. About 30 groups for
+ * each of a few hundred practitioners. */
+#define PART_SLOTS 8192
+
+static struct report_parts *parts;
+static pthread_once_t parts_once = PTHREAD_ONCE_INIT;
+
+static void parts_make(void)
+{
+    parts = report_parts_new(PART_SLOTS);
+}
+
+static struct report_parts *kept_parts(void)
+{
+    pthread_once(&parts_once, parts_make);
+    return parts;
+}
+
 static size_t slot_of(int64_t id, const char *protocol)
 {
     uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ULL;
@@ -241,7 +261,8 @@ int report_cache_practitioner(struct web_ctx *w, int64_t id,
                                  "application/json; charset=utf-8");
         return 0;
     }
-    json_t *doc = report_practitioner_json(s, a, id, protocol, &w->err);
+    json_t *doc = report_practitioner_json_kept(s, a, id, protocol,
+                                               kept_parts(), &w->err);
     if (!doc) {
         store_rollback(s);
         if (found == CACHE_CLAIMED)

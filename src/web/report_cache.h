@@ -10,7 +10,10 @@
  * a change made by any connection or process is seen at once. Every read
  * served from the cache is audited like a computed one. A new input of
  * report_practitioner_json() (outcomes/report.c) must join the
- * fingerprint here, or its changes would not be seen.
+ * fingerprint here, or its changes would not be seen. A document computed
+ * again takes the unchanged groups' parts from the kept parts of
+ * outcomes/report.h (keyed by each group's generation), so that a score
+ * recomputes its own group only.
  */
 #ifndef TS_WEB_REPORT_CACHE_H
 #define TS_WEB_REPORT_CACHE_H
