@@ -258,6 +258,85 @@ struct cli_list_format {
 #define CLI_TO_JSON(name, json_of)                                            \
     static json_t *name(const void *item) { return json_of(item); }
 
+/*
+ * The verbs that list, show and add records all have one shape; these
+ * define them (as static functions named function), with actor_cli
+ * (record/actor.h) as the actor.
+ *
+ * CLI_LIST_VERB: parses the option rows given (OPT_END added), which fill
+ * `filter`, a zeroed filter_type; opens the store; lists with
+ * type_list(c->store, &actor_cli, filter, &l, &e) into a struct type_list;
+ * prints it as the format expression (a const struct cli_list_format *,
+ * evaluated after the listing, so it may depend on filter) says; releases
+ * it with type_list_release(). CLI_LIST_ALL_VERB: the same for a list that
+ * takes no options and no filter.
+ */
+#define CLI_LIST_VERB(function, type, format, filter_type, ...)               \
+    static int function(struct cli *c, int argc, const char **argv)          \
+    {                                                                         \
+        filter_type filter = {0};                                             \
+        struct opt opts[] = {__VA_ARGS__, OPT_END};                           \
+        struct err e = ERR_INIT;                                              \
+        struct type##_list l;                                                 \
+        if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||                  \
+            type##_list(c->store, &actor_cli, filter, &l, &e) < 0)            \
+            return cli_stop(c, &e);                                           \
+        int rc = cli_print_list(c, (format), l.items, l.count,                \
+                                sizeof(*l.items));                            \
+        type##_list_release(&l);                                              \
+        return rc;                                                            \
+    }
+#define CLI_LIST_ALL_VERB(function, type, format)                             \
+    static int function(struct cli *c, int argc, const char **argv)          \
+    {                                                                         \
+        struct err e = ERR_INIT;                                              \
+        struct type##_list l;                                                 \
+        if (cli_parse_none_open(c, argc, argv) < 0 ||                         \
+            type##_list(c->store, &actor_cli, &l, &e) < 0)                    \
+            return cli_stop(c, &e);                                           \
+        int rc = cli_print_list(c, (format), l.items, l.count,                \
+                                sizeof(*l.items));                            \
+        type##_list_release(&l);                                              \
+        return rc;                                                            \
+    }
+/*
+ * CLI_SHOW_VERB: parses the record's id (whose: its help, "the
+ * episode's id"), opens the store, fills a struct type_detail with
+ * type_show(c->store, &actor_cli, id, &d, &e), prints it with
+ * cli_print_item(to_json, print_text) and releases it with
+ * type_detail_release().
+ */
+#define CLI_SHOW_VERB(function, type, whose, to_json, print_text)             \
+    static int function(struct cli *c, int argc, const char **argv)          \
+    {                                                                         \
+        int64_t id = 0;                                                       \
+        struct err e = ERR_INIT;                                              \
+        struct type##_detail d;                                               \
+        if (cli_parse_id_open(c, argc, argv, (whose), &id) < 0 ||             \
+            type##_show(c->store, &actor_cli, id, &d, &e) < 0)                \
+            return cli_stop(c, &e);                                           \
+        int rc = cli_print_item(c, &d, to_json, print_text);                  \
+        type##_detail_release(&d);                                            \
+        return rc;                                                            \
+    }
+/*
+ * CLI_ADD_VERB: parses the option rows given (OPT_END added), which fill
+ * `in`, a zeroed struct type_new; opens the store; adds the record with
+ * type_add(c->store, &actor_cli, &in, &id, &e) and prints its id.
+ */
+#define CLI_ADD_VERB(function, type, ...)                                     \
+    static int function(struct cli *c, int argc, const char **argv)          \
+    {                                                                         \
+        struct type##_new in = {0};                                           \
+        struct opt opts[] = {__VA_ARGS__, OPT_END};                           \
+        struct err e = ERR_INIT;                                              \
+        int64_t id;                                                           \
+        if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||                  \
+            type##_add(c->store, &actor_cli, &in, &id, &e) < 0)               \
+            return cli_stop(c, &e);                                           \
+        return cli_print_id(c, id);                                           \
+    }
+
 /* The JSON array of f->to_json() of count items, size bytes apart: a new
  * reference. */
 json_t *cli_list_json(const struct cli_list_format *f, const void *items,

@@ -278,18 +278,8 @@ static void print_episode_detail(const void *item)
             print_observation(&obs->items[j], "  ");
 }
 
-static int episode_show_cmd(struct cli *c, int argc, const char **argv)
-{
-    int64_t id = 0;
-    struct err e = ERR_INIT;
-    struct episode_detail d;
-    if (cli_parse_id_open(c, argc, argv, "the episode's id", &id) < 0 ||
-        episode_show(c->store, &actor_cli, id, &d, &e) < 0)
-        return cli_stop(c, &e);
-    int rc = cli_print_item(c, &d, episode_detail_json, print_episode_detail);
-    episode_detail_release(&d);
-    return rc;
-}
+CLI_SHOW_VERB(episode_show_cmd, episode, "the episode's id",
+              episode_detail_json, print_episode_detail)
 
 CLI_TO_JSON(episode_json, episode_to_json)
 

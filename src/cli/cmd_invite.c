@@ -108,24 +108,11 @@ static void invitation_row(const void *item)
     printf("\n");
 }
 
-static int invite_list_cmd(struct cli *c, int argc, const char **argv)
-{
-    int64_t episode = 0;
-    struct opt opts[] = {
-        OPTION_EPISODE(&episode, "only this episode's", 0),
-        OPT_END,
-    };
-    struct err e = ERR_INIT;
-    struct invitation_list l;
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
-        invitation_list(c->store, &actor_cli, episode, &l, &e) < 0)
-        return cli_stop(c, &e);
-    struct cli_list_format f = {invitation_json, invitation_header,
-                                invitation_row, "no invitations"};
-    int rc = cli_print_list(c, &f, l.items, l.count, sizeof(*l.items));
-    invitation_list_release(&l);
-    return rc;
-}
+static const struct cli_list_format invitation_format = {
+    invitation_json, invitation_header, invitation_row, "no invitations"};
+
+CLI_LIST_VERB(invite_list_cmd, invitation, &invitation_format, int64_t,
+              OPTION_EPISODE(&filter, "only this episode's", 0))
 
 static int invite_revoke_cmd(struct cli *c, int argc, const char **argv)
 {

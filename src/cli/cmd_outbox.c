@@ -43,20 +43,10 @@ static void message_row(const void *item)
            m->status, attempts, m->next_attempt_at, m->last_error);
 }
 
-static int outbox_list_cmd(struct cli *c, int argc, const char **argv)
-{
-    struct opt opts[] = {OPT_END};
-    struct err e = ERR_INIT;
-    struct outbox_list l;
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
-        outbox_list(c->store, &actor_cli, &l, &e) < 0)
-        return cli_stop(c, &e);
-    struct cli_list_format f = {message_json, message_header, message_row,
-                                "the outbox is empty"};
-    int rc = cli_print_list(c, &f, l.items, l.count, sizeof(*l.items));
-    outbox_list_release(&l);
-    return rc;
-}
+static const struct cli_list_format message_format = {
+    message_json, message_header, message_row, "the outbox is empty"};
+
+CLI_LIST_ALL_VERB(outbox_list_cmd, outbox, &message_format)
 
 static int print_report(struct cli *c, const struct schedule_report *sr,
                         const struct outbox_report *r)

@@ -8,31 +8,19 @@
 
 COMMAND("patient", cmd_patient, "add, list, search and show patients")
 
-static int patient_add_cmd(struct cli *c, int argc, const char **argv)
-{
-    struct patient_new in = {0};
-    struct opt opts[] = {
-        {"name", OPT_STRING, &in.name, "NAME", "full name", 1, 0},
-        {"dob", OPT_STRING, &in.birth_date, "DATE",
-         "date of birth (YYYY-MM-DD)", 1, 0},
-        {"sex", OPT_STRING, &in.sex, "SEX", "female, male, other or unknown",
-         1, 0},
-        {"zip", OPT_STRING, &in.zip, "ZIP", "12345 or 12345-6789", 0, 0},
-        {"phone", OPT_STRING, &in.phone, "PHONE", "phone number", 0, 0},
-        {"email", OPT_STRING, &in.email, "EMAIL", "email address", 0, 0},
-        {"consent-treatment", OPT_FLAG, &in.consent_treatment, NULL,
-         "consented to treatment", 0, 0},
-        {"consent-research", OPT_FLAG, &in.consent_research, NULL,
-         "consented to research use of de-identified data", 0, 0},
-        OPT_END,
-    };
-    struct err e = ERR_INIT;
-    int64_t id;
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
-        patient_add(c->store, &actor_cli, &in, &id, &e) < 0)
-        return cli_stop(c, &e);
-    return cli_print_id(c, id);
-}
+CLI_ADD_VERB(patient_add_cmd, patient,
+    {"name", OPT_STRING, &in.name, "NAME", "full name", 1, 0},
+    {"dob", OPT_STRING, &in.birth_date, "DATE",
+     "date of birth (YYYY-MM-DD)", 1, 0},
+    {"sex", OPT_STRING, &in.sex, "SEX", "female, male, other or unknown",
+     1, 0},
+    {"zip", OPT_STRING, &in.zip, "ZIP", "12345 or 12345-6789", 0, 0},
+    {"phone", OPT_STRING, &in.phone, "PHONE", "phone number", 0, 0},
+    {"email", OPT_STRING, &in.email, "EMAIL", "email address", 0, 0},
+    {"consent-treatment", OPT_FLAG, &in.consent_treatment, NULL,
+     "consented to treatment", 0, 0},
+    {"consent-research", OPT_FLAG, &in.consent_research, NULL,
+     "consented to research use of de-identified data", 0, 0})
 
 CLI_TO_JSON(patient_json, patient_to_json)
 
@@ -48,26 +36,20 @@ static void patient_row(const void *item)
            p->birth_date, p->sex);
 }
 
-static int patient_list_cmd(struct cli *c, int argc, const char **argv)
+/* How 'patient list' shows the patients found by search (NULL: all). */
+static const struct cli_list_format *patient_format(const char *search)
 {
-    const char *search = NULL;
-    struct opt opts[] = {
-        {"search", OPT_STRING, &search, "TEXT",
-         "only names containing TEXT (any case)", 0, 0},
-        OPT_END,
-    };
-    struct err e = ERR_INIT;
-    struct patient_list l;
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
-        patient_list(c->store, &actor_cli, search, &l, &e) < 0)
-        return cli_stop(c, &e);
-    struct cli_list_format f = {
-        patient_json, patient_header, patient_row,
-        search && *search ? "no patients match" : "no patients yet"};
-    int rc = cli_print_list(c, &f, l.items, l.count, sizeof(*l.items));
-    patient_list_release(&l);
-    return rc;
+    static const struct cli_list_format all = {
+        patient_json, patient_header, patient_row, "no patients yet"};
+    static const struct cli_list_format found = {
+        patient_json, patient_header, patient_row, "no patients match"};
+    return search && *search ? &found : &all;
 }
+
+CLI_LIST_VERB(patient_list_cmd, patient, patient_format(filter),
+              const char *,
+              {"search", OPT_STRING, &filter, "TEXT",
+               "only names containing TEXT (any case)", 0, 0})
 
 CLI_TO_JSON(patient_detail_json, patient_detail_to_json)
 
@@ -106,18 +88,8 @@ static void print_patient_detail(const void *item)
     }
 }
 
-static int patient_show_cmd(struct cli *c, int argc, const char **argv)
-{
-    int64_t id = 0;
-    struct err e = ERR_INIT;
-    struct patient_detail d;
-    if (cli_parse_id_open(c, argc, argv, "the patient's id", &id) < 0 ||
-        patient_show(c->store, &actor_cli, id, &d, &e) < 0)
-        return cli_stop(c, &e);
-    int rc = cli_print_item(c, &d, patient_detail_json, print_patient_detail);
-    patient_detail_release(&d);
-    return rc;
-}
+CLI_SHOW_VERB(patient_show_cmd, patient, "the patient's id",
+              patient_detail_json, print_patient_detail)
 
 static int patient_opt_out_cmd(struct cli *c, int argc, const char **argv)
 {

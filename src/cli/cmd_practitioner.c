@@ -9,27 +9,15 @@
 
 COMMAND("practitioner", cmd_practitioner, "add, list and show practitioners and their training")
 
-static int practitioner_add_cmd(struct cli *c, int argc, const char **argv)
-{
-    struct practitioner_new in = {0};
-    struct opt opts[] = {
-        {"name", OPT_STRING, &in.name, "NAME", "full name", 1, 0},
-        {"license", OPT_STRING, &in.license, "LICENSE",
-         "state license number", 1, 0},
-        {"credentials", OPT_STRING, &in.credentials, "TEXT",
-         "credentials, as in LMT", 1, 0},
-        {"email", OPT_STRING, &in.email, "EMAIL", "email address", 0, 0},
-        {"npi", OPT_STRING, &in.npi, "NPI",
-         "National Provider Identifier (10 digits)", 0, 0},
-        OPT_END,
-    };
-    struct err e = ERR_INIT;
-    int64_t id;
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
-        practitioner_add(c->store, &actor_cli, &in, &id, &e) < 0)
-        return cli_stop(c, &e);
-    return cli_print_id(c, id);
-}
+CLI_ADD_VERB(practitioner_add_cmd, practitioner,
+    {"name", OPT_STRING, &in.name, "NAME", "full name", 1, 0},
+    {"license", OPT_STRING, &in.license, "LICENSE",
+     "state license number", 1, 0},
+    {"credentials", OPT_STRING, &in.credentials, "TEXT",
+     "credentials, as in LMT", 1, 0},
+    {"email", OPT_STRING, &in.email, "EMAIL", "email address", 0, 0},
+    {"npi", OPT_STRING, &in.npi, "NPI",
+     "National Provider Identifier (10 digits)", 0, 0})
 
 CLI_TO_JSON(practitioner_json, practitioner_to_json)
 
@@ -46,20 +34,11 @@ static void practitioner_row(const void *item)
            p->credentials, p->license, p->active ? "yes" : "no");
 }
 
-static int practitioner_list_cmd(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_list_format format = {
-        practitioner_json, practitioner_header, practitioner_row,
-        "no practitioners yet (add one with 'touchstone practitioner add')"};
-    struct err e = ERR_INIT;
-    struct practitioner_list l;
-    if (cli_parse_none_open(c, argc, argv) < 0 ||
-        practitioner_list(c->store, &actor_cli, &l, &e) < 0)
-        return cli_stop(c, &e);
-    int rc = cli_print_list(c, &format, l.items, l.count, sizeof(*l.items));
-    practitioner_list_release(&l);
-    return rc;
-}
+static const struct cli_list_format practitioner_format = {
+    practitioner_json, practitioner_header, practitioner_row,
+    "no practitioners yet (add one with 'touchstone practitioner add')"};
+
+CLI_LIST_ALL_VERB(practitioner_list_cmd, practitioner, &practitioner_format)
 
 CLI_TO_JSON(practitioner_detail_json, practitioner_detail_to_json)
 
@@ -91,19 +70,8 @@ static void print_practitioner_detail(const void *item)
     }
 }
 
-static int practitioner_show_cmd(struct cli *c, int argc, const char **argv)
-{
-    int64_t id = 0;
-    struct err e = ERR_INIT;
-    struct practitioner_detail d;
-    if (cli_parse_id_open(c, argc, argv, "the practitioner's id", &id) < 0 ||
-        practitioner_show(c->store, &actor_cli, id, &d, &e) < 0)
-        return cli_stop(c, &e);
-    int rc = cli_print_item(c, &d, practitioner_detail_json,
-                            print_practitioner_detail);
-    practitioner_detail_release(&d);
-    return rc;
-}
+CLI_SHOW_VERB(practitioner_show_cmd, practitioner, "the practitioner's id",
+              practitioner_detail_json, print_practitioner_detail)
 
 /* "yes" 1, "no" 0, else -1 (the error printed). */
 static int yes_no(struct cli *c, const char *flag, const char *value)

@@ -7,32 +7,20 @@
 
 COMMAND("referral", cmd_referral, "record a physician's referral of a patient")
 
-static int referral_add_cmd(struct cli *c, int argc, const char **argv)
-{
-    struct referral_new in = {0};
-    struct opt opts[] = {
-        OPTION_PATIENT(&in.patient_id, "the patient's id", 1),
-        {"physician", OPT_STRING, &in.physician_name, "NAME",
-         "the referring physician", 1, 0},
-        {"specialty", OPT_STRING, &in.physician_specialty, "TEXT",
-         "the physician's specialty", 1, 0},
-        {"npi", OPT_STRING, &in.physician_npi, "NPI",
-         "the physician's NPI", 0, 0},
-        {"reason", OPT_STRING, &in.reason, "TEXT", "reason for referral", 1,
-         0},
-        {"icd10", OPT_STRING, &in.icd10, "CODE[,CODE...]",
-         "ICD-10-CM diagnosis codes", 1, 0},
-        {"date", OPT_STRING, &in.referred_on, "DATE",
-         "date of the referral (YYYY-MM-DD)", 1, 0},
-        OPT_END,
-    };
-    struct err e = ERR_INIT;
-    int64_t id;
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
-        referral_add(c->store, &actor_cli, &in, &id, &e) < 0)
-        return cli_stop(c, &e);
-    return cli_print_id(c, id);
-}
+CLI_ADD_VERB(referral_add_cmd, referral,
+    OPTION_PATIENT(&in.patient_id, "the patient's id", 1),
+    {"physician", OPT_STRING, &in.physician_name, "NAME",
+     "the referring physician", 1, 0},
+    {"specialty", OPT_STRING, &in.physician_specialty, "TEXT",
+     "the physician's specialty", 1, 0},
+    {"npi", OPT_STRING, &in.physician_npi, "NPI",
+     "the physician's NPI", 0, 0},
+    {"reason", OPT_STRING, &in.reason, "TEXT", "reason for referral", 1,
+     0},
+    {"icd10", OPT_STRING, &in.icd10, "CODE[,CODE...]",
+     "ICD-10-CM diagnosis codes", 1, 0},
+    {"date", OPT_STRING, &in.referred_on, "DATE",
+     "date of the referral (YYYY-MM-DD)", 1, 0})
 
 CLI_TO_JSON(referral_json, referral_to_json)
 

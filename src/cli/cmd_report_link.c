@@ -69,24 +69,11 @@ static void link_row(const void *item)
            (long long)l->episode_id, l->state, l->created_at, l->expires_at);
 }
 
-static int report_link_list_cmd(struct cli *c, int argc, const char **argv)
-{
-    int64_t episode = 0;
-    struct opt opts[] = {
-        OPTION_EPISODE(&episode, "only this episode's", 0),
-        OPT_END,
-    };
-    struct err e = ERR_INIT;
-    struct report_link_list l;
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
-        report_link_list(c->store, &actor_cli, episode, &l, &e) < 0)
-        return cli_stop(c, &e);
-    struct cli_list_format f = {link_json, link_header, link_row,
-                                "no report links"};
-    int rc = cli_print_list(c, &f, l.items, l.count, sizeof(*l.items));
-    report_link_list_release(&l);
-    return rc;
-}
+static const struct cli_list_format link_format = {
+    link_json, link_header, link_row, "no report links"};
+
+CLI_LIST_VERB(report_link_list_cmd, report_link, &link_format, int64_t,
+              OPTION_EPISODE(&filter, "only this episode's", 0))
 
 static int report_link_revoke_cmd(struct cli *c, int argc, const char **argv)
 {

@@ -40,24 +40,11 @@ static void training_row(const void *item)
            t->hours, t->completed_on, t->provider);
 }
 
-static int training_list_cmd(struct cli *c, int argc, const char **argv)
-{
-    static const struct cli_list_format format = {
-        training_json, NULL, training_row, "no training recorded"};
-    int64_t practitioner = 0;
-    struct opt opts[] = {
-        OPTION_PRACTITIONER(&practitioner, "the practitioner's id", 1),
-        OPT_END,
-    };
-    struct err e = ERR_INIT;
-    struct training_list l;
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
-        training_list(c->store, &actor_cli, practitioner, &l, &e) < 0)
-        return cli_stop(c, &e);
-    int rc = cli_print_list(c, &format, l.items, l.count, sizeof(*l.items));
-    training_list_release(&l);
-    return rc;
-}
+static const struct cli_list_format training_format = {
+    training_json, NULL, training_row, "no training recorded"};
+
+CLI_LIST_VERB(training_list_cmd, training, &training_format, int64_t,
+              OPTION_PRACTITIONER(&filter, "the practitioner's id", 1))
 
 CLI_VERB_COMMAND(cmd_training,
     "Practitioners' training in protocols (scope of "
