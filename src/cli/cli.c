@@ -237,6 +237,31 @@ int cli_parse_id_open(struct cli *c, int argc, const char **argv,
     return cli_parse_open(c, argc, argv, opts, NULL);
 }
 
+int cli_parse_arg(struct cli *c, int argc, const char **argv,
+                  const char *name, const char *metavar, const char *help,
+                  const char **value)
+{
+    struct opt opts[] = {
+        {name, OPT_ARG, value, metavar, help, 1, 0},
+        OPT_END,
+    };
+    return cli_parse(c, argc, argv, opts, NULL);
+}
+
+int cli_parse_arg_open(struct cli *c, int argc, const char **argv,
+                       const char *name, const char *metavar,
+                       const char *help, const char **value)
+{
+    struct err e = ERR_INIT;
+    if (cli_parse_arg(c, argc, argv, name, metavar, help, value) < 0)
+        return -1;
+    if (cli_open_store(c, &e) < 0) {
+        cli_fail(c, &e);
+        return -1;
+    }
+    return 0;
+}
+
 int cli_run_verb(struct cli *c, int argc, const char **argv,
                  const struct cli_verb *verbs, const char *summary)
 {

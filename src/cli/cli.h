@@ -165,6 +165,17 @@ int cli_parse_open(struct cli *c, int argc, const char **argv,
 int cli_parse_id_open(struct cli *c, int argc, const char **argv,
                       const char *help, int64_t *id);
 
+/* Parses a verb whose one argument is text, a required positional
+ * argument named name, shown as metavar, with help, into *value: 0 to go
+ * on, or -1 to stop with c->exit_code set and the error printed.
+ * cli_parse_arg_open() then opens the store. */
+int cli_parse_arg(struct cli *c, int argc, const char **argv,
+                  const char *name, const char *metavar, const char *help,
+                  const char **value);
+int cli_parse_arg_open(struct cli *c, int argc, const char **argv,
+                       const char *name, const char *metavar,
+                       const char *help, const char **value);
+
 /* Parses a verb that takes no options (its help from its cli_verb table),
  * then opens the store: 0 to go on, or -1 to stop with c->exit_code set
  * and the error printed. */

@@ -178,13 +178,10 @@ static int catalog_groups(struct cli *c, int argc, const char **argv)
 static int catalog_check(struct cli *c, int argc, const char **argv)
 {
     const char *dir = NULL;
-    struct opt opts[] = {
-        {"dir", OPT_ARG, &dir, "DIR", "the clinic's catalog directory", 1, 0},
-        OPT_END,
-    };
     struct catalog *cat;
     struct err e = ERR_INIT;
-    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+    if (cli_parse_arg(c, argc, argv, "dir", "DIR",
+                      "the clinic's catalog directory", &dir) < 0 ||
         catalog_load(dir, &cat, &e) < 0)
         return cli_stop(c, &e);
     int files, added, replaced;

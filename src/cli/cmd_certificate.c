@@ -55,14 +55,11 @@ static int certificate_list(struct cli *c, int argc, const char **argv)
 static int certificate_show(struct cli *c, int argc, const char **argv)
 {
     const char *id = NULL;
-    struct opt opts[] = {
-        {"id", OPT_ARG, &id, "ID", "the certificate's id", 1, 0},
-        OPT_END,
-    };
     struct err e = ERR_INIT;
     struct issued_certificate x;
     char *doc = NULL;
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+    if (cli_parse_arg_open(c, argc, argv, "id", "ID", "the certificate's id",
+                           &id) < 0 ||
         register_get(c->store, &actor_cli, id, &x, &doc, &e) < 0)
         return cli_stop(c, &e);
     int rc = EXIT_OK;

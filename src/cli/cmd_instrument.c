@@ -102,12 +102,9 @@ static int instrument_list(struct cli *c, int argc, const char **argv)
 static int instrument_show(struct cli *c, int argc, const char **argv)
 {
     const char *code = NULL;
-    struct opt opts[] = {
-        {"code", OPT_ARG, &code, "CODE", "the instrument's code", 1, 0},
-        OPT_END,
-    };
     const struct instrument *in;
-    if (cli_parse(c, argc, argv, opts, NULL) < 0 ||
+    if (cli_parse_arg(c, argc, argv, "code", "CODE", "the instrument's code",
+                      &code) < 0 ||
         !(in = cli_find_instrument(c, code)))
         return c->exit_code;
     if (c->json)

@@ -186,13 +186,10 @@ static int user_list_cmd(struct cli *c, int argc, const char **argv)
 static int user_disable_cmd(struct cli *c, int argc, const char **argv)
 {
     const char *who = NULL;
-    struct opt opts[] = {
-        {"user", OPT_ARG, &who, "ID|EMAIL", "the account", 1, 0},
-        OPT_END,
-    };
     struct err e = ERR_INIT;
     struct user u;
-    if (cli_parse_open(c, argc, argv, opts, NULL) < 0 ||
+    if (cli_parse_arg_open(c, argc, argv, "user", "ID|EMAIL", "the account",
+                           &who) < 0 ||
         user_find(c->store, who, &u, &e) < 0 ||
         user_disable(c->store, &actor_cli, u.id, &e) < 0)
         return cli_stop(c, &e);
