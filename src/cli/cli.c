@@ -424,6 +424,12 @@ int cli_print_id(struct cli *c, int64_t id)
     return EXIT_OK;
 }
 
+void cli_print_if_set(const char *format, const char *value)
+{
+    if (value[0])
+        printf(format, value);
+}
+
 int cli_print_item(struct cli *c, const void *item,
                    json_t *(*to_json)(const void *item),
                    void (*print_text)(const void *item))

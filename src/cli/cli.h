@@ -245,6 +245,10 @@ int cli_check_server(struct cli *c, long threads, long timeout);
 int cli_print_json(struct cli *c, json_t *doc);
 /* Prints a new record's id: "N" or {"id": N} with --json. */
 int cli_print_id(struct cli *c, int64_t id);
+/* Prints format, whose one conversion is %s, with value, unless value is
+ * empty: a record's optional field in its text form. */
+void cli_print_if_set(const char *format, const char *value)
+    __attribute__((format(printf, 1, 0)));
 /* Prints one record: to_json(item) (a new reference) with --json, else
  * print_text(item). Returns the exit status. */
 int cli_print_item(struct cli *c, const void *item,

@@ -76,8 +76,7 @@ static int invite_create_cmd(struct cli *c, int argc, const char **argv)
                out.expires_at,
                out.outbox_id ? ", message queued" : "",
                print ? "" : "");
-        if (out.skipped[0])
-            printf("not asked (no wording): %s\n", out.skipped);
+        cli_print_if_set("not asked (no wording): %s\n", out.skipped);
         if (print)
             printf("link: %s\n", link);
     }

@@ -75,8 +75,7 @@ static int print_report(struct cli *c, const struct schedule_report *sr,
         printf("sent %d, retrying %d, failed %d, cancelled %d%s\n", r->sent,
                r->retrying, r->failed, r->cancelled,
                r->resumed ? " (resumed one a crash interrupted)" : "");
-    if (r->last_error[0])
-        printf("last error: %s\n", r->last_error);
+    cli_print_if_set("last error: %s\n", r->last_error);
     return EXIT_OK;
 }
 

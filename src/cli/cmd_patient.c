@@ -61,12 +61,9 @@ static void print_patient_detail(const void *item)
            p->synthetic ? " (synthetic)" : "");
     printf("  born       %s\n", p->birth_date);
     printf("  sex        %s\n", p->sex);
-    if (p->zip[0])
-        printf("  zip        %s\n", p->zip);
-    if (p->phone[0])
-        printf("  phone      %s\n", p->phone);
-    if (p->email[0])
-        printf("  email      %s\n", p->email);
+    cli_print_if_set("  zip        %s\n", p->zip);
+    cli_print_if_set("  phone      %s\n", p->phone);
+    cli_print_if_set("  email      %s\n", p->email);
     printf("  consent    treatment %s, research %s\n",
            p->consent_treatment ? "yes" : "no",
            p->consent_research ? "yes" : "no");

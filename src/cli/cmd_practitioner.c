@@ -49,10 +49,8 @@ static void print_practitioner_detail(const void *item)
     printf("practitioner %lld: %s\n", (long long)p->id, p->name);
     printf("  credentials  %s\n", p->credentials);
     printf("  license      %s\n", p->license);
-    if (p->email[0])
-        printf("  email        %s\n", p->email);
-    if (p->npi[0])
-        printf("  npi          %s\n", p->npi);
+    cli_print_if_set("  email        %s\n", p->email);
+    cli_print_if_set("  npi          %s\n", p->npi);
     printf("  active       %s%s\n", p->active ? "yes" : "no",
            p->synthetic ? " (synthetic)" : "");
     if (!p->limited)
