@@ -5,12 +5,14 @@
 #include "core/number.h"
 #include "core/util.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int is_positional(const struct opt *o)
 {
@@ -487,6 +489,21 @@ int cli_write_output(struct cli *c, const char *path, const char *text,
     }
     free(tmp);
     return EXIT_OK;
+}
+
+int cli_write_fd(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, p + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        done += (size_t)n;
+    }
+    return 0;
 }
 
 int cli_parse_id(const char *text, const char *field, int64_t *id,

@@ -35,19 +35,12 @@ static int write_new(const char *path, const char *field, const char *text,
     if (fd < 0)
         return err_set(e, errno == EEXIST ? ERR_CONFLICT : ERR_FAIL, field,
                        "cannot create '%.200s': %s", path, strerror(errno));
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, text + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int saved = errno;
-            close(fd);
-            unlink(path);
-            return err_set(e, ERR_FAIL, field, "cannot write '%.200s': %s",
-                           path, strerror(saved));
-        }
-        done += (size_t)n;
+    if (cli_write_fd(fd, text, len) < 0) {
+        int saved = errno;
+        close(fd);
+        unlink(path);
+        return err_set(e, ERR_FAIL, field, "cannot write '%.200s': %s", path,
+                       strerror(saved));
     }
     if (fsync(fd) < 0 || close(fd) < 0) {
         unlink(path);

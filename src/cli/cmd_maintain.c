@@ -75,7 +75,6 @@ static int backup_write_key(const char *path,
                        strerror(errno));
     int rc = 0;
     struct stat st;
-    size_t done = 0;
     if (fchmod(fd, 0600) < 0) {
         rc = err_set(e, ERR_FAIL, "file", "unable to set mode 0600 on '%s': %s",
                      path, strerror(errno));
@@ -87,15 +86,7 @@ static int backup_write_key(const char *path,
                      "another file system, or pass --without-key",
                      path, (unsigned)(st.st_mode & 07777));
     } else {
-        while (done < CLINIC_KEY_SECRET_BYTES) {
-            ssize_t w = write(fd, sk + done, CLINIC_KEY_SECRET_BYTES - done);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break;
-            done += (size_t)w;
-        }
-        if (done != CLINIC_KEY_SECRET_BYTES || fsync(fd) < 0)
+        if (cli_write_fd(fd, sk, CLINIC_KEY_SECRET_BYTES) < 0 || fsync(fd) < 0)
             rc = err_set(e, ERR_FAIL, "file", "unable to write '%s': %s", path,
                          strerror(errno));
     }
