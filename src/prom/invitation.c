@@ -422,10 +422,7 @@ int invitation_list(struct store *s, const struct actor *caller,
     return rc;
 }
 
-void invitation_list_release(struct invitation_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(invitation)
 
 /* Loads invitation id and checks that the caller may change its episode
  * (inside the open transaction). */

@@ -127,10 +127,7 @@ int outbox_list(struct store *s, const struct actor *caller,
     return 0;
 }
 
-void outbox_list_release(struct outbox_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(outbox)
 
 /* ---- sending ---- */
 

@@ -115,10 +115,7 @@ int report_link_list(struct store *s, const struct actor *caller,
     return rc;
 }
 
-void report_link_list_release(struct report_link_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(report_link)
 
 int report_link_revoke(struct store *s, const struct actor *caller,
                        int64_t id, struct err *e)

@@ -379,7 +379,4 @@ int episode_list(struct store *s, const struct actor *caller,
     return 0;
 }
 
-void episode_list_release(struct episode_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(episode)

@@ -411,9 +411,4 @@ int observation_query(struct store *s, int64_t episode_id,
 /* observation_list: an episode's observations. */
 RECORD_LIST_DEFINE(observation, 1, "episode")
 
-void observation_list_release(struct observation_list *l)
-{
-    for (size_t i = 0; i < l->count; i++)
-        observation_release(&l->items[i]);
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE_EACH(observation, observation_release)

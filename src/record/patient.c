@@ -179,7 +179,4 @@ int patient_list(struct store *s, const struct actor *caller,
     return 0;
 }
 
-void patient_list_release(struct patient_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(patient)

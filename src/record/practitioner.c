@@ -157,10 +157,7 @@ int practitioner_list(struct store *s, const struct actor *caller,
     return 0;
 }
 
-void practitioner_list_release(struct practitioner_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(practitioner)
 
 int practitioner_set_registry_consent(struct store *s,
                                       const struct actor *caller, int64_t id,

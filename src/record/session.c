@@ -436,9 +436,4 @@ int session_query(struct store *s, int64_t episode_id,
 /* session_list: an episode's sessions. */
 RECORD_LIST_DEFINE(session, 1, "episode")
 
-void session_list_release(struct session_list *l)
-{
-    for (size_t i = 0; i < l->count; i++)
-        session_release(&l->items[i]);
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE_EACH(session, session_release)
