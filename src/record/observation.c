@@ -364,35 +364,22 @@ static void observation_row(struct stmt *st, void *item)
     record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 9));
 }
 
-int observation_load(struct store *s, int64_t id, const char *field,
-                     struct observation *out, struct err *e)
-{
-    memset(out, 0, sizeof(*out));
-    return record_load(s, OBSERVATION_SELECT " WHERE o.id = :id", id, field,
-                       "observation", observation_row, out, e);
-}
-
-int observation_get(struct store *s, const struct actor *caller, int64_t id,
-                    const char *field, struct observation *out,
-                    struct err *e)
-{
-    memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
-        return -1;
-    int rc = observation_load(s, id, field, out, e);
-    if (record_read_checked(s, caller, "observation", id, field, rc, 0,
-                            out->episode_id, e) < 0) {
-        observation_release(out);
-        return -1;
-    }
-    return 0;
-}
-
 void observation_release(struct observation *o)
 {
     free(o->items);
     memset(o, 0, sizeof(*o));
 }
+
+static void observation_release_item(void *item)
+{
+    observation_release(item);
+}
+
+/* observation_load, observation_get: an observation follows its episode;
+ * its item responses come with its row. */
+RECORD_KIND_DEFINE(observation, OBSERVATION_SELECT " WHERE o.id = :id",
+                   observation_row, NULL, observation_release_item, 1,
+                   episode_id)
 
 int observation_query(struct store *s, int64_t episode_id,
                       struct observation_list *out, struct err *e)
