@@ -39,6 +39,11 @@ void array_free(void *items, size_t *count);
         size_t count;                                                         \
     };                                                                        \
     void name##_list_release(struct name##_list *l)
+/* The end of a function that loads into out: 0 when rc (evaluated once)
+ * is not negative; else out is released (release(out)), so that the
+ * caller has nothing to release after a failure, and -1. */
+#define RELEASE_ON_FAILURE(rc, release, out)                                  \
+    ((rc) < 0 ? ((release)(out), -1) : 0)
 #define ARRAY_LIST_RELEASE(name)                                              \
     void name##_list_release(struct name##_list *l)                           \
     {                                                                         \

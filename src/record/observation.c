@@ -388,11 +388,7 @@ int observation_query(struct store *s, int64_t episode_id,
                            OBSERVATION_SELECT " WHERE o.episode_id = :episode"
                                               " ORDER BY o.observed_at, o.id",
                            STORE_INT(":episode", episode_id));
-    if (rc < 0) {
-        observation_list_release(out);
-        return -1;
-    }
-    return 0;
+    return RELEASE_ON_FAILURE(rc, observation_list_release, out);
 }
 
 /* observation_list: an episode's observations. */

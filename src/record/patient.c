@@ -129,11 +129,8 @@ int patient_show(struct store *s, const struct actor *caller, int64_t id,
         rc = referral_query(s, id, &out->referrals, e);
     if (rc == 0)
         rc = episode_query(s, caller, &f, &out->episodes, e);
-    if (audit_end(s, caller, "read", "patient", id, id, rc, e) < 0) {
-        patient_detail_release(out);
-        return -1;
-    }
-    return 0;
+    rc = audit_end(s, caller, "read", "patient", id, id, rc, e);
+    return RELEASE_ON_FAILURE(rc, patient_detail_release, out);
 }
 
 void patient_detail_release(struct patient_detail *d)
@@ -172,11 +169,8 @@ int patient_list(struct store *s, const struct actor *caller,
     access_bind(st, caller);
     buf_release(&pattern);
     int rc = RECORD_ROWS(st, out, patient_row, e);
-    if (audit_end(s, caller, "list", "patient", 0, 0, rc, e) < 0) {
-        patient_list_release(out);
-        return -1;
-    }
-    return 0;
+    rc = audit_end(s, caller, "list", "patient", 0, 0, rc, e);
+    return RELEASE_ON_FAILURE(rc, patient_list_release, out);
 }
 
 ARRAY_LIST_RELEASE(patient)

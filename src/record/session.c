@@ -426,11 +426,7 @@ int session_query(struct store *s, int64_t episode_id,
         STORE_INT(":episode", episode_id));
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = session_parts(s, &out->items[i], e);
-    if (rc < 0) {
-        session_list_release(out);
-        return -1;
-    }
-    return 0;
+    return RELEASE_ON_FAILURE(rc, session_list_release, out);
 }
 
 /* session_list: an episode's sessions. */
