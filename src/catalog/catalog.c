@@ -199,14 +199,6 @@ int catalog_icd10_well_formed(const char *s)
     return 1;
 }
 
-static int in_list(const char *s, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(s, list[i]))
-            return 1;
-    return 0;
-}
-
 /* The reader's failure in the catalog's words: an unknown member lists the
  * allowed ones, a missing one is named at its object, a value of the wrong
  * kind "must be <kind>" unless note words it better. Returns -1. */
@@ -619,16 +611,16 @@ static int load_phase(struct loader *ld, json_t *v, const char *sub,
     int rc;
     while ((rc = next_text(ld, &it, "must be a string", &name)) > 0) {
         const char *tpath = it.path;
-        if (!in_list(name, technique_families,
+        if (!str_in(name, technique_families,
                      ARRAY_SIZE(technique_families)))
             return fail_at(ld, tpath, "unknown technique family '%.60s' (see "
                            "docs/catalog.md for the list)", name);
         for (int j = 0; j < ph->technique_count; j++)
             if (!strcmp(ph->techniques[j], name))
                 return fail_at(ld, tpath, "'%s' is listed twice", name);
-        kneading |= in_list(name, kneading_families,
+        kneading |= str_in(name, kneading_families,
                             ARRAY_SIZE(kneading_families));
-        circulatory |= in_list(name, circulatory_families,
+        circulatory |= str_in(name, circulatory_families,
                                ARRAY_SIZE(circulatory_families));
         ph->techniques[ph->technique_count++] = name;
     }
@@ -816,7 +808,7 @@ static int load_codes_list(struct loader *ld, json_t *list, const char *sub,
             return -1;
         }
         if (protocol_instrument_role(p, code) ||
-            in_list(code, *out, (size_t)*count))
+            str_in(code, *out, (size_t)*count))
             return fail_at(ld, ipath, "instrument '%s' is listed twice",
                            code);
         (*out)[(*count)++] = instrument_find(code)->code;

@@ -73,6 +73,8 @@ _Noreturn void bug_at(const char *file, int line, const char *fmt, ...)
 
 /* 1 when s starts with prefix. */
 int str_starts_with(const char *s, const char *prefix);
+/* 1 when s (NULL: never) is one of the n strings of list. */
+int str_in(const char *s, const char *const *list, size_t n);
 /* 1 when s is NULL or holds only white space. */
 int str_blank(const char *s);
 /* Copies src (NULL: the empty string) into dst of n bytes, cut to fit and

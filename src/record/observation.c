@@ -14,14 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const timepoints[] = {"baseline", "pre", "post",
+                                         "followup"};
+
 int observation_timepoint_valid(const char *timepoint)
 {
-    static const char *const points[] = {"baseline", "pre", "post",
-                                         "followup"};
-    for (size_t i = 0; timepoint && i < ARRAY_SIZE(points); i++)
-        if (!strcmp(timepoint, points[i]))
-            return 1;
-    return 0;
+    return str_in(timepoint, timepoints, ARRAY_SIZE(timepoints));
 }
 
 int observation_compute_total(const char *instrument, const double *items,
@@ -81,14 +79,10 @@ int observation_validate(const struct observation_new *in,
     if (in->session_id < 0)
         return err_set(e, ERR_INPUT, "session", "'%lld' is not a record id",
                        (long long)in->session_id);
-    if (validate_slug(in->instrument, "instrument", e) < 0)
+    if (validate_slug(in->instrument, "instrument", e) < 0 ||
+        validate_one_of(in->timepoint, "timepoint", timepoints,
+                        ARRAY_SIZE(timepoints), e) < 0)
         return -1;
-    if (!in->timepoint)
-        return err_set(e, ERR_INPUT, "timepoint", "missing");
-    if (!observation_timepoint_valid(in->timepoint))
-        return err_set(e, ERR_INPUT, "timepoint",
-                       "'%.32s' is not one of baseline, pre, post, followup",
-                       in->timepoint);
     int around_session =
         !strcmp(in->timepoint, "pre") || !strcmp(in->timepoint, "post");
     if (around_session && in->session_id == 0)
