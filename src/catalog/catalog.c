@@ -85,15 +85,17 @@ struct place {
     int line, column;
 };
 
-struct group_entry {
+/* A group or a code: its three texts (a group's id, name and description;
+ * a code, its title and its source) and where it is defined. */
+struct listed_entry {
     struct protocol_group g;
     struct place at;
 };
 
-struct code_entry {
-    const char *code;
-    const char *title;
-    struct place at;
+struct listed_list {
+    struct listed_entry *v;
+    int count;
+    size_t alloc;
 };
 
 struct catalog {
@@ -106,12 +108,8 @@ struct catalog {
     struct protocol_entry **protocols;
     int protocol_count;
     size_t protocol_alloc;
-    struct group_entry *groups;
-    int group_count;
-    size_t group_alloc;
-    struct code_entry *codes;
-    int code_count;
-    size_t code_alloc;
+    struct listed_list groups;
+    struct listed_list codes;
     int clinic_files, added, replaced;
     int baseline_hours;
     struct wording_entry *wordings; /* the clinic's licensed wording */
@@ -201,14 +199,6 @@ int catalog_icd10_well_formed(const char *s)
     return 1;
 }
 
-static int in_list(const char *s, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(s, list[i]))
-            return 1;
-    return 0;
-}
-
 /* The reader's failure in the catalog's words: an unknown member lists the
  * allowed ones, a missing one is named at its object, a value of the wrong
  * kind "must be <kind>" unless note words it better. Returns -1. */
@@ -254,16 +244,15 @@ static int next_object(struct loader *ld, struct json_each *it,
     return rc < 0 ? fail_read(ld, &r, keys, note) : rc;
 }
 
-/* A required object member with only the allowed keys into *out; note
- * words a value that is not an object. */
+/* A required object member with only the allowed keys into *out, and its
+ * path into sub; note words a value that is not an object. */
 static int get_object(struct loader *ld, json_t *obj, const char *path,
                       const char *key, const char *const *allowed,
-                      const char *note, json_t **out)
+                      const char *note, char sub[JSON_PATH_MAX], json_t **out)
 {
     struct json_reader r = JSON_READER_INIT(NULL);
-    char sub[JSON_PATH_MAX];
     const json_t *v;
-    json_path(sub, sizeof(sub), path, "%s", key);
+    json_path(sub, JSON_PATH_MAX, path, "%s", key);
     if (json_read_member(&r, obj, path, key, JSON_KIND_OBJECT, JSON_REQUIRED,
                          &v) < 0 ||
         json_read_keys(&r, v, sub, allowed) < 0)
@@ -286,15 +275,22 @@ static int check_text(struct loader *ld, const char *path, const char *s,
     return 0;
 }
 
-/* A member of the kind asked (flags as json_read_member) into *out, NULL
- * when absent; note words a value of another kind. Returns -1, 0 (absent)
- * or 1. */
+/* A member as read: its value (NULL when absent) and its path. */
+struct member {
+    const json_t *v;
+    char path[JSON_PATH_MAX];
+};
+
+/* A member of the kind asked into *m; note words a value of another kind.
+ * Returns -1, 0 (absent and not required) or 1. */
 static int get_member(struct loader *ld, json_t *obj, const char *path,
-                      const char *key, enum json_kind kind, int flags,
-                      const char *note, const json_t **out)
+                      const char *key, enum json_kind kind, int required,
+                      const char *note, struct member *m)
 {
     struct json_reader r = JSON_READER_INIT(NULL);
-    int rc = json_read_member(&r, obj, path, key, kind, flags, out);
+    json_path(m->path, sizeof(m->path), path, "%s", key);
+    int rc = json_read_member(&r, obj, path, key, kind,
+                              required ? JSON_REQUIRED : 0, &m->v);
     return rc < 0 ? fail_read(ld, &r, NULL, note) : rc;
 }
 
@@ -303,30 +299,22 @@ static int get_text(struct loader *ld, json_t *obj, const char *path,
                     const char *key, int required, size_t max,
                     const char **out)
 {
-    char sub[JSON_PATH_MAX];
-    const json_t *v;
-    json_path(sub, sizeof(sub), path, "%s", key);
-    *out = NULL;
-    int rc = get_member(ld, obj, path, key, JSON_KIND_TEXT,
-                        required ? JSON_REQUIRED : 0, NULL, &v);
-    if (rc <= 0)
-        return rc;
-    *out = json_string_value(v);
-    return check_text(ld, sub, *out, max);
+    struct member m;
+    int rc = get_member(ld, obj, path, key, JSON_KIND_TEXT, required, NULL,
+                        &m);
+    *out = rc > 0 ? json_string_value(m.v) : NULL;
+    return rc > 0 ? check_text(ld, m.path, *out, max) : rc;
 }
 
 static int get_int(struct loader *ld, json_t *obj, const char *path,
                    const char *key, int min, int max, int *out)
 {
-    char sub[JSON_PATH_MAX];
-    const json_t *v;
-    json_path(sub, sizeof(sub), path, "%s", key);
-    if (get_member(ld, obj, path, key, JSON_KIND_INTEGER, JSON_REQUIRED, NULL,
-                   &v) < 0)
+    struct member m;
+    if (get_member(ld, obj, path, key, JSON_KIND_INTEGER, 1, NULL, &m) < 0)
         return -1;
-    json_int_t n = json_integer_value(v);
+    json_int_t n = json_integer_value(m.v);
     if (n < min || n > max)
-        return fail_at(ld, sub, "%lld is outside %d-%d", (long long)n, min,
+        return fail_at(ld, m.path, "%lld is outside %d-%d", (long long)n, min,
                        max);
     *out = (int)n;
     return 0;
@@ -336,18 +324,16 @@ static int get_int(struct loader *ld, json_t *obj, const char *path,
 static int get_share(struct loader *ld, json_t *obj, const char *path,
                      const char *key, int *permille)
 {
-    char sub[JSON_PATH_MAX];
-    const json_t *v;
-    json_path(sub, sizeof(sub), path, "%s", key);
-    if (get_member(ld, obj, path, key, JSON_KIND_NUMBER, JSON_REQUIRED,
-                   "must be a number between 0 and 1", &v) < 0)
+    struct member m;
+    if (get_member(ld, obj, path, key, JSON_KIND_NUMBER, 1,
+                   "must be a number between 0 and 1", &m) < 0)
         return -1;
-    double d = json_number_value(v);
+    double d = json_number_value(m.v);
     if (!(d > 0 && d <= 1))
-        return fail_at(ld, sub, "%g is outside (0, 1]", d);
+        return fail_at(ld, m.path, "%g is outside (0, 1]", d);
     double scaled = d * 1000;
     if (fabs(scaled - round(scaled)) > 1e-6)
-        return fail_at(ld, sub, "%g has more than three decimals", d);
+        return fail_at(ld, m.path, "%g has more than three decimals", d);
     *permille = (int)round(scaled);
     return 0;
 }
@@ -356,39 +342,63 @@ static int get_array(struct loader *ld, json_t *obj, const char *path,
                      const char *key, int required, size_t min, size_t max,
                      json_t **out)
 {
-    char sub[JSON_PATH_MAX];
-    const json_t *v;
-    json_path(sub, sizeof(sub), path, "%s", key);
+    struct member m;
     *out = NULL;
-    int rc = get_member(ld, obj, path, key, JSON_KIND_ARRAY,
-                        required ? JSON_REQUIRED : 0, NULL, &v);
+    int rc = get_member(ld, obj, path, key, JSON_KIND_ARRAY, required, NULL,
+                        &m);
     if (rc <= 0)
         return rc;
-    if (json_array_size(v) < min)
-        return fail_at(ld, sub, "needs at least %zu entr%s", min,
+    size_t n = json_array_size(m.v);
+    if (n < min)
+        return fail_at(ld, m.path, "needs at least %zu entr%s", min,
                        min == 1 ? "y" : "ies");
-    if (json_array_size(v) > max)
-        return fail_at(ld, sub, "has more than %zu entries", max);
-    *out = (json_t *)v;
+    if (n > max)
+        return fail_at(ld, m.path, "has more than %zu entries", max);
+    *out = (json_t *)m.v;
     return 0;
+}
+
+/* Starts a walk (it) over the required array member key of obj (at path),
+ * of 1 to max entries. Returns its number of entries, or -1. */
+static long begin_each(struct loader *ld, json_t *obj, const char *path,
+                       const char *key, size_t max, struct json_each *it)
+{
+    json_t *list;
+    char lpath[JSON_PATH_MAX];
+    if (get_array(ld, obj, path, key, 1, 1, max, &list) < 0)
+        return -1;
+    json_path(lpath, sizeof(lpath), path, "%s", key);
+    json_each_array(it, list, lpath);
+    return (long)json_array_size(list);
+}
+
+/* Moves it to its next element, which must be a string (into *text; else
+ * note at its path). Returns 1, 0 at the end, or -1. */
+static int next_text(struct loader *ld, struct json_each *it,
+                     const char *note, const char **text)
+{
+    if (!json_each_element(it))
+        return 0;
+    *text = json_string_value(it->item);
+    return *text ? 1 : fail_at(ld, it->path, "%s", note);
 }
 
 /* --- lookups ------------------------------------------------------------ */
 
-static struct group_entry *find_group(const struct catalog *c, const char *id)
+/* The position of key in a group or code list, or its count. */
+static int listed_index(const struct listed_list *l, const char *key)
 {
-    for (int i = 0; i < c->group_count; i++)
-        if (!strcmp(c->groups[i].g.id, id))
-            return &c->groups[i];
-    return NULL;
+    int i = 0;
+    while (i < l->count && strcmp(l->v[i].g.id, key))
+        i++;
+    return i;
 }
 
-static struct code_entry *find_code(const struct catalog *c, const char *code)
+static struct listed_entry *listed_find(const struct listed_list *l,
+                                        const char *key)
 {
-    for (int i = 0; i < c->code_count; i++)
-        if (!strcmp(c->codes[i].code, code))
-            return &c->codes[i];
-    return NULL;
+    int i = listed_index(l, key);
+    return i < l->count ? &l->v[i] : NULL;
 }
 
 static int find_protocol_index(const struct catalog *c, const char *id)
@@ -437,66 +447,51 @@ static void place_here(struct loader *ld, const char *keypath,
     locate(ld, keypath, &at->line, &at->column);
 }
 
-static int load_groups(struct loader *ld, json_t *list)
+/* What differs between the "groups" and the "codes" of a file. */
+struct listed_kind {
+    const char *array; /* the file's key */
+    const char *what;  /* names its key in a duplicate message */
+    const char *const keys[4];
+    size_t max[3];
+    int (*well_formed)(const char *key);
+    const char *shape; /* what a key must be, after "'KEY' is not " */
+};
+
+static const struct listed_kind group_kind = {
+    "groups", "group id", {"id", "name", "description", NULL}, {64, 80, 400},
+    is_slug, "an id (lowercase letters, digits and single hyphens, 2-64)"};
+
+static const struct listed_kind code_kind = {
+    "codes", "code", {"code", "title", "source", NULL}, {16, 240, 240},
+    catalog_icd10_well_formed, "an ICD-10-CM code (letter, digit, letter or "
+    "digit, then optionally a dot and 1-4 more)"};
+
+/* Reads a file's groups or codes into l; a key the file's layer defines
+ * twice is refused, one an earlier layer defined is replaced. */
+static int load_listed(struct loader *ld, json_t *list,
+                       const struct listed_kind *kind, struct listed_list *l)
 {
-    static const char *const keys[] = {"id", "name", "description", NULL};
-    static const size_t max[] = {64, 80, 400};
-    struct catalog *c = ld->cat;
     struct json_each it;
     int rc;
-    json_each_array(&it, list, "groups");
-    while ((rc = next_object(ld, &it, keys, NULL)) > 0) {
+    json_each_array(&it, list, kind->array);
+    while ((rc = next_object(ld, &it, kind->keys, NULL)) > 0) {
         const char *text[3];
-        char idpath[JSON_PATH_MAX];
-        if (read_listed(ld, &it, keys, max, text, idpath) < 0)
+        char keypath[JSON_PATH_MAX];
+        if (read_listed(ld, &it, kind->keys, kind->max, text, keypath) < 0)
             return -1;
-        if (!is_slug(text[0]))
-            return fail_at(ld, idpath, "'%s' is not an id (lowercase "
-                           "letters, digits and single hyphens, 2-64)",
-                           text[0]);
-        struct group_entry *old = find_group(c, text[0]);
-        if (refuse_twice(ld, idpath, "group id", text[0],
+        if (!kind->well_formed(text[0]))
+            return fail_at(ld, keypath, "'%s' is not %s", text[0],
+                           kind->shape);
+        struct listed_entry *old = listed_find(l, text[0]);
+        if (refuse_twice(ld, keypath, kind->what, text[0],
                          old ? &old->at : NULL) < 0)
             return -1;
         if (!old) {
-            ALLOC_GROW(c->groups, (size_t)c->group_count + 1,
-                       c->group_alloc);
-            old = &c->groups[c->group_count++];
+            ALLOC_GROW(l->v, (size_t)l->count + 1, l->alloc);
+            old = &l->v[l->count++];
         }
         old->g = (struct protocol_group){text[0], text[1], text[2]};
-        place_here(ld, idpath, &old->at);
-    }
-    return rc;
-}
-
-static int load_codes(struct loader *ld, json_t *list)
-{
-    static const char *const keys[] = {"code", "title", "source", NULL};
-    static const size_t max[] = {16, 240, 240};
-    struct catalog *c = ld->cat;
-    struct json_each it;
-    int rc;
-    json_each_array(&it, list, "codes");
-    while ((rc = next_object(ld, &it, keys, NULL)) > 0) {
-        const char *text[3];
-        char cpath[JSON_PATH_MAX];
-        if (read_listed(ld, &it, keys, max, text, cpath) < 0)
-            return -1;
-        if (!catalog_icd10_well_formed(text[0]))
-            return fail_at(ld, cpath, "'%s' is not an ICD-10-CM code (letter, "
-                           "digit, letter or digit, then optionally a dot "
-                           "and 1-4 more)", text[0]);
-        struct code_entry *old = find_code(c, text[0]);
-        if (refuse_twice(ld, cpath, "code", text[0],
-                         old ? &old->at : NULL) < 0)
-            return -1;
-        if (!old) {
-            ALLOC_GROW(c->codes, (size_t)c->code_count + 1, c->code_alloc);
-            old = &c->codes[c->code_count++];
-        }
-        old->code = text[0];
-        old->title = text[1];
-        place_here(ld, cpath, &old->at);
+        place_here(ld, keypath, &old->at);
     }
     return rc;
 }
@@ -522,19 +517,17 @@ static void protocol_free(struct protocol_entry *pe)
 static int load_indications(struct loader *ld, json_t *obj, const char *path,
                             struct protocol *p)
 {
-    json_t *list;
-    if (get_array(ld, obj, path, "indications", 1, 1, 32, &list) < 0)
+    struct json_each it;
+    long n = begin_each(ld, obj, path, "indications", 32, &it);
+    if (n < 0)
         return -1;
-    p->indications = xcalloc(json_array_size(list), sizeof(*p->indications));
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) {
-        char sub[JSON_PATH_MAX];
-        json_path(sub, sizeof(sub), path, "indications[%zu]", i);
-        const char *code = json_string_value(v);
-        if (!code)
-            return fail_at(ld, sub, "must be an ICD-10-CM code string");
-        struct code_entry *ce = find_code(ld->cat, code);
+    p->indications = xcalloc((size_t)n, sizeof(*p->indications));
+    const char *code;
+    int rc;
+    while ((rc = next_text(ld, &it, "must be an ICD-10-CM code string",
+                           &code)) > 0) {
+        const char *sub = it.path;
+        const struct listed_entry *ce = listed_find(&ld->cat->codes, code);
         if (!ce)
             return fail_at(ld, sub, "'%s' is not in the catalog's code list "
                            "(add it to a \"codes\" array with its title)",
@@ -542,26 +535,23 @@ static int load_indications(struct loader *ld, json_t *obj, const char *path,
         for (int k = 0; k < p->indication_count; k++)
             if (!strcmp(p->indications[k].code, code))
                 return fail_at(ld, sub, "'%s' is listed twice", code);
-        p->indications[p->indication_count].code = ce->code;
-        p->indications[p->indication_count].title = ce->title;
+        p->indications[p->indication_count].code = ce->g.id;
+        p->indications[p->indication_count].title = ce->g.name;
         p->indication_count++;
     }
-    return 0;
+    return rc;
 }
 
 static int load_red_flags(struct loader *ld, json_t *obj, const char *path,
                           struct protocol *p)
 {
     static const char *const keys[] = {"id", "question", NULL};
-    json_t *list;
-    char lpath[JSON_PATH_MAX];
-    if (get_array(ld, obj, path, "red_flags", 1, 1, 32, &list) < 0)
-        return -1;
-    p->red_flags = xcalloc(json_array_size(list), sizeof(*p->red_flags));
     struct json_each it;
+    long n = begin_each(ld, obj, path, "red_flags", 32, &it);
+    if (n < 0)
+        return -1;
+    p->red_flags = xcalloc((size_t)n, sizeof(*p->red_flags));
     int rc;
-    json_path(lpath, sizeof(lpath), path, "red_flags");
-    json_each_array(&it, list, lpath);
     while ((rc = next_object(ld, &it, keys, "must be an object with id and "
                              "question")) > 0) {
         json_t *v = (json_t *)it.item;
@@ -611,32 +601,31 @@ static int load_phase(struct loader *ld, json_t *v, const char *sub,
         return -1;
     }
     ph->kind = (enum phase_kind)k;
-    json_t *techs;
-    if (get_array(ld, v, sub, "techniques", 1, 1, 12, &techs) < 0)
+    struct json_each it;
+    long n = begin_each(ld, v, sub, "techniques", 12, &it);
+    if (n < 0)
         return -1;
-    ph->techniques = xcalloc(json_array_size(techs), sizeof(char *));
+    ph->techniques = xcalloc((size_t)n, sizeof(char *));
     int kneading = 0, circulatory = 0;
-    size_t i;
-    json_t *t;
-    json_array_foreach(techs, i, t) {
-        char tpath[JSON_PATH_MAX];
-        json_path(tpath, sizeof(tpath), sub, "techniques[%zu]", i);
-        const char *name = json_string_value(t);
-        if (!name)
-            return fail_at(ld, tpath, "must be a string");
-        if (!in_list(name, technique_families,
+    const char *name;
+    int rc;
+    while ((rc = next_text(ld, &it, "must be a string", &name)) > 0) {
+        const char *tpath = it.path;
+        if (!str_in(name, technique_families,
                      ARRAY_SIZE(technique_families)))
             return fail_at(ld, tpath, "unknown technique family '%.60s' (see "
                            "docs/catalog.md for the list)", name);
         for (int j = 0; j < ph->technique_count; j++)
             if (!strcmp(ph->techniques[j], name))
                 return fail_at(ld, tpath, "'%s' is listed twice", name);
-        kneading |= in_list(name, kneading_families,
+        kneading |= str_in(name, kneading_families,
                             ARRAY_SIZE(kneading_families));
-        circulatory |= in_list(name, circulatory_families,
+        circulatory |= str_in(name, circulatory_families,
                                ARRAY_SIZE(circulatory_families));
         ph->techniques[ph->technique_count++] = name;
     }
+    if (rc < 0)
+        return -1;
     if (ph->kind == PHASE_KNEADING && !kneading)
         return fail_at(ld, sub, "a kneading phase needs a kneading technique "
                        "(petrissage, skin rolling or muscle squeezing)");
@@ -742,10 +731,9 @@ static int load_minutes(struct loader *ld, json_t *obj, const char *path,
 {
     static const char *const keys[] = {"min", "max", "default", NULL};
     char sub[JSON_PATH_MAX];
-    json_path(sub, sizeof(sub), path, "minutes");
     json_t *m;
     if (get_object(ld, obj, path, "minutes", keys, "must be an object with "
-                   "min, max and default", &m) < 0 ||
+                   "min, max and default", sub, &m) < 0 ||
         get_int(ld, m, sub, "min", 5, 180, &p->minutes_min) < 0 ||
         get_int(ld, m, sub, "max", 5, 180, &p->minutes_max) < 0 ||
         get_int(ld, m, sub, "default", 5, 180, &p->minutes_default) < 0)
@@ -789,10 +777,9 @@ static int load_course(struct loader *ld, json_t *obj, const char *path,
 {
     static const char *const keys[] = {"sessions", "per_week", NULL};
     char sub[JSON_PATH_MAX];
-    json_path(sub, sizeof(sub), path, "course");
     json_t *c;
     if (get_object(ld, obj, path, "course", keys, "must be an object with "
-                   "sessions and per_week", &c) < 0 ||
+                   "sessions and per_week", sub, &c) < 0 ||
         get_int(ld, c, sub, "sessions", 1, 60, &p->course_sessions) < 0 ||
         get_int(ld, c, sub, "per_week", 1, 7, &p->course_per_week) < 0)
         return -1;
@@ -803,14 +790,13 @@ static int load_codes_list(struct loader *ld, json_t *list, const char *sub,
                            const char ***out, int *count, struct protocol *p)
 {
     *out = xcalloc(json_array_size(list) + 1, sizeof(char *));
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) {
-        char ipath[JSON_PATH_MAX];
-        json_path(ipath, sizeof(ipath), sub, "[%zu]", i);
-        const char *code = json_string_value(v);
-        if (!code)
-            return fail_at(ld, ipath, "must be an instrument code string");
+    struct json_each it;
+    const char *code;
+    int rc;
+    json_each_array(&it, list, sub);
+    while ((rc = next_text(ld, &it, "must be an instrument code string",
+                           &code)) > 0) {
+        const char *ipath = it.path;
         if (!instrument_find(code)) {
             struct buf list_text = BUF_INIT;
             for (int k = 0; k < instrument_count(); k++)
@@ -822,12 +808,12 @@ static int load_codes_list(struct loader *ld, json_t *list, const char *sub,
             return -1;
         }
         if (protocol_instrument_role(p, code) ||
-            in_list(code, *out, (size_t)*count))
+            str_in(code, *out, (size_t)*count))
             return fail_at(ld, ipath, "instrument '%s' is listed twice",
                            code);
         (*out)[(*count)++] = instrument_find(code)->code;
     }
-    return 0;
+    return rc;
 }
 
 static int load_outcomes(struct loader *ld, json_t *obj, const char *path,
@@ -835,10 +821,9 @@ static int load_outcomes(struct loader *ld, json_t *obj, const char *path,
 {
     static const char *const keys[] = {"primary", "secondary", NULL};
     char sub[JSON_PATH_MAX];
-    json_path(sub, sizeof(sub), path, "outcomes");
     json_t *o;
     if (get_object(ld, obj, path, "outcomes", keys, "must be an object with "
-                   "primary and secondary instrument codes", &o) < 0)
+                   "primary and secondary instrument codes", sub, &o) < 0)
         return -1;
     json_t *primary, *secondary;
     if (get_array(ld, o, sub, "primary", 1, 1, 8, &primary) < 0 ||
@@ -861,20 +846,20 @@ static int load_outcomes(struct loader *ld, json_t *obj, const char *path,
 static int load_follow_ups(struct loader *ld, json_t *obj, const char *path,
                            struct protocol *p)
 {
-    json_t *list;
-    if (get_array(ld, obj, path, "follow_up", 1, 1, 12, &list) < 0)
+    static const char delay[] = "must be a delay such as \"2h\", \"24h\", "
+                                "\"3d\", \"4w\" or \"3m\" (months)";
+    struct json_each it;
+    long n = begin_each(ld, obj, path, "follow_up", 12, &it);
+    if (n < 0)
         return -1;
-    p->follow_ups = xcalloc(json_array_size(list), sizeof(*p->follow_ups));
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) {
-        char sub[JSON_PATH_MAX];
-        json_path(sub, sizeof(sub), path, "follow_up[%zu]", i);
-        const char *text = json_string_value(v);
-        int hours = text ? catalog_parse_delay(text) : -1;
+    p->follow_ups = xcalloc((size_t)n, sizeof(*p->follow_ups));
+    const char *text;
+    int rc;
+    while ((rc = next_text(ld, &it, delay, &text)) > 0) {
+        const char *sub = it.path;
+        int hours = catalog_parse_delay(text);
         if (hours < 0)
-            return fail_at(ld, sub, "must be a delay such as \"2h\", \"24h\", "
-                           "\"3d\", \"4w\" or \"3m\" (months)");
+            return fail_at(ld, sub, "%s", delay);
         if (p->follow_up_count &&
             hours <= p->follow_ups[p->follow_up_count - 1].hours)
             return fail_at(ld, sub, "'%s' is not later than '%s': follow-ups "
@@ -884,7 +869,7 @@ static int load_follow_ups(struct loader *ld, json_t *obj, const char *path,
         p->follow_ups[p->follow_up_count].hours = hours;
         p->follow_up_count++;
     }
-    return 0;
+    return rc;
 }
 
 /* One protocol (an object with the allowed keys already) at path. */
@@ -913,7 +898,7 @@ static int load_protocol(struct loader *ld, json_t *obj, const char *path,
         get_text(ld, obj, path, "region", 1, 120, &p->region) < 0 ||
         get_text(ld, obj, path, "summary", 0, 1000, &p->summary) < 0)
         goto fail;
-    const struct group_entry *ge = find_group(ld->cat, group);
+    const struct listed_entry *ge = listed_find(&ld->cat->groups, group);
     if (!ge) {
         char gpath[JSON_PATH_MAX];
         json_path(gpath, sizeof(gpath), path, "group");
@@ -1236,10 +1221,7 @@ static int load_wordings(struct catalog *c, const char *base, struct err *e)
 
 static int group_rank(const struct catalog *c, const char *id)
 {
-    for (int i = 0; i < c->group_count; i++)
-        if (!strcmp(c->groups[i].g.id, id))
-            return i;
-    return c->group_count;
+    return listed_index(&c->groups, id);
 }
 
 static int compare_protocols(const void *a, const void *b)
@@ -1305,9 +1287,11 @@ int catalog_load(const char *dir, struct catalog **out, struct err *e)
             if (sources[i].layer != layer)
                 continue;
             struct loader ld = {c, &sources[i], e};
-            if (load_groups(&ld, json_object_get(sources[i].root,
-                                                 "groups")) < 0 ||
-                load_codes(&ld, json_object_get(sources[i].root, "codes")) < 0)
+            json_t *root = sources[i].root;
+            if (load_listed(&ld, json_object_get(root, "groups"), &group_kind,
+                            &c->groups) < 0 ||
+                load_listed(&ld, json_object_get(root, "codes"), &code_kind,
+                            &c->codes) < 0)
                 goto done;
         }
     for (int i = 0; i < count; i++) {
@@ -1348,8 +1332,8 @@ void catalog_free(struct catalog *c)
     for (int i = 0; i < c->protocol_count; i++)
         protocol_free(c->protocols[i]);
     free(c->protocols);
-    free(c->groups);
-    free(c->codes);
+    free(c->groups.v);
+    free(c->codes.v);
     free(c->wordings);
     for (int i = 0; i < c->root_count; i++)
         json_decref(c->roots[i]);
@@ -1404,20 +1388,20 @@ int catalog_protocol_matches(const struct protocol *p, const char *q)
 
 int catalog_group_count(const struct catalog *c)
 {
-    return c->group_count;
+    return c->groups.count;
 }
 
 const struct protocol_group *catalog_group_at(const struct catalog *c, int i)
 {
-    if (i < 0 || i >= c->group_count)
+    if (i < 0 || i >= c->groups.count)
         BUG("group index %d out of range", i);
-    return &c->groups[i].g;
+    return &c->groups.v[i].g;
 }
 
 const struct protocol_group *catalog_group_find(const struct catalog *c,
                                                 const char *id)
 {
-    const struct group_entry *g = id ? find_group(c, id) : NULL;
+    const struct listed_entry *g = id ? listed_find(&c->groups, id) : NULL;
     return g ? &g->g : NULL;
 }
 
@@ -1432,8 +1416,9 @@ int catalog_group_protocol_count(const struct catalog *c, const char *group)
 
 const char *catalog_code_title(const struct catalog *c, const char *code)
 {
-    const struct code_entry *ce = code ? find_code(c, code) : NULL;
-    return ce ? ce->title : NULL;
+    const struct listed_entry *ce = code ? listed_find(&c->codes, code)
+                                         : NULL;
+    return ce ? ce->g.name : NULL;
 }
 
 void catalog_clinic_summary(const struct catalog *c, int *files, int *added,

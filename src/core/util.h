@@ -26,6 +26,36 @@ void *alloc_grow(void *items, size_t need, size_t *alloc, size_t size);
  * NULL and *count to 0. The items' own allocations are the caller's to
  * release first. */
 void array_free(void *items, size_t *count);
+/*
+ * Declares struct name_list, a list that owns an array of struct item
+ * (items, count; a zeroed list is empty), and name_list_release, which
+ * frees it (and what its items own) and leaves it empty. A .c file defines
+ * the release with ARRAY_LIST_RELEASE (items that own nothing) or
+ * ARRAY_LIST_RELEASE_EACH (each item released by item_release first).
+ */
+#define ARRAY_LIST(name, item)                                                \
+    struct name##_list {                                                      \
+        struct item *items; /* owned */                                       \
+        size_t count;                                                         \
+    };                                                                        \
+    void name##_list_release(struct name##_list *l)
+/* The end of a function that loads into out: 0 when rc (evaluated once)
+ * is not negative; else out is released (release(out)), so that the
+ * caller has nothing to release after a failure, and -1. */
+#define RELEASE_ON_FAILURE(rc, release, out)                                  \
+    ((rc) < 0 ? ((release)(out), -1) : 0)
+#define ARRAY_LIST_RELEASE(name)                                              \
+    void name##_list_release(struct name##_list *l)                           \
+    {                                                                         \
+        array_free(&l->items, &l->count);                                     \
+    }
+#define ARRAY_LIST_RELEASE_EACH(name, item_release)                           \
+    void name##_list_release(struct name##_list *l)                           \
+    {                                                                         \
+        for (size_t i = 0; i < l->count; i++)                                 \
+            item_release(&l->items[i]);                                       \
+        array_free(&l->items, &l->count);                                     \
+    }
 /* Allocates a copy of s (NULL stays NULL). */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
@@ -43,6 +73,8 @@ _Noreturn void bug_at(const char *file, int line, const char *fmt, ...)
 
 /* 1 when s starts with prefix. */
 int str_starts_with(const char *s, const char *prefix);
+/* 1 when s (NULL: never) is one of the n strings of list. */
+int str_in(const char *s, const char *const *list, size_t n);
 /* 1 when s is NULL or holds only white space. */
 int str_blank(const char *s);
 /* Copies src (NULL: the empty string) into dst of n bytes, cut to fit and

@@ -409,23 +409,9 @@ static void invitation_row(struct stmt *st, void *item, const char *now)
     inv->state = state_of(inv, now);
 }
 
-int invitation_list(struct store *s, const struct actor *caller,
-                    int64_t episode_id, struct invitation_list *out,
-                    struct err *e)
-{
-    void *items;
-    int rc = links_list(s, caller, episode_id,
-                        LINKS_LIST_SQL(INVITATION_COLUMNS, "invitation", "i"),
-                        "invitation", sizeof(*out->items), invitation_row,
-                        &items, &out->count, e);
-    out->items = items;
-    return rc;
-}
+LINKS_LIST_DEFINE(invitation, INVITATION_COLUMNS, "i", invitation_row)
 
-void invitation_list_release(struct invitation_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(invitation)
 
 /* Loads invitation id and checks that the caller may change its episode
  * (inside the open transaction). */

@@ -44,6 +44,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/util.h"
 #include "prom/token.h"
 #include "record/actor.h"
 #include "store/store.h"
@@ -100,10 +101,7 @@ struct invitation {
                           or "held" (used, its answers held) */
 };
 
-struct invitation_list {
-    struct invitation *items; /* owned */
-    size_t count;
-};
+ARRAY_LIST(invitation, invitation);
 
 /*
  * The window of the follow-up that an invitation made on day today (days
@@ -141,7 +139,6 @@ int invitation_create(struct store *s, const struct actor *caller,
 int invitation_list(struct store *s, const struct actor *caller,
                     int64_t episode_id, struct invitation_list *out,
                     struct err *e);
-void invitation_list_release(struct invitation_list *l);
 
 /* Revokes an invitation that is not used or revoked yet, keeping the
  * reason (1 to INVITATION_REASON_MAX bytes, field "reason"), and cancels

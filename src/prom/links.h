@@ -63,5 +63,22 @@ int links_list(struct store *s, const struct actor *caller,
                int64_t episode_id, const char *sql, const char *record_type,
                size_t item_size, links_row_fn row, void **items,
                size_t *count, struct err *e);
+/*
+ * Defines type_list (declared in type.h): links_list over the table #type
+ * (under alias, its columns read by row into a struct type), audited as
+ * a "list" of #type, into a struct type_list (ARRAY_LIST).
+ */
+#define LINKS_LIST_DEFINE(type, columns, alias, row)                           \
+    int type##_list(struct store *s, const struct actor *caller,               \
+                    int64_t episode_id, struct type##_list *out,               \
+                    struct err *e)                                             \
+    {                                                                          \
+        void *items;                                                           \
+        int rc = links_list(                                                   \
+            s, caller, episode_id, LINKS_LIST_SQL(columns, #type, alias),      \
+            #type, sizeof(*out->items), (row), &items, &out->count, e);        \
+        out->items = items;                                                    \
+        return rc;                                                             \
+    }
 
 #endif

@@ -120,17 +120,11 @@ int outbox_list(struct store *s, const struct actor *caller,
         str_copy(m->sent_at, sizeof(m->sent_at), stmt_text(st, 10));
     }
     stmt_finalize(st);
-    if (audit_end(s, caller, "list", "outbox", 0, 0, rc, e) < 0) {
-        outbox_list_release(out);
-        return -1;
-    }
-    return 0;
+    rc = audit_end(s, caller, "list", "outbox", 0, 0, rc, e);
+    return RELEASE_ON_FAILURE(rc, outbox_list_release, out);
 }
 
-void outbox_list_release(struct outbox_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(outbox)
 
 /* ---- sending ---- */
 

@@ -20,6 +20,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/util.h"
 #include "record/actor.h"
 #include "store/store.h"
 
@@ -84,17 +85,13 @@ struct outbox_message {
     char sent_at[CLOCK_INSTANT_LEN]; /* "" : not sent */
 };
 
-struct outbox_list {
-    struct outbox_message *items; /* owned */
-    size_t count;
-};
+ARRAY_LIST(outbox, outbox_message);
 
 /* Every message, newest first (recipients are patients' addresses: an
  * admin only, else ERR_AUTH; audited). Allocates the items; release with
  * outbox_list_release(). */
 int outbox_list(struct store *s, const struct actor *caller,
                 struct outbox_list *out, struct err *e);
-void outbox_list_release(struct outbox_list *l);
 
 /* What one run of outbox_send_due() did. */
 struct outbox_report {

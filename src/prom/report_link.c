@@ -102,23 +102,9 @@ static void link_row(struct stmt *st, void *item, const char *now)
     l->state = state_of(l, now);
 }
 
-int report_link_list(struct store *s, const struct actor *caller,
-                     int64_t episode_id, struct report_link_list *out,
-                     struct err *e)
-{
-    void *items;
-    int rc = links_list(s, caller, episode_id,
-                        LINKS_LIST_SQL(REPORT_LINK_COLUMNS, "report_link", "l"),
-                        "report_link", sizeof(*out->items), link_row, &items,
-                        &out->count, e);
-    out->items = items;
-    return rc;
-}
+LINKS_LIST_DEFINE(report_link, REPORT_LINK_COLUMNS, "l", link_row)
 
-void report_link_list_release(struct report_link_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(report_link)
 
 int report_link_revoke(struct store *s, const struct actor *caller,
                        int64_t id, struct err *e)

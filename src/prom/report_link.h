@@ -26,6 +26,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/util.h"
 #include "prom/token.h"
 #include "record/actor.h"
 #include "store/store.h"
@@ -49,10 +50,7 @@ struct report_link {
     const char *state;                  /* "open", "revoked", "expired" */
 };
 
-struct report_link_list {
-    struct report_link *items; /* owned */
-    size_t count;
-};
+ARRAY_LIST(report_link, report_link);
 
 /*
  * Creates a link to the episode's progress report, open days days (0:
@@ -73,7 +71,6 @@ int report_link_create(struct store *s, const struct actor *caller,
 int report_link_list(struct store *s, const struct actor *caller,
                      int64_t episode_id, struct report_link_list *out,
                      struct err *e);
-void report_link_list_release(struct report_link_list *l);
 
 /* Revokes a link not revoked yet (ERR_CONFLICT otherwise) and cancels its
  * messages not sent yet; audited. ERR_NOT_FOUND (field "id") for a link

@@ -284,16 +284,6 @@ static const char *const insert_sql[BULK_KIND_COUNT] = {
         " :created_at)",
 };
 
-static struct stmt *prepared(struct bulk *b, struct stmt **slot,
-                             const char *sql)
-{
-    if (!*slot)
-        *slot = store_prepare(b->s, sql);
-    else
-        stmt_reset(*slot);
-    return *slot;
-}
-
 /*
  * A batch writes most of its pages once, not twice, with a rollback
  * journal: SQLite writes a page that lies past the file's end at the
@@ -479,7 +469,7 @@ static int cache_read(struct bulk *b, int64_t id, const char *field,
         return record_not_found(e, field, what, id);
     if (*cached == id)
         return 0;
-    struct stmt *st = prepared(b, slot, sql);
+    struct stmt *st = store_prepare_once(b->s, slot, sql);
     stmt_bind_int(st, ":from", id);
     stmt_bind_int(st, ":to", id + ahead);
     int rc;
@@ -703,7 +693,7 @@ static int check_id(struct bulk *b, enum bulk_kind k, int64_t id,
     char sql[80];
     snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id = :id",
              kinds[k].table);
-    struct stmt *st = prepared(b, &b->exists[k], sql);
+    struct stmt *st = store_prepare_once(b->s, &b->exists[k], sql);
     stmt_bind_int(st, ":id", id);
     int rc = stmt_step(st, e);
     if (rc < 0)
@@ -729,7 +719,7 @@ static int created_at_of(struct bulk *b, const char *given,
 static struct stmt *insert_of(struct bulk *b, enum bulk_kind k, int64_t id,
                               const char *created_at)
 {
-    struct stmt *st = prepared(b, &b->insert[k], insert_sql[k]);
+    struct stmt *st = store_prepare_once(b->s, &b->insert[k], insert_sql[k]);
     record_bind_id(st, ":id", id);
     stmt_bind_text(st, ":created_at", created_at);
     return st;
@@ -929,9 +919,9 @@ int bulk_add_session(struct bulk *b, int64_t id, const struct session_new *in,
         return -1;
     /* From here a failure cannot be undone row by row. */
     struct stmt *phase =
-        prepared(b, &b->insert_phase, SESSION_PHASE_INSERT);
+        store_prepare_once(b->s, &b->insert_phase, SESSION_PHASE_INSERT);
     struct stmt *finding =
-        prepared(b, &b->insert_finding, SESSION_FINDING_INSERT);
+        store_prepare_once(b->s, &b->insert_finding, SESSION_FINDING_INSERT);
     if (session_insert_parts(phase, finding, new_id, &sn, p, e) < 0) {
         b->broken = 1;
         return -1;

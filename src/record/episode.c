@@ -316,11 +316,8 @@ int episode_show(struct store *s, const struct actor *caller, int64_t id,
         rc = session_query(s, id, &out->sessions, e);
     if (rc == 0)
         rc = observation_query(s, id, &out->observations, e);
-    if (audit_end(s, caller, "read", "episode", id, patient, rc, e) < 0) {
-        episode_detail_release(out);
-        return -1;
-    }
-    return 0;
+    rc = audit_end(s, caller, "read", "episode", id, patient, rc, e);
+    return RELEASE_ON_FAILURE(rc, episode_detail_release, out);
 }
 
 void episode_detail_release(struct episode_detail *d)
@@ -371,15 +368,8 @@ int episode_list(struct store *s, const struct actor *caller,
                                &pr, e);
     if (rc == 0)
         rc = episode_query(s, caller, filter, out, e);
-    if (audit_end(s, caller, "list", "episode", 0, filter->patient_id, rc,
-                  e) < 0) {
-        episode_list_release(out);
-        return -1;
-    }
-    return 0;
+    rc = audit_end(s, caller, "list", "episode", 0, filter->patient_id, rc, e);
+    return RELEASE_ON_FAILURE(rc, episode_list_release, out);
 }
 
-void episode_list_release(struct episode_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(episode)

@@ -18,6 +18,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/util.h"
 #include "record/actor.h"
 #include "record/observation.h"
 #include "record/record.h"
@@ -74,10 +75,7 @@ struct episode {
     char created_at[CLOCK_INSTANT_LEN];
 };
 
-struct episode_list {
-    struct episode *items; /* owned */
-    size_t count;
-};
+ARRAY_LIST(episode, episode);
 
 /* An episode with its sessions (by start, each with phases and fidelity
  * findings) and observations (by time, then id). */
@@ -119,6 +117,5 @@ void episode_detail_release(struct episode_detail *d);
 int episode_list(struct store *s, const struct actor *caller,
                  const struct episode_filter *filter,
                  struct episode_list *out, struct err *e);
-void episode_list_release(struct episode_list *l);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/util.h"
 #include "record/actor.h"
 #include "record/audit.h"
 #include "record/episode.h"
@@ -173,11 +174,8 @@ int record_kind_get(struct store *s, const struct actor *caller,
                 (is_episode) ? owner_id : 0, (field), &patient, e) < 0)        \
             return -1;                                                         \
         int rc = type##_query(s, owner_id, out, e);                            \
-        if (audit_end(s, caller, "list", #type, 0, patient, rc, e) < 0) {      \
-            type##_list_release(out);                                          \
-            return -1;                                                         \
-        }                                                                      \
-        return 0;                                                              \
+        rc = audit_end(s, caller, "list", #type, 0, patient, rc, e);           \
+        return RELEASE_ON_FAILURE(rc, type##_list_release, out);               \
     }
 /* Binds v to the parameter name, or NULL when v is no record id (<= 0). */
 void record_bind_id(struct stmt *st, const char *name, int64_t v);

@@ -14,14 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const timepoints[] = {"baseline", "pre", "post",
+                                         "followup"};
+
 int observation_timepoint_valid(const char *timepoint)
 {
-    static const char *const points[] = {"baseline", "pre", "post",
-                                         "followup"};
-    for (size_t i = 0; timepoint && i < ARRAY_SIZE(points); i++)
-        if (!strcmp(timepoint, points[i]))
-            return 1;
-    return 0;
+    return str_in(timepoint, timepoints, ARRAY_SIZE(timepoints));
 }
 
 int observation_compute_total(const char *instrument, const double *items,
@@ -81,14 +79,10 @@ int observation_validate(const struct observation_new *in,
     if (in->session_id < 0)
         return err_set(e, ERR_INPUT, "session", "'%lld' is not a record id",
                        (long long)in->session_id);
-    if (validate_slug(in->instrument, "instrument", e) < 0)
+    if (validate_slug(in->instrument, "instrument", e) < 0 ||
+        validate_one_of(in->timepoint, "timepoint", timepoints,
+                        ARRAY_SIZE(timepoints), e) < 0)
         return -1;
-    if (!in->timepoint)
-        return err_set(e, ERR_INPUT, "timepoint", "missing");
-    if (!observation_timepoint_valid(in->timepoint))
-        return err_set(e, ERR_INPUT, "timepoint",
-                       "'%.32s' is not one of baseline, pre, post, followup",
-                       in->timepoint);
     int around_session =
         !strcmp(in->timepoint, "pre") || !strcmp(in->timepoint, "post");
     if (around_session && in->session_id == 0)
@@ -364,35 +358,22 @@ static void observation_row(struct stmt *st, void *item)
     record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 9));
 }
 
-int observation_load(struct store *s, int64_t id, const char *field,
-                     struct observation *out, struct err *e)
-{
-    memset(out, 0, sizeof(*out));
-    return record_load(s, OBSERVATION_SELECT " WHERE o.id = :id", id, field,
-                       "observation", observation_row, out, e);
-}
-
-int observation_get(struct store *s, const struct actor *caller, int64_t id,
-                    const char *field, struct observation *out,
-                    struct err *e)
-{
-    memset(out, 0, sizeof(*out));
-    if (store_begin(s, e) < 0)
-        return -1;
-    int rc = observation_load(s, id, field, out, e);
-    if (record_read_checked(s, caller, "observation", id, field, rc, 0,
-                            out->episode_id, e) < 0) {
-        observation_release(out);
-        return -1;
-    }
-    return 0;
-}
-
 void observation_release(struct observation *o)
 {
     free(o->items);
     memset(o, 0, sizeof(*o));
 }
+
+static void observation_release_item(void *item)
+{
+    observation_release(item);
+}
+
+/* observation_load, observation_get: an observation follows its episode;
+ * its item responses come with its row. */
+RECORD_KIND_DEFINE(observation, OBSERVATION_SELECT " WHERE o.id = :id",
+                   observation_row, NULL, observation_release_item, 1,
+                   episode_id)
 
 int observation_query(struct store *s, int64_t episode_id,
                       struct observation_list *out, struct err *e)
@@ -401,19 +382,10 @@ int observation_query(struct store *s, int64_t episode_id,
                            OBSERVATION_SELECT " WHERE o.episode_id = :episode"
                                               " ORDER BY o.observed_at, o.id",
                            STORE_INT(":episode", episode_id));
-    if (rc < 0) {
-        observation_list_release(out);
-        return -1;
-    }
-    return 0;
+    return RELEASE_ON_FAILURE(rc, observation_list_release, out);
 }
 
 /* observation_list: an episode's observations. */
 RECORD_LIST_DEFINE(observation, 1, "episode")
 
-void observation_list_release(struct observation_list *l)
-{
-    for (size_t i = 0; i < l->count; i++)
-        observation_release(&l->items[i]);
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE_EACH(observation, observation_release)

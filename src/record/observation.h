@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/util.h"
 #include "record/actor.h"
 #include "record/record.h"
 #include "store/store.h"
@@ -53,10 +54,8 @@ struct observation {
     char created_at[CLOCK_INSTANT_LEN];
 };
 
-struct observation_list {
-    struct observation *items; /* owned, each released by the list */
-    size_t count;
-};
+/* Observations, each released (observation_release) by the list. */
+ARRAY_LIST(observation, observation);
 
 /* 1 when timepoint is baseline, pre, post or followup. */
 int observation_timepoint_valid(const char *timepoint);
@@ -91,6 +90,5 @@ void observation_release(struct observation *o);
 int observation_list(struct store *s, const struct actor *caller,
                      int64_t episode_id, struct observation_list *out,
                      struct err *e);
-void observation_list_release(struct observation_list *l);
 
 #endif

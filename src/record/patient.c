@@ -11,14 +11,11 @@
 
 #define PATIENT_AGE_MAX_DAYS (130L * 366L)
 
+static const char *const sexes[] = {"female", "male", "other", "unknown"};
+
 int patient_sex_valid(const char *sex)
 {
-    static const char *const sexes[] = {"female", "male", "other",
-                                        "unknown"};
-    for (size_t i = 0; sex && i < ARRAY_SIZE(sexes); i++)
-        if (!strcmp(sex, sexes[i]))
-            return 1;
-    return 0;
+    return str_in(sex, sexes, ARRAY_SIZE(sexes));
 }
 
 int patient_validate(const struct patient_new *in, struct err *e)
@@ -30,13 +27,8 @@ int patient_validate(const struct patient_new *in, struct err *e)
     if (dob < clock_today() - PATIENT_AGE_MAX_DAYS)
         return err_set(e, ERR_INPUT, "dob",
                        "'%s' is more than 130 years ago", in->birth_date);
-    if (!in->sex)
-        return err_set(e, ERR_INPUT, "sex", "missing");
-    if (!patient_sex_valid(in->sex))
-        return err_set(e, ERR_INPUT, "sex",
-                       "'%.32s' is not one of female, male, other, unknown",
-                       in->sex);
-    if (record_validate_zip(in->zip, "zip", e) < 0 ||
+    if (validate_one_of(in->sex, "sex", sexes, ARRAY_SIZE(sexes), e) < 0 ||
+        record_validate_zip(in->zip, "zip", e) < 0 ||
         record_validate_phone(in->phone, "phone", e) < 0 ||
         validate_email(in->email, "email", e) < 0)
         return -1;
@@ -129,11 +121,8 @@ int patient_show(struct store *s, const struct actor *caller, int64_t id,
         rc = referral_query(s, id, &out->referrals, e);
     if (rc == 0)
         rc = episode_query(s, caller, &f, &out->episodes, e);
-    if (audit_end(s, caller, "read", "patient", id, id, rc, e) < 0) {
-        patient_detail_release(out);
-        return -1;
-    }
-    return 0;
+    rc = audit_end(s, caller, "read", "patient", id, id, rc, e);
+    return RELEASE_ON_FAILURE(rc, patient_detail_release, out);
 }
 
 void patient_detail_release(struct patient_detail *d)
@@ -172,14 +161,8 @@ int patient_list(struct store *s, const struct actor *caller,
     access_bind(st, caller);
     buf_release(&pattern);
     int rc = RECORD_ROWS(st, out, patient_row, e);
-    if (audit_end(s, caller, "list", "patient", 0, 0, rc, e) < 0) {
-        patient_list_release(out);
-        return -1;
-    }
-    return 0;
+    rc = audit_end(s, caller, "list", "patient", 0, 0, rc, e);
+    return RELEASE_ON_FAILURE(rc, patient_list_release, out);
 }
 
-void patient_list_release(struct patient_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(patient)

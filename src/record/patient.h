@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/util.h"
 #include "record/actor.h"
 #include "record/episode.h"
 #include "record/record.h"
@@ -48,10 +49,7 @@ struct patient {
     char created_at[CLOCK_INSTANT_LEN];
 };
 
-struct patient_list {
-    struct patient *items; /* owned */
-    size_t count;
-};
+ARRAY_LIST(patient, patient);
 
 /* A patient with their referrals (by date) and the episodes the caller
  * may see (by start). */
@@ -82,6 +80,5 @@ void patient_detail_release(struct patient_detail *d);
 int patient_list(struct store *s, const struct actor *caller,
                  const char *search, struct patient_list *out,
                  struct err *e);
-void patient_list_release(struct patient_list *l);
 
 #endif

@@ -124,11 +124,8 @@ int practitioner_show(struct store *s, const struct actor *caller,
     int rc = practitioner_load(s, id, full, "id", &out->practitioner, e);
     if (rc == 0 && full)
         rc = training_query(s, id, &out->training, e);
-    if (store_end(s, rc, e) < 0) {
-        practitioner_detail_release(out);
-        return -1;
-    }
-    return 0;
+    rc = store_end(s, rc, e);
+    return RELEASE_ON_FAILURE(rc, practitioner_detail_release, out);
 }
 
 void practitioner_detail_release(struct practitioner_detail *d)
@@ -150,17 +147,11 @@ int practitioner_list(struct store *s, const struct actor *caller,
     for (size_t i = 0; i < out->count; i++)
         practitioner_limit(&out->items[i],
                            access_practitioner_full(caller, out->items[i].id));
-    if (store_end(s, rc, e) < 0) {
-        practitioner_list_release(out);
-        return -1;
-    }
-    return 0;
+    rc = store_end(s, rc, e);
+    return RELEASE_ON_FAILURE(rc, practitioner_list_release, out);
 }
 
-void practitioner_list_release(struct practitioner_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(practitioner)
 
 int practitioner_set_registry_consent(struct store *s,
                                       const struct actor *caller, int64_t id,

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/util.h"
 #include "record/actor.h"
 #include "record/record.h"
 #include "record/training.h"
@@ -43,10 +44,7 @@ struct practitioner {
     char created_at[CLOCK_INSTANT_LEN];
 };
 
-struct practitioner_list {
-    struct practitioner *items; /* owned */
-    size_t count;
-};
+ARRAY_LIST(practitioner, practitioner);
 
 /* A practitioner with their training records (visible only when not
  * limited; else training is empty). */
@@ -72,7 +70,6 @@ void practitioner_detail_release(struct practitioner_detail *d);
 /* Every practitioner, by name then id; allocates out->items. */
 int practitioner_list(struct store *s, const struct actor *caller,
                       struct practitioner_list *out, struct err *e);
-void practitioner_list_release(struct practitioner_list *l);
 
 /*
  * Records the practitioner's consent (1) or its withdrawal (0) to be sent

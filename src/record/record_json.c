@@ -149,20 +149,22 @@ json_t *observation_to_json(const struct observation *ob)
         count_or_null(ob->followup_days)));
 }
 
+static json_t *phase_to_json(const struct session_phase *ph)
+{
+    return json_pack("{s:s,s:i}", "name", ph->name, "minutes", ph->minutes);
+}
+
+static json_t *finding_to_json(const struct session_finding *f)
+{
+    return json_pack("{s:s,s:s}", "code", f->code, "message", f->message);
+}
+
 json_t *session_to_json(const struct session *se)
 {
     json_t *phases = json_array();
-    for (size_t i = 0; i < se->phase_count; i++)
-        json_array_append_new(phases,
-                              json_pack("{s:s,s:i}", "name",
-                                        se->phases[i].name, "minutes",
-                                        se->phases[i].minutes));
+    APPEND_EACH(phases, se->phases, se->phase_count, phase_to_json);
     json_t *findings = json_array();
-    for (size_t i = 0; i < se->finding_count; i++)
-        json_array_append_new(findings,
-                              json_pack("{s:s,s:s}", "code",
-                                        se->findings[i].code, "message",
-                                        se->findings[i].message));
+    APPEND_EACH(findings, se->findings, se->finding_count, finding_to_json);
     return packed(json_pack(
         "{s:I, s:I, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
         (json_int_t)se->id, "episode_id", (json_int_t)se->episode_id,
@@ -208,23 +210,15 @@ json_t *patient_detail_to_json(const struct patient_detail *d)
     return o;
 }
 
-json_t *practitioner_list_to_json(const struct practitioner_list *l)
-{
-    json_t *a = json_array();
-    APPEND_EACH(a, l->items, l->count, practitioner_to_json);
-    return a;
-}
+/* Defines type_list_to_json: an array of type_to_json of each item. */
+#define LIST_TO_JSON(type)                                                     \
+    json_t *type##_list_to_json(const struct type##_list *l)                   \
+    {                                                                          \
+        json_t *a = json_array();                                              \
+        APPEND_EACH(a, l->items, l->count, type##_to_json);                    \
+        return a;                                                              \
+    }
 
-json_t *patient_list_to_json(const struct patient_list *l)
-{
-    json_t *a = json_array();
-    APPEND_EACH(a, l->items, l->count, patient_to_json);
-    return a;
-}
-
-json_t *episode_list_to_json(const struct episode_list *l)
-{
-    json_t *a = json_array();
-    APPEND_EACH(a, l->items, l->count, episode_to_json);
-    return a;
-}
+LIST_TO_JSON(practitioner)
+LIST_TO_JSON(patient)
+LIST_TO_JSON(episode)

@@ -116,7 +116,4 @@ int referral_query(struct store *s, int64_t patient_id,
 /* referral_list: a patient's referrals. */
 RECORD_LIST_DEFINE(referral, 0, "patient")
 
-void referral_list_release(struct referral_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(referral)

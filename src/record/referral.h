@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/util.h"
 #include "record/actor.h"
 #include "record/record.h"
 #include "store/store.h"
@@ -38,10 +39,7 @@ struct referral {
     char created_at[CLOCK_INSTANT_LEN];
 };
 
-struct referral_list {
-    struct referral *items; /* owned */
-    size_t count;
-};
+ARRAY_LIST(referral, referral);
 
 /* Validates and adds a referral (audited "create"). */
 int referral_add(struct store *s, const struct actor *caller,
@@ -54,6 +52,5 @@ int referral_get(struct store *s, const struct actor *caller, int64_t id,
 int referral_list(struct store *s, const struct actor *caller,
                   int64_t patient_id, struct referral_list *out,
                   struct err *e);
-void referral_list_release(struct referral_list *l);
 
 #endif

@@ -426,19 +426,10 @@ int session_query(struct store *s, int64_t episode_id,
         STORE_INT(":episode", episode_id));
     for (size_t i = 0; rc == 0 && i < out->count; i++)
         rc = session_parts(s, &out->items[i], e);
-    if (rc < 0) {
-        session_list_release(out);
-        return -1;
-    }
-    return 0;
+    return RELEASE_ON_FAILURE(rc, session_list_release, out);
 }
 
 /* session_list: an episode's sessions. */
 RECORD_LIST_DEFINE(session, 1, "episode")
 
-void session_list_release(struct session_list *l)
-{
-    for (size_t i = 0; i < l->count; i++)
-        session_release(&l->items[i]);
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE_EACH(session, session_release)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/util.h"
 #include "record/actor.h"
 #include "record/record.h"
 #include "store/store.h"
@@ -70,10 +71,8 @@ struct session {
     char created_at[CLOCK_INSTANT_LEN];
 };
 
-struct session_list {
-    struct session *items; /* owned, each released by the list */
-    size_t count;
-};
+/* Sessions, each released (session_release) by the list. */
+ARRAY_LIST(session, session);
 
 /* Parses "NAME:MINUTES" (field "phase") into *out. */
 int session_phase_parse(const char *text, struct session_phase *out,
@@ -91,6 +90,5 @@ void session_release(struct session *se);
 int session_list(struct store *s, const struct actor *caller,
                  int64_t episode_id, struct session_list *out,
                  struct err *e);
-void session_list_release(struct session_list *l);
 
 #endif

@@ -120,17 +120,8 @@ struct summary_batch {
     size_t ngroups, alloc_groups;
 };
 
-static struct stmt *batch_stmt(struct summary_batch *b, struct stmt **slot,
-                               const char *sql)
-{
-    if (!*slot)
-        *slot = store_prepare(b->s, sql);
-    else
-        stmt_reset(*slot);
-    return *slot;
-}
-
-/* batch_stmt() with the SQL made by a format (used on first preparation). */
+/* store_prepare_once() with the SQL made by a format (used on first
+ * preparation). */
 static struct stmt *batch_stmtf(struct summary_batch *b, struct stmt **slot,
                                 const char *fmt, const char *arg)
 {
@@ -177,10 +168,11 @@ static int summary_episode_read(struct stmt *st, int col, int64_t id,
 static int summary_load_episode(struct summary_batch *b, int64_t id,
                                 struct summary_episode *ep, struct err *e)
 {
-    struct stmt *st = batch_stmt(
-        b, &b->episode, "SELECT " SUMMARY_EPISODE_COLUMNS " FROM episode e"
-                        " JOIN patient p ON p.id = e.patient_id WHERE e.id ="
-                        " :id");
+    struct stmt *st =
+        store_prepare_once(b->s, &b->episode,
+                           "SELECT " SUMMARY_EPISODE_COLUMNS " FROM episode e"
+                           " JOIN patient p ON p.id = e.patient_id WHERE e.id ="
+                           " :id");
     stmt_bind_int(st, ":id", id);
     int rc = stmt_step(st, e);
     if (rc == 0)
@@ -247,9 +239,10 @@ static int summary_load(struct summary_batch *b, int64_t id,
     memset(d, 0, sizeof(*d));
     if (summary_load_episode(b, id, &d->ep, e) < 0)
         return -1;
-    struct stmt *st = batch_stmt(b, &b->sessions,
-                                 "SELECT id FROM session WHERE episode_id ="
-                                 " :id ORDER BY started_at, id");
+    struct stmt *st =
+        store_prepare_once(b->s, &b->sessions,
+                           "SELECT id FROM session WHERE episode_id ="
+                           " :id ORDER BY started_at, id");
     stmt_bind_int(st, ":id", id);
     int64_t *sessions = NULL;
     size_t alloc = 0;
@@ -257,9 +250,9 @@ static int summary_load(struct summary_batch *b, int64_t id,
     while ((rc = stmt_step(st, e)) == 1)
         summary_add_session(&sessions, &alloc, &d->sessions, stmt_int(st, 0));
     if (rc == 0) {
-        st = batch_stmt(b, &b->observations,
-                        "SELECT " SUMMARY_OBSERVATION_COLUMNS
-                        " FROM observation WHERE episode_id = :id");
+        st = store_prepare_once(b->s, &b->observations,
+                                "SELECT " SUMMARY_OBSERVATION_COLUMNS
+                                " FROM observation WHERE episode_id = :id");
         stmt_bind_int(st, ":id", id);
         alloc = 0;
         while ((rc = stmt_step(st, e)) == 1)
@@ -657,17 +650,18 @@ static struct summary_group *bulk_group(struct summary_batch *b,
             !strcmp(g->protocol, protocol))
             return g;
     }
-    struct stmt *st = batch_stmt(
-        b, &b->group_add, "INSERT INTO outcome_group (protocol_id, instrument)"
-                          " VALUES (:protocol, :instrument) ON CONFLICT"
-                          " (protocol_id, instrument) DO NOTHING");
+    struct stmt *st =
+        store_prepare_once(b->s, &b->group_add,
+                           "INSERT INTO outcome_group (protocol_id, instrument)"
+                           " VALUES (:protocol, :instrument) ON CONFLICT"
+                           " (protocol_id, instrument) DO NOTHING");
     stmt_bind_text(st, ":protocol", protocol);
     stmt_bind_text(st, ":instrument", instrument);
     if (stmt_step(st, e) < 0)
         return NULL;
-    st = batch_stmt(b, &b->group_find,
-                    "SELECT id FROM outcome_group WHERE protocol_id ="
-                    " :protocol AND instrument = :instrument");
+    st = store_prepare_once(b->s, &b->group_find,
+                            "SELECT id FROM outcome_group WHERE protocol_id ="
+                            " :protocol AND instrument = :instrument");
     stmt_bind_text(st, ":protocol", protocol);
     stmt_bind_text(st, ":instrument", instrument);
     int rc = stmt_step(st, e);
@@ -703,8 +697,8 @@ static int bulk_row_add(struct summary_batch *b, const struct summary_data *d,
     g->changed = 1;
     if (!written)
         return 0;
-    struct stmt *st = batch_stmt(
-        b, &b->row_add,
+    struct stmt *st = store_prepare_once(
+        b->s, &b->row_add,
         "INSERT INTO outcome_row (group_id, practitioner_id, episode_id,"
         " code, improvement, baseline, risk) SELECT :group,"
         " s.practitioner_id, s.episode_id," OUTCOME_ROW_CODE("s") ","
@@ -788,8 +782,8 @@ static int summary_remove(struct summary_batch *b, int64_t episode_id,
 {
     if (b->bulk)
         return 0;
-    struct stmt *st = batch_stmt(
-        b, &b->remove, "DELETE FROM episode_summary WHERE episode_id = :id");
+    struct stmt *st = store_prepare_once(
+        b->s, &b->remove, "DELETE FROM episode_summary WHERE episode_id = :id");
     stmt_bind_int(st, ":id", episode_id);
     return stmt_step(st, e) < 0 ? -1 : 0;
 }

@@ -105,10 +105,7 @@ int training_list(struct store *s, const struct actor *caller,
     return store_end(s, rc, e);
 }
 
-void training_list_release(struct training_list *l)
-{
-    array_free(&l->items, &l->count);
-}
+ARRAY_LIST_RELEASE(training)
 
 double training_hours(struct store *s, int64_t practitioner_id,
                       const char *protocol_id)

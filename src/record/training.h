@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/util.h"
 #include "record/actor.h"
 #include "record/record.h"
 #include "store/store.h"
@@ -38,10 +39,7 @@ struct training {
     char created_at[CLOCK_INSTANT_LEN];
 };
 
-struct training_list {
-    struct training *items; /* owned */
-    size_t count;
-};
+ARRAY_LIST(training, training);
 
 /* Validates and adds a training record (admin only). */
 int training_add(struct store *s, const struct actor *caller,
@@ -51,7 +49,6 @@ int training_add(struct store *s, const struct actor *caller,
 int training_list(struct store *s, const struct actor *caller,
                   int64_t practitioner_id, struct training_list *out,
                   struct err *e);
-void training_list_release(struct training_list *l);
 /* Total hours of practitioner_id's training in protocol_id (no access
  * check, no transaction: for scope rules inside a record transaction);
  * -1 when the database cannot be read. */

@@ -2,6 +2,9 @@
 #include "catalog/catalog.h"
 #include "core/clock.h"
 
+#include "core/buf.h"
+#include "core/util.h"
+
 #include <ctype.h>
 #include <string.h>
 
@@ -190,4 +193,19 @@ int validate_email(const char *s, const char *field, struct err *e)
         return err_set(e, ERR_INPUT, field, "'%.64s' is not an email address",
                        s);
     return 0;
+}
+
+int validate_one_of(const char *s, const char *field,
+                    const char *const *list, size_t n, struct err *e)
+{
+    if (!s)
+        return err_set(e, ERR_INPUT, field, "missing");
+    if (str_in(s, list, n))
+        return 0;
+    struct buf words = BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&words, "%s%s", i ? ", " : "", list[i]);
+    err_set(e, ERR_INPUT, field, "'%.32s' is not one of %s", s, words.data);
+    buf_release(&words);
+    return -1;
 }

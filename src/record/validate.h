@@ -24,6 +24,10 @@ int validate_icd10_list(const char *list, const char *field, struct err *e);
 /* A date that is real and not after today. */
 int validate_past_date(const char *s, const char *field, long *days,
                        struct err *e);
+/* One of the n words of list: "missing" when NULL, else "'S' is not one
+ * of W1, W2, ...". */
+int validate_one_of(const char *s, const char *field,
+                    const char *const *list, size_t n, struct err *e);
 /* A catalog id: lowercase letters, digits and single hyphens, 2-64. */
 int validate_slug(const char *s, const char *field, struct err *e);
 /* A US National Provider Identifier: 10 digits with a valid Luhn check

@@ -481,6 +481,16 @@ static void cache_put(struct store *s, sqlite3_stmt *st)
               STORE_CACHED_STATEMENTS] = st;
 }
 
+struct stmt *store_prepare_once(struct store *s, struct stmt **slot,
+                                const char *sql)
+{
+    if (!*slot)
+        *slot = store_prepare(s, sql);
+    else
+        stmt_reset(*slot);
+    return *slot;
+}
+
 struct stmt *store_prepare(struct store *s, const char *sql)
 {
     struct stmt *st = xcalloc(1, sizeof(*st));

@@ -140,6 +140,11 @@ void store_drop_deferred(struct store *s, size_t keep);
  * out of memory or a failing disk while compiling it dies with the
  * database's message (exit 1), like any failed allocation. */
 struct stmt *store_prepare(struct store *s, const char *sql);
+/* The statement kept in *slot, reset (no bindings) for another run;
+ * prepared from sql the first time (*slot NULL). The caller finalizes
+ * *slot when done. */
+struct stmt *store_prepare_once(struct store *s, struct stmt **slot,
+                                const char *sql);
 void stmt_bind_int(struct stmt *st, const char *name, int64_t v);
 void stmt_bind_double(struct stmt *st, const char *name, double v);
 /* NULL text binds SQL NULL. The text is copied. */
