@@ -99,10 +99,8 @@ static int session_page(struct web_ctx *w, int status,
     struct buf *b = &w->resp->body;
     const struct episode *e = &v->d->episode;
     struct form_view f = page_form_view(w, status != 200);
-    buf_reset(b);
-    w->resp->status = status;
-    page_open(w, v->preview ? "Review the session" : "New session",
-              SECTION_PATIENTS, PAGE_SCRIPT | PAGE_WIDE);
+    page_restart(w, status, v->preview ? "Review the session" : "New session",
+                 SECTION_PATIENTS, PAGE_SCRIPT | PAGE_WIDE);
     html_printf(b,
                 "<p class=\"crumbs\"><a href=\"/patients/%lld\">%s</a> "
                 "&rsaquo; <a href=\"/episodes/%lld\">%s</a></p>\n",
@@ -213,12 +211,8 @@ static int session_page(struct web_ctx *w, int status,
 static struct session_view *load_episode(struct web_ctx *w,
                                          struct episode_detail *d)
 {
-    if (page_require_clinical(w) < 0)
+    if (page_load_episode(w, d) < 0)
         return NULL;
-    if (episode_show(w->store, &w->actor, page_id(w), d, &w->err) < 0) {
-        web_fail(w);
-        return NULL;
-    }
     const struct protocol *p =
         catalog_find(page_catalog(w), d->episode.protocol_id);
     if (!p) {
