@@ -33,6 +33,9 @@ import sys
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+from registry_rows import summary_row  # noqa: E402
+
 PRACTITIONERS = 10
 
 
@@ -56,21 +59,8 @@ def rows_of(clinic, episodes, rnd):
         for inst, mcid in (("nprs", 2.0), ("psfs", None)):
             base = rnd.randint(16, 40) / 4.0
             disc = max(0, min(40, rnd.randint(0, 40) - skill * 2)) / 4.0 if complete else None
-            imp = (base - disc) if complete else None
-            resp = (1 if imp >= mcid else 0) if (complete and mcid) else None
-            fu = rnd.randint(0, 40) / 4.0 if complete and k % 3 == 0 else None
-            yield {
-                "episode": ep, "practitioner": prac, "protocol": protocol,
-                "instrument": inst, "role": "primary" if inst == "nprs" else "secondary",
-                "icd10_category": "M54", "start_year": 2025, "sessions": rnd.randint(1, 12),
-                "baseline": base, "discharge": disc, "followup": fu, "improvement": imp,
-                "followup_days": 42 if fu is not None else None,
-                "responder": resp, "response_event": resp,
-                "sustained": (1 if fu is not None and resp else None) if resp is not None else None,
-                "sessions_to_response": rnd.randint(1, 8) if resp is not None else None,
-                "has_followup": 1 if fu is not None else 0, "complete": complete,
-                "incomplete_reason": reason, "age": age, "sex": sex,
-                "chronicity_weeks": chron, "comorbidities": comorb}
+            yield summary_row(rnd, k, ep, prac, protocol, inst, mcid, 2025, base, disc,
+                              complete, reason, age, sex, chron, comorb)
 
 
 def generate(out, first, clinics, episodes, batch_rows=int(os.environ.get("BATCH_ROWS", "10000"))):

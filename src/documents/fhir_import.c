@@ -262,6 +262,27 @@ static void element_path(const struct import *im, char out[PATH_LEN],
     snprintf(out, PATH_LEN, "%s", base);
 }
 
+/* Turns an error from the record into a refusal at the element behind
+ * the field it names (element_path). Returns -1. */
+static int refuse_mapped(struct import *im, const char *base,
+                         const struct element_map *map, size_t n)
+{
+    char path[PATH_LEN];
+    element_path(im, path, base, map, n);
+    return refuse_err(im, path);
+}
+
+/* Settles entry en on its record (en->record_id): created or matched, of
+ * the resource type, counted in *count. Returns 0. */
+static int entry_settle(struct entry *en, const char *type, int created,
+                        int *count)
+{
+    en->created = created;
+    en->location_type = type;
+    (*count)++;
+    return 0;
+}
+
 /* ---- references ---- */
 
 /* The entry a reference names (by fullUrl or Type/id), or -1. */
@@ -571,8 +592,7 @@ static int import_patient(struct import *im, struct entry *en,
                 {"name", "name[0]"}, {"dob", "birthDate"},
                 {"sex", "gender"},   {"zip", "address"},
                 {"phone", "telecom"}, {"email", "telecom"}};
-            element_path(im, path, base, map, ARRAY_SIZE(map));
-            return refuse_err(im, path);
+            return refuse_mapped(im, base, map, ARRAY_SIZE(map));
         }
         en->created = 1;
         im->result->patients_created++;
@@ -846,11 +866,7 @@ static int import_therapist(struct import *im, struct entry *en,
                                       .email = p->email, .npi = p->npi};
         rc = practitioner_add(im->s, im->caller, &in, &en->record_id, im->e);
         if (rc < 0) {
-            if (im->e->code == ERR_AUTH)
-                refuse(im, ERR_AUTH, "forbidden", base, "%s",
-                       im->e->message);
-            else
-                refuse_err(im, base);
+            refuse_err(im, base);
         } else {
             en->created = 1;
             im->result->practitioners_created++;
@@ -880,12 +896,7 @@ static int import_therapist(struct import *im, struct entry *en,
                     {"hours", "extension"},
                     {"completed", "period.start"},
                     {"provider", "issuer.display"}};
-                element_path(im, path, t->path, map, ARRAY_SIZE(map));
-                if (im->e->code == ERR_AUTH)
-                    refuse(im, ERR_AUTH, "forbidden", path, "%s",
-                           im->e->message);
-                else
-                    refuse_err(im, path);
+                refuse_mapped(im, t->path, map, ARRAY_SIZE(map));
             } else {
                 im->result->training_created++;
             }
@@ -1254,10 +1265,8 @@ static int import_referral(struct import *im, struct entry *en,
     if (same) {
         free(doc);
         en->record_id = same;
-        en->created = 0;
-        en->location_type = "ServiceRequest";
-        im->result->referrals_matched++;
-        return 0;
+        return entry_settle(en, "ServiceRequest", 0,
+                            &im->result->referrals_matched);
     }
     rc = referral_add(im->s, im->caller, &in, &en->record_id, im->e);
     free(doc);
@@ -1267,13 +1276,10 @@ static int import_referral(struct import *im, struct entry *en,
             {"specialty", "requester"}, {"npi", "requester"},
             {"reason", "note"},         {"icd10", "reasonCode"},
             {"date", "authoredOn"}};
-        element_path(im, path, base, map, ARRAY_SIZE(map));
-        return refuse_err(im, path);
+        return refuse_mapped(im, base, map, ARRAY_SIZE(map));
     }
-    en->created = 1;
-    en->location_type = "ServiceRequest";
-    im->result->referrals_created++;
-    return 0;
+    return entry_settle(en, "ServiceRequest", 1,
+                        &im->result->referrals_created);
 }
 
 /* ---- QuestionnaireResponse: a score ---- */
@@ -1621,10 +1627,8 @@ static int import_response(struct import *im, struct entry *en,
     observation_list_release(&have);
     if (same) {
         en->record_id = same;
-        en->created = 0;
-        en->location_type = "QuestionnaireResponse";
-        im->result->responses_matched++;
-        return 0;
+        return entry_settle(en, "QuestionnaireResponse", 0,
+                            &im->result->responses_matched);
     }
     struct observation_new in_obs = {
         .episode_id = episode_id, .session_id = session_id,
@@ -1638,13 +1642,10 @@ static int import_response(struct import *im, struct entry *en,
             {"item", "item"},       {"value", "item"},
             {"session", "encounter"}, {"timepoint", "extension"},
             {"episode", "extension"}};
-        element_path(im, path, base, map, ARRAY_SIZE(map));
-        return refuse_err(im, path);
+        return refuse_mapped(im, base, map, ARRAY_SIZE(map));
     }
-    en->created = 1;
-    en->location_type = "QuestionnaireResponse";
-    im->result->responses_created++;
-    return 0;
+    return entry_settle(en, "QuestionnaireResponse", 1,
+                        &im->result->responses_created);
 }
 
 /* ---- the bundle ---- */

@@ -396,32 +396,12 @@ static int clinic_peers(struct store *s, const struct actor *caller,
                         group_member(model, "n_complete"));
     json_object_set_new(g, "clinic_mean_improvement",
                         group_member(model, "mean_improvement"));
-    const json_t *mine = json_object_get(c, "observed_minus_expected");
-    double below = 0, equal = 0;
-    long ranked = 0;
-    size_t i;
-    const json_t *o;
-    json_array_foreach(json_object_get(reg, "cells"), i, o)
-    {
-        const json_t *oe = json_object_get(o, "observed_minus_expected");
-        if (json_is_true(json_object_get(o, "suppressed")) ||
-            !json_is_number(oe))
-            continue;
-        ranked++;
-        if (!json_is_number(mine))
-            continue;
-        double x = json_number_value(oe), v = json_number_value(mine);
-        if (x < v)
-            below += 1;
-        else if (x == v)
-            equal += 1;
-    }
+    long ranked;
+    json_t *pct = group_percentile(
+        json_object_get(reg, "cells"), NULL, NULL,
+        json_object_get(c, "observed_minus_expected"), &ranked);
     json_object_set_new(g, "clinic_cells", json_integer(ranked));
-    json_object_set_new(
-        g, "percentile",
-        ranked && json_is_number(mine)
-            ? json_real(100.0 * (below + equal / 2) / (double)ranked)
-            : json_null());
+    json_object_set_new(g, "percentile", pct);
     json_decref(reg);
     return 0;
 }

@@ -17,4 +17,14 @@ const json_t *group_find(const json_t *array, const char *protocol,
  * json_object_set_new). */
 json_t *group_member(const json_t *o, const char *key);
 
+/* The percentile of value among the cells of an outcomes' array that are
+ * published (not "suppressed") with a risk-adjusted performance
+ * ("observed_minus_expected"), of the group protocol and instrument or,
+ * with protocol NULL, every one: 100 times the share of them below value,
+ * ties counting half. A new JSON real, or JSON null when value is not a
+ * number or no cell is ranked; *ranked gets how many are. */
+json_t *group_percentile(const json_t *cells, const char *protocol,
+                         const char *instrument, const json_t *value,
+                         long *ranked);
+
 #endif

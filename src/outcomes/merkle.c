@@ -349,37 +349,60 @@ static int nodes_step(merkle_node_fn node, void *ctx, uint64_t *start,
     return rc < 0 ? -1 : 1;
 }
 
+/* The two paths the nodes give. */
+enum path_kind { PATH_AUDIT, PATH_CONSISTENCY };
+
+/* Starts the path of kind for sizes m and n (leaf m of n, or from size m
+ * to n): refuses sizes it cannot have (-1 with e, out empty), else sets
+ * out->count and *left to its length (to be filled from its end). */
+static int path_start(struct merkle_path *out, enum path_kind kind,
+                      uint64_t m, uint64_t n, size_t *left, struct err *e)
+{
+    out->count = 0;
+    if ((kind == PATH_AUDIT ? check_leaf_index(m, n, e)
+                            : check_consistency_sizes(m, n, e)) < 0)
+        return -1;
+    *left = kind == PATH_AUDIT ? merkle_inclusion_length(m, n)
+                               : merkle_consistency_length(m, n);
+    out->count = *left;
+    return 0;
+}
+
+/* Ends the path: rc < 0 (its sizes refused or a node not read) leaves it
+ * empty and returns -1; else every one of its hashes must have been
+ * filled (left is 0). */
+static int path_end(struct merkle_path *out, enum path_kind kind, int rc,
+                    size_t left)
+{
+    if (rc < 0) {
+        out->count = 0;
+        return -1;
+    }
+    if (left != 0)
+        BUG("merkle: %s path of the wrong length",
+            kind == PATH_AUDIT ? "audit" : "consistency");
+    return 0;
+}
+
 int merkle_nodes_inclusion(merkle_node_fn node, void *ctx, uint64_t n,
                            uint64_t m, struct merkle_path *out,
                            struct err *e)
 {
-    out->count = 0;
-    if (check_leaf_index(m, n, e) < 0)
-        return -1;
-    size_t i = merkle_inclusion_length(m, n);
-    out->count = i;
+    size_t i = 0;
     uint64_t start = 0;
-    while (n > 1)
-        if (nodes_step(node, ctx, &start, &n, &m, 0, out->hash[--i], e) < 0) {
-            out->count = 0;
-            return -1;
-        }
-    if (i != 0)
-        BUG("merkle: audit path of the wrong length");
-    return 0;
+    int rc = path_start(out, PATH_AUDIT, m, n, &i, e);
+    while (rc >= 0 && n > 1)
+        rc = nodes_step(node, ctx, &start, &n, &m, 0, out->hash[--i], e);
+    return path_end(out, PATH_AUDIT, rc, i);
 }
 
 int merkle_nodes_consistency(merkle_node_fn node, void *ctx, uint64_t n,
                              uint64_t m, struct merkle_path *out,
                              struct err *e)
 {
-    out->count = 0;
-    if (check_consistency_sizes(m, n, e) < 0)
-        return -1;
-    size_t i = merkle_consistency_length(m, n);
-    out->count = i;
+    size_t i = 0;
     uint64_t start = 0;
-    int whole = 1, rc = 0;
+    int whole = 1, rc = path_start(out, PATH_CONSISTENCY, m, n, &i, e);
     while (rc >= 0 && m != n) {
         rc = nodes_step(node, ctx, &start, &n, &m, 1, out->hash[--i], e);
         if (rc == 1)
@@ -387,13 +410,7 @@ int merkle_nodes_consistency(merkle_node_fn node, void *ctx, uint64_t n,
     }
     if (rc >= 0 && !whole)
         rc = merkle_nodes_range(node, ctx, start, n, out->hash[--i], e);
-    if (rc < 0) {
-        out->count = 0;
-        return -1;
-    }
-    if (i != 0)
-        BUG("merkle: consistency path of the wrong length");
-    return 0;
+    return path_end(out, PATH_CONSISTENCY, rc, i);
 }
 
 unsigned merkle_frontier_append(struct merkle_frontier *f,

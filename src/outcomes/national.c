@@ -40,39 +40,6 @@ json_t *national_load(struct store *s, char pulled_at[CLOCK_INSTANT_LEN],
     return doc;
 }
 
-/* The percentile of value among the published national cells of the
- * group with a risk-adjusted performance; *ranked gets how many. */
-static json_t *percentile(const json_t *national_cells, const char *protocol,
-                          const char *instrument, const json_t *value,
-                          long *ranked)
-{
-    double below = 0, equal = 0;
-    *ranked = 0;
-    size_t i;
-    const json_t *c;
-    json_array_foreach(national_cells, i, c)
-    {
-        const char *p = json_string_value(json_object_get(c, "protocol"));
-        const char *in = json_string_value(json_object_get(c, "instrument"));
-        const json_t *oe = json_object_get(c, "observed_minus_expected");
-        if (!p || !in || strcmp(p, protocol) || strcmp(in, instrument) ||
-            json_is_true(json_object_get(c, "suppressed")) ||
-            !json_is_number(oe))
-            continue;
-        ++*ranked;
-        if (!json_is_number(value))
-            continue;
-        double x = json_number_value(oe), v = json_number_value(value);
-        if (x < v)
-            below += 1;
-        else if (x == v)
-            equal += 1;
-    }
-    if (!*ranked || !json_is_number(value))
-        return json_null();
-    return json_real(100.0 * (below + equal / 2) / (double)*ranked);
-}
-
 static json_t *alone(const char *why)
 {
     char sentence[512];
@@ -119,7 +86,8 @@ json_t *national_compare(struct store *s, const json_t *cells,
         const json_t *oe = json_object_get(c, "observed_minus_expected");
         long ranked;
         json_t *pct =
-            percentile(national_cells, protocol, instrument, oe, &ranked);
+            group_percentile(national_cells, protocol, instrument, oe,
+                             &ranked);
         json_array_append_new(
             groups,
             json_pack(

@@ -4,6 +4,7 @@
  * registry has had, then what the registry's log says of it today. */
 #include "catalog/claims.h"
 #include "core/util.h"
+#include "documents/claims_html.h"
 #include "record/clinic_key.h"
 #include "registry/cert_verify.h"
 #include "registry/directory_page.h"
@@ -76,12 +77,7 @@ static void claims_facts(const struct registry_api *api, struct buf *b,
     const json_t *national = json_object_get(claims, "national");
     const json_t *metrics = json_object_get(claims, "metrics");
     html_raw(b, "<h2>What the certificate states</h2>\n");
-    html_printf(b,
-                "<p><strong>%s</strong> (licence %s) of %s holds the "
-                "registry's <strong>%s</strong> designation in %s, measured "
-                "by %s, on data from %s to %s.</p>\n",
-                c.practitioner, c.license, c.clinic, c.designation,
-                c.protocol_name, c.instrument_name, c.from, c.to);
+    claims_html_statement(b, &c, CLAIMS_VOICE_REGISTRY);
     html_raw(b, "<dl class=\"facts\">\n");
     html_printf(b, "<dt>Issued</dt><dd>%.10s</dd>\n",
                 text_of(claims, "issued_at"));

@@ -117,15 +117,23 @@ int api_fhir_observation_search(struct web_ctx *w)
     return fhir_reply(w, 200, doc);
 }
 
-/* Replies to an import refused whole with the OperationOutcome naming the
- * element (400 for a refused value). */
-static int fhir_import_refused(struct web_ctx *w,
-                               const struct fhir_issue *issue)
+/* Imports the request's body (fhir_import_bundle) into *result and
+ * *response (new; json_decref): 1, or 0 when the import was refused whole
+ * and the reply is the OperationOutcome naming the element (400 for a
+ * refused value). */
+static int import_request(struct web_ctx *w, struct fhir_import_result *result,
+                          json_t **response)
 {
+    struct fhir_issue issue;
+    *response = NULL;
+    if (fhir_import_bundle(w->store, &w->actor, w->json, result, response,
+                           &issue, &w->err) == 0)
+        return 1;
     const char *code;
     int status = web_error_status(w, &code);
-    return fhir_reply(w, status == 422 ? 400 : status,
-                      fhir_operation_outcome(&w->err, issue));
+    fhir_reply(w, status == 422 ? 400 : status,
+               fhir_operation_outcome(&w->err, &issue));
+    return 0;
 }
 
 int api_fhir_transaction(struct web_ctx *w)
@@ -133,11 +141,9 @@ int api_fhir_transaction(struct web_ctx *w)
     if (api_query_none(w) < 0)
         return -1;
     struct fhir_import_result result;
-    struct fhir_issue issue;
-    json_t *response = NULL;
-    if (fhir_import_bundle(w->store, &w->actor, w->json, &result, &response,
-                           &issue, &w->err) < 0)
-        return fhir_import_refused(w, &issue);
+    json_t *response;
+    if (!import_request(w, &result, &response))
+        return 0;
     return fhir_reply(w, 200, response);
 }
 
@@ -167,12 +173,10 @@ int api_fhir_questionnaire_response_create(struct web_ctx *w)
 {
     if (api_query_none(w) < 0)
         return -1;
-    struct fhir_import_result result;
-    struct fhir_issue issue;
-    json_t *response = NULL;
     const char *type = json_string_value(json_object_get(w->json,
                                                          "resourceType"));
     if (!type || strcmp(type, "QuestionnaireResponse")) {
+        struct fhir_issue issue;
         err_set(&w->err, ERR_INPUT, "resourceType",
                 "this endpoint takes a QuestionnaireResponse");
         snprintf(issue.code, sizeof(issue.code), "not-supported");
@@ -180,9 +184,10 @@ int api_fhir_questionnaire_response_create(struct web_ctx *w)
                  "QuestionnaireResponse.resourceType");
         return fhir_reply(w, 400, fhir_operation_outcome(&w->err, &issue));
     }
-    if (fhir_import_bundle(w->store, &w->actor, w->json, &result, &response,
-                           &issue, &w->err) < 0)
-        return fhir_import_refused(w, &issue);
+    struct fhir_import_result result;
+    json_t *response;
+    if (!import_request(w, &result, &response))
+        return 0;
     /* The entry's response: its location, and an outcome with the
      * warnings (elements ignored) or a note of what was recorded. */
     json_t *entry = json_object_get(

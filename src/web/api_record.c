@@ -14,6 +14,7 @@
 #include "web/handlers.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,13 +42,17 @@ static int record_fail(struct web_ctx *w)
     return web_fail(w);
 }
 
-/* Replies 201 with the new record and its Location. */
-static int reply_created(struct web_ctx *w, const char *collection,
-                         int64_t id, json_t *doc)
+/* Replies 201 with the new record doc (taken) and its Location, the
+ * printf-formatted path. */
+static int reply_created(struct web_ctx *w, json_t *doc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int reply_created(struct web_ctx *w, json_t *doc, const char *fmt, ...)
 {
     char location[128];
-    snprintf(location, sizeof(location), "/api/v1/%s/%lld", collection,
-             (long long)id);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(location, sizeof(location), fmt, ap);
+    va_end(ap);
     http_response_set_header(w->resp, "Location", location);
     return web_reply_json(w, 201, doc);
 }
@@ -64,6 +69,70 @@ static void page_bounds(size_t count, int page, int per_page, size_t *start,
 
 static const char *const paging[] = {"page", "per_page", NULL};
 
+/* Sets out to a new JSON array of the items [from, to) of the record list
+ * l (any list with .items), each by to_json. A macro: each list has its
+ * own item type. */
+#define LIST_JSON(out, l, from, to, to_json)                                   \
+    do {                                                                       \
+        (out) = json_array();                                                  \
+        for (size_t i_ = (from); i_ < (to); i_++)                              \
+            json_array_append_new((out), to_json(&(l).items[i_]));             \
+    } while (0)
+
+/* Sets doc to the paged document (api_page_doc) of page page (per_page
+ * items) of the record list l, each item by to_json. */
+#define LIST_PAGE_DOC(doc, l, page, per_page, to_json)                         \
+    do {                                                                       \
+        size_t from_, to_;                                                     \
+        json_t *items_;                                                        \
+        page_bounds((l).count, (page), (per_page), &from_, &to_);              \
+        LIST_JSON(items_, l, from_, to_, to_json);                             \
+        (doc) = api_page_doc(items_, (page), (per_page), (int64_t)(l).count);  \
+    } while (0)
+
+/* Sets doc to {"items": [...]}: every item of the record list l, each by
+ * to_json. */
+#define LIST_ITEMS_DOC(doc, l, to_json)                                        \
+    do {                                                                       \
+        json_t *items_;                                                        \
+        LIST_JSON(items_, l, 0, (l).count, to_json);                           \
+        (doc) = json_pack("{s:o}", "items", items_);                           \
+    } while (0)
+
+/* Defines handler NAME: GET of one record of kind KIND (practitioner,
+ * patient, episode) with what it holds: KIND_show of the route's id,
+ * answered as KIND_detail_to_json. */
+#define DETAIL_HANDLER(name, kind)                                             \
+    int name(struct web_ctx *w)                                                \
+    {                                                                          \
+        if (api_query_none(w) < 0)                                             \
+            return -1;                                                         \
+        struct kind##_detail d = {0};                                          \
+        if (kind##_show(w->store, &w->actor, route_param_id(&w->match, "id"),  \
+                        &d, &w->err) < 0)                                      \
+            return record_fail(w);                                             \
+        json_t *doc = kind##_detail_to_json(&d);                               \
+        kind##_detail_release(&d);                                             \
+        return web_reply_json(w, 200, doc);                                    \
+    }
+
+/* Defines handler NAME: GET of every KIND (session, observation) of the
+ * episode the route's id names, as {"items": [...]}. */
+#define EPISODE_ITEMS_HANDLER(name, kind)                                      \
+    int name(struct web_ctx *w)                                                \
+    {                                                                          \
+        if (api_query_none(w) < 0)                                             \
+            return -1;                                                         \
+        struct kind##_list l = {0};                                            \
+        if (kind##_list(w->store, &w->actor, route_param_id(&w->match, "id"),  \
+                        &l, &w->err) < 0)                                      \
+            return record_fail(w);                                             \
+        json_t *doc;                                                           \
+        LIST_ITEMS_DOC(doc, l, kind##_to_json);                                \
+        kind##_list_release(&l);                                               \
+        return web_reply_json(w, 200, doc);                                    \
+    }
+
 /* ---- practitioners and training ---- */
 
 int api_practitioners_list(struct web_ctx *w)
@@ -74,15 +143,10 @@ int api_practitioners_list(struct web_ctx *w)
     struct practitioner_list l = {0};
     if (practitioner_list(w->store, &w->actor, &l, &w->err) < 0)
         return record_fail(w);
-    size_t start, end;
-    page_bounds(l.count, page, per_page, &start, &end);
-    json_t *items = json_array();
-    for (size_t i = start; i < end; i++)
-        json_array_append_new(items, practitioner_to_json(&l.items[i]));
-    size_t total = l.count;
+    json_t *doc;
+    LIST_PAGE_DOC(doc, l, page, per_page, practitioner_to_json);
     practitioner_list_release(&l);
-    return web_reply_json(w, 200,
-                          api_page_doc(items, page, per_page, (int64_t)total));
+    return web_reply_json(w, 200, doc);
 }
 
 int api_practitioners_create(struct web_ctx *w)
@@ -105,21 +169,10 @@ int api_practitioners_create(struct web_ctx *w)
         return record_fail(w);
     json_t *doc = practitioner_detail_to_json(&d);
     practitioner_detail_release(&d);
-    return reply_created(w, "practitioners", id, doc);
+    return reply_created(w, doc, "/api/v1/practitioners/%lld", (long long)id);
 }
 
-int api_practitioner_show(struct web_ctx *w)
-{
-    if (api_query_none(w) < 0)
-        return -1;
-    struct practitioner_detail d = {0};
-    if (practitioner_show(w->store, &w->actor, route_param_id(&w->match, "id"),
-                          &d, &w->err) < 0)
-        return record_fail(w);
-    json_t *doc = practitioner_detail_to_json(&d);
-    practitioner_detail_release(&d);
-    return web_reply_json(w, 200, doc);
-}
+DETAIL_HANDLER(api_practitioner_show, practitioner)
 
 int api_training_list(struct web_ctx *w)
 {
@@ -133,11 +186,10 @@ int api_training_list(struct web_ctx *w)
     if (practitioner_get(w->store, &w->actor, id, "id", &p, &w->err) < 0 ||
         training_list(w->store, &w->actor, id, &l, &w->err) < 0)
         return record_fail(w);
-    json_t *items = json_array();
-    for (size_t i = 0; i < l.count; i++)
-        json_array_append_new(items, training_to_json(&l.items[i]));
+    json_t *doc;
+    LIST_ITEMS_DOC(doc, l, training_to_json);
     training_list_release(&l);
-    return web_reply_json(w, 200, json_pack("{s:o}", "items", items));
+    return web_reply_json(w, 200, doc);
 }
 
 int api_training_create(struct web_ctx *w)
@@ -166,11 +218,8 @@ int api_training_create(struct web_ctx *w)
     training_list_release(&l);
     if (!doc)
         doc = json_pack("{s:I}", "id", (json_int_t)id);
-    char location[128];
-    snprintf(location, sizeof(location), "/api/v1/practitioners/%lld/training",
-             (long long)in.practitioner_id);
-    http_response_set_header(w->resp, "Location", location);
-    return web_reply_json(w, 201, doc);
+    return reply_created(w, doc, "/api/v1/practitioners/%lld/training",
+                         (long long)in.practitioner_id);
 }
 
 /* ---- patients and referrals ---- */
@@ -185,15 +234,10 @@ int api_patients_list(struct web_ctx *w)
     if (patient_list(w->store, &w->actor,
                      http_pairs_get(&w->query, "search", 0), &l, &w->err) < 0)
         return record_fail(w);
-    size_t start, end;
-    page_bounds(l.count, page, per_page, &start, &end);
-    json_t *items = json_array();
-    for (size_t i = start; i < end; i++)
-        json_array_append_new(items, patient_to_json(&l.items[i]));
-    size_t total = l.count;
+    json_t *doc;
+    LIST_PAGE_DOC(doc, l, page, per_page, patient_to_json);
     patient_list_release(&l);
-    return web_reply_json(w, 200,
-                          api_page_doc(items, page, per_page, (int64_t)total));
+    return web_reply_json(w, 200, doc);
 }
 
 int api_patients_create(struct web_ctx *w)
@@ -217,32 +261,21 @@ int api_patients_create(struct web_ctx *w)
     if (patient_add(w->store, &w->actor, &in, &id, &w->err) < 0 ||
         patient_get(w->store, &w->actor, id, "id", &p, &w->err) < 0)
         return record_fail(w);
-    return reply_created(w, "patients", id, patient_to_json(&p));
+    return reply_created(w, patient_to_json(&p), "/api/v1/patients/%lld",
+                         (long long)id);
 }
 
-int api_patient_show(struct web_ctx *w)
-{
-    if (api_query_none(w) < 0)
-        return -1;
-    struct patient_detail d = {0};
-    if (patient_show(w->store, &w->actor, route_param_id(&w->match, "id"), &d,
-                     &w->err) < 0)
-        return record_fail(w);
-    json_t *doc = patient_detail_to_json(&d);
-    patient_detail_release(&d);
-    return web_reply_json(w, 200, doc);
-}
+DETAIL_HANDLER(api_patient_show, patient)
 
 static int referrals_of(struct web_ctx *w, int64_t patient_id)
 {
     struct referral_list l = {0};
     if (referral_list(w->store, &w->actor, patient_id, &l, &w->err) < 0)
         return record_fail(w);
-    json_t *items = json_array();
-    for (size_t i = 0; i < l.count; i++)
-        json_array_append_new(items, referral_to_json(&l.items[i]));
+    json_t *doc;
+    LIST_ITEMS_DOC(doc, l, referral_to_json);
     referral_list_release(&l);
-    return web_reply_json(w, 200, json_pack("{s:o}", "items", items));
+    return web_reply_json(w, 200, doc);
 }
 
 int api_patient_referrals(struct web_ctx *w)
@@ -290,7 +323,8 @@ static int referral_create(struct web_ctx *w, int64_t patient_id)
     if (referral_add(w->store, &w->actor, &in, &id, &w->err) < 0 ||
         referral_get(w->store, &w->actor, id, "id", &r, &w->err) < 0)
         return record_fail(w);
-    return reply_created(w, "referrals", id, referral_to_json(&r));
+    return reply_created(w, referral_to_json(&r), "/api/v1/referrals/%lld",
+                         (long long)id);
 }
 
 int api_referrals_create(struct web_ctx *w)
@@ -333,15 +367,10 @@ int api_episodes_list(struct web_ctx *w)
     struct episode_list l = {0};
     if (episode_list(w->store, &w->actor, &f, &l, &w->err) < 0)
         return record_fail(w);
-    size_t start, end;
-    page_bounds(l.count, page, per_page, &start, &end);
-    json_t *items = json_array();
-    for (size_t i = start; i < end; i++)
-        json_array_append_new(items, episode_to_json(&l.items[i]));
-    size_t total = l.count;
+    json_t *doc;
+    LIST_PAGE_DOC(doc, l, page, per_page, episode_to_json);
     episode_list_release(&l);
-    return web_reply_json(w, 200,
-                          api_page_doc(items, page, per_page, (int64_t)total));
+    return web_reply_json(w, 200, doc);
 }
 
 int api_episodes_create(struct web_ctx *w)
@@ -422,21 +451,11 @@ int api_episodes_create(struct web_ctx *w)
     struct episode ep;
     if (episode_get(w->store, &w->actor, id, "id", &ep, &w->err) < 0)
         return record_fail(w);
-    return reply_created(w, "episodes", id, episode_to_json(&ep));
+    return reply_created(w, episode_to_json(&ep), "/api/v1/episodes/%lld",
+                         (long long)id);
 }
 
-int api_episode_show(struct web_ctx *w)
-{
-    if (api_query_none(w) < 0)
-        return -1;
-    struct episode_detail d = {0};
-    if (episode_show(w->store, &w->actor, route_param_id(&w->match, "id"), &d,
-                     &w->err) < 0)
-        return record_fail(w);
-    json_t *doc = episode_detail_to_json(&d);
-    episode_detail_release(&d);
-    return web_reply_json(w, 200, doc);
-}
+DETAIL_HANDLER(api_episode_show, episode)
 
 int api_episode_close(struct web_ctx *w)
 {
@@ -457,20 +476,7 @@ int api_episode_close(struct web_ctx *w)
 
 /* ---- sessions and observations ---- */
 
-int api_sessions_list(struct web_ctx *w)
-{
-    if (api_query_none(w) < 0)
-        return -1;
-    struct session_list l = {0};
-    if (session_list(w->store, &w->actor, route_param_id(&w->match, "id"), &l,
-                     &w->err) < 0)
-        return record_fail(w);
-    json_t *items = json_array();
-    for (size_t i = 0; i < l.count; i++)
-        json_array_append_new(items, session_to_json(&l.items[i]));
-    session_list_release(&l);
-    return web_reply_json(w, 200, json_pack("{s:o}", "items", items));
-}
+EPISODE_ITEMS_HANDLER(api_sessions_list, session)
 
 /* Reads "phases": [{"name": "kneading", "minutes": 20}, ...]. */
 static int read_phases(struct web_ctx *w, json_t *array,
@@ -557,27 +563,11 @@ int api_sessions_create(struct web_ctx *w)
         return record_fail(w);
     json_t *doc = session_to_json(&se);
     session_release(&se);
-    char location[128];
-    snprintf(location, sizeof(location), "/api/v1/episodes/%lld/sessions",
-             (long long)in.episode_id);
-    http_response_set_header(w->resp, "Location", location);
-    return web_reply_json(w, 201, doc);
+    return reply_created(w, doc, "/api/v1/episodes/%lld/sessions",
+                         (long long)in.episode_id);
 }
 
-int api_observations_list(struct web_ctx *w)
-{
-    if (api_query_none(w) < 0)
-        return -1;
-    struct observation_list l = {0};
-    if (observation_list(w->store, &w->actor, route_param_id(&w->match, "id"),
-                         &l, &w->err) < 0)
-        return record_fail(w);
-    json_t *items = json_array();
-    for (size_t i = 0; i < l.count; i++)
-        json_array_append_new(items, observation_to_json(&l.items[i]));
-    observation_list_release(&l);
-    return web_reply_json(w, 200, json_pack("{s:o}", "items", items));
-}
+EPISODE_ITEMS_HANDLER(api_observations_list, observation)
 
 int api_observations_create(struct web_ctx *w)
 {
@@ -626,9 +616,6 @@ int api_observations_create(struct web_ctx *w)
         return record_fail(w);
     json_t *doc = observation_to_json(&o);
     observation_release(&o);
-    char location[128];
-    snprintf(location, sizeof(location), "/api/v1/episodes/%lld/observations",
-             (long long)in.episode_id);
-    http_response_set_header(w->resp, "Location", location);
-    return web_reply_json(w, 201, doc);
+    return reply_created(w, doc, "/api/v1/episodes/%lld/observations",
+                         (long long)in.episode_id);
 }

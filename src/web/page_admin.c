@@ -45,6 +45,28 @@ static const char *const admin_notices[][2] = {
     {NULL, NULL},
 };
 
+/* Defines handler NAME: the admin page RENDER draws (status 200), for an
+ * admin only (403 naming ACTION). */
+#define ADMIN_PAGE(name, action, render)                                       \
+    int name(struct web_ctx *w)                                                \
+    {                                                                          \
+        if (page_require_admin(w, action) < 0)                                 \
+            return -1;                                                         \
+        return render(w, 200);                                                 \
+    }
+
+/* Starts a page of the admin section anew with status (page_restart):
+ * its heading, the tabs with tab current, and the notice of ?done=. */
+static void admin_open(struct web_ctx *w, int status, const char *title,
+                       int tab)
+{
+    struct buf *b = &w->resp->body;
+    page_restart(w, status, title, SECTION_ADMIN, PAGE_WIDE);
+    html_raw(b, "<h1>Administration</h1>\n");
+    admin_tabs(b, tab);
+    page_notice(w, admin_notices);
+}
+
 static int users_page(struct web_ctx *w, int status)
 {
     struct user *users = NULL;
@@ -62,12 +84,7 @@ static int users_page(struct web_ctx *w, int status)
     }
     struct buf *b = &w->resp->body;
     struct form_view f = page_form_view(w, status != 200);
-    buf_reset(b);
-    w->resp->status = status;
-    page_open(w, "Users", SECTION_ADMIN, PAGE_WIDE);
-    html_raw(b, "<h1>Administration</h1>\n");
-    admin_tabs(b, 0);
-    page_notice(w, admin_notices);
+    admin_open(w, status, "Users", 0);
     html_raw(b, "<h2>Login accounts</h2>\n");
     page_table_open(b, "list",
                     (const char *const[]){"Email", "Role", "Practitioner",
@@ -154,12 +171,7 @@ static int users_page(struct web_ctx *w, int status)
     return 0;
 }
 
-int page_admin(struct web_ctx *w)
-{
-    if (page_require_admin(w, "manage users") < 0)
-        return -1;
-    return users_page(w, 200);
-}
+ADMIN_PAGE(page_admin, "manage users", users_page)
 
 int page_admin_user_create(struct web_ctx *w)
 {
@@ -222,12 +234,7 @@ static int practitioners_page(struct web_ctx *w, int status)
     const struct catalog *cat = page_catalog(w);
     struct buf *b = &w->resp->body;
     struct form_view f = page_form_view(w, status != 200);
-    buf_reset(b);
-    w->resp->status = status;
-    page_open(w, "Practitioners", SECTION_ADMIN, PAGE_WIDE);
-    html_raw(b, "<h1>Administration</h1>\n");
-    admin_tabs(b, 1);
-    page_notice(w, admin_notices);
+    admin_open(w, status, "Practitioners", 1);
     html_raw(b, "<h2>Practitioners</h2>\n");
     page_table_open(b, "list",
                     (const char *const[]){"Name", "Credentials", "License",
@@ -268,12 +275,7 @@ static int practitioners_page(struct web_ctx *w, int status)
     return 0;
 }
 
-int page_admin_practitioners(struct web_ctx *w)
-{
-    if (page_require_admin(w, "manage practitioners") < 0)
-        return -1;
-    return practitioners_page(w, 200);
-}
+ADMIN_PAGE(page_admin_practitioners, "manage practitioners", practitioners_page)
 
 int page_admin_practitioner_create(struct web_ctx *w)
 {
@@ -307,9 +309,7 @@ static int practitioner_page(struct web_ctx *w, int status)
     const struct practitioner *p = &d.practitioner;
     struct buf *b = &w->resp->body;
     struct form_view f = page_form_view(w, status != 200);
-    buf_reset(b);
-    w->resp->status = status;
-    page_open(w, p->name, SECTION_ADMIN, PAGE_WIDE);
+    page_restart(w, status, p->name, SECTION_ADMIN, PAGE_WIDE);
     admin_tabs(b, 1);
     html_raw(b, "<p class=\"crumbs\"><a href=\"/admin/practitioners\">"
                 "Practitioners</a></p>\n");
@@ -405,12 +405,7 @@ static int practitioner_page(struct web_ctx *w, int status)
     return 0;
 }
 
-int page_admin_practitioner(struct web_ctx *w)
-{
-    if (page_require_admin(w, "manage practitioners") < 0)
-        return -1;
-    return practitioner_page(w, 200);
-}
+ADMIN_PAGE(page_admin_practitioner, "manage practitioners", practitioner_page)
 
 int page_admin_training_create(struct web_ctx *w)
 {
@@ -458,12 +453,7 @@ static int thresholds_page(struct web_ctx *w, int status)
     json_t *defaults = thresholds_to_json(&d);
     struct buf *b = &w->resp->body;
     const char *posted = status != 200 ? page_form(w, "name") : NULL;
-    buf_reset(b);
-    w->resp->status = status;
-    page_open(w, "Designation thresholds", SECTION_ADMIN, PAGE_WIDE);
-    html_raw(b, "<h1>Administration</h1>\n");
-    admin_tabs(b, 2);
-    page_notice(w, admin_notices);
+    admin_open(w, status, "Designation thresholds", 2);
     html_raw(b, "<h2>Designation thresholds</h2>\n<p>The bars a cell must "
                 "clear to be designated reproducible (and, with the risk "
                 "model, advanced). The reasons for each default are in "
@@ -529,12 +519,8 @@ static int thresholds_page(struct web_ctx *w, int status)
     return 0;
 }
 
-int page_admin_thresholds(struct web_ctx *w)
-{
-    if (page_require_admin(w, "change the designation thresholds") < 0)
-        return -1;
-    return thresholds_page(w, 200);
-}
+ADMIN_PAGE(page_admin_thresholds, "change the designation thresholds",
+           thresholds_page)
 
 int page_admin_threshold_set(struct web_ctx *w)
 {

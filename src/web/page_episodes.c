@@ -119,11 +119,9 @@ static void protocol_row(struct web_ctx *w, const struct staff *st,
 
 int page_episode_protocols(struct web_ctx *w)
 {
-    if (page_require_clinical(w) < 0)
-        return -1;
     struct patient_detail d = {0};
-    if (patient_show(w->store, &w->actor, page_id(w), &d, &w->err) < 0)
-        return web_fail(w);
+    if (page_load_patient(w, &d) < 0)
+        return -1;
     struct staff st;
     if (staff_load(w, &st) < 0) {
         patient_detail_release(&d);
@@ -232,10 +230,9 @@ static int refusal_page(struct web_ctx *w, const struct patient *pt,
     int red_flag = w->err.code == ERR_REFUSED;
     char message[sizeof(w->err.message)];
     memcpy(message, w->err.message, sizeof(message));
-    buf_reset(b);
-    w->resp->status = 422;
-    page_open(w, red_flag ? "Refer to a physician" : "Refer to a colleague",
-              SECTION_PATIENTS, 0);
+    page_restart(w, 422,
+                 red_flag ? "Refer to a physician" : "Refer to a colleague",
+                 SECTION_PATIENTS, 0);
     html_printf(b,
                 "<p class=\"crumbs\"><a href=\"/patients\">Patients</a> "
                 "&rsaquo; <a href=\"/patients/%lld\">%s</a></p>\n",
@@ -273,9 +270,7 @@ static int screen_page(struct web_ctx *w, int status,
     struct form_view f = page_form_view(w, status != 200);
     const struct catalog *cat = page_catalog(w);
     int64_t pid = d->patient.id;
-    buf_reset(b);
-    w->resp->status = status;
-    page_open(w, "Screen and open", SECTION_PATIENTS, 0);
+    page_restart(w, status, "Screen and open", SECTION_PATIENTS, 0);
     html_printf(b,
                 "<p class=\"crumbs\"><a href=\"/patients\">Patients</a> "
                 "&rsaquo; <a href=\"/patients/%lld\">%s</a> &rsaquo; "

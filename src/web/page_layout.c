@@ -6,6 +6,8 @@
 #include "catalog/catalog.h"
 #include "core/util.h"
 #include "record/access.h"
+#include "record/episode.h"
+#include "record/patient.h"
 #include "record/scope.h"
 #include "web/pages.h"
 
@@ -165,6 +167,27 @@ int page_require_clinical(struct web_ctx *w)
                          "a researcher sees de-identified aggregates only, "
                          "never a patient's record");
     return 0;
+}
+
+/* Defines page_load_KIND: the clinical check, then KIND_show. */
+#define PAGE_LOAD(kind)                                                       \
+    int page_load_##kind(struct web_ctx *w, struct kind##_detail *d)          \
+    {                                                                         \
+        if (page_require_clinical(w) < 0)                                     \
+            return -1;                                                        \
+        if (kind##_show(w->store, &w->actor, page_id(w), d, &w->err) < 0)     \
+            return web_fail(w);                                               \
+        return 0;                                                             \
+    }
+PAGE_LOAD(patient)
+PAGE_LOAD(episode)
+
+void page_restart(struct web_ctx *w, int status, const char *title,
+                  enum page_section section, int flags)
+{
+    buf_reset(&w->resp->body);
+    w->resp->status = status;
+    page_open(w, title, section, flags);
 }
 
 int page_redirect(struct web_ctx *w, const char *fmt, ...)

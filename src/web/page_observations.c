@@ -273,9 +273,8 @@ static int score_page(struct web_ctx *w, int status, const struct score_view *v)
     struct buf *b = &w->resp->body;
     const struct episode *e = &v->d->episode;
     struct form_view f = page_form_view(w, status != 200);
-    buf_reset(b);
-    w->resp->status = status;
-    page_open(w, "Record scores", SECTION_PATIENTS, PAGE_SCRIPT | PAGE_WIDE);
+    page_restart(w, status, "Record scores", SECTION_PATIENTS,
+                 PAGE_SCRIPT | PAGE_WIDE);
     html_printf(b,
                 "<p class=\"crumbs\"><a href=\"/patients/%lld\">%s</a> "
                 "&rsaquo; <a href=\"/episodes/%lld\">%s</a></p>\n",
@@ -352,10 +351,8 @@ static int score_page(struct web_ctx *w, int status, const struct score_view *v)
 static int view_load(struct web_ctx *w, struct episode_detail *d,
                      struct score_view *v, const struct http_pairs *from)
 {
-    if (page_require_clinical(w) < 0)
+    if (page_load_episode(w, d) < 0)
         return -1;
-    if (episode_show(w->store, &w->actor, page_id(w), d, &w->err) < 0)
-        return web_fail(w);
     memset(v, 0, sizeof(*v));
     v->d = d;
     v->p = catalog_find(page_catalog(w), d->episode.protocol_id);

@@ -269,6 +269,57 @@ static void criteria_list(struct web_ctx *w, const json_t *designations,
     }
 }
 
+/* The plot both funnels draw: each therapist's observed minus expected
+ * improvement against the number of complete episodes, with the model's
+ * sigma and its between-therapist variance tau2 (a JSON number, else 0).
+ * highlighted: a point is this therapist's. Borrows every pointer. */
+static struct funnel_plot funnel_plot_make(const char *id, const char *title,
+                                           const json_t *sigma,
+                                           const json_t *tau2,
+                                           const struct funnel_point *points,
+                                           size_t count, int highlighted)
+{
+    return (struct funnel_plot){
+        .id = id,
+        .title = title,
+        .x_label = "complete episodes (n)",
+        .y_label = "observed \xe2\x88\x92 expected improvement",
+        .highlight_label = highlighted ? "this therapist" : NULL,
+        .sigma = json_number_value(sigma),
+        .tau2 = json_is_number(tau2) ? json_number_value(tau2) : 0,
+        .points = points,
+        .count = count,
+    };
+}
+
+/* Appends to points (*count of them, room for one more) the point of n
+ * complete episodes (JSON numbers: n and value), labelled. */
+static void funnel_point_add(struct funnel_point *points, size_t *count,
+                             const json_t *n, const json_t *value,
+                             const char *label, int highlight)
+{
+    points[*count] = (struct funnel_point){.n = json_number_value(n),
+                                           .value = json_number_value(value),
+                                           .label = label,
+                                           .highlight = highlight};
+    (*count)++;
+}
+
+/* The plot as a figure captioned with its title and, when not "", a note
+ * after it. */
+static void funnel_figure(struct buf *b, const struct funnel_plot *plot,
+                          const char *note)
+{
+    html_raw(b, "<figure class=\"chart\">\n");
+    page_funnel_svg(b, plot);
+    html_raw(b, "<figcaption>");
+    html_text(b, plot->title);
+    html_raw(b, ".");
+    if (*note)
+        html_printf(b, " %s.", note);
+    html_raw(b, "</figcaption>\n</figure>\n");
+}
+
 /* The funnel plot of one group from the registry report, with its cells
  * as a table (the plot's text equivalent). highlight: the practitioner
  * whose cell is marked, or 0. */
@@ -294,13 +345,10 @@ static int funnel_section(struct web_ctx *w, const char *protocol,
         json_t *nadj = json_object_get(c, "n_adjusted");
         if (!json_is_number(value) || !json_is_number(nadj))
             continue;
-        points[count].n = json_number_value(nadj);
-        points[count].value = json_number_value(value);
-        points[count].highlight = highlight && json_is_integer(pid) &&
-                                  json_integer_value(pid) == highlight;
-        points[count].label =
-            points[count].highlight ? "this therapist" : str(c, "label");
-        count++;
+        int mine = highlight && json_is_integer(pid) &&
+                   json_integer_value(pid) == highlight;
+        funnel_point_add(points, &count, nadj, value,
+                         mine ? "this therapist" : str(c, "label"), mine);
     }
     char title[512];
     snprintf(title, sizeof(title),
@@ -308,20 +356,10 @@ static int funnel_section(struct web_ctx *w, const char *protocol,
              "expected) of every therapist in %s measured by %s, against "
              "the number of episodes",
              protocol_name(w, protocol), instrument_name(instrument));
-    const json_t *funnel = json_object_get(model, "funnel");
-    struct funnel_plot plot = {
-        .id = "funnel",
-        .title = title,
-        .x_label = "complete episodes (n)",
-        .y_label = "observed \xe2\x88\x92 expected improvement",
-        .highlight_label = highlight ? "this therapist" : NULL,
-        .sigma = json_number_value(json_object_get(model, "sigma")),
-        .tau2 = json_is_number(json_object_get(funnel, "tau2"))
-                    ? json_number_value(json_object_get(funnel, "tau2"))
-                    : 0,
-        .points = points,
-        .count = count,
-    };
+    struct funnel_plot plot = funnel_plot_make(
+        "funnel", title, json_object_get(model, "sigma"),
+        json_object_get(json_object_get(model, "funnel"), "tau2"), points,
+        count, highlight != 0);
     html_printf(b,
                 "<section id=\"funnel\"><h2>Against the peers: %s, %s"
                 "</h2>\n",
@@ -330,15 +368,7 @@ static int funnel_section(struct web_ctx *w, const char *protocol,
                 "the line is better than the registry expects for such "
                 "patients; outside the dashed lines is unusual at 95%, "
                 "outside the dotted ones at 99.8%.</p>\n");
-    html_raw(b, "<figure class=\"chart\">\n");
-    page_funnel_svg(b, &plot);
-    html_raw(b, "<figcaption>");
-    html_text(b, title);
-    html_raw(b, ".");
-    const char *note = str(model, "note");
-    if (*note)
-        html_printf(b, " %s.", note);
-    html_raw(b, "</figcaption>\n</figure>\n");
+    funnel_figure(b, &plot, str(model, "note"));
     html_raw(b, "<details><summary>The plot's data</summary>\n");
     page_table_open(b, "list",
                     (const char *const[]){"Therapist", "#n", "#O&minus;E",
@@ -498,40 +528,24 @@ static void national_funnel_section(struct web_ctx *w, const json_t *rep,
             json_is_true(json_object_get(c, "suppressed")) ||
             !json_is_number(oe) || !json_is_number(n))
             continue;
-        points[count].n = json_number_value(n);
-        points[count].value = json_number_value(oe);
-        points[count].label = "registry therapist";
-        count++;
+        funnel_point_add(points, &count, n, oe, "registry therapist", 0);
     }
     size_t national_points = count;
     const json_t *my_oe = json_object_get(mine, "observed_minus_expected");
     const json_t *my_n = json_object_get(mine, "n_adjusted");
     if (!json_is_number(my_n))
         my_n = json_object_get(mine, "n");
-    if (json_is_number(my_oe) && json_is_number(my_n)) {
-        points[count].n = json_number_value(my_n);
-        points[count].value = json_number_value(my_oe);
-        points[count].label = "this therapist";
-        points[count].highlight = 1;
-        count++;
-    }
+    if (json_is_number(my_oe) && json_is_number(my_n))
+        funnel_point_add(points, &count, my_n, my_oe, "this therapist", 1);
     char title[512];
     snprintf(title, sizeof(title),
              "National funnel plot: risk-adjusted improvement (observed "
              "minus expected) of the registry's therapists in %s measured "
              "by %s, and this therapist's, against the national limits",
              protocol_name(w, protocol), instrument_name(instrument));
-    struct funnel_plot plot = {
-        .id = "national-funnel-plot",
-        .title = title,
-        .x_label = "complete episodes (n)",
-        .y_label = "observed \xe2\x88\x92 expected improvement",
-        .highlight_label = count > national_points ? "this therapist" : NULL,
-        .sigma = json_number_value(sigma),
-        .tau2 = json_is_number(tau2) ? json_number_value(tau2) : 0,
-        .points = points,
-        .count = count,
-    };
+    struct funnel_plot plot =
+        funnel_plot_make("national-funnel-plot", title, sigma, tau2, points,
+                         count, count > national_points);
     html_raw(b, "<p class=\"hint\">Each circle is one therapist's cell in "
                 "the national registry (");
     html_text(b, str(json_object_get(rep, "national"), "sentence"));
@@ -541,11 +555,7 @@ static void national_funnel_section(struct web_ctx *w, const json_t *rep,
                 "ones is unusual at 95%, outside the dotted ones at 99.8%. "
                 "This therapist's mark is the clinic's risk-adjusted "
                 "improvement placed against them.</p>\n");
-    html_raw(b, "<figure class=\"chart\">\n");
-    page_funnel_svg(b, &plot);
-    html_raw(b, "<figcaption>");
-    html_text(b, title);
-    html_raw(b, ".</figcaption>\n</figure>\n");
+    funnel_figure(b, &plot, "");
     page_table_open(b, "list national-funnel",
                     (const char *const[]){"#National cells", "#n", "#O&minus;E",
                                           "#National lower 95%",

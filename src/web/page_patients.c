@@ -98,9 +98,7 @@ static int intake_page(struct web_ctx *w, int status)
 {
     struct buf *b = &w->resp->body;
     struct form_view f = page_form_view(w, status != 200);
-    buf_reset(b);
-    w->resp->status = status;
-    page_open(w, "New patient", SECTION_PATIENTS, 0);
+    page_restart(w, status, "New patient", SECTION_PATIENTS, 0);
     html_raw(b, "<h1>New patient</h1>\n");
     form_errors(b, &f);
     html_raw(b, "<form method=\"post\" action=\"/patients\" "
@@ -299,11 +297,9 @@ static const char *const patient_notices[][2] = {
 
 int page_patient(struct web_ctx *w)
 {
-    if (page_require_clinical(w) < 0)
-        return -1;
     struct patient_detail d = {0};
-    if (patient_show(w->store, &w->actor, page_id(w), &d, &w->err) < 0)
-        return web_fail(w);
+    if (page_load_patient(w, &d) < 0)
+        return -1;
     const struct patient *p = &d.patient;
     const struct catalog *cat = page_catalog(w);
     struct buf *b = &w->resp->body;
@@ -370,9 +366,7 @@ static int referral_page(struct web_ctx *w, int status, const struct patient *p)
 {
     struct buf *b = &w->resp->body;
     struct form_view f = page_form_view(w, status != 200);
-    buf_reset(b);
-    w->resp->status = status;
-    page_open(w, "New referral", SECTION_PATIENTS, 0);
+    page_restart(w, status, "New referral", SECTION_PATIENTS, 0);
     html_printf(b,
                 "<p class=\"crumbs\"><a href=\"/patients\">Patients</a> "
                 "&rsaquo; <a href=\"/patients/%lld\">%s</a></p>\n",

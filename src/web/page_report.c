@@ -79,11 +79,9 @@ static void outcome_table(struct web_ctx *w, const json_t *outcomes,
 
 int page_chart(struct web_ctx *w)
 {
-    if (page_require_clinical(w) < 0)
-        return -1;
     struct episode_detail d = {0};
-    if (episode_show(w->store, &w->actor, page_id(w), &d, &w->err) < 0)
-        return web_fail(w);
+    if (page_load_episode(w, &d) < 0)
+        return -1;
     json_t *rep =
         report_episode_json(w->store, &w->actor, d.episode.id, &w->err);
     if (!rep) {

@@ -99,10 +99,8 @@ static int session_page(struct web_ctx *w, int status,
     struct buf *b = &w->resp->body;
     const struct episode *e = &v->d->episode;
     struct form_view f = page_form_view(w, status != 200);
-    buf_reset(b);
-    w->resp->status = status;
-    page_open(w, v->preview ? "Review the session" : "New session",
-              SECTION_PATIENTS, PAGE_SCRIPT | PAGE_WIDE);
+    page_restart(w, status, v->preview ? "Review the session" : "New session",
+                 SECTION_PATIENTS, PAGE_SCRIPT | PAGE_WIDE);
     html_printf(b,
                 "<p class=\"crumbs\"><a href=\"/patients/%lld\">%s</a> "
                 "&rsaquo; <a href=\"/episodes/%lld\">%s</a></p>\n",
@@ -213,12 +211,8 @@ static int session_page(struct web_ctx *w, int status,
 static struct session_view *load_episode(struct web_ctx *w,
                                          struct episode_detail *d)
 {
-    if (page_require_clinical(w) < 0)
+    if (page_load_episode(w, d) < 0)
         return NULL;
-    if (episode_show(w->store, &w->actor, page_id(w), d, &w->err) < 0) {
-        web_fail(w);
-        return NULL;
-    }
     const struct protocol *p =
         catalog_find(page_catalog(w), d->episode.protocol_id);
     if (!p) {
@@ -248,12 +242,23 @@ static void make_plan(struct session_view *v, int minutes)
                               PROTOCOL_MAX_PHASES, &v->plan_err);
 }
 
-int page_session_new(struct web_ctx *w)
+/* Runs page (the new-session form, or its submit) on the view of the
+ * path's episode (load_episode), then releases both. */
+static int on_episode(struct web_ctx *w,
+                      int (*page)(struct web_ctx *, struct session_view *))
 {
     struct episode_detail d = {0};
     struct session_view *v = load_episode(w, &d);
     if (!v)
         return -1;
+    int rc = page(w, v);
+    free(v);
+    episode_detail_release(&d);
+    return rc;
+}
+
+static int session_new(struct web_ctx *w, struct session_view *v)
+{
     const struct protocol *p = v->p;
     long minutes = p->minutes_default;
     const char *asked = page_query(w, "length");
@@ -272,20 +277,18 @@ int page_session_new(struct web_ctx *w)
                 "give the length as a whole number of minutes");
     }
     /* A length the protocol cannot plan is shown beside the field. */
-    int rc = session_page(w, 200, v);
-    free(v);
-    episode_detail_release(&d);
-    return rc;
+    return session_page(w, 200, v);
 }
 
-int page_session_create(struct web_ctx *w)
+int page_session_new(struct web_ctx *w)
 {
-    struct episode_detail d = {0};
-    struct session_view *v = load_episode(w, &d);
-    if (!v)
-        return -1;
+    return on_episode(w, session_new);
+}
+
+static int session_create(struct web_ctx *w, struct session_view *v)
+{
     const struct protocol *p = v->p;
-    int rc;
+    const int64_t episode_id = v->d->episode.id;
     long planned, minutes;
     const char *action = page_form(w, "action");
     int save = action && !strcmp(action, "save");
@@ -311,8 +314,7 @@ int page_session_create(struct web_ctx *w)
                      "the minutes of %s must be a whole number from 0 to "
                      "%d",
                      v->names[i], SESSION_MINUTES_MAX);
-            rc = session_page(w, 422, v);
-            goto done;
+            return session_page(w, 422, v);
         }
         if (m <= 0)
             continue;
@@ -322,14 +324,11 @@ int page_session_create(struct web_ctx *w)
         mins[n] = (int)m;
         n++;
     }
-    if (page_form_long(w, "minutes", 1, SESSION_MINUTES_MAX, 0, &minutes) < 0) {
-        rc = session_page(w, 422, v);
-        goto done;
-    }
+    if (page_form_long(w, "minutes", 1, SESSION_MINUTES_MAX, 0, &minutes) < 0)
+        return session_page(w, 422, v);
     if (!minutes) {
         err_set(&w->err, ERR_INPUT, "minutes", "give the session's length");
-        rc = session_page(w, 422, v);
-        goto done;
+        return session_page(w, 422, v);
     }
     if (!save) {
         /* The preview: the findings the record would keep. */
@@ -346,15 +345,13 @@ int page_session_create(struct web_ctx *w)
                               (int)ARRAY_SIZE(v->findings), &w->err);
             if (v->finding_count < 0) {
                 v->preview = 0;
-                rc = session_page(w, 422, v);
-                goto done;
+                return session_page(w, 422, v);
             }
         }
-        rc = session_page(w, 200, v);
-        goto done;
+        return session_page(w, 200, v);
     }
     struct session_new in = {0};
-    in.episode_id = d.episode.id;
+    in.episode_id = episode_id;
     in.started_at = page_form_given(w, "start");
     in.minutes = minutes;
     in.phases = phases;
@@ -366,20 +363,18 @@ int page_session_create(struct web_ctx *w)
     in.catalog = page_catalog(w);
     if (!in.started_at) {
         err_set(&w->err, ERR_INPUT, "start", "give the start of the session");
-        rc = session_page(w, 422, v);
-        goto done;
+        return session_page(w, 422, v);
     }
     int64_t id;
-    if (session_add(w->store, &w->actor, &in, &id, &w->err) < 0) {
-        rc = w->err.code == ERR_INPUT ? session_page(w, 422, v) : web_fail(w);
-        goto done;
-    }
-    rc = page_redirect(w,
-                       "/episodes/%lld/scores/new?session=%lld&"
-                       "timepoint=post&done=session",
-                       (long long)d.episode.id, (long long)id);
-done:
-    free(v);
-    episode_detail_release(&d);
-    return rc;
+    if (session_add(w->store, &w->actor, &in, &id, &w->err) < 0)
+        return w->err.code == ERR_INPUT ? session_page(w, 422, v) : web_fail(w);
+    return page_redirect(w,
+                         "/episodes/%lld/scores/new?session=%lld&"
+                         "timepoint=post&done=session",
+                         (long long)episode_id, (long long)id);
+}
+
+int page_session_create(struct web_ctx *w)
+{
+    return on_episode(w, session_create);
 }

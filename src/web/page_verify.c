@@ -5,6 +5,7 @@
 #include "catalog/claims.h"
 #include "core/clock.h"
 #include "core/util.h"
+#include "documents/claims_html.h"
 #include "outcomes/certificate.h"
 #include "outcomes/register.h"
 #include "record/clinic_key.h"
@@ -145,12 +146,7 @@ void page_certificate_claims(struct web_ctx *w, const json_t *claims,
     const struct catalog *cat = page_catalog(w);
     struct catalog_claims c;
     catalog_claims_read(cat, claims, &c);
-    html_printf(b,
-                "<p class=\"lead\"><strong>%s</strong> (license %s) of "
-                "%s is <strong>%s</strong> in %s, measured by %s, on "
-                "data from %s to %s.</p>\n",
-                c.practitioner, c.license, c.clinic, c.designation,
-                c.protocol_name, c.instrument_name, c.from, c.to);
+    claims_html_statement(b, &c, CLAIMS_VOICE_CLINIC);
     html_raw(b, "<dl class=\"facts\">\n");
     html_printf(b, "<dt>Certificate</dt><dd><code>%s</code></dd>\n",
                 member(claims, "id"));

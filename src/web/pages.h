@@ -22,6 +22,8 @@
 #include "web/context.h"
 
 struct catalog;
+struct episode_detail;
+struct patient_detail;
 struct protocol;
 struct protocol_group;
 
@@ -88,6 +90,19 @@ int page_require_admin(struct web_ctx *w, const char *action);
 /* Fails unless the caller may see patient records (admin, therapist):
  * 403 for a researcher. */
 int page_require_clinical(struct web_ctx *w);
+
+/* The record the path's id names, for a clinical page: refuses (403) a
+ * caller who may not see patient records (page_require_clinical), then
+ * loads it into d (patient_show, episode_show). 0, or -1 with the answer
+ * made. d is filled by the record (the caller releases it with
+ * patient_detail_release / episode_detail_release after a 0). */
+int page_load_patient(struct web_ctx *w, struct patient_detail *d);
+int page_load_episode(struct web_ctx *w, struct episode_detail *d);
+
+/* Starts the page over with status: drops what the reply's body holds,
+ * then page_open(). For a form page shown anew after a refused submit. */
+void page_restart(struct web_ctx *w, int status, const char *title,
+                  enum page_section section, int flags);
 
 /* Redirects (303) to a path built from a program format (numbers only;
  * no text from input). */

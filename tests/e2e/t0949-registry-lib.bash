@@ -116,8 +116,9 @@ enroll() {
 # canonical writer gives the same bytes. Practitioner p-..0 has an NPI (a
 # consenting practitioner, shared by every seed), the others none.
 gen_batch() {
-  python3 - "$@" <<'PY'
+  PYTHONPATH="$ROOT/tests/e2e${PYTHONPATH:+:$PYTHONPATH}" python3 - "$@" <<'PY'
 import json, random, sys
+from registry_rows import summary_row
 clinic, seq, seed, episodes = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 npract = int(sys.argv[5]) if len(sys.argv) > 5 else 4
 rnd = random.Random(seed)
@@ -138,21 +139,8 @@ for k in range(episodes):
         reason = None if complete else rnd.choice(["open", "no_baseline", "no_discharge"])
         base = rnd.randint(8, 40) / 4.0
         disc = rnd.randint(0, 40) / 4.0 if complete else None
-        imp = (base - disc) if complete else None
-        resp = (1 if imp >= mcid else 0) if (complete and mcid) else None
-        fu = rnd.randint(0, 40) / 4.0 if complete and k % 3 == 0 else None
-        rows.append({
-            "episode": ep, "practitioner": prac, "protocol": protocol,
-            "instrument": inst, "role": "primary" if inst == "nprs" else "secondary",
-            "icd10_category": "M54", "start_year": 2024, "sessions": rnd.randint(1, 12),
-            "baseline": base, "discharge": disc, "followup": fu, "improvement": imp,
-            "followup_days": 42 if fu is not None else None,
-            "responder": resp, "response_event": resp,
-            "sustained": (1 if fu is not None and resp else None) if resp is not None else None,
-            "sessions_to_response": rnd.randint(1, 8) if resp is not None else None,
-            "has_followup": 1 if fu is not None else 0, "complete": complete,
-            "incomplete_reason": reason, "age": age, "sex": sex,
-            "chronicity_weeks": chron, "comorbidities": comorb})
+        rows.append(summary_row(rnd, k, ep, prac, protocol, inst, mcid, 2024, base, disc,
+                                complete, reason, age, sex, chron, comorb))
 print(json.dumps({"format": 1, "clinic": clinic, "seq": seq,
                   "practitioners": practitioners, "rows": rows, "retract": []}))
 PY

@@ -189,21 +189,23 @@ def main():
         req.append(line)
         exp.append(answer)
 
-    def check_inclusion(h, m, n, root, path, must_hold):
-        verdict = verify_inclusion(h, m, n, root, path)
+    def check(kind, m, n, a, b, path, verdict, must_hold):
+        # The reference's verdict (None: it holds) must be the one wanted;
+        # the program is asked "verify-KIND m n A B PATH..." and must give
+        # the same verdict.
         assert (verdict is None) == must_hold, (m, n, verdict)
-        line = "verify-inclusion %d %d %s %s%s" % (m, n, h.hex(), root.hex(),
-                                                   hexes(path))
-        ask(line, "verify-inclusion %d %d %s" %
-            (m, n, "ok" if verdict is None else "fail " + verdict))
+        ask("verify-%s %d %d %s %s%s" % (kind, m, n, a.hex(), b.hex(),
+                                          hexes(path)),
+            "verify-%s %d %d %s" %
+            (kind, m, n, "ok" if verdict is None else "fail " + verdict))
+
+    def check_inclusion(h, m, n, root, path, must_hold):
+        check("inclusion", m, n, h, root, path,
+              verify_inclusion(h, m, n, root, path), must_hold)
 
     def check_consistency(m, n, h1, h2, path, must_hold):
-        verdict = verify_consistency(m, n, h1, h2, path)
-        assert (verdict is None) == must_hold, (m, n, verdict)
-        line = "verify-consistency %d %d %s %s%s" % (m, n, h1.hex(), h2.hex(),
-                                                     hexes(path))
-        ask(line, "verify-consistency %d %d %s" %
-            (m, n, "ok" if verdict is None else "fail " + verdict))
+        check("consistency", m, n, h1, h2, path,
+              verify_consistency(m, n, h1, h2, path), must_hold)
 
     def inclusion_cases(m, n, tampered):
         path = tree.inclusion(m, n)

@@ -30,15 +30,25 @@ static json_t *at(json_t *doc, const char *key, size_t i)
     return json_array_get(json_object_get(doc, key), i);
 }
 
+/* A registry report of group a/x: its model of n episodes and three
+ * cells of n1, n2 and n3 hidden episodes, protected; asserts that the
+ * protection withheld withheld_count cells. The caller json_decrefs it. */
+static json_t *three_cells_protected(int n, int n1, int n2, int n3,
+                                     int withheld_count)
+{
+    json_t *doc = json_pack(
+        "{s[o]s[ooo]s[]}", "models", model("a", "x", n), "cells",
+        cell("a", "x", 0, n1), cell("a", "x", 0, n2), cell("a", "x", 0, n3),
+        "incomplete");
+    cr_assert_eq(disclosure_protect_registry(doc), withheld_count);
+    return doc;
+}
+
 Test(disclosure, primary_and_complementary)
 {
     /* Group a/x: cells of 3, 7 and 9 hidden episodes: the 3 is withheld
      * and, alone, takes the smallest other hidden cell (7) with it. */
-    json_t *doc = json_pack(
-        "{s[o]s[ooo]s[]}", "models", model("a", "x", 19), "cells",
-        cell("a", "x", 0, 3), cell("a", "x", 0, 9), cell("a", "x", 0, 7),
-        "incomplete");
-    cr_assert_eq(disclosure_protect_registry(doc), 2);
+    json_t *doc = three_cells_protected(19, 3, 9, 7, 2);
     cr_assert(withheld(at(doc, "cells", 0)));
     cr_assert(!withheld(at(doc, "cells", 1)));
     cr_assert(withheld(at(doc, "cells", 2)));
@@ -53,11 +63,7 @@ Test(disclosure, primary_and_complementary)
 
 Test(disclosure, two_small_cells_need_no_complement)
 {
-    json_t *doc = json_pack(
-        "{s[o]s[ooo]s[]}", "models", model("a", "x", 12), "cells",
-        cell("a", "x", 0, 3), cell("a", "x", 0, 4), cell("a", "x", 0, 5),
-        "incomplete");
-    cr_assert_eq(disclosure_protect_registry(doc), 2);
+    json_t *doc = three_cells_protected(12, 3, 4, 5, 2);
     cr_assert(!withheld(at(doc, "cells", 2)));
     json_decref(doc);
 }

@@ -285,6 +285,16 @@ static void registry(int64_t ids[PRACTITIONERS])
     }
 }
 
+/* The registry() of ids, and its designation thresholds as stored into
+ * *t. */
+static void registry_thresholds(int64_t ids[PRACTITIONERS],
+                                struct thresholds *t)
+{
+    registry(ids);
+    struct err e = ERR_INIT;
+    cr_assert_eq(thresholds_load(s, t, &e), 0, "%s", e.message);
+}
+
 static const struct bench_group *group(const struct benchmark *b,
                                        const char *instrument)
 {
@@ -822,10 +832,9 @@ Test(outcomes, compact_rows_follow_the_summaries)
 Test(outcomes, practitioner_reports_use_the_cached_model_never_a_stale_one)
 {
     int64_t ids[PRACTITIONERS];
-    registry(ids);
-    struct err e = ERR_INIT;
     struct thresholds t;
-    cr_assert_eq(thresholds_load(s, &t, &e), 0);
+    registry_thresholds(ids, &t);
+    struct err e = ERR_INIT;
     int cached, groups;
 
     /* Nothing cached yet: every group is run in full, then cached. */
@@ -1082,10 +1091,9 @@ static size_t read_practitioner(int64_t id, const struct thresholds *t,
 Test(outcomes, a_reads_model_is_stored_by_the_audit_writer_if_still_current)
 {
     int64_t ids[PRACTITIONERS];
-    registry(ids);
-    struct err e = ERR_INIT;
     struct thresholds t;
-    cr_assert_eq(thresholds_load(s, &t, &e), 0);
+    registry_thresholds(ids, &t);
+    struct err e = ERR_INIT;
     struct audit_writer *w;
     cr_assert_eq(audit_writer_start(path, &w, &e), 0, "%s", e.message);
 

@@ -149,6 +149,33 @@ static int find(const struct fidelity *f, const char *code)
     return -1;
 }
 
+/* Checks count delivered phases of minutes in all against p into *f and
+ * asserts that there are findings, among them every one of codes
+ * (NULL-terminated). */
+static void findings_among(const struct protocol *p,
+                           const struct delivered_phase *phases, int count,
+                           int minutes, struct fidelity *f,
+                           const char *const *codes)
+{
+    struct err e = ERR_INIT;
+    cr_assert_gt(plan_check_fidelity(p, phases, count, minutes, f, &e), 0);
+    for (; *codes; codes++)
+        cr_assert_geq(find(f, *codes), 0, "no %s", *codes);
+}
+
+/* As findings_among, for the one finding code, whose message holds
+ * text. */
+static void finding_with(const struct protocol *p,
+                         const struct delivered_phase *phases, int count,
+                         int minutes, struct fidelity *f, const char *code,
+                         const char *text)
+{
+    findings_among(p, phases, count, minutes, f,
+                   (const char *const[]){code, NULL});
+    const char *message = f->findings[find(f, code)].message;
+    cr_assert(strstr(message, text), "%s", message);
+}
+
 Test(plan, fidelity_findings)
 {
     /* tension-headache phases: introductory, kneading, trigger-point,
@@ -167,48 +194,39 @@ Test(plan, fidelity_findings)
     struct delivered_phase late[] = {
         {"kneading", 17}, {"introductory", 4}, {"trigger-point", 3},
         {"friction", 2},  {"stretching", 2},   {"circulatory", 2}};
-    cr_assert_gt(plan_check_fidelity(p, late, 6, 30, &f, &e), 0);
-    cr_assert_geq(find(&f, FIDELITY_INTRODUCTORY_NOT_FIRST), 0);
-    cr_assert_geq(find(&f, FIDELITY_PHASE_OUT_OF_ORDER), 0);
+    findings_among(p, late, 6, 30, &f,
+                   (const char *const[]){FIDELITY_INTRODUCTORY_NOT_FIRST,
+                                         FIDELITY_PHASE_OUT_OF_ORDER, NULL});
     cr_assert_lt(find(&f, FIDELITY_KNEADING_UNDER_HALF), 0);
 
     /* Kneading under half: 14 of 30. */
     struct delivered_phase thin[] = {
         {"introductory", 6}, {"kneading", 14}, {"trigger-point", 4},
         {"friction", 2},     {"stretching", 2}, {"circulatory", 2}};
-    cr_assert_gt(plan_check_fidelity(p, thin, 6, 30, &f, &e), 0);
-    int k = find(&f, FIDELITY_KNEADING_UNDER_HALF);
-    cr_assert_geq(k, 0);
-    cr_assert(strstr(f.findings[k].message, "14 of 30"), "%s",
-              f.findings[k].message);
+    finding_with(p, thin, 6, 30, &f, FIDELITY_KNEADING_UNDER_HALF,
+                 "14 of 30");
 
     /* A phase the protocol lacks (named once even when repeated). */
     struct delivered_phase odd[] = {
         {"introductory", 4}, {"kneading", 17}, {"cupping", 2},
         {"trigger-point", 3}, {"friction", 1}, {"cupping", 1},
         {"stretching", 1},   {"circulatory", 1}};
-    cr_assert_gt(plan_check_fidelity(p, odd, 8, 30, &f, &e), 0);
-    k = find(&f, FIDELITY_UNKNOWN_PHASE);
-    cr_assert_geq(k, 0);
-    cr_assert(strstr(f.findings[k].message, "'cupping'"));
+    finding_with(p, odd, 8, 30, &f, FIDELITY_UNKNOWN_PHASE, "'cupping'");
     int unknown = 0;
     for (int i = 0; i < f.count; i++)
         unknown += !strcmp(f.findings[i].code, FIDELITY_UNKNOWN_PHASE);
     cr_assert_eq(unknown, 1);
 
     /* Total minutes disagreeing with the session's minutes. */
-    cr_assert_gt(plan_check_fidelity(p, good, 6, 35, &f, &e), 0);
-    k = find(&f, FIDELITY_MINUTES_MISMATCH);
-    cr_assert_geq(k, 0);
-    cr_assert(strstr(f.findings[k].message, "30 minutes"), "%s",
-              f.findings[k].message);
+    finding_with(p, good, 6, 35, &f, FIDELITY_MINUTES_MISMATCH,
+                 "30 minutes");
 
     /* A phase left out, and a session longer than the protocol allows. */
     struct delivered_phase short_[] = {{"introductory", 10}, {"kneading", 50}};
-    cr_assert_gt(plan_check_fidelity(p, short_, 2, 60, &f, &e), 0);
-    cr_assert_geq(find(&f, FIDELITY_PHASE_MISSING), 0);
-    cr_assert_geq(find(&f, FIDELITY_LENGTH_OUT_OF_RANGE), 0);
-    cr_assert_geq(find(&f, FIDELITY_SHARE_OUT_OF_RANGE), 0);
+    findings_among(p, short_, 2, 60, &f,
+                   (const char *const[]){FIDELITY_PHASE_MISSING,
+                                         FIDELITY_LENGTH_OUT_OF_RANGE,
+                                         FIDELITY_SHARE_OUT_OF_RANGE, NULL});
 
     /* Names match case-insensitively. */
     struct delivered_phase upper[] = {
@@ -217,9 +235,9 @@ Test(plan, fidelity_findings)
     cr_assert_eq(plan_check_fidelity(p, upper, 6, 30, &f, &e), 0);
 
     /* Nothing recorded. */
-    cr_assert_gt(plan_check_fidelity(p, NULL, 0, 30, &f, &e), 0);
-    cr_assert_geq(find(&f, FIDELITY_INTRODUCTORY_NOT_FIRST), 0);
-    cr_assert_geq(find(&f, FIDELITY_MINUTES_MISMATCH), 0);
+    findings_among(p, NULL, 0, 30, &f,
+                   (const char *const[]){FIDELITY_INTRODUCTORY_NOT_FIRST,
+                                         FIDELITY_MINUTES_MISMATCH, NULL});
 }
 
 Test(plan, fidelity_refuses_bad_input)
