@@ -61,25 +61,19 @@ struct loading {
     long summaries;
 };
 
-/* Text field f (len bytes) equals the string s. */
-static int field_is(const char *f, int len, const char *s)
-{
-    return f && (size_t)len == strlen(s) && !memcmp(f, s, (size_t)len);
-}
-
 static int group_for(struct loading *l, const char *protocol, int plen,
                      const char *instrument, int ilen, size_t *out,
                      struct err *e)
 {
-    if (l->group_count && field_is(protocol, plen,
-                                   l->groups[l->last].protocol) &&
-        field_is(instrument, ilen, l->groups[l->last].instrument)) {
+    if (l->group_count &&
+        pg_binary_text_is(protocol, plen, l->groups[l->last].protocol) &&
+        pg_binary_text_is(instrument, ilen, l->groups[l->last].instrument)) {
         *out = l->last;
         return 0;
     }
     for (size_t i = 0; i < l->group_count; i++)
-        if (field_is(protocol, plen, l->groups[i].protocol) &&
-            field_is(instrument, ilen, l->groups[i].instrument)) {
+        if (pg_binary_text_is(protocol, plen, l->groups[i].protocol) &&
+            pg_binary_text_is(instrument, ilen, l->groups[i].instrument)) {
             *out = l->last = i;
             return 0;
         }
@@ -103,10 +97,11 @@ static int load_state(void *ctx, const char *const *f, const int *n,
     if (count != COL_COUNT)
         return err_set(e, ERR_FAIL, "pg", "COPY sent %d columns, not %d",
                        count, COL_COUNT);
-    if ((l->protocol && !field_is(f[COL_PROTOCOL], n[COL_PROTOCOL],
-                                  l->protocol)) ||
-        (l->instrument && !field_is(f[COL_INSTRUMENT], n[COL_INSTRUMENT],
-                                    l->instrument)))
+    if ((l->protocol && !pg_binary_text_is(f[COL_PROTOCOL],
+                                           n[COL_PROTOCOL], l->protocol)) ||
+        (l->instrument && !pg_binary_text_is(f[COL_INSTRUMENT],
+                                             n[COL_INSTRUMENT],
+                                             l->instrument)))
         return 0;
     size_t group = 0;
     if (group_for(l, f[COL_PROTOCOL], n[COL_PROTOCOL], f[COL_INSTRUMENT],

@@ -70,12 +70,6 @@ struct building {
     long states;
 };
 
-/* Text field f (len bytes) equals the string s. */
-static int field_is(const char *f, int len, const char *s)
-{
-    return f && (size_t)len == strlen(s) && !memcmp(f, s, (size_t)len);
-}
-
 static int64_t int_or(const char *f, int len, int64_t none)
 {
     return f ? pg_binary_int(f, len) : none;
@@ -117,8 +111,9 @@ int registry_partial_summary(const char *const *f, const int *n,
     if (f[PARTIAL_REASON]) {
         sm->reason = -1;
         for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
-            if (field_is(f[PARTIAL_REASON], n[PARTIAL_REASON],
-                         summary_reason_name((enum summary_reason)r)))
+            if (pg_binary_text_is(
+                    f[PARTIAL_REASON], n[PARTIAL_REASON],
+                    summary_reason_name((enum summary_reason)r)))
                 sm->reason = (int8_t)r;
         if (sm->reason < 0)
             return err_set(e, ERR_FAIL, "pg", "a summary's incomplete "
@@ -139,9 +134,9 @@ int registry_partial_summary(const char *const *f, const int *n,
     int64_t time = int_or(f[PARTIAL_TIME], n[PARTIAL_TIME], -1);
     sm->sessions_to_response = time >= 0 ? time : -1;
     const char *sex = f[PARTIAL_SEX];
-    sm->sex = field_is(sex, n[PARTIAL_SEX], "female") ? 0
-              : field_is(sex, n[PARTIAL_SEX], "male") ? 1
-              : field_is(sex, n[PARTIAL_SEX], "other") ? 2 : 3;
+    sm->sex = pg_binary_text_is(sex, n[PARTIAL_SEX], "female") ? 0
+              : pg_binary_text_is(sex, n[PARTIAL_SEX], "male") ? 1
+              : pg_binary_text_is(sex, n[PARTIAL_SEX], "other") ? 2 : 3;
     sm->has_risk = f[PARTIAL_BASELINE] && f[PARTIAL_AGE] &&
                    f[PARTIAL_CHRONICITY] && f[PARTIAL_COMORBIDITIES];
     if (sm->has_risk) {
@@ -170,9 +165,10 @@ static int building_key(struct building *b, int64_t clinic,
         return err_set(e, ERR_FAIL, "pg", "a summary's protocol or "
                        "instrument is missing or too long");
     if (b->open && clinic == b->clinic && practitioner == b->practitioner &&
-        field_is(f[PARTIAL_PROTOCOL], n[PARTIAL_PROTOCOL], b->g.protocol) &&
-        field_is(f[PARTIAL_INSTRUMENT], n[PARTIAL_INSTRUMENT],
-                 b->g.instrument))
+        pg_binary_text_is(f[PARTIAL_PROTOCOL], n[PARTIAL_PROTOCOL],
+                          b->g.protocol) &&
+        pg_binary_text_is(f[PARTIAL_INSTRUMENT], n[PARTIAL_INSTRUMENT],
+                          b->g.instrument))
         return 0;
     state_flush(b);
     char protocol[RECORD_CODE_MAX + 1], instrument[RECORD_CODE_MAX + 1];
@@ -227,8 +223,8 @@ static int build_states(struct pg *db, const char *copy_sql, long *states,
     memset(&b, 0, sizeof(b));
     bench_group_init(&b.g, "", "");
     buf_init(&b.out, 0);
-    int rc = pg_copy_out_binary(db, copy_sql, PARTIAL_COLUMNS, building_row, &b,
-                                e);
+    int rc = pg_copy_out_binary(db, copy_sql, PARTIAL_COLUMNS, building_row,
+                                &b, e);
     if (rc == 0)
         state_flush(&b);
     bench_group_release(&b.g);

@@ -474,6 +474,12 @@ int64_t pg_binary_int(const char *field, int len)
     BUG("binary integer of %d bytes", len);
 }
 
+int pg_binary_text_is(const char *field, int len, const char *s)
+{
+    return field && (size_t)len == strlen(s) &&
+           !memcmp(field, s, (size_t)len);
+}
+
 double pg_binary_double(const char *field, int len)
 {
     if (len != 8)

@@ -33,9 +33,10 @@ snapshot() {
 
 make_clinic A
 gen_batch 1 1 31 80 3 > "$TMP/A.1.json"
-# Batch 2 corrects 50 of batch 1's summaries (scores, one moved to the
+# Batch 2 corrects 50 of batch 1's summaries (sessions, one moved to the
 # other protocol) and holds one whose session count (99) the constraint
-# of fault (1) refuses; batch 3 corrects others and retracts ten.
+# of fault (1) refuses; batch 3 corrects 60 others (sessions, comorbidities)
+# and retracts ten.
 cp "$TMP/A.1.json" "$TMP/A.2.json"
 edit_batch "$TMP/A.2.json" '
 b["seq"] = 2
@@ -51,14 +52,8 @@ b["seq"] = 3
 gone = b["rows"][140:150]
 b["rows"] = b["rows"][60:120]
 for r in b["rows"]:
-    if r["complete"] and r["discharge"] >= 0.5:
-        r["discharge"] -= 0.5; r["improvement"] += 0.5
-        if r["responder"] is not None:
-            r["responder"] = r["response_event"] = 1 if r["improvement"] >= 2 else 0
-            if not r["responder"]:
-                r["sustained"] = None
-            elif r["sessions_to_response"] is None:
-                r["sessions_to_response"] = 3
+    r["sessions"] += 2
+    r["comorbidities"] = (r["comorbidities"] + 1) % 6
 b["retract"] = [{"episode": r["episode"], "instrument": r["instrument"]} for r in gone]
 '
 
