@@ -261,37 +261,111 @@ static size_t distinct_ids(const struct state_in *states, size_t n,
     return count;
 }
 
+/* The groups' merges, shared by the threads that do them: each takes the
+ * next group not taken yet. */
+struct merge_work {
+    const struct loading *l;
+    const struct thresholds *t;
+    struct benchmark *b;
+    const size_t *first; /* rank r's states: first[r] to first[r + 1] */
+    struct err *errors;  /* one a group */
+    int *rcs;
+    pthread_mutex_t lock;
+    size_t next;
+};
+
+/* Merges the states of the group of rank r into b->groups[r], and
+ * finishes it. */
+static void merge_group(struct merge_work *w, size_t r,
+                        struct bench_group *one)
+{
+    struct bench_group *g = &w->b->groups[r];
+    for (size_t i = w->first[r]; i < w->first[r + 1]; i++) {
+        const struct state_in *st = &w->l->states[i];
+        if (bench_group_decode(w->l->bytes + st->at, st->len, one,
+                               &w->errors[r]) < 0) {
+            w->rcs[r] = -1;
+            return;
+        }
+        bench_group_merge(g, one);
+    }
+    if (g->rows)
+        bench_group_finish(g, w->t);
+}
+
+static void *merge_worker(void *arg)
+{
+    struct merge_work *w = arg;
+    struct bench_group one;
+    bench_group_init(&one, "", "");
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        size_t r = w->next++;
+        pthread_mutex_unlock(&w->lock);
+        if (r >= w->b->count)
+            break;
+        merge_group(w, r, &one);
+    }
+    bench_group_release(&one);
+    return NULL;
+}
+
+/* Runs worker(work) on the calling thread and on up to one more thread a
+ * core (at most jobs in all, and 8), and waits for them all. */
+static void run_parallel(void *(*worker)(void *), void *work, size_t jobs)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t helpers = cores > 1 ? (size_t)(cores < 8 ? cores : 8) - 1 : 0;
+    if (helpers + 1 > jobs)
+        helpers = jobs > 1 ? jobs - 1 : 0;
+    pthread_t threads[7];
+    size_t started = 0;
+    while (started < helpers &&
+           !pthread_create(&threads[started], NULL, worker, work))
+        started++;
+    worker(work);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+}
+
 /* Merges the states (sorted) into one finished group each: b->groups in
- * protocol, instrument order. */
+ * protocol, instrument order, a group a thread at a time. */
 static int merge_states(struct loading *l, const size_t *by_rank,
                         const struct thresholds *t, struct benchmark *b,
                         struct err *e)
 {
     memset(b, 0, sizeof(*b));
     b->thresholds = *t;
-    b->groups = xcalloc(l->group_count ? l->group_count : 1,
-                        sizeof(*b->groups));
-    struct bench_group one;
-    bench_group_init(&one, "", "");
-    size_t i = 0;
-    int rc = 0;
-    for (size_t rank = 0; rc == 0 && rank < l->group_count; rank++) {
+    size_t n = l->group_count;
+    b->groups = xcalloc(n ? n : 1, sizeof(*b->groups));
+    b->count = n;
+    struct merge_work w = {
+        .l = l, .t = t, .b = b, .first = NULL,
+        .errors = xcalloc(n ? n : 1, sizeof(*w.errors)),
+        .rcs = xcalloc(n ? n : 1, sizeof(*w.rcs))};
+    size_t *first = xcalloc(n + 1, sizeof(*first));
+    for (size_t rank = 0, i = 0; rank < n; rank++) {
         const struct group_in *in = &l->groups[by_rank[rank]];
-        struct bench_group *g = &b->groups[b->count++];
-        bench_group_init(g, in->protocol, in->instrument);
-        g->id = (int64_t)rank + 1;
-        for (; i < l->state_count && order_rank[l->states[i].group] == rank;
-             i++) {
-            const struct state_in *st = &l->states[i];
-            rc = bench_group_decode(l->bytes + st->at, st->len, &one, e);
-            if (rc < 0)
-                break;
-            bench_group_merge(g, &one);
-        }
-        if (rc == 0 && g->rows)
-            bench_group_finish(g, t);
+        bench_group_init(&b->groups[rank], in->protocol, in->instrument);
+        b->groups[rank].id = (int64_t)rank + 1;
+        first[rank] = i;
+        while (i < l->state_count && order_rank[l->states[i].group] == rank)
+            i++;
+        first[rank + 1] = i;
     }
-    bench_group_release(&one);
+    w.first = first;
+    pthread_mutex_init(&w.lock, NULL);
+    run_parallel(merge_worker, &w, n);
+    pthread_mutex_destroy(&w.lock);
+    int rc = 0;
+    for (size_t r = 0; rc == 0 && r < n; r++)
+        if (w.rcs[r] < 0) {
+            *e = w.errors[r];
+            rc = -1;
+        }
+    free(first);
+    free(w.errors);
+    free(w.rcs);
     if (rc < 0)
         benchmark_release(b);
     return rc;
@@ -558,18 +632,7 @@ int registry_national_write(struct pg *db, const char *protocol,
     int rc = head ? 0 : -1;
     if (rc == 0) {
         pthread_mutex_init(&w.lock, NULL);
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        size_t helpers = cores > 1 ? (size_t)(cores < 8 ? cores : 8) - 1 : 0;
-        if (helpers + 1 > b.count)
-            helpers = b.count > 1 ? b.count - 1 : 0;
-        pthread_t threads[7];
-        size_t started = 0;
-        while (started < helpers &&
-               !pthread_create(&threads[started], NULL, parts_worker, &w))
-            started++;
-        parts_worker(&w);
-        for (size_t i = 0; i < started; i++)
-            pthread_join(threads[i], NULL);
+        run_parallel(parts_worker, &w, b.count);
         pthread_mutex_destroy(&w.lock);
     }
     const size_t groups = b.count;
