@@ -666,64 +666,99 @@ static int canon_row(struct canon *c, const struct registry_push *p,
            one_of(v->sex, sexes);
 }
 
-/* batch.practitioners, in canonical order, read and checked. */
-static int canon_practitioners(struct canon *c, struct registry_push *p)
+/* A canonical array: "[", items each read and checked by item() (1 when
+ * it was), separated by ",", then "]". 1 when all of it was read. */
+static int canon_array(struct canon *c, int (*item)(struct canon *, void *),
+                       void *ctx)
 {
-    struct err scratch = ERR_INIT;
-    size_t alloc = 0;
     if (!LIT(c, "["))
         return 0;
     if (LIT(c, "]"))
         return 1;
     do {
-        struct registry_push_practitioner pr;
-        if (!(LIT(c, "{\"license\":") &&
-              canon_string_or_null(c, &pr.license) && LIT(c, ",\"npi\":") &&
-              canon_string_or_null(c, &pr.npi) && LIT(c, ",\"ref\":") &&
-              canon_string(c, &pr.ref) && LIT(c, "}")))
+        if (!item(c, ctx))
             return 0;
-        if (!is_pseudonym(pr.ref, 'p') ||
-            (pr.npi && validate_npi(pr.npi, "npi", &scratch) < 0) ||
-            (pr.license &&
-             validate_text(pr.license, "license", 1, 64, &scratch) < 0))
-            return 0;
-        for (size_t i = 0; i < p->practitioner_count; i++)
-            if (!strcmp(p->practitioners[i].ref, pr.ref))
-                return 0;
-        ALLOC_GROW(p->practitioners, p->practitioner_count + 1, alloc);
-        p->practitioners[p->practitioner_count++] = pr;
     } while (LIT(c, ","));
     return LIT(c, "]");
 }
 
-/* batch.retract, in canonical order, read and checked; their keys join
- * keys. */
-static int canon_retractions(struct canon *c, struct registry_push *p,
-                             struct batch_key **keys, size_t *nkeys,
-                             size_t *keys_alloc)
+/* What the canonical reader fills: the push, the COPY data of its rows,
+ * and the keys of its rows and retractions (check_repeats). */
+struct canon_batch {
+    struct registry_push *p;
+    struct buf *copy;
+    struct batch_key *keys;
+    size_t nkeys, keys_alloc;
+    size_t practitioners_alloc, retractions_alloc;
+};
+
+static void canon_key(struct canon_batch *b, const char *episode,
+                      const char *instrument, size_t index, int retracted)
 {
+    ALLOC_GROW(b->keys, b->nkeys + 1, b->keys_alloc);
+    b->keys[b->nkeys++] =
+        (struct batch_key){episode, instrument, index, retracted};
+}
+
+/* One of batch.practitioners, read and checked. */
+static int canon_practitioner(struct canon *c, void *ctx)
+{
+    struct canon_batch *b = ctx;
+    struct registry_push *p = b->p;
     struct err scratch = ERR_INIT;
-    size_t alloc = 0;
-    if (!LIT(c, "["))
+    struct registry_push_practitioner pr;
+    if (!(LIT(c, "{\"license\":") &&
+          canon_string_or_null(c, &pr.license) && LIT(c, ",\"npi\":") &&
+          canon_string_or_null(c, &pr.npi) && LIT(c, ",\"ref\":") &&
+          canon_string(c, &pr.ref) && LIT(c, "}")))
         return 0;
-    if (LIT(c, "]"))
-        return 1;
-    do {
-        struct registry_push_retraction t;
-        if (p->retraction_count >= REGISTRY_BATCH_MAX_ROWS ||
-            !(LIT(c, "{\"episode\":") && canon_string(c, &t.episode) &&
-              LIT(c, ",\"instrument\":") && canon_string(c, &t.instrument) &&
-              LIT(c, "}")) ||
-            !is_pseudonym(t.episode, 'e') ||
-            validate_slug(t.instrument, "instrument", &scratch) < 0)
+    if (!is_pseudonym(pr.ref, 'p') ||
+        (pr.npi && validate_npi(pr.npi, "npi", &scratch) < 0) ||
+        (pr.license &&
+         validate_text(pr.license, "license", 1, 64, &scratch) < 0))
+        return 0;
+    for (size_t i = 0; i < p->practitioner_count; i++)
+        if (!strcmp(p->practitioners[i].ref, pr.ref))
             return 0;
-        ALLOC_GROW(p->retractions, p->retraction_count + 1, alloc);
-        ALLOC_GROW(*keys, *nkeys + 1, *keys_alloc);
-        (*keys)[(*nkeys)++] = (struct batch_key){
-            t.episode, t.instrument, p->retraction_count, 1};
-        p->retractions[p->retraction_count++] = t;
-    } while (LIT(c, ","));
-    return LIT(c, "]");
+    ALLOC_GROW(p->practitioners, p->practitioner_count + 1,
+               b->practitioners_alloc);
+    p->practitioners[p->practitioner_count++] = pr;
+    return 1;
+}
+
+/* One of batch.retract, read and checked; its key joins the keys. */
+static int canon_retraction(struct canon *c, void *ctx)
+{
+    struct canon_batch *b = ctx;
+    struct registry_push *p = b->p;
+    struct err scratch = ERR_INIT;
+    struct registry_push_retraction t;
+    if (p->retraction_count >= REGISTRY_BATCH_MAX_ROWS ||
+        !(LIT(c, "{\"episode\":") && canon_string(c, &t.episode) &&
+          LIT(c, ",\"instrument\":") && canon_string(c, &t.instrument) &&
+          LIT(c, "}")) ||
+        !is_pseudonym(t.episode, 'e') ||
+        validate_slug(t.instrument, "instrument", &scratch) < 0)
+        return 0;
+    ALLOC_GROW(p->retractions, p->retraction_count + 1,
+               b->retractions_alloc);
+    canon_key(b, t.episode, t.instrument, p->retraction_count, 1);
+    p->retractions[p->retraction_count++] = t;
+    return 1;
+}
+
+/* One of batch.rows, read and checked, into the COPY data; its key joins
+ * the keys. */
+static int canon_copy_row(struct canon *c, void *ctx)
+{
+    struct canon_batch *b = ctx;
+    struct row_values v;
+    if (b->p->row_count >= REGISTRY_BATCH_MAX_ROWS ||
+        !canon_row(c, b->p, &v))
+        return 0;
+    emit_row(b->copy, &v);
+    canon_key(b, v.episode, v.instrument, b->p->row_count++, 0);
+    return 1;
 }
 
 /* Reads a canonical body into p: 1 when read and every check passed; 0
@@ -765,37 +800,23 @@ static int canon_read(const char *body, size_t len, struct registry_push *p)
           canon_integer(&c, 0, 1, INT64_MAX, &clinic, &unused) &&
           LIT(&c, ",\"format\":") &&
           canon_integer(&c, 0, 1, 1, &format, &unused) &&
-          LIT(&c, ",\"practitioners\":") && canon_practitioners(&c, p)))
+          LIT(&c, ",\"practitioners\":")))
+        return 0;
+    struct buf copy = BUF_INIT;
+    struct canon_batch b = {.p = p, .copy = &copy};
+    if (!canon_array(&c, canon_practitioner, &b))
         return 0;
     p->clinic = clinic;
     p->seq = 0;
-    struct batch_key *keys = NULL;
-    size_t nkeys = 0, keys_alloc = 0;
-    struct buf copy = BUF_INIT;
     buf_add(&copy, copy_header, sizeof(copy_header));
     int ok = LIT(&c, ",\"retract\":") &&
-             canon_retractions(&c, p, &keys, &nkeys, &keys_alloc) &&
-             LIT(&c, ",\"rows\":[");
-    if (ok && !LIT(&c, "]")) {
-        do {
-            struct row_values v;
-            ok = p->row_count < REGISTRY_BATCH_MAX_ROWS &&
-                 canon_row(&c, p, &v);
-            if (ok) {
-                emit_row(&copy, &v);
-                ALLOC_GROW(keys, nkeys + 1, keys_alloc);
-                keys[nkeys++] = (struct batch_key){v.episode, v.instrument,
-                                                   p->row_count, 0};
-                p->row_count++;
-            }
-        } while (ok && LIT(&c, ","));
-        ok = ok && LIT(&c, "]");
-    }
-    ok = ok && LIT(&c, ",\"seq\":") &&
-         canon_integer(&c, 0, 1, INT64_MAX, &seq, &unused) &&
-         LIT(&c, "}") && c.s == c.end &&
-         check_repeats(keys, nkeys, &scratch) == 0;
-    free(keys);
+             canon_array(&c, canon_retraction, &b) &&
+             LIT(&c, ",\"rows\":") && canon_array(&c, canon_copy_row, &b) &&
+             LIT(&c, ",\"seq\":") &&
+             canon_integer(&c, 0, 1, INT64_MAX, &seq, &unused) &&
+             LIT(&c, "}") && c.s == c.end &&
+             check_repeats(b.keys, b.nkeys, &scratch) == 0;
+    free(b.keys);
     buf_add(&copy, "\377\377", 2);
     p->copy = buf_detach(&copy, &p->copy_len);
     p->seq = ok ? seq : 0;
