@@ -20,10 +20,8 @@ static const struct dynlib_symbol symbols[] = {
     SYMBOL(curl_slist_free_all, slist_free_all),
 };
 
-static struct dynlib libcurl = {
-    "libcurl.so.4", "libcurl4", symbols,
-    sizeof(symbols) / sizeof(symbols[0]), 0, "",
-};
+static struct dynlib libcurl =
+    DYNLIB_INIT("libcurl.so.4", "libcurl4", symbols);
 
 CURLcode curl_dl_global_init(long flags)
 {

@@ -32,6 +32,25 @@ struct dynlib {
     char error[256];
 };
 
+/*
+ * A library's table, from an X-macro naming its functions (LIST(X) gives
+ * X(name) for each; their types come from the library's header):
+ *
+ *   static struct { LIST(DYNLIB_POINTER) } fns;
+ *   #define FNS_SYMBOL(name) DYNLIB_SYMBOL(fns, name)
+ *   static const struct dynlib_symbol fns_symbols[] = {LIST(FNS_SYMBOL)};
+ *   static struct dynlib lib = DYNLIB_INIT("libx.so.1", "libx1",
+ *                                          fns_symbols);
+ *
+ * fns holds a pointer of each function's own type, under its name, which
+ * dynlib_load(&lib) fills.
+ */
+#define DYNLIB_POINTER(name) __typeof__(name) *name;
+#define DYNLIB_SYMBOL(table, name) {#name, (void **)&(table).name},
+#define DYNLIB_INIT(soname, package, symbols)                               \
+    {(soname), (package), (symbols), sizeof(symbols) / sizeof((symbols)[0]), \
+     0, ""}
+
 /* Loads lib and resolves every symbol (the first call; later ones return
  * its result). -1 with e (field "library") naming the library, its
  * package and what failed (not found, a symbol missing) when it cannot;

@@ -467,6 +467,11 @@ static int compare_json_rows(const void *a, const void *b)
                   json_string_value(json_object_get(y, "instrument")));
 }
 
+static const char *episode_of_row(const json_t *row)
+{
+    return json_string_value(json_object_get(row, "episode"));
+}
+
 static int compare_json_refs(const void *a, const void *b)
 {
     const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
@@ -516,41 +521,80 @@ static void add_ref(struct chosen *c, json_t *entry)
     c->refs[c->nrefs++] = json_incref(entry);
 }
 
+/* A changed row and its practitioner's entry. */
+struct due_row {
+    json_t *row, *entry;
+};
+
+static int compare_due_rows(const void *a, const void *b)
+{
+    return compare_json_rows(&((const struct due_row *)a)->row,
+                             &((const struct due_row *)b)->row);
+}
+
 /* The changed rows, then the retractions, into c (at most max), counting
- * every one due in *due. */
+ * every one due in *due. The rows are the first max in pseudonym order
+ * (fewer, to end at an episode's end), so that the batches of one push
+ * hold disjoint, ascending ranges of episodes: the registry copies a
+ * batch that only adds rows after a clinic's own straight into its table
+ * and extends its partial states instead of reading them again. */
 static int choose(struct store *s, const struct registry_rows *rows,
                   size_t max, struct chosen *c, int64_t *due, struct err *e)
 {
-    for (size_t i = 0; i < rows->count; i++) {
+    struct due_row *changed = NULL;
+    size_t nchanged = 0, achanged = 0;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < rows->count; i++) {
         const struct registry_row *r = &rows->items[i];
         char episode[DEID_PSEUDONYM_LEN + 1], ref[DEID_PSEUDONYM_LEN + 1];
         if (pseudonym_of(s, "episode", r->episode_id, episode, e) < 0 ||
-            pseudonym_of(s, "practitioner", r->practitioner_id, ref, e) < 0)
-            return -1;
+            pseudonym_of(s, "practitioner", r->practitioner_id, ref, e) < 0) {
+            rc = -1;
+            break;
+        }
         json_t *row = json_copy(r->row);
         json_object_set_new(row, "episode", json_string(episode));
         json_object_set_new(row, "practitioner", json_string(ref));
         json_t *entry = practitioner_entry(rows, r->practitioner_id, ref);
         char digest[SIGNING_SHA256_HEX_LEN], old[SIGNING_SHA256_HEX_LEN];
-        int rc = row_digest(row, entry, digest);
+        rc = row_digest(row, entry, digest);
         if (rc == 0)
             rc = pushed_digest(s, r->episode_id, r->instrument, old, e);
         else
             err_set(e, ERR_FAIL, "rows", "episode %lld: not encodable",
                     (long long)r->episode_id);
         if (rc == 0 && strcmp(digest, old)) {
-            (*due)++;
-            if (c->nrows < max) {
-                ALLOC_GROW(c->rows, c->nrows + 1, c->arows);
-                c->rows[c->nrows++] = json_incref(row);
-                add_ref(c, entry);
-            }
+            ALLOC_GROW(changed, nchanged + 1, achanged);
+            changed[nchanged++] = (struct due_row){row, entry};
+        } else {
+            json_decref(row);
+            json_decref(entry);
         }
-        json_decref(row);
-        json_decref(entry);
-        if (rc < 0)
-            return -1;
     }
+    if (rc == 0 && nchanged > 1)
+        qsort(changed, nchanged, sizeof(*changed), compare_due_rows);
+    /* A batch ends at an episode's end, unless one episode has more rows
+     * than a batch holds. */
+    size_t take = nchanged < max ? nchanged : max;
+    while (take > 0 && take < nchanged &&
+           !strcmp(episode_of_row(changed[take - 1].row),
+                   episode_of_row(changed[take].row)))
+        take--;
+    if (take == 0)
+        take = nchanged < max ? nchanged : max;
+    for (size_t i = 0; i < nchanged; i++) {
+        if (rc == 0 && i < take) {
+            ALLOC_GROW(c->rows, c->nrows + 1, c->arows);
+            c->rows[c->nrows++] = json_incref(changed[i].row);
+            add_ref(c, changed[i].entry);
+        }
+        json_decref(changed[i].row);
+        json_decref(changed[i].entry);
+    }
+    free(changed);
+    if (rc < 0)
+        return -1;
+    *due += (int64_t)nchanged;
     struct stmt *st = store_prepare(
         s, "SELECT p.episode_id, p.instrument, n.pseudonym"
            " FROM registry_pushed p JOIN registry_pseudonym n"

@@ -666,64 +666,99 @@ static int canon_row(struct canon *c, const struct registry_push *p,
            one_of(v->sex, sexes);
 }
 
-/* batch.practitioners, in canonical order, read and checked. */
-static int canon_practitioners(struct canon *c, struct registry_push *p)
+/* A canonical array: "[", items each read and checked by item() (1 when
+ * it was), separated by ",", then "]". 1 when all of it was read. */
+static int canon_array(struct canon *c, int (*item)(struct canon *, void *),
+                       void *ctx)
 {
-    struct err scratch = ERR_INIT;
-    size_t alloc = 0;
     if (!LIT(c, "["))
         return 0;
     if (LIT(c, "]"))
         return 1;
     do {
-        struct registry_push_practitioner pr;
-        if (!(LIT(c, "{\"license\":") &&
-              canon_string_or_null(c, &pr.license) && LIT(c, ",\"npi\":") &&
-              canon_string_or_null(c, &pr.npi) && LIT(c, ",\"ref\":") &&
-              canon_string(c, &pr.ref) && LIT(c, "}")))
+        if (!item(c, ctx))
             return 0;
-        if (!is_pseudonym(pr.ref, 'p') ||
-            (pr.npi && validate_npi(pr.npi, "npi", &scratch) < 0) ||
-            (pr.license &&
-             validate_text(pr.license, "license", 1, 64, &scratch) < 0))
-            return 0;
-        for (size_t i = 0; i < p->practitioner_count; i++)
-            if (!strcmp(p->practitioners[i].ref, pr.ref))
-                return 0;
-        ALLOC_GROW(p->practitioners, p->practitioner_count + 1, alloc);
-        p->practitioners[p->practitioner_count++] = pr;
     } while (LIT(c, ","));
     return LIT(c, "]");
 }
 
-/* batch.retract, in canonical order, read and checked; their keys join
- * keys. */
-static int canon_retractions(struct canon *c, struct registry_push *p,
-                             struct batch_key **keys, size_t *nkeys,
-                             size_t *keys_alloc)
+/* What the canonical reader fills: the push, the COPY data of its rows,
+ * and the keys of its rows and retractions (check_repeats). */
+struct canon_batch {
+    struct registry_push *p;
+    struct buf *copy;
+    struct batch_key *keys;
+    size_t nkeys, keys_alloc;
+    size_t practitioners_alloc, retractions_alloc;
+};
+
+static void canon_key(struct canon_batch *b, const char *episode,
+                      const char *instrument, size_t index, int retracted)
 {
+    ALLOC_GROW(b->keys, b->nkeys + 1, b->keys_alloc);
+    b->keys[b->nkeys++] =
+        (struct batch_key){episode, instrument, index, retracted};
+}
+
+/* One of batch.practitioners, read and checked. */
+static int canon_practitioner(struct canon *c, void *ctx)
+{
+    struct canon_batch *b = ctx;
+    struct registry_push *p = b->p;
     struct err scratch = ERR_INIT;
-    size_t alloc = 0;
-    if (!LIT(c, "["))
+    struct registry_push_practitioner pr;
+    if (!(LIT(c, "{\"license\":") &&
+          canon_string_or_null(c, &pr.license) && LIT(c, ",\"npi\":") &&
+          canon_string_or_null(c, &pr.npi) && LIT(c, ",\"ref\":") &&
+          canon_string(c, &pr.ref) && LIT(c, "}")))
         return 0;
-    if (LIT(c, "]"))
-        return 1;
-    do {
-        struct registry_push_retraction t;
-        if (p->retraction_count >= REGISTRY_BATCH_MAX_ROWS ||
-            !(LIT(c, "{\"episode\":") && canon_string(c, &t.episode) &&
-              LIT(c, ",\"instrument\":") && canon_string(c, &t.instrument) &&
-              LIT(c, "}")) ||
-            !is_pseudonym(t.episode, 'e') ||
-            validate_slug(t.instrument, "instrument", &scratch) < 0)
+    if (!is_pseudonym(pr.ref, 'p') ||
+        (pr.npi && validate_npi(pr.npi, "npi", &scratch) < 0) ||
+        (pr.license &&
+         validate_text(pr.license, "license", 1, 64, &scratch) < 0))
+        return 0;
+    for (size_t i = 0; i < p->practitioner_count; i++)
+        if (!strcmp(p->practitioners[i].ref, pr.ref))
             return 0;
-        ALLOC_GROW(p->retractions, p->retraction_count + 1, alloc);
-        ALLOC_GROW(*keys, *nkeys + 1, *keys_alloc);
-        (*keys)[(*nkeys)++] = (struct batch_key){
-            t.episode, t.instrument, p->retraction_count, 1};
-        p->retractions[p->retraction_count++] = t;
-    } while (LIT(c, ","));
-    return LIT(c, "]");
+    ALLOC_GROW(p->practitioners, p->practitioner_count + 1,
+               b->practitioners_alloc);
+    p->practitioners[p->practitioner_count++] = pr;
+    return 1;
+}
+
+/* One of batch.retract, read and checked; its key joins the keys. */
+static int canon_retraction(struct canon *c, void *ctx)
+{
+    struct canon_batch *b = ctx;
+    struct registry_push *p = b->p;
+    struct err scratch = ERR_INIT;
+    struct registry_push_retraction t;
+    if (p->retraction_count >= REGISTRY_BATCH_MAX_ROWS ||
+        !(LIT(c, "{\"episode\":") && canon_string(c, &t.episode) &&
+          LIT(c, ",\"instrument\":") && canon_string(c, &t.instrument) &&
+          LIT(c, "}")) ||
+        !is_pseudonym(t.episode, 'e') ||
+        validate_slug(t.instrument, "instrument", &scratch) < 0)
+        return 0;
+    ALLOC_GROW(p->retractions, p->retraction_count + 1,
+               b->retractions_alloc);
+    canon_key(b, t.episode, t.instrument, p->retraction_count, 1);
+    p->retractions[p->retraction_count++] = t;
+    return 1;
+}
+
+/* One of batch.rows, read and checked, into the COPY data; its key joins
+ * the keys. */
+static int canon_copy_row(struct canon *c, void *ctx)
+{
+    struct canon_batch *b = ctx;
+    struct row_values v;
+    if (b->p->row_count >= REGISTRY_BATCH_MAX_ROWS ||
+        !canon_row(c, b->p, &v))
+        return 0;
+    emit_row(b->copy, &v);
+    canon_key(b, v.episode, v.instrument, b->p->row_count++, 0);
+    return 1;
 }
 
 /* Reads a canonical body into p: 1 when read and every check passed; 0
@@ -765,37 +800,23 @@ static int canon_read(const char *body, size_t len, struct registry_push *p)
           canon_integer(&c, 0, 1, INT64_MAX, &clinic, &unused) &&
           LIT(&c, ",\"format\":") &&
           canon_integer(&c, 0, 1, 1, &format, &unused) &&
-          LIT(&c, ",\"practitioners\":") && canon_practitioners(&c, p)))
+          LIT(&c, ",\"practitioners\":")))
+        return 0;
+    struct buf copy = BUF_INIT;
+    struct canon_batch b = {.p = p, .copy = &copy};
+    if (!canon_array(&c, canon_practitioner, &b))
         return 0;
     p->clinic = clinic;
     p->seq = 0;
-    struct batch_key *keys = NULL;
-    size_t nkeys = 0, keys_alloc = 0;
-    struct buf copy = BUF_INIT;
     buf_add(&copy, copy_header, sizeof(copy_header));
     int ok = LIT(&c, ",\"retract\":") &&
-             canon_retractions(&c, p, &keys, &nkeys, &keys_alloc) &&
-             LIT(&c, ",\"rows\":[");
-    if (ok && !LIT(&c, "]")) {
-        do {
-            struct row_values v;
-            ok = p->row_count < REGISTRY_BATCH_MAX_ROWS &&
-                 canon_row(&c, p, &v);
-            if (ok) {
-                emit_row(&copy, &v);
-                ALLOC_GROW(keys, nkeys + 1, keys_alloc);
-                keys[nkeys++] = (struct batch_key){v.episode, v.instrument,
-                                                   p->row_count, 0};
-                p->row_count++;
-            }
-        } while (ok && LIT(&c, ","));
-        ok = ok && LIT(&c, "]");
-    }
-    ok = ok && LIT(&c, ",\"seq\":") &&
-         canon_integer(&c, 0, 1, INT64_MAX, &seq, &unused) &&
-         LIT(&c, "}") && c.s == c.end &&
-         check_repeats(keys, nkeys, &scratch) == 0;
-    free(keys);
+             canon_array(&c, canon_retraction, &b) &&
+             LIT(&c, ",\"rows\":") && canon_array(&c, canon_copy_row, &b) &&
+             LIT(&c, ",\"seq\":") &&
+             canon_integer(&c, 0, 1, INT64_MAX, &seq, &unused) &&
+             LIT(&c, "}") && c.s == c.end &&
+             check_repeats(b.keys, b.nkeys, &scratch) == 0;
+    free(b.keys);
     buf_add(&copy, "\377\377", 2);
     p->copy = buf_detach(&copy, &p->copy_len);
     p->seq = ok ? seq : 0;
@@ -1015,18 +1036,29 @@ static const struct pg_query rows_moved = {
     "ingest_rows_moved", "DELETE FROM registry_outcome o USING"
     " registry_staging s WHERE o.clinic_id = $1 AND o.episode = s.episode"
     " AND o.instrument = s.instrument AND o.protocol <> s.protocol", 1};
-/* A row of the clinic with an episode from the batch's least to its
- * greatest ($2, the batch's episodes as a text[]; least and greatest in
- * the column's own order): without one, no row of the batch is in the
- * registry under any protocol, so the rows are copied straight into
- * registry_outcome (no staging, no upsert, no moved-protocol delete:
- * 16 index probes in all). The clinic's row is locked: no other push of
- * the clinic runs meanwhile. */
+/* Where the batch's episodes ($2, a text[]) fall among the clinic's
+ * rows, in the column's own order (its least and greatest taken by
+ * PostgreSQL; pseudonyms of one length in lowercase hex sort alike in
+ * every collation and in bytes), and 16 index descents each, one a
+ * partition:
+ * - near: a row of the clinic with an episode from the batch's least to
+ *   its greatest. Without one, no row of the batch is in the registry
+ *   under any protocol, so the rows are copied straight into
+ *   registry_outcome (no staging, no upsert, no moved-protocol delete);
+ * - after: a row at or after the batch's least. Without one (and no state
+ *   of the clinic left marked), every row goes after the rows of its
+ *   state, and the states are extended, not read again
+ *   (registry_partial_extend_clinic).
+ * The clinic's row is locked: no other push of the clinic runs
+ * meanwhile. */
 static const struct pg_query rows_near = {
-    "ingest_rows_near", "SELECT 1 FROM registry_outcome WHERE clinic_id = $1"
-    " AND episode >= (SELECT min(x) FROM unnest($2::text[]) x)"
-    " AND episode <= (SELECT max(x) FROM unnest($2::text[]) x) LIMIT 1",
-    2};
+    "ingest_rows_near", "SELECT EXISTS (SELECT 1 FROM registry_outcome"
+    " WHERE clinic_id = $1 AND episode >= (SELECT min(x) FROM"
+    " unnest($2::text[]) x) AND episode <= (SELECT max(x) FROM"
+    " unnest($2::text[]) x)), EXISTS (SELECT 1 FROM registry_outcome"
+    " WHERE clinic_id = $1 AND episode >= (SELECT min(x) FROM"
+    " unnest($2::text[]) x)), EXISTS (SELECT 1 FROM registry_partial_dirty"
+    " WHERE clinic_id = $1)", 2};
 static const struct pg_query rows_merge = {
     "ingest_rows_merge", "INSERT INTO registry_outcome (" COPY_COLUMNS ")"
     " SELECT " COPY_COLUMNS " FROM registry_staging ON CONFLICT (protocol,"
@@ -1171,6 +1203,24 @@ static int push_verify(struct registry_push *p,
     return 1;
 }
 
+/* The fields of the COPY data's row at *at (advanced past it): value[f]
+ * at the field's bytes (NULL for SQL NULL), len[f] their length. */
+static void copy_fields(char *d, size_t *at, char *value[COPY_FIELDS],
+                        int len[COPY_FIELDS])
+{
+    *at += 2; /* the field count, COPY_FIELDS */
+    for (int f = 0; f < COPY_FIELDS; f++) {
+        const unsigned char *u = (const unsigned char *)d + *at;
+        uint32_t n = (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 |
+                     (uint32_t)u[2] << 8 | u[3];
+        *at += 4;
+        value[f] = n == UINT32_MAX ? NULL : d + *at;
+        len[f] = n == UINT32_MAX ? -1 : (int)n;
+        if (n != UINT32_MAX)
+            *at += n;
+    }
+}
+
 /* Sets each row's clinic, practitioner (ids[i] the id of
  * p->practitioners[i], found by the row's ref) and seq in p's COPY data,
  * and appends the rows' episodes to episodes as a text[] literal
@@ -1178,38 +1228,27 @@ static int push_verify(struct registry_push *p,
 static void copy_patch(struct registry_push *p, const int64_t *ids,
                        struct buf *episodes)
 {
-    unsigned char *d = (unsigned char *)p->copy;
     size_t at = sizeof(copy_header);
     buf_add(episodes, "{", 1);
     for (size_t k = 0; k < p->row_count; k++) {
-        size_t value[5], len[5];
-        at += 2; /* the field count, COPY_FIELDS */
-        for (int f = 0; f < COPY_FIELDS; f++) {
-            uint32_t n = (uint32_t)d[at] << 24 | (uint32_t)d[at + 1] << 16 |
-                         (uint32_t)d[at + 2] << 8 | d[at + 3];
-            at += 4;
-            if (f < 5) {
-                value[f] = at;
-                len[f] = n;
-            }
-            if (n != UINT32_MAX)
-                at += n;
-        }
+        char *value[COPY_FIELDS];
+        int len[COPY_FIELDS];
+        copy_fields(p->copy, &at, value, len);
         int64_t id = 0;
         for (size_t i = 0; i < p->practitioner_count; i++)
-            if (strlen(p->practitioners[i].ref) == len[4] &&
-                !memcmp(p->practitioners[i].ref, d + value[4], len[4])) {
+            if (strlen(p->practitioners[i].ref) == (size_t)len[4] &&
+                !memcmp(p->practitioners[i].ref, value[4], (size_t)len[4])) {
                 id = ids[i];
                 break;
             }
         const int64_t set[3] = {p->clinic, id, p->seq};
         for (int f = 0; f < 3; f++)
             for (int b = 0; b < 8; b++)
-                d[value[f] + b] = (unsigned char)((uint64_t)set[f] >>
-                                                  (8 * (7 - b)));
+                value[f][b] = (char)(unsigned char)((uint64_t)set[f] >>
+                                                    (8 * (7 - b)));
         if (k)
             buf_add(episodes, ",", 1);
-        buf_add(episodes, d + value[3], len[3]);
+        buf_add(episodes, value[3], (size_t)len[3]);
     }
     buf_add(episodes, "}", 1);
 }
@@ -1223,10 +1262,13 @@ static int refuse(struct registry_push_result *out, int status,
     return err_set(e, code, field, "%s", message);
 }
 
-/* The checks and the merge, inside the open transaction. */
+/* The checks and the merge, inside the open transaction. *adds is set
+ * when the batch only added rows after the clinic's own, with no state of
+ * the clinic marked before (rows_near). */
 static int apply(struct pg *db, struct registry_push *p,
-                 struct registry_push_result *out, struct err *e)
+                 struct registry_push_result *out, int *adds, struct err *e)
 {
+    *adds = 0;
     char clinic[32], seq[32];
     snprintf(clinic, sizeof(clinic), "%" PRId64, p->clinic);
     snprintf(seq, sizeof(seq), "%" PRId64, p->seq);
@@ -1279,9 +1321,14 @@ static int apply(struct pg *db, struct registry_push *p,
         const char *range[] = {clinic, episodes.data};
         rc = pg_run(db, &rows_near, range, &r, e);
         buf_release(&episodes);
-        int near = rc == 0 && pg_rows(r) > 0;
-        if (rc == 0)
+        int near = 1;
+        if (rc == 0) {
+            near = !strcmp(pg_text(r, 0, 0), "t");
+            *adds = p->retraction_count == 0 &&
+                    strcmp(pg_text(r, 0, 1), "t") &&
+                    strcmp(pg_text(r, 0, 2), "t");
             pg_result_free(r);
+        }
         /* Near: into the staging table, then merged. */
         if (rc == 0 && near)
             rc = pg_exec(db, staging_create, e);
@@ -1326,6 +1373,41 @@ static int apply(struct pg *db, struct registry_push *p,
     return 0;
 }
 
+/* The batch's rows (its COPY data, patched) added to its clinic's
+ * partial states. */
+static int extend_states(struct pg *db, struct registry_push *p,
+                         struct err *e)
+{
+    /* registry_partial_column -> the COPY data's field (COPY_COLUMNS). */
+    static const int from[PARTIAL_COLUMNS] = {
+        [PARTIAL_CLINIC] = 0, [PARTIAL_PROTOCOL] = 5,
+        [PARTIAL_INSTRUMENT] = 6, [PARTIAL_PRACTITIONER] = 1,
+        [PARTIAL_REASON] = 22, [PARTIAL_IMPROVEMENT] = 14,
+        [PARTIAL_RESPONDER] = 16, [PARTIAL_EVENT] = 17,
+        [PARTIAL_TIME] = 19, [PARTIAL_SUSTAINED] = 18,
+        [PARTIAL_FOLLOWUP] = 20, [PARTIAL_BASELINE] = 11,
+        [PARTIAL_AGE] = 23, [PARTIAL_SEX] = 24, [PARTIAL_CHRONICITY] = 25,
+        [PARTIAL_COMORBIDITIES] = 26};
+    struct registry_partial_row *rows =
+        xcalloc(p->row_count ? p->row_count : 1, sizeof(*rows));
+    size_t at = sizeof(copy_header);
+    for (size_t k = 0; k < p->row_count; k++) {
+        char *value[COPY_FIELDS];
+        int len[COPY_FIELDS];
+        copy_fields(p->copy, &at, value, len);
+        for (int c = 0; c < PARTIAL_COLUMNS; c++) {
+            rows[k].field[c] = value[from[c]];
+            rows[k].len[c] = len[from[c]];
+        }
+        rows[k].episode = value[3];
+        rows[k].episode_len = len[3];
+    }
+    int rc = registry_partial_extend_clinic(db, p->clinic, rows,
+                                            p->row_count, e);
+    free(rows);
+    return rc;
+}
+
 int registry_ingest_push(struct pg *db, const char *body, size_t len,
                          struct registry_push_result *out, struct err *e)
 {
@@ -1339,10 +1421,13 @@ int registry_ingest_push(struct pg *db, const char *body, size_t len,
     out->clinic = p.clinic;
     out->seq = p.seq;
     out->status = 500;
+    int adds = 0;
     int rc = pg_begin(db, e);
     if (rc == 0)
-        rc = apply(db, &p, out, e);
-    if (rc == 0)
+        rc = apply(db, &p, out, &adds, e);
+    if (rc == 0 && adds)
+        rc = extend_states(db, &p, e);
+    else if (rc == 0)
         rc = registry_partial_refresh_clinic(db, p.clinic, e);
     if (rc == 0 && pg_commit(db, e) < 0) {
         out->status = 500;

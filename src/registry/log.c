@@ -235,12 +235,9 @@ static const struct pg_query head_latest = {
 
 json_t *registry_log_head(struct pg *db, uint64_t tree_size, struct err *e)
 {
-    char size_text[32];
-    snprintf(size_text, sizeof(size_text), "%" PRIu64, tree_size);
-    const char *params[] = {size_text};
     struct pg_result *r;
-    if (pg_run(db, tree_size ? &head_get : &head_latest,
-               tree_size ? params : NULL, &r, e) < 0)
+    if ((tree_size ? pg_run_int(db, &head_get, (int64_t)tree_size, &r, e)
+                   : pg_run(db, &head_latest, NULL, &r, e)) < 0)
         return NULL;
     if (pg_rows(r) == 0) {
         pg_result_free(r);

@@ -12,9 +12,11 @@
 #include "registry/partial.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct pg_query labels_query = {
     "national_labels", "SELECT id, label FROM registry_practitioner"
@@ -61,25 +63,19 @@ struct loading {
     long summaries;
 };
 
-/* Text field f (len bytes) equals the string s. */
-static int field_is(const char *f, int len, const char *s)
-{
-    return f && (size_t)len == strlen(s) && !memcmp(f, s, (size_t)len);
-}
-
 static int group_for(struct loading *l, const char *protocol, int plen,
                      const char *instrument, int ilen, size_t *out,
                      struct err *e)
 {
-    if (l->group_count && field_is(protocol, plen,
-                                   l->groups[l->last].protocol) &&
-        field_is(instrument, ilen, l->groups[l->last].instrument)) {
+    if (l->group_count &&
+        pg_binary_text_is(protocol, plen, l->groups[l->last].protocol) &&
+        pg_binary_text_is(instrument, ilen, l->groups[l->last].instrument)) {
         *out = l->last;
         return 0;
     }
     for (size_t i = 0; i < l->group_count; i++)
-        if (field_is(protocol, plen, l->groups[i].protocol) &&
-            field_is(instrument, ilen, l->groups[i].instrument)) {
+        if (pg_binary_text_is(protocol, plen, l->groups[i].protocol) &&
+            pg_binary_text_is(instrument, ilen, l->groups[i].instrument)) {
             *out = l->last = i;
             return 0;
         }
@@ -103,10 +99,11 @@ static int load_state(void *ctx, const char *const *f, const int *n,
     if (count != COL_COUNT)
         return err_set(e, ERR_FAIL, "pg", "COPY sent %d columns, not %d",
                        count, COL_COUNT);
-    if ((l->protocol && !field_is(f[COL_PROTOCOL], n[COL_PROTOCOL],
-                                  l->protocol)) ||
-        (l->instrument && !field_is(f[COL_INSTRUMENT], n[COL_INSTRUMENT],
-                                    l->instrument)))
+    if ((l->protocol && !pg_binary_text_is(f[COL_PROTOCOL],
+                                           n[COL_PROTOCOL], l->protocol)) ||
+        (l->instrument && !pg_binary_text_is(f[COL_INSTRUMENT],
+                                             n[COL_INSTRUMENT],
+                                             l->instrument)))
         return 0;
     size_t group = 0;
     if (group_for(l, f[COL_PROTOCOL], n[COL_PROTOCOL], f[COL_INSTRUMENT],
@@ -264,37 +261,111 @@ static size_t distinct_ids(const struct state_in *states, size_t n,
     return count;
 }
 
+/* The groups' merges, shared by the threads that do them: each takes the
+ * next group not taken yet. */
+struct merge_work {
+    const struct loading *l;
+    const struct thresholds *t;
+    struct benchmark *b;
+    const size_t *first; /* rank r's states: first[r] to first[r + 1] */
+    struct err *errors;  /* one a group */
+    int *rcs;
+    pthread_mutex_t lock;
+    size_t next;
+};
+
+/* Merges the states of the group of rank r into b->groups[r], and
+ * finishes it. */
+static void merge_group(struct merge_work *w, size_t r,
+                        struct bench_group *one)
+{
+    struct bench_group *g = &w->b->groups[r];
+    for (size_t i = w->first[r]; i < w->first[r + 1]; i++) {
+        const struct state_in *st = &w->l->states[i];
+        if (bench_group_decode(w->l->bytes + st->at, st->len, one,
+                               &w->errors[r]) < 0) {
+            w->rcs[r] = -1;
+            return;
+        }
+        bench_group_merge(g, one);
+    }
+    if (g->rows)
+        bench_group_finish(g, w->t);
+}
+
+static void *merge_worker(void *arg)
+{
+    struct merge_work *w = arg;
+    struct bench_group one;
+    bench_group_init(&one, "", "");
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        size_t r = w->next++;
+        pthread_mutex_unlock(&w->lock);
+        if (r >= w->b->count)
+            break;
+        merge_group(w, r, &one);
+    }
+    bench_group_release(&one);
+    return NULL;
+}
+
+/* Runs worker(work) on the calling thread and on up to one more thread a
+ * core (at most jobs in all, and 8), and waits for them all. */
+static void run_parallel(void *(*worker)(void *), void *work, size_t jobs)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t helpers = cores > 1 ? (size_t)(cores < 8 ? cores : 8) - 1 : 0;
+    if (helpers + 1 > jobs)
+        helpers = jobs > 1 ? jobs - 1 : 0;
+    pthread_t threads[7];
+    size_t started = 0;
+    while (started < helpers &&
+           !pthread_create(&threads[started], NULL, worker, work))
+        started++;
+    worker(work);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+}
+
 /* Merges the states (sorted) into one finished group each: b->groups in
- * protocol, instrument order. */
+ * protocol, instrument order, a group a thread at a time. */
 static int merge_states(struct loading *l, const size_t *by_rank,
                         const struct thresholds *t, struct benchmark *b,
                         struct err *e)
 {
     memset(b, 0, sizeof(*b));
     b->thresholds = *t;
-    b->groups = xcalloc(l->group_count ? l->group_count : 1,
-                        sizeof(*b->groups));
-    struct bench_group one;
-    bench_group_init(&one, "", "");
-    size_t i = 0;
-    int rc = 0;
-    for (size_t rank = 0; rc == 0 && rank < l->group_count; rank++) {
+    size_t n = l->group_count;
+    b->groups = xcalloc(n ? n : 1, sizeof(*b->groups));
+    b->count = n;
+    struct merge_work w = {
+        .l = l, .t = t, .b = b, .first = NULL,
+        .errors = xcalloc(n ? n : 1, sizeof(*w.errors)),
+        .rcs = xcalloc(n ? n : 1, sizeof(*w.rcs))};
+    size_t *first = xcalloc(n + 1, sizeof(*first));
+    for (size_t rank = 0, i = 0; rank < n; rank++) {
         const struct group_in *in = &l->groups[by_rank[rank]];
-        struct bench_group *g = &b->groups[b->count++];
-        bench_group_init(g, in->protocol, in->instrument);
-        g->id = (int64_t)rank + 1;
-        for (; i < l->state_count && order_rank[l->states[i].group] == rank;
-             i++) {
-            const struct state_in *st = &l->states[i];
-            rc = bench_group_decode(l->bytes + st->at, st->len, &one, e);
-            if (rc < 0)
-                break;
-            bench_group_merge(g, &one);
-        }
-        if (rc == 0 && g->rows)
-            bench_group_finish(g, t);
+        bench_group_init(&b->groups[rank], in->protocol, in->instrument);
+        b->groups[rank].id = (int64_t)rank + 1;
+        first[rank] = i;
+        while (i < l->state_count && order_rank[l->states[i].group] == rank)
+            i++;
+        first[rank + 1] = i;
     }
-    bench_group_release(&one);
+    w.first = first;
+    pthread_mutex_init(&w.lock, NULL);
+    run_parallel(merge_worker, &w, n);
+    pthread_mutex_destroy(&w.lock);
+    int rc = 0;
+    for (size_t r = 0; rc == 0 && r < n; r++)
+        if (w.rcs[r] < 0) {
+            *e = w.errors[r];
+            rc = -1;
+        }
+    free(first);
+    free(w.errors);
+    free(w.rcs);
     if (rc < 0)
         benchmark_release(b);
     return rc;
@@ -406,6 +477,17 @@ json_t *registry_national_report(struct pg *db, const char *protocol,
     return doc;
 }
 
+/* One group's part of a written report: its models, and the text of its
+ * cells and incomplete entries (at depth 2, no separator before the
+ * first). */
+struct group_part {
+    json_t *models;
+    struct buf cells, incomplete;
+    size_t cell_count, incomplete_count;
+    struct err e;
+    int rc;
+};
+
 /* Appends the items of array a (at depth 2) to out, after those already
  * there (*items of them). */
 static int append_items(struct buf *out, const json_t *a, size_t flags,
@@ -422,12 +504,37 @@ static int append_items(struct buf *out, const json_t *a, size_t flags,
     return 0;
 }
 
+/* Writes the items' text of each part (parts[i] + offset, a struct buf)
+ * to f, a separator between two parts that hold some. */
+static int write_parts(FILE *f, size_t flags, const struct group_part *parts,
+                       size_t count, size_t offset)
+{
+    struct buf sep;
+    buf_init(&sep, 0);
+    buf_putc(&sep, ',');
+    json_write_newline(&sep, flags, 2, 1);
+    int rc = 0, any = 0;
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        const struct buf *items =
+            (const struct buf *)((const char *)&parts[i] + offset);
+        if (!items->len)
+            continue;
+        if ((any++ && fwrite(sep.data, 1, sep.len, f) != sep.len) ||
+            fwrite(items->data, 1, items->len, f) != items->len)
+            rc = -1;
+    }
+    buf_release(&sep);
+    return rc;
+}
+
 /* Appends the member name: value of the document's top level (depth 1)
- * to out; an array of item_count items whose text is items is written to
- * f after out, with out emptied. */
+ * to out; without a value, the array of item_count items whose text is
+ * in the parts (at offset, write_parts) is written to f after out, with
+ * out emptied. */
 static int top_member(struct buf *out, FILE *f, size_t flags,
                       const char *name, int first, const json_t *value,
-                      const struct buf *items, size_t item_count)
+                      const struct group_part *parts, size_t part_count,
+                      size_t offset, size_t item_count)
 {
     if (!first) {
         buf_putc(out, ',');
@@ -441,11 +548,58 @@ static int top_member(struct buf *out, FILE *f, size_t flags,
     buf_putc(out, '[');
     json_write_newline(out, flags, 2, 0);
     if (fwrite(out->data, 1, out->len, f) != out->len ||
-        fwrite(items->data, 1, items->len, f) != items->len)
+        write_parts(f, flags, parts, part_count, offset) < 0)
         return -1;
     buf_reset(out);
     json_write_newline(out, flags, 1, 0);
     return buf_putc(out, ']');
+}
+
+/* The groups of a report written by several threads, each taking the
+ * next group not taken yet. */
+struct group_work {
+    const struct benchmark *b;
+    const struct given_labels *labels;
+    const char *protocol, *instrument;
+    int min_cell;
+    size_t flags;
+    struct group_part *parts; /* one a group, in the groups' order */
+    pthread_mutex_t lock;
+    size_t next;
+};
+
+/* Group g's document: its models kept, its cells' and incomplete
+ * entries' text written, the rest freed. */
+static void part_write(struct group_work *w, size_t g)
+{
+    struct group_part *p = &w->parts[g];
+    json_t *doc = groups_document(w->b, g, 1, w->labels, w->protocol,
+                                  w->instrument, w->min_cell, &p->e);
+    if (!doc) {
+        p->rc = -1;
+        return;
+    }
+    p->models = json_incref(json_object_get(doc, "models"));
+    if (append_items(&p->cells, json_object_get(doc, "cells"), w->flags,
+                     &p->cell_count) < 0 ||
+        append_items(&p->incomplete, json_object_get(doc, "incomplete"),
+                     w->flags, &p->incomplete_count) < 0)
+        p->rc = err_set(&p->e, ERR_FAIL, "document", "cannot be written "
+                        "as JSON");
+    json_decref(doc);
+}
+
+static void *parts_worker(void *arg)
+{
+    struct group_work *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        size_t g = w->next++;
+        pthread_mutex_unlock(&w->lock);
+        if (g >= w->b->count)
+            return NULL;
+        part_write(w, g);
+    }
 }
 
 int registry_national_write(struct pg *db, const char *protocol,
@@ -459,33 +613,41 @@ int registry_national_write(struct pg *db, const char *protocol,
                          e) < 0)
         return -1;
     /* The document's head (filters, thresholds), then each group's
-     * document on its own: its model kept, its cells and incomplete
-     * entries written out, its memory freed for the next. Disclosure
-     * control decides within a group, so group by group it withholds
-     * what it withholds in the whole document. */
+     * document on its own, by as many threads as there are cores: its
+     * model kept, its cells and incomplete entries written out, its
+     * memory freed for the next. Disclosure control decides within a
+     * group, so group by group it withholds what it withholds in the
+     * whole document. */
     json_t *head = groups_document(&b, 0, 0, &labels, protocol, instrument,
                                    min_cell, e);
-    json_t *models = json_array();
-    struct buf cells, incomplete;
-    buf_init(&cells, 0);
-    buf_init(&incomplete, 0);
-    size_t cell_count = 0, incomplete_count = 0;
+    struct group_work w = {
+        .b = &b, .labels = &labels, .protocol = protocol,
+        .instrument = instrument, .min_cell = min_cell, .flags = flags,
+        .parts = xcalloc(b.count ? b.count : 1, sizeof(*w.parts))};
+    for (size_t g = 0; g < b.count; g++) {
+        buf_init(&w.parts[g].cells, 0);
+        buf_init(&w.parts[g].incomplete, 0);
+        w.parts[g].e = (struct err)ERR_INIT;
+    }
     int rc = head ? 0 : -1;
-    for (size_t g = 0; rc == 0 && g < b.count; g++) {
-        json_t *doc = groups_document(&b, g, 1, &labels, protocol,
-                                      instrument, min_cell, e);
-        if (!doc) {
+    if (rc == 0) {
+        pthread_mutex_init(&w.lock, NULL);
+        run_parallel(parts_worker, &w, b.count);
+        pthread_mutex_destroy(&w.lock);
+    }
+    const size_t groups = b.count;
+    json_t *models = json_array();
+    size_t cell_count = 0, incomplete_count = 0;
+    for (size_t g = 0; rc == 0 && g < groups; g++) {
+        struct group_part *p = &w.parts[g];
+        if (p->rc < 0) {
+            *e = p->e;
             rc = -1;
             break;
         }
-        json_array_extend(models, json_object_get(doc, "models"));
-        if (append_items(&cells, json_object_get(doc, "cells"), flags,
-                         &cell_count) < 0 ||
-            append_items(&incomplete, json_object_get(doc, "incomplete"),
-                         flags, &incomplete_count) < 0)
-            rc = err_set(e, ERR_FAIL, "document", "cannot be written as "
-                         "JSON");
-        json_decref(doc);
+        json_array_extend(models, p->models);
+        cell_count += p->cell_count;
+        incomplete_count += p->incomplete_count;
     }
     benchmark_release(&b);
     labels_release(&labels);
@@ -495,18 +657,25 @@ int registry_national_write(struct pg *db, const char *protocol,
     if (rc == 0) {
         buf_putc(&text, '{');
         json_write_newline(&text, flags, 1, 0);
+        const size_t cells = offsetof(struct group_part, cells);
+        const size_t incomplete = offsetof(struct group_part, incomplete);
         if (top_member(&text, out, flags, "protocol", 1,
-                       json_object_get(head, "protocol"), NULL, 0) < 0 ||
+                       json_object_get(head, "protocol"), NULL, 0, 0,
+                       0) < 0 ||
             top_member(&text, out, flags, "instrument", 0,
-                       json_object_get(head, "instrument"), NULL, 0) < 0 ||
+                       json_object_get(head, "instrument"), NULL, 0, 0,
+                       0) < 0 ||
             top_member(&text, out, flags, "thresholds", 0,
-                       json_object_get(head, "thresholds"), NULL, 0) < 0 ||
-            top_member(&text, out, flags, "models", 0, models, NULL, 0) < 0 ||
-            top_member(&text, out, flags, "cells", 0, NULL, &cells,
-                       cell_count) < 0 ||
-            top_member(&text, out, flags, "incomplete", 0, NULL, &incomplete,
-                       incomplete_count) < 0 ||
-            top_member(&text, out, flags, "registry", 0, registry, NULL, 0) < 0)
+                       json_object_get(head, "thresholds"), NULL, 0, 0,
+                       0) < 0 ||
+            top_member(&text, out, flags, "models", 0, models, NULL, 0, 0,
+                       0) < 0 ||
+            top_member(&text, out, flags, "cells", 0, NULL, w.parts,
+                       groups, cells, cell_count) < 0 ||
+            top_member(&text, out, flags, "incomplete", 0, NULL, w.parts,
+                       groups, incomplete, incomplete_count) < 0 ||
+            top_member(&text, out, flags, "registry", 0, registry, NULL, 0,
+                       0, 0) < 0)
             rc = err_set(e, ERR_FAIL, "output", "cannot write the "
                          "report");
         json_write_newline(&text, flags, 0, 0);
@@ -515,8 +684,12 @@ int registry_national_write(struct pg *db, const char *protocol,
     if (rc == 0 && fwrite(text.data, 1, text.len, out) != text.len)
         rc = err_set(e, ERR_FAIL, "output", "cannot write the report");
     buf_release(&text);
-    buf_release(&cells);
-    buf_release(&incomplete);
+    for (size_t g = 0; g < groups; g++) {
+        json_decref(w.parts[g].models);
+        buf_release(&w.parts[g].cells);
+        buf_release(&w.parts[g].incomplete);
+    }
+    free(w.parts);
     json_decref(registry);
     json_decref(models);
     json_decref(head);

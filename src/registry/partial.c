@@ -10,15 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The columns the definitions use, in PostgreSQL's binary format (exact
- * doubles), after the state's key; rows in key then episode order, so
- * that a state is always summed in the same order. */
-enum {
-    COL_CLINIC, COL_PROTOCOL, COL_INSTRUMENT, COL_PRACTITIONER, COL_REASON,
-    COL_IMPROVEMENT, COL_RESPONDER, COL_EVENT, COL_TIME, COL_SUSTAINED,
-    COL_FOLLOWUP, COL_BASELINE, COL_AGE, COL_SEX, COL_CHRONICITY,
-    COL_COMORBIDITIES, COL_COUNT
-};
+/* The columns of enum registry_partial_column, in PostgreSQL's binary
+ * format (exact doubles); rows in key then episode order, so that a state
+ * is always summed in the same order. */
 #define ROW_COLUMNS                                                          \
     "o.clinic_id::int8, o.protocol, o.instrument, o.practitioner_id::int8,"  \
     " o.incomplete_reason, o.improvement::float8, o.responder::int2,"        \
@@ -76,12 +70,6 @@ struct building {
     long states;
 };
 
-/* Text field f (len bytes) equals the string s. */
-static int field_is(const char *f, int len, const char *s)
-{
-    return f && (size_t)len == strlen(s) && !memcmp(f, s, (size_t)len);
-}
-
 static int64_t int_or(const char *f, int len, int64_t none)
 {
     return f ? pg_binary_int(f, len) : none;
@@ -111,82 +99,119 @@ static void state_flush(struct building *b)
     b->open = 0;
 }
 
+int registry_partial_summary(const char *const *f, const int *n,
+                             struct bench_summary *sm, struct err *e)
+{
+    memset(sm, 0, sizeof(*sm));
+    if (!f[PARTIAL_PRACTITIONER] ||
+        (sm->practitioner_id = pg_binary_int(f[PARTIAL_PRACTITIONER],
+                                             n[PARTIAL_PRACTITIONER])) < 1)
+        return err_set(e, ERR_FAIL, "pg", "a summary's practitioner id is "
+                       "not positive");
+    if (f[PARTIAL_REASON]) {
+        sm->reason = -1;
+        for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
+            if (pg_binary_text_is(
+                    f[PARTIAL_REASON], n[PARTIAL_REASON],
+                    summary_reason_name((enum summary_reason)r)))
+                sm->reason = (int8_t)r;
+        if (sm->reason < 0)
+            return err_set(e, ERR_FAIL, "pg", "a summary's incomplete "
+                           "reason is unknown");
+        return 0;
+    }
+    sm->reason = SUMMARY_COMPLETE;
+    if (f[PARTIAL_IMPROVEMENT])
+        sm->improvement = pg_binary_double(f[PARTIAL_IMPROVEMENT],
+                                           n[PARTIAL_IMPROVEMENT]);
+    sm->responder =
+        (int8_t)int_or(f[PARTIAL_RESPONDER], n[PARTIAL_RESPONDER], -1);
+    sm->event = (int8_t)int_or(f[PARTIAL_EVENT], n[PARTIAL_EVENT], -1);
+    sm->sustained =
+        (int8_t)int_or(f[PARTIAL_SUSTAINED], n[PARTIAL_SUSTAINED], -1);
+    sm->has_followup =
+        (int8_t)int_or(f[PARTIAL_FOLLOWUP], n[PARTIAL_FOLLOWUP], 0);
+    int64_t time = int_or(f[PARTIAL_TIME], n[PARTIAL_TIME], -1);
+    sm->sessions_to_response = time >= 0 ? time : -1;
+    const char *sex = f[PARTIAL_SEX];
+    sm->sex = pg_binary_text_is(sex, n[PARTIAL_SEX], "female") ? 0
+              : pg_binary_text_is(sex, n[PARTIAL_SEX], "male") ? 1
+              : pg_binary_text_is(sex, n[PARTIAL_SEX], "other") ? 2 : 3;
+    sm->has_risk = f[PARTIAL_BASELINE] && f[PARTIAL_AGE] &&
+                   f[PARTIAL_CHRONICITY] && f[PARTIAL_COMORBIDITIES];
+    if (sm->has_risk) {
+        sm->baseline =
+            pg_binary_double(f[PARTIAL_BASELINE], n[PARTIAL_BASELINE]);
+        sm->age_years =
+            (int32_t)pg_binary_int(f[PARTIAL_AGE], n[PARTIAL_AGE]);
+        sm->chronicity_weeks = (int32_t)pg_binary_int(
+            f[PARTIAL_CHRONICITY], n[PARTIAL_CHRONICITY]);
+        sm->comorbidities = (int32_t)pg_binary_int(
+            f[PARTIAL_COMORBIDITIES], n[PARTIAL_COMORBIDITIES]);
+    }
+    return 0;
+}
+
+/* Starts the state of key (clinic, practitioner, the row's protocol and
+ * instrument) when the row's key is not the open state's: 1 when it did,
+ * 0 when the row belongs to the open state, -1 with e. */
+static int building_key(struct building *b, int64_t clinic,
+                        int64_t practitioner, const char *const *f,
+                        const int *n, struct err *e)
+{
+    if (!f[PARTIAL_PROTOCOL] || !f[PARTIAL_INSTRUMENT] ||
+        n[PARTIAL_PROTOCOL] > RECORD_CODE_MAX ||
+        n[PARTIAL_INSTRUMENT] > RECORD_CODE_MAX)
+        return err_set(e, ERR_FAIL, "pg", "a summary's protocol or "
+                       "instrument is missing or too long");
+    if (b->open && clinic == b->clinic && practitioner == b->practitioner &&
+        pg_binary_text_is(f[PARTIAL_PROTOCOL], n[PARTIAL_PROTOCOL],
+                          b->g.protocol) &&
+        pg_binary_text_is(f[PARTIAL_INSTRUMENT], n[PARTIAL_INSTRUMENT],
+                          b->g.instrument))
+        return 0;
+    state_flush(b);
+    char protocol[RECORD_CODE_MAX + 1], instrument[RECORD_CODE_MAX + 1];
+    memcpy(protocol, f[PARTIAL_PROTOCOL], (size_t)n[PARTIAL_PROTOCOL]);
+    protocol[n[PARTIAL_PROTOCOL]] = '\0';
+    memcpy(instrument, f[PARTIAL_INSTRUMENT], (size_t)n[PARTIAL_INSTRUMENT]);
+    instrument[n[PARTIAL_INSTRUMENT]] = '\0';
+    bench_group_release(&b->g);
+    bench_group_init(&b->g, protocol, instrument);
+    b->clinic = clinic;
+    b->practitioner = practitioner;
+    b->open = 1;
+    return 1;
+}
+
 /* One summary: a new state when its key changes, then the pass's step
  * (a) on it. */
 static int building_row(void *ctx, const char *const *f, const int *n,
                         int count, struct err *e)
 {
     struct building *b = ctx;
-    if (count != COL_COUNT)
+    if (count != PARTIAL_COLUMNS)
         return err_set(e, ERR_FAIL, "pg", "COPY sent %d columns, not %d",
-                       count, COL_COUNT);
-    if (!f[COL_PROTOCOL] || !f[COL_INSTRUMENT] ||
-        n[COL_PROTOCOL] > RECORD_CODE_MAX ||
-        n[COL_INSTRUMENT] > RECORD_CODE_MAX)
-        return err_set(e, ERR_FAIL, "pg", "a summary's protocol or "
-                       "instrument is missing or too long");
-    int64_t clinic = pg_binary_int(f[COL_CLINIC], n[COL_CLINIC]);
-    int64_t practitioner =
-        pg_binary_int(f[COL_PRACTITIONER], n[COL_PRACTITIONER]);
-    if (practitioner < 1)
-        return err_set(e, ERR_FAIL, "pg", "a summary's practitioner id is "
-                       "not positive");
-    if (!b->open || clinic != b->clinic || practitioner != b->practitioner ||
-        !field_is(f[COL_PROTOCOL], n[COL_PROTOCOL], b->g.protocol) ||
-        !field_is(f[COL_INSTRUMENT], n[COL_INSTRUMENT], b->g.instrument)) {
-        state_flush(b);
-        char protocol[RECORD_CODE_MAX + 1], instrument[RECORD_CODE_MAX + 1];
-        memcpy(protocol, f[COL_PROTOCOL], (size_t)n[COL_PROTOCOL]);
-        protocol[n[COL_PROTOCOL]] = '\0';
-        memcpy(instrument, f[COL_INSTRUMENT], (size_t)n[COL_INSTRUMENT]);
-        instrument[n[COL_INSTRUMENT]] = '\0';
-        bench_group_release(&b->g);
-        bench_group_init(&b->g, protocol, instrument);
-        b->clinic = clinic;
-        b->practitioner = practitioner;
-        b->open = 1;
-    }
+                       count, PARTIAL_COLUMNS);
     struct bench_summary sm;
-    memset(&sm, 0, sizeof(sm));
-    sm.practitioner_id = practitioner;
-    if (f[COL_REASON]) {
-        sm.reason = -1;
-        for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
-            if (field_is(f[COL_REASON], n[COL_REASON],
-                         summary_reason_name((enum summary_reason)r)))
-                sm.reason = (int8_t)r;
-        if (sm.reason < 0)
-            return err_set(e, ERR_FAIL, "pg", "a summary's incomplete "
-                           "reason is unknown");
-        bench_group_add(&b->g, &sm);
-        return 0;
-    }
-    sm.reason = SUMMARY_COMPLETE;
-    if (f[COL_IMPROVEMENT])
-        sm.improvement =
-            pg_binary_double(f[COL_IMPROVEMENT], n[COL_IMPROVEMENT]);
-    sm.responder = (int8_t)int_or(f[COL_RESPONDER], n[COL_RESPONDER], -1);
-    sm.event = (int8_t)int_or(f[COL_EVENT], n[COL_EVENT], -1);
-    sm.sustained = (int8_t)int_or(f[COL_SUSTAINED], n[COL_SUSTAINED], -1);
-    sm.has_followup = (int8_t)int_or(f[COL_FOLLOWUP], n[COL_FOLLOWUP], 0);
-    int64_t time = int_or(f[COL_TIME], n[COL_TIME], -1);
-    sm.sessions_to_response = time >= 0 ? time : -1;
-    const char *sex = f[COL_SEX];
-    sm.sex = field_is(sex, n[COL_SEX], "female") ? 0
-             : field_is(sex, n[COL_SEX], "male") ? 1
-             : field_is(sex, n[COL_SEX], "other") ? 2 : 3;
-    sm.has_risk = f[COL_BASELINE] && f[COL_AGE] && f[COL_CHRONICITY] &&
-                  f[COL_COMORBIDITIES];
-    if (sm.has_risk) {
-        sm.baseline = pg_binary_double(f[COL_BASELINE], n[COL_BASELINE]);
-        sm.age_years = (int32_t)pg_binary_int(f[COL_AGE], n[COL_AGE]);
-        sm.chronicity_weeks =
-            (int32_t)pg_binary_int(f[COL_CHRONICITY], n[COL_CHRONICITY]);
-        sm.comorbidities = (int32_t)pg_binary_int(f[COL_COMORBIDITIES],
-                                                  n[COL_COMORBIDITIES]);
-    }
+    if (registry_partial_summary(f, n, &sm, e) < 0 ||
+        building_key(b, pg_binary_int(f[PARTIAL_CLINIC], n[PARTIAL_CLINIC]),
+                     sm.practitioner_id, f, n, e) < 0)
+        return -1;
     bench_group_add(&b->g, &sm);
     return 0;
+}
+
+/* Writes the states of out (COPY text, state_flush's lines). */
+static int states_put(struct pg *db, const struct buf *out, struct err *e)
+{
+    if (pg_copy_begin(db, states_copy_in, e) < 0)
+        return -1;
+    if (pg_copy_put(db, out->data, out->len, e) < 0) {
+        pg_copy_end(db, 1, e);
+        return -1;
+    }
+    return pg_copy_end(db, 0, e);
 }
 
 /* Reads the summaries of copy_sql into states and writes them with COPY
@@ -198,41 +223,178 @@ static int build_states(struct pg *db, const char *copy_sql, long *states,
     memset(&b, 0, sizeof(b));
     bench_group_init(&b.g, "", "");
     buf_init(&b.out, 0);
-    int rc = pg_copy_out_binary(db, copy_sql, COL_COUNT, building_row, &b,
-                                e);
+    int rc = pg_copy_out_binary(db, copy_sql, PARTIAL_COLUMNS, building_row,
+                                &b, e);
     if (rc == 0)
         state_flush(&b);
     bench_group_release(&b.g);
-    if (rc == 0 && b.states > 0) {
-        rc = pg_copy_begin(db, states_copy_in, e);
-        if (rc == 0 && pg_copy_put(db, b.out.data, b.out.len, e) < 0) {
-            pg_copy_end(db, 1, e);
-            rc = -1;
-        } else if (rc == 0) {
-            rc = pg_copy_end(db, 0, e);
-        }
-    }
+    if (rc == 0 && b.states > 0)
+        rc = states_put(db, &b.out, e);
     buf_release(&b.out);
     if (states)
         *states = b.states;
     return rc;
 }
 
-int registry_partial_refresh_clinic(struct pg *db, int64_t clinic,
-                                    struct err *e)
+/* Sets the clinic read by the COPYs of clinic_setting (id receives its
+ * text, a parameter of the statements that follow). */
+static int clinic_set(struct pg *db, int64_t clinic, char id[32],
+                      struct err *e)
 {
-    char id[32];
-    snprintf(id, sizeof(id), "%" PRId64, clinic);
+    snprintf(id, 32, "%" PRId64, clinic);
     const char *params[] = {id};
     struct pg_result *r = NULL;
     if (pg_run(db, &clinic_setting, params, &r, e) < 0)
         return -1;
     pg_result_free(r);
+    return 0;
+}
+
+int registry_partial_refresh_clinic(struct pg *db, int64_t clinic,
+                                    struct err *e)
+{
+    char id[32];
+    const char *params[] = {id};
+    if (clinic_set(db, clinic, id, e) < 0)
+        return -1;
     /* The marked states go, then the marked summaries are read into new
      * states, then the marks are cleared: all in the caller's
      * transaction. */
     if (pg_run(db, &clinic_states_drop, params, NULL, e) < 0 ||
         build_states(db, clinic_rows_copy, NULL, e) < 0)
+        return -1;
+    return pg_run(db, &clinic_marks_drop, params, NULL, e);
+}
+
+/* The clinic's marked states (clinic_setting's), as stored. */
+static const char clinic_states_copy[] =
+    "COPY (SELECT p.practitioner_id::int8, p.protocol, p.instrument,"
+    " p.state FROM registry_partial p JOIN registry_partial_dirty d ON"
+    " d.clinic_id = p.clinic_id AND d.practitioner_id = p.practitioner_id"
+    " AND d.protocol = p.protocol AND d.instrument = p.instrument WHERE"
+    " p.clinic_id = current_setting('touchstone.partial_clinic')::int8)"
+    " TO STDOUT (FORMAT binary)";
+
+/* A stored state: its key and bytes (owned). */
+struct stored_state {
+    int64_t practitioner;
+    char *protocol, *instrument;
+    unsigned char *bytes;
+    size_t len;
+};
+
+struct stored_states {
+    struct stored_state *at;
+    size_t count, alloc;
+};
+
+static char *field_dup(const char *f, int n)
+{
+    char *s = xmalloc((size_t)n + 1);
+    memcpy(s, f, (size_t)n);
+    s[n] = '\0';
+    return s;
+}
+
+static int stored_row(void *ctx, const char *const *f, const int *n,
+                      int count, struct err *e)
+{
+    struct stored_states *st = ctx;
+    if (count != 4 || !f[0] || !f[1] || !f[2] || !f[3])
+        return err_set(e, ERR_FAIL, "pg", "a stored state's row is not "
+                       "(practitioner, protocol, instrument, state)");
+    ALLOC_GROW(st->at, st->count + 1, st->alloc);
+    struct stored_state *s = &st->at[st->count++];
+    s->practitioner = pg_binary_int(f[0], n[0]);
+    s->protocol = field_dup(f[1], n[1]);
+    s->instrument = field_dup(f[2], n[2]);
+    s->bytes = (unsigned char *)field_dup(f[3], n[3]);
+    s->len = (size_t)n[3];
+    return 0;
+}
+
+/* Byte order of two fields (len bytes each). */
+static int field_cmp(const char *a, int an, const char *b, int bn)
+{
+    int c = memcmp(a, b, (size_t)(an < bn ? an : bn));
+    return c ? c : (an > bn) - (an < bn);
+}
+
+/* A state's rows in the order a rebuild reads them (ROW_ORDER: the key,
+ * then the episode in byte order). */
+static int row_order(const void *pa, const void *pb)
+{
+    const struct registry_partial_row *a = pa, *b = pb;
+    int64_t x = pg_binary_int(a->field[PARTIAL_PRACTITIONER],
+                              a->len[PARTIAL_PRACTITIONER]);
+    int64_t y = pg_binary_int(b->field[PARTIAL_PRACTITIONER],
+                              b->len[PARTIAL_PRACTITIONER]);
+    if (x != y)
+        return (x > y) - (x < y);
+    static const int keys[] = {PARTIAL_PROTOCOL, PARTIAL_INSTRUMENT};
+    for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+        int c = field_cmp(a->field[keys[k]], a->len[keys[k]],
+                          b->field[keys[k]], b->len[keys[k]]);
+        if (c)
+            return c;
+    }
+    return field_cmp(a->episode, a->episode_len, b->episode,
+                     b->episode_len);
+}
+
+int registry_partial_extend_clinic(struct pg *db, int64_t clinic,
+                                   struct registry_partial_row *rows,
+                                   size_t count, struct err *e)
+{
+    char id[32];
+    const char *params[] = {id};
+    if (clinic_set(db, clinic, id, e) < 0)
+        return -1;
+    struct stored_states st = {0};
+    int rc = pg_copy_out_binary(db, clinic_states_copy, 4, stored_row, &st,
+                                e);
+    qsort(rows, count, sizeof(*rows), row_order);
+    struct building b;
+    memset(&b, 0, sizeof(b));
+    bench_group_init(&b.g, "", "");
+    buf_init(&b.out, 0);
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        const char *const *f = rows[i].field;
+        const int *n = rows[i].len;
+        struct bench_summary sm;
+        rc = registry_partial_summary(f, n, &sm, e);
+        int fresh = rc < 0 ? -1
+                    : building_key(&b, clinic, sm.practitioner_id, f, n, e);
+        if (fresh < 0)
+            rc = -1;
+        /* A new state: the stored one of its key, if any, goes on. */
+        for (size_t k = 0; fresh > 0 && k < st.count; k++)
+            if (st.at[k].practitioner == b.practitioner &&
+                !strcmp(st.at[k].protocol, b.g.protocol) &&
+                !strcmp(st.at[k].instrument, b.g.instrument)) {
+                rc = bench_group_decode(st.at[k].bytes, st.at[k].len, &b.g,
+                                        e);
+                break;
+            }
+        if (rc == 0)
+            bench_group_add(&b.g, &sm);
+    }
+    if (rc == 0)
+        state_flush(&b);
+    bench_group_release(&b.g);
+    for (size_t k = 0; k < st.count; k++) {
+        free(st.at[k].protocol);
+        free(st.at[k].instrument);
+        free(st.at[k].bytes);
+    }
+    free(st.at);
+    /* The stored states of the batch's keys go, the extended ones come. */
+    if (rc == 0)
+        rc = pg_run(db, &clinic_states_drop, params, NULL, e);
+    if (rc == 0 && b.states > 0)
+        rc = states_put(db, &b.out, e);
+    buf_release(&b.out);
+    if (rc < 0)
         return -1;
     return pg_run(db, &clinic_marks_drop, params, NULL, e);
 }

@@ -63,22 +63,10 @@
     X(PQbinaryTuples) \
     X(PQfformat)
 
-static struct {
-#define PQ_FIELD(name) __typeof__(name) *name;
-    PQ_FUNCTIONS(PQ_FIELD)
-#undef PQ_FIELD
-} pq;
-
-static const struct dynlib_symbol pq_symbols[] = {
-#define PQ_SYMBOL(name) {#name, (void **)&pq.name},
-    PQ_FUNCTIONS(PQ_SYMBOL)
-#undef PQ_SYMBOL
-};
-
-static struct dynlib libpq = {
-    "libpq.so.5", "libpq5", pq_symbols,
-    sizeof(pq_symbols) / sizeof(pq_symbols[0]), 0, "",
-};
+static struct { PQ_FUNCTIONS(DYNLIB_POINTER) } pq;
+#define PQ_SYMBOL(name) DYNLIB_SYMBOL(pq, name)
+static const struct dynlib_symbol pq_symbols[] = {PQ_FUNCTIONS(PQ_SYMBOL)};
+static struct dynlib libpq = DYNLIB_INIT("libpq.so.5", "libpq5", pq_symbols);
 
 #define PQclear (*pq.PQclear)
 #define PQcmdTuples (*pq.PQcmdTuples)
@@ -472,6 +460,12 @@ int64_t pg_binary_int(const char *field, int len)
     case 8: return (int64_t)v;
     }
     BUG("binary integer of %d bytes", len);
+}
+
+int pg_binary_text_is(const char *field, int len, const char *s)
+{
+    return field && (size_t)len == strlen(s) &&
+           !memcmp(field, s, (size_t)len);
 }
 
 double pg_binary_double(const char *field, int len)

@@ -98,6 +98,9 @@ int pg_copy_out_binary(struct pg *db, const char *sql, int max_fields,
  * a float8 (len 8). */
 int64_t pg_binary_int(const char *field, int len);
 double pg_binary_double(const char *field, int len);
+/* 1 when a text field as sent (len bytes; NULL for SQL NULL) is the
+ * string s. */
+int pg_binary_text_is(const char *field, int len, const char *s);
 /* The SQLSTATE of the last failed statement, or "". */
 const char *pg_sqlstate(const struct pg *db);
 

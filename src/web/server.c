@@ -37,22 +37,11 @@
     X(MHD_queue_response) \
     X(MHD_destroy_response)
 
-static struct {
-#define MHD_FIELD(name) __typeof__(name) *name;
-    MHD_FUNCTIONS(MHD_FIELD)
-#undef MHD_FIELD
-} mhd;
-
-static const struct dynlib_symbol mhd_symbols[] = {
-#define MHD_SYMBOL(name) {#name, (void **)&mhd.name},
-    MHD_FUNCTIONS(MHD_SYMBOL)
-#undef MHD_SYMBOL
-};
-
-static struct dynlib libmicrohttpd = {
-    "libmicrohttpd.so.12", "libmicrohttpd12", mhd_symbols,
-    sizeof(mhd_symbols) / sizeof(mhd_symbols[0]), 0, "",
-};
+static struct { MHD_FUNCTIONS(DYNLIB_POINTER) } mhd;
+#define MHD_SYMBOL(name) DYNLIB_SYMBOL(mhd, name)
+static const struct dynlib_symbol mhd_symbols[] = {MHD_FUNCTIONS(MHD_SYMBOL)};
+static struct dynlib libmicrohttpd =
+    DYNLIB_INIT("libmicrohttpd.so.12", "libmicrohttpd12", mhd_symbols);
 
 #define MHD_start_daemon (*mhd.MHD_start_daemon)
 #define MHD_quiesce_daemon (*mhd.MHD_quiesce_daemon)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The national report from its partial states (registry/partial.h), kept
-# current through every change a registry sees: pushes, corrections (a
+# current through every change a registry sees: pushes (a first push in
+# one batch or in several), corrections (a
 # summary changed, moved to another protocol or practitioner, a
 # practitioner's consent changed), retractions, a clinic suspended and
 # approved again, and summaries changed in SQL behind the pushes' back.
@@ -109,6 +110,29 @@ for spec in A:60:3 B:160:5 C:300:7; do
 done
 check_states "pushes"
 check_nation "pushes"
+
+# Clinic D's first push in three batches: the middle of its episodes, then
+# the last (each state goes on after its rows: extended, not read again),
+# then the first (before rows it has: its states read again). Either way
+# the states are, byte for byte, those built again from every summary.
+make_clinic D
+enroll D; expect_http 201; ID[D]=$ENROLLED
+expect_ok ts registry clinic approve "$ENROLLED"
+gen_batch "$ENROLLED" 1 30 90 3 > "$TMP/D.json"
+states_md5() { psql_value "SELECT md5(string_agg(clinic_id || ' ' || practitioner_id || ' ' || protocol || ' ' || instrument || ' ' || rows || ' ' || state::text, ',' ORDER BY clinic_id, practitioner_id, protocol, instrument)) FROM registry_partial"; }
+seq=0
+for part in 60:120 120:180 0:60; do
+  seq=$((seq + 1))
+  cp "$TMP/D.json" "$TMP/D.$seq.json"
+  edit_batch "$TMP/D.$seq.json" "b['seq'] = $seq; b['rows'] = b['rows'][${part}]"
+  push D "$TMP/D.$seq.json"
+  assert_eq "$(psql_value 'SELECT count(*) FROM registry_partial_dirty')" 0 "D batch $seq: no state left marked"
+  check_states "D batch $seq"
+  kept=$(states_md5)
+  expect_ok ts registry rebuild-partials
+  assert_eq "$(states_md5)" "$kept" "D batch $seq: the states kept, byte for byte as rebuilt"
+done
+check_nation "D in three batches"
 
 # Corrections by clinic B: changed scores, summaries moved to the other
 # protocol and to another practitioner, and a practitioner who now

@@ -54,6 +54,22 @@ TOUCHSTONE_DB=clean.db expect_ok ts push --batch-rows 9 --json
 # one took on this machine (a loaded machine is slower to start).
 span_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 assert_eq "$(json 'this.rows')" "$summaries" "clean rows"
+# A first push's batches hold disjoint, ascending ranges of episodes (the
+# rows are taken in pseudonym order), so that the registry copies each
+# straight into its table and extends its partial states.
+python3 - clean/received <<'PY' || fail "a first push's batches are not in episode order"
+import glob, json, sys
+last, batches = "", 0
+for f in sorted(glob.glob(sys.argv[1] + "/*.body")):
+    body = json.load(open(f))
+    if "batch" not in body:
+        continue
+    episodes = [r["episode"] for r in body["batch"]["rows"]]
+    assert episodes == sorted(episodes), f
+    assert episodes[0] > last, (f, episodes[0], last)
+    last, batches = episodes[-1], batches + 1
+assert batches > 3, batches
+PY
 
 # The killed pushes.
 enrolled "$TOUCHSTONE_DB" killed

@@ -263,6 +263,53 @@ Test(partial, encoding_is_exact)
     free(rows);
 }
 
+/* A state stored after its first rows, decoded and given the rest in
+ * order, is the state of all the rows to the bit (what a batch that only
+ * adds rows after a state's own relies on: registry/partial.h,
+ * registry_partial_extend_clinic). Cut anywhere, one practitioner (as the
+ * registry keeps its states) or several. */
+Test(partial, decoded_state_goes_on_to_the_bit)
+{
+    rng_state = 11;
+    const long practitioners[] = {1, 5};
+    for (size_t pi = 0; pi < ARRAY_SIZE(practitioners); pi++) {
+        struct bench_summary *rows = rows_make(400, practitioners[pi]);
+        struct bench_group all;
+        bench_group_init(&all, "low-back-pain", "nprs");
+        for (size_t i = 0; i < 400; i++)
+            bench_group_add(&all, &rows[i]);
+        unsigned char *want;
+        size_t want_len = bench_group_encode(&all, &want);
+        const size_t cuts[] = {1, 2, 9, 80, 81, 200, 399};
+        for (size_t c = 0; c < ARRAY_SIZE(cuts); c++) {
+            struct bench_group first, back;
+            bench_group_init(&first, "low-back-pain", "nprs");
+            bench_group_init(&back, "low-back-pain", "nprs");
+            for (size_t i = 0; i < cuts[c]; i++)
+                bench_group_add(&first, &rows[i]);
+            unsigned char *stored, *got;
+            size_t len = bench_group_encode(&first, &stored);
+            struct err e = ERR_INIT;
+            cr_assert_eq(bench_group_decode(stored, len, &back, &e), 0);
+            for (size_t i = cuts[c]; i < 400; i++)
+                bench_group_add(&back, &rows[i]);
+            size_t got_len = bench_group_encode(&back, &got);
+            cr_assert_eq(got_len, want_len, "cut at %zu of %ld", cuts[c],
+                         practitioners[pi]);
+            cr_assert(!memcmp(got, want, want_len), "cut at %zu, %ld "
+                      "practitioners: not the same bytes", cuts[c],
+                      practitioners[pi]);
+            free(stored);
+            free(got);
+            bench_group_release(&first);
+            bench_group_release(&back);
+        }
+        free(want);
+        bench_group_release(&all);
+        free(rows);
+    }
+}
+
 Test(partial, model_sums_merge_equals_one_pass)
 {
     rng_state = 42;
