@@ -9,17 +9,42 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 COMMAND("report", cmd_report, "outcome reports: episode, practitioner, registry, coverage")
 
-/* The cell columns of text and CSV output, in order. */
-static const char *const cell_columns[] = {
-    "protocol", "instrument", "n", "mean_improvement",
-    "mean_improvement_ci95", "srm", "responder_rate", "responder_ci95",
-    "median_sessions_to_response", "sustained_rate", "followup_coverage",
-    "expected_improvement", "observed_minus_expected", "funnel", "shrunken",
-    "designation",
+/* A column of a report's table: the key of its value in a row, its heading,
+ * how the value is shown (format: a number's, or an interval's bounds';
+ * NULL: a text) and its printf width (negative: left-aligned). */
+struct report_column {
+    const char *key, *heading;
+    int interval;
+    const char *format;
+    int width;
+};
+
+/* The columns of a cell in text and CSV output, in order, after the
+ * practitioner's in the registry's. */
+static const struct report_column cell_practitioner_columns[] = {
+    {"practitioner", "id", 0, "%g", -6},
+    {"label", "label", 0, NULL, -14},
+};
+static const struct report_column cell_columns[] = {
+    {"protocol", "protocol", 0, NULL, -28},
+    {"instrument", "instrument", 0, NULL, -14},
+    {"n", "n", 0, "%g", 4},
+    {"mean_improvement", "mean", 0, "%.3g", 8},
+    {"mean_improvement_ci95", "95% CI", 1, "%.3g", -18},
+    {"srm", "SRM", 0, "%.2f", 6},
+    {"responder_rate", "resp", 0, "%.2f", 6},
+    {"responder_ci95", "resp 95% CI", 1, "%.2f", -16},
+    {"median_sessions_to_response", "median", 0, "%g", 6},
+    {"sustained_rate", "sust", 0, "%.2f", 6},
+    {"followup_coverage", "f/up", 0, "%.2f", 6},
+    {"expected_improvement", "expected", 0, "%.3g", 8},
+    {"observed_minus_expected", "O-E", 0, "%+.3g", 8},
+    {"funnel", "funnel", 0, NULL, -10},
+    {"shrunken", "shrunken", 0, "%+.3g", 8},
+    {"designation", "designation", 0, NULL, 0},
 };
 
 /* One CSV field: numbers with 17 significant digits, text by the one CSV
@@ -47,8 +72,8 @@ static void csv_cells(const json_t *cells, int registry)
     if (registry)
         fputs("practitioner,label,", stdout);
     for (size_t i = 0; i < ARRAY_SIZE(cell_columns); i++) {
-        const char *name = cell_columns[i];
-        if (strstr(name, "_ci95"))
+        const char *name = cell_columns[i].key;
+        if (cell_columns[i].interval)
             printf("%s%s_lower,%s_upper", i ? "," : "", name, name);
         else
             printf("%s%s", i ? "," : "", name);
@@ -64,10 +89,10 @@ static void csv_cells(const json_t *cells, int registry)
             putchar(',');
         }
         for (size_t i = 0; i < ARRAY_SIZE(cell_columns); i++) {
-            const json_t *v = json_object_get(cell, cell_columns[i]);
+            const json_t *v = json_object_get(cell, cell_columns[i].key);
             if (i)
                 putchar(',');
-            if (strstr(cell_columns[i], "_ci95")) {
+            if (cell_columns[i].interval) {
                 csv_field(json_array_get(v, 0));
                 putchar(',');
                 csv_field(json_array_get(v, 1));
@@ -113,51 +138,35 @@ static const char *text(const json_t *v)
     return json_is_string(v) ? json_string_value(v) : "-";
 }
 
-static void text_cell_header(int registry)
+/* Prints one line of the table of n columns: the headings, or the values
+ * of row (its first column's value is first when not NULL); the columns
+ * are one space apart and end ends the line. */
+static void text_row(const struct report_column *cols, size_t n,
+                     const json_t *row, const char *first, const char *end)
 {
-    if (registry)
-        printf("%-6s %-14s ", "id", "label");
-    printf("%-28s %-14s %4s %8s %-18s %6s %6s %-16s %6s %6s %6s %8s %8s "
-           "%-10s %8s %s\n",
-           "protocol", "instrument", "n", "mean", "95% CI", "SRM", "resp",
-           "resp 95% CI", "median", "sust", "f/up", "expected", "O-E",
-           "funnel", "shrunken", "designation");
+    for (size_t k = 0; k < n; k++) {
+        const struct report_column *col = &cols[k];
+        const json_t *v = row ? json_object_get(row, col->key) : NULL;
+        char buf[64];
+        const char *shown = !row              ? col->heading
+                            : k == 0 && first ? first
+                            : !col->format    ? text(v)
+                            : col->interval
+                                ? interval(v, col->format, buf, sizeof(buf))
+                                : num(v, col->format, buf, sizeof(buf));
+        printf("%*s%s", col->width, shown, k + 1 < n ? " " : end);
+    }
 }
 
+/* A cell's line (NULL: the headings), the registry's with the
+ * practitioner's columns first. */
 static void text_cell(const json_t *cell, int registry)
 {
-    char a[32], b[64], c2[32], d[32], f[64], g[32], h[32], i[32], j[32];
-    char k[32], l[32], m[32];
-    if (registry) {
-        const json_t *id = json_object_get(cell, "practitioner");
-        printf("%-6s %-14s ", num(id, "%g", a, sizeof(a)),
-               text(json_object_get(cell, "label")));
-    }
-    printf("%-28s %-14s %4s %8s %-18s %6s %6s %-16s %6s %6s %6s %8s %8s "
-           "%-10s %8s %s\n",
-           text(json_object_get(cell, "protocol")),
-           text(json_object_get(cell, "instrument")),
-           num(json_object_get(cell, "n"), "%g", a, sizeof(a)),
-           num(json_object_get(cell, "mean_improvement"), "%.3g", c2,
-               sizeof(c2)),
-           interval(json_object_get(cell, "mean_improvement_ci95"), "%.3g", b,
-                    sizeof(b)),
-           num(json_object_get(cell, "srm"), "%.2f", d, sizeof(d)),
-           num(json_object_get(cell, "responder_rate"), "%.2f", g, sizeof(g)),
-           interval(json_object_get(cell, "responder_ci95"), "%.2f", f,
-                    sizeof(f)),
-           num(json_object_get(cell, "median_sessions_to_response"), "%g", h,
-               sizeof(h)),
-           num(json_object_get(cell, "sustained_rate"), "%.2f", i, sizeof(i)),
-           num(json_object_get(cell, "followup_coverage"), "%.2f", j,
-               sizeof(j)),
-           num(json_object_get(cell, "expected_improvement"), "%.3g", k,
-               sizeof(k)),
-           num(json_object_get(cell, "observed_minus_expected"), "%+.3g", l,
-               sizeof(l)),
-           text(json_object_get(cell, "funnel")),
-           num(json_object_get(cell, "shrunken"), "%+.3g", m, sizeof(m)),
-           text(json_object_get(cell, "designation")));
+    if (registry)
+        text_row(cell_practitioner_columns,
+                 ARRAY_SIZE(cell_practitioner_columns), cell, NULL, " ");
+    text_row(cell_columns, ARRAY_SIZE(cell_columns), cell, NULL,
+             "\n");
 }
 
 static void text_incomplete(const json_t *incomplete)
@@ -207,7 +216,7 @@ static void text_practitioner(const json_t *doc)
     if (json_array_size(cells) == 0) {
         printf("No cell has a complete episode yet.\n");
     } else {
-        text_cell_header(0);
+        text_cell(NULL, 0);
         size_t i;
         json_t *cell;
         json_array_foreach(cells, i, cell)
@@ -268,7 +277,7 @@ static void text_registry(const json_t *doc)
     if (json_array_size(cells) == 0) {
         printf("No cell has a complete episode yet.\n");
     } else {
-        text_cell_header(1);
+        text_cell(NULL, 1);
         json_t *cell;
         json_array_foreach(cells, i, cell)
             text_cell(cell, 1);
@@ -404,6 +413,24 @@ static int report_registry(struct cli *c, int argc, const char **argv)
                         &e, csv, 1, text_registry);
 }
 
+/* The columns of coverage's follow-up and invitation channel tables. */
+static const struct report_column followup_columns[] = {
+    {"protocol", "protocol", 0, NULL, -28},
+    {"complete", "complete", 0, "%g", 8},
+    {"with_followup", "f/up", 0, "%g", 8},
+    {"without_followup", "no f/up", 0, "%g", 8},
+    {"coverage", "coverage", 0, "%.2f", 8},
+    {"invited", "invited", 0, "%g", 8},
+    {"not_invited", "not invited", 0, "%g", 11},
+};
+static const struct report_column channel_columns[] = {
+    {"channel", "channel", 0, NULL, -8},
+    {"sent", "sent", 0, "%g", 6},
+    {"answered", "answered", 0, "%g", 8},
+    {"response_rate", "response rate", 0, "%.2f", 13},
+    {"median_days_to_answer", "median days", 0, "%.1f", 14},
+};
+
 static void text_coverage(const json_t *doc)
 {
     size_t i;
@@ -413,48 +440,23 @@ static void text_coverage(const json_t *doc)
         printf("%sCoverage of practitioner %lld, %s\n\n", i ? "\n" : "",
                (long long)json_integer_value(json_object_get(who, "id")),
                text(json_object_get(who, "name")));
-        printf("%-28s %8s %8s %8s %8s %8s %11s\n", "protocol", "complete",
-               "f/up", "no f/up", "coverage", "invited", "not invited");
+        text_row(followup_columns, ARRAY_SIZE(followup_columns), NULL, NULL,
+                 "\n");
         size_t k;
         json_t *r;
-        json_array_foreach(json_object_get(p, "followup"), k, r) {
-            char a[32], b[32], d[32], f[32], g[32], h[32];
-            printf("%-28s %8s %8s %8s %8s %8s %11s\n",
-                   text(json_object_get(r, "protocol")),
-                   num(json_object_get(r, "complete"), "%g", a, sizeof(a)),
-                   num(json_object_get(r, "with_followup"), "%g", b,
-                       sizeof(b)),
-                   num(json_object_get(r, "without_followup"), "%g", d,
-                       sizeof(d)),
-                   num(json_object_get(r, "coverage"), "%.2f", f,
-                       sizeof(f)),
-                   num(json_object_get(r, "invited"), "%g", g, sizeof(g)),
-                   num(json_object_get(r, "not_invited"), "%g", h,
-                       sizeof(h)));
-        }
+        json_array_foreach(json_object_get(p, "followup"), k, r)
+            text_row(followup_columns, ARRAY_SIZE(followup_columns), r, NULL,
+                     "\n");
         if (json_array_size(json_object_get(p, "followup")) == 0)
             printf("(no complete episode yet)\n");
-        printf("\n%-8s %6s %8s %13s %14s\n", "channel", "sent", "answered",
-               "response rate", "median days");
-        json_array_foreach(json_object_get(p, "channels"), k, r) {
-            char a[32], b[32], d[32], f[32];
-            printf("%-8s %6s %8s %13s %14s\n",
-                   text(json_object_get(r, "channel")),
-                   num(json_object_get(r, "sent"), "%g", a, sizeof(a)),
-                   num(json_object_get(r, "answered"), "%g", b, sizeof(b)),
-                   num(json_object_get(r, "response_rate"), "%.2f", d,
-                       sizeof(d)),
-                   num(json_object_get(r, "median_days_to_answer"), "%.1f",
-                       f, sizeof(f)));
-        }
-        char a[32], b[32], d[32], f[32];
-        printf("%-8s %6s %8s %13s %14s\n", "all",
-               num(json_object_get(p, "sent"), "%g", a, sizeof(a)),
-               num(json_object_get(p, "answered"), "%g", b, sizeof(b)),
-               num(json_object_get(p, "response_rate"), "%.2f", d,
-                   sizeof(d)),
-               num(json_object_get(p, "median_days_to_answer"), "%.1f", f,
-                   sizeof(f)));
+        printf("\n");
+        text_row(channel_columns, ARRAY_SIZE(channel_columns), NULL, NULL,
+                 "\n");
+        json_array_foreach(json_object_get(p, "channels"), k, r)
+            text_row(channel_columns, ARRAY_SIZE(channel_columns), r, NULL,
+                     "\n");
+        text_row(channel_columns, ARRAY_SIZE(channel_columns), p, "all",
+                 "\n");
     }
 }
 
