@@ -90,46 +90,35 @@ static const char *const paging[] = {"page", "per_page", NULL};
         (doc) = api_page_doc(items_, (page), (per_page), (int64_t)(l).count);  \
     } while (0)
 
-/* Sets doc to {"items": [...]}: every item of the record list l, each by
- * to_json. */
-#define LIST_ITEMS_DOC(doc, l, to_json)                                        \
-    do {                                                                       \
-        json_t *items_;                                                        \
-        LIST_JSON(items_, l, 0, (l).count, to_json);                           \
-        (doc) = json_pack("{s:o}", "items", items_);                           \
-    } while (0)
-
-/* Defines handler NAME: GET of one record of kind KIND (practitioner,
- * patient, episode) with what it holds: KIND_show of the route's id,
- * answered as KIND_detail_to_json. */
-#define DETAIL_HANDLER(name, kind)                                             \
-    int name(struct web_ctx *w)                                                \
+/* Defines static json_t *KIND_items_doc(const struct KIND_list *l):
+ * {"items": [...]}, every item of l by KIND_to_json (a new document). */
+#define ITEMS_DOC(kind)                                                        \
+    static json_t *kind##_items_doc(const struct kind##_list *l)               \
     {                                                                          \
-        if (api_query_none(w) < 0)                                             \
-            return -1;                                                         \
-        struct kind##_detail d = {0};                                          \
-        if (kind##_show(w->store, &w->actor, route_param_id(&w->match, "id"),  \
-                        &d, &w->err) < 0)                                      \
-            return record_fail(w);                                             \
-        json_t *doc = kind##_detail_to_json(&d);                               \
-        kind##_detail_release(&d);                                             \
-        return web_reply_json(w, 200, doc);                                    \
+        json_t *items;                                                         \
+        LIST_JSON(items, *l, 0, l->count, kind##_to_json);                     \
+        return json_pack("{s:o}", "items", items);                             \
     }
+ITEMS_DOC(training)
+ITEMS_DOC(referral)
+ITEMS_DOC(session)
+ITEMS_DOC(observation)
 
-/* Defines handler NAME: GET of every KIND (session, observation) of the
- * episode the route's id names, as {"items": [...]}. */
-#define EPISODE_ITEMS_HANDLER(name, kind)                                      \
+/* Defines handler NAME: GET of what the route's id names, read into a
+ * struct TYPE by LOAD (the record's KIND_show or KIND_list, which checks
+ * the caller's access), answered with TO_DOC's document of it, then
+ * released by RELEASE. */
+#define GET_HANDLER(name, type, load, to_doc, release)                         \
     int name(struct web_ctx *w)                                                \
     {                                                                          \
         if (api_query_none(w) < 0)                                             \
             return -1;                                                         \
-        struct kind##_list l = {0};                                            \
-        if (kind##_list(w->store, &w->actor, route_param_id(&w->match, "id"),  \
-                        &l, &w->err) < 0)                                      \
+        struct type v = {0};                                                   \
+        if (load(w->store, &w->actor, route_param_id(&w->match, "id"), &v,     \
+                 &w->err) < 0)                                                 \
             return record_fail(w);                                             \
-        json_t *doc;                                                           \
-        LIST_ITEMS_DOC(doc, l, kind##_to_json);                                \
-        kind##_list_release(&l);                                               \
+        json_t *doc = to_doc(&v);                                              \
+        release(&v);                                                           \
         return web_reply_json(w, 200, doc);                                    \
     }
 
@@ -172,7 +161,8 @@ int api_practitioners_create(struct web_ctx *w)
     return reply_created(w, doc, "/api/v1/practitioners/%lld", (long long)id);
 }
 
-DETAIL_HANDLER(api_practitioner_show, practitioner)
+GET_HANDLER(api_practitioner_show, practitioner_detail, practitioner_show,
+            practitioner_detail_to_json, practitioner_detail_release)
 
 int api_training_list(struct web_ctx *w)
 {
@@ -186,8 +176,7 @@ int api_training_list(struct web_ctx *w)
     if (practitioner_get(w->store, &w->actor, id, "id", &p, &w->err) < 0 ||
         training_list(w->store, &w->actor, id, &l, &w->err) < 0)
         return record_fail(w);
-    json_t *doc;
-    LIST_ITEMS_DOC(doc, l, training_to_json);
+    json_t *doc = training_items_doc(&l);
     training_list_release(&l);
     return web_reply_json(w, 200, doc);
 }
@@ -265,15 +254,15 @@ int api_patients_create(struct web_ctx *w)
                          (long long)id);
 }
 
-DETAIL_HANDLER(api_patient_show, patient)
+GET_HANDLER(api_patient_show, patient_detail, patient_show,
+            patient_detail_to_json, patient_detail_release)
 
 static int referrals_of(struct web_ctx *w, int64_t patient_id)
 {
     struct referral_list l = {0};
     if (referral_list(w->store, &w->actor, patient_id, &l, &w->err) < 0)
         return record_fail(w);
-    json_t *doc;
-    LIST_ITEMS_DOC(doc, l, referral_to_json);
+    json_t *doc = referral_items_doc(&l);
     referral_list_release(&l);
     return web_reply_json(w, 200, doc);
 }
@@ -455,7 +444,8 @@ int api_episodes_create(struct web_ctx *w)
                          (long long)id);
 }
 
-DETAIL_HANDLER(api_episode_show, episode)
+GET_HANDLER(api_episode_show, episode_detail, episode_show,
+            episode_detail_to_json, episode_detail_release)
 
 int api_episode_close(struct web_ctx *w)
 {
@@ -476,7 +466,9 @@ int api_episode_close(struct web_ctx *w)
 
 /* ---- sessions and observations ---- */
 
-EPISODE_ITEMS_HANDLER(api_sessions_list, session)
+/* Every session of the episode. */
+GET_HANDLER(api_sessions_list, session_list, session_list, session_items_doc,
+            session_list_release)
 
 /* Reads "phases": [{"name": "kneading", "minutes": 20}, ...]. */
 static int read_phases(struct web_ctx *w, json_t *array,
@@ -567,7 +559,9 @@ int api_sessions_create(struct web_ctx *w)
                          (long long)in.episode_id);
 }
 
-EPISODE_ITEMS_HANDLER(api_observations_list, observation)
+/* Every observation of the episode. */
+GET_HANDLER(api_observations_list, observation_list, observation_list,
+            observation_items_doc, observation_list_release)
 
 int api_observations_create(struct web_ctx *w)
 {

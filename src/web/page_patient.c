@@ -249,39 +249,50 @@ static int patient_link(struct web_ctx *w, const char *token,
     return link_page_refused(w, &e) < 0 ? -1 : 1;
 }
 
-int page_patient_answer_form(struct web_ctx *w)
+/* Runs page (the answer form, or its submit) on the form of the path's
+ * link; a link that cannot be answered gets patient_link's page instead. */
+static int on_link(struct web_ctx *w,
+                   int (*page)(struct web_ctx *, const char *,
+                               const struct answer_form *))
 {
     const char *token = route_param(&w->match, "token");
     struct answer_form f;
     int rc = patient_link(w, token, &f);
     if (rc)
         return rc < 0 ? -1 : 0;
-    return patient_form(w, 200, token, &f, NULL, NULL);
+    return page(w, token, &f);
 }
 
-int page_patient_answer_submit(struct web_ctx *w)
+static int answer_form(struct web_ctx *w, const char *token,
+                       const struct answer_form *f)
 {
-    const char *token = route_param(&w->match, "token");
-    struct answer_form f;
-    int rc = patient_link(w, token, &f);
-    if (rc)
-        return rc < 0 ? -1 : 0;
+    return patient_form(w, 200, token, f, NULL, NULL);
+}
+
+int page_patient_answer_form(struct web_ctx *w)
+{
+    return on_link(w, answer_form);
+}
+
+static int answer_send(struct web_ctx *w, const char *token,
+                       const struct answer_form *f)
+{
     struct answer_items items[ANSWER_MAX_INSTRUMENTS];
     memset(items, 0, sizeof(items));
     struct err e = ERR_INIT;
-    for (int i = 0; i < f.instrument_count; i++) {
-        const struct instrument *in = f.instruments[i].instrument;
+    for (int i = 0; i < f->instrument_count; i++) {
+        const struct instrument *in = f->instruments[i].instrument;
         char prefix[80];
         snprintf(prefix, sizeof(prefix), "%s-", in->code);
         if (page_items_read(&w->form, in, prefix, items[i].values,
                             items[i].present, &items[i].n, &e) < 0)
-            return patient_form(w, 422, token, &f, &w->form, &e);
+            return patient_form(w, 422, token, f, &w->form, &e);
     }
     struct answer_form done;
     if (answer_submit(w->store, page_catalog(w), token, items,
-                      f.instrument_count, w->req->client, &done, &e) < 0) {
+                      f->instrument_count, w->req->client, &done, &e) < 0) {
         if (e.code == ERR_INPUT)
-            return patient_form(w, 422, token, &f, &w->form, &e);
+            return patient_form(w, 422, token, f, &w->form, &e);
         w->err = e;
         return link_page_refused(w, &e);
     }
@@ -292,6 +303,11 @@ int page_patient_answer_submit(struct web_ctx *w)
                 done.first_name, done.clinic);
     patient_close(w);
     return 0;
+}
+
+int page_patient_answer_submit(struct web_ctx *w)
+{
+    return on_link(w, answer_send);
 }
 
 /* ---- the printable sheet (clinic staff) ---- */
