@@ -6,16 +6,14 @@
 
 /* One voice's whole format: its words around the same nine texts, in
  * the same order. */
-#define STATEMENT(open, licence, holds, designation)                          \
-    open "<strong>%s</strong> (" licence " %s) of %s " holds                  \
+#define STATEMENT(open, holds, designation)                                   \
+    open "<strong>%s</strong> (license %s) of %s " holds                      \
          "<strong>%s</strong>" designation " in %s, measured by %s, on "     \
          "data from %s to %s.</p>\n"
 
 static const char *const statements[] = {
-    [CLAIMS_VOICE_CLINIC] = STATEMENT("<p class=\"lead\">", "license", "is ",
-                                      ""),
-    [CLAIMS_VOICE_REGISTRY] = STATEMENT("<p>", "licence",
-                                        "holds the registry's ",
+    [CLAIMS_VOICE_CLINIC] = STATEMENT("<p class=\"lead\">", "is ", ""),
+    [CLAIMS_VOICE_REGISTRY] = STATEMENT("<p>", "holds the registry's ",
                                         " designation"),
 };
 

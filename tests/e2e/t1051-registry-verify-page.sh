@@ -35,7 +35,7 @@ has "Chronic low back pain" "the protocol named"
 lic=$(jq -r .certificate.practitioner.license cert.json)
 clinic_name=$(jq -r .certificate.clinic.name cert.json)
 designation=$(jq -r .certificate.designation cert.json)
-has "<strong>$name</strong> (licence $lic) of $clinic_name holds the registry's <strong>$designation</strong> designation in Chronic low back pain, measured by " "the statement"
+has "<strong>$name</strong> (license $lic) of $clinic_name holds the registry's <strong>$designation</strong> designation in Chronic low back pain, measured by " "the statement"
 has "Log entry</dt><dd>0<" "the log entry"
 has "holds it at that entry today" "the log today"
 node "$ROOT/tests/tools/htmlcheck.js" page.html || fail "the verdict page is not valid HTML"
