@@ -90,8 +90,8 @@ int clinic_key_generate(const char *key_path,
     unsigned char sk[CLINIC_KEY_SECRET_BYTES];
     crypto_sign_keypair(pk, sk);
     int rc = 0;
-    if (fchmod(fd, 0600) < 0 || fd_write_full(fd, sk, sizeof(sk)) != sizeof(sk) ||
-        fsync(fd) < 0)
+    if (fchmod(fd, 0600) < 0 ||
+        fd_write_full(fd, sk, sizeof(sk)) != sizeof(sk) || fsync(fd) < 0)
         rc = err_set(e, ERR_FAIL, "key", "unable to write '%s': %s",
                      key_path, strerror(errno));
     sodium_memzero(sk, sizeof(sk));
@@ -181,11 +181,10 @@ int clinic_key_read_secret(const char *key_path,
                      "'%s' holds %lld bytes, not the %d of a signing key",
                      key_path, (long long)st.st_size,
                      CLINIC_KEY_SECRET_BYTES);
-    } else {
-        if (fd_read_full(fd, sk, CLINIC_KEY_SECRET_BYTES) !=
-            CLINIC_KEY_SECRET_BYTES)
-            rc = err_set(e, ERR_FAIL, "key", "unable to read all of '%s'",
-                         key_path);
+    } else if (fd_read_full(fd, sk, CLINIC_KEY_SECRET_BYTES) !=
+               CLINIC_KEY_SECRET_BYTES) {
+        rc = err_set(e, ERR_FAIL, "key", "unable to read all of '%s'",
+                     key_path);
     }
     close(fd);
     if (rc == 0) {
