@@ -26,19 +26,25 @@ json_t *catalog_json_protocol_summary(const struct catalog *cat,
                      p->from_clinic);
 }
 
+static json_t *indication_json(const struct protocol_indication *in)
+{
+    return json_pack("{s:s,s:s}", "code", in->code, "title", in->title);
+}
+
+static json_t *red_flag_json(const struct protocol_red_flag *rf)
+{
+    return json_pack("{s:s,s:s}", "id", rf->id, "question", rf->question);
+}
+
 void catalog_json_set_screening(json_t *o, const struct protocol *p)
 {
     json_t *ind = json_array();
     for (int i = 0; i < p->indication_count; i++)
-        json_array_append_new(ind, json_pack("{s:s,s:s}", "code",
-                                             p->indications[i].code, "title",
-                                             p->indications[i].title));
+        json_array_append_new(ind, indication_json(&p->indications[i]));
     json_object_set_new(o, "indications", ind);
     json_t *flags = json_array();
     for (int i = 0; i < p->red_flag_count; i++)
-        json_array_append_new(flags, json_pack("{s:s,s:s}", "id",
-                                               p->red_flags[i].id, "question",
-                                               p->red_flags[i].question));
+        json_array_append_new(flags, red_flag_json(&p->red_flags[i]));
     json_object_set_new(o, "red_flags", flags);
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ctype.h>
+#include <errno.h>
+#include <unistd.h>
 
 void *xmalloc(size_t n)
 {
@@ -134,4 +136,31 @@ int str_blank(const char *s)
         if (!isspace((unsigned char)*s))
             return 0;
     return 1;
+}
+
+/* Reads into rbuf or, when it is NULL, writes wbuf: n bytes, again when
+ * interrupted, until an error or the end of the file. Returns how many. */
+static size_t fd_full(int fd, void *rbuf, const void *wbuf, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t k = rbuf ? read(fd, (char *)rbuf + done, n - done)
+                         : write(fd, (const char *)wbuf + done, n - done);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        done += (size_t)k;
+    }
+    return done;
+}
+
+size_t fd_read_full(int fd, void *p, size_t n)
+{
+    return fd_full(fd, p, NULL, n);
+}
+
+size_t fd_write_full(int fd, const void *p, size_t n)
+{
+    return fd_full(fd, NULL, p, n);
 }

@@ -56,6 +56,13 @@ void array_free(void *items, size_t *count);
             item_release(&l->items[i]);                                       \
         array_free(&l->items, &l->count);                                     \
     }
+/* Reads from fd into p until n bytes, the end of the file or an error,
+ * again when a call is interrupted. Returns the bytes read: fewer than n
+ * at the end of the file, or on an error (errno tells it). */
+size_t fd_read_full(int fd, void *p, size_t n);
+/* Writes the n bytes of p to fd, again when interrupted. Returns the bytes
+ * written: fewer than n on an error (errno tells it). */
+size_t fd_write_full(int fd, const void *p, size_t n);
 /* Allocates a copy of s (NULL stays NULL). */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);

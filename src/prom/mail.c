@@ -168,15 +168,7 @@ int mail_read_password(const char *path, const char *field, char *password,
                      "'%s' must hold a password of 1 to %d bytes", path,
                      MAIL_PASSWORD_MAX);
     } else if (password) {
-        size_t got = 0, want = (size_t)st.st_size;
-        while (got < want) {
-            ssize_t n = read(fd, password + got, want - got);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break;
-            got += (size_t)n;
-        }
+        size_t got = fd_read_full(fd, password, (size_t)st.st_size);
         password[got] = '\0';
         while (got > 0 &&
                (password[got - 1] == '\n' || password[got - 1] == '\r'))

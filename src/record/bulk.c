@@ -713,7 +713,7 @@ static int created_at_of(struct bulk *b, const char *given,
         memcpy(out, b->now, CLOCK_INSTANT_LEN);
         return 0;
     }
-    return record_past_instant(given, "created_at", out, e);
+    return validate_past_instant(given, "created_at", out, e);
 }
 
 static struct stmt *insert_of(struct bulk *b, enum bulk_kind k, int64_t id,
@@ -953,9 +953,8 @@ static int observation_fields(const struct observation_new *in,
                        "(totals are computed, never taken from input)",
                        *total_given, in->instrument, row->total);
     row->created_at[0] = '\0';
-    if (created_at &&
-        record_past_instant(created_at, "created_at", row->created_at, e) <
-            0)
+    if (created_at && validate_past_instant(created_at, "created_at",
+                                            row->created_at, e) < 0)
         return -1;
     return 0;
 }

@@ -72,22 +72,6 @@ int clinic_key_base64_decode(const char *text, unsigned char *out,
     return 0;
 }
 
-/* Writes all n bytes; 0 or -1 (errno set). */
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int clinic_key_generate(const char *key_path,
                         unsigned char pk[CLINIC_KEY_PUBLIC_BYTES],
                         struct err *e)
@@ -106,8 +90,8 @@ int clinic_key_generate(const char *key_path,
     unsigned char sk[CLINIC_KEY_SECRET_BYTES];
     crypto_sign_keypair(pk, sk);
     int rc = 0;
-    if (fchmod(fd, 0600) < 0 || write_all(fd, sk, sizeof(sk)) < 0 ||
-        fsync(fd) < 0)
+    if (fchmod(fd, 0600) < 0 ||
+        fd_write_full(fd, sk, sizeof(sk)) != sizeof(sk) || fsync(fd) < 0)
         rc = err_set(e, ERR_FAIL, "key", "unable to write '%s': %s",
                      key_path, strerror(errno));
     sodium_memzero(sk, sizeof(sk));
@@ -197,19 +181,10 @@ int clinic_key_read_secret(const char *key_path,
                      "'%s' holds %lld bytes, not the %d of a signing key",
                      key_path, (long long)st.st_size,
                      CLINIC_KEY_SECRET_BYTES);
-    } else {
-        size_t got = 0;
-        while (got < CLINIC_KEY_SECRET_BYTES) {
-            ssize_t r = read(fd, sk + got, CLINIC_KEY_SECRET_BYTES - got);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                break;
-            got += (size_t)r;
-        }
-        if (got != CLINIC_KEY_SECRET_BYTES)
-            rc = err_set(e, ERR_FAIL, "key", "unable to read all of '%s'",
-                         key_path);
+    } else if (fd_read_full(fd, sk, CLINIC_KEY_SECRET_BYTES) !=
+               CLINIC_KEY_SECRET_BYTES) {
+        rc = err_set(e, ERR_FAIL, "key", "unable to read all of '%s'",
+                     key_path);
     }
     close(fd);
     if (rc == 0) {

@@ -213,16 +213,3 @@ int record_validate_zip(const char *s, const char *field, struct err *e)
     return 0;
 }
 
-int record_past_instant(const char *s, const char *field,
-                        char out[CLOCK_INSTANT_LEN], struct err *e)
-{
-    time_t t;
-    if (!s)
-        return err_set(e, ERR_INPUT, field, "missing");
-    if (clock_parse_instant(s, &t, field, e) < 0)
-        return -1;
-    if (t > clock_now())
-        return err_set(e, ERR_INPUT, field, "'%s' is in the future", s);
-    clock_format_instant(t, out);
-    return 0;
-}

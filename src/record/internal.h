@@ -188,9 +188,6 @@ int record_not_found(struct err *e, const char *field, const char *what,
 /* Validates optional text (NULL passes) and a phone number / ZIP code. */
 int record_validate_phone(const char *s, const char *field, struct err *e);
 int record_validate_zip(const char *s, const char *field, struct err *e);
-/* Validates an instant not in the future; writes it normalised (UTC). */
-int record_past_instant(const char *s, const char *field,
-                        char out[CLOCK_INSTANT_LEN], struct err *e);
 
 /* Loaders: fill *out from the row with that id, or ERR_NOT_FOUND (field)
  * when there is none. No access check, no audit. */

@@ -91,7 +91,7 @@ int observation_validate(const struct observation_new *in,
     if (!strcmp(in->timepoint, "followup") && in->session_id)
         return err_set(e, ERR_INPUT, "session",
                        "a follow-up comes after discharge, not at a session");
-    if (record_past_instant(in->observed_at, "at", observed_at, e) < 0)
+    if (validate_past_instant(in->observed_at, "at", observed_at, e) < 0)
         return -1;
     if (in->source && strcmp(in->source, "clinic") &&
         strcmp(in->source, "patient") && strcmp(in->source, "import"))

@@ -52,7 +52,7 @@ int session_validate(const struct session_new *in,
 {
     if (in->episode_id <= 0)
         return err_set(e, ERR_INPUT, "episode", "missing");
-    if (record_past_instant(in->started_at, "start", started_at, e) < 0)
+    if (validate_past_instant(in->started_at, "start", started_at, e) < 0)
         return -1;
     if (in->minutes < 1 || in->minutes > SESSION_MINUTES_MAX)
         return err_set(e, ERR_INPUT, "minutes",

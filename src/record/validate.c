@@ -117,18 +117,42 @@ int validate_icd10_list(const char *list, const char *field, struct err *e)
     return 0;
 }
 
-int validate_past_date(const char *s, const char *field, long *days,
-                       struct err *e)
+/* s, a date (date_only: its midnight, UTC) or an instant, into seconds
+ * since the epoch (*t): present, well formed and not after now. */
+static int past(const char *s, const char *field, int date_only, time_t *t,
+                struct err *e)
 {
     long d;
     if (!s)
         return err_set(e, ERR_INPUT, field, "missing");
-    if (clock_parse_date(s, &d, field, e) < 0)
+    if ((date_only ? clock_parse_date(s, &d, field, e)
+                   : clock_parse_instant(s, t, field, e)) < 0)
         return -1;
-    if (d > clock_today())
+    if (date_only)
+        *t = (time_t)d * 86400;
+    if (*t > clock_now())
         return err_set(e, ERR_INPUT, field, "'%s' is in the future", s);
+    return 0;
+}
+
+int validate_past_date(const char *s, const char *field, long *days,
+                       struct err *e)
+{
+    time_t t = 0;
+    if (past(s, field, 1, &t, e) < 0)
+        return -1;
     if (days)
-        *days = d;
+        *days = (long)(t / 86400);
+    return 0;
+}
+
+int validate_past_instant(const char *s, const char *field,
+                          char out[CLOCK_INSTANT_LEN], struct err *e)
+{
+    time_t t = 0;
+    if (past(s, field, 0, &t, e) < 0)
+        return -1;
+    clock_format_instant(t, out);
     return 0;
 }
 

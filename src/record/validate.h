@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 
 /* Text that is present (when required), not blank, at most max bytes,
@@ -28,6 +29,10 @@ int validate_past_date(const char *s, const char *field, long *days,
  * of W1, W2, ...". */
 int validate_one_of(const char *s, const char *field,
                     const char *const *list, size_t n, struct err *e);
+/* An instant (or a bare date, taken as 00:00 UTC) not after now, written
+ * normalised (UTC) into out. */
+int validate_past_instant(const char *s, const char *field,
+                          char out[CLOCK_INSTANT_LEN], struct err *e);
 /* A catalog id: lowercase letters, digits and single hyphens, 2-64. */
 int validate_slug(const char *s, const char *field, struct err *e);
 /* A US National Provider Identifier: 10 digits with a valid Luhn check
