@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +26,17 @@ const char *bench_predictor_name(enum bench_predictor p)
     return predictor_names[p];
 }
 
+static const char *const designation_names[] = {
+    [DESIGNATION_NONE] = "none",
+    [DESIGNATION_REPRODUCIBLE] = "reproducible",
+    [DESIGNATION_ADVANCED] = "advanced",
+};
+
 const char *designation_name(enum designation d)
 {
-    switch (d) {
-    case DESIGNATION_NONE: return "none";
-    case DESIGNATION_REPRODUCIBLE: return "reproducible";
-    case DESIGNATION_ADVANCED: return "advanced";
-    }
-    BUG("designation %d", (int)d);
+    if ((size_t)d >= sizeof(designation_names) / sizeof(designation_names[0]))
+        BUG("designation %d", (int)d);
+    return designation_names[d];
 }
 
 /* One summary row as the pass reads it. */
@@ -437,12 +441,7 @@ static void criterion_set(struct criterion *cr, const char *name,
                           const char *text, enum designation level,
                           double required, double observed, int met)
 {
-    cr->name = name;
-    cr->text = text;
-    cr->level = level;
-    cr->required = required;
-    cr->observed = observed;
-    cr->met = met;
+    *cr = (struct criterion){name, text, level, required, observed, met};
 }
 
 static void cell_designate(const struct bench_group *g, struct bench_cell *c,
@@ -705,6 +704,58 @@ static long get_count(struct state_reader *r)
 
 #define STATE_FORMAT 1
 
+/* A cell's accumulators in a partial state, after its practitioner id, in
+ * this order: runs of `count` members of type double, or of type long
+ * (read back as counts: never negative). The encoder and the decoder both
+ * walk this table. */
+static const struct {
+    size_t offset;
+    size_t count;
+    int is_double;
+} cell_state[] = {
+#define CELL_LONG(member, n) {offsetof(struct bench_cell, member), n, 0}
+#define CELL_DOUBLE(member, n) {offsetof(struct bench_cell, member), n, 1}
+    CELL_LONG(n, 1),
+    CELL_DOUBLE(mean_improvement, 1),
+    CELL_DOUBLE(m2_improvement, 1),
+    CELL_LONG(responder_known, 1),
+    CELL_LONG(responders, 1),
+    CELL_LONG(sustained_known, 1),
+    CELL_LONG(sustained, 1),
+    CELL_LONG(followups, 1),
+    CELL_LONG(n_adjusted, 1),
+    CELL_DOUBLE(sum_y_adjusted, 1),
+    CELL_DOUBLE(sum_x_adjusted, PREDICTOR_COUNT),
+    CELL_LONG(incomplete[1], SUMMARY_REASON_COUNT - 1),
+#undef CELL_LONG
+#undef CELL_DOUBLE
+};
+#define CELL_STATE_COUNT (sizeof(cell_state) / sizeof(cell_state[0]))
+
+/* The numbers of the model's sums in a partial state, in this order: the
+ * shifts, the sums of x and y, the lower triangle of the sums of x x',
+ * those of x y and y y. Their addresses go into at (the encoder reads
+ * them, the decoder writes them); returns how many. */
+#define SUMS_STATE_MAX                                                       \
+    (MODEL_MAX_PREDICTORS * (MODEL_MAX_PREDICTORS + 7) / 2 + 3)
+static size_t sums_state(struct model_sums *m, double *at[SUMS_STATE_MAX])
+{
+    size_t count = 0;
+    for (size_t j = 0; j < m->k; j++)
+        at[count++] = &m->shift_x[j];
+    at[count++] = &m->shift_y;
+    for (size_t j = 0; j < m->k; j++)
+        at[count++] = &m->sx[j];
+    at[count++] = &m->sy;
+    for (size_t j = 0; j < m->k; j++)
+        for (size_t l = 0; l <= j; l++)
+            at[count++] = &m->sxx[j][l];
+    for (size_t j = 0; j < m->k; j++)
+        at[count++] = &m->sxy[j];
+    at[count++] = &m->syy;
+    return count;
+}
+
 size_t bench_group_encode(const struct bench_group *g, unsigned char **out)
 {
     struct state_writer w = {0};
@@ -717,37 +768,23 @@ size_t bench_group_encode(const struct bench_group *g, unsigned char **out)
     put_u64(&w, m->k);
     put_u64(&w, m->n);
     if (m->n > 0) {
-        for (size_t j = 0; j < m->k; j++)
-            put_double(&w, m->shift_x[j]);
-        put_double(&w, m->shift_y);
-        for (size_t j = 0; j < m->k; j++)
-            put_double(&w, m->sx[j]);
-        put_double(&w, m->sy);
-        for (size_t j = 0; j < m->k; j++)
-            for (size_t l = 0; l <= j; l++)
-                put_double(&w, m->sxx[j][l]);
-        for (size_t j = 0; j < m->k; j++)
-            put_double(&w, m->sxy[j]);
-        put_double(&w, m->syy);
+        double *at[SUMS_STATE_MAX];
+        size_t count = sums_state((struct model_sums *)m, at);
+        for (size_t i = 0; i < count; i++)
+            put_double(&w, *at[i]);
     }
     put_u64(&w, g->cell_count);
     for (size_t i = 0; i < g->cell_count; i++) {
         const struct bench_cell *c = &g->cells[i];
         put_i64(&w, c->practitioner_id);
-        put_i64(&w, c->n);
-        put_double(&w, c->mean_improvement);
-        put_double(&w, c->m2_improvement);
-        put_i64(&w, c->responder_known);
-        put_i64(&w, c->responders);
-        put_i64(&w, c->sustained_known);
-        put_i64(&w, c->sustained);
-        put_i64(&w, c->followups);
-        put_i64(&w, c->n_adjusted);
-        put_double(&w, c->sum_y_adjusted);
-        for (int j = 0; j < PREDICTOR_COUNT; j++)
-            put_double(&w, c->sum_x_adjusted[j]);
-        for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
-            put_i64(&w, c->incomplete[r]);
+        for (size_t f = 0; f < CELL_STATE_COUNT; f++)
+            for (size_t j = 0; j < cell_state[f].count; j++) {
+                const char *at = (const char *)c + cell_state[f].offset;
+                if (cell_state[f].is_double)
+                    put_double(&w, ((const double *)at)[j]);
+                else
+                    put_i64(&w, ((const long *)at)[j]);
+            }
         size_t used = c->km_size;
         while (used > 0 && c->km_at[used - 1] == 0)
             used--;
@@ -781,18 +818,10 @@ int bench_group_decode(const unsigned char *data, size_t len,
         r.ok = 0;
     m->n = (size_t)get_u64(&r);
     if (r.ok && m->n > 0) {
-        for (size_t j = 0; j < m->k; j++)
-            m->shift_x[j] = get_double(&r);
-        m->shift_y = get_double(&r);
-        for (size_t j = 0; j < m->k; j++)
-            m->sx[j] = get_double(&r);
-        m->sy = get_double(&r);
-        for (size_t j = 0; j < m->k; j++)
-            for (size_t l = 0; l <= j; l++)
-                m->sxx[j][l] = get_double(&r);
-        for (size_t j = 0; j < m->k; j++)
-            m->sxy[j] = get_double(&r);
-        m->syy = get_double(&r);
+        double *at[SUMS_STATE_MAX];
+        size_t count = sums_state(m, at);
+        for (size_t i = 0; i < count; i++)
+            *at[i] = get_double(&r);
     }
     uint64_t cells = get_u64(&r);
     /* Each cell takes at least 24 numbers of 8 bytes. */
@@ -803,20 +832,14 @@ int bench_group_decode(const unsigned char *data, size_t len,
         if (g->cell_count && id <= g->cells[g->cell_count - 1].practitioner_id)
             r.ok = 0;
         struct bench_cell *c = cell_new(g, id);
-        c->n = get_count(&r);
-        c->mean_improvement = get_double(&r);
-        c->m2_improvement = get_double(&r);
-        c->responder_known = get_count(&r);
-        c->responders = get_count(&r);
-        c->sustained_known = get_count(&r);
-        c->sustained = get_count(&r);
-        c->followups = get_count(&r);
-        c->n_adjusted = get_count(&r);
-        c->sum_y_adjusted = get_double(&r);
-        for (int j = 0; j < PREDICTOR_COUNT; j++)
-            c->sum_x_adjusted[j] = get_double(&r);
-        for (int k = 1; k < SUMMARY_REASON_COUNT; k++)
-            c->incomplete[k] = get_count(&r);
+        for (size_t f = 0; f < CELL_STATE_COUNT; f++)
+            for (size_t j = 0; j < cell_state[f].count; j++) {
+                char *at = (char *)c + cell_state[f].offset;
+                if (cell_state[f].is_double)
+                    ((double *)at)[j] = get_double(&r);
+                else
+                    ((long *)at)[j] = get_count(&r);
+            }
         uint64_t used = get_u64(&r);
         if (used > (len - r.at) / 16) {
             r.ok = 0;

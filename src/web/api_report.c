@@ -18,13 +18,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const no_query[] = {NULL};
+/* Refuses any query, then reads the body's fields (context.h). */
+static int body_fields(struct web_ctx *w, const struct api_field *fields)
+{
+    return api_query_none(w) < 0 ? -1 : api_body(w, fields);
+}
+
+/* body_fields() for a body of one required member. */
+static int body_field(struct web_ctx *w, const char *name, enum api_type type,
+                      void *out)
+{
+    const struct api_field fields[] = {{name, type, 1, out, NULL},
+                                       API_FIELDS_END};
+    return body_fields(w, fields);
+}
 
 /* ---- reports ---- */
 
 int api_episode_report(struct web_ctx *w)
 {
-    if (api_query_allow(w, no_query) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     json_t *doc = report_episode_json(w->store, &w->actor,
                                       route_param_id(&w->match, "id"),
@@ -93,8 +106,6 @@ int api_certificates_create(struct web_ctx *w)
 {
     struct certify_request req = {0};
     const char *designation = NULL;
-    if (api_query_allow(w, no_query) < 0)
-        return -1;
     struct api_field fields[] = {
         {"practitioner_id", API_INT, 1, &req.practitioner_id, NULL},
         {"protocol", API_STRING, 1, &req.protocol, NULL},
@@ -102,7 +113,7 @@ int api_certificates_create(struct web_ctx *w)
         {"designation", API_STRING, 0, &designation, NULL},
         API_FIELDS_END,
     };
-    if (api_body(w, fields) < 0)
+    if (body_fields(w, fields) < 0)
         return -1;
     if (req.practitioner_id <= 0)
         return web_error(w, 422, "invalid", "practitioner_id",
@@ -171,7 +182,7 @@ int api_certificates_list(struct web_ctx *w)
 
 int api_certificate_show(struct web_ctx *w)
 {
-    if (api_query_allow(w, no_query) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     struct issued_certificate c;
     char *document = NULL;
@@ -188,13 +199,7 @@ int api_certificate_show(struct web_ctx *w)
 int api_certificate_revoke(struct web_ctx *w)
 {
     const char *reason = NULL;
-    if (api_query_allow(w, no_query) < 0)
-        return -1;
-    struct api_field fields[] = {
-        {"reason", API_STRING, 1, &reason, NULL},
-        API_FIELDS_END,
-    };
-    if (api_body(w, fields) < 0)
+    if (body_field(w, "reason", API_STRING, &reason) < 0)
         return -1;
     struct issued_certificate c;
     if (register_revoke(w->store, &w->actor,
@@ -210,7 +215,7 @@ int api_certificate_revoke(struct web_ctx *w)
 
 int api_certificates_verify(struct web_ctx *w)
 {
-    if (api_query_allow(w, no_query) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     if (!w->json)
         return web_error(w, 400, "malformed_json", "",
@@ -291,7 +296,7 @@ int api_certificates_verify(struct web_ctx *w)
 
 int api_clinic_public_key(struct web_ctx *w)
 {
-    if (api_query_allow(w, no_query) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     unsigned char pk[CLINIC_KEY_PUBLIC_BYTES];
     int has_key = clinic_public_key(w, pk);
@@ -323,7 +328,7 @@ static int reply_thresholds(struct web_ctx *w)
 
 int api_thresholds_show(struct web_ctx *w)
 {
-    if (api_query_allow(w, no_query) < 0)
+    if (api_query_none(w) < 0)
         return -1;
     return reply_thresholds(w);
 }
@@ -331,13 +336,7 @@ int api_thresholds_show(struct web_ctx *w)
 int api_threshold_update(struct web_ctx *w)
 {
     double value = 0;
-    if (api_query_allow(w, no_query) < 0)
-        return -1;
-    struct api_field fields[] = {
-        {"value", API_NUMBER, 1, &value, NULL},
-        API_FIELDS_END,
-    };
-    if (api_body(w, fields) < 0)
+    if (body_field(w, "value", API_NUMBER, &value) < 0)
         return -1;
     /* The library reads the value as text, as the command line gives it:
      * whole numbers exactly, others with every digit. */
