@@ -491,21 +491,6 @@ int cli_write_output(struct cli *c, const char *path, const char *text,
     return EXIT_OK;
 }
 
-int cli_write_fd(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, p + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        done += (size_t)n;
-    }
-    return 0;
-}
-
 int cli_parse_id(const char *text, const char *field, int64_t *id,
                  struct err *e)
 {

@@ -367,10 +367,6 @@ int cli_print_list(struct cli *c, const struct cli_list_format *f,
 int cli_write_output(struct cli *c, const char *path, const char *text,
                      size_t len);
 
-/* Writes all len bytes of data to the file descriptor fd, again after a
- * signal: 0, or -1 with errno as write() left it (a write of nothing
- * counts as a failure). */
-int cli_write_fd(int fd, const void *data, size_t len);
 
 /* Parses a positive record id argument ("id", "patient", ...). */
 int cli_parse_id(const char *text, const char *field, int64_t *id,

@@ -35,7 +35,7 @@ static int write_new(const char *path, const char *field, const char *text,
     if (fd < 0)
         return err_set(e, errno == EEXIST ? ERR_CONFLICT : ERR_FAIL, field,
                        "cannot create '%.200s': %s", path, strerror(errno));
-    if (cli_write_fd(fd, text, len) < 0) {
+    if (fd_write_full(fd, text, len) < len) {
         int saved = errno;
         close(fd);
         unlink(path);

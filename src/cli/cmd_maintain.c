@@ -86,7 +86,8 @@ static int backup_write_key(const char *path,
                      "another file system, or pass --without-key",
                      path, (unsigned)(st.st_mode & 07777));
     } else {
-        if (cli_write_fd(fd, sk, CLINIC_KEY_SECRET_BYTES) < 0 || fsync(fd) < 0)
+        size_t n = CLINIC_KEY_SECRET_BYTES;
+        if (fd_write_full(fd, sk, n) < n || fsync(fd) < 0)
             rc = err_set(e, ERR_FAIL, "file", "unable to write '%s': %s", path,
                          strerror(errno));
     }
