@@ -100,14 +100,12 @@ static struct entry *model_of(struct entry *models, size_t nmodels,
 
 /*
  * Protects the entries of one array (cells by "n", incomplete episodes by
- * "total"); entries of a group are contiguous, as the report writes them.
- * Returns the number withheld.
+ * "total"), en of them, read by entries_read(); entries of a group are
+ * contiguous, as the report writes them. Returns the number withheld.
  */
-static int protect_array(json_t *array, const char *count_key,
-                         struct entry *models, size_t nmodels, int min_cell)
+static int protect_array(struct entry *en, size_t n, struct entry *models,
+                         size_t nmodels, int min_cell)
 {
-    size_t n;
-    struct entry *en = entries_read(array, count_key, 1, &n);
     unsigned char *out = xcalloc(n ? n : 1, 1);
     for (size_t i = 0; i < n; i++)
         out[i] = en[i].is_protected && en[i].count >= 0 &&
@@ -152,7 +150,6 @@ static int protect_array(json_t *array, const char *count_key,
         }
     }
     free(out);
-    free(en);
     return count;
 }
 
@@ -168,10 +165,10 @@ static int group_order(const struct entry *a, const struct entry *b)
  * episodes whose group has a protected cell: one pass over both arrays,
  * in the order they share. Returns the number withheld. */
 static int protect_small_models(struct entry *models, size_t nmodels,
-                                json_t *cells_array, int min_cell)
+                                const struct entry *cells, size_t ncells,
+                                int min_cell)
 {
-    size_t ncells, ci = 0;
-    struct entry *cells = entries_read(cells_array, "n", 1, &ncells);
+    size_t ci = 0;
     int count = 0;
     for (size_t i = 0; i < nmodels; i++) {
         struct entry *m = &models[i];
@@ -185,7 +182,6 @@ static int protect_small_models(struct entry *models, size_t nmodels,
             count++;
         }
     }
-    free(cells);
     return count;
 }
 
@@ -199,11 +195,18 @@ int disclosure_protect_registry_min(json_t *doc, int min_cell)
     size_t nmodels;
     struct entry *models = entries_read(json_object_get(doc, "models"),
                                         "n_complete", 0, &nmodels);
-    json_t *cells = json_object_get(doc, "cells");
-    int count = protect_small_models(models, nmodels, cells, min_cell);
-    count += protect_array(cells, "n", models, nmodels, min_cell);
-    count += protect_array(json_object_get(doc, "incomplete"), "total",
-                           models, nmodels, min_cell);
+    size_t ncells, nincomplete;
+    struct entry *cells = entries_read(json_object_get(doc, "cells"), "n", 1,
+                                       &ncells);
+    struct entry *incomplete = entries_read(
+        json_object_get(doc, "incomplete"), "total", 1, &nincomplete);
+    int count = protect_small_models(models, nmodels, cells, ncells,
+                                     min_cell);
+    count += protect_array(cells, ncells, models, nmodels, min_cell);
+    count += protect_array(incomplete, nincomplete, models, nmodels,
+                           min_cell);
+    free(cells);
+    free(incomplete);
     /* Models withheld by a complementary step are marked already. */
     for (size_t i = 0; i < nmodels; i++)
         if (!json_is_true(json_object_get(models[i].o, "suppressed")))
