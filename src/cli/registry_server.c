@@ -414,7 +414,7 @@ int registry_report(struct cli *c, int argc, const char **argv)
         int rc = registry_national_write(
             db, protocol, instrument, (int)min_cell,
             JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10),
-            stdout, &e);
+            1, stdout, &e);
         pg_close(db);
         if (rc < 0)
             return cli_fail(c, &e);
