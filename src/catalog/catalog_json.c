@@ -161,3 +161,12 @@ json_t *catalog_json_instrument_bands(const struct instrument *in)
                                                in->bands[b].label));
     return bands;
 }
+
+void catalog_json_set_scoring(json_t *o, const struct instrument *in)
+{
+    json_object_set_new(o, "method",
+                        json_string(instrument_method_name(in->method)));
+    json_object_set_new(o, "max_missing", json_integer(in->max_missing));
+    json_object_set_new(o, "missing_rule", json_string(in->missing_rule));
+    json_object_set_new(o, "scoring_source", json_string(in->scoring_source));
+}

@@ -61,5 +61,8 @@ json_t *catalog_json_instrument_items(const struct instrument *in,
                                       int with_loinc);
 /* An instrument's bands: [{"upto", "label"}]. */
 json_t *catalog_json_instrument_bands(const struct instrument *in);
+/* Sets an instrument's scoring rule on o, in this order: "method",
+ * "max_missing", "missing_rule" and "scoring_source". */
+void catalog_json_set_scoring(json_t *o, const struct instrument *in);
 
 #endif

@@ -29,11 +29,7 @@ static json_t *instrument_json(const struct instrument *in)
     }
     json_object_set_new(o, "items", catalog_json_instrument_items(in, 1));
     json_object_set_new(o, "items_source", json_string(in->items_source));
-    json_object_set_new(o, "method",
-                        json_string(instrument_method_name(in->method)));
-    json_object_set_new(o, "max_missing", json_integer(in->max_missing));
-    json_object_set_new(o, "missing_rule", json_string(in->missing_rule));
-    json_object_set_new(o, "scoring_source", json_string(in->scoring_source));
+    catalog_json_set_scoring(o, in);
     json_object_set_new(o, "total",
                         json_pack("{s:f,s:f,s:s,s:s,s:s}", "min",
                                   in->total_min, "max", in->total_max, "unit",

@@ -134,11 +134,7 @@ static json_t *instrument_detail(const struct instrument *in)
     json_object_set_new(o, "items", catalog_json_instrument_items(in, 0));
     json_object_set_new(o, "item_count_min", json_integer(in->item_count_min));
     json_object_set_new(o, "integer_items", json_boolean(in->integer_items));
-    json_object_set_new(o, "method",
-                        json_string(instrument_method_name(in->method)));
-    json_object_set_new(o, "max_missing", json_integer(in->max_missing));
-    json_object_set_new(o, "missing_rule", json_string(in->missing_rule));
-    json_object_set_new(o, "scoring_source", json_string(in->scoring_source));
+    catalog_json_set_scoring(o, in);
     json_object_set_new(o, "mcid_source", json_string(in->mcid_source));
     json_object_set_new(o, "bands", catalog_json_instrument_bands(in));
     json_object_set_new(o, "accepts_value",
