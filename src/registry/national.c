@@ -371,16 +371,28 @@ static int merge_states(struct loading *l, const size_t *by_rank,
     return rc;
 }
 
-/* The merged and finished groups of the report (b, to release with
- * benchmark_release), the practitioners' labels (to release with
- * labels_release) and the counts: steps (b) and (c) over every approved
- * clinic's states. */
+/* What a report is written from: its merged and finished groups, the
+ * practitioners' labels and the counts. */
+struct national {
+    struct benchmark b;
+    struct given_labels labels;
+    struct registry_national_counts counts;
+};
+
+static void national_release(struct national *n)
+{
+    benchmark_release(&n->b);
+    labels_release(&n->labels);
+}
+
+/* Fills n (to release with national_release): steps (b) and (c) over
+ * every approved clinic's states. Returns 0, or -1 with e and nothing
+ * to release. */
 static int national_compute(struct pg *db, const char *protocol,
-                            const char *instrument, struct benchmark *b,
-                            struct given_labels *labels,
-                            struct registry_national_counts *counts,
+                            const char *instrument, struct national *n,
                             struct err *e)
 {
+    struct given_labels *labels = &n->labels;
     memset(labels, 0, sizeof(*labels));
     if ((protocol && validate_slug(protocol, "protocol", e) < 0) ||
         (instrument && validate_slug(instrument, "instrument", e) < 0))
@@ -413,13 +425,14 @@ static int national_compute(struct pg *db, const char *protocol,
         qsort(l.states, l.state_count, sizeof(*l.states), state_order);
     struct thresholds t;
     thresholds_default(&t);
-    rc = merge_states(&l, by_rank, &t, b, e);
+    rc = merge_states(&l, by_rank, &t, &n->b, e);
     order_rank = NULL;
     if (rc < 0)
         goto done;
-    counts->clinics = (int64_t)distinct_ids(l.states, l.state_count, 1);
-    counts->practitioners = (int64_t)distinct_ids(l.states, l.state_count, 0);
-    counts->summaries = l.summaries;
+    n->counts.clinics = (int64_t)distinct_ids(l.states, l.state_count, 1);
+    n->counts.practitioners =
+        (int64_t)distinct_ids(l.states, l.state_count, 0);
+    n->counts.summaries = l.summaries;
 done:
     loading_release(&l);
     free(rank);
@@ -461,19 +474,15 @@ json_t *registry_national_report(struct pg *db, const char *protocol,
                                  const char *instrument, int min_cell,
                                  struct err *e)
 {
-    struct benchmark b;
-    struct given_labels labels;
-    struct registry_national_counts counts;
-    if (national_compute(db, protocol, instrument, &b, &labels, &counts,
-                         e) < 0)
+    struct national n;
+    if (national_compute(db, protocol, instrument, &n, e) < 0)
         return NULL;
-    json_t *doc = groups_document(&b, 0, b.count, &labels, protocol,
+    json_t *doc = groups_document(&n.b, 0, n.b.count, &n.labels, protocol,
                                   instrument, min_cell, e);
-    benchmark_release(&b);
-    labels_release(&labels);
+    national_release(&n);
     if (doc)
         json_object_set_new(doc, "registry",
-                            registry_member(&counts, min_cell));
+                            registry_member(&n.counts, min_cell));
     return doc;
 }
 
@@ -616,11 +625,8 @@ int registry_national_write(struct pg *db, const char *protocol,
                             size_t flags, int exiting, FILE *out,
                             struct err *e)
 {
-    struct benchmark b;
-    struct given_labels labels;
-    struct registry_national_counts counts;
-    if (national_compute(db, protocol, instrument, &b, &labels, &counts,
-                         e) < 0)
+    struct national n;
+    if (national_compute(db, protocol, instrument, &n, e) < 0)
         return -1;
     /* The document's head (filters, thresholds), then each group's
      * document on its own, by as many threads as there are cores: its
@@ -628,14 +634,14 @@ int registry_national_write(struct pg *db, const char *protocol,
      * memory freed for the next. Disclosure control decides within a
      * group, so group by group it withholds what it withholds in the
      * whole document. */
-    json_t *head = groups_document(&b, 0, 0, &labels, protocol, instrument,
+    json_t *head = groups_document(&n.b, 0, 0, &n.labels, protocol, instrument,
                                    min_cell, e);
     struct group_work w = {
-        .b = &b, .labels = &labels, .protocol = protocol,
+        .b = &n.b, .labels = &n.labels, .protocol = protocol,
         .instrument = instrument, .min_cell = min_cell, .flags = flags,
         .keep_trees = exiting && !LEAK_CHECKED,
-        .parts = xcalloc(b.count ? b.count : 1, sizeof(*w.parts))};
-    for (size_t g = 0; g < b.count; g++) {
+        .parts = xcalloc(n.b.count ? n.b.count : 1, sizeof(*w.parts))};
+    for (size_t g = 0; g < n.b.count; g++) {
         buf_init(&w.parts[g].cells, 0);
         buf_init(&w.parts[g].incomplete, 0);
         w.parts[g].e = (struct err)ERR_INIT;
@@ -643,10 +649,10 @@ int registry_national_write(struct pg *db, const char *protocol,
     int rc = head ? 0 : -1;
     if (rc == 0) {
         pthread_mutex_init(&w.lock, NULL);
-        run_parallel(parts_worker, &w, b.count);
+        run_parallel(parts_worker, &w, n.b.count);
         pthread_mutex_destroy(&w.lock);
     }
-    const size_t groups = b.count;
+    const size_t groups = n.b.count;
     json_t *models = json_array();
     size_t cell_count = 0, incomplete_count = 0;
     for (size_t g = 0; rc == 0 && g < groups; g++) {
@@ -660,9 +666,8 @@ int registry_national_write(struct pg *db, const char *protocol,
         cell_count += p->cell_count;
         incomplete_count += p->incomplete_count;
     }
-    benchmark_release(&b);
-    labels_release(&labels);
-    json_t *registry = registry_member(&counts, min_cell);
+    national_release(&n);
+    json_t *registry = registry_member(&n.counts, min_cell);
     struct buf text;
     buf_init(&text, 0);
     if (rc == 0) {
