@@ -1,6 +1,7 @@
 /* A clinic's push, read, checked and merged (registry/ingest.h). */
 #include "registry/ingest.h"
 #include "registry/partial.h"
+#include "registry/clinic_key_change.h"
 #include "core/buf.h"
 #include "core/json_read.h"
 #include "core/util.h"
@@ -1293,9 +1294,13 @@ static int apply(struct pg *db, struct registry_push *p,
     snprintf(out->last_digest, sizeof(out->last_digest), "%s",
              pg_text(r, 0, 3));
     pg_result_free(r);
-    if (!key_ok || !push_verify(p, pk))
-        return refuse(out, 401, ERR_AUTH, "signature", "does not verify "
-                      "with the clinic's enrolled key", e);
+    if (!key_ok || !push_verify(p, pk)) {
+        char message[192];
+        clinic_key_refusal(db, p->clinic, p->sent ? p->sent : p->canonical,
+                           p->sent ? p->sent_len : p->canonical_len,
+                           p->signature, message, sizeof(message));
+        return refuse(out, 401, ERR_AUTH, "signature", message, e);
+    }
     if (strcmp(status, "approved")) {
         char message[96];
         snprintf(message, sizeof(message), "clinic %" PRId64 " is %s%s",
