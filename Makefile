@@ -9,9 +9,9 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 \
        -Wno-format-nonliteral
 # Evaluated when a recipe runs, so scripts/setup can install them first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-# libpq, libcurl and libmicrohttpd are loaded when first used
+# libpq, libcurl, libmicrohttpd and libcrypto are loaded when first used
 # (core/dynlib.h), not linked.
-LINKED_PKGS = $(filter-out libpq libcurl libmicrohttpd,$(PKGS))
+LINKED_PKGS = $(filter-out libpq libcurl libmicrohttpd libcrypto,$(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(LINKED_PKGS)) -lcsv -lm -lpthread -ldl
 BASE_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) -Isrc -Ibuild/gen $(PKG_CFLAGS)
 RELEASE_CFLAGS = $(BASE_CFLAGS) -O2 -g
