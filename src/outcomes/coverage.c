@@ -1,4 +1,5 @@
 #include "outcomes/coverage.h"
+#include "core/buf.h"
 #include "core/util.h"
 #include "outcomes/report.h"
 #include "record/access.h"
@@ -6,6 +7,7 @@
 #include "record/record.h"
 #include "stats/describe.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,17 @@ struct followup_episode {
     int complete, followed;
 };
 
+/* The practitioner's outcome rows being merged into follow-up rows, one
+ * protocol at a time (struct coverage_followup of coverage.h). */
+struct coverage_followup {
+    struct stmt *invited;
+    json_t *out;
+    struct followup_episode *eps, *tmp;
+    size_t n, alloc, tmp_alloc;
+    char *protocol;
+    struct buf ids; /* the JSON array of episodes to look up */
+};
+
 static int episode_cmp(const void *a, const void *b)
 {
     int64_t x = ((const struct followup_episode *)a)->id;
@@ -30,14 +43,71 @@ static int episode_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Appends the row of one protocol (its episodes, one row an instrument,
- * sorted and merged here) unless none is complete. */
-static int followup_protocol(struct stmt *invited, const char *protocol,
-                             struct followup_episode *eps, size_t n,
-                             json_t *out, struct err *e)
+/* Sorts the episodes of one protocol by id. Its rows come one
+ * instrument's group after another, each in episode order: the runs are
+ * merged in turn (a pass each), not sorted again. Rows in another order
+ * (many runs) are sorted. tmp: scratch of n, grown here. */
+static void episodes_sort(struct followup_episode *eps, size_t n,
+                          struct followup_episode **tmp, size_t *tmp_alloc)
 {
-    qsort(eps, n, sizeof(*eps), episode_cmp);
-    long complete = 0, followed = 0, invited_count = 0;
+    size_t runs = 1;
+    for (size_t i = 1; i < n && runs <= 8; i++)
+        runs += eps[i].id < eps[i - 1].id;
+    if (runs == 1)
+        return;
+    if (runs > 8) {
+        qsort(eps, n, sizeof(*eps), episode_cmp);
+        return;
+    }
+    ALLOC_GROW(*tmp, n, *tmp_alloc);
+    /* [0, done) is sorted; merge the run that follows into it. */
+    size_t done = 1;
+    while (done < n && eps[done].id >= eps[done - 1].id)
+        done++;
+    while (done < n) {
+        size_t end = done + 1;
+        while (end < n && eps[end].id >= eps[end - 1].id)
+            end++;
+        size_t a = 0, b = done, k = 0;
+        while (a < done && b < end)
+            (*tmp)[k++] = eps[b].id < eps[a].id ? eps[b++] : eps[a++];
+        while (a < done)
+            (*tmp)[k++] = eps[a++];
+        while (b < end)
+            (*tmp)[k++] = eps[b++];
+        memcpy(eps, *tmp, k * sizeof(*eps));
+        done = end;
+    }
+}
+
+/* The number of episodes of the JSON array ids (text) with a follow-up
+ * invitation, in one statement; -1 with e filled. */
+static long invited_count(struct stmt *invited, const struct buf *ids,
+                          struct err *e)
+{
+    stmt_rewind(invited);
+    stmt_bind_text(invited, ":episodes", ids->data);
+    int rc = stmt_step(invited, e);
+    long n = rc == 1 ? (long)stmt_int(invited, 0) : -1;
+    stmt_reset(invited);
+    if (rc == 0)
+        err_set(e, ERR_FAIL, "", "no count of invitations");
+    return n;
+}
+
+/* Appends the row of one protocol (its episodes, one row an instrument,
+ * sorted and merged here) unless none is complete. The episodes
+ * complete without a follow-up are looked up among the invitations in
+ * one statement (a JSON array of their ids), not one query each. */
+static int followup_protocol(struct coverage_followup *f, json_t *out,
+                             struct err *e)
+{
+    struct followup_episode *eps = f->eps;
+    size_t n = f->n;
+    episodes_sort(eps, n, &f->tmp, &f->tmp_alloc);
+    long complete = 0, followed = 0, invited = 0;
+    buf_reset(&f->ids);
+    buf_putc(&f->ids, '[');
     for (size_t i = 0; i < n;) {
         struct followup_episode ep = eps[i++];
         for (; i < n && eps[i].id == ep.id; i++) {
@@ -48,47 +118,36 @@ static int followup_protocol(struct stmt *invited, const char *protocol,
         followed += ep.followed;
         if (!ep.complete || ep.followed)
             continue;
-        stmt_rewind(invited);
-        stmt_bind_int(invited, ":episode", ep.id);
-        int rc = stmt_step(invited, e);
-        if (rc < 0)
-            return -1;
-        invited_count += rc;
+        buf_printf(&f->ids, "%s%" PRId64, f->ids.len > 1 ? "," : "", ep.id);
     }
+    buf_putc(&f->ids, ']');
     if (complete == 0)
         return 0;
+    if (f->ids.len > 2 && (invited = invited_count(f->invited, &f->ids, e)) < 0)
+        return -1;
     long without = complete - followed;
     json_t *o = json_object();
-    json_object_set_new(o, "protocol", json_string(protocol));
+    json_object_set_new(o, "protocol", json_string(f->protocol));
     json_object_set_new(o, "complete", json_integer(complete));
     json_object_set_new(o, "with_followup", json_integer(followed));
     json_object_set_new(o, "without_followup", json_integer(without));
     json_object_set_new(o, "coverage",
                         report_number(ratio(followed, complete)));
-    json_object_set_new(o, "invited", json_integer(invited_count));
-    json_object_set_new(o, "not_invited",
-                        json_integer(without - invited_count));
+    json_object_set_new(o, "invited", json_integer(invited));
+    json_object_set_new(o, "not_invited", json_integer(without - invited));
     json_array_append_new(out, o);
     return 0;
 }
-
-/* The practitioner's outcome rows being merged into follow-up rows, one
- * protocol at a time (struct coverage_followup of coverage.h). */
-struct coverage_followup {
-    struct stmt *invited;
-    json_t *out;
-    struct followup_episode *eps;
-    size_t n, alloc;
-    char *protocol;
-};
 
 struct coverage_followup *coverage_followup_new(struct store *s)
 {
     struct coverage_followup *f = xcalloc(1, sizeof(*f));
     f->invited = store_prepare(
-        s, "SELECT 1 FROM invitation WHERE episode_id = :episode"
-           " AND timepoint = 'followup' LIMIT 1");
+        s, "SELECT count(*) FROM json_each(:episodes) j WHERE EXISTS"
+           " (SELECT 1 FROM invitation i WHERE i.episode_id = j.value"
+           " AND i.timepoint = 'followup')");
     f->out = json_array();
+    buf_init(&f->ids, 0);
     return f;
 }
 
@@ -98,7 +157,9 @@ void coverage_followup_free(struct coverage_followup *f)
         stmt_finalize(f->invited);
         json_decref(f->out);
         free(f->eps);
+        free(f->tmp);
         free(f->protocol);
+        buf_release(&f->ids);
     }
     free(f);
 }
@@ -107,8 +168,7 @@ int coverage_followup_add(struct coverage_followup *f, const char *protocol,
                           int64_t episode_id, int64_t code, struct err *e)
 {
     if (f->protocol && strcmp(f->protocol, protocol)) {
-        if (followup_protocol(f->invited, f->protocol, f->eps, f->n, f->out,
-                              e) < 0)
+        if (followup_protocol(f, f->out, e) < 0)
             return -1;
         f->n = 0;
     }
@@ -126,8 +186,7 @@ int coverage_followup_add(struct coverage_followup *f, const char *protocol,
 /* Ends the last protocol's row: the rows (a new reference), or NULL. */
 static json_t *followup_finish(struct coverage_followup *f, struct err *e)
 {
-    if (f->protocol && followup_protocol(f->invited, f->protocol, f->eps,
-                                         f->n, f->out, e) < 0)
+    if (f->protocol && followup_protocol(f, f->out, e) < 0)
         return NULL;
     return json_incref(f->out);
 }
