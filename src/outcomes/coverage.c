@@ -1,5 +1,4 @@
 #include "outcomes/coverage.h"
-#include "core/buf.h"
 #include "core/util.h"
 #include "outcomes/report.h"
 #include "record/access.h"
@@ -7,7 +6,6 @@
 #include "record/record.h"
 #include "stats/describe.h"
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,15 +23,25 @@ struct followup_episode {
     int complete, followed;
 };
 
+/* One protocol's follow-up row, counted; its episodes complete without
+ * a follow-up are ids[first, last) of struct coverage_followup, sorted. */
+struct followup_count {
+    char *protocol;
+    long complete, followed;
+    size_t first, last;
+};
+
 /* The practitioner's outcome rows being merged into follow-up rows, one
- * protocol at a time (struct coverage_followup of coverage.h). */
+ * protocol at a time (struct coverage_followup of coverage.h). The
+ * invitations are read once at the end, with the channels'. */
 struct coverage_followup {
-    struct stmt *invited;
-    json_t *out;
     struct followup_episode *eps, *tmp;
     size_t n, alloc, tmp_alloc;
     char *protocol;
-    struct buf ids; /* the JSON array of episodes to look up */
+    struct followup_count *counts;
+    size_t count_n, count_alloc;
+    int64_t *ids;
+    size_t ids_n, ids_alloc;
 };
 
 static int episode_cmp(const void *a, const void *b)
@@ -80,34 +88,16 @@ static void episodes_sort(struct followup_episode *eps, size_t n,
     }
 }
 
-/* The number of episodes of the JSON array ids (text) with a follow-up
- * invitation, in one statement; -1 with e filled. */
-static long invited_count(struct stmt *invited, const struct buf *ids,
-                          struct err *e)
-{
-    stmt_rewind(invited);
-    stmt_bind_text(invited, ":episodes", ids->data);
-    int rc = stmt_step(invited, e);
-    long n = rc == 1 ? (long)stmt_int(invited, 0) : -1;
-    stmt_reset(invited);
-    if (rc == 0)
-        err_set(e, ERR_FAIL, "", "no count of invitations");
-    return n;
-}
-
-/* Appends the row of one protocol (its episodes, one row an instrument,
- * sorted and merged here) unless none is complete. The episodes
- * complete without a follow-up are looked up among the invitations in
- * one statement (a JSON array of their ids), not one query each. */
-static int followup_protocol(struct coverage_followup *f, json_t *out,
-                             struct err *e)
+/* Ends the current protocol: its counts, and its episodes complete
+ * without a follow-up (to be looked up among the invitations at the end),
+ * unless none is complete. */
+static void followup_protocol(struct coverage_followup *f)
 {
     struct followup_episode *eps = f->eps;
     size_t n = f->n;
     episodes_sort(eps, n, &f->tmp, &f->tmp_alloc);
-    long complete = 0, followed = 0, invited = 0;
-    buf_reset(&f->ids);
-    buf_putc(&f->ids, '[');
+    long complete = 0, followed = 0;
+    size_t first = f->ids_n;
     for (size_t i = 0; i < n;) {
         struct followup_episode ep = eps[i++];
         for (; i < n && eps[i].id == ep.id; i++) {
@@ -118,48 +108,34 @@ static int followup_protocol(struct coverage_followup *f, json_t *out,
         followed += ep.followed;
         if (!ep.complete || ep.followed)
             continue;
-        buf_printf(&f->ids, "%s%" PRId64, f->ids.len > 1 ? "," : "", ep.id);
+        ALLOC_GROW(f->ids, f->ids_n + 1, f->ids_alloc);
+        f->ids[f->ids_n++] = ep.id;
     }
-    buf_putc(&f->ids, ']');
-    if (complete == 0)
-        return 0;
-    if (f->ids.len > 2 && (invited = invited_count(f->invited, &f->ids, e)) < 0)
-        return -1;
-    long without = complete - followed;
-    json_t *o = json_object();
-    json_object_set_new(o, "protocol", json_string(f->protocol));
-    json_object_set_new(o, "complete", json_integer(complete));
-    json_object_set_new(o, "with_followup", json_integer(followed));
-    json_object_set_new(o, "without_followup", json_integer(without));
-    json_object_set_new(o, "coverage",
-                        report_number(ratio(followed, complete)));
-    json_object_set_new(o, "invited", json_integer(invited));
-    json_object_set_new(o, "not_invited", json_integer(without - invited));
-    json_array_append_new(out, o);
-    return 0;
+    if (complete == 0) {
+        f->ids_n = first;
+        return;
+    }
+    ALLOC_GROW(f->counts, f->count_n + 1, f->count_alloc);
+    f->counts[f->count_n++] = (struct followup_count){
+        xstrdup(f->protocol), complete, followed, first, f->ids_n};
 }
 
 struct coverage_followup *coverage_followup_new(struct store *s)
 {
-    struct coverage_followup *f = xcalloc(1, sizeof(*f));
-    f->invited = store_prepare(
-        s, "SELECT count(*) FROM json_each(:episodes) j WHERE EXISTS"
-           " (SELECT 1 FROM invitation i WHERE i.episode_id = j.value"
-           " AND i.timepoint = 'followup')");
-    f->out = json_array();
-    buf_init(&f->ids, 0);
-    return f;
+    (void)s;
+    return xcalloc(1, sizeof(struct coverage_followup));
 }
 
 void coverage_followup_free(struct coverage_followup *f)
 {
     if (f) {
-        stmt_finalize(f->invited);
-        json_decref(f->out);
         free(f->eps);
         free(f->tmp);
         free(f->protocol);
-        buf_release(&f->ids);
+        for (size_t i = 0; i < f->count_n; i++)
+            free(f->counts[i].protocol);
+        free(f->counts);
+        free(f->ids);
     }
     free(f);
 }
@@ -167,9 +143,9 @@ void coverage_followup_free(struct coverage_followup *f)
 int coverage_followup_add(struct coverage_followup *f, const char *protocol,
                           int64_t episode_id, int64_t code, struct err *e)
 {
+    (void)e;
     if (f->protocol && strcmp(f->protocol, protocol)) {
-        if (followup_protocol(f, f->out, e) < 0)
-            return -1;
+        followup_protocol(f);
         f->n = 0;
     }
     if (!f->protocol || f->n == 0) {
@@ -183,12 +159,38 @@ int coverage_followup_add(struct coverage_followup *f, const char *protocol,
     return 0;
 }
 
-/* Ends the last protocol's row: the rows (a new reference), or NULL. */
-static json_t *followup_finish(struct coverage_followup *f, struct err *e)
+static int id_cmp(const void *a, const void *b)
 {
-    if (f->protocol && followup_protocol(f, f->out, e) < 0)
-        return NULL;
-    return json_incref(f->out);
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The follow-up rows (a new reference) of the protocols counted, given
+ * the episodes with a follow-up invitation (sorted by id, n of them). */
+static json_t *followup_json(const struct coverage_followup *f,
+                             const int64_t *invited, size_t n)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; i < f->count_n; i++) {
+        const struct followup_count *c = &f->counts[i];
+        long invited_count = 0;
+        for (size_t k = c->first; n && k < c->last; k++)
+            invited_count += bsearch(&f->ids[k], invited, n, sizeof(*invited),
+                                     id_cmp) != NULL;
+        long without = c->complete - c->followed;
+        json_t *o = json_object();
+        json_object_set_new(o, "protocol", json_string(c->protocol));
+        json_object_set_new(o, "complete", json_integer(c->complete));
+        json_object_set_new(o, "with_followup", json_integer(c->followed));
+        json_object_set_new(o, "without_followup", json_integer(without));
+        json_object_set_new(o, "coverage",
+                            report_number(ratio(c->followed, c->complete)));
+        json_object_set_new(o, "invited", json_integer(invited_count));
+        json_object_set_new(o, "not_invited",
+                            json_integer(without - invited_count));
+        json_array_append_new(out, o);
+    }
+    return out;
 }
 
 /* Follow-up coverage per protocol: one row per protocol with at least one
@@ -268,22 +270,34 @@ json_t *coverage_practitioner_json_rows(struct store *s,
                                         struct coverage_followup *f,
                                         struct err *e)
 {
-    json_t *followup = followup_finish(f, e);
-    if (!followup)
-        return NULL;
+    if (f->protocol && f->n)
+        followup_protocol(f);
+    f->n = 0;
     struct channel_tally tallies[] = {
         {.channel = "email"}, {.channel = "print"}, {.channel = NULL}};
+    /* Every invitation of the practitioner's episodes, read once: the
+     * follow-up ones (revoked or not) for the follow-up rows, the ones
+     * not revoked before their answer for the channels. */
     struct stmt *st = store_prepare(
         s, "SELECT i.channel, i.used_at IS NOT NULL,"
-           " julianday(i.used_at) - julianday(i.created_at)"
+           " julianday(i.used_at) - julianday(i.created_at),"
+           " i.revoked_at IS NULL OR (i.used_at IS NOT NULL"
+           "  AND i.used_at <= i.revoked_at),"
+           " i.episode_id, i.timepoint = 'followup'"
            " FROM invitation i JOIN episode ep ON ep.id = i.episode_id"
            " WHERE ep.practitioner_id = :practitioner"
-           " AND (i.revoked_at IS NULL OR (i.used_at IS NOT NULL"
-           "  AND i.used_at <= i.revoked_at))"
            " ORDER BY i.id");
     stmt_bind_int(st, ":practitioner", practitioner_id);
+    int64_t *invited = NULL;
+    size_t invited_n = 0, invited_alloc = 0;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
+        if (stmt_int(st, 5) == 1) {
+            ALLOC_GROW(invited, invited_n + 1, invited_alloc);
+            invited[invited_n++] = stmt_int(st, 4);
+        }
+        if (stmt_int(st, 3) != 1)
+            continue;
         const char *channel = stmt_text(st, 0);
         int answered = stmt_int(st, 1) == 1;
         double days = answered ? stmt_double(st, 2) : NAN;
@@ -295,6 +309,9 @@ json_t *coverage_practitioner_json_rows(struct store *s,
     stmt_finalize(st);
     json_t *doc = NULL;
     if (rc == 0) {
+        if (invited_n > 1)
+            qsort(invited, invited_n, sizeof(*invited), id_cmp);
+        json_t *followup = followup_json(f, invited, invited_n);
         json_t *channels = json_array();
         for (size_t i = 0; i + 1 < ARRAY_SIZE(tallies); i++) {
             json_t *o = json_pack("{ss}", "channel", tallies[i].channel);
@@ -302,10 +319,9 @@ json_t *coverage_practitioner_json_rows(struct store *s,
             json_array_append_new(channels, o);
         }
         doc = json_pack("{soso}", "followup", followup, "channels", channels);
-        followup = NULL;
         tally_set(doc, &tallies[ARRAY_SIZE(tallies) - 1]);
     }
-    json_decref(followup);
+    free(invited);
     for (size_t i = 0; i < ARRAY_SIZE(tallies); i++)
         free(tallies[i].days);
     return doc;
