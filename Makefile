@@ -86,6 +86,24 @@ build/gen/embedded.c: build/tools/embed $(EMBED_FILES)
 	@mkdir -p $(dir $@)
 	build/tools/embed $(EMBED_FILES) > $@.tmp && mv $@.tmp $@
 
+# The instrument table, read from catalog/instruments.json and checked by
+# src/catalog/instrument.c's own loader at build time and written as C:
+# the program parses no JSON for it at start.
+INSTRUMENT_TABLE_SRC = tools/instrument_table.c src/catalog/instrument.c \
+    src/core/util.c src/core/buf.c src/core/embedded.c src/core/err.c
+build/tools/instrument-table: $(INSTRUMENT_TABLE_SRC) build/gen/embedded.c \
+                              src/catalog/instrument.h
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -DINSTRUMENT_TABLE_WRITER -O1 -o $@ \
+	    $(INSTRUMENT_TABLE_SRC) build/gen/embedded.c \
+	    $(shell pkg-config --libs jansson) -lm -lpthread
+
+build/gen/instrument_table.inc: build/tools/instrument-table
+	build/tools/instrument-table > $@.tmp && mv $@.tmp $@
+
+build/release/src/catalog/instrument.o build/test/src/catalog/instrument.o \
+build/fuzz/obj/src/catalog/instrument.o: build/gen/instrument_table.inc
+
 build/test/unit/%: tests/unit/%.c $(TEST_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LINK    $@"
