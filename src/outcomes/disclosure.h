@@ -39,4 +39,27 @@ int disclosure_protect_registry(json_t *doc);
  * national registry's public outputs withhold cells under 11). */
 int disclosure_protect_registry_min(json_t *doc, int min_cell);
 
+/* One entry of a group (a cell, or a cell's incomplete episodes) as the
+ * decisions above read it: its count ("n", "total"; -1 when it has none)
+ * and whether whose it is is hidden; withheld is the decision. */
+struct disclosure_entry {
+    long count;
+    unsigned char is_protected;
+    unsigned char withheld;
+};
+
+/*
+ * The same decisions, for one protocol x instrument group, taken on the
+ * counts before anything is written (the registry report's writer,
+ * outcomes/report.h): sets each entry's withheld, and *model_withheld
+ * (may be NULL: the group has no model) by the rules above for a model of
+ * n_complete complete episodes (-1: none). Returns the number withheld,
+ * counted as disclosure_protect_registry() counts them. Allocates
+ * nothing.
+ */
+int disclosure_decide_group(struct disclosure_entry *cells, size_t ncells,
+                            struct disclosure_entry *incomplete,
+                            size_t nincomplete, long n_complete,
+                            int min_cell, int *model_withheld);
+
 #endif
