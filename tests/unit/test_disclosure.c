@@ -122,3 +122,39 @@ Test(disclosure, nothing_hidden_nothing_withheld)
                                             "suppressed")));
     json_decref(doc);
 }
+
+/* The same decisions on counts alone, as the registry report's writer
+ * takes them before writing (disclosure_decide_group). */
+Test(disclosure, group_decided_on_counts)
+{
+    /* Hidden cells of 3, 9 and 7: the 3, and the 7 as its complement. */
+    struct disclosure_entry cells[] = {{3, 1, 0}, {9, 1, 0}, {7, 1, 0}};
+    int model = -1;
+    cr_assert_eq(disclosure_decide_group(cells, 3, NULL, 0, 19, 5, &model),
+                 2);
+    cr_assert(cells[0].withheld && !cells[1].withheld && cells[2].withheld);
+    cr_assert_eq(model, 0);
+
+    /* A therapist's own cell of 2 shown, a colleague's 3 withheld; no
+     * other hidden cell, so the model goes as the complement (not counted,
+     * as the document's protection does not count it). */
+    struct disclosure_entry mixed[] = {{2, 0, 0}, {3, 1, 0}};
+    cr_assert_eq(disclosure_decide_group(mixed, 2, NULL, 0, 5, 5, &model), 1);
+    cr_assert(!mixed[0].withheld && mixed[1].withheld);
+    cr_assert_eq(model, 1);
+
+    /* A model of 4 (< 5) with hidden cells: withheld for its size (counted),
+     * both cells of 2, the incomplete entry of 2 and its complement 6. */
+    struct disclosure_entry two[] = {{2, 1, 0}, {2, 1, 0}};
+    struct disclosure_entry inc[] = {{2, 1, 0}, {6, 1, 0}};
+    cr_assert_eq(disclosure_decide_group(two, 2, inc, 2, 4, 5, &model), 5);
+    cr_assert(two[0].withheld && two[1].withheld && inc[0].withheld &&
+              inc[1].withheld);
+    cr_assert_eq(model, 1);
+
+    /* Nothing hidden: nothing withheld, whatever the counts. */
+    struct disclosure_entry shown[] = {{1, 0, 0}};
+    cr_assert_eq(disclosure_decide_group(shown, 1, NULL, 0, 1, 5, &model), 0);
+    cr_assert(!shown[0].withheld);
+    cr_assert_eq(model, 0);
+}
