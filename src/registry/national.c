@@ -261,71 +261,90 @@ static size_t distinct_ids(const struct state_in *states, size_t n,
     return count;
 }
 
-/* The groups' merges, shared by the threads that do them: each takes the
- * next group not taken yet. */
+/* Jobs (one a group) shared by threads: each thread takes the next job
+ * not taken yet and runs it (run(ctx, job, e): 0, or -1 with e). */
+struct jobs {
+    int (*run)(void *ctx, size_t job, struct err *e);
+    void *ctx;
+    size_t count, next;
+    int *rcs;           /* one a job */
+    struct err *errors; /* one a job */
+    pthread_mutex_t lock;
+};
+
+static void *jobs_worker(void *arg)
+{
+    struct jobs *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        size_t job = j->next++;
+        pthread_mutex_unlock(&j->lock);
+        if (job >= j->count)
+            return NULL;
+        j->rcs[job] = j->run(j->ctx, job, &j->errors[job]);
+    }
+}
+
+/* Runs count jobs on the calling thread and on up to one more thread a
+ * core (at most count in all, and 8), and waits for them all. Returns 0,
+ * or -1 with the error of the first job (in their order) that failed. */
+static int run_jobs(int (*run)(void *ctx, size_t job, struct err *e),
+                    void *ctx, size_t count, struct err *e)
+{
+    struct jobs j = {.run = run, .ctx = ctx, .count = count,
+                     .rcs = xcalloc(count ? count : 1, sizeof(*j.rcs)),
+                     .errors = xcalloc(count ? count : 1, sizeof(*j.errors))};
+    pthread_mutex_init(&j.lock, NULL);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t helpers = cores > 1 ? (size_t)(cores < 8 ? cores : 8) - 1 : 0;
+    if (helpers + 1 > count)
+        helpers = count > 1 ? count - 1 : 0;
+    pthread_t threads[7];
+    size_t started = 0;
+    while (started < helpers &&
+           !pthread_create(&threads[started], NULL, jobs_worker, &j))
+        started++;
+    jobs_worker(&j);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    pthread_mutex_destroy(&j.lock);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < count; i++)
+        if (j.rcs[i] < 0) {
+            *e = j.errors[i];
+            rc = -1;
+        }
+    free(j.rcs);
+    free(j.errors);
+    return rc;
+}
+
+/* The groups' merges: the states of rank r, first[r] to first[r + 1]. */
 struct merge_work {
     const struct loading *l;
     const struct thresholds *t;
     struct benchmark *b;
-    const size_t *first; /* rank r's states: first[r] to first[r + 1] */
-    struct err *errors;  /* one a group */
-    int *rcs;
-    pthread_mutex_t lock;
-    size_t next;
+    const size_t *first;
 };
 
 /* Merges the states of the group of rank r into b->groups[r], and
  * finishes it. */
-static void merge_group(struct merge_work *w, size_t r,
-                        struct bench_group *one)
+static int merge_group(void *ctx, size_t r, struct err *e)
 {
-    struct bench_group *g = &w->b->groups[r];
-    for (size_t i = w->first[r]; i < w->first[r + 1]; i++) {
-        const struct state_in *st = &w->l->states[i];
-        if (bench_group_decode(w->l->bytes + st->at, st->len, one,
-                               &w->errors[r]) < 0) {
-            w->rcs[r] = -1;
-            return;
-        }
-        bench_group_merge(g, one);
-    }
-    if (g->rows)
-        bench_group_finish(g, w->t);
-}
-
-static void *merge_worker(void *arg)
-{
-    struct merge_work *w = arg;
-    struct bench_group one;
+    struct merge_work *w = ctx;
+    struct bench_group *g = &w->b->groups[r], one;
     bench_group_init(&one, "", "");
-    for (;;) {
-        pthread_mutex_lock(&w->lock);
-        size_t r = w->next++;
-        pthread_mutex_unlock(&w->lock);
-        if (r >= w->b->count)
-            break;
-        merge_group(w, r, &one);
+    int rc = 0;
+    for (size_t i = w->first[r]; rc == 0 && i < w->first[r + 1]; i++) {
+        const struct state_in *st = &w->l->states[i];
+        rc = bench_group_decode(w->l->bytes + st->at, st->len, &one, e);
+        if (rc == 0)
+            bench_group_merge(g, &one);
     }
     bench_group_release(&one);
-    return NULL;
-}
-
-/* Runs worker(work) on the calling thread and on up to one more thread a
- * core (at most jobs in all, and 8), and waits for them all. */
-static void run_parallel(void *(*worker)(void *), void *work, size_t jobs)
-{
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t helpers = cores > 1 ? (size_t)(cores < 8 ? cores : 8) - 1 : 0;
-    if (helpers + 1 > jobs)
-        helpers = jobs > 1 ? jobs - 1 : 0;
-    pthread_t threads[7];
-    size_t started = 0;
-    while (started < helpers &&
-           !pthread_create(&threads[started], NULL, worker, work))
-        started++;
-    worker(work);
-    for (size_t i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
+    if (rc == 0 && g->rows)
+        bench_group_finish(g, w->t);
+    return rc;
 }
 
 /* Merges the states (sorted) into one finished group each: b->groups in
@@ -339,10 +358,6 @@ static int merge_states(struct loading *l, const size_t *by_rank,
     size_t n = l->group_count;
     b->groups = xcalloc(n ? n : 1, sizeof(*b->groups));
     b->count = n;
-    struct merge_work w = {
-        .l = l, .t = t, .b = b, .first = NULL,
-        .errors = xcalloc(n ? n : 1, sizeof(*w.errors)),
-        .rcs = xcalloc(n ? n : 1, sizeof(*w.rcs))};
     size_t *first = xcalloc(n + 1, sizeof(*first));
     for (size_t rank = 0, i = 0; rank < n; rank++) {
         const struct group_in *in = &l->groups[by_rank[rank]];
@@ -353,19 +368,9 @@ static int merge_states(struct loading *l, const size_t *by_rank,
             i++;
         first[rank + 1] = i;
     }
-    w.first = first;
-    pthread_mutex_init(&w.lock, NULL);
-    run_parallel(merge_worker, &w, n);
-    pthread_mutex_destroy(&w.lock);
-    int rc = 0;
-    for (size_t r = 0; rc == 0 && r < n; r++)
-        if (w.rcs[r] < 0) {
-            *e = w.errors[r];
-            rc = -1;
-        }
+    struct merge_work w = {.l = l, .t = t, .b = b, .first = first};
+    int rc = run_jobs(merge_group, &w, n, e);
     free(first);
-    free(w.errors);
-    free(w.rcs);
     if (rc < 0)
         benchmark_release(b);
     return rc;
@@ -451,34 +456,21 @@ static json_t *registry_member(const struct registry_national_counts *n,
                      min_cell);
 }
 
-/* The groups of a report written by several threads, each taking the
- * next group not taken yet. */
+/* The groups' parts of a report, written by several threads. */
 struct group_work {
     const struct national *n;
     int min_cell;
     size_t flags;
     struct report_registry_part *parts; /* one a group, in their order */
-    struct err *errors;
-    int *rcs;
-    pthread_mutex_t lock;
-    size_t next;
 };
 
-static void *parts_worker(void *arg)
+static int part_job(void *ctx, size_t g, struct err *e)
 {
-    struct group_work *w = arg;
+    struct group_work *w = ctx;
     const struct national *n = w->n;
-    for (;;) {
-        pthread_mutex_lock(&w->lock);
-        size_t g = w->next++;
-        pthread_mutex_unlock(&w->lock);
-        if (g >= n->b.count)
-            return NULL;
-        w->rcs[g] = report_registry_part_write(
-            &n->b.groups[g], n->labels.ids,
-            (const char (*)[16])n->labels.text, n->labels.count,
-            w->min_cell, w->flags, &w->parts[g], &w->errors[g]);
-    }
+    return report_registry_part_write(
+        &n->b.groups[g], n->labels.ids, (const char (*)[16])n->labels.text,
+        n->labels.count, w->min_cell, w->flags, &w->parts[g], e);
 }
 
 /* Writes the national report as text with flags: to f, or appended to
@@ -495,20 +487,10 @@ static int national_text(struct pg *db, const char *protocol,
     size_t count = n.b.count;
     struct group_work w = {
         .n = &n, .min_cell = min_cell, .flags = flags,
-        .parts = xcalloc(count ? count : 1, sizeof(*w.parts)),
-        .errors = xcalloc(count ? count : 1, sizeof(*w.errors)),
-        .rcs = xcalloc(count ? count : 1, sizeof(*w.rcs))};
+        .parts = xcalloc(count ? count : 1, sizeof(*w.parts))};
     for (size_t g = 0; g < count; g++)
         report_registry_part_init(&w.parts[g]);
-    pthread_mutex_init(&w.lock, NULL);
-    run_parallel(parts_worker, &w, count);
-    pthread_mutex_destroy(&w.lock);
-    int rc = 0;
-    for (size_t g = 0; rc == 0 && g < count; g++)
-        if (w.rcs[g] < 0) {
-            *e = w.errors[g];
-            rc = -1;
-        }
+    int rc = run_jobs(part_job, &w, count, e);
     if (rc == 0) {
         json_t *registry = registry_member(&n.counts, min_cell);
         if (report_registry_document_write(&n.b.thresholds, protocol,
@@ -521,8 +503,6 @@ static int national_text(struct pg *db, const char *protocol,
     for (size_t g = 0; g < count; g++)
         report_registry_part_release(&w.parts[g]);
     free(w.parts);
-    free(w.errors);
-    free(w.rcs);
     national_release(&n);
     return rc;
 }
