@@ -325,13 +325,6 @@ int json_write_buf(const json_t *v, size_t flags, struct buf *out)
     return write_top(v, flags, 0, out, NULL);
 }
 
-int json_write_buf_at(const json_t *v, size_t flags, int depth,
-                      struct buf *out)
-{
-    return write_top(v, flags | JSON_ENCODE_ANY, depth < 0 ? 0 : depth, out,
-                     NULL);
-}
-
 void json_write_newline(struct buf *out, size_t flags, int depth, int space)
 {
     struct writer w;

@@ -26,12 +26,6 @@
  * out's growth. */
 int json_write_buf(const json_t *v, size_t flags, struct buf *out);
 
-/* As json_write_buf(), the text of v as jansson writes it nested depth
- * levels deep (its inner lines indented for that depth), to write a
- * document piece by piece. */
-int json_write_buf_at(const json_t *v, size_t flags, int depth,
-                      struct buf *out);
-
 /* Appends what jansson writes before an item at depth (after a ',' when
  * space is 1): a new line and the indentation with JSON_INDENT, else a
  * space unless JSON_COMPACT (space 1) or nothing. */

@@ -191,60 +191,6 @@ Test(json_write, refuses_what_it_does_not_write_as_jansson)
     json_decref(doc);
 }
 
-/* An object written member by member, its array item by item, with
- * json_write_newline and json_write_buf_at, equals the whole written at
- * once, under each layout. */
-Test(json_write, piece_by_piece_equals_the_whole)
-{
-    static const size_t layouts[] = {0, JSON_COMPACT, JSON_INDENT(2),
-                                     JSON_INDENT(3) | JSON_REAL_PRECISION(10)};
-    json_t *items = json_array();
-    for (int i = 0; i < 4; i++)
-        json_array_append_new(items, json_pack("{s:i, s:[f, {s:s}], s:{}}",
-                                               "n", i, "x", i / 3.0, "y",
-                                               "z", "e"));
-    json_t *doc = json_pack("{s:n, s:{s:i, s:[]}, s:O}", "a", "b", "c", 1,
-                            "d", "items", items);
-    for (size_t k = 0; k < sizeof(layouts) / sizeof(*layouts); k++) {
-        size_t flags = layouts[k];
-        char *want = json_dumps(doc, flags);
-        struct buf b;
-        buf_init(&b, 0);
-        const char *sep = flags & JSON_COMPACT ? ":" : ": ";
-        buf_putc(&b, '{');
-        json_write_newline(&b, flags, 1, 0);
-        buf_printf(&b, "\"a\"%s", sep);
-        cr_assert_eq(json_write_buf_at(json_object_get(doc, "a"), flags, 1,
-                                       &b), 0);
-        buf_putc(&b, ',');
-        json_write_newline(&b, flags, 1, 1);
-        buf_printf(&b, "\"b\"%s", sep);
-        cr_assert_eq(json_write_buf_at(json_object_get(doc, "b"), flags, 1,
-                                       &b), 0);
-        buf_putc(&b, ',');
-        json_write_newline(&b, flags, 1, 1);
-        buf_printf(&b, "\"items\"%s[", sep);
-        json_write_newline(&b, flags, 2, 0);
-        for (size_t i = 0; i < json_array_size(items); i++) {
-            if (i) {
-                buf_putc(&b, ',');
-                json_write_newline(&b, flags, 2, 1);
-            }
-            cr_assert_eq(json_write_buf_at(json_array_get(items, i), flags,
-                                           2, &b), 0);
-        }
-        json_write_newline(&b, flags, 1, 0);
-        buf_putc(&b, ']');
-        json_write_newline(&b, flags, 0, 0);
-        buf_putc(&b, '}');
-        cr_assert_str_eq(b.data, want, "flags %zx", flags);
-        buf_release(&b);
-        free(want);
-    }
-    json_decref(items);
-    json_decref(doc);
-}
-
 /* Writes v through json_out item by item (containers opened and closed,
  * scalars by type), as the registry document's writer does. */
 static void out_value(struct json_out *o, const json_t *v)
