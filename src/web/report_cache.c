@@ -6,23 +6,23 @@
 #include "web/handlers.h"
 
 #include <pthread.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Documents kept: one per practitioner and protocol filter, at most this
  * many (about 35 KB each at registry scale); a full table replaces the
  * slot of the same hash. */
 #define CACHE_SLOTS 256
-#define FINGERPRINT_BYTES crypto_hash_sha256_BYTES
 
 struct slot {
     int used;
     int64_t practitioner_id;
     char *protocol; /* NULL: every protocol */
-    unsigned char fingerprint[FINGERPRINT_BYTES];
+    uint64_t key;   /* the change count its snapshot is at least as new as */
     char *body; /* the JSON answer, as web_reply_json writes it */
     size_t len;
+    time_t served_at; /* monotonic seconds of its last answer */
     /* A request computing a document for this slot now: the others that
      * miss on the same key wait for it (cache_done) instead of each
      * computing the same document (after a write, every read misses). */
@@ -30,7 +30,7 @@ struct slot {
     uint64_t computing_serial; /* which computing: raised by each claim */
     int64_t computing_id;
     char *computing_protocol;
-    unsigned char computing_fingerprint[FINGERPRINT_BYTES];
+    uint64_t computing_key;
 };
 
 /* How many times a request that misses while another document of the
@@ -43,56 +43,6 @@ struct slot {
 static struct slot slots[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cache_done = PTHREAD_COND_INITIALIZER;
-
-/* Everything the document is computed from, in the open transaction.
- * The outcome groups as their count, their largest id and the sum of
- * their generations: a group is never deleted and its generation only
- * ever rises, by one at each change of its summaries, so the sum is
- * another exactly when a generation is (a third of a cached read's CPU
- * time went to listing every group's). */
-static int fingerprint(struct store *s, int64_t id,
-                       unsigned char out[FINGERPRINT_BYTES], struct err *e)
-{
-    struct stmt *st = store_prepare(
-        s, "SELECT (SELECT count(*) || ':' || max(id) || ':' ||"
-           "  sum(generation) FROM outcome_group),"
-           " (SELECT group_concat(name || '=' || value || '@' || updated_at,"
-           "  ',') FROM designation_threshold),"
-           " (SELECT name || '|' || coalesce(license, '') FROM practitioner"
-           "  WHERE id = :id),"
-           " (SELECT group_concat(pulled_at || ':' || signature || ':' ||"
-           "  length(document)) FROM registry_national),"
-           " (SELECT group_concat(registry_public_key) FROM registry_link),"
-           " (SELECT group_concat(i.id || '/' || i.channel || '/' ||"
-           "  coalesce(i.used_at, '') || '/' || coalesce(i.revoked_at, '')"
-           "  || '/' || i.created_at || '/' || i.episode_id, ',')"
-           "  FROM invitation i JOIN episode ep ON ep.id = i.episode_id"
-           "  WHERE ep.practitioner_id = :id)");
-    stmt_bind_int(st, ":id", id);
-    int rc = stmt_step(st, e);
-    if (rc == 1) {
-        crypto_hash_sha256_state h;
-        crypto_hash_sha256_init(&h);
-        for (int c = 0; c < 6; c++) {
-            const char *v = stmt_text(st, c);
-            /* Each column as "<length>:<text>;", NULL as "-;". */
-            char head[32];
-            int n = v ? snprintf(head, sizeof(head), "%zu:", strlen(v))
-                      : snprintf(head, sizeof(head), "-");
-            crypto_hash_sha256_update(&h, (const unsigned char *)head,
-                                      (unsigned long long)n);
-            if (v)
-                crypto_hash_sha256_update(&h, (const unsigned char *)v,
-                                          strlen(v));
-            crypto_hash_sha256_update(&h, (const unsigned char *)";", 1);
-        }
-        crypto_hash_sha256_final(&h, out);
-    }
-    stmt_finalize(st);
-    if (rc == 0)
-        return err_set(e, ERR_FAIL, "", "the report's fingerprint is empty");
-    return rc < 0 ? -1 : 0;
-}
 
 /* Each group's part of the documents (outcomes/report.h), kept for the
  * process: after a change of one group's summaries, a document computed
@@ -129,19 +79,24 @@ static int same_protocol(const char *a, const char *b)
 
 enum lookup { CACHE_HIT, CACHE_CLAIMED, CACHE_MISS, CACHE_NEWER };
 
-/* Copies the kept answer into the response when the key matches
- * (CACHE_HIT). On a miss, waits while another request computes the same
- * document (then looks again); otherwise claims the slot's computing
+static time_t monotonic_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec;
+}
+
+/* Copies the kept answer into body when the key matches (CACHE_HIT).
+ * On a miss, waits while another request computes the same document
+ * (then looks again); otherwise claims the slot's computing
  * (CACHE_CLAIMED: the caller computes and calls cache_unclaim). When
- * another document is being computed for the slot (the caller's snapshot
- * is older or newer than that request's: a write came between them), with
- * may_wait it waits for that computing to end and returns CACHE_NEWER: the
- * caller takes a new snapshot, which is at least as new as the one just
- * computed and kept, and looks again. Without, CACHE_MISS: the caller
- * computes its own document, unshared. */
-static enum lookup cache_get(struct web_ctx *w, int64_t id,
-                             const char *protocol,
-                             const unsigned char fp[FINGERPRINT_BYTES],
+ * another document is being computed for the slot (for another key: a
+ * change came between the two requests), with may_wait it waits for that
+ * computing to end and returns CACHE_NEWER: the caller reads the key
+ * again and looks again. Without, CACHE_MISS: the caller computes its own
+ * document, unshared. */
+static enum lookup cache_get(struct buf *body, int64_t id,
+                             const char *protocol, uint64_t key,
                              int may_wait)
 {
     enum lookup found = CACHE_MISS;
@@ -149,10 +104,10 @@ static enum lookup cache_get(struct web_ctx *w, int64_t id,
     struct slot *sl = &slots[slot_of(id, protocol)];
     for (;;) {
         if (sl->used && sl->practitioner_id == id &&
-            same_protocol(sl->protocol, protocol) &&
-            !memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES)) {
-            buf_reset(&w->resp->body);
-            buf_add(&w->resp->body, sl->body, sl->len);
+            same_protocol(sl->protocol, protocol) && sl->key == key) {
+            buf_reset(body);
+            buf_add(body, sl->body, sl->len);
+            sl->served_at = monotonic_seconds();
             found = CACHE_HIT;
             break;
         }
@@ -161,13 +116,13 @@ static enum lookup cache_get(struct web_ctx *w, int64_t id,
             sl->computing_serial++;
             sl->computing_id = id;
             sl->computing_protocol = protocol ? xstrdup(protocol) : NULL;
-            memcpy(sl->computing_fingerprint, fp, FINGERPRINT_BYTES);
+            sl->computing_key = key;
             found = CACHE_CLAIMED;
             break;
         }
         if (sl->computing_id != id ||
             !same_protocol(sl->computing_protocol, protocol) ||
-            memcmp(sl->computing_fingerprint, fp, FINGERPRINT_BYTES)) {
+            sl->computing_key != key) {
             if (!may_wait || sl->computing_id != id ||
                 !same_protocol(sl->computing_protocol, protocol))
                 break;
@@ -195,8 +150,7 @@ static void cache_unclaim(int64_t id, const char *protocol)
     pthread_mutex_unlock(&cache_lock);
 }
 
-static void cache_put(int64_t id, const char *protocol,
-                      const unsigned char fp[FINGERPRINT_BYTES],
+static void cache_put(int64_t id, const char *protocol, uint64_t key,
                       const char *body, size_t len)
 {
     char *copy = xmalloc(len ? len : 1);
@@ -205,15 +159,70 @@ static void cache_put(int64_t id, const char *protocol,
     pthread_mutex_lock(&cache_lock);
     struct slot *sl = &slots[slot_of(id, protocol)];
     char *old_body = sl->body, *old_proto = sl->protocol;
+    /* A slower computing of an older snapshot does not replace a newer
+     * document of the same report. */
+    if (sl->used && sl->practitioner_id == id &&
+        same_protocol(sl->protocol, protocol) && sl->key > key) {
+        pthread_mutex_unlock(&cache_lock);
+        free(copy);
+        free(proto);
+        return;
+    }
     sl->used = 1;
     sl->practitioner_id = id;
     sl->protocol = proto;
-    memcpy(sl->fingerprint, fp, FINGERPRINT_BYTES);
+    sl->key = key;
     sl->body = copy;
     sl->len = len;
+    sl->served_at = monotonic_seconds();
     pthread_mutex_unlock(&cache_lock);
     free(old_body);
     free(old_proto);
+}
+
+/* The change count of the server's database (record/audit.h): a document
+ * kept under a count is at least as new as every commit it counts. */
+static uint64_t change_count(const struct web_ctx *w)
+{
+    return audit_writer_changes(w->config->audit);
+}
+
+/* The last answer of this thread served from a kept document, until the
+ * request's audit entry is durable (report_cache_recheck). */
+static _Thread_local struct {
+    int pending;
+    uint64_t key;
+    int64_t id;
+    char *protocol;
+} served;
+
+static void served_forget(void)
+{
+    served.pending = 0;
+    free(served.protocol);
+    served.protocol = NULL;
+}
+
+/* Computes the document in a transaction of its own, with the kept
+ * parts; NULL with e when it failed. Its audit entry and cache writes,
+ * held in read mode, are the caller's to flush or drop. */
+static json_t *compute(struct store *s, const struct actor *a, int64_t id,
+                       const char *protocol, struct err *e)
+{
+    if (store_begin(s, e) < 0)
+        return NULL;
+    json_t *doc = report_practitioner_json_kept(s, a, id, protocol,
+                                               kept_parts(), e);
+    if (!doc) {
+        store_rollback(s);
+        return NULL;
+    }
+    if (store_commit(s, e) < 0) {
+        store_rollback(s);
+        json_decref(doc);
+        return NULL;
+    }
+    return doc;
 }
 
 int report_cache_practitioner(struct web_ctx *w, int64_t id,
@@ -221,64 +230,160 @@ int report_cache_practitioner(struct web_ctx *w, int64_t id,
 {
     const struct actor *a = &w->actor;
     struct err ignored = ERR_INIT;
+    served_forget();
     /* Refusals (and their audit entries) stay with the library. */
     if (a->role == ROLE_RESEARCHER ||
         (a->role == ROLE_THERAPIST && a->practitioner_id != id) ||
         (protocol && validate_slug(protocol, "protocol", &ignored) < 0))
         return 1;
     struct store *s = w->store;
-    unsigned char fp[FINGERPRINT_BYTES];
-    /* A new snapshot needs a transaction of our own (none open around);
-     * outside read mode the transaction holds the write lock, which the
-     * audit writer and every answer waiting for it would wait for. */
+    /* Waiting for another's computing needs no transaction of ours open
+     * around; outside read mode our transaction would hold the write
+     * lock, which the audit writer and every answer waiting for it would
+     * wait for. */
     int waits = store_depth(s) == 0 && store_read_mode(s) ? CACHE_WAITS : 0;
     enum lookup found;
+    uint64_t key;
     for (;;) {
-        /* One snapshot for the fingerprint and the document. */
-        if (store_begin(s, &w->err) < 0)
-            return -1;
-        if (fingerprint(s, id, fp, &w->err) < 0) {
-            store_rollback(s);
-            return -1;
-        }
-        found = cache_get(w, id, protocol, fp, waits > 0);
+        key = change_count(w);
+        found = cache_get(&w->resp->body, id, protocol, key, waits > 0);
         if (found != CACHE_NEWER)
             break;
-        /* Nothing read or written in it yet but the fingerprint. */
-        store_rollback(s);
         waits--;
     }
     if (found == CACHE_HIT) {
-        if (audit_append(s, a, "read", "practitioner_outcome", id, 0, "ok",
+        if (store_begin(s, &w->err) < 0 ||
+            audit_append(s, a, "read", "practitioner_outcome", id, 0, "ok",
                          &w->err) < 0 ||
             store_commit(s, &w->err) < 0) {
             store_rollback(s);
             buf_reset(&w->resp->body);
             return -1;
         }
+        /* A commit made before this request but not yet counted (by
+         * another process) is counted by the time the audit entry is
+         * durable: checked then. */
+        served.pending = 1;
+        served.key = key;
+        served.id = id;
+        served.protocol = protocol ? xstrdup(protocol) : NULL;
         w->resp->status = 200;
         http_response_set_header(w->resp, "Content-Type",
                                  "application/json; charset=utf-8");
         return 0;
     }
-    json_t *doc = report_practitioner_json_kept(s, a, id, protocol,
-                                               kept_parts(), &w->err);
+    json_t *doc = compute(s, a, id, protocol, &w->err);
     if (!doc) {
-        store_rollback(s);
-        if (found == CACHE_CLAIMED)
-            cache_unclaim(id, protocol);
-        return -1;
-    }
-    if (store_commit(s, &w->err) < 0) {
-        store_rollback(s);
-        json_decref(doc);
         if (found == CACHE_CLAIMED)
             cache_unclaim(id, protocol);
         return -1;
     }
     web_reply_json(w, 200, doc);
-    cache_put(id, protocol, fp, w->resp->body.data, w->resp->body.len);
+    cache_put(id, protocol, key, w->resp->body.data, w->resp->body.len);
     if (found == CACHE_CLAIMED)
         cache_unclaim(id, protocol);
     return 0;
+}
+
+int report_cache_recheck(struct web_ctx *w, int answer)
+{
+    if (!served.pending)
+        return 0;
+    if (!answer) {
+        served_forget();
+        return 0;
+    }
+    int64_t id = served.id;
+    char *protocol = served.protocol;
+    served.protocol = NULL;
+    int stale = change_count(w) != served.key;
+    served_forget();
+    if (!stale) {
+        free(protocol);
+        return 0;
+    }
+    /* The answer again, from a snapshot taken now (its read is audited
+     * already: what this computing holds is dropped). */
+    struct store *s = w->store;
+    int rc = 0, waits = CACHE_WAITS;
+    store_read_mode_set(s, 1);
+    for (;;) {
+        uint64_t key = change_count(w);
+        enum lookup found =
+            cache_get(&w->resp->body, id, protocol, key, waits > 0);
+        if (found == CACHE_NEWER) {
+            waits--;
+            continue;
+        }
+        if (found == CACHE_HIT)
+            break;
+        json_t *doc = compute(s, &actor_cli, id, protocol, &w->err);
+        if (doc) {
+            web_reply_json(w, 200, doc);
+            if (!store_wants_write(s))
+                cache_put(id, protocol, key, w->resp->body.data,
+                          w->resp->body.len);
+        } else
+            rc = -1;
+        if (found == CACHE_CLAIMED)
+            cache_unclaim(id, protocol);
+        break;
+    }
+    store_rollback(s);
+    store_drop_deferred(s, 0);
+    store_read_mode_set(s, 0);
+    free(protocol);
+    return rc;
+}
+
+/* At most this many kept documents are computed again by a write, those
+ * served in the last REFRESH_SECONDS. */
+#define REFRESH_DOCUMENTS 8
+#define REFRESH_SECONDS 2
+
+void report_cache_refresh(struct web_ctx *w)
+{
+    struct {
+        int64_t id;
+        char *protocol;
+    } hot[REFRESH_DOCUMENTS];
+    size_t n = 0;
+    time_t now = monotonic_seconds();
+    pthread_mutex_lock(&cache_lock);
+    for (size_t i = 0; i < CACHE_SLOTS && n < REFRESH_DOCUMENTS; i++)
+        if (slots[i].used && now - slots[i].served_at <= REFRESH_SECONDS) {
+            hot[n].id = slots[i].practitioner_id;
+            hot[n].protocol =
+                slots[i].protocol ? xstrdup(slots[i].protocol) : NULL;
+            n++;
+        }
+    pthread_mutex_unlock(&cache_lock);
+    struct store *s = w->store;
+    store_read_mode_set(s, 1);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key = change_count(w);
+        struct buf body = BUF_INIT;
+        /* Not waiting: a reader computing it now computes the same. */
+        enum lookup found = cache_get(&body, hot[i].id, hot[i].protocol,
+                                      key, 0);
+        buf_release(&body);
+        if (found == CACHE_CLAIMED) {
+            struct err e = ERR_INIT;
+            json_t *doc = compute(s, &actor_cli, hot[i].id, hot[i].protocol,
+                                  &e);
+            if (doc) {
+                struct buf answer = BUF_INIT;
+                web_json_text(doc, &answer);
+                if (!store_wants_write(s))
+                    cache_put(hot[i].id, hot[i].protocol, key, answer.data,
+                              answer.len);
+                buf_release(&answer);
+            }
+            cache_unclaim(hot[i].id, hot[i].protocol);
+        }
+        store_rollback(s);
+        store_drop_deferred(s, 0);
+        free(hot[i].protocol);
+    }
+    store_read_mode_set(s, 0);
 }
