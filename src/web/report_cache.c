@@ -6,6 +6,7 @@
 #include "web/handlers.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,12 +15,14 @@
  * many (about 35 KB each at registry scale); a full table replaces the
  * slot of the same hash. */
 #define CACHE_SLOTS 256
+#define FINGERPRINT_BYTES crypto_hash_sha256_BYTES
 
 struct slot {
     int used;
     int64_t practitioner_id;
     char *protocol; /* NULL: every protocol */
-    uint64_t key;   /* the change count its snapshot is at least as new as */
+    uint64_t key;   /* a change count its snapshot is at least as new as */
+    unsigned char fingerprint[FINGERPRINT_BYTES]; /* of that snapshot */
     char *body; /* the JSON answer, as web_reply_json writes it */
     size_t len;
     time_t served_at; /* monotonic seconds of its last answer */
@@ -30,7 +33,7 @@ struct slot {
     uint64_t computing_serial; /* which computing: raised by each claim */
     int64_t computing_id;
     char *computing_protocol;
-    uint64_t computing_key;
+    unsigned char computing_fingerprint[FINGERPRINT_BYTES];
 };
 
 /* How many times a request that misses while another document of the
@@ -43,6 +46,58 @@ struct slot {
 static struct slot slots[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cache_done = PTHREAD_COND_INITIALIZER;
+
+/* Everything the document is computed from, in the open transaction: a
+ * kept document whose change count is behind is still the current one
+ * when this is unchanged.
+ * The outcome groups as their count, their largest id and the sum of
+ * their generations: a group is never deleted and its generation only
+ * ever rises, by one at each change of its summaries, so the sum is
+ * another exactly when a generation is (a third of a cached read's CPU
+ * time went to listing every group's). */
+static int fingerprint(struct store *s, int64_t id,
+                       unsigned char out[FINGERPRINT_BYTES], struct err *e)
+{
+    struct stmt *st = store_prepare(
+        s, "SELECT (SELECT count(*) || ':' || max(id) || ':' ||"
+           "  sum(generation) FROM outcome_group),"
+           " (SELECT group_concat(name || '=' || value || '@' || updated_at,"
+           "  ',') FROM designation_threshold),"
+           " (SELECT name || '|' || coalesce(license, '') FROM practitioner"
+           "  WHERE id = :id),"
+           " (SELECT group_concat(pulled_at || ':' || signature || ':' ||"
+           "  length(document)) FROM registry_national),"
+           " (SELECT group_concat(registry_public_key) FROM registry_link),"
+           " (SELECT group_concat(i.id || '/' || i.channel || '/' ||"
+           "  coalesce(i.used_at, '') || '/' || coalesce(i.revoked_at, '')"
+           "  || '/' || i.created_at || '/' || i.episode_id, ',')"
+           "  FROM invitation i JOIN episode ep ON ep.id = i.episode_id"
+           "  WHERE ep.practitioner_id = :id)");
+    stmt_bind_int(st, ":id", id);
+    int rc = stmt_step(st, e);
+    if (rc == 1) {
+        crypto_hash_sha256_state h;
+        crypto_hash_sha256_init(&h);
+        for (int c = 0; c < 6; c++) {
+            const char *v = stmt_text(st, c);
+            /* Each column as "<length>:<text>;", NULL as "-;". */
+            char head[32];
+            int n = v ? snprintf(head, sizeof(head), "%zu:", strlen(v))
+                      : snprintf(head, sizeof(head), "-");
+            crypto_hash_sha256_update(&h, (const unsigned char *)head,
+                                      (unsigned long long)n);
+            if (v)
+                crypto_hash_sha256_update(&h, (const unsigned char *)v,
+                                          strlen(v));
+            crypto_hash_sha256_update(&h, (const unsigned char *)";", 1);
+        }
+        crypto_hash_sha256_final(&h, out);
+    }
+    stmt_finalize(st);
+    if (rc == 0)
+        return err_set(e, ERR_FAIL, "", "the report's fingerprint is empty");
+    return rc < 0 ? -1 : 0;
+}
 
 /* Each group's part of the documents (outcomes/report.h), kept for the
  * process: after a change of one group's summaries, a document computed
@@ -86,27 +141,58 @@ static time_t monotonic_seconds(void)
     return t.tv_sec;
 }
 
-/* Copies the kept answer into body when the key matches (CACHE_HIT).
- * On a miss, waits while another request computes the same document
- * (then looks again); otherwise claims the slot's computing
- * (CACHE_CLAIMED: the caller computes and calls cache_unclaim). When
- * another document is being computed for the slot (for another key: a
- * change came between the two requests), with may_wait it waits for that
- * computing to end and returns CACHE_NEWER: the caller reads the key
- * again and looks again. Without, CACHE_MISS: the caller computes its own
+static int slot_holds(const struct slot *sl, int64_t id, const char *protocol)
+{
+    return sl->used && sl->practitioner_id == id &&
+           same_protocol(sl->protocol, protocol);
+}
+
+/* The kept answer of the report, copied into body, when it was kept at
+ * change count key: no query. Its fingerprint is copied to fp. */
+static int cache_get_at(struct buf *body, int64_t id, const char *protocol,
+                        uint64_t key, unsigned char fp[FINGERPRINT_BYTES])
+{
+    int found = 0;
+    pthread_mutex_lock(&cache_lock);
+    struct slot *sl = &slots[slot_of(id, protocol)];
+    if (slot_holds(sl, id, protocol) && sl->key == key) {
+        buf_reset(body);
+        buf_add(body, sl->body, sl->len);
+        memcpy(fp, sl->fingerprint, FINGERPRINT_BYTES);
+        sl->served_at = monotonic_seconds();
+        found = 1;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return found;
+}
+
+/* Copies the kept answer into body when its fingerprint is fp, read in a
+ * snapshot that began after change count key was read (CACHE_HIT: the
+ * document is kept under key from then on). On a miss, waits while
+ * another request computes the same document (then looks again);
+ * otherwise claims the slot's computing (CACHE_CLAIMED: the caller
+ * computes and calls cache_unclaim). When another document is being
+ * computed for the slot (the caller's snapshot is older or newer than
+ * that request's: a write came between them), with may_wait it waits for
+ * that computing to end and returns CACHE_NEWER: the caller takes a new
+ * snapshot, which is at least as new as the one just computed and kept,
+ * and looks again. Without, CACHE_MISS: the caller computes its own
  * document, unshared. */
 static enum lookup cache_get(struct buf *body, int64_t id,
                              const char *protocol, uint64_t key,
+                             const unsigned char fp[FINGERPRINT_BYTES],
                              int may_wait)
 {
     enum lookup found = CACHE_MISS;
     pthread_mutex_lock(&cache_lock);
     struct slot *sl = &slots[slot_of(id, protocol)];
     for (;;) {
-        if (sl->used && sl->practitioner_id == id &&
-            same_protocol(sl->protocol, protocol) && sl->key == key) {
+        if (slot_holds(sl, id, protocol) &&
+            !memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES)) {
             buf_reset(body);
             buf_add(body, sl->body, sl->len);
+            if (sl->key < key)
+                sl->key = key;
             sl->served_at = monotonic_seconds();
             found = CACHE_HIT;
             break;
@@ -116,13 +202,13 @@ static enum lookup cache_get(struct buf *body, int64_t id,
             sl->computing_serial++;
             sl->computing_id = id;
             sl->computing_protocol = protocol ? xstrdup(protocol) : NULL;
-            sl->computing_key = key;
+            memcpy(sl->computing_fingerprint, fp, FINGERPRINT_BYTES);
             found = CACHE_CLAIMED;
             break;
         }
         if (sl->computing_id != id ||
             !same_protocol(sl->computing_protocol, protocol) ||
-            sl->computing_key != key) {
+            memcmp(sl->computing_fingerprint, fp, FINGERPRINT_BYTES)) {
             if (!may_wait || sl->computing_id != id ||
                 !same_protocol(sl->computing_protocol, protocol))
                 break;
@@ -151,6 +237,7 @@ static void cache_unclaim(int64_t id, const char *protocol)
 }
 
 static void cache_put(int64_t id, const char *protocol, uint64_t key,
+                      const unsigned char fp[FINGERPRINT_BYTES],
                       const char *body, size_t len)
 {
     char *copy = xmalloc(len ? len : 1);
@@ -158,20 +245,20 @@ static void cache_put(int64_t id, const char *protocol, uint64_t key,
     char *proto = protocol ? xstrdup(protocol) : NULL;
     pthread_mutex_lock(&cache_lock);
     struct slot *sl = &slots[slot_of(id, protocol)];
-    char *old_body = sl->body, *old_proto = sl->protocol;
     /* A slower computing of an older snapshot does not replace a newer
      * document of the same report. */
-    if (sl->used && sl->practitioner_id == id &&
-        same_protocol(sl->protocol, protocol) && sl->key > key) {
+    if (slot_holds(sl, id, protocol) && sl->key > key) {
         pthread_mutex_unlock(&cache_lock);
         free(copy);
         free(proto);
         return;
     }
+    char *old_body = sl->body, *old_proto = sl->protocol;
     sl->used = 1;
     sl->practitioner_id = id;
     sl->protocol = proto;
     sl->key = key;
+    memcpy(sl->fingerprint, fp, FINGERPRINT_BYTES);
     sl->body = copy;
     sl->len = len;
     sl->served_at = monotonic_seconds();
@@ -180,18 +267,13 @@ static void cache_put(int64_t id, const char *protocol, uint64_t key,
     free(old_proto);
 }
 
-/* The change count of the server's database (record/audit.h): a document
- * kept under a count is at least as new as every commit it counts. */
-static uint64_t change_count(const struct web_ctx *w)
-{
-    return audit_writer_changes(w->config->audit);
-}
-
-/* The last answer of this thread served from a kept document, until the
- * request's audit entry is durable (report_cache_recheck). */
+/* The last answer of this thread served from a kept document without a
+ * query, until the request's audit entry is durable
+ * (report_cache_recheck). */
 static _Thread_local struct {
     int pending;
     uint64_t key;
+    unsigned char fingerprint[FINGERPRINT_BYTES];
     int64_t id;
     char *protocol;
 } served;
@@ -203,26 +285,67 @@ static void served_forget(void)
     served.protocol = NULL;
 }
 
-/* Computes the document in a transaction of its own, with the kept
- * parts; NULL with e when it failed. Its audit entry and cache writes,
- * held in read mode, are the caller's to flush or drop. */
-static json_t *compute(struct store *s, const struct actor *a, int64_t id,
-                       const char *protocol, struct err *e)
+/* The report's answer into body, checked in a snapshot of its own: the
+ * kept document when its fingerprint is the snapshot's (then audited in
+ * it, when audit is set), else computed (audited by the library) and
+ * kept. In read mode it may wait for another request computing the same
+ * report. The held audit entries and cache writes are the caller's to
+ * flush or drop. 0, or -1 with e. */
+static int serve_checked(struct audit_writer *aw, struct store *s,
+                         const struct actor *a, int64_t id,
+                         const char *protocol, int audit, struct buf *body,
+                         struct err *e)
 {
-    if (store_begin(s, e) < 0)
-        return NULL;
+    /* A new snapshot needs a transaction of our own (none open around);
+     * outside read mode the transaction holds the write lock, which the
+     * audit writer and every answer waiting for it would wait for. */
+    int waits = store_depth(s) == 0 && store_read_mode(s) ? CACHE_WAITS : 0;
+    unsigned char fp[FINGERPRINT_BYTES];
+    enum lookup found;
+    uint64_t key;
+    for (;;) {
+        /* Read before the snapshot begins: the snapshot is at least as
+         * new as every commit it counts. */
+        key = audit_writer_changes(aw);
+        if (store_begin(s, e) < 0)
+            return -1;
+        if (fingerprint(s, id, fp, e) < 0) {
+            store_rollback(s);
+            return -1;
+        }
+        found = cache_get(body, id, protocol, key, fp, waits > 0);
+        if (found != CACHE_NEWER)
+            break;
+        /* Nothing read or written in it yet but the fingerprint. */
+        store_rollback(s);
+        waits--;
+    }
+    if (found == CACHE_HIT) {
+        if ((audit && audit_append(s, a, "read", "practitioner_outcome", id,
+                                   0, "ok", e) < 0) ||
+            store_commit(s, e) < 0) {
+            store_rollback(s);
+            buf_reset(body);
+            return -1;
+        }
+        return 0;
+    }
     json_t *doc = report_practitioner_json_kept(s, a, id, protocol,
                                                kept_parts(), e);
-    if (!doc) {
-        store_rollback(s);
-        return NULL;
-    }
-    if (store_commit(s, e) < 0) {
+    int rc = doc && store_commit(s, e) == 0 ? 0 : -1;
+    if (rc == 0) {
+        web_json_text(doc, body);
+        /* A read that had to write (refused in read mode) kept nothing of
+         * it; its document is not kept either. */
+        if (!store_wants_write(s))
+            cache_put(id, protocol, key, fp, body->data, body->len);
+    } else {
         store_rollback(s);
         json_decref(doc);
-        return NULL;
     }
-    return doc;
+    if (found == CACHE_CLAIMED)
+        cache_unclaim(id, protocol);
+    return rc;
 }
 
 int report_cache_practitioner(struct web_ctx *w, int64_t id,
@@ -237,21 +360,14 @@ int report_cache_practitioner(struct web_ctx *w, int64_t id,
         (protocol && validate_slug(protocol, "protocol", &ignored) < 0))
         return 1;
     struct store *s = w->store;
-    /* Waiting for another's computing needs no transaction of ours open
-     * around; outside read mode our transaction would hold the write
-     * lock, which the audit writer and every answer waiting for it would
-     * wait for. */
-    int waits = store_depth(s) == 0 && store_read_mode(s) ? CACHE_WAITS : 0;
-    enum lookup found;
-    uint64_t key;
-    for (;;) {
-        key = change_count(w);
-        found = cache_get(&w->resp->body, id, protocol, key, waits > 0);
-        if (found != CACHE_NEWER)
-            break;
-        waits--;
-    }
-    if (found == CACHE_HIT) {
+    struct audit_writer *aw = w->config->audit;
+    uint64_t key = audit_writer_changes(aw);
+    unsigned char fp[FINGERPRINT_BYTES];
+    if (cache_get_at(&w->resp->body, id, protocol, key, fp)) {
+        /* Kept under the count of now: no query, but a commit of
+         * another process made just before this request may not be
+         * counted yet. It is by the time the audit entry is durable:
+         * checked then (report_cache_recheck). */
         if (store_begin(s, &w->err) < 0 ||
             audit_append(s, a, "read", "practitioner_outcome", id, 0, "ok",
                          &w->err) < 0 ||
@@ -260,28 +376,17 @@ int report_cache_practitioner(struct web_ctx *w, int64_t id,
             buf_reset(&w->resp->body);
             return -1;
         }
-        /* A commit made before this request but not yet counted (by
-         * another process) is counted by the time the audit entry is
-         * durable: checked then. */
         served.pending = 1;
         served.key = key;
+        memcpy(served.fingerprint, fp, FINGERPRINT_BYTES);
         served.id = id;
         served.protocol = protocol ? xstrdup(protocol) : NULL;
-        w->resp->status = 200;
-        http_response_set_header(w->resp, "Content-Type",
-                                 "application/json; charset=utf-8");
-        return 0;
-    }
-    json_t *doc = compute(s, a, id, protocol, &w->err);
-    if (!doc) {
-        if (found == CACHE_CLAIMED)
-            cache_unclaim(id, protocol);
+    } else if (serve_checked(aw, s, a, id, protocol, 1, &w->resp->body,
+                             &w->err) < 0)
         return -1;
-    }
-    web_reply_json(w, 200, doc);
-    cache_put(id, protocol, key, w->resp->body.data, w->resp->body.len);
-    if (found == CACHE_CLAIMED)
-        cache_unclaim(id, protocol);
+    w->resp->status = 200;
+    http_response_set_header(w->resp, "Content-Type",
+                             "application/json; charset=utf-8");
     return 0;
 }
 
@@ -289,49 +394,32 @@ int report_cache_recheck(struct web_ctx *w, int answer)
 {
     if (!served.pending)
         return 0;
-    if (!answer) {
+    struct audit_writer *aw = w->config->audit;
+    if (!answer || audit_writer_changes(aw) == served.key) {
         served_forget();
         return 0;
     }
+    /* The count moved: the answer stands when the report's fingerprint
+     * is still the one of the document served; else it is answered again
+     * from this new snapshot (its read is audited already: what this
+     * computing holds is dropped). */
+    struct store *s = w->store;
+    unsigned char fp[FINGERPRINT_BYTES];
     int64_t id = served.id;
     char *protocol = served.protocol;
     served.protocol = NULL;
-    int stale = change_count(w) != served.key;
-    served_forget();
-    if (!stale) {
-        free(protocol);
-        return 0;
-    }
-    /* The answer again, from a snapshot taken now (its read is audited
-     * already: what this computing holds is dropped). */
-    struct store *s = w->store;
-    int rc = 0, waits = CACHE_WAITS;
+    int rc = 0;
     store_read_mode_set(s, 1);
-    for (;;) {
-        uint64_t key = change_count(w);
-        enum lookup found =
-            cache_get(&w->resp->body, id, protocol, key, waits > 0);
-        if (found == CACHE_NEWER) {
-            waits--;
-            continue;
-        }
-        if (found == CACHE_HIT)
-            break;
-        json_t *doc = compute(s, &actor_cli, id, protocol, &w->err);
-        if (doc) {
-            web_reply_json(w, 200, doc);
-            if (!store_wants_write(s))
-                cache_put(id, protocol, key, w->resp->body.data,
-                          w->resp->body.len);
-        } else
-            rc = -1;
-        if (found == CACHE_CLAIMED)
-            cache_unclaim(id, protocol);
-        break;
-    }
+    if (store_begin(s, &w->err) < 0 || fingerprint(s, id, fp, &w->err) < 0)
+        rc = -1;
+    store_rollback(s);
+    if (rc == 0 && memcmp(fp, served.fingerprint, FINGERPRINT_BYTES))
+        rc = serve_checked(aw, s, &actor_cli, id, protocol, 0,
+                           &w->resp->body, &w->err);
     store_rollback(s);
     store_drop_deferred(s, 0);
     store_read_mode_set(s, 0);
+    served_forget();
     free(protocol);
     return rc;
 }
@@ -351,7 +439,8 @@ void report_cache_refresh(struct web_ctx *w)
     time_t now = monotonic_seconds();
     pthread_mutex_lock(&cache_lock);
     for (size_t i = 0; i < CACHE_SLOTS && n < REFRESH_DOCUMENTS; i++)
-        if (slots[i].used && now - slots[i].served_at <= REFRESH_SECONDS) {
+        if (slots[i].used && !slots[i].computing &&
+            now - slots[i].served_at <= REFRESH_SECONDS) {
             hot[n].id = slots[i].practitioner_id;
             hot[n].protocol =
                 slots[i].protocol ? xstrdup(slots[i].protocol) : NULL;
@@ -361,26 +450,12 @@ void report_cache_refresh(struct web_ctx *w)
     struct store *s = w->store;
     store_read_mode_set(s, 1);
     for (size_t i = 0; i < n; i++) {
-        uint64_t key = change_count(w);
         struct buf body = BUF_INIT;
-        /* Not waiting: a reader computing it now computes the same. */
-        enum lookup found = cache_get(&body, hot[i].id, hot[i].protocol,
-                                      key, 0);
+        struct err e = ERR_INIT;
+        /* A failure leaves the document to its next reader. */
+        serve_checked(w->config->audit, s, &actor_cli, hot[i].id,
+                      hot[i].protocol, 0, &body, &e);
         buf_release(&body);
-        if (found == CACHE_CLAIMED) {
-            struct err e = ERR_INIT;
-            json_t *doc = compute(s, &actor_cli, hot[i].id, hot[i].protocol,
-                                  &e);
-            if (doc) {
-                struct buf answer = BUF_INIT;
-                web_json_text(doc, &answer);
-                if (!store_wants_write(s))
-                    cache_put(hot[i].id, hot[i].protocol, key, answer.data,
-                              answer.len);
-                buf_release(&answer);
-            }
-            cache_unclaim(hot[i].id, hot[i].protocol);
-        }
         store_rollback(s);
         store_drop_deferred(s, 0);
         free(hot[i].protocol);
