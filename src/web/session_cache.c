@@ -10,8 +10,17 @@
  * hundred at most; a full slot is taken over by the newest. */
 #define SESSION_SLOTS 1024
 
+/* A kept session is used for this long after its last seen time as
+ * recorded; then one request looks it up in the database again, which
+ * records the new time, while the others go on with the kept one (up to
+ * twice as long). So the idle end is counted from a time at most this
+ * much older than the last request: the session ends that much sooner at
+ * worst, never later. */
+#define SESSION_SEEN_SECONDS 30
+
 struct kept {
     int used;
+    int refreshing; /* one request is looking it up again */
     char hash[WEBSESSION_TOKEN_HEX];
     uint64_t key; /* the change count read before it was looked up */
     struct websession session;
@@ -45,12 +54,18 @@ static int kept_get(const char *hash, uint64_t key, time_t now,
 {
     int found = 0;
     pthread_mutex_lock(&kept_lock);
-    const struct kept *k = &kept[slot_of(hash)];
+    struct kept *k = &kept[slot_of(hash)];
     if (k->used && k->key == key && !strcmp(k->hash, hash) &&
-        now <= k->session.last_seen_at && now < k->session.expires_at) {
-        *out = k->session;
-        found = 1;
+        now < k->session.expires_at) {
+        time_t age = now - k->session.last_seen_at;
+        if (age < SESSION_SEEN_SECONDS ||
+            (age < 2 * SESSION_SEEN_SECONDS && k->refreshing))
+            found = 1;
+        else if (!k->refreshing)
+            k->refreshing = 1; /* this caller looks it up again */
     }
+    if (found)
+        *out = k->session;
     pthread_mutex_unlock(&kept_lock);
     return found;
 }
@@ -61,6 +76,7 @@ static void kept_put(const char *hash, uint64_t key,
     pthread_mutex_lock(&kept_lock);
     struct kept *k = &kept[slot_of(hash)];
     k->used = 1;
+    k->refreshing = 0;
     memcpy(k->hash, hash, sizeof(k->hash));
     k->key = key;
     k->session = *ws;

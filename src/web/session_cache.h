@@ -5,9 +5,12 @@
  * count (record/audit.h, audit_writer_changes) read before the lookup; it
  * is used again only by a GET or HEAD, while the count is unchanged (any
  * commit, by any connection or process: a logout, an account disabled,
- * a session removed by hand), the session has not expired, and the
- * request comes within the second of its last seen time (a later one
- * records the new time in the database, as websession_lookup does). A
+ * a session removed by hand), the session has not expired (its idle
+ * end counted from the kept last seen time), and that time is less than
+ * 30 seconds old (then one request looks it up again, which records the
+ * new time in the database, as websession_lookup does, while the others
+ * go on with the kept copy: the recorded time trails the last request
+ * by under a minute, so an idle session ends at worst that much sooner). A
  * commit by another process made just before a read may be counted only
  * by the audit writer's pass that makes the read's entries durable:
  * session_cache_recheck() then looks the session up in the database again
