@@ -112,7 +112,11 @@ int session_cache_lookup(struct audit_writer *aw, struct store *s,
         return 0;
     }
     if (websession_lookup(s, token, limits, out, e) < 0) {
-        kept_drop(hash);
+        /* Ended, or a read that must record the new last seen time and
+         * is answered again with the lock (the kept copy serves the
+         * others meanwhile). */
+        if (e->code == ERR_AUTH)
+            kept_drop(hash);
         return -1;
     }
     kept_put(hash, key, out);
