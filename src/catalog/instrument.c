@@ -11,6 +11,17 @@
 #include <stdio.h>
 #include <string.h>
 
+static const char *const method_names[] = {
+    [METHOD_VALUE] = "value", [METHOD_SUM] = "sum", [METHOD_MEAN] = "mean",
+    [METHOD_ODI] = "odi",     [METHOD_NDI] = "ndi", [METHOD_FIQR] = "fiqr",
+    [METHOD_RPQ] = "rpq",     [METHOD_BP] = "bp",
+};
+
+#ifdef INSTRUMENT_TABLE_WRITER
+/* The table read from catalog/instruments.json and checked, at build
+ * time: build/tools/instrument-table writes it as C (instrument_table_
+ * write() below), which the program includes instead of parsing the JSON
+ * at every start. */
 #define INSTRUMENTS_PATH "catalog/instruments.json"
 #define MAX_INSTRUMENTS 64
 
@@ -19,12 +30,6 @@ static struct instrument_wording wordings[MAX_INSTRUMENTS];
 static int table_count;
 static json_t *table_json; /* owns the strings the table points to */
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
-
-static const char *const method_names[] = {
-    [METHOD_VALUE] = "value", [METHOD_SUM] = "sum", [METHOD_MEAN] = "mean",
-    [METHOD_ODI] = "odi",     [METHOD_NDI] = "ndi", [METHOD_FIQR] = "fiqr",
-    [METHOD_RPQ] = "rpq",     [METHOD_BP] = "bp",
-};
 
 /* The shipped file is build-time data checked by the unit tests: a broken
  * one is a broken invariant, not a user error. */
@@ -269,6 +274,162 @@ static void ensure_table(void)
     if (pthread_once(&table_once, load_table) != 0)
         BUG("pthread_once failed");
 }
+
+/* A C string literal of s (NULL: NULL), escaped: bytes outside printable
+ * ASCII in octal, and '?' so that no trigraph forms. */
+static void write_string(FILE *out, const char *s)
+{
+    if (!s) {
+        fputs("NULL", out);
+        return;
+    }
+    putc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\' || *p == '?')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20 || *p >= 0x7f)
+            fprintf(out, "\\%03o", *p);
+        else
+            putc(*p, out);
+    }
+    putc('"', out);
+}
+
+/* A double, exactly (hexadecimal), or NAN. */
+static void write_double(FILE *out, double v)
+{
+    if (isnan(v))
+        fputs("NAN", out);
+    else
+        fprintf(out, "%a", v);
+}
+
+static void write_doubles(FILE *out, const char *name, const double *v,
+                          int n)
+{
+    if (n == 0)
+        return;
+    fprintf(out, "     .%s = {", name);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ", " : "", out);
+        write_double(out, v[i]);
+    }
+    fputs("},\n", out);
+}
+
+static void write_strings(FILE *out, const char *name,
+                          const char *const *v, int n)
+{
+    fprintf(out, "     .%s = {", name);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ", " : "", out);
+        write_string(out, v[i]);
+    }
+    fputs("},\n", out);
+}
+
+#define WRITE_STRING(out, in, field)                                        \
+    (fputs("     ." #field " = ", out), write_string(out, (in)->field),     \
+     fputs(",\n", out))
+#define WRITE_DOUBLE(out, in, field)                                        \
+    (fputs("     ." #field " = ", out), write_double(out, (in)->field),     \
+     fputs(",\n", out))
+#define WRITE_INT(out, in, field)                                           \
+    fprintf(out, "     ." #field " = %d,\n", (int)(in)->field)
+
+void instrument_table_write(FILE *out)
+{
+    ensure_table();
+    fprintf(out, "/* Generated from %s by build/tools/instrument-table "
+                 "(src/catalog/instrument.c): do not edit. */\n\n",
+            INSTRUMENTS_PATH);
+    for (int t = 0; t < table_count; t++) {
+        const struct instrument_wording *w = table[t].wording;
+        if (!w)
+            continue;
+        fprintf(out, "static const struct instrument_wording wording_%d = {\n",
+                t);
+        WRITE_STRING(out, w, intro);
+        WRITE_INT(out, w, item_count);
+        fputs("     .items = {\n", out);
+        for (int i = 0; i < w->item_count; i++) {
+            fputs("         {", out);
+            write_string(out, w->items[i].text);
+            fputs(", ", out);
+            write_string(out, w->items[i].low);
+            fputs(", ", out);
+            write_string(out, w->items[i].high);
+            fputs("},\n", out);
+        }
+        fputs("     },\n", out);
+        WRITE_STRING(out, w, licence);
+        WRITE_STRING(out, w, source);
+        fputs("};\n\n", out);
+    }
+    fprintf(out, "static const struct instrument table[%d] = {\n",
+            table_count);
+    for (int t = 0; t < table_count; t++) {
+        const struct instrument *in = &table[t];
+        fputs("    {\n", out);
+        WRITE_STRING(out, in, code);
+        WRITE_STRING(out, in, name);
+        WRITE_STRING(out, in, construct);
+        WRITE_STRING(out, in, loinc);
+        WRITE_INT(out, in, item_count_min);
+        WRITE_INT(out, in, item_count);
+        write_strings(out, "item_labels", in->item_labels, in->item_count);
+        write_strings(out, "item_loinc", in->item_loinc, in->item_count);
+        write_doubles(out, "item_min", in->item_min, in->item_count);
+        write_doubles(out, "item_max", in->item_max, in->item_count);
+        WRITE_INT(out, in, integer_items);
+        WRITE_INT(out, in, allowed_count);
+        write_doubles(out, "allowed", in->allowed, in->allowed_count);
+        fputs("     .reverse = {", out);
+        for (int i = 0; i < in->item_count; i++)
+            fprintf(out, "%s%d", i ? ", " : "", in->reverse[i]);
+        fputs("},\n", out);
+        WRITE_STRING(out, in, items_source);
+        fprintf(out, "     .method = (enum instrument_method)%d,\n",
+                (int)in->method);
+        WRITE_INT(out, in, max_missing);
+        WRITE_STRING(out, in, missing_rule);
+        WRITE_STRING(out, in, scoring_source);
+        WRITE_DOUBLE(out, in, total_min);
+        WRITE_DOUBLE(out, in, total_max);
+        WRITE_STRING(out, in, unit);
+        fprintf(out, "     .direction = (enum instrument_direction)%d,\n",
+                (int)in->direction);
+        WRITE_STRING(out, in, total_source);
+        WRITE_INT(out, in, band_count);
+        for (int i = 0; i < in->band_count; i++) {
+            fputs(i ? ", {" : "     .bands = {{", out);
+            write_double(out, in->bands[i].upto);
+            fputs(", ", out);
+            write_string(out, in->bands[i].label);
+            fputs(i + 1 < in->band_count ? "}" : "}},\n", out);
+        }
+        WRITE_STRING(out, in, bands_source);
+        WRITE_INT(out, in, has_absolute);
+        WRITE_DOUBLE(out, in, mcid_absolute);
+        WRITE_INT(out, in, has_relative);
+        WRITE_DOUBLE(out, in, mcid_relative);
+        WRITE_STRING(out, in, mcid_source);
+        WRITE_DOUBLE(out, in, reliability);
+        WRITE_STRING(out, in, reliability_source);
+        if (in->wording)
+            fprintf(out, "     .wording = &wording_%d,\n", t);
+        fputs("    },\n", out);
+    }
+    fprintf(out, "};\nstatic const int table_count = %d;\n", table_count);
+}
+#else
+/* The table checked and written as C at build time (see above). */
+#include "instrument_table.inc"
+
+static void ensure_table(void)
+{
+}
+#endif
 
 int instrument_count(void)
 {

@@ -187,4 +187,14 @@ const char *responder_name(enum responder r);
  * reached by either value). */
 const char *instrument_bp_category(double systolic, double diastolic);
 
+#ifdef INSTRUMENT_TABLE_WRITER
+#include <stdio.h>
+/* Writes the instrument table read from catalog/instruments.json, checked,
+ * as C definitions of `table` and `table_count` (the program's
+ * src/catalog/instrument.c includes them): only in build/tools/
+ * instrument-table, built with INSTRUMENT_TABLE_WRITER. Allocates the
+ * table once (kept). */
+void instrument_table_write(FILE *out);
+#endif
+
 #endif

@@ -409,8 +409,7 @@ int cli_stop(struct cli *c, const struct err *e)
 int cli_print_json(struct cli *c, json_t *doc)
 {
     /* Streamed: a registry's report is tens of megabytes. */
-    int rc = json_write_file(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                      JSON_REAL_PRECISION(10), stdout);
+    int rc = json_write_file(doc, CLI_JSON_FLAGS, stdout);
     json_decref(doc);
     if (rc < 0 || putchar('\n') == EOF || fflush(stdout) == EOF)
         return cli_error(c, EXIT_FAILURE_, "output",

@@ -241,6 +241,9 @@ int cli_check_range(struct cli *c, const char *field, long v, long lo,
  * timeout (1 to 3600 seconds). */
 int cli_check_server(struct cli *c, long threads, long timeout);
 
+/* The flags (jansson's) of every JSON document the command line prints. */
+#define CLI_JSON_FLAGS                                                       \
+    (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
 /* Prints the JSON document (and takes the reference) to stdout. */
 int cli_print_json(struct cli *c, json_t *doc);
 /* Prints a new record's id: "N" or {"id": N} with --json. */

@@ -53,10 +53,16 @@ static void print_practitioner_detail(const void *item)
     cli_print_if_set("  npi          %s\n", p->npi);
     printf("  active       %s%s\n", p->active ? "yes" : "no",
            p->synthetic ? " (synthetic)" : "");
-    if (!p->limited)
+    if (!p->limited) {
         printf("  registry     %s\n",
-               p->registry_consent ? "matched by NPI or licence (consented)"
+               p->registry_consent ? "matched by NPI or license (consented)"
                                    : "a pseudonym of this clinic");
+        if (p->directory_consent)
+            printf("  directory    listed as \"%s\"\n",
+                   p->directory_name[0] ? p->directory_name : p->name);
+        else
+            printf("  directory    not listed\n");
+    }
     if (d->training.count == 0)
         printf("  training     none recorded\n");
     else

@@ -402,19 +402,13 @@ int registry_report(struct cli *c, int argc, const char **argv)
         registry_connect(pg, &db, &e) < 0)
         return cli_stop(c, &e);
     if (c->json) {
-        /* Written group by group: tens of megabytes, never one value.
-         * Each group's document is millions of small blocks freed at
-         * once; glibc's fast bins would be consolidated again at every
-         * large free, a third of the report's CPU (measured), so this
-         * process keeps none. Its heaps grow by 32 MiB at a time, not
-         * by what each request lacks (fewer system calls: 8% of its CPU
-         * less, measured). */
-        mallopt(M_MXFAST, 0);
+        /* Written as text group by group: tens of megabytes, never one
+         * value. The heaps grow by 32 MiB at a time, not by what each
+         * request lacks (fewer system calls, measured). */
         mallopt(M_TOP_PAD, 32 << 20);
         int rc = registry_national_write(
             db, protocol, instrument, (int)min_cell,
-            JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10),
-            1, stdout, &e);
+            CLI_JSON_FLAGS, stdout, &e);
         pg_close(db);
         if (rc < 0)
             return cli_fail(c, &e);

@@ -1,6 +1,7 @@
 /* Writing a jansson value as jansson's json_dumps() does (core/json_write.h). */
 #include "core/json_write.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,15 +16,9 @@
 /* Pieces written to a file at a time. */
 #define FLUSH_AT 65536
 
-struct writer {
-    struct buf *b;
-    size_t flags;
-    int indent;      /* spaces a level */
-    int precision;   /* of reals: 17 when the flags give none */
-    char real_format[8]; /* "%.<precision>g", for strfromd() */
-    FILE *f;         /* NULL: everything stays in b */
-    int failed;
-};
+/* The writer is struct json_out (core/json_write.h): the value writer
+ * below and the item-by-item writer share it. */
+#define writer json_out
 
 static void put(struct writer *w, const char *s, size_t len)
 {
@@ -213,19 +208,115 @@ static void write_value(struct writer *w, const json_t *v, int depth)
         flush_some(w);
 }
 
+void json_out_init(struct json_out *o, struct buf *b, size_t flags,
+                   int depth)
+{
+    memset(o, 0, sizeof(*o));
+    o->b = b;
+    o->flags = flags;
+    o->indent = INDENT_OF(flags);
+    int precision = PRECISION_OF(flags);
+    snprintf(o->real_format, sizeof(o->real_format), "%%.%dg",
+             precision ? precision : 17);
+    o->level = depth < 0 ? 0 : depth;
+    o->failed = (flags & ~(size_t)SUPPORTED) != 0;
+}
+
+/* Before an item of the open container: its separator and new line. */
+static void out_item(struct json_out *o)
+{
+    if (o->level < 1 || o->level > JSON_OUT_DEPTH) {
+        o->failed = 1;
+        return;
+    }
+    if (o->items[o->level - 1]++) {
+        put_char(o, ',');
+        newline(o, o->level, 1);
+    } else {
+        newline(o, o->level, 0);
+    }
+}
+
+void json_out_open(struct json_out *o, char bracket)
+{
+    put_char(o, bracket);
+    if (o->level >= JSON_OUT_DEPTH) {
+        o->failed = 1;
+        return;
+    }
+    o->items[o->level++] = 0;
+}
+
+void json_out_close(struct json_out *o, char bracket)
+{
+    if (o->level < 1) {
+        o->failed = 1;
+        return;
+    }
+    if (o->items[--o->level])
+        newline(o, o->level, 0);
+    put_char(o, bracket);
+}
+
+void json_out_key(struct json_out *o, const char *key)
+{
+    out_item(o);
+    write_string(o, key, strlen(key));
+    if (o->flags & JSON_COMPACT)
+        put_char(o, ':');
+    else
+        put(o, ": ", 2);
+}
+
+void json_out_item(struct json_out *o)
+{
+    out_item(o);
+}
+
+void json_out_string(struct json_out *o, const char *s)
+{
+    if (s)
+        write_string(o, s, strlen(s));
+    else
+        put(o, "null", 4);
+}
+
+void json_out_real(struct json_out *o, double v)
+{
+    if (isfinite(v))
+        write_real(o, v);
+    else
+        put(o, "null", 4);
+}
+
+void json_out_int(struct json_out *o, long long v)
+{
+    char text[32];
+    int n = snprintf(text, sizeof(text), "%lld", v);
+    put(o, text, (size_t)n);
+}
+
+void json_out_literal(struct json_out *o, const char *text)
+{
+    put(o, text, strlen(text));
+}
+
+void json_out_value(struct json_out *o, const json_t *v)
+{
+    write_value(o, v, o->level);
+}
+
 static int write_top(const json_t *v, size_t flags, int depth,
                      struct buf *b, FILE *f)
 {
-    if (!v || (flags & ~(size_t)SUPPORTED) ||
-        (!(flags & JSON_ENCODE_ANY) && !json_is_object(v) &&
-         !json_is_array(v)))
+    if (!v || (!(flags & JSON_ENCODE_ANY) && !json_is_object(v) &&
+               !json_is_array(v)))
         return -1;
-    struct writer w = {b, flags, INDENT_OF(flags), PRECISION_OF(flags), "",
-                       f, 0};
-    if (w.precision == 0)
-        w.precision = 17;
-    snprintf(w.real_format, sizeof(w.real_format), "%%.%dg", w.precision);
-    write_value(&w, v, depth);
+    struct writer w;
+    json_out_init(&w, b, flags, depth);
+    w.f = f;
+    if (!w.failed)
+        write_value(&w, v, depth);
     return w.failed ? -1 : 0;
 }
 
@@ -243,7 +334,8 @@ int json_write_buf_at(const json_t *v, size_t flags, int depth,
 
 void json_write_newline(struct buf *out, size_t flags, int depth, int space)
 {
-    struct writer w = {out, flags, INDENT_OF(flags), 17, "", NULL, 0};
+    struct writer w;
+    json_out_init(&w, out, flags, depth);
     newline(&w, depth, space);
 }
 

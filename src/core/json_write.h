@@ -38,6 +38,49 @@ int json_write_buf_at(const json_t *v, size_t flags, int depth,
 void json_write_newline(struct buf *out, size_t flags, int depth,
                         int space);
 
+/*
+ * A document written item by item, as jansson would write the same value
+ * with the same flags, without building the value: for documents of tens
+ * of megabytes written from the program's own structures.
+ *
+ *   json_out_open(o, '{'); json_out_key(o, "n"); json_out_int(o, 3);
+ *   json_out_close(o, '}');
+ *
+ * json_out_key() writes an object's member name (and the separator before
+ * it), json_out_item() the separator before an array's item; then one
+ * value: a scalar, a json_t, or a container opened and closed. Nesting up
+ * to JSON_OUT_DEPTH levels. Everything is appended to b; failed is set
+ * (sticky) when a flag is not supported, the nesting is wrong or b's cap
+ * refused the text. Allocates only b's growth.
+ */
+#define JSON_OUT_DEPTH 16
+struct json_out {
+    struct buf *b;
+    size_t flags;
+    int indent;          /* spaces a level */
+    char real_format[8]; /* "%.<precision>g" (17 when the flags give none) */
+    FILE *f;             /* json_write_file()'s target; NULL otherwise */
+    int level;           /* containers open, with the starting depth */
+    unsigned items[JSON_OUT_DEPTH]; /* items written at each level */
+    int failed;
+};
+/* Starts o on b, as a value nested depth levels deep (0: a document). */
+void json_out_init(struct json_out *o, struct buf *b, size_t flags,
+                   int depth);
+/* Opens ('{' or '[') or closes ('}' or ']') a container. */
+void json_out_open(struct json_out *o, char bracket);
+void json_out_close(struct json_out *o, char bracket);
+/* The next member's name, in an open object. */
+void json_out_key(struct json_out *o, const char *key);
+/* Before the next item of an open array. */
+void json_out_item(struct json_out *o);
+/* Values: a string (NULL: null, s valid UTF-8), a real (null when not
+ * finite), an integer, a literal (true, false, null), a jansson value. */
+void json_out_string(struct json_out *o, const char *s);
+void json_out_real(struct json_out *o, double v);
+void json_out_int(struct json_out *o, long long v);
+void json_out_literal(struct json_out *o, const char *text);
+void json_out_value(struct json_out *o, const json_t *v);
 /* Writes the text of v to f, in pieces of about 64 KiB (the text is never
  * whole in memory). Returns 0, or -1 as json_write_buf() does or when f
  * refused a write. */

@@ -23,6 +23,27 @@ struct followup_episode {
     int complete, followed;
 };
 
+/* One protocol's follow-up row, counted; its episodes complete without
+ * a follow-up are ids[first, last) of struct coverage_followup, sorted. */
+struct followup_count {
+    char *protocol;
+    long complete, followed;
+    size_t first, last;
+};
+
+/* The practitioner's outcome rows being merged into follow-up rows, one
+ * protocol at a time (struct coverage_followup of coverage.h). The
+ * invitations are read once at the end, with the channels'. */
+struct coverage_followup {
+    struct followup_episode *eps, *tmp;
+    size_t n, alloc, tmp_alloc;
+    char *protocol;
+    struct followup_count *counts;
+    size_t count_n, count_alloc;
+    int64_t *ids;
+    size_t ids_n, ids_alloc;
+};
+
 static int episode_cmp(const void *a, const void *b)
 {
     int64_t x = ((const struct followup_episode *)a)->id;
@@ -30,14 +51,53 @@ static int episode_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Appends the row of one protocol (its episodes, one row an instrument,
- * sorted and merged here) unless none is complete. */
-static int followup_protocol(struct stmt *invited, const char *protocol,
-                             struct followup_episode *eps, size_t n,
-                             json_t *out, struct err *e)
+/* Sorts the episodes of one protocol by id. Its rows come one
+ * instrument's group after another, each in episode order: the runs are
+ * merged in turn (a pass each), not sorted again. Rows in another order
+ * (many runs) are sorted. tmp: scratch of n, grown here. */
+static void episodes_sort(struct followup_episode *eps, size_t n,
+                          struct followup_episode **tmp, size_t *tmp_alloc)
 {
-    qsort(eps, n, sizeof(*eps), episode_cmp);
-    long complete = 0, followed = 0, invited_count = 0;
+    size_t runs = 1;
+    for (size_t i = 1; i < n && runs <= 8; i++)
+        runs += eps[i].id < eps[i - 1].id;
+    if (runs == 1)
+        return;
+    if (runs > 8) {
+        qsort(eps, n, sizeof(*eps), episode_cmp);
+        return;
+    }
+    ALLOC_GROW(*tmp, n, *tmp_alloc);
+    /* [0, done) is sorted; merge the run that follows into it. */
+    size_t done = 1;
+    while (done < n && eps[done].id >= eps[done - 1].id)
+        done++;
+    while (done < n) {
+        size_t end = done + 1;
+        while (end < n && eps[end].id >= eps[end - 1].id)
+            end++;
+        size_t a = 0, b = done, k = 0;
+        while (a < done && b < end)
+            (*tmp)[k++] = eps[b].id < eps[a].id ? eps[b++] : eps[a++];
+        while (a < done)
+            (*tmp)[k++] = eps[a++];
+        while (b < end)
+            (*tmp)[k++] = eps[b++];
+        memcpy(eps, *tmp, k * sizeof(*eps));
+        done = end;
+    }
+}
+
+/* Ends the current protocol: its counts, and its episodes complete
+ * without a follow-up (to be looked up among the invitations at the end),
+ * unless none is complete. */
+static void followup_protocol(struct coverage_followup *f)
+{
+    struct followup_episode *eps = f->eps;
+    size_t n = f->n;
+    episodes_sort(eps, n, &f->tmp, &f->tmp_alloc);
+    long complete = 0, followed = 0;
+    size_t first = f->ids_n;
     for (size_t i = 0; i < n;) {
         struct followup_episode ep = eps[i++];
         for (; i < n && eps[i].id == ep.id; i++) {
@@ -48,57 +108,34 @@ static int followup_protocol(struct stmt *invited, const char *protocol,
         followed += ep.followed;
         if (!ep.complete || ep.followed)
             continue;
-        stmt_rewind(invited);
-        stmt_bind_int(invited, ":episode", ep.id);
-        int rc = stmt_step(invited, e);
-        if (rc < 0)
-            return -1;
-        invited_count += rc;
+        ALLOC_GROW(f->ids, f->ids_n + 1, f->ids_alloc);
+        f->ids[f->ids_n++] = ep.id;
     }
-    if (complete == 0)
-        return 0;
-    long without = complete - followed;
-    json_t *o = json_object();
-    json_object_set_new(o, "protocol", json_string(protocol));
-    json_object_set_new(o, "complete", json_integer(complete));
-    json_object_set_new(o, "with_followup", json_integer(followed));
-    json_object_set_new(o, "without_followup", json_integer(without));
-    json_object_set_new(o, "coverage",
-                        report_number(ratio(followed, complete)));
-    json_object_set_new(o, "invited", json_integer(invited_count));
-    json_object_set_new(o, "not_invited",
-                        json_integer(without - invited_count));
-    json_array_append_new(out, o);
-    return 0;
+    if (complete == 0) {
+        f->ids_n = first;
+        return;
+    }
+    ALLOC_GROW(f->counts, f->count_n + 1, f->count_alloc);
+    f->counts[f->count_n++] = (struct followup_count){
+        xstrdup(f->protocol), complete, followed, first, f->ids_n};
 }
-
-/* The practitioner's outcome rows being merged into follow-up rows, one
- * protocol at a time (struct coverage_followup of coverage.h). */
-struct coverage_followup {
-    struct stmt *invited;
-    json_t *out;
-    struct followup_episode *eps;
-    size_t n, alloc;
-    char *protocol;
-};
 
 struct coverage_followup *coverage_followup_new(struct store *s)
 {
-    struct coverage_followup *f = xcalloc(1, sizeof(*f));
-    f->invited = store_prepare(
-        s, "SELECT 1 FROM invitation WHERE episode_id = :episode"
-           " AND timepoint = 'followup' LIMIT 1");
-    f->out = json_array();
-    return f;
+    (void)s;
+    return xcalloc(1, sizeof(struct coverage_followup));
 }
 
 void coverage_followup_free(struct coverage_followup *f)
 {
     if (f) {
-        stmt_finalize(f->invited);
-        json_decref(f->out);
         free(f->eps);
+        free(f->tmp);
         free(f->protocol);
+        for (size_t i = 0; i < f->count_n; i++)
+            free(f->counts[i].protocol);
+        free(f->counts);
+        free(f->ids);
     }
     free(f);
 }
@@ -106,10 +143,9 @@ void coverage_followup_free(struct coverage_followup *f)
 int coverage_followup_add(struct coverage_followup *f, const char *protocol,
                           int64_t episode_id, int64_t code, struct err *e)
 {
+    (void)e;
     if (f->protocol && strcmp(f->protocol, protocol)) {
-        if (followup_protocol(f->invited, f->protocol, f->eps, f->n, f->out,
-                              e) < 0)
-            return -1;
+        followup_protocol(f);
         f->n = 0;
     }
     if (!f->protocol || f->n == 0) {
@@ -123,13 +159,38 @@ int coverage_followup_add(struct coverage_followup *f, const char *protocol,
     return 0;
 }
 
-/* Ends the last protocol's row: the rows (a new reference), or NULL. */
-static json_t *followup_finish(struct coverage_followup *f, struct err *e)
+static int id_cmp(const void *a, const void *b)
 {
-    if (f->protocol && followup_protocol(f->invited, f->protocol, f->eps,
-                                         f->n, f->out, e) < 0)
-        return NULL;
-    return json_incref(f->out);
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The follow-up rows (a new reference) of the protocols counted, given
+ * the episodes with a follow-up invitation (sorted by id, n of them). */
+static json_t *followup_json(const struct coverage_followup *f,
+                             const int64_t *invited, size_t n)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; i < f->count_n; i++) {
+        const struct followup_count *c = &f->counts[i];
+        long invited_count = 0;
+        for (size_t k = c->first; n && k < c->last; k++)
+            invited_count += bsearch(&f->ids[k], invited, n, sizeof(*invited),
+                                     id_cmp) != NULL;
+        long without = c->complete - c->followed;
+        json_t *o = json_object();
+        json_object_set_new(o, "protocol", json_string(c->protocol));
+        json_object_set_new(o, "complete", json_integer(c->complete));
+        json_object_set_new(o, "with_followup", json_integer(c->followed));
+        json_object_set_new(o, "without_followup", json_integer(without));
+        json_object_set_new(o, "coverage",
+                            report_number(ratio(c->followed, c->complete)));
+        json_object_set_new(o, "invited", json_integer(invited_count));
+        json_object_set_new(o, "not_invited",
+                            json_integer(without - invited_count));
+        json_array_append_new(out, o);
+    }
+    return out;
 }
 
 /* Follow-up coverage per protocol: one row per protocol with at least one
@@ -209,22 +270,34 @@ json_t *coverage_practitioner_json_rows(struct store *s,
                                         struct coverage_followup *f,
                                         struct err *e)
 {
-    json_t *followup = followup_finish(f, e);
-    if (!followup)
-        return NULL;
+    if (f->protocol && f->n)
+        followup_protocol(f);
+    f->n = 0;
     struct channel_tally tallies[] = {
         {.channel = "email"}, {.channel = "print"}, {.channel = NULL}};
+    /* Every invitation of the practitioner's episodes, read once: the
+     * follow-up ones (revoked or not) for the follow-up rows, the ones
+     * not revoked before their answer for the channels. */
     struct stmt *st = store_prepare(
         s, "SELECT i.channel, i.used_at IS NOT NULL,"
-           " julianday(i.used_at) - julianday(i.created_at)"
+           " julianday(i.used_at) - julianday(i.created_at),"
+           " i.revoked_at IS NULL OR (i.used_at IS NOT NULL"
+           "  AND i.used_at <= i.revoked_at),"
+           " i.episode_id, i.timepoint = 'followup'"
            " FROM invitation i JOIN episode ep ON ep.id = i.episode_id"
            " WHERE ep.practitioner_id = :practitioner"
-           " AND (i.revoked_at IS NULL OR (i.used_at IS NOT NULL"
-           "  AND i.used_at <= i.revoked_at))"
            " ORDER BY i.id");
     stmt_bind_int(st, ":practitioner", practitioner_id);
+    int64_t *invited = NULL;
+    size_t invited_n = 0, invited_alloc = 0;
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
+        if (stmt_int(st, 5) == 1) {
+            ALLOC_GROW(invited, invited_n + 1, invited_alloc);
+            invited[invited_n++] = stmt_int(st, 4);
+        }
+        if (stmt_int(st, 3) != 1)
+            continue;
         const char *channel = stmt_text(st, 0);
         int answered = stmt_int(st, 1) == 1;
         double days = answered ? stmt_double(st, 2) : NAN;
@@ -236,6 +309,9 @@ json_t *coverage_practitioner_json_rows(struct store *s,
     stmt_finalize(st);
     json_t *doc = NULL;
     if (rc == 0) {
+        if (invited_n > 1)
+            qsort(invited, invited_n, sizeof(*invited), id_cmp);
+        json_t *followup = followup_json(f, invited, invited_n);
         json_t *channels = json_array();
         for (size_t i = 0; i + 1 < ARRAY_SIZE(tallies); i++) {
             json_t *o = json_pack("{ss}", "channel", tallies[i].channel);
@@ -243,10 +319,9 @@ json_t *coverage_practitioner_json_rows(struct store *s,
             json_array_append_new(channels, o);
         }
         doc = json_pack("{soso}", "followup", followup, "channels", channels);
-        followup = NULL;
         tally_set(doc, &tallies[ARRAY_SIZE(tallies) - 1]);
     }
-    json_decref(followup);
+    free(invited);
     for (size_t i = 0; i < ARRAY_SIZE(tallies); i++)
         free(tallies[i].days);
     return doc;

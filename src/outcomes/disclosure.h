@@ -7,36 +7,47 @@
  * caller who may not see whose cell it is.
  */
 
-#include <jansson.h>
+#include <stddef.h>
 
-/* Cells of fewer episodes than this are withheld. */
+/* Cells of fewer episodes than this are withheld from a clinic's registry
+ * report (the national registry's public outputs use 11). */
 #define DISCLOSURE_MIN_CELL 5
 
+/* One entry of a group (a cell, or a cell's incomplete episodes): its
+ * count ("n", "total"; -1 when it has none) and whether whose it is is
+ * hidden (its "practitioner" is null: researchers, therapists looking at
+ * colleagues; admins and a therapist's own cell see everything);
+ * withheld is the decision. */
+struct disclosure_entry {
+    long count;
+    unsigned char is_protected;
+    unsigned char withheld;
+};
+
 /*
- * Protects a registry report document (report_registry_json's shape) in
- * place. A cell is protected when its "practitioner" is null (the caller
- * may not see whose it is: researchers, therapists looking at colleagues);
- * admins and a therapist's own cell see everything.
+ * The decisions for one protocol x instrument group of a registry report
+ * (report_registry_json's shape), taken on the counts before anything is
+ * written (outcomes/report.h): sets each entry's withheld, and
+ * *model_withheld (may be NULL: the group has no model), for a model of
+ * n_complete complete episodes (-1: none):
  *
- * - Primary: a protected entry of "cells" with n below DISCLOSURE_MIN_CELL,
- *   or of "incomplete" with total below it, is withheld: every member but
- *   "practitioner", "label", "protocol" and "instrument" becomes null.
- * - Complementary: when exactly one entry of a group (protocol and
- *   instrument) is withheld in an array, the group's totals would give it
- *   away, so the smallest other protected entry of the group is withheld
- *   too; when there is none, the group's model loses its counts and
- *   means (below).
- * - A model whose group has fewer than DISCLOSURE_MIN_CELL complete
- *   episodes, and a protected cell, keeps only "protocol" and
- *   "instrument"; every other member becomes null.
+ * - Primary: a protected cell with n below min_cell, or entry of
+ *   incomplete episodes with total below it, is withheld (the writer
+ *   writes every member but "practitioner", "label", "protocol" and
+ *   "instrument" null, and "suppressed": true).
+ * - Complementary: when exactly one cell (or one entry of incomplete
+ *   episodes) of the group is withheld, the group's totals would give it
+ *   away, so the smallest other protected one is withheld too (the first
+ *   of equals); when there is none, the group's model is withheld.
+ * - A model of fewer than min_cell complete episodes whose group has a
+ *   protected cell is withheld (only "protocol" and "instrument" kept).
  *
- * Every entry of "cells", "incomplete" and "models" gets "suppressed":
- * true or false. Returns the number of cells and entries of incomplete
- * episodes withheld, and of models withheld for their size.
+ * Returns the number of cells and entries of incomplete episodes
+ * withheld, and of models withheld for their size. Allocates nothing.
  */
-int disclosure_protect_registry(json_t *doc);
-/* The same with another threshold in place of DISCLOSURE_MIN_CELL (the
- * national registry's public outputs withhold cells under 11). */
-int disclosure_protect_registry_min(json_t *doc, int min_cell);
+int disclosure_decide_group(struct disclosure_entry *cells, size_t ncells,
+                            struct disclosure_entry *incomplete,
+                            size_t nincomplete, long n_complete,
+                            int min_cell, int *model_withheld);
 
 #endif

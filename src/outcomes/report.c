@@ -8,6 +8,7 @@
 #include "record/audit.h"
 #include "record/summary.h"
 #include "record/validate.h"
+#include "core/json_write.h"
 #include "core/util.h"
 
 #include <math.h>
@@ -188,91 +189,40 @@ json_t *report_incomplete_json(const struct bench_group *g,
     return o;
 }
 
-/* Notes on a group that explain missing numbers or designations. */
-static json_t *group_notes(const struct bench_group *g)
+/* Notes on a group that explain missing numbers or designations: their
+ * texts into out (the first may be written into first), their number
+ * returned. */
+static size_t group_note_texts(const struct bench_group *g,
+                               char first[256], const char *out[3])
 {
-    json_t *a = json_array();
+    size_t n = 0;
     if (!g->inst) {
-        json_array_append_new(
-            a, json_sprintf("'%s' is not an instrument of the catalog: no "
-                            "direction or MCID, so no outcome is computed",
-                            g->instrument));
+        snprintf(first, 256, "'%s' is not an instrument of the catalog: no "
+                 "direction or MCID, so no outcome is computed",
+                 g->instrument);
+        out[n++] = first;
     } else if (!g->inst->has_absolute && !g->inst->has_relative) {
-        json_array_append_new(
-            a, json_sprintf("%s has no published MCID: no responder label, "
-                            "sessions to response or sustained rate, and "
-                            "the cell is never designated",
-                            g->instrument));
+        snprintf(first, 256, "%s has no published MCID: no responder "
+                 "label, sessions to response or sustained rate, and the "
+                 "cell is never designated", g->instrument);
+        out[n++] = first;
     }
     if (g->model.note[0])
-        json_array_append_new(a, json_string(g->model.note));
+        out[n++] = g->model.note;
     if (g->model.funnel_note[0])
-        json_array_append_new(a, json_string(g->model.funnel_note));
-    return a;
+        out[n++] = g->model.funnel_note;
+    return n;
 }
 
-static json_t *model_json(const struct bench_group *g)
+static json_t *group_notes(const struct bench_group *g)
 {
-    const struct bench_model *m = &g->model;
-    json_t *o = json_object();
-    json_object_set_new(o, "protocol", json_string(g->protocol));
-    json_object_set_new(o, "instrument", json_string(g->instrument));
-    json_object_set_new(o, "n_complete", json_integer(m->n_complete));
-    json_object_set_new(o, "n", json_integer(m->adjusted ? m->n_risk
-                                                         : m->n_complete));
-    json_object_set_new(o, "adjusted", json_boolean(m->adjusted));
-    json_t *terms = json_array();
-    if (m->adjusted) {
-        json_array_append_new(terms,
-                              json_pack("{sssoso}", "term", "(intercept)",
-                                        "estimate",
-                                        report_number(m->fit.intercept), "se",
-                                        report_number(m->fit.intercept_se)));
-        for (int j = 0; j < PREDICTOR_COUNT; j++)
-            if (m->fit.used[j])
-                json_array_append_new(
-                    terms,
-                    json_pack("{sssoso}", "term",
-                              bench_predictor_name((enum bench_predictor)j),
-                              "estimate", report_number(m->fit.coef[j]), "se",
-                              report_number(m->fit.se[j])));
-    } else if (m->n_complete > 0) {
-        /* Unadjusted: the intercept alone is the mean. */
-        double se = m->n_complete > 1
-                        ? m->sd_improvement / sqrt((double)m->n_complete)
-                        : NAN;
-        json_array_append_new(
-            terms, json_pack("{sssoso}", "term", "(intercept)", "estimate",
-                             report_number(m->mean_improvement), "se",
-                             report_number(se)));
-    }
-    json_object_set_new(o, "terms", terms);
-    json_object_set_new(o, "r2",
-                        m->adjusted ? report_number(m->fit.r2) : json_null());
-    json_object_set_new(o, "adj_r2", m->adjusted
-                                         ? report_number(m->fit.adj_r2)
-                                         : json_null());
-    json_object_set_new(o, "sigma", report_number(m->sigma));
-    json_object_set_new(
-        o, "sex_reference",
-        m->adjusted ? json_string(bench_predictor_name(m->sex_reference) + 4)
-                    : json_null());
-    json_object_set_new(o, "mean_improvement",
-                        report_number(m->mean_improvement));
-    json_object_set_new(o, "sd_improvement",
-                        report_number(m->sd_improvement));
-    json_object_set_new(o, "note", optional_string(m->note));
-    json_object_set_new(
-        o, "funnel",
-        json_pack("{sIsososo}", "cells", (json_int_t)m->funnel_cells, "phi",
-                  report_number(m->funnel_cells > 1 ? m->phi : NAN), "tau2",
-                  report_number(m->funnel_cells > 1 ? m->tau2 : NAN), "note",
-                  optional_string(m->funnel_note)));
-    json_object_set_new(o, "shrinkage",
-                        json_pack("{soso}", "tau2",
-                                  report_number(m->shrink_tau2), "mu",
-                                  report_number(m->shrink_mu)));
-    return o;
+    char first[256];
+    const char *texts[3];
+    size_t n = group_note_texts(g, first, texts);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(texts[i]));
+    return a;
 }
 
 /* ---- episode ---------------------------------------------------------- */
@@ -814,32 +764,224 @@ static int practitioner_label(struct store *s, const struct labels *known,
     return stmt_run(st, e);
 }
 
-static json_t *registry_cell_json(const struct bench_group *g,
-                                  const struct bench_cell *c,
-                                  const char *label, int show_id)
+/* A registry document's entry being written: its members are written
+ * null, all but the kept ones, when it is withheld (disclosure.h). */
+struct entry_out {
+    struct json_out o;
+    int withheld;
+};
+
+static void put_int(struct entry_out *w, const char *key, long long v)
 {
-    json_t *o = json_object();
-    json_object_set_new_nocheck(o, "practitioner",
-                        show_id ? json_integer(c->practitioner_id)
-                                : json_null());
-    json_object_set_new_nocheck(o, "label", json_string(label));
-    cell_members(o, g, c);
-    json_object_set_new_nocheck(o, "n_adjusted", json_integer(c->n_adjusted));
-    json_object_set_new_nocheck(o, "se", report_number(c->se));
-    json_t *limits = json_null();
-    if (c->has_limits) {
-        limits = json_object();
-        json_object_set_new_nocheck(limits, "lower998",
-                                    json_real(c->limits.lower998));
-        json_object_set_new_nocheck(limits, "lower95",
-                                    json_real(c->limits.lower95));
-        json_object_set_new_nocheck(limits, "upper95",
-                                    json_real(c->limits.upper95));
-        json_object_set_new_nocheck(limits, "upper998",
-                                    json_real(c->limits.upper998));
+    json_out_key(&w->o, key);
+    if (w->withheld)
+        json_out_literal(&w->o, "null");
+    else
+        json_out_int(&w->o, v);
+}
+
+static void put_real(struct entry_out *w, const char *key, double v)
+{
+    json_out_key(&w->o, key);
+    json_out_real(&w->o, w->withheld ? NAN : v);
+}
+
+/* A string member (s NULL or empty: null). */
+static void put_text(struct entry_out *w, const char *key, const char *s)
+{
+    json_out_key(&w->o, key);
+    json_out_string(&w->o, w->withheld || !s || !*s ? NULL : s);
+}
+
+/* Opens a container member, or writes it null (withheld, or with open
+ * 0); returns whether it was opened. */
+static int put_open(struct entry_out *w, const char *key, char bracket,
+                    int open)
+{
+    json_out_key(&w->o, key);
+    if (w->withheld || !open) {
+        json_out_literal(&w->o, "null");
+        return 0;
     }
-    json_object_set_new_nocheck(o, "funnel_limits", limits);
-    return o;
+    json_out_open(&w->o, bracket);
+    return 1;
+}
+
+/* An item of an open array: a real. */
+static void item_real(struct entry_out *w, double v)
+{
+    json_out_item(&w->o);
+    json_out_real(&w->o, v);
+}
+
+/* Ends an entry: its "suppressed" member and its closing brace. */
+static void entry_close(struct entry_out *w)
+{
+    json_out_key(&w->o, "suppressed");
+    json_out_literal(&w->o, w->withheld ? "true" : "false");
+    json_out_close(&w->o, '}');
+}
+
+/* Opens an entry of a group: the members kept when it is withheld. With
+ * label set (a cell's entries) "practitioner" (id shown, or null) and
+ * "label" first. */
+static void entry_open(struct entry_out *w, const struct bench_group *g,
+                       const char *label, int64_t shown_id)
+{
+    json_out_open(&w->o, '{');
+    if (label) {
+        json_out_key(&w->o, "practitioner");
+        if (shown_id)
+            json_out_int(&w->o, shown_id);
+        else
+            json_out_literal(&w->o, "null");
+        json_out_key(&w->o, "label");
+        json_out_string(&w->o, label);
+    }
+    json_out_key(&w->o, "protocol");
+    json_out_string(&w->o, g->protocol);
+    json_out_key(&w->o, "instrument");
+    json_out_string(&w->o, g->instrument);
+}
+
+/* A term of the model: {"term", "estimate", "se"}. */
+static void term_text(struct entry_out *w, const char *term, double estimate,
+                      double se)
+{
+    json_out_item(&w->o);
+    json_out_open(&w->o, '{');
+    put_text(w, "term", term);
+    put_real(w, "estimate", estimate);
+    put_real(w, "se", se);
+    json_out_close(&w->o, '}');
+}
+
+/* Group g's model (report_registry_json's "models" entry). */
+static void model_text(struct entry_out *w, const struct bench_group *g)
+{
+    const struct bench_model *m = &g->model;
+    entry_open(w, g, NULL, 0);
+    put_int(w, "n_complete", m->n_complete);
+    put_int(w, "n", m->adjusted ? m->n_risk : m->n_complete);
+    json_out_key(&w->o, "adjusted");
+    json_out_literal(&w->o, w->withheld ? "null"
+                            : m->adjusted ? "true" : "false");
+    if (put_open(w, "terms", '[', 1)) {
+        if (m->adjusted) {
+            term_text(w, "(intercept)", m->fit.intercept,
+                      m->fit.intercept_se);
+            for (int j = 0; j < PREDICTOR_COUNT; j++)
+                if (m->fit.used[j])
+                    term_text(w,
+                              bench_predictor_name((enum bench_predictor)j),
+                              m->fit.coef[j], m->fit.se[j]);
+        } else if (m->n_complete > 0) {
+            /* Unadjusted: the intercept alone is the mean. */
+            term_text(w, "(intercept)", m->mean_improvement,
+                      m->n_complete > 1 ? m->sd_improvement /
+                                              sqrt((double)m->n_complete)
+                                        : NAN);
+        }
+        json_out_close(&w->o, ']');
+    }
+    put_real(w, "r2", m->adjusted ? m->fit.r2 : NAN);
+    put_real(w, "adj_r2", m->adjusted ? m->fit.adj_r2 : NAN);
+    put_real(w, "sigma", m->sigma);
+    put_text(w, "sex_reference",
+             m->adjusted ? bench_predictor_name(m->sex_reference) + 4
+                         : NULL);
+    put_real(w, "mean_improvement", m->mean_improvement);
+    put_real(w, "sd_improvement", m->sd_improvement);
+    put_text(w, "note", m->note);
+    if (put_open(w, "funnel", '{', 1)) {
+        put_int(w, "cells", (long long)m->funnel_cells);
+        put_real(w, "phi", m->funnel_cells > 1 ? m->phi : NAN);
+        put_real(w, "tau2", m->funnel_cells > 1 ? m->tau2 : NAN);
+        put_text(w, "note", m->funnel_note);
+        json_out_close(&w->o, '}');
+    }
+    if (put_open(w, "shrinkage", '{', 1)) {
+        put_real(w, "tau2", m->shrink_tau2);
+        put_real(w, "mu", m->shrink_mu);
+        json_out_close(&w->o, '}');
+    }
+    if (put_open(w, "notes", '[', 1)) {
+        char first[256];
+        const char *texts[3];
+        size_t n = group_note_texts(g, first, texts);
+        for (size_t i = 0; i < n; i++) {
+            json_out_item(&w->o);
+            json_out_string(&w->o, texts[i]);
+        }
+        json_out_close(&w->o, ']');
+    }
+    entry_close(w);
+}
+
+/* Cell c of group g (a "cells" entry), named label. */
+static void cell_text(struct entry_out *w, const struct bench_group *g,
+                      const struct bench_cell *c, const char *label,
+                      int show)
+{
+    entry_open(w, g, label, show ? c->practitioner_id : 0);
+    put_int(w, "n", c->n);
+    for (size_t i = 0; i < ARRAY_SIZE(CELL_MEASURES); i++) {
+        const char *at = (const char *)c + CELL_MEASURES[i].offset;
+        if (!CELL_MEASURES[i].interval) {
+            put_real(w, CELL_MEASURES[i].key, *(const double *)at);
+            continue;
+        }
+        const struct stats_interval *ci = (const struct stats_interval *)at;
+        if (put_open(w, CELL_MEASURES[i].key, '[',
+                     isfinite(ci->lower) && isfinite(ci->upper))) {
+            item_real(w, ci->lower);
+            item_real(w, ci->upper);
+            json_out_close(&w->o, ']');
+        }
+    }
+    put_text(w, "funnel",
+             c->has_limits ? funnel_position_name(c->position) : NULL);
+    put_real(w, "shrunken", c->shrunken);
+    put_text(w, "designation", designation_name(c->designation));
+    put_int(w, "n_adjusted", c->n_adjusted);
+    put_real(w, "se", c->se);
+    if (put_open(w, "funnel_limits", '{', c->has_limits)) {
+        /* A limit that is not finite has no member (as jansson's
+         * json_real() refuses it). */
+        const struct {
+            const char *key;
+            double v;
+        } limits[] = {{"lower998", c->limits.lower998},
+                      {"lower95", c->limits.lower95},
+                      {"upper95", c->limits.upper95},
+                      {"upper998", c->limits.upper998}};
+        for (size_t i = 0; i < ARRAY_SIZE(limits); i++)
+            if (isfinite(limits[i].v))
+                put_real(w, limits[i].key, limits[i].v);
+        json_out_close(&w->o, '}');
+    }
+    entry_close(w);
+}
+
+/* Incomplete episodes of cell c (an "incomplete" entry), named label. */
+static void incomplete_text(struct entry_out *w, const struct bench_group *g,
+                            const struct bench_cell *c, const char *label,
+                            int show, long total)
+{
+    entry_open(w, g, label, show ? c->practitioner_id : 0);
+    put_int(w, "total", total);
+    for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
+        put_int(w, summary_reason_name((enum summary_reason)r),
+                c->incomplete[r]);
+    entry_close(w);
+}
+
+static long incomplete_total(const struct bench_cell *c)
+{
+    long total = 0;
+    for (int r = 1; r < SUMMARY_REASON_COUNT; r++)
+        total += c->incomplete[r];
+    return total;
 }
 
 /* How a registry document names each cell: its label (into out), and
@@ -850,54 +992,164 @@ struct registry_naming {
     void *ctx;
 };
 
-/* The registry document of benchmark b, before disclosure control; NULL
- * with e when a cell cannot be named. */
-static json_t *registry_document(const struct benchmark *b,
-                                 const struct thresholds *t,
-                                 const char *protocol,
-                                 const char *instrument,
-                                 const struct registry_naming *naming,
-                                 struct err *e)
+void report_registry_part_init(struct report_registry_part *p)
 {
-    json_t *models = json_array(), *cells = json_array();
-    json_t *incomplete = json_array();
+    memset(p, 0, sizeof(*p));
+    buf_init(&p->model, 0);
+    buf_init(&p->cells, 0);
+    buf_init(&p->incomplete, 0);
+}
+
+void report_registry_part_release(struct report_registry_part *p)
+{
+    buf_release(&p->model);
+    buf_release(&p->cells);
+    buf_release(&p->incomplete);
+    p->cell_count = p->incomplete_count = 0;
+}
+
+/* Starts the next item of a part's array (at depth 2): a separator
+ * after the first. */
+static void part_item(struct entry_out *w, struct buf *b, size_t *count,
+                      size_t flags)
+{
+    if ((*count)++) {
+        buf_putc(b, ',');
+        json_write_newline(b, flags, 2, 1);
+    }
+    json_out_init(&w->o, b, flags, 2);
+}
+
+/* Writes group g's part: each cell named, the disclosure decisions taken
+ * on the counts (disclosure_decide_group() with min_cell), then the
+ * text. Returns 0, or -1 with e when a cell cannot be named or the text
+ * cannot be written. */
+static int part_write(const struct bench_group *g,
+                      const struct registry_naming *naming, int min_cell,
+                      size_t flags, struct report_registry_part *p,
+                      struct err *e)
+{
+    size_t n = g->cell_count;
+    char (*labels)[16] = xreallocarray(NULL, n ? n : 1, sizeof(*labels));
+    unsigned char *shown = xcalloc(n ? n : 1, 1);
+    struct disclosure_entry *cells = xcalloc(n ? n : 1, sizeof(*cells));
+    struct disclosure_entry *incomplete =
+        xcalloc(n ? n : 1, sizeof(*incomplete));
+    size_t ncells = 0, nincomplete = 0;
     int rc = 0;
-    for (size_t gi = 0; rc == 0 && gi < b->count; gi++) {
-        const struct bench_group *g = &b->groups[gi];
-        json_t *m = model_json(g);
-        json_object_set_new(m, "notes", group_notes(g));
-        json_array_append_new(models, m);
-        for (size_t ci = 0; rc == 0 && ci < g->cell_count; ci++) {
+    for (size_t ci = 0; ci < n; ci++) {
+        const struct bench_cell *c = &g->cells[ci];
+        if ((rc = naming->label(naming->ctx, c->practitioner_id, labels[ci],
+                                e)) < 0)
+            break;
+        shown[ci] = (unsigned char)naming->show(naming->ctx,
+                                                c->practitioner_id);
+        long total = incomplete_total(c);
+        if (total)
+            incomplete[nincomplete++] =
+                (struct disclosure_entry){total, !shown[ci], 0};
+        if (c->n > 0)
+            cells[ncells++] = (struct disclosure_entry){c->n, !shown[ci], 0};
+    }
+    if (rc == 0) {
+        int model_withheld = 0;
+        disclosure_decide_group(cells, ncells, incomplete, nincomplete,
+                                g->model.n_complete, min_cell,
+                                &model_withheld);
+        struct entry_out w = {.withheld = model_withheld};
+        json_out_init(&w.o, &p->model, flags, 2);
+        model_text(&w, g);
+        int failed = w.o.failed;
+        size_t at_cell = 0, at_incomplete = 0;
+        for (size_t ci = 0; ci < n; ci++) {
             const struct bench_cell *c = &g->cells[ci];
-            char label[16];
-            rc = naming->label(naming->ctx, c->practitioner_id, label, e);
-            if (rc < 0)
-                break;
-            int show = naming->show(naming->ctx, c->practitioner_id);
-            json_t *who = json_object();
-            json_object_set_new_nocheck(who, "practitioner",
-                                show ? json_integer(c->practitioner_id)
-                                     : json_null());
-            json_object_set_new_nocheck(who, "label", json_string(label));
-            if (incomplete_members(who, g, c))
-                json_array_append_new(incomplete, who);
-            else
-                json_decref(who);
-            if (c->n > 0)
-                json_array_append_new(cells,
-                                      registry_cell_json(g, c, label, show));
+            long total = incomplete_total(c);
+            if (total) {
+                part_item(&w, &p->incomplete, &p->incomplete_count, flags);
+                w.withheld = incomplete[at_incomplete++].withheld;
+                incomplete_text(&w, g, c, labels[ci], shown[ci], total);
+                failed |= w.o.failed;
+            }
+            if (c->n > 0) {
+                part_item(&w, &p->cells, &p->cell_count, flags);
+                w.withheld = cells[at_cell++].withheld;
+                cell_text(&w, g, c, labels[ci], shown[ci]);
+                failed |= w.o.failed;
+            }
+        }
+        if (failed)
+            rc = err_set(e, ERR_FAIL, "document", "cannot be written as "
+                         "JSON");
+    }
+    free(labels);
+    free(shown);
+    free(cells);
+    free(incomplete);
+    return rc;
+}
+
+/* Appends member name: the array whose items are the parts' texts (at
+ * offset in each part, a struct buf), to o's buffer, or through it to f. */
+static void parts_member(struct json_out *o, const char *name,
+                         const struct report_registry_part *parts,
+                         size_t count, size_t offset, FILE *f)
+{
+    json_out_key(o, name);
+    json_out_open(o, '[');
+    for (size_t i = 0; i < count && !o->failed; i++) {
+        const struct buf *items =
+            (const struct buf *)((const char *)&parts[i] + offset);
+        if (!items->len)
+            continue;
+        json_out_item(o);
+        if (!f) {
+            if (buf_add(o->b, items->data, items->len) < 0)
+                o->failed = 1;
+        } else if (fwrite(o->b->data, 1, o->b->len, f) != o->b->len ||
+                   fwrite(items->data, 1, items->len, f) != items->len) {
+            o->failed = 1;
+        } else {
+            buf_reset(o->b);
         }
     }
-    json_t *doc = json_pack("{sosososososo}", "protocol",
-                            optional_string(protocol), "instrument",
-                            optional_string(instrument), "thresholds",
-                            thresholds_to_json(t), "models", models, "cells",
-                            cells, "incomplete", incomplete);
-    if (rc < 0) {
-        json_decref(doc);
-        return NULL;
+    json_out_close(o, ']');
+}
+
+int report_registry_document_write(const struct thresholds *t,
+                                   const char *protocol,
+                                   const char *instrument,
+                                   const struct report_registry_part *parts,
+                                   size_t count, const char *extra_name,
+                                   const json_t *extra, size_t flags,
+                                   struct buf *out, FILE *f)
+{
+    struct json_out o;
+    json_out_init(&o, out, flags, 0);
+    json_out_open(&o, '{');
+    json_out_key(&o, "protocol");
+    json_out_string(&o, protocol && *protocol ? protocol : NULL);
+    json_out_key(&o, "instrument");
+    json_out_string(&o, instrument && *instrument ? instrument : NULL);
+    json_t *thresholds = thresholds_to_json(t);
+    json_out_key(&o, "thresholds");
+    json_out_value(&o, thresholds);
+    json_decref(thresholds);
+    parts_member(&o, "models", parts, count,
+                 offsetof(struct report_registry_part, model), f);
+    parts_member(&o, "cells", parts, count,
+                 offsetof(struct report_registry_part, cells), f);
+    parts_member(&o, "incomplete", parts, count,
+                 offsetof(struct report_registry_part, incomplete), f);
+    if (extra_name) {
+        json_out_key(&o, extra_name);
+        json_out_value(&o, extra);
     }
-    return doc;
+    json_out_close(&o, '}');
+    if (f && !o.failed && fwrite(out->data, 1, out->len, f) != out->len)
+        o.failed = 1;
+    if (f)
+        buf_reset(out);
+    return o.failed ? -1 : 0;
 }
 
 /* The clinic's naming: stable labels from the store, ids to admins and
@@ -922,40 +1174,71 @@ static int clinic_show(void *ctx, int64_t id)
             n->caller->practitioner_id == id);
 }
 
-json_t *report_registry_json(struct store *s, const struct actor *caller,
-                             const char *protocol, const char *instrument,
-                             struct err *e)
+int report_registry_text(struct store *s, const struct actor *caller,
+                         const char *protocol, const char *instrument,
+                         size_t flags, struct buf *out, struct err *e)
 {
     if ((protocol && validate_slug(protocol, "protocol", e) < 0) ||
         (instrument && validate_slug(instrument, "instrument", e) < 0))
-        return NULL;
+        return -1;
     if (store_begin(s, e) < 0)
-        return NULL;
+        return -1;
     struct thresholds t;
     struct benchmark b;
     struct labels known;
     if (thresholds_load(s, &t, e) < 0 ||
         benchmark_run(s, protocol, instrument, &t, &b, e) < 0) {
         store_rollback(s);
-        return NULL;
+        return -1;
     }
     if (labels_load(s, &known, e) < 0) {
         benchmark_release(&b);
         store_rollback(s);
-        return NULL;
+        return -1;
     }
     struct clinic_naming cn = {s, &known, caller};
     struct registry_naming naming = {clinic_label, clinic_show, &cn};
-    json_t *doc = registry_document(&b, &t, protocol, instrument, &naming, e);
+    struct report_registry_part *parts =
+        xcalloc(b.count ? b.count : 1, sizeof(*parts));
+    int rc = 0;
+    for (size_t g = 0; g < b.count; g++) {
+        report_registry_part_init(&parts[g]);
+        if (rc == 0)
+            rc = part_write(&b.groups[g], &naming, DISCLOSURE_MIN_CELL,
+                            flags, &parts[g], e);
+    }
+    if (rc == 0 && report_registry_document_write(
+                       &t, protocol, instrument, parts, b.count, NULL, NULL,
+                       flags, out, NULL) < 0)
+        rc = err_set(e, ERR_FAIL, "document", "cannot be written as JSON");
+    for (size_t g = 0; g < b.count; g++)
+        report_registry_part_release(&parts[g]);
+    free(parts);
     benchmark_release(&b);
     labels_release(&known);
-    if (doc)
-        disclosure_protect_registry(doc);
-    if (report_finish(s, caller, doc ? 0 : -1, "registry_outcome", 0, 0,
-                      e) < 0) {
-        json_decref(doc);
-        return NULL;
-    }
+    return report_finish(s, caller, rc, "registry_outcome", 0, 0, e);
+}
+
+json_t *report_registry_json(struct store *s, const struct actor *caller,
+                             const char *protocol, const char *instrument,
+                             struct err *e)
+{
+    struct buf text;
+    buf_init(&text, 0);
+    json_t *doc = NULL;
+    if (report_registry_text(s, caller, protocol, instrument,
+                             REPORT_REGISTRY_EXACT, &text, e) == 0)
+        doc = report_registry_read(text.data, text.len, e);
+    buf_release(&text);
+    return doc;
+}
+
+json_t *report_registry_read(const char *text, size_t len, struct err *e)
+{
+    json_error_t je;
+    json_t *doc = json_loadb(text, len, 0, &je);
+    if (!doc)
+        err_set(e, ERR_FAIL, "document", "cannot be read back: %s", je.text);
     return doc;
 }
 
@@ -979,17 +1262,14 @@ static int show_none(void *ctx, int64_t id)
     return 0;
 }
 
-json_t *report_registry_benchmark_json(const struct benchmark *b,
-                                       const int64_t *label_ids,
-                                       const char (*labels)[16],
-                                       size_t label_count,
-                                       const char *protocol,
-                                       const char *instrument,
-                                       struct err *e)
+int report_registry_part_write(const struct bench_group *g,
+                               const int64_t *label_ids,
+                               const char (*labels)[16], size_t label_count,
+                               int min_cell, size_t flags,
+                               struct report_registry_part *p, struct err *e)
 {
     struct labels given = {(int64_t *)label_ids, (char (*)[16])labels,
                            label_count, label_count};
     struct registry_naming naming = {given_label, show_none, &given};
-    return registry_document(b, &b->thresholds, protocol, instrument,
-                             &naming, e);
+    return part_write(g, &naming, min_cell, flags, p, e);
 }

@@ -29,9 +29,12 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
+#include "core/buf.h"
 
 #include "core/err.h"
 #include "outcomes/benchmark.h"
+#include "outcomes/thresholds.h"
 #include "record/actor.h"
 #include "store/store.h"
 
@@ -146,24 +149,74 @@ json_t *report_registry_json(struct store *s, const struct actor *caller,
                              struct err *e);
 
 /*
- * The same document from a benchmark already computed, with no store
- * (b: every group finished, as from partial states merged,
- * registry/national.c; its thresholds are b->thresholds), each cell named
- * by its label: label_ids ascending, labels[i] the label of label_ids[i]
- * (a practitioner without one is an ERR_FAIL). No practitioner id is
- * shown (every "practitioner" null). No disclosure control (the caller
- * applies disclosure_protect_registry_min() with its threshold), no
- * access check and no audit: the caller answers for all three. New
- * reference, or NULL with e.
+ * The registry document is written as text straight from the finished
+ * groups by one writer (no jansson value is built): each group's part
+ * (its model, cells and incomplete entries, with the disclosure
+ * decisions taken on the cells' counts before writing), then the whole
+ * document around the parts. report_registry_json() reads that text back
+ * for callers that need a value; the command line and the national
+ * registry write it as it is.
+ *
+ * REPORT_REGISTRY_EXACT: flags (jansson's) whose text reads back to the
+ * same numbers (reals to 17 digits).
  */
-json_t *report_registry_benchmark_json(const struct benchmark *b,
-                                       const int64_t *label_ids,
-                                       const char (*labels)[16],
-                                       size_t label_count,
-                                       const char *protocol,
-                                       const char *instrument,
-                                       struct err *e);
+#define REPORT_REGISTRY_EXACT (JSON_COMPACT | JSON_REAL_PRECISION(17))
 
+/* report_registry_json()'s document as text with flags (jansson's, as
+ * core/json_write.h supports them), appended to out: the same access
+ * rules, labels, disclosure control, transaction and audit. Returns 0,
+ * or -1 with e (out may hold part of the text). */
+int report_registry_text(struct store *s, const struct actor *caller,
+                         const char *protocol, const char *instrument,
+                         size_t flags, struct buf *out, struct err *e);
+
+/* A registry document's text read back as a value (a new reference), or
+ * NULL with e. */
+json_t *report_registry_read(const char *text, size_t len, struct err *e);
+
+/* One protocol x instrument group's part of a registry document: the
+ * text of its model and of its cells' and incomplete entries' items, as
+ * written at depth 2 with no separator before the first. Init before
+ * use, release after (frees the texts). */
+struct report_registry_part {
+    struct buf model, cells, incomplete;
+    size_t cell_count, incomplete_count;
+};
+void report_registry_part_init(struct report_registry_part *p);
+void report_registry_part_release(struct report_registry_part *p);
+
+/*
+ * Writes group g's part (g finished, as from partial states merged,
+ * registry/national.c) into p, with flags: each cell named by its label
+ * (label_ids ascending, labels[i] the label of label_ids[i]; a
+ * practitioner without one is an ERR_FAIL), no practitioner id shown
+ * (every "practitioner" null), cells under min_cell withheld with their
+ * complements (outcomes/disclosure.h). No access check and no audit: the
+ * caller answers for them. Reads only g and the labels, so several
+ * threads may write several groups at once. Returns 0, or -1 with e.
+ */
+int report_registry_part_write(const struct bench_group *g,
+                               const int64_t *label_ids,
+                               const char (*labels)[16], size_t label_count,
+                               int min_cell, size_t flags,
+                               struct report_registry_part *p, struct err *e);
+
+/*
+ * Writes the registry document around count parts (in the groups'
+ * order): "protocol", "instrument" (NULL: null), "thresholds" (t),
+ * "models", "cells", "incomplete", then extra_name: extra when
+ * extra_name is set; with flags as the parts were written. With f NULL
+ * the text is appended to out; else it is written to f, out holding only
+ * what is not written yet (empty at the end). Returns 0, or -1 when the
+ * text could not be written.
+ */
+int report_registry_document_write(const struct thresholds *t,
+                                   const char *protocol,
+                                   const char *instrument,
+                                   const struct report_registry_part *parts,
+                                   size_t count, const char *extra_name,
+                                   const json_t *extra, size_t flags,
+                                   struct buf *out, FILE *f);
 /*
  * One cell, exactly {"protocol", "instrument", "n", "mean_improvement",
  * "mean_improvement_ci95": [lo, hi], "srm", "responder_rate",

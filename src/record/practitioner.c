@@ -57,7 +57,8 @@ int practitioner_add(struct store *s, const struct actor *caller,
 
 #define PRACTITIONER_COLUMNS                                                 \
     "id, name, license, credentials, email, npi, active, synthetic,"         \
-    " created_at, registry_consent"
+    " created_at, registry_consent, directory_consent,"                    \
+    " coalesce(directory_name, '')"
 
 static void practitioner_row(struct stmt *st, void *item)
 {
@@ -73,6 +74,9 @@ static void practitioner_row(struct stmt *st, void *item)
     out->synthetic = (int)stmt_int(st, 7);
     record_copy(out->created_at, sizeof(out->created_at), stmt_text(st, 8));
     out->registry_consent = (int)stmt_int(st, 9);
+    out->directory_consent = (int)stmt_int(st, 10);
+    record_copy(out->directory_name, sizeof(out->directory_name),
+                stmt_text(st, 11));
 }
 
 /* Keeps what everyone may see of a practitioner (id, name, active) when

@@ -39,7 +39,10 @@ struct practitioner {
     int active;
     int synthetic;
     int registry_consent; /* 1: may be matched across clinics by NPI or
-                           * licence in the registry (docs/registry.md) */
+                           * license in the registry (docs/registry.md) */
+    int directory_consent; /* 1: the registry's public directory may list
+                            * them (record/listing.h) */
+    char directory_name[RECORD_NAME_MAX + 1]; /* the name it shows, or "" */
     int limited; /* 1: the caller sees id and name only */
     char created_at[CLOCK_INSTANT_LEN];
 };

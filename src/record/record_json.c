@@ -51,11 +51,15 @@ json_t *practitioner_to_json(const struct practitioner *p)
     if (p->limited)
         return o;
     json_object_update_new(
-        o, packed(json_pack("{s:s, s:s, s:o, s:o, s:b, s:s}", "license",
-                            p->license, "credentials", p->credentials,
-                            "email", text_or_null(p->email), "npi",
-                            text_or_null(p->npi), "synthetic", p->synthetic,
-                            "created_at", p->created_at)));
+        o, packed(json_pack("{s:s, s:s, s:o, s:o, s:b, s:s, s:b, s:b, s:o}",
+                            "license", p->license, "credentials",
+                            p->credentials, "email", text_or_null(p->email),
+                            "npi", text_or_null(p->npi), "synthetic",
+                            p->synthetic, "created_at", p->created_at,
+                            "registry_consent", p->registry_consent,
+                            "directory_consent", p->directory_consent,
+                            "directory_name",
+                            text_or_null(p->directory_name))));
     return o;
 }
 

@@ -5,6 +5,7 @@
 #include "record/clinic_key.h"
 #include "record/validate.h"
 #include "registry/cert.h"
+#include "registry/clinic_key_change.h"
 #include "registry/log.h"
 
 #include <errno.h>
@@ -104,6 +105,10 @@ void registry_cert_api_certify(const struct registry_api *api, struct pg *db,
     size_t len;
     char *bytes = signing_canonical_json(rq, &len);
     int ok = known && bytes && signing_verify(bytes, len, sig, pk);
+    char refusal[192];
+    if (known && !ok)
+        clinic_key_refusal(db, cr.clinic, bytes, len, sig, refusal,
+                           sizeof(refusal));
     free(bytes);
     if (!known) {
         json_decref(body);
@@ -114,8 +119,7 @@ void registry_cert_api_certify(const struct registry_api *api, struct pg *db,
     }
     if (!ok) {
         json_decref(body);
-        err_set(&e, ERR_AUTH, "signature", "does not verify with the "
-                "clinic's enrolled key");
+        err_set(&e, ERR_AUTH, "signature", "%s", refusal);
         registry_api_reply_error(resp, 401, &e);
         return;
     }

@@ -10,6 +10,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const struct pg_query retired_keys = {
+    "ckc_retired_keys", "SELECT public_key, to_char(retired_at AT TIME ZONE"
+    " 'UTC', 'YYYY-MM-DD') FROM registry_clinic_key WHERE clinic_id = $1"
+    " ORDER BY retired_at DESC", 1};
+
+void clinic_key_refusal(struct pg *db, int64_t clinic, const void *bytes,
+                        size_t len,
+                        const unsigned char sig[SIGNING_SIGNATURE_BYTES],
+                        char *message, size_t n)
+{
+    snprintf(message, n, "does not verify with the clinic's enrolled key");
+    struct pg_result *r;
+    struct err ignored = ERR_INIT;
+    if (!bytes || pg_run_int(db, &retired_keys, clinic, &r, &ignored) < 0)
+        return;
+    for (int i = 0; i < pg_rows(r); i++) {
+        unsigned char pk[SIGNING_PUBLIC_BYTES];
+        if (clinic_key_base64_decode(pg_text(r, i, 0), pk, sizeof(pk),
+                                     "public_key", &ignored) == 0 &&
+            signing_verify(bytes, len, sig, pk)) {
+            snprintf(message, n, "signed with the key this clinic retired on"
+                     " %s: only its current key is taken (is this a copy of "
+                     "the clinic's database from before its key change?)",
+                     pg_text(r, i, 1));
+            break;
+        }
+    }
+    pg_result_free(r);
+}
+
 char *clinic_key_change_build(int64_t clinic,
                               const unsigned char old_sk[SIGNING_SECRET_BYTES],
                               const unsigned char new_sk[SIGNING_SECRET_BYTES],

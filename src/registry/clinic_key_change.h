@@ -75,6 +75,20 @@ int clinic_key_change_apply(struct pg *db, const struct registry_signer *signer,
                             const struct clinic_key_change *c, uint64_t *index,
                             int *already, int *status, struct err *e);
 
+/*
+ * The reason a request of clinic signed with sig over bytes (len) is
+ * refused when it does not verify with the clinic's enrolled key, written
+ * into message (size n): when one of the keys the clinic retired verifies
+ * it, says so with the day it was retired (a copy of the clinic's database
+ * from before its key change), else "does not verify with the clinic's
+ * enrolled key". A failure to read the retired keys gives the second.
+ * Allocates nothing.
+ */
+void clinic_key_refusal(struct pg *db, int64_t clinic, const void *bytes,
+                        size_t len,
+                        const unsigned char sig[SIGNING_SIGNATURE_BYTES],
+                        char *message, size_t n);
+
 /* POST /registry/v1/clinics/key: 200 {"clinic", "key_id", "leaf_index",
  * "already"} or an error document. */
 registry_route clinic_key_change_api;

@@ -6,6 +6,7 @@
 #include "documents/fhir.h"
 #include "outcomes/signing.h"
 #include "record/validate.h"
+#include "registry/clinic_key_change.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -420,9 +421,10 @@ int directory_update(struct pg *db, const char *body, size_t len,
     if (clinic_key_base64_decode(pg_text(res, 0, 0), pk, sizeof(pk),
                                  "public_key", &ignored) < 0 ||
         !signing_verify(canonical, canonical_len, sig, pk)) {
-        refuse(out, 401, e, ERR_AUTH, "signature", "does not verify with "
-               "the clinic's enrolled key over the canonical JSON of "
-               "\"listing\"");
+        char message[192];
+        clinic_key_refusal(db, clinic, canonical, canonical_len, sig, message,
+                           sizeof(message));
+        refuse(out, 401, e, ERR_AUTH, "signature", message);
         goto rollback;
     }
     if (!strcmp(pg_text(res, 0, 1), "suspended")) {

@@ -1,7 +1,9 @@
 /* A clinic's push, read, checked and merged (registry/ingest.h). */
 #include "registry/ingest.h"
 #include "registry/partial.h"
+#include "registry/clinic_key_change.h"
 #include "core/buf.h"
+#include "core/crypto_dl.h"
 #include "core/json_read.h"
 #include "core/util.h"
 #include "record/clinic_key.h"
@@ -9,7 +11,6 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <sodium.h>
@@ -1157,13 +1158,12 @@ static int practitioner_for(struct pg *db, const char *clinic,
 /* SHA-256 of len bytes of data as lowercase hex: the same digest as
  * signing_sha256_hex(), by OpenSSL, which uses the CPU's SHA instructions
  * where there are some (about 5 times libsodium's speed here: a push
- * digests megabytes). */
+ * digests megabytes); by libsodium when libcrypto cannot be loaded. */
 static void push_sha256_hex(const void *data, size_t len,
                             char out[SIGNING_SHA256_HEX_LEN])
 {
     unsigned char digest[32];
-    unsigned int n = 0;
-    if (!EVP_Digest(data, len, digest, &n, EVP_sha256(), NULL) || n != 32) {
+    if (crypto_dl_sha256(data, len, digest) < 0) {
         signing_sha256_hex(data, len, out);
         return;
     }
@@ -1293,9 +1293,13 @@ static int apply(struct pg *db, struct registry_push *p,
     snprintf(out->last_digest, sizeof(out->last_digest), "%s",
              pg_text(r, 0, 3));
     pg_result_free(r);
-    if (!key_ok || !push_verify(p, pk))
-        return refuse(out, 401, ERR_AUTH, "signature", "does not verify "
-                      "with the clinic's enrolled key", e);
+    if (!key_ok || !push_verify(p, pk)) {
+        char message[192];
+        clinic_key_refusal(db, p->clinic, p->sent ? p->sent : p->canonical,
+                           p->sent ? p->sent_len : p->canonical_len,
+                           p->signature, message, sizeof(message));
+        return refuse(out, 401, ERR_AUTH, "signature", message, e);
+    }
     if (strcmp(status, "approved")) {
         char message[96];
         snprintf(message, sizeof(message), "clinic %" PRId64 " is %s%s",

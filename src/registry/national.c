@@ -261,71 +261,90 @@ static size_t distinct_ids(const struct state_in *states, size_t n,
     return count;
 }
 
-/* The groups' merges, shared by the threads that do them: each takes the
- * next group not taken yet. */
+/* Jobs (one a group) shared by threads: each thread takes the next job
+ * not taken yet and runs it (run(ctx, job, e): 0, or -1 with e). */
+struct jobs {
+    int (*run)(void *ctx, size_t job, struct err *e);
+    void *ctx;
+    size_t count, next;
+    int *rcs;           /* one a job */
+    struct err *errors; /* one a job */
+    pthread_mutex_t lock;
+};
+
+static void *jobs_worker(void *arg)
+{
+    struct jobs *j = arg;
+    for (;;) {
+        pthread_mutex_lock(&j->lock);
+        size_t job = j->next++;
+        pthread_mutex_unlock(&j->lock);
+        if (job >= j->count)
+            return NULL;
+        j->rcs[job] = j->run(j->ctx, job, &j->errors[job]);
+    }
+}
+
+/* Runs count jobs on the calling thread and on up to one more thread a
+ * core (at most count in all, and 8), and waits for them all. Returns 0,
+ * or -1 with the error of the first job (in their order) that failed. */
+static int run_jobs(int (*run)(void *ctx, size_t job, struct err *e),
+                    void *ctx, size_t count, struct err *e)
+{
+    struct jobs j = {.run = run, .ctx = ctx, .count = count,
+                     .rcs = xcalloc(count ? count : 1, sizeof(*j.rcs)),
+                     .errors = xcalloc(count ? count : 1, sizeof(*j.errors))};
+    pthread_mutex_init(&j.lock, NULL);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t helpers = cores > 1 ? (size_t)(cores < 8 ? cores : 8) - 1 : 0;
+    if (helpers + 1 > count)
+        helpers = count > 1 ? count - 1 : 0;
+    pthread_t threads[7];
+    size_t started = 0;
+    while (started < helpers &&
+           !pthread_create(&threads[started], NULL, jobs_worker, &j))
+        started++;
+    jobs_worker(&j);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    pthread_mutex_destroy(&j.lock);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < count; i++)
+        if (j.rcs[i] < 0) {
+            *e = j.errors[i];
+            rc = -1;
+        }
+    free(j.rcs);
+    free(j.errors);
+    return rc;
+}
+
+/* The groups' merges: the states of rank r, first[r] to first[r + 1]. */
 struct merge_work {
     const struct loading *l;
     const struct thresholds *t;
     struct benchmark *b;
-    const size_t *first; /* rank r's states: first[r] to first[r + 1] */
-    struct err *errors;  /* one a group */
-    int *rcs;
-    pthread_mutex_t lock;
-    size_t next;
+    const size_t *first;
 };
 
 /* Merges the states of the group of rank r into b->groups[r], and
  * finishes it. */
-static void merge_group(struct merge_work *w, size_t r,
-                        struct bench_group *one)
+static int merge_group(void *ctx, size_t r, struct err *e)
 {
-    struct bench_group *g = &w->b->groups[r];
-    for (size_t i = w->first[r]; i < w->first[r + 1]; i++) {
-        const struct state_in *st = &w->l->states[i];
-        if (bench_group_decode(w->l->bytes + st->at, st->len, one,
-                               &w->errors[r]) < 0) {
-            w->rcs[r] = -1;
-            return;
-        }
-        bench_group_merge(g, one);
-    }
-    if (g->rows)
-        bench_group_finish(g, w->t);
-}
-
-static void *merge_worker(void *arg)
-{
-    struct merge_work *w = arg;
-    struct bench_group one;
+    struct merge_work *w = ctx;
+    struct bench_group *g = &w->b->groups[r], one;
     bench_group_init(&one, "", "");
-    for (;;) {
-        pthread_mutex_lock(&w->lock);
-        size_t r = w->next++;
-        pthread_mutex_unlock(&w->lock);
-        if (r >= w->b->count)
-            break;
-        merge_group(w, r, &one);
+    int rc = 0;
+    for (size_t i = w->first[r]; rc == 0 && i < w->first[r + 1]; i++) {
+        const struct state_in *st = &w->l->states[i];
+        rc = bench_group_decode(w->l->bytes + st->at, st->len, &one, e);
+        if (rc == 0)
+            bench_group_merge(g, &one);
     }
     bench_group_release(&one);
-    return NULL;
-}
-
-/* Runs worker(work) on the calling thread and on up to one more thread a
- * core (at most jobs in all, and 8), and waits for them all. */
-static void run_parallel(void *(*worker)(void *), void *work, size_t jobs)
-{
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t helpers = cores > 1 ? (size_t)(cores < 8 ? cores : 8) - 1 : 0;
-    if (helpers + 1 > jobs)
-        helpers = jobs > 1 ? jobs - 1 : 0;
-    pthread_t threads[7];
-    size_t started = 0;
-    while (started < helpers &&
-           !pthread_create(&threads[started], NULL, worker, work))
-        started++;
-    worker(work);
-    for (size_t i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
+    if (rc == 0 && g->rows)
+        bench_group_finish(g, w->t);
+    return rc;
 }
 
 /* Merges the states (sorted) into one finished group each: b->groups in
@@ -339,10 +358,6 @@ static int merge_states(struct loading *l, const size_t *by_rank,
     size_t n = l->group_count;
     b->groups = xcalloc(n ? n : 1, sizeof(*b->groups));
     b->count = n;
-    struct merge_work w = {
-        .l = l, .t = t, .b = b, .first = NULL,
-        .errors = xcalloc(n ? n : 1, sizeof(*w.errors)),
-        .rcs = xcalloc(n ? n : 1, sizeof(*w.rcs))};
     size_t *first = xcalloc(n + 1, sizeof(*first));
     for (size_t rank = 0, i = 0; rank < n; rank++) {
         const struct group_in *in = &l->groups[by_rank[rank]];
@@ -353,19 +368,9 @@ static int merge_states(struct loading *l, const size_t *by_rank,
             i++;
         first[rank + 1] = i;
     }
-    w.first = first;
-    pthread_mutex_init(&w.lock, NULL);
-    run_parallel(merge_worker, &w, n);
-    pthread_mutex_destroy(&w.lock);
-    int rc = 0;
-    for (size_t r = 0; rc == 0 && r < n; r++)
-        if (w.rcs[r] < 0) {
-            *e = w.errors[r];
-            rc = -1;
-        }
+    struct merge_work w = {.l = l, .t = t, .b = b, .first = first};
+    int rc = run_jobs(merge_group, &w, n, e);
     free(first);
-    free(w.errors);
-    free(w.rcs);
     if (rc < 0)
         benchmark_release(b);
     return rc;
@@ -451,264 +456,80 @@ static json_t *registry_member(const struct registry_national_counts *n,
                      min_cell);
 }
 
-/* The document of b's groups from first to first + count (all of b's
- * thresholds), small cells withheld; NULL with e. */
-static json_t *groups_document(const struct benchmark *b, size_t first,
-                               size_t count,
-                               const struct given_labels *labels,
-                               const char *protocol, const char *instrument,
-                               int min_cell, struct err *e)
+/* The groups' parts of a report, written by several threads. */
+struct group_work {
+    const struct national *n;
+    int min_cell;
+    size_t flags;
+    struct report_registry_part *parts; /* one a group, in their order */
+};
+
+static int part_job(void *ctx, size_t g, struct err *e)
 {
-    struct benchmark part = *b;
-    part.groups = count ? &b->groups[first] : NULL;
-    part.count = count;
-    json_t *doc = report_registry_benchmark_json(
-        &part, labels->ids, (const char (*)[16])labels->text, labels->count,
-        protocol, instrument, e);
-    if (doc)
-        disclosure_protect_registry_min(doc, min_cell);
-    return doc;
+    struct group_work *w = ctx;
+    const struct national *n = w->n;
+    return report_registry_part_write(
+        &n->b.groups[g], n->labels.ids, (const char (*)[16])n->labels.text,
+        n->labels.count, w->min_cell, w->flags, &w->parts[g], e);
+}
+
+/* Writes the national report as text with flags: to f, or appended to
+ * out (f NULL). Each group's part is written on its own, by as many
+ * threads as there are cores (disclosure control decides within a
+ * group), then the document around them in the groups' order. */
+static int national_text(struct pg *db, const char *protocol,
+                         const char *instrument, int min_cell, size_t flags,
+                         struct buf *out, FILE *f, struct err *e)
+{
+    struct national n;
+    if (national_compute(db, protocol, instrument, &n, e) < 0)
+        return -1;
+    size_t count = n.b.count;
+    struct group_work w = {
+        .n = &n, .min_cell = min_cell, .flags = flags,
+        .parts = xcalloc(count ? count : 1, sizeof(*w.parts))};
+    for (size_t g = 0; g < count; g++)
+        report_registry_part_init(&w.parts[g]);
+    int rc = run_jobs(part_job, &w, count, e);
+    if (rc == 0) {
+        json_t *registry = registry_member(&n.counts, min_cell);
+        if (report_registry_document_write(&n.b.thresholds, protocol,
+                                           instrument, w.parts, count,
+                                           "registry", registry, flags, out,
+                                           f) < 0)
+            rc = err_set(e, ERR_FAIL, "output", "cannot write the report");
+        json_decref(registry);
+    }
+    for (size_t g = 0; g < count; g++)
+        report_registry_part_release(&w.parts[g]);
+    free(w.parts);
+    national_release(&n);
+    return rc;
 }
 
 json_t *registry_national_report(struct pg *db, const char *protocol,
                                  const char *instrument, int min_cell,
                                  struct err *e)
 {
-    struct national n;
-    if (national_compute(db, protocol, instrument, &n, e) < 0)
-        return NULL;
-    json_t *doc = groups_document(&n.b, 0, n.b.count, &n.labels, protocol,
-                                  instrument, min_cell, e);
-    national_release(&n);
-    if (doc)
-        json_object_set_new(doc, "registry",
-                            registry_member(&n.counts, min_cell));
+    struct buf text;
+    buf_init(&text, 0);
+    json_t *doc = NULL;
+    if (national_text(db, protocol, instrument, min_cell,
+                      REPORT_REGISTRY_EXACT, &text, NULL, e) == 0)
+        doc = report_registry_read(text.data, text.len, e);
+    buf_release(&text);
     return doc;
-}
-
-/* One group's part of a written report: its models, and the text of its
- * cells and incomplete entries (at depth 2, no separator before the
- * first). */
-struct group_part {
-    json_t *models;
-    struct buf cells, incomplete;
-    size_t cell_count, incomplete_count;
-    struct err e;
-    int rc;
-};
-
-/* Appends the items of array a (at depth 2) to out, after those already
- * there (*items of them). */
-static int append_items(struct buf *out, const json_t *a, size_t flags,
-                        size_t *items)
-{
-    for (size_t i = 0; i < json_array_size(a); i++) {
-        if ((*items)++) {
-            buf_putc(out, ',');
-            json_write_newline(out, flags, 2, 1);
-        }
-        if (json_write_buf_at(json_array_get(a, i), flags, 2, out) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* Writes the items' text of each part (parts[i] + offset, a struct buf)
- * to f, a separator between two parts that hold some. */
-static int write_parts(FILE *f, size_t flags, const struct group_part *parts,
-                       size_t count, size_t offset)
-{
-    struct buf sep;
-    buf_init(&sep, 0);
-    buf_putc(&sep, ',');
-    json_write_newline(&sep, flags, 2, 1);
-    int rc = 0, any = 0;
-    for (size_t i = 0; rc == 0 && i < count; i++) {
-        const struct buf *items =
-            (const struct buf *)((const char *)&parts[i] + offset);
-        if (!items->len)
-            continue;
-        if ((any++ && fwrite(sep.data, 1, sep.len, f) != sep.len) ||
-            fwrite(items->data, 1, items->len, f) != items->len)
-            rc = -1;
-    }
-    buf_release(&sep);
-    return rc;
-}
-
-/* Appends the member name: value of the document's top level (depth 1)
- * to out; without a value, the array of item_count items whose text is
- * in the parts (at offset, write_parts) is written to f after out, with
- * out emptied. */
-static int top_member(struct buf *out, FILE *f, size_t flags,
-                      const char *name, int first, const json_t *value,
-                      const struct group_part *parts, size_t part_count,
-                      size_t offset, size_t item_count)
-{
-    if (!first) {
-        buf_putc(out, ',');
-        json_write_newline(out, flags, 1, 1);
-    }
-    buf_printf(out, "\"%s\"%s", name, flags & JSON_COMPACT ? ":" : ": ");
-    if (value)
-        return json_write_buf_at(value, flags, 1, out);
-    if (!item_count)
-        return buf_puts(out, "[]");
-    buf_putc(out, '[');
-    json_write_newline(out, flags, 2, 0);
-    if (fwrite(out->data, 1, out->len, f) != out->len ||
-        write_parts(f, flags, parts, part_count, offset) < 0)
-        return -1;
-    buf_reset(out);
-    json_write_newline(out, flags, 1, 0);
-    return buf_putc(out, ']');
-}
-
-/* The groups of a report written by several threads, each taking the
- * next group not taken yet. */
-/* 1 in a build that checks for leaks: every block must be released. */
-#if defined(__SANITIZE_ADDRESS__)
-#define LEAK_CHECKED 1
-#else
-#define LEAK_CHECKED 0
-#endif
-
-struct group_work {
-    const struct benchmark *b;
-    const struct given_labels *labels;
-    const char *protocol, *instrument;
-    int min_cell;
-    size_t flags;
-    int keep_trees; /* left to the process's exit */
-    struct group_part *parts; /* one a group, in the groups' order */
-    pthread_mutex_t lock;
-    size_t next;
-};
-
-/* Group g's document: its models kept, its cells' and incomplete
- * entries' text written, the rest freed (or left to the exit). */
-static void part_write(struct group_work *w, size_t g)
-{
-    struct group_part *p = &w->parts[g];
-    json_t *doc = groups_document(w->b, g, 1, w->labels, w->protocol,
-                                  w->instrument, w->min_cell, &p->e);
-    if (!doc) {
-        p->rc = -1;
-        return;
-    }
-    p->models = json_incref(json_object_get(doc, "models"));
-    if (append_items(&p->cells, json_object_get(doc, "cells"), w->flags,
-                     &p->cell_count) < 0 ||
-        append_items(&p->incomplete, json_object_get(doc, "incomplete"),
-                     w->flags, &p->incomplete_count) < 0)
-        p->rc = err_set(&p->e, ERR_FAIL, "document", "cannot be written "
-                        "as JSON");
-    if (!w->keep_trees)
-        json_decref(doc);
-}
-
-static void *parts_worker(void *arg)
-{
-    struct group_work *w = arg;
-    for (;;) {
-        pthread_mutex_lock(&w->lock);
-        size_t g = w->next++;
-        pthread_mutex_unlock(&w->lock);
-        if (g >= w->b->count)
-            return NULL;
-        part_write(w, g);
-    }
 }
 
 int registry_national_write(struct pg *db, const char *protocol,
                             const char *instrument, int min_cell,
-                            size_t flags, int exiting, FILE *out,
-                            struct err *e)
+                            size_t flags, FILE *out, struct err *e)
 {
-    struct national n;
-    if (national_compute(db, protocol, instrument, &n, e) < 0)
-        return -1;
-    /* The document's head (filters, thresholds), then each group's
-     * document on its own, by as many threads as there are cores: its
-     * model kept, its cells and incomplete entries written out, its
-     * memory freed for the next. Disclosure control decides within a
-     * group, so group by group it withholds what it withholds in the
-     * whole document. */
-    json_t *head = groups_document(&n.b, 0, 0, &n.labels, protocol, instrument,
-                                   min_cell, e);
-    struct group_work w = {
-        .b = &n.b, .labels = &n.labels, .protocol = protocol,
-        .instrument = instrument, .min_cell = min_cell, .flags = flags,
-        .keep_trees = exiting && !LEAK_CHECKED,
-        .parts = xcalloc(n.b.count ? n.b.count : 1, sizeof(*w.parts))};
-    for (size_t g = 0; g < n.b.count; g++) {
-        buf_init(&w.parts[g].cells, 0);
-        buf_init(&w.parts[g].incomplete, 0);
-        w.parts[g].e = (struct err)ERR_INIT;
-    }
-    int rc = head ? 0 : -1;
-    if (rc == 0) {
-        pthread_mutex_init(&w.lock, NULL);
-        run_parallel(parts_worker, &w, n.b.count);
-        pthread_mutex_destroy(&w.lock);
-    }
-    const size_t groups = n.b.count;
-    json_t *models = json_array();
-    size_t cell_count = 0, incomplete_count = 0;
-    for (size_t g = 0; rc == 0 && g < groups; g++) {
-        struct group_part *p = &w.parts[g];
-        if (p->rc < 0) {
-            *e = p->e;
-            rc = -1;
-            break;
-        }
-        json_array_extend(models, p->models);
-        cell_count += p->cell_count;
-        incomplete_count += p->incomplete_count;
-    }
-    national_release(&n);
-    json_t *registry = registry_member(&n.counts, min_cell);
     struct buf text;
     buf_init(&text, 0);
-    if (rc == 0) {
-        buf_putc(&text, '{');
-        json_write_newline(&text, flags, 1, 0);
-        const size_t cells = offsetof(struct group_part, cells);
-        const size_t incomplete = offsetof(struct group_part, incomplete);
-        if (top_member(&text, out, flags, "protocol", 1,
-                       json_object_get(head, "protocol"), NULL, 0, 0,
-                       0) < 0 ||
-            top_member(&text, out, flags, "instrument", 0,
-                       json_object_get(head, "instrument"), NULL, 0, 0,
-                       0) < 0 ||
-            top_member(&text, out, flags, "thresholds", 0,
-                       json_object_get(head, "thresholds"), NULL, 0, 0,
-                       0) < 0 ||
-            top_member(&text, out, flags, "models", 0, models, NULL, 0, 0,
-                       0) < 0 ||
-            top_member(&text, out, flags, "cells", 0, NULL, w.parts,
-                       groups, cells, cell_count) < 0 ||
-            top_member(&text, out, flags, "incomplete", 0, NULL, w.parts,
-                       groups, incomplete, incomplete_count) < 0 ||
-            top_member(&text, out, flags, "registry", 0, registry, NULL, 0,
-                       0, 0) < 0)
-            rc = err_set(e, ERR_FAIL, "output", "cannot write the "
-                         "report");
-        json_write_newline(&text, flags, 0, 0);
-        buf_putc(&text, '}');
-    }
-    if (rc == 0 && fwrite(text.data, 1, text.len, out) != text.len)
-        rc = err_set(e, ERR_FAIL, "output", "cannot write the report");
+    int rc = national_text(db, protocol, instrument, min_cell, flags, &text,
+                           out, e);
     buf_release(&text);
-    for (size_t g = 0; g < groups; g++) {
-        json_decref(w.parts[g].models);
-        buf_release(&w.parts[g].cells);
-        buf_release(&w.parts[g].incomplete);
-    }
-    free(w.parts);
-    json_decref(registry);
-    json_decref(models);
-    json_decref(head);
     return rc;
 }
 

@@ -10,10 +10,11 @@
  * snapshot, the report's filters applied as they arrive; the states are
  * merged in a fixed order (group, registry practitioner, clinic) and each
  * group finished by the benchmark's own code (outcomes/benchmark.h, steps
- * (b) and (c)); report_registry_benchmark_json() writes the document.
+ * (b) and (c)); report_registry_part_write() and
+ * report_registry_document_write() write the document.
  * The public document names no practitioner ("practitioner" null, the
  * registry's "peer-..." label kept), and small cells are withheld with
- * their complements (disclosure_protect_registry_min, 11 by default as
+ * their complements (disclosure_decide_group, 11 by default as
  * CMS does). The document adds "registry": {"clinics", "practitioners",
  * "summaries", "min_cell"}.
  *
@@ -50,27 +51,23 @@ struct store *registry_national_load(struct pg *db, const char *protocol,
                                      struct registry_national_counts *counts,
                                      struct err *e);
 
-/* The national report (protocol, instrument: NULL for any). */
+/* The national report (protocol, instrument: NULL for any), its text
+ * read back as a value. */
 json_t *registry_national_report(struct pg *db, const char *protocol,
                                  const char *instrument, int min_cell,
                                  struct err *e);
 
 /* Writes the national report to out as JSON text, as json_dumps() would
- * write registry_national_report()'s document with flags (jansson's), one
- * protocol x instrument group's document built at a time (the whole is
- * never a jansson value: at a million episodes it is 21 MB of text and
- * several times that as a value). Returns 0, or -1 with e (out may then
- * hold part of the text). Allocates nothing for the caller.
- * exiting: the caller is a process that ends after writing, so the
- * groups' trees (millions of small blocks, a fifth of the report's CPU
- * to take apart, measured) are left for the exit to return at once, as
- * git's UNLEAK does; builds that check for leaks (-fsanitize=address)
- * release them all the same. 0 releases them. */
+ * write registry_national_report()'s document with flags (jansson's):
+ * straight from the finished groups (outcomes/report.h, the registry
+ * document's one writer), each group's text written by one of as many
+ * threads as there are cores, never a jansson value (at a million
+ * episodes it is 21 MB of text and several times that as a value).
+ * Returns 0, or -1 with e (out may then hold part of the text).
+ * Allocates nothing for the caller. */
 int registry_national_write(struct pg *db, const char *protocol,
                             const char *instrument, int min_cell,
-                            size_t flags, int exiting, FILE *out,
-                            struct err *e);
-
+                            size_t flags, FILE *out, struct err *e);
 /* {"document": REPORT, "signature": BASE64}: the report signed with the
  * registry's secret key (Ed25519 over its canonical JSON). */
 json_t *registry_national_signed(struct pg *db,

@@ -323,6 +323,14 @@ static int practitioner_page(struct web_ctx *w, int status)
     if (p->npi[0])
         html_printf(b, "<dt>NPI</dt><dd>%s</dd>\n", p->npi);
     html_printf(b, "<dt>Active</dt><dd>%s</dd>\n", p->active ? "yes" : "no");
+    html_printf(b, "<dt>Registry</dt><dd>%s</dd>\n",
+                p->registry_consent ? "matched by NPI or license (consented)"
+                                    : "a pseudonym of this clinic");
+    if (p->directory_consent)
+        html_printf(b, "<dt>Directory</dt><dd>listed as &ldquo;%s&rdquo;</dd>\n",
+                    p->directory_name);
+    else
+        html_raw(b, "<dt>Directory</dt><dd>not listed</dd>\n");
     html_raw(b, "</dl>\n<h2>Training records</h2>\n");
     if (!d.training.count) {
         html_raw(b, "<p class=\"empty\">No training recorded.</p>\n");

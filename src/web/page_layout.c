@@ -444,6 +444,26 @@ void page_no_protocol_matches(struct buf *b, const char *q)
                 q ? q : "");
 }
 
+void page_data(struct buf *b, const json_t *v, int decimals,
+               enum page_shown how)
+{
+    if (!json_is_number(v)) {
+        html_raw(b, "&ndash;");
+        return;
+    }
+    double x = json_number_value(v);
+    html_printf(b, "<data value=\"%.10g\">", x);
+    if (how == PAGE_PERCENT) {
+        page_number(b, x * 100, decimals);
+        html_raw(b, "%");
+    } else {
+        if (how == PAGE_SIGNED && x > 0)
+            html_raw(b, "+");
+        page_number(b, x, decimals);
+    }
+    html_raw(b, "</data>");
+}
+
 void page_criteria_table(struct buf *b, const json_t *criteria)
 {
     page_table_open(b, "list criteria",
@@ -463,9 +483,9 @@ void page_criteria_table(struct buf *b, const json_t *criteria)
         html_printf(b, "<tr><td>%s</td><td>%s</td><td class=\"num\">",
                     designation ? designation : "",
                     criterion ? criterion : "");
-        page_number(b, json_is_number(req) ? json_number_value(req) : NAN, 3);
+        page_data(b, req, 3, PAGE_PLAIN);
         html_raw(b, "</td><td class=\"num\">");
-        page_number(b, json_is_number(obs) ? json_number_value(obs) : NAN, 3);
+        page_data(b, obs, 3, PAGE_PLAIN);
         html_raw(b, json_is_true(json_object_get(c, "met"))
                         ? "</td><td><span class=\"badge yes\">met</span>"
                           "</td></tr>\n"

@@ -24,35 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* How a report's number is shown. */
-enum shown { PLAIN, PERCENT, SIGNED };
-
-/* A number of a report: its exact value in <data>, shown with `decimals`
- * (as a percentage, or with a + when positive); a dash when null. */
-static void number(struct buf *b, const json_t *v, int decimals, enum shown how)
-{
-    if (!json_is_number(v)) {
-        html_raw(b, "&ndash;");
-        return;
-    }
-    double x = json_number_value(v);
-    html_printf(b, "<data value=\"%.10g\">", x);
-    if (how == PERCENT) {
-        page_number(b, x * 100, decimals);
-        html_raw(b, "%");
-    } else {
-        if (how == SIGNED && x > 0)
-            html_raw(b, "+");
-        page_number(b, x, decimals);
-    }
-    html_raw(b, "</data>");
-}
-
 /* The number under member key of object o, as number() shows it. */
 static void member(struct buf *b, const json_t *o, const char *key,
-                   int decimals, enum shown how)
+                   int decimals, enum page_shown how)
 {
-    number(b, json_object_get(o, key), decimals, how);
+    page_data(b, json_object_get(o, key), decimals, how);
 }
 
 /* Opens a numeric table cell named after the report's member it shows. */
@@ -63,7 +39,7 @@ static void cell_open(struct buf *b, const char *name)
 
 /* A numeric table cell holding member key of object o. */
 static void cell(struct buf *b, const json_t *o, const char *key,
-                 int decimals, enum shown how)
+                 int decimals, enum page_shown how)
 {
     cell_open(b, key);
     member(b, o, key, decimals, how);
@@ -72,7 +48,7 @@ static void cell(struct buf *b, const json_t *o, const char *key,
 
 /* A span holding member key of object o, named after it. */
 static void span(struct buf *b, const json_t *o, const char *key,
-                 int decimals, enum shown how)
+                 int decimals, enum page_shown how)
 {
     html_printf(b, "<span data-name=\"%s\">", key);
     member(b, o, key, decimals, how);
@@ -81,14 +57,14 @@ static void span(struct buf *b, const json_t *o, const char *key,
 
 /* "[lo, hi]" of a report's interval, or nothing when null. */
 static void interval(struct buf *b, const json_t *ci, int decimals,
-                     enum shown how)
+                     enum page_shown how)
 {
     if (!json_is_array(ci))
         return;
     html_raw(b, " <span class=\"ci\">[");
-    number(b, json_array_get(ci, 0), decimals, how);
+    page_data(b, json_array_get(ci, 0), decimals, how);
     html_raw(b, ", ");
-    number(b, json_array_get(ci, 1), decimals, how);
+    page_data(b, json_array_get(ci, 1), decimals, how);
     html_raw(b, "]</span>");
 }
 
@@ -156,18 +132,18 @@ static void cells_table(struct web_ctx *w, const json_t *cells,
         int selected = sel_protocol && !strcmp(protocol, sel_protocol) &&
                        sel_instrument && !strcmp(instrument, sel_instrument);
         cell_row_open(w, protocol, instrument, selected);
-        cell(b, c, "n", 0, PLAIN);
+        cell(b, c, "n", 0, PAGE_PLAIN);
         cell_open(b, "mean_improvement");
-        member(b, c, "mean_improvement", 2, SIGNED);
-        interval(b, json_object_get(c, "mean_improvement_ci95"), 2, PLAIN);
+        member(b, c, "mean_improvement", 2, PAGE_SIGNED);
+        interval(b, json_object_get(c, "mean_improvement_ci95"), 2, PAGE_PLAIN);
         html_raw(b, "</td>");
         cell_open(b, "responder_rate");
-        member(b, c, "responder_rate", 0, PERCENT);
-        interval(b, json_object_get(c, "responder_ci95"), 0, PERCENT);
+        member(b, c, "responder_rate", 0, PAGE_PERCENT);
+        interval(b, json_object_get(c, "responder_ci95"), 0, PAGE_PERCENT);
         html_raw(b, "</td>");
-        cell(b, c, "median_sessions_to_response", 1, PLAIN);
-        cell(b, c, "sustained_rate", 0, PERCENT);
-        cell(b, c, "observed_minus_expected", 2, SIGNED);
+        cell(b, c, "median_sessions_to_response", 1, PAGE_PLAIN);
+        cell(b, c, "sustained_rate", 0, PAGE_PERCENT);
+        cell(b, c, "observed_minus_expected", 2, PAGE_SIGNED);
         html_printf(b,
                     "<td><a href=\"/outcomes?practitioner=%lld&amp;"
                     "protocol=%s&amp;instrument=%s#funnel\">%s</a></td>"
@@ -212,11 +188,11 @@ static void coverage_section(struct web_ctx *w, const json_t *cov)
             html_printf(b,
                         "<tr data-protocol=\"%s\"><td>%s</td>",
                         protocol, protocol_name(w, protocol));
-            cell(b, r, "complete", 0, PLAIN);
-            cell(b, r, "with_followup", 0, PLAIN);
-            cell(b, r, "coverage", 0, PERCENT);
-            cell(b, r, "invited", 0, PLAIN);
-            cell(b, r, "not_invited", 0, PLAIN);
+            cell(b, r, "complete", 0, PAGE_PLAIN);
+            cell(b, r, "with_followup", 0, PAGE_PLAIN);
+            cell(b, r, "coverage", 0, PAGE_PERCENT);
+            cell(b, r, "invited", 0, PAGE_PLAIN);
+            cell(b, r, "not_invited", 0, PAGE_PLAIN);
             html_raw(b, "</tr>\n");
         }
         html_raw(b, "</tbody>\n</table></div>\n");
@@ -230,17 +206,17 @@ static void coverage_section(struct web_ctx *w, const json_t *cov)
         html_printf(b, "<li data-channel=\"%s\">%s: ", channel,
                     strcmp(channel, "print") ? "Email links"
                                              : "Printed codes");
-        span(b, c, "answered", 0, PLAIN);
+        span(b, c, "answered", 0, PAGE_PLAIN);
         html_raw(b, " answered of ");
-        span(b, c, "sent", 0, PLAIN);
+        span(b, c, "sent", 0, PAGE_PLAIN);
         html_raw(b, " sent, ");
-        span(b, c, "response_rate", 0, PERCENT);
+        span(b, c, "response_rate", 0, PAGE_PERCENT);
         html_raw(b, "; median ");
-        span(b, c, "median_days_to_answer", 1, PLAIN);
+        span(b, c, "median_days_to_answer", 1, PAGE_PLAIN);
         html_raw(b, " days to answer</li>\n");
     }
     html_raw(b, "<li data-channel=\"all\">All invitations: median ");
-    span(b, cov, "median_days_to_answer", 1, PLAIN);
+    span(b, cov, "median_days_to_answer", 1, PAGE_PLAIN);
     html_raw(b, " days to answer</li>\n</ul>\n");
     html_raw(b, "<p class=\"hint\">Coverage: complete episodes with a "
                 "follow-up at least four weeks after discharge. An "
@@ -380,11 +356,11 @@ static int funnel_section(struct web_ctx *w, const char *protocol,
                    json_integer_value(pid) == highlight;
         html_printf(b, "<tr><td>%s</td><td class=\"num\">",
                     mine ? "this therapist" : str(c, "label"));
-        member(b, c, "n_adjusted", 0, PLAIN);
+        member(b, c, "n_adjusted", 0, PAGE_PLAIN);
         html_raw(b, "</td><td class=\"num\">");
-        member(b, c, "observed_minus_expected", 2, SIGNED);
+        member(b, c, "observed_minus_expected", 2, PAGE_SIGNED);
         html_raw(b, "</td><td class=\"num\">");
-        member(b, c, "shrunken", 2, SIGNED);
+        member(b, c, "shrunken", 2, PAGE_SIGNED);
         html_printf(b, "</td><td>%s</td></tr>\n", str(c, "funnel"));
     }
     page_table_close(b);
@@ -413,11 +389,11 @@ static void national_section(struct web_ctx *w, const json_t *national)
     html_raw(b, "Compared ");
     html_text(b, str(national, "sentence"));
     html_raw(b, " of the national registry (");
-    member(b, national, "summaries", 0, PLAIN);
+    member(b, national, "summaries", 0, PAGE_PLAIN);
     html_raw(b, " episode summaries; pulled ");
     html_text(b, str(national, "pulled_at"));
     html_raw(b, ", signature verified). Cells under ");
-    member(b, national, "min_cell", 0, PLAIN);
+    member(b, national, "min_cell", 0, PAGE_PLAIN);
     html_raw(b, " episodes are withheld by the registry.</p>\n");
     html_raw(b, "<div class=\"scroll\">");
     page_table_open(b, "list national",
@@ -432,19 +408,19 @@ static void national_section(struct web_ctx *w, const json_t *national)
     json_array_foreach(json_object_get(national, "groups"), i, g)
     {
         cell_row_open(w, str(g, "protocol"), str(g, "instrument"), 0);
-        cell(b, g, "clinic_mean_improvement", 2, SIGNED);
+        cell(b, g, "clinic_mean_improvement", 2, PAGE_SIGNED);
         cell_open(b, "national_mean_improvement");
         if (json_is_true(json_object_get(g, "national_withheld")))
             html_raw(b, "withheld");
         else
-            member(b, g, "national_mean_improvement", 2, SIGNED);
+            member(b, g, "national_mean_improvement", 2, PAGE_SIGNED);
         html_raw(b, "</td>");
-        cell(b, g, "national_n_complete", 0, PLAIN);
+        cell(b, g, "national_n_complete", 0, PAGE_PLAIN);
         cell_open(b, "percentile");
-        member(b, g, "percentile", 0, PLAIN);
+        member(b, g, "percentile", 0, PAGE_PLAIN);
         if (json_is_number(json_object_get(g, "percentile"))) {
             html_raw(b, " <span class=\"muted\">of ");
-            member(b, g, "national_cells", 0, PLAIN);
+            member(b, g, "national_cells", 0, PAGE_PLAIN);
             html_raw(b, "</span>");
         }
         html_raw(b, "</td></tr>\n");
@@ -566,10 +542,10 @@ static void national_funnel_section(struct web_ctx *w, const json_t *rep,
                 "<data value=\"%zu\">%zu</data></td>"
                 "<td class=\"num\" data-name=\"n\">",
                 national_points, national_points);
-    number(b, count > national_points ? my_n : NULL, 0, PLAIN);
+    page_data(b, count > national_points ? my_n : NULL, 0, PAGE_PLAIN);
     html_raw(b, "</td>");
     cell_open(b, "observed_minus_expected");
-    number(b, count > national_points ? my_oe : NULL, 2, SIGNED);
+    page_data(b, count > national_points ? my_oe : NULL, 2, PAGE_SIGNED);
     struct funnel_limits l;
     struct err le = ERR_INIT;
     int have = count > national_points &&
@@ -579,10 +555,10 @@ static void national_funnel_section(struct web_ctx *w, const json_t *rep,
     json_t *hi = have ? json_real(l.upper95) : NULL;
     html_raw(b, "</td>");
     cell_open(b, "national_lower95");
-    number(b, lo, 3, SIGNED);
+    page_data(b, lo, 3, PAGE_SIGNED);
     html_raw(b, "</td>");
     cell_open(b, "national_upper95");
-    number(b, hi, 3, SIGNED);
+    page_data(b, hi, 3, PAGE_SIGNED);
     html_raw(b, "</td><td data-name=\"national_position\">");
     if (have) {
         double v = points[count - 1].value;
@@ -659,7 +635,7 @@ static int registry_page(struct web_ctx *w)
                     "instrument=%s#funnel\">%s</a></td><td>%s</td>"
                     "<td class=\"num\">",
                     p, in, protocol_name(w, p), instrument_name(in));
-        member(b, m, "n_complete", 0, PLAIN);
+        member(b, m, "n_complete", 0, PAGE_PLAIN);
         html_printf(b, "</td><td>%s</td></tr>\n",
                     json_is_true(json_object_get(m, "adjusted"))
                         ? "fitted"
@@ -734,14 +710,14 @@ int page_outcomes(struct web_ctx *w)
     }
     json_t *thresholds = json_object_get(rep, "thresholds");
     html_raw(b, "<p class=\"hint\">Reproducible: at least ");
-    member(b, thresholds, "min_episodes", 0, PLAIN);
+    member(b, thresholds, "min_episodes", 0, PAGE_PLAIN);
     html_raw(b, " complete episodes, the responder rate's lower 95% bound "
                 "at least ");
-    member(b, thresholds, "responder_lower_bound", 0, PERCENT);
+    member(b, thresholds, "responder_lower_bound", 0, PAGE_PERCENT);
     html_raw(b, ", sustained at least ");
-    member(b, thresholds, "sustained_rate", 0, PERCENT);
+    member(b, thresholds, "sustained_rate", 0, PAGE_PERCENT);
     html_raw(b, ", follow-up coverage at least ");
-    member(b, thresholds, "followup_coverage", 0, PERCENT);
+    member(b, thresholds, "followup_coverage", 0, PAGE_PERCENT);
     html_raw(b, ". Advanced: reproducible and above the peers' upper 95% "
                 "funnel limit under a fitted risk model.</p>\n");
     national_section(w, json_object_get(rep, "national"));

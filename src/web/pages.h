@@ -185,9 +185,16 @@ void page_table_open(struct buf *b, const char *class,
 void page_table_head(struct buf *b, const char *const *headings);
 /* Closes a list table: </tbody> and </table>. */
 void page_table_close(struct buf *b);
+/* How page_data() shows a report's number. */
+enum page_shown { PAGE_PLAIN, PAGE_PERCENT, PAGE_SIGNED };
+/* Writes a report's number v with its exact value in a <data value>
+ * element, shown with up to `decimals` decimals (as a percentage, or with
+ * a + when positive); a dash when v is not a number. */
+void page_data(struct buf *b, const json_t *v, int decimals,
+               enum page_shown how);
 /* Writes the table of a designation's criteria (an array of objects with
  * "designation", "criterion", "required", "observed" and "met"): numbers
- * with up to 3 decimals, a dash where one is missing. */
+ * as page_data() writes them, up to 3 decimals. */
 void page_criteria_table(struct buf *b, const json_t *criteria);
 
 /* Writes "YYYY-MM-DD HH:MM" of an instant "YYYY-MM-DDTHH:MM:SSZ" (as is

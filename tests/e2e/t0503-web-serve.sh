@@ -86,8 +86,14 @@ grep -q 'serve: stopped' "$TMP/serve.err" || fail "did not stop cleanly"
 # the server stops accepting, answers it, then exits.
 serve_start
 port=$(sed -E 's/.*:([0-9]+)\/$/\1/' <<<"$URL")
+sockets() { ls -l /proc/"$SERVER_PID"/fd 2>/dev/null | grep -c 'socket:'; }
+before=$(sockets)
 exec 3<>/dev/tcp/127.0.0.1/"$port"
 printf 'POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n' >&3
+# Wait until the server holds the connection (however loaded the machine),
+# then give it a moment to read the head.
+for _ in $(seq 200); do [ "$(sockets)" -gt "$before" ] && break; sleep 0.05; done
+[ "$(sockets)" -gt "$before" ] || fail "the server never accepted the connection"
 sleep 0.5
 kill -TERM "$SERVER_PID"
 sleep 0.5

@@ -104,6 +104,11 @@ admin_pages=(
 page_login admin@demo.example touchstone-demo
 for p in "${admin_pages[@]}"; do page "$p"; done
 assert_contains "$OUT" '<li><a href="/admin"'
+# The practitioner's page shows both consents (the demo's consent to the
+# registry, none to the directory).
+page /admin/practitioners/1
+assert_contains "$OUT" '<dt>Registry</dt><dd>matched by NPI or license \(consented\)</dd>'
+assert_contains "$OUT" '<dt>Directory</dt><dd>not listed</dd>'
 
 # The researcher: no patient-level page at all.
 page_login researcher@demo.example touchstone-demo

@@ -48,6 +48,31 @@ same_numbers() {
     console.log(checked);' "$1" "$2" || fail "the page's numbers differ from the report's"
 }
 
+# same_criteria PAGE REPORT: the criteria table of low-back-pain x nprs
+# holds, in <data value>, exactly the report's required and observed
+# values, and a dash where the report has none.
+same_criteria() {
+  node -e '
+    const fs = require("fs");
+    const html = fs.readFileSync(process.argv[1], "utf8");
+    const rep = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+    const d = rep.designations.find(x => x.protocol === "low-back-pain" && x.instrument === "nprs");
+    const table = html.match(/<table class="list criteria">(.*?)<\/table>/s);
+    if (!table) throw new Error("no criteria table");
+    const rows = [...table[1].matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td class="num">(.*?)<\/td><td class="num">(.*?)<\/td>/gs)];
+    if (rows.length !== d.criteria.length) throw new Error(`${rows.length} rows for ${d.criteria.length} criteria`);
+    const shown = s => { const m = s.match(/^<data value="([^"]*)">[^<]*<\/data>$/); return m ? Number(m[1]) : s === "&ndash;" ? null : undefined; };
+    d.criteria.forEach((c, i) => {
+      const text = t => t.replace(/&#39;/g, "\x27").replace(/&quot;/g, "\x22").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+      const [des, crit] = [text(rows[i][1]), text(rows[i][2])];
+      const [req, obs] = [rows[i][3], rows[i][4]];
+      if (des !== c.designation || crit !== c.criterion) throw new Error(`row ${i}: ${des} ${crit}`);
+      for (const [got, want] of [[shown(req), c.required], [shown(obs), c.observed]])
+        if (want === null ? got !== null : !(Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want))))
+          throw new Error(`${c.name}: page ${got}, report ${want}`);
+    });' "$1" "$2" || fail "the criteria table differs from the report"
+}
+
 page_login therapist@demo.example touchstone-demo
 page /outcomes
 printf '%s' "$OUT" > "$TMP/outcomes.html"
@@ -88,6 +113,11 @@ printf '%s' "$OUT" > "$TMP/outcomes.html"
 same_numbers "$TMP/outcomes.html" "$TMP/report.json" > /dev/null
 page "/certificates?practitioner=1&protocol=low-back-pain&instrument=nprs"
 assert_contains "$OUT" '<button type="submit">Issue the reproducible certificate</button>'
+printf '%s' "$OUT" > "$TMP/certificates.html"
+same_criteria "$TMP/certificates.html" "$TMP/report.json"
+page "/outcomes?practitioner=1&protocol=low-back-pain&instrument=nprs"
+printf '%s' "$OUT" > "$TMP/outcomes.html"
+same_criteria "$TMP/outcomes.html" "$TMP/report.json"
 page "/certificates?practitioner=1&protocol=sciatica&instrument=nprs"
 assert_contains "$OUT" 'not earned yet'
 grep -q 'Issue the' <<<"$OUT" && fail "a certificate offered where none is earned"

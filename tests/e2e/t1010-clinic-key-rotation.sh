@@ -186,14 +186,25 @@ before=$(registry_digest)
 post /registry/v1/push "$TMP/push-old.json"
 expect_http 401
 assert_eq "$(jq -r .error.field <<<"$OUT")" signature "old key's push: field"
+# The refusal names the retired key's day, so that whoever pushes from an
+# old copy of the clinic's database knows why.
+today=$(date -u +%F)
+assert_contains "$(jq -r .error.message <<<"$OUT")" "^signed with the key this clinic retired on $today: only its current key is taken"
 assert_eq "$(registry_digest)" "$before" "the registry after the old key's push"
+# A key the clinic never had is refused as before.
+sign_body X "$TMP/batch.json" "$TMP/push-stranger.json"
+post /registry/v1/push "$TMP/push-stranger.json"
+expect_http 401
+assert_eq "$(jq -r .error.message <<<"$OUT")" "does not verify with the clinic's enrolled key" "a stranger's push"
+assert_eq "$(registry_digest)" "$before" "the registry after a stranger's push"
 post /registry/v1/push "$TMP/push-new.json"
 expect_http 200
 assert_eq "$(psql_value "SELECT last_seq FROM registry_clinic WHERE id = $CLINIC")" "$seq" "the push sequence continues"
 expect_ok at registry certify --practitioner 1 --protocol low-back-pain --instrument odi --out "$TMP/reg-new.json"
 expect_ok ts verify "$TMP/reg-new.json" --registry-key "$REG_KEY" --url "$REG_URL"
 before=$(registry_digest)
-expect_refused 2 "signature: the registry refused .401.: does not verify with the clinic.s enrolled key" old_at registry certify --practitioner 1 --protocol low-back-pain --instrument odi --out "$TMP/x.json"
+expect_refused 2 "signature: the registry refused .401.: signed with the key this clinic retired on $today" old_at registry certify --practitioner 1 --protocol low-back-pain --instrument odi --out "$TMP/x.json"
+expect_refused 2 "signature: the registry refused .401.: signed with the key this clinic retired on $today" old_at registry directory
 [ ! -e "$TMP/x.json" ] || fail "a refused certify wrote a file"
 assert_eq "$(registry_digest)" "$before" "the registry after the old key's requests"
 

@@ -71,6 +71,12 @@ a1_name=$(json 'this.display_name')
 assert_eq "$a1_name" "$(sqlite3 A.db "SELECT name || ', ' || credentials FROM practitioner WHERE id = 1")" "the default display name"
 expect_ok at B practitioner consent 1 --directory yes --display-name "Synthetic Bea Example, LMT"
 b1_name="Synthetic Bea Example, LMT"
+# The clinic sees both consents on the practitioner.
+expect_ok at B practitioner show 1
+assert_contains "$OUT" '  registry     matched by NPI or license \(consented\)'
+assert_contains "$OUT" "  directory    listed as \"$b1_name\""
+expect_ok at B --json practitioner show 1
+assert_eq "$(json 'this.registry_consent + " " + this.directory_consent + " " + this.directory_name')" "true true $b1_name" "B1's consents"
 expect_ok at A registry directory --json
 assert_eq "$(json 'this.listed')" 1 "A lists one practitioner"
 expect_ok at B registry directory --json
@@ -223,6 +229,10 @@ assert_eq "$(jq -r .count or.json)" 0 "expired: gone"
 get "/directory.json?state=WA" wa.json
 assert_eq "$(jq -r .count wa.json)" 1 "B1 in Washington"
 expect_ok at B practitioner consent 1 --directory no
+expect_ok at B practitioner show 1
+assert_contains "$OUT" '  directory    not listed'
+expect_ok at B --json practitioner show 1
+assert_eq "$(json 'this.directory_consent')" false "B1 withdrawn"
 expect_ok at B registry directory --json
 assert_eq "$(json 'this.listed')" 0 "B lists nobody"
 get "/directory.json?state=WA" wa.json

@@ -244,3 +244,72 @@ Test(json_write, piece_by_piece_equals_the_whole)
     json_decref(items);
     json_decref(doc);
 }
+
+/* Writes v through json_out item by item (containers opened and closed,
+ * scalars by type), as the registry document's writer does. */
+static void out_value(struct json_out *o, const json_t *v)
+{
+    if (json_is_object(v)) {
+        json_out_open(o, '{');
+        const char *key;
+        json_t *m;
+        json_object_foreach((json_t *)v, key, m) {
+            json_out_key(o, key);
+            out_value(o, m);
+        }
+        json_out_close(o, '}');
+    } else if (json_is_array(v)) {
+        json_out_open(o, '[');
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            json_out_item(o);
+            out_value(o, json_array_get(v, i));
+        }
+        json_out_close(o, ']');
+    } else if (json_is_string(v)) {
+        json_out_string(o, json_string_value(v));
+    } else if (json_is_real(v)) {
+        json_out_real(o, json_real_value(v));
+    } else if (json_is_integer(v)) {
+        json_out_int(o, json_integer_value(v));
+    } else {
+        json_out_literal(o, json_is_null(v) ? "null"
+                            : json_is_true(v) ? "true" : "false");
+    }
+}
+
+Test(json_write, item_by_item_equals_jansson)
+{
+    json_t *v = json_pack(
+        "{s:n,s:[],s:{},s:[f,f,{s:[i,s]}],s:{s:b,s:f},s:s}", "a", "empty",
+        "obj", "reals", 0.1, -2.5e-30, "deep", 7, "x\"y\n", "flags", "t", 1,
+        "big", 1e300, "s", "caf\xc3\xa9");
+    const size_t flags[] = {0, JSON_COMPACT, JSON_INDENT(2),
+                            JSON_INDENT(2) | JSON_REAL_PRECISION(10),
+                            JSON_COMPACT | JSON_REAL_PRECISION(17)};
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+        char *want = json_dumps(v, flags[i]);
+        struct buf b;
+        buf_init(&b, 0);
+        struct json_out o;
+        json_out_init(&o, &b, flags[i], 0);
+        out_value(&o, v);
+        cr_assert(!o.failed);
+        cr_assert_str_eq(b.data, want, "flags %zx", flags[i]);
+        /* A real that is not finite is null. */
+        buf_reset(&b);
+        json_out_init(&o, &b, flags[i], 0);
+        json_out_real(&o, NAN);
+        cr_assert_str_eq(b.data, "null");
+        buf_release(&b);
+        free(want);
+    }
+    /* Closing what is not open fails. */
+    struct buf b;
+    buf_init(&b, 0);
+    struct json_out o;
+    json_out_init(&o, &b, 0, 0);
+    json_out_close(&o, '}');
+    cr_assert(o.failed);
+    buf_release(&b);
+    json_decref(v);
+}
