@@ -124,7 +124,9 @@ let any = false;
 for (const [name, what] of [["import", "touchstone import"], ["import-sqlite3", "sqlite3 .import"],
                             ["report", "touchstone report registry"],
                             ["server", "touchstone serve under wrk (CPU)"],
-                            ["server-offcpu", "touchstone serve under wrk (off-CPU: where threads wait, sched_switch)"]]) {
+                            ["server-offcpu", "touchstone serve under wrk (off-CPU: where threads wait, sched_switch)"],
+                            ["server-mix", "touchstone serve under the mix of reads and writes (CPU)"],
+                            ["server-mix-offcpu", "touchstone serve under the mix (off-CPU: where threads wait, sched_switch)"]]) {
   const f = `${out}/${name}.profile`;
   if (!existsSync(f)) continue;
   any = true;

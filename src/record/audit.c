@@ -5,6 +5,7 @@
 #include "core/util.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <semaphore.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -245,7 +246,24 @@ struct audit_writer {
     pthread_cond_t work;
     struct batch *head, *tail; /* waiting, oldest first */
     int stopping;
+    int64_t data_version; /* of w->store, at the last pass */
+    _Atomic uint64_t changes; /* passes that found another's commit */
 };
+
+/* SQLite's data version of the writer's connection: it moves when another
+ * connection (of this process or another) has committed since the
+ * connection's last look, never for the writer's own commits. */
+static int data_version(struct store *s, int64_t *out, struct err *e)
+{
+    struct stmt *st = store_prepare(s, "PRAGMA data_version");
+    int rc = stmt_step(st, e);
+    if (rc == 1)
+        *out = stmt_int(st, 0);
+    stmt_finalize(st);
+    if (rc == 0)
+        return err_set(e, ERR_FAIL, "audit", "no data version");
+    return rc < 0 ? -1 : 0;
+}
 
 /* Appends every batch of the list in one transaction, in order. */
 static int write_batches(struct audit_writer *w, struct batch *list,
@@ -309,9 +327,18 @@ static void *writer_main(void *arg)
         int entries = 0;
         for (struct batch *b = list; b; b = b->next)
             entries |= b->from != NULL;
+        /* Every commit made before these batches were queued is counted
+         * before they are answered (audit_writer_changes). */
+        int64_t version = 0;
+        int rc = data_version(w->store, &version, &e);
+        if (rc == 0 && version != w->data_version) {
+            w->data_version = version;
+            atomic_fetch_add(&w->changes, 1);
+        }
         /* The entries committed (without a sync: the lock is given back
          * sooner), then one sync for them and every commit before. */
-        int rc = entries ? write_batches(w, list, &e) : 0;
+        if (rc == 0 && entries)
+            rc = write_batches(w, list, &e);
         if (rc == 0)
             rc = store_sync(w->store, &e);
         for (struct batch *b = list, *next; b; b = next) {
@@ -337,6 +364,11 @@ int audit_writer_start(const char *db_path, struct audit_writer **out,
     }
     /* Durable by store_sync() after each commit, before the answers go. */
     store_serialize_writes(w->store, 1);
+    if (data_version(w->store, &w->data_version, e) < 0) {
+        store_close(w->store);
+        free(w);
+        return -1;
+    }
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->work, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
@@ -389,6 +421,11 @@ int audit_writer_flush(struct audit_writer *w, struct store *s,
 int audit_writer_sync(struct audit_writer *w, struct err *e)
 {
     return writer_wait(w, NULL, e);
+}
+
+uint64_t audit_writer_changes(struct audit_writer *w)
+{
+    return atomic_load(&w->changes);
 }
 
 void audit_writer_stop(struct audit_writer *w)

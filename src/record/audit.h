@@ -58,6 +58,15 @@ int audit_writer_flush(struct audit_writer *w, struct store *s,
  * next sync, shared with every flush and sync waiting meanwhile. -1 with
  * e when the sync failed. */
 int audit_writer_sync(struct audit_writer *w, struct err *e);
+/* A count that rises when the database has changed: each pass of the
+ * writer (a flush or a sync) first looks at SQLite's data version of its
+ * connection, which moves with any other connection's commit (of this
+ * process or another: a command, the sqlite3 shell) but not the writer's
+ * own, and counts one when it moved. So once a flush or sync returns,
+ * every commit made before it was called is counted; a count read before
+ * a transaction begins is one its snapshot is at least as new as. No
+ * query, no lock: an atomic load. */
+uint64_t audit_writer_changes(struct audit_writer *w);
 /* Writes what is queued, stops the thread, closes and frees w (NULL: no
  * effect). */
 void audit_writer_stop(struct audit_writer *w);

@@ -63,20 +63,25 @@ int web_error_status(const struct web_ctx *w, const char **code)
     return 500;
 }
 
-int web_reply_json(struct web_ctx *w, int status, json_t *doc)
+void web_json_text(json_t *doc, struct buf *out)
 {
     char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER |
                                      JSON_REAL_PRECISION(10));
     json_decref(doc);
     if (!text)
         die("out of memory writing JSON");
+    buf_reset(out);
+    buf_puts(out, text);
+    buf_putc(out, '\n');
+    free(text);
+}
+
+int web_reply_json(struct web_ctx *w, int status, json_t *doc)
+{
     w->resp->status = status;
     http_response_set_header(w->resp, "Content-Type",
                              "application/json; charset=utf-8");
-    buf_reset(&w->resp->body);
-    buf_puts(&w->resp->body, text);
-    buf_putc(&w->resp->body, '\n');
-    free(text);
+    web_json_text(doc, &w->resp->body);
     return 0;
 }
 

@@ -64,6 +64,9 @@ int web_error(struct web_ctx *w, int status, const char *code,
     __attribute__((format(printf, 5, 6)));
 
 /* Replies with a JSON document (takes the reference); status 200, 201. */
+/* Writes doc as an answer's JSON text (compact, '\n' at the end) into
+ * out, replacing what it held; takes the reference to doc. */
+void web_json_text(json_t *doc, struct buf *out);
 int web_reply_json(struct web_ctx *w, int status, json_t *doc);
 /* Replies with an empty body (204) or a redirect (303 to location). */
 int web_reply_empty(struct web_ctx *w, int status);

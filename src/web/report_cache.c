@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Documents kept: one per practitioner and protocol filter, at most this
  * many (about 35 KB each at registry scale); a full table replaces the
@@ -20,9 +21,11 @@ struct slot {
     int used;
     int64_t practitioner_id;
     char *protocol; /* NULL: every protocol */
-    unsigned char fingerprint[FINGERPRINT_BYTES];
+    uint64_t key;   /* a change count its snapshot is at least as new as */
+    unsigned char fingerprint[FINGERPRINT_BYTES]; /* of that snapshot */
     char *body; /* the JSON answer, as web_reply_json writes it */
     size_t len;
+    time_t served_at; /* monotonic seconds of its last answer */
     /* A request computing a document for this slot now: the others that
      * miss on the same key wait for it (cache_done) instead of each
      * computing the same document (after a write, every read misses). */
@@ -44,7 +47,9 @@ static struct slot slots[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cache_done = PTHREAD_COND_INITIALIZER;
 
-/* Everything the document is computed from, in the open transaction.
+/* Everything the document is computed from, in the open transaction: a
+ * kept document whose change count is behind is still the current one
+ * when this is unchanged.
  * The outcome groups as their count, their largest id and the sum of
  * their generations: a group is never deleted and its generation only
  * ever rises, by one at each change of its summaries, so the sum is
@@ -129,18 +134,52 @@ static int same_protocol(const char *a, const char *b)
 
 enum lookup { CACHE_HIT, CACHE_CLAIMED, CACHE_MISS, CACHE_NEWER };
 
-/* Copies the kept answer into the response when the key matches
- * (CACHE_HIT). On a miss, waits while another request computes the same
- * document (then looks again); otherwise claims the slot's computing
- * (CACHE_CLAIMED: the caller computes and calls cache_unclaim). When
- * another document is being computed for the slot (the caller's snapshot
- * is older or newer than that request's: a write came between them), with
- * may_wait it waits for that computing to end and returns CACHE_NEWER: the
- * caller takes a new snapshot, which is at least as new as the one just
- * computed and kept, and looks again. Without, CACHE_MISS: the caller
- * computes its own document, unshared. */
-static enum lookup cache_get(struct web_ctx *w, int64_t id,
-                             const char *protocol,
+static time_t monotonic_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec;
+}
+
+static int slot_holds(const struct slot *sl, int64_t id, const char *protocol)
+{
+    return sl->used && sl->practitioner_id == id &&
+           same_protocol(sl->protocol, protocol);
+}
+
+/* The kept answer of the report, copied into body, when it was kept at
+ * change count key: no query. Its fingerprint is copied to fp. */
+static int cache_get_at(struct buf *body, int64_t id, const char *protocol,
+                        uint64_t key, unsigned char fp[FINGERPRINT_BYTES])
+{
+    int found = 0;
+    pthread_mutex_lock(&cache_lock);
+    struct slot *sl = &slots[slot_of(id, protocol)];
+    if (slot_holds(sl, id, protocol) && sl->key == key) {
+        buf_reset(body);
+        buf_add(body, sl->body, sl->len);
+        memcpy(fp, sl->fingerprint, FINGERPRINT_BYTES);
+        sl->served_at = monotonic_seconds();
+        found = 1;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return found;
+}
+
+/* Copies the kept answer into body when its fingerprint is fp, read in a
+ * snapshot that began after change count key was read (CACHE_HIT: the
+ * document is kept under key from then on). On a miss, waits while
+ * another request computes the same document (then looks again);
+ * otherwise claims the slot's computing (CACHE_CLAIMED: the caller
+ * computes and calls cache_unclaim). When another document is being
+ * computed for the slot (the caller's snapshot is older or newer than
+ * that request's: a write came between them), with may_wait it waits for
+ * that computing to end and returns CACHE_NEWER: the caller takes a new
+ * snapshot, which is at least as new as the one just computed and kept,
+ * and looks again. Without, CACHE_MISS: the caller computes its own
+ * document, unshared. */
+static enum lookup cache_get(struct buf *body, int64_t id,
+                             const char *protocol, uint64_t key,
                              const unsigned char fp[FINGERPRINT_BYTES],
                              int may_wait)
 {
@@ -148,11 +187,13 @@ static enum lookup cache_get(struct web_ctx *w, int64_t id,
     pthread_mutex_lock(&cache_lock);
     struct slot *sl = &slots[slot_of(id, protocol)];
     for (;;) {
-        if (sl->used && sl->practitioner_id == id &&
-            same_protocol(sl->protocol, protocol) &&
+        if (slot_holds(sl, id, protocol) &&
             !memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES)) {
-            buf_reset(&w->resp->body);
-            buf_add(&w->resp->body, sl->body, sl->len);
+            buf_reset(body);
+            buf_add(body, sl->body, sl->len);
+            if (sl->key < key)
+                sl->key = key;
+            sl->served_at = monotonic_seconds();
             found = CACHE_HIT;
             break;
         }
@@ -195,7 +236,7 @@ static void cache_unclaim(int64_t id, const char *protocol)
     pthread_mutex_unlock(&cache_lock);
 }
 
-static void cache_put(int64_t id, const char *protocol,
+static void cache_put(int64_t id, const char *protocol, uint64_t key,
                       const unsigned char fp[FINGERPRINT_BYTES],
                       const char *body, size_t len)
 {
@@ -204,44 +245,75 @@ static void cache_put(int64_t id, const char *protocol,
     char *proto = protocol ? xstrdup(protocol) : NULL;
     pthread_mutex_lock(&cache_lock);
     struct slot *sl = &slots[slot_of(id, protocol)];
+    /* A slower computing of an older snapshot does not replace a newer
+     * document of the same report. */
+    if (slot_holds(sl, id, protocol) && sl->key > key) {
+        pthread_mutex_unlock(&cache_lock);
+        free(copy);
+        free(proto);
+        return;
+    }
     char *old_body = sl->body, *old_proto = sl->protocol;
     sl->used = 1;
     sl->practitioner_id = id;
     sl->protocol = proto;
+    sl->key = key;
     memcpy(sl->fingerprint, fp, FINGERPRINT_BYTES);
     sl->body = copy;
     sl->len = len;
+    sl->served_at = monotonic_seconds();
     pthread_mutex_unlock(&cache_lock);
     free(old_body);
     free(old_proto);
 }
 
-int report_cache_practitioner(struct web_ctx *w, int64_t id,
-                              const char *protocol)
+/* The last answer of this thread served from a kept document without a
+ * query, until the request's audit entry is durable
+ * (report_cache_recheck). */
+static _Thread_local struct {
+    int pending;
+    uint64_t key;
+    unsigned char fingerprint[FINGERPRINT_BYTES];
+    int64_t id;
+    char *protocol;
+} served;
+
+static void served_forget(void)
 {
-    const struct actor *a = &w->actor;
-    struct err ignored = ERR_INIT;
-    /* Refusals (and their audit entries) stay with the library. */
-    if (a->role == ROLE_RESEARCHER ||
-        (a->role == ROLE_THERAPIST && a->practitioner_id != id) ||
-        (protocol && validate_slug(protocol, "protocol", &ignored) < 0))
-        return 1;
-    struct store *s = w->store;
-    unsigned char fp[FINGERPRINT_BYTES];
+    served.pending = 0;
+    free(served.protocol);
+    served.protocol = NULL;
+}
+
+/* The report's answer into body, checked in a snapshot of its own: the
+ * kept document when its fingerprint is the snapshot's (then audited in
+ * it, when audit is set), else computed (audited by the library) and
+ * kept. In read mode it may wait for another request computing the same
+ * report. The held audit entries and cache writes are the caller's to
+ * flush or drop. 0, or -1 with e. */
+static int serve_checked(struct audit_writer *aw, struct store *s,
+                         const struct actor *a, int64_t id,
+                         const char *protocol, int audit, struct buf *body,
+                         struct err *e)
+{
     /* A new snapshot needs a transaction of our own (none open around);
      * outside read mode the transaction holds the write lock, which the
      * audit writer and every answer waiting for it would wait for. */
     int waits = store_depth(s) == 0 && store_read_mode(s) ? CACHE_WAITS : 0;
+    unsigned char fp[FINGERPRINT_BYTES];
     enum lookup found;
+    uint64_t key;
     for (;;) {
-        /* One snapshot for the fingerprint and the document. */
-        if (store_begin(s, &w->err) < 0)
+        /* Read before the snapshot begins: the snapshot is at least as
+         * new as every commit it counts. */
+        key = audit_writer_changes(aw);
+        if (store_begin(s, e) < 0)
             return -1;
-        if (fingerprint(s, id, fp, &w->err) < 0) {
+        if (fingerprint(s, id, fp, e) < 0) {
             store_rollback(s);
             return -1;
         }
-        found = cache_get(w, id, protocol, fp, waits > 0);
+        found = cache_get(body, id, protocol, key, fp, waits > 0);
         if (found != CACHE_NEWER)
             break;
         /* Nothing read or written in it yet but the fingerprint. */
@@ -249,36 +321,144 @@ int report_cache_practitioner(struct web_ctx *w, int64_t id,
         waits--;
     }
     if (found == CACHE_HIT) {
-        if (audit_append(s, a, "read", "practitioner_outcome", id, 0, "ok",
+        if ((audit && audit_append(s, a, "read", "practitioner_outcome", id,
+                                   0, "ok", e) < 0) ||
+            store_commit(s, e) < 0) {
+            store_rollback(s);
+            buf_reset(body);
+            return -1;
+        }
+        return 0;
+    }
+    json_t *doc = report_practitioner_json_kept(s, a, id, protocol,
+                                               kept_parts(), e);
+    int rc = doc && store_commit(s, e) == 0 ? 0 : -1;
+    if (rc == 0) {
+        web_json_text(doc, body);
+        /* A read that had to write (refused in read mode) kept nothing of
+         * it; its document is not kept either. */
+        if (!store_wants_write(s))
+            cache_put(id, protocol, key, fp, body->data, body->len);
+    } else {
+        store_rollback(s);
+        json_decref(doc);
+    }
+    if (found == CACHE_CLAIMED)
+        cache_unclaim(id, protocol);
+    return rc;
+}
+
+int report_cache_practitioner(struct web_ctx *w, int64_t id,
+                              const char *protocol)
+{
+    const struct actor *a = &w->actor;
+    struct err ignored = ERR_INIT;
+    served_forget();
+    /* Refusals (and their audit entries) stay with the library. */
+    if (a->role == ROLE_RESEARCHER ||
+        (a->role == ROLE_THERAPIST && a->practitioner_id != id) ||
+        (protocol && validate_slug(protocol, "protocol", &ignored) < 0))
+        return 1;
+    struct store *s = w->store;
+    struct audit_writer *aw = w->config->audit;
+    uint64_t key = audit_writer_changes(aw);
+    unsigned char fp[FINGERPRINT_BYTES];
+    if (cache_get_at(&w->resp->body, id, protocol, key, fp)) {
+        /* Kept under the count of now: no query, but a commit of
+         * another process made just before this request may not be
+         * counted yet. It is by the time the audit entry is durable:
+         * checked then (report_cache_recheck). */
+        if (store_begin(s, &w->err) < 0 ||
+            audit_append(s, a, "read", "practitioner_outcome", id, 0, "ok",
                          &w->err) < 0 ||
             store_commit(s, &w->err) < 0) {
             store_rollback(s);
             buf_reset(&w->resp->body);
             return -1;
         }
-        w->resp->status = 200;
-        http_response_set_header(w->resp, "Content-Type",
-                                 "application/json; charset=utf-8");
+        served.pending = 1;
+        served.key = key;
+        memcpy(served.fingerprint, fp, FINGERPRINT_BYTES);
+        served.id = id;
+        served.protocol = protocol ? xstrdup(protocol) : NULL;
+    } else if (serve_checked(aw, s, a, id, protocol, 1, &w->resp->body,
+                             &w->err) < 0)
+        return -1;
+    w->resp->status = 200;
+    http_response_set_header(w->resp, "Content-Type",
+                             "application/json; charset=utf-8");
+    return 0;
+}
+
+int report_cache_recheck(struct web_ctx *w, int answer)
+{
+    if (!served.pending)
+        return 0;
+    struct audit_writer *aw = w->config->audit;
+    if (!answer || audit_writer_changes(aw) == served.key) {
+        served_forget();
         return 0;
     }
-    json_t *doc = report_practitioner_json_kept(s, a, id, protocol,
-                                               kept_parts(), &w->err);
-    if (!doc) {
+    /* The count moved: the answer stands when the report's fingerprint
+     * is still the one of the document served; else it is answered again
+     * from this new snapshot (its read is audited already: what this
+     * computing holds is dropped). */
+    struct store *s = w->store;
+    unsigned char fp[FINGERPRINT_BYTES];
+    int64_t id = served.id;
+    char *protocol = served.protocol;
+    served.protocol = NULL;
+    int rc = 0;
+    store_read_mode_set(s, 1);
+    if (store_begin(s, &w->err) < 0 || fingerprint(s, id, fp, &w->err) < 0)
+        rc = -1;
+    store_rollback(s);
+    if (rc == 0 && memcmp(fp, served.fingerprint, FINGERPRINT_BYTES))
+        rc = serve_checked(aw, s, &actor_cli, id, protocol, 0,
+                           &w->resp->body, &w->err);
+    store_rollback(s);
+    store_drop_deferred(s, 0);
+    store_read_mode_set(s, 0);
+    served_forget();
+    free(protocol);
+    return rc;
+}
+
+/* At most this many kept documents are computed again by a write, those
+ * served in the last REFRESH_SECONDS. */
+#define REFRESH_DOCUMENTS 8
+#define REFRESH_SECONDS 2
+
+void report_cache_refresh(struct web_ctx *w)
+{
+    struct {
+        int64_t id;
+        char *protocol;
+    } hot[REFRESH_DOCUMENTS];
+    size_t n = 0;
+    time_t now = monotonic_seconds();
+    pthread_mutex_lock(&cache_lock);
+    for (size_t i = 0; i < CACHE_SLOTS && n < REFRESH_DOCUMENTS; i++)
+        if (slots[i].used && !slots[i].computing &&
+            now - slots[i].served_at <= REFRESH_SECONDS) {
+            hot[n].id = slots[i].practitioner_id;
+            hot[n].protocol =
+                slots[i].protocol ? xstrdup(slots[i].protocol) : NULL;
+            n++;
+        }
+    pthread_mutex_unlock(&cache_lock);
+    struct store *s = w->store;
+    store_read_mode_set(s, 1);
+    for (size_t i = 0; i < n; i++) {
+        struct buf body = BUF_INIT;
+        struct err e = ERR_INIT;
+        /* A failure leaves the document to its next reader. */
+        serve_checked(w->config->audit, s, &actor_cli, hot[i].id,
+                      hot[i].protocol, 0, &body, &e);
+        buf_release(&body);
         store_rollback(s);
-        if (found == CACHE_CLAIMED)
-            cache_unclaim(id, protocol);
-        return -1;
+        store_drop_deferred(s, 0);
+        free(hot[i].protocol);
     }
-    if (store_commit(s, &w->err) < 0) {
-        store_rollback(s);
-        json_decref(doc);
-        if (found == CACHE_CLAIMED)
-            cache_unclaim(id, protocol);
-        return -1;
-    }
-    web_reply_json(w, 200, doc);
-    cache_put(id, protocol, fp, w->resp->body.data, w->resp->body.len);
-    if (found == CACHE_CLAIMED)
-        cache_unclaim(id, protocol);
-    return 0;
+    store_read_mode_set(s, 0);
 }

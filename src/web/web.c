@@ -3,6 +3,8 @@
 #include "record/audit.h"
 #include "web/handlers.h"
 #include "web/pages.h"
+#include "web/report_cache.h"
+#include "web/session_cache.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -223,6 +225,12 @@ static void reply_error(struct web_ctx *w, int page)
     web_reply_json(w, status, json_pack("{s:o}", "error", detail));
 }
 
+static int is_write(const char *method)
+{
+    return strcmp(method, "GET") && strcmp(method, "HEAD") &&
+           strcmp(method, "OPTIONS");
+}
+
 /* Looks up the session cookie; fills the login on success. -1 only when
  * the database fails. */
 static int load_session(struct web_ctx *w)
@@ -232,8 +240,9 @@ static int load_session(struct web_ctx *w)
                             sizeof(token)) < 0)
         return 0;
     struct err e = ERR_INIT;
-    if (websession_lookup(w->store, token, &w->config->limits, &w->session,
-                          &e) < 0) {
+    if (session_cache_lookup(w->config->audit, w->store, token,
+                             &w->config->limits, !is_write(w->req->method),
+                             &w->session, &e) < 0) {
         if (e.code != ERR_AUTH) {
             w->err = e;
             return -1;
@@ -246,12 +255,6 @@ static int load_session(struct web_ctx *w)
     memcpy(w->session_token, token, sizeof(w->session_token));
     w->actor = user_actor(&w->session.user, w->req->client);
     return 0;
-}
-
-static int is_write(const char *method)
-{
-    return strcmp(method, "GET") && strcmp(method, "HEAD") &&
-           strcmp(method, "OPTIONS");
 }
 
 /* Parses the body by route kind: JSON for the API, a form for pages. */
@@ -365,7 +368,9 @@ void web_handle(const struct web_config *cfg, struct store *s,
     int read = cfg->audit && (!strcmp(req->method, "GET") ||
                               !strcmp(req->method, "HEAD"));
     int64_t changes = store_total_changes(s);
-    int synced = 0; /* an audit flush after every write of the request */
+    /* A pass of the audit writer (a flush or a sync) after every read
+     * and write of the request. */
+    int synced = 0;
     for (;;) {
         memset(&w, 0, sizeof(w));
         w.config = cfg;
@@ -404,11 +409,44 @@ void web_handle(const struct web_config *cfg, struct store *s,
      * without a sync) is answered once they are durable: one sync of the
      * audit writer, shared with every request waiting meanwhile (a read's
      * flush, which syncs, covers a row it wrote too: its session seen). */
-    if (cfg->audit && !synced && store_total_changes(s) != changes &&
-        audit_writer_sync(cfg->audit, &w.err) < 0) {
-        http_response_reset(resp);
-        rc = web_error(&w, 500, "internal", "",
-                       "the database cannot be synced to disk");
+    if (cfg->audit && !synced && store_total_changes(s) != changes) {
+        if (audit_writer_sync(cfg->audit, &w.err) < 0) {
+            http_response_reset(resp);
+            rc = web_error(&w, 500, "internal", "",
+                           "the database cannot be synced to disk");
+        } else {
+            synced = 1;
+            /* The reports read lately, computed again now rather than
+             * by the next readers (each would wait or refit). */
+            if (rc == 0 && is_write(req->method))
+                report_cache_refresh(&w);
+        }
+    }
+    /* A read answered with a kept login or report, checked against the
+     * commits counted by the time its audit entries were durable. */
+    if (cfg->audit) {
+        struct err e = ERR_INIT;
+        int live = session_cache_recheck(cfg->audit, s, &cfg->limits,
+                                         synced, &e);
+        if (live <= 0) {
+            http_response_reset(resp);
+            report_cache_recheck(&w, 0);
+            if (live < 0) {
+                w.err = e;
+                rc = web_fail(&w);
+            } else if (w.match.route &&
+                       (w.match.route->flags & ROUTE_PAGE)) {
+                web_set_cookie(&w, WEB_SESSION_COOKIE, "", 0);
+                rc = web_redirect(&w, "/login");
+            } else {
+                web_set_cookie(&w, WEB_SESSION_COOKIE, "", 0);
+                rc = web_error(&w, 401, "unauthorized", "session",
+                               "not logged in");
+            }
+        } else if (report_cache_recheck(&w, rc == 0) < 0) {
+            http_response_reset(resp);
+            rc = web_fail(&w);
+        }
     }
     if (rc < 0) {
         int page = w.match.route ? (w.match.route->flags & ROUTE_PAGE) != 0
