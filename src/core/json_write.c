@@ -85,11 +85,111 @@ static void write_string(struct writer *w, const char *s, size_t len)
     put_char(w, '"');
 }
 
+/* Powers of ten exact in a long double's 64-bit mantissa (5^27 < 2^64). */
+static const long double tens[] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L};
+#define FAST_MAX_PRECISION 12
+
+/* "%.<precision>g" of v when it is written without an exponent, digit for
+ * digit as strfromd() writes it, into text (at least 32 bytes); returns
+ * its length, or 0 when v is not one that this computes exactly: zero,
+ * an exponent out of %g's fixed range, or within reach of a tie (strfromd
+ * rounds the exact binary value, this a product with an error below
+ * 2^-64 of it). */
+static size_t fast_real(double v, int precision, char *text)
+{
+    if (precision < 1 || precision > FAST_MAX_PRECISION || v == 0 ||
+        !isfinite(v))
+        return 0;
+    long double a = fabsl((long double)v);
+    /* %g's fixed notation: an exponent from -4 to precision - 1. */
+    if (a < 1e-4L || a >= tens[precision])
+        return 0;
+    int x = (int)floorl(log10l(a));
+    if (x < -4)
+        x = -4;
+    if (x > precision - 1)
+        x = precision - 1;
+    long double top = tens[precision], low = tens[precision - 1];
+    long double scaled = 0;
+    for (int tries = 0; tries < 3; tries++) {
+        int k = precision - 1 - x;
+        if (k < 0 || k >= (int)(sizeof(tens) / sizeof(tens[0])))
+            return 0;
+        scaled = a * tens[k];
+        if (scaled < low && x > -5) {
+            x--;
+            continue;
+        }
+        if (scaled >= top) {
+            x++;
+            continue;
+        }
+        break;
+    }
+    if (scaled < low || scaled >= top || x < -4 || x > precision - 1)
+        return 0;
+    /* Too close to the bounds of the exponent's decade or to a tie. */
+    if (scaled - low < 1e-3L || top - scaled < 0.5L + 1e-3L)
+        return 0;
+    long double whole = floorl(scaled);
+    long double frac = scaled - whole;
+    if (fabsl(frac - 0.5L) < 1e-6L)
+        return 0;
+    unsigned long long digits = (unsigned long long)whole + (frac > 0.5L);
+    if (digits >= (unsigned long long)top)
+        return 0;
+    char d[FAST_MAX_PRECISION];
+    for (int i = precision - 1; i >= 0; i--) {
+        d[i] = (char)('0' + digits % 10);
+        digits /= 10;
+    }
+    int n = precision; /* significant digits kept: no trailing zeros */
+    while (n > 1 && d[n - 1] == '0')
+        n--;
+    size_t len = 0;
+    if (v < 0)
+        text[len++] = '-';
+    if (x >= 0) {
+        for (int i = 0; i <= x; i++)
+            text[len++] = d[i];
+        if (n > x + 1) {
+            text[len++] = '.';
+            for (int i = x + 1; i < n; i++)
+                text[len++] = d[i];
+        }
+    } else {
+        text[len++] = '0';
+        text[len++] = '.';
+        for (int i = -1; i > x; i--)
+            text[len++] = '0';
+        for (int i = 0; i < n; i++)
+            text[len++] = d[i];
+    }
+    text[len] = '\0';
+    return len;
+}
+
+size_t json_real_text(double v, int precision, char *text)
+{
+    return fast_real(v, precision, text);
+}
+
 /* A real as jansson writes it: "%.*g", with ".0" when it would read back
  * as an integer, and the exponent without '+' or leading zeros. */
 static void write_real(struct writer *w, double v)
 {
     char text[64];
+    size_t fast = fast_real(v, w->precision, text);
+    if (fast) {
+        if (!memchr(text, '.', fast)) {
+            text[fast++] = '.';
+            text[fast++] = '0';
+        }
+        put(w, text, fast);
+        return;
+    }
     /* strfromd(): the digits of snprintf()'s "%.*g" without its parse of
      * the format at every number (a tenth of the national report's
      * CPU was snprintf()). */
@@ -216,8 +316,9 @@ void json_out_init(struct json_out *o, struct buf *b, size_t flags,
     o->flags = flags;
     o->indent = INDENT_OF(flags);
     int precision = PRECISION_OF(flags);
+    o->precision = precision ? precision : 17;
     snprintf(o->real_format, sizeof(o->real_format), "%%.%dg",
-             precision ? precision : 17);
+             o->precision);
     o->level = depth < 0 ? 0 : depth;
     o->failed = (flags & ~(size_t)SUPPORTED) != 0;
 }

@@ -259,3 +259,94 @@ Test(json_write, item_by_item_equals_jansson)
     buf_release(&b);
     json_decref(v);
 }
+
+/* Asserts that json_real_text() gives either nothing or exactly what
+ * strfromd() gives for v at precision; returns whether it gave text. */
+static int real_as_strfromd(double v, int precision)
+{
+    char format[8], want[64], got[64];
+    snprintf(format, sizeof(format), "%%.%dg", precision);
+    strfromd(want, sizeof(want), format, v);
+    size_t n = json_real_text(v, precision, got);
+    if (n == 0)
+        return 0;
+    cr_assert_eq(n, strlen(got), "%.17g at %d: length", v, precision);
+    cr_assert_str_eq(got, want, "%.17g at %d: %s, strfromd %s", v,
+                     precision, got, want);
+    return 1;
+}
+
+Test(json_write, real_text_equals_strfromd_at_edges)
+{
+    static const double values[] = {
+        1, -1, 0.5, 0.1, 0.2, 0.3, 1.0 / 3, 2.0 / 3, 10, 100, 1e9, 1e10,
+        9999999999.0, 9999999999.4, 9999999999.6, 999999999.95, 1e-4,
+        9.99999999995e-5, 1.00000000005e-4, 0.0001, 0.00012345678905,
+        0.000123456789051, 1234567890.5, 1234567891.5, 0.125, 2.5, 3.5,
+        123456.78905, 5e-5, 1e11, 1e15, 1e16, 1e17, 1e22, 4503599627370496.5,
+        9007199254740993.0, 0.30000000000000004, 1.0000000005, 1.0000000015,
+        7.0, 12.0, 0.6666666667, 0.75, 0.8, 99.99999999, 99.999999995,
+        0.99999999995, 0.999999999949, 0.999999999951, 123.4500000000001,
+        -0.0001, -123.456, -9999999999.0, 5e-324, 1.7976931348623157e308,
+    };
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+        for (int p = 1; p <= 17; p++) {
+            real_as_strfromd(values[i], p);
+            real_as_strfromd(-values[i], p);
+        }
+    /* Zero, infinities and NaN are left to strfromd(). */
+    char text[64];
+    cr_assert_eq(json_real_text(0.0, 10, text), 0);
+    cr_assert_eq(json_real_text(-0.0, 10, text), 0);
+    cr_assert_eq(json_real_text(INFINITY, 10, text), 0);
+    cr_assert_eq(json_real_text(NAN, 10, text), 0);
+    /* Precisions above 12 are left to it too. */
+    cr_assert_eq(json_real_text(0.5, 13, text), 0);
+    cr_assert_eq(json_real_text(0.5, 17, text), 0);
+    /* The common forms are written without it. */
+    cr_assert_gt(json_real_text(0.6666666667, 10, text), 0);
+    cr_assert_str_eq(text, "0.6666666667");
+    cr_assert_gt(json_real_text(12.0, 10, text), 0);
+    cr_assert_str_eq(text, "12");
+    cr_assert_gt(json_real_text(-0.00012, 10, text), 0);
+    cr_assert_str_eq(text, "-0.00012");
+}
+
+Test(json_write, real_text_equals_strfromd_on_random_values)
+{
+    rng_state = 0x243f6a8885a308d3ULL;
+    long written = 0, total = 0;
+    for (int i = 0; i < 400000; i++) {
+        double v;
+        switch (rng() % 5) {
+        case 0: /* any bit pattern */
+            {
+                uint64_t bits = rng();
+                memcpy(&v, &bits, sizeof(v));
+            }
+            break;
+        case 1: /* ratios as the reports' rates and means are */
+            v = (double)(rng() % 100000) / (double)(1 + rng() % 5000);
+            break;
+        case 2: /* decimals near ties at the last digit kept */
+            v = ((double)(rng() % 10000000000ULL) + 0.5) *
+                pow(10.0, (double)((int)(rng() % 14) - 13));
+            break;
+        case 3: /* integers */
+            v = (double)(rng() % 100000000000ULL);
+            break;
+        default: /* over the fixed range's exponents */
+            v = (double)(rng() % 1000000007) / 1000000007.0 *
+                pow(10.0, (double)((int)(rng() % 20) - 6));
+            break;
+        }
+        if (rng() & 1)
+            v = -v;
+        for (int p = 1; p <= 12; p++) {
+            total++;
+            written += real_as_strfromd(v, p);
+        }
+    }
+    /* Many of these are written without strfromd(). */
+    cr_assert_gt(written, total / 3, "%ld of %ld", written, total);
+}
