@@ -106,11 +106,16 @@ static size_t fast_real(double v, int precision, char *text)
     /* %g's fixed notation: an exponent from -4 to precision - 1. */
     if (a < 1e-4L || a >= tens[precision])
         return 0;
-    int x = (int)floorl(log10l(a));
-    if (x < -4)
-        x = -4;
-    if (x > precision - 1)
-        x = precision - 1;
+    /* The decimal exponent, to be checked by the scaling below. */
+    int x = 0;
+    if (a >= 1) {
+        while (x < precision - 1 && a >= tens[x + 1])
+            x++;
+    } else {
+        while (x > -4 && a * tens[-x + 1] < 1)
+            x--;
+        x--;
+    }
     long double top = tens[precision], low = tens[precision - 1];
     long double scaled = 0;
     for (int tries = 0; tries < 3; tries++) {
