@@ -85,70 +85,100 @@ static void write_string(struct writer *w, const char *s, size_t len)
     put_char(w, '"');
 }
 
-/* Powers of ten exact in a long double's 64-bit mantissa (5^27 < 2^64). */
-static const long double tens[] = {
-    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
-    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L};
-#define FAST_MAX_PRECISION 12
+/* Powers of ten, exact as doubles up to 10^22 and as 64-bit integers up
+ * to 10^19. */
+static const uint64_t tens[] = {
+    1ULL,
+    10ULL,
+    100ULL,
+    1000ULL,
+    10000ULL,
+    100000ULL,
+    1000000ULL,
+    10000000ULL,
+    100000000ULL,
+    1000000000ULL,
+    10000000000ULL,
+    100000000000ULL,
+    1000000000000ULL,
+    10000000000000ULL,
+    100000000000000ULL,
+    1000000000000000ULL,
+    10000000000000000ULL,
+    100000000000000000ULL,
+    1000000000000000000ULL,
+    10000000000000000000ULL,
+};
+#define FAST_MAX_PRECISION 17
+
+/* The precision significant digits of a * 10^k, a = m * 2^-shift exactly,
+ * rounded to nearest with ties to even as strfromd() rounds the exact
+ * binary value (in the default rounding mode). */
+static unsigned __int128 scaled_digits(uint64_t m, int shift, int k)
+{
+    unsigned __int128 p = (unsigned __int128)m * tens[k];
+    if (shift <= 0)
+        return p << -shift;
+    unsigned __int128 q = p >> shift;
+    unsigned __int128 r = p - (q << shift);
+    unsigned __int128 half = (unsigned __int128)1 << (shift - 1);
+    if (r > half || (r == half && (q & 1)))
+        q++;
+    return q;
+}
 
 /* "%.<precision>g" of v when it is written without an exponent, digit for
  * digit as strfromd() writes it, into text (at least 32 bytes); returns
- * its length, or 0 when v is not one that this computes exactly: zero,
- * an exponent out of %g's fixed range, or within reach of a tie (strfromd
- * rounds the exact binary value, this a product with an error below
- * 2^-64 of it). */
+ * its length, or 0 when v is left to strfromd(): zero, not finite, or an
+ * exponent out of %g's fixed range. Exact: the digits come from integer
+ * arithmetic on v's mantissa. */
 static size_t fast_real(double v, int precision, char *text)
 {
     if (precision < 1 || precision > FAST_MAX_PRECISION || v == 0 ||
         !isfinite(v))
         return 0;
-    long double a = fabsl((long double)v);
+    double a = fabs(v);
     /* %g's fixed notation: an exponent from -4 to precision - 1. */
-    if (a < 1e-4L || a >= tens[precision])
+    if (a < 1e-5 || a >= (double)tens[precision])
         return 0;
-    /* The decimal exponent, to be checked by the scaling below. */
+    int e2;
+    double f = frexp(a, &e2); /* a = f * 2^e2, f in [0.5, 1) */
+    uint64_t m = (uint64_t)ldexp(f, 53);
+    int shift = 53 - e2; /* a = m * 2^-shift */
+    if (shift > 120 || shift < -10)
+        return 0;
+    /* The decimal exponent, checked by the digits below. */
     int x = 0;
     if (a >= 1) {
-        while (x < precision - 1 && a >= tens[x + 1])
+        while (x < precision - 1 && a >= (double)tens[x + 1])
             x++;
     } else {
-        while (x > -4 && a * tens[-x + 1] < 1)
+        while (x > -5 && a * (double)tens[-x + 1] < 1)
             x--;
         x--;
     }
-    long double top = tens[precision], low = tens[precision - 1];
-    long double scaled = 0;
-    for (int tries = 0; tries < 3; tries++) {
+    unsigned __int128 top = tens[precision], low = tens[precision - 1];
+    unsigned __int128 digits = 0;
+    for (int tries = 0;; tries++) {
         int k = precision - 1 - x;
-        if (k < 0 || k >= (int)(sizeof(tens) / sizeof(tens[0])))
+        if (tries == 3 || k < 0 ||
+            k >= (int)(sizeof(tens) / sizeof(tens[0])))
             return 0;
-        scaled = a * tens[k];
-        if (scaled < low && x > -5) {
-            x--;
-            continue;
-        }
-        if (scaled >= top) {
+        digits = scaled_digits(m, shift, k);
+        if (digits >= top)
             x++;
-            continue;
-        }
-        break;
+        else if (digits < low)
+            x--;
+        else
+            break;
     }
-    if (scaled < low || scaled >= top || x < -4 || x > precision - 1)
-        return 0;
-    /* Too close to the bounds of the exponent's decade or to a tie. */
-    if (scaled - low < 1e-3L || top - scaled < 0.5L + 1e-3L)
-        return 0;
-    long double whole = floorl(scaled);
-    long double frac = scaled - whole;
-    if (fabsl(frac - 0.5L) < 1e-6L)
-        return 0;
-    unsigned long long digits = (unsigned long long)whole + (frac > 0.5L);
-    if (digits >= (unsigned long long)top)
+    if (x < -4 || x > precision - 1)
         return 0;
     char d[FAST_MAX_PRECISION];
+    uint64_t rest = (uint64_t)digits;
     for (int i = precision - 1; i >= 0; i--) {
-        d[i] = (char)('0' + digits % 10);
-        digits /= 10;
+        d[i] = (char)('0' + rest % 10);
+        rest /= 10;
     }
     int n = precision; /* significant digits kept: no trailing zeros */
     while (n > 1 && d[n - 1] == '0')

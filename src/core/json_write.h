@@ -73,11 +73,11 @@ void json_out_item(struct json_out *o);
  * finite), an integer, a literal (true, false, null), a jansson value. */
 void json_out_string(struct json_out *o, const char *s);
 void json_out_real(struct json_out *o, double v);
-/* "%.<precision>g" of v (as strfromd() writes it) into text, at least 32
- * bytes, when v is written without an exponent and the precision is at
- * most 12, computed without strfromd(); returns the length, or 0 when
- * the caller must use strfromd() (zero, not finite, an exponent, a value
- * too close to a tie). Allocates nothing. */
+/* "%.<precision>g" of v (as strfromd() writes it, in the default
+ * rounding mode) into text, at least 32 bytes, when v is written without
+ * an exponent, computed exactly from v's mantissa without strfromd();
+ * returns the length, or 0 when the caller must use strfromd() (zero,
+ * not finite, an exponent). Allocates nothing. */
 size_t json_real_text(double v, int precision, char *text);
 void json_out_int(struct json_out *o, long long v);
 void json_out_literal(struct json_out *o, const char *text);

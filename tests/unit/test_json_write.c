@@ -300,9 +300,19 @@ Test(json_write, real_text_equals_strfromd_at_edges)
     cr_assert_eq(json_real_text(-0.0, 10, text), 0);
     cr_assert_eq(json_real_text(INFINITY, 10, text), 0);
     cr_assert_eq(json_real_text(NAN, 10, text), 0);
-    /* Precisions above 12 are left to it too. */
-    cr_assert_eq(json_real_text(0.5, 13, text), 0);
-    cr_assert_eq(json_real_text(0.5, 17, text), 0);
+    /* Exponents out of %g's fixed range are left to it too. */
+    cr_assert_eq(json_real_text(1e10, 10, text), 0);
+    cr_assert_eq(json_real_text(9999999999.5, 10, text), 0);
+    cr_assert_eq(json_real_text(0.00001, 10, text), 0);
+    /* Ties go to the even digit, as strfromd() rounds them. */
+    cr_assert_gt(json_real_text(1234567890.5, 10, text), 0);
+    cr_assert_str_eq(text, "1234567890");
+    cr_assert_gt(json_real_text(1234567891.5, 10, text), 0);
+    cr_assert_str_eq(text, "1234567892");
+    cr_assert_gt(json_real_text(0.125, 2, text), 0);
+    cr_assert_str_eq(text, "0.12");
+    cr_assert_gt(json_real_text(0.00009999999999951, 10, text), 0);
+    cr_assert_str_eq(text, "0.0001");
     /* The common forms are written without it. */
     cr_assert_gt(json_real_text(0.6666666667, 10, text), 0);
     cr_assert_str_eq(text, "0.6666666667");
@@ -318,7 +328,10 @@ Test(json_write, real_text_equals_strfromd_on_random_values)
     long written = 0, total = 0;
     for (int i = 0; i < 400000; i++) {
         double v;
-        switch (rng() % 5) {
+        switch (rng() % 6) {
+        case 5: /* dyadic: exact ties at many precisions */
+            v = ldexp((double)(rng() % (1ULL << 40)), -(int)(rng() % 50));
+            break;
         case 0: /* any bit pattern */
             {
                 uint64_t bits = rng();
@@ -342,7 +355,7 @@ Test(json_write, real_text_equals_strfromd_on_random_values)
         }
         if (rng() & 1)
             v = -v;
-        for (int p = 1; p <= 12; p++) {
+        for (int p = 1; p <= 17; p++) {
             total++;
             written += real_as_strfromd(v, p);
         }
