@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 json_t *report_number(double v)
 {
@@ -1160,18 +1161,114 @@ struct clinic_naming {
     const struct actor *caller;
 };
 
-static int clinic_label(void *ctx, int64_t id, char out[16], struct err *e)
-{
-    struct clinic_naming *n = ctx;
-    return practitioner_label(n->s, n->known, id, out, e);
-}
-
 static int clinic_show(void *ctx, int64_t id)
 {
     struct clinic_naming *n = ctx;
     return access_is_admin(n->caller) ||
            (n->caller->role == ROLE_THERAPIST &&
             n->caller->practitioner_id == id);
+}
+
+/* The clinic's naming once every label exists: labels found, never
+ * created, so that groups may be written on several threads. */
+static int clinic_label_known(void *ctx, int64_t id, char out[16],
+                              struct err *e)
+{
+    struct clinic_naming *n = ctx;
+    const char *have = labels_find(n->known, id);
+    if (!have)
+        return err_set(e, ERR_FAIL, "", "practitioner %lld has no label",
+                       (long long)id);
+    snprintf(out, 16, "%s", have);
+    return 0;
+}
+
+/* Creates the label of every cell's practitioner that has none, then
+ * reads them all again into known. */
+static int labels_complete(struct store *s, const struct benchmark *b,
+                           struct labels *known, struct err *e)
+{
+    int created = 0;
+    for (size_t g = 0; g < b->count; g++)
+        for (size_t c = 0; c < b->groups[g].cell_count; c++) {
+            int64_t id = b->groups[g].cells[c].practitioner_id;
+            if (labels_find(known, id))
+                continue;
+            char out[16];
+            if (practitioner_label(s, known, id, out, e) < 0)
+                return -1;
+            created = 1;
+        }
+    if (!created)
+        return 0;
+    labels_release(known);
+    return labels_load(s, known, e);
+}
+
+/* The groups' parts being written on several threads: each takes the
+ * next group not yet taken. */
+struct parts_work {
+    const struct benchmark *b;
+    const struct registry_naming *naming;
+    size_t flags;
+    struct report_registry_part *parts;
+    int *rcs;
+    struct err *errors;
+    pthread_mutex_t lock;
+    size_t next;
+};
+
+static void *parts_worker(void *arg)
+{
+    struct parts_work *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->lock);
+        size_t g = w->next++;
+        pthread_mutex_unlock(&w->lock);
+        if (g >= w->b->count)
+            return NULL;
+        w->errors[g] = (struct err)ERR_INIT;
+        w->rcs[g] = part_write(&w->b->groups[g], w->naming,
+                               DISCLOSURE_MIN_CELL, w->flags, &w->parts[g],
+                               &w->errors[g]);
+    }
+}
+
+/* Writes every group's part, on the calling thread and one more a core
+ * (at most 4 in all). Returns 0, or -1 with the first group's error. */
+static int parts_write_all(const struct benchmark *b,
+                           const struct registry_naming *naming,
+                           size_t flags, struct report_registry_part *parts,
+                           struct err *e)
+{
+    size_t n = b->count;
+    struct parts_work w = {.b = b, .naming = naming, .flags = flags,
+                           .parts = parts,
+                           .rcs = xcalloc(n ? n : 1, sizeof(int)),
+                           .errors = xcalloc(n ? n : 1, sizeof(struct err))};
+    pthread_mutex_init(&w.lock, NULL);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t helpers = cores > 1 ? (size_t)(cores < 4 ? cores : 4) - 1 : 0;
+    if (helpers + 1 > n)
+        helpers = n > 1 ? n - 1 : 0;
+    pthread_t threads[3];
+    size_t started = 0;
+    while (started < helpers &&
+           !pthread_create(&threads[started], NULL, parts_worker, &w))
+        started++;
+    parts_worker(&w);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+    pthread_mutex_destroy(&w.lock);
+    int rc = 0;
+    for (size_t g = 0; rc == 0 && g < n; g++)
+        if (w.rcs[g] < 0) {
+            *e = w.errors[g];
+            rc = -1;
+        }
+    free(w.rcs);
+    free(w.errors);
+    return rc;
 }
 
 int report_registry_text(struct store *s, const struct actor *caller,
@@ -1197,16 +1294,14 @@ int report_registry_text(struct store *s, const struct actor *caller,
         return -1;
     }
     struct clinic_naming cn = {s, &known, caller};
-    struct registry_naming naming = {clinic_label, clinic_show, &cn};
+    struct registry_naming naming = {clinic_label_known, clinic_show, &cn};
     struct report_registry_part *parts =
         xcalloc(b.count ? b.count : 1, sizeof(*parts));
-    int rc = 0;
-    for (size_t g = 0; g < b.count; g++) {
+    for (size_t g = 0; g < b.count; g++)
         report_registry_part_init(&parts[g]);
-        if (rc == 0)
-            rc = part_write(&b.groups[g], &naming, DISCLOSURE_MIN_CELL,
-                            flags, &parts[g], e);
-    }
+    int rc = labels_complete(s, &b, &known, e);
+    if (rc == 0)
+        rc = parts_write_all(&b, &naming, flags, parts, e);
     if (rc == 0 && report_registry_document_write(
                        &t, protocol, instrument, parts, b.count, NULL, NULL,
                        flags, out, NULL) < 0)
