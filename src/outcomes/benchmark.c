@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <unistd.h>
 
 static const char *const predictor_names[PREDICTOR_COUNT] = {
     "baseline", "age", "sex:female", "sex:male", "sex:other", "sex:unknown",
@@ -1189,6 +1191,130 @@ static int group_run(struct store *s, struct bench_group *g,
     return model_store(s, g, t, e);
 }
 
+/* The groups' rows read on the calling thread and added to their groups
+ * on another, in chunks through a ring of PIPE_SLOTS buffers. */
+#define PIPE_SLOTS 4
+#define PIPE_CHUNK 16384
+struct pipe_chunk {
+    struct bench_group *g;
+    struct bench_summary *rows; /* PIPE_CHUNK of them */
+    size_t count;
+    int last; /* the group's last chunk: finish it */
+};
+struct pipe {
+    struct pipe_chunk slots[PIPE_SLOTS];
+    const struct thresholds *t;
+    size_t head, tail, pending;
+    int done;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+};
+
+static void *pipe_adder(void *arg)
+{
+    struct pipe *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        while (!p->pending && !p->done)
+            pthread_cond_wait(&p->changed, &p->lock);
+        if (!p->pending) {
+            pthread_mutex_unlock(&p->lock);
+            return NULL;
+        }
+        struct pipe_chunk *c = &p->slots[p->tail % PIPE_SLOTS];
+        pthread_mutex_unlock(&p->lock);
+        for (size_t i = 0; i < c->count; i++)
+            bench_group_add(c->g, &c->rows[i]);
+        if (c->last && c->g->rows)
+            bench_group_finish(c->g, p->t);
+        pthread_mutex_lock(&p->lock);
+        p->tail++;
+        p->pending--;
+        pthread_cond_broadcast(&p->changed);
+        pthread_mutex_unlock(&p->lock);
+    }
+}
+
+/* The next free chunk (waiting for one), for group g. */
+static struct pipe_chunk *pipe_take(struct pipe *p, struct bench_group *g)
+{
+    pthread_mutex_lock(&p->lock);
+    while (p->pending == PIPE_SLOTS)
+        pthread_cond_wait(&p->changed, &p->lock);
+    struct pipe_chunk *c = &p->slots[p->head % PIPE_SLOTS];
+    pthread_mutex_unlock(&p->lock);
+    c->g = g;
+    c->count = 0;
+    c->last = 0;
+    return c;
+}
+
+/* Hands the chunk taken last to the adding thread. */
+static void pipe_give(struct pipe *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->head++;
+    p->pending++;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* Runs every group as group_run() does, reading on this thread while
+ * another adds the rows and finishes each group; then stores the models
+ * in the groups' order. Sets *piped, or leaves it 0 (and does nothing)
+ * when no thread could be started. Returns 0, or -1 with e. */
+static int groups_run_piped(struct store *s, struct benchmark *b,
+                            const struct thresholds *t, int *piped,
+                            struct err *e)
+{
+    struct pipe p = {.t = t};
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.changed, NULL);
+    pthread_t adder;
+    if (pthread_create(&adder, NULL, pipe_adder, &p) != 0) {
+        pthread_cond_destroy(&p.changed);
+        pthread_mutex_destroy(&p.lock);
+        return 0;
+    }
+    *piped = 1;
+    for (int i = 0; i < PIPE_SLOTS; i++)
+        p.slots[i].rows = xreallocarray(NULL, PIPE_CHUNK,
+                                        sizeof(struct bench_summary));
+    int rc = 0;
+    store_prefer_scans(s);
+    for (size_t i = 0; rc == 0 && i < b->count; i++) {
+        struct bench_group *g = &b->groups[i];
+        struct stmt *st = store_prepare(
+            s, ROW_COLUMNS " WHERE group_id = :group"
+                           " ORDER BY practitioner_id, episode_id");
+        stmt_bind_int(st, ":group", g->id);
+        struct pipe_chunk *c = pipe_take(&p, g);
+        while ((rc = stmt_step(st, e)) == 1) {
+            if (c->count == PIPE_CHUNK) {
+                pipe_give(&p);
+                c = pipe_take(&p, g);
+            }
+            summary_read(st, &c->rows[c->count++]);
+        }
+        stmt_finalize(st);
+        c->last = 1;
+        pipe_give(&p);
+    }
+    pthread_mutex_lock(&p.lock);
+    p.done = 1;
+    pthread_cond_broadcast(&p.changed);
+    pthread_mutex_unlock(&p.lock);
+    pthread_join(adder, NULL);
+    pthread_cond_destroy(&p.changed);
+    pthread_mutex_destroy(&p.lock);
+    for (int i = 0; i < PIPE_SLOTS; i++)
+        free(p.slots[i].rows);
+    for (size_t i = 0; rc == 0 && i < b->count; i++)
+        if (b->groups[i].rows)
+            rc = model_store(s, &b->groups[i], t, e);
+    return rc < 0 ? -1 : 0;
+}
+
 int benchmark_run(struct store *s, const char *protocol,
                   const char *instrument, const struct thresholds *t,
                   struct benchmark *out, struct err *e)
@@ -1196,7 +1322,10 @@ int benchmark_run(struct store *s, const char *protocol,
     memset(out, 0, sizeof(*out));
     out->thresholds = *t;
     int rc = groups_list(s, protocol, instrument, out, e);
-    for (size_t i = 0; rc == 0 && i < out->count; i++)
+    int piped = 0;
+    if (rc == 0 && out->count > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+        rc = groups_run_piped(s, out, t, &piped, e);
+    for (size_t i = 0; rc == 0 && !piped && i < out->count; i++)
         rc = group_run(s, &out->groups[i], t, e);
     if (rc < 0) {
         benchmark_release(out);
