@@ -242,7 +242,10 @@ struct bench_summaries {
  * filters (NULL: any protocol, any instrument), with thresholds t: the
  * groups (with at least one summary row) are listed first, by protocol
  * then instrument, then each group's rows are read in one sequential
- * pass, and every cell of the group is computed. Stores each group's
+ * pass, and every cell of the group is computed (with more than one
+ * group and core, on a second thread that it starts and joins, while the
+ * calling thread reads the next rows: s is used by the calling thread
+ * only). Stores each group's
  * model in the cache (outcome_model); the caller holds a transaction
  * when it wants a consistent view (without one, a model can only be
  * stamped older than its rows, and is then fitted again when next
