@@ -2,7 +2,8 @@
  * byte for byte, for literal values chosen for their edges (reals' forms
  * and exponents, escapes, empty containers, nesting) and for random
  * documents, under every supported flag; refused flags and values; the
- * file writer in pieces; a buffer's cap. */
+ * file writer in pieces; a buffer's cap; json_real_text() against
+ * strfromd() on edges, ties and random values at every precision. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdint.h>
@@ -304,22 +305,26 @@ Test(json_write, real_text_equals_strfromd_at_edges)
     cr_assert_eq(json_real_text(1e10, 10, text), 0);
     cr_assert_eq(json_real_text(9999999999.5, 10, text), 0);
     cr_assert_eq(json_real_text(0.00001, 10, text), 0);
-    /* Ties go to the even digit, as strfromd() rounds them. */
-    cr_assert_gt(json_real_text(1234567890.5, 10, text), 0);
-    cr_assert_str_eq(text, "1234567890");
-    cr_assert_gt(json_real_text(1234567891.5, 10, text), 0);
-    cr_assert_str_eq(text, "1234567892");
-    cr_assert_gt(json_real_text(0.125, 2, text), 0);
-    cr_assert_str_eq(text, "0.12");
-    cr_assert_gt(json_real_text(0.00009999999999951, 10, text), 0);
-    cr_assert_str_eq(text, "0.0001");
-    /* The common forms are written without it. */
-    cr_assert_gt(json_real_text(0.6666666667, 10, text), 0);
-    cr_assert_str_eq(text, "0.6666666667");
-    cr_assert_gt(json_real_text(12.0, 10, text), 0);
-    cr_assert_str_eq(text, "12");
-    cr_assert_gt(json_real_text(-0.00012, 10, text), 0);
-    cr_assert_str_eq(text, "-0.00012");
+    /* Ties go to the even digit, as strfromd() rounds them; the common
+     * forms are written without it. */
+    static const struct {
+        double v;
+        int precision;
+        const char *want;
+    } written[] = {
+        {1234567890.5, 10, "1234567890"},
+        {1234567891.5, 10, "1234567892"},
+        {0.125, 2, "0.12"},
+        {0.00009999999999951, 10, "0.0001"},
+        {0.6666666667, 10, "0.6666666667"},
+        {12.0, 10, "12"},
+        {-0.00012, 10, "-0.00012"},
+    };
+    for (size_t i = 0; i < sizeof(written) / sizeof(written[0]); i++) {
+        cr_assert_gt(json_real_text(written[i].v, written[i].precision,
+                                    text), 0, "%s", written[i].want);
+        cr_assert_str_eq(text, written[i].want);
+    }
 }
 
 Test(json_write, real_text_equals_strfromd_on_random_values)
