@@ -9,6 +9,7 @@
 #include "record/summary.h"
 #include "record/validate.h"
 #include "core/json_write.h"
+#include "core/jobs.h"
 #include "core/util.h"
 
 #include <math.h>
@@ -1205,33 +1206,20 @@ static int labels_complete(struct store *s, const struct benchmark *b,
     return labels_load(s, known, e);
 }
 
-/* The groups' parts being written on several threads: each takes the
- * next group not yet taken. */
+/* What the groups' parts are written from, on several threads. */
 struct parts_work {
     const struct benchmark *b;
     const struct registry_naming *naming;
     size_t flags;
     struct report_registry_part *parts;
-    int *rcs;
-    struct err *errors;
-    pthread_mutex_t lock;
-    size_t next;
 };
 
-static void *parts_worker(void *arg)
+/* Job g (core/jobs.h): group g's part. */
+static int part_job(void *ctx, size_t g, struct err *e)
 {
-    struct parts_work *w = arg;
-    for (;;) {
-        pthread_mutex_lock(&w->lock);
-        size_t g = w->next++;
-        pthread_mutex_unlock(&w->lock);
-        if (g >= w->b->count)
-            return NULL;
-        w->errors[g] = (struct err)ERR_INIT;
-        w->rcs[g] = part_write(&w->b->groups[g], w->naming,
-                               DISCLOSURE_MIN_CELL, w->flags, &w->parts[g],
-                               &w->errors[g]);
-    }
+    struct parts_work *w = ctx;
+    return part_write(&w->b->groups[g], w->naming, DISCLOSURE_MIN_CELL,
+                      w->flags, &w->parts[g], e);
 }
 
 /* Writes every group's part, on the calling thread and one more a core
@@ -1241,34 +1229,9 @@ static int parts_write_all(const struct benchmark *b,
                            size_t flags, struct report_registry_part *parts,
                            struct err *e)
 {
-    size_t n = b->count;
     struct parts_work w = {.b = b, .naming = naming, .flags = flags,
-                           .parts = parts,
-                           .rcs = xcalloc(n ? n : 1, sizeof(int)),
-                           .errors = xcalloc(n ? n : 1, sizeof(struct err))};
-    pthread_mutex_init(&w.lock, NULL);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t helpers = cores > 1 ? (size_t)(cores < 4 ? cores : 4) - 1 : 0;
-    if (helpers + 1 > n)
-        helpers = n > 1 ? n - 1 : 0;
-    pthread_t threads[3];
-    size_t started = 0;
-    while (started < helpers &&
-           !pthread_create(&threads[started], NULL, parts_worker, &w))
-        started++;
-    parts_worker(&w);
-    for (size_t i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
-    pthread_mutex_destroy(&w.lock);
-    int rc = 0;
-    for (size_t g = 0; rc == 0 && g < n; g++)
-        if (w.rcs[g] < 0) {
-            *e = w.errors[g];
-            rc = -1;
-        }
-    free(w.rcs);
-    free(w.errors);
-    return rc;
+                           .parts = parts};
+    return jobs_run(part_job, &w, b->count, 4, e);
 }
 
 int report_registry_text(struct store *s, const struct actor *caller,

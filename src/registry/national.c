@@ -2,6 +2,7 @@
 #include "registry/national.h"
 #include "core/buf.h"
 #include "core/json_write.h"
+#include "core/jobs.h"
 #include "core/util.h"
 #include "outcomes/benchmark.h"
 #include "outcomes/disclosure.h"
@@ -261,64 +262,6 @@ static size_t distinct_ids(const struct state_in *states, size_t n,
     return count;
 }
 
-/* Jobs (one a group) shared by threads: each thread takes the next job
- * not taken yet and runs it (run(ctx, job, e): 0, or -1 with e). */
-struct jobs {
-    int (*run)(void *ctx, size_t job, struct err *e);
-    void *ctx;
-    size_t count, next;
-    int *rcs;           /* one a job */
-    struct err *errors; /* one a job */
-    pthread_mutex_t lock;
-};
-
-static void *jobs_worker(void *arg)
-{
-    struct jobs *j = arg;
-    for (;;) {
-        pthread_mutex_lock(&j->lock);
-        size_t job = j->next++;
-        pthread_mutex_unlock(&j->lock);
-        if (job >= j->count)
-            return NULL;
-        j->rcs[job] = j->run(j->ctx, job, &j->errors[job]);
-    }
-}
-
-/* Runs count jobs on the calling thread and on up to one more thread a
- * core (at most count in all, and 8), and waits for them all. Returns 0,
- * or -1 with the error of the first job (in their order) that failed. */
-static int run_jobs(int (*run)(void *ctx, size_t job, struct err *e),
-                    void *ctx, size_t count, struct err *e)
-{
-    struct jobs j = {.run = run, .ctx = ctx, .count = count,
-                     .rcs = xcalloc(count ? count : 1, sizeof(*j.rcs)),
-                     .errors = xcalloc(count ? count : 1, sizeof(*j.errors))};
-    pthread_mutex_init(&j.lock, NULL);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t helpers = cores > 1 ? (size_t)(cores < 8 ? cores : 8) - 1 : 0;
-    if (helpers + 1 > count)
-        helpers = count > 1 ? count - 1 : 0;
-    pthread_t threads[7];
-    size_t started = 0;
-    while (started < helpers &&
-           !pthread_create(&threads[started], NULL, jobs_worker, &j))
-        started++;
-    jobs_worker(&j);
-    for (size_t i = 0; i < started; i++)
-        pthread_join(threads[i], NULL);
-    pthread_mutex_destroy(&j.lock);
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < count; i++)
-        if (j.rcs[i] < 0) {
-            *e = j.errors[i];
-            rc = -1;
-        }
-    free(j.rcs);
-    free(j.errors);
-    return rc;
-}
-
 /* The groups' merges: the states of rank r, first[r] to first[r + 1]. */
 struct merge_work {
     const struct loading *l;
@@ -369,7 +312,7 @@ static int merge_states(struct loading *l, const size_t *by_rank,
         first[rank + 1] = i;
     }
     struct merge_work w = {.l = l, .t = t, .b = b, .first = first};
-    int rc = run_jobs(merge_group, &w, n, e);
+    int rc = jobs_run(merge_group, &w, n, 8, e);
     free(first);
     if (rc < 0)
         benchmark_release(b);
@@ -490,7 +433,7 @@ static int national_text(struct pg *db, const char *protocol,
         .parts = xcalloc(count ? count : 1, sizeof(*w.parts))};
     for (size_t g = 0; g < count; g++)
         report_registry_part_init(&w.parts[g]);
-    int rc = run_jobs(part_job, &w, count, e);
+    int rc = jobs_run(part_job, &w, count, 8, e);
     if (rc == 0) {
         json_t *registry = registry_member(&n.counts, min_cell);
         if (report_registry_document_write(&n.b.thresholds, protocol,
