@@ -1166,16 +1166,23 @@ static int model_load(struct store *s, struct bench_group *g,
 
 /* ---- the passes ------------------------------------------------------- */
 
-/* Runs one group: its rows in practitioner order (a range of the
- * clustered key), then every cell; stores the model. */
-static int group_run(struct store *s, struct bench_group *g,
-                     const struct thresholds *t, struct err *e)
+/* The query of group g's rows in practitioner order (a range of the
+ * clustered key), bound; the caller steps and finalizes it. */
+static struct stmt *group_rows(struct store *s, const struct bench_group *g)
 {
     store_prefer_scans(s);
     struct stmt *st = store_prepare(
         s, ROW_COLUMNS " WHERE group_id = :group"
                        " ORDER BY practitioner_id, episode_id");
     stmt_bind_int(st, ":group", g->id);
+    return st;
+}
+
+/* Runs one group: its rows, then every cell; stores the model. */
+static int group_run(struct store *s, struct bench_group *g,
+                     const struct thresholds *t, struct err *e)
+{
+    struct stmt *st = group_rows(s, g);
     int rc;
     while ((rc = stmt_step(st, e)) == 1) {
         struct bench_summary sm;
@@ -1281,13 +1288,9 @@ static int groups_run_piped(struct store *s, struct benchmark *b,
         p.slots[i].rows = xreallocarray(NULL, PIPE_CHUNK,
                                         sizeof(struct bench_summary));
     int rc = 0;
-    store_prefer_scans(s);
     for (size_t i = 0; rc == 0 && i < b->count; i++) {
         struct bench_group *g = &b->groups[i];
-        struct stmt *st = store_prepare(
-            s, ROW_COLUMNS " WHERE group_id = :group"
-                           " ORDER BY practitioner_id, episode_id");
-        stmt_bind_int(st, ":group", g->id);
+        struct stmt *st = group_rows(s, g);
         struct pipe_chunk *c = pipe_take(&p, g);
         while ((rc = stmt_step(st, e)) == 1) {
             if (c->count == PIPE_CHUNK) {
