@@ -34,14 +34,13 @@ size_t fidelity_check(const struct protocol *p, const char *const *names,
 }
 
 int fidelity_plan(const struct protocol *p, int minutes, const char **names,
-                  int *phase_minutes, size_t max)
+                  int *phase_minutes, int max, struct err *e)
 {
     struct plan plan;
-    struct err e = ERR_INIT;
-    if (plan_make(p, minutes, &plan, &e) < 0)
+    if (plan_make(p, minutes, &plan, e) < 0)
         return -1;
     int n = 0;
-    for (int i = 0; i < plan.phase_count && (size_t)n < max; i++, n++) {
+    for (int i = 0; i < plan.phase_count && n < max; i++, n++) {
         names[n] = plan.phases[i].phase->name;
         phase_minutes[n] = plan.phases[i].minutes;
     }

@@ -7,6 +7,8 @@
 #ifndef TS_RECORD_FIDELITY_H
 #define TS_RECORD_FIDELITY_H
 
+#include "core/err.h"
+
 #include <stddef.h>
 
 struct protocol;
@@ -22,10 +24,11 @@ size_t fidelity_check(const struct protocol *p, const char *const *names,
                       char (*codes)[FIDELITY_CODE_MAX + 1],
                       char (*messages)[FIDELITY_MESSAGE_MAX], size_t max);
 
-/* The planned phases of a session of `minutes` with protocol p: names
- * (pointing into the catalog) and minutes, at most max. Returns the count,
- * or -1 when p cannot be planned at that length. */
+/* The timed plan of a session of `minutes` with protocol p (catalog/plan.h)
+ * in plain arrays: names (pointing into the catalog) and minutes, at most
+ * max. Returns the phase count, or -1 with e (ERR_REFUSED, field
+ * "minutes") when p cannot be planned at that length. Allocates nothing. */
 int fidelity_plan(const struct protocol *p, int minutes, const char **names,
-                  int *phase_minutes, size_t max);
+                  int *phase_minutes, int max, struct err *e);
 
 #endif

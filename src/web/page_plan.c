@@ -1,5 +1,5 @@
-/* The catalog's session plans and fidelity checks for the session pages,
- * in plain arrays, so the session pages need not mix the catalog's
+/* The catalog's fidelity checks for the session pages, in plain arrays
+ * (their plans come from record/fidelity.h's fidelity_plan), so the session pages need not mix the catalog's
  * delivered phases with the record's session phases. */
 #include "catalog/plan.h"
 #include "core/util.h"
@@ -7,20 +7,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-int page_plan(const struct protocol *p, int minutes, const char **names,
-              int *phase_minutes, int max, struct err *e)
-{
-    struct plan plan;
-    if (plan_make(p, minutes, &plan, e) < 0)
-        return -1;
-    int n = 0;
-    for (int i = 0; i < plan.phase_count && n < max; i++, n++) {
-        names[n] = plan.phases[i].phase->name;
-        phase_minutes[n] = plan.phases[i].minutes;
-    }
-    return n;
-}
 
 int page_fidelity(const struct protocol *p, const char *const *names,
                   const int *minutes, int n, int session_minutes,

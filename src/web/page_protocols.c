@@ -6,6 +6,7 @@
 #include "catalog/instrument.h"
 #include "core/number.h"
 #include "core/util.h"
+#include "record/fidelity.h"
 #include "record/practitioner.h"
 #include "record/scope.h"
 #include "web/handlers.h"
@@ -190,7 +191,8 @@ int page_protocol(struct web_ctx *w)
     struct err e = ERR_INIT;
     int n =
         length > 0 && length <= 600
-            ? page_plan(p, (int)length, names, minutes, PROTOCOL_MAX_PHASES, &e)
+            ? fidelity_plan(p, (int)length, names, minutes,
+                            PROTOCOL_MAX_PHASES, &e)
             : err_set(&e, ERR_INPUT, "length",
                       "give the length as minutes from 1 to 600");
     snprintf(e.field, sizeof(e.field), "length");

@@ -8,6 +8,7 @@
 #include "core/number.h"
 #include "core/util.h"
 #include "record/episode.h"
+#include "record/fidelity.h"
 #include "record/session.h"
 #include "web/handlers.h"
 #include "web/pages.h"
@@ -238,8 +239,8 @@ static struct session_view *load_episode(struct web_ctx *w,
 static void make_plan(struct session_view *v, int minutes)
 {
     v->planned = minutes;
-    v->plan_count = page_plan(v->p, minutes, v->names, v->minutes,
-                              PROTOCOL_MAX_PHASES, &v->plan_err);
+    v->plan_count = fidelity_plan(v->p, minutes, v->names, v->minutes,
+                                  PROTOCOL_MAX_PHASES, &v->plan_err);
 }
 
 /* Runs page (the new-session form, or its submit) on the view of the

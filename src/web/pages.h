@@ -205,16 +205,11 @@ void page_number(struct buf *b, double v, int decimals);
 /* The age in whole years on today's date of a birth date, -1 if bad. */
 int page_age(const char *birth_date);
 
-/* page_plan.c: the catalog's plans (catalog/plan.h) in plain arrays.
- * page_plan() writes the timed plan of a session of `minutes` with p
- * (names point into the catalog) and returns the phase count, or -1 with
- * e (ERR_REFUSED, field "minutes") when p cannot be planned at that
- * length. page_fidelity() checks delivered phases (plan_check_fidelity)
- * and writes up to max findings' sentences; it returns their count, or
- * -1 with e for malformed phases. */
+/* page_plan.c: page_fidelity() checks delivered phases
+ * (plan_check_fidelity) and writes up to max findings' sentences; it
+ * returns their count, or -1 with e for malformed phases. (A session's
+ * plan: fidelity_plan() in record/fidelity.h.) */
 #define PAGE_FINDING_MAX 200
-int page_plan(const struct protocol *p, int minutes, const char **names,
-              int *phase_minutes, int max, struct err *e);
 int page_fidelity(const struct protocol *p, const char *const *names,
                   const int *minutes, int n, int session_minutes,
                   char (*messages)[PAGE_FINDING_MAX], int max, struct err *e);
