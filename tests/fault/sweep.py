@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """I/O and memory fault injection over whole workflows of the command line.
 
-usage: sweep.py [--stride K] [--max-n M] [--kinds read,write,...]
-                [--persistent] [--only TEXT] SCENARIO...
+usage: sweep.py [--stride K] [--offset J] [--max-n M]
+                [--kinds read,write,...] [--persistent] [--only TEXT]
+                SCENARIO...
 
 SCENARIO is course (a whole course of care, each command in turn), import
 (a bulk import of a small CSV), outbox (`outbox send` to a real SMTP
 server) or push (`push` to a loopback registry, tests/e2e/t0959). For each command of a scenario, the command is first run once in
 counting mode (TOUCHSTONE_FAULT=count) from the database as the scenario
 left it; then, for every kind and every N from 1 to the count of that kind
-(every Kth N with --stride K, and the last one; at most M with --max-n;
+(every Kth N with --stride K, and the last one; with --offset J, the Ns
+J+1, J+1+K, ... only, so that the runs with J = 0 to K-1 between them
+sweep every N once, in shards that can run apart; at most M with --max-n;
 only the commands holding TEXT with --only), it
 is run again from a copy of the same database with TOUCHSTONE_FAULT=KIND:N
 (KIND:N+ with --persistent: that operation and all after it fail).
@@ -172,9 +175,9 @@ def counts_of(err):
     raise Failure("no counts printed (is this the test build?): " + err)
 
 
-def chosen(count, stride, max_n):
-    ns = list(range(1, count + 1, stride))
-    if count and ns[-1] != count:
+def chosen(count, stride, max_n, offset=0):
+    ns = list(range(offset + 1, count + 1, stride))
+    if count and not offset and ns[-1] != count:
         ns.append(count)
     if max_n:
         ns = [n for n in ns if n <= max_n]
@@ -225,7 +228,8 @@ class Sweep:
             check(self.trial, name + " (counting)", rc)
         for kind in self.opts.kinds:
             total = counts["write" if kind == "full" else kind]
-            ns = chosen(total, self.opts.stride, self.opts.max_n)
+            ns = chosen(total, self.opts.stride, self.opts.max_n,
+                        self.opts.offset)
             failed_runs = 0
             t0 = time.time()
             for n in ns:
@@ -617,6 +621,7 @@ SCENARIOS = {"course": lambda sw: course(sw), "import": scenario_import,
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--stride", type=int, default=1)
+    ap.add_argument("--offset", type=int, default=0)
     ap.add_argument("--max-n", type=int, default=0)
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--persistent", action="store_true")
@@ -625,6 +630,10 @@ def main():
     ap.add_argument("scenarios", nargs="+", choices=sorted(SCENARIOS))
     opts = ap.parse_args()
     opts.kinds = opts.kinds.split(",")
+    if opts.stride < 1:
+        ap.error("--stride must be at least 1")
+    if not 0 <= opts.offset < opts.stride:
+        ap.error("--offset must be from 0 to the stride less one")
     for k in opts.kinds:
         if k not in KINDS:
             ap.error("unknown kind '%s'" % k)
