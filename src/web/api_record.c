@@ -607,10 +607,11 @@ int api_observations_create(struct web_ctx *w)
     struct observation o = {0};
     if (observation_add(w->store, &w->actor, &in, &id, &w->err) < 0)
         return record_fail(w);
-    /* The answer's read of what was just committed takes no write lock:
-     * its audit entry goes with the reads' group commit, durable before
-     * the answer as the score is (web_handle). */
-    store_read_mode_set(w->store, 1);
+    /* On a server, the answer's read of what was just committed takes no
+     * write lock: its audit entry goes with the reads' group commit,
+     * durable before the answer as the score is (web_handle). */
+    int held = w->config->audit != NULL;
+    store_read_mode_set(w->store, held);
     int rc = observation_get(w->store, &w->actor, id, "id", &o, &w->err);
     store_read_mode_set(w->store, 0);
     if (rc < 0)

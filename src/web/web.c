@@ -387,7 +387,7 @@ void web_handle(const struct web_config *cfg, struct store *s,
         if (!again) {
             /* A read's entries; a write's too, from a read it answers
              * with (its own rows then synced by the same pass). */
-            if (store_deferred_count(s)) {
+            if (cfg->audit && store_deferred_count(s)) {
                 if (audit_writer_flush(cfg->audit, s, &w.err) < 0)
                     /* Not answered before its audit entry is written. */
                     rc = web_error(&w, 500, "internal", "",
