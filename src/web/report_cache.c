@@ -231,25 +231,33 @@ static int cache_get_at(struct buf *body, int64_t id, const char *protocol,
     return found;
 }
 
-/* The kept answer copied into body when its fingerprint is fp, read in a
- * snapshot that includes every commit change count key includes (then
- * kept under key from then on): 1, else 0. Claims nothing, waits for
+/* With cache_lock held: when slot sl holds the report's document of
+ * fingerprint fp (read in a snapshot that includes every commit change
+ * count key includes), copies it into body, keeps it under key from then
+ * on and returns 1; else 0. */
+static int slot_serve(struct slot *sl, struct buf *body, int64_t id,
+                      const char *protocol, uint64_t key,
+                      const unsigned char fp[FINGERPRINT_BYTES])
+{
+    if (!slot_holds(sl, id, protocol) ||
+        memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES))
+        return 0;
+    buf_reset(body);
+    buf_add(body, sl->body, sl->len);
+    if (sl->key < key)
+        sl->key = key;
+    sl->served_at = monotonic_seconds();
+    return 1;
+}
+
+/* slot_serve() for the report's slot: claims nothing, waits for
  * nothing. */
 static int cache_get_fp(struct buf *body, int64_t id, const char *protocol,
                         uint64_t key, const unsigned char fp[FINGERPRINT_BYTES])
 {
-    int found = 0;
     pthread_mutex_lock(&cache_lock);
-    struct slot *sl = &slots[slot_of(id, protocol)];
-    if (slot_holds(sl, id, protocol) &&
-        !memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES)) {
-        buf_reset(body);
-        buf_add(body, sl->body, sl->len);
-        if (sl->key < key)
-            sl->key = key;
-        sl->served_at = monotonic_seconds();
-        found = 1;
-    }
+    int found = slot_serve(&slots[slot_of(id, protocol)], body, id, protocol,
+                           key, fp);
     pthread_mutex_unlock(&cache_lock);
     return found;
 }
@@ -275,13 +283,7 @@ static enum lookup cache_get(struct buf *body, int64_t id,
     pthread_mutex_lock(&cache_lock);
     struct slot *sl = &slots[slot_of(id, protocol)];
     for (;;) {
-        if (slot_holds(sl, id, protocol) &&
-            !memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES)) {
-            buf_reset(body);
-            buf_add(body, sl->body, sl->len);
-            if (sl->key < key)
-                sl->key = key;
-            sl->served_at = monotonic_seconds();
+        if (slot_serve(sl, body, id, protocol, key, fp)) {
             found = CACHE_HIT;
             break;
         }

@@ -28,11 +28,7 @@ score() { # score JSON: posts a score of episode $ep; the answer in $TMP/score.j
 generations() { sql "SELECT group_concat(id || ':' || generation, ',') FROM (SELECT id, generation FROM outcome_group ORDER BY id)"; }
 same_as_cli() {
   curl -sS -o "$TMP/served.json" -b "${jar[therapist]}" "$report"
-  "$TOUCHSTONE" --json report practitioner "$P" >"$TMP/cli.json"
-  node -e 'const fs = require("fs");
-    const [a, b] = [1, 2].map(i => JSON.stringify(JSON.parse(fs.readFileSync(process.argv[i], "utf8"))));
-    if (a !== b) { console.log("served and computed differ"); process.exit(1); }' \
-    "$TMP/served.json" "$TMP/cli.json" || fail "$1: the served report is not the current one"
+  report_is_current "$TMP/served.json" "$1"
 }
 same_as_cli "before the scores"
 cp "$TMP/served.json" "$TMP/before.json"
