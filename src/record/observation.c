@@ -275,8 +275,11 @@ static int observation_write(struct store *s, const struct observation_new *in,
     free(items);
     if (rc < 0)
         return -1;
-    /* The episode's outcome summary changes with it, in this transaction. */
-    return summary_refresh_episode(s, in->episode_id, e);
+    /* The episode's outcome summary changes with it, in this transaction
+     * (its rows written only where they change). */
+    struct summary_added added = {in->instrument, in->timepoint,
+                                  in->session_id};
+    return summary_refresh_added(s, in->episode_id, &added, e);
 }
 
 int observation_insert(struct store *s, const struct observation_new *in,

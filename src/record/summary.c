@@ -828,6 +828,259 @@ int summary_batch_refresh(struct summary_batch *b, int64_t episode_id,
     return rc;
 }
 
+/* ---- After one observation of an open episode ---------------------------- */
+
+/*
+ * The observations an open episode's rows are computed from: a row of an
+ * open episode holds only its baseline (summary_compute() stops at the
+ * reason "open", or "unknown_instrument", right after the baseline), and
+ * the baseline is the instrument's first `baseline`, else its first `pre`
+ * of the first session. Those (at most two an instrument) are added to
+ * d, with their session's ordinal as summary_load() gives it. The
+ * instruments are those observed (one index seek each) after the
+ * protocol's; 0 with *fits 0 when they would not fit a summary's list.
+ */
+static int summary_load_open(struct store *s, const int64_t *sessions,
+                             struct summary_data *d, const char **list,
+                             const char **roles, size_t *count,
+                             char (*observed)[RECORD_CODE_MAX + 1],
+                             int *fits, struct err *e)
+{
+    *count = 0;
+    *fits = 1;
+    const struct protocol *p = summary_protocol(d->ep.protocol);
+    for (int i = 0; p && i < p->primary_count; i++)
+        instrument_list_add(list, roles, count, SUMMARY_MAX_INSTRUMENTS,
+                            p->primary[i], "primary");
+    for (int i = 0; p && i < p->secondary_count; i++)
+        instrument_list_add(list, roles, count, SUMMARY_MAX_INSTRUMENTS,
+                            p->secondary[i], "secondary");
+    size_t n_observed = 0;
+    for (;;) {
+        struct stmt *st = STORE_QUERY(
+            s, "SELECT instrument FROM observation WHERE episode_id = :id"
+               " AND instrument > :after ORDER BY instrument LIMIT 1",
+            STORE_INT(":id", d->ep.id),
+            STORE_TEXT(":after", n_observed ? observed[n_observed - 1] : ""));
+        int rc = stmt_step(st, e);
+        if (rc == 1) {
+            if (n_observed == SUMMARY_MAX_INSTRUMENTS) {
+                *fits = 0;
+                stmt_finalize(st);
+                return 0;
+            }
+            record_copy(observed[n_observed], RECORD_CODE_MAX + 1,
+                        stmt_text(st, 0));
+            n_observed++;
+        }
+        stmt_finalize(st);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            break;
+    }
+    for (size_t i = 0; i < n_observed; i++) {
+        size_t before = *count;
+        instrument_list_add(list, roles, count, SUMMARY_MAX_INSTRUMENTS,
+                            observed[i], "other");
+        int listed = *count > before;
+        for (size_t k = 0; !listed && k < *count; k++)
+            listed = !strcmp(list[k], observed[i]);
+        if (!listed) {
+            *fits = 0;
+            return 0;
+        }
+    }
+    size_t alloc = 0;
+    for (size_t i = 0; i < *count; i++) {
+        /* The first baseline; without one, the first pre of session 1. */
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 1 && d->sessions == 0)
+                break;
+            struct stmt *st = store_prepare(
+                s, pass == 0
+                       ? "SELECT " SUMMARY_OBSERVATION_COLUMNS " FROM"
+                         " observation WHERE episode_id = :id AND"
+                         " instrument = :instrument AND timepoint ="
+                         " 'baseline' ORDER BY observed_at, id LIMIT 1"
+                       : "SELECT " SUMMARY_OBSERVATION_COLUMNS " FROM"
+                         " observation WHERE episode_id = :id AND"
+                         " instrument = :instrument AND timepoint = 'pre'"
+                         " AND session_id = :session ORDER BY observed_at,"
+                         " id LIMIT 1");
+            stmt_bind_int(st, ":id", d->ep.id);
+            stmt_bind_text(st, ":instrument", list[i]);
+            if (pass == 1)
+                stmt_bind_int(st, ":session", sessions[0]);
+            int rc = stmt_step(st, e);
+            if (rc == 1 &&
+                summary_add_observation(d, &alloc, sessions, st, 0, e) < 0)
+                rc = -1;
+            stmt_finalize(st);
+            if (rc < 0)
+                return -1;
+            if (rc == 1)
+                break;
+        }
+    }
+    if (d->obs_count > 1)
+        qsort(d->obs, d->obs_count, sizeof(*d->obs), compare_observations);
+    return 0;
+}
+
+/* Writes row r of d only when the stored row differs (or is missing):
+ * the stored one is deleted when any value differs, then the row is
+ * inserted unless an equal one is still there. Each goes through the
+ * triggers (the compact row, the group's generation), as a refresh's
+ * rows do; an unchanged row is not touched. */
+static int summary_write_changed(struct store *s, const struct summary_data *d,
+                                 const struct summary_row *r, struct err *e)
+{
+    static const char *const sql[2] = {
+        "DELETE FROM episode_summary WHERE episode_id = :episode AND"
+        " instrument = :instrument AND (protocol_id, practitioner_id, role,"
+        " started_on, ended_on, sessions, baseline, discharge, followup,"
+        " followup_days, improvement, responder, sessions_to_response,"
+        " response_event, sustained, has_followup, complete,"
+        " incomplete_reason, age_years, sex, chronicity_weeks,"
+        " comorbidities) IS NOT (:protocol, :practitioner, :role, :start,"
+        " :end, :sessions, :baseline, :discharge, :followup,"
+        " :followup_days, :improvement, :responder, :time, :event,"
+        " :sustained, :has_followup, :complete, :reason, :age, :sex,"
+        " :chronicity, :comorbidities)",
+        "INSERT INTO episode_summary" SUMMARY_INSERT
+        " ON CONFLICT (episode_id, instrument) DO NOTHING",
+    };
+    for (int i = 0; i < 2; i++) {
+        struct stmt *st = store_prepare(s, sql[i]);
+        struct summary_params params = {0};
+        summary_bind(st, summary_params_of(&params, st), d, r);
+        int rc = stmt_step(st, e);
+        stmt_finalize(st);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Removes the episode's stored rows of instruments not in list. */
+static int summary_remove_unlisted(struct store *s, int64_t episode_id,
+                                   const char **list, size_t count,
+                                   struct err *e)
+{
+    char (*stale)[RECORD_CODE_MAX + 1] = NULL;
+    size_t n = 0, alloc = 0;
+    struct stmt *st = STORE_QUERY(
+        s, "SELECT instrument FROM episode_summary WHERE episode_id = :id",
+        STORE_INT(":id", episode_id));
+    int rc;
+    while ((rc = stmt_step(st, e)) == 1) {
+        const char *code = stmt_text(st, 0);
+        int listed = 0;
+        for (size_t k = 0; !listed && k < count; k++)
+            listed = !strcmp(list[k], code ? code : "");
+        if (listed)
+            continue;
+        ALLOC_GROW(stale, n + 1, alloc);
+        record_copy(stale[n++], RECORD_CODE_MAX + 1, code);
+    }
+    stmt_finalize(st);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = STORE_RUN(s, e,
+                       "DELETE FROM episode_summary WHERE episode_id = :id"
+                       " AND instrument = :instrument",
+                       STORE_INT(":id", episode_id),
+                       STORE_TEXT(":instrument", stale[i]));
+    free(stale);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Whether the episode's stored rows are, with the observation just added,
+ * still the rows a refresh gives: the observation can be no instrument's
+ * baseline (a `baseline`, or a `pre` of the first session, could be), its
+ * instrument has a row, and every row holds the episode's session count.
+ * The record changes what else the rows are computed from (the episode's
+ * end, an observation) only with a refresh; sessions are only ever added,
+ * so the same count is the same sessions. 1 when unchanged, 0 when the
+ * rows must be computed, -1 on failure. */
+static int summary_unchanged(struct store *s, int64_t episode_id,
+                             const struct summary_added *o,
+                             const int64_t *sessions, int count,
+                             struct err *e)
+{
+    if (!strcmp(o->timepoint, "baseline") ||
+        (!strcmp(o->timepoint, "pre") && count > 0 &&
+         o->session_id == sessions[0]))
+        return 0;
+    struct stmt *st = STORE_QUERY(
+        s, "SELECT count(*), coalesce(sum(sessions <> :sessions), 0),"
+           " coalesce(sum(instrument = :instrument), 0) FROM episode_summary"
+           " WHERE episode_id = :id",
+        STORE_INT(":sessions", count), STORE_TEXT(":instrument", o->instrument),
+        STORE_INT(":id", episode_id));
+    int rc = stmt_step(st, e);
+    int same = rc == 1 && stmt_int(st, 0) > 0 && stmt_int(st, 1) == 0 &&
+               stmt_int(st, 2) == 1;
+    stmt_finalize(st);
+    return rc < 0 ? -1 : same;
+}
+
+int summary_refresh_added(struct store *s, int64_t episode_id,
+                          const struct summary_added *added, struct err *e)
+{
+    struct summary_batch *b = summary_batch_new(s);
+    struct summary_data d;
+    memset(&d, 0, sizeof(d));
+    int64_t *sessions = NULL;
+    int rc = summary_load_episode(b, episode_id, &d.ep, e);
+    if (rc == 0 && d.ep.ended_on[0]) {
+        /* Closed: the rows read every observation of theirs. */
+        rc = summary_batch_refresh(b, episode_id, e);
+        goto done;
+    }
+    if (rc < 0)
+        goto done;
+    struct stmt *st =
+        store_prepare_once(s, &b->sessions,
+                           "SELECT id FROM session WHERE episode_id ="
+                           " :id ORDER BY started_at, id");
+    stmt_bind_int(st, ":id", episode_id);
+    size_t alloc = 0;
+    while ((rc = stmt_step(st, e)) == 1)
+        summary_add_session(&sessions, &alloc, &d.sessions, stmt_int(st, 0));
+    if (rc < 0)
+        goto done;
+    rc = added ? summary_unchanged(s, episode_id, added, sessions,
+                                   d.sessions, e)
+               : 0;
+    if (rc != 0)
+        goto done;
+    const char *list[SUMMARY_MAX_INSTRUMENTS];
+    const char *roles[SUMMARY_MAX_INSTRUMENTS];
+    char observed[SUMMARY_MAX_INSTRUMENTS][RECORD_CODE_MAX + 1];
+    size_t count = 0;
+    int fits;
+    rc = summary_load_open(s, sessions, &d, list, roles, &count, observed,
+                           &fits, e);
+    if (rc < 0)
+        goto done;
+    if (!fits) {
+        rc = summary_batch_refresh(b, episode_id, e);
+        goto done;
+    }
+    rc = summary_remove_unlisted(s, episode_id, list, count, e);
+    for (size_t i = 0; rc == 0 && i < count; i++) {
+        struct summary_row r;
+        summary_compute(&d, list[i], roles[i], &r);
+        rc = summary_write_changed(s, &d, &r, e);
+    }
+done:
+    free(sessions);
+    summary_data_release(&d);
+    summary_batch_free(b);
+    return rc < 0 ? -1 : 0;
+}
+
 /* ---- Bulk mode: every summary again, in three streams ----------------- */
 
 /* A read cursor over rows ordered by episode (column 0). */

@@ -70,6 +70,31 @@ const char *summary_reason_name(enum summary_reason r);
 int summary_refresh_episode(struct store *s, int64_t episode_id,
                             struct err *e);
 
+/* The observation just added to an episode, as summary_refresh_added()
+ * needs it (texts not copied). */
+struct summary_added {
+    const char *instrument;
+    const char *timepoint;
+    int64_t session_id; /* 0: none */
+};
+
+/*
+ * The same rows as summary_refresh_episode() gives, after the observation
+ * added was recorded in the episode (NULL: any change of its
+ * observations), written only where they differ from the stored ones. For
+ * an open episode the rows hold only each instrument's baseline: an
+ * observation that cannot be one (a `post`, a `pre` of a later session)
+ * changes no row while every row holds the episode's session count (a
+ * session is the one thing recorded without a refresh); otherwise the few
+ * observations that can be a baseline are read (index seeks, not every
+ * observation of the episode). A row whose values are unchanged is left
+ * as it is, with its group's generation, so that the reports computed
+ * from it stay current. A closed episode is refreshed whole. Same
+ * transaction, errors and allocation as summary_refresh_episode().
+ */
+int summary_refresh_added(struct store *s, int64_t episode_id,
+                          const struct summary_added *added, struct err *e);
+
 /*
  * The same for many episodes in one transaction (bulk import, the registry
  * generator, summary_refresh_all), with the statements prepared once:

@@ -605,8 +605,16 @@ int api_observations_create(struct web_ctx *w)
     }
     int64_t id;
     struct observation o = {0};
-    if (observation_add(w->store, &w->actor, &in, &id, &w->err) < 0 ||
-        observation_get(w->store, &w->actor, id, "id", &o, &w->err) < 0)
+    if (observation_add(w->store, &w->actor, &in, &id, &w->err) < 0)
+        return record_fail(w);
+    /* On a server, the answer's read of what was just committed takes no
+     * write lock: its audit entry goes with the reads' group commit,
+     * durable before the answer as the score is (web_handle). */
+    int held = w->config->audit != NULL;
+    store_read_mode_set(w->store, held);
+    int rc = observation_get(w->store, &w->actor, id, "id", &o, &w->err);
+    store_read_mode_set(w->store, 0);
+    if (rc < 0)
         return record_fail(w);
     json_t *doc = observation_to_json(&o);
     observation_release(&o);

@@ -99,6 +99,71 @@ static int fingerprint(struct store *s, int64_t id,
     return rc < 0 ? -1 : 0;
 }
 
+/* The fingerprints read lately, one a practitioner (by slot), each with
+ * the change count read before the snapshot it was read in began: a
+ * snapshot as new as every commit that count includes. Under a stream of
+ * writes the count moves at nearly every pass of the audit writer, and
+ * each read then checks its report's fingerprint (on a miss, and again
+ * once its audit entry is durable): requests at the same count share one
+ * query instead of each reading it. */
+#define MEMO_SLOTS 64
+
+static struct {
+    int used;
+    int64_t id;
+    uint64_t key;
+    unsigned char fingerprint[FINGERPRINT_BYTES];
+} memo[MEMO_SLOTS];
+static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Copies to fp the fingerprint of practitioner id read in a snapshot
+ * that includes every commit change count key includes (read at that
+ * count or a later one): 1, else 0. */
+static int memo_get(int64_t id, uint64_t key,
+                    unsigned char fp[FINGERPRINT_BYTES])
+{
+    int found = 0;
+    pthread_mutex_lock(&memo_lock);
+    size_t i = (size_t)((uint64_t)id % MEMO_SLOTS);
+    if (memo[i].used && memo[i].id == id && memo[i].key >= key) {
+        memcpy(fp, memo[i].fingerprint, FINGERPRINT_BYTES);
+        found = 1;
+    }
+    pthread_mutex_unlock(&memo_lock);
+    return found;
+}
+
+/* Keeps fp, read in a snapshot begun after change count key was read. */
+static void memo_put(int64_t id, uint64_t key,
+                     const unsigned char fp[FINGERPRINT_BYTES])
+{
+    pthread_mutex_lock(&memo_lock);
+    size_t i = (size_t)((uint64_t)id % MEMO_SLOTS);
+    if (!memo[i].used || memo[i].id != id || memo[i].key < key) {
+        memo[i].used = 1;
+        memo[i].id = id;
+        memo[i].key = key;
+        memcpy(memo[i].fingerprint, fp, FINGERPRINT_BYTES);
+    }
+    pthread_mutex_unlock(&memo_lock);
+}
+
+/* The fingerprint of id in the open snapshot, begun after change count
+ * key was read: the one kept for key when there is one (then *kept is
+ * 1: it may come from a newer snapshot than this one), else read. */
+static int fingerprint_at(struct store *s, int64_t id, uint64_t key,
+                          unsigned char fp[FINGERPRINT_BYTES], int *kept,
+                          struct err *e)
+{
+    *kept = memo_get(id, key, fp);
+    if (*kept)
+        return 0;
+    if (fingerprint(s, id, fp, e) < 0)
+        return -1;
+    memo_put(id, key, fp);
+    return 0;
+}
+
 /* Each group's part of the documents (outcomes/report.h), kept for the
  * process: after a change of one group's summaries, a document computed
  * again takes every other group's part as it was. About 30 groups for
@@ -166,6 +231,37 @@ static int cache_get_at(struct buf *body, int64_t id, const char *protocol,
     return found;
 }
 
+/* With cache_lock held: when slot sl holds the report's document of
+ * fingerprint fp (read in a snapshot that includes every commit change
+ * count key includes), copies it into body, keeps it under key from then
+ * on and returns 1; else 0. */
+static int slot_serve(struct slot *sl, struct buf *body, int64_t id,
+                      const char *protocol, uint64_t key,
+                      const unsigned char fp[FINGERPRINT_BYTES])
+{
+    if (!slot_holds(sl, id, protocol) ||
+        memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES))
+        return 0;
+    buf_reset(body);
+    buf_add(body, sl->body, sl->len);
+    if (sl->key < key)
+        sl->key = key;
+    sl->served_at = monotonic_seconds();
+    return 1;
+}
+
+/* slot_serve() for the report's slot: claims nothing, waits for
+ * nothing. */
+static int cache_get_fp(struct buf *body, int64_t id, const char *protocol,
+                        uint64_t key, const unsigned char fp[FINGERPRINT_BYTES])
+{
+    pthread_mutex_lock(&cache_lock);
+    int found = slot_serve(&slots[slot_of(id, protocol)], body, id, protocol,
+                           key, fp);
+    pthread_mutex_unlock(&cache_lock);
+    return found;
+}
+
 /* Copies the kept answer into body when its fingerprint is fp, read in a
  * snapshot that began after change count key was read (CACHE_HIT: the
  * document is kept under key from then on). On a miss, waits while
@@ -187,13 +283,7 @@ static enum lookup cache_get(struct buf *body, int64_t id,
     pthread_mutex_lock(&cache_lock);
     struct slot *sl = &slots[slot_of(id, protocol)];
     for (;;) {
-        if (slot_holds(sl, id, protocol) &&
-            !memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES)) {
-            buf_reset(body);
-            buf_add(body, sl->body, sl->len);
-            if (sl->key < key)
-                sl->key = key;
-            sl->served_at = monotonic_seconds();
+        if (slot_serve(sl, body, id, protocol, key, fp)) {
             found = CACHE_HIT;
             break;
         }
@@ -309,7 +399,18 @@ static int serve_checked(struct audit_writer *aw, struct store *s,
         key = audit_writer_changes(aw);
         if (store_begin(s, e) < 0)
             return -1;
-        if (fingerprint(s, id, fp, e) < 0) {
+        /* A fingerprint kept for this count serves a kept document; a
+         * document computed here needs this snapshot's own. */
+        int kept;
+        if (fingerprint_at(s, id, key, fp, &kept, e) < 0) {
+            store_rollback(s);
+            return -1;
+        }
+        if (kept && cache_get_fp(body, id, protocol, key, fp)) {
+            found = CACHE_HIT;
+            break;
+        }
+        if (kept && fingerprint(s, id, fp, e) < 0) {
             store_rollback(s);
             return -1;
         }
@@ -408,9 +509,11 @@ int report_cache_recheck(struct web_ctx *w, int answer)
     int64_t id = served.id;
     char *protocol = served.protocol;
     served.protocol = NULL;
-    int rc = 0;
+    int rc = 0, kept;
     store_read_mode_set(s, 1);
-    if (store_begin(s, &w->err) < 0 || fingerprint(s, id, fp, &w->err) < 0)
+    uint64_t key = audit_writer_changes(aw);
+    if (store_begin(s, &w->err) < 0 ||
+        fingerprint_at(s, id, key, fp, &kept, &w->err) < 0)
         rc = -1;
     store_rollback(s);
     if (rc == 0 && memcmp(fp, served.fingerprint, FINGERPRINT_BYTES))

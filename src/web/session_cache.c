@@ -55,7 +55,7 @@ static int kept_get(const char *hash, uint64_t key, time_t now,
     int found = 0;
     pthread_mutex_lock(&kept_lock);
     struct kept *k = &kept[slot_of(hash)];
-    if (k->used && k->key == key && !strcmp(k->hash, hash) &&
+    if (k->used && k->key >= key && !strcmp(k->hash, hash) &&
         now < k->session.expires_at) {
         time_t age = now - k->session.last_seen_at;
         if (age < SESSION_SEEN_SECONDS ||
@@ -70,17 +70,40 @@ static int kept_get(const char *hash, uint64_t key, time_t now,
     return found;
 }
 
+/* Keeps ws, looked up in a snapshot begun after change count key was
+ * read (a copy looked up at a later count stays). */
 static void kept_put(const char *hash, uint64_t key,
                      const struct websession *ws)
 {
     pthread_mutex_lock(&kept_lock);
     struct kept *k = &kept[slot_of(hash)];
+    if (k->used && k->key > key && !strcmp(k->hash, hash)) {
+        pthread_mutex_unlock(&kept_lock);
+        return;
+    }
     k->used = 1;
     k->refreshing = 0;
     memcpy(k->hash, hash, sizeof(k->hash));
     k->key = key;
     k->session = *ws;
     pthread_mutex_unlock(&kept_lock);
+}
+
+/* Whether the kept session of hash was looked up at change count key or
+ * later, for user, and has not expired by now: it was live in a snapshot
+ * that includes every commit key counts. */
+static int kept_live(const char *hash, uint64_t key, time_t now,
+                     const struct user *user)
+{
+    pthread_mutex_lock(&kept_lock);
+    const struct kept *k = &kept[slot_of(hash)];
+    int live = k->used && k->key >= key && !strcmp(k->hash, hash) &&
+               now < k->session.expires_at &&
+               k->session.user.id == user->id &&
+               k->session.user.role == user->role &&
+               k->session.user.practitioner_id == user->practitioner_id;
+    pthread_mutex_unlock(&kept_lock);
+    return live;
 }
 
 static void kept_drop(const char *hash)
@@ -130,10 +153,15 @@ int session_cache_recheck(struct audit_writer *aw, struct store *s,
     if (!used.pending)
         return 1;
     used.pending = 0;
-    if (counted && audit_writer_changes(aw) == used.key)
+    uint64_t key = audit_writer_changes(aw);
+    if (counted && key == used.key)
         return 1;
     char hash[WEBSESSION_TOKEN_HEX];
     websession_hash_token(used.token, hash);
+    /* Looked up by another request at this count or later: one query a
+     * count, not one a request, while writes move the count. */
+    if (counted && kept_live(hash, key, clock_now(), &used.user))
+        return 1;
     kept_drop(hash);
     struct websession again;
     if (websession_lookup(s, used.token, limits, &again, e) < 0)
@@ -141,5 +169,6 @@ int session_cache_recheck(struct audit_writer *aw, struct store *s,
     if (again.user.id != used.user.id || again.user.role != used.user.role ||
         again.user.practitioner_id != used.user.practitioner_id)
         return err_set(e, ERR_AUTH, "session", "not logged in"), 0;
+    kept_put(hash, key, &again);
     return 1;
 }

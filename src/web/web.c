@@ -385,7 +385,9 @@ void web_handle(const struct web_config *cfg, struct store *s,
         int again = read && store_wants_write(s);
         store_read_mode_set(s, 0);
         if (!again) {
-            if (read && store_deferred_count(s)) {
+            /* A read's entries; a write's too, from a read it answers
+             * with (its own rows then synced by the same pass). */
+            if (cfg->audit && store_deferred_count(s)) {
                 if (audit_writer_flush(cfg->audit, s, &w.err) < 0)
                     /* Not answered before its audit entry is written. */
                     rc = web_error(&w, 500, "internal", "",
@@ -409,19 +411,20 @@ void web_handle(const struct web_config *cfg, struct store *s,
      * without a sync) is answered once they are durable: one sync of the
      * audit writer, shared with every request waiting meanwhile (a read's
      * flush, which syncs, covers a row it wrote too: its session seen). */
-    if (cfg->audit && !synced && store_total_changes(s) != changes) {
+    int wrote = store_total_changes(s) != changes;
+    if (cfg->audit && !synced && wrote) {
         if (audit_writer_sync(cfg->audit, &w.err) < 0) {
             http_response_reset(resp);
             rc = web_error(&w, 500, "internal", "",
                            "the database cannot be synced to disk");
         } else {
             synced = 1;
-            /* The reports read lately, computed again now rather than
-             * by the next readers (each would wait or refit). */
-            if (rc == 0 && is_write(req->method))
-                report_cache_refresh(&w);
         }
     }
+    /* The reports read lately, computed again now rather than by the
+     * next readers (each would wait or refit). */
+    if (cfg->audit && synced && wrote && rc == 0 && is_write(req->method))
+        report_cache_refresh(&w);
     /* A read answered with a kept login or report, checked against the
      * commits counted by the time its audit entries were durable. */
     if (cfg->audit) {

@@ -177,3 +177,15 @@ answer_clinic() {
   train_lbp 1 2020-01-01 32 2021-01-01
   screen_file low-back-pain "$TMP/clear.json"
 }
+
+# report_is_current FILE WHAT: FILE, a practitioner report served by the
+# running server (practitioner $P), equals the command line's document
+# for the database as it is now (the command line's read is audited too);
+# fails naming WHAT otherwise.
+report_is_current() {
+  "$TOUCHSTONE" --json report practitioner "$P" >"$TMP/cli.json"
+  node -e 'const fs = require("fs");
+    const [a, b] = [1, 2].map(i => JSON.stringify(JSON.parse(fs.readFileSync(process.argv[i], "utf8"))));
+    if (a !== b) { console.log("served and computed differ"); process.exit(1); }' \
+    "$1" "$TMP/cli.json" || fail "$2: the served report is not the current one"
+}
