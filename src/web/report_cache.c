@@ -31,17 +31,11 @@ struct slot {
      * computing the same document (after a write, every read misses). */
     int computing;
     uint64_t computing_serial; /* which computing: raised by each claim */
+    uint64_t computing_key;    /* the change count its snapshot is at */
     int64_t computing_id;
     char *computing_protocol;
     unsigned char computing_fingerprint[FINGERPRINT_BYTES];
 };
-
-/* How many times a request that misses while another document of the
- * same practitioner is being computed waits for it and looks again with a
- * new snapshot, before it computes its own. Under writes, the reads that
- * miss then share one computing of the newest document at a time instead
- * of each computing the one of its own snapshot, all at once. */
-#define CACHE_WAITS 3
 
 static struct slot slots[CACHE_SLOTS];
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -197,7 +191,7 @@ static int same_protocol(const char *a, const char *b)
     return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-enum lookup { CACHE_HIT, CACHE_CLAIMED, CACHE_MISS, CACHE_NEWER };
+enum lookup { CACHE_HIT, CACHE_CLAIMED, CACHE_MISS };
 
 static time_t monotonic_seconds(void)
 {
@@ -233,14 +227,17 @@ static int cache_get_at(struct buf *body, int64_t id, const char *protocol,
 
 /* With cache_lock held: when slot sl holds the report's document of
  * fingerprint fp (read in a snapshot that includes every commit change
- * count key includes), copies it into body, keeps it under key from then
+ * count key includes), or one kept at a change count after key (computed
+ * from a snapshot begun after the caller read key: it includes every
+ * commit made before the caller began, another process's too; at key
+ * itself it may not), copies it into body, keeps it under key from then
  * on and returns 1; else 0. */
 static int slot_serve(struct slot *sl, struct buf *body, int64_t id,
                       const char *protocol, uint64_t key,
                       const unsigned char fp[FINGERPRINT_BYTES])
 {
     if (!slot_holds(sl, id, protocol) ||
-        memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES))
+        (sl->key <= key && memcmp(sl->fingerprint, fp, FINGERPRINT_BYTES)))
         return 0;
     buf_reset(body);
     buf_add(body, sl->body, sl->len);
@@ -263,17 +260,18 @@ static int cache_get_fp(struct buf *body, int64_t id, const char *protocol,
 }
 
 /* Copies the kept answer into body when its fingerprint is fp, read in a
- * snapshot that began after change count key was read (CACHE_HIT: the
- * document is kept under key from then on). On a miss, waits while
- * another request computes the same document (then looks again);
- * otherwise claims the slot's computing (CACHE_CLAIMED: the caller
- * computes and calls cache_unclaim). When another document is being
- * computed for the slot (the caller's snapshot is older or newer than
- * that request's: a write came between them), with may_wait it waits for
- * that computing to end and returns CACHE_NEWER: the caller takes a new
- * snapshot, which is at least as new as the one just computed and kept,
- * and looks again. Without, CACHE_MISS: the caller computes its own
- * document, unshared. */
+ * snapshot that began after change count key was read, or when it was
+ * kept at a count after key (CACHE_HIT: the document is kept under key
+ * from then on). On a miss, claims the slot's computing when no other
+ * request computes its report (CACHE_CLAIMED: the caller computes and
+ * calls cache_unclaim). Else, with may_wait, waits for that computing to
+ * end and looks again: one of a count after key serves the caller, one of
+ * an older snapshot is followed by the caller's own or by one that serves
+ * it, so that one computing of each report is in flight at a time and the
+ * reads that miss while it runs share the next one. Without may_wait (a
+ * transaction of the caller's own is open around: it may hold the write
+ * lock), it waits only for a computing of the same document; otherwise
+ * CACHE_MISS: the caller computes its own document, unshared. */
 static enum lookup cache_get(struct buf *body, int64_t id,
                              const char *protocol, uint64_t key,
                              const unsigned char fp[FINGERPRINT_BYTES],
@@ -290,6 +288,7 @@ static enum lookup cache_get(struct buf *body, int64_t id,
         if (!sl->computing) {
             sl->computing = 1;
             sl->computing_serial++;
+            sl->computing_key = key;
             sl->computing_id = id;
             sl->computing_protocol = protocol ? xstrdup(protocol) : NULL;
             memcpy(sl->computing_fingerprint, fp, FINGERPRINT_BYTES);
@@ -297,18 +296,14 @@ static enum lookup cache_get(struct buf *body, int64_t id,
             break;
         }
         if (sl->computing_id != id ||
-            !same_protocol(sl->computing_protocol, protocol) ||
-            memcmp(sl->computing_fingerprint, fp, FINGERPRINT_BYTES)) {
-            if (!may_wait || sl->computing_id != id ||
-                !same_protocol(sl->computing_protocol, protocol))
-                break;
-            uint64_t serial = sl->computing_serial;
-            while (sl->computing && sl->computing_serial == serial)
-                pthread_cond_wait(&cache_done, &cache_lock);
-            found = CACHE_NEWER;
+            !same_protocol(sl->computing_protocol, protocol))
             break;
-        }
-        pthread_cond_wait(&cache_done, &cache_lock);
+        if (!may_wait &&
+            memcmp(sl->computing_fingerprint, fp, FINGERPRINT_BYTES))
+            break;
+        uint64_t serial = sl->computing_serial;
+        while (sl->computing && sl->computing_serial == serial)
+            pthread_cond_wait(&cache_done, &cache_lock);
     }
     pthread_mutex_unlock(&cache_lock);
     return found;
@@ -389,38 +384,29 @@ static int serve_checked(struct audit_writer *aw, struct store *s,
     /* A new snapshot needs a transaction of our own (none open around);
      * outside read mode the transaction holds the write lock, which the
      * audit writer and every answer waiting for it would wait for. */
-    int waits = store_depth(s) == 0 && store_read_mode(s) ? CACHE_WAITS : 0;
+    int may_wait = store_depth(s) == 0 && store_read_mode(s);
     unsigned char fp[FINGERPRINT_BYTES];
-    enum lookup found;
-    uint64_t key;
-    for (;;) {
-        /* Read before the snapshot begins: the snapshot is at least as
-         * new as every commit it counts. */
-        key = audit_writer_changes(aw);
-        if (store_begin(s, e) < 0)
-            return -1;
-        /* A fingerprint kept for this count serves a kept document; a
-         * document computed here needs this snapshot's own. */
-        int kept;
-        if (fingerprint_at(s, id, key, fp, &kept, e) < 0) {
-            store_rollback(s);
-            return -1;
-        }
-        if (kept && cache_get_fp(body, id, protocol, key, fp)) {
-            found = CACHE_HIT;
-            break;
-        }
-        if (kept && fingerprint(s, id, fp, e) < 0) {
-            store_rollback(s);
-            return -1;
-        }
-        found = cache_get(body, id, protocol, key, fp, waits > 0);
-        if (found != CACHE_NEWER)
-            break;
-        /* Nothing read or written in it yet but the fingerprint. */
+    enum lookup found = CACHE_MISS;
+    /* Read before the snapshot begins: the snapshot is at least as new as
+     * every commit it counts. */
+    uint64_t key = audit_writer_changes(aw);
+    if (store_begin(s, e) < 0)
+        return -1;
+    /* A fingerprint kept for this count serves a kept document; a
+     * document computed here needs this snapshot's own. */
+    int kept;
+    if (fingerprint_at(s, id, key, fp, &kept, e) < 0) {
         store_rollback(s);
-        waits--;
+        return -1;
     }
+    if (kept && cache_get_fp(body, id, protocol, key, fp))
+        found = CACHE_HIT;
+    else if (kept && fingerprint(s, id, fp, e) < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    if (found != CACHE_HIT)
+        found = cache_get(body, id, protocol, key, fp, may_wait);
     if (found == CACHE_HIT) {
         if ((audit && audit_append(s, a, "read", "practitioner_outcome", id,
                                    0, "ok", e) < 0) ||
