@@ -1117,6 +1117,53 @@ static int compare_rebuilt(const void *x, const void *y, void *ctx)
     return (a->episode > c->episode) - (a->episode < c->episode);
 }
 
+/* A row's place in the key order, packed (group rank above the
+ * practitioner's id) where both fit, with its episode for the rest: sorted
+ * without reaching into the rows, which lie scattered in memory. */
+struct rebuilt_key {
+    uint64_t key;
+    uint32_t episode, index;
+};
+
+#define REBUILT_KEY_PRACTITIONER_BITS 44
+
+static int compare_keys(const void *x, const void *y)
+{
+    const struct rebuilt_key *a = x, *c = y;
+    if (a->key != c->key)
+        return a->key < c->key ? -1 : 1;
+    return (a->episode > c->episode) - (a->episode < c->episode);
+}
+
+/* order[] = the rows' indexes in key order (their groups ranked). */
+static void rebuilt_order(const struct rebuilt *rb, uint32_t *order)
+{
+    struct rebuilt_key *keys =
+        xreallocarray(NULL, rb->nrows + 1, sizeof(*keys));
+    int packed = rb->ngroups < ((size_t)1 << 20);
+    for (size_t i = 0; packed && i < rb->nrows; i++) {
+        const struct rebuilt_row *x = &rb->rows[i];
+        if (x->practitioner_id < 0 ||
+            x->practitioner_id >=
+                (int64_t)1 << REBUILT_KEY_PRACTITIONER_BITS)
+            packed = 0;
+        keys[i].key = (uint64_t)x->group << REBUILT_KEY_PRACTITIONER_BITS |
+                      (uint64_t)x->practitioner_id;
+        keys[i].episode = x->episode;
+        keys[i].index = (uint32_t)i;
+    }
+    if (packed) {
+        qsort(keys, rb->nrows, sizeof(*keys), compare_keys);
+        for (size_t i = 0; i < rb->nrows; i++)
+            order[i] = keys[i].index;
+    } else {
+        for (size_t i = 0; i < rb->nrows; i++)
+            order[i] = (uint32_t)i;
+        qsort_r(order, rb->nrows, sizeof(*order), compare_rebuilt, rb->rows);
+    }
+    free(keys);
+}
+
 static int compare_group_ranks(const void *x, const void *y, void *ctx)
 {
     const struct summary_group *groups = ctx;
@@ -1141,16 +1188,20 @@ static int rebuilt_write(struct summary_batch *b, struct rebuilt *rb,
     for (size_t k = 0; k < rb->ngroups; k++)
         rank[by_rank[k]] = (uint32_t)k;
     uint32_t *order = xreallocarray(NULL, rb->nrows + 1, sizeof(*order));
-    for (size_t i = 0; i < rb->nrows; i++) {
+    for (size_t i = 0; i < rb->nrows; i++)
         rb->rows[i].group = rank[rb->rows[i].group];
-        order[i] = (uint32_t)i;
-    }
-    qsort_r(order, rb->nrows, sizeof(*order), compare_rebuilt, rb->rows);
+    rebuilt_order(rb, order);
     struct stmt *st =
         store_prepare(b->s, "INSERT INTO episode_summary" SUMMARY_INSERT);
     const int *idx = summary_params_of(&b->rebuild_params, st);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < rb->nrows; i++) {
+        /* The rows and their episodes are read out of memory order: asked
+         * for ahead of their turn. */
+        if (i + 16 < rb->nrows)
+            __builtin_prefetch(&rb->rows[order[i + 16]]);
+        if (i + 8 < rb->nrows)
+            __builtin_prefetch(&rb->episodes[rb->rows[order[i + 8]].episode]);
         const struct rebuilt_row *x = &rb->rows[order[i]];
         const struct rebuilt_episode *ep = &rb->episodes[x->episode];
         const struct summary_group *g = &rb->groups[by_rank[x->group]];
@@ -1363,10 +1414,12 @@ struct summary_feed {
     struct fed_chunk *filling;
     int broken, started;
     pthread_t thread;
-    /* Shared, under lock. */
+    /* Shared, under lock: the queue, and the chunks the thread is done
+     * with, for the caller to fill again (each is too large for the
+     * allocator to keep: it would map and clear it every time). */
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    struct fed_chunk *head, *tail;
+    struct fed_chunk *head, *tail, *spare;
     int done, stop;
     /* The thread's (the caller's again after the join). */
     struct rebuilt rb;
@@ -1421,8 +1474,17 @@ int summary_feed_add(struct summary_feed *f, int64_t episode_id,
         f->broken = 1;
         return -1;
     }
-    if (!f->filling)
-        f->filling = xcalloc(1, sizeof(*f->filling));
+    if (!f->filling) {
+        pthread_mutex_lock(&f->lock);
+        f->filling = f->spare;
+        if (f->filling)
+            f->spare = f->filling->next;
+        pthread_mutex_unlock(&f->lock);
+        if (!f->filling)
+            f->filling = xmalloc(sizeof(*f->filling));
+        f->filling->next = NULL;
+        f->filling->count = 0;
+    }
     struct fed_row *r = &f->filling->rows[f->filling->count++];
     r->episode = episode_id;
     r->session = session_id;
@@ -1529,7 +1591,10 @@ static void *fed_thread(void *arg)
             break;
         for (size_t i = 0; !f->failed && i < c->count; i++)
             fed_row(f, &c->rows[i]);
-        free(c);
+        pthread_mutex_lock(&f->lock);
+        c->next = f->spare;
+        f->spare = c;
+        pthread_mutex_unlock(&f->lock);
     }
     /* At the end of the rows, the episodes after the last one's. */
     struct err ignored = ERR_INIT;
@@ -1652,9 +1717,14 @@ void summary_feed_free(struct summary_feed *f)
     if (!f)
         return;
     fed_join(f, 1);
-    while (f->head) {
-        struct fed_chunk *c = f->head;
-        f->head = c->next;
+    for (struct fed_chunk *list = f->head; list;) {
+        struct fed_chunk *c = list;
+        list = c->next;
+        free(c);
+    }
+    for (struct fed_chunk *list = f->spare; list;) {
+        struct fed_chunk *c = list;
+        list = c->next;
         free(c);
     }
     free(f->filling);
