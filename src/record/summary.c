@@ -1052,6 +1052,31 @@ static void rebuilt_add_episode(struct rebuilt *rb,
     memcpy(x->ended_on, ep->ended_on, sizeof(x->ended_on));
     memcpy(x->birth_date, ep->birth_date, sizeof(x->birth_date));
     memcpy(x->sex, ep->sex, sizeof(x->sex));
+    x->protocol = 0;
+    x->end_days = ep->end_days;
+    x->first_session = 0;
+}
+
+/* The episode's values of x, with its protocol (a field of
+ * RECORD_CODE_MAX + 1 bytes), as d, without observations. */
+static void rebuilt_episode_data(const struct rebuilt_episode *x,
+                                 const char protocol[RECORD_CODE_MAX + 1],
+                                 struct summary_data *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->ep.id = x->id;
+    d->ep.practitioner_id = x->practitioner_id;
+    memcpy(d->ep.protocol, protocol, sizeof(d->ep.protocol));
+    memcpy(d->ep.started_on, x->started_on, sizeof(d->ep.started_on));
+    memcpy(d->ep.ended_on, x->ended_on, sizeof(d->ep.ended_on));
+    d->ep.end_days = x->end_days;
+    d->ep.has_chronicity = x->has_chronicity;
+    d->ep.chronicity = x->chronicity;
+    d->ep.has_comorbidities = x->has_comorbidities;
+    d->ep.comorbidities = x->comorbidities;
+    memcpy(d->ep.birth_date, x->birth_date, sizeof(d->ep.birth_date));
+    memcpy(d->ep.sex, x->sex, sizeof(d->ep.sex));
+    d->sessions = x->sessions;
 }
 
 /* Row r of episode rb->episodes[episode]. */
@@ -1206,21 +1231,7 @@ static int rebuilt_write(struct summary_batch *b, struct rebuilt *rb,
         const struct rebuilt_episode *ep = &rb->episodes[x->episode];
         const struct summary_group *g = &rb->groups[by_rank[x->group]];
         struct summary_data d;
-        memset(&d.ep, 0, sizeof(d.ep));
-        d.ep.id = ep->id;
-        d.ep.practitioner_id = ep->practitioner_id;
-        memcpy(d.ep.protocol, g->protocol, sizeof(d.ep.protocol));
-        memcpy(d.ep.started_on, ep->started_on, sizeof(d.ep.started_on));
-        memcpy(d.ep.ended_on, ep->ended_on, sizeof(d.ep.ended_on));
-        memcpy(d.ep.birth_date, ep->birth_date, sizeof(d.ep.birth_date));
-        memcpy(d.ep.sex, ep->sex, sizeof(d.ep.sex));
-        d.ep.has_chronicity = ep->has_chronicity;
-        d.ep.chronicity = ep->chronicity;
-        d.ep.has_comorbidities = ep->has_comorbidities;
-        d.ep.comorbidities = ep->comorbidities;
-        d.sessions = ep->sessions;
-        d.obs = NULL;
-        d.obs_count = 0;
+        rebuilt_episode_data(ep, g->protocol, &d);
         struct summary_row r = {
             .instrument = g->instrument,
             .role = rebuilt_roles[x->role],
@@ -1402,6 +1413,7 @@ struct fed_row {
 };
 
 #define FED_CHUNK_ROWS 4096
+#define FED_SPARE_MAX 16
 
 struct fed_chunk {
     struct fed_chunk *next;
@@ -1420,6 +1432,7 @@ struct summary_feed {
     pthread_mutex_t lock;
     pthread_cond_t changed;
     struct fed_chunk *head, *tail, *spare;
+    size_t nspare; /* at most FED_SPARE_MAX */
     int done, stop;
     /* The thread's (the caller's again after the join). */
     struct rebuilt rb;
@@ -1477,8 +1490,10 @@ int summary_feed_add(struct summary_feed *f, int64_t episode_id,
     if (!f->filling) {
         pthread_mutex_lock(&f->lock);
         f->filling = f->spare;
-        if (f->filling)
+        if (f->filling) {
             f->spare = f->filling->next;
+            f->nspare--;
+        }
         pthread_mutex_unlock(&f->lock);
         if (!f->filling)
             f->filling = xmalloc(sizeof(*f->filling));
@@ -1515,20 +1530,7 @@ static int fed_episode(struct summary_feed *f, struct err *e)
     size_t k = f->next_episode++;
     const struct rebuilt_episode *x = &rb->episodes[k];
     struct summary_data d;
-    memset(&d, 0, sizeof(d));
-    d.ep.id = x->id;
-    d.ep.practitioner_id = x->practitioner_id;
-    memcpy(d.ep.protocol, rb->protocols[x->protocol], sizeof(d.ep.protocol));
-    memcpy(d.ep.started_on, x->started_on, sizeof(d.ep.started_on));
-    memcpy(d.ep.ended_on, x->ended_on, sizeof(d.ep.ended_on));
-    d.ep.end_days = x->end_days;
-    d.ep.has_chronicity = x->has_chronicity;
-    d.ep.chronicity = x->chronicity;
-    d.ep.has_comorbidities = x->has_comorbidities;
-    d.ep.comorbidities = x->comorbidities;
-    memcpy(d.ep.birth_date, x->birth_date, sizeof(d.ep.birth_date));
-    memcpy(d.ep.sex, x->sex, sizeof(d.ep.sex));
-    d.sessions = x->sessions;
+    rebuilt_episode_data(x, rb->protocols[x->protocol], &d);
     if (f->ncurrent > 1)
         qsort(f->current, f->ncurrent, sizeof(*f->current), compare_fed);
     ALLOC_GROW(f->obs, f->ncurrent + 1, f->alloc_obs);
@@ -1592,9 +1594,14 @@ static void *fed_thread(void *arg)
         for (size_t i = 0; !f->failed && i < c->count; i++)
             fed_row(f, &c->rows[i]);
         pthread_mutex_lock(&f->lock);
-        c->next = f->spare;
-        f->spare = c;
+        if (f->nspare < FED_SPARE_MAX) {
+            c->next = f->spare;
+            f->spare = c;
+            f->nspare++;
+            c = NULL;
+        }
         pthread_mutex_unlock(&f->lock);
+        free(c);
     }
     /* At the end of the rows, the episodes after the last one's. */
     struct err ignored = ERR_INIT;
@@ -1659,7 +1666,6 @@ int summary_feed_start(struct summary_feed *f, struct store *s,
         rebuilt_add_episode(rb, &d);
         struct rebuilt_episode *x = &rb->episodes[rb->nepisodes - 1];
         x->protocol = fed_protocol(rb, d.ep.protocol);
-        x->end_days = d.ep.end_days;
         x->first_session = first;
     }
     stmt_finalize(ep);
