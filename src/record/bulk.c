@@ -226,6 +226,14 @@ struct bulk {
      * rising ids and never an episode before the last one's. */
     int observations_by_id;
     int64_t last_observation_id, last_observation_episode;
+    /* The summaries' feed (summary_feed_new): made at the first
+     * observation when the table was empty at the start and the batch has
+     * written no episode or session, started once the batch has touched
+     * FEED_START_PERCENT of the episodes, dropped (feed_off) when the
+     * batch leaves that shape. */
+    int observations_empty;
+    struct summary_feed *feed;
+    int feed_started, feed_off;
     /* The settings to restore. */
     int64_t old_foreign_keys, old_synchronous, old_cache_size, old_checks,
         old_threads;
@@ -364,6 +372,7 @@ static void bulk_free(struct bulk *b)
     free(b->touched);
     free(b->touched_bits);
     summary_batch_free(b->summaries);
+    summary_feed_free(b->feed);
     free(b);
 }
 
@@ -426,6 +435,7 @@ int bulk_begin(struct store *s, const struct actor *caller,
     }
     b->episodes_before = store_query_int(s, "SELECT count(*) FROM episode");
     b->observations_by_id = b->max_id[BULK_OBSERVATIONS] == 0;
+    b->observations_empty = b->observations_by_id;
     *out = b;
     return 0;
 }
@@ -433,6 +443,11 @@ int bulk_begin(struct store *s, const struct actor *caller,
 int64_t bulk_count(const struct bulk *b, enum bulk_kind k)
 {
     return b->count[k];
+}
+
+int bulk_summaries_fed(const struct bulk *b)
+{
+    return b->feed && b->feed_started;
 }
 
 /* ---- Lookups ------------------------------------------------------------ */
@@ -607,6 +622,18 @@ static int check_scope(struct bulk *b, int64_t practitioner_id,
  * REBUILD_SHARE_PERCENT of the episodes one at a time.
  */
 #define REBUILD_SHARE_PERCENT 40
+/*
+ * A batch that is bound to rebuild them all (observations only, in
+ * episode order, into an empty table: an import of a registry's
+ * observations) computes them on a thread while it writes, from the rows
+ * it writes (summary_feed_new): the rows are kept from the first, and the
+ * thread starts, reading every episode and session first, once the batch
+ * has touched FEED_START_PERCENT of the episodes. A batch that stops
+ * short of REBUILD_SHARE_PERCENT then wastes that read (a fraction of
+ * what its rows cost), and one that leaves the shape drops the feed and
+ * rebuilds at commit as before.
+ */
+#define FEED_START_PERCENT 10
 #define TOUCHED_BITSET_MAX_ID ((int64_t)1 << 27) /* a 16 MiB bitset at most */
 
 static void note_touched(struct bulk *b, int64_t episode_id)
@@ -639,6 +666,37 @@ static int summaries_of(struct bulk *b, struct err *e)
     return 0;
 }
 
+/* The batch leaves the shape a feed needs: no feed from now on. */
+static void feed_stop(struct bulk *b)
+{
+    summary_feed_free(b->feed);
+    b->feed = NULL;
+    b->feed_started = 0;
+    b->feed_off = 1;
+}
+
+/* Observation id of episode in (row: its fields) was written: fed. */
+static void feed_observation(struct bulk *b, int64_t id,
+                             const struct observation_new *in,
+                             const struct bulk_observation_row *row)
+{
+    if (b->feed_off)
+        return;
+    if (!b->feed) {
+        if (!b->observations_empty || b->count[BULK_EPISODES] ||
+            b->count[BULK_SESSIONS] || b->episodes_before == 0) {
+            b->feed_off = 1;
+            return;
+        }
+        b->feed = summary_feed_new();
+    }
+    if (!b->observations_by_id ||
+        summary_feed_add(b->feed, in->episode_id, in->session_id,
+                         in->instrument, in->timepoint, row->observed_at,
+                         row->total, id) < 0)
+        feed_stop(b);
+}
+
 /* A row of episode_id was written. */
 static void touch(struct bulk *b, int64_t episode_id)
 {
@@ -646,6 +704,15 @@ static void touch(struct bulk *b, int64_t episode_id)
         return;
     b->current = episode_id;
     note_touched(b, episode_id);
+    if (b->feed && !b->feed_started &&
+        (int64_t)b->ntouched * 100 >=
+            b->episodes_before * FEED_START_PERCENT) {
+        struct err ignored = ERR_INIT;
+        if (summary_feed_start(b->feed, b->s, &ignored) < 0)
+            feed_stop(b);
+        else
+            b->feed_started = 1;
+    }
 }
 
 static int compare_ids(const void *x, const void *y)
@@ -668,10 +735,18 @@ static int refresh_summaries(struct bulk *b, struct err *e)
         if (!unique || b->touched[i] != b->touched[unique - 1])
             b->touched[unique++] = b->touched[i];
     int64_t episodes = b->episodes_before + b->count[BULK_EPISODES];
-    if ((int64_t)unique * 100 >= episodes * REBUILD_SHARE_PERCENT)
+    if ((int64_t)unique * 100 >= episodes * REBUILD_SHARE_PERCENT) {
+        if (b->feed) {
+            int rc = summary_batch_rebuild_fed(b->summaries, b->feed,
+                                               &episodes, e);
+            if (rc <= 0)
+                return rc;
+        }
         return summary_batch_rebuild(b->summaries, b->observations_by_id,
                                      b->progress, b->progress_ctx, &episodes,
                                      e);
+    }
+    feed_stop(b);
     for (size_t i = 0; i < unique; i++) {
         if (summary_batch_refresh(b->summaries, b->touched[i], e) < 0)
             return -1;
@@ -891,6 +966,8 @@ int bulk_add_episode(struct bulk *b, int64_t id, const struct episode_new *in,
     record_copy(c->protocol_id, sizeof(c->protocol_id), in->protocol_id);
     record_copy(c->started_on, sizeof(c->started_on), in->started_on);
     record_copy(c->ended_on, sizeof(c->ended_on), ended_on);
+    if (b->feed)
+        feed_stop(b);
     touch(b, new_id);
     if (out_id)
         *out_id = new_id;
@@ -930,6 +1007,8 @@ int bulk_add_session(struct bulk *b, int64_t id, const struct session_new *in,
     r->id = new_id;
     r->episode_id = in->episode_id;
     memcpy(r->started_at, started_at, sizeof(r->started_at));
+    if (b->feed)
+        feed_stop(b);
     touch(b, in->episode_id);
     if (out_id)
         *out_id = new_id;
@@ -1021,6 +1100,7 @@ static int observation_store(struct bulk *b, int64_t id,
         b->observations_by_id = 0;
     b->last_observation_id = new_id;
     b->last_observation_episode = in->episode_id;
+    feed_observation(b, new_id, in, row);
     touch(b, in->episode_id);
     if (out_id)
         *out_id = new_id;

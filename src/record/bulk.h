@@ -205,6 +205,12 @@ void bulk_observation_release(struct bulk_observation_row *row);
 /* Rows written so far of kind k. */
 int64_t bulk_count(const struct bulk *b, enum bulk_kind k);
 
+/* 1 while the batch computes the outcome summaries on a second thread as
+ * it writes (a batch of observations only, in episode order, into an
+ * empty table, past a tenth of the episodes: record/summary.h,
+ * summary_feed_new), so that its commit only writes them; else 0. */
+int bulk_summaries_fed(const struct bulk *b);
+
 /*
  * Ends the batch: finishes refreshing the outcome summaries
  * (record/summary.h) of the episodes the batch added or added sessions or

@@ -10,6 +10,7 @@
 #include "store/outcome_rows.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,16 @@ static void summary_add_session(int64_t **sessions, size_t *alloc,
 #define SUMMARY_OBSERVATION_COLUMNS                                          \
     "instrument, timepoint, session_id, observed_at, total, id"
 
+/* The ordinal of session among the episode's sessions (in order), or 0. */
+static int summary_session_ordinal(const int64_t *sessions, int count,
+                                   int64_t session)
+{
+    for (int k = 0; session && k < count; k++)
+        if (sessions[k] == session)
+            return k + 1;
+    return 0;
+}
+
 static int summary_add_observation(struct summary_data *d, size_t *alloc,
                                    const int64_t *sessions, struct stmt *st,
                                    int col, struct err *e)
@@ -205,12 +216,7 @@ static int summary_add_observation(struct summary_data *d, size_t *alloc,
     record_copy(o->instrument, sizeof(o->instrument), stmt_text(st, col));
     record_copy(o->timepoint, sizeof(o->timepoint), stmt_text(st, col + 1));
     int64_t session = stmt_is_null(st, col + 2) ? 0 : stmt_int(st, col + 2);
-    o->session = 0;
-    for (int k = 0; session && k < d->sessions; k++)
-        if (sessions[k] == session) {
-            o->session = k + 1;
-            break;
-        }
+    o->session = summary_session_ordinal(sessions, d->sessions, session);
     record_copy(o->observed_at, sizeof(o->observed_at),
                 stmt_text(st, col + 3));
     char date[CLOCK_DATE_LEN];
@@ -1198,6 +1204,13 @@ struct rebuilt_episode {
     char started_on[CLOCK_DATE_LEN], ended_on[CLOCK_DATE_LEN];
     char birth_date[CLOCK_DATE_LEN];
     char sex[sizeof(((struct summary_episode *)0)->sex)];
+    /* Kept for a fed rebuild (summary_feed_start), which reads every
+     * episode before their observations: its protocol (an index in
+     * rebuilt.protocols), the day it ended and its first session's index
+     * in the feed's session ids. */
+    uint32_t protocol;
+    long end_days;
+    size_t first_session;
 };
 
 struct rebuilt_row {
@@ -1226,6 +1239,8 @@ struct rebuilt {
     size_t ngroups, alloc_groups;
     uint32_t *slots; /* open addressing over groups: index + 1, 0 empty */
     size_t nslots;
+    char (*protocols)[RECORD_CODE_MAX + 1]; /* a fed rebuild's protocols */
+    size_t nprotocols, alloc_protocols;
 };
 
 static uint64_t rebuilt_hash(const char *protocol, const char *instrument)
@@ -1290,17 +1305,43 @@ static void rebuilt_add_episode(struct rebuilt *rb,
     memcpy(x->ended_on, ep->ended_on, sizeof(x->ended_on));
     memcpy(x->birth_date, ep->birth_date, sizeof(x->birth_date));
     memcpy(x->sex, ep->sex, sizeof(x->sex));
+    x->protocol = 0;
+    x->end_days = ep->end_days;
+    x->first_session = 0;
 }
 
-/* Row r of the episode added last. */
-static void rebuilt_add_row(struct rebuilt *rb, const struct summary_data *d,
+/* The episode's values of x, with its protocol (a field of
+ * RECORD_CODE_MAX + 1 bytes), as d, without observations. */
+static void rebuilt_episode_data(const struct rebuilt_episode *x,
+                                 const char protocol[RECORD_CODE_MAX + 1],
+                                 struct summary_data *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->ep.id = x->id;
+    d->ep.practitioner_id = x->practitioner_id;
+    memcpy(d->ep.protocol, protocol, sizeof(d->ep.protocol));
+    memcpy(d->ep.started_on, x->started_on, sizeof(d->ep.started_on));
+    memcpy(d->ep.ended_on, x->ended_on, sizeof(d->ep.ended_on));
+    d->ep.end_days = x->end_days;
+    d->ep.has_chronicity = x->has_chronicity;
+    d->ep.chronicity = x->chronicity;
+    d->ep.has_comorbidities = x->has_comorbidities;
+    d->ep.comorbidities = x->comorbidities;
+    memcpy(d->ep.birth_date, x->birth_date, sizeof(d->ep.birth_date));
+    memcpy(d->ep.sex, x->sex, sizeof(d->ep.sex));
+    d->sessions = x->sessions;
+}
+
+/* Row r of episode rb->episodes[episode]. */
+static void rebuilt_add_row(struct rebuilt *rb, size_t episode,
+                            const struct summary_data *d,
                             const struct summary_row *r)
 {
     ALLOC_GROW(rb->rows, rb->nrows + 1, rb->alloc_rows);
     struct rebuilt_row *x = &rb->rows[rb->nrows++];
     memset(x, 0, sizeof(*x));
     x->practitioner_id = d->ep.practitioner_id;
-    x->episode = (uint32_t)(rb->nepisodes - 1);
+    x->episode = (uint32_t)episode;
     x->group = rebuilt_group(rb, d->ep.protocol, r->instrument);
     x->baseline = r->baseline;
     x->discharge = r->discharge;
@@ -1323,6 +1364,22 @@ static void rebuilt_add_row(struct rebuilt *rb, const struct summary_data *d,
             x->role = (signed char)i;
 }
 
+/* The summary rows of d, episode rb->episodes[episode], computed and
+ * kept; returns how many. */
+static size_t rebuilt_add_rows(struct rebuilt *rb, size_t episode,
+                               const struct summary_data *d)
+{
+    const char *list[SUMMARY_MAX_INSTRUMENTS];
+    const char *roles[SUMMARY_MAX_INSTRUMENTS];
+    size_t count = summary_instruments(d, list, roles);
+    for (size_t i = 0; i < count; i++) {
+        struct summary_row r;
+        summary_compute(d, list[i], roles[i], &r);
+        rebuilt_add_row(rb, episode, d, &r);
+    }
+    return count;
+}
+
 /* Key order of rows ctx[x] and ctx[y]: the group's rank (its protocol,
  * then instrument), the practitioner, then the episode (indexes follow
  * ids: read in id order). */
@@ -1336,6 +1393,53 @@ static int compare_rebuilt(const void *x, const void *y, void *ctx)
     if (a->practitioner_id != c->practitioner_id)
         return a->practitioner_id < c->practitioner_id ? -1 : 1;
     return (a->episode > c->episode) - (a->episode < c->episode);
+}
+
+/* A row's place in the key order, packed (group rank above the
+ * practitioner's id) where both fit, with its episode for the rest: sorted
+ * without reaching into the rows, which lie scattered in memory. */
+struct rebuilt_key {
+    uint64_t key;
+    uint32_t episode, index;
+};
+
+#define REBUILT_KEY_PRACTITIONER_BITS 44
+
+static int compare_keys(const void *x, const void *y)
+{
+    const struct rebuilt_key *a = x, *c = y;
+    if (a->key != c->key)
+        return a->key < c->key ? -1 : 1;
+    return (a->episode > c->episode) - (a->episode < c->episode);
+}
+
+/* order[] = the rows' indexes in key order (their groups ranked). */
+static void rebuilt_order(const struct rebuilt *rb, uint32_t *order)
+{
+    struct rebuilt_key *keys =
+        xreallocarray(NULL, rb->nrows + 1, sizeof(*keys));
+    int packed = rb->ngroups < ((size_t)1 << 20);
+    for (size_t i = 0; packed && i < rb->nrows; i++) {
+        const struct rebuilt_row *x = &rb->rows[i];
+        if (x->practitioner_id < 0 ||
+            x->practitioner_id >=
+                (int64_t)1 << REBUILT_KEY_PRACTITIONER_BITS)
+            packed = 0;
+        keys[i].key = (uint64_t)x->group << REBUILT_KEY_PRACTITIONER_BITS |
+                      (uint64_t)x->practitioner_id;
+        keys[i].episode = x->episode;
+        keys[i].index = (uint32_t)i;
+    }
+    if (packed) {
+        qsort(keys, rb->nrows, sizeof(*keys), compare_keys);
+        for (size_t i = 0; i < rb->nrows; i++)
+            order[i] = keys[i].index;
+    } else {
+        for (size_t i = 0; i < rb->nrows; i++)
+            order[i] = (uint32_t)i;
+        qsort_r(order, rb->nrows, sizeof(*order), compare_rebuilt, rb->rows);
+    }
+    free(keys);
 }
 
 static int compare_group_ranks(const void *x, const void *y, void *ctx)
@@ -1362,35 +1466,25 @@ static int rebuilt_write(struct summary_batch *b, struct rebuilt *rb,
     for (size_t k = 0; k < rb->ngroups; k++)
         rank[by_rank[k]] = (uint32_t)k;
     uint32_t *order = xreallocarray(NULL, rb->nrows + 1, sizeof(*order));
-    for (size_t i = 0; i < rb->nrows; i++) {
+    for (size_t i = 0; i < rb->nrows; i++)
         rb->rows[i].group = rank[rb->rows[i].group];
-        order[i] = (uint32_t)i;
-    }
-    qsort_r(order, rb->nrows, sizeof(*order), compare_rebuilt, rb->rows);
+    rebuilt_order(rb, order);
     struct stmt *st =
         store_prepare(b->s, "INSERT INTO episode_summary" SUMMARY_INSERT);
     const int *idx = summary_params_of(&b->rebuild_params, st);
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < rb->nrows; i++) {
+        /* The rows and their episodes are read out of memory order: asked
+         * for ahead of their turn. */
+        if (i + 16 < rb->nrows)
+            __builtin_prefetch(&rb->rows[order[i + 16]]);
+        if (i + 8 < rb->nrows)
+            __builtin_prefetch(&rb->episodes[rb->rows[order[i + 8]].episode]);
         const struct rebuilt_row *x = &rb->rows[order[i]];
         const struct rebuilt_episode *ep = &rb->episodes[x->episode];
         const struct summary_group *g = &rb->groups[by_rank[x->group]];
         struct summary_data d;
-        memset(&d.ep, 0, sizeof(d.ep));
-        d.ep.id = ep->id;
-        d.ep.practitioner_id = ep->practitioner_id;
-        memcpy(d.ep.protocol, g->protocol, sizeof(d.ep.protocol));
-        memcpy(d.ep.started_on, ep->started_on, sizeof(d.ep.started_on));
-        memcpy(d.ep.ended_on, ep->ended_on, sizeof(d.ep.ended_on));
-        memcpy(d.ep.birth_date, ep->birth_date, sizeof(d.ep.birth_date));
-        memcpy(d.ep.sex, ep->sex, sizeof(d.ep.sex));
-        d.ep.has_chronicity = ep->has_chronicity;
-        d.ep.chronicity = ep->chronicity;
-        d.ep.has_comorbidities = ep->has_comorbidities;
-        d.ep.comorbidities = ep->comorbidities;
-        d.sessions = ep->sessions;
-        d.obs = NULL;
-        d.obs_count = 0;
+        rebuilt_episode_data(ep, g->protocol, &d);
         struct summary_row r = {
             .instrument = g->instrument,
             .role = rebuilt_roles[x->role],
@@ -1423,11 +1517,60 @@ static int rebuilt_write(struct summary_batch *b, struct rebuilt *rb,
 
 static void rebuilt_release(struct rebuilt *rb)
 {
+    free(rb->protocols);
     free(rb->episodes);
     free(rb->rows);
     free(rb->groups);
     free(rb->slots);
     memset(rb, 0, sizeof(*rb));
+}
+
+/* Every episode with its patient's columns, and every session, in the
+ * order of their episodes (then as summary_load() orders them). */
+#define REBUILD_EPISODES                                                     \
+    "SELECT e.id, " SUMMARY_EPISODE_COLUMNS " FROM episode e JOIN patient p" \
+    " ON p.id = e.patient_id ORDER BY e.id"
+#define REBUILD_SESSIONS                                                     \
+    "SELECT episode_id, id FROM session ORDER BY episode_id, started_at, id"
+
+/* An empty rb with room for every episode and, for a start, as many rows
+ * as the summary holds (growing arrays of this size would copy them);
+ * returns the number of episodes. */
+static int64_t rebuilt_reserve(struct store *s, struct rebuilt *rb)
+{
+    int64_t total = store_query_int(s, "SELECT count(*) FROM episode");
+    int64_t old_rows =
+        store_query_int(s, "SELECT count(*) FROM episode_summary");
+    memset(rb, 0, sizeof(*rb));
+    ALLOC_GROW(rb->episodes, (size_t)(total > 0 ? total : 1),
+               rb->alloc_episodes);
+    ALLOC_GROW(rb->rows, (size_t)(old_rows > 0 ? old_rows : 1),
+               rb->alloc_rows);
+    return total;
+}
+
+/*
+ * Replaces every summary row with rb's (rows of them): the old rows go,
+ * the new are written in the key's order, then the indexes (dropped
+ * first: sorted builds, where inserting in episode order would seek at
+ * random) and the compact rows are made again.
+ */
+static int rebuilt_store(struct summary_batch *b, struct rebuilt *rb,
+                         int64_t rows, struct err *e)
+{
+    char *indexes = NULL;
+    if (rebuild_drop_indexes(b, &indexes, e) < 0)
+        return -1;
+    int rc = store_exec(b->s, "DELETE FROM episode_summary;"
+                              " DELETE FROM outcome_row", e);
+    if (rc == 0)
+        rc = rebuilt_write(b, rb, e);
+    if (rc == 0)
+        rc = store_exec(b->s, indexes, e);
+    free(indexes);
+    if (rc == 0)
+        rc = rebuild_compact_rows(b, rows, e);
+    return rc;
 }
 
 int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
@@ -1438,34 +1581,11 @@ int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
     if (!b->bulk)
         BUG("summary_batch_rebuild outside bulk mode");
     *episodes = 0;
-    int64_t total = store_query_int(b->s, "SELECT count(*) FROM episode");
-    /* The rows are kept in memory, then written into episode_summary in
-     * its key's order, its indexes made again after (sorted builds, where
-     * inserting in episode order would seek at random). */
-    char *indexes = NULL;
-    if (rebuild_drop_indexes(b, &indexes, e) < 0)
-        return -1;
-    int64_t old_rows =
-        store_query_int(b->s, "SELECT count(*) FROM episode_summary");
-    if (store_exec(b->s, "DELETE FROM episode_summary;"
-                         " DELETE FROM outcome_row", e) < 0) {
-        free(indexes);
-        return -1;
-    }
-    /* Room for every episode and, for a start, as many rows as the
-     * summary held: growing arrays of this size would copy them. */
     struct rebuilt rb;
-    memset(&rb, 0, sizeof(rb));
-    ALLOC_GROW(rb.episodes, (size_t)(total > 0 ? total : 1),
-               rb.alloc_episodes);
-    ALLOC_GROW(rb.rows, (size_t)(old_rows > 0 ? old_rows : 1), rb.alloc_rows);
-    struct stmt *ep = store_prepare(
-        b->s, "SELECT e.id, " SUMMARY_EPISODE_COLUMNS " FROM episode e JOIN"
-              " patient p ON p.id = e.patient_id ORDER BY e.id");
-    struct summary_stream sessions = {
-        store_prepare(b->s, "SELECT episode_id, id FROM session ORDER BY"
-                            " episode_id, started_at, id"),
-        0, 0};
+    int64_t total = rebuilt_reserve(b->s, &rb);
+    struct stmt *ep = store_prepare(b->s, REBUILD_EPISODES);
+    struct summary_stream sessions = {store_prepare(b->s, REBUILD_SESSIONS),
+                                      0, 0};
     /* In id order: one pass over the table, rather than the episode
      * index and a seek into the table for every row. */
     struct summary_stream obs = {
@@ -1512,16 +1632,9 @@ int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
             rc = -1;
         if (rc == 0 && d.obs_count > 1)
             qsort(d.obs, d.obs_count, sizeof(*d.obs), compare_observations);
-        const char *list[SUMMARY_MAX_INSTRUMENTS];
-        const char *roles[SUMMARY_MAX_INSTRUMENTS];
-        size_t count = rc == 0 ? summary_instruments(&d, list, roles) : 0;
-        if (rc == 0)
+        if (rc == 0) {
             rebuilt_add_episode(&rb, &d);
-        for (size_t i = 0; rc == 0 && i < count; i++) {
-            struct summary_row r;
-            summary_compute(&d, list[i], roles[i], &r);
-            rebuilt_add_row(&rb, &d, &r);
-            rows++;
+            rows += (int64_t)rebuilt_add_rows(&rb, rb.nepisodes - 1, &d);
         }
         summary_data_release(&d);
         d.sessions = 0;
@@ -1534,14 +1647,353 @@ int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
     stmt_finalize(sessions.st);
     stmt_finalize(obs.st);
     if (rc == 0)
-        rc = rebuilt_write(b, &rb, e);
+        rc = rebuilt_store(b, &rb, rows, e);
     rebuilt_release(&rb);
-    if (rc == 0)
-        rc = store_exec(b->s, indexes, e);
-    free(indexes);
-    if (rc == 0)
-        rc = rebuild_compact_rows(b, rows, e);
     return rc;
+}
+
+/* ---- Bulk mode: the rebuild fed while the batch writes ------------------ */
+
+/* An observation as the feed keeps it: its text copied as it was
+ * written, the work on it (its day, its order) left to the thread. */
+#define FED_CODE_MAX 15
+struct fed_row {
+    int64_t episode, session, id;
+    double total;
+    char observed_at[CLOCK_INSTANT_LEN];
+    char timepoint[sizeof(((struct summary_observation *)0)->timepoint)];
+    char instrument[FED_CODE_MAX + 1];
+};
+
+#define FED_CHUNK_ROWS 4096
+#define FED_SPARE_MAX 16
+
+struct fed_chunk {
+    struct fed_chunk *next;
+    size_t count;
+    struct fed_row rows[FED_CHUNK_ROWS];
+};
+
+struct summary_feed {
+    /* The caller's. */
+    struct fed_chunk *filling;
+    int broken, started;
+    pthread_t thread;
+    /* Shared, under lock: the queue, and the chunks the thread is done
+     * with, for the caller to fill again (each is too large for the
+     * allocator to keep: it would map and clear it every time). */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct fed_chunk *head, *tail, *spare;
+    size_t nspare; /* at most FED_SPARE_MAX */
+    int done, stop;
+    /* The thread's (the caller's again after the join). */
+    struct rebuilt rb;
+    int64_t *session_ids;
+    size_t nsession_ids, alloc_session_ids;
+    size_t next_episode;     /* the first episode not summarised yet */
+    struct fed_row *current; /* the rows of episode next_episode */
+    size_t ncurrent, alloc_current;
+    struct summary_observation *obs;
+    size_t alloc_obs;
+    int64_t rows; /* summary rows made */
+    int failed;
+};
+
+struct summary_feed *summary_feed_new(void)
+{
+    struct summary_feed *f = xcalloc(1, sizeof(*f));
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_cond_init(&f->changed, NULL);
+    return f;
+}
+
+/* Hands the queue a full chunk (the thread, once started, takes it). */
+static void fed_push(struct summary_feed *f)
+{
+    struct fed_chunk *c = f->filling;
+    f->filling = NULL;
+    if (!c)
+        return;
+    pthread_mutex_lock(&f->lock);
+    if (f->tail)
+        f->tail->next = c;
+    else
+        f->head = c;
+    f->tail = c;
+    pthread_cond_signal(&f->changed);
+    pthread_mutex_unlock(&f->lock);
+}
+
+int summary_feed_add(struct summary_feed *f, int64_t episode_id,
+                     int64_t session_id, const char *instrument,
+                     const char *timepoint, const char *observed_at,
+                     double total, int64_t id)
+{
+    if (f->broken)
+        return -1;
+    size_t at_len = strlen(observed_at), tp_len = strlen(timepoint),
+           code_len = strlen(instrument);
+    if (at_len >= sizeof(((struct fed_row *)0)->observed_at) ||
+        tp_len >= sizeof(((struct fed_row *)0)->timepoint) ||
+        code_len > FED_CODE_MAX) {
+        f->broken = 1;
+        return -1;
+    }
+    if (!f->filling) {
+        pthread_mutex_lock(&f->lock);
+        f->filling = f->spare;
+        if (f->filling) {
+            f->spare = f->filling->next;
+            f->nspare--;
+        }
+        pthread_mutex_unlock(&f->lock);
+        if (!f->filling)
+            f->filling = xmalloc(sizeof(*f->filling));
+        f->filling->next = NULL;
+        f->filling->count = 0;
+    }
+    struct fed_row *r = &f->filling->rows[f->filling->count++];
+    r->episode = episode_id;
+    r->session = session_id;
+    r->id = id;
+    r->total = total;
+    memcpy(r->observed_at, observed_at, at_len + 1);
+    memcpy(r->timepoint, timepoint, tp_len + 1);
+    memcpy(r->instrument, instrument, code_len + 1);
+    if (f->filling->count == FED_CHUNK_ROWS)
+        fed_push(f);
+    return 0;
+}
+
+/* As compare_observations: the instant, then the id. */
+static int compare_fed(const void *x, const void *y)
+{
+    const struct fed_row *a = x, *c = y;
+    int order = strcmp(a->observed_at, c->observed_at);
+    return order ? order : (a->id > c->id) - (a->id < c->id);
+}
+
+/* Summarises episode next_episode from the rows in current, as
+ * summary_batch_rebuild() does from the table's; -1 (with e) on a date
+ * that does not read. */
+static int fed_episode(struct summary_feed *f, struct err *e)
+{
+    struct rebuilt *rb = &f->rb;
+    size_t k = f->next_episode++;
+    const struct rebuilt_episode *x = &rb->episodes[k];
+    struct summary_data d;
+    rebuilt_episode_data(x, rb->protocols[x->protocol], &d);
+    if (f->ncurrent > 1)
+        qsort(f->current, f->ncurrent, sizeof(*f->current), compare_fed);
+    ALLOC_GROW(f->obs, f->ncurrent + 1, f->alloc_obs);
+    const int64_t *sessions = f->session_ids + x->first_session;
+    for (size_t i = 0; i < f->ncurrent; i++) {
+        const struct fed_row *r = &f->current[i];
+        struct summary_observation *o = &f->obs[i];
+        record_copy(o->instrument, sizeof(o->instrument), r->instrument);
+        record_copy(o->timepoint, sizeof(o->timepoint), r->timepoint);
+        o->session = summary_session_ordinal(sessions, x->sessions,
+                                             r->session);
+        char date[CLOCK_DATE_LEN];
+        record_copy(date, sizeof(date), r->observed_at);
+        if (clock_parse_date(date, &o->days, "at", e) < 0)
+            return -1;
+        o->total = r->total;
+        o->observed_at[0] = '\0'; /* in order already */
+        o->id = r->id;
+    }
+    d.obs = f->obs;
+    d.obs_count = f->ncurrent;
+    f->rows += (int64_t)rebuilt_add_rows(rb, k, &d);
+    f->ncurrent = 0;
+    return 0;
+}
+
+/* One written observation: the episodes before its own are complete. */
+static void fed_row(struct summary_feed *f, const struct fed_row *r)
+{
+    while (f->next_episode < f->rb.nepisodes) {
+        int64_t id = f->rb.episodes[f->next_episode].id;
+        if (id == r->episode) {
+            ALLOC_GROW(f->current, f->ncurrent + 1, f->alloc_current);
+            f->current[f->ncurrent++] = *r;
+            return;
+        }
+        struct err ignored = ERR_INIT;
+        if (id > r->episode || fed_episode(f, &ignored) < 0)
+            break;
+    }
+    /* Not in episode order, or an episode not read at the start. */
+    f->failed = 1;
+}
+
+static void *fed_thread(void *arg)
+{
+    struct summary_feed *f = arg;
+    for (;;) {
+        pthread_mutex_lock(&f->lock);
+        while (!f->head && !f->done && !f->stop)
+            pthread_cond_wait(&f->changed, &f->lock);
+        struct fed_chunk *c = f->stop ? NULL : f->head;
+        if (c) {
+            f->head = c->next;
+            if (!f->head)
+                f->tail = NULL;
+        }
+        pthread_mutex_unlock(&f->lock);
+        if (!c)
+            break;
+        for (size_t i = 0; !f->failed && i < c->count; i++)
+            fed_row(f, &c->rows[i]);
+        pthread_mutex_lock(&f->lock);
+        if (f->nspare < FED_SPARE_MAX) {
+            c->next = f->spare;
+            f->spare = c;
+            f->nspare++;
+            c = NULL;
+        }
+        pthread_mutex_unlock(&f->lock);
+        free(c);
+    }
+    /* At the end of the rows, the episodes after the last one's. */
+    struct err ignored = ERR_INIT;
+    while (f->done && !f->stop && !f->failed &&
+           f->next_episode < f->rb.nepisodes)
+        if (fed_episode(f, &ignored) < 0)
+            f->failed = 1;
+    return NULL;
+}
+
+/* The index of protocol in rb->protocols, added when new. */
+static uint32_t fed_protocol(struct rebuilt *rb, const char *protocol)
+{
+    for (size_t i = rb->nprotocols; i-- > 0;)
+        if (!strcmp(rb->protocols[i], protocol))
+            return (uint32_t)i;
+    ALLOC_GROW(rb->protocols, rb->nprotocols + 1, rb->alloc_protocols);
+    record_copy(rb->protocols[rb->nprotocols], sizeof(rb->protocols[0]),
+                protocol);
+    return (uint32_t)rb->nprotocols++;
+}
+
+int summary_feed_start(struct summary_feed *f, struct store *s,
+                       struct err *e)
+{
+    if (f->started || f->broken)
+        BUG("summary_feed_start on a feed started or broken");
+    struct rebuilt *rb = &f->rb;
+    rebuilt_reserve(s, rb);
+    struct stmt *ep = store_prepare(s, REBUILD_EPISODES);
+    struct summary_stream sessions = {store_prepare(s, REBUILD_SESSIONS), 0,
+                                      0};
+    int rc = stream_next(&sessions, e);
+    while (rc == 0) {
+        int step = stmt_step(ep, e);
+        if (step <= 0) {
+            rc = step;
+            break;
+        }
+        struct summary_data d;
+        memset(&d, 0, sizeof(d));
+        int64_t id = stmt_int(ep, 0);
+        if (summary_episode_read(ep, 1, id, &d.ep, e) < 0) {
+            rc = -1;
+            break;
+        }
+        size_t first = f->nsession_ids;
+        int on = stream_seek(&sessions, id, e);
+        while (on == 1) {
+            ALLOC_GROW(f->session_ids, f->nsession_ids + 1,
+                       f->alloc_session_ids);
+            f->session_ids[f->nsession_ids++] = stmt_int(sessions.st, 1);
+            d.sessions++;
+            on = stream_next(&sessions, e) < 0
+                     ? -1
+                     : sessions.episode == id && sessions.has;
+        }
+        if (on < 0) {
+            rc = -1;
+            break;
+        }
+        rebuilt_add_episode(rb, &d);
+        struct rebuilt_episode *x = &rb->episodes[rb->nepisodes - 1];
+        x->protocol = fed_protocol(rb, d.ep.protocol);
+        x->first_session = first;
+    }
+    stmt_finalize(ep);
+    stmt_finalize(sessions.st);
+    if (rc == 0 && pthread_create(&f->thread, NULL, fed_thread, f) != 0)
+        rc = err_set(e, ERR_FAIL, "", "unable to start a thread");
+    if (rc < 0) {
+        f->broken = 1;
+        return -1;
+    }
+    f->started = 1;
+    return 0;
+}
+
+/* Ends the thread: done (every row given) or stopped. */
+static void fed_join(struct summary_feed *f, int stop)
+{
+    if (!f->started)
+        return;
+    if (!stop)
+        fed_push(f);
+    pthread_mutex_lock(&f->lock);
+    if (stop)
+        f->stop = 1;
+    else
+        f->done = 1;
+    pthread_cond_signal(&f->changed);
+    pthread_mutex_unlock(&f->lock);
+    pthread_join(f->thread, NULL);
+    f->started = 0;
+    if (stop)
+        f->broken = 1;
+}
+
+int summary_batch_rebuild_fed(struct summary_batch *b,
+                              struct summary_feed *f, int64_t *episodes,
+                              struct err *e)
+{
+    if (!b->bulk)
+        BUG("summary_batch_rebuild_fed outside bulk mode");
+    *episodes = 0;
+    if (!f->started || f->broken)
+        return 1;
+    fed_join(f, 0);
+    if (f->failed || f->next_episode != f->rb.nepisodes) {
+        f->broken = 1;
+        return 1;
+    }
+    *episodes = (int64_t)f->rb.nepisodes;
+    return rebuilt_store(b, &f->rb, f->rows, e);
+}
+
+void summary_feed_free(struct summary_feed *f)
+{
+    if (!f)
+        return;
+    fed_join(f, 1);
+    for (struct fed_chunk *list = f->head; list;) {
+        struct fed_chunk *c = list;
+        list = c->next;
+        free(c);
+    }
+    for (struct fed_chunk *list = f->spare; list;) {
+        struct fed_chunk *c = list;
+        list = c->next;
+        free(c);
+    }
+    free(f->filling);
+    rebuilt_release(&f->rb);
+    free(f->session_ids);
+    free(f->current);
+    free(f->obs);
+    pthread_mutex_destroy(&f->lock);
+    pthread_cond_destroy(&f->changed);
+    free(f);
 }
 
 int summary_refresh_all(struct store *s, const struct actor *caller,

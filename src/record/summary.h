@@ -155,6 +155,41 @@ int summary_batch_rebuild(struct summary_batch *b, int observations_by_id,
                           struct err *e);
 
 /*
+ * The same rebuild with its summaries computed while the batch writes, on
+ * a thread of their own, so that the commit only writes them: for a
+ * batch that writes observations only (no episode, no session), in
+ * episode order, into an observation table that was empty at its start,
+ * which then holds exactly the rows the batch fed.
+ *
+ * summary_feed_new() makes an empty feed (allocated; summary_feed_free()
+ * stops its thread and frees it, NULL is fine). summary_feed_add() hands
+ * it one observation the batch wrote (the text is copied; -1 when the
+ * feed cannot take it: an instant not normalised, an unknown instrument
+ * or timepoint; the feed is then of no use). Rows are kept until
+ * summary_feed_start(), in the caller's thread and on its connection,
+ * reads every episode and session (as summary_batch_rebuild() reads them)
+ * and starts the thread, which from then on summarises each episode once
+ * a row of a later one arrives. At commit, in bulk mode,
+ * summary_batch_rebuild_fed() waits for the thread and stores the rows
+ * as summary_batch_rebuild() does, the same rows; it returns 1, having
+ * changed nothing, when the feed cannot give them (not started, a row it
+ * could not take, rows out of episode order): call
+ * summary_batch_rebuild() then.
+ */
+struct summary_feed;
+struct summary_feed *summary_feed_new(void);
+int summary_feed_add(struct summary_feed *f, int64_t episode_id,
+                     int64_t session_id, const char *instrument,
+                     const char *timepoint, const char *observed_at,
+                     double total, int64_t id);
+int summary_feed_start(struct summary_feed *f, struct store *s,
+                       struct err *e);
+int summary_batch_rebuild_fed(struct summary_batch *b,
+                              struct summary_feed *f, int64_t *episodes,
+                              struct err *e);
+void summary_feed_free(struct summary_feed *f);
+
+/*
  * Recomputes the rows of every episode in one transaction (for a database
  * that held episodes before the summary existed, or after the definitions
  * changed). Admins only (ERR_AUTH otherwise); audited as one "update" of

@@ -973,3 +973,195 @@ Test(bulk, the_generator_is_deterministic_and_valid)
     cr_assert_eq(registry_generate(s, &actor_cli, &o, &sum, &e), -1);
     cr_assert_str_eq(e.field, "episodes-per-patient");
 }
+
+/* ---- The summaries computed while a batch writes ------------------------ */
+
+/* A small deterministic generator (the same data at every run). */
+static unsigned fed_next(unsigned *state)
+{
+    *state = *state * 1103515245u + 12345u;
+    return (*state >> 16) & 0x7fff;
+}
+
+#define FED_EPISODES 30
+
+/* Episodes (some closed), their sessions, and no observation. */
+static void fed_registry(int64_t *episodes, int64_t sessions[][6],
+                         int *nsessions, unsigned *seed)
+{
+    int64_t prac = trained_practitioner("Avery Fed (synthetic)");
+    char prac_id[32];
+    snprintf(prac_id, sizeof(prac_id), "%lld", (long long)prac);
+    struct err e = ERR_INIT;
+    struct bulk *b = begin();
+    for (int i = 0; i < FED_EPISODES; i++) {
+        char name[64], dob[16], start[16], chronicity[16];
+        snprintf(name, sizeof(name), "Pat Fed%d (synthetic)", i);
+        snprintf(dob, sizeof(dob), "19%02u-%02u-%02u", 40 + fed_next(seed) % 50,
+                 1 + fed_next(seed) % 12, 1 + fed_next(seed) % 28);
+        int64_t pat;
+        const char *values[BULK_MAX_COLUMNS] = {NULL};
+        values[bulk_column_index(BULK_PATIENTS, "name")] = name;
+        values[bulk_column_index(BULK_PATIENTS, "birth_date")] = dob;
+        values[bulk_column_index(BULK_PATIENTS, "sex")] =
+            i % 2 ? "female" : "male";
+        cr_assert_eq(bulk_add_row(b, BULK_PATIENTS, values, &pat, &e), 0,
+                     "%s", e.message);
+        char pat_id[32];
+        snprintf(pat_id, sizeof(pat_id), "%lld", (long long)pat);
+        snprintf(start, sizeof(start), "2025-01-%02u", 2 + fed_next(seed) % 5);
+        snprintf(chronicity, sizeof(chronicity), "%u", fed_next(seed) % 60);
+        const char *ended = fed_next(seed) % 4 ? "2025-03-31" : NULL;
+        const char *ep_values[BULK_MAX_COLUMNS] = {NULL};
+        ep_values[bulk_column_index(BULK_EPISODES, "patient_id")] = pat_id;
+        ep_values[bulk_column_index(BULK_EPISODES, "practitioner_id")] =
+            prac_id;
+        ep_values[bulk_column_index(BULK_EPISODES, "protocol_id")] =
+            "low-back-pain";
+        ep_values[bulk_column_index(BULK_EPISODES, "icd10")] = "M54.50";
+        ep_values[bulk_column_index(BULK_EPISODES, "started_on")] = start;
+        ep_values[bulk_column_index(BULK_EPISODES, "ended_on")] = ended;
+        ep_values[bulk_column_index(BULK_EPISODES, "chronicity_weeks")] =
+            i % 3 ? chronicity : NULL;
+        cr_assert_eq(bulk_add_row(b, BULK_EPISODES, ep_values, &episodes[i],
+                                  &e),
+                     0, "%s", e.message);
+        /* Sessions in an order of their own: the summary numbers them by
+         * their start. */
+        nsessions[i] = (int)(fed_next(seed) % 6);
+        for (int k = 0; k < nsessions[i]; k++) {
+            char at[32];
+            snprintf(at, sizeof(at), "2025-%02u-%02uT10:00:00Z",
+                     1 + fed_next(seed) % 3, 10 + fed_next(seed) % 18);
+            struct session_phase phases[] = {{"kneading", 30}};
+            struct session_new in = {.episode_id = episodes[i],
+                                     .started_at = at, .minutes = 40,
+                                     .phases = phases, .phase_count = 1};
+            cr_assert_eq(bulk_add_session(b, 0, &in, NULL, &sessions[i][k],
+                                          &e),
+                         0, "%s", e.message);
+        }
+    }
+    cr_assert_eq(bulk_commit(b, &e), 0, "%s", e.message);
+}
+
+/* One observation of episodes[i]: nprs or odi, at a random timepoint, in
+ * a random session of the episode or none. */
+static int fed_observation(struct bulk *b, int64_t episode,
+                           const int64_t *sessions, int nsessions,
+                           int closed, unsigned *seed, struct err *e)
+{
+    char episode_id[32], session_id[32], at[32], total[16], items[64];
+    snprintf(episode_id, sizeof(episode_id), "%lld", (long long)episode);
+    static const char *const timepoints[] = {"baseline", "pre", "post",
+                                             "followup"};
+    const char *timepoint = timepoints[fed_next(seed) % (closed ? 4 : 3)];
+    int64_t session = 0;
+    if (strcmp(timepoint, "baseline") && strcmp(timepoint, "followup")) {
+        /* pre and post name their session. */
+        if (nsessions)
+            session = sessions[fed_next(seed) % (unsigned)nsessions];
+        else
+            timepoint = "baseline";
+    }
+    if (!strcmp(timepoint, "followup")) {
+        /* Some too soon after the end to count, some ties. */
+        snprintf(at, sizeof(at), "2025-%02u-%02uT09:00:00Z",
+                 4 + fed_next(seed) % 2, 1 + fed_next(seed) % 28);
+    } else if (session) {
+        char start[96];
+        snprintf(start, sizeof(start), "SELECT started_at FROM session"
+                 " WHERE id = %lld", (long long)session);
+        char *text = query_text(start);
+        snprintf(at, sizeof(at), "%.11s%s", text,
+                 !strcmp(timepoint, "post") ? "11:00:00Z" : "10:00:00Z");
+        free(text);
+    } else {
+        snprintf(at, sizeof(at), "2025-01-%02uT09:00:00Z",
+                 7 + fed_next(seed) % 3);
+    }
+    snprintf(session_id, sizeof(session_id), "%lld", (long long)session);
+    int odi = fed_next(seed) % 3 == 0;
+    snprintf(total, sizeof(total), "%u", fed_next(seed) % 11);
+    int len = snprintf(items, sizeof(items), "[");
+    for (int k = 0; k < 10; k++)
+        len += snprintf(items + len, sizeof(items) - (size_t)len, "%s%u",
+                        k ? "," : "", fed_next(seed) % 6);
+    snprintf(items + len, sizeof(items) - (size_t)len, "]");
+    return row(b, BULK_OBSERVATIONS, e, "episode_id", episode_id,
+               "session_id", session ? session_id : NULL, "instrument",
+               odi ? "odi" : "nprs", "timepoint", timepoint, "observed_at",
+               at, odi ? "items" : "total", odi ? items : total, NULL);
+}
+
+/* Every outcome summary of a batch of observations into an empty table,
+ * in episode order, which computes them on a second thread as it writes,
+ * against the rows the triggers make from the same observations (a
+ * refresh of every episode), on random data: as they come; with a row
+ * refused halfway (not written, not counted); and with a last row of an
+ * earlier episode, which leaves the order the thread needs (the batch
+ * then rebuilds at commit, as before). */
+Test(bulk, summaries_computed_while_writing_equal_the_triggers)
+{
+    unsigned seed = 17;
+    int64_t episodes[FED_EPISODES], sessions[FED_EPISODES][6];
+    int nsessions[FED_EPISODES];
+    fed_registry(episodes, sessions, nsessions, &seed);
+    struct err e = ERR_INIT;
+    for (int pass = 0; pass < 3; pass++) {
+        cr_assert_eq(store_exec(s, "DELETE FROM observation", &e), 0);
+        struct bulk *b = begin();
+        int64_t written = 0;
+        for (int i = 0; i < FED_EPISODES; i++) {
+            /* Most episodes, not all. */
+            int n = fed_next(&seed) % 5 == 0 ? 0 : 2 + fed_next(&seed) % 10;
+            char sql[96];
+            snprintf(sql, sizeof(sql), "SELECT ended_on IS NOT NULL FROM"
+                     " episode WHERE id = %lld", (long long)episodes[i]);
+            int64_t closed = store_query_int(s, sql);
+            for (int k = 0; k < n; k++) {
+                cr_assert_eq(fed_observation(b, episodes[i], sessions[i],
+                                             nsessions[i], (int)closed,
+                                             &seed, &e),
+                             0, "%s", e.message);
+                written++;
+            }
+            if (pass == 1 && i == FED_EPISODES / 2) {
+                refused(row(b, BULK_OBSERVATIONS, &e, "episode_id", "1",
+                            "instrument", "nprs", "timepoint", "baseline",
+                            "observed_at", "2025-01-08T09:00:00Z", "total",
+                            "11", NULL),
+                        &e, "total", "");
+            }
+        }
+        if (pass == 2) {
+            cr_assert_eq(fed_observation(b, episodes[0], sessions[0],
+                                         nsessions[0], 0, &seed, &e),
+                         0, "%s", e.message);
+            written++;
+            cr_assert_eq(bulk_summaries_fed(b), 0);
+        } else {
+            cr_assert_eq(bulk_summaries_fed(b), 1);
+        }
+        cr_assert_eq(bulk_commit(b, &e), 0, "%s", e.message);
+        cr_assert_eq(count("observation"), written);
+        char *after_bulk = query_text(SUMMARY_DIGEST_SQL);
+        cr_assert_eq(summary_refresh_all(s, &actor_cli, NULL, &e), 0, "%s",
+                     e.message);
+        char *after_refresh = query_text(SUMMARY_DIGEST_SQL);
+        cr_assert_str_eq(after_refresh, after_bulk, "pass %d", pass);
+        /* The data reach every part of the summary. */
+        if (pass == 0) {
+            cr_assert(strstr(after_bulk, "'no_baseline'") &&
+                          strstr(after_bulk, "'open'"),
+                      "%s", after_bulk);
+            cr_assert_gt(store_query_int(s, "SELECT count(*) FROM"
+                                            " episode_summary WHERE"
+                                            " complete = 1 AND"
+                                            " has_followup = 1"),
+                         0, "%s", after_bulk);
+        }
+        free(after_refresh);
+        free(after_bulk);
+    }
+}
