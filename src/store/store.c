@@ -528,10 +528,21 @@ void stmt_bind_double(struct stmt *st, const char *name, double v)
     sqlite3_bind_double(st->st, param(st, name), v);
 }
 
+/* A text or blob bound by copy (SQLITE_TRANSIENT) needs an allocation of
+ * SQLite's; when it fails, the parameter would stay NULL and the statement
+ * would write that NULL. Fatal like any other allocation failure: the open
+ * transaction is never committed, so nothing is half-written. */
+static void bound(struct stmt *st, int rc)
+{
+    if (rc == SQLITE_NOMEM || rc == SQLITE_TOOBIG)
+        die("database '%s': %s", st->store->path, sqlite3_errstr(rc));
+}
+
 void stmt_bind_text(struct stmt *st, const char *name, const char *v)
 {
     if (v)
-        sqlite3_bind_text(st->st, param(st, name), v, -1, SQLITE_TRANSIENT);
+        bound(st, sqlite3_bind_text(st->st, param(st, name), v, -1,
+                                    SQLITE_TRANSIENT));
     else
         sqlite3_bind_null(st->st, param(st, name));
 }
@@ -539,7 +550,8 @@ void stmt_bind_text(struct stmt *st, const char *name, const char *v)
 void stmt_bind_blob(struct stmt *st, const char *name, const void *v,
                     int len)
 {
-    sqlite3_bind_blob(st->st, param(st, name), v, len, SQLITE_TRANSIENT);
+    bound(st, sqlite3_bind_blob(st->st, param(st, name), v, len,
+                                SQLITE_TRANSIENT));
 }
 
 void stmt_bind_null(struct stmt *st, const char *name)
