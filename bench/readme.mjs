@@ -123,6 +123,7 @@ p();
 let any = false;
 for (const [name, what] of [["import", "touchstone import"], ["import-sqlite3", "sqlite3 .import"],
                             ["report", "touchstone report registry"],
+                            ["practitioner", "touchstone report practitioner, 50 processes one after another"],
                             ["server", "touchstone serve under wrk (CPU)"],
                             ["server-offcpu", "touchstone serve under wrk (off-CPU: where threads wait, sched_switch)"],
                             ["server-mix", "touchstone serve under the mix of reads and writes (CPU)"],
