@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 COMMAND("report", cmd_report, "outcome reports: episode, practitioner, registry, coverage")
 
@@ -412,19 +413,20 @@ static int report_registry(struct cli *c, int argc, const char **argv)
         return c->exit_code;
     struct err e = ERR_INIT;
     if (c->json) {
-        /* Written as text straight from the groups: never a value. */
-        struct buf text;
-        buf_init(&text, 0);
+        /* Written as text straight from the groups' parts to standard
+         * output: never a value, nor the whole text in memory. */
+        struct buf scratch;
+        buf_init(&scratch, 0);
         int rc = report_registry_text(c->store, &actor_cli, protocol,
-                                      instrument, CLI_JSON_FLAGS, &text, &e);
-        if (rc == 0 && (fwrite(text.data, 1, text.len, stdout) != text.len ||
-                        putchar('\n') == EOF || fflush(stdout) == EOF))
-            rc = cli_error(c, EXIT_FAILURE_, "output", "cannot write the "
-                           "JSON to standard output");
-        else if (rc < 0)
-            rc = cli_fail(c, &e);
-        buf_release(&text);
-        return rc;
+                                      instrument, CLI_JSON_FLAGS, &scratch,
+                                      stdout, &e);
+        buf_release(&scratch);
+        if (rc == 0 && (putchar('\n') == EOF || fflush(stdout) == EOF))
+            rc = err_set(&e, ERR_FAIL, "output", "cannot write the JSON");
+        if (rc < 0 && !strcmp(e.field, "output"))
+            return cli_error(c, EXIT_FAILURE_, "output", "cannot write the "
+                             "JSON to standard output");
+        return rc < 0 ? cli_fail(c, &e) : rc;
     }
     return print_report(c,
                         report_registry_json(c->store, &actor_cli, protocol,

@@ -1236,7 +1236,8 @@ static int parts_write_all(const struct benchmark *b,
 
 int report_registry_text(struct store *s, const struct actor *caller,
                          const char *protocol, const char *instrument,
-                         size_t flags, struct buf *out, struct err *e)
+                         size_t flags, struct buf *out, FILE *f,
+                         struct err *e)
 {
     if ((protocol && validate_slug(protocol, "protocol", e) < 0) ||
         (instrument && validate_slug(instrument, "instrument", e) < 0))
@@ -1265,16 +1266,25 @@ int report_registry_text(struct store *s, const struct actor *caller,
     int rc = labels_complete(s, &b, &known, e);
     if (rc == 0)
         rc = parts_write_all(&b, &naming, flags, parts, e);
-    if (rc == 0 && report_registry_document_write(
-                       &t, protocol, instrument, parts, b.count, NULL, NULL,
-                       flags, out, NULL) < 0)
+    if (rc == 0 && !f &&
+        report_registry_document_write(&t, protocol, instrument, parts,
+                                       b.count, NULL, NULL, flags, out,
+                                       NULL) < 0)
         rc = err_set(e, ERR_FAIL, "document", "cannot be written as JSON");
-    for (size_t g = 0; g < b.count; g++)
-        report_registry_part_release(&parts[g]);
-    free(parts);
+    size_t groups = b.count;
     benchmark_release(&b);
     labels_release(&known);
-    return report_finish(s, caller, rc, "registry_outcome", 0, 0, e);
+    rc = report_finish(s, caller, rc, "registry_outcome", 0, 0, e);
+    /* Shown only once the read is on record, as the text would be. */
+    if (rc == 0 && f &&
+        report_registry_document_write(&t, protocol, instrument, parts,
+                                       groups, NULL, NULL, flags, out,
+                                       f) < 0)
+        rc = err_set(e, ERR_FAIL, "output", "cannot write the JSON");
+    for (size_t g = 0; g < groups; g++)
+        report_registry_part_release(&parts[g]);
+    free(parts);
+    return rc;
 }
 
 json_t *report_registry_json(struct store *s, const struct actor *caller,
@@ -1285,7 +1295,7 @@ json_t *report_registry_json(struct store *s, const struct actor *caller,
     buf_init(&text, 0);
     json_t *doc = NULL;
     if (report_registry_text(s, caller, protocol, instrument,
-                             REPORT_REGISTRY_EXACT, &text, e) == 0)
+                             REPORT_REGISTRY_EXACT, &text, NULL, e) == 0)
         doc = report_registry_read(text.data, text.len, e);
     buf_release(&text);
     return doc;

@@ -163,12 +163,16 @@ json_t *report_registry_json(struct store *s, const struct actor *caller,
 #define REPORT_REGISTRY_EXACT (JSON_COMPACT | JSON_REAL_PRECISION(17))
 
 /* report_registry_json()'s document as text with flags (jansson's, as
- * core/json_write.h supports them), appended to out: the same access
- * rules, labels, disclosure control, transaction and audit. Returns 0,
- * or -1 with e (out may hold part of the text). */
+ * core/json_write.h supports them): the same access rules, labels,
+ * disclosure control, transaction and audit. f NULL: appended to out.
+ * Otherwise written to f once the read's audit entry is committed, each
+ * group's part as it was made (never the whole document in memory; out
+ * is scratch), and an error writing it is e's field "output". Returns 0,
+ * or -1 with e (out or f may hold part of the text). */
 int report_registry_text(struct store *s, const struct actor *caller,
                          const char *protocol, const char *instrument,
-                         size_t flags, struct buf *out, struct err *e);
+                         size_t flags, struct buf *out, FILE *f,
+                         struct err *e);
 
 /* A registry document's text read back as a value (a new reference), or
  * NULL with e. */

@@ -217,6 +217,16 @@ check_cell 2 2.333333333 -1.4612497 6.127916367 1.527525232 0.6666666667 \
 assert_eq "$(json 'this.cells.map(c=>c.designation).join()')" "reproducible,none,none"
 # Incomplete episodes are counted by reason, never dropped.
 expect_ok ts --json report registry --protocol low-back-pain --instrument nprs
+# The JSON goes straight to standard output once the read is on record:
+# output that cannot be written is an error naming it, and the read
+# stays audited (the text may have been partly shown).
+reads=$(sql "SELECT count(*) FROM audit WHERE record_type = 'registry_outcome' AND outcome = 'ok'")
+rc=0
+ts --json report registry >/dev/full 2>"$TMP/full.err" || rc=$?
+assert_eq "$rc" 1 "report registry to a full device"
+grep -q "report registry: output: cannot write the JSON to standard output" "$TMP/full.err" ||
+  fail "report registry to a full device: $(cat "$TMP/full.err")"
+assert_eq "$(sql "SELECT count(*) FROM audit WHERE record_type = 'registry_outcome' AND outcome = 'ok'")" "$((reads + 1))" "the read audited"
 assert_eq "$(json 'this.incomplete.map(i=>[i.practitioner,i.open,i.no_baseline,i.no_discharge].join(":")).join()')" "1:1:1:0,2:0:0:1"
 
 # The practitioner report: exactly the documented cell members.
